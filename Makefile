@@ -1,0 +1,60 @@
+# Two commands: `make run` starts the system on SQLite with a demo council; `make test` runs the whole suite.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+PYTHON ?= python3
+STAMP := $(VENV)/.installed
+VENDOR := src/safeguarding/web/static/vendor
+
+.PHONY: setup run test test-fast test-postgres lint typecheck bench clean chromium
+
+setup: $(STAMP) $(VENDOR)/.copied chromium
+
+$(STAMP): pyproject.toml requirements.lock
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -r requirements.lock
+	$(PIP) install --quiet --no-deps -e .
+	touch $(STAMP)
+
+$(VENDOR)/.copied: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/govuk-frontend $(VENDOR)/htmx
+	cp -r node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.css node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js node_modules/govuk-frontend/dist/govuk/assets $(VENDOR)/govuk-frontend/
+	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx/
+	touch $@
+
+# Browser journeys drive Debian's Chromium; install it when missing (never `playwright install`).
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ]; then (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null; \
+	  else echo "Install Debian's chromium package (sudo apt-get install chromium) for the browser journeys"; fi; \
+	fi
+
+run: setup
+	$(VENV)/bin/safeguarding db upgrade
+	$(VENV)/bin/safeguarding demo --size small --seed 1 --if-empty
+	$(VENV)/bin/safeguarding serve --host 127.0.0.1 --port 8000
+
+test: setup
+	$(PY) -m pytest -n 2 --dist loadgroup
+
+test-fast: setup
+	$(PY) -m pytest -n 2 -m "not journey"
+
+# The same suite against PostgreSQL (SAFEGUARDING_TEST_DATABASE_URL names an admin database; each worker
+# creates its own database beside it).
+test-postgres: setup
+	SAFEGUARDING_TEST_DATABASE_URL=$${SAFEGUARDING_TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test} \
+	  $(PY) -m pytest -n 2 --dist loadgroup
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+bench: setup
+	$(PY) bench/run_all.py
+
+clean:
+	rm -rf $(VENV) node_modules $(VENDOR) var

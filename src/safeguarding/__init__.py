@@ -1,0 +1,3 @@
+"""Safeguarding: children's services case management for English local authorities."""
+
+__version__ = "0.1.0"

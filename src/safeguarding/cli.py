@@ -1,0 +1,173 @@
+"""The ``safeguarding`` command: database, server, demo council, users, tokens, audit."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy import select
+
+from safeguarding.core.db import get_database
+from safeguarding.core.settings import PROJECT_ROOT, get_settings
+
+app = typer.Typer(help="Safeguarding: children's services case management.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+users_app = typer.Typer(help="User accounts.", no_args_is_help=True)
+tokens_app = typer.Typer(help="API tokens for partner systems.", no_args_is_help=True)
+audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+app.add_typer(tokens_app, name="tokens")
+app.add_typer(audit_app, name="audit")
+console = Console()
+err = Console(stderr=True)
+
+
+def alembic_config(url: str | None = None) -> object:
+    from alembic.config import Config
+
+    config = Config(str(PROJECT_ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    config.set_main_option("sqlalchemy.url", (url or get_settings().database_url).replace("%", "%%"))
+    return config
+
+
+def upgrade_database(url: str | None = None) -> None:
+    from alembic import command
+
+    command.upgrade(alembic_config(url), "head")  # type: ignore[arg-type]
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every migration to the configured database (SAFEGUARDING_DATABASE_URL)."""
+    upgrade_database()
+    console.print("[green]Database is up to date.[/green]")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes")] = 1,
+) -> None:
+    """Start the web server."""
+    import uvicorn
+
+    uvicorn.run("safeguarding.web.main:app", host=host, port=port, workers=workers, log_level="info",
+                proxy_headers=False)
+
+
+@app.command()
+def demo(
+    size: Annotated[str, typer.Option(help="small, medium or large")] = "small",
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same council")] = 1,
+    if_empty: Annotated[bool, typer.Option("--if-empty", help="Load only into an empty database")] = False,
+) -> None:
+    """Build a synthetic demo council (deterministic from its seed)."""
+    from safeguarding.demo.council import SIZES, build_council, database_is_empty
+
+    if size not in SIZES:
+        err.print(f"[red]--size must be one of {', '.join(SIZES)}[/red]")
+        raise typer.Exit(2)
+    database = get_database()
+    if if_empty and not database_is_empty(database):
+        console.print("Database already holds data; demo council not loaded.")
+        return
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                  TimeElapsedColumn(), console=console) as progress:
+        summary = build_council(database, size=size, seed=seed, progress=progress)
+    console.print(summary.describe())
+
+
+@users_app.command("create")
+def users_create(
+    username: str,
+    role: Annotated[str, typer.Option(help="Role, e.g. mash_worker, partner_practitioner")],
+    full_name: Annotated[str | None, typer.Option(help="Full name")] = None,
+    team: Annotated[str | None, typer.Option(help="Team name (staff)")] = None,
+    agency: Annotated[str | None, typer.Option(help="Partner agency name (partner practitioners)")] = None,
+) -> None:
+    """Create a user. The password is read from standard input."""
+    from safeguarding.core.audit import Actor, record
+    from safeguarding.core.errors import ValidationFailed
+    from safeguarding.core.users import PartnerAgency, Role, Team, create_user
+
+    try:
+        role_value = Role(role)
+    except ValueError:
+        err.print(f"[red]role must be one of: {', '.join(r.value for r in Role)}[/red]")
+        raise typer.Exit(2) from None
+    password = sys.stdin.readline().rstrip("\n")
+    database = get_database()
+    try:
+        with database.transaction() as session:
+            team_id = agency_id = None
+            if team:
+                team_id = session.scalar(select(Team.id).where(Team.name == team))
+                if team_id is None:
+                    raise ValidationFailed({"team": f"No team named {team!r}"})
+            if agency:
+                agency_id = session.scalar(select(PartnerAgency.id).where(PartnerAgency.name == agency))
+                if agency_id is None:
+                    raise ValidationFailed({"agency": f"No partner agency named {agency!r}"})
+            user = create_user(session, username=username, full_name=full_name or username, role=role_value,
+                               password=password, team_id=team_id, agency_id=agency_id)
+            record(session, Actor.system("cli"), "create", "user_account", user.id,
+                   detail={"username": username, "role": role_value.value})
+    except ValidationFailed as exc:
+        for field, message in exc.errors.items():
+            err.print(f"[red]{field}: {message}[/red]")
+        raise typer.Exit(1) from None
+    console.print(f"Created {username} ({role_value.label}).")
+
+
+@tokens_app.command("create")
+def tokens_create(username: str, label: Annotated[str, typer.Option(help="What the token is for")] = "") -> None:
+    """Create an API token for USERNAME and print it (it is shown only once)."""
+    from safeguarding.core.audit import Actor, record
+    from safeguarding.core.security import new_token, token_digest
+    from safeguarding.core.users import ApiToken, User
+
+    database = get_database()
+    with database.transaction() as session:
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None:
+            err.print(f"[red]No user named {username!r}[/red]")
+            raise typer.Exit(1)
+        token = new_token()
+        row = ApiToken(user_id=user.id, token_hash=token_digest(token), label=label)
+        session.add(row)
+        session.flush()
+        record(session, Actor.system("cli"), "create", "api_token", row.id, detail={"username": username})
+    print(token)
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Check the hash chain. Exit 0 when whole; otherwise name the first broken row and exit 1."""
+    from safeguarding.core.audit import ChainBreak, verify_chain
+
+    database = get_database()
+    count = 0
+    with database.transaction() as session:
+        for item in verify_chain(session):
+            if isinstance(item, ChainBreak):
+                err.print(f"[red]Audit chain broken at row {item.row_id}: {item.problem}. "
+                          f"{count} rows before it verified.[/red]")
+                raise typer.Exit(1)
+            count += 1
+    console.print(f"[green]Audit chain whole: {count} rows verified.[/green]")
+
+
+def main() -> None:  # pragma: no cover
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
+
+

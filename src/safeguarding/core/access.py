@@ -1,0 +1,257 @@
+"""The one access policy: may this user do this to this record?
+
+Every service call asks :func:`authorize` (or :func:`require`); every list and search is scoped by the same facts.
+Decisions are made from:
+
+- **role**: the table :data:`PERMISSIONS` says which roles may do which action to which kind of record;
+- **agency**: a partner practitioner reaches only records their own agency owns (contacts it made, checks
+  addressed to it), and never a person's record;
+- **allocation and team**: given by the record itself (``AccessSubject.allocated_user_ids`` / ``team_id``), used
+  where a rule is scoped to allocated work;
+- **restriction**: a restricted person (for example a staff member's relative) is visible only to the users named
+  on the restriction, or to someone who has broken the glass with a stated reason. Break-glass is audited and
+  shown to managers.
+
+Refusals are audited in their own transaction by the caller (``require`` does it), so they survive the request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from safeguarding.core.audit import Actor, record_refusal
+from safeguarding.core.db import Base, Database, Timestamped, utcnow
+from safeguarding.core.errors import AccessDenied
+from safeguarding.core.users import Role, User
+
+R = Role
+
+
+class Kind(StrEnum):
+    """Kinds of record the policy knows."""
+
+    PERSON = "person"
+    CONTACT = "contact"
+    CONTACT_OUTCOME = "contact_outcome"  # what a referrer may know: the outcome of their own contact
+    PARTNER_CHECK = "partner_check"
+    DECISION = "decision"
+    MASH_DASHBOARD = "mash_dashboard"
+    AUDIT_LOG = "audit_log"
+    LOCAL_SETTINGS = "local_settings"
+    USER_ACCOUNT = "user_account"
+    REFERRAL = "referral"
+
+
+class Action(StrEnum):
+    VIEW = "view"
+    LIST = "list"
+    SEARCH = "search"
+    CREATE = "create"
+    UPDATE = "update"
+    SCREEN = "screen"  # RAG-rate, route, record screening notes
+    DECIDE = "decide"
+    SIGN_OFF = "sign_off"
+    REQUEST = "request"  # ask a partner for a check
+    RESPOND = "respond"  # a partner answers a check
+    EXPORT = "export"
+    MANAGE = "manage"
+    BREAK_GLASS = "break_glass"
+
+
+STAFF_CASEWORK = frozenset({R.MASH_WORKER, R.MASH_MANAGER, R.SOCIAL_WORKER, R.TEAM_MANAGER,
+                            R.EXPLOITATION_PRACTITIONER})
+MANAGERS = frozenset({R.MASH_MANAGER, R.TEAM_MANAGER})
+MASH = frozenset({R.MASH_WORKER, R.MASH_MANAGER})
+
+# Who may do what to which kind of record. A (kind, action) pair that is not here is refused to everyone.
+PERMISSIONS: dict[tuple[Kind, Action], frozenset[Role]] = {
+    (Kind.PERSON, Action.VIEW): STAFF_CASEWORK,
+    (Kind.PERSON, Action.SEARCH): STAFF_CASEWORK,
+    (Kind.PERSON, Action.CREATE): STAFF_CASEWORK,
+    (Kind.PERSON, Action.UPDATE): STAFF_CASEWORK,
+    (Kind.PERSON, Action.BREAK_GLASS): STAFF_CASEWORK,
+    (Kind.PERSON, Action.MANAGE): frozenset({R.MASH_MANAGER, R.TEAM_MANAGER, R.ADMINISTRATOR}),
+    (Kind.CONTACT, Action.CREATE): frozenset({R.PARTNER_PRACTITIONER}) | MASH,
+    (Kind.CONTACT, Action.VIEW): STAFF_CASEWORK,
+    (Kind.CONTACT, Action.LIST): MASH | frozenset({R.SOCIAL_WORKER, R.TEAM_MANAGER}),
+    (Kind.CONTACT, Action.SCREEN): MASH,
+    (Kind.CONTACT, Action.UPDATE): MASH,
+    (Kind.CONTACT_OUTCOME, Action.VIEW): frozenset({R.PARTNER_PRACTITIONER}),
+    (Kind.CONTACT_OUTCOME, Action.LIST): frozenset({R.PARTNER_PRACTITIONER}),
+    (Kind.PARTNER_CHECK, Action.REQUEST): MASH,
+    (Kind.PARTNER_CHECK, Action.VIEW): MASH | frozenset({R.PARTNER_PRACTITIONER}),
+    (Kind.PARTNER_CHECK, Action.LIST): MASH | frozenset({R.PARTNER_PRACTITIONER}),
+    (Kind.PARTNER_CHECK, Action.RESPOND): frozenset({R.PARTNER_PRACTITIONER}),
+    (Kind.DECISION, Action.DECIDE): MASH,
+    (Kind.DECISION, Action.SIGN_OFF): frozenset({R.MASH_MANAGER}),
+    (Kind.REFERRAL, Action.VIEW): STAFF_CASEWORK | frozenset({R.PERFORMANCE_ANALYST}),
+    (Kind.MASH_DASHBOARD, Action.VIEW): frozenset({R.MASH_MANAGER, R.TEAM_MANAGER, R.PERFORMANCE_ANALYST}),
+    (Kind.AUDIT_LOG, Action.VIEW): frozenset({R.MASH_MANAGER, R.TEAM_MANAGER, R.ADMINISTRATOR}),
+    (Kind.LOCAL_SETTINGS, Action.VIEW): frozenset({R.ADMINISTRATOR, R.MASH_MANAGER}),
+    (Kind.LOCAL_SETTINGS, Action.MANAGE): frozenset({R.ADMINISTRATOR}),
+    (Kind.USER_ACCOUNT, Action.MANAGE): frozenset({R.ADMINISTRATOR}),
+}
+
+# Kinds whose records a partner practitioner reaches only when their own agency owns the record.
+AGENCY_SCOPED = frozenset({Kind.CONTACT, Kind.CONTACT_OUTCOME, Kind.PARTNER_CHECK})
+
+BREAK_GLASS_HOURS = 8
+
+
+# --- restriction tables ----------------------------------------------------------------------------------------
+
+
+class PersonRestriction(Base, Timestamped):
+    """A restricted person record: only named users (and break-glass) may open it."""
+
+    __tablename__ = "person_restriction"
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), primary_key=True)
+    reason: Mapped[str] = mapped_column(Text)
+    restricted_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+
+
+class PersonRestrictionGrant(Base, Timestamped):
+    __tablename__ = "person_restriction_grant"
+    __table_args__ = (UniqueConstraint("person_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person_restriction.person_id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"))
+
+
+class BreakGlassAccess(Base):
+    """Access to a restricted record taken in an emergency with a stated reason; shown to managers."""
+
+    __tablename__ = "break_glass_access"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    reviewed_at: Mapped[datetime | None] = mapped_column()
+    review_note: Mapped[str | None] = mapped_column(String(2000))
+
+
+# --- decisions -------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AccessSubject:
+    """The facts about one record that the policy needs. Services build it from their own models."""
+
+    kind: Kind
+    id: object = None
+    # Agency that owns the record (made the contact, was asked for the check).
+    agency_id: int | None = None
+    # People the record is about; a restricted one among them restricts the whole record.
+    person_ids: tuple[int, ...] = ()
+    allocated_user_ids: tuple[int, ...] = ()
+    team_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reason: str
+    # True where the refusal is only because of a restriction the user could break the glass on.
+    break_glass_possible: bool = False
+    restricted_person_ids: tuple[int, ...] = field(default=())
+
+
+def actor_of(user: User) -> Actor:
+    return Actor(id=user.id, username=user.username, role=str(user.role))
+
+
+def role_may(user: User, kind: Kind, action: Action) -> bool:
+    return user.active and Role(user.role) in PERMISSIONS.get((kind, action), frozenset())
+
+
+def restricted_among(session: Session, person_ids: Iterable[int]) -> set[int]:
+    ids = set(person_ids)
+    if not ids:
+        return set()
+    return set(session.scalars(select(PersonRestriction.person_id).where(PersonRestriction.person_id.in_(ids))))
+
+
+def _unlocked_for(session: Session, user: User, person_ids: set[int]) -> set[int]:
+    """Of these restricted people, those this user is named on or has a live break-glass for."""
+    if not person_ids:
+        return set()
+    granted = set(session.scalars(select(PersonRestrictionGrant.person_id).where(
+        PersonRestrictionGrant.user_id == user.id, PersonRestrictionGrant.person_id.in_(person_ids))))
+    broken = set(session.scalars(select(BreakGlassAccess.person_id).where(
+        BreakGlassAccess.user_id == user.id, BreakGlassAccess.person_id.in_(person_ids),
+        BreakGlassAccess.expires_at > utcnow())))
+    return granted | broken
+
+
+def authorize(session: Session, user: User, action: Action, subject: AccessSubject) -> Decision:
+    if not user.active:
+        return Decision(False, "account is not active")
+    if not role_may(user, subject.kind, action):
+        return Decision(False, f"role {user.role} may not {action} {subject.kind}")
+    if user.is_partner:
+        if subject.kind not in AGENCY_SCOPED:
+            return Decision(False, "partner agencies see only their own contacts and checks")
+        if subject.id is not None and (user.agency_id is None or subject.agency_id != user.agency_id):
+            return Decision(False, "record belongs to another agency")
+        # Partners never open person records, so restriction does not widen or narrow what they see.
+        return Decision(True, "own agency's record")
+    if subject.person_ids:
+        restricted = restricted_among(session, subject.person_ids)
+        locked = restricted - _unlocked_for(session, user, restricted)
+        if locked:
+            return Decision(False, "restricted record", break_glass_possible=role_may(
+                user, Kind.PERSON, Action.BREAK_GLASS), restricted_person_ids=tuple(sorted(locked)))
+    return Decision(True, "permitted by role")
+
+
+def require(
+    session: Session, database: Database, user: User, action: Action, subject: AccessSubject
+) -> Decision:
+    """Authorize or raise AccessDenied; a refusal is audited in its own transaction."""
+    decision = authorize(session, user, action, subject)
+    if not decision.allowed:
+        person_id = subject.person_ids[0] if len(subject.person_ids) == 1 else None
+        record_refusal(database, actor_of(user), str(action), str(subject.kind), subject.id,
+                       person_id=person_id, reason=decision.reason)
+        error = AccessDenied(f"You do not have access to this {subject.kind.replace('_', ' ')}.")
+        error.decision = decision  # type: ignore[attr-defined]
+        raise error
+    return decision
+
+
+def require_role(database: Database, user: User, kind: Kind, action: Action) -> None:
+    """For pages that are not about one record (queues, dashboards, settings)."""
+    if not role_may(user, kind, action):
+        record_refusal(database, actor_of(user), str(action), str(kind),
+                       reason=f"role {user.role} may not {action} {kind}")
+        raise AccessDenied(f"You do not have access to {kind.replace('_', ' ')}.")
+
+
+def break_glass(session: Session, user: User, person_id: int, reason: str) -> BreakGlassAccess:
+    """Open a restricted record in an emergency. The reason is required and the access is time-limited."""
+    from safeguarding.core.audit import record  # local: audit imports nothing from here
+
+    reason = reason.strip()
+    if len(reason) < 10:
+        from safeguarding.core.errors import ValidationFailed
+
+        raise ValidationFailed({"reason": "Give the reason for breaking the glass (at least 10 characters)"})
+    if not role_may(user, Kind.PERSON, Action.BREAK_GLASS):
+        raise AccessDenied("Your role may not break the glass on a restricted record.")
+    access = BreakGlassAccess(person_id=person_id, user_id=user.id, reason=reason[:2000],
+                              expires_at=utcnow() + timedelta(hours=BREAK_GLASS_HOURS))
+    session.add(access)
+    record(session, actor_of(user), "break_glass", "person", person_id, person_id=person_id, reason=reason)
+    return access

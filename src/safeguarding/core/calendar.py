@@ -1,0 +1,143 @@
+"""The working-day calendar: England and Wales bank holidays, working days and working hours.
+
+Counting convention (decided in shared/domain/timescales.md section 2): the day a clock starts is day 0 and a
+deadline of N working days falls on the Nth working day after it. A clock started on a weekend or bank holiday
+counts from the last working day before it, so its first working day is the next working day.
+
+Working hours are the MASH's office hours (a local setting, default 09:00 to 17:00 Europe/London). A clock started
+outside them starts at the next opening time.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import holidays
+
+LONDON = ZoneInfo("Europe/London")
+# Source: gov.uk bank holidays, division "england-and-wales", as the `holidays` package encodes them offline.
+_SUBDIVISION = "ENG"
+
+
+@lru_cache(maxsize=64)
+def _bank_holidays_for_year(year: int) -> dict[date, str]:
+    return dict(holidays.country_holidays("GB", subdiv=_SUBDIVISION, years=year))
+
+
+def bank_holiday_name(day: date) -> str | None:
+    return _bank_holidays_for_year(day.year).get(day)
+
+
+def is_bank_holiday(day: date) -> bool:
+    return day in _bank_holidays_for_year(day.year)
+
+
+def is_working_day(day: date) -> bool:
+    return day.weekday() < 5 and not is_bank_holiday(day)
+
+
+def bank_holidays_between(start: date, end: date) -> list[tuple[date, str]]:
+    """Bank holidays falling on weekdays strictly after ``start`` and up to ``end`` inclusive."""
+    found: list[tuple[date, str]] = []
+    for year in range(start.year, end.year + 1):
+        for day, name in sorted(_bank_holidays_for_year(year).items()):
+            if start < day <= end and day.weekday() < 5:
+                found.append((day, name))
+    return found
+
+
+def add_working_days(start: date, n: int) -> date:
+    """The Nth working day after ``start`` (day 0). ``n`` must be at least 0; 0 gives the start's working day."""
+    if n < 0:
+        raise ValueError("n must be >= 0")
+    day = start
+    if n == 0:
+        while not is_working_day(day):
+            day += timedelta(days=1)
+        return day
+    counted = 0
+    while counted < n:
+        day += timedelta(days=1)
+        if is_working_day(day):
+            counted += 1
+    return day
+
+
+def working_days_between(start: date, end: date) -> int:
+    """Working days after ``start`` up to and including ``end``: the inverse of ``add_working_days``.
+
+    Negative when ``end`` is before ``start``.
+    """
+    if end < start:
+        return -working_days_between(end, start)
+    count = 0
+    day = start
+    while day < end:
+        day += timedelta(days=1)
+        if is_working_day(day):
+            count += 1
+    return count
+
+
+def add_calendar_months(start: date, months: int) -> date:
+    """Same day number N months on, or the month's last day where that month is shorter (31 Jan + 3 = 30 Apr)."""
+    month_index = start.month - 1 + months
+    year, month = start.year + month_index // 12, month_index % 12 + 1
+    next_month_first = date(year + (month // 12), month % 12 + 1, 1)
+    last_day = (next_month_first - timedelta(days=1)).day
+    return date(year, month, min(start.day, last_day))
+
+
+# --- working hours -------------------------------------------------------------------------------------------
+
+
+def _local(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        raise ValueError("a timezone-aware datetime is required")
+    return moment.astimezone(LONDON)
+
+
+def add_working_hours(
+    start: datetime, hours: float, opens: time = time(9, 0), closes: time = time(17, 0)
+) -> datetime:
+    """The moment ``hours`` of office time after ``start``, skipping nights, weekends and bank holidays."""
+    if hours < 0:
+        raise ValueError("hours must be >= 0")
+    if closes <= opens:
+        raise ValueError("office must close after it opens")
+    remaining = timedelta(hours=hours)
+    cursor = _local(start)
+    while True:
+        day = cursor.date()
+        day_open = datetime.combine(day, opens, LONDON)
+        day_close = datetime.combine(day, closes, LONDON)
+        if not is_working_day(day) or cursor >= day_close:
+            cursor = datetime.combine(day + timedelta(days=1), opens, LONDON)
+            continue
+        cursor = max(cursor, day_open)
+        available = day_close - cursor
+        if remaining <= available:
+            return (cursor + remaining).astimezone(UTC)
+        remaining -= available
+        cursor = datetime.combine(day + timedelta(days=1), opens, LONDON)
+
+
+def working_hours_between(
+    start: datetime, end: datetime, opens: time = time(9, 0), closes: time = time(17, 0)
+) -> float:
+    """Office hours elapsed from ``start`` to ``end`` (negative when ``end`` is earlier)."""
+    if end < start:
+        return -working_hours_between(end, start, opens, closes)
+    cursor, stop = _local(start), _local(end)
+    total = timedelta()
+    while cursor < stop:
+        day = cursor.date()
+        if is_working_day(day):
+            window_start = max(cursor, datetime.combine(day, opens, LONDON))
+            window_end = min(stop, datetime.combine(day, closes, LONDON))
+            if window_end > window_start:
+                total += window_end - window_start
+        cursor = datetime.combine(day + timedelta(days=1), time(0, 0), LONDON)
+    return total.total_seconds() / 3600

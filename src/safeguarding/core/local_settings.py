@@ -1,0 +1,143 @@
+"""Local settings that administrators change: a council's own standards, never statutory rules.
+
+Each setting has a typed default here (with its source); the table holds only what a council has changed.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from safeguarding.core.db import Base, utcnow
+
+
+@dataclass(frozen=True)
+class SettingDefinition:
+    key: str
+    label: str
+    default: Any
+    kind: type
+    source: str
+    minimum: float | None = None
+    maximum: float | None = None
+
+
+DEFINITIONS: dict[str, SettingDefinition] = {
+    d.key: d
+    for d in [
+        SettingDefinition("rag.red.hours", "Red contacts: decision due within (hours)", 4.0, float,
+                          "Surrey Police MASH: red 4 working hours (shared/domain/front-door.md 3.1)", 0.5, 200),
+        SettingDefinition("rag.red.working_time", "Red contacts: count working hours only", True, bool,
+                          "Surrey Police MASH"),
+        SettingDefinition("rag.amber.hours", "Amber contacts: decision due within (hours)", 24.0, float,
+                          "Surrey Police MASH: amber 24 working hours", 0.5, 500),
+        SettingDefinition("rag.amber.working_time", "Amber contacts: count working hours only", True, bool,
+                          "Surrey Police MASH"),
+        SettingDefinition("rag.green.hours", "Green contacts: decision due within (hours)", 72.0, float,
+                          "Surrey Police MASH: green 72 hours", 0.5, 1000),
+        SettingDefinition("rag.green.working_time", "Green contacts: count working hours only", False, bool,
+                          "Surrey Police MASH: 72 hours, calendar"),
+        SettingDefinition("office.opens", "MASH office opens (HH:MM)", "09:00", str, "local office hours"),
+        SettingDefinition("office.closes", "MASH office closes (HH:MM)", "17:00", str, "local office hours"),
+        SettingDefinition("partner_check.default_hours", "Partner checks: response due within (working hours)",
+                          8.0, float, "local MASH information-sharing agreement", 0.5, 500),
+        SettingDefinition("open_case.recently_closed_days",
+                          "Route contacts for cases closed within this many days to the last worker", 0, int,
+                          "Wolverhampton routes cases closed within 28 days (front-door.md section 7); off by "
+                          "default", 0, 365),
+        SettingDefinition("signoff.no_further_action", "Manager sign-off required: no further action", True, bool,
+                          "local practice"),
+        SettingDefinition("signoff.information_and_advice",
+                          "Manager sign-off required: information and advice", True, bool, "local practice"),
+        SettingDefinition("signoff.early_help", "Manager sign-off required: early help", True, bool,
+                          "local practice"),
+        SettingDefinition("signoff.referral_for_assessment",
+                          "Manager sign-off required: referral for assessment", True, bool, "local practice"),
+        SettingDefinition("signoff.strategy_discussion",
+                          "Manager sign-off required: strategy discussion", True, bool, "local practice"),
+        SettingDefinition("signoff.immediate_protection",
+                          "Manager sign-off required: immediate protection", False, bool,
+                          "immediate protection cannot wait for sign-off; the manager reviews afterwards"),
+        SettingDefinition("threshold.level1", "Level of need 1 name", "Universal", str, "local threshold document"),
+        SettingDefinition("threshold.level2", "Level of need 2 name", "Early help", str,
+                          "local threshold document"),
+        SettingDefinition("threshold.level3", "Level of need 3 name", "Targeted / child in need", str,
+                          "local threshold document"),
+        SettingDefinition("threshold.level4", "Level of need 4 name", "Specialist / child protection", str,
+                          "local threshold document"),
+    ]
+}
+
+
+class LocalSetting(Base):
+    __tablename__ = "local_setting"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value_json: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+
+
+def parse_value(definition: SettingDefinition, raw: Any) -> Any:
+    """Coerce a submitted value to the setting's type, or raise ValueError with a plain message."""
+    if definition.kind is bool:
+        if isinstance(raw, bool):
+            return raw
+        text = str(raw).strip().lower()
+        if text in {"true", "yes", "on", "1"}:
+            return True
+        if text in {"false", "no", "off", "0", ""}:
+            return False
+        raise ValueError("must be yes or no")
+    if definition.kind in (int, float):
+        try:
+            value = definition.kind(str(raw).strip())
+        except ValueError:
+            raise ValueError("must be a number") from None
+        if definition.minimum is not None and value < definition.minimum:
+            raise ValueError(f"must be at least {definition.minimum:g}")
+        if definition.maximum is not None and value > definition.maximum:
+            raise ValueError(f"must be at most {definition.maximum:g}")
+        return value
+    text = str(raw).strip()
+    if not text or len(text) > 200:
+        raise ValueError("must be between 1 and 200 characters")
+    if definition.key.startswith("office.") and not _is_hhmm(text):
+        raise ValueError("must be a time as HH:MM")
+    return text
+
+
+def _is_hhmm(text: str) -> bool:
+    parts = text.split(":")
+    return len(parts) == 2 and all(p.isdigit() for p in parts) and 0 <= int(parts[0]) < 24 \
+        and 0 <= int(parts[1]) < 60
+
+
+def get_all(session: Session) -> dict[str, Any]:
+    values = {key: d.default for key, d in DEFINITIONS.items()}
+    for row in session.query(LocalSetting).all():
+        if row.key in DEFINITIONS:
+            values[row.key] = json.loads(row.value_json)
+    return values
+
+
+def get(session: Session, key: str) -> Any:
+    row = session.get(LocalSetting, key)
+    return json.loads(row.value_json) if row else DEFINITIONS[key].default
+
+
+def put(session: Session, key: str, value: Any, user_id: int | None) -> None:
+    definition = DEFINITIONS[key]
+    parsed = parse_value(definition, value)
+    row = session.get(LocalSetting, key)
+    if row is None:
+        session.add(LocalSetting(key=key, value_json=json.dumps(parsed), updated_by_id=user_id))
+    else:
+        row.value_json = json.dumps(parsed)
+        row.updated_at = utcnow()
+        row.updated_by_id = user_id

@@ -1,0 +1,12 @@
+"""Every table the system has, imported in one place for Alembic and the test suite."""
+
+from safeguarding.casework import models as casework_models
+from safeguarding.core import access, audit, local_settings, users
+from safeguarding.core.db import Base
+from safeguarding.front_door import models as front_door_models
+from safeguarding.people import models as people_models
+
+metadata = Base.metadata
+
+__all__ = ["access", "audit", "casework_models", "front_door_models", "local_settings", "metadata",
+           "people_models", "users"]

@@ -1,0 +1,153 @@
+"""The application factory: pages, the JSON API under /api/v1, static assets, and error handling."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.orm.exc import StaleDataError
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+
+from safeguarding.core.db import Database, get_database
+from safeguarding.core.errors import AccessDenied, Conflict, DomainError, ValidationFailed
+from safeguarding.core.settings import get_settings
+from safeguarding.web import auth
+from safeguarding.web.deps import CurrentUser, SignInRequired, TransactionalRoute
+from safeguarding.web.navigation import HOME, nav_items
+from safeguarding.web.templating import render, templates
+
+log = logging.getLogger(__name__)
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+API_PREFIX = "/api/v1"
+
+
+class SecurityHeaders(BaseHTTPMiddleware):
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+            "script-src 'self' 'unsafe-inline' 'unsafe-eval'; frame-ancestors 'none'; form-action 'self'",
+        )
+        if not request.url.path.startswith(("/static", "/assets")):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+
+home_router = APIRouter(route_class=TransactionalRoute)
+
+
+@home_router.get("/", include_in_schema=False)
+def home(user: CurrentUser) -> Response:
+    return RedirectResponse(HOME.get(user.role, "/people"), status_code=303)
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith(API_PREFIX)
+
+
+def _problem(status: int, message: str, field: str | None = None,
+             errors: dict[str, str] | None = None) -> JSONResponse:
+    body: dict[str, object] = {"detail": message}
+    if field:
+        body["field"] = field
+    if errors:
+        body["errors"] = [{"field": k, "message": v} for k, v in errors.items()]
+    return JSONResponse(body, status_code=status)
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(SignInRequired)
+    async def _sign_in(request: Request, _exc: SignInRequired) -> Response:
+        if _is_api(request):
+            return _problem(401, "A valid API token is required (Authorization: Bearer ...)")
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        if request.headers.get("HX-Request"):
+            return Response(status_code=401, headers={"HX-Redirect": f"/sign-in?next={target}"})
+        return RedirectResponse(f"/sign-in?next={target}", status_code=303)
+
+    @app.exception_handler(StaleDataError)
+    async def _stale(request: Request, _exc: StaleDataError) -> Response:
+        return await _domain(request, Conflict(
+            "Someone else changed this record while you were working on it. Nothing you entered was saved: "
+            "reload the page to see their change, then try again.", field="version"))
+
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, exc: DomainError) -> Response:
+        errors = exc.errors if isinstance(exc, ValidationFailed) else None
+        if _is_api(request):
+            return _problem(exc.status_code, exc.message, exc.field, errors)
+        decision = getattr(exc, "decision", None)
+        heading = {403: "You do not have access", 404: "Page not found", 409: "This record has changed"}.get(
+            exc.status_code, "There is a problem")
+        person_ids = getattr(decision, "restricted_person_ids", ()) if decision else ()
+        return render(request, "web/error.html", status_code=exc.status_code, title=heading, heading=heading,
+                      message=exc.message, errors=errors,
+                      break_glass_person_id=person_ids[0] if decision and decision.break_glass_possible
+                      and person_ids else None)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        errors: dict[str, str] = {}
+        for error in exc.errors():
+            loc = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path", "form")]
+            errors[".".join(loc) or "request"] = str(error.get("msg", "is not valid"))
+        if _is_api(request):
+            return _problem(422, "The request is not valid: " + "; ".join(f"{k}: {v}" for k, v in errors.items()),
+                            errors=errors)
+        return render(request, "web/error.html", status_code=422, title="There is a problem",
+                      heading="There is a problem", message="Some of what was sent is not valid.", errors=errors)
+
+
+def create_app(database: Database | None = None) -> FastAPI:
+    """Build the app. Capabilities contribute a ``router`` (pages) and an ``api_router`` (JSON)."""
+    from safeguarding.front_door import routes as front_door_routes
+    from safeguarding.people import routes as people_routes
+    from safeguarding.web import admin
+
+    settings = get_settings()
+    if settings.secret_key.startswith("dev-only"):
+        log.warning("SAFEGUARDING_SECRET_KEY is the development default; set your own in production")
+
+    app = FastAPI(title="Safeguarding", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.database = database or get_database()
+    app.add_middleware(SecurityHeaders)
+
+    api = FastAPI(
+        title="Safeguarding API",
+        version="1",
+        description="JSON API for partner systems. Authenticate with `Authorization: Bearer <token>` "
+        "(`safeguarding tokens create USERNAME`).",
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    api.state.database = app.state.database
+    for module in (front_door_routes, people_routes):
+        if hasattr(module, "api_router"):
+            api.include_router(module.api_router)
+    _install_error_handlers(api)
+    app.mount(API_PREFIX, api)
+
+    app.include_router(auth.router)
+    app.include_router(home_router)
+    app.include_router(admin.router)
+    for module in (front_door_routes, people_routes):
+        app.include_router(module.router)
+
+    vendor = STATIC_DIR / "vendor"
+    app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
+    assets = vendor / "govuk-frontend" / "assets"
+    if assets.is_dir():
+        # GOV.UK Frontend's compiled CSS refers to its fonts and images under /assets.
+        app.mount("/assets", StaticFiles(directory=str(assets)), name="assets")
+    templates.env.globals["nav_items"] = nav_items
+    _install_error_handlers(app)
+    return app

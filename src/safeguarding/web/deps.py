@@ -1,0 +1,170 @@
+"""Request plumbing shared by every capability's routes: the request's transaction, who is signed in, CSRF.
+
+Capabilities import these (they are the web's public surface for routes), never the app itself.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable, Coroutine, Iterator
+from datetime import timedelta
+from typing import Annotated, Any
+
+from fastapi import Depends, Request, Response
+from fastapi.routing import APIRoute
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from safeguarding.core.db import Database, utcnow
+from safeguarding.core.errors import AccessDenied
+from safeguarding.core.security import token_digest
+from safeguarding.core.settings import get_settings
+from safeguarding.core.users import ApiToken, User, UserSession
+
+SESSION_COOKIE = "sg_session"
+PRE_SESSION_COOKIE = "sg_pre"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "X-CSRF-Token"
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class SignInRequired(Exception):
+    """No valid session: pages redirect to sign-in, the API answers 401."""
+
+
+class TransactionalRoute(APIRoute):
+    """Commits the request's session after the handler returns and before the response is sent.
+
+    So a page is never shown as saved when its commit failed, and every view's audit row is written.
+    """
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        original = super().get_route_handler()
+
+        async def handler(request: Request) -> Response:
+            try:
+                response = await original(request)
+            except BaseException:
+                session: Session | None = getattr(request.state, "db", None)
+                if session is not None:
+                    await run_in_threadpool(session.rollback)
+                raise
+            session = getattr(request.state, "db", None)
+            if session is not None:
+                await run_in_threadpool(session.commit)
+            return response
+
+        return handler
+
+
+def get_database(request: Request) -> Database:
+    database: Database = request.app.state.database
+    return database
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    session = get_database(request).sessionmaker()
+    request.state.db = session
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+DbSession = Annotated[Session, Depends(get_session)]
+Db = Annotated[Database, Depends(get_database)]
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(get_settings().secret_key, salt="session")
+
+
+def sign_session_id(session_id: str) -> str:
+    return _serializer().dumps(session_id)
+
+
+def unsign_session_id(value: str) -> str | None:
+    try:
+        loaded = _serializer().loads(value)
+    except BadSignature:
+        return None
+    return loaded if isinstance(loaded, str) else None
+
+
+def load_user_session(request: Request, db: Session, *, allow_pending_second_factor: bool = False
+                      ) -> UserSession | None:
+    raw = request.cookies.get(SESSION_COOKIE)
+    session_id = unsign_session_id(raw) if raw else None
+    if session_id is None:
+        return None
+    user_session = db.get(UserSession, session_id)
+    if user_session is None or user_session.ended_at is not None or not user_session.user.active:
+        return None
+    now = utcnow()
+    if now - user_session.last_seen_at > timedelta(minutes=get_settings().idle_timeout_minutes):
+        user_session.ended_at = now
+        db.commit()
+        return None
+    if user_session.awaiting_second_factor and not allow_pending_second_factor:
+        return None
+    # Refresh the idle clock at most once a minute, so reads do not rewrite the row every time.
+    if now - user_session.last_seen_at > timedelta(seconds=60):
+        user_session.last_seen_at = now
+    return user_session
+
+
+def current_session(request: Request, db: DbSession) -> UserSession:
+    user_session = load_user_session(request, db)
+    if user_session is None:
+        raise SignInRequired()
+    request.state.user_session = user_session
+    request.state.user = user_session.user
+    return user_session
+
+
+def current_user(user_session: Annotated[UserSession, Depends(current_session)]) -> User:
+    return user_session.user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+async def csrf_protect(request: Request, db: DbSession) -> None:
+    """Every unsafe request from a browser carries the session's CSRF token (form field or htmx header)."""
+    if request.method not in UNSAFE_METHODS:
+        return
+    expected: str | None = None
+    user_session: UserSession | None = getattr(request.state, "user_session", None)
+    if user_session is None:
+        user_session = await run_in_threadpool(load_user_session, request, db, allow_pending_second_factor=True)
+    if user_session is not None:
+        expected = user_session.csrf_token
+    else:
+        expected = request.cookies.get(PRE_SESSION_COOKIE)
+    supplied = request.headers.get(CSRF_HEADER)
+    if supplied is None:
+        form = await request.form()
+        value = form.get(CSRF_FIELD)
+        supplied = value if isinstance(value, str) else None
+    if not expected or not supplied or not hmac.compare_digest(expected, supplied):
+        raise AccessDenied("The form has expired or did not come from this service. Go back, reload the page "
+                           "and try again.", field=CSRF_FIELD)
+
+
+def api_user(request: Request, db: DbSession) -> User:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise SignInRequired()
+    row = db.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(token.strip()),
+                                           ApiToken.revoked_at.is_(None)))
+    if row is None or not row.user.active:
+        raise SignInRequired()
+    row.last_used_at = utcnow()
+    request.state.user = row.user
+    return row.user
+
+
+ApiUser = Annotated[User, Depends(api_user)]

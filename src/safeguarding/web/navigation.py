@@ -1,0 +1,48 @@
+"""The links each role sees in the header, and where each role lands after signing in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from safeguarding.core.users import Role, User
+
+R = Role
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    href: str
+    roles: frozenset[Role]
+
+
+NAV: tuple[NavItem, ...] = (
+    NavItem("Partner portal", "/portal", frozenset({R.PARTNER_PRACTITIONER})),
+    NavItem("MASH queue", "/mash/queue", frozenset({R.MASH_WORKER, R.MASH_MANAGER})),
+    NavItem("Record a contact", "/mash/contacts/new", frozenset({R.MASH_WORKER, R.MASH_MANAGER})),
+    NavItem("Sign-off", "/mash/sign-off", frozenset({R.MASH_MANAGER})),
+    NavItem("My contacts", "/my-contacts", frozenset({R.SOCIAL_WORKER, R.TEAM_MANAGER})),
+    NavItem("MASH dashboard", "/mash/dashboard", frozenset({R.MASH_MANAGER, R.TEAM_MANAGER,
+                                                            R.PERFORMANCE_ANALYST})),
+    NavItem("People", "/people", frozenset({R.MASH_WORKER, R.MASH_MANAGER, R.SOCIAL_WORKER, R.TEAM_MANAGER,
+                                            R.EXPLOITATION_PRACTITIONER})),
+    NavItem("Audit", "/audit", frozenset({R.MASH_MANAGER, R.TEAM_MANAGER, R.ADMINISTRATOR})),
+    NavItem("Administration", "/admin", frozenset({R.ADMINISTRATOR})),
+)
+
+HOME: dict[Role, str] = {
+    R.PARTNER_PRACTITIONER: "/portal",
+    R.MASH_WORKER: "/mash/queue",
+    R.MASH_MANAGER: "/mash/queue",
+    R.SOCIAL_WORKER: "/my-contacts",
+    R.TEAM_MANAGER: "/mash/dashboard",
+    R.EXPLOITATION_PRACTITIONER: "/people",
+    R.PERFORMANCE_ANALYST: "/mash/dashboard",
+    R.ADMINISTRATOR: "/admin",
+}
+
+
+def nav_items(user: User | None) -> list[NavItem]:
+    if user is None:
+        return []
+    return [item for item in NAV if Role(user.role) in item.roles]

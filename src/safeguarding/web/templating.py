@@ -1,0 +1,64 @@
+"""Jinja2 templates from every capability's ``templates/`` folder, with the filters pages share."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from jinja2 import ChoiceLoader, FileSystemLoader, select_autoescape
+from starlette.responses import HTMLResponse
+
+from safeguarding.core import codes
+from safeguarding.core.calendar import LONDON
+from safeguarding.core.users import ROLE_LABELS, Role
+
+PACKAGE_ROOT = Path(__file__).resolve().parents[1]
+# Each capability keeps its pages in <capability>/templates/<capability>/...; the web package holds the layout.
+TEMPLATE_DIRS = sorted(p for p in PACKAGE_ROOT.glob("*/templates") if p.is_dir())
+
+
+def _london(value: datetime | None, fmt: str = "%-d %b %Y %H:%M") -> str:
+    if value is None:
+        return ""
+    return value.astimezone(LONDON).strftime(fmt)
+
+
+def _day(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.astimezone(LONDON).date()
+    return value.strftime("%-d %b %Y")
+
+
+def _hours(value: float | None) -> str:
+    if value is None:
+        return ""
+    if abs(value) < 1:
+        return f"{round(value * 60)} min"
+    return f"{value:.1f} h"
+
+
+def _label(value: Any) -> str:
+    return str(value).replace("_", " ").capitalize() if value is not None else ""
+
+
+templates = Jinja2Templates(directory=str(PACKAGE_ROOT / "web" / "templates"))
+templates.env.loader = ChoiceLoader([FileSystemLoader(str(d)) for d in TEMPLATE_DIRS])
+templates.env.autoescape = select_autoescape(default=True, default_for_string=True)
+templates.env.filters.update(london=_london, day=_day, hours=_hours, label=_label)
+templates.env.globals.update(codes=codes, ROLE_LABELS=ROLE_LABELS, Role=Role)
+
+
+def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    """Render a page with the signed-in user and CSRF token available to the layout."""
+    user = getattr(request.state, "user", None)
+    user_session = getattr(request.state, "user_session", None)
+    context.setdefault("user", user)
+    context.setdefault("csrf_token", user_session.csrf_token if user_session else
+                       request.cookies.get("sg_pre", getattr(request.state, "pre_csrf", "")))
+    context.setdefault("is_htmx", request.headers.get("HX-Request") == "true")
+    return templates.TemplateResponse(request, template, context, status_code=status_code)

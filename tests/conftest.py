@@ -1,0 +1,98 @@
+"""Test fixtures: a real database per test worker (SQLite by default, PostgreSQL when
+SAFEGUARDING_TEST_DATABASE_URL names a server), migrated with Alembic, emptied between tests."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+# Keep argon2 quick in tests is not possible without weakening it; instead we create few users per test.
+os.environ.setdefault("SAFEGUARDING_SECRET_KEY", "test-secret-key-not-for-production")
+
+from safeguarding.cli import upgrade_database  # noqa: E402
+from safeguarding.core.db import Database, set_database  # noqa: E402
+from safeguarding.schema import metadata  # noqa: E402
+from tests.support import Factory  # noqa: E402
+
+
+def _worker_id() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    admin_url = os.environ.get("SAFEGUARDING_TEST_DATABASE_URL")
+    if not admin_url:
+        path = Path(tmp_path_factory.mktemp("db")) / f"test-{_worker_id()}.db"
+        yield f"sqlite:///{path}"
+        return
+    parsed = make_url(admin_url).set(drivername="postgresql+psycopg")
+    name = re.sub(r"[^a-z0-9_]", "_", f"sg_test_{_worker_id()}".lower())
+    admin = create_engine(parsed, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield parsed.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def migrated_database(database_url: str) -> Iterator[Database]:
+    upgrade_database(database_url)
+    database = Database(database_url)
+    set_database(database)
+    yield database
+    set_database(None)
+    database.dispose()
+
+
+def _empty(database: Database) -> None:
+    with database.engine.begin() as conn:
+        if database.engine.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(metadata.sorted_tables):
+                conn.execute(table.delete())
+            conn.execute(text("DELETE FROM sqlite_sequence")) if conn.execute(
+                text("SELECT 1 FROM sqlite_master WHERE name='sqlite_sequence'")).first() else None
+
+
+@pytest.fixture()
+def database(migrated_database: Database) -> Iterator[Database]:
+    _empty(migrated_database)
+    yield migrated_database
+
+
+@pytest.fixture()
+def session(database: Database) -> Iterator[Session]:
+    with database.transaction() as s:
+        yield s
+
+
+@pytest.fixture()
+def factory(database: Database) -> Factory:
+    return Factory(database)
+
+
+@pytest.fixture()
+def app(database: Database):  # type: ignore[no-untyped-def]
+    from safeguarding.web.app import create_app
+
+    return create_app(database)
+
+
+@pytest.fixture()
+def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+    with TestClient(app, base_url="http://testserver", follow_redirects=False) as c:
+        yield c
