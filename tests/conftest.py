@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 # Keep argon2 quick in tests is not possible without weakening it; instead we create few users per test.
 os.environ.setdefault("SAFEGUARDING_SECRET_KEY", "test-secret-key-not-for-production")
 
-from safeguarding.cli import upgrade_database  # noqa: E402
-from safeguarding.core.db import Database, set_database  # noqa: E402
-from safeguarding.schema import metadata  # noqa: E402
-from tests.support import Factory  # noqa: E402
+from safeguarding.cli import upgrade_database
+from safeguarding.core.db import Database, set_database
+from safeguarding.schema import metadata
+from tests.support import Factory
 
 
 def _worker_id() -> str:

@@ -11,7 +11,6 @@ from alembic import op
 
 import safeguarding.core.db
 
-
 revision: str = '0001'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None

@@ -18,7 +18,7 @@ class Settings(BaseSettings):
     database_url: str = Field(default=f"sqlite:///{DEFAULT_SQLITE}")
     # Signs session cookies and CSRF tokens. A development default keeps `make run` one command;
     # production sets its own (the server warns at start when the default is in use).
-    secret_key: str = "dev-only-change-me-in-production"
+    secret_key: str = "dev-only-change-me-in-production"  # noqa: S105
     # Minutes without a request before a signed-in session ends (idle timeout).
     idle_timeout_minutes: int = 30
     # Failed sign-ins in a row before an account locks, and for how long.

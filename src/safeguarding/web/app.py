@@ -13,7 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
 from safeguarding.core.db import Database, get_database
-from safeguarding.core.errors import AccessDenied, Conflict, DomainError, ValidationFailed
+from safeguarding.core.errors import Conflict, DomainError, ValidationFailed
 from safeguarding.core.settings import get_settings
 from safeguarding.web import auth
 from safeguarding.web.deps import CurrentUser, SignInRequired, TransactionalRoute

@@ -19,9 +19,9 @@ from safeguarding.core.users import Role, User, UserSession
 from safeguarding.web.deps import (
     PRE_SESSION_COOKIE,
     SESSION_COOKIE,
+    CurrentUser,
     DbSession,
     TransactionalRoute,
-    CurrentUser,
     csrf_protect,
     load_user_session,
     sign_session_id,
@@ -44,7 +44,7 @@ def _set_cookie(response: Response, name: str, value: str) -> None:
 
 
 @router.get("/sign-in", include_in_schema=False)
-def sign_in_page(request: Request, next: str | None = None) -> Response:  # noqa: A002
+def sign_in_page(request: Request, next: str | None = None) -> Response:
     token = request.cookies.get(PRE_SESSION_COOKIE) or secrets.token_urlsafe(32)
     request.state.pre_csrf = token
     response = render(request, "web/sign_in.html", title="Sign in", next=_safe_next(next), csrf_token=token)
@@ -58,7 +58,7 @@ def sign_in(
     db: DbSession,
     username: Annotated[str, Form(max_length=200)] = "",
     password: Annotated[str, Form(max_length=1000)] = "",
-    next: Annotated[str, Form()] = "/",  # noqa: A002
+    next: Annotated[str, Form()] = "/",
 ) -> Response:
     settings = get_settings()
     user = db.scalar(select(User).where(func.lower(User.username) == username.strip().lower()))
@@ -107,7 +107,7 @@ def _pending_session(request: Request, db: DbSession) -> UserSession | None:
 
 
 @router.get("/sign-in/second-factor", include_in_schema=False)
-def second_factor_page(request: Request, db: DbSession, next: str | None = None) -> Response:  # noqa: A002
+def second_factor_page(request: Request, db: DbSession, next: str | None = None) -> Response:
     user_session = _pending_session(request, db)
     if user_session is None or not user_session.awaiting_second_factor:
         return RedirectResponse("/sign-in", status_code=303)
@@ -127,7 +127,7 @@ def second_factor(
     request: Request,
     db: DbSession,
     code: Annotated[str, Form(max_length=20)] = "",
-    next: Annotated[str, Form()] = "/",  # noqa: A002
+    next: Annotated[str, Form()] = "/",
 ) -> Response:
     user_session = _pending_session(request, db)
     if user_session is None or not user_session.awaiting_second_factor or user_session.user.totp_secret is None:

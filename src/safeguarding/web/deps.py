@@ -139,10 +139,7 @@ async def csrf_protect(request: Request, db: DbSession) -> None:
     user_session: UserSession | None = getattr(request.state, "user_session", None)
     if user_session is None:
         user_session = await run_in_threadpool(load_user_session, request, db, allow_pending_second_factor=True)
-    if user_session is not None:
-        expected = user_session.csrf_token
-    else:
-        expected = request.cookies.get(PRE_SESSION_COOKIE)
+    expected = user_session.csrf_token if user_session is not None else request.cookies.get(PRE_SESSION_COOKIE)
     supplied = request.headers.get(CSRF_HEADER)
     if supplied is None:
         form = await request.form()
