@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -44,6 +45,34 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+@contextmanager
+def _scratch_database_url(tmp_path: Path, label: str) -> Iterator[str]:
+    """An empty database of the same kind as the suite's (a new SQLite file, or a new PostgreSQL database)."""
+    admin_url = os.environ.get("SAFEGUARDING_TEST_DATABASE_URL")
+    if not admin_url:
+        yield f"sqlite:///{tmp_path / f'{label}.db'}"
+        return
+    parsed = make_url(admin_url).set(drivername="postgresql+psycopg")
+    name = re.sub(r"[^a-z0-9_]", "_", f"sg_{label}_{_worker_id()}".lower())
+    admin = create_engine(parsed, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        yield parsed.set(database=name).render_as_string(hide_password=False)
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+@pytest.fixture()
+def empty_database_url(tmp_path: Path) -> Iterator[str]:
+    """A fresh, unmigrated database for tests of migrations and loaders (not the shared test database)."""
+    with _scratch_database_url(tmp_path, "scratch") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
