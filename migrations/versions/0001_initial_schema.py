@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 21:50:49.260021
+Create Date: 2026-11-25 21:57:45.891488
 """
 from collections.abc import Sequence
 
@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import safeguarding.core.db
+
 
 revision: str = '0001'
 down_revision: str | None = None
@@ -312,6 +313,20 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_contact_decision_decided_at'), ['decided_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_contact_decision_decided_by_id'), ['decided_by_id'], unique=False)
 
+    op.create_table('contact_note',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('contact_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('author_id', sa.Integer(), nullable=False),
+    sa.Column('at', safeguarding.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['author_id'], ['app_user.id'], name=op.f('fk_contact_note_author_id_app_user')),
+    sa.ForeignKeyConstraint(['contact_id'], ['contact.id'], name=op.f('fk_contact_note_contact_id_contact'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_contact_note'))
+    )
+    with op.batch_alter_table('contact_note', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_contact_note_contact_id'), ['contact_id'], unique=False)
+
     op.create_table('contact_subject',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('contact_id', sa.Integer(), nullable=False),
@@ -432,6 +447,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_contact_subject_contact_id'))
 
     op.drop_table('contact_subject')
+    with op.batch_alter_table('contact_note', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_contact_note_contact_id'))
+
+    op.drop_table('contact_note')
     with op.batch_alter_table('contact_decision', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_contact_decision_decided_by_id'))
         batch_op.drop_index(batch_op.f('ix_contact_decision_decided_at'))

@@ -258,3 +258,26 @@ class ContactDecision(Base):
     contact: Mapped[Contact] = relationship(back_populates="decisions")
     decided_by: Mapped[User] = relationship(foreign_keys=[decided_by_id])
     signed_off_by: Mapped[User | None] = relationship(foreign_keys=[signed_off_by_id])
+
+
+class NoteKind(StrEnum):
+    NOTE = "note"
+    ACKNOWLEDGED = "acknowledged"  # the allocated worker has picked up a contact routed to them
+    PERSON_LINKED = "person_linked"
+    ROUTED = "routed"
+
+
+class ContactNote(Base):
+    """Something done on a contact that is not a rating, check or decision: linking a child, routing to the
+    allocated worker, the worker's acknowledgement, a note. Together with those it makes the contact's timeline."""
+
+    __tablename__ = "contact_note"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contact.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[NoteKind] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    author: Mapped[User] = relationship()

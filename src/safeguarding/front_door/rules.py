@@ -45,3 +45,55 @@ def sign_off_required(outcome: Outcome, settings: Mapping[str, Any]) -> bool:
 # Outcomes that make a referral to children's social care (an episode of need in the CIN census).
 REFERRAL_OUTCOMES = frozenset({Outcome.REFERRAL_FOR_ASSESSMENT, Outcome.STRATEGY_DISCUSSION,
                                Outcome.IMMEDIATE_PROTECTION})
+
+
+# --- screening, checks and decisions ----------------------------------------------------------------------------
+
+# Statuses of a contact still waiting for the MASH: the queue shows these, in deadline order.
+OPEN_STATUSES = ("awaiting_screening", "in_screening")
+
+# A rationale is "at least a sentence": WT2023 Ch.3 and front-door.md section 5 require the reasons for a
+# threshold decision to be recorded; a word or two is not a reason an inspector could follow.
+RATIONALE_MIN_CHARS = 20
+RATIONALE_MIN_WORDS = 4
+
+
+def rationale_problem(text: str | None, what: str = "rationale") -> str | None:
+    """Why this rationale is not enough, or None when it is."""
+    words = (text or "").split()
+    if not words:
+        return f"Enter the {what}"
+    if len(" ".join(words)) < RATIONALE_MIN_CHARS or len(words) < RATIONALE_MIN_WORDS:
+        return f"Write the {what} as at least a sentence ({RATIONALE_MIN_WORDS} words or more)"
+    return None
+
+
+def check_consent_needs_reason(consent: Any) -> bool:
+    """Sharing without consent, or overriding a refusal, needs the reason recorded (front-door.md 6.3;
+    DfE "Information sharing" golden rule 7)."""
+    return str(consent) in {"not_sought", "overridden"}
+
+
+def partner_check_deadline(requested_at: datetime, settings: Mapping[str, Any]) -> datetime:
+    """Default response deadline: ``partner_check.default_hours`` working hours (local information-sharing
+    agreement)."""
+    opens, closes = _office_hours(settings)
+    return add_working_hours(requested_at, float(settings["partner_check.default_hours"]), opens, closes)
+
+
+def office_hours(settings: Mapping[str, Any]) -> tuple[time, time]:
+    return _office_hours(settings)
+
+
+# Age bands of contacts waiting in the MASH (calendar hours since receipt), for the dashboard.
+AGE_BANDS: tuple[tuple[str, float, float | None], ...] = (
+    ("Under 4 hours", 0, 4),
+    ("4 to 24 hours", 4, 24),
+    ("1 to 3 days", 24, 72),
+    ("Over 3 days", 72, None),
+)
+
+# National re-referral rate for comparison: 22.6% of referrals in 2024-25 were within 12 months of a previous
+# referral. Source: DfE "Children in need" 2025, table C1 (shared/domain/national-figures.md 1.1).
+NATIONAL_RE_REFERRAL_RATE = 0.226
+NATIONAL_RE_REFERRAL_SOURCE = "DfE Children in need 2025, table C1 (England, year to 31 March 2025)"
