@@ -82,6 +82,8 @@ PERMISSIONS: dict[tuple[Kind, Action], frozenset[Role]] = {
     (Kind.CONTACT, Action.LIST): MASH | frozenset({R.SOCIAL_WORKER, R.TEAM_MANAGER}),
     (Kind.CONTACT, Action.SCREEN): MASH,
     (Kind.CONTACT, Action.UPDATE): MASH,
+    # The allocated worker (or their manager) acknowledges and notes a contact routed to them (front_door).
+    (Kind.CONTACT, Action.RESPOND): frozenset({R.SOCIAL_WORKER, R.TEAM_MANAGER}),
     (Kind.CONTACT_OUTCOME, Action.VIEW): frozenset({R.PARTNER_PRACTITIONER}),
     (Kind.CONTACT_OUTCOME, Action.LIST): frozenset({R.PARTNER_PRACTITIONER}),
     (Kind.PARTNER_CHECK, Action.REQUEST): MASH,
