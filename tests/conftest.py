@@ -24,6 +24,11 @@ from safeguarding.schema import metadata
 from tests.support import Factory
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # Known without pytest-xdist too (e.g. `-p no:xdist`), so marking a journey never warns.
+    config.addinivalue_line("markers", "xdist_group(name): run these tests on one xdist worker")
+
+
 def _worker_id() -> str:
     return os.environ.get("PYTEST_XDIST_WORKER", "main")
 
