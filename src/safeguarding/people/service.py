@@ -7,6 +7,7 @@ Other capabilities call :func:`exact_matches`, :func:`find_candidates`, :func:`c
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -47,6 +48,7 @@ RESTRICTION_REASON_MIN = 10
 # Each candidate-gathering lookup reads at most this many rows, so a very common surname or a large block of flats
 # cannot turn a search into a scan; scoring then ranks what was gathered.
 GATHER_LIMIT = 1500
+_ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's base 32: no I, L, O, U to misread
 
 
 def today() -> date:
@@ -275,6 +277,12 @@ def person_problems(session: Session, user: User | None, data: PersonInput, *,
 # --- create and update -----------------------------------------------------------------------------------------------
 
 
+def new_la_child_id() -> str:
+    """A stable identifier for DfE returns (CIN LAchildID, rules 1570/1580: alphanumeric, at most 20), never
+    reused. Random rather than the row id, so it is set before the row is written and reveals no count."""
+    return "SG" + "".join(secrets.choice(_ID_ALPHABET) for _ in range(12))
+
+
 def _keep_keys(person: Person) -> None:
     person.first_name_key = rules.name_key(person.first_name)
     person.last_name_key = rules.name_key(person.last_name)
@@ -329,6 +337,8 @@ def create_person(session: Session, database: Database, user: User, data: Person
         raise ValidationFailed(errors)
     person = Person(kind=PersonKind(data.kind), first_name="", last_name="")
     changed = _apply(person, data)
+    if person.la_child_id is None:
+        person.la_child_id = new_la_child_id()
     for alias in data.aliases:
         if alias.first_name.strip() or alias.last_name.strip():
             person.aliases.append(_alias(alias.first_name, alias.last_name))
@@ -336,9 +346,6 @@ def create_person(session: Session, database: Database, user: User, data: Person
         person.addresses.append(_address(data.address))
     session.add(person)
     session.flush()
-    if person.la_child_id is None:
-        # A stable identifier for DfE returns (CIN LAchildID: alphanumeric, at most 20), never reused.
-        person.la_child_id = f"SG{person.id:08d}"
     audit.record(session, access.actor_of(user), "create", "person", person.id, person_id=person.id,
                  detail={"fields": changed, "aliases": len(person.aliases), "address": data.address is not None})
     return person

@@ -1,0 +1,305 @@
+"""The people service as other parts of the system and its pages use it."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from safeguarding.core import access
+from safeguarding.core.audit import AuditEvent
+from safeguarding.core.errors import AccessDenied, Conflict, ValidationFailed
+from safeguarding.core.users import Role
+from safeguarding.people import service
+from safeguarding.people.models import Address, Person, PersonAlias
+from safeguarding.people.service import AddressInput, AliasInput, PersonInput, SearchQuery
+from tests.people.conftest import valid_nhs, valid_upn
+
+
+def _count(database, model):
+    with database.transaction() as s:
+        return s.scalar(select(func.count()).select_from(model))
+
+
+def _audit(database, action):
+    with database.transaction() as s:
+        return list(s.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)))
+
+
+def _search(database, user, **terms):
+    with database.transaction() as s:
+        results = service.search(s, database, user, SearchQuery(**terms))
+        return [(c.person_id, c.reasons, c.person.full_name if c.person else None) for c in results]
+
+
+# --- create and validation -------------------------------------------------------------------------------------------
+
+
+def test_create_keeps_identifiers_in_stored_form_and_is_audited(database, worker):
+    data = PersonInput(first_name="  Amara  ", last_name="Okafor", date_of_birth=date(2016, 6, 1), sex="F",
+                       ethnicity="BAFR", nhs_number="943 476 5919", upn=valid_upn(5).lower(),
+                       aliases=[AliasInput("Mara", "Okafor")],
+                       address=AddressInput(line1="2 Oak Road", postcode="b33 8th", moved_in=date(2020, 1, 1)))
+    with database.transaction() as s:
+        person = service.create_person(s, database, worker, data)
+        person_id = person.id
+    with database.transaction() as s:
+        stored = s.get(Person, person_id)
+        assert stored.first_name == "Amara"
+        assert stored.nhs_number == "9434765919"
+        assert stored.upn == valid_upn(5)
+        assert stored.la_child_id.startswith("SG") and len(stored.la_child_id) == 14
+        assert stored.version == 1
+        assert stored.current_address.postcode == "B33 8TH"
+        assert [a.first_name for a in stored.aliases] == ["Mara"]
+        assert stored.last_name_sound == "OKFR"
+    [event] = _audit(database, "create")
+    assert event.person_id == person_id and event.actor_id == worker.id
+
+
+def test_every_bad_field_is_named_and_nothing_is_written(database, worker):
+    data = PersonInput(first_name="", last_name="x" * 101, sex="Q", ethnicity="NOPE", nhs_number="1234567890",
+                       upn="A123", date_of_birth=date.today() + timedelta(days=3), aliases=[AliasInput("", "Z" * 101)],
+                       address=AddressInput(line1="", postcode="NOT A POSTCODE"))
+    with database.transaction() as s, pytest.raises(ValidationFailed) as failure:
+        service.create_person(s, database, worker, data)
+    errors = failure.value.errors
+    assert errors["first_name"] == "Enter the first name"
+    assert errors["last_name"] == "Last name must be 100 characters or fewer"
+    assert "sex" in errors and "ethnicity" in errors
+    assert errors["nhs_number"].startswith("NHS number is not valid")
+    assert errors["upn"].startswith("UPN must be 13 characters")
+    assert errors["date_of_birth"] == "Date of birth must be today or in the past"
+    assert "aliases.0.first_name" in errors and "aliases.0.last_name" in errors
+    assert errors["address.line1"] == "Enter the first line of the address"
+    assert errors["address.postcode"].startswith("Postcode must be a UK postcode")
+    assert _count(database, Person) == 0 and _count(database, Address) == 0 and _count(database, PersonAlias) == 0
+    assert _audit(database, "create") == []
+
+
+def test_duplicate_nhs_number_names_the_existing_person_to_someone_who_may_see_them(database, worker, people):
+    existing = people.add("Leo", "Hart", nhs_number=valid_nhs(11))
+    with database.transaction() as s, pytest.raises(ValidationFailed) as failure:
+        service.create_person(s, database, worker, PersonInput(first_name="L", last_name="H",
+                                                               nhs_number=valid_nhs(11)))
+    assert "Leo Hart" in failure.value.errors["nhs_number"]
+    assert f"record {existing.id}" in failure.value.errors["nhs_number"]
+
+
+def test_duplicate_upn_on_a_restricted_record_does_not_name_them(database, worker, manager, people):
+    existing = people.add("Nadia", "Rahman", upn=valid_upn(77))
+    with database.transaction() as s:
+        service.restrict(s, database, manager, existing.id, "Relative of a member of staff", [])
+    with database.transaction() as s, pytest.raises(ValidationFailed) as failure:
+        service.create_person(s, database, worker, PersonInput(first_name="N", last_name="R", upn=valid_upn(77)))
+    message = failure.value.errors["upn"]
+    assert "restricted record" in message and "Nadia" not in message and "Rahman" not in message
+
+
+def test_partner_practitioners_may_not_create_people(database, factory):
+    partner = factory.user(Role.PARTNER_PRACTITIONER)
+    with database.transaction() as s, pytest.raises(AccessDenied):
+        service.create_person(s, database, partner, PersonInput(first_name="A", last_name="B"))
+    [refusal] = _audit(database, "create")
+    assert refusal.outcome == "refused"
+
+
+def test_stale_version_is_refused_and_nothing_changes(database, worker, people):
+    person = people.add("Ruby", "Stone")
+    with database.transaction() as s:
+        service.update_person(s, database, worker, person.id, 1, PersonInput(first_name="Rubi", last_name="Stone"))
+    with database.transaction() as s, pytest.raises(Conflict):
+        service.update_person(s, database, worker, person.id, 1, PersonInput(first_name="Roo", last_name="Stone"))
+    with database.transaction() as s:
+        stored = s.get(Person, person.id)
+        assert stored.first_name == "Rubi" and stored.version == 2
+        assert stored.first_name_key == "rubi"
+
+
+# --- addresses and aliases -------------------------------------------------------------------------------------------
+
+
+def test_moving_house_closes_the_old_address(database, worker, people):
+    person = people.add("Ivy", "Lane", postcode="M1 1AE")
+    with database.transaction() as s:
+        service.add_address(s, database, worker, person.id, AddressInput(line1="9 New Street", postcode="m11ae",
+                                                                          moved_in=date(2024, 5, 1)))
+    with database.transaction() as s:
+        stored = s.get(Person, person.id)
+        history = service.address_history(stored)
+        assert [a.line1 for a in history] == ["9 New Street", "1 Test Street"]
+        assert history[1].moved_out == date(2024, 5, 1) and history[0].moved_out is None
+        assert stored.current_address.line1 == "9 New Street"
+
+
+def test_alias_add_and_remove(database, worker, people):
+    person = people.add("Kai", "Moss")
+    with database.transaction() as s:
+        alias = service.add_alias(s, database, worker, person.id, "K", "Walker")
+        alias_id = alias.id
+    assert [c[0] for c in _search(database, worker, last_name="Walker")] == [person.id]
+    with database.transaction() as s:
+        service.remove_alias(s, database, worker, person.id, alias_id)
+    assert _search(database, worker, last_name="Walker") == []
+
+
+# --- search ----------------------------------------------------------------------------------------------------------
+
+
+def test_search_finds_misspelt_names(database, worker, people):
+    john = people.add("John", "Smith")
+    people.add("Aisha", "Khan")
+    results = _search(database, worker, first_name="Jon", last_name="Smyth")
+    assert [r[0] for r in results] == [john.id]
+    assert "name sounds like" in results[0][1]
+
+
+def test_search_finds_transposed_names(database, worker, people):
+    john = people.add("John", "Smith")
+    results = _search(database, worker, first_name="Smith", last_name="John")
+    assert results[0][0] == john.id and "names transposed" in results[0][1]
+
+
+def test_search_by_nhs_number_alone_and_ranked_first(database, worker, people):
+    other = people.add("Sam", "Reed", nhs_number=valid_nhs(3))
+    target = people.add("Sam", "Reid", nhs_number=valid_nhs(200))
+    results = _search(database, worker, first_name="Sam", last_name="Reed", nhs_number=valid_nhs(200))
+    assert results[0][0] == target.id and "NHS number matches" in results[0][1]
+    assert other.id in [r[0] for r in results]
+    assert [r[0] for r in _search(database, worker, nhs_number=valid_nhs(200))] == [target.id]
+
+
+def test_search_by_postcode_and_date_of_birth(database, worker, people):
+    here = people.add("Ada", "Wu", postcode="CR2 6XH", date_of_birth=date(2012, 2, 2))
+    people.add("Ben", "Wu", postcode="SW1A 1AA", date_of_birth=date(2013, 3, 3))
+    assert [r[0] for r in _search(database, worker, postcode="cr26xh")] == [here.id]
+    results = _search(database, worker, date_of_birth=date(2012, 2, 2), postcode="CR2 6XH")
+    assert results[0][0] == here.id and set(results[0][1]) == {"same date of birth", "same postcode"}
+
+
+def test_search_finds_people_by_their_other_names(database, worker, people):
+    person = people.add("Jasmine", "Cole", aliases=(("Jaz", "Price"),))
+    results = _search(database, worker, first_name="Jaz", last_name="Price")
+    assert results[0][0] == person.id and "matches a name they are also known by" in results[0][1]
+
+
+def test_search_is_audited_with_its_terms(database, worker, people):
+    people.add("John", "Smith")
+    _search(database, worker, first_name="Jon", last_name="Smyth")
+    [event] = _audit(database, "search")
+    assert '"last_name": "Smyth"' in event.detail and '"results": 1' in event.detail
+
+
+def test_restricted_people_appear_only_as_restricted_records(database, worker, manager, factory, people):
+    hidden = people.add("Olivia", "Grant", nhs_number=valid_nhs(55))
+    with database.transaction() as s:
+        service.restrict(s, database, manager, hidden.id, "Child of a council employee", [])
+    [(person_id, reasons, name)] = _search(database, worker, first_name="Olivia", last_name="Grant")
+    assert person_id == hidden.id and name is None and "same name" in reasons
+    # The manager who restricted it is named on the restriction and sees the name.
+    [(_, _, name)] = _search(database, manager, first_name="Olivia", last_name="Grant")
+    assert name == "Olivia Grant"
+
+
+def test_find_candidates_marks_restriction_for_the_caller(database, manager, worker, people):
+    person = people.add("Theo", "Banks")
+    with database.transaction() as s:
+        service.restrict(s, database, manager, person.id, "Relative of a member of staff", [])
+    with database.transaction() as s:
+        [candidate] = service.find_candidates(s, first_name="Theo", last_name="Banks", date_of_birth=None,
+                                              nhs_number=None, postcode=None)
+        assert candidate.restricted
+        [shown] = service.visible_to(s, worker, [candidate])
+        assert shown.hidden
+
+
+def test_exact_matches_by_nhs_or_name_and_birthday(database, people):
+    person = people.add("Zoë", "O'Neill", nhs_number=valid_nhs(9), date_of_birth=date(2018, 8, 8))
+    with database.transaction() as s:
+        assert [p.id for p in service.exact_matches(s, nhs_number=valid_nhs(9))] == [person.id]
+        assert [p.id for p in service.exact_matches(s, first_name="zoe", last_name="oneill",
+                                                    date_of_birth=date(2018, 8, 8))] == [person.id]
+        assert service.exact_matches(s, first_name="zoe", last_name="oneill", date_of_birth=date(2018, 8, 9)) == []
+        assert service.exact_matches(s) == []
+
+
+# --- family ----------------------------------------------------------------------------------------------------------
+
+
+def test_relationships_read_both_ways(database, worker, people):
+    mum = people.add("Grace", "Hill", date_of_birth=date(1990, 1, 1), kind="adult")
+    child = people.add("Ella", "Hill", date_of_birth=date(2015, 1, 1))
+    brother = people.add("Max", "Hill", date_of_birth=date(2017, 1, 1))
+    with database.transaction() as s:
+        service.add_relationship(s, database, worker, child.id, mum.id, "parent")
+        service.add_relationship(s, database, worker, brother.id, child.id, "sibling")
+        service.add_relationship(s, database, worker, mum.id, brother.id, "child")
+    with database.transaction() as s:
+        assert {(r.person_id, r.label) for r in service.family_of(s, child.id)} == {
+            (mum.id, "parent of"), (brother.id, "sibling")}
+        assert {(r.person_id, r.label) for r in service.family_of(s, mum.id)} == {
+            (child.id, "child of"), (brother.id, "child of")}
+        assert {(r.person_id, r.label) for r in service.family_of(s, brother.id)} == {
+            (child.id, "sibling"), (mum.id, "parent of")}
+        assert [p.id for p in service.siblings_of(s, child.id)] == [brother.id]
+
+
+def test_a_symmetric_tie_is_stored_once_and_contradictions_refused(database, worker, people):
+    a = people.add("Ann", "Lee", date_of_birth=date(2010, 1, 1))
+    b = people.add("Bob", "Lee", date_of_birth=date(2012, 1, 1))
+    with database.transaction() as s:
+        service.add_relationship(s, database, worker, a.id, b.id, "half_sibling")
+    with database.transaction() as s, pytest.raises(ValidationFailed) as failure:
+        service.add_relationship(s, database, worker, b.id, a.id, "half_sibling")
+    assert failure.value.errors["relation"] == "This relationship is already recorded"
+    with database.transaction() as s, pytest.raises(ValidationFailed) as failure:
+        service.add_relationship(s, database, worker, a.id, b.id, "parent")  # b is parent of a: b is younger
+    assert "born before" in failure.value.errors["relation"]
+    with database.transaction() as s, pytest.raises(ValidationFailed):
+        service.add_relationship(s, database, worker, a.id, a.id, "sibling")
+
+
+# --- viewing and restriction ---------------------------------------------------------------------------------------
+
+
+def test_viewing_is_audited_and_restriction_refuses_with_break_glass_possible(database, worker, manager, people):
+    person = people.add("Noah", "Quinn")
+    with database.transaction() as s:
+        record = service.view_person(s, database, worker, person.id)
+        assert record.person.full_name == "Noah Quinn"
+    assert [e.person_id for e in _audit(database, "view")] == [person.id]
+    with database.transaction() as s:
+        service.restrict(s, database, manager, person.id, "Relative of a member of staff", [])
+    with database.transaction() as s, pytest.raises(AccessDenied) as refused:
+        service.view_person(s, database, worker, person.id)
+    assert refused.value.decision.break_glass_possible
+    with database.transaction() as s:
+        service.break_glass(s, database, worker, person.id, "Police at the door with the child now")
+    with database.transaction() as s:
+        assert service.view_person(s, database, worker, person.id).restriction is not None
+    [event] = _audit(database, "break_glass")
+    assert event.actor_id == worker.id and "Police" in event.reason
+
+
+def test_named_users_may_open_and_lifting_opens_to_all(database, worker, manager, factory, people):
+    person = people.add("Mia", "Ford")
+    social_worker = factory.user(Role.SOCIAL_WORKER)
+    with database.transaction() as s:
+        service.restrict(s, database, manager, person.id, "Relative of a member of staff", [social_worker.id])
+    with database.transaction() as s:
+        assert service.may_open(s, social_worker, person.id)
+        assert not service.may_open(s, worker, person.id)
+    with database.transaction() as s, pytest.raises(ValidationFailed):
+        service.lift_restriction(s, database, manager, person.id, "")
+    with database.transaction() as s:
+        service.lift_restriction(s, database, manager, person.id, "Staff member has left the council")
+    with database.transaction() as s:
+        assert service.may_open(s, worker, person.id)
+        assert access.restricted_among(s, [person.id]) == set()
+
+
+def test_only_managers_restrict(database, worker, people):
+    person = people.add("Lily", "Marsh")
+    with database.transaction() as s, pytest.raises(AccessDenied):
+        service.restrict(s, database, worker, person.id, "Because I would like to", [])
