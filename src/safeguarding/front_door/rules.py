@@ -12,7 +12,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from safeguarding.core.calendar import LONDON, add_working_days, add_working_hours
-from safeguarding.front_door.models import Outcome, Rag
+from safeguarding.front_door.models import Channel, ConsentPosition, ContactStatus, Outcome, Rag, ReporterKind
 
 UNRATED_WORKING_DAYS = 1  # WT2023 Ch.3: decision on a referral within one working day.
 
@@ -97,3 +97,56 @@ AGE_BANDS: tuple[tuple[str, float, float | None], ...] = (
 # referral. Source: DfE "Children in need" 2025, table C1 (shared/domain/national-figures.md 1.1).
 NATIONAL_RE_REFERRAL_RATE = 0.226
 NATIONAL_RE_REFERRAL_SOURCE = "DfE Children in need 2025, table C1 (England, year to 31 March 2025)"
+
+
+# --- intake: what a contact may carry, and what its referrer may later know ------------------------------------
+# Bounds on a submitted contact. The worry's 20,000 characters match the table's check constraint; the others
+# match the column sizes, so nothing is cut short when stored.
+WORRY_MAX_CHARS = 20_000
+NAME_MAX_CHARS = 100  # people.models.Person name columns
+REPORTER_TEXT_MAX_CHARS = 200
+ADDRESS_MAX_CHARS = 400
+CONSENT_NOTES_MAX_CHARS = 4_000
+CHECK_RESPONSE_MAX_CHARS = 20_000
+MAX_SUBJECTS = 20  # a large sibling group and its adults; more is almost certainly a mistake
+# A contact cannot be received in the future; five minutes allows for a partner system's clock running fast.
+CLOCK_SKEW = timedelta(minutes=5)
+# MASH staff may record a call or e-mail received earlier; more than a year back is a mistyped date.
+OLDEST_RECORDED_CONTACT = timedelta(days=366)
+
+# Who may bring a contact through which channel. Partner practitioners use the portal or their systems' API and
+# always speak for their own agency; MASH staff record what came by phone, e-mail or in person.
+PARTNER_CHANNELS = frozenset({Channel.PORTAL, Channel.API})
+STAFF_CHANNELS = frozenset({Channel.PHONE, Channel.EMAIL, Channel.IN_PERSON})
+STAFF_REPORTER_KINDS = frozenset({ReporterKind.PRACTITIONER, ReporterKind.PUBLIC, ReporterKind.ANONYMOUS})
+# A named professional or member of the public gives a name; an anonymous one by definition does not.
+REPORTER_NAME_REQUIRED = frozenset({ReporterKind.PRACTITIONER, ReporterKind.PUBLIC})
+
+# Front-door.md 6.3: every decision not to tell the family is recorded with its reason. "Not informed: risk" is
+# its own reason (telling the family would put the child at risk); "not informed: other" must say why.
+CONSENT_NEEDS_NOTES = frozenset({ConsentPosition.NOT_INFORMED_OTHER})
+
+
+def partner_status(status: ContactStatus, outcome_in_effect: bool) -> str:
+    """What a referrer is told about their contact's progress.
+
+    A contact routed to the allocated worker would tell the referrer that the child has an open case, which is
+    not theirs to know (front-door.md 6: only what is necessary leaves the MASH), so it reads as under
+    consideration like any other contact until a decision takes effect.
+    """
+    if outcome_in_effect:
+        return "Decided"
+    if status == ContactStatus.AWAITING_SCREENING:
+        return "Received"
+    return "Being considered"
+
+
+# The outcome as the referrer reads it (front-door.md section 4).
+PARTNER_OUTCOME_LABELS: dict[Outcome, str] = {
+    Outcome.NO_FURTHER_ACTION: "No further action by children's social care",
+    Outcome.INFORMATION_AND_ADVICE: "Information, advice and signposting to universal services",
+    Outcome.EARLY_HELP: "Early help",
+    Outcome.REFERRAL_FOR_ASSESSMENT: "Referral to children's social care for assessment",
+    Outcome.STRATEGY_DISCUSSION: "Strategy discussion",
+    Outcome.IMMEDIATE_PROTECTION: "Immediate protection",
+}
