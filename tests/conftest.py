@@ -41,7 +41,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield f"sqlite:///{path}"
         return
     parsed = make_url(admin_url).set(drivername="postgresql+psycopg")
-    name = re.sub(r"[^a-z0-9_]", "_", f"sg_test_{_worker_id()}".lower())
+    name = re.sub(r"[^a-z0-9_]", "_", f"sg_test_{_worker_id()}_{os.getpid()}".lower())
     admin = create_engine(parsed, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -60,7 +60,7 @@ def _scratch_database_url(tmp_path: Path, label: str) -> Iterator[str]:
         yield f"sqlite:///{tmp_path / f'{label}.db'}"
         return
     parsed = make_url(admin_url).set(drivername="postgresql+psycopg")
-    name = re.sub(r"[^a-z0-9_]", "_", f"sg_{label}_{_worker_id()}".lower())
+    name = re.sub(r"[^a-z0-9_]", "_", f"sg_{label}_{_worker_id()}_{os.getpid()}".lower())
     admin = create_engine(parsed, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:

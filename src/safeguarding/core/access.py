@@ -12,7 +12,7 @@ Decisions are made from:
   on the restriction, or to someone who has broken the glass with a stated reason. Break-glass is audited and
   shown to managers.
 
-Refusals are audited in their own transaction by the caller (``require`` does it), so they survive the request.
+Refusals are audited by ``require`` / ``require_role`` so that the audit row survives the refused request.
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column, object_session
 
-from safeguarding.core.audit import Actor, record_refusal
+from safeguarding.core.audit import Actor, record, record_refusal
 from safeguarding.core.db import Base, Database, Timestamped, utcnow
 from safeguarding.core.errors import AccessDenied
 from safeguarding.core.users import Role, User
@@ -95,6 +95,9 @@ PERMISSIONS: dict[tuple[Kind, Action], frozenset[Role]] = {
     (Kind.REFERRAL, Action.VIEW): STAFF_CASEWORK | frozenset({R.PERFORMANCE_ANALYST}),
     (Kind.MASH_DASHBOARD, Action.VIEW): frozenset({R.MASH_MANAGER, R.TEAM_MANAGER, R.PERFORMANCE_ANALYST}),
     (Kind.AUDIT_LOG, Action.VIEW): frozenset({R.MASH_MANAGER, R.TEAM_MANAGER, R.ADMINISTRATOR}),
+    (Kind.AUDIT_LOG, Action.EXPORT): frozenset({R.MASH_MANAGER, R.TEAM_MANAGER, R.ADMINISTRATOR}),
+    # Marking a break-glass access reviewed is a practice judgement: managers, not administrators.
+    (Kind.AUDIT_LOG, Action.SIGN_OFF): MANAGERS,
     (Kind.LOCAL_SETTINGS, Action.VIEW): frozenset({R.ADMINISTRATOR, R.MASH_MANAGER}),
     (Kind.LOCAL_SETTINGS, Action.MANAGE): frozenset({R.ADMINISTRATOR}),
     (Kind.USER_ACCOUNT, Action.MANAGE): frozenset({R.ADMINISTRATOR}),
@@ -221,12 +224,12 @@ def authorize(session: Session, user: User, action: Action, subject: AccessSubje
 def require(
     session: Session, database: Database, user: User, action: Action, subject: AccessSubject
 ) -> Decision:
-    """Authorize or raise AccessDenied; a refusal is audited in its own transaction."""
+    """Authorize or raise AccessDenied. The refusal is audited: it survives the rollback of the refused request."""
     decision = authorize(session, user, action, subject)
     if not decision.allowed:
         person_id = subject.person_ids[0] if len(subject.person_ids) == 1 else None
-        record_refusal(database, actor_of(user), str(action), str(subject.kind), subject.id,
-                       person_id=person_id, reason=decision.reason)
+        record(session, actor_of(user), str(action), str(subject.kind), subject.id, person_id=person_id,
+               reason=decision.reason, outcome="refused", survive_rollback=True)
         error = AccessDenied(f"You do not have access to this {subject.kind.replace('_', ' ')}.")
         error.decision = decision  # type: ignore[attr-defined]
         raise error
@@ -235,10 +238,17 @@ def require(
 
 def require_role(database: Database, user: User, kind: Kind, action: Action) -> None:
     """For pages that are not about one record (queues, dashboards, settings)."""
-    if not role_may(user, kind, action):
-        record_refusal(database, actor_of(user), str(action), str(kind),
-                       reason=f"role {user.role} may not {action} {kind}")
-        raise AccessDenied(f"You do not have access to {kind.replace('_', ' ')}.")
+    if role_may(user, kind, action):
+        return
+    reason = f"role {user.role} may not {action} {kind}"
+    session = object_session(user)
+    if session is not None:
+        # Queue on the request's own session: a second connection would wait on SQLite's write lock.
+        record(session, actor_of(user), str(action), str(kind), reason=reason, outcome="refused",
+               survive_rollback=True)
+    else:
+        record_refusal(database, actor_of(user), str(action), str(kind), reason=reason)
+    raise AccessDenied(f"You do not have access to {kind.replace('_', ' ')}.")
 
 
 def break_glass(session: Session, user: User, person_id: int, reason: str) -> BreakGlassAccess:

@@ -5,8 +5,12 @@ carries the hash of the row before it, so that an edited or deleted row breaks t
 ``safeguarding audit verify`` names the first broken row.
 
 Rows are queued on the session by :func:`record` and chained in ``before_commit``, so the chain lock is held only
-for the moment of commit, and an audit row is never written for work that rolled back. Refused access is recorded
-in its own transaction by :func:`record_refusal`, so the refusal survives the failed request.
+for the moment of commit, and an audit row is never written for work that rolled back. A refused access is queued
+with ``survive_rollback=True``: the rollback of the refused request keeps it, and the request's transaction
+commits it afterwards (``core.db.rollback_keeping_survivors``), so the refusal is recorded and nothing else is.
+
+On SQLite a reading session holds no lock while it reads; its audit rows are chained inside an explicit
+``BEGIN IMMEDIATE`` at commit, so two views can never fork the chain.
 """
 
 from __future__ import annotations
@@ -15,13 +19,13 @@ import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, Index, Integer, String, Text, event, select, text
+from sqlalchemy import BigInteger, Index, Integer, Select, String, Text, event, func, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from safeguarding.core.db import Base, Database, utcnow
+from safeguarding.core.db import SURVIVORS_KEY, Base, Database, is_reading_sqlite, utcnow
 
 GENESIS_HASH = "0" * 64
 _PENDING_KEY = "audit_pending"
@@ -113,9 +117,14 @@ def record(
     reason: str | None = None,
     detail: dict[str, Any] | None = None,
     outcome: str = "allowed",
+    survive_rollback: bool = False,
 ) -> None:
-    """Queue an audit row; it is chained and written when the session commits."""
-    pending: list[_Pending] = session.info.setdefault(_PENDING_KEY, [])
+    """Queue an audit row; it is chained and written when the session commits.
+
+    ``survive_rollback`` keeps the row through a rollback of the session's work (for refused access).
+    """
+    key = SURVIVORS_KEY if survive_rollback else _PENDING_KEY
+    pending: list[_Pending] = session.info.setdefault(key, [])
     pending.append(
         _Pending(
             actor=actor,
@@ -154,12 +163,16 @@ def _last_hash(session: Session) -> str:
 
 @event.listens_for(Session, "before_commit")
 def _write_pending(session: Session) -> None:
-    pending: list[_Pending] = session.info.pop(_PENDING_KEY, [])
+    pending: list[_Pending] = session.info.pop(SURVIVORS_KEY, []) + session.info.pop(_PENDING_KEY, [])
     if not pending:
         return
     bind = session.get_bind()
     if bind.dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _CHAIN_LOCK_ID})
+    elif is_reading_sqlite(session):
+        # Take the write lock for the chain; the DBAPI commit that follows this hook ends it.
+        session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+        session.flush()
     prev = _last_hash(session)
     for item in pending:
         row = AuditEvent(
@@ -213,3 +226,227 @@ def verify_chain(session: Session) -> Iterator[int | ChainBreak]:
             return
         prev = row.hash
         yield row.id
+
+
+# --- reading the log ---------------------------------------------------------------------------------------------
+#
+# Managers and administrators read the log (Kind.AUDIT_LOG). core.access imports this module, so the policy is
+# imported inside the functions that ask it. Reading the log is itself recorded.
+
+SEARCH_HITS_KEY = "hit_person_ids"
+OUTCOMES = ("allowed", "refused")
+DEFAULT_PAGE_SIZE = 50
+
+
+def record_search(session: Session, actor: Actor, target_type: str, terms: dict[str, Any],
+                  hit_person_ids: list[int] | tuple[int, ...], *, detail: dict[str, Any] | None = None) -> None:
+    """Audit a search with its terms and the people it found, so each found person's history shows the hit."""
+    record(session, actor, "search", target_type,
+           detail={**(detail or {}), "terms": terms, SEARCH_HITS_KEY: sorted(set(hit_person_ids))})
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """What a manager searches the log by. Dates are days in England (Europe/London), both ends included."""
+
+    username: str = ""
+    action: str = ""
+    target_type: str = ""
+    target_id: str = ""
+    person_id: int | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    outcome: str = ""
+
+    def terms(self) -> dict[str, str]:
+        """The filter as query-string terms (only those given), for links, exports and the audit row."""
+        values = {"username": self.username, "action": self.action, "target_type": self.target_type,
+                  "target_id": self.target_id,
+                  "person_id": "" if self.person_id is None else str(self.person_id),
+                  "date_from": self.date_from.isoformat() if self.date_from else "",
+                  "date_to": self.date_to.isoformat() if self.date_to else "", "outcome": self.outcome}
+        return {k: v for k, v in values.items() if v}
+
+
+def parse_filter(raw: dict[str, str]) -> AuditFilter:
+    """Build a filter from submitted text; raises ValidationFailed naming each field at fault."""
+    from safeguarding.core.errors import ValidationFailed
+
+    errors: dict[str, str] = {}
+    text_of = {k: (raw.get(k) or "").strip() for k in
+               ("username", "action", "target_type", "target_id", "person_id", "date_from", "date_to", "outcome")}
+    for key in ("username", "action", "target_type", "target_id"):
+        if len(text_of[key]) > 80:
+            errors[key] = f"{key.replace('_', ' ').capitalize()} must be 80 characters or fewer"
+    person_id = None
+    if text_of["person_id"]:
+        if text_of["person_id"].isdigit() and len(text_of["person_id"]) < 12:
+            person_id = int(text_of["person_id"])
+        else:
+            errors["person_id"] = "Person number must be a whole number, like 1042"
+    dates: dict[str, date | None] = {}
+    for key in ("date_from", "date_to"):
+        dates[key] = None
+        if text_of[key]:
+            try:
+                dates[key] = date.fromisoformat(text_of[key])
+            except ValueError:
+                errors[key] = f"{'From' if key == 'date_from' else 'To'} date must be a date like 2026-03-31"
+    if dates["date_from"] and dates["date_to"] and dates["date_from"] > dates["date_to"]:
+        errors["date_to"] = "To date must be the same as or after the from date"
+    if text_of["outcome"] and text_of["outcome"] not in OUTCOMES:
+        errors["outcome"] = "Outcome must be allowed or refused"
+    if errors:
+        raise ValidationFailed(errors)
+    return AuditFilter(username=text_of["username"], action=text_of["action"], target_type=text_of["target_type"],
+                       target_id=text_of["target_id"], person_id=person_id, date_from=dates["date_from"],
+                       date_to=dates["date_to"], outcome=text_of["outcome"])
+
+
+def _start_of_day(day: date) -> datetime:
+    from safeguarding.core.calendar import LONDON
+
+    return datetime.combine(day, time.min, tzinfo=LONDON).astimezone(UTC)
+
+
+def _filtered(query: Select[Any], f: AuditFilter) -> Select[Any]:
+    if f.username:
+        query = query.where(func.lower(AuditEvent.actor_username) == f.username.lower())
+    if f.action:
+        query = query.where(AuditEvent.action == f.action)
+    if f.target_type:
+        query = query.where(AuditEvent.target_type == f.target_type)
+    if f.target_id:
+        query = query.where(AuditEvent.target_id == f.target_id)
+    if f.person_id is not None:
+        query = query.where(AuditEvent.person_id == f.person_id)
+    if f.date_from:
+        query = query.where(AuditEvent.at >= _start_of_day(f.date_from))
+    if f.date_to:
+        query = query.where(AuditEvent.at < _start_of_day(f.date_to + timedelta(days=1)))
+    if f.outcome:
+        query = query.where(AuditEvent.outcome == f.outcome)
+    return query
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    events: list[AuditEvent]
+    total: int
+    page: int
+    page_size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+
+def _require_log(database: Database, user: Any, action_name: str) -> None:
+    from safeguarding.core.access import Action, Kind, require_role
+
+    require_role(database, user, Kind.AUDIT_LOG, Action(action_name))
+
+
+def require_log_reader(database: Database, user: Any) -> None:
+    """Refuse (and record the refusal) unless the user may read the audit log."""
+    _require_log(database, user, "view")
+
+
+def _actor_of(user: Any) -> Actor:
+    return Actor(id=user.id, username=user.username, role=str(user.role))
+
+
+def search_events(session: Session, database: Database, user: Any, f: AuditFilter, *, page: int = 1,
+                  page_size: int = DEFAULT_PAGE_SIZE) -> AuditPage:
+    """One page of the log matching the filter, newest first. The search is audited with its terms."""
+    _require_log(database, user, "view")
+    page = max(1, page)
+    total = session.scalar(_filtered(select(func.count(AuditEvent.id)), f)) or 0
+    events = list(session.scalars(_filtered(select(AuditEvent), f).order_by(AuditEvent.id.desc())
+                                  .offset((page - 1) * page_size).limit(page_size)))
+    record(session, _actor_of(user), "search", "audit_log", detail={"terms": f.terms(), "page": page})
+    return AuditPage(events, total, page, page_size)
+
+
+def export_events(session: Session, database: Database, user: Any, f: AuditFilter) -> Iterator[AuditEvent]:
+    """Every row matching the filter, newest first, for a CSV export (audited as an export)."""
+    _require_log(database, user, "export")
+    total = session.scalar(_filtered(select(func.count(AuditEvent.id)), f)) or 0
+    record(session, _actor_of(user), "export", "audit_log", detail={"terms": f.terms(), "rows": total})
+    query = _filtered(select(AuditEvent), f).order_by(AuditEvent.id.desc()).execution_options(yield_per=1000)
+    return iter(session.scalars(query))
+
+
+def _search_hit(event: AuditEvent, person_id: int) -> bool:
+    try:
+        hits = json.loads(event.detail).get(SEARCH_HITS_KEY, [])
+    except (ValueError, AttributeError):
+        return False
+    return isinstance(hits, list) and person_id in hits
+
+
+def person_history(session: Session, database: Database, user: Any, person_id: int, *, page: int = 1,
+                   page_size: int = DEFAULT_PAGE_SIZE) -> AuditPage:
+    """Who has looked at one person's record: every view, change, break-glass and refusal about them, and every
+    search that found them, newest first. Looking is itself audited against the person."""
+    _require_log(database, user, "view")
+    page = max(1, page)
+    about = select(AuditEvent.id).where(AuditEvent.person_id == person_id)
+    # Search hits are inside the detail; narrow with LIKE, then confirm by reading the JSON.
+    hit_candidates = session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "search",
+                                 AuditEvent.detail.like(f'%"{SEARCH_HITS_KEY}": [%'),
+                                 AuditEvent.detail.like(f"%{person_id}%"),
+                                 AuditEvent.person_id.is_(None)))
+    hit_ids = [e.id for e in hit_candidates if _search_hit(e, person_id)]
+    ids = set(session.scalars(about)) | set(hit_ids)
+    ordered = sorted(ids, reverse=True)
+    chosen = ordered[(page - 1) * page_size: page * page_size]
+    events = list(session.scalars(select(AuditEvent).where(AuditEvent.id.in_(chosen))
+                                  .order_by(AuditEvent.id.desc()))) if chosen else []
+    record(session, _actor_of(user), "view", "audit_log", person_id=person_id, detail={"page": page})
+    return AuditPage(events, len(ordered), page, page_size)
+
+
+def is_search_hit(event: AuditEvent, person_id: int) -> bool:
+    """True when the row is a search that found this person (rather than an action on their record)."""
+    return event.action == "search" and event.person_id is None and _search_hit(event, person_id)
+
+
+def break_glass_accesses(session: Session, database: Database, user: Any, *,
+                         only_unreviewed: bool = False) -> list[Any]:
+    """Every break-glass access, newest first, for managers to review. Viewing the list is audited."""
+    from safeguarding.core.access import BreakGlassAccess
+
+    _require_log(database, user, "view")
+    query = select(BreakGlassAccess).order_by(BreakGlassAccess.at.desc(), BreakGlassAccess.id.desc())
+    if only_unreviewed:
+        query = query.where(BreakGlassAccess.reviewed_at.is_(None))
+    accesses = list(session.scalars(query))
+    record(session, _actor_of(user), "list", "break_glass", detail={"only_unreviewed": only_unreviewed,
+                                                                   "count": len(accesses)})
+    return accesses
+
+
+def review_break_glass(session: Session, database: Database, user: Any, access_id: int, note: str) -> Any:
+    """A manager marks a break-glass access reviewed, with a note. Nobody reviews their own."""
+    from safeguarding.core.access import Action, BreakGlassAccess, Kind, require_role
+    from safeguarding.core.errors import Conflict, NotFound, ValidationFailed
+
+    require_role(database, user, Kind.AUDIT_LOG, Action.SIGN_OFF)
+    access = session.get(BreakGlassAccess, access_id)
+    if access is None:
+        raise NotFound("There is no break-glass access with that number.")
+    note = note.strip()
+    if len(note) < 5 or len(note) > 2000:
+        raise ValidationFailed({"note": "Write a review note of 5 to 2000 characters"})
+    if access.user_id == user.id:
+        raise ValidationFailed({"note": "Another manager must review your own break-glass access"})
+    if access.reviewed_at is not None:
+        raise Conflict("This break-glass access has already been reviewed.", field="note")
+    access.reviewed_by_id = user.id
+    access.reviewed_at = utcnow()
+    access.review_note = note
+    record(session, _actor_of(user), "review", "break_glass", access.id, person_id=access.person_id,
+           detail={"note": note, "accessed_by_id": access.user_id})
+    return access

@@ -1,8 +1,10 @@
 """Database engine, declarative base and transactions.
 
-SQLite (the embedded default) runs with WAL and foreign keys on, and every transaction begins IMMEDIATE so that
-writers queue instead of failing half-way (every request writes at least its audit row). PostgreSQL runs through
-psycopg 3.
+SQLite (the embedded default) runs with WAL and foreign keys on. A transaction that changes things begins
+IMMEDIATE, so writers queue for the one write lock instead of failing half-way. A page view (a *reading* session)
+reads without holding that lock, so views run side by side; what it must write (its audit rows) is written
+atomically at commit in a short IMMEDIATE transaction of its own (see ``core.audit``). PostgreSQL runs through
+psycopg 3 with its ordinary transactions.
 """
 
 from __future__ import annotations
@@ -57,6 +59,16 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+# Execution option marking a reading session's connection (SQLite only changes behaviour on it).
+READING = "safeguarding_reading"
+
+
+def is_reading_sqlite(session: Session) -> bool:
+    """True for a reading session on SQLite, whose writes must take the write lock explicitly."""
+    bind = session.get_bind()
+    return bind.dialect.name == "sqlite" and bool(session.info.get(READING))
+
+
 class Timestamped:
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -75,7 +87,9 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Reading sessions run each statement on its own (no BEGIN): they never hold the write lock.
+        if not conn.get_execution_options().get(READING):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
@@ -98,6 +112,9 @@ class Database:
     def __init__(self, url: str | None = None) -> None:
         self.engine = make_engine(url)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+        # For page views: on SQLite it reads without the write lock; elsewhere it is an ordinary session.
+        self.reading_sessionmaker = sessionmaker(self.engine.execution_options(**{READING: True}),
+                                                 expire_on_commit=False, info={READING: True})
 
     @property
     def is_sqlite(self) -> bool:
@@ -105,13 +122,16 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """One unit of work: commits on success, rolls everything back on any error."""
+        """One unit of work: commits on success, rolls everything back on any error.
+
+        What must outlive a failure (the audit row of a refused access) is committed after the rollback.
+        """
         session = self.sessionmaker()
         try:
             yield session
             session.commit()
         except BaseException:
-            session.rollback()
+            rollback_keeping_survivors(session)
             raise
         finally:
             session.close()
@@ -119,6 +139,16 @@ class Database:
     def dispose(self) -> None:
         self.engine.dispose()
 
+
+def rollback_keeping_survivors(session: Session) -> None:
+    """Roll back, then commit whatever was marked to survive a rollback (refusal audit rows)."""
+    session.rollback()
+    if session.info.get(SURVIVORS_KEY):
+        session.commit()
+
+
+# Session.info key under which core.audit queues rows that must be written even when the work rolls back.
+SURVIVORS_KEY = "audit_survivors"
 
 _default: Database | None = None
 

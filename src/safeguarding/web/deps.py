@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from safeguarding.core.db import Database, utcnow
+from safeguarding.core.db import Database, rollback_keeping_survivors, utcnow
 from safeguarding.core.errors import AccessDenied
 from safeguarding.core.security import token_digest
 from safeguarding.core.settings import get_settings
@@ -49,7 +49,8 @@ class TransactionalRoute(APIRoute):
             except BaseException:
                 session: Session | None = getattr(request.state, "db", None)
                 if session is not None:
-                    await run_in_threadpool(session.rollback)
+                    # Keeps (and commits) the audit row of a refused access; drops everything else.
+                    await run_in_threadpool(rollback_keeping_survivors, session)
                 raise
             session = getattr(request.state, "db", None)
             if session is not None:
@@ -65,7 +66,10 @@ def get_database(request: Request) -> Database:
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    session = get_database(request).sessionmaker()
+    database = get_database(request)
+    # Page views read side by side; anything that changes state takes the write lock for its whole transaction.
+    maker = database.reading_sessionmaker if request.method in ("GET", "HEAD") else database.sessionmaker
+    session = maker()
     request.state.db = session
     try:
         yield session
