@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from safeguarding.core.db import Database
 from safeguarding.core.security import hash_password
-from safeguarding.core.users import AgencyKind, PartnerAgency, Role, Team, User
+from safeguarding.core.users import AgencyKind, ApiToken, PartnerAgency, Role, Team, User, UserSession
 
 PASSWORD = "correct horse battery staple"
 _seq = count(1)
@@ -81,3 +81,141 @@ def sign_in(client: TestClient, user: User, password: str = PASSWORD) -> str:
             "code": pyotp.TOTP(user.totp_secret).now(), "csrf_token": csrf_from(page.text), "next": "/"})
         assert response.status_code == 303, response.text
     return csrf_from(client.get("/account").text)
+
+
+def sign_in_as(client: TestClient, database: Database, user: User) -> str:
+    """Give the client a signed-in session for ``user`` without the sign-in form (and its deliberately slow
+    password check); returns the CSRF token. For tests about what a signed-in user may do, not about signing in."""
+    import secrets
+
+    from safeguarding.web.deps import SESSION_COOKIE, sign_session_id
+
+    with database.transaction() as s:
+        user_session = UserSession(id=secrets.token_urlsafe(32), user_id=user.id,
+                                   csrf_token=secrets.token_urlsafe(32), awaiting_second_factor=False)
+        s.add(user_session)
+    client.cookies.set(SESSION_COOKIE, sign_session_id(user_session.id))
+    return user_session.csrf_token
+
+
+# Principals of the authorization matrix: the eight roles, plus a partner from another agency, plus nobody.
+OTHER_AGENCY_PARTNER = "partner_other_agency"
+ANONYMOUS = "anonymous"
+PRINCIPALS: tuple[str, ...] = (*(r.value for r in Role), OTHER_AGENCY_PARTNER, ANONYMOUS)
+
+
+@dataclass
+class World:
+    """A small council with one of everything, so every route's path ids exist.
+
+    Agency ``agency`` (police) made ``contact`` about ``child`` and was asked ``check``; ``other_agency`` (a
+    school) has nothing to do with it. ``users`` holds one user per principal (not ``anonymous``).
+    """
+
+    agency: PartnerAgency
+    other_agency: PartnerAgency
+    team: Team
+    users: dict[str, User]
+    child: object
+    contact: object
+    check: object
+    decision: object
+    referral: object
+    note: object
+    token: ApiToken
+
+    @property
+    def path_ids(self) -> dict[str, int]:
+        ids = {
+            "contact_id": self.contact.id,  # type: ignore[attr-defined]
+            "person_id": self.child.id,  # type: ignore[attr-defined]
+            "child_id": self.child.id,  # type: ignore[attr-defined]
+            "check_id": self.check.id,  # type: ignore[attr-defined]
+            "decision_id": self.decision.id,  # type: ignore[attr-defined]
+            "referral_id": self.referral.id,  # type: ignore[attr-defined]
+            "note_id": self.note.id,  # type: ignore[attr-defined]
+            "agency_id": self.agency.id,
+            "team_id": self.team.id,
+            "user_id": self.users[Role.MASH_WORKER.value].id,
+            "token_id": self.token.id,
+        }
+        return ids
+
+
+def build_world(factory: Factory, *, child_first: str = "Amelia", child_last: str = "Testchild",
+                worry: str = "Synthetic worry: child arrived at school with an unexplained bruise.") -> World:
+    """Rows written directly (not through services), so the matrix does not depend on any one service's API."""
+    from datetime import date, timedelta
+
+    from safeguarding.casework.models import Referral
+    from safeguarding.core.db import utcnow
+    from safeguarding.front_door.models import (
+        Channel,
+        CheckConsent,
+        ConsentPosition,
+        Contact,
+        ContactDecision,
+        ContactNote,
+        ContactStatus,
+        ContactSubject,
+        DecisionStatus,
+        LawfulBasis,
+        NoteKind,
+        Outcome,
+        PartnerCheck,
+        ReporterKind,
+        SubjectRole,
+    )
+    from safeguarding.people.models import Person, PersonKind
+
+    agency = factory.agency(kind=AgencyKind.POLICE, referral_source="5A")
+    other_agency = factory.agency(kind=AgencyKind.SCHOOL, referral_source="3A")
+    team = factory.team(service="mash")
+    users: dict[str, User] = {}
+    for role in Role:
+        users[role.value] = factory.user(role, agency_id=agency.id if role == Role.PARTNER_PRACTITIONER else None,
+                                         team_id=None if role == Role.PARTNER_PRACTITIONER else team.id,
+                                         totp_secret="JBSWY3DPEHPK3PXP" if role == Role.ADMINISTRATOR else None)
+    users[OTHER_AGENCY_PARTNER] = factory.user(Role.PARTNER_PRACTITIONER, agency_id=other_agency.id)
+    now = utcnow()
+    worker = users[Role.MASH_WORKER.value]
+    with factory.database.transaction() as s:
+        child = Person(kind=PersonKind.CHILD, first_name=child_first, last_name=child_last,
+                       date_of_birth=date(2015, 3, 14))
+        s.add(child)
+        s.flush()
+        contact = Contact(received_at=now - timedelta(hours=2), channel=Channel.PORTAL,
+                          reporter_kind=ReporterKind.PARTNER_AGENCY, reporting_agency_id=agency.id,
+                          submitted_by_id=users[Role.PARTNER_PRACTITIONER.value].id, reporter_name="PC Synthetic",
+                          referral_source="5A", worry=worry, consent=ConsentPosition.CONSENT_GIVEN,
+                          status=ContactStatus.AWAITING_SIGN_OFF, due_at=now + timedelta(days=1),
+                          routed_to_id=users[Role.SOCIAL_WORKER.value].id)
+        contact.subjects.append(ContactSubject(role=SubjectRole.CHILD, first_name=child_first,
+                                               last_name=child_last, date_of_birth=date(2015, 3, 14),
+                                               person_id=child.id))
+        s.add(contact)
+        s.flush()
+        check = PartnerCheck(contact_id=contact.id, agency_id=agency.id, question="Any police history?",
+                             lawful_basis=LawfulBasis.PUBLIC_TASK, consent=CheckConsent.NOT_SOUGHT,
+                             consent_reason="Seeking consent could place the child at risk",
+                             requested_by_id=worker.id, due_at=now + timedelta(days=1))
+        decision = ContactDecision(contact_id=contact.id, level_of_need=3,
+                                   outcome=Outcome.REFERRAL_FOR_ASSESSMENT, rationale="Synthetic rationale",
+                                   decided_by_id=worker.id, working_hours_to_decision=2.0, within_deadline=True,
+                                   status=DecisionStatus.AWAITING_SIGN_OFF)
+        note = ContactNote(contact_id=contact.id, kind=next(iter(NoteKind)), text="Synthetic note",
+                           author_id=worker.id)
+        s.add_all([check, decision, note])
+        s.flush()
+        referral = Referral(person_id=child.id, contact_id=contact.id, decision_id=decision.id,
+                            referral_date=now.date(), referral_source="5A", route=Outcome.REFERRAL_FOR_ASSESSMENT)
+        s.add(referral)
+        s.flush()
+        token = ApiToken(user_id=worker.id, token_hash=f"{next(_seq):064d}", label="a worker's script")
+        s.add(token)
+        s.flush()
+        for row in (child, contact, check, decision, note, referral, token):
+            s.expunge(row)
+    return World(agency=agency, other_agency=other_agency, team=team, users=users, child=child,
+                 contact=contact, check=check, decision=decision, referral=referral, note=note,
+                 token=token)

@@ -1,0 +1,276 @@
+"""The authorization matrix: every route of the app, asked by every kind of user, answers as the policy says.
+
+``EXPECTED`` declares, for every (method, path template) the app serves, which principals may use it (or that it
+is public). The principals are the eight roles of ``core.users.Role``, a partner practitioner of *another* agency
+(``partner_other_agency``; ``partner_practitioner`` belongs to the agency that made the contact and was asked the
+check), and ``anonymous``.
+
+- A route the app serves but ``EXPECTED`` does not declare fails the suite: a new route without a policy fails.
+- For each declared route and each principal, the request is made against a small council (``build_world``) so
+  the path ids exist. An allowed principal must get an answer that is neither 401/403 nor a trip to sign-in; any
+  other signed-in principal must get 403; anonymous must get 401 (API) or be sent to sign-in (pages).
+
+Unsafe requests carry a valid CSRF token (and a body from ``FORMS`` / ``JSON_BODIES`` where the route would
+otherwise reject the request as malformed before the policy is asked). Requests that an allowed principal makes
+may change the world (a decision signed off, a check answered): the assertion is about access, not the outcome.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import iter_route_contexts
+from fastapi.testclient import TestClient
+from starlette.routing import Mount
+
+from safeguarding.core.security import new_token, token_digest
+from safeguarding.core.users import ApiToken, Role
+from tests.support import ANONYMOUS, OTHER_AGENCY_PARTNER, PRINCIPALS, World, build_world, sign_in_as
+
+R = Role
+Public = Literal["public"]
+PUBLIC: Public = "public"
+
+PARTNER = R.PARTNER_PRACTITIONER.value
+STAFF_ROLES = frozenset(r.value for r in Role if r != R.PARTNER_PRACTITIONER)
+EVERY_USER = frozenset(r.value for r in Role) | {OTHER_AGENCY_PARTNER}
+CASEWORK = frozenset({R.MASH_WORKER, R.MASH_MANAGER, R.SOCIAL_WORKER, R.TEAM_MANAGER,
+                      R.EXPLOITATION_PRACTITIONER})
+MASH = frozenset({R.MASH_WORKER.value, R.MASH_MANAGER.value})
+ADMIN = frozenset({R.ADMINISTRATOR.value})
+# A partner of the owning agency, but not of another agency.
+OWNING_PARTNER = frozenset({PARTNER})
+# Any partner: lists scoped to the partner's own agency (the other agency sees its own, empty, list).
+ANY_PARTNER = frozenset({PARTNER, OTHER_AGENCY_PARTNER})
+
+
+def roles(*members: Role | str) -> frozenset[str]:
+    return frozenset(m.value if isinstance(m, Role) else m for m in members)
+
+
+API_PREFIX = "/api/v1"
+# Mounted file folders and the API's own documents are not routes with a policy.
+UNPOLICED_MOUNTS = frozenset({"/static", "/assets"})
+UNPOLICED_PATHS = frozenset({f"{API_PREFIX}/openapi.json", f"{API_PREFIX}/docs", f"{API_PREFIX}/docs/oauth2-redirect"})
+
+Route = tuple[str, str]
+
+# --- the policy, route by route ----------------------------------------------------------------------------------
+EXPECTED: dict[Route, frozenset[str] | Public] = {
+    # Signing in and out (web/auth.py).
+    ("GET", "/sign-in"): PUBLIC,
+    ("POST", "/sign-in"): PUBLIC,
+    ("GET", "/sign-in/second-factor"): PUBLIC,
+    ("POST", "/sign-in/second-factor"): PUBLIC,
+    ("POST", "/sign-out"): PUBLIC,
+    ("GET", "/account"): EVERY_USER,
+    ("GET", "/account/password"): EVERY_USER,
+    ("POST", "/account/password"): EVERY_USER,
+    ("GET", "/account/second-factor"): EVERY_USER,
+    ("POST", "/account/second-factor"): EVERY_USER,
+    ("POST", "/account/second-factor/start"): EVERY_USER,
+    ("GET", "/"): EVERY_USER,
+    # The MASH (front_door/routes.py).
+    ("GET", "/mash/queue"): MASH,
+    ("GET", "/mash/contacts/new"): MASH,
+    ("POST", "/mash/contacts/new"): MASH,
+    ("GET", "/mash/contacts/{contact_id}"): roles(*CASEWORK),
+    ("POST", "/mash/contacts/{contact_id}/rating"): MASH,
+    ("POST", "/mash/contacts/{contact_id}/link"): MASH,
+    ("POST", "/mash/contacts/{contact_id}/create-person"): MASH,
+    ("POST", "/mash/contacts/{contact_id}/route"): MASH,
+    ("POST", "/mash/contacts/{contact_id}/checks"): MASH,
+    ("POST", "/mash/contacts/{contact_id}/decision"): MASH,
+    ("POST", "/mash/contacts/{contact_id}/sign-off"): roles(R.MASH_MANAGER),
+    # Only the worker the contact was routed to (the world routes it to the social worker) or their team manager.
+    ("POST", "/mash/contacts/{contact_id}/respond"): roles(R.SOCIAL_WORKER, R.TEAM_MANAGER),
+    ("GET", "/mash/sign-off"): roles(R.MASH_MANAGER),
+    ("GET", "/my-contacts"): roles(R.SOCIAL_WORKER, R.TEAM_MANAGER),
+    ("GET", "/mash/dashboard"): roles(R.MASH_MANAGER, R.TEAM_MANAGER, R.PERFORMANCE_ANALYST),
+    # Administration (web/admin.py): user accounts, teams and agencies, local settings.
+    ("GET", "/admin"): ADMIN,
+    ("GET", "/admin/users"): ADMIN,
+    ("GET", "/admin/users/new"): ADMIN,
+    ("POST", "/admin/users/new"): ADMIN,
+    ("GET", "/admin/users/{user_id}"): ADMIN,
+    ("POST", "/admin/users/{user_id}"): ADMIN,
+    ("POST", "/admin/users/{user_id}/password"): ADMIN,
+    ("POST", "/admin/users/{user_id}/unlock"): ADMIN,
+    ("POST", "/admin/users/{user_id}/second-factor/reset"): ADMIN,
+    ("POST", "/admin/users/{user_id}/tokens"): ADMIN,
+    ("POST", "/admin/users/{user_id}/tokens/{token_id}/revoke"): ADMIN,
+    ("GET", "/admin/organisations"): ADMIN,
+    ("POST", "/admin/teams"): ADMIN,
+    ("GET", "/admin/teams/{team_id}"): ADMIN,
+    ("POST", "/admin/teams/{team_id}"): ADMIN,
+    ("POST", "/admin/agencies"): ADMIN,
+    ("GET", "/admin/agencies/{agency_id}"): ADMIN,
+    ("POST", "/admin/agencies/{agency_id}"): ADMIN,
+    # A MASH manager reads the local standards (RAG deadlines) that govern the queue; only administrators change.
+    ("GET", "/admin/settings"): roles(R.ADMINISTRATOR, R.MASH_MANAGER),
+    ("POST", "/admin/settings"): ADMIN,
+}
+
+# Bodies for unsafe requests, so that a well-formed request reaches the access policy.
+FORMS: dict[Route, dict[str, str]] = {
+    ("POST", "/sign-in"): {"username": "nobody-by-this-name", "password": "not a password"},
+    ("POST", "/sign-in/second-factor"): {"code": "000000"},
+    ("POST", "/mash/contacts/{contact_id}/sign-off"): {"sign_off": "return",
+                                                       "sign_off_note": "Returned by the authorization matrix"},
+    ("POST", "/mash/contacts/{contact_id}/respond"): {"respond": "note", "note": "Seen by the matrix"},
+}
+JSON_BODIES: dict[Route, dict[str, Any]] = {}
+# Query strings a route needs to be well-formed.
+QUERIES: dict[Route, dict[str, str]] = {}
+UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def served_routes(app: FastAPI) -> set[Route]:
+    """Every (method, path template) the app answers, the /api/v1 sub-application included."""
+    found: set[Route] = set()
+
+    def walk(routes: Any, prefix: str) -> None:
+        for context in iter_route_contexts(routes):
+            route = context.original_route
+            path = prefix + (context.path or "")
+            if isinstance(route, Mount):
+                if path in UNPOLICED_MOUNTS:
+                    continue
+                inner = getattr(route.app, "routes", None)
+                assert inner is not None, f"mount {path} is neither a policed app nor a known file folder"
+                walk(inner, path)
+                continue
+            if path in UNPOLICED_PATHS:
+                continue
+            for method in context.methods or ():
+                if method != "HEAD":
+                    found.add((method, path))
+
+    walk(app.routes, "")
+    return found
+
+
+def test_every_route_has_a_declared_policy(app: FastAPI) -> None:
+    served = served_routes(app)
+    undeclared = sorted(served - EXPECTED.keys())
+    assert not undeclared, (
+        "routes without a policy in tests/test_authorization_matrix.py EXPECTED (declare who may use each): "
+        + ", ".join(f"{m} {p}" for m, p in undeclared))
+    gone = sorted(EXPECTED.keys() - served)
+    assert not gone, "EXPECTED declares routes the app no longer serves: " + ", ".join(f"{m} {p}" for m, p in gone)
+
+
+def test_every_principal_is_named_in_the_matrix() -> None:
+    for route, allowed in EXPECTED.items():
+        if allowed != PUBLIC:
+            unknown = set(allowed) - set(PRINCIPALS)
+            assert not unknown, f"{route} names unknown principals {unknown}"
+            assert ANONYMOUS not in allowed, f"{route}: a route anonymous may use is declared PUBLIC"
+
+
+# --- making the requests -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Caller:
+    principal: str
+    client: TestClient
+    csrf: str | None
+    api_token: str | None
+
+
+def _api_token(database: Any, user_id: int) -> str:
+    token = new_token()
+    with database.transaction() as s:
+        s.add(ApiToken(user_id=user_id, token_hash=token_digest(token), label="authorization matrix"))
+    return token
+
+
+@pytest.fixture()
+def world(factory: Any) -> World:
+    return build_world(factory)
+
+
+@pytest.fixture()
+def callers(app: FastAPI, database: Any, world: World) -> Iterator[dict[str, Caller]]:
+    made: dict[str, Caller] = {}
+    for principal in PRINCIPALS:
+        client = TestClient(app, base_url="http://testserver", follow_redirects=False, raise_server_exceptions=False)
+        if principal == ANONYMOUS:
+            # A browser that has opened the sign-in page holds a pre-session CSRF token; use it, so that an
+            # anonymous POST is refused for want of a session, not for want of a token.
+            page = client.get("/sign-in")
+            csrf = page.cookies.get("sg_pre") or client.cookies.get("sg_pre")
+            made[principal] = Caller(principal, client, csrf, None)
+            continue
+        user = world.users[principal]
+        csrf = sign_in_as(client, database, user)
+        made[principal] = Caller(principal, client, csrf, _api_token(database, user.id))
+    yield made
+    for caller in made.values():
+        caller.client.close()
+
+
+def _fill(path: str, ids: dict[str, int]) -> str:
+    import re
+
+    def one(match: re.Match[str]) -> str:
+        name = match.group(1).split(":")[0]
+        assert name in ids, f"no id for path parameter {{{name}}}: add it to World.path_ids in tests/support.py"
+        return str(ids[name])
+
+    return re.sub(r"\{([^}]+)\}", one, path)
+
+
+def _call(caller: Caller, method: str, template: str, world: World) -> Any:
+    route = (method, template)
+    url = _fill(template, world.path_ids)
+    headers: dict[str, str] = {}
+    is_api = template.startswith(API_PREFIX)
+    if is_api and caller.api_token:
+        headers["Authorization"] = f"Bearer {caller.api_token}"
+    kwargs: dict[str, Any] = {"headers": headers, "params": QUERIES.get(route)}
+    if method in UNSAFE:
+        if is_api:
+            kwargs["json"] = JSON_BODIES.get(route, {})
+        else:
+            kwargs["data"] = {**FORMS.get(route, {}), "csrf_token": caller.csrf or ""}
+    return caller.client.request(method, url, **kwargs)
+
+
+def _sent_to_sign_in(response: Any) -> bool:
+    return response.status_code in (302, 303, 307) and response.headers.get("location", "").startswith("/sign-in")
+
+
+@pytest.mark.parametrize("route", sorted(EXPECTED), ids=lambda r: f"{r[0]} {r[1]}")
+def test_route_answers_each_principal_as_declared(route: Route, callers: dict[str, Caller], world: World) -> None:
+    method, template = route
+    allowed = EXPECTED[route]
+    wrong: list[str] = []
+    for principal in PRINCIPALS:
+        response = _call(callers[principal], method, template, world)
+        status = response.status_code
+        if status >= 500:
+            wrong.append(f"{principal}: the server failed ({status})")
+            continue
+        if allowed == PUBLIC:
+            # Public routes still refuse bad credentials (401) or send a stray visitor back to sign-in; they never
+            # refuse by policy.
+            ok = status != 403
+            expectation = "not refused (public)"
+        elif principal in allowed:
+            ok = status not in (401, 403) and not _sent_to_sign_in(response)
+            expectation = "allowed"
+        elif principal == ANONYMOUS:
+            ok = status in (401, 403) or _sent_to_sign_in(response)
+            expectation = "sent to sign-in (401/403/redirect)"
+        else:
+            ok = status == 403
+            expectation = "refused with 403"
+        if not ok:
+            wrong.append(f"{principal}: expected {expectation}, got {status} {response.headers.get('location', '')}")
+    assert not wrong, f"{method} {template}:\n  " + "\n  ".join(wrong)
