@@ -22,7 +22,7 @@ from safeguarding.casework import service as casework
 from safeguarding.casework.models import Allocation, Referral
 from safeguarding.core import access, local_settings
 from safeguarding.core.access import AccessSubject, Action, Kind
-from safeguarding.core.audit import record, record_refusal
+from safeguarding.core.audit import record
 from safeguarding.core.calendar import LONDON, working_hours_between
 from safeguarding.core.codes import REFERRAL_SOURCES, label
 from safeguarding.core.db import Database, utcnow
@@ -93,6 +93,13 @@ def _flush(session: Session, message: str) -> None:
         session.flush()
     except StaleDataError:
         raise Conflict(message, field="version") from None
+
+
+def _refuse(session: Session, user: User, action: str, target_type: str, target_id: object, reason: str) -> None:
+    """Audit a refusal the policy table cannot express; the row survives the refused request's rollback (queued
+    on the request's own session: a second connection would wait on SQLite's write lock)."""
+    record(session, access.actor_of(user), action, target_type, target_id, reason=reason, outcome="refused",
+           survive_rollback=True)
 
 
 def _start_screening(contact: Contact, user: User) -> None:
@@ -706,8 +713,7 @@ def sign_off(session: Session, database: Database, user: User, contact_id: int, 
         raise Conflict("This contact has no decision waiting for sign-off: someone else may have signed it off.",
                        field="version")
     if decision.decided_by_id == user.id:
-        record_refusal(database, access.actor_of(user), "sign_off", "decision", decision.id,
-                       reason="a worker may not sign off their own decision")
+        _refuse(session, user, "sign_off", "decision", decision.id, "a worker may not sign off their own decision")
         raise AccessDenied("You made this decision, so another manager must sign it off.")
     note_text = (note or "").strip() or None
     errors: dict[str, str] = {}
@@ -800,8 +806,7 @@ def respond_to_routed(session: Session, database: Database, user: User, contact_
     contact = _load(session, contact_id)
     access.require(session, database, user, Action.RESPOND, subject_of(contact))
     if not _may_respond(user, contact):
-        record_refusal(database, access.actor_of(user), "respond", "contact", contact.id,
-                       reason="contact not routed to this user or their team")
+        _refuse(session, user, "respond", "contact", contact.id, "contact not routed to this user or their team")
         raise AccessDenied("This contact was not routed to you or your team.")
     text = (note or "").strip()
     if not acknowledge and not text:
