@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 21:57:45.891488
+Create Date: 2026-11-25 22:03:53.034968
 """
 from collections.abc import Sequence
 
@@ -123,6 +123,8 @@ def upgrade() -> None:
     sa.Column('failed_sign_ins', sa.Integer(), nullable=False),
     sa.Column('locked_until', safeguarding.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('must_change_password', sa.Boolean(), nullable=False),
+    sa.Column('pending_totp_secret', sa.String(length=64), nullable=True),
     sa.Column('created_at', safeguarding.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['agency_id'], ['partner_agency.id'], name=op.f('fk_app_user_agency_id_partner_agency')),
     sa.ForeignKeyConstraint(['manager_id'], ['app_user.id'], name=op.f('fk_app_user_manager_id_app_user')),

@@ -6,14 +6,20 @@ Each setting has a typed default here (with its source); the table holds only wh
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from safeguarding.core.db import Base, utcnow
+from safeguarding.core.audit import record
+from safeguarding.core.db import Base, Database, utcnow
+from safeguarding.core.errors import ValidationFailed
+
+if TYPE_CHECKING:
+    from safeguarding.core.users import User
 
 
 @dataclass(frozen=True)
@@ -118,9 +124,14 @@ def _is_hhmm(text: str) -> bool:
         and 0 <= int(parts[1]) < 60
 
 
+def _minutes(hhmm: str) -> int:
+    hours, minutes = hhmm.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
 def get_all(session: Session) -> dict[str, Any]:
     values = {key: d.default for key, d in DEFINITIONS.items()}
-    for row in session.query(LocalSetting).all():
+    for row in session.scalars(select(LocalSetting)):
         if row.key in DEFINITIONS:
             values[row.key] = json.loads(row.value_json)
     return values
@@ -141,3 +152,80 @@ def put(session: Session, key: str, value: Any, user_id: int | None) -> None:
         row.value_json = json.dumps(parsed)
         row.updated_at = utcnow()
         row.updated_by_id = user_id
+
+
+# --- administration ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SettingRow:
+    definition: SettingDefinition
+    value: Any
+    changed_from_default: bool
+    updated_at: datetime | None
+    updated_by_id: int | None
+
+
+def rows(session: Session) -> list[SettingRow]:
+    stored = {row.key: row for row in session.scalars(select(LocalSetting))}
+    result = []
+    for key, definition in DEFINITIONS.items():
+        row = stored.get(key)
+        value = json.loads(row.value_json) if row else definition.default
+        result.append(SettingRow(definition, value, value != definition.default,
+                                 row.updated_at if row else None, row.updated_by_id if row else None))
+    return result
+
+
+def view_settings(session: Session, database: Database, user: User) -> list[SettingRow]:
+    """Every setting with its source and current value (administrators, and MASH managers read-only)."""
+    from safeguarding.core.access import Action, Kind, require_role
+
+    require_role(database, user, Kind.LOCAL_SETTINGS, Action.VIEW)
+    return rows(session)
+
+
+def save_all(session: Session, database: Database, user: User, submitted: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate every submitted setting first, then save them together; each change is audited old -> new.
+
+    A setting left out of ``submitted`` keeps its value, except yes/no settings: an unticked box is not sent by
+    a browser, so a missing yes/no means "no" when ``submitted`` is a whole form (``__form__`` present).
+    Returns the changes made, by key.
+    """
+    from safeguarding.core.access import Action, Kind, actor_of, require_role
+
+    require_role(database, user, Kind.LOCAL_SETTINGS, Action.MANAGE)
+    whole_form = "__form__" in submitted
+    errors: dict[str, str] = {}
+    parsed: dict[str, Any] = {}
+    for key in submitted:
+        if key != "__form__" and key not in DEFINITIONS:
+            errors[key] = f"There is no setting called {key}"
+    for key, definition in DEFINITIONS.items():
+        if key in submitted:
+            raw = submitted[key]
+        elif whole_form and definition.kind is bool:
+            raw = False
+        else:
+            continue
+        try:
+            parsed[key] = parse_value(definition, raw)
+        except ValueError as exc:
+            errors[key] = f"{definition.label} {exc}"
+    opens, closes = parsed.get("office.opens"), parsed.get("office.closes")
+    opens = opens if opens is not None else get(session, "office.opens")
+    closes = closes if closes is not None else get(session, "office.closes")
+    if "office.opens" not in errors and "office.closes" not in errors \
+            and _minutes(opens) >= _minutes(closes):
+        errors["office.closes"] = "MASH office closes must be later than it opens"
+    if errors:
+        raise ValidationFailed(errors)
+    current = get_all(session)
+    changes: dict[str, Any] = {}
+    for key, value in parsed.items():
+        if value == current[key]:
+            continue
+        put(session, key, value, user.id)
+        changes[key] = {"old": current[key], "new": value}
+        record(session, actor_of(user), "update", "local_setting", key, detail={"old": current[key], "new": value})
+    return changes

@@ -13,6 +13,15 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 _hasher = PasswordHasher()
 
 MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 1000
+
+# A few passwords long enough to pass the length rule that are still the first ones an attacker tries
+# (NCSC "top 100k" list, the entries of 12 characters or more). Compared case-insensitively.
+COMMON_LONG_PASSWORDS = frozenset({
+    "123456789012", "1234567890123", "12345678901234", "qwertyuiopas", "qwertyuiop123", "password1234",
+    "password12345", "passwordpassword", "iloveyou1234", "abc123abc123", "111111111111", "000000000000",
+    "1q2w3e4r5t6y", "1qaz2wsx3edc", "qazwsxedcrfv", "changemenow1", "welcome12345", "letmein12345",
+})
 
 
 def hash_password(password: str) -> str:
@@ -26,12 +35,33 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
-def password_problem(password: str) -> str | None:
-    """Why a new password is not acceptable, or None."""
+_DUMMY_HASH: str | None = None
+
+
+def spend_verification_time(password: str) -> None:
+    """Verify against a throwaway hash, so an unknown username takes as long to refuse as a wrong password."""
+    global _DUMMY_HASH
+    if _DUMMY_HASH is None:
+        _DUMMY_HASH = hash_password(secrets.token_urlsafe(16))
+    verify_password(_DUMMY_HASH, password)
+
+
+def password_problem(password: str, username: str | None = None) -> str | None:
+    """Why a new password is not acceptable, or None.
+
+    NCSC password guidance: length over complexity, no composition rules, but refuse the passwords attackers try
+    first (common ones, one repeated character, the username itself).
+    """
     if len(password) < MIN_PASSWORD_LENGTH:
         return f"Password must be at least {MIN_PASSWORD_LENGTH} characters"
-    if len(password) > 1000:
-        return "Password must be 1000 characters or fewer"
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return f"Password must be {MAX_PASSWORD_LENGTH} characters or fewer"
+    if len(set(password)) == 1:
+        return "Password must not be one character repeated"
+    if password.lower() in COMMON_LONG_PASSWORDS:
+        return "Password is too common: choose another"
+    if username and username.strip() and username.strip().lower() in password.lower():
+        return "Password must not contain your username"
     return None
 
 

@@ -110,7 +110,7 @@ def create_app(database: Database | None = None) -> FastAPI:
     """Build the app. Capabilities contribute a ``router`` (pages) and an ``api_router`` (JSON)."""
     from safeguarding.front_door import routes as front_door_routes
     from safeguarding.people import routes as people_routes
-    from safeguarding.web import admin
+    from safeguarding.web import admin, audit_pages
 
     settings = get_settings()
     if settings.secret_key.startswith("dev-only"):
@@ -130,7 +130,7 @@ def create_app(database: Database | None = None) -> FastAPI:
         redoc_url=None,
     )
     api.state.database = app.state.database
-    for module in (front_door_routes, people_routes):
+    for module in (front_door_routes, people_routes, auth):
         if hasattr(module, "api_router"):
             api.include_router(module.api_router)
     _install_error_handlers(api)
@@ -139,6 +139,7 @@ def create_app(database: Database | None = None) -> FastAPI:
     app.include_router(auth.router)
     app.include_router(home_router)
     app.include_router(admin.router)
+    app.include_router(audit_pages.router)
     for module in (front_door_routes, people_routes):
         app.include_router(module.router)
 

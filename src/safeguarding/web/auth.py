@@ -5,24 +5,42 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel
 from sqlalchemy import func, select
 
 from safeguarding.core.access import actor_of
 from safeguarding.core.audit import Actor, record
 from safeguarding.core.db import utcnow
-from safeguarding.core.security import new_totp_secret, totp_uri, verify_password, verify_totp
+from safeguarding.core.errors import ValidationFailed
+from safeguarding.core.security import (
+    new_totp_secret,
+    spend_verification_time,
+    totp_uri,
+    verify_password,
+    verify_totp,
+)
 from safeguarding.core.settings import get_settings
-from safeguarding.core.users import Role, User, UserSession
+from safeguarding.core.users import (
+    Role,
+    User,
+    UserSession,
+    begin_second_factor,
+    change_own_password,
+    confirm_second_factor,
+)
 from safeguarding.web.deps import (
     PRE_SESSION_COOKIE,
     SESSION_COOKIE,
+    ApiUser,
     CurrentUser,
     DbSession,
     TransactionalRoute,
     csrf_protect,
+    current_session,
     load_user_session,
     sign_session_id,
 )
@@ -36,6 +54,11 @@ def _safe_next(target: str | None) -> str:
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
     return "/"
+
+
+def _after_sign_in(user: User, next: str | None) -> str:
+    # A temporary password set by an administrator is replaced before anything else.
+    return "/account/password" if user.must_change_password else _safe_next(next)
 
 
 def _set_cookie(response: Response, name: str, value: str) -> None:
@@ -65,15 +88,21 @@ def sign_in(
     now = utcnow()
     problem: str | None = None
     if user is None or not user.active:
+        spend_verification_time(password)  # an unknown name takes as long to refuse as a wrong password
         problem = "unknown or inactive user"
     elif user.locked_until and user.locked_until > now:
         problem = "account locked"
-    elif not verify_password(user.password_hash, password):
-        user.failed_sign_ins += 1
-        problem = "wrong password"
-        if user.failed_sign_ins >= settings.lockout_threshold:
-            user.locked_until = now + timedelta(minutes=settings.lockout_minutes)
-            problem = "wrong password; account now locked"
+    else:
+        if user.locked_until is not None:
+            # The lock period is over: the count of failures starts again.
+            user.locked_until = None
+            user.failed_sign_ins = 0
+        if not verify_password(user.password_hash, password):
+            user.failed_sign_ins += 1
+            problem = "wrong password"
+            if user.failed_sign_ins >= settings.lockout_threshold:
+                user.locked_until = now + timedelta(minutes=settings.lockout_minutes)
+                problem = "wrong password; account now locked"
     if problem is not None:
         who = actor_of(user) if user else Actor(id=None, username=username.strip()[:80] or "-", role="-")
         record(db, who, "sign_in", "user_account", user.id if user else None, outcome="refused", reason=problem)
@@ -92,7 +121,8 @@ def sign_in(
     db.add(user_session)
     record(db, actor_of(user), "sign_in", "user_account", user.id,
            detail={"second_factor_pending": needs_second_factor})
-    target = f"/sign-in/second-factor?next={_safe_next(next)}" if needs_second_factor else _safe_next(next)
+    target = (f"/sign-in/second-factor?next={quote(_safe_next(next), safe='/')}" if needs_second_factor
+              else _after_sign_in(user, next))
     response = RedirectResponse(target, status_code=303)
     _set_cookie(response, SESSION_COOKIE, sign_session_id(user_session.id))
     response.delete_cookie(PRE_SESSION_COOKIE, path="/")
@@ -146,7 +176,7 @@ def second_factor(
     user.failed_sign_ins = 0
     user_session.awaiting_second_factor = False
     record(db, actor_of(user), "second_factor", "user_account", user.id)
-    return RedirectResponse(_safe_next(next), status_code=303)
+    return RedirectResponse(_after_sign_in(user, next), status_code=303)
 
 
 @router.post("/sign-out", include_in_schema=False)
@@ -160,6 +190,83 @@ def sign_out(request: Request, db: DbSession) -> Response:
     return response
 
 
+# --- the signed-in user's own account ----------------------------------------------------------------------------
+
+DONE_MESSAGES = {
+    "password": "Your password has been changed. Other places you were signed in have been signed out.",
+    "second-factor": "Your second factor is set up. You will be asked for a code each time you sign in.",
+}
+
+
 @router.get("/account", include_in_schema=False)
-def account(request: Request, user: CurrentUser) -> Response:
-    return render(request, "web/account.html", title="Your account")
+def account(request: Request, user: CurrentUser, done: str | None = None) -> Response:
+    return render(request, "web/account.html", title="Your account", flash=DONE_MESSAGES.get(done or ""))
+
+
+@router.get("/account/password", include_in_schema=False)
+def password_page(request: Request, user: CurrentUser) -> Response:
+    return render(request, "web/account_password.html", title="Change your password")
+
+
+@router.post("/account/password", include_in_schema=False)
+def change_password(
+    request: Request,
+    db: DbSession,
+    user_session: Annotated[UserSession, Depends(current_session)],
+    current_password: Annotated[str, Form(max_length=1000)] = "",
+    new_password: Annotated[str, Form(max_length=2000)] = "",
+    confirm_password: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    try:
+        change_own_password(db, user_session.user, current=current_password, new=new_password,
+                            confirm=confirm_password, keep_session_id=user_session.id)
+    except ValidationFailed as exc:
+        # The refusal's audit row is kept: commit it with the (unchanged) account.
+        return render(request, "web/account_password.html", status_code=422, title="Change your password",
+                      errors=exc.errors)
+    return RedirectResponse("/account?done=password", status_code=303)
+
+
+@router.get("/account/second-factor", include_in_schema=False)
+def second_factor_setup_page(request: Request, user: CurrentUser) -> Response:
+    secret = user.pending_totp_secret
+    return render(request, "web/account_second_factor.html", title="Set up your second factor",
+                  secret=secret, uri=totp_uri(secret, user.username) if secret else None)
+
+
+@router.post("/account/second-factor/start", include_in_schema=False)
+def second_factor_start(db: DbSession, user: CurrentUser) -> Response:
+    begin_second_factor(db, user)
+    return RedirectResponse("/account/second-factor", status_code=303)
+
+
+@router.post("/account/second-factor", include_in_schema=False)
+def second_factor_confirm(
+    request: Request, db: DbSession, user: CurrentUser, code: Annotated[str, Form(max_length=20)] = ""
+) -> Response:
+    try:
+        confirm_second_factor(db, user, code)
+    except ValidationFailed as exc:
+        secret = user.pending_totp_secret
+        return render(request, "web/account_second_factor.html", status_code=422, title="Set up your second factor",
+                      secret=secret, uri=totp_uri(secret, user.username) if secret else None, errors=exc.errors)
+    return RedirectResponse("/account?done=second-factor", status_code=303)
+
+
+# --- JSON API: who the bearer token belongs to -------------------------------------------------------------------
+
+api_router = APIRouter(route_class=TransactionalRoute, tags=["account"])
+
+
+class Me(BaseModel):
+    username: str
+    full_name: str
+    role: str
+    team: str | None
+    agency: str | None
+
+
+@api_router.get("/me", response_model=Me, summary="The account this API token acts for")
+def me(user: ApiUser) -> Me:
+    return Me(username=user.username, full_name=user.full_name, role=str(user.role),
+              team=user.team.name if user.team else None, agency=user.agency.name if user.agency else None)

@@ -51,6 +51,9 @@ class TransactionalRoute(APIRoute):
                 if session is not None:
                     # Keeps (and commits) the audit row of a refused access; drops everything else.
                     await run_in_threadpool(rollback_keeping_survivors, session)
+                    # The rollback expired the signed-in user; reload it so the error page can still say who is
+                    # signed in after the session closes.
+                    await run_in_threadpool(_reload_signed_in, request, session)
                 raise
             session = getattr(request.state, "db", None)
             if session is not None:
@@ -58,6 +61,17 @@ class TransactionalRoute(APIRoute):
             return response
 
         return handler
+
+
+def _reload_signed_in(request: Request, session: Session) -> None:
+    # The request's session may already be closed (dependency exit): attach, load, and close again.
+    for name in ("user_session", "user"):
+        obj = getattr(request.state, name, None)
+        if obj is not None:
+            if obj not in session:
+                session.add(obj)
+            session.refresh(obj)
+    session.close()
 
 
 def get_database(request: Request) -> Database:
