@@ -667,7 +667,7 @@ def decide(session: Session, database: Database, user: User, contact_id: int, da
     _start_screening(contact, user)
     _flush(session, DECIDED_ELSEWHERE)
     _audit(session, user, "decide", contact, decision_id=decision.id, level_of_need=level, outcome=outcome.value,
-           status=decision.status.value)
+           status=str(decision.status))
     return decision
 
 
@@ -693,7 +693,7 @@ def _take_effect(session: Session, user: User, contact: Contact, decision: Conta
             person_id=child.person_id,
             # CIN census: the referral date is the date children's social care received it.
             referral_date=contact.received_at.astimezone(LONDON).date(),
-            referral_source=contact.referral_source, route=decision.outcome.value, contact_id=contact.id,
+            referral_source=contact.referral_source, route=str(decision.outcome), contact_id=contact.id,
             decision_id=decision.id))
         referrals.append(referral)
         record(session, access.actor_of(user), "create", "referral", referral.id, person_id=child.person_id,
