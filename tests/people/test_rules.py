@@ -259,3 +259,17 @@ def test_a_person_always_matches_their_own_name_exactly(first, last):
     result = rules.score_match(_query(first, last), _record(first, last))
     assert result.matched and rules.REASON_SAME_NAME in result.reasons
     assert 0 <= result.score <= 100
+
+
+@given(st.dates(min_value=date(1900, 1, 1), max_value=date(2100, 12, 31)))
+def test_typed_dates_read_back_in_both_forms(day):
+    assert rules.parse_date_text(day.isoformat()) == day
+    assert rules.parse_date_text(f"{day.day}/{day.month}/{day.year}") == day
+
+
+@given(st.text(max_size=12))
+def test_typed_dates_either_parse_or_say_what_is_wrong(raw):
+    try:
+        rules.parse_date_text(raw)
+    except ValueError as problem:
+        assert str(problem)

@@ -395,3 +395,22 @@ def score_match(query: MatchQuery, record: MatchRecord) -> MatchScore:
     else:
         matched = dob_matched or postcode_matched
     return MatchScore(score=max(0, min(100, points)), reasons=tuple(reasons), matched=matched)
+
+
+_DAY_MONTH_YEAR = re.compile(r"^(\d{1,2})[/.\- ](\d{1,2})[/.\- ](\d{4})$")
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+
+
+def parse_date_text(raw: str) -> date | None:
+    """A date typed in one box: the browser's date picker sends 2015-03-14; without one, people type 14/3/2015.
+    None when empty; raises ValueError saying what is wrong."""
+    text = raw.strip()
+    if not text:
+        return None
+    if match := _ISO_DATE.match(text):
+        year, month, day = match.groups()
+    elif match := _DAY_MONTH_YEAR.match(text):
+        day, month, year = match.groups()
+    else:
+        raise ValueError("must be a date, like 14/3/2015")
+    return parse_date_parts(day, month, year)

@@ -1,0 +1,253 @@
+"""The people pages and API, as staff and partners use them."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from safeguarding.core.audit import AuditEvent
+from safeguarding.core.security import new_token, token_digest
+from safeguarding.core.users import ApiToken, Role
+from safeguarding.people import service
+from safeguarding.people.models import Person
+from tests.people.conftest import valid_nhs
+from tests.support import sign_in
+
+SCRIPT = "<script>alert('x')</script>"
+
+
+def _form(**fields):
+    base = {"kind": "child", "first_name": "", "last_name": "", "date_of_birth": "", "expected_date_of_birth": "",
+            "date_of_death": "", "sex": "", "ethnicity": "", "nhs_number": "", "upn": "", "upn_unknown": "",
+            "la_child_id": "", "notes": "", "aliases.0.first_name": "", "aliases.0.last_name": "",
+            "address.line1": "", "address.line2": "", "address.town": "", "address.postcode": "",
+            "address.moved_in": ""}
+    base.update(fields)
+    return base
+
+
+def _people(database):
+    with database.transaction() as s:
+        return list(s.scalars(select(Person).order_by(Person.id)))
+
+
+def test_search_page_renders_and_finds_misspelt_names(client, worker, people):
+    john = people.add("John", "Smith")
+    sign_in(client, worker)
+    page = client.get("/people")
+    assert page.status_code == 200 and "Find a person" in page.text
+    page = client.get("/people", params={"first_name": "Jon", "last_name": "Smyth"})
+    assert page.status_code == 200
+    assert f'href="/people/{john.id}"' in page.text and "Name sounds like" in page.text
+
+
+def test_live_search_returns_only_the_results(client, worker, people):
+    people.add("John", "Smith")
+    sign_in(client, worker)
+    partial = client.get("/people", params={"last_name": "Smith"}, headers={"HX-Request": "true"})
+    assert partial.status_code == 200
+    assert "<html" not in partial.text and "John Smith" in partial.text
+
+
+def test_a_bad_date_in_search_is_named(client, worker):
+    sign_in(client, worker)
+    page = client.get("/people", params={"date_of_birth": "31/2/2015"})
+    assert page.status_code == 422 and "Date of birth must be a real date" in page.text
+
+
+def test_new_person_offers_likely_duplicates_and_needs_a_tick(client, database, worker, people):
+    people.add("John", "Smith", date_of_birth=date(2015, 3, 14))
+    token = sign_in(client, worker)
+    form = _form(first_name="Jon", last_name="Smyth", date_of_birth="2015-03-14", csrf_token=token)
+    page = client.post("/people/new", data=form)
+    assert page.status_code == 200
+    assert "This person may already have a record" in page.text and "John Smith" in page.text
+    assert len(_people(database)) == 1
+    response = client.post("/people/new", data=form | {"confirm_new": "yes"})
+    assert response.status_code == 303
+    assert [p.full_name for p in _people(database)] == ["John Smith", "Jon Smyth"]
+
+
+def test_new_person_without_duplicates_is_created_with_address(client, database, worker):
+    token = sign_in(client, worker)
+    response = client.post("/people/new", data=_form(first_name="Priya", last_name="Nair", date_of_birth="3/4/2016",
+                                                     nhs_number=valid_nhs(42), **{"address.line1": "4 Elm Row",
+                                                     "address.postcode": "cr26xh"}, csrf_token=token))
+    assert response.status_code == 303
+    page = client.get(response.headers["location"])
+    assert page.status_code == 200 and "Priya Nair" in page.text and "CR2 6XH" in page.text
+    assert "Person record created" in page.text
+
+
+def test_errors_name_each_field_and_nothing_is_written(client, database, worker):
+    token = sign_in(client, worker)
+    page = client.post("/people/new", data=_form(first_name="", last_name="Nair", date_of_birth="31/2/2016",
+                                                 nhs_number="123", csrf_token=token))
+    assert page.status_code == 422
+    assert "Enter the first name" in page.text
+    assert "Date of birth must be a real date" in page.text
+    assert "NHS number must be 10 digits" in page.text
+    assert _people(database) == []
+
+
+def test_script_in_a_name_is_stored_as_typed_and_shown_escaped(client, database, worker):
+    token = sign_in(client, worker)
+    response = client.post("/people/new", data=_form(first_name=SCRIPT, last_name="Test", notes=SCRIPT,
+                                                     csrf_token=token))
+    assert response.status_code == 303
+    [person] = _people(database)
+    assert person.first_name == SCRIPT
+    page = client.get(f"/people/{person.id}")
+    assert SCRIPT not in page.text
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in page.text
+    results = client.get("/people", params={"last_name": "Test"})
+    assert SCRIPT not in results.text and "&lt;script&gt;" in results.text
+
+
+def test_record_shows_addresses_aliases_and_family_with_links(client, database, worker, people):
+    mum = people.add("Grace", "Hill", kind="adult", date_of_birth=date(1990, 1, 1), postcode="M1 1AE")
+    child = people.add("Ella", "Hill", aliases=(("Ellie", "Stone"),))
+    with database.transaction() as s:
+        service.add_relationship(s, database, worker, child.id, mum.id, "parent")
+    sign_in(client, worker)
+    page = client.get(f"/people/{child.id}")
+    assert "Ellie Stone" in page.text
+    assert f'href="/people/{mum.id}"' in page.text and "parent of Ella Hill" in page.text
+    page = client.get(f"/people/{mum.id}")
+    assert "child of Grace Hill" in page.text and "M1 1AE" in page.text and "Current" in page.text
+
+
+def test_stale_edit_gets_the_409_page(client, database, worker, people):
+    person = people.add("Ruby", "Stone")
+    token = sign_in(client, worker)
+    page = client.get(f"/people/{person.id}/edit")
+    assert 'name="version" value="1"' in page.text
+    first = _form(first_name="Rubi", last_name="Stone", date_of_birth="2015-03-14", version="1", csrf_token=token)
+    assert client.post(f"/people/{person.id}/edit", data=first).status_code == 303
+    second = first | {"first_name": "Roo"}
+    page = client.post(f"/people/{person.id}/edit", data=second)
+    assert page.status_code == 409
+    assert "Someone else changed this record" in page.text
+    assert [p.first_name for p in _people(database)] == ["Rubi"]
+
+
+def test_moving_house_and_adding_a_family_member_by_search(client, database, worker, people):
+    child = people.add("Ella", "Hill", postcode="M1 1AE")
+    brother = people.add("Max", "Hill", date_of_birth=date(2017, 1, 1))
+    token = sign_in(client, worker)
+    response = client.post(f"/people/{child.id}/addresses/new", data={
+        "line1": "7 New Road", "postcode": "b33 8th", "moved_in": "2024-06-01", "csrf_token": token})
+    assert response.status_code == 303
+    page = client.get(f"/people/{child.id}/relationships/new", params={"last_name": "Hill"})
+    assert f'value="{brother.id}"' in page.text and f'value="{child.id}"' not in page.text
+    response = client.post(f"/people/{child.id}/relationships/new", data={
+        "other_person_id": str(brother.id), "relation": "sibling", "started": "", "csrf_token": token})
+    assert response.status_code == 303
+    page = client.get(f"/people/{child.id}")
+    assert "B33 8TH" in page.text and "1 Jun 2024" in page.text and "Max Hill" in page.text
+
+
+def test_break_glass_requires_a_reason_and_is_audited(client, database, worker, manager, people):
+    person = people.add("Olivia", "Grant")
+    with database.transaction() as s:
+        service.restrict(s, database, manager, person.id, "Relative of a member of staff", [])
+    token = sign_in(client, worker)
+    refused = client.get(f"/people/{person.id}")
+    assert refused.status_code == 403 and f"/people/{person.id}/break-glass" in refused.text
+    assert "Olivia" not in refused.text
+    form = client.get(f"/people/{person.id}/break-glass")
+    assert form.status_code == 200 and "Olivia" not in form.text
+    page = client.post(f"/people/{person.id}/break-glass", data={"reason": "", "csrf_token": token})
+    assert page.status_code == 422 and "Give the reason" in page.text
+    response = client.post(f"/people/{person.id}/break-glass", data={
+        "reason": "Child brought to A&E tonight, need history", "csrf_token": token})
+    assert response.status_code == 303 and response.headers["location"].startswith(f"/people/{person.id}")
+    page = client.get(response.headers["location"])
+    assert page.status_code == 200 and "Restricted record" in page.text and "Olivia Grant" in page.text
+    with database.transaction() as s:
+        events = list(s.scalars(select(AuditEvent).where(AuditEvent.action == "break_glass")))
+    assert [(e.actor_id, e.person_id) for e in events] == [(worker.id, person.id)]
+
+
+def test_managers_restrict_and_lift_from_the_page(client, database, manager, worker, people):
+    person = people.add("Mia", "Ford")
+    token = sign_in(client, manager)
+    page = client.get(f"/people/{person.id}/restriction")
+    assert page.status_code == 200
+    page = client.post(f"/people/{person.id}/restriction", data={"reason": "", "action": "restrict",
+                                                                  "csrf_token": token})
+    assert page.status_code == 422 and "Give the reason for restricting" in page.text
+    response = client.post(f"/people/{person.id}/restriction", data={
+        "reason": "Relative of a member of staff", "action": "restrict", "named_user_ids": [str(worker.id)],
+        "csrf_token": token})
+    assert response.status_code == 303
+    page = client.get(f"/people/{person.id}")
+    assert "Restricted record" in page.text and "Test MASH worker" in page.text
+    response = client.post(f"/people/{person.id}/restriction", data={
+        "reason": "Staff member has left", "action": "lift", "csrf_token": token})
+    assert response.status_code == 303
+    assert "Restricted record" not in client.get(f"/people/{person.id}").text
+
+
+def test_workers_cannot_reach_the_restriction_page(client, worker, people):
+    person = people.add("Mia", "Ford")
+    sign_in(client, worker)
+    assert client.get(f"/people/{person.id}/restriction").status_code == 403
+
+
+@pytest.fixture()
+def partner(factory):
+    return factory.user(Role.PARTNER_PRACTITIONER)
+
+
+def test_partner_practitioners_get_403_on_every_people_page(client, partner, people):
+    person = people.add("Noah", "Quinn")
+    token = sign_in(client, partner)
+    pages = ["/people", "/people?last_name=Quinn", "/people/new", f"/people/{person.id}",
+             f"/people/{person.id}/edit", f"/people/{person.id}/addresses/new",
+             f"/people/{person.id}/relationships/new", f"/people/{person.id}/break-glass",
+             f"/people/{person.id}/restriction"]
+    for url in pages:
+        assert client.get(url).status_code == 403, url
+    posts = ["/people/new", f"/people/{person.id}/edit", f"/people/{person.id}/addresses/new",
+             f"/people/{person.id}/relationships/new", f"/people/{person.id}/break-glass",
+             f"/people/{person.id}/restriction", f"/people/{person.id}/aliases"]
+    for url in posts:
+        response = client.post(url, data=_form(first_name="A", last_name="B", version="1", line1="x",
+                                               reason="some long enough reason", csrf_token=token))
+        assert response.status_code == 403, url
+        assert "Noah" not in response.text
+
+
+def _token_for(database, user):
+    raw = new_token()
+    with database.transaction() as s:
+        s.add(ApiToken(user_id=user.id, token_hash=token_digest(raw), label="test"))
+    return {"Authorization": f"Bearer {raw}"}
+
+
+def test_api_search_and_record_for_staff(client, database, worker, people):
+    person = people.add("John", "Smith", nhs_number=valid_nhs(7))
+    headers = _token_for(database, worker)
+    found = client.get("/api/v1/people/search", params={"first_name": "Jon", "last_name": "Smyth"}, headers=headers)
+    assert found.status_code == 200
+    [row] = found.json()
+    assert row["id"] == person.id and row["first_name"] == "John" and "name sounds like" in row["reasons"]
+    record = client.get(f"/api/v1/people/{person.id}", headers=headers)
+    assert record.status_code == 200 and record.json()["nhs_number"] == valid_nhs(7)
+
+
+def test_api_refuses_partners_and_hides_restricted_names(client, database, partner, worker, manager, people):
+    person = people.add("Olivia", "Grant")
+    partner_headers = _token_for(database, partner)
+    assert client.get("/api/v1/people/search", params={"last_name": "Grant"},
+                      headers=partner_headers).status_code == 403
+    assert client.get(f"/api/v1/people/{person.id}", headers=partner_headers).status_code == 403
+    with database.transaction() as s:
+        service.restrict(s, database, manager, person.id, "Relative of a member of staff", [])
+    headers = _token_for(database, worker)
+    [row] = client.get("/api/v1/people/search", params={"last_name": "Grant"}, headers=headers).json()
+    assert row["restricted"] and row["first_name"] is None and row["last_name"] is None
+    assert client.get(f"/api/v1/people/{person.id}", headers=headers).status_code == 403
