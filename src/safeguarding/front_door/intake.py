@@ -49,6 +49,7 @@ from safeguarding.front_door.models import (
     SubjectRole,
 )
 from safeguarding.people import rules as people_rules  # NHS modulus-11 and postcode checks
+from safeguarding.people import service as people_service
 
 IDEMPOTENCY_FIELD = "Idempotency-Key"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -283,6 +284,29 @@ def _validate(user: User, data: ContactInput, now: datetime) -> tuple[dict[str, 
     return values, subjects
 
 
+def check_contact(session: Session, database: Database, user: User, data: ContactInput) -> None:
+    """Validate a contact without recording it (the "check your answers" step); raises ValidationFailed."""
+    access.require(session, database, user, Action.CREATE, AccessSubject(kind=Kind.CONTACT, agency_id=user.agency_id))
+    _validate(user, data, utcnow())
+
+
+@dataclass(frozen=True)
+class PortalDefaults:
+    """What the partner's contact form starts with."""
+
+    referral_source: str
+    reporter_name: str
+    reporter_email: str
+
+
+def portal_defaults(session: Session, database: Database, user: User) -> PortalDefaults:
+    """The contact form of the partner portal: partners only, pre-filled from their agency and account."""
+    access.require_role(database, user, Kind.CONTACT_OUTCOME, Action.LIST)  # the portal is the referrer's side
+    access.require(session, database, user, Action.CREATE, AccessSubject(kind=Kind.CONTACT, agency_id=user.agency_id))
+    return PortalDefaults(referral_source=user.agency.default_referral_source if user.agency else "",
+                          reporter_name=user.full_name, reporter_email=user.email or "")
+
+
 # --- submitting a contact ---------------------------------------------------------------------------------------
 
 
@@ -290,8 +314,6 @@ def _link(session: Session, subject: _CleanSubject) -> int | None:
     """The one person these details match exactly, or None (no match, or more than one: a worker decides)."""
     if subject.nhs_number is None and subject.date_of_birth is None:
         return None  # a name alone is never enough to link
-    from safeguarding.people import service as people_service  # people imports nothing from the front door
-
     matches = people_service.exact_matches(session, nhs_number=subject.nhs_number, first_name=subject.first_name,
                                            last_name=subject.last_name, date_of_birth=subject.date_of_birth)
     ids = {person.id for person in matches}
@@ -464,7 +486,7 @@ class ContactOutcome:
     consent: ConsentPosition
     consent_notes: str | None
     subjects: tuple[SubjectAsSent, ...]
-    status: str
+    status: rules.PartnerStatus
     outcome: Outcome | None
     outcome_label: str | None
     outcome_at: datetime | None
@@ -565,7 +587,7 @@ class CheckForAgency:
     children: tuple[tuple[str, date | None], ...]
 
 
-def _for_agency(check: PartnerCheck) -> CheckForAgency:
+def check_for_agency(check: PartnerCheck) -> CheckForAgency:
     return CheckForAgency(
         id=check.id, version=check.version, contact_reference=check.contact.reference, question=check.question,
         lawful_basis=str(check.lawful_basis), consent=str(check.consent), consent_reason=check.consent_reason,
@@ -595,7 +617,7 @@ def agency_checks(session: Session, database: Database, user: User, *, awaiting_
         .options(selectinload(PartnerCheck.contact).selectinload(Contact.subjects))).all()
     record(session, access.actor_of(user), "list", "partner_check", None,
            detail={"agency_id": user.agency_id, "awaiting_only": awaiting_only, "page": page})
-    return Page([_for_agency(c) for c in checks], page, size, total)
+    return Page([check_for_agency(c) for c in checks], page, size, total)
 
 
 def view_check(session: Session, database: Database, user: User, check_id: int) -> CheckForAgency:
@@ -608,4 +630,28 @@ def view_check(session: Session, database: Database, user: User, check_id: int) 
     access.require(session, database, user, Action.VIEW, _check_subject(check))
     record(session, access.actor_of(user), "view", "partner_check", check.id,
            detail={"contact_id": check.contact_id})
-    return _for_agency(check)
+    return check_for_agency(check)
+
+
+# --- the full contact, for staff through the API ----------------------------------------------------------------
+
+
+def access_subject(contact: Contact) -> AccessSubject:
+    """The policy's facts about a contact: the agency that made it and the people linked to it."""
+    return AccessSubject(kind=Kind.CONTACT, id=contact.id, agency_id=contact.reporting_agency_id,
+                         person_ids=tuple(sorted({s.person_id for s in contact.subjects if s.person_id})),
+                         allocated_user_ids=(contact.routed_to_id,) if contact.routed_to_id else ())
+
+
+def staff_contact(session: Session, database: Database, user: User, contact_id: int) -> Contact:
+    """A contact in full, for staff allowed to view contacts (restricted children stay restricted); audited."""
+    contact = session.get(Contact, contact_id, options=[selectinload(Contact.subjects),
+                                                        selectinload(Contact.decisions)])
+    if contact is None:
+        raise NotFound("There is no such contact.")
+    subject = access_subject(contact)
+    access.require(session, database, user, Action.VIEW, subject)
+    actor = access.actor_of(user)
+    for person_id in subject.person_ids or (None,):
+        record(session, actor, "view", "contact", contact.id, person_id=person_id, detail={"via": "api"})
+    return contact

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, time, timedelta
+from enum import StrEnum
 from typing import Any
 
 from safeguarding.core.calendar import LONDON, add_working_days, add_working_hours
@@ -127,7 +128,22 @@ REPORTER_NAME_REQUIRED = frozenset({ReporterKind.PRACTITIONER, ReporterKind.PUBL
 CONSENT_NEEDS_NOTES = frozenset({ConsentPosition.NOT_INFORMED_OTHER})
 
 
-def partner_status(status: ContactStatus, outcome_in_effect: bool) -> str:
+class PartnerStatus(StrEnum):
+    """A contact's progress as its referrer is told it."""
+
+    RECEIVED = "received"
+    BEING_CONSIDERED = "being_considered"
+    DECIDED = "decided"
+
+
+PARTNER_STATUS_LABELS: dict[PartnerStatus, str] = {
+    PartnerStatus.RECEIVED: "Received",
+    PartnerStatus.BEING_CONSIDERED: "Being considered",
+    PartnerStatus.DECIDED: "Decided",
+}
+
+
+def partner_status(status: ContactStatus, outcome_in_effect: bool) -> PartnerStatus:
     """What a referrer is told about their contact's progress.
 
     A contact routed to the allocated worker would tell the referrer that the child has an open case, which is
@@ -135,10 +151,10 @@ def partner_status(status: ContactStatus, outcome_in_effect: bool) -> str:
     consideration like any other contact until a decision takes effect.
     """
     if outcome_in_effect:
-        return "Decided"
+        return PartnerStatus.DECIDED
     if status == ContactStatus.AWAITING_SCREENING:
-        return "Received"
-    return "Being considered"
+        return PartnerStatus.RECEIVED
+    return PartnerStatus.BEING_CONSIDERED
 
 
 # The outcome as the referrer reads it (front-door.md section 4).

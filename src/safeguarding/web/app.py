@@ -108,6 +108,8 @@ def _install_error_handlers(app: FastAPI) -> None:
 
 def create_app(database: Database | None = None) -> FastAPI:
     """Build the app. Capabilities contribute a ``router`` (pages) and an ``api_router`` (JSON)."""
+    from safeguarding.front_door import api as front_door_api
+    from safeguarding.front_door import portal as front_door_portal
     from safeguarding.front_door import routes as front_door_routes
     from safeguarding.people import routes as people_routes
     from safeguarding.web import admin, audit_pages
@@ -133,6 +135,7 @@ def create_app(database: Database | None = None) -> FastAPI:
     for module in (front_door_routes, people_routes, auth):
         if hasattr(module, "api_router"):
             api.include_router(module.api_router)
+    api.include_router(front_door_api.router)
     _install_error_handlers(api)
     app.mount(API_PREFIX, api)
 
@@ -142,6 +145,7 @@ def create_app(database: Database | None = None) -> FastAPI:
     app.include_router(audit_pages.router)
     for module in (front_door_routes, people_routes):
         app.include_router(module.router)
+    app.include_router(front_door_portal.router)
 
     vendor = STATIC_DIR / "vendor"
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")

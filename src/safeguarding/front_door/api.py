@@ -1,0 +1,153 @@
+"""The front door's JSON API for partner systems (mounted under /api/v1): make contacts, follow them, answer checks.
+
+Authentication is a bearer token (``ApiUser``). Access and audit are the services' (``intake``), exactly as for
+the portal's pages: the API is another door into the same use-cases.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query
+from fastapi.responses import JSONResponse
+
+from safeguarding.core.users import User
+from safeguarding.front_door import intake, rules
+from safeguarding.front_door.intake import ContactInput, SubjectInput
+from safeguarding.front_door.models import Channel, Contact, ReporterKind
+from safeguarding.front_door.schemas import (
+    CheckOut,
+    CheckPage,
+    CheckResponseIn,
+    ChildNamed,
+    ContactCreated,
+    ContactIn,
+    ContactOut,
+    ContactOutcomeOut,
+    ContactPage,
+    DecisionOut,
+    LinkedSubjectOut,
+    Problem,
+    SubjectOut,
+)
+from safeguarding.web.deps import ApiUser, Db, DbSession, TransactionalRoute
+
+router = APIRouter(route_class=TransactionalRoute, tags=["front door"])
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": Problem, "description": "No valid bearer token"},
+    403: {"model": Problem, "description": "Not allowed: for example another agency's record"},
+    404: {"model": Problem, "description": "No such record"},
+    422: {"model": Problem, "description": "A field is not valid; `errors` names each one"},
+}
+IdempotencyKey = Annotated[str | None, Header(
+    alias="Idempotency-Key", max_length=100,
+    description="Optional. A repeat of the same key by the same user is refused with 409 naming the contact "
+                "already made, so a retried request never makes a second contact.")]
+
+
+def _outcome_out(view: intake.ContactOutcome) -> ContactOutcomeOut:
+    return ContactOutcomeOut(
+        id=view.id, reference=view.reference, received_at=view.received_at, channel=view.channel,
+        referral_source=view.referral_source, reporter_name=view.reporter_name, reporter_role=view.reporter_role,
+        reporter_phone=view.reporter_phone, reporter_email=view.reporter_email, worry=view.worry,
+        consent=view.consent, consent_notes=view.consent_notes,
+        subjects=[SubjectOut(role=s.role, first_name=s.first_name, last_name=s.last_name,
+                             date_of_birth=s.date_of_birth, nhs_number=s.nhs_number, address=s.address,
+                             postcode=s.postcode) for s in view.subjects],
+        status=view.status, outcome=view.outcome, outcome_label=view.outcome_label, outcome_at=view.outcome_at)
+
+
+def _full_out(contact: Contact) -> ContactOut:
+    decision = contact.current_decision
+    return ContactOut(
+        id=contact.id, reference=contact.reference, received_at=contact.received_at, channel=contact.channel,
+        reporter_kind=contact.reporter_kind, reporting_agency_id=contact.reporting_agency_id,
+        reporter_name=contact.reporter_name, reporter_role=contact.reporter_role,
+        reporter_phone=contact.reporter_phone, reporter_email=contact.reporter_email,
+        referral_source=contact.referral_source, worry=contact.worry, consent=contact.consent,
+        consent_notes=contact.consent_notes, status=contact.status, rag=contact.rag, due_at=contact.due_at,
+        routed_to_id=contact.routed_to_id,
+        subjects=[LinkedSubjectOut(role=s.role, first_name=s.first_name, last_name=s.last_name,
+                                   date_of_birth=s.date_of_birth, nhs_number=s.nhs_number, address=s.address,
+                                   postcode=s.postcode, person_id=s.person_id) for s in contact.subjects],
+        decision=DecisionOut(level_of_need=decision.level_of_need, outcome=decision.outcome,
+                             status=decision.status, decided_at=decision.decided_at,
+                             took_effect_at=decision.took_effect_at) if decision else None)
+
+
+def _check_out(check: intake.CheckForAgency) -> CheckOut:
+    return CheckOut(
+        id=check.id, version=check.version, contact_reference=check.contact_reference, question=check.question,
+        lawful_basis=check.lawful_basis, consent=check.consent, consent_reason=check.consent_reason,
+        requested_at=check.requested_at, due_at=check.due_at, status=check.status, response=check.response,
+        responded_at=check.responded_at,
+        children=[ChildNamed(name=name, date_of_birth=born) for name, born in check.children])
+
+
+@router.post("/contacts", status_code=201, response_model=ContactCreated, summary="Make a contact",
+             responses={**_ERRORS, 409: {"model": Problem, "description": "Idempotency-Key already used"}})
+def create_contact(body: ContactIn, db: DbSession, database: Db, user: ApiUser,
+                   idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    """Tell the MASH about one or more children. Returns the reference and when the decision is due."""
+    data = ContactInput(
+        # Left out, these are a partner's; staff must say how the contact came in (the service names the field).
+        channel=body.channel or Channel.API,
+        reporter_kind=body.reporter_kind or ReporterKind.PARTNER_AGENCY,
+        referral_source=body.referral_source or "", worry=body.worry, consent=body.consent,
+        subjects=tuple(SubjectInput(role=s.role, first_name=s.first_name, last_name=s.last_name,
+                                    date_of_birth=s.date_of_birth, nhs_number=s.nhs_number, address=s.address,
+                                    postcode=s.postcode) for s in body.subjects),
+        received_at=body.received_at, reporter_name=body.reporter_name, reporter_role=body.reporter_role,
+        reporter_phone=body.reporter_phone, reporter_email=body.reporter_email, consent_notes=body.consent_notes,
+        idempotency_key=idempotency_key)
+    contact = intake.submit_contact(db, database, user, data)
+    created = ContactCreated(id=contact.id, reference=contact.reference, status=_status_for(user, contact),
+                             due_at=contact.due_at)
+    return JSONResponse(created.model_dump(mode="json"), status_code=201,
+                        headers={"Location": f"/api/v1/contacts/{contact.id}"})
+
+
+def _status_for(user: User, contact: Contact) -> str:
+    # A partner is never told that a contact went to an allocated worker: that would reveal an open case.
+    if user.is_partner:
+        return str(rules.partner_status(contact.status, outcome_in_effect=False))
+    return str(contact.status)
+
+
+@router.get("/contacts", response_model=ContactPage, summary="Your agency's contacts", responses=_ERRORS)
+def list_contacts(db: DbSession, database: Db, user: ApiUser, page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+                  size: Annotated[int, Query(ge=1, le=200)] = 25) -> ContactPage:
+    """Partners: the contacts their agency made, newest first, with their outcome once in effect."""
+    result = intake.agency_contacts(db, database, user, page=page, size=size)
+    return ContactPage(items=[_outcome_out(v) for v in result.items], page=result.page, size=result.size,
+                       total=result.total)
+
+
+@router.get("/contacts/{contact_id}", response_model=ContactOutcomeOut | ContactOut, summary="One contact",
+            responses=_ERRORS)
+def get_contact(contact_id: int, db: DbSession, database: Db, user: ApiUser) -> ContactOutcomeOut | ContactOut:
+    """Partners get what they sent and its outcome (``view: outcome``); staff get the contact in full
+    (``view: full``)."""
+    if user.is_partner:
+        return _outcome_out(intake.contact_outcome(db, database, user, contact_id))
+    return _full_out(intake.staff_contact(db, database, user, contact_id))
+
+
+@router.get("/checks", response_model=CheckPage, summary="Checks addressed to your agency", responses=_ERRORS)
+def list_checks(db: DbSession, database: Db, user: ApiUser,
+                status: Annotated[str, Query(pattern="^(awaiting|all)$")] = "awaiting",
+                page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+                size: Annotated[int, Query(ge=1, le=200)] = 25) -> CheckPage:
+    """Partners: the MASH's requests for information to their agency, those awaiting an answer first."""
+    result = intake.agency_checks(db, database, user, awaiting_only=status == "awaiting", page=page, size=size)
+    return CheckPage(items=[_check_out(c) for c in result.items], page=result.page, size=result.size,
+                     total=result.total)
+
+
+@router.post("/checks/{check_id}/response", response_model=CheckOut, summary="Answer a check",
+             responses={**_ERRORS, 409: {"model": Problem, "description": "Already answered, or changed since read"}})
+def answer_check(check_id: int, body: CheckResponseIn, db: DbSession, database: Db, user: ApiUser) -> CheckOut:
+    """Answer a check addressed to your agency, once, sending back the version you read."""
+    check = intake.respond_to_check(db, database, user, check_id, body.response, body.version)
+    return _check_out(intake.check_for_agency(check))
