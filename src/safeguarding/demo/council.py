@@ -21,6 +21,7 @@ import hashlib
 import math
 import random
 import time as clock
+from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -174,6 +175,9 @@ OUTCOME_MIX: tuple[tuple[Outcome, float, tuple[tuple[int, float], ...], tuple[tu
     (Outcome.IMMEDIATE_PROTECTION, 2, ((4, 100),), ((Rag.RED, 100),)),
 )
 
+SOURCE_WEIGHTS = tuple((i, weight) for i, (_code, weight, _group) in enumerate(SOURCE_MIX))
+OUTCOME_WEIGHTS = tuple((i, mix[1]) for i, mix in enumerate(OUTCOME_MIX))
+
 PRIMARY_NEED_MIX = (("N1", 55), ("N2", 4), ("N3", 5), ("N4", 12), ("N5", 14), ("N6", 4), ("N7", 1), ("N8", 3),
                     ("N0", 2))
 ETHNICITY_MIX = (("WBRI", 60), ("WOTH", 7), ("WIRI", 1), ("WROM", 1), ("MWBC", 3), ("MWAS", 2), ("MOTH", 2),
@@ -199,9 +203,19 @@ DEMO_SIGN_INS: tuple[tuple[str, Role, str], ...] = (
 # --- small helpers -------------------------------------------------------------------------------------------
 
 
-def _weighted(rng: random.Random, options: Iterable[tuple[Any, float]]) -> Any:
-    items = list(options)
-    return rng.choices([o for o, _ in items], weights=[w for _, w in items])[0]
+@lru_cache(maxsize=256)
+def _cumulative(options: tuple[tuple[Any, float], ...]) -> tuple[tuple[Any, ...], tuple[float, ...]]:
+    total, cumulative = 0.0, []
+    for _option, weight in options:
+        total += weight
+        cumulative.append(total)
+    return tuple(o for o, _ in options), tuple(cumulative)
+
+
+def _weighted(rng: random.Random, options: tuple[tuple[Any, float], ...]) -> Any:
+    """One option, drawn with the given weights (the mixes are constants, so their running sums are cached)."""
+    population, cumulative = _cumulative(options)
+    return population[bisect_right(cumulative, rng.random() * cumulative[-1])]
 
 
 def _add_years(day: date, years: int) -> date:
@@ -279,10 +293,48 @@ class _Writer:
         for table in self.tables:
             rows = self.buffers[table.name]
             if rows:
-                self.connection.execute(table.insert(), rows)
+                self._write(table, rows)
                 self.counts[table.name] += len(rows)
                 self.on_rows(len(rows))
                 self.buffers[table.name] = []
+
+    def _write(self, table: Table, rows: list[dict[str, Any]]) -> None:
+        """Driver-level executemany (SQLite) or COPY (PostgreSQL), with each value put through its column type's
+        own bind processor, so the stored form is exactly what the ORM would have written."""
+        columns, processors, defaults = self._plan(table)
+        processed = [(i, process) for i, process in enumerate(processors) if process is not None]
+        values: list[Any] = []
+        for row in rows:
+            value = list(map(row.get, columns, defaults))
+            for i, process in processed:
+                value[i] = process(value[i])
+            values.append(tuple(value))
+        dialect = self.connection.dialect.name
+        names_sql = ", ".join(f'"{c}"' for c in columns)
+        if dialect == "postgresql":
+            raw = self.connection.connection.driver_connection
+            with raw.cursor() as cursor, cursor.copy(  # type: ignore[union-attr]
+                    f'COPY "{table.name}" ({names_sql}) FROM STDIN') as copy:
+                for value in values:
+                    copy.write_row(value)
+        else:
+            marks = ", ".join("?" for _ in columns)
+            self.connection.exec_driver_sql(
+                f'INSERT INTO "{table.name}" ({names_sql}) VALUES ({marks})', values)  # noqa: S608
+
+    @lru_cache(maxsize=64)  # noqa: B019 (one writer per load)
+    def _plan(self, table: Table) -> tuple[list[str], list[Any], list[Any]]:
+        dialect = self.connection.dialect
+        columns, processors, defaults = [], [], []
+        for column in table.columns:
+            columns.append(column.name)
+            processors.append(column.type._cached_bind_processor(dialect))
+            default = column.default
+            if default is not None and getattr(default, "is_scalar", False):
+                defaults.append(default.arg)  # type: ignore[attr-defined]
+            else:
+                defaults.append(None)  # every non-scalar default (created_at, ids) is given by the builder
+        return columns, processors, defaults
 
     def reset_sequences(self) -> None:
         """PostgreSQL: explicit ids do not move a serial's sequence, so move each past the rows written."""
@@ -712,7 +764,7 @@ class _Builder:
     def _arrival(self, earliest: datetime, latest: datetime, working: bool = False) -> tuple[datetime, int]:
         """When a contact arrived and from which source: police at any hour, others mostly in office hours."""
         rng = self.rng
-        source_index = rng.choices(range(len(SOURCE_MIX)), weights=[w for _, w, _ in SOURCE_MIX])[0]
+        source_index = _weighted(rng, SOURCE_WEIGHTS)
         is_police = SOURCE_MIX[source_index][2] == "police"
         first_day, last_day = _local_day(earliest), _local_day(latest)
         span = (last_day - first_day).days
@@ -918,8 +970,7 @@ class _Builder:
                 row["routed_to_id"] = household.open_worker_id
                 self._route(writer, row["id"], household, received_at)
                 return
-        outcome, _w, levels, rags = OUTCOME_MIX[rng.choices(range(len(OUTCOME_MIX)),
-                                                            weights=[m[1] for m in OUTCOME_MIX])[0]]
+        outcome, _w, levels, rags = OUTCOME_MIX[_weighted(rng, OUTCOME_WEIGHTS)]
         is_referral = outcome in front_door_rules.REFERRAL_OUTCOMES
         picked = self._pick(received_at, referral=is_referral)
         if picked is None:
