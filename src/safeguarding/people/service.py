@@ -733,8 +733,9 @@ def search(session: Session, database: Database, user: User, query: SearchQuery)
     match = _match_query(query.first_name, query.last_name, query.date_of_birth, query.nhs_number,
                          query.postcode)
     candidates = visible_to(session, user, _candidates(session, match, get_settings().max_page_size))
-    audit.record(session, access.actor_of(user), "search", "person", detail={
-        "terms": query.terms(), "results": len(candidates)})
+    # The hits are recorded too, so each found person's "who has looked at this record" shows the search.
+    audit.record_search(session, access.actor_of(user), "person", query.terms(),
+                        [c.person_id for c in candidates], detail={"results": len(candidates)})
     return candidates
 
 
