@@ -123,6 +123,8 @@ class World:
     referral: object
     note: object
     token: ApiToken
+    alias: object
+    break_glass: object
 
     @property
     def path_ids(self) -> dict[str, int]:
@@ -138,6 +140,9 @@ class World:
             "team_id": self.team.id,
             "user_id": self.users[Role.MASH_WORKER.value].id,
             "token_id": self.token.id,
+            "subject_id": self.contact.subjects[0].id,  # type: ignore[attr-defined]
+            "alias_id": self.alias.id,  # type: ignore[attr-defined]
+            "access_id": self.break_glass.id,  # type: ignore[attr-defined]
         }
         return ids
 
@@ -148,6 +153,7 @@ def build_world(factory: Factory, *, child_first: str = "Amelia", child_last: st
     from datetime import date, timedelta
 
     from safeguarding.casework.models import Referral
+    from safeguarding.core.access import BreakGlassAccess
     from safeguarding.core.db import utcnow
     from safeguarding.front_door.models import (
         Channel,
@@ -166,7 +172,7 @@ def build_world(factory: Factory, *, child_first: str = "Amelia", child_last: st
         ReporterKind,
         SubjectRole,
     )
-    from safeguarding.people.models import Person, PersonKind
+    from safeguarding.people.models import Person, PersonAlias, PersonKind
 
     agency = factory.agency(kind=AgencyKind.POLICE, referral_source="5A")
     other_agency = factory.agency(kind=AgencyKind.SCHOOL, referral_source="3A")
@@ -212,10 +218,14 @@ def build_world(factory: Factory, *, child_first: str = "Amelia", child_last: st
         s.add(referral)
         s.flush()
         token = ApiToken(user_id=worker.id, token_hash=f"{next(_seq):064d}", label="a worker's script")
-        s.add(token)
+        alias = PersonAlias(person_id=child.id, first_name=child_first, last_name="Oldname")
+        glass = BreakGlassAccess(person_id=child.id, user_id=worker.id, reason="Synthetic emergency out of hours",
+                                 expires_at=now - timedelta(hours=1))
+        s.add_all([token, alias, glass])
         s.flush()
-        for row in (child, contact, check, decision, note, referral, token):
+        contact.subjects[0].id  # load before detaching  # noqa: B018
+        for row in (child, contact, check, decision, note, referral, token, alias, glass):
             s.expunge(row)
     return World(agency=agency, other_agency=other_agency, team=team, users=users, child=child,
                  contact=contact, check=check, decision=decision, referral=referral, note=note,
-                 token=token)
+                 token=token, alias=alias, break_glass=glass)

@@ -42,6 +42,7 @@ CASEWORK = frozenset({R.MASH_WORKER, R.MASH_MANAGER, R.SOCIAL_WORKER, R.TEAM_MAN
                       R.EXPLOITATION_PRACTITIONER})
 MASH = frozenset({R.MASH_WORKER.value, R.MASH_MANAGER.value})
 ADMIN = frozenset({R.ADMINISTRATOR.value})
+AUDIT_READERS = frozenset({R.MASH_MANAGER.value, R.TEAM_MANAGER.value, R.ADMINISTRATOR.value})
 # A partner of the owning agency, but not of another agency.
 OWNING_PARTNER = frozenset({PARTNER})
 # Any partner: lists scoped to the partner's own agency (the other agency sees its own, empty, list).
@@ -91,6 +92,45 @@ EXPECTED: dict[Route, frozenset[str] | Public] = {
     ("GET", "/mash/sign-off"): roles(R.MASH_MANAGER),
     ("GET", "/my-contacts"): roles(R.SOCIAL_WORKER, R.TEAM_MANAGER),
     ("GET", "/mash/dashboard"): roles(R.MASH_MANAGER, R.TEAM_MANAGER, R.PERFORMANCE_ANALYST),
+    # The partner portal (front_door/portal.py): a referrer's own agency's contacts and checks, nothing else.
+    ("GET", "/portal"): ANY_PARTNER,
+    ("GET", "/portal/contacts/new"): ANY_PARTNER,
+    ("POST", "/portal/contacts/new"): ANY_PARTNER,
+    ("GET", "/portal/contacts/{contact_id}"): OWNING_PARTNER,
+    ("GET", "/portal/checks/{check_id}"): OWNING_PARTNER,
+    ("POST", "/portal/checks/{check_id}"): OWNING_PARTNER,
+    # People (people/routes.py): case-working staff only; partners never open a person's record.
+    ("GET", "/people"): roles(*CASEWORK),
+    ("GET", "/people/new"): roles(*CASEWORK),
+    ("POST", "/people/new"): roles(*CASEWORK),
+    ("GET", "/people/{person_id}"): roles(*CASEWORK),
+    ("GET", "/people/{person_id}/edit"): roles(*CASEWORK),
+    ("POST", "/people/{person_id}/edit"): roles(*CASEWORK),
+    ("POST", "/people/{person_id}/aliases"): roles(*CASEWORK),
+    ("POST", "/people/{person_id}/aliases/{alias_id}/remove"): roles(*CASEWORK),
+    ("GET", "/people/{person_id}/addresses/new"): roles(*CASEWORK),
+    ("POST", "/people/{person_id}/addresses/new"): roles(*CASEWORK),
+    ("GET", "/people/{person_id}/relationships/new"): roles(*CASEWORK),
+    ("POST", "/people/{person_id}/relationships/new"): roles(*CASEWORK),
+    ("GET", "/people/{person_id}/break-glass"): roles(*CASEWORK),
+    ("POST", "/people/{person_id}/break-glass"): roles(*CASEWORK),
+    ("GET", "/people/{person_id}/restriction"): roles(R.MASH_MANAGER, R.TEAM_MANAGER, R.ADMINISTRATOR),
+    ("POST", "/people/{person_id}/restriction"): roles(R.MASH_MANAGER, R.TEAM_MANAGER, R.ADMINISTRATOR),
+    # The audit log (web/audit_pages.py).
+    ("GET", "/audit"): AUDIT_READERS,
+    ("GET", "/audit/export.csv"): AUDIT_READERS,
+    ("GET", "/audit/people/{person_id}"): AUDIT_READERS,
+    ("GET", "/audit/break-glass"): AUDIT_READERS,
+    ("POST", "/audit/break-glass/{access_id}/review"): roles(R.MASH_MANAGER, R.TEAM_MANAGER),
+    # The JSON API for partner systems (front_door/api.py, people/routes.py, web/auth.py).
+    ("GET", "/api/v1/me"): EVERY_USER,
+    ("POST", "/api/v1/contacts"): ANY_PARTNER | MASH,
+    ("GET", "/api/v1/contacts"): ANY_PARTNER,
+    ("GET", "/api/v1/contacts/{contact_id}"): OWNING_PARTNER | roles(*CASEWORK),
+    ("GET", "/api/v1/checks"): ANY_PARTNER,
+    ("POST", "/api/v1/checks/{check_id}/response"): OWNING_PARTNER,
+    ("GET", "/api/v1/people/search"): roles(*CASEWORK),
+    ("GET", "/api/v1/people/{person_id}"): roles(*CASEWORK),
     # Administration (web/admin.py): user accounts, teams and agencies, local settings.
     ("GET", "/admin"): ADMIN,
     ("GET", "/admin/users"): ADMIN,
@@ -122,10 +162,20 @@ FORMS: dict[Route, dict[str, str]] = {
     ("POST", "/mash/contacts/{contact_id}/sign-off"): {"sign_off": "return",
                                                        "sign_off_note": "Returned by the authorization matrix"},
     ("POST", "/mash/contacts/{contact_id}/respond"): {"respond": "note", "note": "Seen by the matrix"},
+    ("POST", "/mash/contacts/{contact_id}/link"): {"subject_id": "{subject_id}", "person_id": "{person_id}"},
+    ("POST", "/mash/contacts/{contact_id}/create-person"): {"subject_id": "{subject_id}"},
 }
-JSON_BODIES: dict[Route, dict[str, Any]] = {}
+JSON_BODIES: dict[Route, dict[str, Any]] = {
+    ("POST", "/api/v1/contacts"): {
+        "worry": "Synthetic worry sent by the authorization matrix", "consent": "consent_given",
+        "subjects": [{"role": "child", "first_name": "Matrix", "last_name": "Child", "date_of_birth": "2016-05-01"}],
+    },
+    ("POST", "/api/v1/checks/{check_id}/response"): {"response": "No police history held", "version": 1},
+}
 # Query strings a route needs to be well-formed.
-QUERIES: dict[Route, dict[str, str]] = {}
+QUERIES: dict[Route, dict[str, str]] = {
+    ("GET", "/api/v1/people/search"): {"first_name": "Amelia", "last_name": "Testchild"},
+}
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
@@ -238,7 +288,8 @@ def _call(caller: Caller, method: str, template: str, world: World) -> Any:
         if is_api:
             kwargs["json"] = JSON_BODIES.get(route, {})
         else:
-            kwargs["data"] = {**FORMS.get(route, {}), "csrf_token": caller.csrf or ""}
+            form = {name: _fill(value, world.path_ids) for name, value in FORMS.get(route, {}).items()}
+            kwargs["data"] = {**form, "csrf_token": caller.csrf or ""}
     return caller.client.request(method, url, **kwargs)
 
 
