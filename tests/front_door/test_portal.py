@@ -202,9 +202,12 @@ def test_another_agency_gets_403_on_contact_and_check(client, factory, database)
 
 
 def test_staff_are_refused_the_portal(client, factory, database):
-    sign_in(client, factory.user(Role.MASH_WORKER))
+    token = sign_in(client, factory.user(Role.MASH_WORKER))
     assert client.get("/portal").status_code == 403
     assert client.get("/portal/contacts/new").status_code == 403
+    posted = client.post("/portal/contacts/new", data={**_form(token), "action": "submit"})
+    assert posted.status_code == 403
+    assert _contacts(database) == 0
 
 
 def test_partner_answers_a_check_addressed_to_their_agency_once(client, factory, database):

@@ -227,10 +227,10 @@ def new_contact_page(request: Request, db: DbSession, database: Db, user: Curren
 
 @router.post("/portal/contacts/new", include_in_schema=False)
 def new_contact(request: Request, db: DbSession, database: Db, user: CurrentUser, data: FormData) -> Response:
+    intake.portal_defaults(db, database, user)  # the portal is the partners' door; staff record at /mash
     form = _read_form(data)
     action = data.get("action", "check")
     if action in ("add_child", "add_adult", "change"):
-        intake.portal_defaults(db, database, user)
         if action != "change" and len(form.blocks) < MAX_BLOCKS:
             if action == "add_child":
                 # Children come first on the page: shift the adults' blocks down by one.
