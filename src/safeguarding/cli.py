@@ -18,10 +18,12 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 users_app = typer.Typer(help="User accounts.", no_args_is_help=True)
 tokens_app = typer.Typer(help="API tokens for partner systems.", no_args_is_help=True)
 audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
+settings_app = typer.Typer(help="Local settings (the council's own standards).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(audit_app, name="audit")
+app.add_typer(settings_app, name="settings")
 console = Console()
 err = Console(stderr=True)
 
@@ -125,24 +127,68 @@ def users_create(
     console.print(f"Created {username} ({role_value.label}).")
 
 
+@users_app.command("list")
+def users_list(
+    inactive: Annotated[bool, typer.Option("--inactive/--active-only", help="Include inactive accounts")] = True,
+) -> None:
+    """List user accounts with role, team or agency, and whether they are locked."""
+    from rich.table import Table
+
+    from safeguarding.core.audit import Actor, record
+    from safeguarding.core.users import User, is_locked
+
+    database = get_database()
+    table = Table("Username", "Name", "Role", "Team or agency", "Status")
+    with database.transaction() as session:
+        query = select(User).order_by(User.username)
+        if not inactive:
+            query = query.where(User.active.is_(True))
+        users = list(session.scalars(query).unique())
+        for user in users:
+            status = "inactive" if not user.active else "locked" if is_locked(user) else "active"
+            if user.must_change_password:
+                status += ", temporary password"
+            where = user.team.name if user.team else user.agency.name if user.agency else ""
+            table.add_row(user.username, user.full_name, user.role, where, status)
+        record(session, Actor.system("cli"), "list", "user_account", detail={"count": len(users)})
+    console.print(table)
+
+
+@settings_app.command("show")
+def settings_show() -> None:
+    """Show every local setting: current value, default, and the source of the standard."""
+    from rich.table import Table
+
+    from safeguarding.core.local_settings import rows
+
+    database = get_database()
+    table = Table("Setting", "Value", "Default", "Source")
+    with database.transaction() as session:
+        for row in rows(session):
+            d = row.definition
+            table.add_row(d.key, f"{row.value}{' (changed)' if row.changed_from_default else ''}", str(d.default),
+                          d.source)
+    console.print(table)
+
+
 @tokens_app.command("create")
 def tokens_create(username: str, label: Annotated[str, typer.Option(help="What the token is for")] = "") -> None:
     """Create an API token for USERNAME and print it (it is shown only once)."""
-    from safeguarding.core.audit import Actor, record
-    from safeguarding.core.security import new_token, token_digest
-    from safeguarding.core.users import ApiToken, User
+    from safeguarding.core.audit import Actor
+    from safeguarding.core.errors import ValidationFailed
+    from safeguarding.core.users import User, issue_api_token
 
     database = get_database()
-    with database.transaction() as session:
-        user = session.scalar(select(User).where(User.username == username))
-        if user is None:
-            err.print(f"[red]No user named {username!r}[/red]")
-            raise typer.Exit(1)
-        token = new_token()
-        row = ApiToken(user_id=user.id, token_hash=token_digest(token), label=label)
-        session.add(row)
-        session.flush()
-        record(session, Actor.system("cli"), "create", "api_token", row.id, detail={"username": username})
+    try:
+        with database.transaction() as session:
+            user = session.scalar(select(User).where(User.username == username))
+            if user is None:
+                raise ValidationFailed({"username": f"No user named {username!r}"})
+            _row, token = issue_api_token(session, user, label, Actor.system("cli"))
+    except ValidationFailed as exc:
+        for message in exc.errors.values():
+            err.print(f"[red]{message}[/red]")
+        raise typer.Exit(1) from None
     print(token)
 
 

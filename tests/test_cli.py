@@ -1,0 +1,128 @@
+"""The ``safeguarding`` command: users, tokens, settings, audit verify; run against the test database."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select, text
+from typer.testing import CliRunner
+
+from safeguarding.cli import app as cli
+from safeguarding.core.audit import Actor, AuditEvent, record
+from safeguarding.core.db import get_database
+from safeguarding.core.security import verify_password
+from safeguarding.core.users import ApiToken, User
+
+runner = CliRunner()
+GOOD = "long enough and not common"
+
+
+def test_the_cli_uses_the_test_database(database):
+    assert get_database() is database
+
+
+def test_users_create_reads_the_password_from_stdin_and_audits(database, factory):
+    team = factory.team("MASH North")
+    result = runner.invoke(cli, ["users", "create", "cli.worker", "--role", "mash_worker", "--full-name",
+                                 "Cleo Worker", "--team", "MASH North"], input=GOOD + "\n")
+    assert result.exit_code == 0, result.output
+    assert "Created cli.worker (MASH worker)" in result.output
+    with database.transaction() as s:
+        user = s.scalar(select(User).where(User.username == "cli.worker"))
+        assert user.team_id == team.id and user.full_name == "Cleo Worker"
+        assert verify_password(user.password_hash, GOOD)
+        event = s.scalar(select(AuditEvent).where(AuditEvent.action == "create"))
+        assert (event.actor_username, event.target_id) == ("cli", str(user.id))
+
+
+def test_users_create_partner_needs_a_known_agency(database, factory):
+    factory.agency("Northshire Police")
+    ok = runner.invoke(cli, ["users", "create", "pc.jones", "--role", "partner_practitioner", "--agency",
+                             "Northshire Police"], input=GOOD + "\n")
+    assert ok.exit_code == 0, ok.output
+    missing = runner.invoke(cli, ["users", "create", "pc.smith", "--role", "partner_practitioner"],
+                            input=GOOD + "\n")
+    assert missing.exit_code == 1
+    assert "must belong to a partner agency" in missing.output
+
+
+def test_users_create_refuses_bad_role_weak_password_and_unknown_team(database):
+    bad_role = runner.invoke(cli, ["users", "create", "x.user", "--role", "wizard"], input=GOOD + "\n")
+    assert bad_role.exit_code == 2 and "role must be one of" in bad_role.output
+    weak = runner.invoke(cli, ["users", "create", "x.user", "--role", "mash_worker"], input="short\n")
+    assert weak.exit_code == 1 and "at least 12 characters" in weak.output
+    no_team = runner.invoke(cli, ["users", "create", "x.user", "--role", "mash_worker", "--team", "Nowhere"],
+                            input=GOOD + "\n")
+    assert no_team.exit_code == 1 and "No team named 'Nowhere'" in no_team.output
+    with database.transaction() as s:
+        assert s.scalar(select(User).where(User.username == "x.user")) is None
+
+
+def test_tokens_create_prints_a_token_that_works_against_the_api(database, factory, app):
+    factory.agency("Eastshire Police")
+    runner.invoke(cli, ["users", "create", "pc.api", "--role", "partner_practitioner", "--agency",
+                        "Eastshire Police"], input=GOOD + "\n")
+    result = runner.invoke(cli, ["tokens", "create", "pc.api", "--label", "Police RMS"])
+    assert result.exit_code == 0, result.output
+    token = result.output.strip().splitlines()[-1]
+    with TestClient(app) as client:
+        me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert me.status_code == 200
+    assert me.json() == {"username": "pc.api", "full_name": "pc.api", "role": "partner_practitioner",
+                         "team": None, "agency": "Eastshire Police"}
+    with database.transaction() as s:
+        assert s.scalar(select(ApiToken.label)) == "Police RMS"
+        assert s.scalar(select(ApiToken.token_hash)) != token
+
+
+def test_tokens_create_for_unknown_or_inactive_user_fails(database, factory):
+    from safeguarding.core.users import Role
+
+    unknown = runner.invoke(cli, ["tokens", "create", "nobody"])
+    assert unknown.exit_code == 1 and "No user named 'nobody'" in unknown.output
+    user = factory.user(Role.MASH_WORKER, username="gone")
+    with database.transaction() as s:
+        s.get(User, user.id).active = False
+    inactive = runner.invoke(cli, ["tokens", "create", "gone"])
+    assert inactive.exit_code == 1 and "not active" in inactive.output
+
+
+def test_users_list_and_settings_show(database, factory):
+    from safeguarding.core.users import Role
+
+    factory.user(Role.MASH_WORKER, username="listed1")
+    listed = runner.invoke(cli, ["users", "list"])
+    assert listed.exit_code == 0 and "listed1" in listed.output
+    shown = runner.invoke(cli, ["settings", "show"])
+    assert shown.exit_code == 0
+    assert "rag.red.hours" in shown.output
+
+
+def _chain(database, rows: int = 4) -> None:
+    for n in range(rows):
+        with database.transaction() as s:
+            record(s, Actor.system("test"), "view", "contact", n, detail={"n": n})
+
+
+def test_audit_verify_passes_on_a_whole_chain(database):
+    _chain(database)
+    result = runner.invoke(cli, ["audit", "verify"])
+    assert result.exit_code == 0, result.output
+    assert "4 rows verified" in result.output
+
+
+def test_audit_verify_names_an_altered_row(database):
+    _chain(database)
+    with database.engine.begin() as conn:
+        conn.execute(text("UPDATE audit_event SET detail = '{\"n\": 99}' WHERE id = 2"))
+    result = runner.invoke(cli, ["audit", "verify"])
+    assert result.exit_code == 1
+    assert "row 2" in result.output and "altered" in result.output
+
+
+def test_audit_verify_names_the_row_after_a_deleted_one(database):
+    _chain(database)
+    with database.engine.begin() as conn:
+        conn.execute(text("DELETE FROM audit_event WHERE id = 2"))
+    result = runner.invoke(cli, ["audit", "verify"])
+    assert result.exit_code == 1
+    assert "row 3" in result.output and "removed" in result.output
