@@ -1,0 +1,170 @@
+"""Shared plumbing for the benchmarks: the large demo council in var/bench/, timing figures, machine facts.
+
+Benchmarks are scripts, not tests: they print figures and never fail a build. Traffic goes only to 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+BENCH_DIR = ROOT / "var" / "bench"
+RESULTS_DIR = ROOT / "bench" / "results"
+LARGE_DB = BENCH_DIR / "large.db"
+LOAD_FACTS = BENCH_DIR / "large.json"
+
+
+def bench_database_url() -> str:
+    """The benchmark database: SAFEGUARDING_BENCH_DATABASE_URL (e.g. PostgreSQL), else var/bench/large.db."""
+    return os.environ.get("SAFEGUARDING_BENCH_DATABASE_URL", f"sqlite:///{LARGE_DB}")
+
+
+def ensure_large_council(size: str = "large", seed: int = 1) -> dict[str, object]:
+    """Build the council once (migrate, load) and reuse it; returns the facts of the load (time, counts)."""
+    from safeguarding.cli import upgrade_database
+    from safeguarding.core.db import Database
+    from safeguarding.demo.council import build_council, database_is_empty
+
+    url = bench_database_url()
+    facts_file = LOAD_FACTS if url.endswith(str(LARGE_DB)) else BENCH_DIR / "large-external.json"
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    upgrade_database(url)
+    database = Database(url)
+    try:
+        if not database_is_empty(database):
+            if facts_file.exists():
+                return dict(json.loads(facts_file.read_text()))
+            return {"database": url, "note": "reused an existing council; load time not recorded"}
+        print(f"Building the {size} demo council (seed {seed}) in {url} ...", flush=True)
+        began = time.perf_counter()
+        summary = build_council(database, size=size, seed=seed)
+        seconds = time.perf_counter() - began
+        facts = {"database": url, "size": size, "seed": seed, "load_seconds": round(seconds, 1),
+                 "reference_time": summary.reference_time.isoformat(), "rows": summary.counts,
+                 "rows_total": sum(summary.counts.values()), "referrals": summary.referrals,
+                 "re_referral_rate": round(summary.re_referral_rate, 4), "open_contacts": summary.open_contacts,
+                 "built_at": datetime.now(UTC).isoformat(timespec="seconds")}
+        facts_file.write_text(json.dumps(facts, indent=2))
+        print(f"Loaded {facts['rows_total']:,} rows in {seconds:.1f} s", flush=True)
+        return facts
+    finally:
+        database.dispose()
+
+
+@dataclass(frozen=True)
+class Figures:
+    count: int
+    p50: float
+    p95: float
+    p99: float
+    mean: float
+    maximum: float
+
+    def line(self, unit: str = "ms") -> str:
+        return (f"n={self.count}  p50={self.p50:.1f} {unit}  p95={self.p95:.1f} {unit}  p99={self.p99:.1f} {unit}  "
+                f"mean={self.mean:.1f} {unit}  max={self.maximum:.1f} {unit}")
+
+
+def figures(samples_ms: list[float]) -> Figures:
+    if not samples_ms:
+        return Figures(0, float("nan"), float("nan"), float("nan"), float("nan"), float("nan"))
+    ordered = sorted(samples_ms)
+
+    def pct(p: float) -> float:
+        # Nearest-rank percentile: the value below which p% of samples fall.
+        index = max(0, min(len(ordered) - 1, round(p / 100 * len(ordered) + 0.5) - 1))
+        return ordered[index]
+
+    return Figures(len(ordered), pct(50), pct(95), pct(99), statistics.fmean(ordered), ordered[-1])
+
+
+def machine() -> dict[str, str]:
+    """CPU model, cores, RAM, Python and database, for the results file."""
+    cpu = platform.processor() or "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    ram = "unknown"
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                ram = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+                break
+    except OSError:
+        pass
+    url = bench_database_url()
+    database = "SQLite (WAL) " + __import__("sqlite3").sqlite_version if url.startswith("sqlite") else url
+    if url.startswith("postgresql"):
+        try:
+            version = subprocess.run(["psql", url, "-Atc", "show server_version"], capture_output=True,
+                                     text=True, timeout=10).stdout.strip()
+            database = f"PostgreSQL {version}" if version else "PostgreSQL"
+        except (OSError, subprocess.SubprocessError):
+            database = "PostgreSQL"
+    return {"cpu": cpu, "cores": str(os.cpu_count()), "ram": ram,
+            "python": platform.python_version(), "database": database, "os": platform.platform()}
+
+
+def write_json(name: str, data: dict[str, object]) -> Path:
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    path = RESULTS_DIR / f"{name}.json"
+    path.write_text(json.dumps(data, indent=2, default=str))
+    return path
+
+
+class Server:
+    """``uvicorn safeguarding.web.main:app`` on 127.0.0.1 as a subprocess, pointed at the benchmark database."""
+
+    def __init__(self, port: int = 8765, workers: int = 2) -> None:
+        self.port = port
+        self.workers = workers
+        self.process: subprocess.Popen[bytes] | None = None
+        self.log_path = BENCH_DIR / "uvicorn.log"
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> Server:
+        import httpx
+
+        env = dict(os.environ, SAFEGUARDING_DATABASE_URL=bench_database_url(),
+                   SAFEGUARDING_SECRET_KEY=os.environ.get("SAFEGUARDING_SECRET_KEY", "bench-only-secret-key"))
+        log = self.log_path.open("wb")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "safeguarding.web.main:app", "--host", "127.0.0.1",
+             "--port", str(self.port), "--workers", str(self.workers), "--log-level", "warning", "--no-access-log"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"uvicorn exited; see {self.log_path}")
+            try:
+                if httpx.get(f"{self.base_url}/sign-in", timeout=2).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.3)
+        raise RuntimeError(f"uvicorn did not start within 60 s; see {self.log_path}")
+
+    def __exit__(self, *_exc: object) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()

@@ -1,0 +1,129 @@
+"""MASH page load under 50 concurrent signed-in users, against the large demo council over real HTTP.
+
+Starts ``uvicorn safeguarding.web.main:app`` on 127.0.0.1 as a subprocess, signs in N simulated MASH staff (the
+demo ``mash.worker`` and ``mash.manager`` accounts, one session each), and has each load the MASH queue, think for
+about a second, open a contact, think, and go round again, for a bounded time. Reports p50/p95/p99 per page and
+the errors (any status other than 200, or a failed request). Target: p95 <= 200 ms.
+
+    .venv/bin/python bench/mash_load.py [--users 50] [--seconds 60] [--workers 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import re
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import Server, bench_database_url, ensure_large_council, figures, write_json
+
+TARGET_P95_MS = 200.0
+QUEUE_PATH = "/mash/queue"
+CONTACT_PATH = "/mash/contacts/{id}"
+
+
+def contact_ids(limit: int = 2_000) -> list[int]:
+    """Contacts a MASH worker would open: the open queue first, then recent decided ones."""
+    from sqlalchemy import select
+
+    from safeguarding.core.db import Database
+    from safeguarding.front_door.models import Contact, ContactStatus
+
+    database = Database(bench_database_url())
+    try:
+        with database.transaction() as s:
+            open_ids = list(s.scalars(select(Contact.id).where(Contact.status.in_(
+                [ContactStatus.AWAITING_SCREENING, ContactStatus.IN_SCREENING]))))
+            recent = list(s.scalars(select(Contact.id).order_by(Contact.received_at.desc()).limit(limit)))
+        return open_ids + recent
+    finally:
+        database.dispose()
+
+
+async def sign_in(client, username: str, password: str) -> None:  # type: ignore[no-untyped-def]
+    page = await client.get("/sign-in")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    if token is None:
+        raise RuntimeError("sign-in page has no CSRF token")
+    response = await client.post("/sign-in", data={"username": username, "password": password,
+                                                   "csrf_token": token.group(1), "next": "/"})
+    if response.status_code != 303 or "second-factor" in response.headers.get("location", ""):
+        raise RuntimeError(f"could not sign in as {username}: {response.status_code}")
+
+
+async def simulated_user(n: int, base_url: str, ids: list[int], stop_at: float, think: float,
+                         samples: dict[str, list[float]], errors: list[str]) -> None:
+    import httpx
+
+    from safeguarding.demo.council import DEMO_PASSWORD
+
+    rng = random.Random(n)
+    username = "mash.worker" if n % 2 == 0 else "mash.manager"
+    async with httpx.AsyncClient(base_url=base_url, timeout=30, follow_redirects=False) as client:
+        await sign_in(client, username, DEMO_PASSWORD)
+        await asyncio.sleep(rng.uniform(0, think))  # users do not all start in the same instant
+        while time.monotonic() < stop_at:
+            for page, path in (("queue", QUEUE_PATH), ("contact", CONTACT_PATH.format(id=rng.choice(ids)))):
+                began = time.perf_counter()
+                try:
+                    response = await client.get(path)
+                    elapsed = (time.perf_counter() - began) * 1000
+                    if response.status_code == 200:
+                        samples[page].append(elapsed)
+                    else:
+                        errors.append(f"{page} {path}: HTTP {response.status_code}")
+                except httpx.HTTPError as exc:
+                    errors.append(f"{page} {path}: {type(exc).__name__}")
+                await asyncio.sleep(rng.uniform(0.5 * think, 1.5 * think))
+                if time.monotonic() >= stop_at:
+                    break
+
+
+async def run(users: int, seconds: float, think: float, base_url: str, ids: list[int]
+              ) -> tuple[dict[str, list[float]], list[str]]:
+    samples: dict[str, list[float]] = {"queue": [], "contact": []}
+    errors: list[str] = []
+    # Sign-ins are part of the set-up, not of the measured window: argon2 is slow on purpose.
+    stop_at = time.monotonic() + seconds + users * 0.15
+    await asyncio.gather(*(simulated_user(n, base_url, ids, stop_at, think, samples, errors)
+                           for n in range(users)))
+    return samples, errors
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--think", type=float, default=1.0, help="mean think time between requests (s)")
+    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    parser.add_argument("--port", type=int, default=8765)
+    args = parser.parse_args()
+
+    load = ensure_large_council()
+    ids = contact_ids()
+    with Server(port=args.port, workers=args.workers) as server:
+        samples, errors = asyncio.run(run(args.users, args.seconds, args.think, server.base_url, ids))
+    print(f"MASH pages, {args.users} concurrent users, ~{args.seconds:.0f} s, think ~{args.think:.1f} s, "
+          f"{args.workers} uvicorn workers ({bench_database_url()}):")
+    result: dict[str, object] = {"users": args.users, "seconds": args.seconds, "workers": args.workers,
+                                 "target_p95_ms": TARGET_P95_MS, "load": load}
+    for page, path in (("queue", QUEUE_PATH), ("contact", CONTACT_PATH)):
+        figure = figures(samples[page])
+        verdict = "meets" if figure.p95 <= TARGET_P95_MS else "MISSES"
+        print(f"  {path:<22} {figure.line()}  ({verdict} p95 <= {TARGET_P95_MS:.0f} ms)")
+        result[page] = figure.__dict__
+    print(f"  errors: {len(errors)}")
+    for line in sorted(set(errors))[:10]:
+        print(f"    {line}")
+    result["errors"] = len(errors)
+    result["error_examples"] = sorted(set(errors))[:10]
+    write_json("mash_load", result)
+
+
+if __name__ == "__main__":
+    main()

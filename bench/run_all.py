@@ -1,0 +1,108 @@
+"""Run every benchmark against the large demo council and write bench/results/latest.md.
+
+    .venv/bin/python bench/run_all.py [--quick]
+
+``--quick`` shortens the load test (20 s) and the submission count, for a smoke run. Each benchmark runs as its own
+process (so one failing does not hide the others' figures) and the file records the machine it ran on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import RESULTS_DIR, ROOT, ensure_large_council, machine
+
+BENCHES: dict[str, list[str]] = {
+    "search": ["bench/search.py"],
+    "mash_load": ["bench/mash_load.py"],
+    "api_submit": ["bench/api_submit.py"],
+}
+QUICK_ARGS = {"search": ["--queries", "300"], "mash_load": ["--seconds", "20"], "api_submit": ["--count", "150"]}
+
+
+def _figure_row(label: str, figure: dict[str, float], target: str) -> str:
+    return (f"| {label} | {figure['count']} | {figure['p50']:.1f} | {figure['p95']:.1f} | {figure['p99']:.1f} | "
+            f"{target} |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+
+    began = time.perf_counter()
+    load = ensure_large_council()
+    outputs: dict[str, str] = {}
+    for name, command in BENCHES.items():
+        extra = QUICK_ARGS[name] if args.quick else []
+        print(f"== {name}", flush=True)
+        result = subprocess.run([sys.executable, *command, *extra], cwd=ROOT, capture_output=True, text=True,
+                                timeout=1800)
+        outputs[name] = (result.stdout + ("\n" + result.stderr[-2000:] if result.returncode else "")).strip()
+        print(outputs[name], flush=True)
+
+    def read(name: str) -> dict[str, object] | None:
+        path = RESULTS_DIR / f"{name}.json"
+        return json.loads(path.read_text()) if path.exists() and path.stat().st_mtime >= began - 5 else None
+
+    facts = machine()
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Run {datetime.now(UTC).isoformat(timespec='seconds')} with "
+        f"`bench/run_all.py{' --quick' if args.quick else ''}`. Synthetic data only (the large demo council); all "
+        "traffic to 127.0.0.1.",
+        "",
+        "## Machine",
+        "",
+        f"- CPU: {facts['cpu']} ({facts['cores']} cores, shared with other work during the run)",
+        f"- RAM: {facts['ram']}",
+        f"- Python: {facts['python']}; OS: {facts['os']}",
+        f"- Database: {facts['database']}",
+        "",
+        "## The council",
+        "",
+    ]
+    rows = load.get("rows") or {}
+    if isinstance(rows, dict) and rows:
+        lines.append(f"- {rows.get('person', 0):,} people, {rows.get('contact', 0):,} contacts, "
+                     f"{rows.get('referral', 0):,} referrals, {load.get('rows_total', 0):,} rows in all")
+    if load.get("load_seconds") is not None:
+        lines.append(f"- Built in {load['load_seconds']} s (`safeguarding demo --size large`, one transaction)")
+    lines += ["", "## Figures (milliseconds)", "", "| Measure | n | p50 | p95 | p99 | Target |",
+              "| --- | --- | --- | --- | --- | --- |"]
+    search = read("search")
+    if search:
+        lines.append(_figure_row("Search before create (`people.service.search`)", search["overall"],  # type: ignore[arg-type]
+                                 "p95 <= 50 ms"))
+    mash = read("mash_load")
+    if mash:
+        lines.append(_figure_row(f"MASH queue page, {mash['users']} users", mash["queue"], "p95 <= 200 ms"))  # type: ignore[arg-type]
+        lines.append(_figure_row(f"MASH contact page, {mash['users']} users", mash["contact"], "p95 <= 200 ms"))  # type: ignore[arg-type]
+    api = read("api_submit")
+    if api:
+        lines.append(_figure_row("POST /api/v1/contacts", api["latency"], "-"))  # type: ignore[arg-type]
+    lines += [""]
+    if mash:
+        lines.append(f"- MASH load errors: {mash['errors']} (any status other than 200 counts)")
+    if api:
+        lines.append(f"- Contacts accepted through the API: {api['contacts_per_second']} per second "
+                     f"({api['concurrency']} concurrent clients; errors: {api['errors']})")
+    lines += ["", "## Output", ""]
+    for name, text in outputs.items():
+        lines += [f"### {name}", "", "```", text or "(no output)", "```", ""]
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    (RESULTS_DIR / "latest.md").write_text("\n".join(lines))
+    print(f"Wrote {RESULTS_DIR / 'latest.md'}")
+
+
+if __name__ == "__main__":
+    main()
