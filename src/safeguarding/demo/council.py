@@ -18,11 +18,10 @@ audit row ("demo council loaded") goes through ``core.audit.record`` so the hash
 from __future__ import annotations
 
 import hashlib
-import math
 import random
 import time as clock
 from bisect import bisect_right
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -40,6 +39,7 @@ from safeguarding.core.db import Database
 from safeguarding.core.security import hash_password, new_token
 from safeguarding.core.users import AgencyKind, PartnerAgency, Role, Team, User
 from safeguarding.demo import names, texts
+from safeguarding.demo.identifiers import IdentifierSource
 from safeguarding.demo.summary import CouncilSummary, DemoSignIn
 from safeguarding.front_door import rules as front_door_rules
 from safeguarding.front_door.models import (
@@ -94,8 +94,6 @@ SIZES: dict[str, CouncilSize] = {
 DEMO_PASSWORD = "Northbridge-Demo-2026"  # noqa: S105 (a published demo password, printed by describe())
 # Administrators must pass a second factor; the demo admin's TOTP secret is fixed so it can be typed into an app.
 ADMIN_TOTP_SECRET = "NORTHBRIDGEDEMOADMINSECRET234567"  # noqa: S105
-# UPN characters 2-4 are the LA's DfE code (rule 1530); the demo borrows a real-format code for a fictional council.
-DEMO_LA_CODE = "999"
 HISTORY_YEARS = 3
 BATCH_ROWS = 5_000
 # Share of referrals made for a child referred in the 12 months before (when one is available): tuned so that the
@@ -411,19 +409,10 @@ class _Builder:
         self.households: list[_Household] = []
         self.referred: list[_Household] = []
         self.person_referrals: dict[int, tuple[int, date]] = {}
-        self.nhs_serials = self._serials(900_000)
-        self.upn_serials = self._serials(1_000_000)
+        self.identifiers = IdentifierSource(self.rng)
         self.stats: dict[str, int] = {}
 
     # -- plumbing -----------------------------------------------------------------------------------------------
-
-    def _serials(self, modulus: int) -> Iterable[int]:
-        """A seeded walk over 0..modulus-1 visiting each number once (an affine permutation)."""
-        step = self.rng.randrange(1, modulus)
-        while math.gcd(step, modulus) != 1:
-            step += 1
-        offset = self.rng.randrange(modulus)
-        return ((offset + i * step) % modulus for i in range(modulus))
 
     def _task(self, description: str, total: int) -> Any:
         return self.progress.add_task(description, total=total) if self.progress is not None else None
@@ -431,20 +420,6 @@ class _Builder:
     def _advance(self, task: Any, amount: int = 1) -> None:
         if self.progress is not None and task is not None:
             self.progress.update(task, advance=amount)
-
-    def nhs_number(self) -> str:
-        # 999 prefix: the NHS test range, never issued to a patient.
-        for serial in self.nhs_serials:
-            first_nine = f"999{serial:06d}"
-            check = people_rules.nhs_check_digit(first_nine)
-            if check is not None:
-                return f"{first_nine}{check}"
-        raise RuntimeError("ran out of synthetic NHS numbers")
-
-    def upn(self, year_allocated: int) -> str:
-        serial = next(iter(self.upn_serials))
-        body = f"{DEMO_LA_CODE}{year_allocated % 100:02d}{serial:06d}{serial % 10}"
-        return people_rules.upn_check_letter(body) + body
 
     def local(self, day: date, at: time) -> datetime:
         return datetime.combine(day, at, LONDON).astimezone(UTC)
@@ -608,11 +583,11 @@ class _Builder:
             nonlocal people_made
             person_id = writer.new_id(person_table)
             is_child = kind == PersonKind.CHILD
-            nhs_number = self.nhs_number() if nhs else None
+            nhs_number = self.identifiers.nhs_number() if nhs else None
             upn = upn_unknown = None
             if is_child and dob is not None:
                 if _age_on(dob, today) >= 5:
-                    upn = self.upn(dob.year + 4)
+                    upn = self.identifiers.upn(dob.year + 4)
                 else:
                     upn_unknown = "UN1"
             created = max(created_base, datetime.combine(dob, time(12), UTC)) if dob else created_base
@@ -829,10 +804,16 @@ class _Builder:
         """Choose the family a contact is about, so that re-referrals and open cases come out as intended."""
         rng, on = self.rng, _local_day(received_at)
         window_start = twelve_months_before(on)
-        recent = self.referred[-max(50, int(len(self.referred) * 0.4)):]
-        if open_case and recent:
+        # Households referred lately: the newest 40% of the referral list (indexed, never copied: it is long).
+        referred = self.referred
+        recent_from = max(0, len(referred) - max(50, int(len(referred) * 0.4)))
+
+        def recent_household() -> _Household:
+            return referred[rng.randrange(recent_from, len(referred))]
+
+        if open_case and referred:
             for _ in range(40):
-                household = rng.choice(recent)
+                household = recent_household()
                 if prefer_worker is not None and household.open_worker_id != prefer_worker and rng.random() < 0.7:
                     continue
                 if household.open_until is not None and household.open_until > received_at:
@@ -840,9 +821,9 @@ class _Builder:
                     if children:
                         return household, children[:2]
             return None
-        if referral and recent and rng.random() < RE_REFERRAL_PICK:
+        if referral and referred and rng.random() < RE_REFERRAL_PICK:
             for _ in range(30):
-                household = rng.choice(recent)
+                household = recent_household()
                 if (household.last_referral_date is not None and household.last_referral_date >= window_start
                         and (household.open_until is None or household.open_until <= received_at)):
                     again = [c for c in self._eligible(household, on) if c.id in household.last_referral_children]
