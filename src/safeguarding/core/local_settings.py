@@ -6,6 +6,7 @@ Each setting has a typed default here (with its source); the table holds only wh
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -105,6 +106,8 @@ def parse_value(definition: SettingDefinition, raw: Any) -> Any:
             value = definition.kind(str(raw).strip())
         except ValueError:
             raise ValueError("must be a number") from None
+        if not math.isfinite(value):  # float() reads "nan" and "inf", which no deadline can be
+            raise ValueError("must be a number")
         if definition.minimum is not None and value < definition.minimum:
             raise ValueError(f"must be at least {definition.minimum:g}")
         if definition.maximum is not None and value > definition.maximum:

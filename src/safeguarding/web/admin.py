@@ -6,7 +6,7 @@ Every page asks the one access policy through the services in ``core.users`` and
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -64,7 +64,7 @@ DONE = {
 }
 
 
-def _choices(db: DbSession) -> dict[str, object]:
+def _choices(db: DbSession) -> dict[str, Any]:
     return {
         "role_options": [(r.value, ROLE_LABELS[r]) for r in Role],
         "team_options": [(t.id, t.name) for t in db.scalars(select(Team).order_by(Team.name))],
@@ -218,7 +218,7 @@ def _orgs_page(request: Request, db: DbSession, database: Db, admin: User, *, st
                   team_form=team_form or {}, agency_form=agency_form or {}, **_org_choices())
 
 
-def _org_choices() -> dict[str, object]:
+def _org_choices() -> dict[str, Any]:
     return {"service_options": list(TEAM_SERVICES.items()),
             "kind_options": [(k.value, AGENCY_KIND_LABELS[k]) for k in AgencyKind],
             "source_options": [(code, f"{code}: {label}") for code, label in REFERRAL_SOURCES.items()],
