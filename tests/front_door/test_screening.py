@@ -13,7 +13,7 @@ from sqlalchemy import event, func, select, text
 from safeguarding.casework import service as casework
 from safeguarding.core import local_settings
 from safeguarding.core.audit import AuditEvent
-from safeguarding.core.calendar import LONDON, is_working_day
+from safeguarding.core.calendar import LONDON, is_working_day, working_hours_between
 from safeguarding.core.errors import AccessDenied, Conflict, ValidationFailed
 from safeguarding.core.local_settings import DEFINITIONS
 from safeguarding.core.users import Role
@@ -335,3 +335,12 @@ def test_settings_office_hours_change_the_deadline(database, factory):
         service.rate(s, database, worker, contact_id, "red", "Disclosure of an assault by a parent today.")
     with database.transaction() as s:
         assert s.get(Contact, contact_id).due_at.astimezone(LONDON) == london(2025, 11, 17, 11, 0)
+
+
+@settings(max_examples=300, deadline=None)
+@given(start=moments, span=st.floats(min_value=-2000, max_value=2000), hours=office)
+def test_quick_working_hours_agree_with_the_calendar(start, span, hours):
+    end = start + timedelta(hours=span)
+    opens, closes = time(hours[0]), time(hours[1])
+    assert service.working_hours(start, end, opens, closes) == pytest.approx(
+        working_hours_between(start, end, opens, closes), abs=1e-6)

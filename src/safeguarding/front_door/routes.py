@@ -11,8 +11,10 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from safeguarding.core import codes, local_settings
+from safeguarding.core.access import Action, Kind, require_role
 from safeguarding.core.calendar import LONDON
 from safeguarding.core.errors import ValidationFailed
 from safeguarding.front_door import service
@@ -106,8 +108,6 @@ def _new_contact_page(request: Request, form: dict[str, str], errors: dict[str, 
 
 @router.get("/mash/contacts/new", include_in_schema=False)
 def new_contact_page(request: Request, database: Db, user: CurrentUser) -> Response:
-    from safeguarding.core.access import Action, Kind, require_role
-
     require_role(database, user, Kind.CONTACT, Action.SCREEN)
     now = datetime.now(UTC).astimezone(LONDON)
     return _new_contact_page(request, {"received_date": now.date().isoformat(),
@@ -126,8 +126,6 @@ async def record_contact(request: Request, db: DbSession, database: Db, user: Cu
 
 async def _in_thread(fn: Any, *args: Any, **kwargs: Any) -> Any:
     # SQLAlchemy is synchronous: run service calls off the event loop once the form has been read.
-    from starlette.concurrency import run_in_threadpool
-
     return await run_in_threadpool(fn, *args, **kwargs)
 
 

@@ -23,7 +23,7 @@ from safeguarding.casework.models import Allocation, Referral
 from safeguarding.core import access, local_settings
 from safeguarding.core.access import AccessSubject, Action, Kind
 from safeguarding.core.audit import record
-from safeguarding.core.calendar import LONDON, working_hours_between
+from safeguarding.core.calendar import LONDON, bank_holidays_between, working_hours_between
 from safeguarding.core.codes import REFERRAL_SOURCES, label
 from safeguarding.core.db import Database, utcnow
 from safeguarding.core.errors import AccessDenied, Conflict, NotFound, ValidationFailed
@@ -168,8 +168,33 @@ def _hidden_contacts(session: Session, user: User, contacts: Iterable[Contact]) 
     return hidden
 
 
+def working_hours(start: datetime, end: datetime, opens: time, closes: time) -> float:
+    """``core.calendar.working_hours_between``, quick over long spans (a contact left overdue for months must not
+    slow the queue): whole days in the middle count a full office day each when they are working days."""
+    if end < start:
+        return -working_hours(end, start, opens, closes)
+    first, last = start.astimezone(LONDON).date(), end.astimezone(LONDON).date()
+    if (last - first).days <= 2:
+        return working_hours_between(start, end, opens, closes)
+    after_first = datetime.combine(first + timedelta(days=1), time(0), LONDON)
+    last_midnight = datetime.combine(last, time(0), LONDON)
+    office_day = (datetime.combine(first, closes) - datetime.combine(first, opens)).total_seconds() / 3600
+    middle = _working_days_strictly_between(first, last)
+    return (working_hours_between(start, after_first, opens, closes) + middle * office_day
+            + working_hours_between(last_midnight, end, opens, closes))
+
+
+def _working_days_strictly_between(first: date, last: date) -> int:
+    """Working days after ``first`` and before ``last``: weekdays by arithmetic, less weekday bank holidays."""
+    days = (last - first).days - 1
+    weeks, rest = divmod(days, 7)
+    tail_start = first + timedelta(days=1 + weeks * 7)
+    weekdays = weeks * 5 + sum(1 for k in range(rest) if (tail_start + timedelta(days=k)).weekday() < 5)
+    return weekdays - len(bank_holidays_between(first, last - timedelta(days=1)))
+
+
 def _hours_left(due_at: datetime, now: datetime, opens: time, closes: time) -> float:
-    return working_hours_between(now, due_at, opens, closes)
+    return working_hours(now, due_at, opens, closes)
 
 
 def queue(session: Session, database: Database, user: User, *, rag: str | None = None, page: int = 1,
@@ -274,6 +299,13 @@ def _candidate_views(session: Session, user: User, subject: ContactSubject) -> l
     found = people.visible_to(session, user, people.find_candidates(
         session, first_name=subject.first_name, last_name=subject.last_name, date_of_birth=subject.date_of_birth,
         nhs_number=subject.nhs_number, postcode=subject.postcode))
+    # Looking for the child among people records is a search: audited with its terms and what it found.
+    terms = {"first_name": subject.first_name, "last_name": subject.last_name,
+             "date_of_birth": subject.date_of_birth.isoformat() if subject.date_of_birth else None,
+             "nhs_number": subject.nhs_number, "postcode": subject.postcode}
+    record(session, access.actor_of(user), "search", "person", None, detail={
+        "terms": {k: v for k, v in terms.items() if v}, "contact_id": subject.contact_id,
+        "hit_person_ids": sorted(c.person_id for c in found[:10])})
     return [CandidateView(
         person_id=c.person_id,
         name=c.person.full_name if c.person is not None else RESTRICTED_LABEL,
