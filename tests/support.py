@@ -172,6 +172,7 @@ def build_world(factory: Factory, *, child_first: str = "Amelia", child_last: st
         ReporterKind,
         SubjectRole,
     )
+    from safeguarding.people import rules as people_rules
     from safeguarding.people.models import Person, PersonAlias, PersonKind
 
     agency = factory.agency(kind=AgencyKind.POLICE, referral_source="5A")
@@ -187,7 +188,12 @@ def build_world(factory: Factory, *, child_first: str = "Amelia", child_last: st
     worker = users[Role.MASH_WORKER.value]
     with factory.database.transaction() as s:
         child = Person(kind=PersonKind.CHILD, first_name=child_first, last_name=child_last,
-                       date_of_birth=date(2015, 3, 14))
+                       date_of_birth=date(2015, 3, 14),
+                       # The search keys people.service keeps on every write, so searches find her.
+                       first_name_key=people_rules.name_key(child_first),
+                       last_name_key=people_rules.name_key(child_last),
+                       first_name_sound=people_rules.sound_key(child_first),
+                       last_name_sound=people_rules.sound_key(child_last))
         s.add(child)
         s.flush()
         contact = Contact(received_at=now - timedelta(hours=2), channel=Channel.PORTAL,
