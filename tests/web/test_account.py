@@ -128,6 +128,11 @@ def test_temporary_password_holder_is_sent_to_change_it(client, factory, databas
     response = client.post("/sign-in", data={"username": worker.username, "password": PASSWORD,
                                              "csrf_token": csrf_from(form.text), "next": "/people"})
     assert response.headers["location"] == "/account/password"
+    # Every other page waits until the password is changed.
+    for path in ("/", "/people", "/mash/queue"):
+        elsewhere = client.get(path)
+        assert (elsewhere.status_code, elsewhere.headers.get("location")) == (303, "/account/password"), path
+    assert client.get("/account").status_code == 200
     page = client.get("/account/password")
     assert "temporary password" in page.text
     token = csrf_from(page.text)
@@ -135,3 +140,4 @@ def test_temporary_password_holder_is_sent_to_change_it(client, factory, databas
                                            "new_password": NEW, "confirm_password": NEW})
     with database.transaction() as s:
         assert s.get(User, worker.id).must_change_password is False
+    assert client.get("/mash/queue").status_code == 200

@@ -99,10 +99,18 @@ def test_administrator_without_a_second_factor_must_enrol_before_a_session(clien
     assert page.status_code == 200 and 'id="totp-secret"' in page.text
     secret = page.text.split('<code id="totp-secret">')[1].split("</code>")[0]
     assert client.get("/admin").status_code == 303
+    # Leaving before scanning the key and coming back shows the same key.
+    again = client.get(response.headers["location"])
+    assert f'<code id="totp-secret">{secret}</code>' in again.text
+    with database.transaction() as s:
+        assert s.get(User, admin.id).totp_secret is None  # not a second factor until a code confirms it
     done = client.post("/sign-in/second-factor", data={"code": pyotp.TOTP(secret).now(),
                                                        "csrf_token": csrf_from(page.text), "next": "/admin"})
     assert done.status_code == 303
     assert client.get("/admin").status_code == 200
+    with database.transaction() as s:
+        user = s.get(User, admin.id)
+        assert (user.totp_secret, user.pending_totp_secret) == (secret, None)
 
 
 def test_idle_session_ends_after_thirty_minutes(client, factory, database):

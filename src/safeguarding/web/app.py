@@ -16,7 +16,7 @@ from safeguarding.core.db import Database, get_database
 from safeguarding.core.errors import Conflict, DomainError, ValidationFailed
 from safeguarding.core.settings import get_settings
 from safeguarding.web import auth
-from safeguarding.web.deps import CurrentUser, SignInRequired, TransactionalRoute
+from safeguarding.web.deps import CurrentUser, PasswordChangeRequired, SignInRequired, TransactionalRoute
 from safeguarding.web.navigation import HOME, nav_items
 from safeguarding.web.templating import render, templates
 
@@ -72,6 +72,12 @@ def _install_error_handlers(app: FastAPI) -> None:
         if request.headers.get("HX-Request"):
             return Response(status_code=401, headers={"HX-Redirect": f"/sign-in?next={target}"})
         return RedirectResponse(f"/sign-in?next={target}", status_code=303)
+
+    @app.exception_handler(PasswordChangeRequired)
+    async def _password_change(request: Request, _exc: PasswordChangeRequired) -> Response:
+        if request.headers.get("HX-Request"):
+            return Response(status_code=403, headers={"HX-Redirect": "/account/password"})
+        return RedirectResponse("/account/password", status_code=303)
 
     @app.exception_handler(StaleDataError)
     async def _stale(request: Request, _exc: StaleDataError) -> Response:

@@ -17,7 +17,6 @@ from safeguarding.core.audit import Actor, record
 from safeguarding.core.db import utcnow
 from safeguarding.core.errors import ValidationFailed
 from safeguarding.core.security import (
-    new_totp_secret,
     spend_verification_time,
     totp_uri,
     verify_password,
@@ -136,20 +135,27 @@ def _pending_session(request: Request, db: DbSession) -> UserSession | None:
     return user_session
 
 
+def _second_factor_form(request: Request, user: User, next: str | None, *, status_code: int = 200,
+                        errors: dict[str, str] | None = None) -> Response:
+    # Until the first code is confirmed, the key being set up is shown again on every visit, so leaving the page
+    # before scanning it does not lock the user out.
+    enrolling = user.totp_secret is None and user.pending_totp_secret is not None
+    secret = user.pending_totp_secret if enrolling else None
+    return render(request, "web/second_factor.html", status_code=status_code, title="Enter your security code",
+                  next=_safe_next(next), setup_secret=secret,
+                  setup_uri=totp_uri(secret, user.username) if secret else None, errors=errors)
+
+
 @router.get("/sign-in/second-factor", include_in_schema=False)
 def second_factor_page(request: Request, db: DbSession, next: str | None = None) -> Response:
     user_session = _pending_session(request, db)
     if user_session is None or not user_session.awaiting_second_factor:
         return RedirectResponse("/sign-in", status_code=303)
     user = user_session.user
-    setup_uri = None
     if user.totp_secret is None:
-        # Administrators must set up a second factor at their first sign-in.
-        user.totp_secret = new_totp_secret()
-        setup_uri = totp_uri(user.totp_secret, user.username)
-        record(db, actor_of(user), "second_factor_enrol", "user_account", user.id)
-    return render(request, "web/second_factor.html", title="Enter your security code", next=_safe_next(next),
-                  setup_uri=setup_uri, setup_secret=user.totp_secret if setup_uri else None)
+        # Administrators must set up a second factor at their first sign-in; it counts once a code confirms it.
+        begin_second_factor(db, user)
+    return _second_factor_form(request, user, next)
 
 
 @router.post("/sign-in/second-factor", include_in_schema=False)
@@ -160,10 +166,14 @@ def second_factor(
     next: Annotated[str, Form()] = "/",
 ) -> Response:
     user_session = _pending_session(request, db)
-    if user_session is None or not user_session.awaiting_second_factor or user_session.user.totp_secret is None:
+    if user_session is None or not user_session.awaiting_second_factor:
         return RedirectResponse("/sign-in", status_code=303)
     user = user_session.user
-    if not verify_totp(user.totp_secret or "", code):
+    secret = user.totp_secret or user.pending_totp_secret
+    if secret is None:
+        return RedirectResponse(f"/sign-in/second-factor?next={quote(_safe_next(next), safe='/')}",
+                                status_code=303)
+    if not verify_totp(secret, code):
         user.failed_sign_ins += 1
         settings = get_settings()
         if user.failed_sign_ins >= settings.lockout_threshold:
@@ -171,8 +181,10 @@ def second_factor(
             user_session.ended_at = utcnow()
         record(db, actor_of(user), "second_factor", "user_account", user.id, outcome="refused",
                reason="wrong code")
-        return render(request, "web/second_factor.html", status_code=401, title="Enter your security code",
-                      next=_safe_next(next), errors={"code": "Enter the 6-digit code from your authenticator app"})
+        return _second_factor_form(request, user, next, status_code=401,
+                                   errors={"code": "Enter the 6-digit code from your authenticator app"})
+    if user.totp_secret is None:
+        confirm_second_factor(db, user, code)
     user.failed_sign_ins = 0
     user_session.awaiting_second_factor = False
     record(db, actor_of(user), "second_factor", "user_account", user.id)

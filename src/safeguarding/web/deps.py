@@ -133,12 +133,22 @@ def load_user_session(request: Request, db: Session, *, allow_pending_second_fac
     return user_session
 
 
+class PasswordChangeRequired(Exception):
+    """The user still has a temporary password set by an administrator: pages send them to choose their own."""
+
+
+# What a user with a temporary password may still reach: the password form, their account page, signing out.
+PASSWORD_CHANGE_PATHS = frozenset({"/account", "/account/password", "/sign-out"})
+
+
 def current_session(request: Request, db: DbSession) -> UserSession:
     user_session = load_user_session(request, db)
     if user_session is None:
         raise SignInRequired()
     request.state.user_session = user_session
     request.state.user = user_session.user
+    if user_session.user.must_change_password and request.url.path not in PASSWORD_CHANGE_PATHS:
+        raise PasswordChangeRequired()
     return user_session
 
 
