@@ -197,3 +197,24 @@ def test_openapi_describes_the_contacts_api(client):
     contact_in = schemas["ContactIn"]
     assert "referral_source" in contact_in["properties"] and "worry" in contact_in["required"]
     assert contact_in["properties"]["worry"]["maxLength"] == 20_000
+
+
+def test_generated_requests_never_fail_the_server(app, factory, database):
+    """Requests generated from the OpenAPI document (schemathesis): refused or accepted, never a server error."""
+    import schemathesis
+    from hypothesis import HealthCheck, given, settings
+
+    headers = bearer(database, factory.user(Role.PARTNER_PRACTITIONER))
+    api = next(r for r in app.routes if getattr(r, "path", "") == "/api/v1").app  # type: ignore[attr-defined]
+    schema = schemathesis.openapi.from_asgi("/openapi.json", api)
+    for path, method in [("/contacts", "POST"), ("/contacts", "GET"), ("/contacts/{contact_id}", "GET"),
+                         ("/checks", "GET"), ("/checks/{check_id}/response", "POST")]:
+
+        @given(case=schema[path][method].as_strategy())
+        @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+        def call(case) -> None:  # type: ignore[no-untyped-def]
+            case.headers = {**(case.headers or {}), **headers}
+            response = case.call()
+            assert response.status_code < 500, (case.method, case.path, case.body, response.text)
+
+        call()

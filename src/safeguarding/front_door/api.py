@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Header, Path, Query
 from fastapi.responses import JSONResponse
 
 from safeguarding.core.users import User
@@ -33,6 +33,8 @@ from safeguarding.front_door.schemas import (
 from safeguarding.web.deps import ApiUser, Db, DbSession, TransactionalRoute
 
 router = APIRouter(route_class=TransactionalRoute, tags=["front door"])
+# Record ids are 32-bit integers in both databases; anything else cannot name a record.
+RecordId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": Problem, "description": "No valid bearer token"},
@@ -126,7 +128,7 @@ def list_contacts(db: DbSession, database: Db, user: ApiUser, page: Annotated[in
 
 @router.get("/contacts/{contact_id}", response_model=ContactOutcomeOut | ContactOut, summary="One contact",
             responses=_ERRORS)
-def get_contact(contact_id: int, db: DbSession, database: Db, user: ApiUser) -> ContactOutcomeOut | ContactOut:
+def get_contact(contact_id: RecordId, db: DbSession, database: Db, user: ApiUser) -> ContactOutcomeOut | ContactOut:
     """Partners get what they sent and its outcome (``view: outcome``); staff get the contact in full
     (``view: full``)."""
     if user.is_partner:
@@ -147,7 +149,7 @@ def list_checks(db: DbSession, database: Db, user: ApiUser,
 
 @router.post("/checks/{check_id}/response", response_model=CheckOut, summary="Answer a check",
              responses={**_ERRORS, 409: {"model": Problem, "description": "Already answered, or changed since read"}})
-def answer_check(check_id: int, body: CheckResponseIn, db: DbSession, database: Db, user: ApiUser) -> CheckOut:
+def answer_check(check_id: RecordId, body: CheckResponseIn, db: DbSession, database: Db, user: ApiUser) -> CheckOut:
     """Answer a check addressed to your agency, once, sending back the version you read."""
     check = intake.respond_to_check(db, database, user, check_id, body.response, body.version)
     return _check_out(intake.check_for_agency(check))

@@ -410,7 +410,8 @@ def submit_contact(session: Session, database: Database, user: User, data: Conta
               "adults": len(contact.adults), "status": str(contact.status),
               "routed_to_id": contact.routed_to_id}
     actor = access.actor_of(user)
-    for person_id in child_ids or [None]:
+    audited: list[int | None] = [*child_ids] or [None]
+    for person_id in audited:
         record(session, actor, "create", "contact", contact.id, person_id=person_id, detail=detail)
     return contact
 

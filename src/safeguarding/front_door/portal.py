@@ -11,7 +11,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import RedirectResponse, Response
 
 from safeguarding.core import codes
@@ -27,6 +27,8 @@ from safeguarding.web.templating import render
 router = APIRouter(route_class=TransactionalRoute, dependencies=[Depends(csrf_protect)])
 
 MAX_BLOCKS = rules.MAX_SUBJECTS
+# Record ids are 32-bit integers in both databases; anything else cannot name a record.
+RecordId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 
 CONSENT_OPTIONS: list[tuple[str, str]] = [
     (ConsentPosition.CONSENT_GIVEN.value, "Yes, they know and agree to this contact"),
@@ -262,7 +264,7 @@ def new_contact(request: Request, db: DbSession, database: Db, user: CurrentUser
 
 
 @router.get("/portal/contacts/{contact_id}", include_in_schema=False)
-def contact_page(request: Request, contact_id: int, db: DbSession, database: Db, user: CurrentUser) -> Response:
+def contact_page(request: Request, contact_id: RecordId, db: DbSession, database: Db, user: CurrentUser) -> Response:
     contact = intake.contact_outcome(db, database, user, contact_id)
     sent = request.query_params.get("sent")
     return render(request, "front_door/portal_contact.html", title=f"Contact {contact.reference}",
@@ -280,12 +282,12 @@ def _render_check(request: Request, user: User, check: intake.CheckForAgency, er
 
 
 @router.get("/portal/checks/{check_id}", include_in_schema=False)
-def check_page(request: Request, check_id: int, db: DbSession, database: Db, user: CurrentUser) -> Response:
+def check_page(request: Request, check_id: RecordId, db: DbSession, database: Db, user: CurrentUser) -> Response:
     return _render_check(request, user, intake.view_check(db, database, user, check_id))
 
 
 @router.post("/portal/checks/{check_id}", include_in_schema=False)
-def answer_check(request: Request, check_id: int, db: DbSession, database: Db, user: CurrentUser,
+def answer_check(request: Request, check_id: RecordId, db: DbSession, database: Db, user: CurrentUser,
                  data: FormData) -> Response:
     try:
         version = int(data.get("version", ""))

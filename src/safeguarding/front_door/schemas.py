@@ -51,7 +51,7 @@ class ContactIn(BaseModel):
     three."""
 
     model_config = _strict
-    referral_source: ReferralSource | None = Field(
+    referral_source: ReferralSource | None = Field(  # type: ignore[valid-type]
         default=None, description="DfE CIN census ReferralSource code; a partner's agency default when left out")
     worry: str = Field(min_length=1, max_length=rules.WORRY_MAX_CHARS, description="What the referrer is worried about")
     consent: ConsentPosition = Field(description="Whether the family knows of and agrees to the contact")
