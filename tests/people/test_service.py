@@ -303,3 +303,74 @@ def test_only_managers_restrict(database, worker, people):
     person = people.add("Lily", "Marsh")
     with database.transaction() as s, pytest.raises(AccessDenied):
         service.restrict(s, database, worker, person.id, "Because I would like to", [])
+
+
+def test_siblings_include_children_of_the_same_recorded_parent(database, worker, people):
+    dad = people.add("Tom", "Vale", kind="adult", date_of_birth=date(1985, 1, 1))
+    first = people.add("Ava", "Vale", date_of_birth=date(2012, 1, 1))
+    second = people.add("Eli", "Vale", date_of_birth=date(2014, 1, 1))
+    people.add("Unrelated", "Vale", date_of_birth=date(2013, 1, 1))
+    with database.transaction() as s:
+        service.add_relationship(s, database, worker, first.id, dad.id, "parent")
+        service.add_relationship(s, database, worker, dad.id, second.id, "child")
+    with database.transaction() as s:
+        assert [p.id for p in service.siblings_of(s, first.id)] == [second.id]
+        assert [p.id for p in service.siblings_of(s, second.id)] == [first.id]
+
+
+def test_a_restricted_relative_is_not_named_on_the_family_list(database, worker, manager, people):
+    child = people.add("Ella", "Hill", date_of_birth=date(2015, 1, 1))
+    aunt = people.add("Secret", "Relative", kind="adult", date_of_birth=date(1980, 1, 1))
+    with database.transaction() as s:
+        service.add_relationship(s, database, worker, child.id, aunt.id, "household_member")
+        service.restrict(s, database, manager, aunt.id, "Relative of a member of staff", [])
+    with database.transaction() as s:
+        [relative] = service.view_person(s, database, worker, child.id).family
+        assert relative.person is None and relative.label == "household member"
+    with database.transaction() as s:
+        [relative] = service.view_person(s, database, manager, child.id).family
+        assert relative.person is not None and relative.person.full_name == "Secret Relative"
+
+
+def test_an_unborn_child_has_an_expected_date_and_sex_unknown(database, worker):
+    due = date.today() + timedelta(days=90)
+    with database.transaction() as s, pytest.raises(ValidationFailed) as failure:
+        service.create_person(s, database, worker, PersonInput(first_name="Baby", last_name="Unborn",
+                                                               expected_date_of_birth=due, sex="F"))
+    assert "sex" in failure.value.errors
+    with database.transaction() as s:
+        person = service.create_person(s, database, worker, PersonInput(first_name="Baby", last_name="Unborn",
+                                                                        expected_date_of_birth=due, sex="U"))
+        assert person.expected_date_of_birth == due
+    with database.transaction() as s, pytest.raises(ValidationFailed) as failure:
+        service.create_person(s, database, worker, PersonInput(first_name="Adult", last_name="Unborn",
+                                                               kind="adult", expected_date_of_birth=due))
+    assert failure.value.errors["expected_date_of_birth"] == "Only an unborn child has an expected date of birth"
+
+
+def test_upn_and_reason_unknown_are_not_both_given(database, worker):
+    with database.transaction() as s, pytest.raises(ValidationFailed) as failure:
+        service.create_person(s, database, worker, PersonInput(first_name="A", last_name="B", upn=valid_upn(3),
+                                                               upn_unknown="UN1"))
+    assert "upn_unknown" in failure.value.errors
+
+
+def test_a_move_cannot_predate_the_current_address(database, worker, people):
+    person = people.add("Ivy", "Lane")
+    with database.transaction() as s:
+        service.add_address(s, database, worker, person.id, AddressInput(line1="1 First St",
+                                                                          moved_in=date(2023, 1, 1)))
+    with database.transaction() as s, pytest.raises(ValidationFailed) as failure:
+        service.add_address(s, database, worker, person.id, AddressInput(line1="2 Second St",
+                                                                          moved_in=date(2022, 1, 1)))
+    assert "1 Jan 2023" in failure.value.errors["moved_in"]
+
+
+def test_restricting_names_only_staff(database, manager, factory, people):
+    person = people.add("Lily", "Marsh")
+    partner = factory.user(Role.PARTNER_PRACTITIONER)
+    with database.transaction() as s, pytest.raises(ValidationFailed) as failure:
+        service.restrict(s, database, manager, person.id, "Relative of a member of staff", [partner.id])
+    assert failure.value.errors["named_user_ids"] == "Name only active staff users"
+    with database.transaction() as s:
+        assert access.restricted_among(s, [person.id]) == set()
