@@ -28,7 +28,8 @@ def test_set_up_second_factor_confirmed_with_a_code(client, factory, database):
     page = client.get("/account/second-factor")
     secret = _secret_from(page.text)
     assert f"otpauth://totp/Safeguarding:{worker.username}?secret={secret}" in page.text.replace("%3A", ":")
-    wrong = client.post("/account/second-factor", data={"csrf_token": token, "code": "123456"})
+    wrong_code = next(c for c in ("123456", "654321") if not pyotp.TOTP(secret).verify(c, valid_window=2))
+    wrong = client.post("/account/second-factor", data={"csrf_token": token, "code": wrong_code})
     assert wrong.status_code == 422 and "Enter the 6-digit code" in wrong.text
     with database.transaction() as s:
         assert s.get(User, worker.id).totp_secret is None  # not until confirmed

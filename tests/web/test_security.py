@@ -17,6 +17,15 @@ from safeguarding.core.users import ApiToken, Role, User, UserSession
 from tests.support import PASSWORD, csrf_from, sign_in
 
 
+def _wrong_code(secret: str) -> str:
+    """A 6-digit code that is certainly not accepted now (not any code of the accepted window)."""
+    import time
+
+    totp = pyotp.TOTP(secret)
+    near = {totp.at(time.time() + step * 30) for step in range(-2, 3)}
+    return next(code for code in ("000000", "111111", "222222", "333333", "444444", "555555") if code not in near)
+
+
 def _try_sign_in(client, username: str, password: str, next_: str = "/"):
     page = client.get("/sign-in")
     return client.post("/sign-in", data={"username": username, "password": password,
@@ -83,7 +92,8 @@ def test_administrator_gets_no_session_without_the_second_factor(client, admin, 
     for path in ("/admin", "/account", "/audit"):
         assert client.get(path).status_code == 303, path
     page = client.get(response.headers["location"])
-    wrong = client.post("/sign-in/second-factor", data={"code": "000000", "csrf_token": csrf_from(page.text)})
+    wrong = client.post("/sign-in/second-factor", data={"code": _wrong_code(admin.totp_secret),
+                                                        "csrf_token": csrf_from(page.text)})
     assert wrong.status_code == 401
     assert client.get("/admin").status_code == 303
     right = client.post("/sign-in/second-factor", data={"code": pyotp.TOTP(admin.totp_secret).now(),
@@ -252,3 +262,29 @@ def test_a_session_cookie_does_not_authenticate_the_api(client, factory):
     worker = factory.user(Role.MASH_WORKER)
     sign_in(client, worker)
     assert client.get("/api/v1/me").status_code == 401
+
+
+def test_next_is_kept_safe_through_the_second_factor(client, admin):
+    response = _try_sign_in(client, admin.username, PASSWORD, next_="/audit?outcome=refused")
+    page = client.get(response.headers["location"])
+    assert 'name="next" value="/audit?outcome=refused"' in page.text
+    evil = client.post("/sign-in/second-factor", data={"code": pyotp.TOTP(admin.totp_secret).now(),
+                                                       "csrf_token": csrf_from(page.text),
+                                                       "next": "//evil.example/"})
+    assert evil.status_code == 303 and evil.headers["location"] == "/"
+
+
+def test_second_factor_guessing_locks_the_account(client, admin, database):
+    response = _try_sign_in(client, admin.username, PASSWORD)
+    page = client.get(response.headers["location"])
+    for _ in range(5):
+        client.post("/sign-in/second-factor", data={"code": _wrong_code(admin.totp_secret),
+                                                     "csrf_token": csrf_from(page.text)})
+    with database.transaction() as s:
+        user = s.get(User, admin.id)
+        assert user.locked_until is not None and user.locked_until > utcnow()
+    # Even the right code no longer helps: the half-signed-in session has ended.
+    late = client.post("/sign-in/second-factor", data={"code": pyotp.TOTP(admin.totp_secret).now(),
+                                                       "csrf_token": csrf_from(page.text)})
+    assert late.status_code in (303, 403)
+    assert client.get("/admin").status_code == 303
