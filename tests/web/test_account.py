@@ -142,3 +142,12 @@ def test_temporary_password_holder_is_sent_to_change_it(client, factory, databas
     with database.transaction() as s:
         assert s.get(User, worker.id).must_change_password is False
     assert client.get("/mash/queue").status_code == 200
+
+
+def test_every_signed_in_page_links_to_the_account_page(client, factory):
+    manager = factory.user(Role.MASH_MANAGER)
+    sign_in(client, manager)
+    page = client.get("/account")
+    assert 'href="/account">Your account</a>' in page.text
+    # MASH managers find the local standards their queue runs to from the header.
+    assert 'href="/admin/settings">Local settings</a>' in page.text

@@ -28,6 +28,8 @@ NAV: tuple[NavItem, ...] = (
                                             R.EXPLOITATION_PRACTITIONER})),
     NavItem("Audit", "/audit", frozenset({R.MASH_MANAGER, R.TEAM_MANAGER, R.ADMINISTRATOR})),
     NavItem("Administration", "/admin", frozenset({R.ADMINISTRATOR})),
+    # MASH managers read the local standards (RAG deadlines) their queue runs to; administrators change them.
+    NavItem("Local settings", "/admin/settings", frozenset({R.MASH_MANAGER})),
 )
 
 HOME: dict[Role, str] = {
