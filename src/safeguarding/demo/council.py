@@ -186,15 +186,15 @@ CONSENT_MIX = ((ConsentPosition.CONSENT_GIVEN, 55), (ConsentPosition.AWARE_NOT_C
                (ConsentPosition.UNKNOWN, 5))
 
 DEMO_SIGN_INS: tuple[tuple[str, Role, str], ...] = (
-    ("mash.worker", Role.MASH_WORKER, "Mina Shah (demo MASH worker)"),
-    ("mash.manager", Role.MASH_MANAGER, "Martin Hale (demo MASH manager)"),
-    ("social.worker", Role.SOCIAL_WORKER, "Sade Williams (demo social worker)"),
-    ("team.manager", Role.TEAM_MANAGER, "Tom Manning (demo team manager)"),
-    ("partner.police", Role.PARTNER_PRACTITIONER, "PC Paula Price (demo police officer)"),
-    ("partner.school", Role.PARTNER_PRACTITIONER, "Sam Okafor (demo school DSL)"),
-    ("analyst", Role.PERFORMANCE_ANALYST, "Ana Lister (demo performance analyst)"),
-    ("admin", Role.ADMINISTRATOR, "Adam Minter (demo administrator)"),
-    ("exploitation", Role.EXPLOITATION_PRACTITIONER, "Esther Reyes (demo exploitation practitioner)"),
+    ("mash.worker", Role.MASH_WORKER, "Mina Shah"),
+    ("mash.manager", Role.MASH_MANAGER, "Martin Hale"),
+    ("social.worker", Role.SOCIAL_WORKER, "Sade Williams"),
+    ("team.manager", Role.TEAM_MANAGER, "Tom Manning"),
+    ("partner.police", Role.PARTNER_PRACTITIONER, "PC Paula Price"),
+    ("partner.school", Role.PARTNER_PRACTITIONER, "Sam Okafor"),
+    ("analyst", Role.PERFORMANCE_ANALYST, "Ana Lister"),
+    ("admin", Role.ADMINISTRATOR, "Adam Minter"),
+    ("exploitation", Role.EXPLOITATION_PRACTITIONER, "Esther Reyes"),
 )
 
 

@@ -44,13 +44,15 @@ class CouncilSummary:
         lines = [
             f"[bold]{self.council}[/bold]: demo council loaded (size {self.size}, seed {self.seed}) "
             f"in {self.seconds:.1f} s.",
-            f"  {rows.get('person', 0):,} people, {rows.get('contact', 0):,} contacts "
-            f"({self.open_contacts} in the MASH queue, {self.overdue_contacts} overdue; "
-            f"{self.awaiting_sign_off} decisions awaiting sign-off; {self.routed_contacts} routed to allocated "
-            "workers),",
-            f"  {self.referrals:,} referrals ({self.re_referral_rate:.1%} re-referrals within 12 months; "
-            f"England 22.6%), {self.open_allocations:,} open allocations, "
-            f"{len(self.restricted_people)} restricted records, {rows.get('app_user', 0):,} users.",
+            f"  {rows.get('person', 0):,} people, {rows.get('app_user', 0):,} users, "
+            f"{rows.get('contact', 0):,} contacts over three years;",
+            f"  MASH queue: {self.open_contacts} open ({self.overdue_contacts} overdue), "
+            f"{self.awaiting_sign_off} decisions awaiting sign-off;",
+            f"  {self.routed_contacts:,} contacts routed to allocated workers, "
+            f"{self.open_allocations:,} open allocations;",
+            f"  {self.referrals:,} referrals, {self.re_referral_rate:.1%} re-referrals within 12 months "
+            "(England 22.6%);",
+            f"  {len(self.restricted_people)} restricted records.",
             "",
             "[bold]Demo sign-ins[/bold] (synthetic data only; every demo account has the same password):",
         ]
@@ -58,10 +60,11 @@ class CouncilSummary:
             lines.append(f"  {sign_in.username:<{width}}  {sign_in.role:<26} {sign_in.full_name}")
         lines += [
             "",
-            f"  Password: [bold]{self.password}[/bold]",
-            f"  The administrator (admin) also needs a security code: add the TOTP secret "
-            f"[bold]{self.admin_totp_secret}[/bold] to an authenticator app.",
-            "  Restricted records (a staff member's relative) open only for mash.manager, team.manager and "
-            "social.worker; others may break the glass with a reason.",
+            f"  Password:         [bold]{self.password}[/bold]",
+            f"  admin TOTP secret: [bold]{self.admin_totp_secret}[/bold]",
+            "  (administrators need a security code: add the secret to an authenticator app)",
+            "",
+            "Restricted records (a staff member's relative) open only for mash.manager,",
+            "team.manager and social.worker; others may break the glass with a reason.",
         ]
         return "\n".join(lines)
