@@ -364,7 +364,9 @@ def _timeline(session: Session, contact: Contact) -> list[TimelineEntry]:
             entries.append(TimelineEntry(decision.signed_off_at, names.get(decision.signed_off_by_id, ""),
                                          f"{verb} by manager", decision.sign_off_note or ""))
     for note in session.scalars(select(ContactNote).where(ContactNote.contact_id == contact.id)):
-        entries.append(TimelineEntry(note.at, names.get(note.author_id, ""), _NOTE_LABELS[note.kind], note.text))
+        entries.append(TimelineEntry(note.at, names.get(note.author_id, ""),
+                                     _NOTE_LABELS.get(note.kind, str(note.kind).replace("_", " ").capitalize()),
+                                     note.text))
     entries.sort(key=lambda e: e.at)
     return entries
 
