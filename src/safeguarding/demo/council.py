@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from sqlalchemy import Connection, Table, exists, func, select, text
 
@@ -199,6 +199,11 @@ DEMO_SIGN_INS: tuple[tuple[str, Role, str], ...] = (
 
 
 # --- small helpers -------------------------------------------------------------------------------------------
+
+
+def _table(model: type[Any]) -> Table:
+    """A mapped class's table (typed as a Table: every model here maps one)."""
+    return cast(Table, model.__table__)
 
 
 @lru_cache(maxsize=256)
@@ -428,7 +433,7 @@ class _Builder:
 
     def build_staff(self, writer: _Writer) -> list[DemoSignIn]:
         rng, size = self.rng, self.size
-        team_table, user_table = Team.__table__, User.__table__
+        team_table, user_table = _table(Team), _table(User)
         demo_hash = hash_password(DEMO_PASSWORD)
         # Synthetic staff other than the demo sign-ins cannot sign in: their hash is of a secret nobody keeps.
         locked_hash = hash_password(new_token())
@@ -535,7 +540,7 @@ class _Builder:
                                    demo=demo_names["admin"])
 
         # Partner agencies and their practitioners (who answer checks and submit through the portal or API).
-        agency_table = PartnerAgency.__table__
+        agency_table = _table(PartnerAgency)
         for name, kind, source, group in AGENCIES:
             agency_id = writer.new_id(agency_table)
             writer.add(agency_table, {"id": agency_id, "name": name, "kind": kind.value,
@@ -564,8 +569,8 @@ class _Builder:
 
     def build_people(self, writer: _Writer) -> None:
         rng, today = self.rng, _local_day(self.now)
-        person_table, address_table = Person.__table__, Address.__table__
-        relation_table, alias_table = FamilyRelationship.__table__, PersonAlias.__table__
+        person_table, address_table = _table(Person), _table(Address)
+        relation_table, alias_table = _table(FamilyRelationship), _table(PersonAlias)
         task = self._task("People and families", self.size.people)
         people_made = 0
         created_base = self.start
@@ -845,7 +850,7 @@ class _Builder:
                       children: list[_PersonInfo], *, status: ContactStatus, rag: Rag | None, due_at: datetime,
                       link: bool) -> dict[str, Any]:
         rng = self.rng
-        contact_table, subject_table = Contact.__table__, ContactSubject.__table__
+        contact_table, subject_table = _table(Contact), _table(ContactSubject)
         reporter = self._reporter(source_index, received_at)
         group = reporter.pop("worry_group")
         on = _local_day(received_at)
@@ -884,7 +889,7 @@ class _Builder:
     def _rate(self, writer: _Writer, wt: _WorkingTime, contact_id: int, received_at: datetime, final: Rag,
               latest: datetime, worker: int) -> tuple[datetime, datetime]:
         """RAG history: a first rating, sometimes a re-rating; returns (when first rated, due at)."""
-        rng, table = self.rng, RagRating.__table__
+        rng, table = self.rng, _table(RagRating)
         rated_at = min(wt.add(received_at, round(rng.uniform(0.1, 1.2), 2)), latest)
         first = final
         rerated = rng.random() < 0.12
@@ -905,7 +910,7 @@ class _Builder:
     def _checks(self, writer: _Writer, wt: _WorkingTime, contact_id: int, asked_at: datetime,
                 answered_by: datetime, worker: int) -> None:
         """Partner checks; answered when the answer came before ``answered_by`` (the decision, or now)."""
-        rng, table = self.rng, PartnerCheck.__table__
+        rng, table = self.rng, _table(PartnerCheck)
         groups = ["police", "school", "gp", "health_visiting", "housing", "probation", "early_help"]
         for group in rng.sample(groups, k=rng.randint(1, 3)):
             agency = rng.choice(self.agencies_by_group[group])
@@ -930,7 +935,7 @@ class _Builder:
                 "responded_at": answer_at if answered else None, "version": 1, "created_at": requested_at})
 
     def _route(self, writer: _Writer, contact_id: int, household: _Household, at: datetime) -> None:
-        table = ContactNote.__table__
+        table = _table(ContactNote)
         writer.add(table, {"id": writer.new_id(table), "contact_id": contact_id, "kind": NoteKind.ROUTED.value,
                            "text": "The child's case is open: contact sent to the allocated worker.",
                            "author_id": household.open_worker_id, "at": at})
@@ -982,7 +987,7 @@ class _Builder:
                            screening_notes="Screened: history checked, partner information requested where needed.",
                            status=(ContactStatus.AWAITING_SIGN_OFF if waiting else ContactStatus.DECIDED).value,
                            decided_at=None if waiting else decided_at)
-        decision_table = ContactDecision.__table__
+        decision_table = _table(ContactDecision)
         decision_id = writer.new_id(decision_table)
         manager = rng.choice(self.mash_managers)
         writer.add(decision_table, {
@@ -1007,7 +1012,7 @@ class _Builder:
         """One referral per child, flagged a re-referral exactly as casework.service.record_referral would flag it:
         the latest earlier referral of the child on or after the date twelve months before."""
         rng, now = self.rng, self.now
-        referral_table, allocation_table = Referral.__table__, Allocation.__table__
+        referral_table, allocation_table = _table(Referral), _table(Allocation)
         on = _local_day(took_effect_at)
         window_start = twelve_months_before(on)
         service = "assessment" if outcome == Outcome.REFERRAL_FOR_ASSESSMENT else "child_protection"
@@ -1086,7 +1091,7 @@ class _Builder:
     def build_restrictions(self, writer: _Writer) -> list[int]:
         """Restricted records: children related to a member of staff, open only to the users named."""
         rng = self.rng
-        restriction_table, grant_table = PersonRestriction.__table__, PersonRestrictionGrant.__table__
+        restriction_table, grant_table = _table(PersonRestriction), _table(PersonRestrictionGrant)
         candidates = [h for h in self.referred if h.children]
         restricted: list[int] = []
         chosen: list[int] = []
@@ -1116,17 +1121,17 @@ class _Builder:
 def database_is_empty(database: Database) -> bool:
     """True when the database has no users and no people (so a demo council may be loaded)."""
     with database.engine.connect() as conn:
-        has_users = conn.execute(select(exists().where(User.__table__.c.id.is_not(None)))).scalar()
-        has_people = conn.execute(select(exists().where(Person.__table__.c.id.is_not(None)))).scalar()
+        has_users = conn.execute(select(exists().where(_table(User).c.id.is_not(None)))).scalar()
+        has_people = conn.execute(select(exists().where(_table(Person).c.id.is_not(None)))).scalar()
     return not has_users and not has_people
 
 
 TABLES: list[Table] = [
-    Team.__table__, PartnerAgency.__table__, User.__table__, Person.__table__, PersonAlias.__table__,
-    Address.__table__, FamilyRelationship.__table__, Contact.__table__, ContactSubject.__table__,
-    RagRating.__table__, PartnerCheck.__table__, ContactDecision.__table__, ContactNote.__table__,
-    Referral.__table__, Allocation.__table__, PersonRestriction.__table__, PersonRestrictionGrant.__table__,
-]  # type: ignore[list-item]
+    _table(Team), _table(PartnerAgency), _table(User), _table(Person), _table(PersonAlias),
+    _table(Address), _table(FamilyRelationship), _table(Contact), _table(ContactSubject),
+    _table(RagRating), _table(PartnerCheck), _table(ContactDecision), _table(ContactNote),
+    _table(Referral), _table(Allocation), _table(PersonRestriction), _table(PersonRestrictionGrant),
+]
 
 
 def build_council(database: Database, *, size: str = "small", seed: int = 1, progress: ProgressLike | None = None,
