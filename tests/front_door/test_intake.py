@@ -397,3 +397,23 @@ def test_any_accepted_contact_is_due_after_receipt_on_a_working_day(database, fa
 @pytest.fixture()
 def factory_worker(factory: Factory) -> User:
     return factory.user(Role.MASH_WORKER)
+
+
+def test_a_duplicate_that_slips_past_the_check_is_caught_by_the_constraint(database, factory: Factory, monkeypatch):
+    """Two requests with one key at the same moment: the second's look-up misses the first, the unique
+    constraint catches it, and it becomes the same 409 naming the contact already made."""
+    partner = factory.user(Role.PARTNER_PRACTITIONER)
+    first = submit(database, partner, partner_input(idempotency_key="race-1"))
+    before = counts(database)
+    real = intake._existing
+    calls: list[str] = []
+
+    def missed_once(session: Session, user: User, key: str) -> Contact | None:
+        calls.append(key)
+        return None if len(calls) == 1 else real(session, user, key)
+
+    monkeypatch.setattr(intake, "_existing", missed_once)
+    with pytest.raises(DuplicateSubmission) as caught:
+        submit(database, partner, partner_input(idempotency_key="race-1"))
+    assert caught.value.contact_id == first.id and len(calls) == 2
+    assert counts(database) == before

@@ -6,10 +6,13 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from safeguarding.core.db import utcnow
 from safeguarding.core.users import Role
+from safeguarding.front_door import portal
 from safeguarding.front_door.models import (
     CheckStatus,
     Contact,
@@ -251,3 +254,26 @@ def test_portal_lists_own_agency_contacts_newest_first(client, factory, database
     sign_in(client, first)
     text = client.get("/portal").text
     assert text.index(newer.reference) < text.index(older.reference)  # a colleague's contact too: same agency
+
+
+# --- the form's parsing: errors always land on the block the user filled in -------------------------------------
+
+_texts = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(filled=st.lists(st.booleans(), min_size=1, max_size=8), names=st.lists(_texts, min_size=8, max_size=8),
+       children=st.integers(min_value=1, max_value=8))
+def test_service_errors_are_renamed_to_the_block_on_the_page(filled, names, children):
+    data = {"children_count": str(children), "adults_count": str(len(filled) - min(children, len(filled)))}
+    for index, is_filled in enumerate(filled):
+        data[f"subjects.{index}.role"] = "child" if index < children else "parent"
+        data[f"subjects.{index}.first_name"] = f"N{index}{names[index]}" if is_filled else ""
+    form = portal._read_form(data)
+    contact_input, _errors = portal._to_input(form)
+    assert len(contact_input.subjects) == sum(filled)
+    for position, subject in enumerate(contact_input.subjects):
+        renamed = portal._rename(form, {f"subjects.{position}.first_name": "bad"})
+        (key,) = renamed
+        block_index = int(key.split(".")[1])
+        assert data[f"subjects.{block_index}.first_name"] == subject.first_name

@@ -387,10 +387,11 @@ def submit_contact(session: Session, database: Database, user: User, data: Conta
         contact.status = ContactStatus.ROUTED_TO_ALLOCATED_WORKER
         contact.routed_to_id = worker_id
 
-    session.add(contact)
     try:
-        # A savepoint, so a concurrent duplicate caught by the unique constraint leaves the request usable.
+        # A savepoint, so a concurrent duplicate caught by the unique constraint leaves the request usable. The
+        # contact is added inside it: opening a savepoint flushes what is already pending.
         with session.begin_nested():
+            session.add(contact)
             session.flush()
     except IntegrityError:
         earlier = _existing(session, user, values["idempotency_key"]) if values["idempotency_key"] else None
