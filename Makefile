@@ -7,7 +7,7 @@ PYTHON ?= python3
 STAMP := $(VENV)/.installed
 VENDOR := src/safeguarding/web/static/vendor
 
-.PHONY: setup run test test-fast test-postgres lint typecheck bench clean chromium
+.PHONY: setup run test test-fast test-journeys test-postgres ci lint typecheck bench clean chromium
 
 setup: $(STAMP) $(VENDOR)/.copied chromium
 
@@ -43,11 +43,19 @@ test: setup
 test-fast: setup
 	$(PY) -m pytest -n 2 -m "not journey"
 
+# Only the browser journeys (screenshots of key pages land in test-results/).
+test-journeys: setup
+	$(PY) -m pytest -p no:xdist -m journey tests/journeys
+
 # The same suite against PostgreSQL (SAFEGUARDING_TEST_DATABASE_URL names an admin database; each worker
 # creates its own database beside it).
 test-postgres: setup
 	SAFEGUARDING_TEST_DATABASE_URL=$${SAFEGUARDING_TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test} \
 	  $(PY) -m pytest -n 2 --dist loadgroup
+
+# What CI runs: lint, the suite on SQLite, then on PostgreSQL (started if down).
+ci:
+	.ci/run
 
 lint: setup
 	$(VENV)/bin/ruff check .
