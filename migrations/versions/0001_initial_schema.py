@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 22:03:53.034968
+Create Date: 2026-11-25 22:27:33.216403
 """
 from collections.abc import Sequence
 
@@ -132,6 +132,15 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_app_user')),
     sa.UniqueConstraint('username', name=op.f('uq_app_user_username'))
     )
+    op.create_table('audit_search_hit',
+    sa.Column('event_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['event_id'], ['audit_event.id'], name=op.f('fk_audit_search_hit_event_id_audit_event'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('event_id', 'person_id', name=op.f('pk_audit_search_hit'))
+    )
+    with op.batch_alter_table('audit_search_hit', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_audit_search_hit_person_id'), ['person_id'], unique=False)
+
     op.create_table('person_alias',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('person_id', sa.Integer(), nullable=False),
@@ -498,6 +507,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_person_alias_last_name_key'))
 
     op.drop_table('person_alias')
+    with op.batch_alter_table('audit_search_hit', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_audit_search_hit_person_id'))
+
+    op.drop_table('audit_search_hit')
     op.drop_table('app_user')
     with op.batch_alter_table('address', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_address_postcode'))

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, Index, Integer, Select, String, Text, event, func, select, text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, Select, String, Text, event, func, or_, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from safeguarding.core.db import SURVIVORS_KEY, Base, Database, is_reading_sqlite, utcnow
@@ -52,6 +52,17 @@ class AuditEvent(Base):
     detail: Mapped[str] = mapped_column(Text, default="{}")
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AuditSearchHit(Base):
+    """Index of the people each audited search found, so "who has looked at this record" finds the searches
+    quickly. The hits are also inside the chained row's detail, so this index can be checked against the chain."""
+
+    __tablename__ = "audit_search_hit"
+
+    event_id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                          ForeignKey("audit_event.id", ondelete="CASCADE"), primary_key=True)
+    person_id: Mapped[int] = mapped_column(primary_key=True, index=True)
 
 
 @dataclass(frozen=True)
@@ -174,6 +185,7 @@ def _write_pending(session: Session) -> None:
         session.connection().exec_driver_sql("BEGIN IMMEDIATE")
         session.flush()
     prev = _last_hash(session)
+    searched: list[tuple[AuditEvent, list[int]]] = []
     for item in pending:
         row = AuditEvent(
             at=item.at,
@@ -192,7 +204,14 @@ def _write_pending(session: Session) -> None:
         row.hash = row_hash(prev, row)
         session.add(row)
         prev = row.hash
+        hits = item.detail.get(SEARCH_HITS_KEY) if item.action == "search" else None
+        if hits:
+            searched.append((row, hits))
     session.flush()
+    if searched:
+        session.add_all(AuditSearchHit(event_id=row.id, person_id=int(person_id))
+                        for row, hits in searched for person_id in hits)
+        session.flush()
 
 
 @event.listens_for(Session, "after_rollback")
@@ -309,8 +328,18 @@ def _start_of_day(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=LONDON).astimezone(UTC)
 
 
-def _filtered(query: Select[Any], f: AuditFilter) -> Select[Any]:
-    if f.username:
+def _actor_id_for(session: Session, username: str) -> int | None:
+    """The account id for a username, so a search by user uses the indexed actor id; None for the system's
+    own actors (cli, demo loader), which are matched by name."""
+    from safeguarding.core.users import User  # users imports this module
+
+    return session.scalar(select(User.id).where(func.lower(User.username) == username.lower()))
+
+
+def _filtered(query: Select[Any], f: AuditFilter, actor_id: int | None = None) -> Select[Any]:
+    if actor_id is not None:
+        query = query.where(AuditEvent.actor_id == actor_id)
+    elif f.username:
         query = query.where(func.lower(AuditEvent.actor_username) == f.username.lower())
     if f.action:
         query = query.where(AuditEvent.action == f.action)
@@ -361,8 +390,9 @@ def search_events(session: Session, database: Database, user: Any, f: AuditFilte
     """One page of the log matching the filter, newest first. The search is audited with its terms."""
     _require_log(database, user, "view")
     page = max(1, page)
-    total = session.scalar(_filtered(select(func.count(AuditEvent.id)), f)) or 0
-    events = list(session.scalars(_filtered(select(AuditEvent), f).order_by(AuditEvent.id.desc())
+    actor_id = _actor_id_for(session, f.username) if f.username else None
+    total = session.scalar(_filtered(select(func.count(AuditEvent.id)), f, actor_id)) or 0
+    events = list(session.scalars(_filtered(select(AuditEvent), f, actor_id).order_by(AuditEvent.id.desc())
                                   .offset((page - 1) * page_size).limit(page_size)))
     record(session, _actor_of(user), "search", "audit_log", detail={"terms": f.terms(), "page": page})
     return AuditPage(events, total, page, page_size)
@@ -371,9 +401,10 @@ def search_events(session: Session, database: Database, user: Any, f: AuditFilte
 def export_events(session: Session, database: Database, user: Any, f: AuditFilter) -> Iterator[AuditEvent]:
     """Every row matching the filter, newest first, for a CSV export (audited as an export)."""
     _require_log(database, user, "export")
-    total = session.scalar(_filtered(select(func.count(AuditEvent.id)), f)) or 0
+    actor_id = _actor_id_for(session, f.username) if f.username else None
+    total = session.scalar(_filtered(select(func.count(AuditEvent.id)), f, actor_id)) or 0
     record(session, _actor_of(user), "export", "audit_log", detail={"terms": f.terms(), "rows": total})
-    query = _filtered(select(AuditEvent), f).order_by(AuditEvent.id.desc()).execution_options(yield_per=1000)
+    query = _filtered(select(AuditEvent), f, actor_id).order_by(AuditEvent.id.desc()).execution_options(yield_per=1000)
     return iter(session.scalars(query))
 
 
@@ -391,21 +422,13 @@ def person_history(session: Session, database: Database, user: Any, person_id: i
     search that found them, newest first. Looking is itself audited against the person."""
     _require_log(database, user, "view")
     page = max(1, page)
-    about = select(AuditEvent.id).where(AuditEvent.person_id == person_id)
-    # Search hits are inside the detail; narrow with LIKE, then confirm by reading the JSON.
-    hit_candidates = session.scalars(
-        select(AuditEvent).where(AuditEvent.action == "search",
-                                 AuditEvent.detail.like(f'%"{SEARCH_HITS_KEY}": [%'),
-                                 AuditEvent.detail.like(f"%{person_id}%"),
-                                 AuditEvent.person_id.is_(None)))
-    hit_ids = [e.id for e in hit_candidates if _search_hit(e, person_id)]
-    ids = set(session.scalars(about)) | set(hit_ids)
-    ordered = sorted(ids, reverse=True)
-    chosen = ordered[(page - 1) * page_size: page * page_size]
-    events = list(session.scalars(select(AuditEvent).where(AuditEvent.id.in_(chosen))
-                                  .order_by(AuditEvent.id.desc()))) if chosen else []
+    about = or_(AuditEvent.person_id == person_id,
+                AuditEvent.id.in_(select(AuditSearchHit.event_id).where(AuditSearchHit.person_id == person_id)))
+    total = session.scalar(select(func.count(AuditEvent.id)).where(about)) or 0
+    events = list(session.scalars(select(AuditEvent).where(about).order_by(AuditEvent.id.desc())
+                                  .offset((page - 1) * page_size).limit(page_size)))
     record(session, _actor_of(user), "view", "audit_log", person_id=person_id, detail={"page": page})
-    return AuditPage(events, len(ordered), page, page_size)
+    return AuditPage(events, total, page, page_size)
 
 
 def is_search_hit(event: AuditEvent, person_id: int) -> bool:
