@@ -115,7 +115,11 @@ def machine() -> dict[str, str]:
             database = f"PostgreSQL {version}" if version else "PostgreSQL"
         except (OSError, subprocess.SubprocessError):
             database = "PostgreSQL"
-    return {"cpu": cpu, "cores": str(os.cpu_count()), "ram": ram,
+    try:
+        load = " / ".join(f"{v:.1f}" for v in os.getloadavg())
+    except OSError:
+        load = "unknown"
+    return {"cpu": cpu, "cores": str(os.cpu_count()), "ram": ram, "load": load,
             "python": platform.python_version(), "database": database, "os": platform.platform()}
 
 

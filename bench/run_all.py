@@ -65,6 +65,7 @@ def main() -> None:
         "",
         f"- CPU: {facts['cpu']} ({facts['cores']} cores, shared with other work during the run)",
         f"- RAM: {facts['ram']}",
+        f"- Load average when the report was written (1 / 5 / 15 min): {facts['load']}",
         f"- Python: {facts['python']}; OS: {facts['os']}",
         f"- Database: {facts['database']}",
         "",
