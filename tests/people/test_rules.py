@@ -273,3 +273,9 @@ def test_typed_dates_either_parse_or_say_what_is_wrong(raw):
         rules.parse_date_text(raw)
     except ValueError as problem:
         assert str(problem)
+
+
+def test_a_lone_first_name_is_also_tried_as_a_surname():
+    result = rules.score_match(_query("Smith", ""), _record("John", "Smith"))
+    assert result.matched and result.reasons == (rules.REASON_TRANSPOSED,)
+    assert rules.score_match(_query("John", ""), _record("John", "Smith")).reasons == (rules.REASON_SOUNDS_LIKE,)

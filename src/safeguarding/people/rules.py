@@ -10,6 +10,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 import jellyfish
 from rapidfuzz import fuzz
@@ -153,7 +154,13 @@ def name_key(name: str) -> str:
 
 def sound_key(name: str) -> str:
     """Phonetic key of a name (Metaphone of its search key), upper-case, at most 20 characters."""
-    key = name_key(name)
+    return sound_of_key(name_key(name))
+
+
+@lru_cache(maxsize=65536)
+def sound_of_key(key: str) -> str:
+    """Phonetic key of an already normalised search key. Cached: a search scores thousands of records whose names
+    repeat (a town has many Smiths), and Metaphone is the costly part of scoring."""
     ascii_only = "".join(c for c in key if c.isascii())
     if not ascii_only:
         return ""
@@ -326,7 +333,8 @@ def _part_matches(query: str, record: str, threshold: int) -> float | None:
         return 100.0
     if record.startswith(query):
         return 90.0
-    if sound_key(query) and sound_key(query) == sound_key(record):
+    sound = sound_of_key(query)
+    if sound and sound == sound_of_key(record):
         return max(85.0, fuzz.ratio(query, record))
     similarity = fuzz.ratio(query, record)
     return similarity if similarity >= threshold else None
@@ -341,7 +349,8 @@ def _name_evidence(first: str, last: str, record_first: str, record_last: str) -
     if straight_last is not None and straight_first is not None:
         points = round(WEIGHT_NAME_SIMILAR_MAX * (straight_last + straight_first) / 200)
         best = (points, REASON_SOUNDS_LIKE)
-    if first and last:
+    if first:
+        # Transposed; a lone first name may be a surname typed in the wrong box.
         swapped_last = _part_matches(first, record_last, LAST_NAME_SIMILARITY)
         swapped_first = _part_matches(last, record_first, FIRST_NAME_SIMILARITY)
         if swapped_last is not None and swapped_first is not None:

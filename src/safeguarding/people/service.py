@@ -619,51 +619,76 @@ def _match_query(first_name: str | None, last_name: str | None, date_of_birth: d
     )
 
 
+_SCORING_COLUMNS = (Person.id, Person.first_name_key, Person.last_name_key, Person.date_of_birth, Person.nhs_number)
+
+
 def _prefix_range(column: Any, prefix: str) -> Any:
     # A range on the key rather than LIKE, so both SQLite and PostgreSQL use the index whatever the collation.
     return and_(column >= prefix, column < prefix + "\U0010ffff")
 
 
-def _gather(session: Session, query: rules.MatchQuery) -> set[int]:
-    """Ids of people who might match, each lookup an indexed equality or prefix range, each capped."""
-    lookups: list[Any] = []
+def _gather(session: Session, query: rules.MatchQuery, enough: int) -> dict[int, Any]:
+    """People who might match (their scoring columns by id). Every lookup is an indexed equality or prefix range,
+    capped at GATHER_LIMIT rows, so no search reads the whole table.
+
+    Strong lookups run first: identifiers, date of birth, postcode, the same name and the same-sounding name (the
+    (last, first) indexes). The broad ones (first three letters of the surname with the first initial, other
+    names) run only when the strong ones found fewer than ``enough`` names: they can only add weaker name matches,
+    and a common name (a town has thousands of Smiths) must not make every search read thousands of rows."""
+    cols = _SCORING_COLUMNS
+    strong: list[Any] = []
+    names: list[Any] = []
+    broad: list[Any] = []
     if query.nhs_number:
-        lookups.append(select(Person.id).where(Person.nhs_number == query.nhs_number))
+        strong.append(select(*cols).where(Person.nhs_number == query.nhs_number))
     if query.date_of_birth is not None:
-        lookups.append(select(Person.id).where(Person.date_of_birth == query.date_of_birth))
-    if query.postcode:
-        lookups.append(select(Address.person_id).where(Address.postcode == query.postcode))
+        strong.append(select(*cols).where(Person.date_of_birth == query.date_of_birth))
     name_parts = [(query.last_key, query.first_key)]
     if query.first_key and query.last_key:
         name_parts.append((query.first_key, query.last_key))  # transposed
+    elif query.first_key:
+        name_parts.append((query.first_key, ""))  # a lone first name may be a surname typed in the wrong box
     for last, first in name_parts:
         if not last:
             continue
-        sound = rules.sound_key(last)
-        by_last = [_prefix_range(Person.last_name_key, last[:3])]
-        if sound:
-            by_last.append(Person.last_name_sound == sound)
-        if first and sound:
-            # Narrow a common surname by the first name's sound or initial, through the (last, first) indexes.
-            lookups.append(select(Person.id).where(Person.last_name_sound == sound, or_(
-                Person.first_name_sound == rules.sound_key(first), _prefix_range(Person.first_name_key, first[:1]))))
-            lookups.append(select(Person.id).where(_prefix_range(Person.last_name_key, last[:3]),
-                                                   _prefix_range(Person.first_name_key, first[:1])))
+        sound, first_sound = rules.sound_key(last), rules.sound_key(first)
+        if first:
+            names.append(select(*cols).where(Person.last_name_key == last, Person.first_name_key == first))
+            if sound and first_sound:
+                names.append(select(*cols).where(Person.last_name_sound == sound,
+                                              Person.first_name_sound == first_sound))
+            broad.append(select(*cols).where(_prefix_range(Person.last_name_key, last[:3]),
+                                          _prefix_range(Person.first_name_key, first[:1])))
         else:
-            lookups.append(select(Person.id).where(or_(*by_last)))
+            names.append(select(*cols).where(Person.last_name_key == last))
+            if sound:
+                names.append(select(*cols).where(Person.last_name_sound == sound))
+            broad.append(select(*cols).where(_prefix_range(Person.last_name_key, last[:3])))
         alias_last = [_prefix_range(PersonAlias.last_name_key, last[:3])]
         if sound:
             alias_last.append(PersonAlias.last_name_sound == sound)
-        lookups.append(select(PersonAlias.person_id).where(or_(*alias_last)))
-    if not query.last_key and query.first_key:
-        # Only a first name: find it as a surname typed in the wrong box, or as a first name by exact key.
-        sound = rules.sound_key(query.first_key)
-        if sound:
-            lookups.append(select(Person.id).where(Person.last_name_sound == sound))
-    ids: set[int] = set()
-    for lookup in lookups:
-        ids.update(session.scalars(lookup.limit(GATHER_LIMIT)))
-    return ids
+        broad.append(select(PersonAlias.person_id).where(or_(*alias_last)))
+    rows: dict[int, Any] = {}
+    for lookup in strong:
+        rows.update((row.id, row) for row in session.execute(lookup.limit(GATHER_LIMIT)))
+    named: set[int] = set()
+    for lookup in names:
+        found = {row.id: row for row in session.execute(lookup.limit(GATHER_LIMIT))}
+        rows.update(found)
+        named.update(found)
+    more: set[int] = set()
+    if query.postcode:
+        more.update(session.scalars(select(Address.person_id).where(Address.postcode == query.postcode)
+                                    .limit(GATHER_LIMIT)))
+    if len(named) < enough:
+        for lookup in broad:
+            if lookup.selected_columns[0] is Person.id:
+                rows.update((row.id, row) for row in session.execute(lookup.limit(GATHER_LIMIT)))
+            else:
+                more.update(session.scalars(lookup.limit(GATHER_LIMIT)))
+    for chunk in _chunks(sorted(more - rows.keys())):
+        rows.update((row.id, row) for row in session.execute(select(*cols).where(Person.id.in_(chunk))))
+    return rows
 
 
 def _chunks(ids: Sequence[int], size: int = 900) -> Iterable[Sequence[int]]:
@@ -671,15 +696,11 @@ def _chunks(ids: Sequence[int], size: int = 900) -> Iterable[Sequence[int]]:
         yield ids[start:start + size]
 
 
-def _score(session: Session, query: rules.MatchQuery, ids: set[int]) -> list[tuple[int, rules.MatchScore]]:
-    ordered = sorted(ids)
-    rows: dict[int, Any] = {}
+def _score(session: Session, query: rules.MatchQuery, rows: dict[int, Any]) -> list[tuple[int, rules.MatchScore]]:
+    ordered = sorted(rows)
     aliases: dict[int, list[tuple[str, str]]] = {}
     postcodes: dict[int, set[str]] = {}
     for chunk in _chunks(ordered):
-        for row in session.execute(select(Person.id, Person.first_name_key, Person.last_name_key,
-                                          Person.date_of_birth, Person.nhs_number).where(Person.id.in_(chunk))):
-            rows[row.id] = row
         for alias in session.execute(select(PersonAlias.person_id, PersonAlias.first_name_key,
                                             PersonAlias.last_name_key).where(PersonAlias.person_id.in_(chunk))):
             aliases.setdefault(alias.person_id, []).append((alias.first_name_key, alias.last_name_key))
@@ -702,7 +723,7 @@ def _score(session: Session, query: rules.MatchQuery, ids: set[int]) -> list[tup
 def _candidates(session: Session, query: rules.MatchQuery, limit: int) -> list[Candidate]:
     if query.is_empty:
         return []
-    scored = _score(session, query, _gather(session, query))[:limit]
+    scored = _score(session, query, _gather(session, query, limit))[:limit]
     ids = [person_id for person_id, _ in scored]
     people = {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(ids))
                                                .options(selectinload(Person.addresses)))} if ids else {}
