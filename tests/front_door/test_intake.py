@@ -234,11 +234,28 @@ def test_anonymous_reporter_has_no_name_and_named_kinds_do(database, factory: Fa
         submit(database, worker, phone_input(reporter_kind=ReporterKind.ANONYMOUS, referral_source="9"))
     assert "anonymous" in caught.value.errors["reporter_name"].lower()
     with pytest.raises(ValidationFailed) as caught:
-        submit(database, worker, phone_input(reporter_kind=ReporterKind.PRACTITIONER, reporter_name=" "))
+        submit(database, worker, phone_input(reporter_kind=ReporterKind.PRACTITIONER, reporter_name=" ",
+                                             referral_source="3A"))
     assert caught.value.errors == {"reporter_name": "Enter the reporter's name"}
     contact = submit(database, worker, phone_input(reporter_kind=ReporterKind.ANONYMOUS, referral_source="9",
                                                    reporter_name=None))
     assert contact.reporter_name is None
+
+
+def test_referral_source_must_fit_who_made_the_contact(database, factory: Factory):
+    partner = factory.user(Role.PARTNER_PRACTITIONER)
+    worker = factory.user(Role.MASH_WORKER)
+    misfits = [(partner, partner_input(referral_source="1A")),  # a police officer filing as the family
+               (partner, partner_input(referral_source="9")),
+               (worker, phone_input(reporter_kind=ReporterKind.PUBLIC, referral_source="6")),
+               (worker, phone_input(reporter_kind=ReporterKind.ANONYMOUS, reporter_name=None, referral_source="1B")),
+               (worker, phone_input(reporter_kind=ReporterKind.PRACTITIONER, referral_source="1C"))]
+    for user, data in misfits:
+        with pytest.raises(ValidationFailed) as caught:
+            submit(database, user, data)
+        assert set(caught.value.errors) == {"referral_source"}, data
+    assert counts(database)[0] == 0
+    submit(database, partner, partner_input(referral_source="3E"))  # another professional code is accepted
 
 
 def test_staff_cannot_record_a_contact_as_from_a_partner_agency(database, factory: Factory):

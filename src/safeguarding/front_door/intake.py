@@ -52,6 +52,12 @@ from safeguarding.people import rules as people_rules  # NHS modulus-11 and post
 from safeguarding.people import service as people_service
 
 IDEMPOTENCY_FIELD = "Idempotency-Key"
+_SOURCE_MISFIT = {
+    ReporterKind.ANONYMOUS: "An anonymous contact has referral source 9 (Anonymous)",
+    ReporterKind.PUBLIC: "A contact from a member of the public has an individual referral source (1A to 1D)",
+    ReporterKind.PRACTITIONER: "A contact from a professional has an agency referral source, not an individual (1A "
+                               "to 1D) or anonymous (9) one",
+}
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^\+?[0-9 ()\-]{6,30}$")
 _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,100}$")  # printable ASCII, no spaces
@@ -201,6 +207,8 @@ def _validate(user: User, data: ContactInput, now: datetime) -> tuple[dict[str, 
         errors["referral_source"] = "Choose the referral source"
     elif source not in REFERRAL_SOURCES:
         errors["referral_source"] = "Referral source must be a DfE CIN census code (for example 2A Schools)"
+    elif "reporter_kind" not in errors and not rules.source_fits_reporter(data.reporter_kind, source):
+        errors["referral_source"] = _SOURCE_MISFIT.get(data.reporter_kind, _SOURCE_MISFIT[ReporterKind.PRACTITIONER])
     values["referral_source"] = source
 
     name = _text(errors, "reporter_name", "the reporter's name", data.reporter_name,

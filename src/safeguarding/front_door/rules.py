@@ -123,6 +123,23 @@ STAFF_REPORTER_KINDS = frozenset({ReporterKind.PRACTITIONER, ReporterKind.PUBLIC
 # A named professional or member of the public gives a name; an anonymous one by definition does not.
 REPORTER_NAME_REQUIRED = frozenset({ReporterKind.PRACTITIONER, ReporterKind.PUBLIC})
 
+# The DfE ReferralSource code must fit who made the contact (CIN census ReferralSource, cin-census.md 4.5): codes
+# 1A-1D are individuals (family, acquaintance, the child, others) and 9 is anonymous, so a member of the public
+# gives a 1x code, an anonymous reporter 9, and a professional (a partner agency or another practitioner) any
+# other code. Without this a partner could file a contact as if from the family or anonymously.
+INDIVIDUAL_SOURCES = frozenset({"1A", "1B", "1C", "1D"})
+ANONYMOUS_SOURCE = "9"
+
+
+def source_fits_reporter(reporter_kind: ReporterKind, code: str) -> bool:
+    """Whether a ReferralSource code can describe a contact from this kind of reporter."""
+    if reporter_kind == ReporterKind.ANONYMOUS:
+        return code == ANONYMOUS_SOURCE
+    if reporter_kind == ReporterKind.PUBLIC:
+        return code in INDIVIDUAL_SOURCES
+    return code not in INDIVIDUAL_SOURCES and code != ANONYMOUS_SOURCE
+
+
 # Front-door.md 6.3: every decision not to tell the family is recorded with its reason. "Not informed: risk" is
 # its own reason (telling the family would put the child at risk); "not informed: other" must say why.
 CONSENT_NEEDS_NOTES = frozenset({ConsentPosition.NOT_INFORMED_OTHER})
