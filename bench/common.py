@@ -36,9 +36,21 @@ def ensure_large_council(size: str = "large", seed: int = 1) -> dict[str, object
     from safeguarding.demo.council import build_council, database_is_empty
 
     url = bench_database_url()
-    facts_file = LOAD_FACTS if url.endswith(str(LARGE_DB)) else BENCH_DIR / "large-external.json"
+    own_file = url.endswith(str(LARGE_DB))
+    facts_file = LOAD_FACTS if own_file else BENCH_DIR / "large-external.json"
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     upgrade_database(url)
+    stale = schema_drift(url)
+    if stale and own_file:
+        # Until the first release the schema is one migration rewritten in place, so an old benchmark database
+        # cannot be upgraded: build it again.
+        print(f"The benchmark database predates the schema ({', '.join(stale[:5])}); rebuilding it.", flush=True)
+        for path in LARGE_DB.parent.glob(LARGE_DB.name + "*"):
+            path.unlink()
+        facts_file.unlink(missing_ok=True)
+        upgrade_database(url)
+    elif stale:
+        raise SystemExit(f"{url} does not match the current schema ({', '.join(stale[:5])}): recreate it")
     database = Database(url)
     try:
         if not database_is_empty(database):
@@ -57,6 +69,29 @@ def ensure_large_council(size: str = "large", seed: int = 1) -> dict[str, object
         facts_file.write_text(json.dumps(facts, indent=2))
         print(f"Loaded {facts['rows_total']:,} rows in {seconds:.1f} s", flush=True)
         return facts
+    finally:
+        database.dispose()
+
+
+def schema_drift(url: str) -> list[str]:
+    """Tables and columns the models have that the database lacks."""
+    from sqlalchemy import inspect
+
+    from safeguarding.core.db import Database
+    from safeguarding.schema import metadata
+
+    database = Database(url)
+    try:
+        inspector = inspect(database.engine)
+        present = set(inspector.get_table_names())
+        missing: list[str] = []
+        for table in metadata.sorted_tables:
+            if table.name not in present:
+                missing.append(table.name)
+                continue
+            columns = {c["name"] for c in inspector.get_columns(table.name)}
+            missing += [f"{table.name}.{c.name}" for c in table.columns if c.name not in columns]
+        return missing
     finally:
         database.dispose()
 
@@ -137,7 +172,7 @@ class Server:
         self.port = port
         self.workers = workers
         self.process: subprocess.Popen[bytes] | None = None
-        self.log_path = BENCH_DIR / "uvicorn.log"
+        self.log_path = BENCH_DIR / f"uvicorn-{port}.log"
 
     @property
     def base_url(self) -> str:

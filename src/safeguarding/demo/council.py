@@ -87,7 +87,7 @@ SIZES: dict[str, CouncilSize] = {
     "medium": CouncilSize(people=20_000, contacts=40_000, open_contacts=120, awaiting_sign_off=25,
                           mash_workers=16, social_workers=160, restricted=4),
     # A big city, for the benchmarks.
-    "large": CouncilSize(people=100_000, contacts=300_000, open_contacts=250, awaiting_sign_off=50,
+    "large": CouncilSize(people=130_000, contacts=300_000, open_contacts=250, awaiting_sign_off=50,
                          mash_workers=40, social_workers=700, restricted=8),
 }
 
@@ -730,8 +730,8 @@ class _Builder:
                                 for _ in range(size.open_contacts))
         # The last decisions needing sign-off wait for it (the sign-off list is never empty in a demo).
         pending_from = len(arrivals) - size.awaiting_sign_off * 3
-        self.stats.update({"routed": 0, "referrals": 0, "re_referrals": 0, "awaiting_sign_off": 0, "open": 0,
-                           "overdue": 0, "allocations_open": 0})
+        self.stats.update({"skipped": 0, "routed": 0, "referrals": 0, "re_referrals": 0, "awaiting_sign_off": 0,
+                           "open": 0, "overdue": 0, "allocations_open": 0})
         for index, (received_at, source_index) in enumerate(arrivals):
             self._history_contact(writer, wt, received_at, source_index, pending=index >= pending_from)
             writer.maybe_flush()
@@ -834,7 +834,7 @@ class _Builder:
                     again = [c for c in self._eligible(household, on) if c.id in household.last_referral_children]
                     if again:
                         return household, again
-        for _ in range(60):
+        for _ in range(200):
             household = rng.choice(self.households)
             if household.open_until is not None and household.open_until > received_at:
                 continue
@@ -958,8 +958,11 @@ class _Builder:
                 return
         outcome, _w, levels, rags = OUTCOME_MIX[_weighted(rng, OUTCOME_WEIGHTS)]
         is_referral = outcome in front_door_rules.REFERRAL_OUTCOMES
-        picked = self._pick(received_at, referral=is_referral)
+        # A family with no referral in the last year, or (when none is free) any family whose case is closed:
+        # that referral is then a re-referral, as it would be in life.
+        picked = self._pick(received_at, referral=is_referral) or self._pick(received_at, referral=False)
         if picked is None:
+            self.stats["skipped"] += 1
             return
         household, children = picked
         final = _weighted(rng, rags)
@@ -1066,6 +1069,7 @@ class _Builder:
                 return
         picked = self._pick(received_at, referral=False)
         if picked is None:
+            self.stats["skipped"] += 1
             return
         household, children = picked
         worker = rng.choice(self.mash_workers)
