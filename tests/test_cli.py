@@ -126,3 +126,38 @@ def test_audit_verify_names_the_row_after_a_deleted_one(database):
     result = runner.invoke(cli, ["audit", "verify"])
     assert result.exit_code == 1
     assert "row 3" in result.output and "removed" in result.output
+
+
+def test_settings_set_validates_and_audits(database):
+    from safeguarding.core import local_settings
+
+    ok = runner.invoke(cli, ["settings", "set", "rag.amber.hours", "12"])
+    assert ok.exit_code == 0, ok.output
+    assert "24.0 -> 12.0" in ok.output
+    bad = runner.invoke(cli, ["settings", "set", "rag.amber.hours", "soon"])
+    assert bad.exit_code == 1 and "must be a number" in bad.output
+    late = runner.invoke(cli, ["settings", "set", "office.opens", "18:00"])
+    assert late.exit_code == 1 and "closes must be later than it opens" in late.output
+    unknown = runner.invoke(cli, ["settings", "set", "rag.purple.hours", "1"])
+    assert unknown.exit_code == 1 and "no setting called" in unknown.output
+    with database.transaction() as s:
+        assert local_settings.get(s, "rag.amber.hours") == 12.0
+        assert local_settings.get(s, "office.opens") == "09:00"
+        events = list(s.scalars(select(AuditEvent).where(AuditEvent.target_type == "local_setting")))
+    assert [(e.target_id, e.actor_username) for e in events] == [("rag.amber.hours", "cli")]
+
+
+def test_tokens_list_and_revoke(database, factory, app):
+    from safeguarding.core.users import Role
+
+    factory.user(Role.MASH_WORKER, username="tok.user")
+    token = runner.invoke(cli, ["tokens", "create", "tok.user", "--label", "nightly"]).output.strip().splitlines()[-1]
+    listed = runner.invoke(cli, ["tokens", "list", "tok.user"])
+    assert listed.exit_code == 0 and "nightly" in listed.output and "never" in listed.output
+    with database.transaction() as s:
+        token_id = s.scalar(select(ApiToken.id))
+    revoked = runner.invoke(cli, ["tokens", "revoke", str(token_id)])
+    assert revoked.exit_code == 0
+    with TestClient(app) as client:
+        assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    assert runner.invoke(cli, ["tokens", "revoke", "999999"]).exit_code == 1

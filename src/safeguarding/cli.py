@@ -192,6 +192,64 @@ def tokens_create(username: str, label: Annotated[str, typer.Option(help="What t
     print(token)
 
 
+@tokens_app.command("list")
+def tokens_list(username: str) -> None:
+    """List USERNAME's API tokens: label, created, last used, revoked."""
+    from rich.table import Table
+
+    from safeguarding.core.users import ApiToken, User
+
+    database = get_database()
+    with database.transaction() as session:
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None:
+            err.print(f"[red]No user named {username!r}[/red]")
+            raise typer.Exit(1)
+        table = Table("Id", "Label", "Created", "Last used", "Revoked")
+        for row in session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)):
+            table.add_row(str(row.id), row.label, f"{row.created_at:%Y-%m-%d %H:%M}",
+                          f"{row.last_used_at:%Y-%m-%d %H:%M}" if row.last_used_at else "never",
+                          f"{row.revoked_at:%Y-%m-%d %H:%M}" if row.revoked_at else "")
+    console.print(table)
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(token_id: int) -> None:
+    """Revoke the API token with this id (see `tokens list`); systems using it are refused from now on."""
+    from safeguarding.core.audit import Actor, record
+    from safeguarding.core.db import utcnow
+    from safeguarding.core.users import ApiToken
+
+    database = get_database()
+    with database.transaction() as session:
+        row = session.get(ApiToken, token_id)
+        if row is None:
+            err.print(f"[red]No API token with id {token_id}[/red]")
+            raise typer.Exit(1)
+        if row.revoked_at is None:
+            row.revoked_at = utcnow()
+            record(session, Actor.system("cli"), "revoke", "api_token", row.id, detail={"user_id": row.user_id})
+    console.print(f"Token {token_id} is revoked.")
+
+
+@settings_app.command("set")
+def settings_set(key: str, value: str) -> None:
+    """Change one local setting (validated as on the settings page; audited with old and new value)."""
+    from safeguarding.core.audit import Actor
+    from safeguarding.core.errors import ValidationFailed
+    from safeguarding.core.local_settings import apply_changes, validate
+
+    database = get_database()
+    try:
+        with database.transaction() as session:
+            changes = apply_changes(session, validate(session, {key: value}), Actor.system("cli"), None)
+    except ValidationFailed as exc:
+        for message in exc.errors.values():
+            err.print(f"[red]{message}[/red]")
+        raise typer.Exit(1) from None
+    console.print(f"{key}: {changes[key]['old']} -> {changes[key]['new']}" if changes else f"{key} unchanged.")
+
+
 @audit_app.command("verify")
 def audit_verify() -> None:
     """Check the hash chain. Exit 0 when whole; otherwise name the first broken row and exit 1."""

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import ForeignKey, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from safeguarding.core.audit import record
+from safeguarding.core.audit import Actor, record
 from safeguarding.core.db import Base, Database, utcnow
 from safeguarding.core.errors import ValidationFailed
 
@@ -198,6 +198,11 @@ def save_all(session: Session, database: Database, user: User, submitted: Mappin
     from safeguarding.core.access import Action, Kind, actor_of, require_role
 
     require_role(database, user, Kind.LOCAL_SETTINGS, Action.MANAGE)
+    return apply_changes(session, validate(session, submitted), actor_of(user), user.id)
+
+
+def validate(session: Session, submitted: Mapping[str, Any]) -> dict[str, Any]:
+    """Parse every submitted value; raise ValidationFailed naming each setting at fault (nothing is written)."""
     whole_form = "__form__" in submitted
     errors: dict[str, str] = {}
     parsed: dict[str, Any] = {}
@@ -223,12 +228,18 @@ def save_all(session: Session, database: Database, user: User, submitted: Mappin
         errors["office.closes"] = "MASH office closes must be later than it opens"
     if errors:
         raise ValidationFailed(errors)
+    return parsed
+
+
+def apply_changes(session: Session, parsed: Mapping[str, Any], actor: Actor, user_id: int | None
+                  ) -> dict[str, Any]:
+    """Save validated values that differ from the current ones, auditing each with its old and new value."""
     current = get_all(session)
     changes: dict[str, Any] = {}
     for key, value in parsed.items():
         if value == current[key]:
             continue
-        put(session, key, value, user.id)
+        put(session, key, value, user_id)
         changes[key] = {"old": current[key], "new": value}
-        record(session, actor_of(user), "update", "local_setting", key, detail={"old": current[key], "new": value})
+        record(session, actor, "update", "local_setting", key, detail={"old": current[key], "new": value})
     return changes
