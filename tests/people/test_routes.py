@@ -251,3 +251,21 @@ def test_api_refuses_partners_and_hides_restricted_names(client, database, partn
     [row] = client.get("/api/v1/people/search", params={"last_name": "Grant"}, headers=headers).json()
     assert row["restricted"] and row["first_name"] is None and row["last_name"] is None
     assert client.get(f"/api/v1/people/{person.id}", headers=headers).status_code == 403
+
+
+def test_a_mistyped_nhs_number_or_postcode_is_pointed_out(client, worker):
+    sign_in(client, worker)
+    page = client.get("/people", params={"nhs_number": "943 476 5918", "postcode": "SW1A"})
+    assert page.status_code == 422
+    assert "NHS number is not valid" in page.text and "Postcode must be a UK postcode" in page.text
+
+
+def test_a_restricted_relative_is_not_named_on_the_record(client, database, worker, manager, people):
+    child = people.add("Ella", "Hill", date_of_birth=date(2015, 1, 1))
+    aunt = people.add("Secret", "Relative", kind="adult", date_of_birth=date(1980, 1, 1))
+    with database.transaction() as s:
+        service.add_relationship(s, database, worker, child.id, aunt.id, "household_member")
+        service.restrict(s, database, manager, aunt.id, "Relative of a member of staff", [])
+    sign_in(client, worker)
+    page = client.get(f"/people/{child.id}")
+    assert "A restricted record: household member" in page.text and "Secret" not in page.text

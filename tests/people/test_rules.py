@@ -279,3 +279,12 @@ def test_a_lone_first_name_is_also_tried_as_a_surname():
     result = rules.score_match(_query("Smith", ""), _record("John", "Smith"))
     assert result.matched and result.reasons == (rules.REASON_TRANSPOSED,)
     assert rules.score_match(_query("John", ""), _record("John", "Smith")).reasons == (rules.REASON_SOUNDS_LIKE,)
+
+
+@given(names, st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=4, max_size=14), st.data())
+def test_a_surname_with_one_letter_dropped_still_matches(first, last, data):
+    i = data.draw(st.integers(min_value=0, max_value=len(last) - 1))
+    slip = last[:i] + last[i + 1:]
+    result = rules.score_match(_query(first, slip), _record(first, last))
+    assert result.matched and result.reasons[0] in (rules.REASON_SOUNDS_LIKE, rules.REASON_SAME_NAME,
+                                                    rules.REASON_TRANSPOSED)

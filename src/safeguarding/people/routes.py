@@ -63,6 +63,11 @@ def _common() -> dict[str, Any]:
 
 
 def _search_query(params: dict[str, str], errors: dict[str, str]) -> SearchQuery:
+    # A mistyped NHS number or postcode is pointed out rather than silently matching nobody.
+    if params.get("nhs_number", "").strip() and (problem := rules.nhs_number_problem(params["nhs_number"])):
+        errors["nhs_number"] = problem
+    if params.get("postcode", "").strip() and (problem := rules.postcode_problem(params["postcode"])):
+        errors["postcode"] = problem
     return SearchQuery(first_name=params.get("first_name", "").strip(), last_name=params.get("last_name", "").strip(),
                        date_of_birth=_date(params, "date_of_birth", errors),
                        nhs_number=params.get("nhs_number", "").strip(), postcode=params.get("postcode", "").strip())
