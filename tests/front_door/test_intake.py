@@ -15,10 +15,11 @@ from safeguarding.casework.models import Allocation
 from safeguarding.core import local_settings
 from safeguarding.core.audit import AuditEvent
 from safeguarding.core.calendar import LONDON, is_working_day
+from safeguarding.core.codes import REFERRAL_SOURCES
 from safeguarding.core.db import Database, utcnow
 from safeguarding.core.errors import AccessDenied, Conflict, ValidationFailed
 from safeguarding.core.users import Role, User
-from safeguarding.front_door import intake
+from safeguarding.front_door import intake, rules
 from safeguarding.front_door.intake import ContactInput, DuplicateSubmission, SubjectInput
 from safeguarding.front_door.models import (
     Channel,
@@ -434,3 +435,12 @@ def test_a_duplicate_that_slips_past_the_check_is_caught_by_the_constraint(datab
         submit(database, partner, partner_input(idempotency_key="race-1"))
     assert caught.value.contact_id == first.id and len(calls) == 2
     assert counts(database) == before
+
+
+@given(code=st.sampled_from(sorted(REFERRAL_SOURCES)))
+def test_every_referral_source_fits_exactly_one_kind_of_reporter(code):
+    professional = rules.source_fits_reporter(ReporterKind.PRACTITIONER, code)
+    assert professional == rules.source_fits_reporter(ReporterKind.PARTNER_AGENCY, code)
+    fits = [rules.source_fits_reporter(ReporterKind.PUBLIC, code),
+            rules.source_fits_reporter(ReporterKind.ANONYMOUS, code), professional]
+    assert fits.count(True) == 1

@@ -74,6 +74,7 @@ def test_partner_sends_a_contact_after_checking_their_answers(client, factory, d
     assert page.status_code == 200
     assert 'name="idempotency_key"' in page.text
     assert re.search(r'<option value="2A" selected>', page.text)  # the agency's source pre-filled
+    assert 'value="1A"' not in page.text and 'value="9"' not in page.text  # not the family's or anonymous codes
     token = csrf_from(page.text)
 
     check = client.post("/portal/contacts/new", data={**_form(token), "action": "check"})

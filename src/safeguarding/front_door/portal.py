@@ -192,7 +192,10 @@ def _render_form(request: Request, form: ContactForm, errors: dict[str, str] | N
     return render(request, "front_door/portal_contact_form.html", status_code=status_code,
                   title=("Error: " if errors else "") + "Tell us about a child you are worried about",
                   form=form, errors=errors or {}, consent_options=CONSENT_OPTIONS, adult_roles=ADULT_ROLES,
-                  sources=sorted(codes.REFERRAL_SOURCES.items(), key=lambda kv: _source_order(kv[0])))
+                  # Only the codes a professional's contact can carry (rules.source_fits_reporter).
+                  sources=sorted(((code, text) for code, text in codes.REFERRAL_SOURCES.items()
+                                  if rules.source_fits_reporter(ReporterKind.PARTNER_AGENCY, code)),
+                                 key=lambda kv: _source_order(kv[0])))
 
 
 def _source_order(code: str) -> tuple[int, str]:
