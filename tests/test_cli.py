@@ -161,3 +161,18 @@ def test_tokens_list_and_revoke(database, factory, app):
     with TestClient(app) as client:
         assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
     assert runner.invoke(cli, ["tokens", "revoke", "999999"]).exit_code == 1
+
+
+def test_audit_verify_finds_a_search_hidden_from_a_persons_history(database):
+    from safeguarding.core.audit import record_search
+
+    _chain(database, 2)
+    with database.transaction() as s:
+        record_search(s, Actor.system("test"), "person", {"last_name": "quill"}, [41, 42])
+    whole = runner.invoke(cli, ["audit", "verify"])
+    assert whole.exit_code == 0, whole.output
+    with database.engine.begin() as conn:
+        conn.execute(text("DELETE FROM audit_search_hit WHERE person_id = 42"))
+    result = runner.invoke(cli, ["audit", "verify"])
+    assert result.exit_code == 1
+    assert "disagrees with row 3" in " ".join(result.output.split())  # rich wraps long lines

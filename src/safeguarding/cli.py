@@ -253,7 +253,7 @@ def settings_set(key: str, value: str) -> None:
 @audit_app.command("verify")
 def audit_verify() -> None:
     """Check the hash chain. Exit 0 when whole; otherwise name the first broken row and exit 1."""
-    from safeguarding.core.audit import ChainBreak, verify_chain
+    from safeguarding.core.audit import ChainBreak, search_index_mismatches, verify_chain
 
     database = get_database()
     count = 0
@@ -264,6 +264,11 @@ def audit_verify() -> None:
                           f"{count} rows before it verified.[/red]")
                 raise typer.Exit(1)
             count += 1
+        mismatched = next(search_index_mismatches(session), None)
+        if mismatched is not None:
+            err.print(f"[red]Audit chain whole ({count} rows), but the index of people found by searches "
+                      f"disagrees with row {mismatched}: a person's history page would be wrong.[/red]")
+            raise typer.Exit(1)
     console.print(f"[green]Audit chain whole: {count} rows verified.[/green]")
 
 

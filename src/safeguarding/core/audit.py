@@ -247,6 +247,36 @@ def verify_chain(session: Session) -> Iterator[int | ChainBreak]:
         yield row.id
 
 
+def search_index_mismatches(session: Session, batch: int = 1000) -> Iterator[int]:
+    """Ids of audit rows whose search-hit index disagrees with the hits recorded (and hashed) in the row itself.
+
+    A removed index row would hide a search from a person's history page, so ``audit verify`` checks this too.
+    """
+    stray = session.scalars(select(AuditSearchHit.event_id).join(AuditEvent, AuditEvent.id == AuditSearchHit.event_id)
+                            .where(AuditEvent.action != "search").distinct())
+    yield from stray
+    last_id = 0
+    while True:
+        rows = list(session.execute(
+            select(AuditEvent.id, AuditEvent.detail)
+            .where(AuditEvent.action == "search", AuditEvent.id > last_id)
+            .order_by(AuditEvent.id).limit(batch)))
+        if not rows:
+            return
+        last_id = rows[-1][0]
+        indexed: dict[int, set[int]] = {}
+        for event_id, person_id in session.execute(select(AuditSearchHit.event_id, AuditSearchHit.person_id)
+                                                   .where(AuditSearchHit.event_id.in_([r[0] for r in rows]))):
+            indexed.setdefault(event_id, set()).add(person_id)
+        for event_id, detail in rows:
+            try:
+                hits = json.loads(detail).get(SEARCH_HITS_KEY) or []
+            except (ValueError, AttributeError):
+                hits = []
+            if set(hits) != indexed.get(event_id, set()):
+                yield event_id
+
+
 # --- reading the log ---------------------------------------------------------------------------------------------
 #
 # Managers and administrators read the log (Kind.AUDIT_LOG). core.access imports this module, so the policy is
