@@ -198,3 +198,21 @@ def test_queue_page_filters_and_flags_overdue(client, database, factory):
     green = client.get("/mash/queue?rag=green")
     assert "Fine Testchild" in green.text and "Late Testchild" not in green.text
     assert client.get("/mash/queue?rag=purple").status_code == 422
+
+
+def test_a_contact_about_a_restricted_child_offers_break_glass_not_the_record(client, database, factory):
+    from safeguarding.core.access import PersonRestriction
+
+    worker, manager = staff(factory)
+    person_id = make_person(database, manager, "Hidden", "Testchild")
+    contact_id = make_contact(database, children=[Child("Hidden", "Testchild", person_id=person_id)],
+                              worry="Details only the named staff may read.")
+    with database.transaction() as s:
+        s.add(PersonRestriction(person_id=person_id, reason="Relative of a member of staff"))
+    sign_in(client, worker)
+    page = client.get(f"/mash/contacts/{contact_id}")
+    assert page.status_code == 403
+    assert "Details only the named staff may read." not in page.text
+    assert f"/people/{person_id}/break-glass" in page.text
+    queue = client.get("/mash/queue")
+    assert "Restricted record" in queue.text and "Hidden Testchild" not in queue.text
