@@ -269,3 +269,22 @@ def test_a_restricted_relative_is_not_named_on_the_record(client, database, work
     sign_in(client, worker)
     page = client.get(f"/people/{child.id}")
     assert "A restricted record: household member" in page.text and "Secret" not in page.text
+
+
+def test_a_relationship_can_be_recorded_as_ended_and_stays_in_the_history(client, database, worker, people):
+    child = people.add("Ella", "Hill", date_of_birth=date(2015, 1, 1))
+    lodger = people.add("Ray", "Lodger", kind="adult", date_of_birth=date(1975, 1, 1))
+    with database.transaction() as s:
+        tie = service.add_relationship(s, database, worker, child.id, lodger.id, "household_member")
+        tie_id = tie.id
+    token = sign_in(client, worker)
+    response = client.post(f"/people/{child.id}/relationships/{tie_id}/end", data={"ended": "",
+                                                                                  "csrf_token": token})
+    assert response.status_code == 303
+    page = client.get(f"/people/{lodger.id}")
+    assert "Ray Lodger" in page.text and "(ended " in page.text
+    again = client.post(f"/people/{child.id}/relationships/{tie_id}/end", data={"ended": "", "csrf_token": token})
+    assert again.status_code == 422 and "already ended" in again.text
+    with database.transaction() as s:
+        assert service.siblings_of(s, child.id) == []
+        assert [r.ended is not None for r in service.family_of(s, child.id)] == [True]

@@ -29,9 +29,10 @@ api_router = APIRouter(route_class=TransactionalRoute)
 SEARCH_FIELDS = ("first_name", "last_name", "date_of_birth", "nhs_number", "postcode")
 DATE_LABELS = {"date_of_birth": "Date of birth", "expected_date_of_birth": "Expected date of birth",
                "date_of_death": "Date of death", "address.moved_in": "Date moved in", "moved_in": "Date moved in",
-               "started": "Date the relationship started"}
+               "started": "Date the relationship started", "ended": "Date it ended"}
 FLASH = {"created": "Person record created", "updated": "Changes saved", "address": "Address recorded",
          "alias": "Other name added", "alias_removed": "Other name removed", "relationship": "Relationship recorded",
+         "relationship_ended": "Relationship recorded as ended",
          "restricted": "Record restricted", "lifted": "Restriction lifted",
          "break_glass": "You have broken the glass: this access is recorded and shown to managers"}
 
@@ -322,6 +323,25 @@ async def add_relationship_page(request: Request, person_id: int, db: DbSession,
                                 user: CurrentUser) -> Response:
     form = _form_dict(await request.form())
     result: Response = await run_in_threadpool(_add_relationship, request, db, database, user, person_id, form)
+    return result
+
+
+def _end_relationship(request: Request, db: Any, database: Any, user: Any, person_id: int, relationship_id: int,
+                      form: dict[str, str]) -> Response:
+    errors: dict[str, str] = {}
+    ended = _date(form, "ended", errors)
+    if errors:
+        raise ValidationFailed(errors)
+    service.end_relationship(db, database, user, person_id, relationship_id, ended)
+    return RedirectResponse(f"/people/{person_id}?done=relationship_ended", status_code=303)
+
+
+@router.post("/people/{person_id}/relationships/{relationship_id}/end", include_in_schema=False)
+async def end_relationship_page(request: Request, person_id: int, relationship_id: int, db: DbSession, database: Db,
+                                user: CurrentUser) -> Response:
+    form = _form_dict(await request.form())
+    result: Response = await run_in_threadpool(_end_relationship, request, db, database, user, person_id,
+                                               relationship_id, form)
     return result
 
 

@@ -507,6 +507,31 @@ def add_relationship(session: Session, database: Database, user: User, person_id
     return tie
 
 
+def end_relationship(session: Session, database: Database, user: User, person_id: int, relationship_id: int,
+                     ended: date | None = None) -> FamilyRelationship:
+    """Record that a tie has ended (a carer no longer caring, someone leaving the household). The tie stays in the
+    family history with its end date; nothing is deleted."""
+    tie = session.get(FamilyRelationship, relationship_id)
+    if tie is None or person_id not in (tie.from_person_id, tie.to_person_id):
+        raise NotFound("That relationship is not on this record.")
+    access.require(session, database, user, Action.UPDATE, AccessSubject(
+        kind=Kind.PERSON, id=person_id, person_ids=(tie.from_person_id, tie.to_person_id)))
+    ended = ended or today()
+    if tie.ended is not None:
+        raise ValidationFailed({"ended": "This relationship has already ended"})
+    if ended > today():
+        raise ValidationFailed({"ended": "Date it ended must be today or in the past"})
+    if tie.started is not None and ended < tie.started:
+        raise ValidationFailed({"ended": f"Date it ended must be on or after {tie.started.strftime('%-d %b %Y')}, "
+                                         "when it started"})
+    tie.ended = ended
+    session.flush()
+    for side in (tie.from_person_id, tie.to_person_id):
+        audit.record(session, access.actor_of(user), "end_relationship", "person", side, person_id=side,
+                     detail={"relationship_id": tie.id, "ended": ended.isoformat()})
+    return tie
+
+
 def family_of(session: Session, person_id: int) -> list[Relative]:
     """Everyone with a recorded tie to this person, labelled as seen from them, current ties first."""
     ties = session.scalars(
