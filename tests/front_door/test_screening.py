@@ -344,3 +344,14 @@ def test_quick_working_hours_agree_with_the_calendar(start, span, hours):
     opens, closes = time(hours[0]), time(hours[1])
     assert service.working_hours(start, end, opens, closes) == pytest.approx(
         working_hours_between(start, end, opens, closes), abs=1e-6)
+
+
+def test_looking_for_the_child_among_people_is_audited_as_a_search_with_its_hits(database, factory):
+    worker, _ = staff(factory)
+    child_id = make_person(database, worker, "Amira", "Testchild", date(2016, 5, 4))
+    contact_id = make_contact(database, children=[Child("Amira", "Testchild", date(2016, 5, 4))])
+    with database.transaction() as s:
+        service.view_contact(s, database, worker, contact_id)
+    with database.transaction() as s:
+        search = s.scalar(select(AuditEvent).where(AuditEvent.action == "search"))
+    assert '"last_name": "Testchild"' in search.detail and f'"hit_person_ids": [{child_id}]' in search.detail

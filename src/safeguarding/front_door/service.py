@@ -22,7 +22,7 @@ from safeguarding.casework import service as casework
 from safeguarding.casework.models import Allocation, Referral
 from safeguarding.core import access, local_settings
 from safeguarding.core.access import AccessSubject, Action, Kind
-from safeguarding.core.audit import record
+from safeguarding.core.audit import record, record_search
 from safeguarding.core.calendar import LONDON, bank_holidays_between, working_hours_between
 from safeguarding.core.codes import REFERRAL_SOURCES, label
 from safeguarding.core.db import Database, utcnow
@@ -303,9 +303,8 @@ def _candidate_views(session: Session, user: User, subject: ContactSubject) -> l
     terms = {"first_name": subject.first_name, "last_name": subject.last_name,
              "date_of_birth": subject.date_of_birth.isoformat() if subject.date_of_birth else None,
              "nhs_number": subject.nhs_number, "postcode": subject.postcode}
-    record(session, access.actor_of(user), "search", "person", None, detail={
-        "terms": {k: v for k, v in terms.items() if v}, "contact_id": subject.contact_id,
-        "hit_person_ids": sorted(c.person_id for c in found[:10])})
+    record_search(session, access.actor_of(user), "person", {k: v for k, v in terms.items() if v},
+                  [c.person_id for c in found[:10]], detail={"contact_id": subject.contact_id})
     return [CandidateView(
         person_id=c.person_id,
         name=c.person.full_name if c.person is not None else RESTRICTED_LABEL,
