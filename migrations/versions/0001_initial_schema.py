@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 22:27:33.216403
+Create Date: 2026-11-25 22:38:19.719470
 """
 from collections.abc import Sequence
 
@@ -242,6 +242,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('submitted_by_id', 'idempotency_key', name='uq_contact_idempotency')
     )
     with op.batch_alter_table('contact', schema=None) as batch_op:
+        batch_op.create_index('ix_contact_agency_received', ['reporting_agency_id', 'received_at'], unique=False)
         batch_op.create_index('ix_contact_queue', ['status', 'due_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_contact_received_at'), ['received_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_contact_reporting_agency_id'), ['reporting_agency_id'], unique=False)
@@ -485,6 +486,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_contact_reporting_agency_id'))
         batch_op.drop_index(batch_op.f('ix_contact_received_at'))
         batch_op.drop_index('ix_contact_queue')
+        batch_op.drop_index('ix_contact_agency_received')
 
     op.drop_table('contact')
     with op.batch_alter_table('break_glass_access', schema=None) as batch_op:

@@ -64,6 +64,8 @@ class Contact(Base, Timestamped):
     __tablename__ = "contact"
     __table_args__ = (
         Index("ix_contact_queue", "status", "due_at"),
+        # A partner agency's contacts, newest first (the portal's and the API's list).
+        Index("ix_contact_agency_received", "reporting_agency_id", "received_at"),
         UniqueConstraint("submitted_by_id", "idempotency_key", name="uq_contact_idempotency"),
         CheckConstraint("length(worry) <= 20000", name="worry_length"),
     )
