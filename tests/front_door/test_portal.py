@@ -278,3 +278,19 @@ def test_service_errors_are_renamed_to_the_block_on_the_page(filled, names, chil
         (key,) = renamed
         block_index = int(key.split(".")[1])
         assert data[f"subjects.{block_index}.first_name"] == subject.first_name
+
+
+def test_portal_views_and_lists_are_audited(client, factory, database):
+    from safeguarding.core.audit import AuditEvent
+
+    partner = factory.user(Role.PARTNER_PRACTITIONER)
+    contact = submit(database, partner, partner_input())
+    sign_in(client, partner)
+    client.get("/portal")
+    client.get(f"/portal/contacts/{contact.id}")
+    with database.transaction() as s:
+        rows = s.execute(select(AuditEvent.action, AuditEvent.target_type, AuditEvent.target_id)
+                         .where(AuditEvent.actor_id == partner.id).order_by(AuditEvent.id)).all()
+    assert ("create", "contact", str(contact.id)) in rows
+    assert ("list", "contact", None) in rows and ("list", "partner_check", None) in rows
+    assert ("view", "contact", str(contact.id)) in rows
