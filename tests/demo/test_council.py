@@ -279,3 +279,14 @@ def test_mash_worker_sees_the_queue_and_a_contact(council: CouncilSummary, counc
     assert page.status_code == 200
     assert reference in page.text
     assert worry.split("'")[0][:40] in page.text
+
+
+def test_open_cases_are_held_by_social_workers_near_the_national_caseload(
+        council: CouncilSummary, migrated_database: Database) -> None:
+    """Open allocations go to social workers only, about 15 each (DfE average caseload 15.2 in 2025)."""
+    with migrated_database.transaction() as s:
+        holders = Counter(s.scalars(select(User.role).join(Allocation, Allocation.worker_id == User.id)
+                                    .where(Allocation.ended_at.is_(None))))
+        workers = s.scalar(select(func.count()).select_from(User).where(User.role == Role.SOCIAL_WORKER))
+    assert set(holders) == {Role.SOCIAL_WORKER}
+    assert 8 <= sum(holders.values()) / workers <= 25
