@@ -222,7 +222,7 @@ def _drop_pending(session: Session) -> None:
 @event.listens_for(Session, "before_flush")
 def _refuse_rewrites(session: Session, _context: Any, _instances: Any) -> None:
     for obj in list(session.dirty) + list(session.deleted):
-        if isinstance(obj, AuditEvent):
+        if isinstance(obj, (AuditEvent, AuditSearchHit)):
             raise RuntimeError("the audit log is append-only")
 
 
