@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -27,6 +28,15 @@ from tests.support import Factory
 def pytest_configure(config: pytest.Config) -> None:
     # Known without pytest-xdist too (e.g. `-p no:xdist`), so marking a journey never warns.
     config.addinivalue_line("markers", "xdist_group(name): run these tests on one xdist worker")
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    # Keep the call's outcome on the item, so a browser journey's page fixture can screenshot a failure.
+    report = yield
+    if report.when == "call":
+        item.rep_call = report  # type: ignore[attr-defined]
+    return report
 
 
 def _worker_id() -> str:

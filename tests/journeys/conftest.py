@@ -16,7 +16,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -47,14 +47,26 @@ class LiveServer:
                               text=True, timeout=120, check=False)
 
 
-@pytest.fixture(scope="session")
-def live_server(migrated_database: Database, database_url: str) -> Iterator[LiveServer]:
+class _Shared:
+    """One live server per database and one Chromium per test process, however many modules ask for them.
+
+    Other folders' journeys import these fixtures into their own modules, which gives pytest a second fixture
+    definition; two Playwright sync drivers cannot run in one thread, so the instances are shared and counted.
+    """
+
+    servers: ClassVar[dict[str, tuple[LiveServer, Any, threading.Thread]]] = {}
+    server_users: ClassVar[dict[str, int]] = {}
+    browser: ClassVar[tuple[Any, Any] | None] = None
+    browser_users: ClassVar[int] = 0
+
+
+def _start_server(database: Database, database_url: str) -> tuple[LiveServer, Any, threading.Thread]:
     import uvicorn
 
     from safeguarding.web.app import create_app
 
     port = _free_port()
-    config = uvicorn.Config(create_app(migrated_database), host="127.0.0.1", port=port, log_level="warning",
+    config = uvicorn.Config(create_app(database), host="127.0.0.1", port=port, log_level="warning",
                             access_log=False, lifespan="off")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="live-server", daemon=True)
@@ -68,21 +80,41 @@ def live_server(migrated_database: Database, database_url: str) -> Iterator[Live
         time.sleep(0.05)
     else:
         raise RuntimeError("the live server did not start")
-    yield LiveServer(url=f"http://127.0.0.1:{port}", database=migrated_database, database_url=database_url)
-    server.should_exit = True
-    thread.join(timeout=10)
+    live = LiveServer(url=f"http://127.0.0.1:{port}", database=database, database_url=database_url)
+    return live, server, thread
+
+
+@pytest.fixture(scope="session")
+def live_server(migrated_database: Database, database_url: str) -> Iterator[LiveServer]:
+    if database_url not in _Shared.servers:
+        _Shared.servers[database_url] = _start_server(migrated_database, database_url)
+    _Shared.server_users[database_url] = _Shared.server_users.get(database_url, 0) + 1
+    yield _Shared.servers[database_url][0]
+    _Shared.server_users[database_url] -= 1
+    if _Shared.server_users[database_url] == 0:
+        _live, server, thread = _Shared.servers.pop(database_url)
+        server.should_exit = True
+        thread.join(timeout=10)
 
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     if not CHROMIUM.exists():
         pytest.skip("browser journeys need Debian's Chromium at /usr/bin/chromium (`make setup` installs it)")
-    from playwright.sync_api import sync_playwright
+    if _Shared.browser is None:
+        from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
+        playwright = sync_playwright().start()
+        _Shared.browser = (playwright, playwright.chromium.launch(executable_path=str(CHROMIUM),
+                                                                   args=CHROMIUM_ARGS))
+    _Shared.browser_users += 1
+    yield _Shared.browser[1]
+    _Shared.browser_users -= 1
+    if _Shared.browser_users == 0:
+        playwright, chromium = _Shared.browser
+        _Shared.browser = None
         chromium.close()
+        playwright.stop()
 
 
 @pytest.fixture()
@@ -111,12 +143,3 @@ def new_page(browser: Any, live_server: LiveServer, database: Database, request:
 @pytest.fixture()
 def page(new_page: Any) -> Any:
     return new_page()
-
-
-@pytest.hookimpl(wrapper=True, tryfirst=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
-    # Keep the call's outcome on the item, so the page fixture can screenshot a failed journey.
-    report = yield
-    if report.when == "call":
-        item.rep_call = report  # type: ignore[attr-defined]
-    return report
