@@ -125,6 +125,7 @@ class World:
     token: ApiToken
     alias: object
     break_glass: object
+    relationship: object = None  # the child's carer, a family tie (people routes)
 
     @property
     def path_ids(self) -> dict[str, int]:
@@ -143,6 +144,7 @@ class World:
             "subject_id": self.contact.subjects[0].id,  # type: ignore[attr-defined]
             "alias_id": self.alias.id,  # type: ignore[attr-defined]
             "access_id": self.break_glass.id,  # type: ignore[attr-defined]
+            "relationship_id": self.relationship.id,  # type: ignore[attr-defined]
         }
         return ids
 
@@ -173,7 +175,7 @@ def build_world(factory: Factory, *, child_first: str = "Amelia", child_last: st
         SubjectRole,
     )
     from safeguarding.people import rules as people_rules
-    from safeguarding.people.models import Person, PersonAlias, PersonKind
+    from safeguarding.people.models import FamilyRelationship, Person, PersonAlias, PersonKind, RelationshipKind
 
     agency = factory.agency(kind=AgencyKind.POLICE, referral_source="5A")
     other_agency = factory.agency(kind=AgencyKind.SCHOOL, referral_source="3A")
@@ -227,11 +229,19 @@ def build_world(factory: Factory, *, child_first: str = "Amelia", child_last: st
         alias = PersonAlias(person_id=child.id, first_name=child_first, last_name="Oldname")
         glass = BreakGlassAccess(person_id=child.id, user_id=worker.id, reason="Synthetic emergency out of hours",
                                  expires_at=now - timedelta(hours=1))
-        s.add_all([token, alias, glass])
+        carer = Person(kind=PersonKind.ADULT, first_name="Synthetic", last_name="Carerworld",
+                       date_of_birth=date(1980, 1, 1), first_name_key="synthetic", last_name_key="carerworld",
+                       first_name_sound=people_rules.sound_key("Synthetic"),
+                       last_name_sound=people_rules.sound_key("Carerworld"))
+        s.add_all([token, alias, glass, carer])
+        s.flush()
+        tie = FamilyRelationship(from_person_id=carer.id, to_person_id=child.id, kind=RelationshipKind.CARER,
+                                 recorded_by_id=worker.id)
+        s.add(tie)
         s.flush()
         contact.subjects[0].id  # load before detaching  # noqa: B018
-        for row in (child, contact, check, decision, note, referral, token, alias, glass):
+        for row in (child, contact, check, decision, note, referral, token, alias, glass, carer, tie):
             s.expunge(row)
     return World(agency=agency, other_agency=other_agency, team=team, users=users, child=child,
                  contact=contact, check=check, decision=decision, referral=referral, note=note,
-                 token=token, alias=alias, break_glass=glass)
+                 token=token, alias=alias, break_glass=glass, relationship=tie)

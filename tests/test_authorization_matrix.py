@@ -112,6 +112,7 @@ EXPECTED: dict[Route, frozenset[str] | Public] = {
     ("POST", "/people/{person_id}/addresses/new"): roles(*CASEWORK),
     ("GET", "/people/{person_id}/relationships/new"): roles(*CASEWORK),
     ("POST", "/people/{person_id}/relationships/new"): roles(*CASEWORK),
+    ("POST", "/people/{person_id}/relationships/{relationship_id}/end"): roles(*CASEWORK),
     ("GET", "/people/{person_id}/break-glass"): roles(*CASEWORK),
     ("POST", "/people/{person_id}/break-glass"): roles(*CASEWORK),
     ("GET", "/people/{person_id}/restriction"): roles(R.MASH_MANAGER, R.TEAM_MANAGER, R.ADMINISTRATOR),
