@@ -7,9 +7,9 @@ form posts and redirects (post/redirect/get); a form with errors is shown again 
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
@@ -416,6 +416,30 @@ async def restriction_submit(request: Request, person_id: int, db: DbSession, da
 # --- JSON API --------------------------------------------------------------------------------------------------------
 
 
+class FieldProblem(BaseModel):
+    field: str
+    message: str
+
+
+class Problem(BaseModel):
+    """Every error: a message, the field at fault where there is one, and each field's message."""
+
+    detail: str
+    field: str | None = None
+    errors: list[FieldProblem] | None = None
+
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": Problem, "description": "No valid bearer token"},
+    403: {"model": Problem, "description": "Not allowed: partner agencies never open people's records; a "
+                                           "restricted record is open only to the people named on it"},
+    404: {"model": Problem, "description": "No such person"},
+    422: {"model": Problem, "description": "A field is not valid; `errors` names each one"},
+}
+# Record ids are 32-bit integers in both databases; anything else cannot name a record.
+RecordId = Annotated[int, Path(ge=1, le=2_147_483_647)]
+
+
 class CandidateOut(BaseModel):
     """A search result. A restricted record the caller may not open has no name or details."""
 
@@ -467,7 +491,8 @@ class PersonOut(BaseModel):
     family: list[RelativeOut]
 
 
-@api_router.get("/people/search", response_model=list[CandidateOut], tags=["people"])
+@api_router.get("/people/search", response_model=list[CandidateOut], tags=["people"], responses=_ERRORS,
+                summary="Search before create")
 def api_search(db: DbSession, database: Db, user: ApiUser, first_name: str = "", last_name: str = "",
                date_of_birth: date | None = None, nhs_number: str = "", postcode: str = "") -> list[CandidateOut]:
     """Search before create. Staff tokens only; partner agencies are refused."""
@@ -480,8 +505,9 @@ def api_search(db: DbSession, database: Db, user: ApiUser, first_name: str = "",
                          date_of_birth=c.person.date_of_birth if c.person else None) for c in results]
 
 
-@api_router.get("/people/{person_id}", response_model=PersonOut, tags=["people"])
-def api_person(person_id: int, db: DbSession, database: Db, user: ApiUser) -> PersonOut:
+@api_router.get("/people/{person_id}", response_model=PersonOut, tags=["people"], responses=_ERRORS,
+                summary="A person's record")
+def api_person(person_id: RecordId, db: DbSession, database: Db, user: ApiUser) -> PersonOut:
     record = service.view_person(db, database, user, person_id)
     p = record.person
     return PersonOut(
