@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
@@ -23,6 +24,11 @@ from safeguarding.cli import upgrade_database
 from safeguarding.core.db import Database, set_database
 from safeguarding.schema import metadata
 from tests.support import Factory
+
+# No timed assertions (a rule of this codebase): hypothesis' per-example deadline fails tests on a busy machine, so
+# it is off for the whole suite. Speed is measured in bench/.
+hypothesis_settings.register_profile("safeguarding", deadline=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "safeguarding"))
 
 
 def pytest_configure(config: pytest.Config) -> None:
