@@ -374,3 +374,13 @@ def test_restricting_names_only_staff(database, manager, factory, people):
     assert failure.value.errors["named_user_ids"] == "Name only active staff users"
     with database.transaction() as s:
         assert access.restricted_among(s, [person.id]) == set()
+
+
+def test_an_identifier_recorded_by_someone_else_meanwhile_is_a_conflict(database, worker, people, monkeypatch):
+    people.add("Leo", "Hart", nhs_number=valid_nhs(11))
+    # The other worker's record lands between our duplicate check and our write: the check sees nothing.
+    monkeypatch.setattr(service, "_identifier_owner", lambda *args, **kwargs: None)
+    with pytest.raises(Conflict), database.transaction() as s:
+        service.create_person(s, database, worker, PersonInput(first_name="Leo", last_name="Hart",
+                                                               nhs_number=valid_nhs(11)))
+    assert _count(database, Person) == 1

@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import and_, delete, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from safeguarding.core import access, audit
@@ -328,6 +329,17 @@ def _apply(person: Person, data: PersonInput) -> list[str]:
     return changed
 
 
+def _flush_identifiers(session: Session) -> None:
+    """Write now, so that an identifier someone else recorded a moment ago (after our check) is a clear Conflict
+    rather than a server error. The request's transaction is then rolled back whole."""
+    try:
+        session.flush()
+    except IntegrityError:
+        raise Conflict("Someone else has just recorded a person with the same NHS number, UPN or local child ID. "
+                       "Nothing you entered was saved: search again before adding this person.",
+                       field="nhs_number") from None
+
+
 def create_person(session: Session, database: Database, user: User, data: PersonInput) -> Person:
     """Record a new child or adult, with any other names and a first address. Raises ValidationFailed naming each
     field at fault, before anything is written."""
@@ -345,7 +357,7 @@ def create_person(session: Session, database: Database, user: User, data: Person
     if data.address is not None:
         person.addresses.append(_address(data.address))
     session.add(person)
-    session.flush()
+    _flush_identifiers(session)
     audit.record(session, access.actor_of(user), "create", "person", person.id, person_id=person.id,
                  detail={"fields": changed, "aliases": len(person.aliases), "address": data.address is not None})
     return person
@@ -363,7 +375,7 @@ def update_person(session: Session, database: Database, user: User, person_id: i
     if errors:
         raise ValidationFailed(errors)
     changed = _apply(person, data)
-    session.flush()
+    _flush_identifiers(session)
     audit.record(session, access.actor_of(user), "update", "person", person.id, person_id=person.id,
                  detail={"fields": changed})
     return person
