@@ -6,6 +6,8 @@ PIP := $(VENV)/bin/pip
 PYTHON ?= python3
 STAMP := $(VENV)/.installed
 VENDOR := src/safeguarding/web/static/vendor
+# Extra pytest arguments, e.g. `make test PYTEST_ARGS="-x tests/people"` or `PYTEST_ARGS=--durations=20`.
+PYTEST_ARGS ?=
 
 .PHONY: setup run test test-fast test-journeys test-postgres ci lint typecheck bench clean chromium
 
@@ -38,7 +40,7 @@ run: setup
 	$(VENV)/bin/safeguarding serve --host 127.0.0.1 --port 8000
 
 test: setup
-	$(PY) -m pytest -n 2 --dist loadgroup
+	$(PY) -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 test-fast: setup
 	$(PY) -m pytest -n 2 -m "not journey"
@@ -51,7 +53,7 @@ test-journeys: setup
 # creates its own database beside it).
 test-postgres: setup
 	SAFEGUARDING_TEST_DATABASE_URL=$${SAFEGUARDING_TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test} \
-	  $(PY) -m pytest -n 2 --dist loadgroup
+	  $(PY) -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 # What CI runs: lint, the suite on SQLite, then on PostgreSQL (started if down).
 ci:
