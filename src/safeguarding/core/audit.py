@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, Select, String, Text, event, func, or_, select, text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, Select, String, Text, event, func, select, text, union
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from safeguarding.core.db import SURVIVORS_KEY, Base, Database, is_reading_sqlite, utcnow
@@ -452,8 +452,10 @@ def person_history(session: Session, database: Database, user: Any, person_id: i
     search that found them, newest first. Looking is itself audited against the person."""
     _require_log(database, user, "view")
     page = max(1, page)
-    about = or_(AuditEvent.person_id == person_id,
-                AuditEvent.id.in_(select(AuditSearchHit.event_id).where(AuditSearchHit.person_id == person_id)))
+    # A union of two indexed lookups: an OR across the two tables would scan the whole log on PostgreSQL.
+    about = AuditEvent.id.in_(union(
+        select(AuditEvent.id).where(AuditEvent.person_id == person_id),
+        select(AuditSearchHit.event_id).where(AuditSearchHit.person_id == person_id)))
     total = session.scalar(select(func.count(AuditEvent.id)).where(about)) or 0
     events = list(session.scalars(select(AuditEvent).where(about).order_by(AuditEvent.id.desc())
                                   .offset((page - 1) * page_size).limit(page_size)))
