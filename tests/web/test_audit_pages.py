@@ -232,3 +232,17 @@ def test_a_real_people_search_appears_in_each_found_persons_history(client, fact
     page = client.get(f"/audit/people/{found_id}")
     assert "Search that found this person" in page.text and "sw.searcher" in page.text
     assert "Search that found this person" not in client.get(f"/audit/people/{missed_id}").text
+
+
+def test_script_typed_as_a_username_at_sign_in_is_shown_escaped_in_the_log(client, factory):
+    from tests.support import csrf_from
+
+    form = client.get("/sign-in")
+    client.post("/sign-in", data={"username": "<img src=x onerror=alert(1)>", "password": "whatever it is",
+                                  "csrf_token": csrf_from(form.text)})
+    manager = factory.user(Role.MASH_MANAGER)
+    sign_in(client, manager)
+    page = client.get("/audit", params={"action": "sign_in", "outcome": "refused"})
+    assert "1 entry" in page.text
+    assert "<img src=x" not in page.text
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page.text
