@@ -290,3 +290,20 @@ def test_open_cases_are_held_by_social_workers_near_the_national_caseload(
         workers = s.scalar(select(func.count()).select_from(User).where(User.role == Role.SOCIAL_WORKER))
     assert set(holders) == {Role.SOCIAL_WORKER}
     assert 8 <= sum(holders.values()) / workers <= 25
+
+
+def test_routed_contacts_go_to_a_worker_allocated_the_child_at_the_time(
+        council: CouncilSummary, migrated_database: Database) -> None:
+    with migrated_database.transaction() as s:
+        routed = list(s.scalars(select(Contact).where(
+            Contact.status == ContactStatus.ROUTED_TO_ALLOCATED_WORKER)))
+        allocations: dict[int, list[Allocation]] = defaultdict(list)
+        for allocation in s.scalars(select(Allocation)):
+            allocations[allocation.person_id].append(allocation)
+        assert routed
+        for contact in routed:
+            assert contact.routed_to_id is not None, contact.reference
+            children = [c.person_id for c in contact.children]
+            assert any(a.worker_id == contact.routed_to_id and a.started_at <= contact.received_at
+                       and (a.ended_at is None or a.ended_at > contact.received_at)
+                       for child in children for a in allocations[child]), contact.reference

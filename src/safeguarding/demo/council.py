@@ -376,7 +376,10 @@ class _Household:
     last_referral_children: list[int] = field(default_factory=list)
     # The household's case is open (an allocation runs) until this moment.
     open_until: datetime | None = None
-    open_worker_id: int | None = None
+    # Allocations of the household's children: (started, ends, worker, children); ends far ahead while open.
+    episodes: list[tuple[datetime, datetime, int, tuple[int, ...]]] = field(default_factory=list)
+    # The worker a contact about this household was just routed to (set by _pick for an open case).
+    routing_worker_id: int | None = None
 
 
 @dataclass
@@ -819,15 +822,20 @@ class _Builder:
         def recent_household() -> _Household:
             return referred[rng.randrange(recent_from, len(referred))]
 
-        if open_case and referred:
-            for _ in range(40):
+        if open_case:
+            for _ in range(40 if referred else 0):
                 household = recent_household()
-                if prefer_worker is not None and household.open_worker_id != prefer_worker and rng.random() < 0.7:
+                live = [e for e in household.episodes if e[0] <= received_at < e[1]]
+                if not live:
                     continue
-                if household.open_until is not None and household.open_until > received_at:
-                    children = self._eligible(household, on)
-                    if children:
-                        return household, children[:2]
+                _started, _ends, worker, child_ids = live[-1]
+                if prefer_worker is not None and worker != prefer_worker and rng.random() < 0.7:
+                    continue
+                # Only the children whose case is open (allocated) make the contact go to their worker.
+                children = [c for c in self._eligible(household, on) if c.id in child_ids]
+                if children:
+                    household.routing_worker_id = worker
+                    return household, children[:2]
             return None
         if referral and referred and rng.random() < RE_REFERRAL_PICK:
             for _ in range(30):
@@ -941,7 +949,7 @@ class _Builder:
         table = _table(ContactNote)
         writer.add(table, {"id": writer.new_id(table), "contact_id": contact_id, "kind": NoteKind.ROUTED.value,
                            "text": "The child's case is open: contact sent to the allocated worker.",
-                           "author_id": household.open_worker_id, "at": at})
+                           "author_id": household.routing_worker_id, "at": at})
         self.stats["routed"] += 1
 
     def _history_contact(self, writer: _Writer, wt: _WorkingTime, received_at: datetime, source_index: int,
@@ -956,7 +964,7 @@ class _Builder:
                     writer, received_at, source_index, household, children,
                     status=ContactStatus.ROUTED_TO_ALLOCATED_WORKER, rag=None,
                     due_at=wt.deadline(received_at, None), link=True)
-                row["routed_to_id"] = household.open_worker_id
+                row["routed_to_id"] = household.routing_worker_id
                 self._route(writer, row["id"], household, received_at)
                 return
         outcome, _w, levels, rags = OUTCOME_MIX[_weighted(rng, OUTCOME_WEIGHTS)]
@@ -1051,8 +1059,9 @@ class _Builder:
             self.stats["allocations_open"] += int(not closed)
         household.last_referral_date = on
         household.last_referral_children = [c.id for c in children]
-        household.open_until = ends if closed else datetime.max.replace(tzinfo=UTC)
-        household.open_worker_id = worker
+        episode_end = ends if closed else datetime.max.replace(tzinfo=UTC)
+        household.episodes.append((took_effect_at, episode_end, worker, tuple(c.id for c in children)))
+        household.open_until = max(household.open_until or episode_end, episode_end)
         self.referred.append(household)
 
     def _queue_contact(self, writer: _Writer, wt: _WorkingTime, received_at: datetime, source_index: int) -> None:
@@ -1067,7 +1076,7 @@ class _Builder:
                     writer, received_at, source_index, household, children,
                     status=ContactStatus.ROUTED_TO_ALLOCATED_WORKER, rag=None,
                     due_at=wt.deadline(received_at, None), link=True)
-                row["routed_to_id"] = household.open_worker_id
+                row["routed_to_id"] = household.routing_worker_id
                 self._route(writer, row["id"], household, received_at)
                 return
         picked = self._pick(received_at, referral=False)
