@@ -8,7 +8,8 @@ check), and ``anonymous``.
 - A route the app serves but ``EXPECTED`` does not declare fails the suite: a new route without a policy fails.
 - For each declared route and each principal, the request is made against a small council (``build_world``) so
   the path ids exist. An allowed principal must get an answer that is neither 401/403 nor a trip to sign-in; any
-  other signed-in principal must get 403; anonymous must get 401 (API) or be sent to sign-in (pages).
+  other signed-in principal must get 403, and the refusal must be in the audit log; anonymous must get 401 (API)
+  or be sent to sign-in (pages).
 
 Unsafe requests carry a valid CSRF token (and a body from ``FORMS`` / ``JSON_BODIES`` where the route would
 otherwise reject the request as malformed before the policy is asked). Requests that an allowed principal makes
@@ -25,8 +26,10 @@ import pytest
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
 from starlette.routing import Mount
 
+from safeguarding.core.audit import AuditEvent
 from safeguarding.core.security import new_token, token_digest
 from safeguarding.core.users import ApiToken, Role
 from tests.support import ANONYMOUS, OTHER_AGENCY_PARTNER, PRINCIPALS, World, build_world, sign_in_as
@@ -298,12 +301,21 @@ def _sent_to_sign_in(response: Any) -> bool:
     return response.status_code in (302, 303, 307) and response.headers.get("location", "").startswith("/sign-in")
 
 
+def _refusals_of(database: Any, user_id: int) -> int:
+    with database.transaction() as s:
+        return int(s.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.actor_id == user_id, AuditEvent.outcome == "refused")) or 0)
+
+
 @pytest.mark.parametrize("route", sorted(EXPECTED), ids=lambda r: f"{r[0]} {r[1]}")
-def test_route_answers_each_principal_as_declared(route: Route, callers: dict[str, Caller], world: World) -> None:
+def test_route_answers_each_principal_as_declared(route: Route, callers: dict[str, Caller], world: World,
+                                                  database: Any) -> None:
     method, template = route
     allowed = EXPECTED[route]
     wrong: list[str] = []
     for principal in PRINCIPALS:
+        user = world.users.get(principal)
+        refusals_before = _refusals_of(database, user.id) if user else 0
         response = _call(callers[principal], method, template, world)
         status = response.status_code
         if status >= 500:
@@ -323,6 +335,8 @@ def test_route_answers_each_principal_as_declared(route: Route, callers: dict[st
         else:
             ok = status == 403
             expectation = "refused with 403"
+            if ok and user and _refusals_of(database, user.id) <= refusals_before:
+                ok, expectation = False, "the refusal recorded in the audit log"
         if not ok:
             wrong.append(f"{principal}: expected {expectation}, got {status} {response.headers.get('location', '')}")
     assert not wrong, f"{method} {template}:\n  " + "\n  ".join(wrong)
