@@ -101,3 +101,26 @@ def test_screening_notes_typed_in_forms_are_stored_as_typed_and_shown_escaped(cl
     html = client.get(f"/mash/contacts/{world.contact.id}").text
     assert_escaped(html, SCRIPT, "the contact page's rating history")
     assert_escaped(html, IMG, "the contact page's rating history")
+
+
+def test_check_question_is_shown_escaped_to_the_partner(client: Any, database: Any, world: Any) -> None:
+    from safeguarding.front_door.models import PartnerCheck
+
+    question = f"Anything known? {SCRIPT} {IMG}"
+    with database.transaction() as s:
+        s.get(PartnerCheck, world.check.id).question = question
+    sign_in_as(client, database, world.users[Role.PARTNER_PRACTITIONER.value])
+    page = client.get(f"/portal/checks/{world.check.id}")
+    assert page.status_code == 200
+    assert_escaped(page.text, SCRIPT, "the portal's check page")
+    assert_escaped(page.text, IMG, "the portal's check page")
+
+
+def test_search_terms_are_shown_escaped_in_the_audit_log(client: Any, database: Any, world: Any) -> None:
+    sign_in_as(client, database, world.users[Role.MASH_WORKER.value])
+    assert client.get("/people", params={"first_name": SCRIPT, "last_name": "Testchild"}).status_code in (200, 422)
+    sign_in_as(client, database, world.users[Role.MASH_MANAGER.value])
+    page = client.get("/audit", params={"action": "search"})
+    assert page.status_code == 200
+    assert SCRIPT not in page.text
+    assert "&lt;script&gt;" in page.text, "the audited search terms are not on the audit page"
