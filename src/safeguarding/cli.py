@@ -78,11 +78,31 @@ def demo(
     database = get_database()
     if if_empty and not database_is_empty(database):
         console.print("Database already holds data; demo council not loaded.")
+        _remind_demo_sign_ins(database)
         return
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                   TimeElapsedColumn(), console=console) as progress:
         summary = build_council(database, size=size, seed=seed, progress=progress)
     console.print(summary.describe())
+
+
+def _remind_demo_sign_ins(database: object) -> None:
+    """`make run` on a database loaded earlier: print the demo sign-ins again, if the demo accounts are there."""
+    from safeguarding.core.db import Database
+    from safeguarding.core.users import User
+    from safeguarding.demo.council import ADMIN_TOTP_SECRET, DEMO_PASSWORD, DEMO_SIGN_INS
+
+    assert isinstance(database, Database)
+    with database.transaction() as session:
+        present = set(session.scalars(select(User.username).where(
+            User.username.in_([username for username, _role, _name in DEMO_SIGN_INS]))))
+    if not present:
+        return
+    console.print("[bold]Demo sign-ins[/bold] (synthetic data only):")
+    for username, role, full_name in DEMO_SIGN_INS:
+        if username in present:
+            console.print(f"  {username:<16} {role.label:<26} {full_name}")
+    console.print(f"  Password: [bold]{DEMO_PASSWORD}[/bold]   admin TOTP secret: [bold]{ADMIN_TOTP_SECRET}[/bold]")
 
 
 @users_app.command("create")
