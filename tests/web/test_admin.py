@@ -283,3 +283,27 @@ def test_users_sessions_table_unchanged_by_reading(client, admin, database):
     with database.transaction() as s:
         assert s.scalar(select(UserSession).where(UserSession.ended_at.is_not(None))) is None
     assert PASSWORD
+
+
+def test_a_second_administrators_change_is_not_silently_overwritten(client, admin, factory, database):
+    import re
+
+    worker = factory.user(Role.MASH_WORKER)
+    token = sign_in(client, admin)
+    page = client.get(f"/admin/users/{worker.id}")
+    read_as = re.search(r'name="read_as" value="([0-9a-f]+)"', page.text).group(1)
+    # Meanwhile another administrator renames the account.
+    with database.transaction() as s:
+        s.get(User, worker.id).full_name = "Changed Elsewhere"
+    form = {"csrf_token": token, "full_name": "My Change", "role": "mash_worker", "team_id": "", "agency_id": "",
+            "active": "yes", "read_as": read_as}
+    stale = client.post(f"/admin/users/{worker.id}", data=form)
+    assert stale.status_code == 409
+    assert "Someone else changed this account" in stale.text
+    with database.transaction() as s:
+        assert s.get(User, worker.id).full_name == "Changed Elsewhere"
+    fresh = client.get(f"/admin/users/{worker.id}")
+    form["read_as"] = re.search(r'name="read_as" value="([0-9a-f]+)"', fresh.text).group(1)
+    assert client.post(f"/admin/users/{worker.id}", data=form).status_code == 303
+    with database.transaction() as s:
+        assert s.get(User, worker.id).full_name == "My Change"

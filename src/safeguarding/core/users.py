@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from safeguarding.core.audit import Actor, record
 from safeguarding.core.db import Base, Database, Timestamped, utcnow
-from safeguarding.core.errors import NotFound, ValidationFailed
+from safeguarding.core.errors import Conflict, NotFound, ValidationFailed
 from safeguarding.core.security import (
     hash_password,
     new_token,
@@ -180,6 +180,17 @@ class UserForm:
     team_id: str = ""
     agency_id: str = ""
     active: bool = True
+    # account_fingerprint() of the account when the form was shown; "" skips the check (CLI, scripts).
+    read_as: str = ""
+
+
+def account_fingerprint(user: User) -> str:
+    """A short digest of what the account form edits, carried by the form so that a second administrator's
+    change made in the meantime is caught (Conflict) instead of silently overwritten."""
+    import hashlib
+
+    fields = [user.full_name, user.email or "", str(user.role), user.team_id, user.agency_id, user.active]
+    return hashlib.sha256(repr(fields).encode()).hexdigest()[:16]
 
 
 def _require_manage(database: Database, admin: User) -> None:
@@ -323,6 +334,9 @@ def update_user(session: Session, database: Database, admin: User, user_id: int,
     """Change name, email, role, team or agency, or deactivate. Deactivating ends the user's sessions."""
     _require_manage(database, admin)
     user = _user_or_404(session, user_id)
+    if form.read_as and form.read_as != account_fingerprint(user):
+        raise Conflict("Someone else changed this account while you were editing it. Nothing you entered was "
+                       "saved: look at the account again, then make your change.", field="read_as")
     errors: dict[str, str] = {}
     full_name = form.full_name.strip()
     if not full_name or len(full_name) > 200:

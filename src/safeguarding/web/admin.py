@@ -27,6 +27,7 @@ from safeguarding.core.users import (
     Team,
     User,
     UserForm,
+    account_fingerprint,
     create_api_token,
     create_user_by_admin,
     get_user,
@@ -125,7 +126,8 @@ def _user_page(request: Request, db: DbSession, database: Db, admin: User, targe
                flash: str | None = None, new_token: str | None = None) -> Response:
     tokens = list_api_tokens(db, database, admin, target.id)
     form = form or {"full_name": target.full_name, "email": target.email or "", "role": str(target.role),
-                    "team_id": target.team_id or "", "agency_id": target.agency_id or "", "active": target.active}
+                    "team_id": target.team_id or "", "agency_id": target.agency_id or "", "active": target.active,
+                    "read_as": account_fingerprint(target)}
     return render(request, "web/admin_user.html", status_code=status_code, title=target.full_name,
                   target=target, tokens=tokens, form=form, errors=errors, flash=flash, new_token=new_token,
                   locked=is_locked(target), **_choices(db))
@@ -147,16 +149,17 @@ def update_user_page(
     team_id: Annotated[str, Form(max_length=20)] = "",
     agency_id: Annotated[str, Form(max_length=20)] = "",
     active: Annotated[str, Form(max_length=10)] = "",
+    read_as: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     form = UserForm(full_name=full_name, role=role, email=email, team_id=team_id, agency_id=agency_id,
-                    active=active == "yes")
+                    active=active == "yes", read_as=read_as)
     try:
         update_user(db, database, user, user_id, form)
     except ValidationFailed as exc:
         target = get_user(db, database, user, user_id)
         return _user_page(request, db, database, user, target, status_code=422, errors=exc.errors,
                           form={"full_name": full_name, "email": email, "role": role, "team_id": team_id,
-                                "agency_id": agency_id, "active": active == "yes"})
+                                "agency_id": agency_id, "active": active == "yes", "read_as": read_as})
     return RedirectResponse(f"/admin/users/{user_id}?done=updated", status_code=303)
 
 
