@@ -31,8 +31,9 @@ def contact_ids(limit: int = 2_000) -> list[int]:
     """Contacts a MASH worker would open: the open queue first, then recent decided ones."""
     from sqlalchemy import select
 
+    from safeguarding.core.access import PersonRestriction
     from safeguarding.core.db import Database
-    from safeguarding.front_door.models import Contact, ContactStatus
+    from safeguarding.front_door.models import Contact, ContactStatus, ContactSubject
 
     database = Database(bench_database_url())
     try:
@@ -40,7 +41,11 @@ def contact_ids(limit: int = 2_000) -> list[int]:
             open_ids = list(s.scalars(select(Contact.id).where(Contact.status.in_(
                 [ContactStatus.AWAITING_SCREENING, ContactStatus.IN_SCREENING]))))
             recent = list(s.scalars(select(Contact.id).order_by(Contact.received_at.desc()).limit(limit)))
-        return open_ids + recent
+            # Contacts about a restricted child are refused to workers not named on it (a correct 403, not a
+            # server error): leave them out so that every error counted is a real one.
+            restricted = set(s.scalars(select(ContactSubject.contact_id).join(
+                PersonRestriction, PersonRestriction.person_id == ContactSubject.person_id)))
+        return [i for i in open_ids + recent if i not in restricted]
     finally:
         database.dispose()
 
