@@ -22,7 +22,7 @@ def _views(database: Database, worker: int, count: int, errors: list[BaseExcepti
                 session.commit()
             finally:
                 session.close()
-    except BaseException as exc:  # noqa: BLE001 - reported by the test
+    except BaseException as exc:
         errors.append(exc)
 
 
@@ -35,7 +35,7 @@ def test_concurrent_views_and_changes_keep_the_chain_whole(database: Database) -
             for i in range(40):
                 with database.transaction() as s:
                     record(s, Actor.system(), "update", "local_setting", i)
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             errors.append(exc)
 
     threads.append(threading.Thread(target=_changes))
