@@ -124,7 +124,9 @@ def test_a_school_contact_becomes_a_signed_off_referral(new_page: Any, factory: 
     # 6. The school sees the outcome of its own contact, and is refused the child's record.
     dsl.goto(f"/portal/contacts/{contact_id}")
     expect(dsl.get_by_text("Not decided yet")).to_have_count(0)
-    expect(dsl.locator(".govuk-summary-list").first).to_contain_text("assessment")
+    outcome = dsl.locator(".govuk-summary-list").first
+    expect(outcome).to_contain_text("Decided")
+    expect(outcome).to_contain_text("Referral to children's social care for assessment")
     screenshot(dsl, "portal-outcome")
     response = dsl.goto(f"/people/{person_id}")
     assert response is not None and response.status == 403
