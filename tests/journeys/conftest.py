@@ -123,8 +123,10 @@ def new_page(browser: Any, live_server: LiveServer, database: Database, request:
     """Call ``new_page()`` for each person in the journey: every call is a separate browser (own cookies)."""
     contexts: list[Any] = []
 
-    def make() -> Any:
-        context = browser.new_context(base_url=live_server.url, locale="en-GB", timezone_id="Europe/London")
+    def make(*, javascript: bool = True) -> Any:
+        # javascript=False checks a page works without it (htmx is only an enhancement).
+        context = browser.new_context(base_url=live_server.url, locale="en-GB", timezone_id="Europe/London",
+                                      java_script_enabled=javascript)
         context.set_default_timeout(15_000)
         contexts.append(context)
         return context.new_page()

@@ -155,3 +155,21 @@ def test_a_school_contact_becomes_a_signed_off_referral(new_page: Any, factory: 
     broken = live_server.cli("audit", "verify")
     assert broken.returncode == 1
     assert f"row {tampered}" in broken.stderr + broken.stdout
+
+
+def test_a_partner_can_make_a_contact_without_javascript(new_page: Any, factory: Any) -> None:
+    school = factory.agency("Eastbrook Academy", kind=AgencyKind.SCHOOL, referral_source="2A")
+    teacher = factory.user(Role.PARTNER_PRACTITIONER, agency_id=school.id, username="dsl.nojs")
+    page = new_page(javascript=False)
+    sign_in(page, teacher, next_path="/portal/contacts/new")
+    page.get_by_label("First name").first.fill("Noah")
+    page.get_by_label("Last name").first.fill("Scriptless")
+    page.get_by_label("What are you worried about?").fill("Synthetic worry: Noah says he is scared to go home.")
+    page.get_by_label("I do not know").check()
+    page.get_by_label("Your name").fill("Mr Synthetic Teacher")
+    page.get_by_label("Telephone number the MASH can call you on").fill("01632 960002")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", name="Check your answers before sending")).to_be_visible()
+    page.get_by_role("button", name="Send contact").click()
+    expect(page.get_by_role("heading", name="What happened to this contact")).to_be_visible()
+    expect(page.get_by_text("Noah Scriptless")).to_be_visible()
