@@ -170,9 +170,12 @@ def write_json(name: str, data: dict[str, object]) -> Path:
 class Server:
     """``uvicorn safeguarding.web.main:app`` on 127.0.0.1 as a subprocess, pointed at the benchmark database."""
 
-    def __init__(self, port: int = 8765, workers: int = 2) -> None:
+    def __init__(self, port: int = 8765, workers: int = 2, loop: str = "auto", http: str = "auto") -> None:
         self.port = port
         self.workers = workers
+        # uvicorn's "auto" picks uvloop and httptools when installed (both pinned in requirements.lock).
+        self.loop = loop
+        self.http = http
         self.process: subprocess.Popen[bytes] | None = None
         self.log_path = BENCH_DIR / f"uvicorn-{port}.log"
 
@@ -188,7 +191,8 @@ class Server:
         log = self.log_path.open("wb")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "safeguarding.web.main:app", "--host", "127.0.0.1",
-             "--port", str(self.port), "--workers", str(self.workers), "--log-level", "warning", "--no-access-log"],
+             "--port", str(self.port), "--workers", str(self.workers), "--log-level", "warning", "--no-access-log",
+             "--loop", self.loop, "--http", self.http],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -201,6 +205,16 @@ class Server:
                 pass
             time.sleep(0.3)
         raise RuntimeError(f"uvicorn did not start within 60 s; see {self.log_path}")
+
+    def describe(self) -> str:
+        """The event loop and HTTP parser uvicorn runs with, as "auto" resolves them."""
+        import importlib.util
+
+        loop = self.loop if self.loop != "auto" else (
+            "uvloop" if importlib.util.find_spec("uvloop") else "asyncio")
+        http = self.http if self.http != "auto" else (
+            "httptools" if importlib.util.find_spec("httptools") else "h11")
+        return f"{self.workers} uvicorn workers, {loop} + {http}"
 
     def __exit__(self, *_exc: object) -> None:
         if self.process is not None:

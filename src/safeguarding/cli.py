@@ -54,13 +54,16 @@ def db_upgrade() -> None:
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
-    workers: Annotated[int, typer.Option(help="Worker processes")] = 1,
+    workers: Annotated[int, typer.Option(help="Worker processes (about one per CPU core in production)")] = 1,
+    access_log: Annotated[bool, typer.Option(
+        help="Log every request line (off by default: the audit log records who saw what, and a line per "
+             "request costs time under load)")] = False,
 ) -> None:
-    """Start the web server."""
+    """Start the web server (uvloop and httptools when installed, as pinned)."""
     import uvicorn
 
     uvicorn.run("safeguarding.web.main:app", host=host, port=port, workers=workers, log_level="info",
-                proxy_headers=False)
+                access_log=access_log, proxy_headers=False)
 
 
 @app.command()

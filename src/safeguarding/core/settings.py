@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     secure_cookies: bool = False
     # Largest page size any list or search returns.
     max_page_size: int = 200
+    # Re-read page templates when their files change (development only: it checks the files on every page).
+    template_reload: bool = False
 
 
 @lru_cache(maxsize=1)

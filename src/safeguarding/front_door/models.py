@@ -112,7 +112,12 @@ class Contact(Base, Timestamped):
 
     @property
     def reference(self) -> str:
-        return f"CON-{self.id:07d}"
+        return Contact.reference_of(self.id)
+
+    @staticmethod
+    def reference_of(contact_id: int) -> str:
+        """The reference shown to people, from the contact's number (for lists that read columns only)."""
+        return f"CON-{contact_id:07d}"
 
     @property
     def children(self) -> list[ContactSubject]:

@@ -316,19 +316,29 @@ def _history(session: Session, contact: Contact, person: Person) -> list[History
     """Earlier contacts and referrals of this child and of their siblings, newest first."""
     family = {person.id: person.full_name} | {s.id: s.full_name for s in people.siblings_of(session, person.id)}
     items: list[HistoryItem] = []
+    # Columns, not whole contacts: a child with a long history would otherwise load up to 50 contacts with their
+    # agencies and every decision, on every view of the page.
     earlier = session.execute(
-        select(ContactSubject.person_id, Contact)
+        select(ContactSubject.person_id, Contact.id, Contact.received_at, Contact.status)
         .join(Contact, Contact.id == ContactSubject.contact_id)
         .where(ContactSubject.person_id.in_(family), Contact.id != contact.id)
-        .options(selectinload(Contact.decisions))
-        .order_by(Contact.received_at.desc()).limit(50))
-    for person_id, other in earlier:
-        decision = other.current_decision
-        outcome = (f"{decision.outcome.replace('_', ' ')} (level {decision.level_of_need})"
-                   if decision else str(other.status).replace("_", " "))
-        items.append(HistoryItem(at=other.received_at.astimezone(LONDON).date(), kind="contact",
-                                 whose=family.get(person_id or 0, ""), description=f"{other.reference}: {outcome}",
-                                 contact_id=other.id))
+        .order_by(Contact.received_at.desc()).limit(50)).all()
+    # Each earlier contact's current decision (Contact.current_decision: the last one not returned).
+    current: dict[int, tuple[Outcome, int]] = {}
+    if earlier:
+        for contact_id, decided_outcome, level in session.execute(
+                select(ContactDecision.contact_id, ContactDecision.outcome, ContactDecision.level_of_need)
+                .where(ContactDecision.contact_id.in_({row.id for row in earlier}),
+                       ContactDecision.status != DecisionStatus.RETURNED)
+                .order_by(ContactDecision.decided_at, ContactDecision.id)):
+            current[contact_id] = (decided_outcome, level)
+    for person_id, other_id, received_at, status in earlier:
+        decided = current.get(other_id)
+        outcome = (f"{decided[0].replace('_', ' ')} (level {decided[1]})"
+                   if decided else str(status).replace("_", " "))
+        items.append(HistoryItem(at=received_at.astimezone(LONDON).date(), kind="contact",
+                                 whose=family.get(person_id or 0, ""),
+                                 description=f"{Contact.reference_of(other_id)}: {outcome}", contact_id=other_id))
     for referral in casework.referrals_of(session, list(family)):
         if referral.contact_id == contact.id:
             continue
@@ -341,7 +351,8 @@ def _history(session: Session, contact: Contact, person: Person) -> list[History
 
 
 def _timeline(session: Session, contact: Contact) -> list[TimelineEntry]:
-    names = _user_names(session, _timeline_user_ids(session, contact))
+    notes = list(session.scalars(select(ContactNote).where(ContactNote.contact_id == contact.id)))
+    names = _user_names(session, _timeline_user_ids(contact, notes))
     entries = [TimelineEntry(contact.received_at, contact.reporter_name or (
         contact.reporting_agency.name if contact.reporting_agency else "Reporter"),
         f"Contact received by {contact.channel.replace('_', ' ')}")]
@@ -362,7 +373,7 @@ def _timeline(session: Session, contact: Contact) -> list[TimelineEntry]:
             verb = "Returned" if decision.status == DecisionStatus.RETURNED else "Signed off"
             entries.append(TimelineEntry(decision.signed_off_at, names.get(decision.signed_off_by_id, ""),
                                          f"{verb} by manager", decision.sign_off_note or ""))
-    for note in session.scalars(select(ContactNote).where(ContactNote.contact_id == contact.id)):
+    for note in notes:
         entries.append(TimelineEntry(note.at, names.get(note.author_id, ""),
                                      _NOTE_LABELS.get(note.kind, str(note.kind).replace("_", " ").capitalize()),
                                      note.text))
@@ -374,11 +385,11 @@ _NOTE_LABELS = {NoteKind.NOTE: "Note", NoteKind.ACKNOWLEDGED: "Acknowledged by a
                 NoteKind.PERSON_LINKED: "Child linked to a person record", NoteKind.ROUTED: "Routed"}
 
 
-def _timeline_user_ids(session: Session, contact: Contact) -> set[int]:
+def _timeline_user_ids(contact: Contact, notes: list[ContactNote]) -> set[int]:
     ids = {r.rated_by_id for r in contact.ratings} | {c.requested_by_id for c in contact.checks}
     ids |= {d.decided_by_id for d in contact.decisions} | {
         d.signed_off_by_id for d in contact.decisions if d.signed_off_by_id}
-    ids |= set(session.scalars(select(ContactNote.author_id).where(ContactNote.contact_id == contact.id)))
+    ids |= {note.author_id for note in notes}
     return ids
 
 

@@ -13,6 +13,7 @@ from starlette.responses import HTMLResponse
 
 from safeguarding.core import codes
 from safeguarding.core.calendar import LONDON
+from safeguarding.core.settings import get_settings
 from safeguarding.core.users import ROLE_LABELS, Role
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]
@@ -49,6 +50,9 @@ def _label(value: Any) -> str:
 templates = Jinja2Templates(directory=str(PACKAGE_ROOT / "web" / "templates"))
 templates.env.loader = ChoiceLoader([FileSystemLoader(str(d)) for d in TEMPLATE_DIRS])
 templates.env.autoescape = select_autoescape(default=True, default_for_string=True)
+# Compiled templates stay cached for the life of the process; checking every template file's modification time on
+# every page is for development (SAFEGUARDING_TEMPLATE_RELOAD=true).
+templates.env.auto_reload = get_settings().template_reload
 templates.env.filters.update(london=_london, day=_day, hours=_hours, label=_label)
 templates.env.globals.update(codes=codes, ROLE_LABELS=ROLE_LABELS, Role=Role)
 
