@@ -13,7 +13,7 @@ from sqlalchemy import event, func, select, text
 from safeguarding.casework import service as casework
 from safeguarding.core import local_settings
 from safeguarding.core.audit import AuditEvent
-from safeguarding.core.calendar import LONDON, is_working_day, working_hours_between
+from safeguarding.core.calendar import LONDON, _office_hours_by_day, is_working_day, working_hours_between
 from safeguarding.core.errors import AccessDenied, Conflict, ValidationFailed
 from safeguarding.core.local_settings import DEFINITIONS
 from safeguarding.core.users import Role
@@ -181,6 +181,19 @@ def test_queue_is_in_deadline_order_with_only_open_contacts(database, factory):
         assert [r.contact.id for r in unrated.rows] == [middle, later]
 
 
+def test_a_deadline_at_close_of_office_is_overdue_that_evening(database, factory):
+    """Due Wednesday 17:00 and looked at 21:00: no working time has passed since, but the decision is late."""
+    worker, _ = staff(factory)
+    due = london(2025, 11, 19, 17, 0)
+    contact_id = make_contact(database, received_at=london(2025, 11, 18, 17, 0), due_at=due)
+    with database.transaction() as s:
+        row = service.queue(s, database, worker, now=london(2025, 11, 19, 21, 0)).rows[0]
+        assert row.contact.id == contact_id
+        assert row.overdue and row.hours_left == 0
+        earlier = service.queue(s, database, worker, now=london(2025, 11, 19, 16, 0)).rows[0]
+        assert not earlier.overdue and earlier.hours_left == pytest.approx(1)
+
+
 def test_queue_pages(database, factory):
     worker, _ = staff(factory)
     start = datetime.now(UTC)
@@ -339,11 +352,13 @@ def test_settings_office_hours_change_the_deadline(database, factory):
 
 @settings(max_examples=300, deadline=None)
 @given(start=moments, span=st.floats(min_value=-2000, max_value=2000), hours=office)
-def test_quick_working_hours_agree_with_the_calendar(start, span, hours):
+def test_quick_working_hours_agree_with_counting_day_by_day(start, span, hours):
     end = start + timedelta(hours=span)
     opens, closes = time(hours[0]), time(hours[1])
-    assert service.working_hours(start, end, opens, closes) == pytest.approx(
-        working_hours_between(start, end, opens, closes), abs=1e-6)
+    low, high = min(start, end), max(start, end)
+    by_day = _office_hours_by_day(low, high, opens, closes).total_seconds() / 3600
+    assert working_hours_between(start, end, opens, closes) == pytest.approx(
+        by_day if end >= start else -by_day, abs=1e-6)
 
 
 def test_looking_for_the_child_among_people_is_audited_as_a_search_with_its_hits(database, factory):

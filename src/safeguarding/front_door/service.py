@@ -23,7 +23,7 @@ from safeguarding.casework.models import Allocation, Referral
 from safeguarding.core import access, local_settings
 from safeguarding.core.access import AccessSubject, Action, Kind
 from safeguarding.core.audit import record, record_search
-from safeguarding.core.calendar import LONDON, bank_holidays_between, working_hours_between
+from safeguarding.core.calendar import LONDON, working_hours_between
 from safeguarding.core.codes import REFERRAL_SOURCES, label
 from safeguarding.core.db import Database, utcnow
 from safeguarding.core.errors import AccessDenied, Conflict, NotFound, ValidationFailed
@@ -124,10 +124,9 @@ class QueueRow:
     children: list[str]
     source: str
     hours_left: float  # working hours until the decision is due; negative when overdue
-
-    @property
-    def overdue(self) -> bool:
-        return self.hours_left < 0
+    # Past the deadline by the clock: a deadline that fell at close of office is overdue in the evening although
+    # no working time has passed since.
+    overdue: bool
 
 
 @dataclass(frozen=True)
@@ -168,33 +167,8 @@ def _hidden_contacts(session: Session, user: User, contacts: Iterable[Contact]) 
     return hidden
 
 
-def working_hours(start: datetime, end: datetime, opens: time, closes: time) -> float:
-    """``core.calendar.working_hours_between``, quick over long spans (a contact left overdue for months must not
-    slow the queue): whole days in the middle count a full office day each when they are working days."""
-    if end < start:
-        return -working_hours(end, start, opens, closes)
-    first, last = start.astimezone(LONDON).date(), end.astimezone(LONDON).date()
-    if (last - first).days <= 2:
-        return working_hours_between(start, end, opens, closes)
-    after_first = datetime.combine(first + timedelta(days=1), time(0), LONDON)
-    last_midnight = datetime.combine(last, time(0), LONDON)
-    office_day = (datetime.combine(first, closes) - datetime.combine(first, opens)).total_seconds() / 3600
-    middle = _working_days_strictly_between(first, last)
-    return (working_hours_between(start, after_first, opens, closes) + middle * office_day
-            + working_hours_between(last_midnight, end, opens, closes))
-
-
-def _working_days_strictly_between(first: date, last: date) -> int:
-    """Working days after ``first`` and before ``last``: weekdays by arithmetic, less weekday bank holidays."""
-    days = (last - first).days - 1
-    weeks, rest = divmod(days, 7)
-    tail_start = first + timedelta(days=1 + weeks * 7)
-    weekdays = weeks * 5 + sum(1 for k in range(rest) if (tail_start + timedelta(days=k)).weekday() < 5)
-    return weekdays - len(bank_holidays_between(first, last - timedelta(days=1)))
-
-
 def _hours_left(due_at: datetime, now: datetime, opens: time, closes: time) -> float:
-    return working_hours(now, due_at, opens, closes)
+    return working_hours_between(now, due_at, opens, closes)
 
 
 def queue(session: Session, database: Database, user: User, *, rag: str | None = None, page: int = 1,
@@ -223,6 +197,7 @@ def queue(session: Session, database: Database, user: User, *, rag: str | None =
         children=[RESTRICTED_LABEL] if c.id in hidden else [s.full_name for s in c.children],
         source=_source_of(c),
         hours_left=_hours_left(c.due_at, now, opens, closes),
+        overdue=c.due_at < now,
     ) for c in contacts]
     record(session, access.actor_of(user), "list", "contact_queue", None,
            detail={"rag": rag_filter or "all", "page": page, "shown": len(rows)})
@@ -278,6 +253,7 @@ class ContactView:
     adults: list[ContactSubject]
     timeline: list[TimelineEntry]
     hours_left: float
+    overdue: bool
     overdue_check_ids: set[int]
     agencies: list[PartnerAgency]
     level_labels: dict[int, str]
@@ -440,6 +416,7 @@ def view_contact(session: Session, database: Database, user: User, contact_id: i
         adults=contact.adults,
         timeline=_timeline(session, contact),
         hours_left=_hours_left(contact.due_at, now, opens, closes),
+        overdue=contact.due_at < now,
         overdue_check_ids={c.id for c in contact.checks if c.status == CheckStatus.REQUESTED and c.due_at < now},
         agencies=list(session.scalars(select(PartnerAgency).order_by(PartnerAgency.name))) if may_screen else [],
         level_labels=level_labels(settings),
