@@ -15,6 +15,10 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from safeguarding.core.db import Database
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
@@ -54,6 +58,7 @@ def ensure_large_council(size: str = "large", seed: int = 1) -> dict[str, object
     database = Database(url)
     try:
         if not database_is_empty(database):
+            ensure_planner_statistics(database)
             if facts_file.exists():
                 return dict(json.loads(facts_file.read_text()))
             return {"database": url, "note": "reused an existing council; load time not recorded"}
@@ -68,11 +73,34 @@ def ensure_large_council(size: str = "large", seed: int = 1) -> dict[str, object
                  "rows_total": sum(summary.counts.values()), "referrals": summary.referrals,
                  "re_referral_rate": round(summary.re_referral_rate, 4), "open_contacts": summary.open_contacts,
                  "built_at": datetime.now(UTC).isoformat(timespec="seconds")}
+        ensure_planner_statistics(database)
         facts_file.write_text(json.dumps(facts, indent=2))
         print(f"Loaded {facts['rows_total']:,} rows in {seconds:.1f} s ({cpu_seconds:.1f} s of CPU)", flush=True)
         return facts
     finally:
         database.dispose()
+
+
+def ensure_planner_statistics(database: Database) -> None:
+    """PostgreSQL: VACUUM ANALYZE a freshly bulk-loaded council that has no planner statistics yet.
+
+    Without statistics the planner guesses (e.g. a thousand contacts per child) and picks parallel scans: the MASH
+    pages took seconds under load. A server with autovacuum on would gather them within minutes; the test server
+    here runs with autovacuum off. SQLite plans these queries well without ``ANALYZE``, so it is left alone.
+    """
+    from sqlalchemy import text
+
+    if database.engine.dialect.name != "postgresql":
+        return
+    with database.engine.connect() as connection:
+        analysed = connection.scalar(text(
+            "SELECT count(*) FROM pg_stat_user_tables WHERE relname = 'contact' "
+            "AND coalesce(last_analyze, last_autoanalyze) IS NOT NULL"))
+    if analysed:
+        return
+    print("Gathering planner statistics (VACUUM ANALYZE) ...", flush=True)
+    with database.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("VACUUM (ANALYZE)"))
 
 
 def schema_drift(url: str) -> list[str]:
@@ -160,9 +188,14 @@ def machine() -> dict[str, str]:
             "python": platform.python_version(), "database": database, "os": platform.platform()}
 
 
+def results_suffix() -> str:
+    """Results of a PostgreSQL run sit beside the SQLite ones: ``latest-postgresql.md``, ``search-postgresql.json``."""
+    return "-postgresql" if bench_database_url().startswith("postgresql") else ""
+
+
 def write_json(name: str, data: dict[str, object]) -> Path:
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    path = RESULTS_DIR / f"{name}.json"
+    path = RESULTS_DIR / f"{name}{results_suffix()}.json"
     path.write_text(json.dumps(data, indent=2, default=str))
     return path
 
@@ -170,7 +203,9 @@ def write_json(name: str, data: dict[str, object]) -> Path:
 class Server:
     """``uvicorn safeguarding.web.main:app`` on 127.0.0.1 as a subprocess, pointed at the benchmark database."""
 
-    def __init__(self, port: int = 8765, workers: int = 2, loop: str = "auto", http: str = "auto") -> None:
+    def __init__(self, port: int = 8765, workers: int = 2, loop: str = "auto", http: str = "auto",
+                 app: str = "safeguarding.web.main:app") -> None:
+        self.app = app
         self.port = port
         self.workers = workers
         # uvicorn's "auto" picks uvloop and httptools when installed (both pinned in requirements.lock).
@@ -190,7 +225,7 @@ class Server:
                    SAFEGUARDING_SECRET_KEY=os.environ.get("SAFEGUARDING_SECRET_KEY", "bench-only-secret-key"))
         log = self.log_path.open("wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "safeguarding.web.main:app", "--host", "127.0.0.1",
+            [sys.executable, "-m", "uvicorn", self.app, "--host", "127.0.0.1",
              "--port", str(self.port), "--workers", str(self.workers), "--log-level", "warning", "--no-access-log",
              "--loop", self.loop, "--http", self.http],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)

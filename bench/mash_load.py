@@ -193,11 +193,13 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--loop", default="auto", help="uvicorn event loop: auto, asyncio or uvloop")
     parser.add_argument("--http", default="auto", help="uvicorn HTTP parser: auto, h11 or httptools")
+    parser.add_argument("--app", default="safeguarding.web.main:app",
+                        help="the ASGI app to serve (e.g. one wrapped with diagnostics)")
     args = parser.parse_args()
 
     load = ensure_large_council()
     ids = contact_ids()
-    with Server(port=args.port, workers=args.workers, loop=args.loop, http=args.http) as server:
+    with Server(port=args.port, workers=args.workers, loop=args.loop, http=args.http, app=args.app) as server:
         samples, errors = _event_loop_runner()(run(args.users, args.seconds, args.think, server.base_url, ids))
     print(f"MASH pages, {args.users} concurrent users, ~{args.seconds:.0f} s, think ~{args.think:.1f} s, "
           f"{server.describe()} ({bench_database_url()}):")

@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import RESULTS_DIR, ROOT, ensure_large_council, machine
+from common import RESULTS_DIR, ROOT, ensure_large_council, machine, results_suffix
 
 BENCHES: dict[str, list[str]] = {
     "search": ["bench/search.py"],
@@ -39,6 +39,7 @@ def main() -> None:
     args = parser.parse_args()
 
     began = time.perf_counter()
+    load_at_start = machine()["load"]
     load = ensure_large_council()
     outputs: dict[str, str] = {}
     for name, command in BENCHES.items():
@@ -50,7 +51,7 @@ def main() -> None:
         print(outputs[name], flush=True)
 
     def read(name: str) -> dict[str, object] | None:
-        path = RESULTS_DIR / f"{name}.json"
+        path = RESULTS_DIR / f"{name}{results_suffix()}.json"
         return json.loads(path.read_text()) if path.exists() and path.stat().st_mtime >= began - 5 else None
 
     facts = machine()
@@ -65,7 +66,8 @@ def main() -> None:
         "",
         f"- CPU: {facts['cpu']} ({facts['cores']} cores, shared with other work during the run)",
         f"- RAM: {facts['ram']}",
-        f"- Load average when the report was written (1 / 5 / 15 min): {facts['load']}",
+        f"- Load average (1 / 5 / 15 min) when the run began: {load_at_start}; when the report was written: "
+        f"{facts['load']}",
         f"- Python: {facts['python']}; OS: {facts['os']}",
         f"- Database: {facts['database']}",
         "",
@@ -95,6 +97,9 @@ def main() -> None:
     lines += [""]
     if mash:
         lines.append(f"- MASH load errors: {mash['errors']} (any status other than 200 counts)")
+        lines.append(f"- MASH load server: {mash.get('server', str(mash['workers']) + ' uvicorn workers')}, "
+                     "no access log; the load generator is a separate process (asyncio, one keep-alive socket "
+                     "per user)")
     if api:
         lines.append(f"- Contacts accepted through the API: {api['contacts_per_second']} per second "
                      f"({api['concurrency']} concurrent clients; errors: {api['errors']})")
@@ -102,8 +107,9 @@ def main() -> None:
     for name, text in outputs.items():
         lines += [f"### {name}", "", "```", text or "(no output)", "```", ""]
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    (RESULTS_DIR / "latest.md").write_text("\n".join(lines))
-    print(f"Wrote {RESULTS_DIR / 'latest.md'}")
+    report = RESULTS_DIR / f"latest{results_suffix()}.md"
+    report.write_text("\n".join(lines))
+    print(f"Wrote {report}")
 
 
 if __name__ == "__main__":

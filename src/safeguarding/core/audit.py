@@ -39,7 +39,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from safeguarding.core.db import SURVIVORS_KEY, Base, Database, is_reading_sqlite, utcnow
+from safeguarding.core.db import SURVIVORS_KEY, Base, Database, enter_write_gate, is_reading_sqlite, utcnow
 
 GENESIS_HASH = "0" * 64
 _PENDING_KEY = "audit_pending"
@@ -195,7 +195,9 @@ def _write_pending(session: Session) -> None:
     if bind.dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _CHAIN_LOCK_ID})
     elif is_reading_sqlite(session):
-        # Take the write lock for the chain; the DBAPI commit that follows this hook ends it.
+        # Take the write lock for the chain; the DBAPI commit that follows this hook ends it. Queue for it first
+        # (core.db.enter_write_gate): SQLite's own wait is sleep-and-retry, slow under many users.
+        enter_write_gate(session)
         session.connection().exec_driver_sql("BEGIN IMMEDIATE")
         session.flush()
     prev = _last_hash(session)
