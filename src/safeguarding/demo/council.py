@@ -1183,6 +1183,12 @@ def build_council(database: Database, *, size: str = "small", seed: int = 1, pro
                   "referrals": builder.stats["referrals"], "re_referrals": builder.stats["re_referrals"]}
         record(session, Actor.system("demo"), "load", "demo_council", None, reason="demo council loaded",
                detail=detail)
+    # A bulk load leaves the planner without statistics (and autovacuum may be off), so every page would be
+    # planned blind: gather them now. SQLite's planner needs none for these queries.
+    if database.engine.dialect.name == "postgresql":
+        with database.engine.connect() as conn:
+            conn.exec_driver_sql("ANALYZE")
+            conn.commit()
     return CouncilSummary(
         council=names.COUNCIL_NAME, size=size, seed=seed, reference_time=moment, counts=counts,
         sign_ins=sign_ins, password=DEMO_PASSWORD, admin_totp_secret=ADMIN_TOTP_SECRET,
