@@ -27,7 +27,7 @@ $(VENDOR)/.copied: package.json package-lock.json
 	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx/
 	touch $@
 
-# Browser journeys drive Debian's Chromium; install it when missing (never `playwright install`).
+# Browser journeys drive Debian's Chromium; install it when missing (never a test tool's own browser download).
 chromium:
 	@if [ ! -x /usr/bin/chromium ]; then \
 	  if [ "$$(id -u)" = 0 ]; then (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null; \
