@@ -25,10 +25,7 @@ from safeguarding.front_door.schemas import (
     ContactOut,
     ContactOutcomeOut,
     ContactPage,
-    DecisionOut,
-    LinkedSubjectOut,
     Problem,
-    SubjectOut,
 )
 from safeguarding.web.deps import ApiUser, Db, DbSession, TransactionalRoute
 
@@ -49,33 +46,11 @@ IdempotencyKey = Annotated[str | None, Header(
 
 
 def _outcome_out(view: intake.ContactOutcome) -> ContactOutcomeOut:
-    return ContactOutcomeOut(
-        id=view.id, reference=view.reference, received_at=view.received_at, channel=view.channel,
-        referral_source=view.referral_source, reporter_name=view.reporter_name, reporter_role=view.reporter_role,
-        reporter_phone=view.reporter_phone, reporter_email=view.reporter_email, worry=view.worry,
-        consent=view.consent, consent_notes=view.consent_notes,
-        subjects=[SubjectOut(role=s.role, first_name=s.first_name, last_name=s.last_name,
-                             date_of_birth=s.date_of_birth, nhs_number=s.nhs_number, address=s.address,
-                             postcode=s.postcode) for s in view.subjects],
-        status=view.status, outcome=view.outcome, outcome_label=view.outcome_label, outcome_at=view.outcome_at)
+    return ContactOutcomeOut.model_validate(view)
 
 
 def _full_out(contact: Contact) -> ContactOut:
-    decision = contact.current_decision
-    return ContactOut(
-        id=contact.id, reference=contact.reference, received_at=contact.received_at, channel=contact.channel,
-        reporter_kind=contact.reporter_kind, reporting_agency_id=contact.reporting_agency_id,
-        reporter_name=contact.reporter_name, reporter_role=contact.reporter_role,
-        reporter_phone=contact.reporter_phone, reporter_email=contact.reporter_email,
-        referral_source=contact.referral_source, worry=contact.worry, consent=contact.consent,
-        consent_notes=contact.consent_notes, status=contact.status, rag=contact.rag, due_at=contact.due_at,
-        routed_to_id=contact.routed_to_id,
-        subjects=[LinkedSubjectOut(role=s.role, first_name=s.first_name, last_name=s.last_name,
-                                   date_of_birth=s.date_of_birth, nhs_number=s.nhs_number, address=s.address,
-                                   postcode=s.postcode, person_id=s.person_id) for s in contact.subjects],
-        decision=DecisionOut(level_of_need=decision.level_of_need, outcome=decision.outcome,
-                             status=decision.status, decided_at=decision.decided_at,
-                             took_effect_at=decision.took_effect_at) if decision else None)
+    return ContactOut.model_validate(contact)
 
 
 def _check_out(check: intake.CheckForAgency) -> CheckOut:

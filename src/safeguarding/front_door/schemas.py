@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, AwareDatetime, BaseModel, ConfigDict, Field
 
 from safeguarding.core.codes import REFERRAL_SOURCES
 from safeguarding.front_door import rules
@@ -76,6 +76,9 @@ class ContactCreated(BaseModel):
 
 
 class SubjectOut(BaseModel):
+    # The response models read the service's views and the ORM rows by attribute: no field-by-field copies.
+    model_config = ConfigDict(from_attributes=True)
+
     role: SubjectRole
     first_name: str
     last_name: str
@@ -87,6 +90,8 @@ class SubjectOut(BaseModel):
 
 class ContactOutcomeOut(BaseModel):
     """A contact as its referrer may know it: what they sent, its progress, and its outcome once in effect."""
+
+    model_config = ConfigDict(from_attributes=True)
 
     view: Literal["outcome"] = "outcome"
     id: int
@@ -113,6 +118,8 @@ class LinkedSubjectOut(SubjectOut):
 
 
 class DecisionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     level_of_need: int
     outcome: Outcome
     status: DecisionStatus
@@ -122,6 +129,8 @@ class DecisionOut(BaseModel):
 
 class ContactOut(BaseModel):
     """A contact in full, for staff."""
+
+    model_config = ConfigDict(from_attributes=True)
 
     view: Literal["full"] = "full"
     id: int
@@ -143,7 +152,8 @@ class ContactOut(BaseModel):
     due_at: datetime
     routed_to_id: int | None
     subjects: list[LinkedSubjectOut]
-    decision: DecisionOut | None
+    # Read from the contact's current decision (Contact.current_decision).
+    decision: DecisionOut | None = Field(validation_alias=AliasChoices("decision", "current_decision"))
 
 
 class ContactPage(BaseModel):
