@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import count
 
@@ -126,6 +126,8 @@ class World:
     alias: object
     break_glass: object
     relationship: object = None  # the child's carer, a family tie (people routes)
+    # Path ids that capabilities add with their own ``extend_world`` (tests/<capability>/authorization.py).
+    extra_ids: dict[str, int] = field(default_factory=dict)
 
     @property
     def path_ids(self) -> dict[str, int]:
@@ -145,6 +147,7 @@ class World:
             "alias_id": self.alias.id,  # type: ignore[attr-defined]
             "access_id": self.break_glass.id,  # type: ignore[attr-defined]
             "relationship_id": self.relationship.id,  # type: ignore[attr-defined]
+            **self.extra_ids,
         }
         return ids
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -32,39 +32,32 @@ from starlette.routing import Mount
 from safeguarding.core.audit import AuditEvent
 from safeguarding.core.security import new_token, token_digest
 from safeguarding.core.users import ApiToken, Role
-from tests.support import ANONYMOUS, OTHER_AGENCY_PARTNER, PRINCIPALS, World, build_world, sign_in_as
+from tests.casework import authorization as casework_matrix
+from tests.exploitation import authorization as exploitation_matrix
+from tests.matrix import (
+    ADMIN,
+    ANY_PARTNER,
+    API_PREFIX,
+    AUDIT_READERS,
+    CASEWORK,
+    EVERY_USER,
+    MASH,
+    OWNING_PARTNER,
+    PUBLIC,
+    UNPOLICED_MOUNTS,
+    UNPOLICED_PATHS,
+    Policy,
+    Route,
+    roles,
+)
+from tests.returns import authorization as returns_matrix
+from tests.support import ANONYMOUS, PRINCIPALS, World, build_world, sign_in_as
+from tests.timescales import authorization as timescales_matrix
 
 R = Role
-Public = Literal["public"]
-PUBLIC: Public = "public"
-
-PARTNER = R.PARTNER_PRACTITIONER.value
-STAFF_ROLES = frozenset(r.value for r in Role if r != R.PARTNER_PRACTITIONER)
-EVERY_USER = frozenset(r.value for r in Role) | {OTHER_AGENCY_PARTNER}
-CASEWORK = frozenset({R.MASH_WORKER, R.MASH_MANAGER, R.SOCIAL_WORKER, R.TEAM_MANAGER,
-                      R.EXPLOITATION_PRACTITIONER})
-MASH = frozenset({R.MASH_WORKER.value, R.MASH_MANAGER.value})
-ADMIN = frozenset({R.ADMINISTRATOR.value})
-AUDIT_READERS = frozenset({R.MASH_MANAGER.value, R.TEAM_MANAGER.value, R.ADMINISTRATOR.value})
-# A partner of the owning agency, but not of another agency.
-OWNING_PARTNER = frozenset({PARTNER})
-# Any partner: lists scoped to the partner's own agency (the other agency sees its own, empty, list).
-ANY_PARTNER = frozenset({PARTNER, OTHER_AGENCY_PARTNER})
-
-
-def roles(*members: Role | str) -> frozenset[str]:
-    return frozenset(m.value if isinstance(m, Role) else m for m in members)
-
-
-API_PREFIX = "/api/v1"
-# Mounted file folders and the API's own documents are not routes with a policy.
-UNPOLICED_MOUNTS = frozenset({"/static", "/assets"})
-UNPOLICED_PATHS = frozenset({f"{API_PREFIX}/openapi.json", f"{API_PREFIX}/docs", f"{API_PREFIX}/docs/oauth2-redirect"})
-
-Route = tuple[str, str]
 
 # --- the policy, route by route ----------------------------------------------------------------------------------
-EXPECTED: dict[Route, frozenset[str] | Public] = {
+CORE_EXPECTED: dict[Route, Policy] = {
     # Signing in and out (web/auth.py).
     ("GET", "/sign-in"): PUBLIC,
     ("POST", "/sign-in"): PUBLIC,
@@ -160,7 +153,7 @@ EXPECTED: dict[Route, frozenset[str] | Public] = {
 }
 
 # Bodies for unsafe requests, so that a well-formed request reaches the access policy.
-FORMS: dict[Route, dict[str, str]] = {
+CORE_FORMS: dict[Route, dict[str, str]] = {
     ("POST", "/sign-in"): {"username": "nobody-by-this-name", "password": "not a password"},
     ("POST", "/sign-in/second-factor"): {"code": "000000"},
     ("POST", "/mash/contacts/{contact_id}/sign-off"): {"sign_off": "return",
@@ -169,7 +162,7 @@ FORMS: dict[Route, dict[str, str]] = {
     ("POST", "/mash/contacts/{contact_id}/link"): {"subject_id": "{subject_id}", "person_id": "{person_id}"},
     ("POST", "/mash/contacts/{contact_id}/create-person"): {"subject_id": "{subject_id}"},
 }
-JSON_BODIES: dict[Route, dict[str, Any]] = {
+CORE_JSON_BODIES: dict[Route, dict[str, Any]] = {
     ("POST", "/api/v1/contacts"): {
         "worry": "Synthetic worry sent by the authorization matrix", "consent": "consent_given",
         "subjects": [{"role": "child", "first_name": "Matrix", "last_name": "Child", "date_of_birth": "2016-05-01"}],
@@ -177,10 +170,29 @@ JSON_BODIES: dict[Route, dict[str, Any]] = {
     ("POST", "/api/v1/checks/{check_id}/response"): {"response": "No police history held", "version": 1},
 }
 # Query strings a route needs to be well-formed.
-QUERIES: dict[Route, dict[str, str]] = {
+CORE_QUERIES: dict[Route, dict[str, str]] = {
     ("GET", "/api/v1/people/search"): {"first_name": "Amelia", "last_name": "Testchild"},
 }
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+# Each capability declares its own routes beside its tests; an overlap with another's declaration is a mistake.
+CAPABILITIES = (casework_matrix, timescales_matrix, exploitation_matrix, returns_matrix)
+
+
+def _merged(core: dict[Route, Any], name: str) -> dict[Route, Any]:
+    merged = dict(core)
+    for capability in CAPABILITIES:
+        part: dict[Route, Any] = getattr(capability, name)
+        clash = merged.keys() & part.keys()
+        assert not clash, f"{capability.__name__}.{name} declares routes declared elsewhere: {sorted(clash)}"
+        merged.update(part)
+    return merged
+
+
+EXPECTED: dict[Route, Policy] = _merged(CORE_EXPECTED, "EXPECTED")
+FORMS: dict[Route, dict[str, str]] = _merged(CORE_FORMS, "FORMS")
+JSON_BODIES: dict[Route, dict[str, Any]] = _merged(CORE_JSON_BODIES, "JSON_BODIES")
+QUERIES: dict[Route, dict[str, str]] = _merged(CORE_QUERIES, "QUERIES")
 
 
 def served_routes(app: FastAPI) -> set[Route]:
@@ -246,7 +258,10 @@ def _api_token(database: Any, user_id: int) -> str:
 
 @pytest.fixture()
 def world(factory: Any) -> World:
-    return build_world(factory)
+    built = build_world(factory)
+    for capability in CAPABILITIES:
+        built.extra_ids.update(capability.extend_world(factory, built))
+    return built
 
 
 @pytest.fixture()

@@ -46,6 +46,24 @@ class Kind(StrEnum):
     LOCAL_SETTINGS = "local_settings"
     USER_ACCOUNT = "user_account"
     REFERRAL = "referral"
+    # --- case work (casework/): the statutory record of a child's episode of need ---------------------------
+    CASE = "case"  # assessments, strategy discussions, s47, conferences, plans, visits, closure
+    CASE_NOTE = "case_note"
+    CHRONOLOGY = "chronology"
+    ALLOCATION = "allocation"
+    SUPERVISION = "supervision"
+    # --- timescales (timescales/): deadlines derived from events, and drift --------------------------------
+    DUE_WORK = "due_work"  # a worker's own due page; LIST = team and service views
+    # --- exploitation (exploitation/) ---------------------------------------------------------------------
+    EXPLOITATION_SCREENING = "exploitation_screening"
+    EXPLOITATION_CONTEXT = "exploitation_context"  # places, peer groups, schools, online spaces as subjects
+    INTELLIGENCE = "intelligence"  # raw text is further limited by the item's handling code
+    NETWORK = "network"
+    MISSING_EPISODE = "missing_episode"
+    MACE = "mace"
+    DISRUPTION = "disruption"
+    # --- returns and insight (returns/) -------------------------------------------------------------------
+    STATUTORY_RETURN = "statutory_return"
 
 
 class Action(StrEnum):
@@ -101,6 +119,10 @@ PERMISSIONS: dict[tuple[Kind, Action], frozenset[Role]] = {
     (Kind.LOCAL_SETTINGS, Action.VIEW): frozenset({R.ADMINISTRATOR, R.MASH_MANAGER}),
     (Kind.LOCAL_SETTINGS, Action.MANAGE): frozenset({R.ADMINISTRATOR}),
     (Kind.USER_ACCOUNT, Action.MANAGE): frozenset({R.ADMINISTRATOR}),
+    # --- case work (owned by casework/) -----------------------------------------------------------------------
+    # --- timescales (owned by timescales/) ------------------------------------------------------------------
+    # --- exploitation (owned by exploitation/) --------------------------------------------------------------
+    # --- returns and insight (owned by returns/) ------------------------------------------------------------
 }
 
 # Kinds whose records a partner practitioner reaches only when their own agency owns the record.

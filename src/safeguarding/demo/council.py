@@ -406,6 +406,7 @@ class _Builder:
                  progress: ProgressLike | None) -> None:
         self.database = database
         self.size = size
+        self.seed = seed
         self.rng = random.Random(seed)
         self.now = now
         self.start = now - timedelta(days=365 * HISTORY_YEARS)
@@ -1142,12 +1143,37 @@ def database_is_empty(database: Database) -> bool:
     return not has_users and not has_people
 
 
-TABLES: list[Table] = [
+FRONT_DOOR_TABLES: list[Table] = [
     _table(Team), _table(PartnerAgency), _table(User), _table(Person), _table(PersonAlias),
     _table(Address), _table(FamilyRelationship), _table(Contact), _table(ContactSubject),
     _table(RagRating), _table(PartnerCheck), _table(ContactDecision), _table(ContactNote),
     _table(Referral), _table(Allocation), _table(PersonRestriction), _table(PersonRestrictionGrant),
 ]
+
+
+class DemoStage(Protocol):
+    """A capability's part of the demo council (``casework.demo``, ``exploitation.demo``).
+
+    ``build`` runs after the front door's people, contacts and referrals exist, reads what it needs from the
+    builder (``households``, ``referred``, ``teams``, ``team_members``, ``now``, ``size``, ``seed``) and adds rows
+    through ``writer``. It must draw its randomness from its own ``random.Random`` seeded from ``builder.seed``, so
+    that adding a stage leaves every earlier table's content unchanged.
+    """
+
+    TABLES: list[Table]
+
+    def build(self, builder: Any, writer: Any) -> dict[str, int]: ...
+
+
+def demo_stages() -> list[DemoStage]:
+    from safeguarding.casework import demo as casework_demo
+    from safeguarding.exploitation import demo as exploitation_demo
+
+    return [casework_demo, exploitation_demo]
+
+
+def all_tables() -> list[Table]:
+    return FRONT_DOOR_TABLES + [table for stage in demo_stages() for table in stage.TABLES]
 
 
 def build_council(database: Database, *, size: str = "small", seed: int = 1, progress: ProgressLike | None = None,
@@ -1170,17 +1196,23 @@ def build_council(database: Database, *, size: str = "small", seed: int = 1, pro
     with database.transaction() as session:
         connection = session.connection()
         settings = local_settings.get_all(session)
-        writer = _Writer(connection, TABLES, lambda n: builder._advance(written_task, n))
+        tables = all_tables()
+        writer = _Writer(connection, tables, lambda n: builder._advance(written_task, n))
         sign_ins = builder.build_staff(writer)
         builder.build_people(writer)
         writer.flush()
         builder.build_contacts(writer, settings)
         restricted = builder.build_restrictions(writer)
         writer.flush()
+        stage_stats: dict[str, int] = {}
+        for stage in demo_stages():
+            stage_stats.update(stage.build(builder, writer))
+            writer.flush()
         writer.reset_sequences()
-        counts = {table.name: writer.counts[table.name] for table in TABLES}
+        counts = {table.name: writer.counts[table.name] for table in tables}
         detail = {"size": size, "seed": seed, "reference_time": moment.isoformat(), "rows": counts,
-                  "referrals": builder.stats["referrals"], "re_referrals": builder.stats["re_referrals"]}
+                  "referrals": builder.stats["referrals"], "re_referrals": builder.stats["re_referrals"],
+                  "stages": stage_stats}
         record(session, Actor.system("demo"), "load", "demo_council", None, reason="demo council loaded",
                detail=detail)
     # A bulk load leaves the planner without statistics (and autovacuum may be off), so every page would be
@@ -1208,7 +1240,7 @@ def content_digest(database: Database) -> str:
     """SHA-256 over every demo table's rows in id order: equal digests mean identical content."""
     digest = hashlib.sha256()
     with database.engine.connect() as conn:
-        for table in TABLES:
+        for table in all_tables():
             columns = [c for c in table.c if c.name not in DIGEST_EXCLUDED_COLUMNS]
             order = list(table.primary_key.columns)
             for row in conn.execute(select(*columns).order_by(*order)):

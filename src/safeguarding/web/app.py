@@ -130,11 +130,18 @@ def _install_error_handlers(app: FastAPI) -> None:
 
 def create_app(database: Database | None = None) -> FastAPI:
     """Build the app. Capabilities contribute a ``router`` (pages) and an ``api_router`` (JSON)."""
+    from safeguarding.casework import routes as casework_routes
+    from safeguarding.exploitation import routes as exploitation_routes
     from safeguarding.front_door import api as front_door_api
     from safeguarding.front_door import portal as front_door_portal
     from safeguarding.front_door import routes as front_door_routes
     from safeguarding.people import routes as people_routes
+    from safeguarding.returns import routes as returns_routes
+    from safeguarding.timescales import routes as timescales_routes
     from safeguarding.web import admin, audit_pages
+
+    capabilities = (front_door_routes, people_routes, casework_routes, timescales_routes, exploitation_routes,
+                    returns_routes)
 
     settings = get_settings()
     if settings.secret_key.startswith("dev-only"):
@@ -154,7 +161,7 @@ def create_app(database: Database | None = None) -> FastAPI:
         redoc_url=None,
     )
     api.state.database = app.state.database
-    for module in (front_door_routes, people_routes, auth):
+    for module in (*capabilities, auth):
         if hasattr(module, "api_router"):
             api.include_router(module.api_router)
     api.include_router(front_door_api.router)
@@ -165,7 +172,7 @@ def create_app(database: Database | None = None) -> FastAPI:
     app.include_router(home_router)
     app.include_router(admin.router)
     app.include_router(audit_pages.router)
-    for module in (front_door_routes, people_routes):
+    for module in capabilities:
         app.include_router(module.router)
     app.include_router(front_door_portal.router)
 

@@ -1,0 +1,1 @@
+"""Inspection readiness: the CIN census, SSDA903, Annex A, indicators and workforce figures."""

@@ -1,0 +1,3 @@
+"""Tables of the returns capability."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Tables of the timescales capability."""
+
+from __future__ import annotations
