@@ -34,6 +34,7 @@ from safeguarding.core.security import new_token, token_digest
 from safeguarding.core.users import ApiToken, Role
 from tests.casework import authorization as casework_matrix
 from tests.exploitation import authorization as exploitation_matrix
+from tests.exploitation import authorization_network as exploitation_network_matrix
 from tests.matrix import (
     ADMIN,
     ANY_PARTNER,
@@ -176,7 +177,7 @@ CORE_QUERIES: dict[Route, dict[str, str]] = {
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 # Each capability declares its own routes beside its tests; an overlap with another's declaration is a mistake.
-CAPABILITIES = (casework_matrix, timescales_matrix, exploitation_matrix, returns_matrix)
+CAPABILITIES = (casework_matrix, timescales_matrix, exploitation_matrix, exploitation_network_matrix, returns_matrix)
 
 
 def _merged(core: dict[Route, Any], name: str) -> dict[Route, Any]:

@@ -131,6 +131,7 @@ def _install_error_handlers(app: FastAPI) -> None:
 def create_app(database: Database | None = None) -> FastAPI:
     """Build the app. Capabilities contribute a ``router`` (pages) and an ``api_router`` (JSON)."""
     from safeguarding.casework import routes as casework_routes
+    from safeguarding.exploitation import network_routes as exploitation_network_routes
     from safeguarding.exploitation import routes as exploitation_routes
     from safeguarding.front_door import api as front_door_api
     from safeguarding.front_door import portal as front_door_portal
@@ -141,7 +142,7 @@ def create_app(database: Database | None = None) -> FastAPI:
     from safeguarding.web import admin, audit_pages
 
     capabilities = (front_door_routes, people_routes, casework_routes, timescales_routes, exploitation_routes,
-                    returns_routes)
+                    exploitation_network_routes, returns_routes)
 
     settings = get_settings()
     if settings.secret_key.startswith("dev-only"):
