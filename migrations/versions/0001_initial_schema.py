@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 22:38:19.719470
+Create Date: 2026-11-26 00:32:40.478025
 """
 from collections.abc import Sequence
 
@@ -44,6 +44,35 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_audit_event_person_id'), ['person_id'], unique=False)
         batch_op.create_index('ix_audit_event_target', ['target_type', 'target_id'], unique=False)
 
+    op.create_table('exploitation_phone_number',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.String(length=20), nullable=False),
+    sa.Column('description', sa.String(length=200), nullable=True),
+    sa.Column('created_at', safeguarding.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_exploitation_phone_number')),
+    sa.UniqueConstraint('number', name=op.f('uq_exploitation_phone_number_number'))
+    )
+    op.create_table('exploitation_screening_tool',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=40), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('effective_from', sa.Date(), nullable=False),
+    sa.Column('definition', sa.JSON(), nullable=False),
+    sa.Column('created_at', safeguarding.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_exploitation_screening_tool')),
+    sa.UniqueConstraint('code', 'version', name='uq_exploitation_screening_tool_code_version')
+    )
+    op.create_table('exploitation_vehicle',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('registration', sa.String(length=10), nullable=False),
+    sa.Column('make', sa.String(length=60), nullable=True),
+    sa.Column('model', sa.String(length=60), nullable=True),
+    sa.Column('colour', sa.String(length=40), nullable=True),
+    sa.Column('created_at', safeguarding.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_exploitation_vehicle')),
+    sa.UniqueConstraint('registration', name=op.f('uq_exploitation_vehicle_registration'))
+    )
     op.create_table('partner_agency',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
@@ -165,6 +194,9 @@ def upgrade() -> None:
     sa.Column('started_at', safeguarding.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('ended_at', safeguarding.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('handover_note', sa.String(length=4000), nullable=True),
+    sa.Column('allocated_by_id', sa.Integer(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['allocated_by_id'], ['app_user.id'], name=op.f('fk_allocation_allocated_by_id_app_user')),
     sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_allocation_person_id_person')),
     sa.ForeignKeyConstraint(['team_id'], ['team.id'], name=op.f('fk_allocation_team_id_team')),
     sa.ForeignKeyConstraint(['worker_id'], ['app_user.id'], name=op.f('fk_allocation_worker_id_app_user')),
@@ -208,6 +240,37 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_break_glass_access_person_id'), ['person_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_break_glass_access_user_id'), ['user_id'], unique=False)
 
+    op.create_table('case_note',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=30), nullable=False),
+    sa.Column('occurred_at', safeguarding.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('author_id', sa.Integer(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', safeguarding.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['author_id'], ['app_user.id'], name=op.f('fk_case_note_author_id_app_user')),
+    sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_case_note_person_id_person')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_case_note'))
+    )
+    with op.batch_alter_table('case_note', schema=None) as batch_op:
+        batch_op.create_index('ix_case_note_person', ['person_id', 'occurred_at'], unique=False)
+
+    op.create_table('chronology',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('purpose', sa.String(length=2000), nullable=True),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', safeguarding.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['created_by_id'], ['app_user.id'], name=op.f('fk_chronology_created_by_id_app_user')),
+    sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_chronology_person_id_person')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_chronology'))
+    )
+    with op.batch_alter_table('chronology', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_chronology_person_id'), ['person_id'], unique=False)
+
     op.create_table('contact',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('received_at', safeguarding.core.db.UTCDateTime(timezone=True), nullable=False),
@@ -249,6 +312,142 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_contact_routed_to_id'), ['routed_to_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_contact_submitted_by_id'), ['submitted_by_id'], unique=False)
 
+    op.create_table('exploitation_association',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('from_kind', sa.String(length=10), nullable=False),
+    sa.Column('from_id', sa.Integer(), nullable=False),
+    sa.Column('to_kind', sa.String(length=10), nullable=False),
+    sa.Column('to_id', sa.Integer(), nullable=False),
+    sa.Column('link_type', sa.String(length=20), nullable=False),
+    sa.Column('started_on', sa.Date(), nullable=True),
+    sa.Column('ended_on', sa.Date(), nullable=True),
+    sa.Column('source_kind', sa.String(length=20), nullable=False),
+    sa.Column('source_id', sa.Integer(), nullable=True),
+    sa.Column('confidence', sa.String(length=10), nullable=False),
+    sa.Column('note', sa.String(length=400), nullable=True),
+    sa.Column('recorded_by_id', sa.Integer(), nullable=False),
+    sa.Column('recorded_at', safeguarding.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("from_kind IN ('person', 'context', 'vehicle', 'phone') AND to_kind IN ('person', 'context', 'vehicle', 'phone')", name=op.f('ck_exploitation_association_node_kinds')),
+    sa.CheckConstraint('NOT (from_kind = to_kind AND from_id = to_id)', name=op.f('ck_exploitation_association_not_self')),
+    sa.CheckConstraint('ended_on IS NULL OR started_on IS NULL OR ended_on >= started_on', name=op.f('ck_exploitation_association_dates_order')),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['app_user.id'], name=op.f('fk_exploitation_association_recorded_by_id_app_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_exploitation_association'))
+    )
+    with op.batch_alter_table('exploitation_association', schema=None) as batch_op:
+        batch_op.create_index('ix_exploitation_association_from', ['from_kind', 'from_id'], unique=False)
+        batch_op.create_index('ix_exploitation_association_source', ['source_kind', 'source_id'], unique=False)
+        batch_op.create_index('ix_exploitation_association_to', ['to_kind', 'to_id'], unique=False)
+
+    op.create_table('exploitation_context',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('description', sa.Text(), nullable=True),
+    sa.Column('address', sa.String(length=400), nullable=True),
+    sa.Column('postcode', sa.String(length=8), nullable=True),
+    sa.Column('latitude', sa.Float(), nullable=True),
+    sa.Column('longitude', sa.Float(), nullable=True),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('referred_on', sa.Date(), nullable=False),
+    sa.Column('referred_by_id', sa.Integer(), nullable=True),
+    sa.Column('closed_on', sa.Date(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', safeguarding.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('latitude IS NULL OR (latitude >= -90 AND latitude <= 90)', name=op.f('ck_exploitation_context_latitude_range')),
+    sa.CheckConstraint('length(name) <= 200', name=op.f('ck_exploitation_context_name_length')),
+    sa.CheckConstraint('longitude IS NULL OR (longitude >= -180 AND longitude <= 180)', name=op.f('ck_exploitation_context_longitude_range')),
+    sa.ForeignKeyConstraint(['referred_by_id'], ['app_user.id'], name=op.f('fk_exploitation_context_referred_by_id_app_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_exploitation_context'))
+    )
+    with op.batch_alter_table('exploitation_context', schema=None) as batch_op:
+        batch_op.create_index('ix_exploitation_context_kind_status', ['kind', 'status'], unique=False)
+
+    op.create_table('exploitation_intelligence_item',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('received_at', safeguarding.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('submitted_by_agency_id', sa.Integer(), nullable=True),
+    sa.Column('submitted_by_id', sa.Integer(), nullable=False),
+    sa.Column('source_reference', sa.String(length=60), nullable=True),
+    sa.Column('scheme', sa.String(length=10), nullable=False),
+    sa.Column('source_evaluation', sa.String(length=1), nullable=False),
+    sa.Column('intelligence_assessment', sa.String(length=1), nullable=False),
+    sa.Column('handling_code', sa.String(length=1), nullable=False),
+    sa.Column('handling_conditions', sa.Text(), nullable=True),
+    sa.Column('priority', sa.String(length=10), nullable=True),
+    sa.Column('raw_text', sa.Text(), nullable=False),
+    sa.Column('sanitised_text', sa.Text(), nullable=True),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', safeguarding.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("handling_code <> 'C' OR handling_conditions IS NOT NULL", name=op.f('ck_exploitation_intelligence_item_conditions_for_c')),
+    sa.CheckConstraint("handling_code IN ('P', 'C')", name=op.f('ck_exploitation_intelligence_item_handling_code')),
+    sa.CheckConstraint("intelligence_assessment IN ('1', '2', '3', '4', '5')", name=op.f('ck_exploitation_intelligence_item_intelligence_assessment')),
+    sa.CheckConstraint("source_evaluation IN ('A', 'B', 'C')", name=op.f('ck_exploitation_intelligence_item_source_evaluation')),
+    sa.CheckConstraint('length(raw_text) <= 20000', name=op.f('ck_exploitation_intelligence_item_raw_text_length')),
+    sa.ForeignKeyConstraint(['submitted_by_agency_id'], ['partner_agency.id'], name=op.f('fk_exploitation_intelligence_item_submitted_by_agency_id_partner_agency')),
+    sa.ForeignKeyConstraint(['submitted_by_id'], ['app_user.id'], name=op.f('fk_exploitation_intelligence_item_submitted_by_id_app_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_exploitation_intelligence_item'))
+    )
+    with op.batch_alter_table('exploitation_intelligence_item', schema=None) as batch_op:
+        batch_op.create_index('ix_exploitation_intelligence_agency_received', ['submitted_by_agency_id', 'received_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_exploitation_intelligence_item_received_at'), ['received_at'], unique=False)
+
+    op.create_table('exploitation_missing_episode',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=10), nullable=False),
+    sa.Column('went_missing_at', safeguarding.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('returned_at', safeguarding.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('reported_to_police', sa.Boolean(), nullable=False),
+    sa.Column('police_reference', sa.String(length=60), nullable=True),
+    sa.Column('police_risk_grade', sa.String(length=10), nullable=True),
+    sa.Column('where_found', sa.String(length=400), nullable=True),
+    sa.Column('found_with', sa.String(length=400), nullable=True),
+    sa.Column('recorded_by_id', sa.Integer(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', safeguarding.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('returned_at IS NULL OR returned_at >= went_missing_at', name=op.f('ck_exploitation_missing_episode_return_after')),
+    sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_exploitation_missing_episode_person_id_person')),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['app_user.id'], name=op.f('fk_exploitation_missing_episode_recorded_by_id_app_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_exploitation_missing_episode'))
+    )
+    with op.batch_alter_table('exploitation_missing_episode', schema=None) as batch_op:
+        batch_op.create_index('ix_exploitation_missing_person_went', ['person_id', 'went_missing_at'], unique=False)
+        batch_op.create_index('ix_exploitation_missing_returned', ['returned_at'], unique=False)
+
+    op.create_table('exploitation_screening',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('tool_id', sa.Integer(), nullable=False),
+    sa.Column('screened_on', sa.Date(), nullable=False),
+    sa.Column('window_months', sa.Integer(), nullable=False),
+    sa.Column('answers', sa.JSON(), nullable=False),
+    sa.Column('score', sa.Integer(), nullable=False),
+    sa.Column('age_at_screening', sa.Integer(), nullable=True),
+    sa.Column('age_rule_applied', sa.Boolean(), nullable=False),
+    sa.Column('computed_band', sa.String(length=20), nullable=False),
+    sa.Column('override_band', sa.String(length=20), nullable=True),
+    sa.Column('override_rationale', sa.Text(), nullable=True),
+    sa.Column('band', sa.String(length=20), nullable=False),
+    sa.Column('exploitation_types', sa.JSON(), nullable=False),
+    sa.Column('notes', sa.Text(), nullable=True),
+    sa.Column('screened_by_id', sa.Integer(), nullable=False),
+    sa.Column('supersedes_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', safeguarding.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('length(notes) <= 20000', name=op.f('ck_exploitation_screening_notes_length')),
+    sa.CheckConstraint('override_band IS NULL OR override_rationale IS NOT NULL', name=op.f('ck_exploitation_screening_override_rationale')),
+    sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_exploitation_screening_person_id_person')),
+    sa.ForeignKeyConstraint(['screened_by_id'], ['app_user.id'], name=op.f('fk_exploitation_screening_screened_by_id_app_user')),
+    sa.ForeignKeyConstraint(['supersedes_id'], ['exploitation_screening.id'], name=op.f('fk_exploitation_screening_supersedes_id_exploitation_screening')),
+    sa.ForeignKeyConstraint(['tool_id'], ['exploitation_screening_tool.id'], name=op.f('fk_exploitation_screening_tool_id_exploitation_screening_tool')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_exploitation_screening'))
+    )
+    with op.batch_alter_table('exploitation_screening', schema=None) as batch_op:
+        batch_op.create_index('ix_exploitation_screening_band', ['band', 'screened_on'], unique=False)
+        batch_op.create_index(batch_op.f('ix_exploitation_screening_person_id'), ['person_id'], unique=False)
+        batch_op.create_index('ix_exploitation_screening_person_on', ['person_id', 'screened_on'], unique=False)
+        batch_op.create_index(batch_op.f('ix_exploitation_screening_supersedes_id'), ['supersedes_id'], unique=False)
+
     op.create_table('family_relationship',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('from_person_id', sa.Integer(), nullable=False),
@@ -285,6 +484,23 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['restricted_by_id'], ['app_user.id'], name=op.f('fk_person_restriction_restricted_by_id_app_user')),
     sa.PrimaryKeyConstraint('person_id', name=op.f('pk_person_restriction'))
     )
+    op.create_table('supervision',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('worker_id', sa.Integer(), nullable=False),
+    sa.Column('supervisor_id', sa.Integer(), nullable=False),
+    sa.Column('held_on', sa.Date(), nullable=False),
+    sa.Column('next_on', sa.Date(), nullable=True),
+    sa.Column('notes', sa.Text(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', safeguarding.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['supervisor_id'], ['app_user.id'], name=op.f('fk_supervision_supervisor_id_app_user')),
+    sa.ForeignKeyConstraint(['worker_id'], ['app_user.id'], name=op.f('fk_supervision_worker_id_app_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_supervision'))
+    )
+    with op.batch_alter_table('supervision', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_supervision_supervisor_id'), ['supervisor_id'], unique=False)
+        batch_op.create_index('ix_supervision_worker', ['worker_id', 'held_on'], unique=False)
+
     op.create_table('user_session',
     sa.Column('id', sa.String(length=64), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -298,6 +514,21 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('user_session', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_user_session_user_id'), ['user_id'], unique=False)
+
+    op.create_table('chronology_entry',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('chronology_id', sa.Integer(), nullable=False),
+    sa.Column('source_key', sa.String(length=60), nullable=False),
+    sa.Column('occurred_on', sa.Date(), nullable=False),
+    sa.Column('kind', sa.String(length=30), nullable=False),
+    sa.Column('summary', sa.Text(), nullable=False),
+    sa.Column('commentary', sa.Text(), nullable=True),
+    sa.ForeignKeyConstraint(['chronology_id'], ['chronology.id'], name=op.f('fk_chronology_entry_chronology_id_chronology'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_chronology_entry')),
+    sa.UniqueConstraint('chronology_id', 'source_key', name=op.f('uq_chronology_entry_chronology_id'))
+    )
+    with op.batch_alter_table('chronology_entry', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_chronology_entry_chronology_id'), ['chronology_id'], unique=False)
 
     op.create_table('contact_decision',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -358,6 +589,101 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_contact_subject_contact_id'), ['contact_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_contact_subject_person_id'), ['person_id'], unique=False)
 
+    op.create_table('exploitation_context_assessment',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('context_id', sa.Integer(), nullable=False),
+    sa.Column('assessed_on', sa.Date(), nullable=False),
+    sa.Column('assessed_by_id', sa.Integer(), nullable=False),
+    sa.Column('risk', sa.String(length=20), nullable=False),
+    sa.Column('findings', sa.Text(), nullable=False),
+    sa.Column('strengths', sa.Text(), nullable=True),
+    sa.ForeignKeyConstraint(['assessed_by_id'], ['app_user.id'], name=op.f('fk_exploitation_context_assessment_assessed_by_id_app_user')),
+    sa.ForeignKeyConstraint(['context_id'], ['exploitation_context.id'], name=op.f('fk_exploitation_context_assessment_context_id_exploitation_context'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_exploitation_context_assessment'))
+    )
+    with op.batch_alter_table('exploitation_context_assessment', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_exploitation_context_assessment_context_id'), ['context_id'], unique=False)
+
+    op.create_table('exploitation_context_link',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('context_id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('how_affected', sa.String(length=400), nullable=False),
+    sa.Column('from_date', sa.Date(), nullable=True),
+    sa.Column('to_date', sa.Date(), nullable=True),
+    sa.Column('recorded_by_id', sa.Integer(), nullable=False),
+    sa.Column('recorded_at', safeguarding.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('to_date IS NULL OR from_date IS NULL OR to_date >= from_date', name=op.f('ck_exploitation_context_link_dates_order')),
+    sa.ForeignKeyConstraint(['context_id'], ['exploitation_context.id'], name=op.f('fk_exploitation_context_link_context_id_exploitation_context'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_exploitation_context_link_person_id_person')),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['app_user.id'], name=op.f('fk_exploitation_context_link_recorded_by_id_app_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_exploitation_context_link'))
+    )
+    with op.batch_alter_table('exploitation_context_link', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_exploitation_context_link_context_id'), ['context_id'], unique=False)
+        batch_op.create_index('ix_exploitation_context_link_person', ['person_id', 'context_id'], unique=False)
+
+    op.create_table('exploitation_context_note',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('context_id', sa.Integer(), nullable=False),
+    sa.Column('written_at', safeguarding.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('written_by_id', sa.Integer(), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['context_id'], ['exploitation_context.id'], name=op.f('fk_exploitation_context_note_context_id_exploitation_context'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['written_by_id'], ['app_user.id'], name=op.f('fk_exploitation_context_note_written_by_id_app_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_exploitation_context_note'))
+    )
+    with op.batch_alter_table('exploitation_context_note', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_exploitation_context_note_context_id'), ['context_id'], unique=False)
+
+    op.create_table('exploitation_context_plan',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('context_id', sa.Integer(), nullable=False),
+    sa.Column('agreed_on', sa.Date(), nullable=False),
+    sa.Column('agreed_by_id', sa.Integer(), nullable=False),
+    sa.Column('actions', sa.Text(), nullable=False),
+    sa.Column('partners', sa.String(length=400), nullable=True),
+    sa.Column('review_on', sa.Date(), nullable=True),
+    sa.ForeignKeyConstraint(['agreed_by_id'], ['app_user.id'], name=op.f('fk_exploitation_context_plan_agreed_by_id_app_user')),
+    sa.ForeignKeyConstraint(['context_id'], ['exploitation_context.id'], name=op.f('fk_exploitation_context_plan_context_id_exploitation_context'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_exploitation_context_plan'))
+    )
+    with op.batch_alter_table('exploitation_context_plan', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_exploitation_context_plan_context_id'), ['context_id'], unique=False)
+
+    op.create_table('exploitation_intelligence_subject',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('item_id', sa.Integer(), nullable=False),
+    sa.Column('node_kind', sa.String(length=10), nullable=False),
+    sa.Column('node_id', sa.Integer(), nullable=False),
+    sa.Column('role', sa.String(length=30), nullable=False),
+    sa.CheckConstraint("node_kind IN ('person', 'context', 'vehicle', 'phone')", name=op.f('ck_exploitation_intelligence_subject_node_kind')),
+    sa.ForeignKeyConstraint(['item_id'], ['exploitation_intelligence_item.id'], name=op.f('fk_exploitation_intelligence_subject_item_id_exploitation_intelligence_item'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_exploitation_intelligence_subject')),
+    sa.UniqueConstraint('item_id', 'node_kind', 'node_id', name='uq_exploitation_intelligence_subject_node')
+    )
+    with op.batch_alter_table('exploitation_intelligence_subject', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_exploitation_intelligence_subject_item_id'), ['item_id'], unique=False)
+        batch_op.create_index('ix_exploitation_intelligence_subject_node', ['node_kind', 'node_id'], unique=False)
+
+    op.create_table('exploitation_return_interview',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('episode_id', sa.Integer(), nullable=False),
+    sa.Column('offered_at', safeguarding.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('held_at', safeguarding.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('held_by', sa.String(length=200), nullable=True),
+    sa.Column('declined', sa.Boolean(), nullable=False),
+    sa.Column('late_reason', sa.Text(), nullable=True),
+    sa.Column('child_account', sa.Text(), nullable=True),
+    sa.Column('recorded_by_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', safeguarding.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['episode_id'], ['exploitation_missing_episode.id'], name=op.f('fk_exploitation_return_interview_episode_id_exploitation_missing_episode'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['app_user.id'], name=op.f('fk_exploitation_return_interview_recorded_by_id_app_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_exploitation_return_interview'))
+    )
+    with op.batch_alter_table('exploitation_return_interview', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_exploitation_return_interview_episode_id'), ['episode_id'], unique=False)
+
     op.create_table('partner_check',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('contact_id', sa.Integer(), nullable=False),
@@ -410,6 +736,21 @@ def upgrade() -> None:
     with op.batch_alter_table('rag_rating', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_rag_rating_contact_id'), ['contact_id'], unique=False)
 
+    op.create_table('supervision_case',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('supervision_id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('discussion', sa.Text(), nullable=True),
+    sa.Column('decision', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_supervision_case_person_id_person')),
+    sa.ForeignKeyConstraint(['supervision_id'], ['supervision.id'], name=op.f('fk_supervision_case_supervision_id_supervision'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_supervision_case')),
+    sa.UniqueConstraint('supervision_id', 'person_id', name=op.f('uq_supervision_case_supervision_id'))
+    )
+    with op.batch_alter_table('supervision_case', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_supervision_case_person_id'), ['person_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_supervision_case_supervision_id'), ['supervision_id'], unique=False)
+
     op.create_table('referral',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('person_id', sa.Integer(), nullable=False),
@@ -423,7 +764,11 @@ def upgrade() -> None:
     sa.Column('route', sa.String(length=40), nullable=False),
     sa.Column('closed_date', sa.Date(), nullable=True),
     sa.Column('closure_reason', sa.String(length=3), nullable=True),
+    sa.Column('closed_by_id', sa.Integer(), nullable=True),
+    sa.Column('closure_note', sa.String(length=4000), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('created_at', safeguarding.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['closed_by_id'], ['app_user.id'], name=op.f('fk_referral_closed_by_id_app_user')),
     sa.ForeignKeyConstraint(['contact_id'], ['contact.id'], name=op.f('fk_referral_contact_id_contact')),
     sa.ForeignKeyConstraint(['decision_id'], ['contact_decision.id'], name=op.f('fk_referral_decision_id_contact_decision')),
     sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_referral_person_id_person')),
@@ -434,16 +779,288 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_referral_contact_id'), ['contact_id'], unique=False)
         batch_op.create_index('ix_referral_person_date', ['person_id', 'referral_date'], unique=False)
 
+    op.create_table('assessment',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('referral_id', sa.Integer(), nullable=False),
+    sa.Column('started_on', sa.Date(), nullable=False),
+    sa.Column('summary', sa.Text(), nullable=True),
+    sa.Column('outcome', sa.String(length=30), nullable=True),
+    sa.Column('submitted_on', sa.Date(), nullable=True),
+    sa.Column('authorised_on', sa.Date(), nullable=True),
+    sa.Column('authorised_by_id', sa.Integer(), nullable=True),
+    sa.Column('late_reason', sa.String(length=2000), nullable=True),
+    sa.Column('recorded_by_id', sa.Integer(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', safeguarding.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['authorised_by_id'], ['app_user.id'], name=op.f('fk_assessment_authorised_by_id_app_user')),
+    sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_assessment_person_id_person')),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['app_user.id'], name=op.f('fk_assessment_recorded_by_id_app_user')),
+    sa.ForeignKeyConstraint(['referral_id'], ['referral.id'], name=op.f('fk_assessment_referral_id_referral')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_assessment'))
+    )
+    with op.batch_alter_table('assessment', schema=None) as batch_op:
+        batch_op.create_index('ix_assessment_person', ['person_id', 'started_on'], unique=False)
+        batch_op.create_index(batch_op.f('ix_assessment_referral_id'), ['referral_id'], unique=False)
+
+    op.create_table('child_in_need_plan',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('referral_id', sa.Integer(), nullable=False),
+    sa.Column('started_on', sa.Date(), nullable=False),
+    sa.Column('ended_on', sa.Date(), nullable=True),
+    sa.Column('notes', sa.Text(), nullable=True),
+    sa.Column('recorded_by_id', sa.Integer(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', safeguarding.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_child_in_need_plan_person_id_person')),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['app_user.id'], name=op.f('fk_child_in_need_plan_recorded_by_id_app_user')),
+    sa.ForeignKeyConstraint(['referral_id'], ['referral.id'], name=op.f('fk_child_in_need_plan_referral_id_referral')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_child_in_need_plan'))
+    )
+    with op.batch_alter_table('child_in_need_plan', schema=None) as batch_op:
+        batch_op.create_index('ix_child_in_need_plan_person', ['person_id', 'started_on'], unique=False)
+        batch_op.create_index(batch_op.f('ix_child_in_need_plan_referral_id'), ['referral_id'], unique=False)
+
+    op.create_table('child_protection_plan',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('referral_id', sa.Integer(), nullable=False),
+    sa.Column('started_on', sa.Date(), nullable=False),
+    sa.Column('initial_category', sa.String(length=3), nullable=False),
+    sa.Column('latest_category', sa.String(length=3), nullable=False),
+    sa.Column('ended_on', sa.Date(), nullable=True),
+    sa.Column('end_reason', sa.String(length=30), nullable=True),
+    sa.Column('recorded_by_id', sa.Integer(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', safeguarding.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_child_protection_plan_person_id_person')),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['app_user.id'], name=op.f('fk_child_protection_plan_recorded_by_id_app_user')),
+    sa.ForeignKeyConstraint(['referral_id'], ['referral.id'], name=op.f('fk_child_protection_plan_referral_id_referral')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_child_protection_plan'))
+    )
+    with op.batch_alter_table('child_protection_plan', schema=None) as batch_op:
+        batch_op.create_index('ix_child_protection_plan_person', ['person_id', 'started_on'], unique=False)
+        batch_op.create_index(batch_op.f('ix_child_protection_plan_referral_id'), ['referral_id'], unique=False)
+
+    op.create_table('strategy_discussion',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('referral_id', sa.Integer(), nullable=False),
+    sa.Column('held_on', sa.Date(), nullable=False),
+    sa.Column('decision', sa.String(length=30), nullable=False),
+    sa.Column('notes', sa.Text(), nullable=True),
+    sa.Column('recorded_by_id', sa.Integer(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', safeguarding.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_strategy_discussion_person_id_person')),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['app_user.id'], name=op.f('fk_strategy_discussion_recorded_by_id_app_user')),
+    sa.ForeignKeyConstraint(['referral_id'], ['referral.id'], name=op.f('fk_strategy_discussion_referral_id_referral')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_strategy_discussion'))
+    )
+    with op.batch_alter_table('strategy_discussion', schema=None) as batch_op:
+        batch_op.create_index('ix_strategy_discussion_person', ['person_id', 'held_on'], unique=False)
+        batch_op.create_index(batch_op.f('ix_strategy_discussion_referral_id'), ['referral_id'], unique=False)
+
+    op.create_table('visit',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('referral_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=12), nullable=False),
+    sa.Column('visited_on', sa.Date(), nullable=False),
+    sa.Column('child_seen', sa.Boolean(), nullable=False),
+    sa.Column('seen_alone', sa.Boolean(), nullable=False),
+    sa.Column('notes', sa.Text(), nullable=True),
+    sa.Column('worker_id', sa.Integer(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', safeguarding.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_visit_person_id_person')),
+    sa.ForeignKeyConstraint(['referral_id'], ['referral.id'], name=op.f('fk_visit_referral_id_referral')),
+    sa.ForeignKeyConstraint(['worker_id'], ['app_user.id'], name=op.f('fk_visit_worker_id_app_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_visit'))
+    )
+    with op.batch_alter_table('visit', schema=None) as batch_op:
+        batch_op.create_index('ix_visit_person', ['person_id', 'visited_on'], unique=False)
+        batch_op.create_index(batch_op.f('ix_visit_referral_id'), ['referral_id'], unique=False)
+
+    op.create_table('assessment_factor',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('assessment_id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=3), nullable=False),
+    sa.ForeignKeyConstraint(['assessment_id'], ['assessment.id'], name=op.f('fk_assessment_factor_assessment_id_assessment'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_assessment_factor')),
+    sa.UniqueConstraint('assessment_id', 'code', name=op.f('uq_assessment_factor_assessment_id'))
+    )
+    with op.batch_alter_table('assessment_factor', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_assessment_factor_assessment_id'), ['assessment_id'], unique=False)
+
+    op.create_table('child_in_need_review',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('plan_id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('held_on', sa.Date(), nullable=False),
+    sa.Column('notes', sa.Text(), nullable=True),
+    sa.Column('recorded_by_id', sa.Integer(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', safeguarding.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_child_in_need_review_person_id_person')),
+    sa.ForeignKeyConstraint(['plan_id'], ['child_in_need_plan.id'], name=op.f('fk_child_in_need_review_plan_id_child_in_need_plan')),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['app_user.id'], name=op.f('fk_child_in_need_review_recorded_by_id_app_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_child_in_need_review'))
+    )
+    with op.batch_alter_table('child_in_need_review', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_child_in_need_review_person_id'), ['person_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_child_in_need_review_plan_id'), ['plan_id'], unique=False)
+
+    op.create_table('core_group_meeting',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('plan_id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('held_on', sa.Date(), nullable=False),
+    sa.Column('notes', sa.Text(), nullable=True),
+    sa.Column('recorded_by_id', sa.Integer(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', safeguarding.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_core_group_meeting_person_id_person')),
+    sa.ForeignKeyConstraint(['plan_id'], ['child_protection_plan.id'], name=op.f('fk_core_group_meeting_plan_id_child_protection_plan')),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['app_user.id'], name=op.f('fk_core_group_meeting_recorded_by_id_app_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_core_group_meeting'))
+    )
+    with op.batch_alter_table('core_group_meeting', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_core_group_meeting_person_id'), ['person_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_core_group_meeting_plan_id'), ['plan_id'], unique=False)
+
+    op.create_table('section47_enquiry',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('referral_id', sa.Integer(), nullable=False),
+    sa.Column('strategy_discussion_id', sa.Integer(), nullable=False),
+    sa.Column('started_on', sa.Date(), nullable=False),
+    sa.Column('completed_on', sa.Date(), nullable=True),
+    sa.Column('outcome', sa.String(length=30), nullable=True),
+    sa.Column('notes', sa.Text(), nullable=True),
+    sa.Column('recorded_by_id', sa.Integer(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', safeguarding.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_section47_enquiry_person_id_person')),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['app_user.id'], name=op.f('fk_section47_enquiry_recorded_by_id_app_user')),
+    sa.ForeignKeyConstraint(['referral_id'], ['referral.id'], name=op.f('fk_section47_enquiry_referral_id_referral')),
+    sa.ForeignKeyConstraint(['strategy_discussion_id'], ['strategy_discussion.id'], name=op.f('fk_section47_enquiry_strategy_discussion_id_strategy_discussion')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_section47_enquiry'))
+    )
+    with op.batch_alter_table('section47_enquiry', schema=None) as batch_op:
+        batch_op.create_index('ix_section47_enquiry_person', ['person_id', 'started_on'], unique=False)
+        batch_op.create_index(batch_op.f('ix_section47_enquiry_referral_id'), ['referral_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_section47_enquiry_strategy_discussion_id'), ['strategy_discussion_id'], unique=False)
+
+    op.create_table('strategy_participant',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('strategy_discussion_id', sa.Integer(), nullable=False),
+    sa.Column('agency', sa.String(length=100), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('role', sa.String(length=100), nullable=True),
+    sa.ForeignKeyConstraint(['strategy_discussion_id'], ['strategy_discussion.id'], name=op.f('fk_strategy_participant_strategy_discussion_id_strategy_discussion'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_strategy_participant'))
+    )
+    with op.batch_alter_table('strategy_participant', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_strategy_participant_strategy_discussion_id'), ['strategy_discussion_id'], unique=False)
+
+    op.create_table('child_protection_conference',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('referral_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=10), nullable=False),
+    sa.Column('section47_id', sa.Integer(), nullable=True),
+    sa.Column('plan_id', sa.Integer(), nullable=True),
+    sa.Column('held_on', sa.Date(), nullable=False),
+    sa.Column('outcome', sa.String(length=30), nullable=False),
+    sa.Column('chair', sa.String(length=100), nullable=True),
+    sa.Column('notes', sa.Text(), nullable=True),
+    sa.Column('recorded_by_id', sa.Integer(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', safeguarding.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_child_protection_conference_person_id_person')),
+    sa.ForeignKeyConstraint(['plan_id'], ['child_protection_plan.id'], name=op.f('fk_child_protection_conference_plan_id_child_protection_plan')),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['app_user.id'], name=op.f('fk_child_protection_conference_recorded_by_id_app_user')),
+    sa.ForeignKeyConstraint(['referral_id'], ['referral.id'], name=op.f('fk_child_protection_conference_referral_id_referral')),
+    sa.ForeignKeyConstraint(['section47_id'], ['section47_enquiry.id'], name=op.f('fk_child_protection_conference_section47_id_section47_enquiry')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_child_protection_conference'))
+    )
+    with op.batch_alter_table('child_protection_conference', schema=None) as batch_op:
+        batch_op.create_index('ix_child_protection_conference_person', ['person_id', 'held_on'], unique=False)
+        batch_op.create_index(batch_op.f('ix_child_protection_conference_plan_id'), ['plan_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_child_protection_conference_referral_id'), ['referral_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('child_protection_conference', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_child_protection_conference_referral_id'))
+        batch_op.drop_index(batch_op.f('ix_child_protection_conference_plan_id'))
+        batch_op.drop_index('ix_child_protection_conference_person')
+
+    op.drop_table('child_protection_conference')
+    with op.batch_alter_table('strategy_participant', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_strategy_participant_strategy_discussion_id'))
+
+    op.drop_table('strategy_participant')
+    with op.batch_alter_table('section47_enquiry', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_section47_enquiry_strategy_discussion_id'))
+        batch_op.drop_index(batch_op.f('ix_section47_enquiry_referral_id'))
+        batch_op.drop_index('ix_section47_enquiry_person')
+
+    op.drop_table('section47_enquiry')
+    with op.batch_alter_table('core_group_meeting', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_core_group_meeting_plan_id'))
+        batch_op.drop_index(batch_op.f('ix_core_group_meeting_person_id'))
+
+    op.drop_table('core_group_meeting')
+    with op.batch_alter_table('child_in_need_review', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_child_in_need_review_plan_id'))
+        batch_op.drop_index(batch_op.f('ix_child_in_need_review_person_id'))
+
+    op.drop_table('child_in_need_review')
+    with op.batch_alter_table('assessment_factor', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_assessment_factor_assessment_id'))
+
+    op.drop_table('assessment_factor')
+    with op.batch_alter_table('visit', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_visit_referral_id'))
+        batch_op.drop_index('ix_visit_person')
+
+    op.drop_table('visit')
+    with op.batch_alter_table('strategy_discussion', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_strategy_discussion_referral_id'))
+        batch_op.drop_index('ix_strategy_discussion_person')
+
+    op.drop_table('strategy_discussion')
+    with op.batch_alter_table('child_protection_plan', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_child_protection_plan_referral_id'))
+        batch_op.drop_index('ix_child_protection_plan_person')
+
+    op.drop_table('child_protection_plan')
+    with op.batch_alter_table('child_in_need_plan', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_child_in_need_plan_referral_id'))
+        batch_op.drop_index('ix_child_in_need_plan_person')
+
+    op.drop_table('child_in_need_plan')
+    with op.batch_alter_table('assessment', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_assessment_referral_id'))
+        batch_op.drop_index('ix_assessment_person')
+
+    op.drop_table('assessment')
     with op.batch_alter_table('referral', schema=None) as batch_op:
         batch_op.drop_index('ix_referral_person_date')
         batch_op.drop_index(batch_op.f('ix_referral_contact_id'))
 
     op.drop_table('referral')
+    with op.batch_alter_table('supervision_case', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_supervision_case_supervision_id'))
+        batch_op.drop_index(batch_op.f('ix_supervision_case_person_id'))
+
+    op.drop_table('supervision_case')
     with op.batch_alter_table('rag_rating', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_rag_rating_contact_id'))
 
@@ -454,6 +1071,32 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_partner_check_agency_id'))
 
     op.drop_table('partner_check')
+    with op.batch_alter_table('exploitation_return_interview', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_exploitation_return_interview_episode_id'))
+
+    op.drop_table('exploitation_return_interview')
+    with op.batch_alter_table('exploitation_intelligence_subject', schema=None) as batch_op:
+        batch_op.drop_index('ix_exploitation_intelligence_subject_node')
+        batch_op.drop_index(batch_op.f('ix_exploitation_intelligence_subject_item_id'))
+
+    op.drop_table('exploitation_intelligence_subject')
+    with op.batch_alter_table('exploitation_context_plan', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_exploitation_context_plan_context_id'))
+
+    op.drop_table('exploitation_context_plan')
+    with op.batch_alter_table('exploitation_context_note', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_exploitation_context_note_context_id'))
+
+    op.drop_table('exploitation_context_note')
+    with op.batch_alter_table('exploitation_context_link', schema=None) as batch_op:
+        batch_op.drop_index('ix_exploitation_context_link_person')
+        batch_op.drop_index(batch_op.f('ix_exploitation_context_link_context_id'))
+
+    op.drop_table('exploitation_context_link')
+    with op.batch_alter_table('exploitation_context_assessment', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_exploitation_context_assessment_context_id'))
+
+    op.drop_table('exploitation_context_assessment')
     with op.batch_alter_table('contact_subject', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_contact_subject_person_id'))
         batch_op.drop_index(batch_op.f('ix_contact_subject_contact_id'))
@@ -469,10 +1112,19 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_contact_decision_contact_id'))
 
     op.drop_table('contact_decision')
+    with op.batch_alter_table('chronology_entry', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_chronology_entry_chronology_id'))
+
+    op.drop_table('chronology_entry')
     with op.batch_alter_table('user_session', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_user_session_user_id'))
 
     op.drop_table('user_session')
+    with op.batch_alter_table('supervision', schema=None) as batch_op:
+        batch_op.drop_index('ix_supervision_worker')
+        batch_op.drop_index(batch_op.f('ix_supervision_supervisor_id'))
+
+    op.drop_table('supervision')
     op.drop_table('person_restriction')
     op.drop_table('local_setting')
     with op.batch_alter_table('family_relationship', schema=None) as batch_op:
@@ -480,6 +1132,33 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_family_relationship_from_person_id'))
 
     op.drop_table('family_relationship')
+    with op.batch_alter_table('exploitation_screening', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_exploitation_screening_supersedes_id'))
+        batch_op.drop_index('ix_exploitation_screening_person_on')
+        batch_op.drop_index(batch_op.f('ix_exploitation_screening_person_id'))
+        batch_op.drop_index('ix_exploitation_screening_band')
+
+    op.drop_table('exploitation_screening')
+    with op.batch_alter_table('exploitation_missing_episode', schema=None) as batch_op:
+        batch_op.drop_index('ix_exploitation_missing_returned')
+        batch_op.drop_index('ix_exploitation_missing_person_went')
+
+    op.drop_table('exploitation_missing_episode')
+    with op.batch_alter_table('exploitation_intelligence_item', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_exploitation_intelligence_item_received_at'))
+        batch_op.drop_index('ix_exploitation_intelligence_agency_received')
+
+    op.drop_table('exploitation_intelligence_item')
+    with op.batch_alter_table('exploitation_context', schema=None) as batch_op:
+        batch_op.drop_index('ix_exploitation_context_kind_status')
+
+    op.drop_table('exploitation_context')
+    with op.batch_alter_table('exploitation_association', schema=None) as batch_op:
+        batch_op.drop_index('ix_exploitation_association_to')
+        batch_op.drop_index('ix_exploitation_association_source')
+        batch_op.drop_index('ix_exploitation_association_from')
+
+    op.drop_table('exploitation_association')
     with op.batch_alter_table('contact', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_contact_submitted_by_id'))
         batch_op.drop_index(batch_op.f('ix_contact_routed_to_id'))
@@ -489,6 +1168,14 @@ def downgrade() -> None:
         batch_op.drop_index('ix_contact_agency_received')
 
     op.drop_table('contact')
+    with op.batch_alter_table('chronology', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_chronology_person_id'))
+
+    op.drop_table('chronology')
+    with op.batch_alter_table('case_note', schema=None) as batch_op:
+        batch_op.drop_index('ix_case_note_person')
+
+    op.drop_table('case_note')
     with op.batch_alter_table('break_glass_access', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_break_glass_access_user_id'))
         batch_op.drop_index(batch_op.f('ix_break_glass_access_person_id'))
@@ -527,6 +1214,9 @@ def downgrade() -> None:
 
     op.drop_table('person')
     op.drop_table('partner_agency')
+    op.drop_table('exploitation_vehicle')
+    op.drop_table('exploitation_screening_tool')
+    op.drop_table('exploitation_phone_number')
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
         batch_op.drop_index('ix_audit_event_target')
         batch_op.drop_index(batch_op.f('ix_audit_event_person_id'))
