@@ -132,3 +132,131 @@ def label(code_set: MappingProxyType[str, str], code: str | None) -> str:
     if code is None:
         return ""
     return code_set.get(code, code)
+
+
+# --- added for case work (casework/) ------------------------------------------------------------------------------
+
+# CIN census AssessmentFactors (CBDS N00181), codes valid in the 2024 XSD (shared/domain/cin-census.md 4.11).
+# 18A / 19A are legacy (queries 8945Q / 8950Q: use the B / C split); 21 must be the only factor (rule 8869).
+ASSESSMENT_FACTORS: Final = MappingProxyType({
+    "1A": "Alcohol misuse: child", "1B": "Alcohol misuse: parent or carer", "1C": "Alcohol misuse: other person",
+    "2A": "Drug misuse: child", "2B": "Drug misuse: parent or carer", "2C": "Drug misuse: other person",
+    "3A": "Domestic abuse: child", "3B": "Domestic abuse: parent or carer", "3C": "Domestic abuse: other person",
+    "4A": "Mental health: child", "4B": "Mental health: parent or carer", "4C": "Mental health: other person",
+    "5A": "Learning disability: child", "5B": "Learning disability: parent or carer",
+    "5C": "Learning disability: other person",
+    "6A": "Physical disability or illness: child", "6B": "Physical disability or illness: parent or carer",
+    "6C": "Physical disability or illness: other person",
+    "7A": "Young carer",
+    "8B": "Privately fostered: overseas, intending to return",
+    "8C": "Privately fostered: overseas, intending to stay",
+    "8D": "Privately fostered: UK, in educational placement",
+    "8E": "Privately fostered: UK, alternative family arrangement",
+    "8F": "Privately fostered: other",
+    "9A": "Unaccompanied asylum-seeking child",
+    "10A": "Going or being missing",
+    "11A": "Child sexual exploitation",
+    "12A": "Trafficking",
+    "13A": "Gangs",
+    "14A": "Socially unacceptable behaviour",
+    "15A": "Self-harm",
+    "16A": "Neglect",
+    "17A": "Emotional abuse",
+    "18A": "Physical abuse (legacy: use 18B or 18C)",
+    "18B": "Physical abuse: child on child",
+    "18C": "Physical abuse: adult on child",
+    "19A": "Sexual abuse (legacy: use 19B or 19C)",
+    "19B": "Sexual abuse: child on child",
+    "19C": "Sexual abuse: adult on child",
+    "20": "Other",
+    "21": "No factors identified",
+    "22A": "Female genital mutilation",
+    "23A": "Abuse linked to faith or belief",
+    "24A": "Child criminal exploitation",
+})
+# Legacy factors the census queries (8945Q, 8950Q): refused on new assessments.
+LEGACY_ASSESSMENT_FACTORS: Final = frozenset({"18A", "19A"})
+
+# Why a child protection plan ended. The CIN census records only the end date; these are the reasons councils
+# commonly record locally (a local list; shared/domain/ssd.md has no national code set for them).
+CP_PLAN_END_REASONS: Final = MappingProxyType({
+    "no_longer_at_risk": "No longer at risk of significant harm: stepped down to a child in need plan",
+    "no_longer_at_risk_closed": "No longer at risk of significant harm: no further services",
+    "looked_after": "Child became looked after",
+    "moved_la": "Child moved to another local authority (plan transferred)",
+    "reached_18": "Child reached 18",
+    "died": "Child died",
+})
+
+
+# --- appended by the returns capability (CIN census validation) -------------------------------------------------
+
+# CIN census GenderCurrent up to 2023-24 (CBDS N00065); replaced by Sex from 2024-25 (cin-census.md section 4.1).
+GENDERS: Final = MappingProxyType({
+    "1": "Male",
+    "2": "Female",
+    "0": "Not recorded or unborn",
+    "9": "Indeterminate",
+})
+
+# CIN census AssessmentFactors (CBDS N00181), codes valid in the 2024 XSD (cin-census.md section 4.11). 18A and 19A
+# are legacy codes the DfE still accepts but queries from 2024-25 (rules 8945Q, 8950Q).
+ASSESSMENT_FACTORS: Final = MappingProxyType({
+    "1A": "Alcohol misuse: child", "1B": "Alcohol misuse: parent or carer",
+    "1C": "Alcohol misuse: other person in the household",
+    "2A": "Drug misuse: child", "2B": "Drug misuse: parent or carer",
+    "2C": "Drug misuse: other person in the household",
+    "3A": "Domestic abuse: child", "3B": "Domestic abuse: parent or carer",
+    "3C": "Domestic abuse: other person in the household",
+    "4A": "Mental health: child", "4B": "Mental health: parent or carer", "4C": "Mental health: other person",
+    "5A": "Learning disability: child", "5B": "Learning disability: parent or carer",
+    "5C": "Learning disability: other person",
+    "6A": "Physical disability or illness: child", "6B": "Physical disability or illness: parent or carer",
+    "6C": "Physical disability or illness: other person",
+    "7A": "Young carer",
+    "8B": "Privately fostered: overseas, intending to return", "8C": "Privately fostered: overseas, intending to stay",
+    "8D": "Privately fostered: UK, in educational placement",
+    "8E": "Privately fostered: UK, alternative family arrangement", "8F": "Privately fostered: other",
+    "9A": "Unaccompanied asylum-seeking child",
+    "10A": "Going or being missing",
+    "11A": "Child sexual exploitation",
+    "12A": "Trafficking",
+    "13A": "Gangs",
+    "14A": "Socially unacceptable behaviour",
+    "15A": "Self-harm",
+    "16A": "Neglect",
+    "17A": "Emotional abuse",
+    "18A": "Physical abuse (legacy code: use 18B or 18C)",
+    "18B": "Physical abuse: child on child", "18C": "Physical abuse: adult on child",
+    "19A": "Sexual abuse (legacy code: use 19B or 19C)",
+    "19B": "Sexual abuse: child on child", "19C": "Sexual abuse: adult on child",
+    "20": "Other",
+    "21": "No factors identified",
+    "22A": "Female genital mutilation",
+    "23A": "Abuse linked to faith or belief",
+    "24A": "Child criminal exploitation",
+})
+
+# UPN characters 2-4: the DfE's three-digit codes of English local authorities since April 1998 (rule 1530, list
+# updated 2023-24: 940/941 Northamptonshire's successors, 942/943 Cumbria's), with the superseded codes still
+# found on older UPNs (836 Poole, 837 Bournemouth, 909 Cumbria, 928 Northamptonshire) and the Welsh authorities
+# (660-681) whose UPNs follow pupils into England. Compiled from the DfE "LA codes" list (GIAS); *verify each
+# autumn* against the year's CIN census specification (cin-census.md section 9).
+UPN_LA_CODES: Final = frozenset(
+    [str(code) for code in range(201, 214)]
+    + [str(code) for code in range(301, 321)]
+    + [str(code) for code in range(330, 337)]
+    + [str(code) for code in range(340, 345)]
+    + [str(code) for code in range(350, 360)]
+    + [str(code) for code in range(370, 374)]
+    + [str(code) for code in range(380, 385)]
+    + [str(code) for code in range(390, 395)]
+    + ["420"]
+    + [str(code) for code in range(660, 682)]
+    + ["800", "801", "802", "803", "805", "806", "807", "808", "810", "811", "812", "813", "815", "816", "821",
+       "822", "823", "825", "826", "830", "831", "835", "836", "837", "838", "839", "840", "841", "845", "846",
+       "850", "851", "852", "855", "856", "857", "860", "861", "865", "866", "867", "868", "869", "870", "871",
+       "872", "873", "874", "876", "877", "878", "879", "880", "881", "882", "883", "884", "885", "886", "887",
+       "888", "889", "890", "891", "892", "893", "894", "895", "896", "908", "909", "916", "919", "921", "925",
+       "926", "928", "929", "931", "933", "935", "936", "937", "938", "940", "941", "942", "943"]
+)
