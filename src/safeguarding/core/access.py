@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Protocol
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, object_session
@@ -122,11 +123,37 @@ PERMISSIONS: dict[tuple[Kind, Action], frozenset[Role]] = {
     # --- case work (owned by casework/) -----------------------------------------------------------------------
     # --- timescales (owned by timescales/) ------------------------------------------------------------------
     # --- exploitation (owned by exploitation/) --------------------------------------------------------------
+    # Screening, contexts, intelligence, missing episodes (H3; exploitation/screening, contexts, intelligence,
+    # missing). Screening and missing episodes are case work any case-working role records; contexts are the
+    # exploitation team's cases; intelligence is the most sensitive data: partners submit and read their own
+    # agency's items (AGENCY_SCOPED), staff read sanitised items, and the raw text is further limited by
+    # may_read_raw_intelligence.
+    (Kind.EXPLOITATION_SCREENING, Action.VIEW): STAFF_CASEWORK,
+    (Kind.EXPLOITATION_SCREENING, Action.LIST): STAFF_CASEWORK,
+    (Kind.EXPLOITATION_SCREENING, Action.CREATE): STAFF_CASEWORK,
+    (Kind.EXPLOITATION_CONTEXT, Action.VIEW): STAFF_CASEWORK,
+    (Kind.EXPLOITATION_CONTEXT, Action.LIST): STAFF_CASEWORK,
+    (Kind.EXPLOITATION_CONTEXT, Action.CREATE): STAFF_CASEWORK,
+    (Kind.EXPLOITATION_CONTEXT, Action.UPDATE): frozenset({R.EXPLOITATION_PRACTITIONER, R.TEAM_MANAGER,
+                                                           R.MASH_MANAGER}),
+    (Kind.INTELLIGENCE, Action.CREATE): frozenset({R.PARTNER_PRACTITIONER, R.EXPLOITATION_PRACTITIONER,
+                                                   R.TEAM_MANAGER, R.MASH_MANAGER}),
+    (Kind.INTELLIGENCE, Action.VIEW): frozenset({R.PARTNER_PRACTITIONER}) | STAFF_CASEWORK,
+    (Kind.INTELLIGENCE, Action.LIST): frozenset({R.PARTNER_PRACTITIONER, R.EXPLOITATION_PRACTITIONER,
+                                                 R.TEAM_MANAGER, R.MASH_MANAGER}),
+    (Kind.INTELLIGENCE, Action.SEARCH): frozenset({R.EXPLOITATION_PRACTITIONER, R.TEAM_MANAGER, R.MASH_MANAGER}),
+    (Kind.INTELLIGENCE, Action.UPDATE): frozenset({R.EXPLOITATION_PRACTITIONER, R.TEAM_MANAGER, R.MASH_MANAGER}),
+    # "Who saw this item": managers.
+    (Kind.INTELLIGENCE, Action.MANAGE): MANAGERS,
+    (Kind.MISSING_EPISODE, Action.VIEW): STAFF_CASEWORK,
+    (Kind.MISSING_EPISODE, Action.LIST): STAFF_CASEWORK,
+    (Kind.MISSING_EPISODE, Action.CREATE): STAFF_CASEWORK,
+    (Kind.MISSING_EPISODE, Action.UPDATE): STAFF_CASEWORK,
     # --- returns and insight (owned by returns/) ------------------------------------------------------------
 }
 
 # Kinds whose records a partner practitioner reaches only when their own agency owns the record.
-AGENCY_SCOPED = frozenset({Kind.CONTACT, Kind.CONTACT_OUTCOME, Kind.PARTNER_CHECK})
+AGENCY_SCOPED = frozenset({Kind.CONTACT, Kind.CONTACT_OUTCOME, Kind.PARTNER_CHECK, Kind.INTELLIGENCE})
 
 BREAK_GLASS_HOURS = 8
 
@@ -289,3 +316,50 @@ def break_glass(session: Session, user: User, person_id: int, reason: str) -> Br
     session.add(access)
     record(session, actor_of(user), "break_glass", "person", person_id, person_id=person_id, reason=reason)
     return access
+
+
+# --- intelligence handling codes (owned by exploitation/; exploitation.md section 5) -----------------------------
+#
+# 3x5x2 handling code P: lawful sharing permitted; C: sharing permitted subject to the conditions attached. Even
+# under P, dissemination is of the *sanitised* text (sanitisation removes what identifies a source); the raw text
+# stays with the exploitation team and the MASH that triage it. Under C only the exploitation team reads the raw
+# text. A partner reads their own agency's items in full and nobody else's. Every page, API, export and search
+# result of the exploitation capability asks these two functions.
+
+RAW_INTELLIGENCE_READERS: dict[str, frozenset[Role]] = {
+    "P": frozenset({R.EXPLOITATION_PRACTITIONER, R.TEAM_MANAGER, R.MASH_MANAGER, R.MASH_WORKER}),
+    "C": frozenset({R.EXPLOITATION_PRACTITIONER, R.TEAM_MANAGER}),
+}
+
+
+class IntelligenceFacts(Protocol):
+    """What the policy needs to know about an intelligence item (exploitation.models.IntelligenceItem)."""
+
+    submitted_by_agency_id: int | None
+    submitted_by_id: int
+    handling_code: str
+    status: str
+    sanitised_text: str | None
+
+
+def may_read_raw_intelligence(user: User, item: IntelligenceFacts) -> bool:
+    """May this user read the item's raw (unsanitised) text?"""
+    if not user.active or not role_may(user, Kind.INTELLIGENCE, Action.VIEW):
+        return False
+    if user.is_partner:
+        return user.agency_id is not None and item.submitted_by_agency_id == user.agency_id
+    if item.submitted_by_id == user.id:
+        return True
+    return Role(user.role) in RAW_INTELLIGENCE_READERS.get(item.handling_code, frozenset())
+
+
+def may_view_intelligence(user: User, item: IntelligenceFacts) -> bool:
+    """May this user know the item exists at all (grading, subjects, sanitised text)? Staff who may not read the
+    raw text see an item only once it is sanitised for wider sharing."""
+    if not role_may(user, Kind.INTELLIGENCE, Action.VIEW):
+        return False
+    if may_read_raw_intelligence(user, item):
+        return True
+    if user.is_partner:
+        return False
+    return str(item.status) == "sanitised" and bool(item.sanitised_text)
