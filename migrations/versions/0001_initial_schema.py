@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 00:32:40.478025
+Create Date: 2026-11-26 00:33:36.279427
 """
 from collections.abc import Sequence
 
@@ -312,6 +312,36 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_contact_routed_to_id'), ['routed_to_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_contact_submitted_by_id'), ['submitted_by_id'], unique=False)
 
+    op.create_table('deadline',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('rule_id', sa.String(length=40), nullable=False),
+    sa.Column('source_kind', sa.String(length=40), nullable=False),
+    sa.Column('source_id', sa.Integer(), nullable=False),
+    sa.Column('start_event', sa.String(length=40), nullable=False),
+    sa.Column('started_on', sa.Date(), nullable=False),
+    sa.Column('length', sa.Integer(), nullable=False),
+    sa.Column('due_on', sa.Date(), nullable=False),
+    sa.Column('met_on', sa.Date(), nullable=True),
+    sa.Column('met_source_kind', sa.String(length=40), nullable=True),
+    sa.Column('met_source_id', sa.Integer(), nullable=True),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('forecast', sa.String(length=60), nullable=True),
+    sa.Column('exceeded_reason', sa.String(length=2000), nullable=True),
+    sa.Column('worker_id', sa.Integer(), nullable=True),
+    sa.Column('team_id', sa.Integer(), nullable=True),
+    sa.Column('computed_at', safeguarding.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_deadline_person_id_person'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['team_id'], ['team.id'], name=op.f('fk_deadline_team_id_team')),
+    sa.ForeignKeyConstraint(['worker_id'], ['app_user.id'], name=op.f('fk_deadline_worker_id_app_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_deadline'))
+    )
+    with op.batch_alter_table('deadline', schema=None) as batch_op:
+        batch_op.create_index('ix_deadline_open_due', ['met_on', 'due_on'], unique=False)
+        batch_op.create_index('ix_deadline_person', ['person_id', 'rule_id'], unique=False)
+        batch_op.create_index('ix_deadline_team_open', ['team_id', 'met_on', 'due_on'], unique=False)
+        batch_op.create_index('ix_deadline_worker_open', ['worker_id', 'met_on', 'due_on'], unique=False)
+
     op.create_table('exploitation_association',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('from_kind', sa.String(length=10), nullable=False),
@@ -467,6 +497,22 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_family_relationship_from_person_id'), ['from_person_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_family_relationship_to_person_id'), ['to_person_id'], unique=False)
 
+    op.create_table('justice_contact',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('occurred_on', sa.Date(), nullable=False),
+    sa.Column('offence', sa.String(length=400), nullable=True),
+    sa.Column('outcome', sa.String(length=400), nullable=True),
+    sa.Column('recorded_by_id', sa.Integer(), nullable=True),
+    sa.Column('recorded_at', safeguarding.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_justice_contact_person_id_person')),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['app_user.id'], name=op.f('fk_justice_contact_recorded_by_id_app_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_justice_contact'))
+    )
+    with op.batch_alter_table('justice_contact', schema=None) as batch_op:
+        batch_op.create_index('ix_justice_contact_person', ['person_id', 'occurred_on'], unique=False)
+
     op.create_table('local_setting',
     sa.Column('key', sa.String(length=100), nullable=False),
     sa.Column('value_json', sa.Text(), nullable=False),
@@ -475,6 +521,46 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['updated_by_id'], ['app_user.id'], name=op.f('fk_local_setting_updated_by_id_app_user')),
     sa.PrimaryKeyConstraint('key', name=op.f('pk_local_setting'))
     )
+    op.create_table('mace_panel',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('meets_on', sa.Date(), nullable=False),
+    sa.Column('chair', sa.String(length=200), nullable=True),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('minutes', sa.Text(), nullable=True),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', safeguarding.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('length(title) <= 200', name=op.f('ck_mace_panel_title_length')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['app_user.id'], name=op.f('fk_mace_panel_created_by_id_app_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_mace_panel'))
+    )
+    with op.batch_alter_table('mace_panel', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_mace_panel_meets_on'), ['meets_on'], unique=False)
+
+    op.create_table('nrm_referral',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('referred_on', sa.Date(), nullable=False),
+    sa.Column('exploitation_types', sa.String(length=200), nullable=False),
+    sa.Column('decision_maker', sa.String(length=20), nullable=False),
+    sa.Column('reasonable_grounds_on', sa.Date(), nullable=True),
+    sa.Column('reasonable_grounds', sa.String(length=10), nullable=True),
+    sa.Column('conclusive_grounds_on', sa.Date(), nullable=True),
+    sa.Column('conclusive_grounds', sa.String(length=10), nullable=True),
+    sa.Column('notes', sa.Text(), nullable=True),
+    sa.Column('referred_by_id', sa.Integer(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', safeguarding.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('conclusive_grounds_on IS NULL OR (reasonable_grounds_on IS NOT NULL AND conclusive_grounds_on >= reasonable_grounds_on)', name=op.f('ck_nrm_referral_cg_after_rg')),
+    sa.CheckConstraint('reasonable_grounds_on IS NULL OR reasonable_grounds_on >= referred_on', name=op.f('ck_nrm_referral_rg_after_referral')),
+    sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_nrm_referral_person_id_person')),
+    sa.ForeignKeyConstraint(['referred_by_id'], ['app_user.id'], name=op.f('fk_nrm_referral_referred_by_id_app_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_nrm_referral'))
+    )
+    with op.batch_alter_table('nrm_referral', schema=None) as batch_op:
+        batch_op.create_index('ix_nrm_referral_person', ['person_id', 'referred_on'], unique=False)
+
     op.create_table('person_restriction',
     sa.Column('person_id', sa.Integer(), nullable=False),
     sa.Column('reason', sa.Text(), nullable=False),
@@ -484,6 +570,23 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['restricted_by_id'], ['app_user.id'], name=op.f('fk_person_restriction_restricted_by_id_app_user')),
     sa.PrimaryKeyConstraint('person_id', name=op.f('pk_person_restriction'))
     )
+    op.create_table('school_exclusion',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('starts_on', sa.Date(), nullable=False),
+    sa.Column('ends_on', sa.Date(), nullable=True),
+    sa.Column('school', sa.String(length=200), nullable=True),
+    sa.Column('reason', sa.String(length=400), nullable=True),
+    sa.Column('recorded_by_id', sa.Integer(), nullable=True),
+    sa.CheckConstraint('ends_on IS NULL OR ends_on >= starts_on', name=op.f('ck_school_exclusion_dates_order')),
+    sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_school_exclusion_person_id_person')),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['app_user.id'], name=op.f('fk_school_exclusion_recorded_by_id_app_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_school_exclusion'))
+    )
+    with op.batch_alter_table('school_exclusion', schema=None) as batch_op:
+        batch_op.create_index('ix_school_exclusion_person', ['person_id', 'starts_on'], unique=False)
+
     op.create_table('supervision',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('worker_id', sa.Integer(), nullable=False),
@@ -589,6 +692,36 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_contact_subject_contact_id'), ['contact_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_contact_subject_person_id'), ['person_id'], unique=False)
 
+    op.create_table('disruption_action',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('tool', sa.String(length=20), nullable=False),
+    sa.Column('target_person_id', sa.Integer(), nullable=True),
+    sa.Column('target_context_id', sa.Integer(), nullable=True),
+    sa.Column('child_id', sa.Integer(), nullable=True),
+    sa.Column('agency', sa.String(length=200), nullable=False),
+    sa.Column('starts_on', sa.Date(), nullable=False),
+    sa.Column('ends_on', sa.Date(), nullable=True),
+    sa.Column('outcome', sa.String(length=20), nullable=False),
+    sa.Column('outcome_on', sa.Date(), nullable=True),
+    sa.Column('details', sa.Text(), nullable=True),
+    sa.Column('panel_id', sa.Integer(), nullable=True),
+    sa.Column('recorded_by_id', sa.Integer(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', safeguarding.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('(target_person_id IS NULL) <> (target_context_id IS NULL)', name=op.f('ck_disruption_action_adult_or_place')),
+    sa.CheckConstraint('ends_on IS NULL OR ends_on >= starts_on', name=op.f('ck_disruption_action_dates_order')),
+    sa.ForeignKeyConstraint(['child_id'], ['person.id'], name=op.f('fk_disruption_action_child_id_person')),
+    sa.ForeignKeyConstraint(['panel_id'], ['mace_panel.id'], name=op.f('fk_disruption_action_panel_id_mace_panel')),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['app_user.id'], name=op.f('fk_disruption_action_recorded_by_id_app_user')),
+    sa.ForeignKeyConstraint(['target_context_id'], ['exploitation_context.id'], name=op.f('fk_disruption_action_target_context_id_exploitation_context')),
+    sa.ForeignKeyConstraint(['target_person_id'], ['person.id'], name=op.f('fk_disruption_action_target_person_id_person')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_disruption_action'))
+    )
+    with op.batch_alter_table('disruption_action', schema=None) as batch_op:
+        batch_op.create_index('ix_disruption_action_child', ['child_id'], unique=False)
+        batch_op.create_index('ix_disruption_action_context', ['target_context_id'], unique=False)
+        batch_op.create_index('ix_disruption_action_person', ['target_person_id'], unique=False)
+
     op.create_table('exploitation_context_assessment',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('context_id', sa.Integer(), nullable=False),
@@ -684,6 +817,79 @@ def upgrade() -> None:
     with op.batch_alter_table('exploitation_return_interview', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_exploitation_return_interview_episode_id'), ['episode_id'], unique=False)
 
+    op.create_table('mace_action',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('panel_id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=True),
+    sa.Column('context_id', sa.Integer(), nullable=True),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('owner', sa.String(length=200), nullable=False),
+    sa.Column('due_on', sa.Date(), nullable=False),
+    sa.Column('done_on', sa.Date(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['context_id'], ['exploitation_context.id'], name=op.f('fk_mace_action_context_id_exploitation_context')),
+    sa.ForeignKeyConstraint(['panel_id'], ['mace_panel.id'], name=op.f('fk_mace_action_panel_id_mace_panel'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_mace_action_person_id_person')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_mace_action'))
+    )
+    with op.batch_alter_table('mace_action', schema=None) as batch_op:
+        batch_op.create_index('ix_mace_action_open_due', ['done_on', 'due_on'], unique=False)
+        batch_op.create_index(batch_op.f('ix_mace_action_panel_id'), ['panel_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_mace_action_person_id'), ['person_id'], unique=False)
+
+    op.create_table('mace_agenda_item',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('panel_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=True),
+    sa.Column('context_id', sa.Integer(), nullable=True),
+    sa.Column('reason', sa.String(length=20), nullable=False),
+    sa.Column('discussion', sa.Text(), nullable=True),
+    sa.Column('risk_band', sa.String(length=20), nullable=True),
+    sa.CheckConstraint('(person_id IS NULL) <> (context_id IS NULL)', name=op.f('ck_mace_agenda_item_child_or_context')),
+    sa.ForeignKeyConstraint(['context_id'], ['exploitation_context.id'], name=op.f('fk_mace_agenda_item_context_id_exploitation_context')),
+    sa.ForeignKeyConstraint(['panel_id'], ['mace_panel.id'], name=op.f('fk_mace_agenda_item_panel_id_mace_panel'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_mace_agenda_item_person_id_person')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_mace_agenda_item'))
+    )
+    with op.batch_alter_table('mace_agenda_item', schema=None) as batch_op:
+        batch_op.create_index('ix_mace_agenda_item_context', ['context_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_mace_agenda_item_panel_id'), ['panel_id'], unique=False)
+        batch_op.create_index('ix_mace_agenda_item_person', ['person_id'], unique=False)
+
+    op.create_table('mace_attendance',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('panel_id', sa.Integer(), nullable=False),
+    sa.Column('agency', sa.String(length=200), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('present', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['panel_id'], ['mace_panel.id'], name=op.f('fk_mace_attendance_panel_id_mace_panel'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_mace_attendance'))
+    )
+    with op.batch_alter_table('mace_attendance', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_mace_attendance_panel_id'), ['panel_id'], unique=False)
+
+    op.create_table('mace_risk_plan',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('panel_id', sa.Integer(), nullable=True),
+    sa.Column('agreed_on', sa.Date(), nullable=False),
+    sa.Column('vulnerabilities', sa.Text(), nullable=False),
+    sa.Column('risks', sa.Text(), nullable=False),
+    sa.Column('protective_factors', sa.Text(), nullable=True),
+    sa.Column('plan', sa.Text(), nullable=False),
+    sa.Column('review_due_on', sa.Date(), nullable=False),
+    sa.Column('ended_on', sa.Date(), nullable=True),
+    sa.Column('agreed_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', safeguarding.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['agreed_by_id'], ['app_user.id'], name=op.f('fk_mace_risk_plan_agreed_by_id_app_user')),
+    sa.ForeignKeyConstraint(['panel_id'], ['mace_panel.id'], name=op.f('fk_mace_risk_plan_panel_id_mace_panel')),
+    sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_mace_risk_plan_person_id_person')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_mace_risk_plan'))
+    )
+    with op.batch_alter_table('mace_risk_plan', schema=None) as batch_op:
+        batch_op.create_index('ix_mace_risk_plan_person', ['person_id', 'agreed_on'], unique=False)
+
     op.create_table('partner_check',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('contact_id', sa.Integer(), nullable=False),
@@ -750,6 +956,22 @@ def upgrade() -> None:
     with op.batch_alter_table('supervision_case', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_supervision_case_person_id'), ['person_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_supervision_case_supervision_id'), ['supervision_id'], unique=False)
+
+    op.create_table('mace_risk_review',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('plan_id', sa.Integer(), nullable=False),
+    sa.Column('reviewed_on', sa.Date(), nullable=False),
+    sa.Column('change', sa.String(length=10), nullable=False),
+    sa.Column('band_now', sa.String(length=20), nullable=True),
+    sa.Column('notes', sa.Text(), nullable=True),
+    sa.Column('next_review_on', sa.Date(), nullable=True),
+    sa.Column('reviewed_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['plan_id'], ['mace_risk_plan.id'], name=op.f('fk_mace_risk_review_plan_id_mace_risk_plan'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['reviewed_by_id'], ['app_user.id'], name=op.f('fk_mace_risk_review_reviewed_by_id_app_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_mace_risk_review'))
+    )
+    with op.batch_alter_table('mace_risk_review', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_mace_risk_review_plan_id'), ['plan_id'], unique=False)
 
     op.create_table('referral',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -1056,6 +1278,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_referral_contact_id'))
 
     op.drop_table('referral')
+    with op.batch_alter_table('mace_risk_review', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_mace_risk_review_plan_id'))
+
+    op.drop_table('mace_risk_review')
     with op.batch_alter_table('supervision_case', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_supervision_case_supervision_id'))
         batch_op.drop_index(batch_op.f('ix_supervision_case_person_id'))
@@ -1071,6 +1297,26 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_partner_check_agency_id'))
 
     op.drop_table('partner_check')
+    with op.batch_alter_table('mace_risk_plan', schema=None) as batch_op:
+        batch_op.drop_index('ix_mace_risk_plan_person')
+
+    op.drop_table('mace_risk_plan')
+    with op.batch_alter_table('mace_attendance', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_mace_attendance_panel_id'))
+
+    op.drop_table('mace_attendance')
+    with op.batch_alter_table('mace_agenda_item', schema=None) as batch_op:
+        batch_op.drop_index('ix_mace_agenda_item_person')
+        batch_op.drop_index(batch_op.f('ix_mace_agenda_item_panel_id'))
+        batch_op.drop_index('ix_mace_agenda_item_context')
+
+    op.drop_table('mace_agenda_item')
+    with op.batch_alter_table('mace_action', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_mace_action_person_id'))
+        batch_op.drop_index(batch_op.f('ix_mace_action_panel_id'))
+        batch_op.drop_index('ix_mace_action_open_due')
+
+    op.drop_table('mace_action')
     with op.batch_alter_table('exploitation_return_interview', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_exploitation_return_interview_episode_id'))
 
@@ -1097,6 +1343,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_exploitation_context_assessment_context_id'))
 
     op.drop_table('exploitation_context_assessment')
+    with op.batch_alter_table('disruption_action', schema=None) as batch_op:
+        batch_op.drop_index('ix_disruption_action_person')
+        batch_op.drop_index('ix_disruption_action_context')
+        batch_op.drop_index('ix_disruption_action_child')
+
+    op.drop_table('disruption_action')
     with op.batch_alter_table('contact_subject', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_contact_subject_person_id'))
         batch_op.drop_index(batch_op.f('ix_contact_subject_contact_id'))
@@ -1125,8 +1377,24 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_supervision_supervisor_id'))
 
     op.drop_table('supervision')
+    with op.batch_alter_table('school_exclusion', schema=None) as batch_op:
+        batch_op.drop_index('ix_school_exclusion_person')
+
+    op.drop_table('school_exclusion')
     op.drop_table('person_restriction')
+    with op.batch_alter_table('nrm_referral', schema=None) as batch_op:
+        batch_op.drop_index('ix_nrm_referral_person')
+
+    op.drop_table('nrm_referral')
+    with op.batch_alter_table('mace_panel', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_mace_panel_meets_on'))
+
+    op.drop_table('mace_panel')
     op.drop_table('local_setting')
+    with op.batch_alter_table('justice_contact', schema=None) as batch_op:
+        batch_op.drop_index('ix_justice_contact_person')
+
+    op.drop_table('justice_contact')
     with op.batch_alter_table('family_relationship', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_family_relationship_to_person_id'))
         batch_op.drop_index(batch_op.f('ix_family_relationship_from_person_id'))
@@ -1159,6 +1427,13 @@ def downgrade() -> None:
         batch_op.drop_index('ix_exploitation_association_from')
 
     op.drop_table('exploitation_association')
+    with op.batch_alter_table('deadline', schema=None) as batch_op:
+        batch_op.drop_index('ix_deadline_worker_open')
+        batch_op.drop_index('ix_deadline_team_open')
+        batch_op.drop_index('ix_deadline_person')
+        batch_op.drop_index('ix_deadline_open_due')
+
+    op.drop_table('deadline')
     with op.batch_alter_table('contact', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_contact_submitted_by_id'))
         batch_op.drop_index(batch_op.f('ix_contact_routed_to_id'))

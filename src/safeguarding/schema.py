@@ -4,6 +4,7 @@ from safeguarding.casework import models as casework_models
 from safeguarding.core import access, audit, local_settings, users
 from safeguarding.core.db import Base
 from safeguarding.exploitation import models as exploitation_models
+from safeguarding.exploitation import response_models as exploitation_response_models
 from safeguarding.front_door import models as front_door_models
 from safeguarding.people import models as people_models
 from safeguarding.returns import models as returns_models
@@ -11,5 +12,6 @@ from safeguarding.timescales import models as timescales_models
 
 metadata = Base.metadata
 
-__all__ = ["access", "audit", "casework_models", "exploitation_models", "front_door_models", "local_settings",
-           "metadata", "people_models", "returns_models", "timescales_models", "users"]
+__all__ = ["access", "audit", "casework_models", "exploitation_models", "exploitation_response_models",
+           "front_door_models", "local_settings", "metadata", "people_models", "returns_models", "timescales_models",
+           "users"]
