@@ -149,6 +149,20 @@ PERMISSIONS: dict[tuple[Kind, Action], frozenset[Role]] = {
     (Kind.MISSING_EPISODE, Action.LIST): STAFF_CASEWORK,
     (Kind.MISSING_EPISODE, Action.CREATE): STAFF_CASEWORK,
     (Kind.MISSING_EPISODE, Action.UPDATE): STAFF_CASEWORK,
+    # The network, MACE and disruption (exploitation/network_service, mace, disruption). A child-centred network
+    # (VIEW) is part of working with the child; whole-council analyses (LIST) are the exploitation team's and its
+    # managers'. Partners get nothing: what partners know arrives at the panel through their attendance.
+    (Kind.NETWORK, Action.VIEW): STAFF_CASEWORK,
+    (Kind.NETWORK, Action.LIST): frozenset({R.EXPLOITATION_PRACTITIONER, R.TEAM_MANAGER, R.MASH_MANAGER}),
+    (Kind.MACE, Action.VIEW): STAFF_CASEWORK,
+    (Kind.MACE, Action.LIST): STAFF_CASEWORK,
+    (Kind.MACE, Action.CREATE): frozenset({R.EXPLOITATION_PRACTITIONER, R.TEAM_MANAGER}),
+    (Kind.MACE, Action.UPDATE): frozenset({R.EXPLOITATION_PRACTITIONER, R.TEAM_MANAGER}),
+    (Kind.DISRUPTION, Action.VIEW): STAFF_CASEWORK,
+    (Kind.DISRUPTION, Action.LIST): STAFF_CASEWORK,
+    # The council is a first responder for NRM referrals: the child's own social worker may refer too.
+    (Kind.DISRUPTION, Action.CREATE): frozenset({R.EXPLOITATION_PRACTITIONER, R.TEAM_MANAGER, R.SOCIAL_WORKER}),
+    (Kind.DISRUPTION, Action.UPDATE): frozenset({R.EXPLOITATION_PRACTITIONER, R.TEAM_MANAGER, R.SOCIAL_WORKER}),
     # --- returns and insight (owned by returns/) ------------------------------------------------------------
 }
 
