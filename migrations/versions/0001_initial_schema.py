@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 00:33:36.279427
+Create Date: 2026-11-26 00:34:16.933776
 """
 from collections.abc import Sequence
 

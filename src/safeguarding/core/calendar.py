@@ -10,6 +10,7 @@ outside them starts at the next opening time.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -168,3 +169,63 @@ def working_hours_between(
     total = (_office_hours_by_day(start, after_first, opens, closes) + middle * office_day
              + _office_hours_by_day(last_midnight, end, opens, closes))
     return total.total_seconds() / 3600
+
+
+# --- quick working-day arithmetic over many clocks (timescales) --------------------------------------------------
+#
+# Deriving every deadline of a large council adds working days hundreds of thousands of times; walking day by day
+# is too slow for that. ``WorkingDays`` holds the ordinal of every working day over a span of years and answers by
+# bisection, with the same convention as ``add_working_days`` / ``working_days_between`` (tests/core compare them).
+
+_INDEX_FIRST_YEAR = 1990
+_INDEX_LAST_YEAR = 2080
+
+
+@lru_cache(maxsize=1)
+def _working_day_ordinals() -> tuple[int, ...]:
+    start, end = date(_INDEX_FIRST_YEAR, 1, 1), date(_INDEX_LAST_YEAR, 12, 31)
+    holidays_by_ordinal = {day.toordinal() for year in range(_INDEX_FIRST_YEAR, _INDEX_LAST_YEAR + 1)
+                           for day in _bank_holidays_for_year(year)}
+    return tuple(o for o in range(start.toordinal(), end.toordinal() + 1)
+                 if (o + 6) % 7 < 5 and o not in holidays_by_ordinal)  # date.fromordinal(1) is a Monday
+
+
+def _indexed(*days: date) -> bool:
+    return all(_INDEX_FIRST_YEAR <= d.year < _INDEX_LAST_YEAR for d in days)
+
+
+def add_working_days_quick(start: date, n: int) -> date:
+    """``add_working_days`` by bisection (falls back to walking outside 1990-2079)."""
+    if n < 0:
+        raise ValueError("n must be >= 0")
+    if not _indexed(start):
+        return add_working_days(start, n)
+    ordinals = _working_day_ordinals()
+    o = start.toordinal()
+    if n == 0:
+        return date.fromordinal(ordinals[bisect_left(ordinals, o)])
+    return date.fromordinal(ordinals[bisect_right(ordinals, o) + n - 1])
+
+
+def working_days_between_quick(start: date, end: date) -> int:
+    """``working_days_between`` by bisection: working days after ``start`` up to and including ``end``."""
+    if not _indexed(start, end):
+        return working_days_between(start, end)
+    ordinals = _working_day_ordinals()
+    return bisect_right(ordinals, end.toordinal()) - bisect_right(ordinals, start.toordinal())
+
+
+def previous_working_day(day: date) -> date:
+    """``day`` itself when it is a working day, otherwise the last working day before it."""
+    while not is_working_day(day):
+        day -= timedelta(days=1)
+    return day
+
+
+def weekend_days_between(start: date, end: date) -> int:
+    """Saturdays and Sundays strictly after ``start`` and up to ``end`` inclusive."""
+    if end <= start:
+        return 0
+    days = (end - start).days
+    weeks, rest = divmod(days, 7)
+    return weeks * 2 + sum(1 for k in range(1, rest + 1) if (start + timedelta(days=k)).weekday() >= 5)

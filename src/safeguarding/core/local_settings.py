@@ -77,6 +77,30 @@ DEFINITIONS: dict[str, SettingDefinition] = {
                           "local threshold document"),
         SettingDefinition("threshold.level4", "Level of need 4 name", "Specialist / child protection", str,
                           "local threshold document"),
+        # --- timescales (timescales/rules.py): local practice standards, shared/domain/timescales.md section 4 ---
+        SettingDefinition("timescales.cp_visit.working_days",
+                          "Child protection visits: at least every (working days)", 10, int,
+                          "T13: Camden, Central Bedfordshire, Liverpool (every 10 working days)", 1, 60),
+        SettingDefinition("timescales.core_group.weeks", "Core groups after the first: at least every (weeks)", 4,
+                          int, "T10: Newcastle 1.4.5 (every 4 weeks); Tees 6 weeks", 1, 12),
+        SettingDefinition("timescales.cin_review.weeks", "Child in need plan reviews: at least every (weeks)", 12,
+                          int, "T15: City of York 3.1 (12 weeks)", 1, 52),
+        SettingDefinition("timescales.cin_visit.working_days",
+                          "Child in need visits: at least every (working days)", 20, int,
+                          "T16: published LA sheet; Torbay (20 working days)", 1, 120),
+        SettingDefinition("timescales.stalled.working_days",
+                          "A case is stalled after this many working days without recorded activity", 20, int,
+                          "local practice standard (issue 3: 20 working days)", 1, 250),
+        SettingDefinition("timescales.strategy_discussion.working_days",
+                          "Strategy discussion: held within (working days of the referral)", 1, int,
+                          "T4: WT2023 says 'as soon as possible'; local standards 1-3 working days", 0, 10),
+        SettingDefinition("timescales.icpc.from_first_strategy_discussion",
+                          "ICPC clock runs from the strategy discussion that started section 47 (WT2018 wording) "
+                          "instead of the last one", False, bool,
+                          "T7: WT2023 Ch.4 counts from the last strategy discussion; WT2018 from the one that "
+                          "started the enquiry"),
+        SettingDefinition("timescales.due_soon.working_days",
+                          "Deadlines show as due soon within (working days)", 5, int, "local practice", 0, 30),
     ]
 }
 

@@ -1,0 +1,204 @@
+"""From case records to clock events: the one place that knows the column names of case work's tables.
+
+``clock_events`` reads, for a set of children (or every child whose case is open), each table whose rows start or
+stop a clock, by columns only and in one query per table, and turns the rows into ``rules.ClockEvent``s. The rest
+of the capability works on those events (``rules.derive`` is pure).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from safeguarding.casework.models import (
+    Allocation,
+    Assessment,
+    CaseNote,
+    ChildInNeedPlan,
+    ChildInNeedReview,
+    ChildProtectionConference,
+    ChildProtectionPlan,
+    CoreGroupMeeting,
+    Referral,
+    Section47Enquiry,
+    StrategyDiscussion,
+    Supervision,
+    SupervisionCase,
+    Visit,
+)
+from safeguarding.front_door.models import Contact, ContactSubject
+from safeguarding.timescales.rules import ClockEvent, EventKind
+
+E = EventKind
+
+# Visit kinds (casework Visit.kind) and the clock each meets when the child was seen.
+VISIT_EVENTS = {"cp": E.CP_VISIT, "cin": E.CIN_VISIT, "assessment": E.ASSESSMENT_VISIT}
+# A section 47 outcome other than this means no initial conference is needed (CIN census ICPCnotRequired).
+S47_OUTCOME_ICPC = "icpc"
+# Contacts still waiting for the MASH (front_door.rules.OPEN_STATUSES).
+CONTACT_OPEN_STATUSES = ("awaiting_screening", "in_screening")
+CHUNK = 900  # ids per IN list (SQLite's bound-parameter limit is far above; PostgreSQL plans stay small)
+
+
+@dataclass
+class CaseEvents:
+    """Clock events by child, and who holds each open case (for the due pages)."""
+
+    events: dict[int, list[ClockEvent]] = field(default_factory=dict)
+    worker_of: dict[int, int] = field(default_factory=dict)
+    team_of: dict[int, int | None] = field(default_factory=dict)
+    open_children: set[int] = field(default_factory=set)
+
+    def add(self, event: ClockEvent) -> None:
+        self.events.setdefault(event.person_id, []).append(event)
+
+
+def open_children_query() -> Any:
+    """Children whose case is open: an open allocation, or an episode of need not yet closed."""
+    return select(Allocation.person_id).where(Allocation.ended_at.is_(None)).union(
+        select(Referral.person_id).where(Referral.closed_date.is_(None)))
+
+
+def _chunks(ids: Collection[int]) -> Iterable[list[int]]:
+    ordered = sorted(ids)
+    for index in range(0, len(ordered), CHUNK):
+        yield ordered[index:index + CHUNK]
+
+
+def clock_events(session: Session, person_ids: Collection[int] | None, today: date) -> CaseEvents:
+    """Every clock event of these children (``None``: every child whose case is open).
+
+    A conference dated after ``today`` is booked, not held; other rows dated after today are left out (a date in
+    the future meets nothing yet).
+    """
+    result = CaseEvents()
+    if person_ids is None:
+        scopes: list[Any] = [None]
+    else:
+        scopes = list(_chunks(set(person_ids)))
+    for scope in scopes:
+        _read(session, scope, today, result)
+    return result
+
+
+def _read(session: Session, ids: list[int] | None, today: date, out: CaseEvents) -> None:
+    open_subquery = open_children_query().subquery()
+
+    def within(column: InstrumentedAttribute[Any]) -> ColumnElement[bool]:
+        if ids is None:
+            return column.in_(select(open_subquery.c.person_id))
+        return column.in_(ids)
+
+    if ids is None:
+        out.open_children.update(session.scalars(select(open_subquery.c.person_id)))
+    else:
+        out.open_children.update(session.scalars(
+            select(Allocation.person_id).where(within(Allocation.person_id), Allocation.ended_at.is_(None))))
+        out.open_children.update(session.scalars(
+            select(Referral.person_id).where(within(Referral.person_id), Referral.closed_date.is_(None))))
+
+    def add(kind: EventKind, on: date | None, source: str, source_id: int, person_id: int, **extra: Any) -> None:
+        if on is None:
+            return
+        if on > today and extra.get("booked_for") is None:
+            return
+        out.add(ClockEvent(kind, on, source, source_id, person_id, **extra))
+
+    for a in session.execute(select(Allocation.id, Allocation.person_id, Allocation.worker_id, Allocation.team_id,
+                                    Allocation.started_at)
+                             .where(within(Allocation.person_id), Allocation.ended_at.is_(None))
+                             .order_by(Allocation.started_at)):
+        out.worker_of[a.person_id] = a.worker_id
+        out.team_of[a.person_id] = a.team_id
+        add(E.CASE_OPENED, a.started_at.date(), "allocation", a.id, a.person_id)
+
+    for r in session.execute(select(Referral.id, Referral.person_id, Referral.referral_date, Referral.route,
+                                    Referral.closed_date).where(within(Referral.person_id))):
+        add(E.REFERRAL, r.referral_date, "referral", r.id, r.person_id, flags=frozenset({r.route}))
+        add(E.CASE_CLOSED, r.closed_date, "referral", r.id, r.person_id)
+
+    # Contacts still waiting for a decision: the MASH's own deadline (RAG, working hours) is reused as it stands.
+    for c in session.execute(select(Contact.id, ContactSubject.person_id, Contact.received_at, Contact.due_at)
+                             .join(ContactSubject, ContactSubject.contact_id == Contact.id)
+                             .where(within(ContactSubject.person_id), Contact.status.in_(CONTACT_OPEN_STATUSES))
+                             .distinct()):
+        if c.person_id is not None:
+            add(E.CONTACT_RECEIVED, c.received_at.date(), "contact", c.id, c.person_id, due_hint=c.due_at.date())
+
+    for s in session.execute(select(Assessment.id, Assessment.person_id, Assessment.started_on,
+                                    Assessment.authorised_on, Assessment.late_reason)
+                             .where(within(Assessment.person_id))):
+        add(E.ASSESSMENT_STARTED, s.started_on, "assessment", s.id, s.person_id)
+        add(E.ASSESSMENT_COMPLETED, s.authorised_on, "assessment", s.id, s.person_id,
+            exceeded_reason=s.late_reason)
+
+    s47_by_discussion: dict[int, Any] = {}
+    for q in session.execute(select(Section47Enquiry.id, Section47Enquiry.person_id,
+                                    Section47Enquiry.strategy_discussion_id, Section47Enquiry.started_on,
+                                    Section47Enquiry.completed_on, Section47Enquiry.outcome)
+                             .where(within(Section47Enquiry.person_id))):
+        s47_by_discussion[q.strategy_discussion_id] = q
+        add(E.S47_STARTED, q.started_on, "section47_enquiry", q.id, q.person_id)
+        flags = frozenset({"no_icpc"}) if q.outcome and q.outcome != S47_OUTCOME_ICPC else frozenset()
+        add(E.S47_COMPLETED, q.completed_on, "section47_enquiry", q.id, q.person_id, flags=flags)
+
+    for d in session.execute(select(StrategyDiscussion.id, StrategyDiscussion.person_id,
+                                    StrategyDiscussion.held_on, StrategyDiscussion.decision)
+                             .where(within(StrategyDiscussion.person_id))):
+        s47 = "47" in (d.decision or "") or d.id in s47_by_discussion
+        add(E.STRATEGY_DISCUSSION, d.held_on, "strategy_discussion", d.id, d.person_id,
+            flags=frozenset({"s47"}) if s47 else frozenset())
+
+    for k in session.execute(select(ChildProtectionConference.id, ChildProtectionConference.person_id,
+                                    ChildProtectionConference.kind, ChildProtectionConference.held_on,
+                                    ChildProtectionConference.plan_id)
+                             .where(within(ChildProtectionConference.person_id))):
+        booked = k.held_on if k.held_on > today else None
+        kind = E.ICPC if k.kind == "initial" else E.REVIEW_CONFERENCE
+        flags = frozenset({"plan"}) if k.kind == "initial" and k.plan_id is not None else frozenset()
+        add(kind, k.held_on, "child_protection_conference", k.id, k.person_id, flags=flags, booked_for=booked)
+
+    for p in session.execute(select(ChildProtectionPlan.id, ChildProtectionPlan.person_id,
+                                    ChildProtectionPlan.started_on, ChildProtectionPlan.ended_on)
+                             .where(within(ChildProtectionPlan.person_id))):
+        add(E.CP_PLAN_STARTED, p.started_on, "child_protection_plan", p.id, p.person_id)
+        add(E.CP_PLAN_ENDED, p.ended_on, "child_protection_plan", p.id, p.person_id)
+
+    for g in session.execute(select(CoreGroupMeeting.id, CoreGroupMeeting.person_id, CoreGroupMeeting.held_on)
+                             .where(within(CoreGroupMeeting.person_id))):
+        add(E.CORE_GROUP, g.held_on, "core_group_meeting", g.id, g.person_id)
+
+    for v in session.execute(select(Visit.id, Visit.person_id, Visit.kind, Visit.visited_on, Visit.child_seen)
+                             .where(within(Visit.person_id))):
+        # A visit where the child was not seen is recorded activity, but meets no visiting standard.
+        kind = VISIT_EVENTS.get(v.kind, E.CASE_NOTE) if v.child_seen else E.CASE_NOTE
+        add(kind, v.visited_on, "visit", v.id, v.person_id)
+
+    for n in session.execute(select(ChildInNeedPlan.id, ChildInNeedPlan.person_id, ChildInNeedPlan.started_on,
+                                    ChildInNeedPlan.ended_on).where(within(ChildInNeedPlan.person_id))):
+        add(E.CIN_PLAN_STARTED, n.started_on, "child_in_need_plan", n.id, n.person_id)
+        add(E.CIN_PLAN_ENDED, n.ended_on, "child_in_need_plan", n.id, n.person_id)
+
+    for w in session.execute(select(ChildInNeedReview.id, ChildInNeedReview.person_id, ChildInNeedReview.held_on)
+                             .where(within(ChildInNeedReview.person_id))):
+        add(E.CIN_REVIEW, w.held_on, "child_in_need_review", w.id, w.person_id)
+
+    # Recorded activity: notes and supervision. Only the latest of each child matters (the stalled clock).
+    for note in session.execute(select(CaseNote.person_id, CaseNote.id, CaseNote.occurred_at)
+                                .where(within(CaseNote.person_id))):
+        add(E.CASE_NOTE, note.occurred_at.date(), "case_note", note.id, note.person_id)
+    for sup in session.execute(select(SupervisionCase.person_id, Supervision.id, Supervision.held_on)
+                               .join(Supervision, Supervision.id == SupervisionCase.supervision_id)
+                               .where(within(SupervisionCase.person_id))):
+        add(E.SUPERVISION, sup.held_on, "supervision", sup.id, sup.person_id)
+
+
+def open_case_filter(column: InstrumentedAttribute[Any]) -> ColumnElement[bool]:
+    """``column`` (a person id) belongs to a child whose case is open."""
+    return or_(column.in_(select(Allocation.person_id).where(Allocation.ended_at.is_(None))),
+               column.in_(select(Referral.person_id).where(Referral.closed_date.is_(None))))

@@ -1,0 +1,696 @@
+"""Timescales as data: every statutory and local clock, with its source, and the pure arithmetic of due dates.
+
+Source of every rule: shared/domain/timescales.md section 4 (the T-number is kept on each rule as ``ref``).
+Counting (timescales.md section 2, decided): the day the clock starts is day 0; N working days falls on the Nth
+working day after it; a clock started on a weekend or bank holiday counts from the last working day before it.
+Calendar months keep the day number or fall on the shorter month's last day (31 Jan + 3 months = 30 Apr).
+
+Decided here (timescales.md leaves it open): a deadline counted in calendar days, weeks or months that falls on a
+weekend or bank holiday is brought forward to the last working day before it, because nothing statutory is done on
+the day itself and "within 3 months" is not met by a conference on the Monday after. Hours (the return interview,
+72 hours) are counted round the clock and not moved.
+
+Each rule has effective dates (timescales.md section 5): a clock uses the version in force on the day it started.
+Local standards (``status == LOCAL``) take their length from a local setting (core/local_settings.py) with the
+default named in the issue; statutory ones are never settings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from itertools import pairwise
+from typing import TYPE_CHECKING, Any
+
+from safeguarding.core.calendar import (
+    add_calendar_months,
+    add_working_days_quick,
+    bank_holiday_name,
+    bank_holidays_between,
+    is_working_day,
+    previous_working_day,
+    weekend_days_between,
+    working_days_between_quick,
+)
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+
+class Unit(StrEnum):
+    WORKING_DAYS = "working_days"
+    CALENDAR_DAYS = "calendar_days"
+    WEEKS = "weeks"
+    MONTHS = "months"
+    HOURS = "hours"
+
+    def describe(self, length: int) -> str:
+        words = {Unit.WORKING_DAYS: "working day", Unit.CALENDAR_DAYS: "calendar day", Unit.WEEKS: "week",
+                 Unit.MONTHS: "calendar month", Unit.HOURS: "hour"}[self]
+        return f"{length} {words}{'' if length == 1 else 's'}"
+
+
+class RuleStatus(StrEnum):
+    """Status labels of timescales.md section 1: what a breach means."""
+
+    STATUTORY_REGULATION = "statutory_regulation"  # unlawful
+    STATUTORY_GUIDANCE = "statutory_guidance"  # a departure needs a recorded reason
+    LOCAL_STANDARD = "local_standard"  # a local performance issue; the length is a setting
+
+    @property
+    def label(self) -> str:
+        return {RuleStatus.STATUTORY_REGULATION: "Statutory (regulation)",
+                RuleStatus.STATUTORY_GUIDANCE: "Statutory guidance",
+                RuleStatus.LOCAL_STANDARD: "Local standard"}[self]
+
+    @property
+    def statutory(self) -> bool:
+        return self is not RuleStatus.LOCAL_STANDARD
+
+
+class EventKind(StrEnum):
+    """What happens to a child that starts or stops a clock (timescales/events.py makes these from case records)."""
+
+    CONTACT_RECEIVED = "contact_received"
+    CONTACT_DECIDED = "contact_decided"
+    REFERRAL = "referral"
+    ASSESSMENT_STARTED = "assessment_started"
+    ASSESSMENT_VISIT = "assessment_visit"
+    ASSESSMENT_COMPLETED = "assessment_completed"
+    STRATEGY_DISCUSSION = "strategy_discussion"  # ``flags`` holds "s47" when it decided to start an enquiry
+    S47_STARTED = "s47_started"
+    S47_COMPLETED = "s47_completed"
+    ICPC = "icpc"  # ``flags`` holds "plan" when the conference made a child protection plan
+    CP_PLAN_STARTED = "cp_plan_started"
+    CP_PLAN_ENDED = "cp_plan_ended"
+    CORE_GROUP = "core_group"
+    REVIEW_CONFERENCE = "review_conference"
+    CP_VISIT = "cp_visit"
+    CIN_PLAN_STARTED = "cin_plan_started"
+    CIN_PLAN_ENDED = "cin_plan_ended"
+    CIN_VISIT = "cin_visit"
+    CIN_REVIEW = "cin_review"
+    CASE_NOTE = "case_note"
+    SUPERVISION = "supervision"
+    CASE_OPENED = "case_opened"  # allocated to a worker
+    CASE_CLOSED = "case_closed"
+    MISSING_RETURN = "missing_return"  # a missing child found or returned
+    RETURN_INTERVIEW = "return_interview"
+
+    @property
+    def label(self) -> str:
+        return EVENT_LABELS.get(self, self.value.replace("_", " ").capitalize())
+
+
+EVENT_LABELS: dict[EventKind, str] = {
+    EventKind.CONTACT_RECEIVED: "Contact received",
+    EventKind.CONTACT_DECIDED: "Contact decided",
+    EventKind.REFERRAL: "Referral",
+    EventKind.ASSESSMENT_VISIT: "Assessment visit",
+    EventKind.ASSESSMENT_COMPLETED: "Assessment completed",
+    EventKind.STRATEGY_DISCUSSION: "Strategy discussion",
+    EventKind.S47_STARTED: "Section 47 enquiry started",
+    EventKind.S47_COMPLETED: "Section 47 enquiry completed",
+    EventKind.ICPC: "Initial child protection conference",
+    EventKind.CP_PLAN_STARTED: "Child protection plan started",
+    EventKind.CP_PLAN_ENDED: "Child protection plan ended",
+    EventKind.CORE_GROUP: "Core group meeting",
+    EventKind.REVIEW_CONFERENCE: "Review child protection conference",
+    EventKind.CP_VISIT: "Child protection visit",
+    EventKind.CIN_PLAN_STARTED: "Child in need plan started",
+    EventKind.CIN_PLAN_ENDED: "Child in need plan ended",
+    EventKind.CIN_VISIT: "Child in need visit",
+    EventKind.CIN_REVIEW: "Child in need review",
+    EventKind.CASE_NOTE: "Case note",
+    EventKind.CASE_OPENED: "Case allocated",
+    EventKind.CASE_CLOSED: "Case closed",
+    EventKind.MISSING_RETURN: "Return from missing episode",
+    EventKind.RETURN_INTERVIEW: "Return home interview",
+}
+
+# WT2023 came into force on 15 December 2023 (timescales.md 5.1); WT2018 before it.
+WT2023_FROM = date(2023, 12, 15)
+WT2018_FROM = date(2018, 7, 4)
+EARLIEST = date(2000, 1, 1)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One version of one timescale. ``starts`` starts the clock, ``stops`` meets it."""
+
+    id: str
+    name: str
+    ref: str  # the row of shared/domain/timescales.md section 4
+    starts: tuple[EventKind, ...]
+    stops: EventKind
+    length: int  # the default where ``setting`` names a local setting
+    unit: Unit
+    status: RuleStatus
+    source: str
+    effective_from: date = EARLIEST
+    effective_to: date | None = None  # inclusive; None while in force
+    # A recurring rule: each stopping event starts the next clock of the same rule ("at least every N").
+    recurring: bool = False
+    setting: str | None = None  # the local setting that holds ``length``
+    anchor: str = ""  # which of several starting events counts, in words (T7)
+    trigger: str = ""  # what starts the clock, in words
+    stop: str = ""  # what stops it, in words
+
+    @property
+    def interval(self) -> int | None:
+        return self.length if self.recurring else None
+
+    def in_force_on(self, day: date) -> bool:
+        return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)
+
+    def length_with(self, settings: Mapping[str, Any] | None) -> int:
+        if self.setting and settings is not None and self.setting in settings:
+            return int(settings[self.setting])
+        return self.length
+
+
+WT2023_CH3 = "Working Together to Safeguard Children 2023, Ch.3"
+WT2023_CH4 = "Working Together to Safeguard Children 2023, Ch.4"
+
+RULES: tuple[Rule, ...] = (
+    Rule("contact-decision", "Decision on a contact (next steps)", "T1", (EventKind.CONTACT_RECEIVED,),
+         EventKind.CONTACT_DECIDED, 1, Unit.WORKING_DAYS, RuleStatus.STATUTORY_GUIDANCE,
+         f"{WT2023_CH3} 'Referral' (same rule as WT2018 Ch.1); the MASH counts it in working hours by RAG rating "
+         "(front-door.md 3.1)", trigger="contact received by the MASH",
+         stop="threshold decision recorded"),
+    Rule("assessment", "Child and family assessment completed", "T3", (EventKind.REFERRAL,),
+         EventKind.ASSESSMENT_COMPLETED, 45, Unit.WORKING_DAYS, RuleStatus.STATUTORY_GUIDANCE,
+         f"{WT2023_CH3} 'Assessment of a child under the Children Act 1989 / Timeliness' (a maximum; record the "
+         "reasons when exceeded)", trigger="the point of referral", stop="assessment completed"),
+    Rule("strategy-discussion", "Strategy discussion held", "T4", (EventKind.REFERRAL,),
+         EventKind.STRATEGY_DISCUSSION, 1, Unit.WORKING_DAYS, RuleStatus.STATUTORY_GUIDANCE,
+         f"{WT2023_CH4} 'Strategy discussion': 'as soon as possible', no national number; the local standard is "
+         "a setting (West Mercia 5, Surrey SCP: 1-3 working days)",
+         setting="timescales.strategy_discussion.working_days",
+         trigger="referral decided as reasonable cause to suspect significant harm", stop="strategy discussion"),
+    Rule("icpc", "Initial child protection conference held", "T7", (EventKind.STRATEGY_DISCUSSION,),
+         EventKind.ICPC, 15, Unit.WORKING_DAYS, RuleStatus.STATUTORY_GUIDANCE,
+         "Working Together to Safeguard Children 2018, Ch.1 'Initial child protection conferences'",
+         effective_from=WT2018_FROM, effective_to=WT2023_FROM - timedelta(days=1),
+         anchor="the strategy discussion at which section 47 enquiries were initiated",
+         trigger="strategy discussion that started a section 47 enquiry", stop="initial conference"),
+    Rule("icpc", "Initial child protection conference held", "T7", (EventKind.STRATEGY_DISCUSSION,),
+         EventKind.ICPC, 15, Unit.WORKING_DAYS, RuleStatus.STATUTORY_GUIDANCE,
+         f"{WT2023_CH4} 'Initial child protection conferences'", effective_from=WT2023_FROM,
+         anchor="the strategy discussion, or the last strategy discussion if more than one has been held",
+         trigger="the last strategy discussion deciding on section 47 enquiries", stop="initial conference"),
+    Rule("first-core-group", "First core group meeting", "T9", (EventKind.ICPC,), EventKind.CORE_GROUP, 10,
+         Unit.WORKING_DAYS, RuleStatus.STATUTORY_GUIDANCE,
+         "WT2018 'Actions and responsibilities following the ICPC' (kept in practice under WT2023); Medway SCP "
+         "'Core Group guidance'; Tees CPP s2", trigger="initial conference that made a child protection plan",
+         stop="first core group"),
+    Rule("core-group", "Core group meeting", "T10", (EventKind.CORE_GROUP,), EventKind.CORE_GROUP, 4, Unit.WEEKS,
+         RuleStatus.LOCAL_STANDARD, "Newcastle 1.4.5 'Core Groups' (every 4 weeks); Tees CPP s2 (6 weeks)",
+         recurring=True, setting="timescales.core_group.weeks", trigger="previous core group",
+         stop="next core group"),
+    Rule("first-review-conference", "First review child protection conference", "T11", (EventKind.ICPC,),
+         EventKind.REVIEW_CONFERENCE, 3, Unit.MONTHS, RuleStatus.STATUTORY_GUIDANCE,
+         f"{WT2023_CH4} 'Child protection review conference'; Sussex CP procedures 5.5",
+         trigger="initial conference that made a child protection plan", stop="first review conference"),
+    Rule("review-conference", "Review child protection conference", "T12", (EventKind.REVIEW_CONFERENCE,),
+         EventKind.REVIEW_CONFERENCE, 6, Unit.MONTHS, RuleStatus.STATUTORY_GUIDANCE,
+         f"{WT2023_CH4}; Sussex CP procedures 5.5 (at most every 6 months)", recurring=True,
+         trigger="previous review conference", stop="next review conference"),
+    Rule("cp-visit", "Child protection visit (child seen)", "T13",
+         (EventKind.CP_PLAN_STARTED, EventKind.CP_VISIT), EventKind.CP_VISIT, 10, Unit.WORKING_DAYS,
+         RuleStatus.LOCAL_STANDARD, "Camden practice hub 'Visits and engagement with families'; Central "
+         "Bedfordshire (Mar 2024); Liverpool CS (every 10 working days)", recurring=True,
+         setting="timescales.cp_visit.working_days", trigger="plan start or the last visit", stop="visit"),
+    Rule("cin-visit", "Child in need visit", "T16", (EventKind.CIN_PLAN_STARTED, EventKind.CIN_VISIT),
+         EventKind.CIN_VISIT, 20, Unit.WORKING_DAYS, RuleStatus.LOCAL_STANDARD,
+         "Published LA sheet 'Frequency and guidance for statutory visits'; Torbay (20 working days)",
+         recurring=True, setting="timescales.cin_visit.working_days", trigger="plan start or the last visit",
+         stop="visit"),
+    Rule("cin-review", "Child in need plan review", "T15", (EventKind.CIN_PLAN_STARTED, EventKind.CIN_REVIEW),
+         EventKind.CIN_REVIEW, 12, Unit.WEEKS, RuleStatus.LOCAL_STANDARD,
+         "City of York 3.1 'Children in Need Plans and Reviews' (12 weeks)", recurring=True,
+         setting="timescales.cin_review.weeks", trigger="plan start or the last review", stop="review"),
+    Rule("stalled-case", "Recorded activity on an open case", "local",
+         (EventKind.CASE_OPENED, EventKind.CASE_NOTE), EventKind.CASE_NOTE, 20, Unit.WORKING_DAYS,
+         RuleStatus.LOCAL_STANDARD, "Local practice standard: drift and delay (issue 3; Ofsted ILACS)",
+         recurring=True, setting="timescales.stalled.working_days",
+         trigger="the last recorded activity (any case event or note)", stop="any recorded activity"),
+    Rule("return-interview", "Return home interview offered", "T32", (EventKind.MISSING_RETURN,),
+         EventKind.RETURN_INTERVIEW, 72, Unit.HOURS, RuleStatus.STATUTORY_GUIDANCE,
+         "DfE 'Statutory guidance on children who run away or go missing from home or care' (Jan 2014), "
+         "'Independent return interviews'", trigger="child found or returned", stop="return interview"),
+)
+
+RULE_IDS: tuple[str, ...] = tuple(dict.fromkeys(rule.id for rule in RULES))
+
+
+class UnknownRule(LookupError):
+    pass
+
+
+def rule_for(rule_id: str, on: date) -> Rule:
+    """The version of ``rule_id`` in force on ``on`` (the day its clock started)."""
+    versions = [rule for rule in RULES if rule.id == rule_id]
+    if not versions:
+        raise UnknownRule(f"There is no timescale called {rule_id!r}. Known: {', '.join(RULE_IDS)}")
+    for rule in versions:
+        if rule.in_force_on(on):
+            return rule
+    # Before the first version: the earliest one (clocks older than the rule table).
+    return min(versions, key=lambda r: r.effective_from)
+
+
+def rules_in_force(on: date) -> list[Rule]:
+    return [rule_for(rule_id, on) for rule_id in RULE_IDS]
+
+
+# --- due dates --------------------------------------------------------------------------------------------------
+
+
+def _settings_from(session: Session | None, settings: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
+    if settings is not None:
+        return settings
+    if session is not None:
+        from safeguarding.core.local_settings import get_all
+
+        return get_all(session)
+    return None
+
+
+def compute_due(rule: Rule, start: date, length: int) -> tuple[date, date | None]:
+    """(due date, the unmoved date when a calendar deadline fell on a non-working day and was brought forward)."""
+    if rule.unit is Unit.WORKING_DAYS:
+        return add_working_days_quick(start, length), None
+    if rule.unit is Unit.HOURS:
+        return (datetime.combine(start, datetime.min.time()) + timedelta(hours=length)).date(), None
+    if rule.unit is Unit.MONTHS:
+        raw = add_calendar_months(start, length)
+    elif rule.unit is Unit.WEEKS:
+        raw = start + timedelta(weeks=length)
+    else:
+        raw = start + timedelta(days=length)
+    if is_working_day(raw):
+        return raw, None
+    return previous_working_day(raw), raw
+
+
+def due_on(rule_id: str, start: date, *, session: Session | None = None,
+           settings: Mapping[str, Any] | None = None) -> date:
+    """The due date of a ``rule_id`` clock started on ``start``, under the version in force that day."""
+    rule = rule_for(rule_id, start)
+    return compute_due(rule, start, rule.length_with(_settings_from(session, settings)))[0]
+
+
+def due_at(rule_id: str, start: datetime) -> datetime:
+    """For hour rules (the return interview): the moment the clock runs out, counted round the clock."""
+    rule = rule_for(rule_id, start.date())
+    if rule.unit is not Unit.HOURS:
+        raise ValueError(f"{rule_id} is counted in {rule.unit.value}, not hours")
+    return start + timedelta(hours=rule.length)
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Why a deadline falls where it does: the rule, the event that started it, and what the count skipped."""
+
+    rule: Rule
+    length: int
+    start: date
+    due: date
+    start_event: str = ""
+    bank_holidays_skipped: tuple[tuple[date, str], ...] = ()
+    weekend_days_skipped: int = 0
+    moved_from: date | None = None  # a calendar deadline brought forward from a non-working day
+    start_was_non_working: bool = False
+
+    @property
+    def counting(self) -> str:
+        if self.rule.unit is Unit.WORKING_DAYS:
+            text = (f"{self.rule.unit.describe(self.length)} after {self.start.isoformat()} (day 0), skipping "
+                    f"{self.weekend_days_skipped} weekend day{'s' if self.weekend_days_skipped != 1 else ''}")
+            if self.bank_holidays_skipped:
+                text += " and " + ", ".join(f"{name} ({day.isoformat()})" for day, name in
+                                            self.bank_holidays_skipped)
+            else:
+                text += " and no bank holidays"
+            if self.start_was_non_working:
+                text += "; the clock started on a non-working day, so the next working day is day 1"
+            return text
+        text = f"{self.rule.unit.describe(self.length)} after {self.start.isoformat()}, counted in calendar time"
+        if self.moved_from is not None:
+            reason = bank_holiday_name(self.moved_from) or self.moved_from.strftime("%A")
+            text += (f"; {self.moved_from.isoformat()} is not a working day ({reason}), so it is brought forward "
+                     f"to {self.due.isoformat()}")
+        return text
+
+    def as_text(self) -> str:
+        started = f" started by {self.start_event}" if self.start_event else ""
+        return (f"{self.rule.name} ({self.rule.id}, {self.rule.status.label}, {self.rule.source}){started}: due "
+                f"{self.due.isoformat()}, {self.counting}.")
+
+
+def explain(rule_id: str, start: date, *, start_event: str = "", session: Session | None = None,
+            settings: Mapping[str, Any] | None = None, rule: Rule | None = None,
+            length: int | None = None) -> Explanation:
+    rule = rule or rule_for(rule_id, start)
+    length = length if length is not None else rule.length_with(_settings_from(session, settings))
+    due, moved_from = compute_due(rule, start, length)
+    if rule.unit is Unit.WORKING_DAYS:
+        return Explanation(rule, length, start, due, start_event, tuple(bank_holidays_between(start, due)),
+                           weekend_days_between(start, due), None, not is_working_day(start))
+    return Explanation(rule, length, start, due, start_event, moved_from=moved_from)
+
+
+# --- deadline states --------------------------------------------------------------------------------------------
+
+
+class State(StrEnum):
+    """What a deadline looks like today."""
+
+    DUE = "due"
+    DUE_SOON = "due_soon"
+    OVERDUE = "overdue"
+    MET = "met"
+    MET_LATE = "met_late"
+
+    @property
+    def label(self) -> str:
+        return {State.DUE: "Due", State.DUE_SOON: "Due soon", State.OVERDUE: "Overdue", State.MET: "Met",
+                State.MET_LATE: "Met late"}[self]
+
+    @property
+    def tag_colour(self) -> str:
+        return {State.DUE: "blue", State.DUE_SOON: "yellow", State.OVERDUE: "red", State.MET: "green",
+                State.MET_LATE: "orange"}[self]
+
+    @property
+    def open(self) -> bool:
+        return self in (State.DUE, State.DUE_SOON, State.OVERDUE)
+
+
+DUE_SOON_DEFAULT = 5  # working days; the setting timescales.due_soon.working_days
+
+
+def state_of(due: date, met: date | None, today: date, due_soon_days: int = DUE_SOON_DEFAULT) -> State:
+    if met is not None:
+        return State.MET if met <= due else State.MET_LATE
+    if today > due:
+        return State.OVERDUE
+    if working_days_between_quick(today, due) <= due_soon_days:
+        return State.DUE_SOON
+    return State.DUE
+
+
+# --- forecasts --------------------------------------------------------------------------------------------------
+
+
+class ForecastKind(StrEnum):
+    NO_EVENT_BY_DAY = "no_event_by_day"  # an expected step not recorded by working day N of the clock
+    PACE = "pace"  # recent intervals between the rule's events are longer than the rule allows
+    BOOKED_AFTER_DUE = "booked_after_due"  # the stopping event is booked for a date after the deadline
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """A reason to expect a deadline to be missed at the current pace, before it is."""
+
+    rule_id: str
+    kind: ForecastKind
+    rationale: str
+    expected: EventKind | None = None  # NO_EVENT_BY_DAY: the step expected by ``by_day``
+    by_day: int = 0  # working days after the clock started
+    window: int = 3  # PACE: how many recent intervals are averaged
+
+
+FORECASTS: tuple[Forecast, ...] = (
+    Forecast("assessment", ForecastKind.NO_EVENT_BY_DAY,
+             "No visit to the child recorded by working day 30 of 45: the child has to be seen and the assessment "
+             "written up, authorised and shared in the 15 working days left.", EventKind.ASSESSMENT_VISIT, 30),
+    Forecast("icpc", ForecastKind.NO_EVENT_BY_DAY,
+             "No section 47 enquiry outcome recorded by working day 10 of 15: reports are due to the conference "
+             "2-5 working days before it (T8) and invitations go out in advance.", EventKind.S47_COMPLETED, 10),
+    Forecast("icpc", ForecastKind.BOOKED_AFTER_DUE,
+             "The conference is booked for a date after the 15 working days."),
+    Forecast("first-review-conference", ForecastKind.BOOKED_AFTER_DUE,
+             "The review conference is booked for a date after its deadline."),
+    Forecast("review-conference", ForecastKind.BOOKED_AFTER_DUE,
+             "The review conference is booked for a date after its deadline."),
+    Forecast("cp-visit", ForecastKind.PACE,
+             "The last three visits were on average further apart than the standard allows."),
+    Forecast("cin-visit", ForecastKind.PACE,
+             "The last three visits were on average further apart than the standard allows."),
+    Forecast("core-group", ForecastKind.PACE,
+             "The last three core groups were on average further apart than the standard allows."),
+)
+
+
+def forecasts_for(rule_id: str) -> list[Forecast]:
+    return [f for f in FORECASTS if f.rule_id == rule_id]
+
+
+# --- deriving a child's deadlines from their events (pure) -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClockEvent:
+    """One case event that starts or stops clocks. ``source_kind`` / ``source_id`` name the row it came from."""
+
+    kind: EventKind
+    on: date
+    source_kind: str
+    source_id: int
+    person_id: int
+    flags: frozenset[str] = frozenset()
+    booked_for: date | None = None  # a conference booked but not yet held
+    due_hint: date | None = None  # a due date another capability already computed (MASH RAG deadlines)
+    stops_source_id: int | None = None  # CONTACT_DECIDED: which contact it decides
+    exceeded_reason: str | None = None
+
+    @property
+    def description(self) -> str:
+        return f"{self.kind.label} on {self.on.isoformat()}"
+
+
+@dataclass
+class Derived:
+    """A deadline derived from events, before it is stored."""
+
+    person_id: int
+    rule: Rule
+    start: ClockEvent
+    due: date
+    length: int
+    met_on: date | None = None
+    met_by: ClockEvent | None = None
+    forecast: Forecast | None = None
+    exceeded_reason: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def state(self, today: date, due_soon_days: int = DUE_SOON_DEFAULT) -> State:
+        return state_of(self.due, self.met_on, today, due_soon_days)
+
+
+@dataclass(frozen=True)
+class Lengths:
+    """Rule lengths with the local settings applied, read once per recompute."""
+
+    settings: Mapping[str, Any]
+
+    def of(self, rule: Rule) -> int:
+        return rule.length_with(self.settings)
+
+    @property
+    def icpc_from_first(self) -> bool:
+        return bool(self.settings.get("timescales.icpc.from_first_strategy_discussion", False))
+
+
+STRATEGY_ROUTES = frozenset({"strategy_discussion", "immediate_protection"})
+
+
+def _clock(person_id: int, rule_id: str, start: ClockEvent, lengths: Lengths,
+           stop: ClockEvent | None = None) -> Derived:
+    rule = rule_for(rule_id, start.on)
+    length = lengths.of(rule)
+    due = start.due_hint if start.due_hint is not None else compute_due(rule, start.on, length)[0]
+    derived = Derived(person_id, rule, start, due, length)
+    if stop is not None:
+        derived.met_on, derived.met_by = stop.on, stop
+        derived.exceeded_reason = stop.exceeded_reason
+    return derived
+
+
+def _first_after(events: list[ClockEvent], kind: EventKind, on: date, before: date | None = None
+                 ) -> ClockEvent | None:
+    for event in events:
+        if event.kind is kind and event.on >= on and (before is None or event.on < before):
+            return event
+    return None
+
+
+def _recurring(person_id: int, rule_id: str, opened: ClockEvent, stops: list[ClockEvent], end: date | None,
+               lengths: Lengths) -> list[Derived]:
+    """A chain of 'at least every N' clocks: the opening event, then each stop restarts the clock, until ``end``."""
+    result: list[Derived] = []
+    start = opened
+    for stop in sorted(stops, key=lambda e: (e.on, e.source_id)):
+        if stop.on < start.on or (end is not None and stop.on > end):
+            continue
+        result.append(_clock(person_id, rule_id, start, lengths, stop))
+        start = stop
+    if end is None:
+        result.append(_clock(person_id, rule_id, start, lengths))
+    return result
+
+
+def derive(person_id: int, events: list[ClockEvent], lengths: Lengths) -> list[Derived]:
+    """Every deadline of one child from their events (sorted or not). Pure: no database, no clock."""
+    events = sorted(events, key=lambda e: (e.on, e.source_id))
+    by_kind: dict[EventKind, list[ClockEvent]] = {}
+    for event in events:
+        by_kind.setdefault(event.kind, []).append(event)
+    out: list[Derived] = []
+
+    # T1: contacts about the child not yet decided, or decided (met) -- due date from the MASH's own deadline.
+    decided = {e.stops_source_id: e for e in by_kind.get(EventKind.CONTACT_DECIDED, [])}
+    for contact in by_kind.get(EventKind.CONTACT_RECEIVED, []):
+        out.append(_clock(person_id, "contact-decision", contact, lengths, decided.get(contact.source_id)))
+
+    closures = by_kind.get(EventKind.CASE_CLOSED, [])
+    referrals = by_kind.get(EventKind.REFERRAL, [])
+    for index, referral in enumerate(referrals):
+        next_referral = referrals[index + 1].on if index + 1 < len(referrals) else None
+        closed = _first_after(closures, EventKind.CASE_CLOSED, referral.on, next_referral)
+        episode_end = closed.on if closed else next_referral
+        done = _first_after(events, EventKind.ASSESSMENT_COMPLETED, referral.on, episode_end)
+        if done is not None or closed is None:
+            out.append(_clock(person_id, "assessment", referral, lengths, done))
+        if referral.flags & STRATEGY_ROUTES:
+            held = _first_after(events, EventKind.STRATEGY_DISCUSSION, referral.on, episode_end)
+            if held is not None or closed is None:
+                out.append(_clock(person_id, "strategy-discussion", referral, lengths, held))
+
+    # T7: ICPC from the last strategy discussion deciding on s47 before the conference (WT2023), or the one that
+    # started the enquiry (WT2018 / the local setting).
+    icpcs = by_kind.get(EventKind.ICPC, [])
+    s47_discussions = [e for e in by_kind.get(EventKind.STRATEGY_DISCUSSION, []) if "s47" in e.flags]
+    used_icpcs: set[int] = set()
+    groups: list[list[ClockEvent]] = []
+    for discussion in s47_discussions:
+        if groups and not any(icpc.on >= groups[-1][0].on and icpc.on < discussion.on for icpc in icpcs):
+            groups[-1].append(discussion)
+        else:
+            groups.append([discussion])
+    for group in groups:
+        held = next((i for i in icpcs if i.on >= group[0].on and i.source_id not in used_icpcs), None)
+        first_rule = rule_for("icpc", group[0].on)
+        from_first = lengths.icpc_from_first or first_rule.effective_to is not None
+        candidates = [d for d in group if held is None or d.on <= held.on]
+        anchor = group[0] if from_first else candidates[-1]
+        if held is not None:
+            used_icpcs.add(held.source_id)
+        elif any(e.kind is EventKind.CASE_CLOSED and e.on >= anchor.on for e in closures) or \
+                any(e.on >= anchor.on for e in by_kind.get(EventKind.S47_COMPLETED, [])
+                    if "no_icpc" in e.flags):
+            continue  # the enquiry ended without a conference: no ICPC is due
+        clock = _clock(person_id, "icpc", anchor, lengths, held if held is None or held.booked_for is None
+                       else None)
+        if held is not None and held.booked_for is not None:
+            clock.extra["booked_for"] = held.booked_for
+        out.append(clock)
+
+    # Child protection plans: core groups, review conferences, visits -- from the ICPC that made the plan.
+    plan_ends = by_kind.get(EventKind.CP_PLAN_ENDED, [])
+    plan_icpcs = [i for i in icpcs if "plan" in i.flags and i.booked_for is None]
+    for index, icpc in enumerate(plan_icpcs):
+        later = plan_icpcs[index + 1].on if index + 1 < len(plan_icpcs) else None
+        ended = _first_after(plan_ends, EventKind.CP_PLAN_ENDED, icpc.on, later)
+        end = ended.on if ended else later
+        core_groups = [e for e in by_kind.get(EventKind.CORE_GROUP, []) if e.on >= icpc.on and
+                       (end is None or e.on <= end)]
+        first = core_groups[0] if core_groups else None
+        if first is not None or end is None:
+            out.append(_clock(person_id, "first-core-group", icpc, lengths, first))
+        if first is not None:
+            out.extend(_recurring(person_id, "core-group", first, core_groups[1:], end, lengths))
+        reviews = [e for e in by_kind.get(EventKind.REVIEW_CONFERENCE, []) if e.on >= icpc.on and
+                   (end is None or e.on <= end)]
+        held_reviews = [r for r in reviews if r.booked_for is None]
+        booked = [r for r in reviews if r.booked_for is not None]
+        first_review = held_reviews[0] if held_reviews else None
+        if first_review is not None or end is None:
+            clock = _clock(person_id, "first-review-conference", icpc, lengths, first_review)
+            if first_review is None and booked:
+                clock.extra["booked_for"] = booked[0].booked_for
+            out.append(clock)
+        if first_review is not None:
+            chain = _recurring(person_id, "review-conference", first_review, held_reviews[1:], end, lengths)
+            if chain and chain[-1].met_on is None and booked:
+                chain[-1].extra["booked_for"] = booked[0].booked_for
+            out.extend(chain)
+        plan_start = next((p for p in by_kind.get(EventKind.CP_PLAN_STARTED, []) if p.on >= icpc.on and
+                           (end is None or p.on <= end)), icpc)
+        visits = [v for v in by_kind.get(EventKind.CP_VISIT, []) if v.on >= plan_start.on]
+        out.extend(_recurring(person_id, "cp-visit", plan_start, visits, end, lengths))
+
+    # Child in need plans: visits and reviews.
+    cin_ends = by_kind.get(EventKind.CIN_PLAN_ENDED, [])
+    cin_starts = by_kind.get(EventKind.CIN_PLAN_STARTED, [])
+    for index, plan in enumerate(cin_starts):
+        later = cin_starts[index + 1].on if index + 1 < len(cin_starts) else None
+        ended = _first_after(cin_ends, EventKind.CIN_PLAN_ENDED, plan.on, later)
+        end = ended.on if ended else later
+        visits = [v for v in by_kind.get(EventKind.CIN_VISIT, []) if v.on >= plan.on]
+        out.extend(_recurring(person_id, "cin-visit", plan, visits, end, lengths))
+        reviews = [v for v in by_kind.get(EventKind.CIN_REVIEW, []) if v.on >= plan.on]
+        out.extend(_recurring(person_id, "cin-review", plan, reviews, end, lengths))
+
+    # T32: a return interview within 72 hours of each return from a missing episode.
+    interviews = by_kind.get(EventKind.RETURN_INTERVIEW, [])
+    for returned in by_kind.get(EventKind.MISSING_RETURN, []):
+        done = next((i for i in interviews if i.stops_source_id == returned.source_id), None)
+        out.append(_clock(person_id, "return-interview", returned, lengths, done))
+
+    # Stalled: the last recorded activity on an open case. Only the open clock is kept (not a history).
+    opened = [e for e in by_kind.get(EventKind.CASE_OPENED, [])]
+    if opened and not any(c.on >= opened[-1].on for c in closures):
+        activity = [e for e in events if e.kind not in (EventKind.CONTACT_RECEIVED, EventKind.CASE_CLOSED)
+                    and e.booked_for is None]
+        last = max(activity, key=lambda e: (e.on, e.kind is not EventKind.CASE_OPENED))
+        out.append(_clock(person_id, "stalled-case", last, lengths))
+    return out
+
+
+def forecast(derived: Derived, events: list[ClockEvent], today: date) -> Forecast | None:
+    """The first forecast rule that says this open deadline will be missed at the current pace."""
+    if derived.met_on is not None or today > derived.due:
+        return None
+    for rule in forecasts_for(derived.rule.id):
+        if rule.kind is ForecastKind.NO_EVENT_BY_DAY:
+            if working_days_between_quick(derived.start.on, today) < rule.by_day:
+                continue
+            if not any(e.kind is rule.expected and derived.start.on <= e.on <= today for e in events):
+                return rule
+        elif rule.kind is ForecastKind.BOOKED_AFTER_DUE:
+            booked = derived.extra.get("booked_for")
+            if booked is not None and booked > derived.due:
+                return rule
+        elif rule.kind is ForecastKind.PACE:
+            chain = sorted(e.on for e in events if e.kind is derived.rule.stops and e.on <= today)
+            chain = chain[-(rule.window + 1):]
+            if len(chain) == rule.window + 1:
+                gaps = [_length_between(derived.rule, a, b) for a, b in pairwise(chain)]
+                if sum(gaps) / len(gaps) > derived.length:
+                    return rule
+    return None
+
+
+def _length_between(rule: Rule, start: date, end: date) -> float:
+    if rule.unit is Unit.WORKING_DAYS:
+        return working_days_between_quick(start, end)
+    if rule.unit is Unit.WEEKS:
+        return (end - start).days / 7
+    if rule.unit is Unit.MONTHS:
+        return (end - start).days / 30.44
+    return (end - start).days
