@@ -121,7 +121,40 @@ PERMISSIONS: dict[tuple[Kind, Action], frozenset[Role]] = {
     (Kind.LOCAL_SETTINGS, Action.MANAGE): frozenset({R.ADMINISTRATOR}),
     (Kind.USER_ACCOUNT, Action.MANAGE): frozenset({R.ADMINISTRATOR}),
     # --- case work (owned by casework/) -----------------------------------------------------------------------
+    # Reading a child's case (episodes, assessments, plans, conferences, visits): everyone who works cases, and
+    # the performance analyst, who validates the CIN census from exactly these dates and codes. MASH staff read it
+    # to screen new contacts about open cases; exploitation practitioners to work alongside the allocated worker.
+    (Kind.CASE, Action.VIEW): STAFF_CASEWORK | frozenset({R.PERFORMANCE_ANALYST}),
+    # Recording case events: social workers and team managers. casework.service further limits a social worker
+    # to the children allocated to them; a team manager may record on any case (covering an absent worker).
+    (Kind.CASE, Action.CREATE): frozenset({R.SOCIAL_WORKER, R.TEAM_MANAGER}),
+    (Kind.CASE, Action.UPDATE): frozenset({R.SOCIAL_WORKER, R.TEAM_MANAGER}),
+    # Authorising an assessment and signing off a closure are management decisions (WT2023 ch.3: the manager
+    # authorises the assessment; the CIN census completion date is that authorisation).
+    (Kind.CASE, Action.SIGN_OFF): frozenset({R.TEAM_MANAGER}),
+    # Case notes, supervision oversight and curated chronologies are the narrative of the child's life: read by
+    # case-working staff only. The analyst sees the case's dates and codes but not the narrative: the returns do
+    # not need it (data minimisation, UK GDPR article 5(1)(c)). Partners never see any of it.
+    (Kind.CASE_NOTE, Action.VIEW): STAFF_CASEWORK,
+    (Kind.CASE_NOTE, Action.CREATE): frozenset({R.SOCIAL_WORKER, R.TEAM_MANAGER}),
+    (Kind.CASE_NOTE, Action.UPDATE): frozenset({R.SOCIAL_WORKER, R.TEAM_MANAGER}),
+    (Kind.CHRONOLOGY, Action.VIEW): STAFF_CASEWORK,
+    (Kind.CHRONOLOGY, Action.CREATE): frozenset({R.SOCIAL_WORKER, R.TEAM_MANAGER}),
+    (Kind.CHRONOLOGY, Action.UPDATE): frozenset({R.SOCIAL_WORKER, R.TEAM_MANAGER}),
+    # Allocating and transferring children, and the list of unallocated children: team managers.
+    (Kind.ALLOCATION, Action.CREATE): frozenset({R.TEAM_MANAGER}),
+    (Kind.ALLOCATION, Action.LIST): frozenset({R.TEAM_MANAGER}),
+    # Supervision: recorded by team managers; a worker reads their own (casework.service.view_supervision).
+    (Kind.SUPERVISION, Action.CREATE): frozenset({R.TEAM_MANAGER}),
+    (Kind.SUPERVISION, Action.LIST): frozenset({R.TEAM_MANAGER, R.SOCIAL_WORKER}),
+    (Kind.SUPERVISION, Action.VIEW): frozenset({R.TEAM_MANAGER, R.SOCIAL_WORKER}),
     # --- timescales (owned by timescales/) ------------------------------------------------------------------
+    # VIEW: a worker's own due page and the explanation of a deadline on a child allocated to them (team
+    # managers: any). MANAGE: the team page (a team manager's oversight of their team). LIST: the service page
+    # across the council -- team managers see the children; performance analysts see the figures only.
+    (Kind.DUE_WORK, Action.VIEW): frozenset({R.SOCIAL_WORKER, R.TEAM_MANAGER, R.EXPLOITATION_PRACTITIONER}),
+    (Kind.DUE_WORK, Action.MANAGE): frozenset({R.TEAM_MANAGER}),
+    (Kind.DUE_WORK, Action.LIST): frozenset({R.TEAM_MANAGER, R.PERFORMANCE_ANALYST}),
     # --- exploitation (owned by exploitation/) --------------------------------------------------------------
     # Screening, contexts, intelligence, missing episodes (H3; exploitation/screening, contexts, intelligence,
     # missing). Screening and missing episodes are case work any case-working role records; contexts are the
@@ -349,11 +382,16 @@ RAW_INTELLIGENCE_READERS: dict[str, frozenset[Role]] = {
 class IntelligenceFacts(Protocol):
     """What the policy needs to know about an intelligence item (exploitation.models.IntelligenceItem)."""
 
-    submitted_by_agency_id: int | None
-    submitted_by_id: int
-    handling_code: str
-    status: str
-    sanitised_text: str | None
+    @property
+    def submitted_by_agency_id(self) -> int | None: ...
+    @property
+    def submitted_by_id(self) -> int: ...
+    @property
+    def handling_code(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def sanitised_text(self) -> str | None: ...
 
 
 def may_read_raw_intelligence(user: User, item: IntelligenceFacts) -> bool:
