@@ -1,17 +1,31 @@
 """The timescales routes in the authorization matrix: who may use each (see tests/test_authorization_matrix.py).
 
-Every route the timescales capability serves is declared here; ``extend_world`` adds the rows its path ids need to the
-small council of ``tests.support.build_world`` and returns those ids (for example ``{"assessment_id": 7}``).
+- ``/due``: a worker's own deadlines (social workers, team managers, exploitation practitioners).
+- ``/due/team``: a team manager across their team.
+- ``/due/service``: across the council: team managers (the children) and performance analysts (figures only;
+  decided: an analyst reads performance, not children's records). MASH staff, administrators and partners: none.
+- ``/due/deadlines/{deadline_id}``: one deadline explained: a team manager, or the worker the child is allocated
+  to (the world's deadline is on the social worker's child; an exploitation practitioner not allocated is refused).
 """
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-from tests.matrix import Policy, Route
+from safeguarding.core.users import Role
+from safeguarding.timescales.models import Deadline
+from tests.matrix import Policy, Route, roles
 from tests.support import Factory, World
 
-EXPECTED: dict[Route, Policy] = {}
+R = Role
+
+EXPECTED: dict[Route, Policy] = {
+    ("GET", "/due"): roles(R.SOCIAL_WORKER, R.TEAM_MANAGER, R.EXPLOITATION_PRACTITIONER),
+    ("GET", "/due/team"): roles(R.TEAM_MANAGER),
+    ("GET", "/due/service"): roles(R.TEAM_MANAGER, R.PERFORMANCE_ANALYST),
+    ("GET", "/due/deadlines/{deadline_id}"): roles(R.SOCIAL_WORKER, R.TEAM_MANAGER),
+}
 # Bodies for unsafe requests, so that a well-formed request reaches the access policy.
 FORMS: dict[Route, dict[str, str]] = {}
 JSON_BODIES: dict[Route, dict[str, Any]] = {}
@@ -19,4 +33,14 @@ QUERIES: dict[Route, dict[str, str]] = {}
 
 
 def extend_world(factory: Factory, world: World) -> dict[str, int]:
-    return {}
+    """A derived assessment deadline on the world's child, allocated to the world's social worker."""
+    referral_on: date = world.referral.referral_date  # type: ignore[attr-defined]
+    worker = world.users[R.SOCIAL_WORKER.value]
+    with factory.database.transaction() as s:
+        deadline = Deadline(person_id=world.child.id, rule_id="assessment", source_kind="referral",  # type: ignore[attr-defined]
+                            source_id=world.referral.id, start_event="referral",  # type: ignore[attr-defined]
+                            started_on=referral_on, length=45, due_on=referral_on, status="due",
+                            worker_id=worker.id, team_id=worker.team_id)
+        s.add(deadline)
+        s.flush()
+        return {"deadline_id": deadline.id}

@@ -9,18 +9,41 @@ Deadlines are held for children whose case is open.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import delete, insert
-from sqlalchemy.orm import Session
+from sqlalchemy import case, delete, func, insert, select
+from sqlalchemy.orm import Session, aliased
 
-from safeguarding.core.db import utcnow
+from safeguarding.core import access, local_settings
+from safeguarding.core.access import AccessSubject, Action, Kind
+from safeguarding.core.audit import record
+from safeguarding.core.calendar import add_working_days_quick
+from safeguarding.core.db import Database, utcnow
+from safeguarding.core.errors import AccessDenied, NotFound, ValidationFailed
 from safeguarding.core.local_settings import get_all
+from safeguarding.core.users import Role, Team, User
+from safeguarding.people.models import Person
 from safeguarding.timescales.events import CaseEvents, clock_events
 from safeguarding.timescales.models import Deadline
-from safeguarding.timescales.rules import DUE_SOON_DEFAULT, Derived, Lengths, derive, forecast
+from safeguarding.timescales.rules import (
+    DUE_SOON_DEFAULT,
+    FORECASTS,
+    RULE_IDS,
+    Derived,
+    EventKind,
+    Explanation,
+    Forecast,
+    Lengths,
+    Rule,
+    State,
+    derive,
+    explain,
+    forecast,
+    rule_for,
+    state_of,
+)
 
 
 def today_in_london() -> date:
@@ -45,11 +68,11 @@ def _rows(case_events: CaseEvents, person_ids: Iterable[int], settings: Mapping[
         events = case_events.events.get(person_id, [])
         worker, team = case_events.worker_of.get(person_id), case_events.team_of.get(person_id)
         for item in derive(person_id, events, lengths):
-            rows.append(_row(item, events, today, due_soon, worker, team, now))
+            rows.append(_stored(item, events, today, due_soon, worker, team, now))
     return rows
 
 
-def _row(item: Derived, events: list[Any], today: date, due_soon: int, worker: int | None, team: int | None,
+def _stored(item: Derived, events: list[Any], today: date, due_soon: int, worker: int | None, team: int | None,
          now: Any) -> dict[str, Any]:
     predicted = forecast(item, events, today)
     return {
@@ -103,3 +126,250 @@ def recompute_all(session: Session, *, today: date | None = None,
     if rows:
         session.execute(insert(Deadline), rows)
     return RecomputeResult(len(case_events.open_children), len(rows))
+
+
+# --- the due pages ------------------------------------------------------------------------------------------------
+
+PAGE_SIZE = 50
+RESTRICTED_LABEL = "Restricted record"
+
+
+@dataclass(frozen=True)
+class DueRow:
+    """One deadline as the pages show it (columns only, no ORM objects)."""
+
+    id: int
+    person_id: int
+    child: str
+    rule: Rule
+    start_event: EventKind
+    started_on: date
+    due_on: date
+    met_on: date | None
+    state: State
+    forecast: Forecast | None
+    worker: str
+    team: str
+    explanation: Explanation
+
+    @property
+    def stalled(self) -> bool:
+        return self.rule.id == STALLED and self.state is State.OVERDUE
+
+
+STALLED = "stalled-case"
+
+
+@dataclass
+class DuePage:
+    """The sections of a due page, and what it was filtered by."""
+
+    overdue: list[DueRow]
+    due_soon: list[DueRow]
+    due: list[DueRow]
+    forecast: list[DueRow]
+    stalled: list[DueRow]
+    today: date
+    total: int = 0
+    page: int = 1
+    pages: int = 1
+    filters: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def rows(self) -> list[DueRow]:
+        return self.overdue + self.due_soon + self.due
+
+
+@dataclass(frozen=True)
+class Figure:
+    team: str
+    rule: Rule
+    overdue: int
+    due_soon: int
+    due: int
+    forecast: int
+
+
+def _filters(rule_id: str | None) -> None:
+    if rule_id and rule_id not in RULE_IDS:
+        raise ValidationFailed({"rule": f"There is no timescale called {rule_id}"})
+
+
+def _query(open_only: bool = True) -> Any:
+    worker = aliased(User)
+    query = (select(Deadline.id, Deadline.person_id, Deadline.rule_id, Deadline.start_event, Deadline.started_on,
+                    Deadline.due_on, Deadline.met_on, Deadline.length, Deadline.forecast, Person.first_name,
+                    Person.last_name, worker.full_name.label("worker"), Team.name.label("team"))
+             .join(Person, Person.id == Deadline.person_id)
+             .outerjoin(worker, worker.id == Deadline.worker_id)
+             .outerjoin(Team, Team.id == Deadline.team_id))
+    if open_only:
+        query = query.where(Deadline.met_on.is_(None))
+    return query
+
+
+FORECAST_BY_KEY = {f"{f.rule_id}:{f.kind.value}": f for f in FORECASTS}
+
+
+def _row(session: Session, user: User, row: Any, today: date, due_soon: int, hidden: set[int]) -> DueRow:
+    rule = rule_for(row.rule_id, row.started_on)
+    kind = EventKind(row.start_event)
+    return DueRow(row.id, row.person_id,
+                  RESTRICTED_LABEL if row.person_id in hidden else f"{row.first_name} {row.last_name}",
+                  rule, kind, row.started_on, row.due_on, row.met_on,
+                  state_of(row.due_on, row.met_on, today, due_soon),
+                  FORECAST_BY_KEY.get(row.forecast) if row.forecast else None, row.worker or "Unallocated",
+                  row.team or "", explain(rule.id, row.started_on, rule=rule, length=row.length,
+                                          start_event=f"{kind.label} on {row.started_on.isoformat()}"))
+
+
+def _hidden(session: Session, user: User, person_ids: Collection[int]) -> set[int]:
+    """Restricted children this user may not open: their rows show no name."""
+    restricted = access.restricted_among(session, person_ids)
+    return {pid for pid in restricted
+            if not access.authorize(session, user, Action.VIEW, AccessSubject(Kind.PERSON, pid, person_ids=(pid,)))
+            .allowed}
+
+
+def _page(session: Session, user: User, rows: list[Any], today: date, **page: Any) -> DuePage:
+    due_soon = int(local_settings.get(session, "timescales.due_soon.working_days"))
+    hidden = _hidden(session, user, {r.person_id for r in rows})
+    result = DuePage([], [], [], [], [], today, **page)
+    for raw in rows:
+        row = _row(session, user, raw, today, due_soon, hidden)
+        if row.rule.id == STALLED:
+            if row.state is State.OVERDUE:
+                result.stalled.append(row)
+            continue
+        {State.OVERDUE: result.overdue, State.DUE_SOON: result.due_soon}.get(row.state, result.due).append(row)
+        if row.forecast is not None and row.state is not State.OVERDUE:
+            result.forecast.append(row)
+    return result
+
+
+def my_due(session: Session, database: Database, user: User, *, today: date | None = None) -> DuePage:
+    """The worker's own open deadlines (children allocated to them): overdue, due soon, due, forecast, stalled."""
+    access.require_role(database, user, Kind.DUE_WORK, Action.VIEW)
+    today = today or today_in_london()
+    rows = list(session.execute(_query().where(Deadline.worker_id == user.id)
+                                .order_by(Deadline.due_on, Deadline.id)))
+    page = _page(session, user, rows, today)
+    record(session, access.actor_of(user), "list", "due_work", user.id, detail={"page": "mine", "shown": len(rows)})
+    return page
+
+
+def team_due(session: Session, database: Database, user: User, *, worker_id: int | None = None,
+             rule_id: str | None = None, today: date | None = None) -> tuple[DuePage, list[tuple[int, str]]]:
+    """A team manager's view across their team, filterable by worker and rule. Returns the page and the team's
+    workers (for the filter)."""
+    access.require_role(database, user, Kind.DUE_WORK, Action.MANAGE)
+    _filters(rule_id)
+    today = today or today_in_london()
+    workers = [(w.id, w.full_name) for w in session.scalars(
+        select(User).where(User.team_id == user.team_id, User.active.is_(True)).order_by(User.full_name))] \
+        if user.team_id is not None else []
+    query = _query().where(Deadline.team_id == user.team_id) if user.team_id is not None else None
+    rows: list[Any] = []
+    if query is not None:
+        if worker_id is not None:
+            query = query.where(Deadline.worker_id == worker_id)
+        if rule_id:
+            query = query.where(Deadline.rule_id == rule_id)
+        rows = list(session.execute(query.order_by(Deadline.due_on, Deadline.id).limit(2000)))
+    page = _page(session, user, rows, today, filters={"worker": worker_id, "rule": rule_id})
+    record(session, access.actor_of(user), "list", "due_work", user.team_id,
+           detail={"page": "team", "worker": worker_id, "rule": rule_id, "shown": len(rows)})
+    return page, workers
+
+
+def service_due(session: Session, database: Database, user: User, *, team_id: int | None = None,
+                rule_id: str | None = None, state: str | None = None, page: int = 1, descending: bool = False,
+                today: date | None = None) -> tuple[DuePage | None, list[Figure], list[tuple[int, str]]]:
+    """Across the council: figures by team and rule for everyone allowed; the children (paginated, overdue first)
+    for those who may see case work (team managers). Filter by team, rule and state."""
+    access.require_role(database, user, Kind.DUE_WORK, Action.LIST)
+    _filters(rule_id)
+    if state and state not in {s.value for s in State if s.open}:
+        raise ValidationFailed({"state": "Choose overdue, due soon or due"})
+    if page < 1:
+        raise ValidationFailed({"page": "Page must be 1 or more"})
+    today = today or today_in_london()
+    teams = [(t.id, t.name) for t in session.scalars(select(Team).order_by(Team.name))]
+    figures = _figures(session, today, team_id, rule_id)
+    result: DuePage | None = None
+    if access.role_may(user, Kind.DUE_WORK, Action.VIEW):
+        query = _query().where(Deadline.rule_id != STALLED)
+        if team_id is not None:
+            query = query.where(Deadline.team_id == team_id)
+        if rule_id:
+            query = query.where(Deadline.rule_id == rule_id)
+        soon = add_working_days_quick(today, int(local_settings.get(session, "timescales.due_soon.working_days")))
+        if state == State.OVERDUE:
+            query = query.where(Deadline.due_on < today)
+        elif state == State.DUE_SOON:
+            query = query.where(Deadline.due_on >= today, Deadline.due_on <= soon)
+        elif state == State.DUE:
+            query = query.where(Deadline.due_on > soon)
+        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        pages = max(1, -(-total // PAGE_SIZE))
+        order = (Deadline.due_on.desc(), Deadline.id.desc()) if descending else (Deadline.due_on, Deadline.id)
+        rows = list(session.execute(query.order_by(*order)
+                                    .limit(PAGE_SIZE).offset((min(page, pages) - 1) * PAGE_SIZE)))
+        result = _page(session, user, rows, today, total=total, page=min(page, pages), pages=pages,
+                       filters={"team": team_id, "rule": rule_id, "state": state})
+    record(session, access.actor_of(user), "list", "due_work", None,
+           detail={"page": "service", "team": team_id, "rule": rule_id, "state": state, "page_number": page,
+                   "children_shown": result is not None})
+    return result, figures, teams
+
+
+def _figures(session: Session, today: date, team_id: int | None, rule_id: str | None) -> list[Figure]:
+    soon = add_working_days_quick(today, int(local_settings.get(session, "timescales.due_soon.working_days")))
+    overdue = func.sum(case((Deadline.due_on < today, 1), else_=0))
+    due_soon = func.sum(case(((Deadline.due_on >= today) & (Deadline.due_on <= soon), 1), else_=0))
+    due = func.sum(case((Deadline.due_on > soon, 1), else_=0))
+    forecast = func.sum(case((Deadline.forecast.is_not(None) & (Deadline.due_on >= today), 1), else_=0))
+    query = (select(Team.name, Deadline.rule_id, overdue, due_soon, due, forecast)
+             .select_from(Deadline).outerjoin(Team, Team.id == Deadline.team_id)
+             .where(Deadline.met_on.is_(None)).group_by(Team.name, Deadline.rule_id))
+    if team_id is not None:
+        query = query.where(Deadline.team_id == team_id)
+    if rule_id:
+        query = query.where(Deadline.rule_id == rule_id)
+    figures = [Figure(name or "Unallocated", rule_for(rid, today), int(o or 0), int(s or 0), int(d or 0),
+                      int(f or 0)) for name, rid, o, s, d, f in session.execute(query)]
+    return sorted(figures, key=lambda f: (f.team, RULE_IDS.index(f.rule.id)))
+
+
+@dataclass(frozen=True)
+class DeadlineDetail:
+    row: DueRow
+    met_source: str | None
+    exceeded_reason: str | None
+    forecast: Forecast | None
+
+
+def deadline_detail(session: Session, database: Database, user: User, deadline_id: int,
+                    *, today: date | None = None) -> DeadlineDetail:
+    """One deadline explained: the rule in force, the event that started it, what the count skipped."""
+    deadline = session.get(Deadline, deadline_id)
+    if deadline is None:
+        raise NotFound("There is no such deadline.")
+    subject = AccessSubject(Kind.DUE_WORK, deadline.id, person_ids=(deadline.person_id,),
+                            allocated_user_ids=(deadline.worker_id,) if deadline.worker_id else (),
+                            team_id=deadline.team_id)
+    access.require(session, database, user, Action.VIEW, subject)
+    if Role(user.role) != Role.TEAM_MANAGER and deadline.worker_id != user.id:
+        reason = "deadline of a child not allocated to this worker"
+        record(session, access.actor_of(user), "view", "due_work", deadline.id, person_id=deadline.person_id,
+               reason=reason, outcome="refused", survive_rollback=True)
+        raise AccessDenied("You do not have access to this deadline.")
+    today = today or today_in_london()
+    raw = session.execute(_query(open_only=False).where(Deadline.id == deadline_id)).one()
+    due_soon = int(local_settings.get(session, "timescales.due_soon.working_days"))
+    row = _row(session, user, raw, today, due_soon, set())
+    met = (f"{deadline.met_source_kind.replace('_', ' ')} {deadline.met_source_id} on {deadline.met_on.isoformat()}"
+           if deadline.met_on and deadline.met_source_kind else None)
+    record(session, access.actor_of(user), "view", "deadline", deadline.id, person_id=deadline.person_id,
+           detail={"rule": deadline.rule_id})
+    return DeadlineDetail(row, met, deadline.exceeded_reason, row.forecast)
