@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 00:34:16.933776
+Create Date: 2026-11-26 00:36:39.735498
 """
 from collections.abc import Sequence
 
@@ -170,6 +170,14 @@ def upgrade() -> None:
     with op.batch_alter_table('audit_search_hit', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_audit_search_hit_person_id'), ['person_id'], unique=False)
 
+    op.create_table('child_disability',
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=4), nullable=False),
+    sa.Column('recorded_on', sa.Date(), nullable=True),
+    sa.Column('created_at', safeguarding.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_child_disability_person_id_person'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('person_id', 'code', name=op.f('pk_child_disability'))
+    )
     op.create_table('person_alias',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('person_id', sa.Integer(), nullable=False),
@@ -1008,7 +1016,6 @@ def upgrade() -> None:
     sa.Column('started_on', sa.Date(), nullable=False),
     sa.Column('summary', sa.Text(), nullable=True),
     sa.Column('outcome', sa.String(length=30), nullable=True),
-    sa.Column('submitted_on', sa.Date(), nullable=True),
     sa.Column('authorised_on', sa.Date(), nullable=True),
     sa.Column('authorised_by_id', sa.Integer(), nullable=True),
     sa.Column('late_reason', sa.String(length=2000), nullable=True),
@@ -1471,6 +1478,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_person_alias_last_name_key'))
 
     op.drop_table('person_alias')
+    op.drop_table('child_disability')
     with op.batch_alter_table('audit_search_hit', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_search_hit_person_id'))
 

@@ -24,6 +24,12 @@ app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(audit_app, name="audit")
 app.add_typer(settings_app, name="settings")
+from safeguarding.returns.cli import returns_app  # noqa: E402
+
+app.add_typer(returns_app, name="returns")
+from safeguarding.timescales.cli import timescales_app  # noqa: E402
+
+app.add_typer(timescales_app, name="timescales")
 console = Console()
 err = Console(stderr=True)
 

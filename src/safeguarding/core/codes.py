@@ -199,44 +199,6 @@ GENDERS: Final = MappingProxyType({
     "9": "Indeterminate",
 })
 
-# CIN census AssessmentFactors (CBDS N00181), codes valid in the 2024 XSD (cin-census.md section 4.11). 18A and 19A
-# are legacy codes the DfE still accepts but queries from 2024-25 (rules 8945Q, 8950Q).
-ASSESSMENT_FACTORS: Final = MappingProxyType({
-    "1A": "Alcohol misuse: child", "1B": "Alcohol misuse: parent or carer",
-    "1C": "Alcohol misuse: other person in the household",
-    "2A": "Drug misuse: child", "2B": "Drug misuse: parent or carer",
-    "2C": "Drug misuse: other person in the household",
-    "3A": "Domestic abuse: child", "3B": "Domestic abuse: parent or carer",
-    "3C": "Domestic abuse: other person in the household",
-    "4A": "Mental health: child", "4B": "Mental health: parent or carer", "4C": "Mental health: other person",
-    "5A": "Learning disability: child", "5B": "Learning disability: parent or carer",
-    "5C": "Learning disability: other person",
-    "6A": "Physical disability or illness: child", "6B": "Physical disability or illness: parent or carer",
-    "6C": "Physical disability or illness: other person",
-    "7A": "Young carer",
-    "8B": "Privately fostered: overseas, intending to return", "8C": "Privately fostered: overseas, intending to stay",
-    "8D": "Privately fostered: UK, in educational placement",
-    "8E": "Privately fostered: UK, alternative family arrangement", "8F": "Privately fostered: other",
-    "9A": "Unaccompanied asylum-seeking child",
-    "10A": "Going or being missing",
-    "11A": "Child sexual exploitation",
-    "12A": "Trafficking",
-    "13A": "Gangs",
-    "14A": "Socially unacceptable behaviour",
-    "15A": "Self-harm",
-    "16A": "Neglect",
-    "17A": "Emotional abuse",
-    "18A": "Physical abuse (legacy code: use 18B or 18C)",
-    "18B": "Physical abuse: child on child", "18C": "Physical abuse: adult on child",
-    "19A": "Sexual abuse (legacy code: use 19B or 19C)",
-    "19B": "Sexual abuse: child on child", "19C": "Sexual abuse: adult on child",
-    "20": "Other",
-    "21": "No factors identified",
-    "22A": "Female genital mutilation",
-    "23A": "Abuse linked to faith or belief",
-    "24A": "Child criminal exploitation",
-})
-
 # UPN characters 2-4: the DfE's three-digit codes of English local authorities since April 1998 (rule 1530, list
 # updated 2023-24: 940/941 Northamptonshire's successors, 942/943 Cumbria's), with the superseded codes still
 # found on older UPNs (836 Poole, 837 Bournemouth, 909 Cumbria, 928 Northamptonshire) and the Welsh authorities

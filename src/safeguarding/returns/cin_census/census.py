@@ -1,0 +1,177 @@
+"""The CIN census as plain data: one child with their episodes, as the DfE layout nests them
+(shared/domain/cin-census.md sections 2 and 3).
+
+The validator works on these dataclasses, not on XML, so that the same rules check a file from any system (fed by
+``reader``) and the live record every night (fed by ``export``) without writing XML in between.
+
+Codes, booleans and counts are kept as the text given (stripped; None where absent), because the rules must be able
+to say that a value is invalid. Dates are ``date`` or None; a date that is not a date is reported by the reader and
+then treated as absent, as the DfE's own validator does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from safeguarding.core.calendar import add_calendar_months
+
+FIRST_YEAR = 2023  # the oldest ruleset held: cin2022_23
+LATEST_YEAR = 2026  # cin2025_26
+
+
+@dataclass(frozen=True)
+class CensusYear:
+    """A collection year, named by the year it ends: 2026 is 1 April 2025 to 31 March 2026 (ruleset cin2025_26)."""
+
+    year: int
+
+    def __post_init__(self) -> None:
+        if not FIRST_YEAR <= self.year <= LATEST_YEAR + 1:
+            raise ValueError(f"the CIN census years held are {FIRST_YEAR} to {LATEST_YEAR + 1}")
+
+    @property
+    def reference_date(self) -> date:
+        return date(self.year, 3, 31)
+
+    @property
+    def period_start(self) -> date:
+        return date(self.year - 1, 4, 1)
+
+    @property
+    def ruleset(self) -> str:
+        return f"cin{self.year - 1}_{self.year % 100:02d}"
+
+    def in_period(self, day: date) -> bool:
+        return self.period_start <= day <= self.reference_date
+
+    def months_after_reference(self, months: int) -> date:
+        return add_calendar_months(self.reference_date, months)
+
+    def days_before_reference(self, days: int) -> date:
+        return self.reference_date - timedelta(days=days)
+
+
+TRUE_WORDS = frozenset({"true", "1"})
+FALSE_WORDS = frozenset({"false", "0"})
+
+
+def as_bool(raw: str | None) -> bool | None:
+    """A DfE yesnotype value (true / false / TRUE / FALSE / 1 / 0), or None when absent or not a boolean."""
+    if raw is None:
+        return None
+    word = raw.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    return None
+
+
+@dataclass
+class Header:
+    collection: str | None = None
+    year: str | None = None
+    reference_date: date | None = None
+    source_level: str | None = None
+    lea: str | None = None
+    software_code: str | None = None
+    release: str | None = None
+    serial_no: str | None = None
+    date_time: str | None = None
+
+
+@dataclass
+class Assessment:
+    start: date | None = None
+    internal_review: date | None = None
+    authorised: date | None = None
+    factors: tuple[str, ...] = ()
+    factors_given: bool = False  # a FactorsIdentifiedAtAssessment element was present (rule 8614)
+
+
+@dataclass
+class CinPlan:
+    start: date | None = None
+    end: date | None = None
+
+
+@dataclass
+class Section47:
+    start: date | None = None
+    icpc_target: date | None = None
+    icpc: date | None = None
+    icpc_not_required: str | None = None
+
+    @property
+    def open(self) -> bool:
+        """No conference held and not recorded as not required: the enquiry is still going on."""
+        return self.icpc is None and as_bool(self.icpc_not_required) is not True
+
+
+@dataclass
+class ProtectionPlan:
+    start: date | None = None
+    end: date | None = None
+    initial_category: str | None = None
+    latest_category: str | None = None
+    previous_plans: str | None = None
+    reviews: tuple[date | None, ...] = ()
+    reviews_given: bool = False  # a Reviews element was present (rule 8842Q)
+
+
+@dataclass
+class PreProceedings:
+    """The 2025-26 PreProceedingsandFGDM block, carried through as given (no rules yet: cin-census.md section 5)."""
+
+    items: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Episode:
+    """One CINdetails: a referral and what followed it."""
+
+    referral_date: date | None = None
+    referral_source: str | None = None
+    primary_need: str | None = None
+    closure_date: date | None = None
+    closure_reason: str | None = None
+    icpc_date: date | None = None  # an initial conference held without a section 47 in this episode
+    referral_nfa: str | None = None
+    assessments: list[Assessment] = field(default_factory=list)
+    cin_plans: list[CinPlan] = field(default_factory=list)
+    section47s: list[Section47] = field(default_factory=list)
+    protection_plans: list[ProtectionPlan] = field(default_factory=list)
+    pre_proceedings: list[PreProceedings] = field(default_factory=list)
+
+    @property
+    def nfa(self) -> bool:
+        return as_bool(self.referral_nfa) is True
+
+    @property
+    def not_nfa(self) -> bool:
+        return as_bool(self.referral_nfa) is False
+
+
+@dataclass
+class Child:
+    la_child_id: str | None = None
+    upn: str | None = None
+    former_upn: str | None = None
+    upn_unknown: str | None = None
+    birth_date: date | None = None
+    expected_birth_date: date | None = None
+    gender: str | None = None  # GenderCurrent, to 2023-24
+    sex: str | None = None  # Sex, from 2024-25
+    death_date: date | None = None
+    ethnicity: str | None = None
+    disabilities: tuple[str, ...] = ()
+    disabilities_given: bool = False
+    episodes: list[Episode] = field(default_factory=list)
+    # Where the child came from: the line of <Child> in a file, or the person's id in the live record.
+    line: int | None = None
+    person_id: int | None = None
+
+    @property
+    def key(self) -> str:
+        return self.la_child_id or ""

@@ -1,0 +1,113 @@
+"""``safeguarding returns ...``: statutory returns from the command line.
+
+``returns cin-census validate FILE.xml [--year 2026] [--format table|json|csv]`` checks any CIN census file against
+every DfE rule of the year. Exit status: 0 when there are no errors (queries alone still exit 0: a query is for the
+council to check or explain, not a failure); 1 when there is at least one error; 2 when the file cannot be read as
+a CIN census at all (not XML, cut short, a DOCTYPE or entities, not a ``<Message>``), with the reason and its line.
+
+``returns cin-census export --year 2026 --out FILE.xml`` writes the census from the live record.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+returns_app = typer.Typer(help="Statutory returns (CIN census).", no_args_is_help=True)
+cin_app = typer.Typer(help="The Children in Need census.", no_args_is_help=True)
+returns_app.add_typer(cin_app, name="cin-census")
+console = Console()
+err = Console(stderr=True, soft_wrap=True)
+
+FORMATS = ("table", "json", "csv")
+COLUMNS = ("code", "severity", "la_child_id", "element", "message", "line", "rule_text")
+
+
+@cin_app.command("validate")
+def validate(
+    file: Annotated[Path, typer.Argument(help="The CIN census XML file")],
+    year: Annotated[int | None, typer.Option(help="Collection year, named by its end (2026 = 2025-26); default: "
+                                                  "the file's own Year")] = None,
+    format: Annotated[str, typer.Option("--format", help="table, json or csv")] = "table",
+) -> None:
+    """Validate a CIN census file against every DfE rule of the year (errors and queries)."""
+    from safeguarding.returns.cin_census.census import CensusYear
+    from safeguarding.returns.cin_census.reader import CensusFileRefused
+    from safeguarding.returns.cin_census.validator import FileCheck
+
+    if format not in FORMATS:
+        err.print(f"--format must be one of {', '.join(FORMATS)}")
+        raise typer.Exit(2)
+    try:
+        census_year = CensusYear(year) if year is not None else None
+    except ValueError as exc:
+        err.print(f"--year: {exc}")
+        raise typer.Exit(2) from None
+    counts: Counter[str] = Counter()
+    try:
+        check = FileCheck(file, census_year)
+        findings = check.findings()
+        if format == "csv":
+            writer = csv.writer(sys.stdout)
+            writer.writerow(COLUMNS)
+            for f in findings:
+                counts[str(f.severity)] += 1
+                writer.writerow([f.code, f.severity, f.la_child_id, f.element, f.message, f.line or "", f.rule_text])
+        elif format == "json":
+            sys.stdout.write("[")
+            for n, f in enumerate(findings):
+                counts[str(f.severity)] += 1
+                sys.stdout.write(("," if n else "") + "\n" + json.dumps(
+                    {k: v for k, v in f.as_row().items() if k in COLUMNS}, ensure_ascii=False))
+            sys.stdout.write("\n]\n")
+        else:
+            table = Table("Code", "Type", "LAchildID", "Element", "Message", "Line")
+            for f in findings:
+                counts[str(f.severity)] += 1
+                table.add_row(f.code, str(f.severity), f.la_child_id, f.element, f.message, str(f.line or ""))
+            if table.row_count:
+                console.print(table)
+    except CensusFileRefused as exc:
+        err.print(f"Refused: {file}: {exc}")
+        raise typer.Exit(2) from None
+    summary = (f"{file}: {check.children} children checked against ruleset "
+               f"{check.year.ruleset if check.year else '?'}: {counts['error']} errors, {counts['query']} queries")
+    err.print(summary)
+    if counts["error"]:
+        raise typer.Exit(1)
+
+
+@cin_app.command("export")
+def export(
+    year: Annotated[int, typer.Option(help="Collection year, named by its end (2026 = 1 April 2025 to 31 March "
+                                           "2026)")],
+    out: Annotated[Path, typer.Option(help="Where to write the XML")],
+    lea: Annotated[str | None, typer.Option(help="The council's three-digit DfE LA code (default: the local "
+                                                 "setting, else 999)")] = None,
+) -> None:
+    """Write the CIN census XML for the collection year from the live record (every child in scope)."""
+    from safeguarding.core.db import get_database
+    from safeguarding.returns.cin_census import export as census_export
+    from safeguarding.returns.cin_census.census import CensusYear
+
+    try:
+        census_year = CensusYear(year)
+    except ValueError as exc:
+        err.print(f"--year: {exc}")
+        raise typer.Exit(2) from None
+    database = get_database()
+    with database.transaction() as session:
+        written = census_export.export_to_file(session, census_year, out, lea=lea)
+    if written == 0:
+        err.print(f"No children in scope for the CIN census {census_year.year - 1}-{census_year.year % 100:02d} "
+                  f"(1 April {census_year.year - 1} to 31 March {census_year.year}): nothing written.")
+        raise typer.Exit(1)
+    console.print(f"Wrote {written} children to {out} (CIN census {census_year.ruleset}).")
