@@ -1,0 +1,89 @@
+"""``safeguarding timescales``: the rules in force, a due date anyone can check, and the nightly recompute."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Annotated, Any
+
+import typer
+
+timescales_app = typer.Typer(help="Statutory and local timescales: rules, due dates, deadlines.",
+                             no_args_is_help=True)
+
+
+def _settings() -> Mapping[str, Any]:
+    """The council's local settings, or the defaults when the database cannot be read."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from safeguarding.core.db import get_database
+    from safeguarding.core.local_settings import DEFINITIONS, get_all
+
+    try:
+        with get_database().transaction() as session:
+            return get_all(session)
+    except SQLAlchemyError:  # an unmigrated or unreachable database: the arithmetic is still useful
+        typer.echo("(local settings could not be read; using their defaults)", err=True)
+        return {key: d.default for key, d in DEFINITIONS.items()}
+
+
+def _parse_day(text: str, name: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not a date in ISO format (YYYY-MM-DD)", param_hint=name) from None
+
+
+@timescales_app.command("list")
+def list_rules(
+    on: Annotated[str | None, typer.Option(help="Rules in force on this date (ISO); default today")] = None,
+) -> None:
+    """Every rule in force: id, name, length and unit, what starts and stops it, statutory or local, source."""
+    from safeguarding.timescales.rules import rules_in_force
+
+    day = _parse_day(on, "--on") if on else date.today()
+    settings = _settings()
+    for rule in rules_in_force(day):
+        length = rule.length_with(settings)
+        every = "every " if rule.recurring else ""
+        setting = f" [setting {rule.setting}]" if rule.setting else ""
+        typer.echo(f"{rule.id}\t{rule.name}\t{every}{rule.unit.describe(length)}\tstarts: {rule.trigger}\t"
+                   f"stops: {rule.stop}\t{rule.status.value}{setting}\t{rule.source}")
+
+
+@timescales_app.command("due")
+def due(rule: str, start: str) -> None:
+    """The due date (ISO) of a RULE clock started on START (ISO date), and the bank holidays it skipped."""
+    from safeguarding.timescales.rules import RULE_IDS, UnknownRule, explain
+
+    day = _parse_day(start, "START")
+    try:
+        explanation = explain(rule, day, settings=_settings())
+    except UnknownRule:
+        raise typer.BadParameter(f"there is no timescale called {rule!r}; known: {', '.join(RULE_IDS)}",
+                                 param_hint="RULE") from None
+    typer.echo(explanation.due.isoformat())
+    typer.echo(f"{explanation.rule.name} ({explanation.rule.id}, {explanation.rule.status.label}): "
+               f"{explanation.counting}")
+    if explanation.bank_holidays_skipped:
+        typer.echo("Bank holidays skipped:")
+        for holiday, name in explanation.bank_holidays_skipped:
+            typer.echo(f"  {holiday.isoformat()} {name}")
+    else:
+        typer.echo("Bank holidays skipped: none")
+    typer.echo(f"Source: {explanation.rule.source}")
+
+
+@timescales_app.command("recompute")
+def recompute() -> None:
+    """Derive every open child's deadlines again from their events (the nightly job; statuses move with the date)."""
+    import time
+
+    from safeguarding.core.db import get_database
+    from safeguarding.timescales.service import recompute_all
+
+    began = time.perf_counter()
+    with get_database().transaction() as session:
+        result = recompute_all(session)
+    typer.echo(f"{result.deadlines} deadlines for {result.children} open children in "
+               f"{time.perf_counter() - began:.2f} s")
