@@ -197,7 +197,8 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
     "8730": (ep_child(s47s=[s47()], cpps=[cpp(previous="-1")]), ep_child(**CP_EPISODE)),
     "8832": (kids(child(episodes=[E(nfa="true", need=None, assessments=(), cpps=[cpp()])])),
              ep_child(**CP_EPISODE)),
-    "8840": (ep_child(s47s=[s47()], cpps=[cpp(end="2025-05-20")]), ep_child(s47s=[s47()], cpps=[cpp(end="2025-05-21")])),
+    "8840": (ep_child(s47s=[s47()], cpps=[cpp(end="2025-05-20")]),
+             ep_child(s47s=[s47()], cpps=[cpp(end="2025-05-21")])),
     "8841": (ep_child(s47s=[s47()], cpps=[cpp(reviews=["2025-05-20"])]),
              ep_child(s47s=[s47()], cpps=[cpp(reviews=["2025-08-20"])])),
     "8905": (ep_child(s47s=[s47()], cpps=[cpp(initial="XXX")]), ep_child(**CP_EPISODE)),
@@ -206,8 +207,10 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
              kids(child(death="2025-12-01", episodes=[E(s47s=[s47()], cpps=[cpp(end="2025-11-01")])]))),
     "8920": (kids(child(death="2025-09-01", episodes=[E(s47s=[s47()], cpps=[cpp(end="2025-10-01")])])),
              kids(child(death="2025-09-01", episodes=[E(s47s=[s47()], cpps=[cpp(end="2025-08-01")])]))),
-    "8925": (ep_child(s47s=[s47()], cpps=[cpp(end="2025-05-01")]), ep_child(s47s=[s47()], cpps=[cpp(end="2025-08-01")])),
-    "8930": (ep_child(s47s=[s47()], cpps=[cpp(end="2026-04-10")]), ep_child(s47s=[s47()], cpps=[cpp(end="2025-08-01")])),
+    "8925": (ep_child(s47s=[s47()], cpps=[cpp(end="2025-05-01")]),
+             ep_child(s47s=[s47()], cpps=[cpp(end="2025-08-01")])),
+    "8930": (ep_child(s47s=[s47()], cpps=[cpp(end="2026-04-10")]),
+             ep_child(s47s=[s47()], cpps=[cpp(end="2025-08-01")])),
     "8935": (ep_child(s47s=[s47(), s47("2025-06-02", "2025-06-10")], cpps=[cpp(), cpp("2025-06-10")]),
              ep_child(s47s=[s47(), s47("2025-09-01", "2025-09-10")], cpps=[cpp(end="2025-09-01"), cpp("2025-09-10")])),
     "8940": (ep_child(s47s=[s47(), s47("2025-06-02", "2025-06-10")], cpps=[cpp(end="2025-09-01"), cpp("2025-06-10")]),
@@ -217,7 +220,8 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
                       cin_plans=[cin_plan("2025-08-01", "2025-10-01")]),
              ep_child(s47s=[s47()], cpps=[cpp(end="2025-09-01", reviews=["2025-08-20"])],
                       cin_plans=[cin_plan("2025-09-01")])),
-    "8842Q": (ep_child(s47s=[s47()], cpps=[cpp(reviews=[])]), ep_child(s47s=[s47()], cpps=[cpp(reviews=["2025-08-20"])])),
+    "8842Q": (ep_child(s47s=[s47()], cpps=[cpp(reviews=[])]),
+              ep_child(s47s=[s47()], cpps=[cpp(reviews=["2025-08-20"])])),
 }
 
 
