@@ -1,0 +1,242 @@
+"""The CIN census reader against hostile and malformed files, and property tests of the reader and writer."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+import threading
+from datetime import date
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from safeguarding.cli import app
+from safeguarding.returns.cin_census import reader
+from safeguarding.returns.cin_census.census import (
+    Assessment,
+    CensusYear,
+    Child,
+    CinPlan,
+    Episode,
+    ProtectionPlan,
+    Section47,
+)
+from safeguarding.returns.cin_census.reader import CensusFileRefused, open_census
+from safeguarding.returns.cin_census.validator import validate_file
+from safeguarding.returns.cin_census.writer import write_census
+from tests.returns.census_xml import census, child, upn
+
+YEAR = CensusYear(2026)
+
+
+def refusal(data: bytes, tmp_path: Path) -> CensusFileRefused:
+    path = tmp_path / "census.xml"
+    path.write_bytes(data)
+    with pytest.raises(CensusFileRefused) as caught:
+        validate_file(path, YEAR)
+    return caught.value
+
+
+def test_not_xml_is_refused_naming_the_line(tmp_path: Path) -> None:
+    refused = refusal(b"LAchildID,UPN\nC1,Z201150000011\n", tmp_path)
+    assert refused.line == 1
+    assert "not well-formed XML" in str(refused)
+
+
+def test_an_empty_file_is_refused(tmp_path: Path) -> None:
+    assert "empty" in str(refusal(b"", tmp_path))
+
+
+def test_a_truncated_file_is_refused_as_cut_short(tmp_path: Path) -> None:
+    whole = census(child("C1"), child("C2", child_upn=upn(2)))
+    refused = refusal(whole[: len(whole) - 60], tmp_path)
+    assert "cut short" in str(refused)
+    assert refused.line is not None and refused.line >= 5
+
+
+def test_a_file_that_is_not_a_census_is_refused(tmp_path: Path) -> None:
+    refused = refusal(b"<?xml version='1.0'?>\n<html><body>hello</body></html>", tmp_path)
+    assert "not <Message>" in str(refused)
+    assert refused.line == 2
+
+
+def test_an_external_entity_is_never_read(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOPSECRET-VALUE")
+    data = (f'<?xml version="1.0"?>\n<!DOCTYPE Message [<!ENTITY xxe SYSTEM "file://{secret}">]>\n'
+            "<Message><Children><Child><ChildIdentifiers><LAchildID>&xxe;</LAchildID></ChildIdentifiers></Child>"
+            "</Children></Message>").encode()
+    refused = refusal(data, tmp_path)
+    assert "DOCTYPE" in str(refused)
+    assert refused.line == 3
+    assert "TOPSECRET" not in str(refused)
+
+
+def test_nested_entities_are_refused_without_expanding_them(tmp_path: Path) -> None:
+    entities = ['<!ENTITY lol0 "lol">'] + [
+        f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(1, 10)]
+    data = ('<?xml version="1.0"?>\n<!DOCTYPE Message [' + "".join(entities) + "]>\n"
+            "<Message><Children><Child><ChildIdentifiers><LAchildID>&lol9;</LAchildID></ChildIdentifiers></Child>"
+            "</Children></Message>").encode()
+    assert "DOCTYPE" in str(refusal(data, tmp_path))
+
+
+def test_an_external_dtd_is_never_fetched(tmp_path: Path) -> None:
+    fetched: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            fetched.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b'<!ENTITY x "fetched">')
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/census.dtd"
+        data = (f'<?xml version="1.0"?>\n<!DOCTYPE Message SYSTEM "{url}">\n'
+                "<Message><Children><Child><ChildIdentifiers><LAchildID>&x;</LAchildID></ChildIdentifiers>"
+                "</Child></Children></Message>").encode()
+        refusal(data, tmp_path)
+    finally:
+        server.shutdown()
+    assert fetched == []
+
+
+def test_a_child_with_absurdly_many_elements_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(reader, "MAX_CHILD_ELEMENTS", 50)
+    flood = "".join("<Disability>MOB</Disability>" for _ in range(100))
+    data = census(child("C1").replace("<Disability>NONE</Disability>", flood))
+    assert "more than 50 elements" in str(refusal(data, tmp_path))
+
+
+def test_a_value_of_the_wrong_type_is_a_finding_not_a_refusal() -> None:
+    data = census(child("C1").replace("2015-06-01", "01/06/2015"))
+    report = validate_file(io.BytesIO(data), YEAR)
+    (finding,) = [f for f in report.findings if f.code == "XSD"]
+    assert finding.element == "ChildIdentifiers/PersonBirthDate"
+    assert "01/06/2015" in finding.message
+
+
+def test_children_are_cleared_as_they_are_read() -> None:
+    """Streaming: once a child has been handed on, its element is gone from the tree."""
+    data = census(*[child(f"C{i}", child_upn=upn(i)) for i in range(1, 50)])
+    census_file = open_census(io.BytesIO(data))
+    seen = 0
+    for read in census_file.children():
+        seen += 1
+        assert read.child.la_child_id == f"C{seen}"
+    assert seen == 49
+
+
+# --- the command line ------------------------------------------------------------------------------------------------
+
+
+def run(tmp_path: Path, data: bytes, *args: str) -> tuple[int, str, str]:
+    path = tmp_path / "census.xml"
+    path.write_bytes(data)
+    result = CliRunner(env={"COLUMNS": "300"}).invoke(app, ["returns", "cin-census", "validate", str(path), *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_cli_exits_1_on_errors_0_on_queries_alone_2_when_refused(tmp_path: Path) -> None:
+    code, out, _ = run(tmp_path, census(child(ethnicity="XXXX")), "--format", "json")
+    assert code == 1
+    assert "4220" in [row["code"] for row in json.loads(out)]
+    code, out, err = run(tmp_path, census(child()), "--format", "csv")
+    assert code == 0  # 2887Q and 2888Q are queries
+    assert out.splitlines()[0].startswith("code,severity,la_child_id,element,message")
+    assert "0 errors, 2 queries" in err
+    code, _, err = run(tmp_path, b"not xml at all")
+    assert code == 2
+    assert "line 1" in err
+
+
+def test_cli_table_names_rule_child_and_element(tmp_path: Path) -> None:
+    code, out, _ = run(tmp_path, census(child("K42", child_upn=None)), "--year", "2026")
+    assert code == 0
+    assert "8770Q" in out and "K42" in out and "ChildIdentifiers/UPN" in out
+
+
+# --- properties ------------------------------------------------------------------------------------------------------
+
+CODE = st.text(alphabet="ABCDEFGHJKLMNPQRTUVWXYZ0123456789", min_size=1, max_size=6)
+DAY = st.dates(min_value=date(1995, 1, 1), max_value=date(2030, 12, 31))
+MAYBE_DAY = st.none() | DAY
+MAYBE_CODE = st.none() | CODE
+
+
+@st.composite
+def assessments(draw: st.DrawFn) -> Assessment:
+    factors = tuple(draw(st.lists(CODE, max_size=3)))
+    return Assessment(start=draw(MAYBE_DAY), internal_review=draw(MAYBE_DAY), authorised=draw(MAYBE_DAY),
+                      factors=factors, factors_given=bool(factors) or draw(st.booleans()))
+
+
+@st.composite
+def protection_plans(draw: st.DrawFn) -> ProtectionPlan:
+    reviews = tuple(draw(st.lists(DAY, max_size=3)))
+    return ProtectionPlan(start=draw(MAYBE_DAY), end=draw(MAYBE_DAY), initial_category=draw(MAYBE_CODE),
+                          latest_category=draw(MAYBE_CODE), previous_plans=draw(MAYBE_CODE), reviews=reviews,
+                          reviews_given=bool(reviews) or draw(st.booleans()))
+
+
+EPISODES = st.builds(
+    Episode, referral_date=MAYBE_DAY, referral_source=MAYBE_CODE, primary_need=MAYBE_CODE, closure_date=MAYBE_DAY,
+    closure_reason=MAYBE_CODE, icpc_date=MAYBE_DAY, referral_nfa=st.sampled_from([None, "true", "false", "1", "0"]),
+    assessments=st.lists(assessments(), max_size=2),
+    cin_plans=st.lists(st.builds(CinPlan, start=MAYBE_DAY, end=MAYBE_DAY), max_size=2),
+    section47s=st.lists(st.builds(Section47, start=MAYBE_DAY, icpc_target=MAYBE_DAY, icpc=MAYBE_DAY,
+                                  icpc_not_required=st.sampled_from([None, "true", "false"])), max_size=2),
+    protection_plans=st.lists(protection_plans(), max_size=2),
+    pre_proceedings=st.just([]))
+
+
+@st.composite
+def children(draw: st.DrawFn) -> Child:
+    disabilities = tuple(draw(st.lists(CODE, max_size=3)))
+    return Child(la_child_id=draw(MAYBE_CODE), upn=draw(MAYBE_CODE), former_upn=draw(MAYBE_CODE),
+                 upn_unknown=draw(MAYBE_CODE), birth_date=draw(MAYBE_DAY), expected_birth_date=draw(MAYBE_DAY),
+                 sex=draw(MAYBE_CODE), death_date=draw(MAYBE_DAY), ethnicity=draw(MAYBE_CODE),
+                 disabilities=disabilities, disabilities_given=bool(disabilities) or draw(st.booleans()),
+                 episodes=draw(st.lists(EPISODES, max_size=3)))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(children(), min_size=1, max_size=4))
+def test_any_well_formed_child_round_trips(written: list[Child]) -> None:
+    out = io.BytesIO()
+    write_census(out, written, YEAR, lea="201")
+    read = [r.child for r in open_census(io.BytesIO(out.getvalue())).children()]
+    assert [dataclasses.replace(c, line=None) for c in read] == written
+    validate_file(io.BytesIO(out.getvalue()), YEAR)  # and validating any of them never crashes
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=400))
+def test_random_bytes_give_findings_or_a_clear_refusal(junk: bytes) -> None:
+    try:
+        validate_file(io.BytesIO(junk), YEAR)
+    except CensusFileRefused as refused:
+        assert refused.message
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(min_value=0, max_value=2000), st.binary(max_size=20))
+def test_a_census_cut_or_spliced_anywhere_never_crashes(cut: int, splice: bytes) -> None:
+    whole = census(child("C1"), child("C2", child_upn=upn(2), disabilities=["MOB", "HAND"]))
+    cut = min(cut, len(whole))
+    try:
+        validate_file(io.BytesIO(whole[:cut] + splice + whole[cut:cut + 5]), YEAR)
+    except CensusFileRefused as refused:
+        assert refused.message
