@@ -1,0 +1,131 @@
+"""The due pages as a worker, a team manager and a performance analyst see them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from safeguarding.core.access import PersonRestriction
+from safeguarding.core.audit import AuditEvent
+from safeguarding.core.db import Database
+from safeguarding.core.users import Role, User
+from safeguarding.timescales import service
+from safeguarding.timescales.models import Deadline
+from tests.support import Factory, sign_in_as
+from tests.timescales import records
+
+
+@dataclass
+class Team:
+    manager: User
+    ada: User
+    ben: User
+    analyst: User
+    late_child: int
+    new_child: int
+    bens_child: int
+
+
+def build(factory: Factory, database: Database) -> Team:
+    team = factory.team("Assessment East", service="assessment")
+    other = factory.team("Assessment West", service="assessment")
+    manager = factory.user(Role.TEAM_MANAGER, team_id=team.id)
+    ada = factory.user(Role.SOCIAL_WORKER, team_id=team.id)
+    ben = factory.user(Role.SOCIAL_WORKER, team_id=other.id)
+    analyst = factory.user(Role.PERFORMANCE_ANALYST)
+    today = service.today_in_london()
+    with database.transaction() as s:
+        late = records.child(s, "Lateon", "Overdue")
+        records.open_case(s, late.id, ada.id, team.id, today - timedelta(days=120))
+        new = records.child(s, "Newly", "Referred")
+        records.open_case(s, new.id, ada.id, team.id, today, route="strategy_discussion")
+        bens = records.child(s, "Bens", "Child")
+        records.open_case(s, bens.id, ben.id, other.id, today - timedelta(days=3))
+        service.recompute_all(s)
+    return Team(manager, ada, ben, analyst, late.id, new.id, bens.id)
+
+
+def test_a_worker_sees_their_own_children_due_and_overdue_with_explanations(
+        factory: Factory, database: Database, client: TestClient) -> None:
+    team = build(factory, database)
+    sign_in_as(client, database, team.ada)
+    page = client.get("/due")
+    assert page.status_code == 200
+    html = page.text
+    assert 'id="overdue"' in html and "Lateon Overdue" in html and "Newly Referred" in html
+    assert "Bens Child" not in html
+    assert 'data-rule="assessment"' in html and 'data-rule="strategy-discussion"' in html
+    assert 'title="Child and family assessment completed (assessment, Statutory guidance' in html
+    assert "Why this date" in html and f'href="/people/{team.late_child}"' in html
+    with database.transaction() as s:
+        event = s.scalar(select(AuditEvent).where(AuditEvent.target_type == "due_work",
+                                                  AuditEvent.actor_id == team.ada.id))
+        assert event is not None and event.action == "list"
+
+
+def test_the_detail_explains_the_rule_the_event_and_the_bank_holidays(
+        factory: Factory, database: Database, client: TestClient) -> None:
+    team = build(factory, database)
+    with database.transaction() as s:
+        deadline_id = s.scalar(select(Deadline.id).where(Deadline.person_id == team.late_child,
+                                                         Deadline.rule_id == "assessment"))
+    sign_in_as(client, database, team.ada)
+    page = client.get(f"/due/deadlines/{deadline_id}")
+    assert page.status_code == 200
+    assert "Referral on" in page.text and "Working Together to Safeguard Children 2023, Ch.3" in page.text
+    assert 'id="bank-holidays"' in page.text and "45 working days" in page.text
+    # Someone else's worker may not open it, and the refusal is audited.
+    client.cookies.clear()
+    sign_in_as(client, database, team.ben)
+    assert client.get(f"/due/deadlines/{deadline_id}").status_code == 403
+    with database.transaction() as s:
+        refused = s.scalar(select(AuditEvent).where(AuditEvent.actor_id == team.ben.id,
+                                                    AuditEvent.outcome == "refused"))
+        assert refused is not None
+
+
+def test_the_team_manager_sees_the_team_and_filters_by_worker_and_rule(
+        factory: Factory, database: Database, client: TestClient) -> None:
+    team = build(factory, database)
+    sign_in_as(client, database, team.manager)
+    page = client.get("/due/team").text
+    assert "Lateon Overdue" in page and "Newly Referred" in page and "Bens Child" not in page
+    only_strategy = client.get("/due/team", params={"rule": "strategy-discussion"}).text
+    assert "Newly Referred" in only_strategy and 'data-rule="assessment"' not in only_strategy
+    by_worker = client.get("/due/team", params={"worker": str(team.manager.id)}).text
+    assert "Lateon Overdue" not in by_worker
+    bad = client.get("/due/team", params={"rule": "not-a-rule"})
+    assert bad.status_code == 422 and "There is no timescale called not-a-rule" in bad.text
+    latest_first = client.get("/due/team", params={"order": "-due"}).text
+    assert latest_first.index("Newly Referred") < latest_first.index("Lateon Overdue")
+
+
+def test_the_service_page_shows_analysts_figures_and_managers_the_children(
+        factory: Factory, database: Database, client: TestClient) -> None:
+    team = build(factory, database)
+    sign_in_as(client, database, team.analyst)
+    figures = client.get("/due/service")
+    assert figures.status_code == 200
+    assert 'id="figures"' in figures.text and "Assessment East" in figures.text
+    assert "Lateon Overdue" not in figures.text and "Bens Child" not in figures.text
+    client.cookies.clear()
+    sign_in_as(client, database, team.manager)
+    rows = client.get("/due/service").text
+    assert "Lateon Overdue" in rows and "Bens Child" in rows
+    west = client.get("/due/service", params={"team": str(team.ben.team_id), "state": "due"}).text
+    assert "Bens Child" in west and "Lateon Overdue" not in west
+    overdue = client.get("/due/service", params={"state": "overdue"}).text
+    assert "Lateon Overdue" in overdue and "Bens Child" not in overdue
+    assert client.get("/due/service", params={"page": "x"}).status_code == 422
+
+
+def test_a_restricted_childs_name_is_not_shown(factory: Factory, database: Database, client: TestClient) -> None:
+    team = build(factory, database)
+    with database.transaction() as s:
+        s.add(PersonRestriction(person_id=team.late_child, reason="Relative of a member of staff"))
+    sign_in_as(client, database, team.ada)
+    page = client.get("/due").text
+    assert "Lateon Overdue" not in page and "Restricted record" in page
