@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 00:36:39.735498
+Create Date: 2026-11-26 00:38:13.062068
 """
 from collections.abc import Sequence
 

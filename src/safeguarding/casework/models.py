@@ -84,7 +84,6 @@ class Assessment(Base, Timestamped):
     summary: Mapped[str | None] = mapped_column(Text)
     # casework.rules.ASSESSMENT_OUTCOMES
     outcome: Mapped[str | None] = mapped_column(String(30))
-    submitted_on: Mapped[date | None] = mapped_column()
     authorised_on: Mapped[date | None] = mapped_column()
     authorised_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     # Required when authorised after the 45-working-day due date (WT2023 ch.3 "Timeliness").

@@ -29,6 +29,9 @@ NAV: tuple[NavItem, ...] = (
                                                             R.PERFORMANCE_ANALYST})),
     NavItem("People", "/people", frozenset({R.MASH_WORKER, R.MASH_MANAGER, R.SOCIAL_WORKER, R.TEAM_MANAGER,
                                             R.EXPLOITATION_PRACTITIONER})),
+    # Case work (casework/): team managers allocate; supervision for managers and the workers they supervise.
+    NavItem("Unallocated", "/unallocated-children", frozenset({R.TEAM_MANAGER})),
+    NavItem("Supervision", "/supervision", frozenset({R.TEAM_MANAGER, R.SOCIAL_WORKER})),
     NavItem("Audit", "/audit", frozenset({R.MASH_MANAGER, R.TEAM_MANAGER, R.ADMINISTRATOR})),
     NavItem("Administration", "/admin", frozenset({R.ADMINISTRATOR})),
     # MASH managers read the local standards (RAG deadlines) their queue runs to; administrators change them.
