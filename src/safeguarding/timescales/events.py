@@ -31,6 +31,7 @@ from safeguarding.casework.models import (
     SupervisionCase,
     Visit,
 )
+from safeguarding.exploitation.models import MissingEpisode, ReturnInterview
 from safeguarding.front_door.models import Contact, ContactSubject
 from safeguarding.timescales.rules import ClockEvent, EventKind
 
@@ -187,6 +188,18 @@ def _read(session: Session, ids: list[int] | None, today: date, out: CaseEvents)
     for w in session.execute(select(ChildInNeedReview.id, ChildInNeedReview.person_id, ChildInNeedReview.held_on)
                              .where(within(ChildInNeedReview.person_id))):
         add(E.CIN_REVIEW, w.held_on, "child_in_need_review", w.id, w.person_id)
+
+    # Missing episodes (exploitation): the return interview is due 72 hours after the return (T32); it is met when
+    # it is offered.
+    for m in session.execute(select(MissingEpisode.id, MissingEpisode.person_id, MissingEpisode.returned_at)
+                             .where(within(MissingEpisode.person_id), MissingEpisode.returned_at.is_not(None))):
+        add(E.MISSING_RETURN, m.returned_at.date(), "missing_episode", m.id, m.person_id)
+    for i in session.execute(select(ReturnInterview.id, ReturnInterview.episode_id, ReturnInterview.offered_at,
+                                    ReturnInterview.late_reason, MissingEpisode.person_id)
+                             .join(MissingEpisode, MissingEpisode.id == ReturnInterview.episode_id)
+                             .where(within(MissingEpisode.person_id))):
+        add(E.RETURN_INTERVIEW, i.offered_at.date(), "return_interview", i.id, i.person_id,
+            stops_source_id=i.episode_id, exceeded_reason=i.late_reason)
 
     # Recorded activity: notes and supervision. Only the latest of each child matters (the stalled clock).
     for note in session.execute(select(CaseNote.person_id, CaseNote.id, CaseNote.occurred_at)

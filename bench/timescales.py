@@ -1,0 +1,281 @@
+"""Timescales: (a) ``recompute_all`` over a whole council (every open child, every event) -- target under 2 s;
+(b) the team manager's page (``/due/team``) under concurrent load -- target p95 under 200 ms.
+
+By default it runs on the benchmark council (``bench.common.bench_database_url``). Until case work's demo stage
+writes case events, ``--own medium`` builds a council of its own under ``var/bench/timescales-<size>.db`` and adds
+synthetic case events for every open child (assessments, strategy discussions, section 47 enquiries, conferences,
+plans, core groups, visits, reviews, notes), deterministic from the seed. The load test reuses bench/mash_load.py's
+plumbing (``Server``, ``Connection``, ``sign_in``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import sys
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import BENCH_DIR, RESULTS_DIR, Server, bench_database_url, figures, machine, write_json
+from mash_load import Connection, _event_loop_runner, sign_in
+
+TARGET_RECOMPUTE_S = 2.0
+TARGET_P95_MS = 200.0
+PAGE = "/due/team"
+
+
+def build_own(size: str, seed: int) -> str:
+    """A council of ``size`` under var/bench/timescales-<size>.db with synthetic case events; returns its URL."""
+    from sqlalchemy import func, insert, select
+
+    from safeguarding.casework.models import (
+        Allocation,
+        Assessment,
+        CaseNote,
+        ChildInNeedPlan,
+        ChildInNeedReview,
+        ChildProtectionConference,
+        ChildProtectionPlan,
+        CoreGroupMeeting,
+        Referral,
+        Section47Enquiry,
+        StrategyDiscussion,
+        Visit,
+    )
+    from safeguarding.cli import upgrade_database
+    from safeguarding.core.db import Database
+    from safeguarding.demo.council import build_council, database_is_empty
+
+    path = BENCH_DIR / f"timescales-{size}.db"
+    url = f"sqlite:///{path}"
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    upgrade_database(url)
+    database = Database(url)
+    try:
+        if database_is_empty(database):
+            print(f"Building the {size} demo council (seed {seed}) in {path} ...", flush=True)
+            build_council(database, size=size, seed=seed)
+        with database.transaction() as s:
+            if s.scalar(select(func.count()).select_from(StrategyDiscussion)):
+                return url
+            print("Adding synthetic case events for every open child ...", flush=True)
+            rng = random.Random(seed)
+            today = date.today()
+            open_cases = list(s.execute(
+                select(Allocation.person_id, Allocation.worker_id, func.max(Referral.id))
+                .join(Referral, Referral.person_id == Allocation.person_id)
+                .where(Allocation.ended_at.is_(None)).group_by(Allocation.person_id, Allocation.worker_id)))
+            rows: dict[Any, list[dict[str, Any]]] = {}
+            ids: dict[Any, int] = {}
+
+            def add(table: Any, **values: Any) -> int:
+                ids[table] = ids.get(table, 0) + 1
+                values["id"] = ids[table]
+                values.setdefault("version", 1)
+                rows.setdefault(table, []).append(values)
+                return ids[table]
+
+            def walk(start: date, every: int, jitter: int) -> list[date]:
+                days, day = [], start
+                while True:
+                    day = day + timedelta(days=every + rng.randint(-jitter, jitter))
+                    if day > today:
+                        return days
+                    days.append(day)
+
+            for person_id, worker_id, referral_id in open_cases:
+                began = today - timedelta(days=rng.randint(5, 400))
+                base = {"person_id": person_id, "referral_id": referral_id}
+                kind = rng.random()
+                add(Assessment.__table__, **base, started_on=began,
+                    authorised_on=began + timedelta(days=rng.randint(20, 80)) if rng.random() < 0.7 else None)
+                if kind < 0.3:  # child protection
+                    held = began + timedelta(days=rng.randint(0, 3))
+                    discussion = add(StrategyDiscussion.__table__, **base, held_on=held, decision="section_47")
+                    add(Section47Enquiry.__table__, **base, strategy_discussion_id=discussion, started_on=held,
+                        completed_on=held + timedelta(days=10), outcome="icpc")
+                    icpc_on = held + timedelta(days=rng.randint(14, 28))
+                    if icpc_on <= today:
+                        plan = add(ChildProtectionPlan.__table__, **base, started_on=icpc_on,
+                                   initial_category="NEG", latest_category="NEG")
+                        add(ChildProtectionConference.__table__, **base, kind="initial", plan_id=plan,
+                            held_on=icpc_on, outcome="plan")
+                        for day in walk(icpc_on, 28, 6):
+                            add(CoreGroupMeeting.__table__, plan_id=plan, person_id=person_id, held_on=day)
+                        for day in walk(icpc_on, 90, 10)[:1] + walk(icpc_on + timedelta(days=90), 180, 10):
+                            add(ChildProtectionConference.__table__, **base, kind="review", plan_id=plan,
+                                held_on=day, outcome="continue")
+                        for day in walk(icpc_on, 13, 4):
+                            add(Visit.__table__, **base, kind="cp", visited_on=day, child_seen=rng.random() < 0.9,
+                                seen_alone=False, worker_id=worker_id)
+                elif kind < 0.7:  # child in need
+                    start = began + timedelta(days=rng.randint(30, 60))
+                    if start <= today:
+                        plan = add(ChildInNeedPlan.__table__, **base, started_on=start)
+                        for day in walk(start, 80, 15):
+                            add(ChildInNeedReview.__table__, plan_id=plan, person_id=person_id, held_on=day)
+                        for day in walk(start, 26, 8):
+                            add(Visit.__table__, **base, kind="cin", visited_on=day, child_seen=True,
+                                seen_alone=False, worker_id=worker_id)
+                else:  # assessment only
+                    for day in walk(began, 12, 5)[:3]:
+                        add(Visit.__table__, **base, kind="assessment", visited_on=day, child_seen=True,
+                            seen_alone=False, worker_id=worker_id)
+                for day in walk(began, 15, 12):
+                    add(CaseNote.__table__, person_id=person_id, kind="case_note", text="Synthetic note",
+                        occurred_at=datetime.combine(day, datetime.min.time(), UTC), author_id=worker_id)
+            now = datetime.now(UTC)
+            for table in (Assessment.__table__, StrategyDiscussion.__table__, Section47Enquiry.__table__,
+                          ChildProtectionPlan.__table__, ChildProtectionConference.__table__,
+                          CoreGroupMeeting.__table__, ChildInNeedPlan.__table__, ChildInNeedReview.__table__,
+                          Visit.__table__, CaseNote.__table__):
+                batch = rows.get(table, [])
+                if "created_at" in table.c:
+                    for row in batch:
+                        row.setdefault("created_at", now)
+                        row.setdefault("updated_at", now)
+                for index in range(0, len(batch), 5000):
+                    s.execute(insert(table), batch[index:index + 5000])
+            print(f"  {len(open_cases):,} open children; "
+                  + ", ".join(f"{t.name} {len(r):,}" for t, r in rows.items()), flush=True)
+        return url
+    finally:
+        database.dispose()
+
+
+def measure_recompute(url: str, runs: int) -> dict[str, Any]:
+    from sqlalchemy import func, select
+
+    from safeguarding.core.db import Database
+    from safeguarding.timescales.models import Deadline
+    from safeguarding.timescales.service import recompute_all
+
+    database = Database(url)
+    try:
+        seconds: list[float] = []
+        result = None
+        for _ in range(runs):
+            with database.transaction() as s:
+                began = time.perf_counter()
+                result = recompute_all(s)
+                s.flush()
+                seconds.append(time.perf_counter() - began)
+        with database.transaction() as s:
+            by_status = dict(s.execute(select(Deadline.status, func.count()).group_by(Deadline.status)).all())
+            forecast = s.scalar(select(func.count()).where(Deadline.forecast.is_not(None)))
+        assert result is not None
+        return {"children": result.children, "deadlines": result.deadlines, "seconds": seconds,
+                "best_s": min(seconds), "median_s": sorted(seconds)[len(seconds) // 2],
+                "by_status": by_status, "forecast": forecast}
+    finally:
+        database.dispose()
+
+
+async def load(base_url: str, users: int, seconds: float, think: float) -> tuple[list[float], list[str]]:
+    import httpx
+
+    from safeguarding.demo.council import DEMO_PASSWORD
+
+    samples: list[float] = []
+    errors: list[str] = []
+    clients = [httpx.AsyncClient(base_url=base_url, timeout=30) for _ in range(users)]
+    url = httpx.URL(base_url)
+    connections: list[Connection] = []
+    try:
+        gate = asyncio.Semaphore(4)
+
+        async def signed_in(client: httpx.AsyncClient) -> None:
+            async with gate:
+                await sign_in(client, "team.manager", DEMO_PASSWORD)
+
+        await asyncio.gather(*(signed_in(c) for c in clients))
+        for client in clients:
+            connections.append(Connection(url.host, url.port or 80,
+                                          "; ".join(f"{k}={v}" for k, v in client.cookies.items())))
+        stop_at = time.monotonic() + seconds
+
+        async def user(n: int) -> None:
+            rng = random.Random(n)
+            await asyncio.sleep(rng.uniform(0, think))
+            while time.monotonic() < stop_at:
+                began = time.perf_counter()
+                try:
+                    status = await asyncio.wait_for(connections[n].get(PAGE), timeout=30)
+                    if status == 200:
+                        samples.append((time.perf_counter() - began) * 1000)
+                    else:
+                        errors.append(f"HTTP {status}")
+                except (OSError, asyncio.IncompleteReadError, TimeoutError, ValueError) as exc:
+                    errors.append(type(exc).__name__)
+                    await connections[n].close()
+                await asyncio.sleep(rng.uniform(0.5 * think, 1.5 * think))
+
+        await asyncio.gather(*(user(n) for n in range(users)))
+    finally:
+        for connection in connections:
+            await connection.close()
+        for client in clients:
+            await client.aclose()
+    return samples, errors
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--own", choices=("small", "medium", "large"), default=None,
+                        help="build and use var/bench/timescales-<size>.db with synthetic case events")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--runs", type=int, default=3, help="recompute_all runs")
+    parser.add_argument("--users", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--think", type=float, default=1.0)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--port", type=int, default=8767)
+    parser.add_argument("--no-load", action="store_true", help="only measure recompute_all")
+    args = parser.parse_args()
+
+    if args.own:
+        url = build_own(args.own, args.seed)
+        os.environ["SAFEGUARDING_BENCH_DATABASE_URL"] = url
+    else:
+        from common import ensure_large_council
+
+        ensure_large_council()
+        url = bench_database_url()
+    recompute = measure_recompute(url, args.runs)
+    verdict = "meets" if recompute["best_s"] <= TARGET_RECOMPUTE_S else "MISSES"
+    print(f"recompute_all on {url}: {recompute['children']:,} open children, {recompute['deadlines']:,} deadlines; "
+          f"best {recompute['best_s']:.2f} s, median {recompute['median_s']:.2f} s over {args.runs} runs "
+          f"({verdict} < {TARGET_RECOMPUTE_S:.0f} s)")
+    print(f"  by status: {recompute['by_status']}; forecast to be missed: {recompute['forecast']}")
+    result: dict[str, Any] = {"database": url, "recompute": recompute, "target_recompute_s": TARGET_RECOMPUTE_S,
+                              "machine": machine(), "load_average": " / ".join(f"{v:.1f}" for v in os.getloadavg())}
+    lines = [f"# Timescales benchmark ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC)", "",
+             f"Database: `{url}`. Machine: {machine()}. Load average {result['load_average']}.", "",
+             "| measure | n | figure | target |", "| --- | --- | --- | --- |",
+             f"| `recompute_all` ({recompute['children']:,} open children, {recompute['deadlines']:,} deadlines) "
+             f"| {args.runs} runs | best {recompute['best_s']:.2f} s, median {recompute['median_s']:.2f} s "
+             f"| < {TARGET_RECOMPUTE_S:.0f} s: {verdict.lower()} |"]
+    if not args.no_load:
+        with Server(port=args.port, workers=args.workers) as server:
+            samples, errors = _event_loop_runner()(load(server.base_url, args.users, args.seconds, args.think))
+        figure = figures(samples)
+        page_verdict = "meets" if figure.p95 <= TARGET_P95_MS else "MISSES"
+        print(f"{PAGE}, {args.users} concurrent team managers, ~{args.seconds:.0f} s, {server.describe()}: "
+              f"{figure.line()} ({page_verdict} p95 <= {TARGET_P95_MS:.0f} ms); errors {len(errors)}")
+        result["page"] = {**figure.__dict__, "users": args.users, "errors": len(errors),
+                          "error_examples": sorted(set(errors))[:10], "target_p95_ms": TARGET_P95_MS}
+        lines.append(f"| `{PAGE}`, {args.users} concurrent team managers, {server.describe()} | {figure.count} "
+                     f"| p50 {figure.p50:.0f} ms, p95 {figure.p95:.0f} ms, p99 {figure.p99:.0f} ms "
+                     f"| p95 <= {TARGET_P95_MS:.0f} ms: {page_verdict.lower()} |")
+    write_json("timescales", result)
+    (RESULTS_DIR / "timescales.md").write_text("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    main()
