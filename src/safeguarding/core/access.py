@@ -197,6 +197,11 @@ PERMISSIONS: dict[tuple[Kind, Action], frozenset[Role]] = {
     (Kind.DISRUPTION, Action.CREATE): frozenset({R.EXPLOITATION_PRACTITIONER, R.TEAM_MANAGER, R.SOCIAL_WORKER}),
     (Kind.DISRUPTION, Action.UPDATE): frozenset({R.EXPLOITATION_PRACTITIONER, R.TEAM_MANAGER, R.SOCIAL_WORKER}),
     # --- returns and insight (owned by returns/) ------------------------------------------------------------
+    # Statutory returns: analysts prepare them; team managers see the data problems in their service. Findings name
+    # children by LAchildID; opening a child's record is still the person policy's decision.
+    (Kind.STATUTORY_RETURN, Action.VIEW): frozenset({R.PERFORMANCE_ANALYST, R.TEAM_MANAGER}),
+    (Kind.STATUTORY_RETURN, Action.UPDATE): frozenset({R.PERFORMANCE_ANALYST, R.TEAM_MANAGER}),
+    (Kind.STATUTORY_RETURN, Action.EXPORT): frozenset({R.PERFORMANCE_ANALYST}),
 }
 
 # Kinds whose records a partner practitioner reaches only when their own agency owns the record.

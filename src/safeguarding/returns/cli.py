@@ -95,8 +95,8 @@ def export(
 ) -> None:
     """Write the CIN census XML for the collection year from the live record (every child in scope)."""
     from safeguarding.core.db import get_database
-    from safeguarding.returns.cin_census import export as census_export
     from safeguarding.returns.cin_census.census import CensusYear
+    from safeguarding.returns.service import export_census
 
     try:
         census_year = CensusYear(year)
@@ -105,7 +105,7 @@ def export(
         raise typer.Exit(2) from None
     database = get_database()
     with database.transaction() as session:
-        written = census_export.export_to_file(session, census_year, out, lea=lea)
+        written = export_census(session, census_year, out, lea=lea)
     if written == 0:
         err.print(f"No children in scope for the CIN census {census_year.year - 1}-{census_year.year % 100:02d} "
                   f"(1 April {census_year.year - 1} to 31 March {census_year.year}): nothing written.")
