@@ -36,6 +36,10 @@ NAV: tuple[NavItem, ...] = (
     NavItem("Administration", "/admin", frozenset({R.ADMINISTRATOR})),
     # MASH managers read the local standards (RAG deadlines) their queue runs to; administrators change them.
     NavItem("Local settings", "/admin/settings", frozenset({R.MASH_MANAGER})),
+    # The exploitation team (exploitation/): its home, and partners' intelligence (their own agency's items).
+    NavItem("Exploitation", "/exploitation", frozenset({R.EXPLOITATION_PRACTITIONER, R.TEAM_MANAGER})),
+    NavItem("Intelligence", "/exploitation/intelligence", frozenset({R.PARTNER_PRACTITIONER,
+                                                                     R.EXPLOITATION_PRACTITIONER})),
 )
 
 HOME: dict[Role, str] = {
@@ -44,7 +48,7 @@ HOME: dict[Role, str] = {
     R.MASH_MANAGER: "/mash/queue",
     R.SOCIAL_WORKER: "/my-contacts",
     R.TEAM_MANAGER: "/mash/dashboard",
-    R.EXPLOITATION_PRACTITIONER: "/people",
+    R.EXPLOITATION_PRACTITIONER: "/exploitation",
     R.PERFORMANCE_ANALYST: "/mash/dashboard",
     R.ADMINISTRATOR: "/admin",
 }
