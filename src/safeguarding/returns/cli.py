@@ -74,7 +74,8 @@ def validate(
                 counts[str(f.severity)] += 1
                 table.add_row(f.code, str(f.severity), f.la_child_id, f.element, f.message, str(f.line or ""))
             if table.row_count:
-                console.print(table)
+                # Piped or captured output keeps whole rows rather than wrapping to 80 columns.
+                Console(width=None if sys.stdout.isatty() else 240).print(table)
     except CensusFileRefused as exc:
         err.print(f"Refused: {file}: {exc}")
         raise typer.Exit(2) from None

@@ -1,7 +1,9 @@
 """Read a CIN census XML file one ``<Child>`` at a time, safely, into :mod:`.census` dataclasses.
 
-The file may come from any system, and may be hostile. lxml's ``iterparse`` reads it as a stream: each ``<Child>``
-is turned into a :class:`~.census.Child` and then cleared, so memory stays flat however many children there are.
+The file may come from any system, and may be hostile. It is fed to lxml's pull parser in chunks, with events only
+for ``<Message>``, ``<Header>`` and ``<Child>`` (so Python sees three elements per child, not fifty): each ``<Child>``
+is turned into a :class:`~.census.Child` and then cleared, so memory stays flat however many children there are,
+and a ``<Child>`` that grows past a few megabytes without ending is refused before it can exhaust memory.
 The parser never fetches anything (``no_network``), never loads a DTD, never expands entities
 (``resolve_entities=False``), keeps libxml2's limits on text size and depth (``huge_tree`` off), and any file that
 declares a DOCTYPE at all is refused (a CIN census file has none; that is where external entities and nested
@@ -36,7 +38,8 @@ from safeguarding.returns.cin_census.census import (
 )
 from safeguarding.returns.cin_census.rules import Problem
 
-MAX_CHILD_ELEMENTS = 20_000  # a real child has tens; more is a file built to exhaust memory
+MAX_CHILD_BYTES = 4_000_000  # a real <Child> is a few kilobytes; more is a file built to exhaust memory
+CHUNK_BYTES = 1 << 18
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -78,23 +81,28 @@ def open_census(source: Path | str | IO[bytes]) -> CensusFile:
     return CensusFile(source)
 
 
-class _Values:
-    """Typed reads of one element's children, collecting what is not of its type."""
+class _Node:
+    """One element's children by name (one pass), with typed reads that collect what is not of its type."""
 
-    def __init__(self, ns: str, problems: list[Problem], where: str) -> None:
-        self.ns = ns
+    __slots__ = ("by_name", "problems")
+
+    def __init__(self, el: Any, nslen: int, problems: list[Problem]) -> None:
         self.problems = problems
-        self.where = where
+        self.by_name: dict[str, list[Any]] = {}
+        for item in el:
+            tag = item.tag
+            if isinstance(tag, str):
+                self.by_name.setdefault(tag[nslen:], []).append(item)
 
-    def text(self, el: Any, name: str) -> str | None:
-        found = el.find(self.ns + name)
-        if found is None or found.text is None:
+    def text(self, name: str) -> str | None:
+        found = self.by_name.get(name)
+        if not found or found[0].text is None:
             return None
-        value: str = found.text.strip()
+        value: str = found[0].text.strip()
         return value or None
 
-    def day(self, el: Any, name: str, path: str) -> date | None:
-        raw = self.text(el, name)
+    def day(self, name: str, path: str) -> date | None:
+        raw = self.text(name)
         if raw is None:
             return None
         parsed = parse_date(raw)
@@ -102,12 +110,16 @@ class _Values:
             self.problems.append(Problem(f"{path}/{name}", f"{name} {raw[:40]!r} is not a date (YYYY-MM-DD)"))
         return parsed
 
-    def all(self, el: Any, name: str) -> list[Any]:
-        return list(el.iterfind(self.ns + name))
+    def all(self, name: str) -> list[Any]:
+        return self.by_name.get(name, [])
+
+    def node(self, name: str, nslen: int) -> _Node | None:
+        found = self.by_name.get(name)
+        return _Node(found[0], nslen, self.problems) if found else None
 
 
 def parse_date(raw: str) -> date | None:
-    if not _ISO_DATE.match(raw):
+    if len(raw) != 10 or raw[4] != "-" or raw[7] != "-" or not _ISO_DATE.match(raw):
         return None
     try:
         return date.fromisoformat(raw)
@@ -115,154 +127,196 @@ def parse_date(raw: str) -> date | None:
         return None
 
 
-def _header(el: Any, ns: str, problems: list[Problem]) -> Header:
-    v = _Values(ns, problems, "Header")
+def _texts(elements: list[Any]) -> tuple[str, ...]:
+    return tuple(value for value in ((e.text or "").strip() for e in elements) if value)
+
+
+def _header(el: Any, nslen: int, problems: list[Problem]) -> Header:
+    top = _Node(el, nslen, problems)
     header = Header()
-    details = el.find(ns + "CollectionDetails")
+    details = top.node("CollectionDetails", nslen)
     if details is not None:
-        header.collection = v.text(details, "Collection")
-        header.year = v.text(details, "Year")
-        header.reference_date = v.day(details, "ReferenceDate", "Header/CollectionDetails")
-    source = el.find(ns + "Source")
+        header.collection = details.text("Collection")
+        header.year = details.text("Year")
+        header.reference_date = details.day("ReferenceDate", "Header/CollectionDetails")
+    source = top.node("Source", nslen)
     if source is not None:
-        header.source_level = v.text(source, "SourceLevel")
-        header.lea = v.text(source, "LEA")
-        header.software_code = v.text(source, "SoftwareCode")
-        header.release = v.text(source, "Release")
-        header.serial_no = v.text(source, "SerialNo")
-        header.date_time = v.text(source, "DateTime")
+        header.source_level = source.text("SourceLevel")
+        header.lea = source.text("LEA")
+        header.software_code = source.text("SoftwareCode")
+        header.release = source.text("Release")
+        header.serial_no = source.text("SerialNo")
+        header.date_time = source.text("DateTime")
     return header
 
 
 def child_from_element(el: Any, ns: str = "") -> ReadChild:
+    nslen = len(ns)
     problems: list[Problem] = []
-    v = _Values(ns, problems, "Child")
+    top = _Node(el, nslen, problems)
     child = Child(line=el.sourceline)
-    ids = el.find(ns + "ChildIdentifiers")
+    ids = top.node("ChildIdentifiers", nslen)
     if ids is not None:
-        child.la_child_id = v.text(ids, "LAchildID")
-        child.upn = v.text(ids, "UPN")
-        child.former_upn = v.text(ids, "FormerUPN")
-        child.upn_unknown = v.text(ids, "UPNunknown")
-        child.birth_date = v.day(ids, "PersonBirthDate", "ChildIdentifiers")
-        child.expected_birth_date = v.day(ids, "ExpectedPersonBirthDate", "ChildIdentifiers")
-        child.gender = v.text(ids, "GenderCurrent")
-        child.sex = v.text(ids, "Sex")
-        child.death_date = v.day(ids, "PersonDeathDate", "ChildIdentifiers")
-    traits = el.find(ns + "ChildCharacteristics")
+        child.la_child_id = ids.text("LAchildID")
+        child.upn = ids.text("UPN")
+        child.former_upn = ids.text("FormerUPN")
+        child.upn_unknown = ids.text("UPNunknown")
+        child.birth_date = ids.day("PersonBirthDate", "ChildIdentifiers")
+        child.expected_birth_date = ids.day("ExpectedPersonBirthDate", "ChildIdentifiers")
+        child.gender = ids.text("GenderCurrent")
+        child.sex = ids.text("Sex")
+        child.death_date = ids.day("PersonDeathDate", "ChildIdentifiers")
+    traits = top.node("ChildCharacteristics", nslen)
     if traits is not None:
-        child.ethnicity = v.text(traits, "Ethnicity")
-        disabilities = traits.find(ns + "Disabilities")
+        child.ethnicity = traits.text("Ethnicity")
+        disabilities = traits.node("Disabilities", nslen)
         if disabilities is not None:
             child.disabilities_given = True
-            child.disabilities = tuple((d.text or "").strip() for d in v.all(disabilities, "Disability"))
-    for i, details in enumerate(v.all(el, "CINdetails")):
+            child.disabilities = _texts(disabilities.all("Disability"))
+    for i, details_el in enumerate(top.all("CINdetails")):
         at = f"CINdetails[{i + 1}]"
+        d = _Node(details_el, nslen, problems)
         e = Episode(
-            referral_date=v.day(details, "CINreferralDate", at),
-            referral_source=v.text(details, "ReferralSource"),
-            primary_need=v.text(details, "PrimaryNeedCode"),
-            closure_date=v.day(details, "CINclosureDate", at),
-            closure_reason=v.text(details, "ReasonForClosure"),
-            icpc_date=v.day(details, "DateOfInitialCPC", at),
-            referral_nfa=v.text(details, "ReferralNFA"),
+            referral_date=d.day("CINreferralDate", at),
+            referral_source=d.text("ReferralSource"),
+            primary_need=d.text("PrimaryNeedCode"),
+            closure_date=d.day("CINclosureDate", at),
+            closure_reason=d.text("ReasonForClosure"),
+            icpc_date=d.day("DateOfInitialCPC", at),
+            referral_nfa=d.text("ReferralNFA"),
         )
-        for j, a in enumerate(v.all(details, "Assessments")):
+        for j, a_el in enumerate(d.all("Assessments")):
             where = f"{at}/Assessments[{j + 1}]"
-            factors_el = a.find(ns + "FactorsIdentifiedAtAssessment")
-            factors = () if factors_el is None else tuple(
-                (f.text or "").strip() for f in v.all(factors_el, "AssessmentFactors"))
+            a = _Node(a_el, nslen, problems)
+            factors = a.node("FactorsIdentifiedAtAssessment", nslen)
             e.assessments.append(Assessment(
-                start=v.day(a, "AssessmentActualStartDate", where),
-                internal_review=v.day(a, "AssessmentInternalReviewDate", where),
-                authorised=v.day(a, "AssessmentAuthorisationDate", where),
-                factors=tuple(f for f in factors if f), factors_given=factors_el is not None))
-        for j, p in enumerate(v.all(details, "CINPlanDates")):
+                start=a.day("AssessmentActualStartDate", where),
+                internal_review=a.day("AssessmentInternalReviewDate", where),
+                authorised=a.day("AssessmentAuthorisationDate", where),
+                factors=_texts(factors.all("AssessmentFactors")) if factors else (),
+                factors_given=factors is not None))
+        for j, p_el in enumerate(d.all("CINPlanDates")):
             where = f"{at}/CINPlanDates[{j + 1}]"
-            e.cin_plans.append(CinPlan(v.day(p, "CINPlanStartDate", where), v.day(p, "CINPlanEndDate", where)))
-        for j, s in enumerate(v.all(details, "Section47")):
+            p = _Node(p_el, nslen, problems)
+            e.cin_plans.append(CinPlan(p.day("CINPlanStartDate", where), p.day("CINPlanEndDate", where)))
+        for j, s_el in enumerate(d.all("Section47")):
             where = f"{at}/Section47[{j + 1}]"
+            s = _Node(s_el, nslen, problems)
             e.section47s.append(Section47(
-                start=v.day(s, "S47ActualStartDate", where), icpc_target=v.day(s, "InitialCPCtarget", where),
-                icpc=v.day(s, "DateOfInitialCPC", where), icpc_not_required=v.text(s, "ICPCnotRequired")))
-        for j, cp in enumerate(v.all(details, "ChildProtectionPlans")):
+                start=s.day("S47ActualStartDate", where), icpc_target=s.day("InitialCPCtarget", where),
+                icpc=s.day("DateOfInitialCPC", where), icpc_not_required=s.text("ICPCnotRequired")))
+        for j, cp_el in enumerate(d.all("ChildProtectionPlans")):
             where = f"{at}/ChildProtectionPlans[{j + 1}]"
-            reviews_el = cp.find(ns + "Reviews")
+            cp = _Node(cp_el, nslen, problems)
+            reviews_node = cp.node("Reviews", nslen)
             reviews: tuple[date | None, ...] = ()
-            if reviews_el is not None:
-                reviews = tuple(parse_date((r.text or "").strip()) for r in v.all(reviews_el, "CPPreviewDate"))
+            if reviews_node is not None:
+                reviews = tuple(parse_date((r.text or "").strip()) for r in reviews_node.all("CPPreviewDate"))
             e.protection_plans.append(ProtectionPlan(
-                start=v.day(cp, "CPPstartDate", where), end=v.day(cp, "CPPendDate", where),
-                initial_category=v.text(cp, "InitialCategoryOfAbuse"),
-                latest_category=v.text(cp, "LatestCategoryOfAbuse"),
-                previous_plans=v.text(cp, "NumberOfPreviousCPP"),
-                reviews=reviews, reviews_given=reviews_el is not None))
-        for pp in v.all(details, "PreProceedingsandFGDM"):
+                start=cp.day("CPPstartDate", where), end=cp.day("CPPendDate", where),
+                initial_category=cp.text("InitialCategoryOfAbuse"),
+                latest_category=cp.text("LatestCategoryOfAbuse"),
+                previous_plans=cp.text("NumberOfPreviousCPP"),
+                reviews=reviews, reviews_given=reviews_node is not None))
+        for pp in d.all("PreProceedingsandFGDM"):
             e.pre_proceedings.append(PreProceedings({
-                etree.QName(item).localname: (item.text or "").strip()
-                for item in pp if isinstance(item.tag, str)}))
+                item.tag[nslen:]: (item.text or "").strip() for item in pp if isinstance(item.tag, str)}))
         child.episodes.append(e)
     return ReadChild(child, problems)
 
 
+_FIRST_TAG = re.compile(rb"<([A-Za-z_][-.\w:]*)")
+
+
+def _root_name(head: bytes) -> tuple[str, int]:
+    """The first element's name and line in the file's first bytes (prolog, comments and DOCTYPE skipped)."""
+    text = re.sub(rb"<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>\[]*(\[.*?\])?\s*>", b"", head, flags=re.S)
+    found = _FIRST_TAG.search(text)
+    if found is None:
+        return "", 1
+    name = found.group(1).decode(errors="replace")
+    where = head.find(b"<" + found.group(1))
+    return name.split(":")[-1], head[: max(where, 0)].count(b"\n") + 1
+
+
+def _chunks(source: Path | IO[bytes]) -> Iterator[bytes]:
+    if isinstance(source, Path):
+        with source.open("rb") as handle:
+            while chunk := handle.read(CHUNK_BYTES):
+                yield chunk
+    else:
+        while chunk := source.read(CHUNK_BYTES):
+            yield chunk
+
+
 def _read(census: CensusFile) -> Iterator[ReadChild]:
-    source = census.source
+    parser = etree.XMLPullParser(
+        events=("start", "end"), tag=("{*}Message", "{*}Header", "{*}Child", "Message", "Header", "Child"),
+        resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False, huge_tree=False,
+        remove_comments=True, remove_pis=True)
+    ns, nslen = "", 0
+    root: Any = None
+    fed = 0  # bytes given to the parser so far
+    child_started_at: int | None = None  # bytes fed when the current <Child> began
+    child_line: Any = None
+    at_end = False
     try:
-        events = etree.iterparse(
-            str(source) if isinstance(source, Path) else source,
-            events=("start", "end"),
-            resolve_entities=False,
-            no_network=True,
-            load_dtd=False,
-            dtd_validation=False,
-            huge_tree=False,
-            remove_comments=True,
-            remove_pis=True,
-        )
-        ns = ""
-        depth = 0
-        in_child = 0  # elements seen inside the current <Child>
-        children_seen = 0
-        root: Any = None
-        for event, el in events:
-            if event == "start":
-                depth += 1
+        chunks = _chunks(census.source)
+        while True:
+            chunk = next(chunks, None)
+            if chunk is None:
+                at_end = True
+                parser.close()
+                events: Any = parser.read_events()
+            else:
+                fed += len(chunk)
+                parser.feed(chunk)
+                events = parser.read_events()
+            for event, el in events:
                 if root is None:
-                    root = el
                     _refuse_doctype(el)
                     qname = etree.QName(el)
-                    if qname.localname != "Message":
-                        raise CensusFileRefused(f"the root element is <{qname.localname}>, not <Message>: this is "
-                                                "not a CIN census file", el.sourceline)
+                    if event != "start" or qname.localname != "Message" or el.getparent() is not None:
+                        raise CensusFileRefused("the root element is not <Message>: this is not a CIN census "
+                                                "file", el.sourceline)
+                    root = el
                     ns = f"{{{qname.namespace}}}" if qname.namespace else ""
-                elif in_child or (depth == 3 and el.tag == ns + "Child"):
-                    in_child += 1
-                    if in_child > MAX_CHILD_ELEMENTS:
-                        raise CensusFileRefused(f"a <Child> has more than {MAX_CHILD_ELEMENTS} elements",
-                                                el.sourceline)
-                continue
-            depth -= 1
-            if depth == 2 and el.tag == ns + "Child":
-                in_child = 0
-                children_seen += 1
-                yield child_from_element(el, ns)
-                el.clear()
-                parent = el.getparent()
-                while parent is not None and el.getprevious() is not None:
-                    del parent[0]
-            elif depth == 1 and el.tag == ns + "Header":
-                census.header = _header(el, ns, census.header_problems)
-                el.clear()
+                    nslen = len(ns)
+                    continue
+                tag = el.tag
+                if tag == ns + "Child":
+                    if event == "start":
+                        child_started_at, child_line = fed, el.sourceline
+                        continue
+                    child_started_at = None
+                    yield child_from_element(el, ns)
+                    el.clear()
+                    parent = el.getparent()
+                    while parent is not None and el.getprevious() is not None:
+                        del parent[0]
+                elif tag == ns + "Header" and event == "end":
+                    census.header = _header(el, nslen, census.header_problems)
+                    el.clear()
+            if root is None and chunk is not None and fed == len(chunk):  # the first chunk: is this a census?
+                name, line = _root_name(chunk)
+                if name and name != "Message":
+                    raise CensusFileRefused(f"the root element is <{name}>, not <Message>: this is not a CIN "
+                                            "census file", line)
+            if child_started_at is not None and fed - child_started_at > MAX_CHILD_BYTES:
+                raise CensusFileRefused(f"a <Child> is larger than {MAX_CHILD_BYTES:,} bytes; a real one is a few "
+                                        "kilobytes", child_line)
+            if at_end:
+                break
         if root is None:
-            raise CensusFileRefused("the file has no XML elements")
+            raise CensusFileRefused("the file has no <Message> element: this is not a CIN census file")
         if census.header is None:
             census.header = Header()
     except etree.XMLSyntaxError as exc:
-        line = exc.lineno if exc.lineno else None
-        if line is not None and isinstance(source, Path) and _last_line(source) <= line:
-            raise CensusFileRefused(f"the file ends before its XML does: it looks cut short ({exc.msg})", line) \
-                from None
-        raise CensusFileRefused(_syntax_message(exc), line) from None
+        error_line = exc.lineno if exc.lineno else None
+        if at_end:
+            raise CensusFileRefused(f"the file ends before its XML does: it looks cut short ({exc.msg})",
+                                    error_line) from None
+        raise CensusFileRefused(_syntax_message(exc), error_line) from None
     except (etree.LxmlError, ValueError, UnicodeError) as exc:
         raise CensusFileRefused(f"the file cannot be read as XML ({str(exc)[:200]})") from None
 
@@ -272,19 +326,6 @@ def _refuse_doctype(root: Any) -> None:
     if info.doctype or info.internalDTD is not None or info.externalDTD is not None:
         raise CensusFileRefused("the file declares a DOCTYPE before its root element; a CIN census file has none, "
                                 "and declared entities are neither fetched nor expanded", root.sourceline)
-
-
-def _last_line(path: Path) -> int:
-    """The number of the file's last line (counted in chunks: only on the error path, so a large file is fine)."""
-    lines = 1
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            lines += chunk.count(b"\n")
-    with path.open("rb") as handle:
-        handle.seek(max(0, path.stat().st_size - 1))
-        if handle.read(1) == b"\n":
-            lines -= 1
-    return lines
 
 
 def _syntax_message(exc: etree.XMLSyntaxError) -> str:

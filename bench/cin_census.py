@@ -1,0 +1,213 @@
+"""CIN census validation of a 100,000-child file: wall time and peak memory, beside the time just to parse it.
+
+Generates a synthetic census (seeded; realistic shape: one to four episodes per child, assessments with factors, CIN
+plans, section 47 enquiries with conferences, child protection plans with reviews, and a sprinkling of the defects
+councils really send) under var/bench/cin/, then runs, each in its own process so its peak RSS is its own
+(os.wait4):
+
+- parse floor: lxml iterparse over the file, clearing each <Child>, nothing else;
+- read: the census reader (every child turned into dataclasses), no rules;
+- validate: ``safeguarding returns cin-census validate FILE --format csv`` (every rule, findings written out).
+
+Target: validation under 10 s and under 1 GB. Writes bench/results/cin-census.md.
+
+    .venv/bin/python bench/cin_census.py [--children 100000] [--seed 3] [--regenerate]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import subprocess
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import BENCH_DIR, RESULTS_DIR, ROOT, machine
+
+TARGET_SECONDS = 10.0
+TARGET_MB = 1024.0
+YEAR = 2026
+
+
+def generate(path: Path, children: int, seed: int) -> None:
+    from safeguarding.core.calendar import add_working_days
+    from safeguarding.people.rules import upn_check_letter
+    from safeguarding.returns.cin_census.census import (
+        Assessment,
+        CensusYear,
+        Child,
+        CinPlan,
+        Episode,
+        ProtectionPlan,
+        Section47,
+    )
+    from safeguarding.returns.cin_census.writer import write_census
+
+    rng = random.Random(seed)
+    year = CensusYear(YEAR)
+    start, ref = year.period_start, year.reference_date
+    factors = ["1B", "2B", "3A", "3B", "4B", "5A", "6B", "7A", "10A", "11A", "14A", "16A", "17A", "18C", "19C",
+               "21", "24A"]
+    disabilities = ["NONE"] * 12 + ["MOB", "HAND", "PC", "INC", "COMM", "LD", "HEAR", "VIS", "BEH", "AUT", "DDA"]
+
+    def day_in(a: date, b: date) -> date:
+        return a + timedelta(days=rng.randrange(max(1, (b - a).days)))
+
+    def weekday_after(d: date, n: int) -> date:
+        return add_working_days(d, n)
+
+    def one(n: int) -> Child:
+        birth = date(2008, 1, 1) + timedelta(days=rng.randrange(365 * 17))
+        body = f"{rng.choice(['201', '330', '886', '352'])}{rng.randrange(100):02d}{n:06d}{n % 10}"
+        child = Child(la_child_id=f"LA{n:08d}", upn=upn_check_letter(body) + body if rng.random() < 0.9 else None,
+                      upn_unknown=None, birth_date=birth, sex=rng.choice("MF"),
+                      ethnicity=rng.choice(["WBRI", "WBRI", "WBRI", "MWBC", "BAFR", "AIND", "WOTH", "NOBT"]),
+                      disabilities=tuple(sorted({rng.choice(disabilities) for _ in range(rng.choice([1, 1, 1, 2]))})))
+        if child.upn is None:
+            child.upn_unknown = rng.choice(["UN2", "UN3", "UN5"])
+        if "NONE" in child.disabilities and len(child.disabilities) > 1:
+            child.disabilities = ("NONE",)
+        cursor = start - timedelta(days=rng.randrange(200))
+        for k in range(rng.choice([1, 1, 2, 2, 3, 4])):
+            referral = day_in(cursor, ref - timedelta(days=40)) if cursor < ref - timedelta(days=41) else cursor
+            if referral > ref - timedelta(days=30):
+                break
+            e = Episode(referral_date=referral, referral_source=rng.choice(["1A", "2A", "3A", "5A", "6", "8"]),
+                        primary_need=rng.choice(["N1", "N1", "N2", "N4", "N5", "N8"]), referral_nfa="false")
+            if rng.random() < 0.12 and referral >= start:
+                e.referral_nfa, e.primary_need = "true", None
+                e.closure_date, e.closure_reason = referral + timedelta(days=1), "RC8"
+                child.episodes.append(e)
+                cursor = referral + timedelta(days=2)
+                continue
+            a_start = referral + timedelta(days=rng.randrange(3))
+            a_done = weekday_after(a_start, rng.randrange(10, 45))
+            e.assessments.append(Assessment(start=a_start, authorised=a_done,
+                                            factors=tuple(sorted({rng.choice(factors[:-2]) for _ in range(3)})),
+                                            factors_given=True))
+            last = a_done
+            if rng.random() < 0.3:
+                s_start = a_start + timedelta(days=1)
+                icpc = weekday_after(s_start, 12)
+                e.section47s.append(Section47(start=s_start, icpc_target=weekday_after(s_start, 15), icpc=icpc,
+                                              icpc_not_required="false"))
+                end = icpc + timedelta(days=rng.randrange(90, 400))
+                reviews = tuple(weekday_after(icpc, 60 * (i + 1)) for i in range(3)
+                                if weekday_after(icpc, 60 * (i + 1)) < min(end, ref))
+                e.protection_plans.append(ProtectionPlan(
+                    start=icpc, end=end if end < ref else None, initial_category=rng.choice(["NEG", "EMO", "PHY"]),
+                    latest_category=rng.choice(["NEG", "EMO"]), previous_plans=str(rng.randrange(3)),
+                    reviews=reviews, reviews_given=bool(reviews)))
+                last = end
+            elif rng.random() < 0.5:
+                p_start = a_done + timedelta(days=1)
+                end = p_start + timedelta(days=rng.randrange(60, 300))
+                e.cin_plans.append(CinPlan(start=p_start, end=end if end < ref else None))
+                last = end
+            if last < ref - timedelta(days=20) and k < 3 and last >= start:
+                e.closure_date, e.closure_reason = last + timedelta(days=1), rng.choice(["RC7", "RC7", "RC4"])
+                cursor = last + timedelta(days=rng.randrange(20, 120))
+                child.episodes.append(e)
+                continue
+            child.episodes.append(e)
+            break
+        if rng.random() < 0.01:  # the defects councils really send
+            child.ethnicity = "XXXX"
+        if rng.random() < 0.01 and child.episodes:
+            child.episodes[0].referral_source = None
+        return child
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    written = write_census(tmp, (one(n) for n in range(1, children + 1)), year, lea="201")
+    tmp.rename(path)
+    print(f"generated {written} children, {path.stat().st_size / 1e6:.0f} MB: {path}", flush=True)
+
+
+PARSE_FLOOR = """
+import sys
+from lxml import etree
+n = 0
+for _, el in etree.iterparse(sys.argv[1], events=("end",), tag="Child", resolve_entities=False, no_network=True,
+                             huge_tree=False, load_dtd=False):
+    n += 1
+    el.clear()
+    while el.getprevious() is not None:
+        del el.getparent()[0]
+print(n)
+"""
+
+READ_ONLY = """
+import sys
+from safeguarding.returns.cin_census.reader import open_census
+print(sum(1 for _ in open_census(sys.argv[1]).children()))
+"""
+
+
+def measure(argv: list[str]) -> tuple[float, float, str]:
+    """Wall seconds and peak RSS (MB) of one process, and what it wrote to stderr."""
+    started = time.perf_counter()
+    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)
+    assert process.stderr is not None
+    _, _, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - started
+    err = process.stderr.read().decode(errors="replace")
+    process.returncode = 0
+    return wall, usage.ru_maxrss / 1024, err.strip().splitlines()[-1] if err.strip() else ""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--children", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=3)
+    parser.add_argument("--regenerate", action="store_true")
+    args = parser.parse_args()
+    path = BENCH_DIR / "cin" / f"census-{args.children}.xml"
+    if args.regenerate or not path.exists():
+        started = time.perf_counter()
+        generate(path, args.children, args.seed)
+        print(f"generation took {time.perf_counter() - started:.1f} s", flush=True)
+    python = str(ROOT / ".venv" / "bin" / "python")
+    safeguarding = str(ROOT / ".venv" / "bin" / "safeguarding")
+    floor = measure([python, "-c", PARSE_FLOOR, str(path)])
+    read = measure([python, "-c", READ_ONLY, str(path)])
+    validate = measure([safeguarding, "returns", "cin-census", "validate", str(path), "--format", "csv"])
+    size_mb = path.stat().st_size / 1e6
+    rows = [("parse floor (lxml iterparse, clear each Child)", floor), ("read (reader to dataclasses, no rules)", read),
+            ("validate (every rule, CSV findings written)", validate)]
+    print(f"{args.children} children, {size_mb:.0f} MB file")
+    for name, (wall, rss, _) in rows:
+        print(f"  {name:<50} {wall:6.2f} s  {rss:7.0f} MB peak RSS")
+    print(f"  validator said: {validate[2]}")
+    ok = validate[0] < TARGET_SECONDS and validate[1] < TARGET_MB
+    print(f"target under {TARGET_SECONDS:.0f} s and {TARGET_MB:.0f} MB: {'met' if ok else 'NOT met'}")
+    facts = machine()
+    lines = [
+        "# CIN census validation: 100,000 children",
+        "",
+        f"Synthetic file: {args.children} children, {size_mb:.0f} MB (bench/cin_census.py, seed {args.seed}).",
+        f"Machine: {facts.get('cpu', '?')}, {facts.get('cores', '?')} cores shared with other work; "
+        f"Python {facts.get('python', '?')}.",
+        "",
+        "| step | wall time | peak RSS |",
+        "| --- | --- | --- |",
+        *[f"| {name} | {wall:.2f} s | {rss:.0f} MB |" for name, (wall, rss, _) in rows],
+        "",
+        f"Validator: {validate[2]}",
+        "",
+        f"Target (validation under {TARGET_SECONDS:.0f} s and under {TARGET_MB:.0f} MB): {'met' if ok else 'not met'}.",
+        "Each step runs in its own process; peak RSS is that process's own (os.wait4).",
+        "",
+    ]
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    (RESULTS_DIR / "cin-census.md").write_text("\n".join(lines))
+    print(f"wrote {RESULTS_DIR / 'cin-census.md'}")
+
+
+if __name__ == "__main__":
+    main()
