@@ -159,18 +159,21 @@ def measure_recompute(url: str, runs: int) -> dict[str, Any]:
     database = Database(url)
     try:
         seconds: list[float] = []
+        cpu: list[float] = []
         result = None
         for _ in range(runs):
             with database.transaction() as s:
-                began = time.perf_counter()
+                began, cpu_began = time.perf_counter(), time.process_time()
                 result = recompute_all(s)
                 s.flush()
                 seconds.append(time.perf_counter() - began)
+                cpu.append(time.process_time() - cpu_began)
         with database.transaction() as s:
             by_status = dict(s.execute(select(Deadline.status, func.count()).group_by(Deadline.status)).all())
             forecast = s.scalar(select(func.count()).where(Deadline.forecast.is_not(None)))
         assert result is not None
-        return {"children": result.children, "deadlines": result.deadlines, "seconds": seconds,
+        return {"children": result.children, "deadlines": result.deadlines, "seconds": seconds, "cpu_seconds": cpu,
+                "best_cpu_s": min(cpu),
                 "best_s": min(seconds), "median_s": sorted(seconds)[len(seconds) // 2],
                 "by_status": by_status, "forecast": forecast}
     finally:
@@ -251,7 +254,7 @@ def main() -> None:
     verdict = "meets" if recompute["best_s"] <= TARGET_RECOMPUTE_S else "MISSES"
     print(f"recompute_all on {url}: {recompute['children']:,} open children, {recompute['deadlines']:,} deadlines; "
           f"best {recompute['best_s']:.2f} s, median {recompute['median_s']:.2f} s over {args.runs} runs "
-          f"({verdict} < {TARGET_RECOMPUTE_S:.0f} s)")
+          f"({verdict} < {TARGET_RECOMPUTE_S:.0f} s); its own CPU time best {recompute['best_cpu_s']:.2f} s")
     print(f"  by status: {recompute['by_status']}; forecast to be missed: {recompute['forecast']}")
     result: dict[str, Any] = {"database": url, "recompute": recompute, "target_recompute_s": TARGET_RECOMPUTE_S,
                               "machine": machine(), "load_average": " / ".join(f"{v:.1f}" for v in os.getloadavg())}
@@ -260,6 +263,7 @@ def main() -> None:
              "| measure | n | figure | target |", "| --- | --- | --- | --- |",
              f"| `recompute_all` ({recompute['children']:,} open children, {recompute['deadlines']:,} deadlines) "
              f"| {args.runs} runs | best {recompute['best_s']:.2f} s, median {recompute['median_s']:.2f} s "
+             f"(CPU {recompute['best_cpu_s']:.2f} s) "
              f"| < {TARGET_RECOMPUTE_S:.0f} s: {verdict.lower()} |"]
     if not args.no_load:
         with Server(port=args.port, workers=args.workers) as server:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from safeguarding.casework.models import (
@@ -201,10 +201,14 @@ def _read(session: Session, ids: list[int] | None, today: date, out: CaseEvents)
         add(E.RETURN_INTERVIEW, i.offered_at.date(), "return_interview", i.id, i.person_id,
             stops_source_id=i.episode_id, exceeded_reason=i.late_reason)
 
-    # Recorded activity: notes and supervision. Only the latest of each child matters (the stalled clock).
-    for note in session.execute(select(CaseNote.person_id, CaseNote.id, CaseNote.occurred_at)
-                                .where(within(CaseNote.person_id))):
-        add(E.CASE_NOTE, note.occurred_at.date(), "case_note", note.id, note.person_id)
+    # Recorded activity: notes and supervision. Only the latest note of each child matters (the stalled clock).
+    latest = (select(CaseNote.person_id, func.max(CaseNote.occurred_at).label("at"))
+              .where(within(CaseNote.person_id)).group_by(CaseNote.person_id).subquery())
+    for note in session.execute(select(CaseNote.person_id, func.max(CaseNote.id).label("id"), latest.c.at)
+                                .join(latest, (latest.c.person_id == CaseNote.person_id)
+                                      & (latest.c.at == CaseNote.occurred_at))
+                                .group_by(CaseNote.person_id, latest.c.at)):
+        add(E.CASE_NOTE, note.at.date(), "case_note", note.id, note.person_id)
     for sup in session.execute(select(SupervisionCase.person_id, Supervision.id, Supervision.held_on)
                                .join(Supervision, Supervision.id == SupervisionCase.supervision_id)
                                .where(within(SupervisionCase.person_id))):

@@ -250,9 +250,14 @@ class UnknownRule(LookupError):
     pass
 
 
+_VERSIONS: dict[str, tuple[Rule, ...]] = {rid: tuple(r for r in RULES if r.id == rid) for rid in RULE_IDS}
+
+
 def rule_for(rule_id: str, on: date) -> Rule:
     """The version of ``rule_id`` in force on ``on`` (the day its clock started)."""
-    versions = [rule for rule in RULES if rule.id == rule_id]
+    versions = _VERSIONS.get(rule_id, ())
+    if len(versions) == 1 and versions[0].in_force_on(on):
+        return versions[0]
     if not versions:
         raise UnknownRule(f"There is no timescale called {rule_id!r}. Known: {', '.join(RULE_IDS)}")
     for rule in versions:
@@ -453,7 +458,7 @@ def forecasts_for(rule_id: str) -> list[Forecast]:
 # --- deriving a child's deadlines from their events (pure) -----------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ClockEvent:
     """One case event that starts or stops clocks. ``source_kind`` / ``source_id`` name the row it came from."""
 

@@ -100,8 +100,7 @@ def recompute(session: Session, person_ids: Collection[int], *, today: date | No
     for index in range(0, len(ids), 900):
         session.execute(delete(Deadline).where(Deadline.person_id.in_(ids[index:index + 900])))
     rows = _rows(case_events, sorted(case_events.open_children & set(ids)), settings, today)
-    if rows:
-        session.execute(insert(Deadline), rows)
+    _insert(session, rows)
     return RecomputeResult(len(ids), len(rows))
 
 
@@ -123,9 +122,14 @@ def recompute_all(session: Session, *, today: date | None = None,
     case_events = clock_events(session, None, today)
     session.execute(delete(Deadline))
     rows = _rows(case_events, sorted(case_events.open_children), settings, today)
-    if rows:
-        session.execute(insert(Deadline), rows)
+    _insert(session, rows)
     return RecomputeResult(len(case_events.open_children), len(rows))
+
+
+def _insert(session: Session, rows: list[dict[str, Any]]) -> None:
+    """One executemany on the connection (the ORM's bulk insert would split it by which values are null)."""
+    if rows:
+        session.connection().execute(insert(Deadline), rows)
 
 
 # --- the due pages ------------------------------------------------------------------------------------------------
