@@ -40,6 +40,10 @@ NAV: tuple[NavItem, ...] = (
     NavItem("Exploitation", "/exploitation", frozenset({R.EXPLOITATION_PRACTITIONER, R.TEAM_MANAGER})),
     NavItem("Intelligence", "/exploitation/intelligence", frozenset({R.PARTNER_PRACTITIONER,
                                                                      R.EXPLOITATION_PRACTITIONER})),
+    # The network, MACE panels and disruption (exploitation/network_routes.py).
+    NavItem("Network", "/exploitation/network/analyses", frozenset({R.EXPLOITATION_PRACTITIONER})),
+    NavItem("MACE", "/exploitation/mace", frozenset({R.EXPLOITATION_PRACTITIONER, R.TEAM_MANAGER})),
+    NavItem("Disruption", "/exploitation/disruption", frozenset({R.EXPLOITATION_PRACTITIONER})),
 )
 
 HOME: dict[Role, str] = {
