@@ -1,0 +1,110 @@
+"""The case work pages: the case page, each event's form without JavaScript, errors naming fields, the conflict
+page for a second editor, authorisation, closure, allocation, the family genogram."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from safeguarding.casework.models import Assessment, Visit
+from tests.casework.authorization import ID_NAMES
+from tests.casework.conftest import Case
+from tests.support import sign_in_as
+
+
+def post(client: TestClient, url: str, csrf: str, data: dict[str, Any]) -> Any:
+    return client.post(url, data={**data, "csrf_token": csrf})
+
+
+def test_every_event_form_is_a_plain_form(client: TestClient, case: Case) -> None:
+    sign_in_as(client, case.database, case.worker)
+    for slug in ID_NAMES:
+        page = client.get(f"/cases/{case.child_id}/{slug}/new")
+        assert page.status_code == 200, slug
+        assert f'action="/cases/{case.child_id}/{slug}/new"' in page.text and 'name="csrf_token"' in page.text
+
+
+def test_the_case_page_shows_status_allocation_visits_and_the_chronology(client: TestClient, case: Case) -> None:
+    csrf = sign_in_as(client, case.database, case.worker)
+    page = client.get(f"/cases/{case.child_id}")
+    assert page.status_code == 200
+    assert "Open" in page.text and case.worker.full_name in page.text
+    assert post(client, f"/cases/{case.child_id}/assessments/new", csrf,
+                {"started_on": case.on(1).isoformat()}).status_code == 303
+    assert post(client, f"/cases/{case.child_id}/visits/new", csrf, {
+        "kind": "assessment", "visited_on": case.on(2).isoformat(), "child_seen": "1",
+        "seen_alone": "1"}).status_code == 303
+    page = client.get(f"/cases/{case.child_id}").text
+    assert 'id="case-status">Assessment<' in page
+    assert "Assessment visit: child seen alone" in page
+    filtered = client.get(f"/cases/{case.child_id}", params={"kind": "visit"}).text
+    chronology = filtered.split('id="chronology"')[1]
+    assert 'data-kind="visit"' in chronology and 'data-kind="assessment"' not in chronology
+
+
+def test_a_form_with_errors_names_each_field_and_keeps_what_was_typed(client: TestClient, case: Case) -> None:
+    csrf = sign_in_as(client, case.database, case.worker)
+    response = post(client, f"/cases/{case.child_id}/visits/new", csrf, {
+        "kind": "cp", "visited_on": "31/02/2026", "notes": "Kept text", "seen_alone": "1"})
+    assert response.status_code == 422
+    assert "Date of the visit must be a real date" in response.text and "Kept text" in response.text
+    response = post(client, f"/cases/{case.child_id}/visits/new", csrf, {
+        "kind": "cp", "visited_on": case.on(3).isoformat(), "seen_alone": "1"})
+    assert response.status_code == 422
+    assert "(rule seen-alone-needs-seen)" in response.text
+
+
+def test_the_second_editor_sees_the_conflict_and_nothing_of_theirs_is_saved(client: TestClient, case: Case) -> None:
+    csrf = sign_in_as(client, case.database, case.worker)
+    post(client, f"/cases/{case.child_id}/visits/new", csrf, {"kind": "cin", "visited_on": case.on(2).isoformat(),
+                                                             "child_seen": "1"})
+    with case.database.transaction() as s:
+        visit_id = s.scalar(select(Visit.id))
+    url = f"/cases/{case.child_id}/visits/{visit_id}/edit"
+    first = client.get(url).text
+    version = first.split('name="version" value="')[1].split('"')[0]
+    ok = post(client, url, csrf, {"version": version, "kind": "cin", "visited_on": case.on(3).isoformat(),
+                                  "child_seen": "1"})
+    assert ok.status_code == 303
+    late = post(client, url, csrf, {"version": version, "kind": "cin", "visited_on": case.on(4).isoformat(),
+                                    "child_seen": "1"})
+    assert late.status_code == 409
+    assert "Someone else changed this record since you opened it" in late.text
+    with case.database.transaction() as s:
+        assert s.get(Visit, visit_id).visited_on == case.on(3)  # type: ignore[union-attr]
+
+
+def test_a_manager_authorises_and_closes(client: TestClient, case: Case) -> None:
+    csrf = sign_in_as(client, case.database, case.manager)
+    post(client, f"/cases/{case.child_id}/assessments/new", csrf, {"started_on": case.on(1).isoformat()})
+    with case.database.transaction() as s:
+        assessment = s.scalar(select(Assessment))
+        assert assessment is not None
+        aid, version = assessment.id, assessment.version
+    url = f"/cases/{case.child_id}/assessments/{aid}/authorise"
+    assert client.get(url).status_code == 200
+    late = post(client, url, csrf, {"version": str(version), "authorised_on": case.on(50).isoformat(),
+                                    "outcome": "nfa", "factors": "21"})
+    assert late.status_code == 422 and "(rule late-reason-required)" in late.text
+    done = post(client, url, csrf, {"version": str(version), "authorised_on": case.on(10).isoformat(),
+                                    "outcome": "cin_plan", "factors": ["16A", "3B"]})
+    assert done.status_code == 303, done.text
+    with case.database.transaction() as s:
+        saved = s.get(Assessment, aid)
+        assert saved is not None and sorted(f.code for f in saved.factors) == ["16A", "3B"]
+    page = client.get(f"/cases/{case.child_id}/closure")
+    assert page.status_code == 200
+    closed = post(client, f"/cases/{case.child_id}/closure", csrf, {"closed_on": case.on(12).isoformat(),
+                                                                     "reason": "RC8", "version": "1"})
+    assert closed.status_code == 303, closed.text
+    assert "Closed" in client.get(f"/cases/{case.child_id}").text
+
+
+def test_the_family_page_draws_a_genogram_without_javascript(client: TestClient, case: Case) -> None:
+    sign_in_as(client, case.database, case.worker)
+    page = client.get(f"/cases/{case.child_id}/family").text
+    assert '<svg id="genogram"' in page and "<script" not in page.split('<svg id="genogram"')[1].split("</svg>")[0]
+    for name in ("Casey Testcase", "Morgan Testcase", "Sam Testcase"):
+        assert name in page
