@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 from safeguarding.core.calendar import add_calendar_months
 
@@ -171,6 +172,8 @@ class Child:
     # Where the child came from: the line of <Child> in a file, or the person's id in the live record.
     line: int | None = None
     person_id: int | None = None
+    # Lists the rules walk, built once per child while it is validated (not part of the child's value).
+    views: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def key(self) -> str:

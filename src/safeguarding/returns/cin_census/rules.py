@@ -60,6 +60,8 @@ class Rule:
     scope: str = "child"  # "child", "return" or "header"
     first_year: int = 2023
     last_year: int | None = None
+    # What a child must have for the rule to have anything to check (see ``features``); None: every child.
+    needs: str | None = None
 
     @property
     def severity(self) -> Severity:
@@ -71,6 +73,31 @@ class Rule:
 
 RULES: dict[str, Rule] = {}
 
+# A rule of these modules has nothing to check on a child without the part named; the validator skips it there.
+MODULE_NEEDS = {"Assessments": "assessments", "CINplanDates": "cin_plans", "Section47": "section47s",
+                "ChildProtectionPlans": "protection_plans", "Reviews": "protection_plans"}
+NEEDS: dict[str, str | None] = {
+    "8565": None,  # activity after closure: any part of an episode
+    "1104": "conference", "8715": "conference", "8875": "conference",  # S47 or CINdetails conference dates
+}
+
+
+def features(child: Child) -> frozenset[str]:
+    """The parts a child's episodes have, for skipping the rules that need a part the child does not have."""
+    found: set[str] = set()
+    for e in child.episodes:
+        if e.assessments:
+            found.add("assessments")
+        if e.cin_plans:
+            found.add("cin_plans")
+        if e.section47s:
+            found.update(("section47s", "conference"))
+        if e.protection_plans:
+            found.add("protection_plans")
+        if e.icpc_date:
+            found.add("conference")
+    return frozenset(found)
+
 
 Check = Callable[..., Iterator[Problem]]
 
@@ -80,7 +107,8 @@ def rule(code: str, module: str, text: str, *, scope: str = "child", first_year:
     def register(check: Check) -> Check:
         if code in RULES:
             raise ValueError(f"rule {code} registered twice")
-        RULES[code] = Rule(code, module, text, check, scope, first_year, last_year)
+        needs = NEEDS.get(code, MODULE_NEEDS.get(module))
+        RULES[code] = Rule(code, module, text, check, scope, first_year, last_year, needs)
         return check
 
     return register
@@ -94,22 +122,44 @@ def rules_for(year: int) -> list[Rule]:
 
 
 def show(day: date | None) -> str:
-    return day.strftime("%d/%m/%Y") if day else "none"
+    return f"{day.day:02d}/{day.month:02d}/{day.year}" if day else "none"
 
 
 def ep(i: int) -> str:
     return f"CINdetails[{i + 1}]"
 
 
-def episodes(child: Child) -> Iterator[tuple[int, Episode, str]]:
-    for i, episode in enumerate(child.episodes):
-        yield i, episode, f"referral of {show(episode.referral_date)}"
+class Said:
+    """Words about a thing, made only when a message is written (most children break no rule)."""
+
+    __slots__ = ("day", "words")
+
+    def __init__(self, words: str, day: date | None) -> None:
+        self.words = words
+        self.day = day
+
+    def __format__(self, spec: str) -> str:
+        return f"{self.words} {show(self.day)}"
+
+    def __str__(self) -> str:
+        return self.__format__("")
 
 
-def plans(child: Child) -> Iterator[tuple[str, Episode, ProtectionPlan]]:
-    for i, episode in enumerate(child.episodes):
-        for j, plan in enumerate(episode.protection_plans):
-            yield f"{ep(i)}/ChildProtectionPlans[{j + 1}]", episode, plan
+def episodes(child: Child) -> list[tuple[int, Episode, Said]]:
+    found: list[tuple[int, Episode, Said]] | None = child.views.get("episodes")
+    if found is None:
+        found = child.views["episodes"] = [(i, e, Said("referral of", e.referral_date))
+                                           for i, e in enumerate(child.episodes)]
+    return found
+
+
+def plans(child: Child) -> list[tuple[str, Episode, ProtectionPlan]]:
+    found: list[tuple[str, Episode, ProtectionPlan]] | None = child.views.get("plans")
+    if found is None:
+        found = child.views["plans"] = [(f"{ep(i)}/ChildProtectionPlans[{j + 1}]", e, plan)
+                                        for i, e in enumerate(child.episodes)
+                                        for j, plan in enumerate(e.protection_plans)]
+    return found
 
 
 def during(day: date, start: date, end: date | None) -> bool:
@@ -626,10 +676,13 @@ def r8890(child: Child, year: CensusYear) -> Iterator[Problem]:
 # --- Assessments ---------------------------------------------------------------------------------------------------
 
 
-def assessments(child: Child) -> Iterator[tuple[str, Episode, int, str]]:
-    for i, e in enumerate(child.episodes):
-        for j, _ in enumerate(e.assessments):
-            yield f"{ep(i)}/Assessments[{j + 1}]", e, j, f"assessment started {show(e.assessments[j].start)}"
+def assessments(child: Child) -> list[tuple[str, Episode, int, Said]]:
+    found: list[tuple[str, Episode, int, Said]] | None = child.views.get("assessments")
+    if found is None:
+        found = child.views["assessments"] = [
+            (f"{ep(i)}/Assessments[{j + 1}]", e, j, Said("assessment started", a.start))
+            for i, e in enumerate(child.episodes) for j, a in enumerate(e.assessments)]
+    return found
 
 
 @rule("1103", "Assessments", "The assessment start date cannot be before the referral date")
@@ -759,10 +812,13 @@ def r8950q(child: Child, year: CensusYear) -> Iterator[Problem]:
 # --- CINplanDates --------------------------------------------------------------------------------------------------
 
 
-def cin_plans(child: Child) -> Iterator[tuple[str, Episode, int, str]]:
-    for i, e in enumerate(child.episodes):
-        for j, plan in enumerate(e.cin_plans):
-            yield f"{ep(i)}/CINPlanDates[{j + 1}]", e, j, f"CIN plan started {show(plan.start)}"
+def cin_plans(child: Child) -> list[tuple[str, Episode, int, Said]]:
+    found: list[tuple[str, Episode, int, Said]] | None = child.views.get("cin_plans")
+    if found is None:
+        found = child.views["cin_plans"] = [
+            (f"{ep(i)}/CINPlanDates[{j + 1}]", e, j, Said("CIN plan started", plan.start))
+            for i, e in enumerate(child.episodes) for j, plan in enumerate(e.cin_plans)]
+    return found
 
 
 @rule("4000", "CINplanDates", "CIN Plan details provided for a referral with no further action")
@@ -858,10 +914,13 @@ def r4017(child: Child, year: CensusYear) -> Iterator[Problem]:
 # --- Section47 -----------------------------------------------------------------------------------------------------
 
 
-def section47s(child: Child) -> Iterator[tuple[str, Episode, int, str]]:
-    for i, e in enumerate(child.episodes):
-        for j, s in enumerate(e.section47s):
-            yield f"{ep(i)}/Section47[{j + 1}]", e, j, f"section 47 started {show(s.start)}"
+def section47s(child: Child) -> list[tuple[str, Episode, int, Said]]:
+    found: list[tuple[str, Episode, int, Said]] | None = child.views.get("section47s")
+    if found is None:
+        found = child.views["section47s"] = [
+            (f"{ep(i)}/Section47[{j + 1}]", e, j, Said("section 47 started", s.start))
+            for i, e in enumerate(child.episodes) for j, s in enumerate(e.section47s)]
+    return found
 
 
 def conferences(child: Child) -> Iterator[tuple[str, Episode, date]]:

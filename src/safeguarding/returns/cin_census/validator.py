@@ -19,6 +19,7 @@ from safeguarding.returns.cin_census.rules import (
     ReturnTally,
     Rule,
     Severity,
+    features,
     rules_for,
 )
 
@@ -67,6 +68,7 @@ class Validator:
         self.child_rules = [r for r in rules if r.scope == "child"]
         self.return_rules = [r for r in rules if r.scope == "return"]
         self.header_rules = [r for r in rules if r.scope == "header"]
+        self._rules_for: dict[frozenset[str], list[Rule]] = {}
         self.tally = ReturnTally()
         self.children = 0
         self._where: dict[str, tuple[int | None, int | None]] = {}  # LAchildID -> (line, person id), for return rules
@@ -88,7 +90,11 @@ class Validator:
             self._where[child.la_child_id] = (child.line, child.person_id)
         found = [Finding(SCHEMA_CODE, Severity.ERROR, child.key, p.element, p.message, SCHEMA_TEXT, child.line,
                          child.person_id) for p in schema_problems]
-        for rule in self.child_rules:
+        parts = features(child)
+        rules = self._rules_for.get(parts)
+        if rules is None:
+            rules = self._rules_for[parts] = [r for r in self.child_rules if r.needs is None or r.needs in parts]
+        for rule in rules:
             for problem in rule.check(child, self.year):  # type: ignore[arg-type]
                 found.append(self._finding(rule, problem, child))
         return found
