@@ -244,3 +244,9 @@ def test_a_census_cut_or_spliced_anywhere_never_crashes(cut: int, splice: bytes)
         validate_file(io.BytesIO(whole[:cut] + splice + whole[cut:cut + 5]), YEAR)
     except CensusFileRefused as refused:
         assert refused.message
+
+
+def test_cli_shows_hostile_values_as_text_not_console_markup(tmp_path: Path) -> None:
+    code, out, _ = run(tmp_path, census(child("C1", ethnicity="[bold red]XX[/bold red]<script>")), "--year", "2026")
+    assert code == 1
+    assert "[bold red]XX[/bold red]<script>" in out

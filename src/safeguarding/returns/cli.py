@@ -19,6 +19,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 returns_app = typer.Typer(help="Statutory returns (CIN census).", no_args_is_help=True)
@@ -72,16 +73,18 @@ def validate(
             table = Table("Code", "Type", "LAchildID", "Element", "Message", "Line")
             for f in findings:
                 counts[str(f.severity)] += 1
-                table.add_row(f.code, str(f.severity), f.la_child_id, f.element, f.message, str(f.line or ""))
+                # Values come from the file: shown as text, never as console markup.
+                table.add_row(*(escape(str(cell)) for cell in (f.code, f.severity, f.la_child_id, f.element,
+                                                                f.message, f.line or "")))
             if table.row_count:
                 # Piped or captured output keeps whole rows rather than wrapping to 80 columns.
                 Console(width=None if sys.stdout.isatty() else 240).print(table)
     except CensusFileRefused as exc:
-        err.print(f"Refused: {file}: {exc}")
+        err.print(f"Refused: {file}: {exc}", markup=False)
         raise typer.Exit(2) from None
     summary = (f"{file}: {check.children} children checked against ruleset "
                f"{check.year.ruleset if check.year else '?'}: {counts['error']} errors, {counts['query']} queries")
-    err.print(summary)
+    err.print(summary, markup=False)
     if counts["error"]:
         raise typer.Exit(1)
 
