@@ -7,7 +7,7 @@ strategy discussion with the agencies that took part, a section 47 enquiry, an i
 categories, core groups, review conferences and visits at roughly the local cadence with gaps; on the child in need
 route a plan with reviews and visits; notes; and each worker's supervisions with the management oversight of their
 cases. A few children referred in the last week are left waiting for allocation. Deterministic from
-``builder.seed`` with this stage's own ``random.Random``. Episodes closed more than six months before the reference
+``builder.seed`` with this stage's own ``random.Random``. Episodes closed more than a month before the reference
 moment keep their statutory dates (assessment, conference, plan) but not every visit, so the large council stays
 quick to build.
 """
@@ -48,10 +48,11 @@ def _t(model: type[Any]) -> Table:
     return table
 
 
-TABLES: list[Table] = [_t(m) for m in (
+MODELS: tuple[type[Any], ...] = (
     Assessment, AssessmentFactor, StrategyDiscussion, StrategyParticipant, Section47Enquiry, ChildProtectionPlan,
     ChildProtectionConference, CoreGroupMeeting, Visit, ChildInNeedPlan, ChildInNeedReview, CaseNote, Supervision,
-    SupervisionCase)]
+    SupervisionCase)
+TABLES: list[Table] = [_t(m) for m in MODELS]
 
 # Factors identified at assessment, weighted roughly as the CIN census reports them nationally (domestic abuse and
 # parental mental health the most common).
@@ -85,7 +86,7 @@ DECISIONS = (
 )
 PARTNER_ROLES = (("Police", "Detective Constable"), ("Health", "Named nurse"), ("Education", "Designated lead"),
                  ("Children's social care", "Team manager"))
-DETAIL_DAYS = 183  # episodes closed longer ago keep their statutory dates, not every visit
+DETAIL_DAYS = 31  # episodes closed longer ago keep their statutory dates, not every visit
 
 
 class _Stage:
@@ -97,12 +98,14 @@ class _Stage:
         self.stats = {"assessments": 0, "late_assessments": 0, "cp_plans": 0, "cin_plans": 0, "visits": 0,
                       "supervisions": 0, "unallocated": 0}
         self.open_cases: dict[int, list[int]] = {}  # worker -> open children
+        models: tuple[type[Any], ...] = (*MODELS, Referral)
+        self.tables = {model: (_t(model), "id" in _t(model).c) for model in models}
 
     # -- plumbing --------------------------------------------------------------------------------------------------
 
     def add(self, model: type[Any], row: dict[str, Any]) -> int:
-        table = _t(model)
-        if "id" in table.c and "id" not in row:
+        table, has_id = self.tables[model]
+        if has_id:
             row["id"] = self.writer.new_id(table)
         self.writer.add(table, row)
         return int(row.get("id", 0))
@@ -192,7 +195,7 @@ class _Stage:
     def factors(self) -> list[str]:
         rng = self.rng
         codes, weights = zip(*FACTORS, strict=True)
-        picked = {rng.choices(codes, weights)[0] for _ in range(rng.randint(1, 3))}
+        picked = set(rng.choices(codes, weights, k=rng.choices((1, 2, 3), (55, 35, 10))[0]))
         return sorted(picked)
 
     def protection(self, r: Any, common: dict[str, Any], worker: int, horizon: date, end_by: date | None,
