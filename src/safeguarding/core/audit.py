@@ -189,17 +189,17 @@ def _last_hash(session: Session) -> str:
 @event.listens_for(Session, "before_commit")
 def _write_pending(session: Session) -> None:
     pending: list[_Pending] = session.info.pop(SURVIVORS_KEY, []) + session.info.pop(_PENDING_KEY, [])
-    if not pending:
-        return
-    bind = session.get_bind()
-    if bind.dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _CHAIN_LOCK_ID})
-    elif is_reading_sqlite(session):
-        # Take the write lock for the chain; the DBAPI commit that follows this hook ends it. Queue for it first
-        # (core.db.enter_write_gate): SQLite's own wait is sleep-and-retry, slow under many users.
+    if is_reading_sqlite(session) and (pending or session.new or session.dirty or session.deleted):
+        # Take the write lock for the chain and the view's own changes; the DBAPI commit that follows this hook
+        # ends it. Queue for it first (core.db.enter_write_gate): SQLite's own wait is sleep-and-retry, slow under
+        # many users.
         enter_write_gate(session)
         session.connection().exec_driver_sql("BEGIN IMMEDIATE")
         session.flush()
+    if not pending:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _CHAIN_LOCK_ID})
     prev = _last_hash(session)
     values: list[dict[str, Any]] = []
     for item in pending:

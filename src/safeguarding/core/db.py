@@ -124,8 +124,11 @@ class Database:
         self.engine = make_engine(url)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
         # For page views: on SQLite it reads without the write lock; elsewhere it is an ordinary session.
+        # No autoflush: on SQLite a change flushed mid-request (a session's idle clock) would write outside a
+        # transaction and wait on the write lock by sleep-and-retry, behind every queued view; instead it is
+        # written at commit, inside the queued write (core.audit._write_pending).
         self.reading_sessionmaker = sessionmaker(self.engine.execution_options(**{READING: True}),
-                                                 expire_on_commit=False, info={READING: True})
+                                                 expire_on_commit=False, autoflush=False, info={READING: True})
 
     @property
     def is_sqlite(self) -> bool:
