@@ -52,6 +52,7 @@ from tests.matrix import (
     roles,
 )
 from tests.returns import authorization as returns_matrix
+from tests.returns import authorization_insight as returns_insight_matrix
 from tests.support import ANONYMOUS, PRINCIPALS, World, build_world, sign_in_as
 from tests.timescales import authorization as timescales_matrix
 
@@ -177,7 +178,8 @@ CORE_QUERIES: dict[Route, dict[str, str]] = {
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 # Each capability declares its own routes beside its tests; an overlap with another's declaration is a mistake.
-CAPABILITIES = (casework_matrix, timescales_matrix, exploitation_matrix, exploitation_network_matrix, returns_matrix)
+CAPABILITIES = (casework_matrix, timescales_matrix, exploitation_matrix, exploitation_network_matrix, returns_matrix,
+                returns_insight_matrix)
 
 
 def _merged(core: dict[Route, Any], name: str) -> dict[Route, Any]:
