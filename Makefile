@@ -22,10 +22,11 @@ $(STAMP): pyproject.toml requirements.lock
 
 $(VENDOR)/.copied: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
-	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/govuk-frontend $(VENDOR)/htmx $(VENDOR)/cytoscape
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/govuk-frontend $(VENDOR)/htmx $(VENDOR)/cytoscape $(VENDOR)/vega
 	cp -r node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.css node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js node_modules/govuk-frontend/dist/govuk/assets $(VENDOR)/govuk-frontend/
 	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx/
 	cp node_modules/cytoscape/dist/cytoscape.min.js $(VENDOR)/cytoscape/
+	cp node_modules/vega/build/vega.min.js node_modules/vega-lite/build/vega-lite.min.js node_modules/vega-embed/build/vega-embed.min.js $(VENDOR)/vega/
 	touch $@
 
 # Browser journeys drive Debian's Chromium; install it when missing (never a test tool's own browser download).
