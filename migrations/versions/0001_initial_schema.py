@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 00:38:13.062068
+Create Date: 2026-11-26 01:03:19.605115
 """
 from collections.abc import Sequence
 
@@ -193,6 +193,23 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_person_alias_last_name_key'), ['last_name_key'], unique=False)
         batch_op.create_index(batch_op.f('ix_person_alias_last_name_sound'), ['last_name_sound'], unique=False)
         batch_op.create_index(batch_op.f('ix_person_alias_person_id'), ['person_id'], unique=False)
+
+    op.create_table('vacancy',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('team_id', sa.Integer(), nullable=True),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('fte', sa.Float(), nullable=False),
+    sa.Column('opened_on', sa.Date(), nullable=False),
+    sa.Column('filled_on', sa.Date(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', safeguarding.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('filled_on IS NULL OR filled_on >= opened_on', name=op.f('ck_vacancy_filled_after_open')),
+    sa.CheckConstraint('fte > 0 AND fte <= 1', name=op.f('ck_vacancy_vacancy_fte_range')),
+    sa.ForeignKeyConstraint(['team_id'], ['team.id'], name=op.f('fk_vacancy_team_id_team')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_vacancy'))
+    )
+    with op.batch_alter_table('vacancy', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_vacancy_team_id'), ['team_id'], unique=False)
 
     op.create_table('allocation',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -505,6 +522,19 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_family_relationship_from_person_id'), ['from_person_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_family_relationship_to_person_id'), ['to_person_id'], unique=False)
 
+    op.create_table('improvement_item',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('source', sa.String(length=200), nullable=False),
+    sa.Column('reported_on', sa.Date(), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('indicators', sa.JSON(), nullable=False),
+    sa.Column('recorded_by_id', sa.Integer(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', safeguarding.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['app_user.id'], name=op.f('fk_improvement_item_recorded_by_id_app_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_improvement_item'))
+    )
     op.create_table('justice_contact',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('person_id', sa.Integer(), nullable=False),
@@ -625,6 +655,28 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('user_session', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_user_session_user_id'), ['user_id'], unique=False)
+
+    op.create_table('worker_contract',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('employment_type', sa.String(length=20), nullable=False),
+    sa.Column('agency_name', sa.String(length=200), nullable=True),
+    sa.Column('job_title', sa.String(length=200), nullable=False),
+    sa.Column('started_on', sa.Date(), nullable=False),
+    sa.Column('left_on', sa.Date(), nullable=True),
+    sa.Column('fte', sa.Float(), nullable=False),
+    sa.Column('case_holding', sa.Boolean(), nullable=False),
+    sa.Column('covers_vacancy_id', sa.Integer(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', safeguarding.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('fte > 0 AND fte <= 1', name=op.f('ck_worker_contract_fte_range')),
+    sa.CheckConstraint('left_on IS NULL OR left_on >= started_on', name=op.f('ck_worker_contract_left_after_start')),
+    sa.ForeignKeyConstraint(['covers_vacancy_id'], ['vacancy.id'], name=op.f('fk_worker_contract_covers_vacancy_id_vacancy')),
+    sa.ForeignKeyConstraint(['user_id'], ['app_user.id'], name=op.f('fk_worker_contract_user_id_app_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_worker_contract'))
+    )
+    with op.batch_alter_table('worker_contract', schema=None) as batch_op:
+        batch_op.create_index('ix_worker_contract_user', ['user_id', 'started_on'], unique=False)
 
     op.create_table('chronology_entry',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -824,6 +876,21 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('exploitation_return_interview', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_exploitation_return_interview_episode_id'), ['episode_id'], unique=False)
+
+    op.create_table('improvement_action',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('item_id', sa.Integer(), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('owner', sa.String(length=200), nullable=False),
+    sa.Column('due_on', sa.Date(), nullable=False),
+    sa.Column('done_on', sa.Date(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', safeguarding.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['item_id'], ['improvement_item.id'], name=op.f('fk_improvement_action_item_id_improvement_item'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_improvement_action'))
+    )
+    with op.batch_alter_table('improvement_action', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_improvement_action_item_id'), ['item_id'], unique=False)
 
     op.create_table('mace_action',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -1324,6 +1391,10 @@ def downgrade() -> None:
         batch_op.drop_index('ix_mace_action_open_due')
 
     op.drop_table('mace_action')
+    with op.batch_alter_table('improvement_action', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_improvement_action_item_id'))
+
+    op.drop_table('improvement_action')
     with op.batch_alter_table('exploitation_return_interview', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_exploitation_return_interview_episode_id'))
 
@@ -1375,6 +1446,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_chronology_entry_chronology_id'))
 
     op.drop_table('chronology_entry')
+    with op.batch_alter_table('worker_contract', schema=None) as batch_op:
+        batch_op.drop_index('ix_worker_contract_user')
+
+    op.drop_table('worker_contract')
     with op.batch_alter_table('user_session', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_user_session_user_id'))
 
@@ -1402,6 +1477,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_justice_contact_person')
 
     op.drop_table('justice_contact')
+    op.drop_table('improvement_item')
     with op.batch_alter_table('family_relationship', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_family_relationship_to_person_id'))
         batch_op.drop_index(batch_op.f('ix_family_relationship_from_person_id'))
@@ -1472,6 +1548,10 @@ def downgrade() -> None:
         batch_op.drop_index('ix_allocation_open')
 
     op.drop_table('allocation')
+    with op.batch_alter_table('vacancy', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_vacancy_team_id'))
+
+    op.drop_table('vacancy')
     with op.batch_alter_table('person_alias', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_person_alias_person_id'))
         batch_op.drop_index(batch_op.f('ix_person_alias_last_name_sound'))

@@ -8,6 +8,7 @@ from safeguarding.exploitation import response_models as exploitation_response_m
 from safeguarding.front_door import models as front_door_models
 from safeguarding.people import models as people_models
 from safeguarding.returns import models as returns_models
+from safeguarding.returns import workforce_models as returns_workforce_models  # noqa: F401
 from safeguarding.timescales import models as timescales_models
 
 metadata = Base.metadata
