@@ -391,10 +391,6 @@ def row_referral(session: Session, row: Any) -> Referral:
 def _order_refusals(session: Session, slug: str, episode: rules.Episode, v: dict[str, Any], row: Any,
                     day: date) -> list[rules.Refusal]:
     row_id = row.id if row is not None else None
-    if row is not None:
-        # An edit of an event on a closed episode is refused like a new one (rule 8565); the rest of the checks
-        # see the episode as if it were open so each date is still checked.
-        pass
     if slug == "assessments":
         return rules.check_assessment(episode, assessment_id=row_id, started_on=v["started_on"],
                                       authorised_on=row.authorised_on if row is not None else None, today=day)
