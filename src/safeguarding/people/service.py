@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, delete, or_, select
+from sqlalchemy import and_, case, delete, or_, select, union
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -568,26 +568,22 @@ def family_of(session: Session, person_id: int) -> list[Relative]:
 
 
 def siblings_of(session: Session, person_id: int) -> list[Person]:
-    """Brothers and sisters: recorded siblings and half-siblings, and the other children of a recorded parent."""
-    found: dict[int, Person] = {}
-    parent_ids: list[int] = []
-    for relative in family_of(session, person_id):
-        if relative.ended is not None or relative.person is None:
-            continue
-        if relative.kind in (RelationshipKind.SIBLING, RelationshipKind.HALF_SIBLING):
-            found[relative.person_id] = relative.person
-        elif relative.kind == RelationshipKind.PARENT and relative.label == "parent of":
-            parent_ids.append(relative.person_id)
-    if parent_ids:
-        shared = session.scalars(
-            select(Person).join(FamilyRelationship, FamilyRelationship.to_person_id == Person.id)
-            .where(FamilyRelationship.kind == RelationshipKind.PARENT,
-                   FamilyRelationship.from_person_id.in_(parent_ids), FamilyRelationship.ended.is_(None),
-                   Person.id != person_id)
-        )
-        for sibling in shared:
-            found.setdefault(sibling.id, sibling)
-    return sorted(found.values(), key=lambda p: (p.date_of_birth or date.max, p.id))
+    """Brothers and sisters: recorded siblings and half-siblings, and the other children of a recorded parent.
+
+    One query (it runs on every MASH contact view): current sibling ties either way, and the current children of
+    the child's current parents."""
+    tie = FamilyRelationship
+    current = tie.ended.is_(None)
+    recorded = select(case((tie.from_person_id == person_id, tie.to_person_id), else_=tie.from_person_id)).where(
+        or_(tie.from_person_id == person_id, tie.to_person_id == person_id),
+        tie.kind.in_([RelationshipKind.SIBLING, RelationshipKind.HALF_SIBLING]), current)
+    parents = select(tie.from_person_id).where(tie.to_person_id == person_id, tie.kind == RelationshipKind.PARENT,
+                                                current)
+    parents_children = select(tie.to_person_id).where(tie.kind == RelationshipKind.PARENT,
+                                                      tie.from_person_id.in_(parents), current)
+    return list(session.scalars(
+        select(Person).where(Person.id.in_(union(recorded, parents_children)), Person.id != person_id)
+        .order_by(Person.date_of_birth.is_(None), Person.date_of_birth, Person.id)))
 
 
 def _hide_relatives(session: Session, user: User, relatives: list[Relative]) -> list[Relative]:
