@@ -65,6 +65,9 @@ class Kind(StrEnum):
     DISRUPTION = "disruption"
     # --- returns and insight (returns/) -------------------------------------------------------------------
     STATUTORY_RETURN = "statutory_return"
+    INDICATORS = "indicators"  # the indicators page: figures, trends and the children behind them
+    WORKFORCE = "workforce"  # contracts, vacancies, DfE workforce measures and caseloads
+    IMPROVEMENT_PLAN = "improvement_plan"  # inspection findings, actions and their evidence
 
 
 class Action(StrEnum):
@@ -202,6 +205,15 @@ PERMISSIONS: dict[tuple[Kind, Action], frozenset[Role]] = {
     (Kind.STATUTORY_RETURN, Action.VIEW): frozenset({R.PERFORMANCE_ANALYST, R.TEAM_MANAGER}),
     (Kind.STATUTORY_RETURN, Action.UPDATE): frozenset({R.PERFORMANCE_ANALYST, R.TEAM_MANAGER}),
     (Kind.STATUTORY_RETURN, Action.EXPORT): frozenset({R.PERFORMANCE_ANALYST}),
+    # Insight (returns/indicators, workforce, improvement): leaders (managers) and analysts read the figures; the
+    # children behind a figure are listed for them all, but names only for roles that may open a person's record
+    # (PERSON VIEW), never a restricted child's unless unlocked; analysts see LAchildIDs. Administrators enter
+    # contracts and vacancies; the improvement plan is kept by analysts and team managers.
+    (Kind.INDICATORS, Action.VIEW): frozenset({R.PERFORMANCE_ANALYST, R.TEAM_MANAGER, R.MASH_MANAGER}),
+    (Kind.WORKFORCE, Action.VIEW): frozenset({R.PERFORMANCE_ANALYST, R.TEAM_MANAGER, R.ADMINISTRATOR}),
+    (Kind.WORKFORCE, Action.UPDATE): frozenset({R.ADMINISTRATOR}),
+    (Kind.IMPROVEMENT_PLAN, Action.VIEW): frozenset({R.PERFORMANCE_ANALYST, R.TEAM_MANAGER, R.MASH_MANAGER}),
+    (Kind.IMPROVEMENT_PLAN, Action.UPDATE): frozenset({R.PERFORMANCE_ANALYST, R.TEAM_MANAGER}),
 }
 
 # Kinds whose records a partner practitioner reaches only when their own agency owns the record.

@@ -115,3 +115,30 @@ def export(
                   f"(1 April {census_year.year - 1} to 31 March {census_year.year}): nothing written.")
         raise typer.Exit(1)
     console.print(f"Wrote {written} children to {out} (CIN census {census_year.ruleset}).")
+
+
+@returns_app.command("annex-a")
+def annex_a(
+    from_: Annotated[str, typer.Option("--from", help="First day of the period (YYYY-MM-DD)")],
+    to: Annotated[str, typer.Option("--to", help="Last day of the period (YYYY-MM-DD), included")],
+    out: Annotated[Path, typer.Option(help="Where to write the workbook (.xlsx)")],
+) -> None:
+    """Write the Ofsted Annex A lists the system holds for the period, one sheet per list (returns/annex_a.py)."""
+    from safeguarding.core.db import get_database
+    from safeguarding.core.errors import ValidationFailed
+    from safeguarding.returns.annex_a import export_annex_a, parse_period
+
+    try:
+        period = parse_period(from_, to)
+    except ValidationFailed as exc:
+        for name, message in exc.errors.items():
+            err.print(f"--{name}: {message}", markup=False)
+        raise typer.Exit(2) from None
+    with get_database().transaction() as session:
+        annex = export_annex_a(session, period, out)
+    if not annex.child_rows:
+        err.print(f"No contacts, referrals, assessments, enquiries, plans, missing episodes or screenings from "
+                  f"{period.start} to {period.end}: nothing written.", markup=False)
+        raise typer.Exit(1)
+    console.print(f"Wrote Annex A ({period.start} to {period.end}) to {out}: " + ", ".join(
+        f"{sheet.spec.sheet} {len(sheet.rows)}" for sheet in annex.sheets), markup=False)
