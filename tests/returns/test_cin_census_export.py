@@ -1,11 +1,9 @@
 """The CIN census from the live record: a hand-built council exports a census that validates with no errors, the
-live record is validated without XML, a year with no data says so, and the demo council's census validates."""
+live record is validated without XML and a year with no data says so (the demo council: test_demo_census.py)."""
 
 from __future__ import annotations
 
-import io
-from collections import Counter
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import select
@@ -23,7 +21,6 @@ from safeguarding.casework.models import (
 )
 from safeguarding.core.audit import AuditEvent
 from safeguarding.core.db import Database
-from safeguarding.demo.council import build_council
 from safeguarding.people.models import Person, PersonKind
 from safeguarding.returns import service
 from safeguarding.returns.cin_census.census import CensusYear
@@ -174,20 +171,3 @@ def test_a_year_with_no_data_says_so(database: Database, tmp_path: Path, monkeyp
     assert "No children in scope" in result.stderr
     assert not out.exists()
 
-
-def test_the_demo_councils_census_validates(migrated_database: Database, tmp_path: Path) -> None:
-    """The small demo council: no errors except the two the demo data cannot avoid, which the report names: its
-    UPNs use LA code 999 on purpose (no real pupil's UPN; rule 1530), and the demo records no disabilities (8540)."""
-    from tests.conftest import _empty
-
-    _empty(migrated_database)
-    build_council(migrated_database, size="small", seed=1, now=datetime(2026, 3, 11, 15, 30, tzinfo=UTC))
-    out = io.BytesIO()
-    with migrated_database.transaction() as s:
-        written = service.export_census(s, YEAR, out)
-    assert written > 0
-    report = validate_file(io.BytesIO(out.getvalue()), YEAR)
-    errors = Counter(f.code for f in report.errors)
-    assert set(errors) <= {"1530", "8540"}, errors
-    assert all("999" in f.message for f in report.errors if f.code == "1530")
-    _empty(migrated_database)

@@ -15,9 +15,11 @@ from safeguarding.people import rules as people_rules
 
 # The 999 prefix: NHS test numbers, never issued to a patient.
 NHS_TEST_PREFIX = "999"
-# UPN characters 2-4 are the LA's DfE code (rule 1530); 999 is no council's code, so a demo UPN can never be a
-# real pupil's (the demo council is fictional; returns validation will query the code, which is the point).
-DEMO_LA_CODE = "999"
+# UPN characters 2-4 are the LA's DfE code (rule 1530: it must be one of core.codes.UPN_LA_CODES). The demo
+# council is fictional but its census must pass the DfE's rules, so it borrows a code from the list; the serials
+# are synthetic, and the NHS numbers beside them are in the 999 test range. The census export names the same code
+# in its header (DEMO_LA_CODE is the demo council's LEA).
+DEMO_LA_CODE = "938"
 
 
 def seeded_walk(rng: random.Random, modulus: int) -> Iterator[int]:
