@@ -17,17 +17,23 @@ from tests.support import Factory, World
 
 R = Role
 ANALYSTS = roles(R.PERFORMANCE_ANALYST)
+LEADERS = roles(R.PERFORMANCE_ANALYST, R.TEAM_MANAGER, R.MASH_MANAGER)
 
 EXPECTED: dict[Route, Policy] = {
     ("GET", "/returns/annex-a"): ANALYSTS,
     ("POST", "/returns/annex-a"): ANALYSTS,
+    ("GET", "/returns/indicators"): LEADERS,
+    ("GET", "/returns/indicators/csv"): LEADERS,
+    ("GET", "/returns/indicators/children"): LEADERS,
 }
 # Bodies for unsafe requests, so that a well-formed request reaches the access policy.
 FORMS: dict[Route, dict[str, str]] = {
     ("POST", "/returns/annex-a"): {"from": "2020-01-01", "to": "2030-12-31"},
 }
 JSON_BODIES: dict[Route, dict[str, Any]] = {}
-QUERIES: dict[Route, dict[str, str]] = {}
+QUERIES: dict[Route, dict[str, str]] = {
+    ("GET", "/returns/indicators/children"): {"indicator": "re_referrals"},
+}
 
 
 def extend_world(factory: Factory, world: World) -> dict[str, int]:

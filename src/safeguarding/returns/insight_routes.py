@@ -4,10 +4,13 @@ Every route is declared in the authorization matrix (tests/returns/authorization
 from __future__ import annotations
 
 import io
+import re
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -16,8 +19,8 @@ from safeguarding.core.access import Action, Kind
 from safeguarding.core.calendar import LONDON, add_calendar_months
 from safeguarding.core.db import Database, utcnow
 from safeguarding.core.errors import ValidationFailed
-from safeguarding.core.users import User
-from safeguarding.returns import annex_a
+from safeguarding.core.users import Team, User
+from safeguarding.returns import annex_a, indicators
 from safeguarding.web.deps import CurrentUser, Db, DbSession, TransactionalRoute, csrf_protect
 from safeguarding.web.templating import render
 
@@ -68,3 +71,70 @@ def _annex_download(request: Request, db: Session, database: Database, user: Use
     name = f"annex-a-{period.start.isoformat()}-to-{period.end.isoformat()}.xlsx"
     return Response(buffer.getvalue(), media_type=XLSX,
                     headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+
+
+# --- indicators ------------------------------------------------------------------------------------------------
+
+def _filters(request: Request, db: Session) -> indicators.Filters:
+    q = request.query_params
+    return indicators.parse_filters(db, q.get("from"), q.get("to"), q.get("team"))
+
+
+def _teams(db: Session) -> list[tuple[str, str]]:
+    return [(str(t.id), t.name) for t in db.scalars(select(Team).order_by(Team.name))]
+
+
+def _filter_query(filters: indicators.Filters) -> str:
+    return urlencode({"from": filters.period.start.isoformat(), "to": filters.period.end.isoformat(),
+                      "team": filters.team_id or ""})
+
+
+@router.get("/returns/indicators")
+def indicators_page(request: Request, db: DbSession, database: Db, user: CurrentUser) -> Response:
+    access.require_role(database, user, Kind.INDICATORS, Action.VIEW)
+    q = request.query_params
+    form = {"from": q.get("from", ""), "to": q.get("to", ""), "team": q.get("team", "")}
+    try:
+        filters = _filters(request, db)
+    except ValidationFailed as exc:
+        return render(request, "returns/indicators.html", status_code=422, errors=exc.errors, form=form,
+                      teams=_teams(db), results=[], filters=None, query="")
+    results = indicators.figures(db, database, user, filters)
+    form = {"from": filters.period.start.isoformat(), "to": filters.period.end.isoformat(),
+            "team": str(filters.team_id or "")}
+    return render(request, "returns/indicators.html", form=form, teams=_teams(db), filters=filters,
+                  results=[(f, indicators.chart_spec(f)) for f in results], query=_filter_query(filters))
+
+
+@router.get("/returns/indicators/csv")
+def indicators_csv(request: Request, db: DbSession, database: Db, user: CurrentUser) -> Response:
+    access.require_role(database, user, Kind.INDICATORS, Action.VIEW)
+    key = request.query_params.get("indicator") or None
+    try:
+        filters = _filters(request, db)
+        if key is not None and key not in indicators.BY_KEY:
+            raise ValidationFailed({"indicator": "Choose an indicator from the page"})
+    except ValidationFailed as exc:
+        return Response("\n".join(f"{name}: {message}" for name, message in exc.errors.items()) + "\n",
+                        status_code=422, media_type="text/plain; charset=utf-8")
+    body = indicators.export_csv(db, database, user, filters, [key] if key else None)
+    name = f"indicators-{key or 'all'}-{filters.period.start.isoformat()}-to-{filters.period.end.isoformat()}.csv"
+    return Response(body, media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+
+
+@router.get("/returns/indicators/children")
+def indicator_children(request: Request, db: DbSession, database: Db, user: CurrentUser) -> Response:
+    access.require_role(database, user, Kind.INDICATORS, Action.VIEW)
+    q = request.query_params
+    month = q.get("month") or None
+    try:
+        filters = _filters(request, db)
+        if month is not None and not re.fullmatch(r"\d{4}-\d{2}", month):
+            raise ValidationFailed({"month": "The month must look like 2026-03"})
+        fig, rows = indicators.children_behind(db, database, user, filters, q.get("indicator", ""), month)
+    except ValidationFailed as exc:
+        return render(request, "returns/indicators_children.html", status_code=422, errors=exc.errors, fig=None,
+                      rows=[], filters=None, month=month, query="")
+    return render(request, "returns/indicators_children.html", fig=fig, rows=rows, filters=filters, month=month,
+                  query=_filter_query(filters), errors=None)

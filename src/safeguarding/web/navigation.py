@@ -44,6 +44,9 @@ NAV: tuple[NavItem, ...] = (
     NavItem("Network", "/exploitation/network/analyses", frozenset({R.EXPLOITATION_PRACTITIONER})),
     NavItem("MACE", "/exploitation/mace", frozenset({R.EXPLOITATION_PRACTITIONER, R.TEAM_MANAGER})),
     NavItem("Disruption", "/exploitation/disruption", frozenset({R.EXPLOITATION_PRACTITIONER})),
+    # Insight (returns/insight_routes.py): indicators and the improvement plan for leaders, Annex A for analysts.
+    NavItem("Indicators", "/returns/indicators", frozenset({R.PERFORMANCE_ANALYST, R.TEAM_MANAGER, R.MASH_MANAGER})),
+    NavItem("Annex A", "/returns/annex-a", frozenset({R.PERFORMANCE_ANALYST})),
 )
 
 HOME: dict[Role, str] = {
