@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 01:03:19.605115
+Create Date: 2026-11-26 01:13:39.370437
 """
 from collections.abc import Sequence
 
@@ -295,6 +295,22 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('chronology', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_chronology_person_id'), ['person_id'], unique=False)
+
+    op.create_table('cin_census_run',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('ruleset', sa.String(length=20), nullable=False),
+    sa.Column('started_at', safeguarding.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('finished_at', safeguarding.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('started_by_id', sa.Integer(), nullable=True),
+    sa.Column('children', sa.Integer(), nullable=False),
+    sa.Column('errors', sa.Integer(), nullable=False),
+    sa.Column('queries', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['started_by_id'], ['app_user.id'], name=op.f('fk_cin_census_run_started_by_id_app_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_cin_census_run'))
+    )
+    with op.batch_alter_table('cin_census_run', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_cin_census_run_year'), ['year'], unique=False)
 
     op.create_table('contact',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -692,6 +708,23 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('chronology_entry', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_chronology_entry_chronology_id'), ['chronology_id'], unique=False)
+
+    op.create_table('cin_census_finding',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('run_id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=10), nullable=False),
+    sa.Column('severity', sa.String(length=10), nullable=False),
+    sa.Column('la_child_id', sa.String(length=100), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=True),
+    sa.Column('element', sa.String(length=200), nullable=False),
+    sa.Column('message', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_cin_census_finding_person_id_person'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['run_id'], ['cin_census_run.id'], name=op.f('fk_cin_census_finding_run_id_cin_census_run'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_cin_census_finding'))
+    )
+    with op.batch_alter_table('cin_census_finding', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_cin_census_finding_person_id'), ['person_id'], unique=False)
+        batch_op.create_index('ix_cin_census_finding_run_code', ['run_id', 'code'], unique=False)
 
     op.create_table('contact_decision',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -1442,6 +1475,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_contact_decision_contact_id'))
 
     op.drop_table('contact_decision')
+    with op.batch_alter_table('cin_census_finding', schema=None) as batch_op:
+        batch_op.drop_index('ix_cin_census_finding_run_code')
+        batch_op.drop_index(batch_op.f('ix_cin_census_finding_person_id'))
+
+    op.drop_table('cin_census_finding')
     with op.batch_alter_table('chronology_entry', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_chronology_entry_chronology_id'))
 
@@ -1526,6 +1564,10 @@ def downgrade() -> None:
         batch_op.drop_index('ix_contact_agency_received')
 
     op.drop_table('contact')
+    with op.batch_alter_table('cin_census_run', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_cin_census_run_year'))
+
+    op.drop_table('cin_census_run')
     with op.batch_alter_table('chronology', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_chronology_person_id'))
 

@@ -6,6 +6,9 @@ council to check or explain, not a failure); 1 when there is at least one error;
 a CIN census at all (not XML, cut short, a DOCTYPE or entities, not a ``<Message>``), with the reason and its line.
 
 ``returns cin-census export --year 2026 --out FILE.xml`` writes the census from the live record.
+
+``returns cin-census check-live [--year 2026]`` validates the live record and stores the run for the analysts' page
+(nightly, from cron: see the README).
 """
 
 from __future__ import annotations
@@ -115,6 +118,35 @@ def export(
                   f"(1 April {census_year.year - 1} to 31 March {census_year.year}): nothing written.")
         raise typer.Exit(1)
     console.print(f"Wrote {written} children to {out} (CIN census {census_year.ruleset}).")
+
+
+@cin_app.command("check-live")
+def check_live(
+    year: Annotated[int | None, typer.Option(help="Collection year, named by its end (2026 = 1 April 2025 to 31 "
+                                                  "March 2026); default: the year today falls in")] = None,
+) -> None:
+    """Validate the live record against every CIN census rule of the year and store the run (one transaction;
+    earlier runs are kept). Analysts read the latest run at /returns/cin-census.
+
+    It runs nightly from cron (the README's line), for example:
+    30 1 * * * cd /srv/safeguarding && .venv/bin/safeguarding returns cin-census check-live
+    """
+    from datetime import date
+
+    from safeguarding.core.db import get_database
+    from safeguarding.returns.cin_census.census import CensusYear
+    from safeguarding.returns.service import current_year, run_live_check
+
+    try:
+        census_year = CensusYear(year) if year is not None else current_year(date.today())
+    except ValueError as exc:
+        err.print(f"--year: {exc}")
+        raise typer.Exit(2) from None
+    with get_database().transaction() as session:
+        run = run_live_check(session, census_year)
+        summary = (f"CIN census {census_year.ruleset}, run {run.id}: {run.children} children checked: "
+                   f"{run.errors} errors, {run.queries} queries")
+    console.print(summary, markup=False)
 
 
 @returns_app.command("annex-a")
