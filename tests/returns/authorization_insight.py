@@ -18,6 +18,8 @@ from tests.support import Factory, World
 R = Role
 ANALYSTS = roles(R.PERFORMANCE_ANALYST)
 LEADERS = roles(R.PERFORMANCE_ANALYST, R.TEAM_MANAGER, R.MASH_MANAGER)
+WORKFORCE_READERS = roles(R.PERFORMANCE_ANALYST, R.TEAM_MANAGER, R.ADMINISTRATOR)
+ADMIN = roles(R.ADMINISTRATOR)
 
 EXPECTED: dict[Route, Policy] = {
     ("GET", "/returns/annex-a"): ANALYSTS,
@@ -25,10 +27,23 @@ EXPECTED: dict[Route, Policy] = {
     ("GET", "/returns/indicators"): LEADERS,
     ("GET", "/returns/indicators/csv"): LEADERS,
     ("GET", "/returns/indicators/children"): LEADERS,
+    ("GET", "/returns/workforce"): WORKFORCE_READERS,
+    ("GET", "/returns/workforce/contracts"): WORKFORCE_READERS,
+    ("POST", "/returns/workforce/contracts"): ADMIN,
+    ("POST", "/returns/workforce/contracts/{contract_id}/end"): ADMIN,
+    ("POST", "/returns/workforce/vacancies"): ADMIN,
+    ("POST", "/returns/workforce/vacancies/{vacancy_id}/filled"): ADMIN,
 }
 # Bodies for unsafe requests, so that a well-formed request reaches the access policy.
 FORMS: dict[Route, dict[str, str]] = {
     ("POST", "/returns/annex-a"): {"from": "2020-01-01", "to": "2030-12-31"},
+    ("POST", "/returns/workforce/contracts"): {"user_id": "{user_id}", "job_title": "Social worker",
+                                                "employment_type": "permanent", "fte": "1",
+                                                "started_on": "2031-01-01", "case_holding": "yes"},
+    ("POST", "/returns/workforce/contracts/{contract_id}/end"): {"left_on": "2026-01-31"},
+    ("POST", "/returns/workforce/vacancies"): {"title": "Senior social worker", "fte": "1",
+                                               "opened_on": "2026-01-01"},
+    ("POST", "/returns/workforce/vacancies/{vacancy_id}/filled"): {"filled_on": "2026-02-01"},
 }
 JSON_BODIES: dict[Route, dict[str, Any]] = {}
 QUERIES: dict[Route, dict[str, str]] = {
@@ -37,4 +52,16 @@ QUERIES: dict[Route, dict[str, str]] = {
 
 
 def extend_world(factory: Factory, world: World) -> dict[str, int]:
-    return {}
+    """A contract for the world's social worker and an open vacancy in the world's team."""
+    from datetime import date
+
+    from safeguarding.returns.workforce_models import Vacancy, WorkerContract
+
+    with factory.database.transaction() as s:
+        contract = WorkerContract(user_id=world.users[R.SOCIAL_WORKER.value].id, employment_type="agency",
+                                  agency_name="Matrix Locums", job_title="Social worker", started_on=date(2025, 1, 6),
+                                  fte=1.0, case_holding=True)
+        vacancy = Vacancy(title="Matrix post", team_id=world.team.id, fte=1.0, opened_on=date(2025, 10, 1))
+        s.add_all([contract, vacancy])
+        s.flush()
+        return {"contract_id": contract.id, "vacancy_id": vacancy.id}

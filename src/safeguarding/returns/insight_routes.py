@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Callable
 from datetime import timedelta
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -20,7 +21,7 @@ from safeguarding.core.calendar import LONDON, add_calendar_months
 from safeguarding.core.db import Database, utcnow
 from safeguarding.core.errors import ValidationFailed
 from safeguarding.core.users import Team, User
-from safeguarding.returns import annex_a, indicators
+from safeguarding.returns import annex_a, indicators, workforce
 from safeguarding.web.deps import CurrentUser, Db, DbSession, TransactionalRoute, csrf_protect
 from safeguarding.web.templating import render
 
@@ -138,3 +139,84 @@ def indicator_children(request: Request, db: DbSession, database: Db, user: Curr
                       rows=[], filters=None, month=month, query="")
     return render(request, "returns/indicators_children.html", fig=fig, rows=rows, filters=filters, month=month,
                   query=_filter_query(filters), errors=None)
+
+
+# --- workforce -------------------------------------------------------------------------------------------------
+
+
+@router.get("/returns/workforce")
+def workforce_page(request: Request, db: DbSession, database: Db, user: CurrentUser) -> Response:
+    access.require_role(database, user, Kind.WORKFORCE, Action.VIEW)
+    raw = request.query_params.get("on", "")
+    try:
+        on = workforce.parse_day(raw, utcnow().astimezone(LONDON).date())
+    except ValidationFailed as exc:
+        return render(request, "returns/workforce.html", status_code=422, errors=exc.errors, picture=None, on=raw)
+    return render(request, "returns/workforce.html", picture=workforce.picture(db, database, user, on),
+                  on=on.isoformat(), errors=None)
+
+
+def _contracts_page(request: Request, db: Session, database: Database, user: User,
+                    errors: dict[str, str] | None = None, form: dict[str, str] | None = None,
+                    status_code: int = 200) -> Response:
+    rows, vacancies = workforce.contracts(db, database, user)
+    return render(request, "returns/workforce_contracts.html", status_code=status_code, contracts=rows,
+                  vacancies=vacancies, errors=errors, form=form or {}, staff=workforce.staff_choices(db),
+                  teams=_teams(db), types=list(workforce.EMPLOYMENT_TYPES.items()),
+                  may_edit=access.role_may(user, Kind.WORKFORCE, Action.UPDATE))
+
+
+@router.get("/returns/workforce/contracts")
+def workforce_contracts(request: Request, db: DbSession, database: Db, user: CurrentUser) -> Response:
+    return _contracts_page(request, db, database, user)
+
+
+async def _form_of(request: Request) -> dict[str, str]:
+    raw = await request.form()
+    return {name: value for name, value in raw.items() if isinstance(value, str) and name != "csrf_token"}
+
+
+def _workforce_change(request: Request, db: Session, database: Database, user: User, form: dict[str, str],
+                      change: Callable[[], object]) -> Response:
+    access.require_role(database, user, Kind.WORKFORCE, Action.UPDATE)
+    try:
+        change()
+    except ValidationFailed as exc:  # refused before anything was written
+        return _contracts_page(request, db, database, user, exc.errors, form, 422)
+    return RedirectResponse("/returns/workforce/contracts", status_code=303)
+
+
+@router.post("/returns/workforce/contracts")
+async def workforce_add_contract(request: Request, db: DbSession, database: Db, user: CurrentUser) -> Response:
+    form = await _form_of(request)
+    result: Response = await run_in_threadpool(_workforce_change, request, db, database, user, form,
+                                               lambda: workforce.add_contract(db, database, user, form))
+    return result
+
+
+@router.post("/returns/workforce/contracts/{contract_id}/end")
+async def workforce_end_contract(request: Request, contract_id: int, db: DbSession, database: Db,
+                                 user: CurrentUser) -> Response:
+    form = await _form_of(request)
+    result: Response = await run_in_threadpool(
+        _workforce_change, request, db, database, user, form,
+        lambda: workforce.end_contract(db, database, user, contract_id, form))
+    return result
+
+
+@router.post("/returns/workforce/vacancies")
+async def workforce_add_vacancy(request: Request, db: DbSession, database: Db, user: CurrentUser) -> Response:
+    form = await _form_of(request)
+    result: Response = await run_in_threadpool(_workforce_change, request, db, database, user, form,
+                                               lambda: workforce.add_vacancy(db, database, user, form))
+    return result
+
+
+@router.post("/returns/workforce/vacancies/{vacancy_id}/filled")
+async def workforce_fill_vacancy(request: Request, vacancy_id: int, db: DbSession, database: Db,
+                                 user: CurrentUser) -> Response:
+    form = await _form_of(request)
+    result: Response = await run_in_threadpool(
+        _workforce_change, request, db, database, user, form,
+        lambda: workforce.fill_vacancy(db, database, user, vacancy_id, form))
+    return result

@@ -47,14 +47,16 @@ NAV: tuple[NavItem, ...] = (
     # Insight (returns/insight_routes.py): indicators and the improvement plan for leaders, Annex A for analysts.
     NavItem("Indicators", "/returns/indicators", frozenset({R.PERFORMANCE_ANALYST, R.TEAM_MANAGER, R.MASH_MANAGER})),
     NavItem("Annex A", "/returns/annex-a", frozenset({R.PERFORMANCE_ANALYST})),
+    NavItem("Workforce", "/returns/workforce", frozenset({R.PERFORMANCE_ANALYST, R.TEAM_MANAGER, R.ADMINISTRATOR})),
 )
 
 HOME: dict[Role, str] = {
     R.PARTNER_PRACTITIONER: "/portal",
     R.MASH_WORKER: "/mash/queue",
     R.MASH_MANAGER: "/mash/queue",
-    R.SOCIAL_WORKER: "/my-contacts",
-    R.TEAM_MANAGER: "/mash/dashboard",
+    # Social workers and team managers land on what is due (timescales/): drift shows before it happens.
+    R.SOCIAL_WORKER: "/due",
+    R.TEAM_MANAGER: "/due/team",
     R.EXPLOITATION_PRACTITIONER: "/exploitation",
     R.PERFORMANCE_ANALYST: "/mash/dashboard",
     R.ADMINISTRATOR: "/admin",
