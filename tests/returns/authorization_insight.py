@@ -20,6 +20,7 @@ ANALYSTS = roles(R.PERFORMANCE_ANALYST)
 LEADERS = roles(R.PERFORMANCE_ANALYST, R.TEAM_MANAGER, R.MASH_MANAGER)
 WORKFORCE_READERS = roles(R.PERFORMANCE_ANALYST, R.TEAM_MANAGER, R.ADMINISTRATOR)
 ADMIN = roles(R.ADMINISTRATOR)
+PLAN_KEEPERS = roles(R.PERFORMANCE_ANALYST, R.TEAM_MANAGER)
 
 EXPECTED: dict[Route, Policy] = {
     ("GET", "/returns/annex-a"): ANALYSTS,
@@ -33,6 +34,10 @@ EXPECTED: dict[Route, Policy] = {
     ("POST", "/returns/workforce/contracts/{contract_id}/end"): ADMIN,
     ("POST", "/returns/workforce/vacancies"): ADMIN,
     ("POST", "/returns/workforce/vacancies/{vacancy_id}/filled"): ADMIN,
+    ("GET", "/returns/improvement"): LEADERS,
+    ("POST", "/returns/improvement/items"): PLAN_KEEPERS,
+    ("POST", "/returns/improvement/items/{improvement_item_id}/actions"): PLAN_KEEPERS,
+    ("POST", "/returns/improvement/actions/{improvement_action_id}/done"): PLAN_KEEPERS,
 }
 # Bodies for unsafe requests, so that a well-formed request reaches the access policy.
 FORMS: dict[Route, dict[str, str]] = {
@@ -44,6 +49,11 @@ FORMS: dict[Route, dict[str, str]] = {
     ("POST", "/returns/workforce/vacancies"): {"title": "Senior social worker", "fte": "1",
                                                "opened_on": "2026-01-01"},
     ("POST", "/returns/workforce/vacancies/{vacancy_id}/filled"): {"filled_on": "2026-02-01"},
+    ("POST", "/returns/improvement/items"): {"kind": "finding", "source": "Monitoring visit letter",
+                                             "reported_on": "2026-01-15", "text": "Matrix finding"},
+    ("POST", "/returns/improvement/items/{improvement_item_id}/actions"): {
+        "description": "Matrix action", "owner": "Head of service", "due_on": "2026-06-30"},
+    ("POST", "/returns/improvement/actions/{improvement_action_id}/done"): {"done_on": "2026-02-01"},
 }
 JSON_BODIES: dict[Route, dict[str, Any]] = {}
 QUERIES: dict[Route, dict[str, str]] = {
@@ -52,16 +62,24 @@ QUERIES: dict[Route, dict[str, str]] = {
 
 
 def extend_world(factory: Factory, world: World) -> dict[str, int]:
-    """A contract for the world's social worker and an open vacancy in the world's team."""
+    """A contract for the world's social worker, an open vacancy in the world's team, and an item of the
+    improvement plan with an action."""
     from datetime import date
 
-    from safeguarding.returns.workforce_models import Vacancy, WorkerContract
+    from safeguarding.returns.workforce_models import ImprovementAction, ImprovementItem, Vacancy, WorkerContract
 
     with factory.database.transaction() as s:
         contract = WorkerContract(user_id=world.users[R.SOCIAL_WORKER.value].id, employment_type="agency",
                                   agency_name="Matrix Locums", job_title="Social worker", started_on=date(2025, 1, 6),
                                   fte=1.0, case_holding=True)
         vacancy = Vacancy(title="Matrix post", team_id=world.team.id, fte=1.0, opened_on=date(2025, 10, 1))
-        s.add_all([contract, vacancy])
+        item = ImprovementItem(kind="recommendation", source="Monitoring visit letter", reported_on=date(2025, 12, 1),
+                               text="Matrix recommendation", indicators=["assessments_45"])
+        s.add_all([contract, vacancy, item])
         s.flush()
-        return {"contract_id": contract.id, "vacancy_id": vacancy.id}
+        action = ImprovementAction(item_id=item.id, description="Matrix action", owner="Service manager",
+                                   due_on=date(2026, 3, 1))
+        s.add(action)
+        s.flush()
+        return {"contract_id": contract.id, "vacancy_id": vacancy.id, "improvement_item_id": item.id,
+                "improvement_action_id": action.id}

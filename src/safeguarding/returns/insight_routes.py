@@ -21,7 +21,7 @@ from safeguarding.core.calendar import LONDON, add_calendar_months
 from safeguarding.core.db import Database, utcnow
 from safeguarding.core.errors import ValidationFailed
 from safeguarding.core.users import Team, User
-from safeguarding.returns import annex_a, indicators, workforce
+from safeguarding.returns import annex_a, improvement, indicators, workforce
 from safeguarding.web.deps import CurrentUser, Db, DbSession, TransactionalRoute, csrf_protect
 from safeguarding.web.templating import render
 
@@ -219,4 +219,61 @@ async def workforce_fill_vacancy(request: Request, vacancy_id: int, db: DbSessio
     result: Response = await run_in_threadpool(
         _workforce_change, request, db, database, user, form,
         lambda: workforce.fill_vacancy(db, database, user, vacancy_id, form))
+    return result
+
+
+# --- improvement plan ------------------------------------------------------------------------------------------
+
+
+def _plan_page(request: Request, db: Session, database: Database, user: User, errors: dict[str, str] | None = None,
+               form: dict[str, str] | None = None, status_code: int = 200) -> Response:
+    today = utcnow().astimezone(LONDON).date()
+    return render(request, "returns/improvement.html", status_code=status_code,
+                  items=improvement.plan(db, database, user, today), errors=errors, form=form or {},
+                  kinds=list(improvement.ITEM_KINDS.items()), choices=[(i.key, i.title) for i in indicators.INDICATORS],
+                  may_edit=access.role_may(user, Kind.IMPROVEMENT_PLAN, Action.UPDATE), today=today)
+
+
+@router.get("/returns/improvement")
+def improvement_page(request: Request, db: DbSession, database: Db, user: CurrentUser) -> Response:
+    return _plan_page(request, db, database, user)
+
+
+def _plan_change(request: Request, db: Session, database: Database, user: User, form: dict[str, str],
+                 change: Callable[[], object]) -> Response:
+    access.require_role(database, user, Kind.IMPROVEMENT_PLAN, Action.UPDATE)
+    try:
+        change()
+    except ValidationFailed as exc:  # refused before anything was written
+        return _plan_page(request, db, database, user, exc.errors, form, 422)
+    return RedirectResponse("/returns/improvement", status_code=303)
+
+
+@router.post("/returns/improvement/items")
+async def improvement_add_item(request: Request, db: DbSession, database: Db, user: CurrentUser) -> Response:
+    raw = await request.form()
+    form = await _form_of(request)
+    chosen = [v for v in raw.getlist("indicators") if isinstance(v, str)]
+    result: Response = await run_in_threadpool(_plan_change, request, db, database, user, form,
+                                               lambda: improvement.add_item(db, database, user, form, chosen))
+    return result
+
+
+@router.post("/returns/improvement/items/{improvement_item_id}/actions")
+async def improvement_add_action(request: Request, improvement_item_id: int, db: DbSession, database: Db,
+                                 user: CurrentUser) -> Response:
+    form = await _form_of(request)
+    result: Response = await run_in_threadpool(
+        _plan_change, request, db, database, user, form,
+        lambda: improvement.add_action(db, database, user, improvement_item_id, form))
+    return result
+
+
+@router.post("/returns/improvement/actions/{improvement_action_id}/done")
+async def improvement_action_done(request: Request, improvement_action_id: int, db: DbSession, database: Db,
+                                  user: CurrentUser) -> Response:
+    form = await _form_of(request)
+    result: Response = await run_in_threadpool(
+        _plan_change, request, db, database, user, form,
+        lambda: improvement.complete_action(db, database, user, improvement_action_id, form))
     return result

@@ -48,6 +48,8 @@ NAV: tuple[NavItem, ...] = (
     NavItem("Indicators", "/returns/indicators", frozenset({R.PERFORMANCE_ANALYST, R.TEAM_MANAGER, R.MASH_MANAGER})),
     NavItem("Annex A", "/returns/annex-a", frozenset({R.PERFORMANCE_ANALYST})),
     NavItem("Workforce", "/returns/workforce", frozenset({R.PERFORMANCE_ANALYST, R.TEAM_MANAGER, R.ADMINISTRATOR})),
+    NavItem("Improvement plan", "/returns/improvement", frozenset({R.PERFORMANCE_ANALYST, R.TEAM_MANAGER,
+                                                                   R.MASH_MANAGER})),
 )
 
 HOME: dict[Role, str] = {
