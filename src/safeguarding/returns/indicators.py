@@ -168,8 +168,8 @@ def cp_plans_two_years(facts: Facts, period: Period, today: date) -> list[Counte
 
 def visits_in_time(facts: Facts, period: Period, today: date) -> list[Counted]:
     """Statutory visits (child protection and child in need) made by their due date, of visits due in the period
-    up to today (the council's local visiting standards, timescales.md T13 and T16, as the timescales capability
-    computes each due date)."""
+    up to today (the council's local visiting standards, timescales.md T13 and T16, with the due dates the
+    timescales capability derives for open children; its nightly 'safeguarding timescales recompute' keeps them)."""
     found = []
     for p, due, met in facts.visits:
         if period.start <= due <= min(period.end, today):
