@@ -29,6 +29,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import BENCH_DIR, RESULTS_DIR, ROOT, machine
 
+# The figures before the validator skipped rules by what a child has and checked batches in worker processes
+# (commit 3a7cbfa, same file and machine), kept beside each new run for comparison.
+BEFORE = [
+    "## Before (commit 3a7cbfa: one process; rules skipped only by module)",
+    "",
+    "| step | wall time | CPU time | peak RSS |",
+    "| --- | --- | --- | --- |",
+    "| parse floor | 6.82 s | 1.35 s | 16 MB |",
+    "| read | 29.15 s | 5.43 s | 33 MB |",
+    "| validate | 43.76 s | 14.01 s | 122 MB |",
+    "",
+    "Load average then: 12.6 / 12.7 / 8.6.",
+    "",
+]
 TARGET_SECONDS = 10.0
 TARGET_MB = 1024.0
 YEAR = 2026
@@ -178,16 +192,25 @@ def main() -> None:
     safeguarding = str(ROOT / ".venv" / "bin" / "safeguarding")
     floor = measure([python, "-c", PARSE_FLOOR, str(path)])
     read = measure([python, "-c", READ_ONLY, str(path)])
+    load_before = os.getloadavg()
     validate = measure([safeguarding, "returns", "cin-census", "validate", str(path), "--format", "csv"])
+    alone = measure([safeguarding, "returns", "cin-census", "validate", str(path), "--format", "csv",
+                     "--workers", "1"])
     size_mb = path.stat().st_size / 1e6
+    cores = len(os.sched_getaffinity(0))
     rows = [("parse floor (lxml iterparse, clear each Child)", floor), ("read (reader to dataclasses, no rules)", read),
-            ("validate (every rule, CSV findings written)", validate)]
+            (f"validate (every rule, CSV findings written; reader + {cores} workers)", validate),
+            ("validate in one process (--workers 1)", alone)]
     print(f"{args.children} children, {size_mb:.0f} MB file")
     for name, (wall, rss, _, cpu) in rows:
         print(f"  {name:<50} {wall:6.2f} s wall  {cpu:6.2f} s CPU  {rss:7.0f} MB peak RSS")
     print(f"  validator said: {validate[2]}")
     ok = validate[0] < TARGET_SECONDS and validate[1] < TARGET_MB
-    print(f"target under {TARGET_SECONDS:.0f} s and {TARGET_MB:.0f} MB: {'met' if ok else 'NOT met'}")
+    # On a machine this busy, wall time is mostly waiting for a core: the CPU time shared over the cores is what the
+    # same run takes where the cores are free (the reader and the workers overlap).
+    idle_estimate = validate[3] / cores
+    print(f"target under {TARGET_SECONDS:.0f} s and {TARGET_MB:.0f} MB: {'met' if ok else 'NOT met'}; "
+          f"with free cores about {idle_estimate:.1f} s")
     facts = machine()
     lines = [
         "# CIN census validation: 100,000 children",
@@ -196,7 +219,8 @@ def main() -> None:
         f"Machine: {facts.get('cpu', '?')}, {facts.get('cores', '?')} cores shared with other work; "
         f"Python {facts.get('python', '?')}.",
         "",
-        f"Load average at the end: {facts.get('load', '?')}.",
+        f"Load average before validating: {' / '.join(f'{x:.1f}' for x in load_before)}; at the end: "
+        f"{facts.get('load', '?')}.",
         "",
         "| step | wall time | CPU time | peak RSS |",
         "| --- | --- | --- | --- |",
@@ -204,9 +228,13 @@ def main() -> None:
         "",
         f"Validator: {validate[2]}",
         "",
-        f"Target (validation under {TARGET_SECONDS:.0f} s and under {TARGET_MB:.0f} MB): {'met' if ok else 'not met'}.",
-        "Each step runs in its own process; peak RSS is that process's own (os.wait4).",
+        f"Target (validation under {TARGET_SECONDS:.0f} s and under {TARGET_MB:.0f} MB): {'met' if ok else 'not met'} "
+        f"as measured; with the {cores} cores free it could not be under CPU time / cores, {idle_estimate:.1f} s (the "
+        "reader and the workers overlap, so that is near what a free machine gives).",
+        "Each step runs in its own process; CPU time and peak RSS are os.wait4's, which include the worker processes "
+        "(peak RSS is the largest one process's; the workers each hold a few batches of 400 children).",
         "",
+        *BEFORE,
     ]
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     (RESULTS_DIR / "cin-census.md").write_text("\n".join(lines))

@@ -41,6 +41,8 @@ def validate(
     year: Annotated[int | None, typer.Option(help="Collection year, named by its end (2026 = 2025-26); default: "
                                                   "the file's own Year")] = None,
     format: Annotated[str, typer.Option("--format", help="table, json or csv")] = "table",
+    workers: Annotated[int | None, typer.Option(help="Processes checking children beside the reader (default: one "
+                                                     "per core for a file over 20 MB, else none; 1: none)")] = None,
 ) -> None:
     """Validate a CIN census file against every DfE rule of the year (errors and queries)."""
     from safeguarding.returns.cin_census.census import CensusYear
@@ -57,7 +59,7 @@ def validate(
         raise typer.Exit(2) from None
     counts: Counter[str] = Counter()
     try:
-        check = FileCheck(file, census_year)
+        check = FileCheck(file, census_year, workers=workers)
         findings = check.findings()
         if format == "csv":
             writer = csv.writer(sys.stdout)

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cached_property
 from typing import Any
 
-from safeguarding.core.calendar import add_calendar_months
+from safeguarding.core.calendar import add_calendar_months, is_working_day
 
 FIRST_YEAR = 2023  # the oldest ruleset held: cin2022_23
 LATEST_YEAR = 2026  # cin2025_26
@@ -31,11 +32,13 @@ class CensusYear:
         if not FIRST_YEAR <= self.year <= LATEST_YEAR + 1:
             raise ValueError(f"the CIN census years held are {FIRST_YEAR} to {LATEST_YEAR + 1}")
 
-    @property
+    # Read for every child by many rules: made once per year (cached_property writes the instance's __dict__
+    # directly, which a frozen dataclass allows).
+    @cached_property
     def reference_date(self) -> date:
         return date(self.year, 3, 31)
 
-    @property
+    @cached_property
     def period_start(self) -> date:
         return date(self.year - 1, 4, 1)
 
@@ -45,6 +48,15 @@ class CensusYear:
 
     def in_period(self, day: date) -> bool:
         return self.period_start <= day <= self.reference_date
+
+    @cached_property
+    def nfa_cut(self) -> date:
+        """One working day before the period began: a referral before it cannot be a no further action case of
+        this year (rule 8569Q; the export marks NFA the same way)."""
+        day = self.period_start - timedelta(days=1)
+        while not is_working_day(day):
+            day -= timedelta(days=1)
+        return day
 
     def months_after_reference(self, months: int) -> date:
         return add_calendar_months(self.reference_date, months)
@@ -57,10 +69,16 @@ TRUE_WORDS = frozenset({"true", "1"})
 FALSE_WORDS = frozenset({"false", "0"})
 
 
+_BOOLS = {"true": True, "1": True, "false": False, "0": False, "TRUE": True, "FALSE": False}
+
+
 def as_bool(raw: str | None) -> bool | None:
     """A DfE yesnotype value (true / false / TRUE / FALSE / 1 / 0), or None when absent or not a boolean."""
     if raw is None:
         return None
+    known = _BOOLS.get(raw)
+    if known is not None:
+        return known
     word = raw.strip().lower()
     if word in TRUE_WORDS:
         return True

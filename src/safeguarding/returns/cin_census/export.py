@@ -45,7 +45,6 @@ from safeguarding.returns.cin_census.census import (
     ProtectionPlan,
     Section47,
 )
-from safeguarding.returns.cin_census.rules import working_day_before
 from safeguarding.returns.cin_census.writer import write_census
 from safeguarding.returns.models import ChildDisability
 
@@ -145,7 +144,7 @@ def _episode(referral: Referral, year: CensusYear, assessments: list[AssessmentR
         # A referral of this year that ended without any assessment or other work is a referral with no further
         # action; one made before the year and carried into it is not (rule 8569Q).
         referral_nfa="true" if (closed is not None and not any_activity
-                                and referral.referral_date >= working_day_before(year.period_start)) else "false",
+                                and referral.referral_date >= year.nfa_cut) else "false",
     )
     for row in assessments:
         authorised = _as_at(row.authorised_on, year)

@@ -76,16 +76,42 @@ RULES: dict[str, Rule] = {}
 # A rule of these modules has nothing to check on a child without the part named; the validator skips it there.
 MODULE_NEEDS = {"Assessments": "assessments", "CINplanDates": "cin_plans", "Section47": "section47s",
                 "ChildProtectionPlans": "protection_plans", "Reviews": "protection_plans"}
+# Rules of other modules that read only a value most children do not have: each yields nothing without it (the
+# rule's first test is on that value), so a child without it skips the rule. Checked both ways by the rule tests.
 NEEDS: dict[str, str | None] = {
-    "8565": None,  # activity after closure: any part of an episode
     "1104": "conference", "8715": "conference", "8875": "conference",  # S47 or CINdetails conference dates
+    **dict.fromkeys(("1510", "1530", "1540", "1550"), "upn"),
+    "1560Q": "former_upn",
+    **dict.fromkeys(("4008", "4009Q", "8535Q", "8545Q", "8555Q"), "death"),
+    **dict.fromkeys(("8530Q", "8750"), "expected_birth"),
+    **dict.fromkeys(("8565", "8620", "8630", "8805", "8867", "8868"), "closed"),  # an episode with a closure date
+    **dict.fromkeys(("2990", "8585Q", "8640", "8810", "8825Q"), "closure_reason"),
+    **dict.fromkeys(("8569Q", "8831"), "nfa"),  # an episode marked no further action
+    **dict.fromkeys(("2991Q", "8890"), "section47s"),
+    **dict.fromkeys(("8815", "8816", "8820"), "episodes"),  # two episodes or more
 }
 
 
 def features(child: Child) -> frozenset[str]:
-    """The parts a child's episodes have, for skipping the rules that need a part the child does not have."""
+    """The parts a child has, for skipping the rules that need a part the child does not have."""
     found: set[str] = set()
+    if child.upn:
+        found.add("upn")
+    if child.former_upn:
+        found.add("former_upn")
+    if child.death_date:
+        found.add("death")
+    if child.expected_birth_date:
+        found.add("expected_birth")
+    if len(child.episodes) > 1:
+        found.add("episodes")
     for e in child.episodes:
+        if e.closure_date:
+            found.add("closed")
+        if e.closure_reason:
+            found.add("closure_reason")
+        if e.nfa:
+            found.add("nfa")
         if e.assessments:
             found.add("assessments")
         if e.cin_plans:
@@ -453,6 +479,8 @@ def r8790(child: Child, year: CensusYear) -> Iterator[Problem]:
 
 @rule("8794", "Disabilities", "Child has two or more disabilities with the same code")
 def r8794(child: Child, year: CensusYear) -> Iterator[Problem]:
+    if len(set(child.disabilities)) == len(child.disabilities):
+        return
     repeated = sorted(code for code, n in Counter(child.disabilities).items() if n > 1)
     if repeated:
         yield Problem("ChildCharacteristics/Disabilities", f"{', '.join(repeated)} recorded more than once")
@@ -496,7 +524,7 @@ def r8568(child: Child, year: CensusYear) -> Iterator[Problem]:
 @rule("8569Q", "CINdetails", "Please check: A case with referral date before one working day prior to the collection "
       "start date must not be flagged as a no further action case")
 def r8569q(child: Child, year: CensusYear) -> Iterator[Problem]:
-    cut = working_day_before(year.period_start)
+    cut = year.nfa_cut
     for i, e, what in episodes(child):
         if e.nfa and e.referral_date and e.referral_date < cut:
             yield Problem(f"{ep(i)}/ReferralNFA", f"{what} is before {show(cut)} and marked no further action")
@@ -630,10 +658,13 @@ def r8831(child: Child, year: CensusYear) -> Iterator[Problem]:
                           "section 47 or conference")
 
 
+SOURCES_FROM = date(2013, 4, 1)  # referral sources were first collected for referrals from 1 April 2013
+
+
 @rule("8866", "CINdetails", "Source of Referral is missing or an invalid code")
 def r8866(child: Child, year: CensusYear) -> Iterator[Problem]:
     for i, e, what in episodes(child):
-        if e.referral_date and e.referral_date >= date(2013, 4, 1) and e.referral_source not in codes.REFERRAL_SOURCES:
+        if e.referral_date and e.referral_date >= SOURCES_FROM and e.referral_source not in codes.REFERRAL_SOURCES:
             yield Problem(f"{ep(i)}/ReferralSource", f"{what}: ReferralSource {e.referral_source!r} is not a DfE "
                           "code" if e.referral_source else f"{what}: ReferralSource is missing")
 
@@ -788,7 +819,10 @@ def r8897q(child: Child, year: CensusYear) -> Iterator[Problem]:
 @rule("8898", "Assessments", "The assessment has more than one parental or child factors with the same code")
 def r8898(child: Child, year: CensusYear) -> Iterator[Problem]:
     for at, e, j, what in assessments(child):
-        repeated = sorted(c for c, n in Counter(e.assessments[j].factors).items() if n > 1)
+        factors = e.assessments[j].factors
+        if len(set(factors)) == len(factors):
+            continue
+        repeated = sorted(c for c, n in Counter(factors).items() if n > 1)
         if repeated:
             yield Problem(f"{at}/FactorsIdentifiedAtAssessment", f"{what}: {', '.join(repeated)} given twice")
 
@@ -1205,6 +1239,19 @@ class ReturnTally:
     any_multiple_disabilities: bool = False
     plans_started: int = 0
     conferences_held: int = 0
+
+    def merge(self, later: ReturnTally) -> None:
+        """Take in the tally of the children that come after these in the file (a batch checked elsewhere)."""
+        self.children += later.children
+        self.child_ids.update(later.child_ids)
+        for upn, ids in later.upns.items():
+            self.upns.setdefault(upn, []).extend(ids)
+        self.born += later.born
+        self.born_without_sex += later.born_without_sex
+        self.disability_codes |= later.disability_codes
+        self.any_multiple_disabilities = self.any_multiple_disabilities or later.any_multiple_disabilities
+        self.plans_started += later.plans_started
+        self.conferences_held += later.conferences_held
 
     def add(self, child: Child, year: CensusYear) -> None:
         self.children += 1
