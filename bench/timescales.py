@@ -228,6 +228,64 @@ async def load(base_url: str, users: int, seconds: float, think: float) -> tuple
     return samples, errors
 
 
+async def _in_process(url: str, requests: int, profile: bool) -> dict[str, Any]:
+    """``PAGE`` served by the app in this process, one request at a time (no sockets): the server-side cost alone.
+    With ``profile``, cProfile (CPU time) over those requests, the top functions printed."""
+    import cProfile
+    import pstats
+    import re
+
+    import httpx
+
+    from safeguarding.core.db import Database
+    from safeguarding.demo.council import DEMO_PASSWORD
+    from safeguarding.web.app import create_app
+
+    os.environ.setdefault("SAFEGUARDING_SECRET_KEY", "bench-only-secret-key")
+    if profile:
+        # cProfile sees one thread: run the sync handlers (normally in anyio's thread pool) on the loop's thread.
+        import anyio.to_thread
+
+        async def run_sync(func, *args, **_kwargs):  # type: ignore[no-untyped-def]
+            return func(*args)
+
+        anyio.to_thread.run_sync = run_sync  # type: ignore[assignment]
+    database = Database(url)
+    app = create_app(database)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1") as client:
+        form = await client.get("/sign-in")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+        assert token is not None
+        signed = await client.post("/sign-in", data={"username": "team.manager", "password": DEMO_PASSWORD,
+                                                     "csrf_token": token.group(1), "next": "/"})
+        assert signed.status_code == 303, signed.status_code
+        for _ in range(5):
+            await client.get(PAGE)
+        profiler = cProfile.Profile(time.process_time) if profile else None
+        samples: list[float] = []
+        size = 0
+        cpu_began = time.process_time()
+        for _ in range(requests):
+            began = time.perf_counter()
+            if profiler:
+                profiler.enable()
+            response = await client.get(PAGE)
+            if profiler:
+                profiler.disable()
+            samples.append((time.perf_counter() - began) * 1000)
+            size = len(response.content)
+            assert response.status_code == 200, response.status_code
+        cpu_ms = (time.process_time() - cpu_began) * 1000 / requests
+    database.dispose()
+    figure = figures(samples)
+    print(f"{PAGE} in-process, one at a time: {figure.line()}; CPU {cpu_ms:.1f} ms a request; {size:,} bytes")
+    if profiler:
+        stats = pstats.Stats(profiler).sort_stats("cumulative")
+        stats.print_stats(40)
+        stats.sort_stats("tottime").print_stats(25)
+    return {**figure.__dict__, "cpu_ms": cpu_ms, "bytes": size, "requests": requests}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--own", choices=("small", "medium", "large"), default=None,
@@ -240,6 +298,10 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--port", type=int, default=8767)
     parser.add_argument("--no-load", action="store_true", help="only measure recompute_all")
+    parser.add_argument("--page-only", action="store_true",
+                        help=f"only {PAGE} in-process, one request at a time (with --profile: cProfile)")
+    parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--requests", type=int, default=50, help="in-process requests")
     args = parser.parse_args()
 
     if args.own:
@@ -250,6 +312,9 @@ def main() -> None:
 
         ensure_large_council()
         url = bench_database_url()
+    if args.page_only:
+        _event_loop_runner()(_in_process(url, args.requests, args.profile))
+        return
     recompute = measure_recompute(url, args.runs)
     verdict = "meets" if recompute["best_s"] <= TARGET_RECOMPUTE_S else "MISSES"
     print(f"recompute_all on {url}: {recompute['children']:,} open children, {recompute['deadlines']:,} deadlines; "

@@ -47,19 +47,21 @@ def my_due(request: Request, db: DbSession, database: Db, user: CurrentUser) -> 
 
 @router.get("/due/team", include_in_schema=False)
 def team_due(request: Request, db: DbSession, database: Db, user: CurrentUser, worker: str | None = None,
-             rule: str | None = None, order: str = "due") -> Response:
+             rule: str | None = None, order: str = "due", page: str | None = None) -> Response:
     errors: dict[str, str] = {}
     worker_id = _int(worker, "worker", errors)
-    try:
-        page, workers = service.team_due(db, database, user, worker_id=worker_id, rule_id=rule or None)
-    except ValidationFailed as exc:
-        errors.update(exc.errors)
-        page, workers = service.team_due(db, database, user)
-    if errors:
-        page, workers = service.team_due(db, database, user)
+    page_number = _int(page, "page", errors) or 1
     descending = order == "-due"
+    if not errors:
+        try:
+            result, workers = service.team_due(db, database, user, worker_id=worker_id, rule_id=rule or None,
+                                               page=page_number, descending=descending)
+        except ValidationFailed as exc:
+            errors.update(exc.errors)
+    if errors:
+        result, workers = service.team_due(db, database, user, descending=descending)
     return render(request, "timescales/due_team.html", status_code=422 if errors else 200,
-                  title="Team timescales", page=page, workers=workers, errors=errors or None,
+                  title="Team timescales", page=result, workers=workers, errors=errors or None,
                   descending=descending, **_common())
 
 

@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from functools import lru_cache
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
@@ -253,8 +254,10 @@ class UnknownRule(LookupError):
 _VERSIONS: dict[str, tuple[Rule, ...]] = {rid: tuple(r for r in RULES if r.id == rid) for rid in RULE_IDS}
 
 
+@lru_cache(maxsize=65536)
 def rule_for(rule_id: str, on: date) -> Rule:
-    """The version of ``rule_id`` in force on ``on`` (the day its clock started)."""
+    """The version of ``rule_id`` in force on ``on`` (the day its clock started). Cached: the rules are constants
+    and a whole-council recompute asks tens of thousands of times over a few hundred distinct days."""
     versions = _VERSIONS.get(rule_id, ())
     if len(versions) == 1 and versions[0].in_force_on(on):
         return versions[0]
@@ -286,13 +289,19 @@ def _settings_from(session: Session | None, settings: Mapping[str, Any] | None) 
 
 def compute_due(rule: Rule, start: date, length: int) -> tuple[date, date | None]:
     """(due date, the unmoved date when a calendar deadline fell on a non-working day and was brought forward)."""
-    if rule.unit is Unit.WORKING_DAYS:
+    return _due_in(rule.unit, start, length)
+
+
+@lru_cache(maxsize=65536)
+def _due_in(unit: Unit, start: date, length: int) -> tuple[date, date | None]:
+    """``compute_due`` by unit; cached, as many clocks of a council start on the same day with the same length."""
+    if unit is Unit.WORKING_DAYS:
         return add_working_days_quick(start, length), None
-    if rule.unit is Unit.HOURS:
+    if unit is Unit.HOURS:
         return (datetime.combine(start, datetime.min.time()) + timedelta(hours=length)).date(), None
-    if rule.unit is Unit.MONTHS:
+    if unit is Unit.MONTHS:
         raw = add_calendar_months(start, length)
-    elif rule.unit is Unit.WEEKS:
+    elif unit is Unit.WEEKS:
         raw = start + timedelta(weeks=length)
     else:
         raw = start + timedelta(days=length)

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
-from typing import Any
+from datetime import date, timedelta
+from typing import Any, cast
 
-from sqlalchemy import case, delete, func, insert, select
+from sqlalchemy import Table, case, delete, func, insert, select
 from sqlalchemy.orm import Session, aliased
 
 from safeguarding.core import access, local_settings
@@ -58,33 +58,40 @@ class RecomputeResult:
     deadlines: int
 
 
+# The columns written by a recompute, in the order ``_stored`` gives them.
+STORED_COLUMNS = ("person_id", "rule_id", "source_kind", "source_id", "start_event", "started_on", "length", "due_on",
+                  "met_on", "met_source_kind", "met_source_id", "status", "forecast", "exceeded_reason", "worker_id",
+                  "team_id", "computed_at")
+
+
 def _rows(case_events: CaseEvents, person_ids: Iterable[int], settings: Mapping[str, Any], today: date
-          ) -> list[dict[str, Any]]:
+          ) -> list[tuple[Any, ...]]:
+    """The rows to store for these children: every open clock, and the clocks met in the current episode (from the
+    day it began); nothing of closed episodes (timescales/models.py says why)."""
     lengths = Lengths(settings)
     due_soon = int(settings.get("timescales.due_soon.working_days", DUE_SOON_DEFAULT))
     now = utcnow()
-    rows: list[dict[str, Any]] = []
+    rows: list[tuple[Any, ...]] = []
     for person_id in person_ids:
         events = case_events.events.get(person_id, [])
         worker, team = case_events.worker_of.get(person_id), case_events.team_of.get(person_id)
+        since = case_events.episode_from.get(person_id, date.min)
         for item in derive(person_id, events, lengths):
+            if item.met_on is not None and item.met_on < since:
+                continue
             rows.append(_stored(item, events, today, due_soon, worker, team, now))
     return rows
 
 
 def _stored(item: Derived, events: list[Any], today: date, due_soon: int, worker: int | None, team: int | None,
-         now: Any) -> dict[str, Any]:
-    predicted = forecast(item, events, today)
-    return {
-        "person_id": item.person_id, "rule_id": item.rule.id, "source_kind": item.start.source_kind,
-        "source_id": item.start.source_id, "start_event": item.start.kind.value, "started_on": item.start.on,
-        "length": item.length, "due_on": item.due, "met_on": item.met_on,
-        "met_source_kind": item.met_by.source_kind if item.met_by else None,
-        "met_source_id": item.met_by.source_id if item.met_by else None,
-        "status": item.state(today, due_soon).value,
-        "forecast": f"{predicted.rule_id}:{predicted.kind.value}" if predicted else None,
-        "exceeded_reason": item.exceeded_reason, "worker_id": worker, "team_id": team, "computed_at": now,
-    }
+            now: Any) -> tuple[Any, ...]:
+    predicted = forecast(item, events, today) if item.met_on is None else None
+    start, met_by = item.start, item.met_by
+    return (item.person_id, item.rule.id, start.source_kind, start.source_id, start.kind.value, start.on,
+            item.length, item.due, item.met_on, met_by.source_kind if met_by else None,
+            met_by.source_id if met_by else None, state_of(item.due, item.met_on, today, due_soon).value,
+            f"{predicted.rule_id}:{predicted.kind.value}" if predicted else None, item.exceeded_reason, worker, team,
+            now)
 
 
 def recompute(session: Session, person_ids: Collection[int], *, today: date | None = None,
@@ -126,10 +133,55 @@ def recompute_all(session: Session, *, today: date | None = None,
     return RecomputeResult(len(case_events.open_children), len(rows))
 
 
-def _insert(session: Session, rows: list[dict[str, Any]]) -> None:
-    """One executemany on the connection (the ORM's bulk insert would split it by which values are null)."""
-    if rows:
-        session.connection().execute(insert(Deadline), rows)
+def _insert(session: Session, rows: list[tuple[Any, ...]]) -> None:
+    """One executemany of the driver on the session's connection.
+
+    A recompute of the whole council writes tens of thousands of rows; SQLAlchemy's own executemany spends more
+    time building each row's parameters than the database spends storing them. The statement is compiled by
+    SQLAlchemy for the connection's dialect and each column's bind processor (dates as ISO text on SQLite, the
+    UTC timestamp) is SQLAlchemy's own, applied only where the dialect has one; the driver gets ready values.
+    """
+    if not rows:
+        return
+    connection = session.connection()
+    dialect = connection.dialect
+    table = cast(Table, Deadline.__table__)
+    compiled = insert(table).compile(dialect=dialect, column_keys=list(STORED_COLUMNS))
+    processors = {index: processor for index, name in enumerate(STORED_COLUMNS)
+                  if (processor := table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) is not None}
+    now_index = STORED_COLUMNS.index("computed_at")
+    now = rows[0][now_index]  # one timestamp for the whole recompute
+    if now_index in processors:
+        now = processors.pop(now_index)(now)
+    dates = [index for index in processors if STORED_COLUMNS[index] in ("started_on", "due_on", "met_on")]
+    if sorted(processors) != dates:
+        raise RuntimeError(f"deadline columns with unexpected bind processors: {sorted(processors)}")
+    if dates:
+        # The dialect stores dates as text (SQLite): convert each distinct day once.
+        convert = processors[dates[0]]
+        text_of: dict[date, Any] = {}
+
+        def as_stored(day: date | None) -> Any:
+            if day is None:
+                return None
+            stored = text_of.get(day)
+            if stored is None:
+                stored = text_of[day] = convert(day)
+            return stored
+
+        started, due, met = (STORED_COLUMNS.index(name) for name in ("started_on", "due_on", "met_on"))
+        prepared = [(*row[:started], as_stored(row[started]), *row[started + 1:due], as_stored(row[due]),
+                     as_stored(row[met]), *row[met + 1:now_index], now) for row in rows]
+    else:
+        prepared = [(*row[:now_index], now) for row in rows]
+    order = [STORED_COLUMNS.index(name) for name in compiled.positiontup or ()] if compiled.positional else []
+    if compiled.positional and order != list(range(len(STORED_COLUMNS))):
+        parameters: list[Any] = [tuple(values[i] for i in order) for values in prepared]
+    elif compiled.positional:
+        parameters = prepared
+    else:
+        parameters = [dict(zip(STORED_COLUMNS, values, strict=True)) for values in prepared]
+    connection.exec_driver_sql(compiled.string, parameters)
 
 
 # --- the due pages ------------------------------------------------------------------------------------------------
@@ -178,6 +230,10 @@ class DuePage:
     page: int = 1
     pages: int = 1
     filters: dict[str, Any] = field(default_factory=dict)
+    # The team page: the figures of the whole selection (counted by the database), the page of rows it lists in
+    # due order, and how many forecast and stalled rows there are beyond those listed.
+    counts: dict[str, int] = field(default_factory=dict)
+    listed: list[DueRow] = field(default_factory=list)
 
     @property
     def rows(self) -> list[DueRow]:
@@ -263,27 +319,69 @@ def my_due(session: Session, database: Database, user: User, *, today: date | No
 
 
 def team_due(session: Session, database: Database, user: User, *, worker_id: int | None = None,
-             rule_id: str | None = None, today: date | None = None) -> tuple[DuePage, list[tuple[int, str]]]:
+             rule_id: str | None = None, page: int = 1, descending: bool = False, today: date | None = None
+             ) -> tuple[DuePage, list[tuple[int, str]]]:
     """A team manager's view across their team, filterable by worker and rule. Returns the page and the team's
-    workers (for the filter)."""
+    workers (for the filter).
+
+    The figures (overdue, due soon, forecast, stalled) are counted by the database over the whole selection; the
+    open deadlines are listed a page at a time in due order, and the forecast and stalled lists show their first
+    ``PAGE_SIZE`` rows: a large team's page stays the same size however many children it holds."""
     access.require_role(database, user, Kind.DUE_WORK, Action.MANAGE)
     _filters(rule_id)
+    if page < 1:
+        raise ValidationFailed({"page": "Page must be 1 or more"})
     today = today or today_in_london()
-    workers = [(w.id, w.full_name) for w in session.scalars(
-        select(User).where(User.team_id == user.team_id, User.active.is_(True)).order_by(User.full_name))] \
-        if user.team_id is not None else []
-    query = _query().where(Deadline.team_id == user.team_id) if user.team_id is not None else None
-    rows: list[Any] = []
-    if query is not None:
+    workers: list[tuple[int, str]] = []
+    result = DuePage([], [], [], [], [], today, filters={"worker": worker_id, "rule": rule_id})
+    if user.team_id is not None:
+        workers = [(w_id, name) for w_id, name in session.execute(
+            select(User.id, User.full_name).where(User.team_id == user.team_id, User.active.is_(True))
+            .order_by(User.full_name))]
+        scope = [Deadline.team_id == user.team_id]
         if worker_id is not None:
-            query = query.where(Deadline.worker_id == worker_id)
+            scope.append(Deadline.worker_id == worker_id)
         if rule_id:
-            query = query.where(Deadline.rule_id == rule_id)
-        rows = list(session.execute(query.order_by(Deadline.due_on, Deadline.id).limit(2000)))
-    page = _page(session, user, rows, today, filters={"worker": worker_id, "rule": rule_id})
+            scope.append(Deadline.rule_id == rule_id)
+        due_soon_days = int(local_settings.get(session, "timescales.due_soon.working_days"))
+        soon = _due_soon_until(today, due_soon_days)
+        not_stalled = Deadline.rule_id != STALLED
+        counted = session.execute(
+            select(func.sum(case((not_stalled, 1), else_=0)),
+                   func.sum(case((not_stalled & (Deadline.due_on < today), 1), else_=0)),
+                   func.sum(case((not_stalled & (Deadline.due_on >= today) & (Deadline.due_on <= soon), 1),
+                                 else_=0)),
+                   func.sum(case((not_stalled & Deadline.forecast.is_not(None) & (Deadline.due_on >= today), 1),
+                                 else_=0)),
+                   func.sum(case(((Deadline.rule_id == STALLED) & (Deadline.due_on < today), 1), else_=0)))
+            .where(Deadline.met_on.is_(None), *scope)).one()
+        total, overdue, due_soon, forecast_count, stalled = (int(value or 0) for value in counted)
+        result.counts = {"overdue": overdue, "due_soon": due_soon, "forecast": forecast_count, "stalled": stalled}
+        result.total, result.pages = total, max(1, -(-total // PAGE_SIZE))
+        result.page = min(page, result.pages)
+        order = (Deadline.due_on.desc(), Deadline.id.desc()) if descending else (Deadline.due_on, Deadline.id)
+        listed = list(session.execute(_query().where(*scope, not_stalled).order_by(*order)
+                                      .limit(PAGE_SIZE).offset((result.page - 1) * PAGE_SIZE)))
+        forecast_rows = list(session.execute(
+            _query().where(*scope, not_stalled, Deadline.forecast.is_not(None), Deadline.due_on >= today)
+            .order_by(Deadline.due_on, Deadline.id).limit(PAGE_SIZE))) if forecast_count else []
+        stalled_rows = list(session.execute(
+            _query().where(*scope, Deadline.rule_id == STALLED, Deadline.due_on < today)
+            .order_by(Deadline.due_on, Deadline.id).limit(PAGE_SIZE))) if stalled else []
+        hidden = _hidden(session, user, {r.person_id for r in (*listed, *forecast_rows, *stalled_rows)})
+        result.listed = [_row(session, user, r, today, due_soon_days, hidden) for r in listed]
+        result.forecast = [_row(session, user, r, today, due_soon_days, hidden) for r in forecast_rows]
+        result.stalled = [_row(session, user, r, today, due_soon_days, hidden) for r in stalled_rows]
     record(session, access.actor_of(user), "list", "due_work", user.team_id,
-           detail={"page": "team", "worker": worker_id, "rule": rule_id, "shown": len(rows)})
-    return page, workers
+           detail={"page": "team", "worker": worker_id, "rule": rule_id, "page_number": result.page,
+                   "shown": len(result.listed)})
+    return result, workers
+
+
+def _due_soon_until(today: date, due_soon_days: int) -> date:
+    """The last day whose deadline is 'due soon' today: at most ``due_soon_days`` working days away
+    (``rules.state_of``), so the day before the next working day after that."""
+    return add_working_days_quick(today, due_soon_days + 1) - timedelta(days=1)
 
 
 def service_due(session: Session, database: Database, user: User, *, team_id: int | None = None,
@@ -307,7 +405,7 @@ def service_due(session: Session, database: Database, user: User, *, team_id: in
             query = query.where(Deadline.team_id == team_id)
         if rule_id:
             query = query.where(Deadline.rule_id == rule_id)
-        soon = add_working_days_quick(today, int(local_settings.get(session, "timescales.due_soon.working_days")))
+        soon = _due_soon_until(today, int(local_settings.get(session, "timescales.due_soon.working_days")))
         if state == State.OVERDUE:
             query = query.where(Deadline.due_on < today)
         elif state == State.DUE_SOON:
@@ -328,7 +426,7 @@ def service_due(session: Session, database: Database, user: User, *, team_id: in
 
 
 def _figures(session: Session, today: date, team_id: int | None, rule_id: str | None) -> list[Figure]:
-    soon = add_working_days_quick(today, int(local_settings.get(session, "timescales.due_soon.working_days")))
+    soon = _due_soon_until(today, int(local_settings.get(session, "timescales.due_soon.working_days")))
     overdue = func.sum(case((Deadline.due_on < today, 1), else_=0))
     due_soon = func.sum(case(((Deadline.due_on >= today) & (Deadline.due_on <= soon), 1), else_=0))
     due = func.sum(case((Deadline.due_on > soon, 1), else_=0))
