@@ -4,6 +4,7 @@ different batches), and a file the reader refuses is still refused."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -76,3 +77,19 @@ def test_a_cut_short_file_is_refused_with_workers(large_file: Path, tmp_path: Pa
     cut.write_bytes(data[: len(data) * 2 // 3])
     with pytest.raises(CensusFileRefused, match=r"cut short|not complete"):
         list(FileCheck(cut, workers=2).findings())
+
+
+def test_a_file_without_children_says_so_with_workers(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.xml"
+    empty.write_bytes(census())
+    findings = list(FileCheck(empty, workers=2).findings())
+    assert [(f.code, f.element) for f in findings if f.code == "XSD"] == [("XSD", "Children")]
+
+
+def test_a_worker_that_dies_is_an_error_not_a_hang(large_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def dies(*args: object) -> None:
+        os._exit(3)
+
+    monkeypatch.setattr(validator_module, "_check_share", dies)
+    with pytest.raises(RuntimeError, match="exit code 3"):
+        list(FileCheck(large_file, workers=2).findings())

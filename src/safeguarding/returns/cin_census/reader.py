@@ -18,7 +18,7 @@ validator does. Layout: shared/domain/cin-census.md sections 2 and 3.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -70,33 +70,15 @@ class CensusFile:
     def children(self) -> Iterator[ReadChild]:
         yield from _read(self, child_from_element)
 
-    def raw_children(self) -> Iterator[RawChild]:
-        """Each ``<Child>`` as its own well-formed XML (namespace declared on it), read as safely as
-        :meth:`children`, for checking in another process (``validator.FileCheck`` with workers)."""
-        yield from _read(self, _raw_child)
+    def elements(self) -> Generator[tuple[Any, str], None, None]:
+        """Each ``<Child>`` element with the file's namespace, read as safely as :meth:`children` but not turned
+        into dataclasses (a worker turns only its own share of them; ``validator.FileCheck``). The element is
+        cleared once the next one is asked for."""
+        yield from _read(self, _as_is)
 
 
-@dataclass(frozen=True)
-class RawChild:
-    line: int
-    xml: bytes
-    ns: str
-
-
-def _raw_child(el: Any, ns: str) -> RawChild:
-    return RawChild(el.sourceline, etree.tostring(el), ns)
-
-
-# Parses one <Child> that was already read by the pull parser below (so no DOCTYPE can be in it); same limits.
-_FRAGMENT_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
-                                   remove_comments=True, remove_pis=True)
-
-
-def child_from_raw(raw: RawChild) -> ReadChild:
-    """A :class:`RawChild` read into the dataclasses, with its line in the original file."""
-    read = child_from_element(etree.fromstring(raw.xml, _FRAGMENT_PARSER), raw.ns)
-    read.child.line = raw.line
-    return read
+def _as_is(el: Any, ns: str) -> tuple[Any, str]:
+    return el, ns
 
 
 def open_census(source: Path | str | IO[bytes]) -> CensusFile:

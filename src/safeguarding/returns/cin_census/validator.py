@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections import deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import IO
+from queue import Empty
+from typing import IO, Any
 
 from safeguarding.returns.cin_census.census import LATEST_YEAR, CensusYear, Child, Header
-from safeguarding.returns.cin_census.reader import RawChild, child_from_raw, open_census
+from safeguarding.returns.cin_census.reader import CensusFileRefused, child_from_element, open_census
 from safeguarding.returns.cin_census.rules import (
     Problem,
     ReturnTally,
@@ -124,14 +123,43 @@ class BatchResult:
     children: int
 
 
-def check_batch(year: int, batch: list[RawChild]) -> BatchResult:
-    """Check children read elsewhere (in a worker process): the child rules, and the batch's part of the tally."""
-    validator = Validator(CensusYear(year))
-    findings: list[Finding] = []
-    for raw in batch:
-        read = child_from_raw(raw)
-        findings += validator.child(read.child, read.problems)
-    return BatchResult(findings, validator.tally, validator._where, validator.children)
+def _check_share(path: Path, year: int, share: int, workers: int, out: Any) -> None:
+    """A worker: stream the whole file (lxml's parse is cheap), turn into dataclasses and check only the batches
+    numbered ``share`` modulo ``workers``, and send each batch's findings and tally in order, then "end"."""
+    try:
+        validator = Validator(CensusYear(year))
+        found: list[Finding] = []
+        current = -1
+        for index, (el, ns) in enumerate(open_census(path).elements()):
+            number = index // BATCH_CHILDREN
+            if number % workers != share:
+                continue
+            if number != current:
+                if current >= 0:
+                    out.put(("batch", _result(validator, found)))
+                validator, found, current = Validator(CensusYear(year)), [], number
+            read = child_from_element(el, ns)
+            found += validator.child(read.child, read.problems)
+        if current >= 0:
+            out.put(("batch", _result(validator, found)))
+        out.put(("end", None))
+    except CensusFileRefused as exc:
+        out.put(("refused", exc.message, exc.line))
+
+
+def _next_message(queue: Any, process: Any) -> tuple[Any, ...]:
+    """The worker's next message; a worker that died without saying why (killed for memory) is an error."""
+    while True:
+        try:
+            message: tuple[Any, ...] = queue.get(timeout=1.0)
+            return message
+        except Empty:
+            if not process.is_alive() and queue.empty():
+                raise RuntimeError(f"a validation worker stopped (exit code {process.exitcode})") from None
+
+
+def _result(validator: Validator, found: list[Finding]) -> BatchResult:
+    return BatchResult(found, validator.tally, validator._where, validator.children)
 
 
 def validate_children(children: Iterable[Child], year: CensusYear, header: Header | None = None) -> Report:
@@ -146,8 +174,8 @@ def validate_children(children: Iterable[Child], year: CensusYear, header: Heade
     return Report(year, findings, validator.children)
 
 
-# Below this size one process is quicker than starting workers; above it, the children are checked in batches by
-# worker processes (one per core) while this process reads the file, and the findings still come in file order.
+# Below this size one process is quicker than starting workers; above it, worker processes (one per core) check
+# the children in batches, and the findings still come in file order.
 PARALLEL_MIN_BYTES = 20_000_000
 BATCH_CHILDREN = 400
 
@@ -166,10 +194,11 @@ class FileCheck:
     """The validation of one file, streamed: iterate :meth:`findings`; then ``children`` and ``year`` are known.
     Raises CensusFileRefused (naming the line) where the file cannot be read. ``year`` defaults to the file's Year.
 
-    ``workers`` (default: one per core for a large file, else none) check batches of children in other processes;
-    this process still reads the whole file safely (the reader's refusals are unchanged), hands each ``<Child>`` on
-    as its own XML, keeps at most a few batches in flight (memory stays bounded) and yields each batch's findings
-    in file order; the return rules then run on the merged tallies, so the findings are the same either way."""
+    ``workers`` (default: one per core for a large file, else none) share the children out in batches of
+    :data:`BATCH_CHILDREN`: every worker streams the whole file through the same safe reader (lxml's parse is the
+    cheap part), turns into dataclasses and checks only its own batches, and sends each batch's findings and tally
+    through a queue of two, so memory stays bounded. This process reads the header, takes the batches in file order
+    and runs the return rules on the merged tallies: the findings are the same, in the same order, either way."""
 
     def __init__(self, source: Path | str | IO[bytes], year: CensusYear | None = None,
                  workers: int | None = None) -> None:
@@ -199,28 +228,37 @@ class FileCheck:
         yield from validator.finish()
 
     def _findings_in_workers(self) -> Iterator[Finding]:
-        validator: Validator | None = None
+        assert isinstance(self.census.source, Path)
+        elements = self.census.elements()
+        first = next(elements, None)  # reads the header (and refuses a file that is not a census)
+        elements.close()
+        if first is None:
+            yield from self._end(None)
+            return
+        validator = self._start()
+        yield from self._header(validator)
         context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
-        in_flight: deque[Future[BatchResult]] = deque()
-        pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+        queues = [context.Queue(maxsize=2) for _ in range(self.workers)]
+        processes = [context.Process(target=_check_share, daemon=True,
+                                     args=(self.census.source, validator.year.year, k, self.workers, queues[k]))
+                     for k in range(self.workers)]
+        for process in processes:
+            process.start()
         try:
-            batch: list[RawChild] = []
-            for raw in self.census.raw_children():
-                if validator is None:
-                    validator = self._start()
-                    yield from self._header(validator)
-                batch.append(raw)
-                if len(batch) >= BATCH_CHILDREN:
-                    in_flight.append(pool.submit(check_batch, validator.year.year, batch))
-                    batch = []
-                    if len(in_flight) > 2 * self.workers:
-                        yield from validator.take(in_flight.popleft().result())
-            if batch and validator is not None:
-                in_flight.append(pool.submit(check_batch, validator.year.year, batch))
-            while in_flight and validator is not None:
-                yield from validator.take(in_flight.popleft().result())
+            batch_number = 0
+            while True:
+                message = _next_message(queues[batch_number % self.workers], processes[batch_number % self.workers])
+                if message[0] == "refused":
+                    raise CensusFileRefused(message[1], message[2])
+                if message[0] == "end":
+                    break
+                yield from validator.take(message[1])
+                batch_number += 1
         finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+            for process in processes:
+                if process.is_alive():
+                    process.terminate()
+                process.join()
         yield from self._end(validator)
 
     def _start(self) -> Validator:
