@@ -199,7 +199,7 @@ def main() -> None:
     size_mb = path.stat().st_size / 1e6
     cores = len(os.sched_getaffinity(0))
     rows = [("parse floor (lxml iterparse, clear each Child)", floor), ("read (reader to dataclasses, no rules)", read),
-            (f"validate (every rule, CSV findings written; reader + {cores} workers)", validate),
+            (f"validate (every rule, CSV findings written; {cores} workers)", validate),
             ("validate in one process (--workers 1)", alone)]
     print(f"{args.children} children, {size_mb:.0f} MB file")
     for name, (wall, rss, _, cpu) in rows:
