@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 01:13:39.370437
+Create Date: 2026-11-26 01:27:49.868671
 """
 from collections.abc import Sequence
 
@@ -378,10 +378,10 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_deadline'))
     )
     with op.batch_alter_table('deadline', schema=None) as batch_op:
-        batch_op.create_index('ix_deadline_open_due', ['met_on', 'due_on'], unique=False)
+        batch_op.create_index('ix_deadline_open_due', ['due_on'], unique=False, sqlite_where=sa.text('met_on IS NULL'), postgresql_where=sa.text('met_on IS NULL'))
         batch_op.create_index('ix_deadline_person', ['person_id', 'rule_id'], unique=False)
-        batch_op.create_index('ix_deadline_team_open', ['team_id', 'met_on', 'due_on'], unique=False)
-        batch_op.create_index('ix_deadline_worker_open', ['worker_id', 'met_on', 'due_on'], unique=False)
+        batch_op.create_index('ix_deadline_team_open', ['team_id', 'due_on'], unique=False, sqlite_where=sa.text('met_on IS NULL'), postgresql_where=sa.text('met_on IS NULL'))
+        batch_op.create_index('ix_deadline_worker_open', ['worker_id', 'due_on'], unique=False, sqlite_where=sa.text('met_on IS NULL'), postgresql_where=sa.text('met_on IS NULL'))
 
     op.create_table('exploitation_association',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -1549,10 +1549,10 @@ def downgrade() -> None:
 
     op.drop_table('exploitation_association')
     with op.batch_alter_table('deadline', schema=None) as batch_op:
-        batch_op.drop_index('ix_deadline_worker_open')
-        batch_op.drop_index('ix_deadline_team_open')
+        batch_op.drop_index('ix_deadline_worker_open', sqlite_where=sa.text('met_on IS NULL'), postgresql_where=sa.text('met_on IS NULL'))
+        batch_op.drop_index('ix_deadline_team_open', sqlite_where=sa.text('met_on IS NULL'), postgresql_where=sa.text('met_on IS NULL'))
         batch_op.drop_index('ix_deadline_person')
-        batch_op.drop_index('ix_deadline_open_due')
+        batch_op.drop_index('ix_deadline_open_due', sqlite_where=sa.text('met_on IS NULL'), postgresql_where=sa.text('met_on IS NULL'))
 
     op.drop_table('deadline')
     with op.batch_alter_table('contact', schema=None) as batch_op:

@@ -2,13 +2,25 @@
 
 Rows here are never typed by hand: ``timescales.service.recompute_for_child`` replaces a child's whole set from
 their events whenever case work changes, in the same transaction, and ``recompute_all`` rebuilds every open child.
+
+What the table holds (decided for issue 3, at a large council's size): for each child whose case is open,
+- every open clock (not yet met), of whatever rule: what the due pages list;
+- every clock met in the child's current episode, i.e. met on or after the day the episode began (the latest
+  referral not closed; for a child allocated without an open referral, the allocation): the "met" and "met late"
+  history of this episode (assessment met late with its reason, each visit, core group and review in time or late),
+  which the deadline detail and the indicators (returns/indicators.py, statutory visits in time) read;
+- nothing of closed episodes, and nothing for children whose case is closed. A closed episode's timeliness is
+  its case record's (the CIN census reads the events themselves); keeping every past visit clock of every child
+  would make the table grow without end and the nightly recompute slower each year.
+``status`` and ``forecast`` are as on the day the row was computed; the pages work the state out again from
+``due_on`` / ``met_on`` and today's date.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from safeguarding.core.db import Base, utcnow
@@ -20,9 +32,14 @@ class Deadline(Base):
     __tablename__ = "deadline"
     __table_args__ = (
         Index("ix_deadline_person", "person_id", "rule_id"),
-        Index("ix_deadline_worker_open", "worker_id", "met_on", "due_on"),
-        Index("ix_deadline_team_open", "team_id", "met_on", "due_on"),
-        Index("ix_deadline_open_due", "met_on", "due_on"),
+        # The due pages read open clocks only: partial indexes hold those (a third of the rows at a large council),
+        # so the met history costs nothing to index when a recompute writes it.
+        Index("ix_deadline_worker_open", "worker_id", "due_on", sqlite_where=text("met_on IS NULL"),
+              postgresql_where=text("met_on IS NULL")),
+        Index("ix_deadline_team_open", "team_id", "due_on", sqlite_where=text("met_on IS NULL"),
+              postgresql_where=text("met_on IS NULL")),
+        Index("ix_deadline_open_due", "due_on", sqlite_where=text("met_on IS NULL"),
+              postgresql_where=text("met_on IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
