@@ -17,7 +17,6 @@ from typing import Any
 from sqlalchemy import Table, select
 
 from safeguarding.core.calendar import LONDON, add_calendar_months
-from safeguarding.core.db import utcnow
 from safeguarding.core.users import Role, User
 from safeguarding.demo import names
 from safeguarding.returns.workforce_models import ImprovementAction, ImprovementItem, Vacancy, WorkerContract
@@ -56,13 +55,17 @@ def build(builder: Any, writer: Any) -> dict[str, int]:
     """Add contracts, vacancies and the improvement plan to the council being built."""
     rng = random.Random(f"insight-{builder.seed}")
     today = builder.now.astimezone(LONDON).date()
-    created = utcnow()
+    created = builder.now  # the reference moment: the same seed gives the same rows
     contract_table, vacancy_table = _t(WorkerContract), _t(Vacancy)
     item_table, action_table = _t(ImprovementItem), _t(ImprovementAction)
     users = _t(User)
     staff = list(writer.connection.execute(select(users.c.id, users.c.role, users.c.team_id, users.c.password_hash)
                                            .where(users.c.role.in_([r.value for r in CASE_WORKING]))
                                            .order_by(users.c.id)))
+    # A former worker's manager was their team's: the manager of a colleague still in the team.
+    team_manager: dict[int, int] = {team_id: manager_id for team_id, manager_id in writer.connection.execute(
+        select(users.c.team_id, users.c.manager_id).where(users.c.role == Role.SOCIAL_WORKER.value,
+                                                          users.c.manager_id.is_not(None)).order_by(users.c.id))}
     stats = {"contracts": 0, "agency": 0, "leavers": 0, "vacancies": 0, "improvement_items": 0}
 
     def contract(user_id: int, role: str, started: date, *, left: date | None = None, kind: str | None = None,
@@ -95,10 +98,12 @@ def build(builder: Any, writer: Any) -> dict[str, int]:
     for n in range(leavers if teams and locked else 0):
         user_id = writer.new_id(users)
         first, last = rng.choice(names.WOMEN + names.MEN), rng.choice(names.SURNAMES)
+        team_id = rng.choice(teams)
         writer.add(users, {
             "id": user_id, "username": f"former.{n + 1}", "full_name": f"{first} {last}",
-            "email": None, "role": Role.SOCIAL_WORKER.value, "team_id": rng.choice(teams), "agency_id": None,
-            "manager_id": None, "password_hash": locked, "totp_secret": None, "failed_sign_ins": 0,
+            "email": None, "role": Role.SOCIAL_WORKER.value, "team_id": team_id, "agency_id": None,
+            "manager_id": team_manager.get(team_id) or next(iter(team_manager.values()), None),
+            "password_hash": locked, "totp_secret": None, "failed_sign_ins": 0,
             "active": False, "created_at": created})
         left = today - timedelta(days=rng.randint(10, 350))
         contract(user_id, Role.SOCIAL_WORKER.value, left - timedelta(days=rng.randint(200, 2000)), left=left,
