@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -129,3 +130,56 @@ def test_a_restricted_childs_name_is_not_shown(factory: Factory, database: Datab
     sign_in_as(client, database, team.ada)
     page = client.get("/due").text
     assert "Lateon Overdue" not in page and "Restricted record" in page
+
+
+def test_social_workers_and_team_managers_land_on_what_is_due(
+        factory: Factory, database: Database, client: TestClient) -> None:
+    team = build(factory, database)
+    sign_in_as(client, database, team.ada)
+    landing = client.get("/", follow_redirects=False)
+    assert landing.status_code == 303 and landing.headers["location"] == "/due"
+    client.cookies.clear()
+    sign_in_as(client, database, team.manager)
+    landing = client.get("/", follow_redirects=False)
+    assert landing.status_code == 303 and landing.headers["location"] == "/due/team"
+    assert "Lateon Overdue" in client.get(landing.headers["location"]).text
+
+
+def listed(html: str) -> str:
+    """The team page's table of open deadlines (the forecast and stalled tables follow it)."""
+    start = html.index('id="team-due"')
+    return html[start:html.index("</table>", start)]
+
+
+def test_the_team_page_counts_everything_and_lists_a_page_at_a_time(
+        factory: Factory, database: Database, client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    team = build(factory, database)
+    monkeypatch.setattr(service, "PAGE_SIZE", 2)
+    sign_in_as(client, database, team.manager)
+    first = client.get("/due/team")
+    # Three open deadlines in the team (Lateon's assessment, Newly's assessment and strategy discussion), two a page.
+    assert 'id="team-count">3 open deadlines; page 1 of 2.' in first.text
+    assert "1 overdue" in first.text and 'rel="next"' in first.text
+    assert listed(first.text).count('data-deadline="') == 2 and "Lateon Overdue" in listed(first.text)
+    second = client.get("/due/team", params={"page": "2"})
+    assert listed(second.text).count('data-deadline="') == 1 and "Lateon Overdue" not in listed(second.text)
+    assert 'rel="prev"' in second.text
+    assert client.get("/due/team", params={"page": "x"}).status_code == 422
+
+
+def test_a_visit_met_late_in_the_open_episode_is_explained(
+        factory: Factory, database: Database, client: TestClient) -> None:
+    team = build(factory, database)
+    today = service.today_in_london()
+    with database.transaction() as s:
+        referral = s.scalar(select(records.Referral).where(records.Referral.person_id == team.late_child))
+        assert referral is not None
+        records.cp_plan(s, referral, today - timedelta(days=60))
+        records.visit(s, referral, today - timedelta(days=20))  # 40 days after the plan: late
+        service.recompute_for_child(s, team.late_child)
+        late = s.scalar(select(Deadline.id).where(Deadline.person_id == team.late_child,
+                                                  Deadline.rule_id == "cp-visit", Deadline.met_on.is_not(None)))
+    assert late is not None
+    sign_in_as(client, database, team.ada)
+    page = client.get(f"/due/deadlines/{late}")
+    assert page.status_code == 200 and "Met late" in page.text and "(met by visit" in page.text

@@ -68,3 +68,68 @@ def test_a_closed_case_keeps_no_deadlines(factory: Factory, session: Session) ->
         allocation.ended_at = allocation.started_at
     service.recompute_for_child(session, child.id, today=TODAY)
     assert deadlines(session, child.id) == []
+
+
+def test_a_closed_episode_leaves_nothing_and_the_open_episode_keeps_its_met_history(
+        factory: Factory, session: Session) -> None:
+    """What the table holds (timescales/models.py): open clocks, and clocks met in the current episode, late or
+    not; nothing of the child's closed episode."""
+    worker = factory.user(Role.SOCIAL_WORKER)
+    child = records.child(session)
+    first = records.open_case(session, child.id, worker.id, None, date(2025, 3, 3))
+    records.assessment(session, first, date(2025, 3, 4), authorised=date(2025, 4, 1))
+    records.visit(session, first, date(2025, 3, 10), kind="assessment")
+    first.closed_date = date(2025, 5, 1)
+    second = records.Referral(person_id=child.id, referral_date=date(2025, 11, 3), referral_source="5A",
+                              route="referral_for_assessment")
+    session.add(second)
+    session.flush()
+    records.cp_plan(session, second, date(2025, 11, 3))
+    # Ten working days from Monday 3 November is Monday 17 November: a visit on the 25th meets it late.
+    records.visit(session, second, date(2025, 11, 25))
+    service.recompute_for_child(session, child.id, today=TODAY)
+
+    rows = deadlines(session, child.id)
+    assert not [d for d in rows if d.source_kind == "referral" and d.source_id == first.id], \
+        "the closed episode's assessment is not held"
+    assert all(d.met_on is None or d.met_on >= second.referral_date for d in rows)
+    [assessment] = deadlines(session, child.id, "assessment")
+    assert assessment.source_id == second.id and assessment.met_on is None
+    late, current = deadlines(session, child.id, "cp-visit")
+    assert (late.due_on, late.met_on, late.status) == (date(2025, 11, 17), date(2025, 11, 25), "met_late")
+    # The clock the late visit restarted: 25 Nov + 10 working days = 9 Dec, overdue on 20 Jan.
+    assert (current.started_on, current.due_on, current.met_on, current.status) == (
+        date(2025, 11, 25), date(2025, 12, 9), None, "overdue")
+
+
+def test_recompute_all_holds_the_same_rows_as_each_child_recomputed_alone(
+        factory: Factory, session: Session) -> None:
+    worker = factory.user(Role.SOCIAL_WORKER)
+    children = []
+    for n, referred in enumerate((date(2025, 9, 1), date(2025, 11, 3), date(2026, 1, 5))):
+        child = records.child(session, f"Synthetic{n}")
+        referral = records.open_case(session, child.id, worker.id, None, referred,
+                                     route="strategy_discussion" if n == 1 else "referral_for_assessment")
+        records.visit(session, referral, referred, kind="assessment")
+        if n == 0:
+            cin = records.cin_plan(session, referral, date(2025, 10, 1))
+            records.cin_review(session, cin, date(2025, 12, 22))
+            for visited in (date(2025, 10, 20), date(2025, 11, 28), date(2025, 12, 19)):
+                records.visit(session, referral, visited, kind="cin")
+        if n == 1:
+            discussion = records.strategy(session, referral, date(2025, 11, 4))
+            records.s47(session, referral, discussion, date(2025, 11, 4), date(2025, 11, 14), "icpc")
+        records.note(session, child.id, referred)
+        children.append(child.id)
+
+    def snapshot() -> list[tuple[object, ...]]:
+        return sorted((d.person_id, d.rule_id, d.source_kind, d.source_id, d.started_on, d.due_on, d.met_on,
+                       d.met_source_id, d.status, d.forecast) for d in session.scalars(select(Deadline)))
+
+    for child_id in children:
+        service.recompute_for_child(session, child_id, today=TODAY)
+    one_by_one = snapshot()
+    result = service.recompute_all(session, today=TODAY)
+    assert result.children == len(children) and result.deadlines == len(one_by_one)
+    assert snapshot() == one_by_one
+    assert {"cin-visit", "cin-review", "icpc", "assessment", "stalled-case"} <= {row[1] for row in one_by_one}
