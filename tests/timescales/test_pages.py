@@ -154,7 +154,7 @@ def listed(html: str) -> str:
 def test_the_team_page_counts_everything_and_lists_a_page_at_a_time(
         factory: Factory, database: Database, client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
     team = build(factory, database)
-    monkeypatch.setattr(service, "PAGE_SIZE", 2)
+    monkeypatch.setattr(service, "TEAM_PAGE_SIZE", 2)
     sign_in_as(client, database, team.manager)
     first = client.get("/due/team")
     # Three open deadlines in the team (Lateon's assessment, Newly's assessment and strategy discussion), two a page.

@@ -187,6 +187,9 @@ def _insert(session: Session, rows: list[tuple[Any, ...]]) -> None:
 # --- the due pages ------------------------------------------------------------------------------------------------
 
 PAGE_SIZE = 50
+# The team page lists fewer rows a page: it is a manager's start page, opened many times a day, and its figures
+# (counted by the database) already give the whole team.
+TEAM_PAGE_SIZE = 25
 RESTRICTED_LABEL = "Restricted record"
 
 
@@ -326,7 +329,7 @@ def team_due(session: Session, database: Database, user: User, *, worker_id: int
 
     The figures (overdue, due soon, forecast, stalled) are counted by the database over the whole selection; the
     open deadlines are listed a page at a time in due order, and the forecast and stalled lists show their first
-    ``PAGE_SIZE`` rows: a large team's page stays the same size however many children it holds."""
+    ``TEAM_PAGE_SIZE`` rows: a large team's page stays the same size however many children it holds."""
     access.require_role(database, user, Kind.DUE_WORK, Action.MANAGE)
     _filters(rule_id)
     if page < 1:
@@ -357,17 +360,17 @@ def team_due(session: Session, database: Database, user: User, *, worker_id: int
             .where(Deadline.met_on.is_(None), *scope)).one()
         total, overdue, due_soon, forecast_count, stalled = (int(value or 0) for value in counted)
         result.counts = {"overdue": overdue, "due_soon": due_soon, "forecast": forecast_count, "stalled": stalled}
-        result.total, result.pages = total, max(1, -(-total // PAGE_SIZE))
+        result.total, result.pages = total, max(1, -(-total // TEAM_PAGE_SIZE))
         result.page = min(page, result.pages)
         order = (Deadline.due_on.desc(), Deadline.id.desc()) if descending else (Deadline.due_on, Deadline.id)
         listed = list(session.execute(_query().where(*scope, not_stalled).order_by(*order)
-                                      .limit(PAGE_SIZE).offset((result.page - 1) * PAGE_SIZE)))
+                                      .limit(TEAM_PAGE_SIZE).offset((result.page - 1) * TEAM_PAGE_SIZE)))
         forecast_rows = list(session.execute(
             _query().where(*scope, not_stalled, Deadline.forecast.is_not(None), Deadline.due_on >= today)
-            .order_by(Deadline.due_on, Deadline.id).limit(PAGE_SIZE))) if forecast_count else []
+            .order_by(Deadline.due_on, Deadline.id).limit(TEAM_PAGE_SIZE))) if forecast_count else []
         stalled_rows = list(session.execute(
             _query().where(*scope, Deadline.rule_id == STALLED, Deadline.due_on < today)
-            .order_by(Deadline.due_on, Deadline.id).limit(PAGE_SIZE))) if stalled else []
+            .order_by(Deadline.due_on, Deadline.id).limit(TEAM_PAGE_SIZE))) if stalled else []
         hidden = _hidden(session, user, {r.person_id for r in (*listed, *forecast_rows, *stalled_rows)})
         result.listed = [_row(session, user, r, today, due_soon_days, hidden) for r in listed]
         result.forecast = [_row(session, user, r, today, due_soon_days, hidden) for r in forecast_rows]
