@@ -38,7 +38,12 @@ from safeguarding.casework.models import (
 from safeguarding.core import access
 from safeguarding.core.access import AccessSubject, Action, Kind
 from safeguarding.core.audit import record
-from safeguarding.core.calendar import LONDON, add_calendar_months, add_working_days, working_days_between
+from safeguarding.core.calendar import (
+    LONDON,
+    add_calendar_months,
+    add_working_days_quick,
+    working_days_between_quick,
+)
 from safeguarding.core.db import Database, utcnow
 from safeguarding.core.errors import ValidationFailed
 from safeguarding.core.users import Team, User
@@ -71,13 +76,21 @@ class Facts:
 
 @dataclass(frozen=True)
 class Counted:
-    """One thing an indicator counts: about a child, on a date, in the figure (``met``) or only in its base."""
+    """One thing an indicator counts: about a child, on a date, in the figure (``met``) or only in its base.
+
+    ``what`` says it in words for the drill-down; it is made from ``template`` and ``args`` only when shown (dates
+    formatted then), since a figure for a large council counts hundreds of thousands of things."""
 
     person_id: int | None
     on: date
     met: bool = True
     series: str = ""
-    what: str = ""
+    template: str = ""
+    args: tuple[Any, ...] = ()
+
+    @property
+    def what(self) -> str:
+        return self.template.format(*(_day(a) if isinstance(a, date) else a for a in self.args))
 
 
 # --- the definitions -----------------------------------------------------------------------------------------------
@@ -90,9 +103,9 @@ def _day(d: date) -> str:
 def contacts_referrals(facts: Facts, period: Period, today: date) -> list[Counted]:
     """Contacts received and referrals made, by month (DfE CIN census: a referral is a request for services to
     children's social care; contacts are the council's own count, not collected nationally)."""
-    found = [Counted(p, d, True, "Contacts", f"Contact received {_day(d)}") for p, d in facts.contacts
+    found = [Counted(p, d, True, "Contacts", "Contact received {}", (d,)) for p, d in facts.contacts
              if period.start <= d <= period.end]
-    found += [Counted(p, d, True, "Referrals", f"Referral {_day(d)}") for p, d, _re, _closed in facts.referrals
+    found += [Counted(p, d, True, "Referrals", "Referral {}", (d,)) for p, d, _re, _closed in facts.referrals
               if period.start <= d <= period.end]
     return found
 
@@ -100,7 +113,7 @@ def contacts_referrals(facts: Facts, period: Period, today: date) -> list[Counte
 def re_referrals(facts: Facts, period: Period, today: date) -> list[Counted]:
     """Referrals in the period that came within 12 months of a previous referral of the same child, of all
     referrals in the period (DfE Children in need, table C1; the front door marks each referral when it is made)."""
-    return [Counted(p, d, re, what=f"Referral {_day(d)}" + (" (re-referral)" if re else ""))
+    return [Counted(p, d, re, template="Referral {} (re-referral)" if re else "Referral {}", args=(d,))
             for p, d, re, _closed in facts.referrals if period.start <= d <= period.end]
 
 
@@ -111,8 +124,8 @@ def decisions_one_day(facts: Facts, period: Period, today: date) -> list[Counted
     found = []
     for p, received, decided in facts.decisions:
         if period.start <= decided <= period.end:
-            met = decided <= add_working_days(received, 1)
-            found.append(Counted(p, decided, met, what=f"Contact {_day(received)}, decided {_day(decided)}"))
+            met = decided <= add_working_days_quick(received, 1)
+            found.append(Counted(p, decided, met, template="Contact {}, decided {}", args=(received, decided)))
     return found
 
 
@@ -122,9 +135,9 @@ def assessments_45(facts: Facts, period: Period, today: date) -> list[Counted]:
     found = []
     for p, referred, authorised in facts.assessments:
         if period.start <= authorised <= period.end:
-            days = working_days_between(referred, authorised)
-            found.append(Counted(p, authorised, days <= 45,
-                                 what=f"Referral {_day(referred)}, authorised {_day(authorised)}: {days} working days"))
+            days = working_days_between_quick(referred, authorised)
+            found.append(Counted(p, authorised, days <= 45, template="Referral {}, authorised {}: {} working days",
+                                 args=(referred, authorised, days)))
     return found
 
 
@@ -134,9 +147,9 @@ def icpc_15(facts: Facts, period: Period, today: date) -> list[Counted]:
     found = []
     for p, started, held in facts.icpcs:
         if period.start <= held <= period.end:
-            days = working_days_between(started, held)
-            found.append(Counted(p, held, days <= 15,
-                                 what=f"Section 47 {_day(started)}, conference {_day(held)}: {days} working days"))
+            days = working_days_between_quick(started, held)
+            found.append(Counted(p, held, days <= 15, template="Section 47 {}, conference {}: {} working days",
+                                 args=(started, held, days)))
     return found
 
 
@@ -150,8 +163,8 @@ def second_cp_plans(facts: Facts, period: Period, today: date) -> list[Counted]:
     for p, started, _ended in facts.cp_plans:
         if period.start <= started <= period.end:
             previous = sum(1 for d in starts[p] if d < started)
-            found.append(Counted(p, started, previous > 0, what=f"Plan from {_day(started)}; "
-                                 f"{previous} previous plan{'' if previous == 1 else 's'}"))
+            found.append(Counted(p, started, previous > 0, template="Plan from {}; {} previous plan{}",
+                                 args=(started, previous, "" if previous == 1 else "s")))
     return found
 
 
@@ -162,7 +175,7 @@ def cp_plans_two_years(facts: Facts, period: Period, today: date) -> list[Counte
     for p, started, ended in facts.cp_plans:
         if ended is not None and period.start <= ended <= period.end:
             long = ended >= add_calendar_months(started, 24)
-            found.append(Counted(p, ended, long, what=f"Plan {_day(started)} to {_day(ended)}"))
+            found.append(Counted(p, ended, long, template="Plan {} to {}", args=(started, ended)))
     return found
 
 
@@ -174,8 +187,8 @@ def visits_in_time(facts: Facts, period: Period, today: date) -> list[Counted]:
     for p, due, met in facts.visits:
         if period.start <= due <= min(period.end, today):
             in_time = met is not None and met <= due
-            found.append(Counted(p, due, in_time, what=f"Visit due {_day(due)}, " + (
-                f"made {_day(met)}" if met else "not made")))
+            found.append(Counted(p, due, in_time, template="Visit due {}, made {}" if met else "Visit due {}, not made",
+                                 args=(due, met) if met else (due,)))
     return found
 
 
@@ -201,8 +214,8 @@ def unallocated(facts: Facts, period: Period, today: date) -> list[Counted]:
                          if referred <= day and (closed is None or closed > day)}
         allocated = {p for p, start, end in facts.allocations if start <= day and (end is None or end > day)}
         for p in sorted(open_children):
-            found.append(Counted(p, day, p not in allocated, what=f"Open episode on {_day(day)}"
-                                 + ("" if p in allocated else ", no allocated worker")))
+            found.append(Counted(p, day, p not in allocated, template="Open episode on {}" if p in allocated
+                                 else "Open episode on {}, no allocated worker", args=(day,)))
     return found
 
 
@@ -304,10 +317,13 @@ def figure_of(indicator: Indicator, counted: list[Counted], period: Period) -> F
     series_names = sorted({c.series for c in counted}) or [""]
     if indicator.kind == "count" and indicator.key == "contacts_referrals":
         series_names = ["Contacts", "Referrals"]
-    by: dict[tuple[str, str], list[Counted]] = defaultdict(list)
+    met: dict[tuple[int, int, str], int] = defaultdict(int)
+    base: dict[tuple[int, int, str], int] = defaultdict(int)
     for c in counted:
-        by[(f"{c.on:%Y-%m}", c.series)].append(c)
-    points = [Point(m, s, sum(1 for c in by[(m, s)] if c.met), len(by[(m, s)]))
+        key = (c.on.year, c.on.month, c.series)
+        base[key] += 1
+        met[key] += c.met
+    points = [Point(m, s, met[(int(m[:4]), int(m[5:]), s)], base[(int(m[:4]), int(m[5:]), s)])
               for m in months_of(period) for s in series_names]
     headline = counted
     if indicator.snapshot and counted:
