@@ -609,7 +609,10 @@ def _row_xml(number: int, row: Sequence[Any]) -> str:
             day = value.date() if isinstance(value, datetime) else value
             cells.append(f'<c r="{ref}" s="1"><v>{(day - _EXCEL_EPOCH).days}</v></c>')
         else:
-            text = escape(_NOT_XML.sub("", str(_cell(value))))
+            # A carriage return is written as a character reference: XML parsers turn a bare one into a newline.
+            text = escape(_NOT_XML.sub("", str(_cell(value))), {"\r": "&#13;"})
+            if not text:
+                continue
             cells.append(f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>')
     return f'<row r="{number}">{"".join(cells)}</row>'
 
