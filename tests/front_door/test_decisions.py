@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from safeguarding.casework import service as casework
 from safeguarding.casework.models import Referral
+from safeguarding.timescales.models import Deadline
 from safeguarding.core import local_settings
 from safeguarding.core.audit import AuditEvent
 from safeguarding.core.errors import AccessDenied, Conflict, ValidationFailed
@@ -97,6 +98,11 @@ def test_sign_off_agreed_takes_effect_and_records_referral_and_re_referral(datab
         assert referral.person_id == person_id and referral.is_re_referral
         assert referral.referral_date == date(2025, 11, 20) and referral.referral_source == "2A"
         assert service.awaiting_sign_off(s, database, manager) == []
+        # The referral starts the child's assessment clock at once (45 working days: 20 Nov 2025 -> 27 Jan 2026,
+        # skipping Christmas Day, Boxing Day and New Year's Day).
+        due = s.scalars(select(Deadline.due_on).where(Deadline.person_id == person_id,
+                                                      Deadline.rule_id == "assessment")).all()
+        assert due == [date(2026, 1, 27)]
 
 
 def test_first_referral_is_not_a_re_referral_and_siblings_each_get_one(database, factory):

@@ -123,6 +123,8 @@ def record_referral(session: Session, data: ReferralInput) -> Referral:
     )
     session.add(referral)
     session.flush()
+    # The referral starts the assessment clock (and ends any earlier episode's): the child's deadlines follow now.
+    _recompute(session, data.person_id)
     return referral
 
 
