@@ -12,13 +12,13 @@ from sqlalchemy import func, select
 
 from safeguarding.casework import service as casework
 from safeguarding.casework.models import Referral
-from safeguarding.timescales.models import Deadline
 from safeguarding.core import local_settings
 from safeguarding.core.audit import AuditEvent
 from safeguarding.core.errors import AccessDenied, Conflict, ValidationFailed
 from safeguarding.core.users import Role
 from safeguarding.front_door import service
 from safeguarding.front_door.models import Contact, ContactDecision, ContactStatus, DecisionStatus, Rag
+from safeguarding.timescales.models import Deadline
 from tests.front_door.test_screening_helpers import Child, allocate, london, make_contact, make_person, staff
 from tests.support import csrf_from, sign_in
 
@@ -100,8 +100,8 @@ def test_sign_off_agreed_takes_effect_and_records_referral_and_re_referral(datab
         assert service.awaiting_sign_off(s, database, manager) == []
         # The referral starts the child's assessment clock at once (45 working days: 20 Nov 2025 -> 27 Jan 2026,
         # skipping Christmas Day, Boxing Day and New Year's Day).
-        due = s.scalars(select(Deadline.due_on).where(Deadline.person_id == person_id,
-                                                      Deadline.rule_id == "assessment")).all()
+        due = s.scalars(select(Deadline.due_on).where(Deadline.person_id == person_id, Deadline.source_id ==
+                                                      referral.id, Deadline.rule_id == "assessment")).all()
         assert due == [date(2026, 1, 27)]
 
 
