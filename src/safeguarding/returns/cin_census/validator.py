@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from queue import Empty
@@ -71,7 +71,7 @@ class Validator:
         self.child_rules = [r for r in rules if r.scope == "child"]
         self.return_rules = [r for r in rules if r.scope == "return"]
         self.header_rules = [r for r in rules if r.scope == "header"]
-        self._rules_for: dict[frozenset[str], list[Rule]] = {}
+        self._rules_for: dict[frozenset[str], list[tuple[Rule, Callable[..., Iterator[Problem]]]]] = {}
         self.tally = ReturnTally()
         self.children = 0
         self._where: dict[str, tuple[int | None, int | None]] = {}  # LAchildID -> (line, person id), for return rules
@@ -94,11 +94,13 @@ class Validator:
         found = [Finding(SCHEMA_CODE, Severity.ERROR, child.key, p.element, p.message, SCHEMA_TEXT, child.line,
                          child.person_id) for p in schema_problems]
         parts = features(child)
-        rules = self._rules_for.get(parts)
-        if rules is None:
-            rules = self._rules_for[parts] = [r for r in self.child_rules if r.needs is None or r.needs in parts]
-        for rule in rules:
-            for problem in rule.check(child, self.year):  # type: ignore[arg-type]
+        checks = self._rules_for.get(parts)
+        if checks is None:
+            checks = self._rules_for[parts] = [(r, r.check) for r in self.child_rules
+                                               if r.needs is None or r.needs in parts]
+        year = self.year
+        for rule, check in checks:
+            for problem in check(child, year):
                 found.append(self._finding(rule, problem, child))
         return found
 
