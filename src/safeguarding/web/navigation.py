@@ -47,6 +47,8 @@ NAV: tuple[NavItem, ...] = (
     # Insight (returns/insight_routes.py): indicators and the improvement plan for leaders, Annex A for analysts.
     NavItem("Indicators", "/returns/indicators", frozenset({R.PERFORMANCE_ANALYST, R.TEAM_MANAGER, R.MASH_MANAGER})),
     NavItem("Annex A", "/returns/annex-a", frozenset({R.PERFORMANCE_ANALYST})),
+    # The CIN census checked on the live record (returns/routes.py): analysts fix the data before the return.
+    NavItem("CIN census", "/returns/cin-census", frozenset({R.PERFORMANCE_ANALYST, R.TEAM_MANAGER})),
     NavItem("Workforce", "/returns/workforce", frozenset({R.PERFORMANCE_ANALYST, R.TEAM_MANAGER, R.ADMINISTRATOR})),
     NavItem("Improvement plan", "/returns/improvement", frozenset({R.PERFORMANCE_ANALYST, R.TEAM_MANAGER,
                                                                    R.MASH_MANAGER})),
@@ -60,7 +62,8 @@ HOME: dict[Role, str] = {
     R.SOCIAL_WORKER: "/due",
     R.TEAM_MANAGER: "/due/team",
     R.EXPLOITATION_PRACTITIONER: "/exploitation",
-    R.PERFORMANCE_ANALYST: "/mash/dashboard",
+    # Analysts land on the indicators leaders read (returns/insight_routes.py).
+    R.PERFORMANCE_ANALYST: "/returns/indicators",
     R.ADMINISTRATOR: "/admin",
 }
 
