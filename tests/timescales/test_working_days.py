@@ -81,3 +81,14 @@ def test_every_bank_holiday_of_2024_to_2027_is_skipped() -> None:
             after += timedelta(days=1)
         # The working day before a bank holiday plus one working day is the working day after it.
         assert add_working_days_quick(before, 1) == after == add_working_days(before, 1)
+
+
+@given(st.dates(min_value=date(2024, 1, 1), max_value=date(2027, 12, 31)), st.integers(min_value=0, max_value=30),
+       st.integers(min_value=0, max_value=90))
+def test_the_due_soon_horizon_agrees_with_the_state_of_each_deadline(today: date, days: int, ahead: int) -> None:
+    """The pages and the bulk recompute count 'due soon' by one horizon date; it must say what state_of says."""
+    from safeguarding.timescales.rules import State, state_of
+    from safeguarding.timescales.service import _due_soon_until
+
+    due = today + timedelta(days=ahead)
+    assert (state_of(due, None, today, days) is State.DUE_SOON) == (due <= _due_soon_until(today, days))

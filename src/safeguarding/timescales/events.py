@@ -111,6 +111,8 @@ def _read(session: Session, ids: list[int] | None, today: date, out: CaseEvents)
     def episode_open(table: Any) -> list[ColumnElement[bool]]:
         """Rows of this episode table for these children, in episodes not closed: nothing of a closed episode is
         stored (models.py), so its rows are not read."""
+        if ids is None:  # an open referral's child is open: the referral alone selects the rows
+            return [table.referral_id.in_(open_referrals)]
         return [within(table.person_id), table.referral_id.in_(open_referrals)]
 
     open_referrals = select(Referral.id).where(Referral.closed_date.is_(None))

@@ -23,6 +23,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from functools import lru_cache
 from itertools import pairwise
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from safeguarding.core.calendar import (
@@ -513,9 +514,14 @@ class Lengths:
     """Rule lengths with the local settings applied, read once per recompute."""
 
     settings: Mapping[str, Any]
+    _known: dict[int, int] = field(default_factory=dict, compare=False, repr=False)
 
     def of(self, rule: Rule) -> int:
-        return rule.length_with(self.settings)
+        # Keyed by the rule's identity: the rules are module constants, and hashing the dataclass is slow.
+        length = self._known.get(id(rule))
+        if length is None:
+            length = self._known[id(rule)] = rule.length_with(self.settings)
+        return length
 
     @property
     def icpc_from_first(self) -> bool:
@@ -523,6 +529,7 @@ class Lengths:
 
 
 STRATEGY_ROUTES = frozenset({"strategy_discussion", "immediate_protection"})
+_BY_DAY = itemgetter(1, 3)  # a ClockEvent's (on, source_id): events in the order they happened
 
 
 def _clock(person_id: int, rule_id: str, start: ClockEvent, lengths: Lengths,
@@ -550,7 +557,7 @@ def _recurring(person_id: int, rule_id: str, opened: ClockEvent, stops: list[Clo
     """A chain of 'at least every N' clocks: the opening event, then each stop restarts the clock, until ``end``."""
     result: list[Derived] = []
     start = opened
-    for stop in sorted(stops, key=lambda e: (e.on, e.source_id)):
+    for stop in sorted(stops, key=_BY_DAY):
         if stop.on < start.on or (end is not None and stop.on > end):
             continue
         result.append(_clock(person_id, rule_id, start, lengths, stop))
@@ -562,7 +569,7 @@ def _recurring(person_id: int, rule_id: str, opened: ClockEvent, stops: list[Clo
 
 def derive(person_id: int, events: list[ClockEvent], lengths: Lengths) -> list[Derived]:
     """Every deadline of one child from their events (sorted or not). Pure: no database, no clock."""
-    events = sorted(events, key=lambda e: (e.on, e.source_id))
+    events = sorted(events, key=_BY_DAY)
     by_kind: dict[EventKind, list[ClockEvent]] = {}
     for event in events:
         by_kind.setdefault(event.kind, []).append(event)

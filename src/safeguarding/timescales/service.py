@@ -69,7 +69,7 @@ def _rows(case_events: CaseEvents, person_ids: Iterable[int], settings: Mapping[
     """The rows to store for these children: every open clock, and the clocks met in the current episode (from the
     day it began); nothing of closed episodes (timescales/models.py says why)."""
     lengths = Lengths(settings)
-    due_soon = int(settings.get("timescales.due_soon.working_days", DUE_SOON_DEFAULT))
+    due_soon = _due_soon_until(today, int(settings.get("timescales.due_soon.working_days", DUE_SOON_DEFAULT)))
     now = utcnow()
     rows: list[tuple[Any, ...]] = []
     for person_id in person_ids:
@@ -83,15 +83,20 @@ def _rows(case_events: CaseEvents, person_ids: Iterable[int], settings: Mapping[
     return rows
 
 
-def _stored(item: Derived, events: list[Any], today: date, due_soon: int, worker: int | None, team: int | None,
-            now: Any) -> tuple[Any, ...]:
-    predicted = forecast(item, events, today) if item.met_on is None else None
-    start, met_by = item.start, item.met_by
-    return (item.person_id, item.rule.id, start.source_kind, start.source_id, start.kind.value, start.on,
-            item.length, item.due, item.met_on, met_by.source_kind if met_by else None,
-            met_by.source_id if met_by else None, state_of(item.due, item.met_on, today, due_soon).value,
-            f"{predicted.rule_id}:{predicted.kind.value}" if predicted else None, item.exceeded_reason, worker, team,
-            now)
+def _stored(item: Derived, events: list[Any], today: date, due_soon_until: date, worker: int | None,
+            team: int | None, now: Any) -> tuple[Any, ...]:
+    start, met_by, due, met_on = item.start, item.met_by, item.due, item.met_on
+    if met_on is not None:
+        predicted, status = None, ("met" if met_on <= due else "met_late")
+    else:
+        predicted = forecast(item, events, today)
+        # rules.state_of, with the due-soon horizon worked out once for the whole recompute.
+        status = "overdue" if today > due else "due_soon" if due <= due_soon_until else "due"
+    return (item.person_id, item.rule.id, start.source_kind, start.source_id, start.kind._value_, start.on,
+            item.length, due, met_on, met_by.source_kind if met_by else None,
+            met_by.source_id if met_by else None, status,
+            f"{predicted.rule_id}:{predicted.kind._value_}" if predicted else None, item.exceeded_reason, worker,
+            team, now)
 
 
 def recompute(session: Session, person_ids: Collection[int], *, today: date | None = None,
