@@ -1,11 +1,12 @@
 """Timescales: (a) ``recompute_all`` over a whole council (every open child, every event) -- target under 2 s;
 (b) the team manager's page (``/due/team``) under concurrent load -- target p95 under 200 ms.
 
-By default it runs on the benchmark council (``bench.common.bench_database_url``). Until case work's demo stage
-writes case events, ``--own medium`` builds a council of its own under ``var/bench/timescales-<size>.db`` and adds
-synthetic case events for every open child (assessments, strategy discussions, section 47 enquiries, conferences,
-plans, core groups, visits, reviews, notes), deterministic from the seed. The load test reuses bench/mash_load.py's
-plumbing (``Server``, ``Connection``, ``sign_in``).
+By default it runs on the benchmark council (``bench.common.bench_database_url``). ``--own large`` builds a council of
+its own under ``var/bench/timescales-<size>.db`` (the demo council with case work's demo stage; the results in
+bench/results/timescales.md are from it); only when that stage wrote no case events are synthetic ones added for
+every open child (assessments, strategy discussions, section 47 enquiries, conferences, plans, core groups, visits,
+reviews, notes), deterministic from the seed. ``--page-only [--profile]`` serves the team page in-process. The
+load test reuses bench/mash_load.py's plumbing (``Server``, ``Connection``, ``sign_in``).
 """
 
 from __future__ import annotations
@@ -331,6 +332,11 @@ def main() -> None:
              f"(CPU {recompute['best_cpu_s']:.2f} s) "
              f"| < {TARGET_RECOMPUTE_S:.0f} s: {verdict.lower()} |"]
     if not args.no_load:
+        alone = _event_loop_runner()(_in_process(url, args.requests, False))
+        result["page_in_process"] = alone
+        lines.append(f"| `{PAGE}` in-process, one request at a time | {alone['count']} | p50 {alone['p50']:.0f} ms, "
+                     f"p95 {alone['p95']:.0f} ms; CPU {alone['cpu_ms']:.1f} ms a request; "
+                     f"{alone['bytes']:,} bytes | |")
         with Server(port=args.port, workers=args.workers) as server:
             samples, errors = _event_loop_runner()(load(server.base_url, args.users, args.seconds, args.think))
         figure = figures(samples)
