@@ -1,7 +1,8 @@
 """The association network on the large demo council: a child's 2-step network, and whole-council analyses.
 
-Builds its own council in var/bench/network-large.db (the shared var/bench/large.db is left to the other
-benchmarks), then measures, through the services (access check, loading within access, audit row at commit):
+On the benchmarks' shared large council (``bench/common.py``: var/bench/large.db, or
+SAFEGUARDING_BENCH_DATABASE_URL, e.g. PostgreSQL; built once if missing), it measures, through the services
+(access check, loading within access, audit row at commit):
 
 - a child's 2-step network (``network_service.centred_network``), over many children: children at risk and those
   at the council's hot spots (well connected) as well as children picked at random. Target p95 < 300 ms.
@@ -24,69 +25,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import BENCH_DIR, RESULTS_DIR, figures, machine, schema_drift
+from common import RESULTS_DIR, bench_database_url, ensure_large_council, figures, machine
 
-NETWORK_DB = BENCH_DIR / "network-large.db"
-FACTS = BENCH_DIR / "network-large.json"
 TARGET_P95_MS = 300.0
 TARGET_COUNCIL_S = 5.0
-
-
-def url() -> str:
-    return f"sqlite:///{NETWORK_DB}"
-
-
-def ensure_council(size: str, seed: int) -> dict[str, object]:
-    from safeguarding.cli import upgrade_database
-    from safeguarding.core.db import Database
-    from safeguarding.demo.council import build_council, database_is_empty
-
-    BENCH_DIR.mkdir(parents=True, exist_ok=True)
-    upgrade_database(url())
-    if schema_drift(url()):
-        print("The network benchmark database predates the schema; rebuilding it.", flush=True)
-        for path in NETWORK_DB.parent.glob(NETWORK_DB.name + "*"):
-            path.unlink()
-        FACTS.unlink(missing_ok=True)
-        upgrade_database(url())
-    database = Database(url())
-    try:
-        if not database_is_empty(database):
-            return dict(json.loads(FACTS.read_text())) if FACTS.exists() else {"note": "reused"}
-        print(f"Building the {size} demo council (seed {seed}) in {NETWORK_DB} ...", flush=True)
-        began = time.perf_counter()
-        stage_began: dict[str, float] = {}
-
-        from safeguarding.exploitation import demo as exploitation_demo
-
-        original = exploitation_demo.build
-
-        def timed(builder: object, writer: object) -> dict[str, int]:
-            stage_began["exploitation"] = time.perf_counter()
-            result = original(builder, writer)
-            writer.flush()  # type: ignore[attr-defined]
-            stage_began["exploitation_seconds"] = time.perf_counter() - stage_began["exploitation"]
-            return result
-
-        exploitation_demo.build = timed  # type: ignore[assignment]
-        try:
-            summary = build_council(database, size=size, seed=seed)
-        finally:
-            exploitation_demo.build = original  # type: ignore[assignment]
-        facts: dict[str, object] = {
-            "size": size, "seed": seed, "load_seconds": round(time.perf_counter() - began, 1),
-            "exploitation_stage_seconds": round(stage_began.get("exploitation_seconds", 0.0), 1),
-            "rows_total": sum(summary.counts.values()),
-            "exploitation_rows": {k: v for k, v in summary.counts.items()
-                                  if k.startswith(("exploitation_", "mace_", "disruption_", "nrm_", "justice_",
-                                                   "school_"))},
-            "built_at": datetime.now(UTC).isoformat(timespec="seconds")}
-        FACTS.write_text(json.dumps(facts, indent=2))
-        print(f"Loaded in {facts['load_seconds']} s (exploitation stage {facts['exploitation_stage_seconds']} s)",
-              flush=True)
-        return facts
-    finally:
-        database.dispose()
 
 
 def pick_children(database: object, count: int, seed: int) -> list[tuple[str, int]]:
@@ -118,10 +60,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--children", type=int, default=300)
     parser.add_argument("--seed", type=int, default=5)
-    parser.add_argument("--size", default="large")
     parser.add_argument("--build-only", action="store_true")
     args = parser.parse_args()
-    facts = ensure_council(args.size, 1)
+    facts = ensure_large_council()
     if args.build_only:
         return
 
@@ -132,7 +73,7 @@ def main() -> None:
     from safeguarding.exploitation import network_service
     from safeguarding.exploitation.network_service import NetworkQuery, Visibility
 
-    database = Database(url())
+    database = Database(bench_database_url())
     with database.transaction() as s:
         user = s.scalar(select(User).where(User.username == "exploitation"))
         assert user is not None
@@ -184,7 +125,7 @@ def main() -> None:
     database.dispose()
 
     info = machine()
-    info["database"] = "SQLite (WAL), var/bench/network-large.db"
+    info["database"] = bench_database_url()
     verdict_two = "meets" if two_step.p95 < TARGET_P95_MS else "misses"
     verdict_council = "meets" if max(council_runs) < TARGET_COUNCIL_S else "misses"
     lines = [
@@ -196,10 +137,9 @@ def main() -> None:
         f"Machine: {info['cpu']}, {info['cores']} cores, {info['ram']}, load {info['load']}; Python "
         f"{info['python']}; {info['database']}. The machine is shared: figures vary with what else runs.",
         "",
-        f"Council: {facts.get('size', args.size)} (seed 1), {result.nodes:,} network nodes (people, places, "
-        f"vehicles and phones with at least one link) and {result.links:,} links. Load "
-        f"{facts.get('load_seconds', '?')} s in all, of which the exploitation stage "
-        f"{facts.get('exploitation_stage_seconds', '?')} s.",
+        f"Council: the large demo council (bench/common.py, seed 1), {result.nodes:,} network nodes (people, "
+        f"places, vehicles and phones with at least one link) and {result.links:,} links; built in "
+        f"{facts.get('load_seconds', '?')} s.",
         "",
         "| measure | figure | target | |",
         "| --- | --- | --- | --- |",
