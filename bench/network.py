@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import RESULTS_DIR, bench_database_url, ensure_large_council, figures, machine
+from common import RESULTS_DIR, bench_database_url, ensure_large_council, figures, machine, results_suffix
 
 TARGET_P95_MS = 300.0
 TARGET_COUNCIL_S = 5.0
@@ -156,13 +156,14 @@ def main() -> None:
         "",
     ]
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    (RESULTS_DIR / "network.md").write_text("\n".join(lines))
-    (RESULTS_DIR / "network.json").write_text(json.dumps({
+    suffix = results_suffix()
+    (RESULTS_DIR / f"network{suffix}.md").write_text("\n".join(lines))
+    (RESULTS_DIR / f"network{suffix}.json").write_text(json.dumps({
         "machine": info, "council": facts, "nodes": result.nodes, "links": result.links,
         "two_step_ms": two_step.__dict__, "council_seconds": council_runs, "overlap_seconds": overlap_runs,
         "nodes_per_network": {"median": sorted(sizes)[len(sizes) // 2], "max": max(sizes),
                               "truncated": truncated}}, indent=2, default=str))
-    print(f"wrote {RESULTS_DIR / 'network.md'}")
+    print(f"wrote {RESULTS_DIR / f'network{suffix}.md'}")
 
 
 if __name__ == "__main__":
