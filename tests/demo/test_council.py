@@ -45,6 +45,7 @@ from safeguarding.front_door.models import (
 )
 from safeguarding.people import rules as people_rules
 from safeguarding.people.models import Address, FamilyRelationship, Person, PersonKind, RelationshipKind
+from safeguarding.timescales.models import Deadline
 from tests.demo.conftest import REFERENCE, load
 from tests.support import sign_in
 
@@ -279,6 +280,20 @@ def test_mash_worker_sees_the_queue_and_a_contact(council: CouncilSummary, counc
     assert page.status_code == 200
     assert reference in page.text
     assert worry.split("'")[0][:40] in page.text
+
+
+def test_the_due_pages_show_the_councils_drift_from_the_first_sign_in(council: CouncilSummary, council_client,
+                                                                      migrated_database: Database) -> None:
+    """The stages write case events in bulk; the load then derives every open child's deadlines once."""
+    with migrated_database.transaction() as s:
+        manager = s.scalar(select(User).where(User.username == "team.manager"))
+        s.expunge(manager)
+        by_status = dict(s.execute(select(Deadline.status, func.count()).group_by(Deadline.status)).tuples().all())
+    assert by_status.get("overdue", 0) > 0 and by_status.get("met", 0) > 0, by_status
+    sign_in(council_client, manager, password=DEMO_PASSWORD)
+    page = council_client.get("/due/team")
+    assert page.status_code == 200
+    assert "Nothing is due" not in page.text and 'data-rule="' in page.text
 
 
 def test_open_cases_are_held_by_social_workers_near_the_national_caseload(

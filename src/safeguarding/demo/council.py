@@ -1210,6 +1210,11 @@ def build_council(database: Database, *, size: str = "small", seed: int = 1, pro
         for stage in demo_stages():
             stage_stats.update(stage.build(builder, writer))
             writer.flush()
+        # The stages wrote case events in bulk, not through the services that recompute a child's deadlines as each
+        # event is recorded: run the nightly recompute once, so the due pages show the council's drift at once.
+        from safeguarding.timescales.service import recompute_all
+
+        stage_stats["deadlines"] = recompute_all(session, today=_local_day(moment)).deadlines
         writer.reset_sequences()
         counts = {table.name: writer.counts[table.name] for table in tables}
         detail = {"size": size, "seed": seed, "reference_time": moment.isoformat(), "rows": counts,
