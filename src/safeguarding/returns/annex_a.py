@@ -49,6 +49,7 @@ from safeguarding.core.audit import Actor, record
 from safeguarding.core.calendar import LONDON, add_calendar_months
 from safeguarding.core.db import Database
 from safeguarding.core.errors import ValidationFailed
+from safeguarding.core.form_fields import date_field
 from safeguarding.core.users import Role, Team, User
 from safeguarding.exploitation.models import MissingEpisode, Screening
 from safeguarding.front_door.models import Contact, ContactSubject, SubjectRole
@@ -154,24 +155,11 @@ class Period:
         return datetime.combine(self.end + timedelta(days=1), time(0), LONDON).astimezone(UTC)
 
 
-def parse_date(raw: str | date | None, field_name: str, label: str, errors: dict[str, str]) -> date | None:
-    if isinstance(raw, date):
-        return raw
-    if raw is None or not str(raw).strip():
-        errors[field_name] = f"Enter {label}"
-        return None
-    try:
-        return date.fromisoformat(str(raw).strip())
-    except ValueError:
-        errors[field_name] = f"{label.capitalize()} must be a real date, like 2026-03-31"
-        return None
-
-
 def parse_period(start: str | date | None, end: str | date | None) -> Period:
     """The period an export covers, both days included. Errors name the field (``from`` or ``to``)."""
     errors: dict[str, str] = {}
-    first = parse_date(start, "from", "the first day of the period", errors)
-    last = parse_date(end, "to", "the last day of the period", errors)
+    first = date_field(start, "from", "the first day of the period", errors)
+    last = date_field(end, "to", "the last day of the period", errors)
     if first and last:
         if last < first:
             errors["to"] = (f"The last day of the period ({last.isoformat()}) is before its first day "

@@ -25,6 +25,7 @@ from safeguarding.core.audit import record
 from safeguarding.core.calendar import add_calendar_months
 from safeguarding.core.db import Database
 from safeguarding.core.errors import Conflict, NotFound, ValidationFailed
+from safeguarding.core.form_fields import date_field, text_field
 from safeguarding.core.users import User
 from safeguarding.returns import indicators
 from safeguarding.returns.annex_a import Period
@@ -113,28 +114,6 @@ def plan(session: Session, database: Database, user: User, today: date) -> list[
     return out
 
 
-def _text(raw: str | None, name: str, label: str, limit: int, errors: dict[str, str]) -> str | None:
-    value = (raw or "").strip()
-    if not value:
-        errors[name] = f"Enter {label}"
-        return None
-    if len(value) > limit:
-        errors[name] = f"{label.capitalize()} must be {limit:,} characters or fewer"
-        return None
-    return value
-
-
-def _date(raw: str | None, name: str, label: str, errors: dict[str, str]) -> date | None:
-    if not (raw or "").strip():
-        errors[name] = f"Enter {label}"
-        return None
-    try:
-        return date.fromisoformat((raw or "").strip())
-    except ValueError:
-        errors[name] = f"{label.capitalize()} must be a real date, like 2026-03-31"
-        return None
-
-
 def add_item(session: Session, database: Database, user: User, form: dict[str, str], chosen: list[str]
              ) -> ImprovementItem:
     access.require_role(database, user, Kind.IMPROVEMENT_PLAN, Action.UPDATE)
@@ -142,10 +121,11 @@ def add_item(session: Session, database: Database, user: User, form: dict[str, s
     kind = form.get("kind", "")
     if kind not in ITEM_KINDS:
         errors["kind"] = "Choose finding, recommendation or area for priority action"
-    source = _text(form.get("source"), "source", "where it comes from (the letter or report and its date)",
-                   SOURCE_MAX, errors)
-    reported = _date(form.get("reported_on"), "reported_on", "the date of the letter or report", errors)
-    text = _text(form.get("text"), "text", "the finding or recommendation as written", TEXT_MAX, errors)
+    source = text_field(form.get("source"), "source", "where it comes from (the letter or report and its date)",
+                        errors, limit=SOURCE_MAX)
+    reported = date_field(form.get("reported_on"), "reported_on", "the date of the letter or report", errors)
+    text = text_field(form.get("text"), "text", "the finding or recommendation as written", errors,
+                      limit=TEXT_MAX)
     unknown = [k for k in chosen if k not in indicators.BY_KEY]
     if unknown:
         errors["indicators"] = "Choose indicators from the list"
@@ -167,9 +147,9 @@ def add_action(session: Session, database: Database, user: User, item_id: int, f
     if item is None:
         raise NotFound("No such item in the improvement plan.")
     errors: dict[str, str] = {}
-    description = _text(form.get("description"), "description", "the action", TEXT_MAX, errors)
-    owner = _text(form.get("owner"), "owner", "who owns the action", OWNER_MAX, errors)
-    due = _date(form.get("due_on"), "due_on", "the date it is due", errors)
+    description = text_field(form.get("description"), "description", "the action", errors, limit=TEXT_MAX)
+    owner = text_field(form.get("owner"), "owner", "who owns the action", errors, limit=OWNER_MAX)
+    due = date_field(form.get("due_on"), "due_on", "the date it is due", errors)
     if due and item.reported_on and due < item.reported_on:
         errors["due_on"] = "The action cannot be due before the letter or report it answers"
     if errors:
@@ -192,7 +172,7 @@ def complete_action(session: Session, database: Database, user: User, action_id:
     if form.get("version") and form["version"] != str(action.version):
         raise Conflict("Someone changed this action since you opened the page. Reload it and try again.")
     errors: dict[str, str] = {}
-    done = _date(form.get("done_on"), "done_on", "the date it was done", errors)
+    done = date_field(form.get("done_on"), "done_on", "the date it was done", errors)
     if action.done_on is not None:
         errors["done_on"] = "This action is already done"
     if errors:

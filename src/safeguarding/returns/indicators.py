@@ -46,10 +46,11 @@ from safeguarding.core.calendar import (
 )
 from safeguarding.core.db import Database, utcnow
 from safeguarding.core.errors import ValidationFailed
+from safeguarding.core.form_fields import date_field
 from safeguarding.core.users import Team, User
 from safeguarding.front_door.models import Contact, ContactDecision, ContactSubject, DecisionStatus, SubjectRole
 from safeguarding.people.models import Person
-from safeguarding.returns.annex_a import Period, parse_date
+from safeguarding.returns.annex_a import Period
 from safeguarding.returns.national_figures import NO_NATIONAL_FIGURE, NationalFigure, figure
 from safeguarding.timescales.models import Deadline
 
@@ -422,9 +423,9 @@ def parse_filters(session: Session, start: str | None, end: str | None, team: st
     """The page's period (by default the twelve months to today) and team, checked; errors name the field."""
     today = today or utcnow().astimezone(LONDON).date()
     errors: dict[str, str] = {}
-    first = parse_date(start, "from", "the first day of the period", errors) if start else \
+    first = date_field(start, "from", "the first day of the period", errors) if start else \
         add_calendar_months(today, -12) + timedelta(days=1)
-    last = parse_date(end, "to", "the last day of the period", errors) if end else today
+    last = date_field(end, "to", "the last day of the period", errors) if end else today
     if first and last:
         if last < first:
             errors["to"] = "The last day of the period is before its first day"

@@ -31,6 +31,7 @@ from safeguarding.core.audit import record
 from safeguarding.core.calendar import LONDON, add_calendar_months
 from safeguarding.core.db import Database
 from safeguarding.core.errors import Conflict, NotFound, ValidationFailed
+from safeguarding.core.form_fields import date_field, text_field
 from safeguarding.core.users import Role, Team, User
 from safeguarding.returns.national_figures import NationalFigure, figure
 from safeguarding.returns.workforce_models import Vacancy, WorkerContract
@@ -195,18 +196,6 @@ def parse_day(raw: str | None, today: date) -> date:
 # --- contracts and vacancies --------------------------------------------------------------------------------------
 
 
-def _date(raw: str | None, name: str, label: str, errors: dict[str, str], *, required: bool) -> date | None:
-    if raw is None or not raw.strip():
-        if required:
-            errors[name] = f"Enter {label}"
-        return None
-    try:
-        return date.fromisoformat(raw.strip())
-    except ValueError:
-        errors[name] = f"{label.capitalize()} must be a real date, like 2025-09-30"
-        return None
-
-
 def _fte(raw: str | None, errors: dict[str, str]) -> float | None:
     try:
         value = float((raw or "").strip())
@@ -215,18 +204,6 @@ def _fte(raw: str | None, errors: dict[str, str]) -> float | None:
         return None
     if not 0 < value <= 1:
         errors["fte"] = "The FTE must be more than 0 and at most 1"
-        return None
-    return value
-
-
-def _text(raw: str | None, name: str, label: str, errors: dict[str, str], *, required: bool) -> str | None:
-    value = (raw or "").strip()
-    if not value:
-        if required:
-            errors[name] = f"Enter {label}"
-        return None
-    if len(value) > TEXT_MAX:
-        errors[name] = f"{label.capitalize()} must be {TEXT_MAX} characters or fewer"
         return None
     return value
 
@@ -255,11 +232,11 @@ def add_contract(session: Session, database: Database, user: User, form: dict[st
     kind = form.get("employment_type", "")
     if kind not in EMPLOYMENT_TYPES:
         errors["employment_type"] = "Choose permanent, agency or project team"
-    agency_name = _text(form.get("agency_name"), "agency_name", "the agency", errors,
+    agency_name = text_field(form.get("agency_name"), "agency_name", "the agency", errors, limit=TEXT_MAX,
                         required=kind in AGENCY_TYPES)
-    job_title = _text(form.get("job_title"), "job_title", "the job title", errors, required=True)
-    started = _date(form.get("started_on"), "started_on", "the start date", errors, required=True)
-    left = _date(form.get("left_on"), "left_on", "the leaving date", errors, required=False)
+    job_title = text_field(form.get("job_title"), "job_title", "the job title", errors, limit=TEXT_MAX, required=True)
+    started = date_field(form.get("started_on"), "started_on", "the start date", errors, required=True)
+    left = date_field(form.get("left_on"), "left_on", "the leaving date", errors, required=False)
     fte = _fte(form.get("fte"), errors)
     if started and left and left < started:
         errors["left_on"] = "The leaving date must be on or after the start date"
@@ -292,7 +269,7 @@ def end_contract(session: Session, database: Database, user: User, contract_id: 
     if form.get("version") and form["version"] != str(contract.version):
         raise Conflict("Someone changed this contract since you opened the page. Reload it and try again.")
     errors: dict[str, str] = {}
-    left = _date(form.get("left_on"), "left_on", "the leaving date", errors, required=True)
+    left = date_field(form.get("left_on"), "left_on", "the leaving date", errors, required=True)
     if left and left < contract.started_on:
         errors["left_on"] = "The leaving date must be on or after the start date"
     if contract.left_on is not None:
@@ -308,12 +285,12 @@ def end_contract(session: Session, database: Database, user: User, contract_id: 
 def add_vacancy(session: Session, database: Database, user: User, form: dict[str, str]) -> Vacancy:
     access.require_role(database, user, Kind.WORKFORCE, Action.UPDATE)
     errors: dict[str, str] = {}
-    title = _text(form.get("title"), "title", "the post", errors, required=True)
+    title = text_field(form.get("title"), "title", "the post", errors, limit=TEXT_MAX, required=True)
     team = session.get(Team, int(form["team_id"])) if form.get("team_id", "").isdigit() else None
     if form.get("team_id") and team is None:
         errors["team_id"] = "Choose a team from the list"
     fte = _fte(form.get("fte"), errors)
-    opened = _date(form.get("opened_on"), "opened_on", "the date the post fell vacant", errors, required=True)
+    opened = date_field(form.get("opened_on"), "opened_on", "the date the post fell vacant", errors, required=True)
     if errors:
         raise ValidationFailed(errors)
     assert title and fte and opened
@@ -330,7 +307,7 @@ def fill_vacancy(session: Session, database: Database, user: User, vacancy_id: i
     if vacancy is None:
         raise NotFound("No such vacancy.")
     errors: dict[str, str] = {}
-    filled = _date(form.get("filled_on"), "filled_on", "the date the post was filled", errors, required=True)
+    filled = date_field(form.get("filled_on"), "filled_on", "the date the post was filled", errors, required=True)
     if filled and filled < vacancy.opened_on:
         errors["filled_on"] = "The post cannot be filled before it fell vacant"
     if vacancy.filled_on is not None:
