@@ -15,6 +15,7 @@ from safeguarding.core import codes
 from safeguarding.core.calendar import LONDON
 from safeguarding.core.settings import get_settings
 from safeguarding.core.users import ROLE_LABELS, Role
+from safeguarding.web.navigation import navigation
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]
 # Each capability keeps its pages in <capability>/templates/<capability>/...; the web package holds the layout.
@@ -54,7 +55,8 @@ templates.env.autoescape = select_autoescape(default=True, default_for_string=Tr
 # every page is for development (SAFEGUARDING_TEMPLATE_RELOAD=true).
 templates.env.auto_reload = get_settings().template_reload
 templates.env.filters.update(london=_london, day=_day, hours=_hours, label=_label)
-templates.env.globals.update(codes=codes, ROLE_LABELS=ROLE_LABELS, Role=Role)
+# The layout asks for the header's sections with the request path, so every page (error pages too) gets them.
+templates.env.globals.update(codes=codes, ROLE_LABELS=ROLE_LABELS, Role=Role, navigation=navigation)
 
 
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
