@@ -117,7 +117,7 @@ def test_record_a_phone_contact(client, database, factory):
     bad = client.post("/mash/contacts/new", data={"csrf_token": token, "channel": "phone",
                                                   "received_date": YESTERDAY, "received_time": "25:99",
                                                   "worry": ""})
-    assert bad.status_code == 422 and "Enter the time the contact was received" in bad.text
+    assert bad.status_code == 422 and "The time the contact was received must be a real time" in bad.text
     bad = client.post("/mash/contacts/new", data={
         "csrf_token": token, "channel": "phone", "received_date": YESTERDAY, "received_time": "09:15",
         "reporter_kind": "public", "reporter_name": "A neighbour", "referral_source": "1B",

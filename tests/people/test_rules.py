@@ -187,29 +187,6 @@ def test_age_sanity():
     assert "date_of_birth" in _problems(is_child=False, date_of_birth=date(1890, 1, 1))
 
 
-@given(st.dates(min_value=date(1900, 1, 1), max_value=date(2100, 12, 31)))
-def test_date_parts_read_back_any_real_date(day):
-    assert rules.parse_date_parts(str(day.day), f"{day.month:02d}", str(day.year)) == day
-
-
-@given(st.text(max_size=4), st.text(max_size=4), st.text(max_size=6))
-def test_date_parts_either_parse_or_say_what_is_wrong(day, month, year):
-    try:
-        result = rules.parse_date_parts(day, month, year)
-    except ValueError as problem:
-        assert str(problem)
-    else:
-        assert result is None or result.year >= 1000
-
-
-def test_date_parts_name_what_is_missing():
-    assert rules.parse_date_parts("", "", "") is None
-    with pytest.raises(ValueError, match="must include a month"):
-        rules.parse_date_parts("3", "", "2020")
-    with pytest.raises(ValueError, match="real date"):
-        rules.parse_date_parts("31", "2", "2020")
-
-
 # --- match scoring ---------------------------------------------------------------------------------------------------
 
 
@@ -259,20 +236,6 @@ def test_a_person_always_matches_their_own_name_exactly(first, last):
     result = rules.score_match(_query(first, last), _record(first, last))
     assert result.matched and rules.REASON_SAME_NAME in result.reasons
     assert 0 <= result.score <= 100
-
-
-@given(st.dates(min_value=date(1900, 1, 1), max_value=date(2100, 12, 31)))
-def test_typed_dates_read_back_in_both_forms(day):
-    assert rules.parse_date_text(day.isoformat()) == day
-    assert rules.parse_date_text(f"{day.day}/{day.month}/{day.year}") == day
-
-
-@given(st.text(max_size=12))
-def test_typed_dates_either_parse_or_say_what_is_wrong(raw):
-    try:
-        rules.parse_date_text(raw)
-    except ValueError as problem:
-        assert str(problem)
 
 
 def test_a_lone_first_name_is_also_tried_as_a_surname():

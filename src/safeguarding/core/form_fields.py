@@ -2,38 +2,169 @@
 
 Services collect every field's message before refusing (``ValidationFailed(errors)``), so a form shows all its
 problems at once and nothing is written.
+
+``label`` is how a message asks for the field ("Enter the date of the visit"); ``noun``, when given, is how a
+message about a wrong value starts ("Date of the visit must be a real date"), otherwise the label is used with its
+first letter raised. Text is returned as typed (trimmed): templates escape it, readers never rewrite it.
 """
 
 from __future__ import annotations
 
-from datetime import date
+import re
+from datetime import UTC, date, datetime, time
+
+from safeguarding.core.calendar import LONDON
+
+RECORD_ID_MAX = 2_147_483_647  # the largest PostgreSQL integer: a larger number names no record
+NOT_A_DATE = "must be a real date, like 2026-03-31"
+NOT_A_TIME = "must be a real time on the 24-hour clock, like 14:30"
+
+_ISO_DATE = re.compile(r"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})$")
+_DAY_MONTH_YEAR = re.compile(r"^([0-9]{1,2})[/.\- ]([0-9]{1,2})[/.\- ]([0-9]{4})$")
+_TIME = re.compile(r"^([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?$")
+
+
+def _capital(words: str) -> str:
+    return words[:1].upper() + words[1:]
+
+
+def _unstorable(text: str) -> bool:
+    # PostgreSQL refuses NUL in text; other control characters except tab and line breaks are never typed.
+    return any(ord(c) < 32 and c not in "\t\r\n" for c in text)
+
+
+def parse_date_parts(day: str | None, month: str | None, year: str | None) -> date | None:
+    """A date from the three boxes of a GOV.UK date input; None when all are empty, else ValueError saying why."""
+    day, month, year = (day or "").strip(), (month or "").strip(), (year or "").strip()
+    if not (day or month or year):
+        return None
+    missing = [name for name, value in (("day", day), ("month", month), ("year", year)) if not value]
+    if missing:
+        raise ValueError("must include a " + " and ".join(missing))
+    if not (day.isascii() and month.isascii() and year.isascii()
+            and day.isdigit() and month.isdigit() and year.isdigit()):
+        raise ValueError("must be a real date, in numbers")
+    if len(year) != 4:
+        raise ValueError("year must have 4 numbers")
+    try:
+        return date(int(year), int(month), int(day))
+    except ValueError:
+        raise ValueError("must be a real date") from None
+
+
+def parse_date(text: str) -> date:
+    """An ISO date (what a date input sends, 2026-03-31) or one typed as 31/3/2026; ValueError otherwise."""
+    text = text.strip()
+    if match := _ISO_DATE.match(text):
+        year, month, day = match.groups()
+    elif match := _DAY_MONTH_YEAR.match(text):
+        day, month, year = match.groups()
+    else:
+        raise ValueError(NOT_A_DATE)
+    try:
+        return date(int(year), int(month), int(day))
+    except ValueError:
+        raise ValueError(NOT_A_DATE) from None
+
+
+def _parse_time(text: str) -> time:
+    match = _TIME.match(text.strip())
+    if match is None:
+        raise ValueError(NOT_A_TIME)
+    hour, minute, second = match.groups()
+    try:
+        return time(int(hour), int(minute), int(second or 0))
+    except ValueError:
+        raise ValueError(NOT_A_TIME) from None
 
 
 def date_field(raw: str | date | None, name: str, label: str, errors: dict[str, str], *,
-               required: bool = True) -> date | None:
-    """An ISO date (the value of a GOV.UK date input or ``<input type=date>``)."""
+               required: bool = True, noun: str | None = None) -> date | None:
+    """A date (ISO from a date input, or typed as 31/3/2026); None when empty or wrong."""
     if isinstance(raw, date):
         return raw
-    if raw is None or not str(raw).strip():
+    text = (raw or "").strip()
+    if not text:
         if required:
             errors[name] = f"Enter {label}"
         return None
     try:
-        return date.fromisoformat(str(raw).strip())
+        return parse_date(text)
+    except ValueError as problem:
+        errors[name] = f"{_capital(noun or label)} {problem}"
+        return None
+
+
+def date_parts_field(day: str | None, month: str | None, year: str | None, name: str, label: str,
+                     errors: dict[str, str], *, required: bool = True, noun: str | None = None) -> date | None:
+    """A date from the three boxes of a GOV.UK date input; None when all are empty or it is wrong."""
+    try:
+        value = parse_date_parts(day, month, year)
+    except ValueError as problem:
+        errors[name] = f"{_capital(noun or label)} {problem}"
+        return None
+    if value is None and required:
+        errors[name] = f"Enter {label}"
+    return value
+
+
+def time_field(raw: str | None, name: str, label: str, errors: dict[str, str], *, required: bool = True,
+               noun: str | None = None) -> time | None:
+    """A time on the 24-hour clock (what a time input sends, 14:30); None when empty or wrong."""
+    text = (raw or "").strip()
+    if not text:
+        if required:
+            errors[name] = f"Enter {label}"
+        return None
+    try:
+        return _parse_time(text)
+    except ValueError as problem:
+        errors[name] = f"{_capital(noun or label)} {problem}"
+        return None
+
+
+def in_england(day: date, clock: time) -> datetime:
+    """The moment a day and clock time read in England name, in UTC (as stored)."""
+    return datetime.combine(day, clock, LONDON).astimezone(UTC)
+
+
+def datetime_field(raw: str | None, name: str, label: str, errors: dict[str, str], *, required: bool = True,
+                   noun: str | None = None) -> datetime | None:
+    """A date and time typed in England (a datetime-local input sends 2026-03-31T14:30), in UTC."""
+    text = (raw or "").strip()
+    if not text:
+        if required:
+            errors[name] = f"Enter {label}"
+        return None
+    day, _, clock = text.replace(" ", "T", 1).partition("T")
+    try:
+        return in_england(parse_date(day), _parse_time(clock))
     except ValueError:
-        errors[name] = f"{label.capitalize()} must be a real date, like 2026-03-31"
+        errors[name] = f"{_capital(noun or label)} must be a real date and time, like 2026-03-31 14:30"
         return None
 
 
 def text_field(raw: str | None, name: str, label: str, errors: dict[str, str], *, limit: int,
-               required: bool = True) -> str | None:
-    """Text without surrounding space, refused (not cut) when longer than ``limit`` characters."""
+               required: bool = True, noun: str | None = None) -> str | None:
+    """Text without surrounding space, refused (not cut) when longer than ``limit`` or holding control characters."""
     value = (raw or "").strip()
     if not value:
         if required:
             errors[name] = f"Enter {label}"
         return None
     if len(value) > limit:
-        errors[name] = f"{label.capitalize()} must be {limit:,} characters or fewer"
+        errors[name] = f"{_capital(noun or label)} must be {limit:,} characters or fewer"
+        return None
+    if _unstorable(value):
+        errors[name] = f"{_capital(noun or label)} contains a control character that cannot be stored"
         return None
     return value
+
+
+def record_id(raw: object) -> int | None:
+    """A record's number (or version) posted by a form; None when absent, not a whole number or out of range."""
+    text = str(raw).strip() if raw is not None else ""
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(RECORD_ID_MAX)):
+        return None
+    number = int(text)
+    return number if 1 <= number <= RECORD_ID_MAX else None

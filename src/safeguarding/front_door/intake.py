@@ -30,6 +30,7 @@ from safeguarding.core.calendar import LONDON
 from safeguarding.core.codes import REFERRAL_SOURCES
 from safeguarding.core.db import Database, utcnow
 from safeguarding.core.errors import AccessDenied, Conflict, NotFound, ValidationFailed
+from safeguarding.core.form_fields import text_field
 from safeguarding.core.settings import get_settings
 from safeguarding.core.users import User
 from safeguarding.front_door import rules
@@ -112,25 +113,6 @@ def _clean(value: str | None) -> str | None:
     return value or None
 
 
-def _has_unstorable(text: str) -> bool:
-    # PostgreSQL refuses NUL in text; other control characters except tab and line breaks are never typed.
-    return any(ord(c) < 32 and c not in "\t\r\n" for c in text)
-
-
-def _text(errors: dict[str, str], field: str, label: str, value: str | None, maximum: int,
-          required: bool = False) -> str | None:
-    cleaned = _clean(value)
-    if cleaned is None:
-        if required:
-            errors[field] = f"Enter {label}"
-        return None
-    if len(cleaned) > maximum:
-        errors[field] = f"{label[0].upper()}{label[1:]} must be {maximum:,} characters or fewer"
-    elif _has_unstorable(cleaned):
-        errors[field] = f"{label[0].upper()}{label[1:]} contains a control character that cannot be stored"
-    return cleaned
-
-
 def _nhs_number(errors: dict[str, str], field: str, value: str | None) -> str | None:
     cleaned = _clean(value)
     if cleaned is None:
@@ -211,17 +193,17 @@ def _validate(user: User, data: ContactInput, now: datetime) -> tuple[dict[str, 
         errors["referral_source"] = _SOURCE_MISFIT.get(data.reporter_kind, _SOURCE_MISFIT[ReporterKind.PRACTITIONER])
     values["referral_source"] = source
 
-    name = _text(errors, "reporter_name", "the reporter's name", data.reporter_name,
-                 rules.REPORTER_TEXT_MAX_CHARS)
-    if user.is_partner and name is None:
+    name = text_field(data.reporter_name, "reporter_name", "the reporter's name", errors,
+                      limit=rules.REPORTER_TEXT_MAX_CHARS, required=False)
+    if user.is_partner and name is None and "reporter_name" not in errors:
         name = user.full_name
     if data.reporter_kind == ReporterKind.ANONYMOUS and name is not None:
         errors["reporter_name"] = "An anonymous reporter has no name: leave the name blank or choose another kind"
-    elif data.reporter_kind in rules.REPORTER_NAME_REQUIRED and name is None:
+    elif data.reporter_kind in rules.REPORTER_NAME_REQUIRED and name is None and "reporter_name" not in errors:
         errors["reporter_name"] = "Enter the reporter's name"
     values["reporter_name"] = name
-    values["reporter_role"] = _text(errors, "reporter_role", "the reporter's role", data.reporter_role,
-                                    rules.REPORTER_TEXT_MAX_CHARS)
+    values["reporter_role"] = text_field(data.reporter_role, "reporter_role", "the reporter's role", errors,
+                                         limit=rules.REPORTER_TEXT_MAX_CHARS, required=False)
     phone = _clean(data.reporter_phone)
     if phone is not None and (not _PHONE.match(phone) or sum(c.isdigit() for c in phone) < 6):
         errors["reporter_phone"] = "Enter a telephone number, like 01632 960 001 or +44 1632 960 001"
@@ -234,10 +216,10 @@ def _validate(user: User, data: ContactInput, now: datetime) -> tuple[dict[str, 
     values["reporter_email"] = email
 
     # What the worry is, and whether the family knows.
-    values["worry"] = _text(errors, "worry", "what you are worried about", data.worry, rules.WORRY_MAX_CHARS,
-                            required=True)
-    notes = _text(errors, "consent_notes", "the notes on consent", data.consent_notes,
-                  rules.CONSENT_NOTES_MAX_CHARS)
+    values["worry"] = text_field(data.worry, "worry", "what you are worried about", errors,
+                                 limit=rules.WORRY_MAX_CHARS)
+    notes = text_field(data.consent_notes, "consent_notes", "the notes on consent", errors,
+                       limit=rules.CONSENT_NOTES_MAX_CHARS, required=False)
     try:
         consent = ConsentPosition(data.consent)
     except ValueError:
@@ -266,10 +248,9 @@ def _validate(user: User, data: ContactInput, now: datetime) -> tuple[dict[str, 
         except ValueError:
             errors[prefix + "role"] = "Choose who this person is"
             role = SubjectRole.OTHER_ADULT
-        first = _text(errors, prefix + "first_name", "a first name", subject.first_name, rules.NAME_MAX_CHARS,
-                      required=True)
-        last = _text(errors, prefix + "last_name", "a last name", subject.last_name, rules.NAME_MAX_CHARS,
-                     required=True)
+        first = text_field(subject.first_name, prefix + "first_name", "a first name", errors,
+                           limit=rules.NAME_MAX_CHARS)
+        last = text_field(subject.last_name, prefix + "last_name", "a last name", errors, limit=rules.NAME_MAX_CHARS)
         born = subject.date_of_birth
         if born is not None:
             if born > now.astimezone(LONDON).date():
@@ -284,7 +265,8 @@ def _validate(user: User, data: ContactInput, now: datetime) -> tuple[dict[str, 
             last_name=last or "",
             date_of_birth=born,
             nhs_number=_nhs_number(errors, prefix + "nhs_number", subject.nhs_number),
-            address=_text(errors, prefix + "address", "an address", subject.address, rules.ADDRESS_MAX_CHARS),
+            address=text_field(subject.address, prefix + "address", "an address", errors,
+                               limit=rules.ADDRESS_MAX_CHARS, required=False),
             postcode=_postcode(errors, prefix + "postcode", subject.postcode),
         ))
     if errors:
@@ -448,7 +430,7 @@ def respond_to_check(session: Session, database: Database, user: User, check_id:
         raise Conflict("This check changed while you were answering it. Nothing was saved: reload the page and "
                        "try again.", field="version")
     errors: dict[str, str] = {}
-    text = _text(errors, "response", "your answer", response_text, rules.CHECK_RESPONSE_MAX_CHARS, required=True)
+    text = text_field(response_text, "response", "your answer", errors, limit=rules.CHECK_RESPONSE_MAX_CHARS)
     if errors:
         raise ValidationFailed(errors)
     check.response = text

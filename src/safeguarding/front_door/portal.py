@@ -16,11 +16,11 @@ from fastapi.responses import RedirectResponse, Response
 
 from safeguarding.core import codes
 from safeguarding.core.errors import ValidationFailed
+from safeguarding.core.form_fields import date_parts_field, record_id
 from safeguarding.core.users import User
 from safeguarding.front_door import intake, rules
 from safeguarding.front_door.intake import ContactInput, DuplicateSubmission, SubjectInput
 from safeguarding.front_door.models import Channel, CheckStatus, ConsentPosition, ReporterKind, SubjectRole
-from safeguarding.people import rules as people_rules
 from safeguarding.web.deps import CurrentUser, Db, DbSession, TransactionalRoute, csrf_protect
 from safeguarding.web.templating import render
 
@@ -140,13 +140,9 @@ def _to_input(form: ContactForm) -> tuple[ContactInput, dict[str, str]]:
     for block in form.blocks:
         if block.is_empty:
             continue
-        name = f"subjects.{block.index}.date_of_birth"
-        try:
-            born = people_rules.parse_date_parts(block.get("date_of_birth-day"), block.get("date_of_birth-month"),
-                                                 block.get("date_of_birth-year"))
-        except ValueError as exc:
-            errors[name] = f"Date of birth {exc}"
-            born = None
+        born = date_parts_field(block.get("date_of_birth-day"), block.get("date_of_birth-month"),
+                                block.get("date_of_birth-year"), f"subjects.{block.index}.date_of_birth",
+                                "date of birth", errors, required=False)
         try:
             role = SubjectRole(block.role)
         except ValueError:
@@ -292,10 +288,7 @@ def check_page(request: Request, check_id: RecordId, db: DbSession, database: Db
 @router.post("/portal/checks/{check_id}", include_in_schema=False)
 def answer_check(request: Request, check_id: RecordId, db: DbSession, database: Db, user: CurrentUser,
                  data: FormData) -> Response:
-    try:
-        version = int(data.get("version", ""))
-    except ValueError:
-        version = -1  # a form without its version is treated as stale
+    version = record_id(data.get("version")) or -1  # a form without its version is treated as stale
     try:
         intake.respond_to_check(db, database, user, check_id, data.get("response", ""), version)
     except ValidationFailed as exc:

@@ -17,6 +17,7 @@ from safeguarding.core import codes, local_settings
 from safeguarding.core.access import Action, Kind, require_role
 from safeguarding.core.calendar import LONDON
 from safeguarding.core.errors import ValidationFailed
+from safeguarding.core.form_fields import datetime_field, record_id
 from safeguarding.front_door import service
 from safeguarding.front_door.models import (
     Channel,
@@ -66,13 +67,6 @@ def _form_dict(form: Any) -> dict[str, str]:
     return {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
 
 
-def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
-
-
 def _common() -> dict[str, Any]:
     return {"Rag": Rag, "OUTCOME_LABELS": OUTCOME_LABELS, "CHECK_CONSENT_LABELS": CHECK_CONSENT_LABELS,
             "LAWFUL_BASIS_LABELS": LAWFUL_BASIS_LABELS, "CONSENT_LABELS": CONSENT_LABELS}
@@ -85,7 +79,7 @@ def _common() -> dict[str, Any]:
 def queue_page(request: Request, db: DbSession, database: Db, user: CurrentUser, rag: str | None = None,
                page: str | None = None) -> Response:
     try:
-        result = service.queue(db, database, user, rag=rag, page=_int(page) or 1)
+        result = service.queue(db, database, user, rag=rag, page=record_id(page) or 1)
     except ValidationFailed as exc:
         result = service.queue(db, database, user, page=1)
         return render(request, "front_door/mash_queue.html", status_code=422, title="MASH queue",
@@ -173,7 +167,7 @@ async def rate(request: Request, contact_id: int, db: DbSession, database: Db, u
 @router.post("/mash/contacts/{contact_id}/link", include_in_schema=False)
 async def link(request: Request, contact_id: int, db: DbSession, database: Db, user: CurrentUser) -> Response:
     def action(f: dict[str, str]) -> None:
-        subject_id, person_id = _int(f.get("subject_id")), _int(f.get("person_id"))
+        subject_id, person_id = record_id(f.get("subject_id")), record_id(f.get("person_id"))
         if subject_id is None or person_id is None:
             raise ValidationFailed({"person_id": "Choose a person record to link"})
         service.link_person(db, database, user, contact_id, subject_id, person_id)
@@ -185,7 +179,7 @@ async def link(request: Request, contact_id: int, db: DbSession, database: Db, u
 async def create_person(request: Request, contact_id: int, db: DbSession, database: Db,
                         user: CurrentUser) -> Response:
     def action(f: dict[str, str]) -> None:
-        subject_id = _int(f.get("subject_id"))
+        subject_id = record_id(f.get("subject_id"))
         if subject_id is None:
             raise ValidationFailed({"subject_id": "Choose the child to create a record for"})
         service.create_person_for(db, database, user, contact_id, subject_id)
@@ -199,24 +193,18 @@ async def route(request: Request, contact_id: int, db: DbSession, database: Db, 
         db, database, user, contact_id), "routed")
 
 
-def _local_datetime(raw: str | None, key: str) -> datetime | None:
-    if not raw:
-        return None
-    try:
-        parsed = datetime.fromisoformat(raw)
-    except ValueError:
-        raise ValidationFailed({key: "Enter the response deadline as a date and time"}) from None
-    return parsed.replace(tzinfo=LONDON).astimezone(UTC) if parsed.tzinfo is None else parsed
-
-
 @router.post("/mash/contacts/{contact_id}/checks", include_in_schema=False)
 async def request_check(request: Request, contact_id: int, db: DbSession, database: Db,
                         user: CurrentUser) -> Response:
     def action(f: dict[str, str]) -> None:
+        errors: dict[str, str] = {}
+        due_at = datetime_field(f.get("due_at"), "due_at", "the response deadline", errors, required=False)
+        if errors:
+            raise ValidationFailed(errors)
         service.request_check(db, database, user, contact_id, service.CheckInput(
-            agency_id=_int(f.get("agency_id")), question=f.get("question", ""),
+            agency_id=record_id(f.get("agency_id")), question=f.get("question", ""),
             lawful_basis=f.get("lawful_basis"), consent=f.get("check_consent"),
-            consent_reason=f.get("consent_reason"), due_at=_local_datetime(f.get("due_at"), "due_at")))
+            consent_reason=f.get("consent_reason"), due_at=due_at))
 
     return await _post(request, db, database, user, contact_id, action, "check")
 
@@ -226,7 +214,7 @@ async def decide(request: Request, contact_id: int, db: DbSession, database: Db,
     return await _post(request, db, database, user, contact_id, lambda f: service.decide(
         db, database, user, contact_id, service.DecisionInput(
             level_of_need=f.get("level_of_need"), outcome=f.get("outcome"), rationale=f.get("rationale"),
-            expected_version=_int(f.get("version")))), "decided")
+            expected_version=record_id(f.get("version")))), "decided")
 
 
 @router.post("/mash/contacts/{contact_id}/sign-off", include_in_schema=False)
@@ -239,7 +227,7 @@ async def sign_off(request: Request, contact_id: int, db: DbSession, database: D
                                 {"sign_off": "Choose whether you agree the decision or return it"}, form, 422)
     try:
         await _in_thread(service.sign_off, db, database, user, contact_id, agree=agree,
-                         note=form.get("sign_off_note"), expected_version=_int(form.get("version")))
+                         note=form.get("sign_off_note"), expected_version=record_id(form.get("version")))
     except ValidationFailed as exc:
         return await _in_thread(_contact_page, request, db, database, user, contact_id, exc.errors, form, 422)
     return RedirectResponse(f"/mash/contacts/{contact_id}?done={'signed' if agree else 'returned'}",

@@ -27,6 +27,7 @@ from safeguarding.core.calendar import LONDON, working_hours_between
 from safeguarding.core.codes import REFERRAL_SOURCES, label
 from safeguarding.core.db import Database, utcnow
 from safeguarding.core.errors import AccessDenied, Conflict, NotFound, ValidationFailed
+from safeguarding.core.form_fields import date_field, in_england, text_field, time_field
 from safeguarding.core.users import PartnerAgency, Role, User
 from safeguarding.front_door import rules
 from safeguarding.front_door.models import (
@@ -565,11 +566,8 @@ def request_check(session: Session, database: Database, user: User, contact_id: 
     errors: dict[str, str] = {}
     if agency is None:
         errors["agency_id"] = "Choose the agency to ask"
-    question = (data.question or "").strip()
-    if not question:
-        errors["question"] = "Enter the question for the agency"
-    elif len(question) > QUESTION_MAX:
-        errors["question"] = f"The question must be {QUESTION_MAX} characters or fewer"
+    question = text_field(data.question, "question", "the question for the agency", errors, limit=QUESTION_MAX,
+                          noun="the question")
     if data.lawful_basis not in {b.value for b in LawfulBasis}:
         errors["lawful_basis"] = "Choose the lawful basis for sharing"
     if data.consent not in {c.value for c in CheckConsent}:
@@ -589,7 +587,7 @@ def request_check(session: Session, database: Database, user: User, contact_id: 
     if errors:
         raise ValidationFailed(errors)
     _require_open(contact, "ask for checks")
-    assert agency is not None
+    assert agency is not None and question is not None
     reason = (data.consent_reason or "").strip() or None
     check = PartnerCheck(contact_id=contact.id, agency_id=agency.id, question=question,
                          lawful_basis=LawfulBasis(str(data.lawful_basis)), consent=CheckConsent(str(data.consent)),
@@ -742,8 +740,7 @@ def sign_off(session: Session, database: Database, user: User, contact_id: int, 
         errors["sign_off_note"] = problem
     if agree:
         errors |= _referral_blocker(contact, decision.outcome)
-    if note_text and len(note_text) > NOTE_MAX:
-        errors["sign_off_note"] = f"The note must be {NOTE_MAX} characters or fewer"
+    text_field(note, "sign_off_note", "the note", errors, limit=NOTE_MAX, required=False)
     if errors:
         raise ValidationFailed(errors)
     now = now or utcnow()
@@ -829,11 +826,10 @@ def respond_to_routed(session: Session, database: Database, user: User, contact_
     if not _may_respond(user, contact):
         _refuse(session, user, "respond", "contact", contact.id, "contact not routed to this user or their team")
         raise AccessDenied("This contact was not routed to you or your team.")
-    text = (note or "").strip()
-    if not acknowledge and not text:
-        raise ValidationFailed({"note": "Enter the note"})
-    if len(text) > NOTE_MAX:
-        raise ValidationFailed({"note": f"The note must be {NOTE_MAX} characters or fewer"})
+    errors: dict[str, str] = {}
+    text = text_field(note, "note", "the note", errors, limit=NOTE_MAX, required=not acknowledge)
+    if errors:
+        raise ValidationFailed(errors)
     row = ContactNote(contact_id=contact.id, kind=NoteKind.ACKNOWLEDGED if acknowledge else NoteKind.NOTE,
                       text=text or "Acknowledged", author_id=user.id)
     session.add(row)
@@ -851,16 +847,6 @@ def _text(form: Mapping[str, Any], key: str) -> str | None:
     return text or None
 
 
-def _parse_date(raw: str | None, key: str, errors: dict[str, str], label: str) -> date | None:
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        errors[key] = f"Enter {label} as a real date, for example 2025-03-27"
-        return None
-
-
 MAX_CHILD_ROWS = 4
 MAX_ADULT_ROWS = 3
 
@@ -874,18 +860,11 @@ def contact_input_from_form(form: Mapping[str, Any]) -> tuple[Any, list[str]]:
 
     errors: dict[str, str] = {}
     received_at: datetime | None = None
-    received_day = _parse_date(_text(form, "received_date"), "received_date", errors, "the date received")
-    received_time = _text(form, "received_time")
-    if received_day is None and "received_date" not in errors:
-        errors["received_date"] = "Enter the date the contact was received"
-    try:
-        clock = time.fromisoformat(received_time) if received_time else None
-    except ValueError:
-        clock = None
-    if clock is None:
-        errors["received_time"] = "Enter the time the contact was received, for example 14:30"
+    received_day = date_field(_text(form, "received_date"), "received_date", "the date the contact was received",
+                              errors)
+    clock = time_field(_text(form, "received_time"), "received_time", "the time the contact was received", errors)
     if received_day is not None and clock is not None:
-        received_at = datetime.combine(received_day, clock, LONDON).astimezone(UTC)
+        received_at = in_england(received_day, clock)
     subjects = []
     prefixes: list[str] = []
     for i in range(1, MAX_CHILD_ROWS + MAX_ADULT_ROWS + 1):
@@ -899,7 +878,7 @@ def contact_input_from_form(form: Mapping[str, Any]) -> tuple[Any, list[str]]:
         prefixes.append(prefix)
         subjects.append(intake.SubjectInput(
             role=role, first_name=first or "", last_name=last or "",
-            date_of_birth=_parse_date(dob_raw, f"{prefix}_date_of_birth", errors, "the date of birth"),
+            date_of_birth=date_field(dob_raw, f"{prefix}_date_of_birth", "date of birth", errors, required=False),
             nhs_number=_text(form, f"{prefix}_nhs_number"), address=_text(form, f"{prefix}_address"),
             postcode=_text(form, f"{prefix}_postcode")))
     if errors:
@@ -1011,8 +990,8 @@ def parse_period(start: str | None, end: str | None, today: date | None = None) 
     """The dashboard's period; by default the last 30 days up to today."""
     today = today or utcnow().astimezone(LONDON).date()
     errors: dict[str, str] = {}
-    period_end = _parse_date(end, "period_end", errors, "the end of the period") or today
-    period_start = _parse_date(start, "period_start", errors, "the start of the period") or (
+    period_end = date_field(end, "period_end", "the end of the period", errors, required=False) or today
+    period_start = date_field(start, "period_start", "the start of the period", errors, required=False) or (
         period_end - timedelta(days=29))
     if not errors and period_start > period_end:
         errors["period_start"] = "The start of the period must be on or before its end"

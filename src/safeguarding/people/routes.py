@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from safeguarding.core import access, codes
 from safeguarding.core.access import Action, Kind
 from safeguarding.core.errors import ValidationFailed
+from safeguarding.core.form_fields import date_field, record_id
 from safeguarding.people import rules, service
 from safeguarding.people.models import Person, PersonKind
 from safeguarding.people.service import AddressInput, AliasInput, PersonInput, SearchQuery
@@ -42,18 +43,7 @@ def _form_dict(form: Any) -> dict[str, str]:
 
 
 def _date(form: dict[str, str], name: str, errors: dict[str, str]) -> date | None:
-    try:
-        return rules.parse_date_text(form.get(name, ""))
-    except ValueError as problem:
-        errors[name] = f"{DATE_LABELS.get(name, 'Date')} {problem}"
-        return None
-
-
-def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
+    return date_field(form.get(name), name, DATE_LABELS.get(name, "Date"), errors, required=False)
 
 
 def _common() -> dict[str, Any]:
@@ -198,7 +188,7 @@ def _update(request: Request, db: Any, database: Any, user: Any, person_id: int,
     person = service.person_for_edit(db, database, user, person_id)
     errors: dict[str, str] = {}
     data = _person_input(form, errors, with_extras=False)
-    version = _int(form.get("version"))
+    version = record_id(form.get("version"))
     if version is None:
         errors["version"] = "The form is missing the record's version: reload the page and try again"
     if errors:
@@ -305,7 +295,7 @@ def _add_relationship(request: Request, db: Any, database: Any, user: Any, perso
                       form: dict[str, str]) -> Response:
     errors: dict[str, str] = {}
     started = _date(form, "started", errors)
-    other_id = _int(form.get("other_person_id"))
+    other_id = record_id(form.get("other_person_id"))
     if other_id is None:
         errors["other_person_id"] = "Choose the person they are related to"
     try:
@@ -407,7 +397,7 @@ def _change_restriction(request: Request, db: Any, database: Any, user: Any, per
 async def restriction_submit(request: Request, person_id: int, db: DbSession, database: Db,
                              user: CurrentUser) -> Response:
     raw = await request.form()
-    named = [i for i in (_int(v) for v in raw.getlist("named_user_ids") if isinstance(v, str)) if i is not None]
+    named = [i for i in (record_id(v) for v in raw.getlist("named_user_ids") if isinstance(v, str)) if i is not None]
     result: Response = await run_in_threadpool(_change_restriction, request, db, database, user, person_id,
                                                _form_dict(raw), named)
     return result

@@ -237,26 +237,6 @@ def date_problems(
     return problems
 
 
-def parse_date_parts(day: str, month: str, year: str) -> date | None:
-    """A date from the three boxes of a GOV.UK date input; None when all are empty. Raises ValueError saying what
-    is wrong, in words for the person typing it."""
-    day, month, year = day.strip(), month.strip(), year.strip()
-    if not (day or month or year):
-        return None
-    missing = [name for name, value in (("day", day), ("month", month), ("year", year)) if not value]
-    if missing:
-        raise ValueError("must include a " + " and ".join(missing))
-    if not (day.isascii() and month.isascii() and year.isascii()
-            and day.isdigit() and month.isdigit() and year.isdigit()):
-        raise ValueError("must be a real date, in numbers")
-    if len(year) != 4:
-        raise ValueError("year must have 4 numbers")
-    try:
-        return date(int(year), int(month), int(day))
-    except ValueError:
-        raise ValueError("must be a real date") from None
-
-
 # --- Match scoring (search-before-create) ---------------------------------------------------------------------------
 # Source: shared/domain/linkage.md principles 1-4: deterministic identifiers first (NHS number), then explainable
 # probabilistic evidence per field (Fellegi-Sunter in spirit: agreement adds weight, disagreement on a reliable
@@ -404,22 +384,3 @@ def score_match(query: MatchQuery, record: MatchRecord) -> MatchScore:
     else:
         matched = dob_matched or postcode_matched
     return MatchScore(score=max(0, min(100, points)), reasons=tuple(reasons), matched=matched)
-
-
-_DAY_MONTH_YEAR = re.compile(r"^(\d{1,2})[/.\- ](\d{1,2})[/.\- ](\d{4})$")
-_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-
-
-def parse_date_text(raw: str) -> date | None:
-    """A date typed in one box: the browser's date picker sends 2015-03-14; without one, people type 14/3/2015.
-    None when empty; raises ValueError saying what is wrong."""
-    text = raw.strip()
-    if not text:
-        return None
-    if match := _ISO_DATE.match(text):
-        year, month, day = match.groups()
-    elif match := _DAY_MONTH_YEAR.match(text):
-        day, month, year = match.groups()
-    else:
-        raise ValueError("must be a date, like 14/3/2015")
-    return parse_date_parts(day, month, year)

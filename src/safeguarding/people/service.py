@@ -30,6 +30,7 @@ from safeguarding.core.calendar import LONDON
 from safeguarding.core.codes import ETHNICITIES, SEXES, UPN_UNKNOWN_REASONS
 from safeguarding.core.db import Database, utcnow
 from safeguarding.core.errors import Conflict, DomainError, NotFound, ValidationFailed
+from safeguarding.core.form_fields import text_field
 from safeguarding.core.settings import get_settings
 from safeguarding.core.users import Role, User
 from safeguarding.people import rules
@@ -181,26 +182,16 @@ def _describe(person: Person) -> str:
 # --- validation ------------------------------------------------------------------------------------------------------
 
 
-def _name_problem(value: str, label: str) -> str | None:
-    cleaned = rules.clean_name(value)
-    if not cleaned:
-        return f"Enter the {label}"
-    if len(cleaned) > NAME_MAX:
-        return f"{label[0].upper()}{label[1:]} must be {NAME_MAX} characters or fewer"
-    return None
+def _name(value: str, name: str, label: str, errors: dict[str, str]) -> None:
+    text_field(rules.clean_name(value), name, f"the {label}", errors, limit=NAME_MAX, noun=label)
 
 
 def address_problems(data: AddressInput, prefix: str = "") -> dict[str, str]:
     errors: dict[str, str] = {}
-    line1 = data.line1.strip()
-    if not line1:
-        errors[f"{prefix}line1"] = "Enter the first line of the address"
-    elif len(line1) > 200:
-        errors[f"{prefix}line1"] = "Address line 1 must be 200 characters or fewer"
-    if len(data.line2.strip()) > 200:
-        errors[f"{prefix}line2"] = "Address line 2 must be 200 characters or fewer"
-    if len(data.town.strip()) > 100:
-        errors[f"{prefix}town"] = "Town or city must be 100 characters or fewer"
+    text_field(data.line1, f"{prefix}line1", "the first line of the address", errors, limit=200,
+               noun="address line 1")
+    text_field(data.line2, f"{prefix}line2", "address line 2", errors, limit=200, required=False)
+    text_field(data.town, f"{prefix}town", "town or city", errors, limit=100, required=False)
     if data.postcode.strip() and (problem := rules.postcode_problem(data.postcode)):
         errors[f"{prefix}postcode"] = problem
     if data.moved_in is not None and data.moved_in > today():
@@ -228,8 +219,7 @@ def person_problems(session: Session, user: User | None, data: PersonInput, *,
     if data.kind not in set(PersonKind):
         errors["kind"] = "Choose whether this is a child or an adult"
     for name, label in (("first_name", "first name"), ("last_name", "last name")):
-        if problem := _name_problem(getattr(data, name), label):
-            errors[name] = problem
+        _name(getattr(data, name), name, label, errors)
     if data.sex and data.sex not in SEXES:
         errors["sex"] = "Choose the sex from the list"
     if data.ethnicity and data.ethnicity not in ETHNICITIES:
@@ -255,8 +245,7 @@ def person_problems(session: Session, user: User | None, data: PersonInput, *,
             errors["la_child_id"] = problem
         elif owner := _identifier_owner(session, Person.la_child_id, data.la_child_id.strip(), exclude):
             errors["la_child_id"] = _duplicate_message(session, user, "This local child ID", owner)
-    if data.notes and len(data.notes) > NOTES_MAX:
-        errors["notes"] = f"Notes must be {NOTES_MAX} characters or fewer"
+    text_field(data.notes, "notes", "notes", errors, limit=NOTES_MAX, required=False)
     expected_changed = existing is None or existing.expected_date_of_birth != data.expected_date_of_birth
     for key, message in rules.date_problems(
         is_child=data.kind == PersonKind.CHILD, date_of_birth=data.date_of_birth,
@@ -268,8 +257,7 @@ def person_problems(session: Session, user: User | None, data: PersonInput, *,
         if not (alias.first_name.strip() or alias.last_name.strip()):
             continue  # an empty alias row on a form is simply not used
         for name, label in (("first_name", "first name"), ("last_name", "last name")):
-            if problem := _name_problem(getattr(alias, name), f"other {label}"):
-                errors[f"aliases.{i}.{name}"] = problem
+            _name(getattr(alias, name), f"aliases.{i}.{name}", f"other {label}", errors)
     if data.address is not None:
         errors.update(address_problems(data.address, prefix="address."))
     return errors
@@ -391,8 +379,7 @@ def add_alias(session: Session, database: Database, user: User, person_id: int, 
     errors: dict[str, str] = {}
     for name, value, label in (("alias_first_name", first_name, "other first name"),
                                ("alias_last_name", last_name, "other last name")):
-        if problem := _name_problem(value, label):
-            errors[name] = problem
+        _name(value, name, label, errors)
     if errors:
         raise ValidationFailed(errors)
     alias = _alias(first_name, last_name)
