@@ -26,6 +26,7 @@ from safeguarding.casework.models import (
 )
 from safeguarding.core import codes
 from safeguarding.core.calendar import LONDON
+from safeguarding.core.form_fields import date_field, text_field, time_field
 
 PARTICIPANT_ROWS = 6
 
@@ -159,29 +160,6 @@ def event_date(kind: EventKind, row: Any) -> date:
     return value
 
 
-def parse_date(raw: str | None) -> date:
-    """An ISO date (the browser's date input) or d/m/yyyy; raises ValueError with a plain reason."""
-    text = (raw or "").strip()
-    if not text:
-        raise ValueError("is required")
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y"):
-        try:
-            return datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    raise ValueError("must be a real date, for example 2026-03-27")
-
-
-def parse_time(raw: str | None) -> time:
-    text = (raw or "").strip()
-    if not text:
-        return time(12, 0)
-    try:
-        return datetime.strptime(text, "%H:%M").time()
-    except ValueError as exc:
-        raise ValueError("must be a time such as 14:30") from exc
-
-
 def parse(kind: EventKind, form: Mapping[str, Any], *, editing: bool,
           options: Mapping[str, Mapping[str, str]]) -> tuple[dict[str, Any], dict[str, str]]:
     """What was typed, as typed values; and the field errors (each naming its field)."""
@@ -194,20 +172,11 @@ def parse(kind: EventKind, form: Mapping[str, Any], *, editing: bool,
         raw_text = raw.strip() if isinstance(raw, str) else ""
         label = f.label
         if f.type == "date":
-            if not raw_text:
-                values[f.name] = None
-                if f.required:
-                    errors[f.name] = f"Enter the {label[0].lower()}{label[1:]}"
-                continue
-            try:
-                values[f.name] = parse_date(raw_text)
-            except ValueError as bad:
-                errors[f.name] = f"{label} {bad}"
+            values[f.name] = date_field(raw_text, f.name, f"the {label[0].lower()}{label[1:]}", errors,
+                                        required=f.required, noun=label)
         elif f.type == "time":
-            try:
-                values[f.name] = parse_time(raw_text)
-            except ValueError as bad:
-                errors[f.name] = f"{label} {bad}"
+            clock = time_field(raw_text, f.name, label, errors, required=False)
+            values[f.name] = clock or time(12, 0)  # a visit's time is often not known: noon keeps its day
         elif f.type == "checkbox":
             values[f.name] = raw_text in ("1", "on", "true", "yes")
         elif f.type in ("select", "radios"):
@@ -229,17 +198,14 @@ def parse(kind: EventKind, form: Mapping[str, Any], *, editing: bool,
                 if not (agency or name or role):
                     continue
                 for part, value in (("agency", agency), ("name", name), ("role", role)):
-                    if len(value) > rules.NAME_MAX:
-                        errors[f"participants.{i}.{part}"] = (
-                            f"Participant {i + 1} {part} must be {rules.NAME_MAX} characters or fewer")
+                    text_field(value, f"participants.{i}.{part}", f"participant {i + 1} {part}", errors,
+                               limit=rules.NAME_MAX, required=False)
                 if not agency or not name:
                     errors[f"participants.{i}.name"] = f"Give participant {i + 1}'s agency and name"
                 rows.append((agency, name, role))
             values[f.name] = rows
         else:
-            problem = rules.text_problem(raw_text, f.limit, label.lower(), required=f.required)
-            if problem:
-                errors[f.name] = problem
+            text_field(raw_text, f.name, label.lower(), errors, limit=f.limit, required=f.required)
             values[f.name] = raw_text or None
     return values, errors
 

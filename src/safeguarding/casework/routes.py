@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from safeguarding.casework import events, rules, service
 from safeguarding.core import codes
 from safeguarding.core.errors import NotFound, ValidationFailed
+from safeguarding.core.form_fields import record_id
 from safeguarding.web.deps import CurrentUser, Db, DbSession, TransactionalRoute, csrf_protect
 from safeguarding.web.templating import render
 
@@ -46,13 +47,6 @@ async def _form(request: Request) -> dict[str, Any]:
         form[key] = values[-1]
         form[f"{key}[]"] = values
     return form
-
-
-def _version(form: dict[str, Any]) -> int | None:
-    try:
-        return int(form.get("version", ""))
-    except (TypeError, ValueError):
-        return None
 
 
 def _path_id(request: Request, name: str) -> int:
@@ -111,7 +105,7 @@ def _save(request: Request, db: Any, database: Any, user: Any, person_id: int, s
           form: dict[str, Any]) -> Response:
     try:
         service.save_event(db, database, user, person_id, slug, form, event_id=event_id,
-                           expected_version=_version(form) if event_id is not None else None)
+                           expected_version=record_id(form.get("version")) if event_id is not None else None)
     except ValidationFailed as exc:
         db.rollback()
         shown = service.event_form(db, database, user, person_id, slug, event_id)
@@ -174,7 +168,7 @@ def _authorise(request: Request, db: Any, database: Any, user: Any, person_id: i
     factors = [str(f) for f in form.get("factors[]", [])]
     try:
         service.authorise_assessment(db, database, user, person_id, assessment_id, form, factors,
-                                     expected_version=_version(form))
+                                     expected_version=record_id(form.get("version")))
     except ValidationFailed as exc:
         db.rollback()
         view = service.authorisation_form(db, database, user, person_id, assessment_id)
@@ -209,7 +203,7 @@ def closure_page(request: Request, person_id: int, db: DbSession, database: Db, 
 
 def _close(request: Request, db: Any, database: Any, user: Any, person_id: int, form: dict[str, Any]) -> Response:
     try:
-        service.close_episode(db, database, user, person_id, form, expected_version=_version(form))
+        service.close_episode(db, database, user, person_id, form, expected_version=record_id(form.get("version")))
     except ValidationFailed as exc:
         db.rollback()
         if "referral" in exc.errors:
@@ -244,7 +238,7 @@ def allocation_page(request: Request, person_id: int, db: DbSession, database: D
 def _allocate(request: Request, db: Any, database: Any, user: Any, person_id: int, form: dict[str, Any]
               ) -> Response:
     try:
-        service.allocate(db, database, user, person_id, form, expected_version=_version(form))
+        service.allocate(db, database, user, person_id, form, expected_version=record_id(form.get("version")))
     except ValidationFailed as exc:
         db.rollback()
         return _allocation_page(request, service.allocation_form(db, database, user, person_id), form,
@@ -284,7 +278,7 @@ def _supervision_new_page(request: Request, view: service.SupervisionForm, form:
 
 @router.get("/supervision/new", include_in_schema=False)
 def supervision_new_page(request: Request, db: DbSession, database: Db, user: CurrentUser) -> Response:
-    worker_id = service._int(request.query_params.get("worker_id"))
+    worker_id = record_id(request.query_params.get("worker_id"))
     return _supervision_new_page(request, service.supervision_form(db, database, user, worker_id),
                                  {"held_on": service.today().isoformat(), "worker_id": str(worker_id or "")})
 
@@ -294,7 +288,7 @@ def _supervise(request: Request, db: Any, database: Any, user: Any, form: dict[s
         supervision = service.record_supervision(db, database, user, form)
     except ValidationFailed as exc:
         db.rollback()
-        view = service.supervision_form(db, database, user, service._int(form.get("worker_id")))
+        view = service.supervision_form(db, database, user, record_id(form.get("worker_id")))
         return _supervision_new_page(request, view, form, errors=exc.errors, status_code=422)
     return RedirectResponse(f"/supervision/{supervision.id}?done=1", status_code=303)
 
@@ -361,7 +355,7 @@ def _update_chronology(request: Request, db: Any, database: Any, user: Any, chro
                   if k.startswith("commentary.") and not k.endswith("[]")}
     try:
         service.update_chronology(db, database, user, chronology_id, picked, commentary,
-                                  expected_version=_version(form))
+                                  expected_version=record_id(form.get("version")))
     except ValidationFailed as exc:
         db.rollback()
         view = service.view_chronology(db, database, user, chronology_id)

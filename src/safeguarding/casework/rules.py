@@ -162,15 +162,6 @@ REASON_MAX = 2000
 TEXT_MAX = 20_000
 
 
-def text_problem(value: str | None, limit: int, label: str, *, required: bool = False) -> str | None:
-    text = (value or "").strip()
-    if required and not text:
-        return f"Enter {label}"
-    if len(text) > limit:
-        return f"{label[0].upper()}{label[1:]} must be {limit:,} characters or fewer"
-    return None
-
-
 # --- facts of an episode, and the checks ----------------------------------------------------------------------------
 
 

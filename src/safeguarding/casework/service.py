@@ -46,6 +46,7 @@ from safeguarding.core.audit import record
 from safeguarding.core.calendar import LONDON
 from safeguarding.core.db import Database, utcnow
 from safeguarding.core.errors import AccessDenied, Conflict, NotFound, ValidationFailed
+from safeguarding.core.form_fields import date_field, record_id, text_field
 from safeguarding.core.users import Role, Team, User
 from safeguarding.people.models import FamilyRelationship, Person, RelationshipKind
 
@@ -491,20 +492,16 @@ def authorise_assessment(session: Session, database: Database, user: User, perso
     _check_version(assessment, expected_version)
     day = now or today()
     errors: dict[str, str] = {}
-    authorised_on: date | None = None
-    try:
-        authorised_on = events.parse_date(str(form.get("authorised_on", "")))
-    except ValueError as bad:
-        errors["authorised_on"] = f"Date of authorisation {bad}"
+    authorised_on = date_field(str(form.get("authorised_on", "") or ""), "authorised_on", "the date of authorisation",
+                               errors, noun="date of authorisation")
     outcome = str(form.get("outcome", "") or "").strip()
     if outcome not in rules.ASSESSMENT_OUTCOMES:
         errors["outcome"] = "Choose the outcome of the assessment"
     unknown = [c for c in factors if c not in codes.ASSESSMENT_FACTORS]
     if unknown:
         errors["factors"] = f"Unknown factor code {unknown[0]}: choose from the list"
-    late_reason = str(form.get("late_reason", "") or "").strip() or None
-    if problem := rules.text_problem(late_reason, rules.REASON_MAX, "the reason for lateness"):
-        errors["late_reason"] = problem
+    late_reason = text_field(str(form.get("late_reason", "") or ""), "late_reason", "the reason for lateness", errors,
+                             limit=rules.REASON_MAX, required=False)
     if errors:
         raise ValidationFailed(errors)
     assert authorised_on is not None
@@ -563,15 +560,11 @@ def close_episode(session: Session, database: Database, user: User, person_id: i
     _check_version(referral, expected_version)
     day = now or today()
     errors: dict[str, str] = {}
-    closed_on: date | None = None
-    try:
-        closed_on = events.parse_date(str(form.get("closed_on", "")))
-    except ValueError as bad:
-        errors["closed_on"] = f"Date of closure {bad}"
+    closed_on = date_field(str(form.get("closed_on", "") or ""), "closed_on", "the date of closure", errors,
+                           noun="date of closure")
     reason = str(form.get("reason", "") or "").strip() or None
-    note = str(form.get("note", "") or "").strip() or None
-    if problem := rules.text_problem(note, 4000, "the closure note"):
-        errors["note"] = problem
+    note = text_field(str(form.get("note", "") or ""), "note", "the closure note", errors, limit=4000,
+                      required=False)
     if errors:
         raise ValidationFailed(errors)
     assert closed_on is not None
@@ -625,20 +618,19 @@ def allocate(session: Session, database: Database, user: User, person_id: int, f
     if current is not None:
         _check_version(current, expected_version)
     errors: dict[str, str] = {}
-    worker_id = _int(form.get("worker_id"))
+    worker_id = record_id(form.get("worker_id"))
     worker = session.get(User, worker_id) if worker_id else None
     if worker is None or Role(worker.role) not in (Role.SOCIAL_WORKER, Role.TEAM_MANAGER) or not worker.active:
         errors["worker_id"] = "Choose the social worker to allocate the child to"
-    team_id = _int(form.get("team_id"))
+    team_id = record_id(form.get("team_id"))
     if team_id is None and worker is not None:
         team_id = worker.team_id
     if team_id is not None and session.get(Team, team_id) is None:
         errors["team_id"] = "Choose the team from the list"
-    note = str(form.get("handover_note", "") or "").strip() or None
-    if current is not None and not note:
+    note = text_field(str(form.get("handover_note", "") or ""), "handover_note", "the handover note", errors,
+                      limit=4000, required=False)
+    if current is not None and not note and "handover_note" not in errors:
         errors["handover_note"] = "Write the handover note for the new worker"
-    if problem := rules.text_problem(note, 4000, "the handover note"):
-        errors["handover_note"] = problem
     if current is not None and worker is not None and current.worker_id == worker.id:
         errors["worker_id"] = f"The child is already allocated to {worker.full_name}"
     if errors:
@@ -654,13 +646,6 @@ def allocate(session: Session, database: Database, user: User, person_id: int, f
     _audit(session, user, "transfer" if current else "allocate", "allocation", allocation.id, person_id,
            worker_id=worker.id, team_id=team_id, previous_worker_id=current.worker_id if current else None)
     return allocation
-
-
-def _int(value: Any) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
 
 
 @dataclass(frozen=True)
@@ -899,13 +884,10 @@ def create_chronology(session: Session, database: Database, user: User, person_i
                       form: Mapping[str, Any]) -> Chronology:
     _person(session, person_id)
     _require(session, database, user, Action.CREATE, case_subject(session, person_id, Kind.CHRONOLOGY))
-    title = str(form.get("title", "") or "").strip()
-    purpose = str(form.get("purpose", "") or "").strip() or None
     errors: dict[str, str] = {}
-    if problem := rules.text_problem(title, 200, "the title", required=True):
-        errors["title"] = problem
-    if problem := rules.text_problem(purpose, rules.REASON_MAX, "the purpose"):
-        errors["purpose"] = problem
+    title = text_field(str(form.get("title", "") or ""), "title", "the title", errors, limit=200)
+    purpose = text_field(str(form.get("purpose", "") or ""), "purpose", "the purpose", errors,
+                         limit=rules.REASON_MAX, required=False)
     if errors:
         raise ValidationFailed(errors)
     chronology = Chronology(person_id=person_id, title=title, purpose=purpose, created_by_id=user.id)
@@ -1003,29 +985,22 @@ def record_supervision(session: Session, database: Database, user: User, form: M
     """A team manager records a supervision: date, worker, each case discussed with its decision, next date."""
     access.require_role(database, user, Kind.SUPERVISION, Action.CREATE)
     errors: dict[str, str] = {}
-    worker_id = _int(form.get("worker_id"))
+    worker_id = record_id(form.get("worker_id"))
     worker = session.get(User, worker_id) if worker_id else None
     if worker is None or worker.id == user.id:
         errors["worker_id"] = "Choose the worker supervised"
-    held_on = next_on = None
-    try:
-        held_on = events.parse_date(str(form.get("held_on", "")))
-    except ValueError as bad:
-        errors["held_on"] = f"Date of the supervision {bad}"
-    if str(form.get("next_on", "") or "").strip():
-        try:
-            next_on = events.parse_date(str(form.get("next_on")))
-        except ValueError as bad:
-            errors["next_on"] = f"Date of the next supervision {bad}"
-    notes = str(form.get("notes", "") or "").strip() or None
-    if problem := rules.text_problem(notes, rules.TEXT_MAX, "the notes"):
-        errors["notes"] = problem
+    held_on = date_field(str(form.get("held_on", "") or ""), "held_on", "the date of the supervision", errors,
+                         noun="date of the supervision")
+    next_on = date_field(str(form.get("next_on", "") or ""), "next_on", "the date of the next supervision", errors,
+                         required=False, noun="date of the next supervision")
+    notes = text_field(str(form.get("notes", "") or ""), "notes", "the notes", errors, limit=rules.TEXT_MAX,
+                       required=False)
     discussed: list[tuple[int, str | None, str]] = []
     allocated = {pid for pid, _n in supervision_form(session, database, user, worker_id).cases} if worker else set()
     for key in form:
         if not key.startswith("decision."):
             continue
-        person_id = _int(key.split(".", 1)[1])
+        person_id = record_id(key.split(".", 1)[1])
         decision = str(form.get(key, "") or "").strip()
         discussion = str(form.get(f"discussion.{person_id}", "") or "").strip() or None
         if person_id is None or not (decision or discussion):
@@ -1035,10 +1010,10 @@ def record_supervision(session: Session, database: Database, user: User, form: M
             continue
         if not decision:
             errors[key] = "Write the decision for each case discussed"
-        elif problem := rules.text_problem(decision, rules.TEXT_MAX, "the decision"):
-            errors[key] = problem
-        if problem := rules.text_problem(discussion, rules.TEXT_MAX, "the discussion"):
-            errors[f"discussion.{person_id}"] = problem
+        else:
+            text_field(decision, key, "the decision", errors, limit=rules.TEXT_MAX)
+        text_field(discussion, f"discussion.{person_id}", "the discussion", errors, limit=rules.TEXT_MAX,
+                   required=False)
         discussed.append((person_id, discussion, decision))
     if held_on is not None:
         for r in rules.check_supervision(held_on=held_on, next_on=next_on, today=today()):
