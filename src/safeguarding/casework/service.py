@@ -930,8 +930,7 @@ def update_chronology(session: Session, database: Database, user: User, chronolo
     available = {i.key: i for i in case_record(session, database, user, chronology.person_id).chronology}
     errors: dict[str, str] = {}
     for key, text in commentary.items():
-        if len(text.strip()) > rules.TEXT_MAX:
-            errors[f"commentary.{key}"] = f"The commentary must be {rules.TEXT_MAX:,} characters or fewer"
+        text_field(text, f"commentary.{key}", "the commentary", errors, limit=rules.TEXT_MAX, required=False)
     unknown = [k for k in picked if k not in available and k not in {e.source_key for e in chronology.entries}]
     if unknown:
         errors["picked"] = "An entry you picked is no longer on the child's record: reload the page"

@@ -11,7 +11,9 @@ first letter raised. Text is returned as typed (trimmed): templates escape it, r
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time
+from typing import TypeVar
 
 from safeguarding.core.calendar import LONDON
 
@@ -22,6 +24,7 @@ NOT_A_TIME = "must be a real time on the 24-hour clock, like 14:30"
 _ISO_DATE = re.compile(r"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})$")
 _DAY_MONTH_YEAR = re.compile(r"^([0-9]{1,2})[/.\- ]([0-9]{1,2})[/.\- ]([0-9]{4})$")
 _TIME = re.compile(r"^([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?$")
+T = TypeVar("T")
 
 
 def _capital(words: str) -> str:
@@ -78,21 +81,27 @@ def _parse_time(text: str) -> time:
         raise ValueError(NOT_A_TIME) from None
 
 
-def date_field(raw: str | date | None, name: str, label: str, errors: dict[str, str], *,
-               required: bool = True, noun: str | None = None) -> date | None:
-    """A date (ISO from a date input, or typed as 31/3/2026); None when empty or wrong."""
-    if isinstance(raw, date):
-        return raw
+def _read(raw: str | None, name: str, label: str, errors: dict[str, str], required: bool, noun: str | None,
+          parse: Callable[[str], T]) -> T | None:
+    """The one shape of every reader: empty is asked for when required, a wrong value is named with the reason."""
     text = (raw or "").strip()
     if not text:
         if required:
             errors[name] = f"Enter {label}"
         return None
     try:
-        return parse_date(text)
+        return parse(text)
     except ValueError as problem:
         errors[name] = f"{_capital(noun or label)} {problem}"
         return None
+
+
+def date_field(raw: str | date | None, name: str, label: str, errors: dict[str, str], *,
+               required: bool = True, noun: str | None = None) -> date | None:
+    """A date (ISO from a date input, or typed as 31/3/2026); None when empty or wrong."""
+    if isinstance(raw, date):
+        return raw
+    return _read(raw, name, label, errors, required, noun, parse_date)
 
 
 def date_parts_field(day: str | None, month: str | None, year: str | None, name: str, label: str,
@@ -111,16 +120,7 @@ def date_parts_field(day: str | None, month: str | None, year: str | None, name:
 def time_field(raw: str | None, name: str, label: str, errors: dict[str, str], *, required: bool = True,
                noun: str | None = None) -> time | None:
     """A time on the 24-hour clock (what a time input sends, 14:30); None when empty or wrong."""
-    text = (raw or "").strip()
-    if not text:
-        if required:
-            errors[name] = f"Enter {label}"
-        return None
-    try:
-        return _parse_time(text)
-    except ValueError as problem:
-        errors[name] = f"{_capital(noun or label)} {problem}"
-        return None
+    return _read(raw, name, label, errors, required, noun, _parse_time)
 
 
 def in_england(day: date, clock: time) -> datetime:
@@ -128,37 +128,32 @@ def in_england(day: date, clock: time) -> datetime:
     return datetime.combine(day, clock, LONDON).astimezone(UTC)
 
 
-def datetime_field(raw: str | None, name: str, label: str, errors: dict[str, str], *, required: bool = True,
-                   noun: str | None = None) -> datetime | None:
-    """A date and time typed in England (a datetime-local input sends 2026-03-31T14:30), in UTC."""
-    text = (raw or "").strip()
-    if not text:
-        if required:
-            errors[name] = f"Enter {label}"
-        return None
+def _parse_moment(text: str) -> datetime:
     day, _, clock = text.replace(" ", "T", 1).partition("T")
     try:
         return in_england(parse_date(day), _parse_time(clock))
     except ValueError:
-        errors[name] = f"{_capital(noun or label)} must be a real date and time, like 2026-03-31 14:30"
-        return None
+        raise ValueError("must be a real date and time, like 2026-03-31 14:30") from None
+
+
+def datetime_field(raw: str | None, name: str, label: str, errors: dict[str, str], *, required: bool = True,
+                   noun: str | None = None) -> datetime | None:
+    """A date and time typed in England (a datetime-local input sends 2026-03-31T14:30), in UTC."""
+    return _read(raw, name, label, errors, required, noun, _parse_moment)
 
 
 def text_field(raw: str | None, name: str, label: str, errors: dict[str, str], *, limit: int,
                required: bool = True, noun: str | None = None) -> str | None:
     """Text without surrounding space, refused (not cut) when longer than ``limit`` or holding control characters."""
-    value = (raw or "").strip()
-    if not value:
-        if required:
-            errors[name] = f"Enter {label}"
-        return None
-    if len(value) > limit:
-        errors[name] = f"{_capital(noun or label)} must be {limit:,} characters or fewer"
-        return None
-    if _unstorable(value):
-        errors[name] = f"{_capital(noun or label)} contains a control character that cannot be stored"
-        return None
-    return value
+
+    def storable(value: str) -> str:
+        if len(value) > limit:
+            raise ValueError(f"must be {limit:,} characters or fewer")
+        if _unstorable(value):
+            raise ValueError("contains a control character that cannot be stored")
+        return value
+
+    return _read(raw, name, label, errors, required, noun, storable)
 
 
 def record_id(raw: object) -> int | None:
