@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 01:27:49.868671
+Create Date: 2026-11-26 03:37:45.685420
 """
 from collections.abc import Sequence
 
@@ -44,6 +44,19 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_audit_event_person_id'), ['person_id'], unique=False)
         batch_op.create_index('ix_audit_event_target', ['target_type', 'target_id'], unique=False)
 
+    op.create_table('deadline_refresh',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=10), nullable=False),
+    sa.Column('for_day', sa.Date(), nullable=False),
+    sa.Column('fingerprint', sa.String(length=64), nullable=False),
+    sa.Column('started_at', safeguarding.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('seconds', sa.Double(), nullable=False),
+    sa.Column('children', sa.Integer(), nullable=False),
+    sa.Column('inserted', sa.Integer(), nullable=False),
+    sa.Column('deleted', sa.Integer(), nullable=False),
+    sa.Column('updated', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_deadline_refresh'))
+    )
     op.create_table('exploitation_phone_number',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('number', sa.String(length=20), nullable=False),
@@ -1622,6 +1635,7 @@ def downgrade() -> None:
     op.drop_table('exploitation_vehicle')
     op.drop_table('exploitation_screening_tool')
     op.drop_table('exploitation_phone_number')
+    op.drop_table('deadline_refresh')
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
         batch_op.drop_index('ix_audit_event_target')
         batch_op.drop_index(batch_op.f('ix_audit_event_person_id'))

@@ -88,7 +88,7 @@ def test_every_bank_holiday_of_2024_to_2027_is_skipped() -> None:
 def test_the_due_soon_horizon_agrees_with_the_state_of_each_deadline(today: date, days: int, ahead: int) -> None:
     """The pages and the bulk recompute count 'due soon' by one horizon date; it must say what state_of says."""
     from safeguarding.timescales.rules import State, state_of
-    from safeguarding.timescales.service import _due_soon_until
+    from safeguarding.timescales.store import due_soon_until
 
     due = today + timedelta(days=ahead)
-    assert (state_of(due, None, today, days) is State.DUE_SOON) == (due <= _due_soon_until(today, days))
+    assert (state_of(due, None, today, days) is State.DUE_SOON) == (due <= due_soon_until(today, days))

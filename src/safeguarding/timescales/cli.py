@@ -75,15 +75,19 @@ def due(rule: str, start: str) -> None:
 
 
 @timescales_app.command("recompute")
-def recompute() -> None:
-    """Derive every open child's deadlines again from their events (the nightly job; statuses move with the date)."""
-    import time
+def recompute(
+    full: bool = typer.Option(False, "--full", help="Derive every open child again from every event"),
+    workers: int = typer.Option(0, "--workers", help="Processes for a full run (default: the machine's cores, at "
+                                                     "most 4)"),
+) -> None:
+    """The nightly job: bring every open child's deadlines to today (states move with the date; forecasts come due).
 
+    It derives again only what the date can change, unless the rules, their code or the local settings changed
+    since the last run (or --full): then every open child is derived again from every event."""
     from safeguarding.core.db import get_database
-    from safeguarding.timescales.service import recompute_all
+    from safeguarding.timescales.store import refresh
 
-    began = time.perf_counter()
-    with get_database().transaction() as session:
-        result = recompute_all(session)
-    typer.echo(f"{result.deadlines} deadlines for {result.children} open children in "
-               f"{time.perf_counter() - began:.2f} s")
+    done = refresh(get_database(), full=full, workers=workers or None)
+    typer.echo(f"{done.kind} run for {done.for_day.isoformat()} in {done.seconds:.2f} s: {done.children:,} children "
+               f"derived again, {done.inserted:,} deadlines written, {done.deleted:,} removed, {done.updated:,} "
+               f"moved with the date" + (f" ({done.reason})" if done.reason else ""))

@@ -8,13 +8,13 @@ of the capability works on those events (``rules.derive`` is pure).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
-from datetime import date
-from typing import Any
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, func, or_, select
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy import ColumnElement, Connection, func, select, union
+from sqlalchemy.orm import InstrumentedAttribute
 
 from safeguarding.casework.models import (
     Allocation,
@@ -32,6 +32,7 @@ from safeguarding.casework.models import (
     SupervisionCase,
     Visit,
 )
+from safeguarding.core.db import UTCDateTime, driver_rows
 from safeguarding.exploitation.models import MissingEpisode, ReturnInterview
 from safeguarding.front_door.models import Contact, ContactSubject
 from safeguarding.timescales.rules import ClockEvent, EventKind
@@ -64,6 +65,14 @@ class CaseEvents:
         self.events.setdefault(event.person_id, []).append(event)
 
 
+@dataclass(frozen=True)
+class Share:
+    """One of ``of`` disjoint shares of the council's children (by person id), read by one worker process."""
+
+    index: int
+    of: int
+
+
 def open_children_query() -> Any:
     """Children whose case is open: an open allocation, or an episode of need not yet closed."""
     return select(Allocation.person_id).where(Allocation.ended_at.is_(None)).union(
@@ -76,53 +85,83 @@ def _chunks(ids: Collection[int]) -> Iterable[list[int]]:
         yield ordered[index:index + CHUNK]
 
 
-def clock_events(session: Session, person_ids: Collection[int] | None, today: date) -> CaseEvents:
-    """Every clock event of these children (``None``: every child whose case is open).
+def clock_events(connection: Connection, person_ids: Collection[int] | None, today: date,
+                 share: Share | None = None) -> CaseEvents:
+    """Every clock event of these children (``None``: every child whose case is open, or those of ``share``).
 
     A conference dated after ``today`` is booked, not held; other rows dated after today are left out (a date in
     the future meets nothing yet).
     """
     result = CaseEvents()
     if person_ids is None:
-        scopes: list[Any] = [None]
+        _read(connection, None, today, result, share)
     else:
-        scopes = list(_chunks(set(person_ids)))
-    for scope in scopes:
-        _read(session, scope, today, result)
+        for scope in _chunks(set(person_ids)):
+            _read(connection, scope, today, result, None)
     return result
 
 
-def _read(session: Session, ids: list[int] | None, today: date, out: CaseEvents) -> None:
-    """One query per table, by columns, on the session's connection (the same transaction, after its flush): Core
-    rows fetched at once, no ORM loading. The loops are kept plain: a large council has half a million events."""
-    connection = session.connection()
-    events = out.events
+class _Days(dict[Any, date | None]):
+    """Dates as the driver returns them, made ``date``s once per distinct value (``days[value]``).
 
-    def fetch(statement: Any) -> Sequence[Any]:
-        return connection.execute(statement).all()
+    The rows are read with the driver's own cursor (no result processing: half a million rows at a large
+    council), so a date arrives as ISO text on SQLite and as a ``date`` on PostgreSQL, and a timestamp as UTC
+    text on SQLite (the UTC date is its first ten characters) and as an aware ``datetime`` on PostgreSQL.
+    """
+
+    def __init__(self) -> None:
+        super().__init__({None: None})
+
+    def __missing__(self, value: Any) -> date:
+        if isinstance(value, str):
+            day = date.fromisoformat(value[:10])
+        elif isinstance(value, datetime):
+            day = value.astimezone(UTC).date()
+        else:
+            day = value
+        self[value] = day
+        return cast(date, day)
+
+
+def _read(connection: Connection, ids: list[int] | None, today: date, out: CaseEvents, share: Share | None
+          ) -> None:
+    """One query per table, by columns, on the connection's own transaction (after the session's flush), run on
+    the driver's cursor: the loops are kept plain, a large council has half a million events."""
+    events = out.events
+    day: Callable[[Any], Any] = _Days().__getitem__  # a date, or None for None
+
+    def fetch(statement: Any) -> list[Any]:
+        return driver_rows(connection, statement)
 
     open_subquery = open_children_query().subquery()
 
     def within(column: InstrumentedAttribute[Any]) -> ColumnElement[bool]:
-        if ids is None:
-            return column.in_(select(open_subquery.c.person_id))
-        return column.in_(ids)
+        if ids is not None:
+            return column.in_(ids)
+        condition: ColumnElement[bool] = column.in_(select(open_subquery.c.person_id))
+        if share is not None:
+            condition = condition & ((column % share.of) == share.index)
+        return condition
 
     def episode_open(table: Any) -> list[ColumnElement[bool]]:
         """Rows of this episode table for these children, in episodes not closed: nothing of a closed episode is
         stored (models.py), so its rows are not read."""
         if ids is None:  # an open referral's child is open: the referral alone selects the rows
+            if share is not None:
+                return [table.referral_id.in_(open_referrals), (table.person_id % share.of) == share.index]
             return [table.referral_id.in_(open_referrals)]
         return [within(table.person_id), table.referral_id.in_(open_referrals)]
 
     open_referrals = select(Referral.id).where(Referral.closed_date.is_(None))
 
     if ids is None:
-        out.open_children.update(connection.scalars(select(open_subquery.c.person_id)))
+        out.open_children.update(
+            person_id for (person_id,) in fetch(select(open_subquery.c.person_id))
+            if share is None or person_id % share.of == share.index)
     else:
-        out.open_children.update(connection.scalars(
+        out.open_children.update(person_id for (person_id,) in fetch(
             select(Allocation.person_id).where(within(Allocation.person_id), Allocation.ended_at.is_(None))))
-        out.open_children.update(connection.scalars(
+        out.open_children.update(person_id for (person_id,) in fetch(
             select(Referral.person_id).where(within(Referral.person_id), Referral.closed_date.is_(None))))
 
     def add(kind: EventKind, on: date | None, source: str, source_id: int, person_id: int) -> None:
@@ -137,25 +176,26 @@ def _read(session: Session, ids: list[int] | None, today: date, out: CaseEvents)
             .where(within(Allocation.person_id), Allocation.ended_at.is_(None)).order_by(Allocation.started_at)):
         out.worker_of[person_id] = worker_id
         out.team_of[person_id] = team_id
-        started = started_at.date()
+        started = day(started_at)
         allocated_from.setdefault(person_id, started)
         add(E.CASE_OPENED, started, "allocation", a_id, person_id)
 
     referred_from: dict[int, date] = {}
     route_flags: dict[str, frozenset[str]] = {}
-    for r_id, person_id, referral_date, route, closed_date in fetch(
+    for r_id, person_id, referral_on, route, closed_on in fetch(
             select(Referral.id, Referral.person_id, Referral.referral_date, Referral.route, Referral.closed_date)
             .where(within(Referral.person_id))):
+        referral_date = day(referral_on)
         flags = route_flags.get(route)
         if flags is None:
             flags = route_flags[route] = frozenset({route})
         if referral_date <= today:
             events[person_id].append(ClockEvent(E.REFERRAL, referral_date, "referral", r_id, person_id, flags))
-        if closed_date is None:
+        if closed_on is None:
             if referral_date > referred_from.get(person_id, date.min):
                 referred_from[person_id] = referral_date
         else:
-            add(E.CASE_CLOSED, closed_date, "referral", r_id, person_id)
+            add(E.CASE_CLOSED, day(closed_on), "referral", r_id, person_id)
     out.episode_from.update(allocated_from)
     out.episode_from.update(referred_from)
 
@@ -164,46 +204,50 @@ def _read(session: Session, ids: list[int] | None, today: date, out: CaseEvents)
             select(Contact.id, ContactSubject.person_id, Contact.received_at, Contact.due_at)
             .join(ContactSubject, ContactSubject.contact_id == Contact.id)
             .where(within(ContactSubject.person_id), Contact.status.in_(CONTACT_OPEN_STATUSES)).distinct()):
-        received = received_at.date()
+        received = day(received_at)
         if person_id is not None and received <= today:
             events[person_id].append(ClockEvent(E.CONTACT_RECEIVED, received, "contact", c_id, person_id,
-                                                due_hint=due_at.date()))
+                                                due_hint=day(due_at)))
 
-    for s_id, person_id, started_on, authorised_on, late_reason in fetch(
+    for s_id, person_id, started_on, authorised, late_reason in fetch(
             select(Assessment.id, Assessment.person_id, Assessment.started_on, Assessment.authorised_on,
                    Assessment.late_reason).where(*episode_open(Assessment))):
-        add(E.ASSESSMENT_STARTED, started_on, "assessment", s_id, person_id)
+        add(E.ASSESSMENT_STARTED, day(started_on), "assessment", s_id, person_id)
+        authorised_on = day(authorised)
         if authorised_on is not None and authorised_on <= today:
             events[person_id].append(ClockEvent(E.ASSESSMENT_COMPLETED, authorised_on, "assessment", s_id,
                                                 person_id, exceeded_reason=late_reason))
 
     no_icpc, no_flags, s47_flags = frozenset({"no_icpc"}), frozenset[str](), frozenset({"s47"})
     with_s47: set[int] = set()
-    for q_id, person_id, discussion_id, started_on, completed_on, outcome in fetch(
+    for q_id, person_id, discussion_id, started_on, completed, outcome in fetch(
             select(Section47Enquiry.id, Section47Enquiry.person_id, Section47Enquiry.strategy_discussion_id,
                    Section47Enquiry.started_on, Section47Enquiry.completed_on, Section47Enquiry.outcome)
             .where(*episode_open(Section47Enquiry))):
         with_s47.add(discussion_id)
-        add(E.S47_STARTED, started_on, "section47_enquiry", q_id, person_id)
+        add(E.S47_STARTED, day(started_on), "section47_enquiry", q_id, person_id)
+        completed_on = day(completed)
         if completed_on is not None and completed_on <= today:
             events[person_id].append(ClockEvent(
                 E.S47_COMPLETED, completed_on, "section47_enquiry", q_id, person_id,
                 no_icpc if outcome and outcome != S47_OUTCOME_ICPC else no_flags))
 
-    for d_id, person_id, held_on, decision in fetch(
+    for d_id, person_id, held, decision in fetch(
             select(StrategyDiscussion.id, StrategyDiscussion.person_id, StrategyDiscussion.held_on,
                    StrategyDiscussion.decision).where(*episode_open(StrategyDiscussion))):
+        held_on = day(held)
         if held_on <= today:
             s47 = "47" in (decision or "") or d_id in with_s47
             events[person_id].append(ClockEvent(E.STRATEGY_DISCUSSION, held_on, "strategy_discussion", d_id,
                                                 person_id, s47_flags if s47 else no_flags))
 
     plan_flags = frozenset({"plan"})
-    for k_id, person_id, kind, held_on, plan_id in fetch(
+    for k_id, person_id, kind, held, plan_id in fetch(
             select(ChildProtectionConference.id, ChildProtectionConference.person_id, ChildProtectionConference.kind,
                    ChildProtectionConference.held_on, ChildProtectionConference.plan_id)
             .where(*episode_open(ChildProtectionConference))):
         # A conference dated after today is booked, not held.
+        held_on = day(held)
         event_kind = E.ICPC if kind == "initial" else E.REVIEW_CONFERENCE
         flags = plan_flags if kind == "initial" and plan_id is not None else no_flags
         events[person_id].append(ClockEvent(event_kind, held_on, "child_protection_conference", k_id, person_id,
@@ -212,80 +256,107 @@ def _read(session: Session, ids: list[int] | None, today: date, out: CaseEvents)
     for p_id, person_id, started_on, ended_on in fetch(
             select(ChildProtectionPlan.id, ChildProtectionPlan.person_id, ChildProtectionPlan.started_on,
                    ChildProtectionPlan.ended_on).where(*episode_open(ChildProtectionPlan))):
-        add(E.CP_PLAN_STARTED, started_on, "child_protection_plan", p_id, person_id)
-        add(E.CP_PLAN_ENDED, ended_on, "child_protection_plan", p_id, person_id)
+        add(E.CP_PLAN_STARTED, day(started_on), "child_protection_plan", p_id, person_id)
+        add(E.CP_PLAN_ENDED, day(ended_on), "child_protection_plan", p_id, person_id)
 
-    for g_id, person_id, held_on in fetch(
+    for g_id, person_id, held in fetch(
             select(CoreGroupMeeting.id, CoreGroupMeeting.person_id, CoreGroupMeeting.held_on)
             .where(within(CoreGroupMeeting.person_id))):
-        if held_on <= today:
-            events[person_id].append(ClockEvent(E.CORE_GROUP, held_on, "core_group_meeting", g_id, person_id))
+        add(E.CORE_GROUP, day(held), "core_group_meeting", g_id, person_id)
 
-    # Visits: every child protection and child in need visit where the child was seen (each meets and restarts
-    # a visiting clock). Of the others only each child's latest counts: the latest assessment visit (the
-    # assessment's forecast asks whether any was made since the referral) and the latest other visit (recorded
-    # activity, for the stalled clock).
-    seen = Visit.child_seen.is_(True)
-    statutory = Visit.kind.in_(STATUTORY_VISITS)
-    for v_id, person_id, kind, visited_on in fetch(
-            select(Visit.id, Visit.person_id, Visit.kind, Visit.visited_on)
-            .where(*episode_open(Visit), statutory, seen, Visit.visited_on <= today)):
-        events[person_id].append(ClockEvent(VISIT_EVENTS[kind], visited_on, "visit", v_id, person_id))
-    for kind, condition in ((E.ASSESSMENT_VISIT, (Visit.kind == "assessment") & seen),
-                            (E.CASE_NOTE, ~(statutory & seen) & ~((Visit.kind == "assessment") & seen))):
-        last = (select(Visit.person_id, func.max(Visit.visited_on).label("on"))
-                .where(*episode_open(Visit), condition, Visit.visited_on <= today).group_by(Visit.person_id)
-                .subquery())
-        for person_id, v_id, visited_on in fetch(
-                select(Visit.person_id, func.max(Visit.id), last.c.on)
-                .join(last, (last.c.person_id == Visit.person_id) & (last.c.on == Visit.visited_on))
-                .where(*episode_open(Visit), condition).group_by(Visit.person_id, last.c.on)):
-            events[person_id].append(ClockEvent(kind, visited_on, "visit", v_id, person_id))
+    # Visits of the open episodes, in one read: every child protection and child in need visit where the child
+    # was seen (each meets and restarts a visiting clock). Of the others only each child's latest counts: the
+    # latest assessment visit where the child was seen (the assessment's forecast asks whether any was made since
+    # the referral) and the latest other visit (recorded activity, for the stalled clock).
+    latest: dict[tuple[int, EventKind], tuple[date, int]] = {}
+    for v_id, person_id, kind, visited, child_seen in fetch(
+            select(Visit.id, Visit.person_id, Visit.kind, Visit.visited_on, Visit.child_seen)
+            .where(*episode_open(Visit), Visit.visited_on <= today)):
+        visited_on = day(visited)
+        if child_seen and kind in STATUTORY_VISITS:
+            events[person_id].append(ClockEvent(VISIT_EVENTS[kind], visited_on, "visit", v_id, person_id))
+            continue
+        key = (person_id, E.ASSESSMENT_VISIT if child_seen and kind == "assessment" else E.CASE_NOTE)
+        if (visited_on, v_id) > latest.get(key, (date.min, 0)):
+            latest[key] = (visited_on, v_id)
+    for (person_id, kind), (visited_on, v_id) in latest.items():
+        events[person_id].append(ClockEvent(kind, visited_on, "visit", v_id, person_id))
 
     for n_id, person_id, started_on, ended_on in fetch(
             select(ChildInNeedPlan.id, ChildInNeedPlan.person_id, ChildInNeedPlan.started_on,
                    ChildInNeedPlan.ended_on).where(*episode_open(ChildInNeedPlan))):
-        add(E.CIN_PLAN_STARTED, started_on, "child_in_need_plan", n_id, person_id)
-        add(E.CIN_PLAN_ENDED, ended_on, "child_in_need_plan", n_id, person_id)
+        add(E.CIN_PLAN_STARTED, day(started_on), "child_in_need_plan", n_id, person_id)
+        add(E.CIN_PLAN_ENDED, day(ended_on), "child_in_need_plan", n_id, person_id)
 
-    for w_id, person_id, held_on in fetch(
+    for w_id, person_id, held in fetch(
             select(ChildInNeedReview.id, ChildInNeedReview.person_id, ChildInNeedReview.held_on)
             .where(within(ChildInNeedReview.person_id))):
-        if held_on <= today:
-            events[person_id].append(ClockEvent(E.CIN_REVIEW, held_on, "child_in_need_review", w_id, person_id))
+        add(E.CIN_REVIEW, day(held), "child_in_need_review", w_id, person_id)
 
     # Missing episodes (exploitation): the return interview is due 72 hours after the return (T32); it is met when
     # it is offered.
     for m_id, person_id, returned_at in fetch(
             select(MissingEpisode.id, MissingEpisode.person_id, MissingEpisode.returned_at)
             .where(within(MissingEpisode.person_id), MissingEpisode.returned_at.is_not(None))):
-        add(E.MISSING_RETURN, returned_at.date(), "missing_episode", m_id, person_id)
+        add(E.MISSING_RETURN, day(returned_at), "missing_episode", m_id, person_id)
     for i_id, episode_id, offered_at, late_reason, person_id in fetch(
             select(ReturnInterview.id, ReturnInterview.episode_id, ReturnInterview.offered_at,
                    ReturnInterview.late_reason, MissingEpisode.person_id)
             .join(MissingEpisode, MissingEpisode.id == ReturnInterview.episode_id)
             .where(within(MissingEpisode.person_id))):
-        offered = offered_at.date()
+        offered = day(offered_at)
         if offered <= today:
             events[person_id].append(ClockEvent(E.RETURN_INTERVIEW, offered, "return_interview", i_id, person_id,
                                                 stops_source_id=episode_id, exceeded_reason=late_reason))
 
     # Recorded activity: notes and supervision. Only the latest note of each child matters (the stalled clock).
-    latest = (select(CaseNote.person_id, func.max(CaseNote.occurred_at).label("at"))
-              .where(within(CaseNote.person_id)).group_by(CaseNote.person_id).subquery())
+    last_note = (select(CaseNote.person_id, func.max(CaseNote.occurred_at).label("at"))
+                 .where(within(CaseNote.person_id)).group_by(CaseNote.person_id).subquery())
     for person_id, note_id, at in fetch(
-            select(CaseNote.person_id, func.max(CaseNote.id).label("id"), latest.c.at)
-            .join(latest, (latest.c.person_id == CaseNote.person_id) & (latest.c.at == CaseNote.occurred_at))
-            .group_by(CaseNote.person_id, latest.c.at)):
-        add(E.CASE_NOTE, at.date(), "case_note", note_id, person_id)
-    for person_id, sup_id, held_on in fetch(
+            select(CaseNote.person_id, func.max(CaseNote.id).label("id"), last_note.c.at)
+            .join(last_note, (last_note.c.person_id == CaseNote.person_id) & (last_note.c.at == CaseNote.occurred_at))
+            .group_by(CaseNote.person_id, last_note.c.at)):
+        add(E.CASE_NOTE, day(at), "case_note", note_id, person_id)
+    for person_id, sup_id, held in fetch(
             select(SupervisionCase.person_id, Supervision.id, Supervision.held_on)
             .join(Supervision, Supervision.id == SupervisionCase.supervision_id)
             .where(within(SupervisionCase.person_id))):
-        add(E.SUPERVISION, held_on, "supervision", sup_id, person_id)
+        add(E.SUPERVISION, day(held), "supervision", sup_id, person_id)
 
 
-def open_case_filter(column: InstrumentedAttribute[Any]) -> ColumnElement[bool]:
-    """``column`` (a person id) belongs to a child whose case is open."""
-    return or_(column.in_(select(Allocation.person_id).where(Allocation.ended_at.is_(None))),
-               column.in_(select(Referral.person_id).where(Referral.closed_date.is_(None))))
+def _dated_rows(after: date, today: date) -> list[Any]:
+    """A query per table: the children with a row dated from ``after`` to ``today`` that makes a clock event."""
+    since = datetime.combine(after, time.min, UTC)
+    until = datetime.combine(today + timedelta(days=1), time.min, UTC)
+
+    def on(column: Any, person: Any = None, *joins: tuple[Any, Any]) -> Any:
+        bounds = (column >= since, column < until) if isinstance(column.type, UTCDateTime) else \
+            (column >= after, column <= today)
+        query = select(person if person is not None else column.table.c.person_id).select_from(column.table)
+        for target, condition in joins:
+            query = query.join(target, condition)
+        return query.where(*bounds)
+
+    return [
+        on(Referral.referral_date), on(Referral.closed_date), on(Allocation.started_at),
+        on(Contact.received_at, ContactSubject.person_id, (ContactSubject, ContactSubject.contact_id == Contact.id)),
+        on(Assessment.started_on), on(Assessment.authorised_on),
+        on(Section47Enquiry.started_on), on(Section47Enquiry.completed_on), on(StrategyDiscussion.held_on),
+        on(ChildProtectionConference.held_on), on(ChildProtectionPlan.started_on), on(ChildProtectionPlan.ended_on),
+        on(CoreGroupMeeting.held_on), on(Visit.visited_on),
+        on(ChildInNeedPlan.started_on), on(ChildInNeedPlan.ended_on), on(ChildInNeedReview.held_on),
+        on(MissingEpisode.returned_at),
+        on(ReturnInterview.offered_at, MissingEpisode.person_id,
+           (MissingEpisode, MissingEpisode.id == ReturnInterview.episode_id)),
+        on(CaseNote.occurred_at),
+        on(Supervision.held_on, SupervisionCase.person_id,
+           (SupervisionCase, SupervisionCase.supervision_id == Supervision.id)),
+    ]
+
+
+def children_with_events_dated(connection: Connection, after: date, today: date) -> set[int]:
+    """Children with a case row dated from ``after`` (inclusive) to ``today``: rows that were in the future when
+    their deadlines were last derived for ``after`` (a conference booked ahead is held once its day comes) count
+    now. Every table ``_read`` makes events from is here."""
+    return {person_id for (person_id,) in connection.execute(union(*_dated_rows(after, today)))
+            if person_id is not None}

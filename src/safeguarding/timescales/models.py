@@ -63,3 +63,22 @@ class Deadline(Base):
     worker_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"))
     computed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DeadlineRefresh(Base):
+    """One run of the nightly job (or a whole-council recompute): which day the stored deadlines were brought to,
+    how, and what it changed. The latest says from which day the next night's run counts what moved; its
+    ``fingerprint`` (the derivation's code, rules and local settings) says whether a full re-derivation is due."""
+
+    __tablename__ = "deadline_refresh"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))  # "full": every child from every event; "drift": what moved
+    for_day: Mapped[date] = mapped_column()
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column()
+    seconds: Mapped[float] = mapped_column()
+    children: Mapped[int] = mapped_column()  # children whose deadlines were derived again from their events
+    inserted: Mapped[int] = mapped_column()
+    deleted: Mapped[int] = mapped_column()
+    updated: Mapped[int] = mapped_column()  # rows whose state moved with the date

@@ -8,42 +8,37 @@ Deadlines are held for children whose case is open.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
-from typing import Any, cast
+from datetime import date
+from typing import Any
 
-from sqlalchemy import Table, case, delete, func, insert, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, aliased
 
 from safeguarding.core import access, local_settings
 from safeguarding.core.access import AccessSubject, Action, Kind
 from safeguarding.core.audit import record
-from safeguarding.core.calendar import add_working_days_quick
 from safeguarding.core.db import Database, utcnow
 from safeguarding.core.errors import AccessDenied, NotFound, ValidationFailed
 from safeguarding.core.local_settings import get_all
 from safeguarding.core.users import Role, Team, User
 from safeguarding.people.models import Person
-from safeguarding.timescales.events import CaseEvents, clock_events
+from safeguarding.timescales import store
 from safeguarding.timescales.models import Deadline
 from safeguarding.timescales.rules import (
-    DUE_SOON_DEFAULT,
     FORECASTS,
     RULE_IDS,
-    Derived,
     EventKind,
     Explanation,
     Forecast,
-    Lengths,
     Rule,
     State,
-    derive,
     explain,
-    forecast,
     rule_for,
     state_of,
 )
+from safeguarding.timescales.store import RecomputeResult
 
 
 def today_in_london() -> date:
@@ -52,68 +47,17 @@ def today_in_london() -> date:
     return utcnow().astimezone(LONDON).date()
 
 
-@dataclass(frozen=True)
-class RecomputeResult:
-    children: int
-    deadlines: int
-
-
-# The columns written by a recompute, in the order ``_stored`` gives them.
-STORED_COLUMNS = ("person_id", "rule_id", "source_kind", "source_id", "start_event", "started_on", "length", "due_on",
-                  "met_on", "met_source_kind", "met_source_id", "status", "forecast", "exceeded_reason", "worker_id",
-                  "team_id", "computed_at")
-
-
-def _rows(case_events: CaseEvents, person_ids: Iterable[int], settings: Mapping[str, Any], today: date
-          ) -> list[tuple[Any, ...]]:
-    """The rows to store for these children: every open clock, and the clocks met in the current episode (from the
-    day it began); nothing of closed episodes (timescales/models.py says why)."""
-    lengths = Lengths(settings)
-    due_soon = _due_soon_until(today, int(settings.get("timescales.due_soon.working_days", DUE_SOON_DEFAULT)))
-    now = utcnow()
-    rows: list[tuple[Any, ...]] = []
-    for person_id in person_ids:
-        events = case_events.events.get(person_id, [])
-        worker, team = case_events.worker_of.get(person_id), case_events.team_of.get(person_id)
-        since = case_events.episode_from.get(person_id, date.min)
-        for item in derive(person_id, events, lengths):
-            if item.met_on is not None and item.met_on < since:
-                continue
-            rows.append(_stored(item, events, today, due_soon, worker, team, now))
-    return rows
-
-
-def _stored(item: Derived, events: list[Any], today: date, due_soon_until: date, worker: int | None,
-            team: int | None, now: Any) -> tuple[Any, ...]:
-    start, met_by, due, met_on = item.start, item.met_by, item.due, item.met_on
-    if met_on is not None:
-        predicted, status = None, ("met" if met_on <= due else "met_late")
-    else:
-        predicted = forecast(item, events, today)
-        # rules.state_of, with the due-soon horizon worked out once for the whole recompute.
-        status = "overdue" if today > due else "due_soon" if due <= due_soon_until else "due"
-    return (item.person_id, item.rule.id, start.source_kind, start.source_id, start.kind._value_, start.on,
-            item.length, due, met_on, met_by.source_kind if met_by else None,
-            met_by.source_id if met_by else None, status,
-            f"{predicted.rule_id}:{predicted.kind._value_}" if predicted else None, item.exceeded_reason, worker,
-            team, now)
-
-
 def recompute(session: Session, person_ids: Collection[int], *, today: date | None = None,
               settings: Mapping[str, Any] | None = None) -> RecomputeResult:
-    """Replace the deadlines of these children with those derived from their events now (caller's transaction)."""
+    """Bring these children's stored deadlines in line with their events now (caller's transaction)."""
     if not person_ids:
         return RecomputeResult(0, 0)
     today = today or today_in_london()
     settings = settings if settings is not None else get_all(session)
     session.flush()  # the caller's pending case writes are part of what is derived
-    case_events = clock_events(session, person_ids, today)
-    ids = sorted(set(person_ids))
-    for index in range(0, len(ids), 900):
-        session.execute(delete(Deadline).where(Deadline.person_id.in_(ids[index:index + 900])))
-    rows = _rows(case_events, sorted(case_events.open_children & set(ids)), settings, today)
-    _insert(session, rows)
-    return RecomputeResult(len(ids), len(rows))
+    result = store.recompute_children(session.connection(), sorted(set(person_ids)), today, settings)
+    _forget_loaded_deadlines(session)
+    return result
 
 
 def recompute_for_child(session: Session, person_id: int, *, today: date | None = None) -> None:
@@ -127,66 +71,22 @@ def recompute_for_child(session: Session, person_id: int, *, today: date | None 
 
 def recompute_all(session: Session, *, today: date | None = None,
                   settings: Mapping[str, Any] | None = None) -> RecomputeResult:
-    """Every open child's deadlines from every event: a few queries, then the pure rules in Python."""
+    """Every open child's deadlines from every event, in the caller's transaction and process (the demo loader,
+    whose events are not yet committed). The nightly job is ``store.recompute_council``: the same, in workers."""
     today = today or today_in_london()
     settings = settings if settings is not None else get_all(session)
     session.flush()
-    case_events = clock_events(session, None, today)
-    session.execute(delete(Deadline))
-    rows = _rows(case_events, sorted(case_events.open_children), settings, today)
-    _insert(session, rows)
-    return RecomputeResult(len(case_events.open_children), len(rows))
+    result = store.recompute_in_transaction(session.connection(), today, settings)
+    _forget_loaded_deadlines(session)
+    return result
 
 
-def _insert(session: Session, rows: list[tuple[Any, ...]]) -> None:
-    """One executemany of the driver on the session's connection.
-
-    A recompute of the whole council writes tens of thousands of rows; SQLAlchemy's own executemany spends more
-    time building each row's parameters than the database spends storing them. The statement is compiled by
-    SQLAlchemy for the connection's dialect and each column's bind processor (dates as ISO text on SQLite, the
-    UTC timestamp) is SQLAlchemy's own, applied only where the dialect has one; the driver gets ready values.
-    """
-    if not rows:
-        return
-    connection = session.connection()
-    dialect = connection.dialect
-    table = cast(Table, Deadline.__table__)
-    compiled = insert(table).compile(dialect=dialect, column_keys=list(STORED_COLUMNS))
-    processors = {index: processor for index, name in enumerate(STORED_COLUMNS)
-                  if (processor := table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) is not None}
-    now_index = STORED_COLUMNS.index("computed_at")
-    now = rows[0][now_index]  # one timestamp for the whole recompute
-    if now_index in processors:
-        now = processors.pop(now_index)(now)
-    dates = [index for index in processors if STORED_COLUMNS[index] in ("started_on", "due_on", "met_on")]
-    if sorted(processors) != dates:
-        raise RuntimeError(f"deadline columns with unexpected bind processors: {sorted(processors)}")
-    if dates:
-        # The dialect stores dates as text (SQLite): convert each distinct day once.
-        convert = processors[dates[0]]
-        text_of: dict[date, Any] = {}
-
-        def as_stored(day: date | None) -> Any:
-            if day is None:
-                return None
-            stored = text_of.get(day)
-            if stored is None:
-                stored = text_of[day] = convert(day)
-            return stored
-
-        started, due, met = (STORED_COLUMNS.index(name) for name in ("started_on", "due_on", "met_on"))
-        prepared = [(*row[:started], as_stored(row[started]), *row[started + 1:due], as_stored(row[due]),
-                     as_stored(row[met]), *row[met + 1:now_index], now) for row in rows]
-    else:
-        prepared = [(*row[:now_index], now) for row in rows]
-    order = [STORED_COLUMNS.index(name) for name in compiled.positiontup or ()] if compiled.positional else []
-    if compiled.positional and order != list(range(len(STORED_COLUMNS))):
-        parameters: list[Any] = [tuple(values[i] for i in order) for values in prepared]
-    elif compiled.positional:
-        parameters = prepared
-    else:
-        parameters = [dict(zip(STORED_COLUMNS, values, strict=True)) for values in prepared]
-    connection.exec_driver_sql(compiled.string, parameters)
+def _forget_loaded_deadlines(session: Session) -> None:
+    """The store writes on the connection, under the ORM: deadlines already loaded in this session are read again
+    (a deleted row's id can be given to an inserted one)."""
+    for loaded in list(session.identity_map.values()):
+        if isinstance(loaded, Deadline):
+            session.expire(loaded)
 
 
 # --- the due pages ------------------------------------------------------------------------------------------------
@@ -352,7 +252,7 @@ def team_due(session: Session, database: Database, user: User, *, worker_id: int
         if rule_id:
             scope.append(Deadline.rule_id == rule_id)
         due_soon_days = int(local_settings.get(session, "timescales.due_soon.working_days"))
-        soon = _due_soon_until(today, due_soon_days)
+        soon = store.due_soon_until(today, due_soon_days)
         not_stalled = Deadline.rule_id != STALLED
         counted = session.execute(
             select(func.sum(case((not_stalled, 1), else_=0)),
@@ -386,12 +286,6 @@ def team_due(session: Session, database: Database, user: User, *, worker_id: int
     return result, workers
 
 
-def _due_soon_until(today: date, due_soon_days: int) -> date:
-    """The last day whose deadline is 'due soon' today: at most ``due_soon_days`` working days away
-    (``rules.state_of``), so the day before the next working day after that."""
-    return add_working_days_quick(today, due_soon_days + 1) - timedelta(days=1)
-
-
 def service_due(session: Session, database: Database, user: User, *, team_id: int | None = None,
                 rule_id: str | None = None, state: str | None = None, page: int = 1, descending: bool = False,
                 today: date | None = None) -> tuple[DuePage | None, list[Figure], list[tuple[int, str]]]:
@@ -413,7 +307,7 @@ def service_due(session: Session, database: Database, user: User, *, team_id: in
             query = query.where(Deadline.team_id == team_id)
         if rule_id:
             query = query.where(Deadline.rule_id == rule_id)
-        soon = _due_soon_until(today, int(local_settings.get(session, "timescales.due_soon.working_days")))
+        soon = store.due_soon_until(today, int(local_settings.get(session, "timescales.due_soon.working_days")))
         if state == State.OVERDUE:
             query = query.where(Deadline.due_on < today)
         elif state == State.DUE_SOON:
@@ -434,7 +328,7 @@ def service_due(session: Session, database: Database, user: User, *, team_id: in
 
 
 def _figures(session: Session, today: date, team_id: int | None, rule_id: str | None) -> list[Figure]:
-    soon = _due_soon_until(today, int(local_settings.get(session, "timescales.due_soon.working_days")))
+    soon = store.due_soon_until(today, int(local_settings.get(session, "timescales.due_soon.working_days")))
     overdue = func.sum(case((Deadline.due_on < today, 1), else_=0))
     due_soon = func.sum(case(((Deadline.due_on >= today) & (Deadline.due_on <= soon), 1), else_=0))
     due = func.sum(case((Deadline.due_on > soon, 1), else_=0))

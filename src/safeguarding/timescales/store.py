@@ -1,0 +1,421 @@
+"""Storing derived deadlines: each child's rows from ``rules.derive``, written as the difference from what is stored.
+
+A recompute derives every row again but writes only what changed: rows no longer derived are deleted, new or
+changed ones inserted, and the rest (most of them: the met history of the current episodes, and open clocks whose
+status did not move) are left alone, keeping their ids (a deadline's page stays the same address) and costing
+the database nothing. Rows are compared in the form the driver stores them (dates as ISO text on SQLite), so a
+stored row is read back without any conversion.
+
+The whole council (``recompute_council``, the nightly job) is derived in worker processes, each taking one share
+of the children (by person id) and reading the same committed state: the parent holds the write lock (SQLite:
+``BEGIN IMMEDIATE``; PostgreSQL: an exclusive lock on ``deadline``, and the workers import its snapshot), so no
+case write can land between what the workers read and what the parent writes. A case event recorded meanwhile
+waits, then recomputes its own child (``service.recompute_for_child``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import os
+import re
+import sys
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any, cast
+
+from sqlalchemy import ColumnElement, Connection, Table, delete, insert, select, text, update
+
+from safeguarding.core.calendar import add_working_days_quick, working_days_between_quick
+from safeguarding.core.db import READING, Database, driver_rows, make_engine, utcnow
+from safeguarding.core.local_settings import get_all
+from safeguarding.timescales.events import CaseEvents, Share, children_with_events_dated, clock_events
+from safeguarding.timescales.models import Deadline, DeadlineRefresh
+from safeguarding.timescales.rules import (
+    DUE_SOON_DEFAULT,
+    FORECASTS,
+    Derived,
+    ForecastKind,
+    Lengths,
+    derive,
+    forecast,
+)
+
+# The columns a recompute derives, in the order ``_row`` gives them; ``computed_at`` (when the row was written) is
+# added on insert and not compared.
+DERIVED_COLUMNS = ("person_id", "rule_id", "source_kind", "source_id", "start_event", "started_on", "length",
+                   "due_on", "met_on", "met_source_kind", "met_source_id", "status", "forecast", "exceeded_reason",
+                   "worker_id", "team_id")
+DATE_COLUMNS = ("started_on", "due_on", "met_on")
+CHUNK = 900  # ids per IN list
+
+
+@dataclass(frozen=True)
+class RecomputeResult:
+    children: int
+    deadlines: int
+    inserted: int = 0
+    deleted: int = 0
+    updated: int = 0
+
+
+@dataclass
+class Changes:
+    """What a recompute writes: the ids of stored rows no longer derived, and the rows to insert (driver form)."""
+
+    children: int = 0
+    deadlines: int = 0
+    delete_ids: list[int] = field(default_factory=list)
+    insert: list[tuple[Any, ...]] = field(default_factory=list)
+
+    def add(self, other: Changes) -> None:
+        self.children += other.children
+        self.deadlines += other.deadlines
+        self.delete_ids.extend(other.delete_ids)
+        self.insert.extend(other.insert)
+
+
+def due_soon_until(today: date, due_soon_days: int) -> date:
+    """The last day whose deadline is 'due soon' today: at most ``due_soon_days`` working days away
+    (``rules.state_of``), so the day before the next working day after that."""
+    return add_working_days_quick(today, due_soon_days + 1) - timedelta(days=1)
+
+
+def derived_rows(case_events: CaseEvents, person_ids: Iterable[int], settings: Mapping[str, Any], today: date
+                 ) -> list[tuple[Any, ...]]:
+    """The rows to store for these children: every open clock, and the clocks met in the current episode (from the
+    day it began); nothing of closed episodes (timescales/models.py says why)."""
+    lengths = Lengths(settings)
+    soon = due_soon_until(today, int(settings.get("timescales.due_soon.working_days", DUE_SOON_DEFAULT)))
+    rows: list[tuple[Any, ...]] = []
+    for person_id in person_ids:
+        events = case_events.events.get(person_id, [])
+        worker, team = case_events.worker_of.get(person_id), case_events.team_of.get(person_id)
+        since = case_events.episode_from.get(person_id, date.min)
+        for item in derive(person_id, events, lengths):
+            if item.met_on is not None and item.met_on < since:
+                continue
+            rows.append(_row(item, events, today, soon, worker, team))
+    return rows
+
+
+def _row(item: Derived, events: list[Any], today: date, soon: date, worker: int | None, team: int | None
+         ) -> tuple[Any, ...]:
+    start, met_by, due, met_on = item.start, item.met_by, item.due, item.met_on
+    if met_on is not None:
+        predicted, status = None, ("met" if met_on <= due else "met_late")
+    else:
+        predicted = forecast(item, events, today)
+        # rules.state_of, with the due-soon horizon worked out once for the whole recompute.
+        status = "overdue" if today > due else "due_soon" if due <= soon else "due"
+    return (item.person_id, item.rule.id, start.source_kind, start.source_id, start.kind._value_, start.on,
+            item.length, due, met_on, met_by.source_kind if met_by else None,
+            met_by.source_id if met_by else None, status,
+            f"{predicted.rule_id}:{predicted.kind._value_}" if predicted else None, item.exceeded_reason, worker,
+            team)
+
+
+class _DriverForm:
+    """Derived rows as the driver stores them, using SQLAlchemy's own bind processors for the dialect (dates as
+    ISO text on SQLite; nothing to do on PostgreSQL). Each distinct day is converted once."""
+
+    def __init__(self, connection: Connection) -> None:
+        dialect = connection.dialect
+        table = cast(Table, Deadline.__table__)
+        processors = {name: processor for name in (*DERIVED_COLUMNS, "computed_at")
+                      if (processor := table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) is not None}
+        self.stamp = processors.pop("computed_at", lambda value: value)
+        if set(processors) - set(DATE_COLUMNS):
+            raise RuntimeError(f"deadline columns with unexpected bind processors: {sorted(processors)}")
+        self.convert = processors.get("started_on")
+        self._text: dict[date, Any] = {}
+
+    def _day(self, day: date | None) -> Any:
+        if day is None or self.convert is None:
+            return day
+        stored = self._text.get(day)
+        if stored is None:
+            stored = self._text[day] = self.convert(day)
+        return stored
+
+    def rows(self, rows: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        if self.convert is None:
+            return list(rows)
+        day = self._day
+        return [(*row[:5], day(row[5]), row[6], day(row[7]), day(row[8]), *row[9:]) for row in rows]
+
+
+def _stored(connection: Connection, condition: ColumnElement[bool] | None) -> dict[tuple[Any, ...], list[int]]:
+    """The stored rows (driver form, no conversion) by their derived values, with their ids."""
+    statement = select(Deadline.id, *(Deadline.__table__.c[name] for name in DERIVED_COLUMNS))
+    if condition is not None:
+        statement = statement.where(condition)
+    stored: dict[tuple[Any, ...], list[int]] = {}
+    for row in driver_rows(connection, statement):
+        ids = stored.get(row[1:])
+        if ids is None:
+            stored[row[1:]] = [row[0]]
+        else:
+            ids.append(row[0])
+    return stored
+
+
+def _difference(connection: Connection, rows: list[tuple[Any, ...]], condition: ColumnElement[bool] | None,
+                children: int) -> Changes:
+    """What must be written so that the stored rows under ``condition`` become ``rows``."""
+    stored = _stored(connection, condition)
+    changes = Changes(children, len(rows))
+    for row in _DriverForm(connection).rows(rows):
+        ids = stored.get(row)
+        if ids:
+            ids.pop()
+        else:
+            changes.insert.append(row)
+    changes.delete_ids = [row_id for ids in stored.values() for row_id in ids]
+    return changes
+
+
+def _write(connection: Connection, changes: Changes) -> None:
+    """Delete the rows no longer derived; insert the new ones with one driver ``executemany`` (SQLAlchemy's own
+    spends more time building each row's parameters than the database spends storing them)."""
+    ids = sorted(changes.delete_ids)
+    for index in range(0, len(ids), CHUNK):
+        connection.execute(delete(Deadline).where(Deadline.id.in_(ids[index:index + CHUNK])))
+    if not changes.insert:
+        return
+    table = cast(Table, Deadline.__table__)
+    columns = [*DERIVED_COLUMNS, "computed_at"]
+    compiled = insert(table).compile(dialect=connection.dialect, column_keys=columns)
+    now = _DriverForm(connection).stamp(utcnow())
+    if compiled.positional:
+        order = [columns.index(name) for name in compiled.positiontup or ()]
+        if order == list(range(len(columns))):
+            parameters: list[Any] = [(*row, now) for row in changes.insert]
+        else:
+            parameters = [tuple((*row, now)[i] for i in order) for row in changes.insert]
+    else:
+        parameters = [dict(zip(columns, (*row, now), strict=True)) for row in changes.insert]
+    connection.exec_driver_sql(compiled.string, parameters)
+
+
+def recompute_children(connection: Connection, person_ids: Sequence[int], today: date,
+                       settings: Mapping[str, Any]) -> RecomputeResult:
+    """These children's deadlines derived again and stored (the connection's transaction)."""
+    case_events = clock_events(connection, person_ids, today)
+    changes = Changes()
+    for index in range(0, len(person_ids), CHUNK):
+        chunk = person_ids[index:index + CHUNK]
+        rows = derived_rows(case_events, sorted(case_events.open_children.intersection(chunk)), settings, today)
+        changes.add(_difference(connection, rows, Deadline.person_id.in_(chunk), 0))
+    _write(connection, changes)
+    return RecomputeResult(len(person_ids), changes.deadlines, len(changes.insert), len(changes.delete_ids))
+
+
+def _share_changes(connection: Connection, share: Share | None, today: date, settings: Mapping[str, Any]
+                   ) -> Changes:
+    """The changes for every open child of one share (``None``: of the whole council)."""
+    case_events = clock_events(connection, None, today, share)
+    rows = derived_rows(case_events, sorted(case_events.open_children), settings, today)
+    condition = None if share is None else (Deadline.person_id % share.of) == share.index
+    return _difference(connection, rows, condition, len(case_events.open_children))
+
+
+def recompute_in_transaction(connection: Connection, today: date, settings: Mapping[str, Any]) -> RecomputeResult:
+    """Every open child, in the caller's transaction and process (it sees the caller's own unsaved writes)."""
+    began = time.perf_counter()
+    changes = _share_changes(connection, None, today, settings)
+    _write(connection, changes)
+    result = RecomputeResult(changes.children, changes.deadlines, len(changes.insert), len(changes.delete_ids))
+    _record(connection, "full", today, settings, began, result)
+    return result
+
+
+# --- the nightly job ----------------------------------------------------------------------------------------------
+
+# The modules whose code decides what is derived: a change to any of them (a new rule version, a corrected count)
+# makes the next night's run a full re-derivation.
+DERIVATION_MODULES = ("safeguarding.timescales.rules", "safeguarding.timescales.events",
+                      "safeguarding.timescales.store", "safeguarding.core.calendar")
+
+
+def fingerprint(settings: Mapping[str, Any]) -> str:
+    """What the stored deadlines were derived under: the derivation's code and the timescales settings."""
+    digest = hashlib.sha256()
+    for name in DERIVATION_MODULES:
+        digest.update(Path(cast(str, sys.modules[name].__file__)).read_bytes())
+    local = {key: value for key, value in settings.items() if key.startswith("timescales.")}
+    digest.update(json.dumps(local, sort_keys=True, default=str).encode())
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class Refresh:
+    """What a night's run did."""
+
+    kind: str  # "full" or "drift"
+    for_day: date
+    seconds: float
+    children: int  # derived again from their events
+    deadlines: int  # rows held after it (full) or rows of the children derived again (drift)
+    inserted: int
+    deleted: int
+    updated: int  # rows whose state moved with the date
+    reason: str = ""
+
+
+def _record(connection: Connection, kind: str, today: date, settings: Mapping[str, Any], began: float,
+            result: RecomputeResult, updated: int = 0) -> float:
+    seconds = time.perf_counter() - began
+    connection.execute(insert(DeadlineRefresh).values(
+        kind=kind, for_day=today, fingerprint=fingerprint(settings), started_at=utcnow(), seconds=seconds,
+        children=result.children, inserted=result.inserted, deleted=result.deleted, updated=updated))
+    return seconds
+
+
+def last_refresh(connection: Connection) -> Any:
+    """The latest run's day and fingerprint (a row with ``for_day`` and ``fingerprint``), or None."""
+    return connection.execute(select(DeadlineRefresh.for_day, DeadlineRefresh.fingerprint)
+                              .order_by(DeadlineRefresh.id.desc()).limit(1)).first()
+
+
+def _latest_start(day: date, working_days: int) -> date:
+    """The latest day a clock can start and have ``working_days`` working days passed by ``day``."""
+    start = day
+    while working_days_between_quick(start, day) < working_days:
+        start -= timedelta(days=1)
+    return start
+
+
+def _children_whose_forecast_turns(connection: Connection, after: date, today: date) -> set[int]:
+    """Open clocks whose 'no event by working day N' forecast (rules.FORECASTS) comes due between the day they were
+    derived for and today: those started after the latest start that had reached day N by ``after`` and no later
+    than the latest start that has reached it by today."""
+    children: set[int] = set()
+    for rule in FORECASTS:
+        if rule.kind is not ForecastKind.NO_EVENT_BY_DAY:
+            continue
+        earliest, latest = _latest_start(after, rule.by_day), _latest_start(today, rule.by_day)
+        children.update(connection.scalars(
+            select(Deadline.person_id).where(Deadline.met_on.is_(None), Deadline.rule_id == rule.rule_id,
+                                             Deadline.started_on > earliest, Deadline.started_on <= latest)))
+    return children
+
+
+def _move_states(connection: Connection, today: date, soon: date) -> int:
+    """Open deadlines' state on ``today`` (rules.state_of), in the database; an overdue deadline has no forecast
+    (rules.forecast: it is already missed)."""
+    open_ = Deadline.met_on.is_(None)
+    moved = 0
+    for statement in (
+            update(Deadline).where(open_, Deadline.due_on < today,
+                                   (Deadline.status != "overdue") | Deadline.forecast.is_not(None))
+            .values(status="overdue", forecast=None),
+            update(Deadline).where(open_, Deadline.due_on >= today, Deadline.due_on <= soon,
+                                   Deadline.status != "due_soon").values(status="due_soon"),
+            update(Deadline).where(open_, Deadline.due_on > soon, Deadline.status != "due").values(status="due")):
+        moved += connection.execute(statement.execution_options(synchronize_session=False)).rowcount
+    return moved
+
+
+def drift(connection: Connection, after: date, today: date, settings: Mapping[str, Any]) -> RecomputeResult:
+    """Bring deadlines derived for ``after`` to ``today`` without re-deriving what the date cannot change.
+
+    The stored rows are a pure function of each child's events, the settings and the day (rules.derive); every
+    write of a case event derives its child again at once. So between ``after`` and ``today`` a child's rows can
+    only change by (1) a row dated in that time now counting (events are read up to today), (2) a 'no event by
+    day N' forecast coming due, or (3) an open deadline's state moving with the date (due, due soon, overdue,
+    and an overdue deadline losing its forecast). (1) and (2) are derived again from their events; (3) is one
+    update per state. Equal, row for row, to a full re-derivation (tests/timescales/test_refresh.py)."""
+    soon = due_soon_until(today, int(settings.get("timescales.due_soon.working_days", DUE_SOON_DEFAULT)))
+    children = children_with_events_dated(connection, after, today) | \
+        _children_whose_forecast_turns(connection, after, today)
+    result = recompute_children(connection, sorted(children), today, settings) if children else \
+        RecomputeResult(0, 0)
+    return replace(result, updated=_move_states(connection, today, soon))
+
+
+SNAPSHOT_ID = re.compile(r"^[0-9A-F]+-[0-9A-F]+(-[0-9]+)?$")
+
+
+def _worker(url: str, share: Share, today: date, settings: Mapping[str, Any], snapshot: str | None) -> Changes:
+    """One worker process: its own connection, reading the state the parent holds locked."""
+    engine = make_engine(url)
+    try:
+        if engine.dialect.name == "postgresql":
+            with engine.connect().execution_options(isolation_level="REPEATABLE READ") as connection:
+                if snapshot is not None:
+                    connection.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
+                return _share_changes(connection, share, today, settings)
+        with engine.connect().execution_options(**{READING: True}) as connection:
+            # Not BEGIN IMMEDIATE (core/db.py): a deferred transaction reads one snapshot without the write lock.
+            connection.connection.driver_connection.execute("BEGIN")  # type: ignore[union-attr]
+            return _share_changes(connection, share, today, settings)
+    finally:
+        engine.dispose()
+
+
+def _default_workers() -> int:
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def refresh(database: Database, *, today: date | None = None, workers: int | None = None, full: bool = False
+            ) -> Refresh:
+    """The nightly job: bring every open child's deadlines to ``today``.
+
+    A drift run (``drift``) when the last run derived them under the same code and settings on or before today;
+    otherwise (``full``, the first run, a change of rules, code or local settings, or a clock set back) every
+    open child is derived again from every event, in ``workers`` processes."""
+    from safeguarding.timescales.service import today_in_london
+
+    today = today or today_in_london()
+    began = time.perf_counter()
+    with database.transaction() as session:
+        connection = session.connection()  # on SQLite: BEGIN IMMEDIATE, the write lock (core/db.py)
+        if connection.dialect.name == "postgresql":
+            # Writers of deadlines (case events deriving their child) wait until this commits; readers do not.
+            connection.execute(text("LOCK TABLE deadline IN EXCLUSIVE MODE"))
+        settings = get_all(session)
+        last = last_refresh(connection)
+        reason = ("asked for" if full else "no earlier run" if last is None
+                  else "the rules, their code or the local settings changed"
+                  if last.fingerprint != fingerprint(settings)
+                  else f"the last run was for a later day ({last.for_day.isoformat()})" if last.for_day > today
+                  else "")
+        if reason or last is None:
+            result = _council(database, connection, today, settings, workers)
+            kind = "full"
+        else:
+            result = drift(connection, last.for_day, today, settings)
+            kind = "drift"
+        seconds = _record(connection, kind, today, settings, began, result, result.updated)
+    return Refresh(kind, today, seconds, result.children, result.deadlines, result.inserted, result.deleted,
+                   result.updated, reason)
+
+
+def _council(database: Database, connection: Connection, today: date, settings: Mapping[str, Any],
+             workers: int | None) -> RecomputeResult:
+    """Every open child derived again from every event, in worker processes each taking a share of the children
+    and reading the state this transaction holds locked (module docstring); the difference written here."""
+    workers = workers or _default_workers()
+    in_memory = database.is_sqlite and database.engine.url.database in (None, "", ":memory:")
+    if workers <= 1 or in_memory:  # an in-memory database is not shared with other processes
+        changes = _share_changes(connection, None, today, settings)
+    else:
+        snapshot: str | None = None
+        if connection.dialect.name == "postgresql":
+            snapshot = str(connection.execute(text("SELECT pg_export_snapshot()")).scalar_one())
+            if not SNAPSHOT_ID.match(snapshot):
+                raise RuntimeError(f"unexpected snapshot id {snapshot!r}")
+        url = database.engine.url.render_as_string(hide_password=False)
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            parts = pool.starmap(_worker, [(url, Share(index, workers), today, settings, snapshot)
+                                           for index in range(workers)])
+        changes = Changes()
+        for part in parts:
+            changes.add(part)
+    _write(connection, changes)
+    return RecomputeResult(changes.children, changes.deadlines, len(changes.insert), len(changes.delete_ids))
