@@ -34,7 +34,7 @@ from safeguarding.casework.models import (
 )
 from safeguarding.core.db import UTCDateTime, driver_rows
 from safeguarding.exploitation.models import MissingEpisode, ReturnInterview
-from safeguarding.front_door.models import Contact, ContactSubject
+from safeguarding.front_door.models import Contact, ContactDecision, ContactSubject, RagRating
 from safeguarding.timescales.rules import ClockEvent, EventKind
 
 E = EventKind
@@ -325,21 +325,35 @@ def _read(connection: Connection, ids: list[int] | None, today: date, out: CaseE
 
 
 def _dated_rows(after: date, today: date) -> list[Any]:
-    """A query per table: the children with a row dated from ``after`` to ``today`` that makes a clock event."""
-    since = datetime.combine(after, time.min, UTC)
+    """A query per table: the children with a row dated after ``after`` up to ``today`` that makes a clock event
+    (timestamps by their UTC day, as ``_read`` counts them)."""
+    since = datetime.combine(after + timedelta(days=1), time.min, UTC)
     until = datetime.combine(today + timedelta(days=1), time.min, UTC)
 
     def on(column: Any, person: Any = None, *joins: tuple[Any, Any]) -> Any:
         bounds = (column >= since, column < until) if isinstance(column.type, UTCDateTime) else \
-            (column >= after, column <= today)
+            (column > after, column <= today)
         query = select(person if person is not None else column.table.c.person_id).select_from(column.table)
         for target, condition in joins:
             query = query.join(target, condition)
         return query.where(*bounds)
 
+    def written(column: Any, *joins: tuple[Any, Any]) -> Any:
+        """The front door does not derive its children's deadlines as it writes (its contacts are many and mostly
+        not about open cases): a contact received, rated or decided since the start of the last run's day counts."""
+        query = select(ContactSubject.person_id).select_from(column.table)
+        for target, condition in joins:
+            query = query.join(target, condition)
+        return query.where(column >= datetime.combine(after, time.min, UTC), column < until)
+
     return [
+        written(Contact.received_at, (ContactSubject, ContactSubject.contact_id == Contact.id)),
+        written(Contact.decided_at, (ContactSubject, ContactSubject.contact_id == Contact.id)),
+        written(RagRating.rated_at, (ContactSubject, ContactSubject.contact_id == RagRating.contact_id)),
+        written(ContactDecision.decided_at, (ContactSubject, ContactSubject.contact_id == ContactDecision.contact_id)),
+        written(ContactDecision.signed_off_at,
+                (ContactSubject, ContactSubject.contact_id == ContactDecision.contact_id)),
         on(Referral.referral_date), on(Referral.closed_date), on(Allocation.started_at),
-        on(Contact.received_at, ContactSubject.person_id, (ContactSubject, ContactSubject.contact_id == Contact.id)),
         on(Assessment.started_on), on(Assessment.authorised_on),
         on(Section47Enquiry.started_on), on(Section47Enquiry.completed_on), on(StrategyDiscussion.held_on),
         on(ChildProtectionConference.held_on), on(ChildProtectionPlan.started_on), on(ChildProtectionPlan.ended_on),
@@ -355,8 +369,9 @@ def _dated_rows(after: date, today: date) -> list[Any]:
 
 
 def children_with_events_dated(connection: Connection, after: date, today: date) -> set[int]:
-    """Children with a case row dated from ``after`` (inclusive) to ``today``: rows that were in the future when
-    their deadlines were last derived for ``after`` (a conference booked ahead is held once its day comes) count
-    now. Every table ``_read`` makes events from is here."""
+    """Children with a case row dated after ``after`` up to ``today``: rows that were in the future when their
+    deadlines were last derived for ``after`` (a conference booked ahead is held once its day comes) and count now.
+    Rows dated earlier were counted then, or by the write that recorded them (it derives its child again). Every
+    table ``_read`` makes events from is here."""
     return {person_id for (person_id,) in connection.execute(union(*_dated_rows(after, today)))
             if person_id is not None}
