@@ -1,12 +1,14 @@
-"""Timescales: (a) ``recompute_all`` over a whole council (every open child, every event) -- target under 2 s;
+"""Timescales: (a) the nightly job over a whole council (every open child; a full re-derivation from every event,
+then the drift runs of the following nights) -- target under 2 s;
 (b) the team manager's page (``/due/team``) under concurrent load -- target p95 under 200 ms.
 
-By default it runs on the benchmark council (``bench.common.bench_database_url``). ``--own large`` builds a council of
-its own under ``var/bench/timescales-<size>.db`` (the demo council with case work's demo stage; the results in
-bench/results/timescales.md are from it); only when that stage wrote no case events are synthetic ones added for
-every open child (assessments, strategy discussions, section 47 enquiries, conferences, plans, core groups, visits,
-reviews, notes), deterministic from the seed. ``--page-only [--profile]`` serves the team page in-process. The
-load test reuses bench/mash_load.py's plumbing (``Server``, ``Connection``, ``sign_in``).
+By default it runs on the benchmark council (``bench.common.bench_database_url``; the results in
+bench/results/timescales.md are from it). ``--own large`` builds a council of its own under
+``var/bench/timescales-<size>.db`` (the demo council with case work's demo stage); only when that stage wrote no case
+events are synthetic ones added for every open child (assessments, strategy discussions, section 47 enquiries,
+conferences, plans, core groups, visits, reviews, notes), deterministic from the seed. ``--page-only [--profile]``
+serves the team page in-process. The load test reuses bench/mash_load.py's plumbing (``Server``, ``Connection``,
+``sign_in``).
 """
 
 from __future__ import annotations
@@ -150,33 +152,43 @@ def build_own(size: str, seed: int) -> str:
         database.dispose()
 
 
-def measure_recompute(url: str, runs: int) -> dict[str, Any]:
-    from sqlalchemy import func, select
+def measure_nightly(url: str, runs: int, workers: int) -> dict[str, Any]:
+    """The nightly job (``store.refresh``) on the whole council: a full re-derivation of every open child from
+    every event (from an empty table, then with nothing to change), and the drift runs of the following nights
+    (one day at a time, then over a weekend). Each figure is wall time including the commit."""
+    from sqlalchemy import delete, func, select
 
     from safeguarding.core.db import Database
+    from safeguarding.timescales import store
     from safeguarding.timescales.models import Deadline
-    from safeguarding.timescales.service import recompute_all
+    from safeguarding.timescales.service import today_in_london
 
     database = Database(url)
+    today = today_in_london()
     try:
-        seconds: list[float] = []
-        cpu: list[float] = []
-        result = None
-        for _ in range(runs):
-            with database.transaction() as s:
-                began, cpu_began = time.perf_counter(), time.process_time()
-                result = recompute_all(s)
-                s.flush()
-                seconds.append(time.perf_counter() - began)
-                cpu.append(time.process_time() - cpu_began)
+        with database.transaction() as s:
+            s.execute(delete(Deadline))
+        began, cpu_began = time.perf_counter(), time.process_time()
+        first = store.refresh(database, today=today, workers=workers, full=True)
+        from_empty = {"seconds": time.perf_counter() - began, "parent_cpu_s": time.process_time() - cpu_began,
+                      "inserted": first.inserted}
+        full = [store.refresh(database, today=today, workers=workers, full=True) for _ in range(runs)]
+        nights = []
+        day = today
+        for step in (1, 1, 1, 3):  # three nights, then a Friday-to-Monday gap (within the week of the full run)
+            after, day = day, day + timedelta(days=step)
+            done = store.refresh(database, today=day, workers=workers)
+            nights.append({"from": after.isoformat(), "to": day.isoformat(), **done.__dict__,
+                           "for_day": done.for_day.isoformat()})
+        store.refresh(database, today=today, workers=workers)  # back to today for the page test (a full run)
         with database.transaction() as s:
             by_status = dict(s.execute(select(Deadline.status, func.count()).group_by(Deadline.status)).all())
             forecast = s.scalar(select(func.count()).where(Deadline.forecast.is_not(None)))
-        assert result is not None
-        return {"children": result.children, "deadlines": result.deadlines, "seconds": seconds, "cpu_seconds": cpu,
-                "best_cpu_s": min(cpu),
-                "best_s": min(seconds), "median_s": sorted(seconds)[len(seconds) // 2],
-                "by_status": by_status, "forecast": forecast}
+        seconds = sorted(run.seconds for run in full)
+        return {"children": first.children, "deadlines": first.deadlines, "workers": workers,
+                "from_empty": from_empty, "full_seconds": seconds, "full_best_s": seconds[0],
+                "full_median_s": seconds[len(seconds) // 2], "nights": nights,
+                "nightly_worst_s": max(n["seconds"] for n in nights), "by_status": by_status, "forecast": forecast}
     finally:
         database.dispose()
 
@@ -292,13 +304,14 @@ def main() -> None:
     parser.add_argument("--own", choices=("small", "medium", "large"), default=None,
                         help="build and use var/bench/timescales-<size>.db with synthetic case events")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--runs", type=int, default=3, help="recompute_all runs")
+    parser.add_argument("--runs", type=int, default=3, help="full re-derivation runs")
+    parser.add_argument("--processes", type=int, default=2, help="worker processes of a full re-derivation")
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--think", type=float, default=1.0)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--port", type=int, default=8767)
-    parser.add_argument("--no-load", action="store_true", help="only measure recompute_all")
+    parser.add_argument("--no-load", action="store_true", help="only measure the nightly job")
     parser.add_argument("--page-only", action="store_true",
                         help=f"only {PAGE} in-process, one request at a time (with --profile: cProfile)")
     parser.add_argument("--profile", action="store_true")
@@ -316,21 +329,37 @@ def main() -> None:
     if args.page_only:
         _event_loop_runner()(_in_process(url, args.requests, args.profile))
         return
-    recompute = measure_recompute(url, args.runs)
-    verdict = "meets" if recompute["best_s"] <= TARGET_RECOMPUTE_S else "MISSES"
-    print(f"recompute_all on {url}: {recompute['children']:,} open children, {recompute['deadlines']:,} deadlines; "
-          f"best {recompute['best_s']:.2f} s, median {recompute['median_s']:.2f} s over {args.runs} runs "
-          f"({verdict} < {TARGET_RECOMPUTE_S:.0f} s); its own CPU time best {recompute['best_cpu_s']:.2f} s")
-    print(f"  by status: {recompute['by_status']}; forecast to be missed: {recompute['forecast']}")
-    result: dict[str, Any] = {"database": url, "recompute": recompute, "target_recompute_s": TARGET_RECOMPUTE_S,
+    nightly = measure_nightly(url, args.runs, args.processes)
+    verdict = "meets" if nightly["nightly_worst_s"] <= TARGET_RECOMPUTE_S else "MISSES"
+    full_verdict = "meets" if nightly["full_best_s"] <= TARGET_RECOMPUTE_S else "misses"
+    print(f"The nightly job on {url}: {nightly['children']:,} open children, {nightly['deadlines']:,} deadlines")
+    for night in nightly["nights"]:
+        print(f"  {night['kind']} run {night['from']} -> {night['to']}: {night['seconds']:.2f} s; "
+              f"{night['children']:,} children derived again, {night['inserted']:,} rows written, "
+              f"{night['deleted']:,} removed, {night['updated']:,} moved with the date")
+    print(f"  worst night {nightly['nightly_worst_s']:.2f} s ({verdict} < {TARGET_RECOMPUTE_S:.0f} s)")
+    print(f"  full re-derivation ({nightly['workers']} processes): from an empty table "
+          f"{nightly['from_empty']['seconds']:.2f} s; with nothing to change best {nightly['full_best_s']:.2f} s, "
+          f"median {nightly['full_median_s']:.2f} s over {args.runs} runs ({full_verdict} < "
+          f"{TARGET_RECOMPUTE_S:.0f} s)")
+    print(f"  by status: {nightly['by_status']}; forecast to be missed: {nightly['forecast']}")
+    result: dict[str, Any] = {"database": url, "nightly": nightly, "target_recompute_s": TARGET_RECOMPUTE_S,
                               "machine": machine(), "load_average": " / ".join(f"{v:.1f}" for v in os.getloadavg())}
     lines = [f"# Timescales benchmark ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC)", "",
              f"Database: `{url}`. Machine: {machine()}. Load average {result['load_average']}.", "",
-             "| measure | n | figure | target |", "| --- | --- | --- | --- |",
-             f"| `recompute_all` ({recompute['children']:,} open children, {recompute['deadlines']:,} deadlines) "
-             f"| {args.runs} runs | best {recompute['best_s']:.2f} s, median {recompute['median_s']:.2f} s "
-             f"(CPU {recompute['best_cpu_s']:.2f} s) "
-             f"| < {TARGET_RECOMPUTE_S:.0f} s: {verdict.lower()} |"]
+             "| measure | n | figure | target |", "| --- | --- | --- | --- |"]
+    for night in nightly["nights"]:
+        lines.append(f"| nightly job, {night['kind']} run {night['from']} to {night['to']} "
+                     f"({nightly['children']:,} open children, {nightly['deadlines']:,} deadlines) | 1 "
+                     f"| {night['seconds']:.2f} s: {night['children']:,} children derived again, "
+                     f"{night['inserted']:,} rows written, {night['deleted']:,} removed, {night['updated']:,} moved "
+                     f"with the date | < {TARGET_RECOMPUTE_S:.0f} s: "
+                     f"{'meets' if night['seconds'] <= TARGET_RECOMPUTE_S else 'misses'} |")
+    lines += [f"| full re-derivation from every event, {nightly['workers']} processes, empty table | 1 "
+              f"| {nightly['from_empty']['seconds']:.2f} s ({nightly['from_empty']['inserted']:,} rows written) | |",
+              f"| full re-derivation from every event, {nightly['workers']} processes, nothing to change "
+              f"| {args.runs} | best {nightly['full_best_s']:.2f} s, median {nightly['full_median_s']:.2f} s "
+              f"| < {TARGET_RECOMPUTE_S:.0f} s: {full_verdict} |"]
     if not args.no_load:
         alone = _event_loop_runner()(_in_process(url, args.requests, False))
         result["page_in_process"] = alone

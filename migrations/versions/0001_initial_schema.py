@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 03:37:45.685420
+Create Date: 2026-11-26 03:57:00.675474
 """
 from collections.abc import Sequence
 
@@ -392,6 +392,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('deadline', schema=None) as batch_op:
         batch_op.create_index('ix_deadline_open_due', ['due_on'], unique=False, sqlite_where=sa.text('met_on IS NULL'), postgresql_where=sa.text('met_on IS NULL'))
+        batch_op.create_index('ix_deadline_open_rule_start', ['rule_id', 'started_on'], unique=False, sqlite_where=sa.text('met_on IS NULL'), postgresql_where=sa.text('met_on IS NULL'))
         batch_op.create_index('ix_deadline_person', ['person_id', 'rule_id'], unique=False)
         batch_op.create_index('ix_deadline_team_open', ['team_id', 'due_on'], unique=False, sqlite_where=sa.text('met_on IS NULL'), postgresql_where=sa.text('met_on IS NULL'))
         batch_op.create_index('ix_deadline_worker_open', ['worker_id', 'due_on'], unique=False, sqlite_where=sa.text('met_on IS NULL'), postgresql_where=sa.text('met_on IS NULL'))
@@ -764,6 +765,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_contact_decision_contact_id'), ['contact_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_contact_decision_decided_at'), ['decided_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_contact_decision_decided_by_id'), ['decided_by_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_contact_decision_signed_off_at'), ['signed_off_at'], unique=False)
 
     op.create_table('contact_note',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -1062,6 +1064,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('rag_rating', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_rag_rating_contact_id'), ['contact_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_rag_rating_rated_at'), ['rated_at'], unique=False)
 
     op.create_table('supervision_case',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -1408,6 +1411,7 @@ def downgrade() -> None:
 
     op.drop_table('supervision_case')
     with op.batch_alter_table('rag_rating', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_rag_rating_rated_at'))
         batch_op.drop_index(batch_op.f('ix_rag_rating_contact_id'))
 
     op.drop_table('rag_rating')
@@ -1483,6 +1487,7 @@ def downgrade() -> None:
 
     op.drop_table('contact_note')
     with op.batch_alter_table('contact_decision', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_contact_decision_signed_off_at'))
         batch_op.drop_index(batch_op.f('ix_contact_decision_decided_by_id'))
         batch_op.drop_index(batch_op.f('ix_contact_decision_decided_at'))
         batch_op.drop_index(batch_op.f('ix_contact_decision_contact_id'))
@@ -1565,6 +1570,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_deadline_worker_open', sqlite_where=sa.text('met_on IS NULL'), postgresql_where=sa.text('met_on IS NULL'))
         batch_op.drop_index('ix_deadline_team_open', sqlite_where=sa.text('met_on IS NULL'), postgresql_where=sa.text('met_on IS NULL'))
         batch_op.drop_index('ix_deadline_person')
+        batch_op.drop_index('ix_deadline_open_rule_start', sqlite_where=sa.text('met_on IS NULL'), postgresql_where=sa.text('met_on IS NULL'))
         batch_op.drop_index('ix_deadline_open_due', sqlite_where=sa.text('met_on IS NULL'), postgresql_where=sa.text('met_on IS NULL'))
 
     op.drop_table('deadline')

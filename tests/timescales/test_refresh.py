@@ -101,7 +101,7 @@ def test_a_drift_run_holds_what_a_full_re_derivation_holds(
     write(database, factory, children)
     day = EARLIEST + timedelta(days=first)
     assert store.refresh(database, today=day, workers=1).kind == "full"
-    drift = store.refresh(database, today=day + timedelta(days=later), workers=1)
+    drift = store.refresh(database, today=day + timedelta(days=later), workers=1, full_every_days=None)
     assert drift.kind == "drift"
     after_drift = held(database)
     assert store.refresh(database, today=day + timedelta(days=later), workers=1, full=True).kind == "full"
@@ -122,7 +122,7 @@ def test_a_booked_conference_counts_once_its_day_comes_and_states_move_with_the_
         icpc = s.scalars(select(Deadline).where(Deadline.rule_id == "icpc")).one()
         assert (icpc.met_on, icpc.status) == (None, "due_soon")  # due 23 Dec: 5 working days ahead
         assessment_id = s.scalars(select(Deadline.id).where(Deadline.rule_id == "assessment")).one()
-    done = store.refresh(database, today=date(2025, 12, 22))
+    done = store.refresh(database, today=date(2025, 12, 22), full_every_days=None)
     assert done.kind == "drift" and done.children == 1
     with database.transaction() as s:
         icpc = s.scalars(select(Deadline).where(Deadline.rule_id == "icpc")).one()
@@ -130,14 +130,14 @@ def test_a_booked_conference_counts_once_its_day_comes_and_states_move_with_the_
         # A row the date did not change keeps its id: a deadline's page stays where it was.
         assert s.scalars(select(Deadline.id).where(Deadline.rule_id == "assessment")).one() == assessment_id
     # No visit by working day 30 of the assessment (13 Jan): that forecast comes due, so the child is derived again.
-    done = store.refresh(database, today=date(2026, 2, 5))
+    done = store.refresh(database, today=date(2026, 2, 5), full_every_days=None)
     assert done.kind == "drift" and done.children == 1
     with database.transaction() as s:
         assessment = s.scalars(select(Deadline).where(Deadline.rule_id == "assessment")).one()
         assert (assessment.due_on, assessment.status, assessment.forecast) == (
             date(2026, 2, 5), "due_soon", "assessment:no_event_by_day")
     # 45 working days from 1 Dec is 5 Feb: overdue the day after by the state update alone, its forecast spent.
-    done = store.refresh(database, today=date(2026, 2, 6))
+    done = store.refresh(database, today=date(2026, 2, 6), full_every_days=None)
     assert done.kind == "drift" and done.children == 0 and done.updated >= 1
     with database.transaction() as s:
         assessment = s.scalars(select(Deadline).where(Deadline.rule_id == "assessment")).one()
@@ -162,6 +162,12 @@ def test_a_change_of_local_settings_makes_the_next_run_full(database: Database, 
     assert runs == ["full", "drift", "full"]
     # A day earlier than the last run's (a clock set back) is derived in full too.
     assert store.refresh(database, today=date(2025, 12, 2)).kind == "full"
+    # And a week after the last full run, whatever else: a writer that did not derive its child is put right.
+    assert store.refresh(database, today=date(2025, 12, 8)).kind == "drift"
+    with database.transaction() as s:
+        s.execute(Deadline.__table__.delete())  # as if rows had gone astray
+    weekly = store.refresh(database, today=date(2025, 12, 10))  # the last full run was for 3 Dec
+    assert weekly.kind == "full" and "7 days" in weekly.reason and weekly.inserted > 0
 
 
 def test_a_full_run_in_worker_processes_holds_what_one_process_holds(database: Database, factory: Factory) -> None:

@@ -166,7 +166,7 @@ class RagRating(Base):
     rating: Mapped[Rag] = mapped_column(String(5))
     rationale: Mapped[str] = mapped_column(Text)
     rated_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
-    rated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    rated_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)  # also read by the nightly deadlines run
     due_at: Mapped[datetime] = mapped_column()
 
     contact: Mapped[Contact] = relationship(back_populates="ratings")
@@ -258,7 +258,7 @@ class ContactDecision(Base):
     within_deadline: Mapped[bool] = mapped_column()
     status: Mapped[DecisionStatus] = mapped_column(String(30))
     signed_off_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
-    signed_off_at: Mapped[datetime | None] = mapped_column()
+    signed_off_at: Mapped[datetime | None] = mapped_column(index=True)  # also read by the nightly deadlines run
     sign_off_note: Mapped[str | None] = mapped_column(Text)
     took_effect_at: Mapped[datetime | None] = mapped_column()
 

@@ -40,6 +40,9 @@ class Deadline(Base):
               postgresql_where=text("met_on IS NULL")),
         Index("ix_deadline_open_due", "due_on", sqlite_where=text("met_on IS NULL"),
               postgresql_where=text("met_on IS NULL")),
+        # The nightly drift run: open clocks of one rule started in a window (a forecast coming due).
+        Index("ix_deadline_open_rule_start", "rule_id", "started_on", sqlite_where=text("met_on IS NULL"),
+              postgresql_where=text("met_on IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -28,7 +28,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Connection, Table, delete, insert, select, text, update
+from sqlalchemy import ColumnElement, Connection, Table, delete, func, insert, select, text, update
 
 from safeguarding.core.calendar import add_working_days_quick, working_days_between_quick
 from safeguarding.core.db import READING, Database, driver_rows, make_engine, utcnow
@@ -338,6 +338,8 @@ def drift(connection: Connection, after: date, today: date, settings: Mapping[st
     return replace(result, updated=_move_states(connection, today, soon))
 
 
+# Days between full runs at most (``refresh``).
+FULL_EVERY_DAYS = 7
 SNAPSHOT_ID = re.compile(r"^[0-9A-F]+-[0-9A-F]+(-[0-9]+)?$")
 
 
@@ -362,13 +364,16 @@ def _default_workers() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
 
-def refresh(database: Database, *, today: date | None = None, workers: int | None = None, full: bool = False
-            ) -> Refresh:
+def refresh(database: Database, *, today: date | None = None, workers: int | None = None, full: bool = False,
+            full_every_days: int | None = FULL_EVERY_DAYS) -> Refresh:
     """The nightly job: bring every open child's deadlines to ``today``.
 
     A drift run (``drift``) when the last run derived them under the same code and settings on or before today;
-    otherwise (``full``, the first run, a change of rules, code or local settings, or a clock set back) every
-    open child is derived again from every event, in ``workers`` processes."""
+    otherwise (``full``: the first run, a change of rules, code or local settings, a clock set back, or
+    ``full_every_days`` since the last full run) every open child is derived again from every event, in
+    ``workers`` processes. The weekly full run is a safety net: a drift run trusts every writer of case records
+    to derive its child's deadlines as it writes, and a full run puts right one that did not (a bulk correction
+    made in the database, say)."""
     from safeguarding.timescales.service import today_in_london
 
     today = today or today_in_london()
@@ -385,6 +390,11 @@ def refresh(database: Database, *, today: date | None = None, workers: int | Non
                   if last.fingerprint != fingerprint(settings)
                   else f"the last run was for a later day ({last.for_day.isoformat()})" if last.for_day > today
                   else "")
+        if not reason and full_every_days is not None:
+            last_full = connection.scalar(select(func.max(DeadlineRefresh.for_day))
+                                          .where(DeadlineRefresh.kind == "full"))
+            if last_full is None or (today - last_full).days >= full_every_days:
+                reason = f"no full run in the last {full_every_days} days"
         if reason or last is None:
             result = _council(database, connection, today, settings, workers)
             kind = "full"
