@@ -1,7 +1,8 @@
 """Tables of the timescales capability: the deadlines derived from each child's case events.
 
-Rows here are never typed by hand: ``timescales.service.recompute_for_child`` replaces a child's whole set from
-their events whenever case work changes, in the same transaction, and ``recompute_all`` rebuilds every open child.
+Rows here are never typed by hand: ``timescales.service.recompute_for_child`` brings a child's set in line with
+their events whenever case work changes, in the same transaction, and the nightly job (``store.refresh``) brings
+every open child's to the new day.
 
 What the table holds (decided for issue 3, at a large council's size): for each child whose case is open,
 - every open clock (not yet met), of whatever rule: what the due pages list;
@@ -12,8 +13,8 @@ What the table holds (decided for issue 3, at a large council's size): for each 
 - nothing of closed episodes, and nothing for children whose case is closed. A closed episode's timeliness is
   its case record's (the CIN census reads the events themselves); keeping every past visit clock of every child
   would make the table grow without end and the nightly recompute slower each year.
-``status`` and ``forecast`` are as on the day the row was computed; the pages work the state out again from
-``due_on`` / ``met_on`` and today's date.
+``status`` and ``forecast`` are as on the day of the last run (the nightly job moves them on); the pages work the
+state out again from ``due_on`` / ``met_on`` and today's date.
 """
 
 from __future__ import annotations
