@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 from sqlalchemy import ColumnElement, Connection, func, select, union
 from sqlalchemy.orm import InstrumentedAttribute
@@ -86,18 +86,22 @@ def _chunks(ids: Collection[int]) -> Iterable[list[int]]:
 
 
 def clock_events(connection: Connection, person_ids: Collection[int] | None, today: date,
-                 share: Share | None = None) -> CaseEvents:
+                 share: Share | None = None, *, episodes: Literal["open", "all"] = "open") -> CaseEvents:
     """Every clock event of these children (``None``: every child whose case is open, or those of ``share``).
 
     A conference dated after ``today`` is booked, not held; other rows dated after today are left out (a date in
-    the future meets nothing yet).
+    the future meets nothing yet). By default only the rows of open episodes are read (what is stored);
+    ``episodes="all"`` reads every episode of the given children, open or closed (returns/indicators.py counts
+    the visits of a plan that ended and a case that closed in its period).
     """
+    if episodes == "all" and person_ids is None:
+        raise ValueError('episodes="all" reads the given children only')
     result = CaseEvents()
     if person_ids is None:
         _read(connection, None, today, result, share)
     else:
         for scope in _chunks(set(person_ids)):
-            _read(connection, scope, today, result, None)
+            _read(connection, scope, today, result, None, every_episode=episodes == "all")
     return result
 
 
@@ -123,8 +127,8 @@ class _Days(dict[Any, date | None]):
         return cast(date, day)
 
 
-def _read(connection: Connection, ids: list[int] | None, today: date, out: CaseEvents, share: Share | None
-          ) -> None:
+def _read(connection: Connection, ids: list[int] | None, today: date, out: CaseEvents, share: Share | None,
+          every_episode: bool = False) -> None:
     """One query per table, by columns, on the connection's own transaction (after the session's flush), run on
     the driver's cursor: the loops are kept plain, a large council has half a million events."""
     events = out.events
@@ -145,7 +149,9 @@ def _read(connection: Connection, ids: list[int] | None, today: date, out: CaseE
 
     def episode_open(table: Any) -> list[ColumnElement[bool]]:
         """Rows of this episode table for these children, in episodes not closed: nothing of a closed episode is
-        stored (models.py), so its rows are not read."""
+        stored (models.py), so its rows are not read -- unless every episode is asked for."""
+        if every_episode:
+            return [within(table.person_id)]
         if ids is None:  # an open referral's child is open: the referral alone selects the rows
             if share is not None:
                 return [table.referral_id.in_(open_referrals), (table.person_id % share.of) == share.index]
