@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 03:57:00.675474
+Create Date: 2026-11-26 04:09:16.318611
 """
 from collections.abc import Sequence
 
@@ -462,15 +462,20 @@ def upgrade() -> None:
     sa.Column('raw_text', sa.Text(), nullable=False),
     sa.Column('sanitised_text', sa.Text(), nullable=True),
     sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('withdrawn_at', safeguarding.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('withdrawn_by_id', sa.Integer(), nullable=True),
+    sa.Column('withdrawal_reason', sa.Text(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('created_at', safeguarding.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint("handling_code <> 'C' OR handling_conditions IS NOT NULL", name=op.f('ck_exploitation_intelligence_item_conditions_for_c')),
     sa.CheckConstraint("handling_code IN ('P', 'C')", name=op.f('ck_exploitation_intelligence_item_handling_code')),
     sa.CheckConstraint("intelligence_assessment IN ('1', '2', '3', '4', '5')", name=op.f('ck_exploitation_intelligence_item_intelligence_assessment')),
     sa.CheckConstraint("source_evaluation IN ('A', 'B', 'C')", name=op.f('ck_exploitation_intelligence_item_source_evaluation')),
+    sa.CheckConstraint("status <> 'withdrawn' OR (withdrawn_at IS NOT NULL AND withdrawn_by_id IS NOT NULL AND withdrawal_reason IS NOT NULL)", name=op.f('ck_exploitation_intelligence_item_withdrawal_recorded')),
     sa.CheckConstraint('length(raw_text) <= 20000', name=op.f('ck_exploitation_intelligence_item_raw_text_length')),
     sa.ForeignKeyConstraint(['submitted_by_agency_id'], ['partner_agency.id'], name=op.f('fk_exploitation_intelligence_item_submitted_by_agency_id_partner_agency')),
     sa.ForeignKeyConstraint(['submitted_by_id'], ['app_user.id'], name=op.f('fk_exploitation_intelligence_item_submitted_by_id_app_user')),
+    sa.ForeignKeyConstraint(['withdrawn_by_id'], ['app_user.id'], name=op.f('fk_exploitation_intelligence_item_withdrawn_by_id_app_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_exploitation_intelligence_item'))
     )
     with op.batch_alter_table('exploitation_intelligence_item', schema=None) as batch_op:
@@ -854,6 +859,7 @@ def upgrade() -> None:
     sa.Column('to_date', sa.Date(), nullable=True),
     sa.Column('recorded_by_id', sa.Integer(), nullable=False),
     sa.Column('recorded_at', safeguarding.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
     sa.CheckConstraint('to_date IS NULL OR from_date IS NULL OR to_date >= from_date', name=op.f('ck_exploitation_context_link_dates_order')),
     sa.ForeignKeyConstraint(['context_id'], ['exploitation_context.id'], name=op.f('fk_exploitation_context_link_context_id_exploitation_context'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_exploitation_context_link_person_id_person')),
@@ -969,6 +975,7 @@ def upgrade() -> None:
     sa.Column('reason', sa.String(length=20), nullable=False),
     sa.Column('discussion', sa.Text(), nullable=True),
     sa.Column('risk_band', sa.String(length=20), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
     sa.CheckConstraint('(person_id IS NULL) <> (context_id IS NULL)', name=op.f('ck_mace_agenda_item_child_or_context')),
     sa.ForeignKeyConstraint(['context_id'], ['exploitation_context.id'], name=op.f('fk_mace_agenda_item_context_id_exploitation_context')),
     sa.ForeignKeyConstraint(['panel_id'], ['mace_panel.id'], name=op.f('fk_mace_agenda_item_panel_id_mace_panel'), ondelete='CASCADE'),
