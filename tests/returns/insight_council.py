@@ -22,7 +22,8 @@ Children (LAchildID): C1 Ava, C2 Ben, C3 Cara, C4 Dev, C5 Eve; C6 Finn only befo
   C1, C2, C3, C4: 1 unallocated (C2).
 - Missing: C5 missing 10 Mar 2026 18:00, back 11 Mar 09:00, interview offered 12 Mar and held.
 - Screening: C4 screened 5 Mar 2026 (medium, criminal).
-- Visit deadlines (timescales): C3 cp-visit due 19 Feb met 19 Feb (in time), due 5 Mar not met (missed): 1 of 2.
+- Statutory visits (derived by the timescales rules from C3's plan, every 10 working days): due 11 Feb met 5 Feb,
+  due 19 Feb met 19 Feb, due 5 Mar not made: 2 of 3 in time.
 """
 
 from __future__ import annotations
@@ -57,7 +58,6 @@ from safeguarding.front_door.models import (
 )
 from safeguarding.people.models import Person, PersonKind
 from safeguarding.returns.workforce_models import WorkerContract
-from safeguarding.timescales.models import Deadline
 from tests.support import Factory
 
 PERIOD = (date(2026, 1, 1), date(2026, 3, 31))
@@ -196,14 +196,6 @@ def build(factory: Factory) -> Council:
         s.add(Screening(person_id=ids["C4"], tool_id=tool.id, screened_on=date(2026, 3, 5), answers={}, score=9,
                         computed_band="medium", band="medium", exploitation_types=["criminal"],
                         screened_by_id=mash.id))
-        s.add_all([
-            Deadline(person_id=ids["C3"], rule_id="cp-visit", source_kind="visit", source_id=1, start_event="cp_visit",
-                     started_on=date(2026, 2, 5), length=10, due_on=date(2026, 2, 19), met_on=date(2026, 2, 19),
-                     status="met", worker_id=pat.id, team_id=protection.id),
-            Deadline(person_id=ids["C3"], rule_id="cp-visit", source_kind="visit", source_id=2, start_event="cp_visit",
-                     started_on=date(2026, 2, 19), length=10, due_on=date(2026, 3, 5), met_on=None,
-                     status="overdue", worker_id=pat.id, team_id=protection.id),
-        ])
         s.add_all([
             WorkerContract(user_id=sam.id, employment_type="permanent", job_title="Social worker",
                            started_on=date(2020, 9, 1), fte=1.0, case_holding=True),

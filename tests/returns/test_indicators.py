@@ -25,7 +25,7 @@ TODAY = date(2026, 4, 15)
 
 def _figures(database: Any, team_id: int | None = None, period: Period = PERIOD) -> dict[str, indicators.Figure]:
     with database.transaction() as s:
-        facts = indicators.load_facts(s, period, team_id)
+        facts = indicators.load_facts(s, period, team_id, TODAY)
     return {f.indicator.key: f for f in indicators.compute(facts, period, TODAY)}
 
 
@@ -44,7 +44,8 @@ def test_each_indicator_as_counted_by_hand(database: Any, factory: Any) -> None:
     assert (f["icpc_15"].numerator, f["icpc_15"].denominator) == (1, 1)  # 12 working days from the s47 start
     assert (f["second_cp_plans"].numerator, f["second_cp_plans"].denominator) == (1, 1)
     assert f["cp_plans_two_years"].denominator == 0 and f["cp_plans_two_years"].shown == "No cases"
-    assert (f["visits_in_time"].numerator, f["visits_in_time"].denominator) == (1, 2)
+    # C3's visits from the plan of 28 Jan: due 11 Feb (made 5 Feb), 19 Feb (made 19 Feb), 5 Mar (not made).
+    assert (f["visits_in_time"].numerator, f["visits_in_time"].denominator) == (2, 3)
     # Unallocated is read at each month end; the headline is the last: C2 of C1, C2, C3, C4 on 31 March.
     assert [(p.month, p.numerator, p.denominator) for p in f["unallocated"].points] == [
         ("2026-01", 0, 2), ("2026-02", 0, 3), ("2026-03", 1, 4)]

@@ -90,7 +90,7 @@ def plan(session: Session, database: Database, user: User, today: date) -> list[
     def figure_for(key: str, period: Period) -> indicators.Figure:
         facts = cache.get((period.start, period.end))
         if facts is None:
-            facts = cache[(period.start, period.end)] = indicators.load_facts(session, period)
+            facts = cache[(period.start, period.end)] = indicators.load_facts(session, period, today=today)
         (fig,) = indicators.compute(facts, period, today, [key])
         return fig
 

@@ -24,18 +24,19 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, union
 from sqlalchemy.orm import Session
 
 from safeguarding.casework.models import (
     Allocation,
     Assessment,
+    ChildInNeedPlan,
     ChildProtectionConference,
     ChildProtectionPlan,
     Referral,
     Section47Enquiry,
 )
-from safeguarding.core import access
+from safeguarding.core import access, local_settings
 from safeguarding.core.access import AccessSubject, Action, Kind
 from safeguarding.core.audit import record
 from safeguarding.core.calendar import (
@@ -52,7 +53,8 @@ from safeguarding.front_door.models import Contact, ContactDecision, ContactSubj
 from safeguarding.people.models import Person
 from safeguarding.returns.annex_a import Period
 from safeguarding.returns.national_figures import NO_NATIONAL_FIGURE, NationalFigure, figure
-from safeguarding.timescales.models import Deadline
+from safeguarding.timescales.events import clock_events
+from safeguarding.timescales.rules import Lengths, derive
 
 MAX_PERIOD_DAYS = 3 * 366
 VISIT_RULES = ("cp-visit", "cin-visit")
@@ -182,8 +184,9 @@ def cp_plans_two_years(facts: Facts, period: Period, today: date) -> list[Counte
 
 def visits_in_time(facts: Facts, period: Period, today: date) -> list[Counted]:
     """Statutory visits (child protection and child in need) made by their due date, of visits due in the period
-    up to today (the council's local visiting standards, timescales.md T13 and T16, with the due dates the
-    timescales capability derives for open children; its nightly 'safeguarding timescales recompute' keeps them)."""
+    up to today, for every child with a plan in the period whether the case is now open or closed (the council's
+    local visiting standards, timescales.md T13 and T16, due dates derived by the timescales rules from the case
+    record)."""
     found = []
     for p, due, met in facts.visits:
         if period.start <= due <= min(period.end, today):
@@ -334,8 +337,34 @@ def figure_of(indicator: Indicator, counted: list[Counted], period: Period) -> F
     return Figure(indicator, counted, points, sum(1 for c in headline if c.met), len(headline), totals)
 
 
-def load_facts(session: Session, period: Period, team_id: int | None = None) -> Facts:
-    """Everything the definitions need for the period, with 12 months of history before it."""
+def load_visits(session: Session, period: Period, today: date) -> list[tuple[int, date, date | None]]:
+    """Each statutory visit due in the period (child, due, made): every visit clock of every child with a child
+    protection or child in need plan in the period, open or closed, derived from the case events of all their
+    episodes by the timescales rules. Not the stored deadlines: they hold only open cases' current episodes
+    (timescales/models.py), and a child whose plan ended and case closed in the period would drop out."""
+    children = set(session.scalars(union(*(
+        select(plan.person_id).where(plan.started_on <= period.end,
+                                     or_(plan.ended_on.is_(None), plan.ended_on >= period.start))
+        for plan in (ChildProtectionPlan, ChildInNeedPlan)))))
+    if not children:
+        return []
+    lengths = Lengths(local_settings.get_all(session))
+    session.flush()  # read on the session's own transaction
+    case_events = clock_events(session.connection(), children, today, episodes="all")
+    visits = []
+    for person_id in sorted(children):
+        for clock in derive(person_id, case_events.events.get(person_id, []), lengths):
+            if clock.rule.id in VISIT_RULES and period.start <= clock.due <= period.end:
+                visits.append((person_id, clock.due, clock.met_on))
+    return visits
+
+
+def load_facts(session: Session, period: Period, team_id: int | None = None, today: date | None = None,
+               keys: Sequence[str] | None = None) -> Facts:
+    """Everything the definitions need for the period, with 12 months of history before it (``today``: the day
+    the record is read on, by default today in London; case rows dated after it count for nothing yet). With
+    ``keys``, the visits are derived only when statutory visits are among them (they cost the most to read)."""
+    today = today or utcnow().astimezone(LONDON).date()
     since_day = add_calendar_months(period.start, -12)
     since = datetime.combine(period.start, time(0), LONDON).astimezone(UTC)
     until = datetime.combine(period.end + timedelta(days=1), time(0), LONDON).astimezone(UTC)
@@ -379,9 +408,8 @@ def load_facts(session: Session, period: Period, team_id: int | None = None) -> 
     facts.cp_plans = [(p, s, e) for p, s, e in session.execute(
         select(ChildProtectionPlan.person_id, ChildProtectionPlan.started_on, ChildProtectionPlan.ended_on)
         .where(ChildProtectionPlan.person_id.in_(concerned), ChildProtectionPlan.started_on <= period.end))]
-    facts.visits = [(p, d, m) for p, d, m in session.execute(
-        select(Deadline.person_id, Deadline.due_on, Deadline.met_on).where(
-            Deadline.rule_id.in_(VISIT_RULES), Deadline.due_on >= period.start, Deadline.due_on <= period.end))]
+    if keys is None or "visits_in_time" in keys:
+        facts.visits = load_visits(session, period, today)
     facts.allocations = [(p, london(s), london(e) if e else None) for p, s, e in session.execute(
         select(Allocation.person_id, Allocation.started_at, Allocation.ended_at).where(
             Allocation.started_at < until, or_(Allocation.ended_at.is_(None), Allocation.ended_at >= since)))]
@@ -449,7 +477,8 @@ def figures(session: Session, database: Database, user: User, filters: Filters, 
             keys: Sequence[str] | None = None) -> list[Figure]:
     access.require_role(database, user, Kind.INDICATORS, Action.VIEW)
     today = today or utcnow().astimezone(LONDON).date()
-    result = compute(load_facts(session, filters.period, filters.team_id), filters.period, today, keys)
+    result = compute(load_facts(session, filters.period, filters.team_id, today, keys), filters.period, today,
+                     keys)
     record(session, access.actor_of(user), "view", "indicators", None, detail={
         "from": filters.period.start.isoformat(), "to": filters.period.end.isoformat(), "team_id": filters.team_id,
         "indicators": [f.indicator.key for f in result]})
@@ -500,7 +529,8 @@ def children_behind(session: Session, database: Database, user: User, filters: F
         raise ValidationFailed({"indicator": "Choose an indicator from the page"})
     access.require_role(database, user, Kind.INDICATORS, Action.VIEW)
     today = today or utcnow().astimezone(LONDON).date()
-    (fig,) = compute(load_facts(session, filters.period, filters.team_id), filters.period, today, [key])
+    (fig,) = compute(load_facts(session, filters.period, filters.team_id, today, [key]), filters.period, today,
+                     [key])
     rows = [c for c in fig.counted if month is None or f"{c.on:%Y-%m}" == month]
     ids = {c.person_id for c in rows if c.person_id is not None}
     people = {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(ids)))} if ids else {}
