@@ -101,6 +101,10 @@ DEFINITIONS: dict[str, SettingDefinition] = {
                           "started the enquiry"),
         SettingDefinition("timescales.due_soon.working_days",
                           "Deadlines show as due soon within (working days)", 5, int, "local practice", 0, 30),
+        # --- statutory returns (returns/cin_census): who the council is to the DfE ---
+        SettingDefinition("returns.la_code", "DfE local authority code (three digits)", 999, int,
+                          "DfE 'LA codes' (Get Information about Schools), e.g. 938: the CIN census header's LEA and "
+                          "characters 2-4 of the UPNs the council allocates (rule 1530); 999 until set", 201, 999),
     ]
 }
 

@@ -1,4 +1,5 @@
-"""The demo council's disabilities, as the CIN census codes them: a stage of ``demo.council.build_council``.
+"""The demo council's disabilities, as the CIN census codes them, and its DfE LA code (the local setting the census
+header and rule 1530 read: the code its UPNs carry, demo.identifiers): a stage of ``demo.council.build_council``.
 
 Every child born by the reference moment gets at least one code (rule 8540: a born child whose episode went on to
 further action must have one; NONE where there is none), NONE never beside another code (8790), no code twice
@@ -10,16 +11,19 @@ Deterministic from the seed, with its own random stream.
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Table, select
 
+from safeguarding.core.local_settings import LocalSetting
+from safeguarding.demo.identifiers import DEMO_LA_CODE
 from safeguarding.people.models import Person, PersonKind
 from safeguarding.returns.models import ChildDisability
 
-TABLES: list[Table] = [ChildDisability.__table__]  # type: ignore[list-item]
+TABLES: list[Table] = [ChildDisability.__table__, LocalSetting.__table__]  # type: ignore[list-item]
 
 DISABLED_SHARE = 0.126
 # Codes with their weights among disabled children (commonest first), DfE codes (core.codes.DISABILITIES).
@@ -41,7 +45,10 @@ def codes_for(rng: random.Random) -> list[str]:
 
 
 def build(builder: Any, writer: Any) -> dict[str, int]:
-    """Record disabilities for every born child of the council (people are written before the stages run)."""
+    """Record disabilities for every born child of the council (people are written before the stages run), and
+    set the council's LA code."""
+    writer.add(LocalSetting.__table__, {"key": "returns.la_code", "value_json": json.dumps(int(DEMO_LA_CODE)),
+                                        "updated_at": builder.now, "updated_by_id": None})
     rng = random.Random(f"{builder.seed}:disabilities")
     today = builder.now.date()
     children = writer.connection.execute(

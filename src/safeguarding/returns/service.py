@@ -9,7 +9,7 @@ validator directly), and store each run with its findings (returns/models.py Cen
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import IO
@@ -25,7 +25,7 @@ from safeguarding.core.errors import ValidationFailed
 from safeguarding.core.users import User
 from safeguarding.people.models import Person
 from safeguarding.returns.cin_census.census import LATEST_YEAR, CensusYear
-from safeguarding.returns.cin_census.export import children_in_scope, export_to_file
+from safeguarding.returns.cin_census.export import children_in_scope, council_la_code, export_to_file
 from safeguarding.returns.cin_census.rules import RULES
 from safeguarding.returns.cin_census.validator import SCHEMA_CODE, SCHEMA_TEXT, Finding, Report, validate_children
 from safeguarding.returns.models import CensusFinding, CensusRun
@@ -40,7 +40,10 @@ def current_year(today: date) -> CensusYear:
 
 
 def validate_live(session: Session, year: CensusYear) -> Report:
-    """Validate the live record for the year (no access check: for the nightly job and the services below)."""
+    """Validate the live record for the year (no access check: for the nightly job and the services below), as the
+    return of the council whose LA code is set (its own UPNs pass rule 1530)."""
+    if year.la_code is None:
+        year = replace(year, la_code=council_la_code(session))
     return validate_children(children_in_scope(session, year), year)
 
 

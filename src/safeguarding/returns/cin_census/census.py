@@ -16,10 +16,19 @@ from datetime import date, timedelta
 from functools import cached_property
 from typing import Any
 
+from safeguarding.core import codes
 from safeguarding.core.calendar import add_calendar_months, is_working_day
 
 FIRST_YEAR = 2023  # the oldest ruleset held: cin2022_23
 LATEST_YEAR = 2026  # cin2025_26
+UNSET_LA_CODE = "999"  # the LEA of a return from a council that has not set its code (local setting returns.la_code)
+
+
+def la_code_of(value: object) -> str | None:
+    """A council's own DfE LA code as the census writes it (three digits, 201 to 998), or None for anything else
+    (unset, 999, not a code)."""
+    text = str(value).strip() if value is not None else ""
+    return text if len(text) == 3 and text.isdigit() and 201 <= int(text) < 999 else None
 
 
 @dataclass(frozen=True)
@@ -27,6 +36,9 @@ class CensusYear:
     """A collection year, named by the year it ends: 2026 is 1 April 2025 to 31 March 2026 (ruleset cin2025_26)."""
 
     year: int
+    # The council making the return (its DfE LA code, or None): the UPNs it allocates pass rule 1530 even before
+    # the list held in core/codes.py names a new authority's code. Not part of the year's identity (equality).
+    la_code: str | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if not FIRST_YEAR <= self.year <= LATEST_YEAR + 1:
@@ -41,6 +53,11 @@ class CensusYear:
     @cached_property
     def period_start(self) -> date:
         return date(self.year - 1, 4, 1)
+
+    @cached_property
+    def upn_la_codes(self) -> frozenset[str]:
+        """The LA codes a UPN may carry in characters 2-4 (rule 1530): the DfE list and the council's own."""
+        return codes.UPN_LA_CODES | {self.la_code} if self.la_code else codes.UPN_LA_CODES
 
     @property
     def ruleset(self) -> str:

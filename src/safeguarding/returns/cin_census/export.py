@@ -34,9 +34,11 @@ from safeguarding.casework.models import (
     Section47Enquiry,
     StrategyDiscussion,
 )
+from safeguarding.core import local_settings
 from safeguarding.core.calendar import add_working_days
 from safeguarding.people.models import Person
 from safeguarding.returns.cin_census.census import (
+    UNSET_LA_CODE,
     Assessment,
     CensusYear,
     Child,
@@ -44,12 +46,13 @@ from safeguarding.returns.cin_census.census import (
     Episode,
     ProtectionPlan,
     Section47,
+    la_code_of,
 )
 from safeguarding.returns.cin_census.writer import write_census
 from safeguarding.returns.models import ChildDisability
 
 ICPC_TARGET_WORKING_DAYS = 15  # from the strategy discussion (Working Together 2023; shared/domain/timescales.md)
-DEFAULT_LEA = "999"
+DEFAULT_LEA = UNSET_LA_CODE
 _GENDER_OF_SEX = {"M": "1", "F": "2", "U": "0"}  # GenderCurrent up to 2023-24 (cin-census.md section 4.1)
 
 
@@ -187,8 +190,14 @@ def _episode(referral: Referral, year: CensusYear, assessments: list[AssessmentR
     return e
 
 
+def council_la_code(session: Session) -> str | None:
+    """The council's DfE LA code (local setting returns.la_code), or None while it is not set."""
+    return la_code_of(local_settings.get(session, "returns.la_code"))
+
+
 def export_to_file(session: Session, year: CensusYear, out: Path | IO[bytes], *, lea: str | None = None) -> int:
-    """Write the census XML for the year; returns the number of children (0: nothing in scope, nothing written)."""
+    """Write the census XML for the year; returns the number of children (0: nothing in scope, nothing written).
+    The header's LEA is ``lea``, else the council's local setting, else 999."""
     children = children_in_scope(session, year)
     first = next(children, None)
     if first is None:
@@ -199,4 +208,4 @@ def export_to_file(session: Session, year: CensusYear, out: Path | IO[bytes], *,
         yield first
         yield from children
 
-    return write_census(out, every(), year, lea=lea or DEFAULT_LEA)
+    return write_census(out, every(), year, lea=lea or council_la_code(session) or DEFAULT_LEA)

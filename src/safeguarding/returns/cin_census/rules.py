@@ -249,7 +249,7 @@ def r1520(tally: ReturnTally, year: CensusYear) -> Iterator[Problem]:
 
 @rule("1530", "ChildIdentifiers", "UPN invalid (characters 2-4 not a recognised LA code)")
 def r1530(child: Child, year: CensusYear) -> Iterator[Problem]:
-    if child.upn and len(child.upn) >= 4 and child.upn[1:4] not in codes.UPN_LA_CODES:
+    if child.upn and len(child.upn) >= 4 and child.upn[1:4] not in year.upn_la_codes:
         yield Problem("ChildIdentifiers/UPN", f"UPN {child.upn}: {child.upn[1:4]} is not a local authority code")
 
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from queue import Empty
 from typing import IO, Any
 
-from safeguarding.returns.cin_census.census import LATEST_YEAR, CensusYear, Child, Header
+from safeguarding.returns.cin_census.census import LATEST_YEAR, CensusYear, Child, Header, la_code_of
 from safeguarding.returns.cin_census.reader import CensusFileRefused, child_from_element, open_census
 from safeguarding.returns.cin_census.rules import (
     Problem,
@@ -125,11 +125,11 @@ class BatchResult:
     children: int
 
 
-def _check_share(path: Path, year: int, share: int, workers: int, out: Any) -> None:
+def _check_share(path: Path, year: CensusYear, share: int, workers: int, out: Any) -> None:
     """A worker: stream the whole file (lxml's parse is cheap), turn into dataclasses and check only the batches
     numbered ``share`` modulo ``workers``, and send each batch's findings and tally in order, then "end"."""
     try:
-        validator = Validator(CensusYear(year))
+        validator = Validator(year)
         found: list[Finding] = []
         current = -1
         for index, (el, ns) in enumerate(open_census(path).elements()):
@@ -139,7 +139,7 @@ def _check_share(path: Path, year: int, share: int, workers: int, out: Any) -> N
             if number != current:
                 if current >= 0:
                     out.put(("batch", _result(validator, found)))
-                validator, found, current = Validator(CensusYear(year)), [], number
+                validator, found, current = Validator(year), [], number
             read = child_from_element(el, ns)
             found += validator.child(read.child, read.problems)
         if current >= 0:
@@ -242,7 +242,7 @@ class FileCheck:
         context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
         queues = [context.Queue(maxsize=2) for _ in range(self.workers)]
         processes = [context.Process(target=_check_share, daemon=True,
-                                     args=(self.census.source, validator.year.year, k, self.workers, queues[k]))
+                                     args=(self.census.source, validator.year, k, self.workers, queues[k]))
                      for k in range(self.workers)]
         for process in processes:
             process.start()
@@ -266,6 +266,9 @@ class FileCheck:
     def _start(self) -> Validator:
         if self.year is None:
             self.year = year_of(self.census.header)
+        elif self.year.la_code is None and self.census.header is not None:
+            # The council sending the file is named in its header: the UPNs it allocated carry its code.
+            self.year = replace(self.year, la_code=la_code_of(self.census.header.lea))
         return Validator(self.year)
 
     def _header(self, validator: Validator) -> Iterator[Finding]:
@@ -275,13 +278,15 @@ class FileCheck:
 
 
 def year_of(header: Header | None) -> CensusYear:
-    """The year a file names in its header, or the latest year held where it names none the system knows."""
+    """The year a file names in its header, or the latest year held where it names none the system knows; with the
+    council the header names (LEA) as the one making the return."""
+    la_code = la_code_of(header.lea) if header else None
     if header and header.year and header.year.isdigit():
         try:
-            return CensusYear(int(header.year))
+            return CensusYear(int(header.year), la_code)
         except ValueError:
             pass
-    return CensusYear(LATEST_YEAR)
+    return CensusYear(LATEST_YEAR, la_code)
 
 
 def validate_file(source: Path | str | IO[bytes], year: CensusYear | None = None) -> Report:
