@@ -44,6 +44,7 @@ def test_the_demo_councils_exported_census_validates_with_no_errors(migrated_dat
 
     report = validate_file(out, YEAR)
     assert report.children > 50
+    assert f"<LEA>{DEMO_LA_CODE}</LEA>" in out.read_text()  # the demo council's local setting
     errors = Counter(f"{f.code} {f.message}" for f in report.errors)
     assert not errors, errors.most_common(20)
     queries = Counter(f.code for f in report.queries)
