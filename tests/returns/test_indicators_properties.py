@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from safeguarding.core.errors import ValidationFailed
@@ -56,6 +56,11 @@ def test_points_add_up_to_the_headline_and_rates_are_shares(f: indicators.Facts)
 
 
 @given(facts(), st.sets(people, max_size=10))
+# Found by hypothesis: child 2's episode closed in May; at the period's end only child 1, allocated, is open. The
+# team's "unallocated" headline was read on its own latest month (April: 1) instead of the period's end (0).
+@example(indicators.Facts(referrals=[(1, date(2025, 4, 2), False, None),
+                                     (2, date(2025, 4, 2), False, date(2025, 5, 10))],
+                          allocations=[(1, date(2025, 4, 2), None)]), {2})
 def test_a_team_never_counts_more_than_the_council(f: indicators.Facts, team: set[int]) -> None:
     council = {x.indicator.key: x for x in indicators.compute(f, PERIOD, TODAY)}
     for figure in indicators.compute(indicators.keep_children(f, team), PERIOD, TODAY):

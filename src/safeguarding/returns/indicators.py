@@ -316,8 +316,10 @@ def months_of(period: Period) -> list[str]:
     return months
 
 
-def figure_of(indicator: Indicator, counted: list[Counted], period: Period) -> Figure:
-    """Monthly points and the headline from the counted rows (pure)."""
+def figure_of(indicator: Indicator, counted: list[Counted], period: Period, today: date) -> Figure:
+    """Monthly points and the headline from the counted rows (pure). A point-in-time indicator's headline is read on
+    the period's last snapshot day, for a team as for the council: a team with nothing on that day shows none, not
+    an earlier month's figure."""
     series_names = sorted({c.series for c in counted}) or [""]
     if indicator.kind == "count" and indicator.key == "contacts_referrals":
         series_names = ["Contacts", "Referrals"]
@@ -330,9 +332,9 @@ def figure_of(indicator: Indicator, counted: list[Counted], period: Period) -> F
     points = [Point(m, s, met[(int(m[:4]), int(m[5:]), s)], base[(int(m[:4]), int(m[5:]), s)])
               for m in months_of(period) for s in series_names]
     headline = counted
-    if indicator.snapshot and counted:
-        latest = max(c.on for c in counted)
-        headline = [c for c in counted if c.on == latest]
+    if indicator.snapshot:
+        days = snapshot_days(period, today)
+        headline = [c for c in counted if days and c.on == days[-1]]
     totals = {s: sum(1 for c in counted if c.series == s) for s in series_names} if indicator.kind == "count" else {}
     return Figure(indicator, counted, points, sum(1 for c in headline if c.met), len(headline), totals)
 
@@ -433,7 +435,7 @@ def keep_children(facts: Facts, person_ids: set[int]) -> Facts:
 
 def compute(facts: Facts, period: Period, today: date, keys: Sequence[str] | None = None) -> list[Figure]:
     chosen = [BY_KEY[k] for k in keys] if keys else list(INDICATORS)
-    return [figure_of(i, i.measure(facts, period, today), period) for i in chosen]
+    return [figure_of(i, i.measure(facts, period, today), period, today) for i in chosen]
 
 
 # --- the use-cases ---------------------------------------------------------------------------------------------------
