@@ -18,8 +18,8 @@ from safeguarding.core.errors import Conflict, DomainError, ValidationFailed
 from safeguarding.core.settings import get_settings
 from safeguarding.web import auth
 from safeguarding.web.deps import CurrentUser, PasswordChangeRequired, SignInRequired, TransactionalRoute
-from safeguarding.web.navigation import HOME, nav_items
-from safeguarding.web.templating import render, templates
+from safeguarding.web.navigation import HOME
+from safeguarding.web.templating import render
 
 log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -184,6 +184,5 @@ def create_app(database: Database | None = None) -> FastAPI:
     if assets.is_dir():
         # GOV.UK Frontend's compiled CSS refers to its fonts and images under /assets.
         app.mount("/assets", StaticFiles(directory=str(assets)), name="assets")
-    templates.env.globals["nav_items"] = nav_items
     _install_error_handlers(app)
     return app
