@@ -218,6 +218,8 @@ def test_settings_page_lists_every_setting_with_its_source(client, admin):
     for key, definition in local_settings.DEFINITIONS.items():
         assert f'id="{key}"' in page.text
         assert definition.source.replace("'", "&#39;") in page.text
+    # When a change of a timescale reaches every child's deadlines (timescales/store.py, the nightly full run).
+    assert "at the next nightly run" in page.text
 
 
 def test_settings_saved_together_and_each_change_audited(client, admin, database):
