@@ -93,7 +93,7 @@ def write(database: Database, factory: Factory, children: list[dict[str, Any]]) 
                 referral.closed_date = on(child["closed"])
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(children=st.lists(history, min_size=1, max_size=4), first=st.integers(0, 330), later=st.integers(0, 75))
 def test_a_drift_run_holds_what_a_full_re_derivation_holds(
         database: Database, factory: Factory, children: list[dict[str, Any]], first: int, later: int) -> None:
