@@ -61,9 +61,6 @@ class CaseEvents:
     # Met clocks before it belong to closed episodes and are not stored (timescales/models.py).
     episode_from: dict[int, date] = field(default_factory=dict)
 
-    def add(self, event: ClockEvent) -> None:
-        self.events.setdefault(event.person_id, []).append(event)
-
 
 @dataclass(frozen=True)
 class Share:
