@@ -397,6 +397,12 @@ def upgrade() -> None:
         batch_op.create_index('ix_deadline_team_open', ['team_id', 'due_on'], unique=False, sqlite_where=sa.text('met_on IS NULL'), postgresql_where=sa.text('met_on IS NULL'))
         batch_op.create_index('ix_deadline_worker_open', ['worker_id', 'due_on'], unique=False, sqlite_where=sa.text('met_on IS NULL'), postgresql_where=sa.text('met_on IS NULL'))
 
+    op.create_table('deadline_digest',
+    sa.Column('person_id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('digest', sa.String(length=32), nullable=False),
+    sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_deadline_digest_person_id_person'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('person_id', name=op.f('pk_deadline_digest'))
+    )
     op.create_table('exploitation_association',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('from_kind', sa.String(length=10), nullable=False),
@@ -1130,6 +1136,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('referral', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_referral_contact_id'), ['contact_id'], unique=False)
+        batch_op.create_index('ix_referral_open', ['person_id', 'id'], unique=False, sqlite_where=sa.text('closed_date IS NULL'), postgresql_where=sa.text('closed_date IS NULL'))
         batch_op.create_index('ix_referral_person_date', ['person_id', 'referral_date'], unique=False)
 
     op.create_table('assessment',
@@ -1405,6 +1412,7 @@ def downgrade() -> None:
     op.drop_table('assessment')
     with op.batch_alter_table('referral', schema=None) as batch_op:
         batch_op.drop_index('ix_referral_person_date')
+        batch_op.drop_index('ix_referral_open', sqlite_where=sa.text('closed_date IS NULL'), postgresql_where=sa.text('closed_date IS NULL'))
         batch_op.drop_index(batch_op.f('ix_referral_contact_id'))
 
     op.drop_table('referral')
@@ -1580,6 +1588,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_deadline_open_rule_start', sqlite_where=sa.text('met_on IS NULL'), postgresql_where=sa.text('met_on IS NULL'))
         batch_op.drop_index('ix_deadline_open_due', sqlite_where=sa.text('met_on IS NULL'), postgresql_where=sa.text('met_on IS NULL'))
 
+    op.drop_table('deadline_digest')
     op.drop_table('deadline')
     with op.batch_alter_table('contact', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_contact_submitted_by_id'))

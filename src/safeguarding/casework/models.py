@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from safeguarding.core.db import Base, Timestamped, utcnow
@@ -23,7 +23,12 @@ class Referral(Base, Timestamped):
     """A contact accepted as a request for children's social care services: one CIN census episode of need."""
 
     __tablename__ = "referral"
-    __table_args__ = (Index("ix_referral_person_date", "person_id", "referral_date"),)
+    __table_args__ = (
+        Index("ix_referral_person_date", "person_id", "referral_date"),
+        # Open episodes: the deadlines' reads select episode rows by their open referral (timescales/events.py).
+        Index("ix_referral_open", "person_id", "id", sqlite_where=text("closed_date IS NULL"),
+              postgresql_where=text("closed_date IS NULL")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))

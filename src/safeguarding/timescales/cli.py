@@ -79,6 +79,10 @@ def recompute(
     full: bool = typer.Option(False, "--full", help="Derive every open child again from every event"),
     workers: int = typer.Option(0, "--workers", help="Processes for a full run (default: the machine's cores, at "
                                                      "most 4)"),
+    every_row: bool = typer.Option(False, "--every-row",
+                                   help="In a full run, read back and compare every stored deadline, not only "
+                                        "those of children whose derived deadlines differ from their digest (after "
+                                        "the deadline table was changed by hand)"),
 ) -> None:
     """The nightly job: bring every open child's deadlines to today (states move with the date; forecasts come due).
 
@@ -87,7 +91,8 @@ def recompute(
     from safeguarding.core.db import get_database
     from safeguarding.timescales.store import refresh
 
-    done = refresh(get_database(), full=full, workers=workers or None)
+    done = refresh(get_database(), full=full, workers=workers or None, every_row=every_row)
+    compared = f" ({done.compared:,} compared with what was stored)" if done.kind == "full" else ""
     typer.echo(f"{done.kind} run for {done.for_day.isoformat()} in {done.seconds:.2f} s: {done.children:,} children "
-               f"derived again, {done.inserted:,} deadlines written, {done.deleted:,} removed, {done.updated:,} "
-               f"moved with the date" + (f" ({done.reason})" if done.reason else ""))
+               f"derived again{compared}, {done.inserted:,} deadlines written, {done.deleted:,} removed, "
+               f"{done.updated:,} moved with the date" + (f" ({done.reason})" if done.reason else ""))

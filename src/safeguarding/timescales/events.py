@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal, cast
 
-from sqlalchemy import ColumnElement, Connection, func, select, union
+from sqlalchemy import ColumnElement, Connection, func, select, true, union
 from sqlalchemy.orm import InstrumentedAttribute
 
 from safeguarding.casework.models import (
@@ -69,11 +69,19 @@ class Share:
     index: int
     of: int
 
+    def holds(self, person_id: Any) -> ColumnElement[bool]:
+        """The condition on a person id column that keeps this share's children."""
+        return cast(ColumnElement[bool], (person_id % self.of) == self.index)
 
-def open_children_query() -> Any:
-    """Children whose case is open: an open allocation, or an episode of need not yet closed."""
-    return select(Allocation.person_id).where(Allocation.ended_at.is_(None)).union(
-        select(Referral.person_id).where(Referral.closed_date.is_(None)))
+
+def open_children_query(share: Share | None = None) -> Any:
+    """Children whose case is open: an open allocation, or an episode of need not yet closed (of one share)."""
+    allocated = select(Allocation.person_id).where(Allocation.ended_at.is_(None))
+    referred = select(Referral.person_id).where(Referral.closed_date.is_(None))
+    if share is not None:
+        allocated = allocated.where(share.holds(Allocation.person_id))
+        referred = referred.where(share.holds(Referral.person_id))
+    return allocated.union(referred)
 
 
 def _chunks(ids: Collection[int]) -> Iterable[list[int]]:
@@ -124,6 +132,10 @@ class _Days(dict[Any, date | None]):
         return cast(date, day)
 
 
+def _every_child(person_id: int) -> bool:
+    return True
+
+
 def _read(connection: Connection, ids: list[int] | None, today: date, out: CaseEvents, share: Share | None,
           every_episode: bool = False) -> None:
     """One query per table, by columns, on the connection's own transaction (after the session's flush), run on
@@ -134,15 +146,25 @@ def _read(connection: Connection, ids: list[int] | None, today: date, out: CaseE
     def fetch(statement: Any) -> list[Any]:
         return driver_rows(connection, statement)
 
-    open_subquery = open_children_query().subquery()
+    # The share is tested inside the subqueries too, so that each worker looks up only its own children's rows.
+    open_subquery = open_children_query(share).subquery()
 
     def within(column: InstrumentedAttribute[Any]) -> ColumnElement[bool]:
+        """Rows of these children (``ids``), or of every open child (of the share)."""
         if ids is not None:
             return column.in_(ids)
         condition: ColumnElement[bool] = column.in_(select(open_subquery.c.person_id))
         if share is not None:
-            condition = condition & ((column % share.of) == share.index)
+            condition = condition & share.holds(column)
         return condition
+
+    def of_share(column: InstrumentedAttribute[Any]) -> ColumnElement[bool]:
+        """Rows of these children (``ids``), or of every child of the share, open or not: the caller keeps the
+        open children's (``wanted``). For the smaller tables that is cheaper than testing every statement against
+        the open-children subquery (a union the database builds again each time)."""
+        if ids is not None:
+            return column.in_(ids)
+        return share.holds(column) if share is not None else true()
 
     def episode_open(table: Any) -> list[ColumnElement[bool]]:
         """Rows of this episode table for these children, in episodes not closed: nothing of a closed episode is
@@ -151,18 +173,19 @@ def _read(connection: Connection, ids: list[int] | None, today: date, out: CaseE
             return [within(table.person_id)]
         if ids is None:  # an open referral's child is open: the referral alone selects the rows
             if share is not None:
-                return [table.referral_id.in_(open_referrals), (table.person_id % share.of) == share.index]
+                return [table.referral_id.in_(open_referrals), share.holds(table.person_id)]
             return [table.referral_id.in_(open_referrals)]
         # These children's open referrals, read just before (a subquery over every open referral would be
         # evaluated for each table: a tenth of a second on a large council, on every case event recorded).
         return [table.referral_id.in_(open_referral_ids)]
 
     open_referrals = select(Referral.id).where(Referral.closed_date.is_(None))
+    if share is not None:
+        open_referrals = open_referrals.where(share.holds(Referral.person_id))
 
+    wanted: Callable[[int], bool] = out.open_children.__contains__ if ids is None else _every_child
     if ids is None:
-        out.open_children.update(
-            person_id for (person_id,) in fetch(select(open_subquery.c.person_id))
-            if share is None or person_id % share.of == share.index)
+        out.open_children.update(person_id for (person_id,) in fetch(select(open_subquery.c.person_id)))
     else:
         out.open_children.update(person_id for (person_id,) in fetch(
             select(Allocation.person_id).where(within(Allocation.person_id), Allocation.ended_at.is_(None))))
@@ -170,15 +193,15 @@ def _read(connection: Connection, ids: list[int] | None, today: date, out: CaseE
             select(Referral.person_id).where(within(Referral.person_id), Referral.closed_date.is_(None))))
 
     def add(kind: EventKind, on: date | None, source: str, source_id: int, person_id: int) -> None:
-        """A dated event (rows dated after today meet nothing yet and are left out)."""
-        if on is not None and on <= today:
+        """A dated event (rows dated after today meet nothing yet and are left out) of a child wanted."""
+        if on is not None and on <= today and wanted(person_id):
             events[person_id].append(ClockEvent(kind, on, source, source_id, person_id))
 
     allocated_from: dict[int, date] = {}
     for a_id, person_id, worker_id, team_id, started_at in fetch(
             select(Allocation.id, Allocation.person_id, Allocation.worker_id, Allocation.team_id,
                    Allocation.started_at)
-            .where(within(Allocation.person_id), Allocation.ended_at.is_(None)).order_by(Allocation.started_at)):
+            .where(of_share(Allocation.person_id), Allocation.ended_at.is_(None)).order_by(Allocation.started_at)):
         out.worker_of[person_id] = worker_id
         out.team_of[person_id] = team_id
         started = day(started_at)
@@ -210,9 +233,9 @@ def _read(connection: Connection, ids: list[int] | None, today: date, out: CaseE
     for c_id, person_id, received_at, due_at in fetch(
             select(Contact.id, ContactSubject.person_id, Contact.received_at, Contact.due_at)
             .join(ContactSubject, ContactSubject.contact_id == Contact.id)
-            .where(within(ContactSubject.person_id), Contact.status.in_(CONTACT_OPEN_STATUSES)).distinct()):
+            .where(of_share(ContactSubject.person_id), Contact.status.in_(CONTACT_OPEN_STATUSES)).distinct()):
         received = day(received_at)
-        if person_id is not None and received <= today:
+        if person_id is not None and received <= today and wanted(person_id):
             events[person_id].append(ClockEvent(E.CONTACT_RECEIVED, received, "contact", c_id, person_id,
                                                 due_hint=day(due_at)))
 
@@ -268,7 +291,7 @@ def _read(connection: Connection, ids: list[int] | None, today: date, out: CaseE
 
     for g_id, person_id, held in fetch(
             select(CoreGroupMeeting.id, CoreGroupMeeting.person_id, CoreGroupMeeting.held_on)
-            .where(within(CoreGroupMeeting.person_id))):
+            .where(of_share(CoreGroupMeeting.person_id))):
         add(E.CORE_GROUP, day(held), "core_group_meeting", g_id, person_id)
 
     # Visits of the open episodes, in one read: every child protection and child in need visit where the child
@@ -297,28 +320,28 @@ def _read(connection: Connection, ids: list[int] | None, today: date, out: CaseE
 
     for w_id, person_id, held in fetch(
             select(ChildInNeedReview.id, ChildInNeedReview.person_id, ChildInNeedReview.held_on)
-            .where(within(ChildInNeedReview.person_id))):
+            .where(of_share(ChildInNeedReview.person_id))):
         add(E.CIN_REVIEW, day(held), "child_in_need_review", w_id, person_id)
 
     # Missing episodes (exploitation): the return interview is due 72 hours after the return (T32); it is met when
     # it is offered.
     for m_id, person_id, returned_at in fetch(
             select(MissingEpisode.id, MissingEpisode.person_id, MissingEpisode.returned_at)
-            .where(within(MissingEpisode.person_id), MissingEpisode.returned_at.is_not(None))):
+            .where(of_share(MissingEpisode.person_id), MissingEpisode.returned_at.is_not(None))):
         add(E.MISSING_RETURN, day(returned_at), "missing_episode", m_id, person_id)
     for i_id, episode_id, offered_at, late_reason, person_id in fetch(
             select(ReturnInterview.id, ReturnInterview.episode_id, ReturnInterview.offered_at,
                    ReturnInterview.late_reason, MissingEpisode.person_id)
             .join(MissingEpisode, MissingEpisode.id == ReturnInterview.episode_id)
-            .where(within(MissingEpisode.person_id))):
+            .where(of_share(MissingEpisode.person_id))):
         offered = day(offered_at)
-        if offered <= today:
+        if offered <= today and wanted(person_id):
             events[person_id].append(ClockEvent(E.RETURN_INTERVIEW, offered, "return_interview", i_id, person_id,
                                                 stops_source_id=episode_id, exceeded_reason=late_reason))
 
     # Recorded activity: notes and supervision. Only the latest note of each child matters (the stalled clock).
     last_note = (select(CaseNote.person_id, func.max(CaseNote.occurred_at).label("at"))
-                 .where(within(CaseNote.person_id)).group_by(CaseNote.person_id).subquery())
+                 .where(of_share(CaseNote.person_id)).group_by(CaseNote.person_id).subquery())
     for person_id, note_id, at in fetch(
             select(CaseNote.person_id, func.max(CaseNote.id).label("id"), last_note.c.at)
             .join(last_note, (last_note.c.person_id == CaseNote.person_id) & (last_note.c.at == CaseNote.occurred_at))
@@ -327,7 +350,7 @@ def _read(connection: Connection, ids: list[int] | None, today: date, out: CaseE
     for person_id, sup_id, held in fetch(
             select(SupervisionCase.person_id, Supervision.id, Supervision.held_on)
             .join(Supervision, Supervision.id == SupervisionCase.supervision_id)
-            .where(within(SupervisionCase.person_id))):
+            .where(of_share(SupervisionCase.person_id))):
         add(E.SUPERVISION, day(held), "supervision", sup_id, person_id)
 
 

@@ -69,6 +69,21 @@ class Deadline(Base):
     computed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class DeadlineDigest(Base):
+    """Per child, a digest of the deadline rows stored for them, written with the rows (``timescales.store``).
+
+    A full run derives every child again and compares the digest of the derived rows with this one (and their
+    count with the rows held), reading and rewriting the stored rows only of children that differ: reading every
+    stored row back to compare it cost more than deriving them. ``status`` is left out of the digest, as the
+    nightly run moves open deadlines' states in SQL (``store._move_states``) without deriving their child."""
+
+    __tablename__ = "deadline_digest"
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), primary_key=True,
+                                           autoincrement=False)
+    digest: Mapped[str] = mapped_column(String(32))
+
+
 class DeadlineRefresh(Base):
     """One run of the nightly job (or a whole-council recompute): which day the stored deadlines were brought to,
     how, and what it changed. The latest says from which day the next night's run counts what moved; its

@@ -461,8 +461,12 @@ FORECASTS: tuple[Forecast, ...] = (
 )
 
 
-def forecasts_for(rule_id: str) -> list[Forecast]:
-    return [f for f in FORECASTS if f.rule_id == rule_id]
+_FORECASTS_BY_RULE: dict[str, tuple[Forecast, ...]] = {
+    rule_id: tuple(f for f in FORECASTS if f.rule_id == rule_id) for rule_id in {f.rule_id for f in FORECASTS}}
+
+
+def forecasts_for(rule_id: str) -> tuple[Forecast, ...]:
+    return _FORECASTS_BY_RULE.get(rule_id, ())
 
 
 # --- deriving a child's deadlines from their events (pure) -----------------------------------------------------
@@ -490,9 +494,9 @@ class ClockEvent(NamedTuple):
         return f"{self.kind.label} on {self.on.isoformat()}"
 
 
-@dataclass
+@dataclass(slots=True)
 class Derived:
-    """A deadline derived from events, before it is stored."""
+    """A deadline derived from events, before it is stored (slots: a whole council derives a quarter of a million)."""
 
     person_id: int
     rule: Rule
@@ -503,7 +507,7 @@ class Derived:
     met_by: ClockEvent | None = None
     forecast: Forecast | None = None
     exceeded_reason: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    booked_for: date | None = None  # the stopping event is booked for this day (a conference)
 
     def state(self, today: date, due_soon_days: int = DUE_SOON_DEFAULT) -> State:
         return state_of(self.due, self.met_on, today, due_soon_days)
@@ -529,6 +533,7 @@ class Lengths:
 
 
 STRATEGY_ROUTES = frozenset({"strategy_discussion", "immediate_protection"})
+_NOT_ACTIVITY = frozenset({EventKind.CONTACT_RECEIVED, EventKind.CASE_CLOSED})
 _BY_DAY = itemgetter(1, 3)  # a ClockEvent's (on, source_id): events in the order they happened
 
 
@@ -620,7 +625,7 @@ def derive(person_id: int, events: list[ClockEvent], lengths: Lengths) -> list[D
         clock = _clock(person_id, "icpc", anchor, lengths, held if held is None or held.booked_for is None
                        else None)
         if held is not None and held.booked_for is not None:
-            clock.extra["booked_for"] = held.booked_for
+            clock.booked_for = held.booked_for
         out.append(clock)
 
     # Child protection plans: core groups, review conferences, visits -- from the ICPC that made the plan.
@@ -645,12 +650,12 @@ def derive(person_id: int, events: list[ClockEvent], lengths: Lengths) -> list[D
         if first_review is not None or end is None:
             clock = _clock(person_id, "first-review-conference", icpc, lengths, first_review)
             if first_review is None and booked:
-                clock.extra["booked_for"] = booked[0].booked_for
+                clock.booked_for = booked[0].booked_for
             out.append(clock)
         if first_review is not None:
             chain = _recurring(person_id, "review-conference", first_review, held_reviews[1:], end, lengths)
             if chain and chain[-1].met_on is None and booked:
-                chain[-1].extra["booked_for"] = booked[0].booked_for
+                chain[-1].booked_for = booked[0].booked_for
             out.extend(chain)
         plan_start = next((p for p in by_kind.get(EventKind.CP_PLAN_STARTED, []) if p.on >= icpc.on and
                            (end is None or p.on <= end)), icpc)
@@ -676,12 +681,19 @@ def derive(person_id: int, events: list[ClockEvent], lengths: Lengths) -> list[D
         out.append(_clock(person_id, "return-interview", returned, lengths, done))
 
     # Stalled: the last recorded activity on an open case. Only the open clock is kept (not a history).
-    opened = [e for e in by_kind.get(EventKind.CASE_OPENED, [])]
+    opened = by_kind.get(EventKind.CASE_OPENED)
     if opened and not any(c.on >= opened[-1].on for c in closures):
-        activity = [e for e in events if e.kind not in (EventKind.CONTACT_RECEIVED, EventKind.CASE_CLOSED)
-                    and e.booked_for is None]
-        last = max(activity, key=lambda e: (e.on, e.kind is not EventKind.CASE_OPENED))
-        out.append(_clock(person_id, "stalled-case", last, lengths))
+        # The latest activity (events are in day order); on its day the first event other than the allocation,
+        # else the first allocation.
+        last: ClockEvent | None = None
+        for event in reversed(events):
+            if last is not None and event.on < last.on:
+                break
+            if event.kind not in _NOT_ACTIVITY and event.booked_for is None and (
+                    last is None or event.kind is not EventKind.CASE_OPENED or last.kind is EventKind.CASE_OPENED):
+                last = event
+        if last is not None:
+            out.append(_clock(person_id, "stalled-case", last, lengths))
     return out
 
 
@@ -696,7 +708,7 @@ def forecast(derived: Derived, events: list[ClockEvent], today: date) -> Forecas
             if not any(e.kind is rule.expected and derived.start.on <= e.on <= today for e in events):
                 return rule
         elif rule.kind is ForecastKind.BOOKED_AFTER_DUE:
-            booked = derived.extra.get("booked_for")
+            booked = derived.booked_for
             if booked is not None and booked > derived.due:
                 return rule
         elif rule.kind is ForecastKind.PACE:

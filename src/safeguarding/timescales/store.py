@@ -15,16 +15,22 @@ waits, then recomputes its own child (``service.recompute_for_child``).
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
+import marshal
 import multiprocessing
 import os
 import re
 import sys
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, cast
 
@@ -34,7 +40,7 @@ from safeguarding.core.calendar import add_working_days_quick, working_days_betw
 from safeguarding.core.db import READING, Database, driver_rows, make_engine, utcnow
 from safeguarding.core.local_settings import get_all
 from safeguarding.timescales.events import CaseEvents, Share, children_with_events_dated, clock_events
-from safeguarding.timescales.models import Deadline, DeadlineRefresh
+from safeguarding.timescales.models import Deadline, DeadlineDigest, DeadlineRefresh
 from safeguarding.timescales.rules import (
     DUE_SOON_DEFAULT,
     FORECASTS,
@@ -61,22 +67,29 @@ class RecomputeResult:
     inserted: int = 0
     deleted: int = 0
     updated: int = 0
+    compared: int = 0  # children whose stored rows were read back and compared
 
 
 @dataclass
 class Changes:
-    """What a recompute writes: the ids of stored rows no longer derived, and the rows to insert (driver form)."""
+    """What a recompute writes: the ids of stored rows no longer derived, the rows to insert (driver form), and
+    the new digest of each child whose rows were compared (None: the child holds no rows now)."""
 
     children: int = 0
     deadlines: int = 0
     delete_ids: list[int] = field(default_factory=list)
     insert: list[tuple[Any, ...]] = field(default_factory=list)
+    digests: dict[int, str | None] = field(default_factory=dict)
+    # Every child's digest is in ``digests``: the others are removed (a full run comparing every stored row).
+    every_digest: bool = False
 
     def add(self, other: Changes) -> None:
         self.children += other.children
         self.deadlines += other.deadlines
         self.delete_ids.extend(other.delete_ids)
         self.insert.extend(other.insert)
+        self.digests.update(other.digests)
+        self.every_digest = self.every_digest or other.every_digest
 
 
 def due_soon_until(today: date, due_soon_days: int) -> date:
@@ -117,6 +130,30 @@ def _row(item: Derived, events: list[Any], today: date, soon: date, worker: int 
             met_by.source_id if met_by else None, status,
             f"{predicted.rule_id}:{predicted.kind._value_}" if predicted else None, item.exceeded_reason, worker,
             team)
+
+
+class _IsoDays(dict[Any, Any]):
+    """Dates as ISO text, each distinct day converted once (the digest's form on every database)."""
+
+    def __missing__(self, day: Any) -> Any:
+        value = self[day] = day if day is None or isinstance(day, str) else day.isoformat()
+        return value
+
+
+STATUS = DERIVED_COLUMNS.index("status")
+
+
+def digests(rows: Sequence[tuple[Any, ...]]) -> dict[int, str]:
+    """Each child's digest of their derived rows (``derived_rows``: grouped by child), as ``DeadlineDigest`` holds
+    it. ``status`` is left out (the nightly run moves it in SQL); dates are ISO text; marshal's version 2 writes
+    no back-references, so equal rows always give the same bytes."""
+    iso = _IsoDays()
+    found: dict[int, str] = {}
+    for person_id, group in groupby(rows, key=itemgetter(0)):
+        canonical = [(*row[1:5], iso[row[5]], row[6], iso[row[7]], iso[row[8]], *row[9:STATUS], *row[STATUS + 1:])
+                     for row in group]
+        found[person_id] = hashlib.blake2b(marshal.dumps(canonical, 2), digest_size=16).hexdigest()
+    return found
 
 
 class _DriverForm:
@@ -179,27 +216,39 @@ def _difference(connection: Connection, rows: list[tuple[Any, ...]], condition: 
     return changes
 
 
+def _insert_many(connection: Connection, table: Table, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
+                 ) -> None:
+    """One driver ``executemany`` of rows already in driver form (SQLAlchemy's own spends more time building each
+    row's parameters than the database spends storing them)."""
+    if not rows:
+        return
+    compiled = insert(table).compile(dialect=connection.dialect, column_keys=list(columns))
+    if compiled.positional:
+        order = [columns.index(name) for name in compiled.positiontup or ()]
+        parameters: list[Any] = list(rows) if order == list(range(len(columns))) else \
+            [tuple(row[i] for i in order) for row in rows]
+    else:
+        parameters = [dict(zip(columns, row, strict=True)) for row in rows]
+    connection.exec_driver_sql(compiled.string, parameters)
+
+
 def _write(connection: Connection, changes: Changes) -> None:
-    """Delete the rows no longer derived; insert the new ones with one driver ``executemany`` (SQLAlchemy's own
-    spends more time building each row's parameters than the database spends storing them)."""
+    """Delete the rows no longer derived, insert the new ones, and store the compared children's digests."""
     ids = sorted(changes.delete_ids)
     for index in range(0, len(ids), CHUNK):
         connection.execute(delete(Deadline).where(Deadline.id.in_(ids[index:index + CHUNK])))
-    if not changes.insert:
-        return
-    table = cast(Table, Deadline.__table__)
-    columns = [*DERIVED_COLUMNS, "computed_at"]
-    compiled = insert(table).compile(dialect=connection.dialect, column_keys=columns)
     now = _DriverForm(connection).stamp(utcnow())
-    if compiled.positional:
-        order = [columns.index(name) for name in compiled.positiontup or ()]
-        if order == list(range(len(columns))):
-            parameters: list[Any] = [(*row, now) for row in changes.insert]
-        else:
-            parameters = [tuple((*row, now)[i] for i in order) for row in changes.insert]
+    _insert_many(connection, cast(Table, Deadline.__table__), [*DERIVED_COLUMNS, "computed_at"],
+                 [(*row, now) for row in changes.insert])
+    if changes.every_digest:
+        connection.execute(delete(DeadlineDigest))
     else:
-        parameters = [dict(zip(columns, (*row, now), strict=True)) for row in changes.insert]
-    connection.exec_driver_sql(compiled.string, parameters)
+        children = sorted(changes.digests)
+        for index in range(0, len(children), CHUNK):
+            connection.execute(delete(DeadlineDigest).where(DeadlineDigest.person_id.in_(
+                children[index:index + CHUNK])))
+    _insert_many(connection, cast(Table, DeadlineDigest.__table__), ["person_id", "digest"],
+                 [(person_id, digest) for person_id, digest in sorted(changes.digests.items()) if digest])
 
 
 def recompute_children(connection: Connection, person_ids: Sequence[int], today: date,
@@ -211,17 +260,72 @@ def recompute_children(connection: Connection, person_ids: Sequence[int], today:
         chunk = person_ids[index:index + CHUNK]
         rows = derived_rows(case_events, sorted(case_events.open_children.intersection(chunk)), settings, today)
         changes.add(_difference(connection, rows, Deadline.person_id.in_(chunk), 0))
+        derived = digests(rows)
+        changes.digests.update({person_id: derived.get(person_id) for person_id in chunk})
     _write(connection, changes)
     return RecomputeResult(len(person_ids), changes.deadlines, len(changes.insert), len(changes.delete_ids))
 
 
-def _share_changes(connection: Connection, share: Share | None, today: date, settings: Mapping[str, Any]
-                   ) -> Changes:
-    """The changes for every open child of one share (``None``: of the whole council)."""
+@contextmanager
+def _without_cycle_collection() -> Iterator[None]:
+    """The cyclic garbage collector paused: deriving a council makes half a million small objects, none in a
+    cycle, and the collections they set off (each walking every object the process holds) cost a fifth of the
+    time. Reference counting still frees what is dropped."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _share_changes(connection: Connection, share: Share | None, today: date, settings: Mapping[str, Any],
+                   every_row: bool = False) -> Changes:
+    with _without_cycle_collection():
+        return _share_changes_of(connection, share, today, settings, every_row)
+
+
+def _share_changes_of(connection: Connection, share: Share | None, today: date, settings: Mapping[str, Any],
+                      every_row: bool) -> Changes:
+    """The changes for every open child of one share (``None``: of the whole council).
+
+    Every child is derived again from every event. The stored rows are read back and compared only for children
+    whose derived rows' digest or count differs from what is held (``DeadlineDigest``); ``every_row`` compares
+    every stored row (after the clock was set back, or on request: a row changed in the table by hand)."""
     case_events = clock_events(connection, None, today, share)
     rows = derived_rows(case_events, sorted(case_events.open_children), settings, today)
-    condition = None if share is None else (Deadline.person_id % share.of) == share.index
-    return _difference(connection, rows, condition, len(case_events.open_children))
+    derived = digests(rows)
+    if every_row:
+        condition = None if share is None else share.holds(Deadline.person_id)
+        changes = _difference(connection, rows, condition, len(case_events.open_children))
+        changes.digests, changes.every_digest = dict(derived), True
+        return changes
+    held_rows = select(Deadline.person_id, func.count()).group_by(Deadline.person_id)
+    held_digests = select(DeadlineDigest.person_id, DeadlineDigest.digest)
+    if share is not None:
+        held_rows = held_rows.where(share.holds(Deadline.person_id))
+        held_digests = held_digests.where(share.holds(DeadlineDigest.person_id))
+    counts: dict[int, int] = dict(driver_rows(connection, held_rows))
+    stored: dict[int, str] = dict(driver_rows(connection, held_digests))
+    derived_counts = Counter(row[0] for row in rows)
+    differing = sorted(person_id for person_id in derived.keys() | counts.keys() | stored.keys()
+                       if derived.get(person_id) != stored.get(person_id)
+                       or derived_counts[person_id] != counts.get(person_id, 0))
+    by_child: defaultdict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    wanted = set(differing)
+    for row in rows:
+        if row[0] in wanted:
+            by_child[row[0]].append(row)
+    changes = Changes(len(case_events.open_children), len(rows))
+    for index in range(0, len(differing), CHUNK):
+        chunk = differing[index:index + CHUNK]
+        part = _difference(connection, [row for person_id in chunk for row in by_child[person_id]],
+                           Deadline.person_id.in_(chunk), 0)
+        changes.delete_ids.extend(part.delete_ids)
+        changes.insert.extend(part.insert)
+    changes.digests = {person_id: derived.get(person_id) for person_id in differing}
+    return changes
 
 
 def recompute_in_transaction(connection: Connection, today: date, settings: Mapping[str, Any]) -> RecomputeResult:
@@ -229,8 +333,10 @@ def recompute_in_transaction(connection: Connection, today: date, settings: Mapp
     began = time.perf_counter()
     changes = _share_changes(connection, None, today, settings)
     _write(connection, changes)
-    result = RecomputeResult(changes.children, changes.deadlines, len(changes.insert), len(changes.delete_ids))
-    _record(connection, "full", today, settings, began, result)
+    soon = due_soon_until(today, int(settings.get("timescales.due_soon.working_days", DUE_SOON_DEFAULT)))
+    result = RecomputeResult(changes.children, changes.deadlines, len(changes.insert), len(changes.delete_ids),
+                             _move_states(connection, today, soon))
+    _record(connection, "full", today, settings, began, result, result.updated)
     return result
 
 
@@ -265,6 +371,7 @@ class Refresh:
     deleted: int
     updated: int  # rows whose state moved with the date
     reason: str = ""
+    compared: int = 0  # children whose stored rows were read back and compared (a full run)
 
 
 def _record(connection: Connection, kind: str, today: date, settings: Mapping[str, Any], began: float,
@@ -343,7 +450,8 @@ FULL_EVERY_DAYS = 7
 SNAPSHOT_ID = re.compile(r"^[0-9A-F]+-[0-9A-F]+(-[0-9]+)?$")
 
 
-def _worker(url: str, share: Share, today: date, settings: Mapping[str, Any], snapshot: str | None) -> Changes:
+def _worker(url: str, share: Share, today: date, settings: Mapping[str, Any], snapshot: str | None,
+            every_row: bool) -> Changes:
     """One worker process: its own connection, reading the state the parent holds locked."""
     engine = make_engine(url)
     try:
@@ -351,11 +459,11 @@ def _worker(url: str, share: Share, today: date, settings: Mapping[str, Any], sn
             with engine.connect().execution_options(isolation_level="REPEATABLE READ") as connection:
                 if snapshot is not None:
                     connection.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
-                return _share_changes(connection, share, today, settings)
+                return _share_changes(connection, share, today, settings, every_row)
         with engine.connect().execution_options(**{READING: True}) as connection:
             # Not BEGIN IMMEDIATE (core/db.py): a deferred transaction reads one snapshot without the write lock.
             connection.connection.driver_connection.execute("BEGIN")  # type: ignore[union-attr]
-            return _share_changes(connection, share, today, settings)
+            return _share_changes(connection, share, today, settings, every_row)
     finally:
         engine.dispose()
 
@@ -365,7 +473,7 @@ def _default_workers() -> int:
 
 
 def refresh(database: Database, *, today: date | None = None, workers: int | None = None, full: bool = False,
-            full_every_days: int | None = FULL_EVERY_DAYS) -> Refresh:
+            full_every_days: int | None = FULL_EVERY_DAYS, every_row: bool = False) -> Refresh:
     """The nightly job: bring every open child's deadlines to ``today``.
 
     A drift run (``drift``) when the last run derived them under the same code and settings on or before today;
@@ -373,7 +481,9 @@ def refresh(database: Database, *, today: date | None = None, workers: int | Non
     ``full_every_days`` since the last full run) every open child is derived again from every event, in
     ``workers`` processes. The weekly full run is a safety net: a drift run trusts every writer of case records
     to derive its child's deadlines as it writes, and a full run puts right one that did not (a bulk correction
-    made in the database, say)."""
+    made in the database, say). A full run compares the stored rows only of children whose derived rows differ
+    from their digest (``_share_changes``); ``every_row`` (implied when the clock was set back, as the date moves
+    a stored deadline's forecast without its digest) compares every stored row."""
     from safeguarding.timescales.service import today_in_london
 
     today = today or today_in_london()
@@ -390,30 +500,36 @@ def refresh(database: Database, *, today: date | None = None, workers: int | Non
                   if last.fingerprint != fingerprint(settings)
                   else f"the last run was for a later day ({last.for_day.isoformat()})" if last.for_day > today
                   else "")
+        if every_row and not full:
+            reason = "every stored row to be compared, as asked"
+        every_row = every_row or (last is not None and last.for_day > today)
         if not reason and full_every_days is not None:
             last_full = connection.scalar(select(func.max(DeadlineRefresh.for_day))
                                           .where(DeadlineRefresh.kind == "full"))
             if last_full is None or (today - last_full).days >= full_every_days:
                 reason = f"no full run in the last {full_every_days} days"
-        if reason or last is None:
-            result = _council(database, connection, today, settings, workers)
+        if reason or last is None or every_row:
+            result = _council(database, connection, today, settings, workers, every_row)
             kind = "full"
         else:
             result = drift(connection, last.for_day, today, settings)
             kind = "drift"
         seconds = _record(connection, kind, today, settings, began, result, result.updated)
     return Refresh(kind, today, seconds, result.children, result.deadlines, result.inserted, result.deleted,
-                   result.updated, reason)
+                   result.updated, reason, result.compared)
 
 
 def _council(database: Database, connection: Connection, today: date, settings: Mapping[str, Any],
-             workers: int | None) -> RecomputeResult:
+             workers: int | None, every_row: bool) -> RecomputeResult:
     """Every open child derived again from every event, in worker processes each taking a share of the children
-    and reading the state this transaction holds locked (module docstring); the difference written here."""
+    and reading the state this transaction holds locked (module docstring); the difference written here, and
+    the states of deadlines not derived differently moved with the date."""
     workers = workers or _default_workers()
+    # Before any worker forks: each then inherits the working-day index (core/calendar.py) instead of building it.
+    soon = due_soon_until(today, int(settings.get("timescales.due_soon.working_days", DUE_SOON_DEFAULT)))
     in_memory = database.is_sqlite and database.engine.url.database in (None, "", ":memory:")
     if workers <= 1 or in_memory:  # an in-memory database is not shared with other processes
-        changes = _share_changes(connection, None, today, settings)
+        changes = _share_changes(connection, None, today, settings, every_row)
     else:
         snapshot: str | None = None
         if connection.dialect.name == "postgresql":
@@ -422,10 +538,11 @@ def _council(database: Database, connection: Connection, today: date, settings: 
                 raise RuntimeError(f"unexpected snapshot id {snapshot!r}")
         url = database.engine.url.render_as_string(hide_password=False)
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            parts = pool.starmap(_worker, [(url, Share(index, workers), today, settings, snapshot)
+            parts = pool.starmap(_worker, [(url, Share(index, workers), today, settings, snapshot, every_row)
                                            for index in range(workers)])
         changes = Changes()
         for part in parts:
             changes.add(part)
     _write(connection, changes)
-    return RecomputeResult(changes.children, changes.deadlines, len(changes.insert), len(changes.delete_ids))
+    return RecomputeResult(changes.children, changes.deadlines, len(changes.insert), len(changes.delete_ids),
+                           _move_states(connection, today, soon), len(changes.digests))
