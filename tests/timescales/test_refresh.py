@@ -8,15 +8,18 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import delete as sa_delete
+from sqlalchemy import func, select
+from sqlalchemy import update as sa_update
 from typer.testing import CliRunner
 
+from safeguarding.casework.models import Assessment, CoreGroupMeeting, Referral, Visit
 from safeguarding.cli import app as cli
 from safeguarding.core.db import Database
 from safeguarding.core.local_settings import put
 from safeguarding.core.users import Role
 from safeguarding.timescales import store
-from safeguarding.timescales.models import Deadline, DeadlineRefresh
+from safeguarding.timescales.models import Deadline, DeadlineDigest, DeadlineRefresh
 from tests.conftest import _empty
 from tests.support import Factory
 from tests.timescales import records
@@ -200,3 +203,99 @@ def test_the_nightly_command_says_what_it_did(database: Database, factory: Facto
     second = CliRunner().invoke(cli, ["timescales", "recompute"])
     assert second.exit_code == 0, second.output
     assert second.output.startswith("drift run for ")
+
+
+# --- full runs compare stored rows only where a child's derived rows differ from their digest -------------------
+
+def from_scratch(database: Database, today: date) -> list[tuple[Any, ...]]:
+    """What a full run holds when nothing was stored before it."""
+    with database.transaction() as s:
+        s.execute(Deadline.__table__.delete())
+        s.execute(DeadlineDigest.__table__.delete())
+    store.refresh(database, today=today, workers=1, full=True)
+    return held(database)
+
+
+# Changes made to case records in the database itself, bypassing the services that derive a child's deadlines as
+# they write (a bulk correction, a data migration): (table, which row, days to move it; None deletes it).
+tampering = st.lists(st.tuples(st.sampled_from(["visit", "assessment", "referral", "core_group"]),
+                               st.integers(0, 50), st.one_of(st.none(), st.integers(-30, 30))), max_size=4)
+
+
+def tamper(database: Database, changes: list[tuple[str, int, int | None]]) -> None:
+    tables = {"visit": (Visit, Visit.visited_on), "assessment": (Assessment, Assessment.authorised_on),
+              "referral": (Referral, Referral.closed_date), "core_group": (CoreGroupMeeting, CoreGroupMeeting.held_on)}
+    with database.transaction() as s:
+        for name, which, days in changes:
+            model, column = tables[name]
+            ids = list(s.scalars(select(model.id).order_by(model.id)))
+            if not ids:
+                continue
+            row_id = ids[which % len(ids)]
+            if days is None and name in ("visit", "core_group"):
+                s.execute(sa_delete(model).where(model.id == row_id))
+            elif name == "referral":  # close the episode, or open it again
+                current = s.scalar(select(column).where(model.id == row_id))
+                s.execute(sa_update(model).where(model.id == row_id).values(
+                    {column: None if current is not None else EARLIEST + timedelta(days=200 + (days or 0))}))
+            else:
+                current = s.scalar(select(column).where(model.id == row_id))
+                if current is not None:
+                    s.execute(sa_update(model).where(model.id == row_id).values(
+                        {column: current + timedelta(days=days or 1)}))
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(children=st.lists(history, min_size=1, max_size=4), first=st.integers(0, 330), later=st.integers(0, 20),
+       changes=tampering)
+def test_a_full_run_after_case_records_changed_behind_its_back_holds_what_deriving_from_nothing_holds(
+        database: Database, factory: Factory, children: list[dict[str, Any]], first: int, later: int,
+        changes: list[tuple[str, int, int | None]]) -> None:
+    _empty(database)
+    write(database, factory, children)
+    day = EARLIEST + timedelta(days=first)
+    store.refresh(database, today=day, workers=1, full=True)
+    tamper(database, changes)
+    store.refresh(database, today=day + timedelta(days=later), workers=1, full=True)
+    assert held(database) == from_scratch(database, day + timedelta(days=later))
+
+
+def test_a_full_run_reads_back_only_the_children_whose_deadlines_differ(database: Database, factory: Factory
+                                                                        ) -> None:
+    write(database, factory, [
+        {"referred": n * 9, "route": "strategy_discussion", "authorised": None, "assessment_visit": 3,
+         "strategy": 1, "s47_done": 8, "conference": 12, "visits": [5, 15, 30], "core_groups": [10, 40],
+         "reviews": [60], "cin_plan": None, "note": n, "closed": None} for n in range(6)])
+    today = date(2025, 12, 1)
+    first = store.refresh(database, today=today, workers=1)
+    assert first.compared == first.children == 6  # nothing stored yet: every child's rows are written
+    again = store.refresh(database, today=today, workers=2, full=True)
+    assert (again.children, again.compared, again.inserted, again.deleted) == (6, 0, 0, 0)
+    with database.transaction() as s:
+        child = s.scalars(select(Visit.person_id).order_by(Visit.id)).first()
+        visit_id = s.scalars(select(Visit.id).where(Visit.person_id == child, Visit.kind == "cp")
+                             .order_by(Visit.visited_on.desc())).first()
+        s.execute(sa_delete(Visit).where(Visit.id == visit_id))  # behind the services' back
+        before = s.scalar(select(func.count()).select_from(Deadline).where(Deadline.person_id == child))
+    put_right = store.refresh(database, today=today, workers=2, full=True)
+    assert (put_right.compared, put_right.deleted) == (1, 2)  # the visit's met clock and the clock it restarted
+    with database.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(Deadline).where(Deadline.person_id == child)) == before - 1
+        assert not s.scalars(select(Deadline).where(Deadline.met_source_kind == "visit",
+                                                    Deadline.met_source_id == visit_id)).all()
+    # A stored row deleted by hand changes the child's count: put back by the next full run.
+    with database.transaction() as s:
+        s.execute(Deadline.__table__.delete().where(Deadline.id == s.scalars(select(Deadline.id)).first()))
+    assert store.refresh(database, today=today, workers=1, full=True).inserted == 1
+    # A stored row edited by hand is not derived differently, so only comparing every row finds it.
+    expected = held(database)
+    with database.transaction() as s:
+        s.execute(sa_update(Deadline).where(Deadline.rule_id == "assessment").values(due_on=date(2030, 1, 1)))
+    assert store.refresh(database, today=today, workers=1, full=True).compared == 0
+    assert held(database) != expected
+    fixed = store.refresh(database, today=today, workers=2, full=True, every_row=True)
+    assert (fixed.compared, fixed.inserted, fixed.deleted) == (6, 6, 6)  # each child's assessment clock
+    assert held(database) == expected
+    every = CliRunner().invoke(cli, ["timescales", "recompute", "--every-row", "--workers", "1"])
+    assert every.exit_code == 0, every.output
+    assert every.output.startswith("full run") and "(6 compared with what was stored)" in every.output
