@@ -6,11 +6,12 @@ status did not move) are left alone, keeping their ids (a deadline's page stays 
 the database nothing. Rows are compared in the form the driver stores them (dates as ISO text on SQLite), so a
 stored row is read back without any conversion.
 
-The whole council (``recompute_council``, the nightly job) is derived in worker processes, each taking one share
-of the children (by person id) and reading the same committed state: the parent holds the write lock (SQLite:
-``BEGIN IMMEDIATE``; PostgreSQL: an exclusive lock on ``deadline``, and the workers import its snapshot), so no
-case write can land between what the workers read and what the parent writes. A case event recorded meanwhile
-waits, then recomputes its own child (``service.recompute_for_child``).
+The whole council (a full run of the nightly job, ``refresh``) is derived in worker processes, each taking one
+share of the children (by person id); the stored rows are read back and compared only for children whose derived
+rows differ from their digest (``DeadlineDigest``). Every worker reads the same committed state: the parent holds
+the write lock (SQLite: ``BEGIN IMMEDIATE``; PostgreSQL: an exclusive lock on ``deadline``, and the workers import
+its snapshot), so no case write can land between what the workers read and what the parent writes. A case event
+recorded meanwhile waits, then recomputes its own child (``service.recompute_for_child``).
 """
 
 from __future__ import annotations
