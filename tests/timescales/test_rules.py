@@ -289,3 +289,129 @@ def test_stalled_counts_from_the_last_recorded_activity() -> None:
 def test_a_closed_episode_stops_its_assessment_clock() -> None:
     events = [ev(E.REFERRAL, date(2025, 12, 1), 1, "x"), ev(E.CASE_CLOSED, date(2025, 12, 5), 1)]
     assert by_rule(derive(1, events, LENGTHS), "assessment") == []
+
+
+# --- a plan's last clock: missed before the plan ended ("lapsed"), or stopped with it -------------------------------
+# 10 working days from Mon 2 Feb 2026 is Mon 16 Feb; from 16 Feb, Mon 2 Mar; from Fri 27 Feb, Fri 13 Mar (no bank
+# holidays in February or March 2026).
+
+
+def cp_plan_events(ended: date | None, *, icpc: bool = True) -> list[ClockEvent]:
+    events = [ev(E.CP_PLAN_STARTED, date(2026, 2, 2), 1), ev(E.CP_VISIT, date(2026, 2, 16), 1),
+              ev(E.CP_VISIT, date(2026, 2, 27), 2)]  # then no visit: the clock from 27 Feb is due Fri 13 Mar
+    if icpc:
+        events.append(ev(E.ICPC, date(2026, 2, 2), 1, "plan"))
+    if ended is not None:
+        events.append(ev(E.CP_PLAN_ENDED, ended, 1))
+    return events
+
+
+@pytest.mark.parametrize(("ended", "lapsed"), [
+    (date(2026, 3, 16), True),  # ended the Monday after the missed due date: missed
+    (date(2026, 3, 13), True),  # ended on the due date itself with no visit: missed
+    (date(2026, 3, 12), False),  # ended the day before it fell due: the clock stops with the plan
+])
+def test_a_visit_missed_before_a_plan_ended_is_kept_as_lapsed(ended: date, lapsed: bool) -> None:
+    visits = by_rule(derive(1, cp_plan_events(ended), LENGTHS), "cp-visit")
+    met = [(date(2026, 2, 2), date(2026, 2, 16), date(2026, 2, 16)), (date(2026, 2, 16), date(2026, 3, 2),
+                                                                     date(2026, 2, 27))]
+    assert [(v.start.on, v.due, v.met_on) for v in visits if not v.lapsed] == met
+    missed = [v for v in visits if v.lapsed]
+    if not lapsed:
+        assert missed == []
+        return
+    [clock] = missed
+    assert (clock.start.on, clock.due, clock.met_on) == (date(2026, 2, 27), date(2026, 3, 13), ended)
+    assert clock.met_by is not None and clock.met_by.kind is E.CP_PLAN_ENDED
+    assert clock.state(date(2026, 4, 1)) is State.LAPSED and not clock.state(date(2026, 4, 1)).open
+    assert clock.forecast is None and forecast(clock, cp_plan_events(ended), date(2026, 3, 14)) is None
+
+
+def test_an_open_plan_keeps_its_last_clock_open_and_overdue() -> None:
+    [*_, current] = by_rule(derive(1, cp_plan_events(None), LENGTHS), "cp-visit")
+    assert (current.due, current.met_on, current.lapsed) == (date(2026, 3, 13), None, False)
+    assert current.state(date(2026, 3, 16)) is State.OVERDUE
+
+
+def test_a_lapsed_clock_counts_bank_holidays_as_not_working_days() -> None:
+    # From Thu 26 Mar 2026, 10 working days: 27, 30, 31 Mar, 1, 2 Apr (5), Good Friday 3 and Easter Monday 6 Apr
+    # skipped, 7-10 Apr (9), Mon 13 Apr (10). Counted in calendar days it would be Thu 9 Apr.
+    events = [ev(E.ICPC, date(2026, 3, 12), 1, "plan"), ev(E.CP_PLAN_STARTED, date(2026, 3, 12), 1),
+              ev(E.CP_VISIT, date(2026, 3, 26), 1)]
+    before = by_rule(derive(1, [*events, ev(E.CP_PLAN_ENDED, date(2026, 4, 10), 1)], LENGTHS), "cp-visit")
+    assert [v.lapsed for v in before] == [False]  # ended Fri 10 Apr, before the visit fell due
+    after = by_rule(derive(1, [*events, ev(E.CP_PLAN_ENDED, date(2026, 4, 13), 1)], LENGTHS), "cp-visit")
+    assert [(v.due, v.met_on, v.lapsed) for v in after] == [
+        (date(2026, 3, 26), date(2026, 3, 26), False), (date(2026, 4, 13), date(2026, 4, 13), True)]
+
+
+@pytest.mark.parametrize(("ended", "lapsed_due"), [
+    (date(2026, 3, 2), date(2026, 2, 26)),  # the visit due Thu 26 Feb was not made before the plan ended
+    (date(2026, 2, 25), None),  # the plan ended before it fell due
+])
+def test_a_child_in_need_visit_missed_before_the_plan_ended_is_lapsed(ended: date, lapsed_due: date | None
+                                                                       ) -> None:
+    # 20 working days from Mon 5 Jan 2026 is Mon 2 Feb; from Thu 29 Jan, Thu 26 Feb. The review (12 weeks, 30 Mar)
+    # fell due after the end either way: it stops with the plan.
+    events = [ev(E.CIN_PLAN_STARTED, date(2026, 1, 5), 1), ev(E.CIN_VISIT, date(2026, 1, 29), 1),
+              ev(E.CIN_PLAN_ENDED, ended, 1)]
+    derived = derive(1, events, LENGTHS)
+    visits = by_rule(derived, "cin-visit")
+    assert [(v.due, v.met_on) for v in visits if not v.lapsed] == [(date(2026, 2, 2), date(2026, 1, 29))]
+    assert [(v.due, v.met_on) for v in visits if v.lapsed] == ([(lapsed_due, ended)] if lapsed_due else [])
+    assert by_rule(derived, "cin-review") == []
+
+
+def test_core_group_and_review_conference_clocks_lapse_too() -> None:
+    # Core group every 4 weeks: from Mon 9 Feb 2026, due Mon 9 Mar; the plan ended Tue 10 Mar with none since.
+    events = [ev(E.ICPC, date(2026, 2, 2), 1, "plan"), ev(E.CP_PLAN_STARTED, date(2026, 2, 2), 1),
+              ev(E.CORE_GROUP, date(2026, 2, 9), 1), ev(E.CP_PLAN_ENDED, date(2026, 3, 10), 1)]
+    [core] = by_rule(derive(1, events, LENGTHS), "core-group")
+    assert (core.due, core.met_on, core.lapsed) == (date(2026, 3, 9), date(2026, 3, 10), True)
+    # Review conference at most every 6 months: from Thu 30 Apr 2026, due Fri 30 Oct; the plan ended Mon 2 Nov.
+    events = [ev(E.ICPC, date(2026, 2, 2), 1, "plan"), ev(E.REVIEW_CONFERENCE, date(2026, 4, 30), 2),
+              ev(E.CP_PLAN_ENDED, date(2026, 11, 2), 1)]
+    [review] = by_rule(derive(1, events, LENGTHS), "review-conference")
+    assert (review.due, review.met_on, review.lapsed) == (date(2026, 10, 30), date(2026, 11, 2), True)
+
+
+def test_a_plan_without_an_initial_conference_gets_visit_clocks_only() -> None:
+    derived = derive(1, cp_plan_events(None, icpc=False), LENGTHS)
+    assert [(v.start.on, v.due, v.met_on) for v in by_rule(derived, "cp-visit")] == [
+        (date(2026, 2, 2), date(2026, 2, 16), date(2026, 2, 16)),
+        (date(2026, 2, 16), date(2026, 3, 2), date(2026, 2, 27)),
+        (date(2026, 2, 27), date(2026, 3, 13), None)]
+    assert all(not by_rule(derived, rule) for rule in
+               ("first-core-group", "core-group", "first-review-conference", "review-conference"))
+    # Ended after the visit fell due: lapsed, as for a plan made by a conference.
+    ended = by_rule(derive(1, cp_plan_events(date(2026, 3, 16), icpc=False), LENGTHS), "cp-visit")
+    assert [(v.due, v.met_on, v.lapsed) for v in ended][-1] == (date(2026, 3, 13), date(2026, 3, 16), True)
+
+
+def test_a_plan_with_its_conference_is_counted_once() -> None:
+    with_icpc = by_rule(derive(1, cp_plan_events(None), LENGTHS), "cp-visit")
+    without = by_rule(derive(1, cp_plan_events(None, icpc=False), LENGTHS), "cp-visit")
+    assert len(with_icpc) == 3 and [(v.start, v.due, v.met_on) for v in with_icpc] == \
+        [(v.start, v.due, v.met_on) for v in without]
+    # The plan record dated a few days after its conference is the conference's plan too.
+    late_record = [ev(E.ICPC, date(2026, 2, 2), 1, "plan"), ev(E.CP_PLAN_STARTED, date(2026, 2, 4), 1)]
+    assert len(by_rule(derive(1, late_record, LENGTHS), "cp-visit")) == 1
+
+
+def test_a_plan_carried_over_after_an_earlier_plan_ended_gets_its_own_visits() -> None:
+    # A conference's plan from 2 Feb to 16 Mar 2026 (its visit due 13 Mar missed), then a plan carried over on a
+    # transfer-in from Mon 4 May 2026 with no conference: 10 working days on is Mon 18 May (no bank holiday).
+    events = [*cp_plan_events(date(2026, 3, 16)), ev(E.CP_PLAN_STARTED, date(2026, 5, 4), 2)]
+    visits = by_rule(derive(1, events, LENGTHS), "cp-visit")
+    assert [(v.start.on, v.due, v.met_on, v.lapsed) for v in visits] == [
+        (date(2026, 2, 2), date(2026, 2, 16), date(2026, 2, 16), False),
+        (date(2026, 2, 16), date(2026, 3, 2), date(2026, 2, 27), False),
+        (date(2026, 2, 27), date(2026, 3, 13), date(2026, 3, 16), True),
+        (date(2026, 5, 4), date(2026, 5, 18), None, False)]
+    # Neither brings a first core group clock: the first plan ended without one, the second had no conference.
+    assert by_rule(derive(1, events, LENGTHS), "first-core-group") == []
+
+
+def test_state_of_a_lapsed_clock() -> None:
+    assert state_of(date(2026, 3, 13), date(2026, 3, 16), date(2026, 3, 20), lapsed=True) is State.LAPSED
+    assert State.LAPSED.label == "Not met: plan ended" and not State.LAPSED.open

@@ -186,7 +186,7 @@ def visits_in_time(facts: Facts, period: Period, today: date) -> list[Counted]:
     """Statutory visits (child protection and child in need) made by their due date, of visits due in the period
     up to today, for every child with a plan in the period whether the case is now open or closed (the council's
     local visiting standards, timescales.md T13 and T16, due dates derived by the timescales rules from the case
-    record)."""
+    record). A visit that fell due on or before the plan ended and was not made counts as not in time."""
     found = []
     for p, due, met in facts.visits:
         if period.start <= due <= min(period.end, today):
@@ -357,7 +357,9 @@ def load_visits(session: Session, period: Period, today: date) -> list[tuple[int
     for person_id in sorted(children):
         for clock in derive(person_id, case_events.events.get(person_id, []), lengths):
             if clock.rule.id in VISIT_RULES and period.start <= clock.due <= period.end:
-                visits.append((person_id, clock.due, clock.met_on))
+                # A visit clock stopped by the plan's end ("lapsed": due on or before it, no visit) was missed,
+                # not made on the day the plan ended (timescales.md T13, T16; rules._recurring).
+                visits.append((person_id, clock.due, None if clock.lapsed else clock.met_on))
     return visits
 
 

@@ -389,16 +389,19 @@ class State(StrEnum):
     OVERDUE = "overdue"
     MET = "met"
     MET_LATE = "met_late"
+    # A recurring clock that fell due on or before its plan's end and was never met: stopped by the plan's end
+    # (stored with met_on = the end day, met by the plan-end event), so it is not open work, but it was missed.
+    LAPSED = "lapsed"
 
     @property
     def label(self) -> str:
         return {State.DUE: "Due", State.DUE_SOON: "Due soon", State.OVERDUE: "Overdue", State.MET: "Met",
-                State.MET_LATE: "Met late"}[self]
+                State.MET_LATE: "Met late", State.LAPSED: "Not met: plan ended"}[self]
 
     @property
     def tag_colour(self) -> str:
         return {State.DUE: "blue", State.DUE_SOON: "yellow", State.OVERDUE: "red", State.MET: "green",
-                State.MET_LATE: "orange"}[self]
+                State.MET_LATE: "orange", State.LAPSED: "red"}[self]
 
     @property
     def open(self) -> bool:
@@ -408,7 +411,11 @@ class State(StrEnum):
 DUE_SOON_DEFAULT = 5  # working days; the setting timescales.due_soon.working_days
 
 
-def state_of(due: date, met: date | None, today: date, due_soon_days: int = DUE_SOON_DEFAULT) -> State:
+def state_of(due: date, met: date | None, today: date, due_soon_days: int = DUE_SOON_DEFAULT, *,
+             lapsed: bool = False) -> State:
+    """``lapsed``: the clock was stopped by its plan's end, not met (``met`` is the day the plan ended)."""
+    if lapsed:
+        return State.LAPSED
     if met is not None:
         return State.MET if met <= due else State.MET_LATE
     if today > due:
@@ -508,9 +515,12 @@ class Derived:
     forecast: Forecast | None = None
     exceeded_reason: str | None = None
     booked_for: date | None = None  # the stopping event is booked for this day (a conference)
+    # Not met: the plan ended on or after the due date with no stopping event (``met_on`` / ``met_by`` are the
+    # plan's end). Counted as missed, never as open work (``_recurring``).
+    lapsed: bool = False
 
     def state(self, today: date, due_soon_days: int = DUE_SOON_DEFAULT) -> State:
-        return state_of(self.due, self.met_on, today, due_soon_days)
+        return state_of(self.due, self.met_on, today, due_soon_days, lapsed=self.lapsed)
 
 
 @dataclass(frozen=True)
@@ -558,8 +568,9 @@ def _first_after(events: list[ClockEvent], kind: EventKind, on: date, before: da
 
 
 def _recurring(person_id: int, rule_id: str, opened: ClockEvent, stops: list[ClockEvent], end: date | None,
-               lengths: Lengths) -> list[Derived]:
-    """A chain of 'at least every N' clocks: the opening event, then each stop restarts the clock, until ``end``."""
+               lengths: Lengths, ended: ClockEvent | None = None) -> list[Derived]:
+    """A chain of 'at least every N' clocks: the opening event, then each stop restarts the clock, until ``end``
+    (``ended``: the plan-end event on that day, when the plan's end is recorded)."""
     result: list[Derived] = []
     start = opened
     for stop in sorted(stops, key=_BY_DAY):
@@ -569,6 +580,14 @@ def _recurring(person_id: int, rule_id: str, opened: ClockEvent, stops: list[Clo
         start = stop
     if end is None:
         result.append(_clock(person_id, rule_id, start, lengths))
+    elif ended is not None:
+        # "At least every N" holds for as long as the plan lasts (timescales.md T10, T12, T13, T15, T16: plan start
+        # or the last visit / meeting): a clock that fell due on or before the plan's end without being met was
+        # missed, so it is kept, stopped by the end ("lapsed"). One due after the end simply stops with the plan.
+        last = _clock(person_id, rule_id, start, lengths)
+        if last.due <= end:
+            last.met_on, last.met_by, last.lapsed = ended.on, ended, True
+            result.append(last)
     return result
 
 
@@ -631,6 +650,9 @@ def derive(person_id: int, events: list[ClockEvent], lengths: Lengths) -> list[D
     # Child protection plans: core groups, review conferences, visits -- from the ICPC that made the plan.
     plan_ends = by_kind.get(EventKind.CP_PLAN_ENDED, [])
     plan_icpcs = [i for i in icpcs if "plan" in i.flags and i.booked_for is None]
+    plan_starts = by_kind.get(EventKind.CP_PLAN_STARTED, [])
+    cp_visits = by_kind.get(EventKind.CP_VISIT, [])
+    plan_spans: list[tuple[date, date | None]] = []  # each conference's plan: from the conference to its end
     for index, icpc in enumerate(plan_icpcs):
         later = plan_icpcs[index + 1].on if index + 1 < len(plan_icpcs) else None
         ended = _first_after(plan_ends, EventKind.CP_PLAN_ENDED, icpc.on, later)
@@ -641,7 +663,7 @@ def derive(person_id: int, events: list[ClockEvent], lengths: Lengths) -> list[D
         if first is not None or end is None:
             out.append(_clock(person_id, "first-core-group", icpc, lengths, first))
         if first is not None:
-            out.extend(_recurring(person_id, "core-group", first, core_groups[1:], end, lengths))
+            out.extend(_recurring(person_id, "core-group", first, core_groups[1:], end, lengths, ended))
         reviews = [e for e in by_kind.get(EventKind.REVIEW_CONFERENCE, []) if e.on >= icpc.on and
                    (end is None or e.on <= end)]
         held_reviews = [r for r in reviews if r.booked_for is None]
@@ -653,14 +675,33 @@ def derive(person_id: int, events: list[ClockEvent], lengths: Lengths) -> list[D
                 clock.booked_for = booked[0].booked_for
             out.append(clock)
         if first_review is not None:
-            chain = _recurring(person_id, "review-conference", first_review, held_reviews[1:], end, lengths)
+            chain = _recurring(person_id, "review-conference", first_review, held_reviews[1:], end, lengths,
+                               ended)
             if chain and chain[-1].met_on is None and booked:
                 chain[-1].booked_for = booked[0].booked_for
             out.extend(chain)
-        plan_start = next((p for p in by_kind.get(EventKind.CP_PLAN_STARTED, []) if p.on >= icpc.on and
-                           (end is None or p.on <= end)), icpc)
-        visits = [v for v in by_kind.get(EventKind.CP_VISIT, []) if v.on >= plan_start.on]
-        out.extend(_recurring(person_id, "cp-visit", plan_start, visits, end, lengths))
+        plan_start = next((p for p in plan_starts if p.on >= icpc.on and (end is None or p.on <= end)), icpc)
+        visits = [v for v in cp_visits if v.on >= plan_start.on]
+        out.extend(_recurring(person_id, "cp-visit", plan_start, visits, end, lengths, ended))
+        plan_spans.append((icpc.on, end))
+
+    # T13 ("CP plan start / last visit"): a plan recorded with no initial conference that made it -- no plan
+    # conference on or before its start whose plan was still running (one carried over on a transfer-in) -- still
+    # has its visits, from the plan's start to its end (or the next plan). Its core group (T9, T10) and review
+    # conference (T11, T12) clocks count from the initial conference, which it has not got: none are derived.
+    # A plan start within a conference's plan is that plan's (its visits are counted above, not again here).
+    boundaries = sorted({i.on for i in plan_icpcs} | {p.on for p in plan_starts})
+    started_days: set[date] = set()
+    for plan in plan_starts:
+        if plan.on in started_days or any(began <= plan.on and (until is None or plan.on <= until)
+                                          for began, until in plan_spans):
+            continue
+        started_days.add(plan.on)  # two starts recorded on one day are one plan
+        later = next((day for day in boundaries if day > plan.on), None)
+        ended = _first_after(plan_ends, EventKind.CP_PLAN_ENDED, plan.on, later)
+        end = ended.on if ended else later
+        visits = [v for v in cp_visits if v.on >= plan.on]
+        out.extend(_recurring(person_id, "cp-visit", plan, visits, end, lengths, ended))
 
     # Child in need plans: visits and reviews.
     cin_ends = by_kind.get(EventKind.CIN_PLAN_ENDED, [])
@@ -670,9 +711,9 @@ def derive(person_id: int, events: list[ClockEvent], lengths: Lengths) -> list[D
         ended = _first_after(cin_ends, EventKind.CIN_PLAN_ENDED, plan.on, later)
         end = ended.on if ended else later
         visits = [v for v in by_kind.get(EventKind.CIN_VISIT, []) if v.on >= plan.on]
-        out.extend(_recurring(person_id, "cin-visit", plan, visits, end, lengths))
+        out.extend(_recurring(person_id, "cin-visit", plan, visits, end, lengths, ended))
         reviews = [v for v in by_kind.get(EventKind.CIN_REVIEW, []) if v.on >= plan.on]
-        out.extend(_recurring(person_id, "cin-review", plan, reviews, end, lengths))
+        out.extend(_recurring(person_id, "cin-review", plan, reviews, end, lengths, ended))
 
     # T32: a return interview within 72 hours of each return from a missing episode.
     interviews = by_kind.get(EventKind.RETURN_INTERVIEW, [])

@@ -121,6 +121,13 @@ class DueRow:
     def stalled(self) -> bool:
         return self.rule.id == STALLED and self.state is State.OVERDUE
 
+    @property
+    def status_text(self) -> str:
+        """The state as the pages label it; a lapsed clock names the day its plan ended."""
+        if self.state is State.LAPSED and self.met_on is not None:
+            return f"Not met: plan ended on {self.met_on.isoformat()}"
+        return self.state.label
+
 
 STALLED = "stalled-case"
 
@@ -167,7 +174,8 @@ def _filters(rule_id: str | None) -> None:
 def _query(open_only: bool = True) -> Any:
     worker = aliased(User)
     query = (select(Deadline.id, Deadline.person_id, Deadline.rule_id, Deadline.start_event, Deadline.started_on,
-                    Deadline.due_on, Deadline.met_on, Deadline.length, Deadline.forecast, Person.first_name,
+                    Deadline.due_on, Deadline.met_on, Deadline.length, Deadline.forecast, Deadline.status,
+                    Person.first_name,
                     Person.last_name, worker.full_name.label("worker"), Team.name.label("team"))
              .join(Person, Person.id == Deadline.person_id)
              .outerjoin(worker, worker.id == Deadline.worker_id)
@@ -186,7 +194,10 @@ def _row(session: Session, user: User, row: Any, today: date, due_soon: int, hid
     return DueRow(row.id, row.person_id,
                   RESTRICTED_LABEL if row.person_id in hidden else f"{row.first_name} {row.last_name}",
                   rule, kind, row.started_on, row.due_on, row.met_on,
-                  state_of(row.due_on, row.met_on, today, due_soon),
+                  # A stopped clock's stored status is final (only open ones move with the date): "lapsed" is
+                  # one stopped by its plan's end, not met (store._row).
+                  state_of(row.due_on, row.met_on, today, due_soon,
+                           lapsed=row.met_on is not None and row.status == State.LAPSED),
                   FORECAST_BY_KEY.get(row.forecast) if row.forecast else None, row.worker or "Unallocated",
                   row.team or "", explain(rule.id, row.started_on, rule=rule, length=row.length,
                                           start_event=f"{kind.label} on {row.started_on.isoformat()}"))
@@ -352,6 +363,8 @@ class DeadlineDetail:
     met_source: str | None
     exceeded_reason: str | None
     forecast: Forecast | None
+    # A lapsed clock: the plan's end that stopped it ("child protection plan 12 on 2026-03-02"); it was not met.
+    plan_ended: str | None = None
 
 
 def deadline_detail(session: Session, database: Database, user: User, deadline_id: int,
@@ -375,6 +388,9 @@ def deadline_detail(session: Session, database: Database, user: User, deadline_i
     row = _row(session, user, raw, today, due_soon, set())
     met = (f"{deadline.met_source_kind.replace('_', ' ')} {deadline.met_source_id} on {deadline.met_on.isoformat()}"
            if deadline.met_on and deadline.met_source_kind else None)
+    ended = None
+    if row.state is State.LAPSED:
+        ended, met = met, None
     record(session, access.actor_of(user), "view", "deadline", deadline.id, person_id=deadline.person_id,
            detail={"rule": deadline.rule_id})
-    return DeadlineDetail(row, met, deadline.exceeded_reason, row.forecast)
+    return DeadlineDetail(row, met, deadline.exceeded_reason, row.forecast, ended)

@@ -120,7 +120,12 @@ def derived_rows(case_events: CaseEvents, person_ids: Iterable[int], settings: M
 def _row(item: Derived, events: list[Any], today: date, soon: date, worker: int | None, team: int | None
          ) -> tuple[Any, ...]:
     start, met_by, due, met_on = item.start, item.met_by, item.due, item.met_on
-    if met_on is not None:
+    if item.lapsed:
+        # Stopped by the plan's end, not met (rules.State.LAPSED): stored with met_on = the end day, so it is not
+        # open work (met_on IS NULL) and the nightly state updates (``_move_states``) pass it by. Its met source is
+        # the plan-end event, which meets no clock, so the digest (status left out) still tells it from a met one.
+        predicted, status = None, "lapsed"
+    elif met_on is not None:
         predicted, status = None, ("met" if met_on <= due else "met_late")
     else:
         predicted = forecast(item, events, today)
