@@ -25,7 +25,16 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import BENCH_DIR, RESULTS_DIR, Server, bench_database_url, figures, machine, write_json
+from common import (
+    BENCH_DIR,
+    RESULTS_DIR,
+    Server,
+    bench_database_url,
+    figures,
+    machine,
+    results_suffix,
+    write_json,
+)
 from mash_load import Connection, _event_loop_runner, sign_in
 
 TARGET_RECOMPUTE_S = 2.0
@@ -438,7 +447,7 @@ def main() -> None:
                      f"| p95 <= {TARGET_P95_MS:.0f} ms: {page_verdict.lower()} |")
     write_json("timescales", result)
     # The hand-written record of earlier sessions stays under the generated table.
-    path = RESULTS_DIR / "timescales.md"
+    path = RESULTS_DIR / f"timescales{results_suffix()}.md"
     previous = path.read_text() if path.exists() else ""
     record = previous[previous.index("\n## "):] if "\n## " in previous else ""
     path.write_text("\n".join(lines) + "\n" + record)
