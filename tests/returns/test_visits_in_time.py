@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from safeguarding.casework.models import (
     Allocation,
@@ -167,3 +167,21 @@ def test_clock_events_reads_every_episode_only_when_asked(database: Any, factory
     every_kinds = [e.kind for e in every.events[ids["V1"]]]
     assert every_kinds.count(EventKind.CP_VISIT) == 6 and EventKind.CP_PLAN_ENDED in every_kinds
     assert every.open_children == default.open_children == set()
+
+
+@pytest.mark.parametrize("ended", [date(2026, 3, 2), date(2026, 3, 6)])
+def test_a_visit_missed_before_the_plan_ended_is_not_in_time(database: Any, factory: Factory, ended: date) -> None:
+    """V1 without the visit of 4 Mar: the visit due 2 Mar (from 16 Feb) was never made, and the plan ended on the
+    due date itself or the Friday after. Counted as not in time, not dropped with the plan, nor taken as made on
+    the day the plan ended."""
+    ids, _manager = build(factory)
+    with database.transaction() as s:
+        s.execute(delete(Visit).where(Visit.person_id == ids["V1"], Visit.visited_on == date(2026, 3, 4)))
+        plan = s.scalars(select(ChildProtectionPlan).where(ChildProtectionPlan.person_id == ids["V1"])).one()
+        plan.ended_on = ended
+    figure = _visits_figure(database)
+    v1 = sorted((c.on, c.met, c.template) for c in figure.counted if c.person_id == ids["V1"])
+    made, not_made = "Visit due {}, made {}", "Visit due {}, not made"
+    assert v1 == [(date(2026, 1, 13), False, made), (date(2026, 2, 3), True, made), (date(2026, 2, 17), True, made),
+                  (date(2026, 3, 2), False, not_made)]
+    assert (figure.numerator, figure.denominator) == (3, 6)

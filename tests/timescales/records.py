@@ -70,6 +70,13 @@ def cp_plan(session: Session, referral: Referral, on: date) -> tuple[ChildProtec
     return icpc, plan
 
 
+def carried_cp_plan(session: Session, referral: Referral, on: date, ended_on: date | None = None
+                    ) -> ChildProtectionPlan:
+    """A child protection plan with no initial conference recorded (carried over on a transfer-in)."""
+    return add(session, ChildProtectionPlan(person_id=referral.person_id, referral_id=referral.id, started_on=on,
+                                            ended_on=ended_on, initial_category="NEG", latest_category="NEG"))
+
+
 def conference(session: Session, referral: Referral, on: date, kind: str = "initial",
                plan_id: int | None = None) -> ChildProtectionConference:
     return add(session, ChildProtectionConference(person_id=referral.person_id, referral_id=referral.id, kind=kind,

@@ -13,7 +13,7 @@ from safeguarding.core.access import PersonRestriction
 from safeguarding.core.audit import AuditEvent
 from safeguarding.core.db import Database
 from safeguarding.core.users import Role, User
-from safeguarding.timescales import service
+from safeguarding.timescales import service, store
 from safeguarding.timescales.models import Deadline
 from tests.support import Factory, sign_in_as
 from tests.timescales import records
@@ -183,3 +183,47 @@ def test_a_visit_met_late_in_the_open_episode_is_explained(
     sign_in_as(client, database, team.ada)
     page = client.get(f"/due/deadlines/{late}")
     assert page.status_code == 200 and "Met late" in page.text and "(met by visit" in page.text
+
+
+def test_a_visit_missed_before_the_plan_ended_is_not_open_work_and_is_labelled(
+        factory: Factory, database: Database, client: TestClient) -> None:
+    team = build(factory, database)
+    today = service.today_in_london()
+    started, ended = today - timedelta(days=70), today - timedelta(days=20)
+    with database.transaction() as s:
+        referral = s.scalar(select(records.Referral).where(records.Referral.person_id == team.late_child))
+        assert referral is not None
+        _icpc, plan = records.cp_plan(s, referral, started)
+        # A visit a week in (in time), then none: the next one fell due within 10 working days (by 25 days later
+        # at most, whatever the bank holidays), long before the plan ended.
+        records.visit(s, referral, started + timedelta(days=7))
+        plan.ended_on = ended
+        service.recompute_for_child(s, team.late_child)
+        [lapsed] = s.scalars(select(Deadline).where(Deadline.person_id == team.late_child,
+                                                    Deadline.rule_id == "cp-visit", Deadline.status == "lapsed"))
+        assert (lapsed.met_on, lapsed.met_source_kind, lapsed.met_source_id) == (ended, "child_protection_plan",
+                                                                                 plan.id)
+        assert lapsed.due_on < ended
+        lapsed_id = lapsed.id
+    sign_in_as(client, database, team.ada)
+    mine = client.get("/due").text
+    assert "Lateon Overdue" in mine and f'data-deadline="{lapsed_id}"' not in mine
+    assert 'data-rule="cp-visit"' not in mine  # nothing of the ended plan is open work
+    detail = client.get(f"/due/deadlines/{lapsed_id}")
+    assert detail.status_code == 200
+    assert f"Not met: plan ended on {ended.isoformat()}" in detail.text and 'id="plan-ended"' in detail.text
+    assert f"child protection plan {plan.id} on {ended.isoformat()}" in detail.text
+    assert f'id="status">Not met: plan ended on {ended.isoformat()}</strong>' in detail.text
+    assert "Met late" not in detail.text and "(met by" not in detail.text
+    client.cookies.clear()
+    sign_in_as(client, database, team.manager)
+    team_page = client.get("/due/team").text
+    assert 'id="team-count">3 open deadlines.' in team_page and f'data-deadline="{lapsed_id}"' not in team_page
+    service_page = client.get("/due/service", params={"rule": "cp-visit"}).text
+    assert f'data-deadline="{lapsed_id}"' not in service_page
+    # The nightly runs move open deadlines' states with the date; a lapsed one stays as it is, where it is.
+    store.refresh(database, today=today)
+    assert store.refresh(database, today=today + timedelta(days=40), full_every_days=None).kind == "drift"
+    with database.transaction() as s:
+        after = s.get_one(Deadline, lapsed_id)
+        assert (after.status, after.met_on) == ("lapsed", ended)
