@@ -175,8 +175,7 @@ def _query(open_only: bool = True) -> Any:
     worker = aliased(User)
     query = (select(Deadline.id, Deadline.person_id, Deadline.rule_id, Deadline.start_event, Deadline.started_on,
                     Deadline.due_on, Deadline.met_on, Deadline.length, Deadline.forecast, Deadline.status,
-                    Person.first_name,
-                    Person.last_name, worker.full_name.label("worker"), Team.name.label("team"))
+                    Person.first_name, Person.last_name, worker.full_name.label("worker"), Team.name.label("team"))
              .join(Person, Person.id == Deadline.person_id)
              .outerjoin(worker, worker.id == Deadline.worker_id)
              .outerjoin(Team, Team.id == Deadline.team_id))
