@@ -375,6 +375,26 @@ def test_core_group_and_review_conference_clocks_lapse_too() -> None:
     assert (review.due, review.met_on, review.lapsed) == (date(2026, 10, 30), date(2026, 11, 2), True)
 
 
+@pytest.mark.parametrize(("ended", "core_group_lapsed", "review_lapsed"), [
+    (date(2026, 2, 13), False, False),  # ended before the first core group was due (Mon 16 Feb)
+    (date(2026, 2, 16), True, False),  # ended on that day with none held
+    (date(2026, 5, 5), True, True),  # and after the first review conference was due (Sat 2 May, so Fri 1 May)
+])
+def test_a_first_core_group_or_review_not_held_before_the_plan_ended_is_lapsed(
+        ended: date, core_group_lapsed: bool, review_lapsed: bool) -> None:
+    # T9: the first core group within 10 working days of the conference (Mon 2 Feb 2026: Mon 16 Feb); T11: the first
+    # review within 3 months (Sat 2 May, brought forward to Fri 1 May).
+    events = [ev(E.ICPC, date(2026, 2, 2), 1, "plan"), ev(E.CP_PLAN_STARTED, date(2026, 2, 2), 1),
+              ev(E.CP_PLAN_ENDED, ended, 1)]
+    derived = derive(1, events, LENGTHS)
+    cores, reviews = by_rule(derived, "first-core-group"), by_rule(derived, "first-review-conference")
+    assert [(c.due, c.met_on, c.lapsed) for c in cores] == (
+        [(date(2026, 2, 16), ended, True)] if core_group_lapsed else [])
+    assert [(r.due, r.met_on, r.lapsed) for r in reviews] == (
+        [(date(2026, 5, 1), ended, True)] if review_lapsed else [])
+    assert all(c.state(date(2026, 6, 1)) is State.LAPSED for c in cores + reviews)
+
+
 def test_a_plan_without_an_initial_conference_gets_visit_clocks_only() -> None:
     derived = derive(1, cp_plan_events(None, icpc=False), LENGTHS)
     assert [(v.start.on, v.due, v.met_on) for v in by_rule(derived, "cp-visit")] == [
@@ -408,8 +428,10 @@ def test_a_plan_carried_over_after_an_earlier_plan_ended_gets_its_own_visits() -
         (date(2026, 2, 16), date(2026, 3, 2), date(2026, 2, 27), False),
         (date(2026, 2, 27), date(2026, 3, 13), date(2026, 3, 16), True),
         (date(2026, 5, 4), date(2026, 5, 18), None, False)]
-    # Neither brings a first core group clock: the first plan ended without one, the second had no conference.
-    assert by_rule(derive(1, events, LENGTHS), "first-core-group") == []
+    # The first plan ended with no core group held (due Mon 16 Feb): that clock lapsed. The second, with no
+    # conference, brings none.
+    assert [(c.due, c.met_on, c.lapsed) for c in by_rule(derive(1, events, LENGTHS), "first-core-group")] == [
+        (date(2026, 2, 16), date(2026, 3, 16), True)]
 
 
 def test_state_of_a_lapsed_clock() -> None:

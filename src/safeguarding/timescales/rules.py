@@ -580,15 +580,25 @@ def _recurring(person_id: int, rule_id: str, opened: ClockEvent, stops: list[Clo
         start = stop
     if end is None:
         result.append(_clock(person_id, rule_id, start, lengths))
-    elif ended is not None:
+    else:
         # "At least every N" holds for as long as the plan lasts (timescales.md T10, T12, T13, T15, T16: plan start
-        # or the last visit / meeting): a clock that fell due on or before the plan's end without being met was
-        # missed, so it is kept, stopped by the end ("lapsed"). One due after the end simply stops with the plan.
-        last = _clock(person_id, rule_id, start, lengths)
-        if last.due <= end:
-            last.met_on, last.met_by, last.lapsed = ended.on, ended, True
-            result.append(last)
+        # or the last visit / meeting).
+        result.extend(_lapsed(person_id, rule_id, start, lengths, ended))
     return result
+
+
+def _lapsed(person_id: int, rule_id: str, start: ClockEvent, lengths: Lengths, ended: ClockEvent | None
+            ) -> list[Derived]:
+    """A plan's clock left unmet when the plan ended (``ended``: its end, when recorded): one that fell due on or
+    before that day was missed, so it is kept, stopped by the end ("lapsed"); one due after it simply stops with
+    the plan."""
+    if ended is None:
+        return []
+    clock = _clock(person_id, rule_id, start, lengths)
+    if clock.due > ended.on:
+        return []
+    clock.met_on, clock.met_by, clock.lapsed = ended.on, ended, True
+    return [clock]
 
 
 def derive(person_id: int, events: list[ClockEvent], lengths: Lengths) -> list[Derived]:
@@ -662,6 +672,8 @@ def derive(person_id: int, events: list[ClockEvent], lengths: Lengths) -> list[D
         first = core_groups[0] if core_groups else None
         if first is not None or end is None:
             out.append(_clock(person_id, "first-core-group", icpc, lengths, first))
+        else:  # T9: the plan ended with no core group held
+            out.extend(_lapsed(person_id, "first-core-group", icpc, lengths, ended))
         if first is not None:
             out.extend(_recurring(person_id, "core-group", first, core_groups[1:], end, lengths, ended))
         reviews = [e for e in by_kind.get(EventKind.REVIEW_CONFERENCE, []) if e.on >= icpc.on and
@@ -674,6 +686,8 @@ def derive(person_id: int, events: list[ClockEvent], lengths: Lengths) -> list[D
             if first_review is None and booked:
                 clock.booked_for = booked[0].booked_for
             out.append(clock)
+        else:  # T11: the plan ended with no review conference held
+            out.extend(_lapsed(person_id, "first-review-conference", icpc, lengths, ended))
         if first_review is not None:
             chain = _recurring(person_id, "review-conference", first_review, held_reviews[1:], end, lengths,
                                ended)
