@@ -224,9 +224,18 @@ def _difference(connection: Connection, rows: list[tuple[Any, ...]], condition: 
 
 def _insert_many(connection: Connection, table: Table, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
                  ) -> None:
-    """One driver ``executemany`` of rows already in driver form (SQLAlchemy's own spends more time building each
-    row's parameters than the database spends storing them)."""
+    """Rows already in driver form, written by the driver: on PostgreSQL by ``COPY`` (a council's first run writes
+    a quarter of a million rows: 10.5 s by ``executemany``), elsewhere by one ``executemany`` (SQLAlchemy's own
+    spends more time building each row's parameters than the database spends storing them)."""
     if not rows:
+        return
+    if connection.dialect.driver == "psycopg":
+        quote = connection.dialect.identifier_preparer.quote
+        statement = f"COPY {quote(table.name)} ({', '.join(quote(name) for name in columns)}) FROM STDIN"
+        driver = cast(Any, connection.connection.driver_connection)
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(row)
         return
     compiled = insert(table).compile(dialect=connection.dialect, column_keys=list(columns))
     if compiled.positional:
