@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pyotp
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from safeguarding.core import local_settings
 from safeguarding.core.audit import AuditEvent
@@ -218,8 +218,41 @@ def test_settings_page_lists_every_setting_with_its_source(client, admin):
     for key, definition in local_settings.DEFINITIONS.items():
         assert f'id="{key}"' in page.text
         assert definition.source.replace("'", "&#39;") in page.text
-    # When a change of a timescale reaches every child's deadlines (timescales/store.py, the nightly full run).
-    assert "at the next nightly run" in page.text
+    # When a change of a timescale reaches every child's deadlines: at once (timescales.service).
+    assert "applies to every open child's deadlines at once" in page.text
+
+
+def test_a_change_of_a_timescale_reaches_every_childs_deadlines_at_once(client, admin, factory, database):
+    from datetime import date
+
+    from safeguarding.timescales import store
+    from safeguarding.timescales.models import Deadline, DeadlineRefresh
+    from tests.timescales import records
+
+    worker = factory.user(Role.SOCIAL_WORKER)
+    with database.transaction() as s:
+        child = records.child(s)
+        records.open_case(s, child.id, worker.id, None, date(2025, 12, 1), route="strategy_discussion")
+    store.refresh(database, today=date(2025, 12, 1))
+    token = sign_in(client, admin)
+    response = client.post("/admin/settings", data=_settings_form(
+        token, **{"timescales.strategy_discussion.working_days": "3"}))
+    assert response.status_code == 303 and response.headers["location"].endswith("done=settings-timescales")
+    # The response's background task ran the nightly job in a process of its own before the client got it back.
+    with database.transaction() as s:
+        discussion = s.scalars(select(Deadline).where(Deadline.person_id == child.id,
+                                                      Deadline.rule_id == "strategy-discussion")).one()
+        assert (discussion.length, discussion.due_on) == (3, date(2025, 12, 4))
+        runs = list(s.scalars(select(DeadlineRefresh.kind).order_by(DeadlineRefresh.id)))
+    assert runs == ["full", "full"]
+    page = client.get(response.headers["location"])
+    assert "derived again under the new timescales" in page.text
+    # Any other setting changes nothing there.
+    response = client.post("/admin/settings", data=_settings_form(
+        token, **{"timescales.strategy_discussion.working_days": "3", "rag.red.hours": "2"}))
+    assert response.headers["location"].endswith("done=settings")
+    with database.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(DeadlineRefresh)) == 2
 
 
 def test_settings_saved_together_and_each_change_audited(client, admin, database):

@@ -9,6 +9,10 @@ held for children whose case is open.
 
 from __future__ import annotations
 
+import logging
+import os
+import subprocess
+import sys
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -40,6 +44,8 @@ from safeguarding.timescales.rules import (
     state_of,
 )
 from safeguarding.timescales.store import RecomputeResult
+
+log = logging.getLogger(__name__)
 
 
 def today_in_london() -> date:
@@ -73,13 +79,38 @@ def recompute_for_child(session: Session, person_id: int, *, today: date | None 
 def recompute_all(session: Session, *, today: date | None = None,
                   settings: Mapping[str, Any] | None = None) -> RecomputeResult:
     """Every open child's deadlines from every event, in the caller's transaction and process (the demo loader,
-    whose events are not yet committed). The nightly job is ``store.recompute_council``: the same, in workers."""
+    whose events are not yet committed). The nightly job is ``store.refresh``: the same, in workers."""
     today = today or today_in_london()
     settings = settings if settings is not None else get_all(session)
     session.flush()
     result = store.recompute_in_transaction(session.connection(), today, settings)
     _forget_loaded_deadlines(session)
     return result
+
+
+def rederive_council_now(database: Database) -> bool:
+    """Run the nightly job now, in a process of its own (as cron runs it: ``safeguarding timescales recompute``),
+    and wait for it: after a change of a timescales setting, so that every child's deadlines follow it at once
+    (about 2 s for a large council) instead of at the next night's run. A process of its own, because the job
+    forks worker processes and derives for seconds, which a web server's threads should do neither of. An
+    in-memory database is not shared with another process: the next nightly run applies the change there.
+    Returns whether the run succeeded (a failure is logged; the next nightly run puts it right)."""
+    url = database.engine.url
+    if database.is_sqlite and url.database in (None, "", ":memory:"):
+        return False
+    environment = {**os.environ, "SAFEGUARDING_DATABASE_URL": url.render_as_string(hide_password=False)}
+    try:
+        done = subprocess.run([sys.executable, "-m", "safeguarding.cli", "timescales", "recompute"],
+                              env=environment, capture_output=True, text=True, timeout=600, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        log.error("Deriving every child's deadlines again failed: %s", exc)
+        return False
+    if done.returncode != 0:
+        log.error("Deriving every child's deadlines again failed (exit %s): %s", done.returncode,
+                  done.stderr.strip()[-2000:])
+        return False
+    log.info("%s", done.stdout.strip())
+    return True
 
 
 def _forget_loaded_deadlines(session: Session) -> None:

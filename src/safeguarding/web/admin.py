@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from safeguarding.core import local_settings
@@ -44,6 +45,7 @@ from safeguarding.core.users import (
     unlock,
     update_user,
 )
+from safeguarding.timescales import service as timescales_service
 from safeguarding.web.deps import CurrentUser, Db, DbSession, TransactionalRoute, csrf_protect
 from safeguarding.web.templating import render
 
@@ -61,6 +63,8 @@ DONE = {
     "team": "The team is saved.",
     "agency": "The partner agency is saved.",
     "settings": "Local settings are saved.",
+    "settings-timescales": "Local settings are saved. Every open child's deadlines are being derived again under "
+                           "the new timescales: the due pages show them within a few seconds.",
     "settings-unchanged": "Nothing was changed.",
 }
 
@@ -360,5 +364,9 @@ def _save_settings(request: Request, db: DbSession, database: Db, user: User, su
     except ValidationFailed as exc:
         return _settings_page(request, db, database, user, status_code=422, errors=exc.errors,
                               submitted=submitted)
-    return RedirectResponse("/admin/settings?done=" + ("settings" if changes else "settings-unchanged"),
-                            status_code=303)
+    timescales = any(key.startswith("timescales.") for key in changes)
+    return RedirectResponse(
+        "/admin/settings?done=" + ("settings-timescales" if timescales else "settings" if changes
+                                   else "settings-unchanged"), status_code=303,
+        # After the commit and the response: every child's deadlines derived again under the new setting.
+        background=BackgroundTask(timescales_service.rederive_council_now, database) if timescales else None)
