@@ -108,3 +108,44 @@ def test_the_family_page_draws_a_genogram_without_javascript(client: TestClient,
     assert '<svg id="genogram"' in page and "<script" not in page.split('<svg id="genogram"')[1].split("</svg>")[0]
     for name in ("Casey Testcase", "Morgan Testcase", "Sam Testcase"):
         assert name in page
+
+
+def test_child_protection_steps_read_in_date_order_and_the_chronology_names_a_plans_start_and_end(
+        client: TestClient, case: Case) -> None:
+    """Strategy discussions, enquiries and conferences are one list, newest first (on one day the later step of the
+    process first); a plan that has ended still shows as started on its start date in the chronology."""
+    from safeguarding.casework.models import (
+        ChildProtectionConference,
+        ChildProtectionPlan,
+        Section47Enquiry,
+        StrategyDiscussion,
+    )
+
+    with case.database.transaction() as s:
+        ids = {"child": case.child_id, "referral": case.referral_id}
+        discussion = StrategyDiscussion(person_id=ids["child"], referral_id=ids["referral"], held_on=case.on(2),
+                                        decision="section_47")
+        s.add(discussion)
+        s.flush()
+        s.add(Section47Enquiry(person_id=ids["child"], referral_id=ids["referral"],
+                               strategy_discussion_id=discussion.id, started_on=case.on(2),
+                               completed_on=case.on(6), outcome="icpc"))
+        plan = ChildProtectionPlan(person_id=ids["child"], referral_id=ids["referral"], started_on=case.on(12),
+                                   ended_on=case.on(40), end_reason="no_longer_at_risk_closed",
+                                   initial_category="NEG", latest_category="EMO")
+        s.add(plan)
+        s.flush()
+        # The review is stored before the initial conference: the page orders by date, not by kind or id.
+        s.add(ChildProtectionConference(person_id=ids["child"], referral_id=ids["referral"], kind="review",
+                                        plan_id=plan.id, held_on=case.on(40), outcome="end"))
+        s.add(ChildProtectionConference(person_id=ids["child"], referral_id=ids["referral"], kind="initial",
+                                        plan_id=plan.id, held_on=case.on(12), outcome="plan"))
+    sign_in_as(client, case.database, case.worker)
+    page = client.get(f"/cases/{case.child_id}").text
+    table = page.split('id="child-protection"')[1].split("</table>")[0]
+    order = [table.index(label) for label in ("Review", "Initial", "Section 47 enquiry", "Strategy discussion")]
+    assert order == sorted(order), table
+    chronology = page.split('id="chronology"')[1]
+    assert "Child protection plan started (Neglect)" in chronology  # the initial category, at the start
+    assert "Child protection plan ended (" not in chronology
+    assert chronology.count("Child protection plan ended") == 1

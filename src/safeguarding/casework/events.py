@@ -113,8 +113,8 @@ KINDS: dict[str, EventKind] = {k.slug: k for k in (
         Field("ended_on", "Date the plan ended", "date", on_edit_only=True),
         Field("end_reason", "Why the plan ended", "select", options=codes.CP_PLAN_END_REASONS, on_edit_only=True),
     ), "child_protection_plan", "cp_plan",
-        lambda r: "Child protection plan " + ("ended" if r.ended_on else "started") +
-                  f" ({codes.label(codes.CATEGORIES_OF_ABUSE, r.latest_category)})"),
+        # At the plan's start date (its end is a chronology entry of its own).
+        lambda r: f"Child protection plan started ({codes.label(codes.CATEGORIES_OF_ABUSE, r.initial_category)})"),
     EventKind("core-groups", "core group meeting", CoreGroupMeeting, "held_on", (
         Field("plan_id", "Child protection plan", "select", required=True, dynamic="cp_plans"),
         Field("held_on", "Date of the meeting", "date", required=True),
@@ -134,7 +134,7 @@ KINDS: dict[str, EventKind] = {k.slug: k for k in (
         Field("ended_on", "Date the plan ended", "date", on_edit_only=True),
         Field("notes", "Plan", "textarea"),
     ), "child_in_need_plan", "cin_plan",
-        lambda r: "Child in need plan " + ("ended" if r.ended_on else "started")),
+        lambda r: "Child in need plan started"),
     EventKind("cin-reviews", "child in need review", ChildInNeedReview, "held_on", (
         Field("plan_id", "Child in need plan", "select", required=True, dynamic="cin_plans"),
         Field("held_on", "Date of the meeting or review", "date", required=True),

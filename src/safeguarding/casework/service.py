@@ -725,6 +725,17 @@ class CaseRecord:
     kind_filter: str | None = None
     users: dict[int, str] = field(default_factory=dict)
 
+    @property
+    def child_protection(self) -> list[tuple[date, str, Any]]:
+        """Strategy discussions, section 47 enquiries and conferences in one list, newest first; on one day the
+        later step of the process first (a conference, then its enquiry, then the discussion that started it)."""
+        steps: list[tuple[date, int, str, Any]] = [
+            *((d.held_on, 0, "strategy_discussion", d) for d in self.discussions),
+            *((q.started_on, 1, "section_47", q) for q in self.enquiries),
+            *((c.held_on, 2, "conference", c) for c in self.conferences)]
+        steps.sort(key=lambda step: (step[0], step[1], step[3].id), reverse=True)
+        return [(on, kind, row) for on, _stage, kind, row in steps]
+
 
 def _may(session: Session, user: User, action: Action, subject: AccessSubject) -> bool:
     if not access.authorize(session, user, action, subject).allowed:
