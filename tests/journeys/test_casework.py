@@ -101,8 +101,7 @@ def test_referral_to_closure_with_the_due_page_changing_at_each_step(new_page: A
     # 3. Section 47 enquiry concluding a conference is needed.
     record("section-47s", {"Date the enquiry started": on(3)},
            selects={"Strategy discussion that started it": 1})
-    enquiry_edit = worker.locator("#child-protection a", has_text="Change").nth(1)
-    enquiry_edit.click()
+    worker.locator("#child-protection a[href*='/section-47s/']", has_text="Change").click()
     worker.get_by_label("Date the enquiry was completed").fill(on(7))
     worker.get_by_label("Outcome").select_option("icpc")
     worker.get_by_role("button", name="Save").click()
