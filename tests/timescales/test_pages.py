@@ -78,6 +78,7 @@ def test_the_detail_explains_the_rule_the_event_and_the_bank_holidays(
     assert page.status_code == 200
     assert "Referral on" in page.text and "Working Together to Safeguard Children 2023, Ch.3" in page.text
     assert 'id="bank-holidays"' in page.text and "45 working days" in page.text
+    assert f'id="case-link" href="/cases/{team.late_child}"' in page.text  # where the work is recorded
     # Someone else's worker may not open it, and the refusal is audited.
     client.cookies.clear()
     sign_in_as(client, database, team.ben)
