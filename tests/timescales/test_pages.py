@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from safeguarding.core.access import PersonRestriction
@@ -15,6 +17,7 @@ from safeguarding.core.db import Database
 from safeguarding.core.users import Role, User
 from safeguarding.timescales import service, store
 from safeguarding.timescales.models import Deadline
+from safeguarding.timescales.rules import RULE_IDS, rule_for
 from tests.support import Factory, sign_in_as
 from tests.timescales import records
 
@@ -111,8 +114,14 @@ def test_the_service_page_shows_analysts_figures_and_managers_the_children(
     sign_in_as(client, database, team.analyst)
     figures = client.get("/due/service")
     assert figures.status_code == 200
-    assert 'id="figures"' in figures.text and "Assessment East" in figures.text
+    assert 'id="by-timescale"' in figures.text and 'id="by-team"' in figures.text
+    by_team = figures.text.split('id="by-team"')[1].split("</table>")[0]
+    # East has the overdue assessment, so it comes first, linked to its own breakdown.
+    assert by_team.index("Assessment East") < by_team.index("Assessment West")
+    assert f'href="/due/service?team={team.manager.team_id}"' in by_team
     assert "Lateon Overdue" not in figures.text and "Bens Child" not in figures.text
+    east = client.get("/due/service", params={"team": str(team.manager.team_id)}).text
+    assert 'id="figures"' in east and "Assessment West" not in east.split('id="figures"')[1].split("</table>")[0]
     client.cookies.clear()
     sign_in_as(client, database, team.manager)
     rows = client.get("/due/service").text
@@ -228,3 +237,24 @@ def test_a_visit_missed_before_the_plan_ended_is_not_open_work_and_is_labelled(
     with database.transaction() as s:
         after = s.get_one(Deadline, lapsed_id)
         assert (after.status, after.met_on) == ("lapsed", ended)
+
+
+figure = st.builds(
+    lambda team, rule_id, counts: service.Figure(f"Team {team}", rule_for(rule_id, date(2026, 1, 5)), *counts,
+                                                 team_id=team),
+    st.integers(1, 12), st.sampled_from(RULE_IDS), st.tuples(*[st.integers(0, 50)] * 4))
+
+
+@given(st.lists(figure, max_size=30, unique_by=lambda f: (f.team_id, f.rule.id)))
+def test_the_service_pages_summaries_add_up_to_the_figures(figures: list[service.Figure]) -> None:
+    teams, timescales = service.by_team(figures), service.by_timescale(figures)
+    stalled = sum(f.overdue for f in figures if f.rule.id == service.STALLED)
+    assert sum(t.overdue for t in teams) + stalled == sum(f.overdue for f in figures) == \
+        sum(f.overdue for f in timescales)
+    assert sum(t.stalled for t in teams) == stalled
+    assert sum(f.due for f in timescales) == sum(f.due for f in figures)
+    assert len(teams) == len({f.team_id for f in figures}) and len(timescales) == len({f.rule.id for f in figures})
+    assert [t.overdue for t in teams] == sorted((t.overdue for t in teams), reverse=True)
+    # Among teams alike, numbers in names in their order: team 2 before team 10.
+    alike = [t.team_id for t in teams if (t.overdue, t.stalled, t.due_soon) == (0, 0, 0)]
+    assert alike == sorted(alike)

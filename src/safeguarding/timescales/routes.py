@@ -83,6 +83,8 @@ def service_due(request: Request, db: DbSession, database: Db, user: CurrentUser
         result, figures, teams = service.service_due(db, database, user)
     return render(request, "timescales/due_service.html", status_code=422 if errors else 200,
                   title="Timescales across the service", page=result, figures=figures, teams=teams,
+                  by_timescale=service.by_timescale(figures), by_team=service.by_team(figures),
+                  filters={} if errors else {"team": team_id, "rule": rule or None, "state": state or None},
                   errors=errors or None, descending=descending, **_common())
 
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -195,6 +196,48 @@ class Figure:
     due_soon: int
     due: int
     forecast: int
+    team_id: int | None = None
+
+
+@dataclass(frozen=True)
+class TeamFigures:
+    """One team's open deadlines across every timescale: the service page's first view for a senior leader."""
+
+    team: str
+    team_id: int | None
+    overdue: int  # stalled cases apart
+    due_soon: int
+    forecast: int
+    stalled: int
+
+
+def by_timescale(figures: list[Figure]) -> list[Figure]:
+    """The council's figures for each timescale, every team added together (rule order)."""
+    totals: dict[str, Figure] = {}
+    for f in figures:
+        held = totals.get(f.rule.id)
+        totals[f.rule.id] = f if held is None else Figure(
+            "All teams", f.rule, held.overdue + f.overdue, held.due_soon + f.due_soon, held.due + f.due,
+            held.forecast + f.forecast)
+    return [replace(f, team="All teams", team_id=None) for f in
+            sorted(totals.values(), key=lambda f: RULE_IDS.index(f.rule.id))]
+
+
+def by_team(figures: list[Figure]) -> list[TeamFigures]:
+    """Each team's figures, every timescale added together (stalled cases counted apart), the most overdue first
+    and then by name, with numbers in names in their order (team 2 before team 10)."""
+    teams: dict[tuple[str, int | None], list[Figure]] = {}
+    for f in figures:
+        teams.setdefault((f.team, f.team_id), []).append(f)
+    rows = [TeamFigures(name, team_id, sum(f.overdue for f in held if f.rule.id != STALLED),
+                        sum(f.due_soon for f in held if f.rule.id != STALLED), sum(f.forecast for f in held),
+                        sum(f.overdue for f in held if f.rule.id == STALLED))
+            for (name, team_id), held in teams.items()]
+    return sorted(rows, key=lambda t: (-t.overdue, -t.stalled, -t.due_soon, _in_number_order(t.team)))
+
+
+def _in_number_order(name: str) -> tuple[Any, ...]:
+    return tuple(int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", name))
 
 
 def _filters(rule_id: str | None) -> None:
@@ -375,16 +418,16 @@ def _figures(session: Session, today: date, team_id: int | None, rule_id: str | 
     due_soon = func.sum(case(((Deadline.due_on >= today) & (Deadline.due_on <= soon), 1), else_=0))
     due = func.sum(case((Deadline.due_on > soon, 1), else_=0))
     forecast = func.sum(case((Deadline.forecast.is_not(None) & (Deadline.due_on >= today), 1), else_=0))
-    query = (select(Team.name, Deadline.rule_id, overdue, due_soon, due, forecast)
+    query = (select(Team.name, Deadline.rule_id, overdue, due_soon, due, forecast, Deadline.team_id)
              .select_from(Deadline).outerjoin(Team, Team.id == Deadline.team_id)
-             .where(Deadline.met_on.is_(None)).group_by(Team.name, Deadline.rule_id))
+             .where(Deadline.met_on.is_(None)).group_by(Deadline.team_id, Team.name, Deadline.rule_id))
     if team_id is not None:
         query = query.where(Deadline.team_id == team_id)
     if rule_id:
         query = query.where(Deadline.rule_id == rule_id)
     figures = [Figure(name or "Unallocated", rule_for(rid, today), int(o or 0), int(s or 0), int(d or 0),
-                      int(f or 0)) for name, rid, o, s, d, f in session.execute(query)]
-    return sorted(figures, key=lambda f: (f.team, RULE_IDS.index(f.rule.id)))
+                      int(f or 0), team) for name, rid, o, s, d, f, team in session.execute(query)]
+    return sorted(figures, key=lambda f: (_in_number_order(f.team), RULE_IDS.index(f.rule.id)))
 
 
 @dataclass(frozen=True)
