@@ -149,3 +149,25 @@ def test_child_protection_steps_read_in_date_order_and_the_chronology_names_a_pl
     assert "Child protection plan started (Neglect)" in chronology  # the initial category, at the start
     assert "Child protection plan ended (" not in chronology
     assert chronology.count("Child protection plan ended") == 1
+
+
+def test_the_case_page_shows_the_childs_deadlines_open_and_met(client: TestClient, case: Case) -> None:
+    from safeguarding.casework.models import ChildInNeedPlan
+    from safeguarding.timescales.service import recompute_for_child
+
+    with case.database.transaction() as s:
+        # A child in need plan from working day 5 to day 40 with no visit: the first visit (20 working days) lapsed.
+        s.add(ChildInNeedPlan(person_id=case.child_id, referral_id=case.referral_id, started_on=case.on(5),
+                              ended_on=case.on(40)))
+        s.flush()
+        recompute_for_child(s, case.child_id)
+    sign_in_as(client, case.database, case.worker)
+    page = client.get(f"/cases/{case.child_id}").text
+    open_rows = page.split('id="deadlines-open"')[1].split("</table>")[0]
+    # Referred 90 days ago: the assessment (45 working days) is overdue, and says how it was counted.
+    assert 'data-rule="assessment" data-state="overdue"' in open_rows
+    assert 'title="Child and family assessment completed (assessment' in open_rows
+    history = page.split('id="deadlines-history"')[1].split("</details>")[0]
+    assert 'data-rule="cin-visit" data-state="lapsed"' in history
+    assert f"Not met: plan ended on {case.on(40).isoformat()}" in history
+    assert "1 late or not met" in history

@@ -49,6 +49,7 @@ from safeguarding.core.errors import AccessDenied, Conflict, NotFound, Validatio
 from safeguarding.core.form_fields import date_field, record_id, text_field
 from safeguarding.core.users import Role, Team, User
 from safeguarding.people.models import FamilyRelationship, Person, RelationshipKind
+from safeguarding.timescales.service import ChildDeadlines, deadlines_of_child
 
 # DfE: a re-referral is a referral within 12 months of a previous referral (shared/domain/front-door.md 1).
 RE_REFERRAL_WINDOW_MONTHS = 12
@@ -724,6 +725,7 @@ class CaseRecord:
     may_read_notes: bool
     kind_filter: str | None = None
     users: dict[int, str] = field(default_factory=dict)
+    deadlines: ChildDeadlines | None = None  # derived from the events above (timescales)
 
     @property
     def child_protection(self) -> list[tuple[date, str, Any]]:
@@ -804,7 +806,7 @@ def case_record(session: Session, database: Database, user: User, person_id: int
         may_sign_off=_may(session, user, Action.SIGN_OFF, subject),
         may_allocate=_may(session, user, Action.CREATE, replace(subject, kind=Kind.ALLOCATION)),
         may_read_notes=may_read_notes, kind_filter=kind_filter if kind_filter in CHRONOLOGY_KINDS else None,
-        users=names)
+        users=names, deadlines=deadlines_of_child(session, user, person_id))
 
 
 def _chronology(session: Session, person_id: int, referrals: list[Referral], assessments: list[Assessment],

@@ -284,6 +284,31 @@ def _hidden(session: Session, user: User, person_ids: Collection[int]) -> set[in
             .allowed}
 
 
+@dataclass(frozen=True)
+class ChildDeadlines:
+    """One child's deadlines, for their case page: what is open, earliest first, and what was met, met late or
+    missed (lapsed) in the current episode, latest first."""
+
+    open: list[DueRow]
+    history: list[DueRow]
+
+    @property
+    def missed(self) -> int:
+        return sum(1 for row in self.history if row.state in (State.MET_LATE, State.LAPSED))
+
+
+def deadlines_of_child(session: Session, user: User, person_id: int, *, today: date | None = None
+                       ) -> ChildDeadlines:
+    """The child's stored deadlines. Read as part of their case record: the caller (``casework.service``) has
+    asked the access policy for the case and audited the view."""
+    today = today or today_in_london()
+    due_soon = int(local_settings.get(session, "timescales.due_soon.working_days"))
+    rows = [_row(session, user, raw, today, due_soon, set()) for raw in session.execute(
+        _query(open_only=False).where(Deadline.person_id == person_id).order_by(Deadline.due_on, Deadline.id))]
+    return ChildDeadlines([row for row in rows if (row.state.open and row.rule.id != STALLED) or row.stalled],
+                          [row for row in reversed(rows) if not row.state.open])
+
+
 def _page(session: Session, user: User, rows: list[Any], today: date, **page: Any) -> DuePage:
     due_soon = int(local_settings.get(session, "timescales.due_soon.working_days"))
     hidden = _hidden(session, user, {r.person_id for r in rows})
