@@ -295,14 +295,9 @@ def _without_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
+@_without_cycle_collection()
 def _share_changes(connection: Connection, share: Share | None, today: date, settings: Mapping[str, Any],
                    every_row: bool = False) -> Changes:
-    with _without_cycle_collection():
-        return _share_changes_of(connection, share, today, settings, every_row)
-
-
-def _share_changes_of(connection: Connection, share: Share | None, today: date, settings: Mapping[str, Any],
-                      every_row: bool) -> Changes:
     """The changes for every open child of one share (``None``: of the whole council).
 
     Every child is derived again from every event. The stored rows are read back and compared only for children
