@@ -133,3 +133,20 @@ def test_recompute_all_holds_the_same_rows_as_each_child_recomputed_alone(
     assert result.children == len(children) and result.deadlines == len(one_by_one)
     assert snapshot() == one_by_one
     assert {"cin-visit", "cin-review", "icpc", "assessment", "stalled-case"} <= {row[1] for row in one_by_one}
+
+
+def test_a_plan_made_by_a_conference_is_read_as_that_conferences(factory: Factory, session: Session) -> None:
+    from safeguarding.casework.models import ChildProtectionPlan
+    from safeguarding.timescales.events import clock_events
+    from safeguarding.timescales.rules import EventKind
+
+    worker = factory.user(Role.SOCIAL_WORKER)
+    child = records.child(session)
+    referral = records.open_case(session, child.id, worker.id, None, date(2026, 1, 5))
+    _icpc, plan = records.cp_plan(session, referral, date(2026, 2, 10))
+    carried_over = records.add(session, ChildProtectionPlan(
+        person_id=child.id, referral_id=referral.id, started_on=date(2026, 6, 1), initial_category="NEG",
+        latest_category="NEG"))  # a plan carried over on a transfer-in: no conference made it
+    events = clock_events(session.connection(), [child.id], date(2026, 7, 1)).events[child.id]
+    starts = {e.source_id: e.flags for e in events if e.kind is EventKind.CP_PLAN_STARTED}
+    assert starts == {plan.id: frozenset({"conference"}), carried_over.id: frozenset()}

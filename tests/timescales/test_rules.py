@@ -437,3 +437,16 @@ def test_a_plan_carried_over_after_an_earlier_plan_ended_gets_its_own_visits() -
 def test_state_of_a_lapsed_clock() -> None:
     assert state_of(date(2026, 3, 13), date(2026, 3, 16), date(2026, 3, 20), lapsed=True) is State.LAPSED
     assert State.LAPSED.label == "Not met: plan ended" and not State.LAPSED.open
+
+
+@pytest.mark.parametrize(("made_by_conference", "chains"), [(True, 1), (False, 2)])
+def test_a_plan_dated_the_day_before_the_conference_that_made_it_is_that_conferences_plan(
+        made_by_conference: bool, chains: int) -> None:
+    # The plan was recorded as starting Mon 9 Feb 2026; the conference that made it was held Tue 10 Feb, with a
+    # visit that day. Linked to its conference (events.py flags it), it is the conference's plan: one chain of
+    # visits. Unlinked, it is a plan of its own until the conference's (a plan carried over, then a conference).
+    flags = ("conference",) if made_by_conference else ()
+    events = [ev(E.CP_PLAN_STARTED, date(2026, 2, 9), 1, *flags), ev(E.ICPC, date(2026, 2, 10), 1, "plan"),
+              ev(E.CP_VISIT, date(2026, 2, 10), 1)]
+    met_by_the_visit = [v for v in by_rule(derive(1, events, LENGTHS), "cp-visit") if v.met_on == date(2026, 2, 10)]
+    assert len(met_by_the_visit) == chains

@@ -271,7 +271,8 @@ def _read(connection: Connection, ids: list[int] | None, today: date, out: CaseE
             events[person_id].append(ClockEvent(E.STRATEGY_DISCUSSION, held_on, "strategy_discussion", d_id,
                                                 person_id, s47_flags if s47 else no_flags))
 
-    plan_flags = frozenset({"plan"})
+    plan_flags, made_by_conference = frozenset({"plan"}), frozenset({"conference"})
+    conference_plans: set[int] = set()  # plans an initial conference made
     for k_id, person_id, kind, held, plan_id in fetch(
             select(ChildProtectionConference.id, ChildProtectionConference.person_id, ChildProtectionConference.kind,
                    ChildProtectionConference.held_on, ChildProtectionConference.plan_id)
@@ -280,13 +281,19 @@ def _read(connection: Connection, ids: list[int] | None, today: date, out: CaseE
         held_on = day(held)
         event_kind = E.ICPC if kind == "initial" else E.REVIEW_CONFERENCE
         flags = plan_flags if kind == "initial" and plan_id is not None else no_flags
+        if flags is plan_flags:
+            conference_plans.add(plan_id)
         events[person_id].append(ClockEvent(event_kind, held_on, "child_protection_conference", k_id, person_id,
                                             flags, booked_for=held_on if held_on > today else None))
 
     for p_id, person_id, started_on, ended_on in fetch(
             select(ChildProtectionPlan.id, ChildProtectionPlan.person_id, ChildProtectionPlan.started_on,
                    ChildProtectionPlan.ended_on).where(*episode_open(ChildProtectionPlan))):
-        add(E.CP_PLAN_STARTED, day(started_on), "child_protection_plan", p_id, person_id)
+        started = day(started_on)
+        if started <= today and wanted(person_id):
+            events[person_id].append(ClockEvent(E.CP_PLAN_STARTED, started, "child_protection_plan", p_id,
+                                                person_id, made_by_conference if p_id in conference_plans
+                                                else no_flags))
         add(E.CP_PLAN_ENDED, day(ended_on), "child_protection_plan", p_id, person_id)
 
     for g_id, person_id, held in fetch(

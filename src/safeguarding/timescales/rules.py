@@ -703,12 +703,13 @@ def derive(person_id: int, events: list[ClockEvent], lengths: Lengths) -> list[D
     # conference on or before its start whose plan was still running (one carried over on a transfer-in) -- still
     # has its visits, from the plan's start to its end (or the next plan). Its core group (T9, T10) and review
     # conference (T11, T12) clocks count from the initial conference, which it has not got: none are derived.
-    # A plan start within a conference's plan is that plan's (its visits are counted above, not again here).
+    # A plan start within a conference's plan is that plan's (its visits are counted above, not again here), and
+    # so is one recorded as made by a conference ("conference": events.py), even if dated before it.
     boundaries = sorted({i.on for i in plan_icpcs} | {p.on for p in plan_starts})
     started_days: set[date] = set()
     for plan in plan_starts:
-        if plan.on in started_days or any(began <= plan.on and (until is None or plan.on <= until)
-                                          for began, until in plan_spans):
+        if plan.on in started_days or "conference" in plan.flags or any(
+                began <= plan.on and (until is None or plan.on <= until) for began, until in plan_spans):
             continue
         started_days.add(plan.on)  # two starts recorded on one day are one plan
         later = next((day for day in boundaries if day > plan.on), None)
