@@ -247,6 +247,8 @@ def test_a_change_of_a_timescale_reaches_every_childs_deadlines_at_once(client, 
     assert runs == ["full", "full"]
     page = client.get(response.headers["location"])
     assert "derived again under the new timescales" in page.text
+    # The page says when the deadlines were last brought up to date, and how.
+    assert 'id="deadlines-run"' in page.text and "derived again from every event" in page.text
     # Any other setting changes nothing there.
     response = client.post("/admin/settings", data=_settings_form(
         token, **{"timescales.strategy_discussion.working_days": "3", "rag.red.hours": "2"}))

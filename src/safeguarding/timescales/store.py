@@ -394,8 +394,10 @@ def _record(connection: Connection, kind: str, today: date, settings: Mapping[st
 
 
 def last_refresh(connection: Connection) -> Any:
-    """The latest run's day and fingerprint (a row with ``for_day`` and ``fingerprint``), or None."""
-    return connection.execute(select(DeadlineRefresh.for_day, DeadlineRefresh.fingerprint)
+    """The latest run (a row with ``for_day``, ``fingerprint``, ``kind``, ``started_at``, ``seconds``,
+    ``children``), or None."""
+    return connection.execute(select(DeadlineRefresh.for_day, DeadlineRefresh.fingerprint, DeadlineRefresh.kind,
+                                     DeadlineRefresh.started_at, DeadlineRefresh.seconds, DeadlineRefresh.children)
                               .order_by(DeadlineRefresh.id.desc()).limit(1)).first()
 
 

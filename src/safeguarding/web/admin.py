@@ -46,6 +46,7 @@ from safeguarding.core.users import (
     update_user,
 )
 from safeguarding.timescales import service as timescales_service
+from safeguarding.timescales import store as timescales_store
 from safeguarding.web.deps import CurrentUser, Db, DbSession, TransactionalRoute, csrf_protect
 from safeguarding.web.templating import render
 
@@ -337,7 +338,9 @@ def _settings_page(request: Request, db: DbSession, database: Db, user: User, *,
         select(User).where(User.id.in_({r.updated_by_id for r in rows if r.updated_by_id})))}
     return render(request, "web/admin_settings.html", status_code=status_code, title="Local settings", rows=rows,
                   editors=editors, errors=errors, submitted=submitted, flash=flash,
-                  can_change=role_may(user, Kind.LOCAL_SETTINGS, Action.MANAGE))
+                  can_change=role_may(user, Kind.LOCAL_SETTINGS, Action.MANAGE),
+                  # Whether a change of a timescale has reached the deadlines: the latest run of the job.
+                  deadlines_run=timescales_store.last_refresh(db.connection()))
 
 
 @router.get("/admin/settings", include_in_schema=False)
