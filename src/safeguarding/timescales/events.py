@@ -192,10 +192,11 @@ def _read(connection: Connection, ids: list[int] | None, today: date, out: CaseE
         out.open_children.update(person_id for (person_id,) in fetch(
             select(Referral.person_id).where(within(Referral.person_id), Referral.closed_date.is_(None))))
 
-    def add(kind: EventKind, on: date | None, source: str, source_id: int, person_id: int) -> None:
+    def add(kind: EventKind, on: date | None, source: str, source_id: int, person_id: int,
+            flags: frozenset[str] = frozenset()) -> None:
         """A dated event (rows dated after today meet nothing yet and are left out) of a child wanted."""
         if on is not None and on <= today and wanted(person_id):
-            events[person_id].append(ClockEvent(kind, on, source, source_id, person_id))
+            events[person_id].append(ClockEvent(kind, on, source, source_id, person_id, flags))
 
     allocated_from: dict[int, date] = {}
     for a_id, person_id, worker_id, team_id, started_at in fetch(
@@ -289,11 +290,8 @@ def _read(connection: Connection, ids: list[int] | None, today: date, out: CaseE
     for p_id, person_id, started_on, ended_on in fetch(
             select(ChildProtectionPlan.id, ChildProtectionPlan.person_id, ChildProtectionPlan.started_on,
                    ChildProtectionPlan.ended_on).where(*episode_open(ChildProtectionPlan))):
-        started = day(started_on)
-        if started <= today and wanted(person_id):
-            events[person_id].append(ClockEvent(E.CP_PLAN_STARTED, started, "child_protection_plan", p_id,
-                                                person_id, made_by_conference if p_id in conference_plans
-                                                else no_flags))
+        add(E.CP_PLAN_STARTED, day(started_on), "child_protection_plan", p_id, person_id,
+            made_by_conference if p_id in conference_plans else no_flags)
         add(E.CP_PLAN_ENDED, day(ended_on), "child_protection_plan", p_id, person_id)
 
     for g_id, person_id, held in fetch(
