@@ -215,12 +215,10 @@ def by_timescale(figures: list[Figure]) -> list[Figure]:
     """The council's figures for each timescale, every team added together (rule order)."""
     totals: dict[str, Figure] = {}
     for f in figures:
-        held = totals.get(f.rule.id)
-        totals[f.rule.id] = f if held is None else Figure(
-            "All teams", f.rule, held.overdue + f.overdue, held.due_soon + f.due_soon, held.due + f.due,
-            held.forecast + f.forecast)
-    return [replace(f, team="All teams", team_id=None) for f in
-            sorted(totals.values(), key=lambda f: RULE_IDS.index(f.rule.id))]
+        held = totals.get(f.rule.id, Figure("All teams", f.rule, 0, 0, 0, 0))
+        totals[f.rule.id] = replace(held, overdue=held.overdue + f.overdue, due_soon=held.due_soon + f.due_soon,
+                                    due=held.due + f.due, forecast=held.forecast + f.forecast)
+    return sorted(totals.values(), key=lambda f: RULE_IDS.index(f.rule.id))
 
 
 def by_team(figures: list[Figure]) -> list[TeamFigures]:
