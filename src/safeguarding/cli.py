@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -11,7 +12,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import select
 
 from safeguarding.core.db import get_database
-from safeguarding.core.settings import PROJECT_ROOT, get_settings
+from safeguarding.core.settings import get_settings
 
 app = typer.Typer(help="Safeguarding: children's services case management.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -37,8 +38,10 @@ err = Console(stderr=True)
 def alembic_config(url: str | None = None) -> object:
     from alembic.config import Config
 
-    config = Config(str(PROJECT_ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    # The migrations ship inside the package, so an installed wheel upgrades a database outside the source tree.
+    migrations = Path(__file__).resolve().parent / "migrations"
+    config = Config(str(migrations / "alembic.ini"))
+    config.set_main_option("script_location", str(migrations))
     config.set_main_option("sqlalchemy.url", (url or get_settings().database_url).replace("%", "%%"))
     return config
 
