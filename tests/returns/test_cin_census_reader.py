@@ -124,6 +124,49 @@ def test_a_child_with_absurdly_many_elements_is_refused(tmp_path: Path, monkeypa
     assert refused.line == 5
 
 
+@pytest.fixture
+def small_bounds(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(reader, "MAX_OUTSIDE_CHILD_BYTES", 5_000)
+    monkeypatch.setattr(reader, "MAX_CHILD_BYTES", 5_000)
+    monkeypatch.setattr(reader, "CHUNK_BYTES", 1_000)
+
+
+@pytest.mark.usefixtures("small_bounds")
+@pytest.mark.parametrize(("where", "becomes"), [
+    ("</Header>", "</Header>{flood}"),  # before the children
+    ("</Child>\n<Child>", "</Child>{flood}<Child>"),  # between two
+    ("\n</Children>", "{flood}</Children>"),  # after the last
+    ("</Children>", "</Children>{flood}"),  # after the children
+])
+def test_empty_elements_outside_children_are_refused_naming_the_first(tmp_path: Path, where: str,
+                                                                      becomes: str) -> None:
+    flood = "\n<Filler/>" + "<Filler/>" * 2000
+    data = census(child("C1"), child("C2", child_upn=upn(2))).replace(
+        where.encode(), becomes.format(flood=flood).encode(), 1)
+    refused = refusal(data, tmp_path)
+    assert "<Filler> is not part of a CIN census" in str(refused)
+    assert "more than 5,000 bytes outside any <Child>" in str(refused)
+    assert refused.line == data[: data.index(b"<Filler/>")].count(b"\n") + 1
+
+
+@pytest.mark.usefixtures("small_bounds")
+def test_a_header_swollen_with_elements_is_refused(tmp_path: Path) -> None:
+    data = census(child("C1")).replace(b"<Source>", b"\n" + b"<Note>x</Note>" * 1000 + b"<Source>")
+    refused = refusal(data, tmp_path)
+    assert str(refused) == ("line 3: <Note> is not part of a CIN census, and the <Header> is larger than 5,000 bytes; "
+                            "a real one is under a kilobyte")
+
+
+@pytest.mark.usefixtures("small_bounds")
+def test_a_few_stray_elements_between_children_are_dropped_as_read() -> None:
+    """The bounds are on what is held at once: a long file, read in small chunks, with a stray element after every
+    child (a real census has none; they are harmless and dropped with the child before them)."""
+    data = census(*[child(f"C{i}", child_upn=upn(i)) + "<Stray/>" for i in range(1, 200)])
+    assert len(data) > 20 * reader.MAX_OUTSIDE_CHILD_BYTES
+    read = [r.child.la_child_id for r in open_census(io.BytesIO(data)).children()]
+    assert read == [f"C{i}" for i in range(1, 200)]
+
+
 def test_a_value_of_the_wrong_type_is_a_finding_not_a_refusal() -> None:
     data = census(child("C1").replace("2015-06-01", "01/06/2015"))
     report = validate_file(io.BytesIO(data), YEAR)
