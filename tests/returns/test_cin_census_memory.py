@@ -36,7 +36,8 @@ with open("/proc/self/status") as status:
 
 def _wrapped_children() -> bytes:
     """Every child inside an element of its own, followed by fifty empty ones: they pile up unless dropped."""
-    one = b"<Wrap><Child><ChildIdentifiers><LAchildID>W</LAchildID></ChildIdentifiers></Child>" + b"<x/>" * 50 + b"</Wrap>"
+    one = b"<Wrap><Child><ChildIdentifiers><LAchildID>W</LAchildID></ChildIdentifiers></Child>" + b"<x/>" * 50
+    one += b"</Wrap>"
     return census().replace(b"\n</Children>", one * (FILE_BYTES // len(one)) + b"\n</Children>")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import io
 import json
@@ -293,3 +294,66 @@ def test_cli_shows_hostile_values_as_text_not_console_markup(tmp_path: Path) -> 
     code, out, _ = run(tmp_path, census(child("C1", ethnicity="[bold red]XX[/bold red]<script>")), "--year", "2026")
     assert code == 1
     assert "[bold red]XX[/bold red]<script>" in out
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def test_cli_csv_writes_formula_cells_as_text_as_the_web_exports_do(tmp_path: Path) -> None:
+    """A file from anywhere can carry `=HYPERLINK(...)` as a child's id: opened in a spreadsheet, the CSV must show
+    it, never run it."""
+    ids = ['=HYPERLINK("http://example.com/x","open")', "+SUM(1,1)", "-2+3", "@cmd"]
+    data = census(*[child(la_child_id, child_upn=upn(n), ethnicity="XXXX") for n, la_child_id in enumerate(ids, 1)])
+    code, out, _ = run(tmp_path, data, "--format", "csv")
+    assert code == 1
+    rows = list(csv.reader(io.StringIO(out)))
+    assert {row[2] for row in rows[1:]} - {""} == {"'" + la_child_id for la_child_id in ids}  # "": the return's
+    assert [cell for row in rows for cell in row if cell.startswith(FORMULA_STARTS)] == []
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.sampled_from(FORMULA_STARTS[:4]), st.text(st.characters(codec="ascii", categories=("L", "N", "P", "S", "Zs")),
+                                                   max_size=12))
+def test_cli_csv_never_starts_a_cell_with_a_formula(tmp_path: Path, start: str, rest: str) -> None:
+    code, out, _ = run(tmp_path, census(child(start + rest, ethnicity="XXXX")), "--format", "csv")
+    assert code in (0, 1)
+    assert [cell for row in csv.reader(io.StringIO(out)) for cell in row if cell.startswith(FORMULA_STARTS)] == []
+
+
+def _truncated() -> bytes:
+    whole = census(*[child(f"C{n}", child_upn=upn(n)) for n in range(1, 40)])
+    return whole[: len(whole) - 60]
+
+
+REFUSED = {
+    "not XML": lambda: b"LAchildID,UPN\nC1,Z201150000011\n",
+    "a DOCTYPE": lambda: b'<?xml version="1.0"?>\n<!DOCTYPE Message [<!ENTITY x "y">]>\n<Message/>',
+    "cut short after findings": _truncated,
+    "too large outside its children": lambda: census(child()).replace(b"</Header>", b"</Header>" + b"<x/>" * 2000),
+    "not a census": lambda: b"<html><body>hello</body></html>",
+}
+
+
+@pytest.mark.usefixtures("small_bounds")
+@pytest.mark.parametrize("kind", [*REFUSED, "missing"])
+def test_cli_json_on_a_refused_file_is_json_naming_file_line_and_reason(tmp_path: Path, kind: str) -> None:
+    path = tmp_path / "census.xml"
+    if kind != "missing":
+        path.write_bytes(REFUSED[kind]())
+    result = CliRunner().invoke(app, ["returns", "cin-census", "validate", str(path), "--format", "json"])
+    assert result.exit_code == 2
+    said = json.loads(result.stdout)
+    assert said["refused"] is True and said["file"] == str(path)
+    assert said["message"] and "line" in said
+    assert kind == "missing" or isinstance(said["line"], int)
+    assert said["message"] in result.stderr  # and still the plain message for whoever is watching
+
+
+@pytest.mark.usefixtures("small_bounds")
+@pytest.mark.parametrize("fmt", ["table", "csv"])
+def test_cli_other_formats_on_a_refused_file_print_the_plain_reason_and_no_half_output(tmp_path: Path,
+                                                                                       fmt: str) -> None:
+    code, out, err = run(tmp_path, _truncated(), "--format", fmt)
+    assert code == 2
+    assert out == ""
+    assert err.startswith(f"Refused: {tmp_path / 'census.xml'}: line ") and "cut short" in err

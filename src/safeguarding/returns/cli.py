@@ -3,7 +3,10 @@
 ``returns cin-census validate FILE.xml [--year 2026] [--format table|json|csv]`` checks any CIN census file against
 every DfE rule of the year. Exit status: 0 when there are no errors (queries alone still exit 0: a query is for the
 council to check or explain, not a failure); 1 when there is at least one error; 2 when the file cannot be read as
-a CIN census at all (not XML, cut short, a DOCTYPE or entities, not a ``<Message>``), with the reason and its line.
+a CIN census at all (not XML, cut short, a DOCTYPE or entities, not a ``<Message>``, far larger than a census could
+be), with the reason and its line; ``--format json`` then prints ``{"refused": true, "file", "line", "message"}``.
+Findings are written out only once the whole file has been read, so a file refused halfway leaves no half-written
+JSON or CSV behind. CSV cells that a spreadsheet would run as a formula are written as text, as in the web exports.
 
 ``returns cin-census export --year 2026 --out FILE.xml`` writes the census from the live record.
 
@@ -15,7 +18,9 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 import sys
+import tempfile
 from collections import Counter
 from pathlib import Path
 from typing import Annotated
@@ -48,6 +53,7 @@ def validate(
     from safeguarding.returns.cin_census.census import CensusYear
     from safeguarding.returns.cin_census.reader import CensusFileRefused
     from safeguarding.returns.cin_census.validator import FileCheck
+    from safeguarding.web.audit_pages import _cell as spreadsheet_cell  # the web exports' CSV-injection guard
 
     if format not in FORMATS:
         err.print(f"--format must be one of {', '.join(FORMATS)}")
@@ -58,35 +64,43 @@ def validate(
         err.print(f"--year: {exc}")
         raise typer.Exit(2) from None
     counts: Counter[str] = Counter()
-    try:
-        check = FileCheck(file, census_year, workers=workers)
-        findings = check.findings()
-        if format == "csv":
-            writer = csv.writer(sys.stdout)
-            writer.writerow(COLUMNS)
-            for f in findings:
-                counts[str(f.severity)] += 1
-                writer.writerow([f.code, f.severity, f.la_child_id, f.element, f.message, f.line or "", f.rule_text])
-        elif format == "json":
-            sys.stdout.write("[")
-            for n, f in enumerate(findings):
-                counts[str(f.severity)] += 1
-                sys.stdout.write(("," if n else "") + "\n" + json.dumps(
-                    {k: v for k, v in f.as_row().items() if k in COLUMNS}, ensure_ascii=False))
-            sys.stdout.write("\n]\n")
-        else:
-            table = Table("Code", "Type", "LAchildID", "Element", "Message", "Line")
-            for f in findings:
-                counts[str(f.severity)] += 1
-                # Values come from the file: shown as text, never as console markup.
-                table.add_row(*(escape(str(cell)) for cell in (f.code, f.severity, f.la_child_id, f.element,
-                                                                f.message, f.line or "")))
-            if table.row_count:
-                # Piped or captured output keeps whole rows rather than wrapping to 80 columns.
-                Console(width=None if sys.stdout.isatty() else 240).print(table)
-    except CensusFileRefused as exc:
-        err.print(f"Refused: {file}: {exc}", markup=False)
-        raise typer.Exit(2) from None
+    # Held aside (on disk past a few megabytes) until the whole file has been read.
+    with tempfile.SpooledTemporaryFile(max_size=8_000_000, mode="w+", encoding="utf-8", newline="") as out:
+        try:
+            check = FileCheck(file, census_year, workers=workers)
+            findings = check.findings()
+            if format == "csv":
+                writer = csv.writer(out)
+                writer.writerow(COLUMNS)
+                for f in findings:
+                    counts[str(f.severity)] += 1
+                    writer.writerow([spreadsheet_cell(cell) for cell in (f.code, f.severity, f.la_child_id, f.element,
+                                                                         f.message, f.line, f.rule_text)])
+            elif format == "json":
+                out.write("[")
+                for n, f in enumerate(findings):
+                    counts[str(f.severity)] += 1
+                    out.write(("," if n else "") + "\n" + json.dumps(
+                        {k: v for k, v in f.as_row().items() if k in COLUMNS}, ensure_ascii=False))
+                out.write("\n]\n")
+            else:
+                table = Table("Code", "Type", "LAchildID", "Element", "Message", "Line")
+                for f in findings:
+                    counts[str(f.severity)] += 1
+                    # Values come from the file: shown as text, never as console markup.
+                    table.add_row(*(escape(str(cell)) for cell in (f.code, f.severity, f.la_child_id, f.element,
+                                                                    f.message, f.line or "")))
+                if table.row_count:
+                    # Piped or captured output keeps whole rows rather than wrapping to 80 columns.
+                    Console(width=None if sys.stdout.isatty() else 240).print(table)
+        except CensusFileRefused as exc:
+            if format == "json":
+                sys.stdout.write(json.dumps({"refused": True, "file": str(file), "line": exc.line,
+                                             "message": exc.message}, ensure_ascii=False) + "\n")
+            err.print(f"Refused: {file}: {exc}", markup=False)
+            raise typer.Exit(2) from None
+        out.seek(0)
+        shutil.copyfileobj(out, sys.stdout)
     summary = (f"{file}: {check.children} children checked against ruleset "
                f"{check.year.ruleset if check.year else '?'}: {counts['error']} errors, {counts['query']} queries")
     err.print(summary, markup=False)
