@@ -13,10 +13,12 @@ PYTEST_ARGS ?=
 
 setup: $(STAMP) $(VENDOR)/.copied chromium
 
-$(STAMP): pyproject.toml requirements.lock
+# Python dependencies come from the dev lock (production's plus tests, lint, type checks), every file checked
+# against its hash; the package itself is installed editable on top.
+$(STAMP): pyproject.toml requirements/production.txt requirements/dev.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
-	$(PIP) install --quiet -r requirements.lock
+	$(PIP) install --quiet --require-hashes -r requirements/dev.txt
 	$(PIP) install --quiet --no-deps -e .
 	touch $(STAMP)
 

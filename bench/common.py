@@ -208,7 +208,7 @@ class Server:
         self.app = app
         self.port = port
         self.workers = workers
-        # uvicorn's "auto" picks uvloop and httptools when installed (both pinned in requirements.lock).
+        # uvicorn's "auto" picks uvloop and httptools when installed (both pinned in requirements/production.txt).
         self.loop = loop
         self.http = http
         self.process: subprocess.Popen[bytes] | None = None

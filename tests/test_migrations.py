@@ -39,8 +39,9 @@ def test_upgrade_builds_exactly_the_models(empty_database_url: str) -> None:
     assert _tables(empty_database_url) == set(metadata.tables), "migration and models name different tables"
     differences = _differences(empty_database_url)
     assert differences == [], (
-        "the models and migrations/versions differ; run `.venv/bin/python migrations/regenerate_initial.py` "
-        f"and commit the result. Differences: {differences}")
+        "the models and the migrations differ: write a new revision for the change with `safeguarding db revision "
+        '-m "what changed"` (against a database at head; never edit a released revision), review it and commit it. '
+        f"Differences: {differences}")
 
 
 def test_downgrade_to_base_removes_every_table_and_upgrade_works_again(empty_database_url: str) -> None:

@@ -35,6 +35,22 @@ console = Console()
 err = Console(stderr=True)
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"safeguarding {version('safeguarding')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
+                                          help="Print the installed version and exit")] = False,
+) -> None:
+    """Safeguarding: children's services case management."""
+
+
 def alembic_config(url: str | None = None) -> object:
     from alembic.config import Config
 
@@ -59,6 +75,31 @@ def db_upgrade() -> None:
     console.print("[green]Database is up to date.[/green]")
 
 
+@db_app.command("revision")
+def db_revision(
+    message: Annotated[str, typer.Option("-m", "--message", help="What the schema change is, in a few words")],
+    empty: Annotated[bool, typer.Option("--empty", help="An empty revision to write by hand (a data migration)")]
+    = False,
+) -> None:
+    """Write the next migration: what the models have that the configured database (at head) does not."""
+    from alembic import command
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
+    config = alembic_config()
+    numbers = [int(r.revision) for r in ScriptDirectory.from_config(config).walk_revisions()  # type: ignore[arg-type]
+               if r.revision.isdigit()]
+    try:
+        script = command.revision(config, message=message, autogenerate=not empty,  # type: ignore[arg-type]
+                                  rev_id=f"{max(numbers, default=0) + 1:04d}")
+    except CommandError as exc:
+        err.print(f"[red]{exc}[/red] (run `safeguarding db upgrade` on the database first)")
+        raise typer.Exit(1) from None
+    for written in script if isinstance(script, list) else [script]:
+        if written is not None:
+            console.print(f"Wrote {written.path}: review it, then run the migration tests on SQLite and PostgreSQL.")
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
@@ -69,6 +110,16 @@ def serve(
              "request costs time under load)")] = False,
 ) -> None:
     """Start the web server (uvloop and httptools when installed, as pinned)."""
+    from safeguarding.core.serving import unsafe_settings
+
+    problems = unsafe_settings(get_settings(), host)
+    if problems:
+        # Plain lines (no wrapping), so the commands in them can be copied whole.
+        typer.echo(f"Not starting: the server would listen on {host or 'every address'}, beyond this machine, with "
+                   "settings that are only safe for development:", err=True)
+        for problem in problems:
+            typer.echo(f"- {problem}", err=True)
+        raise typer.Exit(1)
     import uvicorn
 
     uvicorn.run("safeguarding.web.main:app", host=host, port=port, workers=workers, log_level="info",

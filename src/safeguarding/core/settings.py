@@ -8,17 +8,22 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-PROJECT_ROOT = Path(__file__).resolve().parents[3]
-DEFAULT_SQLITE = PROJECT_ROOT / "var" / "safeguarding.db"
+# Signs sessions until an operator sets their own: `safeguarding serve` refuses it beyond loopback (core/serving.py).
+DEVELOPMENT_SECRET_KEY = "dev-only-change-me-in-production"  # noqa: S105
+
+
+def default_database_url() -> str:
+    """SQLite in ./var/ under the working directory: the source tree for `make run`, anywhere for an installed wheel."""
+    return f"sqlite:///{Path.cwd() / 'var' / 'safeguarding.db'}"
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SAFEGUARDING_", env_file=None, extra="ignore")
 
-    database_url: str = Field(default=f"sqlite:///{DEFAULT_SQLITE}")
+    database_url: str = Field(default_factory=default_database_url)
     # Signs session cookies and CSRF tokens. A development default keeps `make run` one command;
-    # production sets its own (the server warns at start when the default is in use).
-    secret_key: str = "dev-only-change-me-in-production"  # noqa: S105
+    # production sets its own (the server refuses the default when it listens beyond loopback).
+    secret_key: str = DEVELOPMENT_SECRET_KEY
     # Minutes without a request before a signed-in session ends (idle timeout).
     idle_timeout_minutes: int = 30
     # Failed sign-ins in a row before an account locks, and for how long.
