@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -162,6 +162,15 @@ def record(
             detail=detail or {},
         )
     )
+
+
+def record_view(session: Session, actor: Actor, target_type: str, target_id: object, person_ids: Iterable[int],
+                *, detail: dict[str, Any] | None = None) -> None:
+    """Audit the view of a record that shows several people: one row per person shown, so that each one's "who
+    has looked at this record" lists it; one row without a person when it shows nobody."""
+    people = sorted(set(person_ids))
+    for person_id in people or [None]:
+        record(session, actor, "view", target_type, target_id, person_id=person_id, detail=detail)
 
 
 def record_refusal(
