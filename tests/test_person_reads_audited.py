@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
