@@ -14,5 +14,5 @@ from safeguarding.timescales import models as timescales_models
 metadata = Base.metadata
 
 __all__ = ["access", "audit", "audit_checkpoint", "casework_models", "exploitation_models",
-           "exploitation_response_models", "front_door_models", "local_settings", "metadata", "people_models", "returns_models", "timescales_models",
-           "users"]
+           "exploitation_response_models", "front_door_models", "local_settings", "metadata", "people_models",
+           "returns_models", "timescales_models", "users"]
