@@ -168,7 +168,7 @@ def record_view(session: Session, actor: Actor, target_type: str, target_id: obj
                 *, detail: dict[str, Any] | None = None) -> None:
     """Audit the view of a record that shows several people: one row per person shown, so that each one's "who
     has looked at this record" lists it; one row without a person when it shows nobody."""
-    people = sorted(set(person_ids))
+    people: list[int | None] = [*sorted(set(person_ids))]
     for person_id in people or [None]:
         record(session, actor, "view", target_type, target_id, person_id=person_id, detail=detail)
 
