@@ -334,12 +334,24 @@ def settings_set(key: str, value: str) -> None:
 
 
 @audit_app.command("verify")
-def audit_verify() -> None:
-    """Check the hash chain. Exit 0 when whole; otherwise name the first broken row and exit 1."""
+def audit_verify(
+    checkpoint: Annotated[list[Path] | None, typer.Option(
+        "--checkpoint", help="A file of checkpoints (JSON lines from `audit checkpoint --out`) to check against; "
+                             "may be given more than once")] = None,
+) -> None:
+    """Check the hash chain, then the log against the latest stored checkpoint and every checkpoint in the files
+    given. Exit 0 when whole; otherwise say which rows are broken, missing or re-written, and exit 1."""
+    from safeguarding.core import audit_checkpoint
     from safeguarding.core.audit import ChainBreak, search_index_mismatches, verify_chain
 
     database = get_database()
     count = 0
+    file_heads: list[audit_checkpoint.Head] = []
+    problems: list[str] = []
+    for path in checkpoint or ():
+        heads, unreadable = audit_checkpoint.read_file(path)
+        file_heads.extend(heads)
+        problems.extend(unreadable)
     with database.transaction() as session:
         for item in verify_chain(session):
             if isinstance(item, ChainBreak):
@@ -352,7 +364,68 @@ def audit_verify() -> None:
             err.print(f"[red]Audit chain whole ({count} rows), but the index of people found by searches "
                       f"disagrees with row {mismatched}: a person's history page would be wrong.[/red]")
             raise typer.Exit(1)
-    console.print(f"[green]Audit chain whole: {count} rows verified.[/green]")
+        has_stored = bool(audit_checkpoint.stored(session))
+        checked = 0
+        if has_stored or file_heads:
+            try:
+                key = audit_checkpoint.checkpoint_key()
+            except audit_checkpoint.CheckpointKeyMissing as exc:
+                err.print(f"[red]Audit chain whole ({count} rows), but the checkpoints cannot be checked. "
+                          f"{exc}[/red]")
+                raise typer.Exit(1) from None
+            report = audit_checkpoint.check(session, key, file_heads)
+            problems.extend(report.problems)
+            checked = report.checked
+    if problems:
+        err.print(f"[red]Audit chain whole ({count} rows) by its own hashes, but it does not match its "
+                  "checkpoints:[/red]")
+        for problem in problems:
+            err.print(f"[red]- {problem}[/red]", soft_wrap=True)
+        raise typer.Exit(1)
+    against = f", and it matches {checked} signed checkpoint{'s' if checked != 1 else ''}" if checked else \
+        " (no checkpoint to check it against: see `safeguarding audit checkpoint`)"
+    console.print(f"[green]Audit chain whole: {count} rows verified{against}.[/green]")
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint_command(
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="Append the checkpoint as one JSON line to this file (keep it off the database server)")] = None,
+    to_syslog: Annotated[bool, typer.Option(
+        "--syslog", help="Also send the checkpoint line to syslog (facility authpriv), for a remote log host")] = False,
+) -> None:
+    """Sign the audit chain's head (row count, last row, its hash, the time) with the checkpoint key, store it,
+    and print it. Run it on a schedule (see README) and whenever you want a fixed point to verify against."""
+    from safeguarding.core import audit_checkpoint
+
+    try:
+        key = audit_checkpoint.checkpoint_key()
+    except audit_checkpoint.CheckpointKeyMissing as exc:
+        err.print(f"[red]No checkpoint written. {exc}[/red]")
+        raise typer.Exit(2) from None
+    database = get_database()
+    try:
+        with database.transaction() as session:
+            head = audit_checkpoint.write(session, key)
+            line = head.line()
+            # Written out before the transaction commits: a checkpoint the file never received is not stored either.
+            if out is not None:
+                with out.open("a", encoding="utf-8") as file:
+                    file.write(line + "\n")
+            if to_syslog:
+                import syslog
+
+                syslog.openlog("safeguarding-audit", 0, syslog.LOG_AUTHPRIV)
+                syslog.syslog(syslog.LOG_NOTICE, line)
+    except ValueError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
+    except OSError as exc:
+        err.print(f"[red]No checkpoint written: the file {out} cannot be written ({exc.strerror}).[/red]")
+        raise typer.Exit(1) from None
+    err.print(f"Checkpoint: {head.row_count} rows up to row {head.last_id}, head {head.head_hash[:16]}..., "
+                  f"at {head.at:%Y-%m-%d %H:%M:%S} UTC.")
+    print(line)
 
 
 def main() -> None:  # pragma: no cover

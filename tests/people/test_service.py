@@ -195,8 +195,14 @@ def test_restricted_people_appear_only_as_restricted_records(database, worker, m
     hidden = people.add("Olivia", "Grant", nhs_number=valid_nhs(55))
     with database.transaction() as s:
         service.restrict(s, database, manager, hidden.id, "Child of a council employee", [])
-    [(person_id, reasons, name)] = _search(database, worker, first_name="Olivia", last_name="Grant")
-    assert person_id == hidden.id and name is None and "same name" in reasons
+    # A search by name alone says nothing about a restricted record, not even that one has a similar name.
+    assert _search(database, worker, first_name="Olivia", last_name="Grant") == []
+    # A search that identifies it (NHS number, or name and date of birth) says a restricted record matches.
+    [(_person_id, reasons, name)] = _search(database, worker, nhs_number=valid_nhs(55))
+    assert name is None and reasons == (service.RESTRICTED_MATCH,)
+    [(_person_id, reasons, name)] = _search(database, worker, first_name="olivia", last_name="GRANT",
+                                            date_of_birth=date(2015, 3, 14))
+    assert name is None and reasons == (service.RESTRICTED_MATCH,)
     # The manager who restricted it is named on the restriction and sees the name.
     [(_, _, name)] = _search(database, manager, first_name="Olivia", last_name="Grant")
     assert name == "Olivia Grant"
@@ -207,11 +213,11 @@ def test_find_candidates_marks_restriction_for_the_caller(database, manager, wor
     with database.transaction() as s:
         service.restrict(s, database, manager, person.id, "Relative of a member of staff", [])
     with database.transaction() as s:
-        [candidate] = service.find_candidates(s, first_name="Theo", last_name="Banks", date_of_birth=None,
+        [candidate] = service.find_candidates(s, first_name="Theo", last_name="Banks", date_of_birth=date(2015, 3, 14),
                                               nhs_number=None, postcode=None)
-        assert candidate.restricted
+        assert candidate.restricted and candidate.identified
         [shown] = service.visible_to(s, worker, [candidate])
-        assert shown.hidden
+        assert shown.hidden and shown.score == 0
 
 
 def test_exact_matches_by_nhs_or_name_and_birthday(database, people):

@@ -43,6 +43,7 @@ from safeguarding.casework.models import (
 from safeguarding.core import access, codes
 from safeguarding.core.access import AccessSubject, Action, Kind
 from safeguarding.core.audit import record
+from safeguarding.core.audit import record_view as audit_view
 from safeguarding.core.calendar import LONDON
 from safeguarding.core.db import Database, utcnow
 from safeguarding.core.errors import AccessDenied, Conflict, NotFound, ValidationFailed
@@ -323,6 +324,8 @@ def event_form(session: Session, database: Database, user: User, person_id: int,
         values: dict[str, str] = {}
         if slug == "visits":
             values["child_seen"] = "1"
+        # The blank form shows the child's name and case: a view of their record.
+        _audit(session, user, "view", "person", person_id, person_id, form=slug)
         return EventForm(person, kind, values, options)
     row = _event(session, kind, person_id, event_id)
     values = events.form_values(kind, row)
@@ -1065,7 +1068,8 @@ def view_supervision(session: Session, database: Database, user: User, supervisi
         record(session, access.actor_of(user), "view", "supervision", supervision.id,
                reason="neither the supervisor nor the worker supervised", outcome="refused", survive_rollback=True)
         raise AccessDenied("Only the worker supervised and managers may read a supervision record.")
-    record(session, access.actor_of(user), "view", "supervision", supervision.id)
+    # One row per child discussed: the record shows each one's case.
+    audit_view(session, access.actor_of(user), "supervision", supervision.id, [c.person_id for c in supervision.cases])
     return supervision
 
 

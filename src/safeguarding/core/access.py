@@ -313,6 +313,12 @@ def _unlocked_for(session: Session, user: User, person_ids: set[int]) -> set[int
     return granted | broken
 
 
+def locked_for(session: Session, user: User, person_ids: Iterable[int]) -> set[int]:
+    """Of these people, the restricted ones this user may not open (not named, no live break-glass)."""
+    restricted = restricted_among(session, person_ids)
+    return restricted - _unlocked_for(session, user, restricted)
+
+
 def authorize(session: Session, user: User, action: Action, subject: AccessSubject) -> Decision:
     if not user.active:
         return Decision(False, "account is not active")

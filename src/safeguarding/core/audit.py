@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -162,6 +162,15 @@ def record(
             detail=detail or {},
         )
     )
+
+
+def record_view(session: Session, actor: Actor, target_type: str, target_id: object, person_ids: Iterable[int],
+                *, detail: dict[str, Any] | None = None) -> None:
+    """Audit the view of a record that shows several people: one row per person shown, so that each one's "who
+    has looked at this record" lists it; one row without a person when it shows nobody."""
+    people: list[int | None] = [*sorted(set(person_ids))]
+    for person_id in people or [None]:
+        record(session, actor, "view", target_type, target_id, person_id=person_id, detail=detail)
 
 
 def record_refusal(
@@ -413,10 +422,56 @@ class AuditPage:
     total: int
     page: int
     page_size: int
+    # Rows shown without their detail and reason: about a person this reader may not open (see hidden_events).
+    hidden: frozenset[int] = frozenset()
 
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.page_size))
+
+
+HIDDEN_TEXT = "Hidden: about a record you may not open"
+
+
+def person_ids_in(event: AuditEvent) -> set[int]:
+    """The people a row is about: its person, and for a search every person it found."""
+    ids = {event.person_id} if event.person_id is not None else set()
+    if event.action == "search":
+        try:
+            hits = json.loads(event.detail).get(SEARCH_HITS_KEY) or []
+        except (ValueError, AttributeError):
+            hits = []
+        ids.update(h for h in hits if isinstance(h, int))
+    return ids
+
+
+def hidden_events(session: Session, user: Any, events: list[AuditEvent]) -> frozenset[int]:
+    """Ids of the rows whose detail and reason this reader may not see, because they would show what the reader
+    may not see elsewhere: a row about (or a search that found) a restricted person the reader is not named on,
+    and, for a reader who may not open anyone's record (administrators), every row about a person and every search
+    for people. The row's who, what and when stay visible: that is what the log is read for."""
+    from safeguarding.core.access import Action, Kind, locked_for, role_may
+
+    about = {e.id: person_ids_in(e) for e in events}
+    if not role_may(user, Kind.PERSON, Action.VIEW):
+        return frozenset(e.id for e in events if about[e.id] or (e.action == "search" and e.target_type == "person"))
+    locked = locked_for(session, user, set().union(*about.values())) if about else set()
+    return frozenset(e.id for e in events if about[e.id] & locked)
+
+
+def redacted(session: Session, user: Any, events: Iterator[AuditEvent] | list[AuditEvent],
+             batch: int = 500) -> Iterator[tuple[AuditEvent, bool]]:
+    """Each row with whether it is hidden from this reader, decided a batch at a time (for exports)."""
+    chunk: list[AuditEvent] = []
+    for row in events:
+        chunk.append(row)
+        if len(chunk) >= batch:
+            hidden = hidden_events(session, user, chunk)
+            yield from ((e, e.id in hidden) for e in chunk)
+            chunk = []
+    if chunk:
+        hidden = hidden_events(session, user, chunk)
+        yield from ((e, e.id in hidden) for e in chunk)
 
 
 def _require_log(database: Database, user: Any, action_name: str) -> None:
@@ -444,17 +499,19 @@ def search_events(session: Session, database: Database, user: Any, f: AuditFilte
     events = list(session.scalars(_filtered(select(AuditEvent), f, actor_id).order_by(AuditEvent.id.desc())
                                   .offset((page - 1) * page_size).limit(page_size)))
     record(session, _actor_of(user), "search", "audit_log", detail={"terms": f.terms(), "page": page})
-    return AuditPage(events, total, page, page_size)
+    return AuditPage(events, total, page, page_size, hidden_events(session, user, events))
 
 
-def export_events(session: Session, database: Database, user: Any, f: AuditFilter) -> Iterator[AuditEvent]:
-    """Every row matching the filter, newest first, for a CSV export (audited as an export)."""
+def export_events(session: Session, database: Database, user: Any,
+                  f: AuditFilter) -> Iterator[tuple[AuditEvent, bool]]:
+    """Every row matching the filter, newest first, for a CSV export (audited as an export), each with whether its
+    detail and reason are hidden from this reader (:func:`hidden_events`)."""
     _require_log(database, user, "export")
     actor_id = _actor_id_for(session, f.username) if f.username else None
     total = session.scalar(_filtered(select(func.count(AuditEvent.id)), f, actor_id)) or 0
     record(session, _actor_of(user), "export", "audit_log", detail={"terms": f.terms(), "rows": total})
     query = _filtered(select(AuditEvent), f, actor_id).order_by(AuditEvent.id.desc()).execution_options(yield_per=1000)
-    return iter(session.scalars(query))
+    return redacted(session, user, iter(session.scalars(query)))
 
 
 def _search_hit(event: AuditEvent, person_id: int) -> bool:
@@ -479,7 +536,7 @@ def person_history(session: Session, database: Database, user: Any, person_id: i
     events = list(session.scalars(select(AuditEvent).where(about).order_by(AuditEvent.id.desc())
                                   .offset((page - 1) * page_size).limit(page_size)))
     record(session, _actor_of(user), "view", "audit_log", person_id=person_id, detail={"page": page})
-    return AuditPage(events, total, page, page_size)
+    return AuditPage(events, total, page, page_size, hidden_events(session, user, events))
 
 
 def is_search_hit(event: AuditEvent, person_id: int) -> bool:

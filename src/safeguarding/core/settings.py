@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     max_page_size: int = 200
     # Re-read page templates when their files change (development only: it checks the files on every page).
     template_reload: bool = False
+    # Signs audit checkpoints (core/audit_checkpoint.py): HMAC-SHA256 key kept off the database server, given
+    # directly or as the path of a file holding it. Without one, checkpoints are neither written nor checked.
+    audit_checkpoint_key: str = Field(default="", repr=False)
+    audit_checkpoint_key_file: str = ""
 
 
 @lru_cache(maxsize=1)

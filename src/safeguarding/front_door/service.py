@@ -273,17 +273,18 @@ class ContactView:
 def _candidate_views(session: Session, user: User, subject: ContactSubject) -> list[CandidateView]:
     """People who may be this child (people.service.find_candidates); restricted ones the user may not open are
     shown without details, so a duplicate is not created but nothing leaks."""
-    found = people.visible_to(session, user, people.find_candidates(
+    matched = people.find_candidates(
         session, first_name=subject.first_name, last_name=subject.last_name, date_of_birth=subject.date_of_birth,
-        nhs_number=subject.nhs_number, postcode=subject.postcode))
+        nhs_number=subject.nhs_number, postcode=subject.postcode)[:10]
+    found = people.visible_to(session, user, matched)
     # Looking for the child among people records is a search: audited with its terms and what it found.
     terms = {"first_name": subject.first_name, "last_name": subject.last_name,
              "date_of_birth": subject.date_of_birth.isoformat() if subject.date_of_birth else None,
              "nhs_number": subject.nhs_number, "postcode": subject.postcode}
     record_search(session, access.actor_of(user), "person", {k: v for k, v in terms.items() if v},
-                  [c.person_id for c in found[:10]], detail={"contact_id": subject.contact_id})
+                  [c.person_id for c in matched], detail={"contact_id": subject.contact_id})
     return [CandidateView(
-        person_id=c.person_id,
+        person_id=0 if c.person is None else c.person_id,  # a hidden record's id is not sent to the page
         name=c.person.full_name if c.person is not None else RESTRICTED_LABEL,
         date_of_birth=c.person.date_of_birth if c.person is not None else None,
         score=float(c.score), reasons=list(c.reasons), restricted=c.person is None) for c in found[:10]]

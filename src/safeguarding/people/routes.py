@@ -431,9 +431,10 @@ RecordId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 
 
 class CandidateOut(BaseModel):
-    """A search result. A restricted record the caller may not open has no name or details."""
+    """A search result. A restricted record the caller may not open is listed only when the search identifies it
+    (the same NHS number, or the same name and date of birth), with no id, name or details: only that it matches."""
 
-    id: int
+    id: int | None
     score: int
     reasons: list[str]
     restricted: bool
@@ -489,7 +490,8 @@ def api_search(db: DbSession, database: Db, user: ApiUser, first_name: str = "",
     results = service.search(db, database, user, SearchQuery(first_name=first_name, last_name=last_name,
                                                               date_of_birth=date_of_birth, nhs_number=nhs_number,
                                                               postcode=postcode))
-    return [CandidateOut(id=c.person_id, score=c.score, reasons=list(c.reasons), restricted=c.restricted,
+    return [CandidateOut(id=None if c.hidden else c.person_id, score=c.score, reasons=list(c.reasons),
+                         restricted=c.restricted,
                          first_name=c.person.first_name if c.person else None,
                          last_name=c.person.last_name if c.person else None,
                          date_of_birth=c.person.date_of_birth if c.person else None) for c in results]

@@ -126,6 +126,8 @@ class Candidate:
     reasons: tuple[str, ...]
     person: Person | None
     restricted: bool = False
+    # Matched by an identifier (the same NHS number, or the same name and date of birth): certainly this person.
+    identified: bool = False
 
     @property
     def hidden(self) -> bool:
@@ -749,7 +751,19 @@ def _candidates(session: Session, query: rules.MatchQuery, limit: int) -> list[C
                                                .options(selectinload(Person.addresses)))} if ids else {}
     restricted = access.restricted_among(session, ids)
     return [Candidate(person_id=person_id, score=result.score, reasons=result.reasons, person=people[person_id],
-                      restricted=person_id in restricted) for person_id, result in scored if person_id in people]
+                      restricted=person_id in restricted, identified=_identifies(query, people[person_id]))
+            for person_id, result in scored if person_id in people]
+
+
+def _identifies(query: rules.MatchQuery, person: Person) -> bool:
+    if query.nhs_number and person.nhs_number == query.nhs_number:
+        return True
+    return bool(query.first_key and query.last_key and query.date_of_birth is not None
+                and (person.first_name_key, person.last_name_key, person.date_of_birth)
+                == (query.first_key, query.last_key, query.date_of_birth))
+
+
+RESTRICTED_MATCH = "A restricted record matches these details: ask a manager before creating a new record"
 
 
 def find_candidates(session: Session, *, first_name: str | None, last_name: str | None,
@@ -761,10 +775,14 @@ def find_candidates(session: Session, *, first_name: str | None, last_name: str 
 
 
 def visible_to(session: Session, user: User, candidates: list[Candidate]) -> list[Candidate]:
-    """The candidates as this user may see them: restricted people they may not open keep only their score and
-    reasons, so a duplicate is not created but nothing about them leaks."""
+    """The candidates as this user may see them. A restricted person they may not open is shown only when the
+    search identifies them (the same NHS number, or the same name and date of birth), and then only as "a
+    restricted record matches", so a duplicate is not created; nothing else about them (not even that a restricted
+    record has a similar name) is told. The hidden candidate keeps its id for the audit row only: pages and the
+    API must not show ``person_id`` of a ``hidden`` candidate."""
     locked = {c.person_id for c in candidates if c.restricted and not may_open(session, user, c.person_id)}
-    return [replace(c, person=None) if c.person_id in locked else c for c in candidates]
+    return [replace(c, person=None, score=0, reasons=(RESTRICTED_MATCH,)) if c.person_id in locked else c
+            for c in candidates if c.person_id not in locked or c.identified]
 
 
 def search(session: Session, database: Database, user: User, query: SearchQuery) -> list[Candidate]:
@@ -773,10 +791,12 @@ def search(session: Session, database: Database, user: User, query: SearchQuery)
     access.require(session, database, user, Action.SEARCH, AccessSubject(kind=Kind.PERSON))
     match = _match_query(query.first_name, query.last_name, query.date_of_birth, query.nhs_number,
                          query.postcode)
-    candidates = visible_to(session, user, _candidates(session, match, get_settings().max_page_size))
-    # The hits are recorded too, so each found person's "who has looked at this record" shows the search.
+    found = _candidates(session, match, get_settings().max_page_size)
+    candidates = visible_to(session, user, found)
+    # Every hit is recorded, shown or not, so each found person's "who has looked at this record" shows the search
+    # (and the audit pages hide its terms from those who may not open a restricted one).
     audit.record_search(session, access.actor_of(user), "person", query.terms(),
-                        [c.person_id for c in candidates], detail={"results": len(candidates)})
+                        [c.person_id for c in found], detail={"results": len(candidates)})
     return candidates
 
 

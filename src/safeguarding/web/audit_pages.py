@@ -82,13 +82,19 @@ def audit_export(request: Request, db: DbSession, database: Db, user: CurrentUse
     writer = csv.writer(buffer)
     writer.writerow(["id", "at (UK time)", "username", "role", "action", "target type", "target id", "person id",
                      "outcome", "reason", "detail"])
-    for event in audit.export_events(db, database, user, f):
+    for event, hidden in audit.export_events(db, database, user, f):
+        reason, detail = (_hidden_reason(event), audit.HIDDEN_TEXT) if hidden else (event.reason, event.detail)
         writer.writerow([_cell(v) for v in (
             event.id, event.at.astimezone(LONDON).isoformat(timespec="seconds"), event.actor_username,
             event.actor_role, event.action, event.target_type, event.target_id, event.person_id, event.outcome,
-            event.reason, event.detail)])
+            reason, detail)])
     return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="audit-log.csv"'})
+
+
+def _hidden_reason(event: audit.AuditEvent) -> str | None:
+    # A refusal's reason is the policy's own words; any other reason was typed by a user and may name the child.
+    return event.reason if event.outcome == "refused" else (audit.HIDDEN_TEXT if event.reason else None)
 
 
 def _cell(value: object) -> str:
