@@ -256,3 +256,21 @@ def test_wrong_api_tokens_from_one_address_are_slowed(client, factory, database,
     assert "too many failed attempts" in slowed.json()["detail"]
     # A right token is still served: the throttle slows guessing, it does not switch a partner's system off.
     assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+
+
+def test_behind_a_trusted_proxy_each_forwarded_client_has_its_own_throttle(app, factory, monkeypatch):
+    monkeypatch.setattr(get_settings(), "sign_in_throttle_failures", 3)
+    worker = factory.user(Role.MASH_WORKER)
+    # The proxy on this host connects from 127.0.0.1 and names the client in X-Forwarded-For.
+    with TestClient(app, follow_redirects=False, client=("127.0.0.1", 4000)) as proxy:
+        proxy.headers["X-Forwarded-For"] = "198.51.100.7"
+        _wrong_sign_ins(proxy, 3)
+        assert _password(proxy, worker.username).status_code == 429
+        # A client cannot step out of its throttle by writing its own X-Forwarded-For: the proxy appends the
+        # address that really connected, and that is the one counted.
+        proxy.headers["X-Forwarded-For"] = "203.0.113.99, 198.51.100.7"
+        assert _password(proxy, worker.username).status_code == 429
+        # A colleague behind the same proxy is not held up by the attacker.
+        proxy.cookies.clear()
+        proxy.headers["X-Forwarded-For"] = "203.0.113.20"
+        assert _password(proxy, worker.username).status_code == 303

@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     # that address is refused for a while (HTTP 429); other addresses, and the accounts themselves, are unaffected.
     sign_in_throttle_failures: int = 30
     sign_in_throttle_minutes: int = 15
+    # Reverse proxies (comma-separated addresses) whose X-Forwarded-For names the client the throttle counts;
+    # without it every user behind a proxy would share the proxy's address and its throttle.
+    trusted_proxies: str = "127.0.0.1,::1"
     # Cookies marked Secure: on in production behind TLS, off for http://127.0.0.1 in development.
     secure_cookies: bool = False
     # Largest page size any list or search returns.

@@ -173,8 +173,17 @@ def set_session_cookie(response: Response, user_session: UserSession) -> None:
 
 
 def client_address(request: Request) -> str:
-    """The address the throttle counts failures against (behind a proxy, the one it forwards: see README)."""
-    return request.client.host if request.client else "unknown"
+    """The address the throttle counts failures against: the peer, or behind a trusted proxy the client it names.
+
+    X-Forwarded-For is read from the right: the last address that is not one of our proxies is the one that
+    connected to them (whatever a client writes further left is its own say, so it is not believed).
+    """
+    peer = request.client.host if request.client else "unknown"
+    trusted = {p.strip() for p in get_settings().trusted_proxies.split(",") if p.strip()}
+    if peer not in trusted:
+        return peer
+    hops = [h.strip() for h in ",".join(request.headers.getlist("x-forwarded-for")).split(",") if h.strip()]
+    return next((hop for hop in reversed(hops) if hop not in trusted), peer)[:64]
 
 
 def refuse_if_throttled(db: Session, request: Request) -> None:
