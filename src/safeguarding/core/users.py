@@ -462,7 +462,7 @@ def count_wrong_password(session: Session, user: User) -> bool:
     settings = get_settings()
     session.flush()  # a reset of the count made just before is written first, then counted from
     # Incremented in the database, so guesses sent side by side cannot overwrite each other's count.
-    user.failed_sign_ins = User.failed_sign_ins + 1  # type: ignore[assignment]
+    user.failed_sign_ins = User.failed_sign_ins + 1
     session.flush()
     if user.failed_sign_ins >= settings.lockout_threshold:
         user.locked_until = utcnow() + timedelta(minutes=settings.lockout_minutes)
@@ -478,7 +478,7 @@ def count_wrong_code(session: Session, user: User) -> bool:
     """
     settings = get_settings()
     session.flush()
-    user.failed_second_factors = User.failed_second_factors + 1  # type: ignore[assignment]
+    user.failed_second_factors = User.failed_second_factors + 1
     session.flush()
     failures = user.failed_second_factors
     threshold = max(settings.lockout_threshold, 1)
