@@ -130,3 +130,23 @@ def test_office_hours_take_any_clock_time(hours, minutes):
 def test_anything_but_a_clock_time_is_refused_for_office_hours(raw):
     with pytest.raises(ValueError):
         parse_value(DEFINITIONS["office.closes"], raw)
+
+
+addresses = st.ip_addresses().map(str)
+
+
+@given(st.lists(addresses, max_size=5), addresses, st.booleans())
+def test_the_throttled_client_is_the_last_address_before_our_proxies(forwarded, peer, through_proxy):
+    from starlette.requests import Request
+
+    from safeguarding.web.deps import client_address
+
+    peer = "127.0.0.1" if through_proxy else peer
+    request = Request({"type": "http", "client": (peer, 4000),
+                       "headers": [(b"x-forwarded-for", ", ".join(forwarded).encode())] if forwarded else []})
+    trusted = {"127.0.0.1", "::1"}
+    if peer not in trusted:
+        assert client_address(request) == peer  # a client's own X-Forwarded-For is never believed
+    else:
+        untrusted = [hop for hop in forwarded if hop not in trusted]
+        assert client_address(request) == (untrusted[-1] if untrusted else peer)
