@@ -66,6 +66,24 @@ def csrf_from(html: str) -> str:
     return match.group(1)
 
 
+def unused_totp_code(secret: str, last_used_step: int | None) -> tuple[str, int]:
+    """A code the service accepts now and has not seen (a code signs in once), and its time step: the current
+    step or the next (the window allows one either side) past the last used; waits when both are used."""
+    import time
+
+    import pyotp
+
+    totp = pyotp.TOTP(secret)
+    last = -1 if last_used_step is None else last_used_step
+    while True:
+        now = time.time()
+        current = totp.timecode(now)
+        step = next((s for s in (current, current + 1) if s > last), None)
+        if step is not None:
+            return totp.generate_otp(step), step
+        time.sleep(totp.interval - now % totp.interval + 0.05)
+
+
 def sign_in(client: TestClient, user: User, password: str = PASSWORD) -> str:
     """Sign the client in (passing the second factor if the user has one); returns the session's CSRF token."""
     page = client.get("/sign-in")
@@ -73,12 +91,15 @@ def sign_in(client: TestClient, user: User, password: str = PASSWORD) -> str:
                                              "csrf_token": csrf_from(page.text), "next": "/"})
     assert response.status_code == 303, response.text
     if "second-factor" in response.headers["location"]:
-        import pyotp
+        from sqlalchemy import select
 
         assert user.totp_secret, "administrators need a TOTP secret in tests"
+        with client.app.state.database.transaction() as s:  # type: ignore[attr-defined]
+            last_used = s.scalar(select(User.totp_last_step).where(User.id == user.id))
         page = client.get(response.headers["location"])
         response = client.post("/sign-in/second-factor", data={
-            "code": pyotp.TOTP(user.totp_secret).now(), "csrf_token": csrf_from(page.text), "next": "/"})
+            "code": unused_totp_code(user.totp_secret, last_used)[0], "csrf_token": csrf_from(page.text),
+            "next": "/"})
         assert response.status_code == 303, response.text
     return csrf_from(client.get("/account").text)
 

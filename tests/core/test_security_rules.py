@@ -16,6 +16,7 @@ from safeguarding.core.security import (
     new_token,
     password_problem,
     token_digest,
+    totp_step,
     verify_totp,
 )
 
@@ -61,6 +62,20 @@ def test_only_a_current_code_passes_the_second_factor(code):
     assert not verify_totp(secret, totp.at(now - 120))  # a code from minutes ago
     if code.strip().replace(" ", "") not in {totp.at(now + step * 30) for step in (-1, 0, 1, 2)}:
         assert not verify_totp(secret, code)
+
+
+@given(st.integers(-3, 3), st.floats(min_value=1e9, max_value=4e9))
+def test_the_matched_time_step_of_a_code_is_found_within_the_window(offset, now):
+    secret = pyotp.random_base32()
+    totp = pyotp.TOTP(secret)
+    current = totp.timecode(now)
+    code = totp.generate_otp(current + offset)
+    # A code of another step in the window can be the same six digits by chance (1 in a million).
+    same_digits = {step for step in range(current - 1, current + 2) if totp.generate_otp(step) == code}
+    if abs(offset) <= 1:
+        assert totp_step(secret, code, now) == max(same_digits)
+    else:
+        assert totp_step(secret, code, now) == (max(same_digits) if same_digits else None)
 
 
 def test_tokens_are_long_random_and_only_a_fixed_length_digest_is_kept():
@@ -115,3 +130,23 @@ def test_office_hours_take_any_clock_time(hours, minutes):
 def test_anything_but_a_clock_time_is_refused_for_office_hours(raw):
     with pytest.raises(ValueError):
         parse_value(DEFINITIONS["office.closes"], raw)
+
+
+addresses = st.ip_addresses().map(str)
+
+
+@given(st.lists(addresses, max_size=5), addresses, st.booleans())
+def test_the_throttled_client_is_the_last_address_before_our_proxies(forwarded, peer, through_proxy):
+    from starlette.requests import Request
+
+    from safeguarding.web.deps import client_address
+
+    peer = "127.0.0.1" if through_proxy else peer
+    request = Request({"type": "http", "client": (peer, 4000),
+                       "headers": [(b"x-forwarded-for", ", ".join(forwarded).encode())] if forwarded else []})
+    trusted = {"127.0.0.1", "::1"}
+    if peer not in trusted:
+        assert client_address(request) == peer  # a client's own X-Forwarded-For is never believed
+    else:
+        untrusted = [hop for hop in forwarded if hop not in trusted]
+        assert client_address(request) == (untrusted[-1] if untrusted else peer)

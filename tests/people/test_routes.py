@@ -290,3 +290,33 @@ def test_a_relationship_can_be_recorded_as_ended_and_stays_in_the_history(client
     with database.transaction() as s:
         assert service.siblings_of(s, child.id) == []
         assert [r.ended is not None for r in service.family_of(s, child.id)] == [True]
+
+
+def test_breaking_the_glass_gives_a_new_session_id_and_the_old_one_stops_working(app, client, database, worker,
+                                                                                 manager, people):
+    from fastapi.testclient import TestClient
+
+    from safeguarding.core.users import UserSession
+    from safeguarding.web.deps import SESSION_COOKIE, unsign_session_id
+
+    person = people.add("Olivia", "Grant")
+    with database.transaction() as s:
+        service.restrict(s, database, manager, person.id, "Relative of a member of staff", [])
+    token = sign_in(client, worker)
+    before = client.cookies.get(SESSION_COOKIE)
+    response = client.post(f"/people/{person.id}/break-glass", data={
+        "reason": "Child brought to A&E tonight, need history", "csrf_token": token})
+    assert response.status_code == 303
+    after = client.cookies.get(SESSION_COOKIE)
+    assert after != before
+    assert client.get(f"/people/{person.id}").status_code == 200
+    # Whoever held the id from before the glass was broken is signed out, not let into the record.
+    with TestClient(app, follow_redirects=False) as other:
+        other.cookies.set(SESSION_COOKIE, before)
+        assert other.get(f"/people/{person.id}").status_code == 303
+        assert other.get("/account").status_code == 303
+    with database.transaction() as s:
+        old, new = s.get(UserSession, unsign_session_id(before)), s.get(UserSession, unsign_session_id(after))
+        assert old.ended_at is not None and new.ended_at is None
+        assert new.created_at == old.created_at  # renewing never lengthens the session's absolute lifetime
+        assert new.csrf_token != old.csrf_token

@@ -35,3 +35,13 @@ class Conflict(DomainError):
     """Somebody else changed the record first, or the same thing was submitted twice."""
 
     status_code = 409
+
+
+class TooManyAttempts(DomainError):
+    """Too many failed sign-ins from one client address: it waits ``retry_after`` seconds (HTTP Retry-After)."""
+
+    status_code = 429
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
+import time
 
 import pyotp
 from argon2 import PasswordHasher
@@ -73,9 +75,30 @@ def totp_uri(secret: str, username: str) -> str:
     return pyotp.TOTP(secret).provisioning_uri(name=username, issuer_name="Safeguarding")
 
 
-def verify_totp(secret: str, code: str) -> bool:
+# Codes of one time step either side of now are accepted too, for a phone whose clock has drifted.
+TOTP_VALID_WINDOW = 1
+
+
+def totp_step(secret: str, code: str, now: float | None = None) -> int | None:
+    """The time step (30-second counter) whose code this is, within the accepted window around now, or None.
+
+    The step, not only yes or no, so that a code can be refused once a code of its step or a later one was used.
+    """
     code = code.strip().replace(" ", "")
-    return code.isdigit() and pyotp.TOTP(secret).verify(code, valid_window=1)
+    if not (code.isascii() and code.isdigit()):
+        return None
+    totp = pyotp.TOTP(secret)
+    current = totp.timecode(time.time() if now is None else now)
+    matched = None
+    for step in range(current - TOTP_VALID_WINDOW, current + TOTP_VALID_WINDOW + 1):
+        # Every step is compared (no early return), so the time taken does not say which one matched.
+        if hmac.compare_digest(code.encode(), totp.generate_otp(step).encode()):
+            matched = step
+    return matched
+
+
+def verify_totp(secret: str, code: str) -> bool:
+    return totp_step(secret, code) is not None
 
 
 def new_token() -> str:

@@ -26,9 +26,18 @@ class Settings(BaseSettings):
     secret_key: str = DEVELOPMENT_SECRET_KEY
     # Minutes without a request before a signed-in session ends (idle timeout).
     idle_timeout_minutes: int = 30
+    # Hours after signing in when a session ends however busy it is (absolute lifetime).
+    session_max_hours: int = 12
     # Failed sign-ins in a row before an account locks, and for how long.
     lockout_threshold: int = 5
     lockout_minutes: int = 15
+    # Failed sign-ins (passwords, security codes, API tokens) from one client address in a sliding window before
+    # that address is refused for a while (HTTP 429); other addresses, and the accounts themselves, are unaffected.
+    sign_in_throttle_failures: int = 30
+    sign_in_throttle_minutes: int = 15
+    # Reverse proxies (comma-separated addresses) whose X-Forwarded-For names the client the throttle counts;
+    # without it every user behind a proxy would share the proxy's address and its throttle.
+    trusted_proxies: str = "127.0.0.1,::1"
     # Cookies marked Secure: on in production behind TLS, off for http://127.0.0.1 in development.
     secure_cookies: bool = False
     # Largest page size any list or search returns.

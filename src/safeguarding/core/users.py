@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint, func, select
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, delete, func, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm.attributes import set_committed_value
 
 from safeguarding.core.audit import Actor, record
 from safeguarding.core.db import Base, Database, Timestamped, utcnow
@@ -18,8 +20,8 @@ from safeguarding.core.security import (
     new_totp_secret,
     password_problem,
     token_digest,
+    totp_step,
     verify_password,
-    verify_totp,
 )
 from safeguarding.core.settings import get_settings
 
@@ -96,12 +98,18 @@ class User(Base, Timestamped):
     password_hash: Mapped[str] = mapped_column(String(255))
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     failed_sign_ins: Mapped[int] = mapped_column(default=0)
+    # Wrong security codes in a row. Kept apart from failed_sign_ins because a right password must not reset it
+    # (whoever types codes already knows the password); only a right code does.
+    failed_second_factors: Mapped[int] = mapped_column(default=0, server_default="0")
     locked_until: Mapped[datetime | None] = mapped_column()
     active: Mapped[bool] = mapped_column(default=True)
     # Set when an administrator gives a temporary password: the user is asked to choose their own.
     must_change_password: Mapped[bool] = mapped_column(default=False)
     # A second-factor secret shown to the user but not yet confirmed with a code from their app.
     pending_totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # The time step of the last security code accepted: a code of that step or an earlier one is refused, so a
+    # code seen over someone's shoulder or replayed cannot sign in a second time.
+    totp_last_step: Mapped[int | None] = mapped_column()
 
     team: Mapped[Team | None] = relationship(lazy="joined")
     agency: Mapped[PartnerAgency | None] = relationship(lazy="joined")
@@ -126,6 +134,18 @@ class UserSession(Base):
     ended_at: Mapped[datetime | None] = mapped_column()
 
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class SignInFailure(Base):
+    """A failed sign-in (password, security code or API token) from one client address, kept only as long as the
+    throttle's window: the database is the one store the app's worker processes share."""
+
+    __tablename__ = "sign_in_failure"
+    __table_args__ = (Index("ix_sign_in_failure_client_failed_at", "client", "failed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client: Mapped[str] = mapped_column(String(64))
+    failed_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
 class ApiToken(Base, Timestamped):
@@ -390,7 +410,7 @@ def reset_password(session: Session, database: Database, admin: User, user_id: i
         raise ValidationFailed({"temporary_password": problem})
     user.password_hash = hash_password(temporary)
     user.must_change_password = True
-    user.failed_sign_ins = 0
+    user.failed_sign_ins = user.failed_second_factors = 0
     user.locked_until = None
     end_sessions(session, user.id)
     record(session, _actor(admin), "reset_password", "user_account", user.id)
@@ -401,7 +421,7 @@ def unlock(session: Session, database: Database, admin: User, user_id: int) -> U
     _require_manage(database, admin)
     user = _user_or_404(session, user_id)
     was_locked_until = user.locked_until
-    user.failed_sign_ins = 0
+    user.failed_sign_ins = user.failed_second_factors = 0
     user.locked_until = None
     record(session, _actor(admin), "unlock", "user_account", user.id,
            detail={"was_locked_until": was_locked_until.isoformat() if was_locked_until else None})
@@ -414,6 +434,8 @@ def reset_second_factor(session: Session, database: Database, admin: User, user_
     user = _user_or_404(session, user_id)
     user.totp_secret = None
     user.pending_totp_secret = None
+    user.totp_last_step = None
+    user.failed_second_factors = 0
     end_sessions(session, user.id)
     record(session, _actor(admin), "reset_second_factor", "user_account", user.id)
     return user
@@ -421,6 +443,98 @@ def reset_second_factor(session: Session, database: Database, admin: User, user_
 
 def is_locked(user: User, now: datetime | None = None) -> bool:
     return user.locked_until is not None and user.locked_until > (now or utcnow())
+
+
+# --- signing in: the account lockout, security codes used once, the client throttle ------------------------------
+#
+# Two defences with different keys. The account lockout (settings.lockout_threshold failures, then
+# lockout_minutes) bounds the guesses at one account however many addresses an attacker uses; its price is that
+# anyone who knows a username can lock that account for a while. The client throttle bounds the guesses from one
+# address across every account (password spraying) and slows it, without touching the accounts: it never stops a
+# real user signing in from another address.
+
+# Locks for wrong security codes double each time, up to this many doublings (15 minutes grows to 16 hours).
+MAX_LOCK_DOUBLINGS = 6
+
+
+def count_wrong_password(session: Session, user: User) -> bool:
+    """Count a wrong password towards the account's lockout; True when this failure locked the account."""
+    settings = get_settings()
+    session.flush()  # a reset of the count made just before is written first, then counted from
+    # Incremented in the database, so guesses sent side by side cannot overwrite each other's count.
+    user.failed_sign_ins = User.failed_sign_ins + 1
+    session.flush()
+    if user.failed_sign_ins >= settings.lockout_threshold:
+        user.locked_until = utcnow() + timedelta(minutes=settings.lockout_minutes)
+        return True
+    return False
+
+
+def count_wrong_code(session: Session, user: User) -> bool:
+    """Count a wrong (or already used) security code; True when this failure locked the account.
+
+    A right password does not reset this count, only a right code. Whoever is typing codes already has the
+    password, so each further lock lasts twice as long as the one before.
+    """
+    settings = get_settings()
+    session.flush()
+    user.failed_second_factors = User.failed_second_factors + 1
+    session.flush()
+    failures = user.failed_second_factors
+    threshold = max(settings.lockout_threshold, 1)
+    if failures % threshold == 0:
+        doublings = min(failures // threshold - 1, MAX_LOCK_DOUBLINGS)
+        user.locked_until = utcnow() + timedelta(minutes=settings.lockout_minutes * 2**doublings)
+        return True
+    return False
+
+
+def use_second_factor_code(session: Session, user: User, code: str) -> bool:
+    """True when the code is right for the user's second factor now and newer than the last one accepted.
+
+    The code's time step is kept, so the same code (or an older one still inside the accepted window) is refused.
+    """
+    if user.totp_secret is None:
+        return False
+    step = totp_step(user.totp_secret, code)
+    if step is None or (user.totp_last_step is not None and step <= user.totp_last_step):
+        return False
+    # A conditional update: of two requests racing with one code, only one finds the step still unused.
+    claimed = session.execute(
+        update(User)
+        .where(User.id == user.id, or_(User.totp_last_step.is_(None), User.totp_last_step < step))
+        .values(totp_last_step=step)
+        .execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    set_committed_value(user, "totp_last_step", step)
+    user.failed_second_factors = 0
+    return True
+
+
+def throttle_wait_seconds(session: Session, client: str, now: datetime | None = None) -> int | None:
+    """Seconds until this client address may try to sign in again, or None when it may try now."""
+    settings = get_settings()
+    now = now or utcnow()
+    window = timedelta(minutes=settings.sign_in_throttle_minutes)
+    limit = max(settings.sign_in_throttle_failures, 1)
+    latest = list(session.scalars(
+        select(SignInFailure.failed_at)
+        .where(SignInFailure.client == client[:64], SignInFailure.failed_at > now - window)
+        .order_by(SignInFailure.failed_at.desc())
+        .limit(limit)))
+    if len(latest) < limit:
+        return None
+    # Fewer than `limit` failures are left in the window once the oldest of the latest `limit` leaves it.
+    return max(1, math.ceil((latest[-1] + window - now).total_seconds()))
+
+
+def count_client_failure(session: Session, client: str, now: datetime | None = None) -> None:
+    """Note a failed sign-in from this client address (and forget failures older than the window)."""
+    now = now or utcnow()
+    window = timedelta(minutes=get_settings().sign_in_throttle_minutes)
+    session.execute(delete(SignInFailure).where(SignInFailure.failed_at <= now - window))
+    session.add(SignInFailure(client=client[:64], failed_at=now))
 
 
 # --- a user's own account ----------------------------------------------------------------------------------------
@@ -433,10 +547,7 @@ def change_own_password(session: Session, user: User, *, current: str, new: str,
     if not verify_password(user.password_hash, current):
         errors["current_password"] = "Enter your current password correctly"  # noqa: S105
         # Guessing the current password from a borrowed session counts towards the lockout like sign-in does.
-        settings = get_settings()
-        user.failed_sign_ins += 1
-        if user.failed_sign_ins >= settings.lockout_threshold:
-            user.locked_until = utcnow() + timedelta(minutes=settings.lockout_minutes)
+        if count_wrong_password(session, user):
             end_sessions(session, user.id)
     if problem := password_problem(new, user.username):
         errors["new_password"] = problem
@@ -466,13 +577,16 @@ def begin_second_factor(session: Session, user: User) -> str:
 def confirm_second_factor(session: Session, user: User, code: str) -> None:
     if user.pending_totp_secret is None:
         raise ValidationFailed({"code": "Start setting up your second factor again"})
-    if not verify_totp(user.pending_totp_secret, code):
+    step = totp_step(user.pending_totp_secret, code)
+    if step is None:
         record(session, _actor(user), "second_factor_confirm", "user_account", user.id, outcome="refused",
                reason="wrong code")
         raise ValidationFailed({"code": "Enter the 6-digit code your authenticator app shows for this key"})
     replaced = user.totp_secret is not None
     user.totp_secret = user.pending_totp_secret
     user.pending_totp_secret = None
+    # The confirming code is used up like any other (steps of the old key say nothing about the new one).
+    user.totp_last_step = step
     record(session, _actor(user), "second_factor_confirm", "user_account", user.id, detail={"replaced": replaced})
 
 

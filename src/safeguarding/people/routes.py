@@ -21,7 +21,16 @@ from safeguarding.core.form_fields import date_field, record_id
 from safeguarding.people import rules, service
 from safeguarding.people.models import Person, PersonKind
 from safeguarding.people.service import AddressInput, AliasInput, PersonInput, SearchQuery
-from safeguarding.web.deps import ApiUser, CurrentUser, Db, DbSession, TransactionalRoute, csrf_protect
+from safeguarding.web.deps import (
+    ApiUser,
+    CurrentUser,
+    Db,
+    DbSession,
+    TransactionalRoute,
+    csrf_protect,
+    renew_session,
+    set_session_cookie,
+)
 from safeguarding.web.templating import render
 
 router = APIRouter(route_class=TransactionalRoute, dependencies=[Depends(csrf_protect)])
@@ -351,7 +360,11 @@ def _break_glass(request: Request, db: Any, database: Any, user: Any, person_id:
     except ValidationFailed as exc:
         return render(request, "people/break_glass.html", status_code=422, title="Break the glass",
                       person_id=person_id, form=form, errors=exc.errors)
-    return RedirectResponse(f"/people/{person_id}?done=break_glass", status_code=303)
+    # The session now opens a restricted record: it goes on under a new id (an id seen before is worth nothing).
+    renewed = renew_session(request, db, request.state.user_session)
+    response = RedirectResponse(f"/people/{person_id}?done=break_glass", status_code=303)
+    set_session_cookie(response, renewed)
+    return response
 
 
 @router.post("/people/{person_id}/break-glass", include_in_schema=False)

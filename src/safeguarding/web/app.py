@@ -14,7 +14,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from safeguarding.core.db import Database, get_database
-from safeguarding.core.errors import Conflict, DomainError, ValidationFailed
+from safeguarding.core.errors import Conflict, DomainError, TooManyAttempts, ValidationFailed
 from safeguarding.core.settings import get_settings
 from safeguarding.web import auth
 from safeguarding.web.deps import CurrentUser, PasswordChangeRequired, SignInRequired, TransactionalRoute
@@ -70,13 +70,13 @@ def _is_api(request: Request) -> bool:
 
 
 def _problem(status: int, message: str, field: str | None = None,
-             errors: dict[str, str] | None = None) -> JSONResponse:
+             errors: dict[str, str] | None = None, headers: dict[str, str] | None = None) -> JSONResponse:
     body: dict[str, object] = {"detail": message}
     if field:
         body["field"] = field
     if errors:
         body["errors"] = [{"field": k, "message": v} for k, v in errors.items()]
-    return JSONResponse(body, status_code=status)
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 def _install_error_handlers(app: FastAPI) -> None:
@@ -104,16 +104,20 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> Response:
         errors = exc.errors if isinstance(exc, ValidationFailed) else None
+        # A throttled client is told when it may try again.
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyAttempts) else None
         if _is_api(request):
-            return _problem(exc.status_code, exc.message, exc.field, errors)
+            return _problem(exc.status_code, exc.message, exc.field, errors, headers)
         decision = getattr(exc, "decision", None)
-        heading = {403: "You do not have access", 404: "Page not found", 409: "This record has changed"}.get(
-            exc.status_code, "There is a problem")
+        heading = {403: "You do not have access", 404: "Page not found", 409: "This record has changed",
+                   429: "Too many attempts to sign in"}.get(exc.status_code, "There is a problem")
         person_ids = getattr(decision, "restricted_person_ids", ()) if decision else ()
-        return render(request, "web/error.html", status_code=exc.status_code, title=heading, heading=heading,
-                      message=exc.message, errors=errors,
-                      break_glass_person_id=person_ids[0] if decision and decision.break_glass_possible
-                      and person_ids else None)
+        response = render(request, "web/error.html", status_code=exc.status_code, title=heading, heading=heading,
+                          message=exc.message, errors=errors,
+                          break_glass_person_id=person_ids[0] if decision and decision.break_glass_possible
+                          and person_ids else None)
+        response.headers.update(headers or {})
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:

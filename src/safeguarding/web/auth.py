@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
 from typing import Annotated
 from urllib.parse import quote
 
@@ -18,9 +17,9 @@ from safeguarding.core.db import utcnow
 from safeguarding.core.errors import ValidationFailed
 from safeguarding.core.security import (
     spend_verification_time,
+    totp_step,
     totp_uri,
     verify_password,
-    verify_totp,
 )
 from safeguarding.core.settings import get_settings
 from safeguarding.core.users import (
@@ -30,6 +29,11 @@ from safeguarding.core.users import (
     begin_second_factor,
     change_own_password,
     confirm_second_factor,
+    count_client_failure,
+    count_wrong_code,
+    count_wrong_password,
+    is_locked,
+    use_second_factor_code,
 )
 from safeguarding.web.deps import (
     PRE_SESSION_COOKIE,
@@ -38,10 +42,14 @@ from safeguarding.web.deps import (
     CurrentUser,
     DbSession,
     TransactionalRoute,
+    client_address,
     csrf_protect,
     current_session,
     load_user_session,
-    sign_session_id,
+    refuse_if_throttled,
+    renew_session,
+    set_session_cookie,
+    start_session,
 )
 from safeguarding.web.templating import render
 
@@ -83,6 +91,7 @@ def sign_in(
     next: Annotated[str, Form()] = "/",
 ) -> Response:
     settings = get_settings()
+    refuse_if_throttled(db, request)  # before the password is checked: a throttled client learns nothing
     user = db.scalar(select(User).where(func.lower(User.username) == username.strip().lower()))
     now = utcnow()
     problem: str | None = None
@@ -93,18 +102,17 @@ def sign_in(
         problem = "account locked"
     else:
         if user.locked_until is not None:
-            # The lock period is over: the count of failures starts again.
+            # The lock period is over: the count of wrong passwords starts again (wrong codes keep counting).
             user.locked_until = None
             user.failed_sign_ins = 0
         if not verify_password(user.password_hash, password):
-            user.failed_sign_ins += 1
             problem = "wrong password"
-            if user.failed_sign_ins >= settings.lockout_threshold:
-                user.locked_until = now + timedelta(minutes=settings.lockout_minutes)
+            if count_wrong_password(db, user):
                 problem = "wrong password; account now locked"
     if problem is not None:
         who = actor_of(user) if user else Actor(id=None, username=username.strip()[:80] or "-", role="-")
         record(db, who, "sign_in", "user_account", user.id if user else None, outcome="refused", reason=problem)
+        count_client_failure(db, client_address(request))
         locked = user is not None and user.locked_until is not None and user.locked_until > now
         message = (f"This account is locked after {settings.lockout_threshold} failed attempts. Try again in "
                    f"{settings.lockout_minutes} minutes or ask an administrator." if locked
@@ -112,18 +120,19 @@ def sign_in(
         return render(request, "web/sign_in.html", status_code=401, title="Sign in", next=_safe_next(next),
                       errors={"username": message}, username=username)
     assert user is not None
-    user.failed_sign_ins = 0
+    user.failed_sign_ins = 0  # not failed_second_factors: only a right code resets that
     user.locked_until = None
+    # A session this browser already had ends: signing in always starts a new one under a new id.
+    if (previous := load_user_session(request, db, allow_pending_second_factor=True)) is not None:
+        previous.ended_at = now
     needs_second_factor = user.totp_secret is not None or user.role == Role.ADMINISTRATOR
-    user_session = UserSession(id=secrets.token_urlsafe(32), user_id=user.id, csrf_token=secrets.token_urlsafe(32),
-                               awaiting_second_factor=needs_second_factor)
-    db.add(user_session)
+    user_session = start_session(db, user, awaiting_second_factor=needs_second_factor)
     record(db, actor_of(user), "sign_in", "user_account", user.id,
            detail={"second_factor_pending": needs_second_factor})
     target = (f"/sign-in/second-factor?next={quote(_safe_next(next), safe='/')}" if needs_second_factor
               else _after_sign_in(user, next))
     response = RedirectResponse(target, status_code=303)
-    _set_cookie(response, SESSION_COOKIE, sign_session_id(user_session.id))
+    set_session_cookie(response, user_session)
     response.delete_cookie(PRE_SESSION_COOKIE, path="/")
     return response
 
@@ -165,30 +174,39 @@ def second_factor(
     code: Annotated[str, Form(max_length=20)] = "",
     next: Annotated[str, Form()] = "/",
 ) -> Response:
+    refuse_if_throttled(db, request)
     user_session = _pending_session(request, db)
     if user_session is None or not user_session.awaiting_second_factor:
         return RedirectResponse("/sign-in", status_code=303)
     user = user_session.user
+    if is_locked(user):
+        # Locked meanwhile (by guesses in another half-signed-in session): no code is looked at until it ends.
+        user_session.ended_at = utcnow()
+        return RedirectResponse("/sign-in", status_code=303)
     secret = user.totp_secret or user.pending_totp_secret
     if secret is None:
         return RedirectResponse(f"/sign-in/second-factor?next={quote(_safe_next(next), safe='/')}",
                                 status_code=303)
-    if not verify_totp(secret, code):
-        user.failed_sign_ins += 1
-        settings = get_settings()
-        if user.failed_sign_ins >= settings.lockout_threshold:
-            user.locked_until = utcnow() + timedelta(minutes=settings.lockout_minutes)
+    enrolling = user.totp_secret is None
+    accepted = totp_step(secret, code) is not None if enrolling else use_second_factor_code(db, user, code)
+    if not accepted:
+        if count_wrong_code(db, user):
             user_session.ended_at = utcnow()
         record(db, actor_of(user), "second_factor", "user_account", user.id, outcome="refused",
                reason="wrong code")
+        count_client_failure(db, client_address(request))
         return _second_factor_form(request, user, next, status_code=401,
                                    errors={"code": "Enter the 6-digit code from your authenticator app"})
-    if user.totp_secret is None:
+    if enrolling:
         confirm_second_factor(db, user, code)
-    user.failed_sign_ins = 0
+    user.failed_second_factors = 0
+    # Fully signed in now: under a new session id, so the half-signed-in one is worth nothing.
+    user_session = renew_session(request, db, user_session)
     user_session.awaiting_second_factor = False
     record(db, actor_of(user), "second_factor", "user_account", user.id)
-    return RedirectResponse(_after_sign_in(user, next), status_code=303)
+    response = RedirectResponse(_after_sign_in(user, next), status_code=303)
+    set_session_cookie(response, user_session)
+    return response
 
 
 @router.post("/sign-out", include_in_schema=False)

@@ -18,10 +18,16 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from safeguarding.core.db import Database, rollback_keeping_survivors, utcnow
-from safeguarding.core.errors import AccessDenied
-from safeguarding.core.security import token_digest
+from safeguarding.core.errors import AccessDenied, TooManyAttempts
+from safeguarding.core.security import new_token, token_digest
 from safeguarding.core.settings import get_settings
-from safeguarding.core.users import ApiToken, User, UserSession
+from safeguarding.core.users import (
+    ApiToken,
+    User,
+    UserSession,
+    count_client_failure,
+    throttle_wait_seconds,
+)
 
 SESSION_COOKIE = "sg_session"
 PRE_SESSION_COOKIE = "sg_pre"
@@ -121,7 +127,10 @@ def load_user_session(request: Request, db: Session, *, allow_pending_second_fac
     if user_session is None or user_session.ended_at is not None or not user_session.user.active:
         return None
     now = utcnow()
-    if now - user_session.last_seen_at > timedelta(minutes=get_settings().idle_timeout_minutes):
+    settings = get_settings()
+    # Idle for too long, or signed in too long ago however busy (the absolute lifetime): sign in again.
+    if (now - user_session.last_seen_at > timedelta(minutes=settings.idle_timeout_minutes)
+            or now - user_session.created_at > timedelta(hours=settings.session_max_hours)):
         user_session.ended_at = now
         db.commit()
         return None
@@ -131,6 +140,59 @@ def load_user_session(request: Request, db: Session, *, allow_pending_second_fac
     if now - user_session.last_seen_at > timedelta(seconds=60):
         user_session.last_seen_at = now
     return user_session
+
+
+def start_session(db: Session, user: User, *, awaiting_second_factor: bool) -> UserSession:
+    user_session = UserSession(id=new_token(), user_id=user.id, csrf_token=new_token(),
+                               awaiting_second_factor=awaiting_second_factor)
+    db.add(user_session)
+    return user_session
+
+
+def renew_session(request: Request, db: Session, user_session: UserSession) -> UserSession:
+    """The same signed-in session under a new id and CSRF token; the old id stops working at once.
+
+    Called when a session gains power (the second factor passed, the glass broken), so an id that anyone saw or
+    planted before (session fixation) is worth nothing after. The sign-in time is kept: renewing never extends
+    the absolute lifetime.
+    """
+    now = utcnow()
+    renewed = UserSession(id=new_token(), user_id=user_session.user_id, csrf_token=new_token(),
+                          created_at=user_session.created_at, last_seen_at=now,
+                          awaiting_second_factor=user_session.awaiting_second_factor)
+    user_session.ended_at = now
+    db.add(renewed)
+    db.flush()
+    request.state.user_session = renewed
+    return renewed
+
+
+def set_session_cookie(response: Response, user_session: UserSession) -> None:
+    response.set_cookie(SESSION_COOKIE, sign_session_id(user_session.id), httponly=True, samesite="lax",
+                        secure=get_settings().secure_cookies, path="/")
+
+
+def client_address(request: Request) -> str:
+    """The address the throttle counts failures against: the peer, or behind a trusted proxy the client it names.
+
+    X-Forwarded-For is read from the right: the last address that is not one of our proxies is the one that
+    connected to them (whatever a client writes further left is its own say, so it is not believed).
+    """
+    peer = request.client.host if request.client else "unknown"
+    trusted = {p.strip() for p in get_settings().trusted_proxies.split(",") if p.strip()}
+    if peer not in trusted:
+        return peer
+    hops = [h.strip() for h in ",".join(request.headers.getlist("x-forwarded-for")).split(",") if h.strip()]
+    return next((hop for hop in reversed(hops) if hop not in trusted), peer)[:64]
+
+
+def refuse_if_throttled(db: Session, request: Request) -> None:
+    wait = throttle_wait_seconds(db, client_address(request))
+    if wait is not None:
+        minutes = max(1, -(-wait // 60))
+        raise TooManyAttempts(
+            "There have been too many failed attempts to sign in from your network. Wait "
+            f"{minutes} minute{'s' if minutes != 1 else ''}, then try again.", retry_after=wait)
 
 
 class PasswordChangeRequired(Exception):
@@ -186,6 +248,12 @@ def api_user(request: Request, db: DbSession) -> User:
     row = db.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(token.strip()),
                                            ApiToken.revoked_at.is_(None)))
     if row is None or not row.user.active:
+        # Only a wrong token costs a throttle query: tokens are 256 random bits, so the throttle is there to
+        # slow a flood of guesses, not to hide whether one was right.
+        refuse_if_throttled(db, request)
+        db.rollback()  # this request's transaction (on SQLite perhaps holding the write lock) ends here
+        with get_database(request).transaction() as failures:
+            count_client_failure(failures, client_address(request))
         raise SignInRequired()
     row.last_used_at = utcnow()
     request.state.user = row.user
