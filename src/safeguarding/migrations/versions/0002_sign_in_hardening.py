@@ -1,8 +1,8 @@
 """sign-in hardening: wrong security codes counted on their own, each code used once, the client throttle
 
-Revision ID: 0002_sign_in_hardening
+Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-27 10:00:00
+Create Date: 2026-12-07
 """
 from collections.abc import Sequence
 
@@ -12,7 +12,7 @@ from alembic import op
 import safeguarding.core.db
 
 
-revision: str = '0002_sign_in_hardening'
+revision: str = '0002'
 down_revision: str | None = '0001'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

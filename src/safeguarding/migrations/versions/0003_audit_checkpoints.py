@@ -1,8 +1,8 @@
 """audit checkpoints: signed heads of the audit chain
 
 Revision ID: 0003
-Revises: 0001
-Create Date: 2026-11-27 10:00:00
+Revises: 0002
+Create Date: 2026-12-07
 """
 from collections.abc import Sequence
 
@@ -12,7 +12,7 @@ from alembic import op
 import safeguarding.core.db
 
 revision: str = '0003'
-down_revision: str | None = '0001'
+down_revision: str | None = '0002'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
