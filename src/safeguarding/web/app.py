@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI, Request
@@ -11,12 +12,14 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from safeguarding.core.db import Database, get_database
 from safeguarding.core.errors import Conflict, DomainError, ValidationFailed
 from safeguarding.core.settings import get_settings
 from safeguarding.web import auth
+from safeguarding.web.api_errors import API_ERRORS
 from safeguarding.web.deps import CurrentUser, PasswordChangeRequired, SignInRequired, TransactionalRoute
 from safeguarding.web.navigation import HOME
 from safeguarding.web.templating import render
@@ -70,20 +73,40 @@ def _is_api(request: Request) -> bool:
 
 
 def _problem(status: int, message: str, field: str | None = None,
-             errors: dict[str, str] | None = None) -> JSONResponse:
+             errors: dict[str, str] | None = None, headers: dict[str, str] | None = None) -> JSONResponse:
     body: dict[str, object] = {"detail": message}
     if field:
         body["field"] = field
     if errors:
         body["errors"] = [{"field": k, "message": v} for k, v in errors.items()]
-    return JSONResponse(body, status_code=status)
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _install_method_not_allowed(api: FastAPI) -> None:
+    """A 405 lists every method the path takes, as the OpenAPI document does: Starlette's lists only those of the
+    first route matching the path, so ``OPTIONS /contacts`` said ``Allow: POST`` though ``GET /contacts`` exists."""
+
+    def allowed(path: str) -> list[str]:
+        methods: set[str] = set()
+        for template, operations in api.openapi()["paths"].items():
+            if re.fullmatch(re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)), path):
+                methods |= {method.upper() for method in operations}
+        return sorted(methods)
+
+    @api.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = ", ".join(allowed(request.url.path.removeprefix(API_PREFIX)))
+        return _problem(exc.status_code, str(exc.detail), headers=headers)
 
 
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(SignInRequired)
     async def _sign_in(request: Request, _exc: SignInRequired) -> Response:
         if _is_api(request):
-            return _problem(401, "A valid API token is required (Authorization: Bearer ...)")
+            return _problem(401, "A valid API token is required (Authorization: Bearer ...)",
+                            headers={"WWW-Authenticate": "Bearer"})
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         if request.headers.get("HX-Request"):
             return Response(status_code=401, headers={"HX-Redirect": f"/sign-in?next={target}"})
@@ -165,9 +188,10 @@ def create_app(database: Database | None = None) -> FastAPI:
     api.state.database = app.state.database
     for module in (*capabilities, auth):
         if hasattr(module, "api_router"):
-            api.include_router(module.api_router)
-    api.include_router(front_door_api.router)
+            api.include_router(module.api_router, responses=API_ERRORS)
+    api.include_router(front_door_api.router, responses=API_ERRORS)
     _install_error_handlers(api)
+    _install_method_not_allowed(api)
     app.mount(API_PREFIX, api)
 
     app.include_router(auth.router)
