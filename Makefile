@@ -24,11 +24,13 @@ $(STAMP): pyproject.toml requirements/production.txt requirements/dev.txt
 
 $(VENDOR)/.copied: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
-	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/govuk-frontend $(VENDOR)/htmx $(VENDOR)/cytoscape $(VENDOR)/vega
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/govuk-frontend $(VENDOR)/htmx $(VENDOR)/cytoscape $(VENDOR)/vega $(VENDOR)/swagger-ui
 	cp -r node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.css node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js node_modules/govuk-frontend/dist/govuk/assets $(VENDOR)/govuk-frontend/
 	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx/
 	cp node_modules/cytoscape/dist/cytoscape.min.js $(VENDOR)/cytoscape/
 	cp node_modules/vega/build/vega.min.js node_modules/vega-lite/build/vega-lite.min.js node_modules/vega-embed/build/vega-embed.min.js $(VENDOR)/vega/
+	sed "s#from 'vega-util'#from '/static/vega-util-from-global.js'#" node_modules/vega-interpreter/build/vega-interpreter.js > $(VENDOR)/vega/vega-interpreter.js
+	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css node_modules/swagger-ui-dist/favicon-32x32.png $(VENDOR)/swagger-ui/
 	touch $@
 
 # Browser journeys drive Debian's Chromium; install it when missing (never a test tool's own browser download).

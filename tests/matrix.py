@@ -36,7 +36,7 @@ def roles(*members: Role | str) -> frozenset[str]:
 API_PREFIX = "/api/v1"
 # Mounted file folders and the API's own documents are not routes with a policy.
 UNPOLICED_MOUNTS = frozenset({"/static", "/assets"})
-UNPOLICED_PATHS = frozenset({f"{API_PREFIX}/openapi.json", f"{API_PREFIX}/docs", f"{API_PREFIX}/docs/oauth2-redirect"})
+UNPOLICED_PATHS = frozenset({f"{API_PREFIX}/openapi.json", f"{API_PREFIX}/docs"})
 
 Route = tuple[str, str]
 Policy = frozenset[str] | Public

@@ -34,10 +34,8 @@ router = APIRouter(route_class=TransactionalRoute, tags=["front door"])
 RecordId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"model": Problem, "description": "No valid bearer token"},
     403: {"model": Problem, "description": "Not allowed: for example another agency's record"},
     404: {"model": Problem, "description": "No such record"},
-    422: {"model": Problem, "description": "A field is not valid; `errors` names each one"},
 }
 IdempotencyKey = Annotated[str | None, Header(
     alias="Idempotency-Key", max_length=100,

@@ -21,6 +21,8 @@ from safeguarding.core.form_fields import date_field, record_id
 from safeguarding.people import rules, service
 from safeguarding.people.models import Person, PersonKind
 from safeguarding.people.service import AddressInput, AliasInput, PersonInput, SearchQuery
+from safeguarding.web.api_errors import Problem
+from safeguarding.web.api_params import IsoDate
 from safeguarding.web.deps import (
     ApiUser,
     CurrentUser,
@@ -419,25 +421,10 @@ async def restriction_submit(request: Request, person_id: int, db: DbSession, da
 # --- JSON API --------------------------------------------------------------------------------------------------------
 
 
-class FieldProblem(BaseModel):
-    field: str
-    message: str
-
-
-class Problem(BaseModel):
-    """Every error: a message, the field at fault where there is one, and each field's message."""
-
-    detail: str
-    field: str | None = None
-    errors: list[FieldProblem] | None = None
-
-
 _ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"model": Problem, "description": "No valid bearer token"},
     403: {"model": Problem, "description": "Not allowed: partner agencies never open people's records; a "
                                            "restricted record is open only to the people named on it"},
     404: {"model": Problem, "description": "No such person"},
-    422: {"model": Problem, "description": "A field is not valid; `errors` names each one"},
 }
 # Record ids are 32-bit integers in both databases; anything else cannot name a record.
 RecordId = Annotated[int, Path(ge=1, le=2_147_483_647)]
@@ -498,7 +485,7 @@ class PersonOut(BaseModel):
 @api_router.get("/people/search", response_model=list[CandidateOut], tags=["people"], responses=_ERRORS,
                 summary="Search before create")
 def api_search(db: DbSession, database: Db, user: ApiUser, first_name: str = "", last_name: str = "",
-               date_of_birth: date | None = None, nhs_number: str = "", postcode: str = "") -> list[CandidateOut]:
+               date_of_birth: IsoDate | None = None, nhs_number: str = "", postcode: str = "") -> list[CandidateOut]:
     """Search before create. Staff tokens only; partner agencies are refused."""
     results = service.search(db, database, user, SearchQuery(first_name=first_name, last_name=last_name,
                                                               date_of_birth=date_of_birth, nhs_number=nhs_number,

@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from safeguarding.core.db import Database, get_database
 from safeguarding.core.errors import Conflict, DomainError, TooManyAttempts, ValidationFailed
 from safeguarding.core.settings import get_settings
 from safeguarding.web import auth
+from safeguarding.web.api_errors import API_ERRORS
 from safeguarding.web.deps import CurrentUser, PasswordChangeRequired, SignInRequired, TransactionalRoute
 from safeguarding.web.navigation import HOME
 from safeguarding.web.templating import render
@@ -26,8 +29,26 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 API_PREFIX = "/api/v1"
 
 
-_CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-        "script-src 'self' 'unsafe-inline' 'unsafe-eval'; frame-ancestors 'none'; form-action 'self'")
+# No inline script, no eval, no inline style: the pages' scripts are files under /static, their data JSON blocks.
+_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
+        "base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+
+# The API's browsable documentation: Swagger UI from the app's own static files, started by a static script.
+_API_DOCS = """<!DOCTYPE html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>Safeguarding API</title>
+  <link rel="icon" type="image/png" href="/static/vendor/swagger-ui/favicon-32x32.png">
+  <link rel="stylesheet" href="/static/vendor/swagger-ui/swagger-ui.css">
+</head>
+<body>
+  <div id="swagger-ui" data-openapi-url="{openapi_url}"></div>
+  <script src="/static/vendor/swagger-ui/swagger-ui-bundle.js"></script>
+  <script src="/static/api-docs.js"></script>
+</body>
+</html>
+"""
 
 
 class SecurityHeaders:
@@ -79,11 +100,31 @@ def _problem(status: int, message: str, field: str | None = None,
     return JSONResponse(body, status_code=status, headers=headers)
 
 
+def _install_method_not_allowed(api: FastAPI) -> None:
+    """A 405 lists every method the path takes, as the OpenAPI document does: Starlette's lists only those of the
+    first route matching the path, so ``OPTIONS /contacts`` said ``Allow: POST`` though ``GET /contacts`` exists."""
+
+    def allowed(path: str) -> list[str]:
+        methods: set[str] = set()
+        for template, operations in api.openapi()["paths"].items():
+            if re.fullmatch(re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)), path):
+                methods |= {method.upper() for method in operations}
+        return sorted(methods)
+
+    @api.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = ", ".join(allowed(request.url.path.removeprefix(API_PREFIX)))
+        return _problem(exc.status_code, str(exc.detail), headers=headers)
+
+
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(SignInRequired)
     async def _sign_in(request: Request, _exc: SignInRequired) -> Response:
         if _is_api(request):
-            return _problem(401, "A valid API token is required (Authorization: Bearer ...)")
+            return _problem(401, "A valid API token is required (Authorization: Bearer ...)",
+                            headers={"WWW-Authenticate": "Bearer"})
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         if request.headers.get("HX-Request"):
             return Response(status_code=401, headers={"HX-Redirect": f"/sign-in?next={target}"})
@@ -163,15 +204,21 @@ def create_app(database: Database | None = None) -> FastAPI:
         description="JSON API for partner systems. Authenticate with `Authorization: Bearer <token>` "
         "(`safeguarding tokens create USERNAME`).",
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # FastAPI's page loads Swagger UI from a CDN with an inline script: ours is below
         redoc_url=None,
     )
+
+    @api.get("/docs", include_in_schema=False)
+    def api_docs() -> HTMLResponse:
+        return HTMLResponse(_API_DOCS.format(openapi_url=f"{API_PREFIX}/openapi.json"))
+
     api.state.database = app.state.database
     for module in (*capabilities, auth):
         if hasattr(module, "api_router"):
-            api.include_router(module.api_router)
-    api.include_router(front_door_api.router)
+            api.include_router(module.api_router, responses=API_ERRORS)
+    api.include_router(front_door_api.router, responses=API_ERRORS)
     _install_error_handlers(api)
+    _install_method_not_allowed(api)
     app.mount(API_PREFIX, api)
 
     app.include_router(auth.router)

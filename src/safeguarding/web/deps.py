@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request, Response
 from fastapi.routing import APIRoute
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -240,12 +241,18 @@ async def csrf_protect(request: Request, db: DbSession) -> None:
                            "and try again.", field=CSRF_FIELD)
 
 
-def api_user(request: Request, db: DbSession) -> User:
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token:
+# Declares the bearer scheme in the OpenAPI document (``safeguarding tokens create USERNAME`` makes a token); a
+# missing or malformed header is ours to refuse, with the API's error body.
+_bearer = HTTPBearer(auto_error=False, scheme_name="bearer",
+                     description="An API token: `safeguarding tokens create USERNAME`")
+
+
+def api_user(request: Request, db: DbSession,
+             credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> User:
+    token = credentials.credentials.strip() if credentials else ""
+    if not token:
         raise SignInRequired()
-    row = db.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(token.strip()),
+    row = db.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(token),
                                            ApiToken.revoked_at.is_(None)))
     if row is None or not row.user.active:
         # Only a wrong token costs a throttle query: tokens are 256 random bits, so the throttle is there to
