@@ -43,7 +43,7 @@ from safeguarding.casework.models import (
 from safeguarding.core import access, codes
 from safeguarding.core.access import AccessSubject, Action, Kind
 from safeguarding.core.audit import record
-from safeguarding.core.calendar import LONDON
+from safeguarding.core.calendar import LONDON, today_in_london
 from safeguarding.core.db import Database, utcnow
 from safeguarding.core.errors import AccessDenied, Conflict, NotFound, ValidationFailed
 from safeguarding.core.form_fields import date_field, record_id, text_field
@@ -147,9 +147,8 @@ CONFLICT_MESSAGE = ("Someone else changed this record since you opened it. Nothi
                     "the page to see their change, then try again.")
 
 
-def today() -> date:
-    """Today in England (event dates are local dates)."""
-    return utcnow().astimezone(LONDON).date()
+# Event dates are local dates.
+today = today_in_london
 
 
 def _recompute(session: Session, person_id: int) -> None:

@@ -6,7 +6,6 @@ Every form posts and redirects (post/redirect/get); a form with errors is shown 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -15,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from safeguarding.core import codes, local_settings
 from safeguarding.core.access import Action, Kind, require_role
-from safeguarding.core.calendar import LONDON
+from safeguarding.core.calendar import now_in_london
 from safeguarding.core.errors import ValidationFailed
 from safeguarding.core.form_fields import datetime_field, record_id
 from safeguarding.front_door import service
@@ -103,7 +102,7 @@ def _new_contact_page(request: Request, form: dict[str, str], errors: dict[str, 
 @router.get("/mash/contacts/new", include_in_schema=False)
 def new_contact_page(request: Request, database: Db, user: CurrentUser) -> Response:
     require_role(database, user, Kind.CONTACT, Action.SCREEN)
-    now = datetime.now(UTC).astimezone(LONDON)
+    now = now_in_london()
     return _new_contact_page(request, {"received_date": now.date().isoformat(),
                                        "received_time": now.strftime("%H:%M"), "channel": "phone"})
 

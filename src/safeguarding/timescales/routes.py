@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from safeguarding.core.calendar import today_in_london
 from safeguarding.core.errors import ValidationFailed
 from safeguarding.timescales import service
 from safeguarding.timescales.rules import RULE_IDS, State, rule_for
@@ -34,9 +35,7 @@ def _int(value: str | None, field: str, errors: dict[str, str]) -> int | None:
 
 
 def _common() -> dict[str, Any]:
-    from datetime import date
-
-    return {"rule_choices": [(rid, rule_for(rid, date.today()).name) for rid in RULE_IDS], "State": State}
+    return {"rule_choices": [(rid, rule_for(rid, today_in_london()).name) for rid in RULE_IDS], "State": State}
 
 
 @router.get("/due", include_in_schema=False)
