@@ -157,7 +157,10 @@ def create_app(database: Database | None = None) -> FastAPI:
         title="Safeguarding API",
         version="1",
         description="JSON API for partner systems. Authenticate with `Authorization: Bearer <token>` "
-        "(`safeguarding tokens create USERNAME`).",
+        "(`safeguarding tokens create USERNAME`). Every date and time is checked: dates fall between 1 January "
+        "1900 and a year from today (ten years for booked dates such as reviews), and a date-time must give its zone "
+        "(`2026-03-31T14:30:00+01:00` or `...Z`): one without is refused with 422, never guessed. Text may not hold "
+        "control characters other than tab and line breaks (refused with 422 naming the field).",
         openapi_url="/openapi.json",
         docs_url="/docs",
         redoc_url=None,
