@@ -28,7 +28,7 @@ from safeguarding.front_door.models import (
     ReporterKind,
     SubjectRole,
 )
-from safeguarding.web.deps import CurrentUser, Db, DbSession, TransactionalRoute, csrf_protect
+from safeguarding.web.deps import CurrentUser, Db, DbSession, RecordId, TransactionalRoute, csrf_protect
 from safeguarding.web.templating import render
 
 router = APIRouter(route_class=TransactionalRoute, dependencies=[Depends(csrf_protect)])
@@ -135,7 +135,7 @@ def _contact_page(request: Request, db: Any, database: Any, user: Any, contact_i
 
 
 @router.get("/mash/contacts/{contact_id}", include_in_schema=False)
-def contact_page(request: Request, contact_id: int, db: DbSession, database: Db, user: CurrentUser,
+def contact_page(request: Request, contact_id: RecordId, db: DbSession, database: Db, user: CurrentUser,
                  done: str | None = None) -> Response:
     return _contact_page(request, db, database, user, contact_id, flash=_FLASH.get(done or ""))
 
@@ -158,13 +158,13 @@ async def _post(request: Request, db: Any, database: Any, user: Any, contact_id:
 
 
 @router.post("/mash/contacts/{contact_id}/rating", include_in_schema=False)
-async def rate(request: Request, contact_id: int, db: DbSession, database: Db, user: CurrentUser) -> Response:
+async def rate(request: Request, contact_id: RecordId, db: DbSession, database: Db, user: CurrentUser) -> Response:
     return await _post(request, db, database, user, contact_id, lambda f: service.rate(
         db, database, user, contact_id, f.get("rating"), f.get("rating_rationale")), "rated")
 
 
 @router.post("/mash/contacts/{contact_id}/link", include_in_schema=False)
-async def link(request: Request, contact_id: int, db: DbSession, database: Db, user: CurrentUser) -> Response:
+async def link(request: Request, contact_id: RecordId, db: DbSession, database: Db, user: CurrentUser) -> Response:
     def action(f: dict[str, str]) -> None:
         subject_id, person_id = record_id(f.get("subject_id")), record_id(f.get("person_id"))
         if subject_id is None or person_id is None:
@@ -175,7 +175,7 @@ async def link(request: Request, contact_id: int, db: DbSession, database: Db, u
 
 
 @router.post("/mash/contacts/{contact_id}/create-person", include_in_schema=False)
-async def create_person(request: Request, contact_id: int, db: DbSession, database: Db,
+async def create_person(request: Request, contact_id: RecordId, db: DbSession, database: Db,
                         user: CurrentUser) -> Response:
     def action(f: dict[str, str]) -> None:
         subject_id = record_id(f.get("subject_id"))
@@ -187,13 +187,13 @@ async def create_person(request: Request, contact_id: int, db: DbSession, databa
 
 
 @router.post("/mash/contacts/{contact_id}/route", include_in_schema=False)
-async def route(request: Request, contact_id: int, db: DbSession, database: Db, user: CurrentUser) -> Response:
+async def route(request: Request, contact_id: RecordId, db: DbSession, database: Db, user: CurrentUser) -> Response:
     return await _post(request, db, database, user, contact_id, lambda f: service.route_to_allocated_worker(
         db, database, user, contact_id), "routed")
 
 
 @router.post("/mash/contacts/{contact_id}/checks", include_in_schema=False)
-async def request_check(request: Request, contact_id: int, db: DbSession, database: Db,
+async def request_check(request: Request, contact_id: RecordId, db: DbSession, database: Db,
                         user: CurrentUser) -> Response:
     def action(f: dict[str, str]) -> None:
         errors: dict[str, str] = {}
@@ -209,7 +209,7 @@ async def request_check(request: Request, contact_id: int, db: DbSession, databa
 
 
 @router.post("/mash/contacts/{contact_id}/decision", include_in_schema=False)
-async def decide(request: Request, contact_id: int, db: DbSession, database: Db, user: CurrentUser) -> Response:
+async def decide(request: Request, contact_id: RecordId, db: DbSession, database: Db, user: CurrentUser) -> Response:
     return await _post(request, db, database, user, contact_id, lambda f: service.decide(
         db, database, user, contact_id, service.DecisionInput(
             level_of_need=f.get("level_of_need"), outcome=f.get("outcome"), rationale=f.get("rationale"),
@@ -217,7 +217,7 @@ async def decide(request: Request, contact_id: int, db: DbSession, database: Db,
 
 
 @router.post("/mash/contacts/{contact_id}/sign-off", include_in_schema=False)
-async def sign_off(request: Request, contact_id: int, db: DbSession, database: Db,
+async def sign_off(request: Request, contact_id: RecordId, db: DbSession, database: Db,
                    user: CurrentUser) -> Response:
     form = _form_dict(await request.form())
     agree = form.get("sign_off") == "agree"
@@ -234,7 +234,7 @@ async def sign_off(request: Request, contact_id: int, db: DbSession, database: D
 
 
 @router.post("/mash/contacts/{contact_id}/respond", include_in_schema=False)
-async def respond(request: Request, contact_id: int, db: DbSession, database: Db, user: CurrentUser) -> Response:
+async def respond(request: Request, contact_id: RecordId, db: DbSession, database: Db, user: CurrentUser) -> Response:
     acknowledge = False
 
     def action(f: dict[str, str]) -> None:

@@ -22,7 +22,7 @@ from safeguarding.core.db import Database
 from safeguarding.core.errors import ValidationFailed
 from safeguarding.core.users import Team, User
 from safeguarding.returns import annex_a, improvement, indicators, workforce
-from safeguarding.web.deps import CurrentUser, Db, DbSession, TransactionalRoute, csrf_protect
+from safeguarding.web.deps import CurrentUser, Db, DbSession, RecordId, TransactionalRoute, csrf_protect
 from safeguarding.web.templating import render
 
 router = APIRouter(route_class=TransactionalRoute, dependencies=[Depends(csrf_protect)])
@@ -195,7 +195,7 @@ async def workforce_add_contract(request: Request, db: DbSession, database: Db, 
 
 
 @router.post("/returns/workforce/contracts/{contract_id}/end")
-async def workforce_end_contract(request: Request, contract_id: int, db: DbSession, database: Db,
+async def workforce_end_contract(request: Request, contract_id: RecordId, db: DbSession, database: Db,
                                  user: CurrentUser) -> Response:
     form = await _form_of(request)
     result: Response = await run_in_threadpool(
@@ -213,7 +213,7 @@ async def workforce_add_vacancy(request: Request, db: DbSession, database: Db, u
 
 
 @router.post("/returns/workforce/vacancies/{vacancy_id}/filled")
-async def workforce_fill_vacancy(request: Request, vacancy_id: int, db: DbSession, database: Db,
+async def workforce_fill_vacancy(request: Request, vacancy_id: RecordId, db: DbSession, database: Db,
                                  user: CurrentUser) -> Response:
     form = await _form_of(request)
     result: Response = await run_in_threadpool(
@@ -260,7 +260,7 @@ async def improvement_add_item(request: Request, db: DbSession, database: Db, us
 
 
 @router.post("/returns/improvement/items/{improvement_item_id}/actions")
-async def improvement_add_action(request: Request, improvement_item_id: int, db: DbSession, database: Db,
+async def improvement_add_action(request: Request, improvement_item_id: RecordId, db: DbSession, database: Db,
                                  user: CurrentUser) -> Response:
     form = await _form_of(request)
     result: Response = await run_in_threadpool(
@@ -270,7 +270,7 @@ async def improvement_add_action(request: Request, improvement_item_id: int, db:
 
 
 @router.post("/returns/improvement/actions/{improvement_action_id}/done")
-async def improvement_action_done(request: Request, improvement_action_id: int, db: DbSession, database: Db,
+async def improvement_action_done(request: Request, improvement_action_id: RecordId, db: DbSession, database: Db,
                                   user: CurrentUser) -> Response:
     form = await _form_of(request)
     result: Response = await run_in_threadpool(

@@ -117,6 +117,12 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        if any(tuple(error.get("loc", ()))[:1] == ("path",) for error in exc.errors()):
+            # A record number no record can have (0, -1, 10**20, not a number): there is no such page.
+            if _is_api(request):
+                return _problem(404, "There is no record with this number.")
+            return render(request, "web/error.html", status_code=404, title="Page not found",
+                          heading="Page not found", message="There is no record with this number.")
         errors: dict[str, str] = {}
         for error in exc.errors():
             loc = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path", "form")]
