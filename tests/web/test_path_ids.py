@@ -13,8 +13,8 @@ import pytest
 
 from tests.support import World
 from tests.test_authorization_matrix import EXPECTED, PUBLIC, Caller, _call
-from tests.test_authorization_matrix import callers as callers  # noqa: F401  (the matrix's signed-in clients)
-from tests.test_authorization_matrix import world as world  # noqa: F401  (its small council)
+from tests.test_authorization_matrix import callers as callers
+from tests.test_authorization_matrix import world as world
 
 OUT_OF_RANGE = (10**20, -1)
 
@@ -30,8 +30,8 @@ def test_the_matrix_walks_routes_with_record_numbers() -> None:
 
 
 @pytest.mark.parametrize("bad", OUT_OF_RANGE)
-def test_every_record_number_out_of_range_is_page_not_found(bad: int, callers: dict[str, Caller],  # noqa: F811
-                                                            world: World) -> None:  # noqa: F811
+def test_every_record_number_out_of_range_is_page_not_found(bad: int, callers: dict[str, Caller],
+                                                            world: World) -> None:
     wrong: list[str] = []
     for (method, template), allowed in sorted(EXPECTED.items()):
         names = _parameters(template)

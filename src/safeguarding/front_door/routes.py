@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from safeguarding.core import codes, local_settings
 from safeguarding.core.access import Action, Kind, require_role
 from safeguarding.core.calendar import now_in_london
+from safeguarding.core.dates import DateKind
 from safeguarding.core.errors import ValidationFailed
 from safeguarding.core.form_fields import datetime_field, record_id
 from safeguarding.front_door import service
@@ -197,7 +198,8 @@ async def request_check(request: Request, contact_id: RecordId, db: DbSession, d
                         user: CurrentUser) -> Response:
     def action(f: dict[str, str]) -> None:
         errors: dict[str, str] = {}
-        due_at = datetime_field(f.get("due_at"), "due_at", "the response deadline", errors, required=False)
+        due_at = datetime_field(f.get("due_at"), "due_at", "the response deadline", errors, required=False,
+                                kind=DateKind.BOOKED)
         if errors:
             raise ValidationFailed(errors)
         service.request_check(db, database, user, contact_id, service.CheckInput(

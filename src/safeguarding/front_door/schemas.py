@@ -9,9 +9,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import AliasChoices, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from safeguarding.core.codes import REFERRAL_SOURCES
+from safeguarding.core.dates import BirthDate, EventMoment
 from safeguarding.front_door import rules
 from safeguarding.front_door.models import (
     Channel,
@@ -38,7 +39,7 @@ class SubjectIn(BaseModel):
     role: SubjectRole
     first_name: str = Field(min_length=1, max_length=rules.NAME_MAX_CHARS)
     last_name: str = Field(min_length=1, max_length=rules.NAME_MAX_CHARS)
-    date_of_birth: date | None = None
+    date_of_birth: BirthDate | None = None
     nhs_number: str | None = Field(default=None, max_length=20,
                                    description="10 digits with a valid modulus-11 check digit; spaces allowed")
     address: str | None = Field(default=None, max_length=rules.ADDRESS_MAX_CHARS)
@@ -64,7 +65,7 @@ class ContactIn(BaseModel):
     reporter_email: str | None = Field(default=None, max_length=254)
     channel: Channel | None = None
     reporter_kind: ReporterKind | None = None
-    received_at: AwareDatetime | None = Field(default=None, description="MASH staff only: when the contact came in")
+    received_at: EventMoment | None = Field(default=None, description="MASH staff only: when the contact came in")
 
 
 class ContactCreated(BaseModel):

@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from safeguarding.core import access, codes
 from safeguarding.core.access import Action, Kind
+from safeguarding.core.dates import BirthDate
 from safeguarding.core.errors import ValidationFailed
 from safeguarding.core.form_fields import date_field, record_id
 from safeguarding.people import rules, service
@@ -485,7 +486,7 @@ class PersonOut(BaseModel):
 @api_router.get("/people/search", response_model=list[CandidateOut], tags=["people"], responses=_ERRORS,
                 summary="Search before create")
 def api_search(db: DbSession, database: Db, user: ApiUser, first_name: str = "", last_name: str = "",
-               date_of_birth: date | None = None, nhs_number: str = "", postcode: str = "") -> list[CandidateOut]:
+               date_of_birth: BirthDate | None = None, nhs_number: str = "", postcode: str = "") -> list[CandidateOut]:
     """Search before create. Staff tokens only; partner agencies are refused."""
     results = service.search(db, database, user, SearchQuery(first_name=first_name, last_name=last_name,
                                                               date_of_birth=date_of_birth, nhs_number=nhs_number,
