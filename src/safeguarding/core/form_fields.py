@@ -13,7 +13,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time
-from typing import TypeVar
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, field_validator
 
 from safeguarding.core.calendar import LONDON
 from safeguarding.core.dates import DateKind, out_of_range
@@ -32,9 +34,42 @@ def _capital(words: str) -> str:
     return words[:1].upper() + words[1:]
 
 
+# Control characters (Unicode category Cc: C0, DEL and C1) other than tab and line breaks. PostgreSQL refuses NUL
+# in text; the others are never typed, and an escape sequence (\x1b) could rewrite a terminal showing an export.
+# Line and paragraph separators (U+2028, U+2029) are not control characters: pasted text keeps them, stored as sent.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+CONTROL_CHARACTER = "contains a control character that cannot be stored"
+
+
+def has_control_character(text: str) -> bool:
+    """One definition for forms, the API's models and the request edge (web/edge.py)."""
+    return _CONTROL.search(text) is not None
+
+
 def _unstorable(text: str) -> bool:
-    # PostgreSQL refuses NUL in text; other control characters except tab and line breaks are never typed.
-    return any(ord(c) < 32 and c not in "\t\r\n" for c in text)
+    return has_control_character(text)
+
+
+def _no_control_characters(value: Any) -> Any:
+    if isinstance(value, str):
+        texts = [value]
+    elif isinstance(value, list | tuple):
+        texts = [v for v in value if isinstance(v, str)]
+    else:  # numbers, dates, and nested models (which check their own fields)
+        texts = []
+    if any(has_control_character(text) for text in texts):
+        raise ValueError(f"Text {CONTROL_CHARACTER}: remove it")
+    return value
+
+
+class PlainInput(BaseModel):
+    """Base of the API's request models: no text field, nested or not, holds a control character other than tab
+    and line breaks (refused with 422 naming the field, as forms refuse it)."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _plain(cls, value: Any) -> Any:
+        return _no_control_characters(value)
 
 
 def parse_date_parts(day: str | None, month: str | None, year: str | None) -> date | None:
@@ -164,7 +199,7 @@ def text_field(raw: str | None, name: str, label: str, errors: dict[str, str], *
         if len(value) > limit:
             raise ValueError(f"must be {limit:,} characters or fewer")
         if _unstorable(value):
-            raise ValueError("contains a control character that cannot be stored")
+            raise ValueError(CONTROL_CHARACTER)
         return value
 
     return _read(raw, name, label, errors, required, noun, storable)

@@ -13,6 +13,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from safeguarding.core.codes import REFERRAL_SOURCES
 from safeguarding.core.dates import BirthDate, EventMoment
+from safeguarding.core.form_fields import PlainInput
 from safeguarding.front_door import rules
 from safeguarding.front_door.models import (
     Channel,
@@ -32,7 +33,7 @@ ReferralSource = Literal[tuple(REFERRAL_SOURCES)]  # type: ignore[valid-type]
 _strict = ConfigDict(extra="forbid")
 
 
-class SubjectIn(BaseModel):
+class SubjectIn(PlainInput):
     """A child or adult the contact is about, as the referrer knows them."""
 
     model_config = _strict
@@ -46,7 +47,7 @@ class SubjectIn(BaseModel):
     postcode: str | None = Field(default=None, max_length=10, description="A UK postcode")
 
 
-class ContactIn(BaseModel):
+class ContactIn(PlainInput):
     """A new contact. Partner systems leave ``channel``, ``reporter_kind`` and ``received_at`` out: a partner's
     contact is from its own agency, through the API, received when sent. MASH staff recording a call give all
     three."""
@@ -194,7 +195,7 @@ class CheckPage(BaseModel):
     total: int
 
 
-class CheckResponseIn(BaseModel):
+class CheckResponseIn(PlainInput):
     model_config = _strict
     response: str = Field(min_length=1, max_length=rules.CHECK_RESPONSE_MAX_CHARS)
     version: int = Field(description="The check's version as read (from GET /checks)")

@@ -18,6 +18,7 @@ from safeguarding.core.errors import Conflict, DomainError, ValidationFailed
 from safeguarding.core.settings import get_settings
 from safeguarding.web import auth
 from safeguarding.web.deps import CurrentUser, PasswordChangeRequired, SignInRequired, TransactionalRoute
+from safeguarding.web.edge import RequestEdge
 from safeguarding.web.navigation import HOME
 from safeguarding.web.templating import render
 
@@ -158,6 +159,8 @@ def create_app(database: Database | None = None) -> FastAPI:
     app = FastAPI(title="Safeguarding", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.database = database or get_database()
     app.add_middleware(SecurityHeaders)
+    # Outermost but for the headers: size, credentials and control characters checked before a route reads.
+    app.add_middleware(RequestEdge, max_body_bytes=settings.max_body_bytes)
 
     api = FastAPI(
         title="Safeguarding API",
