@@ -20,7 +20,8 @@ SRC = Path(__file__).resolve().parents[2] / "src" / "safeguarding"
 # The server's local date or clock, or an inline "today in England" instead of the one function.
 LOCAL_CLOCK = re.compile(
     r"\bdate\.today\(\)|\bdatetime\.today\(\)|\bdatetime\.now\(\s*\)|\bdatetime\.utcnow\(|\.astimezone\(\s*\)"
-    r"|\btime\.localtime\(|\.astimezone\(LONDON\)\.date\(\)")
+    r"|\btime\.localtime\(|\.astimezone\(LONDON\)\.date\(\)"
+)
 
 
 def _offending_lines() -> list[str]:
@@ -33,7 +34,8 @@ def _offending_lines() -> list[str]:
                 text = match.group(0)
                 # A stored moment's date in England is not "today": only the clock's own reading is refused.
                 if text.startswith(".astimezone(LONDON)") and not re.search(
-                        r"(utcnow\(\)|datetime\.now\([^)]*\))\.astimezone\(LONDON\)\.date\(\)", line):
+                    r"(utcnow\(\)|datetime\.now\([^)]*\))\.astimezone\(LONDON\)\.date\(\)", line
+                ):
                     continue
                 found.append(f"{path.relative_to(SRC)}:{number}: {line.strip()}")
     return found
@@ -41,8 +43,10 @@ def _offending_lines() -> list[str]:
 
 def test_no_code_reads_the_servers_local_date() -> None:
     offending = _offending_lines()
-    assert not offending, ("use safeguarding.core.calendar.today_in_london() (or now_in_london()), never the "
-                           "server's local date:\n" + "\n".join(offending))
+    assert not offending, (
+        "use safeguarding.core.calendar.today_in_london() (or now_in_london()), never the "
+        "server's local date:\n" + "\n".join(offending)
+    )
 
 
 class _Frozen(datetime):
@@ -72,8 +76,9 @@ def in_auckland() -> Iterator[None]:
         time.tzset()
 
 
-def test_today_is_londons_date_when_the_server_is_in_auckland(in_auckland: None,
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_today_is_londons_date_when_the_server_is_in_auckland(
+    in_auckland: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(calendar, "datetime", _Frozen)
     # The process really is in Auckland, where it is already the next day ...
     assert _Frozen.now().date() == date(2026, 4, 1)

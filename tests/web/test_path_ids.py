@@ -30,8 +30,7 @@ def test_the_matrix_walks_routes_with_record_numbers() -> None:
 
 
 @pytest.mark.parametrize("bad", OUT_OF_RANGE)
-def test_every_record_number_out_of_range_is_page_not_found(bad: int, callers: dict[str, Caller],
-                                                            world: World) -> None:
+def test_every_record_number_out_of_range_is_page_not_found(bad: int, callers: dict[str, Caller], world: World) -> None:
     wrong: list[str] = []
     for (method, template), allowed in sorted(EXPECTED.items()):
         names = _parameters(template)

@@ -56,10 +56,20 @@ def drive(app: Any, method: str, path: str, chunks: list[bytes], headers: dict[s
         elif message["type"] == "http.response.body":
             sent.body += message.get("body", b"")
 
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method, "scheme": "http",
-             "path": path, "raw_path": path.encode(), "root_path": "", "query_string": b"",
-             "headers": [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()],
-             "client": ("127.0.0.1", 50000), "server": ("testserver", 80)}
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": "",
+        "query_string": b"",
+        "headers": [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()],
+        "client": ("127.0.0.1", 50000),
+        "server": ("testserver", 80),
+    }
     asyncio.run(app(scope, receive, send))
     return sent
 
@@ -98,23 +108,28 @@ def test_a_chunked_body_is_refused_once_it_passes_the_limit() -> None:
     assert api.status == 413 and json.loads(api.body)["detail"].startswith("The request is too large")
 
 
-def test_the_limit_is_a_setting_of_ten_megabytes_by_default(client: TestClient, factory: Factory,
-                                                            database: Database) -> None:
+def test_the_limit_is_a_setting_of_ten_megabytes_by_default(
+    client: TestClient, factory: Factory, database: Database
+) -> None:
     assert get_settings().max_body_bytes == 10 * MB
     worker = factory.user(Role.MASH_WORKER)
     big = json.dumps(contact_body(worry="x" * (10 * MB))).encode()
-    answer = client.post("/api/v1/contacts", content=big,
-                         headers={**bearer(database, worker), "content-type": "application/json"})
+    answer = client.post(
+        "/api/v1/contacts", content=big, headers={**bearer(database, worker), "content-type": "application/json"}
+    )
     assert answer.status_code == 413 and "too large" in answer.json()["detail"]
 
 
-@pytest.mark.parametrize(("path", "headers"), [
-    ("/api/v1/contacts", {"content-type": "application/json"}),
-    ("/api/v1/contacts", {"content-type": "application/json", "authorization": "Basic dXNlcjpwYXNz"}),
-    ("/api/v1/exploitation/intelligence", {"content-type": "application/json", "authorization": "Bearer"}),
-    ("/people/new", {"content-type": "application/x-www-form-urlencoded"}),
-    ("/mash/contacts/new", {"content-type": "application/x-www-form-urlencoded", "cookie": "sg_pre=abc"}),
-])
+@pytest.mark.parametrize(
+    ("path", "headers"),
+    [
+        ("/api/v1/contacts", {"content-type": "application/json"}),
+        ("/api/v1/contacts", {"content-type": "application/json", "authorization": "Basic dXNlcjpwYXNz"}),
+        ("/api/v1/exploitation/intelligence", {"content-type": "application/json", "authorization": "Bearer"}),
+        ("/people/new", {"content-type": "application/x-www-form-urlencoded"}),
+        ("/mash/contacts/new", {"content-type": "application/x-www-form-urlencoded", "cookie": "sg_pre=abc"}),
+    ],
+)
 def test_anonymous_bodies_are_refused_without_being_read(app: FastAPI, path: str, headers: dict[str, str]) -> None:
     chunks = [b"{" + b" " * MB] * 52  # 52 MB, never read
     answer = drive(app, "POST", path, chunks, headers)
@@ -148,26 +163,40 @@ def _people(database: Database) -> int:
 
 
 @pytest.mark.parametrize("bad", REFUSED)
-def test_a_form_with_a_control_character_is_refused_and_nothing_stored(client: TestClient, factory: Factory,
-                                                                       database: Database, bad: str) -> None:
+def test_a_form_with_a_control_character_is_refused_and_nothing_stored(
+    client: TestClient, factory: Factory, database: Database, bad: str
+) -> None:
     csrf = sign_in(client, factory.user(Role.MASH_WORKER))
     before = _people(database)
-    answer = client.post("/people/new", data={"csrf_token": csrf, "kind": "child", "first_name": f"Ann{bad}a",
-                                              "last_name": "Controlchar", "date_of_birth": "2015-01-02"})
+    answer = client.post(
+        "/people/new",
+        data={
+            "csrf_token": csrf,
+            "kind": "child",
+            "first_name": f"Ann{bad}a",
+            "last_name": "Controlchar",
+            "date_of_birth": "2015-01-02",
+        },
+    )
     assert answer.status_code == 422 and "control character" in answer.text
     assert _people(database) == before
 
 
 @pytest.mark.parametrize("bad", REFUSED)
-def test_an_api_body_with_a_control_character_is_refused_naming_the_field(client: TestClient, factory: Factory,
-                                                                          database: Database, bad: str) -> None:
+def test_an_api_body_with_a_control_character_is_refused_naming_the_field(
+    client: TestClient, factory: Factory, database: Database, bad: str
+) -> None:
     worker = factory.user(Role.MASH_WORKER)
-    answer = client.post("/api/v1/contacts", headers=bearer(database, worker),
-                         json=contact_body(worry=f"Worried{bad} about him"))
+    answer = client.post(
+        "/api/v1/contacts", headers=bearer(database, worker), json=contact_body(worry=f"Worried{bad} about him")
+    )
     assert answer.status_code == 422, answer.text
     assert answer.json()["errors"][0]["field"] == "worry"
-    nested = client.post("/api/v1/contacts", headers=bearer(database, worker), json=contact_body(
-        subjects=[{"role": "child", "first_name": f"Kai{bad}", "last_name": "Apichild"}]))
+    nested = client.post(
+        "/api/v1/contacts",
+        headers=bearer(database, worker),
+        json=contact_body(subjects=[{"role": "child", "first_name": f"Kai{bad}", "last_name": "Apichild"}]),
+    )
     assert nested.status_code == 422 and nested.json()["errors"][0]["field"] == "subjects.0.first_name"
     with database.transaction() as s:
         assert not s.scalar(select(func.count()).select_from(Contact))
@@ -176,15 +205,20 @@ def test_an_api_body_with_a_control_character_is_refused_naming_the_field(client
 def test_a_line_separator_is_kept_as_text(client: TestClient, factory: Factory, database: Database) -> None:
     agency = factory.agency("Testshire Youth Justice", referral_source="5B")
     officer = factory.user(Role.PARTNER_PRACTITIONER, agency_id=agency.id)
-    answer = client.post("/api/v1/contacts", headers=bearer(database, officer),
-                         json=contact_body(worry="First line\u2028second line\ttabbed\nand a new line"))
+    answer = client.post(
+        "/api/v1/contacts",
+        headers=bearer(database, officer),
+        json=contact_body(worry="First line\u2028second line\ttabbed\nand a new line"),
+    )
     assert answer.status_code == 201, answer.text
 
 
-@pytest.mark.parametrize("path", ["/people?last_name=Ab%00c", "/people?last_name=%1B",
-                                  "/api/v1/people/search?last_name=%00"])
-def test_a_query_string_with_a_control_character_is_refused(client: TestClient, factory: Factory,
-                                                            database: Database, path: str) -> None:
+@pytest.mark.parametrize(
+    "path", ["/people?last_name=Ab%00c", "/people?last_name=%1B", "/api/v1/people/search?last_name=%00"]
+)
+def test_a_query_string_with_a_control_character_is_refused(
+    client: TestClient, factory: Factory, database: Database, path: str
+) -> None:
     worker = factory.user(Role.MASH_WORKER)
     sign_in(client, worker)
     answer = client.get(path, headers=bearer(database, worker))

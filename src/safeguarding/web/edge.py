@@ -24,13 +24,16 @@ PUBLIC_FORM_PREFIXES = ("/sign-in", "/sign-out")
 # "Authorization: Bearer <token>": the shape of a credential, checked here; whether it is valid, by the route.
 _BEARER = re.compile(r"^bearer +[A-Za-z0-9._~+/=-]+$", re.IGNORECASE)
 # A control character other than tab and line breaks, percent-encoded in a form (C0, DEL, and C1 as UTF-8) or raw.
-_FORM_CONTROL = re.compile(rb"%(?:0[0-8BCEF]|1[0-9A-F]|7F|C2%[89][0-9A-F])|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]",
-                           re.IGNORECASE)
+_FORM_CONTROL = re.compile(
+    rb"%(?:0[0-8BCEF]|1[0-9A-F]|7F|C2%[89][0-9A-F])|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", re.IGNORECASE
+)
 _CARRY = 5  # bytes kept between chunks, so an escape split across two chunks is still seen
 
 TOO_LARGE = "The request is too large: it can be at most {limit:,} bytes."
-CONTROL = ("What was sent contains a control character (other than tab or a line break) that cannot be stored. "
-           "Remove it and try again.")
+CONTROL = (
+    "What was sent contains a control character (other than tab or a line break) that cannot be stored. "
+    "Remove it and try again."
+)
 NO_CREDENTIALS = "A valid API token is required (Authorization: Bearer ...)"
 
 
@@ -64,7 +67,8 @@ class RequestEdge:
             return
         headers = Headers(scope=scope)
         scan = scope["method"] in UNSAFE_METHODS and headers.get("content-type", "").lower().startswith(
-            "application/x-www-form-urlencoded")
+            "application/x-www-form-urlencoded"
+        )
         limit = self.max_body_bytes
         received = 0
         tail = b""
