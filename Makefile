@@ -45,11 +45,12 @@ run: setup
 	$(VENV)/bin/safeguarding demo --size small --seed 1 --if-empty
 	$(VENV)/bin/safeguarding serve --host 127.0.0.1 --port 8000
 
+# On SQLite whatever the environment says (.ci/run exports the PostgreSQL URL for its second run).
 test: setup
-	$(PY) -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+	env -u SAFEGUARDING_TEST_DATABASE_URL $(PY) -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 test-fast: setup
-	$(PY) -m pytest -n 2 -m "not journey"
+	env -u SAFEGUARDING_TEST_DATABASE_URL $(PY) -m pytest -n 2 -m "not journey"
 
 # Only the browser journeys (screenshots of key pages land in test-results/).
 test-journeys: setup

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from safeguarding.casework import service
 from safeguarding.casework.models import Allocation, Assessment, ChildProtectionPlan, Referral, StrategyDiscussion
 from safeguarding.core.audit import AuditEvent
+from safeguarding.core.calendar import today_in_london
 from safeguarding.core.errors import AccessDenied, Conflict, ValidationFailed
 from safeguarding.timescales.models import Deadline
 from tests.casework.conftest import Case, make_case
@@ -100,7 +101,9 @@ def test_events_out_of_order_are_refused_with_the_rule_named(case: Case) -> None
     assert "icpc-needs-strategy" in errors["held_on"]
     errors = refused(case, "assessments", {"started_on": (case.referral_date - timedelta(days=3)).isoformat()})
     assert "after-referral" in errors["started_on"]
-    errors = refused(case, "visits", {"kind": "cin", "visited_on": case.on(400).isoformat(), "child_seen": "1"})
+    # A month ahead: within the edge's range for an event (core/dates.py), so the rule itself answers.
+    ahead = (today_in_london() + timedelta(days=30)).isoformat()
+    errors = refused(case, "visits", {"kind": "cin", "visited_on": ahead, "child_seen": "1"})
     assert "no-future-date" in errors["visited_on"]
     errors = refused(case, "core-groups", {"plan_id": "", "held_on": case.on(3).isoformat()})
     assert "plan_id" in errors

@@ -214,3 +214,25 @@ def test_what_names_no_record_is_none(raw):
 def test_any_string_is_a_record_number_in_range_or_none(raw):
     value = record_id(raw)
     assert value is None or 1 <= value <= RECORD_ID_MAX
+
+
+# --- the sane range of dates (core.dates): one definition for forms and the API ----------------------------------
+
+
+def test_dates_outside_the_sane_range_are_refused_naming_the_field() -> None:
+    from safeguarding.core.calendar import today_in_london
+    from safeguarding.core.dates import DateKind
+    from safeguarding.core.form_fields import date_field, date_parts_field, datetime_field
+
+    errors: dict[str, str] = {}
+    assert date_field("0001-01-01", "held_on", "the date of the visit", errors) is None
+    assert errors["held_on"].startswith("The date of the visit must be between 1 January 1900 and ")
+    assert datetime_field("9999-12-31T23:59", "at", "the time", errors) is None and "at" in errors
+    assert date_parts_field("1", "1", "1899", "dob", "date of birth", errors, kind=DateKind.BIRTH) is None
+    assert "dob" in errors
+    five_years_on = today_in_london().replace(day=1).replace(year=today_in_london().year + 5).isoformat()
+    assert date_field(five_years_on, "review_on", "the review date", errors) is None and "review_on" in errors
+    ok: dict[str, str] = {}
+    assert date_field(five_years_on, "review_on", "the review date", ok, kind=DateKind.BOOKED) is not None
+    assert date_field("1900-01-01", "born", "date of birth", ok, kind=DateKind.BIRTH) is not None
+    assert not ok

@@ -51,7 +51,7 @@ def test_the_board_sees_plan_and_evidence_on_one_page(app: Any, database: Any, f
         "due_on": "2026-02-28"})
     client.post(f"/returns/improvement/items/{item_id}/actions", data={
         "csrf_token": csrf, "description": "Recruit two social workers", "owner": "Service manager",
-        "due_on": "2099-12-31"})
+        "due_on": "2030-12-31"})
     with database.transaction() as s:
         first = s.scalars(select(ImprovementAction).order_by(ImprovementAction.due_on)).first()
         assert first is not None

@@ -19,7 +19,7 @@ from safeguarding.casework import events, rules, service
 from safeguarding.core import codes
 from safeguarding.core.errors import NotFound, ValidationFailed
 from safeguarding.core.form_fields import record_id
-from safeguarding.web.deps import CurrentUser, Db, DbSession, TransactionalRoute, csrf_protect
+from safeguarding.web.deps import CurrentUser, Db, DbSession, RecordId, TransactionalRoute, csrf_protect
 from safeguarding.web.templating import render
 
 router = APIRouter(route_class=TransactionalRoute, dependencies=[Depends(csrf_protect)])
@@ -50,17 +50,18 @@ async def _form(request: Request) -> dict[str, Any]:
 
 
 def _path_id(request: Request, name: str) -> int:
-    try:
-        return int(request.path_params[name])
-    except (KeyError, ValueError) as exc:
-        raise NotFound("There is no such record.") from exc
+    # Bounded like every other record number in a path (RecordId): 10**20 or -1 names no record.
+    number = record_id(request.path_params.get(name))
+    if number is None:
+        raise NotFound("There is no such record.")
+    return number
 
 
 # --- the case page ----------------------------------------------------------------------------------------------------
 
 
 @router.get("/cases/{person_id}", include_in_schema=False)
-def case_page(request: Request, person_id: int, db: DbSession, database: Db, user: CurrentUser) -> Response:
+def case_page(request: Request, person_id: RecordId, db: DbSession, database: Db, user: CurrentUser) -> Response:
     kind = request.query_params.get("kind") or None
     record = service.case_record(db, database, user, person_id, kind)
     return render(request, "casework/case.html", title=f"Case: {record.person.full_name}", record=record,
@@ -69,7 +70,7 @@ def case_page(request: Request, person_id: int, db: DbSession, database: Db, use
 
 
 @router.get("/cases/{person_id}/family", include_in_schema=False)
-def family_page(request: Request, person_id: int, db: DbSession, database: Db, user: CurrentUser) -> Response:
+def family_page(request: Request, person_id: RecordId, db: DbSession, database: Db, user: CurrentUser) -> Response:
     view = service.family(db, database, user, person_id)
     return render(request, "casework/family.html", title=f"Family: {view.person.full_name}", view=view)
 
@@ -87,14 +88,14 @@ def _event_page(request: Request, form: service.EventForm, *, errors: dict[str, 
 
 
 def _new_get(slug: str) -> Callable[..., Response]:
-    def endpoint(request: Request, person_id: int, db: DbSession, database: Db, user: CurrentUser) -> Response:
+    def endpoint(request: Request, person_id: RecordId, db: DbSession, database: Db, user: CurrentUser) -> Response:
         return _event_page(request, service.event_form(db, database, user, person_id, slug))
     endpoint.__name__ = f"new_{slug.replace('-', '_')}_page"
     return endpoint
 
 
 def _edit_get(slug: str) -> Callable[..., Response]:
-    def endpoint(request: Request, person_id: int, db: DbSession, database: Db, user: CurrentUser) -> Response:
+    def endpoint(request: Request, person_id: RecordId, db: DbSession, database: Db, user: CurrentUser) -> Response:
         event_id = _path_id(request, ID_NAMES[slug])
         return _event_page(request, service.event_form(db, database, user, person_id, slug, event_id))
     endpoint.__name__ = f"edit_{slug.replace('-', '_')}_page"
@@ -115,7 +116,7 @@ def _save(request: Request, db: Any, database: Any, user: Any, person_id: int, s
 
 
 def _new_post(slug: str) -> Callable[..., Coroutine[Any, Any, Response]]:
-    async def endpoint(request: Request, person_id: int, db: DbSession, database: Db, user: CurrentUser
+    async def endpoint(request: Request, person_id: RecordId, db: DbSession, database: Db, user: CurrentUser
                        ) -> Response:
         form = await _form(request)
         result: Response = await run_in_threadpool(_save, request, db, database, user, person_id, slug, None, form)
@@ -125,7 +126,7 @@ def _new_post(slug: str) -> Callable[..., Coroutine[Any, Any, Response]]:
 
 
 def _edit_post(slug: str) -> Callable[..., Coroutine[Any, Any, Response]]:
-    async def endpoint(request: Request, person_id: int, db: DbSession, database: Db, user: CurrentUser
+    async def endpoint(request: Request, person_id: RecordId, db: DbSession, database: Db, user: CurrentUser
                        ) -> Response:
         event_id = _path_id(request, ID_NAMES[slug])
         form = await _form(request)
@@ -158,7 +159,7 @@ def _authorise_page(request: Request, view: service.AuthorisationForm, *, errors
 
 
 @router.get("/cases/{person_id}/assessments/{assessment_id}/authorise", include_in_schema=False)
-def authorise_page(request: Request, person_id: int, assessment_id: int, db: DbSession, database: Db,
+def authorise_page(request: Request, person_id: RecordId, assessment_id: RecordId, db: DbSession, database: Db,
                    user: CurrentUser) -> Response:
     return _authorise_page(request, service.authorisation_form(db, database, user, person_id, assessment_id))
 
@@ -178,7 +179,7 @@ def _authorise(request: Request, db: Any, database: Any, user: Any, person_id: i
 
 
 @router.post("/cases/{person_id}/assessments/{assessment_id}/authorise", include_in_schema=False)
-async def authorise_submit(request: Request, person_id: int, assessment_id: int, db: DbSession, database: Db,
+async def authorise_submit(request: Request, person_id: RecordId, assessment_id: RecordId, db: DbSession, database: Db,
                            user: CurrentUser) -> Response:
     form = await _form(request)
     result: Response = await run_in_threadpool(_authorise, request, db, database, user, person_id, assessment_id,
@@ -196,7 +197,7 @@ def _closure_page(request: Request, view: service.ClosureForm, form: dict[str, A
 
 
 @router.get("/cases/{person_id}/closure", include_in_schema=False)
-def closure_page(request: Request, person_id: int, db: DbSession, database: Db, user: CurrentUser) -> Response:
+def closure_page(request: Request, person_id: RecordId, db: DbSession, database: Db, user: CurrentUser) -> Response:
     return _closure_page(request, service.closure_form(db, database, user, person_id),
                          {"closed_on": service.today().isoformat()})
 
@@ -214,7 +215,7 @@ def _close(request: Request, db: Any, database: Any, user: Any, person_id: int, 
 
 
 @router.post("/cases/{person_id}/closure", include_in_schema=False)
-async def closure_submit(request: Request, person_id: int, db: DbSession, database: Db,
+async def closure_submit(request: Request, person_id: RecordId, db: DbSession, database: Db,
                          user: CurrentUser) -> Response:
     form = await _form(request)
     result: Response = await run_in_threadpool(_close, request, db, database, user, person_id, form)
@@ -231,7 +232,7 @@ def _allocation_page(request: Request, view: service.AllocationForm, form: dict[
 
 
 @router.get("/cases/{person_id}/allocation", include_in_schema=False)
-def allocation_page(request: Request, person_id: int, db: DbSession, database: Db, user: CurrentUser) -> Response:
+def allocation_page(request: Request, person_id: RecordId, db: DbSession, database: Db, user: CurrentUser) -> Response:
     return _allocation_page(request, service.allocation_form(db, database, user, person_id), {})
 
 
@@ -247,7 +248,7 @@ def _allocate(request: Request, db: Any, database: Any, user: Any, person_id: in
 
 
 @router.post("/cases/{person_id}/allocation", include_in_schema=False)
-async def allocation_submit(request: Request, person_id: int, db: DbSession, database: Db,
+async def allocation_submit(request: Request, person_id: RecordId, db: DbSession, database: Db,
                             user: CurrentUser) -> Response:
     form = await _form(request)
     result: Response = await run_in_threadpool(_allocate, request, db, database, user, person_id, form)
@@ -301,7 +302,7 @@ async def supervision_new_submit(request: Request, db: DbSession, database: Db, 
 
 
 @router.get("/supervision/{supervision_id}", include_in_schema=False)
-def supervision_page(request: Request, supervision_id: int, db: DbSession, database: Db,
+def supervision_page(request: Request, supervision_id: RecordId, db: DbSession, database: Db,
                      user: CurrentUser) -> Response:
     supervision = service.view_supervision(db, database, user, supervision_id)
     names = service.case_names(db, [c.person_id for c in supervision.cases])
@@ -313,7 +314,7 @@ def supervision_page(request: Request, supervision_id: int, db: DbSession, datab
 
 
 @router.get("/cases/{person_id}/chronologies/new", include_in_schema=False)
-def chronology_new_page(request: Request, person_id: int, db: DbSession, database: Db,
+def chronology_new_page(request: Request, person_id: RecordId, db: DbSession, database: Db,
                         user: CurrentUser) -> Response:
     person = service.chronology_start(db, database, user, person_id)
     return render(request, "casework/chronology_new.html", title="Start a chronology", person=person, form={},
@@ -333,7 +334,7 @@ def _new_chronology(request: Request, db: Any, database: Any, user: Any, person_
 
 
 @router.post("/cases/{person_id}/chronologies/new", include_in_schema=False)
-async def chronology_new_submit(request: Request, person_id: int, db: DbSession, database: Db,
+async def chronology_new_submit(request: Request, person_id: RecordId, db: DbSession, database: Db,
                                 user: CurrentUser) -> Response:
     form = await _form(request)
     result: Response = await run_in_threadpool(_new_chronology, request, db, database, user, person_id, form)
@@ -341,7 +342,7 @@ async def chronology_new_submit(request: Request, person_id: int, db: DbSession,
 
 
 @router.get("/chronologies/{chronology_id}", include_in_schema=False)
-def chronology_page(request: Request, chronology_id: int, db: DbSession, database: Db,
+def chronology_page(request: Request, chronology_id: RecordId, db: DbSession, database: Db,
                     user: CurrentUser) -> Response:
     view = service.view_chronology(db, database, user, chronology_id)
     return render(request, "casework/chronology.html", title=view.chronology.title, view=view, errors=None,
@@ -365,7 +366,7 @@ def _update_chronology(request: Request, db: Any, database: Any, user: Any, chro
 
 
 @router.post("/chronologies/{chronology_id}", include_in_schema=False)
-async def chronology_submit(request: Request, chronology_id: int, db: DbSession, database: Db,
+async def chronology_submit(request: Request, chronology_id: RecordId, db: DbSession, database: Db,
                             user: CurrentUser) -> Response:
     form = await _form(request)
     result: Response = await run_in_threadpool(_update_chronology, request, db, database, user, chronology_id,
@@ -374,7 +375,7 @@ async def chronology_submit(request: Request, chronology_id: int, db: DbSession,
 
 
 @router.get("/chronologies/{chronology_id}/print", include_in_schema=False)
-def chronology_print_page(request: Request, chronology_id: int, db: DbSession, database: Db,
+def chronology_print_page(request: Request, chronology_id: RecordId, db: DbSession, database: Db,
                           user: CurrentUser) -> Response:
     view = service.view_chronology(db, database, user, chronology_id)
     return render(request, "casework/chronology_print.html", title=view.chronology.title, view=view)

@@ -44,7 +44,8 @@ from safeguarding.core import access, codes
 from safeguarding.core.access import AccessSubject, Action, Kind
 from safeguarding.core.audit import record
 from safeguarding.core.audit import record_view as audit_view
-from safeguarding.core.calendar import LONDON
+from safeguarding.core.calendar import LONDON, today_in_london
+from safeguarding.core.dates import DateKind
 from safeguarding.core.db import Database, utcnow
 from safeguarding.core.errors import AccessDenied, Conflict, NotFound, ValidationFailed
 from safeguarding.core.form_fields import date_field, record_id, text_field
@@ -148,9 +149,8 @@ CONFLICT_MESSAGE = ("Someone else changed this record since you opened it. Nothi
                     "the page to see their change, then try again.")
 
 
-def today() -> date:
-    """Today in England (event dates are local dates)."""
-    return utcnow().astimezone(LONDON).date()
+# Event dates are local dates.
+today = today_in_london
 
 
 def _recompute(session: Session, person_id: int) -> None:
@@ -1007,7 +1007,7 @@ def record_supervision(session: Session, database: Database, user: User, form: M
     held_on = date_field(str(form.get("held_on", "") or ""), "held_on", "the date of the supervision", errors,
                          noun="date of the supervision")
     next_on = date_field(str(form.get("next_on", "") or ""), "next_on", "the date of the next supervision", errors,
-                         required=False, noun="date of the next supervision")
+                         required=False, noun="date of the next supervision", kind=DateKind.BOOKED)
     notes = text_field(str(form.get("notes", "") or ""), "notes", "the notes", errors, limit=rules.TEXT_MAX,
                        required=False)
     discussed: list[tuple[int, str | None, str]] = []

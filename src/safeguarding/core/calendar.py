@@ -18,6 +18,18 @@ from zoneinfo import ZoneInfo
 import holidays
 
 LONDON = ZoneInfo("Europe/London")
+
+
+def today_in_london() -> date:
+    """Today's date in England. Every "today" of the service is this one, never the server's local date: a server
+    set to another zone (or UTC just after midnight in summer) would otherwise move deadlines and "in the future"
+    checks by a day."""
+    return datetime.now(UTC).astimezone(LONDON).date()
+
+
+def now_in_london() -> datetime:
+    """The current moment as a clock in England reads it (aware)."""
+    return datetime.now(UTC).astimezone(LONDON)
 # Source: gov.uk bank holidays, division "england-and-wales", as the `holidays` package encodes them offline.
 _SUBDIVISION = "ENG"
 

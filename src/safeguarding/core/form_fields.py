@@ -13,9 +13,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time
-from typing import TypeVar
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, field_validator
 
 from safeguarding.core.calendar import LONDON
+from safeguarding.core.dates import DateKind, out_of_range
 
 RECORD_ID_MAX = 2_147_483_647  # the largest PostgreSQL integer: a larger number names no record
 NOT_A_DATE = "must be a real date, like 2026-03-31"
@@ -31,9 +34,42 @@ def _capital(words: str) -> str:
     return words[:1].upper() + words[1:]
 
 
+# Control characters (Unicode category Cc: C0, DEL and C1) other than tab and line breaks. PostgreSQL refuses NUL
+# in text; the others are never typed, and an escape sequence (\x1b) could rewrite a terminal showing an export.
+# Line and paragraph separators (U+2028, U+2029) are not control characters: pasted text keeps them, stored as sent.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+CONTROL_CHARACTER = "contains a control character that cannot be stored"
+
+
+def has_control_character(text: str) -> bool:
+    """One definition for forms, the API's models and the request edge (web/edge.py)."""
+    return _CONTROL.search(text) is not None
+
+
 def _unstorable(text: str) -> bool:
-    # PostgreSQL refuses NUL in text; other control characters except tab and line breaks are never typed.
-    return any(ord(c) < 32 and c not in "\t\r\n" for c in text)
+    return has_control_character(text)
+
+
+def _no_control_characters(value: Any) -> Any:
+    if isinstance(value, str):
+        texts = [value]
+    elif isinstance(value, list | tuple):
+        texts = [v for v in value if isinstance(v, str)]
+    else:  # numbers, dates, and nested models (which check their own fields)
+        texts = []
+    if any(has_control_character(text) for text in texts):
+        raise ValueError(f"Text {CONTROL_CHARACTER}: remove it")
+    return value
+
+
+class PlainInput(BaseModel):
+    """Base of the API's request models: no text field, nested or not, holds a control character other than tab
+    and line breaks (refused with 422 naming the field, as forms refuse it)."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _plain(cls, value: Any) -> Any:
+        return _no_control_characters(value)
 
 
 def parse_date_parts(day: str | None, month: str | None, year: str | None) -> date | None:
@@ -96,19 +132,30 @@ def _read(raw: str | None, name: str, label: str, errors: dict[str, str], requir
         return None
 
 
+def _in_range(day: date, kind: DateKind) -> date:
+    if problem := out_of_range(day, kind):
+        raise ValueError(problem)
+    return day
+
+
 def date_field(raw: str | date | None, name: str, label: str, errors: dict[str, str], *,
-               required: bool = True, noun: str | None = None) -> date | None:
-    """A date (ISO from a date input, or typed as 31/3/2026); None when empty or wrong."""
+               required: bool = True, noun: str | None = None, kind: DateKind = DateKind.EVENT) -> date | None:
+    """A date (ISO from a date input, or typed as 31/3/2026) in the sane range of its kind; None when empty or
+    wrong."""
     if isinstance(raw, date):
         return raw
-    return _read(raw, name, label, errors, required, noun, parse_date)
+    return _read(raw, name, label, errors, required, noun, lambda text: _in_range(parse_date(text), kind))
 
 
 def date_parts_field(day: str | None, month: str | None, year: str | None, name: str, label: str,
-                     errors: dict[str, str], *, required: bool = True, noun: str | None = None) -> date | None:
-    """A date from the three boxes of a GOV.UK date input; None when all are empty or it is wrong."""
+                     errors: dict[str, str], *, required: bool = True, noun: str | None = None,
+                     kind: DateKind = DateKind.EVENT) -> date | None:
+    """A date from the three boxes of a GOV.UK date input, in the sane range of its kind; None when all are empty
+    or it is wrong."""
     try:
         value = parse_date_parts(day, month, year)
+        if value is not None:
+            _in_range(value, kind)
     except ValueError as problem:
         errors[name] = f"{_capital(noun or label)} {problem}"
         return None
@@ -128,18 +175,20 @@ def in_england(day: date, clock: time) -> datetime:
     return datetime.combine(day, clock, LONDON).astimezone(UTC)
 
 
-def _parse_moment(text: str) -> datetime:
+def _parse_moment(text: str, kind: DateKind = DateKind.EVENT) -> datetime:
     day, _, clock = text.replace(" ", "T", 1).partition("T")
     try:
-        return in_england(parse_date(day), _parse_time(clock))
+        moment_day, moment_clock = parse_date(day), _parse_time(clock)
     except ValueError:
         raise ValueError("must be a real date and time, like 2026-03-31 14:30") from None
+    return in_england(_in_range(moment_day, kind), moment_clock)
 
 
 def datetime_field(raw: str | None, name: str, label: str, errors: dict[str, str], *, required: bool = True,
-                   noun: str | None = None) -> datetime | None:
-    """A date and time typed in England (a datetime-local input sends 2026-03-31T14:30), in UTC."""
-    return _read(raw, name, label, errors, required, noun, _parse_moment)
+                   noun: str | None = None, kind: DateKind = DateKind.EVENT) -> datetime | None:
+    """A date and time typed in England (a datetime-local input sends 2026-03-31T14:30), in UTC, in the sane range
+    of its kind."""
+    return _read(raw, name, label, errors, required, noun, lambda text: _parse_moment(text, kind))
 
 
 def text_field(raw: str | None, name: str, label: str, errors: dict[str, str], *, limit: int,
@@ -150,7 +199,7 @@ def text_field(raw: str | None, name: str, label: str, errors: dict[str, str], *
         if len(value) > limit:
             raise ValueError(f"must be {limit:,} characters or fewer")
         if _unstorable(value):
-            raise ValueError("contains a control character that cannot be stored")
+            raise ValueError(CONTROL_CHARACTER)
         return value
 
     return _read(raw, name, label, errors, required, noun, storable)

@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     secure_cookies: bool = False
     # Largest page size any list or search returns.
     max_page_size: int = 200
+    # Largest request body accepted, in bytes (10 MB): larger ones are refused with 413 before they are read. No
+    # route takes uploads; the largest real body is a long form or an intelligence item.
+    max_body_bytes: int = 10 * 1024 * 1024
     # Re-read page templates when their files change (development only: it checks the files on every page).
     template_reload: bool = False
     # Signs audit checkpoints (core/audit_checkpoint.py): HMAC-SHA256 key kept off the database server, given

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Path, Query
+from fastapi import APIRouter, Header, Query
 from fastapi.responses import JSONResponse
 
 from safeguarding.core.users import User
@@ -27,11 +27,10 @@ from safeguarding.front_door.schemas import (
     ContactPage,
     Problem,
 )
-from safeguarding.web.deps import ApiUser, Db, DbSession, TransactionalRoute
+from safeguarding.web.deps import ApiUser, Db, DbSession, RecordId, TransactionalRoute
 
 router = APIRouter(route_class=TransactionalRoute, tags=["front door"])
 # Record ids are 32-bit integers in both databases; anything else cannot name a record.
-RecordId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     403: {"model": Problem, "description": "Not allowed: for example another agency's record"},

@@ -11,7 +11,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from safeguarding.core import codes
@@ -21,14 +21,13 @@ from safeguarding.core.users import User
 from safeguarding.front_door import intake, rules
 from safeguarding.front_door.intake import ContactInput, DuplicateSubmission, SubjectInput
 from safeguarding.front_door.models import Channel, CheckStatus, ConsentPosition, ReporterKind, SubjectRole
-from safeguarding.web.deps import CurrentUser, Db, DbSession, TransactionalRoute, csrf_protect
+from safeguarding.web.deps import CurrentUser, Db, DbSession, RecordId, TransactionalRoute, csrf_protect
 from safeguarding.web.templating import render
 
 router = APIRouter(route_class=TransactionalRoute, dependencies=[Depends(csrf_protect)])
 
 MAX_BLOCKS = rules.MAX_SUBJECTS
 # Record ids are 32-bit integers in both databases; anything else cannot name a record.
-RecordId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 
 CONSENT_OPTIONS: list[tuple[str, str]] = [
     (ConsentPosition.CONSENT_GIVEN.value, "Yes, they know and agree to this contact"),

@@ -6,7 +6,6 @@ Every form posts and redirects (post/redirect/get); a form with errors is shown 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -15,7 +14,8 @@ from starlette.concurrency import run_in_threadpool
 
 from safeguarding.core import codes, local_settings
 from safeguarding.core.access import Action, Kind, require_role
-from safeguarding.core.calendar import LONDON
+from safeguarding.core.calendar import now_in_london
+from safeguarding.core.dates import DateKind
 from safeguarding.core.errors import ValidationFailed
 from safeguarding.core.form_fields import datetime_field, record_id
 from safeguarding.front_door import service
@@ -29,7 +29,7 @@ from safeguarding.front_door.models import (
     ReporterKind,
     SubjectRole,
 )
-from safeguarding.web.deps import CurrentUser, Db, DbSession, TransactionalRoute, csrf_protect
+from safeguarding.web.deps import CurrentUser, Db, DbSession, RecordId, TransactionalRoute, csrf_protect
 from safeguarding.web.templating import render
 
 router = APIRouter(route_class=TransactionalRoute, dependencies=[Depends(csrf_protect)])
@@ -103,7 +103,7 @@ def _new_contact_page(request: Request, form: dict[str, str], errors: dict[str, 
 @router.get("/mash/contacts/new", include_in_schema=False)
 def new_contact_page(request: Request, database: Db, user: CurrentUser) -> Response:
     require_role(database, user, Kind.CONTACT, Action.SCREEN)
-    now = datetime.now(UTC).astimezone(LONDON)
+    now = now_in_london()
     return _new_contact_page(request, {"received_date": now.date().isoformat(),
                                        "received_time": now.strftime("%H:%M"), "channel": "phone"})
 
@@ -136,7 +136,7 @@ def _contact_page(request: Request, db: Any, database: Any, user: Any, contact_i
 
 
 @router.get("/mash/contacts/{contact_id}", include_in_schema=False)
-def contact_page(request: Request, contact_id: int, db: DbSession, database: Db, user: CurrentUser,
+def contact_page(request: Request, contact_id: RecordId, db: DbSession, database: Db, user: CurrentUser,
                  done: str | None = None) -> Response:
     return _contact_page(request, db, database, user, contact_id, flash=_FLASH.get(done or ""))
 
@@ -159,13 +159,13 @@ async def _post(request: Request, db: Any, database: Any, user: Any, contact_id:
 
 
 @router.post("/mash/contacts/{contact_id}/rating", include_in_schema=False)
-async def rate(request: Request, contact_id: int, db: DbSession, database: Db, user: CurrentUser) -> Response:
+async def rate(request: Request, contact_id: RecordId, db: DbSession, database: Db, user: CurrentUser) -> Response:
     return await _post(request, db, database, user, contact_id, lambda f: service.rate(
         db, database, user, contact_id, f.get("rating"), f.get("rating_rationale")), "rated")
 
 
 @router.post("/mash/contacts/{contact_id}/link", include_in_schema=False)
-async def link(request: Request, contact_id: int, db: DbSession, database: Db, user: CurrentUser) -> Response:
+async def link(request: Request, contact_id: RecordId, db: DbSession, database: Db, user: CurrentUser) -> Response:
     def action(f: dict[str, str]) -> None:
         subject_id, person_id = record_id(f.get("subject_id")), record_id(f.get("person_id"))
         if subject_id is None or person_id is None:
@@ -176,7 +176,7 @@ async def link(request: Request, contact_id: int, db: DbSession, database: Db, u
 
 
 @router.post("/mash/contacts/{contact_id}/create-person", include_in_schema=False)
-async def create_person(request: Request, contact_id: int, db: DbSession, database: Db,
+async def create_person(request: Request, contact_id: RecordId, db: DbSession, database: Db,
                         user: CurrentUser) -> Response:
     def action(f: dict[str, str]) -> None:
         subject_id = record_id(f.get("subject_id"))
@@ -188,17 +188,18 @@ async def create_person(request: Request, contact_id: int, db: DbSession, databa
 
 
 @router.post("/mash/contacts/{contact_id}/route", include_in_schema=False)
-async def route(request: Request, contact_id: int, db: DbSession, database: Db, user: CurrentUser) -> Response:
+async def route(request: Request, contact_id: RecordId, db: DbSession, database: Db, user: CurrentUser) -> Response:
     return await _post(request, db, database, user, contact_id, lambda f: service.route_to_allocated_worker(
         db, database, user, contact_id), "routed")
 
 
 @router.post("/mash/contacts/{contact_id}/checks", include_in_schema=False)
-async def request_check(request: Request, contact_id: int, db: DbSession, database: Db,
+async def request_check(request: Request, contact_id: RecordId, db: DbSession, database: Db,
                         user: CurrentUser) -> Response:
     def action(f: dict[str, str]) -> None:
         errors: dict[str, str] = {}
-        due_at = datetime_field(f.get("due_at"), "due_at", "the response deadline", errors, required=False)
+        due_at = datetime_field(f.get("due_at"), "due_at", "the response deadline", errors, required=False,
+                                kind=DateKind.BOOKED)
         if errors:
             raise ValidationFailed(errors)
         service.request_check(db, database, user, contact_id, service.CheckInput(
@@ -210,7 +211,7 @@ async def request_check(request: Request, contact_id: int, db: DbSession, databa
 
 
 @router.post("/mash/contacts/{contact_id}/decision", include_in_schema=False)
-async def decide(request: Request, contact_id: int, db: DbSession, database: Db, user: CurrentUser) -> Response:
+async def decide(request: Request, contact_id: RecordId, db: DbSession, database: Db, user: CurrentUser) -> Response:
     return await _post(request, db, database, user, contact_id, lambda f: service.decide(
         db, database, user, contact_id, service.DecisionInput(
             level_of_need=f.get("level_of_need"), outcome=f.get("outcome"), rationale=f.get("rationale"),
@@ -218,7 +219,7 @@ async def decide(request: Request, contact_id: int, db: DbSession, database: Db,
 
 
 @router.post("/mash/contacts/{contact_id}/sign-off", include_in_schema=False)
-async def sign_off(request: Request, contact_id: int, db: DbSession, database: Db,
+async def sign_off(request: Request, contact_id: RecordId, db: DbSession, database: Db,
                    user: CurrentUser) -> Response:
     form = _form_dict(await request.form())
     agree = form.get("sign_off") == "agree"
@@ -235,7 +236,7 @@ async def sign_off(request: Request, contact_id: int, db: DbSession, database: D
 
 
 @router.post("/mash/contacts/{contact_id}/respond", include_in_schema=False)
-async def respond(request: Request, contact_id: int, db: DbSession, database: Db, user: CurrentUser) -> Response:
+async def respond(request: Request, contact_id: RecordId, db: DbSession, database: Db, user: CurrentUser) -> Response:
     acknowledge = False
 
     def action(f: dict[str, str]) -> None:

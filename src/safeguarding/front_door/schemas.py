@@ -12,6 +12,8 @@ from typing import Literal
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from safeguarding.core.codes import REFERRAL_SOURCES
+from safeguarding.core.dates import BirthDate, EventMoment
+from safeguarding.core.form_fields import PlainInput
 from safeguarding.front_door import rules
 from safeguarding.front_door.models import (
     Channel,
@@ -25,7 +27,6 @@ from safeguarding.front_door.models import (
     SubjectRole,
 )
 from safeguarding.web.api_errors import FieldError, Problem
-from safeguarding.web.api_params import IsoAwareDateTime, IsoDate
 
 __all__ = ["FieldError", "Problem"]  # the API's error body, named here for the front door's routes
 
@@ -35,21 +36,21 @@ ReferralSource = Literal[tuple(REFERRAL_SOURCES)]  # type: ignore[valid-type]
 _strict = ConfigDict(extra="forbid")
 
 
-class SubjectIn(BaseModel):
+class SubjectIn(PlainInput):
     """A child or adult the contact is about, as the referrer knows them."""
 
     model_config = _strict
     role: SubjectRole
     first_name: str = Field(min_length=1, max_length=rules.NAME_MAX_CHARS)
     last_name: str = Field(min_length=1, max_length=rules.NAME_MAX_CHARS)
-    date_of_birth: IsoDate | None = None
+    date_of_birth: BirthDate | None = None
     nhs_number: str | None = Field(default=None, max_length=20,
                                    description="10 digits with a valid modulus-11 check digit; spaces allowed")
     address: str | None = Field(default=None, max_length=rules.ADDRESS_MAX_CHARS)
     postcode: str | None = Field(default=None, max_length=10, description="A UK postcode")
 
 
-class ContactIn(BaseModel):
+class ContactIn(PlainInput):
     """A new contact. Partner systems leave ``channel``, ``reporter_kind`` and ``received_at`` out: a partner's
     contact is from its own agency, through the API, received when sent. MASH staff recording a call give all
     three."""
@@ -68,7 +69,7 @@ class ContactIn(BaseModel):
     reporter_email: str | None = Field(default=None, max_length=254)
     channel: Channel | None = None
     reporter_kind: ReporterKind | None = None
-    received_at: IsoAwareDateTime | None = Field(default=None, description="MASH staff only: when the contact came in")
+    received_at: EventMoment | None = Field(default=None, description="MASH staff only: when the contact came in")
 
 
 class ContactCreated(BaseModel):
@@ -197,7 +198,7 @@ class CheckPage(BaseModel):
     total: int
 
 
-class CheckResponseIn(BaseModel):
+class CheckResponseIn(PlainInput):
     model_config = _strict
     response: str = Field(min_length=1, max_length=rules.CHECK_RESPONSE_MAX_CHARS)
     version: int = Field(description="The check's version as read (from GET /checks)")

@@ -23,7 +23,7 @@ from safeguarding.casework.models import Allocation, Referral
 from safeguarding.core import access, local_settings
 from safeguarding.core.access import AccessSubject, Action, Kind
 from safeguarding.core.audit import record, record_search
-from safeguarding.core.calendar import LONDON, working_hours_between
+from safeguarding.core.calendar import LONDON, today_in_london, working_hours_between
 from safeguarding.core.codes import REFERRAL_SOURCES, label
 from safeguarding.core.db import Database, utcnow
 from safeguarding.core.errors import AccessDenied, Conflict, NotFound, ValidationFailed
@@ -989,7 +989,7 @@ def _period_bounds(start: date, end: date) -> tuple[datetime, datetime]:
 
 def parse_period(start: str | None, end: str | None, today: date | None = None) -> tuple[date, date]:
     """The dashboard's period; by default the last 30 days up to today."""
-    today = today or utcnow().astimezone(LONDON).date()
+    today = today or today_in_london()
     errors: dict[str, str] = {}
     period_end = date_field(end, "period_end", "the end of the period", errors, required=False) or today
     period_start = date_field(start, "period_start", "the start of the period", errors, required=False) or (

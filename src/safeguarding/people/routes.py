@@ -7,27 +7,28 @@ form posts and redirects (post/redirect/get); a form with errors is shown again 
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from safeguarding.core import access, codes
 from safeguarding.core.access import Action, Kind
+from safeguarding.core.dates import BirthDate
 from safeguarding.core.errors import ValidationFailed
 from safeguarding.core.form_fields import date_field, record_id
 from safeguarding.people import rules, service
 from safeguarding.people.models import Person, PersonKind
 from safeguarding.people.service import AddressInput, AliasInput, PersonInput, SearchQuery
 from safeguarding.web.api_errors import Problem
-from safeguarding.web.api_params import IsoDate
 from safeguarding.web.deps import (
     ApiUser,
     CurrentUser,
     Db,
     DbSession,
+    RecordId,
     TransactionalRoute,
     csrf_protect,
     renew_session,
@@ -160,7 +161,7 @@ async def create_page(request: Request, db: DbSession, database: Db, user: Curre
 
 
 @router.get("/people/{person_id}", include_in_schema=False)
-def record_page(request: Request, person_id: int, db: DbSession, database: Db, user: CurrentUser,
+def record_page(request: Request, person_id: RecordId, db: DbSession, database: Db, user: CurrentUser,
                 done: str | None = None) -> Response:
     record = service.view_person(db, database, user, person_id)
     may_manage = access.role_may(user, Kind.PERSON, Action.MANAGE)
@@ -190,7 +191,7 @@ def _edit_page(request: Request, person: Person, form: dict[str, str], errors: d
 
 
 @router.get("/people/{person_id}/edit", include_in_schema=False)
-def edit_page(request: Request, person_id: int, db: DbSession, database: Db, user: CurrentUser) -> Response:
+def edit_page(request: Request, person_id: RecordId, db: DbSession, database: Db, user: CurrentUser) -> Response:
     person = service.person_for_edit(db, database, user, person_id)
     return _edit_page(request, person, _person_form(person))
 
@@ -215,7 +216,8 @@ def _update(request: Request, db: Any, database: Any, user: Any, person_id: int,
 
 
 @router.post("/people/{person_id}/edit", include_in_schema=False)
-async def update_page(request: Request, person_id: int, db: DbSession, database: Db, user: CurrentUser) -> Response:
+async def update_page(request: Request, person_id: RecordId, db: DbSession, database: Db,
+                      user: CurrentUser) -> Response:
     form = _form_dict(await request.form())
     result: Response = await run_in_threadpool(_update, request, db, database, user, person_id, form)
     return result
@@ -232,7 +234,7 @@ def _add_alias(request: Request, db: Any, database: Any, user: Any, person_id: i
 
 
 @router.post("/people/{person_id}/aliases", include_in_schema=False)
-async def add_alias_page(request: Request, person_id: int, db: DbSession, database: Db,
+async def add_alias_page(request: Request, person_id: RecordId, db: DbSession, database: Db,
                          user: CurrentUser) -> Response:
     form = _form_dict(await request.form())
     result: Response = await run_in_threadpool(_add_alias, request, db, database, user, person_id, form)
@@ -240,7 +242,8 @@ async def add_alias_page(request: Request, person_id: int, db: DbSession, databa
 
 
 @router.post("/people/{person_id}/aliases/{alias_id}/remove", include_in_schema=False)
-def remove_alias_page(person_id: int, alias_id: int, db: DbSession, database: Db, user: CurrentUser) -> Response:
+def remove_alias_page(person_id: RecordId, alias_id: RecordId, db: DbSession, database: Db,
+                      user: CurrentUser) -> Response:
     service.remove_alias(db, database, user, person_id, alias_id)
     return RedirectResponse(f"/people/{person_id}?done=alias_removed", status_code=303)
 
@@ -249,7 +252,7 @@ def remove_alias_page(person_id: int, alias_id: int, db: DbSession, database: Db
 
 
 @router.get("/people/{person_id}/addresses/new", include_in_schema=False)
-def new_address_page(request: Request, person_id: int, db: DbSession, database: Db, user: CurrentUser) -> Response:
+def new_address_page(request: Request, person_id: RecordId, db: DbSession, database: Db, user: CurrentUser) -> Response:
     person = service.person_for_edit(db, database, user, person_id)
     return render(request, "people/address_new.html", title="Record a move", person=person, form={})
 
@@ -272,7 +275,7 @@ def _add_address(request: Request, db: Any, database: Any, user: Any, person_id:
 
 
 @router.post("/people/{person_id}/addresses/new", include_in_schema=False)
-async def add_address_page(request: Request, person_id: int, db: DbSession, database: Db,
+async def add_address_page(request: Request, person_id: RecordId, db: DbSession, database: Db,
                            user: CurrentUser) -> Response:
     form = _form_dict(await request.form())
     result: Response = await run_in_threadpool(_add_address, request, db, database, user, person_id, form)
@@ -297,7 +300,7 @@ def _relationship_page(request: Request, db: Any, database: Any, user: Any, pers
 
 
 @router.get("/people/{person_id}/relationships/new", include_in_schema=False)
-def new_relationship_page(request: Request, person_id: int, db: DbSession, database: Db,
+def new_relationship_page(request: Request, person_id: RecordId, db: DbSession, database: Db,
                           user: CurrentUser) -> Response:
     return _relationship_page(request, db, database, user, person_id, dict(request.query_params))
 
@@ -320,7 +323,7 @@ def _add_relationship(request: Request, db: Any, database: Any, user: Any, perso
 
 
 @router.post("/people/{person_id}/relationships/new", include_in_schema=False)
-async def add_relationship_page(request: Request, person_id: int, db: DbSession, database: Db,
+async def add_relationship_page(request: Request, person_id: RecordId, db: DbSession, database: Db,
                                 user: CurrentUser) -> Response:
     form = _form_dict(await request.form())
     result: Response = await run_in_threadpool(_add_relationship, request, db, database, user, person_id, form)
@@ -338,8 +341,8 @@ def _end_relationship(request: Request, db: Any, database: Any, user: Any, perso
 
 
 @router.post("/people/{person_id}/relationships/{relationship_id}/end", include_in_schema=False)
-async def end_relationship_page(request: Request, person_id: int, relationship_id: int, db: DbSession, database: Db,
-                                user: CurrentUser) -> Response:
+async def end_relationship_page(request: Request, person_id: RecordId, relationship_id: RecordId, db: DbSession,
+                                database: Db, user: CurrentUser) -> Response:
     form = _form_dict(await request.form())
     result: Response = await run_in_threadpool(_end_relationship, request, db, database, user, person_id,
                                                relationship_id, form)
@@ -350,7 +353,7 @@ async def end_relationship_page(request: Request, person_id: int, relationship_i
 
 
 @router.get("/people/{person_id}/break-glass", include_in_schema=False)
-def break_glass_page(request: Request, person_id: int, db: DbSession, database: Db, user: CurrentUser) -> Response:
+def break_glass_page(request: Request, person_id: RecordId, db: DbSession, database: Db, user: CurrentUser) -> Response:
     access.require_role(database, user, Kind.PERSON, Action.BREAK_GLASS)
     return render(request, "people/break_glass.html", title="Break the glass", person_id=person_id, form={})
 
@@ -370,7 +373,7 @@ def _break_glass(request: Request, db: Any, database: Any, user: Any, person_id:
 
 
 @router.post("/people/{person_id}/break-glass", include_in_schema=False)
-async def break_glass_submit(request: Request, person_id: int, db: DbSession, database: Db,
+async def break_glass_submit(request: Request, person_id: RecordId, db: DbSession, database: Db,
                              user: CurrentUser) -> Response:
     form = _form_dict(await request.form())
     result: Response = await run_in_threadpool(_break_glass, request, db, database, user, person_id, form)
@@ -390,7 +393,7 @@ def _restriction_page(request: Request, db: Any, database: Any, user: Any, perso
 
 
 @router.get("/people/{person_id}/restriction", include_in_schema=False)
-def restriction_page(request: Request, person_id: int, db: DbSession, database: Db, user: CurrentUser) -> Response:
+def restriction_page(request: Request, person_id: RecordId, db: DbSession, database: Db, user: CurrentUser) -> Response:
     return _restriction_page(request, db, database, user, person_id)
 
 
@@ -409,7 +412,7 @@ def _change_restriction(request: Request, db: Any, database: Any, user: Any, per
 
 
 @router.post("/people/{person_id}/restriction", include_in_schema=False)
-async def restriction_submit(request: Request, person_id: int, db: DbSession, database: Db,
+async def restriction_submit(request: Request, person_id: RecordId, db: DbSession, database: Db,
                              user: CurrentUser) -> Response:
     raw = await request.form()
     named = [i for i in (record_id(v) for v in raw.getlist("named_user_ids") if isinstance(v, str)) if i is not None]
@@ -427,7 +430,6 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": Problem, "description": "No such person"},
 }
 # Record ids are 32-bit integers in both databases; anything else cannot name a record.
-RecordId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 
 
 class CandidateOut(BaseModel):
@@ -485,7 +487,7 @@ class PersonOut(BaseModel):
 @api_router.get("/people/search", response_model=list[CandidateOut], tags=["people"], responses=_ERRORS,
                 summary="Search before create")
 def api_search(db: DbSession, database: Db, user: ApiUser, first_name: str = "", last_name: str = "",
-               date_of_birth: IsoDate | None = None, nhs_number: str = "", postcode: str = "") -> list[CandidateOut]:
+               date_of_birth: BirthDate | None = None, nhs_number: str = "", postcode: str = "") -> list[CandidateOut]:
     """Search before create. Staff tokens only; partner agencies are refused."""
     results = service.search(db, database, user, SearchQuery(first_name=first_name, last_name=last_name,
                                                               date_of_birth=date_of_birth, nhs_number=nhs_number,

@@ -26,9 +26,9 @@ from safeguarding.core.access import (
     PersonRestriction,
     PersonRestrictionGrant,
 )
-from safeguarding.core.calendar import LONDON
+from safeguarding.core.calendar import today_in_london
 from safeguarding.core.codes import ETHNICITIES, SEXES, UPN_UNKNOWN_REASONS
-from safeguarding.core.db import Database, utcnow
+from safeguarding.core.db import Database
 from safeguarding.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from safeguarding.core.form_fields import text_field
 from safeguarding.core.settings import get_settings
@@ -53,9 +53,8 @@ GATHER_LIMIT = 1500
 _ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's base 32: no I, L, O, U to misread
 
 
-def today() -> date:
-    """Today in England (dates of birth and moves are local dates)."""
-    return utcnow().astimezone(LONDON).date()
+# Dates of birth and moves are local dates.
+today = today_in_london
 
 
 # --- inputs ----------------------------------------------------------------------------------------------------------

@@ -147,14 +147,13 @@ def check_live(
     It runs nightly from cron (the README's line), for example:
     30 1 * * * cd /srv/safeguarding && .venv/bin/safeguarding returns cin-census check-live
     """
-    from datetime import date
-
+    from safeguarding.core.calendar import today_in_london
     from safeguarding.core.db import get_database
     from safeguarding.returns.cin_census.census import CensusYear
     from safeguarding.returns.service import current_year, run_live_check
 
     try:
-        census_year = CensusYear(year) if year is not None else current_year(date.today())
+        census_year = CensusYear(year) if year is not None else current_year(today_in_london())
     except ValueError as exc:
         err.print(f"--year: {exc}")
         raise typer.Exit(2) from None

@@ -23,6 +23,7 @@ from safeguarding.core import access
 from safeguarding.core.access import Action, Kind
 from safeguarding.core.audit import record
 from safeguarding.core.calendar import add_calendar_months
+from safeguarding.core.dates import DateKind
 from safeguarding.core.db import Database
 from safeguarding.core.errors import Conflict, NotFound, ValidationFailed
 from safeguarding.core.form_fields import date_field, text_field
@@ -149,7 +150,7 @@ def add_action(session: Session, database: Database, user: User, item_id: int, f
     errors: dict[str, str] = {}
     description = text_field(form.get("description"), "description", "the action", errors, limit=TEXT_MAX)
     owner = text_field(form.get("owner"), "owner", "who owns the action", errors, limit=OWNER_MAX)
-    due = date_field(form.get("due_on"), "due_on", "the date it is due", errors)
+    due = date_field(form.get("due_on"), "due_on", "the date it is due", errors, kind=DateKind.BOOKED)
     if due and item.reported_on and due < item.reported_on:
         errors["due_on"] = "The action cannot be due before the letter or report it answers"
     if errors:

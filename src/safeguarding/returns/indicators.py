@@ -43,9 +43,10 @@ from safeguarding.core.calendar import (
     LONDON,
     add_calendar_months,
     add_working_days_quick,
+    today_in_london,
     working_days_between_quick,
 )
-from safeguarding.core.db import Database, utcnow
+from safeguarding.core.db import Database
 from safeguarding.core.errors import ValidationFailed
 from safeguarding.core.form_fields import date_field
 from safeguarding.core.users import Team, User
@@ -368,7 +369,7 @@ def load_facts(session: Session, period: Period, team_id: int | None = None, tod
     """Everything the definitions need for the period, with 12 months of history before it (``today``: the day
     the record is read on, by default today in London; case rows dated after it count for nothing yet). With
     ``keys``, the visits are derived only when statutory visits are among them (they cost the most to read)."""
-    today = today or utcnow().astimezone(LONDON).date()
+    today = today or today_in_london()
     since_day = add_calendar_months(period.start, -12)
     since = datetime.combine(period.start, time(0), LONDON).astimezone(UTC)
     until = datetime.combine(period.end + timedelta(days=1), time(0), LONDON).astimezone(UTC)
@@ -453,7 +454,7 @@ class Filters:
 def parse_filters(session: Session, start: str | None, end: str | None, team: str | None,
                   today: date | None = None) -> Filters:
     """The page's period (by default the twelve months to today) and team, checked; errors name the field."""
-    today = today or utcnow().astimezone(LONDON).date()
+    today = today or today_in_london()
     errors: dict[str, str] = {}
     first = date_field(start, "from", "the first day of the period", errors) if start else \
         add_calendar_months(today, -12) + timedelta(days=1)
@@ -480,7 +481,7 @@ def parse_filters(session: Session, start: str | None, end: str | None, team: st
 def figures(session: Session, database: Database, user: User, filters: Filters, today: date | None = None,
             keys: Sequence[str] | None = None) -> list[Figure]:
     access.require_role(database, user, Kind.INDICATORS, Action.VIEW)
-    today = today or utcnow().astimezone(LONDON).date()
+    today = today or today_in_london()
     result = compute(load_facts(session, filters.period, filters.team_id, today, keys), filters.period, today,
                      keys)
     record(session, access.actor_of(user), "view", "indicators", None, detail={
@@ -532,7 +533,7 @@ def children_behind(session: Session, database: Database, user: User, filters: F
     if indicator is None:
         raise ValidationFailed({"indicator": "Choose an indicator from the page"})
     access.require_role(database, user, Kind.INDICATORS, Action.VIEW)
-    today = today or utcnow().astimezone(LONDON).date()
+    today = today or today_in_london()
     (fig,) = compute(load_facts(session, filters.period, filters.team_id, today, [key]), filters.period, today,
                      [key])
     rows = [c for c in fig.counted if month is None or f"{c.on:%Y-%m}" == month]

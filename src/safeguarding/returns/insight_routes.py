@@ -17,12 +17,12 @@ from starlette.concurrency import run_in_threadpool
 
 from safeguarding.core import access
 from safeguarding.core.access import Action, Kind
-from safeguarding.core.calendar import LONDON, add_calendar_months
-from safeguarding.core.db import Database, utcnow
+from safeguarding.core.calendar import add_calendar_months, today_in_london
+from safeguarding.core.db import Database
 from safeguarding.core.errors import ValidationFailed
 from safeguarding.core.users import Team, User
 from safeguarding.returns import annex_a, improvement, indicators, workforce
-from safeguarding.web.deps import CurrentUser, Db, DbSession, TransactionalRoute, csrf_protect
+from safeguarding.web.deps import CurrentUser, Db, DbSession, RecordId, TransactionalRoute, csrf_protect
 from safeguarding.web.templating import render
 
 router = APIRouter(route_class=TransactionalRoute, dependencies=[Depends(csrf_protect)])
@@ -43,7 +43,7 @@ def _annex_page(request: Request, form: dict[str, str], errors: dict[str, str] |
 @router.get("/returns/annex-a")
 def annex_a_form(request: Request, database: Db, user: CurrentUser) -> Response:
     access.require_role(database, user, Kind.STATUTORY_RETURN, Action.EXPORT)
-    today = utcnow().astimezone(LONDON).date()
+    today = today_in_london()
     start = add_calendar_months(today, -6) + timedelta(days=1)
     return _annex_page(request, {"from": start.isoformat(), "to": today.isoformat()})
 
@@ -149,7 +149,7 @@ def workforce_page(request: Request, db: DbSession, database: Db, user: CurrentU
     access.require_role(database, user, Kind.WORKFORCE, Action.VIEW)
     raw = request.query_params.get("on", "")
     try:
-        on = workforce.parse_day(raw, utcnow().astimezone(LONDON).date())
+        on = workforce.parse_day(raw, today_in_london())
     except ValidationFailed as exc:
         return render(request, "returns/workforce.html", status_code=422, errors=exc.errors, picture=None, on=raw)
     return render(request, "returns/workforce.html", picture=workforce.picture(db, database, user, on),
@@ -195,7 +195,7 @@ async def workforce_add_contract(request: Request, db: DbSession, database: Db, 
 
 
 @router.post("/returns/workforce/contracts/{contract_id}/end")
-async def workforce_end_contract(request: Request, contract_id: int, db: DbSession, database: Db,
+async def workforce_end_contract(request: Request, contract_id: RecordId, db: DbSession, database: Db,
                                  user: CurrentUser) -> Response:
     form = await _form_of(request)
     result: Response = await run_in_threadpool(
@@ -213,7 +213,7 @@ async def workforce_add_vacancy(request: Request, db: DbSession, database: Db, u
 
 
 @router.post("/returns/workforce/vacancies/{vacancy_id}/filled")
-async def workforce_fill_vacancy(request: Request, vacancy_id: int, db: DbSession, database: Db,
+async def workforce_fill_vacancy(request: Request, vacancy_id: RecordId, db: DbSession, database: Db,
                                  user: CurrentUser) -> Response:
     form = await _form_of(request)
     result: Response = await run_in_threadpool(
@@ -227,7 +227,7 @@ async def workforce_fill_vacancy(request: Request, vacancy_id: int, db: DbSessio
 
 def _plan_page(request: Request, db: Session, database: Database, user: User, errors: dict[str, str] | None = None,
                form: dict[str, str] | None = None, status_code: int = 200) -> Response:
-    today = utcnow().astimezone(LONDON).date()
+    today = today_in_london()
     return render(request, "returns/improvement.html", status_code=status_code,
                   items=improvement.plan(db, database, user, today), errors=errors, form=form or {},
                   kinds=list(improvement.ITEM_KINDS.items()), choices=[(i.key, i.title) for i in indicators.INDICATORS],
@@ -260,7 +260,7 @@ async def improvement_add_item(request: Request, db: DbSession, database: Db, us
 
 
 @router.post("/returns/improvement/items/{improvement_item_id}/actions")
-async def improvement_add_action(request: Request, improvement_item_id: int, db: DbSession, database: Db,
+async def improvement_add_action(request: Request, improvement_item_id: RecordId, db: DbSession, database: Db,
                                  user: CurrentUser) -> Response:
     form = await _form_of(request)
     result: Response = await run_in_threadpool(
@@ -270,7 +270,7 @@ async def improvement_add_action(request: Request, improvement_item_id: int, db:
 
 
 @router.post("/returns/improvement/actions/{improvement_action_id}/done")
-async def improvement_action_done(request: Request, improvement_action_id: int, db: DbSession, database: Db,
+async def improvement_action_done(request: Request, improvement_action_id: RecordId, db: DbSession, database: Db,
                                   user: CurrentUser) -> Response:
     form = await _form_of(request)
     result: Response = await run_in_threadpool(

@@ -10,12 +10,12 @@ asks the access policy and audits.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from safeguarding.core.calendar import today_in_london
 from safeguarding.core.errors import ValidationFailed
 from safeguarding.returns import service
 from safeguarding.returns.cin_census.census import FIRST_YEAR, LATEST_YEAR, CensusYear
@@ -59,7 +59,7 @@ def _page(request: Request, db: DbSession, database: Db, user: CurrentUser, *, r
     return render(request, "returns/cin_census.html", status_code=422 if errors else 200,
                   title="CIN census: the live record checked", view=view, errors=errors or None,
                   rule_choices=_rule_choices(), year_choices=_year_choices(),
-                  this_year=str(service.current_year(date.today()).year),
+                  this_year=str(service.current_year(today_in_london()).year),
                   flash=DONE.get(request.query_params.get("done", "")))
 
 
@@ -72,7 +72,7 @@ def cin_census_page(request: Request, db: DbSession, database: Db, user: Current
 @router.post("/returns/cin-census/run", include_in_schema=False)
 def cin_census_run(request: Request, db: DbSession, database: Db, user: CurrentUser,
                    year: Annotated[str, Form()] = "") -> Response:
-    chosen = year.strip() or str(service.current_year(date.today()).year)
+    chosen = year.strip() or str(service.current_year(today_in_london()).year)
     try:
         census_year = CensusYear(int(chosen)) if chosen.isdigit() and len(chosen) == 4 else None
     except ValueError:

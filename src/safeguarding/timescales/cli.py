@@ -39,9 +39,10 @@ def list_rules(
     on: Annotated[str | None, typer.Option(help="Rules in force on this date (ISO); default today")] = None,
 ) -> None:
     """Every rule in force: id, name, length and unit, what starts and stops it, statutory or local, source."""
+    from safeguarding.core.calendar import today_in_london
     from safeguarding.timescales.rules import rules_in_force
 
-    day = _parse_day(on, "--on") if on else date.today()
+    day = _parse_day(on, "--on") if on else today_in_london()
     settings = _settings()
     for rule in rules_in_force(day):
         length = rule.length_with(settings)

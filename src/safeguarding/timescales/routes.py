@@ -13,10 +13,11 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from safeguarding.core.calendar import today_in_london
 from safeguarding.core.errors import ValidationFailed
 from safeguarding.timescales import service
 from safeguarding.timescales.rules import RULE_IDS, State, rule_for
-from safeguarding.web.deps import CurrentUser, Db, DbSession, TransactionalRoute, csrf_protect
+from safeguarding.web.deps import CurrentUser, Db, DbSession, RecordId, TransactionalRoute, csrf_protect
 from safeguarding.web.templating import render
 
 router = APIRouter(route_class=TransactionalRoute, dependencies=[Depends(csrf_protect)])
@@ -34,9 +35,7 @@ def _int(value: str | None, field: str, errors: dict[str, str]) -> int | None:
 
 
 def _common() -> dict[str, Any]:
-    from datetime import date
-
-    return {"rule_choices": [(rid, rule_for(rid, date.today()).name) for rid in RULE_IDS], "State": State}
+    return {"rule_choices": [(rid, rule_for(rid, today_in_london()).name) for rid in RULE_IDS], "State": State}
 
 
 @router.get("/due", include_in_schema=False)
@@ -89,7 +88,7 @@ def service_due(request: Request, db: DbSession, database: Db, user: CurrentUser
 
 
 @router.get("/due/deadlines/{deadline_id}", include_in_schema=False)
-def deadline_detail(request: Request, deadline_id: int, db: DbSession, database: Db, user: CurrentUser
+def deadline_detail(request: Request, deadline_id: RecordId, db: DbSession, database: Db, user: CurrentUser
                     ) -> Response:
     detail = service.deadline_detail(db, database, user, deadline_id)
     return render(request, "timescales/deadline.html", title=f"{detail.row.rule.name}: due date explained",

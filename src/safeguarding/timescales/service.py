@@ -25,7 +25,8 @@ from sqlalchemy.orm import Session, aliased
 from safeguarding.core import access, local_settings
 from safeguarding.core.access import AccessSubject, Action, Kind
 from safeguarding.core.audit import record
-from safeguarding.core.db import Database, utcnow
+from safeguarding.core.calendar import today_in_london
+from safeguarding.core.db import Database
 from safeguarding.core.errors import AccessDenied, NotFound, ValidationFailed
 from safeguarding.core.local_settings import get_all
 from safeguarding.core.users import Role, Team, User
@@ -49,10 +50,6 @@ from safeguarding.timescales.store import RecomputeResult
 log = logging.getLogger(__name__)
 
 
-def today_in_london() -> date:
-    from safeguarding.core.calendar import LONDON
-
-    return utcnow().astimezone(LONDON).date()
 
 
 def recompute(session: Session, person_ids: Collection[int], *, today: date | None = None,

@@ -496,7 +496,7 @@ def refresh(database: Database, *, today: date | None = None, workers: int | Non
     made in the database, say). A full run compares the stored rows only of children whose derived rows differ
     from their digest (``_share_changes``); ``every_row`` (implied when the clock was set back, as the date moves
     a stored deadline's forecast without its digest) compares every stored row."""
-    from safeguarding.timescales.service import today_in_london
+    from safeguarding.core.calendar import today_in_london
 
     today = today or today_in_london()
     began = time.perf_counter()

@@ -47,7 +47,7 @@ from safeguarding.core.users import (
 )
 from safeguarding.timescales import service as timescales_service
 from safeguarding.timescales import store as timescales_store
-from safeguarding.web.deps import CurrentUser, Db, DbSession, TransactionalRoute, csrf_protect
+from safeguarding.web.deps import CurrentUser, Db, DbSession, RecordId, TransactionalRoute, csrf_protect
 from safeguarding.web.templating import render
 
 router = APIRouter(route_class=TransactionalRoute, dependencies=[Depends(csrf_protect)])
@@ -139,7 +139,7 @@ def _user_page(request: Request, db: DbSession, database: Db, admin: User, targe
 
 
 @router.get("/admin/users/{user_id}", include_in_schema=False)
-def user_page(request: Request, user_id: int, db: DbSession, database: Db, user: CurrentUser,
+def user_page(request: Request, user_id: RecordId, db: DbSession, database: Db, user: CurrentUser,
               done: str | None = None) -> Response:
     target = get_user(db, database, user, user_id)
     return _user_page(request, db, database, user, target, flash=DONE.get(done or ""))
@@ -147,7 +147,7 @@ def user_page(request: Request, user_id: int, db: DbSession, database: Db, user:
 
 @router.post("/admin/users/{user_id}", include_in_schema=False)
 def update_user_page(
-    request: Request, user_id: int, db: DbSession, database: Db, user: CurrentUser,
+    request: Request, user_id: RecordId, db: DbSession, database: Db, user: CurrentUser,
     full_name: Annotated[str, Form(max_length=400)] = "",
     email: Annotated[str, Form(max_length=400)] = "",
     role: Annotated[str, Form(max_length=40)] = "",
@@ -170,7 +170,7 @@ def update_user_page(
 
 @router.post("/admin/users/{user_id}/password", include_in_schema=False)
 def reset_password_page(
-    request: Request, user_id: int, db: DbSession, database: Db, user: CurrentUser,
+    request: Request, user_id: RecordId, db: DbSession, database: Db, user: CurrentUser,
     temporary_password: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     try:
@@ -182,20 +182,20 @@ def reset_password_page(
 
 
 @router.post("/admin/users/{user_id}/unlock", include_in_schema=False)
-def unlock_page(user_id: int, db: DbSession, database: Db, user: CurrentUser) -> Response:
+def unlock_page(user_id: RecordId, db: DbSession, database: Db, user: CurrentUser) -> Response:
     unlock(db, database, user, user_id)
     return RedirectResponse(f"/admin/users/{user_id}?done=unlocked", status_code=303)
 
 
 @router.post("/admin/users/{user_id}/second-factor/reset", include_in_schema=False)
-def reset_second_factor_page(user_id: int, db: DbSession, database: Db, user: CurrentUser) -> Response:
+def reset_second_factor_page(user_id: RecordId, db: DbSession, database: Db, user: CurrentUser) -> Response:
     reset_second_factor(db, database, user, user_id)
     return RedirectResponse(f"/admin/users/{user_id}?done=second-factor", status_code=303)
 
 
 @router.post("/admin/users/{user_id}/tokens", include_in_schema=False)
 def create_token_page(
-    request: Request, user_id: int, db: DbSession, database: Db, user: CurrentUser,
+    request: Request, user_id: RecordId, db: DbSession, database: Db, user: CurrentUser,
     label: Annotated[str, Form(max_length=400)] = "",
 ) -> Response:
     try:
@@ -209,7 +209,8 @@ def create_token_page(
 
 
 @router.post("/admin/users/{user_id}/tokens/{token_id}/revoke", include_in_schema=False)
-def revoke_token_page(user_id: int, token_id: int, db: DbSession, database: Db, user: CurrentUser) -> Response:
+def revoke_token_page(user_id: RecordId, token_id: RecordId, db: DbSession, database: Db,
+                      user: CurrentUser) -> Response:
     revoke_api_token(db, database, user, user_id, token_id)
     return RedirectResponse(f"/admin/users/{user_id}?done=revoked", status_code=303)
 
@@ -255,7 +256,7 @@ def create_team_page(
 
 
 @router.get("/admin/teams/{team_id}", include_in_schema=False)
-def team_page(request: Request, team_id: int, db: DbSession, database: Db, user: CurrentUser) -> Response:
+def team_page(request: Request, team_id: RecordId, db: DbSession, database: Db, user: CurrentUser) -> Response:
     team = next((t for t in list_teams(db, database, user) if t.id == team_id), None)
     if team is None:
         return _not_found(request)
@@ -265,7 +266,7 @@ def team_page(request: Request, team_id: int, db: DbSession, database: Db, user:
 
 @router.post("/admin/teams/{team_id}", include_in_schema=False)
 def update_team_page(
-    request: Request, team_id: int, db: DbSession, database: Db, user: CurrentUser,
+    request: Request, team_id: RecordId, db: DbSession, database: Db, user: CurrentUser,
     name: Annotated[str, Form(max_length=400)] = "", service: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:
     try:
@@ -295,7 +296,7 @@ def create_agency_page(
 
 
 @router.get("/admin/agencies/{agency_id}", include_in_schema=False)
-def agency_page(request: Request, agency_id: int, db: DbSession, database: Db, user: CurrentUser) -> Response:
+def agency_page(request: Request, agency_id: RecordId, db: DbSession, database: Db, user: CurrentUser) -> Response:
     agency = next((a for a in list_agencies(db, database, user) if a.id == agency_id), None)
     if agency is None:
         return _not_found(request)
@@ -306,7 +307,7 @@ def agency_page(request: Request, agency_id: int, db: DbSession, database: Db, u
 
 @router.post("/admin/agencies/{agency_id}", include_in_schema=False)
 def update_agency_page(
-    request: Request, agency_id: int, db: DbSession, database: Db, user: CurrentUser,
+    request: Request, agency_id: RecordId, db: DbSession, database: Db, user: CurrentUser,
     name: Annotated[str, Form(max_length=400)] = "", kind: Annotated[str, Form(max_length=40)] = "",
     default_referral_source: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:

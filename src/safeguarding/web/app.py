@@ -21,6 +21,7 @@ from safeguarding.core.settings import get_settings
 from safeguarding.web import auth
 from safeguarding.web.api_errors import API_ERRORS
 from safeguarding.web.deps import CurrentUser, PasswordChangeRequired, SignInRequired, TransactionalRoute
+from safeguarding.web.edge import RequestEdge
 from safeguarding.web.navigation import HOME
 from safeguarding.web.templating import render
 
@@ -162,6 +163,12 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        if any(tuple(error.get("loc", ()))[:1] == ("path",) for error in exc.errors()):
+            # A record number no record can have (0, -1, 10**20, not a number): there is no such page.
+            if _is_api(request):
+                return _problem(404, "There is no record with this number.")
+            return render(request, "web/error.html", status_code=404, title="Page not found",
+                          heading="Page not found", message="There is no record with this number.")
         errors: dict[str, str] = {}
         for error in exc.errors():
             loc = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path", "form")]
@@ -197,12 +204,17 @@ def create_app(database: Database | None = None) -> FastAPI:
     app = FastAPI(title="Safeguarding", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.database = database or get_database()
     app.add_middleware(SecurityHeaders)
+    # Outermost but for the headers: size, credentials and control characters checked before a route reads.
+    app.add_middleware(RequestEdge, max_body_bytes=settings.max_body_bytes)
 
     api = FastAPI(
         title="Safeguarding API",
         version="1",
         description="JSON API for partner systems. Authenticate with `Authorization: Bearer <token>` "
-        "(`safeguarding tokens create USERNAME`).",
+        "(`safeguarding tokens create USERNAME`). Every date and time is checked: dates fall between 1 January "
+        "1900 and a year from today (ten years for booked dates such as reviews), and a date-time must give its zone "
+        "(`2026-03-31T14:30:00+01:00` or `...Z`): one without is refused with 422, never guessed. Text may not hold "
+        "control characters other than tab and line breaks (refused with 422 naming the field).",
         openapi_url="/openapi.json",
         docs_url=None,  # FastAPI's page loads Swagger UI from a CDN with an inline script: ours is below
         redoc_url=None,

@@ -20,7 +20,7 @@ from safeguarding.core.access import AccessSubject, Action, Kind, authorize, rol
 from safeguarding.core.calendar import LONDON
 from safeguarding.core.errors import ValidationFailed
 from safeguarding.core.users import User
-from safeguarding.web.deps import CurrentUser, Db, DbSession, TransactionalRoute, csrf_protect
+from safeguarding.web.deps import CurrentUser, Db, DbSession, RecordId, TransactionalRoute, csrf_protect
 from safeguarding.web.templating import render
 
 router = APIRouter(route_class=TransactionalRoute, dependencies=[Depends(csrf_protect)])
@@ -103,7 +103,8 @@ def _cell(value: object) -> str:
 
 
 @router.get("/audit/people/{person_id}", include_in_schema=False)
-def person_audit_page(request: Request, person_id: int, db: DbSession, database: Db, user: CurrentUser) -> Response:
+def person_audit_page(request: Request, person_id: RecordId, db: DbSession, database: Db,
+                      user: CurrentUser) -> Response:
     result = audit.person_history(db, database, user, person_id, page=_page_number(request))
     return render(request, "web/audit_person.html", title=f"Who has looked at record {person_id}",
                   person_id=person_id, person_name=_person_label(db, user, person_id), result=result,
@@ -133,7 +134,7 @@ def break_glass_page(request: Request, db: DbSession, database: Db, user: Curren
 
 @router.post("/audit/break-glass/{access_id}/review", include_in_schema=False)
 def review_break_glass_page(
-    request: Request, access_id: int, db: DbSession, database: Db, user: CurrentUser,
+    request: Request, access_id: RecordId, db: DbSession, database: Db, user: CurrentUser,
     note: Annotated[str, Form(max_length=4000)] = "",
 ) -> Response:
     try:

@@ -10,7 +10,7 @@ from collections.abc import Callable, Coroutine, Iterator
 from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import Depends, Request, Response
+from fastapi import Depends, Path, Request, Response
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from safeguarding.core.db import Database, rollback_keeping_survivors, utcnow
 from safeguarding.core.errors import AccessDenied, TooManyAttempts
+from safeguarding.core.form_fields import RECORD_ID_MAX
 from safeguarding.core.security import new_token, token_digest
 from safeguarding.core.settings import get_settings
 from safeguarding.core.users import (
@@ -29,6 +30,10 @@ from safeguarding.core.users import (
     count_client_failure,
     throttle_wait_seconds,
 )
+
+# Every record number in a path ({person_id}, {contact_id}, ...): a number no record can have (0, -1, 10**20, past
+# the database's integer) is refused before any query, and the app answers 404 (see web/app.py).
+RecordId = Annotated[int, Path(ge=1, le=RECORD_ID_MAX)]
 
 SESSION_COOKIE = "sg_session"
 PRE_SESSION_COOKIE = "sg_pre"

@@ -22,17 +22,26 @@ PACKAGE_ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE_DIRS = sorted(p for p in PACKAGE_ROOT.glob("*/templates") if p.is_dir())
 
 
+def _in_london(value: datetime) -> datetime:
+    # A moment at the very edge of what Python holds (year 1 or 9999, stored before dates were checked) cannot move
+    # to London's clock: show it as stored rather than fail the page.
+    try:
+        return value.astimezone(LONDON)
+    except (OverflowError, ValueError):
+        return value
+
+
 def _london(value: datetime | None, fmt: str = "%-d %b %Y %H:%M") -> str:
     if value is None:
         return ""
-    return value.astimezone(LONDON).strftime(fmt)
+    return _in_london(value).strftime(fmt)
 
 
 def _day(value: date | datetime | None) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        value = value.astimezone(LONDON).date()
+        value = _in_london(value).date()
     return value.strftime("%-d %b %Y")
 
 

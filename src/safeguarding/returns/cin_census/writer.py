@@ -14,6 +14,7 @@ from typing import IO, Any
 
 from lxml import etree
 
+from safeguarding.core.calendar import now_in_london
 from safeguarding.returns.cin_census.census import CensusYear, Child
 
 SOFTWARE_CODE = "Safeguarding"
@@ -99,7 +100,7 @@ def write_census(out: Path | IO[bytes], children: Iterable[Child], year: CensusY
                  serial_no: str = "001", now: datetime | None = None) -> int:
     """Write the census; returns the number of children written."""
     written = 0
-    moment = (now or datetime.now()).replace(microsecond=0)
+    moment = (now or now_in_london().replace(tzinfo=None)).replace(microsecond=0)
     with etree.xmlfile(str(out) if isinstance(out, Path) else out, encoding="utf-8") as xf:
         xf.write_declaration()
         with xf.element("Message"):
