@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import schemathesis
 from fastapi import FastAPI
+from fastapi.testclient import TestClient
 from schemathesis.engine import Status, events, from_schema
 from starlette.routing import Mount
 
@@ -122,8 +123,9 @@ def _bearer(tokens: dict[str, str], role: Role) -> dict[str, str]:
 
 # A request that keeps to the document's types can still break a rule the service checks against the record, the
 # caller or another field (an NHS number's check digit, a date of birth after the time received, a partner giving a
-# time received, handling code C without its conditions, a time window that ends before it starts): a 422 naming
-# the field is the right answer there.
+# time received, handling code C without its conditions, a time window that ends before it starts, a date outside
+# its kind's range, from 1900 to a year from today, which a date's format cannot say): a 422 naming the field is the
+# right answer there.
 _DOMAIN_RULES = ["2xx", "401", "403", "404", "409", "422", "429"]
 
 
@@ -138,7 +140,11 @@ def run_config(tokens: dict[str, str], max_examples: int) -> schemathesis.Config
             "workers": 1,
             "continue-on-failure": True,
             "operations": [
-                {"include-path-regex": "^/people", "headers": _bearer(tokens, Role.MASH_WORKER)},
+                {
+                    "include-path-regex": "^/people",
+                    "headers": _bearer(tokens, Role.MASH_WORKER),
+                    "checks": {"positive_data_acceptance": {"expected-statuses": _DOMAIN_RULES}},
+                },
                 {
                     "include-path-regex": "^/exploitation/network",
                     "headers": _bearer(tokens, Role.EXPLOITATION_PRACTITIONER),
@@ -185,3 +191,16 @@ def test_api_keeps_to_its_openapi_document(app: FastAPI, tokens: dict[str, str])
     schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", app, config=run_config(tokens, 20))
     found = departures(schema)
     assert not found, "the API departs from its OpenAPI document:\n" + "\n".join(found)
+
+
+def test_free_text_in_requests_is_declared_without_control_characters(app: FastAPI) -> None:
+    # The request edge and the models refuse control characters; the document says so, so that a client (and
+    # schemathesis's "valid data is accepted") never sends one believing it valid.
+    from safeguarding.web.api_params import PLAIN_TEXT_PATTERN
+
+    document = TestClient(app).get("/api/v1/openapi.json").json()
+    search = document["paths"]["/people/search"]["get"]["parameters"]
+    assert {p["name"]: p["schema"].get("pattern") for p in search}["postcode"] == PLAIN_TEXT_PATTERN
+    contact = document["components"]["schemas"]["ContactIn"]["properties"]
+    worry = contact["worry"]
+    assert PLAIN_TEXT_PATTERN in {worry.get("pattern"), *(b.get("pattern") for b in worry.get("anyOf", ()))}

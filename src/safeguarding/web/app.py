@@ -20,6 +20,7 @@ from safeguarding.core.errors import Conflict, DomainError, TooManyAttempts, Val
 from safeguarding.core.settings import get_settings
 from safeguarding.web import auth
 from safeguarding.web.api_errors import API_ERRORS
+from safeguarding.web.api_params import declare_plain_text
 from safeguarding.web.deps import CurrentUser, PasswordChangeRequired, SignInRequired, TransactionalRoute
 from safeguarding.web.edge import RequestEdge
 from safeguarding.web.navigation import HOME
@@ -175,7 +176,7 @@ def _install_error_handlers(app: FastAPI) -> None:
             errors[".".join(loc) or "request"] = str(error.get("msg", "is not valid"))
         if _is_api(request):
             return _problem(422, "The request is not valid: " + "; ".join(f"{k}: {v}" for k, v in errors.items()),
-                            errors=errors)
+                            field=next(iter(errors)), errors=errors)
         return render(request, "web/error.html", status_code=422, title="There is a problem",
                       heading="There is a problem", message="Some of what was sent is not valid.", errors=errors)
 
@@ -224,6 +225,7 @@ def create_app(database: Database | None = None) -> FastAPI:
     def api_docs() -> HTMLResponse:
         return HTMLResponse(_API_DOCS.format(openapi_url=f"{API_PREFIX}/openapi.json"))
 
+    declare_plain_text(api)
     api.state.database = app.state.database
     for module in (*capabilities, auth):
         if hasattr(module, "api_router"):
