@@ -182,6 +182,9 @@ def test_a_form_with_a_control_character_is_refused_and_nothing_stored(
         },
     )
     assert answer.status_code == 422 and "control character" in answer.text
+    # A GOV.UK page in the service's layout, which tells the worker their typing is kept, not a bare text answer.
+    assert answer.headers["content-type"].startswith("text/html")
+    assert "govuk-header" in answer.text and "what you typed is still there" in answer.text
     assert _people(database) == before
 
 

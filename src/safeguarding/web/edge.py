@@ -12,11 +12,13 @@ import re
 from urllib.parse import unquote
 
 from starlette.datastructures import Headers
+from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from safeguarding.core.form_fields import has_control_character
 from safeguarding.web.deps import SESSION_COOKIE, UNSAFE_METHODS
+from safeguarding.web.templating import render
 
 API_PREFIX = "/api/v1"
 # Forms anyone may post: signing in (its second step included) and out. Every other form needs a session.
@@ -49,7 +51,12 @@ class _BodyRefused(BaseException):
 def _refusal(scope: Scope, status: int, message: str) -> Response:
     if scope["path"].startswith(API_PREFIX):
         return JSONResponse({"detail": message}, status_code=status)
-    return PlainTextResponse(message, status_code=status)
+    if Headers(scope=scope).get("hx-request"):
+        return PlainTextResponse(message, status_code=status)
+    # A person at a browser gets a GOV.UK page; the browser's Back keeps what they typed.
+    heading = "The request is too large" if status == 413 else "There is a problem"
+    return render(Request(scope), "web/error.html", status_code=status, title=heading, heading=heading,
+                  message=message + " Go back to the form: what you typed is still there.")
 
 
 class RequestEdge:
