@@ -56,6 +56,11 @@ from safeguarding.web.templating import render
 router = APIRouter(route_class=TransactionalRoute, dependencies=[Depends(csrf_protect)])
 
 
+# Says nothing of whether the code was right once: only how to get one that works.
+WRONG_CODE = ("Enter the 6-digit code your authenticator app shows now. Each code signs in once: if you have just "
+              "used this one, wait for the next")
+
+
 def _safe_next(target: str | None) -> str:
     # Only same-site paths: never an open redirect.
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
@@ -196,7 +201,7 @@ def second_factor(
                reason="wrong code")
         count_client_failure(db, client_address(request))
         return _second_factor_form(request, user, next, status_code=401,
-                                   errors={"code": "Enter the 6-digit code from your authenticator app"})
+                                   errors={"code": WRONG_CODE})
     if enrolling:
         confirm_second_factor(db, user, code)
     user.failed_second_factors = 0
