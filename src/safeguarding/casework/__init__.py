@@ -1,1 +1,2 @@
-"""Statutory case work: referrals, allocation, and (to come) assessments, section 47s, plans and conferences."""
+"""Statutory case work: episodes of need from referral to closure, assessments, strategy discussions, section 47
+enquiries, conferences and plans, visits, case notes and chronologies, allocation, transfer and supervision."""

@@ -1,1 +1,2 @@
-"""The web application: factory, sign-in, layout, static assets. Nothing imports this but the app and CLI."""
+"""The web application: the app factory that mounts every capability's routes, and what every capability's routes
+share (request dependencies, templating, the request edge, sign-in, administration, the audit pages)."""
