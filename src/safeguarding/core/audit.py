@@ -40,6 +40,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from safeguarding.core.db import SURVIVORS_KEY, Base, Database, enter_write_gate, is_reading_sqlite, utcnow
+from safeguarding.core.timings import timed
 
 GENESIS_HASH = "0" * 64
 _PENDING_KEY = "audit_pending"
@@ -208,7 +209,8 @@ def _write_pending(session: Session) -> None:
     if not pending:
         return
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _CHAIN_LOCK_ID})
+        with timed("chain_lock"):
+            session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _CHAIN_LOCK_ID})
     prev = _last_hash(session)
     values: list[dict[str, Any]] = []
     for item in pending:

@@ -15,6 +15,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from safeguarding.core import timings
 from safeguarding.core.db import Database, get_database
 from safeguarding.core.errors import Conflict, DomainError, TooManyAttempts, ValidationFailed
 from safeguarding.core.settings import get_settings
@@ -248,4 +249,7 @@ def create_app(database: Database | None = None) -> FastAPI:
         # GOV.UK Frontend's compiled CSS refers to its fonts and images under /assets.
         app.mount("/assets", StaticFiles(directory=str(assets)), name="assets")
     _install_error_handlers(app)
+    timings_file = timings.requested_path()
+    if timings_file:  # the benchmarks' breakdown of each request's time (off unless asked for)
+        timings.install(app, app.state.database, timings_file)
     return app

@@ -23,6 +23,7 @@ from safeguarding.core.errors import AccessDenied, TooManyAttempts
 from safeguarding.core.form_fields import RECORD_ID_MAX
 from safeguarding.core.security import new_token, token_digest
 from safeguarding.core.settings import get_settings
+from safeguarding.core.timings import timed
 from safeguarding.core.users import (
     ApiToken,
     User,
@@ -69,10 +70,15 @@ class TransactionalRoute(APIRoute):
                 raise
             session = getattr(request.state, "db", None)
             if session is not None:
-                await run_in_threadpool(session.commit)
+                await run_in_threadpool(_commit, session)
             return response
 
         return handler
+
+
+def _commit(session: Session) -> None:
+    with timed("commit"):
+        session.commit()
 
 
 def _reload_signed_in(request: Request, session: Session) -> None:
