@@ -263,7 +263,7 @@ class Server:
 # --- where each request's time went (core.timings, SAFEGUARDING_REQUEST_TIMINGS) ---------------------------------
 
 BREAKDOWN = ("total_ms", "cpu_ms", "db_ms", "queries", "chain_lock_ms", "write_gate_ms", "sqlite_lock_ms", "pool_ms",
-             "thread_queue_ms", "queued_before_handler_ms", "commit_ms", "loop_lag_ms", "unaccounted_ms")
+             "thread_queue_ms", "queued_before_handler_ms", "commit_ms", "durable_ms", "loop_lag_ms", "unaccounted_ms")
 
 
 def timings_file(name: str) -> Path:
@@ -288,7 +288,9 @@ def breakdown(path: Path, routes: dict[str, str], since: float = 0.0) -> dict[st
                 continue
             if line.get("at", 0) < since:
                 continue
-            waits = sum(line[k] for k in ("chain_lock_ms", "write_gate_ms", "pool_ms", "thread_queue_ms"))
+            line.setdefault("durable_ms", 0.0)  # PostgreSQL's wait for the disk after the chain's lock (since 12)
+            waits = sum(line[k] for k in ("chain_lock_ms", "write_gate_ms", "pool_ms", "thread_queue_ms",
+                                          "durable_ms"))
             # BEGIN IMMEDIATE is inside db_ms already; the chain lock's statement too.
             line["unaccounted_ms"] = max(0.0, line["total_ms"] - line["cpu_ms"] - line["db_ms"] - waits
                                          + line["chain_lock_ms"])

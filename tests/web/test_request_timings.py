@@ -17,7 +17,7 @@ from tests.support import Factory, sign_in_as
 
 FIELDS = {"pid", "at", "method", "path", "route", "status", "total_ms", "cpu_ms", "in_threads_ms", "thread_queue_ms",
           "queued_before_handler_ms", "db_ms", "queries", "chain_lock_ms", "write_gate_ms", "sqlite_lock_ms",
-          "pool_ms", "commit_ms", "loop_lag_ms"}
+          "pool_ms", "commit_ms", "durable_ms", "loop_lag_ms"}
 
 
 def test_no_timings_are_kept_unless_asked_for(database: Database, monkeypatch: pytest.MonkeyPatch,

@@ -46,6 +46,8 @@ GENESIS_HASH = "0" * 64
 _PENDING_KEY = "audit_pending"
 # Arbitrary constant naming the PostgreSQL advisory lock that serialises appends to the chain.
 _CHAIN_LOCK_ID = 7_402_112
+# Session.info key: the PostgreSQL connection whose asynchronous commit must reach the disk before commit() returns.
+_AWAIT_DURABLE_KEY = "audit_await_durable"
 
 
 class AuditEvent(Base):
@@ -209,8 +211,15 @@ def _write_pending(session: Session) -> None:
     if not pending:
         return
     if session.get_bind().dialect.name == "postgresql":
+        # The lock orders appends to the chain and is held until the commit ends. A synchronous commit would hold
+        # it through the WAL's flush to disk too, so concurrent page views queued on fsync. The commit is made
+        # asynchronous instead (the lock is released once the commit is written to the WAL, in microseconds) and
+        # the durability is waited for after the lock, before commit() returns (_await_durable): every row is still
+        # on disk before anyone is answered. The WAL is flushed in order, so no later row outlives an earlier one.
         with timed("chain_lock"):
-            session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _CHAIN_LOCK_ID})
+            session.execute(text("SELECT set_config('synchronous_commit', 'off', true), pg_advisory_xact_lock(:id)"),
+                            {"id": _CHAIN_LOCK_ID})
+        session.info[_AWAIT_DURABLE_KEY] = session.connection().connection.dbapi_connection
     prev = _last_hash(session)
     values: list[dict[str, Any]] = []
     for item in pending:
@@ -244,9 +253,33 @@ _INSERTED = ("at", "actor_id", "actor_username", "actor_role", "action", "target
              "outcome", "reason", "detail", "prev_hash", "hash")
 
 
+# A transaction that writes to the WAL (a transactional logical-decoding message, no table) and commits
+# synchronously: its commit flushes the WAL up to itself, so every transaction committed before it is on disk. A
+# plain SELECT's commit flushes nothing. Decoders of logical replication, if any, see a message with this prefix.
+WAL_FLUSH_SQL = "SELECT pg_logical_emit_message(true, 'safeguarding-audit-durable', '')"
+
+
+def wait_until_durable(dbapi_connection: Any) -> None:
+    """Return once everything committed (on this server) before the call is on disk: PostgreSQL only."""
+    with timed("durable"):
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute(WAL_FLUSH_SQL)
+        dbapi_connection.commit()
+
+
+@event.listens_for(Session, "after_commit")
+def _await_durable(session: Session) -> None:
+    # Runs inside commit(), after the asynchronous commit and before the connection goes back to the pool: the
+    # caller is told of success only once the audit rows (and the work they record) are on disk.
+    dbapi_connection = session.info.pop(_AWAIT_DURABLE_KEY, None)
+    if dbapi_connection is not None:
+        wait_until_durable(dbapi_connection)
+
+
 @event.listens_for(Session, "after_rollback")
 def _drop_pending(session: Session) -> None:
     session.info.pop(_PENDING_KEY, None)
+    session.info.pop(_AWAIT_DURABLE_KEY, None)
 
 
 @event.listens_for(Session, "before_flush")

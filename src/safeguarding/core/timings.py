@@ -49,6 +49,7 @@ class RequestTimings:
     sqlite_lock: float = 0.0  # SQLite: BEGIN IMMEDIATE, the write lock itself
     pool: float = 0.0  # waiting for a database connection from the pool (pre-ping included)
     commit: float = 0.0  # the request's commit: audit rows chained and written, the transaction made durable
+    durable: float = 0.0  # PostgreSQL: waiting, after the chain's lock, for the commit to reach the disk
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def add(self, name: str, seconds: float) -> None:
@@ -78,6 +79,7 @@ class RequestTimings:
                 "sqlite_lock_ms": round(self.sqlite_lock * ms, 3),
                 "pool_ms": round(self.pool * ms, 3),
                 "commit_ms": round(self.commit * ms, 3),
+                "durable_ms": round(self.durable * ms, 3),
                 "loop_lag_ms": round(loop_lag * ms, 3),
             },
             separators=(",", ":"),
