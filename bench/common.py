@@ -353,3 +353,48 @@ def load_average() -> str:
         return " / ".join(f"{v:.2f}" for v in os.getloadavg())
     except OSError:
         return "unknown"
+
+
+class WaitSampler:
+    """PostgreSQL: samples ``pg_stat_activity`` for the benchmark database every ``interval`` seconds while it runs,
+    counting what the server's backends were doing (active on CPU, or waiting: on a lock, on the WAL's flush, on
+    I/O, or idle in a transaction). What the database side of the tail waits on."""
+
+    def __init__(self, interval: float = 0.1) -> None:
+        import threading
+
+        self.interval = interval
+        self.counts: dict[str, int] = {}
+        self.samples = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> WaitSampler:
+        if bench_database_url().startswith("postgresql"):
+            self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        import psycopg
+
+        with psycopg.connect(bench_database_url(), autocommit=True) as connection:
+            while not self._stop.wait(self.interval):
+                rows = connection.execute(
+                    "SELECT state, coalesce(wait_event_type, 'CPU'), coalesce(wait_event, '') FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                    "AND backend_type = 'client backend' AND state <> 'idle'").fetchall()
+                self.samples += 1
+                for state, kind, name in rows:
+                    key = f"{state}: {kind}{'/' + name if name else ''}"
+                    self.counts[key] = self.counts.get(key, 0) + 1
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)
+
+    def summary(self) -> dict[str, float]:
+        """Mean number of backends in each state per sample, busiest first."""
+        if not self.samples:
+            return {}
+        return {k: round(v / self.samples, 3) for k, v in sorted(self.counts.items(), key=lambda kv: -kv[1])}

@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import (
     CpuSample,
     Server,
+    WaitSampler,
     bench_database_url,
     breakdown,
     ensure_large_council,
@@ -219,10 +220,12 @@ def main() -> None:
     ids = contact_ids()
     lines = None if args.no_breakdown else timings_file("mash_load")
     load_before = load_average()
+    waits = WaitSampler()
     with Server(port=args.port, workers=args.workers, loop=args.loop, http=args.http, app=args.app) as server:
         samples, errors = _event_loop_runner()(run(args.users, args.seconds, args.think, server.base_url, ids,
-                                                   on_start=lambda: measured.update(at=time.time(),
-                                                                                    cpu=CpuSample())))
+                                                   on_start=lambda: measured.update(at=time.time(), cpu=CpuSample(),
+                                                                                    waits=waits.__enter__())))
+        waits.__exit__()
         load_after = load_average()
         cpu = measured["cpu"].since() if "cpu" in measured else {}
     print(f"MASH pages, {args.users} concurrent users, ~{args.seconds:.0f} s, think ~{args.think:.1f} s, "
@@ -240,6 +243,10 @@ def main() -> None:
     print(f"  errors: {len(errors)}")
     for line in sorted(set(errors))[:10]:
         print(f"    {line}")
+    if waits.samples:
+        result["postgresql_backends"] = waits.summary()
+        print("  PostgreSQL backends per sample (pg_stat_activity): "
+              + ", ".join(f"{k} {v}" for k, v in list(waits.summary().items())[:8]))
     if lines is not None:
         result["breakdown"] = breakdown(lines, ROUTES, since=measured.get("at", 0.0))
         print_breakdown(result["breakdown"])  # type: ignore[arg-type]
