@@ -3,6 +3,7 @@ signed checkpoints taken meanwhile still verify, and (PostgreSQL) a view's rows 
 
 from __future__ import annotations
 
+import json
 import threading
 
 import pytest
@@ -10,7 +11,16 @@ from sqlalchemy import event, func, select, text
 from sqlalchemy.orm import Session
 
 from safeguarding.core import audit_checkpoint
-from safeguarding.core.audit import Actor, AuditEvent, ChainBreak, record, record_view, verify_chain
+from safeguarding.core.audit import (
+    Actor,
+    AuditEvent,
+    AuditSearchHit,
+    ChainBreak,
+    record,
+    record_search,
+    record_view,
+    verify_chain,
+)
 from safeguarding.core.db import Database
 from safeguarding.core.users import User
 
@@ -101,3 +111,25 @@ def test_a_views_audit_row_is_on_disk_when_its_commit_returns(database: Database
         event.remove(Session, "before_commit", after_the_rows)
     with database.transaction() as s:
         assert s.scalar(select(func.count(AuditEvent.id))) == 20
+
+
+def test_any_text_in_an_audit_row_is_stored_as_given_and_chained(database: Database) -> None:
+    awkward = "O'Brien \\ \"q\" 100% %s %(x)s {b}; COMMIT; -- Zoë 𝔘\tt\nn"  # within target_id's 64
+    with database.transaction() as s:
+        record(s, Actor(id=7, username=awkward, role="mash_worker"), "view", "person", awkward, person_id=3,
+               reason=awkward, detail={"note": awkward, awkward: [1, "2", None]})
+    session = database.reading_sessionmaker()
+    try:
+        record_search(session, Actor(id=None, username="searcher", role="mash_worker"), "person",
+                      {"q": awkward}, [5, 3])
+        session.commit()
+    finally:
+        session.close()
+    with database.transaction() as s:
+        verified = list(verify_chain(s))
+        assert not any(isinstance(r, ChainBreak) for r in verified) and len(verified) == 2
+        first, second = s.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
+        assert (first.actor_username, first.target_id, first.reason) == (awkward, awkward, awkward)
+        assert json.loads(first.detail)["note"] == awkward and second.prev_hash == first.hash
+        hits = set(s.execute(select(AuditSearchHit.event_id, AuditSearchHit.person_id)))
+    assert hits == {(second.id, 3), (second.id, 5)}
