@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     # directly or as the path of a file holding it. Without one, checkpoints are neither written nor checked.
     audit_checkpoint_key: str = Field(default="", repr=False)
     audit_checkpoint_key_file: str = ""
+    # Request threads per web worker process (0: anyio's default of 40). See web.app.ThreadLimit.
+    web_threads: int = 0
 
 
 @lru_cache(maxsize=1)

@@ -53,6 +53,30 @@ _API_DOCS = """<!DOCTYPE html>
 """
 
 
+class ThreadLimit:
+    """How many request threads a worker process runs at once (anyio's default: 40).
+
+    Page handlers are synchronous and share the process's GIL: with 40 threads runnable, a thread back from each
+    database call waited for the GIL behind the others, many times per page (bench/results/mash-load-2026-12-07.md).
+    Fewer threads keep the GIL's queue short; requests beyond them wait their turn on the event loop."""
+
+    def __init__(self, app: ASGIApp, threads: int) -> None:
+        self.app = app
+        self.threads = threads
+        self.loops: set[int] = set()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        import asyncio
+
+        import anyio.to_thread
+
+        loop = id(asyncio.get_running_loop())
+        if loop not in self.loops:  # the limiter belongs to the event loop
+            anyio.to_thread.current_default_thread_limiter().total_tokens = self.threads
+            self.loops.add(loop)
+        await self.app(scope, receive, send)
+
+
 class SecurityHeaders:
     """Security headers on every response. Plain ASGI rather than ``BaseHTTPMiddleware``, which runs each request
     in an extra task with a streamed copy of the response: a measurable share of a page's time under load."""
@@ -249,6 +273,8 @@ def create_app(database: Database | None = None) -> FastAPI:
         # GOV.UK Frontend's compiled CSS refers to its fonts and images under /assets.
         app.mount("/assets", StaticFiles(directory=str(assets)), name="assets")
     _install_error_handlers(app)
+    if settings.web_threads > 0:
+        app.add_middleware(ThreadLimit, threads=settings.web_threads)
     timings_file = timings.requested_path()
     if timings_file:  # the benchmarks' breakdown of each request's time (off unless asked for)
         timings.install(app, app.state.database, timings_file)
