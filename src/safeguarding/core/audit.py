@@ -10,7 +10,9 @@ with ``survive_rollback=True``: the rollback of the refused request keeps it, an
 commits it afterwards (``core.db.rollback_keeping_survivors``), so the refusal is recorded and nothing else is.
 
 On SQLite a reading session holds no lock while it reads; its audit rows are chained inside an explicit
-``BEGIN IMMEDIATE`` at commit, so two views can never fork the chain.
+``BEGIN IMMEDIATE`` at commit, so two views can never fork the chain. On PostgreSQL the chain's lock, the chained
+INSERT and the COMMIT go to the server in one message (``_append_on_postgresql``), and ``commit()`` returns once
+the rows are on disk.
 """
 
 from __future__ import annotations
