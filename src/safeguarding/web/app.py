@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from pathlib import Path
 
+import anyio.to_thread
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -54,27 +56,32 @@ _API_DOCS = """<!DOCTYPE html>
 
 
 class ThreadLimit:
-    """How many request threads a worker process runs at once (anyio's default: 40).
+    """How many requests a worker process serves at once, each with its thread (anyio's default: 40 threads, and
+    no limit on requests).
 
     Page handlers are synchronous and share the process's GIL: with 40 threads runnable, a thread back from each
     database call waited for the GIL behind the others, many times per page (bench/results/mash-load-2026-12-07.md).
-    Fewer threads keep the GIL's queue short; requests beyond them wait their turn on the event loop."""
+    Requests beyond the limit wait their turn on the event loop, in order, before they touch the database: a
+    request holds its database connection from its first query to its end, so limiting only the threads let more
+    requests hold connections than the pool has while the threads that could finish them waited for one (at 100
+    users on SQLite: pool timeouts after 30 s)."""
 
     def __init__(self, app: ASGIApp, threads: int) -> None:
         self.app = app
         self.threads = threads
-        self.loops: set[int] = set()
+        self.turns: dict[int, asyncio.Semaphore] = {}  # per event loop (one per worker process)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        import asyncio
-
-        import anyio.to_thread
-
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
         loop = id(asyncio.get_running_loop())
-        if loop not in self.loops:  # the limiter belongs to the event loop
+        turn = self.turns.get(loop)
+        if turn is None:  # the first request in this event loop: the thread limiter belongs to the loop too
             anyio.to_thread.current_default_thread_limiter().total_tokens = self.threads
-            self.loops.add(loop)
-        await self.app(scope, receive, send)
+            turn = self.turns[loop] = asyncio.Semaphore(self.threads)
+        async with turn:
+            await self.app(scope, receive, send)
 
 
 class SecurityHeaders:
