@@ -69,18 +69,19 @@ class ThreadLimit:
     def __init__(self, app: ASGIApp, threads: int) -> None:
         self.app = app
         self.threads = threads
-        self.turns: dict[int, asyncio.Semaphore] = {}  # per event loop (one per worker process)
+        # Both belong to an event loop (one per worker process; tests start several in turn).
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.turn = asyncio.Semaphore(threads)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        loop = id(asyncio.get_running_loop())
-        turn = self.turns.get(loop)
-        if turn is None:  # the first request in this event loop: the thread limiter belongs to the loop too
+        loop = asyncio.get_running_loop()
+        if self.loop is not loop:
             anyio.to_thread.current_default_thread_limiter().total_tokens = self.threads
-            turn = self.turns[loop] = asyncio.Semaphore(self.threads)
-        async with turn:
+            self.loop, self.turn = loop, asyncio.Semaphore(self.threads)
+        async with self.turn:
             await self.app(scope, receive, send)
 
 
