@@ -20,7 +20,19 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import Server, bench_database_url, ensure_large_council, figures, write_json
+from common import (
+    CpuSample,
+    Server,
+    WaitSampler,
+    bench_database_url,
+    breakdown,
+    ensure_large_council,
+    figures,
+    load_average,
+    print_breakdown,
+    timings_file,
+    write_json,
+)
 
 KEY_PREFIX = "bench-"
 
@@ -128,13 +140,18 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--port", type=int, default=8766)
+    parser.add_argument("--label", default="", help="a note kept with the results (what changed)")
     args = parser.parse_args()
 
     load = ensure_large_council()
     token, token_id = issue_token()
+    lines = timings_file("api_submit")
+    load_before = load_average()
     try:
-        with Server(port=args.port, workers=args.workers) as server:
+        with Server(port=args.port, workers=args.workers) as server, WaitSampler() as waits:
+            began, cpu = time.time(), CpuSample()
             samples, errors, wall = asyncio.run(submit(server.base_url, token, args.count, args.concurrency))
+            cpu_used, load_after = cpu.since(), load_average()
     finally:
         removed = clean_up(token_id)
     figure = figures(samples)
@@ -147,7 +164,16 @@ def main() -> None:
     for line in sorted(set(errors))[:5]:
         print(f"    {line}")
     print(f"  removed {removed} benchmark contacts afterwards")
-    write_json("api_submit", {"count": args.count, "concurrency": args.concurrency, "workers": args.workers,
+    print(f"  load average before {load_before}, after {load_after}; CPU during the run (%): {cpu_used}")
+    if waits.samples:
+        print("  PostgreSQL backends per sample (pg_stat_activity): "
+              + ", ".join(f"{k} {v}" for k, v in list(waits.summary().items())[:8]))
+    split = breakdown(lines, {"submit": "/contacts"}, since=began)
+    print_breakdown(split)
+    write_json("api_submit", {"label": args.label, "load_average_before": load_before, "load_average": load_after,
+                              "cpu_percent": cpu_used,
+                              "postgresql_backends": waits.summary(), "breakdown": split,
+                              "count": args.count, "concurrency": args.concurrency, "workers": args.workers,
                               "contacts_per_second": round(rate, 2), "accepted": len(samples),
                               "latency": figure.__dict__, "errors": len(errors),
                               "error_examples": sorted(set(errors))[:5], "load": load})

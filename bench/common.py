@@ -258,3 +258,143 @@ class Server:
                 self.process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+
+
+# --- where each request's time went (core.timings, SAFEGUARDING_REQUEST_TIMINGS) ---------------------------------
+
+BREAKDOWN = ("total_ms", "cpu_ms", "db_ms", "queries", "chain_lock_ms", "write_gate_ms", "sqlite_lock_ms", "pool_ms",
+             "thread_queue_ms", "queued_before_handler_ms", "commit_ms", "durable_ms", "loop_lag_ms", "unaccounted_ms")
+
+
+def timings_file(name: str) -> Path:
+    """A fresh file for the server's per-request lines; the server is told of it through its environment."""
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    path = BENCH_DIR / f"{name}{results_suffix()}-timings.jsonl"
+    path.unlink(missing_ok=True)
+    os.environ["SAFEGUARDING_REQUEST_TIMINGS"] = str(path)
+    return path
+
+
+def breakdown(path: Path, routes: dict[str, str], since: float = 0.0) -> dict[str, dict[str, dict[str, float]]]:
+    """Per page (``routes``: page name -> route template), for each field: p50, p95, and the mean over the slowest
+    5 % of requests (what the tail waits on). ``unaccounted_ms`` is the server time outside the threads' CPU, the
+    database and the waits counted: mostly waiting for the GIL or the event loop."""
+    by_route: dict[str, list[dict[str, float]]] = {}
+    if path.exists():
+        for raw in path.read_text().splitlines():
+            try:
+                line = json.loads(raw)
+            except ValueError:
+                continue
+            if line.get("at", 0) < since:
+                continue
+            line.setdefault("durable_ms", 0.0)  # PostgreSQL's wait for the disk after the chain's lock (since 12)
+            waits = sum(line[k] for k in ("chain_lock_ms", "write_gate_ms", "pool_ms", "thread_queue_ms",
+                                          "durable_ms"))
+            # BEGIN IMMEDIATE is inside db_ms already; the chain lock's statement too.
+            line["unaccounted_ms"] = max(0.0, line["total_ms"] - line["cpu_ms"] - line["db_ms"] - waits
+                                         + line["chain_lock_ms"])
+            by_route.setdefault(line["route"], []).append(line)
+    result: dict[str, dict[str, dict[str, float]]] = {}
+    for page, route in routes.items():
+        lines = by_route.get(route, [])
+        if not lines:
+            continue
+        slowest = sorted(lines, key=lambda line: line["total_ms"])[-max(1, len(lines) // 20):]
+        result[page] = {"requests": {"n": float(len(lines))}}
+        for key in BREAKDOWN:
+            values = figures([float(line[key]) for line in lines])
+            result[page][key] = {"p50": values.p50, "p95": values.p95,
+                                 "tail_mean": statistics.fmean(float(line[key]) for line in slowest)}
+    return result
+
+
+def print_breakdown(result: dict[str, dict[str, dict[str, float]]]) -> None:
+    """The breakdown as a table: one row per field, p50 / p95 / mean of the slowest 5 % per page."""
+    if not result:
+        print("  (no per-request timings)")
+        return
+    pages = list(result)
+    print("  server side, ms (p50 / p95 / mean of the slowest 5 %):")
+    print("    " + f"{'':<26}" + "".join(f"{page:>26}" for page in pages))
+    for key in BREAKDOWN:
+        cells = "".join(f"{result[p][key]['p50']:>8.1f} {result[p][key]['p95']:>8.1f} "
+                        f"{result[p][key]['tail_mean']:>8.1f}" for p in pages)
+        print(f"    {key:<26}{cells}")
+
+
+class CpuSample:
+    """The machine's CPU use between two moments (/proc/stat): busy, idle, I/O wait and steal, in per cent."""
+
+    def __init__(self) -> None:
+        self.began = self._read()
+
+    @staticmethod
+    def _read() -> list[int]:
+        try:
+            return [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+        except (OSError, ValueError, IndexError):
+            return []
+
+    def since(self) -> dict[str, float]:
+        now = self._read()
+        if not now or not self.began:
+            return {}
+        delta = [b - a for a, b in zip(self.began, now, strict=False)]
+        total = sum(delta) or 1
+        # user nice system idle iowait irq softirq steal
+        idle, iowait, steal = delta[3], delta[4], delta[7] if len(delta) > 7 else 0
+        return {"busy": round(100 * (total - idle - iowait - steal) / total, 1), "idle": round(100 * idle / total, 1),
+                "iowait": round(100 * iowait / total, 1), "steal": round(100 * steal / total, 1)}
+
+
+def load_average() -> str:
+    try:
+        return " / ".join(f"{v:.2f}" for v in os.getloadavg())
+    except OSError:
+        return "unknown"
+
+
+class WaitSampler:
+    """PostgreSQL: samples ``pg_stat_activity`` for the benchmark database every ``interval`` seconds while it runs,
+    counting what the server's backends were doing (active on CPU, or waiting: on a lock, on the WAL's flush, on
+    I/O, or idle in a transaction). What the database side of the tail waits on."""
+
+    def __init__(self, interval: float = 0.1) -> None:
+        import threading
+
+        self.interval = interval
+        self.counts: dict[str, int] = {}
+        self.samples = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> WaitSampler:
+        if bench_database_url().startswith("postgresql"):
+            self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        import psycopg
+
+        with psycopg.connect(bench_database_url(), autocommit=True) as connection:
+            while not self._stop.wait(self.interval):
+                rows = connection.execute(
+                    "SELECT state, coalesce(wait_event_type, 'CPU'), coalesce(wait_event, '') FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                    "AND backend_type = 'client backend' AND state <> 'idle'").fetchall()
+                self.samples += 1
+                for state, kind, name in rows:
+                    key = f"{state}: {kind}{'/' + name if name else ''}"
+                    self.counts[key] = self.counts.get(key, 0) + 1
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)
+
+    def summary(self) -> dict[str, float]:
+        """Mean number of backends in each state per sample, busiest first."""
+        if not self.samples:
+            return {}
+        return {k: round(v / self.samples, 3) for k, v in sorted(self.counts.items(), key=lambda kv: -kv[1])}

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import os
 import random
 import re
 import sys
@@ -24,11 +23,24 @@ from typing import Any, TypeVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import Server, bench_database_url, ensure_large_council, figures, write_json
+from common import (
+    CpuSample,
+    Server,
+    WaitSampler,
+    bench_database_url,
+    breakdown,
+    ensure_large_council,
+    figures,
+    load_average,
+    print_breakdown,
+    timings_file,
+    write_json,
+)
 
 TARGET_P95_MS = 200.0
 QUEUE_PATH = "/mash/queue"
 CONTACT_PATH = "/mash/contacts/{id}"
+ROUTES = {"queue": "/mash/queue", "contact": "/mash/contacts/{contact_id}"}
 T = TypeVar("T")
 
 
@@ -141,8 +153,8 @@ async def simulated_user(n: int, connection: Connection, ids: list[int], stop_at
                 break
 
 
-async def run(users: int, seconds: float, think: float, base_url: str, ids: list[int]
-              ) -> tuple[dict[str, list[float]], list[str]]:
+async def run(users: int, seconds: float, think: float, base_url: str, ids: list[int],
+              on_start: Callable[[], object] = lambda: None) -> tuple[dict[str, list[float]], list[str]]:
     import httpx
 
     from safeguarding.demo.council import DEMO_PASSWORD
@@ -165,6 +177,7 @@ async def run(users: int, seconds: float, think: float, base_url: str, ids: list
             cookie = "; ".join(f"{name}={value}" for name, value in client.cookies.items())
             connections.append(Connection(url.host, url.port or 80, cookie))
         stop_at = time.monotonic() + seconds
+        on_start()  # the measured window begins (sign-ins are set-up)
         await asyncio.gather(*(simulated_user(n, connections[n], ids, stop_at, think, samples, errors)
                                for n in range(users)))
     finally:
@@ -184,6 +197,9 @@ def _event_loop_runner() -> Callable[[Coroutine[Any, Any, T]], T]:
     return uvloop.run
 
 
+measured: dict[str, Any] = {}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=50)
@@ -195,17 +211,30 @@ def main() -> None:
     parser.add_argument("--http", default="auto", help="uvicorn HTTP parser: auto, h11 or httptools")
     parser.add_argument("--app", default="safeguarding.web.main:app",
                         help="the ASGI app to serve (e.g. one wrapped with diagnostics)")
+    parser.add_argument("--no-breakdown", action="store_true",
+                        help="serve without the per-request timings (core.timings)")
+    parser.add_argument("--label", default="", help="a note kept with the results (what changed)")
     args = parser.parse_args()
 
     load = ensure_large_council()
     ids = contact_ids()
+    lines = None if args.no_breakdown else timings_file("mash_load")
+    load_before = load_average()
+    waits = WaitSampler()
     with Server(port=args.port, workers=args.workers, loop=args.loop, http=args.http, app=args.app) as server:
-        samples, errors = _event_loop_runner()(run(args.users, args.seconds, args.think, server.base_url, ids))
+        samples, errors = _event_loop_runner()(run(args.users, args.seconds, args.think, server.base_url, ids,
+                                                   on_start=lambda: measured.update(at=time.time(), cpu=CpuSample(),
+                                                                                    waits=waits.__enter__())))
+        waits.__exit__()
+        load_after = load_average()
+        cpu = measured["cpu"].since() if "cpu" in measured else {}
     print(f"MASH pages, {args.users} concurrent users, ~{args.seconds:.0f} s, think ~{args.think:.1f} s, "
           f"{server.describe()} ({bench_database_url()}):")
+    print(f"  load average before {load_before}, after {load_after}; CPU during the run (%): {cpu}")
     result: dict[str, object] = {"users": args.users, "seconds": args.seconds, "workers": args.workers,
                                  "server": server.describe(), "target_p95_ms": TARGET_P95_MS, "load": load,
-                                 "load_average": " / ".join(f"{v:.1f}" for v in os.getloadavg())}
+                                 "label": args.label, "load_average_before": load_before,
+                                 "load_average": load_after, "cpu_percent": cpu}
     for page, path in (("queue", QUEUE_PATH), ("contact", CONTACT_PATH)):
         figure = figures(samples[page])
         verdict = "meets" if figure.p95 <= TARGET_P95_MS else "MISSES"
@@ -214,6 +243,13 @@ def main() -> None:
     print(f"  errors: {len(errors)}")
     for line in sorted(set(errors))[:10]:
         print(f"    {line}")
+    if waits.samples:
+        result["postgresql_backends"] = waits.summary()
+        print("  PostgreSQL backends per sample (pg_stat_activity): "
+              + ", ".join(f"{k} {v}" for k, v in list(waits.summary().items())[:8]))
+    if lines is not None:
+        result["breakdown"] = breakdown(lines, ROUTES, since=measured.get("at", 0.0))
+        print_breakdown(result["breakdown"])  # type: ignore[arg-type]
     result["errors"] = len(errors)
     result["error_examples"] = sorted(set(errors))[:10]
     write_json("mash_load", result)

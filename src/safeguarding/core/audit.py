@@ -10,7 +10,9 @@ with ``survive_rollback=True``: the rollback of the refused request keeps it, an
 commits it afterwards (``core.db.rollback_keeping_survivors``), so the refusal is recorded and nothing else is.
 
 On SQLite a reading session holds no lock while it reads; its audit rows are chained inside an explicit
-``BEGIN IMMEDIATE`` at commit, so two views can never fork the chain.
+``BEGIN IMMEDIATE`` at commit, so two views can never fork the chain. On PostgreSQL the chain's lock, the chained
+INSERT and the COMMIT go to the server in one message (``_append_on_postgresql``), and ``commit()`` returns once
+the rows are on disk.
 """
 
 from __future__ import annotations
@@ -20,8 +22,10 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 
+import psycopg
+from psycopg import sql as psycopg_sql
 from sqlalchemy import (
     BigInteger,
     ForeignKey,
@@ -34,17 +38,19 @@ from sqlalchemy import (
     func,
     insert,
     select,
-    text,
     union,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from safeguarding.core.db import SURVIVORS_KEY, Base, Database, enter_write_gate, is_reading_sqlite, utcnow
+from safeguarding.core.timings import timed
 
 GENESIS_HASH = "0" * 64
 _PENDING_KEY = "audit_pending"
 # Arbitrary constant naming the PostgreSQL advisory lock that serialises appends to the chain.
 _CHAIN_LOCK_ID = 7_402_112
+# Session.info key: the PostgreSQL connection whose asynchronous commit must reach the disk before commit() returns.
+_AWAIT_DURABLE_KEY = "audit_await_durable"
 
 
 class AuditEvent(Base):
@@ -208,7 +214,8 @@ def _write_pending(session: Session) -> None:
     if not pending:
         return
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _CHAIN_LOCK_ID})
+        _append_on_postgresql(session, pending)
+        return
     prev = _last_hash(session)
     values: list[dict[str, Any]] = []
     for item in pending:
@@ -238,13 +245,112 @@ def _write_pending(session: Session) -> None:
         session.execute(insert(AuditSearchHit), hits)
 
 
+def _append_on_postgresql(session: Session, pending: list[_Pending]) -> None:
+    """Chain and insert the rows, and commit, in one message to the server: the chain's lock is held for
+    microseconds, never while the server waits for this process.
+
+    The lock orders appends to the chain and is held until the transaction ends. Taken in its own statement and then
+    held across round trips (read the head, insert, commit), a page view kept it while its thread waited for the
+    GIL and the processors between statements, and up to five other views queued on it (measured:
+    bench/results/mash-load-2026-12-07.md). Here the lock, the chained INSERT (each row's hash computed by the
+    server: SHA-256 of the same JSON as ``row_hash``, with the head read after the lock, as each statement of a
+    message takes its own snapshot) and COMMIT go in one simple-query message. The commit is asynchronous, so the
+    lock is not held through the WAL's flush to disk either; ``_await_durable`` waits for the flush before commit()
+    returns, so every row is on disk before anyone is answered, and as the WAL is flushed in order no later row can
+    outlive an earlier one. ``verify_chain`` checks every hash again in Python.
+    """
+    # The request's own changes first, in this transaction, before the COMMIT below ends it.
+    session.flush()
+    connection = session.connection()
+    dbapi_connection = cast("psycopg.Connection[Any]", connection.connection.dbapi_connection)
+
+    def literal(value: object, sql_type: str) -> str:
+        return f"CAST({psycopg_sql.Literal(value).as_string(dbapi_connection)} AS {sql_type})"
+
+    rows: list[str] = []
+    hits: list[str] = []
+    for ordinal, item in enumerate(pending, start=1):
+        detail = json.dumps(item.detail, sort_keys=True, default=str, ensure_ascii=False)
+        # row_hash's JSON without its first element (the previous hash, a hex string the server puts in front).
+        after_prev = json.dumps([_canonical_time(item.at), item.actor.id, item.actor.username, item.actor.role,
+                                 item.action, item.target_type, item.target_id, item.person_id, item.outcome,
+                                 item.reason, detail], separators=(",", ":"), ensure_ascii=False)[1:]
+        rows.append("(" + ", ".join([
+            str(ordinal), literal(item.at, "timestamptz"), literal(item.actor.id, "bigint"),
+            literal(item.actor.username, "text"), literal(item.actor.role, "text"), literal(item.action, "text"),
+            literal(item.target_type, "text"), literal(item.target_id, "text"), literal(item.person_id, "bigint"),
+            literal(item.outcome, "text"), literal(item.reason, "text"), literal(detail, "text"),
+            literal(after_prev, "text")]) + ")")
+        if item.action == "search":
+            hits += [f"({ordinal}, {int(person_id)})" for person_id in (item.detail.get(SEARCH_HITS_KEY) or ())]
+    hits_sql = _SEARCH_HITS_SQL.format(hits=", ".join(hits)) if hits else " "
+    session.info[_AWAIT_DURABLE_KEY] = dbapi_connection
+    with timed("chain_lock"):
+        # Every value in the text is a literal escaped by psycopg for this connection, a number or a constant.
+        connection.exec_driver_sql(_APPEND_SQL.format(lock_id=_CHAIN_LOCK_ID, rows=", ".join(rows),
+                                                      genesis=GENESIS_HASH, search_hits=hits_sql),
+                                   # Sent as it is: no parameters, so a "%" in a value is only a character.
+                                   execution_options={"no_parameters": True})
+
+
+# One message: the lock; then, in a statement of its own (so with a snapshot taken after the lock), the head, the
+# rows chained in order by a recursive query, inserted in that order (so the ids follow the chain), their search hits;
+# then COMMIT.
+_APPEND_SQL = (
+    "SELECT set_config('synchronous_commit', 'off', true), pg_advisory_xact_lock({lock_id}); "
+    "WITH RECURSIVE pending (ordinal, at, actor_id, actor_username, actor_role, action, target_type, target_id, "
+    "person_id, outcome, reason, detail, after_prev) AS (VALUES {rows}), "
+    "head (hash) AS (SELECT coalesce((SELECT hash FROM audit_event ORDER BY id DESC LIMIT 1), '{genesis}')), "
+    "chained (ordinal, prev_hash, hash) AS ("
+    "SELECT 1, head.hash, encode(sha256(convert_to('[\"' || head.hash || '\",' || p.after_prev, 'UTF8')), 'hex') "
+    "FROM head JOIN pending p ON p.ordinal = 1 "
+    "UNION ALL SELECT p.ordinal, c.hash, encode(sha256(convert_to('[\"' || c.hash || '\",' || p.after_prev, 'UTF8')), "
+    "'hex') FROM chained c JOIN pending p ON p.ordinal = c.ordinal + 1), "
+    "inserted AS (INSERT INTO audit_event (at, actor_id, actor_username, actor_role, action, target_type, target_id, "
+    "person_id, outcome, reason, detail, prev_hash, hash) "
+    "SELECT p.at, p.actor_id, p.actor_username, p.actor_role, p.action, p.target_type, p.target_id, p.person_id, "
+    "p.outcome, p.reason, p.detail, c.prev_hash, c.hash FROM pending p JOIN chained c ON c.ordinal = p.ordinal "
+    "ORDER BY p.ordinal RETURNING id, hash){search_hits}"
+    "SELECT count(*) FROM inserted; COMMIT"
+)
+_SEARCH_HITS_SQL = (
+    ", hits AS (INSERT INTO audit_search_hit (event_id, person_id) SELECT inserted.id, h.person_id FROM inserted "
+    "JOIN chained ON chained.hash = inserted.hash JOIN (VALUES {hits}) AS h (ordinal, person_id) "
+    "ON h.ordinal = chained.ordinal) "
+)
+
+
 _INSERTED = ("at", "actor_id", "actor_username", "actor_role", "action", "target_type", "target_id", "person_id",
              "outcome", "reason", "detail", "prev_hash", "hash")
+
+
+# A transaction that writes to the WAL (a transactional logical-decoding message, no table) and commits
+# synchronously: its commit flushes the WAL up to itself, so every transaction committed before it is on disk. A
+# plain SELECT's commit flushes nothing. Decoders of logical replication, if any, see a message with this prefix.
+WAL_FLUSH_SQL = "SELECT pg_logical_emit_message(true, 'safeguarding-audit-durable', '')"
+
+
+def wait_until_durable(dbapi_connection: Any) -> None:
+    """Return once everything committed (on this server) before the call is on disk: PostgreSQL only."""
+    with timed("durable"):
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute(WAL_FLUSH_SQL)
+        dbapi_connection.commit()
+
+
+@event.listens_for(Session, "after_commit")
+def _await_durable(session: Session) -> None:
+    # Runs inside commit(), after the asynchronous commit and before the connection goes back to the pool: the
+    # caller is told of success only once the audit rows (and the work they record) are on disk.
+    dbapi_connection = session.info.pop(_AWAIT_DURABLE_KEY, None)
+    if dbapi_connection is not None:
+        wait_until_durable(dbapi_connection)
 
 
 @event.listens_for(Session, "after_rollback")
 def _drop_pending(session: Session) -> None:
     session.info.pop(_PENDING_KEY, None)
+    session.info.pop(_AWAIT_DURABLE_KEY, None)
 
 
 @event.listens_for(Session, "before_flush")

@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Integer, String, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from safeguarding.core.audit import GENESIS_HASH, AuditEvent, ChainBreak, row_hash
+from safeguarding.core.audit import GENESIS_HASH, AuditEvent, ChainBreak, row_hash, wait_until_durable
 from safeguarding.core.db import Base, utcnow
 
 # Marks a line of a checkpoint file, so a stray line in a shared log is not mistaken for one.
@@ -129,6 +129,14 @@ def write(session: Session, key: bytes) -> Head:
     last = session.execute(select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).first()
     last_id, head_hash = (last[0], last[1]) if last else (0, GENESIS_HASH)
     count = session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.id <= last_id)) or 0
+    if session.get_bind().dialect.name == "postgresql":
+        # The rows counted were perhaps committed asynchronously a moment ago (core.audit): make sure they are on
+        # disk before a checkpoint, perhaps written to a file at once, vouches for them.
+        connection = session.get_bind().engine.raw_connection()
+        try:
+            wait_until_durable(connection)
+        finally:
+            connection.close()
     head = Head(at=utcnow(), row_count=count, last_id=last_id, head_hash=head_hash)
     head = replace(head, signature=sign(head, key))
     session.add(AuditCheckpoint(at=head.at, row_count=head.row_count, last_id=head.last_id,

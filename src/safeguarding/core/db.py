@@ -24,6 +24,7 @@ from sqlalchemy.sql import ClauseElement
 from sqlalchemy.types import TypeDecorator
 
 from safeguarding.core.settings import get_settings
+from safeguarding.core.timings import timed
 
 try:
     import fcntl
@@ -214,7 +215,8 @@ def enter_write_gate(session: Session) -> None:
     path = f"{database}-writelock" if database and database != ":memory:" else None
     with _gates_lock:
         gate = _gates.setdefault(path, _WriteGate(path))
-    gate.acquire()
+    with timed("write_gate"):
+        gate.acquire()
     session.info[_GATE_KEY] = gate
 
 

@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     # directly or as the path of a file holding it. Without one, checkpoints are neither written nor checked.
     audit_checkpoint_key: str = Field(default="", repr=False)
     audit_checkpoint_key_file: str = ""
+    # Requests a web worker process serves at once, each with its thread (0: no limit, anyio's 40 threads). Fewer
+    # threads share the GIL better: at 8 the MASH pages' p95 under 50 users fell by about a third (web.app.ThreadLimit,
+    # bench/results/mash-load-2026-12-07.md). Keep it at most the database pool's size (SQLite 15, PostgreSQL 30).
+    web_threads: int = 8
 
 
 @lru_cache(maxsize=1)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from pathlib import Path
 
+import anyio.to_thread
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -15,6 +17,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from safeguarding.core import timings
 from safeguarding.core.db import Database, get_database
 from safeguarding.core.errors import Conflict, DomainError, TooManyAttempts, ValidationFailed
 from safeguarding.core.settings import get_settings
@@ -51,6 +54,36 @@ _API_DOCS = """<!DOCTYPE html>
 </body>
 </html>
 """
+
+
+class ThreadLimit:
+    """How many requests a worker process serves at once, each with its thread (anyio's default: 40 threads, and
+    no limit on requests).
+
+    Page handlers are synchronous and share the process's GIL: with 40 threads runnable, a thread back from each
+    database call waited for the GIL behind the others, many times per page (bench/results/mash-load-2026-12-07.md).
+    Requests beyond the limit wait their turn on the event loop, in order, before they touch the database: a
+    request holds its database connection from its first query to its end, so limiting only the threads let more
+    requests hold connections than the pool has while the threads that could finish them waited for one (at 100
+    users on SQLite: pool timeouts after 30 s)."""
+
+    def __init__(self, app: ASGIApp, threads: int) -> None:
+        self.app = app
+        self.threads = threads
+        # Both belong to an event loop (one per worker process; tests start several in turn).
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.turn = asyncio.Semaphore(threads)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        loop = asyncio.get_running_loop()
+        if self.loop is not loop:
+            anyio.to_thread.current_default_thread_limiter().total_tokens = self.threads
+            self.loop, self.turn = loop, asyncio.Semaphore(self.threads)
+        async with self.turn:
+            await self.app(scope, receive, send)
 
 
 class SecurityHeaders:
@@ -250,4 +283,9 @@ def create_app(database: Database | None = None) -> FastAPI:
         # GOV.UK Frontend's compiled CSS refers to its fonts and images under /assets.
         app.mount("/assets", StaticFiles(directory=str(assets)), name="assets")
     _install_error_handlers(app)
+    if settings.web_threads > 0:
+        app.add_middleware(ThreadLimit, threads=settings.web_threads)
+    timings_file = timings.requested_path()
+    if timings_file:  # the benchmarks' breakdown of each request's time (off unless asked for)
+        timings.install(app, app.state.database, timings_file)
     return app
