@@ -50,6 +50,7 @@ from safeguarding.core.calendar import LONDON, add_calendar_months
 from safeguarding.core.db import Database
 from safeguarding.core.errors import ValidationFailed
 from safeguarding.core.form_fields import date_field
+from safeguarding.core.spreadsheet import spreadsheet_value
 from safeguarding.core.users import Role, Team, User
 from safeguarding.exploitation.models import MissingEpisode, Screening
 from safeguarding.front_door.models import Contact, ContactSubject, SubjectRole
@@ -598,7 +599,7 @@ def _row_xml(number: int, row: Sequence[Any]) -> str:
             cells.append(f'<c r="{ref}" s="1"><v>{(day - _EXCEL_EPOCH).days}</v></c>')
         else:
             # A carriage return is written as a character reference: XML parsers turn a bare one into a newline.
-            text = escape(_NOT_XML.sub("", str(_cell(value))), {"\r": "&#13;"})
+            text = escape(_NOT_XML.sub("", str(spreadsheet_value(value))), {"\r": "&#13;"})
             if not text:
                 continue
             cells.append(f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>')
@@ -645,12 +646,6 @@ _SHEET_START = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
                 b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">')
 _SHEET_END = b"</sheetData></worksheet>"
 
-
-def _cell(value: Any) -> Any:
-    # Text from the record is written as text, never as a formula a spreadsheet would run.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
 
 
 

@@ -30,6 +30,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from safeguarding.core.spreadsheet import spreadsheet_text
+
 returns_app = typer.Typer(help="Statutory returns (CIN census).", no_args_is_help=True)
 cin_app = typer.Typer(help="The Children in Need census.", no_args_is_help=True)
 returns_app.add_typer(cin_app, name="cin-census")
@@ -53,7 +55,6 @@ def validate(
     from safeguarding.returns.cin_census.census import CensusYear
     from safeguarding.returns.cin_census.reader import CensusFileRefused
     from safeguarding.returns.cin_census.validator import FileCheck
-    from safeguarding.web.audit_pages import _cell as spreadsheet_cell  # the web exports' CSV-injection guard
 
     if format not in FORMATS:
         err.print(f"--format must be one of {', '.join(FORMATS)}")
@@ -74,7 +75,7 @@ def validate(
                 writer.writerow(COLUMNS)
                 for f in findings:
                     counts[str(f.severity)] += 1
-                    writer.writerow([spreadsheet_cell(cell) for cell in (f.code, f.severity, f.la_child_id, f.element,
+                    writer.writerow([spreadsheet_text(cell) for cell in (f.code, f.severity, f.la_child_id, f.element,
                                                                          f.message, f.line, f.rule_text)])
             elif format == "json":
                 out.write("[")

@@ -49,6 +49,7 @@ from safeguarding.core.calendar import (
 from safeguarding.core.db import Database
 from safeguarding.core.errors import ValidationFailed
 from safeguarding.core.form_fields import date_field
+from safeguarding.core.spreadsheet import spreadsheet_text
 from safeguarding.core.users import Team, User
 from safeguarding.front_door.models import Contact, ContactDecision, ContactSubject, DecisionStatus, SubjectRole
 from safeguarding.people.models import Person
@@ -498,7 +499,9 @@ def as_csv(result: Sequence[Figure], filters: Filters) -> str:
     for f in result:
         national = f.indicator.national
         for p in f.points:
-            writer.writerow([f.indicator.title, filters.team_name, p.month, p.series, p.numerator, p.denominator,
+            # A team's name is typed by an administrator: never a formula a spreadsheet would run.
+            writer.writerow([f.indicator.title, spreadsheet_text(filters.team_name), p.month, p.series, p.numerator,
+                             p.denominator,
                              "" if f.indicator.kind == "count" or p.rate is None else f"{p.rate:.4f}",
                              f"{national.value:.4f}" if national and national.unit == "rate" else "",
                              national.year if national else "", national.source if national else ""])

@@ -19,6 +19,7 @@ from safeguarding.core import audit
 from safeguarding.core.access import AccessSubject, Action, Kind, authorize, role_may
 from safeguarding.core.calendar import LONDON
 from safeguarding.core.errors import ValidationFailed
+from safeguarding.core.spreadsheet import spreadsheet_text
 from safeguarding.core.users import User
 from safeguarding.web.deps import CurrentUser, Db, DbSession, RecordId, TransactionalRoute, csrf_protect
 from safeguarding.web.templating import render
@@ -27,7 +28,6 @@ router = APIRouter(route_class=TransactionalRoute, dependencies=[Depends(csrf_pr
 
 FILTER_FIELDS = ("username", "action", "target_type", "target_id", "person_id", "date_from", "date_to", "outcome")
 # Characters that make a spreadsheet treat a cell as a formula (OWASP "CSV injection").
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _raw_filter(request: Request) -> dict[str, str]:
@@ -84,7 +84,7 @@ def audit_export(request: Request, db: DbSession, database: Db, user: CurrentUse
                      "outcome", "reason", "detail"])
     for event, hidden in audit.export_events(db, database, user, f):
         reason, detail = (_hidden_reason(event), audit.HIDDEN_TEXT) if hidden else (event.reason, event.detail)
-        writer.writerow([_cell(v) for v in (
+        writer.writerow([spreadsheet_text(v) for v in (
             event.id, event.at.astimezone(LONDON).isoformat(timespec="seconds"), event.actor_username,
             event.actor_role, event.action, event.target_type, event.target_id, event.person_id, event.outcome,
             reason, detail)])
@@ -96,10 +96,6 @@ def _hidden_reason(event: audit.AuditEvent) -> str | None:
     # A refusal's reason is the policy's own words; any other reason was typed by a user and may name the child.
     return event.reason if event.outcome == "refused" else (audit.HIDDEN_TEXT if event.reason else None)
 
-
-def _cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 @router.get("/audit/people/{person_id}", include_in_schema=False)
