@@ -20,7 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from safeguarding.core import timings
 from safeguarding.core.db import Database, get_database
 from safeguarding.core.errors import Conflict, DomainError, TooManyAttempts, ValidationFailed
-from safeguarding.core.settings import get_settings
+from safeguarding.core.settings import DEVELOPMENT_SECRET_KEY, get_settings
 from safeguarding.web import auth
 from safeguarding.web.api_errors import API_ERRORS
 from safeguarding.web.api_params import declare_plain_text
@@ -232,7 +232,7 @@ def create_app(database: Database | None = None) -> FastAPI:
                     exploitation_network_routes, returns_routes, returns_insight_routes)
 
     settings = get_settings()
-    if settings.secret_key.startswith("dev-only"):
+    if settings.secret_key == DEVELOPMENT_SECRET_KEY:
         log.warning("SAFEGUARDING_SECRET_KEY is the development default; set your own in production")
 
     app = FastAPI(title="Safeguarding", docs_url=None, redoc_url=None, openapi_url=None)

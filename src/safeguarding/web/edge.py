@@ -12,7 +12,7 @@ import re
 from urllib.parse import unquote
 
 from starlette.datastructures import Headers
-from starlette.requests import Request
+from starlette.requests import Request, cookie_parser
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -123,18 +123,10 @@ class RequestEdge:
             if not _BEARER.match(headers.get("authorization", "").strip()):
                 return JSONResponse({"detail": NO_CREDENTIALS}, status_code=401)
             return None
-        if path.startswith(PUBLIC_FORM_PREFIXES) or SESSION_COOKIE in _cookie_names(headers):
+        if path.startswith(PUBLIC_FORM_PREFIXES) or SESSION_COOKIE in cookie_parser(headers.get("cookie", "")):
             return None
         # A form from nobody signed in: to sign-in, as the routes themselves would, without reading the body.
         if headers.get("hx-request"):
             return Response(status_code=401, headers={"HX-Redirect": "/sign-in"})
         return RedirectResponse(f"/sign-in?next={path}", status_code=303)
 
-
-def _cookie_names(headers: Headers) -> set[str]:
-    names: set[str] = set()
-    for header in headers.getlist("cookie"):
-        for part in header.split(";"):
-            name, _, _value = part.partition("=")
-            names.add(name.strip())
-    return names
