@@ -332,8 +332,7 @@ def authorize(session: Session, user: User, action: Action, subject: AccessSubje
         # Partners never open person records, so restriction does not widen or narrow what they see.
         return Decision(True, "own agency's record")
     if subject.person_ids:
-        restricted = restricted_among(session, subject.person_ids)
-        locked = restricted - _unlocked_for(session, user, restricted)
+        locked = locked_for(session, user, subject.person_ids)
         if locked:
             return Decision(False, "restricted record", break_glass_possible=role_may(
                 user, Kind.PERSON, Action.BREAK_GLASS), restricted_person_ids=tuple(sorted(locked)))
