@@ -1,0 +1,93 @@
+"""The one way a page handles a posted form.
+
+Every form page does the same four things: read the posted form, run the service off the event loop (SQLAlchemy is
+synchronous), and then either show the page again with the errors (422, the form as typed kept) or go on to the next
+page (303, post/redirect/get). ``submit`` does them; a route supplies only the service call, where to go, and how to
+show the page again. Fields are read with ``core.form_fields`` (record ids, dates from the three GOV.UK boxes, text
+with length limits and control characters refused), inside the service's typed input, so every message names its
+field and all problems show at once.
+
+    @router.post("/cases/{person_id}/notes/new")
+    async def add_note(request: Request, person_id: RecordId, db: DbSession, database: Db,
+                       user: CurrentUser) -> Response:
+        return await submit(
+            request, db,
+            lambda form: service.add_note(db, database, user, person_id, NoteInput.read(form)),
+            done=f"/cases/{person_id}?done=saved",
+            again=lambda form, errors: note_page(request, db, database, user, person_id, form, errors),
+        )
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import TypeVar
+
+from fastapi import Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from safeguarding.core.db import rollback_keeping_survivors
+from safeguarding.core.errors import ValidationFailed
+
+T = TypeVar("T")
+
+# Never handed to a service or shown again: the CSRF token is checked by web.deps.csrf_protect before the route.
+_NOT_FIELDS = frozenset({"csrf_token"})
+
+
+class PostedForm(Mapping[str, str]):
+    """A posted form as text: ``form["name"]`` (or ``form.get``) is a field's last value, ``form.all("name")`` every
+    value of a repeated field (checkboxes, rows), in the order sent. Files and the CSRF token are left out."""
+
+    def __init__(self, items: Iterable[tuple[str, str]] = ()) -> None:
+        self._values: dict[str, list[str]] = {}
+        for name, value in items:
+            if name not in _NOT_FIELDS:
+                self._values.setdefault(name, []).append(value)
+
+    def __getitem__(self, name: str) -> str:
+        return self._values[name][-1]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def all(self, name: str) -> list[str]:
+        return list(self._values.get(name, []))
+
+    def as_dict(self) -> dict[str, str]:
+        """Each field's last value: what a template shows again in the boxes after an error."""
+        return {name: values[-1] for name, values in self._values.items()}
+
+
+async def read_form(request: Request) -> PostedForm:
+    data = await request.form()
+    return PostedForm((name, value) for name, value in data.multi_items() if isinstance(value, str))
+
+
+async def in_thread(fn: Callable[..., T], *args: object, **kwargs: object) -> T:
+    """Synchronous work (the database, rendering a page that queries) off the event loop."""
+    return await run_in_threadpool(fn, *args, **kwargs)
+
+
+async def submit(request: Request, session: Session, save: Callable[[PostedForm], T], *,
+                 done: str | Callable[[T], str], again: Callable[[PostedForm, dict[str, str]], Response]) -> Response:
+    """Read the form and run ``save``; on ``ValidationFailed`` undo anything written (keeping the audit of a
+    refusal) and answer ``again(form, errors)`` with status 422; else redirect (303) to ``done``.
+
+    ``save`` and ``again`` run in the thread pool. ``done`` is a path, or a function of what ``save`` returned (the
+    new record, say). Access refusals and missing records are not caught: the app shows them as 403 and 404.
+    """
+    form = await read_form(request)
+    try:
+        result = await run_in_threadpool(save, form)
+    except ValidationFailed as problem:
+        await run_in_threadpool(rollback_keeping_survivors, session)
+        page = await run_in_threadpool(again, form, problem.errors)
+        page.status_code = 422
+        return page
+    return RedirectResponse(done if isinstance(done, str) else done(result), status_code=303)
