@@ -398,3 +398,31 @@ class WaitSampler:
         if not self.samples:
             return {}
         return {k: round(v / self.samples, 3) for k, v in sorted(self.counts.items(), key=lambda kv: -kv[1])}
+
+
+# Everything the case page shows about a child, by the table that holds it (the history it grows with).
+CASE_HISTORY_TABLES = ("contact_subject", "referral", "allocation", "assessment", "strategy_discussion",
+                       "section47_enquiry", "child_protection_conference", "child_protection_plan",
+                       "core_group_meeting", "visit", "child_in_need_plan", "child_in_need_review", "case_note",
+                       "supervision_case")
+
+
+def longest_history_child() -> dict[str, int]:
+    """The child whose case page is the longest: the most rows across the tables the case page reads (contacts,
+    referrals, allocations, case events, notes, oversight). Restricted children are left out (a social worker not
+    named on one is refused, a correct 403); ties go to the lowest id, so every run picks the same child."""
+    from sqlalchemy import text
+
+    from safeguarding.core.db import Database
+
+    union = " UNION ALL ".join(f"SELECT person_id FROM {table}" for table in CASE_HISTORY_TABLES)
+    database = Database(bench_database_url())
+    try:
+        with database.engine.connect() as connection:
+            row = connection.execute(text(
+                f"SELECT person_id, count(*) AS n FROM ({union}) AS history WHERE person_id IS NOT NULL "
+                "AND person_id NOT IN (SELECT person_id FROM person_restriction) "
+                "GROUP BY person_id ORDER BY n DESC, person_id LIMIT 1")).one()
+        return {"person_id": int(row.person_id), "history": int(row.n)}
+    finally:
+        database.dispose()

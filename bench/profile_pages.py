@@ -1,10 +1,13 @@
-"""Server-side cost of the MASH queue and contact pages, in-process: the ASGI app called directly, no sockets.
+"""Server-side cost of the four busiest pages, in-process: the ASGI app called directly, no sockets, no load.
 
-Signs in once as ``mash.worker`` through the app, then requests each page ``--requests`` times one after another
-and prints per-page p50/p95 and the mean. ``--profile queue|contact`` runs cProfile over those requests and prints
-the top functions by cumulative time, to find where a request's time goes.
+The MASH queue and a contact (as ``mash.worker``), the case page of the child with the longest history (as
+``social.worker``) and ``/due/team`` (as ``team.manager``). Each page is requested ``--requests`` times, one after
+another, and the figures per view are printed: the server threads' CPU and the statements sent (``core.timings``),
+the whole process's CPU (the in-process client's small share included) and the wall time. Unlike latencies under
+load, these hold on a busy machine: they are what the optimisations of issue 12 are measured by.
+``--profile PAGE`` runs cProfile over that page's requests and prints the top functions.
 
-    .venv/bin/python bench/profile_pages.py [--requests 200] [--profile contact]
+    .venv/bin/python bench/profile_pages.py [--requests 200] [--pages queue,contact,case,team] [--profile contact]
 """
 
 from __future__ import annotations
@@ -12,29 +15,56 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import json
 import os
 import pstats
 import random
 import re
+import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import BENCH_DIR, bench_database_url, figures
+from common import BENCH_DIR, bench_database_url, figures, longest_history_child, timings_file, write_json
+
+PAGES = ("queue", "contact", "case", "team")
+ACCOUNTS = {"queue": "mash.worker", "contact": "mash.worker", "case": "social.worker", "team": "team.manager"}
 
 
-async def _main(requests: int, profile: str | None) -> None:
-    os.environ.setdefault("SAFEGUARDING_SECRET_KEY", "bench-only-secret-key")
+async def _signed_in(app: object, username: str):  # type: ignore[no-untyped-def]
     import httpx
 
+    from safeguarding.demo.council import DEMO_PASSWORD
+
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1")  # type: ignore[arg-type]
+    page = await client.get("/sign-in")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token is not None
+    response = await client.post("/sign-in", data={"username": username, "password": DEMO_PASSWORD,
+                                                   "csrf_token": token.group(1), "next": "/"})
+    assert response.status_code == 303, response.status_code
+    return client
+
+
+def _lines_since(path: Path, offset: int) -> tuple[list[dict[str, float]], int]:
+    with path.open("rb") as handle:
+        handle.seek(offset)
+        data = handle.read()
+    return [json.loads(raw) for raw in data.decode().splitlines() if raw.strip()], offset + len(data)
+
+
+async def _main(requests: int, pages: list[str], profile: str | None) -> dict[str, dict[str, float]]:
+    os.environ.setdefault("SAFEGUARDING_SECRET_KEY", "bench-only-secret-key")
+    lines_path = timings_file("profile_pages")
     from mash_load import contact_ids
     from safeguarding.core.db import Database
-    from safeguarding.demo.council import DEMO_PASSWORD
     from safeguarding.web.app import create_app
 
     ids = contact_ids()
+    child = longest_history_child()
     if profile:
         # cProfile sees one thread: run the sync handlers (normally in anyio's thread pool) on the loop's thread.
         import anyio.to_thread
@@ -44,46 +74,68 @@ async def _main(requests: int, profile: str | None) -> None:
 
         anyio.to_thread.run_sync = run_sync
     app = create_app(Database(bench_database_url()))
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
-        page = await client.get("/sign-in")
-        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-        assert token is not None
-        response = await client.post("/sign-in", data={"username": "mash.worker", "password": DEMO_PASSWORD,
-                                                       "csrf_token": token.group(1), "next": "/"})
-        assert response.status_code == 303, response.status_code
-        rng = random.Random(1)
-        paths = {"queue": lambda: "/mash/queue", "contact": lambda: f"/mash/contacts/{rng.choice(ids)}"}
-        for name, path in paths.items():
-            for _ in range(10):  # warm the caches and the connection pool
-                await client.get(path())
-            profiler = cProfile.Profile() if profile == name else None
-            samples: list[float] = []
-            for _ in range(requests):
-                began = time.perf_counter()
-                if profiler:
-                    profiler.enable()
-                response = await client.get(path())
-                if profiler:
-                    profiler.disable()
-                samples.append((time.perf_counter() - began) * 1000)
-                if response.status_code != 200:
-                    print(f"  {name}: HTTP {response.status_code}")
-            print(f"{name:<8} {figures(samples).line()}")
+    rng = random.Random(1)
+    paths: dict[str, Callable[[], str]] = {
+        "queue": lambda: "/mash/queue", "contact": lambda: f"/mash/contacts/{rng.choice(ids)}",
+        "case": lambda: f"/cases/{child['person_id']}", "team": lambda: "/due/team"}
+    print(f"  case page: person {child['person_id']} ({child['history']} history rows)")
+    results: dict[str, dict[str, float]] = {}
+    for name in pages:
+        client = await _signed_in(app, ACCOUNTS[name])
+        for _ in range(10):  # warm the caches and the connection pool
+            await client.get(paths[name]())
+        lines_path.touch()
+        _old, offset = _lines_since(lines_path, 0)
+        profiler = cProfile.Profile() if profile == name else None
+        wall: list[float] = []
+        process_cpu: list[float] = []
+        for _ in range(requests):
+            began, cpu_began = time.perf_counter(), time.process_time()
             if profiler:
-                stats = pstats.Stats(profiler).sort_stats("cumulative")
-                stats.dump_stats(str(BENCH_DIR / f"{name}.prof"))  # for snakeviz or pstats afterwards
-                stats.print_stats(45)
-                stats.sort_stats("tottime").print_stats(30)
+                profiler.enable()
+            response = await client.get(paths[name]())
+            if profiler:
+                profiler.disable()
+            process_cpu.append((time.process_time() - cpu_began) * 1000)
+            wall.append((time.perf_counter() - began) * 1000)
+            if response.status_code != 200:
+                print(f"  {name}: HTTP {response.status_code}")
+        await client.aclose()
+        lines, _ = _lines_since(lines_path, offset)
+        served = [line for line in lines if line["status"] == 200]
+        queries = [line["queries"] for line in served]
+        thread_cpu = [line["cpu_ms"] for line in served]
+        results[name] = {
+            "views": len(served), "wall_p50_ms": figures(wall).p50,
+            "process_cpu_mean_ms": round(statistics.fmean(process_cpu), 2),
+            "thread_cpu_mean_ms": round(statistics.fmean(thread_cpu), 2) if thread_cpu else float("nan"),
+            "db_mean_ms": round(statistics.fmean(line["db_ms"] for line in served), 2) if served else float("nan"),
+            "queries_min": min(queries, default=0), "queries_mean": round(statistics.fmean(queries), 1)
+            if queries else 0, "queries_max": max(queries, default=0)}
+        r = results[name]
+        print(f"{name:<8} views={r['views']:<4} wall p50 {r['wall_p50_ms']:6.1f} ms  process CPU "
+              f"{r['process_cpu_mean_ms']:5.1f} ms  request threads' CPU {r['thread_cpu_mean_ms']:5.1f} ms  "
+              f"db {r['db_mean_ms']:5.1f} ms  queries {r['queries_min']}-{r['queries_max']} "
+              f"(mean {r['queries_mean']})", flush=True)
+        if profiler:
+            stats = pstats.Stats(profiler).sort_stats("cumulative")
+            stats.dump_stats(str(BENCH_DIR / f"{name}.prof"))  # for snakeviz or pstats afterwards
+            stats.print_stats(45)
+            stats.sort_stats("tottime").print_stats(30)
+    return results
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=200)
-    parser.add_argument("--profile", choices=["queue", "contact"])
+    parser.add_argument("--pages", default=",".join(PAGES), help=f"comma-separated, of {', '.join(PAGES)}")
+    parser.add_argument("--profile", choices=PAGES)
+    parser.add_argument("--label", default="", help="a note kept with the results (what changed)")
     args = parser.parse_args()
-    print(f"In-process, one request at a time ({bench_database_url()}):")
-    asyncio.run(_main(args.requests, args.profile))
+    pages = [p for p in args.pages.split(",") if p]
+    print(f"In-process, one request at a time ({bench_database_url()}), load {os.getloadavg()[0]:.2f}:")
+    results = asyncio.run(_main(args.requests, pages, args.profile))
+    write_json("profile_pages", {"label": args.label, "requests": args.requests, "pages": results})
 
 
 if __name__ == "__main__":

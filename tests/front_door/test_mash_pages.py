@@ -216,3 +216,64 @@ def test_a_contact_about_a_restricted_child_offers_break_glass_not_the_record(cl
     assert f"/people/{person_id}/break-glass" in page.text
     queue = client.get("/mash/queue")
     assert "Restricted record" in queue.text and "Hidden Testchild" not in queue.text
+
+
+def _statements_for_page(client, database, url: str) -> tuple[int, str]:  # type: ignore[no-untyped-def]
+    from sqlalchemy import event
+
+    sent: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
+        sent.append(statement)
+
+    event.listen(database.engine, "before_cursor_execute", count)
+    try:
+        page = client.get(url)
+    finally:
+        event.remove(database.engine, "before_cursor_execute", count)
+    assert page.status_code == 200, url
+    return len(sent), page.text
+
+
+def _children_with_history(database, factory, worker, count: int, earlier: int) -> list[Child]:  # type: ignore[no-untyped-def]
+    """``count`` linked children, each with a sister, ``earlier`` decided contacts and a referral each, and an open
+    case."""
+    from safeguarding.casework import service as casework
+    from tests.front_door.test_screening_helpers import london, make_siblings
+
+    social_worker = factory.user(Role.SOCIAL_WORKER)
+    children = []
+    for n in range(count):
+        first = f"Child{chr(65 + n)}"
+        child_id = make_person(database, worker, first, "Testchild", date(2015, 1, 1 + n))
+        sister_id = make_person(database, worker, f"Sister{chr(65 + n)}", "Testchild", date(2012, 1, 1 + n))
+        make_siblings(database, child_id, sister_id)
+        for k in range(earlier):
+            whose = (child_id, first) if k % 2 == 0 else (sister_id, f"Sister{chr(65 + n)}")
+            old = make_contact(database, received_at=london(2025, 1, 1 + k, 10, 0), status=ContactStatus.DECIDED,
+                               children=[Child(whose[1], "Testchild", person_id=whose[0])])
+        with database.transaction() as s:
+            casework.record_referral(s, casework.ReferralInput(
+                person_id=child_id, referral_date=date(2025, 2, 1), referral_source="2A",
+                route="referral_for_assessment", contact_id=old))
+        allocate(database, child_id, social_worker)
+        children.append(Child(first, "Testchild", date(2015, 1, 1 + n), person_id=child_id))
+    return children
+
+
+def test_contact_page_statements_do_not_grow_with_children_or_their_histories(client, database, factory):
+    """A contact about five children with long histories costs the database no more statements than one about a
+    child with a short one: each child's record, siblings, earlier contacts, referrals and open case are read for
+    all the children at once. And the page still shows every child's history."""
+    worker, _ = staff(factory)
+    one = make_contact(database, children=_children_with_history(database, factory, worker, 1, 1))
+    five = make_contact(database, children=_children_with_history(database, factory, worker, 5, 6))
+    sign_in(client, worker)
+    client.get(f"/mash/contacts/{one}")  # the first view of a session may read what later ones find cached
+    small, _ = _statements_for_page(client, database, f"/mash/contacts/{one}")
+    large, html = _statements_for_page(client, database, f"/mash/contacts/{five}")
+    assert large == small
+    for n in range(5):
+        assert f"Sister{chr(65 + n)} Testchild" in html and f"Child{chr(65 + n)} Testchild" in html
+    assert html.count("Referral: referral for assessment, open") == 5
+    assert html.count("Open case: allocated to") == 5

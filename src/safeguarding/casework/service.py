@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -59,12 +59,21 @@ RE_REFERRAL_WINDOW_MONTHS = 12
 
 def open_allocation(session: Session, person_id: int) -> Allocation | None:
     """The child's current allocation, if their case is open."""
-    return session.scalar(
-        select(Allocation)
-        .where(Allocation.person_id == person_id, Allocation.ended_at.is_(None))
-        .order_by(Allocation.started_at.desc())
-        .limit(1)
-    )
+    return open_allocations(session, [person_id]).get(person_id)
+
+
+def open_allocations(session: Session, person_ids: Iterable[int]) -> dict[int, Allocation]:
+    """Each child's current allocation (the latest begun, should there be two), for any number of children in one
+    query: the MASH contact page asks for every child on the contact."""
+    ids = set(person_ids)
+    if not ids:
+        return {}
+    current: dict[int, Allocation] = {}
+    for allocation in session.scalars(select(Allocation).where(Allocation.person_id.in_(ids),
+                                                               Allocation.ended_at.is_(None))
+                                      .order_by(Allocation.started_at.desc(), Allocation.id.desc())):
+        current.setdefault(allocation.person_id, allocation)
+    return current
 
 
 def recently_closed_allocation(session: Session, person_id: int, within_days: int,
@@ -169,7 +178,12 @@ def assessment_due_on(referral_date: date) -> date:
 
 def case_subject(session: Session, person_id: int, kind: Kind = Kind.CASE, record_id: object = None
                  ) -> AccessSubject:
-    allocation = open_allocation(session, person_id)
+    return _case_subject_with(person_id, open_allocation(session, person_id), kind, record_id)
+
+
+def _case_subject_with(person_id: int, allocation: Allocation | None, kind: Kind = Kind.CASE,
+                       record_id: object = None) -> AccessSubject:
+    """The access policy's facts about a child's case, given the child's open allocation."""
     return AccessSubject(kind=kind, id=record_id if record_id is not None else person_id, person_ids=(person_id,),
                          allocated_user_ids=(allocation.worker_id,) if allocation else (),
                          team_id=allocation.team_id if allocation else None)
@@ -234,10 +248,6 @@ def _rows(session: Session, model: Any, referral_id: int, order: Any) -> list[An
 
 def episode_facts(session: Session, referral: Referral) -> rules.Episode:
     rid = referral.id
-    assessments = _rows(session, Assessment, rid, Assessment.started_on)
-    discussions = _rows(session, StrategyDiscussion, rid, StrategyDiscussion.held_on)
-    enquiries = _rows(session, Section47Enquiry, rid, Section47Enquiry.started_on)
-    conferences = _rows(session, ChildProtectionConference, rid, ChildProtectionConference.held_on)
     cp_plans = _rows(session, ChildProtectionPlan, rid, ChildProtectionPlan.started_on)
     cin_plans = _rows(session, ChildInNeedPlan, rid, ChildInNeedPlan.started_on)
     other: list[date] = list(session.scalars(select(Visit.visited_on).where(Visit.referral_id == rid)))
@@ -247,7 +257,19 @@ def episode_facts(session: Session, referral: Referral) -> rules.Episode:
     if cin_plans:
         other += session.scalars(select(ChildInNeedReview.held_on).where(
             ChildInNeedReview.plan_id.in_([p.id for p in cin_plans])))
-    other += [c.held_on for c in conferences if c.kind == "review"]
+    return _episode(referral, _rows(session, Assessment, rid, Assessment.started_on),
+                    _rows(session, StrategyDiscussion, rid, StrategyDiscussion.held_on),
+                    _rows(session, Section47Enquiry, rid, Section47Enquiry.started_on),
+                    _rows(session, ChildProtectionConference, rid, ChildProtectionConference.held_on),
+                    cp_plans, cin_plans, other)
+
+
+def _episode(referral: Referral, assessments: list[Assessment], discussions: list[StrategyDiscussion],
+             enquiries: list[Section47Enquiry], conferences: list[ChildProtectionConference],
+             cp_plans: list[ChildProtectionPlan], cin_plans: list[ChildInNeedPlan], other: list[date]
+             ) -> rules.Episode:
+    """The episode's facts from its rows, each list in date order (``_rows``'s)."""
+    other = other + [c.held_on for c in conferences if c.kind == "review"]
     return rules.Episode(
         referral_date=referral.referral_date, closed_date=referral.closed_date,
         assessments=tuple(rules.Span(a.id, a.started_on, a.authorised_on, a.outcome) for a in assessments),
@@ -754,19 +776,23 @@ def case_record(session: Session, database: Database, user: User, person_id: int
     """The child's case: episodes, status, allocation, plans, conferences, visits, oversight and the automatic
     chronology (newest first, filterable by kind). Notes and oversight only for those who may read notes."""
     person = _person(session, person_id)
-    subject = case_subject(session, person_id)
+    # Every allocation once (the open one is the policy's fact and the page's; all of them are the chronology's).
+    allocations = list(session.scalars(select(Allocation).where(Allocation.person_id == person_id)
+                                       .options(joinedload(Allocation.team))
+                                       .order_by(Allocation.started_at.desc(), Allocation.id.desc())))
+    allocation = next((a for a in allocations if a.ended_at is None), None)
+    subject = _case_subject_with(person_id, allocation)
     _require(session, database, user, Action.VIEW, subject)
     may_read_notes = access.authorize(session, user, Action.VIEW, replace(subject, kind=Kind.CASE_NOTE)).allowed
     referrals = list(session.scalars(select(Referral).where(Referral.person_id == person_id)
                                      .order_by(Referral.referral_date.desc(), Referral.id.desc())))
     current = referrals[0] if referrals else None
-    allocation = open_allocation(session, person_id)
 
-    def of_person(model: Any, order: Any) -> list[Any]:
-        return list(session.scalars(select(model).where(model.person_id == person_id)
+    def of_person(model: Any, order: Any, *options: Any) -> list[Any]:
+        return list(session.scalars(select(model).where(model.person_id == person_id).options(*options)
                                     .order_by(order.desc(), model.id.desc())))
 
-    assessments = of_person(Assessment, Assessment.started_on)
+    assessments = of_person(Assessment, Assessment.started_on, selectinload(Assessment.factors))
     referral_dates = {r.id: r.referral_date for r in referrals}
     discussions = list(session.scalars(select(StrategyDiscussion).where(StrategyDiscussion.person_id == person_id)
                                        .options(selectinload(StrategyDiscussion.participants))
@@ -786,8 +812,8 @@ def case_record(session: Session, database: Database, user: User, person_id: int
             .where(SupervisionCase.person_id == person_id).order_by(Supervision.held_on.desc())).all()]
     chronologies = list(session.scalars(select(Chronology).where(Chronology.person_id == person_id)
                                         .order_by(Chronology.id.desc()))) if may_read_notes else []
-    items = _chronology(session, person_id, referrals, assessments, discussions, enquiries, conferences, plans,
-                        core_groups, visits, cin_plans, cin_reviews, notes, oversight)
+    items = _chronology(session, person_id, referrals, allocations, assessments, discussions, enquiries,
+                        conferences, plans, core_groups, visits, cin_plans, cin_reviews, notes, oversight)
     if kind_filter in CHRONOLOGY_KINDS:
         items = [i for i in items if i.kind == kind_filter]
     user_ids = {a.worker_id for a in [allocation] if a} | {s.supervisor_id for s, _c in oversight} | \
@@ -798,7 +824,8 @@ def case_record(session: Session, database: Database, user: User, person_id: int
            detail={"filter": kind_filter} if kind_filter else None)
     return CaseRecord(
         person=person, referrals=referrals, current=current, status=rules.case_status(
-            episode_facts(session, current) if current else None),
+            _current_episode(current, assessments, discussions, enquiries, conferences, plans, core_groups, visits,
+                             cin_plans, cin_reviews) if current else None),
         allocation=allocation,
         assessments=[(a, assessment_due_on(referral_dates[a.referral_id])) for a in assessments],
         discussions=discussions, enquiries=enquiries, conferences=conferences,
@@ -812,7 +839,28 @@ def case_record(session: Session, database: Database, user: User, person_id: int
         users=names, deadlines=deadlines_of_child(session, user, person_id))
 
 
-def _chronology(session: Session, person_id: int, referrals: list[Referral], assessments: list[Assessment],
+def _current_episode(current: Referral, assessments: list[Assessment], discussions: list[StrategyDiscussion],
+                     enquiries: list[Section47Enquiry], conferences: list[ChildProtectionConference],
+                     plans: list[ChildProtectionPlan], core_groups: list[CoreGroupMeeting], visits: list[Visit],
+                     cin_plans: list[ChildInNeedPlan], cin_reviews: list[ChildInNeedReview]) -> rules.Episode:
+    """``episode_facts`` of the current referral from the rows the case page has loaded already (newest first):
+    the same facts without reading them all again."""
+    def of_episode(rows: list[Any], on: str) -> list[Any]:
+        return sorted((r for r in rows if r.referral_id == current.id), key=lambda r: (getattr(r, on), r.id))
+
+    cp_plans = of_episode(plans, "started_on")
+    episode_cin_plans = of_episode(cin_plans, "started_on")
+    cp_ids, cin_ids = {p.id for p in cp_plans}, {p.id for p in episode_cin_plans}
+    other = [v.visited_on for v in visits if v.referral_id == current.id]
+    other += [c.held_on for c in core_groups if c.plan_id in cp_ids]
+    other += [r.held_on for r in cin_reviews if r.plan_id in cin_ids]
+    return _episode(current, of_episode(assessments, "started_on"), of_episode(discussions, "held_on"),
+                    of_episode(enquiries, "started_on"), of_episode(conferences, "held_on"), cp_plans,
+                    episode_cin_plans, other)
+
+
+def _chronology(session: Session, person_id: int, referrals: list[Referral], allocations: list[Allocation],
+                assessments: list[Assessment],
                 discussions: list[StrategyDiscussion], enquiries: list[Section47Enquiry],
                 conferences: list[ChildProtectionConference], plans: list[ChildProtectionPlan],
                 core_groups: list[CoreGroupMeeting], visits: list[Visit], cin_plans: list[ChildInNeedPlan],
@@ -837,7 +885,7 @@ def _chronology(session: Session, person_id: int, referrals: list[Referral], ass
         if r.closed_date:
             items.append(ChronologyItem(f"closure:{r.id}", r.closed_date, "referral", "Episode closed",
                                         codes.label(codes.CLOSURE_REASONS, r.closure_reason)))
-    for a in session.scalars(select(Allocation).where(Allocation.person_id == person_id)):
+    for a in allocations:
         items.append(ChronologyItem(f"allocation:{a.id}", a.started_at.astimezone(LONDON).date(), "allocation",
                                     f"Allocated to {a.worker.full_name}", a.team.name if a.team else ""))
     base = f"/cases/{person_id}"

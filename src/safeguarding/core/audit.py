@@ -235,9 +235,15 @@ def _write_pending(session: Session) -> None:
         )
         row.hash = prev = row_hash(prev, row)
         values.append({name: getattr(row, name) for name in _INSERTED})
-    # One multi-row INSERT rather than the unit of work's flush: the chain lock is held for less time. Ids come back
-    # in the order of the rows (so the chain's order is the ids' order, as verify_chain reads it).
-    ids = list(session.scalars(insert(AuditEvent).returning(AuditEvent.id, sort_by_parameter_order=True), values))
+    # Multi-row INSERTs rather than the unit of work's flush, a statement per _SQLITE_ROWS rows (SQLAlchemy would send
+    # one per row to keep the ids in order): the write lock is held for less time, and a page naming five children
+    # costs no more statements than one naming one. Under the write lock (BEGIN IMMEDIATE above) each row's id is
+    # the largest so far plus one, given in the order of the VALUES: sorted, the ids are the rows' in order, so the
+    # chain's order is the ids' order, as verify_chain reads it.
+    ids: list[int] = []
+    for start in range(0, len(values), _SQLITE_ROWS):
+        ids += sorted(session.scalars(insert(AuditEvent).values(values[start:start + _SQLITE_ROWS])
+                                      .returning(AuditEvent.id)))
     hits = [{"event_id": event_id, "person_id": int(person_id)}
             for event_id, item in zip(ids, pending, strict=True) if item.action == "search"
             for person_id in (item.detail.get(SEARCH_HITS_KEY) or ())]
@@ -322,6 +328,8 @@ _SEARCH_HITS_SQL = (
 
 _INSERTED = ("at", "actor_id", "actor_username", "actor_role", "action", "target_type", "target_id", "person_id",
              "outcome", "reason", "detail", "prev_hash", "hash")
+# Rows per INSERT on SQLite: within the oldest SQLite's 999 bound parameters per statement.
+_SQLITE_ROWS = 999 // len(_INSERTED)
 
 
 # A transaction that writes to the WAL (a transactional logical-decoding message, no table) and commits

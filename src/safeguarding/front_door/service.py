@@ -290,17 +290,31 @@ def _candidate_views(session: Session, user: User, subject: ContactSubject) -> l
         score=float(c.score), reasons=list(c.reasons), restricted=c.person is None) for c in found[:10]]
 
 
-def _history(session: Session, contact: Contact, person: Person) -> list[HistoryItem]:
-    """Earlier contacts and referrals of this child and of their siblings, newest first."""
-    family = {person.id: person.full_name} | {s.id: s.full_name for s in people.siblings_of(session, person.id)}
-    items: list[HistoryItem] = []
-    # Columns, not whole contacts: a child with a long history would otherwise load up to 50 contacts with their
-    # agencies and every decision, on every view of the page.
-    earlier = session.execute(
-        select(ContactSubject.person_id, Contact.id, Contact.received_at, Contact.status)
-        .join(Contact, Contact.id == ContactSubject.contact_id)
-        .where(ContactSubject.person_id.in_(family), Contact.id != contact.id)
-        .order_by(Contact.received_at.desc()).limit(50)).all()
+HISTORY_LIMIT = 50  # earlier contacts shown per child: a long history does not make the page long
+
+
+def _histories(session: Session, contact: Contact, children: Iterable[Person]) -> dict[int, list[HistoryItem]]:
+    """Each child's earlier contacts and referrals, and their siblings', newest first.
+
+    A fixed number of statements however many children the contact names and however long their histories
+    (siblings, earlier contacts, their decisions, referrals: one each), so a busy MASH's page costs the same for a
+    family of five as for one child."""
+    by_id = {person.id: person for person in children}
+    if not by_id:
+        return {}
+    siblings = people.siblings_of_each(session, by_id)
+    families = {child_id: {child_id: person.full_name} | {s.id: s.full_name for s in siblings[child_id]}
+                for child_id, person in by_id.items()}
+    members = {member for family in families.values() for member in family}
+    # Columns, not whole contacts: a child with a long history would otherwise load every contact with its agency
+    # and decisions. Each family member's newest HISTORY_LIMIT hold every child's newest HISTORY_LIMIT.
+    ranked = (select(ContactSubject.person_id, Contact.id, Contact.received_at, Contact.status,
+                     func.row_number().over(partition_by=ContactSubject.person_id,
+                                            order_by=(Contact.received_at.desc(), Contact.id.desc())).label("rank"))
+              .join(Contact, Contact.id == ContactSubject.contact_id)
+              .where(ContactSubject.person_id.in_(members), Contact.id != contact.id)).subquery()
+    earlier = session.execute(select(ranked.c.person_id, ranked.c.id, ranked.c.received_at, ranked.c.status)
+                              .where(ranked.c.rank <= HISTORY_LIMIT)).all()
     # Each earlier contact's current decision (Contact.current_decision: the last one not returned).
     current: dict[int, tuple[Outcome, int]] = {}
     if earlier:
@@ -310,22 +324,30 @@ def _history(session: Session, contact: Contact, person: Person) -> list[History
                        ContactDecision.status != DecisionStatus.RETURNED)
                 .order_by(ContactDecision.decided_at, ContactDecision.id)):
             current[contact_id] = (decided_outcome, level)
-    for person_id, other_id, received_at, status in earlier:
-        decided = current.get(other_id)
-        outcome = (f"{decided[0].replace('_', ' ')} (level {decided[1]})"
-                   if decided else str(status).replace("_", " "))
-        items.append(HistoryItem(at=received_at.astimezone(LONDON).date(), kind="contact",
-                                 whose=family.get(person_id or 0, ""),
-                                 description=f"{Contact.reference_of(other_id)}: {outcome}", contact_id=other_id))
-    for referral in casework.referrals_of(session, list(family)):
-        if referral.contact_id == contact.id:
-            continue
-        closed = f", closed {referral.closed_date:%-d %b %Y}" if referral.closed_date else ", open"
-        items.append(HistoryItem(at=referral.referral_date, kind="referral", whose=family[referral.person_id],
-                                 description=f"Referral: {referral.route.replace('_', ' ')}{closed}",
-                                 contact_id=referral.contact_id, re_referral=referral.is_re_referral))
-    items.sort(key=lambda i: i.at, reverse=True)
-    return items
+    referrals = [r for r in casework.referrals_of(session, list(members)) if r.contact_id != contact.id]
+    histories: dict[int, list[HistoryItem]] = {}
+    for child_id, family in families.items():
+        rows = sorted((row for row in earlier if row.person_id in family),
+                      key=lambda row: (row.received_at, row.id), reverse=True)[:HISTORY_LIMIT]
+        items: list[HistoryItem] = []
+        for person_id, other_id, received_at, status in rows:
+            decided = current.get(other_id)
+            outcome = (f"{decided[0].replace('_', ' ')} (level {decided[1]})"
+                       if decided else str(status).replace("_", " "))
+            items.append(HistoryItem(at=received_at.astimezone(LONDON).date(), kind="contact",
+                                     whose=family.get(person_id or 0, ""),
+                                     description=f"{Contact.reference_of(other_id)}: {outcome}",
+                                     contact_id=other_id))
+        for referral in referrals:
+            if referral.person_id not in family:
+                continue
+            closed = f", closed {referral.closed_date:%-d %b %Y}" if referral.closed_date else ", open"
+            items.append(HistoryItem(at=referral.referral_date, kind="referral", whose=family[referral.person_id],
+                                     description=f"Referral: {referral.route.replace('_', ' ')}{closed}",
+                                     contact_id=referral.contact_id, re_referral=referral.is_re_referral))
+        items.sort(key=lambda i: i.at, reverse=True)
+        histories[child_id] = items
+    return histories
 
 
 def _timeline(session: Session, contact: Contact) -> list[TimelineEntry]:
@@ -397,15 +419,19 @@ def view_contact(session: Session, database: Database, user: User, contact_id: i
     settings = _settings(session)
     opens, closes = rules.office_hours(settings)
     may_screen = access.role_may(user, Kind.CONTACT, Action.SCREEN)
+    # The linked children's records, histories and open cases in a fixed number of statements, however many.
+    linked = [s.person_id for s in contact.children if s.person_id is not None]
+    persons = {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(linked)))} if linked else {}
+    histories = _histories(session, contact, persons.values())
+    open_cases = casework.open_allocations(session, linked)
     children: list[ChildView] = []
     allocations: list[Allocation] = []
     for subject in contact.children:
         view = ChildView(subject=subject)
         if subject.person_id is not None:
-            view.person = session.get(Person, subject.person_id)
-            if view.person is not None:
-                view.history = _history(session, contact, view.person)
-            view.allocation = casework.open_allocation(session, subject.person_id)
+            view.person = persons.get(subject.person_id)
+            view.history = histories.get(subject.person_id, [])
+            view.allocation = open_cases.get(subject.person_id)
             if view.allocation:
                 allocations.append(view.allocation)
         elif may_screen and contact.status in OPEN:
