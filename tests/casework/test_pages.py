@@ -171,3 +171,69 @@ def test_the_case_page_shows_the_childs_deadlines_open_and_met(client: TestClien
     assert 'data-rule="cin-visit" data-state="lapsed"' in history
     assert f"Not met: plan ended on {case.on(40).isoformat()}" in history
     assert "1 late or not met" in history
+
+
+def _statements_for_page(client: TestClient, url: str) -> tuple[list[str], str]:
+    from sqlalchemy import event
+
+    database = client.app.state.database  # type: ignore[attr-defined]
+    sent: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        sent.append(statement)
+
+    event.listen(database.engine, "before_cursor_execute", count)
+    try:
+        page = client.get(url)
+    finally:
+        event.remove(database.engine, "before_cursor_execute", count)
+    assert page.status_code == 200, url
+    return sent, page.text
+
+
+def test_the_case_page_statements_do_not_grow_with_the_childs_history(client: TestClient, case: Case) -> None:
+    """A child with a long history (earlier allocations to other workers in other teams, authorised assessments
+    with their factors, visits, case notes by several authors) costs the database no more statements than a child
+    with one of each; and the page shows all of it."""
+    from datetime import UTC, datetime, timedelta
+
+    from safeguarding.casework.models import Allocation, AssessmentFactor, CaseNote
+    from safeguarding.core.users import Role
+    from tests.support import Factory
+
+    factory = Factory(case.database)
+    started = datetime.now(UTC) - timedelta(days=80)
+    teams, workers = [], []
+
+    def add_history(count: int) -> None:
+        for _ in range(count):
+            n = len(workers)
+            team = factory.team(name=f"Earlier team {n}", service="assessment")
+            worker = factory.user(Role.SOCIAL_WORKER, team_id=team.id)
+            manager = factory.user(Role.TEAM_MANAGER, team_id=team.id)
+            teams.append(team)
+            workers.append(worker)
+            with case.database.transaction() as s:
+                s.add(Allocation(person_id=case.child_id, worker_id=worker.id, team_id=team.id,
+                                 started_at=started + timedelta(days=n),
+                                 ended_at=started + timedelta(days=n, hours=1)))
+                assessment = Assessment(person_id=case.child_id, referral_id=case.referral_id, started_on=case.on(n),
+                                        outcome="cin_plan", authorised_on=case.on(n + 1), authorised_by_id=manager.id)
+                assessment.factors = [AssessmentFactor(code=code) for code in ("1A", "2B")[: 1 + n % 2]]
+                s.add(assessment)
+                s.add(Visit(person_id=case.child_id, referral_id=case.referral_id, kind="assessment",
+                            visited_on=case.on(n + 2), child_seen=True, worker_id=worker.id))
+                s.add(CaseNote(person_id=case.child_id, kind="case_note", occurred_at=started + timedelta(days=n),
+                               text=f"Note number {n} about the family", author_id=worker.id))
+
+    sign_in_as(client, case.database, case.worker)
+    add_history(1)
+    client.get(f"/cases/{case.child_id}")  # the first view of a session may read what later ones find cached
+    short, _ = _statements_for_page(client, f"/cases/{case.child_id}")
+    add_history(5)
+    long, page = _statements_for_page(client, f"/cases/{case.child_id}")
+    assert len(long) == len(short), [s for s in long if s not in short]
+    for worker, team in zip(workers, teams, strict=True):
+        assert f"Allocated to {worker.full_name}" in page and team.name in page
+    assert page.count("Factors: 1A<") == 3 and page.count("Factors: 1A, 2B<") == 3
+    assert "Note number 5 about the family" in page
