@@ -1,11 +1,16 @@
-"""MASH page load under 50 concurrent signed-in users, against the large demo council over real HTTP.
+"""Page load under 50 concurrent signed-in users, against the large demo council over real HTTP.
 
-Starts ``uvicorn safeguarding.web.main:app`` on 127.0.0.1 as a subprocess, signs in N simulated MASH staff (the
-demo ``mash.worker`` and ``mash.manager`` accounts, one session each), and has each load the MASH queue, think for
-about a second, open a contact, think, and go round again, for a bounded time. Reports p50/p95/p99 per page and
-the errors (any status other than 200, or a failed request). Target: p95 <= 200 ms.
+Starts ``uvicorn safeguarding.web.main:app`` on 127.0.0.1 as a subprocess, signs in N simulated staff (one session
+each), and has each load their pages with about a second's thought between them, for a bounded time. Reports
+p50/p95/p99 per page and the errors (any status other than 200, or a failed request). Target: p95 <= 200 ms.
 
-    .venv/bin/python bench/mash_load.py [--users 50] [--seconds 60] [--workers 2]
+``--pages`` chooses the staff and their pages (the same load shape for each):
+- ``mash`` (default): ``mash.worker`` and ``mash.manager`` load the MASH queue, then a contact, and round again;
+- ``case``: ``social.worker`` loads the case page of the child with the longest history in the council
+  (``common.longest_history_child``: the most contacts, referrals, allocations, case events and notes);
+- ``team``: ``team.manager`` loads ``/due/team``, their team's timescales.
+
+    .venv/bin/python bench/mash_load.py [--pages mash] [--users 50] [--seconds 60] [--workers 2]
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from common import (
     ensure_large_council,
     figures,
     load_average,
+    longest_history_child,
     print_breakdown,
     timings_file,
     write_json,
@@ -40,7 +46,16 @@ from common import (
 TARGET_P95_MS = 200.0
 QUEUE_PATH = "/mash/queue"
 CONTACT_PATH = "/mash/contacts/{id}"
-ROUTES = {"queue": "/mash/queue", "contact": "/mash/contacts/{contact_id}"}
+CASE_PATH = "/cases/{id}"
+TEAM_PATH = "/due/team"
+# Per --pages: the accounts signed in (taken in turn), the pages each user loads in order (name, path with {id}),
+# and the route of each page (for the server-side breakdown).
+SCENARIOS: dict[str, tuple[tuple[str, ...], tuple[tuple[str, str], ...], dict[str, str]]] = {
+    "mash": (("mash.worker", "mash.manager"), (("queue", QUEUE_PATH), ("contact", CONTACT_PATH)),
+             {"queue": "/mash/queue", "contact": "/mash/contacts/{contact_id}"}),
+    "case": (("social.worker",), (("case", CASE_PATH),), {"case": "/cases/{person_id}"}),
+    "team": (("team.manager",), (("team", TEAM_PATH),), {"team": "/due/team"}),
+}
 T = TypeVar("T")
 
 
@@ -132,11 +147,13 @@ class Connection:
 
 
 async def simulated_user(n: int, connection: Connection, ids: list[int], stop_at: float, think: float,
-                         samples: dict[str, list[float]], errors: list[str]) -> None:
+                         samples: dict[str, list[float]], errors: list[str],
+                         pages: tuple[tuple[str, str], ...] = SCENARIOS["mash"][1]) -> None:
     rng = random.Random(n)
     await asyncio.sleep(rng.uniform(0, think))  # users do not all start in the same instant
     while time.monotonic() < stop_at:
-        for page, path in (("queue", QUEUE_PATH), ("contact", CONTACT_PATH.format(id=rng.choice(ids)))):
+        for page, template in pages:
+            path = template.format(id=rng.choice(ids)) if "{id}" in template else template
             began = time.perf_counter()
             try:
                 status = await asyncio.wait_for(connection.get(path), timeout=30)
@@ -154,12 +171,14 @@ async def simulated_user(n: int, connection: Connection, ids: list[int], stop_at
 
 
 async def run(users: int, seconds: float, think: float, base_url: str, ids: list[int],
-              on_start: Callable[[], object] = lambda: None) -> tuple[dict[str, list[float]], list[str]]:
+              on_start: Callable[[], object] = lambda: None, scenario: str = "mash",
+              ) -> tuple[dict[str, list[float]], list[str]]:
     import httpx
 
     from safeguarding.demo.council import DEMO_PASSWORD
 
-    samples: dict[str, list[float]] = {"queue": [], "contact": []}
+    accounts, pages, _routes = SCENARIOS[scenario]
+    samples: dict[str, list[float]] = {page: [] for page, _path in pages}
     errors: list[str] = []
     clients = [httpx.AsyncClient(base_url=base_url, timeout=30, follow_redirects=False) for _ in range(users)]
     url = httpx.URL(base_url)
@@ -170,7 +189,7 @@ async def run(users: int, seconds: float, think: float, base_url: str, ids: list
 
         async def signed_in(n: int) -> None:
             async with gate:
-                await sign_in(clients[n], "mash.worker" if n % 2 == 0 else "mash.manager", DEMO_PASSWORD)
+                await sign_in(clients[n], accounts[n % len(accounts)], DEMO_PASSWORD)
 
         await asyncio.gather(*(signed_in(n) for n in range(users)))
         for client in clients:
@@ -178,7 +197,7 @@ async def run(users: int, seconds: float, think: float, base_url: str, ids: list
             connections.append(Connection(url.host, url.port or 80, cookie))
         stop_at = time.monotonic() + seconds
         on_start()  # the measured window begins (sign-ins are set-up)
-        await asyncio.gather(*(simulated_user(n, connections[n], ids, stop_at, think, samples, errors)
+        await asyncio.gather(*(simulated_user(n, connections[n], ids, stop_at, think, samples, errors, pages)
                                for n in range(users)))
     finally:
         for connection in connections:
@@ -202,6 +221,8 @@ measured: dict[str, Any] = {}
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pages", choices=sorted(SCENARIOS), default="mash",
+                        help="mash: the queue and contacts; case: a long history's case page; team: /due/team")
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--think", type=float, default=1.0, help="mean think time between requests (s)")
@@ -217,25 +238,32 @@ def main() -> None:
     args = parser.parse_args()
 
     load = ensure_large_council()
-    ids = contact_ids()
-    lines = None if args.no_breakdown else timings_file("mash_load")
+    _accounts, pages, routes = SCENARIOS[args.pages]
+    child = longest_history_child() if args.pages == "case" else None
+    ids = [child["person_id"]] if child else contact_ids() if args.pages == "mash" else [0]
+    name = "mash_load" if args.pages == "mash" else f"mash_load-{args.pages}"
+    lines = None if args.no_breakdown else timings_file(name)
     load_before = load_average()
     waits = WaitSampler()
     with Server(port=args.port, workers=args.workers, loop=args.loop, http=args.http, app=args.app) as server:
         samples, errors = _event_loop_runner()(run(args.users, args.seconds, args.think, server.base_url, ids,
                                                    on_start=lambda: measured.update(at=time.time(), cpu=CpuSample(),
-                                                                                    waits=waits.__enter__())))
+                                                                                    waits=waits.__enter__()),
+                                                   scenario=args.pages))
         waits.__exit__()
         load_after = load_average()
         cpu = measured["cpu"].since() if "cpu" in measured else {}
-    print(f"MASH pages, {args.users} concurrent users, ~{args.seconds:.0f} s, think ~{args.think:.1f} s, "
+    print(f"{args.pages} pages, {args.users} concurrent users, ~{args.seconds:.0f} s, think ~{args.think:.1f} s, "
           f"{server.describe()} ({bench_database_url()}):")
     print(f"  load average before {load_before}, after {load_after}; CPU during the run (%): {cpu}")
     result: dict[str, object] = {"users": args.users, "seconds": args.seconds, "workers": args.workers,
                                  "server": server.describe(), "target_p95_ms": TARGET_P95_MS, "load": load,
-                                 "label": args.label, "load_average_before": load_before,
+                                 "label": args.label, "pages": args.pages, "case_child": child,
+                                 "load_average_before": load_before,
                                  "load_average": load_after, "cpu_percent": cpu}
-    for page, path in (("queue", QUEUE_PATH), ("contact", CONTACT_PATH)):
+    if child:
+        print(f"  case page of person {child['person_id']} ({child['history']} rows of history)")
+    for page, path in pages:
         figure = figures(samples[page])
         verdict = "meets" if figure.p95 <= TARGET_P95_MS else "MISSES"
         print(f"  {path:<22} {figure.line()}  ({verdict} p95 <= {TARGET_P95_MS:.0f} ms)")
@@ -248,11 +276,11 @@ def main() -> None:
         print("  PostgreSQL backends per sample (pg_stat_activity): "
               + ", ".join(f"{k} {v}" for k, v in list(waits.summary().items())[:8]))
     if lines is not None:
-        result["breakdown"] = breakdown(lines, ROUTES, since=measured.get("at", 0.0))
+        result["breakdown"] = breakdown(lines, routes, since=measured.get("at", 0.0))
         print_breakdown(result["breakdown"])  # type: ignore[arg-type]
     result["errors"] = len(errors)
     result["error_examples"] = sorted(set(errors))[:10]
-    write_json("mash_load", result)
+    write_json(name, result)
 
 
 if __name__ == "__main__":

@@ -396,7 +396,7 @@ def _timeline_user_ids(contact: Contact, notes: list[ContactNote]) -> set[int]:
 def _user_names(session: Session, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
-    return dict(session.execute(select(User.id, User.full_name).where(User.id.in_(ids))).tuples().all())
+    return dict(session.execute(select(User.id, User.full_name).where(User.id.in_(ids))).all())
 
 
 def _may_respond(user: User, contact: Contact) -> bool:

@@ -582,7 +582,7 @@ def siblings_of_each(session: Session, person_ids: Iterable[int]) -> dict[int, l
     for child_id, person in session.execute(
             select(pairs.c.child_id, Person).join(Person, Person.id == pairs.c.sibling_id)
             .where(Person.id != pairs.c.child_id)
-            .order_by(Person.date_of_birth.is_(None), Person.date_of_birth, Person.id)).tuples():
+            .order_by(Person.date_of_birth.is_(None), Person.date_of_birth, Person.id)):
         found[child_id].append(person)
     return found
 

@@ -2,7 +2,7 @@
 
 import sys
 
-from safeguarding.web.app import create_app
+from safeguarding.web.app import create_app, tune_garbage_collection
 
 # Page handlers run in threads that share the GIL. A thread back from SQLite waits for the GIL up to the switch
 # interval (5 ms by default); the one holding SQLite's write lock for a view's audit row does so several times per
@@ -11,3 +11,4 @@ from safeguarding.web.app import create_app
 sys.setswitchinterval(0.001)
 
 app = create_app()
+tune_garbage_collection()
