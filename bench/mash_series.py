@@ -62,15 +62,16 @@ def _ms(value: object) -> str:
     return f"{float(value):,.0f}" if isinstance(value, int | float) else "-"  # type: ignore[arg-type]
 
 
-def write_record(path: Path, runs: list[tuple[str, str, int, str, dict[str, object]]], began: str) -> None:
+def write_record(path: Path, runs: list[tuple[str, str, int, str, dict[str, object]]], began: str,
+                 seconds: float) -> None:
     facts = machine()
     lines = [f"# Issue 12: the four busiest pages under load, the series of {began[:10]} (`bench/mash_series.py`)",
              "",
              f"Began {began}; written {datetime.now(UTC).isoformat(timespec='seconds')}. Machine: {facts['cpu']}, "
              f"{facts['cores']} cores (app, database and load generator on them), {facts['ram']}, Python "
-             f"{facts['python']}. Each run: N signed-in users, about 1 s of thought between pages, 60 s, 2 uvicorn "
-             "workers, the large demo council; the load generator is one process with a plain keep-alive socket per "
-             "user. Target p95: 200 ms at 50 users, 400 ms at 100.", "",
+             f"{facts['python']}. Each run: N signed-in users, about 1 s of thought between pages, {seconds:.0f} s, "
+             "2 uvicorn workers, the large demo council; the load generator is one process with a plain keep-alive "
+             "socket per user. Target p95: 200 ms at 50 users, 400 ms at 100.", "",
              "## Latency (client side, ms: p50 / p95 / p99)", "",
              "| run | database | users | page | load before → after | CPU busy | p50 / p95 / p99 | requests | errors | "
              "target |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
@@ -160,7 +161,8 @@ def main() -> None:
         label = f"{pages}-{'pg' if url else 'sqlite'}-u{users}-{counter[key]}"
         runs.append((label, database, users, pages, run_once(label, pages, users, args.seconds, url, runs_dir)))
         record = Path(args.record) if args.record else RESULTS_DIR / f"mash-load-{day}-b.md"
-        write_record(record, runs, began)  # after every run, so an interrupted series keeps what it measured
+        # After every run, so an interrupted series keeps what it measured.
+        write_record(record, runs, began, args.seconds)
 
 
 if __name__ == "__main__":
