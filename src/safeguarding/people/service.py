@@ -7,13 +7,14 @@ Other capabilities call :func:`exact_matches`, :func:`find_candidates`, :func:`c
 
 from __future__ import annotations
 
+import functools
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, delete, or_, select, union
+from sqlalchemy import BindParameter, and_, bindparam, delete, or_, select, union
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased, selectinload
 
@@ -567,7 +568,17 @@ def siblings_of_each(session: Session, person_ids: Iterable[int]) -> dict[int, l
     ids = set(person_ids)
     if not ids:
         return {}
+    found: dict[int, list[Person]] = {person_id: [] for person_id in ids}
+    for child_id, person in session.execute(_siblings_statement(), {"ids": sorted(ids)}):
+        found[child_id].append(person)
+    return found
+
+
+@functools.cache
+def _siblings_statement() -> Any:
+    """Built once: building it (two aliases of the tie, a union) cost more CPU than running it."""
     tie, parent, other = FamilyRelationship, aliased(FamilyRelationship), aliased(FamilyRelationship)
+    ids: BindParameter[list[int]] = bindparam("ids", expanding=True)
     sibling = tie.kind.in_([RelationshipKind.SIBLING, RelationshipKind.HALF_SIBLING])
     forward = select(tie.from_person_id.label("child_id"), tie.to_person_id.label("sibling_id")).where(
         tie.from_person_id.in_(ids), sibling, tie.ended.is_(None))
@@ -578,13 +589,9 @@ def siblings_of_each(session: Session, person_ids: Iterable[int]) -> dict[int, l
         other.ended.is_(None))).where(parent.to_person_id.in_(ids), parent.kind == RelationshipKind.PARENT,
                                       parent.ended.is_(None))
     pairs = union(forward, backward, parents_children).subquery()
-    found: dict[int, list[Person]] = {person_id: [] for person_id in ids}
-    for child_id, person in session.execute(
-            select(pairs.c.child_id, Person).join(Person, Person.id == pairs.c.sibling_id)
+    return (select(pairs.c.child_id, Person).join(Person, Person.id == pairs.c.sibling_id)
             .where(Person.id != pairs.c.child_id)
-            .order_by(Person.date_of_birth.is_(None), Person.date_of_birth, Person.id)):
-        found[child_id].append(person)
-    return found
+            .order_by(Person.date_of_birth.is_(None), Person.date_of_birth, Person.id))
 
 
 def _hide_relatives(session: Session, user: User, relatives: list[Relative]) -> list[Relative]:
