@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import count
+from typing import Any
 
 from fastapi.testclient import TestClient
 
@@ -269,3 +270,22 @@ def build_world(factory: Factory, *, child_first: str = "Amelia", child_last: st
     return World(agency=agency, other_agency=other_agency, team=team, users=users, child=child,
                  contact=contact, check=check, decision=decision, referral=referral, note=note,
                  token=token, alias=alias, break_glass=glass, relationship=tie)
+
+
+def statements_sent(client: TestClient, url: str) -> tuple[list[str], str]:
+    """The SQL statements the app sent to the database while serving ``url`` (a 200), and the page."""
+    from sqlalchemy import event
+
+    database = client.app.state.database  # type: ignore[attr-defined]
+    sent: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        sent.append(statement)
+
+    event.listen(database.engine, "before_cursor_execute", note)
+    try:
+        page = client.get(url)
+    finally:
+        event.remove(database.engine, "before_cursor_execute", note)
+    assert page.status_code == 200, url
+    return sent, page.text

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from safeguarding.casework.models import Assessment, Visit
 from tests.casework.authorization import ID_NAMES
 from tests.casework.conftest import Case
-from tests.support import sign_in_as
+from tests.support import sign_in_as, statements_sent
 
 
 def post(client: TestClient, url: str, csrf: str, data: dict[str, Any]) -> Any:
@@ -173,24 +173,6 @@ def test_the_case_page_shows_the_childs_deadlines_open_and_met(client: TestClien
     assert "1 late or not met" in history
 
 
-def _statements_for_page(client: TestClient, url: str) -> tuple[list[str], str]:
-    from sqlalchemy import event
-
-    database = client.app.state.database  # type: ignore[attr-defined]
-    sent: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        sent.append(statement)
-
-    event.listen(database.engine, "before_cursor_execute", count)
-    try:
-        page = client.get(url)
-    finally:
-        event.remove(database.engine, "before_cursor_execute", count)
-    assert page.status_code == 200, url
-    return sent, page.text
-
-
 def test_the_case_page_statements_do_not_grow_with_the_childs_history(client: TestClient, case: Case) -> None:
     """A child with a long history (earlier allocations to other workers in other teams, authorised assessments
     with their factors, visits, case notes by several authors) costs the database no more statements than a child
@@ -229,9 +211,9 @@ def test_the_case_page_statements_do_not_grow_with_the_childs_history(client: Te
     sign_in_as(client, case.database, case.worker)
     add_history(1)
     client.get(f"/cases/{case.child_id}")  # the first view of a session may read what later ones find cached
-    short, _ = _statements_for_page(client, f"/cases/{case.child_id}")
+    short, _ = statements_sent(client, f"/cases/{case.child_id}")
     add_history(5)
-    long, page = _statements_for_page(client, f"/cases/{case.child_id}")
+    long, page = statements_sent(client, f"/cases/{case.child_id}")
     assert len(long) == len(short), [s for s in long if s not in short]
     for worker, team in zip(workers, teams, strict=True):
         assert f"Allocated to {worker.full_name}" in page and team.name in page
