@@ -48,8 +48,8 @@ def contact_ids(limit: int = 2_000) -> list[int]:
     """Contacts a MASH worker would open: the open queue first, then recent decided ones."""
     from sqlalchemy import select
 
-    from safeguarding.core.access import PersonRestriction
     from safeguarding.core.db import Database
+    from safeguarding.core.restrictions import PersonRestriction
     from safeguarding.front_door.models import Contact, ContactStatus, ContactSubject
 
     database = Database(bench_database_url())

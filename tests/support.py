@@ -179,8 +179,8 @@ def build_world(factory: Factory, *, child_first: str = "Amelia", child_last: st
     from datetime import date, timedelta
 
     from safeguarding.casework.models import Referral
-    from safeguarding.core.access import BreakGlassAccess
     from safeguarding.core.db import utcnow
+    from safeguarding.core.restrictions import BreakGlassAccess
     from safeguarding.front_door.models import (
         Channel,
         CheckConsent,

@@ -177,9 +177,10 @@ def users_create(
     agency: Annotated[str | None, typer.Option(help="Partner agency name (partner practitioners)")] = None,
 ) -> None:
     """Create a user. The password is read from standard input."""
+    from safeguarding.core.accounts import create_user
     from safeguarding.core.audit import Actor, record
     from safeguarding.core.errors import ValidationFailed
-    from safeguarding.core.users import PartnerAgency, Role, Team, create_user
+    from safeguarding.core.users import PartnerAgency, Role, Team
 
     try:
         role_value = Role(role)
@@ -218,7 +219,8 @@ def users_list(
     from rich.table import Table
 
     from safeguarding.core.audit import Actor, record
-    from safeguarding.core.users import User, is_locked
+    from safeguarding.core.sign_in import is_locked
+    from safeguarding.core.users import User
 
     database = get_database()
     table = Table("Username", "Name", "Role", "Team or agency", "Status")
@@ -257,9 +259,10 @@ def settings_show() -> None:
 @tokens_app.command("create")
 def tokens_create(username: str, label: Annotated[str, typer.Option(help="What the token is for")] = "") -> None:
     """Create an API token for USERNAME and print it (it is shown only once)."""
+    from safeguarding.core.accounts import issue_api_token
     from safeguarding.core.audit import Actor
     from safeguarding.core.errors import ValidationFailed
-    from safeguarding.core.users import User, issue_api_token
+    from safeguarding.core.users import User
 
     database = get_database()
     try:

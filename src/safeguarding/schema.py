@@ -1,7 +1,7 @@
 """Every table the system has, imported in one place for Alembic and the test suite."""
 
 from safeguarding.casework import models as casework_models
-from safeguarding.core import access, audit, audit_checkpoint, local_settings, users
+from safeguarding.core import audit, audit_checkpoint, local_settings, restrictions, users
 from safeguarding.core.db import Base
 from safeguarding.exploitation import models as exploitation_models
 from safeguarding.exploitation import response_models as exploitation_response_models
@@ -13,6 +13,6 @@ from safeguarding.timescales import models as timescales_models
 
 metadata = Base.metadata
 
-__all__ = ["access", "audit", "audit_checkpoint", "casework_models", "exploitation_models",
+__all__ = ["audit", "audit_checkpoint", "casework_models", "exploitation_models",
            "exploitation_response_models", "front_door_models", "local_settings", "metadata", "people_models",
-           "returns_models", "timescales_models", "users"]
+           "restrictions", "returns_models", "timescales_models", "users"]

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from safeguarding.core import access
+from safeguarding.core import access, restrictions
 from safeguarding.core.access import AccessSubject, Action, Kind
 from safeguarding.core.audit import AuditEvent
 from safeguarding.core.db import utcnow
@@ -55,9 +55,9 @@ def test_restricted_person_only_for_named_users_or_break_glass(session, factory,
     named_user, other_user = factory.user(Role.SOCIAL_WORKER), factory.user(Role.SOCIAL_WORKER)
     named, other = _load(session, named_user), _load(session, other_user)
     person_id = _person(session)
-    session.add(access.PersonRestriction(person_id=person_id, reason="Relative of a member of staff"))
+    session.add(restrictions.PersonRestriction(person_id=person_id, reason="Relative of a member of staff"))
     session.flush()
-    session.add(access.PersonRestrictionGrant(person_id=person_id, user_id=named.id))
+    session.add(restrictions.PersonRestrictionGrant(person_id=person_id, user_id=named.id))
     session.flush()
     subject = AccessSubject(Kind.PERSON, person_id, person_ids=(person_id,))
 
@@ -77,8 +77,8 @@ def test_restricted_person_only_for_named_users_or_break_glass(session, factory,
 def test_expired_break_glass_no_longer_opens_the_record(session, factory) -> None:
     worker = _load(session, factory.user(Role.MASH_WORKER))
     person_id = _person(session)
-    session.add(access.PersonRestriction(person_id=person_id, reason="Staff relative"))
-    session.add(access.BreakGlassAccess(person_id=person_id, user_id=worker.id, reason="Out of hours emergency",
+    session.add(restrictions.PersonRestriction(person_id=person_id, reason="Staff relative"))
+    session.add(restrictions.BreakGlassAccess(person_id=person_id, user_id=worker.id, reason="Out of hours emergency",
                                         at=utcnow() - timedelta(hours=10),
                                         expires_at=utcnow() - timedelta(hours=2)))
     session.flush()

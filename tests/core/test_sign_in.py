@@ -246,7 +246,7 @@ def test_wrong_security_codes_count_towards_the_throttle(client, factory, monkey
 
 
 def test_wrong_api_tokens_from_one_address_are_slowed(client, factory, database, monkeypatch):
-    from safeguarding.core.users import issue_api_token
+    from safeguarding.core.accounts import issue_api_token
 
     monkeypatch.setattr(get_settings(), "sign_in_throttle_failures", 3)
     worker = factory.user(Role.MASH_WORKER)

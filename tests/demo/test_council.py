@@ -13,16 +13,10 @@ from typer.testing import CliRunner
 from safeguarding.casework.models import Allocation, Referral
 from safeguarding.casework.service import twelve_months_before
 from safeguarding.core import local_settings
-from safeguarding.core.access import (
-    AccessSubject,
-    Action,
-    Kind,
-    PersonRestriction,
-    PersonRestrictionGrant,
-    authorize,
-)
+from safeguarding.core.access import AccessSubject, Action, Kind, authorize
 from safeguarding.core.audit import AuditEvent, ChainBreak, verify_chain
 from safeguarding.core.db import Database
+from safeguarding.core.restrictions import PersonRestriction, PersonRestrictionGrant
 from safeguarding.core.users import PartnerAgency, Role, Team, User
 from safeguarding.demo.council import (
     ADMIN_TOTP_SECRET,

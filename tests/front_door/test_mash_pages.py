@@ -201,7 +201,7 @@ def test_queue_page_filters_and_flags_overdue(client, database, factory):
 
 
 def test_a_contact_about_a_restricted_child_offers_break_glass_not_the_record(client, database, factory):
-    from safeguarding.core.access import PersonRestriction
+    from safeguarding.core.restrictions import PersonRestriction
 
     worker, manager = staff(factory)
     person_id = make_person(database, manager, "Hidden", "Testchild")

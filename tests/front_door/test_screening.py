@@ -250,7 +250,7 @@ def test_queue_hides_names_of_restricted_children(database, factory):
     person_id = make_person(database, manager, "Hidden", "Testchild")
     make_contact(database, children=[Child("Hidden", "Testchild", person_id=person_id)])
     with database.transaction() as s:
-        from safeguarding.core.access import PersonRestriction
+        from safeguarding.core.restrictions import PersonRestriction
 
         s.add(PersonRestriction(person_id=person_id, reason="Relative of a member of staff"))
     with database.transaction() as s:

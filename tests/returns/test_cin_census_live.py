@@ -10,9 +10,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from safeguarding.core.access import PersonRestriction, PersonRestrictionGrant
 from safeguarding.core.audit import AuditEvent
 from safeguarding.core.db import Database
+from safeguarding.core.restrictions import PersonRestriction, PersonRestrictionGrant
 from safeguarding.core.users import Role, User
 from safeguarding.people.models import Person
 from safeguarding.returns import service

@@ -11,8 +11,8 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from safeguarding.core.access import PersonRestriction
 from safeguarding.core.audit import AuditEvent
+from safeguarding.core.restrictions import PersonRestriction
 from safeguarding.core.users import User
 from safeguarding.returns import indicators
 from safeguarding.returns.annex_a import Period

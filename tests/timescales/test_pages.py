@@ -11,9 +11,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from safeguarding.core.access import PersonRestriction
 from safeguarding.core.audit import AuditEvent
 from safeguarding.core.db import Database
+from safeguarding.core.restrictions import PersonRestriction
 from safeguarding.core.users import Role, User
 from safeguarding.timescales import service, store
 from safeguarding.timescales.models import Deadline

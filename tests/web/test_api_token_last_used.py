@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from safeguarding.core.accounts import issue_api_token
 from safeguarding.core.audit import Actor
 from safeguarding.core.db import utcnow
-from safeguarding.core.users import ApiToken, Role, User, issue_api_token
+from safeguarding.core.users import ApiToken, Role, User
 
 
 def test_last_used_is_written_at_most_once_a_minute(client, factory, database):

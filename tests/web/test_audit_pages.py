@@ -9,8 +9,8 @@ import json
 from sqlalchemy import select
 
 from safeguarding.core import access
-from safeguarding.core.access import BreakGlassAccess, PersonRestriction
 from safeguarding.core.audit import Actor, AuditEvent, record, record_search
+from safeguarding.core.restrictions import BreakGlassAccess, PersonRestriction
 from safeguarding.core.users import Role, User
 from safeguarding.people.models import Person, PersonKind
 from tests.support import sign_in

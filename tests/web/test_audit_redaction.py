@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
-from safeguarding.core.access import PersonRestriction, PersonRestrictionGrant
 from safeguarding.core.audit import Actor, record
+from safeguarding.core.restrictions import PersonRestriction, PersonRestrictionGrant
 from safeguarding.core.users import Role, User
 from safeguarding.people import rules as people_rules
 from safeguarding.people import service as people_service

@@ -220,8 +220,8 @@ def test_security_headers_on_pages_and_api(client, factory):
 
 
 def _token(database, user_id: int) -> tuple[str, int]:
+    from safeguarding.core.accounts import issue_api_token
     from safeguarding.core.audit import Actor
-    from safeguarding.core.users import issue_api_token
 
     with database.transaction() as s:
         row, token = issue_api_token(s, s.get(User, user_id), "test", Actor.system("test"))

@@ -10,17 +10,16 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import ForeignKey, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from safeguarding.core.access import Action, Kind, actor_of, require_role
 from safeguarding.core.audit import Actor, record
 from safeguarding.core.db import Base, Database, utcnow
 from safeguarding.core.errors import ValidationFailed
-
-if TYPE_CHECKING:
-    from safeguarding.core.users import User
+from safeguarding.core.users import User
 
 
 @dataclass(frozen=True)
@@ -210,8 +209,6 @@ def rows(session: Session) -> list[SettingRow]:
 
 def view_settings(session: Session, database: Database, user: User) -> list[SettingRow]:
     """Every setting with its source and current value (administrators, and MASH managers read-only)."""
-    from safeguarding.core.access import Action, Kind, require_role
-
     require_role(database, user, Kind.LOCAL_SETTINGS, Action.VIEW)
     return rows(session)
 
@@ -223,8 +220,6 @@ def save_all(session: Session, database: Database, user: User, submitted: Mappin
     a browser, so a missing yes/no means "no" when ``submitted`` is a whole form (``__form__`` present).
     Returns the changes made, by key.
     """
-    from safeguarding.core.access import Action, Kind, actor_of, require_role
-
     require_role(database, user, Kind.LOCAL_SETTINGS, Action.MANAGE)
     return apply_changes(session, validate(session, submitted), actor_of(user), user.id)
 

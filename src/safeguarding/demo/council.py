@@ -32,10 +32,10 @@ from sqlalchemy import Connection, Table, exists, func, select, text
 from safeguarding.casework.models import Allocation, Referral
 from safeguarding.casework.service import twelve_months_before
 from safeguarding.core import local_settings
-from safeguarding.core.access import PersonRestriction, PersonRestrictionGrant
 from safeguarding.core.audit import Actor, record
 from safeguarding.core.calendar import LONDON, add_working_hours, working_hours_between
 from safeguarding.core.db import Database
+from safeguarding.core.restrictions import PersonRestriction, PersonRestrictionGrant
 from safeguarding.core.security import hash_password, new_token
 from safeguarding.core.users import AgencyKind, PartnerAgency, Role, Team, User
 from safeguarding.demo import names, texts

@@ -18,19 +18,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from safeguarding.core import access, audit
-from safeguarding.core.access import (
-    AccessSubject,
-    Action,
-    BreakGlassAccess,
-    Kind,
-    PersonRestriction,
-    PersonRestrictionGrant,
-)
+from safeguarding.core.access import AccessSubject, Action, Kind
 from safeguarding.core.calendar import today_in_london
 from safeguarding.core.codes import ETHNICITIES, SEXES, UPN_UNKNOWN_REASONS
 from safeguarding.core.db import Database
 from safeguarding.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from safeguarding.core.form_fields import text_field
+from safeguarding.core.restrictions import BreakGlassAccess, PersonRestriction, PersonRestrictionGrant
 from safeguarding.core.settings import get_settings
 from safeguarding.core.users import Role, User
 from safeguarding.people import rules

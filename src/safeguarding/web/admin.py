@@ -16,23 +16,12 @@ from starlette.concurrency import run_in_threadpool
 
 from safeguarding.core import local_settings
 from safeguarding.core.access import Action, Kind, role_may
-from safeguarding.core.codes import REFERRAL_SOURCES
-from safeguarding.core.errors import ValidationFailed
-from safeguarding.core.users import (
-    AGENCY_KIND_LABELS,
-    ROLE_LABELS,
-    TEAM_SERVICES,
-    AgencyKind,
-    PartnerAgency,
-    Role,
-    Team,
-    User,
+from safeguarding.core.accounts import (
     UserForm,
     account_fingerprint,
     create_api_token,
     create_user_by_admin,
     get_user,
-    is_locked,
     list_agencies,
     list_api_tokens,
     list_teams,
@@ -44,6 +33,19 @@ from safeguarding.core.users import (
     save_team,
     unlock,
     update_user,
+)
+from safeguarding.core.codes import REFERRAL_SOURCES
+from safeguarding.core.errors import ValidationFailed
+from safeguarding.core.sign_in import is_locked
+from safeguarding.core.users import (
+    AGENCY_KIND_LABELS,
+    ROLE_LABELS,
+    TEAM_SERVICES,
+    AgencyKind,
+    PartnerAgency,
+    Role,
+    Team,
+    User,
 )
 from safeguarding.timescales import service as timescales_service
 from safeguarding.timescales import store as timescales_store

@@ -15,9 +15,11 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
-from safeguarding.core import audit
+from safeguarding.core import audit_reading
 from safeguarding.core.access import AccessSubject, Action, Kind, authorize, role_may
+from safeguarding.core.audit import AuditEvent
 from safeguarding.core.calendar import LONDON
+from safeguarding.core.db import utcnow
 from safeguarding.core.errors import ValidationFailed
 from safeguarding.core.spreadsheet import spreadsheet_text
 from safeguarding.core.users import User
@@ -57,16 +59,16 @@ def _person_label(db: DbSession, user: User, person_id: int) -> str | None:
 def audit_page(request: Request, db: DbSession, database: Db, user: CurrentUser) -> Response:
     raw = _raw_filter(request)
     try:
-        f = audit.parse_filter(raw)
+        f = audit_reading.parse_filter(raw)
     except ValidationFailed as exc:
         # Ask the policy before saying anything about the log, even about a badly typed search.
-        audit.require_log_reader(database, user)
+        audit_reading.require_log_reader(database, user)
         return render(request, "web/audit_search.html", status_code=422, title="Audit log", raw=raw,
-                      errors=exc.errors, result=None, terms={}, query="", outcomes=audit.OUTCOMES)
-    result = audit.search_events(db, database, user, f, page=_page_number(request))
+                      errors=exc.errors, result=None, terms={}, query="", outcomes=audit_reading.OUTCOMES)
+    result = audit_reading.search_events(db, database, user, f, page=_page_number(request))
     terms = f.terms()
     return render(request, "web/audit_search.html", title="Audit log", raw=raw, result=result, terms=terms,
-                  query=urlencode(terms), outcomes=audit.OUTCOMES, page_link=_page_link(terms))
+                  query=urlencode(terms), outcomes=audit_reading.OUTCOMES, page_link=_page_link(terms))
 
 
 def _page_link(terms: dict[str, str]) -> Any:
@@ -77,13 +79,13 @@ def _page_link(terms: dict[str, str]) -> Any:
 
 @router.get("/audit/export.csv", include_in_schema=False)
 def audit_export(request: Request, db: DbSession, database: Db, user: CurrentUser) -> Response:
-    f = audit.parse_filter(_raw_filter(request))
+    f = audit_reading.parse_filter(_raw_filter(request))
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["id", "at (UK time)", "username", "role", "action", "target type", "target id", "person id",
                      "outcome", "reason", "detail"])
-    for event, hidden in audit.export_events(db, database, user, f):
-        reason, detail = (_hidden_reason(event), audit.HIDDEN_TEXT) if hidden else (event.reason, event.detail)
+    for event, hidden in audit_reading.export_events(db, database, user, f):
+        reason, detail = (_hidden_reason(event), audit_reading.HIDDEN_TEXT) if hidden else (event.reason, event.detail)
         writer.writerow([spreadsheet_text(v) for v in (
             event.id, event.at.astimezone(LONDON).isoformat(timespec="seconds"), event.actor_username,
             event.actor_role, event.action, event.target_type, event.target_id, event.person_id, event.outcome,
@@ -92,19 +94,19 @@ def audit_export(request: Request, db: DbSession, database: Db, user: CurrentUse
                     headers={"Content-Disposition": 'attachment; filename="audit-log.csv"'})
 
 
-def _hidden_reason(event: audit.AuditEvent) -> str | None:
+def _hidden_reason(event: AuditEvent) -> str | None:
     # A refusal's reason is the policy's own words; any other reason was typed by a user and may name the child.
-    return event.reason if event.outcome == "refused" else (audit.HIDDEN_TEXT if event.reason else None)
+    return event.reason if event.outcome == "refused" else (audit_reading.HIDDEN_TEXT if event.reason else None)
 
 
 
 @router.get("/audit/people/{person_id}", include_in_schema=False)
 def person_audit_page(request: Request, person_id: RecordId, db: DbSession, database: Db,
                       user: CurrentUser) -> Response:
-    result = audit.person_history(db, database, user, person_id, page=_page_number(request))
+    result = audit_reading.person_history(db, database, user, person_id, page=_page_number(request))
     return render(request, "web/audit_person.html", title=f"Who has looked at record {person_id}",
                   person_id=person_id, person_name=_person_label(db, user, person_id), result=result,
-                  is_search_hit=audit.is_search_hit,
+                  is_search_hit=audit_reading.is_search_hit,
                   page_link=lambda page: f"?page={page}")
 
 
@@ -112,12 +114,12 @@ def _break_glass_page(request: Request, db: DbSession, database: Db, user: User,
                       errors: dict[str, str] | None = None, flash: str | None = None,
                       failed_id: int | None = None) -> Response:
     only_unreviewed = request.query_params.get("show") == "unreviewed"
-    accesses = audit.break_glass_accesses(db, database, user, only_unreviewed=only_unreviewed)
+    accesses = audit_reading.break_glass_accesses(db, database, user, only_unreviewed=only_unreviewed)
     ids = {a.user_id for a in accesses} | {a.reviewed_by_id for a in accesses if a.reviewed_by_id}
     names = {u.id: f"{u.full_name} ({u.username})" for u in db.scalars(select(User).where(User.id.in_(ids)))}
     return render(request, "web/audit_break_glass.html", status_code=status_code, title="Break-glass access",
                   accesses=accesses, names=names, only_unreviewed=only_unreviewed, errors=errors, flash=flash,
-                  failed_id=failed_id, now=audit.utcnow(),
+                  failed_id=failed_id, now=utcnow(),
                   can_review=role_may(user, Kind.AUDIT_LOG, Action.SIGN_OFF))
 
 
@@ -134,7 +136,7 @@ def review_break_glass_page(
     note: Annotated[str, Form(max_length=4000)] = "",
 ) -> Response:
     try:
-        audit.review_break_glass(db, database, user, access_id, note)
+        audit_reading.review_break_glass(db, database, user, access_id, note)
     except ValidationFailed as exc:
         return _break_glass_page(request, db, database, user, status_code=422,
                                  errors={f"note-{access_id}": m for m in exc.errors.values()}, failed_id=access_id)

@@ -22,10 +22,7 @@ from safeguarding.core.security import (
     verify_password,
 )
 from safeguarding.core.settings import get_settings
-from safeguarding.core.users import (
-    Role,
-    User,
-    UserSession,
+from safeguarding.core.sign_in import (
     begin_second_factor,
     change_own_password,
     confirm_second_factor,
@@ -35,6 +32,7 @@ from safeguarding.core.users import (
     is_locked,
     use_second_factor_code,
 )
+from safeguarding.core.users import Role, User, UserSession
 from safeguarding.web.deps import (
     PRE_SESSION_COOKIE,
     SESSION_COOKIE,
