@@ -30,9 +30,9 @@ async def _main(requests: int, profile: str | None) -> None:
     import httpx
 
     from mash_load import contact_ids
+    from safeguarding.app.factory import create_app
     from safeguarding.core.db import Database
     from safeguarding.demo.council import DEMO_PASSWORD
-    from safeguarding.web.app import create_app
 
     ids = contact_ids()
     if profile:

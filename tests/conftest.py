@@ -137,7 +137,7 @@ def factory(database: Database) -> Factory:
 
 @pytest.fixture()
 def app(database: Database):  # type: ignore[no-untyped-def]
-    from safeguarding.web.app import create_app
+    from safeguarding.app.factory import create_app
 
     return create_app(database)
 

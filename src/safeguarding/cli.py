@@ -122,7 +122,7 @@ def serve(
         raise typer.Exit(1)
     import uvicorn
 
-    uvicorn.run("safeguarding.web.main:app", host=host, port=port, workers=workers, log_level="info",
+    uvicorn.run("safeguarding.app.main:app", host=host, port=port, workers=workers, log_level="info",
                 access_log=access_log, proxy_headers=False)
 
 

@@ -224,7 +224,7 @@ def test_repeated_failures_from_one_address_are_slowed_without_locking_the_accou
 
 
 def test_the_throttle_is_shared_by_every_worker_process(database, factory, monkeypatch):
-    from safeguarding.web.app import create_app
+    from safeguarding.app.factory import create_app
 
     monkeypatch.setattr(get_settings(), "sign_in_throttle_failures", 3)
     # Two app instances on one database stand for two worker processes: the count is in the database.

@@ -97,8 +97,8 @@ def test_upgrading_a_released_database_keeps_every_row(fixture: Path, empty_data
 
 
 def _a_worker_signs_in_and_opens_a_child(database: Database) -> None:
+    from safeguarding.app.factory import create_app
     from safeguarding.people.models import Person
-    from safeguarding.web.app import create_app
 
     with database.transaction() as session:
         worker = session.scalar(select(User).where(User.username == "mash.worker"))

@@ -9,8 +9,8 @@ import anyio.to_thread
 from fastapi.testclient import TestClient
 from starlette.responses import PlainTextResponse
 
+from safeguarding.app.factory import ThreadLimit
 from safeguarding.core.settings import Settings
-from safeguarding.web.app import ThreadLimit
 
 
 async def _tokens(scope, receive, send) -> None:  # type: ignore[no-untyped-def]

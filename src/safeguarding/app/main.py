@@ -1,8 +1,8 @@
-"""The ASGI application for uvicorn: ``safeguarding.web.main:app``."""
+"""The ASGI application for uvicorn: ``safeguarding.app.main:app``."""
 
 import sys
 
-from safeguarding.web.app import create_app
+from safeguarding.app.factory import create_app
 
 # Page handlers run in threads that share the GIL. A thread back from SQLite waits for the GIL up to the switch
 # interval (5 ms by default); the one holding SQLite's write lock for a view's audit row does so several times per

@@ -80,7 +80,7 @@ def _set_cookie(response: Response, name: str, value: str) -> None:
 def sign_in_page(request: Request, next: str | None = None) -> Response:
     token = request.cookies.get(PRE_SESSION_COOKIE) or secrets.token_urlsafe(32)
     request.state.pre_csrf = token
-    response = render(request, "web/sign_in.html", title="Sign in", next=_safe_next(next), csrf_token=token)
+    response = render(request, "app/sign_in.html", title="Sign in", next=_safe_next(next), csrf_token=token)
     _set_cookie(response, PRE_SESSION_COOKIE, token)
     return response
 
@@ -120,7 +120,7 @@ def sign_in(
         message = (f"This account is locked after {settings.lockout_threshold} failed attempts. Try again in "
                    f"{settings.lockout_minutes} minutes or ask an administrator." if locked
                    else "Enter a correct username and password.")
-        return render(request, "web/sign_in.html", status_code=401, title="Sign in", next=_safe_next(next),
+        return render(request, "app/sign_in.html", status_code=401, title="Sign in", next=_safe_next(next),
                       errors={"username": message}, username=username)
     assert user is not None
     user.failed_sign_ins = 0  # not failed_second_factors: only a right code resets that
@@ -153,7 +153,7 @@ def _second_factor_form(request: Request, user: User, next: str | None, *, statu
     # before scanning it does not lock the user out.
     enrolling = user.totp_secret is None and user.pending_totp_secret is not None
     secret = user.pending_totp_secret if enrolling else None
-    return render(request, "web/second_factor.html", status_code=status_code, title="Enter your security code",
+    return render(request, "app/second_factor.html", status_code=status_code, title="Enter your security code",
                   next=_safe_next(next), setup_secret=secret,
                   setup_uri=totp_uri(secret, user.username) if secret else None, errors=errors)
 
@@ -233,12 +233,12 @@ DONE_MESSAGES = {
 
 @router.get("/account", include_in_schema=False)
 def account(request: Request, user: CurrentUser, done: str | None = None) -> Response:
-    return render(request, "web/account.html", title="Your account", flash=DONE_MESSAGES.get(done or ""))
+    return render(request, "app/account.html", title="Your account", flash=DONE_MESSAGES.get(done or ""))
 
 
 @router.get("/account/password", include_in_schema=False)
 def password_page(request: Request, user: CurrentUser) -> Response:
-    return render(request, "web/account_password.html", title="Change your password")
+    return render(request, "app/account_password.html", title="Change your password")
 
 
 @router.post("/account/password", include_in_schema=False)
@@ -255,7 +255,7 @@ def change_password(
                             confirm=confirm_password, keep_session_id=user_session.id)
     except ValidationFailed as exc:
         # The refusal's audit row is kept: commit it with the (unchanged) account.
-        return render(request, "web/account_password.html", status_code=422, title="Change your password",
+        return render(request, "app/account_password.html", status_code=422, title="Change your password",
                       errors=exc.errors)
     return RedirectResponse("/account?done=password", status_code=303)
 
@@ -263,7 +263,7 @@ def change_password(
 @router.get("/account/second-factor", include_in_schema=False)
 def second_factor_setup_page(request: Request, user: CurrentUser) -> Response:
     secret = user.pending_totp_secret
-    return render(request, "web/account_second_factor.html", title="Set up your second factor",
+    return render(request, "app/account_second_factor.html", title="Set up your second factor",
                   secret=secret, uri=totp_uri(secret, user.username) if secret else None)
 
 
@@ -281,7 +281,7 @@ def second_factor_confirm(
         confirm_second_factor(db, user, code)
     except ValidationFailed as exc:
         secret = user.pending_totp_secret
-        return render(request, "web/account_second_factor.html", status_code=422, title="Set up your second factor",
+        return render(request, "app/account_second_factor.html", status_code=422, title="Set up your second factor",
                       secret=secret, uri=totp_uri(secret, user.username) if secret else None, errors=exc.errors)
     return RedirectResponse("/account?done=second-factor", status_code=303)
 

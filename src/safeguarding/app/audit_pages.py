@@ -1,6 +1,6 @@
 """The audit pages: search the log, "who has looked at this record", break-glass review, CSV export.
 
-Managers and administrators only (Kind.AUDIT_LOG); the services in ``core.audit`` ask the policy and record
+Managers and administrators only (Kind.AUDIT_LOG); the services in ``core.audit_reading`` ask the policy and record
 every reading of the log in the log itself.
 """
 
@@ -23,6 +23,7 @@ from safeguarding.core.db import utcnow
 from safeguarding.core.errors import ValidationFailed
 from safeguarding.core.spreadsheet import spreadsheet_text
 from safeguarding.core.users import User
+from safeguarding.people.models import Person
 from safeguarding.web.deps import CurrentUser, Db, DbSession, RecordId, TransactionalRoute, csrf_protect
 from safeguarding.web.templating import render
 
@@ -46,8 +47,6 @@ def _person_label(db: DbSession, user: User, person_id: int) -> str | None:
 
     Asked of the policy without recording a refusal: the page is about the log, not a request to open the record.
     """
-    from safeguarding.people.models import Person
-
     decision = authorize(db, user, Action.VIEW, AccessSubject(Kind.PERSON, id=person_id, person_ids=(person_id,)))
     if not decision.allowed:
         return None
@@ -63,11 +62,11 @@ def audit_page(request: Request, db: DbSession, database: Db, user: CurrentUser)
     except ValidationFailed as exc:
         # Ask the policy before saying anything about the log, even about a badly typed search.
         audit_reading.require_log_reader(database, user)
-        return render(request, "web/audit_search.html", status_code=422, title="Audit log", raw=raw,
+        return render(request, "app/audit_search.html", status_code=422, title="Audit log", raw=raw,
                       errors=exc.errors, result=None, terms={}, query="", outcomes=audit_reading.OUTCOMES)
     result = audit_reading.search_events(db, database, user, f, page=_page_number(request))
     terms = f.terms()
-    return render(request, "web/audit_search.html", title="Audit log", raw=raw, result=result, terms=terms,
+    return render(request, "app/audit_search.html", title="Audit log", raw=raw, result=result, terms=terms,
                   query=urlencode(terms), outcomes=audit_reading.OUTCOMES, page_link=_page_link(terms))
 
 
@@ -104,7 +103,7 @@ def _hidden_reason(event: AuditEvent) -> str | None:
 def person_audit_page(request: Request, person_id: RecordId, db: DbSession, database: Db,
                       user: CurrentUser) -> Response:
     result = audit_reading.person_history(db, database, user, person_id, page=_page_number(request))
-    return render(request, "web/audit_person.html", title=f"Who has looked at record {person_id}",
+    return render(request, "app/audit_person.html", title=f"Who has looked at record {person_id}",
                   person_id=person_id, person_name=_person_label(db, user, person_id), result=result,
                   is_search_hit=audit_reading.is_search_hit,
                   page_link=lambda page: f"?page={page}")
@@ -117,7 +116,7 @@ def _break_glass_page(request: Request, db: DbSession, database: Db, user: User,
     accesses = audit_reading.break_glass_accesses(db, database, user, only_unreviewed=only_unreviewed)
     ids = {a.user_id for a in accesses} | {a.reviewed_by_id for a in accesses if a.reviewed_by_id}
     names = {u.id: f"{u.full_name} ({u.username})" for u in db.scalars(select(User).where(User.id.in_(ids)))}
-    return render(request, "web/audit_break_glass.html", status_code=status_code, title="Break-glass access",
+    return render(request, "app/audit_break_glass.html", status_code=status_code, title="Break-glass access",
                   accesses=accesses, names=names, only_unreviewed=only_unreviewed, errors=errors, flash=flash,
                   failed_id=failed_id, now=utcnow(),
                   can_review=role_may(user, Kind.AUDIT_LOG, Action.SIGN_OFF))

@@ -83,7 +83,7 @@ def _choices(db: DbSession) -> dict[str, Any]:
 @router.get("/admin", include_in_schema=False)
 def admin_home(request: Request, db: DbSession, database: Db, user: CurrentUser) -> Response:
     users = list_users(db, database, user)
-    return render(request, "web/admin_home.html", title="Administration",
+    return render(request, "app/admin_home.html", title="Administration",
                   user_count=sum(1 for u in users if u.active),
                   locked_count=sum(1 for u in users if u.active and is_locked(u)))
 
@@ -95,14 +95,14 @@ def admin_home(request: Request, db: DbSession, database: Db, user: CurrentUser)
 def users_page(request: Request, db: DbSession, database: Db, user: CurrentUser,
                done: str | None = None) -> Response:
     users = list_users(db, database, user)
-    return render(request, "web/admin_users.html", title="Users", users=users, is_locked=is_locked,
+    return render(request, "app/admin_users.html", title="Users", users=users, is_locked=is_locked,
                   flash=DONE.get(done or ""))
 
 
 @router.get("/admin/users/new", include_in_schema=False)
 def new_user_page(request: Request, db: DbSession, database: Db, user: CurrentUser) -> Response:
     list_teams(db, database, user)  # asks the policy before showing the form
-    return render(request, "web/admin_user_new.html", title="Create a user", form={}, **_choices(db))
+    return render(request, "app/admin_user_new.html", title="Create a user", form={}, **_choices(db))
 
 
 @router.post("/admin/users/new", include_in_schema=False)
@@ -122,7 +122,7 @@ def create_user_page(
                                        password=temporary_password)
     except ValidationFailed as exc:
         errors = {("temporary_password" if k == "password" else k): v for k, v in exc.errors.items()}
-        return render(request, "web/admin_user_new.html", status_code=422, title="Create a user", errors=errors,
+        return render(request, "app/admin_user_new.html", status_code=422, title="Create a user", errors=errors,
                       form={"username": username, "full_name": full_name, "email": email, "role": role,
                             "team_id": team_id, "agency_id": agency_id}, **_choices(db))
     return RedirectResponse(f"/admin/users/{created.id}?done=created", status_code=303)
@@ -135,7 +135,7 @@ def _user_page(request: Request, db: DbSession, database: Db, admin: User, targe
     form = form or {"full_name": target.full_name, "email": target.email or "", "role": str(target.role),
                     "team_id": target.team_id or "", "agency_id": target.agency_id or "", "active": target.active,
                     "read_as": account_fingerprint(target)}
-    return render(request, "web/admin_user.html", status_code=status_code, title=target.full_name,
+    return render(request, "app/admin_user.html", status_code=status_code, title=target.full_name,
                   target=target, tokens=tokens, form=form, errors=errors, flash=flash, new_token=new_token,
                   locked=is_locked(target), **_choices(db))
 
@@ -223,7 +223,7 @@ def revoke_token_page(user_id: RecordId, token_id: RecordId, db: DbSession, data
 def _orgs_page(request: Request, db: DbSession, database: Db, admin: User, *, status_code: int = 200,
                errors: dict[str, str] | None = None, team_form: dict[str, str] | None = None,
                agency_form: dict[str, str] | None = None, flash: str | None = None) -> Response:
-    return render(request, "web/admin_organisations.html", status_code=status_code,
+    return render(request, "app/admin_organisations.html", status_code=status_code,
                   title="Teams and partner agencies", teams=list_teams(db, database, admin),
                   agencies=list_agencies(db, database, admin), errors=errors, flash=flash,
                   team_form=team_form or {}, agency_form=agency_form or {}, **_org_choices())
@@ -262,7 +262,7 @@ def team_page(request: Request, team_id: RecordId, db: DbSession, database: Db, 
     team = next((t for t in list_teams(db, database, user) if t.id == team_id), None)
     if team is None:
         return _not_found(request)
-    return render(request, "web/admin_team.html", title=f"Team: {team.name}", team=team,
+    return render(request, "app/admin_team.html", title=f"Team: {team.name}", team=team,
                   form={"name": team.name, "service": team.service}, **_org_choices())
 
 
@@ -275,7 +275,7 @@ def update_team_page(
         save_team(db, database, user, name=name, service=service, team_id=team_id)
     except ValidationFailed as exc:
         team = db.get(Team, team_id)
-        return render(request, "web/admin_team.html", status_code=422, title="Team", team=team,
+        return render(request, "app/admin_team.html", status_code=422, title="Team", team=team,
                       errors=exc.errors, form={"name": name, "service": service}, **_org_choices())
     return RedirectResponse("/admin/organisations?done=team", status_code=303)
 
@@ -302,7 +302,7 @@ def agency_page(request: Request, agency_id: RecordId, db: DbSession, database: 
     agency = next((a for a in list_agencies(db, database, user) if a.id == agency_id), None)
     if agency is None:
         return _not_found(request)
-    return render(request, "web/admin_agency.html", title=f"Partner agency: {agency.name}", agency=agency,
+    return render(request, "app/admin_agency.html", title=f"Partner agency: {agency.name}", agency=agency,
                   form={"name": agency.name, "kind": str(agency.kind),
                         "default_referral_source": agency.default_referral_source}, **_org_choices())
 
@@ -318,7 +318,7 @@ def update_agency_page(
                     agency_id=agency_id)
     except ValidationFailed as exc:
         agency = db.get(PartnerAgency, agency_id)
-        return render(request, "web/admin_agency.html", status_code=422, title="Partner agency", agency=agency,
+        return render(request, "app/admin_agency.html", status_code=422, title="Partner agency", agency=agency,
                       errors=exc.errors, form={"name": name, "kind": kind,
                                                "default_referral_source": default_referral_source},
                       **_org_choices())
@@ -339,7 +339,7 @@ def _settings_page(request: Request, db: DbSession, database: Db, user: User, *,
     rows = local_settings.view_settings(db, database, user)
     editors = {u.id: u.full_name for u in db.scalars(
         select(User).where(User.id.in_({r.updated_by_id for r in rows if r.updated_by_id})))}
-    return render(request, "web/admin_settings.html", status_code=status_code, title="Local settings", rows=rows,
+    return render(request, "app/admin_settings.html", status_code=status_code, title="Local settings", rows=rows,
                   editors=editors, errors=errors, submitted=submitted, flash=flash,
                   can_change=role_may(user, Kind.LOCAL_SETTINGS, Action.MANAGE),
                   # Whether a change of a timescale has reached the deadlines: the latest run of the job.

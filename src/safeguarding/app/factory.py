@@ -1,11 +1,11 @@
-"""The application factory: pages, the JSON API under /api/v1, static assets, and error handling."""
+"""The application factory: mounts every capability's pages and JSON API (under /api/v1), the static assets, and
+the error handling. The top of the house: nothing imports it but the ASGI entry point (``app.main``) and tests."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import re
-from pathlib import Path
 
 import anyio.to_thread
 from fastapi import APIRouter, FastAPI, Request
@@ -17,20 +17,29 @@ from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from safeguarding.app import admin, audit_pages, auth
+from safeguarding.casework import routes as casework_routes
 from safeguarding.core import timings
 from safeguarding.core.db import Database, get_database
 from safeguarding.core.errors import Conflict, DomainError, TooManyAttempts, ValidationFailed
 from safeguarding.core.settings import DEVELOPMENT_SECRET_KEY, get_settings
-from safeguarding.web import auth
+from safeguarding.exploitation import network_routes as exploitation_network_routes
+from safeguarding.exploitation import routes as exploitation_routes
+from safeguarding.front_door import api as front_door_api
+from safeguarding.front_door import portal as front_door_portal
+from safeguarding.front_door import routes as front_door_routes
+from safeguarding.people import routes as people_routes
+from safeguarding.returns import insight_routes as returns_insight_routes
+from safeguarding.returns import routes as returns_routes
+from safeguarding.timescales import routes as timescales_routes
 from safeguarding.web.api_errors import API_ERRORS
 from safeguarding.web.api_params import declare_plain_text
 from safeguarding.web.deps import CurrentUser, PasswordChangeRequired, SignInRequired, TransactionalRoute
 from safeguarding.web.edge import RequestEdge
 from safeguarding.web.navigation import HOME
-from safeguarding.web.templating import render
+from safeguarding.web.templating import STATIC_DIR, render
 
 log = logging.getLogger(__name__)
-STATIC_DIR = Path(__file__).resolve().parent / "static"
 API_PREFIX = "/api/v1"
 
 
@@ -216,18 +225,6 @@ def _install_error_handlers(app: FastAPI) -> None:
 
 def create_app(database: Database | None = None) -> FastAPI:
     """Build the app. Capabilities contribute a ``router`` (pages) and an ``api_router`` (JSON)."""
-    from safeguarding.casework import routes as casework_routes
-    from safeguarding.exploitation import network_routes as exploitation_network_routes
-    from safeguarding.exploitation import routes as exploitation_routes
-    from safeguarding.front_door import api as front_door_api
-    from safeguarding.front_door import portal as front_door_portal
-    from safeguarding.front_door import routes as front_door_routes
-    from safeguarding.people import routes as people_routes
-    from safeguarding.returns import insight_routes as returns_insight_routes
-    from safeguarding.returns import routes as returns_routes
-    from safeguarding.timescales import routes as timescales_routes
-    from safeguarding.web import admin, audit_pages
-
     capabilities = (front_door_routes, people_routes, casework_routes, timescales_routes, exploitation_routes,
                     exploitation_network_routes, returns_routes, returns_insight_routes)
 
