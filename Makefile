@@ -66,9 +66,11 @@ test-postgres: setup
 ci:
 	.ci/run
 
+# The layers of the house (import-linter contracts in pyproject.toml) are part of the lint.
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports --no-logo
 
 bench: setup
 	$(PY) bench/run_all.py
