@@ -1,18 +1,18 @@
 """Administration: users, teams, partner agencies, API tokens and local settings.
 
-Every page asks the one access policy through the services in ``core.users`` and ``core.local_settings``
-(Kind.USER_ACCOUNT / Kind.LOCAL_SETTINGS); the routes only read forms and render.
+Every page asks the one access policy through the services in ``core.accounts`` and ``core.local_settings``
+(Kind.USER_ACCOUNT / Kind.LOCAL_SETTINGS); the routes only hand the posted form to them (``web.forms.submit``) and
+render. Part of the app rather than of ``web``: saving a timescale setting derives every child's deadlines again.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from starlette.background import BackgroundTask
-from starlette.concurrency import run_in_threadpool
 
 from safeguarding.core import local_settings
 from safeguarding.core.access import Action, Kind, role_may
@@ -35,7 +35,6 @@ from safeguarding.core.accounts import (
     update_user,
 )
 from safeguarding.core.codes import REFERRAL_SOURCES
-from safeguarding.core.errors import ValidationFailed
 from safeguarding.core.sign_in import is_locked
 from safeguarding.core.users import (
     AGENCY_KIND_LABELS,
@@ -50,6 +49,7 @@ from safeguarding.core.users import (
 from safeguarding.timescales import service as timescales_service
 from safeguarding.timescales import store as timescales_store
 from safeguarding.web.deps import CurrentUser, Db, DbSession, RecordId, TransactionalRoute, csrf_protect
+from safeguarding.web.forms import PostedForm, submit
 from safeguarding.web.templating import render
 
 router = APIRouter(route_class=TransactionalRoute, dependencies=[Depends(csrf_protect)])
@@ -105,27 +105,21 @@ def new_user_page(request: Request, db: DbSession, database: Db, user: CurrentUs
     return render(request, "app/admin_user_new.html", title="Create a user", form={}, **_choices(db))
 
 
+# The account's fields shown again after an error (never a password).
+NEW_USER_FIELDS = ("username", "full_name", "email", "role", "team_id", "agency_id")
+
+
 @router.post("/admin/users/new", include_in_schema=False)
-def create_user_page(
-    request: Request, db: DbSession, database: Db, user: CurrentUser,
-    username: Annotated[str, Form(max_length=200)] = "",
-    full_name: Annotated[str, Form(max_length=400)] = "",
-    email: Annotated[str, Form(max_length=400)] = "",
-    role: Annotated[str, Form(max_length=40)] = "",
-    team_id: Annotated[str, Form(max_length=20)] = "",
-    agency_id: Annotated[str, Form(max_length=20)] = "",
-    temporary_password: Annotated[str, Form(max_length=2000)] = "",
-) -> Response:
-    form = UserForm(full_name=full_name, role=role, email=email, team_id=team_id, agency_id=agency_id)
-    try:
-        created = create_user_by_admin(db, database, user, username=username, form=form,
-                                       password=temporary_password)
-    except ValidationFailed as exc:
-        errors = {("temporary_password" if k == "password" else k): v for k, v in exc.errors.items()}
-        return render(request, "app/admin_user_new.html", status_code=422, title="Create a user", errors=errors,
-                      form={"username": username, "full_name": full_name, "email": email, "role": role,
-                            "team_id": team_id, "agency_id": agency_id}, **_choices(db))
-    return RedirectResponse(f"/admin/users/{created.id}?done=created", status_code=303)
+async def create_user_page(request: Request, db: DbSession, database: Db, user: CurrentUser) -> Response:
+    return await submit(
+        request, db,
+        lambda form: create_user_by_admin(db, database, user, username=form.get("username", ""),
+                                          form=UserForm.read(form), password=form.get("temporary_password", "")),
+        done=lambda created: f"/admin/users/{created.id}?done=created",
+        again=lambda form, errors: render(
+            request, "app/admin_user_new.html", title="Create a user",
+            errors={("temporary_password" if k == "password" else k): v for k, v in errors.items()},
+            form={k: form.get(k, "") for k in NEW_USER_FIELDS}, **_choices(db)))
 
 
 def _user_page(request: Request, db: DbSession, database: Db, admin: User, target: User, *,
@@ -148,39 +142,28 @@ def user_page(request: Request, user_id: RecordId, db: DbSession, database: Db, 
 
 
 @router.post("/admin/users/{user_id}", include_in_schema=False)
-def update_user_page(
-    request: Request, user_id: RecordId, db: DbSession, database: Db, user: CurrentUser,
-    full_name: Annotated[str, Form(max_length=400)] = "",
-    email: Annotated[str, Form(max_length=400)] = "",
-    role: Annotated[str, Form(max_length=40)] = "",
-    team_id: Annotated[str, Form(max_length=20)] = "",
-    agency_id: Annotated[str, Form(max_length=20)] = "",
-    active: Annotated[str, Form(max_length=10)] = "",
-    read_as: Annotated[str, Form(max_length=64)] = "",
-) -> Response:
-    form = UserForm(full_name=full_name, role=role, email=email, team_id=team_id, agency_id=agency_id,
-                    active=active == "yes", read_as=read_as)
-    try:
-        update_user(db, database, user, user_id, form)
-    except ValidationFailed as exc:
-        target = get_user(db, database, user, user_id)
-        return _user_page(request, db, database, user, target, status_code=422, errors=exc.errors,
-                          form={"full_name": full_name, "email": email, "role": role, "team_id": team_id,
-                                "agency_id": agency_id, "active": active == "yes", "read_as": read_as})
-    return RedirectResponse(f"/admin/users/{user_id}?done=updated", status_code=303)
+async def update_user_page(request: Request, user_id: RecordId, db: DbSession, database: Db,
+                           user: CurrentUser) -> Response:
+    def again(form: PostedForm, errors: dict[str, str]) -> Response:
+        typed = UserForm.read(form)
+        return _user_page(request, db, database, user, get_user(db, database, user, user_id), errors=errors,
+                          form={"full_name": typed.full_name, "email": typed.email, "role": typed.role,
+                                "team_id": typed.team_id, "agency_id": typed.agency_id, "active": typed.active,
+                                "read_as": typed.read_as})
+
+    return await submit(request, db, lambda form: update_user(db, database, user, user_id, UserForm.read(form)),
+                        done=f"/admin/users/{user_id}?done=updated", again=again)
 
 
 @router.post("/admin/users/{user_id}/password", include_in_schema=False)
-def reset_password_page(
-    request: Request, user_id: RecordId, db: DbSession, database: Db, user: CurrentUser,
-    temporary_password: Annotated[str, Form(max_length=2000)] = "",
-) -> Response:
-    try:
-        reset_password(db, database, user, user_id, temporary_password)
-    except ValidationFailed as exc:
-        target = get_user(db, database, user, user_id)
-        return _user_page(request, db, database, user, target, status_code=422, errors=exc.errors)
-    return RedirectResponse(f"/admin/users/{user_id}?done=password", status_code=303)
+async def reset_password_page(request: Request, user_id: RecordId, db: DbSession, database: Db,
+                              user: CurrentUser) -> Response:
+    return await submit(
+        request, db,
+        lambda form: reset_password(db, database, user, user_id, form.get("temporary_password", "")),
+        done=f"/admin/users/{user_id}?done=password",
+        again=lambda _form, errors: _user_page(request, db, database, user, get_user(db, database, user, user_id),
+                                               errors=errors))
 
 
 @router.post("/admin/users/{user_id}/unlock", include_in_schema=False)
@@ -196,18 +179,17 @@ def reset_second_factor_page(user_id: RecordId, db: DbSession, database: Db, use
 
 
 @router.post("/admin/users/{user_id}/tokens", include_in_schema=False)
-def create_token_page(
-    request: Request, user_id: RecordId, db: DbSession, database: Db, user: CurrentUser,
-    label: Annotated[str, Form(max_length=400)] = "",
-) -> Response:
-    try:
-        _row, token = create_api_token(db, database, user, user_id, label)
-    except ValidationFailed as exc:
-        target = get_user(db, database, user, user_id)
-        return _user_page(request, db, database, user, target, status_code=422, errors=exc.errors)
-    target = get_user(db, database, user, user_id)
-    # Shown once, in this response only (not a redirect: the token must not travel in a URL).
-    return _user_page(request, db, database, user, target, new_token=token)
+async def create_token_page(request: Request, user_id: RecordId, db: DbSession, database: Db,
+                            user: CurrentUser) -> Response:
+    def user_page(errors: dict[str, str] | None = None, new_token: str | None = None) -> Response:
+        return _user_page(request, db, database, user, get_user(db, database, user, user_id), errors=errors,
+                          new_token=new_token)
+
+    return await submit(
+        request, db, lambda form: create_api_token(db, database, user, user_id, form.get("label", "")),
+        # Shown once, in this response only (not a redirect: the token must not travel in a URL).
+        done=lambda made: user_page(new_token=made[1]),
+        again=lambda _form, errors: user_page(errors=errors))
 
 
 @router.post("/admin/users/{user_id}/tokens/{token_id}/revoke", include_in_schema=False)
@@ -243,18 +225,15 @@ def organisations_page(request: Request, db: DbSession, database: Db, user: Curr
 
 
 @router.post("/admin/teams", include_in_schema=False)
-def create_team_page(
-    request: Request, db: DbSession, database: Db, user: CurrentUser,
-    team_name: Annotated[str, Form(max_length=400)] = "", team_service: Annotated[str, Form(max_length=40)] = "",
-) -> Response:
-    name, service = team_name, team_service
-    try:
-        save_team(db, database, user, name=name, service=service)
-    except ValidationFailed as exc:
-        return _orgs_page(request, db, database, user, status_code=422,
-                          errors={f"team_{k}": v for k, v in exc.errors.items()},
-                          team_form={"name": name, "service": service})
-    return RedirectResponse("/admin/organisations?done=team", status_code=303)
+async def create_team_page(request: Request, db: DbSession, database: Db, user: CurrentUser) -> Response:
+    return await submit(
+        request, db,
+        lambda form: save_team(db, database, user, name=form.get("team_name", ""),
+                               service=form.get("team_service", "")),
+        done="/admin/organisations?done=team",
+        again=lambda form, errors: _orgs_page(
+            request, db, database, user, errors={f"team_{k}": v for k, v in errors.items()},
+            team_form={"name": form.get("team_name", ""), "service": form.get("team_service", "")}))
 
 
 @router.get("/admin/teams/{team_id}", include_in_schema=False)
@@ -267,34 +246,37 @@ def team_page(request: Request, team_id: RecordId, db: DbSession, database: Db, 
 
 
 @router.post("/admin/teams/{team_id}", include_in_schema=False)
-def update_team_page(
-    request: Request, team_id: RecordId, db: DbSession, database: Db, user: CurrentUser,
-    name: Annotated[str, Form(max_length=400)] = "", service: Annotated[str, Form(max_length=40)] = "",
-) -> Response:
-    try:
-        save_team(db, database, user, name=name, service=service, team_id=team_id)
-    except ValidationFailed as exc:
-        team = db.get(Team, team_id)
-        return render(request, "app/admin_team.html", status_code=422, title="Team", team=team,
-                      errors=exc.errors, form={"name": name, "service": service}, **_org_choices())
-    return RedirectResponse("/admin/organisations?done=team", status_code=303)
+async def update_team_page(request: Request, team_id: RecordId, db: DbSession, database: Db,
+                           user: CurrentUser) -> Response:
+    return await submit(
+        request, db,
+        lambda form: save_team(db, database, user, name=form.get("name", ""), service=form.get("service", ""),
+                               team_id=team_id),
+        done="/admin/organisations?done=team",
+        again=lambda form, errors: render(
+            request, "app/admin_team.html", title="Team", team=db.get(Team, team_id), errors=errors,
+            form={"name": form.get("name", ""), "service": form.get("service", "")}, **_org_choices()))
+
+
+def _agency_form(form: PostedForm, prefix: str = "") -> dict[str, str]:
+    # The new-agency form sits beside the new-team form on one page, so its fields carry a prefix.
+    return {name: form.get(prefix + name, "") for name in ("name", "kind", "default_referral_source")}
+
+
+def _save_agency(db: DbSession, database: Db, user: User, fields: dict[str, str],
+                 agency_id: int | None = None) -> PartnerAgency:
+    return save_agency(db, database, user, name=fields["name"], kind=fields["kind"],
+                       default_referral_source=fields["default_referral_source"], agency_id=agency_id)
 
 
 @router.post("/admin/agencies", include_in_schema=False)
-def create_agency_page(
-    request: Request, db: DbSession, database: Db, user: CurrentUser,
-    agency_name: Annotated[str, Form(max_length=400)] = "", agency_kind: Annotated[str, Form(max_length=40)] = "",
-    agency_default_referral_source: Annotated[str, Form(max_length=10)] = "",
-) -> Response:
-    name, kind, default_referral_source = agency_name, agency_kind, agency_default_referral_source
-    try:
-        save_agency(db, database, user, name=name, kind=kind, default_referral_source=default_referral_source)
-    except ValidationFailed as exc:
-        return _orgs_page(request, db, database, user, status_code=422,
-                          errors={f"agency_{k}": v for k, v in exc.errors.items()},
-                          agency_form={"name": name, "kind": kind,
-                                       "default_referral_source": default_referral_source})
-    return RedirectResponse("/admin/organisations?done=agency", status_code=303)
+async def create_agency_page(request: Request, db: DbSession, database: Db, user: CurrentUser) -> Response:
+    return await submit(
+        request, db, lambda form: _save_agency(db, database, user, _agency_form(form, "agency_")),
+        done="/admin/organisations?done=agency",
+        again=lambda form, errors: _orgs_page(
+            request, db, database, user, errors={f"agency_{k}": v for k, v in errors.items()},
+            agency_form=_agency_form(form, "agency_")))
 
 
 @router.get("/admin/agencies/{agency_id}", include_in_schema=False)
@@ -308,21 +290,14 @@ def agency_page(request: Request, agency_id: RecordId, db: DbSession, database: 
 
 
 @router.post("/admin/agencies/{agency_id}", include_in_schema=False)
-def update_agency_page(
-    request: Request, agency_id: RecordId, db: DbSession, database: Db, user: CurrentUser,
-    name: Annotated[str, Form(max_length=400)] = "", kind: Annotated[str, Form(max_length=40)] = "",
-    default_referral_source: Annotated[str, Form(max_length=10)] = "",
-) -> Response:
-    try:
-        save_agency(db, database, user, name=name, kind=kind, default_referral_source=default_referral_source,
-                    agency_id=agency_id)
-    except ValidationFailed as exc:
-        agency = db.get(PartnerAgency, agency_id)
-        return render(request, "app/admin_agency.html", status_code=422, title="Partner agency", agency=agency,
-                      errors=exc.errors, form={"name": name, "kind": kind,
-                                               "default_referral_source": default_referral_source},
-                      **_org_choices())
-    return RedirectResponse("/admin/organisations?done=agency", status_code=303)
+async def update_agency_page(request: Request, agency_id: RecordId, db: DbSession, database: Db,
+                             user: CurrentUser) -> Response:
+    return await submit(
+        request, db, lambda form: _save_agency(db, database, user, _agency_form(form), agency_id),
+        done="/admin/organisations?done=agency",
+        again=lambda form, errors: render(
+            request, "app/admin_agency.html", title="Partner agency", agency=db.get(PartnerAgency, agency_id),
+            errors=errors, form=_agency_form(form), **_org_choices()))
 
 
 def _not_found(request: Request) -> Response:
@@ -352,27 +327,33 @@ def settings_page(request: Request, db: DbSession, database: Db, user: CurrentUs
     return _settings_page(request, db, database, user, flash=DONE.get(done or ""))
 
 
+def _submitted(form: PostedForm) -> dict[str, str]:
+    # "__form__" tells the service this is the whole form, so an unticked yes/no box means "no".
+    return {"__form__": "1", **{key: form[key][:1000] for key in form if key in local_settings.DEFINITIONS}}
+
+
 @router.post("/admin/settings", include_in_schema=False)
 async def save_settings_page(request: Request, db: DbSession, database: Db, user: CurrentUser) -> Response:
-    form = await request.form()
-    # "__form__" tells the service this is the whole form, so an unticked yes/no box means "no".
-    submitted: dict[str, str] = {"__form__": "1"}
-    for key, value in form.multi_items():
-        if key in local_settings.DEFINITIONS and isinstance(value, str):
-            submitted[key] = value[:1000]
-    return await run_in_threadpool(_save_settings, request, db, database, user, submitted)
+    changes: dict[str, Any] = {}
 
+    def save(form: PostedForm) -> dict[str, Any]:
+        changes.update(local_settings.save_all(db, database, user, _submitted(form)))
+        return changes
 
-def _save_settings(request: Request, db: DbSession, database: Db, user: User, submitted: dict[str, str]
-                   ) -> Response:
-    try:
-        changes = local_settings.save_all(db, database, user, submitted)
-    except ValidationFailed as exc:
-        return _settings_page(request, db, database, user, status_code=422, errors=exc.errors,
-                              submitted=submitted)
-    timescales = any(key.startswith("timescales.") for key in changes)
-    return RedirectResponse(
-        "/admin/settings?done=" + ("settings-timescales" if timescales else "settings" if changes
-                                   else "settings-unchanged"), status_code=303,
+    response = await submit(
+        request, db, save, done=_settings_saved,
+        again=lambda form, errors: _settings_page(request, db, database, user, errors=errors,
+                                                  submitted=_submitted(form)))
+    if _touches_timescales(changes):
         # After the commit and the response: every child's deadlines derived again under the new setting.
-        background=BackgroundTask(timescales_service.rederive_council_now, database) if timescales else None)
+        response.background = BackgroundTask(timescales_service.rederive_council_now, database)
+    return response
+
+
+def _touches_timescales(changes: dict[str, Any]) -> bool:
+    return any(key.startswith("timescales.") for key in changes)
+
+
+def _settings_saved(changes: dict[str, Any]) -> str:
+    done = "settings-timescales" if _touches_timescales(changes) else "settings" if changes else "settings-unchanged"
+    return f"/admin/settings?done={done}"

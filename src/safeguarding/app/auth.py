@@ -1,4 +1,5 @@
-"""Sign-in with argon2id passwords, TOTP second factor (required for administrators), lockout, sign-out."""
+"""Sign-in with argon2id passwords, TOTP second factor (required for administrators), lockout, sign-out, and the
+signed-in user's own account (password, second factor). Forms are read with ``web.forms``."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import secrets
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
 from sqlalchemy import func, select
@@ -49,6 +50,7 @@ from safeguarding.web.deps import (
     set_session_cookie,
     start_session,
 )
+from safeguarding.web.forms import PostedForm, in_thread, read_form, submit
 from safeguarding.web.templating import render
 
 router = APIRouter(route_class=TransactionalRoute, dependencies=[Depends(csrf_protect)])
@@ -71,6 +73,21 @@ def _after_sign_in(user: User, next: str | None) -> str:
     return "/account/password" if user.must_change_password else _safe_next(next)
 
 
+# What a sign-in form may carry: longer is no one's name or password (an administrator's temporary password is at
+# most core.security.MAX_PASSWORD_LENGTH).
+SIGN_IN_LIMITS = {"username": 200, "password": 1000, "code": 20}
+
+
+def _sign_in_fields(form: PostedForm, *names: str) -> dict[str, str]:
+    """The named fields as sent; one over its limit is refused (422) before anything is looked up."""
+    fields = {name: form.get(name, "") for name in names}
+    too_long = {name: f"{name.capitalize()} is too long" for name, value in fields.items()
+                if len(value) > SIGN_IN_LIMITS[name]}
+    if too_long:
+        raise ValidationFailed(too_long)
+    return fields
+
+
 def _set_cookie(response: Response, name: str, value: str) -> None:
     response.set_cookie(name, value, httponly=True, samesite="lax", secure=get_settings().secure_cookies,
                         path="/")
@@ -86,13 +103,13 @@ def sign_in_page(request: Request, next: str | None = None) -> Response:
 
 
 @router.post("/sign-in", include_in_schema=False)
-def sign_in(
-    request: Request,
-    db: DbSession,
-    username: Annotated[str, Form(max_length=200)] = "",
-    password: Annotated[str, Form(max_length=1000)] = "",
-    next: Annotated[str, Form()] = "/",
-) -> Response:
+async def sign_in(request: Request, db: DbSession) -> Response:
+    return await in_thread(_sign_in, request, db, await read_form(request))
+
+
+def _sign_in(request: Request, db: DbSession, form: PostedForm) -> Response:
+    fields = _sign_in_fields(form, "username", "password")
+    username, password, next = fields["username"], fields["password"], form.get("next", "/")
     settings = get_settings()
     refuse_if_throttled(db, request)  # before the password is checked: a throttled client learns nothing
     user = db.scalar(select(User).where(func.lower(User.username) == username.strip().lower()))
@@ -171,12 +188,12 @@ def second_factor_page(request: Request, db: DbSession, next: str | None = None)
 
 
 @router.post("/sign-in/second-factor", include_in_schema=False)
-def second_factor(
-    request: Request,
-    db: DbSession,
-    code: Annotated[str, Form(max_length=20)] = "",
-    next: Annotated[str, Form()] = "/",
-) -> Response:
+async def second_factor(request: Request, db: DbSession) -> Response:
+    return await in_thread(_second_factor, request, db, await read_form(request))
+
+
+def _second_factor(request: Request, db: DbSession, form: PostedForm) -> Response:
+    code, next = _sign_in_fields(form, "code")["code"], form.get("next", "/")
     refuse_if_throttled(db, request)
     user_session = _pending_session(request, db)
     if user_session is None or not user_session.awaiting_second_factor:
@@ -242,22 +259,19 @@ def password_page(request: Request, user: CurrentUser) -> Response:
 
 
 @router.post("/account/password", include_in_schema=False)
-def change_password(
-    request: Request,
-    db: DbSession,
-    user_session: Annotated[UserSession, Depends(current_session)],
-    current_password: Annotated[str, Form(max_length=1000)] = "",
-    new_password: Annotated[str, Form(max_length=2000)] = "",
-    confirm_password: Annotated[str, Form(max_length=2000)] = "",
-) -> Response:
-    try:
-        change_own_password(db, user_session.user, current=current_password, new=new_password,
-                            confirm=confirm_password, keep_session_id=user_session.id)
-    except ValidationFailed as exc:
-        # The refusal's audit row is kept: commit it with the (unchanged) account.
-        return render(request, "app/account_password.html", status_code=422, title="Change your password",
-                      errors=exc.errors)
-    return RedirectResponse("/account?done=password", status_code=303)
+async def change_password(request: Request, db: DbSession,
+                          user_session: Annotated[UserSession, Depends(current_session)]) -> Response:
+    return await submit(
+        request, db,
+        lambda form: change_own_password(db, user_session.user, current=form.get("current_password", ""),
+                                         new=form.get("new_password", ""), confirm=form.get("confirm_password", ""),
+                                         keep_session_id=user_session.id),
+        done="/account?done=password",
+        again=lambda _form, errors: render(request, "app/account_password.html", title="Change your password",
+                                           errors=errors),
+        # A wrong current password counts towards the lockout, and the refusal's audit row is kept: both are
+        # committed with the (unchanged) account.
+        rollback=False)
 
 
 @router.get("/account/second-factor", include_in_schema=False)
@@ -274,16 +288,17 @@ def second_factor_start(db: DbSession, user: CurrentUser) -> Response:
 
 
 @router.post("/account/second-factor", include_in_schema=False)
-def second_factor_confirm(
-    request: Request, db: DbSession, user: CurrentUser, code: Annotated[str, Form(max_length=20)] = ""
-) -> Response:
-    try:
-        confirm_second_factor(db, user, code)
-    except ValidationFailed as exc:
+async def second_factor_confirm(request: Request, db: DbSession, user: CurrentUser) -> Response:
+    def again(_form: PostedForm, errors: dict[str, str]) -> Response:
         secret = user.pending_totp_secret
-        return render(request, "app/account_second_factor.html", status_code=422, title="Set up your second factor",
-                      secret=secret, uri=totp_uri(secret, user.username) if secret else None, errors=exc.errors)
-    return RedirectResponse("/account?done=second-factor", status_code=303)
+        return render(request, "app/account_second_factor.html", title="Set up your second factor",
+                      secret=secret, uri=totp_uri(secret, user.username) if secret else None, errors=errors)
+
+    return await submit(
+        request, db, lambda form: confirm_second_factor(db, user, _sign_in_fields(form, "code")["code"]),
+        done="/account?done=second-factor", again=again,
+        # The refused code's audit row is kept (committed with the unchanged account).
+        rollback=False)
 
 
 # --- JSON API: who the bearer token belongs to -------------------------------------------------------------------

@@ -7,6 +7,7 @@ the audit log. ``create_user`` and ``issue_api_token`` are also the command line
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -36,6 +37,13 @@ class UserForm:
     active: bool = True
     # account_fingerprint() of the account when the form was shown; "" skips the check (CLI, scripts).
     read_as: str = ""
+
+    @classmethod
+    def read(cls, form: Mapping[str, str]) -> UserForm:
+        """The account's fields from a posted form (the service checks them, naming each field at fault)."""
+        return cls(full_name=form.get("full_name", ""), role=form.get("role", ""), email=form.get("email", ""),
+                   team_id=form.get("team_id", ""), agency_id=form.get("agency_id", ""),
+                   active=form.get("active") == "yes", read_as=form.get("read_as", ""))
 
 
 def account_fingerprint(user: User) -> str:
