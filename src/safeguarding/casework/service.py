@@ -53,7 +53,7 @@ from safeguarding.core.users import Role, Team, User
 from safeguarding.people.models import FamilyRelationship, Person, RelationshipKind
 from safeguarding.timescales.service import ChildDeadlines, deadlines_of_child
 
-# DfE: a re-referral is a referral within 12 months of a previous referral (shared/domain/front-door.md 1).
+# DfE: a re-referral is a referral within 12 months of a previous referral ("Children in need" statistics).
 RE_REFERRAL_WINDOW_MONTHS = 12
 
 

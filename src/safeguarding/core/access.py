@@ -346,7 +346,7 @@ def break_glass(session: Session, user: User, person_id: int, reason: str) -> Br
     return access
 
 
-# --- intelligence handling codes (owned by exploitation/; exploitation.md section 5) -----------------------------
+# --- intelligence handling codes (owned by exploitation/; College of Policing APP, Intelligence management) -----
 #
 # 3x5x2 handling code P: lawful sharing permitted; C: sharing permitted subject to the conditions attached. Even
 # under P, dissemination is of the *sanitised* text (sanitisation removes what identifies a source); the raw text

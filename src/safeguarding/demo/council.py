@@ -71,7 +71,7 @@ from safeguarding.people.models import Address, FamilyRelationship, Person, Pers
 @dataclass(frozen=True)
 class CouncilSize:
     """How big a council is. Social workers are sized so that open cases per case-holding worker come near the
-    DfE average caseload (15.2 in 2025: shared/domain/workforce.md section 3)."""
+    DfE average caseload (15.2 in 2025: DfE "Children's social work workforce")."""
 
     people: int
     contacts: int

@@ -1,6 +1,6 @@
 """Ofsted Annex A from the live record: the child-level lists inspectors ask for on the first morning.
 
-Lists, columns and value sets are those of shared/domain/annex-a.md section 4 (the 11-list layout as implemented in
+Lists, columns and value sets are those of Ofsted's ILACS Annex A (the 11-list layout as implemented in
 SocialFinanceDigitalLabs/liia-tools, June 2024; Annex A is a versioned specification: check against the current
 Ofsted workbook each framework update). The system holds lists 1, 3, 4, 5, 6 and 7, the missing and exploitation
 lists of section 4.3, and the staff list (caseloads, agency or permanent, supervision dates). It does not hold
@@ -396,7 +396,7 @@ def build(session: Session, period: Period) -> AnnexA:
                                   Referral.closure_reason == "RC9")))
     notes = [
         f"Ofsted Annex A for {start.isoformat()} to {end.isoformat()}, written from the live record.",
-        "Columns and value sets: shared/domain/annex-a.md section 4 (liia-tools layout, June 2024).",
+        "Columns and value sets: Ofsted's ILACS Annex A (liia-tools layout, June 2024).",
         "List 2: early help assessments are not recorded in this system, so the list has no rows. "
         f"Episodes closed after assessment and referred to early help (RC9) in the period: {early_help}; contacts "
         "whose outcome was early help are in List 1.",

@@ -1,8 +1,8 @@
 """The improvement plan: inspection findings and recommendations, their actions, and the live evidence.
 
 An item is a finding, a recommendation or an area for priority action as written in an Ofsted letter or report (a
-monitoring visit of a council judged inadequate, a focused visit, an inspection: shared/domain/annex-a.md section
-2). Each has actions (what, who owns it, by when, done when) and the indicators (returns/indicators.py) that show
+monitoring visit of a council judged inadequate, a focused visit, an inspection under Ofsted's ILACS framework).
+Each has actions (what, who owns it, by when, done when) and the indicators (returns/indicators.py) that show
 progress. The board's page puts plan and evidence together: for each indicator, the figure in the six months
 before the letter beside the figure since, and the national figure.
 

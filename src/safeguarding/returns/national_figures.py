@@ -1,8 +1,8 @@
 """The latest national (England) figures that a council's own indicators are read beside, as data with their year
 and source.
 
-Sources: shared/domain/national-figures.md section 1.1 (DfE "Children in need" 2025, Explore Education Statistics
-tables C1, C2, C4, D1, D7) and shared/domain/workforce.md section 3 (DfE "Children's social work workforce" 2025).
+Sources: DfE "Children in need" 2025 (Explore Education Statistics tables C1, C2, C4, D1, D7) and DfE "Children's
+social work workforce" 2025.
 The re-referral rate is the one the MASH dashboard already shows (front_door/rules.py): it is read from there, not
 copied, so the two pages can never disagree.
 

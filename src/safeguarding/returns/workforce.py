@@ -1,6 +1,6 @@
 """Workforce: contracts and vacancies, the DfE workforce measures beside the national figures, caseloads.
 
-Definitions (shared/domain/workforce.md section 2, DfE "Children's social work workforce"; all in FTE):
+Definitions (DfE "Children's social work workforce"; all in FTE):
 
 - social workers in post: LA-employed (permanent) contracts in force on the day;
 - turnover rate = leavers in the 12 months to the day / social workers in post;

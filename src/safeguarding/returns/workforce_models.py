@@ -1,11 +1,11 @@
 """Tables of the workforce (contracts and vacancies) and of the improvement plan.
 
-Workforce (shared/domain/workforce.md sections 2 and 4.3): each worker's contracts, permanent, agency or project
+Workforce (DfE "Children's social work workforce" definitions): each worker's contracts, permanent, agency or project
 team, with start and leave dates, FTE and whether the post holds cases (the DfE caseload definition counts
 case-holding FTE only); vacant posts with the dates they opened and were filled and whether an agency worker covers
 them. Administrators enter them; the DfE measures (returns/workforce.py) are computed from them.
 
-Improvement plan (shared/domain/annex-a.md section 2, monitoring visits): findings and recommendations from an
+Improvement plan (Ofsted ILACS monitoring visits): findings and recommendations from an
 inspection or monitoring visit letter, each with actions (owner, due date, done date) and the indicators
 (returns/indicators.py keys) that show progress.
 """

@@ -1,16 +1,17 @@
 """Timescales as data: every statutory and local clock, with its source, and the pure arithmetic of due dates.
 
-Source of every rule: shared/domain/timescales.md section 4 (the T-number is kept on each rule as ``ref``).
-Counting (timescales.md section 2, decided): the day the clock starts is day 0; N working days falls on the Nth
-working day after it; a clock started on a weekend or bank holiday counts from the last working day before it.
-Calendar months keep the day number or fall on the shorter month's last day (31 Jan + 3 months = 30 Apr).
+Source of every rule: its ``source`` (Working Together 2023, the Care Planning regulations, or a local standard);
+``ref`` is its stable number (T1, T3, ...). Counting (docs/timescales.md): the day the clock starts is day 0; N
+working days falls on the Nth working day after it; a clock started on a weekend or bank holiday counts from the last
+working day before it. Calendar months keep the day number or fall on the shorter month's last day (31 Jan + 3
+months = 30 Apr).
 
-Decided here (timescales.md leaves it open): a deadline counted in calendar days, weeks or months that falls on a
+Decided here (docs/timescales.md): a deadline counted in calendar days, weeks or months that falls on a
 weekend or bank holiday is brought forward to the last working day before it, because nothing statutory is done on
 the day itself and "within 3 months" is not met by a conference on the Monday after. Hours (the return interview,
 72 hours) are counted round the clock and not moved.
 
-Each rule has effective dates (timescales.md section 5): a clock uses the version in force on the day it started.
+Each rule has effective dates: a clock uses the version in force on the day it started.
 Local standards (``status == LOCAL``) take their length from a local setting (core/local_settings.py) with the
 default named in the issue; statutory ones are never settings.
 """
@@ -144,7 +145,7 @@ class Rule:
 
     id: str
     name: str
-    ref: str  # the row of shared/domain/timescales.md section 4
+    ref: str  # the rule's stable number (T1, T3, ...), kept when its length or source changes
     starts: tuple[EventKind, ...]
     stops: EventKind
     length: int  # the default where ``setting`` names a local setting
