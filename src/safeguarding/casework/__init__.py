@@ -1,2 +1,3 @@
 """Statutory case work: episodes of need from referral to closure, assessments, strategy discussions, section 47
-enquiries, conferences and plans, visits, case notes and chronologies, allocation, transfer and supervision."""
+enquiries, conferences and plans, visits, case notes and chronologies, allocation, transfer and supervision; the
+event kinds as data for one form engine (``events``) and the demo council's case work (``demo``)."""
