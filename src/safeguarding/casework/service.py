@@ -51,7 +51,8 @@ from safeguarding.core.errors import AccessDenied, Conflict, NotFound, Validatio
 from safeguarding.core.form_fields import date_field, record_id, text_field
 from safeguarding.core.users import Role, Team, User
 from safeguarding.people.models import FamilyRelationship, Person, RelationshipKind
-from safeguarding.timescales.service import ChildDeadlines, deadlines_of_child
+from safeguarding.timescales.rules import due_on
+from safeguarding.timescales.service import ChildDeadlines, deadlines_of_child, recompute_for_child
 
 # DfE: a re-referral is a referral within 12 months of a previous referral (shared/domain/front-door.md 1).
 RE_REFERRAL_WINDOW_MONTHS = 12
@@ -155,15 +156,11 @@ today = today_in_london
 
 def _recompute(session: Session, person_id: int) -> None:
     """Derive and store the child's deadlines from their events, in the same transaction as the change."""
-    from safeguarding.timescales.service import recompute_for_child
-
     recompute_for_child(session, person_id)
 
 
 def assessment_due_on(referral_date: date) -> date:
     """45 working days from the referral (WT2023 ch.3; timescales rule ``assessment``)."""
-    from safeguarding.timescales.rules import due_on
-
     return due_on("assessment", referral_date)
 
 
