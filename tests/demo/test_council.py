@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from safeguarding.casework.models import Allocation, Referral
-from safeguarding.casework.service import twelve_months_before
+from safeguarding.casework.referrals import twelve_months_before
 from safeguarding.core import local_settings
 from safeguarding.core.access import (
     AccessSubject,

@@ -10,7 +10,7 @@ convention of shared/domain/timescales.md section 2. Nothing here reads the data
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from types import MappingProxyType
 from typing import Any, Final
@@ -201,8 +201,6 @@ class Episode:
 
 
 def _replace(episode: Episode, kind: str, spans: tuple[Span, ...]) -> Episode:
-    from dataclasses import replace
-
     changes: dict[str, Any] = {kind: spans}
     return replace(episode, **changes)
 

@@ -30,7 +30,7 @@ from typing import Any, Protocol, cast
 from sqlalchemy import Connection, Table, exists, func, select, text
 
 from safeguarding.casework.models import Allocation, Referral
-from safeguarding.casework.service import twelve_months_before
+from safeguarding.casework.referrals import twelve_months_before
 from safeguarding.core import local_settings
 from safeguarding.core.access import PersonRestriction, PersonRestrictionGrant
 from safeguarding.core.audit import Actor, record
@@ -1104,6 +1104,13 @@ class _Builder:
         self.stats["overdue"] += int(due_at < now)
 
     # -- restrictions --------------------------------------------------------------------------------------------
+
+    def routed_children(self) -> Any:
+        """A query of the children a contact was routed to a worker about (the front door's rows): the casework
+        stage leaves them allocated (case work reads nothing of the front door)."""
+        contact, subject = _table(Contact), _table(ContactSubject)
+        return select(subject.c.person_id).join(contact, contact.c.id == subject.c.contact_id).where(
+            contact.c.routed_to_id.is_not(None), subject.c.person_id.is_not(None))
 
     def build_restrictions(self, writer: _Writer) -> list[int]:
         """Restricted records: children related to a member of staff, open only to the users named."""

@@ -36,6 +36,7 @@ from safeguarding.core.calendar import (
     weekend_days_between,
     working_days_between_quick,
 )
+from safeguarding.core.local_settings import get_all
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -282,8 +283,6 @@ def _settings_from(session: Session | None, settings: Mapping[str, Any] | None) 
     if settings is not None:
         return settings
     if session is not None:
-        from safeguarding.core.local_settings import get_all
-
         return get_all(session)
     return None
 
