@@ -127,7 +127,7 @@ def test_sources_and_outcomes_in_realistic_proportions(council: CouncilSummary, 
 
 def test_re_referral_flags_agree_with_casework_semantics(council: CouncilSummary,
                                                          migrated_database: Database) -> None:
-    """Each flag is what casework.service.record_referral would set: the latest earlier referral of the same
+    """Each flag is what casework.referrals.record_referral would set: the latest earlier referral of the same
     child dated on or after twelve months before."""
     with migrated_database.transaction() as s:
         referrals = list(s.scalars(select(Referral).order_by(Referral.referral_date, Referral.id)))

@@ -2,8 +2,9 @@
 unallocated children, supervision, curated chronologies and the family's genogram. Every route is declared in the
 authorization matrix (tests/casework/authorization.py).
 
-Routes only translate between HTTP and ``casework.service``; the service asks the access policy and audits. Every
-form posts and redirects (post/redirect/get); a form with errors is shown again with them (422).
+Routes only translate between HTTP and case work's services (a module for each part of the work, each taking a typed
+input read from the form); the service asks the access policy and audits. Every form posts through
+``web.forms.submit`` and redirects (post/redirect/get); a form with errors is shown again with them (422).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 ``build_council(database, size=..., seed=...)`` fills an empty database with staff and teams, partner agencies and
 their practitioners, one demo sign-in per role, families (parents, siblings, half-siblings, adults shared across
 households, addresses with history), three years of contacts up to now with RAG history, partner checks,
-threshold decisions, referrals (re-referrals flagged as ``casework.service`` would flag them), allocations and
+threshold decisions, referrals (re-referrals flagged as ``casework.referrals`` would flag them), allocations and
 restricted records. Every number is synthetic: NHS numbers are in the 999 test range, postcodes in the fictional
 "NB" area.
 
@@ -1024,7 +1024,7 @@ class _Builder:
 
     def _refer(self, writer: _Writer, household: _Household, children: list[_PersonInfo], contact_id: int,
                decision_id: int, outcome: Outcome, source: str, took_effect_at: datetime) -> None:
-        """One referral per child, flagged a re-referral exactly as casework.service.record_referral would flag it:
+        """One referral per child, flagged a re-referral exactly as casework.referrals.record_referral would flag it:
         the latest earlier referral of the child on or after the date twelve months before."""
         rng, now = self.rng, self.now
         referral_table, allocation_table = _table(Referral), _table(Allocation)

@@ -294,7 +294,7 @@ class ChildDeadlines:
 
 def deadlines_of_child(session: Session, user: User, person_id: int, *, today: date | None = None
                        ) -> ChildDeadlines:
-    """The child's stored deadlines. Read as part of their case record: the caller (``casework.service``) has
+    """The child's stored deadlines. Read as part of their case record: the caller (``casework.case_record``) has
     asked the access policy for the case and audited the view."""
     today = today or today_in_london()
     due_soon = int(local_settings.get(session, "timescales.due_soon.working_days"))
