@@ -1,4 +1,4 @@
-"""Every clock ``rules.derive`` makes is the clock of its rule as the data says: started on one of the rule's
+"""Every clock ``derive`` makes is the clock of its rule as the data says: started on one of the rule's
 ``starts`` events and met by its ``stops`` event (a plan's clock left unmet when the plan ended is stopped by that
 end, "lapsed", and is not met). Checked over any mix of a child's events, in any order."""
 
@@ -10,7 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from safeguarding.core.local_settings import DEFINITIONS
-from safeguarding.timescales.rules import ClockEvent, Derived, EventKind, Lengths, derive
+from safeguarding.timescales.derive import derive
+from safeguarding.timescales.rules import ClockEvent, Derived, EventKind, Lengths
 
 E = EventKind
 LENGTHS = Lengths({key: d.default for key, d in DEFINITIONS.items()})

@@ -4,7 +4,7 @@ Timescales knows no capability's tables. A capability registers here (on import 
 module, which its package imports) which children's cases are open (``OpenCases``: case work) and an
 ``EventSource`` per family of records: case work's episodes, the front door's contacts, exploitation's missing
 episodes. ``clock_events`` reads, for a set of children (or every child whose case is open), every source, by
-columns only and in one query per table, and hands the events to the rest of the capability (``rules.derive`` is
+columns only and in one query per table, and hands the events to the rest of the capability (``derive.derive`` is
 pure). The sources are read in the order of their names, so that every process derives the same rows whatever
 order it imported the capabilities in.
 """

@@ -1,6 +1,6 @@
 """Use-cases of the timescales capability: deriving and storing deadlines, and the due pages' reads.
 
-Deadlines are derived from events (``events.clock_events`` -> ``rules.derive``) and stored in ``deadline``
+Deadlines are derived from events (``events.clock_events`` -> ``derive.derive``) and stored in ``deadline``
 (``store.py``: only the difference from the child's previous set is written), in the caller's transaction. Case
 work and missing episodes call ``recompute_for_child`` after every write of an event; ``recompute_all`` derives the
 whole council in the caller's transaction (the demo loader); the nightly job is ``store.refresh``. Deadlines are

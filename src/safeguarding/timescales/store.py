@@ -1,4 +1,4 @@
-"""Storing derived deadlines: each child's rows from ``rules.derive``, written as the difference from what is stored.
+"""Storing derived deadlines: each child's rows from ``derive.derive``, written as the difference from what is stored.
 
 A recompute derives every row again but writes only what changed: rows no longer derived are deleted, new or
 changed ones inserted, and the rest (most of them: the met history of the current episodes, and open clocks whose
@@ -40,6 +40,7 @@ from sqlalchemy import ColumnElement, Connection, Table, delete, func, insert, s
 from safeguarding.core.calendar import add_working_days_quick, today_in_london, working_days_between_quick
 from safeguarding.core.db import READING, Database, driver_rows, make_engine, utcnow
 from safeguarding.core.local_settings import get_all
+from safeguarding.timescales.derive import derive
 from safeguarding.timescales.events import CaseEvents, Share, children_with_events_dated, clock_events, sources
 from safeguarding.timescales.models import Deadline, DeadlineDigest, DeadlineRefresh
 from safeguarding.timescales.rules import (
@@ -48,7 +49,6 @@ from safeguarding.timescales.rules import (
     Derived,
     ForecastKind,
     Lengths,
-    derive,
     forecast,
 )
 
@@ -354,8 +354,8 @@ def recompute_in_transaction(connection: Connection, today: date, settings: Mapp
 
 # The modules whose code decides what is derived, with each capability's event source (``events.sources``): a
 # change to any of them (a new rule version, a corrected count) makes the next night's run a full re-derivation.
-DERIVATION_MODULES = ("safeguarding.timescales.rules", "safeguarding.timescales.events",
-                      "safeguarding.timescales.store", "safeguarding.core.calendar")
+DERIVATION_MODULES = ("safeguarding.timescales.rules", "safeguarding.timescales.derive",
+                      "safeguarding.timescales.events", "safeguarding.timescales.store", "safeguarding.core.calendar")
 
 
 def fingerprint(settings: Mapping[str, Any]) -> str:
@@ -443,7 +443,7 @@ def _move_states(connection: Connection, today: date, soon: date) -> int:
 def drift(connection: Connection, after: date, today: date, settings: Mapping[str, Any]) -> RecomputeResult:
     """Bring deadlines derived for ``after`` to ``today`` without re-deriving what the date cannot change.
 
-    The stored rows are a pure function of each child's events, the settings and the day (rules.derive); every
+    The stored rows are a pure function of each child's events, the settings and the day (derive.derive); every
     write of a case event derives its child again at once. So between ``after`` and ``today`` a child's rows can
     only change by (1) a row dated in that time now counting (events are read up to today), (2) a 'no event by
     day N' forecast coming due, or (3) an open deadline's state moving with the date (due, due soon, overdue,
