@@ -11,6 +11,8 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import select
 
+# Every capability: each supplies its clock events to timescales on import (``timescales recompute`` reads them all).
+import safeguarding.schema  # noqa: F401
 from safeguarding.core.db import get_database
 from safeguarding.core.settings import get_settings
 

@@ -4,7 +4,7 @@ Every route the casework capability serves is declared here; ``extend_world`` ad
 small council of ``tests.support.build_world`` and returns those ids (for example ``{"assessment_id": 7}``).
 
 The world's child is allocated to the world's social worker (in the world's team), so the social worker is the
-allocated worker: a social worker who is not allocated is refused by casework.service (tests/casework).
+allocated worker: a social worker who is not allocated is refused by casework.case_access (tests/casework).
 """
 
 from __future__ import annotations

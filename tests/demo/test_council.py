@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from safeguarding.casework.models import Allocation, Referral
-from safeguarding.casework.service import twelve_months_before
+from safeguarding.casework.referrals import twelve_months_before
 from safeguarding.core import local_settings
 from safeguarding.core.access import AccessSubject, Action, Kind, authorize
 from safeguarding.core.audit import AuditEvent, ChainBreak, verify_chain
@@ -121,7 +121,7 @@ def test_sources_and_outcomes_in_realistic_proportions(council: CouncilSummary, 
 
 def test_re_referral_flags_agree_with_casework_semantics(council: CouncilSummary,
                                                          migrated_database: Database) -> None:
-    """Each flag is what casework.service.record_referral would set: the latest earlier referral of the same
+    """Each flag is what casework.referrals.record_referral would set: the latest earlier referral of the same
     child dated on or after twelve months before."""
     with migrated_database.transaction() as s:
         referrals = list(s.scalars(select(Referral).order_by(Referral.referral_date, Referral.id)))

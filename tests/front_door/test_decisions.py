@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from safeguarding.casework import service as casework
+from safeguarding.casework import referrals as casework
 from safeguarding.casework.models import Referral
 from safeguarding.core import local_settings
 from safeguarding.core.audit import AuditEvent

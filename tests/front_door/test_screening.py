@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import event, func, select, text
 
-from safeguarding.casework import service as casework
+from safeguarding.casework import referrals as casework
 from safeguarding.core import local_settings
 from safeguarding.core.audit import AuditEvent
 from safeguarding.core.calendar import LONDON, _office_hours_by_day, is_working_day, working_hours_between

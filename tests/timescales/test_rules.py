@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from safeguarding.core.local_settings import DEFINITIONS
+from safeguarding.timescales.derive import derive
 from safeguarding.timescales.rules import (
     RULE_IDS,
     ClockEvent,
@@ -25,7 +26,6 @@ from safeguarding.timescales.rules import (
     RuleStatus,
     State,
     UnknownRule,
-    derive,
     due_at,
     due_on,
     explain,

@@ -9,7 +9,7 @@ clock: callers pass ``today`` and the facts of the child's episode.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from types import MappingProxyType
 from typing import Any, Final
@@ -200,8 +200,6 @@ class Episode:
 
 
 def _replace(episode: Episode, kind: str, spans: tuple[Span, ...]) -> Episode:
-    from dataclasses import replace
-
     changes: dict[str, Any] = {kind: spans}
     return replace(episode, **changes)
 

@@ -3,7 +3,7 @@
 ``build_council(database, size=..., seed=...)`` fills an empty database with staff and teams, partner agencies and
 their practitioners, one demo sign-in per role, families (parents, siblings, half-siblings, adults shared across
 households, addresses with history), three years of contacts up to now with RAG history, partner checks,
-threshold decisions, referrals (re-referrals flagged as ``casework.service`` would flag them), allocations and
+threshold decisions, referrals (re-referrals flagged as ``casework.referrals`` would flag them), allocations and
 restricted records. Every number is synthetic: NHS numbers are in the 999 test range, postcodes in the fictional
 "NB" area.
 
@@ -30,7 +30,7 @@ from typing import Any, Protocol, cast
 from sqlalchemy import Connection, Table, exists, func, select, text
 
 from safeguarding.casework.models import Allocation, Referral
-from safeguarding.casework.service import twelve_months_before
+from safeguarding.casework.referrals import twelve_months_before
 from safeguarding.core import local_settings
 from safeguarding.core.audit import Actor, record
 from safeguarding.core.calendar import LONDON, add_working_hours, working_hours_between
@@ -1024,7 +1024,7 @@ class _Builder:
 
     def _refer(self, writer: _Writer, household: _Household, children: list[_PersonInfo], contact_id: int,
                decision_id: int, outcome: Outcome, source: str, took_effect_at: datetime) -> None:
-        """One referral per child, flagged a re-referral exactly as casework.service.record_referral would flag it:
+        """One referral per child, flagged a re-referral exactly as casework.referrals.record_referral would flag it:
         the latest earlier referral of the child on or after the date twelve months before."""
         rng, now = self.rng, self.now
         referral_table, allocation_table = _table(Referral), _table(Allocation)
@@ -1104,6 +1104,13 @@ class _Builder:
         self.stats["overdue"] += int(due_at < now)
 
     # -- restrictions --------------------------------------------------------------------------------------------
+
+    def routed_children(self) -> Any:
+        """A query of the children a contact was routed to a worker about (the front door's rows): the casework
+        stage leaves them allocated (case work reads nothing of the front door)."""
+        contact, subject = _table(Contact), _table(ContactSubject)
+        return select(subject.c.person_id).join(contact, contact.c.id == subject.c.contact_id).where(
+            contact.c.routed_to_id.is_not(None), subject.c.person_id.is_not(None))
 
     def build_restrictions(self, writer: _Writer) -> list[int]:
         """Restricted records: children related to a member of staff, open only to the users named."""

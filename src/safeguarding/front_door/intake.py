@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from safeguarding.casework import service as casework_service
+from safeguarding.casework import referrals as casework_service
 from safeguarding.core import access, local_settings
 from safeguarding.core.access import AccessSubject, Action, Kind
 from safeguarding.core.audit import record

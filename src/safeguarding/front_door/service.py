@@ -18,7 +18,7 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from safeguarding.casework import service as casework
+from safeguarding.casework import referrals as casework
 from safeguarding.casework.models import Allocation, Referral
 from safeguarding.core import access, local_settings
 from safeguarding.core.access import AccessSubject, Action, Kind

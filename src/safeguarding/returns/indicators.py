@@ -55,8 +55,9 @@ from safeguarding.front_door.models import Contact, ContactDecision, ContactSubj
 from safeguarding.people.models import Person
 from safeguarding.returns.annex_a import Period
 from safeguarding.returns.national_figures import NO_NATIONAL_FIGURE, NationalFigure, figure
+from safeguarding.timescales.derive import derive
 from safeguarding.timescales.events import clock_events
-from safeguarding.timescales.rules import Lengths, derive
+from safeguarding.timescales.rules import Lengths
 
 MAX_PERIOD_DAYS = 3 * 366
 VISIT_RULES = ("cp-visit", "cin-visit")
