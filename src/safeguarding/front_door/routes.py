@@ -1,7 +1,8 @@
 """MASH pages: the screening queue, the contact record and its forms, sign-off, routed contacts, the dashboard.
 
-Routes only translate between HTTP and ``front_door.service``; the service asks the access policy and audits.
-Every form posts and redirects (post/redirect/get); a form with errors is shown again with them (422).
+Routes only translate between HTTP and the front door's use-cases (``queue``, ``contact_record``, ``rating``...),
+which ask the access policy and audit. Every form goes through ``web.forms.submit``: post/redirect/get, or the page
+again with the errors (422).
 """
 
 from __future__ import annotations
@@ -18,7 +19,17 @@ from safeguarding.core.calendar import now_in_london
 from safeguarding.core.dates import DateKind
 from safeguarding.core.errors import ValidationFailed
 from safeguarding.core.form_fields import datetime_field, record_id
-from safeguarding.front_door import service
+from safeguarding.front_door import (
+    checks,
+    contact_record,
+    dashboard,
+    decisions,
+    linking,
+    queue,
+    rating,
+    recording,
+    routing,
+)
 from safeguarding.front_door.models import (
     Channel,
     CheckConsent,
@@ -79,9 +90,9 @@ def _common() -> dict[str, Any]:
 def queue_page(request: Request, db: DbSession, database: Db, user: CurrentUser, rag: str | None = None,
                page: str | None = None) -> Response:
     try:
-        result = service.queue(db, database, user, rag=rag, page=record_id(page) or 1)
+        result = queue.queue(db, database, user, rag=rag, page=record_id(page) or 1)
     except ValidationFailed as exc:
-        result = service.queue(db, database, user, page=1)
+        result = queue.queue(db, database, user, page=1)
         return render(request, "front_door/mash_queue.html", status_code=422, title="MASH queue",
                       result=result, errors=exc.errors, **_common())
     return render(request, "front_door/mash_queue.html", title="MASH queue", result=result, **_common())
@@ -95,8 +106,8 @@ def _new_contact_page(request: Request, form: dict[str, str], errors: dict[str, 
     return render(request, "front_door/mash_contact_new.html", status_code=status_code, title="Record a contact",
                   form=form, errors=errors, channels=[c for c in Channel if c not in (Channel.PORTAL, Channel.API)],
                   reporter_kinds=[k for k in ReporterKind if k != ReporterKind.PARTNER_AGENCY],
-                  sources=list(codes.REFERRAL_SOURCES.items()), child_rows=range(1, service.MAX_CHILD_ROWS + 1),
-                  adult_rows=range(1, service.MAX_ADULT_ROWS + 1),
+                  sources=list(codes.REFERRAL_SOURCES.items()), child_rows=range(1, recording.MAX_CHILD_ROWS + 1),
+                  adult_rows=range(1, recording.MAX_ADULT_ROWS + 1),
                   adult_roles=[r for r in SubjectRole if r != SubjectRole.CHILD], **_common())
 
 
@@ -112,7 +123,7 @@ def new_contact_page(request: Request, database: Db, user: CurrentUser) -> Respo
 async def record_contact(request: Request, db: DbSession, database: Db, user: CurrentUser) -> Response:
     form = _form_dict(await request.form())
     try:
-        contact = await _in_thread(service.record_contact, db, database, user, form)
+        contact = await _in_thread(recording.record_contact, db, database, user, form)
     except ValidationFailed as exc:
         return _new_contact_page(request, form, exc.errors, 422)
     return RedirectResponse(f"/mash/contacts/{contact.id}", status_code=303)
@@ -129,7 +140,7 @@ async def _in_thread(fn: Any, *args: Any, **kwargs: Any) -> Any:
 def _contact_page(request: Request, db: Any, database: Any, user: Any, contact_id: int,
                   errors: dict[str, str] | None = None, form: dict[str, str] | None = None,
                   status_code: int = 200, flash: str | None = None) -> Response:
-    view = service.view_contact(db, database, user, contact_id)
+    view = contact_record.view_contact(db, database, user, contact_id)
     return render(request, "front_door/mash_contact.html", status_code=status_code,
                   title=f"Contact {view.contact.reference}", view=view, contact=view.contact, errors=errors,
                   form=form or {}, flash=flash, **_common())
@@ -160,7 +171,7 @@ async def _post(request: Request, db: Any, database: Any, user: Any, contact_id:
 
 @router.post("/mash/contacts/{contact_id}/rating", include_in_schema=False)
 async def rate(request: Request, contact_id: RecordId, db: DbSession, database: Db, user: CurrentUser) -> Response:
-    return await _post(request, db, database, user, contact_id, lambda f: service.rate(
+    return await _post(request, db, database, user, contact_id, lambda f: rating.rate(
         db, database, user, contact_id, f.get("rating"), f.get("rating_rationale")), "rated")
 
 
@@ -170,7 +181,7 @@ async def link(request: Request, contact_id: RecordId, db: DbSession, database: 
         subject_id, person_id = record_id(f.get("subject_id")), record_id(f.get("person_id"))
         if subject_id is None or person_id is None:
             raise ValidationFailed({"person_id": "Choose a person record to link"})
-        service.link_person(db, database, user, contact_id, subject_id, person_id)
+        linking.link_person(db, database, user, contact_id, subject_id, person_id)
 
     return await _post(request, db, database, user, contact_id, action, "linked")
 
@@ -182,14 +193,14 @@ async def create_person(request: Request, contact_id: RecordId, db: DbSession, d
         subject_id = record_id(f.get("subject_id"))
         if subject_id is None:
             raise ValidationFailed({"subject_id": "Choose the child to create a record for"})
-        service.create_person_for(db, database, user, contact_id, subject_id)
+        linking.create_person_for(db, database, user, contact_id, subject_id)
 
     return await _post(request, db, database, user, contact_id, action, "created")
 
 
 @router.post("/mash/contacts/{contact_id}/route", include_in_schema=False)
 async def route(request: Request, contact_id: RecordId, db: DbSession, database: Db, user: CurrentUser) -> Response:
-    return await _post(request, db, database, user, contact_id, lambda f: service.route_to_allocated_worker(
+    return await _post(request, db, database, user, contact_id, lambda f: routing.route_to_allocated_worker(
         db, database, user, contact_id), "routed")
 
 
@@ -202,7 +213,7 @@ async def request_check(request: Request, contact_id: RecordId, db: DbSession, d
                                 kind=DateKind.BOOKED)
         if errors:
             raise ValidationFailed(errors)
-        service.request_check(db, database, user, contact_id, service.CheckInput(
+        checks.request_check(db, database, user, contact_id, checks.CheckInput(
             agency_id=record_id(f.get("agency_id")), question=f.get("question", ""),
             lawful_basis=f.get("lawful_basis"), consent=f.get("check_consent"),
             consent_reason=f.get("consent_reason"), due_at=due_at))
@@ -212,8 +223,8 @@ async def request_check(request: Request, contact_id: RecordId, db: DbSession, d
 
 @router.post("/mash/contacts/{contact_id}/decision", include_in_schema=False)
 async def decide(request: Request, contact_id: RecordId, db: DbSession, database: Db, user: CurrentUser) -> Response:
-    return await _post(request, db, database, user, contact_id, lambda f: service.decide(
-        db, database, user, contact_id, service.DecisionInput(
+    return await _post(request, db, database, user, contact_id, lambda f: decisions.decide(
+        db, database, user, contact_id, decisions.DecisionInput(
             level_of_need=f.get("level_of_need"), outcome=f.get("outcome"), rationale=f.get("rationale"),
             expected_version=record_id(f.get("version")))), "decided")
 
@@ -227,7 +238,7 @@ async def sign_off(request: Request, contact_id: RecordId, db: DbSession, databa
         return await _in_thread(_contact_page, request, db, database, user, contact_id,
                                 {"sign_off": "Choose whether you agree the decision or return it"}, form, 422)
     try:
-        await _in_thread(service.sign_off, db, database, user, contact_id, agree=agree,
+        await _in_thread(decisions.sign_off, db, database, user, contact_id, agree=agree,
                          note=form.get("sign_off_note"), expected_version=record_id(form.get("version")))
     except ValidationFailed as exc:
         return await _in_thread(_contact_page, request, db, database, user, contact_id, exc.errors, form, 422)
@@ -242,7 +253,7 @@ async def respond(request: Request, contact_id: RecordId, db: DbSession, databas
     def action(f: dict[str, str]) -> None:
         nonlocal acknowledge
         acknowledge = f.get("respond") == "acknowledge"
-        service.respond_to_routed(db, database, user, contact_id, acknowledge=acknowledge, note=f.get("note"))
+        routing.respond_to_routed(db, database, user, contact_id, acknowledge=acknowledge, note=f.get("note"))
 
     response = await _post(request, db, database, user, contact_id, action, "noted")
     if acknowledge and response.status_code == 303:
@@ -255,27 +266,27 @@ async def respond(request: Request, contact_id: RecordId, db: DbSession, databas
 
 @router.get("/mash/sign-off", include_in_schema=False)
 def sign_off_list(request: Request, db: DbSession, database: Db, user: CurrentUser) -> Response:
-    rows = service.awaiting_sign_off(db, database, user)
+    rows = decisions.awaiting_sign_off(db, database, user)
     return render(request, "front_door/mash_sign_off.html", title="Decisions awaiting sign-off", rows=rows,
                   **_common())
 
 
 @router.get("/my-contacts", include_in_schema=False)
 def my_contacts(request: Request, db: DbSession, database: Db, user: CurrentUser) -> Response:
-    rows = service.my_contacts(db, database, user)
+    rows = routing.my_contacts(db, database, user)
     return render(request, "front_door/mash_my_contacts.html", title="My contacts", rows=rows, **_common())
 
 
 @router.get("/mash/dashboard", include_in_schema=False)
-def dashboard(request: Request, db: DbSession, database: Db, user: CurrentUser,
+def dashboard_page(request: Request, db: DbSession, database: Db, user: CurrentUser,
               period_start: str | None = None, period_end: str | None = None) -> Response:
     errors = None
     try:
-        start, end = service.parse_period(period_start, period_end)
+        start, end = dashboard.parse_period(period_start, period_end)
     except ValidationFailed as exc:
         errors = exc.errors
-        start, end = service.parse_period(None, None)
-    figures = service.dashboard(db, database, user, start, end)
+        start, end = dashboard.parse_period(None, None)
+    figures = dashboard.dashboard(db, database, user, start, end)
     return render(request, "front_door/mash_dashboard.html", status_code=422 if errors else 200,
                   title="MASH dashboard", d=figures, errors=errors, settings=local_settings.get_all(db),
                   **_common())
