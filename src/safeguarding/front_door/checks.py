@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -11,9 +11,10 @@ from sqlalchemy.orm import Session
 from safeguarding.core import access
 from safeguarding.core.access import AccessSubject, Action, Kind
 from safeguarding.core.calendar import LONDON
+from safeguarding.core.dates import DateKind
 from safeguarding.core.db import Database, utcnow
 from safeguarding.core.errors import ValidationFailed
-from safeguarding.core.form_fields import text_field
+from safeguarding.core.form_fields import datetime_field, record_id, text_field
 from safeguarding.core.users import PartnerAgency, User
 from safeguarding.front_door import rules
 from safeguarding.front_door.contacts import (
@@ -43,6 +44,18 @@ class CheckInput:
     consent: str | None
     consent_reason: str | None = None
     due_at: datetime | None = None
+
+    @classmethod
+    def read(cls, form: Mapping[str, str]) -> CheckInput:
+        """From the contact page's "ask an agency" form; a deadline that is not a date and time is refused here."""
+        errors: dict[str, str] = {}
+        due_at = datetime_field(form.get("due_at"), "due_at", "the response deadline", errors, required=False,
+                                kind=DateKind.BOOKED)
+        if errors:
+            raise ValidationFailed(errors)
+        return cls(agency_id=record_id(form.get("agency_id")), question=form.get("question", ""),
+                   lawful_basis=form.get("lawful_basis"), consent=form.get("check_consent"),
+                   consent_reason=form.get("consent_reason"), due_at=due_at)
 
 
 def request_check(session: Session, database: Database, user: User, contact_id: int, data: CheckInput,

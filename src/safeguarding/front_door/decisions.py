@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,7 +17,7 @@ from safeguarding.core.audit import record
 from safeguarding.core.calendar import LONDON, working_hours_between
 from safeguarding.core.db import Database, utcnow
 from safeguarding.core.errors import AccessDenied, Conflict, ValidationFailed
-from safeguarding.core.form_fields import text_field
+from safeguarding.core.form_fields import record_id, text_field
 from safeguarding.core.users import User
 from safeguarding.front_door import rules
 from safeguarding.front_door.contacts import (
@@ -52,6 +53,28 @@ class DecisionInput:
     outcome: str | None
     rationale: str | None
     expected_version: int | None
+
+    @classmethod
+    def read(cls, form: Mapping[str, str]) -> DecisionInput:
+        """From the contact page's decision form, with the contact's version as the worker read it."""
+        return cls(level_of_need=form.get("level_of_need"), outcome=form.get("outcome"),
+                   rationale=form.get("rationale"), expected_version=record_id(form.get("version")))
+
+
+@dataclass(frozen=True)
+class SignOffInput:
+    """A MASH manager's answer to a decision: agree it (it takes effect) or return it with a note."""
+
+    agree: bool
+    note: str | None
+    expected_version: int | None
+
+    @classmethod
+    def read(cls, form: Mapping[str, str]) -> SignOffInput:
+        if form.get("sign_off") not in ("agree", "return"):
+            raise ValidationFailed({"sign_off": "Choose whether you agree the decision or return it"})
+        return cls(agree=form.get("sign_off") == "agree", note=form.get("sign_off_note"),
+                   expected_version=record_id(form.get("version")))
 
 
 def _check_version(contact: Contact, expected_version: int | None) -> None:

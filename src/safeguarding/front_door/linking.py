@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+
 from sqlalchemy.orm import Session
 
 from safeguarding.core import access
@@ -9,6 +12,7 @@ from safeguarding.core.access import Action
 from safeguarding.core.audit import record
 from safeguarding.core.db import Database
 from safeguarding.core.errors import Conflict, NotFound, ValidationFailed
+from safeguarding.core.form_fields import record_id
 from safeguarding.core.users import User
 from safeguarding.front_door.contacts import (
     flush_or_conflict,
@@ -26,6 +30,29 @@ from safeguarding.front_door.models import (
 )
 from safeguarding.people import service as people
 from safeguarding.people.models import Person, PersonKind
+
+
+@dataclass(frozen=True)
+class PersonLink:
+    """Which person named on the contact is which person record (the contact page's "link" form)."""
+
+    subject_id: int
+    person_id: int
+
+    @classmethod
+    def read(cls, form: Mapping[str, str]) -> PersonLink:
+        subject_id, person_id = record_id(form.get("subject_id")), record_id(form.get("person_id"))
+        if subject_id is None or person_id is None:
+            raise ValidationFailed({"person_id": "Choose a person record to link"})
+        return cls(subject_id, person_id)
+
+
+def subject_chosen(form: Mapping[str, str]) -> int:
+    """The person named on the contact to create a record for (the contact page's "create" form)."""
+    subject_id = record_id(form.get("subject_id"))
+    if subject_id is None:
+        raise ValidationFailed({"subject_id": "Choose the child to create a record for"})
+    return subject_id
 
 
 def _subject_on(contact: Contact, subject_id: int) -> ContactSubject:

@@ -75,12 +75,15 @@ async def in_thread(fn: Callable[..., T], *args: object, **kwargs: object) -> T:
 
 
 async def submit(request: Request, session: Session, save: Callable[[PostedForm], T], *,
-                 done: str | Callable[[T], str], again: Callable[[PostedForm, dict[str, str]], Response]) -> Response:
+                 done: str | Callable[[T], str | Response],
+                 again: Callable[[PostedForm, dict[str, str]], Response]) -> Response:
     """Read the form and run ``save``; on ``ValidationFailed`` undo anything written (keeping the audit of a
     refusal) and answer ``again(form, errors)`` with status 422; else redirect (303) to ``done``.
 
-    ``save`` and ``again`` run in the thread pool. ``done`` is a path, or a function of what ``save`` returned (the
-    new record, say). Access refusals and missing records are not caught: the app shows them as 403 and 404.
+    ``save`` and ``again`` run in the thread pool. ``done`` is a path, or a function (run in the thread pool) of
+    what ``save`` returned (the new record, say) giving the path, or the page itself for a step that shows a page
+    rather than moving on (the portal's "check your answers"). Access refusals and missing records are not caught:
+    the app shows them as 403 and 404.
     """
     form = await read_form(request)
     try:
@@ -90,4 +93,5 @@ async def submit(request: Request, session: Session, save: Callable[[PostedForm]
         page = await run_in_threadpool(again, form, problem.errors)
         page.status_code = 422
         return page
-    return RedirectResponse(done if isinstance(done, str) else done(result), status_code=303)
+    after = done if isinstance(done, str) else await run_in_threadpool(done, result)
+    return after if isinstance(after, Response) else RedirectResponse(after, status_code=303)
