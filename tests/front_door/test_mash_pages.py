@@ -143,6 +143,25 @@ def test_record_a_phone_contact(client, database, factory):
     assert ESCAPED in page.text and SCRIPT not in page.text
 
 
+def test_recording_a_contact_shows_every_problem_beside_its_box(client, database, factory):
+    worker, _ = staff(factory)
+    token = sign_in(client, worker)
+    bad = client.post("/mash/contacts/new", data={
+        "csrf_token": token, "channel": "phone", "received_date": YESTERDAY, "received_time": "25:99",
+        "reporter_kind": "public", "reporter_name": "A neighbour", "referral_source": "1B", "worry": "",
+        "consent": "unknown", "subjects.0.first_name": "Cara", "subjects.0.date_of_birth": "2017-02-31",
+        "subjects.4.role": "not-a-role", "subjects.4.first_name": "Dee", "subjects.4.last_name": "Testparent"})
+    assert bad.status_code == 422
+    # The form's own problems and intake's at once, each linked from the summary to its box.
+    for box in ("received_time", "subjects.0.date_of_birth", "subjects.4.role", "worry", "subjects.0.last_name"):
+        assert f'href="#{box}"' in bad.text, box
+    # A time that is not a time is not also reported as a missing date.
+    assert 'href="#received_date"' not in bad.text
+    assert 'value="Dee"' in bad.text  # what was typed is kept
+    with database.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(Contact)) == 0
+
+
 def test_my_contacts_acknowledge_and_note(client, database, factory):
     worker, _ = staff(factory)
     social_worker = factory.user(Role.SOCIAL_WORKER)

@@ -17,7 +17,7 @@ from safeguarding.core import codes
 from safeguarding.core.db import Database
 from safeguarding.core.form_fields import record_id
 from safeguarding.core.users import User
-from safeguarding.front_door import intake, rules
+from safeguarding.front_door import agency_view, intake, rules
 from safeguarding.front_door.contact_form import MAX_BLOCKS, Block, ContactForm
 from safeguarding.front_door.intake import ContactInput, DuplicateSubmission
 from safeguarding.front_door.models import CheckStatus, ConsentPosition, ReporterKind, SubjectRole
@@ -71,8 +71,8 @@ def _source_order(code: str) -> tuple[int, str]:
 
 @router.get("/portal", include_in_schema=False)
 def portal_home(request: Request, db: DbSession, database: Db, user: CurrentUser, page: int = 1) -> Response:
-    contacts = intake.agency_contacts(db, database, user, page=page)
-    checks = intake.agency_checks(db, database, user, awaiting_only=True, size=50)
+    contacts = agency_view.agency_contacts(db, database, user, page=page)
+    checks = agency_view.agency_checks(db, database, user, awaiting_only=True, size=50)
     return render(request, "front_door/portal_home.html", title="Your agency's contacts", contacts=contacts,
                   checks=checks, status_labels=rules.PARTNER_STATUS_LABELS,
                   flash=_flash(request.query_params.get("answered")))
@@ -159,7 +159,7 @@ async def new_contact(request: Request, db: DbSession, database: Db, user: Curre
 
 @router.get("/portal/contacts/{contact_id}", include_in_schema=False)
 def contact_page(request: Request, contact_id: RecordId, db: DbSession, database: Db, user: CurrentUser) -> Response:
-    contact = intake.contact_outcome(db, database, user, contact_id)
+    contact = agency_view.contact_outcome(db, database, user, contact_id)
     sent = request.query_params.get("sent")
     return render(request, "front_door/portal_contact.html", title=f"Contact {contact.reference}",
                   contact=contact, consent_labels=CONSENT_LABELS, role_labels=ROLE_LABELS,
@@ -167,7 +167,7 @@ def contact_page(request: Request, contact_id: RecordId, db: DbSession, database
                   flash=f"Your contact has been sent. Its reference is {contact.reference}." if sent else None)
 
 
-def _render_check(request: Request, user: User, check: intake.CheckForAgency, errors: dict[str, str] | None = None,
+def _render_check(request: Request, user: User, check: agency_view.CheckForAgency, errors: dict[str, str] | None = None,
                   response_text: str = "", status_code: int = 200) -> Response:
     return render(request, "front_door/portal_check.html", status_code=status_code,
                   title=("Error: " if errors else "") + f"Check for {check.contact_reference}", check=check,
@@ -177,7 +177,7 @@ def _render_check(request: Request, user: User, check: intake.CheckForAgency, er
 
 @router.get("/portal/checks/{check_id}", include_in_schema=False)
 def check_page(request: Request, check_id: RecordId, db: DbSession, database: Db, user: CurrentUser) -> Response:
-    return _render_check(request, user, intake.view_check(db, database, user, check_id))
+    return _render_check(request, user, agency_view.view_check(db, database, user, check_id))
 
 
 @router.post("/portal/checks/{check_id}", include_in_schema=False)
@@ -189,5 +189,5 @@ async def answer_check(request: Request, check_id: RecordId, db: DbSession, data
         lambda form: intake.respond_to_check(db, database, user, check_id, form.get("response", ""),
                                              record_id(form.get("version")) or -1),
         done="/portal?answered=1",
-        again=lambda form, errors: _render_check(request, user, intake.view_check(db, database, user, check_id),
+        again=lambda form, errors: _render_check(request, user, agency_view.view_check(db, database, user, check_id),
                                                  errors, form.get("response", "")))
