@@ -156,9 +156,9 @@ class ContactForm:
         clock = time_field(self.get("received_time"), "received_time", "the time the contact was received", errors)
         return in_england(day, clock) if day is not None and clock is not None else None
 
-    def send(self, *, staff: bool, send: Callable[[ContactInput], T],
-             check: Callable[[ContactInput], object]) -> T:
-        """``send`` the contact the form describes, or raise ValidationFailed with every problem beside its box.
+    def send(self, *, staff: bool, to: Callable[[ContactInput], T], check: Callable[[ContactInput], object]) -> T:
+        """Send the contact the form describes ``to`` intake, or raise ValidationFailed with every problem beside
+        its box.
 
         When the form has problems of its own, intake only ``check``s it (nothing is written), so its messages
         show with the form's.
@@ -166,7 +166,7 @@ class ContactForm:
         data, problems = self.contact_input(staff=staff)
         try:
             if not problems:
-                return send(data)
+                return to(data)
             check(data)
         except ValidationFailed as refused:
             raise ValidationFailed(self.on_page(refused.errors, problems)) from None

@@ -114,7 +114,7 @@ def _send(db: Session, database: Database, user: User, posted: PostedForm) -> in
     intake.portal_defaults(db, database, user)
     try:
         return ContactForm.portal(posted).send(
-            staff=False, send=lambda data: intake.submit_contact(db, database, user, data).id,
+            staff=False, to=lambda data: intake.submit_contact(db, database, user, data).id,
             check=lambda data: intake.check_contact(db, database, user, data))
     except DuplicateSubmission as exc:
         # The same form sent twice (a double-click, the back button): show the contact already made.
@@ -129,7 +129,7 @@ def _checked(db: Session, database: Database, user: User, posted: PostedForm) ->
         intake.check_contact(db, database, user, data)
         return data
 
-    return ContactForm.portal(posted).send(staff=False, send=check, check=check)
+    return ContactForm.portal(posted).send(staff=False, to=check, check=check)
 
 
 def _answers_page(request: Request, user: User, posted: PostedForm, data: ContactInput) -> Response:

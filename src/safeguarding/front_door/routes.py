@@ -127,7 +127,7 @@ async def record_contact(request: Request, db: DbSession, database: Db, user: Cu
     return await submit(
         request, db,
         lambda form: ContactForm.mash(form).send(
-            staff=True, send=lambda data: recording.record_contact(db, database, user, data),
+            staff=True, to=lambda data: recording.record_contact(db, database, user, data),
             check=lambda data: recording.check_contact(db, database, user, data)),
         done=lambda contact: f"/mash/contacts/{contact.id}",
         again=lambda form, errors: _new_contact_page(request, form, errors))
