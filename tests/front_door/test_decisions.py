@@ -16,8 +16,9 @@ from safeguarding.core import local_settings
 from safeguarding.core.audit import AuditEvent
 from safeguarding.core.errors import AccessDenied, Conflict, ValidationFailed
 from safeguarding.core.users import Role
-from safeguarding.front_door import service
+from safeguarding.front_door.decisions import DecisionInput, awaiting_sign_off, decide, sign_off
 from safeguarding.front_door.models import Contact, ContactDecision, ContactStatus, DecisionStatus, Rag
+from safeguarding.front_door.queue import queue
 from safeguarding.timescales.models import Deadline
 from tests.front_door.test_screening_helpers import Child, allocate, london, make_contact, make_person, staff
 from tests.support import csrf_from, sign_in
@@ -26,8 +27,8 @@ RATIONALE = "Repeated neglect concerns from school and health; parents not engag
 
 
 def decision(level: object = 3, outcome: str | None = "referral_for_assessment", rationale: str | None = RATIONALE,
-             version: int | None = None) -> service.DecisionInput:
-    return service.DecisionInput(level_of_need=level, outcome=outcome, rationale=rationale,
+             version: int | None = None) -> DecisionInput:
+    return DecisionInput(level_of_need=level, outcome=outcome, rationale=rationale,
                                  expected_version=version)
 
 
@@ -54,7 +55,7 @@ def test_decision_validation_names_each_field_and_writes_nothing(database, facto
     worker, _ = staff(factory)
     contact_id, _ = linked_contact(database, worker)
     with database.transaction() as s, pytest.raises(ValidationFailed) as failed:
-        service.decide(s, database, worker, contact_id, decision(level, outcome, rationale))
+        decide(s, database, worker, contact_id, decision(level, outcome, rationale))
     assert set(failed.value.errors) == fields
     assert decisions_count(database) == 0
 
@@ -64,12 +65,12 @@ def test_decision_stores_working_hours_and_whether_it_was_in_time(database, fact
     # Red, received Friday 16:00, due Monday 12:00; decided Monday 10:30 = 2.5 working hours.
     contact_id, _ = linked_contact(database, worker, received_at=london(2025, 11, 14, 16, 0), rag=Rag.RED)
     with database.transaction() as s:
-        made = service.decide(s, database, worker, contact_id, decision(2, "early_help"),
+        made = decide(s, database, worker, contact_id, decision(2, "early_help"),
                               now=london(2025, 11, 17, 10, 30).astimezone(UTC))
         assert (made.working_hours_to_decision, made.within_deadline) == (2.5, True)
     late_id, _ = linked_contact(database, worker, received_at=london(2025, 11, 14, 16, 0), rag=Rag.RED)
     with database.transaction() as s:
-        made = service.decide(s, database, worker, late_id, decision(2, "early_help"),
+        made = decide(s, database, worker, late_id, decision(2, "early_help"),
                               now=london(2025, 11, 17, 12, 30).astimezone(UTC))
         assert (made.working_hours_to_decision, made.within_deadline) == (4.5, False)
 
@@ -81,15 +82,15 @@ def test_sign_off_agreed_takes_effect_and_records_referral_and_re_referral(datab
         casework.record_referral(s, casework.ReferralInput(
             person_id=person_id, referral_date=date(2025, 2, 1), referral_source="6", route="referral_for_assessment"))
     with database.transaction() as s:
-        made = service.decide(s, database, worker, contact_id, decision())
+        made = decide(s, database, worker, contact_id, decision())
         assert made.status == DecisionStatus.AWAITING_SIGN_OFF
         assert s.get(Contact, contact_id).status == ContactStatus.AWAITING_SIGN_OFF
         assert s.scalar(select(func.count()).select_from(Referral).where(Referral.contact_id == contact_id)) == 0
     with database.transaction() as s:
-        assert [r.contact.id for r in service.awaiting_sign_off(s, database, manager)] == [contact_id]
+        assert [r.contact.id for r in awaiting_sign_off(s, database, manager)] == [contact_id]
         version = s.get(Contact, contact_id).version
     with database.transaction() as s:
-        signed = service.sign_off(s, database, manager, contact_id, agree=True, note=None, expected_version=version)
+        signed = sign_off(s, database, manager, contact_id, agree=True, note=None, expected_version=version)
         assert signed.status == DecisionStatus.IN_EFFECT and signed.signed_off_by_id == manager.id
     with database.transaction() as s:
         contact = s.get(Contact, contact_id)
@@ -97,7 +98,7 @@ def test_sign_off_agreed_takes_effect_and_records_referral_and_re_referral(datab
         referral = s.scalar(select(Referral).where(Referral.contact_id == contact_id))
         assert referral.person_id == person_id and referral.is_re_referral
         assert referral.referral_date == date(2025, 11, 20) and referral.referral_source == "2A"
-        assert service.awaiting_sign_off(s, database, manager) == []
+        assert awaiting_sign_off(s, database, manager) == []
         # The referral starts the child's assessment clock at once (45 working days: 20 Nov 2025 -> 27 Jan 2026,
         # skipping Christmas Day, Boxing Day and New Year's Day).
         due = s.scalars(select(Deadline.due_on).where(Deadline.person_id == person_id, Deadline.source_id ==
@@ -112,7 +113,7 @@ def test_first_referral_is_not_a_re_referral_and_siblings_each_get_one(database,
     contact_id = make_contact(database, children=[Child("Amira", person_id=a), Child("Bilal", person_id=b)])
     # Immediate protection needs no sign-off by default: it takes effect at once.
     with database.transaction() as s:
-        made = service.decide(s, database, worker, contact_id, decision(4, "immediate_protection"))
+        made = decide(s, database, worker, contact_id, decision(4, "immediate_protection"))
         assert made.status == DecisionStatus.IN_EFFECT
     with database.transaction() as s:
         referrals = s.scalars(select(Referral).where(Referral.contact_id == contact_id)).all()
@@ -125,7 +126,7 @@ def test_no_referral_for_a_child_whose_case_is_open(database, factory):
     contact_id, person_id = linked_contact(database, worker)
     allocate(database, person_id, factory.user(Role.SOCIAL_WORKER))
     with database.transaction() as s:
-        service.decide(s, database, worker, contact_id, decision(4, "immediate_protection"))
+        decide(s, database, worker, contact_id, decision(4, "immediate_protection"))
     with database.transaction() as s:
         assert s.scalar(select(func.count()).select_from(Referral)) == 0
 
@@ -134,22 +135,22 @@ def test_referral_outcome_refused_while_a_child_is_unlinked(database, factory):
     worker, _ = staff(factory)
     contact_id = make_contact(database, children=[Child("Unlinked", "Testchild")])
     with database.transaction() as s, pytest.raises(ValidationFailed) as failed:
-        service.decide(s, database, worker, contact_id, decision())
+        decide(s, database, worker, contact_id, decision())
     assert "Unlinked Testchild" in failed.value.errors["children"]
     # Outcomes that make no referral do not need the link.
     with database.transaction() as s:
-        service.decide(s, database, worker, contact_id, decision(2, "early_help"))
+        decide(s, database, worker, contact_id, decision(2, "early_help"))
 
 
 def test_a_manager_cannot_sign_off_their_own_decision(database, factory):
     _, manager = staff(factory)
     contact_id, _ = linked_contact(database, manager)
     with database.transaction() as s:
-        service.decide(s, database, manager, contact_id, decision())
+        decide(s, database, manager, contact_id, decision())
     with database.transaction() as s:
         version = s.get(Contact, contact_id).version
     with database.transaction() as s, pytest.raises(AccessDenied):
-        service.sign_off(s, database, manager, contact_id, agree=True, note=None, expected_version=version)
+        sign_off(s, database, manager, contact_id, agree=True, note=None, expected_version=version)
     with database.transaction() as s:
         assert s.get(Contact, contact_id).status == ContactStatus.AWAITING_SIGN_OFF
         refused = s.scalars(select(AuditEvent).where(AuditEvent.outcome == "refused")).all()
@@ -161,30 +162,30 @@ def test_a_worker_cannot_sign_off(database, factory):
     other_worker = factory.user(Role.MASH_WORKER)
     contact_id, _ = linked_contact(database, worker)
     with database.transaction() as s:
-        service.decide(s, database, worker, contact_id, decision())
+        decide(s, database, worker, contact_id, decision())
     with database.transaction() as s, pytest.raises(AccessDenied):
-        service.sign_off(s, database, other_worker, contact_id, agree=True, note=None, expected_version=None)
+        sign_off(s, database, other_worker, contact_id, agree=True, note=None, expected_version=None)
 
 
 def test_returned_decision_goes_back_to_screening_and_can_be_decided_again(database, factory):
     worker, manager = staff(factory)
     contact_id, _ = linked_contact(database, worker)
     with database.transaction() as s:
-        service.decide(s, database, worker, contact_id, decision(2, "no_further_action"))
+        decide(s, database, worker, contact_id, decision(2, "no_further_action"))
     with database.transaction() as s, pytest.raises(ValidationFailed) as failed:
-        service.sign_off(s, database, manager, contact_id, agree=False, note="", expected_version=None)
+        sign_off(s, database, manager, contact_id, agree=False, note="", expected_version=None)
     assert "sign_off_note" in failed.value.errors
     with database.transaction() as s:
-        service.sign_off(s, database, manager, contact_id, agree=False,
+        sign_off(s, database, manager, contact_id, agree=False,
                          note="Ask health for the missed appointments before deciding.", expected_version=None)
     with database.transaction() as s:
         contact = s.get(Contact, contact_id)
         assert contact.status == ContactStatus.IN_SCREENING and contact.current_decision is None
         assert contact.decisions[0].status == DecisionStatus.RETURNED
         assert contact.decisions[0].sign_off_note.startswith("Ask health")
-        assert [r.contact.id for r in service.queue(s, database, worker).rows] == [contact_id]
+        assert [r.contact.id for r in queue(s, database, worker).rows] == [contact_id]
     with database.transaction() as s:
-        service.decide(s, database, worker, contact_id, decision(3, "early_help"))
+        decide(s, database, worker, contact_id, decision(3, "early_help"))
     with database.transaction() as s:
         assert [d.status for d in s.get(Contact, contact_id).decisions] == [
             DecisionStatus.RETURNED, DecisionStatus.AWAITING_SIGN_OFF]
@@ -196,9 +197,9 @@ def test_stale_version_is_refused_as_someone_else_decided(database, factory):
     with database.transaction() as s:
         version = s.get(Contact, contact_id).version
     with database.transaction() as s:
-        service.decide(s, database, worker, contact_id, decision(version=version))
+        decide(s, database, worker, contact_id, decision(version=version))
     with database.transaction() as s, pytest.raises(Conflict) as conflict:
-        service.decide(s, database, manager, contact_id, decision(2, "early_help", version=version))
+        decide(s, database, manager, contact_id, decision(2, "early_help", version=version))
     assert "Someone else decided this contact" in conflict.value.message
     assert decisions_count(database) == 1
 
@@ -247,10 +248,10 @@ def test_concurrent_transactions_cannot_both_decide(database, factory):
     try:
         version = first.get(Contact, contact_id).version
         assert second.get(Contact, contact_id).version == version
-        service.decide(first, database, worker, contact_id, decision(version=version))
+        decide(first, database, worker, contact_id, decision(version=version))
         first.commit()
         with pytest.raises(Conflict):
-            service.decide(second, database, manager, contact_id, decision(1, "no_further_action",
+            decide(second, database, manager, contact_id, decision(1, "no_further_action",
                                                                          version=version))
         second.rollback()
     finally:
@@ -265,7 +266,7 @@ def test_sign_off_setting_off_lets_a_decision_take_effect_at_once(database, fact
         local_settings.put(s, "signoff.early_help", False, None)
     contact_id, _ = linked_contact(database, worker)
     with database.transaction() as s:
-        made = service.decide(s, database, worker, contact_id, decision(2, "early_help"))
+        made = decide(s, database, worker, contact_id, decision(2, "early_help"))
         assert made.status == DecisionStatus.IN_EFFECT and made.took_effect_at is not None
     with database.transaction() as s:
         assert s.get(Contact, contact_id).status == ContactStatus.DECIDED
@@ -276,4 +277,4 @@ def test_decision_made_after_the_deadline_is_marked_late(database, factory):
     received = datetime.now(UTC) - timedelta(days=10)
     contact_id, _ = linked_contact(database, worker, received_at=received)
     with database.transaction() as s:
-        assert not service.decide(s, database, worker, contact_id, decision(2, "early_help")).within_deadline
+        assert not decide(s, database, worker, contact_id, decision(2, "early_help")).within_deadline

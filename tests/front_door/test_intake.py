@@ -19,7 +19,7 @@ from safeguarding.core.codes import REFERRAL_SOURCES
 from safeguarding.core.db import Database, utcnow
 from safeguarding.core.errors import AccessDenied, Conflict, ValidationFailed
 from safeguarding.core.users import Role, User
-from safeguarding.front_door import intake, rules
+from safeguarding.front_door import agency_view, intake, rules
 from safeguarding.front_door.intake import ContactInput, DuplicateSubmission, SubjectInput
 from safeguarding.front_door.models import (
     Channel,
@@ -379,7 +379,7 @@ def test_another_agency_cannot_answer_or_see_the_check(database, factory: Factor
     with pytest.raises(AccessDenied), database.transaction() as s:
         intake.respond_to_check(s, database, s.get(User, stranger.id), check_id, "x", 1)  # type: ignore[arg-type]
     with pytest.raises(AccessDenied), database.transaction() as s:
-        intake.view_check(s, database, s.get(User, stranger.id), check_id)  # type: ignore[arg-type]
+        agency_view.view_check(s, database, s.get(User, stranger.id), check_id)  # type: ignore[arg-type]
     with database.transaction() as s:
         assert s.get(PartnerCheck, check_id).status == CheckStatus.REQUESTED  # type: ignore[union-attr]
 

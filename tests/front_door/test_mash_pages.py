@@ -113,7 +113,7 @@ def test_record_a_phone_contact(client, database, factory):
     worker, _ = staff(factory)
     token = sign_in(client, worker)
     form = client.get("/mash/contacts/new")
-    assert form.status_code == 200 and 'name="child1_first_name"' in form.text
+    assert form.status_code == 200 and 'name="subjects.0.first_name"' in form.text
     bad = client.post("/mash/contacts/new", data={"csrf_token": token, "channel": "phone",
                                                   "received_date": YESTERDAY, "received_time": "25:99",
                                                   "worry": ""})
@@ -129,8 +129,8 @@ def test_record_a_phone_contact(client, database, factory):
         "csrf_token": token, "channel": "phone", "received_date": YESTERDAY, "received_time": "09:15",
         "reporter_kind": "public", "reporter_name": "A neighbour", "referral_source": "1B",
         "worry": f"Children left alone overnight again. {SCRIPT}", "consent": "unknown",
-        "child1_first_name": "Cara", "child1_last_name": "Testchild", "child1_date_of_birth": "2017-02-03",
-        "adult1_role": "parent", "adult1_first_name": "Dee", "adult1_last_name": "Testparent"})
+        "subjects.0.first_name": "Cara", "subjects.0.last_name": "Testchild", "subjects.0.date_of_birth": "2017-02-03",
+        "subjects.4.role": "parent", "subjects.4.first_name": "Dee", "subjects.4.last_name": "Testparent"})
     assert response.status_code == 303, response.text
     contact_id = int(response.headers["location"].rsplit("/", 1)[1])
     with database.transaction() as s:
@@ -141,6 +141,25 @@ def test_record_a_phone_contact(client, database, factory):
             ("child", "Cara"), ("parent", "Dee")]
     page = client.get(f"/mash/contacts/{contact_id}")
     assert ESCAPED in page.text and SCRIPT not in page.text
+
+
+def test_recording_a_contact_shows_every_problem_beside_its_box(client, database, factory):
+    worker, _ = staff(factory)
+    token = sign_in(client, worker)
+    bad = client.post("/mash/contacts/new", data={
+        "csrf_token": token, "channel": "phone", "received_date": YESTERDAY, "received_time": "25:99",
+        "reporter_kind": "public", "reporter_name": "A neighbour", "referral_source": "1B", "worry": "",
+        "consent": "unknown", "subjects.0.first_name": "Cara", "subjects.0.date_of_birth": "2017-02-31",
+        "subjects.4.role": "not-a-role", "subjects.4.first_name": "Dee", "subjects.4.last_name": "Testparent"})
+    assert bad.status_code == 422
+    # The form's own problems and intake's at once, each linked from the summary to its box.
+    for box in ("received_time", "subjects.0.date_of_birth", "subjects.4.role", "worry", "subjects.0.last_name"):
+        assert f'href="#{box}"' in bad.text, box
+    # A time that is not a time is not also reported as a missing date.
+    assert 'href="#received_date"' not in bad.text
+    assert 'value="Dee"' in bad.text  # what was typed is kept
+    with database.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(Contact)) == 0
 
 
 def test_my_contacts_acknowledge_and_note(client, database, factory):

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from safeguarding.core.db import utcnow
 from safeguarding.core.users import Role
-from safeguarding.front_door import portal
+from safeguarding.front_door.contact_form import ContactForm
 from safeguarding.front_door.models import (
     CheckStatus,
     Contact,
@@ -270,11 +270,11 @@ def test_service_errors_are_renamed_to_the_block_on_the_page(filled, names, chil
     for index, is_filled in enumerate(filled):
         data[f"subjects.{index}.role"] = "child" if index < children else "parent"
         data[f"subjects.{index}.first_name"] = f"N{index}{names[index]}" if is_filled else ""
-    form = portal._read_form(data)
-    contact_input, _errors = portal._to_input(form)
+    form = ContactForm.portal(data)
+    contact_input, _errors = form.contact_input(staff=False)
     assert len(contact_input.subjects) == sum(filled)
     for position, subject in enumerate(contact_input.subjects):
-        renamed = portal._rename(form, {f"subjects.{position}.first_name": "bad"})
+        renamed = form.on_page({f"subjects.{position}.first_name": "bad"})
         (key,) = renamed
         block_index = int(key.split(".")[1])
         assert data[f"subjects.{block_index}.first_name"] == subject.first_name

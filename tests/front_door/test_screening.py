@@ -17,8 +17,14 @@ from safeguarding.core.calendar import LONDON, _office_hours_by_day, is_working_
 from safeguarding.core.errors import AccessDenied, Conflict, ValidationFailed
 from safeguarding.core.local_settings import DEFINITIONS
 from safeguarding.core.users import Role
-from safeguarding.front_door import rules, service
+from safeguarding.front_door import rules
+from safeguarding.front_door.contact_record import view_contact
+from safeguarding.front_door.contacts import RESTRICTED_LABEL
+from safeguarding.front_door.linking import create_person_for, link_person
 from safeguarding.front_door.models import Contact, ContactStatus, Rag, RagRating
+from safeguarding.front_door.queue import PAGE_SIZE, queue
+from safeguarding.front_door.rating import rate
+from safeguarding.front_door.routing import my_contacts, respond_to_routed, route_to_allocated_worker
 from tests.front_door.test_screening_helpers import (
     Child,
     allocate,
@@ -117,9 +123,9 @@ def test_re_rating_keeps_history_and_resets_the_deadline_from_receipt(database, 
     received = london(2025, 11, 14, 16, 0)
     contact_id = make_contact(database, received_at=received)
     with database.transaction() as s:
-        service.rate(s, database, worker, contact_id, "amber", "Neglect concerns but child seen safe today.")
+        rate(s, database, worker, contact_id, "amber", "Neglect concerns but child seen safe today.")
     with database.transaction() as s:
-        service.rate(s, database, worker, contact_id, "red", "Police now report a disclosure of an assault.")
+        rate(s, database, worker, contact_id, "red", "Police now report a disclosure of an assault.")
     with database.transaction() as s:
         contact = s.get(Contact, contact_id)
         assert contact.rag == Rag.RED
@@ -136,7 +142,7 @@ def test_rating_needs_a_rating_and_a_rationale_and_writes_nothing_otherwise(data
     worker, _ = staff(factory)
     contact_id = make_contact(database)
     with database.transaction() as s, pytest.raises(ValidationFailed) as failed:
-        service.rate(s, database, worker, contact_id, "purple", "ok")
+        rate(s, database, worker, contact_id, "purple", "ok")
     assert set(failed.value.errors) == {"rating", "rating_rationale"}
     with database.transaction() as s:
         assert s.scalar(select(func.count()).select_from(RagRating)) == 0
@@ -147,14 +153,14 @@ def test_a_decided_contact_cannot_be_re_rated(database, factory):
     worker, _ = staff(factory)
     contact_id = make_contact(database, status=ContactStatus.DECIDED)
     with database.transaction() as s, pytest.raises(Conflict):
-        service.rate(s, database, worker, contact_id, "red", "Police now report a disclosure of an assault.")
+        rate(s, database, worker, contact_id, "red", "Police now report a disclosure of an assault.")
 
 
 def test_social_workers_cannot_rate(database, factory):
     contact_id = make_contact(database)
     social_worker = factory.user(Role.SOCIAL_WORKER)
     with database.transaction() as s, pytest.raises(AccessDenied):
-        service.rate(s, database, social_worker, contact_id, "red", "Police report a disclosure of an assault.")
+        rate(s, database, social_worker, contact_id, "red", "Police report a disclosure of an assault.")
 
 
 # --- the queue ---------------------------------------------------------------------------------------------------
@@ -171,13 +177,13 @@ def test_queue_is_in_deadline_order_with_only_open_contacts(database, factory):
     make_contact(database, received_at=base, status=ContactStatus.AWAITING_SIGN_OFF, due_at=base)
     make_contact(database, received_at=base, status=ContactStatus.ROUTED_TO_ALLOCATED_WORKER, due_at=base)
     with database.transaction() as s:
-        page = service.queue(s, database, worker)
+        page = queue(s, database, worker)
         assert [r.contact.id for r in page.rows] == [first, middle, later]
         assert page.total == 3
         assert page.rows[0].overdue
-        red = service.queue(s, database, worker, rag="red")
+        red = queue(s, database, worker, rag="red")
         assert [r.contact.id for r in red.rows] == [first]
-        unrated = service.queue(s, database, worker, rag="unrated")
+        unrated = queue(s, database, worker, rag="unrated")
         assert [r.contact.id for r in unrated.rows] == [middle, later]
 
 
@@ -187,10 +193,10 @@ def test_a_deadline_at_close_of_office_is_overdue_that_evening(database, factory
     due = london(2025, 11, 19, 17, 0)
     contact_id = make_contact(database, received_at=london(2025, 11, 18, 17, 0), due_at=due)
     with database.transaction() as s:
-        row = service.queue(s, database, worker, now=london(2025, 11, 19, 21, 0)).rows[0]
+        row = queue(s, database, worker, now=london(2025, 11, 19, 21, 0)).rows[0]
         assert row.contact.id == contact_id
         assert row.overdue and row.hours_left == 0
-        earlier = service.queue(s, database, worker, now=london(2025, 11, 19, 16, 0)).rows[0]
+        earlier = queue(s, database, worker, now=london(2025, 11, 19, 16, 0)).rows[0]
         assert not earlier.overdue and earlier.hours_left == pytest.approx(1)
 
 
@@ -198,12 +204,12 @@ def test_queue_pages(database, factory):
     worker, _ = staff(factory)
     start = datetime.now(UTC)
     ids = [make_contact(database, received_at=start - timedelta(hours=1), due_at=start + timedelta(minutes=i))
-           for i in range(service.PAGE_SIZE + 3)]
+           for i in range(PAGE_SIZE + 3)]
     with database.transaction() as s:
-        first = service.queue(s, database, worker, page=1)
-        second = service.queue(s, database, worker, page=2)
-        beyond = service.queue(s, database, worker, page=99)
-    assert (first.pages, len(first.rows), len(second.rows)) == (2, service.PAGE_SIZE, 3)
+        first = queue(s, database, worker, page=1)
+        second = queue(s, database, worker, page=2)
+        beyond = queue(s, database, worker, page=99)
+    assert (first.pages, len(first.rows), len(second.rows)) == (2, PAGE_SIZE, 3)
     assert [r.contact.id for r in first.rows + second.rows] == ids
     assert beyond.page == 2
 
@@ -211,7 +217,7 @@ def test_queue_pages(database, factory):
 def test_queue_refuses_an_unknown_filter(database, factory):
     worker, _ = staff(factory)
     with database.transaction() as s, pytest.raises(ValidationFailed) as failed:
-        service.queue(s, database, worker, rag="purple")
+        queue(s, database, worker, rag="purple")
     assert "rag" in failed.value.errors
 
 
@@ -227,7 +233,7 @@ def test_queue_page_runs_the_same_number_of_queries_however_many_rows(database, 
         event.listen(database.engine, "before_cursor_execute", listener)
         try:
             with database.transaction() as s:
-                service.queue(s, database, worker)
+                queue(s, database, worker)
         finally:
             event.remove(database.engine, "before_cursor_execute", listener)
         return len(counted)
@@ -254,8 +260,8 @@ def test_queue_hides_names_of_restricted_children(database, factory):
 
         s.add(PersonRestriction(person_id=person_id, reason="Relative of a member of staff"))
     with database.transaction() as s:
-        rows = service.queue(s, database, worker).rows
-    assert rows[0].children == [service.RESTRICTED_LABEL]
+        rows = queue(s, database, worker).rows
+    assert rows[0].children == [RESTRICTED_LABEL]
 
 
 # --- linking, history and routing --------------------------------------------------------------------------------
@@ -275,14 +281,14 @@ def test_candidates_are_offered_and_linking_shows_earlier_contacts_and_referrals
             route="referral_for_assessment", contact_id=earlier))
     contact_id = make_contact(database, children=[Child("Amira", "Testchild", date(2016, 5, 4))])
     with database.transaction() as s:
-        view = service.view_contact(s, database, worker, contact_id)
+        view = view_contact(s, database, worker, contact_id)
         candidates = view.children[0].candidates
         assert candidates and candidates[0].person_id == child_id and candidates[0].reasons
         subject_id = view.children[0].subject.id
     with database.transaction() as s:
-        service.link_person(s, database, worker, contact_id, subject_id, child_id)
+        link_person(s, database, worker, contact_id, subject_id, child_id)
     with database.transaction() as s:
-        view = service.view_contact(s, database, worker, contact_id)
+        view = view_contact(s, database, worker, contact_id)
         history = view.children[0].history
         assert {(h.kind, h.whose) for h in history} == {("contact", "Bella Testchild"),
                                                        ("referral", "Bella Testchild")}
@@ -296,13 +302,13 @@ def test_a_new_person_can_be_created_from_the_described_child(database, factory)
     with database.transaction() as s:
         subject_id = s.get(Contact, contact_id).children[0].id
     with database.transaction() as s:
-        person = service.create_person_for(s, database, worker, contact_id, subject_id)
+        person = create_person_for(s, database, worker, contact_id, subject_id)
         person_id = person.id
     with database.transaction() as s:
         child = s.get(Contact, contact_id).children[0]
         assert child.person_id == person_id
     with database.transaction() as s, pytest.raises(Conflict):
-        service.create_person_for(s, database, worker, contact_id, subject_id)
+        create_person_for(s, database, worker, contact_id, subject_id)
 
 
 def test_open_case_contact_is_routed_to_the_allocated_worker(database, factory):
@@ -312,30 +318,30 @@ def test_open_case_contact_is_routed_to_the_allocated_worker(database, factory):
     allocate(database, child_id, social_worker)
     contact_id = make_contact(database, children=[Child(person_id=child_id)])
     with database.transaction() as s:
-        view = service.view_contact(s, database, worker, contact_id)
+        view = view_contact(s, database, worker, contact_id)
         assert [a.worker_id for a in view.open_case_allocations] == [social_worker.id]
     with database.transaction() as s:
-        service.route_to_allocated_worker(s, database, worker, contact_id)
+        route_to_allocated_worker(s, database, worker, contact_id)
     with database.transaction() as s:
         contact = s.get(Contact, contact_id)
         assert contact.status == ContactStatus.ROUTED_TO_ALLOCATED_WORKER
         assert contact.routed_to_id == social_worker.id
-        rows = service.my_contacts(s, database, social_worker)
+        rows = my_contacts(s, database, social_worker)
         assert [r.contact.id for r in rows] == [contact_id] and rows[0].acknowledged_at is None
     with database.transaction() as s:
-        service.respond_to_routed(s, database, social_worker, contact_id, acknowledge=True, note=None)
+        respond_to_routed(s, database, social_worker, contact_id, acknowledge=True, note=None)
     with database.transaction() as s:
-        assert service.my_contacts(s, database, social_worker)[0].acknowledged_at is not None
+        assert my_contacts(s, database, social_worker)[0].acknowledged_at is not None
     other = factory.user(Role.SOCIAL_WORKER)
     with database.transaction() as s, pytest.raises(AccessDenied):
-        service.respond_to_routed(s, database, other, contact_id, acknowledge=True, note=None)
+        respond_to_routed(s, database, other, contact_id, acknowledge=True, note=None)
 
 
 def test_routing_without_an_open_case_is_refused(database, factory):
     worker, _ = staff(factory)
     contact_id = make_contact(database)
     with database.transaction() as s, pytest.raises(ValidationFailed) as failed:
-        service.route_to_allocated_worker(s, database, worker, contact_id)
+        route_to_allocated_worker(s, database, worker, contact_id)
     assert "route" in failed.value.errors
 
 
@@ -345,7 +351,7 @@ def test_settings_office_hours_change_the_deadline(database, factory):
         local_settings.put(s, "office.closes", "18:00", None)
     contact_id = make_contact(database, received_at=london(2025, 11, 14, 16, 0))
     with database.transaction() as s:
-        service.rate(s, database, worker, contact_id, "red", "Disclosure of an assault by a parent today.")
+        rate(s, database, worker, contact_id, "red", "Disclosure of an assault by a parent today.")
     with database.transaction() as s:
         assert s.get(Contact, contact_id).due_at.astimezone(LONDON) == london(2025, 11, 17, 11, 0)
 
@@ -366,7 +372,7 @@ def test_looking_for_the_child_among_people_is_audited_as_a_search_with_its_hits
     child_id = make_person(database, worker, "Amira", "Testchild", date(2016, 5, 4))
     contact_id = make_contact(database, children=[Child("Amira", "Testchild", date(2016, 5, 4))])
     with database.transaction() as s:
-        service.view_contact(s, database, worker, contact_id)
+        view_contact(s, database, worker, contact_id)
     with database.transaction() as s:
         search = s.scalar(select(AuditEvent).where(AuditEvent.action == "search"))
     assert '"last_name": "Testchild"' in search.detail and f'"hit_person_ids": [{child_id}]' in search.detail

@@ -129,7 +129,7 @@ PERMISSIONS: dict[tuple[Kind, Action], frozenset[Role]] = {
     # the performance analyst, who validates the CIN census from exactly these dates and codes. MASH staff read it
     # to screen new contacts about open cases; exploitation practitioners to work alongside the allocated worker.
     (Kind.CASE, Action.VIEW): STAFF_CASEWORK | frozenset({R.PERFORMANCE_ANALYST}),
-    # Recording case events: social workers and team managers. casework.service further limits a social worker
+    # Recording case events: social workers and team managers. casework.case_access further limits a social worker
     # to the children allocated to them; a team manager may record on any case (covering an absent worker).
     (Kind.CASE, Action.CREATE): frozenset({R.SOCIAL_WORKER, R.TEAM_MANAGER}),
     (Kind.CASE, Action.UPDATE): frozenset({R.SOCIAL_WORKER, R.TEAM_MANAGER}),
@@ -148,7 +148,7 @@ PERMISSIONS: dict[tuple[Kind, Action], frozenset[Role]] = {
     # Allocating and transferring children, and the list of unallocated children: team managers.
     (Kind.ALLOCATION, Action.CREATE): frozenset({R.TEAM_MANAGER}),
     (Kind.ALLOCATION, Action.LIST): frozenset({R.TEAM_MANAGER}),
-    # Supervision: recorded by team managers; a worker reads their own (casework.service.view_supervision).
+    # Supervision: recorded by team managers; a worker reads their own (casework.supervision.view_supervision).
     (Kind.SUPERVISION, Action.CREATE): frozenset({R.TEAM_MANAGER}),
     (Kind.SUPERVISION, Action.LIST): frozenset({R.TEAM_MANAGER, R.SOCIAL_WORKER}),
     (Kind.SUPERVISION, Action.VIEW): frozenset({R.TEAM_MANAGER, R.SOCIAL_WORKER}),
