@@ -47,8 +47,11 @@ from safeguarding.front_door.models import (
     RagRating,
     SubjectRole,
 )
-from safeguarding.people import service as people
+from safeguarding.people.family import siblings_of
+from safeguarding.people.inputs import AddressInput, PersonInput
 from safeguarding.people.models import Person, PersonKind
+from safeguarding.people.records import access_subject, create_person
+from safeguarding.people.search import find_candidates, visible_to
 
 OPEN = (ContactStatus.AWAITING_SCREENING, ContactStatus.IN_SCREENING)
 PAGE_SIZE = 50
@@ -271,12 +274,12 @@ class ContactView:
 
 
 def _candidate_views(session: Session, user: User, subject: ContactSubject) -> list[CandidateView]:
-    """People who may be this child (people.service.find_candidates); restricted ones the user may not open are
+    """People who may be this child (people.search.find_candidates); restricted ones the user may not open are
     shown without details, so a duplicate is not created but nothing leaks."""
-    matched = people.find_candidates(
+    matched = find_candidates(
         session, first_name=subject.first_name, last_name=subject.last_name, date_of_birth=subject.date_of_birth,
         nhs_number=subject.nhs_number, postcode=subject.postcode)[:10]
-    found = people.visible_to(session, user, matched)
+    found = visible_to(session, user, matched)
     # Looking for the child among people records is a search: audited with its terms and what it found.
     terms = {"first_name": subject.first_name, "last_name": subject.last_name,
              "date_of_birth": subject.date_of_birth.isoformat() if subject.date_of_birth else None,
@@ -292,7 +295,7 @@ def _candidate_views(session: Session, user: User, subject: ContactSubject) -> l
 
 def _history(session: Session, contact: Contact, person: Person) -> list[HistoryItem]:
     """Earlier contacts and referrals of this child and of their siblings, newest first."""
-    family = {person.id: person.full_name} | {s.id: s.full_name for s in people.siblings_of(session, person.id)}
+    family = {person.id: person.full_name} | {s.id: s.full_name for s in siblings_of(session, person.id)}
     items: list[HistoryItem] = []
     # Columns, not whole contacts: a child with a long history would otherwise load up to 50 contacts with their
     # agencies and every decision, on every view of the page.
@@ -455,7 +458,7 @@ def link_person(session: Session, database: Database, user: User, contact_id: in
     if person is None:
         raise ValidationFailed({"person_id": "Choose a person record to link"})
     # Linking reveals the record to the page, so the person's own restriction applies.
-    access.require(session, database, user, Action.VIEW, people.access_subject(person))
+    access.require(session, database, user, Action.VIEW, access_subject(person))
     _require_open(contact, "link people")
     if subject.role == SubjectRole.CHILD and person.kind != "child":
         raise ValidationFailed({"person_id": f"{person.full_name} is recorded as an adult, not a child"})
@@ -478,16 +481,16 @@ def create_person_for(session: Session, database: Database, user: User, contact_
     _require_open(contact, "create people")
     if subject.person_id is not None:
         raise Conflict(f"{subject.full_name} is already linked to a person record.", field="subject_id")
-    person = people.create_person(session, database, user, _person_input(subject))
+    person = create_person(session, database, user, _person_input(subject))
     link_person(session, database, user, contact_id, subject_id, person.id)
     return person
 
 
-def _person_input(subject: ContactSubject) -> people.PersonInput:
+def _person_input(subject: ContactSubject) -> PersonInput:
     """The people service's input built from what the reporter described."""
-    address = people.AddressInput(line1=subject.address, postcode=subject.postcode or "") if subject.address \
+    address = AddressInput(line1=subject.address, postcode=subject.postcode or "") if subject.address \
         else None
-    return people.PersonInput(first_name=subject.first_name, last_name=subject.last_name,
+    return PersonInput(first_name=subject.first_name, last_name=subject.last_name,
                               kind=PersonKind.CHILD if subject.role == SubjectRole.CHILD else PersonKind.ADULT,
                               date_of_birth=subject.date_of_birth, nhs_number=subject.nhs_number, address=address)
 
