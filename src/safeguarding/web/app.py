@@ -217,7 +217,9 @@ def _install_error_handlers(app: FastAPI) -> None:
 def create_app(database: Database | None = None) -> FastAPI:
     """Build the app. Capabilities contribute a ``router`` (pages) and an ``api_router`` (JSON)."""
     from safeguarding.casework import routes as casework_routes
+    from safeguarding.exploitation import context_routes as exploitation_context_routes
     from safeguarding.exploitation import disruption_routes as exploitation_disruption_routes
+    from safeguarding.exploitation import intelligence_routes as exploitation_intelligence_routes
     from safeguarding.exploitation import mace_routes as exploitation_mace_routes
     from safeguarding.exploitation import network_routes as exploitation_network_routes
     from safeguarding.exploitation import nrm_routes as exploitation_nrm_routes
@@ -232,8 +234,9 @@ def create_app(database: Database | None = None) -> FastAPI:
     from safeguarding.web import admin, audit_pages
 
     capabilities = (front_door_routes, people_routes, casework_routes, timescales_routes, exploitation_routes,
-                    exploitation_network_routes, exploitation_mace_routes, exploitation_disruption_routes,
-                    exploitation_nrm_routes, returns_routes, returns_insight_routes)
+                    exploitation_context_routes, exploitation_intelligence_routes, exploitation_network_routes,
+                    exploitation_mace_routes, exploitation_disruption_routes, exploitation_nrm_routes, returns_routes,
+                    returns_insight_routes)
 
     settings = get_settings()
     if settings.secret_key == DEVELOPMENT_SECRET_KEY:
