@@ -24,7 +24,7 @@ from safeguarding.core.form_fields import record_id
 from safeguarding.core.users import User, UserSession
 from safeguarding.people import family, records, restriction, search, viewing
 from safeguarding.people.inputs import SEARCH_FIELDS, AddressInput, PersonChange, PersonInput, SearchQuery, form_date
-from safeguarding.people.models import Person, PersonKind
+from safeguarding.people.models import FamilyRelationship, Person, PersonKind
 from safeguarding.web.api_errors import Problem
 from safeguarding.web.deps import (
     ApiUser,
@@ -254,7 +254,8 @@ def new_relationship_page(request: Request, person_id: RecordId, db: DbSession, 
     return _relationship_page(request, db, database, user, person_id, dict(request.query_params))
 
 
-def _add_relationship(db: Session, database: Database, user: User, person_id: int, form: PostedForm) -> object:
+def _add_relationship(db: Session, database: Database, user: User, person_id: int,
+                      form: PostedForm) -> FamilyRelationship:
     errors: dict[str, str] = {}
     started = form_date(form, "started", errors)
     other_id = record_id(form.get("other_person_id"))
@@ -276,7 +277,7 @@ async def add_relationship_page(request: Request, person_id: RecordId, db: DbSes
 
 
 def _end_relationship(db: Session, database: Database, user: User, person_id: int, relationship_id: int,
-                      form: PostedForm) -> object:
+                      form: PostedForm) -> FamilyRelationship:
     errors: dict[str, str] = {}
     ended = form_date(form, "ended", errors)
     if errors:
