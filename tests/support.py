@@ -215,7 +215,7 @@ def build_world(factory: Factory, *, child_first: str = "Amelia", child_last: st
     with factory.database.transaction() as s:
         child = Person(kind=PersonKind.CHILD, first_name=child_first, last_name=child_last,
                        date_of_birth=date(2015, 3, 14),
-                       # The search keys people.service keeps on every write, so searches find her.
+                       # The search keys people.records keeps on every write, so searches find her.
                        first_name_key=people_rules.name_key(child_first),
                        last_name_key=people_rules.name_key(child_last),
                        first_name_sound=people_rules.sound_key(child_first),

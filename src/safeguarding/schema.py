@@ -3,8 +3,9 @@
 from safeguarding.casework import models as casework_models
 from safeguarding.core import audit, audit_checkpoint, local_settings, restrictions, users
 from safeguarding.core.db import Base
+from safeguarding.exploitation import disruption_models as exploitation_disruption_models
+from safeguarding.exploitation import mace_models as exploitation_mace_models
 from safeguarding.exploitation import models as exploitation_models
-from safeguarding.exploitation import response_models as exploitation_response_models
 from safeguarding.front_door import models as front_door_models
 from safeguarding.people import models as people_models
 from safeguarding.returns import models as returns_models
@@ -13,6 +14,6 @@ from safeguarding.timescales import models as timescales_models
 
 metadata = Base.metadata
 
-__all__ = ["audit", "audit_checkpoint", "casework_models", "exploitation_models",
-           "exploitation_response_models", "front_door_models", "local_settings", "metadata", "people_models",
-           "restrictions", "returns_models", "timescales_models", "users"]
+__all__ = ["audit", "audit_checkpoint", "casework_models", "exploitation_disruption_models",
+           "exploitation_mace_models", "exploitation_models", "front_door_models", "local_settings", "metadata",
+           "people_models", "restrictions", "returns_models", "timescales_models", "users"]

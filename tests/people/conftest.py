@@ -9,8 +9,9 @@ import pytest
 from safeguarding.core.db import Database
 from safeguarding.core.users import Role, User
 from safeguarding.people import rules
+from safeguarding.people.inputs import AddressInput, AliasInput, PersonInput
 from safeguarding.people.models import Person
-from safeguarding.people.service import AddressInput, AliasInput, PersonInput, create_person
+from safeguarding.people.records import create_person
 from tests.support import Factory
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from safeguarding.people import service
+from safeguarding.people import restriction, search
 from tests.people.conftest import valid_nhs
 from tests.support import sign_in
 
@@ -16,7 +16,7 @@ NHS = valid_nhs(77)
 def _restricted(database, manager, people) -> int:
     person = people.add("Imogen", "Quietley", nhs_number=NHS, date_of_birth=date(2013, 9, 9))
     with database.transaction() as s:
-        service.restrict(s, database, manager, person.id, "Child of a council employee", [])
+        restriction.restrict(s, database, manager, person.id, "Child of a council employee", [])
     return person.id
 
 
@@ -45,7 +45,7 @@ def test_the_api_search_gives_no_id_for_a_restricted_match(client, database, wor
     _restricted(database, manager, people)
     headers = _token_for(database, worker)
     [row] = client.get("/api/v1/people/search", params={"nhs_number": NHS}, headers=headers).json()
-    assert row == {"id": None, "score": 0, "reasons": [service.RESTRICTED_MATCH], "restricted": True,
+    assert row == {"id": None, "score": 0, "reasons": [search.RESTRICTED_MATCH], "restricted": True,
                    "first_name": None, "last_name": None, "date_of_birth": None}
     assert client.get("/api/v1/people/search", params={"last_name": "Quietley"}, headers=headers).json() == []
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from safeguarding.core.audit import AuditEvent
 from safeguarding.core.security import new_token, token_digest
 from safeguarding.core.users import ApiToken, Role
-from safeguarding.people import service
+from safeguarding.people import family, restriction
 from safeguarding.people.models import Person
 from tests.people.conftest import valid_nhs
 from tests.support import sign_in
@@ -110,7 +110,7 @@ def test_record_shows_addresses_aliases_and_family_with_links(client, database, 
     mum = people.add("Grace", "Hill", kind="adult", date_of_birth=date(1990, 1, 1), postcode="M1 1AE")
     child = people.add("Ella", "Hill", aliases=(("Ellie", "Stone"),))
     with database.transaction() as s:
-        service.add_relationship(s, database, worker, child.id, mum.id, "parent")
+        family.add_relationship(s, database, worker, child.id, mum.id, "parent")
     sign_in(client, worker)
     page = client.get(f"/people/{child.id}")
     assert "Ellie Stone" in page.text
@@ -152,7 +152,7 @@ def test_moving_house_and_adding_a_family_member_by_search(client, database, wor
 def test_break_glass_requires_a_reason_and_is_audited(client, database, worker, manager, people):
     person = people.add("Olivia", "Grant")
     with database.transaction() as s:
-        service.restrict(s, database, manager, person.id, "Relative of a member of staff", [])
+        restriction.restrict(s, database, manager, person.id, "Relative of a member of staff", [])
     token = sign_in(client, worker)
     refused = client.get(f"/people/{person.id}")
     assert refused.status_code == 403 and f"/people/{person.id}/break-glass" in refused.text
@@ -246,7 +246,7 @@ def test_api_refuses_partners_and_hides_restricted_names(client, database, partn
                       headers=partner_headers).status_code == 403
     assert client.get(f"/api/v1/people/{person.id}", headers=partner_headers).status_code == 403
     with database.transaction() as s:
-        service.restrict(s, database, manager, person.id, "Relative of a member of staff", [])
+        restriction.restrict(s, database, manager, person.id, "Relative of a member of staff", [])
     headers = _token_for(database, worker)
     # By name alone, nothing; by an identifier, "a restricted record matches" without its id or anything else.
     assert client.get("/api/v1/people/search", params={"last_name": "Grant"}, headers=headers).json() == []
@@ -266,8 +266,8 @@ def test_a_restricted_relative_is_not_named_on_the_record(client, database, work
     child = people.add("Ella", "Hill", date_of_birth=date(2015, 1, 1))
     aunt = people.add("Secret", "Relative", kind="adult", date_of_birth=date(1980, 1, 1))
     with database.transaction() as s:
-        service.add_relationship(s, database, worker, child.id, aunt.id, "household_member")
-        service.restrict(s, database, manager, aunt.id, "Relative of a member of staff", [])
+        family.add_relationship(s, database, worker, child.id, aunt.id, "household_member")
+        restriction.restrict(s, database, manager, aunt.id, "Relative of a member of staff", [])
     sign_in(client, worker)
     page = client.get(f"/people/{child.id}")
     assert "A restricted record: household member" in page.text and "Secret" not in page.text
@@ -277,7 +277,7 @@ def test_a_relationship_can_be_recorded_as_ended_and_stays_in_the_history(client
     child = people.add("Ella", "Hill", date_of_birth=date(2015, 1, 1))
     lodger = people.add("Ray", "Lodger", kind="adult", date_of_birth=date(1975, 1, 1))
     with database.transaction() as s:
-        tie = service.add_relationship(s, database, worker, child.id, lodger.id, "household_member")
+        tie = family.add_relationship(s, database, worker, child.id, lodger.id, "household_member")
         tie_id = tie.id
     token = sign_in(client, worker)
     response = client.post(f"/people/{child.id}/relationships/{tie_id}/end", data={"ended": "",
@@ -288,8 +288,8 @@ def test_a_relationship_can_be_recorded_as_ended_and_stays_in_the_history(client
     again = client.post(f"/people/{child.id}/relationships/{tie_id}/end", data={"ended": "", "csrf_token": token})
     assert again.status_code == 422 and "already ended" in again.text
     with database.transaction() as s:
-        assert service.siblings_of(s, child.id) == []
-        assert [r.ended is not None for r in service.family_of(s, child.id)] == [True]
+        assert family.siblings_of(s, child.id) == []
+        assert [r.ended is not None for r in family.family_of(s, child.id)] == [True]
 
 
 def test_breaking_the_glass_gives_a_new_session_id_and_the_old_one_stops_working(app, client, database, worker,
@@ -301,7 +301,7 @@ def test_breaking_the_glass_gives_a_new_session_id_and_the_old_one_stops_working
 
     person = people.add("Olivia", "Grant")
     with database.transaction() as s:
-        service.restrict(s, database, manager, person.id, "Relative of a member of staff", [])
+        restriction.restrict(s, database, manager, person.id, "Relative of a member of staff", [])
     token = sign_in(client, worker)
     before = client.cookies.get(SESSION_COOKIE)
     response = client.post(f"/people/{person.id}/break-glass", data={

@@ -216,17 +216,19 @@ def test_nobody_reviews_their_own_break_glass_and_administrators_do_not_review(c
 
 
 def test_a_real_people_search_appears_in_each_found_persons_history(client, factory, database):
-    from safeguarding.people import service as people
+    from safeguarding.people.inputs import PersonInput, SearchQuery
+    from safeguarding.people.records import create_person
+    from safeguarding.people.search import search
 
     worker = factory.user(Role.SOCIAL_WORKER, username="sw.searcher")
     manager = factory.user(Role.MASH_MANAGER)
     with database.transaction() as s:
         user = s.get(User, worker.id)
-        found = people.create_person(s, database, user, people.PersonInput(first_name="Zara", last_name="Quill"))
-        missed = people.create_person(s, database, user, people.PersonInput(first_name="Omar", last_name="Brook"))
+        found = create_person(s, database, user, PersonInput(first_name="Zara", last_name="Quill"))
+        missed = create_person(s, database, user, PersonInput(first_name="Omar", last_name="Brook"))
         found_id, missed_id = found.id, missed.id
     with database.transaction() as s:
-        results = people.search(s, database, s.get(User, worker.id), people.SearchQuery(last_name="Quill"))
+        results = search(s, database, s.get(User, worker.id), SearchQuery(last_name="Quill"))
         assert [c.person_id for c in results] == [found_id]
     sign_in(client, manager)
     page = client.get(f"/audit/people/{found_id}")

@@ -10,8 +10,9 @@ import pytest
 from safeguarding.core.audit import Actor, record
 from safeguarding.core.restrictions import PersonRestriction, PersonRestrictionGrant
 from safeguarding.core.users import Role, User
+from safeguarding.people import inputs as people_inputs
 from safeguarding.people import rules as people_rules
-from safeguarding.people import service as people_service
+from safeguarding.people import search as people_search
 from safeguarding.people.models import Person, PersonKind
 from tests.people.conftest import valid_nhs
 from tests.support import sign_in
@@ -44,7 +45,7 @@ def searched(factory, database):
     child_id = _child(database, [worker, named_manager])
     with database.transaction() as s:
         user = s.get(User, worker.id)
-        found = people_service.search(s, database, user, people_service.SearchQuery(
+        found = people_search.search(s, database, user, people_inputs.SearchQuery(
             first_name=NAME, last_name="Hiddenchild", nhs_number=NHS))
         assert [c.person_id for c in found] == [child_id]
         record(s, Actor(id=worker.id, username=worker.username, role=str(worker.role)), "update", "person", child_id,

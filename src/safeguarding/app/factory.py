@@ -23,7 +23,12 @@ from safeguarding.core import timings
 from safeguarding.core.db import Database, get_database
 from safeguarding.core.errors import Conflict, DomainError, TooManyAttempts, ValidationFailed
 from safeguarding.core.settings import DEVELOPMENT_SECRET_KEY, get_settings
+from safeguarding.exploitation import context_routes as exploitation_context_routes
+from safeguarding.exploitation import disruption_routes as exploitation_disruption_routes
+from safeguarding.exploitation import intelligence_routes as exploitation_intelligence_routes
+from safeguarding.exploitation import mace_routes as exploitation_mace_routes
 from safeguarding.exploitation import network_routes as exploitation_network_routes
+from safeguarding.exploitation import nrm_routes as exploitation_nrm_routes
 from safeguarding.exploitation import routes as exploitation_routes
 from safeguarding.front_door import api as front_door_api
 from safeguarding.front_door import portal as front_door_portal
@@ -226,7 +231,9 @@ def _install_error_handlers(app: FastAPI) -> None:
 def create_app(database: Database | None = None) -> FastAPI:
     """Build the app. Capabilities contribute a ``router`` (pages) and an ``api_router`` (JSON)."""
     capabilities = (front_door_routes, people_routes, casework_routes, timescales_routes, exploitation_routes,
-                    exploitation_network_routes, returns_routes, returns_insight_routes)
+                    exploitation_context_routes, exploitation_intelligence_routes, exploitation_network_routes,
+                    exploitation_mace_routes, exploitation_disruption_routes, exploitation_nrm_routes, returns_routes,
+                    returns_insight_routes)
 
     settings = get_settings()
     if settings.secret_key == DEVELOPMENT_SECRET_KEY:

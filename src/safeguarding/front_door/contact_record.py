@@ -43,8 +43,9 @@ from safeguarding.front_door.models import (
     Outcome,
 )
 from safeguarding.front_door.routing import may_respond as _may_respond
-from safeguarding.people import service as people
+from safeguarding.people.family import siblings_of
 from safeguarding.people.models import Person
+from safeguarding.people.search import find_candidates, visible_to
 
 
 @dataclass(frozen=True)
@@ -110,12 +111,12 @@ class ContactView:
 
 
 def _candidate_views(session: Session, user: User, subject: ContactSubject) -> list[CandidateView]:
-    """People who may be this child (people.service.find_candidates); restricted ones the user may not open are
+    """People who may be this child (people.search.find_candidates); restricted ones the user may not open are
     shown without details, so a duplicate is not created but nothing leaks."""
-    matched = people.find_candidates(
+    matched = find_candidates(
         session, first_name=subject.first_name, last_name=subject.last_name, date_of_birth=subject.date_of_birth,
         nhs_number=subject.nhs_number, postcode=subject.postcode)[:10]
-    found = people.visible_to(session, user, matched)
+    found = visible_to(session, user, matched)
     # Looking for the child among people records is a search: audited with its terms and what it found.
     terms = {"first_name": subject.first_name, "last_name": subject.last_name,
              "date_of_birth": subject.date_of_birth.isoformat() if subject.date_of_birth else None,
@@ -131,7 +132,7 @@ def _candidate_views(session: Session, user: User, subject: ContactSubject) -> l
 
 def _history(session: Session, contact: Contact, person: Person) -> list[HistoryItem]:
     """Earlier contacts and referrals of this child and of their siblings, newest first."""
-    family = {person.id: person.full_name} | {s.id: s.full_name for s in people.siblings_of(session, person.id)}
+    family = {person.id: person.full_name} | {s.id: s.full_name for s in siblings_of(session, person.id)}
     items: list[HistoryItem] = []
     # Columns, not whole contacts: a child with a long history would otherwise load up to 50 contacts with their
     # agencies and every decision, on every view of the page.

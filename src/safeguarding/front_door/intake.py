@@ -47,7 +47,7 @@ from safeguarding.front_door.models import (
     SubjectRole,
 )
 from safeguarding.people import rules as people_rules  # NHS modulus-11 and postcode checks
-from safeguarding.people import service as people_service
+from safeguarding.people.search import exact_matches
 
 IDEMPOTENCY_FIELD = "Idempotency-Key"
 _SOURCE_MISFIT = {
@@ -301,7 +301,7 @@ def _link(session: Session, subject: _CleanSubject) -> int | None:
     """The one person these details match exactly, or None (no match, or more than one: a worker decides)."""
     if subject.nhs_number is None and subject.date_of_birth is None:
         return None  # a name alone is never enough to link
-    matches = people_service.exact_matches(session, nhs_number=subject.nhs_number, first_name=subject.first_name,
+    matches = exact_matches(session, nhs_number=subject.nhs_number, first_name=subject.first_name,
                                            last_name=subject.last_name, date_of_birth=subject.date_of_birth)
     ids = {person.id for person in matches}
     return ids.pop() if len(ids) == 1 else None

@@ -28,8 +28,9 @@ from safeguarding.front_door.models import (
     NoteKind,
     SubjectRole,
 )
-from safeguarding.people import service as people
+from safeguarding.people.inputs import AddressInput, PersonInput
 from safeguarding.people.models import Person, PersonKind
+from safeguarding.people.records import access_subject, create_person
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ def link_person(session: Session, database: Database, user: User, contact_id: in
     if person is None:
         raise ValidationFailed({"person_id": "Choose a person record to link"})
     # Linking reveals the record to the page, so the person's own restriction applies.
-    access.require(session, database, user, Action.VIEW, people.access_subject(person))
+    access.require(session, database, user, Action.VIEW, access_subject(person))
     require_open(contact, "link people")
     if subject.role == SubjectRole.CHILD and person.kind != "child":
         raise ValidationFailed({"person_id": f"{person.full_name} is recorded as an adult, not a child"})
@@ -95,15 +96,15 @@ def create_person_for(session: Session, database: Database, user: User, contact_
     require_open(contact, "create people")
     if subject.person_id is not None:
         raise Conflict(f"{subject.full_name} is already linked to a person record.", field="subject_id")
-    person = people.create_person(session, database, user, _person_input(subject))
+    person = create_person(session, database, user, _person_input(subject))
     link_person(session, database, user, contact_id, subject_id, person.id)
     return person
 
 
-def _person_input(subject: ContactSubject) -> people.PersonInput:
+def _person_input(subject: ContactSubject) -> PersonInput:
     """The people service's input built from what the reporter described."""
-    address = people.AddressInput(line1=subject.address, postcode=subject.postcode or "") if subject.address \
+    address = AddressInput(line1=subject.address, postcode=subject.postcode or "") if subject.address \
         else None
-    return people.PersonInput(first_name=subject.first_name, last_name=subject.last_name,
+    return PersonInput(first_name=subject.first_name, last_name=subject.last_name,
                               kind=PersonKind.CHILD if subject.role == SubjectRole.CHILD else PersonKind.ADULT,
                               date_of_birth=subject.date_of_birth, nhs_number=subject.nhs_number, address=address)

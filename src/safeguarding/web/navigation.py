@@ -58,7 +58,7 @@ SECTIONS: tuple[NavSection, ...] = (
                                                 R.EXPLOITATION_PRACTITIONER})),
     )),
     # The exploitation team (exploitation/): its home, partners' intelligence (their own agency's items), the
-    # network, MACE panels and disruption (exploitation/network_routes.py).
+    # network, MACE panels and disruption (exploitation/network_routes.py, mace_routes.py, disruption_routes.py).
     NavSection("Exploitation", (
         NavItem("Exploitation", "/exploitation", frozenset({R.EXPLOITATION_PRACTITIONER, R.TEAM_MANAGER})),
         NavItem("Intelligence", "/exploitation/intelligence", frozenset({R.PARTNER_PRACTITIONER,
