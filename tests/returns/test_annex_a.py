@@ -16,7 +16,9 @@ from typer.testing import CliRunner
 from safeguarding.cli import app as cli
 from safeguarding.core.audit import AuditEvent
 from safeguarding.core.errors import ValidationFailed
-from safeguarding.returns.annex_a import LISTS, build, parse_period
+from safeguarding.returns.annex_a.export import parse_period
+from safeguarding.returns.annex_a.lists import build
+from safeguarding.returns.annex_a.spec import LISTS
 from tests.returns import insight_council
 from tests.support import sign_in_as
 

@@ -75,12 +75,14 @@ async def in_thread(fn: Callable[..., T], *args: object, **kwargs: object) -> T:
 
 
 async def submit(request: Request, session: Session, save: Callable[[PostedForm], T], *,
-                 done: str | Callable[[T], str], again: Callable[[PostedForm, dict[str, str]], Response]) -> Response:
+                 done: str | Callable[[T], str | Response],
+                 again: Callable[[PostedForm, dict[str, str]], Response]) -> Response:
     """Read the form and run ``save``; on ``ValidationFailed`` undo anything written (keeping the audit of a
     refusal) and answer ``again(form, errors)`` with status 422; else redirect (303) to ``done``.
 
     ``save`` and ``again`` run in the thread pool. ``done`` is a path, or a function of what ``save`` returned (the
-    new record, say). Access refusals and missing records are not caught: the app shows them as 403 and 404.
+    new record, say): a path to redirect to, or the response itself (a download made by ``save``). Access refusals
+    and missing records are not caught: the app shows them as 403 and 404.
     """
     form = await read_form(request)
     try:
@@ -90,4 +92,5 @@ async def submit(request: Request, session: Session, save: Callable[[PostedForm]
         page = await run_in_threadpool(again, form, problem.errors)
         page.status_code = 422
         return page
-    return RedirectResponse(done if isinstance(done, str) else done(result), status_code=303)
+    target = done if isinstance(done, str) else done(result)
+    return target if isinstance(target, Response) else RedirectResponse(target, status_code=303)

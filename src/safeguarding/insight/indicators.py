@@ -52,9 +52,9 @@ from safeguarding.core.form_fields import date_field
 from safeguarding.core.spreadsheet import spreadsheet_text
 from safeguarding.core.users import Team, User
 from safeguarding.front_door.models import Contact, ContactDecision, ContactSubject, DecisionStatus, SubjectRole
+from safeguarding.insight.national_figures import NO_NATIONAL_FIGURE, NationalFigure, figure
+from safeguarding.insight.period import Period
 from safeguarding.people.models import Person
-from safeguarding.returns.annex_a import Period
-from safeguarding.returns.national_figures import NO_NATIONAL_FIGURE, NationalFigure, figure
 from safeguarding.timescales.events import clock_events
 from safeguarding.timescales.rules import Lengths, derive
 
