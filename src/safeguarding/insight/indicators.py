@@ -21,7 +21,7 @@ import io
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select, union
@@ -372,8 +372,7 @@ def load_facts(session: Session, period: Period, team_id: int | None = None, tod
     ``keys``, the visits are derived only when statutory visits are among them (they cost the most to read)."""
     today = today or today_in_london()
     since_day = add_calendar_months(period.start, -12)
-    since = datetime.combine(period.start, time(0), LONDON).astimezone(UTC)
-    until = datetime.combine(period.end + timedelta(days=1), time(0), LONDON).astimezone(UTC)
+    since, until = period.since, period.until
     facts = Facts()
 
     def london(moment: datetime) -> date:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 from types import MappingProxyType
 from typing import Final
 
@@ -28,13 +28,14 @@ from safeguarding.casework.models import Allocation
 from safeguarding.core import access
 from safeguarding.core.access import Action, Kind
 from safeguarding.core.audit import record
-from safeguarding.core.calendar import LONDON, add_calendar_months
+from safeguarding.core.calendar import add_calendar_months
 from safeguarding.core.db import Database
 from safeguarding.core.errors import Conflict, NotFound, ValidationFailed
 from safeguarding.core.form_fields import date_field, record_id, text_field
 from safeguarding.core.users import Role, Team, User
 from safeguarding.insight.models import Vacancy, WorkerContract
 from safeguarding.insight.national_figures import NationalFigure, figure
+from safeguarding.insight.period import Period
 from safeguarding.web.forms import PostedForm
 
 EMPLOYMENT_TYPES: Final = MappingProxyType({
@@ -118,10 +119,6 @@ class Picture:
     teams: list[Caseload]
 
 
-def _until(on: date) -> datetime:
-    return datetime.combine(on + timedelta(days=1), time(0), LONDON).astimezone(UTC)
-
-
 def measures_on(session: Session, on: date) -> Picture:
     """The measures and caseloads on a day (reads only)."""
     contracts = session.scalars(select(WorkerContract).where(WorkerContract.started_on <= on)).all()
@@ -134,7 +131,7 @@ def measures_on(session: Session, on: date) -> Picture:
                   and year_before < c.left_on <= on)
     vacancies = sum(v.fte for v in session.scalars(select(Vacancy).where(Vacancy.opened_on <= on))
                     if in_force(v.opened_on, v.filled_on, on))
-    until = _until(on)
+    until = Period(on, on).until  # a case is a child allocated at the end of the day
     allocated: dict[int, int] = defaultdict(int)
     team_children: dict[int | None, int] = defaultdict(int)
     for worker_id, team_id in session.execute(select(Allocation.worker_id, Allocation.team_id).where(
