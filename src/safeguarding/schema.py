@@ -7,13 +7,13 @@ from safeguarding.exploitation import disruption_models as exploitation_disrupti
 from safeguarding.exploitation import mace_models as exploitation_mace_models
 from safeguarding.exploitation import models as exploitation_models
 from safeguarding.front_door import models as front_door_models
+from safeguarding.insight import models as insight_models
 from safeguarding.people import models as people_models
 from safeguarding.returns import models as returns_models
-from safeguarding.returns import workforce_models as returns_workforce_models  # noqa: F401
 from safeguarding.timescales import models as timescales_models
 
 metadata = Base.metadata
 
 __all__ = ["audit", "audit_checkpoint", "casework_models", "exploitation_disruption_models",
-           "exploitation_mace_models", "exploitation_models", "front_door_models", "local_settings", "metadata",
-           "people_models", "restrictions", "returns_models", "timescales_models", "users"]
+           "exploitation_mace_models", "exploitation_models", "front_door_models", "insight_models", "local_settings",
+           "metadata", "people_models", "restrictions", "returns_models", "timescales_models", "users"]

@@ -22,7 +22,7 @@ from safeguarding.casework.models import (
 from safeguarding.core.audit import AuditEvent
 from safeguarding.core.db import Database
 from safeguarding.people.models import Person, PersonKind
-from safeguarding.returns import service
+from safeguarding.returns.cin_census import service
 from safeguarding.returns.cin_census.census import CensusYear
 from safeguarding.returns.cin_census.export import children_in_scope
 from safeguarding.returns.cin_census.validator import validate_file

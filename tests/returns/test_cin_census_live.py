@@ -15,7 +15,7 @@ from safeguarding.core.db import Database
 from safeguarding.core.restrictions import PersonRestriction, PersonRestrictionGrant
 from safeguarding.core.users import Role, User
 from safeguarding.people.models import Person
-from safeguarding.returns import service
+from safeguarding.returns.cin_census import service
 from safeguarding.returns.cin_census.rules import RULES
 from safeguarding.returns.models import CensusFinding, CensusRun
 from tests.returns.test_cin_census_export import build_hand_council

@@ -14,8 +14,8 @@ from sqlalchemy import select
 from safeguarding.core.audit import AuditEvent
 from safeguarding.core.restrictions import PersonRestriction
 from safeguarding.core.users import User
-from safeguarding.returns import indicators
-from safeguarding.returns.annex_a import Period
+from safeguarding.insight import indicators
+from safeguarding.insight.period import Period
 from tests.returns import insight_council
 from tests.support import sign_in_as
 

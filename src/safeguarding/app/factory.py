@@ -33,8 +33,8 @@ from safeguarding.exploitation import routes as exploitation_routes
 from safeguarding.front_door import api as front_door_api
 from safeguarding.front_door import portal as front_door_portal
 from safeguarding.front_door import routes as front_door_routes
+from safeguarding.insight import routes as insight_routes
 from safeguarding.people import routes as people_routes
-from safeguarding.returns import insight_routes as returns_insight_routes
 from safeguarding.returns import routes as returns_routes
 from safeguarding.timescales import routes as timescales_routes
 from safeguarding.web.api_errors import API_ERRORS
@@ -233,7 +233,7 @@ def create_app(database: Database | None = None) -> FastAPI:
     capabilities = (front_door_routes, people_routes, casework_routes, timescales_routes, exploitation_routes,
                     exploitation_context_routes, exploitation_intelligence_routes, exploitation_network_routes,
                     exploitation_mace_routes, exploitation_disruption_routes, exploitation_nrm_routes, returns_routes,
-                    returns_insight_routes)
+                    insight_routes)
 
     settings = get_settings()
     if settings.secret_key == DEVELOPMENT_SECRET_KEY:

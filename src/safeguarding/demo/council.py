@@ -457,8 +457,8 @@ class DemoStage(Protocol):
 def demo_stages() -> list[DemoStage]:
     from safeguarding.casework import demo as casework_demo
     from safeguarding.exploitation import demo as exploitation_demo
+    from safeguarding.insight import demo as insight_demo
     from safeguarding.returns import demo as returns_demo
-    from safeguarding.returns import insight_demo
 
     return [casework_demo, exploitation_demo, returns_demo, insight_demo]
 

@@ -100,7 +100,7 @@ HOME: dict[Role, str] = {
     R.SOCIAL_WORKER: "/due",
     R.TEAM_MANAGER: "/due/team",
     R.EXPLOITATION_PRACTITIONER: "/exploitation",
-    # Analysts land on the indicators leaders read (returns/insight_routes.py).
+    # Analysts land on the indicators leaders read (insight/routes.py).
     R.PERFORMANCE_ANALYST: "/returns/indicators",
     R.ADMINISTRATOR: "/admin",
 }

@@ -3,11 +3,11 @@
 Workforce (DfE "Children's social work workforce" definitions): each worker's contracts, permanent, agency or project
 team, with start and leave dates, FTE and whether the post holds cases (the DfE caseload definition counts
 case-holding FTE only); vacant posts with the dates they opened and were filled and whether an agency worker covers
-them. Administrators enter them; the DfE measures (returns/workforce.py) are computed from them.
+them. Administrators enter them; the DfE measures (insight/workforce.py) are computed from them.
 
 Improvement plan (Ofsted ILACS monitoring visits): findings and recommendations from an
 inspection or monitoring visit letter, each with actions (owner, due date, done date) and the indicators
-(returns/indicators.py keys) that show progress.
+(insight/indicators.py keys) that show progress.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ class WorkerContract(Base, Timestamped):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
-    # returns.workforce.EMPLOYMENT_TYPES: permanent | agency | project_team
+    # insight.workforce.EMPLOYMENT_TYPES: permanent | agency | project_team
     employment_type: Mapped[str] = mapped_column(String(20))
     agency_name: Mapped[str | None] = mapped_column(String(200))
     job_title: Mapped[str] = mapped_column(String(200))
@@ -74,11 +74,11 @@ class ImprovementItem(Base, Timestamped):
     __tablename__ = "improvement_item"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(20))  # returns.improvement.ITEM_KINDS
+    kind: Mapped[str] = mapped_column(String(20))  # insight.improvement.ITEM_KINDS
     source: Mapped[str] = mapped_column(String(200))  # e.g. "Monitoring visit letter, 12 March 2026"
     reported_on: Mapped[date] = mapped_column()
     text: Mapped[str] = mapped_column(Text)
-    # Keys of returns.indicators.INDICATORS that show progress on this item.
+    # Keys of insight.indicators.INDICATORS that show progress on this item.
     indicators: Mapped[list[str]] = mapped_column(JSON, default=list)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     version: Mapped[int] = mapped_column(default=1)

@@ -21,7 +21,7 @@ import io
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select, union
@@ -52,9 +52,9 @@ from safeguarding.core.form_fields import date_field
 from safeguarding.core.spreadsheet import spreadsheet_text
 from safeguarding.core.users import Team, User
 from safeguarding.front_door.models import Contact, ContactDecision, ContactSubject, DecisionStatus, SubjectRole
+from safeguarding.insight.national_figures import NO_NATIONAL_FIGURE, NationalFigure, figure
+from safeguarding.insight.period import Period
 from safeguarding.people.models import Person
-from safeguarding.returns.annex_a import Period
-from safeguarding.returns.national_figures import NO_NATIONAL_FIGURE, NationalFigure, figure
 from safeguarding.timescales.derive import derive
 from safeguarding.timescales.events import clock_events
 from safeguarding.timescales.rules import Lengths
@@ -373,8 +373,7 @@ def load_facts(session: Session, period: Period, team_id: int | None = None, tod
     ``keys``, the visits are derived only when statutory visits are among them (they cost the most to read)."""
     today = today or today_in_london()
     since_day = add_calendar_months(period.start, -12)
-    since = datetime.combine(period.start, time(0), LONDON).astimezone(UTC)
-    until = datetime.combine(period.end + timedelta(days=1), time(0), LONDON).astimezone(UTC)
+    since, until = period.since, period.until
     facts = Facts()
 
     def london(moment: datetime) -> date:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 from types import MappingProxyType
 from typing import Final
 
@@ -28,13 +28,15 @@ from safeguarding.casework.models import Allocation
 from safeguarding.core import access
 from safeguarding.core.access import Action, Kind
 from safeguarding.core.audit import record
-from safeguarding.core.calendar import LONDON, add_calendar_months
+from safeguarding.core.calendar import add_calendar_months
 from safeguarding.core.db import Database
 from safeguarding.core.errors import Conflict, NotFound, ValidationFailed
-from safeguarding.core.form_fields import date_field, text_field
+from safeguarding.core.form_fields import date_field, record_id, text_field
 from safeguarding.core.users import Role, Team, User
-from safeguarding.returns.national_figures import NationalFigure, figure
-from safeguarding.returns.workforce_models import Vacancy, WorkerContract
+from safeguarding.insight.models import Vacancy, WorkerContract
+from safeguarding.insight.national_figures import NationalFigure, figure
+from safeguarding.insight.period import Period
+from safeguarding.web.forms import PostedForm
 
 EMPLOYMENT_TYPES: Final = MappingProxyType({
     "permanent": "Permanent (employed by the council)",
@@ -117,10 +119,6 @@ class Picture:
     teams: list[Caseload]
 
 
-def _until(on: date) -> datetime:
-    return datetime.combine(on + timedelta(days=1), time(0), LONDON).astimezone(UTC)
-
-
 def measures_on(session: Session, on: date) -> Picture:
     """The measures and caseloads on a day (reads only)."""
     contracts = session.scalars(select(WorkerContract).where(WorkerContract.started_on <= on)).all()
@@ -133,7 +131,7 @@ def measures_on(session: Session, on: date) -> Picture:
                   and year_before < c.left_on <= on)
     vacancies = sum(v.fte for v in session.scalars(select(Vacancy).where(Vacancy.opened_on <= on))
                     if in_force(v.opened_on, v.filled_on, on))
-    until = _until(on)
+    until = Period(on, on).until  # a case is a child allocated at the end of the day
     allocated: dict[int, int] = defaultdict(int)
     team_children: dict[int | None, int] = defaultdict(int)
     for worker_id, team_id in session.execute(select(Allocation.worker_id, Allocation.team_id).where(
@@ -208,6 +206,95 @@ def _fte(raw: str | None, errors: dict[str, str]) -> float | None:
     return value
 
 
+@dataclass(frozen=True)
+class ContractInput:
+    """A contract as an administrator enters it on the contracts page."""
+
+    user_id: int
+    employment_type: str
+    agency_name: str | None  # required for agency workers and project teams
+    job_title: str
+    started_on: date
+    left_on: date | None
+    fte: float
+    case_holding: bool
+
+    @classmethod
+    def read(cls, form: PostedForm) -> ContractInput:
+        errors: dict[str, str] = {}
+        user_id = record_id(form.get("user_id"))
+        if user_id is None:
+            errors["user_id"] = "Choose a member of staff"
+        kind = form.get("employment_type", "")
+        if kind not in EMPLOYMENT_TYPES:
+            errors["employment_type"] = "Choose permanent, agency or project team"
+        agency_name = text_field(form.get("agency_name"), "agency_name", "the agency", errors, limit=TEXT_MAX,
+                                 required=kind in AGENCY_TYPES)
+        job_title = text_field(form.get("job_title"), "job_title", "the job title", errors, limit=TEXT_MAX)
+        started = date_field(form.get("started_on"), "started_on", "the start date", errors)
+        left = date_field(form.get("left_on"), "left_on", "the leaving date", errors, required=False)
+        fte = _fte(form.get("fte"), errors)
+        if started and left and left < started:
+            errors["left_on"] = "The leaving date must be on or after the start date"
+        if errors:
+            raise ValidationFailed(errors)
+        assert user_id and job_title and started and fte
+        return cls(user_id, kind, agency_name, job_title, started, left, fte, form.get("case_holding") == "yes")
+
+
+@dataclass(frozen=True)
+class ContractEnd:
+    """The day a worker left, and the contract's version as the page showed it (None: not checked)."""
+
+    left_on: date
+    version: int | None
+
+    @classmethod
+    def read(cls, form: PostedForm) -> ContractEnd:
+        errors: dict[str, str] = {}
+        left = date_field(form.get("left_on"), "left_on", "the leaving date", errors)
+        if errors:
+            raise ValidationFailed(errors)
+        assert left
+        return cls(left, record_id(form.get("version")))
+
+
+@dataclass(frozen=True)
+class VacancyInput:
+    title: str
+    team_id: int | None
+    fte: float
+    opened_on: date
+
+    @classmethod
+    def read(cls, form: PostedForm) -> VacancyInput:
+        errors: dict[str, str] = {}
+        title = text_field(form.get("title"), "title", "the post", errors, limit=TEXT_MAX)
+        team_id = record_id(form.get("team_id"))
+        if form.get("team_id") and team_id is None:
+            errors["team_id"] = "Choose a team from the list"
+        fte = _fte(form.get("fte"), errors)
+        opened = date_field(form.get("opened_on"), "opened_on", "the date the post fell vacant", errors)
+        if errors:
+            raise ValidationFailed(errors)
+        assert title and fte and opened
+        return cls(title, team_id, fte, opened)
+
+
+@dataclass(frozen=True)
+class VacancyFilled:
+    filled_on: date
+
+    @classmethod
+    def read(cls, form: PostedForm) -> VacancyFilled:
+        errors: dict[str, str] = {}
+        filled = date_field(form.get("filled_on"), "filled_on", "the date the post was filled", errors)
+        if errors:
+            raise ValidationFailed(errors)
+        assert filled
+        return cls(filled)
+
+
 def contracts(session: Session, database: Database, user: User) -> tuple[list[WorkerContract], list[Vacancy]]:
     access.require_role(database, user, Kind.WORKFORCE, Action.VIEW)
     rows = list(session.scalars(select(WorkerContract).order_by(WorkerContract.left_on.is_not(None),
@@ -223,98 +310,70 @@ def staff_choices(session: Session) -> list[tuple[str, str]]:
         select(User).where(User.role != Role.PARTNER_PRACTITIONER, User.active.is_(True)).order_by(User.full_name))]
 
 
-def add_contract(session: Session, database: Database, user: User, form: dict[str, str]) -> WorkerContract:
+def add_contract(session: Session, database: Database, user: User, entered: ContractInput) -> WorkerContract:
     access.require_role(database, user, Kind.WORKFORCE, Action.UPDATE)
-    errors: dict[str, str] = {}
-    worker = session.get(User, int(form["user_id"])) if form.get("user_id", "").isdigit() else None
+    worker = session.get(User, entered.user_id)
     if worker is None or worker.is_partner:
-        errors["user_id"] = "Choose a member of staff"
-    kind = form.get("employment_type", "")
-    if kind not in EMPLOYMENT_TYPES:
-        errors["employment_type"] = "Choose permanent, agency or project team"
-    agency_name = text_field(form.get("agency_name"), "agency_name", "the agency", errors, limit=TEXT_MAX,
-                        required=kind in AGENCY_TYPES)
-    job_title = text_field(form.get("job_title"), "job_title", "the job title", errors, limit=TEXT_MAX, required=True)
-    started = date_field(form.get("started_on"), "started_on", "the start date", errors, required=True)
-    left = date_field(form.get("left_on"), "left_on", "the leaving date", errors, required=False)
-    fte = _fte(form.get("fte"), errors)
-    if started and left and left < started:
-        errors["left_on"] = "The leaving date must be on or after the start date"
-    if worker is not None and started and "left_on" not in errors:
-        for other in session.scalars(select(WorkerContract).where(WorkerContract.user_id == worker.id)):
-            if other.started_on <= (left or date.max) and (other.left_on is None or other.left_on > started):
-                errors["started_on"] = (f"{worker.full_name} already has a contract from {other.started_on:%-d %B %Y}"
-                                        + (f" to {other.left_on:%-d %B %Y}" if other.left_on else "")
-                                        + ": end it first")
-                break
-    if errors:
-        raise ValidationFailed(errors)
-    assert worker and started and fte and job_title
-    contract = WorkerContract(user_id=worker.id, employment_type=kind, agency_name=agency_name, job_title=job_title,
-                              started_on=started, left_on=left, fte=fte,
-                              case_holding=form.get("case_holding") == "yes")
+        raise ValidationFailed({"user_id": "Choose a member of staff"})
+    started, left = entered.started_on, entered.left_on
+    for other in session.scalars(select(WorkerContract).where(WorkerContract.user_id == worker.id)):
+        if other.started_on <= (left or date.max) and (other.left_on is None or other.left_on > started):
+            raise ValidationFailed({"started_on": f"{worker.full_name} already has a contract from "
+                                                  f"{other.started_on:%-d %B %Y}"
+                                                  + (f" to {other.left_on:%-d %B %Y}" if other.left_on else "")
+                                                  + ": end it first"})
+    contract = WorkerContract(user_id=worker.id, employment_type=entered.employment_type,
+                              agency_name=entered.agency_name, job_title=entered.job_title, started_on=started,
+                              left_on=left, fte=entered.fte, case_holding=entered.case_holding)
     session.add(contract)
     session.flush()
     record(session, access.actor_of(user), "create", "worker_contract", contract.id, detail={
-        "user_id": worker.id, "employment_type": kind, "fte": fte, "started_on": started.isoformat()})
+        "user_id": worker.id, "employment_type": entered.employment_type, "fte": entered.fte,
+        "started_on": started.isoformat()})
     return contract
 
 
-def end_contract(session: Session, database: Database, user: User, contract_id: int, form: dict[str, str]
+def end_contract(session: Session, database: Database, user: User, contract_id: int, end: ContractEnd
                  ) -> WorkerContract:
     access.require_role(database, user, Kind.WORKFORCE, Action.UPDATE)
     contract = session.get(WorkerContract, contract_id)
     if contract is None:
         raise NotFound("No such contract.")
-    if form.get("version") and form["version"] != str(contract.version):
+    if end.version is not None and end.version != contract.version:
         raise Conflict("Someone changed this contract since you opened the page. Reload it and try again.")
-    errors: dict[str, str] = {}
-    left = date_field(form.get("left_on"), "left_on", "the leaving date", errors, required=True)
-    if left and left < contract.started_on:
-        errors["left_on"] = "The leaving date must be on or after the start date"
     if contract.left_on is not None:
-        errors["left_on"] = "This contract has already ended"
-    if errors:
-        raise ValidationFailed(errors)
-    contract.left_on = left
+        raise ValidationFailed({"left_on": "This contract has already ended"})
+    if end.left_on < contract.started_on:
+        raise ValidationFailed({"left_on": "The leaving date must be on or after the start date"})
+    contract.left_on = end.left_on
     record(session, access.actor_of(user), "update", "worker_contract", contract.id,
-           detail={"left_on": left.isoformat() if left else None})
+           detail={"left_on": end.left_on.isoformat()})
     return contract
 
 
-def add_vacancy(session: Session, database: Database, user: User, form: dict[str, str]) -> Vacancy:
+def add_vacancy(session: Session, database: Database, user: User, entered: VacancyInput) -> Vacancy:
     access.require_role(database, user, Kind.WORKFORCE, Action.UPDATE)
-    errors: dict[str, str] = {}
-    title = text_field(form.get("title"), "title", "the post", errors, limit=TEXT_MAX, required=True)
-    team = session.get(Team, int(form["team_id"])) if form.get("team_id", "").isdigit() else None
-    if form.get("team_id") and team is None:
-        errors["team_id"] = "Choose a team from the list"
-    fte = _fte(form.get("fte"), errors)
-    opened = date_field(form.get("opened_on"), "opened_on", "the date the post fell vacant", errors, required=True)
-    if errors:
-        raise ValidationFailed(errors)
-    assert title and fte and opened
-    vacancy = Vacancy(title=title, team_id=team.id if team else None, fte=fte, opened_on=opened)
+    team = session.get(Team, entered.team_id) if entered.team_id is not None else None
+    if entered.team_id is not None and team is None:
+        raise ValidationFailed({"team_id": "Choose a team from the list"})
+    vacancy = Vacancy(title=entered.title, team_id=entered.team_id, fte=entered.fte, opened_on=entered.opened_on)
     session.add(vacancy)
     session.flush()
-    record(session, access.actor_of(user), "create", "vacancy", vacancy.id, detail={"fte": fte})
+    record(session, access.actor_of(user), "create", "vacancy", vacancy.id, detail={"fte": entered.fte})
     return vacancy
 
 
-def fill_vacancy(session: Session, database: Database, user: User, vacancy_id: int, form: dict[str, str]) -> Vacancy:
+def fill_vacancy(session: Session, database: Database, user: User, vacancy_id: int, filled: VacancyFilled
+                 ) -> Vacancy:
     access.require_role(database, user, Kind.WORKFORCE, Action.UPDATE)
     vacancy = session.get(Vacancy, vacancy_id)
     if vacancy is None:
         raise NotFound("No such vacancy.")
-    errors: dict[str, str] = {}
-    filled = date_field(form.get("filled_on"), "filled_on", "the date the post was filled", errors, required=True)
-    if filled and filled < vacancy.opened_on:
-        errors["filled_on"] = "The post cannot be filled before it fell vacant"
     if vacancy.filled_on is not None:
-        errors["filled_on"] = "This post has already been filled"
-    if errors:
-        raise ValidationFailed(errors)
-    vacancy.filled_on = filled
+        raise ValidationFailed({"filled_on": "This post has already been filled"})
+    if filled.filled_on < vacancy.opened_on:
+        raise ValidationFailed({"filled_on": "The post cannot be filled before it fell vacant"})
+    vacancy.filled_on = filled.filled_on
     record(session, access.actor_of(user), "update", "vacancy", vacancy.id,
-           detail={"filled_on": filled.isoformat() if filled else None})
+           detail={"filled_on": filled.filled_on.isoformat()})
     return vacancy

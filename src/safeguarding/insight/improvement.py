@@ -2,7 +2,7 @@
 
 An item is a finding, a recommendation or an area for priority action as written in an Ofsted letter or report (a
 monitoring visit of a council judged inadequate, a focused visit, an inspection under Ofsted's ILACS framework).
-Each has actions (what, who owns it, by when, done when) and the indicators (returns/indicators.py) that show
+Each has actions (what, who owns it, by when, done when) and the indicators (insight/indicators.py) that show
 progress. The board's page puts plan and evidence together: for each indicator, the figure in the six months
 before the letter beside the figure since, and the national figure.
 
@@ -26,11 +26,12 @@ from safeguarding.core.calendar import add_calendar_months
 from safeguarding.core.dates import DateKind
 from safeguarding.core.db import Database
 from safeguarding.core.errors import Conflict, NotFound, ValidationFailed
-from safeguarding.core.form_fields import date_field, text_field
+from safeguarding.core.form_fields import date_field, record_id, text_field
 from safeguarding.core.users import User
-from safeguarding.returns import indicators
-from safeguarding.returns.annex_a import Period
-from safeguarding.returns.workforce_models import ImprovementAction, ImprovementItem
+from safeguarding.insight import indicators
+from safeguarding.insight.models import ImprovementAction, ImprovementItem
+from safeguarding.insight.period import Period
+from safeguarding.web.forms import PostedForm
 
 ITEM_KINDS: Final = MappingProxyType({
     "priority_action": "Area for priority action",
@@ -115,70 +116,111 @@ def plan(session: Session, database: Database, user: User, today: date) -> list[
     return out
 
 
-def add_item(session: Session, database: Database, user: User, form: dict[str, str], chosen: list[str]
-             ) -> ImprovementItem:
+@dataclass(frozen=True)
+class ItemInput:
+    """A finding, recommendation or area for priority action as written in the letter, with the indicators that
+    show progress on it."""
+
+    kind: str
+    source: str
+    reported_on: date
+    text: str
+    indicators: tuple[str, ...]
+
+    @classmethod
+    def read(cls, form: PostedForm) -> ItemInput:
+        errors: dict[str, str] = {}
+        kind = form.get("kind", "")
+        if kind not in ITEM_KINDS:
+            errors["kind"] = "Choose finding, recommendation or area for priority action"
+        source = text_field(form.get("source"), "source", "where it comes from (the letter or report and its date)",
+                            errors, limit=SOURCE_MAX)
+        reported = date_field(form.get("reported_on"), "reported_on", "the date of the letter or report", errors)
+        text = text_field(form.get("text"), "text", "the finding or recommendation as written", errors,
+                          limit=TEXT_MAX)
+        chosen = form.all("indicators")
+        if any(key not in indicators.BY_KEY for key in chosen):
+            errors["indicators"] = "Choose indicators from the list"
+        if errors:
+            raise ValidationFailed(errors)
+        assert source and reported and text
+        return cls(kind, source, reported, text, tuple(dict.fromkeys(chosen)))
+
+
+@dataclass(frozen=True)
+class ActionInput:
+    description: str
+    owner: str
+    due_on: date
+
+    @classmethod
+    def read(cls, form: PostedForm) -> ActionInput:
+        errors: dict[str, str] = {}
+        description = text_field(form.get("description"), "description", "the action", errors, limit=TEXT_MAX)
+        owner = text_field(form.get("owner"), "owner", "who owns the action", errors, limit=OWNER_MAX)
+        due = date_field(form.get("due_on"), "due_on", "the date it is due", errors, kind=DateKind.BOOKED)
+        if errors:
+            raise ValidationFailed(errors)
+        assert description and owner and due
+        return cls(description, owner, due)
+
+
+@dataclass(frozen=True)
+class ActionDone:
+    """The day an action was done, and its version as the page showed it (None: not checked)."""
+
+    done_on: date
+    version: int | None
+
+    @classmethod
+    def read(cls, form: PostedForm) -> ActionDone:
+        errors: dict[str, str] = {}
+        done = date_field(form.get("done_on"), "done_on", "the date it was done", errors)
+        if errors:
+            raise ValidationFailed(errors)
+        assert done
+        return cls(done, record_id(form.get("version")))
+
+
+def add_item(session: Session, database: Database, user: User, entered: ItemInput) -> ImprovementItem:
     access.require_role(database, user, Kind.IMPROVEMENT_PLAN, Action.UPDATE)
-    errors: dict[str, str] = {}
-    kind = form.get("kind", "")
-    if kind not in ITEM_KINDS:
-        errors["kind"] = "Choose finding, recommendation or area for priority action"
-    source = text_field(form.get("source"), "source", "where it comes from (the letter or report and its date)",
-                        errors, limit=SOURCE_MAX)
-    reported = date_field(form.get("reported_on"), "reported_on", "the date of the letter or report", errors)
-    text = text_field(form.get("text"), "text", "the finding or recommendation as written", errors,
-                      limit=TEXT_MAX)
-    unknown = [k for k in chosen if k not in indicators.BY_KEY]
-    if unknown:
-        errors["indicators"] = "Choose indicators from the list"
-    if errors:
-        raise ValidationFailed(errors)
-    item = ImprovementItem(kind=kind, source=source, reported_on=reported, text=text,
-                           indicators=list(dict.fromkeys(chosen)), recorded_by_id=user.id)
+    item = ImprovementItem(kind=entered.kind, source=entered.source, reported_on=entered.reported_on,
+                           text=entered.text, indicators=list(entered.indicators), recorded_by_id=user.id)
     session.add(item)
     session.flush()
     record(session, access.actor_of(user), "create", "improvement_item", item.id,
-           detail={"kind": kind, "indicators": item.indicators})
+           detail={"kind": entered.kind, "indicators": item.indicators})
     return item
 
 
-def add_action(session: Session, database: Database, user: User, item_id: int, form: dict[str, str]
+def add_action(session: Session, database: Database, user: User, item_id: int, entered: ActionInput
                ) -> ImprovementAction:
     access.require_role(database, user, Kind.IMPROVEMENT_PLAN, Action.UPDATE)
     item = session.get(ImprovementItem, item_id)
     if item is None:
         raise NotFound("No such item in the improvement plan.")
-    errors: dict[str, str] = {}
-    description = text_field(form.get("description"), "description", "the action", errors, limit=TEXT_MAX)
-    owner = text_field(form.get("owner"), "owner", "who owns the action", errors, limit=OWNER_MAX)
-    due = date_field(form.get("due_on"), "due_on", "the date it is due", errors, kind=DateKind.BOOKED)
-    if due and item.reported_on and due < item.reported_on:
-        errors["due_on"] = "The action cannot be due before the letter or report it answers"
-    if errors:
-        raise ValidationFailed(errors)
-    assert description and owner and due
-    action = ImprovementAction(item_id=item.id, description=description, owner=owner, due_on=due)
+    if item.reported_on and entered.due_on < item.reported_on:
+        raise ValidationFailed({"due_on": "The action cannot be due before the letter or report it answers"})
+    action = ImprovementAction(item_id=item.id, description=entered.description, owner=entered.owner,
+                               due_on=entered.due_on)
     session.add(action)
     session.flush()
     record(session, access.actor_of(user), "create", "improvement_action", action.id,
-           detail={"item_id": item.id, "due_on": due.isoformat()})
+           detail={"item_id": item.id, "due_on": entered.due_on.isoformat()})
     return action
 
 
-def complete_action(session: Session, database: Database, user: User, action_id: int, form: dict[str, str]
+def complete_action(session: Session, database: Database, user: User, action_id: int, done: ActionDone
                     ) -> ImprovementAction:
     access.require_role(database, user, Kind.IMPROVEMENT_PLAN, Action.UPDATE)
     action = session.get(ImprovementAction, action_id)
     if action is None:
         raise NotFound("No such action in the improvement plan.")
-    if form.get("version") and form["version"] != str(action.version):
+    if done.version is not None and done.version != action.version:
         raise Conflict("Someone changed this action since you opened the page. Reload it and try again.")
-    errors: dict[str, str] = {}
-    done = date_field(form.get("done_on"), "done_on", "the date it was done", errors)
     if action.done_on is not None:
-        errors["done_on"] = "This action is already done"
-    if errors:
-        raise ValidationFailed(errors)
-    action.done_on = done
+        raise ValidationFailed({"done_on": "This action is already done"})
+    action.done_on = done.done_on
     record(session, access.actor_of(user), "update", "improvement_action", action.id,
-           detail={"done_on": done.isoformat() if done else None})
+           detail={"done_on": done.done_on.isoformat()})
     return action

@@ -19,7 +19,7 @@ from sqlalchemy import Table, select
 from safeguarding.core.calendar import LONDON, add_calendar_months
 from safeguarding.core.users import Role, User
 from safeguarding.demo import names
-from safeguarding.returns.workforce_models import ImprovementAction, ImprovementItem, Vacancy, WorkerContract
+from safeguarding.insight.models import ImprovementAction, ImprovementItem, Vacancy, WorkerContract
 
 
 def _t(model: type[Any]) -> Table:

@@ -1,4 +1,4 @@
-"""Use-cases of the returns capability: the CIN census checked on the live record, and its export.
+"""Use-cases of the CIN census: the live record checked against the rules, the analysts' findings, the export.
 
 Every call asks core/access.py and writes the audit log. The nightly check (``safeguarding returns cin-census
 check-live``, run by cron) and the analysts' page (GET /returns/cin-census, POST /returns/cin-census/run) validate
@@ -24,7 +24,7 @@ from safeguarding.core.db import Database, utcnow
 from safeguarding.core.errors import ValidationFailed
 from safeguarding.core.users import User
 from safeguarding.people.models import Person
-from safeguarding.returns.cin_census.census import LATEST_YEAR, CensusYear
+from safeguarding.returns.cin_census.census import FIRST_YEAR, LATEST_YEAR, CensusYear
 from safeguarding.returns.cin_census.export import children_in_scope, council_la_code, export_to_file
 from safeguarding.returns.cin_census.rules import RULES
 from safeguarding.returns.cin_census.validator import SCHEMA_CODE, SCHEMA_TEXT, Finding, Report, validate_children
@@ -37,6 +37,18 @@ def current_year(today: date) -> CensusYear:
     """The collection year a day falls in: 1 April to 31 March, named by its end."""
     year = today.year + 1 if today.month >= 4 else today.year
     return CensusYear(min(max(year, 2023), LATEST_YEAR + 1))
+
+
+def chosen_year(raw: str | None, today: date) -> CensusYear:
+    """The collection year chosen on the analysts' page (by default the one today falls in); refused naming
+    ``year``."""
+    chosen = (raw or "").strip() or str(current_year(today).year)
+    try:
+        if chosen.isdigit() and len(chosen) == 4:
+            return CensusYear(int(chosen))
+    except ValueError:
+        pass
+    raise ValidationFailed({"year": f"Choose a collection year from {FIRST_YEAR} to {LATEST_YEAR + 1}"})
 
 
 def validate_live(session: Session, year: CensusYear) -> Report:
@@ -204,5 +216,5 @@ def export_census(session: Session, year: CensusYear, out: Path | IO[bytes], *, 
     return written
 
 
-__all__ = ["RULES", "FindingsPage", "RuleGroup", "check_now", "current_year", "export_census", "grouped",
-           "latest_findings", "run_live_check", "validate_live"]
+__all__ = ["RULES", "FindingsPage", "RuleGroup", "check_now", "chosen_year", "current_year", "export_census",
+           "grouped", "latest_findings", "run_live_check", "validate_live"]
