@@ -20,6 +20,8 @@ from sqlalchemy.orm import Session
 # Keep argon2 quick in tests is not possible without weakening it; instead we create few users per test.
 os.environ.setdefault("SAFEGUARDING_SECRET_KEY", "test-secret-key-not-for-production")
 
+from fastapi import FastAPI
+
 from safeguarding.cli import upgrade_database
 from safeguarding.core.db import Database, set_database
 from safeguarding.schema import metadata
@@ -143,6 +145,6 @@ def app(database: Database):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture()
-def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+def client(app: FastAPI) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
     with TestClient(app, base_url="http://testserver", follow_redirects=False) as c:
         yield c

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from safeguarding.core.audit import Actor, AuditEvent, ChainBreak, record, verify_chain
 from safeguarding.core.db import Database, rollback_keeping_survivors
 from safeguarding.core.users import Role, User
+from tests.support import Factory
 
 
 def _views(database: Database, worker: int, count: int, errors: list[BaseException]) -> None:
@@ -51,7 +52,7 @@ def test_concurrent_views_and_changes_keep_the_chain_whole(database: Database) -
         assert s.scalar(select(func.count(AuditEvent.id))) == 160
 
 
-def test_refusal_survives_the_rollback_but_the_work_does_not(database: Database, factory) -> None:
+def test_refusal_survives_the_rollback_but_the_work_does_not(database: Database, factory: Factory) -> None:
     user = factory.user(Role.SOCIAL_WORKER)
     session = database.sessionmaker()
     try:

@@ -7,6 +7,7 @@ from collections import Counter, defaultdict
 from datetime import timedelta
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
@@ -225,7 +226,7 @@ def test_restricted_records_open_only_to_named_users(council: CouncilSummary, mi
         assert not refused.allowed and refused.break_glass_possible
 
 
-def test_every_demo_sign_in_works_with_the_printed_password(council: CouncilSummary, council_client,
+def test_every_demo_sign_in_works_with_the_printed_password(council: CouncilSummary, council_client: TestClient,
                                                             migrated_database: Database) -> None:
     described = council.describe()
     assert DEMO_PASSWORD in described and ADMIN_TOTP_SECRET in described
@@ -265,7 +266,7 @@ def test_new_rows_after_the_load_get_fresh_ids(council: CouncilSummary, migrated
         s.rollback()
 
 
-def test_mash_worker_sees_the_queue_and_a_contact(council: CouncilSummary, council_client,
+def test_mash_worker_sees_the_queue_and_a_contact(council: CouncilSummary, council_client: TestClient,
                                                   migrated_database: Database) -> None:
     with migrated_database.transaction() as s:
         worker = s.scalar(select(User).where(User.username == "mash.worker"))
@@ -282,8 +283,9 @@ def test_mash_worker_sees_the_queue_and_a_contact(council: CouncilSummary, counc
     assert worry.split("'")[0][:40] in page.text
 
 
-def test_the_due_pages_show_the_councils_drift_from_the_first_sign_in(council: CouncilSummary, council_client,
-                                                                      migrated_database: Database) -> None:
+def test_the_due_pages_show_the_councils_drift_from_the_first_sign_in(
+    council: CouncilSummary, council_client: TestClient, migrated_database: Database
+) -> None:
     """The stages write case events in bulk; the load then derives every open child's deadlines once."""
     with migrated_database.transaction() as s:
         manager = s.scalar(select(User).where(User.username == "team.manager"))

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from safeguarding.core.db import Database, utcnow
@@ -13,6 +15,7 @@ from safeguarding.core.security import new_token, token_digest
 from safeguarding.core.users import ApiToken, Role, User
 from safeguarding.front_door.models import CheckStatus, Contact, PartnerCheck
 from tests.front_door.test_intake import VALID_NHS, add_check, add_person, child, partner_input, submit
+from tests.support import Factory
 
 
 def bearer(database: Database, user: User) -> dict[str, str]:
@@ -43,7 +46,7 @@ def fields(response) -> set[str]:  # type: ignore[no-untyped-def]
     return {e["field"] for e in response.json().get("errors", [])} | {response.json().get("field")}
 
 
-def test_partner_system_makes_a_contact(client, factory, database):
+def test_partner_system_makes_a_contact(client: TestClient, factory: Factory, database: Database) -> None:
     agency = factory.agency("Testshire Youth Justice", referral_source="5B")
     officer = factory.user(Role.PARTNER_PRACTITIONER, agency_id=agency.id)
     response = client.post("/api/v1/contacts", json=body(), headers=bearer(database, officer))
@@ -59,7 +62,8 @@ def test_partner_system_makes_a_contact(client, factory, database):
         assert contact.channel == "api" and contact.subjects[0].nhs_number == VALID_NHS
 
 
-def test_same_idempotency_key_twice_is_409_naming_the_header_and_makes_one_contact(client, factory, database):
+def test_same_idempotency_key_twice_is_409_naming_the_header_and_makes_one_contact(client: TestClient, factory: Factory,
+                                                                                   database: Database) -> None:
     headers = {**bearer(database, factory.user(Role.PARTNER_PRACTITIONER)), "Idempotency-Key": "case-sys-42"}
     first = client.post("/api/v1/contacts", json=body(), headers=headers)
     assert first.status_code == 201
@@ -70,7 +74,8 @@ def test_same_idempotency_key_twice_is_409_naming_the_header_and_makes_one_conta
     assert contact_count(database) == 1
 
 
-def test_bad_requests_are_422_naming_the_field_and_write_nothing(client, factory, database):
+def test_bad_requests_are_422_naming_the_field_and_write_nothing(client: TestClient, factory: Factory,
+                                                                 database: Database) -> None:
     headers = bearer(database, factory.user(Role.PARTNER_PRACTITIONER))
     tomorrow = (utcnow() + timedelta(days=2)).date().isoformat()
     cases = [
@@ -93,7 +98,8 @@ def test_bad_requests_are_422_naming_the_field_and_write_nothing(client, factory
     assert contact_count(database) == 0
 
 
-def test_staff_recording_a_call_must_say_how_it_came_in(client, factory, database):
+def test_staff_recording_a_call_must_say_how_it_came_in(client: TestClient, factory: Factory,
+                                                        database: Database) -> None:
     worker = factory.user(Role.MASH_WORKER)
     headers = bearer(database, worker)
     missing = client.post("/api/v1/contacts", json=body(), headers=headers)
@@ -106,12 +112,13 @@ def test_staff_recording_a_call_must_say_how_it_came_in(client, factory, databas
     assert made.json()["status"] == "awaiting_screening"
 
 
-def test_no_token_is_401(client, factory, database):
+def test_no_token_is_401(client: TestClient, factory: Factory, database: Database) -> None:
     assert client.post("/api/v1/contacts", json=body()).status_code == 401
     assert client.get("/api/v1/contacts", headers={"Authorization": "Bearer not-a-token"}).status_code == 401
 
 
-def test_partner_reads_own_contacts_outcome_only_and_is_refused_others(client, factory, database):
+def test_partner_reads_own_contacts_outcome_only_and_is_refused_others(client: TestClient, factory: Factory,
+                                                                       database: Database) -> None:
     agency = factory.agency("Testshire Police")
     officer = factory.user(Role.PARTNER_PRACTITIONER, agency_id=agency.id)
     add_person(database, "Amira", "Testchild", nhs=VALID_NHS)
@@ -136,7 +143,7 @@ def test_partner_reads_own_contacts_outcome_only_and_is_refused_others(client, f
     assert paged["items"] == [] and paged["page"] == 2
 
 
-def test_staff_get_the_full_contact(client, factory, database):
+def test_staff_get_the_full_contact(client: TestClient, factory: Factory, database: Database) -> None:
     person_id = add_person(database, "Amira", "Testchild", nhs=VALID_NHS)
     contact = submit(database, factory.user(Role.PARTNER_PRACTITIONER),
                      partner_input(subjects=(child(nhs_number=VALID_NHS),)))
@@ -147,7 +154,8 @@ def test_staff_get_the_full_contact(client, factory, database):
     assert full["subjects"][0]["person_id"] == person_id
 
 
-def test_partner_lists_and_answers_checks_for_their_agency(client, factory, database):
+def test_partner_lists_and_answers_checks_for_their_agency(client: TestClient, factory: Factory,
+                                                           database: Database) -> None:
     agency = factory.agency("Testshire Police")
     officer = factory.user(Role.PARTNER_PRACTITIONER, agency_id=agency.id)
     worker = factory.user(Role.MASH_WORKER)
@@ -180,13 +188,13 @@ def test_partner_lists_and_answers_checks_for_their_agency(client, factory, data
         assert s.get(PartnerCheck, check_id).status == CheckStatus.ANSWERED
 
 
-def test_staff_tokens_cannot_use_the_partner_lists(client, factory, database):
+def test_staff_tokens_cannot_use_the_partner_lists(client: TestClient, factory: Factory, database: Database) -> None:
     headers = bearer(database, factory.user(Role.MASH_WORKER))
     assert client.get("/api/v1/contacts", headers=headers).status_code == 403
     assert client.get("/api/v1/checks", headers=headers).status_code == 403
 
 
-def test_openapi_describes_the_contacts_api(client):
+def test_openapi_describes_the_contacts_api(client: TestClient) -> None:
     document = client.get("/api/v1/openapi.json").json()
     paths = document["paths"]
     assert {"/contacts", "/contacts/{contact_id}", "/checks", "/checks/{check_id}/response"} <= set(paths)
@@ -199,7 +207,7 @@ def test_openapi_describes_the_contacts_api(client):
     assert contact_in["properties"]["worry"]["maxLength"] == 20_000
 
 
-def test_generated_requests_never_fail_the_server(app, factory, database):
+def test_generated_requests_never_fail_the_server(app: FastAPI, factory: Factory, database: Database) -> None:
     """Requests generated from the OpenAPI document (schemathesis): refused or accepted, never a server error."""
     import schemathesis
     from hypothesis import HealthCheck, given, settings

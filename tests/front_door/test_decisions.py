@@ -7,6 +7,7 @@ import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
@@ -14,13 +15,14 @@ from safeguarding.casework import service as casework
 from safeguarding.casework.models import Referral
 from safeguarding.core import local_settings
 from safeguarding.core.audit import AuditEvent
+from safeguarding.core.db import Database
 from safeguarding.core.errors import AccessDenied, Conflict, ValidationFailed
 from safeguarding.core.users import Role
 from safeguarding.front_door import service
 from safeguarding.front_door.models import Contact, ContactDecision, ContactStatus, DecisionStatus, Rag
 from safeguarding.timescales.models import Deadline
 from tests.front_door.test_screening_helpers import Child, allocate, london, make_contact, make_person, staff
-from tests.support import csrf_from, sign_in
+from tests.support import Factory, csrf_from, sign_in
 
 RATIONALE = "Repeated neglect concerns from school and health; parents not engaging with early help."
 
@@ -31,12 +33,12 @@ def decision(level: object = 3, outcome: str | None = "referral_for_assessment",
                                  expected_version=version)
 
 
-def linked_contact(database, user, **kwargs) -> tuple[int, int]:
+def linked_contact(database: Database, user, **kwargs) -> tuple[int, int]:
     person_id = make_person(database, user)
     return make_contact(database, children=[Child(person_id=person_id)], **kwargs), person_id
 
 
-def decisions_count(database) -> int:
+def decisions_count(database: Database) -> int:
     with database.transaction() as s:
         return s.scalar(select(func.count()).select_from(ContactDecision)) or 0
 
@@ -49,8 +51,9 @@ def decisions_count(database) -> int:
     (2, "early_help", "Early help.", {"rationale"}),
     (2, "early_help", "   ", {"rationale"}),
 ])
-def test_decision_validation_names_each_field_and_writes_nothing(database, factory, level, outcome, rationale,
-                                                                 fields):
+def test_decision_validation_names_each_field_and_writes_nothing(
+    database: Database, factory: Factory, level, outcome, rationale, fields
+) -> None:
     worker, _ = staff(factory)
     contact_id, _ = linked_contact(database, worker)
     with database.transaction() as s, pytest.raises(ValidationFailed) as failed:
@@ -59,7 +62,7 @@ def test_decision_validation_names_each_field_and_writes_nothing(database, facto
     assert decisions_count(database) == 0
 
 
-def test_decision_stores_working_hours_and_whether_it_was_in_time(database, factory):
+def test_decision_stores_working_hours_and_whether_it_was_in_time(database: Database, factory: Factory) -> None:
     worker, _ = staff(factory)
     # Red, received Friday 16:00, due Monday 12:00; decided Monday 10:30 = 2.5 working hours.
     contact_id, _ = linked_contact(database, worker, received_at=london(2025, 11, 14, 16, 0), rag=Rag.RED)
@@ -74,7 +77,8 @@ def test_decision_stores_working_hours_and_whether_it_was_in_time(database, fact
         assert (made.working_hours_to_decision, made.within_deadline) == (4.5, False)
 
 
-def test_sign_off_agreed_takes_effect_and_records_referral_and_re_referral(database, factory):
+def test_sign_off_agreed_takes_effect_and_records_referral_and_re_referral(database: Database,
+                                                                           factory: Factory) -> None:
     worker, manager = staff(factory)
     contact_id, person_id = linked_contact(database, worker, received_at=london(2025, 11, 20, 10, 0))
     with database.transaction() as s:
@@ -105,7 +109,7 @@ def test_sign_off_agreed_takes_effect_and_records_referral_and_re_referral(datab
         assert due == [date(2026, 1, 27)]
 
 
-def test_first_referral_is_not_a_re_referral_and_siblings_each_get_one(database, factory):
+def test_first_referral_is_not_a_re_referral_and_siblings_each_get_one(database: Database, factory: Factory) -> None:
     worker, _ = staff(factory)
     a = make_person(database, worker, "Amira", "Testchild", date(2016, 5, 4))
     b = make_person(database, worker, "Bilal", "Testchild", date(2018, 7, 8))
@@ -120,7 +124,7 @@ def test_first_referral_is_not_a_re_referral_and_siblings_each_get_one(database,
         assert not any(r.is_re_referral for r in referrals)
 
 
-def test_no_referral_for_a_child_whose_case_is_open(database, factory):
+def test_no_referral_for_a_child_whose_case_is_open(database: Database, factory: Factory) -> None:
     worker, _ = staff(factory)
     contact_id, person_id = linked_contact(database, worker)
     allocate(database, person_id, factory.user(Role.SOCIAL_WORKER))
@@ -130,7 +134,7 @@ def test_no_referral_for_a_child_whose_case_is_open(database, factory):
         assert s.scalar(select(func.count()).select_from(Referral)) == 0
 
 
-def test_referral_outcome_refused_while_a_child_is_unlinked(database, factory):
+def test_referral_outcome_refused_while_a_child_is_unlinked(database: Database, factory: Factory) -> None:
     worker, _ = staff(factory)
     contact_id = make_contact(database, children=[Child("Unlinked", "Testchild")])
     with database.transaction() as s, pytest.raises(ValidationFailed) as failed:
@@ -141,7 +145,7 @@ def test_referral_outcome_refused_while_a_child_is_unlinked(database, factory):
         service.decide(s, database, worker, contact_id, decision(2, "early_help"))
 
 
-def test_a_manager_cannot_sign_off_their_own_decision(database, factory):
+def test_a_manager_cannot_sign_off_their_own_decision(database: Database, factory: Factory) -> None:
     _, manager = staff(factory)
     contact_id, _ = linked_contact(database, manager)
     with database.transaction() as s:
@@ -156,7 +160,7 @@ def test_a_manager_cannot_sign_off_their_own_decision(database, factory):
         assert [(e.action, e.target_type) for e in refused] == [("sign_off", "decision")]
 
 
-def test_a_worker_cannot_sign_off(database, factory):
+def test_a_worker_cannot_sign_off(database: Database, factory: Factory) -> None:
     worker, _ = staff(factory)
     other_worker = factory.user(Role.MASH_WORKER)
     contact_id, _ = linked_contact(database, worker)
@@ -166,7 +170,8 @@ def test_a_worker_cannot_sign_off(database, factory):
         service.sign_off(s, database, other_worker, contact_id, agree=True, note=None, expected_version=None)
 
 
-def test_returned_decision_goes_back_to_screening_and_can_be_decided_again(database, factory):
+def test_returned_decision_goes_back_to_screening_and_can_be_decided_again(database: Database,
+                                                                           factory: Factory) -> None:
     worker, manager = staff(factory)
     contact_id, _ = linked_contact(database, worker)
     with database.transaction() as s:
@@ -190,7 +195,7 @@ def test_returned_decision_goes_back_to_screening_and_can_be_decided_again(datab
             DecisionStatus.RETURNED, DecisionStatus.AWAITING_SIGN_OFF]
 
 
-def test_stale_version_is_refused_as_someone_else_decided(database, factory):
+def test_stale_version_is_refused_as_someone_else_decided(database: Database, factory: Factory) -> None:
     worker, manager = staff(factory)
     contact_id, _ = linked_contact(database, worker)
     with database.transaction() as s:
@@ -211,8 +216,9 @@ def _contact_form(client: TestClient, contact_id: int) -> tuple[str, str]:
     return csrf_from(page.text), version.group(1)
 
 
-def test_two_people_deciding_the_same_contact_the_second_gets_409_and_nothing_is_overwritten(app, database,
-                                                                                          factory):
+def test_two_people_deciding_the_same_contact_the_second_gets_409_and_nothing_is_overwritten(
+    app: FastAPI, database: Database, factory: Factory
+) -> None:
     worker, manager = staff(factory)
     contact_id, _ = linked_contact(database, worker)
     with TestClient(app, follow_redirects=False) as first, TestClient(app, follow_redirects=False) as second:
@@ -236,7 +242,7 @@ def test_two_people_deciding_the_same_contact_the_second_gets_409_and_nothing_is
             (3, "referral_for_assessment", worker.id)]
 
 
-def test_concurrent_transactions_cannot_both_decide(database, factory):
+def test_concurrent_transactions_cannot_both_decide(database: Database, factory: Factory) -> None:
     """Two transactions open at once (PostgreSQL): the second's write finds the version moved and is refused."""
     if database.engine.dialect.name != "postgresql":
         pytest.skip("SQLite serialises writers at BEGIN IMMEDIATE, so two deciding transactions cannot overlap")
@@ -259,7 +265,7 @@ def test_concurrent_transactions_cannot_both_decide(database, factory):
     assert decisions_count(database) == 1
 
 
-def test_sign_off_setting_off_lets_a_decision_take_effect_at_once(database, factory):
+def test_sign_off_setting_off_lets_a_decision_take_effect_at_once(database: Database, factory: Factory) -> None:
     worker, _ = staff(factory)
     with database.transaction() as s:
         local_settings.put(s, "signoff.early_help", False, None)
@@ -271,7 +277,7 @@ def test_sign_off_setting_off_lets_a_decision_take_effect_at_once(database, fact
         assert s.get(Contact, contact_id).status == ContactStatus.DECIDED
 
 
-def test_decision_made_after_the_deadline_is_marked_late(database, factory):
+def test_decision_made_after_the_deadline_is_marked_late(database: Database, factory: Factory) -> None:
     worker, _ = staff(factory)
     received = datetime.now(UTC) - timedelta(days=10)
     contact_id, _ = linked_contact(database, worker, received_at=received)

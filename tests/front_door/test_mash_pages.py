@@ -6,16 +6,18 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, timedelta
 
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from safeguarding.casework.models import Referral
 from safeguarding.core.audit import AuditEvent
 from safeguarding.core.calendar import LONDON
+from safeguarding.core.db import Database
 from safeguarding.core.users import Role
 from safeguarding.front_door.models import Contact, ContactStatus, ContactSubject, Rag
 from tests.front_door.test_screening_helpers import Child, allocate, make_contact, make_person, staff
-from tests.support import sign_in
+from tests.support import Factory, sign_in
 
 SCRIPT = "<script>alert('x')</script>"
 ESCAPED = "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"
@@ -29,7 +31,8 @@ def _version(html: str, form_id: str) -> str:
     return found.group(1)
 
 
-def test_script_in_worry_and_names_is_shown_as_text_on_every_mash_page(client, database, factory):
+def test_script_in_worry_and_names_is_shown_as_text_on_every_mash_page(client: TestClient, database: Database,
+                                                                       factory: Factory) -> None:
     worker, manager = staff(factory)
     person_id = make_person(database, worker, "Zed", "Testchild")
     contact_id = make_contact(database, worry=f"Worried {SCRIPT} about home",
@@ -51,7 +54,8 @@ def test_script_in_worry_and_names_is_shown_as_text_on_every_mash_page(client, d
         assert s.get(Contact, contact_id).worry == f"Worried {SCRIPT} about home"
 
 
-def test_contact_view_is_audited_for_each_linked_child(client, database, factory):
+def test_contact_view_is_audited_for_each_linked_child(client: TestClient, database: Database,
+                                                       factory: Factory) -> None:
     worker, _ = staff(factory)
     a = make_person(database, worker, "Amira", "Testchild")
     b = make_person(database, worker, "Bilal", "Testchild", date(2018, 1, 1))
@@ -65,7 +69,7 @@ def test_contact_view_is_audited_for_each_linked_child(client, database, factory
     assert sorted(views) == [a, b]
 
 
-def test_screening_to_sign_off_over_http(app, database, factory):
+def test_screening_to_sign_off_over_http(app: FastAPI, database: Database, factory: Factory) -> None:
     worker, manager = staff(factory)
     contact_id = make_contact(database, children=[Child("Amira", "Testchild", date(2016, 5, 4))])
     person_id = make_person(database, worker, "Amira", "Testchild", date(2016, 5, 4))
@@ -109,7 +113,7 @@ def test_screening_to_sign_off_over_http(app, database, factory):
         assert s.scalar(select(func.count()).select_from(Referral).where(Referral.person_id == person_id)) == 1
 
 
-def test_record_a_phone_contact(client, database, factory):
+def test_record_a_phone_contact(client: TestClient, database: Database, factory: Factory) -> None:
     worker, _ = staff(factory)
     token = sign_in(client, worker)
     form = client.get("/mash/contacts/new")
@@ -143,7 +147,7 @@ def test_record_a_phone_contact(client, database, factory):
     assert ESCAPED in page.text and SCRIPT not in page.text
 
 
-def test_my_contacts_acknowledge_and_note(client, database, factory):
+def test_my_contacts_acknowledge_and_note(client: TestClient, database: Database, factory: Factory) -> None:
     worker, _ = staff(factory)
     social_worker = factory.user(Role.SOCIAL_WORKER)
     child_id = make_person(database, worker, f"Eve{SCRIPT}", "Testchild")
@@ -169,7 +173,8 @@ def test_my_contacts_acknowledge_and_note(client, database, factory):
     assert ">New</strong>" not in client.get("/my-contacts").text
 
 
-def test_partners_and_other_roles_are_refused_the_mash_pages(client, database, factory):
+def test_partners_and_other_roles_are_refused_the_mash_pages(client: TestClient, database: Database,
+                                                             factory: Factory) -> None:
     agency = factory.agency()
     contact_id = make_contact(database, agency_id=agency.id)
     partner = factory.user(Role.PARTNER_PRACTITIONER, agency_id=agency.id)
@@ -186,7 +191,7 @@ def test_partners_and_other_roles_are_refused_the_mash_pages(client, database, f
     assert len(refused) >= 6
 
 
-def test_queue_page_filters_and_flags_overdue(client, database, factory):
+def test_queue_page_filters_and_flags_overdue(client: TestClient, database: Database, factory: Factory) -> None:
     worker, _ = staff(factory)
     now = datetime.now(UTC)
     make_contact(database, rag=Rag.RED, due_at=now - timedelta(days=3), children=[Child("Late", "Testchild")])
@@ -200,7 +205,8 @@ def test_queue_page_filters_and_flags_overdue(client, database, factory):
     assert client.get("/mash/queue?rag=purple").status_code == 422
 
 
-def test_a_contact_about_a_restricted_child_offers_break_glass_not_the_record(client, database, factory):
+def test_a_contact_about_a_restricted_child_offers_break_glass_not_the_record(client: TestClient, database: Database,
+                                                                              factory: Factory) -> None:
     from safeguarding.core.access import PersonRestriction
 
     worker, manager = staff(factory)

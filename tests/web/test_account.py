@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pyotp
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from safeguarding.core.audit import AuditEvent
-from safeguarding.core.db import utcnow
+from safeguarding.core.db import Database, utcnow
 from safeguarding.core.users import Role, User, UserSession
-from tests.support import PASSWORD, csrf_from, sign_in
+from tests.support import PASSWORD, Factory, csrf_from, sign_in
 
 NEW = "a brand new passphrase for me"
 
@@ -19,7 +21,7 @@ def _secret_from(html: str) -> str:
     return html.split('<code id="totp-secret">')[1].split("</code>")[0]
 
 
-def test_set_up_second_factor_confirmed_with_a_code(client, factory, database):
+def test_set_up_second_factor_confirmed_with_a_code(client: TestClient, factory: Factory, database: Database) -> None:
     worker = factory.user(Role.SOCIAL_WORKER)
     token = sign_in(client, worker)
     assert "Not set up" in client.get("/account").text
@@ -48,7 +50,8 @@ def test_set_up_second_factor_confirmed_with_a_code(client, factory, database):
     assert response.headers["location"].startswith("/sign-in/second-factor")
 
 
-def test_changing_the_second_factor_keeps_the_old_one_until_confirmed(client, admin, database):
+def test_changing_the_second_factor_keeps_the_old_one_until_confirmed(client: TestClient, admin: User,
+                                                                      database: Database) -> None:
     old_secret = admin.totp_secret
     token = sign_in(client, admin)
     client.post("/account/second-factor/start", data={"csrf_token": token})
@@ -61,7 +64,8 @@ def test_changing_the_second_factor_keeps_the_old_one_until_confirmed(client, ad
         assert s.get(User, admin.id).totp_secret == new_secret
 
 
-def test_change_password_needs_the_current_one_and_follows_the_rules(client, factory, database):
+def test_change_password_needs_the_current_one_and_follows_the_rules(client: TestClient, factory: Factory,
+                                                                     database: Database) -> None:
     worker = factory.user(Role.MASH_WORKER)
     token = sign_in(client, worker)
     wrong = client.post("/account/password", data={"csrf_token": token, "current_password": "not it",
@@ -95,9 +99,8 @@ def test_change_password_needs_the_current_one_and_follows_the_rules(client, fac
     assert outcomes == ["refused", "refused", "refused", "refused", "allowed"]
 
 
-def test_changing_password_signs_out_other_sessions(client, factory, database, app):
-    from fastapi.testclient import TestClient
-
+def test_changing_password_signs_out_other_sessions(client: TestClient, factory: Factory, database: Database,
+                                                    app: FastAPI) -> None:
     worker = factory.user(Role.MASH_WORKER)
     with TestClient(app, follow_redirects=False) as laptop:
         sign_in(laptop, worker)
@@ -108,7 +111,8 @@ def test_changing_password_signs_out_other_sessions(client, factory, database, a
         assert client.get("/account").status_code == 200
 
 
-def test_guessing_the_current_password_locks_the_account_and_ends_the_session(client, factory, database):
+def test_guessing_the_current_password_locks_the_account_and_ends_the_session(client: TestClient, factory: Factory,
+                                                                              database: Database) -> None:
     worker = factory.user(Role.MASH_WORKER)
     token = sign_in(client, worker)
     for _ in range(5):
@@ -121,7 +125,8 @@ def test_guessing_the_current_password_locks_the_account_and_ends_the_session(cl
         assert s.scalar(select(UserSession.ended_at)) is not None
 
 
-def test_temporary_password_holder_is_sent_to_change_it(client, factory, database):
+def test_temporary_password_holder_is_sent_to_change_it(client: TestClient, factory: Factory,
+                                                        database: Database) -> None:
     worker = factory.user(Role.MASH_WORKER)
     with database.transaction() as s:
         s.get(User, worker.id).must_change_password = True
@@ -144,7 +149,7 @@ def test_temporary_password_holder_is_sent_to_change_it(client, factory, databas
     assert client.get("/mash/queue").status_code == 200
 
 
-def test_every_signed_in_page_links_to_the_account_page(client, factory):
+def test_every_signed_in_page_links_to_the_account_page(client: TestClient, factory: Factory) -> None:
     manager = factory.user(Role.MASH_MANAGER)
     sign_in(client, manager)
     page = client.get("/account")

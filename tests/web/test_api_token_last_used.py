@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from fastapi.testclient import TestClient
+
 from safeguarding.core.audit import Actor
-from safeguarding.core.db import utcnow
+from safeguarding.core.db import Database, utcnow
 from safeguarding.core.users import ApiToken, Role, User, issue_api_token
+from tests.support import Factory
 
 
-def test_last_used_is_written_at_most_once_a_minute(client, factory, database):
+def test_last_used_is_written_at_most_once_a_minute(client: TestClient, factory: Factory, database: Database) -> None:
     partner = factory.user(Role.PARTNER_PRACTITIONER)
     with database.transaction() as s:
         row, token = issue_api_token(s, s.get(User, partner.id), "test", Actor.system("test"))

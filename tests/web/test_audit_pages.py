@@ -6,17 +6,19 @@ import csv
 import io
 import json
 
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from safeguarding.core import access
 from safeguarding.core.access import BreakGlassAccess, PersonRestriction
 from safeguarding.core.audit import Actor, AuditEvent, record, record_search
+from safeguarding.core.db import Database
 from safeguarding.core.users import Role, User
 from safeguarding.people.models import Person, PersonKind
-from tests.support import sign_in
+from tests.support import Factory, sign_in
 
 
-def _person(database, first: str = "Ada", last: str = "Testchild", restricted: bool = False) -> int:
+def _person(database: Database, first: str = "Ada", last: str = "Testchild", restricted: bool = False) -> int:
     with database.transaction() as s:
         person = Person(kind=PersonKind.CHILD, first_name=first, last_name=last)
         s.add(person)
@@ -30,7 +32,7 @@ def _actor(user: User) -> Actor:
     return Actor(id=user.id, username=user.username, role=str(user.role))
 
 
-def _events(database, **where):
+def _events(database: Database, **where):
     with database.transaction() as s:
         query = select(AuditEvent).order_by(AuditEvent.id)
         for key, value in where.items():
@@ -38,7 +40,8 @@ def _events(database, **where):
         return list(s.scalars(query))
 
 
-def test_managers_and_administrators_read_the_log_others_are_refused(client, factory, admin):
+def test_managers_and_administrators_read_the_log_others_are_refused(client: TestClient, factory: Factory,
+                                                                     admin: User) -> None:
     for role in (Role.MASH_MANAGER, Role.TEAM_MANAGER):
         user = factory.user(role)
         sign_in(client, user)
@@ -55,7 +58,8 @@ def test_managers_and_administrators_read_the_log_others_are_refused(client, fac
         client.cookies.clear()
 
 
-def test_search_by_user_action_outcome_and_refusals_shown_clearly(client, factory, database):
+def test_search_by_user_action_outcome_and_refusals_shown_clearly(client: TestClient, factory: Factory,
+                                                                  database: Database) -> None:
     manager = factory.user(Role.MASH_MANAGER)
     worker = factory.user(Role.MASH_WORKER, username="worker.one")
     with database.transaction() as s:
@@ -74,7 +78,7 @@ def test_search_by_user_action_outcome_and_refusals_shown_clearly(client, factor
     assert "1 entry" in updates.text and "&#34;rag&#34;: &#34;red&#34;" in updates.text
 
 
-def test_the_log_is_newest_first_and_paged(client, factory, database):
+def test_the_log_is_newest_first_and_paged(client: TestClient, factory: Factory, database: Database) -> None:
     manager = factory.user(Role.TEAM_MANAGER)
     with database.transaction() as s:
         for n in range(60):
@@ -88,7 +92,7 @@ def test_the_log_is_newest_first_and_paged(client, factory, database):
     assert "Page 2 of 2" in second.text and "Thing 0" in second.text and "Thing 59" not in second.text
 
 
-def test_date_range_and_bad_filters(client, factory, database):
+def test_date_range_and_bad_filters(client: TestClient, factory: Factory, database: Database) -> None:
     manager = factory.user(Role.MASH_MANAGER)
     sign_in(client, manager)
     bad = client.get("/audit", params={"date_from": "31/03/2026", "person_id": "abc"})
@@ -101,7 +105,8 @@ def test_date_range_and_bad_filters(client, factory, database):
     assert "0 entries" in today.text and "Nothing in the log matches" in today.text
 
 
-def test_reading_the_log_is_itself_audited_with_the_terms(client, factory, database):
+def test_reading_the_log_is_itself_audited_with_the_terms(client: TestClient, factory: Factory,
+                                                          database: Database) -> None:
     manager = factory.user(Role.MASH_MANAGER)
     sign_in(client, manager)
     client.get("/audit", params={"action": "view", "outcome": "refused"})
@@ -111,7 +116,8 @@ def test_reading_the_log_is_itself_audited_with_the_terms(client, factory, datab
     assert searches[0].actor_username == manager.username
 
 
-def test_export_is_the_current_search_audited_and_safe_in_a_spreadsheet(client, factory, database):
+def test_export_is_the_current_search_audited_and_safe_in_a_spreadsheet(client: TestClient, factory: Factory,
+                                                                        database: Database) -> None:
     manager = factory.user(Role.MASH_MANAGER)
     worker = factory.user(Role.MASH_WORKER, username="worker.two")
     with database.transaction() as s:
@@ -132,7 +138,7 @@ def test_export_is_the_current_search_audited_and_safe_in_a_spreadsheet(client, 
     assert json.loads(exports[0].detail) == {"rows": 2, "terms": {"username": "worker.two"}}
 
 
-def test_who_has_looked_at_a_record(client, factory, database):
+def test_who_has_looked_at_a_record(client: TestClient, factory: Factory, database: Database) -> None:
     manager = factory.user(Role.MASH_MANAGER)
     worker = factory.user(Role.SOCIAL_WORKER, username="sw.looker")
     person_id = _person(database, "Ada", "Testchild")
@@ -157,7 +163,8 @@ def test_who_has_looked_at_a_record(client, factory, database):
     assert [e.person_id for e in looks] == [person_id]
 
 
-def test_restricted_persons_name_is_not_shown_on_their_audit_page(client, factory, database, admin):
+def test_restricted_persons_name_is_not_shown_on_their_audit_page(client: TestClient, factory: Factory,
+                                                                  database: Database, admin: User) -> None:
     person_id = _person(database, "Secret", "Relative", restricted=True)
     manager = factory.user(Role.MASH_MANAGER)
     sign_in(client, manager)
@@ -169,7 +176,8 @@ def test_restricted_persons_name_is_not_shown_on_their_audit_page(client, factor
     assert page.status_code == 200 and "Secret" not in page.text
 
 
-def test_break_glass_listed_and_reviewed_by_another_manager(client, factory, database):
+def test_break_glass_listed_and_reviewed_by_another_manager(client: TestClient, factory: Factory,
+                                                            database: Database) -> None:
     worker = factory.user(Role.SOCIAL_WORKER, username="sw.emergency")
     manager = factory.user(Role.MASH_MANAGER)
     person_id = _person(database, "Locked", "Child", restricted=True)
@@ -198,7 +206,8 @@ def test_break_glass_listed_and_reviewed_by_another_manager(client, factory, dat
     assert {"break_glass", "review"} <= actions
 
 
-def test_nobody_reviews_their_own_break_glass_and_administrators_do_not_review(client, factory, database, admin):
+def test_nobody_reviews_their_own_break_glass_and_administrators_do_not_review(client: TestClient, factory: Factory,
+                                                                               database: Database, admin: User) -> None:
     manager = factory.user(Role.TEAM_MANAGER)
     person_id = _person(database, restricted=True)
     with database.transaction() as s:
@@ -215,7 +224,8 @@ def test_nobody_reviews_their_own_break_glass_and_administrators_do_not_review(c
     assert refused.status_code == 403
 
 
-def test_a_real_people_search_appears_in_each_found_persons_history(client, factory, database):
+def test_a_real_people_search_appears_in_each_found_persons_history(client: TestClient, factory: Factory,
+                                                                    database: Database) -> None:
     from safeguarding.people import service as people
 
     worker = factory.user(Role.SOCIAL_WORKER, username="sw.searcher")
@@ -234,7 +244,8 @@ def test_a_real_people_search_appears_in_each_found_persons_history(client, fact
     assert "Search that found this person" not in client.get(f"/audit/people/{missed_id}").text
 
 
-def test_script_typed_as_a_username_at_sign_in_is_shown_escaped_in_the_log(client, factory):
+def test_script_typed_as_a_username_at_sign_in_is_shown_escaped_in_the_log(client: TestClient,
+                                                                           factory: Factory) -> None:
     from tests.support import csrf_from
 
     form = client.get("/sign-in")

@@ -9,12 +9,14 @@ from datetime import timedelta
 import pyotp
 import pytest
 from argon2 import PasswordHasher
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
-from safeguarding.core.db import utcnow
+from safeguarding.core.db import Database, utcnow
 from safeguarding.core.security import hash_password, verify_password
 from safeguarding.core.users import ApiToken, Role, User, UserSession
-from tests.support import PASSWORD, csrf_from, sign_in
+from tests.support import PASSWORD, Factory, csrf_from, sign_in
 
 
 def _wrong_code(secret: str) -> str:
@@ -26,13 +28,13 @@ def _wrong_code(secret: str) -> str:
     return next(code for code in ("000000", "111111", "222222", "333333", "444444", "555555") if code not in near)
 
 
-def _try_sign_in(client, username: str, password: str, next_: str = "/"):
+def _try_sign_in(client: TestClient, username: str, password: str, next_: str = "/"):
     page = client.get("/sign-in")
     return client.post("/sign-in", data={"username": username, "password": password,
                                          "csrf_token": csrf_from(page.text), "next": next_})
 
 
-def test_passwords_are_stored_as_argon2id(factory, database):
+def test_passwords_are_stored_as_argon2id(factory: Factory, database: Database) -> None:
     worker = factory.user(Role.MASH_WORKER)
     with database.transaction() as s:
         stored = s.get(User, worker.id).password_hash
@@ -45,7 +47,8 @@ def test_passwords_are_stored_as_argon2id(factory, database):
     assert hash_password(PASSWORD) != stored  # salted
 
 
-def test_lockout_after_five_failures_and_unlock_after_the_lock_period(client, factory, database):
+def test_lockout_after_five_failures_and_unlock_after_the_lock_period(client: TestClient, factory: Factory,
+                                                                      database: Database) -> None:
     worker = factory.user(Role.MASH_WORKER)
     for _ in range(4):
         assert _try_sign_in(client, worker.username, "wrong password").status_code == 401
@@ -65,7 +68,8 @@ def test_lockout_after_five_failures_and_unlock_after_the_lock_period(client, fa
         assert (user.failed_sign_ins, user.locked_until) == (0, None)
 
 
-def test_one_wrong_password_after_the_lock_expires_does_not_lock_again(client, factory, database):
+def test_one_wrong_password_after_the_lock_expires_does_not_lock_again(client: TestClient, factory: Factory,
+                                                                       database: Database) -> None:
     worker = factory.user(Role.MASH_WORKER)
     with database.transaction() as s:
         s.execute(update(User).where(User.id == worker.id).values(
@@ -75,7 +79,7 @@ def test_one_wrong_password_after_the_lock_expires_does_not_lock_again(client, f
     assert _try_sign_in(client, worker.username, PASSWORD).status_code == 303
 
 
-def test_unknown_user_gets_the_same_message_as_a_wrong_password(client, factory):
+def test_unknown_user_gets_the_same_message_as_a_wrong_password(client: TestClient, factory: Factory) -> None:
     worker = factory.user(Role.MASH_WORKER)
     unknown = _try_sign_in(client, "nobody-here", PASSWORD)
     wrong = _try_sign_in(client, worker.username, "wrong password")
@@ -84,7 +88,8 @@ def test_unknown_user_gets_the_same_message_as_a_wrong_password(client, factory)
     assert "Enter a correct username and password" in wrong.text
 
 
-def test_administrator_gets_no_session_without_the_second_factor(client, admin, database):
+def test_administrator_gets_no_session_without_the_second_factor(client: TestClient, admin: User,
+                                                                 database: Database) -> None:
     response = _try_sign_in(client, admin.username, PASSWORD)
     assert response.status_code == 303
     assert response.headers["location"].startswith("/sign-in/second-factor")
@@ -102,7 +107,8 @@ def test_administrator_gets_no_session_without_the_second_factor(client, admin, 
     assert client.get("/admin").status_code == 200
 
 
-def test_administrator_without_a_second_factor_must_enrol_before_a_session(client, factory, database):
+def test_administrator_without_a_second_factor_must_enrol_before_a_session(client: TestClient, factory: Factory,
+                                                                           database: Database) -> None:
     admin = factory.user(Role.ADMINISTRATOR)  # no TOTP yet
     response = _try_sign_in(client, admin.username, PASSWORD)
     page = client.get(response.headers["location"])
@@ -123,7 +129,7 @@ def test_administrator_without_a_second_factor_must_enrol_before_a_session(clien
         assert (user.totp_secret, user.pending_totp_secret) == (secret, None)
 
 
-def test_idle_session_ends_after_thirty_minutes(client, factory, database):
+def test_idle_session_ends_after_thirty_minutes(client: TestClient, factory: Factory, database: Database) -> None:
     worker = factory.user(Role.MASH_WORKER)
     sign_in(client, worker)
     assert client.get("/account").status_code == 200
@@ -140,7 +146,7 @@ def test_idle_session_ends_after_thirty_minutes(client, factory, database):
     assert client.get("/account").status_code == 303
 
 
-def test_session_cookie_is_httponly_and_samesite_lax(client, factory):
+def test_session_cookie_is_httponly_and_samesite_lax(client: TestClient, factory: Factory) -> None:
     worker = factory.user(Role.MASH_WORKER)
     page = client.get("/sign-in")
     pre_cookie = page.headers["set-cookie"].lower()
@@ -151,7 +157,7 @@ def test_session_cookie_is_httponly_and_samesite_lax(client, factory):
     assert cookies and "httponly" in cookies[0] and "samesite=lax" in cookies[0] and "path=/" in cookies[0]
 
 
-def test_a_forged_session_cookie_is_not_accepted(client, factory, database):
+def test_a_forged_session_cookie_is_not_accepted(client: TestClient, factory: Factory, database: Database) -> None:
     worker = factory.user(Role.MASH_WORKER)
     sign_in(client, worker)
     with database.transaction() as s:
@@ -160,7 +166,7 @@ def test_a_forged_session_cookie_is_not_accepted(client, factory, database):
     assert client.get("/account").status_code == 303
 
 
-def _page_posts(app) -> list[str]:
+def _page_posts(app: FastAPI) -> list[str]:
     """Every POST path of the pages (the API authenticates with bearer tokens, not cookies, so has no CSRF)."""
     from fastapi.routing import iter_route_contexts
     from starlette.routing import Mount
@@ -174,7 +180,8 @@ def _page_posts(app) -> list[str]:
     return sorted(set(paths))
 
 
-def test_every_page_post_is_refused_without_a_csrf_token(client, app, admin, database):
+def test_every_page_post_is_refused_without_a_csrf_token(client: TestClient, app: FastAPI, admin: User,
+                                                         database: Database) -> None:
     sign_in(client, admin)
     posts = _page_posts(app)
     assert {"/sign-in", "/sign-out", "/admin/settings", "/admin/users/new", "/account/password"} <= set(posts)
@@ -193,7 +200,7 @@ def test_every_page_post_is_refused_without_a_csrf_token(client, app, admin, dat
 
 @pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\evil.example",
                                     "javascript:alert(1)", "http:/evil.example"])
-def test_next_never_redirects_off_site(client, factory, target):
+def test_next_never_redirects_off_site(client: TestClient, factory: Factory, target) -> None:
     worker = factory.user(Role.MASH_WORKER)
     response = _try_sign_in(client, worker.username, PASSWORD, next_=target)
     assert response.status_code == 303
@@ -202,13 +209,13 @@ def test_next_never_redirects_off_site(client, factory, target):
     assert 'name="next" value="/"' in page.text
 
 
-def test_next_keeps_a_same_site_path(client, factory):
+def test_next_keeps_a_same_site_path(client: TestClient, factory: Factory) -> None:
     worker = factory.user(Role.MASH_WORKER)
     response = _try_sign_in(client, worker.username, PASSWORD, next_="/people?q=smith")
     assert response.headers["location"] == "/people?q=smith"
 
 
-def test_security_headers_on_pages_and_api(client, factory):
+def test_security_headers_on_pages_and_api(client: TestClient, factory: Factory) -> None:
     for response in (client.get("/sign-in"), client.get("/api/v1/me")):
         headers = response.headers
         assert headers["x-content-type-options"] == "nosniff"
@@ -219,7 +226,7 @@ def test_security_headers_on_pages_and_api(client, factory):
         assert headers["cache-control"] == "no-store"
 
 
-def _token(database, user_id: int) -> tuple[str, int]:
+def _token(database: Database, user_id: int) -> tuple[str, int]:
     from safeguarding.core.audit import Actor
     from safeguarding.core.users import issue_api_token
 
@@ -228,7 +235,8 @@ def _token(database, user_id: int) -> tuple[str, int]:
         return token, row.id
 
 
-def test_api_token_works_until_revoked_and_only_its_hash_is_stored(client, factory, database):
+def test_api_token_works_until_revoked_and_only_its_hash_is_stored(client: TestClient, factory: Factory,
+                                                                   database: Database) -> None:
     partner = factory.user(Role.PARTNER_PRACTITIONER)
     token, token_id = _token(database, partner.id)
     me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
@@ -247,7 +255,8 @@ def test_api_token_works_until_revoked_and_only_its_hash_is_stored(client, facto
     assert "detail" in revoked.json()
 
 
-def test_api_refuses_missing_wrong_and_deactivated_tokens(client, factory, database):
+def test_api_refuses_missing_wrong_and_deactivated_tokens(client: TestClient, factory: Factory,
+                                                          database: Database) -> None:
     worker = factory.user(Role.MASH_WORKER)
     token, _ = _token(database, worker.id)
     assert client.get("/api/v1/me").status_code == 401
@@ -258,13 +267,13 @@ def test_api_refuses_missing_wrong_and_deactivated_tokens(client, factory, datab
     assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
 
 
-def test_a_session_cookie_does_not_authenticate_the_api(client, factory):
+def test_a_session_cookie_does_not_authenticate_the_api(client: TestClient, factory: Factory) -> None:
     worker = factory.user(Role.MASH_WORKER)
     sign_in(client, worker)
     assert client.get("/api/v1/me").status_code == 401
 
 
-def test_next_is_kept_safe_through_the_second_factor(client, admin):
+def test_next_is_kept_safe_through_the_second_factor(client: TestClient, admin: User) -> None:
     response = _try_sign_in(client, admin.username, PASSWORD, next_="/audit?outcome=refused")
     page = client.get(response.headers["location"])
     assert 'name="next" value="/audit?outcome=refused"' in page.text
@@ -274,7 +283,7 @@ def test_next_is_kept_safe_through_the_second_factor(client, admin):
     assert evil.status_code == 303 and evil.headers["location"] == "/"
 
 
-def test_second_factor_guessing_locks_the_account(client, admin, database):
+def test_second_factor_guessing_locks_the_account(client: TestClient, admin: User, database: Database) -> None:
     response = _try_sign_in(client, admin.username, PASSWORD)
     page = client.get(response.headers["location"])
     for _ in range(5):
