@@ -162,6 +162,7 @@ def test_a_forged_session_cookie_is_not_accepted(client: TestClient, factory: Fa
     sign_in(client, worker)
     with database.transaction() as s:
         session_id = s.scalar(select(UserSession.id))
+    client.cookies.delete("sg_session")  # the signed cookie goes, so only the raw one is sent
     client.cookies.set("sg_session", session_id)  # the raw id, not signed by the server
     assert client.get("/account").status_code == 303
 
