@@ -145,6 +145,6 @@ def app(database: Database):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture()
-def client(app: FastAPI) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+def client(app: FastAPI) -> Iterator[TestClient]:
     with TestClient(app, base_url="http://testserver", follow_redirects=False) as c:
         yield c

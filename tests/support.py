@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import count
 
+import pyotp
 from fastapi.testclient import TestClient
 
 from safeguarding.core.db import Database
@@ -66,12 +67,16 @@ def csrf_from(html: str) -> str:
     return match.group(1)
 
 
+def authenticator(user: User) -> pyotp.TOTP:
+    """The authenticator app of a user made with a second factor (``factory.user(..., totp_secret=...)``)."""
+    assert user.totp_secret is not None, f"{user.username} has no second factor"
+    return pyotp.TOTP(user.totp_secret)
+
+
 def unused_totp_code(secret: str, last_used_step: int | None) -> tuple[str, int]:
     """A code the service accepts now and has not seen (a code signs in once), and its time step: the current
     step or the next (the window allows one either side) past the last used; waits when both are used."""
     import time
-
-    import pyotp
 
     totp = pyotp.TOTP(secret)
     last = -1 if last_used_step is None else last_used_step

@@ -84,7 +84,7 @@ def test_tokens_create_for_unknown_or_inactive_user_fails(database: Database, fa
     assert unknown.exit_code == 1 and "No user named 'nobody'" in unknown.output
     user = factory.user(Role.MASH_WORKER, username="gone")
     with database.transaction() as s:
-        s.get(User, user.id).active = False
+        s.get_one(User, user.id).active = False
     inactive = runner.invoke(cli, ["tokens", "create", "gone"])
     assert inactive.exit_code == 1 and "not active" in inactive.output
 

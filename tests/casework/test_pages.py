@@ -73,7 +73,7 @@ def test_the_second_editor_sees_the_conflict_and_nothing_of_theirs_is_saved(clie
     assert late.status_code == 409
     assert "Someone else changed this record since you opened it" in late.text
     with case.database.transaction() as s:
-        assert s.get(Visit, visit_id).visited_on == case.on(3)  # type: ignore[union-attr]
+        assert s.get_one(Visit, visit_id).visited_on == case.on(3)
 
 
 def test_a_manager_authorises_and_closes(client: TestClient, case: Case) -> None:
@@ -92,7 +92,7 @@ def test_a_manager_authorises_and_closes(client: TestClient, case: Case) -> None
                                     "outcome": "cin_plan", "factors": ["16A", "3B"]})
     assert done.status_code == 303, done.text
     with case.database.transaction() as s:
-        saved = s.get(Assessment, aid)
+        saved = s.get_one(Assessment, aid)
         assert saved is not None and sorted(f.code for f in saved.factors) == ["16A", "3B"]
     page = client.get(f"/cases/{case.child_id}/closure")
     assert page.status_code == 200

@@ -26,7 +26,7 @@ def _person(session: Session) -> int:
 
 
 def _load(session: Session, user: User) -> User:
-    return session.get(User, user.id)
+    return session.get_one(User, user.id)
 
 
 @pytest.mark.parametrize("role", list(Role))
@@ -92,7 +92,7 @@ def test_expired_break_glass_no_longer_opens_the_record(session: Session, factor
 def test_refusal_is_audited_even_though_the_request_fails(database: Database, factory: Factory) -> None:
     analyst = factory.user(Role.PERFORMANCE_ANALYST)
     with pytest.raises(AccessDenied), database.transaction() as s:
-        user = s.get(User, analyst.id)
+        user = s.get_one(User, analyst.id)
         access.require(s, database, user, Action.VIEW, AccessSubject(Kind.PERSON, 99, person_ids=(99,)))
     with database.transaction() as s:
         events = list(s.scalars(select(AuditEvent)))

@@ -75,7 +75,7 @@ def _write(database: Database, count: int) -> None:
 
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
-def test_any_altered_or_removed_row_is_found_at_that_row(database: Database, data) -> None:
+def test_any_altered_or_removed_row_is_found_at_that_row(database: Database, data: st.DataObject) -> None:
     with database.engine.begin() as conn:
         conn.execute(text("DELETE FROM audit_event"))
     _write(database, 6)

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from safeguarding.cli import app as cli
 from safeguarding.core import audit_checkpoint
-from safeguarding.core.audit import Actor, AuditEvent, ChainBreak, record, row_hash, verify_chain
+from safeguarding.core.audit import GENESIS_HASH, Actor, AuditEvent, ChainBreak, record, row_hash, verify_chain
 from safeguarding.core.db import Database
 from safeguarding.core.settings import get_settings
 
@@ -39,7 +39,7 @@ def _checkpoint(out: Path | None = None) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def _verify(*files: Path):
+def _verify(*files: Path) -> Result:
     args = ["audit", "verify"]
     for f in files:
         args += ["--checkpoint", str(f)]
@@ -53,7 +53,7 @@ def _chain_whole(database: Database) -> bool:
 
 def _delete_last(database: Database, count: int) -> None:
     with database.engine.begin() as conn:
-        last = conn.execute(text("SELECT max(id) FROM audit_event")).scalar()
+        last = conn.execute(text("SELECT max(id) FROM audit_event")).scalar_one()
         conn.execute(text("DELETE FROM audit_event WHERE id > :id"), {"id": last - count})
 
 
@@ -62,7 +62,7 @@ def _edit_and_rehash(database: Database, row_id: int) -> None:
     with database.transaction() as s:
         rows = list(s.scalars(select(AuditEvent).order_by(AuditEvent.id)))
         s.expunge_all()
-    prev = None
+    prev = GENESIS_HASH
     updates = []
     for row in rows:
         if row.id < row_id:
@@ -79,7 +79,7 @@ def _edit_and_rehash(database: Database, row_id: int) -> None:
                               "WHERE id = :id"), u)
 
 
-def test_an_untouched_chain_verifies_against_its_checkpoints(database: Database, key, tmp_path: Path) -> None:
+def test_an_untouched_chain_verifies_against_its_checkpoints(database: Database, key: str, tmp_path: Path) -> None:
     out = tmp_path / "checkpoints.jsonl"
     _write(database, 3)
     first = _checkpoint(out)
@@ -92,7 +92,7 @@ def test_an_untouched_chain_verifies_against_its_checkpoints(database: Database,
     assert "Audit chain whole: 5 rows verified, and it matches 3 signed checkpoints" in result.output
 
 
-def test_deleting_the_last_rows_is_caught_against_the_stored_and_the_file_checkpoint(database: Database, key,
+def test_deleting_the_last_rows_is_caught_against_the_stored_and_the_file_checkpoint(database: Database, key: str,
                                                                                      tmp_path: Path) -> None:
     out = tmp_path / "checkpoints.jsonl"
     _write(database, 6)
@@ -113,7 +113,7 @@ def test_deleting_the_last_rows_is_caught_against_the_stored_and_the_file_checkp
     assert "Audit rows are missing" in from_file.output and "checkpoints.jsonl line 1" in from_file.output
 
 
-def test_a_row_edited_and_every_later_hash_recomputed_is_caught(database: Database, key, tmp_path: Path) -> None:
+def test_a_row_edited_and_every_later_hash_recomputed_is_caught(database: Database, key: str, tmp_path: Path) -> None:
     out = tmp_path / "checkpoints.jsonl"
     _write(database, 3)
     _checkpoint(out)
@@ -128,7 +128,7 @@ def test_a_row_edited_and_every_later_hash_recomputed_is_caught(database: Databa
     assert "The damage is after row 3" in result.output and "at or before row 6" in result.output
 
 
-def test_a_forged_stored_checkpoint_is_reported(database: Database, key) -> None:
+def test_a_forged_stored_checkpoint_is_reported(database: Database, key: str) -> None:
     _write(database, 4)
     _checkpoint()
     _delete_last(database, 1)
@@ -168,7 +168,7 @@ def test_the_key_may_come_from_a_file(database: Database, monkeypatch: pytest.Mo
     assert _verify().exit_code == 0
 
 
-def test_a_checkpoint_line_can_go_to_syslog(database: Database, key, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_checkpoint_line_can_go_to_syslog(database: Database, key: str, monkeypatch: pytest.MonkeyPatch) -> None:
     import syslog
 
     sent: list[str] = []
@@ -178,7 +178,7 @@ def test_a_checkpoint_line_can_go_to_syslog(database: Database, key, monkeypatch
     assert len(sent) == 1 and json.loads(sent[0])["kind"] == audit_checkpoint.LINE_KIND
 
 
-def test_a_broken_chain_is_not_signed(database: Database, key) -> None:
+def test_a_broken_chain_is_not_signed(database: Database, key: str) -> None:
     _write(database, 3)
     with database.engine.begin() as conn:
         conn.execute(text("UPDATE audit_event SET detail = 'tampered' WHERE id = 2"))
@@ -188,7 +188,7 @@ def test_a_broken_chain_is_not_signed(database: Database, key) -> None:
         assert audit_checkpoint.stored(s) == []
 
 
-def test_a_forged_or_garbled_line_in_the_file_is_reported(database: Database, key, tmp_path: Path) -> None:
+def test_a_forged_or_garbled_line_in_the_file_is_reported(database: Database, key: str, tmp_path: Path) -> None:
     out = tmp_path / "checkpoints.jsonl"
     _write(database, 2)
     line = _checkpoint(out)

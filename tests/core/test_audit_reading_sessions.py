@@ -56,7 +56,7 @@ def test_refusal_survives_the_rollback_but_the_work_does_not(database: Database,
     user = factory.user(Role.SOCIAL_WORKER)
     session = database.sessionmaker()
     try:
-        row = session.get(User, user.id)
+        row = session.get_one(User, user.id)
         assert row is not None
         row.full_name = "Changed then rolled back"
         record(session, Actor.system(), "update", "user_account", user.id)
@@ -68,4 +68,4 @@ def test_refusal_survives_the_rollback_but_the_work_does_not(database: Database,
     with database.transaction() as s:
         events = [(e.action, e.outcome) for e in s.scalars(select(AuditEvent))]
         assert events == [("view", "refused")]
-        assert s.get(User, user.id).full_name != "Changed then rolled back"
+        assert s.get_one(User, user.id).full_name != "Changed then rolled back"

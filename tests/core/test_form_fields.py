@@ -29,7 +29,7 @@ SCRIPT = '<script>alert("x")</script> & \'quotes\''
 
 
 @given(st.text(max_size=20))
-def test_any_string_is_a_date_that_round_trips_or_a_message_naming_the_field(raw) -> None:
+def test_any_string_is_a_date_that_round_trips_or_a_message_naming_the_field(raw: str) -> None:
     errors: dict[str, str] = {}
     value = date_field(raw, "seen_on", "the date seen", errors)
     if value is None:
@@ -40,7 +40,7 @@ def test_any_string_is_a_date_that_round_trips_or_a_message_naming_the_field(raw
 
 
 @given(days)
-def test_a_date_reads_back_from_iso_and_as_typed_in_england(day) -> None:
+def test_a_date_reads_back_from_iso_and_as_typed_in_england(day: date) -> None:
     assert parse_date(day.isoformat()) == day
     assert parse_date(f"{day.day}/{day.month}/{day.year}") == day
     assert parse_date(f" {day.day:02d}-{day.month:02d}-{day.year} ") == day
@@ -48,7 +48,7 @@ def test_a_date_reads_back_from_iso_and_as_typed_in_england(day) -> None:
 
 @pytest.mark.parametrize("raw", ["2026-02-30", "31/13/2026", "20260331", "2026-W13-2", "1/3/26", "tomorrow",
                                  "２０２６-０３-３１", "2026-03-31T10:00", "0000-01-01"])
-def test_what_is_not_a_real_date_is_refused_with_the_field_named(raw) -> None:
+def test_what_is_not_a_real_date_is_refused_with_the_field_named(raw: str) -> None:
     errors: dict[str, str] = {}
     assert date_field(raw, "from", "the first day of the period", errors) is None
     assert errors == {"from": "The first day of the period must be a real date, like 2026-03-31"}
@@ -76,12 +76,12 @@ def test_a_date_already_read_is_kept() -> None:
 
 
 @given(days)
-def test_date_parts_read_back_any_real_date(day) -> None:
+def test_date_parts_read_back_any_real_date(day: date) -> None:
     assert parse_date_parts(str(day.day), f"{day.month:02d}", str(day.year)) == day
 
 
 @given(st.text(max_size=4), st.text(max_size=4), st.text(max_size=6))
-def test_date_parts_either_parse_or_say_what_is_wrong(day, month, year) -> None:
+def test_date_parts_either_parse_or_say_what_is_wrong(day: str, month: str, year: str) -> None:
     errors: dict[str, str] = {}
     result = date_parts_field(day, month, year, "born", "date of birth", errors, required=False)
     if result is None:
@@ -108,14 +108,14 @@ def test_date_parts_name_what_is_missing() -> None:
 
 
 @given(st.times())
-def test_a_time_reads_back_to_the_minute(clock) -> None:
+def test_a_time_reads_back_to_the_minute(clock: time) -> None:
     errors: dict[str, str] = {}
     assert time_field(f"{clock:%H:%M}", "at", "the time", errors) == clock.replace(second=0, microsecond=0)
     assert errors == {}
 
 
 @given(st.text(max_size=10))
-def test_any_string_is_a_time_or_a_message_naming_the_field(raw) -> None:
+def test_any_string_is_a_time_or_a_message_naming_the_field(raw: str) -> None:
     errors: dict[str, str] = {}
     value = time_field(raw, "at", "the time seen", errors)
     if value is None:
@@ -126,7 +126,7 @@ def test_any_string_is_a_time_or_a_message_naming_the_field(raw) -> None:
 
 
 @pytest.mark.parametrize("raw", ["25:99", "24:00", "9.30", "2pm", "14:3"])
-def test_a_wrong_time_is_refused(raw) -> None:
+def test_a_wrong_time_is_refused(raw: str) -> None:
     errors: dict[str, str] = {}
     assert time_field(raw, "at", "the time", errors) is None
     assert errors == {"at": "The time must be a real time on the 24-hour clock, like 14:30"}
@@ -153,7 +153,7 @@ def test_a_typed_time_keeps_its_seconds_when_sent() -> None:
 
 
 @given(st.text(min_size=1, max_size=40), st.integers(min_value=1, max_value=30))
-def test_text_over_the_limit_is_refused_never_cut(raw, limit) -> None:
+def test_text_over_the_limit_is_refused_never_cut(raw: str, limit: int) -> None:
     errors: dict[str, str] = {}
     value = text_field(raw, "notes", "the notes", errors, limit=limit)
     stripped = raw.strip()
@@ -165,8 +165,8 @@ def test_text_over_the_limit_is_refused_never_cut(raw, limit) -> None:
         assert "notes" in errors
 
 
-@given(st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs")), min_size=1, max_size=50))
-def test_text_is_returned_as_typed_for_the_template_to_escape(raw) -> None:
+@given(st.text(alphabet=st.characters(blacklist_categories=["Cc", "Cs"]), min_size=1, max_size=50))
+def test_text_is_returned_as_typed_for_the_template_to_escape(raw: str) -> None:
     errors: dict[str, str] = {}
     typed = f"{SCRIPT}{raw}"
     assert text_field(typed, "notes", "the notes", errors, limit=200) == typed.strip() and errors == {}
@@ -200,18 +200,18 @@ def test_tabs_and_line_breaks_are_kept() -> None:
 
 
 @given(st.integers(min_value=1, max_value=RECORD_ID_MAX))
-def test_a_record_number_reads_back(number) -> None:
+def test_a_record_number_reads_back(number: int) -> None:
     assert record_id(str(number)) == number
     assert record_id(f" {number} ") == number
 
 
 @pytest.mark.parametrize("raw", [None, "", "0", "-3", "+4", "1.5", "abc", "٣", str(RECORD_ID_MAX + 1), "9" * 5000])
-def test_what_names_no_record_is_none(raw) -> None:
+def test_what_names_no_record_is_none(raw: str | None) -> None:
     assert record_id(raw) is None
 
 
 @given(st.text(max_size=12))
-def test_any_string_is_a_record_number_in_range_or_none(raw) -> None:
+def test_any_string_is_a_record_number_in_range_or_none(raw: str) -> None:
     value = record_id(raw)
     assert value is None or 1 <= value <= RECORD_ID_MAX
 

@@ -214,7 +214,7 @@ def test_restricted_records_open_only_to_named_users(council: CouncilSummary, mi
     assert council.restricted_people
     with migrated_database.transaction() as s:
         person_id = council.restricted_people[0]
-        restriction = s.get(PersonRestriction, person_id)
+        restriction = s.get_one(PersonRestriction, person_id)
         assert restriction is not None and "member of staff" in restriction.reason
         named = set(s.scalars(select(PersonRestrictionGrant.user_id).where(
             PersonRestrictionGrant.person_id == person_id)))

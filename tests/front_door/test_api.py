@@ -57,7 +57,7 @@ def test_partner_system_makes_a_contact(client: TestClient, factory: Factory, da
     assert created["status"] == "received"
     assert response.headers["location"] == f"/api/v1/contacts/{created['id']}"
     with database.transaction() as s:
-        contact = s.get(Contact, created["id"])
+        contact = s.get_one(Contact, created["id"])
         assert contact.reporting_agency_id == agency.id and contact.referral_source == "5B"
         assert contact.channel == "api" and contact.subjects[0].nhs_number == VALID_NHS
 
@@ -185,7 +185,7 @@ def test_partner_lists_and_answers_checks_for_their_agency(client: TestClient, f
     assert client.get("/api/v1/checks", headers=headers).json()["items"] == []  # none awaiting now
     assert len(client.get("/api/v1/checks?status=all", headers=headers).json()["items"]) == 1
     with database.transaction() as s:
-        assert s.get(PartnerCheck, check_id).status == CheckStatus.ANSWERED
+        assert s.get_one(PartnerCheck, check_id).status == CheckStatus.ANSWERED
 
 
 def test_staff_tokens_cannot_use_the_partner_lists(client: TestClient, factory: Factory, database: Database) -> None:

@@ -87,16 +87,16 @@ def test_sign_off_agreed_takes_effect_and_records_referral_and_re_referral(datab
     with database.transaction() as s:
         made = service.decide(s, database, worker, contact_id, decision())
         assert made.status == DecisionStatus.AWAITING_SIGN_OFF
-        assert s.get(Contact, contact_id).status == ContactStatus.AWAITING_SIGN_OFF
+        assert s.get_one(Contact, contact_id).status == ContactStatus.AWAITING_SIGN_OFF
         assert s.scalar(select(func.count()).select_from(Referral).where(Referral.contact_id == contact_id)) == 0
     with database.transaction() as s:
         assert [r.contact.id for r in service.awaiting_sign_off(s, database, manager)] == [contact_id]
-        version = s.get(Contact, contact_id).version
+        version = s.get_one(Contact, contact_id).version
     with database.transaction() as s:
         signed = service.sign_off(s, database, manager, contact_id, agree=True, note=None, expected_version=version)
         assert signed.status == DecisionStatus.IN_EFFECT and signed.signed_off_by_id == manager.id
     with database.transaction() as s:
-        contact = s.get(Contact, contact_id)
+        contact = s.get_one(Contact, contact_id)
         assert contact.status == ContactStatus.DECIDED and contact.decided_at is not None
         referral = s.scalar(select(Referral).where(Referral.contact_id == contact_id))
         assert referral.person_id == person_id and referral.is_re_referral
@@ -151,11 +151,11 @@ def test_a_manager_cannot_sign_off_their_own_decision(database: Database, factor
     with database.transaction() as s:
         service.decide(s, database, manager, contact_id, decision())
     with database.transaction() as s:
-        version = s.get(Contact, contact_id).version
+        version = s.get_one(Contact, contact_id).version
     with database.transaction() as s, pytest.raises(AccessDenied):
         service.sign_off(s, database, manager, contact_id, agree=True, note=None, expected_version=version)
     with database.transaction() as s:
-        assert s.get(Contact, contact_id).status == ContactStatus.AWAITING_SIGN_OFF
+        assert s.get_one(Contact, contact_id).status == ContactStatus.AWAITING_SIGN_OFF
         refused = s.scalars(select(AuditEvent).where(AuditEvent.outcome == "refused")).all()
         assert [(e.action, e.target_type) for e in refused] == [("sign_off", "decision")]
 
@@ -183,7 +183,7 @@ def test_returned_decision_goes_back_to_screening_and_can_be_decided_again(datab
         service.sign_off(s, database, manager, contact_id, agree=False,
                          note="Ask health for the missed appointments before deciding.", expected_version=None)
     with database.transaction() as s:
-        contact = s.get(Contact, contact_id)
+        contact = s.get_one(Contact, contact_id)
         assert contact.status == ContactStatus.IN_SCREENING and contact.current_decision is None
         assert contact.decisions[0].status == DecisionStatus.RETURNED
         assert contact.decisions[0].sign_off_note.startswith("Ask health")
@@ -191,7 +191,7 @@ def test_returned_decision_goes_back_to_screening_and_can_be_decided_again(datab
     with database.transaction() as s:
         service.decide(s, database, worker, contact_id, decision(3, "early_help"))
     with database.transaction() as s:
-        assert [d.status for d in s.get(Contact, contact_id).decisions] == [
+        assert [d.status for d in s.get_one(Contact, contact_id).decisions] == [
             DecisionStatus.RETURNED, DecisionStatus.AWAITING_SIGN_OFF]
 
 
@@ -199,7 +199,7 @@ def test_stale_version_is_refused_as_someone_else_decided(database: Database, fa
     worker, manager = staff(factory)
     contact_id, _ = linked_contact(database, worker)
     with database.transaction() as s:
-        version = s.get(Contact, contact_id).version
+        version = s.get_one(Contact, contact_id).version
     with database.transaction() as s:
         service.decide(s, database, worker, contact_id, decision(version=version))
     with database.transaction() as s, pytest.raises(Conflict) as conflict:
@@ -237,7 +237,7 @@ def test_two_people_deciding_the_same_contact_the_second_gets_409_and_nothing_is
         assert clash.status_code == 409
         assert "Someone else decided this contact" in clash.text
     with database.transaction() as s:
-        decisions = s.get(Contact, contact_id).decisions
+        decisions = s.get_one(Contact, contact_id).decisions
         assert [(d.level_of_need, d.outcome, d.decided_by_id) for d in decisions] == [
             (3, "referral_for_assessment", worker.id)]
 
@@ -274,7 +274,7 @@ def test_sign_off_setting_off_lets_a_decision_take_effect_at_once(database: Data
         made = service.decide(s, database, worker, contact_id, decision(2, "early_help"))
         assert made.status == DecisionStatus.IN_EFFECT and made.took_effect_at is not None
     with database.transaction() as s:
-        assert s.get(Contact, contact_id).status == ContactStatus.DECIDED
+        assert s.get_one(Contact, contact_id).status == ContactStatus.DECIDED
 
 
 def test_decision_made_after_the_deadline_is_marked_late(database: Database, factory: Factory) -> None:

@@ -69,7 +69,7 @@ def phone_input(**changes: object) -> ContactInput:
 
 def submit(database: Database, user: User, data: ContactInput) -> Contact:
     with database.transaction() as s:
-        contact = intake.submit_contact(s, database, s.get(User, user.id), data)  # type: ignore[arg-type]
+        contact = intake.submit_contact(s, database, s.get_one(User, user.id), data)
         s.flush()
         s.refresh(contact)
         for subject in contact.subjects:
@@ -362,36 +362,36 @@ def _contact_with_check(database: Database, factory: Factory) -> tuple[User, Use
 def test_agency_asked_answers_its_check_once(database: Database, factory: Factory) -> None:
     officer, _worker, check_id = _contact_with_check(database, factory)
     with database.transaction() as s:
-        check = intake.respond_to_check(s, database, s.get(User, officer.id), check_id,  # type: ignore[arg-type]
+        check = intake.respond_to_check(s, database, s.get_one(User, officer.id), check_id,
                                         "  Two domestic incidents attended at the address in 2025.  ", 1)
         assert check.status == CheckStatus.ANSWERED
     with database.transaction() as s:
-        saved = s.get(PartnerCheck, check_id)
+        saved = s.get_one(PartnerCheck, check_id)
         assert saved is not None and saved.response == "Two domestic incidents attended at the address in 2025."
         assert saved.responded_by_id == officer.id
         assert s.scalar(select(AuditEvent).where(AuditEvent.action == "respond")) is not None
     with pytest.raises(Conflict), database.transaction() as s:
-        intake.respond_to_check(s, database, s.get(User, officer.id), check_id, "again", 2)  # type: ignore[arg-type]
+        intake.respond_to_check(s, database, s.get_one(User, officer.id), check_id, "again", 2)
 
 
 def test_another_agency_cannot_answer_or_see_the_check(database: Database, factory: Factory) -> None:
     _officer, _worker, check_id = _contact_with_check(database, factory)
     stranger = factory.user(Role.PARTNER_PRACTITIONER)
     with pytest.raises(AccessDenied), database.transaction() as s:
-        intake.respond_to_check(s, database, s.get(User, stranger.id), check_id, "x", 1)  # type: ignore[arg-type]
+        intake.respond_to_check(s, database, s.get_one(User, stranger.id), check_id, "x", 1)
     with pytest.raises(AccessDenied), database.transaction() as s:
-        intake.view_check(s, database, s.get(User, stranger.id), check_id)  # type: ignore[arg-type]
+        intake.view_check(s, database, s.get_one(User, stranger.id), check_id)
     with database.transaction() as s:
-        assert s.get(PartnerCheck, check_id).status == CheckStatus.REQUESTED  # type: ignore[union-attr]
+        assert s.get_one(PartnerCheck, check_id).status == CheckStatus.REQUESTED
 
 
 def test_stale_or_empty_answer_is_refused(database: Database, factory: Factory) -> None:
     officer, _worker, check_id = _contact_with_check(database, factory)
     with pytest.raises(Conflict) as stale, database.transaction() as s:
-        intake.respond_to_check(s, database, s.get(User, officer.id), check_id, "answer", 0)  # type: ignore[arg-type]
+        intake.respond_to_check(s, database, s.get_one(User, officer.id), check_id, "answer", 0)
     assert stale.value.field == "version"
     with pytest.raises(ValidationFailed) as empty, database.transaction() as s:
-        intake.respond_to_check(s, database, s.get(User, officer.id), check_id, "  ", 1)  # type: ignore[arg-type]
+        intake.respond_to_check(s, database, s.get_one(User, officer.id), check_id, "  ", 1)
     assert set(empty.value.errors) == {"response"}
 
 
@@ -405,8 +405,8 @@ def test_any_accepted_contact_is_due_after_receipt_on_a_working_day(database: Da
     received = utcnow() - timedelta(hours=hours_ago)
     session = Session(database.engine)
     try:
-        user = session.get(User, factory_worker.id)
-        contact = intake.submit_contact(session, database, user, phone_input(received_at=received))  # type: ignore[arg-type]
+        user = session.get_one(User, factory_worker.id)
+        contact = intake.submit_contact(session, database, user, phone_input(received_at=received))
         assert contact.due_at > contact.received_at
         assert is_working_day(contact.due_at.astimezone(LONDON).date())
     finally:

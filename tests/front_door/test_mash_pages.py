@@ -40,7 +40,7 @@ def test_script_in_worry_and_names_is_shown_as_text_on_every_mash_page(client: T
                                                                                   person_id=person_id)],
                               adults=[(f"Dad{SCRIPT}", "Testparent")])
     with database.transaction() as s:
-        s.get(Contact, contact_id).status = ContactStatus.AWAITING_SIGN_OFF
+        s.get_one(Contact, contact_id).status = ContactStatus.AWAITING_SIGN_OFF
     sign_in(client, manager)
     for url in ("/mash/queue", f"/mash/contacts/{contact_id}", "/mash/sign-off"):
         page = client.get(url)
@@ -51,7 +51,7 @@ def test_script_in_worry_and_names_is_shown_as_text_on_every_mash_page(client: T
     assert f"Ann{ESCAPED}" in contact_page and f"Dad{ESCAPED}" in contact_page
     # Stored exactly as typed.
     with database.transaction() as s:
-        assert s.get(Contact, contact_id).worry == f"Worried {SCRIPT} about home"
+        assert s.get_one(Contact, contact_id).worry == f"Worried {SCRIPT} about home"
 
 
 def test_contact_view_is_audited_for_each_linked_child(client: TestClient, database: Database,
@@ -109,7 +109,7 @@ def test_screening_to_sign_off_over_http(app: FastAPI, database: Database, facto
         page = m.get(done.headers["location"])
         assert "Decision signed off" in page.text and "Signed off by manager" in page.text
     with database.transaction() as s:
-        assert s.get(Contact, contact_id).status == ContactStatus.DECIDED
+        assert s.get_one(Contact, contact_id).status == ContactStatus.DECIDED
         assert s.scalar(select(func.count()).select_from(Referral).where(Referral.person_id == person_id)) == 1
 
 
@@ -138,7 +138,7 @@ def test_record_a_phone_contact(client: TestClient, database: Database, factory:
     assert response.status_code == 303, response.text
     contact_id = int(response.headers["location"].rsplit("/", 1)[1])
     with database.transaction() as s:
-        contact = s.get(Contact, contact_id)
+        contact = s.get_one(Contact, contact_id)
         assert contact.channel == "phone" and contact.submitted_by_id == worker.id
         assert contact.received_at.astimezone(LONDON).strftime("%Y-%m-%d %H:%M") == f"{YESTERDAY} 09:15"
         assert [(p.role, p.first_name) for p in s.scalars(select(ContactSubject).order_by(ContactSubject.id))] == [
@@ -155,7 +155,7 @@ def test_my_contacts_acknowledge_and_note(client: TestClient, database: Database
     contact_id = make_contact(database, children=[Child(f"Eve{SCRIPT}", "Testchild", person_id=child_id)],
                               status=ContactStatus.ROUTED_TO_ALLOCATED_WORKER)
     with database.transaction() as s:
-        s.get(Contact, contact_id).routed_to_id = social_worker.id
+        s.get_one(Contact, contact_id).routed_to_id = social_worker.id
     token = sign_in(client, social_worker)
     listing = client.get("/my-contacts")
     assert listing.status_code == 200 and ">New</strong>" in listing.text
@@ -186,7 +186,7 @@ def test_partners_and_other_roles_are_refused_the_mash_pages(client: TestClient,
         "csrf_token": token, "rating": "red", "rating_rationale": "Trying to rate from outside the MASH."
     }).status_code == 403
     with database.transaction() as s:
-        assert s.get(Contact, contact_id).rag is None
+        assert s.get_one(Contact, contact_id).rag is None
         refused = s.scalars(select(AuditEvent.action).where(AuditEvent.outcome == "refused")).all()
     assert len(refused) >= 6
 

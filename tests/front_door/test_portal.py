@@ -56,7 +56,7 @@ def _form(token: str, **values: str) -> dict[str, str]:
 
 def _decide(database: Database, contact_id: int, decided_by_id: int, status: DecisionStatus) -> None:
     with database.transaction() as s:
-        contact = s.get(Contact, contact_id)
+        contact = s.get_one(Contact, contact_id)
         contact.rag = Rag.RED
         contact.status = (ContactStatus.DECIDED if status == DecisionStatus.IN_EFFECT
                           else ContactStatus.AWAITING_SIGN_OFF)
@@ -170,7 +170,7 @@ def test_partner_sees_the_outcome_in_effect_and_nothing_else_about_the_child(cli
 
     with database.transaction() as s:
         s.execute(ContactDecision.__table__.update().values(status=DecisionStatus.IN_EFFECT, took_effect_at=utcnow()))
-        s.get(Contact, contact.id).status = ContactStatus.DECIDED
+        s.get_one(Contact, contact.id).status = ContactStatus.DECIDED
     page = client.get(f"/portal/contacts/{contact.id}").text
     assert "Decided" in page and "Strategy discussion" in page
     for secret in ("SECRET screening note", "Is the family known to you", "Red", "/people/", "ANOTHER agency",
@@ -208,7 +208,7 @@ def test_another_agency_gets_403_on_contact_and_check(client: TestClient, factor
     assert answer.status_code == 403
     assert "You do not have access" in answer.text
     with database.transaction() as s:
-        assert s.get(PartnerCheck, check_id).status == CheckStatus.REQUESTED
+        assert s.get_one(PartnerCheck, check_id).status == CheckStatus.REQUESTED
 
 
 def test_staff_are_refused_the_portal(client: TestClient, factory: Factory, database: Database) -> None:
@@ -248,7 +248,7 @@ def test_partner_answers_a_check_addressed_to_their_agency_once(client: TestClie
                                                             "version": "2"})
     assert again.status_code == 409
     with database.transaction() as s:
-        assert s.get(PartnerCheck, check_id).response == "<b>Known</b>: one incident in 2025."
+        assert s.get_one(PartnerCheck, check_id).response == "<b>Known</b>: one incident in 2025."
 
 
 def test_portal_lists_own_agency_contacts_newest_first(client: TestClient, factory: Factory,
@@ -259,7 +259,7 @@ def test_portal_lists_own_agency_contacts_newest_first(client: TestClient, facto
     older = submit(database, first, partner_input())
     newer = submit(database, colleague, partner_input())
     with database.transaction() as s:
-        s.get(Contact, older.id).received_at = utcnow() - timedelta(days=2)
+        s.get_one(Contact, older.id).received_at = utcnow() - timedelta(days=2)
     sign_in(client, first)
     text = client.get("/portal").text
     assert text.index(newer.reference) < text.index(older.reference)  # a colleague's contact too: same agency

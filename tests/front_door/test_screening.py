@@ -123,7 +123,7 @@ def test_re_rating_keeps_history_and_resets_the_deadline_from_receipt(database: 
     with database.transaction() as s:
         service.rate(s, database, worker, contact_id, "red", "Police now report a disclosure of an assault.")
     with database.transaction() as s:
-        contact = s.get(Contact, contact_id)
+        contact = s.get_one(Contact, contact_id)
         assert contact.rag == Rag.RED
         assert contact.status == ContactStatus.IN_SCREENING
         assert contact.due_at.astimezone(LONDON) == london(2025, 11, 17, 12, 0)
@@ -143,7 +143,7 @@ def test_rating_needs_a_rating_and_a_rationale_and_writes_nothing_otherwise(data
     assert set(failed.value.errors) == {"rating", "rating_rationale"}
     with database.transaction() as s:
         assert s.scalar(select(func.count()).select_from(RagRating)) == 0
-        assert s.get(Contact, contact_id).rag is None
+        assert s.get_one(Contact, contact_id).rag is None
 
 
 def test_a_decided_contact_cannot_be_re_rated(database: Database, factory: Factory) -> None:
@@ -297,12 +297,12 @@ def test_a_new_person_can_be_created_from_the_described_child(database: Database
     worker, _ = staff(factory)
     contact_id = make_contact(database, children=[Child("Newly", "Testchild", date(2019, 9, 9))])
     with database.transaction() as s:
-        subject_id = s.get(Contact, contact_id).children[0].id
+        subject_id = s.get_one(Contact, contact_id).children[0].id
     with database.transaction() as s:
         person = service.create_person_for(s, database, worker, contact_id, subject_id)
         person_id = person.id
     with database.transaction() as s:
-        child = s.get(Contact, contact_id).children[0]
+        child = s.get_one(Contact, contact_id).children[0]
         assert child.person_id == person_id
     with database.transaction() as s, pytest.raises(Conflict):
         service.create_person_for(s, database, worker, contact_id, subject_id)
@@ -320,7 +320,7 @@ def test_open_case_contact_is_routed_to_the_allocated_worker(database: Database,
     with database.transaction() as s:
         service.route_to_allocated_worker(s, database, worker, contact_id)
     with database.transaction() as s:
-        contact = s.get(Contact, contact_id)
+        contact = s.get_one(Contact, contact_id)
         assert contact.status == ContactStatus.ROUTED_TO_ALLOCATED_WORKER
         assert contact.routed_to_id == social_worker.id
         rows = service.my_contacts(s, database, social_worker)
@@ -350,7 +350,7 @@ def test_settings_office_hours_change_the_deadline(database: Database, factory: 
     with database.transaction() as s:
         service.rate(s, database, worker, contact_id, "red", "Disclosure of an assault by a parent today.")
     with database.transaction() as s:
-        assert s.get(Contact, contact_id).due_at.astimezone(LONDON) == london(2025, 11, 17, 11, 0)
+        assert s.get_one(Contact, contact_id).due_at.astimezone(LONDON) == london(2025, 11, 17, 11, 0)
 
 
 @settings(max_examples=300, deadline=None)

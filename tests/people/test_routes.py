@@ -328,7 +328,7 @@ def test_breaking_the_glass_gives_a_new_session_id_and_the_old_one_stops_working
         assert other.get(f"/people/{person.id}").status_code == 303
         assert other.get("/account").status_code == 303
     with database.transaction() as s:
-        old, new = s.get(UserSession, unsign_session_id(before)), s.get(UserSession, unsign_session_id(after))
+        old, new = s.get_one(UserSession, unsign_session_id(before)), s.get_one(UserSession, unsign_session_id(after))
         assert old.ended_at is not None and new.ended_at is None
         assert new.created_at == old.created_at  # renewing never lengthens the session's absolute lifetime
         assert new.csrf_token != old.csrf_token

@@ -47,7 +47,7 @@ def test_create_keeps_identifiers_in_stored_form_and_is_audited(database: Databa
         person = service.create_person(s, database, worker, data)
         person_id = person.id
     with database.transaction() as s:
-        stored = s.get(Person, person_id)
+        stored = s.get_one(Person, person_id)
         assert stored.first_name == "Amara"
         assert stored.nhs_number == "9434765919"
         assert stored.upn == valid_upn(5)
@@ -116,7 +116,7 @@ def test_stale_version_is_refused_and_nothing_changes(database: Database, worker
     with database.transaction() as s, pytest.raises(Conflict):
         service.update_person(s, database, worker, person.id, 1, PersonInput(first_name="Roo", last_name="Stone"))
     with database.transaction() as s:
-        stored = s.get(Person, person.id)
+        stored = s.get_one(Person, person.id)
         assert stored.first_name == "Rubi" and stored.version == 2
         assert stored.first_name_key == "rubi"
 
@@ -130,7 +130,7 @@ def test_moving_house_closes_the_old_address(database: Database, worker: User, p
         service.add_address(s, database, worker, person.id, AddressInput(line1="9 New Street", postcode="m11ae",
                                                                           moved_in=date(2024, 5, 1)))
     with database.transaction() as s:
-        stored = s.get(Person, person.id)
+        stored = s.get_one(Person, person.id)
         history = service.address_history(stored)
         assert [a.line1 for a in history] == ["9 New Street", "1 Test Street"]
         assert history[1].moved_out == date(2024, 5, 1) and history[0].moved_out is None

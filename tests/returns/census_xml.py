@@ -59,7 +59,7 @@ def episode(referral: str | None = "2025-05-01", source: str | None = "2A", need
             s47s: Sequence[str] = (), cpps: Sequence[str] = ()) -> str:
     parts = [_leaves([("CINreferralDate", referral), ("ReferralSource", source), ("PrimaryNeedCode", need),
                       ("CINclosureDate", closed), ("ReasonForClosure", reason), ("DateOfInitialCPC", icpc)])]
-    parts += [assessment()] if assessments is DEFAULT else list(assessments)  # type: ignore[call-overload]
+    parts += [assessment()] if assessments is DEFAULT else list(assessments)
     parts += list(cin_plans) + list(s47s) + [_leaves([("ReferralNFA", nfa)])] + list(cpps)
     return "<CINdetails>" + "".join(parts) + "</CINdetails>"
 

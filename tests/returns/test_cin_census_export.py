@@ -137,7 +137,7 @@ def test_a_hand_built_council_exports_a_census_with_no_errors(database: Database
 def test_the_live_record_is_validated_without_xml_and_findings_point_at_the_person(database: Database) -> None:
     ids = build_hand_council(database)
     with database.transaction() as s:
-        s.get(Person, ids["in_need"]).ethnicity = None  # type: ignore[union-attr]
+        s.get_one(Person, ids["in_need"]).ethnicity = None
         s.add(ChildInNeedPlan(person_id=ids["protected"], referral_id=s.scalar(
             select(Referral.id).where(Referral.person_id == ids["protected"])), started_on=date(2025, 10, 1)))
     with database.transaction() as s:

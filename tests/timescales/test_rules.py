@@ -191,7 +191,7 @@ def ev(kind: EventKind, on: date, source_id: int, *flags: str, **extra: object) 
 LENGTHS = Lengths(DEFAULTS)
 
 
-def by_rule(derived: list, rule_id: str) -> list:  # type: ignore[type-arg]
+def by_rule(derived: list, rule_id: str) -> list:
     return [d for d in derived if d.rule.id == rule_id]
 
 

@@ -34,12 +34,12 @@ def test_set_up_second_factor_confirmed_with_a_code(client: TestClient, factory:
     wrong = client.post("/account/second-factor", data={"csrf_token": token, "code": wrong_code})
     assert wrong.status_code == 422 and "Enter the 6-digit code" in wrong.text
     with database.transaction() as s:
-        assert s.get(User, worker.id).totp_secret is None  # not until confirmed
+        assert s.get_one(User, worker.id).totp_secret is None  # not until confirmed
     ok = client.post("/account/second-factor", data={"csrf_token": token, "code": pyotp.TOTP(secret).now()})
     assert ok.status_code == 303
     assert "Your second factor is set up" in client.get(ok.headers["location"]).text
     with database.transaction() as s:
-        user = s.get(User, worker.id)
+        user = s.get_one(User, worker.id)
         assert (user.totp_secret, user.pending_totp_secret) == (secret, None)
 
     # Next sign-in asks for the code.
@@ -58,10 +58,10 @@ def test_changing_the_second_factor_keeps_the_old_one_until_confirmed(client: Te
     new_secret = _secret_from(client.get("/account/second-factor").text)
     assert new_secret != old_secret
     with database.transaction() as s:
-        assert s.get(User, admin.id).totp_secret == old_secret
+        assert s.get_one(User, admin.id).totp_secret == old_secret
     client.post("/account/second-factor", data={"csrf_token": token, "code": pyotp.TOTP(new_secret).now()})
     with database.transaction() as s:
-        assert s.get(User, admin.id).totp_secret == new_secret
+        assert s.get_one(User, admin.id).totp_secret == new_secret
 
 
 def test_change_password_needs_the_current_one_and_follows_the_rules(client: TestClient, factory: Factory,
@@ -120,7 +120,7 @@ def test_guessing_the_current_password_locks_the_account_and_ends_the_session(cl
                                                "new_password": NEW, "confirm_password": NEW})
     assert client.get("/account").status_code == 303
     with database.transaction() as s:
-        user = s.get(User, worker.id)
+        user = s.get_one(User, worker.id)
         assert user.locked_until is not None and user.locked_until > utcnow() + timedelta(minutes=5)
         assert s.scalar(select(UserSession.ended_at)) is not None
 
@@ -129,7 +129,7 @@ def test_temporary_password_holder_is_sent_to_change_it(client: TestClient, fact
                                                         database: Database) -> None:
     worker = factory.user(Role.MASH_WORKER)
     with database.transaction() as s:
-        s.get(User, worker.id).must_change_password = True
+        s.get_one(User, worker.id).must_change_password = True
     form = client.get("/sign-in")
     response = client.post("/sign-in", data={"username": worker.username, "password": PASSWORD,
                                              "csrf_token": csrf_from(form.text), "next": "/people"})
@@ -145,7 +145,7 @@ def test_temporary_password_holder_is_sent_to_change_it(client: TestClient, fact
     client.post("/account/password", data={"csrf_token": token, "current_password": PASSWORD,
                                            "new_password": NEW, "confirm_password": NEW})
     with database.transaction() as s:
-        assert s.get(User, worker.id).must_change_password is False
+        assert s.get_one(User, worker.id).must_change_password is False
     assert client.get("/mash/queue").status_code == 200
 
 

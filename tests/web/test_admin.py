@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pyotp
 from fastapi import FastAPI
@@ -19,7 +20,7 @@ from tests.support import PASSWORD, Factory, csrf_from, sign_in
 NEW_PASSWORD = "a quite long temporary phrase"
 
 
-def _events(database: Database, action=None, target_type=None):
+def _events(database: Database, action: str | None = None, target_type: str | None = None) -> list[AuditEvent]:
     with database.transaction() as s:
         query = select(AuditEvent).order_by(AuditEvent.id)
         if action:
@@ -28,6 +29,13 @@ def _events(database: Database, action=None, target_type=None):
             query = query.where(AuditEvent.target_type == target_type)
         return list(s.scalars(query))
 
+
+
+def _read_as(html: str) -> str:
+    """The account's version as the edit form read it."""
+    match = re.search(r'name="read_as" value="([0-9a-f]+)"', html)
+    assert match, "the form has no read_as field"
+    return match.group(1)
 
 def test_administrator_sees_admin_home_and_users(client: TestClient, admin: User, factory: Factory) -> None:
     factory.user(Role.MASH_WORKER, username="mash.worker")
@@ -115,7 +123,7 @@ def test_edit_role_and_deactivate_ends_the_users_sessions(client: TestClient, ad
         assert response.status_code == 303, response.text
         assert other.get("/account").status_code == 303  # signed out
     with database.transaction() as s:
-        user = s.get(User, worker.id)
+        user = s.get_one(User, worker.id)
         assert (user.full_name, user.role, user.active) == ("Renamed Worker", "social_worker", False)
     changed = json.loads(_events(database, "update", "user_account")[0].detail)["changed"]
     assert changed["role"] == {"old": "mash_worker", "new": "social_worker"}
@@ -139,7 +147,7 @@ def test_reset_password_unlock_and_reset_second_factor(client: TestClient, admin
 
         from safeguarding.core.db import utcnow
 
-        user = s.get(User, worker.id)
+        user = s.get_one(User, worker.id)
         user.failed_sign_ins = 5
         user.locked_until = utcnow() + timedelta(minutes=10)
     token = sign_in(client, admin)
@@ -154,7 +162,7 @@ def test_reset_password_unlock_and_reset_second_factor(client: TestClient, admin
     assert client.post(f"/admin/users/{worker.id}/second-factor/reset",
                        data={"csrf_token": token}).status_code == 303
     with database.transaction() as s:
-        user = s.get(User, worker.id)
+        user = s.get_one(User, worker.id)
         assert user.locked_until is None and user.failed_sign_ins == 0
         assert user.must_change_password and user.totp_secret is None
     actions = [e.action for e in _events(database) if e.target_type == "user_account" and e.target_id == str(worker.id)]
@@ -169,7 +177,7 @@ def test_api_token_shown_once_listed_with_last_use_and_revoked(client: TestClien
     assert created.status_code == 200
     plain = created.text.split('<code id="new-token">')[1].split("</code>")[0]
     with database.transaction() as s:
-        row = s.scalar(select(ApiToken))
+        row = s.scalars(select(ApiToken)).one()
         assert row.token_hash == token_digest(plain) and plain not in row.token_hash
     assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {plain}"}).status_code == 200
     page = client.get(f"/admin/users/{partner.id}")
@@ -196,7 +204,7 @@ def test_teams_and_agencies_created_and_edited(client: TestClient, admin: User, 
     from safeguarding.core.users import PartnerAgency
 
     with database.transaction() as s:
-        agency = s.scalar(select(PartnerAgency))
+        agency = s.scalars(select(PartnerAgency)).one()
     edited = client.post(f"/admin/agencies/{agency.id}", data={
         "csrf_token": token, "name": "Northshire Constabulary", "kind": "police", "default_referral_source": "6"})
     assert edited.status_code == 303
@@ -336,24 +344,22 @@ def test_users_sessions_table_unchanged_by_reading(client: TestClient, admin: Us
 
 def test_a_second_administrators_change_is_not_silently_overwritten(client: TestClient, admin: User, factory: Factory,
                                                                     database: Database) -> None:
-    import re
-
     worker = factory.user(Role.MASH_WORKER)
     token = sign_in(client, admin)
     page = client.get(f"/admin/users/{worker.id}")
-    read_as = re.search(r'name="read_as" value="([0-9a-f]+)"', page.text).group(1)
+    read_as = _read_as(page.text)
     # Meanwhile another administrator renames the account.
     with database.transaction() as s:
-        s.get(User, worker.id).full_name = "Changed Elsewhere"
+        s.get_one(User, worker.id).full_name = "Changed Elsewhere"
     form = {"csrf_token": token, "full_name": "My Change", "role": "mash_worker", "team_id": "", "agency_id": "",
             "active": "yes", "read_as": read_as}
     stale = client.post(f"/admin/users/{worker.id}", data=form)
     assert stale.status_code == 409
     assert "Someone else changed this account" in stale.text
     with database.transaction() as s:
-        assert s.get(User, worker.id).full_name == "Changed Elsewhere"
+        assert s.get_one(User, worker.id).full_name == "Changed Elsewhere"
     fresh = client.get(f"/admin/users/{worker.id}")
-    form["read_as"] = re.search(r'name="read_as" value="([0-9a-f]+)"', fresh.text).group(1)
+    form["read_as"] = _read_as(fresh.text)
     assert client.post(f"/admin/users/{worker.id}", data=form).status_code == 303
     with database.transaction() as s:
-        assert s.get(User, worker.id).full_name == "My Change"
+        assert s.get_one(User, worker.id).full_name == "My Change"

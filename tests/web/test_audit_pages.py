@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -32,7 +33,7 @@ def _actor(user: User) -> Actor:
     return Actor(id=user.id, username=user.username, role=str(user.role))
 
 
-def _events(database: Database, **where):
+def _events(database: Database, **where: Any) -> list[AuditEvent]:
     with database.transaction() as s:
         query = select(AuditEvent).order_by(AuditEvent.id)
         for key, value in where.items():
@@ -182,7 +183,7 @@ def test_break_glass_listed_and_reviewed_by_another_manager(client: TestClient, 
     manager = factory.user(Role.MASH_MANAGER)
     person_id = _person(database, "Locked", "Child", restricted=True)
     with database.transaction() as s:
-        user = s.get(User, worker.id)
+        user = s.get_one(User, worker.id)
         access.break_glass(s, user, person_id, "Police at the door at 2am, need the safety plan")
     token = sign_in(client, manager)
     page = client.get("/audit/break-glass")
@@ -211,7 +212,7 @@ def test_nobody_reviews_their_own_break_glass_and_administrators_do_not_review(c
     manager = factory.user(Role.TEAM_MANAGER)
     person_id = _person(database, restricted=True)
     with database.transaction() as s:
-        access.break_glass(s, s.get(User, manager.id), person_id, "Out of hours emergency placement")
+        access.break_glass(s, s.get_one(User, manager.id), person_id, "Out of hours emergency placement")
         access_id = s.scalar(select(BreakGlassAccess.id))
     token = sign_in(client, manager)
     own = client.post(f"/audit/break-glass/{access_id}/review", data={"csrf_token": token, "note": "fine by me"})
@@ -231,12 +232,12 @@ def test_a_real_people_search_appears_in_each_found_persons_history(client: Test
     worker = factory.user(Role.SOCIAL_WORKER, username="sw.searcher")
     manager = factory.user(Role.MASH_MANAGER)
     with database.transaction() as s:
-        user = s.get(User, worker.id)
+        user = s.get_one(User, worker.id)
         found = people.create_person(s, database, user, people.PersonInput(first_name="Zara", last_name="Quill"))
         missed = people.create_person(s, database, user, people.PersonInput(first_name="Omar", last_name="Brook"))
         found_id, missed_id = found.id, missed.id
     with database.transaction() as s:
-        results = people.search(s, database, s.get(User, worker.id), people.SearchQuery(last_name="Quill"))
+        results = people.search(s, database, s.get_one(User, worker.id), people.SearchQuery(last_name="Quill"))
         assert [c.person_id for c in results] == [found_id]
     sign_in(client, manager)
     page = client.get(f"/audit/people/{found_id}")

@@ -39,13 +39,13 @@ def _child(database: Database, named: list[User]) -> int:
 
 
 @pytest.fixture()
-def searched(factory: Factory, database: Database):
+def searched(factory: Factory, database: Database) -> tuple[int, User]:
     """A named social worker searches for the restricted child by name and NHS number, and breaks no glass."""
     worker = factory.user(Role.SOCIAL_WORKER)
     named_manager = factory.user(Role.TEAM_MANAGER)
     child_id = _child(database, [worker, named_manager])
     with database.transaction() as s:
-        user = s.get(User, worker.id)
+        user = s.get_one(User, worker.id)
         found = people_service.search(s, database, user, people_service.SearchQuery(
             first_name=NAME, last_name="Hiddenchild", nhs_number=NHS))
         assert [c.person_id for c in found] == [child_id]
@@ -59,7 +59,7 @@ def _leaks(text: str) -> list[str]:
 
 
 def test_a_manager_not_named_on_the_restriction_reads_no_terms_or_reasons(client: TestClient, factory: Factory,
-                                                                          searched) -> None:
+                                                                          searched: tuple[int, User]) -> None:
     child_id, _named = searched
     outsider = factory.user(Role.MASH_MANAGER)
     sign_in(client, outsider)
@@ -72,7 +72,7 @@ def test_a_manager_not_named_on_the_restriction_reads_no_terms_or_reasons(client
     assert "search" in client.get("/audit?action=search").text.lower()
 
 
-def test_an_administrator_reads_no_search_terms_for_people(client: TestClient, admin: User, searched) -> None:
+def test_an_administrator_reads_no_search_terms_for_people(client: TestClient, admin: User, searched: tuple[int, User]) -> None:
     child_id, _named = searched
     sign_in(client, admin)
     for path in ("/audit", f"/audit/people/{child_id}", "/audit/export.csv"):
@@ -80,7 +80,7 @@ def test_an_administrator_reads_no_search_terms_for_people(client: TestClient, a
         assert page.status_code == 200 and _leaks(page.text) == [], path
 
 
-def test_a_manager_named_on_the_restriction_reads_the_terms(client: TestClient, searched) -> None:
+def test_a_manager_named_on_the_restriction_reads_the_terms(client: TestClient, searched: tuple[int, User]) -> None:
     _child_id, named = searched
     sign_in(client, named)
     page = client.get("/audit", params={"action": "search"})
