@@ -36,7 +36,7 @@ def checks_count(database: Database) -> int:
 
 
 @pytest.mark.parametrize("consent", ["not_sought", "overridden"])
-def test_sharing_without_consent_requires_a_reason(database: Database, factory: Factory, consent) -> None:
+def test_sharing_without_consent_requires_a_reason(database: Database, factory: Factory, consent: str) -> None:
     worker, _ = staff(factory)
     health = factory.agency(kind=AgencyKind.HEALTH, referral_source="3A")
     contact_id = make_contact(database)
@@ -51,7 +51,7 @@ def test_sharing_without_consent_requires_a_reason(database: Database, factory: 
 
 
 @pytest.mark.parametrize("consent", ["sought", "obtained"])
-def test_consent_sought_or_obtained_needs_no_reason(database: Database, factory: Factory, consent) -> None:
+def test_consent_sought_or_obtained_needs_no_reason(database: Database, factory: Factory, consent: str) -> None:
     worker, _ = staff(factory)
     health = factory.agency(kind=AgencyKind.HEALTH, referral_source="3A")
     contact_id = make_contact(database)
@@ -108,7 +108,7 @@ def test_request_is_audited_with_the_sharing_decision(database: Database, factor
     with database.transaction() as s:
         service.request_check(s, database, worker, contact_id, check(police.id, "overridden", REASON))
     with database.transaction() as s:
-        row = s.scalar(select(AuditEvent).where(AuditEvent.action == "request_check"))
+        row = s.scalars(select(AuditEvent).where(AuditEvent.action == "request_check")).one()
         assert '"consent": "overridden"' in row.detail and '"lawful_basis": "public_task"' in row.detail
 
 

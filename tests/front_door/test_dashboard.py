@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -29,7 +30,7 @@ def _decision(database: Database, worker_id: int, level: int, outcome: Outcome, 
 
 
 @pytest.fixture()
-def front_door(database: Database, factory: Factory):
+def front_door(database: Database, factory: Factory) -> dict[str, Any]:
     """Counted by hand:
     waiting now: red under 4 h; red 1-3 days and overdue; amber 4-24 h; not rated over 3 days and overdue.
     October decisions (returned and out-of-period ones excluded): Alice 2/early help (3 h, in time),
@@ -64,7 +65,7 @@ def front_door(database: Database, factory: Factory):
     return {"alice": alice, "bob": bob, "manager": manager, "now": now}
 
 
-def test_dashboard_figures_match_the_hand_count(database: Database, front_door) -> None:
+def test_dashboard_figures_match_the_hand_count(database: Database, front_door: dict[str, Any]) -> None:
     with database.transaction() as s:
         d = service.dashboard(s, database, front_door["manager"], *OCTOBER, now=front_door["now"])
     assert d.waiting == {("red", 0): 1, ("red", 2): 1, ("amber", 1): 1, ("unrated", 3): 1}
@@ -82,14 +83,14 @@ def test_dashboard_figures_match_the_hand_count(database: Database, front_door) 
     assert d.team.by_level == {1: 1, 2: 1, 3: 2} and d.team.level_share(3) == 0.5
 
 
-def test_median_of_an_odd_number_is_the_middle_decision(database: Database, front_door) -> None:
+def test_median_of_an_odd_number_is_the_middle_decision(database: Database, front_door: dict[str, Any]) -> None:
     with database.transaction() as s:
         d = service.dashboard(s, database, front_door["manager"], date(2025, 10, 1), date(2025, 10, 7),
                               now=front_door["now"])
     assert d.decisions == 3 and d.median_working_hours == 3.0
 
 
-def test_empty_period_has_no_rates(database: Database, front_door) -> None:
+def test_empty_period_has_no_rates(database: Database, front_door: dict[str, Any]) -> None:
     with database.transaction() as s:
         d = service.dashboard(s, database, front_door["manager"], date(2024, 1, 1), date(2024, 1, 31))
     assert (d.decisions, d.within_deadline_rate, d.median_working_hours, d.re_referral_rate) == (0, None, None, None)
@@ -105,7 +106,7 @@ def test_period_is_validated() -> None:
 
 
 def test_dashboard_page_for_an_analyst_shows_the_figures_and_the_national_rate(
-    client: TestClient, database: Database, factory: Factory, front_door
+    client: TestClient, database: Database, factory: Factory, front_door: dict[str, Any]
 ) -> None:
     analyst = factory.user(Role.PERFORMANCE_ANALYST)
     sign_in(client, analyst)
@@ -120,7 +121,7 @@ def test_dashboard_page_for_an_analyst_shows_the_figures_and_the_national_rate(
 
 
 def test_mash_workers_and_social_workers_do_not_see_the_dashboard(client: TestClient, database: Database,
-                                                                  factory: Factory, front_door) -> None:
+                                                                  factory: Factory, front_door: dict[str, Any]) -> None:
     with database.transaction() as s, pytest.raises(AccessDenied):
         service.dashboard(s, database, front_door["alice"], *OCTOBER)
     sign_in(client, factory.user(Role.SOCIAL_WORKER))

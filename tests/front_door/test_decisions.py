@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -17,7 +18,7 @@ from safeguarding.core import local_settings
 from safeguarding.core.audit import AuditEvent
 from safeguarding.core.db import Database
 from safeguarding.core.errors import AccessDenied, Conflict, ValidationFailed
-from safeguarding.core.users import Role
+from safeguarding.core.users import Role, User
 from safeguarding.front_door import service
 from safeguarding.front_door.models import Contact, ContactDecision, ContactStatus, DecisionStatus, Rag
 from safeguarding.timescales.models import Deadline
@@ -27,13 +28,13 @@ from tests.support import Factory, csrf_from, sign_in
 RATIONALE = "Repeated neglect concerns from school and health; parents not engaging with early help."
 
 
-def decision(level: object = 3, outcome: str | None = "referral_for_assessment", rationale: str | None = RATIONALE,
+def decision(level: int | str | None = 3, outcome: str | None = "referral_for_assessment", rationale: str | None = RATIONALE,
              version: int | None = None) -> service.DecisionInput:
     return service.DecisionInput(level_of_need=level, outcome=outcome, rationale=rationale,
                                  expected_version=version)
 
 
-def linked_contact(database: Database, user, **kwargs) -> tuple[int, int]:
+def linked_contact(database: Database, user: User, **kwargs: Any) -> tuple[int, int]:
     person_id = make_person(database, user)
     return make_contact(database, children=[Child(person_id=person_id)], **kwargs), person_id
 
@@ -52,7 +53,8 @@ def decisions_count(database: Database) -> int:
     (2, "early_help", "   ", {"rationale"}),
 ])
 def test_decision_validation_names_each_field_and_writes_nothing(
-    database: Database, factory: Factory, level, outcome, rationale, fields
+    database: Database, factory: Factory, level: int | str | None, outcome: str | None, rationale: str | None,
+    fields: set[str]
 ) -> None:
     worker, _ = staff(factory)
     contact_id, _ = linked_contact(database, worker)
@@ -98,7 +100,7 @@ def test_sign_off_agreed_takes_effect_and_records_referral_and_re_referral(datab
     with database.transaction() as s:
         contact = s.get_one(Contact, contact_id)
         assert contact.status == ContactStatus.DECIDED and contact.decided_at is not None
-        referral = s.scalar(select(Referral).where(Referral.contact_id == contact_id))
+        referral = s.scalars(select(Referral).where(Referral.contact_id == contact_id)).one()
         assert referral.person_id == person_id and referral.is_re_referral
         assert referral.referral_date == date(2025, 11, 20) and referral.referral_source == "2A"
         assert service.awaiting_sign_off(s, database, manager) == []
@@ -186,7 +188,7 @@ def test_returned_decision_goes_back_to_screening_and_can_be_decided_again(datab
         contact = s.get_one(Contact, contact_id)
         assert contact.status == ContactStatus.IN_SCREENING and contact.current_decision is None
         assert contact.decisions[0].status == DecisionStatus.RETURNED
-        assert contact.decisions[0].sign_off_note.startswith("Ask health")
+        assert (contact.decisions[0].sign_off_note or "").startswith("Ask health")
         assert [r.contact.id for r in service.queue(s, database, worker).rows] == [contact_id]
     with database.transaction() as s:
         service.decide(s, database, worker, contact_id, decision(3, "early_help"))
@@ -251,8 +253,8 @@ def test_concurrent_transactions_cannot_both_decide(database: Database, factory:
     first = database.sessionmaker()
     second = database.sessionmaker()
     try:
-        version = first.get(Contact, contact_id).version
-        assert second.get(Contact, contact_id).version == version
+        version = first.get_one(Contact, contact_id).version
+        assert second.get_one(Contact, contact_id).version == version
         service.decide(first, database, worker, contact_id, decision(version=version))
         first.commit()
         with pytest.raises(Conflict):

@@ -401,7 +401,7 @@ def test_stale_or_empty_answer_is_refused(database: Database, factory: Factory) 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(hours_ago=st.floats(min_value=0, max_value=24 * 360, allow_nan=False))
 def test_any_accepted_contact_is_due_after_receipt_on_a_working_day(database: Database, factory_worker: User,
-                                                                    hours_ago) -> None:
+                                                                    hours_ago: float) -> None:
     received = utcnow() - timedelta(hours=hours_ago)
     session = Session(database.engine)
     try:
@@ -420,7 +420,7 @@ def factory_worker(factory: Factory) -> User:
 
 
 def test_a_duplicate_that_slips_past_the_check_is_caught_by_the_constraint(database: Database, factory: Factory,
-                                                                           monkeypatch: pytest.MonkeyPatch):
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     """Two requests with one key at the same moment: the second's look-up misses the first, the unique
     constraint catches it, and it becomes the same 409 naming the contact already made."""
     partner = factory.user(Role.PARTNER_PRACTITIONER)
@@ -441,7 +441,7 @@ def test_a_duplicate_that_slips_past_the_check_is_caught_by_the_constraint(datab
 
 
 @given(code=st.sampled_from(sorted(REFERRAL_SOURCES)))
-def test_every_referral_source_fits_exactly_one_kind_of_reporter(code) -> None:
+def test_every_referral_source_fits_exactly_one_kind_of_reporter(code: str) -> None:
     professional = rules.source_fits_reporter(ReporterKind.PRACTITIONER, code)
     assert professional == rules.source_fits_reporter(ReporterKind.PARTNER_AGENCY, code)
     fits = [rules.source_fits_reporter(ReporterKind.PUBLIC, code),

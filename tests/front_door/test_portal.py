@@ -9,7 +9,7 @@ from datetime import timedelta
 from fastapi.testclient import TestClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from safeguarding.core.db import Database, utcnow
 from safeguarding.core.users import Role
@@ -169,7 +169,7 @@ def test_partner_sees_the_outcome_in_effect_and_nothing_else_about_the_child(cli
     assert "Strategy discussion" not in waiting  # not in effect until signed off
 
     with database.transaction() as s:
-        s.execute(ContactDecision.__table__.update().values(status=DecisionStatus.IN_EFFECT, took_effect_at=utcnow()))
+        s.execute(update(ContactDecision).values(status=DecisionStatus.IN_EFFECT, took_effect_at=utcnow()))
         s.get_one(Contact, contact.id).status = ContactStatus.DECIDED
     page = client.get(f"/portal/contacts/{contact.id}").text
     assert "Decided" in page and "Strategy discussion" in page
@@ -267,13 +267,13 @@ def test_portal_lists_own_agency_contacts_newest_first(client: TestClient, facto
 
 # --- the form's parsing: errors always land on the block the user filled in -------------------------------------
 
-_texts = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12)
+_texts = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=12)
 
 
 @settings(max_examples=200, deadline=None)
 @given(filled=st.lists(st.booleans(), min_size=1, max_size=8), names=st.lists(_texts, min_size=8, max_size=8),
        children=st.integers(min_value=1, max_value=8))
-def test_service_errors_are_renamed_to_the_block_on_the_page(filled, names, children) -> None:
+def test_service_errors_are_renamed_to_the_block_on_the_page(filled: list[bool], names: list[str], children: int) -> None:
     data = {"children_count": str(children), "adults_count": str(len(filled) - min(children, len(filled)))}
     for index, is_filled in enumerate(filled):
         data[f"subjects.{index}.role"] = "child" if index < children else "parent"

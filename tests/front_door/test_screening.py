@@ -77,7 +77,7 @@ office = st.tuples(st.integers(6, 10), st.integers(15, 20))
 
 @settings(max_examples=300, deadline=None)
 @given(received=moments, rag=st.sampled_from([None, *Rag]), hours=office)
-def test_due_at_is_never_before_received(received, rag, hours) -> None:
+def test_due_at_is_never_before_received(received: datetime, rag: Rag | None, hours: tuple[int, int]) -> None:
     values = DEFAULTS | {"office.opens": f"{hours[0]:02d}:00", "office.closes": f"{hours[1]:02d}:00"}
     assert rules.rag_deadline(received, rag, values) >= received
 
@@ -85,7 +85,7 @@ def test_due_at_is_never_before_received(received, rag, hours) -> None:
 @settings(max_examples=300, deadline=None)
 @given(received=moments, rag=st.sampled_from([Rag.RED, Rag.AMBER]), hours=office,
        length=st.floats(min_value=0.5, max_value=200))
-def test_working_time_deadlines_land_in_office_hours_on_a_working_day(received, rag, hours, length) -> None:
+def test_working_time_deadlines_land_in_office_hours_on_a_working_day(received: datetime, rag: Rag, hours: tuple[int, int], length: float) -> None:
     values = DEFAULTS | {"office.opens": f"{hours[0]:02d}:00", "office.closes": f"{hours[1]:02d}:00",
                          f"rag.{rag.value}.hours": length}
     due = rules.rag_deadline(received, rag, values).astimezone(LONDON)
@@ -95,14 +95,14 @@ def test_working_time_deadlines_land_in_office_hours_on_a_working_day(received, 
 
 @settings(max_examples=200, deadline=None)
 @given(received=moments, hours=office)
-def test_partner_check_deadline_lands_in_office_hours(received, hours) -> None:
+def test_partner_check_deadline_lands_in_office_hours(received: datetime, hours: tuple[int, int]) -> None:
     values = DEFAULTS | {"office.opens": f"{hours[0]:02d}:00", "office.closes": f"{hours[1]:02d}:00"}
     due = rules.partner_check_deadline(received, values).astimezone(LONDON)
     assert due > received and is_working_day(due.date()) and time(hours[0]) < due.time() <= time(hours[1])
 
 
 @given(st.text(max_size=200))
-def test_rationale_rule_accepts_only_sentences(text_value) -> None:
+def test_rationale_rule_accepts_only_sentences(text_value: str) -> None:
     problem = rules.rationale_problem(text_value)
     words = text_value.split()
     if len(words) >= rules.RATIONALE_MIN_WORDS and len(" ".join(words)) >= rules.RATIONALE_MIN_CHARS:
@@ -218,7 +218,7 @@ def test_queue_refuses_an_unknown_filter(database: Database, factory: Factory) -
     assert "rag" in failed.value.errors
 
 
-def test_queue_page_runs_the_same_number_of_queries_however_many_rows(database: Database, factory: Factory):
+def test_queue_page_runs_the_same_number_of_queries_however_many_rows(database: Database, factory: Factory) -> None:
     """No N+1: the children named on each row are loaded with the page, not one query per contact."""
     worker, _ = staff(factory)
 
@@ -355,7 +355,7 @@ def test_settings_office_hours_change_the_deadline(database: Database, factory: 
 
 @settings(max_examples=300, deadline=None)
 @given(start=moments, span=st.floats(min_value=-2000, max_value=2000), hours=office)
-def test_quick_working_hours_agree_with_counting_day_by_day(start, span, hours) -> None:
+def test_quick_working_hours_agree_with_counting_day_by_day(start: datetime, span: float, hours: tuple[int, int]) -> None:
     end = start + timedelta(hours=span)
     opens, closes = time(hours[0]), time(hours[1])
     low, high = min(start, end), max(start, end)
@@ -372,5 +372,5 @@ def test_looking_for_the_child_among_people_is_audited_as_a_search_with_its_hits
     with database.transaction() as s:
         service.view_contact(s, database, worker, contact_id)
     with database.transaction() as s:
-        search = s.scalar(select(AuditEvent).where(AuditEvent.action == "search"))
+        search = s.scalars(select(AuditEvent).where(AuditEvent.action == "search")).one()
     assert '"last_name": "Testchild"' in search.detail and f'"hit_person_ids": [{child_id}]' in search.detail
