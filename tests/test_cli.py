@@ -29,10 +29,10 @@ def test_users_create_reads_the_password_from_stdin_and_audits(database: Databas
     assert result.exit_code == 0, result.output
     assert "Created cli.worker (MASH worker)" in result.output
     with database.transaction() as s:
-        user = s.scalar(select(User).where(User.username == "cli.worker"))
+        user = s.scalars(select(User).where(User.username == "cli.worker")).one()
         assert user.team_id == team.id and user.full_name == "Cleo Worker"
         assert verify_password(user.password_hash, GOOD)
-        event = s.scalar(select(AuditEvent).where(AuditEvent.action == "create"))
+        event = s.scalars(select(AuditEvent).where(AuditEvent.action == "create")).one()
         assert (event.actor_username, event.target_id) == ("cli", str(user.id))
 
 

@@ -36,9 +36,9 @@ def test_the_case_page_shows_status_allocation_visits_and_the_chronology(client:
     assert post(client, f"/cases/{case.child_id}/visits/new", csrf, {
         "kind": "assessment", "visited_on": case.on(2).isoformat(), "child_seen": "1",
         "seen_alone": "1"}).status_code == 303
-    page = client.get(f"/cases/{case.child_id}").text
-    assert 'id="case-status">Assessment<' in page
-    assert "Assessment visit: child seen alone" in page
+    case_page = client.get(f"/cases/{case.child_id}").text
+    assert 'id="case-status">Assessment<' in case_page
+    assert "Assessment visit: child seen alone" in case_page
     filtered = client.get(f"/cases/{case.child_id}", params={"kind": "visit"}).text
     chronology = filtered.split('id="chronology"')[1]
     assert 'data-kind="visit"' in chronology and 'data-kind="assessment"' not in chronology

@@ -28,8 +28,8 @@ from tests.support import Factory, csrf_from, sign_in
 RATIONALE = "Repeated neglect concerns from school and health; parents not engaging with early help."
 
 
-def decision(level: int | str | None = 3, outcome: str | None = "referral_for_assessment", rationale: str | None = RATIONALE,
-             version: int | None = None) -> service.DecisionInput:
+def decision(level: int | str | None = 3, outcome: str | None = "referral_for_assessment",
+             rationale: str | None = RATIONALE, version: int | None = None) -> service.DecisionInput:
     return service.DecisionInput(level_of_need=level, outcome=outcome, rationale=rationale,
                                  expected_version=version)
 

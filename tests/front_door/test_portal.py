@@ -273,7 +273,9 @@ _texts = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]
 @settings(max_examples=200, deadline=None)
 @given(filled=st.lists(st.booleans(), min_size=1, max_size=8), names=st.lists(_texts, min_size=8, max_size=8),
        children=st.integers(min_value=1, max_value=8))
-def test_service_errors_are_renamed_to_the_block_on_the_page(filled: list[bool], names: list[str], children: int) -> None:
+def test_service_errors_are_renamed_to_the_block_on_the_page(
+    filled: list[bool], names: list[str], children: int
+) -> None:
     data = {"children_count": str(children), "adults_count": str(len(filled) - min(children, len(filled)))}
     for index, is_filled in enumerate(filled):
         data[f"subjects.{index}.role"] = "child" if index < children else "parent"

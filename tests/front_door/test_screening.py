@@ -85,7 +85,9 @@ def test_due_at_is_never_before_received(received: datetime, rag: Rag | None, ho
 @settings(max_examples=300, deadline=None)
 @given(received=moments, rag=st.sampled_from([Rag.RED, Rag.AMBER]), hours=office,
        length=st.floats(min_value=0.5, max_value=200))
-def test_working_time_deadlines_land_in_office_hours_on_a_working_day(received: datetime, rag: Rag, hours: tuple[int, int], length: float) -> None:
+def test_working_time_deadlines_land_in_office_hours_on_a_working_day(
+    received: datetime, rag: Rag, hours: tuple[int, int], length: float
+) -> None:
     values = DEFAULTS | {"office.opens": f"{hours[0]:02d}:00", "office.closes": f"{hours[1]:02d}:00",
                          f"rag.{rag.value}.hours": length}
     due = rules.rag_deadline(received, rag, values).astimezone(LONDON)
@@ -355,7 +357,9 @@ def test_settings_office_hours_change_the_deadline(database: Database, factory: 
 
 @settings(max_examples=300, deadline=None)
 @given(start=moments, span=st.floats(min_value=-2000, max_value=2000), hours=office)
-def test_quick_working_hours_agree_with_counting_day_by_day(start: datetime, span: float, hours: tuple[int, int]) -> None:
+def test_quick_working_hours_agree_with_counting_day_by_day(
+    start: datetime, span: float, hours: tuple[int, int]
+) -> None:
     end = start + timedelta(hours=span)
     opens, closes = time(hours[0]), time(hours[1])
     low, high = min(start, end), max(start, end)

@@ -21,7 +21,7 @@ from tests.support import Factory, sign_in
 SCRIPT = "<script>alert('x')</script>"
 
 
-def _form(**fields):
+def _form(**fields: str) -> dict[str, str]:
     base = {"kind": "child", "first_name": "", "last_name": "", "date_of_birth": "", "expected_date_of_birth": "",
             "date_of_death": "", "sex": "", "ethnicity": "", "nhs_number": "", "upn": "", "upn_unknown": "",
             "la_child_id": "", "notes": "", "aliases.0.first_name": "", "aliases.0.last_name": "",
@@ -31,7 +31,7 @@ def _form(**fields):
     return base
 
 
-def _people(database: Database):
+def _people(database: Database) -> list[Person]:
     with database.transaction() as s:
         return list(s.scalars(select(Person).order_by(Person.id)))
 
@@ -208,7 +208,7 @@ def test_workers_cannot_reach_the_restriction_page(client: TestClient, worker: U
 
 
 @pytest.fixture()
-def partner(factory: Factory):
+def partner(factory: Factory) -> User:
     return factory.user(Role.PARTNER_PRACTITIONER)
 
 
@@ -231,7 +231,7 @@ def test_partner_practitioners_get_403_on_every_people_page(client: TestClient, 
         assert "Noah" not in response.text
 
 
-def _token_for(database: Database, user):
+def _token_for(database: Database, user: User) -> dict[str, str]:
     raw = new_token()
     with database.transaction() as s:
         s.add(ApiToken(user_id=user.id, token_hash=token_digest(raw), label="test"))
@@ -315,11 +315,11 @@ def test_breaking_the_glass_gives_a_new_session_id_and_the_old_one_stops_working
     with database.transaction() as s:
         service.restrict(s, database, manager, person.id, "Relative of a member of staff", [])
     token = sign_in(client, worker)
-    before = client.cookies.get(SESSION_COOKIE)
+    before = client.cookies[SESSION_COOKIE]
     response = client.post(f"/people/{person.id}/break-glass", data={
         "reason": "Child brought to A&E tonight, need history", "csrf_token": token})
     assert response.status_code == 303
-    after = client.cookies.get(SESSION_COOKIE)
+    after = client.cookies[SESSION_COOKIE]
     assert after != before
     assert client.get(f"/people/{person.id}").status_code == 200
     # Whoever held the id from before the glass was broken is signed out, not let into the record.

@@ -158,8 +158,8 @@ TODAY = date(2026, 1, 15)
 
 
 def _problems(**kwargs: Any) -> dict[str, str]:
-    base: dict[str, Any] = {"is_child": True, "date_of_birth": None, "expected_date_of_birth": None, "date_of_death": None,
-            "sex": None, "today": TODAY}
+    base: dict[str, Any] = {"is_child": True, "date_of_birth": None, "expected_date_of_birth": None,
+                            "date_of_death": None, "sex": None, "today": TODAY}
     base.update(kwargs)
     return rules.date_problems(**base)
 

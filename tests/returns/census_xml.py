@@ -55,11 +55,11 @@ DEFAULT = object()
 
 def episode(referral: str | None = "2025-05-01", source: str | None = "2A", need: str | None = "N1",
             closed: str | None = None, reason: str | None = None, icpc: str | None = None, nfa: str | None = "false",
-            assessments: Sequence[str] | object = DEFAULT, cin_plans: Sequence[str] = (),
+            assessments: Sequence[str] | None = None, cin_plans: Sequence[str] = (),
             s47s: Sequence[str] = (), cpps: Sequence[str] = ()) -> str:
     parts = [_leaves([("CINreferralDate", referral), ("ReferralSource", source), ("PrimaryNeedCode", need),
                       ("CINclosureDate", closed), ("ReasonForClosure", reason), ("DateOfInitialCPC", icpc)])]
-    parts += [assessment()] if assessments is DEFAULT else list(assessments)
+    parts += [assessment()] if assessments is None else list(assessments)  # None: one assessment
     parts += list(cin_plans) + list(s47s) + [_leaves([("ReferralNFA", nfa)])] + list(cpps)
     return "<CINdetails>" + "".join(parts) + "</CINdetails>"
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from safeguarding.core.access import PersonRestriction, PersonRestrictionGrant
 from safeguarding.core.audit import AuditEvent
@@ -22,7 +22,7 @@ from tests.returns.test_cin_census_export import build_hand_council
 from tests.support import Factory, csrf_from, sign_in
 
 
-def _cli(*args: str) -> object:
+def _cli(*args: str) -> Result:
     from safeguarding.cli import app
 
     return CliRunner().invoke(app, ["returns", "cin-census", *args])

@@ -72,7 +72,9 @@ def test_a_manager_not_named_on_the_restriction_reads_no_terms_or_reasons(client
     assert "search" in client.get("/audit?action=search").text.lower()
 
 
-def test_an_administrator_reads_no_search_terms_for_people(client: TestClient, admin: User, searched: tuple[int, User]) -> None:
+def test_an_administrator_reads_no_search_terms_for_people(
+    client: TestClient, admin: User, searched: tuple[int, User]
+) -> None:
     child_id, _named = searched
     sign_in(client, admin)
     for path in ("/audit", f"/audit/people/{child_id}", "/audit/export.csv"):
