@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, text
@@ -19,8 +20,6 @@ from sqlalchemy.orm import Session
 
 # Keep argon2 quick in tests is not possible without weakening it; instead we create few users per test.
 os.environ.setdefault("SAFEGUARDING_SECRET_KEY", "test-secret-key-not-for-production")
-
-from fastapi import FastAPI
 
 from safeguarding.cli import upgrade_database
 from safeguarding.core.db import Database, set_database
@@ -138,7 +137,7 @@ def factory(database: Database) -> Factory:
 
 
 @pytest.fixture()
-def app(database: Database):  # type: ignore[no-untyped-def]
+def app(database: Database) -> FastAPI:
     from safeguarding.web.app import create_app
 
     return create_app(database)

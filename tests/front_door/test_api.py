@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import httpx2
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -42,7 +43,7 @@ def contact_count(database: Database) -> int:
         return s.scalar(select(func.count(Contact.id))) or 0
 
 
-def fields(response) -> set[str]:  # type: ignore[no-untyped-def]
+def fields(response: httpx2.Response) -> set[str]:
     return {e["field"] for e in response.json().get("errors", [])} | {response.json().get("field")}
 
 
@@ -220,8 +221,8 @@ def test_generated_requests_never_fail_the_server(app: FastAPI, factory: Factory
 
         @given(case=schema[path][method].as_strategy())
         @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
-        def call(case) -> None:  # type: ignore[no-untyped-def]
-            case.headers = {**(case.headers or {}), **headers}
+        def call(case: schemathesis.Case) -> None:
+            case.headers.update(headers)
             response = case.call()
             assert response.status_code < 500, (case.method, case.path, case.body, response.text)
 
