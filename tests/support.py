@@ -106,7 +106,7 @@ def sign_in(client: TestClient, user: User, password: str = PASSWORD) -> str:
         from sqlalchemy import select
 
         assert user.totp_secret, "administrators need a TOTP secret in tests"
-        with client.app.state.database.transaction() as s:  # type: ignore[attr-defined]
+        with client.app.state.database.transaction() as s:  # type: ignore[attr-defined]  # the app, not any ASGI app
             last_used = s.scalar(select(User.totp_last_step).where(User.id == user.id))
         page = client.get(response.headers["location"])
         response = client.post("/sign-in/second-factor", data={

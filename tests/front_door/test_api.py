@@ -214,7 +214,7 @@ def test_generated_requests_never_fail_the_server(app: FastAPI, factory: Factory
     from hypothesis import HealthCheck, given, settings
 
     headers = bearer(database, factory.user(Role.PARTNER_PRACTITIONER))
-    api = next(r for r in app.routes if getattr(r, "path", "") == "/api/v1").app  # type: ignore[attr-defined]
+    api = next(r for r in app.routes if getattr(r, "path", "") == "/api/v1").app  # type: ignore[attr-defined]  # the API's Mount
     schema = schemathesis.openapi.from_asgi("/openapi.json", api)
     for path, method in [("/contacts", "POST"), ("/contacts", "GET"), ("/contacts/{contact_id}", "GET"),
                          ("/checks", "GET"), ("/checks/{check_id}/response", "POST")]:

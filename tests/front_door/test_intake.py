@@ -4,6 +4,7 @@ idempotency, partner checks answered once by the agency asked, and the decision 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -43,28 +44,28 @@ VALID_NHS = "9434765919"
 VALID_NHS_2 = "4010232137"
 
 
-def child(first: str = "Amira", last: str = "Testchild", **extra: object) -> SubjectInput:
-    return SubjectInput(role=SubjectRole.CHILD, first_name=first, last_name=last, **extra)  # type: ignore[arg-type]
+def child(first: str = "Amira", last: str = "Testchild", **extra: Any) -> SubjectInput:
+    return SubjectInput(role=SubjectRole.CHILD, first_name=first, last_name=last, **extra)
 
 
 def partner_input(**changes: object) -> ContactInput:
-    values: dict[str, object] = dict(
+    values: dict[str, Any] = dict(
         channel=Channel.PORTAL, reporter_kind=ReporterKind.PARTNER_AGENCY, referral_source="",
         worry="Child arrived at school with bruising on both arms and said she was scared to go home.",
         consent=ConsentPosition.CONSENT_GIVEN, subjects=(child(date_of_birth=date(2015, 3, 4)),),
         reporter_role="Designated safeguarding lead")
     values.update(changes)
-    return ContactInput(**values)  # type: ignore[arg-type]
+    return ContactInput(**values)
 
 
 def phone_input(**changes: object) -> ContactInput:
-    values: dict[str, object] = dict(
+    values: dict[str, Any] = dict(
         channel=Channel.PHONE, reporter_kind=ReporterKind.PUBLIC, referral_source="1B",
         worry="Neighbour hears a young child crying for hours every night and nobody answers the door.",
         consent=ConsentPosition.UNKNOWN, subjects=(child(),), reporter_name="A Neighbour",
         received_at=utcnow() - timedelta(hours=2))
     values.update(changes)
-    return ContactInput(**values)  # type: ignore[arg-type]
+    return ContactInput(**values)
 
 
 def submit(database: Database, user: User, data: ContactInput) -> Contact:

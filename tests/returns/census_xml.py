@@ -67,7 +67,7 @@ def episode(referral: str | None = "2025-05-01", source: str | None = "2A", need
 NFA = episode(nfa="true", need=None, assessments=(), closed="2025-05-02", reason="RC8")
 
 
-def child(la_child_id: str | None = "C1", child_upn: str | None = DEFAULT, former_upn: str | None = None,  # type: ignore[assignment]
+def child(la_child_id: str | None = "C1", child_upn: str | None = DEFAULT, former_upn: str | None = None,  # type: ignore[assignment]  # DEFAULT: a valid UPN
           upn_unknown: str | None = None, birth: str | None = "2015-06-01", expected: str | None = None,
           sex: str | None = "F", gender: str | None = None, death: str | None = None,
           ethnicity: str | None = "WBRI", disabilities: Sequence[str] | None = ("NONE",),
