@@ -204,7 +204,7 @@ def test_families_have_half_siblings_shared_adults_and_address_history(
         assert s.scalars(select(func.count()).select_from(Address).where(Address.moved_out.is_not(None))).one() > 0
         # An adult who is parent of children living at two different current addresses.
         current = dict(s.execute(select(Address.person_id, Address.line1 + Address.postcode)
-                                 .where(Address.moved_out.is_(None))).tuples().all())
+                                 .where(Address.moved_out.is_(None))).all())
         homes: dict[int, set[str]] = defaultdict(set)
         for parent, child in s.execute(select(FamilyRelationship.from_person_id, FamilyRelationship.to_person_id)
                                        .where(FamilyRelationship.kind == RelationshipKind.PARENT)):
@@ -292,7 +292,7 @@ def test_the_due_pages_show_the_councils_drift_from_the_first_sign_in(
     with migrated_database.transaction() as s:
         manager = s.scalars(select(User).where(User.username == "team.manager")).one()
         s.expunge(manager)
-        by_status = dict(s.execute(select(Deadline.status, func.count()).group_by(Deadline.status)).tuples().all())
+        by_status = dict(s.execute(select(Deadline.status, func.count()).group_by(Deadline.status)).all())
     assert by_status.get("overdue", 0) > 0 and by_status.get("met", 0) > 0, by_status
     sign_in(council_client, manager, password=DEMO_PASSWORD)
     page = council_client.get("/due/team")

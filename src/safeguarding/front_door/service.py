@@ -374,7 +374,7 @@ def _timeline_user_ids(contact: Contact, notes: list[ContactNote]) -> set[int]:
 def _user_names(session: Session, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
-    return dict(session.execute(select(User.id, User.full_name).where(User.id.in_(ids))).tuples().all())
+    return dict(session.execute(select(User.id, User.full_name).where(User.id.in_(ids))).all())
 
 
 def _may_respond(user: User, contact: Contact) -> bool:
@@ -809,7 +809,7 @@ def my_contacts(session: Session, database: Database, user: User) -> list[Routed
     acknowledged = dict(session.execute(
         select(ContactNote.contact_id, func.min(ContactNote.at))
         .where(ContactNote.kind == NoteKind.ACKNOWLEDGED, ContactNote.contact_id.in_([c.id for c in contacts]))
-        .group_by(ContactNote.contact_id)).tuples().all()) if contacts else {}
+        .group_by(ContactNote.contact_id)).all()) if contacts else {}
     hidden = _hidden_contacts(session, user, contacts)
     rows = [RoutedRow(contact=c, children=[RESTRICTED_LABEL] if c.id in hidden else
                       [s.full_name for s in c.children], acknowledged_at=acknowledged.get(c.id),
