@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -15,6 +15,9 @@ from sqlalchemy import select
 import safeguarding.schema  # noqa: F401
 from safeguarding.core.db import get_database
 from safeguarding.core.settings import get_settings
+
+if TYPE_CHECKING:  # alembic is imported when a command needs it, not on every start-up
+    from alembic.config import Config
 
 app = typer.Typer(help="Safeguarding: children's services case management.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -53,7 +56,7 @@ def _options(
     """Safeguarding: children's services case management."""
 
 
-def alembic_config(url: str | None = None) -> object:
+def alembic_config(url: str | None = None) -> Config:
     from alembic.config import Config
 
     # The migrations ship inside the package, so an installed wheel upgrades a database outside the source tree.
@@ -67,7 +70,7 @@ def alembic_config(url: str | None = None) -> object:
 def upgrade_database(url: str | None = None) -> None:
     from alembic import command
 
-    command.upgrade(alembic_config(url), "head")  # type: ignore[arg-type]
+    command.upgrade(alembic_config(url), "head")
 
 
 @db_app.command("upgrade")
@@ -89,10 +92,10 @@ def db_revision(
     from alembic.util import CommandError
 
     config = alembic_config()
-    numbers = [int(r.revision) for r in ScriptDirectory.from_config(config).walk_revisions()  # type: ignore[arg-type]
+    numbers = [int(r.revision) for r in ScriptDirectory.from_config(config).walk_revisions()
                if r.revision.isdigit()]
     try:
-        script = command.revision(config, message=message, autogenerate=not empty,  # type: ignore[arg-type]
+        script = command.revision(config, message=message, autogenerate=not empty,
                                   rev_id=f"{max(numbers, default=0) + 1:04d}")
     except CommandError as exc:
         err.print(f"[red]{exc}[/red] (run `safeguarding db upgrade` on the database first)")

@@ -89,7 +89,7 @@ def test_referral_to_closure_in_order_with_status_and_deadlines_at_each_step(cas
     save(case, "conferences", {"kind": "review", "held_on": case.on(40).isoformat(), "outcome": "no_plan",
                                "plan_id": str(plan)})
     with case.database.transaction() as s:
-        version = s.get(ChildProtectionPlan, plan).version  # type: ignore[union-attr]
+        version = s.get_one(ChildProtectionPlan, plan).version
     save(case, "cp-plans", {"conference_id": str(conference), "started_on": case.on(12).isoformat(),
                             "initial_category": "NEG", "latest_category": "EMO", "ended_on": case.on(40).isoformat(),
                             "end_reason": "no_longer_at_risk_closed"}, event_id=plan, version=version)
@@ -139,7 +139,7 @@ def test_events_out_of_order_are_refused_with_the_rule_named(case: Case) -> None
                               expected_version=None)
     assert "closure-open-cp-plan" in caught.value.errors["closed_on"]
     with case.database.transaction() as s:
-        assert s.get(Referral, case.referral_id).closed_date is None  # type: ignore[union-attr]
+        assert s.get_one(Referral, case.referral_id).closed_date is None
 
 
 def test_a_late_authorisation_needs_the_reason(case: Case) -> None:
@@ -152,7 +152,7 @@ def test_a_late_authorisation_needs_the_reason(case: Case) -> None:
     assert "factor-21-alone" in caught.value.errors["factors"]
     authorise(case, assessment, case.on(50).isoformat(), ["16A"], late_reason="Parent in hospital for three weeks")
     with case.database.transaction() as s:
-        saved = s.get(Assessment, assessment)
+        saved = s.get_one(Assessment, assessment)
         assert saved is not None and saved.late_reason and [f.code for f in saved.factors] == ["16A"]
 
 
@@ -160,7 +160,7 @@ def test_editing_a_past_event_moves_its_deadlines_in_the_same_transaction(case: 
     discussion = save(case, "strategy-discussions", {"held_on": case.on(2).isoformat(), "decision": "section47"})
     before = {d.due_on for d in deadlines(case)["icpc"]}
     with case.database.transaction() as s:
-        version = s.get(StrategyDiscussion, discussion).version  # type: ignore[union-attr]
+        version = s.get_one(StrategyDiscussion, discussion).version
     save(case, "strategy-discussions", {"held_on": case.on(7).isoformat(), "decision": "section47"},
          event_id=discussion, version=version)
     after = {d.due_on for d in deadlines(case)["icpc"]}
@@ -170,7 +170,7 @@ def test_editing_a_past_event_moves_its_deadlines_in_the_same_transaction(case: 
 def test_the_second_of_two_editors_is_told(case: Case) -> None:
     discussion = save(case, "strategy-discussions", {"held_on": case.on(2).isoformat(), "decision": "section47"})
     with case.database.transaction() as s:
-        loaded = s.get(StrategyDiscussion, discussion).version  # type: ignore[union-attr]
+        loaded = s.get_one(StrategyDiscussion, discussion).version
     save(case, "strategy-discussions", {"held_on": case.on(3).isoformat(), "decision": "section47"},
          event_id=discussion, version=loaded)
     with pytest.raises(Conflict) as caught:

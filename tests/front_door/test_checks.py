@@ -6,17 +6,19 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from safeguarding.core.audit import AuditEvent
 from safeguarding.core.calendar import LONDON
+from safeguarding.core.db import Database
 from safeguarding.core.errors import AccessDenied, Conflict, ValidationFailed
 from safeguarding.core.users import AgencyKind, Role
 from safeguarding.front_door.checks import CheckInput, request_check
 from safeguarding.front_door.contact_record import view_contact
 from safeguarding.front_door.models import CheckStatus, ContactStatus, PartnerCheck
 from tests.front_door.test_screening_helpers import london, make_contact, staff
-from tests.support import sign_in
+from tests.support import Factory, sign_in
 
 QUESTION = "Is the family known to you, and has the child attended health appointments this year?"
 REASON = "Telling the father first would put the child at risk of being moved out of the area."
@@ -29,13 +31,13 @@ def check(agency_id: int | None, consent: str | None = "obtained", reason: str |
                               consent_reason=reason, due_at=due_at)
 
 
-def checks_count(database) -> int:
+def checks_count(database: Database) -> int:
     with database.transaction() as s:
         return s.scalar(select(func.count()).select_from(PartnerCheck)) or 0
 
 
 @pytest.mark.parametrize("consent", ["not_sought", "overridden"])
-def test_sharing_without_consent_requires_a_reason(database, factory, consent):
+def test_sharing_without_consent_requires_a_reason(database: Database, factory: Factory, consent: str) -> None:
     worker, _ = staff(factory)
     health = factory.agency(kind=AgencyKind.HEALTH, referral_source="3A")
     contact_id = make_contact(database)
@@ -50,7 +52,7 @@ def test_sharing_without_consent_requires_a_reason(database, factory, consent):
 
 
 @pytest.mark.parametrize("consent", ["sought", "obtained"])
-def test_consent_sought_or_obtained_needs_no_reason(database, factory, consent):
+def test_consent_sought_or_obtained_needs_no_reason(database: Database, factory: Factory, consent: str) -> None:
     worker, _ = staff(factory)
     health = factory.agency(kind=AgencyKind.HEALTH, referral_source="3A")
     contact_id = make_contact(database)
@@ -59,7 +61,7 @@ def test_consent_sought_or_obtained_needs_no_reason(database, factory, consent):
     assert checks_count(database) == 1
 
 
-def test_every_missing_field_is_named(database, factory):
+def test_every_missing_field_is_named(database: Database, factory: Factory) -> None:
     worker, _ = staff(factory)
     contact_id = make_contact(database)
     with database.transaction() as s, pytest.raises(ValidationFailed) as failed:
@@ -68,7 +70,8 @@ def test_every_missing_field_is_named(database, factory):
     assert set(failed.value.errors) == {"agency_id", "question", "lawful_basis", "check_consent"}
 
 
-def test_default_deadline_is_the_working_hours_setting_and_may_only_be_brought_forward(database, factory):
+def test_default_deadline_is_the_working_hours_setting_and_may_only_be_brought_forward(database: Database,
+                                                                                       factory: Factory) -> None:
     worker, _ = staff(factory)
     police = factory.agency()
     contact_id = make_contact(database)
@@ -88,7 +91,7 @@ def test_default_deadline_is_the_working_hours_setting_and_may_only_be_brought_f
     assert checks_count(database) == 2
 
 
-def test_checks_only_on_open_contacts_and_only_by_the_mash(database, factory):
+def test_checks_only_on_open_contacts_and_only_by_the_mash(database: Database, factory: Factory) -> None:
     worker, _ = staff(factory)
     police = factory.agency()
     decided = make_contact(database, status=ContactStatus.DECIDED)
@@ -99,18 +102,19 @@ def test_checks_only_on_open_contacts_and_only_by_the_mash(database, factory):
         request_check(s, database, social_worker, make_contact(database), check(police.id))
 
 
-def test_request_is_audited_with_the_sharing_decision(database, factory):
+def test_request_is_audited_with_the_sharing_decision(database: Database, factory: Factory) -> None:
     worker, _ = staff(factory)
     police = factory.agency()
     contact_id = make_contact(database)
     with database.transaction() as s:
         request_check(s, database, worker, contact_id, check(police.id, "overridden", REASON))
     with database.transaction() as s:
-        row = s.scalar(select(AuditEvent).where(AuditEvent.action == "request_check"))
+        row = s.scalars(select(AuditEvent).where(AuditEvent.action == "request_check")).one()
         assert '"consent": "overridden"' in row.detail and '"lawful_basis": "public_task"' in row.detail
 
 
-def test_overdue_and_answered_checks_are_shown_on_the_contact_page(client, database, factory):
+def test_overdue_and_answered_checks_are_shown_on_the_contact_page(client: TestClient, database: Database,
+                                                                   factory: Factory) -> None:
     worker, _ = staff(factory)
     police = factory.agency(name="Testshire Police")
     school = factory.agency(name="Testfield Primary", kind=AgencyKind.SCHOOL, referral_source="2A")
@@ -133,7 +137,8 @@ def test_overdue_and_answered_checks_are_shown_on_the_contact_page(client, datab
     assert "&lt;b&gt;no&lt;/b&gt; concerns" in page.text and "<b>no</b>" not in page.text
 
 
-def test_check_form_errors_are_shown_beside_the_fields(client, database, factory):
+def test_check_form_errors_are_shown_beside_the_fields(client: TestClient, database: Database,
+                                                       factory: Factory) -> None:
     worker, _ = staff(factory)
     police = factory.agency()
     contact_id = make_contact(database)

@@ -33,8 +33,8 @@ from tests.support import Factory
 WORRY = "Child came to school hungry for the third day running and said there was no food at home."
 
 
-def london(*args: int) -> datetime:
-    return datetime(*args, tzinfo=LONDON)  # type: ignore[misc]
+def london(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=LONDON)
 
 
 @dataclass(frozen=True)

@@ -64,7 +64,9 @@ def test_a_school_contact_becomes_a_signed_off_referral(new_page: Any, factory: 
     expect(dsl.get_by_role("heading", name="Check your answers before sending")).to_be_visible()
     dsl.get_by_role("button", name="Send contact").click()
     expect(dsl.get_by_role("heading", name="What happened to this contact")).to_be_visible()
-    contact_id = int(re.search(r"/portal/contacts/(\d+)", dsl.url).group(1))  # type: ignore[union-attr]
+    sent = re.search(r"/portal/contacts/(\d+)", dsl.url)
+    assert sent, dsl.url
+    contact_id = int(sent.group(1))
     expect(dsl.get_by_text("Not decided yet")).to_be_visible()
     reference = f"CON-{contact_id:07d}"
 

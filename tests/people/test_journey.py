@@ -18,7 +18,7 @@ from tests.journeys.support import screenshot, sign_in
 pytestmark = [pytest.mark.journey, pytest.mark.xdist_group("browser")]
 
 
-def _add(live_server: Any, user: Any, first: str, last: str, born: date, kind: str = "child") -> int:  # noqa: F811
+def _add(live_server: Any, user: Any, first: str, last: str, born: date, kind: str = "child") -> int:
     with live_server.database.transaction() as s:
         person = records.create_person(s, live_server.database, user, inputs.PersonInput(
             first_name=first, last_name=last, kind=kind, date_of_birth=born,
@@ -27,7 +27,7 @@ def _add(live_server: Any, user: Any, first: str, last: str, born: date, kind: s
         return person.id
 
 
-def test_search_before_create_and_break_glass(new_page: Any, factory: Any, live_server: Any) -> None:  # noqa: F811
+def test_search_before_create_and_break_glass(new_page: Any, factory: Any, live_server: Any) -> None:
     worker = factory.user(Role.MASH_WORKER, username="people.worker")
     colleague = factory.user(Role.SOCIAL_WORKER, username="people.colleague")
     manager = factory.user(Role.MASH_MANAGER, username="people.manager")

@@ -74,7 +74,7 @@ def _lost_or_changed(database: Database, fixture: Path) -> tuple[int, list[str]]
 
 @pytest.mark.parametrize("fixture", FIXTURES, ids=[path.name.split("_")[0] for path in FIXTURES])
 def test_upgrading_a_released_database_keeps_every_row(fixture: Path, empty_database_url: str) -> None:
-    command.upgrade(alembic_config(empty_database_url), revision_of(fixture))  # type: ignore[arg-type]
+    command.upgrade(alembic_config(empty_database_url), revision_of(fixture))
     database = Database(empty_database_url)
     try:
         with database.engine.begin() as connection:

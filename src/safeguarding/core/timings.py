@@ -159,7 +159,18 @@ class RequestTimingsMiddleware:
             self._pid = os.getpid()
         self._file.write(line + "\n")
 
+    def _close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":  # the file is the process's until the app shuts down
+            try:
+                await self.app(scope, receive, send)
+            finally:
+                self._close()
+            return
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return

@@ -106,7 +106,7 @@ def hours_left(due_at: datetime, now: datetime, opens: time, closes: time) -> fl
 def user_names(session: Session, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
-    return dict(session.execute(select(User.id, User.full_name).where(User.id.in_(ids))).tuples().all())
+    return dict(session.execute(select(User.id, User.full_name).where(User.id.in_(ids))).all())
 
 
 

@@ -89,7 +89,7 @@ def my_contacts(session: Session, database: Database, user: User) -> list[Routed
     acknowledged = dict(session.execute(
         select(ContactNote.contact_id, func.min(ContactNote.at))
         .where(ContactNote.kind == NoteKind.ACKNOWLEDGED, ContactNote.contact_id.in_([c.id for c in contacts]))
-        .group_by(ContactNote.contact_id)).tuples().all()) if contacts else {}
+        .group_by(ContactNote.contact_id)).all()) if contacts else {}
     hidden = hidden_contacts(session, user, contacts)
     rows = [RoutedRow(contact=c, children=[RESTRICTED_LABEL] if c.id in hidden else
                       [s.full_name for s in c.children], acknowledged_at=acknowledged.get(c.id),

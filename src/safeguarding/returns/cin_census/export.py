@@ -91,7 +91,7 @@ def children_in_scope(session: Session, year: CensusYear) -> Iterator[Child]:
                                     .order_by(Section47Enquiry.started_on, Section47Enquiry.id)), "referral_id")
     strategy_days = dict(session.execute(
         select(StrategyDiscussion.id, StrategyDiscussion.held_on)
-        .where(StrategyDiscussion.referral_id.in_(in_scope))).tuples().all())
+        .where(StrategyDiscussion.referral_id.in_(in_scope))).all())
     conferences = _by(session.scalars(select(ChildProtectionConference)
                                       .where(ChildProtectionConference.referral_id.in_(in_scope))
                                       .order_by(ChildProtectionConference.held_on, ChildProtectionConference.id)),
