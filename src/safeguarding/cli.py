@@ -13,8 +13,24 @@ from sqlalchemy import select
 
 # Every capability: each supplies its clock events to timescales on import (``timescales recompute`` reads them all).
 import safeguarding.schema  # noqa: F401
-from safeguarding.core.db import get_database
+from safeguarding.core import audit_checkpoint
+from safeguarding.core.accounts import create_user, issue_api_token
+from safeguarding.core.audit import Actor, ChainBreak, record, search_index_mismatches, verify_chain
+from safeguarding.core.db import Database, get_database, utcnow
+from safeguarding.core.errors import ValidationFailed
+from safeguarding.core.local_settings import apply_changes, rows, validate
+from safeguarding.core.serving import unsafe_settings
 from safeguarding.core.settings import get_settings
+from safeguarding.core.sign_in import is_locked
+from safeguarding.core.users import ApiToken, PartnerAgency, Role, Team, User
+from safeguarding.demo.council import (
+    ADMIN_TOTP_SECRET,
+    DEMO_PASSWORD,
+    DEMO_SIGN_INS,
+    SIZES,
+    build_council,
+    database_is_empty,
+)
 
 if TYPE_CHECKING:  # alembic is imported when a command needs it, not on every start-up
     from alembic.config import Config
@@ -115,7 +131,6 @@ def serve(
              "request costs time under load)")] = False,
 ) -> None:
     """Start the web server (uvloop and httptools when installed, as pinned)."""
-    from safeguarding.core.serving import unsafe_settings
 
     problems = unsafe_settings(get_settings(), host)
     if problems:
@@ -138,7 +153,6 @@ def demo(
     if_empty: Annotated[bool, typer.Option("--if-empty", help="Load only into an empty database")] = False,
 ) -> None:
     """Build a synthetic demo council (deterministic from its seed)."""
-    from safeguarding.demo.council import SIZES, build_council, database_is_empty
 
     if size not in SIZES:
         err.print(f"[red]--size must be one of {', '.join(SIZES)}[/red]")
@@ -156,9 +170,6 @@ def demo(
 
 def _remind_demo_sign_ins(database: object) -> None:
     """`make run` on a database loaded earlier: print the demo sign-ins again, if the demo accounts are there."""
-    from safeguarding.core.db import Database
-    from safeguarding.core.users import User
-    from safeguarding.demo.council import ADMIN_TOTP_SECRET, DEMO_PASSWORD, DEMO_SIGN_INS
 
     assert isinstance(database, Database)
     with database.transaction() as session:
@@ -182,10 +193,6 @@ def users_create(
     agency: Annotated[str | None, typer.Option(help="Partner agency name (partner practitioners)")] = None,
 ) -> None:
     """Create a user. The password is read from standard input."""
-    from safeguarding.core.accounts import create_user
-    from safeguarding.core.audit import Actor, record
-    from safeguarding.core.errors import ValidationFailed
-    from safeguarding.core.users import PartnerAgency, Role, Team
 
     try:
         role_value = Role(role)
@@ -223,9 +230,6 @@ def users_list(
     """List user accounts with role, team or agency, and whether they are locked."""
     from rich.table import Table
 
-    from safeguarding.core.audit import Actor, record
-    from safeguarding.core.sign_in import is_locked
-    from safeguarding.core.users import User
 
     database = get_database()
     table = Table("Username", "Name", "Role", "Team or agency", "Status")
@@ -249,7 +253,6 @@ def settings_show() -> None:
     """Show every local setting: current value, default, and the source of the standard."""
     from rich.table import Table
 
-    from safeguarding.core.local_settings import rows
 
     database = get_database()
     table = Table("Setting", "Value", "Default", "Source")
@@ -264,10 +267,6 @@ def settings_show() -> None:
 @tokens_app.command("create")
 def tokens_create(username: str, label: Annotated[str, typer.Option(help="What the token is for")] = "") -> None:
     """Create an API token for USERNAME and print it (it is shown only once)."""
-    from safeguarding.core.accounts import issue_api_token
-    from safeguarding.core.audit import Actor
-    from safeguarding.core.errors import ValidationFailed
-    from safeguarding.core.users import User
 
     database = get_database()
     try:
@@ -288,7 +287,6 @@ def tokens_list(username: str) -> None:
     """List USERNAME's API tokens: label, created, last used, revoked."""
     from rich.table import Table
 
-    from safeguarding.core.users import ApiToken, User
 
     database = get_database()
     with database.transaction() as session:
@@ -307,9 +305,6 @@ def tokens_list(username: str) -> None:
 @tokens_app.command("revoke")
 def tokens_revoke(token_id: int) -> None:
     """Revoke the API token with this id (see `tokens list`); systems using it are refused from now on."""
-    from safeguarding.core.audit import Actor, record
-    from safeguarding.core.db import utcnow
-    from safeguarding.core.users import ApiToken
 
     database = get_database()
     with database.transaction() as session:
@@ -326,9 +321,6 @@ def tokens_revoke(token_id: int) -> None:
 @settings_app.command("set")
 def settings_set(key: str, value: str) -> None:
     """Change one local setting (validated as on the settings page; audited with old and new value)."""
-    from safeguarding.core.audit import Actor
-    from safeguarding.core.errors import ValidationFailed
-    from safeguarding.core.local_settings import apply_changes, validate
 
     database = get_database()
     try:
@@ -349,8 +341,6 @@ def audit_verify(
 ) -> None:
     """Check the hash chain, then the log against the latest stored checkpoint and every checkpoint in the files
     given. Exit 0 when whole; otherwise say which rows are broken, missing or re-written, and exit 1."""
-    from safeguarding.core import audit_checkpoint
-    from safeguarding.core.audit import ChainBreak, search_index_mismatches, verify_chain
 
     database = get_database()
     count = 0
@@ -404,7 +394,6 @@ def audit_checkpoint_command(
 ) -> None:
     """Sign the audit chain's head (row count, last row, its hash, the time) with the checkpoint key, store it,
     and print it. Run it on a schedule (see README) and whenever you want a fixed point to verify against."""
-    from safeguarding.core import audit_checkpoint
 
     try:
         key = audit_checkpoint.checkpoint_key()

@@ -28,6 +28,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import Connection, Table, exists, func, select, text
 
+from safeguarding.casework import demo as casework_demo
 from safeguarding.core import local_settings
 from safeguarding.core.audit import Actor, record
 from safeguarding.core.calendar import LONDON
@@ -39,11 +40,15 @@ from safeguarding.demo import names
 from safeguarding.demo.identifiers import IdentifierSource
 from safeguarding.demo.picture import HISTORY_YEARS, Agency, Household, Staff, local_day, table_of
 from safeguarding.demo.summary import CouncilSummary, DemoSignIn
+from safeguarding.exploitation import demo as exploitation_demo
 from safeguarding.front_door import demo as front_door_demo
 from safeguarding.front_door.models import Contact, ContactSubject
+from safeguarding.insight import demo as insight_demo
 from safeguarding.people import demo as people_demo
 from safeguarding.people import rules as people_rules
 from safeguarding.people.models import Person
+from safeguarding.returns import demo as returns_demo
+from safeguarding.timescales.service import recompute_all
 
 # --- sizes and fixed demo facts --------------------------------------------------------------------------------
 
@@ -455,10 +460,6 @@ class DemoStage(Protocol):
 
 
 def demo_stages() -> list[DemoStage]:
-    from safeguarding.casework import demo as casework_demo
-    from safeguarding.exploitation import demo as exploitation_demo
-    from safeguarding.insight import demo as insight_demo
-    from safeguarding.returns import demo as returns_demo
 
     return [casework_demo, exploitation_demo, returns_demo, insight_demo]
 
@@ -501,7 +502,6 @@ def build_council(database: Database, *, size: str = "small", seed: int = 1, pro
             writer.flush()
         # The stages wrote case events in bulk, not through the services that recompute a child's deadlines as each
         # event is recorded: run the nightly recompute once, so the due pages show the council's drift at once.
-        from safeguarding.timescales.service import recompute_all
 
         stage_stats["deadlines"] = recompute_all(session, today=local_day(moment)).deadlines
         writer.reset_sequences()
