@@ -16,10 +16,12 @@ from datetime import timedelta
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
 from safeguarding.core import access
 from safeguarding.core.access import Action, Kind
 from safeguarding.core.calendar import add_calendar_months, today_in_london
+from safeguarding.core.db import Database
 from safeguarding.core.errors import ValidationFailed
 from safeguarding.core.users import User
 from safeguarding.returns.annex_a.export import export_annex_a, parse_period
@@ -107,7 +109,7 @@ def annex_a_form(request: Request, database: Db, user: CurrentUser) -> Response:
     return _annex_page(request, {"from": start.isoformat(), "to": today.isoformat()})
 
 
-def _annex_workbook(db: DbSession, database: Db, user: User, form: PostedForm) -> Response:
+def _annex_workbook(db: Session, database: Database, user: User, form: PostedForm) -> Response:
     """The workbook as a download; a period with no children in any list is refused naming ``from``."""
     access.require_role(database, user, Kind.STATUTORY_RETURN, Action.EXPORT)
     period = parse_period(form.get("from"), form.get("to"))
