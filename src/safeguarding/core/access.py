@@ -206,7 +206,7 @@ PERMISSIONS: dict[tuple[Kind, Action], frozenset[Role]] = {
     (Kind.STATUTORY_RETURN, Action.VIEW): frozenset({R.PERFORMANCE_ANALYST, R.TEAM_MANAGER}),
     (Kind.STATUTORY_RETURN, Action.UPDATE): frozenset({R.PERFORMANCE_ANALYST, R.TEAM_MANAGER}),
     (Kind.STATUTORY_RETURN, Action.EXPORT): frozenset({R.PERFORMANCE_ANALYST}),
-    # Insight (returns/indicators, workforce, improvement): leaders (managers) and analysts read the figures; the
+    # Insight (insight/: indicators, workforce, improvement): leaders (managers) and analysts read the figures; the
     # children behind a figure are listed for them all, but names only for roles that may open a person's record
     # (PERSON VIEW), never a restricted child's unless unlocked; analysts see LAchildIDs. Administrators enter
     # contracts and vacancies; the improvement plan is kept by analysts and team managers.
