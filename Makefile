@@ -9,7 +9,7 @@ VENDOR := src/safeguarding/web/static/vendor
 # Extra pytest arguments, e.g. `make test PYTEST_ARGS="-x tests/people"` or `PYTEST_ARGS=--durations=20`.
 PYTEST_ARGS ?=
 
-.PHONY: setup run test test-fast test-journeys test-postgres ci lint typecheck bench clean chromium
+.PHONY: setup run test test-fast test-journeys test-postgres ci lint format typecheck bench clean chromium
 
 setup: $(STAMP) $(VENDOR)/.copied chromium
 
@@ -66,9 +66,17 @@ test-postgres: setup
 ci:
 	.ci/run
 
+# The gates of .ci/run and .pre-commit-config.yaml that need no database: lint, formatting, types (src and tests),
+# and the layers of the house (import-linter contracts in pyproject.toml).
 lint: setup
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports --no-logo
+
+# Rewrites the tree in the project's format (what `ruff format --check` asks for).
+format: setup
+	$(VENV)/bin/ruff format .
 
 bench: setup
 	$(PY) bench/run_all.py

@@ -201,10 +201,10 @@ def write_json(name: str, data: dict[str, object]) -> Path:
 
 
 class Server:
-    """``uvicorn safeguarding.web.main:app`` on 127.0.0.1 as a subprocess, pointed at the benchmark database."""
+    """``uvicorn safeguarding.app.main:app`` on 127.0.0.1 as a subprocess, pointed at the benchmark database."""
 
     def __init__(self, port: int = 8765, workers: int = 2, loop: str = "auto", http: str = "auto",
-                 app: str = "safeguarding.web.main:app") -> None:
+                 app: str = "safeguarding.app.main:app") -> None:
         self.app = app
         self.port = port
         self.workers = workers

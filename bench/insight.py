@@ -6,7 +6,7 @@ the services (access check, audit row):
 
 - every indicator for twelve months, all teams (``indicators.figures``), and the CSV of them;
 - the children behind the re-referral figure (``indicators.children_behind``), as a team manager;
-- Annex A for six and twelve months (``annex_a.build`` and writing the workbook to memory);
+- Annex A for six and twelve months (``annex_a.lists.build`` and writing the workbook to memory);
 - the workforce measures and caseloads (``workforce.picture``).
 
     .venv/bin/python bench/insight.py [--size medium|large] [--repeat 3]
@@ -70,7 +70,10 @@ def main() -> None:
     from safeguarding.core.calendar import LONDON, add_calendar_months
     from safeguarding.core.db import Database
     from safeguarding.core.users import Role, User
-    from safeguarding.returns import annex_a, indicators, workforce
+    from safeguarding.insight import indicators, workforce
+    from safeguarding.insight.period import Period
+    from safeguarding.returns.annex_a.lists import build
+    from safeguarding.returns.annex_a.workbook import write_workbook
 
     database = Database(url)
     with database.transaction() as s:
@@ -79,8 +82,8 @@ def main() -> None:
         assert analyst and manager
         s.expunge_all()
     today = datetime.now(UTC).astimezone(LONDON).date()
-    year = annex_a.Period(add_calendar_months(today, -12) + timedelta(days=1), today)
-    half = annex_a.Period(add_calendar_months(today, -6) + timedelta(days=1), today)
+    year = Period(add_calendar_months(today, -12) + timedelta(days=1), today)
+    half = Period(add_calendar_months(today, -6) + timedelta(days=1), today)
     filters = indicators.Filters(year, None, "All teams")
     results: dict[str, object] = {}
 
@@ -102,13 +105,13 @@ def main() -> None:
                                                                           filters, None, today))
     measure("indicators: children behind re-referrals", lambda s: indicators.children_behind(
         s, database, s.merge(manager), filters, "re_referrals", None, today))
-    measure("annex A: 6 months, built and written", lambda s: annex_a.write_workbook(
-        annex_a.build(s, half), io.BytesIO()))
-    measure("annex A: 12 months, built and written", lambda s: annex_a.write_workbook(
-        annex_a.build(s, year), io.BytesIO()))
+    measure("annex A: 6 months, built and written", lambda s: write_workbook(
+        build(s, half), io.BytesIO()))
+    measure("annex A: 12 months, built and written", lambda s: write_workbook(
+        build(s, year), io.BytesIO()))
     measure("workforce: measures and caseloads", lambda s: workforce.picture(s, database, s.merge(analyst), today))
     with database.transaction() as s:
-        sizes = {sheet.spec.sheet: len(sheet.rows) for sheet in annex_a.build(s, year).sheets}
+        sizes = {sheet.spec.sheet: len(sheet.rows) for sheet in build(s, year).sheets}
     print("Annex A rows (12 months):", sizes)
     RESULTS_DIR.mkdir(exist_ok=True)
     (RESULTS_DIR / f"insight-{args.size}.json").write_text(json.dumps(

@@ -1,6 +1,6 @@
 """Page load under 50 concurrent signed-in users, against the large demo council over real HTTP.
 
-Starts ``uvicorn safeguarding.web.main:app`` on 127.0.0.1 as a subprocess, signs in N simulated staff (one session
+Starts ``uvicorn safeguarding.app.main:app`` on 127.0.0.1 as a subprocess, signs in N simulated staff (one session
 each), and has each load their pages with about a second's thought between them, for a bounded time. Reports
 p50/p95/p99 per page and the errors (any status other than 200, or a failed request). Target: p95 <= 200 ms.
 
@@ -63,8 +63,8 @@ def contact_ids(limit: int = 2_000) -> list[int]:
     """Contacts a MASH worker would open: the open queue first, then recent decided ones."""
     from sqlalchemy import select
 
-    from safeguarding.core.access import PersonRestriction
     from safeguarding.core.db import Database
+    from safeguarding.core.restrictions import PersonRestriction
     from safeguarding.front_door.models import Contact, ContactStatus, ContactSubject
 
     database = Database(bench_database_url())
@@ -230,7 +230,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--loop", default="auto", help="uvicorn event loop: auto, asyncio or uvloop")
     parser.add_argument("--http", default="auto", help="uvicorn HTTP parser: auto, h11 or httptools")
-    parser.add_argument("--app", default="safeguarding.web.main:app",
+    parser.add_argument("--app", default="safeguarding.app.main:app",
                         help="the ASGI app to serve (e.g. one wrapped with diagnostics)")
     parser.add_argument("--no-breakdown", action="store_true",
                         help="serve without the per-request timings (core.timings)")

@@ -84,8 +84,8 @@ async def _main(requests: int, pages: list[str], profile: str | None, tune_gc: b
     os.environ.setdefault("SAFEGUARDING_SECRET_KEY", "bench-only-secret-key")
     lines_path = timings_file("profile_pages")
     from mash_load import contact_ids
+    from safeguarding.app.factory import create_app
     from safeguarding.core.db import Database
-    from safeguarding.web.app import create_app
 
     ids = contact_ids()
     child = longest_history_child()
@@ -99,7 +99,7 @@ async def _main(requests: int, pages: list[str], profile: str | None, tune_gc: b
         anyio.to_thread.run_sync = run_sync
     app = create_app(Database(bench_database_url()))
     if tune_gc:
-        from safeguarding.web.app import tune_garbage_collection
+        from safeguarding.app.factory import tune_garbage_collection
 
         tune_garbage_collection()
     rng = random.Random(1)
@@ -168,7 +168,7 @@ def main() -> None:
     parser.add_argument("--profile", choices=PAGES)
     parser.add_argument("--label", default="", help="a note kept with the results (what changed)")
     parser.add_argument("--gc", choices=["serving", "default"], default="serving",
-                        help="serving: the garbage collector tuned as safeguarding.web.main tunes it (the default); "
+                        help="serving: the garbage collector tuned as safeguarding.app.main tunes it (the default); "
                              "default: Python's own settings")
     args = parser.parse_args()
     pages = [p for p in args.pages.split(",") if p]

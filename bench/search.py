@@ -37,10 +37,10 @@ def misspell(rng: random.Random, name: str) -> str:
 
 
 def build_queries(database, count: int, seed: int) -> list[tuple[str, object]]:  # type: ignore[no-untyped-def]
+    from safeguarding.people.service import SearchQuery
     from sqlalchemy import func, select
 
     from safeguarding.people.models import Address, Person, PersonAlias
-    from safeguarding.people.service import SearchQuery
 
     rng = random.Random(seed)
     with database.transaction() as s:

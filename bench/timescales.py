@@ -303,9 +303,9 @@ async def _in_process(url: str, requests: int, profile: bool) -> dict[str, Any]:
 
     import httpx
 
+    from safeguarding.app.factory import create_app
     from safeguarding.core.db import Database
     from safeguarding.demo.council import DEMO_PASSWORD
-    from safeguarding.web.app import create_app
 
     os.environ.setdefault("SAFEGUARDING_SECRET_KEY", "bench-only-secret-key")
     if profile:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, text
@@ -41,7 +42,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     # Keep the call's outcome on the item, so a browser journey's page fixture can screenshot a failure.
     report = yield
     if report.when == "call":
-        item.rep_call = report  # type: ignore[attr-defined]
+        item.rep_call = report  # type: ignore[attr-defined]  # read by the journeys' page fixture
     return report
 
 
@@ -136,13 +137,13 @@ def factory(database: Database) -> Factory:
 
 
 @pytest.fixture()
-def app(database: Database):  # type: ignore[no-untyped-def]
-    from safeguarding.web.app import create_app
+def app(database: Database) -> FastAPI:
+    from safeguarding.app.factory import create_app
 
     return create_app(database)
 
 
 @pytest.fixture()
-def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+def client(app: FastAPI) -> Iterator[TestClient]:
     with TestClient(app, base_url="http://testserver", follow_redirects=False) as c:
         yield c

@@ -6,13 +6,20 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import count
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import pyotp
 from fastapi.testclient import TestClient
 
 from safeguarding.core.db import Database
 from safeguarding.core.security import hash_password
 from safeguarding.core.users import AgencyKind, ApiToken, PartnerAgency, Role, Team, User, UserSession
+
+if TYPE_CHECKING:  # the world's records, typed; build_world imports them when it runs
+    from safeguarding.casework.models import Referral
+    from safeguarding.core.access import BreakGlassAccess
+    from safeguarding.front_door.models import Contact, ContactDecision, ContactNote, PartnerCheck
+    from safeguarding.people.models import FamilyRelationship, Person, PersonAlias
 
 PASSWORD = "correct horse battery staple"
 _seq = count(1)
@@ -67,12 +74,16 @@ def csrf_from(html: str) -> str:
     return match.group(1)
 
 
+def authenticator(user: User) -> pyotp.TOTP:
+    """The authenticator app of a user made with a second factor (``factory.user(..., totp_secret=...)``)."""
+    assert user.totp_secret is not None, f"{user.username} has no second factor"
+    return pyotp.TOTP(user.totp_secret)
+
+
 def unused_totp_code(secret: str, last_used_step: int | None) -> tuple[str, int]:
     """A code the service accepts now and has not seen (a code signs in once), and its time step: the current
     step or the next (the window allows one either side) past the last used; waits when both are used."""
     import time
-
-    import pyotp
 
     totp = pyotp.TOTP(secret)
     last = -1 if last_used_step is None else last_used_step
@@ -95,7 +106,7 @@ def sign_in(client: TestClient, user: User, password: str = PASSWORD) -> str:
         from sqlalchemy import select
 
         assert user.totp_secret, "administrators need a TOTP secret in tests"
-        with client.app.state.database.transaction() as s:  # type: ignore[attr-defined]
+        with client.app.state.database.transaction() as s:  # type: ignore[attr-defined]  # the app, not any ASGI app
             last_used = s.scalar(select(User.totp_last_step).where(User.id == user.id))
         page = client.get(response.headers["location"])
         response = client.post("/sign-in/second-factor", data={
@@ -138,37 +149,37 @@ class World:
     other_agency: PartnerAgency
     team: Team
     users: dict[str, User]
-    child: object
-    contact: object
-    check: object
-    decision: object
-    referral: object
-    note: object
+    child: Person
+    contact: Contact
+    check: PartnerCheck
+    decision: ContactDecision
+    referral: Referral
+    note: ContactNote
     token: ApiToken
-    alias: object
-    break_glass: object
-    relationship: object = None  # the child's carer, a family tie (people routes)
+    alias: PersonAlias
+    break_glass: BreakGlassAccess
+    relationship: FamilyRelationship  # the child's carer, a family tie (people routes)
     # Path ids that capabilities add with their own ``extend_world`` (tests/<capability>/authorization.py).
     extra_ids: dict[str, int] = field(default_factory=dict)
 
     @property
     def path_ids(self) -> dict[str, int]:
         ids = {
-            "contact_id": self.contact.id,  # type: ignore[attr-defined]
-            "person_id": self.child.id,  # type: ignore[attr-defined]
-            "child_id": self.child.id,  # type: ignore[attr-defined]
-            "check_id": self.check.id,  # type: ignore[attr-defined]
-            "decision_id": self.decision.id,  # type: ignore[attr-defined]
-            "referral_id": self.referral.id,  # type: ignore[attr-defined]
-            "note_id": self.note.id,  # type: ignore[attr-defined]
+            "contact_id": self.contact.id,
+            "person_id": self.child.id,
+            "child_id": self.child.id,
+            "check_id": self.check.id,
+            "decision_id": self.decision.id,
+            "referral_id": self.referral.id,
+            "note_id": self.note.id,
             "agency_id": self.agency.id,
             "team_id": self.team.id,
             "user_id": self.users[Role.MASH_WORKER.value].id,
             "token_id": self.token.id,
-            "subject_id": self.contact.subjects[0].id,  # type: ignore[attr-defined]
-            "alias_id": self.alias.id,  # type: ignore[attr-defined]
-            "access_id": self.break_glass.id,  # type: ignore[attr-defined]
-            "relationship_id": self.relationship.id,  # type: ignore[attr-defined]
+            "subject_id": self.contact.subjects[0].id,
+            "alias_id": self.alias.id,
+            "access_id": self.break_glass.id,
+            "relationship_id": self.relationship.id,
             **self.extra_ids,
         }
         return ids
@@ -180,8 +191,8 @@ def build_world(factory: Factory, *, child_first: str = "Amelia", child_last: st
     from datetime import date, timedelta
 
     from safeguarding.casework.models import Referral
-    from safeguarding.core.access import BreakGlassAccess
     from safeguarding.core.db import utcnow
+    from safeguarding.core.restrictions import BreakGlassAccess
     from safeguarding.front_door.models import (
         Channel,
         CheckConsent,
@@ -216,7 +227,7 @@ def build_world(factory: Factory, *, child_first: str = "Amelia", child_last: st
     with factory.database.transaction() as s:
         child = Person(kind=PersonKind.CHILD, first_name=child_first, last_name=child_last,
                        date_of_birth=date(2015, 3, 14),
-                       # The search keys people.service keeps on every write, so searches find her.
+                       # The search keys people.records keeps on every write, so searches find her.
                        first_name_key=people_rules.name_key(child_first),
                        last_name_key=people_rules.name_key(child_last),
                        first_name_sound=people_rules.sound_key(child_first),

@@ -60,7 +60,7 @@ R = Role
 
 # --- the policy, route by route ----------------------------------------------------------------------------------
 CORE_EXPECTED: dict[Route, Policy] = {
-    # Signing in and out (web/auth.py).
+    # Signing in and out (app/auth.py).
     ("GET", "/sign-in"): PUBLIC,
     ("POST", "/sign-in"): PUBLIC,
     ("GET", "/sign-in/second-factor"): PUBLIC,
@@ -115,13 +115,13 @@ CORE_EXPECTED: dict[Route, Policy] = {
     ("POST", "/people/{person_id}/break-glass"): roles(*CASEWORK),
     ("GET", "/people/{person_id}/restriction"): roles(R.MASH_MANAGER, R.TEAM_MANAGER, R.ADMINISTRATOR),
     ("POST", "/people/{person_id}/restriction"): roles(R.MASH_MANAGER, R.TEAM_MANAGER, R.ADMINISTRATOR),
-    # The audit log (web/audit_pages.py).
+    # The audit log (app/audit_pages.py).
     ("GET", "/audit"): AUDIT_READERS,
     ("GET", "/audit/export.csv"): AUDIT_READERS,
     ("GET", "/audit/people/{person_id}"): AUDIT_READERS,
     ("GET", "/audit/break-glass"): AUDIT_READERS,
     ("POST", "/audit/break-glass/{access_id}/review"): roles(R.MASH_MANAGER, R.TEAM_MANAGER),
-    # The JSON API for partner systems (front_door/api.py, people/routes.py, web/auth.py).
+    # The JSON API for partner systems (front_door/api.py, people/routes.py, app/auth.py).
     ("GET", "/api/v1/me"): EVERY_USER,
     ("POST", "/api/v1/contacts"): ANY_PARTNER | MASH,
     ("GET", "/api/v1/contacts"): ANY_PARTNER,
@@ -130,7 +130,7 @@ CORE_EXPECTED: dict[Route, Policy] = {
     ("POST", "/api/v1/checks/{check_id}/response"): OWNING_PARTNER,
     ("GET", "/api/v1/people/search"): roles(*CASEWORK),
     ("GET", "/api/v1/people/{person_id}"): roles(*CASEWORK),
-    # Administration (web/admin.py): user accounts, teams and agencies, local settings.
+    # Administration (app/admin.py): user accounts, teams and agencies, local settings.
     ("GET", "/admin"): ADMIN,
     ("GET", "/admin/users"): ADMIN,
     ("GET", "/admin/users/new"): ADMIN,

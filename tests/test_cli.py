@@ -2,39 +2,41 @@
 
 from __future__ import annotations
 
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 from typer.testing import CliRunner
 
 from safeguarding.cli import app as cli
 from safeguarding.core.audit import Actor, AuditEvent, record
-from safeguarding.core.db import get_database
+from safeguarding.core.db import Database, get_database
 from safeguarding.core.security import verify_password
 from safeguarding.core.users import ApiToken, User
+from tests.support import Factory
 
 runner = CliRunner()
 GOOD = "long enough and not common"
 
 
-def test_the_cli_uses_the_test_database(database):
+def test_the_cli_uses_the_test_database(database: Database) -> None:
     assert get_database() is database
 
 
-def test_users_create_reads_the_password_from_stdin_and_audits(database, factory):
+def test_users_create_reads_the_password_from_stdin_and_audits(database: Database, factory: Factory) -> None:
     team = factory.team("MASH North")
     result = runner.invoke(cli, ["users", "create", "cli.worker", "--role", "mash_worker", "--full-name",
                                  "Cleo Worker", "--team", "MASH North"], input=GOOD + "\n")
     assert result.exit_code == 0, result.output
     assert "Created cli.worker (MASH worker)" in result.output
     with database.transaction() as s:
-        user = s.scalar(select(User).where(User.username == "cli.worker"))
+        user = s.scalars(select(User).where(User.username == "cli.worker")).one()
         assert user.team_id == team.id and user.full_name == "Cleo Worker"
         assert verify_password(user.password_hash, GOOD)
-        event = s.scalar(select(AuditEvent).where(AuditEvent.action == "create"))
+        event = s.scalars(select(AuditEvent).where(AuditEvent.action == "create")).one()
         assert (event.actor_username, event.target_id) == ("cli", str(user.id))
 
 
-def test_users_create_partner_needs_a_known_agency(database, factory):
+def test_users_create_partner_needs_a_known_agency(database: Database, factory: Factory) -> None:
     factory.agency("Northshire Police")
     ok = runner.invoke(cli, ["users", "create", "pc.jones", "--role", "partner_practitioner", "--agency",
                              "Northshire Police"], input=GOOD + "\n")
@@ -45,7 +47,7 @@ def test_users_create_partner_needs_a_known_agency(database, factory):
     assert "must belong to a partner agency" in missing.output
 
 
-def test_users_create_refuses_bad_role_weak_password_and_unknown_team(database):
+def test_users_create_refuses_bad_role_weak_password_and_unknown_team(database: Database) -> None:
     bad_role = runner.invoke(cli, ["users", "create", "x.user", "--role", "wizard"], input=GOOD + "\n")
     assert bad_role.exit_code == 2 and "role must be one of" in bad_role.output
     weak = runner.invoke(cli, ["users", "create", "x.user", "--role", "mash_worker"], input="short\n")
@@ -57,7 +59,8 @@ def test_users_create_refuses_bad_role_weak_password_and_unknown_team(database):
         assert s.scalar(select(User).where(User.username == "x.user")) is None
 
 
-def test_tokens_create_prints_a_token_that_works_against_the_api(database, factory, app):
+def test_tokens_create_prints_a_token_that_works_against_the_api(database: Database, factory: Factory,
+                                                                 app: FastAPI) -> None:
     factory.agency("Eastshire Police")
     runner.invoke(cli, ["users", "create", "pc.api", "--role", "partner_practitioner", "--agency",
                         "Eastshire Police"], input=GOOD + "\n")
@@ -74,19 +77,19 @@ def test_tokens_create_prints_a_token_that_works_against_the_api(database, facto
         assert s.scalar(select(ApiToken.token_hash)) != token
 
 
-def test_tokens_create_for_unknown_or_inactive_user_fails(database, factory):
+def test_tokens_create_for_unknown_or_inactive_user_fails(database: Database, factory: Factory) -> None:
     from safeguarding.core.users import Role
 
     unknown = runner.invoke(cli, ["tokens", "create", "nobody"])
     assert unknown.exit_code == 1 and "No user named 'nobody'" in unknown.output
     user = factory.user(Role.MASH_WORKER, username="gone")
     with database.transaction() as s:
-        s.get(User, user.id).active = False
+        s.get_one(User, user.id).active = False
     inactive = runner.invoke(cli, ["tokens", "create", "gone"])
     assert inactive.exit_code == 1 and "not active" in inactive.output
 
 
-def test_users_list_and_settings_show(database, factory):
+def test_users_list_and_settings_show(database: Database, factory: Factory) -> None:
     from safeguarding.core.users import Role
 
     factory.user(Role.MASH_WORKER, username="listed1")
@@ -97,20 +100,20 @@ def test_users_list_and_settings_show(database, factory):
     assert "rag.red.hours" in shown.output
 
 
-def _chain(database, rows: int = 4) -> None:
+def _chain(database: Database, rows: int = 4) -> None:
     for n in range(rows):
         with database.transaction() as s:
             record(s, Actor.system("test"), "view", "contact", n, detail={"n": n})
 
 
-def test_audit_verify_passes_on_a_whole_chain(database):
+def test_audit_verify_passes_on_a_whole_chain(database: Database) -> None:
     _chain(database)
     result = runner.invoke(cli, ["audit", "verify"])
     assert result.exit_code == 0, result.output
     assert "4 rows verified" in result.output
 
 
-def test_audit_verify_names_an_altered_row(database):
+def test_audit_verify_names_an_altered_row(database: Database) -> None:
     _chain(database)
     with database.engine.begin() as conn:
         conn.execute(text("UPDATE audit_event SET detail = '{\"n\": 99}' WHERE id = 2"))
@@ -119,7 +122,7 @@ def test_audit_verify_names_an_altered_row(database):
     assert "row 2" in result.output and "altered" in result.output
 
 
-def test_audit_verify_names_the_row_after_a_deleted_one(database):
+def test_audit_verify_names_the_row_after_a_deleted_one(database: Database) -> None:
     _chain(database)
     with database.engine.begin() as conn:
         conn.execute(text("DELETE FROM audit_event WHERE id = 2"))
@@ -128,7 +131,7 @@ def test_audit_verify_names_the_row_after_a_deleted_one(database):
     assert "row 3" in result.output and "removed" in result.output
 
 
-def test_settings_set_validates_and_audits(database):
+def test_settings_set_validates_and_audits(database: Database) -> None:
     from safeguarding.core import local_settings
 
     ok = runner.invoke(cli, ["settings", "set", "rag.amber.hours", "12"])
@@ -147,7 +150,7 @@ def test_settings_set_validates_and_audits(database):
     assert [(e.target_id, e.actor_username) for e in events] == [("rag.amber.hours", "cli")]
 
 
-def test_tokens_list_and_revoke(database, factory, app):
+def test_tokens_list_and_revoke(database: Database, factory: Factory, app: FastAPI) -> None:
     from safeguarding.core.users import Role
 
     factory.user(Role.MASH_WORKER, username="tok.user")
@@ -163,7 +166,7 @@ def test_tokens_list_and_revoke(database, factory, app):
     assert runner.invoke(cli, ["tokens", "revoke", "999999"]).exit_code == 1
 
 
-def test_audit_verify_finds_a_search_hidden_from_a_persons_history(database):
+def test_audit_verify_finds_a_search_hidden_from_a_persons_history(database: Database) -> None:
     from safeguarding.core.audit import record_search
 
     _chain(database, 2)

@@ -72,7 +72,7 @@ PAGES = [
 def test_pages_show_typed_markup_as_text(client: Any, database: Any, world: Any, principal: str, path: str,
                                          status: ContactStatus, shows_worry: bool) -> None:
     with database.transaction() as s:
-        s.get(Contact, world.contact.id).status = status
+        s.get_one(Contact, world.contact.id).status = status
     sign_in_as(client, database, world.users[principal])
     url = path.format(**world.path_ids)
     page = client.get(url)
@@ -90,7 +90,7 @@ def test_screening_notes_typed_in_forms_are_stored_as_typed_and_shown_escaped(cl
     from safeguarding.front_door.models import RagRating
 
     with database.transaction() as s:
-        s.get(Contact, world.contact.id).status = ContactStatus.AWAITING_SCREENING
+        s.get_one(Contact, world.contact.id).status = ContactStatus.AWAITING_SCREENING
     csrf = sign_in_as(client, database, world.users[Role.MASH_WORKER.value])
     rationale = f"Rated amber {SCRIPT} {IMG} & more"
     response = client.post(f"/mash/contacts/{world.contact.id}/rating",
@@ -108,7 +108,7 @@ def test_check_question_is_shown_escaped_to_the_partner(client: Any, database: A
 
     question = f"Anything known? {SCRIPT} {IMG}"
     with database.transaction() as s:
-        s.get(PartnerCheck, world.check.id).question = question
+        s.get_one(PartnerCheck, world.check.id).question = question
     sign_in_as(client, database, world.users[Role.PARTNER_PRACTITIONER.value])
     page = client.get(f"/portal/checks/{world.check.id}")
     assert page.status_code == 200

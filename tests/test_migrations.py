@@ -46,7 +46,7 @@ def test_upgrade_builds_exactly_the_models(empty_database_url: str) -> None:
 
 def test_downgrade_to_base_removes_every_table_and_upgrade_works_again(empty_database_url: str) -> None:
     upgrade_database(empty_database_url)
-    command.downgrade(alembic_config(empty_database_url), "base")  # type: ignore[arg-type]
+    command.downgrade(alembic_config(empty_database_url), "base")
     assert _tables(empty_database_url) == set()
     upgrade_database(empty_database_url)
     assert _differences(empty_database_url) == []

@@ -66,8 +66,9 @@ def test_the_declarations_name_only_routes_the_app_serves(app: FastAPI) -> None:
 
 
 def test_every_route_that_shows_a_person_writes_an_audit_row_naming_them(
-        app: FastAPI, callers: dict[str, Caller], world: World, database: Any) -> None:  # noqa: F811
-    child_id: int = world.child.id  # type: ignore[attr-defined]
+    app: FastAPI, callers: dict[str, Caller], world: World, database: Any
+) -> None:
+    child_id: int = world.child.id
     silent: list[str] = []
     for route in _person_routes(app):
         principal = _role_for(route)

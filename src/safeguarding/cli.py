@@ -4,15 +4,36 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import select
 
-from safeguarding.core.db import get_database
+# Every capability: each supplies its clock events to timescales on import (``timescales recompute`` reads them all).
+import safeguarding.schema  # noqa: F401
+from safeguarding.core import audit_checkpoint
+from safeguarding.core.accounts import create_user, issue_api_token
+from safeguarding.core.audit import Actor, ChainBreak, record, search_index_mismatches, verify_chain
+from safeguarding.core.db import Database, get_database, utcnow
+from safeguarding.core.errors import ValidationFailed
+from safeguarding.core.local_settings import apply_changes, rows, validate
+from safeguarding.core.serving import unsafe_settings
 from safeguarding.core.settings import get_settings
+from safeguarding.core.sign_in import is_locked
+from safeguarding.core.users import ApiToken, PartnerAgency, Role, Team, User
+from safeguarding.demo.council import (
+    ADMIN_TOTP_SECRET,
+    DEMO_PASSWORD,
+    DEMO_SIGN_INS,
+    SIZES,
+    build_council,
+    database_is_empty,
+)
+
+if TYPE_CHECKING:  # alembic is imported when a command needs it, not on every start-up
+    from alembic.config import Config
 
 app = typer.Typer(help="Safeguarding: children's services case management.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -51,7 +72,7 @@ def _options(
     """Safeguarding: children's services case management."""
 
 
-def alembic_config(url: str | None = None) -> object:
+def alembic_config(url: str | None = None) -> Config:
     from alembic.config import Config
 
     # The migrations ship inside the package, so an installed wheel upgrades a database outside the source tree.
@@ -65,7 +86,7 @@ def alembic_config(url: str | None = None) -> object:
 def upgrade_database(url: str | None = None) -> None:
     from alembic import command
 
-    command.upgrade(alembic_config(url), "head")  # type: ignore[arg-type]
+    command.upgrade(alembic_config(url), "head")
 
 
 @db_app.command("upgrade")
@@ -87,10 +108,10 @@ def db_revision(
     from alembic.util import CommandError
 
     config = alembic_config()
-    numbers = [int(r.revision) for r in ScriptDirectory.from_config(config).walk_revisions()  # type: ignore[arg-type]
+    numbers = [int(r.revision) for r in ScriptDirectory.from_config(config).walk_revisions()
                if r.revision.isdigit()]
     try:
-        script = command.revision(config, message=message, autogenerate=not empty,  # type: ignore[arg-type]
+        script = command.revision(config, message=message, autogenerate=not empty,
                                   rev_id=f"{max(numbers, default=0) + 1:04d}")
     except CommandError as exc:
         err.print(f"[red]{exc}[/red] (run `safeguarding db upgrade` on the database first)")
@@ -110,7 +131,6 @@ def serve(
              "request costs time under load)")] = False,
 ) -> None:
     """Start the web server (uvloop and httptools when installed, as pinned)."""
-    from safeguarding.core.serving import unsafe_settings
 
     problems = unsafe_settings(get_settings(), host)
     if problems:
@@ -122,7 +142,7 @@ def serve(
         raise typer.Exit(1)
     import uvicorn
 
-    uvicorn.run("safeguarding.web.main:app", host=host, port=port, workers=workers, log_level="info",
+    uvicorn.run("safeguarding.app.main:app", host=host, port=port, workers=workers, log_level="info",
                 access_log=access_log, proxy_headers=False)
 
 
@@ -133,7 +153,6 @@ def demo(
     if_empty: Annotated[bool, typer.Option("--if-empty", help="Load only into an empty database")] = False,
 ) -> None:
     """Build a synthetic demo council (deterministic from its seed)."""
-    from safeguarding.demo.council import SIZES, build_council, database_is_empty
 
     if size not in SIZES:
         err.print(f"[red]--size must be one of {', '.join(SIZES)}[/red]")
@@ -151,9 +170,6 @@ def demo(
 
 def _remind_demo_sign_ins(database: object) -> None:
     """`make run` on a database loaded earlier: print the demo sign-ins again, if the demo accounts are there."""
-    from safeguarding.core.db import Database
-    from safeguarding.core.users import User
-    from safeguarding.demo.council import ADMIN_TOTP_SECRET, DEMO_PASSWORD, DEMO_SIGN_INS
 
     assert isinstance(database, Database)
     with database.transaction() as session:
@@ -177,9 +193,6 @@ def users_create(
     agency: Annotated[str | None, typer.Option(help="Partner agency name (partner practitioners)")] = None,
 ) -> None:
     """Create a user. The password is read from standard input."""
-    from safeguarding.core.audit import Actor, record
-    from safeguarding.core.errors import ValidationFailed
-    from safeguarding.core.users import PartnerAgency, Role, Team, create_user
 
     try:
         role_value = Role(role)
@@ -217,8 +230,6 @@ def users_list(
     """List user accounts with role, team or agency, and whether they are locked."""
     from rich.table import Table
 
-    from safeguarding.core.audit import Actor, record
-    from safeguarding.core.users import User, is_locked
 
     database = get_database()
     table = Table("Username", "Name", "Role", "Team or agency", "Status")
@@ -242,7 +253,6 @@ def settings_show() -> None:
     """Show every local setting: current value, default, and the source of the standard."""
     from rich.table import Table
 
-    from safeguarding.core.local_settings import rows
 
     database = get_database()
     table = Table("Setting", "Value", "Default", "Source")
@@ -257,9 +267,6 @@ def settings_show() -> None:
 @tokens_app.command("create")
 def tokens_create(username: str, label: Annotated[str, typer.Option(help="What the token is for")] = "") -> None:
     """Create an API token for USERNAME and print it (it is shown only once)."""
-    from safeguarding.core.audit import Actor
-    from safeguarding.core.errors import ValidationFailed
-    from safeguarding.core.users import User, issue_api_token
 
     database = get_database()
     try:
@@ -280,7 +287,6 @@ def tokens_list(username: str) -> None:
     """List USERNAME's API tokens: label, created, last used, revoked."""
     from rich.table import Table
 
-    from safeguarding.core.users import ApiToken, User
 
     database = get_database()
     with database.transaction() as session:
@@ -299,9 +305,6 @@ def tokens_list(username: str) -> None:
 @tokens_app.command("revoke")
 def tokens_revoke(token_id: int) -> None:
     """Revoke the API token with this id (see `tokens list`); systems using it are refused from now on."""
-    from safeguarding.core.audit import Actor, record
-    from safeguarding.core.db import utcnow
-    from safeguarding.core.users import ApiToken
 
     database = get_database()
     with database.transaction() as session:
@@ -318,9 +321,6 @@ def tokens_revoke(token_id: int) -> None:
 @settings_app.command("set")
 def settings_set(key: str, value: str) -> None:
     """Change one local setting (validated as on the settings page; audited with old and new value)."""
-    from safeguarding.core.audit import Actor
-    from safeguarding.core.errors import ValidationFailed
-    from safeguarding.core.local_settings import apply_changes, validate
 
     database = get_database()
     try:
@@ -341,8 +341,6 @@ def audit_verify(
 ) -> None:
     """Check the hash chain, then the log against the latest stored checkpoint and every checkpoint in the files
     given. Exit 0 when whole; otherwise say which rows are broken, missing or re-written, and exit 1."""
-    from safeguarding.core import audit_checkpoint
-    from safeguarding.core.audit import ChainBreak, search_index_mismatches, verify_chain
 
     database = get_database()
     count = 0
@@ -396,7 +394,6 @@ def audit_checkpoint_command(
 ) -> None:
     """Sign the audit chain's head (row count, last row, its hash, the time) with the checkpoint key, store it,
     and print it. Run it on a schedule (see README) and whenever you want a fixed point to verify against."""
-    from safeguarding.core import audit_checkpoint
 
     try:
         key = audit_checkpoint.checkpoint_key()

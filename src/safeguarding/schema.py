@@ -1,18 +1,19 @@
 """Every table the system has, imported in one place for Alembic and the test suite."""
 
 from safeguarding.casework import models as casework_models
-from safeguarding.core import access, audit, audit_checkpoint, local_settings, users
+from safeguarding.core import audit, audit_checkpoint, local_settings, restrictions, users
 from safeguarding.core.db import Base
+from safeguarding.exploitation import disruption_models as exploitation_disruption_models
+from safeguarding.exploitation import mace_models as exploitation_mace_models
 from safeguarding.exploitation import models as exploitation_models
-from safeguarding.exploitation import response_models as exploitation_response_models
 from safeguarding.front_door import models as front_door_models
+from safeguarding.insight import models as insight_models
 from safeguarding.people import models as people_models
 from safeguarding.returns import models as returns_models
-from safeguarding.returns import workforce_models as returns_workforce_models  # noqa: F401
 from safeguarding.timescales import models as timescales_models
 
 metadata = Base.metadata
 
-__all__ = ["access", "audit", "audit_checkpoint", "casework_models", "exploitation_models",
-           "exploitation_response_models", "front_door_models", "local_settings", "metadata", "people_models",
-           "returns_models", "timescales_models", "users"]
+__all__ = ["audit", "audit_checkpoint", "casework_models", "exploitation_disruption_models",
+           "exploitation_mace_models", "exploitation_models", "front_door_models", "insight_models", "local_settings",
+           "metadata", "people_models", "restrictions", "returns_models", "timescales_models", "users"]

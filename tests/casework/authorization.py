@@ -4,7 +4,7 @@ Every route the casework capability serves is declared here; ``extend_world`` ad
 small council of ``tests.support.build_world`` and returns those ids (for example ``{"assessment_id": 7}``).
 
 The world's child is allocated to the world's social worker (in the world's team), so the social worker is the
-allocated worker: a social worker who is not allocated is refused by casework.service (tests/casework).
+allocated worker: a social worker who is not allocated is refused by casework.case_access (tests/casework).
 """
 
 from __future__ import annotations
@@ -83,11 +83,11 @@ def extend_world(factory: Factory, world: World) -> dict[str, int]:
     )
     from safeguarding.core.db import utcnow
 
-    child_id: int = world.child.id  # type: ignore[attr-defined]
-    referral_id: int = world.referral.id  # type: ignore[attr-defined]
+    child_id: int = world.child.id
+    referral_id: int = world.referral.id
     worker = world.users[R.SOCIAL_WORKER.value]
     manager = world.users[R.TEAM_MANAGER.value]
-    day = world.referral.referral_date  # type: ignore[attr-defined]
+    day = world.referral.referral_date
     ids: dict[str, int] = {}
     with factory.database.transaction() as s:
         s.add(Allocation(person_id=child_id, worker_id=worker.id, team_id=world.team.id,

@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from safeguarding.casework.models import Assessment, Visit
+from safeguarding.core.users import Team, User
 from tests.casework.authorization import ID_NAMES
 from tests.casework.conftest import Case
 from tests.support import sign_in_as, statements_sent
@@ -36,9 +37,9 @@ def test_the_case_page_shows_status_allocation_visits_and_the_chronology(client:
     assert post(client, f"/cases/{case.child_id}/visits/new", csrf, {
         "kind": "assessment", "visited_on": case.on(2).isoformat(), "child_seen": "1",
         "seen_alone": "1"}).status_code == 303
-    page = client.get(f"/cases/{case.child_id}").text
-    assert 'id="case-status">Assessment<' in page
-    assert "Assessment visit: child seen alone" in page
+    case_page = client.get(f"/cases/{case.child_id}").text
+    assert 'id="case-status">Assessment<' in case_page
+    assert "Assessment visit: child seen alone" in case_page
     filtered = client.get(f"/cases/{case.child_id}", params={"kind": "visit"}).text
     chronology = filtered.split('id="chronology"')[1]
     assert 'data-kind="visit"' in chronology and 'data-kind="assessment"' not in chronology
@@ -73,7 +74,7 @@ def test_the_second_editor_sees_the_conflict_and_nothing_of_theirs_is_saved(clie
     assert late.status_code == 409
     assert "Someone else changed this record since you opened it" in late.text
     with case.database.transaction() as s:
-        assert s.get(Visit, visit_id).visited_on == case.on(3)  # type: ignore[union-attr]
+        assert s.get_one(Visit, visit_id).visited_on == case.on(3)
 
 
 def test_a_manager_authorises_and_closes(client: TestClient, case: Case) -> None:
@@ -92,7 +93,7 @@ def test_a_manager_authorises_and_closes(client: TestClient, case: Case) -> None
                                     "outcome": "cin_plan", "factors": ["16A", "3B"]})
     assert done.status_code == 303, done.text
     with case.database.transaction() as s:
-        saved = s.get(Assessment, aid)
+        saved = s.get_one(Assessment, aid)
         assert saved is not None and sorted(f.code for f in saved.factors) == ["16A", "3B"]
     page = client.get(f"/cases/{case.child_id}/closure")
     assert page.status_code == 200
@@ -185,7 +186,8 @@ def test_the_case_page_statements_do_not_grow_with_the_childs_history(client: Te
 
     factory = Factory(case.database)
     started = datetime.now(UTC) - timedelta(days=80)
-    teams, workers = [], []
+    teams: list[Team] = []
+    workers: list[User] = []
 
     def add_history(count: int) -> None:
         for _ in range(count):

@@ -9,7 +9,17 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from safeguarding.casework import service
+from safeguarding.casework import (
+    allocation,
+    authorisation,
+    case_record,
+    chronologies,
+    closure,
+    family,
+    recording,
+    referrals,
+    supervision,
+)
 from safeguarding.casework.models import Allocation, Assessment, ChildProtectionPlan, Referral, StrategyDiscussion
 from safeguarding.core.audit import AuditEvent
 from safeguarding.core.calendar import today_in_london
@@ -22,8 +32,8 @@ from tests.support import Factory
 def save(case: Case, slug: str, form: dict[str, Any], *, user: Any = None, event_id: int | None = None,
          version: int | None = None) -> Any:
     with case.database.transaction() as s:
-        row = service.save_event(s, case.database, user or case.worker, case.child_id, slug, form,
-                                 event_id=event_id, expected_version=version)
+        row = recording.save_event(s, case.database, user or case.worker, case.child_id, slug,
+                                   recording.EventInput.read(form), event_id=event_id, expected_version=version)
         return row.id
 
 
@@ -43,15 +53,16 @@ def deadlines(case: Case) -> dict[str, list[Deadline]]:
 
 def status(case: Case) -> str:
     with case.database.transaction() as s:
-        return service.case_record(s, case.database, case.worker, case.child_id).status
+        return case_record.case_record(s, case.database, case.worker, case.child_id).status
 
 
 def authorise(case: Case, assessment_id: int, on: str, factors: list[str], late_reason: str = "") -> None:
     with case.database.transaction() as s:
         version = s.get(Assessment, assessment_id).version  # type: ignore[union-attr]
-        service.authorise_assessment(s, case.database, case.manager, case.child_id, assessment_id,
-                                     {"authorised_on": on, "outcome": "strategy_discussion",
-                                      "late_reason": late_reason}, factors, expected_version=version)
+        authorisation.authorise_assessment(s, case.database, case.manager, case.child_id, assessment_id,
+                                           authorisation.AuthorisationInput.read(
+                                               {"authorised_on": on, "outcome": "strategy_discussion",
+                                                "late_reason": late_reason}, factors), expected_version=version)
 
 
 def test_referral_to_closure_in_order_with_status_and_deadlines_at_each_step(case: Case) -> None:
@@ -78,15 +89,15 @@ def test_referral_to_closure_in_order_with_status_and_deadlines_at_each_step(cas
     save(case, "conferences", {"kind": "review", "held_on": case.on(40).isoformat(), "outcome": "no_plan",
                                "plan_id": str(plan)})
     with case.database.transaction() as s:
-        version = s.get(ChildProtectionPlan, plan).version  # type: ignore[union-attr]
+        version = s.get_one(ChildProtectionPlan, plan).version
     save(case, "cp-plans", {"conference_id": str(conference), "started_on": case.on(12).isoformat(),
                             "initial_category": "NEG", "latest_category": "EMO", "ended_on": case.on(40).isoformat(),
                             "end_reason": "no_longer_at_risk_closed"}, event_id=plan, version=version)
     assert status(case) == "Open"
     with case.database.transaction() as s:
         referral = s.get(Referral, case.referral_id)
-        service.close_episode(s, case.database, case.manager, case.child_id,
-                              {"closed_on": case.on(41).isoformat(), "reason": "RC7"},
+        closure.close_episode(s, case.database, case.manager, case.child_id,
+                              closure.ClosureInput.read({"closed_on": case.on(41).isoformat(), "reason": "RC7"}),
                               expected_version=referral.version)  # type: ignore[union-attr]
     assert status(case) == "Closed"
     with case.database.transaction() as s:
@@ -123,11 +134,12 @@ def test_events_out_of_order_are_refused_with_the_rule_named(case: Case) -> None
     errors = refused(case, "cin-plans", {"started_on": case.on(8).isoformat()})
     assert "cin-cp-overlap" in errors["started_on"]
     with case.database.transaction() as s, pytest.raises(ValidationFailed) as caught:
-        service.close_episode(s, case.database, case.manager, case.child_id,
-                              {"closed_on": case.on(9).isoformat(), "reason": "RC7"}, expected_version=None)
+        closure.close_episode(s, case.database, case.manager, case.child_id,
+                              closure.ClosureInput.read({"closed_on": case.on(9).isoformat(), "reason": "RC7"}),
+                              expected_version=None)
     assert "closure-open-cp-plan" in caught.value.errors["closed_on"]
     with case.database.transaction() as s:
-        assert s.get(Referral, case.referral_id).closed_date is None  # type: ignore[union-attr]
+        assert s.get_one(Referral, case.referral_id).closed_date is None
 
 
 def test_a_late_authorisation_needs_the_reason(case: Case) -> None:
@@ -140,7 +152,7 @@ def test_a_late_authorisation_needs_the_reason(case: Case) -> None:
     assert "factor-21-alone" in caught.value.errors["factors"]
     authorise(case, assessment, case.on(50).isoformat(), ["16A"], late_reason="Parent in hospital for three weeks")
     with case.database.transaction() as s:
-        saved = s.get(Assessment, assessment)
+        saved = s.get_one(Assessment, assessment)
         assert saved is not None and saved.late_reason and [f.code for f in saved.factors] == ["16A"]
 
 
@@ -148,7 +160,7 @@ def test_editing_a_past_event_moves_its_deadlines_in_the_same_transaction(case: 
     discussion = save(case, "strategy-discussions", {"held_on": case.on(2).isoformat(), "decision": "section47"})
     before = {d.due_on for d in deadlines(case)["icpc"]}
     with case.database.transaction() as s:
-        version = s.get(StrategyDiscussion, discussion).version  # type: ignore[union-attr]
+        version = s.get_one(StrategyDiscussion, discussion).version
     save(case, "strategy-discussions", {"held_on": case.on(7).isoformat(), "decision": "section47"},
          event_id=discussion, version=version)
     after = {d.due_on for d in deadlines(case)["icpc"]}
@@ -158,7 +170,7 @@ def test_editing_a_past_event_moves_its_deadlines_in_the_same_transaction(case: 
 def test_the_second_of_two_editors_is_told(case: Case) -> None:
     discussion = save(case, "strategy-discussions", {"held_on": case.on(2).isoformat(), "decision": "section47"})
     with case.database.transaction() as s:
-        loaded = s.get(StrategyDiscussion, discussion).version  # type: ignore[union-attr]
+        loaded = s.get_one(StrategyDiscussion, discussion).version
     save(case, "strategy-discussions", {"held_on": case.on(3).isoformat(), "decision": "section47"},
          event_id=discussion, version=loaded)
     with pytest.raises(Conflict) as caught:
@@ -186,83 +198,87 @@ def test_the_analyst_reads_dates_and_codes_but_not_the_narrative(case: Case) -> 
     save(case, "notes", {"kind": "direct_work", "occurred_on": case.on(2).isoformat(),
                          "text": "Casey drew her family and talked about school"})
     with case.database.transaction() as s:
-        analyst_view = service.case_record(s, case.database, case.analyst, case.child_id)
-        worker_view = service.case_record(s, case.database, case.worker, case.child_id)
+        analyst_view = case_record.case_record(s, case.database, case.analyst, case.child_id)
+        worker_view = case_record.case_record(s, case.database, case.worker, case.child_id)
     assert not analyst_view.may_read_notes and not analyst_view.may_write
     assert all(i.kind != "note" for i in analyst_view.chronology)
     assert any(i.kind == "note" and "drew her family" in i.detail for i in worker_view.chronology)
     with case.database.transaction() as s, pytest.raises(AccessDenied):
-        service.family(s, case.database, case.analyst, case.child_id)
+        family.family(s, case.database, case.analyst, case.child_id)
 
 
 def test_unallocated_children_allocation_and_transfer_with_handover(factory: Factory) -> None:
     case = make_case(factory, allocate=False)
     with case.database.transaction() as s:
-        assert case.child_id in {r.person_id for r in service.unallocated(s, case.database, case.manager)}
-        service.allocate(s, case.database, case.manager, case.child_id, {"worker_id": str(case.worker.id)})
+        assert case.child_id in {r.person_id for r in allocation.unallocated(s, case.database, case.manager)}
+        allocation.allocate(s, case.database, case.manager, case.child_id, allocation.AllocationInput(case.worker.id))
     with case.database.transaction() as s:
-        assert case.child_id not in {r.person_id for r in service.unallocated(s, case.database, case.manager)}
-        current = service.open_allocation(s, case.child_id)
+        assert case.child_id not in {r.person_id for r in allocation.unallocated(s, case.database, case.manager)}
+        current = referrals.open_allocation(s, case.child_id)
         assert current is not None
         version = current.version
         with pytest.raises(ValidationFailed) as caught:
-            service.allocate(s, case.database, case.manager, case.child_id, {"worker_id": str(case.other_worker.id)},
-                             expected_version=version)
+            allocation.allocate(s, case.database, case.manager, case.child_id,
+                                allocation.AllocationInput(case.other_worker.id), expected_version=version)
         assert "handover_note" in caught.value.errors
     with case.database.transaction() as s:
-        service.allocate(s, case.database, case.manager, case.child_id,
-                         {"worker_id": str(case.other_worker.id), "handover_note": "Mother prefers afternoon visits"},
-                         expected_version=version)
+        allocation.allocate(s, case.database, case.manager, case.child_id,
+                            allocation.AllocationInput(case.other_worker.id,
+                                                       handover_note="Mother prefers afternoon visits"),
+                            expected_version=version)
     with case.database.transaction() as s:
         rows = list(s.scalars(select(Allocation).where(Allocation.person_id == case.child_id)
                               .order_by(Allocation.id)))
         assert [r.worker_id for r in rows] == [case.worker.id, case.other_worker.id]
         assert rows[0].ended_at is not None and rows[0].handover_note == "Mother prefers afternoon visits"
     with case.database.transaction() as s, pytest.raises(AccessDenied):
-        service.unallocated(s, case.database, case.worker)
+        allocation.unallocated(s, case.database, case.worker)
 
 
 def test_supervision_oversight_shows_on_the_childs_record(case: Case) -> None:
     with case.database.transaction() as s:
-        supervision = service.record_supervision(s, case.database, case.manager, {
+        recorded = supervision.record_supervision(s, case.database, case.manager, supervision.SupervisionInput.read({
             "worker_id": str(case.worker.id), "held_on": case.on(10).isoformat(),
             "next_on": case.on(30).isoformat(), f"discussion.{case.child_id}": "Strategy outcome reviewed",
-            f"decision.{case.child_id}": "Hold a CIN review within four weeks"})
-        supervision_id = supervision.id
+            f"decision.{case.child_id}": "Hold a CIN review within four weeks"}))
+        supervision_id = recorded.id
     with case.database.transaction() as s:
-        record = service.case_record(s, case.database, case.worker, case.child_id)
+        record = case_record.case_record(s, case.database, case.worker, case.child_id)
         assert [c.decision for _s, c in record.oversight] == ["Hold a CIN review within four weeks"]
-        assert service.view_supervision(s, case.database, case.worker, supervision_id).worker_id == case.worker.id
+        assert supervision.view_supervision(s, case.database, case.worker, supervision_id).worker_id == case.worker.id
     with case.database.transaction() as s, pytest.raises(AccessDenied):
-        service.view_supervision(s, case.database, case.other_worker, supervision_id)
+        supervision.view_supervision(s, case.database, case.other_worker, supervision_id)
     with case.database.transaction() as s, pytest.raises(ValidationFailed) as caught:
-        service.record_supervision(s, case.database, case.manager, {
-            "worker_id": str(case.worker.id), "held_on": case.on(10).isoformat(), "next_on": case.on(5).isoformat()})
+        supervision.record_supervision(s, case.database, case.manager, supervision.SupervisionInput.read({
+            "worker_id": str(case.worker.id), "held_on": case.on(10).isoformat(), "next_on": case.on(5).isoformat()}))
     assert "next-after-held" in caught.value.errors["next_on"]
 
 
 def test_a_curated_chronology_picks_entries_with_commentary(case: Case) -> None:
     save(case, "visits", {"kind": "cin", "visited_on": case.on(3).isoformat(), "child_seen": "1"})
     with case.database.transaction() as s:
-        chronology = service.create_chronology(s, case.database, case.worker, case.child_id,
-                                               {"title": "For the review conference"})
+        chronology = chronologies.create_chronology(
+            s, case.database, case.worker, case.child_id,
+            chronologies.ChronologyInput.read({"title": "For the review conference"}))
         cid, version = chronology.id, chronology.version
     with case.database.transaction() as s:
-        view = service.view_chronology(s, case.database, case.worker, cid)
+        view = chronologies.view_chronology(s, case.database, case.worker, cid)
         keys = [i.key for i in view.available if i.kind in ("visit", "referral")]
-        service.update_chronology(s, case.database, case.worker, cid, keys, {keys[0]: "Seen at home, calm"},
+        chronologies.update_chronology(s, case.database, case.worker, cid,
+                                       chronologies.EntriesInput(tuple(keys), {keys[0]: "Seen at home, calm"}),
                                   expected_version=version)
     with case.database.transaction() as s:
-        view = service.view_chronology(s, case.database, case.worker, cid)
+        view = chronologies.view_chronology(s, case.database, case.worker, cid)
         assert {e.source_key for e in view.chronology.entries} == set(keys)
         assert "Seen at home, calm" in [e.commentary for e in view.chronology.entries]
     with case.database.transaction() as s, pytest.raises(Conflict):
-        service.update_chronology(s, case.database, case.worker, cid, [], {}, expected_version=version)
+        chronologies.update_chronology(s, case.database, case.worker, cid, chronologies.EntriesInput(()),
+                                       expected_version=version)
 
 
 def test_the_family_group_and_its_genogram(case: Case) -> None:
     with case.database.transaction() as s:
-        view = service.family(s, case.database, case.worker, case.child_id)
+        view = family.family(s, case.database, case.worker, case.child_id)
     placed = {p.person.id: p for p in view.genogram.people}
     assert {case.child_id, case.mother_id, case.sibling_id} <= placed.keys()
     assert placed[case.mother_id].y < placed[case.child_id].y == placed[case.sibling_id].y

@@ -6,29 +6,31 @@ from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from safeguarding.core import access
+from safeguarding.core import access, restrictions
 from safeguarding.core.access import AccessSubject, Action, Kind
 from safeguarding.core.audit import AuditEvent
-from safeguarding.core.db import utcnow
+from safeguarding.core.db import Database, utcnow
 from safeguarding.core.errors import AccessDenied, ValidationFailed
 from safeguarding.core.users import Role, User
 from safeguarding.people.models import Person, PersonKind
+from tests.support import Factory
 
 
-def _person(session) -> int:
+def _person(session: Session) -> int:
     child = Person(kind=PersonKind.CHILD, first_name="Ada", last_name="Example", date_of_birth=date(2015, 3, 1))
     session.add(child)
     session.flush()
     return child.id
 
 
-def _load(session, user: User) -> User:
-    return session.get(User, user.id)
+def _load(session: Session, user: User) -> User:
+    return session.get_one(User, user.id)
 
 
 @pytest.mark.parametrize("role", list(Role))
-def test_only_staff_roles_may_view_a_person(session, factory, role: Role) -> None:
+def test_only_staff_roles_may_view_a_person(session: Session, factory: Factory, role: Role) -> None:
     user = _load(session, factory.user(role))
     person_id = _person(session)
     decision = access.authorize(session, user, Action.VIEW, AccessSubject(Kind.PERSON, person_id,
@@ -36,7 +38,7 @@ def test_only_staff_roles_may_view_a_person(session, factory, role: Role) -> Non
     assert decision.allowed == (role in access.STAFF_CASEWORK)
 
 
-def test_partner_sees_only_their_own_agencys_contacts(session, factory) -> None:
+def test_partner_sees_only_their_own_agencys_contacts(session: Session, factory: Factory) -> None:
     police = factory.agency("Police")
     school = factory.agency("School")
     officer_user = factory.user(Role.PARTNER_PRACTITIONER, agency_id=police.id)
@@ -51,13 +53,14 @@ def test_partner_sees_only_their_own_agencys_contacts(session, factory) -> None:
                                                                              agency_id=police.id)).allowed
 
 
-def test_restricted_person_only_for_named_users_or_break_glass(session, factory, database) -> None:
+def test_restricted_person_only_for_named_users_or_break_glass(session: Session, factory: Factory,
+                                                               database: Database) -> None:
     named_user, other_user = factory.user(Role.SOCIAL_WORKER), factory.user(Role.SOCIAL_WORKER)
     named, other = _load(session, named_user), _load(session, other_user)
     person_id = _person(session)
-    session.add(access.PersonRestriction(person_id=person_id, reason="Relative of a member of staff"))
+    session.add(restrictions.PersonRestriction(person_id=person_id, reason="Relative of a member of staff"))
     session.flush()
-    session.add(access.PersonRestrictionGrant(person_id=person_id, user_id=named.id))
+    session.add(restrictions.PersonRestrictionGrant(person_id=person_id, user_id=named.id))
     session.flush()
     subject = AccessSubject(Kind.PERSON, person_id, person_ids=(person_id,))
 
@@ -74,11 +77,11 @@ def test_restricted_person_only_for_named_users_or_break_glass(session, factory,
     assert access.authorize(session, other, Action.VIEW, subject).allowed
 
 
-def test_expired_break_glass_no_longer_opens_the_record(session, factory) -> None:
+def test_expired_break_glass_no_longer_opens_the_record(session: Session, factory: Factory) -> None:
     worker = _load(session, factory.user(Role.MASH_WORKER))
     person_id = _person(session)
-    session.add(access.PersonRestriction(person_id=person_id, reason="Staff relative"))
-    session.add(access.BreakGlassAccess(person_id=person_id, user_id=worker.id, reason="Out of hours emergency",
+    session.add(restrictions.PersonRestriction(person_id=person_id, reason="Staff relative"))
+    session.add(restrictions.BreakGlassAccess(person_id=person_id, user_id=worker.id, reason="Out of hours emergency",
                                         at=utcnow() - timedelta(hours=10),
                                         expires_at=utcnow() - timedelta(hours=2)))
     session.flush()
@@ -86,17 +89,17 @@ def test_expired_break_glass_no_longer_opens_the_record(session, factory) -> Non
         Kind.PERSON, person_id, person_ids=(person_id,))).allowed
 
 
-def test_refusal_is_audited_even_though_the_request_fails(database, factory) -> None:
+def test_refusal_is_audited_even_though_the_request_fails(database: Database, factory: Factory) -> None:
     analyst = factory.user(Role.PERFORMANCE_ANALYST)
     with pytest.raises(AccessDenied), database.transaction() as s:
-        user = s.get(User, analyst.id)
+        user = s.get_one(User, analyst.id)
         access.require(s, database, user, Action.VIEW, AccessSubject(Kind.PERSON, 99, person_ids=(99,)))
     with database.transaction() as s:
         events = list(s.scalars(select(AuditEvent)))
     assert [(e.action, e.outcome, e.target_id) for e in events] == [("view", "refused", "99")]
 
 
-def test_inactive_accounts_may_do_nothing(session, factory) -> None:
+def test_inactive_accounts_may_do_nothing(session: Session, factory: Factory) -> None:
     manager = _load(session, factory.user(Role.MASH_MANAGER))
     manager.active = False
     assert not access.authorize(session, manager, Action.VIEW, AccessSubject(Kind.MASH_DASHBOARD)).allowed

@@ -9,16 +9,17 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select, text
 
 from safeguarding.core.audit import GENESIS_HASH, Actor, AuditEvent, ChainBreak, record, verify_chain
+from safeguarding.core.db import Database
 
 PER_THREAD = 50
 
 
-def _verify(database) -> list[int | ChainBreak]:
+def _verify(database: Database) -> list[int | ChainBreak]:
     with database.transaction() as s:
         return list(verify_chain(s))
 
 
-def test_two_threads_writing_fifty_audited_transactions_each_keep_the_chain_whole(database):
+def test_two_threads_writing_fifty_audited_transactions_each_keep_the_chain_whole(database: Database) -> None:
     errors: list[BaseException] = []
     start = threading.Barrier(2)
 
@@ -55,7 +56,7 @@ def test_two_threads_writing_fifty_audited_transactions_each_keep_the_chain_whol
         assert s.scalar(select(func.count()).where(AuditEvent.prev_hash == GENESIS_HASH)) == 1
 
 
-def test_nothing_is_chained_for_work_that_rolled_back(database):
+def test_nothing_is_chained_for_work_that_rolled_back(database: Database) -> None:
     try:
         with database.transaction() as s:
             record(s, Actor.system("t"), "update", "contact", 1)
@@ -66,7 +67,7 @@ def test_nothing_is_chained_for_work_that_rolled_back(database):
         assert s.scalar(select(func.count(AuditEvent.id))) == 0
 
 
-def _write(database, count: int) -> None:
+def _write(database: Database, count: int) -> None:
     for n in range(count):
         with database.transaction() as s:
             record(s, Actor.system("t"), "view", "person", n, person_id=n, detail={"n": n})
@@ -74,7 +75,7 @@ def _write(database, count: int) -> None:
 
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
-def test_any_altered_or_removed_row_is_found_at_that_row(database, data):
+def test_any_altered_or_removed_row_is_found_at_that_row(database: Database, data: st.DataObject) -> None:
     with database.engine.begin() as conn:
         conn.execute(text("DELETE FROM audit_event"))
     _write(database, 6)

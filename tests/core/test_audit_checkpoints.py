@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from safeguarding.cli import app as cli
 from safeguarding.core import audit_checkpoint
-from safeguarding.core.audit import Actor, AuditEvent, ChainBreak, record, row_hash, verify_chain
+from safeguarding.core.audit import GENESIS_HASH, Actor, AuditEvent, ChainBreak, record, row_hash, verify_chain
+from safeguarding.core.db import Database
 from safeguarding.core.settings import get_settings
 
 runner = CliRunner()
@@ -26,7 +27,7 @@ def key(monkeypatch: pytest.MonkeyPatch) -> str:
     return KEY
 
 
-def _write(database, count: int, start: int = 0) -> None:
+def _write(database: Database, count: int, start: int = 0) -> None:
     for n in range(start, start + count):
         with database.transaction() as s:
             record(s, Actor.system("t"), "view", "person", n, person_id=n, detail={"n": n})
@@ -38,30 +39,30 @@ def _checkpoint(out: Path | None = None) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def _verify(*files: Path):
+def _verify(*files: Path) -> Result:
     args = ["audit", "verify"]
     for f in files:
         args += ["--checkpoint", str(f)]
     return runner.invoke(cli, args)
 
 
-def _chain_whole(database) -> bool:
+def _chain_whole(database: Database) -> bool:
     with database.transaction() as s:
         return not any(isinstance(i, ChainBreak) for i in verify_chain(s))
 
 
-def _delete_last(database, count: int) -> None:
+def _delete_last(database: Database, count: int) -> None:
     with database.engine.begin() as conn:
-        last = conn.execute(text("SELECT max(id) FROM audit_event")).scalar()
+        last = conn.execute(text("SELECT max(id) FROM audit_event")).scalar_one()
         conn.execute(text("DELETE FROM audit_event WHERE id > :id"), {"id": last - count})
 
 
-def _edit_and_rehash(database, row_id: int) -> None:
+def _edit_and_rehash(database: Database, row_id: int) -> None:
     """The attack the chain alone misses: change one row, then compute every later row's hash again."""
     with database.transaction() as s:
         rows = list(s.scalars(select(AuditEvent).order_by(AuditEvent.id)))
         s.expunge_all()
-    prev = None
+    prev = GENESIS_HASH
     updates = []
     for row in rows:
         if row.id < row_id:
@@ -78,7 +79,7 @@ def _edit_and_rehash(database, row_id: int) -> None:
                               "WHERE id = :id"), u)
 
 
-def test_an_untouched_chain_verifies_against_its_checkpoints(database, key, tmp_path):
+def test_an_untouched_chain_verifies_against_its_checkpoints(database: Database, key: str, tmp_path: Path) -> None:
     out = tmp_path / "checkpoints.jsonl"
     _write(database, 3)
     first = _checkpoint(out)
@@ -91,7 +92,8 @@ def test_an_untouched_chain_verifies_against_its_checkpoints(database, key, tmp_
     assert "Audit chain whole: 5 rows verified, and it matches 3 signed checkpoints" in result.output
 
 
-def test_deleting_the_last_rows_is_caught_against_the_stored_and_the_file_checkpoint(database, key, tmp_path):
+def test_deleting_the_last_rows_is_caught_against_the_stored_and_the_file_checkpoint(database: Database, key: str,
+                                                                                     tmp_path: Path) -> None:
     out = tmp_path / "checkpoints.jsonl"
     _write(database, 6)
     _checkpoint(out)
@@ -111,7 +113,7 @@ def test_deleting_the_last_rows_is_caught_against_the_stored_and_the_file_checkp
     assert "Audit rows are missing" in from_file.output and "checkpoints.jsonl line 1" in from_file.output
 
 
-def test_a_row_edited_and_every_later_hash_recomputed_is_caught(database, key, tmp_path):
+def test_a_row_edited_and_every_later_hash_recomputed_is_caught(database: Database, key: str, tmp_path: Path) -> None:
     out = tmp_path / "checkpoints.jsonl"
     _write(database, 3)
     _checkpoint(out)
@@ -126,7 +128,7 @@ def test_a_row_edited_and_every_later_hash_recomputed_is_caught(database, key, t
     assert "The damage is after row 3" in result.output and "at or before row 6" in result.output
 
 
-def test_a_forged_stored_checkpoint_is_reported(database, key):
+def test_a_forged_stored_checkpoint_is_reported(database: Database, key: str) -> None:
     _write(database, 4)
     _checkpoint()
     _delete_last(database, 1)
@@ -140,7 +142,7 @@ def test_a_forged_stored_checkpoint_is_reported(database, key):
     assert "A stored audit checkpoint is forged or altered" in result.output
 
 
-def test_no_checkpoint_is_written_without_a_key(database, monkeypatch):
+def test_no_checkpoint_is_written_without_a_key(database: Database, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(get_settings(), "audit_checkpoint_key", "")
     monkeypatch.setattr(get_settings(), "audit_checkpoint_key_file", "")
     _write(database, 1)
@@ -153,7 +155,7 @@ def test_no_checkpoint_is_written_without_a_key(database, monkeypatch):
     assert "too short" in runner.invoke(cli, ["audit", "checkpoint"]).output
 
 
-def test_the_key_may_come_from_a_file(database, monkeypatch, tmp_path):
+def test_the_key_may_come_from_a_file(database: Database, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     key_file = tmp_path / "checkpoint.key"
     key_file.write_text(KEY + "\n")
     monkeypatch.setattr(get_settings(), "audit_checkpoint_key", "")
@@ -166,7 +168,7 @@ def test_the_key_may_come_from_a_file(database, monkeypatch, tmp_path):
     assert _verify().exit_code == 0
 
 
-def test_a_checkpoint_line_can_go_to_syslog(database, key, monkeypatch):
+def test_a_checkpoint_line_can_go_to_syslog(database: Database, key: str, monkeypatch: pytest.MonkeyPatch) -> None:
     import syslog
 
     sent: list[str] = []
@@ -176,7 +178,7 @@ def test_a_checkpoint_line_can_go_to_syslog(database, key, monkeypatch):
     assert len(sent) == 1 and json.loads(sent[0])["kind"] == audit_checkpoint.LINE_KIND
 
 
-def test_a_broken_chain_is_not_signed(database, key):
+def test_a_broken_chain_is_not_signed(database: Database, key: str) -> None:
     _write(database, 3)
     with database.engine.begin() as conn:
         conn.execute(text("UPDATE audit_event SET detail = 'tampered' WHERE id = 2"))
@@ -186,7 +188,7 @@ def test_a_broken_chain_is_not_signed(database, key):
         assert audit_checkpoint.stored(s) == []
 
 
-def test_a_forged_or_garbled_line_in_the_file_is_reported(database, key, tmp_path):
+def test_a_forged_or_garbled_line_in_the_file_is_reported(database: Database, key: str, tmp_path: Path) -> None:
     out = tmp_path / "checkpoints.jsonl"
     _write(database, 2)
     line = _checkpoint(out)

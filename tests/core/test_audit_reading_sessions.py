@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from safeguarding.core.audit import Actor, AuditEvent, ChainBreak, record, verify_chain
 from safeguarding.core.db import Database, rollback_keeping_survivors
 from safeguarding.core.users import Role, User
+from tests.support import Factory
 
 
 def _views(database: Database, worker: int, count: int, errors: list[BaseException]) -> None:
@@ -51,11 +52,11 @@ def test_concurrent_views_and_changes_keep_the_chain_whole(database: Database) -
         assert s.scalar(select(func.count(AuditEvent.id))) == 160
 
 
-def test_refusal_survives_the_rollback_but_the_work_does_not(database: Database, factory) -> None:
+def test_refusal_survives_the_rollback_but_the_work_does_not(database: Database, factory: Factory) -> None:
     user = factory.user(Role.SOCIAL_WORKER)
     session = database.sessionmaker()
     try:
-        row = session.get(User, user.id)
+        row = session.get_one(User, user.id)
         assert row is not None
         row.full_name = "Changed then rolled back"
         record(session, Actor.system(), "update", "user_account", user.id)
@@ -67,4 +68,4 @@ def test_refusal_survives_the_rollback_but_the_work_does_not(database: Database,
     with database.transaction() as s:
         events = [(e.action, e.outcome) for e in s.scalars(select(AuditEvent))]
         assert events == [("view", "refused")]
-        assert s.get(User, user.id).full_name != "Changed then rolled back"
+        assert s.get_one(User, user.id).full_name != "Changed then rolled back"

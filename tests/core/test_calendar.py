@@ -1,4 +1,4 @@
-"""The working-day calendar: the counting convention of shared/domain/timescales.md section 2."""
+"""The working-day calendar: the counting convention of docs/timescales.md."""
 
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ def test_each_bank_holiday_2024_to_2027_is_not_a_working_day(holiday: date) -> N
 
 
 def test_domain_examples() -> None:
-    # timescales.md: an assessment for a referral on Mon 1 Dec 2025 is due Thu 5 Feb 2026.
+    # docs/timescales.md: an assessment for a referral on Mon 1 Dec 2025 is due Thu 5 Feb 2026.
     assert add_working_days(date(2025, 12, 1), 45) == date(2026, 2, 5)
     # A contact on Saturday 27 Dec 2025 with a one-working-day deadline is due Monday 29 Dec 2025.
     assert add_working_days(date(2025, 12, 27), 1) == date(2025, 12, 29)

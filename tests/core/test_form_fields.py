@@ -29,7 +29,7 @@ SCRIPT = '<script>alert("x")</script> & \'quotes\''
 
 
 @given(st.text(max_size=20))
-def test_any_string_is_a_date_that_round_trips_or_a_message_naming_the_field(raw):
+def test_any_string_is_a_date_that_round_trips_or_a_message_naming_the_field(raw: str) -> None:
     errors: dict[str, str] = {}
     value = date_field(raw, "seen_on", "the date seen", errors)
     if value is None:
@@ -40,7 +40,7 @@ def test_any_string_is_a_date_that_round_trips_or_a_message_naming_the_field(raw
 
 
 @given(days)
-def test_a_date_reads_back_from_iso_and_as_typed_in_england(day):
+def test_a_date_reads_back_from_iso_and_as_typed_in_england(day: date) -> None:
     assert parse_date(day.isoformat()) == day
     assert parse_date(f"{day.day}/{day.month}/{day.year}") == day
     assert parse_date(f" {day.day:02d}-{day.month:02d}-{day.year} ") == day
@@ -48,13 +48,13 @@ def test_a_date_reads_back_from_iso_and_as_typed_in_england(day):
 
 @pytest.mark.parametrize("raw", ["2026-02-30", "31/13/2026", "20260331", "2026-W13-2", "1/3/26", "tomorrow",
                                  "２０２６-０３-３１", "2026-03-31T10:00", "0000-01-01"])
-def test_what_is_not_a_real_date_is_refused_with_the_field_named(raw):
+def test_what_is_not_a_real_date_is_refused_with_the_field_named(raw: str) -> None:
     errors: dict[str, str] = {}
     assert date_field(raw, "from", "the first day of the period", errors) is None
     assert errors == {"from": "The first day of the period must be a real date, like 2026-03-31"}
 
 
-def test_an_empty_date_is_asked_for_only_when_required():
+def test_an_empty_date_is_asked_for_only_when_required() -> None:
     errors: dict[str, str] = {}
     assert date_field("  ", "to", "the last day of the period", errors) is None
     assert errors == {"to": "Enter the last day of the period"}
@@ -62,7 +62,7 @@ def test_an_empty_date_is_asked_for_only_when_required():
     assert date_field(None, "to", "the last day", errors, required=False) is None and errors == {}
 
 
-def test_a_noun_starts_the_message_about_a_wrong_value():
+def test_a_noun_starts_the_message_about_a_wrong_value() -> None:
     errors: dict[str, str] = {}
     date_field("soon", "visit_on", "the date of the visit", errors, noun="date of the visit")
     assert errors == {"visit_on": "Date of the visit must be a real date, like 2026-03-31"}
@@ -70,18 +70,18 @@ def test_a_noun_starts_the_message_about_a_wrong_value():
     assert errors == {"visit_on": "Enter the date of the visit"}
 
 
-def test_a_date_already_read_is_kept():
+def test_a_date_already_read_is_kept() -> None:
     errors: dict[str, str] = {}
     assert date_field(date(2026, 3, 31), "on", "the date", errors) == date(2026, 3, 31) and errors == {}
 
 
 @given(days)
-def test_date_parts_read_back_any_real_date(day):
+def test_date_parts_read_back_any_real_date(day: date) -> None:
     assert parse_date_parts(str(day.day), f"{day.month:02d}", str(day.year)) == day
 
 
 @given(st.text(max_size=4), st.text(max_size=4), st.text(max_size=6))
-def test_date_parts_either_parse_or_say_what_is_wrong(day, month, year):
+def test_date_parts_either_parse_or_say_what_is_wrong(day: str, month: str, year: str) -> None:
     errors: dict[str, str] = {}
     result = date_parts_field(day, month, year, "born", "date of birth", errors, required=False)
     if result is None:
@@ -90,7 +90,7 @@ def test_date_parts_either_parse_or_say_what_is_wrong(day, month, year):
         assert result.year >= 1000 and errors == {}
 
 
-def test_date_parts_name_what_is_missing():
+def test_date_parts_name_what_is_missing() -> None:
     assert parse_date_parts("", "", "") is None
     with pytest.raises(ValueError, match="must include a month"):
         parse_date_parts("3", "", "2020")
@@ -108,14 +108,14 @@ def test_date_parts_name_what_is_missing():
 
 
 @given(st.times())
-def test_a_time_reads_back_to_the_minute(clock):
+def test_a_time_reads_back_to_the_minute(clock: time) -> None:
     errors: dict[str, str] = {}
     assert time_field(f"{clock:%H:%M}", "at", "the time", errors) == clock.replace(second=0, microsecond=0)
     assert errors == {}
 
 
 @given(st.text(max_size=10))
-def test_any_string_is_a_time_or_a_message_naming_the_field(raw):
+def test_any_string_is_a_time_or_a_message_naming_the_field(raw: str) -> None:
     errors: dict[str, str] = {}
     value = time_field(raw, "at", "the time seen", errors)
     if value is None:
@@ -126,13 +126,13 @@ def test_any_string_is_a_time_or_a_message_naming_the_field(raw):
 
 
 @pytest.mark.parametrize("raw", ["25:99", "24:00", "9.30", "2pm", "14:3"])
-def test_a_wrong_time_is_refused(raw):
+def test_a_wrong_time_is_refused(raw: str) -> None:
     errors: dict[str, str] = {}
     assert time_field(raw, "at", "the time", errors) is None
     assert errors == {"at": "The time must be a real time on the 24-hour clock, like 14:30"}
 
 
-def test_a_date_and_time_typed_in_england_is_stored_in_utc():
+def test_a_date_and_time_typed_in_england_is_stored_in_utc() -> None:
     errors: dict[str, str] = {}
     summer = datetime_field("2026-07-01T09:30", "due_at", "the deadline", errors)
     winter = datetime_field("2026-01-05 09:30", "due_at", "the deadline", errors)
@@ -144,7 +144,7 @@ def test_a_date_and_time_typed_in_england_is_stored_in_utc():
     assert errors == {"due_at": "The deadline must be a real date and time, like 2026-03-31 14:30"}
 
 
-def test_a_typed_time_keeps_its_seconds_when_sent():
+def test_a_typed_time_keeps_its_seconds_when_sent() -> None:
     errors: dict[str, str] = {}
     assert time_field("07:05:09", "at", "the time", errors) == time(7, 5, 9) and errors == {}
 
@@ -153,7 +153,7 @@ def test_a_typed_time_keeps_its_seconds_when_sent():
 
 
 @given(st.text(min_size=1, max_size=40), st.integers(min_value=1, max_value=30))
-def test_text_over_the_limit_is_refused_never_cut(raw, limit):
+def test_text_over_the_limit_is_refused_never_cut(raw: str, limit: int) -> None:
     errors: dict[str, str] = {}
     value = text_field(raw, "notes", "the notes", errors, limit=limit)
     stripped = raw.strip()
@@ -165,19 +165,19 @@ def test_text_over_the_limit_is_refused_never_cut(raw, limit):
         assert "notes" in errors
 
 
-@given(st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs")), min_size=1, max_size=50))
-def test_text_is_returned_as_typed_for_the_template_to_escape(raw):
+@given(st.text(alphabet=st.characters(blacklist_categories=["Cc", "Cs"]), min_size=1, max_size=50))
+def test_text_is_returned_as_typed_for_the_template_to_escape(raw: str) -> None:
     errors: dict[str, str] = {}
     typed = f"{SCRIPT}{raw}"
     assert text_field(typed, "notes", "the notes", errors, limit=200) == typed.strip() and errors == {}
 
 
-def test_script_is_not_rewritten():
+def test_script_is_not_rewritten() -> None:
     errors: dict[str, str] = {}
     assert text_field(SCRIPT, "title", "a title", errors, limit=200) == SCRIPT and errors == {}
 
 
-def test_text_messages():
+def test_text_messages() -> None:
     errors: dict[str, str] = {}
     assert text_field("  ", "title", "a title", errors, limit=200) is None
     assert errors == {"title": "Enter a title"}
@@ -191,7 +191,7 @@ def test_text_messages():
     assert errors["name"] == "The name of the NHS trust contains a control character that cannot be stored"
 
 
-def test_tabs_and_line_breaks_are_kept():
+def test_tabs_and_line_breaks_are_kept() -> None:
     errors: dict[str, str] = {}
     assert text_field(" one\r\n\ttwo ", "notes", "the notes", errors, limit=20) == "one\r\n\ttwo" and errors == {}
 
@@ -200,18 +200,18 @@ def test_tabs_and_line_breaks_are_kept():
 
 
 @given(st.integers(min_value=1, max_value=RECORD_ID_MAX))
-def test_a_record_number_reads_back(number):
+def test_a_record_number_reads_back(number: int) -> None:
     assert record_id(str(number)) == number
     assert record_id(f" {number} ") == number
 
 
 @pytest.mark.parametrize("raw", [None, "", "0", "-3", "+4", "1.5", "abc", "٣", str(RECORD_ID_MAX + 1), "9" * 5000])
-def test_what_names_no_record_is_none(raw):
+def test_what_names_no_record_is_none(raw: str | None) -> None:
     assert record_id(raw) is None
 
 
 @given(st.text(max_size=12))
-def test_any_string_is_a_record_number_in_range_or_none(raw):
+def test_any_string_is_a_record_number_in_range_or_none(raw: str) -> None:
     value = record_id(raw)
     assert value is None or 1 <= value <= RECORD_ID_MAX
 

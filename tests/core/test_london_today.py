@@ -89,10 +89,10 @@ def test_today_is_londons_date_when_the_server_is_in_auckland(
 
 
 def test_every_today_of_the_service_is_the_one_function() -> None:
-    from safeguarding.casework import service as casework_service
-    from safeguarding.people import service as people_service
+    from safeguarding.casework import recording
+    from safeguarding.people import records as people_records
     from safeguarding.timescales import service as timescales_service
 
-    assert people_service.today is today_in_london
-    assert casework_service.today is today_in_london
+    assert people_records.today_in_london is today_in_london
+    assert recording.today_in_london is today_in_london
     assert timescales_service.today_in_london is today_in_london

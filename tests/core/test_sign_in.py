@@ -3,20 +3,23 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
+import httpx2
 import pyotp
+import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
 from safeguarding.core.access import actor_of
 from safeguarding.core.audit import AuditEvent
-from safeguarding.core.db import utcnow
+from safeguarding.core.db import Database, utcnow
 from safeguarding.core.settings import get_settings
 from safeguarding.core.users import Role, SignInFailure, User, UserSession
 from safeguarding.web.deps import SESSION_COOKIE
-from tests.support import PASSWORD, csrf_from, sign_in
+from tests.support import PASSWORD, Factory, authenticator, csrf_from, sign_in
 
 
-def test_sign_in_and_out_are_audited(client, factory, database):
+def test_sign_in_and_out_are_audited(client: TestClient, factory: Factory, database: Database) -> None:
     worker = factory.user(Role.MASH_WORKER)
     token = sign_in(client, worker)
     assert client.get("/account").status_code == 200
@@ -28,7 +31,7 @@ def test_sign_in_and_out_are_audited(client, factory, database):
     assert actions == ["sign_in", "sign_out"]
 
 
-def test_wrong_password_locks_after_threshold(client, factory):
+def test_wrong_password_locks_after_threshold(client: TestClient, factory: Factory) -> None:
     worker = factory.user(Role.MASH_WORKER)
     for _ in range(5):
         page = client.get("/sign-in")
@@ -42,7 +45,7 @@ def test_wrong_password_locks_after_threshold(client, factory):
     assert "locked" in r.text
 
 
-def test_post_without_csrf_token_is_refused(client, factory):
+def test_post_without_csrf_token_is_refused(client: TestClient, factory: Factory) -> None:
     worker = factory.user(Role.MASH_WORKER)
     sign_in(client, worker)
     r = client.post("/sign-out", data={})
@@ -52,20 +55,20 @@ def test_post_without_csrf_token_is_refused(client, factory):
 # --- second factor, session lifetime and renewal, the client throttle (issue 11) ----------------------------------
 
 
-def _wrong_code(secret: str) -> str:
+def _wrong_code(user: User) -> str:
     """A 6-digit code that is certainly not accepted now."""
-    totp = pyotp.TOTP(secret)
+    totp = authenticator(user)
     near = {totp.at(time.time() + step * 30) for step in range(-2, 3)}
     return next(code for code in ("000000", "111111", "222222", "333333") if code not in near)
 
 
-def _password(client, username: str, password: str = PASSWORD):
+def _password(client: TestClient, username: str, password: str = PASSWORD) -> httpx2.Response:
     page = client.get("/sign-in")
     return client.post("/sign-in", data={"username": username, "password": password,
                                          "csrf_token": csrf_from(page.text), "next": "/"})
 
 
-def _code(client, code: str):
+def _code(client: TestClient, code: str) -> httpx2.Response:
     page = client.get("/sign-in/second-factor")
     if page.status_code != 200:
         return page
@@ -73,22 +76,23 @@ def _code(client, code: str):
                                                         "next": "/account"})
 
 
-def _session_cookie(client) -> str:
-    return client.cookies.get(SESSION_COOKIE)
+def _session_cookie(client: TestClient) -> str:
+    return client.cookies[SESSION_COOKIE]
 
 
-def test_wrong_codes_between_right_passwords_still_lock_the_account(client, factory, database):
+def test_wrong_codes_between_right_passwords_still_lock_the_account(client: TestClient, factory: Factory,
+                                                                    database: Database) -> None:
     # The tester's attack: the password is known; 4 wrong codes, sign in again, 4 more, and so on.
     admin = factory.user(Role.ADMINISTRATOR, totp_secret=pyotp.random_base32())
     for _ in range(4):
         client.cookies.clear()  # a fresh start each time, as a script would
         assert _password(client, admin.username).status_code == 303
-        assert _code(client, _wrong_code(admin.totp_secret)).status_code == 401
+        assert _code(client, _wrong_code(admin)).status_code == 401
     client.cookies.clear()
     assert _password(client, admin.username).status_code == 303  # the right password: not yet locked
-    assert _code(client, _wrong_code(admin.totp_secret)).status_code == 401  # the fifth wrong code in a row
+    assert _code(client, _wrong_code(admin)).status_code == 401  # the fifth wrong code in a row
     with database.transaction() as s:
-        user = s.get(User, admin.id)
+        user = s.get_one(User, admin.id)
         assert user.locked_until is not None and user.locked_until > utcnow()
     # Locked: neither the right password nor the right code opens it until the lock ends.
     client.cookies.clear()
@@ -96,44 +100,47 @@ def test_wrong_codes_between_right_passwords_still_lock_the_account(client, fact
     assert locked.status_code == 401 and "locked" in locked.text
     assert client.get("/account").status_code == 303
     with database.transaction() as s:
-        s.get(User, admin.id).locked_until = utcnow() - timedelta(seconds=1)
+        s.get_one(User, admin.id).locked_until = utcnow() - timedelta(seconds=1)
     client.cookies.clear()
     assert _password(client, admin.username).status_code == 303
-    assert _code(client, pyotp.TOTP(admin.totp_secret).now()).status_code == 303
+    assert _code(client, authenticator(admin).now()).status_code == 303
     assert client.get("/account").status_code == 200
     with database.transaction() as s:
-        assert s.get(User, admin.id).failed_second_factors == 0  # a right code starts the count again
+        assert s.get_one(User, admin.id).failed_second_factors == 0  # a right code starts the count again
 
 
-def test_a_half_signed_in_session_opened_before_the_lock_cannot_finish_during_it(app, factory, database):
+def test_a_half_signed_in_session_opened_before_the_lock_cannot_finish_during_it(app: FastAPI, factory: Factory,
+                                                                                 database: Database) -> None:
     admin = factory.user(Role.ADMINISTRATOR, totp_secret=pyotp.random_base32())
     with (TestClient(app, follow_redirects=False) as guesser, TestClient(app, follow_redirects=False) as waiting):
         assert _password(waiting, admin.username).status_code == 303  # a second half-signed-in session
         assert _password(guesser, admin.username).status_code == 303
         for _ in range(5):
-            _code(guesser, _wrong_code(admin.totp_secret))
-        right = _code(waiting, pyotp.TOTP(admin.totp_secret).now())
+            _code(guesser, _wrong_code(admin))
+        right = _code(waiting, authenticator(admin).now())
         assert right.status_code == 303 and right.headers["location"] == "/sign-in"
         assert waiting.get("/account").status_code == 303
 
 
-def test_each_further_lock_for_wrong_codes_lasts_longer(client, factory, database):
+def test_each_further_lock_for_wrong_codes_lasts_longer(client: TestClient, factory: Factory,
+                                                        database: Database) -> None:
     admin = factory.user(Role.ADMINISTRATOR, totp_secret=pyotp.random_base32())
     lengths = []
     for _ in range(2):
         assert _password(client, admin.username).status_code == 303
         for _ in range(5):
-            _code(client, _wrong_code(admin.totp_secret))
+            _code(client, _wrong_code(admin))
         with database.transaction() as s:
-            user = s.get(User, admin.id)
+            user = s.get_one(User, admin.id)
+            assert user.locked_until is not None
             lengths.append(user.locked_until - utcnow())
             user.locked_until = utcnow() - timedelta(seconds=1)  # the lock ends
     assert lengths[1] > lengths[0] + timedelta(minutes=10)
 
 
-def test_a_security_code_signs_in_once(app, factory, database):
+def test_a_security_code_signs_in_once(app: FastAPI, factory: Factory, database: Database) -> None:
     admin = factory.user(Role.ADMINISTRATOR, totp_secret=pyotp.random_base32())
-    code = pyotp.TOTP(admin.totp_secret).now()
+    code = authenticator(admin).now()
     with TestClient(app, follow_redirects=False) as first, TestClient(app, follow_redirects=False) as second:
         assert _password(first, admin.username).status_code == 303
         assert _code(first, code).status_code == 303
@@ -147,9 +154,10 @@ def test_a_security_code_signs_in_once(app, factory, database):
         assert second.get("/account").status_code == 303
 
 
-def test_an_older_code_still_inside_the_window_is_refused_after_a_newer_one(app, factory, database):
+def test_an_older_code_still_inside_the_window_is_refused_after_a_newer_one(app: FastAPI, factory: Factory,
+                                                                            database: Database) -> None:
     admin = factory.user(Role.ADMINISTRATOR, totp_secret=pyotp.random_base32())
-    totp = pyotp.TOTP(admin.totp_secret)
+    totp = authenticator(admin)
     now = time.time()
     newer, older = totp.at(now + 30), totp.at(now)  # the window accepts one step either side of now
     with TestClient(app, follow_redirects=False) as first, TestClient(app, follow_redirects=False) as second:
@@ -159,35 +167,39 @@ def test_an_older_code_still_inside_the_window_is_refused_after_a_newer_one(app,
         assert _code(second, older).status_code == 401
 
 
-def test_a_session_ends_at_its_absolute_lifetime_however_busy(client, factory, database):
+def test_a_session_ends_at_its_absolute_lifetime_however_busy(client: TestClient, factory: Factory,
+                                                              database: Database) -> None:
     worker = factory.user(Role.MASH_WORKER)
     sign_in(client, worker)
     with database.transaction() as s:
         # Signed in 12 hours and a minute ago, but in use a moment ago: the idle timeout alone would keep it.
-        user_session = s.scalar(select(UserSession).where(UserSession.user_id == worker.id))
+        user_session = s.scalars(select(UserSession).where(UserSession.user_id == worker.id)).one()
         user_session.created_at = utcnow() - timedelta(hours=12, minutes=1)
         user_session.last_seen_at = utcnow()
     response = client.get("/account")
     assert response.status_code == 303 and response.headers["location"].startswith("/sign-in")
     with database.transaction() as s:
-        assert s.get(UserSession, user_session.id).ended_at is not None
+        assert s.get_one(UserSession, user_session.id).ended_at is not None
 
 
-def test_the_absolute_lifetime_is_a_setting(client, factory, database, monkeypatch):
+def test_the_absolute_lifetime_is_a_setting(client: TestClient, factory: Factory, database: Database,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(get_settings(), "session_max_hours", 24)
     worker = factory.user(Role.MASH_WORKER)
     sign_in(client, worker)
     with database.transaction() as s:
-        s.scalar(select(UserSession).where(UserSession.user_id == worker.id)).created_at = (
+        s.scalars(select(UserSession).where(UserSession.user_id == worker.id)).one().created_at = (
             utcnow() - timedelta(hours=13))
     assert client.get("/account").status_code == 200
 
 
-def test_passing_the_second_factor_gives_a_new_session_id_and_the_old_one_stops_working(app, client, factory):
+def test_passing_the_second_factor_gives_a_new_session_id_and_the_old_one_stops_working(app: FastAPI,
+                                                                                        client: TestClient,
+                                                                                        factory: Factory) -> None:
     admin = factory.user(Role.ADMINISTRATOR, totp_secret=pyotp.random_base32())
     assert _password(client, admin.username).status_code == 303
     half_signed_in = _session_cookie(client)
-    assert _code(client, pyotp.TOTP(admin.totp_secret).now()).status_code == 303
+    assert _code(client, authenticator(admin).now()).status_code == 303
     signed_in = _session_cookie(client)
     assert signed_in != half_signed_in
     assert client.get("/account").status_code == 200
@@ -198,13 +210,14 @@ def test_passing_the_second_factor_gives_a_new_session_id_and_the_old_one_stops_
         assert other.get("/sign-in/second-factor").status_code == 303
 
 
-def _wrong_sign_ins(client, count: int) -> None:
+def _wrong_sign_ins(client: TestClient, count: int) -> None:
     for n in range(count):
         assert _password(client, f"nobody{n}", "wrong password").status_code == 401
 
 
-def test_repeated_failures_from_one_address_are_slowed_without_locking_the_account(app, factory, database,
-                                                                                   monkeypatch):
+def test_repeated_failures_from_one_address_are_slowed_without_locking_the_account(
+    app: FastAPI, factory: Factory, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(get_settings(), "sign_in_throttle_failures", 3)
     worker = factory.user(Role.MASH_WORKER)
     with (TestClient(app, follow_redirects=False, client=("198.51.100.7", 4000)) as attacker,
@@ -223,8 +236,9 @@ def test_repeated_failures_from_one_address_are_slowed_without_locking_the_accou
         assert _password(attacker, worker.username).status_code == 303
 
 
-def test_the_throttle_is_shared_by_every_worker_process(database, factory, monkeypatch):
-    from safeguarding.web.app import create_app
+def test_the_throttle_is_shared_by_every_worker_process(database: Database, factory: Factory,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from safeguarding.app.factory import create_app
 
     monkeypatch.setattr(get_settings(), "sign_in_throttle_failures", 3)
     # Two app instances on one database stand for two worker processes: the count is in the database.
@@ -236,22 +250,24 @@ def test_the_throttle_is_shared_by_every_worker_process(database, factory, monke
         assert _password(two, "nobody").status_code == 429
 
 
-def test_wrong_security_codes_count_towards_the_throttle(client, factory, monkeypatch):
+def test_wrong_security_codes_count_towards_the_throttle(client: TestClient, factory: Factory,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(get_settings(), "sign_in_throttle_failures", 3)
     admin = factory.user(Role.ADMINISTRATOR, totp_secret=pyotp.random_base32())
     assert _password(client, admin.username).status_code == 303
     for _ in range(3):
-        assert _code(client, _wrong_code(admin.totp_secret)).status_code == 401
-    assert _code(client, pyotp.TOTP(admin.totp_secret).now()).status_code == 429
+        assert _code(client, _wrong_code(admin)).status_code == 401
+    assert _code(client, authenticator(admin).now()).status_code == 429
 
 
-def test_wrong_api_tokens_from_one_address_are_slowed(client, factory, database, monkeypatch):
-    from safeguarding.core.users import issue_api_token
+def test_wrong_api_tokens_from_one_address_are_slowed(client: TestClient, factory: Factory, database: Database,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from safeguarding.core.accounts import issue_api_token
 
     monkeypatch.setattr(get_settings(), "sign_in_throttle_failures", 3)
     worker = factory.user(Role.MASH_WORKER)
     with database.transaction() as s:
-        _row, token = issue_api_token(s, s.get(User, worker.id), "script", actor_of(s.get(User, worker.id)))
+        _row, token = issue_api_token(s, s.get_one(User, worker.id), "script", actor_of(s.get_one(User, worker.id)))
     for n in range(3):
         assert client.get("/api/v1/me", headers={"Authorization": f"Bearer guess{n}"}).status_code == 401
     slowed = client.get("/api/v1/me", headers={"Authorization": "Bearer guess"})
@@ -261,7 +277,8 @@ def test_wrong_api_tokens_from_one_address_are_slowed(client, factory, database,
     assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
 
 
-def test_behind_a_trusted_proxy_each_forwarded_client_has_its_own_throttle(app, factory, monkeypatch):
+def test_behind_a_trusted_proxy_each_forwarded_client_has_its_own_throttle(app: FastAPI, factory: Factory,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(get_settings(), "sign_in_throttle_failures", 3)
     worker = factory.user(Role.MASH_WORKER)
     # The proxy on this host connects from 127.0.0.1 and names the client in X-Forwarded-For.

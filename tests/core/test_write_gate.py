@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -27,8 +28,8 @@ def test_a_view_whose_audit_write_fails_does_not_block_the_next_views(database: 
     try:
         # A search hit that is not a person number fails while the audit rows are written, after the view has
         # queued for the write lock.
-        record_search(broken, Actor(id=None, username="viewer", role="mash_worker"), "person", {"q": "x"},
-                      ["not-a-number"])  # type: ignore[list-item]
+        hits: list[Any] = ["not-a-number"]
+        record_search(broken, Actor(id=None, username="viewer", role="mash_worker"), "person", {"q": "x"}, hits)
         with pytest.raises(ValueError):
             broken.commit()
     finally:

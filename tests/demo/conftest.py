@@ -55,7 +55,7 @@ def council(migrated_database: Database) -> Iterator[CouncilSummary]:
 
 @pytest.fixture()
 def council_client(council: CouncilSummary, migrated_database: Database) -> Iterator[TestClient]:
-    from safeguarding.web.app import create_app
+    from safeguarding.app.factory import create_app
 
     with TestClient(create_app(migrated_database), base_url="http://testserver", follow_redirects=False) as client:
         yield client

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import httpx2
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from safeguarding.core.db import Database, utcnow
@@ -13,6 +16,7 @@ from safeguarding.core.security import new_token, token_digest
 from safeguarding.core.users import ApiToken, Role, User
 from safeguarding.front_door.models import CheckStatus, Contact, PartnerCheck
 from tests.front_door.test_intake import VALID_NHS, add_check, add_person, child, partner_input, submit
+from tests.support import Factory
 
 
 def bearer(database: Database, user: User) -> dict[str, str]:
@@ -39,11 +43,11 @@ def contact_count(database: Database) -> int:
         return s.scalar(select(func.count(Contact.id))) or 0
 
 
-def fields(response) -> set[str]:  # type: ignore[no-untyped-def]
+def fields(response: httpx2.Response) -> set[str]:
     return {e["field"] for e in response.json().get("errors", [])} | {response.json().get("field")}
 
 
-def test_partner_system_makes_a_contact(client, factory, database):
+def test_partner_system_makes_a_contact(client: TestClient, factory: Factory, database: Database) -> None:
     agency = factory.agency("Testshire Youth Justice", referral_source="5B")
     officer = factory.user(Role.PARTNER_PRACTITIONER, agency_id=agency.id)
     response = client.post("/api/v1/contacts", json=body(), headers=bearer(database, officer))
@@ -54,12 +58,13 @@ def test_partner_system_makes_a_contact(client, factory, database):
     assert created["status"] == "received"
     assert response.headers["location"] == f"/api/v1/contacts/{created['id']}"
     with database.transaction() as s:
-        contact = s.get(Contact, created["id"])
+        contact = s.get_one(Contact, created["id"])
         assert contact.reporting_agency_id == agency.id and contact.referral_source == "5B"
         assert contact.channel == "api" and contact.subjects[0].nhs_number == VALID_NHS
 
 
-def test_same_idempotency_key_twice_is_409_naming_the_header_and_makes_one_contact(client, factory, database):
+def test_same_idempotency_key_twice_is_409_naming_the_header_and_makes_one_contact(client: TestClient, factory: Factory,
+                                                                                   database: Database) -> None:
     headers = {**bearer(database, factory.user(Role.PARTNER_PRACTITIONER)), "Idempotency-Key": "case-sys-42"}
     first = client.post("/api/v1/contacts", json=body(), headers=headers)
     assert first.status_code == 201
@@ -70,7 +75,8 @@ def test_same_idempotency_key_twice_is_409_naming_the_header_and_makes_one_conta
     assert contact_count(database) == 1
 
 
-def test_bad_requests_are_422_naming_the_field_and_write_nothing(client, factory, database):
+def test_bad_requests_are_422_naming_the_field_and_write_nothing(client: TestClient, factory: Factory,
+                                                                 database: Database) -> None:
     headers = bearer(database, factory.user(Role.PARTNER_PRACTITIONER))
     tomorrow = (utcnow() + timedelta(days=2)).date().isoformat()
     cases = [
@@ -93,7 +99,8 @@ def test_bad_requests_are_422_naming_the_field_and_write_nothing(client, factory
     assert contact_count(database) == 0
 
 
-def test_staff_recording_a_call_must_say_how_it_came_in(client, factory, database):
+def test_staff_recording_a_call_must_say_how_it_came_in(client: TestClient, factory: Factory,
+                                                        database: Database) -> None:
     worker = factory.user(Role.MASH_WORKER)
     headers = bearer(database, worker)
     missing = client.post("/api/v1/contacts", json=body(), headers=headers)
@@ -106,12 +113,13 @@ def test_staff_recording_a_call_must_say_how_it_came_in(client, factory, databas
     assert made.json()["status"] == "awaiting_screening"
 
 
-def test_no_token_is_401(client, factory, database):
+def test_no_token_is_401(client: TestClient, factory: Factory, database: Database) -> None:
     assert client.post("/api/v1/contacts", json=body()).status_code == 401
     assert client.get("/api/v1/contacts", headers={"Authorization": "Bearer not-a-token"}).status_code == 401
 
 
-def test_partner_reads_own_contacts_outcome_only_and_is_refused_others(client, factory, database):
+def test_partner_reads_own_contacts_outcome_only_and_is_refused_others(client: TestClient, factory: Factory,
+                                                                       database: Database) -> None:
     agency = factory.agency("Testshire Police")
     officer = factory.user(Role.PARTNER_PRACTITIONER, agency_id=agency.id)
     add_person(database, "Amira", "Testchild", nhs=VALID_NHS)
@@ -136,7 +144,7 @@ def test_partner_reads_own_contacts_outcome_only_and_is_refused_others(client, f
     assert paged["items"] == [] and paged["page"] == 2
 
 
-def test_staff_get_the_full_contact(client, factory, database):
+def test_staff_get_the_full_contact(client: TestClient, factory: Factory, database: Database) -> None:
     person_id = add_person(database, "Amira", "Testchild", nhs=VALID_NHS)
     contact = submit(database, factory.user(Role.PARTNER_PRACTITIONER),
                      partner_input(subjects=(child(nhs_number=VALID_NHS),)))
@@ -147,7 +155,8 @@ def test_staff_get_the_full_contact(client, factory, database):
     assert full["subjects"][0]["person_id"] == person_id
 
 
-def test_partner_lists_and_answers_checks_for_their_agency(client, factory, database):
+def test_partner_lists_and_answers_checks_for_their_agency(client: TestClient, factory: Factory,
+                                                           database: Database) -> None:
     agency = factory.agency("Testshire Police")
     officer = factory.user(Role.PARTNER_PRACTITIONER, agency_id=agency.id)
     worker = factory.user(Role.MASH_WORKER)
@@ -177,16 +186,16 @@ def test_partner_lists_and_answers_checks_for_their_agency(client, factory, data
     assert client.get("/api/v1/checks", headers=headers).json()["items"] == []  # none awaiting now
     assert len(client.get("/api/v1/checks?status=all", headers=headers).json()["items"]) == 1
     with database.transaction() as s:
-        assert s.get(PartnerCheck, check_id).status == CheckStatus.ANSWERED
+        assert s.get_one(PartnerCheck, check_id).status == CheckStatus.ANSWERED
 
 
-def test_staff_tokens_cannot_use_the_partner_lists(client, factory, database):
+def test_staff_tokens_cannot_use_the_partner_lists(client: TestClient, factory: Factory, database: Database) -> None:
     headers = bearer(database, factory.user(Role.MASH_WORKER))
     assert client.get("/api/v1/contacts", headers=headers).status_code == 403
     assert client.get("/api/v1/checks", headers=headers).status_code == 403
 
 
-def test_openapi_describes_the_contacts_api(client):
+def test_openapi_describes_the_contacts_api(client: TestClient) -> None:
     document = client.get("/api/v1/openapi.json").json()
     paths = document["paths"]
     assert {"/contacts", "/contacts/{contact_id}", "/checks", "/checks/{check_id}/response"} <= set(paths)
@@ -199,21 +208,21 @@ def test_openapi_describes_the_contacts_api(client):
     assert contact_in["properties"]["worry"]["maxLength"] == 20_000
 
 
-def test_generated_requests_never_fail_the_server(app, factory, database):
+def test_generated_requests_never_fail_the_server(app: FastAPI, factory: Factory, database: Database) -> None:
     """Requests generated from the OpenAPI document (schemathesis): refused or accepted, never a server error."""
     import schemathesis
     from hypothesis import HealthCheck, given, settings
 
     headers = bearer(database, factory.user(Role.PARTNER_PRACTITIONER))
-    api = next(r for r in app.routes if getattr(r, "path", "") == "/api/v1").app  # type: ignore[attr-defined]
+    api = next(r for r in app.routes if getattr(r, "path", "") == "/api/v1").app  # type: ignore[attr-defined]  # the API's Mount
     schema = schemathesis.openapi.from_asgi("/openapi.json", api)
     for path, method in [("/contacts", "POST"), ("/contacts", "GET"), ("/contacts/{contact_id}", "GET"),
                          ("/checks", "GET"), ("/checks/{check_id}/response", "POST")]:
 
         @given(case=schema[path][method].as_strategy())
         @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
-        def call(case) -> None:  # type: ignore[no-untyped-def]
-            case.headers = {**(case.headers or {}), **headers}
+        def call(case: schemathesis.Case) -> None:
+            case.headers.update(headers)
             response = case.call()
             assert response.status_code < 500, (case.method, case.path, case.body, response.text)
 

@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
 from safeguarding.casework.models import Referral
+from safeguarding.core.db import Database
 from safeguarding.core.errors import AccessDenied, ValidationFailed
 from safeguarding.core.users import Role
-from safeguarding.front_door import service
+from safeguarding.front_door.dashboard import dashboard, parse_period
 from safeguarding.front_door.models import ContactDecision, ContactStatus, DecisionStatus, Outcome, Rag
 from tests.front_door.test_screening_helpers import london, make_contact, make_person, rename, staff
-from tests.support import sign_in
+from tests.support import Factory, sign_in
 
 OCTOBER = (date(2025, 10, 1), date(2025, 10, 31))
 
 
-def _decision(database, worker_id: int, level: int, outcome: Outcome, hours: float, in_time: bool,
+def _decision(database: Database, worker_id: int, level: int, outcome: Outcome, hours: float, in_time: bool,
               at: datetime, status: DecisionStatus = DecisionStatus.IN_EFFECT) -> None:
     contact_id = make_contact(database, received_at=at - timedelta(hours=1), status=ContactStatus.DECIDED)
     with database.transaction() as s:
@@ -27,7 +30,7 @@ def _decision(database, worker_id: int, level: int, outcome: Outcome, hours: flo
 
 
 @pytest.fixture()
-def front_door(database, factory):
+def front_door(database: Database, factory: Factory) -> dict[str, Any]:
     """Counted by hand:
     waiting now: red under 4 h; red 1-3 days and overdue; amber 4-24 h; not rated over 3 days and overdue.
     October decisions (returned and out-of-period ones excluded): Alice 2/early help (3 h, in time),
@@ -62,9 +65,9 @@ def front_door(database, factory):
     return {"alice": alice, "bob": bob, "manager": manager, "now": now}
 
 
-def test_dashboard_figures_match_the_hand_count(database, front_door):
+def test_dashboard_figures_match_the_hand_count(database: Database, front_door: dict[str, Any]) -> None:
     with database.transaction() as s:
-        d = service.dashboard(s, database, front_door["manager"], *OCTOBER, now=front_door["now"])
+        d = dashboard(s, database, front_door["manager"], *OCTOBER, now=front_door["now"])
     assert d.waiting == {("red", 0): 1, ("red", 2): 1, ("amber", 1): 1, ("unrated", 3): 1}
     assert d.waiting_total == 4
     assert d.overdue == {"red": 1, "unrated": 1} and d.overdue_total == 2
@@ -80,30 +83,31 @@ def test_dashboard_figures_match_the_hand_count(database, front_door):
     assert d.team.by_level == {1: 1, 2: 1, 3: 2} and d.team.level_share(3) == 0.5
 
 
-def test_median_of_an_odd_number_is_the_middle_decision(database, front_door):
+def test_median_of_an_odd_number_is_the_middle_decision(database: Database, front_door: dict[str, Any]) -> None:
     with database.transaction() as s:
-        d = service.dashboard(s, database, front_door["manager"], date(2025, 10, 1), date(2025, 10, 7),
+        d = dashboard(s, database, front_door["manager"], date(2025, 10, 1), date(2025, 10, 7),
                               now=front_door["now"])
     assert d.decisions == 3 and d.median_working_hours == 3.0
 
 
-def test_empty_period_has_no_rates(database, front_door):
+def test_empty_period_has_no_rates(database: Database, front_door: dict[str, Any]) -> None:
     with database.transaction() as s:
-        d = service.dashboard(s, database, front_door["manager"], date(2024, 1, 1), date(2024, 1, 31))
+        d = dashboard(s, database, front_door["manager"], date(2024, 1, 1), date(2024, 1, 31))
     assert (d.decisions, d.within_deadline_rate, d.median_working_hours, d.re_referral_rate) == (0, None, None, None)
 
 
-def test_period_is_validated():
+def test_period_is_validated() -> None:
     with pytest.raises(ValidationFailed) as failed:
-        service.parse_period("2025-10-31", "2025-10-01")
+        parse_period("2025-10-31", "2025-10-01")
     assert "period_start" in failed.value.errors
     with pytest.raises(ValidationFailed):
-        service.parse_period("2025-02-30", None)
-    assert service.parse_period(None, None, today=date(2025, 10, 30)) == (date(2025, 10, 1), date(2025, 10, 30))
+        parse_period("2025-02-30", None)
+    assert parse_period(None, None, today=date(2025, 10, 30)) == (date(2025, 10, 1), date(2025, 10, 30))
 
 
-def test_dashboard_page_for_an_analyst_shows_the_figures_and_the_national_rate(client, database, factory,
-                                                                              front_door):
+def test_dashboard_page_for_an_analyst_shows_the_figures_and_the_national_rate(
+    client: TestClient, database: Database, factory: Factory, front_door: dict[str, Any]
+) -> None:
     analyst = factory.user(Role.PERFORMANCE_ANALYST)
     sign_in(client, analyst)
     page = client.get("/mash/dashboard?period_start=2025-10-01&period_end=2025-10-31")
@@ -116,8 +120,9 @@ def test_dashboard_page_for_an_analyst_shows_the_figures_and_the_national_rate(c
     assert bad.status_code == 422 and "The start of the period must be on or before its end" in bad.text
 
 
-def test_mash_workers_and_social_workers_do_not_see_the_dashboard(client, database, factory, front_door):
+def test_mash_workers_and_social_workers_do_not_see_the_dashboard(client: TestClient, database: Database,
+                                                                  factory: Factory, front_door: dict[str, Any]) -> None:
     with database.transaction() as s, pytest.raises(AccessDenied):
-        service.dashboard(s, database, front_door["alice"], *OCTOBER)
+        dashboard(s, database, front_door["alice"], *OCTOBER)
     sign_in(client, factory.user(Role.SOCIAL_WORKER))
     assert client.get("/mash/dashboard").status_code == 403

@@ -6,13 +6,14 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from fastapi.testclient import TestClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
-from safeguarding.core.db import utcnow
+from safeguarding.core.db import Database, utcnow
 from safeguarding.core.users import Role
-from safeguarding.front_door import portal
+from safeguarding.front_door.contact_form import ContactForm
 from safeguarding.front_door.models import (
     CheckStatus,
     Contact,
@@ -32,10 +33,10 @@ from tests.front_door.test_intake import (
     partner_input,
     submit,
 )
-from tests.support import csrf_from, sign_in
+from tests.support import Factory, csrf_from, sign_in
 
 
-def _contacts(database) -> int:
+def _contacts(database: Database) -> int:
     with database.transaction() as s:
         return s.scalar(select(func.count(Contact.id))) or 0
 
@@ -53,9 +54,9 @@ def _form(token: str, **values: str) -> dict[str, str]:
     return base
 
 
-def _decide(database, contact_id: int, decided_by_id: int, status: DecisionStatus) -> None:
+def _decide(database: Database, contact_id: int, decided_by_id: int, status: DecisionStatus) -> None:
     with database.transaction() as s:
-        contact = s.get(Contact, contact_id)
+        contact = s.get_one(Contact, contact_id)
         contact.rag = Rag.RED
         contact.status = (ContactStatus.DECIDED if status == DecisionStatus.IN_EFFECT
                           else ContactStatus.AWAITING_SIGN_OFF)
@@ -66,7 +67,8 @@ def _decide(database, contact_id: int, decided_by_id: int, status: DecisionStatu
                               took_effect_at=utcnow() if status == DecisionStatus.IN_EFFECT else None))
 
 
-def test_partner_sends_a_contact_after_checking_their_answers(client, factory, database):
+def test_partner_sends_a_contact_after_checking_their_answers(client: TestClient, factory: Factory,
+                                                              database: Database) -> None:
     agency = factory.agency("Northgate Primary", referral_source="2A")
     teacher = factory.user(Role.PARTNER_PRACTITIONER, agency_id=agency.id)
     sign_in(client, teacher)
@@ -103,7 +105,8 @@ def test_partner_sends_a_contact_after_checking_their_answers(client, factory, d
     assert "Mia Portalchild" in home.text
 
 
-def test_form_errors_name_each_field_and_nothing_is_written(client, factory, database):
+def test_form_errors_name_each_field_and_nothing_is_written(client: TestClient, factory: Factory,
+                                                            database: Database) -> None:
     sign_in(client, factory.user(Role.PARTNER_PRACTITIONER))
     token = csrf_from(client.get("/portal/contacts/new").text)
     response = client.post("/portal/contacts/new", data={**_form(
@@ -117,7 +120,7 @@ def test_form_errors_name_each_field_and_nothing_is_written(client, factory, dat
     assert _contacts(database) == 0
 
 
-def test_siblings_are_added_without_javascript(client, factory, database):
+def test_siblings_are_added_without_javascript(client: TestClient, factory: Factory, database: Database) -> None:
     sign_in(client, factory.user(Role.PARTNER_PRACTITIONER))
     token = csrf_from(client.get("/portal/contacts/new").text)
     more = client.post("/portal/contacts/new", data={**_form(token), "action": "add_child"})
@@ -135,7 +138,8 @@ def test_siblings_are_added_without_javascript(client, factory, database):
     assert "Parent: Jo Portalparent" in shown
 
 
-def test_script_typed_into_the_worry_and_names_is_shown_escaped(client, factory, database):
+def test_script_typed_into_the_worry_and_names_is_shown_escaped(client: TestClient, factory: Factory,
+                                                                database: Database) -> None:
     partner = factory.user(Role.PARTNER_PRACTITIONER)
     script = "<script>alert('pwned')</script>"
     contact = submit(database, partner, partner_input(worry=f"Worry {script}", subjects=(child(first=script),)))
@@ -147,7 +151,8 @@ def test_script_typed_into_the_worry_and_names_is_shown_escaped(client, factory,
         assert "&lt;script&gt;alert(" in page.text
 
 
-def test_partner_sees_the_outcome_in_effect_and_nothing_else_about_the_child(client, factory, database):
+def test_partner_sees_the_outcome_in_effect_and_nothing_else_about_the_child(client: TestClient, factory: Factory,
+                                                                             database: Database) -> None:
     agency = factory.agency("Testshire Police")
     officer = factory.user(Role.PARTNER_PRACTITIONER, agency_id=agency.id)
     worker = factory.user(Role.MASH_WORKER)
@@ -164,8 +169,8 @@ def test_partner_sees_the_outcome_in_effect_and_nothing_else_about_the_child(cli
     assert "Strategy discussion" not in waiting  # not in effect until signed off
 
     with database.transaction() as s:
-        s.execute(ContactDecision.__table__.update().values(status=DecisionStatus.IN_EFFECT, took_effect_at=utcnow()))
-        s.get(Contact, contact.id).status = ContactStatus.DECIDED
+        s.execute(update(ContactDecision).values(status=DecisionStatus.IN_EFFECT, took_effect_at=utcnow()))
+        s.get_one(Contact, contact.id).status = ContactStatus.DECIDED
     page = client.get(f"/portal/contacts/{contact.id}").text
     assert "Decided" in page and "Strategy discussion" in page
     for secret in ("SECRET screening note", "Is the family known to you", "Red", "/people/", "ANOTHER agency",
@@ -176,7 +181,8 @@ def test_partner_sees_the_outcome_in_effect_and_nothing_else_about_the_child(cli
     assert other.reference not in home
 
 
-def test_contact_routed_to_an_allocated_worker_does_not_reveal_the_open_case(client, factory, database):
+def test_contact_routed_to_an_allocated_worker_does_not_reveal_the_open_case(client: TestClient, factory: Factory,
+                                                                             database: Database) -> None:
     social_worker = factory.user(Role.SOCIAL_WORKER)
     person_id = add_person(database, "Amira", "Testchild", nhs=VALID_NHS)
     allocate(database, person_id, social_worker.id)
@@ -188,7 +194,7 @@ def test_contact_routed_to_an_allocated_worker_does_not_reveal_the_open_case(cli
     assert "allocated" not in page.lower() and social_worker.full_name not in page
 
 
-def test_another_agency_gets_403_on_contact_and_check(client, factory, database):
+def test_another_agency_gets_403_on_contact_and_check(client: TestClient, factory: Factory, database: Database) -> None:
     agency = factory.agency("Testshire Police")
     officer = factory.user(Role.PARTNER_PRACTITIONER, agency_id=agency.id)
     worker = factory.user(Role.MASH_WORKER)
@@ -202,10 +208,10 @@ def test_another_agency_gets_403_on_contact_and_check(client, factory, database)
     assert answer.status_code == 403
     assert "You do not have access" in answer.text
     with database.transaction() as s:
-        assert s.get(PartnerCheck, check_id).status == CheckStatus.REQUESTED
+        assert s.get_one(PartnerCheck, check_id).status == CheckStatus.REQUESTED
 
 
-def test_staff_are_refused_the_portal(client, factory, database):
+def test_staff_are_refused_the_portal(client: TestClient, factory: Factory, database: Database) -> None:
     token = sign_in(client, factory.user(Role.MASH_WORKER))
     assert client.get("/portal").status_code == 403
     assert client.get("/portal/contacts/new").status_code == 403
@@ -214,7 +220,8 @@ def test_staff_are_refused_the_portal(client, factory, database):
     assert _contacts(database) == 0
 
 
-def test_partner_answers_a_check_addressed_to_their_agency_once(client, factory, database):
+def test_partner_answers_a_check_addressed_to_their_agency_once(client: TestClient, factory: Factory,
+                                                                database: Database) -> None:
     agency = factory.agency("Testshire Police")
     officer = factory.user(Role.PARTNER_PRACTITIONER, agency_id=agency.id)
     worker = factory.user(Role.MASH_WORKER)
@@ -241,17 +248,18 @@ def test_partner_answers_a_check_addressed_to_their_agency_once(client, factory,
                                                             "version": "2"})
     assert again.status_code == 409
     with database.transaction() as s:
-        assert s.get(PartnerCheck, check_id).response == "<b>Known</b>: one incident in 2025."
+        assert s.get_one(PartnerCheck, check_id).response == "<b>Known</b>: one incident in 2025."
 
 
-def test_portal_lists_own_agency_contacts_newest_first(client, factory, database):
+def test_portal_lists_own_agency_contacts_newest_first(client: TestClient, factory: Factory,
+                                                       database: Database) -> None:
     agency = factory.agency("Northgate Primary")
     first = factory.user(Role.PARTNER_PRACTITIONER, agency_id=agency.id)
     colleague = factory.user(Role.PARTNER_PRACTITIONER, agency_id=agency.id)
     older = submit(database, first, partner_input())
     newer = submit(database, colleague, partner_input())
     with database.transaction() as s:
-        s.get(Contact, older.id).received_at = utcnow() - timedelta(days=2)
+        s.get_one(Contact, older.id).received_at = utcnow() - timedelta(days=2)
     sign_in(client, first)
     text = client.get("/portal").text
     assert text.index(newer.reference) < text.index(older.reference)  # a colleague's contact too: same agency
@@ -259,28 +267,30 @@ def test_portal_lists_own_agency_contacts_newest_first(client, factory, database
 
 # --- the form's parsing: errors always land on the block the user filled in -------------------------------------
 
-_texts = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12)
+_texts = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=12)
 
 
 @settings(max_examples=200, deadline=None)
 @given(filled=st.lists(st.booleans(), min_size=1, max_size=8), names=st.lists(_texts, min_size=8, max_size=8),
        children=st.integers(min_value=1, max_value=8))
-def test_service_errors_are_renamed_to_the_block_on_the_page(filled, names, children):
+def test_service_errors_are_renamed_to_the_block_on_the_page(
+    filled: list[bool], names: list[str], children: int
+) -> None:
     data = {"children_count": str(children), "adults_count": str(len(filled) - min(children, len(filled)))}
     for index, is_filled in enumerate(filled):
         data[f"subjects.{index}.role"] = "child" if index < children else "parent"
         data[f"subjects.{index}.first_name"] = f"N{index}{names[index]}" if is_filled else ""
-    form = portal._read_form(data)
-    contact_input, _errors = portal._to_input(form)
+    form = ContactForm.portal(data)
+    contact_input, _errors = form.contact_input(staff=False)
     assert len(contact_input.subjects) == sum(filled)
     for position, subject in enumerate(contact_input.subjects):
-        renamed = portal._rename(form, {f"subjects.{position}.first_name": "bad"})
+        renamed = form.on_page({f"subjects.{position}.first_name": "bad"})
         (key,) = renamed
         block_index = int(key.split(".")[1])
         assert data[f"subjects.{block_index}.first_name"] == subject.first_name
 
 
-def test_portal_views_and_lists_are_audited(client, factory, database):
+def test_portal_views_and_lists_are_audited(client: TestClient, factory: Factory, database: Database) -> None:
     from safeguarding.core.audit import AuditEvent
 
     partner = factory.user(Role.PARTNER_PRACTITIONER)

@@ -10,15 +10,22 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import event, func, select, text
 
-from safeguarding.casework import service as casework
+from safeguarding.casework import referrals as casework
 from safeguarding.core import local_settings
 from safeguarding.core.audit import AuditEvent
 from safeguarding.core.calendar import LONDON, _office_hours_by_day, is_working_day, working_hours_between
+from safeguarding.core.db import Database
 from safeguarding.core.errors import AccessDenied, Conflict, ValidationFailed
 from safeguarding.core.local_settings import DEFINITIONS
 from safeguarding.core.users import Role
-from safeguarding.front_door import rules, service
+from safeguarding.front_door import rules
+from safeguarding.front_door.contact_record import view_contact
+from safeguarding.front_door.contacts import RESTRICTED_LABEL
+from safeguarding.front_door.linking import create_person_for, link_person
 from safeguarding.front_door.models import Contact, ContactStatus, Rag, RagRating
+from safeguarding.front_door.queue import PAGE_SIZE, queue
+from safeguarding.front_door.rating import rate
+from safeguarding.front_door.routing import my_contacts, respond_to_routed, route_to_allocated_worker
 from tests.front_door.test_screening_helpers import (
     Child,
     allocate,
@@ -28,6 +35,7 @@ from tests.front_door.test_screening_helpers import (
     make_siblings,
     staff,
 )
+from tests.support import Factory
 
 DEFAULTS = {key: d.default for key, d in DEFINITIONS.items()}
 
@@ -35,35 +43,35 @@ DEFAULTS = {key: d.default for key, d in DEFINITIONS.items()}
 # --- deadline rules ----------------------------------------------------------------------------------------------
 
 
-def test_red_received_friday_afternoon_is_due_monday_midday():
+def test_red_received_friday_afternoon_is_due_monday_midday() -> None:
     # Friday 14 Nov 2025 16:00: one working hour on Friday, three on Monday morning.
     due = rules.rag_deadline(london(2025, 11, 14, 16, 0), Rag.RED, DEFAULTS)
     assert due.astimezone(LONDON) == london(2025, 11, 17, 12, 0)
 
 
-def test_red_received_christmas_eve_skips_christmas_boxing_day_and_the_weekend():
+def test_red_received_christmas_eve_skips_christmas_boxing_day_and_the_weekend() -> None:
     # Wednesday 24 Dec 2025 15:00: two hours that day; 25 and 26 Dec are bank holidays, 27-28 the weekend.
     due = rules.rag_deadline(london(2025, 12, 24, 15, 0), Rag.RED, DEFAULTS)
     assert due.astimezone(LONDON) == london(2025, 12, 29, 11, 0)
 
 
-def test_amber_is_24_working_hours():
+def test_amber_is_24_working_hours() -> None:
     # Friday 19 Dec 2025 10:00: 7 h Friday, 8 h Monday, 8 h Tuesday, the last hour on Christmas Eve morning.
     due = rules.rag_deadline(london(2025, 12, 19, 10, 0), Rag.AMBER, DEFAULTS)
     assert due.astimezone(LONDON) == london(2025, 12, 24, 10, 0)
 
 
-def test_green_is_72_calendar_hours_by_default():
+def test_green_is_72_calendar_hours_by_default() -> None:
     received = london(2025, 12, 24, 15, 0)
     assert rules.rag_deadline(received, Rag.GREEN, DEFAULTS) == received + timedelta(hours=72)
 
 
-def test_unrated_contact_on_a_saturday_is_due_at_close_on_monday():
+def test_unrated_contact_on_a_saturday_is_due_at_close_on_monday() -> None:
     due = rules.rag_deadline(london(2025, 12, 27, 11, 0), None, DEFAULTS)
     assert due.astimezone(LONDON) == london(2025, 12, 29, 17, 0)
 
 
-def test_received_overnight_red_clock_starts_at_opening():
+def test_received_overnight_red_clock_starts_at_opening() -> None:
     due = rules.rag_deadline(london(2025, 11, 18, 22, 30), Rag.RED, DEFAULTS)
     assert due.astimezone(LONDON) == london(2025, 11, 19, 13, 0)
 
@@ -75,7 +83,7 @@ office = st.tuples(st.integers(6, 10), st.integers(15, 20))
 
 @settings(max_examples=300, deadline=None)
 @given(received=moments, rag=st.sampled_from([None, *Rag]), hours=office)
-def test_due_at_is_never_before_received(received, rag, hours):
+def test_due_at_is_never_before_received(received: datetime, rag: Rag | None, hours: tuple[int, int]) -> None:
     values = DEFAULTS | {"office.opens": f"{hours[0]:02d}:00", "office.closes": f"{hours[1]:02d}:00"}
     assert rules.rag_deadline(received, rag, values) >= received
 
@@ -83,7 +91,9 @@ def test_due_at_is_never_before_received(received, rag, hours):
 @settings(max_examples=300, deadline=None)
 @given(received=moments, rag=st.sampled_from([Rag.RED, Rag.AMBER]), hours=office,
        length=st.floats(min_value=0.5, max_value=200))
-def test_working_time_deadlines_land_in_office_hours_on_a_working_day(received, rag, hours, length):
+def test_working_time_deadlines_land_in_office_hours_on_a_working_day(
+    received: datetime, rag: Rag, hours: tuple[int, int], length: float
+) -> None:
     values = DEFAULTS | {"office.opens": f"{hours[0]:02d}:00", "office.closes": f"{hours[1]:02d}:00",
                          f"rag.{rag.value}.hours": length}
     due = rules.rag_deadline(received, rag, values).astimezone(LONDON)
@@ -93,14 +103,14 @@ def test_working_time_deadlines_land_in_office_hours_on_a_working_day(received, 
 
 @settings(max_examples=200, deadline=None)
 @given(received=moments, hours=office)
-def test_partner_check_deadline_lands_in_office_hours(received, hours):
+def test_partner_check_deadline_lands_in_office_hours(received: datetime, hours: tuple[int, int]) -> None:
     values = DEFAULTS | {"office.opens": f"{hours[0]:02d}:00", "office.closes": f"{hours[1]:02d}:00"}
     due = rules.partner_check_deadline(received, values).astimezone(LONDON)
     assert due > received and is_working_day(due.date()) and time(hours[0]) < due.time() <= time(hours[1])
 
 
 @given(st.text(max_size=200))
-def test_rationale_rule_accepts_only_sentences(text_value):
+def test_rationale_rule_accepts_only_sentences(text_value: str) -> None:
     problem = rules.rationale_problem(text_value)
     words = text_value.split()
     if len(words) >= rules.RATIONALE_MIN_WORDS and len(" ".join(words)) >= rules.RATIONALE_MIN_CHARS:
@@ -112,16 +122,16 @@ def test_rationale_rule_accepts_only_sentences(text_value):
 # --- rating ------------------------------------------------------------------------------------------------------
 
 
-def test_re_rating_keeps_history_and_resets_the_deadline_from_receipt(database, factory):
+def test_re_rating_keeps_history_and_resets_the_deadline_from_receipt(database: Database, factory: Factory) -> None:
     worker, _ = staff(factory)
     received = london(2025, 11, 14, 16, 0)
     contact_id = make_contact(database, received_at=received)
     with database.transaction() as s:
-        service.rate(s, database, worker, contact_id, "amber", "Neglect concerns but child seen safe today.")
+        rate(s, database, worker, contact_id, "amber", "Neglect concerns but child seen safe today.")
     with database.transaction() as s:
-        service.rate(s, database, worker, contact_id, "red", "Police now report a disclosure of an assault.")
+        rate(s, database, worker, contact_id, "red", "Police now report a disclosure of an assault.")
     with database.transaction() as s:
-        contact = s.get(Contact, contact_id)
+        contact = s.get_one(Contact, contact_id)
         assert contact.rag == Rag.RED
         assert contact.status == ContactStatus.IN_SCREENING
         assert contact.due_at.astimezone(LONDON) == london(2025, 11, 17, 12, 0)
@@ -132,35 +142,36 @@ def test_re_rating_keeps_history_and_resets_the_deadline_from_receipt(database, 
         assert audited.count("rate") == 2
 
 
-def test_rating_needs_a_rating_and_a_rationale_and_writes_nothing_otherwise(database, factory):
+def test_rating_needs_a_rating_and_a_rationale_and_writes_nothing_otherwise(database: Database,
+                                                                            factory: Factory) -> None:
     worker, _ = staff(factory)
     contact_id = make_contact(database)
     with database.transaction() as s, pytest.raises(ValidationFailed) as failed:
-        service.rate(s, database, worker, contact_id, "purple", "ok")
+        rate(s, database, worker, contact_id, "purple", "ok")
     assert set(failed.value.errors) == {"rating", "rating_rationale"}
     with database.transaction() as s:
         assert s.scalar(select(func.count()).select_from(RagRating)) == 0
-        assert s.get(Contact, contact_id).rag is None
+        assert s.get_one(Contact, contact_id).rag is None
 
 
-def test_a_decided_contact_cannot_be_re_rated(database, factory):
+def test_a_decided_contact_cannot_be_re_rated(database: Database, factory: Factory) -> None:
     worker, _ = staff(factory)
     contact_id = make_contact(database, status=ContactStatus.DECIDED)
     with database.transaction() as s, pytest.raises(Conflict):
-        service.rate(s, database, worker, contact_id, "red", "Police now report a disclosure of an assault.")
+        rate(s, database, worker, contact_id, "red", "Police now report a disclosure of an assault.")
 
 
-def test_social_workers_cannot_rate(database, factory):
+def test_social_workers_cannot_rate(database: Database, factory: Factory) -> None:
     contact_id = make_contact(database)
     social_worker = factory.user(Role.SOCIAL_WORKER)
     with database.transaction() as s, pytest.raises(AccessDenied):
-        service.rate(s, database, social_worker, contact_id, "red", "Police report a disclosure of an assault.")
+        rate(s, database, social_worker, contact_id, "red", "Police report a disclosure of an assault.")
 
 
 # --- the queue ---------------------------------------------------------------------------------------------------
 
 
-def test_queue_is_in_deadline_order_with_only_open_contacts(database, factory):
+def test_queue_is_in_deadline_order_with_only_open_contacts(database: Database, factory: Factory) -> None:
     worker, _ = staff(factory)
     base = datetime.now(UTC) - timedelta(days=2)
     later = make_contact(database, received_at=base, due_at=base + timedelta(hours=30))
@@ -171,51 +182,51 @@ def test_queue_is_in_deadline_order_with_only_open_contacts(database, factory):
     make_contact(database, received_at=base, status=ContactStatus.AWAITING_SIGN_OFF, due_at=base)
     make_contact(database, received_at=base, status=ContactStatus.ROUTED_TO_ALLOCATED_WORKER, due_at=base)
     with database.transaction() as s:
-        page = service.queue(s, database, worker)
+        page = queue(s, database, worker)
         assert [r.contact.id for r in page.rows] == [first, middle, later]
         assert page.total == 3
         assert page.rows[0].overdue
-        red = service.queue(s, database, worker, rag="red")
+        red = queue(s, database, worker, rag="red")
         assert [r.contact.id for r in red.rows] == [first]
-        unrated = service.queue(s, database, worker, rag="unrated")
+        unrated = queue(s, database, worker, rag="unrated")
         assert [r.contact.id for r in unrated.rows] == [middle, later]
 
 
-def test_a_deadline_at_close_of_office_is_overdue_that_evening(database, factory):
+def test_a_deadline_at_close_of_office_is_overdue_that_evening(database: Database, factory: Factory) -> None:
     """Due Wednesday 17:00 and looked at 21:00: no working time has passed since, but the decision is late."""
     worker, _ = staff(factory)
     due = london(2025, 11, 19, 17, 0)
     contact_id = make_contact(database, received_at=london(2025, 11, 18, 17, 0), due_at=due)
     with database.transaction() as s:
-        row = service.queue(s, database, worker, now=london(2025, 11, 19, 21, 0)).rows[0]
+        row = queue(s, database, worker, now=london(2025, 11, 19, 21, 0)).rows[0]
         assert row.contact.id == contact_id
         assert row.overdue and row.hours_left == 0
-        earlier = service.queue(s, database, worker, now=london(2025, 11, 19, 16, 0)).rows[0]
+        earlier = queue(s, database, worker, now=london(2025, 11, 19, 16, 0)).rows[0]
         assert not earlier.overdue and earlier.hours_left == pytest.approx(1)
 
 
-def test_queue_pages(database, factory):
+def test_queue_pages(database: Database, factory: Factory) -> None:
     worker, _ = staff(factory)
     start = datetime.now(UTC)
     ids = [make_contact(database, received_at=start - timedelta(hours=1), due_at=start + timedelta(minutes=i))
-           for i in range(service.PAGE_SIZE + 3)]
+           for i in range(PAGE_SIZE + 3)]
     with database.transaction() as s:
-        first = service.queue(s, database, worker, page=1)
-        second = service.queue(s, database, worker, page=2)
-        beyond = service.queue(s, database, worker, page=99)
-    assert (first.pages, len(first.rows), len(second.rows)) == (2, service.PAGE_SIZE, 3)
+        first = queue(s, database, worker, page=1)
+        second = queue(s, database, worker, page=2)
+        beyond = queue(s, database, worker, page=99)
+    assert (first.pages, len(first.rows), len(second.rows)) == (2, PAGE_SIZE, 3)
     assert [r.contact.id for r in first.rows + second.rows] == ids
     assert beyond.page == 2
 
 
-def test_queue_refuses_an_unknown_filter(database, factory):
+def test_queue_refuses_an_unknown_filter(database: Database, factory: Factory) -> None:
     worker, _ = staff(factory)
     with database.transaction() as s, pytest.raises(ValidationFailed) as failed:
-        service.queue(s, database, worker, rag="purple")
+        queue(s, database, worker, rag="purple")
     assert "rag" in failed.value.errors
 
 
-def test_queue_page_runs_the_same_number_of_queries_however_many_rows(database, factory):
+def test_queue_page_runs_the_same_number_of_queries_however_many_rows(database: Database, factory: Factory) -> None:
     """No N+1: the children named on each row are loaded with the page, not one query per contact."""
     worker, _ = staff(factory)
 
@@ -227,7 +238,7 @@ def test_queue_page_runs_the_same_number_of_queries_however_many_rows(database, 
         event.listen(database.engine, "before_cursor_execute", listener)
         try:
             with database.transaction() as s:
-                service.queue(s, database, worker)
+                queue(s, database, worker)
         finally:
             event.remove(database.engine, "before_cursor_execute", listener)
         return len(counted)
@@ -235,7 +246,7 @@ def test_queue_page_runs_the_same_number_of_queries_however_many_rows(database, 
     assert statements_for(2) == statements_for(20)
 
 
-def test_queue_query_reads_the_queue_index(database, factory):
+def test_queue_query_reads_the_queue_index(database: Database, factory: Factory) -> None:
     if database.engine.dialect.name != "sqlite":
         pytest.skip("PostgreSQL plans depend on table statistics; the plan is checked on SQLite")
     with database.transaction() as s:
@@ -245,24 +256,24 @@ def test_queue_query_reads_the_queue_index(database, factory):
     assert "ix_contact_queue" in plan
 
 
-def test_queue_hides_names_of_restricted_children(database, factory):
+def test_queue_hides_names_of_restricted_children(database: Database, factory: Factory) -> None:
     worker, manager = staff(factory)
     person_id = make_person(database, manager, "Hidden", "Testchild")
     make_contact(database, children=[Child("Hidden", "Testchild", person_id=person_id)])
     with database.transaction() as s:
-        from safeguarding.core.access import PersonRestriction
+        from safeguarding.core.restrictions import PersonRestriction
 
         s.add(PersonRestriction(person_id=person_id, reason="Relative of a member of staff"))
     with database.transaction() as s:
-        rows = service.queue(s, database, worker).rows
-    assert rows[0].children == [service.RESTRICTED_LABEL]
+        rows = queue(s, database, worker).rows
+    assert rows[0].children == [RESTRICTED_LABEL]
 
 
 # --- linking, history and routing --------------------------------------------------------------------------------
 
 
 def test_candidates_are_offered_and_linking_shows_earlier_contacts_and_referrals_of_child_and_siblings(
-        database, factory):
+        database: Database, factory: Factory) -> None:
     worker, _ = staff(factory)
     child_id = make_person(database, worker, "Amira", "Testchild", date(2016, 5, 4))
     sister_id = make_person(database, worker, "Bella", "Testchild", date(2014, 1, 2))
@@ -275,14 +286,14 @@ def test_candidates_are_offered_and_linking_shows_earlier_contacts_and_referrals
             route="referral_for_assessment", contact_id=earlier))
     contact_id = make_contact(database, children=[Child("Amira", "Testchild", date(2016, 5, 4))])
     with database.transaction() as s:
-        view = service.view_contact(s, database, worker, contact_id)
+        view = view_contact(s, database, worker, contact_id)
         candidates = view.children[0].candidates
         assert candidates and candidates[0].person_id == child_id and candidates[0].reasons
         subject_id = view.children[0].subject.id
     with database.transaction() as s:
-        service.link_person(s, database, worker, contact_id, subject_id, child_id)
+        link_person(s, database, worker, contact_id, subject_id, child_id)
     with database.transaction() as s:
-        view = service.view_contact(s, database, worker, contact_id)
+        view = view_contact(s, database, worker, contact_id)
         history = view.children[0].history
         assert {(h.kind, h.whose) for h in history} == {("contact", "Bella Testchild"),
                                                        ("referral", "Bella Testchild")}
@@ -290,69 +301,71 @@ def test_candidates_are_offered_and_linking_shows_earlier_contacts_and_referrals
         assert any(e.what == "Child linked to a person record" for e in view.timeline)
 
 
-def test_a_new_person_can_be_created_from_the_described_child(database, factory):
+def test_a_new_person_can_be_created_from_the_described_child(database: Database, factory: Factory) -> None:
     worker, _ = staff(factory)
     contact_id = make_contact(database, children=[Child("Newly", "Testchild", date(2019, 9, 9))])
     with database.transaction() as s:
-        subject_id = s.get(Contact, contact_id).children[0].id
+        subject_id = s.get_one(Contact, contact_id).children[0].id
     with database.transaction() as s:
-        person = service.create_person_for(s, database, worker, contact_id, subject_id)
+        person = create_person_for(s, database, worker, contact_id, subject_id)
         person_id = person.id
     with database.transaction() as s:
-        child = s.get(Contact, contact_id).children[0]
+        child = s.get_one(Contact, contact_id).children[0]
         assert child.person_id == person_id
     with database.transaction() as s, pytest.raises(Conflict):
-        service.create_person_for(s, database, worker, contact_id, subject_id)
+        create_person_for(s, database, worker, contact_id, subject_id)
 
 
-def test_open_case_contact_is_routed_to_the_allocated_worker(database, factory):
+def test_open_case_contact_is_routed_to_the_allocated_worker(database: Database, factory: Factory) -> None:
     worker, _ = staff(factory)
     social_worker = factory.user(Role.SOCIAL_WORKER)
     child_id = make_person(database, worker)
     allocate(database, child_id, social_worker)
     contact_id = make_contact(database, children=[Child(person_id=child_id)])
     with database.transaction() as s:
-        view = service.view_contact(s, database, worker, contact_id)
+        view = view_contact(s, database, worker, contact_id)
         assert [a.worker_id for a in view.open_case_allocations] == [social_worker.id]
     with database.transaction() as s:
-        service.route_to_allocated_worker(s, database, worker, contact_id)
+        route_to_allocated_worker(s, database, worker, contact_id)
     with database.transaction() as s:
-        contact = s.get(Contact, contact_id)
+        contact = s.get_one(Contact, contact_id)
         assert contact.status == ContactStatus.ROUTED_TO_ALLOCATED_WORKER
         assert contact.routed_to_id == social_worker.id
-        rows = service.my_contacts(s, database, social_worker)
+        rows = my_contacts(s, database, social_worker)
         assert [r.contact.id for r in rows] == [contact_id] and rows[0].acknowledged_at is None
     with database.transaction() as s:
-        service.respond_to_routed(s, database, social_worker, contact_id, acknowledge=True, note=None)
+        respond_to_routed(s, database, social_worker, contact_id, acknowledge=True, note=None)
     with database.transaction() as s:
-        assert service.my_contacts(s, database, social_worker)[0].acknowledged_at is not None
+        assert my_contacts(s, database, social_worker)[0].acknowledged_at is not None
     other = factory.user(Role.SOCIAL_WORKER)
     with database.transaction() as s, pytest.raises(AccessDenied):
-        service.respond_to_routed(s, database, other, contact_id, acknowledge=True, note=None)
+        respond_to_routed(s, database, other, contact_id, acknowledge=True, note=None)
 
 
-def test_routing_without_an_open_case_is_refused(database, factory):
+def test_routing_without_an_open_case_is_refused(database: Database, factory: Factory) -> None:
     worker, _ = staff(factory)
     contact_id = make_contact(database)
     with database.transaction() as s, pytest.raises(ValidationFailed) as failed:
-        service.route_to_allocated_worker(s, database, worker, contact_id)
+        route_to_allocated_worker(s, database, worker, contact_id)
     assert "route" in failed.value.errors
 
 
-def test_settings_office_hours_change_the_deadline(database, factory):
+def test_settings_office_hours_change_the_deadline(database: Database, factory: Factory) -> None:
     worker, _ = staff(factory)
     with database.transaction() as s:
         local_settings.put(s, "office.closes", "18:00", None)
     contact_id = make_contact(database, received_at=london(2025, 11, 14, 16, 0))
     with database.transaction() as s:
-        service.rate(s, database, worker, contact_id, "red", "Disclosure of an assault by a parent today.")
+        rate(s, database, worker, contact_id, "red", "Disclosure of an assault by a parent today.")
     with database.transaction() as s:
-        assert s.get(Contact, contact_id).due_at.astimezone(LONDON) == london(2025, 11, 17, 11, 0)
+        assert s.get_one(Contact, contact_id).due_at.astimezone(LONDON) == london(2025, 11, 17, 11, 0)
 
 
 @settings(max_examples=300, deadline=None)
 @given(start=moments, span=st.floats(min_value=-2000, max_value=2000), hours=office)
-def test_quick_working_hours_agree_with_counting_day_by_day(start, span, hours):
+def test_quick_working_hours_agree_with_counting_day_by_day(
+    start: datetime, span: float, hours: tuple[int, int]
+) -> None:
     end = start + timedelta(hours=span)
     opens, closes = time(hours[0]), time(hours[1])
     low, high = min(start, end), max(start, end)
@@ -361,12 +374,13 @@ def test_quick_working_hours_agree_with_counting_day_by_day(start, span, hours):
         by_day if end >= start else -by_day, abs=1e-6)
 
 
-def test_looking_for_the_child_among_people_is_audited_as_a_search_with_its_hits(database, factory):
+def test_looking_for_the_child_among_people_is_audited_as_a_search_with_its_hits(database: Database,
+                                                                                 factory: Factory) -> None:
     worker, _ = staff(factory)
     child_id = make_person(database, worker, "Amira", "Testchild", date(2016, 5, 4))
     contact_id = make_contact(database, children=[Child("Amira", "Testchild", date(2016, 5, 4))])
     with database.transaction() as s:
-        service.view_contact(s, database, worker, contact_id)
+        view_contact(s, database, worker, contact_id)
     with database.transaction() as s:
-        search = s.scalar(select(AuditEvent).where(AuditEvent.action == "search"))
+        search = s.scalars(select(AuditEvent).where(AuditEvent.action == "search")).one()
     assert '"last_name": "Testchild"' in search.detail and f'"hit_person_ids": [{child_id}]' in search.detail

@@ -25,15 +25,16 @@ from safeguarding.front_door.models import (
     ReporterKind,
     SubjectRole,
 )
-from safeguarding.people import service as people
+from safeguarding.people import inputs as people_inputs
+from safeguarding.people import records as people_records
 from safeguarding.people.models import FamilyRelationship, Person, RelationshipKind
 from tests.support import Factory
 
 WORRY = "Child came to school hungry for the third day running and said there was no food at home."
 
 
-def london(*args: int) -> datetime:
-    return datetime(*args, tzinfo=LONDON)  # type: ignore[misc]
+def london(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=LONDON)
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ def make_contact(database: Database, *, received_at: datetime | None = None, chi
 def make_person(database: Database, user: User, first_name: str = "Amira", last_name: str = "Testchild",
                 date_of_birth: date | None = date(2016, 5, 4)) -> int:
     with database.transaction() as s:
-        person = people.create_person(s, database, user, people.PersonInput(
+        person = people_records.create_person(s, database, user, people_inputs.PersonInput(
             first_name=first_name, last_name=last_name, date_of_birth=date_of_birth))
         return person.id
 

@@ -63,7 +63,7 @@ class _Shared:
 def _start_server(database: Database, database_url: str) -> tuple[LiveServer, Any, threading.Thread]:
     import uvicorn
 
-    from safeguarding.web.app import create_app
+    from safeguarding.app.factory import create_app
 
     port = _free_port()
     config = uvicorn.Config(create_app(database), host="127.0.0.1", port=port, log_level="warning",

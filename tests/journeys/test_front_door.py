@@ -19,7 +19,8 @@ from sqlalchemy import select, text
 
 from safeguarding.core.audit import AuditEvent
 from safeguarding.core.users import AgencyKind, Role
-from safeguarding.people import service as people_service
+from safeguarding.people import inputs as people_inputs
+from safeguarding.people import records as people_records
 from tests.journeys.support import screenshot, sign_in
 
 pytestmark = [pytest.mark.journey, pytest.mark.xdist_group("browser")]
@@ -31,7 +32,7 @@ WORRY = ("Amelia (Year 4) told her teacher this morning that she was left alone 
 def _existing_child(live_server: Any, worker: Any) -> int:
     """The child is already known to the council (an earlier contact, say): the MASH links to her record."""
     with live_server.database.transaction() as s:
-        person = people_service.create_person(s, live_server.database, worker, people_service.PersonInput(
+        person = people_records.create_person(s, live_server.database, worker, people_inputs.PersonInput(
             first_name="Amelia", last_name="Testchild", kind="child", date_of_birth=date(2015, 3, 14)))
         s.flush()
         return person.id
@@ -63,7 +64,9 @@ def test_a_school_contact_becomes_a_signed_off_referral(new_page: Any, factory: 
     expect(dsl.get_by_role("heading", name="Check your answers before sending")).to_be_visible()
     dsl.get_by_role("button", name="Send contact").click()
     expect(dsl.get_by_role("heading", name="What happened to this contact")).to_be_visible()
-    contact_id = int(re.search(r"/portal/contacts/(\d+)", dsl.url).group(1))  # type: ignore[union-attr]
+    sent = re.search(r"/portal/contacts/(\d+)", dsl.url)
+    assert sent, dsl.url
+    contact_id = int(sent.group(1))
     expect(dsl.get_by_text("Not decided yet")).to_be_visible()
     reference = f"CON-{contact_id:07d}"
 

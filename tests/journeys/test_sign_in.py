@@ -11,7 +11,9 @@ from sqlalchemy import select
 
 from safeguarding.core.audit import AuditEvent
 from safeguarding.core.users import Role
+from tests.journeys.conftest import LiveServer
 from tests.journeys.support import screenshot, sign_in, sign_out
+from tests.support import Factory
 
 LOADED_GDS_FONTS = """async () => {
   await document.fonts.ready;
@@ -21,7 +23,7 @@ LOADED_GDS_FONTS = """async () => {
 pytestmark = [pytest.mark.journey, pytest.mark.xdist_group("browser")]
 
 
-def test_worker_signs_in_sees_account_and_signs_out(page: Any, factory, live_server) -> None:
+def test_worker_signs_in_sees_account_and_signs_out(page: Any, factory: Factory, live_server: LiveServer) -> None:
     team = factory.team("MASH North")
     worker = factory.user(Role.MASH_WORKER, team_id=team.id)
 
@@ -50,7 +52,7 @@ def test_worker_signs_in_sees_account_and_signs_out(page: Any, factory, live_ser
     assert live_server.cli("audit", "verify").returncode == 0
 
 
-def test_wrong_password_is_refused_with_an_error_summary(page: Any, factory) -> None:
+def test_wrong_password_is_refused_with_an_error_summary(page: Any, factory: Factory) -> None:
     worker = factory.user(Role.MASH_WORKER)
     page.goto("/sign-in")
     page.get_by_label("Username").fill(worker.username)
@@ -61,7 +63,7 @@ def test_wrong_password_is_refused_with_an_error_summary(page: Any, factory) -> 
     expect(page.get_by_role("button", name="Sign out")).to_have_count(0)
 
 
-def test_administrator_signs_in_with_a_second_factor(page: Any, factory) -> None:
+def test_administrator_signs_in_with_a_second_factor(page: Any, factory: Factory) -> None:
     import pyotp
 
     admin = factory.user(Role.ADMINISTRATOR, totp_secret=pyotp.random_base32())

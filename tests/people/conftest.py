@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 
 from safeguarding.core.db import Database
 from safeguarding.core.users import Role, User
 from safeguarding.people import rules
+from safeguarding.people.inputs import AddressInput, AliasInput, PersonInput
 from safeguarding.people.models import Person
-from safeguarding.people.service import AddressInput, AliasInput, PersonInput, create_person
+from safeguarding.people.records import create_person
 from tests.support import Factory
 
 
@@ -36,11 +38,11 @@ class People:
         self.user = user
 
     def add(self, first_name: str, last_name: str, *, date_of_birth: date | None = date(2015, 3, 14),
-            postcode: str | None = None, aliases: tuple[tuple[str, str], ...] = (), **extra: object) -> Person:
+            postcode: str | None = None, aliases: tuple[tuple[str, str], ...] = (), **extra: Any) -> Person:
         data = PersonInput(first_name=first_name, last_name=last_name, date_of_birth=date_of_birth,
                            aliases=[AliasInput(f, la) for f, la in aliases],
                            address=AddressInput(line1="1 Test Street", postcode=postcode) if postcode else None,
-                           **extra)  # type: ignore[arg-type]
+                           **extra)
         with self.database.transaction() as s:
             person = create_person(s, self.database, self.user, data)
             s.flush()

@@ -11,30 +11,30 @@ import pytest
 from playwright.sync_api import expect
 
 from safeguarding.core.users import Role
-from safeguarding.people import service
+from safeguarding.people import family, inputs, records, restriction
 from tests.journeys.conftest import browser, live_server, new_page  # noqa: F401  (fixtures)
 from tests.journeys.support import screenshot, sign_in
 
 pytestmark = [pytest.mark.journey, pytest.mark.xdist_group("browser")]
 
 
-def _add(live_server: Any, user: Any, first: str, last: str, born: date, kind: str = "child") -> int:  # noqa: F811
+def _add(live_server: Any, user: Any, first: str, last: str, born: date, kind: str = "child") -> int:
     with live_server.database.transaction() as s:
-        person = service.create_person(s, live_server.database, user, service.PersonInput(
+        person = records.create_person(s, live_server.database, user, inputs.PersonInput(
             first_name=first, last_name=last, kind=kind, date_of_birth=born,
-            address=service.AddressInput(line1="12 Synthetic Close", postcode="CR2 6XH")))
+            address=inputs.AddressInput(line1="12 Synthetic Close", postcode="CR2 6XH")))
         s.flush()
         return person.id
 
 
-def test_search_before_create_and_break_glass(new_page: Any, factory: Any, live_server: Any) -> None:  # noqa: F811
+def test_search_before_create_and_break_glass(new_page: Any, factory: Any, live_server: Any) -> None:
     worker = factory.user(Role.MASH_WORKER, username="people.worker")
     colleague = factory.user(Role.SOCIAL_WORKER, username="people.colleague")
     manager = factory.user(Role.MASH_MANAGER, username="people.manager")
     child_id = _add(live_server, worker, "Amelia", "Testchild", date(2015, 3, 14))
     mum_id = _add(live_server, worker, "Hannah", "Testchild", date(1988, 6, 2), kind="adult")
     with live_server.database.transaction() as s:
-        service.add_relationship(s, live_server.database, worker, child_id, mum_id, "parent")
+        family.add_relationship(s, live_server.database, worker, child_id, mum_id, "parent")
 
     page = new_page()
     sign_in(page, worker, next_path="/people")
@@ -58,7 +58,7 @@ def test_search_before_create_and_break_glass(new_page: Any, factory: Any, live_
     screenshot(page, "people-record")
 
     with live_server.database.transaction() as s:
-        service.restrict(s, live_server.database, manager, child_id, "Relative of a member of staff", [worker.id])
+        restriction.restrict(s, live_server.database, manager, child_id, "Relative of a member of staff", [worker.id])
     other = new_page()
     sign_in(other, colleague)
     other.goto(f"/people/{child_id}")

@@ -5,20 +5,23 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from safeguarding.core.audit import AuditEvent
+from safeguarding.core.db import Database
 from safeguarding.core.security import new_token, token_digest
-from safeguarding.core.users import ApiToken, Role
-from safeguarding.people import service
+from safeguarding.core.users import ApiToken, Role, User
+from safeguarding.people import family, restriction
 from safeguarding.people.models import Person
-from tests.people.conftest import valid_nhs
-from tests.support import sign_in
+from tests.people.conftest import People, valid_nhs
+from tests.support import Factory, sign_in
 
 SCRIPT = "<script>alert('x')</script>"
 
 
-def _form(**fields):
+def _form(**fields: str) -> dict[str, str]:
     base = {"kind": "child", "first_name": "", "last_name": "", "date_of_birth": "", "expected_date_of_birth": "",
             "date_of_death": "", "sex": "", "ethnicity": "", "nhs_number": "", "upn": "", "upn_unknown": "",
             "la_child_id": "", "notes": "", "aliases.0.first_name": "", "aliases.0.last_name": "",
@@ -28,12 +31,12 @@ def _form(**fields):
     return base
 
 
-def _people(database):
+def _people(database: Database) -> list[Person]:
     with database.transaction() as s:
         return list(s.scalars(select(Person).order_by(Person.id)))
 
 
-def test_search_page_renders_and_finds_misspelt_names(client, worker, people):
+def test_search_page_renders_and_finds_misspelt_names(client: TestClient, worker: User, people: People) -> None:
     john = people.add("John", "Smith")
     sign_in(client, worker)
     page = client.get("/people")
@@ -43,7 +46,7 @@ def test_search_page_renders_and_finds_misspelt_names(client, worker, people):
     assert f'href="/people/{john.id}"' in page.text and "Name sounds like" in page.text
 
 
-def test_live_search_returns_only_the_results(client, worker, people):
+def test_live_search_returns_only_the_results(client: TestClient, worker: User, people: People) -> None:
     people.add("John", "Smith")
     sign_in(client, worker)
     partial = client.get("/people", params={"last_name": "Smith"}, headers={"HX-Request": "true"})
@@ -51,13 +54,14 @@ def test_live_search_returns_only_the_results(client, worker, people):
     assert "<html" not in partial.text and "John Smith" in partial.text
 
 
-def test_a_bad_date_in_search_is_named(client, worker):
+def test_a_bad_date_in_search_is_named(client: TestClient, worker: User) -> None:
     sign_in(client, worker)
     page = client.get("/people", params={"date_of_birth": "31/2/2015"})
     assert page.status_code == 422 and "Date of birth must be a real date" in page.text
 
 
-def test_new_person_offers_likely_duplicates_and_needs_a_tick(client, database, worker, people):
+def test_new_person_offers_likely_duplicates_and_needs_a_tick(client: TestClient, database: Database, worker: User,
+                                                              people: People) -> None:
     people.add("John", "Smith", date_of_birth=date(2015, 3, 14))
     token = sign_in(client, worker)
     form = _form(first_name="Jon", last_name="Smyth", date_of_birth="2015-03-14", csrf_token=token)
@@ -70,7 +74,8 @@ def test_new_person_offers_likely_duplicates_and_needs_a_tick(client, database, 
     assert [p.full_name for p in _people(database)] == ["John Smith", "Jon Smyth"]
 
 
-def test_new_person_without_duplicates_is_created_with_address(client, database, worker):
+def test_new_person_without_duplicates_is_created_with_address(client: TestClient, database: Database,
+                                                               worker: User) -> None:
     token = sign_in(client, worker)
     response = client.post("/people/new", data=_form(first_name="Priya", last_name="Nair", date_of_birth="3/4/2016",
                                                      nhs_number=valid_nhs(42), **{"address.line1": "4 Elm Row",
@@ -81,7 +86,7 @@ def test_new_person_without_duplicates_is_created_with_address(client, database,
     assert "Person record created" in page.text
 
 
-def test_errors_name_each_field_and_nothing_is_written(client, database, worker):
+def test_errors_name_each_field_and_nothing_is_written(client: TestClient, database: Database, worker: User) -> None:
     token = sign_in(client, worker)
     page = client.post("/people/new", data=_form(first_name="", last_name="Nair", date_of_birth="31/2/2016",
                                                  nhs_number="123", csrf_token=token))
@@ -92,7 +97,8 @@ def test_errors_name_each_field_and_nothing_is_written(client, database, worker)
     assert _people(database) == []
 
 
-def test_script_in_a_name_is_stored_as_typed_and_shown_escaped(client, database, worker):
+def test_script_in_a_name_is_stored_as_typed_and_shown_escaped(client: TestClient, database: Database,
+                                                               worker: User) -> None:
     token = sign_in(client, worker)
     response = client.post("/people/new", data=_form(first_name=SCRIPT, last_name="Test", notes=SCRIPT,
                                                      csrf_token=token))
@@ -106,11 +112,12 @@ def test_script_in_a_name_is_stored_as_typed_and_shown_escaped(client, database,
     assert SCRIPT not in results.text and "&lt;script&gt;" in results.text
 
 
-def test_record_shows_addresses_aliases_and_family_with_links(client, database, worker, people):
+def test_record_shows_addresses_aliases_and_family_with_links(client: TestClient, database: Database, worker: User,
+                                                              people: People) -> None:
     mum = people.add("Grace", "Hill", kind="adult", date_of_birth=date(1990, 1, 1), postcode="M1 1AE")
     child = people.add("Ella", "Hill", aliases=(("Ellie", "Stone"),))
     with database.transaction() as s:
-        service.add_relationship(s, database, worker, child.id, mum.id, "parent")
+        family.add_relationship(s, database, worker, child.id, mum.id, "parent")
     sign_in(client, worker)
     page = client.get(f"/people/{child.id}")
     assert "Ellie Stone" in page.text
@@ -119,7 +126,7 @@ def test_record_shows_addresses_aliases_and_family_with_links(client, database, 
     assert "child of Grace Hill" in page.text and "M1 1AE" in page.text and "Current" in page.text
 
 
-def test_stale_edit_gets_the_409_page(client, database, worker, people):
+def test_stale_edit_gets_the_409_page(client: TestClient, database: Database, worker: User, people: People) -> None:
     person = people.add("Ruby", "Stone")
     token = sign_in(client, worker)
     page = client.get(f"/people/{person.id}/edit")
@@ -133,7 +140,8 @@ def test_stale_edit_gets_the_409_page(client, database, worker, people):
     assert [p.first_name for p in _people(database)] == ["Rubi"]
 
 
-def test_moving_house_and_adding_a_family_member_by_search(client, database, worker, people):
+def test_moving_house_and_adding_a_family_member_by_search(client: TestClient, database: Database, worker: User,
+                                                           people: People) -> None:
     child = people.add("Ella", "Hill", postcode="M1 1AE")
     brother = people.add("Max", "Hill", date_of_birth=date(2017, 1, 1))
     token = sign_in(client, worker)
@@ -149,10 +157,11 @@ def test_moving_house_and_adding_a_family_member_by_search(client, database, wor
     assert "B33 8TH" in page.text and "1 Jun 2024" in page.text and "Max Hill" in page.text
 
 
-def test_break_glass_requires_a_reason_and_is_audited(client, database, worker, manager, people):
+def test_break_glass_requires_a_reason_and_is_audited(client: TestClient, database: Database, worker: User,
+                                                      manager: User, people: People) -> None:
     person = people.add("Olivia", "Grant")
     with database.transaction() as s:
-        service.restrict(s, database, manager, person.id, "Relative of a member of staff", [])
+        restriction.restrict(s, database, manager, person.id, "Relative of a member of staff", [])
     token = sign_in(client, worker)
     refused = client.get(f"/people/{person.id}")
     assert refused.status_code == 403 and f"/people/{person.id}/break-glass" in refused.text
@@ -171,7 +180,8 @@ def test_break_glass_requires_a_reason_and_is_audited(client, database, worker, 
     assert [(e.actor_id, e.person_id) for e in events] == [(worker.id, person.id)]
 
 
-def test_managers_restrict_and_lift_from_the_page(client, database, manager, worker, people):
+def test_managers_restrict_and_lift_from_the_page(client: TestClient, database: Database, manager: User, worker: User,
+                                                  people: People) -> None:
     person = people.add("Mia", "Ford")
     token = sign_in(client, manager)
     page = client.get(f"/people/{person.id}/restriction")
@@ -191,18 +201,18 @@ def test_managers_restrict_and_lift_from_the_page(client, database, manager, wor
     assert "Restricted record" not in client.get(f"/people/{person.id}").text
 
 
-def test_workers_cannot_reach_the_restriction_page(client, worker, people):
+def test_workers_cannot_reach_the_restriction_page(client: TestClient, worker: User, people: People) -> None:
     person = people.add("Mia", "Ford")
     sign_in(client, worker)
     assert client.get(f"/people/{person.id}/restriction").status_code == 403
 
 
 @pytest.fixture()
-def partner(factory):
+def partner(factory: Factory) -> User:
     return factory.user(Role.PARTNER_PRACTITIONER)
 
 
-def test_partner_practitioners_get_403_on_every_people_page(client, partner, people):
+def test_partner_practitioners_get_403_on_every_people_page(client: TestClient, partner: User, people: People) -> None:
     person = people.add("Noah", "Quinn")
     token = sign_in(client, partner)
     pages = ["/people", "/people?last_name=Quinn", "/people/new", f"/people/{person.id}",
@@ -221,14 +231,14 @@ def test_partner_practitioners_get_403_on_every_people_page(client, partner, peo
         assert "Noah" not in response.text
 
 
-def _token_for(database, user):
+def _token_for(database: Database, user: User) -> dict[str, str]:
     raw = new_token()
     with database.transaction() as s:
         s.add(ApiToken(user_id=user.id, token_hash=token_digest(raw), label="test"))
     return {"Authorization": f"Bearer {raw}"}
 
 
-def test_api_search_and_record_for_staff(client, database, worker, people):
+def test_api_search_and_record_for_staff(client: TestClient, database: Database, worker: User, people: People) -> None:
     person = people.add("John", "Smith", nhs_number=valid_nhs(7))
     headers = _token_for(database, worker)
     found = client.get("/api/v1/people/search", params={"first_name": "Jon", "last_name": "Smyth"}, headers=headers)
@@ -239,14 +249,15 @@ def test_api_search_and_record_for_staff(client, database, worker, people):
     assert record.status_code == 200 and record.json()["nhs_number"] == valid_nhs(7)
 
 
-def test_api_refuses_partners_and_hides_restricted_names(client, database, partner, worker, manager, people):
+def test_api_refuses_partners_and_hides_restricted_names(client: TestClient, database: Database, partner: User,
+                                                         worker: User, manager: User, people: People) -> None:
     person = people.add("Olivia", "Grant", nhs_number=valid_nhs(31))
     partner_headers = _token_for(database, partner)
     assert client.get("/api/v1/people/search", params={"last_name": "Grant"},
                       headers=partner_headers).status_code == 403
     assert client.get(f"/api/v1/people/{person.id}", headers=partner_headers).status_code == 403
     with database.transaction() as s:
-        service.restrict(s, database, manager, person.id, "Relative of a member of staff", [])
+        restriction.restrict(s, database, manager, person.id, "Relative of a member of staff", [])
     headers = _token_for(database, worker)
     # By name alone, nothing; by an identifier, "a restricted record matches" without its id or anything else.
     assert client.get("/api/v1/people/search", params={"last_name": "Grant"}, headers=headers).json() == []
@@ -255,29 +266,31 @@ def test_api_refuses_partners_and_hides_restricted_names(client, database, partn
     assert client.get(f"/api/v1/people/{person.id}", headers=headers).status_code == 403
 
 
-def test_a_mistyped_nhs_number_or_postcode_is_pointed_out(client, worker):
+def test_a_mistyped_nhs_number_or_postcode_is_pointed_out(client: TestClient, worker: User) -> None:
     sign_in(client, worker)
     page = client.get("/people", params={"nhs_number": "943 476 5918", "postcode": "SW1A"})
     assert page.status_code == 422
     assert "NHS number is not valid" in page.text and "Postcode must be a UK postcode" in page.text
 
 
-def test_a_restricted_relative_is_not_named_on_the_record(client, database, worker, manager, people):
+def test_a_restricted_relative_is_not_named_on_the_record(client: TestClient, database: Database, worker: User,
+                                                          manager: User, people: People) -> None:
     child = people.add("Ella", "Hill", date_of_birth=date(2015, 1, 1))
     aunt = people.add("Secret", "Relative", kind="adult", date_of_birth=date(1980, 1, 1))
     with database.transaction() as s:
-        service.add_relationship(s, database, worker, child.id, aunt.id, "household_member")
-        service.restrict(s, database, manager, aunt.id, "Relative of a member of staff", [])
+        family.add_relationship(s, database, worker, child.id, aunt.id, "household_member")
+        restriction.restrict(s, database, manager, aunt.id, "Relative of a member of staff", [])
     sign_in(client, worker)
     page = client.get(f"/people/{child.id}")
     assert "A restricted record: household member" in page.text and "Secret" not in page.text
 
 
-def test_a_relationship_can_be_recorded_as_ended_and_stays_in_the_history(client, database, worker, people):
+def test_a_relationship_can_be_recorded_as_ended_and_stays_in_the_history(client: TestClient, database: Database,
+                                                                          worker: User, people: People) -> None:
     child = people.add("Ella", "Hill", date_of_birth=date(2015, 1, 1))
     lodger = people.add("Ray", "Lodger", kind="adult", date_of_birth=date(1975, 1, 1))
     with database.transaction() as s:
-        tie = service.add_relationship(s, database, worker, child.id, lodger.id, "household_member")
+        tie = family.add_relationship(s, database, worker, child.id, lodger.id, "household_member")
         tie_id = tie.id
     token = sign_in(client, worker)
     response = client.post(f"/people/{child.id}/relationships/{tie_id}/end", data={"ended": "",
@@ -288,26 +301,25 @@ def test_a_relationship_can_be_recorded_as_ended_and_stays_in_the_history(client
     again = client.post(f"/people/{child.id}/relationships/{tie_id}/end", data={"ended": "", "csrf_token": token})
     assert again.status_code == 422 and "already ended" in again.text
     with database.transaction() as s:
-        assert service.siblings_of(s, child.id) == []
-        assert [r.ended is not None for r in service.family_of(s, child.id)] == [True]
+        assert family.siblings_of(s, child.id) == []
+        assert [r.ended is not None for r in family.family_of(s, child.id)] == [True]
 
 
-def test_breaking_the_glass_gives_a_new_session_id_and_the_old_one_stops_working(app, client, database, worker,
-                                                                                 manager, people):
-    from fastapi.testclient import TestClient
-
+def test_breaking_the_glass_gives_a_new_session_id_and_the_old_one_stops_working(
+    app: FastAPI, client: TestClient, database: Database, worker: User, manager: User, people: People
+) -> None:
     from safeguarding.core.users import UserSession
     from safeguarding.web.deps import SESSION_COOKIE, unsign_session_id
 
     person = people.add("Olivia", "Grant")
     with database.transaction() as s:
-        service.restrict(s, database, manager, person.id, "Relative of a member of staff", [])
+        restriction.restrict(s, database, manager, person.id, "Relative of a member of staff", [])
     token = sign_in(client, worker)
-    before = client.cookies.get(SESSION_COOKIE)
+    before = client.cookies[SESSION_COOKIE]
     response = client.post(f"/people/{person.id}/break-glass", data={
         "reason": "Child brought to A&E tonight, need history", "csrf_token": token})
     assert response.status_code == 303
-    after = client.cookies.get(SESSION_COOKIE)
+    after = client.cookies[SESSION_COOKIE]
     assert after != before
     assert client.get(f"/people/{person.id}").status_code == 200
     # Whoever held the id from before the glass was broken is signed out, not let into the record.
@@ -316,7 +328,7 @@ def test_breaking_the_glass_gives_a_new_session_id_and_the_old_one_stops_working
         assert other.get(f"/people/{person.id}").status_code == 303
         assert other.get("/account").status_code == 303
     with database.transaction() as s:
-        old, new = s.get(UserSession, unsign_session_id(before)), s.get(UserSession, unsign_session_id(after))
+        old, new = s.get_one(UserSession, unsign_session_id(before)), s.get_one(UserSession, unsign_session_id(after))
         assert old.ended_at is not None and new.ended_at is None
         assert new.created_at == old.created_at  # renewing never lengthens the session's absolute lifetime
         assert new.csrf_token != old.csrf_token

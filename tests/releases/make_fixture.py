@@ -29,7 +29,7 @@ REFERENCE_TIME = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 
 def main() -> int:
-    head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()  # type: ignore[arg-type]
+    head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
     assert head is not None
     if head not in {pin.revision for pin in released()}:
         print(f"Revision {head} is not released yet: pin it in released_revisions.txt first.", file=sys.stderr)

@@ -36,7 +36,7 @@ def released() -> list[Pin]:
 
 
 def scripts() -> ScriptDirectory:
-    return ScriptDirectory.from_config(alembic_config("sqlite://"))  # type: ignore[arg-type]
+    return ScriptDirectory.from_config(alembic_config("sqlite://"))
 
 
 def chain() -> list[Script]:

@@ -74,7 +74,7 @@ def _lost_or_changed(database: Database, fixture: Path) -> tuple[int, list[str]]
 
 @pytest.mark.parametrize("fixture", FIXTURES, ids=[path.name.split("_")[0] for path in FIXTURES])
 def test_upgrading_a_released_database_keeps_every_row(fixture: Path, empty_database_url: str) -> None:
-    command.upgrade(alembic_config(empty_database_url), revision_of(fixture))  # type: ignore[arg-type]
+    command.upgrade(alembic_config(empty_database_url), revision_of(fixture))
     database = Database(empty_database_url)
     try:
         with database.engine.begin() as connection:
@@ -97,8 +97,8 @@ def test_upgrading_a_released_database_keeps_every_row(fixture: Path, empty_data
 
 
 def _a_worker_signs_in_and_opens_a_child(database: Database) -> None:
+    from safeguarding.app.factory import create_app
     from safeguarding.people.models import Person
-    from safeguarding.web.app import create_app
 
     with database.transaction() as session:
         worker = session.scalar(select(User).where(User.username == "mash.worker"))

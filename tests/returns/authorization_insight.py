@@ -66,7 +66,7 @@ def extend_world(factory: Factory, world: World) -> dict[str, int]:
     improvement plan with an action."""
     from datetime import date
 
-    from safeguarding.returns.workforce_models import ImprovementAction, ImprovementItem, Vacancy, WorkerContract
+    from safeguarding.insight.models import ImprovementAction, ImprovementItem, Vacancy, WorkerContract
 
     with factory.database.transaction() as s:
         contract = WorkerContract(user_id=world.users[R.SOCIAL_WORKER.value].id, employment_type="agency",

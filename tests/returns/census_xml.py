@@ -8,6 +8,7 @@ with factor 16A. Collection year 2026 (1 April 2025 to 31 March 2026).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 from xml.sax.saxutils import escape
 
 from safeguarding.people.rules import upn_check_letter
@@ -50,16 +51,17 @@ def cpp(start: str | None = "2025-05-20", end: str | None = None, initial: str |
     return f"<ChildProtectionPlans>{inner}</ChildProtectionPlans>"
 
 
-DEFAULT = object()
+# A parameter not given (None means the element is left out): Any, so it stands for any parameter's type.
+DEFAULT: Any = object()
 
 
 def episode(referral: str | None = "2025-05-01", source: str | None = "2A", need: str | None = "N1",
             closed: str | None = None, reason: str | None = None, icpc: str | None = None, nfa: str | None = "false",
-            assessments: Sequence[str] | object = DEFAULT, cin_plans: Sequence[str] = (),
+            assessments: Sequence[str] | None = None, cin_plans: Sequence[str] = (),
             s47s: Sequence[str] = (), cpps: Sequence[str] = ()) -> str:
     parts = [_leaves([("CINreferralDate", referral), ("ReferralSource", source), ("PrimaryNeedCode", need),
                       ("CINclosureDate", closed), ("ReasonForClosure", reason), ("DateOfInitialCPC", icpc)])]
-    parts += [assessment()] if assessments is DEFAULT else list(assessments)  # type: ignore[call-overload]
+    parts += [assessment()] if assessments is None else list(assessments)  # None: one assessment
     parts += list(cin_plans) + list(s47s) + [_leaves([("ReferralNFA", nfa)])] + list(cpps)
     return "<CINdetails>" + "".join(parts) + "</CINdetails>"
 
@@ -67,7 +69,7 @@ def episode(referral: str | None = "2025-05-01", source: str | None = "2A", need
 NFA = episode(nfa="true", need=None, assessments=(), closed="2025-05-02", reason="RC8")
 
 
-def child(la_child_id: str | None = "C1", child_upn: str | None = DEFAULT, former_upn: str | None = None,  # type: ignore[assignment]
+def child(la_child_id: str | None = "C1", child_upn: str | None = DEFAULT, former_upn: str | None = None,
           upn_unknown: str | None = None, birth: str | None = "2015-06-01", expected: str | None = None,
           sex: str | None = "F", gender: str | None = None, death: str | None = None,
           ethnicity: str | None = "WBRI", disabilities: Sequence[str] | None = ("NONE",),

@@ -56,8 +56,8 @@ from safeguarding.front_door.models import (
     ReporterKind,
     SubjectRole,
 )
+from safeguarding.insight.models import WorkerContract
 from safeguarding.people.models import Person, PersonKind
-from safeguarding.returns.workforce_models import WorkerContract
 from tests.support import Factory
 
 PERIOD = (date(2026, 1, 1), date(2026, 3, 31))

@@ -16,7 +16,9 @@ from typer.testing import CliRunner
 from safeguarding.cli import app as cli
 from safeguarding.core.audit import AuditEvent
 from safeguarding.core.errors import ValidationFailed
-from safeguarding.returns.annex_a import LISTS, build, parse_period
+from safeguarding.returns.annex_a.export import parse_period
+from safeguarding.returns.annex_a.lists import build
+from safeguarding.returns.annex_a.spec import LISTS
 from tests.returns import insight_council
 from tests.support import sign_in_as
 
@@ -152,6 +154,11 @@ def test_the_analysts_page_downloads_the_workbook_and_others_are_refused(app: An
     assert bad.status_code == 422 and "is before its first day" in bad.text
     empty = client.post("/returns/annex-a", data={"from": "2022-01-01", "to": "2022-02-01", "csrf_token": csrf})
     assert empty.status_code == 422 and "Nothing to export" in empty.text
+    with database.transaction() as s:  # the refused attempt stays in the audit log, with nothing exported
+        (attempt,) = s.scalars(select(AuditEvent).where(AuditEvent.target_type == "annex_a")).all()
+        detail = json.loads(attempt.detail) if isinstance(attempt.detail, str) else attempt.detail
+        assert attempt.actor_id == analyst.id and detail["from"] == "2022-01-01"
+        assert not any(rows for sheet, rows in detail["rows"].items() if sheet != "Staff")
     got = client.post("/returns/annex-a", data={"from": JAN, "to": MAR, "csrf_token": csrf})
     assert got.status_code == 200
     assert got.headers["content-type"].startswith("application/vnd.openxmlformats")

@@ -12,7 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from safeguarding.returns.annex_a import LISTS, AnnexA, Period, Sheet, write_workbook
+from safeguarding.insight.period import Period
+from safeguarding.returns.annex_a.lists import AnnexA, Sheet
+from safeguarding.returns.annex_a.spec import LISTS
+from safeguarding.returns.annex_a.workbook import write_workbook
 
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 values = st.one_of(st.none(), st.text(max_size=40), st.integers(-10**9, 10**9),

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
+import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from safeguarding.casework.models import (
@@ -22,7 +25,7 @@ from safeguarding.casework.models import (
 from safeguarding.core.audit import AuditEvent
 from safeguarding.core.db import Database
 from safeguarding.people.models import Person, PersonKind
-from safeguarding.returns import service
+from safeguarding.returns.cin_census import service
 from safeguarding.returns.cin_census.census import CensusYear
 from safeguarding.returns.cin_census.export import children_in_scope
 from safeguarding.returns.cin_census.validator import validate_file
@@ -32,20 +35,20 @@ from tests.returns.census_xml import upn
 YEAR = CensusYear(2026)
 
 
-def person(s: object, n: int, **fields: object) -> Person:
+def person(s: Session, n: int, **fields: Any) -> Person:
     row = Person(kind=PersonKind.CHILD, first_name=f"Synthetic{n}", last_name="Child", la_child_id=f"HB{n:04d}",
                  upn=upn(n), sex="F" if n % 2 else "M", ethnicity="WBRI", date_of_birth=date(2014, 1, n), **fields)
-    s.add(row)  # type: ignore[attr-defined]
-    s.flush()  # type: ignore[attr-defined]
-    s.add(ChildDisability(person_id=row.id, code="NONE" if n % 3 else "LD"))  # type: ignore[attr-defined]
+    s.add(row)
+    s.flush()
+    s.add(ChildDisability(person_id=row.id, code="NONE" if n % 3 else "LD"))
     return row
 
 
-def referral(s: object, child: Person, day: date, **fields: object) -> Referral:
+def referral(s: Session, child: Person, day: date, **fields: object) -> Referral:
     values: dict[str, object] = {"referral_source": "2A", "primary_need": "N1", "route": "referral_for_assessment"}
     row = Referral(person_id=child.id, referral_date=day, **(values | fields))
-    s.add(row)  # type: ignore[attr-defined]
-    s.flush()  # type: ignore[attr-defined]
+    s.add(row)
+    s.flush()
     return row
 
 
@@ -137,7 +140,7 @@ def test_a_hand_built_council_exports_a_census_with_no_errors(database: Database
 def test_the_live_record_is_validated_without_xml_and_findings_point_at_the_person(database: Database) -> None:
     ids = build_hand_council(database)
     with database.transaction() as s:
-        s.get(Person, ids["in_need"]).ethnicity = None  # type: ignore[union-attr]
+        s.get_one(Person, ids["in_need"]).ethnicity = None
         s.add(ChildInNeedPlan(person_id=ids["protected"], referral_id=s.scalar(
             select(Referral.id).where(Referral.person_id == ids["protected"])), started_on=date(2025, 10, 1)))
     with database.transaction() as s:
@@ -159,11 +162,11 @@ def test_the_live_record_projects_as_at_the_reference_date(database: Database) -
     assert protected.episodes[0].protection_plans[0].end is None
 
 
-def test_a_year_with_no_data_says_so(database: Database, tmp_path: Path, monkeypatch: object) -> None:
+def test_a_year_with_no_data_says_so(database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     build_hand_council(database)
     import safeguarding.core.db as db
 
-    monkeypatch.setattr(db, "get_database", lambda: database)  # type: ignore[attr-defined]
+    monkeypatch.setattr(db, "get_database", lambda: database)
     out = tmp_path / "cin2023.xml"
     result = CliRunner().invoke(__import__("safeguarding.cli", fromlist=["app"]).app,
                                 ["returns", "cin-census", "export", "--year", "2023", "--out", str(out)])

@@ -8,21 +8,21 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
-from safeguarding.core.access import PersonRestriction, PersonRestrictionGrant
 from safeguarding.core.audit import AuditEvent
 from safeguarding.core.db import Database
+from safeguarding.core.restrictions import PersonRestriction, PersonRestrictionGrant
 from safeguarding.core.users import Role, User
 from safeguarding.people.models import Person
-from safeguarding.returns import service
+from safeguarding.returns.cin_census import service
 from safeguarding.returns.cin_census.rules import RULES
 from safeguarding.returns.models import CensusFinding, CensusRun
 from tests.returns.test_cin_census_export import build_hand_council
 from tests.support import Factory, csrf_from, sign_in
 
 
-def _cli(*args: str) -> object:
+def _cli(*args: str) -> Result:
     from safeguarding.cli import app
 
     return CliRunner().invoke(app, ["returns", "cin-census", *args])
@@ -33,8 +33,8 @@ def _council_with_problems(database: Database) -> dict[str, int]:
     restricted (a staff member's relative) with an error of their own (4220)."""
     ids = build_hand_council(database)
     with database.transaction() as s:
-        s.get(Person, ids["in_need"]).ethnicity = None  # type: ignore[union-attr]
-        s.get(Person, ids["protected"]).ethnicity = "XXXX"  # type: ignore[union-attr]
+        s.get_one(Person, ids["in_need"]).ethnicity = None
+        s.get_one(Person, ids["protected"]).ethnicity = "XXXX"
         s.add(PersonRestriction(person_id=ids["protected"], reason="A staff member's relative"))
     return ids
 
@@ -205,7 +205,7 @@ def test_the_latest_run_is_shown(database: Database, factory: Factory, client: T
     analyst, _, _ = _people(factory)
     assert _cli("check-live", "--year", "2026").exit_code == 0
     with database.transaction() as s:
-        s.get(Person, ids["in_need"]).ethnicity = "WBRI"  # type: ignore[union-attr]
+        s.get_one(Person, ids["in_need"]).ethnicity = "WBRI"
     assert _cli("check-live", "--year", "2026").exit_code == 0
     sign_in(client, analyst)
     page = client.get("/returns/cin-census").text

@@ -11,7 +11,7 @@ import pytest
 
 from safeguarding.returns.cin_census import validator as validator_module
 from safeguarding.returns.cin_census.reader import CensusFileRefused
-from safeguarding.returns.cin_census.rules import RULES
+from safeguarding.returns.cin_census.rules import RULES, Severity
 from safeguarding.returns.cin_census.validator import FileCheck
 from tests.returns.census_xml import census, child, episode, upn
 
@@ -44,7 +44,7 @@ def large_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _rows(check: FileCheck) -> list[tuple[object, ...]]:
+def _rows(check: FileCheck) -> list[tuple[str, Severity, str, str, str, int | None]]:
     return [(f.code, f.severity, f.la_child_id, f.element, f.message, f.line) for f in check.findings()]
 
 

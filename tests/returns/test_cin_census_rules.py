@@ -7,6 +7,7 @@ validator. A rule in the registry without both cases fails the suite (test_every
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import pytest
 
@@ -26,7 +27,8 @@ from tests.returns.census_xml import (
 )
 
 E = episode
-CP_EPISODE = dict(s47s=[s47()], cpps=[cpp()])  # a section 47, its conference on 2025-05-20 and a plan from it
+# A section 47, its conference on 2025-05-20 and a plan from it.
+CP_EPISODE: dict[str, Any] = dict(s47s=[s47()], cpps=[cpp()])
 EIGHT = ["MOB", "HAND", "PC", "INC", "COMM", "LD", "HEAR", "VIS"]
 
 
@@ -34,8 +36,8 @@ def kids(*fragments: str) -> list[str]:
     return list(fragments)
 
 
-def ep_child(**episode_fields: object) -> list[str]:
-    return [child(episodes=[E(**episode_fields)])]  # type: ignore[arg-type]
+def ep_child(**episode_fields: Any) -> list[str]:
+    return [child(episodes=[E(**episode_fields)])]
 
 
 # code: (children that make it fire, children that keep it quiet); a header case names its reference date.
@@ -203,7 +205,7 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
              ep_child(s47s=[s47()], cpps=[cpp(reviews=["2025-08-20"])])),
     "8905": (ep_child(s47s=[s47()], cpps=[cpp(initial="XXX")]), ep_child(**CP_EPISODE)),
     "8910": (ep_child(s47s=[s47()], cpps=[cpp(latest="XXX")]), ep_child(**CP_EPISODE)),
-    "8915": (kids(child(death="2025-05-10", episodes=[E(**CP_EPISODE)])),  # type: ignore[arg-type]
+    "8915": (kids(child(death="2025-05-10", episodes=[E(**CP_EPISODE)])),
              kids(child(death="2025-12-01", episodes=[E(s47s=[s47()], cpps=[cpp(end="2025-11-01")])]))),
     "8920": (kids(child(death="2025-09-01", episodes=[E(s47s=[s47()], cpps=[cpp(end="2025-10-01")])])),
              kids(child(death="2025-09-01", episodes=[E(s47s=[s47()], cpps=[cpp(end="2025-08-01")])]))),

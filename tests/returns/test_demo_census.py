@@ -64,4 +64,4 @@ def test_every_born_demo_child_has_a_disability_code_and_upns_carry_the_demo_la_
     assert recorded == born
     assert codes["NONE"] > sum(n for code, n in codes.items() if code != "NONE")
     assert len(set(codes) - {"NONE"}) >= 8
-    assert upns and all(upn[1:4] == DEMO_LA_CODE for upn in upns)
+    assert upns and all(upn is not None and upn[1:4] == DEMO_LA_CODE for upn in upns)

@@ -23,7 +23,7 @@ def test_script_in_names_and_values_is_escaped(database: Database, factory: Fact
     ids = build_hand_council(database)
     analyst = factory.user(Role.PERFORMANCE_ANALYST)
     with database.transaction() as s:
-        child = s.get(Person, ids["in_need"])
+        child = s.get_one(Person, ids["in_need"])
         assert child is not None
         child.first_name = SCRIPT + "N" * (100 - len(SCRIPT))
         child.ethnicity = "<i>"  # a code that is not a code: the message quotes it

@@ -11,8 +11,8 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from safeguarding.core.users import Role, User
+from safeguarding.insight.models import Vacancy
 from safeguarding.people.models import Person
-from safeguarding.returns.workforce_models import Vacancy
 from tests.returns import insight_council
 from tests.support import sign_in_as
 

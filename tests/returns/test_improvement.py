@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from safeguarding.core.users import User
-from safeguarding.returns import improvement
-from safeguarding.returns.workforce_models import ImprovementAction, ImprovementItem
+from safeguarding.insight import improvement
+from safeguarding.insight.models import ImprovementAction, ImprovementItem
 from tests.returns import insight_council
 from tests.support import sign_in_as
 

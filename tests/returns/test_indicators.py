@@ -11,11 +11,11 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from safeguarding.core.access import PersonRestriction
 from safeguarding.core.audit import AuditEvent
+from safeguarding.core.restrictions import PersonRestriction
 from safeguarding.core.users import User
-from safeguarding.returns import indicators
-from safeguarding.returns.annex_a import Period
+from safeguarding.insight import indicators
+from safeguarding.insight.period import Period
 from tests.returns import insight_council
 from tests.support import sign_in_as
 

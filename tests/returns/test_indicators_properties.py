@@ -10,8 +10,9 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from safeguarding.core.errors import ValidationFailed
-from safeguarding.returns import indicators
-from safeguarding.returns.annex_a import Period, parse_period
+from safeguarding.insight import indicators
+from safeguarding.insight.period import Period
+from safeguarding.returns.annex_a.export import parse_period
 
 PERIOD = Period(date(2025, 4, 1), date(2026, 3, 31))
 TODAY = date(2026, 4, 15)

@@ -15,7 +15,7 @@ from safeguarding.core.audit import Actor
 from safeguarding.core.db import Database
 from safeguarding.core.errors import ValidationFailed
 from safeguarding.people.models import Person
-from safeguarding.returns import service
+from safeguarding.returns.cin_census import service
 from safeguarding.returns.cin_census.census import CensusYear, Header
 from safeguarding.returns.cin_census.reader import open_census
 from safeguarding.returns.cin_census.validator import validate_file, year_of

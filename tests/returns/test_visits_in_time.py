@@ -34,9 +34,9 @@ from safeguarding.casework.models import (
     Visit,
 )
 from safeguarding.core.users import Role, User
+from safeguarding.insight import indicators
+from safeguarding.insight.period import Period
 from safeguarding.people.models import Person, PersonKind
-from safeguarding.returns import indicators
-from safeguarding.returns.annex_a import Period
 from safeguarding.timescales import service as timescales
 from safeguarding.timescales.events import clock_events
 from safeguarding.timescales.models import Deadline

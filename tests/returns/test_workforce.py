@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 
 from safeguarding.casework.models import Allocation
 from safeguarding.core.users import Role, User
+from safeguarding.insight import workforce
+from safeguarding.insight.models import Vacancy, WorkerContract
 from safeguarding.people.models import Person, PersonKind
-from safeguarding.returns import workforce
-from safeguarding.returns.workforce_models import Vacancy, WorkerContract
 from tests.support import sign_in_as
 
 ON = date(2025, 9, 30)

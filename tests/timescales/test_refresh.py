@@ -99,13 +99,13 @@ def write(database: Database, factory: Factory, children: list[dict[str, Any]]) 
                         records.conference(s, referral, on(days + 20, icpc.held_on), kind="review",
                                            plan_id=plan.id)
             if child["cin_plan"] is not None:
-                plan = records.cin_plan(s, referral, on(child["cin_plan"]))
+                cin_plan = records.cin_plan(s, referral, on(child["cin_plan"]))
                 if child.get("cin_ended") is not None:
-                    plan.ended_on = on(child["cin_ended"], plan.started_on)
+                    cin_plan.ended_on = on(child["cin_ended"], cin_plan.started_on)
                 for days in child["visits"]:
-                    records.visit(s, referral, on(days, plan.started_on), kind="cin")
+                    records.visit(s, referral, on(days, cin_plan.started_on), kind="cin")
                 for days in child["reviews"]:
-                    records.cin_review(s, plan, on(days, plan.started_on))
+                    records.cin_review(s, cin_plan, on(days, cin_plan.started_on))
             if child.get("carried_plan") is not None:
                 starts, lasts = child["carried_plan"]
                 carried = records.carried_cp_plan(s, referral, on(starts),
@@ -190,7 +190,7 @@ def test_a_change_of_local_settings_makes_the_next_run_full(database: Database, 
     # And a week after the last full run, whatever else: a writer that did not derive its child is put right.
     assert store.refresh(database, today=date(2025, 12, 8)).kind == "drift"
     with database.transaction() as s:
-        s.execute(Deadline.__table__.delete())  # as if rows had gone astray
+        s.execute(sa_delete(Deadline))  # as if rows had gone astray
     weekly = store.refresh(database, today=date(2025, 12, 10))  # the last full run was for 3 Dec
     assert weekly.kind == "full" and "7 days" in weekly.reason and weekly.inserted > 0
 
@@ -206,7 +206,7 @@ def test_a_full_run_in_worker_processes_holds_what_one_process_holds(database: D
     one = store.refresh(database, today=today, workers=1, full=True)
     in_one = held(database)
     with database.transaction() as s:
-        s.execute(Deadline.__table__.delete().where(Deadline.person_id % 3 == 0))  # some rows to put back
+        s.execute(sa_delete(Deadline).where(Deadline.person_id % 3 == 0))  # some rows to put back
     two = store.refresh(database, today=today, workers=2, full=True)
     assert held(database) == in_one
     assert (two.children, two.deadlines) == (one.children, one.deadlines) and two.inserted > 0
@@ -232,8 +232,8 @@ def test_the_nightly_command_says_what_it_did(database: Database, factory: Facto
 def from_scratch(database: Database, today: date) -> list[tuple[Any, ...]]:
     """What a full run holds when nothing was stored before it."""
     with database.transaction() as s:
-        s.execute(Deadline.__table__.delete())
-        s.execute(DeadlineDigest.__table__.delete())
+        s.execute(sa_delete(Deadline))
+        s.execute(sa_delete(DeadlineDigest))
     store.refresh(database, today=today, workers=1, full=True)
     return held(database)
 
@@ -245,9 +245,11 @@ tampering = st.lists(st.tuples(st.sampled_from(["visit", "assessment", "referral
 
 
 def tamper(database: Database, changes: list[tuple[str, int, int | None]]) -> None:
-    tables = {"visit": (Visit, Visit.visited_on), "assessment": (Assessment, Assessment.authorised_on),
-              "referral": (Referral, Referral.closed_date), "core_group": (CoreGroupMeeting, CoreGroupMeeting.held_on),
-              "cp_plan": (ChildProtectionPlan, ChildProtectionPlan.ended_on)}
+    # Five tables, each with its id and one date column.
+    tables: dict[str, tuple[Any, Any]] = {
+        "visit": (Visit, Visit.visited_on), "assessment": (Assessment, Assessment.authorised_on),
+        "referral": (Referral, Referral.closed_date), "core_group": (CoreGroupMeeting, CoreGroupMeeting.held_on),
+        "cp_plan": (ChildProtectionPlan, ChildProtectionPlan.ended_on)}
     with database.transaction() as s:
         for name, which, days in changes:
             model, column = tables[name]
@@ -299,16 +301,17 @@ def test_a_full_run_reads_back_only_the_children_whose_deadlines_differ(database
         visit_id = s.scalars(select(Visit.id).where(Visit.person_id == child, Visit.kind == "cp")
                              .order_by(Visit.visited_on.desc())).first()
         s.execute(sa_delete(Visit).where(Visit.id == visit_id))  # behind the services' back
-        before = s.scalar(select(func.count()).select_from(Deadline).where(Deadline.person_id == child))
+        before = s.scalars(select(func.count()).select_from(Deadline).where(Deadline.person_id == child)).one()
     put_right = store.refresh(database, today=today, workers=2, full=True)
     assert (put_right.compared, put_right.deleted) == (1, 2)  # the visit's met clock and the clock it restarted
     with database.transaction() as s:
-        assert s.scalar(select(func.count()).select_from(Deadline).where(Deadline.person_id == child)) == before - 1
+        assert s.scalars(select(func.count()).select_from(Deadline)
+                         .where(Deadline.person_id == child)).one() == before - 1
         assert not s.scalars(select(Deadline).where(Deadline.met_source_kind == "visit",
                                                     Deadline.met_source_id == visit_id)).all()
     # A stored row deleted by hand changes the child's count: put back by the next full run.
     with database.transaction() as s:
-        s.execute(Deadline.__table__.delete().where(Deadline.id == s.scalars(select(Deadline.id)).first()))
+        s.execute(sa_delete(Deadline).where(Deadline.id == s.scalars(select(Deadline.id)).first()))
     assert store.refresh(database, today=today, workers=1, full=True).inserted == 1
     # A stored row edited by hand is not derived differently, so only comparing every row finds it.
     expected = held(database)

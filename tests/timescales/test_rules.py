@@ -13,10 +13,12 @@ that land on a weekend or bank holiday are brought forward to the working day be
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 
 from safeguarding.core.local_settings import DEFINITIONS
+from safeguarding.timescales.derive import derive
 from safeguarding.timescales.rules import (
     RULE_IDS,
     ClockEvent,
@@ -25,7 +27,6 @@ from safeguarding.timescales.rules import (
     RuleStatus,
     State,
     UnknownRule,
-    derive,
     due_at,
     due_on,
     explain,
@@ -184,14 +185,14 @@ def test_states(due: date, met: date | None, today: date, state: State) -> None:
 # --- deriving deadlines from events -------------------------------------------------------------------------
 
 
-def ev(kind: EventKind, on: date, source_id: int, *flags: str, **extra: object) -> ClockEvent:
-    return ClockEvent(kind, on, kind.value, source_id, 1, flags=frozenset(flags), **extra)  # type: ignore[arg-type]
+def ev(kind: EventKind, on: date, source_id: int, *flags: str, **extra: Any) -> ClockEvent:
+    return ClockEvent(kind, on, kind.value, source_id, 1, flags=frozenset(flags), **extra)
 
 
 LENGTHS = Lengths(DEFAULTS)
 
 
-def by_rule(derived: list, rule_id: str) -> list:  # type: ignore[type-arg]
+def by_rule(derived: list, rule_id: str) -> list:
     return [d for d in derived if d.rule.id == rule_id]
 
 

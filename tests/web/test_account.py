@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pyotp
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from safeguarding.core.audit import AuditEvent
-from safeguarding.core.db import utcnow
+from safeguarding.core.db import Database, utcnow
 from safeguarding.core.users import Role, User, UserSession
-from tests.support import PASSWORD, csrf_from, sign_in
+from tests.support import PASSWORD, Factory, csrf_from, sign_in
 
 NEW = "a brand new passphrase for me"
 
@@ -19,7 +21,7 @@ def _secret_from(html: str) -> str:
     return html.split('<code id="totp-secret">')[1].split("</code>")[0]
 
 
-def test_set_up_second_factor_confirmed_with_a_code(client, factory, database):
+def test_set_up_second_factor_confirmed_with_a_code(client: TestClient, factory: Factory, database: Database) -> None:
     worker = factory.user(Role.SOCIAL_WORKER)
     token = sign_in(client, worker)
     assert "Not set up" in client.get("/account").text
@@ -32,12 +34,12 @@ def test_set_up_second_factor_confirmed_with_a_code(client, factory, database):
     wrong = client.post("/account/second-factor", data={"csrf_token": token, "code": wrong_code})
     assert wrong.status_code == 422 and "Enter the 6-digit code" in wrong.text
     with database.transaction() as s:
-        assert s.get(User, worker.id).totp_secret is None  # not until confirmed
+        assert s.get_one(User, worker.id).totp_secret is None  # not until confirmed
     ok = client.post("/account/second-factor", data={"csrf_token": token, "code": pyotp.TOTP(secret).now()})
     assert ok.status_code == 303
     assert "Your second factor is set up" in client.get(ok.headers["location"]).text
     with database.transaction() as s:
-        user = s.get(User, worker.id)
+        user = s.get_one(User, worker.id)
         assert (user.totp_secret, user.pending_totp_secret) == (secret, None)
 
     # Next sign-in asks for the code.
@@ -48,20 +50,22 @@ def test_set_up_second_factor_confirmed_with_a_code(client, factory, database):
     assert response.headers["location"].startswith("/sign-in/second-factor")
 
 
-def test_changing_the_second_factor_keeps_the_old_one_until_confirmed(client, admin, database):
+def test_changing_the_second_factor_keeps_the_old_one_until_confirmed(client: TestClient, admin: User,
+                                                                      database: Database) -> None:
     old_secret = admin.totp_secret
     token = sign_in(client, admin)
     client.post("/account/second-factor/start", data={"csrf_token": token})
     new_secret = _secret_from(client.get("/account/second-factor").text)
     assert new_secret != old_secret
     with database.transaction() as s:
-        assert s.get(User, admin.id).totp_secret == old_secret
+        assert s.get_one(User, admin.id).totp_secret == old_secret
     client.post("/account/second-factor", data={"csrf_token": token, "code": pyotp.TOTP(new_secret).now()})
     with database.transaction() as s:
-        assert s.get(User, admin.id).totp_secret == new_secret
+        assert s.get_one(User, admin.id).totp_secret == new_secret
 
 
-def test_change_password_needs_the_current_one_and_follows_the_rules(client, factory, database):
+def test_change_password_needs_the_current_one_and_follows_the_rules(client: TestClient, factory: Factory,
+                                                                     database: Database) -> None:
     worker = factory.user(Role.MASH_WORKER)
     token = sign_in(client, worker)
     wrong = client.post("/account/password", data={"csrf_token": token, "current_password": "not it",
@@ -95,9 +99,8 @@ def test_change_password_needs_the_current_one_and_follows_the_rules(client, fac
     assert outcomes == ["refused", "refused", "refused", "refused", "allowed"]
 
 
-def test_changing_password_signs_out_other_sessions(client, factory, database, app):
-    from fastapi.testclient import TestClient
-
+def test_changing_password_signs_out_other_sessions(client: TestClient, factory: Factory, database: Database,
+                                                    app: FastAPI) -> None:
     worker = factory.user(Role.MASH_WORKER)
     with TestClient(app, follow_redirects=False) as laptop:
         sign_in(laptop, worker)
@@ -108,7 +111,8 @@ def test_changing_password_signs_out_other_sessions(client, factory, database, a
         assert client.get("/account").status_code == 200
 
 
-def test_guessing_the_current_password_locks_the_account_and_ends_the_session(client, factory, database):
+def test_guessing_the_current_password_locks_the_account_and_ends_the_session(client: TestClient, factory: Factory,
+                                                                              database: Database) -> None:
     worker = factory.user(Role.MASH_WORKER)
     token = sign_in(client, worker)
     for _ in range(5):
@@ -116,15 +120,16 @@ def test_guessing_the_current_password_locks_the_account_and_ends_the_session(cl
                                                "new_password": NEW, "confirm_password": NEW})
     assert client.get("/account").status_code == 303
     with database.transaction() as s:
-        user = s.get(User, worker.id)
+        user = s.get_one(User, worker.id)
         assert user.locked_until is not None and user.locked_until > utcnow() + timedelta(minutes=5)
         assert s.scalar(select(UserSession.ended_at)) is not None
 
 
-def test_temporary_password_holder_is_sent_to_change_it(client, factory, database):
+def test_temporary_password_holder_is_sent_to_change_it(client: TestClient, factory: Factory,
+                                                        database: Database) -> None:
     worker = factory.user(Role.MASH_WORKER)
     with database.transaction() as s:
-        s.get(User, worker.id).must_change_password = True
+        s.get_one(User, worker.id).must_change_password = True
     form = client.get("/sign-in")
     response = client.post("/sign-in", data={"username": worker.username, "password": PASSWORD,
                                              "csrf_token": csrf_from(form.text), "next": "/people"})
@@ -140,11 +145,11 @@ def test_temporary_password_holder_is_sent_to_change_it(client, factory, databas
     client.post("/account/password", data={"csrf_token": token, "current_password": PASSWORD,
                                            "new_password": NEW, "confirm_password": NEW})
     with database.transaction() as s:
-        assert s.get(User, worker.id).must_change_password is False
+        assert s.get_one(User, worker.id).must_change_password is False
     assert client.get("/mash/queue").status_code == 200
 
 
-def test_every_signed_in_page_links_to_the_account_page(client, factory):
+def test_every_signed_in_page_links_to_the_account_page(client: TestClient, factory: Factory) -> None:
     manager = factory.user(Role.MASH_MANAGER)
     sign_in(client, manager)
     page = client.get("/account")

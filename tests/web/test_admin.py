@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pyotp
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from safeguarding.core import local_settings
 from safeguarding.core.audit import AuditEvent
+from safeguarding.core.db import Database
 from safeguarding.core.security import token_digest
 from safeguarding.core.users import ApiToken, Role, User, UserSession
-from tests.support import PASSWORD, csrf_from, sign_in
+from tests.support import PASSWORD, Factory, csrf_from, sign_in
 
 NEW_PASSWORD = "a quite long temporary phrase"
 
 
-def _events(database, action=None, target_type=None):
+def _events(database: Database, action: str | None = None, target_type: str | None = None) -> list[AuditEvent]:
     with database.transaction() as s:
         query = select(AuditEvent).order_by(AuditEvent.id)
         if action:
@@ -26,7 +30,14 @@ def _events(database, action=None, target_type=None):
         return list(s.scalars(query))
 
 
-def test_administrator_sees_admin_home_and_users(client, admin, factory):
+
+def _read_as(html: str) -> str:
+    """The account's version as the edit form read it."""
+    match = re.search(r'name="read_as" value="([0-9a-f]+)"', html)
+    assert match, "the form has no read_as field"
+    return match.group(1)
+
+def test_administrator_sees_admin_home_and_users(client: TestClient, admin: User, factory: Factory) -> None:
     factory.user(Role.MASH_WORKER, username="mash.worker")
     sign_in(client, admin)
     home = client.get("/admin")
@@ -37,7 +48,8 @@ def test_administrator_sees_admin_home_and_users(client, admin, factory):
     assert "mash.worker" in users.text
 
 
-def test_other_roles_are_refused_administration_and_the_refusal_is_audited(client, factory, database):
+def test_other_roles_are_refused_administration_and_the_refusal_is_audited(client: TestClient, factory: Factory,
+                                                                           database: Database) -> None:
     manager = factory.user(Role.MASH_MANAGER)
     sign_in(client, manager)
     for path in ("/admin", "/admin/users", "/admin/users/new", "/admin/organisations"):
@@ -47,7 +59,8 @@ def test_other_roles_are_refused_administration_and_the_refusal_is_audited(clien
     assert all(e.actor_username == manager.username and e.target_type == "user_account" for e in refusals)
 
 
-def test_create_user_with_temporary_password_then_user_must_change_it(client, admin, factory, database):
+def test_create_user_with_temporary_password_then_user_must_change_it(client: TestClient, admin: User, factory: Factory,
+                                                                      database: Database) -> None:
     team = factory.team("Front Door MASH")
     token = sign_in(client, admin)
     response = client.post("/admin/users/new", data={
@@ -67,7 +80,7 @@ def test_create_user_with_temporary_password_then_user_must_change_it(client, ad
     assert response.headers["location"] == "/account/password"
 
 
-def test_create_user_names_each_field_at_fault(client, admin, factory):
+def test_create_user_names_each_field_at_fault(client: TestClient, admin: User, factory: Factory) -> None:
     factory.user(Role.MASH_WORKER, username="taken")
     token = sign_in(client, admin)
     response = client.post("/admin/users/new", data={
@@ -82,7 +95,8 @@ def test_create_user_names_each_field_at_fault(client, admin, factory):
         assert s.scalar(select(User).where(User.full_name == "")) is None
 
 
-def test_script_typed_into_a_name_is_stored_as_typed_and_shown_escaped(client, admin, database):
+def test_script_typed_into_a_name_is_stored_as_typed_and_shown_escaped(client: TestClient, admin: User,
+                                                                       database: Database) -> None:
     token = sign_in(client, admin)
     name = '<script>alert("x")</script> Smith'
     response = client.post("/admin/users/new", data={
@@ -96,9 +110,8 @@ def test_script_typed_into_a_name_is_stored_as_typed_and_shown_escaped(client, a
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; Smith" in page.text
 
 
-def test_edit_role_and_deactivate_ends_the_users_sessions(client, admin, factory, database, app):
-    from fastapi.testclient import TestClient
-
+def test_edit_role_and_deactivate_ends_the_users_sessions(client: TestClient, admin: User, factory: Factory,
+                                                          database: Database, app: FastAPI) -> None:
     worker = factory.user(Role.MASH_WORKER)
     with TestClient(app, follow_redirects=False) as other:
         sign_in(other, worker)
@@ -110,14 +123,14 @@ def test_edit_role_and_deactivate_ends_the_users_sessions(client, admin, factory
         assert response.status_code == 303, response.text
         assert other.get("/account").status_code == 303  # signed out
     with database.transaction() as s:
-        user = s.get(User, worker.id)
+        user = s.get_one(User, worker.id)
         assert (user.full_name, user.role, user.active) == ("Renamed Worker", "social_worker", False)
     changed = json.loads(_events(database, "update", "user_account")[0].detail)["changed"]
     assert changed["role"] == {"old": "mash_worker", "new": "social_worker"}
     assert changed["active"] == {"old": True, "new": False}
 
 
-def test_administrator_cannot_remove_their_own_administrator_role(client, admin):
+def test_administrator_cannot_remove_their_own_administrator_role(client: TestClient, admin: User) -> None:
     token = sign_in(client, admin)
     response = client.post(f"/admin/users/{admin.id}", data={
         "csrf_token": token, "full_name": admin.full_name, "role": "mash_worker", "team_id": "", "agency_id": "",
@@ -126,14 +139,15 @@ def test_administrator_cannot_remove_their_own_administrator_role(client, admin)
     assert "cannot remove your own administrator access" in response.text
 
 
-def test_reset_password_unlock_and_reset_second_factor(client, admin, factory, database):
+def test_reset_password_unlock_and_reset_second_factor(client: TestClient, admin: User, factory: Factory,
+                                                       database: Database) -> None:
     worker = factory.user(Role.MASH_WORKER, totp_secret=pyotp.random_base32())
     with database.transaction() as s:
         from datetime import timedelta
 
         from safeguarding.core.db import utcnow
 
-        user = s.get(User, worker.id)
+        user = s.get_one(User, worker.id)
         user.failed_sign_ins = 5
         user.locked_until = utcnow() + timedelta(minutes=10)
     token = sign_in(client, admin)
@@ -148,21 +162,22 @@ def test_reset_password_unlock_and_reset_second_factor(client, admin, factory, d
     assert client.post(f"/admin/users/{worker.id}/second-factor/reset",
                        data={"csrf_token": token}).status_code == 303
     with database.transaction() as s:
-        user = s.get(User, worker.id)
+        user = s.get_one(User, worker.id)
         assert user.locked_until is None and user.failed_sign_ins == 0
         assert user.must_change_password and user.totp_secret is None
     actions = [e.action for e in _events(database) if e.target_type == "user_account" and e.target_id == str(worker.id)]
     assert {"unlock", "reset_password", "reset_second_factor"} <= set(actions)
 
 
-def test_api_token_shown_once_listed_with_last_use_and_revoked(client, admin, factory, database):
+def test_api_token_shown_once_listed_with_last_use_and_revoked(client: TestClient, admin: User, factory: Factory,
+                                                               database: Database) -> None:
     partner = factory.user(Role.PARTNER_PRACTITIONER)
     token = sign_in(client, admin)
     created = client.post(f"/admin/users/{partner.id}/tokens", data={"csrf_token": token, "label": "Police RMS"})
     assert created.status_code == 200
     plain = created.text.split('<code id="new-token">')[1].split("</code>")[0]
     with database.transaction() as s:
-        row = s.scalar(select(ApiToken))
+        row = s.scalars(select(ApiToken)).one()
         assert row.token_hash == token_digest(plain) and plain not in row.token_hash
     assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {plain}"}).status_code == 200
     page = client.get(f"/admin/users/{partner.id}")
@@ -173,7 +188,7 @@ def test_api_token_shown_once_listed_with_last_use_and_revoked(client, admin, fa
     assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {plain}"}).status_code == 401
 
 
-def test_teams_and_agencies_created_and_edited(client, admin, database):
+def test_teams_and_agencies_created_and_edited(client: TestClient, admin: User, database: Database) -> None:
     token = sign_in(client, admin)
     assert client.post("/admin/teams", data={"csrf_token": token, "team_name": "Assessment East",
                                              "team_service": "assessment"}).status_code == 303
@@ -189,7 +204,7 @@ def test_teams_and_agencies_created_and_edited(client, admin, database):
     from safeguarding.core.users import PartnerAgency
 
     with database.transaction() as s:
-        agency = s.scalar(select(PartnerAgency))
+        agency = s.scalars(select(PartnerAgency)).one()
     edited = client.post(f"/admin/agencies/{agency.id}", data={
         "csrf_token": token, "name": "Northshire Constabulary", "kind": "police", "default_referral_source": "6"})
     assert edited.status_code == 303
@@ -211,7 +226,7 @@ def _settings_form(token: str, **changes: str) -> dict[str, str]:
     return {k: v for k, v in form.items() if v != "__omit__"}
 
 
-def test_settings_page_lists_every_setting_with_its_source(client, admin):
+def test_settings_page_lists_every_setting_with_its_source(client: TestClient, admin: User) -> None:
     sign_in(client, admin)
     page = client.get("/admin/settings")
     assert page.status_code == 200
@@ -222,7 +237,8 @@ def test_settings_page_lists_every_setting_with_its_source(client, admin):
     assert "applies to every open child's deadlines at once" in page.text
 
 
-def test_a_change_of_a_timescale_reaches_every_childs_deadlines_at_once(client, admin, factory, database):
+def test_a_change_of_a_timescale_reaches_every_childs_deadlines_at_once(client: TestClient, admin: User,
+                                                                        factory: Factory, database: Database) -> None:
     from datetime import date
 
     from safeguarding.timescales import store
@@ -257,7 +273,7 @@ def test_a_change_of_a_timescale_reaches_every_childs_deadlines_at_once(client, 
         assert s.scalar(select(func.count()).select_from(DeadlineRefresh)) == 2
 
 
-def test_settings_saved_together_and_each_change_audited(client, admin, database):
+def test_settings_saved_together_and_each_change_audited(client: TestClient, admin: User, database: Database) -> None:
     token = sign_in(client, admin)
     response = client.post("/admin/settings", data=_settings_form(
         token, **{"rag.red.hours": "2", "signoff.early_help": "__omit__", "threshold.level1": "Universal plus"}))
@@ -273,7 +289,7 @@ def test_settings_saved_together_and_each_change_audited(client, admin, database
                        "threshold.level1": {"old": "Universal", "new": "Universal plus"}}
 
 
-def test_one_invalid_setting_saves_none_of_them(client, admin, database):
+def test_one_invalid_setting_saves_none_of_them(client: TestClient, admin: User, database: Database) -> None:
     token = sign_in(client, admin)
     response = client.post("/admin/settings", data=_settings_form(
         token, **{"rag.red.hours": "1", "rag.amber.hours": "lots", "office.opens": "25:00"}))
@@ -285,7 +301,7 @@ def test_one_invalid_setting_saves_none_of_them(client, admin, database):
     assert _events(database, "update", "local_setting") == []
 
 
-def test_office_must_close_after_it_opens(client, admin):
+def test_office_must_close_after_it_opens(client: TestClient, admin: User) -> None:
     token = sign_in(client, admin)
     response = client.post("/admin/settings", data=_settings_form(
         token, **{"office.opens": "18:00", "office.closes": "9:30"}))
@@ -293,7 +309,8 @@ def test_office_must_close_after_it_opens(client, admin):
     assert "closes must be later than it opens" in response.text
 
 
-def test_mash_manager_sees_settings_read_only_and_cannot_save(client, factory, database):
+def test_mash_manager_sees_settings_read_only_and_cannot_save(client: TestClient, factory: Factory,
+                                                              database: Database) -> None:
     manager = factory.user(Role.MASH_MANAGER)
     token = sign_in(client, manager)
     page = client.get("/admin/settings")
@@ -307,13 +324,13 @@ def test_mash_manager_sees_settings_read_only_and_cannot_save(client, factory, d
     assert any(e.outcome == "refused" and e.target_type == "local_settings" for e in _events(database))
 
 
-def test_social_worker_cannot_see_settings(client, factory):
+def test_social_worker_cannot_see_settings(client: TestClient, factory: Factory) -> None:
     worker = factory.user(Role.SOCIAL_WORKER)
     sign_in(client, worker)
     assert client.get("/admin/settings").status_code == 403
 
 
-def test_users_sessions_table_unchanged_by_reading(client, admin, database):
+def test_users_sessions_table_unchanged_by_reading(client: TestClient, admin: User, database: Database) -> None:
     # Reading admin pages signs nobody out (the half-signed-in session before the second factor has ended).
     sign_in(client, admin)
     live = select(UserSession.id).where(UserSession.ended_at.is_(None))
@@ -325,25 +342,24 @@ def test_users_sessions_table_unchanged_by_reading(client, admin, database):
     assert PASSWORD
 
 
-def test_a_second_administrators_change_is_not_silently_overwritten(client, admin, factory, database):
-    import re
-
+def test_a_second_administrators_change_is_not_silently_overwritten(client: TestClient, admin: User, factory: Factory,
+                                                                    database: Database) -> None:
     worker = factory.user(Role.MASH_WORKER)
     token = sign_in(client, admin)
     page = client.get(f"/admin/users/{worker.id}")
-    read_as = re.search(r'name="read_as" value="([0-9a-f]+)"', page.text).group(1)
+    read_as = _read_as(page.text)
     # Meanwhile another administrator renames the account.
     with database.transaction() as s:
-        s.get(User, worker.id).full_name = "Changed Elsewhere"
+        s.get_one(User, worker.id).full_name = "Changed Elsewhere"
     form = {"csrf_token": token, "full_name": "My Change", "role": "mash_worker", "team_id": "", "agency_id": "",
             "active": "yes", "read_as": read_as}
     stale = client.post(f"/admin/users/{worker.id}", data=form)
     assert stale.status_code == 409
     assert "Someone else changed this account" in stale.text
     with database.transaction() as s:
-        assert s.get(User, worker.id).full_name == "Changed Elsewhere"
+        assert s.get_one(User, worker.id).full_name == "Changed Elsewhere"
     fresh = client.get(f"/admin/users/{worker.id}")
-    form["read_as"] = re.search(r'name="read_as" value="([0-9a-f]+)"', fresh.text).group(1)
+    form["read_as"] = _read_as(fresh.text)
     assert client.post(f"/admin/users/{worker.id}", data=form).status_code == 303
     with database.transaction() as s:
-        assert s.get(User, worker.id).full_name == "My Change"
+        assert s.get_one(User, worker.id).full_name == "My Change"

@@ -5,18 +5,21 @@ from __future__ import annotations
 import csv
 import io
 import json
+from typing import Any
 
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from safeguarding.core import access
-from safeguarding.core.access import BreakGlassAccess, PersonRestriction
 from safeguarding.core.audit import Actor, AuditEvent, record, record_search
+from safeguarding.core.db import Database
+from safeguarding.core.restrictions import BreakGlassAccess, PersonRestriction
 from safeguarding.core.users import Role, User
 from safeguarding.people.models import Person, PersonKind
-from tests.support import sign_in
+from tests.support import Factory, sign_in
 
 
-def _person(database, first: str = "Ada", last: str = "Testchild", restricted: bool = False) -> int:
+def _person(database: Database, first: str = "Ada", last: str = "Testchild", restricted: bool = False) -> int:
     with database.transaction() as s:
         person = Person(kind=PersonKind.CHILD, first_name=first, last_name=last)
         s.add(person)
@@ -30,7 +33,7 @@ def _actor(user: User) -> Actor:
     return Actor(id=user.id, username=user.username, role=str(user.role))
 
 
-def _events(database, **where):
+def _events(database: Database, **where: Any) -> list[AuditEvent]:
     with database.transaction() as s:
         query = select(AuditEvent).order_by(AuditEvent.id)
         for key, value in where.items():
@@ -38,7 +41,9 @@ def _events(database, **where):
         return list(s.scalars(query))
 
 
-def test_managers_and_administrators_read_the_log_others_are_refused(client, factory, admin):
+def test_managers_and_administrators_read_the_log_others_are_refused(
+    client: TestClient, factory: Factory, admin: User
+) -> None:
     for role in (Role.MASH_MANAGER, Role.TEAM_MANAGER):
         user = factory.user(role)
         sign_in(client, user)
@@ -55,14 +60,15 @@ def test_managers_and_administrators_read_the_log_others_are_refused(client, fac
         client.cookies.clear()
 
 
-def test_search_by_user_action_outcome_and_refusals_shown_clearly(client, factory, database):
+def test_search_by_user_action_outcome_and_refusals_shown_clearly(
+    client: TestClient, factory: Factory, database: Database
+) -> None:
     manager = factory.user(Role.MASH_MANAGER)
     worker = factory.user(Role.MASH_WORKER, username="worker.one")
     with database.transaction() as s:
         record(s, _actor(worker), "view", "contact", 7)
         record(s, _actor(worker), "update", "contact", 7, detail={"rag": "red"})
-        record(s, _actor(worker), "view", "person", 3, person_id=3, outcome="refused",
-               reason="restricted record")
+        record(s, _actor(worker), "view", "person", 3, person_id=3, outcome="refused", reason="restricted record")
     sign_in(client, manager)
     page = client.get("/audit", params={"username": "worker.one"})
     assert page.status_code == 200
@@ -74,7 +80,7 @@ def test_search_by_user_action_outcome_and_refusals_shown_clearly(client, factor
     assert "1 entry" in updates.text and "&#34;rag&#34;: &#34;red&#34;" in updates.text
 
 
-def test_the_log_is_newest_first_and_paged(client, factory, database):
+def test_the_log_is_newest_first_and_paged(client: TestClient, factory: Factory, database: Database) -> None:
     manager = factory.user(Role.TEAM_MANAGER)
     with database.transaction() as s:
         for n in range(60):
@@ -88,7 +94,7 @@ def test_the_log_is_newest_first_and_paged(client, factory, database):
     assert "Page 2 of 2" in second.text and "Thing 0" in second.text and "Thing 59" not in second.text
 
 
-def test_date_range_and_bad_filters(client, factory, database):
+def test_date_range_and_bad_filters(client: TestClient, factory: Factory, database: Database) -> None:
     manager = factory.user(Role.MASH_MANAGER)
     sign_in(client, manager)
     bad = client.get("/audit", params={"date_from": "31/03/2026", "person_id": "abc"})
@@ -101,7 +107,9 @@ def test_date_range_and_bad_filters(client, factory, database):
     assert "0 entries" in today.text and "Nothing in the log matches" in today.text
 
 
-def test_reading_the_log_is_itself_audited_with_the_terms(client, factory, database):
+def test_reading_the_log_is_itself_audited_with_the_terms(
+    client: TestClient, factory: Factory, database: Database
+) -> None:
     manager = factory.user(Role.MASH_MANAGER)
     sign_in(client, manager)
     client.get("/audit", params={"action": "view", "outcome": "refused"})
@@ -111,11 +119,13 @@ def test_reading_the_log_is_itself_audited_with_the_terms(client, factory, datab
     assert searches[0].actor_username == manager.username
 
 
-def test_export_is_the_current_search_audited_and_safe_in_a_spreadsheet(client, factory, database):
+def test_export_is_the_current_search_audited_and_safe_in_a_spreadsheet(
+    client: TestClient, factory: Factory, database: Database
+) -> None:
     manager = factory.user(Role.MASH_MANAGER)
     worker = factory.user(Role.MASH_WORKER, username="worker.two")
     with database.transaction() as s:
-        record(s, _actor(worker), "update", "contact", 1, reason="=HYPERLINK(\"http://evil.example\")")
+        record(s, _actor(worker), "update", "contact", 1, reason='=HYPERLINK("http://evil.example")')
         record(s, _actor(worker), "view", "contact", 2)
         record(s, Actor.system("other"), "view", "contact", 3)
     sign_in(client, manager)
@@ -132,7 +142,7 @@ def test_export_is_the_current_search_audited_and_safe_in_a_spreadsheet(client, 
     assert json.loads(exports[0].detail) == {"rows": 2, "terms": {"username": "worker.two"}}
 
 
-def test_who_has_looked_at_a_record(client, factory, database):
+def test_who_has_looked_at_a_record(client: TestClient, factory: Factory, database: Database) -> None:
     manager = factory.user(Role.MASH_MANAGER)
     worker = factory.user(Role.SOCIAL_WORKER, username="sw.looker")
     person_id = _person(database, "Ada", "Testchild")
@@ -143,8 +153,16 @@ def test_who_has_looked_at_a_record(client, factory, database):
         record_search(s, _actor(worker), "person", {"last_name": "testchild"}, [person_id, other_id])
         record_search(s, _actor(worker), "person", {"last_name": "other"}, [other_id])
         record(s, _actor(worker), "view", "person", other_id, person_id=other_id)
-        record(s, _actor(worker), "view", "person", person_id, person_id=person_id, outcome="refused",
-               reason="restricted record")
+        record(
+            s,
+            _actor(worker),
+            "view",
+            "person",
+            person_id,
+            person_id=person_id,
+            outcome="refused",
+            reason="restricted record",
+        )
     sign_in(client, manager)
     page = client.get(f"/audit/people/{person_id}")
     assert page.status_code == 200
@@ -157,7 +175,9 @@ def test_who_has_looked_at_a_record(client, factory, database):
     assert [e.person_id for e in looks] == [person_id]
 
 
-def test_restricted_persons_name_is_not_shown_on_their_audit_page(client, factory, database, admin):
+def test_restricted_persons_name_is_not_shown_on_their_audit_page(
+    client: TestClient, factory: Factory, database: Database, admin: User
+) -> None:
     person_id = _person(database, "Secret", "Relative", restricted=True)
     manager = factory.user(Role.MASH_MANAGER)
     sign_in(client, manager)
@@ -169,12 +189,14 @@ def test_restricted_persons_name_is_not_shown_on_their_audit_page(client, factor
     assert page.status_code == 200 and "Secret" not in page.text
 
 
-def test_break_glass_listed_and_reviewed_by_another_manager(client, factory, database):
+def test_break_glass_listed_and_reviewed_by_another_manager(
+    client: TestClient, factory: Factory, database: Database
+) -> None:
     worker = factory.user(Role.SOCIAL_WORKER, username="sw.emergency")
     manager = factory.user(Role.MASH_MANAGER)
     person_id = _person(database, "Locked", "Child", restricted=True)
     with database.transaction() as s:
-        user = s.get(User, worker.id)
+        user = s.get_one(User, worker.id)
         access.break_glass(s, user, person_id, "Police at the door at 2am, need the safety plan")
     token = sign_in(client, manager)
     page = client.get("/audit/break-glass")
@@ -183,8 +205,10 @@ def test_break_glass_listed_and_reviewed_by_another_manager(client, factory, dat
         access_id = s.scalar(select(BreakGlassAccess.id))
     short = client.post(f"/audit/break-glass/{access_id}/review", data={"csrf_token": token, "note": "ok"})
     assert short.status_code == 422 and "Write a review note" in short.text
-    done = client.post(f"/audit/break-glass/{access_id}/review",
-                       data={"csrf_token": token, "note": "Justified: <b>out of hours</b> police request"})
+    done = client.post(
+        f"/audit/break-glass/{access_id}/review",
+        data={"csrf_token": token, "note": "Justified: <b>out of hours</b> police request"},
+    )
     assert done.status_code == 303
     page = client.get("/audit/break-glass")
     assert "Reviewed" in page.text and "&lt;b&gt;out of hours&lt;/b&gt;" in page.text
@@ -198,11 +222,13 @@ def test_break_glass_listed_and_reviewed_by_another_manager(client, factory, dat
     assert {"break_glass", "review"} <= actions
 
 
-def test_nobody_reviews_their_own_break_glass_and_administrators_do_not_review(client, factory, database, admin):
+def test_nobody_reviews_their_own_break_glass_and_administrators_do_not_review(
+    client: TestClient, factory: Factory, database: Database, admin: User
+) -> None:
     manager = factory.user(Role.TEAM_MANAGER)
     person_id = _person(database, restricted=True)
     with database.transaction() as s:
-        access.break_glass(s, s.get(User, manager.id), person_id, "Out of hours emergency placement")
+        access.break_glass(s, s.get_one(User, manager.id), person_id, "Out of hours emergency placement")
         access_id = s.scalar(select(BreakGlassAccess.id))
     token = sign_in(client, manager)
     own = client.post(f"/audit/break-glass/{access_id}/review", data={"csrf_token": token, "note": "fine by me"})
@@ -215,18 +241,22 @@ def test_nobody_reviews_their_own_break_glass_and_administrators_do_not_review(c
     assert refused.status_code == 403
 
 
-def test_a_real_people_search_appears_in_each_found_persons_history(client, factory, database):
-    from safeguarding.people import service as people
+def test_a_real_people_search_appears_in_each_found_persons_history(
+    client: TestClient, factory: Factory, database: Database
+) -> None:
+    from safeguarding.people.inputs import PersonInput, SearchQuery
+    from safeguarding.people.records import create_person
+    from safeguarding.people.search import search
 
     worker = factory.user(Role.SOCIAL_WORKER, username="sw.searcher")
     manager = factory.user(Role.MASH_MANAGER)
     with database.transaction() as s:
-        user = s.get(User, worker.id)
-        found = people.create_person(s, database, user, people.PersonInput(first_name="Zara", last_name="Quill"))
-        missed = people.create_person(s, database, user, people.PersonInput(first_name="Omar", last_name="Brook"))
+        user = s.get_one(User, worker.id)
+        found = create_person(s, database, user, PersonInput(first_name="Zara", last_name="Quill"))
+        missed = create_person(s, database, user, PersonInput(first_name="Omar", last_name="Brook"))
         found_id, missed_id = found.id, missed.id
     with database.transaction() as s:
-        results = people.search(s, database, s.get(User, worker.id), people.SearchQuery(last_name="Quill"))
+        results = search(s, database, s.get_one(User, worker.id), SearchQuery(last_name="Quill"))
         assert [c.person_id for c in results] == [found_id]
     sign_in(client, manager)
     page = client.get(f"/audit/people/{found_id}")
@@ -234,12 +264,20 @@ def test_a_real_people_search_appears_in_each_found_persons_history(client, fact
     assert "Search that found this person" not in client.get(f"/audit/people/{missed_id}").text
 
 
-def test_script_typed_as_a_username_at_sign_in_is_shown_escaped_in_the_log(client, factory):
+def test_script_typed_as_a_username_at_sign_in_is_shown_escaped_in_the_log(
+    client: TestClient, factory: Factory
+) -> None:
     from tests.support import csrf_from
 
     form = client.get("/sign-in")
-    client.post("/sign-in", data={"username": "<img src=x onerror=alert(1)>", "password": "whatever it is",
-                                  "csrf_token": csrf_from(form.text)})
+    client.post(
+        "/sign-in",
+        data={
+            "username": "<img src=x onerror=alert(1)>",
+            "password": "whatever it is",
+            "csrf_token": csrf_from(form.text),
+        },
+    )
     manager = factory.user(Role.MASH_MANAGER)
     sign_in(client, manager)
     page = client.get("/audit", params={"action": "sign_in", "outcome": "refused"})

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 import safeguarding
-from safeguarding.web.app import STATIC_DIR
+from safeguarding.web.templating import STATIC_DIR
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "

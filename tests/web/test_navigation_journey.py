@@ -16,8 +16,9 @@ pytestmark = [pytest.mark.journey, pytest.mark.xdist_group("browser")]
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
-def test_a_team_manager_moves_between_sections(new_page: Any, factory: Any, live_server: Any,  # noqa: F811
-                                               javascript: bool) -> None:
+def test_a_team_manager_moves_between_sections(
+    new_page: Any, factory: Any, live_server: Any, javascript: bool
+) -> None:
     team = factory.team("Assessment East", service="assessment")
     manager = factory.user(Role.TEAM_MANAGER, username=f"nav.manager.{javascript}", team_id=team.id)
     page = new_page(javascript=javascript)

@@ -39,7 +39,7 @@ def test_every_record_number_out_of_range_is_page_not_found(bad: int, callers: d
         principal = "mash_worker" if allowed == PUBLIC else sorted(allowed)[0]
         for name in names:
             ids: dict[str, Any] = {**world.path_ids, name: bad}
-            response = _call(callers[principal], method, template, SimpleNamespace(path_ids=ids))  # type: ignore[arg-type]
+            response = _call(callers[principal], method, template, SimpleNamespace(path_ids=ids))  # type: ignore[arg-type]  # a world's ids
             if response.status_code != 404:
                 wrong.append(f"{method} {template} with {name}={bad} as {principal}: {response.status_code}")
             elif template.startswith("/api/") and "detail" not in response.json():

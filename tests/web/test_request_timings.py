@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from safeguarding.app.factory import create_app
 from safeguarding.core import timings
 from safeguarding.core.db import Database
-from safeguarding.web.app import create_app
 from tests.front_door.test_screening_helpers import Child, make_contact, make_person, staff
 from tests.support import Factory, sign_in_as
 

@@ -8,12 +8,13 @@ import threading
 import anyio.to_thread
 from fastapi.testclient import TestClient
 from starlette.responses import PlainTextResponse
+from starlette.types import Receive, Scope, Send
 
+from safeguarding.app.factory import ThreadLimit
 from safeguarding.core.settings import Settings
-from safeguarding.web.app import ThreadLimit
 
 
-async def _tokens(scope, receive, send) -> None:  # type: ignore[no-untyped-def]
+async def _tokens(scope: Scope, receive: Receive, send: Send) -> None:
     limiter = anyio.to_thread.current_default_thread_limiter()
     await PlainTextResponse(str(int(limiter.total_tokens)))(scope, receive, send)
 
@@ -30,7 +31,7 @@ def test_requests_beyond_the_limit_wait_their_turn_before_touching_anything() ->
     # more requests than the pool has connections could hold one while the threads that would finish them wait.
     in_flight, most, served = 0, 0, []
 
-    async def page(scope, receive, send) -> None:  # type: ignore[no-untyped-def]
+    async def page(scope: Scope, receive: Receive, send: Send) -> None:
         nonlocal in_flight, most
         in_flight += 1
         most = max(most, in_flight)

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import Table, select
 
 from safeguarding.casework.models import (
+    Allocation,
     Assessment,
     AssessmentFactor,
     CaseNote,
@@ -125,8 +126,6 @@ class _Stage:
                    referral.c.closure_reason, referral.c.route).order_by(referral.c.id)))
 
     def allocations(self) -> dict[tuple[int, date], tuple[int, int | None, bool]]:
-        from safeguarding.casework.models import Allocation
-
         table = _t(Allocation)
         found: dict[tuple[int, date], tuple[int, int | None, bool]] = {}
         for person_id, worker_id, team_id, started_at, ended_at in self.writer.connection.execute(
@@ -338,13 +337,9 @@ class _Stage:
         """Leave a few children referred in the last week waiting for a team manager to allocate them: their
         allocation is taken back off (no contact has been routed to a worker for them), so they appear on the
         unallocated list with no assessment started."""
-        from safeguarding.casework.models import Allocation
-        from safeguarding.front_door.models import Contact, ContactSubject
-
         rng = self.rng
-        table, contact, subject = _t(Allocation), _t(Contact), _t(ContactSubject)
-        routed = select(subject.c.person_id).join(contact, contact.c.id == subject.c.contact_id).where(
-            contact.c.routed_to_id.is_not(None), subject.c.person_id.is_not(None))
+        table = _t(Allocation)
+        routed = self.builder.routed_children()
         since = self.builder.now - timedelta(days=7)
         candidates = [row.id for row in self.writer.connection.execute(
             select(table.c.id).where(table.c.ended_at.is_(None), table.c.started_at >= since,

@@ -25,7 +25,7 @@ class Referral(Base, Timestamped):
     __tablename__ = "referral"
     __table_args__ = (
         Index("ix_referral_person_date", "person_id", "referral_date"),
-        # Open episodes: the deadlines' reads select episode rows by their open referral (timescales/events.py).
+        # Open episodes: the deadlines' reads select episode rows by their open referral (casework/timescale_events.py).
         Index("ix_referral_open", "person_id", "id", sqlite_where=text("closed_date IS NULL"),
               postgresql_where=text("closed_date IS NULL")),
     )
@@ -43,7 +43,7 @@ class Referral(Base, Timestamped):
     route: Mapped[str] = mapped_column(String(40))  # the front-door outcome that made it
     closed_date: Mapped[date | None] = mapped_column()
     closure_reason: Mapped[str | None] = mapped_column(String(3))  # core.codes.CLOSURE_REASONS
-    # Closure is signed off by a team manager (casework.service.close_episode).
+    # Closure is signed off by a team manager (casework.closure.close_episode).
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     closure_note: Mapped[str | None] = mapped_column(String(4000))
     version: Mapped[int] = mapped_column(default=1)

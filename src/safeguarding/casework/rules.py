@@ -2,15 +2,14 @@
 lists of the forms. Each rule has an id, a plain message and its source; a refusal names the rule.
 
 Sources: Working Together to Safeguard Children 2023 (WT2023) chapters 3 and 4; the DfE CIN census validation
-rules (ruleset cin2025_26, shared/domain/cin-census.md section 6 and the invariants of section 7); the counting
-convention of shared/domain/timescales.md section 2. Nothing here reads the database or the clock: callers pass
-``today`` and the facts of the child's episode.
+rules (ruleset cin2025_26); the counting convention of docs/timescales.md. Nothing here reads the database or the
+clock: callers pass ``today`` and the facts of the child's episode.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from types import MappingProxyType
 from typing import Any, Final
@@ -41,7 +40,7 @@ RULES: Final = _rules(
     Rule("authorised-after-start", "the authorisation date cannot be before the assessment started",
          "CIN census rule 8608"),
     Rule("late-reason-required", "the assessment is authorised after its 45-working-day due date: give the reason",
-         "WT2023 chapter 3, 'Timeliness' (shared/domain/timescales.md T3 and section 3)"),
+         "WT2023 chapter 3, 'Timeliness' (45 working days at most; record why when exceeded)"),
     Rule("factors-only-authorised", "factors are recorded when the assessment is authorised",
          "CIN census rule 8614"),
     Rule("factors-required", "choose the factors identified (or 21, no factors identified)",
@@ -77,7 +76,7 @@ RULES: Final = _rules(
     Rule("cin-cp-overlap", "a child in need plan and a child protection plan cannot be open together (except on "
          "the day one hands over to the other)", "CIN census rules 4001, 4016, 4017"),
     Rule("cin-review-needs-plan", "a child in need review belongs to a plan open on its date",
-         "Local standard: child in need reviews (shared/domain/timescales.md T15)"),
+         "Local standard: child in need reviews (the council's own, a local setting)"),
     Rule("seen-alone-needs-seen", "a child seen alone was seen: tick 'child seen' too", "Recording consistency"),
     Rule("closure-reason-required", "choose the DfE reason for closure", "CIN census rules 8805, 8640"),
     Rule("closure-open-cp-plan", "end the child protection plan before closing the episode",
@@ -201,8 +200,6 @@ class Episode:
 
 
 def _replace(episode: Episode, kind: str, spans: tuple[Span, ...]) -> Episode:
-    from dataclasses import replace
-
     changes: dict[str, Any] = {kind: spans}
     return replace(episode, **changes)
 

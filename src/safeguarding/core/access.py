@@ -19,16 +19,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from enum import StrEnum
 from typing import Protocol
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, select
-from sqlalchemy.orm import Mapped, Session, mapped_column, object_session
+from sqlalchemy import select
+from sqlalchemy.orm import Session, object_session
 
 from safeguarding.core.audit import Actor, record, record_refusal
-from safeguarding.core.db import Base, Database, Timestamped, utcnow
-from safeguarding.core.errors import AccessDenied
+from safeguarding.core.db import Database, utcnow
+from safeguarding.core.errors import AccessDenied, ValidationFailed
+from safeguarding.core.restrictions import BreakGlassAccess, PersonRestriction, PersonRestrictionGrant
 from safeguarding.core.users import Role, User
 
 R = Role
@@ -128,7 +129,7 @@ PERMISSIONS: dict[tuple[Kind, Action], frozenset[Role]] = {
     # the performance analyst, who validates the CIN census from exactly these dates and codes. MASH staff read it
     # to screen new contacts about open cases; exploitation practitioners to work alongside the allocated worker.
     (Kind.CASE, Action.VIEW): STAFF_CASEWORK | frozenset({R.PERFORMANCE_ANALYST}),
-    # Recording case events: social workers and team managers. casework.service further limits a social worker
+    # Recording case events: social workers and team managers. casework.case_access further limits a social worker
     # to the children allocated to them; a team manager may record on any case (covering an absent worker).
     (Kind.CASE, Action.CREATE): frozenset({R.SOCIAL_WORKER, R.TEAM_MANAGER}),
     (Kind.CASE, Action.UPDATE): frozenset({R.SOCIAL_WORKER, R.TEAM_MANAGER}),
@@ -147,7 +148,7 @@ PERMISSIONS: dict[tuple[Kind, Action], frozenset[Role]] = {
     # Allocating and transferring children, and the list of unallocated children: team managers.
     (Kind.ALLOCATION, Action.CREATE): frozenset({R.TEAM_MANAGER}),
     (Kind.ALLOCATION, Action.LIST): frozenset({R.TEAM_MANAGER}),
-    # Supervision: recorded by team managers; a worker reads their own (casework.service.view_supervision).
+    # Supervision: recorded by team managers; a worker reads their own (casework.supervision.view_supervision).
     (Kind.SUPERVISION, Action.CREATE): frozenset({R.TEAM_MANAGER}),
     (Kind.SUPERVISION, Action.LIST): frozenset({R.TEAM_MANAGER, R.SOCIAL_WORKER}),
     (Kind.SUPERVISION, Action.VIEW): frozenset({R.TEAM_MANAGER, R.SOCIAL_WORKER}),
@@ -205,7 +206,7 @@ PERMISSIONS: dict[tuple[Kind, Action], frozenset[Role]] = {
     (Kind.STATUTORY_RETURN, Action.VIEW): frozenset({R.PERFORMANCE_ANALYST, R.TEAM_MANAGER}),
     (Kind.STATUTORY_RETURN, Action.UPDATE): frozenset({R.PERFORMANCE_ANALYST, R.TEAM_MANAGER}),
     (Kind.STATUTORY_RETURN, Action.EXPORT): frozenset({R.PERFORMANCE_ANALYST}),
-    # Insight (returns/indicators, workforce, improvement): leaders (managers) and analysts read the figures; the
+    # Insight (insight/: indicators, workforce, improvement): leaders (managers) and analysts read the figures; the
     # children behind a figure are listed for them all, but names only for roles that may open a person's record
     # (PERSON VIEW), never a restricted child's unless unlocked; analysts see LAchildIDs. Administrators enter
     # contracts and vacancies; the improvement plan is kept by analysts and team managers.
@@ -220,44 +221,6 @@ PERMISSIONS: dict[tuple[Kind, Action], frozenset[Role]] = {
 AGENCY_SCOPED = frozenset({Kind.CONTACT, Kind.CONTACT_OUTCOME, Kind.PARTNER_CHECK, Kind.INTELLIGENCE})
 
 BREAK_GLASS_HOURS = 8
-
-
-# --- restriction tables ----------------------------------------------------------------------------------------
-
-
-class PersonRestriction(Base, Timestamped):
-    """A restricted person record: only named users (and break-glass) may open it."""
-
-    __tablename__ = "person_restriction"
-
-    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), primary_key=True)
-    reason: Mapped[str] = mapped_column(Text)
-    restricted_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
-
-
-class PersonRestrictionGrant(Base, Timestamped):
-    __tablename__ = "person_restriction_grant"
-    __table_args__ = (UniqueConstraint("person_id", "user_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("person_restriction.person_id", ondelete="CASCADE"))
-    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"))
-
-
-class BreakGlassAccess(Base):
-    """Access to a restricted record taken in an emergency with a stated reason; shown to managers."""
-
-    __tablename__ = "break_glass_access"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
-    reason: Mapped[str] = mapped_column(Text)
-    at: Mapped[datetime] = mapped_column(default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column()
-    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
-    reviewed_at: Mapped[datetime | None] = mapped_column()
-    review_note: Mapped[str | None] = mapped_column(String(2000))
 
 
 # --- decisions -------------------------------------------------------------------------------------------------
@@ -371,12 +334,8 @@ def require_role(database: Database, user: User, kind: Kind, action: Action) -> 
 
 def break_glass(session: Session, user: User, person_id: int, reason: str) -> BreakGlassAccess:
     """Open a restricted record in an emergency. The reason is required and the access is time-limited."""
-    from safeguarding.core.audit import record  # local: audit imports nothing from here
-
     reason = reason.strip()
     if len(reason) < 10:
-        from safeguarding.core.errors import ValidationFailed
-
         raise ValidationFailed({"reason": "Give the reason for breaking the glass (at least 10 characters)"})
     if not role_may(user, Kind.PERSON, Action.BREAK_GLASS):
         raise AccessDenied("Your role may not break the glass on a restricted record.")
@@ -387,7 +346,7 @@ def break_glass(session: Session, user: User, person_id: int, reason: str) -> Br
     return access
 
 
-# --- intelligence handling codes (owned by exploitation/; exploitation.md section 5) -----------------------------
+# --- intelligence handling codes (owned by exploitation/; College of Policing APP, Intelligence management) -----
 #
 # 3x5x2 handling code P: lawful sharing permitted; C: sharing permitted subject to the conditions attached. Even
 # under P, dissemination is of the *sanitised* text (sanitisation removes what identifies a source); the raw text

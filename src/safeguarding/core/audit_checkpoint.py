@@ -24,6 +24,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from safeguarding.core.audit import GENESIS_HASH, AuditEvent, ChainBreak, row_hash, wait_until_durable
 from safeguarding.core.db import Base, utcnow
+from safeguarding.core.settings import get_settings
 
 # Marks a line of a checkpoint file, so a stray line in a shared log is not mistaken for one.
 LINE_KIND = "safeguarding-audit-checkpoint"
@@ -82,8 +83,6 @@ class Head:
 def checkpoint_key(key: str = "", key_file: str = "") -> bytes:
     """The key from the settings (given, or read from the environment); raises CheckpointKeyMissing with the fix."""
     if not key and not key_file:
-        from safeguarding.core.settings import get_settings
-
         settings = get_settings()
         key, key_file = settings.audit_checkpoint_key, settings.audit_checkpoint_key_file
     if key_file and not key:

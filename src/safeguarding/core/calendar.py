@@ -1,6 +1,6 @@
 """The working-day calendar: England and Wales bank holidays, working days and working hours.
 
-Counting convention (decided in shared/domain/timescales.md section 2): the day a clock starts is day 0 and a
+Counting convention (the project's decision, docs/timescales.md): the day a clock starts is day 0 and a
 deadline of N working days falls on the Nth working day after it. A clock started on a weekend or bank holiday
 counts from the last working day before it, so its first working day is the next working day.
 

@@ -1,7 +1,7 @@
 """DfE code sets used across the system, so that returns are a projection, not a translation.
 
-Source: DfE CIN census specification (XSD 2024 and the D2I validator ruleset cin2025_26), as summarised in
-shared/domain/cin-census.md section 4. Re-check each autumn when the DfE publishes the next year's specification.
+Source: the code sets of the DfE CIN census specification (XSD 2024 and the D2I validator ruleset cin2025_26).
+Re-check each autumn when the DfE publishes the next year's specification.
 """
 
 from __future__ import annotations
@@ -136,7 +136,7 @@ def label(code_set: MappingProxyType[str, str], code: str | None) -> str:
 
 # --- added for case work (casework/) ------------------------------------------------------------------------------
 
-# CIN census AssessmentFactors (CBDS N00181), codes valid in the 2024 XSD (shared/domain/cin-census.md 4.11).
+# CIN census AssessmentFactors (CBDS N00181), codes valid in the DfE's 2024 XSD.
 # 18A / 19A are legacy (queries 8945Q / 8950Q: use the B / C split); 21 must be the only factor (rule 8869).
 ASSESSMENT_FACTORS: Final = MappingProxyType({
     "1A": "Alcohol misuse: child", "1B": "Alcohol misuse: parent or carer", "1C": "Alcohol misuse: other person",
@@ -178,7 +178,7 @@ ASSESSMENT_FACTORS: Final = MappingProxyType({
 LEGACY_ASSESSMENT_FACTORS: Final = frozenset({"18A", "19A"})
 
 # Why a child protection plan ended. The CIN census records only the end date; these are the reasons councils
-# commonly record locally (a local list; shared/domain/ssd.md has no national code set for them).
+# commonly record locally (a local list; neither the CIN census nor the Standard Safeguarding Dataset codes them).
 CP_PLAN_END_REASONS: Final = MappingProxyType({
     "no_longer_at_risk": "No longer at risk of significant harm: stepped down to a child in need plan",
     "no_longer_at_risk_closed": "No longer at risk of significant harm: no further services",
@@ -191,7 +191,7 @@ CP_PLAN_END_REASONS: Final = MappingProxyType({
 
 # --- appended by the returns capability (CIN census validation) -------------------------------------------------
 
-# CIN census GenderCurrent up to 2023-24 (CBDS N00065); replaced by Sex from 2024-25 (cin-census.md section 4.1).
+# CIN census GenderCurrent up to 2023-24 (CBDS N00065); replaced by Sex from 2024-25 (the DfE specification).
 GENDERS: Final = MappingProxyType({
     "1": "Male",
     "2": "Female",
@@ -203,7 +203,7 @@ GENDERS: Final = MappingProxyType({
 # updated 2023-24: 940/941 Northamptonshire's successors, 942/943 Cumbria's), with the superseded codes still
 # found on older UPNs (836 Poole, 837 Bournemouth, 909 Cumbria, 928 Northamptonshire) and the Welsh authorities
 # (660-681) whose UPNs follow pupils into England. Compiled from the DfE "LA codes" list (GIAS); *verify each
-# autumn* against the year's CIN census specification (cin-census.md section 9).
+# autumn* against the year's CIN census specification.
 UPN_LA_CODES: Final = frozenset(
     [str(code) for code in range(201, 214)]
     + [str(code) for code in range(301, 321)]

@@ -10,17 +10,16 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import ForeignKey, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from safeguarding.core.access import Action, Kind, actor_of, require_role
 from safeguarding.core.audit import Actor, record
 from safeguarding.core.db import Base, Database, utcnow
 from safeguarding.core.errors import ValidationFailed
-
-if TYPE_CHECKING:
-    from safeguarding.core.users import User
+from safeguarding.core.users import User
 
 
 @dataclass(frozen=True)
@@ -38,7 +37,7 @@ DEFINITIONS: dict[str, SettingDefinition] = {
     d.key: d
     for d in [
         SettingDefinition("rag.red.hours", "Red contacts: decision due within (hours)", 4.0, float,
-                          "Surrey Police MASH: red 4 working hours (shared/domain/front-door.md 3.1)", 0.5, 200),
+                          "Surrey Police MASH: red 4 working hours", 0.5, 200),
         SettingDefinition("rag.red.working_time", "Red contacts: count working hours only", True, bool,
                           "Surrey Police MASH"),
         SettingDefinition("rag.amber.hours", "Amber contacts: decision due within (hours)", 24.0, float,
@@ -55,7 +54,7 @@ DEFINITIONS: dict[str, SettingDefinition] = {
                           8.0, float, "local MASH information-sharing agreement", 0.5, 500),
         SettingDefinition("open_case.recently_closed_days",
                           "Route contacts for cases closed within this many days to the last worker", 0, int,
-                          "Wolverhampton routes cases closed within 28 days (front-door.md section 7); off by "
+                          "Wolverhampton routes cases closed within 28 days (its MASH procedures); off by "
                           "default", 0, 365),
         SettingDefinition("signoff.no_further_action", "Manager sign-off required: no further action", True, bool,
                           "local practice"),
@@ -77,7 +76,7 @@ DEFINITIONS: dict[str, SettingDefinition] = {
                           "local threshold document"),
         SettingDefinition("threshold.level4", "Level of need 4 name", "Specialist / child protection", str,
                           "local threshold document"),
-        # --- timescales (timescales/rules.py): local practice standards, shared/domain/timescales.md section 4 ---
+        # --- timescales (timescales/rules.py): a council's own practice standards, each with its source -----------
         SettingDefinition("timescales.cp_visit.working_days",
                           "Child protection visits: at least every (working days)", 10, int,
                           "T13: Camden, Central Bedfordshire, Liverpool (every 10 working days)", 1, 60),
@@ -210,8 +209,6 @@ def rows(session: Session) -> list[SettingRow]:
 
 def view_settings(session: Session, database: Database, user: User) -> list[SettingRow]:
     """Every setting with its source and current value (administrators, and MASH managers read-only)."""
-    from safeguarding.core.access import Action, Kind, require_role
-
     require_role(database, user, Kind.LOCAL_SETTINGS, Action.VIEW)
     return rows(session)
 
@@ -223,8 +220,6 @@ def save_all(session: Session, database: Database, user: User, submitted: Mappin
     a browser, so a missing yes/no means "no" when ``submitted`` is a whole form (``__form__`` present).
     Returns the changes made, by key.
     """
-    from safeguarding.core.access import Action, Kind, actor_of, require_role
-
     require_role(database, user, Kind.LOCAL_SETTINGS, Action.MANAGE)
     return apply_changes(session, validate(session, submitted), actor_of(user), user.id)
 

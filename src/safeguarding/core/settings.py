@@ -52,8 +52,9 @@ class Settings(BaseSettings):
     audit_checkpoint_key: str = Field(default="", repr=False)
     audit_checkpoint_key_file: str = ""
     # Requests a web worker process serves at once, each with its thread (0: no limit, anyio's 40 threads). Fewer
-    # threads share the GIL better: at 8 the MASH pages' p95 under 50 users fell by about a third (web.app.ThreadLimit,
-    # bench/results/mash-load-2026-12-07.md). Keep it at most the database pool's size (SQLite 15, PostgreSQL 30).
+    # threads share the GIL better: at 8 the MASH pages' p95 under 50 users fell by about a third
+    # (app.factory.ThreadLimit, bench/results/mash-load-2026-12-07.md). Keep it at most the database pool's size
+    # (SQLite 15, PostgreSQL 30).
     web_threads: int = 8
 
 

@@ -23,6 +23,10 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+import anyio.to_thread
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
 ENVIRONMENT_VARIABLE = "SAFEGUARDING_REQUEST_TIMINGS"
 T = TypeVar("T")
 
@@ -155,7 +159,18 @@ class RequestTimingsMiddleware:
             self._pid = os.getpid()
         self._file.write(line + "\n")
 
+    def _close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":  # the file is the process's until the app shuts down
+            try:
+                await self.app(scope, receive, send)
+            finally:
+                self._close()
+            return
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -205,9 +220,6 @@ def _timed_run_sync(original: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _install_statement_timing() -> None:
-    from sqlalchemy import event
-    from sqlalchemy.engine import Engine
-
     started_key = "safeguarding_timings_began"
 
     @event.listens_for(Engine, "before_cursor_execute")
@@ -236,8 +248,6 @@ def install(app: Any, database: Any, path: str) -> None:
     """Have ``app`` write one line per request to ``path``; hooks the thread pool, the database's statements and
     its connection pool (once per process)."""
     global _installed
-    import anyio.to_thread
-
     with _install_lock:
         if not _installed:
             anyio.to_thread.run_sync = _timed_run_sync(anyio.to_thread.run_sync)  # type: ignore[assignment]

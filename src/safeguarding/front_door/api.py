@@ -12,7 +12,7 @@ from fastapi import APIRouter, Header, Query
 from fastapi.responses import JSONResponse
 
 from safeguarding.core.users import User
-from safeguarding.front_door import intake, rules
+from safeguarding.front_door import agency_view, intake, rules
 from safeguarding.front_door.intake import ContactInput, SubjectInput
 from safeguarding.front_door.models import Channel, Contact, ReporterKind
 from safeguarding.front_door.schemas import (
@@ -42,7 +42,7 @@ IdempotencyKey = Annotated[str | None, Header(
                 "already made, so a retried request never makes a second contact.")]
 
 
-def _outcome_out(view: intake.ContactOutcome) -> ContactOutcomeOut:
+def _outcome_out(view: agency_view.ContactOutcome) -> ContactOutcomeOut:
     return ContactOutcomeOut.model_validate(view)
 
 
@@ -50,7 +50,7 @@ def _full_out(contact: Contact) -> ContactOut:
     return ContactOut.model_validate(contact)
 
 
-def _check_out(check: intake.CheckForAgency) -> CheckOut:
+def _check_out(check: agency_view.CheckForAgency) -> CheckOut:
     return CheckOut(
         id=check.id, version=check.version, contact_reference=check.contact_reference, question=check.question,
         lawful_basis=check.lawful_basis, consent=check.consent, consent_reason=check.consent_reason,
@@ -93,7 +93,7 @@ def _status_for(user: User, contact: Contact) -> str:
 def list_contacts(db: DbSession, database: Db, user: ApiUser, page: Annotated[int, Query(ge=1, le=100_000)] = 1,
                   size: Annotated[int, Query(ge=1, le=200)] = 25) -> ContactPage:
     """Partners: the contacts their agency made, newest first, with their outcome once in effect."""
-    result = intake.agency_contacts(db, database, user, page=page, size=size)
+    result = agency_view.agency_contacts(db, database, user, page=page, size=size)
     return ContactPage(items=[_outcome_out(v) for v in result.items], page=result.page, size=result.size,
                        total=result.total)
 
@@ -104,8 +104,8 @@ def get_contact(contact_id: RecordId, db: DbSession, database: Db, user: ApiUser
     """Partners get what they sent and its outcome (``view: outcome``); staff get the contact in full
     (``view: full``)."""
     if user.is_partner:
-        return _outcome_out(intake.contact_outcome(db, database, user, contact_id))
-    return _full_out(intake.staff_contact(db, database, user, contact_id))
+        return _outcome_out(agency_view.contact_outcome(db, database, user, contact_id))
+    return _full_out(agency_view.staff_contact(db, database, user, contact_id))
 
 
 @router.get("/checks", response_model=CheckPage, summary="Checks addressed to your agency", responses=_ERRORS)
@@ -114,7 +114,7 @@ def list_checks(db: DbSession, database: Db, user: ApiUser,
                 page: Annotated[int, Query(ge=1, le=100_000)] = 1,
                 size: Annotated[int, Query(ge=1, le=200)] = 25) -> CheckPage:
     """Partners: the MASH's requests for information to their agency, those awaiting an answer first."""
-    result = intake.agency_checks(db, database, user, awaiting_only=status == "awaiting", page=page, size=size)
+    result = agency_view.agency_checks(db, database, user, awaiting_only=status == "awaiting", page=page, size=size)
     return CheckPage(items=[_check_out(c) for c in result.items], page=result.page, size=result.size,
                      total=result.total)
 
@@ -124,4 +124,4 @@ def list_checks(db: DbSession, database: Db, user: ApiUser,
 def answer_check(check_id: RecordId, body: CheckResponseIn, db: DbSession, database: Db, user: ApiUser) -> CheckOut:
     """Answer a check addressed to your agency, once, sending back the version you read."""
     check = intake.respond_to_check(db, database, user, check_id, body.response, body.version)
-    return _check_out(intake.check_for_agency(check))
+    return _check_out(agency_view.check_for_agency(check))

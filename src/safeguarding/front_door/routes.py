@@ -1,39 +1,57 @@
 """MASH pages: the screening queue, the contact record and its forms, sign-off, routed contacts, the dashboard.
 
-Routes only translate between HTTP and ``front_door.service``; the service asks the access policy and audits.
-Every form posts and redirects (post/redirect/get); a form with errors is shown again with them (422).
+Routes only translate between HTTP and the front door's use-cases (``queue``, ``contact_record``, ``rating``...),
+which ask the access policy and audit. Every form goes through ``web.forms.submit``: post/redirect/get, or the page
+again with the errors (422).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse, Response
-from starlette.concurrency import run_in_threadpool
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
 from safeguarding.core import codes, local_settings
 from safeguarding.core.access import Action, Kind, require_role
 from safeguarding.core.calendar import now_in_london
-from safeguarding.core.dates import DateKind
+from safeguarding.core.db import Database
 from safeguarding.core.errors import ValidationFailed
-from safeguarding.core.form_fields import datetime_field, record_id
-from safeguarding.front_door import service
+from safeguarding.core.form_fields import record_id
+from safeguarding.core.users import User
+from safeguarding.front_door import (
+    checks,
+    contact_form,
+    contact_record,
+    dashboard,
+    decisions,
+    linking,
+    queue,
+    rating,
+    recording,
+    routing,
+)
+from safeguarding.front_door.contact_form import ContactForm
 from safeguarding.front_door.models import (
     Channel,
     CheckConsent,
     ConsentPosition,
+    ContactSubject,
     LawfulBasis,
+    NoteKind,
     Outcome,
     Rag,
     ReporterKind,
     SubjectRole,
 )
 from safeguarding.web.deps import CurrentUser, Db, DbSession, RecordId, TransactionalRoute, csrf_protect
+from safeguarding.web.forms import PostedForm, submit
 from safeguarding.web.templating import render
 
 router = APIRouter(route_class=TransactionalRoute, dependencies=[Depends(csrf_protect)])
-api_router = APIRouter(route_class=TransactionalRoute)
+T = TypeVar("T")
 
 CHECK_CONSENT_LABELS = {
     CheckConsent.SOUGHT: "Consent sought (waiting for an answer)",
@@ -63,10 +81,6 @@ CONSENT_LABELS = {
 }
 
 
-def _form_dict(form: Any) -> dict[str, str]:
-    return {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
-
-
 def _common() -> dict[str, Any]:
     return {"Rag": Rag, "OUTCOME_LABELS": OUTCOME_LABELS, "CHECK_CONSENT_LABELS": CHECK_CONSENT_LABELS,
             "LAWFUL_BASIS_LABELS": LAWFUL_BASIS_LABELS, "CONSENT_LABELS": CONSENT_LABELS}
@@ -79,9 +93,9 @@ def _common() -> dict[str, Any]:
 def queue_page(request: Request, db: DbSession, database: Db, user: CurrentUser, rag: str | None = None,
                page: str | None = None) -> Response:
     try:
-        result = service.queue(db, database, user, rag=rag, page=record_id(page) or 1)
+        result = queue.queue(db, database, user, rag=rag, page=record_id(page) or 1)
     except ValidationFailed as exc:
-        result = service.queue(db, database, user, page=1)
+        result = queue.queue(db, database, user, page=1)
         return render(request, "front_door/mash_queue.html", status_code=422, title="MASH queue",
                       result=result, errors=exc.errors, **_common())
     return render(request, "front_door/mash_queue.html", title="MASH queue", result=result, **_common())
@@ -90,13 +104,13 @@ def queue_page(request: Request, db: DbSession, database: Db, user: CurrentUser,
 # --- recording a contact -----------------------------------------------------------------------------------------
 
 
-def _new_contact_page(request: Request, form: dict[str, str], errors: dict[str, str] | None = None,
-                      status_code: int = 200) -> Response:
-    return render(request, "front_door/mash_contact_new.html", status_code=status_code, title="Record a contact",
-                  form=form, errors=errors, channels=[c for c in Channel if c not in (Channel.PORTAL, Channel.API)],
+def _new_contact_page(request: Request, form: Mapping[str, str], errors: dict[str, str] | None = None) -> Response:
+    return render(request, "front_door/mash_contact_new.html", title="Record a contact", form=form, errors=errors,
+                  channels=[c for c in Channel if c not in (Channel.PORTAL, Channel.API)],
                   reporter_kinds=[k for k in ReporterKind if k != ReporterKind.PARTNER_AGENCY],
-                  sources=list(codes.REFERRAL_SOURCES.items()), child_rows=range(1, service.MAX_CHILD_ROWS + 1),
-                  adult_rows=range(1, service.MAX_ADULT_ROWS + 1),
+                  sources=list(codes.REFERRAL_SOURCES.items()), child_rows=range(contact_form.MASH_CHILD_BLOCKS),
+                  adult_rows=range(contact_form.MASH_CHILD_BLOCKS,
+                                   contact_form.MASH_CHILD_BLOCKS + contact_form.MASH_ADULT_BLOCKS),
                   adult_roles=[r for r in SubjectRole if r != SubjectRole.CHILD], **_common())
 
 
@@ -110,29 +124,24 @@ def new_contact_page(request: Request, database: Db, user: CurrentUser) -> Respo
 
 @router.post("/mash/contacts/new", include_in_schema=False)
 async def record_contact(request: Request, db: DbSession, database: Db, user: CurrentUser) -> Response:
-    form = _form_dict(await request.form())
-    try:
-        contact = await _in_thread(service.record_contact, db, database, user, form)
-    except ValidationFailed as exc:
-        return _new_contact_page(request, form, exc.errors, 422)
-    return RedirectResponse(f"/mash/contacts/{contact.id}", status_code=303)
-
-
-async def _in_thread(fn: Any, *args: Any, **kwargs: Any) -> Any:
-    # SQLAlchemy is synchronous: run service calls off the event loop once the form has been read.
-    return await run_in_threadpool(fn, *args, **kwargs)
+    return await submit(
+        request, db,
+        lambda form: ContactForm.mash(form).send(
+            staff=True, to=lambda data: recording.record_contact(db, database, user, data),
+            check=lambda data: recording.check_contact(db, database, user, data)),
+        done=lambda contact: f"/mash/contacts/{contact.id}",
+        again=lambda form, errors: _new_contact_page(request, form, errors))
 
 
 # --- the contact record ------------------------------------------------------------------------------------------
 
 
-def _contact_page(request: Request, db: Any, database: Any, user: Any, contact_id: int,
-                  errors: dict[str, str] | None = None, form: dict[str, str] | None = None,
-                  status_code: int = 200, flash: str | None = None) -> Response:
-    view = service.view_contact(db, database, user, contact_id)
-    return render(request, "front_door/mash_contact.html", status_code=status_code,
-                  title=f"Contact {view.contact.reference}", view=view, contact=view.contact, errors=errors,
-                  form=form or {}, flash=flash, **_common())
+def _contact_page(request: Request, db: Session, database: Database, user: User, contact_id: int,
+                  errors: dict[str, str] | None = None, form: Mapping[str, str] | None = None,
+                  flash: str | None = None) -> Response:
+    view = contact_record.view_contact(db, database, user, contact_id)
+    return render(request, "front_door/mash_contact.html", title=f"Contact {view.contact.reference}", view=view,
+                  contact=view.contact, errors=errors, form=form or {}, flash=flash, **_common())
 
 
 @router.get("/mash/contacts/{contact_id}", include_in_schema=False)
@@ -147,107 +156,75 @@ _FLASH = {"rated": "Rating saved", "linked": "Child linked to the person record"
           "MASH for screening again", "acknowledged": "Contact acknowledged", "noted": "Note added"}
 
 
-async def _post(request: Request, db: Any, database: Any, user: Any, contact_id: int, action: Any,
-                done: str) -> Response:
-    """Run one form's service call; on a validation error show the contact again with the errors (422)."""
-    form = _form_dict(await request.form())
-    try:
-        await _in_thread(action, form)
-    except ValidationFailed as exc:
-        return await _in_thread(_contact_page, request, db, database, user, contact_id, exc.errors, form, 422)
-    return RedirectResponse(f"/mash/contacts/{contact_id}?done={done}", status_code=303)
+async def _on_contact(request: Request, db: Session, database: Database, user: User, contact_id: int,
+                      save: Callable[[PostedForm], T], done: str | Callable[[T], str]) -> Response:
+    """One of the contact page's forms: run ``save``, then back to the contact with ``done`` said (a flash), or
+    the contact page again with the errors beside the form as typed (422)."""
+    back = f"/mash/contacts/{contact_id}?done="
+    return await submit(
+        request, db, save, done=back + done if isinstance(done, str) else lambda result: back + done(result),
+        again=lambda form, errors: _contact_page(request, db, database, user, contact_id, errors, form))
 
 
 @router.post("/mash/contacts/{contact_id}/rating", include_in_schema=False)
 async def rate(request: Request, contact_id: RecordId, db: DbSession, database: Db, user: CurrentUser) -> Response:
-    return await _post(request, db, database, user, contact_id, lambda f: service.rate(
-        db, database, user, contact_id, f.get("rating"), f.get("rating_rationale")), "rated")
+    return await _on_contact(request, db, database, user, contact_id, lambda form: rating.rate(
+        db, database, user, contact_id, form.get("rating"), form.get("rating_rationale")), "rated")
 
 
 @router.post("/mash/contacts/{contact_id}/link", include_in_schema=False)
 async def link(request: Request, contact_id: RecordId, db: DbSession, database: Db, user: CurrentUser) -> Response:
-    def action(f: dict[str, str]) -> None:
-        subject_id, person_id = record_id(f.get("subject_id")), record_id(f.get("person_id"))
-        if subject_id is None or person_id is None:
-            raise ValidationFailed({"person_id": "Choose a person record to link"})
-        service.link_person(db, database, user, contact_id, subject_id, person_id)
+    def save(form: PostedForm) -> ContactSubject:
+        chosen = linking.PersonLink.read(form)
+        return linking.link_person(db, database, user, contact_id, chosen.subject_id, chosen.person_id)
 
-    return await _post(request, db, database, user, contact_id, action, "linked")
+    return await _on_contact(request, db, database, user, contact_id, save, "linked")
 
 
 @router.post("/mash/contacts/{contact_id}/create-person", include_in_schema=False)
 async def create_person(request: Request, contact_id: RecordId, db: DbSession, database: Db,
                         user: CurrentUser) -> Response:
-    def action(f: dict[str, str]) -> None:
-        subject_id = record_id(f.get("subject_id"))
-        if subject_id is None:
-            raise ValidationFailed({"subject_id": "Choose the child to create a record for"})
-        service.create_person_for(db, database, user, contact_id, subject_id)
-
-    return await _post(request, db, database, user, contact_id, action, "created")
+    return await _on_contact(request, db, database, user, contact_id, lambda form: linking.create_person_for(
+        db, database, user, contact_id, linking.subject_chosen(form)), "created")
 
 
 @router.post("/mash/contacts/{contact_id}/route", include_in_schema=False)
 async def route(request: Request, contact_id: RecordId, db: DbSession, database: Db, user: CurrentUser) -> Response:
-    return await _post(request, db, database, user, contact_id, lambda f: service.route_to_allocated_worker(
+    return await _on_contact(request, db, database, user, contact_id, lambda form: routing.route_to_allocated_worker(
         db, database, user, contact_id), "routed")
 
 
 @router.post("/mash/contacts/{contact_id}/checks", include_in_schema=False)
 async def request_check(request: Request, contact_id: RecordId, db: DbSession, database: Db,
                         user: CurrentUser) -> Response:
-    def action(f: dict[str, str]) -> None:
-        errors: dict[str, str] = {}
-        due_at = datetime_field(f.get("due_at"), "due_at", "the response deadline", errors, required=False,
-                                kind=DateKind.BOOKED)
-        if errors:
-            raise ValidationFailed(errors)
-        service.request_check(db, database, user, contact_id, service.CheckInput(
-            agency_id=record_id(f.get("agency_id")), question=f.get("question", ""),
-            lawful_basis=f.get("lawful_basis"), consent=f.get("check_consent"),
-            consent_reason=f.get("consent_reason"), due_at=due_at))
-
-    return await _post(request, db, database, user, contact_id, action, "check")
+    return await _on_contact(request, db, database, user, contact_id, lambda form: checks.request_check(
+        db, database, user, contact_id, checks.CheckInput.read(form)), "check")
 
 
 @router.post("/mash/contacts/{contact_id}/decision", include_in_schema=False)
 async def decide(request: Request, contact_id: RecordId, db: DbSession, database: Db, user: CurrentUser) -> Response:
-    return await _post(request, db, database, user, contact_id, lambda f: service.decide(
-        db, database, user, contact_id, service.DecisionInput(
-            level_of_need=f.get("level_of_need"), outcome=f.get("outcome"), rationale=f.get("rationale"),
-            expected_version=record_id(f.get("version")))), "decided")
+    return await _on_contact(request, db, database, user, contact_id, lambda form: decisions.decide(
+        db, database, user, contact_id, decisions.DecisionInput.read(form)), "decided")
 
 
 @router.post("/mash/contacts/{contact_id}/sign-off", include_in_schema=False)
 async def sign_off(request: Request, contact_id: RecordId, db: DbSession, database: Db,
                    user: CurrentUser) -> Response:
-    form = _form_dict(await request.form())
-    agree = form.get("sign_off") == "agree"
-    if form.get("sign_off") not in ("agree", "return"):
-        return await _in_thread(_contact_page, request, db, database, user, contact_id,
-                                {"sign_off": "Choose whether you agree the decision or return it"}, form, 422)
-    try:
-        await _in_thread(service.sign_off, db, database, user, contact_id, agree=agree,
-                         note=form.get("sign_off_note"), expected_version=record_id(form.get("version")))
-    except ValidationFailed as exc:
-        return await _in_thread(_contact_page, request, db, database, user, contact_id, exc.errors, form, 422)
-    return RedirectResponse(f"/mash/contacts/{contact_id}?done={'signed' if agree else 'returned'}",
-                            status_code=303)
+    def save(form: PostedForm) -> decisions.SignOffInput:
+        answer = decisions.SignOffInput.read(form)
+        decisions.sign_off(db, database, user, contact_id, agree=answer.agree, note=answer.note,
+                           expected_version=answer.expected_version)
+        return answer
+
+    return await _on_contact(request, db, database, user, contact_id, save,
+                             lambda answer: "signed" if answer.agree else "returned")
 
 
 @router.post("/mash/contacts/{contact_id}/respond", include_in_schema=False)
 async def respond(request: Request, contact_id: RecordId, db: DbSession, database: Db, user: CurrentUser) -> Response:
-    acknowledge = False
-
-    def action(f: dict[str, str]) -> None:
-        nonlocal acknowledge
-        acknowledge = f.get("respond") == "acknowledge"
-        service.respond_to_routed(db, database, user, contact_id, acknowledge=acknowledge, note=f.get("note"))
-
-    response = await _post(request, db, database, user, contact_id, action, "noted")
-    if acknowledge and response.status_code == 303:
-        return RedirectResponse(f"/mash/contacts/{contact_id}?done=acknowledged", status_code=303)
-    return response
+    return await _on_contact(request, db, database, user, contact_id, lambda form: routing.respond_to_routed(
+        db, database, user, contact_id, acknowledge=form.get("respond") == "acknowledge", note=form.get("note")),
+        lambda note: "acknowledged" if note.kind == NoteKind.ACKNOWLEDGED else "noted")
 
 
 # --- lists -------------------------------------------------------------------------------------------------------
@@ -255,27 +232,27 @@ async def respond(request: Request, contact_id: RecordId, db: DbSession, databas
 
 @router.get("/mash/sign-off", include_in_schema=False)
 def sign_off_list(request: Request, db: DbSession, database: Db, user: CurrentUser) -> Response:
-    rows = service.awaiting_sign_off(db, database, user)
+    rows = decisions.awaiting_sign_off(db, database, user)
     return render(request, "front_door/mash_sign_off.html", title="Decisions awaiting sign-off", rows=rows,
                   **_common())
 
 
 @router.get("/my-contacts", include_in_schema=False)
 def my_contacts(request: Request, db: DbSession, database: Db, user: CurrentUser) -> Response:
-    rows = service.my_contacts(db, database, user)
+    rows = routing.my_contacts(db, database, user)
     return render(request, "front_door/mash_my_contacts.html", title="My contacts", rows=rows, **_common())
 
 
 @router.get("/mash/dashboard", include_in_schema=False)
-def dashboard(request: Request, db: DbSession, database: Db, user: CurrentUser,
+def dashboard_page(request: Request, db: DbSession, database: Db, user: CurrentUser,
               period_start: str | None = None, period_end: str | None = None) -> Response:
     errors = None
     try:
-        start, end = service.parse_period(period_start, period_end)
+        start, end = dashboard.parse_period(period_start, period_end)
     except ValidationFailed as exc:
         errors = exc.errors
-        start, end = service.parse_period(None, None)
-    figures = service.dashboard(db, database, user, start, end)
+        start, end = dashboard.parse_period(None, None)
+    figures = dashboard.dashboard(db, database, user, start, end)
     return render(request, "front_door/mash_dashboard.html", status_code=422 if errors else 200,
                   title="MASH dashboard", d=figures, errors=errors, settings=local_settings.get_all(db),
                   **_common())

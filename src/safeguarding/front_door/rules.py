@@ -1,7 +1,7 @@
 """Pure rules of the front door: decision deadlines from RAG ratings, and which outcomes need sign-off.
 
 RAG deadlines are local standards (settings), defaults from the Surrey Police MASH pattern: red 4 working hours,
-amber 24 working hours, green 72 hours (shared/domain/front-door.md 3.1). Before a contact is rated, its decision is
+amber 24 working hours, green 72 hours (Surrey Police MASH). Before a contact is rated, its decision is
 due within one working day of receipt: the Working Together 2023 Ch.3 referral decision (timescales.md T1).
 """
 
@@ -95,7 +95,7 @@ AGE_BANDS: tuple[tuple[str, float, float | None], ...] = (
 )
 
 # National re-referral rate for comparison: 22.6% of referrals in 2024-25 were within 12 months of a previous
-# referral. Source: DfE "Children in need" 2025, table C1 (shared/domain/national-figures.md 1.1).
+# referral. Source: DfE "Children in need" 2025, table C1.
 NATIONAL_RE_REFERRAL_RATE = 0.226
 NATIONAL_RE_REFERRAL_SOURCE = "DfE Children in need 2025, table C1 (England, year to 31 March 2025)"
 

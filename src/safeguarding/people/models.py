@@ -52,7 +52,7 @@ class Person(Base, Timestamped):
     upn_unknown: Mapped[str | None] = mapped_column(String(3))
     # Stable identifier for DfE returns (CIN census LAchildID: at most 20 alphanumeric characters).
     la_child_id: Mapped[str | None] = mapped_column(String(20), unique=True)
-    # Normalised search keys, kept by people.service on every write.
+    # Normalised search keys, kept by people.records on every write.
     first_name_key: Mapped[str] = mapped_column(String(100), default="")
     last_name_key: Mapped[str] = mapped_column(String(100), default="")
     first_name_sound: Mapped[str] = mapped_column(String(20), default="")

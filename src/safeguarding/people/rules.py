@@ -57,7 +57,7 @@ def is_valid_nhs_number(raw: str) -> bool:
 
 # --- UPN (unique pupil number) -----------------------------------------------------------------------------------
 # Source: DfE CIN census validation rules 1510 (check letter), 1540 (characters 5-12 numeric), 1550 (character 13
-# numeric or a letter other than I, O, S), shared/domain/cin-census.md section 4.10; the letter values for a
+# numeric or a letter other than I, O, S), the DfE's CIN census specification; the letter values for a
 # temporary UPN's 13th character are from the DfE guide "Unique pupil numbers (UPN)" (same 23-letter alphabet).
 # Rule 1530 (characters 2-4 a post-1998 LA code) needs the DfE's LA code list, which the system does not hold yet.
 
@@ -176,7 +176,7 @@ def clean_name(raw: str) -> str:
 # Sources: CIN census rules 8520 (birth on or before the reference date), 8525Q (exactly one of birth date and
 # expected birth date), 8530Q (expected birth date no more than 9 months ahead; we allow 10 for late pregnancies
 # and 30 days behind), 8535Q (death not before birth), 8775Q (a child over 25 is queried), 8750 (an unborn child's
-# sex is U); shared/domain/cin-census.md sections 3.2 and 6.
+# sex is U); the DfE's CIN census specification and validation rules.
 
 MAX_AGE_YEARS = 120
 CHILD_MAX_AGE_YEARS = 25
@@ -238,7 +238,7 @@ def date_problems(
 
 
 # --- Match scoring (search-before-create) ---------------------------------------------------------------------------
-# Source: shared/domain/linkage.md principles 1-4: deterministic identifiers first (NHS number), then explainable
+# Source: record linkage as the NHS and ONS practise it: deterministic identifiers first (NHS number), then explainable
 # probabilistic evidence per field (Fellegi-Sunter in spirit: agreement adds weight, disagreement on a reliable
 # identifier takes it away), shown to a person who decides. The weights are set by hand for a search screen, not
 # trained; they rank candidates, they never link anyone automatically.

@@ -1,2 +1,3 @@
-"""Inspection readiness: the CIN census (export and validation), Ofsted's Annex A, indicators beside the national
-figures, workforce figures and the improvement plan. (The SSDA903 return comes with children in care.)"""
+"""Statutory returns: the CIN census (``cin_census/``: export from the live record, validation against the DfE's
+rules, the XML) and Ofsted's Annex A lists for an inspection. The leaders' insight (indicators beside the national
+figures, workforce figures, the improvement plan) is a package of its own, ``safeguarding.insight``."""

@@ -30,7 +30,13 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from safeguarding.core.calendar import today_in_london
+from safeguarding.core.db import get_database
+from safeguarding.core.errors import ValidationFailed
 from safeguarding.core.spreadsheet import spreadsheet_text
+from safeguarding.returns.cin_census.census import CensusYear
+from safeguarding.returns.cin_census.reader import CensusFileRefused
+from safeguarding.returns.cin_census.validator import FileCheck
 
 returns_app = typer.Typer(help="Statutory returns (CIN census).", no_args_is_help=True)
 cin_app = typer.Typer(help="The Children in Need census.", no_args_is_help=True)
@@ -38,6 +44,8 @@ returns_app.add_typer(cin_app, name="cin-census")
 console = Console()
 err = Console(stderr=True, soft_wrap=True)
 
+# LAZY: the use-cases that read the live record are imported inside their commands. They load every capability's
+# tables, which would add seconds to the start of every ``safeguarding`` command (``--help``, ``users``...).
 FORMATS = ("table", "json", "csv")
 COLUMNS = ("code", "severity", "la_child_id", "element", "message", "line", "rule_text")
 
@@ -52,10 +60,6 @@ def validate(
                                                      "per core for a file over 20 MB, else none; 1: none)")] = None,
 ) -> None:
     """Validate a CIN census file against every DfE rule of the year (errors and queries)."""
-    from safeguarding.returns.cin_census.census import CensusYear
-    from safeguarding.returns.cin_census.reader import CensusFileRefused
-    from safeguarding.returns.cin_census.validator import FileCheck
-
     if format not in FORMATS:
         err.print(f"--format must be one of {', '.join(FORMATS)}")
         raise typer.Exit(2)
@@ -118,9 +122,7 @@ def export(
                                                  "setting, else 999)")] = None,
 ) -> None:
     """Write the CIN census XML for the collection year from the live record (every child in scope)."""
-    from safeguarding.core.db import get_database
-    from safeguarding.returns.cin_census.census import CensusYear
-    from safeguarding.returns.service import export_census
+    from safeguarding.returns.cin_census.service import export_census  # see LAZY
 
     try:
         census_year = CensusYear(year)
@@ -148,10 +150,7 @@ def check_live(
     It runs nightly from cron (the README's line), for example:
     30 1 * * * cd /srv/safeguarding && .venv/bin/safeguarding returns cin-census check-live
     """
-    from safeguarding.core.calendar import today_in_london
-    from safeguarding.core.db import get_database
-    from safeguarding.returns.cin_census.census import CensusYear
-    from safeguarding.returns.service import current_year, run_live_check
+    from safeguarding.returns.cin_census.service import current_year, run_live_check  # see LAZY
 
     try:
         census_year = CensusYear(year) if year is not None else current_year(today_in_london())
@@ -171,10 +170,8 @@ def annex_a(
     to: Annotated[str, typer.Option("--to", help="Last day of the period (YYYY-MM-DD), included")],
     out: Annotated[Path, typer.Option(help="Where to write the workbook (.xlsx)")],
 ) -> None:
-    """Write the Ofsted Annex A lists the system holds for the period, one sheet per list (returns/annex_a.py)."""
-    from safeguarding.core.db import get_database
-    from safeguarding.core.errors import ValidationFailed
-    from safeguarding.returns.annex_a import export_annex_a, parse_period
+    """Write the Ofsted Annex A lists the system holds for the period, one sheet per list (returns/annex_a)."""
+    from safeguarding.returns.annex_a.export import export_annex_a, parse_period  # see LAZY
 
     try:
         period = parse_period(from_, to)

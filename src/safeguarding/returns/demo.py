@@ -4,7 +4,7 @@ header and rule 1530 read: the code its UPNs carry, demo.identifiers): a stage o
 Every child born by the reference moment gets at least one code (rule 8540: a born child whose episode went on to
 further action must have one; NONE where there is none), NONE never beside another code (8790), no code twice
 (8794). About one child in eight has a disability (a demo choice near the DfE's published share of children in
-need; shared/domain holds no figure for it); learning, communication, autism and behaviour are the commonest, and
+need, not a published figure); learning, communication, autism and behaviour are the commonest, and
 some children have two or three, so the return uses many codes (2887Q, 2888Q).
 Deterministic from the seed, with its own random stream.
 """

@@ -1,33 +1,47 @@
 """Pages (``router``) and JSON (``api_router``) of the returns capability. Every route is declared in the
-authorization matrix (tests/returns/authorization.py).
+authorization matrix (tests/returns/authorization.py and, for Annex A, tests/returns/authorization_insight.py).
 
 ``/returns/cin-census`` is the analysts' page: the latest check of the live record against the CIN census rules
 (counts by rule with the rule text, the findings with a link to each child's case, filtered by rule and severity,
 a page at a time); ``POST /returns/cin-census/run`` re-runs the check now (the nightly run is the command
-``safeguarding returns cin-census check-live``). Routes only translate between HTTP and ``returns.service``, which
-asks the access policy and audits.
+``safeguarding returns cin-census check-live``). ``/returns/annex-a`` downloads Ofsted's Annex A for a period.
+Routes only translate between HTTP and the use-cases (``returns.cin_census.service``,
+``returns.annex_a.export``), which ask the access policy and audit.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+import io
+from datetime import timedelta
 
-from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
-from safeguarding.core.calendar import today_in_london
+from safeguarding.core import access
+from safeguarding.core.access import Action, Kind
+from safeguarding.core.calendar import add_calendar_months, today_in_london
+from safeguarding.core.db import Database
 from safeguarding.core.errors import ValidationFailed
-from safeguarding.returns import service
-from safeguarding.returns.cin_census.census import FIRST_YEAR, LATEST_YEAR, CensusYear
+from safeguarding.core.users import User
+from safeguarding.returns.annex_a.export import export_annex_a, parse_period
+from safeguarding.returns.annex_a.spec import LISTS, NOT_HELD
+from safeguarding.returns.cin_census import service
+from safeguarding.returns.cin_census.census import FIRST_YEAR, LATEST_YEAR
 from safeguarding.returns.cin_census.rules import RULES
 from safeguarding.returns.cin_census.validator import SCHEMA_CODE
 from safeguarding.web.deps import CurrentUser, Db, DbSession, TransactionalRoute, csrf_protect
+from safeguarding.web.forms import PostedForm, submit
 from safeguarding.web.templating import render
 
 router = APIRouter(route_class=TransactionalRoute, dependencies=[Depends(csrf_protect)])
 api_router = APIRouter(route_class=TransactionalRoute)
 
 DONE = {"run": "The live record has been checked again. The findings below are from this run."}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+# --- the CIN census checked on the live record ----------------------------------------------------------------------
 
 
 def _year_choices() -> list[tuple[str, str]]:
@@ -42,6 +56,7 @@ def _rule_choices() -> list[tuple[str, str]]:
 
 def _page(request: Request, db: DbSession, database: Db, user: CurrentUser, *, rule: str | None,
           severity: str | None, page: str | None, errors: dict[str, str] | None = None) -> Response:
+    """The findings, filtered as asked; a filter that cannot be read is named (422) above every finding."""
     errors = dict(errors or {})
     number = 1
     if page not in (None, ""):
@@ -70,15 +85,47 @@ def cin_census_page(request: Request, db: DbSession, database: Db, user: Current
 
 
 @router.post("/returns/cin-census/run", include_in_schema=False)
-def cin_census_run(request: Request, db: DbSession, database: Db, user: CurrentUser,
-                   year: Annotated[str, Form()] = "") -> Response:
-    chosen = year.strip() or str(service.current_year(today_in_london()).year)
-    try:
-        census_year = CensusYear(int(chosen)) if chosen.isdigit() and len(chosen) == 4 else None
-    except ValueError:
-        census_year = None
-    if census_year is None:
-        return _page(request, db, database, user, rule=None, severity=None, page=None,
-                     errors={"year": f"Choose a collection year from {FIRST_YEAR} to {LATEST_YEAR + 1}"})
-    service.check_now(db, database, user, census_year)
-    return RedirectResponse("/returns/cin-census?done=run", status_code=303)
+async def cin_census_run(request: Request, db: DbSession, database: Db, user: CurrentUser) -> Response:
+    return await submit(
+        request, db,
+        lambda form: service.check_now(db, database, user, service.chosen_year(form.get("year"), today_in_london())),
+        done="/returns/cin-census?done=run",
+        again=lambda form, errors: _page(request, db, database, user, rule=None, severity=None, page=None,
+                                         errors=errors))
+
+
+# --- Ofsted Annex A ---------------------------------------------------------------------------------------------
+
+
+def _annex_page(request: Request, form: dict[str, str], errors: dict[str, str] | None = None) -> Response:
+    return render(request, "returns/annex_a.html", form=form, errors=errors, lists=LISTS, not_held=NOT_HELD)
+
+
+@router.get("/returns/annex-a")
+def annex_a_form(request: Request, database: Db, user: CurrentUser) -> Response:
+    access.require_role(database, user, Kind.STATUTORY_RETURN, Action.EXPORT)
+    today = today_in_london()
+    start = add_calendar_months(today, -6) + timedelta(days=1)
+    return _annex_page(request, {"from": start.isoformat(), "to": today.isoformat()})
+
+
+def _annex_workbook(db: Session, database: Database, user: User, form: PostedForm) -> Response:
+    """The workbook as a download; a period with no children in any list is refused naming ``from``."""
+    access.require_role(database, user, Kind.STATUTORY_RETURN, Action.EXPORT)
+    period = parse_period(form.get("from"), form.get("to"))
+    buffer = io.BytesIO()
+    annex = export_annex_a(db, period, buffer, user=user, database=database)
+    if not annex.child_rows:
+        raise ValidationFailed({"from": f"Nothing to export: no contacts, referrals, assessments, enquiries, plans, "
+                                        f"missing episodes or screenings from {period.start:%-d %B %Y} to "
+                                        f"{period.end:%-d %B %Y}."})
+    name = f"annex-a-{period.start.isoformat()}-to-{period.end.isoformat()}.xlsx"
+    return Response(buffer.getvalue(), media_type=XLSX,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+
+
+@router.post("/returns/annex-a")
+async def annex_a_download(request: Request, db: DbSession, database: Db, user: CurrentUser) -> Response:
+    return await submit(request, db, lambda form: _annex_workbook(db, database, user, form),
+                        done=lambda workbook: workbook,
+                        again=lambda form, errors: _annex_page(request, form.as_dict(), errors))

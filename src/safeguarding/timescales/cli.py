@@ -7,6 +7,13 @@ from datetime import date
 from typing import Annotated, Any
 
 import typer
+from sqlalchemy.exc import SQLAlchemyError
+
+from safeguarding.core.calendar import today_in_london
+from safeguarding.core.db import get_database
+from safeguarding.core.local_settings import DEFINITIONS, get_all
+from safeguarding.timescales.rules import RULE_IDS, UnknownRule, explain, rules_in_force
+from safeguarding.timescales.store import refresh
 
 timescales_app = typer.Typer(help="Statutory and local timescales: rules, due dates, deadlines.",
                              no_args_is_help=True)
@@ -14,11 +21,6 @@ timescales_app = typer.Typer(help="Statutory and local timescales: rules, due da
 
 def _settings() -> Mapping[str, Any]:
     """The council's local settings, or the defaults when the database cannot be read."""
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from safeguarding.core.db import get_database
-    from safeguarding.core.local_settings import DEFINITIONS, get_all
-
     try:
         with get_database().transaction() as session:
             return get_all(session)
@@ -39,9 +41,6 @@ def list_rules(
     on: Annotated[str | None, typer.Option(help="Rules in force on this date (ISO); default today")] = None,
 ) -> None:
     """Every rule in force: id, name, length and unit, what starts and stops it, statutory or local, source."""
-    from safeguarding.core.calendar import today_in_london
-    from safeguarding.timescales.rules import rules_in_force
-
     day = _parse_day(on, "--on") if on else today_in_london()
     settings = _settings()
     for rule in rules_in_force(day):
@@ -55,8 +54,6 @@ def list_rules(
 @timescales_app.command("due")
 def due(rule: str, start: str) -> None:
     """The due date (ISO) of a RULE clock started on START (ISO date), and the bank holidays it skipped."""
-    from safeguarding.timescales.rules import RULE_IDS, UnknownRule, explain
-
     day = _parse_day(start, "START")
     try:
         explanation = explain(rule, day, settings=_settings())
@@ -89,9 +86,6 @@ def recompute(
 
     It derives again only what the date can change, unless the rules, their code or the local settings changed
     since the last run (or --full): then every open child is derived again from every event."""
-    from safeguarding.core.db import get_database
-    from safeguarding.timescales.store import refresh
-
     done = refresh(get_database(), full=full, workers=workers or None, every_row=every_row)
     compared = f" ({done.compared:,} compared with what was stored)" if done.kind == "full" else ""
     typer.echo(f"{done.kind} run for {done.for_day.isoformat()} in {done.seconds:.2f} s: {done.children:,} children "

@@ -9,7 +9,7 @@ What the table holds (decided for issue 3, at a large council's size): for each 
 - every clock met in the child's current episode, i.e. met on or after the day the episode began (the latest
   referral not closed; for a child allocated without an open referral, the allocation): the "met" and "met late"
   history of this episode (assessment met late with its reason, each visit, core group and review in time or late),
-  which the deadline detail and the indicators (returns/indicators.py, statutory visits in time) read; a
+  which the deadline detail and the indicators (insight/indicators.py, statutory visits in time) read; a
   recurring clock that fell due before its plan ended without being met is stored as stopped by the plan's end
   (``met_on`` the end day, met source the plan, ``status`` "lapsed": missed, but not open work);
 - nothing of closed episodes, and nothing for children whose case is closed. A closed episode's timeliness is

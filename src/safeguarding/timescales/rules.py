@@ -1,16 +1,17 @@
 """Timescales as data: every statutory and local clock, with its source, and the pure arithmetic of due dates.
 
-Source of every rule: shared/domain/timescales.md section 4 (the T-number is kept on each rule as ``ref``).
-Counting (timescales.md section 2, decided): the day the clock starts is day 0; N working days falls on the Nth
-working day after it; a clock started on a weekend or bank holiday counts from the last working day before it.
-Calendar months keep the day number or fall on the shorter month's last day (31 Jan + 3 months = 30 Apr).
+Source of every rule: its ``source`` (Working Together 2023, the Care Planning regulations, or a local standard);
+``ref`` is its stable number (T1, T3, ...). Counting (docs/timescales.md): the day the clock starts is day 0; N
+working days falls on the Nth working day after it; a clock started on a weekend or bank holiday counts from the last
+working day before it. Calendar months keep the day number or fall on the shorter month's last day (31 Jan + 3
+months = 30 Apr).
 
-Decided here (timescales.md leaves it open): a deadline counted in calendar days, weeks or months that falls on a
+Decided here (docs/timescales.md): a deadline counted in calendar days, weeks or months that falls on a
 weekend or bank holiday is brought forward to the last working day before it, because nothing statutory is done on
 the day itself and "within 3 months" is not met by a conference on the Monday after. Hours (the return interview,
 72 hours) are counted round the clock and not moved.
 
-Each rule has effective dates (timescales.md section 5): a clock uses the version in force on the day it started.
+Each rule has effective dates: a clock uses the version in force on the day it started.
 Local standards (``status == LOCAL``) take their length from a local setting (core/local_settings.py) with the
 default named in the issue; statutory ones are never settings.
 """
@@ -23,7 +24,6 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from functools import lru_cache
 from itertools import pairwise
-from operator import itemgetter
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from safeguarding.core.calendar import (
@@ -36,6 +36,7 @@ from safeguarding.core.calendar import (
     weekend_days_between,
     working_days_between_quick,
 )
+from safeguarding.core.local_settings import get_all
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -73,7 +74,8 @@ class RuleStatus(StrEnum):
 
 
 class EventKind(StrEnum):
-    """What happens to a child that starts or stops a clock (timescales/events.py makes these from case records)."""
+    """What happens to a child that starts or stops a clock (each capability's timescale_events makes these from its
+    records)."""
 
     CONTACT_RECEIVED = "contact_received"
     CONTACT_DECIDED = "contact_decided"
@@ -144,7 +146,7 @@ class Rule:
 
     id: str
     name: str
-    ref: str  # the row of shared/domain/timescales.md section 4
+    ref: str  # the rule's stable number (T1, T3, ...), kept when its length or source changes
     starts: tuple[EventKind, ...]
     stops: EventKind
     length: int  # the default where ``setting`` names a local setting
@@ -172,6 +174,11 @@ class Rule:
             return int(settings[self.setting])
         return self.length
 
+
+# Recorded activity on a case (the stalled clock restarts on any): every event but a contact waiting for the MASH
+# and the case's closure.
+NOT_ACTIVITY = frozenset({EventKind.CONTACT_RECEIVED, EventKind.CASE_CLOSED})
+ACTIVITY: tuple[EventKind, ...] = tuple(kind for kind in EventKind if kind not in NOT_ACTIVITY)
 
 WT2023_CH3 = "Working Together to Safeguard Children 2023, Ch.3"
 WT2023_CH4 = "Working Together to Safeguard Children 2023, Ch.4"
@@ -220,8 +227,9 @@ RULES: tuple[Rule, ...] = (
          EventKind.REVIEW_CONFERENCE, 6, Unit.MONTHS, RuleStatus.STATUTORY_GUIDANCE,
          f"{WT2023_CH4}; Sussex CP procedures 5.5 (at most every 6 months)", recurring=True,
          trigger="previous review conference", stop="next review conference"),
+    # The plan's start is the initial conference that made it when the plan itself is not recorded.
     Rule("cp-visit", "Child protection visit (child seen)", "T13",
-         (EventKind.CP_PLAN_STARTED, EventKind.CP_VISIT), EventKind.CP_VISIT, 10, Unit.WORKING_DAYS,
+         (EventKind.CP_PLAN_STARTED, EventKind.CP_VISIT, EventKind.ICPC), EventKind.CP_VISIT, 10, Unit.WORKING_DAYS,
          RuleStatus.LOCAL_STANDARD, "Camden practice hub 'Visits and engagement with families'; Central "
          "Bedfordshire (Mar 2024); Liverpool CS (every 10 working days)", recurring=True,
          setting="timescales.cp_visit.working_days", trigger="plan start or the last visit", stop="visit"),
@@ -234,8 +242,8 @@ RULES: tuple[Rule, ...] = (
          EventKind.CIN_REVIEW, 12, Unit.WEEKS, RuleStatus.LOCAL_STANDARD,
          "City of York 3.1 'Children in Need Plans and Reviews' (12 weeks)", recurring=True,
          setting="timescales.cin_review.weeks", trigger="plan start or the last review", stop="review"),
-    Rule("stalled-case", "Recorded activity on an open case", "local",
-         (EventKind.CASE_OPENED, EventKind.CASE_NOTE), EventKind.CASE_NOTE, 20, Unit.WORKING_DAYS,
+    Rule("stalled-case", "Recorded activity on an open case", "local", ACTIVITY, EventKind.CASE_NOTE, 20,
+         Unit.WORKING_DAYS,
          RuleStatus.LOCAL_STANDARD, "Local practice standard: drift and delay (issue 3; Ofsted ILACS)",
          recurring=True, setting="timescales.stalled.working_days",
          trigger="the last recorded activity (any case event or note)", stop="any recorded activity"),
@@ -282,8 +290,6 @@ def _settings_from(session: Session | None, settings: Mapping[str, Any] | None) 
     if settings is not None:
         return settings
     if session is not None:
-        from safeguarding.core.local_settings import get_all
-
         return get_all(session)
     return None
 
@@ -540,217 +546,6 @@ class Lengths:
     @property
     def icpc_from_first(self) -> bool:
         return bool(self.settings.get("timescales.icpc.from_first_strategy_discussion", False))
-
-
-STRATEGY_ROUTES = frozenset({"strategy_discussion", "immediate_protection"})
-_NOT_ACTIVITY = frozenset({EventKind.CONTACT_RECEIVED, EventKind.CASE_CLOSED})
-_BY_DAY = itemgetter(1, 3)  # a ClockEvent's (on, source_id): events in the order they happened
-
-
-def _clock(person_id: int, rule_id: str, start: ClockEvent, lengths: Lengths,
-           stop: ClockEvent | None = None) -> Derived:
-    rule = rule_for(rule_id, start.on)
-    length = lengths.of(rule)
-    due = start.due_hint if start.due_hint is not None else compute_due(rule, start.on, length)[0]
-    derived = Derived(person_id, rule, start, due, length)
-    if stop is not None:
-        derived.met_on, derived.met_by = stop.on, stop
-        derived.exceeded_reason = stop.exceeded_reason
-    return derived
-
-
-def _first_after(events: list[ClockEvent], kind: EventKind, on: date, before: date | None = None
-                 ) -> ClockEvent | None:
-    for event in events:
-        if event.kind is kind and event.on >= on and (before is None or event.on < before):
-            return event
-    return None
-
-
-def _recurring(person_id: int, rule_id: str, opened: ClockEvent, stops: list[ClockEvent], end: date | None,
-               lengths: Lengths, ended: ClockEvent | None = None) -> list[Derived]:
-    """A chain of 'at least every N' clocks: the opening event, then each stop restarts the clock, until ``end``
-    (``ended``: the plan-end event on that day, when the plan's end is recorded)."""
-    result: list[Derived] = []
-    start = opened
-    for stop in sorted(stops, key=_BY_DAY):
-        if stop.on < start.on or (end is not None and stop.on > end):
-            continue
-        result.append(_clock(person_id, rule_id, start, lengths, stop))
-        start = stop
-    if end is None:
-        result.append(_clock(person_id, rule_id, start, lengths))
-    else:
-        # "At least every N" holds for as long as the plan lasts (timescales.md T10, T12, T13, T15, T16: plan start
-        # or the last visit / meeting).
-        result.extend(_lapsed(person_id, rule_id, start, lengths, ended))
-    return result
-
-
-def _lapsed(person_id: int, rule_id: str, start: ClockEvent, lengths: Lengths, ended: ClockEvent | None
-            ) -> list[Derived]:
-    """A plan's clock left unmet when the plan ended (``ended``: its end, when recorded): one that fell due on or
-    before that day was missed, so it is kept, stopped by the end ("lapsed"); one due after it simply stops with
-    the plan."""
-    if ended is None:
-        return []
-    clock = _clock(person_id, rule_id, start, lengths)
-    if clock.due > ended.on:
-        return []
-    clock.met_on, clock.met_by, clock.lapsed = ended.on, ended, True
-    return [clock]
-
-
-def derive(person_id: int, events: list[ClockEvent], lengths: Lengths) -> list[Derived]:
-    """Every deadline of one child from their events (sorted or not). Pure: no database, no clock."""
-    events = sorted(events, key=_BY_DAY)
-    by_kind: dict[EventKind, list[ClockEvent]] = {}
-    for event in events:
-        by_kind.setdefault(event.kind, []).append(event)
-    out: list[Derived] = []
-
-    # T1: contacts about the child not yet decided, or decided (met) -- due date from the MASH's own deadline.
-    decided = {e.stops_source_id: e for e in by_kind.get(EventKind.CONTACT_DECIDED, [])}
-    for contact in by_kind.get(EventKind.CONTACT_RECEIVED, []):
-        out.append(_clock(person_id, "contact-decision", contact, lengths, decided.get(contact.source_id)))
-
-    closures = by_kind.get(EventKind.CASE_CLOSED, [])
-    referrals = by_kind.get(EventKind.REFERRAL, [])
-    for index, referral in enumerate(referrals):
-        next_referral = referrals[index + 1].on if index + 1 < len(referrals) else None
-        closed = _first_after(closures, EventKind.CASE_CLOSED, referral.on, next_referral)
-        episode_end = closed.on if closed else next_referral
-        done = _first_after(events, EventKind.ASSESSMENT_COMPLETED, referral.on, episode_end)
-        if done is not None or closed is None:
-            out.append(_clock(person_id, "assessment", referral, lengths, done))
-        if referral.flags & STRATEGY_ROUTES:
-            held = _first_after(events, EventKind.STRATEGY_DISCUSSION, referral.on, episode_end)
-            if held is not None or closed is None:
-                out.append(_clock(person_id, "strategy-discussion", referral, lengths, held))
-
-    # T7: ICPC from the last strategy discussion deciding on s47 before the conference (WT2023), or the one that
-    # started the enquiry (WT2018 / the local setting).
-    icpcs = by_kind.get(EventKind.ICPC, [])
-    s47_discussions = [e for e in by_kind.get(EventKind.STRATEGY_DISCUSSION, []) if "s47" in e.flags]
-    used_icpcs: set[int] = set()
-    groups: list[list[ClockEvent]] = []
-    for discussion in s47_discussions:
-        if groups and not any(icpc.on >= groups[-1][0].on and icpc.on < discussion.on for icpc in icpcs):
-            groups[-1].append(discussion)
-        else:
-            groups.append([discussion])
-    for group in groups:
-        held = next((i for i in icpcs if i.on >= group[0].on and i.source_id not in used_icpcs), None)
-        first_rule = rule_for("icpc", group[0].on)
-        from_first = lengths.icpc_from_first or first_rule.effective_to is not None
-        candidates = [d for d in group if held is None or d.on <= held.on]
-        anchor = group[0] if from_first else candidates[-1]
-        if held is not None:
-            used_icpcs.add(held.source_id)
-        elif any(e.kind is EventKind.CASE_CLOSED and e.on >= anchor.on for e in closures) or \
-                any(e.on >= anchor.on for e in by_kind.get(EventKind.S47_COMPLETED, [])
-                    if "no_icpc" in e.flags):
-            continue  # the enquiry ended without a conference: no ICPC is due
-        clock = _clock(person_id, "icpc", anchor, lengths, held if held is None or held.booked_for is None
-                       else None)
-        if held is not None and held.booked_for is not None:
-            clock.booked_for = held.booked_for
-        out.append(clock)
-
-    # Child protection plans: core groups, review conferences, visits -- from the ICPC that made the plan.
-    plan_ends = by_kind.get(EventKind.CP_PLAN_ENDED, [])
-    plan_icpcs = [i for i in icpcs if "plan" in i.flags and i.booked_for is None]
-    plan_starts = by_kind.get(EventKind.CP_PLAN_STARTED, [])
-    cp_visits = by_kind.get(EventKind.CP_VISIT, [])
-    plan_spans: list[tuple[date, date | None]] = []  # each conference's plan: from the conference to its end
-    for index, icpc in enumerate(plan_icpcs):
-        later = plan_icpcs[index + 1].on if index + 1 < len(plan_icpcs) else None
-        ended = _first_after(plan_ends, EventKind.CP_PLAN_ENDED, icpc.on, later)
-        end = ended.on if ended else later
-        core_groups = [e for e in by_kind.get(EventKind.CORE_GROUP, []) if e.on >= icpc.on and
-                       (end is None or e.on <= end)]
-        first = core_groups[0] if core_groups else None
-        if first is not None or end is None:
-            out.append(_clock(person_id, "first-core-group", icpc, lengths, first))
-        else:  # T9: the plan ended with no core group held
-            out.extend(_lapsed(person_id, "first-core-group", icpc, lengths, ended))
-        if first is not None:
-            out.extend(_recurring(person_id, "core-group", first, core_groups[1:], end, lengths, ended))
-        reviews = [e for e in by_kind.get(EventKind.REVIEW_CONFERENCE, []) if e.on >= icpc.on and
-                   (end is None or e.on <= end)]
-        held_reviews = [r for r in reviews if r.booked_for is None]
-        booked = [r for r in reviews if r.booked_for is not None]
-        first_review = held_reviews[0] if held_reviews else None
-        if first_review is not None or end is None:
-            clock = _clock(person_id, "first-review-conference", icpc, lengths, first_review)
-            if first_review is None and booked:
-                clock.booked_for = booked[0].booked_for
-            out.append(clock)
-        else:  # T11: the plan ended with no review conference held
-            out.extend(_lapsed(person_id, "first-review-conference", icpc, lengths, ended))
-        if first_review is not None:
-            chain = _recurring(person_id, "review-conference", first_review, held_reviews[1:], end, lengths,
-                               ended)
-            if chain and chain[-1].met_on is None and booked:
-                chain[-1].booked_for = booked[0].booked_for
-            out.extend(chain)
-        plan_start = next((p for p in plan_starts if p.on >= icpc.on and (end is None or p.on <= end)), icpc)
-        visits = [v for v in cp_visits if v.on >= plan_start.on]
-        out.extend(_recurring(person_id, "cp-visit", plan_start, visits, end, lengths, ended))
-        plan_spans.append((icpc.on, end))
-
-    # T13 ("CP plan start / last visit"): a plan recorded with no initial conference that made it -- no plan
-    # conference on or before its start whose plan was still running (one carried over on a transfer-in) -- still
-    # has its visits, from the plan's start to its end (or the next plan). Its core group (T9, T10) and review
-    # conference (T11, T12) clocks count from the initial conference, which it has not got: none are derived.
-    # A plan start within a conference's plan is that plan's (its visits are counted above, not again here), and
-    # so is one recorded as made by a conference ("conference": events.py), even if dated before it.
-    boundaries = sorted({i.on for i in plan_icpcs} | {p.on for p in plan_starts})
-    started_days: set[date] = set()
-    for plan in plan_starts:
-        if plan.on in started_days or "conference" in plan.flags or any(
-                began <= plan.on and (until is None or plan.on <= until) for began, until in plan_spans):
-            continue
-        started_days.add(plan.on)  # two starts recorded on one day are one plan
-        later = next((day for day in boundaries if day > plan.on), None)
-        ended = _first_after(plan_ends, EventKind.CP_PLAN_ENDED, plan.on, later)
-        end = ended.on if ended else later
-        visits = [v for v in cp_visits if v.on >= plan.on]
-        out.extend(_recurring(person_id, "cp-visit", plan, visits, end, lengths, ended))
-
-    # Child in need plans: visits and reviews.
-    cin_ends = by_kind.get(EventKind.CIN_PLAN_ENDED, [])
-    cin_starts = by_kind.get(EventKind.CIN_PLAN_STARTED, [])
-    for index, plan in enumerate(cin_starts):
-        later = cin_starts[index + 1].on if index + 1 < len(cin_starts) else None
-        ended = _first_after(cin_ends, EventKind.CIN_PLAN_ENDED, plan.on, later)
-        end = ended.on if ended else later
-        visits = [v for v in by_kind.get(EventKind.CIN_VISIT, []) if v.on >= plan.on]
-        out.extend(_recurring(person_id, "cin-visit", plan, visits, end, lengths, ended))
-        reviews = [v for v in by_kind.get(EventKind.CIN_REVIEW, []) if v.on >= plan.on]
-        out.extend(_recurring(person_id, "cin-review", plan, reviews, end, lengths, ended))
-
-    # T32: a return interview within 72 hours of each return from a missing episode.
-    interviews = by_kind.get(EventKind.RETURN_INTERVIEW, [])
-    for returned in by_kind.get(EventKind.MISSING_RETURN, []):
-        done = next((i for i in interviews if i.stops_source_id == returned.source_id), None)
-        out.append(_clock(person_id, "return-interview", returned, lengths, done))
-
-    # Stalled: the last recorded activity on an open case. Only the open clock is kept (not a history).
-    opened = by_kind.get(EventKind.CASE_OPENED)
-    if opened and not any(c.on >= opened[-1].on for c in closures):
-        # The latest activity (events are in day order); on its day the first event other than the allocation,
-        # else the first allocation.
-        last: ClockEvent | None = None
-        for event in reversed(events):
-            if last is not None and event.on < last.on:
-                break
-            if event.kind not in _NOT_ACTIVITY and event.booked_for is None and (
-                    last is None or event.kind is not EventKind.CASE_OPENED or last.kind is EventKind.CASE_OPENED):
-                last = event
-        if last is not None:
-            out.append(_clock(person_id, "stalled-case", last, lengths))
-    return out
 
 
 def forecast(derived: Derived, events: list[ClockEvent], today: date) -> Forecast | None:

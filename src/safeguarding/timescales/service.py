@@ -1,6 +1,6 @@
 """Use-cases of the timescales capability: deriving and storing deadlines, and the due pages' reads.
 
-Deadlines are derived from events (``events.clock_events`` -> ``rules.derive``) and stored in ``deadline``
+Deadlines are derived from events (``events.clock_events`` -> ``derive.derive``) and stored in ``deadline``
 (``store.py``: only the difference from the child's previous set is written), in the caller's transaction. Case
 work and missing episodes call ``recompute_for_child`` after every write of an event; ``recompute_all`` derives the
 whole council in the caller's transaction (the demo loader); the nightly job is ``store.refresh``. Deadlines are
@@ -294,7 +294,7 @@ class ChildDeadlines:
 
 def deadlines_of_child(session: Session, user: User, person_id: int, *, today: date | None = None
                        ) -> ChildDeadlines:
-    """The child's stored deadlines. Read as part of their case record: the caller (``casework.service``) has
+    """The child's stored deadlines. Read as part of their case record: the caller (``casework.case_record``) has
     asked the access policy for the case and audited the view."""
     today = today or today_in_london()
     due_soon = int(local_settings.get(session, "timescales.due_soon.working_days"))

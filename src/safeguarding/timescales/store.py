@@ -1,4 +1,4 @@
-"""Storing derived deadlines: each child's rows from ``rules.derive``, written as the difference from what is stored.
+"""Storing derived deadlines: each child's rows from ``derive.derive``, written as the difference from what is stored.
 
 A recompute derives every row again but writes only what changed: rows no longer derived are deleted, new or
 changed ones inserted, and the rest (most of them: the met history of the current episodes, and open clocks whose
@@ -37,10 +37,11 @@ from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Connection, Table, delete, func, insert, select, text, update
 
-from safeguarding.core.calendar import add_working_days_quick, working_days_between_quick
+from safeguarding.core.calendar import add_working_days_quick, today_in_london, working_days_between_quick
 from safeguarding.core.db import READING, Database, driver_rows, make_engine, utcnow
 from safeguarding.core.local_settings import get_all
-from safeguarding.timescales.events import CaseEvents, Share, children_with_events_dated, clock_events
+from safeguarding.timescales.derive import derive
+from safeguarding.timescales.events import CaseEvents, Share, children_with_events_dated, clock_events, sources
 from safeguarding.timescales.models import Deadline, DeadlineDigest, DeadlineRefresh
 from safeguarding.timescales.rules import (
     DUE_SOON_DEFAULT,
@@ -48,7 +49,6 @@ from safeguarding.timescales.rules import (
     Derived,
     ForecastKind,
     Lengths,
-    derive,
     forecast,
 )
 
@@ -352,16 +352,16 @@ def recompute_in_transaction(connection: Connection, today: date, settings: Mapp
 
 # --- the nightly job ----------------------------------------------------------------------------------------------
 
-# The modules whose code decides what is derived: a change to any of them (a new rule version, a corrected count)
-# makes the next night's run a full re-derivation.
-DERIVATION_MODULES = ("safeguarding.timescales.rules", "safeguarding.timescales.events",
-                      "safeguarding.timescales.store", "safeguarding.core.calendar")
+# The modules whose code decides what is derived, with each capability's event source (``events.sources``): a
+# change to any of them (a new rule version, a corrected count) makes the next night's run a full re-derivation.
+DERIVATION_MODULES = ("safeguarding.timescales.rules", "safeguarding.timescales.derive",
+                      "safeguarding.timescales.events", "safeguarding.timescales.store", "safeguarding.core.calendar")
 
 
 def fingerprint(settings: Mapping[str, Any]) -> str:
     """What the stored deadlines were derived under: the derivation's code and the timescales settings."""
     digest = hashlib.sha256()
-    for name in DERIVATION_MODULES:
+    for name in (*DERIVATION_MODULES, *(source.module for source in sources())):
         digest.update(Path(cast(str, sys.modules[name].__file__)).read_bytes())
     local = {key: value for key, value in settings.items() if key.startswith("timescales.")}
     digest.update(json.dumps(local, sort_keys=True, default=str).encode())
@@ -443,7 +443,7 @@ def _move_states(connection: Connection, today: date, soon: date) -> int:
 def drift(connection: Connection, after: date, today: date, settings: Mapping[str, Any]) -> RecomputeResult:
     """Bring deadlines derived for ``after`` to ``today`` without re-deriving what the date cannot change.
 
-    The stored rows are a pure function of each child's events, the settings and the day (rules.derive); every
+    The stored rows are a pure function of each child's events, the settings and the day (derive.derive); every
     write of a case event derives its child again at once. So between ``after`` and ``today`` a child's rows can
     only change by (1) a row dated in that time now counting (events are read up to today), (2) a 'no event by
     day N' forecast coming due, or (3) an open deadline's state moving with the date (due, due soon, overdue,
@@ -496,8 +496,6 @@ def refresh(database: Database, *, today: date | None = None, workers: int | Non
     made in the database, say). A full run compares the stored rows only of children whose derived rows differ
     from their digest (``_share_changes``); ``every_row`` (implied when the clock was set back, as the date moves
     a stored deadline's forecast without its digest) compares every stored row."""
-    from safeguarding.core.calendar import today_in_london
-
     today = today or today_in_london()
     began = time.perf_counter()
     with database.transaction() as session:

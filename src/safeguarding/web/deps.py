@@ -23,17 +23,12 @@ from safeguarding.core.errors import AccessDenied, TooManyAttempts
 from safeguarding.core.form_fields import RECORD_ID_MAX
 from safeguarding.core.security import new_token, token_digest
 from safeguarding.core.settings import get_settings
+from safeguarding.core.sign_in import count_client_failure, throttle_wait_seconds
 from safeguarding.core.timings import timed
-from safeguarding.core.users import (
-    ApiToken,
-    User,
-    UserSession,
-    count_client_failure,
-    throttle_wait_seconds,
-)
+from safeguarding.core.users import ApiToken, User, UserSession
 
 # Every record number in a path ({person_id}, {contact_id}, ...): a number no record can have (0, -1, 10**20, past
-# the database's integer) is refused before any query, and the app answers 404 (see web/app.py).
+# the database's integer) is refused before any query, and the app answers 404 (see app/factory.py).
 RecordId = Annotated[int, Path(ge=1, le=RECORD_ID_MAX)]
 
 SESSION_COOKIE = "sg_session"

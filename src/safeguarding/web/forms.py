@@ -75,19 +75,27 @@ async def in_thread(fn: Callable[..., T], *args: object, **kwargs: object) -> T:
 
 
 async def submit(request: Request, session: Session, save: Callable[[PostedForm], T], *,
-                 done: str | Callable[[T], str], again: Callable[[PostedForm, dict[str, str]], Response]) -> Response:
+                 done: str | Callable[[T], str | Response], again: Callable[[PostedForm, dict[str, str]], Response],
+                 rollback: bool = True) -> Response:
     """Read the form and run ``save``; on ``ValidationFailed`` undo anything written (keeping the audit of a
     refusal) and answer ``again(form, errors)`` with status 422; else redirect (303) to ``done``.
 
     ``save`` and ``again`` run in the thread pool. ``done`` is a path, or a function of what ``save`` returned (the
-    new record, say). Access refusals and missing records are not caught: the app shows them as 403 and 404.
+    new record, say) giving the path, or giving the page itself where what it shows must not travel in a URL (a new
+    API token, shown once). ``rollback=False`` keeps what ``save`` wrote before it refused, where the refusal is
+    itself a change to keep (a wrong current password counts towards the account's lockout). Access refusals and
+    missing records are not caught: the app shows them as 403 and 404.
     """
     form = await read_form(request)
     try:
         result = await run_in_threadpool(save, form)
     except ValidationFailed as problem:
-        await run_in_threadpool(rollback_keeping_survivors, session)
+        if rollback:
+            await run_in_threadpool(rollback_keeping_survivors, session)
         page = await run_in_threadpool(again, form, problem.errors)
         page.status_code = 422
         return page
-    return RedirectResponse(done if isinstance(done, str) else done(result), status_code=303)
+    if isinstance(done, str):
+        return RedirectResponse(done, status_code=303)
+    answer = await run_in_threadpool(done, result)
+    return answer if isinstance(answer, Response) else RedirectResponse(answer, status_code=303)

@@ -58,7 +58,7 @@ SECTIONS: tuple[NavSection, ...] = (
                                                 R.EXPLOITATION_PRACTITIONER})),
     )),
     # The exploitation team (exploitation/): its home, partners' intelligence (their own agency's items), the
-    # network, MACE panels and disruption (exploitation/network_routes.py).
+    # network, MACE panels and disruption (exploitation/network_routes.py, mace_routes.py, disruption_routes.py).
     NavSection("Exploitation", (
         NavItem("Exploitation", "/exploitation", frozenset({R.EXPLOITATION_PRACTITIONER, R.TEAM_MANAGER})),
         NavItem("Intelligence", "/exploitation/intelligence", frozenset({R.PARTNER_PRACTITIONER,
@@ -100,7 +100,7 @@ HOME: dict[Role, str] = {
     R.SOCIAL_WORKER: "/due",
     R.TEAM_MANAGER: "/due/team",
     R.EXPLOITATION_PRACTITIONER: "/exploitation",
-    # Analysts land on the indicators leaders read (returns/insight_routes.py).
+    # Analysts land on the indicators leaders read (insight/routes.py).
     R.PERFORMANCE_ANALYST: "/returns/indicators",
     R.ADMINISTRATOR: "/admin",
 }

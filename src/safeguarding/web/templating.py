@@ -18,7 +18,9 @@ from safeguarding.core.users import ROLE_LABELS, Role
 from safeguarding.web.navigation import navigation
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]
-# Each capability keeps its pages in <capability>/templates/<capability>/...; the web package holds the layout.
+# Each capability keeps its pages in <capability>/templates/<capability>/...; the web package holds the layout, the
+# shared macros and error page, and the static files every page loads.
+STATIC_DIR = PACKAGE_ROOT / "web" / "static"
 TEMPLATE_DIRS = sorted(p for p in PACKAGE_ROOT.glob("*/templates") if p.is_dir())
 
 

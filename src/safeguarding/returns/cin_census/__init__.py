@@ -1,3 +1,5 @@
 """The CIN census: a neutral in-memory child (``census``), the DfE rules (``rules``), the streaming XML reader
-(``reader``), the validator over either source (``validator``), the export from the live record (``export``) and the
-XML writer (``writer``). Reference: shared/domain/cin-census.md."""
+(``reader``), the validator over either source (``validator``), the export from the live record (``export``), the
+XML writer (``writer``) and the use-cases that check access and audit (``service``: the live record checked, the
+analysts' findings, the export). Reference: the DfE's CIN census specification
+and validation rules for the year."""

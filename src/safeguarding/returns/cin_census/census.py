@@ -1,5 +1,5 @@
 """The CIN census as plain data: one child with their episodes, as the DfE layout nests them
-(shared/domain/cin-census.md sections 2 and 3).
+(the DfE's CIN census XML specification).
 
 The validator works on these dataclasses, not on XML, so that the same rules check a file from any system (fed by
 ``reader``) and the live record every night (fed by ``export``) without writing XML in between.

@@ -5,7 +5,7 @@ enquiries, conferences, child protection and child in need plans, closure; casew
 feed the XML writer (``safeguarding returns cin-census export``) and the nightly validation of the live record,
 which never writes XML.
 
-Scope (shared/domain/cin-census.md section 1): every child with a referral in the census period or an episode open
+Scope (the DfE's CIN census guide): every child with a referral in the census period or an episode open
 at any point in it. The record is projected as at the reference date (31 March): anything that happened after it is
 left out (a plan ended in April is still open in the census), and anything that ended before the period (an
 assessment authorised the year before) is not part of this year's return (rules 4013, 8696, 8715, 8930).
@@ -51,9 +51,9 @@ from safeguarding.returns.cin_census.census import (
 from safeguarding.returns.cin_census.writer import write_census
 from safeguarding.returns.models import ChildDisability
 
-ICPC_TARGET_WORKING_DAYS = 15  # from the strategy discussion (Working Together 2023; shared/domain/timescales.md)
+ICPC_TARGET_WORKING_DAYS = 15  # from the strategy discussion (Working Together 2023, chapter 4)
 DEFAULT_LEA = UNSET_LA_CODE
-_GENDER_OF_SEX = {"M": "1", "F": "2", "U": "0"}  # GenderCurrent up to 2023-24 (cin-census.md section 4.1)
+_GENDER_OF_SEX = {"M": "1", "F": "2", "U": "0"}  # GenderCurrent up to 2023-24 (the DfE specification)
 
 
 def _by(rows: Any, key: str) -> dict[int, list[Any]]:
@@ -91,7 +91,7 @@ def children_in_scope(session: Session, year: CensusYear) -> Iterator[Child]:
                                     .order_by(Section47Enquiry.started_on, Section47Enquiry.id)), "referral_id")
     strategy_days = dict(session.execute(
         select(StrategyDiscussion.id, StrategyDiscussion.held_on)
-        .where(StrategyDiscussion.referral_id.in_(in_scope))).tuples().all())
+        .where(StrategyDiscussion.referral_id.in_(in_scope))).all())
     conferences = _by(session.scalars(select(ChildProtectionConference)
                                       .where(ChildProtectionConference.referral_id.in_(in_scope))
                                       .order_by(ChildProtectionConference.held_on, ChildProtectionConference.id)),

@@ -15,7 +15,7 @@ absurdly many elements: :class:`CensusFileRefused` with a message naming the lin
 
 Values that are not of their type (a date that is not ``YYYY-MM-DD``) are findings, not refusals: the reader returns
 them with the child as "XSD" problems (the DfE's schema check) and treats the value as absent, as the DfE's own
-validator does. Layout: shared/domain/cin-census.md sections 2 and 3.
+validator does. Layout: the DfE's CIN census XML specification.
 """
 
 from __future__ import annotations
@@ -359,7 +359,7 @@ def _drop_earlier_siblings(element: Any) -> None:
         element, parent = parent, parent.getparent()
 
 
-# The elements of a census outside <Child> (shared/domain/cin-census.md section 2).
+# The elements of a census outside <Child> (the DfE's CIN census XML specification).
 _CENSUS_OUTSIDE_CHILD = frozenset({
     "Message", "Header", "CollectionDetails", "Collection", "Year", "ReferenceDate", "Source", "SourceLevel", "LEA",
     "SoftwareCode", "Release", "SerialNo", "DateTime", "Children", "Child"})

@@ -1,8 +1,9 @@
 """The DfE CIN census validation rules, one small pure function per rule code, each with its text.
 
-Source: shared/domain/cin-census.md section 6 (ruleset cin2025_26: 109 rules, 83 errors and 26 queries, as the
-Data to Insight validator csc-validator-be-cin implements the DfE specification), section 5 for the year changes and
-section 4 for the code sets (core/codes.py). Codes are written as the DfE writes them: a query keeps its Q (8770Q).
+Source: the DfE's CIN census validation rules for 2025 to 2026 (ruleset cin2025_26: 109 rules, 83 errors and 26
+queries, as the Data to Insight validator csc-validator-be-cin implements the DfE specification), with the year's
+changes and code sets from the DfE specification (core/codes.py). Codes are written as the DfE writes them: a query
+keeps its Q (8770Q).
 The texts are the DfE's where the D2I validator quotes them (for example 8820) and otherwise say the rule in the
 DfE's terms; check them against the year's published specification each autumn.
 

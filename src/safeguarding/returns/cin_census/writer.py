@@ -1,6 +1,6 @@
 """Write :mod:`.census` children as CIN census XML in the DfE layout, streaming (one child in memory at a time).
 
-Element order follows the XSD sequences (shared/domain/cin-census.md sections 2 and 3): order matters for validity,
+Element order follows the sequences of the DfE's CIN census XSD: order matters for validity,
 for example ``ReferralNFA`` sits between ``Section47`` and ``ChildProtectionPlans``. From 2024-25 ``Sex`` replaces
 ``GenderCurrent``.
 """

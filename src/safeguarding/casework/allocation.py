@@ -1,0 +1,132 @@
+"""Allocating a child to a worker, transferring them with a handover note, and the children waiting."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from safeguarding.casework.case_access import audit, case_subject, check_version, flush, person_of, recompute, require
+from safeguarding.casework.models import Allocation, Referral
+from safeguarding.casework.referrals import open_allocation
+from safeguarding.core import access
+from safeguarding.core.access import AccessSubject, Action, Kind
+from safeguarding.core.audit import record
+from safeguarding.core.calendar import today_in_london
+from safeguarding.core.db import Database, utcnow
+from safeguarding.core.errors import ValidationFailed
+from safeguarding.core.form_fields import record_id, text_field
+from safeguarding.core.users import Role, Team, User
+from safeguarding.people.models import Person
+
+# --- allocation -------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class AllocationForm:
+    person: Person
+    current: Allocation | None
+    workers: list[User]
+    teams: list[Team]
+
+
+def _allocatable_workers(session: Session) -> list[User]:
+    return list(session.scalars(select(User).where(User.role.in_([Role.SOCIAL_WORKER, Role.TEAM_MANAGER]),
+                                                   User.active.is_(True)).order_by(User.full_name)))
+
+
+def allocation_form(session: Session, database: Database, user: User, person_id: int) -> AllocationForm:
+    person = person_of(session, person_id)
+    require(session, database, user, Action.CREATE, case_subject(session, person_id, Kind.ALLOCATION))
+    teams = list(session.scalars(select(Team).order_by(Team.name)))
+    audit(session, user, "view", "allocation", person_id, person_id)
+    return AllocationForm(person, open_allocation(session, person_id), _allocatable_workers(session), teams)
+
+
+@dataclass(frozen=True)
+class AllocationInput:
+    """The allocation form read: the worker and team chosen (None when none or no record number) and the handover
+    note as typed (the service checks them against the records and the note's length)."""
+
+    worker_id: int | None
+    team_id: int | None = None
+    handover_note: str = ""
+
+    @classmethod
+    def read(cls, form: Mapping[str, str]) -> AllocationInput:
+        return cls(record_id(form.get("worker_id")), record_id(form.get("team_id")),
+                   form.get("handover_note", "") or "")
+
+
+def allocate(session: Session, database: Database, user: User, person_id: int, data: AllocationInput, *,
+             expected_version: int | None = None) -> Allocation:
+    """Allocate the child to a worker (and their team), or transfer them: the open allocation ends with the
+    handover note and the new one starts, in one transaction."""
+    person_of(session, person_id)
+    require(session, database, user, Action.CREATE, case_subject(session, person_id, Kind.ALLOCATION))
+    current = open_allocation(session, person_id)
+    if current is not None:
+        check_version(current, expected_version)
+    errors: dict[str, str] = {}
+    worker_id = data.worker_id
+    worker = session.get(User, worker_id) if worker_id else None
+    if worker is None or Role(worker.role) not in (Role.SOCIAL_WORKER, Role.TEAM_MANAGER) or not worker.active:
+        errors["worker_id"] = "Choose the social worker to allocate the child to"
+    team_id = data.team_id
+    if team_id is None and worker is not None:
+        team_id = worker.team_id
+    if team_id is not None and session.get(Team, team_id) is None:
+        errors["team_id"] = "Choose the team from the list"
+    note = text_field(data.handover_note, "handover_note", "the handover note", errors,
+                      limit=4000, required=False)
+    if current is not None and not note and "handover_note" not in errors:
+        errors["handover_note"] = "Write the handover note for the new worker"
+    if current is not None and worker is not None and current.worker_id == worker.id:
+        errors["worker_id"] = f"The child is already allocated to {worker.full_name}"
+    if errors:
+        raise ValidationFailed(errors)
+    assert worker is not None
+    if current is not None:
+        current.ended_at = utcnow()
+        current.handover_note = note
+    allocation = Allocation(person_id=person_id, worker_id=worker.id, team_id=team_id, allocated_by_id=user.id)
+    session.add(allocation)
+    flush(session)
+    recompute(session, person_id)
+    audit(session, user, "transfer" if current else "allocate", "allocation", allocation.id, person_id,
+           worker_id=worker.id, team_id=team_id, previous_worker_id=current.worker_id if current else None)
+    return allocation
+
+
+@dataclass(frozen=True)
+class UnallocatedRow:
+    person_id: int
+    name: str
+    referral_date: date
+    route: str
+    days_waiting: int
+
+
+def unallocated(session: Session, database: Database, user: User, *, limit: int = 200) -> list[UnallocatedRow]:
+    """Children with an open referral and no open allocation, longest waiting first (restricted records left
+    out unless the user may open them)."""
+    access.require_role(database, user, Kind.ALLOCATION, Action.LIST)
+    open_alloc = select(Allocation.id).where(Allocation.person_id == Referral.person_id,
+                                             Allocation.ended_at.is_(None)).exists()
+    rows = session.execute(
+        select(Referral.person_id, Person.first_name, Person.last_name, Referral.referral_date, Referral.route)
+        .join(Person, Person.id == Referral.person_id)
+        .where(Referral.closed_date.is_(None), ~open_alloc)
+        .order_by(Referral.referral_date, Referral.id).limit(limit)).all()
+    restricted = access.restricted_among(session, {r.person_id for r in rows})
+    day = today_in_london()
+    found = [UnallocatedRow(r.person_id, f"{r.first_name} {r.last_name}", r.referral_date, r.route,
+                            (day - r.referral_date).days)
+             for r in rows if r.person_id not in restricted or
+             access.authorize(session, user, Action.VIEW, AccessSubject(Kind.PERSON, r.person_id,
+                                                                        person_ids=(r.person_id,))).allowed]
+    record(session, access.actor_of(user), "list", "allocation", None, detail={"unallocated": len(found)})
+    return found

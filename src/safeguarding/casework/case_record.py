@@ -1,0 +1,270 @@
+"""The child's case page: episodes, status, allocation, plans, conferences, visits, oversight, deadlines and the
+automatic chronology (front-door contacts come from the chronology sources other capabilities supply).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from safeguarding.casework import events, rules
+from safeguarding.casework.case_access import assessment_due_on, case_subject_with, may, person_of, require
+from safeguarding.casework.episode import episode_from_rows
+from safeguarding.casework.models import (
+    Allocation,
+    Assessment,
+    CaseNote,
+    ChildInNeedPlan,
+    ChildInNeedReview,
+    ChildProtectionConference,
+    ChildProtectionPlan,
+    Chronology,
+    CoreGroupMeeting,
+    Referral,
+    Section47Enquiry,
+    StrategyDiscussion,
+    Supervision,
+    SupervisionCase,
+    Visit,
+)
+from safeguarding.core import access, codes
+from safeguarding.core.access import Action, Kind
+from safeguarding.core.audit import record
+from safeguarding.core.calendar import LONDON
+from safeguarding.core.db import Database
+from safeguarding.core.users import User
+from safeguarding.people.models import Person
+from safeguarding.timescales.service import ChildDeadlines, deadlines_of_child
+
+# --- the case page ----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChronologyItem:
+    key: str  # "<kind>:<id>"
+    on: date
+    kind: str
+    title: str
+    detail: str = ""
+    href: str | None = None
+
+
+# The chronology's kinds, in the order its filter lists them; a capability that supplies entries (the front door's
+# contacts) adds its kind at the front (``supply_chronology``).
+CHRONOLOGY_KINDS: dict[str, str] = {
+    "referral": "Referrals and closures", "allocation": "Allocation",
+    "assessment": "Assessments", "strategy_discussion": "Strategy discussions", "section47": "Section 47",
+    "conference": "Conferences", "cp_plan": "Child protection plans", "core_group": "Core groups",
+    "visit": "Visits", "cin_plan": "Child in need plans", "cin_review": "Child in need reviews", "note": "Case notes",
+    "supervision": "Management oversight",
+}
+
+# What happened to the child outside case work (a contact to the front door), by chronology kind: each reads the
+# child's entries of its kind. Supplied by the capability that holds them: case work imports none of them.
+ChronologySource = Callable[[Session, int], list[ChronologyItem]]
+_chronology_sources: dict[str, ChronologySource] = {}
+
+
+def supply_chronology(kind: str, label: str, source: ChronologySource) -> None:
+    """Add a capability's entries to every child's chronology, under ``kind`` (listed first in the filter)."""
+    _chronology_sources[kind] = source
+    ordered = {kind: label, **{k: v for k, v in CHRONOLOGY_KINDS.items() if k != kind}}
+    CHRONOLOGY_KINDS.clear()
+    CHRONOLOGY_KINDS.update(ordered)
+
+
+@dataclass
+class CaseRecord:
+    person: Person
+    referrals: list[Referral]
+    current: Referral | None
+    status: str
+    allocation: Allocation | None
+    assessments: list[tuple[Assessment, date]]  # with the due date
+    discussions: list[StrategyDiscussion]
+    enquiries: list[Section47Enquiry]
+    conferences: list[ChildProtectionConference]
+    cp_plans: list[tuple[ChildProtectionPlan, list[CoreGroupMeeting]]]
+    visits: list[Visit]
+    cin_plans: list[tuple[ChildInNeedPlan, list[ChildInNeedReview]]]
+    oversight: list[tuple[Supervision, SupervisionCase]]
+    chronology: list[ChronologyItem]
+    chronologies: list[Chronology]
+    may_write: bool
+    may_sign_off: bool
+    may_allocate: bool
+    may_read_notes: bool
+    kind_filter: str | None = None
+    users: dict[int, str] = field(default_factory=dict)
+    deadlines: ChildDeadlines | None = None  # derived from the events above (timescales)
+
+    @property
+    def child_protection(self) -> list[tuple[date, str, Any]]:
+        """Strategy discussions, section 47 enquiries and conferences in one list, newest first; on one day the
+        later step of the process first (a conference, then its enquiry, then the discussion that started it)."""
+        steps: list[tuple[date, int, str, Any]] = [
+            *((d.held_on, 0, "strategy_discussion", d) for d in self.discussions),
+            *((q.started_on, 1, "section_47", q) for q in self.enquiries),
+            *((c.held_on, 2, "conference", c) for c in self.conferences)]
+        steps.sort(key=lambda step: (step[0], step[1], step[3].id), reverse=True)
+        return [(on, kind, row) for on, _stage, kind, row in steps]
+
+
+def case_record(session: Session, database: Database, user: User, person_id: int,
+                kind_filter: str | None = None) -> CaseRecord:
+    """The child's case: episodes, status, allocation, plans, conferences, visits, oversight and the automatic
+    chronology (newest first, filterable by kind). Notes and oversight only for those who may read notes."""
+    person = person_of(session, person_id)
+    # Every allocation once (the open one is the policy's fact and the page's; all of them are the chronology's).
+    allocations = list(session.scalars(select(Allocation).where(Allocation.person_id == person_id)
+                                       .options(joinedload(Allocation.team))
+                                       .order_by(Allocation.started_at.desc(), Allocation.id.desc())))
+    allocation = next((a for a in allocations if a.ended_at is None), None)
+    subject = case_subject_with(person_id, allocation)
+    require(session, database, user, Action.VIEW, subject)
+    may_read_notes = access.authorize(session, user, Action.VIEW, replace(subject, kind=Kind.CASE_NOTE)).allowed
+    referrals = list(session.scalars(select(Referral).where(Referral.person_id == person_id)
+                                     .order_by(Referral.referral_date.desc(), Referral.id.desc())))
+    current = referrals[0] if referrals else None
+
+    def of_person(model: Any, order: Any, *options: Any) -> list[Any]:
+        return list(session.scalars(select(model).where(model.person_id == person_id).options(*options)
+                                    .order_by(order.desc(), model.id.desc())))
+
+    assessments = of_person(Assessment, Assessment.started_on, selectinload(Assessment.factors))
+    referral_dates = {r.id: r.referral_date for r in referrals}
+    discussions = list(session.scalars(select(StrategyDiscussion).where(StrategyDiscussion.person_id == person_id)
+                                       .options(selectinload(StrategyDiscussion.participants))
+                                       .order_by(StrategyDiscussion.held_on.desc())))
+    enquiries = of_person(Section47Enquiry, Section47Enquiry.started_on)
+    conferences = of_person(ChildProtectionConference, ChildProtectionConference.held_on)
+    plans = of_person(ChildProtectionPlan, ChildProtectionPlan.started_on)
+    core_groups = of_person(CoreGroupMeeting, CoreGroupMeeting.held_on)
+    visits = of_person(Visit, Visit.visited_on)
+    cin_plans = of_person(ChildInNeedPlan, ChildInNeedPlan.started_on)
+    cin_reviews = of_person(ChildInNeedReview, ChildInNeedReview.held_on)
+    notes = of_person(CaseNote, CaseNote.occurred_at) if may_read_notes else []
+    oversight: list[tuple[Supervision, SupervisionCase]] = []
+    if may_read_notes:
+        oversight = [(s, c) for c, s in session.execute(
+            select(SupervisionCase, Supervision).join(Supervision, Supervision.id == SupervisionCase.supervision_id)
+            .where(SupervisionCase.person_id == person_id).order_by(Supervision.held_on.desc())).all()]
+    chronologies = list(session.scalars(select(Chronology).where(Chronology.person_id == person_id)
+                                        .order_by(Chronology.id.desc()))) if may_read_notes else []
+    items = _chronology(session, person_id, referrals, allocations, assessments, discussions, enquiries,
+                        conferences, plans, core_groups, visits, cin_plans, cin_reviews, notes, oversight)
+    if kind_filter in CHRONOLOGY_KINDS:
+        items = [i for i in items if i.kind == kind_filter]
+    user_ids = {a.worker_id for a in [allocation] if a} | {s.supervisor_id for s, _c in oversight} | \
+        {n.author_id for n in notes if n.author_id} | {a.authorised_by_id for a in assessments if a.authorised_by_id}
+    names = {u.id: u.full_name for u in session.scalars(select(User).where(User.id.in_(user_ids)))} if user_ids \
+        else {}
+    record(session, access.actor_of(user), "view", "case", person_id, person_id=person_id,
+           detail={"filter": kind_filter} if kind_filter else None)
+    return CaseRecord(
+        person=person, referrals=referrals, current=current, status=rules.case_status(
+            _current_episode(current, assessments, discussions, enquiries, conferences, plans, core_groups, visits,
+                             cin_plans, cin_reviews) if current else None),
+        allocation=allocation,
+        assessments=[(a, assessment_due_on(referral_dates[a.referral_id])) for a in assessments],
+        discussions=discussions, enquiries=enquiries, conferences=conferences,
+        cp_plans=[(p, [c for c in core_groups if c.plan_id == p.id]) for p in plans], visits=visits,
+        cin_plans=[(p, [r for r in cin_reviews if r.plan_id == p.id]) for p in cin_plans], oversight=oversight,
+        chronology=items, chronologies=chronologies,
+        may_write=may(session, user, Action.CREATE, subject),
+        may_sign_off=may(session, user, Action.SIGN_OFF, subject),
+        may_allocate=may(session, user, Action.CREATE, replace(subject, kind=Kind.ALLOCATION)),
+        may_read_notes=may_read_notes, kind_filter=kind_filter if kind_filter in CHRONOLOGY_KINDS else None,
+        users=names, deadlines=deadlines_of_child(session, user, person_id))
+
+
+def _current_episode(current: Referral, assessments: list[Assessment], discussions: list[StrategyDiscussion],
+                     enquiries: list[Section47Enquiry], conferences: list[ChildProtectionConference],
+                     plans: list[ChildProtectionPlan], core_groups: list[CoreGroupMeeting], visits: list[Visit],
+                     cin_plans: list[ChildInNeedPlan], cin_reviews: list[ChildInNeedReview]) -> rules.Episode:
+    """``episode_facts`` of the current referral from the rows the case page has loaded already (newest first):
+    the same facts without reading them all again."""
+    def of_episode(rows: list[Any], on: str) -> list[Any]:
+        return sorted((r for r in rows if r.referral_id == current.id), key=lambda r: (getattr(r, on), r.id))
+
+    cp_plans = of_episode(plans, "started_on")
+    episode_cin_plans = of_episode(cin_plans, "started_on")
+    cp_ids, cin_ids = {p.id for p in cp_plans}, {p.id for p in episode_cin_plans}
+    other = [v.visited_on for v in visits if v.referral_id == current.id]
+    other += [c.held_on for c in core_groups if c.plan_id in cp_ids]
+    other += [r.held_on for r in cin_reviews if r.plan_id in cin_ids]
+    return episode_from_rows(current, of_episode(assessments, "started_on"), of_episode(discussions, "held_on"),
+                             of_episode(enquiries, "started_on"), of_episode(conferences, "held_on"), cp_plans,
+                             episode_cin_plans, other)
+
+
+def _chronology(session: Session, person_id: int, referrals: list[Referral], allocations: list[Allocation],
+                assessments: list[Assessment],
+                discussions: list[StrategyDiscussion], enquiries: list[Section47Enquiry],
+                conferences: list[ChildProtectionConference], plans: list[ChildProtectionPlan],
+                core_groups: list[CoreGroupMeeting], visits: list[Visit], cin_plans: list[ChildInNeedPlan],
+                cin_reviews: list[ChildInNeedReview], notes: list[CaseNote],
+                oversight: list[tuple[Supervision, SupervisionCase]]) -> list[ChronologyItem]:
+    """Every event on the child, from what other capabilities supply (front-door contacts) through case events and
+    notes, newest first."""
+    items: list[ChronologyItem] = []
+    for kind in sorted(_chronology_sources):
+        items.extend(_chronology_sources[kind](session, person_id))
+    for r in referrals:
+        items.append(ChronologyItem(f"referral:{r.id}", r.referral_date, "referral",
+                                    "Re-referral" if r.is_re_referral else "Referral",
+                                    codes.label(codes.PRIMARY_NEEDS, r.primary_need)))
+        if r.closed_date:
+            items.append(ChronologyItem(f"closure:{r.id}", r.closed_date, "referral", "Episode closed",
+                                        codes.label(codes.CLOSURE_REASONS, r.closure_reason)))
+    for a in allocations:
+        items.append(ChronologyItem(f"allocation:{a.id}", a.started_at.astimezone(LONDON).date(), "allocation",
+                                    f"Allocated to {a.worker.full_name}", a.team.name if a.team else ""))
+    base = f"/cases/{person_id}"
+    groups: list[tuple[str, list[Any]]] = [("assessments", assessments), ("strategy-discussions", discussions),
+                       ("section-47s", enquiries), ("conferences", conferences), ("cp-plans", plans),
+                       ("core-groups", core_groups), ("visits", visits), ("cin-plans", cin_plans),
+                       ("cin-reviews", cin_reviews), ("notes", notes)]
+    for kind, rows in groups:
+        spec = events.KINDS[kind]
+        for row in rows:
+            detail = ""
+            if kind == "notes":
+                detail = row.text[:300]
+            elif kind == "strategy-discussions":
+                detail = ", ".join(f"{p.agency}: {p.name}" for p in row.participants)
+            items.append(ChronologyItem(f"{spec.chronology_kind}:{row.id}", events.event_date(spec, row),
+                                        spec.chronology_kind, spec.summary(row), detail,
+                                        f"{base}/{kind}/{row.id}/edit"))
+        if kind == "assessments":
+            for row in rows:
+                if row.authorised_on:
+                    items.append(ChronologyItem(f"assessment_authorised:{row.id}", row.authorised_on, "assessment",
+                                                "Assessment authorised",
+                                                rules.ASSESSMENT_OUTCOMES.get(row.outcome or "", "")))
+        if kind == "cp-plans":
+            for row in rows:
+                if row.ended_on:
+                    items.append(ChronologyItem(f"cp_plan_end:{row.id}", row.ended_on, "cp_plan",
+                                                "Child protection plan ended",
+                                                codes.label(codes.CP_PLAN_END_REASONS, row.end_reason)))
+        if kind == "cin-plans":
+            for row in rows:
+                if row.ended_on:
+                    items.append(ChronologyItem(f"cin_plan_end:{row.id}", row.ended_on, "cin_plan",
+                                                "Child in need plan ended"))
+    for supervision, case in oversight:
+        items.append(ChronologyItem(f"supervision:{case.id}", supervision.held_on, "supervision",
+                                    "Management oversight in supervision", case.decision[:300]))
+    items.sort(key=lambda i: (i.on, i.key), reverse=True)
+    return items
+
+
+def chronology_for(session: Session, database: Database, user: User, person_id: int) -> list[ChronologyItem]:
+    """The automatic chronology alone (for building a curated one)."""
+    return case_record(session, database, user, person_id).chronology

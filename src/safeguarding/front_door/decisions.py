@@ -1,0 +1,244 @@
+"""Threshold decisions and a MASH manager's sign-off; a decision in effect opens referrals in casework."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from safeguarding.casework import referrals as casework
+from safeguarding.casework.models import Referral
+from safeguarding.core import access
+from safeguarding.core.access import AccessSubject, Action, Kind
+from safeguarding.core.audit import record
+from safeguarding.core.calendar import LONDON, working_hours_between
+from safeguarding.core.db import Database, utcnow
+from safeguarding.core.errors import AccessDenied, Conflict, ValidationFailed
+from safeguarding.core.form_fields import record_id, text_field
+from safeguarding.core.users import User
+from safeguarding.front_door import rules
+from safeguarding.front_door.contacts import (
+    NOTE_MAX,
+    OPEN,
+    RESTRICTED_LABEL,
+    audit_contact,
+    audit_refusal,
+    council_settings,
+    flush_or_conflict,
+    hidden_contacts,
+    load_contact,
+    start_screening,
+    subject_of,
+)
+from safeguarding.front_door.models import (
+    Contact,
+    ContactDecision,
+    ContactNote,
+    ContactStatus,
+    DecisionStatus,
+    NoteKind,
+    Outcome,
+)
+
+DECIDED_ELSEWHERE = ("Someone else decided this contact while you were working on it. Nothing you entered was "
+                     "saved: reload the contact to see their decision.")
+
+
+@dataclass(frozen=True)
+class DecisionInput:
+    level_of_need: int | str | None
+    outcome: str | None
+    rationale: str | None
+    expected_version: int | None
+
+    @classmethod
+    def read(cls, form: Mapping[str, str]) -> DecisionInput:
+        """From the contact page's decision form, with the contact's version as the worker read it."""
+        return cls(level_of_need=form.get("level_of_need"), outcome=form.get("outcome"),
+                   rationale=form.get("rationale"), expected_version=record_id(form.get("version")))
+
+
+@dataclass(frozen=True)
+class SignOffInput:
+    """A MASH manager's answer to a decision: agree it (it takes effect) or return it with a note."""
+
+    agree: bool
+    note: str | None
+    expected_version: int | None
+
+    @classmethod
+    def read(cls, form: Mapping[str, str]) -> SignOffInput:
+        if form.get("sign_off") not in ("agree", "return"):
+            raise ValidationFailed({"sign_off": "Choose whether you agree the decision or return it"})
+        return cls(agree=form.get("sign_off") == "agree", note=form.get("sign_off_note"),
+                   expected_version=record_id(form.get("version")))
+
+
+def _check_version(contact: Contact, expected_version: int | None) -> None:
+    if expected_version is None or contact.version == expected_version:
+        return
+    if contact.status not in OPEN:
+        raise Conflict("Someone else decided this contact while you were working on it. Nothing you entered "
+                       "was saved: reload the contact to see their decision.", field="version")
+    raise Conflict("Someone else changed this contact while you were working on it. Nothing you entered was "
+                   "saved: reload the contact, check what changed, then decide.", field="version")
+
+
+def _unlinked_children(contact: Contact) -> list[str]:
+    return [s.full_name for s in contact.children if s.person_id is None]
+
+
+def _referral_blocker(contact: Contact, outcome: Outcome) -> dict[str, str]:
+    unlinked = _unlinked_children(contact)
+    if outcome in rules.REFERRAL_OUTCOMES and unlinked:
+        return {"children": "Link every child to a person record before a referral can take effect. Not linked: "
+                + ", ".join(unlinked)}
+    return {}
+
+
+def decide(session: Session, database: Database, user: User, contact_id: int, data: DecisionInput,
+           now: datetime | None = None) -> ContactDecision:
+    """Record the threshold decision; it takes effect now or waits for a MASH manager's sign-off."""
+    contact = load_contact(session, contact_id)
+    access.require(session, database, user, Action.DECIDE,
+                   AccessSubject(kind=Kind.DECISION, id=contact.id, person_ids=subject_of(contact).person_ids))
+    _check_version(contact, data.expected_version)
+    if contact.status not in OPEN:
+        raise Conflict("Someone else decided this contact already. Nothing you entered was saved.",
+                       field="version")
+    errors: dict[str, str] = {}
+    try:
+        level = int(str(data.level_of_need))
+        if not 1 <= level <= 4:
+            raise ValueError
+    except ValueError:
+        level = 0
+        errors["level_of_need"] = "Choose the level of need (1 to 4)"
+    outcome = Outcome(data.outcome) if data.outcome in {o.value for o in Outcome} else None
+    if outcome is None:
+        errors["outcome"] = "Choose the outcome"
+    if problem := rules.rationale_problem(data.rationale, "rationale for the decision"):
+        errors["rationale"] = problem
+    if outcome is not None:
+        errors |= _referral_blocker(contact, outcome)
+    if errors:
+        raise ValidationFailed(errors)
+    assert outcome is not None
+    now = now or utcnow()
+    settings = council_settings(session)
+    opens, closes = rules.office_hours(settings)
+    needs_sign_off = rules.sign_off_required(outcome, settings)
+    decision = ContactDecision(
+        contact_id=contact.id, level_of_need=level, outcome=outcome,
+        rationale=(data.rationale or "").strip(), decided_by_id=user.id, decided_at=now,
+        working_hours_to_decision=round(working_hours_between(contact.received_at, now, opens, closes), 2),
+        within_deadline=now <= contact.due_at,
+        status=DecisionStatus.AWAITING_SIGN_OFF if needs_sign_off else DecisionStatus.IN_EFFECT)
+    session.add(decision)
+    contact.decisions.append(decision)
+    if needs_sign_off:
+        contact.status = ContactStatus.AWAITING_SIGN_OFF
+    else:
+        _take_effect(session, user, contact, decision, now)
+    start_screening(contact, user)
+    flush_or_conflict(session, DECIDED_ELSEWHERE)
+    audit_contact(session, user, "decide", contact, decision_id=decision.id, level_of_need=level, outcome=outcome.value,
+           status=str(decision.status))
+    return decision
+
+
+def _take_effect(session: Session, user: User, contact: Contact, decision: ContactDecision,
+                 now: datetime) -> list[Referral]:
+    """The decision stands: close the contact and, for a referral outcome, record a referral per child."""
+    decision.status = DecisionStatus.IN_EFFECT
+    decision.took_effect_at = now
+    contact.status = ContactStatus.DECIDED
+    contact.decided_at = now
+    referrals: list[Referral] = []
+    if decision.outcome not in rules.REFERRAL_OUTCOMES:
+        return referrals
+    flush_or_conflict(session, DECIDED_ELSEWHERE)  # the decision's id goes on each referral
+    for child in contact.children:
+        assert child.person_id is not None  # _referral_blocker refused unlinked children first
+        if casework.open_allocation(session, child.person_id) is not None:
+            # A referral is not recorded for a child whose case is already open (DfE CIN census methodology).
+            session.add(ContactNote(contact_id=contact.id, kind=NoteKind.NOTE, author_id=user.id,
+                                    text=f"No referral recorded for {child.full_name}: their case is already open"))
+            continue
+        referral = casework.record_referral(session, casework.ReferralInput(
+            person_id=child.person_id,
+            # CIN census: the referral date is the date children's social care received it.
+            referral_date=contact.received_at.astimezone(LONDON).date(),
+            referral_source=contact.referral_source, route=str(decision.outcome), contact_id=contact.id,
+            decision_id=decision.id))
+        referrals.append(referral)
+        record(session, access.actor_of(user), "create", "referral", referral.id, person_id=child.person_id,
+               detail={"contact_id": contact.id, "re_referral": referral.is_re_referral})
+    return referrals
+
+
+def sign_off(session: Session, database: Database, user: User, contact_id: int, *, agree: bool,
+             note: str | None, expected_version: int | None, now: datetime | None = None) -> ContactDecision:
+    """A MASH manager agrees the decision (it takes effect) or returns it with a note (screened again)."""
+    contact = load_contact(session, contact_id)
+    subject = AccessSubject(kind=Kind.DECISION, id=contact.id, person_ids=subject_of(contact).person_ids)
+    access.require(session, database, user, Action.SIGN_OFF, subject)
+    _check_version(contact, expected_version)
+    decision = contact.current_decision
+    if decision is None or decision.status != DecisionStatus.AWAITING_SIGN_OFF:
+        raise Conflict("This contact has no decision waiting for sign-off: someone else may have signed it off.",
+                       field="version")
+    if decision.decided_by_id == user.id:
+        audit_refusal(session, user, "sign_off", "decision", decision.id,
+                      "a worker may not sign off their own decision")
+        raise AccessDenied("You made this decision, so another manager must sign it off.")
+    note_text = (note or "").strip() or None
+    errors: dict[str, str] = {}
+    if not agree and (problem := rules.rationale_problem(note, "note saying why the decision is returned")):
+        errors["sign_off_note"] = problem
+    if agree:
+        errors |= _referral_blocker(contact, decision.outcome)
+    text_field(note, "sign_off_note", "the note", errors, limit=NOTE_MAX, required=False)
+    if errors:
+        raise ValidationFailed(errors)
+    now = now or utcnow()
+    decision.signed_off_by_id = user.id
+    decision.signed_off_at = now
+    decision.sign_off_note = note_text
+    if agree:
+        _take_effect(session, user, contact, decision, now)
+    else:
+        decision.status = DecisionStatus.RETURNED
+        contact.status = ContactStatus.IN_SCREENING
+        contact.decided_at = None
+    flush_or_conflict(session, "Someone else signed off this decision while you were working on it. Reload the "
+                               "contact.")
+    audit_contact(session, user, "sign_off" if agree else "return_decision", contact, decision_id=decision.id)
+    return decision
+
+
+@dataclass(frozen=True)
+class SignOffRow:
+    contact: Contact
+    decision: ContactDecision
+    decided_by: str
+    children: list[str]
+
+
+def awaiting_sign_off(session: Session, database: Database, user: User) -> list[SignOffRow]:
+    """Decisions waiting for a MASH manager, oldest first."""
+    access.require_role(database, user, Kind.DECISION, Action.SIGN_OFF)
+    decisions = list(session.scalars(
+        select(ContactDecision).where(ContactDecision.status == DecisionStatus.AWAITING_SIGN_OFF)
+        .options(selectinload(ContactDecision.contact).selectinload(Contact.subjects),
+                 selectinload(ContactDecision.decided_by))
+        .order_by(ContactDecision.decided_at).limit(500)))
+    hidden = hidden_contacts(session, user, [d.contact for d in decisions])
+    record(session, access.actor_of(user), "list", "decisions_awaiting_sign_off", None,
+           detail={"shown": len(decisions)})
+    return [SignOffRow(contact=d.contact, decision=d, decided_by=d.decided_by.full_name,
+                       children=[RESTRICTED_LABEL] if d.contact_id in hidden else
+                       [s.full_name for s in d.contact.children]) for d in decisions]

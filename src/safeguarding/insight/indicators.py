@@ -1,0 +1,596 @@
+"""The indicators leaders read at a glance, each beside the latest national figure and the council's own trend.
+
+Every indicator is a pure function from the facts of the record (:class:`Facts`, plain tuples loaded once for the
+period) to the things it counts (:class:`Counted`: a child, a date, in the figure or not), with its DfE or Ofsted
+definition named beside it. The page, the CSV, the charts and the drill-down to the children all come from the
+same counted rows, so a figure can always be traced to the children behind it.
+
+Team filter: an indicator for a team counts the children allocated to that team at any time in the period (an
+allocation overlapping it), whatever the event; contacts not yet linked to a child are then left out.
+
+Who sees what (core/access.py, INDICATORS VIEW): performance analysts and managers see every figure and the list of
+children behind it; a child's name is shown only to roles that may open a person's record (PERSON VIEW) and never
+for a restricted child the viewer is not named on (or has not broken the glass for); otherwise the list shows the
+child's LAchildID. Every view, drill-down and download is audited.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, select, union
+from sqlalchemy.orm import Session
+
+from safeguarding.casework.models import (
+    Allocation,
+    Assessment,
+    ChildInNeedPlan,
+    ChildProtectionConference,
+    ChildProtectionPlan,
+    Referral,
+    Section47Enquiry,
+)
+from safeguarding.core import access, local_settings
+from safeguarding.core.access import AccessSubject, Action, Kind
+from safeguarding.core.audit import record
+from safeguarding.core.calendar import (
+    LONDON,
+    add_calendar_months,
+    add_working_days_quick,
+    today_in_london,
+    working_days_between_quick,
+)
+from safeguarding.core.db import Database
+from safeguarding.core.errors import ValidationFailed
+from safeguarding.core.form_fields import date_field
+from safeguarding.core.spreadsheet import spreadsheet_text
+from safeguarding.core.users import Team, User
+from safeguarding.front_door.models import Contact, ContactDecision, ContactSubject, DecisionStatus, SubjectRole
+from safeguarding.insight.national_figures import NO_NATIONAL_FIGURE, NationalFigure, figure
+from safeguarding.insight.period import Period
+from safeguarding.people.models import Person
+from safeguarding.timescales.derive import derive
+from safeguarding.timescales.events import clock_events
+from safeguarding.timescales.rules import Lengths
+
+MAX_PERIOD_DAYS = 3 * 366
+VISIT_RULES = ("cp-visit", "cin-visit")
+
+
+# --- facts: what the record says, as plain values ----------------------------------------------------------------
+
+
+@dataclass
+class Facts:
+    """Plain values read from the record for a period (and the history the definitions look back on)."""
+
+    contacts: list[tuple[int | None, date]] = field(default_factory=list)  # child (first linked), received
+    referrals: list[tuple[int, date, bool, date | None]] = field(default_factory=list)  # child, date, re-ref, closed
+    decisions: list[tuple[int | None, date, date]] = field(default_factory=list)  # child, received, decided
+    assessments: list[tuple[int, date, date]] = field(default_factory=list)  # child, referral date, authorised
+    icpcs: list[tuple[int, date, date]] = field(default_factory=list)  # child, s47 started, conference held
+    cp_plans: list[tuple[int, date, date | None]] = field(default_factory=list)  # child, started, ended
+    visits: list[tuple[int, date, date | None]] = field(default_factory=list)  # child, due, met
+    allocations: list[tuple[int, date, date | None]] = field(default_factory=list)  # child, from, to (exclusive)
+
+
+@dataclass(frozen=True)
+class Counted:
+    """One thing an indicator counts: about a child, on a date, in the figure (``met``) or only in its base.
+
+    ``what`` says it in words for the drill-down; it is made from ``template`` and ``args`` only when shown (dates
+    formatted then), since a figure for a large council counts hundreds of thousands of things."""
+
+    person_id: int | None
+    on: date
+    met: bool = True
+    series: str = ""
+    template: str = ""
+    args: tuple[Any, ...] = ()
+
+    @property
+    def what(self) -> str:
+        return self.template.format(*(_day(a) if isinstance(a, date) else a for a in self.args))
+
+
+# --- the definitions -----------------------------------------------------------------------------------------------
+
+
+def _day(d: date) -> str:
+    return f"{d.day} {d:%b %Y}"
+
+
+def contacts_referrals(facts: Facts, period: Period, today: date) -> list[Counted]:
+    """Contacts received and referrals made, by month (DfE CIN census: a referral is a request for services to
+    children's social care; contacts are the council's own count, not collected nationally)."""
+    found = [Counted(p, d, True, "Contacts", "Contact received {}", (d,)) for p, d in facts.contacts
+             if period.start <= d <= period.end]
+    found += [Counted(p, d, True, "Referrals", "Referral {}", (d,)) for p, d, _re, _closed in facts.referrals
+              if period.start <= d <= period.end]
+    return found
+
+
+def re_referrals(facts: Facts, period: Period, today: date) -> list[Counted]:
+    """Referrals in the period that came within 12 months of a previous referral of the same child, of all
+    referrals in the period (DfE Children in need, table C1; the front door marks each referral when it is made)."""
+    return [Counted(p, d, re, template="Referral {} (re-referral)" if re else "Referral {}", args=(d,))
+            for p, d, re, _closed in facts.referrals if period.start <= d <= period.end]
+
+
+def decisions_one_day(facts: Facts, period: Period, today: date) -> list[Counted]:
+    """Decisions on contacts made within one working day of receipt, of decisions made in the period (Working
+    Together 2023 ch.3: the local authority decides within one working day what type of response is required;
+    timescales.md T1). A decision later than the next working day after the day of receipt is late."""
+    found = []
+    for p, received, decided in facts.decisions:
+        if period.start <= decided <= period.end:
+            met = decided <= add_working_days_quick(received, 1)
+            found.append(Counted(p, decided, met, template="Contact {}, decided {}", args=(received, decided)))
+    return found
+
+
+def assessments_45(facts: Facts, period: Period, today: date) -> list[Counted]:
+    """Assessments completed (authorised) in the period within 45 working days of the referral (Working Together
+    2023 ch.3 'Timeliness'; DfE Children in need table C2 measures working days from referral)."""
+    found = []
+    for p, referred, authorised in facts.assessments:
+        if period.start <= authorised <= period.end:
+            days = working_days_between_quick(referred, authorised)
+            found.append(Counted(p, authorised, days <= 45, template="Referral {}, authorised {}: {} working days",
+                                 args=(referred, authorised, days)))
+    return found
+
+
+def icpc_15(facts: Facts, period: Period, today: date) -> list[Counted]:
+    """Initial child protection conferences held in the period within 15 working days of the start of the section
+    47 enquiry (DfE Children in need table C4 measures from the section 47 start; Working Together 2023 ch.4)."""
+    found = []
+    for p, started, held in facts.icpcs:
+        if period.start <= held <= period.end:
+            days = working_days_between_quick(started, held)
+            found.append(Counted(p, held, days <= 15, template="Section 47 {}, conference {}: {} working days",
+                                 args=(started, held, days)))
+    return found
+
+
+def second_cp_plans(facts: Facts, period: Period, today: date) -> list[Counted]:
+    """Child protection plans starting in the period for a child who had a previous plan at any time (LG Inform
+    metric 100, former NI 65; DfE Children in need table D3). Low is good; zero is not expected."""
+    starts: dict[int, list[date]] = defaultdict(list)
+    for p, started, _ended in facts.cp_plans:
+        starts[p].append(started)
+    found = []
+    for p, started, _ended in facts.cp_plans:
+        if period.start <= started <= period.end:
+            previous = sum(1 for d in starts[p] if d < started)
+            found.append(Counted(p, started, previous > 0, template="Plan from {}; {} previous plan{}",
+                                 args=(started, previous, "" if previous == 1 else "s")))
+    return found
+
+
+def cp_plans_two_years(facts: Facts, period: Period, today: date) -> list[Counted]:
+    """Child protection plans ending in the period that had lasted two years or more, of all plans ending (DfE
+    Children in need table D7)."""
+    found = []
+    for p, started, ended in facts.cp_plans:
+        if ended is not None and period.start <= ended <= period.end:
+            long = ended >= add_calendar_months(started, 24)
+            found.append(Counted(p, ended, long, template="Plan {} to {}", args=(started, ended)))
+    return found
+
+
+def visits_in_time(facts: Facts, period: Period, today: date) -> list[Counted]:
+    """Statutory visits (child protection and child in need) made by their due date, of visits due in the period
+    up to today, for every child with a plan in the period whether the case is now open or closed (the council's
+    local visiting standards, timescales.md T13 and T16, due dates derived by the timescales rules from the case
+    record). A visit that fell due on or before the plan ended and was not made counts as not in time."""
+    found = []
+    for p, due, met in facts.visits:
+        if period.start <= due <= min(period.end, today):
+            in_time = met is not None and met <= due
+            found.append(Counted(p, due, in_time, template="Visit due {}, made {}" if met else "Visit due {}, not made",
+                                 args=(due, met) if met else (due,)))
+    return found
+
+
+def snapshot_days(period: Period, today: date) -> list[date]:
+    """The days a point-in-time indicator is read on: each month's end in the period (the period's last day, or
+    today, for the month still running)."""
+    last = min(period.end, today)
+    days: list[date] = []
+    month = date(period.start.year, period.start.month, 1)
+    while month <= last:
+        month_end = add_calendar_months(month, 1) - timedelta(days=1)
+        days.append(min(month_end, last))
+        month = add_calendar_months(month, 1)
+    return days
+
+
+def unallocated(facts: Facts, period: Period, today: date) -> list[Counted]:
+    """Children with an open episode of need and no allocated worker, of all children with an open episode, at the
+    end of each month (Ofsted ILACS: children awaiting allocation; no national figure)."""
+    found = []
+    for day in snapshot_days(period, today):
+        open_children = {p for p, referred, _re, closed in facts.referrals
+                         if referred <= day and (closed is None or closed > day)}
+        allocated = {p for p, start, end in facts.allocations if start <= day and (end is None or end > day)}
+        for p in sorted(open_children):
+            found.append(Counted(p, day, p not in allocated, template="Open episode on {}" if p in allocated
+                                 else "Open episode on {}, no allocated worker", args=(day,)))
+    return found
+
+
+@dataclass(frozen=True)
+class Indicator:
+    key: str
+    title: str
+    kind: str  # "rate" (met of all counted) | "count"
+    measure: Callable[[Facts, Period, date], list[Counted]]
+    source: str
+    better: str = ""  # "higher" | "lower" | ""
+    snapshot: bool = False  # read on a day (the latest one), not summed over the period
+
+    @property
+    def definition(self) -> str:
+        return " ".join((self.measure.__doc__ or "").split())
+
+    @property
+    def national(self) -> NationalFigure | None:
+        return figure(self.key)
+
+    @property
+    def no_national(self) -> str:
+        return NO_NATIONAL_FIGURE.get(self.key, "")
+
+
+INDICATORS: tuple[Indicator, ...] = (
+    Indicator("contacts_referrals", "Contacts and referrals", "count", contacts_referrals,
+              "DfE Children in need (CIN census), referrals; contacts: the council's own record"),
+    Indicator("re_referrals", "Re-referrals within 12 months", "rate", re_referrals,
+              "DfE Children in need, table C1", better="lower"),
+    Indicator("decisions_one_day", "Decisions on contacts within one working day", "rate", decisions_one_day,
+              "Working Together to Safeguard Children 2023, ch.3 (timescales.md T1)", better="higher"),
+    Indicator("assessments_45", "Assessments completed within 45 working days", "rate", assessments_45,
+              "DfE Children in need, table C2; Working Together 2023, ch.3", better="higher"),
+    Indicator("icpc_15", "Initial conferences within 15 working days", "rate", icpc_15,
+              "DfE Children in need, table C4; Working Together 2023, ch.4", better="higher"),
+    Indicator("second_cp_plans", "Second or subsequent child protection plans", "rate", second_cp_plans,
+              "LG Inform metric 100 (former NI 65); DfE Children in need, table D3", better="lower"),
+    Indicator("cp_plans_two_years", "Child protection plans lasting two years or more", "rate", cp_plans_two_years,
+              "DfE Children in need, table D7", better="lower"),
+    Indicator("visits_in_time", "Statutory visits in time", "rate", visits_in_time,
+              "The council's visiting standards (timescales.md T13, T16)", better="higher"),
+    Indicator("unallocated", "Children unallocated", "rate", unallocated,
+              "Ofsted ILACS (children awaiting allocation); the council's own record", better="lower",
+              snapshot=True),
+)
+BY_KEY = {i.key: i for i in INDICATORS}
+
+
+# --- figures: what the page, the chart and the CSV show ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Point:
+    month: str  # "2026-01"
+    series: str
+    numerator: int
+    denominator: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.numerator / self.denominator if self.denominator else None
+
+
+@dataclass(frozen=True)
+class Figure:
+    indicator: Indicator
+    counted: list[Counted]
+    points: list[Point]
+    numerator: int
+    denominator: int
+    totals: dict[str, int]  # count indicators: per series
+
+    @property
+    def rate(self) -> float | None:
+        return self.numerator / self.denominator if self.denominator else None
+
+    @property
+    def shown(self) -> str:
+        if self.indicator.kind == "count":
+            return ", ".join(f"{name} {n:,}" for name, n in self.totals.items()) or "None"
+        if self.rate is None:
+            return "No cases"
+        return f"{self.rate * 100:.1f}%"
+
+
+def months_of(period: Period) -> list[str]:
+    months = []
+    month = date(period.start.year, period.start.month, 1)
+    while month <= period.end:
+        months.append(f"{month:%Y-%m}")
+        month = add_calendar_months(month, 1)
+    return months
+
+
+def figure_of(indicator: Indicator, counted: list[Counted], period: Period, today: date) -> Figure:
+    """Monthly points and the headline from the counted rows (pure). A point-in-time indicator's headline is read on
+    the period's last snapshot day, for a team as for the council: a team with nothing on that day shows none, not
+    an earlier month's figure."""
+    series_names = sorted({c.series for c in counted}) or [""]
+    if indicator.kind == "count" and indicator.key == "contacts_referrals":
+        series_names = ["Contacts", "Referrals"]
+    met: dict[tuple[int, int, str], int] = defaultdict(int)
+    base: dict[tuple[int, int, str], int] = defaultdict(int)
+    for c in counted:
+        key = (c.on.year, c.on.month, c.series)
+        base[key] += 1
+        met[key] += c.met
+    points = [Point(m, s, met[(int(m[:4]), int(m[5:]), s)], base[(int(m[:4]), int(m[5:]), s)])
+              for m in months_of(period) for s in series_names]
+    headline = counted
+    if indicator.snapshot:
+        days = snapshot_days(period, today)
+        headline = [c for c in counted if days and c.on == days[-1]]
+    totals = {s: sum(1 for c in counted if c.series == s) for s in series_names} if indicator.kind == "count" else {}
+    return Figure(indicator, counted, points, sum(1 for c in headline if c.met), len(headline), totals)
+
+
+def load_visits(session: Session, period: Period, today: date) -> list[tuple[int, date, date | None]]:
+    """Each statutory visit due in the period (child, due, made): every visit clock of every child with a child
+    protection or child in need plan in the period, open or closed, derived from the case events of all their
+    episodes by the timescales rules. Not the stored deadlines: they hold only open cases' current episodes
+    (timescales/models.py), and a child whose plan ended and case closed in the period would drop out."""
+    children = set(session.scalars(union(*(
+        select(plan.person_id).where(plan.started_on <= period.end,
+                                     or_(plan.ended_on.is_(None), plan.ended_on >= period.start))
+        for plan in (ChildProtectionPlan, ChildInNeedPlan)))))
+    if not children:
+        return []
+    lengths = Lengths(local_settings.get_all(session))
+    session.flush()  # read on the session's own transaction
+    case_events = clock_events(session.connection(), children, today, episodes="all")
+    visits = []
+    for person_id in sorted(children):
+        for clock in derive(person_id, case_events.events.get(person_id, []), lengths):
+            if clock.rule.id in VISIT_RULES and period.start <= clock.due <= period.end:
+                # A visit clock stopped by the plan's end ("lapsed": due on or before it, no visit) was missed,
+                # not made on the day the plan ended (timescales.md T13, T16; rules._recurring).
+                visits.append((person_id, clock.due, None if clock.lapsed else clock.met_on))
+    return visits
+
+
+def load_facts(session: Session, period: Period, team_id: int | None = None, today: date | None = None,
+               keys: Sequence[str] | None = None) -> Facts:
+    """Everything the definitions need for the period, with 12 months of history before it (``today``: the day
+    the record is read on, by default today in London; case rows dated after it count for nothing yet). With
+    ``keys``, the visits are derived only when statutory visits are among them (they cost the most to read)."""
+    today = today or today_in_london()
+    since_day = add_calendar_months(period.start, -12)
+    since, until = period.since, period.until
+    facts = Facts()
+
+    def london(moment: datetime) -> date:
+        return moment.astimezone(LONDON).date()
+
+    first_child: dict[int, int] = {}
+    for contact_id, person_id in session.execute(
+            select(ContactSubject.contact_id, ContactSubject.person_id).join(Contact)
+            .where(Contact.received_at >= since, Contact.received_at < until, ContactSubject.role == SubjectRole.CHILD,
+                   ContactSubject.person_id.is_not(None)).order_by(ContactSubject.id)):
+        if person_id is not None:
+            first_child.setdefault(contact_id, person_id)
+    for contact_id, received in session.execute(select(Contact.id, Contact.received_at).where(
+            Contact.received_at >= since, Contact.received_at < until)):
+        facts.contacts.append((first_child.get(contact_id), london(received)))
+    for contact_id, received, decided in session.execute(
+            select(Contact.id, Contact.received_at, ContactDecision.decided_at).join(ContactDecision)
+            .where(ContactDecision.decided_at >= since, ContactDecision.decided_at < until,
+                   ContactDecision.status != DecisionStatus.RETURNED)):
+        facts.decisions.append((first_child.get(contact_id), london(received), london(decided)))
+    facts.referrals = [(p, d, bool(re), closed) for p, d, re, closed in session.execute(
+        select(Referral.person_id, Referral.referral_date, Referral.is_re_referral, Referral.closed_date)
+        .where(Referral.referral_date <= period.end,
+               or_(Referral.closed_date.is_(None), Referral.closed_date >= since_day)))]
+    facts.assessments = [(p, r, a) for p, r, a in session.execute(
+        select(Assessment.person_id, Referral.referral_date, Assessment.authorised_on)
+        .join(Referral, Referral.id == Assessment.referral_id)
+        .where(Assessment.authorised_on >= period.start, Assessment.authorised_on <= period.end)) if a is not None]
+    facts.icpcs = [(p, s, h) for p, s, h in session.execute(
+        select(ChildProtectionConference.person_id, Section47Enquiry.started_on, ChildProtectionConference.held_on)
+        .join(Section47Enquiry, Section47Enquiry.id == ChildProtectionConference.section47_id)
+        .where(ChildProtectionConference.kind == "initial", ChildProtectionConference.held_on >= period.start,
+               ChildProtectionConference.held_on <= period.end))]
+    # Every plan of a child with a plan starting or ending in the period: "previous plan at any time" looks back.
+    concerned = select(ChildProtectionPlan.person_id).where(or_(
+        ChildProtectionPlan.started_on.between(period.start, period.end),
+        ChildProtectionPlan.ended_on.between(period.start, period.end)))
+    facts.cp_plans = [(p, s, e) for p, s, e in session.execute(
+        select(ChildProtectionPlan.person_id, ChildProtectionPlan.started_on, ChildProtectionPlan.ended_on)
+        .where(ChildProtectionPlan.person_id.in_(concerned), ChildProtectionPlan.started_on <= period.end))]
+    if keys is None or "visits_in_time" in keys:
+        facts.visits = load_visits(session, period, today)
+    facts.allocations = [(p, london(s), london(e) if e else None) for p, s, e in session.execute(
+        select(Allocation.person_id, Allocation.started_at, Allocation.ended_at).where(
+            Allocation.started_at < until, or_(Allocation.ended_at.is_(None), Allocation.ended_at >= since)))]
+    if team_id is not None:
+        in_team = set(session.scalars(select(Allocation.person_id).where(
+            Allocation.team_id == team_id, Allocation.started_at < until,
+            or_(Allocation.ended_at.is_(None), Allocation.ended_at >= since))))
+        facts = keep_children(facts, in_team)
+    return facts
+
+
+def keep_children(facts: Facts, person_ids: set[int]) -> Facts:
+    """The facts about these children only (the team filter)."""
+    def kept(rows: Iterable[Any]) -> list[Any]:
+        return [row for row in rows if row[0] in person_ids]
+
+    return Facts(contacts=kept(facts.contacts), referrals=kept(facts.referrals), decisions=kept(facts.decisions),
+                 assessments=kept(facts.assessments), icpcs=kept(facts.icpcs), cp_plans=kept(facts.cp_plans),
+                 visits=kept(facts.visits), allocations=kept(facts.allocations))
+
+
+def compute(facts: Facts, period: Period, today: date, keys: Sequence[str] | None = None) -> list[Figure]:
+    chosen = [BY_KEY[k] for k in keys] if keys else list(INDICATORS)
+    return [figure_of(i, i.measure(facts, period, today), period, today) for i in chosen]
+
+
+# --- the use-cases ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Filters:
+    period: Period
+    team_id: int | None
+    team_name: str
+
+
+def parse_filters(session: Session, start: str | None, end: str | None, team: str | None,
+                  today: date | None = None) -> Filters:
+    """The page's period (by default the twelve months to today) and team, checked; errors name the field."""
+    today = today or today_in_london()
+    errors: dict[str, str] = {}
+    first = date_field(start, "from", "the first day of the period", errors) if start else \
+        add_calendar_months(today, -12) + timedelta(days=1)
+    last = date_field(end, "to", "the last day of the period", errors) if end else today
+    if first and last:
+        if last < first:
+            errors["to"] = "The last day of the period is before its first day"
+        elif (last - first).days > MAX_PERIOD_DAYS:
+            errors["to"] = "The period can be at most three years long"
+    team_id: int | None = None
+    team_name = "All teams"
+    if team:
+        row = session.get(Team, int(team)) if team.isdigit() else None
+        if row is None:
+            errors["team"] = "Choose a team from the list"
+        else:
+            team_id, team_name = row.id, row.name
+    if errors:
+        raise ValidationFailed(errors)
+    assert first and last
+    return Filters(Period(first, last), team_id, team_name)
+
+
+def figures(session: Session, database: Database, user: User, filters: Filters, today: date | None = None,
+            keys: Sequence[str] | None = None) -> list[Figure]:
+    access.require_role(database, user, Kind.INDICATORS, Action.VIEW)
+    today = today or today_in_london()
+    result = compute(load_facts(session, filters.period, filters.team_id, today, keys), filters.period, today,
+                     keys)
+    record(session, access.actor_of(user), "view", "indicators", None, detail={
+        "from": filters.period.start.isoformat(), "to": filters.period.end.isoformat(), "team_id": filters.team_id,
+        "indicators": [f.indicator.key for f in result]})
+    return result
+
+
+def as_csv(result: Sequence[Figure], filters: Filters) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["indicator", "team", "month", "series", "numerator", "denominator", "rate",
+                     "national", "national_year", "national_source"])
+    for f in result:
+        national = f.indicator.national
+        for p in f.points:
+            # A team's name is typed by an administrator: never a formula a spreadsheet would run.
+            writer.writerow([f.indicator.title, spreadsheet_text(filters.team_name), p.month, p.series, p.numerator,
+                             p.denominator,
+                             "" if f.indicator.kind == "count" or p.rate is None else f"{p.rate:.4f}",
+                             f"{national.value:.4f}" if national and national.unit == "rate" else "",
+                             national.year if national else "", national.source if national else ""])
+    return out.getvalue()
+
+
+def export_csv(session: Session, database: Database, user: User, filters: Filters, keys: Sequence[str] | None,
+               today: date | None = None) -> str:
+    result = figures(session, database, user, filters, today, keys)
+    record(session, access.actor_of(user), "export", "indicators", None, detail={
+        "from": filters.period.start.isoformat(), "to": filters.period.end.isoformat(), "team_id": filters.team_id,
+        "indicators": [f.indicator.key for f in result]})
+    return as_csv(result, filters)
+
+
+@dataclass(frozen=True)
+class ChildRow:
+    reference: str  # LAchildID (or the record number)
+    name: str | None  # only where the viewer may see it
+    person_id: int | None
+    linkable: bool
+    on: date
+    met: bool
+    series: str
+    what: str
+
+
+def children_behind(session: Session, database: Database, user: User, filters: Filters, key: str,
+                    month: str | None = None, today: date | None = None) -> tuple[Figure, list[ChildRow]]:
+    """The children behind a figure (and, with ``month``, behind one month's point), within the viewer's access."""
+    indicator = BY_KEY.get(key)
+    if indicator is None:
+        raise ValidationFailed({"indicator": "Choose an indicator from the page"})
+    access.require_role(database, user, Kind.INDICATORS, Action.VIEW)
+    today = today or today_in_london()
+    (fig,) = compute(load_facts(session, filters.period, filters.team_id, today, [key]), filters.period, today,
+                     [key])
+    rows = [c for c in fig.counted if month is None or f"{c.on:%Y-%m}" == month]
+    ids = {c.person_id for c in rows if c.person_id is not None}
+    people = {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(ids)))} if ids else {}
+    may_name = access.role_may(user, Kind.PERSON, Action.VIEW)
+    restricted = access.restricted_among(session, ids) if may_name else set()
+    named: set[int] = set()
+    if may_name:
+        for person_id in ids:
+            if person_id not in restricted or access.authorize(session, user, Action.VIEW, AccessSubject(
+                    Kind.PERSON, person_id, person_ids=(person_id,))).allowed:
+                named.add(person_id)
+    out = []
+    for c in sorted(rows, key=lambda c: (c.on, c.person_id or 0)):
+        person = people.get(c.person_id) if c.person_id is not None else None
+        reference = (person.la_child_id or f"Record {person.id}") if person else "Not linked to a child"
+        shown = person is not None and person.id in named
+        out.append(ChildRow(reference, person.full_name if shown and person else None, c.person_id, shown, c.on,
+                            c.met, c.series, c.what))
+    record(session, access.actor_of(user), "view", "indicator_children", key, detail={
+        "from": filters.period.start.isoformat(), "to": filters.period.end.isoformat(), "team_id": filters.team_id,
+        "month": month, "children": len(ids), "named_person_ids": sorted(named)})
+    return fig, out
+
+
+# --- charts (Vega-Lite) --------------------------------------------------------------------------------------------
+
+
+def chart_spec(f: Figure) -> dict[str, Any]:
+    """A Vega-Lite specification: the council's monthly trend, and the national figure as a rule where held."""
+    if f.indicator.kind == "count":
+        values = [{"month": p.month, "series": p.series, "count": p.numerator} for p in f.points]
+        return {
+            "$schema": "https://vega.github.io/schema/vega-lite/v6.json", "width": "container", "height": 220,
+            "data": {"values": values}, "mark": {"type": "line", "point": True},
+            "encoding": {
+                "x": {"field": "month", "type": "ordinal", "title": "Month"},
+                "y": {"field": "count", "type": "quantitative", "title": "Number"},
+                "color": {"field": "series", "type": "nominal", "title": None},
+                "tooltip": [{"field": "month"}, {"field": "series"}, {"field": "count"}]}}
+    values = [{"month": p.month, "rate": round(p.rate * 100, 1), "of": f"{p.numerator} of {p.denominator}"}
+              for p in f.points if p.rate is not None]
+    layers: list[dict[str, Any]] = [{
+        "data": {"values": values}, "mark": {"type": "line", "point": True},
+        "encoding": {"x": {"field": "month", "type": "ordinal", "title": "Month"},
+                     "y": {"field": "rate", "type": "quantitative", "title": "%", "scale": {"domain": [0, 100]}},
+                     "tooltip": [{"field": "month"}, {"field": "rate", "title": "%"}, {"field": "of"}]}}]
+    national = f.indicator.national
+    if national is not None and national.unit == "rate":
+        layers.append({"data": {"values": [{"national": round(national.value * 100, 1),
+                                            "label": f"England {national.shown} ({national.year})"}]},
+                       "mark": {"type": "rule", "strokeDash": [6, 4], "color": "#d4351c"},
+                       "encoding": {"y": {"field": "national", "type": "quantitative"},
+                                    "tooltip": [{"field": "label", "title": "National"}]}})
+    return {"$schema": "https://vega.github.io/schema/vega-lite/v6.json", "width": "container", "height": 220,
+            "layer": layers}

@@ -1,0 +1,237 @@
+"""Search before create, and the matching other capabilities use: candidates gathered by indexed lookups (never a
+scan), scored by ``rules.score_match`` with reasons, and shown only as the searcher may see them.
+
+Other capabilities call :func:`exact_matches` and :func:`find_candidates` (then :func:`visible_to`); keep their
+signatures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from safeguarding.core import access, audit
+from safeguarding.core.access import AccessSubject, Action, Kind
+from safeguarding.core.db import Database
+from safeguarding.core.settings import get_settings
+from safeguarding.core.users import User
+from safeguarding.people import rules
+from safeguarding.people.inputs import SearchQuery
+from safeguarding.people.models import Address, Person, PersonAlias
+from safeguarding.people.records import may_open
+
+# Each candidate-gathering lookup reads at most this many rows, so a very common surname or a large block of flats
+# cannot turn a search into a scan; scoring then ranks what was gathered.
+GATHER_LIMIT = 1500
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A person who may be the one searched for, with the score and reasons. ``person`` is None when the searcher
+    may not open the record: it is then shown only as a restricted record."""
+
+    person_id: int
+    score: int
+    reasons: tuple[str, ...]
+    person: Person | None
+    restricted: bool = False
+    # Matched by an identifier (the same NHS number, or the same name and date of birth): certainly this person.
+    identified: bool = False
+
+    @property
+    def hidden(self) -> bool:
+        return self.person is None
+
+
+def exact_matches(session: Session, *, nhs_number: str | None = None, first_name: str | None = None,
+                  last_name: str | None = None, date_of_birth: date | None = None) -> list[Person]:
+    """People who are certainly this person, for automatic linking by other services (no access check): the same
+    valid NHS number, or the same normalised first and last name and date of birth."""
+    conditions = []
+    if nhs_number and rules.is_valid_nhs_number(nhs_number):
+        conditions.append(Person.nhs_number == rules.normalise_nhs_number(nhs_number))
+    first_key, last_key = rules.name_key(first_name or ""), rules.name_key(last_name or "")
+    if first_key and last_key and date_of_birth is not None:
+        conditions.append(and_(Person.last_name_key == last_key, Person.first_name_key == first_key,
+                               Person.date_of_birth == date_of_birth))
+    if not conditions:
+        return []
+    return list(session.scalars(select(Person).where(or_(*conditions)).order_by(Person.id)))
+
+
+def _match_query(first_name: str | None, last_name: str | None, date_of_birth: date | None,
+                 nhs_number: str | None, postcode: str | None) -> rules.MatchQuery:
+    nhs = rules.normalise_nhs_number(nhs_number or "")
+    code = (postcode or "").strip()
+    return rules.MatchQuery(
+        first_key=rules.name_key(first_name or ""), last_key=rules.name_key(last_name or ""),
+        date_of_birth=date_of_birth,
+        # An invalid NHS number or postcode finds nobody by that field rather than failing the whole search.
+        nhs_number=nhs if rules.is_valid_nhs_number(nhs) else "",
+        postcode=rules.normalise_postcode(code) if code and rules.is_valid_postcode(code) else "",
+    )
+
+
+_SCORING_COLUMNS = (Person.id, Person.first_name_key, Person.last_name_key, Person.date_of_birth, Person.nhs_number)
+
+
+def _prefix_range(column: Any, prefix: str) -> Any:
+    # A range on the key rather than LIKE, so both SQLite and PostgreSQL use the index whatever the collation.
+    return and_(column >= prefix, column < prefix + "\U0010ffff")
+
+
+def _gather(session: Session, query: rules.MatchQuery, enough: int) -> dict[int, Any]:
+    """People who might match (their scoring columns by id). Every lookup is an indexed equality or prefix range,
+    capped at GATHER_LIMIT rows, so no search reads the whole table.
+
+    Strong lookups run first: identifiers, date of birth, postcode, the same name and the same-sounding name (the
+    (last, first) indexes). The broad ones (first three letters of the surname with the first initial, other
+    names) run only when the strong ones found fewer than ``enough`` names: they can only add weaker name matches,
+    and a common name (a town has thousands of Smiths) must not make every search read thousands of rows."""
+    cols = _SCORING_COLUMNS
+    strong: list[Any] = []
+    names: list[Any] = []
+    broad: list[Any] = []
+    if query.nhs_number:
+        strong.append(select(*cols).where(Person.nhs_number == query.nhs_number))
+    if query.date_of_birth is not None:
+        strong.append(select(*cols).where(Person.date_of_birth == query.date_of_birth))
+    name_parts = [(query.last_key, query.first_key)]
+    if query.first_key and query.last_key:
+        name_parts.append((query.first_key, query.last_key))  # transposed
+    elif query.first_key:
+        name_parts.append((query.first_key, ""))  # a lone first name may be a surname typed in the wrong box
+    for last, first in name_parts:
+        if not last:
+            continue
+        sound, first_sound = rules.sound_key(last), rules.sound_key(first)
+        if first:
+            names.append(select(*cols).where(Person.last_name_key == last, Person.first_name_key == first))
+            if sound and first_sound:
+                names.append(select(*cols).where(Person.last_name_sound == sound,
+                                              Person.first_name_sound == first_sound))
+            broad.append(select(*cols).where(_prefix_range(Person.last_name_key, last[:3]),
+                                          _prefix_range(Person.first_name_key, first[:1])))
+        else:
+            names.append(select(*cols).where(Person.last_name_key == last))
+            if sound:
+                names.append(select(*cols).where(Person.last_name_sound == sound))
+            broad.append(select(*cols).where(_prefix_range(Person.last_name_key, last[:3])))
+        alias_last = [_prefix_range(PersonAlias.last_name_key, last[:3])]
+        if sound:
+            alias_last.append(PersonAlias.last_name_sound == sound)
+        broad.append(select(PersonAlias.person_id).where(or_(*alias_last)))
+    rows: dict[int, Any] = {}
+    for lookup in strong:
+        rows.update((row.id, row) for row in session.execute(lookup.limit(GATHER_LIMIT)))
+    named: set[int] = set()
+    for lookup in names:
+        found = {row.id: row for row in session.execute(lookup.limit(GATHER_LIMIT))}
+        rows.update(found)
+        named.update(found)
+    more: set[int] = set()
+    if query.postcode:
+        more.update(session.scalars(select(Address.person_id).where(Address.postcode == query.postcode)
+                                    .limit(GATHER_LIMIT)))
+    if len(named) < enough:
+        for lookup in broad:
+            if lookup.selected_columns[0] is Person.id:
+                rows.update((row.id, row) for row in session.execute(lookup.limit(GATHER_LIMIT)))
+            else:
+                more.update(session.scalars(lookup.limit(GATHER_LIMIT)))
+    for chunk in _chunks(sorted(more - rows.keys())):
+        rows.update((row.id, row) for row in session.execute(select(*cols).where(Person.id.in_(chunk))))
+    return rows
+
+
+def _chunks(ids: Sequence[int], size: int = 900) -> Iterable[Sequence[int]]:
+    for start in range(0, len(ids), size):
+        yield ids[start:start + size]
+
+
+def _score(session: Session, query: rules.MatchQuery, rows: dict[int, Any]) -> list[tuple[int, rules.MatchScore]]:
+    ordered = sorted(rows)
+    aliases: dict[int, list[tuple[str, str]]] = {}
+    postcodes: dict[int, set[str]] = {}
+    for chunk in _chunks(ordered):
+        for alias in session.execute(select(PersonAlias.person_id, PersonAlias.first_name_key,
+                                            PersonAlias.last_name_key).where(PersonAlias.person_id.in_(chunk))):
+            aliases.setdefault(alias.person_id, []).append((alias.first_name_key, alias.last_name_key))
+        if query.postcode:
+            for person_id in session.scalars(select(Address.person_id).where(Address.person_id.in_(chunk),
+                                                                             Address.postcode == query.postcode)):
+                postcodes.setdefault(person_id, set()).add(query.postcode)
+    scored: list[tuple[int, rules.MatchScore]] = []
+    for person_id, row in rows.items():
+        result = rules.score_match(query, rules.MatchRecord(
+            first_key=row.first_name_key, last_key=row.last_name_key, date_of_birth=row.date_of_birth,
+            nhs_number=row.nhs_number, postcodes=frozenset(postcodes.get(person_id, ())),
+            aliases=tuple(aliases.get(person_id, ()))))
+        if result.matched:
+            scored.append((person_id, result))
+    scored.sort(key=lambda item: (-item[1].score, item[0]))
+    return scored
+
+
+def _candidates(session: Session, query: rules.MatchQuery, limit: int) -> list[Candidate]:
+    if query.is_empty:
+        return []
+    scored = _score(session, query, _gather(session, query, limit))[:limit]
+    ids = [person_id for person_id, _ in scored]
+    people = {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(ids))
+                                               .options(selectinload(Person.addresses)))} if ids else {}
+    restricted = access.restricted_among(session, ids)
+    return [Candidate(person_id=person_id, score=result.score, reasons=result.reasons, person=people[person_id],
+                      restricted=person_id in restricted, identified=_identifies(query, people[person_id]))
+            for person_id, result in scored if person_id in people]
+
+
+def _identifies(query: rules.MatchQuery, person: Person) -> bool:
+    if query.nhs_number and person.nhs_number == query.nhs_number:
+        return True
+    return bool(query.first_key and query.last_key and query.date_of_birth is not None
+                and (person.first_name_key, person.last_name_key, person.date_of_birth)
+                == (query.first_key, query.last_key, query.date_of_birth))
+
+
+RESTRICTED_MATCH = "A restricted record matches these details: ask a manager before creating a new record"
+
+
+def find_candidates(session: Session, *, first_name: str | None, last_name: str | None,
+                    date_of_birth: date | None, nhs_number: str | None, postcode: str | None) -> list[Candidate]:
+    """Possible matches for a named person, ranked, with reasons (no access check and no audit: the caller does
+    both, and must pass the result through :func:`visible_to` before showing it to a user)."""
+    query = _match_query(first_name, last_name, date_of_birth, nhs_number, postcode)
+    return _candidates(session, query, get_settings().max_page_size)
+
+
+def visible_to(session: Session, user: User, candidates: list[Candidate]) -> list[Candidate]:
+    """The candidates as this user may see them. A restricted person they may not open is shown only when the
+    search identifies them (the same NHS number, or the same name and date of birth), and then only as "a
+    restricted record matches", so a duplicate is not created; nothing else about them (not even that a restricted
+    record has a similar name) is told. The hidden candidate keeps its id for the audit row only: pages and the
+    API must not show ``person_id`` of a ``hidden`` candidate."""
+    locked = {c.person_id for c in candidates if c.restricted and not may_open(session, user, c.person_id)}
+    return [replace(c, person=None, score=0, reasons=(RESTRICTED_MATCH,)) if c.person_id in locked else c
+            for c in candidates if c.person_id not in locked or c.identified]
+
+
+def search(session: Session, database: Database, user: User, query: SearchQuery) -> list[Candidate]:
+    """Search before create: by name (spelling- and order-tolerant, aliases too), date of birth, NHS number,
+    postcode, or any mix. Ranked, capped at the page size, audited with its terms."""
+    access.require(session, database, user, Action.SEARCH, AccessSubject(kind=Kind.PERSON))
+    match = _match_query(query.first_name, query.last_name, query.date_of_birth, query.nhs_number,
+                         query.postcode)
+    found = _candidates(session, match, get_settings().max_page_size)
+    candidates = visible_to(session, user, found)
+    # Every hit is recorded, shown or not, so each found person's "who has looked at this record" shows the search
+    # (and the audit pages hide its terms from those who may not open a restricted one).
+    audit.record_search(session, access.actor_of(user), "person", query.terms(),
+                        [c.person_id for c in found], detail={"results": len(candidates)})
+    return candidates
+

@@ -1,0 +1,513 @@
+"""The rows of each Annex A list for a period, read from the live record: one function per list.
+
+Which rows a period takes (the cohort rule beside each list, ``spec.LISTS``): an event list (contacts, referrals,
+section 47s, missing episodes, screenings) takes events dated in the period; a list of things that last
+(assessments, episodes of need, child protection plans) takes those open at any time in the period. Ages and "last
+12 months" counts are as at the period's last day; allocated team and worker are the allocation open at the end of
+the period.
+
+The cohorts of every list are read first (:func:`read_cohorts`), so that the children they name are loaded once
+(:class:`Children`); each list then makes its rows from its cohort. Everything here only reads.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Row, and_, or_, select
+from sqlalchemy.orm import Session
+
+from safeguarding.casework.models import (
+    Allocation,
+    Assessment,
+    ChildInNeedPlan,
+    ChildProtectionConference,
+    ChildProtectionPlan,
+    Referral,
+    Section47Enquiry,
+    StrategyDiscussion,
+    Supervision,
+    Visit,
+)
+from safeguarding.core.calendar import LONDON, add_calendar_months
+from safeguarding.core.users import Role, Team, User
+from safeguarding.exploitation.models import MissingEpisode, Screening
+from safeguarding.front_door.models import Contact, ContactSubject, SubjectRole
+from safeguarding.insight.models import WorkerContract
+from safeguarding.insight.period import Period
+from safeguarding.people.models import Person
+from safeguarding.returns.annex_a.spec import (
+    CASE_STATUS,
+    CASE_WORKING_ROLES,
+    CATEGORY,
+    ETHNICITY,
+    GENDER,
+    LISTS,
+    NO_FURTHER_SUPPORT,
+    NOT_HELD,
+    SOURCE,
+    ListSpec,
+    yes_no,
+)
+from safeguarding.returns.models import ChildDisability
+
+# Ids are read in chunks: a large council's cohort would overflow a database's limit on bound parameters.
+CHUNK = 500
+
+
+def age_on(born: date | None, on: date) -> int | None:
+    if born is None or born > on:
+        return None
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def _london_day(moment: datetime) -> date:
+    return moment.astimezone(LONDON).date()
+
+
+def _chunks(ids: Iterable[int]) -> Iterable[list[int]]:
+    ordered = sorted(set(ids))
+    return (ordered[i:i + CHUNK] for i in range(0, len(ordered), CHUNK))
+
+
+@dataclass
+class Sheet:
+    spec: ListSpec
+    rows: list[list[Any]] = field(default_factory=list)
+
+
+@dataclass
+class AnnexA:
+    period: Period
+    sheets: list[Sheet]
+    notes: list[str]
+
+    @property
+    def total_rows(self) -> int:
+        return sum(len(s.rows) for s in self.sheets)
+
+    @property
+    def child_rows(self) -> int:
+        """Rows about children (every list but the staff list): none means the period is empty."""
+        return sum(len(s.rows) for s in self.sheets if s.spec.sheet != "Staff")
+
+    def sheet(self, name: str) -> Sheet:
+        return next(s for s in self.sheets if s.spec.sheet == name)
+
+
+# --- the cohorts and the children they name -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cohorts:
+    """The records each list takes for the period, in the order the list is written."""
+
+    contacts: Sequence[Row[int | None, datetime, str, int]]  # child, received, source, contact
+    referrals: Sequence[Referral]  # made in the period (List 3)
+    assessments: Sequence[Assessment]
+    section47s: Sequence[Section47Enquiry]
+    episodes: Sequence[Referral]  # open at any time in the period (List 6)
+    plans: Sequence[ChildProtectionPlan]
+    missing: Sequence[MissingEpisode]
+    screenings: Sequence[Screening]
+
+    @property
+    def person_ids(self) -> set[int]:
+        ids = {int(row[0] or 0) for row in self.contacts}
+        for group in (self.referrals, self.assessments, self.section47s, self.episodes, self.plans, self.missing,
+                      self.screenings):
+            ids.update(record.person_id for record in group)
+        return ids
+
+
+def read_cohorts(session: Session, period: Period) -> Cohorts:
+    start, end = period.start, period.end
+    return Cohorts(
+        # One row per child named (a contact about two children is two rows).
+        contacts=session.execute(
+            select(ContactSubject.person_id, Contact.received_at, Contact.referral_source, Contact.id)
+            .join(Contact, Contact.id == ContactSubject.contact_id)
+            .where(ContactSubject.role == SubjectRole.CHILD, ContactSubject.person_id.is_not(None),
+                   Contact.received_at >= period.since, Contact.received_at < period.until)
+            .order_by(Contact.received_at, Contact.id)).all(),
+        referrals=session.scalars(select(Referral).where(Referral.referral_date >= start,
+                                                         Referral.referral_date <= end)
+                                  .order_by(Referral.referral_date, Referral.id)).all(),
+        assessments=session.scalars(select(Assessment).where(
+            Assessment.started_on <= end, or_(Assessment.authorised_on.is_(None), Assessment.authorised_on >= start))
+            .order_by(Assessment.started_on, Assessment.id)).all(),
+        section47s=session.scalars(select(Section47Enquiry).where(Section47Enquiry.started_on >= start,
+                                                                  Section47Enquiry.started_on <= end)
+                                   .order_by(Section47Enquiry.started_on, Section47Enquiry.id)).all(),
+        episodes=session.scalars(select(Referral).where(
+            Referral.referral_date <= end, or_(Referral.closed_date.is_(None), Referral.closed_date >= start))
+            .order_by(Referral.referral_date, Referral.id)).all(),
+        plans=session.scalars(select(ChildProtectionPlan).where(
+            ChildProtectionPlan.started_on <= end,
+            or_(ChildProtectionPlan.ended_on.is_(None), ChildProtectionPlan.ended_on >= start))
+            .order_by(ChildProtectionPlan.started_on, ChildProtectionPlan.id)).all(),
+        missing=session.scalars(select(MissingEpisode).where(
+            MissingEpisode.went_missing_at >= period.since, MissingEpisode.went_missing_at < period.until)
+            .order_by(MissingEpisode.went_missing_at, MissingEpisode.id)).all(),
+        screenings=session.scalars(select(Screening).where(Screening.screened_on >= start,
+                                                           Screening.screened_on <= end)
+                                   .order_by(Screening.person_id, Screening.screened_on, Screening.id)).all(),
+    )
+
+
+class Children:
+    """People, disabilities and allocations at the period end, loaded once for the ids the lists need; and their
+    histories ("in the last 12 months", "previous plans"), each read once when a list first asks."""
+
+    def __init__(self, session: Session, period: Period, person_ids: Iterable[int]) -> None:
+        self._session = session
+        self._ids = sorted(set(person_ids))
+        self.on = period.end
+        self.people: dict[int, Person] = {}
+        self.disabled: dict[int, bool] = {}
+        self.allocated: dict[int, tuple[str, str]] = {}
+        self._histories: dict[tuple[str, str], dict[int, list[date]]] = {}
+        for chunk in _chunks(self._ids):
+            for person in session.scalars(select(Person).where(Person.id.in_(chunk))):
+                self.people[person.id] = person
+            for person_id, code in session.execute(select(ChildDisability.person_id, ChildDisability.code)
+                                                   .where(ChildDisability.person_id.in_(chunk))):
+                self.disabled[person_id] = self.disabled.get(person_id, False) or code != "NONE"
+            rows = session.execute(
+                select(Allocation.person_id, User.full_name, Team.name, Allocation.started_at)
+                .join(User, User.id == Allocation.worker_id).outerjoin(Team, Team.id == Allocation.team_id)
+                .where(Allocation.person_id.in_(chunk), Allocation.started_at < period.until,
+                       or_(Allocation.ended_at.is_(None), Allocation.ended_at >= period.until))
+                .order_by(Allocation.started_at))
+            for person_id, worker, team, _started in rows:
+                self.allocated[person_id] = (team or "", worker)
+
+    def leading(self, person_id: int) -> list[Any]:
+        person = self.people[person_id]
+        return [person.la_child_id or f"P{person.id}", GENDER.get(person.sex or "", "c) Not stated/recorded"),
+                ETHNICITY.get(person.ethnicity or "", ""), person.date_of_birth, age_on(person.date_of_birth,
+                                                                                         self.on)]
+
+    def disability(self, person_id: int) -> list[Any]:
+        return [yes_no(self.disabled.get(person_id)) if person_id in self.disabled else "Unknown"]
+
+    def trailing(self, person_id: int) -> list[Any]:
+        team, worker = self.allocated.get(person_id, ("", ""))
+        return [team, worker]
+
+    def history(self, model: Any, column: Any) -> dict[int, list[date]]:
+        """Every date in ``column`` of ``model`` up to the period end, by child (all the children concerned)."""
+        key = (model.__name__, column.key)
+        found = self._histories.get(key)
+        if found is None:
+            found = self._histories[key] = defaultdict(list)
+            for chunk in _chunks(self._ids):
+                for person_id, day in self._session.execute(select(model.person_id, column).where(
+                        model.person_id.in_(chunk), column <= self.on)):
+                    found[person_id].append(day)
+        return found
+
+
+def _count_within_year(dates: Sequence[date], on: date) -> int:
+    """How many of these dates fall in the 12 months up to and including ``on``."""
+    year_before = add_calendar_months(on, -12)
+    return sum(1 for d in dates if year_before < d <= on)
+
+
+@dataclass(frozen=True)
+class Extract:
+    """What every list is written from: the period, its cohorts and the children they name."""
+
+    session: Session
+    period: Period
+    cohorts: Cohorts
+    children: Children
+
+
+# --- one function per list ------------------------------------------------------------------------------------------
+
+
+def list_1_contacts(x: Extract) -> list[list[Any]]:
+    return [[*x.children.leading(int(person_id or 0)), _london_day(received_at), SOURCE.get(source, source)]
+            for person_id, received_at, source, _contact_id in x.cohorts.contacts]
+
+
+def list_2_early_help(x: Extract) -> list[list[Any]]:
+    """Early help assessments are not recorded in this system: the list is written with its columns only."""
+    return []
+
+
+def list_3_referrals(x: Extract) -> list[list[Any]]:
+    children = x.children
+    referral_dates = children.history(Referral, Referral.referral_date)
+    rows = []
+    for r in x.cohorts.referrals:
+        nfa = r.closure_reason == "RC8" or r.route in ("no_further_action", "information_and_advice")
+        rows.append([*children.leading(r.person_id), r.referral_date,
+                     SOURCE.get(r.referral_source, r.referral_source), yes_no(nfa),
+                     _count_within_year(referral_dates[r.person_id], r.referral_date),
+                     *children.trailing(r.person_id)])
+    return rows
+
+
+def list_4_assessments(x: Extract) -> list[list[Any]]:
+    children, end = x.children, x.period.end
+    assessments = x.cohorts.assessments
+    seen_by_referral = _seen_during(x.session, [a.referral_id for a in assessments])
+    rows = []
+    for a in assessments:
+        needs = None if a.authorised_on is None or a.outcome is None else a.outcome not in NO_FURTHER_SUPPORT
+        seen = seen_by_referral.get(a.referral_id, [])
+        child_seen = any(a.started_on <= d <= (a.authorised_on or end) for d in seen)
+        rows.append([*children.leading(a.person_id), *children.disability(a.person_id), a.started_on,
+                     yes_no(child_seen), a.authorised_on, yes_no(needs), *children.trailing(a.person_id)])
+    return rows
+
+
+def list_5_section47s(x: Extract) -> list[list[Any]]:
+    children, end, s47s = x.children, x.period.end, x.cohorts.section47s
+    s47_dates = children.history(Section47Enquiry, Section47Enquiry.started_on)
+    icpc_dates = children.history(ChildProtectionConference, ChildProtectionConference.held_on)
+    strategy_dates = dict(x.session.execute(select(StrategyDiscussion.id, StrategyDiscussion.held_on).where(
+        StrategyDiscussion.id.in_([s.strategy_discussion_id for s in s47s]))).all()) if s47s else {}
+    icpcs = _initial_conferences(x.session, [s.id for s in s47s])
+    rows = []
+    for s in s47s:
+        icpc = icpcs.get(s.id)
+        rows.append([
+            *children.leading(s.person_id), *children.disability(s.person_id),
+            strategy_dates.get(s.strategy_discussion_id, s.started_on),
+            yes_no(s.icpc_not_required) if s.outcome is not None else "",
+            icpc.held_on if icpc else None,
+            yes_no(icpc.plan_id is not None) if icpc else "",
+            _count_within_year(s47_dates[s.person_id], end), _count_within_year(icpc_dates[s.person_id], end),
+            *children.trailing(s.person_id)])
+    return rows
+
+
+def list_6_children_in_need(x: Extract) -> list[list[Any]]:
+    children, end, episodes = x.children, x.period.end, x.cohorts.episodes
+    status = _status_of(x.session, episodes, end)
+    last_seen = _last_seen(x.session, [e.id for e in episodes], end)
+    rows = []
+    for e in episodes:
+        closed = e.closed_date if e.closed_date is not None and e.closed_date <= end else None
+        rows.append([
+            *children.leading(e.person_id), *children.disability(e.person_id), e.referral_date,
+            e.primary_need or "", last_seen.get(e.id), closed, (e.closure_reason or "") if closed else "",
+            CASE_STATUS["closed"] if closed else status.get(e.id, CASE_STATUS["open"]),
+            *children.trailing(e.person_id)])
+    return rows
+
+
+def list_7_child_protection(x: Extract) -> list[list[Any]]:
+    children, end, plans = x.children, x.period.end, x.cohorts.plans
+    cp_visits = _cp_visits(x.session, [p.referral_id for p in plans], end)
+    reviews = _review_conferences(x.session, [p.id for p in plans], end)
+    plan_starts = children.history(ChildProtectionPlan, ChildProtectionPlan.started_on)
+    protection = _immediate_protection(x.session, [p.person_id for p in plans], end)
+    rows = []
+    for p in plans:
+        visits = [v for v in cp_visits.get(p.referral_id, []) if v[0] >= p.started_on]
+        last = visits[-1] if visits else None
+        ended = p.ended_on if p.ended_on is not None and p.ended_on <= end else None
+        rows.append([
+            *children.leading(p.person_id), *children.disability(p.person_id), p.started_on,
+            CATEGORY.get(p.initial_category, p.initial_category), CATEGORY.get(p.latest_category, p.latest_category),
+            last[0] if last else None, yes_no(last[1]) if last else "", reviews.get(p.id), ended,
+            "Y" if protection.get(p.person_id) else "N",
+            sum(1 for d in plan_starts[p.person_id] if d < p.started_on),
+            *children.trailing(p.person_id)])
+    return rows
+
+
+def missing_episodes(x: Extract) -> list[list[Any]]:
+    children = x.children
+    rows = []
+    for m in x.cohorts.missing:
+        interview = m.interview
+        rows.append([
+            *children.leading(m.person_id), "Missing" if m.kind == "missing" else "Absent",
+            _london_day(m.went_missing_at), _london_day(m.returned_at) if m.returned_at else None,
+            "Y" if interview else "N", _london_day(interview.offered_at) if interview else None,
+            ("N" if interview.declined else ("Y" if interview.held_at else "")) if interview else "",
+            *children.trailing(m.person_id)])
+    return rows
+
+
+def exploitation_screenings(x: Extract) -> list[list[Any]]:
+    children = x.children
+    latest: dict[int, Screening] = {}
+    for screening in x.cohorts.screenings:
+        latest[screening.person_id] = screening  # ordered by date: the last one stands
+    return [[*children.leading(screening.person_id), screening.screened_on,
+             str(screening.band).replace("_", " ").capitalize(),
+             ", ".join(str(t).replace("_", " ") for t in screening.exploitation_types),
+             *children.trailing(screening.person_id)]
+            for screening in sorted(latest.values(), key=lambda s: (s.screened_on, s.id))]
+
+
+def staff(x: Extract) -> list[list[Any]]:
+    return staff_rows(x.session, x.period)
+
+
+ROWS: dict[str, Callable[[Extract], list[list[Any]]]] = {
+    "List 1": list_1_contacts, "List 2": list_2_early_help, "List 3": list_3_referrals,
+    "List 4": list_4_assessments, "List 5": list_5_section47s, "List 6": list_6_children_in_need,
+    "List 7": list_7_child_protection, "Missing": missing_episodes, "Exploitation": exploitation_screenings,
+    "Staff": staff,
+}
+
+
+def build(session: Session, period: Period) -> AnnexA:
+    """Every list the system holds, for the period, with the notes of the "About" sheet. Reads only."""
+    cohorts = read_cohorts(session, period)
+    extract = Extract(session, period, cohorts, Children(session, period, cohorts.person_ids))
+    sheets = [Sheet(spec, ROWS[spec.sheet](extract)) for spec in LISTS]
+    return AnnexA(period, sheets, notes(session, period, sheets))
+
+
+def notes(session: Session, period: Period, sheets: Sequence[Sheet]) -> list[str]:
+    start, end = period.start, period.end
+    early_help = sum(1 for _ in session.execute(
+        select(Referral.id).where(Referral.referral_date >= start, Referral.referral_date <= end,
+                                  Referral.closure_reason == "RC9")))
+    return [
+        f"Ofsted Annex A for {start.isoformat()} to {end.isoformat()}, written from the live record.",
+        "Columns and value sets: Ofsted's ILACS Annex A (liia-tools layout, June 2024).",
+        "List 2: early help assessments are not recorded in this system, so the list has no rows. "
+        f"Episodes closed after assessment and referred to early help (RC9) in the period: {early_help}; contacts "
+        "whose outcome was early help are in List 1.",
+        NOT_HELD,
+        "List 7 'Subject to EPO or police protection': Y where a contact about the child was decided as immediate "
+        "protection in the six months to the end of the period (the system records the decision, not the order).",
+        *(f"{sheet.spec.sheet} ({sheet.spec.title}): {len(sheet.rows)} rows; {sheet.spec.cohort}."
+          for sheet in sheets),
+    ]
+
+
+# --- what the lists read beside their cohorts -----------------------------------------------------------------------
+
+
+def _seen_during(session: Session, referral_ids: list[int]) -> dict[int, list[date]]:
+    seen: dict[int, list[date]] = defaultdict(list)
+    for chunk in _chunks(referral_ids):
+        for referral_id, day in session.execute(select(Visit.referral_id, Visit.visited_on).where(
+                Visit.referral_id.in_(chunk), Visit.child_seen.is_(True))):
+            seen[referral_id].append(day)
+    return seen
+
+
+def _initial_conferences(session: Session, s47_ids: list[int]) -> dict[int, ChildProtectionConference]:
+    found: dict[int, ChildProtectionConference] = {}
+    for chunk in _chunks(s47_ids):
+        for conference in session.scalars(select(ChildProtectionConference).where(
+                ChildProtectionConference.kind == "initial", ChildProtectionConference.section47_id.in_(chunk))
+                .order_by(ChildProtectionConference.held_on)):
+            found.setdefault(conference.section47_id or 0, conference)
+    return found
+
+
+def _status_of(session: Session, episodes: Sequence[Referral], on: date) -> dict[int, str]:
+    """Case status at the period end: CP plan, CIN plan, open assessment (annex-a.md 4.4, List 6)."""
+    status: dict[int, str] = {}
+    for chunk in _chunks(e.id for e in episodes):
+        for (referral_id,) in session.execute(select(Assessment.referral_id).where(
+                Assessment.referral_id.in_(chunk), Assessment.started_on <= on,
+                or_(Assessment.authorised_on.is_(None), Assessment.authorised_on > on))):
+            status[referral_id] = CASE_STATUS["assessment"]
+        for (referral_id,) in session.execute(select(ChildInNeedPlan.referral_id).where(
+                ChildInNeedPlan.referral_id.in_(chunk), ChildInNeedPlan.started_on <= on,
+                or_(ChildInNeedPlan.ended_on.is_(None), ChildInNeedPlan.ended_on > on))):
+            status[referral_id] = CASE_STATUS["cin"]
+        for (referral_id,) in session.execute(select(ChildProtectionPlan.referral_id).where(
+                ChildProtectionPlan.referral_id.in_(chunk), ChildProtectionPlan.started_on <= on,
+                or_(ChildProtectionPlan.ended_on.is_(None), ChildProtectionPlan.ended_on > on))):
+            status[referral_id] = CASE_STATUS["cp"]
+    return status
+
+
+def _last_seen(session: Session, referral_ids: list[int], on: date) -> dict[int, date]:
+    last: dict[int, date] = {}
+    for chunk in _chunks(referral_ids):
+        for referral_id, day in session.execute(select(Visit.referral_id, Visit.visited_on).where(
+                Visit.referral_id.in_(chunk), Visit.child_seen.is_(True), Visit.visited_on <= on)):
+            if referral_id not in last or day > last[referral_id]:
+                last[referral_id] = day
+    return last
+
+
+def _cp_visits(session: Session, referral_ids: list[int], on: date) -> dict[int, list[tuple[date, bool]]]:
+    visits: dict[int, list[tuple[date, bool]]] = defaultdict(list)
+    for chunk in _chunks(referral_ids):
+        for referral_id, day, alone in session.execute(
+                select(Visit.referral_id, Visit.visited_on, Visit.seen_alone).where(
+                    Visit.referral_id.in_(chunk), Visit.kind == "cp", Visit.child_seen.is_(True),
+                    Visit.visited_on <= on).order_by(Visit.visited_on, Visit.id)):
+            visits[referral_id].append((day, bool(alone)))
+    return visits
+
+
+def _review_conferences(session: Session, plan_ids: list[int], on: date) -> dict[int, date]:
+    latest: dict[int, date] = {}
+    for chunk in _chunks(plan_ids):
+        for plan_id, day in session.execute(select(ChildProtectionConference.plan_id,
+                                                   ChildProtectionConference.held_on).where(
+                ChildProtectionConference.plan_id.in_(chunk), ChildProtectionConference.kind == "review",
+                ChildProtectionConference.held_on <= on)):
+            if plan_id is not None and (plan_id not in latest or day > latest[plan_id]):
+                latest[plan_id] = day
+    return latest
+
+
+def _immediate_protection(session: Session, person_ids: list[int], on: date) -> dict[int, bool]:
+    since = add_calendar_months(on, -6)
+    found: dict[int, bool] = {}
+    for chunk in _chunks(person_ids):
+        for (person_id,) in session.execute(select(Referral.person_id).where(
+                Referral.person_id.in_(chunk), Referral.route == "immediate_protection",
+                and_(Referral.referral_date > since, Referral.referral_date <= on))):
+            found[person_id] = True
+    return found
+
+
+def staff_rows(session: Session, period: Period) -> list[list[Any]]:
+    """The staff list: each case-working member of staff active at the period end, with their contract (if
+    recorded), the children allocated to them then, and their supervision dates."""
+    until = period.until
+    caseload: dict[int, int] = defaultdict(int)
+    for (worker_id,) in session.execute(select(Allocation.worker_id).where(
+            Allocation.started_at < until, or_(Allocation.ended_at.is_(None), Allocation.ended_at >= until))):
+        caseload[worker_id] += 1
+    contracts: dict[int, WorkerContract] = {}
+    contract: WorkerContract | None
+    for contract in session.scalars(select(WorkerContract).where(
+            WorkerContract.started_on <= period.end,
+            or_(WorkerContract.left_on.is_(None), WorkerContract.left_on >= period.end))
+            .order_by(WorkerContract.started_on)):
+        contracts[contract.user_id] = contract
+    last_supervision: dict[int, tuple[date, date | None]] = {}
+    for worker_id, held, next_on in session.execute(select(Supervision.worker_id, Supervision.held_on,
+                                                           Supervision.next_on)
+                                                    .where(Supervision.held_on <= period.end)
+                                                    .order_by(Supervision.held_on, Supervision.id)):
+        last_supervision[worker_id] = (held, next_on)
+    users = session.scalars(select(User).where(User.role.in_([r.value for r in CASE_WORKING_ROLES]))
+                            .order_by(User.full_name, User.id)).all()
+    rows: list[list[Any]] = []
+    for user in users:
+        contract = contracts.get(user.id)
+        if not (user.active or contract or caseload.get(user.id)):
+            continue
+        supervision = last_supervision.get(user.id)
+        kind = {"permanent": "Permanent", "agency": "Agency", "project_team": "Agency (project team)"}.get(
+            contract.employment_type, contract.employment_type) if contract else "Not recorded"
+        rows.append([f"W{user.id}", user.full_name, Role(user.role).label, user.team.name if user.team else "",
+                     kind, contract.fte if contract else None, yes_no(contract.case_holding) if contract else "",
+                     caseload.get(user.id, 0), supervision[0] if supervision else None,
+                     supervision[1] if supervision else None])
+    return rows
