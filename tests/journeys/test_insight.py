@@ -53,6 +53,7 @@ def test_an_analyst_reads_the_indicators_and_downloads_annex_a(new_page: Any, fa
     download.value.save_as(path)
     book = load_workbook(path, read_only=True)
     assert "List 1" in book.sheetnames and "Staff" in book.sheetnames
+    book.close()  # a read-only workbook keeps its file open until closed
 
 
 def test_the_indicators_page_works_without_javascript(new_page: Any, factory: Any, live_server: Any) -> None:

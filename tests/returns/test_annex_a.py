@@ -27,8 +27,9 @@ JAN, MAR = "2026-01-01", "2026-03-31"
 
 
 def _rows(path: Path, sheet: str) -> list[dict[str, Any]]:
-    ws = load_workbook(path, read_only=True)[sheet]
-    values = list(ws.iter_rows(values_only=True))
+    book = load_workbook(path, read_only=True)
+    values = list(book[sheet].iter_rows(values_only=True))
+    book.close()  # a read-only workbook keeps its file open until closed
     header = values[0]
     return [dict(zip(header, (*row, *[None] * (len(header) - len(row))), strict=True)) for row in values[1:]]
 
@@ -44,6 +45,7 @@ def test_the_command_writes_one_sheet_per_list_with_annex_a_columns(database: An
     for spec in LISTS:
         header = next(book[spec.sheet].iter_rows(values_only=True))
         assert tuple(header) == spec.columns
+    book.close()
     # The columns exactly as annex-a.md section 4 defines them, for two lists in full.
     assert LISTS[0].columns == ("Child Unique ID", "Gender", "Ethnicity", "Date of Birth", "Age of Child (Years)",
                                 "Date of Contact", "Contact Source")

@@ -376,16 +376,17 @@ class ChainBreak:
 def verify_chain(session: Session) -> Iterator[int | ChainBreak]:
     """Walk the chain in order; yields each verified row id, then a ChainBreak at the first broken row."""
     prev = GENESIS_HASH
-    rows = session.execute(select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=2000))
-    for row in rows.scalars():
-        if row.prev_hash != prev:
-            yield ChainBreak(row.id, "does not follow the row before it (a row was removed or reordered)")
-            return
-        if row_hash(prev, row) != row.hash:
-            yield ChainBreak(row.id, "its contents do not match its hash (the row was altered)")
-            return
-        prev = row.hash
-        yield row.id
+    # Closed however the walk ends (a break found, or the caller stops early): PostgreSQL's server-side cursor goes.
+    with session.execute(select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=2000)) as rows:
+        for row in rows.scalars():
+            if row.prev_hash != prev:
+                yield ChainBreak(row.id, "does not follow the row before it (a row was removed or reordered)")
+                return
+            if row_hash(prev, row) != row.hash:
+                yield ChainBreak(row.id, "its contents do not match its hash (the row was altered)")
+                return
+            prev = row.hash
+            yield row.id
 
 
 def search_index_mismatches(session: Session, batch: int = 1000) -> Iterator[int]:

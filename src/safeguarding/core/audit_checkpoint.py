@@ -151,14 +151,15 @@ def first_break_since_checkpoint(session: Session, key: bytes) -> ChainBreak | N
         if signed(head, key) and not list(_against(session, head)):
             start_id, prev = head.last_id, head.head_hash
             break
-    rows = session.execute(select(AuditEvent).where(AuditEvent.id > start_id).order_by(AuditEvent.id)
-                           .execution_options(yield_per=2000))
-    for row in rows.scalars():
-        if row.prev_hash != prev:
-            return ChainBreak(row.id, "does not follow the row before it (a row was removed or reordered)")
-        if row_hash(prev, row) != row.hash:
-            return ChainBreak(row.id, "its contents do not match its hash (the row was altered)")
-        prev = row.hash
+    # Closed when a break ends the walk early, so PostgreSQL's server-side cursor goes with it.
+    with session.execute(select(AuditEvent).where(AuditEvent.id > start_id).order_by(AuditEvent.id)
+                         .execution_options(yield_per=2000)) as rows:
+        for row in rows.scalars():
+            if row.prev_hash != prev:
+                return ChainBreak(row.id, "does not follow the row before it (a row was removed or reordered)")
+            if row_hash(prev, row) != row.hash:
+                return ChainBreak(row.id, "its contents do not match its hash (the row was altered)")
+            prev = row.hash
     return None
 
 
