@@ -85,20 +85,24 @@ def contact_body(rng: random.Random) -> dict[str, object]:
     born = date.today() - timedelta(days=rng.randint(365, 16 * 365))
     return {
         "worry": f"Officers attended a report of a disturbance; {child_first} was present and distressed. "
-                 "Benchmark contact (synthetic).",
+        "Benchmark contact (synthetic).",
         "consent": "not_informed_risk",
         "reporter_name": f"{rng.choice(names.WOMEN + names.MEN)} {rng.choice(names.SURNAMES)}",
         "reporter_role": "Police constable",
         "subjects": [
-            {"role": "child", "first_name": child_first, "last_name": surname, "date_of_birth": born.isoformat(),
-             "postcode": f"NB{rng.randint(1, 24)} {rng.randint(0, 9)}AB"},
+            {
+                "role": "child",
+                "first_name": child_first,
+                "last_name": surname,
+                "date_of_birth": born.isoformat(),
+                "postcode": f"NB{rng.randint(1, 24)} {rng.randint(0, 9)}AB",
+            },
             {"role": "parent", "first_name": rng.choice(names.WOMEN), "last_name": surname},
         ],
     }
 
 
-async def submit(base_url: str, token: str, count: int, concurrency: int
-                 ) -> tuple[list[float], list[str], float]:
+async def submit(base_url: str, token: str, count: int, concurrency: int) -> tuple[list[float], list[str], float]:
     import httpx
 
     rng = random.Random(11)
@@ -110,8 +114,9 @@ async def submit(base_url: str, token: str, count: int, concurrency: int
     errors: list[str] = []
 
     async def client_loop() -> None:
-        async with httpx.AsyncClient(base_url=base_url, timeout=30,
-                                     headers={"Authorization": f"Bearer {token}"}) as client:
+        async with httpx.AsyncClient(
+            base_url=base_url, timeout=30, headers={"Authorization": f"Bearer {token}"}
+        ) as client:
             while True:
                 try:
                     n = queue.get_nowait()
@@ -119,8 +124,11 @@ async def submit(base_url: str, token: str, count: int, concurrency: int
                     return
                 began = time.perf_counter()
                 try:
-                    response = await client.post("/api/v1/contacts", json=bodies[n],
-                                                 headers={"Idempotency-Key": f"{KEY_PREFIX}{n}-{rng.random():.12f}"})
+                    response = await client.post(
+                        "/api/v1/contacts",
+                        json=bodies[n],
+                        headers={"Idempotency-Key": f"{KEY_PREFIX}{n}-{rng.random():.12f}"},
+                    )
                     elapsed = (time.perf_counter() - began) * 1000
                     if response.status_code == 201:
                         samples.append(elapsed)
@@ -156,8 +164,10 @@ def main() -> None:
         removed = clean_up(token_id)
     figure = figures(samples)
     rate = len(samples) / wall if wall else 0.0
-    print(f"POST /api/v1/contacts, {args.count} contacts, {args.concurrency} concurrent clients, "
-          f"{args.workers} uvicorn workers ({bench_database_url()}):")
+    print(
+        f"POST /api/v1/contacts, {args.count} contacts, {args.concurrency} concurrent clients, "
+        f"{args.workers} uvicorn workers ({bench_database_url()}):"
+    )
     print(f"  {rate:.1f} contacts/s accepted ({len(samples)} in {wall:.1f} s)")
     print(f"  latency {figure.line()}")
     print(f"  errors: {len(errors)}")
@@ -166,17 +176,32 @@ def main() -> None:
     print(f"  removed {removed} benchmark contacts afterwards")
     print(f"  load average before {load_before}, after {load_after}; CPU during the run (%): {cpu_used}")
     if waits.samples:
-        print("  PostgreSQL backends per sample (pg_stat_activity): "
-              + ", ".join(f"{k} {v}" for k, v in list(waits.summary().items())[:8]))
+        print(
+            "  PostgreSQL backends per sample (pg_stat_activity): "
+            + ", ".join(f"{k} {v}" for k, v in list(waits.summary().items())[:8])
+        )
     split = breakdown(lines, {"submit": "/contacts"}, since=began)
     print_breakdown(split)
-    write_json("api_submit", {"label": args.label, "load_average_before": load_before, "load_average": load_after,
-                              "cpu_percent": cpu_used,
-                              "postgresql_backends": waits.summary(), "breakdown": split,
-                              "count": args.count, "concurrency": args.concurrency, "workers": args.workers,
-                              "contacts_per_second": round(rate, 2), "accepted": len(samples),
-                              "latency": figure.__dict__, "errors": len(errors),
-                              "error_examples": sorted(set(errors))[:5], "load": load})
+    write_json(
+        "api_submit",
+        {
+            "label": args.label,
+            "load_average_before": load_before,
+            "load_average": load_after,
+            "cpu_percent": cpu_used,
+            "postgresql_backends": waits.summary(),
+            "breakdown": split,
+            "count": args.count,
+            "concurrency": args.concurrency,
+            "workers": args.workers,
+            "contacts_per_second": round(rate, 2),
+            "accepted": len(samples),
+            "latency": figure.__dict__,
+            "errors": len(errors),
+            "error_examples": sorted(set(errors))[:5],
+            "load": load,
+        },
+    )
 
 
 if __name__ == "__main__":

@@ -65,8 +65,25 @@ def generate(path: Path, children: int, seed: int) -> None:
     rng = random.Random(seed)
     year = CensusYear(YEAR)
     start, ref = year.period_start, year.reference_date
-    factors = ["1B", "2B", "3A", "3B", "4B", "5A", "6B", "7A", "10A", "11A", "14A", "16A", "17A", "18C", "19C",
-               "21", "24A"]
+    factors = [
+        "1B",
+        "2B",
+        "3A",
+        "3B",
+        "4B",
+        "5A",
+        "6B",
+        "7A",
+        "10A",
+        "11A",
+        "14A",
+        "16A",
+        "17A",
+        "18C",
+        "19C",
+        "21",
+        "24A",
+    ]
     disabilities = ["NONE"] * 12 + ["MOB", "HAND", "PC", "INC", "COMM", "LD", "HEAR", "VIS", "BEH", "AUT", "DDA"]
 
     def day_in(a: date, b: date) -> date:
@@ -78,10 +95,15 @@ def generate(path: Path, children: int, seed: int) -> None:
     def one(n: int) -> Child:
         birth = date(2008, 1, 1) + timedelta(days=rng.randrange(365 * 17))
         body = f"{rng.choice(['201', '330', '886', '352'])}{rng.randrange(100):02d}{n:06d}{n % 10}"
-        child = Child(la_child_id=f"LA{n:08d}", upn=upn_check_letter(body) + body if rng.random() < 0.9 else None,
-                      upn_unknown=None, birth_date=birth, sex=rng.choice("MF"),
-                      ethnicity=rng.choice(["WBRI", "WBRI", "WBRI", "MWBC", "BAFR", "AIND", "WOTH", "NOBT"]),
-                      disabilities=tuple(sorted({rng.choice(disabilities) for _ in range(rng.choice([1, 1, 1, 2]))})))
+        child = Child(
+            la_child_id=f"LA{n:08d}",
+            upn=upn_check_letter(body) + body if rng.random() < 0.9 else None,
+            upn_unknown=None,
+            birth_date=birth,
+            sex=rng.choice("MF"),
+            ethnicity=rng.choice(["WBRI", "WBRI", "WBRI", "MWBC", "BAFR", "AIND", "WOTH", "NOBT"]),
+            disabilities=tuple(sorted({rng.choice(disabilities) for _ in range(rng.choice([1, 1, 1, 2]))})),
+        )
         if child.upn is None:
             child.upn_unknown = rng.choice(["UN2", "UN3", "UN5"])
         if "NONE" in child.disabilities and len(child.disabilities) > 1:
@@ -91,8 +113,12 @@ def generate(path: Path, children: int, seed: int) -> None:
             referral = day_in(cursor, ref - timedelta(days=40)) if cursor < ref - timedelta(days=41) else cursor
             if referral > ref - timedelta(days=30):
                 break
-            e = Episode(referral_date=referral, referral_source=rng.choice(["1A", "2A", "3A", "5A", "6", "8"]),
-                        primary_need=rng.choice(["N1", "N1", "N2", "N4", "N5", "N8"]), referral_nfa="false")
+            e = Episode(
+                referral_date=referral,
+                referral_source=rng.choice(["1A", "2A", "3A", "5A", "6", "8"]),
+                primary_need=rng.choice(["N1", "N1", "N2", "N4", "N5", "N8"]),
+                referral_nfa="false",
+            )
             if rng.random() < 0.12 and referral >= start:
                 e.referral_nfa, e.primary_need = "true", None
                 e.closure_date, e.closure_reason = referral + timedelta(days=1), "RC8"
@@ -101,22 +127,40 @@ def generate(path: Path, children: int, seed: int) -> None:
                 continue
             a_start = referral + timedelta(days=rng.randrange(3))
             a_done = weekday_after(a_start, rng.randrange(10, 45))
-            e.assessments.append(Assessment(start=a_start, authorised=a_done,
-                                            factors=tuple(sorted({rng.choice(factors[:-2]) for _ in range(3)})),
-                                            factors_given=True))
+            e.assessments.append(
+                Assessment(
+                    start=a_start,
+                    authorised=a_done,
+                    factors=tuple(sorted({rng.choice(factors[:-2]) for _ in range(3)})),
+                    factors_given=True,
+                )
+            )
             last = a_done
             if rng.random() < 0.3:
                 s_start = a_start + timedelta(days=1)
                 icpc = weekday_after(s_start, 12)
-                e.section47s.append(Section47(start=s_start, icpc_target=weekday_after(s_start, 15), icpc=icpc,
-                                              icpc_not_required="false"))
+                e.section47s.append(
+                    Section47(
+                        start=s_start, icpc_target=weekday_after(s_start, 15), icpc=icpc, icpc_not_required="false"
+                    )
+                )
                 end = icpc + timedelta(days=rng.randrange(90, 400))
-                reviews = tuple(weekday_after(icpc, 60 * (i + 1)) for i in range(3)
-                                if weekday_after(icpc, 60 * (i + 1)) < min(end, ref))
-                e.protection_plans.append(ProtectionPlan(
-                    start=icpc, end=end if end < ref else None, initial_category=rng.choice(["NEG", "EMO", "PHY"]),
-                    latest_category=rng.choice(["NEG", "EMO"]), previous_plans=str(rng.randrange(3)),
-                    reviews=reviews, reviews_given=bool(reviews)))
+                reviews = tuple(
+                    weekday_after(icpc, 60 * (i + 1))
+                    for i in range(3)
+                    if weekday_after(icpc, 60 * (i + 1)) < min(end, ref)
+                )
+                e.protection_plans.append(
+                    ProtectionPlan(
+                        start=icpc,
+                        end=end if end < ref else None,
+                        initial_category=rng.choice(["NEG", "EMO", "PHY"]),
+                        latest_category=rng.choice(["NEG", "EMO"]),
+                        previous_plans=str(rng.randrange(3)),
+                        reviews=reviews,
+                        reviews_given=bool(reviews),
+                    )
+                )
                 last = end
             elif rng.random() < 0.5:
                 p_start = a_done + timedelta(days=1)
@@ -173,8 +217,12 @@ def measure(argv: list[str]) -> tuple[float, float, str, float]:
     wall = time.perf_counter() - started
     err = process.stderr.read().decode(errors="replace")
     process.returncode = 0
-    return (wall, usage.ru_maxrss / 1024, err.strip().splitlines()[-1] if err.strip() else "",
-            usage.ru_utime + usage.ru_stime)
+    return (
+        wall,
+        usage.ru_maxrss / 1024,
+        err.strip().splitlines()[-1] if err.strip() else "",
+        usage.ru_utime + usage.ru_stime,
+    )
 
 
 def main() -> None:
@@ -194,13 +242,15 @@ def main() -> None:
     read = measure([python, "-c", READ_ONLY, str(path)])
     load_before = os.getloadavg()
     validate = measure([safeguarding, "returns", "cin-census", "validate", str(path), "--format", "csv"])
-    alone = measure([safeguarding, "returns", "cin-census", "validate", str(path), "--format", "csv",
-                     "--workers", "1"])
+    alone = measure([safeguarding, "returns", "cin-census", "validate", str(path), "--format", "csv", "--workers", "1"])
     size_mb = path.stat().st_size / 1e6
     cores = len(os.sched_getaffinity(0))
-    rows = [("parse floor (lxml iterparse, clear each Child)", floor), ("read (reader to dataclasses, no rules)", read),
-            (f"validate (every rule, CSV findings written; {cores} workers)", validate),
-            ("validate in one process (--workers 1)", alone)]
+    rows = [
+        ("parse floor (lxml iterparse, clear each Child)", floor),
+        ("read (reader to dataclasses, no rules)", read),
+        (f"validate (every rule, CSV findings written; {cores} workers)", validate),
+        ("validate in one process (--workers 1)", alone),
+    ]
     print(f"{args.children} children, {size_mb:.0f} MB file")
     for name, (wall, rss, _, cpu) in rows:
         print(f"  {name:<50} {wall:6.2f} s wall  {cpu:6.2f} s CPU  {rss:7.0f} MB peak RSS")
@@ -209,8 +259,10 @@ def main() -> None:
     # On a machine this busy, wall time is mostly waiting for a core: the CPU time shared over the cores is what the
     # same run takes where the cores are free (the workers run side by side; the main process only merges).
     idle_estimate = validate[3] / cores
-    print(f"target under {TARGET_SECONDS:.0f} s and {TARGET_MB:.0f} MB: {'met' if ok else 'NOT met'}; "
-          f"with free cores about {idle_estimate:.1f} s")
+    print(
+        f"target under {TARGET_SECONDS:.0f} s and {TARGET_MB:.0f} MB: {'met' if ok else 'NOT met'}; "
+        f"with free cores about {idle_estimate:.1f} s"
+    )
     facts = machine()
     lines = [
         "# CIN census validation: 100,000 children",

@@ -66,13 +66,21 @@ def ensure_large_council(size: str = "large", seed: int = 1) -> dict[str, object
         began, cpu_began = time.perf_counter(), time.process_time()
         summary = build_council(database, size=size, seed=seed)
         seconds, cpu_seconds = time.perf_counter() - began, time.process_time() - cpu_began
-        facts = {"database": url, "size": size, "seed": seed, "load_seconds": round(seconds, 1),
-                 # Wall time depends on what else the machine runs; the loader's own CPU time does not.
-                 "load_cpu_seconds": round(cpu_seconds, 1),
-                 "reference_time": summary.reference_time.isoformat(), "rows": summary.counts,
-                 "rows_total": sum(summary.counts.values()), "referrals": summary.referrals,
-                 "re_referral_rate": round(summary.re_referral_rate, 4), "open_contacts": summary.open_contacts,
-                 "built_at": datetime.now(UTC).isoformat(timespec="seconds")}
+        facts = {
+            "database": url,
+            "size": size,
+            "seed": seed,
+            "load_seconds": round(seconds, 1),
+            # Wall time depends on what else the machine runs; the loader's own CPU time does not.
+            "load_cpu_seconds": round(cpu_seconds, 1),
+            "reference_time": summary.reference_time.isoformat(),
+            "rows": summary.counts,
+            "rows_total": sum(summary.counts.values()),
+            "referrals": summary.referrals,
+            "re_referral_rate": round(summary.re_referral_rate, 4),
+            "open_contacts": summary.open_contacts,
+            "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
         ensure_planner_statistics(database)
         facts_file.write_text(json.dumps(facts, indent=2))
         print(f"Loaded {facts['rows_total']:,} rows in {seconds:.1f} s ({cpu_seconds:.1f} s of CPU)", flush=True)
@@ -93,9 +101,12 @@ def ensure_planner_statistics(database: Database) -> None:
     if database.engine.dialect.name != "postgresql":
         return
     with database.engine.connect() as connection:
-        analysed = connection.scalar(text(
-            "SELECT count(*) FROM pg_stat_user_tables WHERE relname = 'contact' "
-            "AND coalesce(last_analyze, last_autoanalyze) IS NOT NULL"))
+        analysed = connection.scalar(
+            text(
+                "SELECT count(*) FROM pg_stat_user_tables WHERE relname = 'contact' "
+                "AND coalesce(last_analyze, last_autoanalyze) IS NOT NULL"
+            )
+        )
     if analysed:
         return
     print("Gathering planner statistics (VACUUM ANALYZE) ...", flush=True)
@@ -136,8 +147,10 @@ class Figures:
     maximum: float
 
     def line(self, unit: str = "ms") -> str:
-        return (f"n={self.count}  p50={self.p50:.1f} {unit}  p95={self.p95:.1f} {unit}  p99={self.p99:.1f} {unit}  "
-                f"mean={self.mean:.1f} {unit}  max={self.maximum:.1f} {unit}")
+        return (
+            f"n={self.count}  p50={self.p50:.1f} {unit}  p95={self.p95:.1f} {unit}  p99={self.p99:.1f} {unit}  "
+            f"mean={self.mean:.1f} {unit}  max={self.maximum:.1f} {unit}"
+        )
 
 
 def figures(samples_ms: list[float]) -> Figures:
@@ -175,8 +188,9 @@ def machine() -> dict[str, str]:
     database = "SQLite (WAL) " + __import__("sqlite3").sqlite_version if url.startswith("sqlite") else url
     if url.startswith("postgresql"):
         try:
-            version = subprocess.run(["psql", url, "-Atc", "show server_version"], capture_output=True,
-                                     text=True, timeout=10).stdout.strip()
+            version = subprocess.run(
+                ["psql", url, "-Atc", "show server_version"], capture_output=True, text=True, timeout=10
+            ).stdout.strip()
             database = f"PostgreSQL {version}" if version else "PostgreSQL"
         except (OSError, subprocess.SubprocessError):
             database = "PostgreSQL"
@@ -184,8 +198,15 @@ def machine() -> dict[str, str]:
         load = " / ".join(f"{v:.1f}" for v in os.getloadavg())
     except OSError:
         load = "unknown"
-    return {"cpu": cpu, "cores": str(os.cpu_count()), "ram": ram, "load": load,
-            "python": platform.python_version(), "database": database, "os": platform.platform()}
+    return {
+        "cpu": cpu,
+        "cores": str(os.cpu_count()),
+        "ram": ram,
+        "load": load,
+        "python": platform.python_version(),
+        "database": database,
+        "os": platform.platform(),
+    }
 
 
 def results_suffix() -> str:
@@ -203,8 +224,14 @@ def write_json(name: str, data: dict[str, object]) -> Path:
 class Server:
     """``uvicorn safeguarding.app.main:app`` on 127.0.0.1 as a subprocess, pointed at the benchmark database."""
 
-    def __init__(self, port: int = 8765, workers: int = 2, loop: str = "auto", http: str = "auto",
-                 app: str = "safeguarding.app.main:app") -> None:
+    def __init__(
+        self,
+        port: int = 8765,
+        workers: int = 2,
+        loop: str = "auto",
+        http: str = "auto",
+        app: str = "safeguarding.app.main:app",
+    ) -> None:
         self.app = app
         self.port = port
         self.workers = workers
@@ -221,14 +248,37 @@ class Server:
     def __enter__(self) -> Server:
         import httpx
 
-        env = dict(os.environ, SAFEGUARDING_DATABASE_URL=bench_database_url(),
-                   SAFEGUARDING_SECRET_KEY=os.environ.get("SAFEGUARDING_SECRET_KEY", "bench-only-secret-key"))
+        env = dict(
+            os.environ,
+            SAFEGUARDING_DATABASE_URL=bench_database_url(),
+            SAFEGUARDING_SECRET_KEY=os.environ.get("SAFEGUARDING_SECRET_KEY", "bench-only-secret-key"),
+        )
         log = self.log_path.open("wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", self.app, "--host", "127.0.0.1",
-             "--port", str(self.port), "--workers", str(self.workers), "--log-level", "warning", "--no-access-log",
-             "--loop", self.loop, "--http", self.http],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                self.app,
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--workers",
+                str(self.workers),
+                "--log-level",
+                "warning",
+                "--no-access-log",
+                "--loop",
+                self.loop,
+                "--http",
+                self.http,
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -245,10 +295,8 @@ class Server:
         """The event loop and HTTP parser uvicorn runs with, as "auto" resolves them."""
         import importlib.util
 
-        loop = self.loop if self.loop != "auto" else (
-            "uvloop" if importlib.util.find_spec("uvloop") else "asyncio")
-        http = self.http if self.http != "auto" else (
-            "httptools" if importlib.util.find_spec("httptools") else "h11")
+        loop = self.loop if self.loop != "auto" else ("uvloop" if importlib.util.find_spec("uvloop") else "asyncio")
+        http = self.http if self.http != "auto" else ("httptools" if importlib.util.find_spec("httptools") else "h11")
         return f"{self.workers} uvicorn workers, {loop} + {http}"
 
     def __exit__(self, *_exc: object) -> None:
@@ -262,8 +310,22 @@ class Server:
 
 # --- where each request's time went (core.timings, SAFEGUARDING_REQUEST_TIMINGS) ---------------------------------
 
-BREAKDOWN = ("total_ms", "cpu_ms", "db_ms", "queries", "chain_lock_ms", "write_gate_ms", "sqlite_lock_ms", "pool_ms",
-             "thread_queue_ms", "queued_before_handler_ms", "commit_ms", "durable_ms", "loop_lag_ms", "unaccounted_ms")
+BREAKDOWN = (
+    "total_ms",
+    "cpu_ms",
+    "db_ms",
+    "queries",
+    "chain_lock_ms",
+    "write_gate_ms",
+    "sqlite_lock_ms",
+    "pool_ms",
+    "thread_queue_ms",
+    "queued_before_handler_ms",
+    "commit_ms",
+    "durable_ms",
+    "loop_lag_ms",
+    "unaccounted_ms",
+)
 
 
 def timings_file(name: str) -> Path:
@@ -289,23 +351,26 @@ def breakdown(path: Path, routes: dict[str, str], since: float = 0.0) -> dict[st
             if line.get("at", 0) < since:
                 continue
             line.setdefault("durable_ms", 0.0)  # PostgreSQL's wait for the disk after the chain's lock (since 12)
-            waits = sum(line[k] for k in ("chain_lock_ms", "write_gate_ms", "pool_ms", "thread_queue_ms",
-                                          "durable_ms"))
+            waits = sum(line[k] for k in ("chain_lock_ms", "write_gate_ms", "pool_ms", "thread_queue_ms", "durable_ms"))
             # BEGIN IMMEDIATE is inside db_ms already; the chain lock's statement too.
-            line["unaccounted_ms"] = max(0.0, line["total_ms"] - line["cpu_ms"] - line["db_ms"] - waits
-                                         + line["chain_lock_ms"])
+            line["unaccounted_ms"] = max(
+                0.0, line["total_ms"] - line["cpu_ms"] - line["db_ms"] - waits + line["chain_lock_ms"]
+            )
             by_route.setdefault(line["route"], []).append(line)
     result: dict[str, dict[str, dict[str, float]]] = {}
     for page, route in routes.items():
         lines = by_route.get(route, [])
         if not lines:
             continue
-        slowest = sorted(lines, key=lambda line: line["total_ms"])[-max(1, len(lines) // 20):]
+        slowest = sorted(lines, key=lambda line: line["total_ms"])[-max(1, len(lines) // 20) :]
         result[page] = {"requests": {"n": float(len(lines))}}
         for key in BREAKDOWN:
             values = figures([float(line[key]) for line in lines])
-            result[page][key] = {"p50": values.p50, "p95": values.p95,
-                                 "tail_mean": statistics.fmean(float(line[key]) for line in slowest)}
+            result[page][key] = {
+                "p50": values.p50,
+                "p95": values.p95,
+                "tail_mean": statistics.fmean(float(line[key]) for line in slowest),
+            }
     return result
 
 
@@ -318,8 +383,10 @@ def print_breakdown(result: dict[str, dict[str, dict[str, float]]]) -> None:
     print("  server side, ms (p50 / p95 / mean of the slowest 5 %):")
     print("    " + f"{'':<26}" + "".join(f"{page:>26}" for page in pages))
     for key in BREAKDOWN:
-        cells = "".join(f"{result[p][key]['p50']:>8.1f} {result[p][key]['p95']:>8.1f} "
-                        f"{result[p][key]['tail_mean']:>8.1f}" for p in pages)
+        cells = "".join(
+            f"{result[p][key]['p50']:>8.1f} {result[p][key]['p95']:>8.1f} {result[p][key]['tail_mean']:>8.1f}"
+            for p in pages
+        )
         print(f"    {key:<26}{cells}")
 
 
@@ -344,8 +411,12 @@ class CpuSample:
         total = sum(delta) or 1
         # user nice system idle iowait irq softirq steal
         idle, iowait, steal = delta[3], delta[4], delta[7] if len(delta) > 7 else 0
-        return {"busy": round(100 * (total - idle - iowait - steal) / total, 1), "idle": round(100 * idle / total, 1),
-                "iowait": round(100 * iowait / total, 1), "steal": round(100 * steal / total, 1)}
+        return {
+            "busy": round(100 * (total - idle - iowait - steal) / total, 1),
+            "idle": round(100 * idle / total, 1),
+            "iowait": round(100 * iowait / total, 1),
+            "steal": round(100 * steal / total, 1),
+        }
 
 
 def load_average() -> str:
@@ -382,7 +453,8 @@ class WaitSampler:
                 rows = connection.execute(
                     "SELECT state, coalesce(wait_event_type, 'CPU'), coalesce(wait_event, '') FROM pg_stat_activity "
                     "WHERE datname = current_database() AND pid <> pg_backend_pid() "
-                    "AND backend_type = 'client backend' AND state <> 'idle'").fetchall()
+                    "AND backend_type = 'client backend' AND state <> 'idle'"
+                ).fetchall()
                 self.samples += 1
                 for state, kind, name in rows:
                     key = f"{state}: {kind}{'/' + name if name else ''}"
@@ -401,10 +473,22 @@ class WaitSampler:
 
 
 # Everything the case page shows about a child, by the table that holds it (the history it grows with).
-CASE_HISTORY_TABLES = ("contact_subject", "referral", "allocation", "assessment", "strategy_discussion",
-                       "section47_enquiry", "child_protection_conference", "child_protection_plan",
-                       "core_group_meeting", "visit", "child_in_need_plan", "child_in_need_review", "case_note",
-                       "supervision_case")
+CASE_HISTORY_TABLES = (
+    "contact_subject",
+    "referral",
+    "allocation",
+    "assessment",
+    "strategy_discussion",
+    "section47_enquiry",
+    "child_protection_conference",
+    "child_protection_plan",
+    "core_group_meeting",
+    "visit",
+    "child_in_need_plan",
+    "child_in_need_review",
+    "case_note",
+    "supervision_case",
+)
 
 
 def longest_history_child() -> dict[str, int]:
@@ -419,10 +503,13 @@ def longest_history_child() -> dict[str, int]:
     database = Database(bench_database_url())
     try:
         with database.engine.connect() as connection:
-            row = connection.execute(text(
-                f"SELECT person_id, count(*) AS n FROM ({union}) AS history WHERE person_id IS NOT NULL "
-                "AND person_id NOT IN (SELECT person_id FROM person_restriction) "
-                "GROUP BY person_id ORDER BY n DESC, person_id LIMIT 1")).one()
+            row = connection.execute(
+                text(
+                    f"SELECT person_id, count(*) AS n FROM ({union}) AS history WHERE person_id IS NOT NULL "
+                    "AND person_id NOT IN (SELECT person_id FROM person_restriction) "
+                    "GROUP BY person_id ORDER BY n DESC, person_id LIMIT 1"
+                )
+            ).one()
         return {"person_id": int(row.person_id), "history": int(row.n)}
     finally:
         database.dispose()

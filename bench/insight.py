@@ -99,24 +99,31 @@ def main() -> None:
         print(f"{name:<42} wall {wall.line()}   cpu {cpu_figures.line()}", flush=True)
         results[name] = {"wall_ms": wall.__dict__, "cpu_ms": cpu_figures.__dict__}
 
-    measure("indicators: all nine, 12 months", lambda s: indicators.figures(s, database, s.merge(analyst),
-                                                                             filters, today))
-    measure("indicators: CSV, 12 months", lambda s: indicators.export_csv(s, database, s.merge(analyst),
-                                                                          filters, None, today))
-    measure("indicators: children behind re-referrals", lambda s: indicators.children_behind(
-        s, database, s.merge(manager), filters, "re_referrals", None, today))
-    measure("annex A: 6 months, built and written", lambda s: write_workbook(
-        build(s, half), io.BytesIO()))
-    measure("annex A: 12 months, built and written", lambda s: write_workbook(
-        build(s, year), io.BytesIO()))
+    measure(
+        "indicators: all nine, 12 months", lambda s: indicators.figures(s, database, s.merge(analyst), filters, today)
+    )
+    measure(
+        "indicators: CSV, 12 months",
+        lambda s: indicators.export_csv(s, database, s.merge(analyst), filters, None, today),
+    )
+    measure(
+        "indicators: children behind re-referrals",
+        lambda s: indicators.children_behind(s, database, s.merge(manager), filters, "re_referrals", None, today),
+    )
+    measure("annex A: 6 months, built and written", lambda s: write_workbook(build(s, half), io.BytesIO()))
+    measure("annex A: 12 months, built and written", lambda s: write_workbook(build(s, year), io.BytesIO()))
     measure("workforce: measures and caseloads", lambda s: workforce.picture(s, database, s.merge(analyst), today))
     with database.transaction() as s:
         sizes = {sheet.spec.sheet: len(sheet.rows) for sheet in build(s, year).sheets}
     print("Annex A rows (12 months):", sizes)
     RESULTS_DIR.mkdir(exist_ok=True)
-    (RESULTS_DIR / f"insight-{args.size}.json").write_text(json.dumps(
-        {"size": args.size, "machine": machine(), "annex_a_rows_12_months": sizes, "results": results}, indent=2,
-        default=str))
+    (RESULTS_DIR / f"insight-{args.size}.json").write_text(
+        json.dumps(
+            {"size": args.size, "machine": machine(), "annex_a_rows_12_months": sizes, "results": results},
+            indent=2,
+            default=str,
+        )
+    )
 
 
 if __name__ == "__main__":

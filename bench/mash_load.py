@@ -51,8 +51,11 @@ TEAM_PATH = "/due/team"
 # Per --pages: the accounts signed in (taken in turn), the pages each user loads in order (name, path with {id}),
 # and the route of each page (for the server-side breakdown).
 SCENARIOS: dict[str, tuple[tuple[str, ...], tuple[tuple[str, str], ...], dict[str, str]]] = {
-    "mash": (("mash.worker", "mash.manager"), (("queue", QUEUE_PATH), ("contact", CONTACT_PATH)),
-             {"queue": "/mash/queue", "contact": "/mash/contacts/{contact_id}"}),
+    "mash": (
+        ("mash.worker", "mash.manager"),
+        (("queue", QUEUE_PATH), ("contact", CONTACT_PATH)),
+        {"queue": "/mash/queue", "contact": "/mash/contacts/{contact_id}"},
+    ),
     "case": (("social.worker",), (("case", CASE_PATH),), {"case": "/cases/{person_id}"}),
     "team": (("team.manager",), (("team", TEAM_PATH),), {"team": "/due/team"}),
 }
@@ -70,13 +73,23 @@ def contact_ids(limit: int = 2_000) -> list[int]:
     database = Database(bench_database_url())
     try:
         with database.transaction() as s:
-            open_ids = list(s.scalars(select(Contact.id).where(Contact.status.in_(
-                [ContactStatus.AWAITING_SCREENING, ContactStatus.IN_SCREENING]))))
+            open_ids = list(
+                s.scalars(
+                    select(Contact.id).where(
+                        Contact.status.in_([ContactStatus.AWAITING_SCREENING, ContactStatus.IN_SCREENING])
+                    )
+                )
+            )
             recent = list(s.scalars(select(Contact.id).order_by(Contact.received_at.desc()).limit(limit)))
             # Contacts about a restricted child are refused to workers not named on it (a correct 403, not a
             # server error): leave them out so that every error counted is a real one.
-            restricted = set(s.scalars(select(ContactSubject.contact_id).join(
-                PersonRestriction, PersonRestriction.person_id == ContactSubject.person_id)))
+            restricted = set(
+                s.scalars(
+                    select(ContactSubject.contact_id).join(
+                        PersonRestriction, PersonRestriction.person_id == ContactSubject.person_id
+                    )
+                )
+            )
         return [i for i in open_ids + recent if i not in restricted]
     finally:
         database.dispose()
@@ -87,8 +100,9 @@ async def sign_in(client, username: str, password: str) -> None:  # type: ignore
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
     if token is None:
         raise RuntimeError("sign-in page has no CSRF token")
-    response = await client.post("/sign-in", data={"username": username, "password": password,
-                                                   "csrf_token": token.group(1), "next": "/"})
+    response = await client.post(
+        "/sign-in", data={"username": username, "password": password, "csrf_token": token.group(1), "next": "/"}
+    )
     if response.status_code != 303 or "second-factor" in response.headers.get("location", ""):
         raise RuntimeError(f"could not sign in as {username}: {response.status_code}")
 
@@ -112,8 +126,10 @@ class Connection:
             if self.writer is None:
                 self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
             assert self.reader is not None
-            self.writer.write(f"GET {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\nCookie: {self.cookie}\r\n"
-                              "Accept: text/html\r\n\r\n".encode())
+            self.writer.write(
+                f"GET {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\nCookie: {self.cookie}\r\n"
+                "Accept: text/html\r\n\r\n".encode()
+            )
             try:
                 await self.writer.drain()
                 head = await self.reader.readuntil(b"\r\n\r\n")
@@ -146,9 +162,16 @@ class Connection:
         self.reader = self.writer = None
 
 
-async def simulated_user(n: int, connection: Connection, ids: list[int], stop_at: float, think: float,
-                         samples: dict[str, list[float]], errors: list[str],
-                         pages: tuple[tuple[str, str], ...] = SCENARIOS["mash"][1]) -> None:
+async def simulated_user(
+    n: int,
+    connection: Connection,
+    ids: list[int],
+    stop_at: float,
+    think: float,
+    samples: dict[str, list[float]],
+    errors: list[str],
+    pages: tuple[tuple[str, str], ...] = SCENARIOS["mash"][1],
+) -> None:
     rng = random.Random(n)
     await asyncio.sleep(rng.uniform(0, think))  # users do not all start in the same instant
     while time.monotonic() < stop_at:
@@ -170,9 +193,15 @@ async def simulated_user(n: int, connection: Connection, ids: list[int], stop_at
                 break
 
 
-async def run(users: int, seconds: float, think: float, base_url: str, ids: list[int],
-              on_start: Callable[[], object] = lambda: None, scenario: str = "mash",
-              ) -> tuple[dict[str, list[float]], list[str]]:
+async def run(
+    users: int,
+    seconds: float,
+    think: float,
+    base_url: str,
+    ids: list[int],
+    on_start: Callable[[], object] = lambda: None,
+    scenario: str = "mash",
+) -> tuple[dict[str, list[float]], list[str]]:
     import httpx
 
     from safeguarding.demo.council import DEMO_PASSWORD
@@ -197,8 +226,9 @@ async def run(users: int, seconds: float, think: float, base_url: str, ids: list
             connections.append(Connection(url.host, url.port or 80, cookie))
         stop_at = time.monotonic() + seconds
         on_start()  # the measured window begins (sign-ins are set-up)
-        await asyncio.gather(*(simulated_user(n, connections[n], ids, stop_at, think, samples, errors, pages)
-                               for n in range(users)))
+        await asyncio.gather(
+            *(simulated_user(n, connections[n], ids, stop_at, think, samples, errors, pages) for n in range(users))
+        )
     finally:
         for connection in connections:
             await connection.close()
@@ -221,8 +251,12 @@ measured: dict[str, Any] = {}
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pages", choices=sorted(SCENARIOS), default="mash",
-                        help="mash: the queue and contacts; case: a long history's case page; team: /due/team")
+    parser.add_argument(
+        "--pages",
+        choices=sorted(SCENARIOS),
+        default="mash",
+        help="mash: the queue and contacts; case: a long history's case page; team: /due/team",
+    )
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--think", type=float, default=1.0, help="mean think time between requests (s)")
@@ -230,10 +264,12 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--loop", default="auto", help="uvicorn event loop: auto, asyncio or uvloop")
     parser.add_argument("--http", default="auto", help="uvicorn HTTP parser: auto, h11 or httptools")
-    parser.add_argument("--app", default="safeguarding.app.main:app",
-                        help="the ASGI app to serve (e.g. one wrapped with diagnostics)")
-    parser.add_argument("--no-breakdown", action="store_true",
-                        help="serve without the per-request timings (core.timings)")
+    parser.add_argument(
+        "--app", default="safeguarding.app.main:app", help="the ASGI app to serve (e.g. one wrapped with diagnostics)"
+    )
+    parser.add_argument(
+        "--no-breakdown", action="store_true", help="serve without the per-request timings (core.timings)"
+    )
     parser.add_argument("--label", default="", help="a note kept with the results (what changed)")
     args = parser.parse_args()
 
@@ -246,21 +282,39 @@ def main() -> None:
     load_before = load_average()
     waits = WaitSampler()
     with Server(port=args.port, workers=args.workers, loop=args.loop, http=args.http, app=args.app) as server:
-        samples, errors = _event_loop_runner()(run(args.users, args.seconds, args.think, server.base_url, ids,
-                                                   on_start=lambda: measured.update(at=time.time(), cpu=CpuSample(),
-                                                                                    waits=waits.__enter__()),
-                                                   scenario=args.pages))
+        samples, errors = _event_loop_runner()(
+            run(
+                args.users,
+                args.seconds,
+                args.think,
+                server.base_url,
+                ids,
+                on_start=lambda: measured.update(at=time.time(), cpu=CpuSample(), waits=waits.__enter__()),
+                scenario=args.pages,
+            )
+        )
         waits.__exit__()
         load_after = load_average()
         cpu = measured["cpu"].since() if "cpu" in measured else {}
-    print(f"{args.pages} pages, {args.users} concurrent users, ~{args.seconds:.0f} s, think ~{args.think:.1f} s, "
-          f"{server.describe()} ({bench_database_url()}):")
+    print(
+        f"{args.pages} pages, {args.users} concurrent users, ~{args.seconds:.0f} s, think ~{args.think:.1f} s, "
+        f"{server.describe()} ({bench_database_url()}):"
+    )
     print(f"  load average before {load_before}, after {load_after}; CPU during the run (%): {cpu}")
-    result: dict[str, object] = {"users": args.users, "seconds": args.seconds, "workers": args.workers,
-                                 "server": server.describe(), "target_p95_ms": TARGET_P95_MS, "load": load,
-                                 "label": args.label, "pages": args.pages, "case_child": child,
-                                 "load_average_before": load_before,
-                                 "load_average": load_after, "cpu_percent": cpu}
+    result: dict[str, object] = {
+        "users": args.users,
+        "seconds": args.seconds,
+        "workers": args.workers,
+        "server": server.describe(),
+        "target_p95_ms": TARGET_P95_MS,
+        "load": load,
+        "label": args.label,
+        "pages": args.pages,
+        "case_child": child,
+        "load_average_before": load_before,
+        "load_average": load_after,
+        "cpu_percent": cpu,
+    }
     if child:
         print(f"  case page of person {child['person_id']} ({child['history']} rows of history)")
     for page, path in pages:
@@ -273,8 +327,10 @@ def main() -> None:
         print(f"    {line}")
     if waits.samples:
         result["postgresql_backends"] = waits.summary()
-        print("  PostgreSQL backends per sample (pg_stat_activity): "
-              + ", ".join(f"{k} {v}" for k, v in list(waits.summary().items())[:8]))
+        print(
+            "  PostgreSQL backends per sample (pg_stat_activity): "
+            + ", ".join(f"{k} {v}" for k, v in list(waits.summary().items())[:8])
+        )
     if lines is not None:
         result["breakdown"] = breakdown(lines, routes, since=measured.get("at", 0.0))
         print_breakdown(result["breakdown"])  # type: ignore[arg-type]

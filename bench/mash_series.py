@@ -29,21 +29,45 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import RESULTS_DIR, ROOT, machine
 
 PAGES = {"mash": ("queue", "contact"), "case": ("case",), "team": ("team",)}
-TITLES = {"queue": "`/mash/queue`", "contact": "`/mash/contacts/{id}`", "case": "`/cases/{id}` (longest history)",
-          "team": "`/due/team`"}
+TITLES = {
+    "queue": "`/mash/queue`",
+    "contact": "`/mash/contacts/{id}`",
+    "case": "`/cases/{id}` (longest history)",
+    "team": "`/due/team`",
+}
 TARGETS = {50: 200.0, 100: 400.0}
-BREAKDOWN = ("cpu_ms", "db_ms", "queries", "chain_lock_ms", "write_gate_ms", "pool_ms", "thread_queue_ms",
-             "commit_ms", "durable_ms", "loop_lag_ms", "unaccounted_ms")
+BREAKDOWN = (
+    "cpu_ms",
+    "db_ms",
+    "queries",
+    "chain_lock_ms",
+    "write_gate_ms",
+    "pool_ms",
+    "thread_queue_ms",
+    "commit_ms",
+    "durable_ms",
+    "loop_lag_ms",
+    "unaccounted_ms",
+)
 
 
-def run_once(label: str, pages: str, users: int, seconds: float, url: str | None, runs_dir: Path
-             ) -> dict[str, object]:
+def run_once(label: str, pages: str, users: int, seconds: float, url: str | None, runs_dir: Path) -> dict[str, object]:
     env = dict(os.environ)
     env.pop("SAFEGUARDING_BENCH_DATABASE_URL", None)
     if url:
         env["SAFEGUARDING_BENCH_DATABASE_URL"] = url
-    command = [sys.executable, "bench/mash_load.py", "--pages", pages, "--users", str(users), "--seconds",
-               str(seconds), "--label", label]
+    command = [
+        sys.executable,
+        "bench/mash_load.py",
+        "--pages",
+        pages,
+        "--users",
+        str(users),
+        "--seconds",
+        str(seconds),
+        "--label",
+        label,
+    ]
     print(f"== {label}: {' '.join(command[1:])}", flush=True)
     finished = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800)
     print(finished.stdout[-3000:], flush=True)
@@ -62,19 +86,25 @@ def _ms(value: object) -> str:
     return f"{float(value):,.0f}" if isinstance(value, int | float) else "-"  # type: ignore[arg-type]
 
 
-def write_record(path: Path, runs: list[tuple[str, str, int, str, dict[str, object]]], began: str,
-                 seconds: float) -> None:
+def write_record(
+    path: Path, runs: list[tuple[str, str, int, str, dict[str, object]]], began: str, seconds: float
+) -> None:
     facts = machine()
-    lines = [f"# Issue 12: the four busiest pages under load, the series of {began[:10]} (`bench/mash_series.py`)",
-             "",
-             f"Began {began}; written {datetime.now(UTC).isoformat(timespec='seconds')}. Machine: {facts['cpu']}, "
-             f"{facts['cores']} cores (app, database and load generator on them), {facts['ram']}, Python "
-             f"{facts['python']}. Each run: N signed-in users, about 1 s of thought between pages, {seconds:.0f} s, "
-             "2 uvicorn workers, the large demo council; the load generator is one process with a plain keep-alive "
-             "socket per user. Target p95: 200 ms at 50 users, 400 ms at 100.", "",
-             "## Latency (client side, ms: p50 / p95 / p99)", "",
-             "| run | database | users | page | load before → after | CPU busy | p50 / p95 / p99 | requests | errors | "
-             "target |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    lines = [
+        f"# Issue 12: the four busiest pages under load, the series of {began[:10]} (`bench/mash_series.py`)",
+        "",
+        f"Began {began}; written {datetime.now(UTC).isoformat(timespec='seconds')}. Machine: {facts['cpu']}, "
+        f"{facts['cores']} cores (app, database and load generator on them), {facts['ram']}, Python "
+        f"{facts['python']}. Each run: N signed-in users, about 1 s of thought between pages, {seconds:.0f} s, "
+        "2 uvicorn workers, the large demo council; the load generator is one process with a plain keep-alive "
+        "socket per user. Target p95: 200 ms at 50 users, 400 ms at 100.",
+        "",
+        "## Latency (client side, ms: p50 / p95 / p99)",
+        "",
+        "| run | database | users | page | load before → after | CPU busy | p50 / p95 / p99 | requests | errors | "
+        "target |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
     verdicts: dict[tuple[str, int, str], list[bool]] = {}
     for label, database, users, pages, result in runs:
         if "failed" in result:
@@ -90,14 +120,21 @@ def write_record(path: Path, runs: list[tuple[str, str, int, str, dict[str, obje
                 f"| {label} | {database} | {users} | {TITLES[page]} | {result.get('load_average_before', '?')} → "
                 f"{result.get('load_average', '?')} | {cpu.get('busy', '?') if isinstance(cpu, dict) else '?'} % | "
                 f"{_ms(figure.get('p50'))} / **{_ms(figure.get('p95'))}** / {_ms(figure.get('p99'))} | "
-                f"{figure.get('count', 0)} | {result.get('errors', '?')} | {'met' if met else 'MISSED'} |")
+                f"{figure.get('count', 0)} | {result.get('errors', '?')} | {'met' if met else 'MISSED'} |"
+            )
     lines += ["", "## Against the targets", ""]
     for (database, users, page), met in verdicts.items():
-        lines.append(f"- {TITLES[page]}, {database}, {users} users: met in {sum(met)} run(s) of {len(met)}"
-                     f"{' (three runs of three: met)' if len(met) == 3 and all(met) else ''}")
-    lines += ["", "## Server-side breakdown (ms: p50 / p95 / mean of the slowest 5 %)", "",
-              "| run | page | " + " | ".join(k.removesuffix("_ms") for k in BREAKDOWN) + " |",
-              "| --- | --- | " + " | ".join("---" for _ in BREAKDOWN) + " |"]
+        lines.append(
+            f"- {TITLES[page]}, {database}, {users} users: met in {sum(met)} run(s) of {len(met)}"
+            f"{' (three runs of three: met)' if len(met) == 3 and all(met) else ''}"
+        )
+    lines += [
+        "",
+        "## Server-side breakdown (ms: p50 / p95 / mean of the slowest 5 %)",
+        "",
+        "| run | page | " + " | ".join(k.removesuffix("_ms") for k in BREAKDOWN) + " |",
+        "| --- | --- | " + " | ".join("---" for _ in BREAKDOWN) + " |",
+    ]
     for label, _database, _users, pages, result in runs:
         split = result.get("breakdown") or {}
         assert isinstance(split, dict)
@@ -105,16 +142,25 @@ def write_record(path: Path, runs: list[tuple[str, str, int, str, dict[str, obje
             cells = split.get(page)
             if not cells:
                 continue
-            lines.append(f"| {label} | {page} | " + " | ".join(
-                f"{cells[k]['p50']:.0f} / {cells[k]['p95']:.0f} / {cells[k]['tail_mean']:.0f}" for k in BREAKDOWN)
-                + " |")
+            lines.append(
+                f"| {label} | {page} | "
+                + " | ".join(
+                    f"{cells[k]['p50']:.0f} / {cells[k]['p95']:.0f} / {cells[k]['tail_mean']:.0f}" for k in BREAKDOWN
+                )
+                + " |"
+            )
     lines += ["", "PostgreSQL backends per 100 ms sample (mean number in each state, the largest five):", ""]
     for label, database, _users, _pages, result in runs:
         waits = result.get("postgresql_backends")
         if database == "PostgreSQL" and isinstance(waits, dict):
             lines.append(f"- {label}: " + "; ".join(f"{k} {v}" for k, v in list(waits.items())[:5]))
-    lines += ["", "## README rows", "", "| benchmark | measure | database | n | p50 | p95 | p99 | target |",
-              "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    lines += [
+        "",
+        "## README rows",
+        "",
+        "| benchmark | measure | database | n | p50 | p95 | p99 | target |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
     grouped: dict[tuple[str, int, str], list[dict[str, float]]] = {}
     for _label, database, users, pages, result in runs:
         for page in PAGES[pages]:
@@ -123,13 +169,15 @@ def write_record(path: Path, runs: list[tuple[str, str, int, str, dict[str, obje
                 grouped.setdefault((database, users, page), []).append(figure)
     for (database, users, page), figures in grouped.items():
         met = verdicts.get((database, users, page), [])
-        lines.append(f"| `mash_load` | {TITLES[page]}, {users} concurrent users ({began[:10]}, "
-                     f"{len(figures)} run{'s' if len(figures) > 1 else ''}) | {database} | "
-                     f"{' / '.join(str(int(f['count'])) for f in figures)} | "
-                     f"{' / '.join(_ms(f['p50']) + ' ms' for f in figures)} | "
-                     f"{' / '.join(_ms(f['p95']) + ' ms' for f in figures)} | "
-                     f"{' / '.join(_ms(f['p99']) + ' ms' for f in figures)} | p95 ≤ {TARGETS[users]:.0f} ms: "
-                     f"{'met' if met and all(met) else 'missed'} ({sum(met)} of {len(met)}) |")
+        lines.append(
+            f"| `mash_load` | {TITLES[page]}, {users} concurrent users ({began[:10]}, "
+            f"{len(figures)} run{'s' if len(figures) > 1 else ''}) | {database} | "
+            f"{' / '.join(str(int(f['count'])) for f in figures)} | "
+            f"{' / '.join(_ms(f['p50']) + ' ms' for f in figures)} | "
+            f"{' / '.join(_ms(f['p95']) + ' ms' for f in figures)} | "
+            f"{' / '.join(_ms(f['p99']) + ' ms' for f in figures)} | p95 ≤ {TARGETS[users]:.0f} ms: "
+            f"{'met' if met and all(met) else 'missed'} ({sum(met)} of {len(met)}) |"
+        )
     path.write_text("\n".join(lines) + "\n")
     print(f"Wrote {path}")
 
@@ -148,8 +196,9 @@ def main() -> None:
     plan: list[tuple[str, str, int, str | None]] = []  # (database, pages, users, url)
     if args.only != "sqlite":
         for pages in PAGES:
-            plan += [("PostgreSQL", pages, 50, args.postgresql_url)] * 3 + [("PostgreSQL", pages, 100,
-                                                                            args.postgresql_url)]
+            plan += [("PostgreSQL", pages, 50, args.postgresql_url)] * 3 + [
+                ("PostgreSQL", pages, 100, args.postgresql_url)
+            ]
     if args.only != "postgresql":
         for pages in PAGES:
             plan += [("SQLite", pages, 50, None), ("SQLite", pages, 100, None)]

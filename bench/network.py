@@ -41,17 +41,28 @@ def pick_children(database: object, count: int, seed: int) -> list[tuple[str, in
     rng = random.Random(seed)
     with database.transaction() as s:  # type: ignore[attr-defined]
         at_risk = sorted(set(s.scalars(select(Screening.person_id).where(Screening.band.in_(("medium", "high"))))))
-        busiest = list(s.execute(select(ContextLink.context_id, func.count()).group_by(ContextLink.context_id)
-                                 .order_by(func.count().desc()).limit(5)))
-        hot = sorted(set(s.scalars(select(ContextLink.person_id).where(
-            ContextLink.context_id.in_([c for c, _ in busiest])))))
+        busiest = list(
+            s.execute(
+                select(ContextLink.context_id, func.count())
+                .group_by(ContextLink.context_id)
+                .order_by(func.count().desc())
+                .limit(5)
+            )
+        )
+        hot = sorted(
+            set(s.scalars(select(ContextLink.person_id).where(ContextLink.context_id.in_([c for c, _ in busiest]))))
+        )
         top = s.scalar(select(func.max(Person.id))) or 0
         sample = rng.sample(range(1, top + 1), min(top, count * 4))
-        random_children = list(s.scalars(select(Person.id).where(Person.id.in_(sample),
-                                                                  Person.kind == PersonKind.CHILD.value)))
+        random_children = list(
+            s.scalars(select(Person.id).where(Person.id.in_(sample), Person.kind == PersonKind.CHILD.value))
+        )
     third = count // 3
-    chosen = (rng.sample(at_risk, min(third, len(at_risk))) + rng.sample(hot, min(third, len(hot)))
-              + random_children[: count - 2 * third])
+    chosen = (
+        rng.sample(at_risk, min(third, len(at_risk)))
+        + rng.sample(hot, min(third, len(hot)))
+        + random_children[: count - 2 * third]
+    )
     rng.shuffle(chosen)
     return [("person", child) for child in chosen]
 
@@ -97,8 +108,10 @@ def main() -> None:
         sizes.append(len(view.nodes))
         truncated += int(view.truncated)
     two_step = figures(samples)
-    print(f"child 2-step network: {two_step.line()}  (nodes per network: median {sorted(sizes)[len(sizes) // 2]}, "
-          f"max {max(sizes)}; {truncated} cut at {network_service.MAX_NODES})")
+    print(
+        f"child 2-step network: {two_step.line()}  (nodes per network: median {sorted(sizes)[len(sizes) // 2]}, "
+        f"max {max(sizes)}; {truncated} cut at {network_service.MAX_NODES})"
+    )
 
     council_runs: list[float] = []
     result = None
@@ -110,8 +123,10 @@ def main() -> None:
             s.expunge(user)
         council_runs.append(time.perf_counter() - began)
     assert result is not None
-    print(f"whole-council analyses: {', '.join(f'{t:.2f} s' for t in council_runs)}  ({result.nodes:,} nodes, "
-          f"{result.links:,} links, {result.cluster_count:,} clusters of two or more)")
+    print(
+        f"whole-council analyses: {', '.join(f'{t:.2f} s' for t in council_runs)}  ({result.nodes:,} nodes, "
+        f"{result.links:,} links, {result.cluster_count:,} clusters of two or more)"
+    )
     overlap_runs: list[float] = []
     for _ in range(3):
         began = time.perf_counter()
@@ -120,8 +135,10 @@ def main() -> None:
             overlapping = network_service.overlapping_risks(s, Visibility(s, user))
             s.expunge(user)
         overlap_runs.append(time.perf_counter() - began)
-    print(f"overlapping risks alone: {', '.join(f'{t * 1000:.0f} ms' for t in overlap_runs)} "
-          f"({len(overlapping)} children listed)")
+    print(
+        f"overlapping risks alone: {', '.join(f'{t * 1000:.0f} ms' for t in overlap_runs)} "
+        f"({len(overlapping)} children listed)"
+    )
     database.dispose()
 
     info = machine()
@@ -158,11 +175,26 @@ def main() -> None:
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     suffix = results_suffix()
     (RESULTS_DIR / f"network{suffix}.md").write_text("\n".join(lines))
-    (RESULTS_DIR / f"network{suffix}.json").write_text(json.dumps({
-        "machine": info, "council": facts, "nodes": result.nodes, "links": result.links,
-        "two_step_ms": two_step.__dict__, "council_seconds": council_runs, "overlap_seconds": overlap_runs,
-        "nodes_per_network": {"median": sorted(sizes)[len(sizes) // 2], "max": max(sizes),
-                              "truncated": truncated}}, indent=2, default=str))
+    (RESULTS_DIR / f"network{suffix}.json").write_text(
+        json.dumps(
+            {
+                "machine": info,
+                "council": facts,
+                "nodes": result.nodes,
+                "links": result.links,
+                "two_step_ms": two_step.__dict__,
+                "council_seconds": council_runs,
+                "overlap_seconds": overlap_runs,
+                "nodes_per_network": {
+                    "median": sorted(sizes)[len(sizes) // 2],
+                    "max": max(sizes),
+                    "truncated": truncated,
+                },
+            },
+            indent=2,
+            default=str,
+        )
+    )
     print(f"wrote {RESULTS_DIR / f'network{suffix}.md'}")
 
 

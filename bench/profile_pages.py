@@ -44,8 +44,9 @@ async def _signed_in(app: object, username: str):  # type: ignore[no-untyped-def
     page = await client.get("/sign-in")
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
     assert token is not None
-    response = await client.post("/sign-in", data={"username": username, "password": DEMO_PASSWORD,
-                                                   "csrf_token": token.group(1), "next": "/"})
+    response = await client.post(
+        "/sign-in", data={"username": username, "password": DEMO_PASSWORD, "csrf_token": token.group(1), "next": "/"}
+    )
     assert response.status_code == 303, response.status_code
     return client
 
@@ -79,8 +80,7 @@ def _lines_since(path: Path, offset: int) -> tuple[list[dict[str, float]], int]:
     return [json.loads(raw) for raw in data.decode().splitlines() if raw.strip()], offset + len(data)
 
 
-async def _main(requests: int, pages: list[str], profile: str | None, tune_gc: bool
-                ) -> dict[str, dict[str, float]]:
+async def _main(requests: int, pages: list[str], profile: str | None, tune_gc: bool) -> dict[str, dict[str, float]]:
     os.environ.setdefault("SAFEGUARDING_SECRET_KEY", "bench-only-secret-key")
     lines_path = timings_file("profile_pages")
     from mash_load import contact_ids
@@ -104,8 +104,11 @@ async def _main(requests: int, pages: list[str], profile: str | None, tune_gc: b
         tune_garbage_collection()
     rng = random.Random(1)
     paths: dict[str, Callable[[], str]] = {
-        "queue": lambda: "/mash/queue", "contact": lambda: f"/mash/contacts/{rng.choice(ids)}",
-        "case": lambda: f"/cases/{child['person_id']}", "team": lambda: "/due/team"}
+        "queue": lambda: "/mash/queue",
+        "contact": lambda: f"/mash/contacts/{rng.choice(ids)}",
+        "case": lambda: f"/cases/{child['person_id']}",
+        "team": lambda: "/due/team",
+    }
     print(f"  case page: person {child['person_id']} ({child['history']} history rows)")
     results: dict[str, dict[str, float]] = {}
     collector = _CollectorTime()
@@ -138,21 +141,29 @@ async def _main(requests: int, pages: list[str], profile: str | None, tune_gc: b
         queries = [line["queries"] for line in served]
         thread_cpu = [line["cpu_ms"] for line in served]
         results[name] = {
-            "views": len(served), "wall_p50_ms": figures(wall).p50,
+            "views": len(served),
+            "wall_p50_ms": figures(wall).p50,
             "process_cpu_mean_ms": round(statistics.fmean(process_cpu), 2),
             "thread_cpu_mean_ms": round(statistics.fmean(thread_cpu), 2) if thread_cpu else float("nan"),
-            "thread_cpu_p95_ms": figures(thread_cpu).p95, "process_cpu_p95_ms": figures(process_cpu).p95,
+            "thread_cpu_p95_ms": figures(thread_cpu).p95,
+            "process_cpu_p95_ms": figures(process_cpu).p95,
             "db_mean_ms": round(statistics.fmean(line["db_ms"] for line in served), 2) if served else float("nan"),
-            "gc_ms_per_view": round(gc_seconds * 1000 / requests, 2), "full_collections": full_collections,
-            "queries_min": min(queries, default=0), "queries_mean": round(statistics.fmean(queries), 1)
-            if queries else 0, "queries_max": max(queries, default=0)}
+            "gc_ms_per_view": round(gc_seconds * 1000 / requests, 2),
+            "full_collections": full_collections,
+            "queries_min": min(queries, default=0),
+            "queries_mean": round(statistics.fmean(queries), 1) if queries else 0,
+            "queries_max": max(queries, default=0),
+        }
         r = results[name]
-        print(f"{name:<8} views={r['views']:<4} wall p50 {r['wall_p50_ms']:6.1f} ms  process CPU "
-              f"{r['process_cpu_mean_ms']:5.1f} ms (p95 {r['process_cpu_p95_ms']:5.1f})  request threads' CPU "
-              f"{r['thread_cpu_mean_ms']:5.1f} ms (p95 {r['thread_cpu_p95_ms']:5.1f})  "
-              f"db {r['db_mean_ms']:5.1f} ms  queries {r['queries_min']}-{r['queries_max']} "
-              f"(mean {r['queries_mean']})  garbage collector {r['gc_ms_per_view']:.2f} ms a view, "
-              f"{r['full_collections']} full collections", flush=True)
+        print(
+            f"{name:<8} views={r['views']:<4} wall p50 {r['wall_p50_ms']:6.1f} ms  process CPU "
+            f"{r['process_cpu_mean_ms']:5.1f} ms (p95 {r['process_cpu_p95_ms']:5.1f})  request threads' CPU "
+            f"{r['thread_cpu_mean_ms']:5.1f} ms (p95 {r['thread_cpu_p95_ms']:5.1f})  "
+            f"db {r['db_mean_ms']:5.1f} ms  queries {r['queries_min']}-{r['queries_max']} "
+            f"(mean {r['queries_mean']})  garbage collector {r['gc_ms_per_view']:.2f} ms a view, "
+            f"{r['full_collections']} full collections",
+            flush=True,
+        )
         if profiler:
             stats = pstats.Stats(profiler).sort_stats("cumulative")
             stats.dump_stats(str(BENCH_DIR / f"{name}.prof"))  # for snakeviz or pstats afterwards
@@ -167,9 +178,13 @@ def main() -> None:
     parser.add_argument("--pages", default=",".join(PAGES), help=f"comma-separated, of {', '.join(PAGES)}")
     parser.add_argument("--profile", choices=PAGES)
     parser.add_argument("--label", default="", help="a note kept with the results (what changed)")
-    parser.add_argument("--gc", choices=["serving", "default"], default="serving",
-                        help="serving: the garbage collector tuned as safeguarding.app.main tunes it (the default); "
-                             "default: Python's own settings")
+    parser.add_argument(
+        "--gc",
+        choices=["serving", "default"],
+        default="serving",
+        help="serving: the garbage collector tuned as safeguarding.app.main tunes it (the default); "
+        "default: Python's own settings",
+    )
     args = parser.parse_args()
     pages = [p for p in args.pages.split(",") if p]
     print(f"In-process, one request at a time ({bench_database_url()}), load {os.getloadavg()[0]:.2f}:")

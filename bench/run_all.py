@@ -29,14 +29,20 @@ BENCHES: dict[str, list[str]] = {
     # Its own synthetic file, not the council: the figures are the same on either database.
     "cin_census": ["bench/cin_census.py"],
 }
-QUICK_ARGS = {"search": ["--queries", "300"], "mash_load": ["--seconds", "20"], "api_submit": ["--count", "150"],
-              "network": ["--children", "60"], "timescales": ["--runs", "1", "--seconds", "10"],
-              "cin_census": ["--children", "10000"]}
+QUICK_ARGS = {
+    "search": ["--queries", "300"],
+    "mash_load": ["--seconds", "20"],
+    "api_submit": ["--count", "150"],
+    "network": ["--children", "60"],
+    "timescales": ["--runs", "1", "--seconds", "10"],
+    "cin_census": ["--children", "10000"],
+}
 
 
 def _figure_row(label: str, figure: dict[str, float], target: str) -> str:
-    return (f"| {label} | {figure['count']} | {figure['p50']:.1f} | {figure['p95']:.1f} | {figure['p99']:.1f} | "
-            f"{target} |")
+    return (
+        f"| {label} | {figure['count']} | {figure['p50']:.1f} | {figure['p95']:.1f} | {figure['p99']:.1f} | {target} |"
+    )
 
 
 def main() -> None:
@@ -51,8 +57,9 @@ def main() -> None:
     for name, command in BENCHES.items():
         extra = QUICK_ARGS[name] if args.quick else []
         print(f"== {name}", flush=True)
-        result = subprocess.run([sys.executable, *command, *extra], cwd=ROOT, capture_output=True, text=True,
-                                timeout=1800)
+        result = subprocess.run(
+            [sys.executable, *command, *extra], cwd=ROOT, capture_output=True, text=True, timeout=1800
+        )
         outputs[name] = (result.stdout + ("\n" + result.stderr[-2000:] if result.returncode else "")).strip()
         print(outputs[name], flush=True)
 
@@ -82,17 +89,29 @@ def main() -> None:
     ]
     rows = load.get("rows") or {}
     if isinstance(rows, dict) and rows:
-        lines.append(f"- {rows.get('person', 0):,} people, {rows.get('contact', 0):,} contacts, "
-                     f"{rows.get('referral', 0):,} referrals, {load.get('rows_total', 0):,} rows in all")
+        lines.append(
+            f"- {rows.get('person', 0):,} people, {rows.get('contact', 0):,} contacts, "
+            f"{rows.get('referral', 0):,} referrals, {load.get('rows_total', 0):,} rows in all"
+        )
     if load.get("load_seconds") is not None:
         cpu = f", {load['load_cpu_seconds']} s of CPU in the loader" if load.get("load_cpu_seconds") else ""
         lines.append(f"- Built in {load['load_seconds']} s{cpu} (`safeguarding demo --size large`, one transaction)")
-    lines += ["", "## Figures (milliseconds)", "", "| Measure | n | p50 | p95 | p99 | Target |",
-              "| --- | --- | --- | --- | --- | --- |"]
+    lines += [
+        "",
+        "## Figures (milliseconds)",
+        "",
+        "| Measure | n | p50 | p95 | p99 | Target |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
     search = read("search")
     if search:
-        lines.append(_figure_row("Search before create (`people.service.search`)", search["overall"],  # type: ignore[arg-type]
-                                 "p95 <= 50 ms"))
+        lines.append(
+            _figure_row(
+                "Search before create (`people.service.search`)",
+                search["overall"],  # type: ignore[arg-type]
+                "p95 <= 50 ms",
+            )
+        )
     mash = read("mash_load")
     if mash:
         lines.append(_figure_row(f"MASH queue page, {mash['users']} users", mash["queue"], "p95 <= 200 ms"))  # type: ignore[arg-type]
@@ -102,22 +121,33 @@ def main() -> None:
         lines.append(_figure_row("POST /api/v1/contacts", api["latency"], "-"))  # type: ignore[arg-type]
     network = read("network")
     if network:
-        lines.append(_figure_row("A child's 2-step association network", network["two_step_ms"],  # type: ignore[arg-type]
-                                 "p95 < 300 ms"))
+        lines.append(
+            _figure_row(
+                "A child's 2-step association network",
+                network["two_step_ms"],  # type: ignore[arg-type]
+                "p95 < 300 ms",
+            )
+        )
     lines += [""]
     if mash:
         lines.append(f"- MASH load errors: {mash['errors']} (any status other than 200 counts)")
-        lines.append(f"- MASH load server: {mash.get('server', str(mash['workers']) + ' uvicorn workers')}, "
-                     "no access log; the load generator is a separate process (asyncio, one keep-alive socket "
-                     "per user)")
+        lines.append(
+            f"- MASH load server: {mash.get('server', str(mash['workers']) + ' uvicorn workers')}, "
+            "no access log; the load generator is a separate process (asyncio, one keep-alive socket "
+            "per user)"
+        )
     if api:
-        lines.append(f"- Contacts accepted through the API: {api['contacts_per_second']} per second "
-                     f"({api['concurrency']} concurrent clients; errors: {api['errors']})")
+        lines.append(
+            f"- Contacts accepted through the API: {api['contacts_per_second']} per second "
+            f"({api['concurrency']} concurrent clients; errors: {api['errors']})"
+        )
     if network:
         runs = ", ".join(f"{t:.2f} s" for t in network["council_seconds"])  # type: ignore[attr-defined]
         lines.append(f"- Whole-council network analyses ({network['nodes']:,} nodes): {runs} (target < 5 s)")
-    lines.append("- Timescales (`recompute_all`, `/due/team`) and the CIN census validation: their own reports, "
-                 "`timescales.md` and `cin-census.md`, and the output below")
+    lines.append(
+        "- Timescales (`recompute_all`, `/due/team`) and the CIN census validation: their own reports, "
+        "`timescales.md` and `cin-census.md`, and the output below"
+    )
     lines += ["", "## Output", ""]
     for name, text in outputs.items():
         lines += [f"### {name}", "", "```", text or "(no output)", "```", ""]

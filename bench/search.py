@@ -30,10 +30,10 @@ def misspell(rng: random.Random, name: str) -> str:
     i = rng.randrange(1, len(name) - 1)
     slip = rng.choice(("drop", "double", "swap"))
     if slip == "drop":
-        return name[:i] + name[i + 1:]
+        return name[:i] + name[i + 1 :]
     if slip == "double":
         return name[:i] + name[i] + name[i:]
-    return name[:i] + name[i + 1] + name[i] + name[i + 2:]
+    return name[:i] + name[i + 1] + name[i] + name[i + 2 :]
 
 
 def build_queries(database, count: int, seed: int) -> list[tuple[str, object]]:  # type: ignore[no-untyped-def]
@@ -47,13 +47,29 @@ def build_queries(database, count: int, seed: int) -> list[tuple[str, object]]: 
         top = s.scalar(select(func.max(Person.id))) or 0
         ids = sorted(rng.sample(range(1, top + 1), min(top, count * 2)))
         people = list(s.scalars(select(Person).where(Person.id.in_(ids))))
-        postcodes = {person_id: postcode for person_id, postcode in s.execute(
-            select(Address.person_id, Address.postcode)
-            .where(Address.person_id.in_(ids), Address.moved_out.is_(None)))}
-        aliases = [(first, last) for first, last in s.execute(
-            select(PersonAlias.first_name, PersonAlias.last_name).limit(count))]
-    kinds = ("exact name", "misspelt surname", "transposed names", "name and date of birth", "NHS number",
-             "postcode and first name", "surname prefix", "date of birth", "former name")
+        postcodes = {
+            person_id: postcode
+            for person_id, postcode in s.execute(
+                select(Address.person_id, Address.postcode).where(
+                    Address.person_id.in_(ids), Address.moved_out.is_(None)
+                )
+            )
+        }
+        aliases = [
+            (first, last)
+            for first, last in s.execute(select(PersonAlias.first_name, PersonAlias.last_name).limit(count))
+        ]
+    kinds = (
+        "exact name",
+        "misspelt surname",
+        "transposed names",
+        "name and date of birth",
+        "NHS number",
+        "postcode and first name",
+        "surname prefix",
+        "date of birth",
+        "former name",
+    )
     queries: list[tuple[str, object]] = []
     for n in range(count):
         person = people[n % len(people)]
@@ -65,8 +81,9 @@ def build_queries(database, count: int, seed: int) -> list[tuple[str, object]]: 
         elif kind == "transposed names":
             q = SearchQuery(first_name=person.last_name, last_name=person.first_name)
         elif kind == "name and date of birth":
-            q = SearchQuery(first_name=person.first_name, last_name=person.last_name,
-                            date_of_birth=person.date_of_birth)
+            q = SearchQuery(
+                first_name=person.first_name, last_name=person.last_name, date_of_birth=person.date_of_birth
+            )
         elif kind == "NHS number" and person.nhs_number:
             q = SearchQuery(nhs_number=person.nhs_number)
         elif kind == "postcode and first name" and person.id in postcodes:
@@ -130,9 +147,17 @@ def main() -> None:
     print(f"  results per query: mean {sum(results) / len(results):.1f}, max {max(results)}")
     verdict = "meets" if overall.p95 <= TARGET_P95_MS else "MISSES"
     print(f"  p95 {overall.p95:.1f} ms {verdict} the target of {TARGET_P95_MS:.0f} ms")
-    write_json("search", {"overall": overall.__dict__, "by_kind": {k: figures(v).__dict__ for k, v in by_kind.items()},
-                          "target_p95_ms": TARGET_P95_MS, "queries": len(queries), "people": people_count,
-                          "load": load})
+    write_json(
+        "search",
+        {
+            "overall": overall.__dict__,
+            "by_kind": {k: figures(v).__dict__ for k, v in by_kind.items()},
+            "target_p95_ms": TARGET_P95_MS,
+            "queries": len(queries),
+            "people": people_count,
+            "load": load,
+        },
+    )
     database.dispose()
 
 

@@ -116,7 +116,8 @@ def _empty(database: Database) -> None:
             for table in reversed(metadata.sorted_tables):
                 conn.execute(table.delete())
             conn.execute(text("DELETE FROM sqlite_sequence")) if conn.execute(
-                text("SELECT 1 FROM sqlite_master WHERE name='sqlite_sequence'")).first() else None
+                text("SELECT 1 FROM sqlite_master WHERE name='sqlite_sequence'")
+            ).first() else None
 
 
 @pytest.fixture()

@@ -158,15 +158,18 @@ CORE_EXPECTED: dict[Route, Policy] = {
 CORE_FORMS: dict[Route, dict[str, str]] = {
     ("POST", "/sign-in"): {"username": "nobody-by-this-name", "password": "not a password"},
     ("POST", "/sign-in/second-factor"): {"code": "000000"},
-    ("POST", "/mash/contacts/{contact_id}/sign-off"): {"sign_off": "return",
-                                                       "sign_off_note": "Returned by the authorization matrix"},
+    ("POST", "/mash/contacts/{contact_id}/sign-off"): {
+        "sign_off": "return",
+        "sign_off_note": "Returned by the authorization matrix",
+    },
     ("POST", "/mash/contacts/{contact_id}/respond"): {"respond": "note", "note": "Seen by the matrix"},
     ("POST", "/mash/contacts/{contact_id}/link"): {"subject_id": "{subject_id}", "person_id": "{person_id}"},
     ("POST", "/mash/contacts/{contact_id}/create-person"): {"subject_id": "{subject_id}"},
 }
 CORE_JSON_BODIES: dict[Route, dict[str, Any]] = {
     ("POST", "/api/v1/contacts"): {
-        "worry": "Synthetic worry sent by the authorization matrix", "consent": "consent_given",
+        "worry": "Synthetic worry sent by the authorization matrix",
+        "consent": "consent_given",
         "subjects": [{"role": "child", "first_name": "Matrix", "last_name": "Child", "date_of_birth": "2016-05-01"}],
     },
     ("POST", "/api/v1/checks/{check_id}/response"): {"response": "No police history held", "version": 1},
@@ -178,8 +181,14 @@ CORE_QUERIES: dict[Route, dict[str, str]] = {
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 # Each capability declares its own routes beside its tests; an overlap with another's declaration is a mistake.
-CAPABILITIES = (casework_matrix, timescales_matrix, exploitation_matrix, exploitation_network_matrix, returns_matrix,
-                returns_insight_matrix)
+CAPABILITIES = (
+    casework_matrix,
+    timescales_matrix,
+    exploitation_matrix,
+    exploitation_network_matrix,
+    returns_matrix,
+    returns_insight_matrix,
+)
 
 
 def _merged(core: dict[Route, Any], name: str) -> dict[Route, Any]:
@@ -228,7 +237,8 @@ def test_every_route_has_a_declared_policy(app: FastAPI) -> None:
     undeclared = sorted(served - EXPECTED.keys())
     assert not undeclared, (
         "routes without a policy in tests/test_authorization_matrix.py EXPECTED (declare who may use each): "
-        + ", ".join(f"{m} {p}" for m, p in undeclared))
+        + ", ".join(f"{m} {p}" for m, p in undeclared)
+    )
     gone = sorted(EXPECTED.keys() - served)
     assert not gone, "EXPECTED declares routes the app no longer serves: " + ", ".join(f"{m} {p}" for m, p in gone)
 
@@ -321,13 +331,20 @@ def _sent_to_sign_in(response: Any) -> bool:
 
 def _refusals_of(database: Any, user_id: int) -> int:
     with database.transaction() as s:
-        return int(s.scalar(select(func.count()).select_from(AuditEvent).where(
-            AuditEvent.actor_id == user_id, AuditEvent.outcome == "refused")) or 0)
+        return int(
+            s.scalar(
+                select(func.count())
+                .select_from(AuditEvent)
+                .where(AuditEvent.actor_id == user_id, AuditEvent.outcome == "refused")
+            )
+            or 0
+        )
 
 
 @pytest.mark.parametrize("route", sorted(EXPECTED), ids=lambda r: f"{r[0]} {r[1]}")
-def test_route_answers_each_principal_as_declared(route: Route, callers: dict[str, Caller], world: World,
-                                                  database: Any) -> None:
+def test_route_answers_each_principal_as_declared(
+    route: Route, callers: dict[str, Caller], world: World, database: Any
+) -> None:
     method, template = route
     allowed = EXPECTED[route]
     wrong: list[str] = []

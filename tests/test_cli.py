@@ -24,8 +24,21 @@ def test_the_cli_uses_the_test_database(database: Database) -> None:
 
 def test_users_create_reads_the_password_from_stdin_and_audits(database: Database, factory: Factory) -> None:
     team = factory.team("MASH North")
-    result = runner.invoke(cli, ["users", "create", "cli.worker", "--role", "mash_worker", "--full-name",
-                                 "Cleo Worker", "--team", "MASH North"], input=GOOD + "\n")
+    result = runner.invoke(
+        cli,
+        [
+            "users",
+            "create",
+            "cli.worker",
+            "--role",
+            "mash_worker",
+            "--full-name",
+            "Cleo Worker",
+            "--team",
+            "MASH North",
+        ],
+        input=GOOD + "\n",
+    )
     assert result.exit_code == 0, result.output
     assert "Created cli.worker (MASH worker)" in result.output
     with database.transaction() as s:
@@ -38,11 +51,13 @@ def test_users_create_reads_the_password_from_stdin_and_audits(database: Databas
 
 def test_users_create_partner_needs_a_known_agency(database: Database, factory: Factory) -> None:
     factory.agency("Northshire Police")
-    ok = runner.invoke(cli, ["users", "create", "pc.jones", "--role", "partner_practitioner", "--agency",
-                             "Northshire Police"], input=GOOD + "\n")
+    ok = runner.invoke(
+        cli,
+        ["users", "create", "pc.jones", "--role", "partner_practitioner", "--agency", "Northshire Police"],
+        input=GOOD + "\n",
+    )
     assert ok.exit_code == 0, ok.output
-    missing = runner.invoke(cli, ["users", "create", "pc.smith", "--role", "partner_practitioner"],
-                            input=GOOD + "\n")
+    missing = runner.invoke(cli, ["users", "create", "pc.smith", "--role", "partner_practitioner"], input=GOOD + "\n")
     assert missing.exit_code == 1
     assert "must belong to a partner agency" in missing.output
 
@@ -52,26 +67,36 @@ def test_users_create_refuses_bad_role_weak_password_and_unknown_team(database: 
     assert bad_role.exit_code == 2 and "role must be one of" in bad_role.output
     weak = runner.invoke(cli, ["users", "create", "x.user", "--role", "mash_worker"], input="short\n")
     assert weak.exit_code == 1 and "at least 12 characters" in weak.output
-    no_team = runner.invoke(cli, ["users", "create", "x.user", "--role", "mash_worker", "--team", "Nowhere"],
-                            input=GOOD + "\n")
+    no_team = runner.invoke(
+        cli, ["users", "create", "x.user", "--role", "mash_worker", "--team", "Nowhere"], input=GOOD + "\n"
+    )
     assert no_team.exit_code == 1 and "No team named 'Nowhere'" in no_team.output
     with database.transaction() as s:
         assert s.scalar(select(User).where(User.username == "x.user")) is None
 
 
-def test_tokens_create_prints_a_token_that_works_against_the_api(database: Database, factory: Factory,
-                                                                 app: FastAPI) -> None:
+def test_tokens_create_prints_a_token_that_works_against_the_api(
+    database: Database, factory: Factory, app: FastAPI
+) -> None:
     factory.agency("Eastshire Police")
-    runner.invoke(cli, ["users", "create", "pc.api", "--role", "partner_practitioner", "--agency",
-                        "Eastshire Police"], input=GOOD + "\n")
+    runner.invoke(
+        cli,
+        ["users", "create", "pc.api", "--role", "partner_practitioner", "--agency", "Eastshire Police"],
+        input=GOOD + "\n",
+    )
     result = runner.invoke(cli, ["tokens", "create", "pc.api", "--label", "Police RMS"])
     assert result.exit_code == 0, result.output
     token = result.output.strip().splitlines()[-1]
     with TestClient(app) as client:
         me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
     assert me.status_code == 200
-    assert me.json() == {"username": "pc.api", "full_name": "pc.api", "role": "partner_practitioner",
-                         "team": None, "agency": "Eastshire Police"}
+    assert me.json() == {
+        "username": "pc.api",
+        "full_name": "pc.api",
+        "role": "partner_practitioner",
+        "team": None,
+        "agency": "Eastshire Police",
+    }
     with database.transaction() as s:
         assert s.scalar(select(ApiToken.label)) == "Police RMS"
         assert s.scalar(select(ApiToken.token_hash)) != token

@@ -43,9 +43,15 @@ def test_worry_sent_through_the_api_is_stored_as_typed(client: Any, database: An
     with database.transaction() as s:
         s.add(ApiToken(user_id=world.users[Role.PARTNER_PRACTITIONER.value].id, token_hash=token_digest(token)))
     worry = f"She said: {SCRIPT} & {IMG}"
-    response = client.post("/api/v1/contacts", headers={"Authorization": f"Bearer {token}"}, json={
-        "worry": worry, "consent": "consent_given",
-        "subjects": [{"role": "child", "first_name": "Ada", "last_name": "Lovetest"}]})
+    response = client.post(
+        "/api/v1/contacts",
+        headers={"Authorization": f"Bearer {token}"},
+        json={
+            "worry": worry,
+            "consent": "consent_given",
+            "subjects": [{"role": "child", "first_name": "Ada", "last_name": "Lovetest"}],
+        },
+    )
     assert response.status_code == 201, response.text
     with database.transaction() as s:
         stored = s.scalar(select(Contact.worry).where(Contact.id == response.json()["id"]))
@@ -63,14 +69,19 @@ PAGES = [
     ("social_worker", "/mash/contacts/{contact_id}", ContactStatus.ROUTED_TO_ALLOCATED_WORKER, True),
     ("mash_worker", "/people/{person_id}", ContactStatus.AWAITING_SCREENING, False),
     # The search form echoes the typed name too.
-    ("mash_worker", "/people?first_name=%3Cb%3EZed&last_name=O%27Brien%22%3E%3Ci%3E",
-     ContactStatus.AWAITING_SCREENING, False),
+    (
+        "mash_worker",
+        "/people?first_name=%3Cb%3EZed&last_name=O%27Brien%22%3E%3Ci%3E",
+        ContactStatus.AWAITING_SCREENING,
+        False,
+    ),
 ]
 
 
 @pytest.mark.parametrize("principal,path,status,shows_worry", PAGES, ids=[f"{p[0]} {p[1]}" for p in PAGES])
-def test_pages_show_typed_markup_as_text(client: Any, database: Any, world: Any, principal: str, path: str,
-                                         status: ContactStatus, shows_worry: bool) -> None:
+def test_pages_show_typed_markup_as_text(
+    client: Any, database: Any, world: Any, principal: str, path: str, status: ContactStatus, shows_worry: bool
+) -> None:
     with database.transaction() as s:
         s.get_one(Contact, world.contact.id).status = status
     sign_in_as(client, database, world.users[principal])
@@ -85,16 +96,19 @@ def test_pages_show_typed_markup_as_text(client: Any, database: Any, world: Any,
     assert_escaped(html, NAME_FIRST, url)
 
 
-def test_screening_notes_typed_in_forms_are_stored_as_typed_and_shown_escaped(client: Any, database: Any,
-                                                                                world: Any) -> None:
+def test_screening_notes_typed_in_forms_are_stored_as_typed_and_shown_escaped(
+    client: Any, database: Any, world: Any
+) -> None:
     from safeguarding.front_door.models import RagRating
 
     with database.transaction() as s:
         s.get_one(Contact, world.contact.id).status = ContactStatus.AWAITING_SCREENING
     csrf = sign_in_as(client, database, world.users[Role.MASH_WORKER.value])
     rationale = f"Rated amber {SCRIPT} {IMG} & more"
-    response = client.post(f"/mash/contacts/{world.contact.id}/rating",
-                            data={"rating": "amber", "rating_rationale": rationale, "csrf_token": csrf})
+    response = client.post(
+        f"/mash/contacts/{world.contact.id}/rating",
+        data={"rating": "amber", "rating_rationale": rationale, "csrf_token": csrf},
+    )
     assert response.status_code == 303, response.text
     with database.transaction() as s:
         assert s.scalar(select(RagRating.rationale).where(RagRating.contact_id == world.contact.id)) == rationale

@@ -41,7 +41,8 @@ def test_upgrade_builds_exactly_the_models(empty_database_url: str) -> None:
     assert differences == [], (
         "the models and the migrations differ: write a new revision for the change with `safeguarding db revision "
         '-m "what changed"` (against a database at head; never edit a released revision), review it and commit it. '
-        f"Differences: {differences}")
+        f"Differences: {differences}"
+    )
 
 
 def test_downgrade_to_base_removes_every_table_and_upgrade_works_again(empty_database_url: str) -> None:

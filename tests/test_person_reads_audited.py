@@ -35,8 +35,16 @@ NOT_ABOUT_A_PERSON: dict[Route, str] = {
 # GET routes without a path parameter that show one person's information (none today).
 PERSON_LISTS: frozenset[Route] = frozenset()
 # The role asked first, where the matrix allows several: people who work with the child.
-PREFERENCE = (R.SOCIAL_WORKER, R.TEAM_MANAGER, R.EXPLOITATION_PRACTITIONER, R.MASH_WORKER, R.MASH_MANAGER,
-              R.PERFORMANCE_ANALYST, R.ADMINISTRATOR, R.PARTNER_PRACTITIONER)
+PREFERENCE = (
+    R.SOCIAL_WORKER,
+    R.TEAM_MANAGER,
+    R.EXPLOITATION_PRACTITIONER,
+    R.MASH_WORKER,
+    R.MASH_MANAGER,
+    R.PERFORMANCE_ANALYST,
+    R.ADMINISTRATOR,
+    R.PARTNER_PRACTITIONER,
+)
 
 
 def _person_routes(app: FastAPI) -> list[Route]:
@@ -55,8 +63,17 @@ def _role_for(route: Route) -> str:
 
 def _rows_about(database: Any, user_id: int, person_id: int) -> int:
     with database.transaction() as s:
-        return len(list(s.scalars(select(AuditEvent.id).where(
-            AuditEvent.actor_id == user_id, AuditEvent.person_id == person_id, AuditEvent.outcome == "allowed"))))
+        return len(
+            list(
+                s.scalars(
+                    select(AuditEvent.id).where(
+                        AuditEvent.actor_id == user_id,
+                        AuditEvent.person_id == person_id,
+                        AuditEvent.outcome == "allowed",
+                    )
+                )
+            )
+        )
 
 
 def test_the_declarations_name_only_routes_the_app_serves(app: FastAPI) -> None:

@@ -66,8 +66,10 @@ def _print_version(value: bool) -> None:
 
 @app.callback()
 def _options(
-    version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
-                                          help="Print the installed version and exit")] = False,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True, help="Print the installed version and exit"),
+    ] = False,
 ) -> None:
     """Safeguarding: children's services case management."""
 
@@ -99,8 +101,9 @@ def db_upgrade() -> None:
 @db_app.command("revision")
 def db_revision(
     message: Annotated[str, typer.Option("-m", "--message", help="What the schema change is, in a few words")],
-    empty: Annotated[bool, typer.Option("--empty", help="An empty revision to write by hand (a data migration)")]
-    = False,
+    empty: Annotated[
+        bool, typer.Option("--empty", help="An empty revision to write by hand (a data migration)")
+    ] = False,
 ) -> None:
     """Write the next migration: what the models have that the configured database (at head) does not."""
     from alembic import command
@@ -108,11 +111,11 @@ def db_revision(
     from alembic.util import CommandError
 
     config = alembic_config()
-    numbers = [int(r.revision) for r in ScriptDirectory.from_config(config).walk_revisions()
-               if r.revision.isdigit()]
+    numbers = [int(r.revision) for r in ScriptDirectory.from_config(config).walk_revisions() if r.revision.isdigit()]
     try:
-        script = command.revision(config, message=message, autogenerate=not empty,
-                                  rev_id=f"{max(numbers, default=0) + 1:04d}")
+        script = command.revision(
+            config, message=message, autogenerate=not empty, rev_id=f"{max(numbers, default=0) + 1:04d}"
+        )
     except CommandError as exc:
         err.print(f"[red]{exc}[/red] (run `safeguarding db upgrade` on the database first)")
         raise typer.Exit(1) from None
@@ -126,24 +129,38 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
     workers: Annotated[int, typer.Option(help="Worker processes (about one per CPU core in production)")] = 1,
-    access_log: Annotated[bool, typer.Option(
-        help="Log every request line (off by default: the audit log records who saw what, and a line per "
-             "request costs time under load)")] = False,
+    access_log: Annotated[
+        bool,
+        typer.Option(
+            help="Log every request line (off by default: the audit log records who saw what, and a line per "
+            "request costs time under load)"
+        ),
+    ] = False,
 ) -> None:
     """Start the web server (uvloop and httptools when installed, as pinned)."""
 
     problems = unsafe_settings(get_settings(), host)
     if problems:
         # Plain lines (no wrapping), so the commands in them can be copied whole.
-        typer.echo(f"Not starting: the server would listen on {host or 'every address'}, beyond this machine, with "
-                   "settings that are only safe for development:", err=True)
+        typer.echo(
+            f"Not starting: the server would listen on {host or 'every address'}, beyond this machine, with "
+            "settings that are only safe for development:",
+            err=True,
+        )
         for problem in problems:
             typer.echo(f"- {problem}", err=True)
         raise typer.Exit(1)
     import uvicorn
 
-    uvicorn.run("safeguarding.app.main:app", host=host, port=port, workers=workers, log_level="info",
-                access_log=access_log, proxy_headers=False)
+    uvicorn.run(
+        "safeguarding.app.main:app",
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        access_log=access_log,
+        proxy_headers=False,
+    )
 
 
 @app.command()
@@ -162,8 +179,13 @@ def demo(
         console.print("Database already holds data; demo council not loaded.")
         _remind_demo_sign_ins(database)
         return
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                  TimeElapsedColumn(), console=console) as progress:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=console,
+    ) as progress:
         summary = build_council(database, size=size, seed=seed, progress=progress)
     console.print(summary.describe())
 
@@ -173,8 +195,11 @@ def _remind_demo_sign_ins(database: object) -> None:
 
     assert isinstance(database, Database)
     with database.transaction() as session:
-        present = set(session.scalars(select(User.username).where(
-            User.username.in_([username for username, _role, _name in DEMO_SIGN_INS]))))
+        present = set(
+            session.scalars(
+                select(User.username).where(User.username.in_([username for username, _role, _name in DEMO_SIGN_INS]))
+            )
+        )
     if not present:
         return
     console.print("[bold]Demo sign-ins[/bold] (synthetic data only):")
@@ -212,10 +237,23 @@ def users_create(
                 agency_id = session.scalar(select(PartnerAgency.id).where(PartnerAgency.name == agency))
                 if agency_id is None:
                     raise ValidationFailed({"agency": f"No partner agency named {agency!r}"})
-            user = create_user(session, username=username, full_name=full_name or username, role=role_value,
-                               password=password, team_id=team_id, agency_id=agency_id)
-            record(session, Actor.system("cli"), "create", "user_account", user.id,
-                   detail={"username": username, "role": role_value.value})
+            user = create_user(
+                session,
+                username=username,
+                full_name=full_name or username,
+                role=role_value,
+                password=password,
+                team_id=team_id,
+                agency_id=agency_id,
+            )
+            record(
+                session,
+                Actor.system("cli"),
+                "create",
+                "user_account",
+                user.id,
+                detail={"username": username, "role": role_value.value},
+            )
     except ValidationFailed as exc:
         for field, message in exc.errors.items():
             err.print(f"[red]{field}: {message}[/red]")
@@ -229,7 +267,6 @@ def users_list(
 ) -> None:
     """List user accounts with role, team or agency, and whether they are locked."""
     from rich.table import Table
-
 
     database = get_database()
     table = Table("Username", "Name", "Role", "Team or agency", "Status")
@@ -253,14 +290,14 @@ def settings_show() -> None:
     """Show every local setting: current value, default, and the source of the standard."""
     from rich.table import Table
 
-
     database = get_database()
     table = Table("Setting", "Value", "Default", "Source")
     with database.transaction() as session:
         for row in rows(session):
             d = row.definition
-            table.add_row(d.key, f"{row.value}{' (changed)' if row.changed_from_default else ''}", str(d.default),
-                          d.source)
+            table.add_row(
+                d.key, f"{row.value}{' (changed)' if row.changed_from_default else ''}", str(d.default), d.source
+            )
     console.print(table)
 
 
@@ -287,7 +324,6 @@ def tokens_list(username: str) -> None:
     """List USERNAME's API tokens: label, created, last used, revoked."""
     from rich.table import Table
 
-
     database = get_database()
     with database.transaction() as session:
         user = session.scalar(select(User).where(User.username == username))
@@ -296,9 +332,13 @@ def tokens_list(username: str) -> None:
             raise typer.Exit(1)
         table = Table("Id", "Label", "Created", "Last used", "Revoked")
         for row in session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)):
-            table.add_row(str(row.id), row.label, f"{row.created_at:%Y-%m-%d %H:%M}",
-                          f"{row.last_used_at:%Y-%m-%d %H:%M}" if row.last_used_at else "never",
-                          f"{row.revoked_at:%Y-%m-%d %H:%M}" if row.revoked_at else "")
+            table.add_row(
+                str(row.id),
+                row.label,
+                f"{row.created_at:%Y-%m-%d %H:%M}",
+                f"{row.last_used_at:%Y-%m-%d %H:%M}" if row.last_used_at else "never",
+                f"{row.revoked_at:%Y-%m-%d %H:%M}" if row.revoked_at else "",
+            )
     console.print(table)
 
 
@@ -335,9 +375,14 @@ def settings_set(key: str, value: str) -> None:
 
 @audit_app.command("verify")
 def audit_verify(
-    checkpoint: Annotated[list[Path] | None, typer.Option(
-        "--checkpoint", help="A file of checkpoints (JSON lines from `audit checkpoint --out`) to check against; "
-                             "may be given more than once")] = None,
+    checkpoint: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--checkpoint",
+            help="A file of checkpoints (JSON lines from `audit checkpoint --out`) to check against; "
+            "may be given more than once",
+        ),
+    ] = None,
 ) -> None:
     """Check the hash chain, then the log against the latest stored checkpoint and every checkpoint in the files
     given. Exit 0 when whole; otherwise say which rows are broken, missing or re-written, and exit 1."""
@@ -353,14 +398,18 @@ def audit_verify(
     with database.transaction() as session:
         for item in verify_chain(session):
             if isinstance(item, ChainBreak):
-                err.print(f"[red]Audit chain broken at row {item.row_id}: {item.problem}. "
-                          f"{count} rows before it verified.[/red]")
+                err.print(
+                    f"[red]Audit chain broken at row {item.row_id}: {item.problem}. "
+                    f"{count} rows before it verified.[/red]"
+                )
                 raise typer.Exit(1)
             count += 1
         mismatched = next(search_index_mismatches(session), None)
         if mismatched is not None:
-            err.print(f"[red]Audit chain whole ({count} rows), but the index of people found by searches "
-                      f"disagrees with row {mismatched}: a person's history page would be wrong.[/red]")
+            err.print(
+                f"[red]Audit chain whole ({count} rows), but the index of people found by searches "
+                f"disagrees with row {mismatched}: a person's history page would be wrong.[/red]"
+            )
             raise typer.Exit(1)
         has_stored = bool(audit_checkpoint.stored(session))
         checked = 0
@@ -368,29 +417,40 @@ def audit_verify(
             try:
                 key = audit_checkpoint.checkpoint_key()
             except audit_checkpoint.CheckpointKeyMissing as exc:
-                err.print(f"[red]Audit chain whole ({count} rows), but the checkpoints cannot be checked. "
-                          f"{exc}[/red]")
+                err.print(f"[red]Audit chain whole ({count} rows), but the checkpoints cannot be checked. {exc}[/red]")
                 raise typer.Exit(1) from None
             report = audit_checkpoint.check(session, key, file_heads)
             problems.extend(report.problems)
             checked = report.checked
     if problems:
-        err.print(f"[red]Audit chain whole ({count} rows) by its own hashes, but it does not match its "
-                  "checkpoints:[/red]")
+        err.print(
+            f"[red]Audit chain whole ({count} rows) by its own hashes, but it does not match its checkpoints:[/red]"
+        )
         for problem in problems:
             err.print(f"[red]- {problem}[/red]", soft_wrap=True)
         raise typer.Exit(1)
-    against = f", and it matches {checked} signed checkpoint{'s' if checked != 1 else ''}" if checked else \
-        " (no checkpoint to check it against: see `safeguarding audit checkpoint`)"
+    against = (
+        f", and it matches {checked} signed checkpoint{'s' if checked != 1 else ''}"
+        if checked
+        else " (no checkpoint to check it against: see `safeguarding audit checkpoint`)"
+    )
     console.print(f"[green]Audit chain whole: {count} rows verified{against}.[/green]")
 
 
 @audit_app.command("checkpoint")
 def audit_checkpoint_command(
-    out: Annotated[Path | None, typer.Option(
-        "--out", help="Append the checkpoint as one JSON line to this file (keep it off the database server)")] = None,
-    to_syslog: Annotated[bool, typer.Option(
-        "--syslog", help="Also send the checkpoint line to syslog (facility authpriv), for a remote log host")] = False,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="Append the checkpoint as one JSON line to this file (keep it off the database server)"
+        ),
+    ] = None,
+    to_syslog: Annotated[
+        bool,
+        typer.Option(
+            "--syslog", help="Also send the checkpoint line to syslog (facility authpriv), for a remote log host"
+        ),
+    ] = False,
 ) -> None:
     """Sign the audit chain's head (row count, last row, its hash, the time) with the checkpoint key, store it,
     and print it. Run it on a schedule (see README) and whenever you want a fixed point to verify against."""
@@ -420,8 +480,10 @@ def audit_checkpoint_command(
     except OSError as exc:
         err.print(f"[red]No checkpoint written: the file {out} cannot be written ({exc.strerror}).[/red]")
         raise typer.Exit(1) from None
-    err.print(f"Checkpoint: {head.row_count} rows up to row {head.last_id}, head {head.head_hash[:16]}..., "
-                  f"at {head.at:%Y-%m-%d %H:%M:%S} UTC.")
+    err.print(
+        f"Checkpoint: {head.row_count} rows up to row {head.last_id}, head {head.head_hash[:16]}..., "
+        f"at {head.at:%Y-%m-%d %H:%M:%S} UTC."
+    )
     print(line)
 
 
@@ -431,5 +493,3 @@ def main() -> None:  # pragma: no cover
 
 if __name__ == "__main__":  # pragma: no cover
     main()
-
-

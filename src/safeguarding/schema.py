@@ -14,6 +14,20 @@ from safeguarding.timescales import models as timescales_models
 
 metadata = Base.metadata
 
-__all__ = ["audit", "audit_checkpoint", "casework_models", "exploitation_disruption_models",
-           "exploitation_mace_models", "exploitation_models", "front_door_models", "insight_models", "local_settings",
-           "metadata", "people_models", "restrictions", "returns_models", "timescales_models", "users"]
+__all__ = [
+    "audit",
+    "audit_checkpoint",
+    "casework_models",
+    "exploitation_disruption_models",
+    "exploitation_mace_models",
+    "exploitation_models",
+    "front_door_models",
+    "insight_models",
+    "local_settings",
+    "metadata",
+    "people_models",
+    "restrictions",
+    "returns_models",
+    "timescales_models",
+    "users",
+]

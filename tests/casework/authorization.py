@@ -23,10 +23,16 @@ CASE_WRITERS = roles(R.SOCIAL_WORKER, R.TEAM_MANAGER)
 MANAGERS = roles(R.TEAM_MANAGER)
 
 ID_NAMES: dict[str, str] = {
-    "assessments": "assessment_id", "strategy-discussions": "strategy_discussion_id",
-    "section-47s": "section47_id", "conferences": "conference_id", "cp-plans": "cp_plan_id",
-    "core-groups": "core_group_id", "visits": "visit_id", "cin-plans": "cin_plan_id",
-    "cin-reviews": "cin_review_id", "notes": "case_note_id",
+    "assessments": "assessment_id",
+    "strategy-discussions": "strategy_discussion_id",
+    "section-47s": "section47_id",
+    "conferences": "conference_id",
+    "cp-plans": "cp_plan_id",
+    "core-groups": "core_group_id",
+    "visits": "visit_id",
+    "cin-plans": "cin_plan_id",
+    "cin-reviews": "cin_review_id",
+    "notes": "case_note_id",
 }
 
 EXPECTED: dict[Route, Policy] = {
@@ -90,8 +96,11 @@ def extend_world(factory: Factory, world: World) -> dict[str, int]:
     day = world.referral.referral_date
     ids: dict[str, int] = {}
     with factory.database.transaction() as s:
-        s.add(Allocation(person_id=child_id, worker_id=worker.id, team_id=world.team.id,
-                         started_at=utcnow() - timedelta(hours=1)))
+        s.add(
+            Allocation(
+                person_id=child_id, worker_id=worker.id, team_id=world.team.id, started_at=utcnow() - timedelta(hours=1)
+            )
+        )
         common = {"person_id": child_id, "referral_id": referral_id}
         assessment = Assessment(started_on=day, **common)
         discussion = StrategyDiscussion(held_on=day, decision="section47", **common)
@@ -102,12 +111,14 @@ def extend_world(factory: Factory, world: World) -> dict[str, int]:
         plan = ChildProtectionPlan(started_on=day, initial_category="NEG", latest_category="NEG", **common)
         cin_plan = ChildInNeedPlan(started_on=day, **common)
         visit = Visit(kind="cp", visited_on=day, child_seen=True, seen_alone=True, worker_id=worker.id, **common)
-        note = CaseNote(person_id=child_id, kind="case_note", occurred_at=utcnow(), text="Synthetic case note",
-                        author_id=worker.id)
+        note = CaseNote(
+            person_id=child_id, kind="case_note", occurred_at=utcnow(), text="Synthetic case note", author_id=worker.id
+        )
         s.add_all([enquiry, plan, cin_plan, visit, note])
         s.flush()
-        conference = ChildProtectionConference(kind="initial", held_on=day, outcome="plan", plan_id=plan.id,
-                                               section47_id=enquiry.id, **common)
+        conference = ChildProtectionConference(
+            kind="initial", held_on=day, outcome="plan", plan_id=plan.id, section47_id=enquiry.id, **common
+        )
         core_group = CoreGroupMeeting(plan_id=plan.id, person_id=child_id, held_on=day)
         review = ChildInNeedReview(plan_id=cin_plan.id, person_id=child_id, held_on=day)
         supervision = Supervision(worker_id=worker.id, supervisor_id=manager.id, held_on=day)
@@ -115,8 +126,18 @@ def extend_world(factory: Factory, world: World) -> dict[str, int]:
         chronology = Chronology(person_id=child_id, title="Synthetic chronology", created_by_id=worker.id)
         s.add_all([conference, core_group, review, supervision, chronology])
         s.flush()
-        ids = {"assessment_id": assessment.id, "strategy_discussion_id": discussion.id, "section47_id": enquiry.id,
-               "conference_id": conference.id, "cp_plan_id": plan.id, "core_group_id": core_group.id,
-               "visit_id": visit.id, "cin_plan_id": cin_plan.id, "cin_review_id": review.id,
-               "case_note_id": note.id, "supervision_id": supervision.id, "chronology_id": chronology.id}
+        ids = {
+            "assessment_id": assessment.id,
+            "strategy_discussion_id": discussion.id,
+            "section47_id": enquiry.id,
+            "conference_id": conference.id,
+            "cp_plan_id": plan.id,
+            "core_group_id": core_group.id,
+            "visit_id": visit.id,
+            "cin_plan_id": cin_plan.id,
+            "cin_review_id": review.id,
+            "case_note_id": note.id,
+            "supervision_id": supervision.id,
+            "chronology_id": chronology.id,
+        }
     return ids

@@ -47,28 +47,39 @@ def make_case(factory: Factory, *, days_ago: int = 90, allocate: bool = True) ->
     while referral_date.weekday() >= 5:
         referral_date -= timedelta(days=1)
     with factory.database.transaction() as s:
-        child = Person(kind=PersonKind.CHILD, first_name="Casey", last_name="Testcase", sex="F",
-                       date_of_birth=date(2016, 6, 1))
-        mother = Person(kind=PersonKind.ADULT, first_name="Morgan", last_name="Testcase", sex="F",
-                        date_of_birth=date(1988, 2, 2))
-        sibling = Person(kind=PersonKind.CHILD, first_name="Sam", last_name="Testcase", sex="M",
-                         date_of_birth=date(2019, 9, 9))
+        child = Person(
+            kind=PersonKind.CHILD, first_name="Casey", last_name="Testcase", sex="F", date_of_birth=date(2016, 6, 1)
+        )
+        mother = Person(
+            kind=PersonKind.ADULT, first_name="Morgan", last_name="Testcase", sex="F", date_of_birth=date(1988, 2, 2)
+        )
+        sibling = Person(
+            kind=PersonKind.CHILD, first_name="Sam", last_name="Testcase", sex="M", date_of_birth=date(2019, 9, 9)
+        )
         s.add_all([child, mother, sibling])
         s.flush()
-        s.add_all([FamilyRelationship(from_person_id=mother.id, to_person_id=child.id, kind=RelationshipKind.PARENT),
-                   FamilyRelationship(from_person_id=mother.id, to_person_id=sibling.id,
-                                      kind=RelationshipKind.PARENT),
-                   FamilyRelationship(from_person_id=child.id, to_person_id=sibling.id,
-                                      kind=RelationshipKind.SIBLING)])
-        referral = Referral(person_id=child.id, referral_date=referral_date, referral_source="2A", primary_need="N1",
-                            route="referral_for_assessment")
+        s.add_all(
+            [
+                FamilyRelationship(from_person_id=mother.id, to_person_id=child.id, kind=RelationshipKind.PARENT),
+                FamilyRelationship(from_person_id=mother.id, to_person_id=sibling.id, kind=RelationshipKind.PARENT),
+                FamilyRelationship(from_person_id=child.id, to_person_id=sibling.id, kind=RelationshipKind.SIBLING),
+            ]
+        )
+        referral = Referral(
+            person_id=child.id,
+            referral_date=referral_date,
+            referral_source="2A",
+            primary_need="N1",
+            route="referral_for_assessment",
+        )
         s.add(referral)
         s.flush()
         if allocate:
             s.add(Allocation(person_id=child.id, worker_id=worker.id, team_id=team.id))
         ids = (child.id, referral.id, mother.id, sibling.id)
-    return Case(factory.database, team, manager, worker, other, analyst, mash, ids[0], ids[1], referral_date,
-                ids[2], ids[3])
+    return Case(
+        factory.database, team, manager, worker, other, analyst, mash, ids[0], ids[1], referral_date, ids[2], ids[3]
+    )
 
 
 @pytest.fixture()

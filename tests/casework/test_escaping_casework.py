@@ -19,15 +19,29 @@ def post(client: TestClient, url: str, csrf: str, data: dict[str, Any]) -> Any:
 
 
 def test_script_in_a_note_and_in_participants_is_stored_as_typed_and_shown_escaped(
-        client: TestClient, case: Case) -> None:
+    client: TestClient, case: Case
+) -> None:
     csrf = sign_in_as(client, case.database, case.worker)
     note = f"Mother said {SCRIPT} and {IMG}"
-    response = post(client, f"/cases/{case.child_id}/notes/new", csrf, {
-        "kind": "phone_call", "occurred_on": case.on(2).isoformat(), "occurred_time": "10:15", "text": note})
+    response = post(
+        client,
+        f"/cases/{case.child_id}/notes/new",
+        csrf,
+        {"kind": "phone_call", "occurred_on": case.on(2).isoformat(), "occurred_time": "10:15", "text": note},
+    )
     assert response.status_code == 303, response.text
-    response = post(client, f"/cases/{case.child_id}/strategy-discussions/new", csrf, {
-        "held_on": case.on(3).isoformat(), "decision": "section47",
-        "participants.0.agency": "Police", "participants.0.name": SCRIPT, "participants.0.role": IMG})
+    response = post(
+        client,
+        f"/cases/{case.child_id}/strategy-discussions/new",
+        csrf,
+        {
+            "held_on": case.on(3).isoformat(),
+            "decision": "section47",
+            "participants.0.agency": "Police",
+            "participants.0.name": SCRIPT,
+            "participants.0.role": IMG,
+        },
+    )
     assert response.status_code == 303, response.text
     with case.database.transaction() as s:
         assert s.scalar(select(CaseNote.text)) == note
@@ -44,14 +58,26 @@ def test_script_in_a_note_and_in_participants_is_stored_as_typed_and_shown_escap
 
 def test_over_long_text_is_refused_with_the_field_named_and_nothing_written(client: TestClient, case: Case) -> None:
     csrf = sign_in_as(client, case.database, case.worker)
-    response = post(client, f"/cases/{case.child_id}/notes/new", csrf, {
-        "kind": "case_note", "occurred_on": case.on(2).isoformat(), "text": "x" * 20_001})
+    response = post(
+        client,
+        f"/cases/{case.child_id}/notes/new",
+        csrf,
+        {"kind": "case_note", "occurred_on": case.on(2).isoformat(), "text": "x" * 20_001},
+    )
     assert response.status_code == 422
     assert "Note must be 20,000 characters or fewer" in response.text
     assert 'href="#text"' in response.text
-    response = post(client, f"/cases/{case.child_id}/strategy-discussions/new", csrf, {
-        "held_on": case.on(3).isoformat(), "decision": "section47",
-        "participants.0.agency": "Police", "participants.0.name": "N" * 101})
+    response = post(
+        client,
+        f"/cases/{case.child_id}/strategy-discussions/new",
+        csrf,
+        {
+            "held_on": case.on(3).isoformat(),
+            "decision": "section47",
+            "participants.0.agency": "Police",
+            "participants.0.name": "N" * 101,
+        },
+    )
     assert response.status_code == 422
     assert "Participant 1 name must be 100 characters or fewer" in response.text
     with case.database.transaction() as s:
@@ -62,9 +88,16 @@ def test_over_long_text_is_refused_with_the_field_named_and_nothing_written(clie
 def test_script_in_supervision_and_chronology_commentary_is_shown_escaped(client: TestClient, case: Case) -> None:
     manager = TestClient(client.app, base_url="http://testserver", follow_redirects=False)
     csrf = sign_in_as(manager, case.database, case.manager)
-    response = post(manager, "/supervision/new", csrf, {
-        "worker_id": str(case.worker.id), "held_on": case.on(4).isoformat(),
-        f"decision.{case.child_id}": f"Decision {SCRIPT}"})
+    response = post(
+        manager,
+        "/supervision/new",
+        csrf,
+        {
+            "worker_id": str(case.worker.id),
+            "held_on": case.on(4).isoformat(),
+            f"decision.{case.child_id}": f"Decision {SCRIPT}",
+        },
+    )
     assert response.status_code == 303, response.text
     assert_escaped(manager.get(response.headers["location"]).text, SCRIPT, "the supervision record")
     worker_csrf = sign_in_as(client, case.database, case.worker)
@@ -75,8 +108,16 @@ def test_script_in_supervision_and_chronology_commentary_is_shown_escaped(client
     page = client.get(url).text
     assert_escaped(page, IMG, "the chronology")
     version = page.split('name="version" value="')[1].split('"')[0]
-    response = post(client, url, worker_csrf, {"version": version, "picked": f"referral:{case.referral_id}",
-                                               f"commentary.referral:{case.referral_id}": SCRIPT})
+    response = post(
+        client,
+        url,
+        worker_csrf,
+        {
+            "version": version,
+            "picked": f"referral:{case.referral_id}",
+            f"commentary.referral:{case.referral_id}": SCRIPT,
+        },
+    )
     assert response.status_code == 303, response.text
     assert_escaped(client.get(f"{url}/print").text, SCRIPT, "the chronology's print view")
     manager.close()

@@ -32,11 +32,21 @@ def test_the_case_page_shows_status_allocation_visits_and_the_chronology(client:
     page = client.get(f"/cases/{case.child_id}")
     assert page.status_code == 200
     assert "Open" in page.text and case.worker.full_name in page.text
-    assert post(client, f"/cases/{case.child_id}/assessments/new", csrf,
-                {"started_on": case.on(1).isoformat()}).status_code == 303
-    assert post(client, f"/cases/{case.child_id}/visits/new", csrf, {
-        "kind": "assessment", "visited_on": case.on(2).isoformat(), "child_seen": "1",
-        "seen_alone": "1"}).status_code == 303
+    assert (
+        post(
+            client, f"/cases/{case.child_id}/assessments/new", csrf, {"started_on": case.on(1).isoformat()}
+        ).status_code
+        == 303
+    )
+    assert (
+        post(
+            client,
+            f"/cases/{case.child_id}/visits/new",
+            csrf,
+            {"kind": "assessment", "visited_on": case.on(2).isoformat(), "child_seen": "1", "seen_alone": "1"},
+        ).status_code
+        == 303
+    )
     case_page = client.get(f"/cases/{case.child_id}").text
     assert 'id="case-status">Assessment<' in case_page
     assert "Assessment visit: child seen alone" in case_page
@@ -47,30 +57,44 @@ def test_the_case_page_shows_status_allocation_visits_and_the_chronology(client:
 
 def test_a_form_with_errors_names_each_field_and_keeps_what_was_typed(client: TestClient, case: Case) -> None:
     csrf = sign_in_as(client, case.database, case.worker)
-    response = post(client, f"/cases/{case.child_id}/visits/new", csrf, {
-        "kind": "cp", "visited_on": "31/02/2026", "notes": "Kept text", "seen_alone": "1"})
+    response = post(
+        client,
+        f"/cases/{case.child_id}/visits/new",
+        csrf,
+        {"kind": "cp", "visited_on": "31/02/2026", "notes": "Kept text", "seen_alone": "1"},
+    )
     assert response.status_code == 422
     assert "Date of the visit must be a real date" in response.text and "Kept text" in response.text
-    response = post(client, f"/cases/{case.child_id}/visits/new", csrf, {
-        "kind": "cp", "visited_on": case.on(3).isoformat(), "seen_alone": "1"})
+    response = post(
+        client,
+        f"/cases/{case.child_id}/visits/new",
+        csrf,
+        {"kind": "cp", "visited_on": case.on(3).isoformat(), "seen_alone": "1"},
+    )
     assert response.status_code == 422
     assert "(rule seen-alone-needs-seen)" in response.text
 
 
 def test_the_second_editor_sees_the_conflict_and_nothing_of_theirs_is_saved(client: TestClient, case: Case) -> None:
     csrf = sign_in_as(client, case.database, case.worker)
-    post(client, f"/cases/{case.child_id}/visits/new", csrf, {"kind": "cin", "visited_on": case.on(2).isoformat(),
-                                                             "child_seen": "1"})
+    post(
+        client,
+        f"/cases/{case.child_id}/visits/new",
+        csrf,
+        {"kind": "cin", "visited_on": case.on(2).isoformat(), "child_seen": "1"},
+    )
     with case.database.transaction() as s:
         visit_id = s.scalar(select(Visit.id))
     url = f"/cases/{case.child_id}/visits/{visit_id}/edit"
     first = client.get(url).text
     version = first.split('name="version" value="')[1].split('"')[0]
-    ok = post(client, url, csrf, {"version": version, "kind": "cin", "visited_on": case.on(3).isoformat(),
-                                  "child_seen": "1"})
+    ok = post(
+        client, url, csrf, {"version": version, "kind": "cin", "visited_on": case.on(3).isoformat(), "child_seen": "1"}
+    )
     assert ok.status_code == 303
-    late = post(client, url, csrf, {"version": version, "kind": "cin", "visited_on": case.on(4).isoformat(),
-                                    "child_seen": "1"})
+    late = post(
+        client, url, csrf, {"version": version, "kind": "cin", "visited_on": case.on(4).isoformat(), "child_seen": "1"}
+    )
     assert late.status_code == 409
     assert "Someone else changed this record since you opened it" in late.text
     with case.database.transaction() as s:
@@ -86,19 +110,36 @@ def test_a_manager_authorises_and_closes(client: TestClient, case: Case) -> None
         aid, version = assessment.id, assessment.version
     url = f"/cases/{case.child_id}/assessments/{aid}/authorise"
     assert client.get(url).status_code == 200
-    late = post(client, url, csrf, {"version": str(version), "authorised_on": case.on(50).isoformat(),
-                                    "outcome": "nfa", "factors": "21"})
+    late = post(
+        client,
+        url,
+        csrf,
+        {"version": str(version), "authorised_on": case.on(50).isoformat(), "outcome": "nfa", "factors": "21"},
+    )
     assert late.status_code == 422 and "(rule late-reason-required)" in late.text
-    done = post(client, url, csrf, {"version": str(version), "authorised_on": case.on(10).isoformat(),
-                                    "outcome": "cin_plan", "factors": ["16A", "3B"]})
+    done = post(
+        client,
+        url,
+        csrf,
+        {
+            "version": str(version),
+            "authorised_on": case.on(10).isoformat(),
+            "outcome": "cin_plan",
+            "factors": ["16A", "3B"],
+        },
+    )
     assert done.status_code == 303, done.text
     with case.database.transaction() as s:
         saved = s.get_one(Assessment, aid)
         assert saved is not None and sorted(f.code for f in saved.factors) == ["16A", "3B"]
     page = client.get(f"/cases/{case.child_id}/closure")
     assert page.status_code == 200
-    closed = post(client, f"/cases/{case.child_id}/closure", csrf, {"closed_on": case.on(12).isoformat(),
-                                                                     "reason": "RC8", "version": "1"})
+    closed = post(
+        client,
+        f"/cases/{case.child_id}/closure",
+        csrf,
+        {"closed_on": case.on(12).isoformat(), "reason": "RC8", "version": "1"},
+    )
     assert closed.status_code == 303, closed.text
     assert "Closed" in client.get(f"/cases/{case.child_id}").text
 
@@ -112,7 +153,8 @@ def test_the_family_page_draws_a_genogram_without_javascript(client: TestClient,
 
 
 def test_child_protection_steps_read_in_date_order_and_the_chronology_names_a_plans_start_and_end(
-        client: TestClient, case: Case) -> None:
+    client: TestClient, case: Case
+) -> None:
     """Strategy discussions, enquiries and conferences are one list, newest first (on one day the later step of the
     process first); a plan that has ended still shows as started on its start date in the chronology."""
     from safeguarding.casework.models import (
@@ -124,23 +166,53 @@ def test_child_protection_steps_read_in_date_order_and_the_chronology_names_a_pl
 
     with case.database.transaction() as s:
         ids = {"child": case.child_id, "referral": case.referral_id}
-        discussion = StrategyDiscussion(person_id=ids["child"], referral_id=ids["referral"], held_on=case.on(2),
-                                        decision="section_47")
+        discussion = StrategyDiscussion(
+            person_id=ids["child"], referral_id=ids["referral"], held_on=case.on(2), decision="section_47"
+        )
         s.add(discussion)
         s.flush()
-        s.add(Section47Enquiry(person_id=ids["child"], referral_id=ids["referral"],
-                               strategy_discussion_id=discussion.id, started_on=case.on(2),
-                               completed_on=case.on(6), outcome="icpc"))
-        plan = ChildProtectionPlan(person_id=ids["child"], referral_id=ids["referral"], started_on=case.on(12),
-                                   ended_on=case.on(40), end_reason="no_longer_at_risk_closed",
-                                   initial_category="NEG", latest_category="EMO")
+        s.add(
+            Section47Enquiry(
+                person_id=ids["child"],
+                referral_id=ids["referral"],
+                strategy_discussion_id=discussion.id,
+                started_on=case.on(2),
+                completed_on=case.on(6),
+                outcome="icpc",
+            )
+        )
+        plan = ChildProtectionPlan(
+            person_id=ids["child"],
+            referral_id=ids["referral"],
+            started_on=case.on(12),
+            ended_on=case.on(40),
+            end_reason="no_longer_at_risk_closed",
+            initial_category="NEG",
+            latest_category="EMO",
+        )
         s.add(plan)
         s.flush()
         # The review is stored before the initial conference: the page orders by date, not by kind or id.
-        s.add(ChildProtectionConference(person_id=ids["child"], referral_id=ids["referral"], kind="review",
-                                        plan_id=plan.id, held_on=case.on(40), outcome="end"))
-        s.add(ChildProtectionConference(person_id=ids["child"], referral_id=ids["referral"], kind="initial",
-                                        plan_id=plan.id, held_on=case.on(12), outcome="plan"))
+        s.add(
+            ChildProtectionConference(
+                person_id=ids["child"],
+                referral_id=ids["referral"],
+                kind="review",
+                plan_id=plan.id,
+                held_on=case.on(40),
+                outcome="end",
+            )
+        )
+        s.add(
+            ChildProtectionConference(
+                person_id=ids["child"],
+                referral_id=ids["referral"],
+                kind="initial",
+                plan_id=plan.id,
+                held_on=case.on(12),
+                outcome="plan",
+            )
+        )
     sign_in_as(client, case.database, case.worker)
     page = client.get(f"/cases/{case.child_id}").text
     table = page.split('id="child-protection"')[1].split("</table>")[0]
@@ -158,8 +230,11 @@ def test_the_case_page_shows_the_childs_deadlines_open_and_met(client: TestClien
 
     with case.database.transaction() as s:
         # A child in need plan from working day 5 to day 40 with no visit: the first visit (20 working days) lapsed.
-        s.add(ChildInNeedPlan(person_id=case.child_id, referral_id=case.referral_id, started_on=case.on(5),
-                              ended_on=case.on(40)))
+        s.add(
+            ChildInNeedPlan(
+                person_id=case.child_id, referral_id=case.referral_id, started_on=case.on(5), ended_on=case.on(40)
+            )
+        )
         s.flush()
         recompute_for_child(s, case.child_id)
     sign_in_as(client, case.database, case.worker)
@@ -198,17 +273,44 @@ def test_the_case_page_statements_do_not_grow_with_the_childs_history(client: Te
             teams.append(team)
             workers.append(worker)
             with case.database.transaction() as s:
-                s.add(Allocation(person_id=case.child_id, worker_id=worker.id, team_id=team.id,
-                                 started_at=started + timedelta(days=n),
-                                 ended_at=started + timedelta(days=n, hours=1)))
-                assessment = Assessment(person_id=case.child_id, referral_id=case.referral_id, started_on=case.on(n),
-                                        outcome="cin_plan", authorised_on=case.on(n + 1), authorised_by_id=manager.id)
+                s.add(
+                    Allocation(
+                        person_id=case.child_id,
+                        worker_id=worker.id,
+                        team_id=team.id,
+                        started_at=started + timedelta(days=n),
+                        ended_at=started + timedelta(days=n, hours=1),
+                    )
+                )
+                assessment = Assessment(
+                    person_id=case.child_id,
+                    referral_id=case.referral_id,
+                    started_on=case.on(n),
+                    outcome="cin_plan",
+                    authorised_on=case.on(n + 1),
+                    authorised_by_id=manager.id,
+                )
                 assessment.factors = [AssessmentFactor(code=code) for code in ("1A", "2B")[: 1 + n % 2]]
                 s.add(assessment)
-                s.add(Visit(person_id=case.child_id, referral_id=case.referral_id, kind="assessment",
-                            visited_on=case.on(n + 2), child_seen=True, worker_id=worker.id))
-                s.add(CaseNote(person_id=case.child_id, kind="case_note", occurred_at=started + timedelta(days=n),
-                               text=f"Note number {n} about the family", author_id=worker.id))
+                s.add(
+                    Visit(
+                        person_id=case.child_id,
+                        referral_id=case.referral_id,
+                        kind="assessment",
+                        visited_on=case.on(n + 2),
+                        child_seen=True,
+                        worker_id=worker.id,
+                    )
+                )
+                s.add(
+                    CaseNote(
+                        person_id=case.child_id,
+                        kind="case_note",
+                        occurred_at=started + timedelta(days=n),
+                        text=f"Note number {n} about the family",
+                        author_id=worker.id,
+                    )
+                )
 
     sign_in_as(client, case.database, case.worker)
     add_history(1)

@@ -29,11 +29,26 @@ from tests.casework.conftest import Case, make_case
 from tests.support import Factory
 
 
-def save(case: Case, slug: str, form: dict[str, Any], *, user: Any = None, event_id: int | None = None,
-         version: int | None = None) -> Any:
+def save(
+    case: Case,
+    slug: str,
+    form: dict[str, Any],
+    *,
+    user: Any = None,
+    event_id: int | None = None,
+    version: int | None = None,
+) -> Any:
     with case.database.transaction() as s:
-        row = recording.save_event(s, case.database, user or case.worker, case.child_id, slug,
-                                   recording.EventInput.read(form), event_id=event_id, expected_version=version)
+        row = recording.save_event(
+            s,
+            case.database,
+            user or case.worker,
+            case.child_id,
+            slug,
+            recording.EventInput.read(form),
+            event_id=event_id,
+            expected_version=version,
+        )
         return row.id
 
 
@@ -59,50 +74,106 @@ def status(case: Case) -> str:
 def authorise(case: Case, assessment_id: int, on: str, factors: list[str], late_reason: str = "") -> None:
     with case.database.transaction() as s:
         version = s.get(Assessment, assessment_id).version  # type: ignore[union-attr]
-        authorisation.authorise_assessment(s, case.database, case.manager, case.child_id, assessment_id,
-                                           authorisation.AuthorisationInput.read(
-                                               {"authorised_on": on, "outcome": "strategy_discussion",
-                                                "late_reason": late_reason}, factors), expected_version=version)
+        authorisation.authorise_assessment(
+            s,
+            case.database,
+            case.manager,
+            case.child_id,
+            assessment_id,
+            authorisation.AuthorisationInput.read(
+                {"authorised_on": on, "outcome": "strategy_discussion", "late_reason": late_reason}, factors
+            ),
+            expected_version=version,
+        )
 
 
 def test_referral_to_closure_in_order_with_status_and_deadlines_at_each_step(case: Case) -> None:
     assessment = save(case, "assessments", {"started_on": case.on(1).isoformat(), "summary": "Home visit booked"})
     assert status(case) == "Assessment"
     assert "assessment" in deadlines(case)
-    discussion = save(case, "strategy-discussions", {
-        "held_on": case.on(5).isoformat(), "decision": "section47", "notes": "Bruising explained inconsistently",
-        "participants.0.agency": "Police", "participants.0.name": "DC Amber Reed", "participants.0.role": "CAIT",
-        "participants.1.agency": "Health", "participants.1.name": "Dr Lee", "participants.1.role": "Paediatrician"})
+    discussion = save(
+        case,
+        "strategy-discussions",
+        {
+            "held_on": case.on(5).isoformat(),
+            "decision": "section47",
+            "notes": "Bruising explained inconsistently",
+            "participants.0.agency": "Police",
+            "participants.0.name": "DC Amber Reed",
+            "participants.0.role": "CAIT",
+            "participants.1.agency": "Health",
+            "participants.1.name": "Dr Lee",
+            "participants.1.role": "Paediatrician",
+        },
+    )
     assert "icpc" in deadlines(case), "the initial conference clock starts at the strategy discussion"
-    save(case, "section-47s", {"strategy_discussion_id": str(discussion), "started_on": case.on(5).isoformat(),
-                               "completed_on": case.on(9).isoformat(), "outcome": "icpc"})
-    conference = save(case, "conferences", {"kind": "initial", "held_on": case.on(12).isoformat(),
-                                            "outcome": "plan", "chair": "IRO Patel"})
-    plan = save(case, "cp-plans", {"conference_id": str(conference), "started_on": case.on(12).isoformat(),
-                                   "initial_category": "NEG"})
+    save(
+        case,
+        "section-47s",
+        {
+            "strategy_discussion_id": str(discussion),
+            "started_on": case.on(5).isoformat(),
+            "completed_on": case.on(9).isoformat(),
+            "outcome": "icpc",
+        },
+    )
+    conference = save(
+        case,
+        "conferences",
+        {"kind": "initial", "held_on": case.on(12).isoformat(), "outcome": "plan", "chair": "IRO Patel"},
+    )
+    plan = save(
+        case,
+        "cp-plans",
+        {"conference_id": str(conference), "started_on": case.on(12).isoformat(), "initial_category": "NEG"},
+    )
     assert status(case) == "Child protection plan"
     save(case, "core-groups", {"plan_id": str(plan), "held_on": case.on(18).isoformat()})
-    save(case, "visits", {"kind": "cp", "visited_on": case.on(14).isoformat(), "child_seen": "1",
-                          "seen_alone": "1"})
+    save(case, "visits", {"kind": "cp", "visited_on": case.on(14).isoformat(), "child_seen": "1", "seen_alone": "1"})
     authorise(case, assessment, case.on(20).isoformat(), ["16A", "3B"])
     assert not [d for d in deadlines(case)["assessment"] if d.met_on is None], "authorisation meets the clock"
-    save(case, "conferences", {"kind": "review", "held_on": case.on(40).isoformat(), "outcome": "no_plan",
-                               "plan_id": str(plan)})
+    save(
+        case,
+        "conferences",
+        {"kind": "review", "held_on": case.on(40).isoformat(), "outcome": "no_plan", "plan_id": str(plan)},
+    )
     with case.database.transaction() as s:
         version = s.get_one(ChildProtectionPlan, plan).version
-    save(case, "cp-plans", {"conference_id": str(conference), "started_on": case.on(12).isoformat(),
-                            "initial_category": "NEG", "latest_category": "EMO", "ended_on": case.on(40).isoformat(),
-                            "end_reason": "no_longer_at_risk_closed"}, event_id=plan, version=version)
+    save(
+        case,
+        "cp-plans",
+        {
+            "conference_id": str(conference),
+            "started_on": case.on(12).isoformat(),
+            "initial_category": "NEG",
+            "latest_category": "EMO",
+            "ended_on": case.on(40).isoformat(),
+            "end_reason": "no_longer_at_risk_closed",
+        },
+        event_id=plan,
+        version=version,
+    )
     assert status(case) == "Open"
     with case.database.transaction() as s:
-        referral = s.get(Referral, case.referral_id)
-        closure.close_episode(s, case.database, case.manager, case.child_id,
-                              closure.ClosureInput.read({"closed_on": case.on(41).isoformat(), "reason": "RC7"}),
-                              expected_version=referral.version)  # type: ignore[union-attr]
+        referral = s.get_one(Referral, case.referral_id)
+        closure.close_episode(
+            s,
+            case.database,
+            case.manager,
+            case.child_id,
+            closure.ClosureInput.read({"closed_on": case.on(41).isoformat(), "reason": "RC7"}),
+            expected_version=referral.version,
+        )
     assert status(case) == "Closed"
     with case.database.transaction() as s:
-        assert s.scalar(select(func.count()).select_from(Allocation).where(
-            Allocation.person_id == case.child_id, Allocation.ended_at.is_(None))) == 0
+        assert (
+            s.scalar(
+                select(func.count())
+                .select_from(Allocation)
+                .where(Allocation.person_id == case.child_id, Allocation.ended_at.is_(None))
+            )
+            == 0
+        )
         actions = set(s.scalars(select(AuditEvent.action).where(AuditEvent.person_id == case.child_id)))
     assert {"create", "update", "authorise", "close"} <= actions
 
@@ -119,24 +190,52 @@ def test_events_out_of_order_are_refused_with_the_rule_named(case: Case) -> None
     errors = refused(case, "core-groups", {"plan_id": "", "held_on": case.on(3).isoformat()})
     assert "plan_id" in errors
     discussion = save(case, "strategy-discussions", {"held_on": case.on(2).isoformat(), "decision": "section47"})
-    save(case, "section-47s", {"strategy_discussion_id": str(discussion), "started_on": case.on(2).isoformat(),
-                               "completed_on": case.on(4).isoformat(), "outcome": "icpc"})
+    save(
+        case,
+        "section-47s",
+        {
+            "strategy_discussion_id": str(discussion),
+            "started_on": case.on(2).isoformat(),
+            "completed_on": case.on(4).isoformat(),
+            "outcome": "icpc",
+        },
+    )
     conference = save(case, "conferences", {"kind": "initial", "held_on": case.on(6).isoformat(), "outcome": "plan"})
-    errors = refused(case, "cp-plans", {"conference_id": str(conference), "started_on": case.on(7).isoformat(),
-                                        "initial_category": "PHY"})
+    errors = refused(
+        case,
+        "cp-plans",
+        {"conference_id": str(conference), "started_on": case.on(7).isoformat(), "initial_category": "PHY"},
+    )
     assert "plan-starts-at-conference" in errors["started_on"]
-    plan = save(case, "cp-plans", {"conference_id": str(conference), "started_on": case.on(6).isoformat(),
-                                   "initial_category": "PHY"})
-    errors = refused(case, "cp-plans", {"conference_id": str(conference), "started_on": case.on(6).isoformat(),
-                                        "initial_category": "PHY", "ended_on": case.on(5).isoformat(),
-                                        "end_reason": "moved_la"}, event_id=plan)
+    plan = save(
+        case,
+        "cp-plans",
+        {"conference_id": str(conference), "started_on": case.on(6).isoformat(), "initial_category": "PHY"},
+    )
+    errors = refused(
+        case,
+        "cp-plans",
+        {
+            "conference_id": str(conference),
+            "started_on": case.on(6).isoformat(),
+            "initial_category": "PHY",
+            "ended_on": case.on(5).isoformat(),
+            "end_reason": "moved_la",
+        },
+        event_id=plan,
+    )
     assert "plan-ends-after-start" in errors["ended_on"]
     errors = refused(case, "cin-plans", {"started_on": case.on(8).isoformat()})
     assert "cin-cp-overlap" in errors["started_on"]
     with case.database.transaction() as s, pytest.raises(ValidationFailed) as caught:
-        closure.close_episode(s, case.database, case.manager, case.child_id,
-                              closure.ClosureInput.read({"closed_on": case.on(9).isoformat(), "reason": "RC7"}),
-                              expected_version=None)
+        closure.close_episode(
+            s,
+            case.database,
+            case.manager,
+            case.child_id,
+            closure.ClosureInput.read({"closed_on": case.on(9).isoformat(), "reason": "RC7"}),
+            expected_version=None,
+        )
     assert "closure-open-cp-plan" in caught.value.errors["closed_on"]
     with case.database.transaction() as s:
         assert s.get_one(Referral, case.referral_id).closed_date is None
@@ -161,8 +260,13 @@ def test_editing_a_past_event_moves_its_deadlines_in_the_same_transaction(case: 
     before = {d.due_on for d in deadlines(case)["icpc"]}
     with case.database.transaction() as s:
         version = s.get_one(StrategyDiscussion, discussion).version
-    save(case, "strategy-discussions", {"held_on": case.on(7).isoformat(), "decision": "section47"},
-         event_id=discussion, version=version)
+    save(
+        case,
+        "strategy-discussions",
+        {"held_on": case.on(7).isoformat(), "decision": "section47"},
+        event_id=discussion,
+        version=version,
+    )
     after = {d.due_on for d in deadlines(case)["icpc"]}
     assert after != before and max(after) > max(before)
 
@@ -171,32 +275,61 @@ def test_the_second_of_two_editors_is_told(case: Case) -> None:
     discussion = save(case, "strategy-discussions", {"held_on": case.on(2).isoformat(), "decision": "section47"})
     with case.database.transaction() as s:
         loaded = s.get_one(StrategyDiscussion, discussion).version
-    save(case, "strategy-discussions", {"held_on": case.on(3).isoformat(), "decision": "section47"},
-         event_id=discussion, version=loaded)
+    save(
+        case,
+        "strategy-discussions",
+        {"held_on": case.on(3).isoformat(), "decision": "section47"},
+        event_id=discussion,
+        version=loaded,
+    )
     with pytest.raises(Conflict) as caught:
-        save(case, "strategy-discussions", {"held_on": case.on(4).isoformat(), "decision": "nfa"},
-             event_id=discussion, version=loaded)
+        save(
+            case,
+            "strategy-discussions",
+            {"held_on": case.on(4).isoformat(), "decision": "nfa"},
+            event_id=discussion,
+            version=loaded,
+        )
     assert "someone else changed this record" in caught.value.message.lower()
 
 
 def test_only_the_allocated_worker_or_a_manager_changes_a_case_and_refusals_are_audited(case: Case) -> None:
     with pytest.raises(AccessDenied):
-        save(case, "visits", {"kind": "cin", "visited_on": case.on(2).isoformat(), "child_seen": "1"},
-             user=case.other_worker)
+        save(
+            case,
+            "visits",
+            {"kind": "cin", "visited_on": case.on(2).isoformat(), "child_seen": "1"},
+            user=case.other_worker,
+        )
     with pytest.raises(AccessDenied):
-        save(case, "visits", {"kind": "cin", "visited_on": case.on(2).isoformat(), "child_seen": "1"},
-             user=case.mash_worker)
-    save(case, "visits", {"kind": "cin", "visited_on": case.on(2).isoformat(), "child_seen": "1"},
-         user=case.manager)
+        save(
+            case,
+            "visits",
+            {"kind": "cin", "visited_on": case.on(2).isoformat(), "child_seen": "1"},
+            user=case.mash_worker,
+        )
+    save(case, "visits", {"kind": "cin", "visited_on": case.on(2).isoformat(), "child_seen": "1"}, user=case.manager)
     with case.database.transaction() as s:
-        refusals = s.scalar(select(func.count()).select_from(AuditEvent).where(
-            AuditEvent.actor_id.in_([case.other_worker.id, case.mash_worker.id]), AuditEvent.outcome == "refused"))
+        refusals = s.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(
+                AuditEvent.actor_id.in_([case.other_worker.id, case.mash_worker.id]), AuditEvent.outcome == "refused"
+            )
+        )
     assert refusals == 2
 
 
 def test_the_analyst_reads_dates_and_codes_but_not_the_narrative(case: Case) -> None:
-    save(case, "notes", {"kind": "direct_work", "occurred_on": case.on(2).isoformat(),
-                         "text": "Casey drew her family and talked about school"})
+    save(
+        case,
+        "notes",
+        {
+            "kind": "direct_work",
+            "occurred_on": case.on(2).isoformat(),
+            "text": "Casey drew her family and talked about school",
+        },
+    )
     with case.database.transaction() as s:
         analyst_view = case_record.case_record(s, case.database, case.analyst, case.child_id)
         worker_view = case_record.case_record(s, case.database, case.worker, case.child_id)
@@ -218,17 +351,26 @@ def test_unallocated_children_allocation_and_transfer_with_handover(factory: Fac
         assert current is not None
         version = current.version
         with pytest.raises(ValidationFailed) as caught:
-            allocation.allocate(s, case.database, case.manager, case.child_id,
-                                allocation.AllocationInput(case.other_worker.id), expected_version=version)
+            allocation.allocate(
+                s,
+                case.database,
+                case.manager,
+                case.child_id,
+                allocation.AllocationInput(case.other_worker.id),
+                expected_version=version,
+            )
         assert "handover_note" in caught.value.errors
     with case.database.transaction() as s:
-        allocation.allocate(s, case.database, case.manager, case.child_id,
-                            allocation.AllocationInput(case.other_worker.id,
-                                                       handover_note="Mother prefers afternoon visits"),
-                            expected_version=version)
+        allocation.allocate(
+            s,
+            case.database,
+            case.manager,
+            case.child_id,
+            allocation.AllocationInput(case.other_worker.id, handover_note="Mother prefers afternoon visits"),
+            expected_version=version,
+        )
     with case.database.transaction() as s:
-        rows = list(s.scalars(select(Allocation).where(Allocation.person_id == case.child_id)
-                              .order_by(Allocation.id)))
+        rows = list(s.scalars(select(Allocation).where(Allocation.person_id == case.child_id).order_by(Allocation.id)))
         assert [r.worker_id for r in rows] == [case.worker.id, case.other_worker.id]
         assert rows[0].ended_at is not None and rows[0].handover_note == "Mother prefers afternoon visits"
     with case.database.transaction() as s, pytest.raises(AccessDenied):
@@ -237,10 +379,20 @@ def test_unallocated_children_allocation_and_transfer_with_handover(factory: Fac
 
 def test_supervision_oversight_shows_on_the_childs_record(case: Case) -> None:
     with case.database.transaction() as s:
-        recorded = supervision.record_supervision(s, case.database, case.manager, supervision.SupervisionInput.read({
-            "worker_id": str(case.worker.id), "held_on": case.on(10).isoformat(),
-            "next_on": case.on(30).isoformat(), f"discussion.{case.child_id}": "Strategy outcome reviewed",
-            f"decision.{case.child_id}": "Hold a CIN review within four weeks"}))
+        recorded = supervision.record_supervision(
+            s,
+            case.database,
+            case.manager,
+            supervision.SupervisionInput.read(
+                {
+                    "worker_id": str(case.worker.id),
+                    "held_on": case.on(10).isoformat(),
+                    "next_on": case.on(30).isoformat(),
+                    f"discussion.{case.child_id}": "Strategy outcome reviewed",
+                    f"decision.{case.child_id}": "Hold a CIN review within four weeks",
+                }
+            ),
+        )
         supervision_id = recorded.id
     with case.database.transaction() as s:
         record = case_record.case_record(s, case.database, case.worker, case.child_id)
@@ -249,8 +401,18 @@ def test_supervision_oversight_shows_on_the_childs_record(case: Case) -> None:
     with case.database.transaction() as s, pytest.raises(AccessDenied):
         supervision.view_supervision(s, case.database, case.other_worker, supervision_id)
     with case.database.transaction() as s, pytest.raises(ValidationFailed) as caught:
-        supervision.record_supervision(s, case.database, case.manager, supervision.SupervisionInput.read({
-            "worker_id": str(case.worker.id), "held_on": case.on(10).isoformat(), "next_on": case.on(5).isoformat()}))
+        supervision.record_supervision(
+            s,
+            case.database,
+            case.manager,
+            supervision.SupervisionInput.read(
+                {
+                    "worker_id": str(case.worker.id),
+                    "held_on": case.on(10).isoformat(),
+                    "next_on": case.on(5).isoformat(),
+                }
+            ),
+        )
     assert "next-after-held" in caught.value.errors["next_on"]
 
 
@@ -258,22 +420,32 @@ def test_a_curated_chronology_picks_entries_with_commentary(case: Case) -> None:
     save(case, "visits", {"kind": "cin", "visited_on": case.on(3).isoformat(), "child_seen": "1"})
     with case.database.transaction() as s:
         chronology = chronologies.create_chronology(
-            s, case.database, case.worker, case.child_id,
-            chronologies.ChronologyInput.read({"title": "For the review conference"}))
+            s,
+            case.database,
+            case.worker,
+            case.child_id,
+            chronologies.ChronologyInput.read({"title": "For the review conference"}),
+        )
         cid, version = chronology.id, chronology.version
     with case.database.transaction() as s:
         view = chronologies.view_chronology(s, case.database, case.worker, cid)
         keys = [i.key for i in view.available if i.kind in ("visit", "referral")]
-        chronologies.update_chronology(s, case.database, case.worker, cid,
-                                       chronologies.EntriesInput(tuple(keys), {keys[0]: "Seen at home, calm"}),
-                                  expected_version=version)
+        chronologies.update_chronology(
+            s,
+            case.database,
+            case.worker,
+            cid,
+            chronologies.EntriesInput(tuple(keys), {keys[0]: "Seen at home, calm"}),
+            expected_version=version,
+        )
     with case.database.transaction() as s:
         view = chronologies.view_chronology(s, case.database, case.worker, cid)
         assert {e.source_key for e in view.chronology.entries} == set(keys)
         assert "Seen at home, calm" in [e.commentary for e in view.chronology.entries]
     with case.database.transaction() as s, pytest.raises(Conflict):
-        chronologies.update_chronology(s, case.database, case.worker, cid, chronologies.EntriesInput(()),
-                                       expected_version=version)
+        chronologies.update_chronology(
+            s, case.database, case.worker, cid, chronologies.EntriesInput(()), expected_version=version
+        )
 
 
 def test_the_family_group_and_its_genogram(case: Case) -> None:

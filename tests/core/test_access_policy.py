@@ -33,8 +33,9 @@ def _load(session: Session, user: User) -> User:
 def test_only_staff_roles_may_view_a_person(session: Session, factory: Factory, role: Role) -> None:
     user = _load(session, factory.user(role))
     person_id = _person(session)
-    decision = access.authorize(session, user, Action.VIEW, AccessSubject(Kind.PERSON, person_id,
-                                                                          person_ids=(person_id,)))
+    decision = access.authorize(
+        session, user, Action.VIEW, AccessSubject(Kind.PERSON, person_id, person_ids=(person_id,))
+    )
     assert decision.allowed == (role in access.STAFF_CASEWORK)
 
 
@@ -49,12 +50,14 @@ def test_partner_sees_only_their_own_agencys_contacts(session: Session, factory:
     refused = access.authorize(session, officer, Action.VIEW, other)
     assert not refused.allowed and "another agency" in refused.reason
     # and never the full contact or a person record, even their own agency's
-    assert not access.authorize(session, officer, Action.VIEW, AccessSubject(Kind.CONTACT, 1,
-                                                                             agency_id=police.id)).allowed
+    assert not access.authorize(
+        session, officer, Action.VIEW, AccessSubject(Kind.CONTACT, 1, agency_id=police.id)
+    ).allowed
 
 
-def test_restricted_person_only_for_named_users_or_break_glass(session: Session, factory: Factory,
-                                                               database: Database) -> None:
+def test_restricted_person_only_for_named_users_or_break_glass(
+    session: Session, factory: Factory, database: Database
+) -> None:
     named_user, other_user = factory.user(Role.SOCIAL_WORKER), factory.user(Role.SOCIAL_WORKER)
     named, other = _load(session, named_user), _load(session, other_user)
     person_id = _person(session)
@@ -81,12 +84,19 @@ def test_expired_break_glass_no_longer_opens_the_record(session: Session, factor
     worker = _load(session, factory.user(Role.MASH_WORKER))
     person_id = _person(session)
     session.add(restrictions.PersonRestriction(person_id=person_id, reason="Staff relative"))
-    session.add(restrictions.BreakGlassAccess(person_id=person_id, user_id=worker.id, reason="Out of hours emergency",
-                                        at=utcnow() - timedelta(hours=10),
-                                        expires_at=utcnow() - timedelta(hours=2)))
+    session.add(
+        restrictions.BreakGlassAccess(
+            person_id=person_id,
+            user_id=worker.id,
+            reason="Out of hours emergency",
+            at=utcnow() - timedelta(hours=10),
+            expires_at=utcnow() - timedelta(hours=2),
+        )
+    )
     session.flush()
-    assert not access.authorize(session, worker, Action.VIEW, AccessSubject(
-        Kind.PERSON, person_id, person_ids=(person_id,))).allowed
+    assert not access.authorize(
+        session, worker, Action.VIEW, AccessSubject(Kind.PERSON, person_id, person_ids=(person_id,))
+    ).allowed
 
 
 def test_refusal_is_audited_even_though_the_request_fails(database: Database, factory: Factory) -> None:

@@ -37,8 +37,10 @@ def test_two_threads_writing_fifty_audited_transactions_each_keep_the_chain_whol
         except BaseException as exc:  # reported below: a thread's failure must fail the test
             errors.append(exc)
 
-    threads = [threading.Thread(target=writer, args=("writer-a", False)),
-               threading.Thread(target=writer, args=("writer-b", True))]
+    threads = [
+        threading.Thread(target=writer, args=("writer-a", False)),
+        threading.Thread(target=writer, args=("writer-b", True)),
+    ]
     for t in threads:
         t.start()
     for t in threads:

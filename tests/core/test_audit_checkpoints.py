@@ -75,8 +75,9 @@ def _edit_and_rehash(database: Database, row_id: int) -> None:
         updates.append({"id": row.id, "detail": row.detail, "prev": row.prev_hash, "hash": row.hash})
     with database.engine.begin() as conn:
         for u in updates:
-            conn.execute(text("UPDATE audit_event SET detail = :detail, prev_hash = :prev, hash = :hash "
-                              "WHERE id = :id"), u)
+            conn.execute(
+                text("UPDATE audit_event SET detail = :detail, prev_hash = :prev, hash = :hash WHERE id = :id"), u
+            )
 
 
 def test_an_untouched_chain_verifies_against_its_checkpoints(database: Database, key: str, tmp_path: Path) -> None:
@@ -92,8 +93,9 @@ def test_an_untouched_chain_verifies_against_its_checkpoints(database: Database,
     assert "Audit chain whole: 5 rows verified, and it matches 3 signed checkpoints" in result.output
 
 
-def test_deleting_the_last_rows_is_caught_against_the_stored_and_the_file_checkpoint(database: Database, key: str,
-                                                                                     tmp_path: Path) -> None:
+def test_deleting_the_last_rows_is_caught_against_the_stored_and_the_file_checkpoint(
+    database: Database, key: str, tmp_path: Path
+) -> None:
     out = tmp_path / "checkpoints.jsonl"
     _write(database, 6)
     _checkpoint(out)
@@ -135,8 +137,10 @@ def test_a_forged_stored_checkpoint_is_reported(database: Database, key: str) ->
     # Without the key, the best an attacker can do is move the stored checkpoint to the new head.
     with database.engine.begin() as conn:
         head = conn.execute(text("SELECT id, hash FROM audit_event ORDER BY id DESC LIMIT 1")).one()
-        conn.execute(text("UPDATE audit_checkpoint SET row_count = 3, last_id = :id, head_hash = :hash"),
-                     {"id": head.id, "hash": head.hash})
+        conn.execute(
+            text("UPDATE audit_checkpoint SET row_count = 3, last_id = :id, head_hash = :hash"),
+            {"id": head.id, "hash": head.hash},
+        )
     result = _verify()
     assert result.exit_code == 1
     assert "A stored audit checkpoint is forged or altered" in result.output
@@ -162,8 +166,13 @@ def test_the_key_may_come_from_a_file(database: Database, monkeypatch: pytest.Mo
     monkeypatch.setattr(get_settings(), "audit_checkpoint_key_file", str(key_file))
     _write(database, 2)
     line = _checkpoint()
-    head = audit_checkpoint.Head(at=audit_checkpoint.datetime.fromisoformat(line["at"]), row_count=2,
-                                 last_id=line["last_id"], head_hash=line["head_hash"], signature=line["signature"])
+    head = audit_checkpoint.Head(
+        at=audit_checkpoint.datetime.fromisoformat(line["at"]),
+        row_count=2,
+        last_id=line["last_id"],
+        head_hash=line["head_hash"],
+        signature=line["signature"],
+    )
     assert audit_checkpoint.signed(head, KEY.encode())
     assert _verify().exit_code == 0
 

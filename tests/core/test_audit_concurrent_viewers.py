@@ -42,8 +42,13 @@ def test_many_simultaneous_viewers_leave_the_chain_whole_and_lose_no_row(databas
                 try:
                     session.execute(select(func.count(User.id))).scalar()
                     # A contact page shows two children: one row each.
-                    record_view(session, Actor(id=None, username=f"viewer{n}", role="mash_worker"), "contact",
-                                n * 100 + i, [n * 1000 + 2 * i, n * 1000 + 2 * i + 1])
+                    record_view(
+                        session,
+                        Actor(id=None, username=f"viewer{n}", role="mash_worker"),
+                        "contact",
+                        n * 100 + i,
+                        [n * 1000 + 2 * i, n * 1000 + 2 * i + 1],
+                    )
                     session.commit()
                 finally:
                     session.close()
@@ -76,10 +81,19 @@ def test_many_simultaneous_viewers_leave_the_chain_whole_and_lose_no_row(databas
         verified = list(verify_chain(s))
         assert not any(isinstance(r, ChainBreak) for r in verified)
         assert len(verified) == expected
-        viewed = set(s.execute(select(AuditEvent.actor_username, AuditEvent.target_id, AuditEvent.person_id)
-                               .where(AuditEvent.action == "view")))
-        assert viewed == {(f"viewer{n}", str(n * 100 + i), n * 1000 + 2 * i + k)
-                          for n in range(VIEWERS) for i in range(VIEWS_EACH) for k in (0, 1)}
+        viewed = set(
+            s.execute(
+                select(AuditEvent.actor_username, AuditEvent.target_id, AuditEvent.person_id).where(
+                    AuditEvent.action == "view"
+                )
+            )
+        )
+        assert viewed == {
+            (f"viewer{n}", str(n * 100 + i), n * 1000 + 2 * i + k)
+            for n in range(VIEWERS)
+            for i in range(VIEWS_EACH)
+            for k in (0, 1)
+        }
         report = audit_checkpoint.check(s, KEY.encode())
     assert len(checkpoints) == VIEWS_EACH
     assert report.problems == [], report.problems
@@ -104,8 +118,9 @@ def test_a_views_audit_row_is_on_disk_when_its_commit_returns(database: Database
             finally:
                 session.close()
             with database.engine.connect() as connection:
-                on_disk = connection.execute(text("SELECT pg_current_wal_flush_lsn() >= CAST(:lsn AS pg_lsn)"),
-                                             {"lsn": written[-1]}).scalar_one()
+                on_disk = connection.execute(
+                    text("SELECT pg_current_wal_flush_lsn() >= CAST(:lsn AS pg_lsn)"), {"lsn": written[-1]}
+                ).scalar_one()
             assert on_disk, f"view {i}: commit() returned before its audit row reached the disk"
     finally:
         event.remove(Session, "before_commit", after_the_rows)
@@ -114,14 +129,23 @@ def test_a_views_audit_row_is_on_disk_when_its_commit_returns(database: Database
 
 
 def test_any_text_in_an_audit_row_is_stored_as_given_and_chained(database: Database) -> None:
-    awkward = "O'Brien \\ \"q\" 100% %s %(x)s {b}; COMMIT; -- Zoë 𝔘\tt\nn"  # within target_id's 64
+    awkward = 'O\'Brien \\ "q" 100% %s %(x)s {b}; COMMIT; -- Zoë 𝔘\tt\nn'  # within target_id's 64
     with database.transaction() as s:
-        record(s, Actor(id=7, username=awkward, role="mash_worker"), "view", "person", awkward, person_id=3,
-               reason=awkward, detail={"note": awkward, awkward: [1, "2", None]})
+        record(
+            s,
+            Actor(id=7, username=awkward, role="mash_worker"),
+            "view",
+            "person",
+            awkward,
+            person_id=3,
+            reason=awkward,
+            detail={"note": awkward, awkward: [1, "2", None]},
+        )
     session = database.reading_sessionmaker()
     try:
-        record_search(session, Actor(id=None, username="searcher", role="mash_worker"), "person",
-                      {"q": awkward}, [5, 3])
+        record_search(
+            session, Actor(id=None, username="searcher", role="mash_worker"), "person", {"q": awkward}, [5, 3]
+        )
         session.commit()
     finally:
         session.close()

@@ -18,8 +18,7 @@ def _views(database: Database, worker: int, count: int, errors: list[BaseExcepti
             session = database.reading_sessionmaker()
             try:
                 session.execute(select(func.count(User.id))).scalar()
-                record(session, Actor(id=None, username=f"viewer{worker}", role="social_worker"), "view",
-                       "person", i)
+                record(session, Actor(id=None, username=f"viewer{worker}", role="social_worker"), "view", "person", i)
                 session.commit()
             finally:
                 session.close()
@@ -60,8 +59,7 @@ def test_refusal_survives_the_rollback_but_the_work_does_not(database: Database,
         assert row is not None
         row.full_name = "Changed then rolled back"
         record(session, Actor.system(), "update", "user_account", user.id)
-        record(session, Actor.system(), "view", "person", 7, outcome="refused", reason="test",
-               survive_rollback=True)
+        record(session, Actor.system(), "view", "person", 7, outcome="refused", reason="test", survive_rollback=True)
         rollback_keeping_survivors(session)
     finally:
         session.close()

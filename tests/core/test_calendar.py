@@ -23,14 +23,38 @@ days = st.dates(min_value=date(2023, 1, 1), max_value=date(2028, 12, 31))
 
 # England and Wales bank holidays 2024-2027, as published on gov.uk (the working-day tests must skip each one).
 BANK_HOLIDAYS = [
-    date(2024, 1, 1), date(2024, 3, 29), date(2024, 4, 1), date(2024, 5, 6), date(2024, 5, 27), date(2024, 8, 26),
-    date(2024, 12, 25), date(2024, 12, 26),
-    date(2025, 1, 1), date(2025, 4, 18), date(2025, 4, 21), date(2025, 5, 5), date(2025, 5, 26), date(2025, 8, 25),
-    date(2025, 12, 25), date(2025, 12, 26),
-    date(2026, 1, 1), date(2026, 4, 3), date(2026, 4, 6), date(2026, 5, 4), date(2026, 5, 25), date(2026, 8, 31),
-    date(2026, 12, 25), date(2026, 12, 28),
-    date(2027, 1, 1), date(2027, 3, 26), date(2027, 3, 29), date(2027, 5, 3), date(2027, 5, 31), date(2027, 8, 30),
-    date(2027, 12, 27), date(2027, 12, 28),
+    date(2024, 1, 1),
+    date(2024, 3, 29),
+    date(2024, 4, 1),
+    date(2024, 5, 6),
+    date(2024, 5, 27),
+    date(2024, 8, 26),
+    date(2024, 12, 25),
+    date(2024, 12, 26),
+    date(2025, 1, 1),
+    date(2025, 4, 18),
+    date(2025, 4, 21),
+    date(2025, 5, 5),
+    date(2025, 5, 26),
+    date(2025, 8, 25),
+    date(2025, 12, 25),
+    date(2025, 12, 26),
+    date(2026, 1, 1),
+    date(2026, 4, 3),
+    date(2026, 4, 6),
+    date(2026, 5, 4),
+    date(2026, 5, 25),
+    date(2026, 8, 31),
+    date(2026, 12, 25),
+    date(2026, 12, 28),
+    date(2027, 1, 1),
+    date(2027, 3, 26),
+    date(2027, 3, 29),
+    date(2027, 5, 3),
+    date(2027, 5, 31),
+    date(2027, 8, 30),
+    date(2027, 12, 27),
+    date(2027, 12, 28),
 ]
 
 
@@ -58,7 +82,9 @@ def test_easter_2026_is_skipped() -> None:
     # Thursday 2 April 2026 + 1 working day skips Good Friday (3rd), the weekend and Easter Monday (6th).
     assert add_working_days(date(2026, 4, 2), 1) == date(2026, 4, 7)
     assert [d for d, _ in bank_holidays_between(date(2026, 4, 2), date(2026, 4, 7))] == [
-        date(2026, 4, 3), date(2026, 4, 6)]
+        date(2026, 4, 3),
+        date(2026, 4, 6),
+    ]
 
 
 @given(start=days, n=st.integers(min_value=0, max_value=400))
@@ -88,8 +114,7 @@ def test_calendar_months_never_overflow_the_month(start: date, months: int) -> N
     assert result.day <= start.day
 
 
-moments = st.datetimes(min_value=datetime(2024, 1, 1), max_value=datetime(2027, 12, 31),
-                       timezones=st.just(UTC))
+moments = st.datetimes(min_value=datetime(2024, 1, 1), max_value=datetime(2027, 12, 31), timezones=st.just(UTC))
 
 
 @given(start=moments, hours=st.floats(min_value=0.25, max_value=200, allow_nan=False))

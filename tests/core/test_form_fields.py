@@ -22,7 +22,7 @@ from safeguarding.core.form_fields import (
 )
 
 days = st.dates(min_value=date(1000, 1, 1), max_value=date(9999, 12, 31))
-SCRIPT = '<script>alert("x")</script> & \'quotes\''
+SCRIPT = "<script>alert(\"x\")</script> & 'quotes'"
 
 
 # --- dates ---------------------------------------------------------------------------------------------------------
@@ -46,8 +46,20 @@ def test_a_date_reads_back_from_iso_and_as_typed_in_england(day: date) -> None:
     assert parse_date(f" {day.day:02d}-{day.month:02d}-{day.year} ") == day
 
 
-@pytest.mark.parametrize("raw", ["2026-02-30", "31/13/2026", "20260331", "2026-W13-2", "1/3/26", "tomorrow",
-                                 "２０２６-０３-３１", "2026-03-31T10:00", "0000-01-01"])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "2026-02-30",
+        "31/13/2026",
+        "20260331",
+        "2026-W13-2",
+        "1/3/26",
+        "tomorrow",
+        "２０２６-０３-３１",
+        "2026-03-31T10:00",
+        "0000-01-01",
+    ],
+)
 def test_what_is_not_a_real_date_is_refused_with_the_field_named(raw: str) -> None:
     errors: dict[str, str] = {}
     assert date_field(raw, "from", "the first day of the period", errors) is None
@@ -119,8 +131,10 @@ def test_any_string_is_a_time_or_a_message_naming_the_field(raw: str) -> None:
     errors: dict[str, str] = {}
     value = time_field(raw, "at", "the time seen", errors)
     if value is None:
-        assert errors["at"] in ("Enter the time seen",
-                                "The time seen must be a real time on the 24-hour clock, like 14:30")
+        assert errors["at"] in (
+            "Enter the time seen",
+            "The time seen must be a real time on the 24-hour clock, like 14:30",
+        )
     else:
         assert errors == {}
 

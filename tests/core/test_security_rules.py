@@ -29,8 +29,11 @@ def test_short_passwords_are_always_refused(password: str) -> None:
         assert password_problem(password) is not None
 
 
-@given(st.text(st.characters(blacklist_categories=["Cs"]), min_size=MIN_PASSWORD_LENGTH, max_size=200)
-       .filter(lambda p: len(set(p)) > 1 and p.lower() not in COMMON_LONG_PASSWORDS))
+@given(
+    st.text(st.characters(blacklist_categories=["Cs"]), min_size=MIN_PASSWORD_LENGTH, max_size=200).filter(
+        lambda p: len(set(p)) > 1 and p.lower() not in COMMON_LONG_PASSWORDS
+    )
+)
 def test_long_varied_uncommon_passwords_are_accepted_without_composition_rules(password: str) -> None:
     assert password_problem(password) is None
 
@@ -112,8 +115,12 @@ def test_yes_values(definition: SettingDefinition, raw: str) -> None:
     assert parse_value(definition, raw) is True
 
 
-@given(st.sampled_from(yes_no), st.text(max_size=8).filter(
-    lambda t: t.strip().lower() not in {"true", "yes", "on", "1", "false", "no", "off", "0", ""}))
+@given(
+    st.sampled_from(yes_no),
+    st.text(max_size=8).filter(
+        lambda t: t.strip().lower() not in {"true", "yes", "on", "1", "false", "no", "off", "0", ""}
+    ),
+)
 def test_anything_else_is_not_yes_or_no(definition: SettingDefinition, raw: str) -> None:
     with pytest.raises(ValueError, match="yes or no"):
         parse_value(definition, raw)
@@ -124,9 +131,18 @@ def test_office_hours_take_any_clock_time(hours: int, minutes: int) -> None:
     assert parse_value(DEFINITIONS["office.opens"], f"{hours:02d}:{minutes:02d}") == f"{hours:02d}:{minutes:02d}"
 
 
-@given(st.text(max_size=8).filter(lambda t: not (len(t.strip().split(":")) == 2 and all(
-    p.isdigit() for p in t.strip().split(":")) and int(t.strip().split(":")[0]) < 24
-    and int(t.strip().split(":")[1]) < 60)))
+@given(
+    st.text(max_size=8).filter(
+        lambda t: (
+            not (
+                len(t.strip().split(":")) == 2
+                and all(p.isdigit() for p in t.strip().split(":"))
+                and int(t.strip().split(":")[0]) < 24
+                and int(t.strip().split(":")[1]) < 60
+            )
+        )
+    )
+)
 def test_anything_but_a_clock_time_is_refused_for_office_hours(raw: str) -> None:
     with pytest.raises(ValueError):
         parse_value(DEFINITIONS["office.closes"], raw)
@@ -136,15 +152,21 @@ addresses = st.ip_addresses().map(str)
 
 
 @given(st.lists(addresses, max_size=5), addresses, st.booleans())
-def test_the_throttled_client_is_the_last_address_before_our_proxies(forwarded: list[str], peer: str,
-                                                                     through_proxy: bool) -> None:
+def test_the_throttled_client_is_the_last_address_before_our_proxies(
+    forwarded: list[str], peer: str, through_proxy: bool
+) -> None:
     from starlette.requests import Request
 
     from safeguarding.web.deps import client_address
 
     peer = "127.0.0.1" if through_proxy else peer
-    request = Request({"type": "http", "client": (peer, 4000),
-                       "headers": [(b"x-forwarded-for", ", ".join(forwarded).encode())] if forwarded else []})
+    request = Request(
+        {
+            "type": "http",
+            "client": (peer, 4000),
+            "headers": [(b"x-forwarded-for", ", ".join(forwarded).encode())] if forwarded else [],
+        }
+    )
     trusted = {"127.0.0.1", "::1"}
     if peer not in trusted:
         assert client_address(request) == peer  # a client's own X-Forwarded-For is never believed

@@ -35,12 +35,14 @@ def test_wrong_password_locks_after_threshold(client: TestClient, factory: Facto
     worker = factory.user(Role.MASH_WORKER)
     for _ in range(5):
         page = client.get("/sign-in")
-        r = client.post("/sign-in", data={"username": worker.username, "password": "wrong",
-                                          "csrf_token": csrf_from(page.text)})
+        r = client.post(
+            "/sign-in", data={"username": worker.username, "password": "wrong", "csrf_token": csrf_from(page.text)}
+        )
         assert r.status_code == 401
     page = client.get("/sign-in")
-    r = client.post("/sign-in", data={"username": worker.username, "password": PASSWORD,
-                                      "csrf_token": csrf_from(page.text)})
+    r = client.post(
+        "/sign-in", data={"username": worker.username, "password": PASSWORD, "csrf_token": csrf_from(page.text)}
+    )
     assert r.status_code == 401
     assert "locked" in r.text
 
@@ -64,24 +66,27 @@ def _wrong_code(user: User) -> str:
 
 def _password(client: TestClient, username: str, password: str = PASSWORD) -> httpx2.Response:
     page = client.get("/sign-in")
-    return client.post("/sign-in", data={"username": username, "password": password,
-                                         "csrf_token": csrf_from(page.text), "next": "/"})
+    return client.post(
+        "/sign-in", data={"username": username, "password": password, "csrf_token": csrf_from(page.text), "next": "/"}
+    )
 
 
 def _code(client: TestClient, code: str) -> httpx2.Response:
     page = client.get("/sign-in/second-factor")
     if page.status_code != 200:
         return page
-    return client.post("/sign-in/second-factor", data={"code": code, "csrf_token": csrf_from(page.text),
-                                                        "next": "/account"})
+    return client.post(
+        "/sign-in/second-factor", data={"code": code, "csrf_token": csrf_from(page.text), "next": "/account"}
+    )
 
 
 def _session_cookie(client: TestClient) -> str:
     return client.cookies[SESSION_COOKIE]
 
 
-def test_wrong_codes_between_right_passwords_still_lock_the_account(client: TestClient, factory: Factory,
-                                                                    database: Database) -> None:
+def test_wrong_codes_between_right_passwords_still_lock_the_account(
+    client: TestClient, factory: Factory, database: Database
+) -> None:
     # The tester's attack: the password is known; 4 wrong codes, sign in again, 4 more, and so on.
     admin = factory.user(Role.ADMINISTRATOR, totp_secret=pyotp.random_base32())
     for _ in range(4):
@@ -109,10 +114,11 @@ def test_wrong_codes_between_right_passwords_still_lock_the_account(client: Test
         assert s.get_one(User, admin.id).failed_second_factors == 0  # a right code starts the count again
 
 
-def test_a_half_signed_in_session_opened_before_the_lock_cannot_finish_during_it(app: FastAPI, factory: Factory,
-                                                                                 database: Database) -> None:
+def test_a_half_signed_in_session_opened_before_the_lock_cannot_finish_during_it(
+    app: FastAPI, factory: Factory, database: Database
+) -> None:
     admin = factory.user(Role.ADMINISTRATOR, totp_secret=pyotp.random_base32())
-    with (TestClient(app, follow_redirects=False) as guesser, TestClient(app, follow_redirects=False) as waiting):
+    with TestClient(app, follow_redirects=False) as guesser, TestClient(app, follow_redirects=False) as waiting:
         assert _password(waiting, admin.username).status_code == 303  # a second half-signed-in session
         assert _password(guesser, admin.username).status_code == 303
         for _ in range(5):
@@ -122,8 +128,9 @@ def test_a_half_signed_in_session_opened_before_the_lock_cannot_finish_during_it
         assert waiting.get("/account").status_code == 303
 
 
-def test_each_further_lock_for_wrong_codes_lasts_longer(client: TestClient, factory: Factory,
-                                                        database: Database) -> None:
+def test_each_further_lock_for_wrong_codes_lasts_longer(
+    client: TestClient, factory: Factory, database: Database
+) -> None:
     admin = factory.user(Role.ADMINISTRATOR, totp_secret=pyotp.random_base32())
     lengths = []
     for _ in range(2):
@@ -154,8 +161,9 @@ def test_a_security_code_signs_in_once(app: FastAPI, factory: Factory, database:
         assert second.get("/account").status_code == 303
 
 
-def test_an_older_code_still_inside_the_window_is_refused_after_a_newer_one(app: FastAPI, factory: Factory,
-                                                                            database: Database) -> None:
+def test_an_older_code_still_inside_the_window_is_refused_after_a_newer_one(
+    app: FastAPI, factory: Factory, database: Database
+) -> None:
     admin = factory.user(Role.ADMINISTRATOR, totp_secret=pyotp.random_base32())
     totp = authenticator(admin)
     now = time.time()
@@ -167,8 +175,9 @@ def test_an_older_code_still_inside_the_window_is_refused_after_a_newer_one(app:
         assert _code(second, older).status_code == 401
 
 
-def test_a_session_ends_at_its_absolute_lifetime_however_busy(client: TestClient, factory: Factory,
-                                                              database: Database) -> None:
+def test_a_session_ends_at_its_absolute_lifetime_however_busy(
+    client: TestClient, factory: Factory, database: Database
+) -> None:
     worker = factory.user(Role.MASH_WORKER)
     sign_in(client, worker)
     with database.transaction() as s:
@@ -182,20 +191,22 @@ def test_a_session_ends_at_its_absolute_lifetime_however_busy(client: TestClient
         assert s.get_one(UserSession, user_session.id).ended_at is not None
 
 
-def test_the_absolute_lifetime_is_a_setting(client: TestClient, factory: Factory, database: Database,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_absolute_lifetime_is_a_setting(
+    client: TestClient, factory: Factory, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(get_settings(), "session_max_hours", 24)
     worker = factory.user(Role.MASH_WORKER)
     sign_in(client, worker)
     with database.transaction() as s:
-        s.scalars(select(UserSession).where(UserSession.user_id == worker.id)).one().created_at = (
-            utcnow() - timedelta(hours=13))
+        s.scalars(select(UserSession).where(UserSession.user_id == worker.id)).one().created_at = utcnow() - timedelta(
+            hours=13
+        )
     assert client.get("/account").status_code == 200
 
 
-def test_passing_the_second_factor_gives_a_new_session_id_and_the_old_one_stops_working(app: FastAPI,
-                                                                                        client: TestClient,
-                                                                                        factory: Factory) -> None:
+def test_passing_the_second_factor_gives_a_new_session_id_and_the_old_one_stops_working(
+    app: FastAPI, client: TestClient, factory: Factory
+) -> None:
     admin = factory.user(Role.ADMINISTRATOR, totp_secret=pyotp.random_base32())
     assert _password(client, admin.username).status_code == 303
     half_signed_in = _session_cookie(client)
@@ -220,8 +231,10 @@ def test_repeated_failures_from_one_address_are_slowed_without_locking_the_accou
 ) -> None:
     monkeypatch.setattr(get_settings(), "sign_in_throttle_failures", 3)
     worker = factory.user(Role.MASH_WORKER)
-    with (TestClient(app, follow_redirects=False, client=("198.51.100.7", 4000)) as attacker,
-          TestClient(app, follow_redirects=False, client=("203.0.113.20", 4000)) as colleague):
+    with (
+        TestClient(app, follow_redirects=False, client=("198.51.100.7", 4000)) as attacker,
+        TestClient(app, follow_redirects=False, client=("203.0.113.20", 4000)) as colleague,
+    ):
         _wrong_sign_ins(attacker, 3)
         slowed = _password(attacker, worker.username)  # even the right password is not looked at
         assert slowed.status_code == 429
@@ -236,22 +249,26 @@ def test_repeated_failures_from_one_address_are_slowed_without_locking_the_accou
         assert _password(attacker, worker.username).status_code == 303
 
 
-def test_the_throttle_is_shared_by_every_worker_process(database: Database, factory: Factory,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_throttle_is_shared_by_every_worker_process(
+    database: Database, factory: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from safeguarding.app.factory import create_app
 
     monkeypatch.setattr(get_settings(), "sign_in_throttle_failures", 3)
     # Two app instances on one database stand for two worker processes: the count is in the database.
-    with (TestClient(create_app(database), follow_redirects=False) as one,
-          TestClient(create_app(database), follow_redirects=False) as two):
+    with (
+        TestClient(create_app(database), follow_redirects=False) as one,
+        TestClient(create_app(database), follow_redirects=False) as two,
+    ):
         _wrong_sign_ins(one, 2)
         _wrong_sign_ins(two, 1)
         assert _password(one, "nobody").status_code == 429
         assert _password(two, "nobody").status_code == 429
 
 
-def test_wrong_security_codes_count_towards_the_throttle(client: TestClient, factory: Factory,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_wrong_security_codes_count_towards_the_throttle(
+    client: TestClient, factory: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(get_settings(), "sign_in_throttle_failures", 3)
     admin = factory.user(Role.ADMINISTRATOR, totp_secret=pyotp.random_base32())
     assert _password(client, admin.username).status_code == 303
@@ -260,8 +277,9 @@ def test_wrong_security_codes_count_towards_the_throttle(client: TestClient, fac
     assert _code(client, authenticator(admin).now()).status_code == 429
 
 
-def test_wrong_api_tokens_from_one_address_are_slowed(client: TestClient, factory: Factory, database: Database,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_wrong_api_tokens_from_one_address_are_slowed(
+    client: TestClient, factory: Factory, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from safeguarding.core.accounts import issue_api_token
 
     monkeypatch.setattr(get_settings(), "sign_in_throttle_failures", 3)
@@ -277,8 +295,9 @@ def test_wrong_api_tokens_from_one_address_are_slowed(client: TestClient, factor
     assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
 
 
-def test_behind_a_trusted_proxy_each_forwarded_client_has_its_own_throttle(app: FastAPI, factory: Factory,
-                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_behind_a_trusted_proxy_each_forwarded_client_has_its_own_throttle(
+    app: FastAPI, factory: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(get_settings(), "sign_in_throttle_failures", 3)
     worker = factory.user(Role.MASH_WORKER)
     # The proxy on this host connects from 127.0.0.1 and names the client in X-Forwarded-For.

@@ -21,5 +21,5 @@ def test_a_csv_cell_never_starts_a_formula_and_keeps_what_was_typed(value: objec
 def test_workbook_cells_keep_numbers_and_dates_and_defuse_formulas() -> None:
     assert spreadsheet_value(12) == 12
     assert spreadsheet_value(date(2026, 3, 31)) == date(2026, 3, 31)
-    assert spreadsheet_value("=HYPERLINK(\"http://x\")") == "'=HYPERLINK(\"http://x\")"
+    assert spreadsheet_value('=HYPERLINK("http://x")') == '\'=HYPERLINK("http://x")'
     assert spreadsheet_value("Amy") == "Amy"

@@ -35,8 +35,11 @@ def holds_council(database: Database, seed: int, reference: datetime) -> bool:
     if len(loads) != 1:
         return False
     detail = json.loads(loads[0].detail)
-    return (detail.get("seed") == seed and detail.get("reference_time") == reference.isoformat()
-            and people == summary.counts["person"])
+    return (
+        detail.get("seed") == seed
+        and detail.get("reference_time") == reference.isoformat()
+        and people == summary.counts["person"]
+    )
 
 
 def load(database: Database, seed: int = SEED, reference: datetime = REFERENCE) -> CouncilSummary:

@@ -57,12 +57,18 @@ def test_small_council_loads_with_every_part(council: CouncilSummary, migrated_d
         assert s.scalars(select(func.count()).select_from(Person)).one() >= 2_000
         assert s.scalar(select(func.count()).select_from(Contact)) == 3_000
         services = set(s.scalars(select(Team.service)))
-        assert services >= {"mash", "assessment", "child_protection", "children_in_need", "exploitation",
-                             "performance", "admin"}
+        assert services >= {
+            "mash",
+            "assessment",
+            "child_protection",
+            "children_in_need",
+            "exploitation",
+            "performance",
+            "admin",
+        }
         kinds = Counter(s.scalars(select(PartnerAgency.kind)))
         assert kinds[AgencyKind.POLICE] >= 1 and kinds[AgencyKind.SCHOOL] >= 3 and kinds[AgencyKind.HEALTH] >= 3
-        assert (kinds[AgencyKind.HOUSING] >= 1 and kinds[AgencyKind.PROBATION] >= 1
-                and kinds[AgencyKind.EARLY_HELP] >= 1)
+        assert kinds[AgencyKind.HOUSING] >= 1 and kinds[AgencyKind.PROBATION] >= 1 and kinds[AgencyKind.EARLY_HELP] >= 1
         # Workers have managers.
         workers = list(s.scalars(select(User).where(User.role == Role.SOCIAL_WORKER)))
         assert workers and all(w.manager_id is not None for w in workers)
@@ -71,8 +77,11 @@ def test_small_council_loads_with_every_part(council: CouncilSummary, migrated_d
         assert 10 <= queue <= 300, "the MASH queue is a working set, not a backlog"
         assert statuses[ContactStatus.AWAITING_SIGN_OFF] >= 1
         assert statuses[ContactStatus.ROUTED_TO_ALLOCATED_WORKER] >= 1
-        overdue = s.scalars(select(func.count()).select_from(Contact).where(
-            Contact.status.in_(front_door_rules.OPEN_STATUSES), Contact.due_at < REFERENCE)).one()
+        overdue = s.scalars(
+            select(func.count())
+            .select_from(Contact)
+            .where(Contact.status.in_(front_door_rules.OPEN_STATUSES), Contact.due_at < REFERENCE)
+        ).one()
         assert overdue >= 1
         assert s.scalars(select(func.count()).select_from(Allocation).where(Allocation.ended_at.is_(None))).one() > 0
         # Contacts run over three years up to the reference moment.
@@ -82,7 +91,8 @@ def test_small_council_loads_with_every_part(council: CouncilSummary, migrated_d
 
 
 def test_loading_twice_is_refused_and_the_cli_skips_a_full_database(
-        council: CouncilSummary, migrated_database: Database) -> None:
+    council: CouncilSummary, migrated_database: Database
+) -> None:
     from safeguarding.cli import app
 
     with pytest.raises(ValueError, match="empty database"):
@@ -121,8 +131,7 @@ def test_sources_and_outcomes_in_realistic_proportions(council: CouncilSummary, 
     assert council.re_referral_rate == pytest.approx(rate)
 
 
-def test_re_referral_flags_agree_with_casework_semantics(council: CouncilSummary,
-                                                         migrated_database: Database) -> None:
+def test_re_referral_flags_agree_with_casework_semantics(council: CouncilSummary, migrated_database: Database) -> None:
     """Each flag is what casework.referrals.record_referral would set: the latest earlier referral of the same
     child dated on or after twelve months before."""
     with migrated_database.transaction() as s:
@@ -190,18 +199,25 @@ def test_identifiers_and_search_keys_are_valid(council: CouncilSummary, migrated
 
 
 def test_families_have_half_siblings_shared_adults_and_address_history(
-        council: CouncilSummary, migrated_database: Database) -> None:
+    council: CouncilSummary, migrated_database: Database
+) -> None:
     with migrated_database.transaction() as s:
         kinds = Counter(s.scalars(select(FamilyRelationship.kind)))
         assert kinds[RelationshipKind.PARENT] and kinds[RelationshipKind.SIBLING]
         assert kinds[RelationshipKind.HALF_SIBLING] and kinds[RelationshipKind.CARER]
         assert s.scalars(select(func.count()).select_from(Address).where(Address.moved_out.is_not(None))).one() > 0
         # An adult who is parent of children living at two different current addresses.
-        current = dict(s.execute(select(Address.person_id, Address.line1 + Address.postcode)
-                                 .where(Address.moved_out.is_(None))).all())
+        current = dict(
+            s.execute(
+                select(Address.person_id, Address.line1 + Address.postcode).where(Address.moved_out.is_(None))
+            ).all()
+        )
         homes: dict[int, set[str]] = defaultdict(set)
-        for parent, child in s.execute(select(FamilyRelationship.from_person_id, FamilyRelationship.to_person_id)
-                                       .where(FamilyRelationship.kind == RelationshipKind.PARENT)):
+        for parent, child in s.execute(
+            select(FamilyRelationship.from_person_id, FamilyRelationship.to_person_id).where(
+                FamilyRelationship.kind == RelationshipKind.PARENT
+            )
+        ):
             homes[parent].add(current[child])
     assert any(len(places) >= 2 for places in homes.values())
 
@@ -212,8 +228,9 @@ def test_restricted_records_open_only_to_named_users(council: CouncilSummary, mi
         person_id = council.restricted_people[0]
         restriction = s.get_one(PersonRestriction, person_id)
         assert restriction is not None and "member of staff" in restriction.reason
-        named = set(s.scalars(select(PersonRestrictionGrant.user_id).where(
-            PersonRestrictionGrant.person_id == person_id)))
+        named = set(
+            s.scalars(select(PersonRestrictionGrant.user_id).where(PersonRestrictionGrant.person_id == person_id))
+        )
         by_name = {u.username: u for u in s.scalars(select(User))}
         subject = AccessSubject(Kind.PERSON, person_id, person_ids=(person_id,))
         assert by_name["mash.manager"].id in named
@@ -222,8 +239,9 @@ def test_restricted_records_open_only_to_named_users(council: CouncilSummary, mi
         assert not refused.allowed and refused.break_glass_possible
 
 
-def test_every_demo_sign_in_works_with_the_printed_password(council: CouncilSummary, council_client: TestClient,
-                                                            migrated_database: Database) -> None:
+def test_every_demo_sign_in_works_with_the_printed_password(
+    council: CouncilSummary, council_client: TestClient, migrated_database: Database
+) -> None:
     described = council.describe()
     assert DEMO_PASSWORD in described and ADMIN_TOTP_SECRET in described
     with migrated_database.transaction() as s:
@@ -262,13 +280,15 @@ def test_new_rows_after_the_load_get_fresh_ids(council: CouncilSummary, migrated
         s.rollback()
 
 
-def test_mash_worker_sees_the_queue_and_a_contact(council: CouncilSummary, council_client: TestClient,
-                                                  migrated_database: Database) -> None:
+def test_mash_worker_sees_the_queue_and_a_contact(
+    council: CouncilSummary, council_client: TestClient, migrated_database: Database
+) -> None:
     with migrated_database.transaction() as s:
         worker = s.scalars(select(User).where(User.username == "mash.worker")).one()
         s.expunge(worker)
-        waiting = s.scalars(select(Contact).where(Contact.status == ContactStatus.AWAITING_SCREENING)
-                            .order_by(Contact.due_at).limit(1)).one()
+        waiting = s.scalars(
+            select(Contact).where(Contact.status == ContactStatus.AWAITING_SCREENING).order_by(Contact.due_at).limit(1)
+        ).one()
         reference, worry = waiting.reference, waiting.worry
     sign_in(council_client, worker, password=DEMO_PASSWORD)
     queue = council_client.get("/mash/queue")
@@ -295,21 +315,25 @@ def test_the_due_pages_show_the_councils_drift_from_the_first_sign_in(
 
 
 def test_open_cases_are_held_by_social_workers_near_the_national_caseload(
-        council: CouncilSummary, migrated_database: Database) -> None:
+    council: CouncilSummary, migrated_database: Database
+) -> None:
     """Open allocations go to social workers only, about 15 each (DfE average caseload 15.2 in 2025)."""
     with migrated_database.transaction() as s:
-        holders = Counter(s.scalars(select(User.role).join(Allocation, Allocation.worker_id == User.id)
-                                    .where(Allocation.ended_at.is_(None))))
+        holders = Counter(
+            s.scalars(
+                select(User.role).join(Allocation, Allocation.worker_id == User.id).where(Allocation.ended_at.is_(None))
+            )
+        )
         workers = s.scalars(select(func.count()).select_from(User).where(User.role == Role.SOCIAL_WORKER)).one()
     assert set(holders) == {Role.SOCIAL_WORKER}
     assert 8 <= sum(holders.values()) / workers <= 25
 
 
 def test_routed_contacts_go_to_a_worker_allocated_the_child_at_the_time(
-        council: CouncilSummary, migrated_database: Database) -> None:
+    council: CouncilSummary, migrated_database: Database
+) -> None:
     with migrated_database.transaction() as s:
-        routed = list(s.scalars(select(Contact).where(
-            Contact.status == ContactStatus.ROUTED_TO_ALLOCATED_WORKER)))
+        routed = list(s.scalars(select(Contact).where(Contact.status == ContactStatus.ROUTED_TO_ALLOCATED_WORKER)))
         allocations: dict[int, list[Allocation]] = defaultdict(list)
         for allocation in s.scalars(select(Allocation)):
             allocations[allocation.person_id].append(allocation)
@@ -317,6 +341,10 @@ def test_routed_contacts_go_to_a_worker_allocated_the_child_at_the_time(
         for contact in routed:
             assert contact.routed_to_id is not None, contact.reference
             children = [c.person_id for c in contact.children if c.person_id is not None]
-            assert any(a.worker_id == contact.routed_to_id and a.started_at <= contact.received_at
-                       and (a.ended_at is None or a.ended_at > contact.received_at)
-                       for child in children for a in allocations[child]), contact.reference
+            assert any(
+                a.worker_id == contact.routed_to_id
+                and a.started_at <= contact.received_at
+                and (a.ended_at is None or a.ended_at > contact.received_at)
+                for child in children
+                for a in allocations[child]
+            ), contact.reference

@@ -30,8 +30,15 @@ def body(**changes: object) -> dict[str, object]:
     values: dict[str, object] = {
         "worry": "Pupil disclosed that an older boy makes him carry packages across town after school.",
         "consent": "not_informed_risk",
-        "subjects": [{"role": "child", "first_name": "Kai", "last_name": "Apichild", "date_of_birth": "2011-06-01",
-                      "nhs_number": "943 476 5919"}],
+        "subjects": [
+            {
+                "role": "child",
+                "first_name": "Kai",
+                "last_name": "Apichild",
+                "date_of_birth": "2011-06-01",
+                "nhs_number": "943 476 5919",
+            }
+        ],
         "reporter_role": "Youth offending officer",
     }
     values.update(changes)
@@ -63,8 +70,9 @@ def test_partner_system_makes_a_contact(client: TestClient, factory: Factory, da
         assert contact.channel == "api" and contact.subjects[0].nhs_number == VALID_NHS
 
 
-def test_same_idempotency_key_twice_is_409_naming_the_header_and_makes_one_contact(client: TestClient, factory: Factory,
-                                                                                   database: Database) -> None:
+def test_same_idempotency_key_twice_is_409_naming_the_header_and_makes_one_contact(
+    client: TestClient, factory: Factory, database: Database
+) -> None:
     headers = {**bearer(database, factory.user(Role.PARTNER_PRACTITIONER)), "Idempotency-Key": "case-sys-42"}
     first = client.post("/api/v1/contacts", json=body(), headers=headers)
     assert first.status_code == 201
@@ -75,17 +83,22 @@ def test_same_idempotency_key_twice_is_409_naming_the_header_and_makes_one_conta
     assert contact_count(database) == 1
 
 
-def test_bad_requests_are_422_naming_the_field_and_write_nothing(client: TestClient, factory: Factory,
-                                                                 database: Database) -> None:
+def test_bad_requests_are_422_naming_the_field_and_write_nothing(
+    client: TestClient, factory: Factory, database: Database
+) -> None:
     headers = bearer(database, factory.user(Role.PARTNER_PRACTITIONER))
     tomorrow = (utcnow() + timedelta(days=2)).date().isoformat()
     cases = [
         (body(referral_source="ZZ"), "referral_source"),
         (body(worry="w" * 20_001), "worry"),
-        (body(subjects=[{"role": "child", "first_name": "Kai", "last_name": "A", "nhs_number": "9434765918"}]),
-         "subjects.0.nhs_number"),
-        (body(subjects=[{"role": "child", "first_name": "Kai", "last_name": "A", "date_of_birth": tomorrow}]),
-         "subjects.0.date_of_birth"),
+        (
+            body(subjects=[{"role": "child", "first_name": "Kai", "last_name": "A", "nhs_number": "9434765918"}]),
+            "subjects.0.nhs_number",
+        ),
+        (
+            body(subjects=[{"role": "child", "first_name": "Kai", "last_name": "A", "date_of_birth": tomorrow}]),
+            "subjects.0.date_of_birth",
+        ),
         (body(subjects=[{"role": "parent", "first_name": "Only", "last_name": "Adult"}]), "subjects"),
         (body(subjects=[{"role": "child", "first_name": "K" * 101, "last_name": "A"}]), "subjects.0.first_name"),
         (body(received_at=(utcnow() - timedelta(days=1)).isoformat()), "received_at"),
@@ -99,16 +112,25 @@ def test_bad_requests_are_422_naming_the_field_and_write_nothing(client: TestCli
     assert contact_count(database) == 0
 
 
-def test_staff_recording_a_call_must_say_how_it_came_in(client: TestClient, factory: Factory,
-                                                        database: Database) -> None:
+def test_staff_recording_a_call_must_say_how_it_came_in(
+    client: TestClient, factory: Factory, database: Database
+) -> None:
     worker = factory.user(Role.MASH_WORKER)
     headers = bearer(database, worker)
     missing = client.post("/api/v1/contacts", json=body(), headers=headers)
     assert missing.status_code == 422 and {"channel", "reporter_kind", "received_at"} <= fields(missing)
     received = (utcnow() - timedelta(hours=1)).isoformat()
-    made = client.post("/api/v1/contacts", json=body(channel="phone", reporter_kind="practitioner",
-                                                      reporter_name="Dr Test", referral_source="3A",
-                                                      received_at=received), headers=headers)
+    made = client.post(
+        "/api/v1/contacts",
+        json=body(
+            channel="phone",
+            reporter_kind="practitioner",
+            reporter_name="Dr Test",
+            referral_source="3A",
+            received_at=received,
+        ),
+        headers=headers,
+    )
     assert made.status_code == 201, made.text
     assert made.json()["status"] == "awaiting_screening"
 
@@ -118,8 +140,9 @@ def test_no_token_is_401(client: TestClient, factory: Factory, database: Databas
     assert client.get("/api/v1/contacts", headers={"Authorization": "Bearer not-a-token"}).status_code == 401
 
 
-def test_partner_reads_own_contacts_outcome_only_and_is_refused_others(client: TestClient, factory: Factory,
-                                                                       database: Database) -> None:
+def test_partner_reads_own_contacts_outcome_only_and_is_refused_others(
+    client: TestClient, factory: Factory, database: Database
+) -> None:
     agency = factory.agency("Testshire Police")
     officer = factory.user(Role.PARTNER_PRACTITIONER, agency_id=agency.id)
     add_person(database, "Amira", "Testchild", nhs=VALID_NHS)
@@ -146,8 +169,9 @@ def test_partner_reads_own_contacts_outcome_only_and_is_refused_others(client: T
 
 def test_staff_get_the_full_contact(client: TestClient, factory: Factory, database: Database) -> None:
     person_id = add_person(database, "Amira", "Testchild", nhs=VALID_NHS)
-    contact = submit(database, factory.user(Role.PARTNER_PRACTITIONER),
-                     partner_input(subjects=(child(nhs_number=VALID_NHS),)))
+    contact = submit(
+        database, factory.user(Role.PARTNER_PRACTITIONER), partner_input(subjects=(child(nhs_number=VALID_NHS),))
+    )
     response = client.get(f"/api/v1/contacts/{contact.id}", headers=bearer(database, factory.user(Role.MASH_WORKER)))
     assert response.status_code == 200
     full = response.json()
@@ -155,8 +179,9 @@ def test_staff_get_the_full_contact(client: TestClient, factory: Factory, databa
     assert full["subjects"][0]["person_id"] == person_id
 
 
-def test_partner_lists_and_answers_checks_for_their_agency(client: TestClient, factory: Factory,
-                                                           database: Database) -> None:
+def test_partner_lists_and_answers_checks_for_their_agency(
+    client: TestClient, factory: Factory, database: Database
+) -> None:
     agency = factory.agency("Testshire Police")
     officer = factory.user(Role.PARTNER_PRACTITIONER, agency_id=agency.id)
     worker = factory.user(Role.MASH_WORKER)
@@ -171,17 +196,19 @@ def test_partner_lists_and_answers_checks_for_their_agency(client: TestClient, f
 
     stranger = bearer(database, factory.user(Role.PARTNER_PRACTITIONER))
     assert client.get("/api/v1/checks", headers=stranger).json()["items"] == []
-    refused = client.post(f"/api/v1/checks/{check_id}/response", json={"response": "x", "version": 1},
-                          headers=stranger)
+    refused = client.post(f"/api/v1/checks/{check_id}/response", json={"response": "x", "version": 1}, headers=stranger)
     assert refused.status_code == 403
 
-    answered = client.post(f"/api/v1/checks/{check_id}/response",
-                           json={"response": "Known to police: one call-out in 2025.", "version": check["version"]},
-                           headers=headers)
+    answered = client.post(
+        f"/api/v1/checks/{check_id}/response",
+        json={"response": "Known to police: one call-out in 2025.", "version": check["version"]},
+        headers=headers,
+    )
     assert answered.status_code == 200, answered.text
     assert answered.json()["status"] == "answered"
-    twice = client.post(f"/api/v1/checks/{check_id}/response", json={"response": "again", "version": 2},
-                        headers=headers)
+    twice = client.post(
+        f"/api/v1/checks/{check_id}/response", json={"response": "again", "version": 2}, headers=headers
+    )
     assert twice.status_code == 409
     assert client.get("/api/v1/checks", headers=headers).json()["items"] == []  # none awaiting now
     assert len(client.get("/api/v1/checks?status=all", headers=headers).json()["items"]) == 1
@@ -216,8 +243,13 @@ def test_generated_requests_never_fail_the_server(app: FastAPI, factory: Factory
     headers = bearer(database, factory.user(Role.PARTNER_PRACTITIONER))
     api = next(r for r in app.routes if getattr(r, "path", "") == "/api/v1").app  # type: ignore[attr-defined]  # the API's Mount
     schema = schemathesis.openapi.from_asgi("/openapi.json", api)
-    for path, method in [("/contacts", "POST"), ("/contacts", "GET"), ("/contacts/{contact_id}", "GET"),
-                         ("/checks", "GET"), ("/checks/{check_id}/response", "POST")]:
+    for path, method in [
+        ("/contacts", "POST"),
+        ("/contacts", "GET"),
+        ("/contacts/{contact_id}", "GET"),
+        ("/checks", "GET"),
+        ("/checks/{check_id}/response", "POST"),
+    ]:
 
         @given(case=schema[path][method].as_strategy())
         @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))

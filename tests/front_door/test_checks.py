@@ -24,11 +24,22 @@ QUESTION = "Is the family known to you, and has the child attended health appoin
 REASON = "Telling the father first would put the child at risk of being moved out of the area."
 
 
-def check(agency_id: int | None, consent: str | None = "obtained", reason: str | None = None,
-          basis: str | None = "public_task", due_at: datetime | None = None,
-          question: str = QUESTION) -> CheckInput:
-    return CheckInput(agency_id=agency_id, question=question, lawful_basis=basis, consent=consent,
-                              consent_reason=reason, due_at=due_at)
+def check(
+    agency_id: int | None,
+    consent: str | None = "obtained",
+    reason: str | None = None,
+    basis: str | None = "public_task",
+    due_at: datetime | None = None,
+    question: str = QUESTION,
+) -> CheckInput:
+    return CheckInput(
+        agency_id=agency_id,
+        question=question,
+        lawful_basis=basis,
+        consent=consent,
+        consent_reason=reason,
+        due_at=due_at,
+    )
 
 
 def checks_count(database: Database) -> int:
@@ -65,13 +76,13 @@ def test_every_missing_field_is_named(database: Database, factory: Factory) -> N
     worker, _ = staff(factory)
     contact_id = make_contact(database)
     with database.transaction() as s, pytest.raises(ValidationFailed) as failed:
-        request_check(s, database, worker, contact_id, check(None, consent=None, basis="because",
-                                                                     question="  "))
+        request_check(s, database, worker, contact_id, check(None, consent=None, basis="because", question="  "))
     assert set(failed.value.errors) == {"agency_id", "question", "lawful_basis", "check_consent"}
 
 
-def test_default_deadline_is_the_working_hours_setting_and_may_only_be_brought_forward(database: Database,
-                                                                                       factory: Factory) -> None:
+def test_default_deadline_is_the_working_hours_setting_and_may_only_be_brought_forward(
+    database: Database, factory: Factory
+) -> None:
     worker, _ = staff(factory)
     police = factory.agency()
     contact_id = make_contact(database)
@@ -113,8 +124,9 @@ def test_request_is_audited_with_the_sharing_decision(database: Database, factor
         assert '"consent": "overridden"' in row.detail and '"lawful_basis": "public_task"' in row.detail
 
 
-def test_overdue_and_answered_checks_are_shown_on_the_contact_page(client: TestClient, database: Database,
-                                                                   factory: Factory) -> None:
+def test_overdue_and_answered_checks_are_shown_on_the_contact_page(
+    client: TestClient, database: Database, factory: Factory
+) -> None:
     worker, _ = staff(factory)
     police = factory.agency(name="Testshire Police")
     school = factory.agency(name="Testfield Primary", kind=AgencyKind.SCHOOL, referral_source="2A")
@@ -137,20 +149,38 @@ def test_overdue_and_answered_checks_are_shown_on_the_contact_page(client: TestC
     assert "&lt;b&gt;no&lt;/b&gt; concerns" in page.text and "<b>no</b>" not in page.text
 
 
-def test_check_form_errors_are_shown_beside_the_fields(client: TestClient, database: Database,
-                                                       factory: Factory) -> None:
+def test_check_form_errors_are_shown_beside_the_fields(
+    client: TestClient, database: Database, factory: Factory
+) -> None:
     worker, _ = staff(factory)
     police = factory.agency()
     contact_id = make_contact(database)
     token = sign_in(client, worker)
-    response = client.post(f"/mash/contacts/{contact_id}/checks", data={
-        "csrf_token": token, "agency_id": str(police.id), "question": QUESTION, "lawful_basis": "public_task",
-        "check_consent": "not_sought", "consent_reason": ""})
+    response = client.post(
+        f"/mash/contacts/{contact_id}/checks",
+        data={
+            "csrf_token": token,
+            "agency_id": str(police.id),
+            "question": QUESTION,
+            "lawful_basis": "public_task",
+            "check_consent": "not_sought",
+            "consent_reason": "",
+        },
+    )
     assert response.status_code == 422
     assert "Write the reason consent was not sought" in response.text or "Enter the reason consent" in response.text
     assert checks_count(database) == 0
-    response = client.post(f"/mash/contacts/{contact_id}/checks", data={
-        "csrf_token": token, "agency_id": str(police.id), "question": QUESTION, "lawful_basis": "public_task",
-        "check_consent": "not_sought", "consent_reason": REASON, "due_at": ""})
+    response = client.post(
+        f"/mash/contacts/{contact_id}/checks",
+        data={
+            "csrf_token": token,
+            "agency_id": str(police.id),
+            "question": QUESTION,
+            "lawful_basis": "public_task",
+            "check_consent": "not_sought",
+            "consent_reason": REASON,
+            "due_at": "",
+        },
+    )
     assert response.status_code == 303
     assert checks_count(database) == 1

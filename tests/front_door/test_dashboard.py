@@ -20,13 +20,31 @@ from tests.support import Factory, sign_in
 OCTOBER = (date(2025, 10, 1), date(2025, 10, 31))
 
 
-def _decision(database: Database, worker_id: int, level: int, outcome: Outcome, hours: float, in_time: bool,
-              at: datetime, status: DecisionStatus = DecisionStatus.IN_EFFECT) -> None:
+def _decision(
+    database: Database,
+    worker_id: int,
+    level: int,
+    outcome: Outcome,
+    hours: float,
+    in_time: bool,
+    at: datetime,
+    status: DecisionStatus = DecisionStatus.IN_EFFECT,
+) -> None:
     contact_id = make_contact(database, received_at=at - timedelta(hours=1), status=ContactStatus.DECIDED)
     with database.transaction() as s:
-        s.add(ContactDecision(contact_id=contact_id, level_of_need=level, outcome=outcome, decided_by_id=worker_id,
-                              rationale="Synthetic decision for the dashboard test.", decided_at=at,
-                              working_hours_to_decision=hours, within_deadline=in_time, status=status))
+        s.add(
+            ContactDecision(
+                contact_id=contact_id,
+                level_of_need=level,
+                outcome=outcome,
+                decided_by_id=worker_id,
+                rationale="Synthetic decision for the dashboard test.",
+                decided_at=at,
+                working_hours_to_decision=hours,
+                within_deadline=in_time,
+                status=status,
+            )
+        )
 
 
 @pytest.fixture()
@@ -43,25 +61,50 @@ def front_door(database: Database, factory: Factory) -> dict[str, Any]:
     rename(database, bob, "Bob Testworker")
     now = datetime.now(UTC)
     make_contact(database, received_at=now - timedelta(hours=2), rag=Rag.RED, due_at=now + timedelta(hours=1))
-    make_contact(database, received_at=now - timedelta(hours=30), rag=Rag.RED, due_at=now - timedelta(hours=1),
-                 status=ContactStatus.IN_SCREENING)
+    make_contact(
+        database,
+        received_at=now - timedelta(hours=30),
+        rag=Rag.RED,
+        due_at=now - timedelta(hours=1),
+        status=ContactStatus.IN_SCREENING,
+    )
     make_contact(database, received_at=now - timedelta(hours=10), rag=Rag.AMBER, due_at=now + timedelta(hours=10))
     make_contact(database, received_at=now - timedelta(hours=100), due_at=now - timedelta(hours=50))
-    make_contact(database, received_at=now - timedelta(hours=100), due_at=now - timedelta(hours=50),
-                 status=ContactStatus.DECIDED)
+    make_contact(
+        database, received_at=now - timedelta(hours=100), due_at=now - timedelta(hours=50), status=ContactStatus.DECIDED
+    )
     _decision(database, alice.id, 2, Outcome.EARLY_HELP, 3, True, london(2025, 10, 6, 11, 0))
     _decision(database, alice.id, 3, Outcome.REFERRAL_FOR_ASSESSMENT, 10, False, london(2025, 10, 7, 11, 0))
     _decision(database, alice.id, 3, Outcome.REFERRAL_FOR_ASSESSMENT, 5, True, london(2025, 10, 31, 23, 30))
     _decision(database, bob.id, 1, Outcome.NO_FURTHER_ACTION, 1, True, london(2025, 10, 1, 0, 30))
-    _decision(database, bob.id, 4, Outcome.STRATEGY_DISCUSSION, 2, True, london(2025, 10, 8, 11, 0),
-              status=DecisionStatus.RETURNED)
+    _decision(
+        database,
+        bob.id,
+        4,
+        Outcome.STRATEGY_DISCUSSION,
+        2,
+        True,
+        london(2025, 10, 8, 11, 0),
+        status=DecisionStatus.RETURNED,
+    )
     _decision(database, bob.id, 4, Outcome.STRATEGY_DISCUSSION, 2, True, london(2025, 11, 1, 0, 30))
     child = make_person(database, alice)
     with database.transaction() as s:
-        for day, re_referral in [(date(2025, 10, 2), False), (date(2025, 10, 15), True), (date(2025, 10, 31), False),
-                                 (date(2025, 9, 30), True)]:
-            s.add(Referral(person_id=child, referral_date=day, referral_source="2A", route="referral_for_assessment",
-                           is_re_referral=re_referral))
+        for day, re_referral in [
+            (date(2025, 10, 2), False),
+            (date(2025, 10, 15), True),
+            (date(2025, 10, 31), False),
+            (date(2025, 9, 30), True),
+        ]:
+            s.add(
+                Referral(
+                    person_id=child,
+                    referral_date=day,
+                    referral_source="2A",
+                    route="referral_for_assessment",
+                    is_re_referral=re_referral,
+                )
+            )
     return {"alice": alice, "bob": bob, "manager": manager, "now": now}
 
 
@@ -85,8 +128,7 @@ def test_dashboard_figures_match_the_hand_count(database: Database, front_door: 
 
 def test_median_of_an_odd_number_is_the_middle_decision(database: Database, front_door: dict[str, Any]) -> None:
     with database.transaction() as s:
-        d = dashboard(s, database, front_door["manager"], date(2025, 10, 1), date(2025, 10, 7),
-                              now=front_door["now"])
+        d = dashboard(s, database, front_door["manager"], date(2025, 10, 1), date(2025, 10, 7), now=front_door["now"])
     assert d.decisions == 3 and d.median_working_hours == 3.0
 
 
@@ -120,8 +162,9 @@ def test_dashboard_page_for_an_analyst_shows_the_figures_and_the_national_rate(
     assert bad.status_code == 422 and "The start of the period must be on or before its end" in bad.text
 
 
-def test_mash_workers_and_social_workers_do_not_see_the_dashboard(client: TestClient, database: Database,
-                                                                  factory: Factory, front_door: dict[str, Any]) -> None:
+def test_mash_workers_and_social_workers_do_not_see_the_dashboard(
+    client: TestClient, database: Database, factory: Factory, front_door: dict[str, Any]
+) -> None:
     with database.transaction() as s, pytest.raises(AccessDenied):
         dashboard(s, database, front_door["alice"], *OCTOBER)
     sign_in(client, factory.user(Role.SOCIAL_WORKER))

@@ -50,20 +50,29 @@ def child(first: str = "Amira", last: str = "Testchild", **extra: Any) -> Subjec
 
 def partner_input(**changes: object) -> ContactInput:
     values: dict[str, Any] = dict(
-        channel=Channel.PORTAL, reporter_kind=ReporterKind.PARTNER_AGENCY, referral_source="",
+        channel=Channel.PORTAL,
+        reporter_kind=ReporterKind.PARTNER_AGENCY,
+        referral_source="",
         worry="Child arrived at school with bruising on both arms and said she was scared to go home.",
-        consent=ConsentPosition.CONSENT_GIVEN, subjects=(child(date_of_birth=date(2015, 3, 4)),),
-        reporter_role="Designated safeguarding lead")
+        consent=ConsentPosition.CONSENT_GIVEN,
+        subjects=(child(date_of_birth=date(2015, 3, 4)),),
+        reporter_role="Designated safeguarding lead",
+    )
     values.update(changes)
     return ContactInput(**values)
 
 
 def phone_input(**changes: object) -> ContactInput:
     values: dict[str, Any] = dict(
-        channel=Channel.PHONE, reporter_kind=ReporterKind.PUBLIC, referral_source="1B",
+        channel=Channel.PHONE,
+        reporter_kind=ReporterKind.PUBLIC,
+        referral_source="1B",
         worry="Neighbour hears a young child crying for hours every night and nobody answers the door.",
-        consent=ConsentPosition.UNKNOWN, subjects=(child(),), reporter_name="A Neighbour",
-        received_at=utcnow() - timedelta(hours=2))
+        consent=ConsentPosition.UNKNOWN,
+        subjects=(child(),),
+        reporter_name="A Neighbour",
+        received_at=utcnow() - timedelta(hours=2),
+    )
     values.update(changes)
     return ContactInput(**values)
 
@@ -81,18 +90,26 @@ def submit(database: Database, user: User, data: ContactInput) -> Contact:
 
 def counts(database: Database) -> tuple[int, int, int]:
     with database.transaction() as s:
-        return (s.scalar(select(func.count(Contact.id))) or 0,
-                s.scalar(select(func.count(ContactSubject.id))) or 0,
-                s.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.outcome == "allowed")) or 0)
+        return (
+            s.scalar(select(func.count(Contact.id))) or 0,
+            s.scalar(select(func.count(ContactSubject.id))) or 0,
+            s.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.outcome == "allowed")) or 0,
+        )
 
 
-def add_person(database: Database, first: str, last: str, born: date | None = None,
-               nhs: str | None = None) -> int:
+def add_person(database: Database, first: str, last: str, born: date | None = None, nhs: str | None = None) -> int:
     with database.transaction() as s:
-        person = Person(kind=PersonKind.CHILD, first_name=first, last_name=last, date_of_birth=born,
-                        nhs_number=nhs, first_name_key=people_rules.name_key(first),
-                        last_name_key=people_rules.name_key(last), first_name_sound=people_rules.sound_key(first),
-                        last_name_sound=people_rules.sound_key(last))
+        person = Person(
+            kind=PersonKind.CHILD,
+            first_name=first,
+            last_name=last,
+            date_of_birth=born,
+            nhs_number=nhs,
+            first_name_key=people_rules.name_key(first),
+            last_name_key=people_rules.name_key(last),
+            first_name_sound=people_rules.sound_key(first),
+            last_name_sound=people_rules.sound_key(last),
+        )
         s.add(person)
         s.flush()
         return person.id
@@ -100,17 +117,25 @@ def add_person(database: Database, first: str, last: str, born: date | None = No
 
 def allocate(database: Database, person_id: int, worker_id: int, ended_at: datetime | None = None) -> None:
     with database.transaction() as s:
-        s.add(Allocation(person_id=person_id, worker_id=worker_id,
-                         started_at=utcnow() - timedelta(days=90), ended_at=ended_at))
+        s.add(
+            Allocation(
+                person_id=person_id, worker_id=worker_id, started_at=utcnow() - timedelta(days=90), ended_at=ended_at
+            )
+        )
 
 
 def add_check(database: Database, contact_id: int, agency_id: int, requested_by_id: int) -> int:
     with database.transaction() as s:
-        check = PartnerCheck(contact_id=contact_id, agency_id=agency_id,
-                             question="Is the family known to you? Any incidents at the home address?",
-                             lawful_basis=LawfulBasis.PUBLIC_TASK, consent=CheckConsent.NOT_SOUGHT,
-                             consent_reason="Seeking consent could place the child at risk",
-                             requested_by_id=requested_by_id, due_at=utcnow() + timedelta(hours=8))
+        check = PartnerCheck(
+            contact_id=contact_id,
+            agency_id=agency_id,
+            question="Is the family known to you? Any incidents at the home address?",
+            lawful_basis=LawfulBasis.PUBLIC_TASK,
+            consent=CheckConsent.NOT_SOUGHT,
+            consent_reason="Seeking consent could place the child at risk",
+            requested_by_id=requested_by_id,
+            due_at=utcnow() + timedelta(hours=8),
+        )
         s.add(check)
         s.flush()
         return check.id
@@ -119,8 +144,9 @@ def add_check(database: Database, contact_id: int, agency_id: int, requested_by_
 # --- happy paths ------------------------------------------------------------------------------------------------
 
 
-def test_partner_contact_is_recorded_for_their_agency_with_its_default_source(database: Database,
-                                                                              factory: Factory) -> None:
+def test_partner_contact_is_recorded_for_their_agency_with_its_default_source(
+    database: Database, factory: Factory
+) -> None:
     agency = factory.agency("Northgate Primary", referral_source="2A")
     teacher = factory.user(Role.PARTNER_PRACTITIONER, agency_id=agency.id)
     contact = submit(database, teacher, partner_input())
@@ -147,9 +173,17 @@ def test_mash_worker_records_a_phone_call_with_the_time_it_came_in(database: Dat
 
 def test_siblings_and_adults_in_one_contact(database: Database, factory: Factory) -> None:
     partner = factory.user(Role.PARTNER_PRACTITIONER)
-    contact = submit(database, partner, partner_input(subjects=(
-        child("Ava", "Sibling"), child("Ben", "Sibling"),
-        SubjectInput(role=SubjectRole.PARENT, first_name="Cara", last_name="Sibling", postcode="sw1a1aa"))))
+    contact = submit(
+        database,
+        partner,
+        partner_input(
+            subjects=(
+                child("Ava", "Sibling"),
+                child("Ben", "Sibling"),
+                SubjectInput(role=SubjectRole.PARENT, first_name="Cara", last_name="Sibling", postcode="sw1a1aa"),
+            )
+        ),
+    )
     assert [s.role for s in contact.subjects] == [SubjectRole.CHILD, SubjectRole.CHILD, SubjectRole.PARENT]
     assert contact.subjects[2].postcode == "SW1A 1AA"
 
@@ -168,16 +202,32 @@ def test_every_bad_field_is_named_and_nothing_is_written(database: Database, fac
     before = counts(database)
     tomorrow = (utcnow() + timedelta(days=2)).date()
     bad = partner_input(
-        referral_source="ZZ", worry="   ", consent=ConsentPosition.NOT_INFORMED_OTHER,
-        reporter_email="not-an-email", reporter_phone="call me",
-        subjects=(child("", "X" * 101, nhs_number="9434765918", date_of_birth=tomorrow, postcode="NOTAPOST"),
-                  SubjectInput(role=SubjectRole.PARENT, first_name="P", last_name="Q", address="a" * 401)))
+        referral_source="ZZ",
+        worry="   ",
+        consent=ConsentPosition.NOT_INFORMED_OTHER,
+        reporter_email="not-an-email",
+        reporter_phone="call me",
+        subjects=(
+            child("", "X" * 101, nhs_number="9434765918", date_of_birth=tomorrow, postcode="NOTAPOST"),
+            SubjectInput(role=SubjectRole.PARENT, first_name="P", last_name="Q", address="a" * 401),
+        ),
+    )
     with pytest.raises(ValidationFailed) as caught:
         submit(database, partner, bad)
     errors = caught.value.errors
-    assert set(errors) >= {"referral_source", "worry", "consent_notes", "reporter_email", "reporter_phone",
-                           "subjects.0.first_name", "subjects.0.last_name", "subjects.0.nhs_number",
-                           "subjects.0.date_of_birth", "subjects.0.postcode", "subjects.1.address"}
+    assert set(errors) >= {
+        "referral_source",
+        "worry",
+        "consent_notes",
+        "reporter_email",
+        "reporter_phone",
+        "subjects.0.first_name",
+        "subjects.0.last_name",
+        "subjects.0.nhs_number",
+        "subjects.0.date_of_birth",
+        "subjects.0.postcode",
+        "subjects.1.address",
+    }
     assert "DfE" in errors["referral_source"]
     assert "future" in errors["subjects.0.date_of_birth"]
     assert "100" in errors["subjects.0.last_name"]
@@ -204,8 +254,13 @@ def test_worry_longer_than_twenty_thousand_characters_is_refused(database: Datab
 def test_partner_cannot_backdate_or_claim_a_phone_call(database: Database, factory: Factory) -> None:
     partner = factory.user(Role.PARTNER_PRACTITIONER)
     with pytest.raises(ValidationFailed) as caught:
-        submit(database, partner, partner_input(channel=Channel.PHONE, reporter_kind=ReporterKind.PUBLIC,
-                                                received_at=utcnow() - timedelta(days=3)))
+        submit(
+            database,
+            partner,
+            partner_input(
+                channel=Channel.PHONE, reporter_kind=ReporterKind.PUBLIC, received_at=utcnow() - timedelta(days=3)
+            ),
+        )
     assert set(caught.value.errors) == {"channel", "reporter_kind", "received_at"}
     assert counts(database)[0] == 0
 
@@ -216,14 +271,16 @@ def test_birth_after_the_contact_was_received_is_refused(database: Database, fac
     born = (received + timedelta(days=5)).astimezone(LONDON).date()
     with pytest.raises(ValidationFailed) as caught:
         submit(database, worker, phone_input(received_at=received, subjects=(child(date_of_birth=born),)))
-    assert caught.value.errors == {"subjects.0.date_of_birth":
-                                   "Date of birth cannot be after the contact was received"}
+    assert caught.value.errors == {"subjects.0.date_of_birth": "Date of birth cannot be after the contact was received"}
 
 
 def test_staff_contact_needs_its_time_received_and_not_in_the_future(database: Database, factory: Factory) -> None:
     worker = factory.user(Role.MASH_WORKER)
-    for received_at, message in [(None, "Enter when"), (utcnow() + timedelta(minutes=10), "future"),
-                                 (datetime(2025, 1, 1, 9, 0), "time zone")]:
+    for received_at, message in [
+        (None, "Enter when"),
+        (utcnow() + timedelta(minutes=10), "future"),
+        (datetime(2025, 1, 1, 9, 0), "time zone"),
+    ]:
         with pytest.raises(ValidationFailed) as caught:
             submit(database, worker, phone_input(received_at=received_at))
         assert message in caught.value.errors["received_at"]
@@ -237,22 +294,28 @@ def test_anonymous_reporter_has_no_name_and_named_kinds_do(database: Database, f
         submit(database, worker, phone_input(reporter_kind=ReporterKind.ANONYMOUS, referral_source="9"))
     assert "anonymous" in caught.value.errors["reporter_name"].lower()
     with pytest.raises(ValidationFailed) as caught:
-        submit(database, worker, phone_input(reporter_kind=ReporterKind.PRACTITIONER, reporter_name=" ",
-                                             referral_source="3A"))
+        submit(
+            database,
+            worker,
+            phone_input(reporter_kind=ReporterKind.PRACTITIONER, reporter_name=" ", referral_source="3A"),
+        )
     assert caught.value.errors == {"reporter_name": "Enter the reporter's name"}
-    contact = submit(database, worker, phone_input(reporter_kind=ReporterKind.ANONYMOUS, referral_source="9",
-                                                   reporter_name=None))
+    contact = submit(
+        database, worker, phone_input(reporter_kind=ReporterKind.ANONYMOUS, referral_source="9", reporter_name=None)
+    )
     assert contact.reporter_name is None
 
 
 def test_referral_source_must_fit_who_made_the_contact(database: Database, factory: Factory) -> None:
     partner = factory.user(Role.PARTNER_PRACTITIONER)
     worker = factory.user(Role.MASH_WORKER)
-    misfits = [(partner, partner_input(referral_source="1A")),  # a police officer filing as the family
-               (partner, partner_input(referral_source="9")),
-               (worker, phone_input(reporter_kind=ReporterKind.PUBLIC, referral_source="6")),
-               (worker, phone_input(reporter_kind=ReporterKind.ANONYMOUS, reporter_name=None, referral_source="1B")),
-               (worker, phone_input(reporter_kind=ReporterKind.PRACTITIONER, referral_source="1C"))]
+    misfits = [
+        (partner, partner_input(referral_source="1A")),  # a police officer filing as the family
+        (partner, partner_input(referral_source="9")),
+        (worker, phone_input(reporter_kind=ReporterKind.PUBLIC, referral_source="6")),
+        (worker, phone_input(reporter_kind=ReporterKind.ANONYMOUS, reporter_name=None, referral_source="1B")),
+        (worker, phone_input(reporter_kind=ReporterKind.PRACTITIONER, referral_source="1C")),
+    ]
     for user, data in misfits:
         with pytest.raises(ValidationFailed) as caught:
             submit(database, user, data)
@@ -311,8 +374,7 @@ def test_open_case_goes_to_the_allocated_worker_not_the_queue(database: Database
     person_id = add_person(database, "Amira", "Testchild", date(2015, 3, 4), VALID_NHS)
     allocate(database, person_id, social_worker.id)
     partner = factory.user(Role.PARTNER_PRACTITIONER)
-    contact = submit(database, partner, partner_input(subjects=(child("Zed", "Other"),
-                                                                child(nhs_number=VALID_NHS))))
+    contact = submit(database, partner, partner_input(subjects=(child("Zed", "Other"), child(nhs_number=VALID_NHS))))
     assert contact.status == ContactStatus.ROUTED_TO_ALLOCATED_WORKER
     assert contact.routed_to_id == social_worker.id
 
@@ -363,8 +425,14 @@ def _contact_with_check(database: Database, factory: Factory) -> tuple[User, Use
 def test_agency_asked_answers_its_check_once(database: Database, factory: Factory) -> None:
     officer, _worker, check_id = _contact_with_check(database, factory)
     with database.transaction() as s:
-        check = intake.respond_to_check(s, database, s.get_one(User, officer.id), check_id,
-                                        "  Two domestic incidents attended at the address in 2025.  ", 1)
+        check = intake.respond_to_check(
+            s,
+            database,
+            s.get_one(User, officer.id),
+            check_id,
+            "  Two domestic incidents attended at the address in 2025.  ",
+            1,
+        )
         assert check.status == CheckStatus.ANSWERED
     with database.transaction() as s:
         saved = s.get_one(PartnerCheck, check_id)
@@ -401,8 +469,9 @@ def test_stale_or_empty_answer_is_refused(database: Database, factory: Factory) 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(hours_ago=st.floats(min_value=0, max_value=24 * 360, allow_nan=False))
-def test_any_accepted_contact_is_due_after_receipt_on_a_working_day(database: Database, factory_worker: User,
-                                                                    hours_ago: float) -> None:
+def test_any_accepted_contact_is_due_after_receipt_on_a_working_day(
+    database: Database, factory_worker: User, hours_ago: float
+) -> None:
     received = utcnow() - timedelta(hours=hours_ago)
     session = Session(database.engine)
     try:
@@ -420,8 +489,9 @@ def factory_worker(factory: Factory) -> User:
     return factory.user(Role.MASH_WORKER)
 
 
-def test_a_duplicate_that_slips_past_the_check_is_caught_by_the_constraint(database: Database, factory: Factory,
-                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_duplicate_that_slips_past_the_check_is_caught_by_the_constraint(
+    database: Database, factory: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Two requests with one key at the same moment: the second's look-up misses the first, the unique
     constraint catches it, and it becomes the same 409 naming the contact already made."""
     partner = factory.user(Role.PARTNER_PRACTITIONER)
@@ -445,6 +515,9 @@ def test_a_duplicate_that_slips_past_the_check_is_caught_by_the_constraint(datab
 def test_every_referral_source_fits_exactly_one_kind_of_reporter(code: str) -> None:
     professional = rules.source_fits_reporter(ReporterKind.PRACTITIONER, code)
     assert professional == rules.source_fits_reporter(ReporterKind.PARTNER_AGENCY, code)
-    fits = [rules.source_fits_reporter(ReporterKind.PUBLIC, code),
-            rules.source_fits_reporter(ReporterKind.ANONYMOUS, code), professional]
+    fits = [
+        rules.source_fits_reporter(ReporterKind.PUBLIC, code),
+        rules.source_fits_reporter(ReporterKind.ANONYMOUS, code),
+        professional,
+    ]
     assert fits.count(True) == 1

@@ -356,8 +356,7 @@ def test_a_contact_about_a_restricted_child_offers_break_glass_not_the_record(
     assert "Restricted record" in queue.text and "Hidden Testchild" not in queue.text
 
 
-def _children_with_history(database: Database, factory: Factory, worker: User, count: int,
-                           earlier: int) -> list[Child]:
+def _children_with_history(database: Database, factory: Factory, worker: User, count: int, earlier: int) -> list[Child]:
     """``count`` linked children, each with a sister, ``earlier`` decided contacts and a referral each, and an open
     case."""
     from safeguarding.casework import referrals as casework
@@ -372,19 +371,31 @@ def _children_with_history(database: Database, factory: Factory, worker: User, c
         make_siblings(database, child_id, sister_id)
         for k in range(earlier):
             whose = (child_id, first) if k % 2 == 0 else (sister_id, f"Sister{chr(65 + n)}")
-            old = make_contact(database, received_at=london(2025, 1, 1 + k, 10, 0), status=ContactStatus.DECIDED,
-                               children=[Child(whose[1], "Testchild", person_id=whose[0])])
+            old = make_contact(
+                database,
+                received_at=london(2025, 1, 1 + k, 10, 0),
+                status=ContactStatus.DECIDED,
+                children=[Child(whose[1], "Testchild", person_id=whose[0])],
+            )
         with database.transaction() as s:
-            casework.record_referral(s, casework.ReferralInput(
-                person_id=child_id, referral_date=date(2025, 2, 1), referral_source="2A",
-                route="referral_for_assessment", contact_id=old))
+            casework.record_referral(
+                s,
+                casework.ReferralInput(
+                    person_id=child_id,
+                    referral_date=date(2025, 2, 1),
+                    referral_source="2A",
+                    route="referral_for_assessment",
+                    contact_id=old,
+                ),
+            )
         allocate(database, child_id, social_worker)
         children.append(Child(first, "Testchild", date(2015, 1, 1 + n), person_id=child_id))
     return children
 
 
-def test_contact_page_statements_do_not_grow_with_children_or_their_histories(client: TestClient, database: Database,
-                                                                              factory: Factory) -> None:
+def test_contact_page_statements_do_not_grow_with_children_or_their_histories(
+    client: TestClient, database: Database, factory: Factory
+) -> None:
     """A contact about five children with long histories costs the database no more statements than one about a
     child with a short one: each child's record, siblings, earlier contacts, referrals and open case are read for
     all the children at once. And the page still shows every child's history."""

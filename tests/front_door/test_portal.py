@@ -42,14 +42,29 @@ def _contacts(database: Database) -> int:
 
 
 def _form(token: str, **values: str) -> dict[str, str]:
-    base = {"csrf_token": token, "idempotency_key": "portal-form-1", "children_count": "1", "adults_count": "1",
-            "referral_source": "2A", "reporter_name": "Pat Teacher", "reporter_role": "DSL",
-            "reporter_phone": "01632 960 001", "reporter_email": "dsl@school.example.org",
-            "worry": "Child said her stepfather hits her when he has been drinking.", "consent": "not_informed_risk",
-            "subjects.0.role": "child", "subjects.0.first_name": "Mia", "subjects.0.last_name": "Portalchild",
-            "subjects.0.date_of_birth-day": "4", "subjects.0.date_of_birth-month": "3",
-            "subjects.0.date_of_birth-year": "2016", "subjects.0.nhs_number": "943 476 5919",
-            "subjects.1.role": "parent", "subjects.1.first_name": "", "subjects.1.last_name": ""}
+    base = {
+        "csrf_token": token,
+        "idempotency_key": "portal-form-1",
+        "children_count": "1",
+        "adults_count": "1",
+        "referral_source": "2A",
+        "reporter_name": "Pat Teacher",
+        "reporter_role": "DSL",
+        "reporter_phone": "01632 960 001",
+        "reporter_email": "dsl@school.example.org",
+        "worry": "Child said her stepfather hits her when he has been drinking.",
+        "consent": "not_informed_risk",
+        "subjects.0.role": "child",
+        "subjects.0.first_name": "Mia",
+        "subjects.0.last_name": "Portalchild",
+        "subjects.0.date_of_birth-day": "4",
+        "subjects.0.date_of_birth-month": "3",
+        "subjects.0.date_of_birth-year": "2016",
+        "subjects.0.nhs_number": "943 476 5919",
+        "subjects.1.role": "parent",
+        "subjects.1.first_name": "",
+        "subjects.1.last_name": "",
+    }
     base.update(values)
     return base
 
@@ -58,17 +73,28 @@ def _decide(database: Database, contact_id: int, decided_by_id: int, status: Dec
     with database.transaction() as s:
         contact = s.get_one(Contact, contact_id)
         contact.rag = Rag.RED
-        contact.status = (ContactStatus.DECIDED if status == DecisionStatus.IN_EFFECT
-                          else ContactStatus.AWAITING_SIGN_OFF)
+        contact.status = (
+            ContactStatus.DECIDED if status == DecisionStatus.IN_EFFECT else ContactStatus.AWAITING_SIGN_OFF
+        )
         contact.screening_notes = "SECRET screening note about the stepfather's record"
-        s.add(ContactDecision(contact_id=contact_id, level_of_need=4, outcome=Outcome.STRATEGY_DISCUSSION,
-                              rationale="Reasonable cause to suspect significant harm.", decided_by_id=decided_by_id,
-                              working_hours_to_decision=3.0, within_deadline=True, status=status,
-                              took_effect_at=utcnow() if status == DecisionStatus.IN_EFFECT else None))
+        s.add(
+            ContactDecision(
+                contact_id=contact_id,
+                level_of_need=4,
+                outcome=Outcome.STRATEGY_DISCUSSION,
+                rationale="Reasonable cause to suspect significant harm.",
+                decided_by_id=decided_by_id,
+                working_hours_to_decision=3.0,
+                within_deadline=True,
+                status=status,
+                took_effect_at=utcnow() if status == DecisionStatus.IN_EFFECT else None,
+            )
+        )
 
 
-def test_partner_sends_a_contact_after_checking_their_answers(client: TestClient, factory: Factory,
-                                                              database: Database) -> None:
+def test_partner_sends_a_contact_after_checking_their_answers(
+    client: TestClient, factory: Factory, database: Database
+) -> None:
     agency = factory.agency("Northgate Primary", referral_source="2A")
     teacher = factory.user(Role.PARTNER_PRACTITIONER, agency_id=agency.id)
     sign_in(client, teacher)
@@ -105,13 +131,26 @@ def test_partner_sends_a_contact_after_checking_their_answers(client: TestClient
     assert "Mia Portalchild" in home.text
 
 
-def test_form_errors_name_each_field_and_nothing_is_written(client: TestClient, factory: Factory,
-                                                            database: Database) -> None:
+def test_form_errors_name_each_field_and_nothing_is_written(
+    client: TestClient, factory: Factory, database: Database
+) -> None:
     sign_in(client, factory.user(Role.PARTNER_PRACTITIONER))
     token = csrf_from(client.get("/portal/contacts/new").text)
-    response = client.post("/portal/contacts/new", data={**_form(
-        token, worry="", **{"subjects.0.nhs_number": "1234567890", "subjects.0.date_of_birth-month": "13",
-                            "subjects.1.first_name": "Sam"}), "action": "submit"})
+    response = client.post(
+        "/portal/contacts/new",
+        data={
+            **_form(
+                token,
+                worry="",
+                **{
+                    "subjects.0.nhs_number": "1234567890",
+                    "subjects.0.date_of_birth-month": "13",
+                    "subjects.1.first_name": "Sam",
+                },
+            ),
+            "action": "submit",
+        },
+    )
     assert response.status_code == 422
     for field in ("worry", "subjects.0.nhs_number", "subjects.0.date_of_birth", "subjects.1.last_name"):
         assert f'href="#{field}"' in response.text, field
@@ -128,9 +167,19 @@ def test_siblings_are_added_without_javascript(client: TestClient, factory: Fact
     assert "Child 2" in more.text and 'name="subjects.1.first_name"' in more.text
     assert 'name="subjects.2.first_name"' in more.text  # the adult's block moved down
     assert 'value="Mia"' in more.text
-    form = _form(token, children_count="2", adults_count="1", **{
-        "subjects.1.role": "child", "subjects.1.first_name": "Leo", "subjects.1.last_name": "Portalchild",
-        "subjects.2.role": "parent", "subjects.2.first_name": "Jo", "subjects.2.last_name": "Portalparent"})
+    form = _form(
+        token,
+        children_count="2",
+        adults_count="1",
+        **{
+            "subjects.1.role": "child",
+            "subjects.1.first_name": "Leo",
+            "subjects.1.last_name": "Portalchild",
+            "subjects.2.role": "parent",
+            "subjects.2.first_name": "Jo",
+            "subjects.2.last_name": "Portalparent",
+        },
+    )
     sent = client.post("/portal/contacts/new", data={**form, "action": "submit"})
     assert sent.status_code == 303, sent.text
     shown = client.get(sent.headers["location"]).text
@@ -138,8 +187,9 @@ def test_siblings_are_added_without_javascript(client: TestClient, factory: Fact
     assert "Parent: Jo Portalparent" in shown
 
 
-def test_script_typed_into_the_worry_and_names_is_shown_escaped(client: TestClient, factory: Factory,
-                                                                database: Database) -> None:
+def test_script_typed_into_the_worry_and_names_is_shown_escaped(
+    client: TestClient, factory: Factory, database: Database
+) -> None:
     partner = factory.user(Role.PARTNER_PRACTITIONER)
     script = "<script>alert('pwned')</script>"
     contact = submit(database, partner, partner_input(worry=f"Worry {script}", subjects=(child(first=script),)))
@@ -151,8 +201,9 @@ def test_script_typed_into_the_worry_and_names_is_shown_escaped(client: TestClie
         assert "&lt;script&gt;alert(" in page.text
 
 
-def test_partner_sees_the_outcome_in_effect_and_nothing_else_about_the_child(client: TestClient, factory: Factory,
-                                                                             database: Database) -> None:
+def test_partner_sees_the_outcome_in_effect_and_nothing_else_about_the_child(
+    client: TestClient, factory: Factory, database: Database
+) -> None:
     agency = factory.agency("Testshire Police")
     officer = factory.user(Role.PARTNER_PRACTITIONER, agency_id=agency.id)
     worker = factory.user(Role.MASH_WORKER)
@@ -173,16 +224,24 @@ def test_partner_sees_the_outcome_in_effect_and_nothing_else_about_the_child(cli
         s.get_one(Contact, contact.id).status = ContactStatus.DECIDED
     page = client.get(f"/portal/contacts/{contact.id}").text
     assert "Decided" in page and "Strategy discussion" in page
-    for secret in ("SECRET screening note", "Is the family known to you", "Red", "/people/", "ANOTHER agency",
-                   "level", "Reasonable cause"):
+    for secret in (
+        "SECRET screening note",
+        "Is the family known to you",
+        "Red",
+        "/people/",
+        "ANOTHER agency",
+        "level",
+        "Reasonable cause",
+    ):
         assert secret not in page, secret
     home = client.get("/portal").text
     assert "Strategy discussion" in home
     assert other.reference not in home
 
 
-def test_contact_routed_to_an_allocated_worker_does_not_reveal_the_open_case(client: TestClient, factory: Factory,
-                                                                             database: Database) -> None:
+def test_contact_routed_to_an_allocated_worker_does_not_reveal_the_open_case(
+    client: TestClient, factory: Factory, database: Database
+) -> None:
     social_worker = factory.user(Role.SOCIAL_WORKER)
     person_id = add_person(database, "Amira", "Testchild", nhs=VALID_NHS)
     allocate(database, person_id, social_worker.id)
@@ -220,8 +279,9 @@ def test_staff_are_refused_the_portal(client: TestClient, factory: Factory, data
     assert _contacts(database) == 0
 
 
-def test_partner_answers_a_check_addressed_to_their_agency_once(client: TestClient, factory: Factory,
-                                                                database: Database) -> None:
+def test_partner_answers_a_check_addressed_to_their_agency_once(
+    client: TestClient, factory: Factory, database: Database
+) -> None:
     agency = factory.agency("Testshire Police")
     officer = factory.user(Role.PARTNER_PRACTITIONER, agency_id=agency.id)
     worker = factory.user(Role.MASH_WORKER)
@@ -239,20 +299,22 @@ def test_partner_answers_a_check_addressed_to_their_agency_once(client: TestClie
     token = csrf_from(page.text)
     empty = client.post(f"/portal/checks/{check_id}", data={"csrf_token": token, "response": " ", "version": "1"})
     assert empty.status_code == 422 and 'href="#response"' in empty.text
-    answered = client.post(f"/portal/checks/{check_id}", data={
-        "csrf_token": token, "response": "<b>Known</b>: one incident in 2025.", "version": "1"})
+    answered = client.post(
+        f"/portal/checks/{check_id}",
+        data={"csrf_token": token, "response": "<b>Known</b>: one incident in 2025.", "version": "1"},
+    )
     assert answered.status_code == 303 and answered.headers["location"] == "/portal?answered=1"
     after = client.get(f"/portal/checks/{check_id}").text
     assert "&lt;b&gt;Known&lt;/b&gt;" in after and "Send answer" not in after
-    again = client.post(f"/portal/checks/{check_id}", data={"csrf_token": token, "response": "more",
-                                                            "version": "2"})
+    again = client.post(f"/portal/checks/{check_id}", data={"csrf_token": token, "response": "more", "version": "2"})
     assert again.status_code == 409
     with database.transaction() as s:
         assert s.get_one(PartnerCheck, check_id).response == "<b>Known</b>: one incident in 2025."
 
 
-def test_portal_lists_own_agency_contacts_newest_first(client: TestClient, factory: Factory,
-                                                       database: Database) -> None:
+def test_portal_lists_own_agency_contacts_newest_first(
+    client: TestClient, factory: Factory, database: Database
+) -> None:
     agency = factory.agency("Northgate Primary")
     first = factory.user(Role.PARTNER_PRACTITIONER, agency_id=agency.id)
     colleague = factory.user(Role.PARTNER_PRACTITIONER, agency_id=agency.id)
@@ -271,8 +333,11 @@ _texts = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]
 
 
 @settings(max_examples=200, deadline=None)
-@given(filled=st.lists(st.booleans(), min_size=1, max_size=8), names=st.lists(_texts, min_size=8, max_size=8),
-       children=st.integers(min_value=1, max_value=8))
+@given(
+    filled=st.lists(st.booleans(), min_size=1, max_size=8),
+    names=st.lists(_texts, min_size=8, max_size=8),
+    children=st.integers(min_value=1, max_value=8),
+)
 def test_service_errors_are_renamed_to_the_block_on_the_page(
     filled: list[bool], names: list[str], children: int
 ) -> None:
@@ -299,8 +364,11 @@ def test_portal_views_and_lists_are_audited(client: TestClient, factory: Factory
     client.get("/portal")
     client.get(f"/portal/contacts/{contact.id}")
     with database.transaction() as s:
-        rows = s.execute(select(AuditEvent.action, AuditEvent.target_type, AuditEvent.target_id)
-                         .where(AuditEvent.actor_id == partner.id).order_by(AuditEvent.id)).all()
+        rows = s.execute(
+            select(AuditEvent.action, AuditEvent.target_type, AuditEvent.target_id)
+            .where(AuditEvent.actor_id == partner.id)
+            .order_by(AuditEvent.id)
+        ).all()
     assert ("create", "contact", str(contact.id)) in rows
     assert ("list", "contact", None) in rows and ("list", "partner_check", None) in rows
     assert ("view", "contact", str(contact.id)) in rows

@@ -77,7 +77,8 @@ def test_received_overnight_red_clock_starts_at_opening() -> None:
 
 
 moments = st.datetimes(min_value=datetime(2024, 1, 1), max_value=datetime(2027, 12, 31)).map(
-    lambda d: d.replace(tzinfo=UTC))
+    lambda d: d.replace(tzinfo=UTC)
+)
 office = st.tuples(st.integers(6, 10), st.integers(15, 20))
 
 
@@ -89,13 +90,20 @@ def test_due_at_is_never_before_received(received: datetime, rag: Rag | None, ho
 
 
 @settings(max_examples=300, deadline=None)
-@given(received=moments, rag=st.sampled_from([Rag.RED, Rag.AMBER]), hours=office,
-       length=st.floats(min_value=0.5, max_value=200))
+@given(
+    received=moments,
+    rag=st.sampled_from([Rag.RED, Rag.AMBER]),
+    hours=office,
+    length=st.floats(min_value=0.5, max_value=200),
+)
 def test_working_time_deadlines_land_in_office_hours_on_a_working_day(
     received: datetime, rag: Rag, hours: tuple[int, int], length: float
 ) -> None:
-    values = DEFAULTS | {"office.opens": f"{hours[0]:02d}:00", "office.closes": f"{hours[1]:02d}:00",
-                         f"rag.{rag.value}.hours": length}
+    values = DEFAULTS | {
+        "office.opens": f"{hours[0]:02d}:00",
+        "office.closes": f"{hours[1]:02d}:00",
+        f"rag.{rag.value}.hours": length,
+    }
     due = rules.rag_deadline(received, rag, values).astimezone(LONDON)
     assert is_working_day(due.date())
     assert time(hours[0], 0) < due.time() <= time(hours[1], 0)
@@ -137,13 +145,16 @@ def test_re_rating_keeps_history_and_resets_the_deadline_from_receipt(database: 
         assert contact.due_at.astimezone(LONDON) == london(2025, 11, 17, 12, 0)
         history = s.scalars(select(RagRating).where(RagRating.contact_id == contact_id).order_by(RagRating.id))
         assert [(r.rating, r.due_at.astimezone(LONDON)) for r in history] == [
-            (Rag.AMBER, london(2025, 11, 19, 16, 0)), (Rag.RED, london(2025, 11, 17, 12, 0))]
+            (Rag.AMBER, london(2025, 11, 19, 16, 0)),
+            (Rag.RED, london(2025, 11, 17, 12, 0)),
+        ]
         audited = s.scalars(select(AuditEvent.action).where(AuditEvent.target_type == "contact")).all()
         assert audited.count("rate") == 2
 
 
-def test_rating_needs_a_rating_and_a_rationale_and_writes_nothing_otherwise(database: Database,
-                                                                            factory: Factory) -> None:
+def test_rating_needs_a_rating_and_a_rationale_and_writes_nothing_otherwise(
+    database: Database, factory: Factory
+) -> None:
     worker, _ = staff(factory)
     contact_id = make_contact(database)
     with database.transaction() as s, pytest.raises(ValidationFailed) as failed:
@@ -176,8 +187,9 @@ def test_queue_is_in_deadline_order_with_only_open_contacts(database: Database, 
     base = datetime.now(UTC) - timedelta(days=2)
     later = make_contact(database, received_at=base, due_at=base + timedelta(hours=30))
     first = make_contact(database, received_at=base, rag=Rag.RED, due_at=base + timedelta(hours=1))
-    middle = make_contact(database, received_at=base, status=ContactStatus.IN_SCREENING,
-                          due_at=base + timedelta(hours=5))
+    middle = make_contact(
+        database, received_at=base, status=ContactStatus.IN_SCREENING, due_at=base + timedelta(hours=5)
+    )
     make_contact(database, received_at=base, status=ContactStatus.DECIDED, due_at=base)
     make_contact(database, received_at=base, status=ContactStatus.AWAITING_SIGN_OFF, due_at=base)
     make_contact(database, received_at=base, status=ContactStatus.ROUTED_TO_ALLOCATED_WORKER, due_at=base)
@@ -208,8 +220,10 @@ def test_a_deadline_at_close_of_office_is_overdue_that_evening(database: Databas
 def test_queue_pages(database: Database, factory: Factory) -> None:
     worker, _ = staff(factory)
     start = datetime.now(UTC)
-    ids = [make_contact(database, received_at=start - timedelta(hours=1), due_at=start + timedelta(minutes=i))
-           for i in range(PAGE_SIZE + 3)]
+    ids = [
+        make_contact(database, received_at=start - timedelta(hours=1), due_at=start + timedelta(minutes=i))
+        for i in range(PAGE_SIZE + 3)
+    ]
     with database.transaction() as s:
         first = queue(s, database, worker, page=1)
         second = queue(s, database, worker, page=2)
@@ -250,8 +264,13 @@ def test_queue_query_reads_the_queue_index(database: Database, factory: Factory)
     if database.engine.dialect.name != "sqlite":
         pytest.skip("PostgreSQL plans depend on table statistics; the plan is checked on SQLite")
     with database.transaction() as s:
-        compiled = select(Contact.id).where(Contact.status.in_(["awaiting_screening", "in_screening"])).order_by(
-            Contact.due_at).limit(50).compile(s.get_bind(), compile_kwargs={"literal_binds": True})
+        compiled = (
+            select(Contact.id)
+            .where(Contact.status.in_(["awaiting_screening", "in_screening"]))
+            .order_by(Contact.due_at)
+            .limit(50)
+            .compile(s.get_bind(), compile_kwargs={"literal_binds": True})
+        )
         plan = " ".join(str(row[-1]) for row in s.execute(text(f"EXPLAIN QUERY PLAN {compiled}")))
     assert "ix_contact_queue" in plan
 
@@ -273,17 +292,29 @@ def test_queue_hides_names_of_restricted_children(database: Database, factory: F
 
 
 def test_candidates_are_offered_and_linking_shows_earlier_contacts_and_referrals_of_child_and_siblings(
-        database: Database, factory: Factory) -> None:
+    database: Database, factory: Factory
+) -> None:
     worker, _ = staff(factory)
     child_id = make_person(database, worker, "Amira", "Testchild", date(2016, 5, 4))
     sister_id = make_person(database, worker, "Bella", "Testchild", date(2014, 1, 2))
     make_siblings(database, child_id, sister_id)
-    earlier = make_contact(database, received_at=london(2025, 3, 3, 10, 0), status=ContactStatus.DECIDED,
-                           children=[Child("Bella", "Testchild", date(2014, 1, 2), person_id=sister_id)])
+    earlier = make_contact(
+        database,
+        received_at=london(2025, 3, 3, 10, 0),
+        status=ContactStatus.DECIDED,
+        children=[Child("Bella", "Testchild", date(2014, 1, 2), person_id=sister_id)],
+    )
     with database.transaction() as s:
-        casework.record_referral(s, casework.ReferralInput(
-            person_id=sister_id, referral_date=date(2025, 3, 3), referral_source="2A",
-            route="referral_for_assessment", contact_id=earlier))
+        casework.record_referral(
+            s,
+            casework.ReferralInput(
+                person_id=sister_id,
+                referral_date=date(2025, 3, 3),
+                referral_source="2A",
+                route="referral_for_assessment",
+                contact_id=earlier,
+            ),
+        )
     contact_id = make_contact(database, children=[Child("Amira", "Testchild", date(2016, 5, 4))])
     with database.transaction() as s:
         view = view_contact(s, database, worker, contact_id)
@@ -295,8 +326,7 @@ def test_candidates_are_offered_and_linking_shows_earlier_contacts_and_referrals
     with database.transaction() as s:
         view = view_contact(s, database, worker, contact_id)
         history = view.children[0].history
-        assert {(h.kind, h.whose) for h in history} == {("contact", "Bella Testchild"),
-                                                       ("referral", "Bella Testchild")}
+        assert {(h.kind, h.whose) for h in history} == {("contact", "Bella Testchild"), ("referral", "Bella Testchild")}
         assert view.contact.status == ContactStatus.IN_SCREENING
         assert any(e.what == "Child linked to a person record" for e in view.timeline)
 
@@ -371,11 +401,13 @@ def test_quick_working_hours_agree_with_counting_day_by_day(
     low, high = min(start, end), max(start, end)
     by_day = _office_hours_by_day(low, high, opens, closes).total_seconds() / 3600
     assert working_hours_between(start, end, opens, closes) == pytest.approx(
-        by_day if end >= start else -by_day, abs=1e-6)
+        by_day if end >= start else -by_day, abs=1e-6
+    )
 
 
-def test_looking_for_the_child_among_people_is_audited_as_a_search_with_its_hits(database: Database,
-                                                                                 factory: Factory) -> None:
+def test_looking_for_the_child_among_people_is_audited_as_a_search_with_its_hits(
+    database: Database, factory: Factory
+) -> None:
     worker, _ = staff(factory)
     child_id = make_person(database, worker, "Amira", "Testchild", date(2016, 5, 4))
     contact_id = make_contact(database, children=[Child("Amira", "Testchild", date(2016, 5, 4))])

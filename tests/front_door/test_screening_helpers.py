@@ -45,24 +45,46 @@ class Child:
     person_id: int | None = None
 
 
-def make_contact(database: Database, *, received_at: datetime | None = None, children: Sequence[Child] = (Child(),),
-                 rag: Rag | None = None, status: ContactStatus = ContactStatus.AWAITING_SCREENING,
-                 agency_id: int | None = None, worry: str = WORRY, referral_source: str = "2A",
-                 due_at: datetime | None = None, adults: Sequence[tuple[str, str]] = ()) -> int:
+def make_contact(
+    database: Database,
+    *,
+    received_at: datetime | None = None,
+    children: Sequence[Child] = (Child(),),
+    rag: Rag | None = None,
+    status: ContactStatus = ContactStatus.AWAITING_SCREENING,
+    agency_id: int | None = None,
+    worry: str = WORRY,
+    referral_source: str = "2A",
+    due_at: datetime | None = None,
+    adults: Sequence[tuple[str, str]] = (),
+) -> int:
     """A contact as intake would leave it, with its deadline from the rating (or none) and local settings."""
     received_at = received_at or utcnow() - timedelta(hours=1)
     with database.transaction() as s:
         settings = local_settings.get_all(s)
         contact = Contact(
-            received_at=received_at, channel=Channel.PORTAL if agency_id else Channel.PHONE,
+            received_at=received_at,
+            channel=Channel.PORTAL if agency_id else Channel.PHONE,
             reporter_kind=ReporterKind.PARTNER_AGENCY if agency_id else ReporterKind.PUBLIC,
-            reporting_agency_id=agency_id, reporter_name=None if agency_id else "A neighbour",
-            referral_source=referral_source, worry=worry, consent=ConsentPosition.UNKNOWN, status=status, rag=rag,
-            due_at=due_at or rules.rag_deadline(received_at, rag, settings))
+            reporting_agency_id=agency_id,
+            reporter_name=None if agency_id else "A neighbour",
+            referral_source=referral_source,
+            worry=worry,
+            consent=ConsentPosition.UNKNOWN,
+            status=status,
+            rag=rag,
+            due_at=due_at or rules.rag_deadline(received_at, rag, settings),
+        )
         for c in children:
-            contact.subjects.append(ContactSubject(role=SubjectRole.CHILD, first_name=c.first_name,
-                                                   last_name=c.last_name, date_of_birth=c.date_of_birth,
-                                                   person_id=c.person_id))
+            contact.subjects.append(
+                ContactSubject(
+                    role=SubjectRole.CHILD,
+                    first_name=c.first_name,
+                    last_name=c.last_name,
+                    date_of_birth=c.date_of_birth,
+                    person_id=c.person_id,
+                )
+            )
         for first, last in adults:
             contact.subjects.append(ContactSubject(role=SubjectRole.PARENT, first_name=first, last_name=last))
         s.add(contact)
@@ -70,11 +92,20 @@ def make_contact(database: Database, *, received_at: datetime | None = None, chi
         return contact.id
 
 
-def make_person(database: Database, user: User, first_name: str = "Amira", last_name: str = "Testchild",
-                date_of_birth: date | None = date(2016, 5, 4)) -> int:
+def make_person(
+    database: Database,
+    user: User,
+    first_name: str = "Amira",
+    last_name: str = "Testchild",
+    date_of_birth: date | None = date(2016, 5, 4),
+) -> int:
     with database.transaction() as s:
-        person = people_records.create_person(s, database, user, people_inputs.PersonInput(
-            first_name=first_name, last_name=last_name, date_of_birth=date_of_birth))
+        person = people_records.create_person(
+            s,
+            database,
+            user,
+            people_inputs.PersonInput(first_name=first_name, last_name=last_name, date_of_birth=date_of_birth),
+        )
         return person.id
 
 

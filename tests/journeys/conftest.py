@@ -23,8 +23,15 @@ import pytest
 from safeguarding.core.db import Database
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 RESULTS = Path(__file__).resolve().parents[2] / "test-results"
 
 
@@ -43,8 +50,14 @@ class LiveServer:
     def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
         """Run the ``safeguarding`` command against the server's database, as an operator would."""
         env = {**os.environ, "SAFEGUARDING_DATABASE_URL": self.database_url}
-        return subprocess.run([sys.executable, "-m", "safeguarding.cli", *args], env=env, capture_output=True,
-                              text=True, timeout=120, check=False)
+        return subprocess.run(
+            [sys.executable, "-m", "safeguarding.cli", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
 
 
 class _Shared:
@@ -66,8 +79,9 @@ def _start_server(database: Database, database_url: str) -> tuple[LiveServer, An
     from safeguarding.app.factory import create_app
 
     port = _free_port()
-    config = uvicorn.Config(create_app(database), host="127.0.0.1", port=port, log_level="warning",
-                            access_log=False, lifespan="off")
+    config = uvicorn.Config(
+        create_app(database), host="127.0.0.1", port=port, log_level="warning", access_log=False, lifespan="off"
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="live-server", daemon=True)
     thread.start()
@@ -105,8 +119,7 @@ def browser() -> Iterator[Any]:
         from playwright.sync_api import sync_playwright
 
         playwright = sync_playwright().start()
-        _Shared.browser = (playwright, playwright.chromium.launch(executable_path=str(CHROMIUM),
-                                                                   args=CHROMIUM_ARGS))
+        _Shared.browser = (playwright, playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS))
     _Shared.browser_users += 1
     yield _Shared.browser[1]
     _Shared.browser_users -= 1
@@ -118,15 +131,17 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture()
-def new_page(browser: Any, live_server: LiveServer, database: Database, request: pytest.FixtureRequest
-             ) -> Iterator[Any]:
+def new_page(
+    browser: Any, live_server: LiveServer, database: Database, request: pytest.FixtureRequest
+) -> Iterator[Any]:
     """Call ``new_page()`` for each person in the journey: every call is a separate browser (own cookies)."""
     contexts: list[Any] = []
 
     def make(*, javascript: bool = True) -> Any:
         # javascript=False checks a page works without it (htmx is only an enhancement).
-        context = browser.new_context(base_url=live_server.url, locale="en-GB", timezone_id="Europe/London",
-                                      java_script_enabled=javascript)
+        context = browser.new_context(
+            base_url=live_server.url, locale="en-GB", timezone_id="Europe/London", java_script_enabled=javascript
+        )
         context.set_default_timeout(15_000)
         contexts.append(context)
         return context.new_page()

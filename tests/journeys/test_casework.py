@@ -42,8 +42,9 @@ def _rules_without_script(page: Any) -> set[str]:
     return found
 
 
-def test_referral_to_closure_with_the_due_page_changing_at_each_step(new_page: Any, factory: Any,
-                                                                    live_server: Any) -> None:
+def test_referral_to_closure_with_the_due_page_changing_at_each_step(
+    new_page: Any, factory: Any, live_server: Any
+) -> None:
     team = factory.team("Child protection team", service="child_protection")
     worker_user = factory.user(Role.SOCIAL_WORKER, team_id=team.id, username="sw.casework")
     manager_user = factory.user(Role.TEAM_MANAGER, team_id=team.id, username="tm.casework")
@@ -54,12 +55,20 @@ def test_referral_to_closure_with_the_due_page_changing_at_each_step(new_page: A
         return add_working_days(referral_date, n).isoformat()
 
     with live_server.database.transaction() as s:
-        child = Person(kind=PersonKind.CHILD, first_name="Jordan", last_name="Journeycase", sex="M",
-                       date_of_birth=date(2017, 5, 5))
+        child = Person(
+            kind=PersonKind.CHILD, first_name="Jordan", last_name="Journeycase", sex="M", date_of_birth=date(2017, 5, 5)
+        )
         s.add(child)
         s.flush()
-        s.add(Referral(person_id=child.id, referral_date=referral_date, referral_source="6", primary_need="N1",
-                       route="strategy_discussion"))
+        s.add(
+            Referral(
+                person_id=child.id,
+                referral_date=referral_date,
+                referral_source="6",
+                primary_need="N1",
+                route="strategy_discussion",
+            )
+        )
         s.add(Allocation(person_id=child.id, worker_id=worker_user.id, team_id=team.id))
         s.flush()
         recompute_for_child(s, child.id)
@@ -70,8 +79,14 @@ def test_referral_to_closure_with_the_due_page_changing_at_each_step(new_page: A
     sign_in(worker, worker_user)
     assert "assessment" in _rules_without_script(_goto_due(worker)), "the referral starts the assessment clock"
 
-    def record(slug: str, fill: dict[str, str], *, radios: tuple[str, ...] = (), checks: tuple[str, ...] = (),
-               selects: dict[str, int] | None = None) -> None:
+    def record(
+        slug: str,
+        fill: dict[str, str],
+        *,
+        radios: tuple[str, ...] = (),
+        checks: tuple[str, ...] = (),
+        selects: dict[str, int] | None = None,
+    ) -> None:
         worker.goto(f"{case_url}/{slug}/new")
         for label, value in fill.items():
             worker.get_by_label(label, exact=True).fill(value)
@@ -99,20 +114,25 @@ def test_referral_to_closure_with_the_due_page_changing_at_each_step(new_page: A
     expect(worker.get_by_text("Saved", exact=True)).to_be_visible()
     assert "icpc" in _rules_without_script(_goto_due(worker)), "the strategy discussion starts the ICPC clock"
     # 3. Section 47 enquiry concluding a conference is needed.
-    record("section-47s", {"Date the enquiry started": on(3)},
-           selects={"Strategy discussion that started it": 1})
+    record("section-47s", {"Date the enquiry started": on(3)}, selects={"Strategy discussion that started it": 1})
     worker.locator("#child-protection a[href*='/section-47s/']", has_text="Change").click()
     worker.get_by_label("Date the enquiry was completed").fill(on(7))
     worker.get_by_label("Outcome").select_option("icpc")
     worker.get_by_role("button", name="Save").click()
     expect(worker.get_by_text("Saved", exact=True)).to_be_visible()
     # 4. Initial conference decides on a plan: the ICPC clock is met.
-    record("conferences", {"Date of the conference": on(10), "Chair": "IRO Sam Carter"},
-           radios=("Initial conference", "Child protection plan (initial) / continue the plan (review)"))
+    record(
+        "conferences",
+        {"Date of the conference": on(10), "Chair": "IRO Sam Carter"},
+        radios=("Initial conference", "Child protection plan (initial) / continue the plan (review)"),
+    )
     assert "icpc" not in _rules_without_script(_goto_due(worker))
     # 5. The plan: core group, review and visit clocks start.
-    record("cp-plans", {"Date the plan started": on(10)},
-           selects={"Initial conference that decided on the plan": 1, "Initial category of abuse": 1})
+    record(
+        "cp-plans",
+        {"Date the plan started": on(10)},
+        selects={"Initial conference that decided on the plan": 1, "Initial category of abuse": 1},
+    )
     expect(worker.locator("#case-status")).to_have_text("Child protection plan")
     due = _rules_without_script(_goto_due(worker))
     assert {"first-core-group", "first-review-conference"} <= due, due
@@ -139,9 +159,12 @@ def test_referral_to_closure_with_the_due_page_changing_at_each_step(new_page: A
     expect(manager.locator(".govuk-notification-banner__heading")).to_have_text("Assessment authorised")
     assert "assessment" not in _rules_without_script(_goto_due(worker))
     # 9. Review conference: the first review clock is met.
-    record("conferences", {"Date of the conference": on(20)},
-           radios=("Review conference", "No plan (initial) / end the plan (review)"),
-           selects={"Plan reviewed (review conferences)": 1})
+    record(
+        "conferences",
+        {"Date of the conference": on(20)},
+        radios=("Review conference", "No plan (initial) / end the plan (review)"),
+        selects={"Plan reviewed (review conferences)": 1},
+    )
     assert "first-review-conference" not in _rules_without_script(_goto_due(worker))
     # 10. The plan ends at the review.
     worker.goto(case_url)

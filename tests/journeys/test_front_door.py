@@ -25,15 +25,23 @@ from tests.journeys.support import screenshot, sign_in
 
 pytestmark = [pytest.mark.journey, pytest.mark.xdist_group("browser")]
 
-WORRY = ("Amelia (Year 4) told her teacher this morning that she was left alone overnight and had not eaten "
-         "since yesterday lunchtime. She had a bruise on her left forearm she would not explain.")
+WORRY = (
+    "Amelia (Year 4) told her teacher this morning that she was left alone overnight and had not eaten "
+    "since yesterday lunchtime. She had a bruise on her left forearm she would not explain."
+)
 
 
 def _existing_child(live_server: Any, worker: Any) -> int:
     """The child is already known to the council (an earlier contact, say): the MASH links to her record."""
     with live_server.database.transaction() as s:
-        person = people_records.create_person(s, live_server.database, worker, people_inputs.PersonInput(
-            first_name="Amelia", last_name="Testchild", kind="child", date_of_birth=date(2015, 3, 14)))
+        person = people_records.create_person(
+            s,
+            live_server.database,
+            worker,
+            people_inputs.PersonInput(
+                first_name="Amelia", last_name="Testchild", kind="child", date_of_birth=date(2015, 3, 14)
+            ),
+        )
         s.flush()
         return person.id
 
@@ -91,7 +99,8 @@ def test_a_school_contact_becomes_a_signed_off_referral(new_page: Any, factory: 
     mash_page.get_by_label("What do you need to know?").fill("Any call-outs or concerns at the family home?")
     mash_page.get_by_label("Consent not sought (give the reason)").check()
     mash_page.get_by_label("Reason consent was not sought or was overridden").fill(
-        "Asking the parent first could place the child at risk of further harm.")
+        "Asking the parent first could place the child at risk of further harm."
+    )
     mash_page.get_by_role("button", name="Send the request").click()
     expect(mash_page.locator("#check-list")).to_contain_text("Northshire Police")
 
@@ -138,8 +147,9 @@ def test_a_school_contact_becomes_a_signed_off_referral(new_page: Any, factory: 
     # 7. The audit log shows each step, and its chain verifies...
     with live_server.database.transaction() as s:
         events = list(s.scalars(select(AuditEvent).order_by(AuditEvent.id)))
-    on_contact = [(e.actor_username, e.action) for e in events
-                  if e.target_type == "contact" and e.target_id == str(contact_id)]
+    on_contact = [
+        (e.actor_username, e.action) for e in events if e.target_type == "contact" and e.target_id == str(contact_id)
+    ]
     assert ("dsl.school", "create") in on_contact, on_contact
     for step in ("view", "link_person", "rate", "request_check", "decide"):
         assert any(who == "mash.worker" and step in action for who, action in on_contact), (step, on_contact)
@@ -153,8 +163,7 @@ def test_a_school_contact_becomes_a_signed_off_referral(new_page: Any, factory: 
     # ...until someone edits a row behind the application's back: verify fails and names that row.
     tampered = next(e.id for e in events if e.actor_username == "mash.worker" and e.action.startswith("rate"))
     with live_server.database.engine.begin() as conn:
-        conn.execute(text("UPDATE audit_event SET actor_username = 'someone.else' WHERE id = :id"),
-                     {"id": tampered})
+        conn.execute(text("UPDATE audit_event SET actor_username = 'someone.else' WHERE id = :id"), {"id": tampered})
     broken = live_server.cli("audit", "verify")
     assert broken.returncode == 1
     assert f"row {tampered}" in broken.stderr + broken.stdout

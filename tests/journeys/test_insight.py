@@ -26,8 +26,9 @@ def _analyst(live_server: Any, council: insight_council.Council) -> User:
     return user
 
 
-def test_an_analyst_reads_the_indicators_and_downloads_annex_a(new_page: Any, factory: Any, live_server: Any,
-                                                               tmp_path: Path) -> None:
+def test_an_analyst_reads_the_indicators_and_downloads_annex_a(
+    new_page: Any, factory: Any, live_server: Any, tmp_path: Path
+) -> None:
     council = insight_council.build(factory)
     analyst = _analyst(live_server, council)
     page = new_page()

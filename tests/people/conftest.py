@@ -37,12 +37,24 @@ class People:
         self.database = database
         self.user = user
 
-    def add(self, first_name: str, last_name: str, *, date_of_birth: date | None = date(2015, 3, 14),
-            postcode: str | None = None, aliases: tuple[tuple[str, str], ...] = (), **extra: Any) -> Person:
-        data = PersonInput(first_name=first_name, last_name=last_name, date_of_birth=date_of_birth,
-                           aliases=[AliasInput(f, la) for f, la in aliases],
-                           address=AddressInput(line1="1 Test Street", postcode=postcode) if postcode else None,
-                           **extra)
+    def add(
+        self,
+        first_name: str,
+        last_name: str,
+        *,
+        date_of_birth: date | None = date(2015, 3, 14),
+        postcode: str | None = None,
+        aliases: tuple[tuple[str, str], ...] = (),
+        **extra: Any,
+    ) -> Person:
+        data = PersonInput(
+            first_name=first_name,
+            last_name=last_name,
+            date_of_birth=date_of_birth,
+            aliases=[AliasInput(f, la) for f, la in aliases],
+            address=AddressInput(line1="1 Test Street", postcode=postcode) if postcode else None,
+            **extra,
+        )
         with self.database.transaction() as s:
             person = create_person(s, self.database, self.user, data)
             s.flush()

@@ -20,9 +20,18 @@ pytestmark = [pytest.mark.journey, pytest.mark.xdist_group("browser")]
 
 def _add(live_server: Any, user: Any, first: str, last: str, born: date, kind: str = "child") -> int:
     with live_server.database.transaction() as s:
-        person = records.create_person(s, live_server.database, user, inputs.PersonInput(
-            first_name=first, last_name=last, kind=kind, date_of_birth=born,
-            address=inputs.AddressInput(line1="12 Synthetic Close", postcode="CR2 6XH")))
+        person = records.create_person(
+            s,
+            live_server.database,
+            user,
+            inputs.PersonInput(
+                first_name=first,
+                last_name=last,
+                kind=kind,
+                date_of_birth=born,
+                address=inputs.AddressInput(line1="12 Synthetic Close", postcode="CR2 6XH"),
+            ),
+        )
         s.flush()
         return person.id
 

@@ -28,9 +28,9 @@ def _ids_linked(text: str) -> set[str]:
     return set(re.findall(r"/people/(\d+)", text)) | set(re.findall(r'value="(\d+)"', text))
 
 
-def test_the_search_page_says_a_restricted_record_matches_and_nothing_more(client: TestClient, database: Database,
-                                                                           worker: User, manager: User,
-                                                                           people: People) -> None:
+def test_the_search_page_says_a_restricted_record_matches_and_nothing_more(
+    client: TestClient, database: Database, worker: User, manager: User, people: People
+) -> None:
     person_id = _restricted(database, manager, people)
     sign_in(client, worker)
     by_name_and_birthday = {"first_name": "Imogen", "last_name": "Quietley", "date_of_birth": "2013-09-09"}
@@ -45,20 +45,29 @@ def test_the_search_page_says_a_restricted_record_matches_and_nothing_more(clien
     assert page.status_code == 200 and "restricted" not in page.text.lower()
 
 
-def test_the_api_search_gives_no_id_for_a_restricted_match(client: TestClient, database: Database, worker: User,
-                                                           manager: User, people: People) -> None:
+def test_the_api_search_gives_no_id_for_a_restricted_match(
+    client: TestClient, database: Database, worker: User, manager: User, people: People
+) -> None:
     from tests.people.test_routes import _token_for
 
     _restricted(database, manager, people)
     headers = _token_for(database, worker)
     [row] = client.get("/api/v1/people/search", params={"nhs_number": NHS}, headers=headers).json()
-    assert row == {"id": None, "score": 0, "reasons": [search.RESTRICTED_MATCH], "restricted": True,
-                   "first_name": None, "last_name": None, "date_of_birth": None}
+    assert row == {
+        "id": None,
+        "score": 0,
+        "reasons": [search.RESTRICTED_MATCH],
+        "restricted": True,
+        "first_name": None,
+        "last_name": None,
+        "date_of_birth": None,
+    }
     assert client.get("/api/v1/people/search", params={"last_name": "Quietley"}, headers=headers).json() == []
 
 
-def test_a_manager_named_on_the_restriction_sees_the_record(client: TestClient, database: Database, manager: User,
-                                                            people: People) -> None:
+def test_a_manager_named_on_the_restriction_sees_the_record(
+    client: TestClient, database: Database, manager: User, people: People
+) -> None:
     person_id = _restricted(database, manager, people)
     sign_in(client, manager)
     page = client.get("/people", params={"last_name": "Quietley"})

@@ -22,11 +22,28 @@ SCRIPT = "<script>alert('x')</script>"
 
 
 def _form(**fields: str) -> dict[str, str]:
-    base = {"kind": "child", "first_name": "", "last_name": "", "date_of_birth": "", "expected_date_of_birth": "",
-            "date_of_death": "", "sex": "", "ethnicity": "", "nhs_number": "", "upn": "", "upn_unknown": "",
-            "la_child_id": "", "notes": "", "aliases.0.first_name": "", "aliases.0.last_name": "",
-            "address.line1": "", "address.line2": "", "address.town": "", "address.postcode": "",
-            "address.moved_in": ""}
+    base = {
+        "kind": "child",
+        "first_name": "",
+        "last_name": "",
+        "date_of_birth": "",
+        "expected_date_of_birth": "",
+        "date_of_death": "",
+        "sex": "",
+        "ethnicity": "",
+        "nhs_number": "",
+        "upn": "",
+        "upn_unknown": "",
+        "la_child_id": "",
+        "notes": "",
+        "aliases.0.first_name": "",
+        "aliases.0.last_name": "",
+        "address.line1": "",
+        "address.line2": "",
+        "address.town": "",
+        "address.postcode": "",
+        "address.moved_in": "",
+    }
     base.update(fields)
     return base
 
@@ -60,8 +77,9 @@ def test_a_bad_date_in_search_is_named(client: TestClient, worker: User) -> None
     assert page.status_code == 422 and "Date of birth must be a real date" in page.text
 
 
-def test_new_person_offers_likely_duplicates_and_needs_a_tick(client: TestClient, database: Database, worker: User,
-                                                              people: People) -> None:
+def test_new_person_offers_likely_duplicates_and_needs_a_tick(
+    client: TestClient, database: Database, worker: User, people: People
+) -> None:
     people.add("John", "Smith", date_of_birth=date(2015, 3, 14))
     token = sign_in(client, worker)
     form = _form(first_name="Jon", last_name="Smyth", date_of_birth="2015-03-14", csrf_token=token)
@@ -74,12 +92,21 @@ def test_new_person_offers_likely_duplicates_and_needs_a_tick(client: TestClient
     assert [p.full_name for p in _people(database)] == ["John Smith", "Jon Smyth"]
 
 
-def test_new_person_without_duplicates_is_created_with_address(client: TestClient, database: Database,
-                                                               worker: User) -> None:
+def test_new_person_without_duplicates_is_created_with_address(
+    client: TestClient, database: Database, worker: User
+) -> None:
     token = sign_in(client, worker)
-    response = client.post("/people/new", data=_form(first_name="Priya", last_name="Nair", date_of_birth="3/4/2016",
-                                                     nhs_number=valid_nhs(42), **{"address.line1": "4 Elm Row",
-                                                     "address.postcode": "cr26xh"}, csrf_token=token))
+    response = client.post(
+        "/people/new",
+        data=_form(
+            first_name="Priya",
+            last_name="Nair",
+            date_of_birth="3/4/2016",
+            nhs_number=valid_nhs(42),
+            **{"address.line1": "4 Elm Row", "address.postcode": "cr26xh"},
+            csrf_token=token,
+        ),
+    )
     assert response.status_code == 303
     page = client.get(response.headers["location"])
     assert page.status_code == 200 and "Priya Nair" in page.text and "CR2 6XH" in page.text
@@ -88,8 +115,10 @@ def test_new_person_without_duplicates_is_created_with_address(client: TestClien
 
 def test_errors_name_each_field_and_nothing_is_written(client: TestClient, database: Database, worker: User) -> None:
     token = sign_in(client, worker)
-    page = client.post("/people/new", data=_form(first_name="", last_name="Nair", date_of_birth="31/2/2016",
-                                                 nhs_number="123", csrf_token=token))
+    page = client.post(
+        "/people/new",
+        data=_form(first_name="", last_name="Nair", date_of_birth="31/2/2016", nhs_number="123", csrf_token=token),
+    )
     assert page.status_code == 422
     assert "Enter the first name" in page.text
     assert "Date of birth must be a real date" in page.text
@@ -97,11 +126,13 @@ def test_errors_name_each_field_and_nothing_is_written(client: TestClient, datab
     assert _people(database) == []
 
 
-def test_script_in_a_name_is_stored_as_typed_and_shown_escaped(client: TestClient, database: Database,
-                                                               worker: User) -> None:
+def test_script_in_a_name_is_stored_as_typed_and_shown_escaped(
+    client: TestClient, database: Database, worker: User
+) -> None:
     token = sign_in(client, worker)
-    response = client.post("/people/new", data=_form(first_name=SCRIPT, last_name="Test", notes=SCRIPT,
-                                                     csrf_token=token))
+    response = client.post(
+        "/people/new", data=_form(first_name=SCRIPT, last_name="Test", notes=SCRIPT, csrf_token=token)
+    )
     assert response.status_code == 303
     [person] = _people(database)
     assert person.first_name == SCRIPT
@@ -112,8 +143,9 @@ def test_script_in_a_name_is_stored_as_typed_and_shown_escaped(client: TestClien
     assert SCRIPT not in results.text and "&lt;script&gt;" in results.text
 
 
-def test_record_shows_addresses_aliases_and_family_with_links(client: TestClient, database: Database, worker: User,
-                                                              people: People) -> None:
+def test_record_shows_addresses_aliases_and_family_with_links(
+    client: TestClient, database: Database, worker: User, people: People
+) -> None:
     mum = people.add("Grace", "Hill", kind="adult", date_of_birth=date(1990, 1, 1), postcode="M1 1AE")
     child = people.add("Ella", "Hill", aliases=(("Ellie", "Stone"),))
     with database.transaction() as s:
@@ -140,25 +172,31 @@ def test_stale_edit_gets_the_409_page(client: TestClient, database: Database, wo
     assert [p.first_name for p in _people(database)] == ["Rubi"]
 
 
-def test_moving_house_and_adding_a_family_member_by_search(client: TestClient, database: Database, worker: User,
-                                                           people: People) -> None:
+def test_moving_house_and_adding_a_family_member_by_search(
+    client: TestClient, database: Database, worker: User, people: People
+) -> None:
     child = people.add("Ella", "Hill", postcode="M1 1AE")
     brother = people.add("Max", "Hill", date_of_birth=date(2017, 1, 1))
     token = sign_in(client, worker)
-    response = client.post(f"/people/{child.id}/addresses/new", data={
-        "line1": "7 New Road", "postcode": "b33 8th", "moved_in": "2024-06-01", "csrf_token": token})
+    response = client.post(
+        f"/people/{child.id}/addresses/new",
+        data={"line1": "7 New Road", "postcode": "b33 8th", "moved_in": "2024-06-01", "csrf_token": token},
+    )
     assert response.status_code == 303
     page = client.get(f"/people/{child.id}/relationships/new", params={"last_name": "Hill"})
     assert f'value="{brother.id}"' in page.text and f'value="{child.id}"' not in page.text
-    response = client.post(f"/people/{child.id}/relationships/new", data={
-        "other_person_id": str(brother.id), "relation": "sibling", "started": "", "csrf_token": token})
+    response = client.post(
+        f"/people/{child.id}/relationships/new",
+        data={"other_person_id": str(brother.id), "relation": "sibling", "started": "", "csrf_token": token},
+    )
     assert response.status_code == 303
     page = client.get(f"/people/{child.id}")
     assert "B33 8TH" in page.text and "1 Jun 2024" in page.text and "Max Hill" in page.text
 
 
-def test_break_glass_requires_a_reason_and_is_audited(client: TestClient, database: Database, worker: User,
-                                                      manager: User, people: People) -> None:
+def test_break_glass_requires_a_reason_and_is_audited(
+    client: TestClient, database: Database, worker: User, manager: User, people: People
+) -> None:
     person = people.add("Olivia", "Grant")
     with database.transaction() as s:
         restriction.restrict(s, database, manager, person.id, "Relative of a member of staff", [])
@@ -170,8 +208,10 @@ def test_break_glass_requires_a_reason_and_is_audited(client: TestClient, databa
     assert form.status_code == 200 and "Olivia" not in form.text
     page = client.post(f"/people/{person.id}/break-glass", data={"reason": "", "csrf_token": token})
     assert page.status_code == 422 and "Give the reason" in page.text
-    response = client.post(f"/people/{person.id}/break-glass", data={
-        "reason": "Child brought to A&E tonight, need history", "csrf_token": token})
+    response = client.post(
+        f"/people/{person.id}/break-glass",
+        data={"reason": "Child brought to A&E tonight, need history", "csrf_token": token},
+    )
     assert response.status_code == 303 and response.headers["location"].startswith(f"/people/{person.id}")
     page = client.get(response.headers["location"])
     assert page.status_code == 200 and "Restricted record" in page.text and "Olivia Grant" in page.text
@@ -180,23 +220,33 @@ def test_break_glass_requires_a_reason_and_is_audited(client: TestClient, databa
     assert [(e.actor_id, e.person_id) for e in events] == [(worker.id, person.id)]
 
 
-def test_managers_restrict_and_lift_from_the_page(client: TestClient, database: Database, manager: User, worker: User,
-                                                  people: People) -> None:
+def test_managers_restrict_and_lift_from_the_page(
+    client: TestClient, database: Database, manager: User, worker: User, people: People
+) -> None:
     person = people.add("Mia", "Ford")
     token = sign_in(client, manager)
     page = client.get(f"/people/{person.id}/restriction")
     assert page.status_code == 200
-    page = client.post(f"/people/{person.id}/restriction", data={"reason": "", "action": "restrict",
-                                                                  "csrf_token": token})
+    page = client.post(
+        f"/people/{person.id}/restriction", data={"reason": "", "action": "restrict", "csrf_token": token}
+    )
     assert page.status_code == 422 and "Give the reason for restricting" in page.text
-    response = client.post(f"/people/{person.id}/restriction", data={
-        "reason": "Relative of a member of staff", "action": "restrict", "named_user_ids": [str(worker.id)],
-        "csrf_token": token})
+    response = client.post(
+        f"/people/{person.id}/restriction",
+        data={
+            "reason": "Relative of a member of staff",
+            "action": "restrict",
+            "named_user_ids": [str(worker.id)],
+            "csrf_token": token,
+        },
+    )
     assert response.status_code == 303
     page = client.get(f"/people/{person.id}")
     assert "Restricted record" in page.text and "Test MASH worker" in page.text
-    response = client.post(f"/people/{person.id}/restriction", data={
-        "reason": "Staff member has left", "action": "lift", "csrf_token": token})
+    response = client.post(
+        f"/people/{person.id}/restriction",
+        data={"reason": "Staff member has left", "action": "lift", "csrf_token": token},
+    )
     assert response.status_code == 303
     assert "Restricted record" not in client.get(f"/people/{person.id}").text
 
@@ -215,18 +265,40 @@ def partner(factory: Factory) -> User:
 def test_partner_practitioners_get_403_on_every_people_page(client: TestClient, partner: User, people: People) -> None:
     person = people.add("Noah", "Quinn")
     token = sign_in(client, partner)
-    pages = ["/people", "/people?last_name=Quinn", "/people/new", f"/people/{person.id}",
-             f"/people/{person.id}/edit", f"/people/{person.id}/addresses/new",
-             f"/people/{person.id}/relationships/new", f"/people/{person.id}/break-glass",
-             f"/people/{person.id}/restriction"]
+    pages = [
+        "/people",
+        "/people?last_name=Quinn",
+        "/people/new",
+        f"/people/{person.id}",
+        f"/people/{person.id}/edit",
+        f"/people/{person.id}/addresses/new",
+        f"/people/{person.id}/relationships/new",
+        f"/people/{person.id}/break-glass",
+        f"/people/{person.id}/restriction",
+    ]
     for url in pages:
         assert client.get(url).status_code == 403, url
-    posts = ["/people/new", f"/people/{person.id}/edit", f"/people/{person.id}/addresses/new",
-             f"/people/{person.id}/relationships/new", f"/people/{person.id}/break-glass",
-             f"/people/{person.id}/restriction", f"/people/{person.id}/aliases"]
+    posts = [
+        "/people/new",
+        f"/people/{person.id}/edit",
+        f"/people/{person.id}/addresses/new",
+        f"/people/{person.id}/relationships/new",
+        f"/people/{person.id}/break-glass",
+        f"/people/{person.id}/restriction",
+        f"/people/{person.id}/aliases",
+    ]
     for url in posts:
-        response = client.post(url, data=_form(first_name="A", last_name="B", version="1", line1="x",
-                                               reason="some long enough reason", csrf_token=token))
+        response = client.post(
+            url,
+            data=_form(
+                first_name="A",
+                last_name="B",
+                version="1",
+                line1="x",
+                reason="some long enough reason",
+                csrf_token=token,
+            ),
+        )
         assert response.status_code == 403, url
         assert "Noah" not in response.text
 
@@ -249,12 +321,14 @@ def test_api_search_and_record_for_staff(client: TestClient, database: Database,
     assert record.status_code == 200 and record.json()["nhs_number"] == valid_nhs(7)
 
 
-def test_api_refuses_partners_and_hides_restricted_names(client: TestClient, database: Database, partner: User,
-                                                         worker: User, manager: User, people: People) -> None:
+def test_api_refuses_partners_and_hides_restricted_names(
+    client: TestClient, database: Database, partner: User, worker: User, manager: User, people: People
+) -> None:
     person = people.add("Olivia", "Grant", nhs_number=valid_nhs(31))
     partner_headers = _token_for(database, partner)
-    assert client.get("/api/v1/people/search", params={"last_name": "Grant"},
-                      headers=partner_headers).status_code == 403
+    assert (
+        client.get("/api/v1/people/search", params={"last_name": "Grant"}, headers=partner_headers).status_code == 403
+    )
     assert client.get(f"/api/v1/people/{person.id}", headers=partner_headers).status_code == 403
     with database.transaction() as s:
         restriction.restrict(s, database, manager, person.id, "Relative of a member of staff", [])
@@ -273,8 +347,9 @@ def test_a_mistyped_nhs_number_or_postcode_is_pointed_out(client: TestClient, wo
     assert "NHS number is not valid" in page.text and "Postcode must be a UK postcode" in page.text
 
 
-def test_a_restricted_relative_is_not_named_on_the_record(client: TestClient, database: Database, worker: User,
-                                                          manager: User, people: People) -> None:
+def test_a_restricted_relative_is_not_named_on_the_record(
+    client: TestClient, database: Database, worker: User, manager: User, people: People
+) -> None:
     child = people.add("Ella", "Hill", date_of_birth=date(2015, 1, 1))
     aunt = people.add("Secret", "Relative", kind="adult", date_of_birth=date(1980, 1, 1))
     with database.transaction() as s:
@@ -285,16 +360,16 @@ def test_a_restricted_relative_is_not_named_on_the_record(client: TestClient, da
     assert "A restricted record: household member" in page.text and "Secret" not in page.text
 
 
-def test_a_relationship_can_be_recorded_as_ended_and_stays_in_the_history(client: TestClient, database: Database,
-                                                                          worker: User, people: People) -> None:
+def test_a_relationship_can_be_recorded_as_ended_and_stays_in_the_history(
+    client: TestClient, database: Database, worker: User, people: People
+) -> None:
     child = people.add("Ella", "Hill", date_of_birth=date(2015, 1, 1))
     lodger = people.add("Ray", "Lodger", kind="adult", date_of_birth=date(1975, 1, 1))
     with database.transaction() as s:
         tie = family.add_relationship(s, database, worker, child.id, lodger.id, "household_member")
         tie_id = tie.id
     token = sign_in(client, worker)
-    response = client.post(f"/people/{child.id}/relationships/{tie_id}/end", data={"ended": "",
-                                                                                  "csrf_token": token})
+    response = client.post(f"/people/{child.id}/relationships/{tie_id}/end", data={"ended": "", "csrf_token": token})
     assert response.status_code == 303
     page = client.get(f"/people/{lodger.id}")
     assert "Ray Lodger" in page.text and "(ended " in page.text
@@ -316,8 +391,10 @@ def test_breaking_the_glass_gives_a_new_session_id_and_the_old_one_stops_working
         restriction.restrict(s, database, manager, person.id, "Relative of a member of staff", [])
     token = sign_in(client, worker)
     before = client.cookies[SESSION_COOKIE]
-    response = client.post(f"/people/{person.id}/break-glass", data={
-        "reason": "Child brought to A&E tonight, need history", "csrf_token": token})
+    response = client.post(
+        f"/people/{person.id}/break-glass",
+        data={"reason": "Child brought to A&E tonight, need history", "csrf_token": token},
+    )
     assert response.status_code == 303
     after = client.cookies[SESSION_COOKIE]
     assert after != before

@@ -46,7 +46,7 @@ def test_any_single_digit_change_is_caught(first_nine: str, position: int, shift
     number = _with_check(first_nine)
     if number is None:
         reject()
-    changed = number[:position] + str((int(number[position]) + shift) % 10) + number[position + 1:]
+    changed = number[:position] + str((int(number[position]) + shift) % 10) + number[position + 1 :]
     assert not rules.is_valid_nhs_number(changed)
 
 
@@ -59,8 +59,9 @@ def test_remainder_ten_means_no_valid_number() -> None:
 
 # --- UPN -------------------------------------------------------------------------------------------------------------
 
-upn_bodies = st.tuples(st.text(alphabet="0123456789", min_size=11, max_size=11),
-                       st.sampled_from("0123456789" + rules.UPN_LETTERS)).map("".join)
+upn_bodies = st.tuples(
+    st.text(alphabet="0123456789", min_size=11, max_size=11), st.sampled_from("0123456789" + rules.UPN_LETTERS)
+).map("".join)
 
 
 @given(upn_bodies)
@@ -74,7 +75,7 @@ def test_upns_made_with_the_check_letter_are_valid_in_any_case(body: str) -> Non
 @given(upn_bodies, st.integers(min_value=1, max_value=11), st.integers(min_value=1, max_value=9))
 def test_any_single_digit_change_in_a_upn_is_caught(body: str, position: int, shift: int) -> None:
     upn = rules.upn_check_letter(body) + body
-    changed = upn[:position] + str((int(upn[position]) + shift) % 10) + upn[position + 1:]
+    changed = upn[:position] + str((int(upn[position]) + shift) % 10) + upn[position + 1 :]
     assert not rules.is_valid_upn(changed)
 
 
@@ -82,7 +83,8 @@ def test_any_single_digit_change_in_a_upn_is_caught(body: str, position: int, sh
 def test_a_wrong_check_letter_is_caught(body: str, letter: str) -> None:
     assume(letter != rules.upn_check_letter(body))
     assert rules.upn_problem(letter + body) == (
-        "UPN check letter does not match the rest of the UPN: check it was typed correctly")
+        "UPN check letter does not match the rest of the UPN: check it was typed correctly"
+    )
 
 
 def test_upn_format_rules_1540_and_1550() -> None:
@@ -103,9 +105,17 @@ def test_la_child_id_rules_1570_and_1580() -> None:
 # --- postcodes -------------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("raw", "stored"), [("sw1a1aa", "SW1A 1AA"), (" M1  1AE ", "M1 1AE"),
-                                             ("b338th", "B33 8TH"), ("CR2 6XH", "CR2 6XH"),
-                                             ("dn551pt", "DN55 1PT"), ("GIR0AA", "GIR 0AA")])
+@pytest.mark.parametrize(
+    ("raw", "stored"),
+    [
+        ("sw1a1aa", "SW1A 1AA"),
+        (" M1  1AE ", "M1 1AE"),
+        ("b338th", "B33 8TH"),
+        ("CR2 6XH", "CR2 6XH"),
+        ("dn551pt", "DN55 1PT"),
+        ("GIR0AA", "GIR 0AA"),
+    ],
+)
 def test_postcodes_are_stored_in_one_form(raw: str, stored: str) -> None:
     assert rules.is_valid_postcode(raw)
     assert rules.normalise_postcode(raw) == stored
@@ -158,8 +168,14 @@ TODAY = date(2026, 1, 15)
 
 
 def _problems(**kwargs: Any) -> dict[str, str]:
-    base: dict[str, Any] = {"is_child": True, "date_of_birth": None, "expected_date_of_birth": None,
-                            "date_of_death": None, "sex": None, "today": TODAY}
+    base: dict[str, Any] = {
+        "is_child": True,
+        "date_of_birth": None,
+        "expected_date_of_birth": None,
+        "date_of_death": None,
+        "sex": None,
+        "today": TODAY,
+    }
     base.update(kwargs)
     return rules.date_problems(**base)
 
@@ -171,8 +187,9 @@ def test_birth_not_in_the_future() -> None:
 
 def test_expected_birth_only_for_an_unborn_child() -> None:
     assert "expected_date_of_birth" in _problems(is_child=False, expected_date_of_birth=TODAY + timedelta(days=60))
-    assert "expected_date_of_birth" in _problems(date_of_birth=date(2020, 1, 1),
-                                                 expected_date_of_birth=TODAY + timedelta(days=60))
+    assert "expected_date_of_birth" in _problems(
+        date_of_birth=date(2020, 1, 1), expected_date_of_birth=TODAY + timedelta(days=60)
+    )
     assert "expected_date_of_birth" in _problems(expected_date_of_birth=TODAY + timedelta(days=400))
     assert _problems(expected_date_of_birth=TODAY + timedelta(days=60), sex="U") == {}
     assert "sex" in _problems(expected_date_of_birth=TODAY + timedelta(days=60), sex="F")
@@ -212,16 +229,20 @@ def test_transposed_names_match_and_say_why() -> None:
 
 
 def test_a_different_name_is_not_a_candidate_even_with_the_same_birthday() -> None:
-    result = rules.score_match(_query("Aisha", "Khan", date_of_birth=date(2015, 1, 1)),
-                               _record("John", "Smith", date_of_birth=date(2015, 1, 1)))
+    result = rules.score_match(
+        _query("Aisha", "Khan", date_of_birth=date(2015, 1, 1)),
+        _record("John", "Smith", date_of_birth=date(2015, 1, 1)),
+    )
     assert not result.matched
 
 
 def test_nhs_number_outranks_names_and_a_different_one_counts_against() -> None:
-    same = rules.score_match(_query("John", "Smith", nhs_number="9434765919"),
-                             _record("John", "Smith", nhs_number="9434765919"))
-    other = rules.score_match(_query("John", "Smith", nhs_number="9434765919"),
-                              _record("John", "Smith", nhs_number="4010232137"))
+    same = rules.score_match(
+        _query("John", "Smith", nhs_number="9434765919"), _record("John", "Smith", nhs_number="9434765919")
+    )
+    other = rules.score_match(
+        _query("John", "Smith", nhs_number="9434765919"), _record("John", "Smith", nhs_number="4010232137")
+    )
     assert same.score > other.score
     assert rules.REASON_NHS in same.reasons
 
@@ -250,7 +271,10 @@ def test_a_lone_first_name_is_also_tried_as_a_surname() -> None:
 @given(names, st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=4, max_size=14), st.data())
 def test_a_surname_with_one_letter_dropped_still_matches(first: str, last: str, data: st.DataObject) -> None:
     i = data.draw(st.integers(min_value=0, max_value=len(last) - 1))
-    slip = last[:i] + last[i + 1:]
+    slip = last[:i] + last[i + 1 :]
     result = rules.score_match(_query(first, slip), _record(first, last))
-    assert result.matched and result.reasons[0] in (rules.REASON_SOUNDS_LIKE, rules.REASON_SAME_NAME,
-                                                    rules.REASON_TRANSPOSED)
+    assert result.matched and result.reasons[0] in (
+        rules.REASON_SOUNDS_LIKE,
+        rules.REASON_SAME_NAME,
+        rules.REASON_TRANSPOSED,
+    )

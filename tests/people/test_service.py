@@ -40,10 +40,17 @@ def _search(database: Database, user: User, **terms: Any) -> list[tuple[int, tup
 
 
 def test_create_keeps_identifiers_in_stored_form_and_is_audited(database: Database, worker: User) -> None:
-    data = PersonInput(first_name="  Amara  ", last_name="Okafor", date_of_birth=date(2016, 6, 1), sex="F",
-                       ethnicity="BAFR", nhs_number="943 476 5919", upn=valid_upn(5).lower(),
-                       aliases=[AliasInput("Mara", "Okafor")],
-                       address=AddressInput(line1="2 Oak Road", postcode="b33 8th", moved_in=date(2020, 1, 1)))
+    data = PersonInput(
+        first_name="  Amara  ",
+        last_name="Okafor",
+        date_of_birth=date(2016, 6, 1),
+        sex="F",
+        ethnicity="BAFR",
+        nhs_number="943 476 5919",
+        upn=valid_upn(5).lower(),
+        aliases=[AliasInput("Mara", "Okafor")],
+        address=AddressInput(line1="2 Oak Road", postcode="b33 8th", moved_in=date(2020, 1, 1)),
+    )
     with database.transaction() as s:
         person = records.create_person(s, database, worker, data)
         person_id = person.id
@@ -63,9 +70,17 @@ def test_create_keeps_identifiers_in_stored_form_and_is_audited(database: Databa
 
 
 def test_every_bad_field_is_named_and_nothing_is_written(database: Database, worker: User) -> None:
-    data = PersonInput(first_name="", last_name="x" * 101, sex="Q", ethnicity="NOPE", nhs_number="1234567890",
-                       upn="A123", date_of_birth=date.today() + timedelta(days=3), aliases=[AliasInput("", "Z" * 101)],
-                       address=AddressInput(line1="", postcode="NOT A POSTCODE"))
+    data = PersonInput(
+        first_name="",
+        last_name="x" * 101,
+        sex="Q",
+        ethnicity="NOPE",
+        nhs_number="1234567890",
+        upn="A123",
+        date_of_birth=date.today() + timedelta(days=3),
+        aliases=[AliasInput("", "Z" * 101)],
+        address=AddressInput(line1="", postcode="NOT A POSTCODE"),
+    )
     with database.transaction() as s, pytest.raises(ValidationFailed) as failure:
         records.create_person(s, database, worker, data)
     errors = failure.value.errors
@@ -82,18 +97,19 @@ def test_every_bad_field_is_named_and_nothing_is_written(database: Database, wor
     assert _audit(database, "create") == []
 
 
-def test_duplicate_nhs_number_names_the_existing_person_to_someone_who_may_see_them(database: Database, worker: User,
-                                                                                    people: People) -> None:
+def test_duplicate_nhs_number_names_the_existing_person_to_someone_who_may_see_them(
+    database: Database, worker: User, people: People
+) -> None:
     existing = people.add("Leo", "Hart", nhs_number=valid_nhs(11))
     with database.transaction() as s, pytest.raises(ValidationFailed) as failure:
-        records.create_person(s, database, worker, PersonInput(first_name="L", last_name="H",
-                                                               nhs_number=valid_nhs(11)))
+        records.create_person(s, database, worker, PersonInput(first_name="L", last_name="H", nhs_number=valid_nhs(11)))
     assert "Leo Hart" in failure.value.errors["nhs_number"]
     assert f"record {existing.id}" in failure.value.errors["nhs_number"]
 
 
-def test_duplicate_upn_on_a_restricted_record_does_not_name_them(database: Database, worker: User, manager: User,
-                                                                 people: People) -> None:
+def test_duplicate_upn_on_a_restricted_record_does_not_name_them(
+    database: Database, worker: User, manager: User, people: People
+) -> None:
     existing = people.add("Nadia", "Rahman", upn=valid_upn(77))
     with database.transaction() as s:
         restriction.restrict(s, database, manager, existing.id, "Relative of a member of staff", [])
@@ -129,8 +145,13 @@ def test_stale_version_is_refused_and_nothing_changes(database: Database, worker
 def test_moving_house_closes_the_old_address(database: Database, worker: User, people: People) -> None:
     person = people.add("Ivy", "Lane", postcode="M1 1AE")
     with database.transaction() as s:
-        records.add_address(s, database, worker, person.id, AddressInput(line1="9 New Street", postcode="m11ae",
-                                                                          moved_in=date(2024, 5, 1)))
+        records.add_address(
+            s,
+            database,
+            worker,
+            person.id,
+            AddressInput(line1="9 New Street", postcode="m11ae", moved_in=date(2024, 5, 1)),
+        )
     with database.transaction() as s:
         stored = s.get_one(Person, person.id)
         history = records.address_history(stored)
@@ -197,8 +218,9 @@ def test_search_is_audited_with_its_terms(database: Database, worker: User, peop
     assert '"last_name": "Smyth"' in event.detail and '"results": 1' in event.detail
 
 
-def test_restricted_people_appear_only_as_restricted_records(database: Database, worker: User, manager: User,
-                                                             factory: Factory, people: People) -> None:
+def test_restricted_people_appear_only_as_restricted_records(
+    database: Database, worker: User, manager: User, factory: Factory, people: People
+) -> None:
     hidden = people.add("Olivia", "Grant", nhs_number=valid_nhs(55))
     with database.transaction() as s:
         restriction.restrict(s, database, manager, hidden.id, "Child of a council employee", [])
@@ -207,22 +229,25 @@ def test_restricted_people_appear_only_as_restricted_records(database: Database,
     # A search that identifies it (NHS number, or name and date of birth) says a restricted record matches.
     [(_person_id, reasons, name)] = _search(database, worker, nhs_number=valid_nhs(55))
     assert name is None and reasons == (search.RESTRICTED_MATCH,)
-    [(_person_id, reasons, name)] = _search(database, worker, first_name="olivia", last_name="GRANT",
-                                            date_of_birth=date(2015, 3, 14))
+    [(_person_id, reasons, name)] = _search(
+        database, worker, first_name="olivia", last_name="GRANT", date_of_birth=date(2015, 3, 14)
+    )
     assert name is None and reasons == (search.RESTRICTED_MATCH,)
     # The manager who restricted it is named on the restriction and sees the name.
     [(_, _, name)] = _search(database, manager, first_name="Olivia", last_name="Grant")
     assert name == "Olivia Grant"
 
 
-def test_find_candidates_marks_restriction_for_the_caller(database: Database, manager: User, worker: User,
-                                                          people: People) -> None:
+def test_find_candidates_marks_restriction_for_the_caller(
+    database: Database, manager: User, worker: User, people: People
+) -> None:
     person = people.add("Theo", "Banks")
     with database.transaction() as s:
         restriction.restrict(s, database, manager, person.id, "Relative of a member of staff", [])
     with database.transaction() as s:
-        [candidate] = search.find_candidates(s, first_name="Theo", last_name="Banks", date_of_birth=date(2015, 3, 14),
-                                              nhs_number=None, postcode=None)
+        [candidate] = search.find_candidates(
+            s, first_name="Theo", last_name="Banks", date_of_birth=date(2015, 3, 14), nhs_number=None, postcode=None
+        )
         assert candidate.restricted and candidate.identified
         [shown] = search.visible_to(s, worker, [candidate])
         assert shown.hidden and shown.score == 0
@@ -232,8 +257,9 @@ def test_exact_matches_by_nhs_or_name_and_birthday(database: Database, people: P
     person = people.add("Zoë", "O'Neill", nhs_number=valid_nhs(9), date_of_birth=date(2018, 8, 8))
     with database.transaction() as s:
         assert [p.id for p in search.exact_matches(s, nhs_number=valid_nhs(9))] == [person.id]
-        assert [p.id for p in search.exact_matches(s, first_name="zoe", last_name="oneill",
-                                                    date_of_birth=date(2018, 8, 8))] == [person.id]
+        assert [
+            p.id for p in search.exact_matches(s, first_name="zoe", last_name="oneill", date_of_birth=date(2018, 8, 8))
+        ] == [person.id]
         assert search.exact_matches(s, first_name="zoe", last_name="oneill", date_of_birth=date(2018, 8, 9)) == []
         assert search.exact_matches(s) == []
 
@@ -251,16 +277,23 @@ def test_relationships_read_both_ways(database: Database, worker: User, people: 
         family.add_relationship(s, database, worker, mum.id, brother.id, "child")
     with database.transaction() as s:
         assert {(r.person_id, r.label) for r in family.family_of(s, child.id)} == {
-            (mum.id, "parent of"), (brother.id, "sibling")}
+            (mum.id, "parent of"),
+            (brother.id, "sibling"),
+        }
         assert {(r.person_id, r.label) for r in family.family_of(s, mum.id)} == {
-            (child.id, "child of"), (brother.id, "child of")}
+            (child.id, "child of"),
+            (brother.id, "child of"),
+        }
         assert {(r.person_id, r.label) for r in family.family_of(s, brother.id)} == {
-            (child.id, "sibling"), (mum.id, "parent of")}
+            (child.id, "sibling"),
+            (mum.id, "parent of"),
+        }
         assert [p.id for p in family.siblings_of(s, child.id)] == [brother.id]
 
 
-def test_a_symmetric_tie_is_stored_once_and_contradictions_refused(database: Database, worker: User,
-                                                                   people: People) -> None:
+def test_a_symmetric_tie_is_stored_once_and_contradictions_refused(
+    database: Database, worker: User, people: People
+) -> None:
     a = people.add("Ann", "Lee", date_of_birth=date(2010, 1, 1))
     b = people.add("Bob", "Lee", date_of_birth=date(2012, 1, 1))
     with database.transaction() as s:
@@ -278,8 +311,9 @@ def test_a_symmetric_tie_is_stored_once_and_contradictions_refused(database: Dat
 # --- viewing and restriction ---------------------------------------------------------------------------------------
 
 
-def test_viewing_is_audited_and_restriction_refuses_with_break_glass_possible(database: Database, worker: User,
-                                                                              manager: User, people: People) -> None:
+def test_viewing_is_audited_and_restriction_refuses_with_break_glass_possible(
+    database: Database, worker: User, manager: User, people: People
+) -> None:
     person = people.add("Noah", "Quinn")
     with database.transaction() as s:
         record = viewing.view_person(s, database, worker, person.id)
@@ -298,8 +332,9 @@ def test_viewing_is_audited_and_restriction_refuses_with_break_glass_possible(da
     assert event.actor_id == worker.id and "Police" in (event.reason or "")
 
 
-def test_named_users_may_open_and_lifting_opens_to_all(database: Database, worker: User, manager: User,
-                                                       factory: Factory, people: People) -> None:
+def test_named_users_may_open_and_lifting_opens_to_all(
+    database: Database, worker: User, manager: User, factory: Factory, people: People
+) -> None:
     person = people.add("Mia", "Ford")
     social_worker = factory.user(Role.SOCIAL_WORKER)
     with database.transaction() as s:
@@ -322,8 +357,9 @@ def test_only_managers_restrict(database: Database, worker: User, people: People
         restriction.restrict(s, database, worker, person.id, "Because I would like to", [])
 
 
-def test_siblings_include_children_of_the_same_recorded_parent(database: Database, worker: User,
-                                                               people: People) -> None:
+def test_siblings_include_children_of_the_same_recorded_parent(
+    database: Database, worker: User, people: People
+) -> None:
     dad = people.add("Tom", "Vale", kind="adult", date_of_birth=date(1985, 1, 1))
     first = people.add("Ava", "Vale", date_of_birth=date(2012, 1, 1))
     second = people.add("Eli", "Vale", date_of_birth=date(2014, 1, 1))
@@ -336,8 +372,9 @@ def test_siblings_include_children_of_the_same_recorded_parent(database: Databas
         assert [p.id for p in family.siblings_of(s, second.id)] == [first.id]
 
 
-def test_a_restricted_relative_is_not_named_on_the_family_list(database: Database, worker: User, manager: User,
-                                                               people: People) -> None:
+def test_a_restricted_relative_is_not_named_on_the_family_list(
+    database: Database, worker: User, manager: User, people: People
+) -> None:
     child = people.add("Ella", "Hill", date_of_birth=date(2015, 1, 1))
     aunt = people.add("Secret", "Relative", kind="adult", date_of_birth=date(1980, 1, 1))
     with database.transaction() as s:
@@ -354,34 +391,41 @@ def test_a_restricted_relative_is_not_named_on_the_family_list(database: Databas
 def test_an_unborn_child_has_an_expected_date_and_sex_unknown(database: Database, worker: User) -> None:
     due = date.today() + timedelta(days=90)
     with database.transaction() as s, pytest.raises(ValidationFailed) as failure:
-        records.create_person(s, database, worker, PersonInput(first_name="Baby", last_name="Unborn",
-                                                               expected_date_of_birth=due, sex="F"))
+        records.create_person(
+            s, database, worker, PersonInput(first_name="Baby", last_name="Unborn", expected_date_of_birth=due, sex="F")
+        )
     assert "sex" in failure.value.errors
     with database.transaction() as s:
-        person = records.create_person(s, database, worker, PersonInput(first_name="Baby", last_name="Unborn",
-                                                                        expected_date_of_birth=due, sex="U"))
+        person = records.create_person(
+            s, database, worker, PersonInput(first_name="Baby", last_name="Unborn", expected_date_of_birth=due, sex="U")
+        )
         assert person.expected_date_of_birth == due
     with database.transaction() as s, pytest.raises(ValidationFailed) as failure:
-        records.create_person(s, database, worker, PersonInput(first_name="Adult", last_name="Unborn",
-                                                               kind="adult", expected_date_of_birth=due))
+        records.create_person(
+            s,
+            database,
+            worker,
+            PersonInput(first_name="Adult", last_name="Unborn", kind="adult", expected_date_of_birth=due),
+        )
     assert failure.value.errors["expected_date_of_birth"] == "Only an unborn child has an expected date of birth"
 
 
 def test_upn_and_reason_unknown_are_not_both_given(database: Database, worker: User) -> None:
     with database.transaction() as s, pytest.raises(ValidationFailed) as failure:
-        records.create_person(s, database, worker, PersonInput(first_name="A", last_name="B", upn=valid_upn(3),
-                                                               upn_unknown="UN1"))
+        records.create_person(
+            s, database, worker, PersonInput(first_name="A", last_name="B", upn=valid_upn(3), upn_unknown="UN1")
+        )
     assert "upn_unknown" in failure.value.errors
 
 
 def test_a_move_cannot_predate_the_current_address(database: Database, worker: User, people: People) -> None:
     person = people.add("Ivy", "Lane")
     with database.transaction() as s:
-        records.add_address(s, database, worker, person.id, AddressInput(line1="1 First St",
-                                                                          moved_in=date(2023, 1, 1)))
+        records.add_address(s, database, worker, person.id, AddressInput(line1="1 First St", moved_in=date(2023, 1, 1)))
     with database.transaction() as s, pytest.raises(ValidationFailed) as failure:
-        records.add_address(s, database, worker, person.id, AddressInput(line1="2 Second St",
-                                                                          moved_in=date(2022, 1, 1)))
+        records.add_address(
+            s, database, worker, person.id, AddressInput(line1="2 Second St", moved_in=date(2022, 1, 1))
+        )
     assert "1 Jan 2023" in failure.value.errors["moved_in"]
 
 
@@ -395,13 +439,14 @@ def test_restricting_names_only_staff(database: Database, manager: User, factory
         assert access.restricted_among(s, [person.id]) == set()
 
 
-def test_an_identifier_recorded_by_someone_else_meanwhile_is_a_conflict(database: Database, worker: User,
-                                                                        people: People,
-                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_identifier_recorded_by_someone_else_meanwhile_is_a_conflict(
+    database: Database, worker: User, people: People, monkeypatch: pytest.MonkeyPatch
+) -> None:
     people.add("Leo", "Hart", nhs_number=valid_nhs(11))
     # The other worker's record lands between our duplicate check and our write: the check sees nothing.
     monkeypatch.setattr(records, "_identifier_owner", lambda *args, **kwargs: None)
     with pytest.raises(Conflict), database.transaction() as s:
-        records.create_person(s, database, worker, PersonInput(first_name="Leo", last_name="Hart",
-                                                               nhs_number=valid_nhs(11)))
+        records.create_person(
+            s, database, worker, PersonInput(first_name="Leo", last_name="Hart", nhs_number=valid_nhs(11))
+        )
     assert _count(database, Person) == 1

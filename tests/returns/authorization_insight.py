@@ -42,17 +42,28 @@ EXPECTED: dict[Route, Policy] = {
 # Bodies for unsafe requests, so that a well-formed request reaches the access policy.
 FORMS: dict[Route, dict[str, str]] = {
     ("POST", "/returns/annex-a"): {"from": "2020-01-01", "to": "2030-12-31"},
-    ("POST", "/returns/workforce/contracts"): {"user_id": "{user_id}", "job_title": "Social worker",
-                                                "employment_type": "permanent", "fte": "1",
-                                                "started_on": "2031-01-01", "case_holding": "yes"},
+    ("POST", "/returns/workforce/contracts"): {
+        "user_id": "{user_id}",
+        "job_title": "Social worker",
+        "employment_type": "permanent",
+        "fte": "1",
+        "started_on": "2031-01-01",
+        "case_holding": "yes",
+    },
     ("POST", "/returns/workforce/contracts/{contract_id}/end"): {"left_on": "2026-01-31"},
-    ("POST", "/returns/workforce/vacancies"): {"title": "Senior social worker", "fte": "1",
-                                               "opened_on": "2026-01-01"},
+    ("POST", "/returns/workforce/vacancies"): {"title": "Senior social worker", "fte": "1", "opened_on": "2026-01-01"},
     ("POST", "/returns/workforce/vacancies/{vacancy_id}/filled"): {"filled_on": "2026-02-01"},
-    ("POST", "/returns/improvement/items"): {"kind": "finding", "source": "Monitoring visit letter",
-                                             "reported_on": "2026-01-15", "text": "Matrix finding"},
+    ("POST", "/returns/improvement/items"): {
+        "kind": "finding",
+        "source": "Monitoring visit letter",
+        "reported_on": "2026-01-15",
+        "text": "Matrix finding",
+    },
     ("POST", "/returns/improvement/items/{improvement_item_id}/actions"): {
-        "description": "Matrix action", "owner": "Head of service", "due_on": "2026-06-30"},
+        "description": "Matrix action",
+        "owner": "Head of service",
+        "due_on": "2026-06-30",
+    },
     ("POST", "/returns/improvement/actions/{improvement_action_id}/done"): {"done_on": "2026-02-01"},
 }
 JSON_BODIES: dict[Route, dict[str, Any]] = {}
@@ -69,17 +80,33 @@ def extend_world(factory: Factory, world: World) -> dict[str, int]:
     from safeguarding.insight.models import ImprovementAction, ImprovementItem, Vacancy, WorkerContract
 
     with factory.database.transaction() as s:
-        contract = WorkerContract(user_id=world.users[R.SOCIAL_WORKER.value].id, employment_type="agency",
-                                  agency_name="Matrix Locums", job_title="Social worker", started_on=date(2025, 1, 6),
-                                  fte=1.0, case_holding=True)
+        contract = WorkerContract(
+            user_id=world.users[R.SOCIAL_WORKER.value].id,
+            employment_type="agency",
+            agency_name="Matrix Locums",
+            job_title="Social worker",
+            started_on=date(2025, 1, 6),
+            fte=1.0,
+            case_holding=True,
+        )
         vacancy = Vacancy(title="Matrix post", team_id=world.team.id, fte=1.0, opened_on=date(2025, 10, 1))
-        item = ImprovementItem(kind="recommendation", source="Monitoring visit letter", reported_on=date(2025, 12, 1),
-                               text="Matrix recommendation", indicators=["assessments_45"])
+        item = ImprovementItem(
+            kind="recommendation",
+            source="Monitoring visit letter",
+            reported_on=date(2025, 12, 1),
+            text="Matrix recommendation",
+            indicators=["assessments_45"],
+        )
         s.add_all([contract, vacancy, item])
         s.flush()
-        action = ImprovementAction(item_id=item.id, description="Matrix action", owner="Service manager",
-                                   due_on=date(2026, 3, 1))
+        action = ImprovementAction(
+            item_id=item.id, description="Matrix action", owner="Service manager", due_on=date(2026, 3, 1)
+        )
         s.add(action)
         s.flush()
-        return {"contract_id": contract.id, "vacancy_id": vacancy.id, "improvement_item_id": item.id,
-                "improvement_action_id": action.id}
+        return {
+            "contract_id": contract.id,
+            "vacancy_id": vacancy.id,
+            "improvement_item_id": item.id,
+            "improvement_action_id": action.id,
+        }

@@ -94,32 +94,71 @@ def build(factory: Factory) -> Council:
             s.get_one(User, user_id).full_name = name
         people: dict[str, Person] = {}
         for code, first, sex, eth, born in (
-                ("C1", "Ava", "F", "WBRI", date(2015, 5, 1)), ("C2", "Ben", "M", "BAFR", date(2012, 4, 1)),
-                ("C3", "Cara", "F", "AIND", date(2019, 12, 31)), ("C4", "Dev", "M", "MWBC", date(2010, 3, 31)),
-                ("C5", "Eve", "F", "WOTH", date(2009, 6, 15)), ("C6", "Finn", "M", "WBRI", date(2016, 1, 1))):
-            person = Person(kind=PersonKind.CHILD, first_name=first, last_name="Insight", sex=sex, ethnicity=eth,
-                            date_of_birth=born, la_child_id=code)
+            ("C1", "Ava", "F", "WBRI", date(2015, 5, 1)),
+            ("C2", "Ben", "M", "BAFR", date(2012, 4, 1)),
+            ("C3", "Cara", "F", "AIND", date(2019, 12, 31)),
+            ("C4", "Dev", "M", "MWBC", date(2010, 3, 31)),
+            ("C5", "Eve", "F", "WOTH", date(2009, 6, 15)),
+            ("C6", "Finn", "M", "WBRI", date(2016, 1, 1)),
+        ):
+            person = Person(
+                kind=PersonKind.CHILD,
+                first_name=first,
+                last_name="Insight",
+                sex=sex,
+                ethnicity=eth,
+                date_of_birth=born,
+                la_child_id=code,
+            )
             s.add(person)
             people[code] = person
         s.flush()
         ids = {code: p.id for code, p in people.items()}
 
-        def contact(day: date, source: str, codes: tuple[str, ...], decided: date | None, hour: int = 10,
-                    outcome: Outcome = Outcome.REFERRAL_FOR_ASSESSMENT) -> Contact:
-            row = Contact(received_at=at(day, hour), channel=Channel.PHONE, reporter_kind=ReporterKind.PRACTITIONER,
-                          referral_source=source, worry="Synthetic worry", consent=ConsentPosition.CONSENT_GIVEN,
-                          status=ContactStatus.DECIDED, due_at=at(day, 17))
+        def contact(
+            day: date,
+            source: str,
+            codes: tuple[str, ...],
+            decided: date | None,
+            hour: int = 10,
+            outcome: Outcome = Outcome.REFERRAL_FOR_ASSESSMENT,
+        ) -> Contact:
+            row = Contact(
+                received_at=at(day, hour),
+                channel=Channel.PHONE,
+                reporter_kind=ReporterKind.PRACTITIONER,
+                referral_source=source,
+                worry="Synthetic worry",
+                consent=ConsentPosition.CONSENT_GIVEN,
+                status=ContactStatus.DECIDED,
+                due_at=at(day, 17),
+            )
             for code in codes:
-                row.subjects.append(ContactSubject(role=SubjectRole.CHILD, first_name=people[code].first_name,
-                                                   last_name="Insight", person_id=ids[code]))
+                row.subjects.append(
+                    ContactSubject(
+                        role=SubjectRole.CHILD,
+                        first_name=people[code].first_name,
+                        last_name="Insight",
+                        person_id=ids[code],
+                    )
+                )
             row.subjects.append(ContactSubject(role=SubjectRole.PARENT, first_name="Parent", last_name="Insight"))
             s.add(row)
             s.flush()
             if decided is not None:
-                s.add(ContactDecision(contact_id=row.id, level_of_need=3, outcome=outcome, rationale="Synthetic",
-                                      decided_by_id=mash.id, decided_at=at(decided, 15),
-                                      working_hours_to_decision=1.0, within_deadline=True,
-                                      status=DecisionStatus.IN_EFFECT))
+                s.add(
+                    ContactDecision(
+                        contact_id=row.id,
+                        level_of_need=3,
+                        outcome=outcome,
+                        rationale="Synthetic",
+                        decided_by_id=mash.id,
+                        decided_at=at(decided, 15),
+                        working_hours_to_decision=1.0,
+                        within_deadline=True,
+                        status=DecisionStatus.IN_EFFECT,
+                    )
+                )
             return row
 
         contact(date(2025, 12, 1), "2A", ("C6",), date(2025, 12, 1))
@@ -128,11 +167,27 @@ def build(factory: Factory) -> Council:
         c2 = contact(date(2026, 2, 10), "6", ("C2",), date(2026, 2, 13))
         c4 = contact(date(2026, 3, 2), "3B", ("C4", "C5"), date(2026, 3, 2))
 
-        def referral(code: str, day: date, source: str, contact_id: int | None = None, *, re: bool = False,
-                     closed: date | None = None, reason: str | None = None) -> Referral:
-            row = Referral(person_id=ids[code], contact_id=contact_id, referral_date=day, referral_source=source,
-                           is_re_referral=re, route="referral_for_assessment", closed_date=closed,
-                           closure_reason=reason, primary_need="N1")
+        def referral(
+            code: str,
+            day: date,
+            source: str,
+            contact_id: int | None = None,
+            *,
+            re: bool = False,
+            closed: date | None = None,
+            reason: str | None = None,
+        ) -> Referral:
+            row = Referral(
+                person_id=ids[code],
+                contact_id=contact_id,
+                referral_date=day,
+                referral_source=source,
+                is_re_referral=re,
+                route="referral_for_assessment",
+                closed_date=closed,
+                closure_reason=reason,
+                primary_need="N1",
+            )
             s.add(row)
             s.flush()
             return row
@@ -143,66 +198,185 @@ def build(factory: Factory) -> Council:
         r2 = referral("C2", date(2026, 2, 11), "6", c2.id, re=True)
         r4 = referral("C4", date(2026, 3, 3), "3B", c4.id)
 
-        s.add_all([
-            Assessment(person_id=ids["C3"], referral_id=r3.id, started_on=date(2025, 12, 22),
-                       authorised_on=date(2025, 12, 30), outcome="strategy_discussion"),
-            Assessment(person_id=ids["C1"], referral_id=r1.id, started_on=date(2026, 1, 7),
-                       authorised_on=date(2026, 2, 20), outcome="cin_plan"),
-            Assessment(person_id=ids["C2"], referral_id=r2.id, started_on=date(2026, 2, 12)),
-            Assessment(person_id=ids["C4"], referral_id=r4.id, started_on=date(2026, 3, 4),
-                       authorised_on=date(2026, 3, 27), outcome="nfa"),
-        ])
-        strategy = StrategyDiscussion(person_id=ids["C3"], referral_id=r3.id, held_on=date(2026, 1, 12),
-                                      decision="section47")
+        s.add_all(
+            [
+                Assessment(
+                    person_id=ids["C3"],
+                    referral_id=r3.id,
+                    started_on=date(2025, 12, 22),
+                    authorised_on=date(2025, 12, 30),
+                    outcome="strategy_discussion",
+                ),
+                Assessment(
+                    person_id=ids["C1"],
+                    referral_id=r1.id,
+                    started_on=date(2026, 1, 7),
+                    authorised_on=date(2026, 2, 20),
+                    outcome="cin_plan",
+                ),
+                Assessment(person_id=ids["C2"], referral_id=r2.id, started_on=date(2026, 2, 12)),
+                Assessment(
+                    person_id=ids["C4"],
+                    referral_id=r4.id,
+                    started_on=date(2026, 3, 4),
+                    authorised_on=date(2026, 3, 27),
+                    outcome="nfa",
+                ),
+            ]
+        )
+        strategy = StrategyDiscussion(
+            person_id=ids["C3"], referral_id=r3.id, held_on=date(2026, 1, 12), decision="section47"
+        )
         s.add(strategy)
         s.flush()
-        s47 = Section47Enquiry(person_id=ids["C3"], referral_id=r3.id, strategy_discussion_id=strategy.id,
-                               started_on=date(2026, 1, 12), completed_on=date(2026, 1, 26), outcome="icpc")
-        old_plan = ChildProtectionPlan(person_id=ids["C3"], referral_id=r3.id, started_on=date(2023, 1, 1),
-                                       ended_on=date(2025, 1, 10), initial_category="EMO", latest_category="EMO",
-                                       end_reason="no_longer_at_risk_closed")
-        plan = ChildProtectionPlan(person_id=ids["C3"], referral_id=r3.id, started_on=date(2026, 1, 28),
-                                   initial_category="NEG", latest_category="NEG")
+        s47 = Section47Enquiry(
+            person_id=ids["C3"],
+            referral_id=r3.id,
+            strategy_discussion_id=strategy.id,
+            started_on=date(2026, 1, 12),
+            completed_on=date(2026, 1, 26),
+            outcome="icpc",
+        )
+        old_plan = ChildProtectionPlan(
+            person_id=ids["C3"],
+            referral_id=r3.id,
+            started_on=date(2023, 1, 1),
+            ended_on=date(2025, 1, 10),
+            initial_category="EMO",
+            latest_category="EMO",
+            end_reason="no_longer_at_risk_closed",
+        )
+        plan = ChildProtectionPlan(
+            person_id=ids["C3"],
+            referral_id=r3.id,
+            started_on=date(2026, 1, 28),
+            initial_category="NEG",
+            latest_category="NEG",
+        )
         s.add_all([s47, old_plan, plan])
         s.flush()
-        s.add(ChildProtectionConference(person_id=ids["C3"], referral_id=r3.id, kind="initial", section47_id=s47.id,
-                                        plan_id=plan.id, held_on=date(2026, 1, 28), outcome="plan"))
-        s.add_all([
-            Visit(person_id=ids["C3"], referral_id=r3.id, kind="cp", visited_on=date(2026, 2, 5), child_seen=True,
-                  seen_alone=True),
-            Visit(person_id=ids["C3"], referral_id=r3.id, kind="cp", visited_on=date(2026, 2, 19),
-                  child_seen=True, seen_alone=False),
-            Visit(person_id=ids["C1"], referral_id=r1.id, kind="assessment", visited_on=date(2026, 1, 9),
-                  child_seen=True),
-        ])
-        s.add_all([
-            Allocation(person_id=ids["C1"], worker_id=sam.id, team_id=assessment.id, started_at=at(date(2026, 1, 6))),
-            Allocation(person_id=ids["C3"], worker_id=pat.id, team_id=protection.id,
-                       started_at=at(date(2025, 12, 22))),
-            Allocation(person_id=ids["C4"], worker_id=sam.id, team_id=assessment.id, started_at=at(date(2026, 3, 3))),
-            Allocation(person_id=ids["C2"], worker_id=sam.id, team_id=assessment.id, started_at=at(date(2026, 2, 11)),
-                       ended_at=at(date(2026, 3, 1))),
-        ])
-        episode = MissingEpisode(person_id=ids["C5"], went_missing_at=at(date(2026, 3, 10), 18),
-                                 returned_at=at(date(2026, 3, 11), 9), recorded_by_id=mash.id)
+        s.add(
+            ChildProtectionConference(
+                person_id=ids["C3"],
+                referral_id=r3.id,
+                kind="initial",
+                section47_id=s47.id,
+                plan_id=plan.id,
+                held_on=date(2026, 1, 28),
+                outcome="plan",
+            )
+        )
+        s.add_all(
+            [
+                Visit(
+                    person_id=ids["C3"],
+                    referral_id=r3.id,
+                    kind="cp",
+                    visited_on=date(2026, 2, 5),
+                    child_seen=True,
+                    seen_alone=True,
+                ),
+                Visit(
+                    person_id=ids["C3"],
+                    referral_id=r3.id,
+                    kind="cp",
+                    visited_on=date(2026, 2, 19),
+                    child_seen=True,
+                    seen_alone=False,
+                ),
+                Visit(
+                    person_id=ids["C1"],
+                    referral_id=r1.id,
+                    kind="assessment",
+                    visited_on=date(2026, 1, 9),
+                    child_seen=True,
+                ),
+            ]
+        )
+        s.add_all(
+            [
+                Allocation(
+                    person_id=ids["C1"], worker_id=sam.id, team_id=assessment.id, started_at=at(date(2026, 1, 6))
+                ),
+                Allocation(
+                    person_id=ids["C3"], worker_id=pat.id, team_id=protection.id, started_at=at(date(2025, 12, 22))
+                ),
+                Allocation(
+                    person_id=ids["C4"], worker_id=sam.id, team_id=assessment.id, started_at=at(date(2026, 3, 3))
+                ),
+                Allocation(
+                    person_id=ids["C2"],
+                    worker_id=sam.id,
+                    team_id=assessment.id,
+                    started_at=at(date(2026, 2, 11)),
+                    ended_at=at(date(2026, 3, 1)),
+                ),
+            ]
+        )
+        episode = MissingEpisode(
+            person_id=ids["C5"],
+            went_missing_at=at(date(2026, 3, 10), 18),
+            returned_at=at(date(2026, 3, 11), 9),
+            recorded_by_id=mash.id,
+        )
         s.add(episode)
         s.flush()
-        s.add(ReturnInterview(episode_id=episode.id, offered_at=at(date(2026, 3, 12)),
-                              held_at=at(date(2026, 3, 13)), recorded_by_id=mash.id))
-        tool = ScreeningTool(code="insight-tool", version=1, name="Synthetic tool", effective_from=date(2020, 1, 1),
-                             definition={})
+        s.add(
+            ReturnInterview(
+                episode_id=episode.id,
+                offered_at=at(date(2026, 3, 12)),
+                held_at=at(date(2026, 3, 13)),
+                recorded_by_id=mash.id,
+            )
+        )
+        tool = ScreeningTool(
+            code="insight-tool", version=1, name="Synthetic tool", effective_from=date(2020, 1, 1), definition={}
+        )
         s.add(tool)
         s.flush()
-        s.add(Screening(person_id=ids["C4"], tool_id=tool.id, screened_on=date(2026, 3, 5), answers={}, score=9,
-                        computed_band="medium", band="medium", exploitation_types=["criminal"],
-                        screened_by_id=mash.id))
-        s.add_all([
-            WorkerContract(user_id=sam.id, employment_type="permanent", job_title="Social worker",
-                           started_on=date(2020, 9, 1), fte=1.0, case_holding=True),
-            WorkerContract(user_id=pat.id, employment_type="agency", agency_name="Synthetic Locums",
-                           job_title="Social worker", started_on=date(2025, 11, 1), fte=0.8, case_holding=True),
-            Supervision(worker_id=sam.id, supervisor_id=manager.id, held_on=date(2026, 3, 16),
-                        next_on=date(2026, 4, 13)),
-        ])
-    return Council(children=ids, assessment_team_id=assessment.id, protection_team_id=protection.id, sam_id=sam.id,
-                   pat_id=pat.id, manager_id=manager.id, analyst_id=analyst.id)
+        s.add(
+            Screening(
+                person_id=ids["C4"],
+                tool_id=tool.id,
+                screened_on=date(2026, 3, 5),
+                answers={},
+                score=9,
+                computed_band="medium",
+                band="medium",
+                exploitation_types=["criminal"],
+                screened_by_id=mash.id,
+            )
+        )
+        s.add_all(
+            [
+                WorkerContract(
+                    user_id=sam.id,
+                    employment_type="permanent",
+                    job_title="Social worker",
+                    started_on=date(2020, 9, 1),
+                    fte=1.0,
+                    case_holding=True,
+                ),
+                WorkerContract(
+                    user_id=pat.id,
+                    employment_type="agency",
+                    agency_name="Synthetic Locums",
+                    job_title="Social worker",
+                    started_on=date(2025, 11, 1),
+                    fte=0.8,
+                    case_holding=True,
+                ),
+                Supervision(
+                    worker_id=sam.id, supervisor_id=manager.id, held_on=date(2026, 3, 16), next_on=date(2026, 4, 13)
+                ),
+            ]
+        )
+    return Council(
+        children=ids,
+        assessment_team_id=assessment.id,
+        protection_team_id=protection.id,
+        sam_id=sam.id,
+        pat_id=pat.id,
+        manager_id=manager.id,
+        analyst_id=analyst.id,
+    )

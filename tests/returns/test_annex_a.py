@@ -34,8 +34,9 @@ def _rows(path: Path, sheet: str) -> list[dict[str, Any]]:
     return [dict(zip(header, (*row, *[None] * (len(header) - len(row))), strict=True)) for row in values[1:]]
 
 
-def test_the_command_writes_one_sheet_per_list_with_annex_a_columns(database: Any, factory: Any,
-                                                                   tmp_path: Path) -> None:
+def test_the_command_writes_one_sheet_per_list_with_annex_a_columns(
+    database: Any, factory: Any, tmp_path: Path
+) -> None:
     insight_council.build(factory)
     out = tmp_path / "annex-a.xlsx"
     result = runner.invoke(cli, ["returns", "annex-a", "--from", JAN, "--to", MAR, "--out", str(out)])
@@ -47,10 +48,23 @@ def test_the_command_writes_one_sheet_per_list_with_annex_a_columns(database: An
         assert tuple(header) == spec.columns
     book.close()
     # The columns exactly as annex-a.md section 4 defines them, for two lists in full.
-    assert LISTS[0].columns == ("Child Unique ID", "Gender", "Ethnicity", "Date of Birth", "Age of Child (Years)",
-                                "Date of Contact", "Contact Source")
-    assert LISTS[2].columns[5:] == ("Date of referral", "Referral Source", "Referral NFA?",
-                                    "Number of Referrals in Last 12 Months", "Allocated Team", "Allocated Worker")
+    assert LISTS[0].columns == (
+        "Child Unique ID",
+        "Gender",
+        "Ethnicity",
+        "Date of Birth",
+        "Age of Child (Years)",
+        "Date of Contact",
+        "Contact Source",
+    )
+    assert LISTS[2].columns[5:] == (
+        "Date of referral",
+        "Referral Source",
+        "Referral NFA?",
+        "Number of Referrals in Last 12 Months",
+        "Allocated Team",
+        "Allocated Worker",
+    )
     with database.transaction() as s:
         event = s.scalars(select(AuditEvent).where(AuditEvent.target_type == "annex_a")).one()
         detail = json.loads(event.detail) if isinstance(event.detail, str) else event.detail
@@ -123,22 +137,24 @@ def test_bad_dates_are_named_and_nothing_is_written(database: Any, tmp_path: Pat
     assert not out.exists()
     with pytest.raises(ValidationFailed) as caught:
         parse_period("2026-02-30", "")
-    assert caught.value.errors == {"from": "The first day of the period must be a real date, like 2026-03-31",
-                                   "to": "Enter the last day of the period"}
+    assert caught.value.errors == {
+        "from": "The first day of the period must be a real date, like 2026-03-31",
+        "to": "Enter the last day of the period",
+    }
 
 
 def test_an_empty_period_says_so(database: Any, factory: Any, tmp_path: Path) -> None:
     insight_council.build(factory)
     out = tmp_path / "annex-a.xlsx"
-    result = runner.invoke(cli, ["returns", "annex-a", "--from", "2022-01-01", "--to", "2022-02-01",
-                                 "--out", str(out)])
+    result = runner.invoke(cli, ["returns", "annex-a", "--from", "2022-01-01", "--to", "2022-02-01", "--out", str(out)])
     assert result.exit_code == 1
     assert "nothing written" in result.output
     assert not out.exists()
 
 
-def test_the_analysts_page_downloads_the_workbook_and_others_are_refused(app: Any, database: Any, factory: Any,
-                                                                        tmp_path: Path) -> None:
+def test_the_analysts_page_downloads_the_workbook_and_others_are_refused(
+    app: Any, database: Any, factory: Any, tmp_path: Path
+) -> None:
     from fastapi.testclient import TestClient
 
     council = insight_council.build(factory)
@@ -171,8 +187,7 @@ def test_the_analysts_page_downloads_the_workbook_and_others_are_refused(app: An
 
     other = TestClient(app)
     other_csrf = sign_in_as(other, database, manager)
-    assert other.post("/returns/annex-a", data={"from": JAN, "to": MAR, "csrf_token": other_csrf}
-                      ).status_code == 403
+    assert other.post("/returns/annex-a", data={"from": JAN, "to": MAR, "csrf_token": other_csrf}).status_code == 403
 
 
 def test_build_reads_the_same_rows_as_the_file(database: Any, factory: Any) -> None:
@@ -180,6 +195,15 @@ def test_build_reads_the_same_rows_as_the_file(database: Any, factory: Any) -> N
     with database.transaction() as s:
         annex = build(s, parse_period(JAN, MAR))
     assert {sheet.spec.sheet: len(sheet.rows) for sheet in annex.sheets} == {
-        "List 1": 4, "List 2": 0, "List 3": 3, "List 4": 3, "List 5": 1, "List 6": 4, "List 7": 1, "Missing": 1,
-        "Exploitation": 1, "Staff": annex.sheet("Staff").rows.__len__()}
+        "List 1": 4,
+        "List 2": 0,
+        "List 3": 3,
+        "List 4": 3,
+        "List 5": 1,
+        "List 6": 4,
+        "List 7": 1,
+        "Missing": 1,
+        "Exploitation": 1,
+        "Staff": annex.sheet("Staff").rows.__len__(),
+    }
     assert annex.child_rows == 18

@@ -18,9 +18,13 @@ from safeguarding.returns.annex_a.spec import LISTS
 from safeguarding.returns.annex_a.workbook import write_workbook
 
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-values = st.one_of(st.none(), st.text(max_size=40), st.integers(-10**9, 10**9),
-                   st.floats(allow_nan=False, allow_infinity=False, width=32),
-                   st.dates(min_value=date(1901, 1, 1), max_value=date(2099, 12, 31)))
+values = st.one_of(
+    st.none(),
+    st.text(max_size=40),
+    st.integers(-(10**9), 10**9),
+    st.floats(allow_nan=False, allow_infinity=False, width=32),
+    st.dates(min_value=date(1901, 1, 1), max_value=date(2099, 12, 31)),
+)
 
 
 def expected(value: Any) -> Any:

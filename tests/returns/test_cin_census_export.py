@@ -36,8 +36,17 @@ YEAR = CensusYear(2026)
 
 
 def person(s: Session, n: int, **fields: Any) -> Person:
-    row = Person(kind=PersonKind.CHILD, first_name=f"Synthetic{n}", last_name="Child", la_child_id=f"HB{n:04d}",
-                 upn=upn(n), sex="F" if n % 2 else "M", ethnicity="WBRI", date_of_birth=date(2014, 1, n), **fields)
+    row = Person(
+        kind=PersonKind.CHILD,
+        first_name=f"Synthetic{n}",
+        last_name="Child",
+        la_child_id=f"HB{n:04d}",
+        upn=upn(n),
+        sex="F" if n % 2 else "M",
+        ethnicity="WBRI",
+        date_of_birth=date(2014, 1, n),
+        **fields,
+    )
     s.add(row)
     s.flush()
     s.add(ChildDisability(person_id=row.id, code="NONE" if n % 3 else "LD"))
@@ -61,16 +70,18 @@ def build_hand_council(database: Database) -> dict[str, int]:
 
         assessed = person(s, 2)
         r = referral(s, assessed, date(2025, 5, 1), closed_date=date(2025, 6, 20), closure_reason="RC8")
-        a = Assessment(person_id=assessed.id, referral_id=r.id, started_on=date(2025, 5, 2),
-                       authorised_on=date(2025, 6, 19))
+        a = Assessment(
+            person_id=assessed.id, referral_id=r.id, started_on=date(2025, 5, 2), authorised_on=date(2025, 6, 19)
+        )
         s.add(a)
         s.flush()
         s.add(AssessmentFactor(assessment_id=a.id, code="21"))
 
         in_need = person(s, 3)
         r = referral(s, in_need, date(2025, 7, 1))
-        a = Assessment(person_id=in_need.id, referral_id=r.id, started_on=date(2025, 7, 2),
-                       authorised_on=date(2025, 8, 1))
+        a = Assessment(
+            person_id=in_need.id, referral_id=r.id, started_on=date(2025, 7, 2), authorised_on=date(2025, 8, 1)
+        )
         s.add(a)
         s.flush()
         s.add_all([AssessmentFactor(assessment_id=a.id, code="4B"), AssessmentFactor(assessment_id=a.id, code="3A")])
@@ -78,36 +89,69 @@ def build_hand_council(database: Database) -> dict[str, int]:
 
         protected = person(s, 4)
         r = referral(s, protected, date(2025, 9, 1))
-        a = Assessment(person_id=protected.id, referral_id=r.id, started_on=date(2025, 9, 1),
-                       authorised_on=date(2025, 10, 1))
+        a = Assessment(
+            person_id=protected.id, referral_id=r.id, started_on=date(2025, 9, 1), authorised_on=date(2025, 10, 1)
+        )
         s.add(a)
         s.flush()
         s.add(AssessmentFactor(assessment_id=a.id, code="16A"))
-        strategy = StrategyDiscussion(person_id=protected.id, referral_id=r.id, held_on=date(2025, 9, 2),
-                                      decision="section47")
+        strategy = StrategyDiscussion(
+            person_id=protected.id, referral_id=r.id, held_on=date(2025, 9, 2), decision="section47"
+        )
         s.add(strategy)
         s.flush()
-        enquiry = Section47Enquiry(person_id=protected.id, referral_id=r.id, strategy_discussion_id=strategy.id,
-                                   started_on=date(2025, 9, 3), completed_on=date(2025, 9, 19), outcome="icpc")
+        enquiry = Section47Enquiry(
+            person_id=protected.id,
+            referral_id=r.id,
+            strategy_discussion_id=strategy.id,
+            started_on=date(2025, 9, 3),
+            completed_on=date(2025, 9, 19),
+            outcome="icpc",
+        )
         s.add(enquiry)
         s.flush()
-        plan = ChildProtectionPlan(person_id=protected.id, referral_id=r.id, started_on=date(2025, 9, 23),
-                                   initial_category="NEG", latest_category="EMO")
+        plan = ChildProtectionPlan(
+            person_id=protected.id,
+            referral_id=r.id,
+            started_on=date(2025, 9, 23),
+            initial_category="NEG",
+            latest_category="EMO",
+        )
         s.add(plan)
         s.flush()
-        s.add(ChildProtectionConference(person_id=protected.id, referral_id=r.id, kind="initial",
-                                        section47_id=enquiry.id, plan_id=plan.id, held_on=date(2025, 9, 23),
-                                        outcome="plan"))
-        s.add(ChildProtectionConference(person_id=protected.id, referral_id=r.id, kind="review", plan_id=plan.id,
-                                        held_on=date(2025, 12, 16), outcome="plan"))
+        s.add(
+            ChildProtectionConference(
+                person_id=protected.id,
+                referral_id=r.id,
+                kind="initial",
+                section47_id=enquiry.id,
+                plan_id=plan.id,
+                held_on=date(2025, 9, 23),
+                outcome="plan",
+            )
+        )
+        s.add(
+            ChildProtectionConference(
+                person_id=protected.id,
+                referral_id=r.id,
+                kind="review",
+                plan_id=plan.id,
+                held_on=date(2025, 12, 16),
+                outcome="plan",
+            )
+        )
 
         carried = person(s, 5)
         r = referral(s, carried, date(2025, 1, 6), closed_date=date(2025, 7, 31), closure_reason="RC7")
-        a = Assessment(person_id=carried.id, referral_id=r.id, started_on=date(2025, 1, 7),
-                       authorised_on=date(2025, 2, 14))  # authorised last year: not in this year's return
+        a = Assessment(
+            person_id=carried.id, referral_id=r.id, started_on=date(2025, 1, 7), authorised_on=date(2025, 2, 14)
+        )  # authorised last year: not in this year's return
         s.add(a)
-        s.add(ChildInNeedPlan(person_id=carried.id, referral_id=r.id, started_on=date(2025, 2, 17),
-                              ended_on=date(2025, 7, 31)))
+        s.add(
+            ChildInNeedPlan(
+                person_id=carried.id, referral_id=r.id, started_on=date(2025, 2, 17), ended_on=date(2025, 7, 31)
+            )
+        )
         # Out of scope: closed before the year began, and referred after it ended.
         gone = person(s, 6)
         referral(s, gone, date(2024, 5, 1), closed_date=date(2025, 3, 1), closure_reason="RC7")
@@ -132,8 +176,9 @@ def test_a_hand_built_council_exports_a_census_with_no_errors(database: Database
     assert "2025-02-14" not in text  # authorised before the year: not part of it
     assert "HB0006" not in text and "HB0007" not in text
     with database.transaction() as s:
-        exports = s.scalars(select(AuditEvent).where(AuditEvent.action == "export",
-                                                     AuditEvent.target_type == "cin_census")).all()
+        exports = s.scalars(
+            select(AuditEvent).where(AuditEvent.action == "export", AuditEvent.target_type == "cin_census")
+        ).all()
     assert len(exports) == 1
 
 
@@ -141,8 +186,13 @@ def test_the_live_record_is_validated_without_xml_and_findings_point_at_the_pers
     ids = build_hand_council(database)
     with database.transaction() as s:
         s.get_one(Person, ids["in_need"]).ethnicity = None
-        s.add(ChildInNeedPlan(person_id=ids["protected"], referral_id=s.scalar(
-            select(Referral.id).where(Referral.person_id == ids["protected"])), started_on=date(2025, 10, 1)))
+        s.add(
+            ChildInNeedPlan(
+                person_id=ids["protected"],
+                referral_id=s.scalar(select(Referral.id).where(Referral.person_id == ids["protected"])),
+                started_on=date(2025, 10, 1),
+            )
+        )
     with database.transaction() as s:
         report = service.validate_live(s, YEAR)
     by_code = {f.code: f for f in report.errors}
@@ -168,9 +218,10 @@ def test_a_year_with_no_data_says_so(database: Database, tmp_path: Path, monkeyp
 
     monkeypatch.setattr(db, "get_database", lambda: database)
     out = tmp_path / "cin2023.xml"
-    result = CliRunner().invoke(__import__("safeguarding.cli", fromlist=["app"]).app,
-                                ["returns", "cin-census", "export", "--year", "2023", "--out", str(out)])
+    result = CliRunner().invoke(
+        __import__("safeguarding.cli", fromlist=["app"]).app,
+        ["returns", "cin-census", "export", "--year", "2023", "--out", str(out)],
+    )
     assert result.exit_code == 1
     assert "No children in scope" in result.stderr
     assert not out.exists()
-

@@ -54,15 +54,22 @@ def test_check_live_stores_a_run_with_its_findings_and_keeps_earlier_runs(databa
     runs = _runs(database)
     assert len(runs) == 2 and all(r.finished_at and r.started_at <= r.finished_at for r in runs)
     assert [(r.year, r.ruleset, r.children, r.errors, r.started_by_id) for r in runs] == [
-        (2026, "cin2025_26", 5, 2, None)] * 2
+        (2026, "cin2025_26", 5, 2, None)
+    ] * 2
     with database.transaction() as s:
-        findings = list(s.scalars(select(CensusFinding).where(CensusFinding.run_id == runs[1].id)
-                                  .order_by(CensusFinding.id)))
-        audited = s.scalar(select(func.count()).select_from(AuditEvent).where(
-            AuditEvent.action == "run", AuditEvent.target_type == "cin_census_check"))
+        findings = list(
+            s.scalars(select(CensusFinding).where(CensusFinding.run_id == runs[1].id).order_by(CensusFinding.id))
+        )
+        audited = s.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == "run", AuditEvent.target_type == "cin_census_check")
+        )
     errors = [(f.code, f.severity, f.la_child_id, f.person_id, f.element) for f in findings if f.severity == "error"]
-    assert errors == [("4220", "error", "HB0003", ids["in_need"], "ChildCharacteristics/Ethnicity"),
-                      ("4220", "error", "HB0004", ids["protected"], "ChildCharacteristics/Ethnicity")]
+    assert errors == [
+        ("4220", "error", "HB0003", ids["in_need"], "ChildCharacteristics/Ethnicity"),
+        ("4220", "error", "HB0004", ids["protected"], "ChildCharacteristics/Ethnicity"),
+    ]
     assert all(f.message for f in findings)
     assert audited == 2
 
@@ -86,12 +93,12 @@ def test_a_run_that_fails_stores_nothing(database: Database, monkeypatch: pytest
 
 
 def _people(factory: Factory) -> tuple[User, User, User]:
-    return (factory.user(Role.PERFORMANCE_ANALYST), factory.user(Role.TEAM_MANAGER),
-            factory.user(Role.TEAM_MANAGER))
+    return (factory.user(Role.PERFORMANCE_ANALYST), factory.user(Role.TEAM_MANAGER), factory.user(Role.TEAM_MANAGER))
 
 
-def test_the_page_before_any_run_says_so_and_offers_the_check(database: Database, factory: Factory,
-                                                              client: TestClient) -> None:
+def test_the_page_before_any_run_says_so_and_offers_the_check(
+    database: Database, factory: Factory, client: TestClient
+) -> None:
     analyst, _, _ = _people(factory)
     sign_in(client, analyst)
     page = client.get("/returns/cin-census")
@@ -101,7 +108,8 @@ def test_the_page_before_any_run_says_so_and_offers_the_check(database: Database
 
 
 def test_analyst_sees_counts_with_rule_text_and_findings_linking_to_the_case(
-        database: Database, factory: Factory, client: TestClient) -> None:
+    database: Database, factory: Factory, client: TestClient
+) -> None:
     ids = _council_with_problems(database)
     analyst, _, _ = _people(factory)
     assert _cli("check-live", "--year", "2026").exit_code == 0
@@ -116,13 +124,17 @@ def test_analyst_sees_counts_with_rule_text_and_findings_linking_to_the_case(
     assert f'href="/cases/{ids["protected"]}">Restricted record</a>' in page.text
     assert "Synthetic4" not in page.text
     with database.transaction() as s:
-        views = list(s.scalars(select(AuditEvent).where(AuditEvent.action == "view",
-                                                        AuditEvent.target_type == "cin_census_findings")))
+        views = list(
+            s.scalars(
+                select(AuditEvent).where(AuditEvent.action == "view", AuditEvent.target_type == "cin_census_findings")
+            )
+        )
     assert len(views) == 1 and views[0].actor_id == analyst.id
 
 
 def test_a_restricted_childs_name_shows_only_to_a_viewer_named_on_the_restriction(
-        database: Database, factory: Factory, client: TestClient) -> None:
+    database: Database, factory: Factory, client: TestClient
+) -> None:
     ids = _council_with_problems(database)
     _, manager, named_manager = _people(factory)
     with database.transaction() as s:
@@ -135,19 +147,41 @@ def test_a_restricted_childs_name_shows_only_to_a_viewer_named_on_the_restrictio
     assert "Synthetic4 Child" in client.get("/returns/cin-census").text
 
 
-def test_filters_by_rule_and_severity_and_pages_of_fifty(database: Database, factory: Factory,
-                                                         client: TestClient) -> None:
+def test_filters_by_rule_and_severity_and_pages_of_fifty(
+    database: Database, factory: Factory, client: TestClient
+) -> None:
     analyst, _, _ = _people(factory)
     with database.transaction() as s:
         run = CensusRun(year=2026, ruleset="cin2025_26", children=120, errors=110, queries=10)
         s.add(run)
         s.flush()
         run.finished_at = run.started_at
-        s.add_all([CensusFinding(run_id=run.id, code="8540", severity="error", la_child_id=f"LA{n:04d}",
-                                 element="ChildCharacteristics/Disabilities", message=f"missing {n}")
-                   for n in range(110)])
-        s.add_all([CensusFinding(run_id=run.id, code="8770Q", severity="query", la_child_id=f"LQ{n:04d}",
-                                 element="CINdetails[1]/Assessments[1]", message=f"factors {n}") for n in range(10)])
+        s.add_all(
+            [
+                CensusFinding(
+                    run_id=run.id,
+                    code="8540",
+                    severity="error",
+                    la_child_id=f"LA{n:04d}",
+                    element="ChildCharacteristics/Disabilities",
+                    message=f"missing {n}",
+                )
+                for n in range(110)
+            ]
+        )
+        s.add_all(
+            [
+                CensusFinding(
+                    run_id=run.id,
+                    code="8770Q",
+                    severity="query",
+                    la_child_id=f"LQ{n:04d}",
+                    element="CINdetails[1]/Assessments[1]",
+                    message=f"factors {n}",
+                )
+                for n in range(10)
+            ]
+        )
     sign_in(client, analyst)
     first = client.get("/returns/cin-census")
     assert "120 findings; page 1 of 3." in first.text
@@ -162,13 +196,17 @@ def test_filters_by_rule_and_severity_and_pages_of_fifty(database: Database, fac
     assert "missing 50<" in by_rule.text and "factors" not in by_rule.text.split('id="findings"')[1]
 
 
-@pytest.mark.parametrize(("params", "field", "message"), [
-    ({"severity": "fatal"}, "severity", "Choose errors or queries"),
-    ({"rule": "9999"}, "rule", "Choose a rule from the list"),
-    ({"page": "two"}, "page", "Page must be a whole number"),
-])
-def test_bad_filters_are_named(database: Database, factory: Factory, client: TestClient, params: dict[str, str],
-                               field: str, message: str) -> None:
+@pytest.mark.parametrize(
+    ("params", "field", "message"),
+    [
+        ({"severity": "fatal"}, "severity", "Choose errors or queries"),
+        ({"rule": "9999"}, "rule", "Choose a rule from the list"),
+        ({"page": "two"}, "page", "Page must be a whole number"),
+    ],
+)
+def test_bad_filters_are_named(
+    database: Database, factory: Factory, client: TestClient, params: dict[str, str], field: str, message: str
+) -> None:
     analyst, _, _ = _people(factory)
     sign_in(client, analyst)
     page = client.get("/returns/cin-census", params=params)
@@ -176,8 +214,9 @@ def test_bad_filters_are_named(database: Database, factory: Factory, client: Tes
     assert f'href="#{field}">{message}' in page.text
 
 
-def test_run_now_is_a_csrf_protected_form_that_stores_a_run_by_the_user(database: Database, factory: Factory,
-                                                                        client: TestClient) -> None:
+def test_run_now_is_a_csrf_protected_form_that_stores_a_run_by_the_user(
+    database: Database, factory: Factory, client: TestClient
+) -> None:
     _council_with_problems(database)
     _, manager, _ = _people(factory)
     sign_in(client, manager)
@@ -195,8 +234,9 @@ def test_run_now_is_a_csrf_protected_form_that_stores_a_run_by_the_user(database
     page = client.get(done.headers["location"])
     assert "has been checked again" in page.text and "(the nightly check)" not in page.text
     with database.transaction() as s:
-        run_audit = s.scalars(select(AuditEvent).where(AuditEvent.action == "run",
-                                                       AuditEvent.target_type == "cin_census_check")).one()
+        run_audit = s.scalars(
+            select(AuditEvent).where(AuditEvent.action == "run", AuditEvent.target_type == "cin_census_check")
+        ).one()
     assert run_audit.actor_id == manager.id
 
 

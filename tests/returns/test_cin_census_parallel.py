@@ -63,8 +63,9 @@ def test_workers_find_what_one_process_finds_in_the_same_order(large_file: Path)
     assert len(lines) > N // 3 and lines == sorted(lines)
 
 
-def test_a_large_file_gets_workers_by_default_and_a_small_one_does_not(large_file: Path,
-                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_large_file_gets_workers_by_default_and_a_small_one_does_not(
+    large_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(validator_module, "PARALLEL_MIN_BYTES", 1_000)
     assert FileCheck(large_file).workers >= (2 if validator_module.default_workers(large_file) > 1 else 1)
     monkeypatch.setattr(validator_module, "PARALLEL_MIN_BYTES", 10**12)

@@ -69,9 +69,11 @@ def test_a_file_that_is_not_a_census_is_refused(tmp_path: Path) -> None:
 def test_an_external_entity_is_never_read(tmp_path: Path) -> None:
     secret = tmp_path / "secret.txt"
     secret.write_text("TOPSECRET-VALUE")
-    data = (f'<?xml version="1.0"?>\n<!DOCTYPE Message [<!ENTITY xxe SYSTEM "file://{secret}">]>\n'
-            "<Message><Children><Child><ChildIdentifiers><LAchildID>&xxe;</LAchildID></ChildIdentifiers></Child>"
-            "</Children></Message>").encode()
+    data = (
+        f'<?xml version="1.0"?>\n<!DOCTYPE Message [<!ENTITY xxe SYSTEM "file://{secret}">]>\n'
+        "<Message><Children><Child><ChildIdentifiers><LAchildID>&xxe;</LAchildID></ChildIdentifiers></Child>"
+        "</Children></Message>"
+    ).encode()
     refused = refusal(data, tmp_path)
     assert "DOCTYPE" in str(refused)
     assert refused.line == 3
@@ -79,11 +81,12 @@ def test_an_external_entity_is_never_read(tmp_path: Path) -> None:
 
 
 def test_nested_entities_are_refused_without_expanding_them(tmp_path: Path) -> None:
-    entities = ['<!ENTITY lol0 "lol">'] + [
-        f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(1, 10)]
-    data = ('<?xml version="1.0"?>\n<!DOCTYPE Message [' + "".join(entities) + "]>\n"
-            "<Message><Children><Child><ChildIdentifiers><LAchildID>&lol9;</LAchildID></ChildIdentifiers></Child>"
-            "</Children></Message>").encode()
+    entities = ['<!ENTITY lol0 "lol">'] + [f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(1, 10)]
+    data = (
+        '<?xml version="1.0"?>\n<!DOCTYPE Message [' + "".join(entities) + "]>\n"
+        "<Message><Children><Child><ChildIdentifiers><LAchildID>&lol9;</LAchildID></ChildIdentifiers></Child>"
+        "</Children></Message>"
+    ).encode()
     message = str(refusal(data, tmp_path))
     assert "DOCTYPE" in message or "entity that is not allowed" in message
 
@@ -106,9 +109,11 @@ def test_an_external_dtd_is_never_fetched(tmp_path: Path) -> None:
     thread.start()
     try:
         url = f"http://127.0.0.1:{server.server_port}/census.dtd"
-        data = (f'<?xml version="1.0"?>\n<!DOCTYPE Message SYSTEM "{url}">\n'
-                "<Message><Children><Child><ChildIdentifiers><LAchildID>&x;</LAchildID></ChildIdentifiers>"
-                "</Child></Children></Message>").encode()
+        data = (
+            f'<?xml version="1.0"?>\n<!DOCTYPE Message SYSTEM "{url}">\n'
+            "<Message><Children><Child><ChildIdentifiers><LAchildID>&x;</LAchildID></ChildIdentifiers>"
+            "</Child></Children></Message>"
+        ).encode()
         refusal(data, tmp_path)
     finally:
         server.shutdown()
@@ -133,17 +138,20 @@ def small_bounds(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.usefixtures("small_bounds")
-@pytest.mark.parametrize(("where", "becomes"), [
-    ("</Header>", "</Header>{flood}"),  # before the children
-    ("</Child>\n<Child>", "</Child>{flood}<Child>"),  # between two
-    ("\n</Children>", "{flood}</Children>"),  # after the last
-    ("</Children>", "</Children>{flood}"),  # after the children
-])
-def test_empty_elements_outside_children_are_refused_naming_the_first(tmp_path: Path, where: str,
-                                                                      becomes: str) -> None:
+@pytest.mark.parametrize(
+    ("where", "becomes"),
+    [
+        ("</Header>", "</Header>{flood}"),  # before the children
+        ("</Child>\n<Child>", "</Child>{flood}<Child>"),  # between two
+        ("\n</Children>", "{flood}</Children>"),  # after the last
+        ("</Children>", "</Children>{flood}"),  # after the children
+    ],
+)
+def test_empty_elements_outside_children_are_refused_naming_the_first(tmp_path: Path, where: str, becomes: str) -> None:
     flood = "\n<Filler/>" + "<Filler/>" * 2000
     data = census(child("C1"), child("C2", child_upn=upn(2))).replace(
-        where.encode(), becomes.format(flood=flood).encode(), 1)
+        where.encode(), becomes.format(flood=flood).encode(), 1
+    )
     refused = refusal(data, tmp_path)
     assert "<Filler> is not part of a CIN census" in str(refused)
     assert "more than 5,000 bytes outside any <Child>" in str(refused)
@@ -154,8 +162,10 @@ def test_empty_elements_outside_children_are_refused_naming_the_first(tmp_path: 
 def test_a_header_swollen_with_elements_is_refused(tmp_path: Path) -> None:
     data = census(child("C1")).replace(b"<Source>", b"\n" + b"<Note>x</Note>" * 1000 + b"<Source>")
     refused = refusal(data, tmp_path)
-    assert str(refused) == ("line 3: <Note> is not part of a CIN census, and the <Header> is larger than 5,000 bytes; "
-                            "a real one is under a kilobyte")
+    assert str(refused) == (
+        "line 3: <Note> is not part of a CIN census, and the <Header> is larger than 5,000 bytes; "
+        "a real one is under a kilobyte"
+    )
 
 
 @pytest.mark.usefixtures("small_bounds")
@@ -227,37 +237,72 @@ MAYBE_CODE = st.none() | CODE
 @st.composite
 def assessments(draw: st.DrawFn) -> Assessment:
     factors = tuple(draw(st.lists(CODE, max_size=3)))
-    return Assessment(start=draw(MAYBE_DAY), internal_review=draw(MAYBE_DAY), authorised=draw(MAYBE_DAY),
-                      factors=factors, factors_given=bool(factors) or draw(st.booleans()))
+    return Assessment(
+        start=draw(MAYBE_DAY),
+        internal_review=draw(MAYBE_DAY),
+        authorised=draw(MAYBE_DAY),
+        factors=factors,
+        factors_given=bool(factors) or draw(st.booleans()),
+    )
 
 
 @st.composite
 def protection_plans(draw: st.DrawFn) -> ProtectionPlan:
     reviews = tuple(draw(st.lists(DAY, max_size=3)))
-    return ProtectionPlan(start=draw(MAYBE_DAY), end=draw(MAYBE_DAY), initial_category=draw(MAYBE_CODE),
-                          latest_category=draw(MAYBE_CODE), previous_plans=draw(MAYBE_CODE), reviews=reviews,
-                          reviews_given=bool(reviews) or draw(st.booleans()))
+    return ProtectionPlan(
+        start=draw(MAYBE_DAY),
+        end=draw(MAYBE_DAY),
+        initial_category=draw(MAYBE_CODE),
+        latest_category=draw(MAYBE_CODE),
+        previous_plans=draw(MAYBE_CODE),
+        reviews=reviews,
+        reviews_given=bool(reviews) or draw(st.booleans()),
+    )
 
 
 EPISODES = st.builds(
-    Episode, referral_date=MAYBE_DAY, referral_source=MAYBE_CODE, primary_need=MAYBE_CODE, closure_date=MAYBE_DAY,
-    closure_reason=MAYBE_CODE, icpc_date=MAYBE_DAY, referral_nfa=st.sampled_from([None, "true", "false", "1", "0"]),
+    Episode,
+    referral_date=MAYBE_DAY,
+    referral_source=MAYBE_CODE,
+    primary_need=MAYBE_CODE,
+    closure_date=MAYBE_DAY,
+    closure_reason=MAYBE_CODE,
+    icpc_date=MAYBE_DAY,
+    referral_nfa=st.sampled_from([None, "true", "false", "1", "0"]),
     assessments=st.lists(assessments(), max_size=2),
     cin_plans=st.lists(st.builds(CinPlan, start=MAYBE_DAY, end=MAYBE_DAY), max_size=2),
-    section47s=st.lists(st.builds(Section47, start=MAYBE_DAY, icpc_target=MAYBE_DAY, icpc=MAYBE_DAY,
-                                  icpc_not_required=st.sampled_from([None, "true", "false"])), max_size=2),
+    section47s=st.lists(
+        st.builds(
+            Section47,
+            start=MAYBE_DAY,
+            icpc_target=MAYBE_DAY,
+            icpc=MAYBE_DAY,
+            icpc_not_required=st.sampled_from([None, "true", "false"]),
+        ),
+        max_size=2,
+    ),
     protection_plans=st.lists(protection_plans(), max_size=2),
-    pre_proceedings=st.just([]))
+    pre_proceedings=st.just([]),
+)
 
 
 @st.composite
 def children(draw: st.DrawFn) -> Child:
     disabilities = tuple(draw(st.lists(CODE, max_size=3)))
-    return Child(la_child_id=draw(MAYBE_CODE), upn=draw(MAYBE_CODE), former_upn=draw(MAYBE_CODE),
-                 upn_unknown=draw(MAYBE_CODE), birth_date=draw(MAYBE_DAY), expected_birth_date=draw(MAYBE_DAY),
-                 sex=draw(MAYBE_CODE), death_date=draw(MAYBE_DAY), ethnicity=draw(MAYBE_CODE),
-                 disabilities=disabilities, disabilities_given=bool(disabilities) or draw(st.booleans()),
-                 episodes=draw(st.lists(EPISODES, max_size=3)))
+    return Child(
+        la_child_id=draw(MAYBE_CODE),
+        upn=draw(MAYBE_CODE),
+        former_upn=draw(MAYBE_CODE),
+        upn_unknown=draw(MAYBE_CODE),
+        birth_date=draw(MAYBE_DAY),
+        expected_birth_date=draw(MAYBE_DAY),
+        sex=draw(MAYBE_CODE),
+        death_date=draw(MAYBE_DAY),
+        ethnicity=draw(MAYBE_CODE),
+        disabilities=disabilities,
+        disabilities_given=bool(disabilities) or draw(st.booleans()),
+        episodes=draw(st.lists(EPISODES, max_size=3)),
+    )
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -285,7 +330,7 @@ def test_a_census_cut_or_spliced_anywhere_never_crashes(cut: int, splice: bytes)
     whole = census(child("C1"), child("C2", child_upn=upn(2), disabilities=["MOB", "HAND"]))
     cut = min(cut, len(whole))
     try:
-        validate_file(io.BytesIO(whole[:cut] + splice + whole[cut:cut + 5]), YEAR)
+        validate_file(io.BytesIO(whole[:cut] + splice + whole[cut : cut + 5]), YEAR)
     except CensusFileRefused as refused:
         assert refused.message
 
@@ -312,8 +357,10 @@ def test_cli_csv_writes_formula_cells_as_text_as_the_web_exports_do(tmp_path: Pa
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.sampled_from(FORMULA_STARTS[:4]), st.text(st.characters(codec="ascii", categories=("L", "N", "P", "S", "Zs")),
-                                                   max_size=12))
+@given(
+    st.sampled_from(FORMULA_STARTS[:4]),
+    st.text(st.characters(codec="ascii", categories=("L", "N", "P", "S", "Zs")), max_size=12),
+)
 def test_cli_csv_never_starts_a_cell_with_a_formula(tmp_path: Path, start: str, rest: str) -> None:
     code, out, _ = run(tmp_path, census(child(start + rest, ethnicity="XXXX")), "--format", "csv")
     assert code in (0, 1)
@@ -351,8 +398,9 @@ def test_cli_json_on_a_refused_file_is_json_naming_file_line_and_reason(tmp_path
 
 @pytest.mark.usefixtures("small_bounds")
 @pytest.mark.parametrize("fmt", ["table", "csv"])
-def test_cli_other_formats_on_a_refused_file_print_the_plain_reason_and_no_half_output(tmp_path: Path,
-                                                                                       fmt: str) -> None:
+def test_cli_other_formats_on_a_refused_file_print_the_plain_reason_and_no_half_output(
+    tmp_path: Path, fmt: str
+) -> None:
     code, out, err = run(tmp_path, _truncated(), "--format", fmt)
     assert code == 2
     assert out == ""

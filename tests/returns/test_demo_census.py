@@ -32,8 +32,9 @@ def _council(database: Database) -> None:
         load(database)
 
 
-def test_the_demo_councils_exported_census_validates_with_no_errors(migrated_database: Database,
-                                                                     tmp_path: Path) -> None:
+def test_the_demo_councils_exported_census_validates_with_no_errors(
+    migrated_database: Database, tmp_path: Path
+) -> None:
     from safeguarding.cli import app
 
     _council(migrated_database)  # the migrated_database fixture points the command at this database
@@ -52,12 +53,19 @@ def test_the_demo_councils_exported_census_validates_with_no_errors(migrated_dat
 
 
 def test_every_born_demo_child_has_a_disability_code_and_upns_carry_the_demo_la_code(
-        migrated_database: Database) -> None:
+    migrated_database: Database,
+) -> None:
     _council(migrated_database)
     with migrated_database.transaction() as s:
-        born = s.scalar(select(func.count()).select_from(Person).where(
-            Person.kind == PersonKind.CHILD, Person.date_of_birth.is_not(None),
-            Person.date_of_birth <= REFERENCE.date()))
+        born = s.scalar(
+            select(func.count())
+            .select_from(Person)
+            .where(
+                Person.kind == PersonKind.CHILD,
+                Person.date_of_birth.is_not(None),
+                Person.date_of_birth <= REFERENCE.date(),
+            )
+        )
         recorded = s.scalar(select(func.count(func.distinct(ChildDisability.person_id))))
         codes = Counter(s.scalars(select(ChildDisability.code)))
         upns = list(s.scalars(select(Person.upn).where(Person.upn.is_not(None))))

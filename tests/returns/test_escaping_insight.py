@@ -50,17 +50,23 @@ def test_names_are_text_in_pages_and_in_the_workbook(app: Any, database: Any, fa
 
     manager = TestClient(app)
     sign_in_as(manager, database, _user(database, council.manager_id))
-    drill = manager.get("/returns/indicators/children", params={"indicator": "contacts_referrals",
-                                                                 "from": "2026-01-01", "to": "2026-03-31"})
+    drill = manager.get(
+        "/returns/indicators/children",
+        params={"indicator": "contacts_referrals", "from": "2026-01-01", "to": "2026-03-31"},
+    )
     assert SCRIPT not in drill.text and "&lt;script&gt;" in drill.text
 
     as_admin = TestClient(app)
     admin_csrf = sign_in_as(as_admin, database, admin)
-    long = as_admin.post("/returns/workforce/vacancies", data={"csrf_token": admin_csrf, "title": "x" * 201,
-                                                               "fte": "1", "opened_on": "2026-01-01"})
+    long = as_admin.post(
+        "/returns/workforce/vacancies",
+        data={"csrf_token": admin_csrf, "title": "x" * 201, "fte": "1", "opened_on": "2026-01-01"},
+    )
     assert long.status_code == 422 and "The post must be 200 characters or fewer" in long.text
-    scripted = as_admin.post("/returns/workforce/vacancies", data={"csrf_token": admin_csrf, "title": SCRIPT,
-                                                                   "fte": "1", "opened_on": "2026-01-01"})
+    scripted = as_admin.post(
+        "/returns/workforce/vacancies",
+        data={"csrf_token": admin_csrf, "title": SCRIPT, "fte": "1", "opened_on": "2026-01-01"},
+    )
     assert scripted.status_code == 200  # the redirect followed to the list
     assert SCRIPT not in scripted.text and "&lt;script&gt;" in scripted.text
     with database.transaction() as s:

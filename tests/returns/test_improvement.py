@@ -39,25 +39,48 @@ def test_the_board_sees_plan_and_evidence_on_one_page(app: Any, database: Any, f
     council = insight_council.build(factory)
     client = TestClient(app)
     csrf = sign_in_as(client, database, _user(database, council.analyst_id))
-    made = client.post("/returns/improvement/items", data={
-        "csrf_token": csrf, "kind": "priority_action", "source": "Monitoring visit letter",
-        "reported_on": "2026-01-31", "text": "Children wait too long for their first visit <script>x</script>",
-        "indicators": ["re_referrals", "unallocated"]}, follow_redirects=False)
+    made = client.post(
+        "/returns/improvement/items",
+        data={
+            "csrf_token": csrf,
+            "kind": "priority_action",
+            "source": "Monitoring visit letter",
+            "reported_on": "2026-01-31",
+            "text": "Children wait too long for their first visit <script>x</script>",
+            "indicators": ["re_referrals", "unallocated"],
+        },
+        follow_redirects=False,
+    )
     assert made.status_code == 303
     with database.transaction() as s:
         item_id = s.scalars(select(ImprovementItem.id)).one()
-    client.post(f"/returns/improvement/items/{item_id}/actions", data={
-        "csrf_token": csrf, "description": "Duty rota reviewed weekly", "owner": "Head of service",
-        "due_on": "2026-02-28"})
-    client.post(f"/returns/improvement/items/{item_id}/actions", data={
-        "csrf_token": csrf, "description": "Recruit two social workers", "owner": "Service manager",
-        "due_on": "2030-12-31"})
+    client.post(
+        f"/returns/improvement/items/{item_id}/actions",
+        data={
+            "csrf_token": csrf,
+            "description": "Duty rota reviewed weekly",
+            "owner": "Head of service",
+            "due_on": "2026-02-28",
+        },
+    )
+    client.post(
+        f"/returns/improvement/items/{item_id}/actions",
+        data={
+            "csrf_token": csrf,
+            "description": "Recruit two social workers",
+            "owner": "Service manager",
+            "due_on": "2030-12-31",
+        },
+    )
     with database.transaction() as s:
         first = s.scalars(select(ImprovementAction).order_by(ImprovementAction.due_on)).first()
         assert first is not None
         first_id, version = first.id, first.version
-    done = client.post(f"/returns/improvement/actions/{first_id}/done", data={
-        "csrf_token": csrf, "done_on": "2026-02-20", "version": str(version)}, follow_redirects=False)
+    done = client.post(
+        f"/returns/improvement/actions/{first_id}/done",
+        data={"csrf_token": csrf, "done_on": "2026-02-20", "version": str(version)},
+        follow_redirects=False,
+    )
     assert done.status_code == 303
     page = client.get("/returns/improvement")
     assert page.status_code == 200
@@ -75,16 +98,32 @@ def test_bad_input_is_named_and_nothing_is_written(app: Any, database: Any, fact
     council = insight_council.build(factory)
     client = TestClient(app)
     csrf = sign_in_as(client, database, _user(database, council.manager_id))
-    bad = client.post("/returns/improvement/items", data={
-        "csrf_token": csrf, "kind": "gossip", "source": "", "reported_on": "2026-13-01", "text": "x" * 4001,
-        "indicators": ["nonsense"]})
+    bad = client.post(
+        "/returns/improvement/items",
+        data={
+            "csrf_token": csrf,
+            "kind": "gossip",
+            "source": "",
+            "reported_on": "2026-13-01",
+            "text": "x" * 4001,
+            "indicators": ["nonsense"],
+        },
+    )
     assert bad.status_code == 422
-    for message in ("Choose finding, recommendation or area for priority action",
-                    "Enter where it comes from", "The date of the letter or report must be a real date",
-                    "The finding or recommendation as written must be 4,000 characters or fewer",
-                    "Choose indicators from the list"):
+    for message in (
+        "Choose finding, recommendation or area for priority action",
+        "Enter where it comes from",
+        "The date of the letter or report must be a real date",
+        "The finding or recommendation as written must be 4,000 characters or fewer",
+        "Choose indicators from the list",
+    ):
         assert message in bad.text
     with database.transaction() as s:
         assert s.scalar(select(func.count()).select_from(ImprovementItem)) == 0
-    assert client.post("/returns/improvement/items/999999/actions", data={
-        "csrf_token": csrf, "description": "x", "owner": "y", "due_on": "2026-01-01"}).status_code == 404
+    assert (
+        client.post(
+            "/returns/improvement/items/999999/actions",
+            data={"csrf_token": csrf, "description": "x", "owner": "y", "due_on": "2026-01-01"},
+        ).status_code
+        == 404
+    )

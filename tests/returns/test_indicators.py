@@ -34,8 +34,13 @@ def test_each_indicator_as_counted_by_hand(database: Any, factory: Any) -> None:
     f = _figures(database)
     assert f["contacts_referrals"].totals == {"Contacts": 3, "Referrals": 3}
     assert [(p.month, p.series, p.numerator) for p in f["contacts_referrals"].points] == [
-        ("2026-01", "Contacts", 1), ("2026-01", "Referrals", 1), ("2026-02", "Contacts", 1),
-        ("2026-02", "Referrals", 1), ("2026-03", "Contacts", 1), ("2026-03", "Referrals", 1)]
+        ("2026-01", "Contacts", 1),
+        ("2026-01", "Referrals", 1),
+        ("2026-02", "Contacts", 1),
+        ("2026-02", "Referrals", 1),
+        ("2026-03", "Contacts", 1),
+        ("2026-03", "Referrals", 1),
+    ]
     assert (f["re_referrals"].numerator, f["re_referrals"].denominator) == (1, 3)
     assert f["re_referrals"].shown == "33.3%"
     # C1 decided the next working day, C4/C5 the same day; C2 received Tuesday 10 Feb, decided Friday 13 Feb.
@@ -48,7 +53,10 @@ def test_each_indicator_as_counted_by_hand(database: Any, factory: Any) -> None:
     assert (f["visits_in_time"].numerator, f["visits_in_time"].denominator) == (2, 3)
     # Unallocated is read at each month end; the headline is the last: C2 of C1, C2, C3, C4 on 31 March.
     assert [(p.month, p.numerator, p.denominator) for p in f["unallocated"].points] == [
-        ("2026-01", 0, 2), ("2026-02", 0, 3), ("2026-03", 1, 4)]
+        ("2026-01", 0, 2),
+        ("2026-02", 0, 3),
+        ("2026-03", 1, 4),
+    ]
     assert (f["unallocated"].numerator, f["unallocated"].denominator) == (1, 4)
 
 
@@ -90,8 +98,7 @@ def _users(database: Any, *ids: int) -> list[User]:
     return found
 
 
-def test_the_drill_down_names_children_only_for_roles_that_open_records(app: Any, database: Any,
-                                                                         factory: Any) -> None:
+def test_the_drill_down_names_children_only_for_roles_that_open_records(app: Any, database: Any, factory: Any) -> None:
     council = insight_council.build(factory)
     with database.transaction() as s:
         s.add(PersonRestriction(person_id=council.children["C2"], reason="A staff member's relative"))
@@ -113,8 +120,9 @@ def test_the_drill_down_names_children_only_for_roles_that_open_records(app: Any
     month = as_manager.get("/returns/indicators/children", params={**query, "month": "2026-02"})
     assert "C2" in month.text and "Ava Insight" not in month.text
     with database.transaction() as s:
-        event = s.scalars(select(AuditEvent).where(AuditEvent.target_type == "indicator_children",
-                                                   AuditEvent.actor_id == manager.id)).first()
+        event = s.scalars(
+            select(AuditEvent).where(AuditEvent.target_type == "indicator_children", AuditEvent.actor_id == manager.id)
+        ).first()
         assert event is not None and event.outcome == "allowed"
 
 
@@ -127,32 +135,42 @@ def test_page_tables_national_figures_and_csv(app: Any, database: Any, factory: 
     assert page.status_code == 200
     assert 'data-indicator="icpc_15"' in page.text and "England: <strong>81.4%</strong>" in page.text
     assert "/static/vendor/vega/vega-embed.min.js" in page.text and "cdn" not in page.text.lower()
-    team = client.get("/returns/indicators", params={"from": "2026-01-01", "to": "2026-03-31",
-                                                     "team": str(council.protection_team_id)})
+    team = client.get(
+        "/returns/indicators",
+        params={"from": "2026-01-01", "to": "2026-03-31", "team": str(council.protection_team_id)},
+    )
     assert "Protection team" in team.text
     bad = client.get("/returns/indicators", params={"from": "2026-03-31", "to": "2026-01-01", "team": "999999"})
     assert bad.status_code == 422
     assert "The last day of the period is before its first day" in bad.text and "Choose a team" in bad.text
 
-    got = client.get("/returns/indicators/csv", params={"indicator": "re_referrals", "from": "2026-01-01",
-                                                        "to": "2026-03-31"})
+    got = client.get(
+        "/returns/indicators/csv", params={"indicator": "re_referrals", "from": "2026-01-01", "to": "2026-03-31"}
+    )
     assert got.status_code == 200 and got.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(got.text)))
     assert [(r["month"], r["numerator"], r["denominator"]) for r in rows] == [
-        ("2026-01", "0", "1"), ("2026-02", "1", "1"), ("2026-03", "0", "1")]
+        ("2026-01", "0", "1"),
+        ("2026-02", "1", "1"),
+        ("2026-03", "0", "1"),
+    ]
     assert rows[0]["national"] == "0.2260" and "C1" in rows[0]["national_source"]
     unknown = client.get("/returns/indicators/csv", params={"indicator": "nonsense"})
     assert unknown.status_code == 422 and "Choose an indicator" in unknown.text
     with database.transaction() as s:
-        assert s.scalars(select(AuditEvent).where(AuditEvent.target_type == "indicators",
-                                                  AuditEvent.action == "export")).first() is not None
+        assert (
+            s.scalars(
+                select(AuditEvent).where(AuditEvent.target_type == "indicators", AuditEvent.action == "export")
+            ).first()
+            is not None
+        )
 
 
 def test_chart_specs_carry_the_same_numbers_as_the_tables(database: Any, factory: Any) -> None:
     insight_council.build(factory)
     f = _figures(database)
     spec = indicators.chart_spec(f["unallocated"])
-    line, = (layer for layer in spec["layer"] if layer["mark"]["type"] == "line")
+    (line,) = (layer for layer in spec["layer"] if layer["mark"]["type"] == "line")
     assert [v["rate"] for v in line["data"]["values"]] == [0.0, 0.0, 25.0]
     rule = indicators.chart_spec(f["re_referrals"])["layer"][1]
     assert rule["data"]["values"][0]["national"] == 22.6

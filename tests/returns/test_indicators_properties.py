@@ -24,8 +24,9 @@ people = st.integers(min_value=1, max_value=30)
 def facts(draw: st.DrawFn) -> indicators.Facts:
     def spans() -> list[tuple[int, date, date | None]]:
         rows = []
-        for p, start, length in draw(st.lists(st.tuples(people, days, st.one_of(st.none(), st.integers(0, 900))),
-                                              max_size=25)):
+        for p, start, length in draw(
+            st.lists(st.tuples(people, days, st.one_of(st.none(), st.integers(0, 900))), max_size=25)
+        ):
             rows.append((p, start, None if length is None else start + timedelta(days=length)))
         return rows
 
@@ -33,13 +34,24 @@ def facts(draw: st.DrawFn) -> indicators.Facts:
     return indicators.Facts(
         contacts=draw(st.lists(st.tuples(st.one_of(st.none(), people), days), max_size=25)),
         referrals=referrals,
-        decisions=[(p, d, d + timedelta(days=k)) for p, d, k in draw(st.lists(
-            st.tuples(st.one_of(st.none(), people), days, st.integers(0, 10)), max_size=25))],
-        assessments=[(p, d, d + timedelta(days=k)) for p, d, k in draw(st.lists(
-            st.tuples(people, days, st.integers(0, 120)), max_size=25))],
-        icpcs=[(p, d, d + timedelta(days=k)) for p, d, k in draw(st.lists(
-            st.tuples(people, days, st.integers(0, 40)), max_size=25))],
-        cp_plans=spans(), visits=spans(), allocations=spans())
+        decisions=[
+            (p, d, d + timedelta(days=k))
+            for p, d, k in draw(
+                st.lists(st.tuples(st.one_of(st.none(), people), days, st.integers(0, 10)), max_size=25)
+            )
+        ],
+        assessments=[
+            (p, d, d + timedelta(days=k))
+            for p, d, k in draw(st.lists(st.tuples(people, days, st.integers(0, 120)), max_size=25))
+        ],
+        icpcs=[
+            (p, d, d + timedelta(days=k))
+            for p, d, k in draw(st.lists(st.tuples(people, days, st.integers(0, 40)), max_size=25))
+        ],
+        cp_plans=spans(),
+        visits=spans(),
+        allocations=spans(),
+    )
 
 
 @given(facts())
@@ -49,8 +61,11 @@ def test_points_add_up_to_the_headline_and_rates_are_shares(f: indicators.Facts)
         if figure.rate is not None:
             assert 0 <= figure.rate <= 1
         if not figure.indicator.snapshot:
-            assert sum(p.denominator for p in figure.points) == len(figure.counted) == (
-                figure.denominator if figure.indicator.kind == "rate" else sum(figure.totals.values()))
+            assert (
+                sum(p.denominator for p in figure.points)
+                == len(figure.counted)
+                == (figure.denominator if figure.indicator.kind == "rate" else sum(figure.totals.values()))
+            )
             assert sum(p.numerator for p in figure.points) == sum(1 for c in figure.counted if c.met)
         for c in figure.counted:
             assert PERIOD.start <= c.on <= PERIOD.end and c.what
@@ -59,9 +74,13 @@ def test_points_add_up_to_the_headline_and_rates_are_shares(f: indicators.Facts)
 @given(facts(), st.sets(people, max_size=10))
 # Found by hypothesis: child 2's episode closed in May; at the period's end only child 1, allocated, is open. The
 # team's "unallocated" headline was read on its own latest month (April: 1) instead of the period's end (0).
-@example(indicators.Facts(referrals=[(1, date(2025, 4, 2), False, None),
-                                     (2, date(2025, 4, 2), False, date(2025, 5, 10))],
-                          allocations=[(1, date(2025, 4, 2), None)]), {2})
+@example(
+    indicators.Facts(
+        referrals=[(1, date(2025, 4, 2), False, None), (2, date(2025, 4, 2), False, date(2025, 5, 10))],
+        allocations=[(1, date(2025, 4, 2), None)],
+    ),
+    {2},
+)
 def test_a_team_never_counts_more_than_the_council(f: indicators.Facts, team: set[int]) -> None:
     council = {x.indicator.key: x for x in indicators.compute(f, PERIOD, TODAY)}
     for figure in indicators.compute(indicators.keep_children(f, team), PERIOD, TODAY):

@@ -93,8 +93,7 @@ def test_the_settings_page_shows_and_saves_the_code(client: Any, factory: Any, d
         if definition.kind is not bool or definition.default:
             form[key] = "yes" if definition.kind is bool else str(definition.default)
     refused = client.post("/admin/settings", data={**form, KEY: "9381"})
-    assert refused.status_code == 422 and "DfE local authority code (three digits) must be at most 999" in \
-        refused.text
+    assert refused.status_code == 422 and "DfE local authority code (three digits) must be at most 999" in refused.text
     saved = client.post("/admin/settings", data={**form, KEY: "938"})
     assert saved.status_code == 303
     with database.transaction() as s:

@@ -55,50 +55,108 @@ def build(factory: Factory) -> tuple[dict[str, int], int]:
     with factory.database.transaction() as s:
         ids: dict[str, int] = {}
         for code, first in (("V1", "Vic"), ("V2", "Wyn"), ("V3", "Xan")):
-            person = Person(kind=PersonKind.CHILD, first_name=first, last_name="Visits", sex="F", ethnicity="WBRI",
-                            date_of_birth=date(2016, 4, 1), la_child_id=code)
+            person = Person(
+                kind=PersonKind.CHILD,
+                first_name=first,
+                last_name="Visits",
+                sex="F",
+                ethnicity="WBRI",
+                date_of_birth=date(2016, 4, 1),
+                la_child_id=code,
+            )
             s.add(person)
             s.flush()
             ids[code] = person.id
 
         def referral(code: str, day: date, closed: date | None) -> Referral:
-            row = Referral(person_id=ids[code], referral_date=day, referral_source="6", is_re_referral=False,
-                           route="referral_for_assessment", closed_date=closed,
-                           closure_reason="RC8" if closed else None, primary_need="N1")
+            row = Referral(
+                person_id=ids[code],
+                referral_date=day,
+                referral_source="6",
+                is_re_referral=False,
+                route="referral_for_assessment",
+                closed_date=closed,
+                closure_reason="RC8" if closed else None,
+                primary_need="N1",
+            )
             s.add(row)
             s.flush()
             return row
 
         def visits(code: str, kind: str, referral_id: int, *days: date) -> None:
-            s.add_all([Visit(person_id=ids[code], referral_id=referral_id, kind=kind, visited_on=day,
-                             child_seen=True) for day in days])
+            s.add_all(
+                [
+                    Visit(person_id=ids[code], referral_id=referral_id, kind=kind, visited_on=day, child_seen=True)
+                    for day in days
+                ]
+            )
 
         r1 = referral("V1", date(2025, 11, 3), date(2026, 3, 13))
-        strategy = StrategyDiscussion(person_id=ids["V1"], referral_id=r1.id, held_on=date(2025, 11, 10),
-                                      decision="section47")
+        strategy = StrategyDiscussion(
+            person_id=ids["V1"], referral_id=r1.id, held_on=date(2025, 11, 10), decision="section47"
+        )
         s.add(strategy)
         s.flush()
-        s47 = Section47Enquiry(person_id=ids["V1"], referral_id=r1.id, strategy_discussion_id=strategy.id,
-                               started_on=date(2025, 11, 10), completed_on=date(2025, 11, 24), outcome="icpc")
-        plan = ChildProtectionPlan(person_id=ids["V1"], referral_id=r1.id, started_on=date(2025, 12, 1),
-                                   ended_on=date(2026, 3, 6), initial_category="NEG", latest_category="NEG",
-                                   end_reason="no_longer_at_risk_closed")
+        s47 = Section47Enquiry(
+            person_id=ids["V1"],
+            referral_id=r1.id,
+            strategy_discussion_id=strategy.id,
+            started_on=date(2025, 11, 10),
+            completed_on=date(2025, 11, 24),
+            outcome="icpc",
+        )
+        plan = ChildProtectionPlan(
+            person_id=ids["V1"],
+            referral_id=r1.id,
+            started_on=date(2025, 12, 1),
+            ended_on=date(2026, 3, 6),
+            initial_category="NEG",
+            latest_category="NEG",
+            end_reason="no_longer_at_risk_closed",
+        )
         s.add_all([s47, plan])
         s.flush()
-        s.add(ChildProtectionConference(person_id=ids["V1"], referral_id=r1.id, kind="initial", section47_id=s47.id,
-                                        plan_id=plan.id, held_on=date(2025, 12, 1), outcome="plan"))
-        visits("V1", "cp", r1.id, date(2025, 12, 12), date(2025, 12, 29), date(2026, 1, 20), date(2026, 2, 3),
-               date(2026, 2, 16), date(2026, 3, 4))
+        s.add(
+            ChildProtectionConference(
+                person_id=ids["V1"],
+                referral_id=r1.id,
+                kind="initial",
+                section47_id=s47.id,
+                plan_id=plan.id,
+                held_on=date(2025, 12, 1),
+                outcome="plan",
+            )
+        )
+        visits(
+            "V1",
+            "cp",
+            r1.id,
+            date(2025, 12, 12),
+            date(2025, 12, 29),
+            date(2026, 1, 20),
+            date(2026, 2, 3),
+            date(2026, 2, 16),
+            date(2026, 3, 4),
+        )
 
         r2 = referral("V2", date(2026, 1, 5), None)
         s.add(ChildInNeedPlan(person_id=ids["V2"], referral_id=r2.id, started_on=date(2026, 2, 2)))
         visits("V2", "cin", r2.id, date(2026, 2, 27))
-        s.add(Allocation(person_id=ids["V2"], worker_id=worker.id, team_id=team.id,
-                         started_at=datetime(2026, 1, 5, 10, tzinfo=UTC)))
+        s.add(
+            Allocation(
+                person_id=ids["V2"],
+                worker_id=worker.id,
+                team_id=team.id,
+                started_at=datetime(2026, 1, 5, 10, tzinfo=UTC),
+            )
+        )
 
         r3 = referral("V3", date(2025, 5, 1), date(2025, 9, 15))
-        s.add(ChildInNeedPlan(person_id=ids["V3"], referral_id=r3.id, started_on=date(2025, 6, 1),
-                              ended_on=date(2025, 9, 1)))
+        s.add(
+            ChildInNeedPlan(
+                person_id=ids["V3"], referral_id=r3.id, started_on=date(2025, 6, 1), ended_on=date(2025, 9, 1)
+            )
+        )
         visits("V3", "cin", r3.id, date(2025, 6, 20), date(2025, 7, 30))
     return ids, manager.id
 
@@ -119,12 +177,19 @@ def test_the_figure_equals_the_hand_count_closed_cases_included(database: Any, f
     figure = _visits_figure(database)
     counted = sorted((c.person_id, c.on, c.met) for c in figure.counted)
     assert counted == [
-        (ids["V1"], date(2026, 1, 13), False), (ids["V1"], date(2026, 2, 3), True),
-        (ids["V1"], date(2026, 2, 17), True), (ids["V1"], date(2026, 3, 2), False),
-        (ids["V2"], date(2026, 3, 2), True), (ids["V2"], date(2026, 3, 27), False)]
+        (ids["V1"], date(2026, 1, 13), False),
+        (ids["V1"], date(2026, 2, 3), True),
+        (ids["V1"], date(2026, 2, 17), True),
+        (ids["V1"], date(2026, 3, 2), False),
+        (ids["V2"], date(2026, 3, 2), True),
+        (ids["V2"], date(2026, 3, 27), False),
+    ]
     assert (figure.numerator, figure.denominator) == (3, 6) and figure.shown == "50.0%"
     assert [(p.month, p.numerator, p.denominator) for p in figure.points] == [
-        ("2026-01", 0, 1), ("2026-02", 2, 2), ("2026-03", 1, 3)]
+        ("2026-01", 0, 1),
+        ("2026-02", 2, 2),
+        ("2026-03", 1, 3),
+    ]
 
 
 def test_a_closed_child_outside_the_period_is_not_counted(database: Any, factory: Factory) -> None:
@@ -146,8 +211,9 @@ def test_the_drill_down_lists_the_closed_child(app: Any, database: Any, factory:
         s.expunge_all()
     client = TestClient(app)
     sign_in_as(client, database, manager)
-    page = client.get("/returns/indicators/children", params={"indicator": "visits_in_time", "from": "2026-01-01",
-                                                              "to": "2026-03-31"})
+    page = client.get(
+        "/returns/indicators/children", params={"indicator": "visits_in_time", "from": "2026-01-01", "to": "2026-03-31"}
+    )
     assert page.status_code == 200
     assert "V1" in page.text and "V2" in page.text and "V3" not in page.text
     assert "Visit due 13 Jan 2026, made 20 Jan 2026" in page.text
@@ -182,6 +248,10 @@ def test_a_visit_missed_before_the_plan_ended_is_not_in_time(database: Any, fact
     figure = _visits_figure(database)
     v1 = sorted((c.on, c.met, c.template) for c in figure.counted if c.person_id == ids["V1"])
     made, not_made = "Visit due {}, made {}", "Visit due {}, not made"
-    assert v1 == [(date(2026, 1, 13), False, made), (date(2026, 2, 3), True, made), (date(2026, 2, 17), True, made),
-                  (date(2026, 3, 2), False, not_made)]
+    assert v1 == [
+        (date(2026, 1, 13), False, made),
+        (date(2026, 2, 3), True, made),
+        (date(2026, 2, 17), True, made),
+        (date(2026, 3, 2), False, not_made),
+    ]
     assert (figure.numerator, figure.denominator) == (3, 6)

@@ -43,32 +43,60 @@ def test_the_definitions_reproduce_the_published_national_figures() -> None:
 
 def _council(factory: Any) -> dict[str, User]:
     team = factory.team("Locality team", service="children_in_need")
-    staff = {name: factory.user(Role.SOCIAL_WORKER, username=name, team_id=team.id)
-             for name in ("ash", "bea", "cal", "dee", "eli")}
+    staff = {
+        name: factory.user(Role.SOCIAL_WORKER, username=name, team_id=team.id)
+        for name in ("ash", "bea", "cal", "dee", "eli")
+    }
     admin = factory.user(Role.ADMINISTRATOR, username="admin.one")
     analyst = factory.user(Role.PERFORMANCE_ANALYST, username="ana.workforce")
     with factory.database.transaction() as s:
-        def contract(name: str, kind: str, started: date, fte: float, *, left: date | None = None,
-                     holds: bool = True) -> None:
-            s.add(WorkerContract(user_id=staff[name].id, employment_type=kind, job_title="Social worker",
-                                 agency_name="Synthetic Locums" if kind != "permanent" else None,
-                                 started_on=started, left_on=left, fte=fte, case_holding=holds))
+
+        def contract(
+            name: str, kind: str, started: date, fte: float, *, left: date | None = None, holds: bool = True
+        ) -> None:
+            s.add(
+                WorkerContract(
+                    user_id=staff[name].id,
+                    employment_type=kind,
+                    job_title="Social worker",
+                    agency_name="Synthetic Locums" if kind != "permanent" else None,
+                    started_on=started,
+                    left_on=left,
+                    fte=fte,
+                    case_holding=holds,
+                )
+            )
 
         contract("ash", "permanent", date(2020, 1, 6), 1.0)
         contract("bea", "permanent", date(2024, 1, 1), 0.5)
         contract("cal", "permanent", date(2019, 1, 1), 1.0, left=date(2025, 3, 31))
         contract("dee", "agency", date(2025, 6, 1), 1.0)
         contract("eli", "permanent", date(2018, 1, 1), 1.0, holds=False)
-        s.add_all([Vacancy(title="Social worker", team_id=team.id, fte=1.0, opened_on=date(2025, 4, 1)),
-                   Vacancy(title="Social worker", team_id=team.id, fte=0.5, opened_on=date(2025, 1, 1),
-                           filled_on=date(2025, 5, 1))])
+        s.add_all(
+            [
+                Vacancy(title="Social worker", team_id=team.id, fte=1.0, opened_on=date(2025, 4, 1)),
+                Vacancy(
+                    title="Social worker",
+                    team_id=team.id,
+                    fte=0.5,
+                    opened_on=date(2025, 1, 1),
+                    filled_on=date(2025, 5, 1),
+                ),
+            ]
+        )
         for name, children in (("ash", 6), ("bea", 3), ("dee", 4)):
             for n in range(children):
                 child = Person(kind=PersonKind.CHILD, first_name=f"Child{n}", last_name=f"Of{name}")
                 s.add(child)
                 s.flush()
-                s.add(Allocation(person_id=child.id, worker_id=staff[name].id, team_id=team.id,
-                                 started_at=datetime(2025, 9, 1, 9, tzinfo=UTC)))
+                s.add(
+                    Allocation(
+                        person_id=child.id,
+                        worker_id=staff[name].id,
+                        team_id=team.id,
+                        started_at=datetime(2025, 9, 1, 9, tzinfo=UTC),
+                    )
+                )
     return {**staff, "admin": admin, "analyst": analyst}
 
 
@@ -96,29 +124,62 @@ def test_administrators_add_contracts_and_bad_input_is_named(app: Any, database:
     csrf = sign_in_as(client, database, people["admin"])
     with database.transaction() as s:
         before = s.scalar(select(func.count()).select_from(WorkerContract))
-    bad = client.post("/returns/workforce/contracts", data={
-        "csrf_token": csrf, "user_id": str(people["ash"].id), "employment_type": "agency", "job_title": "x" * 201,
-        "fte": "1.5", "started_on": "2025-02-30"})
+    bad = client.post(
+        "/returns/workforce/contracts",
+        data={
+            "csrf_token": csrf,
+            "user_id": str(people["ash"].id),
+            "employment_type": "agency",
+            "job_title": "x" * 201,
+            "fte": "1.5",
+            "started_on": "2025-02-30",
+        },
+    )
     assert bad.status_code == 422
-    for message in ("Enter the agency", "The job title must be 200 characters or fewer",
-                    "The FTE must be more than 0 and at most 1", "The start date must be a real date"):
+    for message in (
+        "Enter the agency",
+        "The job title must be 200 characters or fewer",
+        "The FTE must be more than 0 and at most 1",
+        "The start date must be a real date",
+    ):
         assert message in bad.text
-    overlap = client.post("/returns/workforce/contracts", data={
-        "csrf_token": csrf, "user_id": str(people["ash"].id), "employment_type": "permanent",
-        "job_title": "Senior social worker", "fte": "1", "started_on": "2025-10-01"})
+    overlap = client.post(
+        "/returns/workforce/contracts",
+        data={
+            "csrf_token": csrf,
+            "user_id": str(people["ash"].id),
+            "employment_type": "permanent",
+            "job_title": "Senior social worker",
+            "fte": "1",
+            "started_on": "2025-10-01",
+        },
+    )
     assert overlap.status_code == 422 and "already has a contract from 6 January 2020" in overlap.text
     with database.transaction() as s:
         assert s.scalar(select(func.count()).select_from(WorkerContract)) == before
-    ended = client.post(f"/returns/workforce/contracts/{_contract_of(database, people['ash'])}/end",
-                        data={"csrf_token": csrf, "left_on": "2025-10-31"}, follow_redirects=False)
+    ended = client.post(
+        f"/returns/workforce/contracts/{_contract_of(database, people['ash'])}/end",
+        data={"csrf_token": csrf, "left_on": "2025-10-31"},
+        follow_redirects=False,
+    )
     assert ended.status_code == 303
-    ok = client.post("/returns/workforce/contracts", data={
-        "csrf_token": csrf, "user_id": str(people["ash"].id), "employment_type": "permanent",
-        "job_title": "Senior social worker", "fte": "0.8", "started_on": "2025-11-01", "case_holding": "yes"},
-        follow_redirects=False)
+    ok = client.post(
+        "/returns/workforce/contracts",
+        data={
+            "csrf_token": csrf,
+            "user_id": str(people["ash"].id),
+            "employment_type": "permanent",
+            "job_title": "Senior social worker",
+            "fte": "0.8",
+            "started_on": "2025-11-01",
+            "case_holding": "yes",
+        },
+        follow_redirects=False,
+    )
     assert ok.status_code == 303
-    vacancy = client.post("/returns/workforce/vacancies", data={"csrf_token": csrf, "title": "Team manager",
-                                                               "fte": "0", "opened_on": ""})
+    vacancy = client.post(
+        "/returns/workforce/vacancies", data={"csrf_token": csrf, "title": "Team manager", "fte": "0", "opened_on": ""}
+    )
     assert vacancy.status_code == 422 and "Enter the date the post fell vacant" in vacancy.text
     page = client.get("/returns/workforce/contracts")
     assert "Senior social worker" in page.text and "31 Oct 2025" in page.text
@@ -129,8 +190,7 @@ def _contract_of(database: Any, user: User) -> int:
         return int(s.scalars(select(WorkerContract.id).where(WorkerContract.user_id == user.id)).one())
 
 
-def test_the_page_shows_measures_beside_england_and_analysts_cannot_edit(app: Any, database: Any,
-                                                                         factory: Any) -> None:
+def test_the_page_shows_measures_beside_england_and_analysts_cannot_edit(app: Any, database: Any, factory: Any) -> None:
     people = _council(factory)
     client = TestClient(app)
     csrf = sign_in_as(client, database, people["analyst"])
@@ -141,6 +201,8 @@ def test_the_page_shows_measures_beside_england_and_analysts_cannot_edit(app: An
     assert client.get("/returns/workforce", params={"on": "yesterday"}).status_code == 422
     contracts = client.get("/returns/workforce/contracts")
     assert "Add a contract" not in contracts.text and "Administrators enter contracts" in contracts.text
-    refused = client.post("/returns/workforce/vacancies", data={"csrf_token": csrf, "title": "Post", "fte": "1",
-                                                                "opened_on": "2025-01-01"})
+    refused = client.post(
+        "/returns/workforce/vacancies",
+        data={"csrf_token": csrf, "title": "Post", "fte": "1", "opened_on": "2025-01-01"},
+    )
     assert refused.status_code == 403

@@ -37,10 +37,19 @@ def extend_world(factory: Factory, world: World) -> dict[str, int]:
     referral_on: date = world.referral.referral_date
     worker = world.users[R.SOCIAL_WORKER.value]
     with factory.database.transaction() as s:
-        deadline = Deadline(person_id=world.child.id, rule_id="assessment", source_kind="referral",
-                            source_id=world.referral.id, start_event="referral",
-                            started_on=referral_on, length=45, due_on=referral_on, status="due",
-                            worker_id=worker.id, team_id=worker.team_id)
+        deadline = Deadline(
+            person_id=world.child.id,
+            rule_id="assessment",
+            source_kind="referral",
+            source_id=world.referral.id,
+            start_event="referral",
+            started_on=referral_on,
+            length=45,
+            due_on=referral_on,
+            status="due",
+            worker_id=worker.id,
+            team_id=worker.team_id,
+        )
         s.add(deadline)
         s.flush()
         return {"deadline_id": deadline.id}

@@ -26,20 +26,39 @@ from safeguarding.people.models import Person, PersonKind
 
 
 def child(session: Session, first: str = "Synthetic", last: str = "Child") -> Person:
-    person = Person(kind=PersonKind.CHILD, first_name=first, last_name=last, date_of_birth=date(2016, 5, 1),
-                    first_name_key=first.lower(), last_name_key=last.lower(), first_name_sound=first[:1],
-                    last_name_sound=last[:1])
+    person = Person(
+        kind=PersonKind.CHILD,
+        first_name=first,
+        last_name=last,
+        date_of_birth=date(2016, 5, 1),
+        first_name_key=first.lower(),
+        last_name_key=last.lower(),
+        first_name_sound=first[:1],
+        last_name_sound=last[:1],
+    )
     session.add(person)
     session.flush()
     return person
 
 
-def open_case(session: Session, person_id: int, worker_id: int, team_id: int | None, referral_on: date,
-              route: str = "referral_for_assessment") -> Referral:
+def open_case(
+    session: Session,
+    person_id: int,
+    worker_id: int,
+    team_id: int | None,
+    referral_on: date,
+    route: str = "referral_for_assessment",
+) -> Referral:
     referral = Referral(person_id=person_id, referral_date=referral_on, referral_source="5A", route=route)
     session.add(referral)
-    session.add(Allocation(person_id=person_id, worker_id=worker_id, team_id=team_id,
-                           started_at=datetime.combine(referral_on, datetime.min.time(), UTC)))
+    session.add(
+        Allocation(
+            person_id=person_id,
+            worker_id=worker_id,
+            team_id=team_id,
+            started_at=datetime.combine(referral_on, datetime.min.time(), UTC),
+        )
+    )
     session.flush()
     return referral
 
@@ -51,36 +70,89 @@ def add(session: Session, row: Any) -> Any:
 
 
 def strategy(session: Session, referral: Referral, on: date, decision: str = "section_47") -> StrategyDiscussion:
-    return add(session, StrategyDiscussion(person_id=referral.person_id, referral_id=referral.id, held_on=on,
-                                           decision=decision))
+    return add(
+        session,
+        StrategyDiscussion(person_id=referral.person_id, referral_id=referral.id, held_on=on, decision=decision),
+    )
 
 
-def s47(session: Session, referral: Referral, discussion: StrategyDiscussion, on: date,
-        completed_on: date | None = None, outcome: str | None = None) -> Section47Enquiry:
-    return add(session, Section47Enquiry(person_id=referral.person_id, referral_id=referral.id,
-                                         strategy_discussion_id=discussion.id, started_on=on,
-                                         completed_on=completed_on, outcome=outcome))
+def s47(
+    session: Session,
+    referral: Referral,
+    discussion: StrategyDiscussion,
+    on: date,
+    completed_on: date | None = None,
+    outcome: str | None = None,
+) -> Section47Enquiry:
+    return add(
+        session,
+        Section47Enquiry(
+            person_id=referral.person_id,
+            referral_id=referral.id,
+            strategy_discussion_id=discussion.id,
+            started_on=on,
+            completed_on=completed_on,
+            outcome=outcome,
+        ),
+    )
 
 
 def cp_plan(session: Session, referral: Referral, on: date) -> tuple[ChildProtectionConference, ChildProtectionPlan]:
-    plan = add(session, ChildProtectionPlan(person_id=referral.person_id, referral_id=referral.id, started_on=on,
-                                            initial_category="NEG", latest_category="NEG"))
-    icpc = add(session, ChildProtectionConference(person_id=referral.person_id, referral_id=referral.id,
-                                                  kind="initial", plan_id=plan.id, held_on=on, outcome="plan"))
+    plan = add(
+        session,
+        ChildProtectionPlan(
+            person_id=referral.person_id,
+            referral_id=referral.id,
+            started_on=on,
+            initial_category="NEG",
+            latest_category="NEG",
+        ),
+    )
+    icpc = add(
+        session,
+        ChildProtectionConference(
+            person_id=referral.person_id,
+            referral_id=referral.id,
+            kind="initial",
+            plan_id=plan.id,
+            held_on=on,
+            outcome="plan",
+        ),
+    )
     return icpc, plan
 
 
-def carried_cp_plan(session: Session, referral: Referral, on: date, ended_on: date | None = None
-                    ) -> ChildProtectionPlan:
+def carried_cp_plan(
+    session: Session, referral: Referral, on: date, ended_on: date | None = None
+) -> ChildProtectionPlan:
     """A child protection plan with no initial conference recorded (carried over on a transfer-in)."""
-    return add(session, ChildProtectionPlan(person_id=referral.person_id, referral_id=referral.id, started_on=on,
-                                            ended_on=ended_on, initial_category="NEG", latest_category="NEG"))
+    return add(
+        session,
+        ChildProtectionPlan(
+            person_id=referral.person_id,
+            referral_id=referral.id,
+            started_on=on,
+            ended_on=ended_on,
+            initial_category="NEG",
+            latest_category="NEG",
+        ),
+    )
 
 
-def conference(session: Session, referral: Referral, on: date, kind: str = "initial",
-               plan_id: int | None = None) -> ChildProtectionConference:
-    return add(session, ChildProtectionConference(person_id=referral.person_id, referral_id=referral.id, kind=kind,
-                                                  plan_id=plan_id, held_on=on, outcome="plan"))
+def conference(
+    session: Session, referral: Referral, on: date, kind: str = "initial", plan_id: int | None = None
+) -> ChildProtectionConference:
+    return add(
+        session,
+        ChildProtectionConference(
+            person_id=referral.person_id,
+            referral_id=referral.id,
+            kind=kind,
+            plan_id=plan_id,
+            held_on=on,
+            outcome="plan",
+        ),
+    )
 
 
 def core_group(session: Session, plan: ChildProtectionPlan, on: date) -> CoreGroupMeeting:
@@ -88,14 +160,24 @@ def core_group(session: Session, plan: ChildProtectionPlan, on: date) -> CoreGro
 
 
 def visit(session: Session, referral: Referral, on: date, kind: str = "cp", seen: bool = True) -> Visit:
-    return add(session, Visit(person_id=referral.person_id, referral_id=referral.id, kind=kind, visited_on=on,
-                              child_seen=seen))
+    return add(
+        session, Visit(person_id=referral.person_id, referral_id=referral.id, kind=kind, visited_on=on, child_seen=seen)
+    )
 
 
-def assessment(session: Session, referral: Referral, started: date, authorised: date | None = None,
-               late_reason: str | None = None) -> Assessment:
-    return add(session, Assessment(person_id=referral.person_id, referral_id=referral.id, started_on=started,
-                                   authorised_on=authorised, late_reason=late_reason))
+def assessment(
+    session: Session, referral: Referral, started: date, authorised: date | None = None, late_reason: str | None = None
+) -> Assessment:
+    return add(
+        session,
+        Assessment(
+            person_id=referral.person_id,
+            referral_id=referral.id,
+            started_on=started,
+            authorised_on=authorised,
+            late_reason=late_reason,
+        ),
+    )
 
 
 def cin_plan(session: Session, referral: Referral, on: date) -> ChildInNeedPlan:
@@ -107,5 +189,12 @@ def cin_review(session: Session, plan: ChildInNeedPlan, on: date) -> ChildInNeed
 
 
 def note(session: Session, person_id: int, on: date) -> CaseNote:
-    return add(session, CaseNote(person_id=person_id, kind="case_note", text="Synthetic note",
-                                 occurred_at=datetime.combine(on, datetime.min.time(), UTC)))
+    return add(
+        session,
+        CaseNote(
+            person_id=person_id,
+            kind="case_note",
+            text="Synthetic note",
+            occurred_at=datetime.combine(on, datetime.min.time(), UTC),
+        ),
+    )

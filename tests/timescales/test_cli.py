@@ -15,8 +15,16 @@ def test_list_prints_every_rule_in_force(database: Database) -> None:
     result = runner.invoke(cli, ["timescales", "list"])
     assert result.exit_code == 0, result.output
     lines = {line.split("\t")[0]: line for line in result.output.splitlines() if "\t" in line}
-    for rule_id in ("contact-decision", "assessment", "icpc", "first-core-group", "first-review-conference",
-                    "review-conference", "cp-visit", "return-interview"):
+    for rule_id in (
+        "contact-decision",
+        "assessment",
+        "icpc",
+        "first-core-group",
+        "first-review-conference",
+        "review-conference",
+        "cp-visit",
+        "return-interview",
+    ):
         assert rule_id in lines
     assert "45 working days" in lines["assessment"] and "statutory_guidance" in lines["assessment"]
     assert "every 10 working days" in lines["cp-visit"] and "local_standard" in lines["cp-visit"]

@@ -19,7 +19,9 @@ FIRST_DAY = date(2023, 6, 1)  # the range crosses WT2023's start (two versions o
 # The flags the readers of events set (timescales/events.py and each capability's timescale_events).
 FLAGS = {
     E.REFERRAL: ["strategy_discussion", "immediate_protection", "assessment"],
-    E.STRATEGY_DISCUSSION: ["s47"], E.ICPC: ["plan"], E.S47_COMPLETED: ["no_icpc"],
+    E.STRATEGY_DISCUSSION: ["s47"],
+    E.ICPC: ["plan"],
+    E.S47_COMPLETED: ["no_icpc"],
     E.CP_PLAN_STARTED: ["conference"],
 }
 PLAN_ENDS = {E.CP_PLAN_ENDED, E.CIN_PLAN_ENDED}
@@ -31,13 +33,15 @@ def child_events(draw: st.DrawFn) -> list[ClockEvent]:
     for source_id in range(1, draw(st.integers(0, 30)) + 1):
         kind = draw(st.sampled_from(list(EventKind)))
         on = FIRST_DAY + timedelta(days=draw(st.integers(0, 400)))
-        flags = frozenset(draw(st.lists(st.sampled_from(FLAGS[kind]), max_size=1))) if kind in FLAGS else \
-            frozenset()
+        flags = frozenset(draw(st.lists(st.sampled_from(FLAGS[kind]), max_size=1))) if kind in FLAGS else frozenset()
         booked = kind in (E.ICPC, E.REVIEW_CONFERENCE) and draw(st.booleans())
         # A decision names the contact it decides and an interview the return it follows (by source id).
         stops = draw(st.integers(1, source_id)) if kind in (E.CONTACT_DECIDED, E.RETURN_INTERVIEW) else None
-        events.append(ClockEvent(kind, on, kind.value, source_id, 1, flags, booked_for=on if booked else None,
-                                 stops_source_id=stops))
+        events.append(
+            ClockEvent(
+                kind, on, kind.value, source_id, 1, flags, booked_for=on if booked else None, stops_source_id=stops
+            )
+        )
     return draw(st.permutations(events))
 
 
@@ -62,5 +66,4 @@ def test_the_order_events_come_in_changes_nothing(events: list[ClockEvent]) -> N
     def key(clock: Derived) -> tuple[object, ...]:
         return (clock.rule.id, clock.start, clock.due, clock.met_by, clock.lapsed, clock.booked_for)
 
-    assert [key(c) for c in derive(1, events, LENGTHS)] == \
-        [key(c) for c in derive(1, list(reversed(events)), LENGTHS)]
+    assert [key(c) for c in derive(1, events, LENGTHS)] == [key(c) for c in derive(1, list(reversed(events)), LENGTHS)]

@@ -16,16 +16,26 @@ from safeguarding.timescales import events, store
 def test_every_capability_with_clock_events_supplies_them() -> None:
     assert [source.name for source in events.sources()] == ["casework", "exploitation", "front_door"]
     assert {source.module for source in events.sources()} == {
-        "safeguarding.casework.timescale_events", "safeguarding.exploitation.timescale_events",
-        "safeguarding.front_door.timescale_events"}
+        "safeguarding.casework.timescale_events",
+        "safeguarding.exploitation.timescale_events",
+        "safeguarding.front_door.timescale_events",
+    }
 
 
 def test_the_command_line_alone_brings_every_source() -> None:
     # The nightly job runs as `safeguarding timescales recompute` in a process of its own.
     found = subprocess.run(
-        [sys.executable, "-c", "import safeguarding.cli; from safeguarding.timescales import events; "
-                               "print(','.join(s.name for s in events.sources()))"],
-        capture_output=True, text=True, check=True, timeout=120).stdout.strip()
+        [
+            sys.executable,
+            "-c",
+            "import safeguarding.cli; from safeguarding.timescales import events; "
+            "print(','.join(s.name for s in events.sources()))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    ).stdout.strip()
     assert found == "casework,exploitation,front_door"
 
 

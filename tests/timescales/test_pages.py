@@ -53,7 +53,8 @@ def build(factory: Factory, database: Database) -> Team:
 
 
 def test_a_worker_sees_their_own_children_due_and_overdue_with_explanations(
-        factory: Factory, database: Database, client: TestClient) -> None:
+    factory: Factory, database: Database, client: TestClient
+) -> None:
     team = build(factory, database)
     sign_in_as(client, database, team.ada)
     page = client.get("/due")
@@ -65,17 +66,20 @@ def test_a_worker_sees_their_own_children_due_and_overdue_with_explanations(
     assert 'title="Child and family assessment completed (assessment, Statutory guidance' in html
     assert "Why this date" in html and f'href="/people/{team.late_child}"' in html
     with database.transaction() as s:
-        event = s.scalar(select(AuditEvent).where(AuditEvent.target_type == "due_work",
-                                                  AuditEvent.actor_id == team.ada.id))
+        event = s.scalar(
+            select(AuditEvent).where(AuditEvent.target_type == "due_work", AuditEvent.actor_id == team.ada.id)
+        )
         assert event is not None and event.action == "list"
 
 
 def test_the_detail_explains_the_rule_the_event_and_the_bank_holidays(
-        factory: Factory, database: Database, client: TestClient) -> None:
+    factory: Factory, database: Database, client: TestClient
+) -> None:
     team = build(factory, database)
     with database.transaction() as s:
-        deadline_id = s.scalar(select(Deadline.id).where(Deadline.person_id == team.late_child,
-                                                         Deadline.rule_id == "assessment"))
+        deadline_id = s.scalar(
+            select(Deadline.id).where(Deadline.person_id == team.late_child, Deadline.rule_id == "assessment")
+        )
     sign_in_as(client, database, team.ada)
     page = client.get(f"/due/deadlines/{deadline_id}")
     assert page.status_code == 200
@@ -87,13 +91,15 @@ def test_the_detail_explains_the_rule_the_event_and_the_bank_holidays(
     sign_in_as(client, database, team.ben)
     assert client.get(f"/due/deadlines/{deadline_id}").status_code == 403
     with database.transaction() as s:
-        refused = s.scalar(select(AuditEvent).where(AuditEvent.actor_id == team.ben.id,
-                                                    AuditEvent.outcome == "refused"))
+        refused = s.scalar(
+            select(AuditEvent).where(AuditEvent.actor_id == team.ben.id, AuditEvent.outcome == "refused")
+        )
         assert refused is not None
 
 
 def test_the_team_manager_sees_the_team_and_filters_by_worker_and_rule(
-        factory: Factory, database: Database, client: TestClient) -> None:
+    factory: Factory, database: Database, client: TestClient
+) -> None:
     team = build(factory, database)
     sign_in_as(client, database, team.manager)
     page = client.get("/due/team").text
@@ -109,7 +115,8 @@ def test_the_team_manager_sees_the_team_and_filters_by_worker_and_rule(
 
 
 def test_the_service_page_shows_analysts_figures_and_managers_the_children(
-        factory: Factory, database: Database, client: TestClient) -> None:
+    factory: Factory, database: Database, client: TestClient
+) -> None:
     team = build(factory, database)
     sign_in_as(client, database, team.analyst)
     figures = client.get("/due/service")
@@ -143,7 +150,8 @@ def test_a_restricted_childs_name_is_not_shown(factory: Factory, database: Datab
 
 
 def test_social_workers_and_team_managers_land_on_what_is_due(
-        factory: Factory, database: Database, client: TestClient) -> None:
+    factory: Factory, database: Database, client: TestClient
+) -> None:
     team = build(factory, database)
     sign_in_as(client, database, team.ada)
     landing = client.get("/", follow_redirects=False)
@@ -158,11 +166,12 @@ def test_social_workers_and_team_managers_land_on_what_is_due(
 def listed(html: str) -> str:
     """The team page's table of open deadlines (the forecast and stalled tables follow it)."""
     start = html.index('id="team-due"')
-    return html[start:html.index("</table>", start)]
+    return html[start : html.index("</table>", start)]
 
 
 def test_the_team_page_counts_everything_and_lists_a_page_at_a_time(
-        factory: Factory, database: Database, client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    factory: Factory, database: Database, client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     team = build(factory, database)
     monkeypatch.setattr(service, "TEAM_PAGE_SIZE", 2)
     sign_in_as(client, database, team.manager)
@@ -178,7 +187,8 @@ def test_the_team_page_counts_everything_and_lists_a_page_at_a_time(
 
 
 def test_a_visit_met_late_in_the_open_episode_is_explained(
-        factory: Factory, database: Database, client: TestClient) -> None:
+    factory: Factory, database: Database, client: TestClient
+) -> None:
     team = build(factory, database)
     today = service.today_in_london()
     with database.transaction() as s:
@@ -187,8 +197,11 @@ def test_a_visit_met_late_in_the_open_episode_is_explained(
         records.cp_plan(s, referral, today - timedelta(days=60))
         records.visit(s, referral, today - timedelta(days=20))  # 40 days after the plan: late
         service.recompute_for_child(s, team.late_child)
-        late = s.scalar(select(Deadline.id).where(Deadline.person_id == team.late_child,
-                                                  Deadline.rule_id == "cp-visit", Deadline.met_on.is_not(None)))
+        late = s.scalar(
+            select(Deadline.id).where(
+                Deadline.person_id == team.late_child, Deadline.rule_id == "cp-visit", Deadline.met_on.is_not(None)
+            )
+        )
     assert late is not None
     sign_in_as(client, database, team.ada)
     page = client.get(f"/due/deadlines/{late}")
@@ -196,7 +209,8 @@ def test_a_visit_met_late_in_the_open_episode_is_explained(
 
 
 def test_a_visit_missed_before_the_plan_ended_is_not_open_work_and_is_labelled(
-        factory: Factory, database: Database, client: TestClient) -> None:
+    factory: Factory, database: Database, client: TestClient
+) -> None:
     team = build(factory, database)
     today = service.today_in_london()
     started, ended = today - timedelta(days=70), today - timedelta(days=20)
@@ -209,10 +223,16 @@ def test_a_visit_missed_before_the_plan_ended_is_not_open_work_and_is_labelled(
         records.visit(s, referral, started + timedelta(days=7))
         plan.ended_on = ended
         service.recompute_for_child(s, team.late_child)
-        [lapsed] = s.scalars(select(Deadline).where(Deadline.person_id == team.late_child,
-                                                    Deadline.rule_id == "cp-visit", Deadline.status == "lapsed"))
-        assert (lapsed.met_on, lapsed.met_source_kind, lapsed.met_source_id) == (ended, "child_protection_plan",
-                                                                                 plan.id)
+        [lapsed] = s.scalars(
+            select(Deadline).where(
+                Deadline.person_id == team.late_child, Deadline.rule_id == "cp-visit", Deadline.status == "lapsed"
+            )
+        )
+        assert (lapsed.met_on, lapsed.met_source_kind, lapsed.met_source_id) == (
+            ended,
+            "child_protection_plan",
+            plan.id,
+        )
         assert lapsed.due_on < ended
         lapsed_id = lapsed.id
     sign_in_as(client, database, team.ada)
@@ -240,17 +260,22 @@ def test_a_visit_missed_before_the_plan_ended_is_not_open_work_and_is_labelled(
 
 
 figure = st.builds(
-    lambda team, rule_id, counts: service.Figure(f"Team {team}", rule_for(rule_id, date(2026, 1, 5)),
-                                                 counts[0], counts[1], counts[2], counts[3], team_id=team),
-    st.integers(1, 12), st.sampled_from(RULE_IDS), st.tuples(*[st.integers(0, 50)] * 4))
+    lambda team, rule_id, counts: service.Figure(
+        f"Team {team}", rule_for(rule_id, date(2026, 1, 5)), counts[0], counts[1], counts[2], counts[3], team_id=team
+    ),
+    st.integers(1, 12),
+    st.sampled_from(RULE_IDS),
+    st.tuples(*[st.integers(0, 50)] * 4),
+)
 
 
 @given(st.lists(figure, max_size=30, unique_by=lambda f: (f.team_id, f.rule.id)))
 def test_the_service_pages_summaries_add_up_to_the_figures(figures: list[service.Figure]) -> None:
     teams, timescales = service.by_team(figures), service.by_timescale(figures)
     stalled = sum(f.overdue for f in figures if f.rule.id == service.STALLED)
-    assert sum(t.overdue for t in teams) + stalled == sum(f.overdue for f in figures) == \
-        sum(f.overdue for f in timescales)
+    assert (
+        sum(t.overdue for t in teams) + stalled == sum(f.overdue for f in figures) == sum(f.overdue for f in timescales)
+    )
     assert sum(t.stalled for t in teams) == stalled
     assert sum(f.due for f in timescales) == sum(f.due for f in figures)
     assert len(teams) == len({f.team_id for f in figures}) and len(timescales) == len({f.rule.id for f in figures})

@@ -39,11 +39,11 @@ def test_a_referral_starts_the_assessment_clock(factory: Factory, session: Sessi
 
 
 def test_editing_a_past_event_moves_the_dependent_deadlines_in_the_same_transaction(
-        factory: Factory, session: Session) -> None:
+    factory: Factory, session: Session
+) -> None:
     worker = factory.user(Role.SOCIAL_WORKER)
     child = records.child(session)
-    referral = records.open_case(session, child.id, worker.id, None, date(2025, 12, 1),
-                                 route="strategy_discussion")
+    referral = records.open_case(session, child.id, worker.id, None, date(2025, 12, 1), route="strategy_discussion")
     discussion = records.strategy(session, referral, date(2025, 12, 2))
     service.recompute_for_child(session, child.id, today=TODAY)
     [icpc] = deadlines(session, child.id, "icpc")
@@ -71,7 +71,8 @@ def test_a_closed_case_keeps_no_deadlines(factory: Factory, session: Session) ->
 
 
 def test_a_closed_episode_leaves_nothing_and_the_open_episode_keeps_its_met_history(
-        factory: Factory, session: Session) -> None:
+    factory: Factory, session: Session
+) -> None:
     """What the table holds (timescales/models.py): open clocks, and clocks met in the current episode, late or
     not; nothing of the child's closed episode."""
     worker = factory.user(Role.SOCIAL_WORKER)
@@ -80,8 +81,9 @@ def test_a_closed_episode_leaves_nothing_and_the_open_episode_keeps_its_met_hist
     records.assessment(session, first, date(2025, 3, 4), authorised=date(2025, 4, 1))
     records.visit(session, first, date(2025, 3, 10), kind="assessment")
     first.closed_date = date(2025, 5, 1)
-    second = records.Referral(person_id=child.id, referral_date=date(2025, 11, 3), referral_source="5A",
-                              route="referral_for_assessment")
+    second = records.Referral(
+        person_id=child.id, referral_date=date(2025, 11, 3), referral_source="5A", route="referral_for_assessment"
+    )
     session.add(second)
     session.flush()
     records.cp_plan(session, second, date(2025, 11, 3))
@@ -90,8 +92,9 @@ def test_a_closed_episode_leaves_nothing_and_the_open_episode_keeps_its_met_hist
     service.recompute_for_child(session, child.id, today=TODAY)
 
     rows = deadlines(session, child.id)
-    assert not [d for d in rows if d.source_kind == "referral" and d.source_id == first.id], \
+    assert not [d for d in rows if d.source_kind == "referral" and d.source_id == first.id], (
         "the closed episode's assessment is not held"
+    )
     assert all(d.met_on is None or d.met_on >= second.referral_date for d in rows)
     [assessment] = deadlines(session, child.id, "assessment")
     assert assessment.source_id == second.id and assessment.met_on is None
@@ -99,17 +102,26 @@ def test_a_closed_episode_leaves_nothing_and_the_open_episode_keeps_its_met_hist
     assert (late.due_on, late.met_on, late.status) == (date(2025, 11, 17), date(2025, 11, 25), "met_late")
     # The clock the late visit restarted: 25 Nov + 10 working days = 9 Dec, overdue on 20 Jan.
     assert (current.started_on, current.due_on, current.met_on, current.status) == (
-        date(2025, 11, 25), date(2025, 12, 9), None, "overdue")
+        date(2025, 11, 25),
+        date(2025, 12, 9),
+        None,
+        "overdue",
+    )
 
 
-def test_recompute_all_holds_the_same_rows_as_each_child_recomputed_alone(
-        factory: Factory, session: Session) -> None:
+def test_recompute_all_holds_the_same_rows_as_each_child_recomputed_alone(factory: Factory, session: Session) -> None:
     worker = factory.user(Role.SOCIAL_WORKER)
     children = []
     for n, referred in enumerate((date(2025, 9, 1), date(2025, 11, 3), date(2026, 1, 5))):
         child = records.child(session, f"Synthetic{n}")
-        referral = records.open_case(session, child.id, worker.id, None, referred,
-                                     route="strategy_discussion" if n == 1 else "referral_for_assessment")
+        referral = records.open_case(
+            session,
+            child.id,
+            worker.id,
+            None,
+            referred,
+            route="strategy_discussion" if n == 1 else "referral_for_assessment",
+        )
         records.visit(session, referral, referred, kind="assessment")
         if n == 0:
             cin = records.cin_plan(session, referral, date(2025, 10, 1))
@@ -123,8 +135,21 @@ def test_recompute_all_holds_the_same_rows_as_each_child_recomputed_alone(
         children.append(child.id)
 
     def snapshot() -> list[tuple[object, ...]]:
-        return sorted((d.person_id, d.rule_id, d.source_kind, d.source_id, d.started_on, d.due_on, d.met_on,
-                       d.met_source_id, d.status, d.forecast) for d in session.scalars(select(Deadline)))
+        return sorted(
+            (
+                d.person_id,
+                d.rule_id,
+                d.source_kind,
+                d.source_id,
+                d.started_on,
+                d.due_on,
+                d.met_on,
+                d.met_source_id,
+                d.status,
+                d.forecast,
+            )
+            for d in session.scalars(select(Deadline))
+        )
 
     for child_id in children:
         service.recompute_for_child(session, child_id, today=TODAY)
@@ -144,9 +169,16 @@ def test_a_plan_made_by_a_conference_is_read_as_that_conferences(factory: Factor
     child = records.child(session)
     referral = records.open_case(session, child.id, worker.id, None, date(2026, 1, 5))
     _icpc, plan = records.cp_plan(session, referral, date(2026, 2, 10))
-    carried_over = records.add(session, ChildProtectionPlan(
-        person_id=child.id, referral_id=referral.id, started_on=date(2026, 6, 1), initial_category="NEG",
-        latest_category="NEG"))  # a plan carried over on a transfer-in: no conference made it
+    carried_over = records.add(
+        session,
+        ChildProtectionPlan(
+            person_id=child.id,
+            referral_id=referral.id,
+            started_on=date(2026, 6, 1),
+            initial_category="NEG",
+            latest_category="NEG",
+        ),
+    )  # a plan carried over on a transfer-in: no conference made it
     events = clock_events(session.connection(), [child.id], date(2026, 7, 1)).events[child.id]
     starts = {e.source_id: e.flags for e in events if e.kind is EventKind.CP_PLAN_STARTED}
     assert starts == {plan.id: frozenset({"conference"}), carried_over.id: frozenset()}

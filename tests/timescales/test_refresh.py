@@ -31,9 +31,26 @@ def held(database: Database) -> list[tuple[Any, ...]]:
     """Every stored deadline by its values (not its id), as the pages and indicators read them."""
     with database.transaction() as s:
         return sorted(
-            (d.person_id, d.rule_id, d.source_kind, d.source_id, d.start_event, d.started_on, d.length, d.due_on,
-             d.met_on, d.met_source_kind or "", d.met_source_id or 0, d.status, d.forecast or "",
-             d.exceeded_reason or "", d.worker_id or 0, d.team_id or 0) for d in s.scalars(select(Deadline)))
+            (
+                d.person_id,
+                d.rule_id,
+                d.source_kind,
+                d.source_id,
+                d.start_event,
+                d.started_on,
+                d.length,
+                d.due_on,
+                d.met_on,
+                d.met_source_kind or "",
+                d.met_source_id or 0,
+                d.status,
+                d.forecast or "",
+                d.exceeded_reason or "",
+                d.worker_id or 0,
+                d.team_id or 0,
+            )
+            for d in s.scalars(select(Deadline))
+        )
 
 
 # One child's history: days after the referral of each step, any of which may fall after the first run's day
@@ -61,10 +78,22 @@ HISTORY = {
 }
 # Children whose child protection plan (from its conference) and child in need plan both end and whose case stays
 # open, mixed in with the others: a clock missed in a plan's last weeks is stored as lapsed, often enough to count.
-history = st.one_of(st.fixed_dictionaries(HISTORY), st.fixed_dictionaries({
-    **HISTORY, "route": st.just("strategy_discussion"), "strategy": st.integers(0, 10), "s47_done": st.integers(1, 30),
-    "conference": st.integers(5, 60), "cp_ended": st.integers(0, 90), "cin_plan": st.integers(10, 100),
-    "cin_ended": st.integers(0, 90), "closed": st.none()}))
+history = st.one_of(
+    st.fixed_dictionaries(HISTORY),
+    st.fixed_dictionaries(
+        {
+            **HISTORY,
+            "route": st.just("strategy_discussion"),
+            "strategy": st.integers(0, 10),
+            "s47_done": st.integers(1, 30),
+            "conference": st.integers(5, 60),
+            "cp_ended": st.integers(0, 90),
+            "cin_plan": st.integers(10, 100),
+            "cin_ended": st.integers(0, 90),
+            "closed": st.none(),
+        }
+    ),
+)
 
 
 def write(database: Database, factory: Factory, children: list[dict[str, Any]]) -> None:
@@ -78,15 +107,26 @@ def write(database: Database, factory: Factory, children: list[dict[str, Any]]) 
                 return start + timedelta(days=days)
 
             referral = records.open_case(s, person.id, worker.id, None, referred, route=child["route"])
-            records.assessment(s, referral, referred, on(child["authorised"]) if child["authorised"] else None,
-                               "Synthetic reason" if child["authorised"] and child["authorised"] > 60 else None)
+            records.assessment(
+                s,
+                referral,
+                referred,
+                on(child["authorised"]) if child["authorised"] else None,
+                "Synthetic reason" if child["authorised"] and child["authorised"] > 60 else None,
+            )
             if child["assessment_visit"] is not None:
                 records.visit(s, referral, on(child["assessment_visit"]), kind="assessment")
             if child["strategy"] is not None:
                 discussion = records.strategy(s, referral, on(child["strategy"]))
                 done = child["s47_done"]
-                records.s47(s, referral, discussion, discussion.held_on,
-                            on(done, discussion.held_on) if done else None, "icpc" if done else None)
+                records.s47(
+                    s,
+                    referral,
+                    discussion,
+                    discussion.held_on,
+                    on(done, discussion.held_on) if done else None,
+                    "icpc" if done else None,
+                )
                 if child["conference"] is not None:
                     icpc, plan = records.cp_plan(s, referral, on(child["conference"], discussion.held_on))
                     if child.get("cp_ended") is not None:
@@ -96,8 +136,7 @@ def write(database: Database, factory: Factory, children: list[dict[str, Any]]) 
                     for days in child["core_groups"]:
                         records.core_group(s, plan, on(days, icpc.held_on))
                     for days in child["reviews"]:
-                        records.conference(s, referral, on(days + 20, icpc.held_on), kind="review",
-                                           plan_id=plan.id)
+                        records.conference(s, referral, on(days + 20, icpc.held_on), kind="review", plan_id=plan.id)
             if child["cin_plan"] is not None:
                 cin_plan = records.cin_plan(s, referral, on(child["cin_plan"]))
                 if child.get("cin_ended") is not None:
@@ -108,8 +147,9 @@ def write(database: Database, factory: Factory, children: list[dict[str, Any]]) 
                     records.cin_review(s, cin_plan, on(days, cin_plan.started_on))
             if child.get("carried_plan") is not None:
                 starts, lasts = child["carried_plan"]
-                carried = records.carried_cp_plan(s, referral, on(starts),
-                                                  None if lasts is None else on(starts + lasts))
+                carried = records.carried_cp_plan(
+                    s, referral, on(starts), None if lasts is None else on(starts + lasts)
+                )
                 for days in child["visits"]:
                     records.visit(s, referral, on(days, carried.started_on), kind="cp")
             if child["note"] is not None:
@@ -121,7 +161,8 @@ def write(database: Database, factory: Factory, children: list[dict[str, Any]]) 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(children=st.lists(history, min_size=1, max_size=4), first=st.integers(0, 330), later=st.integers(0, 75))
 def test_a_drift_run_holds_what_a_full_re_derivation_holds(
-        database: Database, factory: Factory, children: list[dict[str, Any]], first: int, later: int) -> None:
+    database: Database, factory: Factory, children: list[dict[str, Any]], first: int, later: int
+) -> None:
     _empty(database)
     write(database, factory, children)
     day = EARLIEST + timedelta(days=first)
@@ -134,7 +175,8 @@ def test_a_drift_run_holds_what_a_full_re_derivation_holds(
 
 
 def test_a_booked_conference_counts_once_its_day_comes_and_states_move_with_the_date(
-        database: Database, factory: Factory) -> None:
+    database: Database, factory: Factory
+) -> None:
     worker = factory.user(Role.SOCIAL_WORKER)
     with database.transaction() as s:
         child = records.child(s)
@@ -160,7 +202,10 @@ def test_a_booked_conference_counts_once_its_day_comes_and_states_move_with_the_
     with database.transaction() as s:
         assessment = s.scalars(select(Deadline).where(Deadline.rule_id == "assessment")).one()
         assert (assessment.due_on, assessment.status, assessment.forecast) == (
-            date(2026, 2, 5), "due_soon", "assessment:no_event_by_day")
+            date(2026, 2, 5),
+            "due_soon",
+            "assessment:no_event_by_day",
+        )
     # 45 working days from 1 Dec is 5 Feb: overdue the day after by the state update alone, its forecast spent.
     done = store.refresh(database, today=date(2026, 2, 6), full_every_days=None)
     assert done.kind == "drift" and done.children == 0 and done.updated >= 1
@@ -196,12 +241,28 @@ def test_a_change_of_local_settings_makes_the_next_run_full(database: Database, 
 
 
 def test_a_full_run_in_worker_processes_holds_what_one_process_holds(database: Database, factory: Factory) -> None:
-    write(database, factory, [
-        {"referred": n * 7, "route": "strategy_discussion" if n % 2 else "referral_for_assessment",
-         "authorised": 40 if n % 3 else None, "assessment_visit": 3, "strategy": 1 if n % 2 else None,
-         "s47_done": 8, "conference": 12 if n % 4 == 1 else None, "visits": [5, 15, 30], "core_groups": [10],
-         "reviews": [60], "cin_plan": 50 if n % 4 == 0 else None, "note": n, "closed": 200 if n == 4 else None}
-        for n in range(12)])
+    write(
+        database,
+        factory,
+        [
+            {
+                "referred": n * 7,
+                "route": "strategy_discussion" if n % 2 else "referral_for_assessment",
+                "authorised": 40 if n % 3 else None,
+                "assessment_visit": 3,
+                "strategy": 1 if n % 2 else None,
+                "s47_done": 8,
+                "conference": 12 if n % 4 == 1 else None,
+                "visits": [5, 15, 30],
+                "core_groups": [10],
+                "reviews": [60],
+                "cin_plan": 50 if n % 4 == 0 else None,
+                "note": n,
+                "closed": 200 if n == 4 else None,
+            }
+            for n in range(12)
+        ],
+    )
     today = date(2025, 12, 1)
     one = store.refresh(database, today=today, workers=1, full=True)
     in_one = held(database)
@@ -229,6 +290,7 @@ def test_the_nightly_command_says_what_it_did(database: Database, factory: Facto
 
 # --- full runs compare stored rows only where a child's derived rows differ from their digest -------------------
 
+
 def from_scratch(database: Database, today: date) -> list[tuple[Any, ...]]:
     """What a full run holds when nothing was stored before it."""
     with database.transaction() as s:
@@ -240,16 +302,25 @@ def from_scratch(database: Database, today: date) -> list[tuple[Any, ...]]:
 
 # Changes made to case records in the database itself, bypassing the services that derive a child's deadlines as
 # they write (a bulk correction, a data migration): (table, which row, days to move it; None deletes it).
-tampering = st.lists(st.tuples(st.sampled_from(["visit", "assessment", "referral", "core_group", "cp_plan"]),
-                               st.integers(0, 50), st.one_of(st.none(), st.integers(-30, 30))), max_size=4)
+tampering = st.lists(
+    st.tuples(
+        st.sampled_from(["visit", "assessment", "referral", "core_group", "cp_plan"]),
+        st.integers(0, 50),
+        st.one_of(st.none(), st.integers(-30, 30)),
+    ),
+    max_size=4,
+)
 
 
 def tamper(database: Database, changes: list[tuple[str, int, int | None]]) -> None:
     # Five tables, each with its id and one date column.
     tables: dict[str, tuple[Any, Any]] = {
-        "visit": (Visit, Visit.visited_on), "assessment": (Assessment, Assessment.authorised_on),
-        "referral": (Referral, Referral.closed_date), "core_group": (CoreGroupMeeting, CoreGroupMeeting.held_on),
-        "cp_plan": (ChildProtectionPlan, ChildProtectionPlan.ended_on)}
+        "visit": (Visit, Visit.visited_on),
+        "assessment": (Assessment, Assessment.authorised_on),
+        "referral": (Referral, Referral.closed_date),
+        "core_group": (CoreGroupMeeting, CoreGroupMeeting.held_on),
+        "cp_plan": (ChildProtectionPlan, ChildProtectionPlan.ended_on),
+    }
     with database.transaction() as s:
         for name, which, days in changes:
             model, column = tables[name]
@@ -261,21 +332,34 @@ def tamper(database: Database, changes: list[tuple[str, int, int | None]]) -> No
                 s.execute(sa_delete(model).where(model.id == row_id))
             elif name == "referral":  # close the episode, or open it again
                 current = s.scalar(select(column).where(model.id == row_id))
-                s.execute(sa_update(model).where(model.id == row_id).values(
-                    {column: None if current is not None else EARLIEST + timedelta(days=200 + (days or 0))}))
+                s.execute(
+                    sa_update(model)
+                    .where(model.id == row_id)
+                    .values({column: None if current is not None else EARLIEST + timedelta(days=200 + (days or 0))})
+                )
             else:
                 current = s.scalar(select(column).where(model.id == row_id))
                 if current is not None:
-                    s.execute(sa_update(model).where(model.id == row_id).values(
-                        {column: current + timedelta(days=days or 1)}))
+                    s.execute(
+                        sa_update(model).where(model.id == row_id).values({column: current + timedelta(days=days or 1)})
+                    )
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(children=st.lists(history, min_size=1, max_size=4), first=st.integers(0, 330), later=st.integers(0, 20),
-       changes=tampering)
+@given(
+    children=st.lists(history, min_size=1, max_size=4),
+    first=st.integers(0, 330),
+    later=st.integers(0, 20),
+    changes=tampering,
+)
 def test_a_full_run_after_case_records_changed_behind_its_back_holds_what_deriving_from_nothing_holds(
-        database: Database, factory: Factory, children: list[dict[str, Any]], first: int, later: int,
-        changes: list[tuple[str, int, int | None]]) -> None:
+    database: Database,
+    factory: Factory,
+    children: list[dict[str, Any]],
+    first: int,
+    later: int,
+    changes: list[tuple[str, int, int | None]],
+) -> None:
     _empty(database)
     write(database, factory, children)
     day = EARLIEST + timedelta(days=first)
@@ -285,12 +369,29 @@ def test_a_full_run_after_case_records_changed_behind_its_back_holds_what_derivi
     assert held(database) == from_scratch(database, day + timedelta(days=later))
 
 
-def test_a_full_run_reads_back_only_the_children_whose_deadlines_differ(database: Database, factory: Factory
-                                                                        ) -> None:
-    write(database, factory, [
-        {"referred": n * 9, "route": "strategy_discussion", "authorised": None, "assessment_visit": 3,
-         "strategy": 1, "s47_done": 8, "conference": 12, "visits": [5, 15, 30], "core_groups": [10, 40],
-         "reviews": [60], "cin_plan": None, "note": n, "closed": None} for n in range(6)])
+def test_a_full_run_reads_back_only_the_children_whose_deadlines_differ(database: Database, factory: Factory) -> None:
+    write(
+        database,
+        factory,
+        [
+            {
+                "referred": n * 9,
+                "route": "strategy_discussion",
+                "authorised": None,
+                "assessment_visit": 3,
+                "strategy": 1,
+                "s47_done": 8,
+                "conference": 12,
+                "visits": [5, 15, 30],
+                "core_groups": [10, 40],
+                "reviews": [60],
+                "cin_plan": None,
+                "note": n,
+                "closed": None,
+            }
+            for n in range(6)
+        ],
+    )
     today = date(2025, 12, 1)
     first = store.refresh(database, today=today, workers=1)
     assert first.compared == first.children == 6  # nothing stored yet: every child's rows are written
@@ -298,17 +399,20 @@ def test_a_full_run_reads_back_only_the_children_whose_deadlines_differ(database
     assert (again.children, again.compared, again.inserted, again.deleted) == (6, 0, 0, 0)
     with database.transaction() as s:
         child = s.scalars(select(Visit.person_id).order_by(Visit.id)).first()
-        visit_id = s.scalars(select(Visit.id).where(Visit.person_id == child, Visit.kind == "cp")
-                             .order_by(Visit.visited_on.desc())).first()
+        visit_id = s.scalars(
+            select(Visit.id).where(Visit.person_id == child, Visit.kind == "cp").order_by(Visit.visited_on.desc())
+        ).first()
         s.execute(sa_delete(Visit).where(Visit.id == visit_id))  # behind the services' back
         before = s.scalars(select(func.count()).select_from(Deadline).where(Deadline.person_id == child)).one()
     put_right = store.refresh(database, today=today, workers=2, full=True)
     assert (put_right.compared, put_right.deleted) == (1, 2)  # the visit's met clock and the clock it restarted
     with database.transaction() as s:
-        assert s.scalars(select(func.count()).select_from(Deadline)
-                         .where(Deadline.person_id == child)).one() == before - 1
-        assert not s.scalars(select(Deadline).where(Deadline.met_source_kind == "visit",
-                                                    Deadline.met_source_id == visit_id)).all()
+        assert (
+            s.scalars(select(func.count()).select_from(Deadline).where(Deadline.person_id == child)).one() == before - 1
+        )
+        assert not s.scalars(
+            select(Deadline).where(Deadline.met_source_kind == "visit", Deadline.met_source_id == visit_id)
+        ).all()
     # A stored row deleted by hand changes the child's count: put back by the next full run.
     with database.transaction() as s:
         s.execute(sa_delete(Deadline).where(Deadline.id == s.scalars(select(Deadline.id)).first()))

@@ -111,9 +111,21 @@ def test_due_dates_computed_by_hand(rule_id: str, start: date, expected: date) -
 
 def test_every_rule_has_a_hand_computed_case() -> None:
     assert {rule_id for rule_id, _, _ in CASES} == set(RULE_IDS)
-    for required in ("contact-decision", "assessment", "icpc", "first-core-group", "first-review-conference",
-                     "review-conference", "cp-visit", "core-group", "cin-review", "cin-visit", "stalled-case",
-                     "return-interview", "strategy-discussion"):
+    for required in (
+        "contact-decision",
+        "assessment",
+        "icpc",
+        "first-core-group",
+        "first-review-conference",
+        "review-conference",
+        "cp-visit",
+        "core-group",
+        "cin-review",
+        "cin-visit",
+        "stalled-case",
+        "return-interview",
+        "strategy-discussion",
+    ):
         assert required in RULE_IDS
 
 
@@ -127,11 +139,13 @@ def test_every_rule_names_its_source_status_and_unit() -> None:
 
 def test_local_lengths_come_from_the_settings() -> None:
     # cp visits every 5 working days instead of 10: Thu 18 Dec 2025 -> 19, 22, 23, 24, 29 Dec.
-    assert due_on("cp-visit", date(2025, 12, 18), settings={**DEFAULTS, "timescales.cp_visit.working_days": 5}) \
-        == date(2025, 12, 29)
+    assert due_on("cp-visit", date(2025, 12, 18), settings={**DEFAULTS, "timescales.cp_visit.working_days": 5}) == date(
+        2025, 12, 29
+    )
     # core groups every 6 weeks (Tees): Mon 1 Dec 2025 + 42 days = Mon 12 Jan 2026.
-    assert due_on("core-group", date(2025, 12, 1), settings={**DEFAULTS, "timescales.core_group.weeks": 6}) \
-        == date(2026, 1, 12)
+    assert due_on("core-group", date(2025, 12, 1), settings={**DEFAULTS, "timescales.core_group.weeks": 6}) == date(
+        2026, 1, 12
+    )
 
 
 def test_statutory_lengths_are_not_settings() -> None:
@@ -153,9 +167,11 @@ def test_an_unknown_rule_is_named() -> None:
 
 def test_the_explanation_names_the_bank_holidays_and_weekends_skipped() -> None:
     explanation = explain("assessment", date(2025, 12, 1), start_event="Referral on 2025-12-01", settings=DEFAULTS)
-    assert explanation.bank_holidays_skipped == ((date(2025, 12, 25), "Christmas Day"),
-                                                 (date(2025, 12, 26), "Boxing Day"),
-                                                 (date(2026, 1, 1), "New Year's Day"))
+    assert explanation.bank_holidays_skipped == (
+        (date(2025, 12, 25), "Christmas Day"),
+        (date(2025, 12, 26), "Boxing Day"),
+        (date(2026, 1, 1), "New Year's Day"),
+    )
     # 1 Dec 2025 to 5 Feb 2026: 9 whole weekends.
     assert explanation.weekend_days_skipped == 18
     assert "Referral on 2025-12-01" in explanation.as_text()
@@ -170,14 +186,17 @@ def test_the_return_interview_is_72_hours_to_the_minute() -> None:
         due_at("assessment", returned)
 
 
-@pytest.mark.parametrize(("due", "met", "today", "state"), [
-    (date(2026, 1, 12), date(2026, 1, 12), date(2026, 2, 1), State.MET),
-    (date(2026, 1, 12), date(2026, 1, 13), date(2026, 2, 1), State.MET_LATE),
-    (date(2026, 1, 12), None, date(2026, 1, 13), State.OVERDUE),
-    (date(2026, 1, 12), None, date(2026, 1, 12), State.DUE_SOON),  # due today is not yet overdue
-    (date(2026, 1, 12), None, date(2026, 1, 5), State.DUE_SOON),  # 5 working days ahead
-    (date(2026, 1, 12), None, date(2026, 1, 2), State.DUE),  # 6 working days ahead
-])
+@pytest.mark.parametrize(
+    ("due", "met", "today", "state"),
+    [
+        (date(2026, 1, 12), date(2026, 1, 12), date(2026, 2, 1), State.MET),
+        (date(2026, 1, 12), date(2026, 1, 13), date(2026, 2, 1), State.MET_LATE),
+        (date(2026, 1, 12), None, date(2026, 1, 13), State.OVERDUE),
+        (date(2026, 1, 12), None, date(2026, 1, 12), State.DUE_SOON),  # due today is not yet overdue
+        (date(2026, 1, 12), None, date(2026, 1, 5), State.DUE_SOON),  # 5 working days ahead
+        (date(2026, 1, 12), None, date(2026, 1, 2), State.DUE),  # 6 working days ahead
+    ],
+)
 def test_states(due: date, met: date | None, today: date, state: State) -> None:
     assert state_of(due, met, today) is state
 
@@ -197,28 +216,38 @@ def by_rule(derived: list, rule_id: str) -> list:
 
 
 def test_the_icpc_counts_from_the_last_strategy_discussion_under_wt2023() -> None:
-    events = [ev(E.CASE_OPENED, date(2025, 12, 1), 1), ev(E.REFERRAL, date(2025, 12, 1), 1, "strategy_discussion"),
-              ev(E.STRATEGY_DISCUSSION, date(2025, 12, 2), 1, "s47"),
-              ev(E.STRATEGY_DISCUSSION, date(2025, 12, 17), 2, "s47")]
+    events = [
+        ev(E.CASE_OPENED, date(2025, 12, 1), 1),
+        ev(E.REFERRAL, date(2025, 12, 1), 1, "strategy_discussion"),
+        ev(E.STRATEGY_DISCUSSION, date(2025, 12, 2), 1, "s47"),
+        ev(E.STRATEGY_DISCUSSION, date(2025, 12, 17), 2, "s47"),
+    ]
     [icpc] = by_rule(derive(1, events, LENGTHS), "icpc")
     assert icpc.start.source_id == 2 and icpc.due == date(2026, 1, 12)
     # The WT2018 wording, chosen by the local setting: from the discussion that started the enquiry.
-    [first] = by_rule(derive(1, events, Lengths({**DEFAULTS, "timescales.icpc.from_first_strategy_discussion":
-                                                 True})), "icpc")
+    [first] = by_rule(
+        derive(1, events, Lengths({**DEFAULTS, "timescales.icpc.from_first_strategy_discussion": True})), "icpc"
+    )
     assert first.start.source_id == 1 and first.due == date(2025, 12, 23)
 
 
 def test_an_icpc_clock_started_before_wt2023_counts_from_the_first_discussion() -> None:
-    events = [ev(E.STRATEGY_DISCUSSION, date(2023, 12, 1), 1, "s47"),
-              ev(E.STRATEGY_DISCUSSION, date(2023, 12, 6), 2, "s47")]
+    events = [
+        ev(E.STRATEGY_DISCUSSION, date(2023, 12, 1), 1, "s47"),
+        ev(E.STRATEGY_DISCUSSION, date(2023, 12, 6), 2, "s47"),
+    ]
     [icpc] = by_rule(derive(1, events, LENGTHS), "icpc")
     assert icpc.start.source_id == 1 and "2018" in icpc.rule.source
 
 
 def test_a_plan_brings_core_groups_reviews_and_visits_each_restarting_the_clock() -> None:
-    events = [ev(E.ICPC, date(2025, 12, 19), 1, "plan"), ev(E.CP_PLAN_STARTED, date(2025, 12, 19), 1),
-              ev(E.CORE_GROUP, date(2026, 1, 8), 1), ev(E.CP_VISIT, date(2025, 12, 30), 1),
-              ev(E.CP_VISIT, date(2026, 1, 6), 2)]
+    events = [
+        ev(E.ICPC, date(2025, 12, 19), 1, "plan"),
+        ev(E.CP_PLAN_STARTED, date(2025, 12, 19), 1),
+        ev(E.CORE_GROUP, date(2026, 1, 8), 1),
+        ev(E.CP_VISIT, date(2025, 12, 30), 1),
+        ev(E.CP_VISIT, date(2026, 1, 6), 2),
+    ]
     derived = derive(1, events, LENGTHS)
     [first_core] = by_rule(derived, "first-core-group")
     assert first_core.due == date(2026, 1, 7) and first_core.met_on == date(2026, 1, 8)
@@ -229,21 +258,27 @@ def test_a_plan_brings_core_groups_reviews_and_visits_each_restarting_the_clock(
     assert [(v.start.on, v.due, v.met_on) for v in visits] == [
         (date(2025, 12, 19), date(2026, 1, 7), date(2025, 12, 30)),
         (date(2025, 12, 30), date(2026, 1, 14), date(2026, 1, 6)),
-        (date(2026, 1, 6), date(2026, 1, 20), None)]
+        (date(2026, 1, 6), date(2026, 1, 20), None),
+    ]
     [review] = by_rule(derived, "first-review-conference")
     assert review.due == date(2026, 3, 19)
 
 
 def test_a_plan_that_ended_stops_its_clocks() -> None:
-    events = [ev(E.ICPC, date(2025, 12, 19), 1, "plan"), ev(E.CP_PLAN_STARTED, date(2025, 12, 19), 1),
-              ev(E.CP_PLAN_ENDED, date(2025, 12, 23), 1)]
+    events = [
+        ev(E.ICPC, date(2025, 12, 19), 1, "plan"),
+        ev(E.CP_PLAN_STARTED, date(2025, 12, 19), 1),
+        ev(E.CP_PLAN_ENDED, date(2025, 12, 23), 1),
+    ]
     derived = derive(1, events, LENGTHS)
     assert not by_rule(derived, "cp-visit") and not by_rule(derived, "first-core-group")
 
 
 def test_the_assessment_is_met_by_authorisation_and_carries_the_reason_it_was_late() -> None:
-    events = [ev(E.REFERRAL, date(2025, 12, 1), 1, "referral_for_assessment"),
-              ev(E.ASSESSMENT_COMPLETED, date(2026, 2, 9), 1, exceeded_reason="Family abroad for three weeks")]
+    events = [
+        ev(E.REFERRAL, date(2025, 12, 1), 1, "referral_for_assessment"),
+        ev(E.ASSESSMENT_COMPLETED, date(2026, 2, 9), 1, exceeded_reason="Family abroad for three weeks"),
+    ]
     [assessment] = by_rule(derive(1, events, LENGTHS), "assessment")
     assert assessment.met_on == date(2026, 2, 9) and assessment.state(date(2026, 3, 1)) is State.MET_LATE
     assert assessment.exceeded_reason == "Family abroad for three weeks"
@@ -263,16 +298,21 @@ def test_forecast_an_assessment_with_no_visit_by_working_day_30() -> None:
 
 def test_forecast_visits_at_a_pace_slower_than_the_standard() -> None:
     visits = [date(2025, 9, 1), date(2025, 9, 16), date(2025, 10, 1), date(2025, 10, 16)]  # 11-12 wd apart
-    events = [ev(E.ICPC, date(2025, 8, 29), 1, "plan"), ev(E.CP_PLAN_STARTED, date(2025, 8, 29), 1),
-              *(ev(E.CP_VISIT, on, i) for i, on in enumerate(visits, start=1))]
+    events = [
+        ev(E.ICPC, date(2025, 8, 29), 1, "plan"),
+        ev(E.CP_PLAN_STARTED, date(2025, 8, 29), 1),
+        *(ev(E.CP_VISIT, on, i) for i, on in enumerate(visits, start=1)),
+    ]
     current = by_rule(derive(1, events, LENGTHS), "cp-visit")[-1]
     predicted = forecast(current, events, date(2025, 10, 17))
     assert predicted is not None and predicted.kind.value == "pace"
 
 
 def test_forecast_a_conference_booked_after_its_deadline() -> None:
-    events = [ev(E.STRATEGY_DISCUSSION, date(2025, 12, 2), 1, "s47"),
-              ev(E.ICPC, date(2026, 1, 9), 1, booked_for=date(2026, 1, 9))]
+    events = [
+        ev(E.STRATEGY_DISCUSSION, date(2025, 12, 2), 1, "s47"),
+        ev(E.ICPC, date(2026, 1, 9), 1, booked_for=date(2026, 1, 9)),
+    ]
     [icpc] = by_rule(derive(1, events, LENGTHS), "icpc")
     assert icpc.met_on is None and icpc.due == date(2025, 12, 23)
     predicted = forecast(icpc, events, date(2025, 12, 10))
@@ -280,8 +320,11 @@ def test_forecast_a_conference_booked_after_its_deadline() -> None:
 
 
 def test_stalled_counts_from_the_last_recorded_activity() -> None:
-    events = [ev(E.CASE_OPENED, date(2025, 11, 3), 1), ev(E.REFERRAL, date(2025, 11, 3), 1, "x"),
-              ev(E.CASE_NOTE, date(2025, 12, 8), 5)]
+    events = [
+        ev(E.CASE_OPENED, date(2025, 11, 3), 1),
+        ev(E.REFERRAL, date(2025, 11, 3), 1, "x"),
+        ev(E.CASE_NOTE, date(2025, 12, 8), 5),
+    ]
     [stalled] = by_rule(derive(1, events, LENGTHS), "stalled-case")
     assert stalled.start.source_id == 5 and stalled.due == date(2026, 1, 8)
     assert stalled.state(date(2026, 1, 9)) is State.OVERDUE
@@ -298,8 +341,11 @@ def test_a_closed_episode_stops_its_assessment_clock() -> None:
 
 
 def cp_plan_events(ended: date | None, *, icpc: bool = True) -> list[ClockEvent]:
-    events = [ev(E.CP_PLAN_STARTED, date(2026, 2, 2), 1), ev(E.CP_VISIT, date(2026, 2, 16), 1),
-              ev(E.CP_VISIT, date(2026, 2, 27), 2)]  # then no visit: the clock from 27 Feb is due Fri 13 Mar
+    events = [
+        ev(E.CP_PLAN_STARTED, date(2026, 2, 2), 1),
+        ev(E.CP_VISIT, date(2026, 2, 16), 1),
+        ev(E.CP_VISIT, date(2026, 2, 27), 2),
+    ]  # then no visit: the clock from 27 Feb is due Fri 13 Mar
     if icpc:
         events.append(ev(E.ICPC, date(2026, 2, 2), 1, "plan"))
     if ended is not None:
@@ -307,15 +353,20 @@ def cp_plan_events(ended: date | None, *, icpc: bool = True) -> list[ClockEvent]
     return events
 
 
-@pytest.mark.parametrize(("ended", "lapsed"), [
-    (date(2026, 3, 16), True),  # ended the Monday after the missed due date: missed
-    (date(2026, 3, 13), True),  # ended on the due date itself with no visit: missed
-    (date(2026, 3, 12), False),  # ended the day before it fell due: the clock stops with the plan
-])
+@pytest.mark.parametrize(
+    ("ended", "lapsed"),
+    [
+        (date(2026, 3, 16), True),  # ended the Monday after the missed due date: missed
+        (date(2026, 3, 13), True),  # ended on the due date itself with no visit: missed
+        (date(2026, 3, 12), False),  # ended the day before it fell due: the clock stops with the plan
+    ],
+)
 def test_a_visit_missed_before_a_plan_ended_is_kept_as_lapsed(ended: date, lapsed: bool) -> None:
     visits = by_rule(derive(1, cp_plan_events(ended), LENGTHS), "cp-visit")
-    met = [(date(2026, 2, 2), date(2026, 2, 16), date(2026, 2, 16)), (date(2026, 2, 16), date(2026, 3, 2),
-                                                                     date(2026, 2, 27))]
+    met = [
+        (date(2026, 2, 2), date(2026, 2, 16), date(2026, 2, 16)),
+        (date(2026, 2, 16), date(2026, 3, 2), date(2026, 2, 27)),
+    ]
     assert [(v.start.on, v.due, v.met_on) for v in visits if not v.lapsed] == met
     missed = [v for v in visits if v.lapsed]
     if not lapsed:
@@ -337,25 +388,35 @@ def test_an_open_plan_keeps_its_last_clock_open_and_overdue() -> None:
 def test_a_lapsed_clock_counts_bank_holidays_as_not_working_days() -> None:
     # From Thu 26 Mar 2026, 10 working days: 27, 30, 31 Mar, 1, 2 Apr (5), Good Friday 3 and Easter Monday 6 Apr
     # skipped, 7-10 Apr (9), Mon 13 Apr (10). Counted in calendar days it would be Thu 9 Apr.
-    events = [ev(E.ICPC, date(2026, 3, 12), 1, "plan"), ev(E.CP_PLAN_STARTED, date(2026, 3, 12), 1),
-              ev(E.CP_VISIT, date(2026, 3, 26), 1)]
+    events = [
+        ev(E.ICPC, date(2026, 3, 12), 1, "plan"),
+        ev(E.CP_PLAN_STARTED, date(2026, 3, 12), 1),
+        ev(E.CP_VISIT, date(2026, 3, 26), 1),
+    ]
     before = by_rule(derive(1, [*events, ev(E.CP_PLAN_ENDED, date(2026, 4, 10), 1)], LENGTHS), "cp-visit")
     assert [v.lapsed for v in before] == [False]  # ended Fri 10 Apr, before the visit fell due
     after = by_rule(derive(1, [*events, ev(E.CP_PLAN_ENDED, date(2026, 4, 13), 1)], LENGTHS), "cp-visit")
     assert [(v.due, v.met_on, v.lapsed) for v in after] == [
-        (date(2026, 3, 26), date(2026, 3, 26), False), (date(2026, 4, 13), date(2026, 4, 13), True)]
+        (date(2026, 3, 26), date(2026, 3, 26), False),
+        (date(2026, 4, 13), date(2026, 4, 13), True),
+    ]
 
 
-@pytest.mark.parametrize(("ended", "lapsed_due"), [
-    (date(2026, 3, 2), date(2026, 2, 26)),  # the visit due Thu 26 Feb was not made before the plan ended
-    (date(2026, 2, 25), None),  # the plan ended before it fell due
-])
-def test_a_child_in_need_visit_missed_before_the_plan_ended_is_lapsed(ended: date, lapsed_due: date | None
-                                                                       ) -> None:
+@pytest.mark.parametrize(
+    ("ended", "lapsed_due"),
+    [
+        (date(2026, 3, 2), date(2026, 2, 26)),  # the visit due Thu 26 Feb was not made before the plan ended
+        (date(2026, 2, 25), None),  # the plan ended before it fell due
+    ],
+)
+def test_a_child_in_need_visit_missed_before_the_plan_ended_is_lapsed(ended: date, lapsed_due: date | None) -> None:
     # 20 working days from Mon 5 Jan 2026 is Mon 2 Feb; from Thu 29 Jan, Thu 26 Feb. The review (12 weeks, 30 Mar)
     # fell due after the end either way: it stops with the plan.
-    events = [ev(E.CIN_PLAN_STARTED, date(2026, 1, 5), 1), ev(E.CIN_VISIT, date(2026, 1, 29), 1),
-              ev(E.CIN_PLAN_ENDED, ended, 1)]
+    events = [
+        ev(E.CIN_PLAN_STARTED, date(2026, 1, 5), 1),
+        ev(E.CIN_VISIT, date(2026, 1, 29), 1),
+        ev(E.CIN_PLAN_ENDED, ended, 1),
+    ]
     derived = derive(1, events, LENGTHS)
     visits = by_rule(derived, "cin-visit")
     assert [(v.due, v.met_on) for v in visits if not v.lapsed] == [(date(2026, 2, 2), date(2026, 1, 29))]
@@ -365,34 +426,50 @@ def test_a_child_in_need_visit_missed_before_the_plan_ended_is_lapsed(ended: dat
 
 def test_core_group_and_review_conference_clocks_lapse_too() -> None:
     # Core group every 4 weeks: from Mon 9 Feb 2026, due Mon 9 Mar; the plan ended Tue 10 Mar with none since.
-    events = [ev(E.ICPC, date(2026, 2, 2), 1, "plan"), ev(E.CP_PLAN_STARTED, date(2026, 2, 2), 1),
-              ev(E.CORE_GROUP, date(2026, 2, 9), 1), ev(E.CP_PLAN_ENDED, date(2026, 3, 10), 1)]
+    events = [
+        ev(E.ICPC, date(2026, 2, 2), 1, "plan"),
+        ev(E.CP_PLAN_STARTED, date(2026, 2, 2), 1),
+        ev(E.CORE_GROUP, date(2026, 2, 9), 1),
+        ev(E.CP_PLAN_ENDED, date(2026, 3, 10), 1),
+    ]
     [core] = by_rule(derive(1, events, LENGTHS), "core-group")
     assert (core.due, core.met_on, core.lapsed) == (date(2026, 3, 9), date(2026, 3, 10), True)
     # Review conference at most every 6 months: from Thu 30 Apr 2026, due Fri 30 Oct; the plan ended Mon 2 Nov.
-    events = [ev(E.ICPC, date(2026, 2, 2), 1, "plan"), ev(E.REVIEW_CONFERENCE, date(2026, 4, 30), 2),
-              ev(E.CP_PLAN_ENDED, date(2026, 11, 2), 1)]
+    events = [
+        ev(E.ICPC, date(2026, 2, 2), 1, "plan"),
+        ev(E.REVIEW_CONFERENCE, date(2026, 4, 30), 2),
+        ev(E.CP_PLAN_ENDED, date(2026, 11, 2), 1),
+    ]
     [review] = by_rule(derive(1, events, LENGTHS), "review-conference")
     assert (review.due, review.met_on, review.lapsed) == (date(2026, 10, 30), date(2026, 11, 2), True)
 
 
-@pytest.mark.parametrize(("ended", "core_group_lapsed", "review_lapsed"), [
-    (date(2026, 2, 13), False, False),  # ended before the first core group was due (Mon 16 Feb)
-    (date(2026, 2, 16), True, False),  # ended on that day with none held
-    (date(2026, 5, 5), True, True),  # and after the first review conference was due (Sat 2 May, so Fri 1 May)
-])
+@pytest.mark.parametrize(
+    ("ended", "core_group_lapsed", "review_lapsed"),
+    [
+        (date(2026, 2, 13), False, False),  # ended before the first core group was due (Mon 16 Feb)
+        (date(2026, 2, 16), True, False),  # ended on that day with none held
+        (date(2026, 5, 5), True, True),  # and after the first review conference was due (Sat 2 May, so Fri 1 May)
+    ],
+)
 def test_a_first_core_group_or_review_not_held_before_the_plan_ended_is_lapsed(
-        ended: date, core_group_lapsed: bool, review_lapsed: bool) -> None:
+    ended: date, core_group_lapsed: bool, review_lapsed: bool
+) -> None:
     # T9: the first core group within 10 working days of the conference (Mon 2 Feb 2026: Mon 16 Feb); T11: the first
     # review within 3 months (Sat 2 May, brought forward to Fri 1 May).
-    events = [ev(E.ICPC, date(2026, 2, 2), 1, "plan"), ev(E.CP_PLAN_STARTED, date(2026, 2, 2), 1),
-              ev(E.CP_PLAN_ENDED, ended, 1)]
+    events = [
+        ev(E.ICPC, date(2026, 2, 2), 1, "plan"),
+        ev(E.CP_PLAN_STARTED, date(2026, 2, 2), 1),
+        ev(E.CP_PLAN_ENDED, ended, 1),
+    ]
     derived = derive(1, events, LENGTHS)
     cores, reviews = by_rule(derived, "first-core-group"), by_rule(derived, "first-review-conference")
     assert [(c.due, c.met_on, c.lapsed) for c in cores] == (
-        [(date(2026, 2, 16), ended, True)] if core_group_lapsed else [])
+        [(date(2026, 2, 16), ended, True)] if core_group_lapsed else []
+    )
     assert [(r.due, r.met_on, r.lapsed) for r in reviews] == (
-        [(date(2026, 5, 1), ended, True)] if review_lapsed else [])
+        [(date(2026, 5, 1), ended, True)] if review_lapsed else []
+    )
     assert all(c.state(date(2026, 6, 1)) is State.LAPSED for c in cores + reviews)
 
 
@@ -401,9 +478,12 @@ def test_a_plan_without_an_initial_conference_gets_visit_clocks_only() -> None:
     assert [(v.start.on, v.due, v.met_on) for v in by_rule(derived, "cp-visit")] == [
         (date(2026, 2, 2), date(2026, 2, 16), date(2026, 2, 16)),
         (date(2026, 2, 16), date(2026, 3, 2), date(2026, 2, 27)),
-        (date(2026, 2, 27), date(2026, 3, 13), None)]
-    assert all(not by_rule(derived, rule) for rule in
-               ("first-core-group", "core-group", "first-review-conference", "review-conference"))
+        (date(2026, 2, 27), date(2026, 3, 13), None),
+    ]
+    assert all(
+        not by_rule(derived, rule)
+        for rule in ("first-core-group", "core-group", "first-review-conference", "review-conference")
+    )
     # Ended after the visit fell due: lapsed, as for a plan made by a conference.
     ended = by_rule(derive(1, cp_plan_events(date(2026, 3, 16), icpc=False), LENGTHS), "cp-visit")
     assert [(v.due, v.met_on, v.lapsed) for v in ended][-1] == (date(2026, 3, 13), date(2026, 3, 16), True)
@@ -412,8 +492,9 @@ def test_a_plan_without_an_initial_conference_gets_visit_clocks_only() -> None:
 def test_a_plan_with_its_conference_is_counted_once() -> None:
     with_icpc = by_rule(derive(1, cp_plan_events(None), LENGTHS), "cp-visit")
     without = by_rule(derive(1, cp_plan_events(None, icpc=False), LENGTHS), "cp-visit")
-    assert len(with_icpc) == 3 and [(v.start, v.due, v.met_on) for v in with_icpc] == \
-        [(v.start, v.due, v.met_on) for v in without]
+    assert len(with_icpc) == 3 and [(v.start, v.due, v.met_on) for v in with_icpc] == [
+        (v.start, v.due, v.met_on) for v in without
+    ]
     # The plan record dated a few days after its conference is the conference's plan too.
     late_record = [ev(E.ICPC, date(2026, 2, 2), 1, "plan"), ev(E.CP_PLAN_STARTED, date(2026, 2, 4), 1)]
     assert len(by_rule(derive(1, late_record, LENGTHS), "cp-visit")) == 1
@@ -428,11 +509,13 @@ def test_a_plan_carried_over_after_an_earlier_plan_ended_gets_its_own_visits() -
         (date(2026, 2, 2), date(2026, 2, 16), date(2026, 2, 16), False),
         (date(2026, 2, 16), date(2026, 3, 2), date(2026, 2, 27), False),
         (date(2026, 2, 27), date(2026, 3, 13), date(2026, 3, 16), True),
-        (date(2026, 5, 4), date(2026, 5, 18), None, False)]
+        (date(2026, 5, 4), date(2026, 5, 18), None, False),
+    ]
     # The first plan ended with no core group held (due Mon 16 Feb): that clock lapsed. The second, with no
     # conference, brings none.
     assert [(c.due, c.met_on, c.lapsed) for c in by_rule(derive(1, events, LENGTHS), "first-core-group")] == [
-        (date(2026, 2, 16), date(2026, 3, 16), True)]
+        (date(2026, 2, 16), date(2026, 3, 16), True)
+    ]
 
 
 def test_state_of_a_lapsed_clock() -> None:
@@ -442,12 +525,16 @@ def test_state_of_a_lapsed_clock() -> None:
 
 @pytest.mark.parametrize(("made_by_conference", "chains"), [(True, 1), (False, 2)])
 def test_a_plan_dated_the_day_before_the_conference_that_made_it_is_that_conferences_plan(
-        made_by_conference: bool, chains: int) -> None:
+    made_by_conference: bool, chains: int
+) -> None:
     # The plan was recorded as starting Mon 9 Feb 2026; the conference that made it was held Tue 10 Feb, with a
     # visit that day. Linked to its conference (events.py flags it), it is the conference's plan: one chain of
     # visits. Unlinked, it is a plan of its own until the conference's (a plan carried over, then a conference).
     flags = ("conference",) if made_by_conference else ()
-    events = [ev(E.CP_PLAN_STARTED, date(2026, 2, 9), 1, *flags), ev(E.ICPC, date(2026, 2, 10), 1, "plan"),
-              ev(E.CP_VISIT, date(2026, 2, 10), 1)]
+    events = [
+        ev(E.CP_PLAN_STARTED, date(2026, 2, 9), 1, *flags),
+        ev(E.ICPC, date(2026, 2, 10), 1, "plan"),
+        ev(E.CP_VISIT, date(2026, 2, 10), 1),
+    ]
     met_by_the_visit = [v for v in by_rule(derive(1, events, LENGTHS), "cp-visit") if v.met_on == date(2026, 2, 10)]
     assert len(met_by_the_visit) == chains

@@ -31,8 +31,7 @@ def test_adding_n_then_counting_back_gives_n(start: date, n: int) -> None:
 
 
 @given(starts, lengths)
-def test_the_due_date_is_a_working_day_and_every_day_skipped_is_a_weekend_or_bank_holiday(start: date,
-                                                                                           n: int) -> None:
+def test_the_due_date_is_a_working_day_and_every_day_skipped_is_a_weekend_or_bank_holiday(start: date, n: int) -> None:
     due = add_working_days_quick(start, n)
     assert is_working_day(due)
     days = [start + timedelta(days=k) for k in range(1, (due - start).days + 1)]
@@ -83,8 +82,11 @@ def test_every_bank_holiday_of_2024_to_2027_is_skipped() -> None:
         assert add_working_days_quick(before, 1) == after == add_working_days(before, 1)
 
 
-@given(st.dates(min_value=date(2024, 1, 1), max_value=date(2027, 12, 31)), st.integers(min_value=0, max_value=30),
-       st.integers(min_value=0, max_value=90))
+@given(
+    st.dates(min_value=date(2024, 1, 1), max_value=date(2027, 12, 31)),
+    st.integers(min_value=0, max_value=30),
+    st.integers(min_value=0, max_value=90),
+)
 def test_the_due_soon_horizon_agrees_with_the_state_of_each_deadline(today: date, days: int, ahead: int) -> None:
     """The pages and the bulk recompute count 'due soon' by one horizon date; it must say what state_of says."""
     from safeguarding.timescales.rules import State, state_of

@@ -45,13 +45,15 @@ def test_set_up_second_factor_confirmed_with_a_code(client: TestClient, factory:
     # Next sign-in asks for the code.
     client.post("/sign-out", data={"csrf_token": token})
     form = client.get("/sign-in")
-    response = client.post("/sign-in", data={"username": worker.username, "password": PASSWORD,
-                                             "csrf_token": csrf_from(form.text)})
+    response = client.post(
+        "/sign-in", data={"username": worker.username, "password": PASSWORD, "csrf_token": csrf_from(form.text)}
+    )
     assert response.headers["location"].startswith("/sign-in/second-factor")
 
 
-def test_changing_the_second_factor_keeps_the_old_one_until_confirmed(client: TestClient, admin: User,
-                                                                      database: Database) -> None:
+def test_changing_the_second_factor_keeps_the_old_one_until_confirmed(
+    client: TestClient, admin: User, database: Database
+) -> None:
     old_secret = admin.totp_secret
     token = sign_in(client, admin)
     client.post("/account/second-factor/start", data={"csrf_token": token})
@@ -64,60 +66,83 @@ def test_changing_the_second_factor_keeps_the_old_one_until_confirmed(client: Te
         assert s.get_one(User, admin.id).totp_secret == new_secret
 
 
-def test_change_password_needs_the_current_one_and_follows_the_rules(client: TestClient, factory: Factory,
-                                                                     database: Database) -> None:
+def test_change_password_needs_the_current_one_and_follows_the_rules(
+    client: TestClient, factory: Factory, database: Database
+) -> None:
     worker = factory.user(Role.MASH_WORKER)
     token = sign_in(client, worker)
-    wrong = client.post("/account/password", data={"csrf_token": token, "current_password": "not it",
-                                                     "new_password": NEW, "confirm_password": NEW})
+    wrong = client.post(
+        "/account/password",
+        data={"csrf_token": token, "current_password": "not it", "new_password": NEW, "confirm_password": NEW},
+    )
     assert wrong.status_code == 422 and "Enter your current password correctly" in wrong.text
-    short = client.post("/account/password", data={"csrf_token": token, "current_password": PASSWORD,
-                                                     "new_password": "short", "confirm_password": "short"})
+    short = client.post(
+        "/account/password",
+        data={"csrf_token": token, "current_password": PASSWORD, "new_password": "short", "confirm_password": "short"},
+    )
     assert short.status_code == 422 and "at least 12 characters" in short.text
-    named = client.post("/account/password", data={
-        "csrf_token": token, "current_password": PASSWORD, "new_password": f"my {worker.username} password",
-        "confirm_password": f"my {worker.username} password"})
+    named = client.post(
+        "/account/password",
+        data={
+            "csrf_token": token,
+            "current_password": PASSWORD,
+            "new_password": f"my {worker.username} password",
+            "confirm_password": f"my {worker.username} password",
+        },
+    )
     assert named.status_code == 422 and "must not contain your username" in named.text
-    mismatch = client.post("/account/password", data={"csrf_token": token, "current_password": PASSWORD,
-                                                       "new_password": NEW, "confirm_password": NEW + "!"})
+    mismatch = client.post(
+        "/account/password",
+        data={"csrf_token": token, "current_password": PASSWORD, "new_password": NEW, "confirm_password": NEW + "!"},
+    )
     assert mismatch.status_code == 422 and "do not match" in mismatch.text
-    done = client.post("/account/password", data={"csrf_token": token, "current_password": PASSWORD,
-                                                   "new_password": NEW, "confirm_password": NEW})
+    done = client.post(
+        "/account/password",
+        data={"csrf_token": token, "current_password": PASSWORD, "new_password": NEW, "confirm_password": NEW},
+    )
     assert done.status_code == 303
     assert client.get("/account").status_code == 200  # this session carries on
     client.post("/sign-out", data={"csrf_token": token})
     form = client.get("/sign-in")
-    old = client.post("/sign-in", data={"username": worker.username, "password": PASSWORD,
-                                        "csrf_token": csrf_from(form.text)})
+    old = client.post(
+        "/sign-in", data={"username": worker.username, "password": PASSWORD, "csrf_token": csrf_from(form.text)}
+    )
     assert old.status_code == 401
     form = client.get("/sign-in")
-    new = client.post("/sign-in", data={"username": worker.username, "password": NEW,
-                                        "csrf_token": csrf_from(form.text)})
+    new = client.post(
+        "/sign-in", data={"username": worker.username, "password": NEW, "csrf_token": csrf_from(form.text)}
+    )
     assert new.status_code == 303
     with database.transaction() as s:
         outcomes = [e.outcome for e in s.scalars(select(AuditEvent).where(AuditEvent.action == "change_password"))]
     assert outcomes == ["refused", "refused", "refused", "refused", "allowed"]
 
 
-def test_changing_password_signs_out_other_sessions(client: TestClient, factory: Factory, database: Database,
-                                                    app: FastAPI) -> None:
+def test_changing_password_signs_out_other_sessions(
+    client: TestClient, factory: Factory, database: Database, app: FastAPI
+) -> None:
     worker = factory.user(Role.MASH_WORKER)
     with TestClient(app, follow_redirects=False) as laptop:
         sign_in(laptop, worker)
         token = sign_in(client, worker)
-        client.post("/account/password", data={"csrf_token": token, "current_password": PASSWORD,
-                                               "new_password": NEW, "confirm_password": NEW})
+        client.post(
+            "/account/password",
+            data={"csrf_token": token, "current_password": PASSWORD, "new_password": NEW, "confirm_password": NEW},
+        )
         assert laptop.get("/account").status_code == 303
         assert client.get("/account").status_code == 200
 
 
-def test_guessing_the_current_password_locks_the_account_and_ends_the_session(client: TestClient, factory: Factory,
-                                                                              database: Database) -> None:
+def test_guessing_the_current_password_locks_the_account_and_ends_the_session(
+    client: TestClient, factory: Factory, database: Database
+) -> None:
     worker = factory.user(Role.MASH_WORKER)
     token = sign_in(client, worker)
     for _ in range(5):
-        client.post("/account/password", data={"csrf_token": token, "current_password": "guess",
-                                               "new_password": NEW, "confirm_password": NEW})
+        client.post(
+            "/account/password",
+            data={"csrf_token": token, "current_password": "guess", "new_password": NEW, "confirm_password": NEW},
+        )
     assert client.get("/account").status_code == 303
     with database.transaction() as s:
         user = s.get_one(User, worker.id)
@@ -125,14 +150,17 @@ def test_guessing_the_current_password_locks_the_account_and_ends_the_session(cl
         assert s.scalar(select(UserSession.ended_at)) is not None
 
 
-def test_temporary_password_holder_is_sent_to_change_it(client: TestClient, factory: Factory,
-                                                        database: Database) -> None:
+def test_temporary_password_holder_is_sent_to_change_it(
+    client: TestClient, factory: Factory, database: Database
+) -> None:
     worker = factory.user(Role.MASH_WORKER)
     with database.transaction() as s:
         s.get_one(User, worker.id).must_change_password = True
     form = client.get("/sign-in")
-    response = client.post("/sign-in", data={"username": worker.username, "password": PASSWORD,
-                                             "csrf_token": csrf_from(form.text), "next": "/people"})
+    response = client.post(
+        "/sign-in",
+        data={"username": worker.username, "password": PASSWORD, "csrf_token": csrf_from(form.text), "next": "/people"},
+    )
     assert response.headers["location"] == "/account/password"
     # Every other page waits until the password is changed.
     for path in ("/", "/people", "/mash/queue"):
@@ -142,8 +170,10 @@ def test_temporary_password_holder_is_sent_to_change_it(client: TestClient, fact
     page = client.get("/account/password")
     assert "temporary password" in page.text
     token = csrf_from(page.text)
-    client.post("/account/password", data={"csrf_token": token, "current_password": PASSWORD,
-                                           "new_password": NEW, "confirm_password": NEW})
+    client.post(
+        "/account/password",
+        data={"csrf_token": token, "current_password": PASSWORD, "new_password": NEW, "confirm_password": NEW},
+    )
     with database.transaction() as s:
         assert s.get_one(User, worker.id).must_change_password is False
     assert client.get("/mash/queue").status_code == 200

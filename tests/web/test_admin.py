@@ -30,12 +30,12 @@ def _events(database: Database, action: str | None = None, target_type: str | No
         return list(s.scalars(query))
 
 
-
 def _read_as(html: str) -> str:
     """The account's version as the edit form read it."""
     match = re.search(r'name="read_as" value="([0-9a-f]+)"', html)
     assert match, "the form has no read_as field"
     return match.group(1)
+
 
 def test_administrator_sees_admin_home_and_users(client: TestClient, admin: User, factory: Factory) -> None:
     factory.user(Role.MASH_WORKER, username="mash.worker")
@@ -48,8 +48,9 @@ def test_administrator_sees_admin_home_and_users(client: TestClient, admin: User
     assert "mash.worker" in users.text
 
 
-def test_other_roles_are_refused_administration_and_the_refusal_is_audited(client: TestClient, factory: Factory,
-                                                                           database: Database) -> None:
+def test_other_roles_are_refused_administration_and_the_refusal_is_audited(
+    client: TestClient, factory: Factory, database: Database
+) -> None:
     manager = factory.user(Role.MASH_MANAGER)
     sign_in(client, manager)
     for path in ("/admin", "/admin/users", "/admin/users/new", "/admin/organisations"):
@@ -59,13 +60,24 @@ def test_other_roles_are_refused_administration_and_the_refusal_is_audited(clien
     assert all(e.actor_username == manager.username and e.target_type == "user_account" for e in refusals)
 
 
-def test_create_user_with_temporary_password_then_user_must_change_it(client: TestClient, admin: User, factory: Factory,
-                                                                      database: Database) -> None:
+def test_create_user_with_temporary_password_then_user_must_change_it(
+    client: TestClient, admin: User, factory: Factory, database: Database
+) -> None:
     team = factory.team("Front Door MASH")
     token = sign_in(client, admin)
-    response = client.post("/admin/users/new", data={
-        "csrf_token": token, "username": "new.worker", "full_name": "Nadia Worker", "email": "",
-        "role": "mash_worker", "team_id": str(team.id), "agency_id": "", "temporary_password": NEW_PASSWORD})
+    response = client.post(
+        "/admin/users/new",
+        data={
+            "csrf_token": token,
+            "username": "new.worker",
+            "full_name": "Nadia Worker",
+            "email": "",
+            "role": "mash_worker",
+            "team_id": str(team.id),
+            "agency_id": "",
+            "temporary_password": NEW_PASSWORD,
+        },
+    )
     assert response.status_code == 303, response.text
     page = client.get(response.headers["location"])
     assert "Nadia Worker" in page.text and "temporary password" in page.text
@@ -74,8 +86,15 @@ def test_create_user_with_temporary_password_then_user_must_change_it(client: Te
     # The new user signs in and is sent to choose their own password first.
     client.post("/sign-out", data={"csrf_token": csrf_from(page.text)})
     form = client.get("/sign-in")
-    response = client.post("/sign-in", data={"username": "new.worker", "password": NEW_PASSWORD,
-                                             "csrf_token": csrf_from(form.text), "next": "/people"})
+    response = client.post(
+        "/sign-in",
+        data={
+            "username": "new.worker",
+            "password": NEW_PASSWORD,
+            "csrf_token": csrf_from(form.text),
+            "next": "/people",
+        },
+    )
     assert response.status_code == 303
     assert response.headers["location"] == "/account/password"
 
@@ -83,9 +102,18 @@ def test_create_user_with_temporary_password_then_user_must_change_it(client: Te
 def test_create_user_names_each_field_at_fault(client: TestClient, admin: User, factory: Factory) -> None:
     factory.user(Role.MASH_WORKER, username="taken")
     token = sign_in(client, admin)
-    response = client.post("/admin/users/new", data={
-        "csrf_token": token, "username": "taken", "full_name": "", "role": "partner_practitioner",
-        "team_id": "", "agency_id": "", "temporary_password": "short"})
+    response = client.post(
+        "/admin/users/new",
+        data={
+            "csrf_token": token,
+            "username": "taken",
+            "full_name": "",
+            "role": "partner_practitioner",
+            "team_id": "",
+            "agency_id": "",
+            "temporary_password": "short",
+        },
+    )
     assert response.status_code == 422
     assert "Username taken is already taken" in response.text
     assert "Full name must be 1 to 200 characters" in response.text
@@ -95,13 +123,23 @@ def test_create_user_names_each_field_at_fault(client: TestClient, admin: User, 
         assert s.scalar(select(User).where(User.full_name == "")) is None
 
 
-def test_script_typed_into_a_name_is_stored_as_typed_and_shown_escaped(client: TestClient, admin: User,
-                                                                       database: Database) -> None:
+def test_script_typed_into_a_name_is_stored_as_typed_and_shown_escaped(
+    client: TestClient, admin: User, database: Database
+) -> None:
     token = sign_in(client, admin)
     name = '<script>alert("x")</script> Smith'
-    response = client.post("/admin/users/new", data={
-        "csrf_token": token, "username": "xss.test", "full_name": name, "role": "social_worker",
-        "team_id": "", "agency_id": "", "temporary_password": NEW_PASSWORD})
+    response = client.post(
+        "/admin/users/new",
+        data={
+            "csrf_token": token,
+            "username": "xss.test",
+            "full_name": name,
+            "role": "social_worker",
+            "team_id": "",
+            "agency_id": "",
+            "temporary_password": NEW_PASSWORD,
+        },
+    )
     assert response.status_code == 303
     with database.transaction() as s:
         assert s.scalar(select(User.full_name).where(User.username == "xss.test")) == name
@@ -110,16 +148,26 @@ def test_script_typed_into_a_name_is_stored_as_typed_and_shown_escaped(client: T
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; Smith" in page.text
 
 
-def test_edit_role_and_deactivate_ends_the_users_sessions(client: TestClient, admin: User, factory: Factory,
-                                                          database: Database, app: FastAPI) -> None:
+def test_edit_role_and_deactivate_ends_the_users_sessions(
+    client: TestClient, admin: User, factory: Factory, database: Database, app: FastAPI
+) -> None:
     worker = factory.user(Role.MASH_WORKER)
     with TestClient(app, follow_redirects=False) as other:
         sign_in(other, worker)
         assert other.get("/account").status_code == 200
         token = sign_in(client, admin)
-        response = client.post(f"/admin/users/{worker.id}", data={
-            "csrf_token": token, "full_name": "Renamed Worker", "email": "renamed@example.org",
-            "role": "social_worker", "team_id": "", "agency_id": "", "active": ""})
+        response = client.post(
+            f"/admin/users/{worker.id}",
+            data={
+                "csrf_token": token,
+                "full_name": "Renamed Worker",
+                "email": "renamed@example.org",
+                "role": "social_worker",
+                "team_id": "",
+                "agency_id": "",
+                "active": "",
+            },
+        )
         assert response.status_code == 303, response.text
         assert other.get("/account").status_code == 303  # signed out
     with database.transaction() as s:
@@ -132,15 +180,24 @@ def test_edit_role_and_deactivate_ends_the_users_sessions(client: TestClient, ad
 
 def test_administrator_cannot_remove_their_own_administrator_role(client: TestClient, admin: User) -> None:
     token = sign_in(client, admin)
-    response = client.post(f"/admin/users/{admin.id}", data={
-        "csrf_token": token, "full_name": admin.full_name, "role": "mash_worker", "team_id": "", "agency_id": "",
-        "active": "yes"})
+    response = client.post(
+        f"/admin/users/{admin.id}",
+        data={
+            "csrf_token": token,
+            "full_name": admin.full_name,
+            "role": "mash_worker",
+            "team_id": "",
+            "agency_id": "",
+            "active": "yes",
+        },
+    )
     assert response.status_code == 422
     assert "cannot remove your own administrator access" in response.text
 
 
-def test_reset_password_unlock_and_reset_second_factor(client: TestClient, admin: User, factory: Factory,
-                                                       database: Database) -> None:
+def test_reset_password_unlock_and_reset_second_factor(
+    client: TestClient, admin: User, factory: Factory, database: Database
+) -> None:
     worker = factory.user(Role.MASH_WORKER, totp_secret=pyotp.random_base32())
     with database.transaction() as s:
         from datetime import timedelta
@@ -154,13 +211,17 @@ def test_reset_password_unlock_and_reset_second_factor(client: TestClient, admin
     page = client.get(f"/admin/users/{worker.id}")
     assert "Locked until" in page.text
     assert client.post(f"/admin/users/{worker.id}/unlock", data={"csrf_token": token}).status_code == 303
-    weak = client.post(f"/admin/users/{worker.id}/password", data={"csrf_token": token,
-                                                                  "temporary_password": "aaaaaaaaaaaaaaa"})
+    weak = client.post(
+        f"/admin/users/{worker.id}/password", data={"csrf_token": token, "temporary_password": "aaaaaaaaaaaaaaa"}
+    )
     assert weak.status_code == 422 and "one character repeated" in weak.text
-    assert client.post(f"/admin/users/{worker.id}/password",
-                       data={"csrf_token": token, "temporary_password": NEW_PASSWORD}).status_code == 303
-    assert client.post(f"/admin/users/{worker.id}/second-factor/reset",
-                       data={"csrf_token": token}).status_code == 303
+    assert (
+        client.post(
+            f"/admin/users/{worker.id}/password", data={"csrf_token": token, "temporary_password": NEW_PASSWORD}
+        ).status_code
+        == 303
+    )
+    assert client.post(f"/admin/users/{worker.id}/second-factor/reset", data={"csrf_token": token}).status_code == 303
     with database.transaction() as s:
         user = s.get_one(User, worker.id)
         assert user.locked_until is None and user.failed_sign_ins == 0
@@ -169,8 +230,9 @@ def test_reset_password_unlock_and_reset_second_factor(client: TestClient, admin
     assert {"unlock", "reset_password", "reset_second_factor"} <= set(actions)
 
 
-def test_api_token_shown_once_listed_with_last_use_and_revoked(client: TestClient, admin: User, factory: Factory,
-                                                               database: Database) -> None:
+def test_api_token_shown_once_listed_with_last_use_and_revoked(
+    client: TestClient, admin: User, factory: Factory, database: Database
+) -> None:
     partner = factory.user(Role.PARTNER_PRACTITIONER)
     token = sign_in(client, admin)
     created = client.post(f"/admin/users/{partner.id}/tokens", data={"csrf_token": token, "label": "Police RMS"})
@@ -190,23 +252,46 @@ def test_api_token_shown_once_listed_with_last_use_and_revoked(client: TestClien
 
 def test_teams_and_agencies_created_and_edited(client: TestClient, admin: User, database: Database) -> None:
     token = sign_in(client, admin)
-    assert client.post("/admin/teams", data={"csrf_token": token, "team_name": "Assessment East",
-                                             "team_service": "assessment"}).status_code == 303
-    duplicate = client.post("/admin/teams", data={"csrf_token": token, "team_name": "assessment east",
-                                                  "team_service": "assessment"})
+    assert (
+        client.post(
+            "/admin/teams", data={"csrf_token": token, "team_name": "Assessment East", "team_service": "assessment"}
+        ).status_code
+        == 303
+    )
+    duplicate = client.post(
+        "/admin/teams", data={"csrf_token": token, "team_name": "assessment east", "team_service": "assessment"}
+    )
     assert duplicate.status_code == 422 and "already one called" in duplicate.text
-    bad = client.post("/admin/agencies", data={"csrf_token": token, "agency_name": "Northshire Police",
-                                               "agency_kind": "police", "agency_default_referral_source": "99"})
+    bad = client.post(
+        "/admin/agencies",
+        data={
+            "csrf_token": token,
+            "agency_name": "Northshire Police",
+            "agency_kind": "police",
+            "agency_default_referral_source": "99",
+        },
+    )
     assert bad.status_code == 422 and "Choose the DfE referral source" in bad.text
-    assert client.post("/admin/agencies", data={"csrf_token": token, "agency_name": "Northshire Police",
-                                                "agency_kind": "police",
-                                                "agency_default_referral_source": "6"}).status_code == 303
+    assert (
+        client.post(
+            "/admin/agencies",
+            data={
+                "csrf_token": token,
+                "agency_name": "Northshire Police",
+                "agency_kind": "police",
+                "agency_default_referral_source": "6",
+            },
+        ).status_code
+        == 303
+    )
     from safeguarding.core.users import PartnerAgency
 
     with database.transaction() as s:
         agency = s.scalars(select(PartnerAgency)).one()
-    edited = client.post(f"/admin/agencies/{agency.id}", data={
-        "csrf_token": token, "name": "Northshire Constabulary", "kind": "police", "default_referral_source": "6"})
+    edited = client.post(
+        f"/admin/agencies/{agency.id}",
+        data={"csrf_token": token, "name": "Northshire Constabulary", "kind": "police", "default_referral_source": "6"},
+    )
     assert edited.status_code == 303
     page = client.get("/admin/organisations")
     assert "Northshire Constabulary" in page.text and "Assessment East" in page.text
@@ -237,8 +322,9 @@ def test_settings_page_lists_every_setting_with_its_source(client: TestClient, a
     assert "applies to every open child's deadlines at once" in page.text
 
 
-def test_a_change_of_a_timescale_reaches_every_childs_deadlines_at_once(client: TestClient, admin: User,
-                                                                        factory: Factory, database: Database) -> None:
+def test_a_change_of_a_timescale_reaches_every_childs_deadlines_at_once(
+    client: TestClient, admin: User, factory: Factory, database: Database
+) -> None:
     from datetime import date
 
     from safeguarding.timescales import store
@@ -251,13 +337,15 @@ def test_a_change_of_a_timescale_reaches_every_childs_deadlines_at_once(client: 
         records.open_case(s, child.id, worker.id, None, date(2025, 12, 1), route="strategy_discussion")
     store.refresh(database, today=date(2025, 12, 1))
     token = sign_in(client, admin)
-    response = client.post("/admin/settings", data=_settings_form(
-        token, **{"timescales.strategy_discussion.working_days": "3"}))
+    response = client.post(
+        "/admin/settings", data=_settings_form(token, **{"timescales.strategy_discussion.working_days": "3"})
+    )
     assert response.status_code == 303 and response.headers["location"].endswith("done=settings-timescales")
     # The response's background task ran the nightly job in a process of its own before the client got it back.
     with database.transaction() as s:
-        discussion = s.scalars(select(Deadline).where(Deadline.person_id == child.id,
-                                                      Deadline.rule_id == "strategy-discussion")).one()
+        discussion = s.scalars(
+            select(Deadline).where(Deadline.person_id == child.id, Deadline.rule_id == "strategy-discussion")
+        ).one()
         assert (discussion.length, discussion.due_on) == (3, date(2025, 12, 4))
         runs = list(s.scalars(select(DeadlineRefresh.kind).order_by(DeadlineRefresh.id)))
     assert runs == ["full", "full"]
@@ -266,8 +354,10 @@ def test_a_change_of_a_timescale_reaches_every_childs_deadlines_at_once(client: 
     # The page says when the deadlines were last brought up to date, and how.
     assert 'id="deadlines-run"' in page.text and "derived again from every event" in page.text
     # Any other setting changes nothing there.
-    response = client.post("/admin/settings", data=_settings_form(
-        token, **{"timescales.strategy_discussion.working_days": "3", "rag.red.hours": "2"}))
+    response = client.post(
+        "/admin/settings",
+        data=_settings_form(token, **{"timescales.strategy_discussion.working_days": "3", "rag.red.hours": "2"}),
+    )
     assert response.headers["location"].endswith("done=settings")
     with database.transaction() as s:
         assert s.scalar(select(func.count()).select_from(DeadlineRefresh)) == 2
@@ -275,8 +365,12 @@ def test_a_change_of_a_timescale_reaches_every_childs_deadlines_at_once(client: 
 
 def test_settings_saved_together_and_each_change_audited(client: TestClient, admin: User, database: Database) -> None:
     token = sign_in(client, admin)
-    response = client.post("/admin/settings", data=_settings_form(
-        token, **{"rag.red.hours": "2", "signoff.early_help": "__omit__", "threshold.level1": "Universal plus"}))
+    response = client.post(
+        "/admin/settings",
+        data=_settings_form(
+            token, **{"rag.red.hours": "2", "signoff.early_help": "__omit__", "threshold.level1": "Universal plus"}
+        ),
+    )
     assert response.status_code == 303
     with database.transaction() as s:
         values = local_settings.get_all(s)
@@ -284,15 +378,19 @@ def test_settings_saved_together_and_each_change_audited(client: TestClient, adm
     assert values["signoff.early_help"] is False  # unticked box
     assert values["threshold.level1"] == "Universal plus"
     changes = {e.target_id: json.loads(e.detail) for e in _events(database, "update", "local_setting")}
-    assert changes == {"rag.red.hours": {"old": 4.0, "new": 2.0},
-                       "signoff.early_help": {"old": True, "new": False},
-                       "threshold.level1": {"old": "Universal", "new": "Universal plus"}}
+    assert changes == {
+        "rag.red.hours": {"old": 4.0, "new": 2.0},
+        "signoff.early_help": {"old": True, "new": False},
+        "threshold.level1": {"old": "Universal", "new": "Universal plus"},
+    }
 
 
 def test_one_invalid_setting_saves_none_of_them(client: TestClient, admin: User, database: Database) -> None:
     token = sign_in(client, admin)
-    response = client.post("/admin/settings", data=_settings_form(
-        token, **{"rag.red.hours": "1", "rag.amber.hours": "lots", "office.opens": "25:00"}))
+    response = client.post(
+        "/admin/settings",
+        data=_settings_form(token, **{"rag.red.hours": "1", "rag.amber.hours": "lots", "office.opens": "25:00"}),
+    )
     assert response.status_code == 422
     assert "Amber contacts: decision due within (hours) must be a number" in response.text
     assert "must be a time as HH:MM" in response.text
@@ -303,14 +401,16 @@ def test_one_invalid_setting_saves_none_of_them(client: TestClient, admin: User,
 
 def test_office_must_close_after_it_opens(client: TestClient, admin: User) -> None:
     token = sign_in(client, admin)
-    response = client.post("/admin/settings", data=_settings_form(
-        token, **{"office.opens": "18:00", "office.closes": "9:30"}))
+    response = client.post(
+        "/admin/settings", data=_settings_form(token, **{"office.opens": "18:00", "office.closes": "9:30"})
+    )
     assert response.status_code == 422
     assert "closes must be later than it opens" in response.text
 
 
-def test_mash_manager_sees_settings_read_only_and_cannot_save(client: TestClient, factory: Factory,
-                                                              database: Database) -> None:
+def test_mash_manager_sees_settings_read_only_and_cannot_save(
+    client: TestClient, factory: Factory, database: Database
+) -> None:
     manager = factory.user(Role.MASH_MANAGER)
     token = sign_in(client, manager)
     page = client.get("/admin/settings")
@@ -342,8 +442,9 @@ def test_users_sessions_table_unchanged_by_reading(client: TestClient, admin: Us
     assert PASSWORD
 
 
-def test_a_second_administrators_change_is_not_silently_overwritten(client: TestClient, admin: User, factory: Factory,
-                                                                    database: Database) -> None:
+def test_a_second_administrators_change_is_not_silently_overwritten(
+    client: TestClient, admin: User, factory: Factory, database: Database
+) -> None:
     worker = factory.user(Role.MASH_WORKER)
     token = sign_in(client, admin)
     page = client.get(f"/admin/users/{worker.id}")
@@ -351,8 +452,15 @@ def test_a_second_administrators_change_is_not_silently_overwritten(client: Test
     # Meanwhile another administrator renames the account.
     with database.transaction() as s:
         s.get_one(User, worker.id).full_name = "Changed Elsewhere"
-    form = {"csrf_token": token, "full_name": "My Change", "role": "mash_worker", "team_id": "", "agency_id": "",
-            "active": "yes", "read_as": read_as}
+    form = {
+        "csrf_token": token,
+        "full_name": "My Change",
+        "role": "mash_worker",
+        "team_id": "",
+        "agency_id": "",
+        "active": "yes",
+        "read_as": read_as,
+    }
     stale = client.post(f"/admin/users/{worker.id}", data=form)
     assert stale.status_code == 409
     assert "Someone else changed this account" in stale.text

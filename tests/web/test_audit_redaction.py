@@ -25,11 +25,17 @@ NAME = "Restricta"
 
 def _child(database: Database, named: list[User]) -> int:
     with database.transaction() as s:
-        child = Person(kind=PersonKind.CHILD, first_name=NAME, last_name="Hiddenchild", date_of_birth=date(2014, 2, 3),
-                       nhs_number=people_rules.normalise_nhs_number(NHS),
-                       first_name_key=people_rules.name_key(NAME), last_name_key=people_rules.name_key("Hiddenchild"),
-                       first_name_sound=people_rules.sound_key(NAME),
-                       last_name_sound=people_rules.sound_key("Hiddenchild"))
+        child = Person(
+            kind=PersonKind.CHILD,
+            first_name=NAME,
+            last_name="Hiddenchild",
+            date_of_birth=date(2014, 2, 3),
+            nhs_number=people_rules.normalise_nhs_number(NHS),
+            first_name_key=people_rules.name_key(NAME),
+            last_name_key=people_rules.name_key("Hiddenchild"),
+            first_name_sound=people_rules.sound_key(NAME),
+            last_name_sound=people_rules.sound_key("Hiddenchild"),
+        )
         s.add(child)
         s.flush()
         s.add(PersonRestriction(person_id=child.id, reason="Relative of a member of staff (synthetic)"))
@@ -47,11 +53,20 @@ def searched(factory: Factory, database: Database) -> tuple[int, User]:
     child_id = _child(database, [worker, named_manager])
     with database.transaction() as s:
         user = s.get_one(User, worker.id)
-        found = people_search.search(s, database, user, people_inputs.SearchQuery(
-            first_name=NAME, last_name="Hiddenchild", nhs_number=NHS))
+        found = people_search.search(
+            s, database, user, people_inputs.SearchQuery(first_name=NAME, last_name="Hiddenchild", nhs_number=NHS)
+        )
         assert [c.person_id for c in found] == [child_id]
-        record(s, Actor(id=worker.id, username=worker.username, role=str(worker.role)), "update", "person", child_id,
-               person_id=child_id, reason=f"Corrected {NAME}'s spelling", detail={"changed": ["first_name"]})
+        record(
+            s,
+            Actor(id=worker.id, username=worker.username, role=str(worker.role)),
+            "update",
+            "person",
+            child_id,
+            person_id=child_id,
+            reason=f"Corrected {NAME}'s spelling",
+            detail={"changed": ["first_name"]},
+        )
     return child_id, named_manager
 
 
@@ -59,8 +74,9 @@ def _leaks(text: str) -> list[str]:
     return [t for t in (NAME, NHS, NHS.replace(" ", "")) if t in text]
 
 
-def test_a_manager_not_named_on_the_restriction_reads_no_terms_or_reasons(client: TestClient, factory: Factory,
-                                                                          searched: tuple[int, User]) -> None:
+def test_a_manager_not_named_on_the_restriction_reads_no_terms_or_reasons(
+    client: TestClient, factory: Factory, searched: tuple[int, User]
+) -> None:
     child_id, _named = searched
     outsider = factory.user(Role.MASH_MANAGER)
     sign_in(client, outsider)

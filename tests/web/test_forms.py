@@ -14,8 +14,9 @@ from safeguarding.web.forms import PostedForm, submit
 
 
 def test_a_posted_form_keeps_the_last_value_and_every_repeated_one_without_the_csrf_token() -> None:
-    form = PostedForm([("csrf_token", "secret"), ("name", "Amy"), ("factors", "1A"), ("factors", "2B"),
-                       ("name", "Amelia")])
+    form = PostedForm(
+        [("csrf_token", "secret"), ("name", "Amy"), ("factors", "1A"), ("factors", "2B"), ("name", "Amelia")]
+    )
     assert form["name"] == "Amelia"
     assert form.all("factors") == ["1A", "2B"]
     assert form.get("missing") is None and form.all("missing") == []

@@ -21,27 +21,57 @@ BEFORE: dict[Role, set[tuple[str, str]]] = {
     R.PARTNER_PRACTITIONER: {("Partner portal", "/portal"), ("Intelligence", "/exploitation/intelligence")},
     R.MASH_WORKER: {("MASH queue", "/mash/queue"), ("Record a contact", "/mash/contacts/new"), ("People", "/people")},
     R.MASH_MANAGER: {
-        ("MASH queue", "/mash/queue"), ("Record a contact", "/mash/contacts/new"), ("Sign-off", "/mash/sign-off"),
-        ("MASH dashboard", "/mash/dashboard"), ("People", "/people"), ("Audit", "/audit"),
-        ("Local settings", "/admin/settings"), ("Indicators", "/returns/indicators"),
-        ("Improvement plan", "/returns/improvement")},
-    R.SOCIAL_WORKER: {("What is due", "/due"), ("My contacts", "/my-contacts"), ("People", "/people"),
-                      ("Supervision", "/supervision")},
+        ("MASH queue", "/mash/queue"),
+        ("Record a contact", "/mash/contacts/new"),
+        ("Sign-off", "/mash/sign-off"),
+        ("MASH dashboard", "/mash/dashboard"),
+        ("People", "/people"),
+        ("Audit", "/audit"),
+        ("Local settings", "/admin/settings"),
+        ("Indicators", "/returns/indicators"),
+        ("Improvement plan", "/returns/improvement"),
+    },
+    R.SOCIAL_WORKER: {
+        ("What is due", "/due"),
+        ("My contacts", "/my-contacts"),
+        ("People", "/people"),
+        ("Supervision", "/supervision"),
+    },
     R.TEAM_MANAGER: {
-        ("What is due", "/due"), ("Team timescales", "/due/team"), ("Service timescales", "/due/service"),
-        ("My contacts", "/my-contacts"), ("MASH dashboard", "/mash/dashboard"), ("People", "/people"),
-        ("Unallocated", "/unallocated-children"), ("Supervision", "/supervision"), ("Audit", "/audit"),
-        ("Exploitation", "/exploitation"), ("MACE", "/exploitation/mace"), ("Indicators", "/returns/indicators"),
-        ("CIN census", "/returns/cin-census"), ("Workforce", "/returns/workforce"),
-        ("Improvement plan", "/returns/improvement")},
+        ("What is due", "/due"),
+        ("Team timescales", "/due/team"),
+        ("Service timescales", "/due/service"),
+        ("My contacts", "/my-contacts"),
+        ("MASH dashboard", "/mash/dashboard"),
+        ("People", "/people"),
+        ("Unallocated", "/unallocated-children"),
+        ("Supervision", "/supervision"),
+        ("Audit", "/audit"),
+        ("Exploitation", "/exploitation"),
+        ("MACE", "/exploitation/mace"),
+        ("Indicators", "/returns/indicators"),
+        ("CIN census", "/returns/cin-census"),
+        ("Workforce", "/returns/workforce"),
+        ("Improvement plan", "/returns/improvement"),
+    },
     R.EXPLOITATION_PRACTITIONER: {
-        ("What is due", "/due"), ("People", "/people"), ("Exploitation", "/exploitation"),
-        ("Intelligence", "/exploitation/intelligence"), ("Network", "/exploitation/network/analyses"),
-        ("MACE", "/exploitation/mace"), ("Disruption", "/exploitation/disruption")},
+        ("What is due", "/due"),
+        ("People", "/people"),
+        ("Exploitation", "/exploitation"),
+        ("Intelligence", "/exploitation/intelligence"),
+        ("Network", "/exploitation/network/analyses"),
+        ("MACE", "/exploitation/mace"),
+        ("Disruption", "/exploitation/disruption"),
+    },
     R.PERFORMANCE_ANALYST: {
-        ("Service timescales", "/due/service"), ("MASH dashboard", "/mash/dashboard"),
-        ("Indicators", "/returns/indicators"), ("Annex A", "/returns/annex-a"), ("CIN census", "/returns/cin-census"),
-        ("Workforce", "/returns/workforce"), ("Improvement plan", "/returns/improvement")},
+        ("Service timescales", "/due/service"),
+        ("MASH dashboard", "/mash/dashboard"),
+        ("Indicators", "/returns/indicators"),
+        ("Annex A", "/returns/annex-a"),
+        ("CIN census", "/returns/cin-census"),
+        ("Workforce", "/returns/workforce"),
+        ("Improvement plan", "/returns/improvement"),
+    },
     R.ADMINISTRATOR: {("Audit", "/audit"), ("Administration", "/admin"), ("Workforce", "/returns/workforce")},
 }
 
@@ -71,8 +101,13 @@ def test_the_sections_hold_exactly_the_pages_the_role_saw_before(role: Role) -> 
 
 def test_a_section_with_one_page_for_the_role_is_a_plain_link_under_the_page_name() -> None:
     labels = [(s.label, s.href) for s in _nav(R.MASH_MANAGER, "/").sections]
-    assert labels == [("Front door", "/mash/queue"), ("People", "/people"), ("Insight", "/returns/indicators"),
-                      ("Audit", "/audit"), ("Local settings", "/admin/settings")]
+    assert labels == [
+        ("Front door", "/mash/queue"),
+        ("People", "/people"),
+        ("Insight", "/returns/indicators"),
+        ("Audit", "/audit"),
+        ("Local settings", "/admin/settings"),
+    ]
     partner = [(s.label, s.href) for s in _nav(R.PARTNER_PRACTITIONER, "/").sections]
     assert partner == [("Partner portal", "/portal"), ("Intelligence", "/exploitation/intelligence")]
 
@@ -82,28 +117,32 @@ def test_every_page_sits_in_one_section() -> None:
     assert len(hrefs) == len(set(hrefs))
 
 
-@pytest.mark.parametrize(("role", "path", "section", "page", "aria"), [
-    # The longest matching prefix wins: /due/team is Team timescales, not What is due.
-    (R.TEAM_MANAGER, "/due/team", "Case work", "Team timescales", "page"),
-    (R.TEAM_MANAGER, "/due", "Case work", "What is due", "page"),
-    (R.TEAM_MANAGER, "/due/deadlines/12", "Case work", "What is due", "true"),
-    (R.TEAM_MANAGER, "/supervision/3", "Case work", "Supervision", "true"),
-    (R.TEAM_MANAGER, "/exploitation/mace/4", "Exploitation", "MACE", "true"),
-    (R.TEAM_MANAGER, "/exploitation", "Exploitation", "Exploitation", "page"),
-    (R.TEAM_MANAGER, "/returns/cin-census", "Insight", "CIN census", "page"),
-    (R.TEAM_MANAGER, "/people/7", "People", "People", "true"),
-    # A path the section claims without a page of its own marks the section, not a page.
-    (R.TEAM_MANAGER, "/cases/7", "Case work", None, None),
-    (R.MASH_WORKER, "/mash/contacts/55", "Front door", None, None),
-    (R.EXPLOITATION_PRACTITIONER, "/exploitation/network/analyses/2", "Exploitation", "Network", "true"),
-    (R.MASH_MANAGER, "/admin/settings", "Local settings", "Local settings", "page"),
-    (R.ADMINISTRATOR, "/admin/users/3", "Administration", "Administration", "true"),
-    # A prefix only counts at a path segment: /peoplesearch is not under /people.
-    (R.TEAM_MANAGER, "/peoplesearch", None, None, None),
-    (R.TEAM_MANAGER, "/account", None, None, None),
-])
-def test_the_current_section_is_decided_by_the_path(role: Role, path: str, section: str | None, page: str | None,
-                                                    aria: str | None) -> None:
+@pytest.mark.parametrize(
+    ("role", "path", "section", "page", "aria"),
+    [
+        # The longest matching prefix wins: /due/team is Team timescales, not What is due.
+        (R.TEAM_MANAGER, "/due/team", "Case work", "Team timescales", "page"),
+        (R.TEAM_MANAGER, "/due", "Case work", "What is due", "page"),
+        (R.TEAM_MANAGER, "/due/deadlines/12", "Case work", "What is due", "true"),
+        (R.TEAM_MANAGER, "/supervision/3", "Case work", "Supervision", "true"),
+        (R.TEAM_MANAGER, "/exploitation/mace/4", "Exploitation", "MACE", "true"),
+        (R.TEAM_MANAGER, "/exploitation", "Exploitation", "Exploitation", "page"),
+        (R.TEAM_MANAGER, "/returns/cin-census", "Insight", "CIN census", "page"),
+        (R.TEAM_MANAGER, "/people/7", "People", "People", "true"),
+        # A path the section claims without a page of its own marks the section, not a page.
+        (R.TEAM_MANAGER, "/cases/7", "Case work", None, None),
+        (R.MASH_WORKER, "/mash/contacts/55", "Front door", None, None),
+        (R.EXPLOITATION_PRACTITIONER, "/exploitation/network/analyses/2", "Exploitation", "Network", "true"),
+        (R.MASH_MANAGER, "/admin/settings", "Local settings", "Local settings", "page"),
+        (R.ADMINISTRATOR, "/admin/users/3", "Administration", "Administration", "true"),
+        # A prefix only counts at a path segment: /peoplesearch is not under /people.
+        (R.TEAM_MANAGER, "/peoplesearch", None, None, None),
+        (R.TEAM_MANAGER, "/account", None, None, None),
+    ],
+)
+def test_the_current_section_is_decided_by_the_path(
+    role: Role, path: str, section: str | None, page: str | None, aria: str | None
+) -> None:
     nav = _nav(role, path)
     current = nav.current
     assert (current.label if current else None) == section
@@ -114,7 +153,12 @@ def test_the_current_section_is_decided_by_the_path(role: Role, path: str, secti
 
 def test_the_sub_navigation_lists_the_current_sections_pages_only_when_there_are_several() -> None:
     assert [p.label for p in _nav(R.TEAM_MANAGER, "/due/team").sub_pages] == [
-        "What is due", "Team timescales", "Service timescales", "Unallocated", "Supervision"]
+        "What is due",
+        "Team timescales",
+        "Service timescales",
+        "Unallocated",
+        "Supervision",
+    ]
     assert _nav(R.TEAM_MANAGER, "/people").sub_pages == ()
     assert _nav(R.TEAM_MANAGER, "/account").sub_pages == ()
     assert _nav(R.SOCIAL_WORKER, "/my-contacts").sub_pages == ()  # My contacts is the worker's one front-door page
@@ -145,8 +189,9 @@ class _Navs(HTMLParser):
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "a" and self._link is not None and self._nav is not None:
-            self.navs[self._nav].append(("".join(self._text).strip(), self._link.get("href") or "",
-                                         self._link.get("aria-current")))
+            self.navs[self._nav].append(
+                ("".join(self._text).strip(), self._link.get("href") or "", self._link.get("aria-current"))
+            )
             self._link = None
         elif tag == "nav":
             self._nav = None
@@ -159,7 +204,8 @@ def _navs(html: str) -> dict[str, list[tuple[str, str, str | None]]]:
 
 
 def test_a_team_managers_team_page_shows_case_work_current_and_its_pages(
-        factory: Factory, database: Database, client: TestClient) -> None:
+    factory: Factory, database: Database, client: TestClient
+) -> None:
     team = factory.team("Assessment East", service="assessment")
     manager = factory.user(Role.TEAM_MANAGER, team_id=team.id)
     sign_in_as(client, database, manager)
@@ -167,12 +213,20 @@ def test_a_team_managers_team_page_shows_case_work_current_and_its_pages(
     assert page.status_code == 200
     navs = _navs(page.text)
     assert navs["Main sections"] == [
-        ("Front door", "/mash/dashboard", None), ("Case work", "/due", "true"), ("People", "/people", None),
-        ("Exploitation", "/exploitation", None), ("Insight", "/returns/indicators", None), ("Audit", "/audit", None)]
+        ("Front door", "/mash/dashboard", None),
+        ("Case work", "/due", "true"),
+        ("People", "/people", None),
+        ("Exploitation", "/exploitation", None),
+        ("Insight", "/returns/indicators", None),
+        ("Audit", "/audit", None),
+    ]
     assert navs["Case work pages"] == [
-        ("What is due", "/due", None), ("Team timescales", "/due/team", "page"),
-        ("Service timescales", "/due/service", None), ("Unallocated", "/unallocated-children", None),
-        ("Supervision", "/supervision", None)]
+        ("What is due", "/due", None),
+        ("Team timescales", "/due/team", "page"),
+        ("Service timescales", "/due/service", None),
+        ("Unallocated", "/unallocated-children", None),
+        ("Supervision", "/supervision", None),
+    ]
     assert navs["Account"] == [("Your account", "/account", None)]  # and the sign-out button
     # On a one-page section there is no list of pages under the header.
     people = _navs(client.get("/people").text)

@@ -16,9 +16,7 @@ pytestmark = [pytest.mark.journey, pytest.mark.xdist_group("browser")]
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
-def test_a_team_manager_moves_between_sections(
-    new_page: Any, factory: Any, live_server: Any, javascript: bool
-) -> None:
+def test_a_team_manager_moves_between_sections(new_page: Any, factory: Any, live_server: Any, javascript: bool) -> None:
     team = factory.team("Assessment East", service="assessment")
     manager = factory.user(Role.TEAM_MANAGER, username=f"nav.manager.{javascript}", team_id=team.id)
     page = new_page(javascript=javascript)
@@ -41,8 +39,9 @@ def test_a_team_manager_moves_between_sections(
     expect(page).to_have_url(f"{live_server.url}/returns/indicators")
     page.get_by_role("navigation", name="Insight pages").get_by_role("link", name="CIN census").click()
     expect(page).to_have_url(f"{live_server.url}/returns/cin-census")
-    expect(page.get_by_role("navigation", name="Insight pages").get_by_role("link", name="CIN census")
-           ).to_have_attribute("aria-current", "page")
+    expect(
+        page.get_by_role("navigation", name="Insight pages").get_by_role("link", name="CIN census")
+    ).to_have_attribute("aria-current", "page")
     # A one-page section is a plain link, with nothing listed under the header.
     sections.get_by_role("link", name="People").click()
     expect(page).to_have_url(f"{live_server.url}/people")

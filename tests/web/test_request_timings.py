@@ -15,13 +15,33 @@ from safeguarding.core.db import Database
 from tests.front_door.test_screening_helpers import Child, make_contact, make_person, staff
 from tests.support import Factory, sign_in_as
 
-FIELDS = {"pid", "at", "method", "path", "route", "status", "total_ms", "cpu_ms", "in_threads_ms", "thread_queue_ms",
-          "queued_before_handler_ms", "db_ms", "queries", "chain_lock_ms", "write_gate_ms", "sqlite_lock_ms",
-          "pool_ms", "commit_ms", "durable_ms", "loop_lag_ms"}
+FIELDS = {
+    "pid",
+    "at",
+    "method",
+    "path",
+    "route",
+    "status",
+    "total_ms",
+    "cpu_ms",
+    "in_threads_ms",
+    "thread_queue_ms",
+    "queued_before_handler_ms",
+    "db_ms",
+    "queries",
+    "chain_lock_ms",
+    "write_gate_ms",
+    "sqlite_lock_ms",
+    "pool_ms",
+    "commit_ms",
+    "durable_ms",
+    "loop_lag_ms",
+}
 
 
-def test_no_timings_are_kept_unless_asked_for(database: Database, monkeypatch: pytest.MonkeyPatch,
-                                              tmp_path: Path) -> None:
+def test_no_timings_are_kept_unless_asked_for(
+    database: Database, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.delenv(timings.ENVIRONMENT_VARIABLE, raising=False)
     monkeypatch.chdir(tmp_path)
     app = create_app(database)
@@ -31,8 +51,9 @@ def test_no_timings_are_kept_unless_asked_for(database: Database, monkeypatch: p
     assert list(tmp_path.iterdir()) == []
 
 
-def test_a_contact_view_writes_a_line_with_its_breakdown(database: Database, factory: Factory,
-                                                         monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_a_contact_view_writes_a_line_with_its_breakdown(
+    database: Database, factory: Factory, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     worker, _ = staff(factory)
     child = make_person(database, worker, "Amira", "Testchild")
     contact_id = make_contact(database, children=[Child("Amira", person_id=child)])

@@ -31,8 +31,9 @@ def _wrong_code(user: User) -> str:
 
 def _try_sign_in(client: TestClient, username: str, password: str, next_: str = "/") -> httpx2.Response:
     page = client.get("/sign-in")
-    return client.post("/sign-in", data={"username": username, "password": password,
-                                         "csrf_token": csrf_from(page.text), "next": next_})
+    return client.post(
+        "/sign-in", data={"username": username, "password": password, "csrf_token": csrf_from(page.text), "next": next_}
+    )
 
 
 def test_passwords_are_stored_as_argon2id(factory: Factory, database: Database) -> None:
@@ -48,8 +49,9 @@ def test_passwords_are_stored_as_argon2id(factory: Factory, database: Database) 
     assert hash_password(PASSWORD) != stored  # salted
 
 
-def test_lockout_after_five_failures_and_unlock_after_the_lock_period(client: TestClient, factory: Factory,
-                                                                      database: Database) -> None:
+def test_lockout_after_five_failures_and_unlock_after_the_lock_period(
+    client: TestClient, factory: Factory, database: Database
+) -> None:
     worker = factory.user(Role.MASH_WORKER)
     for _ in range(4):
         assert _try_sign_in(client, worker.username, "wrong password").status_code == 401
@@ -69,12 +71,16 @@ def test_lockout_after_five_failures_and_unlock_after_the_lock_period(client: Te
         assert (user.failed_sign_ins, user.locked_until) == (0, None)
 
 
-def test_one_wrong_password_after_the_lock_expires_does_not_lock_again(client: TestClient, factory: Factory,
-                                                                       database: Database) -> None:
+def test_one_wrong_password_after_the_lock_expires_does_not_lock_again(
+    client: TestClient, factory: Factory, database: Database
+) -> None:
     worker = factory.user(Role.MASH_WORKER)
     with database.transaction() as s:
-        s.execute(update(User).where(User.id == worker.id).values(
-            failed_sign_ins=5, locked_until=utcnow() - timedelta(minutes=1)))
+        s.execute(
+            update(User)
+            .where(User.id == worker.id)
+            .values(failed_sign_ins=5, locked_until=utcnow() - timedelta(minutes=1))
+        )
     response = _try_sign_in(client, worker.username, "wrong password")
     assert response.status_code == 401 and "locked" not in response.text
     assert _try_sign_in(client, worker.username, PASSWORD).status_code == 303
@@ -89,8 +95,9 @@ def test_unknown_user_gets_the_same_message_as_a_wrong_password(client: TestClie
     assert "Enter a correct username and password" in wrong.text
 
 
-def test_administrator_gets_no_session_without_the_second_factor(client: TestClient, admin: User,
-                                                                 database: Database) -> None:
+def test_administrator_gets_no_session_without_the_second_factor(
+    client: TestClient, admin: User, database: Database
+) -> None:
     response = _try_sign_in(client, admin.username, PASSWORD)
     assert response.status_code == 303
     assert response.headers["location"].startswith("/sign-in/second-factor")
@@ -98,18 +105,20 @@ def test_administrator_gets_no_session_without_the_second_factor(client: TestCli
     for path in ("/admin", "/account", "/audit"):
         assert client.get(path).status_code == 303, path
     page = client.get(response.headers["location"])
-    wrong = client.post("/sign-in/second-factor", data={"code": _wrong_code(admin),
-                                                        "csrf_token": csrf_from(page.text)})
+    wrong = client.post("/sign-in/second-factor", data={"code": _wrong_code(admin), "csrf_token": csrf_from(page.text)})
     assert wrong.status_code == 401
     assert client.get("/admin").status_code == 303
-    right = client.post("/sign-in/second-factor", data={"code": authenticator(admin).now(),
-                                                        "csrf_token": csrf_from(page.text), "next": "/admin"})
+    right = client.post(
+        "/sign-in/second-factor",
+        data={"code": authenticator(admin).now(), "csrf_token": csrf_from(page.text), "next": "/admin"},
+    )
     assert right.status_code == 303 and right.headers["location"] == "/admin"
     assert client.get("/admin").status_code == 200
 
 
-def test_administrator_without_a_second_factor_must_enrol_before_a_session(client: TestClient, factory: Factory,
-                                                                           database: Database) -> None:
+def test_administrator_without_a_second_factor_must_enrol_before_a_session(
+    client: TestClient, factory: Factory, database: Database
+) -> None:
     admin = factory.user(Role.ADMINISTRATOR)  # no TOTP yet
     response = _try_sign_in(client, admin.username, PASSWORD)
     page = client.get(response.headers["location"])
@@ -121,8 +130,10 @@ def test_administrator_without_a_second_factor_must_enrol_before_a_session(clien
     assert f'<code id="totp-secret">{secret}</code>' in again.text
     with database.transaction() as s:
         assert s.get_one(User, admin.id).totp_secret is None  # not a second factor until a code confirms it
-    done = client.post("/sign-in/second-factor", data={"code": pyotp.TOTP(secret).now(),
-                                                       "csrf_token": csrf_from(page.text), "next": "/admin"})
+    done = client.post(
+        "/sign-in/second-factor",
+        data={"code": pyotp.TOTP(secret).now(), "csrf_token": csrf_from(page.text), "next": "/admin"},
+    )
     assert done.status_code == 303
     assert client.get("/admin").status_code == 200
     with database.transaction() as s:
@@ -152,8 +163,10 @@ def test_session_cookie_is_httponly_and_samesite_lax(client: TestClient, factory
     page = client.get("/sign-in")
     pre_cookie = page.headers["set-cookie"].lower()
     assert "httponly" in pre_cookie and "samesite=lax" in pre_cookie
-    response = client.post("/sign-in", data={"username": worker.username, "password": PASSWORD,
-                                             "csrf_token": csrf_from(page.text), "next": "/"})
+    response = client.post(
+        "/sign-in",
+        data={"username": worker.username, "password": PASSWORD, "csrf_token": csrf_from(page.text), "next": "/"},
+    )
     cookies = [c.lower() for c in response.headers.get_list("set-cookie") if c.startswith("sg_session=")]
     assert cookies and "httponly" in cookies[0] and "samesite=lax" in cookies[0] and "path=/" in cookies[0]
 
@@ -182,16 +195,18 @@ def _page_posts(app: FastAPI) -> list[str]:
     return sorted(set(paths))
 
 
-def test_every_page_post_is_refused_without_a_csrf_token(client: TestClient, app: FastAPI, admin: User,
-                                                         database: Database) -> None:
+def test_every_page_post_is_refused_without_a_csrf_token(
+    client: TestClient, app: FastAPI, admin: User, database: Database
+) -> None:
     sign_in(client, admin)
     posts = _page_posts(app)
     assert {"/sign-in", "/sign-out", "/admin/settings", "/admin/users/new", "/account/password"} <= set(posts)
     with database.transaction() as s:
         before = s.scalar(select(User.password_hash).where(User.id == admin.id))
     for path in posts:
-        response = client.post(path, data={"full_name": "Changed", "temporary_password": "another long password",
-                                            "rag.red.hours": "1"})
+        response = client.post(
+            path, data={"full_name": "Changed", "temporary_password": "another long password", "rag.red.hours": "1"}
+        )
         assert response.status_code == 403, (path, response.status_code)
         wrong = client.post(path, data={"csrf_token": "not-the-token"})
         assert wrong.status_code == 403, path
@@ -200,8 +215,10 @@ def test_every_page_post_is_refused_without_a_csrf_token(client: TestClient, app
     assert client.get("/account").status_code == 200  # still signed in: nothing was done
 
 
-@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\evil.example",
-                                    "javascript:alert(1)", "http:/evil.example"])
+@pytest.mark.parametrize(
+    "target",
+    ["https://evil.example/", "//evil.example/", "/\\evil.example", "javascript:alert(1)", "http:/evil.example"],
+)
 def test_next_never_redirects_off_site(client: TestClient, factory: Factory, target: str) -> None:
     worker = factory.user(Role.MASH_WORKER)
     response = _try_sign_in(client, worker.username, PASSWORD, next_=target)
@@ -237,8 +254,9 @@ def _token(database: Database, user_id: int) -> tuple[str, int]:
         return token, row.id
 
 
-def test_api_token_works_until_revoked_and_only_its_hash_is_stored(client: TestClient, factory: Factory,
-                                                                   database: Database) -> None:
+def test_api_token_works_until_revoked_and_only_its_hash_is_stored(
+    client: TestClient, factory: Factory, database: Database
+) -> None:
     partner = factory.user(Role.PARTNER_PRACTITIONER)
     token, token_id = _token(database, partner.id)
     me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
@@ -257,8 +275,9 @@ def test_api_token_works_until_revoked_and_only_its_hash_is_stored(client: TestC
     assert "detail" in revoked.json()
 
 
-def test_api_refuses_missing_wrong_and_deactivated_tokens(client: TestClient, factory: Factory,
-                                                          database: Database) -> None:
+def test_api_refuses_missing_wrong_and_deactivated_tokens(
+    client: TestClient, factory: Factory, database: Database
+) -> None:
     worker = factory.user(Role.MASH_WORKER)
     token, _ = _token(database, worker.id)
     assert client.get("/api/v1/me").status_code == 401
@@ -279,9 +298,10 @@ def test_next_is_kept_safe_through_the_second_factor(client: TestClient, admin: 
     response = _try_sign_in(client, admin.username, PASSWORD, next_="/audit?outcome=refused")
     page = client.get(response.headers["location"])
     assert 'name="next" value="/audit?outcome=refused"' in page.text
-    evil = client.post("/sign-in/second-factor", data={"code": authenticator(admin).now(),
-                                                       "csrf_token": csrf_from(page.text),
-                                                       "next": "//evil.example/"})
+    evil = client.post(
+        "/sign-in/second-factor",
+        data={"code": authenticator(admin).now(), "csrf_token": csrf_from(page.text), "next": "//evil.example/"},
+    )
     assert evil.status_code == 303 and evil.headers["location"] == "/"
 
 
@@ -289,13 +309,13 @@ def test_second_factor_guessing_locks_the_account(client: TestClient, admin: Use
     response = _try_sign_in(client, admin.username, PASSWORD)
     page = client.get(response.headers["location"])
     for _ in range(5):
-        client.post("/sign-in/second-factor", data={"code": _wrong_code(admin),
-                                                     "csrf_token": csrf_from(page.text)})
+        client.post("/sign-in/second-factor", data={"code": _wrong_code(admin), "csrf_token": csrf_from(page.text)})
     with database.transaction() as s:
         user = s.get_one(User, admin.id)
         assert user.locked_until is not None and user.locked_until > utcnow()
     # Even the right code no longer helps: the half-signed-in session has ended.
-    late = client.post("/sign-in/second-factor", data={"code": authenticator(admin).now(),
-                                                       "csrf_token": csrf_from(page.text)})
+    late = client.post(
+        "/sign-in/second-factor", data={"code": authenticator(admin).now(), "csrf_token": csrf_from(page.text)}
+    )
     assert late.status_code in (303, 403)
     assert client.get("/admin").status_code == 303

@@ -49,8 +49,9 @@ def test_requests_beyond_the_limit_wait_their_turn_before_touching_anything() ->
         async def send(_message: object) -> None:
             pass
 
-        await limited({"type": "http", "method": "GET", "path": f"/{n}", "headers": [], "query_string": b""},
-                      receive, send)
+        await limited(
+            {"type": "http", "method": "GET", "path": f"/{n}", "headers": [], "query_string": b""}, receive, send
+        )
 
     async def main() -> None:
         await asyncio.gather(*(request(n) for n in range(6)))

@@ -62,17 +62,37 @@ def audit_page(request: Request, db: DbSession, database: Db, user: CurrentUser)
     except ValidationFailed as exc:
         # Ask the policy before saying anything about the log, even about a badly typed search.
         audit_reading.require_log_reader(database, user)
-        return render(request, "app/audit_search.html", status_code=422, title="Audit log", raw=raw,
-                      errors=exc.errors, result=None, terms={}, query="", outcomes=audit_reading.OUTCOMES)
+        return render(
+            request,
+            "app/audit_search.html",
+            status_code=422,
+            title="Audit log",
+            raw=raw,
+            errors=exc.errors,
+            result=None,
+            terms={},
+            query="",
+            outcomes=audit_reading.OUTCOMES,
+        )
     result = audit_reading.search_events(db, database, user, f, page=_page_number(request))
     terms = f.terms()
-    return render(request, "app/audit_search.html", title="Audit log", raw=raw, result=result, terms=terms,
-                  query=urlencode(terms), outcomes=audit_reading.OUTCOMES, page_link=_page_link(terms))
+    return render(
+        request,
+        "app/audit_search.html",
+        title="Audit log",
+        raw=raw,
+        result=result,
+        terms=terms,
+        query=urlencode(terms),
+        outcomes=audit_reading.OUTCOMES,
+        page_link=_page_link(terms),
+    )
 
 
 def _page_link(terms: dict[str, str]) -> Any:
     def link(page: int) -> str:
         return "?" + urlencode({**terms, "page": str(page)})
+
     return link
 
 
@@ -81,16 +101,46 @@ def audit_export(request: Request, db: DbSession, database: Db, user: CurrentUse
     f = audit_reading.parse_filter(_raw_filter(request))
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["id", "at (UK time)", "username", "role", "action", "target type", "target id", "person id",
-                     "outcome", "reason", "detail"])
+    writer.writerow(
+        [
+            "id",
+            "at (UK time)",
+            "username",
+            "role",
+            "action",
+            "target type",
+            "target id",
+            "person id",
+            "outcome",
+            "reason",
+            "detail",
+        ]
+    )
     for event, hidden in audit_reading.export_events(db, database, user, f):
         reason, detail = (_hidden_reason(event), audit_reading.HIDDEN_TEXT) if hidden else (event.reason, event.detail)
-        writer.writerow([spreadsheet_text(v) for v in (
-            event.id, event.at.astimezone(LONDON).isoformat(timespec="seconds"), event.actor_username,
-            event.actor_role, event.action, event.target_type, event.target_id, event.person_id, event.outcome,
-            reason, detail)])
-    return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": 'attachment; filename="audit-log.csv"'})
+        writer.writerow(
+            [
+                spreadsheet_text(v)
+                for v in (
+                    event.id,
+                    event.at.astimezone(LONDON).isoformat(timespec="seconds"),
+                    event.actor_username,
+                    event.actor_role,
+                    event.action,
+                    event.target_type,
+                    event.target_id,
+                    event.person_id,
+                    event.outcome,
+                    reason,
+                    detail,
+                )
+            ]
+        )
+    return Response(
+        buffer.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="audit-log.csv"'},
+    )
 
 
 def _hidden_reason(event: AuditEvent) -> str | None:
@@ -98,45 +148,82 @@ def _hidden_reason(event: AuditEvent) -> str | None:
     return event.reason if event.outcome == "refused" else (audit_reading.HIDDEN_TEXT if event.reason else None)
 
 
-
 @router.get("/audit/people/{person_id}", include_in_schema=False)
-def person_audit_page(request: Request, person_id: RecordId, db: DbSession, database: Db,
-                      user: CurrentUser) -> Response:
+def person_audit_page(
+    request: Request, person_id: RecordId, db: DbSession, database: Db, user: CurrentUser
+) -> Response:
     result = audit_reading.person_history(db, database, user, person_id, page=_page_number(request))
-    return render(request, "app/audit_person.html", title=f"Who has looked at record {person_id}",
-                  person_id=person_id, person_name=_person_label(db, user, person_id), result=result,
-                  is_search_hit=audit_reading.is_search_hit,
-                  page_link=lambda page: f"?page={page}")
+    return render(
+        request,
+        "app/audit_person.html",
+        title=f"Who has looked at record {person_id}",
+        person_id=person_id,
+        person_name=_person_label(db, user, person_id),
+        result=result,
+        is_search_hit=audit_reading.is_search_hit,
+        page_link=lambda page: f"?page={page}",
+    )
 
 
-def _break_glass_page(request: Request, db: DbSession, database: Db, user: User, *, status_code: int = 200,
-                      errors: dict[str, str] | None = None, flash: str | None = None,
-                      failed_id: int | None = None) -> Response:
+def _break_glass_page(
+    request: Request,
+    db: DbSession,
+    database: Db,
+    user: User,
+    *,
+    status_code: int = 200,
+    errors: dict[str, str] | None = None,
+    flash: str | None = None,
+    failed_id: int | None = None,
+) -> Response:
     only_unreviewed = request.query_params.get("show") == "unreviewed"
     accesses = audit_reading.break_glass_accesses(db, database, user, only_unreviewed=only_unreviewed)
     ids = {a.user_id for a in accesses} | {a.reviewed_by_id for a in accesses if a.reviewed_by_id}
     names = {u.id: f"{u.full_name} ({u.username})" for u in db.scalars(select(User).where(User.id.in_(ids)))}
-    return render(request, "app/audit_break_glass.html", status_code=status_code, title="Break-glass access",
-                  accesses=accesses, names=names, only_unreviewed=only_unreviewed, errors=errors, flash=flash,
-                  failed_id=failed_id, now=utcnow(),
-                  can_review=role_may(user, Kind.AUDIT_LOG, Action.SIGN_OFF))
+    return render(
+        request,
+        "app/audit_break_glass.html",
+        status_code=status_code,
+        title="Break-glass access",
+        accesses=accesses,
+        names=names,
+        only_unreviewed=only_unreviewed,
+        errors=errors,
+        flash=flash,
+        failed_id=failed_id,
+        now=utcnow(),
+        can_review=role_may(user, Kind.AUDIT_LOG, Action.SIGN_OFF),
+    )
 
 
 @router.get("/audit/break-glass", include_in_schema=False)
-def break_glass_page(request: Request, db: DbSession, database: Db, user: CurrentUser,
-                     done: str | None = None) -> Response:
-    return _break_glass_page(request, db, database, user,
-                             flash="The break-glass access is marked reviewed." if done == "reviewed" else None)
+def break_glass_page(
+    request: Request, db: DbSession, database: Db, user: CurrentUser, done: str | None = None
+) -> Response:
+    return _break_glass_page(
+        request, db, database, user, flash="The break-glass access is marked reviewed." if done == "reviewed" else None
+    )
 
 
 @router.post("/audit/break-glass/{access_id}/review", include_in_schema=False)
 def review_break_glass_page(
-    request: Request, access_id: RecordId, db: DbSession, database: Db, user: CurrentUser,
+    request: Request,
+    access_id: RecordId,
+    db: DbSession,
+    database: Db,
+    user: CurrentUser,
     note: Annotated[str, Form(max_length=4000)] = "",
 ) -> Response:
     try:
         audit_reading.review_break_glass(db, database, user, access_id, note)
     except ValidationFailed as exc:
-        return _break_glass_page(request, db, database, user, status_code=422,
-                                 errors={f"note-{access_id}": m for m in exc.errors.values()}, failed_id=access_id)
+        return _break_glass_page(
+            request,
+            db,
+            database,
+            user,
+            status_code=422,
+            errors={f"note-{access_id}": m for m in exc.errors.values()},
+            failed_id=access_id,
+        )
     return RedirectResponse("/audit/break-glass?done=reviewed", status_code=303)

@@ -57,8 +57,10 @@ router = APIRouter(route_class=TransactionalRoute, dependencies=[Depends(csrf_pr
 
 
 # Says nothing of whether the code was right once: only how to get one that works.
-WRONG_CODE = ("Enter the 6-digit code your authenticator app shows now. Each code signs in once: if you have just "
-              "used this one, wait for the next")
+WRONG_CODE = (
+    "Enter the 6-digit code your authenticator app shows now. Each code signs in once: if you have just "
+    "used this one, wait for the next"
+)
 
 
 def _safe_next(target: str | None) -> str:
@@ -81,16 +83,16 @@ SIGN_IN_LIMITS = {"username": 200, "password": 1000, "code": 20}
 def _sign_in_fields(form: PostedForm, *names: str) -> dict[str, str]:
     """The named fields as sent; one over its limit is refused (422) before anything is looked up."""
     fields = {name: form.get(name, "") for name in names}
-    too_long = {name: f"{name.capitalize()} is too long" for name, value in fields.items()
-                if len(value) > SIGN_IN_LIMITS[name]}
+    too_long = {
+        name: f"{name.capitalize()} is too long" for name, value in fields.items() if len(value) > SIGN_IN_LIMITS[name]
+    }
     if too_long:
         raise ValidationFailed(too_long)
     return fields
 
 
 def _set_cookie(response: Response, name: str, value: str) -> None:
-    response.set_cookie(name, value, httponly=True, samesite="lax", secure=get_settings().secure_cookies,
-                        path="/")
+    response.set_cookie(name, value, httponly=True, samesite="lax", secure=get_settings().secure_cookies, path="/")
 
 
 @router.get("/sign-in", include_in_schema=False)
@@ -134,11 +136,21 @@ def _sign_in(request: Request, db: DbSession, form: PostedForm) -> Response:
         record(db, who, "sign_in", "user_account", user.id if user else None, outcome="refused", reason=problem)
         count_client_failure(db, client_address(request))
         locked = user is not None and user.locked_until is not None and user.locked_until > now
-        message = (f"This account is locked after {settings.lockout_threshold} failed attempts. Try again in "
-                   f"{settings.lockout_minutes} minutes or ask an administrator." if locked
-                   else "Enter a correct username and password.")
-        return render(request, "app/sign_in.html", status_code=401, title="Sign in", next=_safe_next(next),
-                      errors={"username": message}, username=username)
+        message = (
+            f"This account is locked after {settings.lockout_threshold} failed attempts. Try again in "
+            f"{settings.lockout_minutes} minutes or ask an administrator."
+            if locked
+            else "Enter a correct username and password."
+        )
+        return render(
+            request,
+            "app/sign_in.html",
+            status_code=401,
+            title="Sign in",
+            next=_safe_next(next),
+            errors={"username": message},
+            username=username,
+        )
     assert user is not None
     user.failed_sign_ins = 0  # not failed_second_factors: only a right code resets that
     user.locked_until = None
@@ -147,10 +159,14 @@ def _sign_in(request: Request, db: DbSession, form: PostedForm) -> Response:
         previous.ended_at = now
     needs_second_factor = user.totp_secret is not None or user.role == Role.ADMINISTRATOR
     user_session = start_session(db, user, awaiting_second_factor=needs_second_factor)
-    record(db, actor_of(user), "sign_in", "user_account", user.id,
-           detail={"second_factor_pending": needs_second_factor})
-    target = (f"/sign-in/second-factor?next={quote(_safe_next(next), safe='/')}" if needs_second_factor
-              else _after_sign_in(user, next))
+    record(
+        db, actor_of(user), "sign_in", "user_account", user.id, detail={"second_factor_pending": needs_second_factor}
+    )
+    target = (
+        f"/sign-in/second-factor?next={quote(_safe_next(next), safe='/')}"
+        if needs_second_factor
+        else _after_sign_in(user, next)
+    )
     response = RedirectResponse(target, status_code=303)
     set_session_cookie(response, user_session)
     response.delete_cookie(PRE_SESSION_COOKIE, path="/")
@@ -164,15 +180,23 @@ def _pending_session(request: Request, db: DbSession) -> UserSession | None:
     return user_session
 
 
-def _second_factor_form(request: Request, user: User, next: str | None, *, status_code: int = 200,
-                        errors: dict[str, str] | None = None) -> Response:
+def _second_factor_form(
+    request: Request, user: User, next: str | None, *, status_code: int = 200, errors: dict[str, str] | None = None
+) -> Response:
     # Until the first code is confirmed, the key being set up is shown again on every visit, so leaving the page
     # before scanning it does not lock the user out.
     enrolling = user.totp_secret is None and user.pending_totp_secret is not None
     secret = user.pending_totp_secret if enrolling else None
-    return render(request, "app/second_factor.html", status_code=status_code, title="Enter your security code",
-                  next=_safe_next(next), setup_secret=secret,
-                  setup_uri=totp_uri(secret, user.username) if secret else None, errors=errors)
+    return render(
+        request,
+        "app/second_factor.html",
+        status_code=status_code,
+        title="Enter your security code",
+        next=_safe_next(next),
+        setup_secret=secret,
+        setup_uri=totp_uri(secret, user.username) if secret else None,
+        errors=errors,
+    )
 
 
 @router.get("/sign-in/second-factor", include_in_schema=False)
@@ -205,18 +229,15 @@ def _second_factor(request: Request, db: DbSession, form: PostedForm) -> Respons
         return RedirectResponse("/sign-in", status_code=303)
     secret = user.totp_secret or user.pending_totp_secret
     if secret is None:
-        return RedirectResponse(f"/sign-in/second-factor?next={quote(_safe_next(next), safe='/')}",
-                                status_code=303)
+        return RedirectResponse(f"/sign-in/second-factor?next={quote(_safe_next(next), safe='/')}", status_code=303)
     enrolling = user.totp_secret is None
     accepted = totp_step(secret, code) is not None if enrolling else use_second_factor_code(db, user, code)
     if not accepted:
         if count_wrong_code(db, user):
             user_session.ended_at = utcnow()
-        record(db, actor_of(user), "second_factor", "user_account", user.id, outcome="refused",
-               reason="wrong code")
+        record(db, actor_of(user), "second_factor", "user_account", user.id, outcome="refused", reason="wrong code")
         count_client_failure(db, client_address(request))
-        return _second_factor_form(request, user, next, status_code=401,
-                                   errors={"code": WRONG_CODE})
+        return _second_factor_form(request, user, next, status_code=401, errors={"code": WRONG_CODE})
     if enrolling:
         confirm_second_factor(db, user, code)
     user.failed_second_factors = 0
@@ -259,26 +280,40 @@ def password_page(request: Request, user: CurrentUser) -> Response:
 
 
 @router.post("/account/password", include_in_schema=False)
-async def change_password(request: Request, db: DbSession,
-                          user_session: Annotated[UserSession, Depends(current_session)]) -> Response:
+async def change_password(
+    request: Request, db: DbSession, user_session: Annotated[UserSession, Depends(current_session)]
+) -> Response:
     return await submit(
-        request, db,
-        lambda form: change_own_password(db, user_session.user, current=form.get("current_password", ""),
-                                         new=form.get("new_password", ""), confirm=form.get("confirm_password", ""),
-                                         keep_session_id=user_session.id),
+        request,
+        db,
+        lambda form: change_own_password(
+            db,
+            user_session.user,
+            current=form.get("current_password", ""),
+            new=form.get("new_password", ""),
+            confirm=form.get("confirm_password", ""),
+            keep_session_id=user_session.id,
+        ),
         done="/account?done=password",
-        again=lambda _form, errors: render(request, "app/account_password.html", title="Change your password",
-                                           errors=errors),
+        again=lambda _form, errors: render(
+            request, "app/account_password.html", title="Change your password", errors=errors
+        ),
         # A wrong current password counts towards the lockout, and the refusal's audit row is kept: both are
         # committed with the (unchanged) account.
-        rollback=False)
+        rollback=False,
+    )
 
 
 @router.get("/account/second-factor", include_in_schema=False)
 def second_factor_setup_page(request: Request, user: CurrentUser) -> Response:
     secret = user.pending_totp_secret
-    return render(request, "app/account_second_factor.html", title="Set up your second factor",
-                  secret=secret, uri=totp_uri(secret, user.username) if secret else None)
+    return render(
+        request,
+        "app/account_second_factor.html",
+        title="Set up your second factor",
+        secret=secret,
+        uri=totp_uri(secret, user.username) if secret else None,
+    )
 
 
 @router.post("/account/second-factor/start", include_in_schema=False)
@@ -291,14 +326,24 @@ def second_factor_start(db: DbSession, user: CurrentUser) -> Response:
 async def second_factor_confirm(request: Request, db: DbSession, user: CurrentUser) -> Response:
     def again(_form: PostedForm, errors: dict[str, str]) -> Response:
         secret = user.pending_totp_secret
-        return render(request, "app/account_second_factor.html", title="Set up your second factor",
-                      secret=secret, uri=totp_uri(secret, user.username) if secret else None, errors=errors)
+        return render(
+            request,
+            "app/account_second_factor.html",
+            title="Set up your second factor",
+            secret=secret,
+            uri=totp_uri(secret, user.username) if secret else None,
+            errors=errors,
+        )
 
     return await submit(
-        request, db, lambda form: confirm_second_factor(db, user, _sign_in_fields(form, "code")["code"]),
-        done="/account?done=second-factor", again=again,
+        request,
+        db,
+        lambda form: confirm_second_factor(db, user, _sign_in_fields(form, "code")["code"]),
+        done="/account?done=second-factor",
+        again=again,
         # The refused code's audit row is kept (committed with the unchanged account).
-        rollback=False)
+        rollback=False,
+    )
 
 
 # --- JSON API: who the bearer token belongs to -------------------------------------------------------------------
@@ -316,5 +361,10 @@ class Me(BaseModel):
 
 @api_router.get("/me", response_model=Me, summary="The account this API token acts for")
 def me(user: ApiUser) -> Me:
-    return Me(username=user.username, full_name=user.full_name, role=str(user.role),
-              team=user.team.name if user.team else None, agency=user.agency.name if user.agency else None)
+    return Me(
+        username=user.username,
+        full_name=user.full_name,
+        role=str(user.role),
+        team=user.team.name if user.team else None,
+        agency=user.agency.name if user.agency else None,
+    )

@@ -50,8 +50,10 @@ API_PREFIX = "/api/v1"
 
 
 # No inline script, no eval, no inline style: the pages' scripts are files under /static, their data JSON blocks.
-_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
-        "base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
+    "base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
 
 # The API's browsable documentation: Swagger UI from the app's own static files, started by a static script.
 _API_DOCS = """<!DOCTYPE html>
@@ -140,8 +142,13 @@ def _is_api(request: Request) -> bool:
     return request.url.path.startswith(API_PREFIX)
 
 
-def _problem(status: int, message: str, field: str | None = None,
-             errors: dict[str, str] | None = None, headers: dict[str, str] | None = None) -> JSONResponse:
+def _problem(
+    status: int,
+    message: str,
+    field: str | None = None,
+    errors: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
     body: dict[str, object] = {"detail": message}
     if field:
         body["field"] = field
@@ -173,8 +180,9 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(SignInRequired)
     async def _sign_in(request: Request, _exc: SignInRequired) -> Response:
         if _is_api(request):
-            return _problem(401, "A valid API token is required (Authorization: Bearer ...)",
-                            headers={"WWW-Authenticate": "Bearer"})
+            return _problem(
+                401, "A valid API token is required (Authorization: Bearer ...)", headers={"WWW-Authenticate": "Bearer"}
+            )
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         if request.headers.get("HX-Request"):
             return Response(status_code=401, headers={"HX-Redirect": f"/sign-in?next={target}"})
@@ -188,9 +196,14 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StaleDataError)
     async def _stale(request: Request, _exc: StaleDataError) -> Response:
-        return await _domain(request, Conflict(
-            "Someone else changed this record while you were working on it. Nothing you entered was saved: "
-            "reload the page to see their change, then try again.", field="version"))
+        return await _domain(
+            request,
+            Conflict(
+                "Someone else changed this record while you were working on it. Nothing you entered was saved: "
+                "reload the page to see their change, then try again.",
+                field="version",
+            ),
+        )
 
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> Response:
@@ -200,13 +213,23 @@ def _install_error_handlers(app: FastAPI) -> None:
         if _is_api(request):
             return _problem(exc.status_code, exc.message, exc.field, errors, headers)
         decision = getattr(exc, "decision", None)
-        heading = {403: "You do not have access", 404: "Page not found", 409: "This record has changed",
-                   429: "Too many attempts to sign in"}.get(exc.status_code, "There is a problem")
+        heading = {
+            403: "You do not have access",
+            404: "Page not found",
+            409: "This record has changed",
+            429: "Too many attempts to sign in",
+        }.get(exc.status_code, "There is a problem")
         person_ids = getattr(decision, "restricted_person_ids", ()) if decision else ()
-        response = render(request, "web/error.html", status_code=exc.status_code, title=heading, heading=heading,
-                          message=exc.message, errors=errors,
-                          break_glass_person_id=person_ids[0] if decision and decision.break_glass_possible
-                          and person_ids else None)
+        response = render(
+            request,
+            "web/error.html",
+            status_code=exc.status_code,
+            title=heading,
+            heading=heading,
+            message=exc.message,
+            errors=errors,
+            break_glass_person_id=person_ids[0] if decision and decision.break_glass_possible and person_ids else None,
+        )
         response.headers.update(headers or {})
         return response
 
@@ -216,17 +239,34 @@ def _install_error_handlers(app: FastAPI) -> None:
             # A record number no record can have (0, -1, 10**20, not a number): there is no such page.
             if _is_api(request):
                 return _problem(404, "There is no record with this number.")
-            return render(request, "web/error.html", status_code=404, title="Page not found",
-                          heading="Page not found", message="There is no record with this number.")
+            return render(
+                request,
+                "web/error.html",
+                status_code=404,
+                title="Page not found",
+                heading="Page not found",
+                message="There is no record with this number.",
+            )
         errors: dict[str, str] = {}
         for error in exc.errors():
             loc = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path", "form")]
             errors[".".join(loc) or "request"] = str(error.get("msg", "is not valid"))
         if _is_api(request):
-            return _problem(422, "The request is not valid: " + "; ".join(f"{k}: {v}" for k, v in errors.items()),
-                            field=next(iter(errors)), errors=errors)
-        return render(request, "web/error.html", status_code=422, title="There is a problem",
-                      heading="There is a problem", message="Some of what was sent is not valid.", errors=errors)
+            return _problem(
+                422,
+                "The request is not valid: " + "; ".join(f"{k}: {v}" for k, v in errors.items()),
+                field=next(iter(errors)),
+                errors=errors,
+            )
+        return render(
+            request,
+            "web/error.html",
+            status_code=422,
+            title="There is a problem",
+            heading="There is a problem",
+            message="Some of what was sent is not valid.",
+            errors=errors,
+        )
 
 
 # The cyclic garbage collector's full collections walked every object of the loaded application (SQLAlchemy's
@@ -248,10 +288,21 @@ def tune_garbage_collection() -> None:
 
 def create_app(database: Database | None = None) -> FastAPI:
     """Build the app. Capabilities contribute a ``router`` (pages) and an ``api_router`` (JSON)."""
-    capabilities = (front_door_routes, people_routes, casework_routes, timescales_routes, exploitation_routes,
-                    exploitation_context_routes, exploitation_intelligence_routes, exploitation_network_routes,
-                    exploitation_mace_routes, exploitation_disruption_routes, exploitation_nrm_routes, returns_routes,
-                    insight_routes)
+    capabilities = (
+        front_door_routes,
+        people_routes,
+        casework_routes,
+        timescales_routes,
+        exploitation_routes,
+        exploitation_context_routes,
+        exploitation_intelligence_routes,
+        exploitation_network_routes,
+        exploitation_mace_routes,
+        exploitation_disruption_routes,
+        exploitation_nrm_routes,
+        returns_routes,
+        insight_routes,
+    )
 
     settings = get_settings()
     if settings.secret_key == DEVELOPMENT_SECRET_KEY:

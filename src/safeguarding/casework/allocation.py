@@ -34,8 +34,13 @@ class AllocationForm:
 
 
 def _allocatable_workers(session: Session) -> list[User]:
-    return list(session.scalars(select(User).where(User.role.in_([Role.SOCIAL_WORKER, Role.TEAM_MANAGER]),
-                                                   User.active.is_(True)).order_by(User.full_name)))
+    return list(
+        session.scalars(
+            select(User)
+            .where(User.role.in_([Role.SOCIAL_WORKER, Role.TEAM_MANAGER]), User.active.is_(True))
+            .order_by(User.full_name)
+        )
+    )
 
 
 def allocation_form(session: Session, database: Database, user: User, person_id: int) -> AllocationForm:
@@ -57,12 +62,20 @@ class AllocationInput:
 
     @classmethod
     def read(cls, form: Mapping[str, str]) -> AllocationInput:
-        return cls(record_id(form.get("worker_id")), record_id(form.get("team_id")),
-                   form.get("handover_note", "") or "")
+        return cls(
+            record_id(form.get("worker_id")), record_id(form.get("team_id")), form.get("handover_note", "") or ""
+        )
 
 
-def allocate(session: Session, database: Database, user: User, person_id: int, data: AllocationInput, *,
-             expected_version: int | None = None) -> Allocation:
+def allocate(
+    session: Session,
+    database: Database,
+    user: User,
+    person_id: int,
+    data: AllocationInput,
+    *,
+    expected_version: int | None = None,
+) -> Allocation:
     """Allocate the child to a worker (and their team), or transfer them: the open allocation ends with the
     handover note and the new one starts, in one transaction."""
     person_of(session, person_id)
@@ -80,8 +93,7 @@ def allocate(session: Session, database: Database, user: User, person_id: int, d
         team_id = worker.team_id
     if team_id is not None and session.get(Team, team_id) is None:
         errors["team_id"] = "Choose the team from the list"
-    note = text_field(data.handover_note, "handover_note", "the handover note", errors,
-                      limit=4000, required=False)
+    note = text_field(data.handover_note, "handover_note", "the handover note", errors, limit=4000, required=False)
     if current is not None and not note and "handover_note" not in errors:
         errors["handover_note"] = "Write the handover note for the new worker"
     if current is not None and worker is not None and current.worker_id == worker.id:
@@ -96,8 +108,17 @@ def allocate(session: Session, database: Database, user: User, person_id: int, d
     session.add(allocation)
     flush(session)
     recompute(session, person_id)
-    audit(session, user, "transfer" if current else "allocate", "allocation", allocation.id, person_id,
-           worker_id=worker.id, team_id=team_id, previous_worker_id=current.worker_id if current else None)
+    audit(
+        session,
+        user,
+        "transfer" if current else "allocate",
+        "allocation",
+        allocation.id,
+        person_id,
+        worker_id=worker.id,
+        team_id=team_id,
+        previous_worker_id=current.worker_id if current else None,
+    )
     return allocation
 
 
@@ -114,19 +135,27 @@ def unallocated(session: Session, database: Database, user: User, *, limit: int 
     """Children with an open referral and no open allocation, longest waiting first (restricted records left
     out unless the user may open them)."""
     access.require_role(database, user, Kind.ALLOCATION, Action.LIST)
-    open_alloc = select(Allocation.id).where(Allocation.person_id == Referral.person_id,
-                                             Allocation.ended_at.is_(None)).exists()
+    open_alloc = (
+        select(Allocation.id).where(Allocation.person_id == Referral.person_id, Allocation.ended_at.is_(None)).exists()
+    )
     rows = session.execute(
         select(Referral.person_id, Person.first_name, Person.last_name, Referral.referral_date, Referral.route)
         .join(Person, Person.id == Referral.person_id)
         .where(Referral.closed_date.is_(None), ~open_alloc)
-        .order_by(Referral.referral_date, Referral.id).limit(limit)).all()
+        .order_by(Referral.referral_date, Referral.id)
+        .limit(limit)
+    ).all()
     restricted = access.restricted_among(session, {r.person_id for r in rows})
     day = today_in_london()
-    found = [UnallocatedRow(r.person_id, f"{r.first_name} {r.last_name}", r.referral_date, r.route,
-                            (day - r.referral_date).days)
-             for r in rows if r.person_id not in restricted or
-             access.authorize(session, user, Action.VIEW, AccessSubject(Kind.PERSON, r.person_id,
-                                                                        person_ids=(r.person_id,))).allowed]
+    found = [
+        UnallocatedRow(
+            r.person_id, f"{r.first_name} {r.last_name}", r.referral_date, r.route, (day - r.referral_date).days
+        )
+        for r in rows
+        if r.person_id not in restricted
+        or access.authorize(
+            session, user, Action.VIEW, AccessSubject(Kind.PERSON, r.person_id, person_ids=(r.person_id,))
+        ).allowed
+    ]
     record(session, access.actor_of(user), "list", "allocation", None, detail={"unallocated": len(found)})
     return found

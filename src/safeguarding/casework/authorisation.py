@@ -43,17 +43,25 @@ class AuthorisationForm:
     values: dict[str, Any]
 
 
-def authorisation_form(session: Session, database: Database, user: User, person_id: int,
-                       assessment_id: int) -> AuthorisationForm:
+def authorisation_form(
+    session: Session, database: Database, user: User, person_id: int, assessment_id: int
+) -> AuthorisationForm:
     person = person_of(session, person_id)
     require(session, database, user, Action.SIGN_OFF, case_subject(session, person_id, Kind.CASE, assessment_id))
     assessment = event_of(session, events.KINDS["assessments"], person_id, assessment_id)
     referral = row_referral(session, assessment)
     audit(session, user, "view", "assessment", assessment.id, person_id)
-    return AuthorisationForm(person, assessment, assessment_due_on(referral.referral_date), {
-        "authorised_on": (assessment.authorised_on or today_in_london()).isoformat(),
-        "factors": [f.code for f in assessment.factors], "late_reason": assessment.late_reason or "",
-        "outcome": assessment.outcome or ""})
+    return AuthorisationForm(
+        person,
+        assessment,
+        assessment_due_on(referral.referral_date),
+        {
+            "authorised_on": (assessment.authorised_on or today_in_london()).isoformat(),
+            "factors": [f.code for f in assessment.factors],
+            "late_reason": assessment.late_reason or "",
+            "outcome": assessment.outcome or "",
+        },
+    )
 
 
 @dataclass(frozen=True)
@@ -70,22 +78,41 @@ class AuthorisationInput:
     @classmethod
     def read(cls, form: Mapping[str, str], factors: Sequence[str]) -> AuthorisationInput:
         problems: dict[str, str] = {}
-        authorised_on = date_field(form.get("authorised_on", "") or "", "authorised_on", "the date of authorisation",
-                                   problems, noun="date of authorisation")
+        authorised_on = date_field(
+            form.get("authorised_on", "") or "",
+            "authorised_on",
+            "the date of authorisation",
+            problems,
+            noun="date of authorisation",
+        )
         outcome = (form.get("outcome", "") or "").strip()
         if outcome not in rules.ASSESSMENT_OUTCOMES:
             problems["outcome"] = "Choose the outcome of the assessment"
         unknown = [c for c in factors if c not in codes.ASSESSMENT_FACTORS]
         if unknown:
             problems["factors"] = f"Unknown factor code {unknown[0]}: choose from the list"
-        late_reason = text_field(form.get("late_reason", "") or "", "late_reason", "the reason for lateness",
-                                 problems, limit=rules.REASON_MAX, required=False)
+        late_reason = text_field(
+            form.get("late_reason", "") or "",
+            "late_reason",
+            "the reason for lateness",
+            problems,
+            limit=rules.REASON_MAX,
+            required=False,
+        )
         return cls(authorised_on, outcome, tuple(factors), late_reason, problems)
 
 
-def authorise_assessment(session: Session, database: Database, user: User, person_id: int, assessment_id: int,
-                         data: AuthorisationInput, *, expected_version: int | None,
-                         now: date | None = None) -> Assessment:
+def authorise_assessment(
+    session: Session,
+    database: Database,
+    user: User,
+    person_id: int,
+    assessment_id: int,
+    data: AuthorisationInput,
+    *,
+    expected_version: int | None,
+    now: date | None = None,
+) -> Assessment:
     """A team manager authorises (completes) the assessment with its factors and outcome; when authorised after
     the 45-working-day due date the late reason is required. Recomputes the child's deadlines."""
     person_of(session, person_id)
@@ -95,18 +122,32 @@ def authorise_assessment(session: Session, database: Database, user: User, perso
     day = now or today_in_london()
     if data.problems:
         raise ValidationFailed(dict(data.problems))
-    authorised_on, outcome, factors, late_reason = data.authorised_on, data.outcome, list(data.factors), \
-        data.late_reason
+    authorised_on, outcome, factors, late_reason = (
+        data.authorised_on,
+        data.outcome,
+        list(data.factors),
+        data.late_reason,
+    )
     assert authorised_on is not None
     referral = row_referral(session, assessment)
     episode = episode_facts(session, referral)
-    refusals = [r for r in rules.check_assessment(episode.without("assessments", assessment.id),
-                                                  assessment_id=assessment.id, started_on=assessment.started_on,
-                                                  authorised_on=authorised_on, today=day)
-                if r.field != "started_on"]
-    refusals += rules.check_authorisation(authorised_on=authorised_on,
-                                          due_on=assessment_due_on(referral.referral_date),
-                                          late_reason=late_reason, factors=factors)
+    refusals = [
+        r
+        for r in rules.check_assessment(
+            episode.without("assessments", assessment.id),
+            assessment_id=assessment.id,
+            started_on=assessment.started_on,
+            authorised_on=authorised_on,
+            today=day,
+        )
+        if r.field != "started_on"
+    ]
+    refusals += rules.check_authorisation(
+        authorised_on=authorised_on,
+        due_on=assessment_due_on(referral.referral_date),
+        late_reason=late_reason,
+        factors=factors,
+    )
     if refusals:
         raise ValidationFailed(rules.as_errors(refusals))
     assessment.authorised_on = authorised_on
@@ -117,6 +158,14 @@ def authorise_assessment(session: Session, database: Database, user: User, perso
         assessment.factors = [AssessmentFactor(code=c) for c in sorted(set(factors))]
     flush(session)
     recompute(session, person_id)
-    audit(session, user, "authorise", "assessment", assessment.id, person_id, factors=sorted(set(factors)),
-           late=authorised_on > assessment_due_on(referral.referral_date))
+    audit(
+        session,
+        user,
+        "authorise",
+        "assessment",
+        assessment.id,
+        person_id,
+        factors=sorted(set(factors)),
+        late=authorised_on > assessment_due_on(referral.referral_date),
+    )
     return assessment

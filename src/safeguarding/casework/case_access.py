@@ -25,8 +25,10 @@ from safeguarding.timescales.rules import due_on
 from safeguarding.timescales.service import recompute_for_child
 
 WRITE_ACTIONS = frozenset({Action.CREATE, Action.UPDATE})
-CONFLICT_MESSAGE = ("Someone else changed this record since you opened it. Nothing you entered was saved: reload "
-                    "the page to see their change, then try again.")
+CONFLICT_MESSAGE = (
+    "Someone else changed this record since you opened it. Nothing you entered was saved: reload "
+    "the page to see their change, then try again."
+)
 
 
 def recompute(session: Session, person_id: int) -> None:
@@ -39,34 +41,46 @@ def assessment_due_on(referral_date: date) -> date:
     return due_on("assessment", referral_date)
 
 
-def case_subject(session: Session, person_id: int, kind: Kind = Kind.CASE, record_id: object = None
-                 ) -> AccessSubject:
+def case_subject(session: Session, person_id: int, kind: Kind = Kind.CASE, record_id: object = None) -> AccessSubject:
     return case_subject_with(person_id, open_allocation(session, person_id), kind, record_id)
 
 
-def case_subject_with(person_id: int, allocation: Allocation | None, kind: Kind = Kind.CASE,
-                      record_id: object = None) -> AccessSubject:
+def case_subject_with(
+    person_id: int, allocation: Allocation | None, kind: Kind = Kind.CASE, record_id: object = None
+) -> AccessSubject:
     """The access policy's facts about a child's case, given the child's open allocation."""
-    return AccessSubject(kind=kind, id=record_id if record_id is not None else person_id, person_ids=(person_id,),
-                         allocated_user_ids=(allocation.worker_id,) if allocation else (),
-                         team_id=allocation.team_id if allocation else None)
+    return AccessSubject(
+        kind=kind,
+        id=record_id if record_id is not None else person_id,
+        person_ids=(person_id,),
+        allocated_user_ids=(allocation.worker_id,) if allocation else (),
+        team_id=allocation.team_id if allocation else None,
+    )
 
 
 def require(session: Session, database: Database, user: User, action: Action, subject: AccessSubject) -> None:
     """The policy, then the allocation scope: a social worker changes only the cases allocated to them (team
     managers change any case: they cover for absent workers and authorise). Refusals are audited."""
     access.require(session, database, user, action, subject)
-    if action in WRITE_ACTIONS and Role(user.role) == Role.SOCIAL_WORKER and \
-            user.id not in subject.allocated_user_ids:
+    if action in WRITE_ACTIONS and Role(user.role) == Role.SOCIAL_WORKER and user.id not in subject.allocated_user_ids:
         reason = "not the allocated worker"
-        record(session, access.actor_of(user), str(action), str(subject.kind), subject.id,
-               person_id=subject.person_ids[0] if subject.person_ids else None, reason=reason, outcome="refused",
-               survive_rollback=True)
+        record(
+            session,
+            access.actor_of(user),
+            str(action),
+            str(subject.kind),
+            subject.id,
+            person_id=subject.person_ids[0] if subject.person_ids else None,
+            reason=reason,
+            outcome="refused",
+            survive_rollback=True,
+        )
         raise AccessDenied("Only the child's allocated worker or a team manager may change this case.")
 
 
-def audit(session: Session, user: User, action: str, target: str, target_id: object, person_id: int,
-           **detail: Any) -> None:
+def audit(
+    session: Session, user: User, action: str, target: str, target_id: object, person_id: int, **detail: Any
+) -> None:
     record(session, access.actor_of(user), action, target, target_id, person_id=person_id, detail=detail or None)
 
 
@@ -88,8 +102,10 @@ def flush(session: Session) -> None:
     except StaleDataError as exc:
         raise Conflict(CONFLICT_MESSAGE, field="version") from exc
 
+
 def may(session: Session, user: User, action: Action, subject: AccessSubject) -> bool:
     if not access.authorize(session, user, action, subject).allowed:
         return False
-    return not (action in WRITE_ACTIONS and Role(user.role) == Role.SOCIAL_WORKER
-                and user.id not in subject.allocated_user_ids)
+    return not (
+        action in WRITE_ACTIONS and Role(user.role) == Role.SOCIAL_WORKER and user.id not in subject.allocated_user_ids
+    )

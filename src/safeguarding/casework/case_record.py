@@ -57,10 +57,18 @@ class ChronologyItem:
 # The chronology's kinds, in the order its filter lists them; a capability that supplies entries (the front door's
 # contacts) adds its kind at the front (``supply_chronology``).
 CHRONOLOGY_KINDS: dict[str, str] = {
-    "referral": "Referrals and closures", "allocation": "Allocation",
-    "assessment": "Assessments", "strategy_discussion": "Strategy discussions", "section47": "Section 47",
-    "conference": "Conferences", "cp_plan": "Child protection plans", "core_group": "Core groups",
-    "visit": "Visits", "cin_plan": "Child in need plans", "cin_review": "Child in need reviews", "note": "Case notes",
+    "referral": "Referrals and closures",
+    "allocation": "Allocation",
+    "assessment": "Assessments",
+    "strategy_discussion": "Strategy discussions",
+    "section47": "Section 47",
+    "conference": "Conferences",
+    "cp_plan": "Child protection plans",
+    "core_group": "Core groups",
+    "visit": "Visits",
+    "cin_plan": "Child in need plans",
+    "cin_review": "Child in need reviews",
+    "note": "Case notes",
     "supervision": "Management oversight",
 }
 
@@ -110,37 +118,60 @@ class CaseRecord:
         steps: list[tuple[date, int, str, Any]] = [
             *((d.held_on, 0, "strategy_discussion", d) for d in self.discussions),
             *((q.started_on, 1, "section_47", q) for q in self.enquiries),
-            *((c.held_on, 2, "conference", c) for c in self.conferences)]
+            *((c.held_on, 2, "conference", c) for c in self.conferences),
+        ]
         steps.sort(key=lambda step: (step[0], step[1], step[3].id), reverse=True)
         return [(on, kind, row) for on, _stage, kind, row in steps]
 
 
-def case_record(session: Session, database: Database, user: User, person_id: int,
-                kind_filter: str | None = None) -> CaseRecord:
+def case_record(
+    session: Session, database: Database, user: User, person_id: int, kind_filter: str | None = None
+) -> CaseRecord:
     """The child's case: episodes, status, allocation, plans, conferences, visits, oversight and the automatic
     chronology (newest first, filterable by kind). Notes and oversight only for those who may read notes."""
     person = person_of(session, person_id)
     # Every allocation once (the open one is the policy's fact and the page's; all of them are the chronology's).
-    allocations = list(session.scalars(select(Allocation).where(Allocation.person_id == person_id)
-                                       .options(joinedload(Allocation.team))
-                                       .order_by(Allocation.started_at.desc(), Allocation.id.desc())))
+    allocations = list(
+        session.scalars(
+            select(Allocation)
+            .where(Allocation.person_id == person_id)
+            .options(joinedload(Allocation.team))
+            .order_by(Allocation.started_at.desc(), Allocation.id.desc())
+        )
+    )
     allocation = next((a for a in allocations if a.ended_at is None), None)
     subject = case_subject_with(person_id, allocation)
     require(session, database, user, Action.VIEW, subject)
     may_read_notes = access.authorize(session, user, Action.VIEW, replace(subject, kind=Kind.CASE_NOTE)).allowed
-    referrals = list(session.scalars(select(Referral).where(Referral.person_id == person_id)
-                                     .order_by(Referral.referral_date.desc(), Referral.id.desc())))
+    referrals = list(
+        session.scalars(
+            select(Referral)
+            .where(Referral.person_id == person_id)
+            .order_by(Referral.referral_date.desc(), Referral.id.desc())
+        )
+    )
     current = referrals[0] if referrals else None
 
     def of_person(model: Any, order: Any, *options: Any) -> list[Any]:
-        return list(session.scalars(select(model).where(model.person_id == person_id).options(*options)
-                                    .order_by(order.desc(), model.id.desc())))
+        return list(
+            session.scalars(
+                select(model)
+                .where(model.person_id == person_id)
+                .options(*options)
+                .order_by(order.desc(), model.id.desc())
+            )
+        )
 
     assessments = of_person(Assessment, Assessment.started_on, selectinload(Assessment.factors))
     referral_dates = {r.id: r.referral_date for r in referrals}
-    discussions = list(session.scalars(select(StrategyDiscussion).where(StrategyDiscussion.person_id == person_id)
-                                       .options(selectinload(StrategyDiscussion.participants))
-                                       .order_by(StrategyDiscussion.held_on.desc())))
+    discussions = list(
+        session.scalars(
+            select(StrategyDiscussion)
+            .where(StrategyDiscussion.person_id == person_id)
+            .options(selectinload(StrategyDiscussion.participants))
+            .order_by(StrategyDiscussion.held_on.desc())
+        )
+    )
     enquiries = of_person(Section47Enquiry, Section47Enquiry.started_on)
     conferences = of_person(ChildProtectionConference, ChildProtectionConference.held_on)
     plans = of_person(ChildProtectionPlan, ChildProtectionPlan.started_on)
@@ -151,44 +182,113 @@ def case_record(session: Session, database: Database, user: User, person_id: int
     notes = of_person(CaseNote, CaseNote.occurred_at) if may_read_notes else []
     oversight: list[tuple[Supervision, SupervisionCase]] = []
     if may_read_notes:
-        oversight = [(s, c) for c, s in session.execute(
-            select(SupervisionCase, Supervision).join(Supervision, Supervision.id == SupervisionCase.supervision_id)
-            .where(SupervisionCase.person_id == person_id).order_by(Supervision.held_on.desc())).all()]
-    chronologies = list(session.scalars(select(Chronology).where(Chronology.person_id == person_id)
-                                        .order_by(Chronology.id.desc()))) if may_read_notes else []
-    items = _chronology(session, person_id, referrals, allocations, assessments, discussions, enquiries,
-                        conferences, plans, core_groups, visits, cin_plans, cin_reviews, notes, oversight)
+        oversight = [
+            (s, c)
+            for c, s in session.execute(
+                select(SupervisionCase, Supervision)
+                .join(Supervision, Supervision.id == SupervisionCase.supervision_id)
+                .where(SupervisionCase.person_id == person_id)
+                .order_by(Supervision.held_on.desc())
+            ).all()
+        ]
+    chronologies = (
+        list(
+            session.scalars(select(Chronology).where(Chronology.person_id == person_id).order_by(Chronology.id.desc()))
+        )
+        if may_read_notes
+        else []
+    )
+    items = _chronology(
+        session,
+        person_id,
+        referrals,
+        allocations,
+        assessments,
+        discussions,
+        enquiries,
+        conferences,
+        plans,
+        core_groups,
+        visits,
+        cin_plans,
+        cin_reviews,
+        notes,
+        oversight,
+    )
     if kind_filter in CHRONOLOGY_KINDS:
         items = [i for i in items if i.kind == kind_filter]
-    user_ids = {a.worker_id for a in [allocation] if a} | {s.supervisor_id for s, _c in oversight} | \
-        {n.author_id for n in notes if n.author_id} | {a.authorised_by_id for a in assessments if a.authorised_by_id}
-    names = {u.id: u.full_name for u in session.scalars(select(User).where(User.id.in_(user_ids)))} if user_ids \
-        else {}
-    record(session, access.actor_of(user), "view", "case", person_id, person_id=person_id,
-           detail={"filter": kind_filter} if kind_filter else None)
+    user_ids = (
+        {a.worker_id for a in [allocation] if a}
+        | {s.supervisor_id for s, _c in oversight}
+        | {n.author_id for n in notes if n.author_id}
+        | {a.authorised_by_id for a in assessments if a.authorised_by_id}
+    )
+    names = {u.id: u.full_name for u in session.scalars(select(User).where(User.id.in_(user_ids)))} if user_ids else {}
+    record(
+        session,
+        access.actor_of(user),
+        "view",
+        "case",
+        person_id,
+        person_id=person_id,
+        detail={"filter": kind_filter} if kind_filter else None,
+    )
     return CaseRecord(
-        person=person, referrals=referrals, current=current, status=rules.case_status(
-            _current_episode(current, assessments, discussions, enquiries, conferences, plans, core_groups, visits,
-                             cin_plans, cin_reviews) if current else None),
+        person=person,
+        referrals=referrals,
+        current=current,
+        status=rules.case_status(
+            _current_episode(
+                current,
+                assessments,
+                discussions,
+                enquiries,
+                conferences,
+                plans,
+                core_groups,
+                visits,
+                cin_plans,
+                cin_reviews,
+            )
+            if current
+            else None
+        ),
         allocation=allocation,
         assessments=[(a, assessment_due_on(referral_dates[a.referral_id])) for a in assessments],
-        discussions=discussions, enquiries=enquiries, conferences=conferences,
-        cp_plans=[(p, [c for c in core_groups if c.plan_id == p.id]) for p in plans], visits=visits,
-        cin_plans=[(p, [r for r in cin_reviews if r.plan_id == p.id]) for p in cin_plans], oversight=oversight,
-        chronology=items, chronologies=chronologies,
+        discussions=discussions,
+        enquiries=enquiries,
+        conferences=conferences,
+        cp_plans=[(p, [c for c in core_groups if c.plan_id == p.id]) for p in plans],
+        visits=visits,
+        cin_plans=[(p, [r for r in cin_reviews if r.plan_id == p.id]) for p in cin_plans],
+        oversight=oversight,
+        chronology=items,
+        chronologies=chronologies,
         may_write=may(session, user, Action.CREATE, subject),
         may_sign_off=may(session, user, Action.SIGN_OFF, subject),
         may_allocate=may(session, user, Action.CREATE, replace(subject, kind=Kind.ALLOCATION)),
-        may_read_notes=may_read_notes, kind_filter=kind_filter if kind_filter in CHRONOLOGY_KINDS else None,
-        users=names, deadlines=deadlines_of_child(session, user, person_id))
+        may_read_notes=may_read_notes,
+        kind_filter=kind_filter if kind_filter in CHRONOLOGY_KINDS else None,
+        users=names,
+        deadlines=deadlines_of_child(session, user, person_id),
+    )
 
 
-def _current_episode(current: Referral, assessments: list[Assessment], discussions: list[StrategyDiscussion],
-                     enquiries: list[Section47Enquiry], conferences: list[ChildProtectionConference],
-                     plans: list[ChildProtectionPlan], core_groups: list[CoreGroupMeeting], visits: list[Visit],
-                     cin_plans: list[ChildInNeedPlan], cin_reviews: list[ChildInNeedReview]) -> rules.Episode:
+def _current_episode(
+    current: Referral,
+    assessments: list[Assessment],
+    discussions: list[StrategyDiscussion],
+    enquiries: list[Section47Enquiry],
+    conferences: list[ChildProtectionConference],
+    plans: list[ChildProtectionPlan],
+    core_groups: list[CoreGroupMeeting],
+    visits: list[Visit],
+    cin_plans: list[ChildInNeedPlan],
+    cin_reviews: list[ChildInNeedReview],
+) -> rules.Episode:
     """``episode_facts`` of the current referral from the rows the case page has loaded already (newest first):
     the same facts without reading them all again."""
+
     def of_episode(rows: list[Any], on: str) -> list[Any]:
         return sorted((r for r in rows if r.referral_id == current.id), key=lambda r: (getattr(r, on), r.id))
 
@@ -198,38 +298,83 @@ def _current_episode(current: Referral, assessments: list[Assessment], discussio
     other = [v.visited_on for v in visits if v.referral_id == current.id]
     other += [c.held_on for c in core_groups if c.plan_id in cp_ids]
     other += [r.held_on for r in cin_reviews if r.plan_id in cin_ids]
-    return episode_from_rows(current, of_episode(assessments, "started_on"), of_episode(discussions, "held_on"),
-                             of_episode(enquiries, "started_on"), of_episode(conferences, "held_on"), cp_plans,
-                             episode_cin_plans, other)
+    return episode_from_rows(
+        current,
+        of_episode(assessments, "started_on"),
+        of_episode(discussions, "held_on"),
+        of_episode(enquiries, "started_on"),
+        of_episode(conferences, "held_on"),
+        cp_plans,
+        episode_cin_plans,
+        other,
+    )
 
 
-def _chronology(session: Session, person_id: int, referrals: list[Referral], allocations: list[Allocation],
-                assessments: list[Assessment],
-                discussions: list[StrategyDiscussion], enquiries: list[Section47Enquiry],
-                conferences: list[ChildProtectionConference], plans: list[ChildProtectionPlan],
-                core_groups: list[CoreGroupMeeting], visits: list[Visit], cin_plans: list[ChildInNeedPlan],
-                cin_reviews: list[ChildInNeedReview], notes: list[CaseNote],
-                oversight: list[tuple[Supervision, SupervisionCase]]) -> list[ChronologyItem]:
+def _chronology(
+    session: Session,
+    person_id: int,
+    referrals: list[Referral],
+    allocations: list[Allocation],
+    assessments: list[Assessment],
+    discussions: list[StrategyDiscussion],
+    enquiries: list[Section47Enquiry],
+    conferences: list[ChildProtectionConference],
+    plans: list[ChildProtectionPlan],
+    core_groups: list[CoreGroupMeeting],
+    visits: list[Visit],
+    cin_plans: list[ChildInNeedPlan],
+    cin_reviews: list[ChildInNeedReview],
+    notes: list[CaseNote],
+    oversight: list[tuple[Supervision, SupervisionCase]],
+) -> list[ChronologyItem]:
     """Every event on the child, from what other capabilities supply (front-door contacts) through case events and
     notes, newest first."""
     items: list[ChronologyItem] = []
     for kind in sorted(_chronology_sources):
         items.extend(_chronology_sources[kind](session, person_id))
     for r in referrals:
-        items.append(ChronologyItem(f"referral:{r.id}", r.referral_date, "referral",
-                                    "Re-referral" if r.is_re_referral else "Referral",
-                                    codes.label(codes.PRIMARY_NEEDS, r.primary_need)))
+        items.append(
+            ChronologyItem(
+                f"referral:{r.id}",
+                r.referral_date,
+                "referral",
+                "Re-referral" if r.is_re_referral else "Referral",
+                codes.label(codes.PRIMARY_NEEDS, r.primary_need),
+            )
+        )
         if r.closed_date:
-            items.append(ChronologyItem(f"closure:{r.id}", r.closed_date, "referral", "Episode closed",
-                                        codes.label(codes.CLOSURE_REASONS, r.closure_reason)))
+            items.append(
+                ChronologyItem(
+                    f"closure:{r.id}",
+                    r.closed_date,
+                    "referral",
+                    "Episode closed",
+                    codes.label(codes.CLOSURE_REASONS, r.closure_reason),
+                )
+            )
     for a in allocations:
-        items.append(ChronologyItem(f"allocation:{a.id}", a.started_at.astimezone(LONDON).date(), "allocation",
-                                    f"Allocated to {a.worker.full_name}", a.team.name if a.team else ""))
+        items.append(
+            ChronologyItem(
+                f"allocation:{a.id}",
+                a.started_at.astimezone(LONDON).date(),
+                "allocation",
+                f"Allocated to {a.worker.full_name}",
+                a.team.name if a.team else "",
+            )
+        )
     base = f"/cases/{person_id}"
-    groups: list[tuple[str, list[Any]]] = [("assessments", assessments), ("strategy-discussions", discussions),
-                       ("section-47s", enquiries), ("conferences", conferences), ("cp-plans", plans),
-                       ("core-groups", core_groups), ("visits", visits), ("cin-plans", cin_plans),
-                       ("cin-reviews", cin_reviews), ("notes", notes)]
+    groups: list[tuple[str, list[Any]]] = [
+        ("assessments", assessments),
+        ("strategy-discussions", discussions),
+        ("section-47s", enquiries),
+        ("conferences", conferences),
+        ("cp-plans", plans),
+        ("core-groups", core_groups),
+        ("visits", visits),
+        ("cin-plans", cin_plans),
+        ("cin-reviews", cin_reviews),
+        ("notes", notes),
+    ]
     for kind, rows in groups:
         spec = events.KINDS[kind]
         for row in rows:
@@ -238,29 +383,56 @@ def _chronology(session: Session, person_id: int, referrals: list[Referral], all
                 detail = row.text[:300]
             elif kind == "strategy-discussions":
                 detail = ", ".join(f"{p.agency}: {p.name}" for p in row.participants)
-            items.append(ChronologyItem(f"{spec.chronology_kind}:{row.id}", events.event_date(spec, row),
-                                        spec.chronology_kind, spec.summary(row), detail,
-                                        f"{base}/{kind}/{row.id}/edit"))
+            items.append(
+                ChronologyItem(
+                    f"{spec.chronology_kind}:{row.id}",
+                    events.event_date(spec, row),
+                    spec.chronology_kind,
+                    spec.summary(row),
+                    detail,
+                    f"{base}/{kind}/{row.id}/edit",
+                )
+            )
         if kind == "assessments":
             for row in rows:
                 if row.authorised_on:
-                    items.append(ChronologyItem(f"assessment_authorised:{row.id}", row.authorised_on, "assessment",
-                                                "Assessment authorised",
-                                                rules.ASSESSMENT_OUTCOMES.get(row.outcome or "", "")))
+                    items.append(
+                        ChronologyItem(
+                            f"assessment_authorised:{row.id}",
+                            row.authorised_on,
+                            "assessment",
+                            "Assessment authorised",
+                            rules.ASSESSMENT_OUTCOMES.get(row.outcome or "", ""),
+                        )
+                    )
         if kind == "cp-plans":
             for row in rows:
                 if row.ended_on:
-                    items.append(ChronologyItem(f"cp_plan_end:{row.id}", row.ended_on, "cp_plan",
-                                                "Child protection plan ended",
-                                                codes.label(codes.CP_PLAN_END_REASONS, row.end_reason)))
+                    items.append(
+                        ChronologyItem(
+                            f"cp_plan_end:{row.id}",
+                            row.ended_on,
+                            "cp_plan",
+                            "Child protection plan ended",
+                            codes.label(codes.CP_PLAN_END_REASONS, row.end_reason),
+                        )
+                    )
         if kind == "cin-plans":
             for row in rows:
                 if row.ended_on:
-                    items.append(ChronologyItem(f"cin_plan_end:{row.id}", row.ended_on, "cin_plan",
-                                                "Child in need plan ended"))
+                    items.append(
+                        ChronologyItem(f"cin_plan_end:{row.id}", row.ended_on, "cin_plan", "Child in need plan ended")
+                    )
     for supervision, case in oversight:
-        items.append(ChronologyItem(f"supervision:{case.id}", supervision.held_on, "supervision",
-                                    "Management oversight in supervision", case.decision[:300]))
+        items.append(
+            ChronologyItem(
+                f"supervision:{case.id}",
+                supervision.held_on,
+                "supervision",
+                "Management oversight in supervision",
+                case.decision[:300],
+            )
+        )
     items.sort(key=lambda i: (i.on, i.key), reverse=True)
     return items
 

@@ -43,8 +43,9 @@ class ChronologyInput:
     def read(cls, form: Mapping[str, str]) -> ChronologyInput:
         problems: dict[str, str] = {}
         title = text_field(form.get("title", "") or "", "title", "the title", problems, limit=200)
-        purpose = text_field(form.get("purpose", "") or "", "purpose", "the purpose", problems,
-                             limit=rules.REASON_MAX, required=False)
+        purpose = text_field(
+            form.get("purpose", "") or "", "purpose", "the purpose", problems, limit=rules.REASON_MAX, required=False
+        )
         return cls(title, purpose, problems)
 
 
@@ -57,12 +58,15 @@ class EntriesInput:
 
     @classmethod
     def read(cls, form: Mapping[str, str], picked: Sequence[str]) -> EntriesInput:
-        return cls(tuple(picked), {name.removeprefix("commentary."): value for name, value in form.items()
-                                   if name.startswith("commentary.")})
+        return cls(
+            tuple(picked),
+            {name.removeprefix("commentary."): value for name, value in form.items() if name.startswith("commentary.")},
+        )
 
 
-def create_chronology(session: Session, database: Database, user: User, person_id: int,
-                      data: ChronologyInput) -> Chronology:
+def create_chronology(
+    session: Session, database: Database, user: User, person_id: int, data: ChronologyInput
+) -> Chronology:
     person_of(session, person_id)
     require(session, database, user, Action.CREATE, case_subject(session, person_id, Kind.CHRONOLOGY))
     if data.problems:
@@ -87,22 +91,39 @@ def view_chronology(session: Session, database: Database, user: User, chronology
     chronology = session.get(Chronology, chronology_id)
     if chronology is None:
         raise NotFound("There is no such chronology.")
-    require(session, database, user, Action.VIEW,
-             case_subject(session, chronology.person_id, Kind.CHRONOLOGY, chronology.id))
+    require(
+        session,
+        database,
+        user,
+        Action.VIEW,
+        case_subject(session, chronology.person_id, Kind.CHRONOLOGY, chronology.id),
+    )
     person = person_of(session, chronology.person_id)
     available = case_record(session, database, user, person.id).chronology
     audit(session, user, "view", "chronology", chronology.id, person.id)
     return ChronologyView(chronology, person, available, {e.source_key for e in chronology.entries})
 
 
-def update_chronology(session: Session, database: Database, user: User, chronology_id: int, data: EntriesInput,
-                      *, expected_version: int | None) -> Chronology:
+def update_chronology(
+    session: Session,
+    database: Database,
+    user: User,
+    chronology_id: int,
+    data: EntriesInput,
+    *,
+    expected_version: int | None,
+) -> Chronology:
     """Pick entries from the automatic chronology and write commentary on each (entries not picked are removed)."""
     chronology = session.get(Chronology, chronology_id)
     if chronology is None:
         raise NotFound("There is no such chronology.")
-    require(session, database, user, Action.UPDATE,
-             case_subject(session, chronology.person_id, Kind.CHRONOLOGY, chronology.id))
+    require(
+        session,
+        database,
+        user,
+        Action.UPDATE,
+        case_subject(session, chronology.person_id, Kind.CHRONOLOGY, chronology.id),
+    )
     check_version(chronology, expected_version)
     picked, commentary = list(data.picked), data.commentary
     available = {i.key: i for i in case_record(session, database, user, chronology.person_id).chronology}
@@ -120,8 +141,12 @@ def update_chronology(session: Session, database: Database, user: User, chronolo
         entry = existing.get(key)
         if entry is None:
             item = available[key]
-            entry = ChronologyEntry(source_key=key, occurred_on=item.on, kind=item.kind,
-                                    summary=f"{item.title}{': ' + item.detail if item.detail else ''}")
+            entry = ChronologyEntry(
+                source_key=key,
+                occurred_on=item.on,
+                kind=item.kind,
+                summary=f"{item.title}{': ' + item.detail if item.detail else ''}",
+            )
         entry.commentary = (commentary.get(key) or "").strip() or None
         keep.append(entry)
     chronology.entries = keep

@@ -37,8 +37,11 @@ def closure_form(session: Session, database: Database, user: User, person_id: in
     referral = open_referral(session, person_id)
     episode = episode_facts(session, referral)
     day = today_in_london()
-    blockers = [r.text for r in rules.check_closure(episode, closed_on=day, reason="RC7", today=day)
-                if r.rule_id.startswith("closure-open")]
+    blockers = [
+        r.text
+        for r in rules.check_closure(episode, closed_on=day, reason="RC7", today=day)
+        if r.rule_id.startswith("closure-open")
+    ]
     audit(session, user, "view", "referral", referral.id, person_id)
     return ClosureForm(person, referral, blockers)
 
@@ -56,15 +59,23 @@ class ClosureInput:
     @classmethod
     def read(cls, form: Mapping[str, str]) -> ClosureInput:
         problems: dict[str, str] = {}
-        closed_on = date_field(form.get("closed_on", "") or "", "closed_on", "the date of closure", problems,
-                               noun="date of closure")
-        note = text_field(form.get("note", "") or "", "note", "the closure note", problems, limit=4000,
-                          required=False)
+        closed_on = date_field(
+            form.get("closed_on", "") or "", "closed_on", "the date of closure", problems, noun="date of closure"
+        )
+        note = text_field(form.get("note", "") or "", "note", "the closure note", problems, limit=4000, required=False)
         return cls(closed_on, (form.get("reason", "") or "").strip() or None, note, problems)
 
 
-def close_episode(session: Session, database: Database, user: User, person_id: int, data: ClosureInput, *,
-                  expected_version: int | None, now: date | None = None) -> Referral:
+def close_episode(
+    session: Session,
+    database: Database,
+    user: User,
+    person_id: int,
+    data: ClosureInput,
+    *,
+    expected_version: int | None,
+    now: date | None = None,
+) -> Referral:
     """A team manager closes the episode of need with the DfE reason; refused while a plan, an assessment or a
     section 47 is open. The open allocation ends with it."""
     person_of(session, person_id)

@@ -50,17 +50,46 @@ def _t(model: type[Any]) -> Table:
 
 
 MODELS: tuple[type[Any], ...] = (
-    Assessment, AssessmentFactor, StrategyDiscussion, StrategyParticipant, Section47Enquiry, ChildProtectionPlan,
-    ChildProtectionConference, CoreGroupMeeting, Visit, ChildInNeedPlan, ChildInNeedReview, CaseNote, Supervision,
-    SupervisionCase)
+    Assessment,
+    AssessmentFactor,
+    StrategyDiscussion,
+    StrategyParticipant,
+    Section47Enquiry,
+    ChildProtectionPlan,
+    ChildProtectionConference,
+    CoreGroupMeeting,
+    Visit,
+    ChildInNeedPlan,
+    ChildInNeedReview,
+    CaseNote,
+    Supervision,
+    SupervisionCase,
+)
 TABLES: list[Table] = [_t(m) for m in MODELS]
 
 # Factors identified at assessment, weighted roughly as the CIN census reports them nationally (domestic abuse and
 # parental mental health the most common).
 FACTORS: tuple[tuple[str, int], ...] = (
-    ("3B", 30), ("3A", 22), ("4B", 28), ("16A", 14), ("17A", 16), ("2B", 12), ("1B", 9), ("4A", 12), ("5B", 5),
-    ("6B", 5), ("14A", 6), ("15A", 5), ("18C", 6), ("19C", 3), ("24A", 3), ("11A", 2), ("10A", 3), ("7A", 2),
-    ("20", 4))
+    ("3B", 30),
+    ("3A", 22),
+    ("4B", 28),
+    ("16A", 14),
+    ("17A", 16),
+    ("2B", 12),
+    ("1B", 9),
+    ("4A", 12),
+    ("5B", 5),
+    ("6B", 5),
+    ("14A", 6),
+    ("15A", 5),
+    ("18C", 6),
+    ("19C", 3),
+    ("24A", 3),
+    ("11A", 2),
+    ("10A", 3),
+    ("7A", 2),
+    ("20", 4),
+)
 LATE_REASONS = (
     "Mother admitted to hospital during the assessment; home visits rescheduled twice.",
     "Family moved address twice; could not be traced for three weeks.",
@@ -69,12 +98,18 @@ LATE_REASONS = (
     "Father declined contact until legal advice was obtained.",
 )
 NOTE_TEXTS: dict[str, tuple[str, ...]] = {
-    "case_note": ("Spoke with the school DSL: attendance improved to 92% this half term.",
-                  "Mother reports the new tenancy has started; support worker visiting weekly."),
-    "direct_work": ("Three houses exercise completed with the child; worries centred on arguments at home.",
-                    "Child drew their family and named their grandmother as the person they would tell."),
-    "phone_call": ("Call from health visitor: weight checks on track, no new concerns.",
-                   "Father called to ask about contact arrangements; explained the plan."),
+    "case_note": (
+        "Spoke with the school DSL: attendance improved to 92% this half term.",
+        "Mother reports the new tenancy has started; support worker visiting weekly.",
+    ),
+    "direct_work": (
+        "Three houses exercise completed with the child; worries centred on arguments at home.",
+        "Child drew their family and named their grandmother as the person they would tell.",
+    ),
+    "phone_call": (
+        "Call from health visitor: weight checks on track, no new concerns.",
+        "Father called to ask about contact arrangements; explained the plan.",
+    ),
     "multi_agency": ("Core group members updated on the plan by e-mail; police have no new incidents.",),
     "management_decision": ("Manager agrees the plan continues; review the safety plan in four weeks.",),
 }
@@ -85,8 +120,12 @@ DECISIONS = (
     "Seek legal planning advice if the home conditions do not improve by the review.",
     "Agree the assessment can be authorised once the health information is in.",
 )
-PARTNER_ROLES = (("Police", "Detective Constable"), ("Health", "Named nurse"), ("Education", "Designated lead"),
-                 ("Children's social care", "Team manager"))
+PARTNER_ROLES = (
+    ("Police", "Detective Constable"),
+    ("Health", "Named nurse"),
+    ("Education", "Designated lead"),
+    ("Children's social care", "Team manager"),
+)
 DETAIL_DAYS = 31  # episodes closed longer ago keep their statutory dates, not every visit
 
 
@@ -96,8 +135,15 @@ class _Stage:
         self.writer = writer
         self.rng = random.Random(f"casework-{builder.seed}")
         self.today = builder.now.astimezone(LONDON).date()
-        self.stats = {"assessments": 0, "late_assessments": 0, "cp_plans": 0, "cin_plans": 0, "visits": 0,
-                      "supervisions": 0, "unallocated": 0}
+        self.stats = {
+            "assessments": 0,
+            "late_assessments": 0,
+            "cp_plans": 0,
+            "cin_plans": 0,
+            "visits": 0,
+            "supervisions": 0,
+            "unallocated": 0,
+        }
         self.open_cases: dict[int, list[int]] = {}  # worker -> open children
         models: tuple[type[Any], ...] = (*MODELS, Referral)
         self.tables = {model: (_t(model), "id" in _t(model).c) for model in models}
@@ -121,16 +167,27 @@ class _Stage:
 
     def referrals(self) -> list[Any]:
         referral = _t(Referral)
-        return list(self.writer.connection.execute(
-            select(referral.c.id, referral.c.person_id, referral.c.referral_date, referral.c.closed_date,
-                   referral.c.closure_reason, referral.c.route).order_by(referral.c.id)))
+        return list(
+            self.writer.connection.execute(
+                select(
+                    referral.c.id,
+                    referral.c.person_id,
+                    referral.c.referral_date,
+                    referral.c.closed_date,
+                    referral.c.closure_reason,
+                    referral.c.route,
+                ).order_by(referral.c.id)
+            )
+        )
 
     def allocations(self) -> dict[tuple[int, date], tuple[int, int | None, bool]]:
         table = _t(Allocation)
         found: dict[tuple[int, date], tuple[int, int | None, bool]] = {}
         for person_id, worker_id, team_id, started_at, ended_at in self.writer.connection.execute(
-                select(table.c.person_id, table.c.worker_id, table.c.team_id, table.c.started_at,
-                       table.c.ended_at).order_by(table.c.id)):
+            select(
+                table.c.person_id, table.c.worker_id, table.c.team_id, table.c.started_at, table.c.ended_at
+            ).order_by(table.c.id)
+        ):
             started = started_at if started_at.tzinfo else started_at.replace(tzinfo=UTC)
             found[(person_id, started.astimezone(LONDON).date())] = (worker_id, team_id, ended_at is None)
         return found
@@ -139,8 +196,8 @@ class _Stage:
         table = _t(User)
         found: dict[int | None, int] = {}
         for user_id, team_id in self.writer.connection.execute(
-                select(table.c.id, table.c.team_id).where(table.c.role == Role.TEAM_MANAGER.value)
-                .order_by(table.c.id)):
+            select(table.c.id, table.c.team_id).where(table.c.role == Role.TEAM_MANAGER.value).order_by(table.c.id)
+        ):
             found.setdefault(team_id, user_id)
             found.setdefault(None, user_id)
         return found
@@ -165,14 +222,30 @@ class _Stage:
             authorised = None if is_open else horizon
         outcome = None
         if authorised is not None:
-            outcome = ("nfa" if r.closure_reason == "RC8" else "early_help" if r.closure_reason == "RC9"
-                       else "strategy_discussion" if protection else "cin_plan")
+            outcome = (
+                "nfa"
+                if r.closure_reason == "RC8"
+                else "early_help"
+                if r.closure_reason == "RC9"
+                else "strategy_discussion"
+                if protection
+                else "cin_plan"
+            )
         due = self.wd(r.referral_date, 45)
-        assessment_id = self.add(Assessment, {
-            **common, "started_on": start, "summary": "Assessment of the child's needs and the family's capacity.",
-            "outcome": outcome, "authorised_on": authorised, "authorised_by_id": manager if authorised else None,
-            "late_reason": rng.choice(LATE_REASONS) if authorised and authorised > due else None,
-            "recorded_by_id": worker, "created_at": self.at(start)})
+        assessment_id = self.add(
+            Assessment,
+            {
+                **common,
+                "started_on": start,
+                "summary": "Assessment of the child's needs and the family's capacity.",
+                "outcome": outcome,
+                "authorised_on": authorised,
+                "authorised_by_id": manager if authorised else None,
+                "late_reason": rng.choice(LATE_REASONS) if authorised and authorised > due else None,
+                "recorded_by_id": worker,
+                "created_at": self.at(start),
+            },
+        )
         self.stats["assessments"] += 1
         self.stats["late_assessments"] += int(bool(authorised and authorised > due))
         if authorised is not None:
@@ -197,28 +270,49 @@ class _Stage:
         picked = set(rng.choices(codes, weights, k=rng.choices((1, 2, 3), (55, 35, 10))[0]))
         return sorted(picked)
 
-    def protection(self, r: Any, common: dict[str, Any], worker: int, horizon: date, end_by: date | None,
-                   detailed: bool) -> None:
+    def protection(
+        self, r: Any, common: dict[str, Any], worker: int, horizon: date, end_by: date | None, detailed: bool
+    ) -> None:
         rng = self.rng
         held = self.wd(r.referral_date, rng.randint(0, 2))
         if held > horizon:
             return
-        discussion = self.add(StrategyDiscussion, {
-            **common, "held_on": held, "decision": "section47",
-            "notes": "Information shared by police, health and school; threshold for section 47 met.",
-            "recorded_by_id": worker, "created_at": self.at(held)})
+        discussion = self.add(
+            StrategyDiscussion,
+            {
+                **common,
+                "held_on": held,
+                "decision": "section47",
+                "notes": "Information shared by police, health and school; threshold for section 47 met.",
+                "recorded_by_id": worker,
+                "created_at": self.at(held),
+            },
+        )
         for agency, role in rng.sample(PARTNER_ROLES, 3):
-            self.add(StrategyParticipant, {
-                "strategy_discussion_id": discussion, "agency": agency, "role": role,
-                "name": f"{rng.choice(names.WOMEN + names.MEN)} {rng.choice(names.SURNAMES)}"})
+            self.add(
+                StrategyParticipant,
+                {
+                    "strategy_discussion_id": discussion,
+                    "agency": agency,
+                    "role": role,
+                    "name": f"{rng.choice(names.WOMEN + names.MEN)} {rng.choice(names.SURNAMES)}",
+                },
+            )
         completed = self.wd(held, rng.randint(3, 10))
         to_conference = rng.random() < 0.7
         enquiry_done = completed <= horizon
-        s47 = self.add(Section47Enquiry, {
-            **common, "strategy_discussion_id": discussion, "started_on": held,
-            "completed_on": completed if enquiry_done else None,
-            "outcome": ("icpc" if to_conference else "cin") if enquiry_done else None,
-            "recorded_by_id": worker, "created_at": self.at(held)})
+        s47 = self.add(
+            Section47Enquiry,
+            {
+                **common,
+                "strategy_discussion_id": discussion,
+                "started_on": held,
+                "completed_on": completed if enquiry_done else None,
+                "outcome": ("icpc" if to_conference else "cin") if enquiry_done else None,
+                "recorded_by_id": worker,
+                "created_at": self.at(held),
+            },
+        )
         if not enquiry_done:
             return
         if not to_conference:
@@ -238,24 +332,50 @@ class _Stage:
         elif rng.random() < 0.25:
             candidate = self.wd(icpc, months * 21)
             plan_end = candidate if candidate < self.today else None
-        plan = self.add(ChildProtectionPlan, {
-            **common, "started_on": icpc, "initial_category": category,
-            "latest_category": category if rng.random() < 0.8 else rng.choice(("NEG", "EMO")),
-            "ended_on": plan_end, "end_reason": rng.choice(("no_longer_at_risk", "no_longer_at_risk_closed"))
-            if plan_end else None, "recorded_by_id": worker, "created_at": self.at(icpc)})
+        plan = self.add(
+            ChildProtectionPlan,
+            {
+                **common,
+                "started_on": icpc,
+                "initial_category": category,
+                "latest_category": category if rng.random() < 0.8 else rng.choice(("NEG", "EMO")),
+                "ended_on": plan_end,
+                "end_reason": rng.choice(("no_longer_at_risk", "no_longer_at_risk_closed")) if plan_end else None,
+                "recorded_by_id": worker,
+                "created_at": self.at(icpc),
+            },
+        )
         self.stats["cp_plans"] += 1
-        self.add(ChildProtectionConference, {
-            **common, "kind": "initial", "section47_id": s47, "plan_id": plan, "held_on": icpc, "outcome": "plan",
-            "chair": f"{rng.choice(names.WOMEN)} {rng.choice(names.SURNAMES)}", "recorded_by_id": worker,
-            "created_at": self.at(icpc)})
+        self.add(
+            ChildProtectionConference,
+            {
+                **common,
+                "kind": "initial",
+                "section47_id": s47,
+                "plan_id": plan,
+                "held_on": icpc,
+                "outcome": "plan",
+                "chair": f"{rng.choice(names.WOMEN)} {rng.choice(names.SURNAMES)}",
+                "recorded_by_id": worker,
+                "created_at": self.at(icpc),
+            },
+        )
         last = plan_end or horizon
         # Review conferences: the first within 3 months, then at most every 6 months.
         review = self.wd(icpc, rng.randint(55, 64))
         while review <= last and review > icpc:
-            self.add(ChildProtectionConference, {
-                **common, "kind": "review", "plan_id": plan, "held_on": review,
-                "outcome": "no_plan" if plan_end and review == plan_end else "plan", "recorded_by_id": worker,
-                "created_at": self.at(review)})
+            self.add(
+                ChildProtectionConference,
+                {
+                    **common,
+                    "kind": "review",
+                    "plan_id": plan,
+                    "held_on": review,
+                    "outcome": "no_plan" if plan_end and review == plan_end else "plan",
+                    "recorded_by_id": worker,
+                    "created_at": self.at(review),
+                },
+            )
             review = self.wd(review, rng.randint(110, 128))
         if not detailed:
             return
@@ -263,26 +383,51 @@ class _Stage:
         meeting = self.wd(icpc, rng.randint(5, 12))
         while meeting <= last:
             if rng.random() > 0.1:
-                self.add(CoreGroupMeeting, {"plan_id": plan, "person_id": r.person_id, "held_on": meeting,
-                                            "recorded_by_id": worker, "created_at": self.at(meeting)})
+                self.add(
+                    CoreGroupMeeting,
+                    {
+                        "plan_id": plan,
+                        "person_id": r.person_id,
+                        "held_on": meeting,
+                        "recorded_by_id": worker,
+                        "created_at": self.at(meeting),
+                    },
+                )
             meeting = self.wd(meeting, rng.randint(18, 24))
         self.visits(common, "cp", icpc, last, 10, worker)
 
-    def child_in_need(self, common: dict[str, Any], worker: int, start: date, horizon: date, end_by: date | None,
-                      detailed: bool) -> None:
+    def child_in_need(
+        self, common: dict[str, Any], worker: int, start: date, horizon: date, end_by: date | None, detailed: bool
+    ) -> None:
         rng = self.rng
         if start > horizon or (end_by and start >= end_by):
             return
         end = end_by if end_by and end_by > start else None
-        plan = self.add(ChildInNeedPlan, {**common, "started_on": start, "ended_on": end,
-                                          "notes": "Support with routines, school attendance and parenting.",
-                                          "recorded_by_id": worker, "created_at": self.at(start)})
+        plan = self.add(
+            ChildInNeedPlan,
+            {
+                **common,
+                "started_on": start,
+                "ended_on": end,
+                "notes": "Support with routines, school attendance and parenting.",
+                "recorded_by_id": worker,
+                "created_at": self.at(start),
+            },
+        )
         self.stats["cin_plans"] += 1
         last = end or horizon
         review = self.wd(start, rng.randint(50, 62))
         while review <= last and detailed:
-            self.add(ChildInNeedReview, {"plan_id": plan, "person_id": common["person_id"], "held_on": review,
-                                         "recorded_by_id": worker, "created_at": self.at(review)})
+            self.add(
+                ChildInNeedReview,
+                {
+                    "plan_id": plan,
+                    "person_id": common["person_id"],
+                    "held_on": review,
+                    "recorded_by_id": worker,
+                    "created_at": self.at(review),
+                },
+            )
             review = self.wd(review, rng.randint(55, 68))
         if detailed:
             self.visits(common, "cin", start, last, 20, worker)
@@ -293,9 +438,18 @@ class _Stage:
         day = self.wd(start, rng.randint(1, max(2, every // 2)))
         while day <= last:
             seen = rng.random() < 0.93
-            self.add(Visit, {**common, "kind": kind, "visited_on": day, "child_seen": seen,
-                             "seen_alone": seen and rng.random() < 0.6, "worker_id": worker,
-                             "created_at": self.at(day)})
+            self.add(
+                Visit,
+                {
+                    **common,
+                    "kind": kind,
+                    "visited_on": day,
+                    "child_seen": seen,
+                    "seen_alone": seen and rng.random() < 0.6,
+                    "worker_id": worker,
+                    "created_at": self.at(day),
+                },
+            )
             self.stats["visits"] += 1
             gap = every + rng.randint(-2, 1) if rng.random() > 0.12 else every + rng.randint(3, every)
             day = self.wd(day, gap)
@@ -306,9 +460,17 @@ class _Stage:
             kind = rng.choice(tuple(NOTE_TEXTS))
             day = since + timedelta(days=rng.randint(0, max(0, (self.today - since).days)))
             at = datetime.combine(day, time(rng.randint(9, 16), rng.choice((0, 15, 30, 45))), LONDON)
-            self.add(CaseNote, {"person_id": person_id, "kind": kind, "occurred_at": at.astimezone(UTC),
-                                "text": rng.choice(NOTE_TEXTS[kind]), "author_id": worker,
-                                "created_at": at.astimezone(UTC)})
+            self.add(
+                CaseNote,
+                {
+                    "person_id": person_id,
+                    "kind": kind,
+                    "occurred_at": at.astimezone(UTC),
+                    "text": rng.choice(NOTE_TEXTS[kind]),
+                    "author_id": worker,
+                    "created_at": at.astimezone(UTC),
+                },
+            )
 
     # -- supervision and unallocated referrals --------------------------------------------------------------------
 
@@ -322,14 +484,27 @@ class _Stage:
             day = self.wd(self.today - timedelta(days=rng.randint(95, 110)), 0)
             while day < self.today:
                 next_day = self.wd(day, rng.randint(18, 26))
-                supervision = self.add(Supervision, {
-                    "worker_id": worker, "supervisor_id": manager, "held_on": day,
-                    "next_on": next_day, "notes": "Caseload reviewed; wellbeing check; learning needs discussed.",
-                    "created_at": self.at(day)})
+                supervision = self.add(
+                    Supervision,
+                    {
+                        "worker_id": worker,
+                        "supervisor_id": manager,
+                        "held_on": day,
+                        "next_on": next_day,
+                        "notes": "Caseload reviewed; wellbeing check; learning needs discussed.",
+                        "created_at": self.at(day),
+                    },
+                )
                 for child in sorted(rng.sample(children, min(len(children), rng.randint(2, 6)))):
-                    self.add(SupervisionCase, {"supervision_id": supervision, "person_id": child,
-                                               "discussion": "Progress against the plan reviewed.",
-                                               "decision": rng.choice(DECISIONS)})
+                    self.add(
+                        SupervisionCase,
+                        {
+                            "supervision_id": supervision,
+                            "person_id": child,
+                            "discussion": "Progress against the plan reviewed.",
+                            "decision": rng.choice(DECISIONS),
+                        },
+                    )
                 self.stats["supervisions"] += 1
                 day = next_day
 
@@ -341,9 +516,14 @@ class _Stage:
         table = _t(Allocation)
         routed = self.builder.routed_children()
         since = self.builder.now - timedelta(days=7)
-        candidates = [row.id for row in self.writer.connection.execute(
-            select(table.c.id).where(table.c.ended_at.is_(None), table.c.started_at >= since,
-                                     table.c.person_id.not_in(routed)).order_by(table.c.id))]
+        candidates = [
+            row.id
+            for row in self.writer.connection.execute(
+                select(table.c.id)
+                .where(table.c.ended_at.is_(None), table.c.started_at >= since, table.c.person_id.not_in(routed))
+                .order_by(table.c.id)
+            )
+        ]
         wanted = max(3, len(self.builder.referred) // 400)
         chosen = sorted(rng.sample(candidates, min(wanted, len(candidates))))
         if chosen:

@@ -29,15 +29,23 @@ from safeguarding.core.errors import ValidationFailed
 
 
 def latest_referral(session: Session, person_id: int) -> Referral | None:
-    return session.scalar(select(Referral).where(Referral.person_id == person_id)
-                          .order_by(Referral.referral_date.desc(), Referral.id.desc()).limit(1))
+    return session.scalar(
+        select(Referral)
+        .where(Referral.person_id == person_id)
+        .order_by(Referral.referral_date.desc(), Referral.id.desc())
+        .limit(1)
+    )
 
 
 def open_referral(session: Session, person_id: int) -> Referral:
     referral = latest_referral(session, person_id)
     if referral is None or referral.closed_date is not None:
-        raise ValidationFailed({"referral": "This child has no open episode of need: a referral through the front "
-                                            f"door opens one ({rules.message('episode-closed')})"})
+        raise ValidationFailed(
+            {
+                "referral": "This child has no open episode of need: a referral through the front "
+                f"door opens one ({rules.message('episode-closed')})"
+            }
+        )
     return referral
 
 
@@ -51,34 +59,50 @@ def episode_facts(session: Session, referral: Referral) -> rules.Episode:
     cin_plans = _rows(session, ChildInNeedPlan, rid, ChildInNeedPlan.started_on)
     other: list[date] = list(session.scalars(select(Visit.visited_on).where(Visit.referral_id == rid)))
     if cp_plans:
-        other += session.scalars(select(CoreGroupMeeting.held_on).where(
-            CoreGroupMeeting.plan_id.in_([p.id for p in cp_plans])))
+        other += session.scalars(
+            select(CoreGroupMeeting.held_on).where(CoreGroupMeeting.plan_id.in_([p.id for p in cp_plans]))
+        )
     if cin_plans:
-        other += session.scalars(select(ChildInNeedReview.held_on).where(
-            ChildInNeedReview.plan_id.in_([p.id for p in cin_plans])))
-    return episode_from_rows(referral, _rows(session, Assessment, rid, Assessment.started_on),
-                             _rows(session, StrategyDiscussion, rid, StrategyDiscussion.held_on),
-                             _rows(session, Section47Enquiry, rid, Section47Enquiry.started_on),
-                             _rows(session, ChildProtectionConference, rid, ChildProtectionConference.held_on),
-                             cp_plans, cin_plans, other)
+        other += session.scalars(
+            select(ChildInNeedReview.held_on).where(ChildInNeedReview.plan_id.in_([p.id for p in cin_plans]))
+        )
+    return episode_from_rows(
+        referral,
+        _rows(session, Assessment, rid, Assessment.started_on),
+        _rows(session, StrategyDiscussion, rid, StrategyDiscussion.held_on),
+        _rows(session, Section47Enquiry, rid, Section47Enquiry.started_on),
+        _rows(session, ChildProtectionConference, rid, ChildProtectionConference.held_on),
+        cp_plans,
+        cin_plans,
+        other,
+    )
 
 
-def episode_from_rows(referral: Referral, assessments: list[Assessment], discussions: list[StrategyDiscussion],
-                      enquiries: list[Section47Enquiry], conferences: list[ChildProtectionConference],
-                      cp_plans: list[ChildProtectionPlan], cin_plans: list[ChildInNeedPlan], other: list[date]
-                      ) -> rules.Episode:
+def episode_from_rows(
+    referral: Referral,
+    assessments: list[Assessment],
+    discussions: list[StrategyDiscussion],
+    enquiries: list[Section47Enquiry],
+    conferences: list[ChildProtectionConference],
+    cp_plans: list[ChildProtectionPlan],
+    cin_plans: list[ChildInNeedPlan],
+    other: list[date],
+) -> rules.Episode:
     """The episode's facts from its rows, each list in date order (``_rows``'s)."""
     other = other + [c.held_on for c in conferences if c.kind == "review"]
     return rules.Episode(
-        referral_date=referral.referral_date, closed_date=referral.closed_date,
+        referral_date=referral.referral_date,
+        closed_date=referral.closed_date,
         assessments=tuple(rules.Span(a.id, a.started_on, a.authorised_on, a.outcome) for a in assessments),
         strategy_discussions=tuple(rules.Span(d.id, d.held_on, None, d.decision) for d in discussions),
         section47s=tuple(rules.Span(s.id, s.started_on, s.completed_on, s.outcome) for s in enquiries),
-        initial_conferences=tuple(rules.Span(c.id, c.held_on, None, c.outcome)
-                                  for c in conferences if c.kind == "initial"),
+        initial_conferences=tuple(
+            rules.Span(c.id, c.held_on, None, c.outcome) for c in conferences if c.kind == "initial"
+        ),
         cp_plans=tuple(rules.Span(p.id, p.started_on, p.ended_on) for p in cp_plans),
         cin_plans=tuple(rules.Span(p.id, p.started_on, p.ended_on) for p in cin_plans),
-        other_dates=tuple(other))
+        other_dates=tuple(other),
+    )
 
 
 def dynamic_options(session: Session, referral: Referral | None) -> dict[str, dict[str, str]]:
@@ -89,15 +113,21 @@ def dynamic_options(session: Session, referral: Referral | None) -> dict[str, di
     return {
         "strategy_discussions": {
             str(d.id): f"{d.held_on:%-d %b %Y}: {rules.STRATEGY_DECISIONS.get(d.decision, d.decision)}"
-            for d in _rows(session, StrategyDiscussion, rid, StrategyDiscussion.held_on)},
-        "cp_plans": {str(p.id): f"Plan from {p.started_on:%-d %b %Y}" + (f" to {p.ended_on:%-d %b %Y}"
-                                                                         if p.ended_on else " (open)")
-                     for p in _rows(session, ChildProtectionPlan, rid, ChildProtectionPlan.started_on)},
-        "cin_plans": {str(p.id): f"Plan from {p.started_on:%-d %b %Y}" + (f" to {p.ended_on:%-d %b %Y}"
-                                                                          if p.ended_on else " (open)")
-                      for p in _rows(session, ChildInNeedPlan, rid, ChildInNeedPlan.started_on)},
+            for d in _rows(session, StrategyDiscussion, rid, StrategyDiscussion.held_on)
+        },
+        "cp_plans": {
+            str(p.id): f"Plan from {p.started_on:%-d %b %Y}"
+            + (f" to {p.ended_on:%-d %b %Y}" if p.ended_on else " (open)")
+            for p in _rows(session, ChildProtectionPlan, rid, ChildProtectionPlan.started_on)
+        },
+        "cin_plans": {
+            str(p.id): f"Plan from {p.started_on:%-d %b %Y}"
+            + (f" to {p.ended_on:%-d %b %Y}" if p.ended_on else " (open)")
+            for p in _rows(session, ChildInNeedPlan, rid, ChildInNeedPlan.started_on)
+        },
         "initial_conferences": {
             str(c.id): f"Initial conference {c.held_on:%-d %b %Y}"
             for c in _rows(session, ChildProtectionConference, rid, ChildProtectionConference.held_on)
-            if c.kind == "initial" and c.outcome == "plan"},
+            if c.kind == "initial" and c.outcome == "plan"
+        },
     }

@@ -66,87 +66,213 @@ def _assessment_summary(row: Assessment) -> str:
     return "Assessment started"
 
 
-KINDS: dict[str, EventKind] = {k.slug: k for k in (
-    EventKind("assessments", "assessment", Assessment, "started_on", (
-        Field("started_on", "Date the assessment started", "date", required=True),
-        Field("summary", "Summary of the assessment so far", "textarea"),
-        Field("outcome", "Recommended outcome", "select", options=rules.ASSESSMENT_OUTCOMES,
-              hint="A team manager authorises the assessment, which completes it"),
-    ), "assessment", "assessment", _assessment_summary),
-    EventKind("strategy-discussions", "strategy discussion", StrategyDiscussion, "held_on", (
-        Field("held_on", "Date of the strategy discussion", "date", required=True),
-        Field("decision", "Decision", "radios", required=True, options=rules.STRATEGY_DECISIONS),
-        Field("participants", "Who took part", "participants",
-              hint="Agency, name and role of each person (police and health at least)"),
-        Field("notes", "Discussion and reasons", "textarea"),
-    ), "strategy_discussion", "strategy_discussion",
-        lambda r: f"Strategy discussion: {rules.STRATEGY_DECISIONS.get(r.decision, r.decision)}"),
-    EventKind("section-47s", "section 47 enquiry", Section47Enquiry, "started_on", (
-        Field("strategy_discussion_id", "Strategy discussion that started it", "select", required=True,
-              dynamic="strategy_discussions"),
-        Field("started_on", "Date the enquiry started", "date", required=True),
-        Field("completed_on", "Date the enquiry was completed", "date"),
-        Field("outcome", "Outcome", "select", options=rules.SECTION47_OUTCOMES),
-        Field("notes", "Findings", "textarea"),
-    ), "section47_enquiry", "section47",
-        lambda r: "Section 47 enquiry " + (f"completed: {rules.SECTION47_OUTCOMES.get(r.outcome, r.outcome)}"
-                                           if r.outcome else "started")),
-    EventKind("conferences", "child protection conference", ChildProtectionConference, "held_on", (
-        Field("kind", "Conference", "radios", required=True, options=rules.CONFERENCE_KINDS),
-        Field("held_on", "Date of the conference", "date", required=True),
-        Field("plan_id", "Plan reviewed (review conferences)", "select", dynamic="cp_plans"),
-        Field("outcome", "Decision", "radios", required=True, options=rules.CONFERENCE_OUTCOMES),
-        Field("chair", "Chair", "text", limit=rules.NAME_MAX),
-        Field("notes", "Notes", "textarea"),
-    ), "child_protection_conference", "conference",
-        lambda r: f"{rules.CONFERENCE_KINDS.get(r.kind, r.kind)}: "
-                  f"{'plan' if r.outcome == 'plan' else 'no plan'}"),
-    EventKind("cp-plans", "child protection plan", ChildProtectionPlan, "started_on", (
-        Field("conference_id", "Initial conference that decided on the plan", "select", required=True,
-              dynamic="initial_conferences"),
-        Field("started_on", "Date the plan started", "date", required=True,
-              hint="The date of the initial conference (CIN census rule 2885)"),
-        Field("initial_category", "Initial category of abuse", "select", required=True,
-              options=codes.CATEGORIES_OF_ABUSE),
-        Field("latest_category", "Latest category of abuse", "select", options=codes.CATEGORIES_OF_ABUSE,
-              hint="Leave blank to use the initial category"),
-        Field("ended_on", "Date the plan ended", "date", on_edit_only=True),
-        Field("end_reason", "Why the plan ended", "select", options=codes.CP_PLAN_END_REASONS, on_edit_only=True),
-    ), "child_protection_plan", "cp_plan",
-        # At the plan's start date (its end is a chronology entry of its own).
-        lambda r: f"Child protection plan started ({codes.label(codes.CATEGORIES_OF_ABUSE, r.initial_category)})"),
-    EventKind("core-groups", "core group meeting", CoreGroupMeeting, "held_on", (
-        Field("plan_id", "Child protection plan", "select", required=True, dynamic="cp_plans"),
-        Field("held_on", "Date of the meeting", "date", required=True),
-        Field("notes", "Notes", "textarea"),
-    ), "core_group_meeting", "core_group", lambda r: "Core group meeting"),
-    EventKind("visits", "visit", Visit, "visited_on", (
-        Field("kind", "Kind of visit", "radios", required=True, options=rules.VISIT_KINDS),
-        Field("visited_on", "Date of the visit", "date", required=True),
-        Field("child_seen", "Child seen", "checkbox"),
-        Field("seen_alone", "Child seen alone", "checkbox"),
-        Field("notes", "What was seen and heard", "textarea"),
-    ), "visit", "visit",
-        lambda r: f"{rules.VISIT_KINDS.get(r.kind, 'Visit')}: " +
-                  ("child seen alone" if r.seen_alone else "child seen" if r.child_seen else "child not seen")),
-    EventKind("cin-plans", "child in need plan", ChildInNeedPlan, "started_on", (
-        Field("started_on", "Date the plan started", "date", required=True),
-        Field("ended_on", "Date the plan ended", "date", on_edit_only=True),
-        Field("notes", "Plan", "textarea"),
-    ), "child_in_need_plan", "cin_plan",
-        lambda r: "Child in need plan started"),
-    EventKind("cin-reviews", "child in need review", ChildInNeedReview, "held_on", (
-        Field("plan_id", "Child in need plan", "select", required=True, dynamic="cin_plans"),
-        Field("held_on", "Date of the meeting or review", "date", required=True),
-        Field("notes", "Notes", "textarea"),
-    ), "child_in_need_review", "cin_review", lambda r: "Child in need review"),
-    EventKind("notes", "case note", CaseNote, "occurred_at", (
-        Field("kind", "Kind of note", "select", required=True, options=rules.NOTE_KINDS),
-        Field("occurred_on", "Date", "date", required=True),
-        Field("occurred_time", "Time", "time", hint="For example 14:30"),
-        Field("text", "Note", "textarea", required=True),
-    ), "case_note", "note", lambda r: rules.NOTE_KINDS.get(r.kind, "Note")),
-)}
+KINDS: dict[str, EventKind] = {
+    k.slug: k
+    for k in (
+        EventKind(
+            "assessments",
+            "assessment",
+            Assessment,
+            "started_on",
+            (
+                Field("started_on", "Date the assessment started", "date", required=True),
+                Field("summary", "Summary of the assessment so far", "textarea"),
+                Field(
+                    "outcome",
+                    "Recommended outcome",
+                    "select",
+                    options=rules.ASSESSMENT_OUTCOMES,
+                    hint="A team manager authorises the assessment, which completes it",
+                ),
+            ),
+            "assessment",
+            "assessment",
+            _assessment_summary,
+        ),
+        EventKind(
+            "strategy-discussions",
+            "strategy discussion",
+            StrategyDiscussion,
+            "held_on",
+            (
+                Field("held_on", "Date of the strategy discussion", "date", required=True),
+                Field("decision", "Decision", "radios", required=True, options=rules.STRATEGY_DECISIONS),
+                Field(
+                    "participants",
+                    "Who took part",
+                    "participants",
+                    hint="Agency, name and role of each person (police and health at least)",
+                ),
+                Field("notes", "Discussion and reasons", "textarea"),
+            ),
+            "strategy_discussion",
+            "strategy_discussion",
+            lambda r: f"Strategy discussion: {rules.STRATEGY_DECISIONS.get(r.decision, r.decision)}",
+        ),
+        EventKind(
+            "section-47s",
+            "section 47 enquiry",
+            Section47Enquiry,
+            "started_on",
+            (
+                Field(
+                    "strategy_discussion_id",
+                    "Strategy discussion that started it",
+                    "select",
+                    required=True,
+                    dynamic="strategy_discussions",
+                ),
+                Field("started_on", "Date the enquiry started", "date", required=True),
+                Field("completed_on", "Date the enquiry was completed", "date"),
+                Field("outcome", "Outcome", "select", options=rules.SECTION47_OUTCOMES),
+                Field("notes", "Findings", "textarea"),
+            ),
+            "section47_enquiry",
+            "section47",
+            lambda r: (
+                "Section 47 enquiry "
+                + (f"completed: {rules.SECTION47_OUTCOMES.get(r.outcome, r.outcome)}" if r.outcome else "started")
+            ),
+        ),
+        EventKind(
+            "conferences",
+            "child protection conference",
+            ChildProtectionConference,
+            "held_on",
+            (
+                Field("kind", "Conference", "radios", required=True, options=rules.CONFERENCE_KINDS),
+                Field("held_on", "Date of the conference", "date", required=True),
+                Field("plan_id", "Plan reviewed (review conferences)", "select", dynamic="cp_plans"),
+                Field("outcome", "Decision", "radios", required=True, options=rules.CONFERENCE_OUTCOMES),
+                Field("chair", "Chair", "text", limit=rules.NAME_MAX),
+                Field("notes", "Notes", "textarea"),
+            ),
+            "child_protection_conference",
+            "conference",
+            lambda r: f"{rules.CONFERENCE_KINDS.get(r.kind, r.kind)}: {'plan' if r.outcome == 'plan' else 'no plan'}",
+        ),
+        EventKind(
+            "cp-plans",
+            "child protection plan",
+            ChildProtectionPlan,
+            "started_on",
+            (
+                Field(
+                    "conference_id",
+                    "Initial conference that decided on the plan",
+                    "select",
+                    required=True,
+                    dynamic="initial_conferences",
+                ),
+                Field(
+                    "started_on",
+                    "Date the plan started",
+                    "date",
+                    required=True,
+                    hint="The date of the initial conference (CIN census rule 2885)",
+                ),
+                Field(
+                    "initial_category",
+                    "Initial category of abuse",
+                    "select",
+                    required=True,
+                    options=codes.CATEGORIES_OF_ABUSE,
+                ),
+                Field(
+                    "latest_category",
+                    "Latest category of abuse",
+                    "select",
+                    options=codes.CATEGORIES_OF_ABUSE,
+                    hint="Leave blank to use the initial category",
+                ),
+                Field("ended_on", "Date the plan ended", "date", on_edit_only=True),
+                Field(
+                    "end_reason", "Why the plan ended", "select", options=codes.CP_PLAN_END_REASONS, on_edit_only=True
+                ),
+            ),
+            "child_protection_plan",
+            "cp_plan",
+            # At the plan's start date (its end is a chronology entry of its own).
+            lambda r: f"Child protection plan started ({codes.label(codes.CATEGORIES_OF_ABUSE, r.initial_category)})",
+        ),
+        EventKind(
+            "core-groups",
+            "core group meeting",
+            CoreGroupMeeting,
+            "held_on",
+            (
+                Field("plan_id", "Child protection plan", "select", required=True, dynamic="cp_plans"),
+                Field("held_on", "Date of the meeting", "date", required=True),
+                Field("notes", "Notes", "textarea"),
+            ),
+            "core_group_meeting",
+            "core_group",
+            lambda r: "Core group meeting",
+        ),
+        EventKind(
+            "visits",
+            "visit",
+            Visit,
+            "visited_on",
+            (
+                Field("kind", "Kind of visit", "radios", required=True, options=rules.VISIT_KINDS),
+                Field("visited_on", "Date of the visit", "date", required=True),
+                Field("child_seen", "Child seen", "checkbox"),
+                Field("seen_alone", "Child seen alone", "checkbox"),
+                Field("notes", "What was seen and heard", "textarea"),
+            ),
+            "visit",
+            "visit",
+            lambda r: (
+                f"{rules.VISIT_KINDS.get(r.kind, 'Visit')}: "
+                + ("child seen alone" if r.seen_alone else "child seen" if r.child_seen else "child not seen")
+            ),
+        ),
+        EventKind(
+            "cin-plans",
+            "child in need plan",
+            ChildInNeedPlan,
+            "started_on",
+            (
+                Field("started_on", "Date the plan started", "date", required=True),
+                Field("ended_on", "Date the plan ended", "date", on_edit_only=True),
+                Field("notes", "Plan", "textarea"),
+            ),
+            "child_in_need_plan",
+            "cin_plan",
+            lambda r: "Child in need plan started",
+        ),
+        EventKind(
+            "cin-reviews",
+            "child in need review",
+            ChildInNeedReview,
+            "held_on",
+            (
+                Field("plan_id", "Child in need plan", "select", required=True, dynamic="cin_plans"),
+                Field("held_on", "Date of the meeting or review", "date", required=True),
+                Field("notes", "Notes", "textarea"),
+            ),
+            "child_in_need_review",
+            "cin_review",
+            lambda r: "Child in need review",
+        ),
+        EventKind(
+            "notes",
+            "case note",
+            CaseNote,
+            "occurred_at",
+            (
+                Field("kind", "Kind of note", "select", required=True, options=rules.NOTE_KINDS),
+                Field("occurred_on", "Date", "date", required=True),
+                Field("occurred_time", "Time", "time", hint="For example 14:30"),
+                Field("text", "Note", "textarea", required=True),
+            ),
+            "case_note",
+            "note",
+            lambda r: rules.NOTE_KINDS.get(r.kind, "Note"),
+        ),
+    )
+}
 
 # Kinds whose rows belong to an episode (referral) and whose dates the timescales read.
 EPISODE_KINDS = frozenset(k for k in KINDS if k != "notes")
@@ -160,8 +286,9 @@ def event_date(kind: EventKind, row: Any) -> date:
     return value
 
 
-def parse(kind: EventKind, form: Mapping[str, Any], *, editing: bool,
-          options: Mapping[str, Mapping[str, str]]) -> tuple[dict[str, Any], dict[str, str]]:
+def parse(
+    kind: EventKind, form: Mapping[str, Any], *, editing: bool, options: Mapping[str, Mapping[str, str]]
+) -> tuple[dict[str, Any], dict[str, str]]:
     """What was typed, as typed values; and the field errors (each naming its field)."""
     values: dict[str, Any] = {}
     errors: dict[str, str] = {}
@@ -172,8 +299,9 @@ def parse(kind: EventKind, form: Mapping[str, Any], *, editing: bool,
         raw_text = raw.strip() if isinstance(raw, str) else ""
         label = f.label
         if f.type == "date":
-            values[f.name] = date_field(raw_text, f.name, f"the {label[0].lower()}{label[1:]}", errors,
-                                        required=f.required, noun=label)
+            values[f.name] = date_field(
+                raw_text, f.name, f"the {label[0].lower()}{label[1:]}", errors, required=f.required, noun=label
+            )
         elif f.type == "time":
             clock = time_field(raw_text, f.name, label, errors, required=False)
             values[f.name] = clock or time(12, 0)  # a visit's time is often not known: noon keeps its day
@@ -198,8 +326,14 @@ def parse(kind: EventKind, form: Mapping[str, Any], *, editing: bool,
                 if not (agency or name or role):
                     continue
                 for part, value in (("agency", agency), ("name", name), ("role", role)):
-                    text_field(value, f"participants.{i}.{part}", f"participant {i + 1} {part}", errors,
-                               limit=rules.NAME_MAX, required=False)
+                    text_field(
+                        value,
+                        f"participants.{i}.{part}",
+                        f"participant {i + 1} {part}",
+                        errors,
+                        limit=rules.NAME_MAX,
+                        required=False,
+                    )
                 if not agency or not name:
                     errors[f"participants.{i}.name"] = f"Give participant {i + 1}'s agency and name"
                 rows.append((agency, name, role))

@@ -36,8 +36,13 @@ def family(session: Session, database: Database, user: User, person_id: int) -> 
     ties: dict[int, FamilyRelationship] = {}
     frontier = {person_id}
     for _step in range(2):
-        found = list(session.scalars(select(FamilyRelationship).where(or_(
-            FamilyRelationship.from_person_id.in_(frontier), FamilyRelationship.to_person_id.in_(frontier)))))
+        found = list(
+            session.scalars(
+                select(FamilyRelationship).where(
+                    or_(FamilyRelationship.from_person_id.in_(frontier), FamilyRelationship.to_person_id.in_(frontier))
+                )
+            )
+        )
         frontier = set()
         for tie in found:
             ties[tie.id] = tie
@@ -46,23 +51,41 @@ def family(session: Session, database: Database, user: User, person_id: int) -> 
                     ids.add(pid)
                     frontier.add(pid)
     restricted = access.restricted_among(session, ids - {person_id})
-    hidden = {pid for pid in restricted if not access.authorize(
-        session, user, Action.VIEW, AccessSubject(Kind.PERSON, pid, person_ids=(pid,))).allowed}
+    hidden = {
+        pid
+        for pid in restricted
+        if not access.authorize(session, user, Action.VIEW, AccessSubject(Kind.PERSON, pid, person_ids=(pid,))).allowed
+    }
     people = {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(ids - hidden)))}
-    members = [rules.GenogramPerson(p.id, p.full_name, str(p.kind), p.sex,
-                                    p.date_of_birth.year if p.date_of_birth else None, p.id == person_id)
-               for p in people.values()]
+    members = [
+        rules.GenogramPerson(
+            p.id, p.full_name, str(p.kind), p.sex, p.date_of_birth.year if p.date_of_birth else None, p.id == person_id
+        )
+        for p in people.values()
+    ]
     links: list[rules.GenogramTie] = []
     for tie in ties.values():
         if tie.from_person_id not in people or tie.to_person_id not in people:
             continue
         if tie.kind in (RelationshipKind.PARENT, RelationshipKind.CARER):
-            links.append(rules.GenogramTie(tie.from_person_id, tie.to_person_id, kind=str(tie.kind),
-                                           ended=tie.ended is not None))
+            links.append(
+                rules.GenogramTie(tie.from_person_id, tie.to_person_id, kind=str(tie.kind), ended=tie.ended is not None)
+            )
         else:
-            links.append(rules.GenogramTie(None, None, tie.from_person_id, tie.to_person_id, str(tie.kind),
-                                           tie.ended is not None))
-    record(session, access.actor_of(user), "view", "family", person_id, person_id=person_id,
-           detail={"members": len(members)})
-    return FamilyView(person, rules.layout_genogram(members, links), sorted(members, key=lambda m: m.born or 0),
-                      len(hidden))
+            links.append(
+                rules.GenogramTie(
+                    None, None, tie.from_person_id, tie.to_person_id, str(tie.kind), tie.ended is not None
+                )
+            )
+    record(
+        session,
+        access.actor_of(user),
+        "view",
+        "family",
+        person_id,
+        person_id=person_id,
+        detail={"members": len(members)},
+    )
+    return FamilyView(
+        person, rules.layout_genogram(members, links), sorted(members, key=lambda m: m.born or 0), len(hidden)
+    )

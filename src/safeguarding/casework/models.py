@@ -26,8 +26,13 @@ class Referral(Base, Timestamped):
     __table_args__ = (
         Index("ix_referral_person_date", "person_id", "referral_date"),
         # Open episodes: the deadlines' reads select episode rows by their open referral (casework/timescale_events.py).
-        Index("ix_referral_open", "person_id", "id", sqlite_where=text("closed_date IS NULL"),
-              postgresql_where=text("closed_date IS NULL")),
+        Index(
+            "ix_referral_open",
+            "person_id",
+            "id",
+            sqlite_where=text("closed_date IS NULL"),
+            postgresql_where=text("closed_date IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -97,7 +102,8 @@ class Assessment(Base, Timestamped):
     version: Mapped[int] = mapped_column(default=1)
 
     factors: Mapped[list[AssessmentFactor]] = relationship(
-        back_populates="assessment", cascade="all, delete-orphan", order_by="AssessmentFactor.id")
+        back_populates="assessment", cascade="all, delete-orphan", order_by="AssessmentFactor.id"
+    )
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -132,7 +138,8 @@ class StrategyDiscussion(Base, Timestamped):
     version: Mapped[int] = mapped_column(default=1)
 
     participants: Mapped[list[StrategyParticipant]] = relationship(
-        back_populates="discussion", cascade="all, delete-orphan", order_by="StrategyParticipant.id")
+        back_populates="discussion", cascade="all, delete-orphan", order_by="StrategyParticipant.id"
+    )
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -142,7 +149,8 @@ class StrategyParticipant(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     strategy_discussion_id: Mapped[int] = mapped_column(
-        ForeignKey("strategy_discussion.id", ondelete="CASCADE"), index=True)
+        ForeignKey("strategy_discussion.id", ondelete="CASCADE"), index=True
+    )
     agency: Mapped[str] = mapped_column(String(100))
     name: Mapped[str] = mapped_column(String(100))
     role: Mapped[str | None] = mapped_column(String(100))
@@ -323,7 +331,8 @@ class Supervision(Base, Timestamped):
     worker: Mapped[User] = relationship(foreign_keys=[worker_id])
     supervisor: Mapped[User] = relationship(foreign_keys=[supervisor_id])
     cases: Mapped[list[SupervisionCase]] = relationship(
-        back_populates="supervision", cascade="all, delete-orphan", order_by="SupervisionCase.id")
+        back_populates="supervision", cascade="all, delete-orphan", order_by="SupervisionCase.id"
+    )
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -356,8 +365,10 @@ class Chronology(Base, Timestamped):
     version: Mapped[int] = mapped_column(default=1)
 
     entries: Mapped[list[ChronologyEntry]] = relationship(
-        back_populates="chronology", cascade="all, delete-orphan",
-        order_by="(ChronologyEntry.occurred_on, ChronologyEntry.id)")
+        back_populates="chronology",
+        cascade="all, delete-orphan",
+        order_by="(ChronologyEntry.occurred_on, ChronologyEntry.id)",
+    )
 
     __mapper_args__ = {"version_id_col": version}
 

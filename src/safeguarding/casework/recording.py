@@ -61,8 +61,9 @@ class EventForm:
     version: int | None = None
 
 
-def event_form(session: Session, database: Database, user: User, person_id: int, slug: str,
-               event_id: int | None = None) -> EventForm:
+def event_form(
+    session: Session, database: Database, user: User, person_id: int, slug: str, event_id: int | None = None
+) -> EventForm:
     """The blank form for a new event, or a saved event's values for an edit (audited as a view)."""
     kind = _kind(slug)
     person = person_of(session, person_id)
@@ -80,8 +81,11 @@ def event_form(session: Session, database: Database, user: User, person_id: int,
     row = event_of(session, kind, person_id, event_id)
     values = events.form_values(kind, row)
     if slug == "cp-plans":
-        made_by = session.scalar(select(ChildProtectionConference.id).where(
-            ChildProtectionConference.plan_id == row.id, ChildProtectionConference.kind == "initial"))
+        made_by = session.scalar(
+            select(ChildProtectionConference.id).where(
+                ChildProtectionConference.plan_id == row.id, ChildProtectionConference.kind == "initial"
+            )
+        )
         values["conference_id"] = str(made_by or "")
     audit(session, user, "view", kind.target, row.id, person_id)
     return EventForm(person, kind, values, options, row.id, row.version)
@@ -99,17 +103,31 @@ class EventInput:
         return cls(MappingProxyType(dict(form)))
 
 
-def save_event(session: Session, database: Database, user: User, person_id: int, slug: str,
-               data: EventInput, *, event_id: int | None = None, expected_version: int | None = None,
-               now: date | None = None) -> Any:
+def save_event(
+    session: Session,
+    database: Database,
+    user: User,
+    person_id: int,
+    slug: str,
+    data: EventInput,
+    *,
+    event_id: int | None = None,
+    expected_version: int | None = None,
+    now: date | None = None,
+) -> Any:
     """Create or edit one event of the child's case: check the fields and the order rules, write, recompute the
     child's deadlines in the same transaction, audit. Nothing is written when anything is refused."""
     kind = _kind(slug)
     person_of(session, person_id)
     kind_of_record = Kind.CASE_NOTE if slug == "notes" else Kind.CASE
     editing = event_id is not None
-    require(session, database, user, Action.UPDATE if editing else Action.CREATE,
-             case_subject(session, person_id, kind_of_record, event_id))
+    require(
+        session,
+        database,
+        user,
+        Action.UPDATE if editing else Action.CREATE,
+        case_subject(session, person_id, kind_of_record, event_id),
+    )
     row = event_of(session, kind, person_id, event_id) if event_id is not None else None
     if row is not None:
         check_version(row, expected_version)
@@ -157,35 +175,59 @@ def row_referral(session: Session, row: Any) -> Referral:
     return referral
 
 
-def _order_refusals(session: Session, slug: str, episode: rules.Episode, v: dict[str, Any], row: Any,
-                    day: date) -> list[rules.Refusal]:
+def _order_refusals(
+    session: Session, slug: str, episode: rules.Episode, v: dict[str, Any], row: Any, day: date
+) -> list[rules.Refusal]:
     row_id = row.id if row is not None else None
     if slug == "assessments":
-        return rules.check_assessment(episode, assessment_id=row_id, started_on=v["started_on"],
-                                      authorised_on=row.authorised_on if row is not None else None, today=day)
+        return rules.check_assessment(
+            episode,
+            assessment_id=row_id,
+            started_on=v["started_on"],
+            authorised_on=row.authorised_on if row is not None else None,
+            today=day,
+        )
     if slug == "strategy-discussions":
         return rules.check_strategy_discussion(episode, held_on=v["held_on"], today=day)
     if slug == "section-47s":
-        return rules.check_section47(episode, section47_id=row_id,
-                                     strategy_discussion_id=v["strategy_discussion_id"], started_on=v["started_on"],
-                                     completed_on=v["completed_on"], outcome=v["outcome"], today=day)
+        return rules.check_section47(
+            episode,
+            section47_id=row_id,
+            strategy_discussion_id=v["strategy_discussion_id"],
+            started_on=v["started_on"],
+            completed_on=v["completed_on"],
+            outcome=v["outcome"],
+            today=day,
+        )
     if slug == "conferences":
-        return rules.check_conference(episode.without("initial_conferences", row_id), kind=v["kind"],
-                                      held_on=v["held_on"], plan_id=v["plan_id"], today=day)
+        return rules.check_conference(
+            episode.without("initial_conferences", row_id),
+            kind=v["kind"],
+            held_on=v["held_on"],
+            plan_id=v["plan_id"],
+            today=day,
+        )
     if slug == "cp-plans":
         conference = session.get(ChildProtectionConference, v["conference_id"]) if v["conference_id"] else None
-        return rules.check_cp_plan(episode, plan_id=row_id,
-                                   conference_date=conference.held_on if conference else None,
-                                   started_on=v["started_on"], ended_on=v.get("ended_on"),
-                                   end_reason=v.get("end_reason"), today=day)
+        return rules.check_cp_plan(
+            episode,
+            plan_id=row_id,
+            conference_date=conference.held_on if conference else None,
+            started_on=v["started_on"],
+            ended_on=v.get("ended_on"),
+            end_reason=v.get("end_reason"),
+            today=day,
+        )
     if slug == "core-groups":
         return rules.check_core_group(episode, plan_id=v["plan_id"], held_on=v["held_on"], today=day)
     if slug == "visits":
-        return rules.check_visit(episode, visited_on=v["visited_on"], child_seen=v["child_seen"],
-                                 seen_alone=v["seen_alone"], today=day)
+        return rules.check_visit(
+            episode, visited_on=v["visited_on"], child_seen=v["child_seen"], seen_alone=v["seen_alone"], today=day
+        )
     if slug == "cin-plans":
-        return rules.check_cin_plan(episode, plan_id=row_id, started_on=v["started_on"], ended_on=v.get("ended_on"),
-                                    today=day)
+        return rules.check_cin_plan(
+            episode, plan_id=row_id, started_on=v["started_on"], ended_on=v.get("ended_on"), today=day
+        )
     if slug == "cin-reviews":
         return rules.check_cin_review(episode, plan_id=v["plan_id"], held_on=v["held_on"], today=day)
     return []

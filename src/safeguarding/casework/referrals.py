@@ -31,15 +31,18 @@ def open_allocations(session: Session, person_ids: Iterable[int]) -> dict[int, A
     if not ids:
         return {}
     current: dict[int, Allocation] = {}
-    for allocation in session.scalars(select(Allocation).where(Allocation.person_id.in_(ids),
-                                                               Allocation.ended_at.is_(None))
-                                      .order_by(Allocation.started_at.desc(), Allocation.id.desc())):
+    for allocation in session.scalars(
+        select(Allocation)
+        .where(Allocation.person_id.in_(ids), Allocation.ended_at.is_(None))
+        .order_by(Allocation.started_at.desc(), Allocation.id.desc())
+    ):
         current.setdefault(allocation.person_id, allocation)
     return current
 
 
-def recently_closed_allocation(session: Session, person_id: int, within_days: int,
-                               now: datetime | None = None) -> Allocation | None:
+def recently_closed_allocation(
+    session: Session, person_id: int, within_days: int, now: datetime | None = None
+) -> Allocation | None:
     """An allocation that ended within ``within_days`` (a local setting; 0 turns this routing off)."""
     if within_days <= 0:
         return None
@@ -63,9 +66,11 @@ def previous_referral_within_window(session: Session, person_id: int, referral_d
     """The latest earlier referral of this child within 12 months before ``referral_date``."""
     return session.scalar(
         select(Referral)
-        .where(Referral.person_id == person_id,
-               Referral.referral_date >= twelve_months_before(referral_date),
-               Referral.referral_date <= referral_date)
+        .where(
+            Referral.person_id == person_id,
+            Referral.referral_date >= twelve_months_before(referral_date),
+            Referral.referral_date <= referral_date,
+        )
         .order_by(Referral.referral_date.desc(), Referral.id.desc())
         .limit(1)
     )
@@ -106,5 +111,8 @@ def record_referral(session: Session, data: ReferralInput) -> Referral:
 def referrals_of(session: Session, person_ids: list[int]) -> list[Referral]:
     if not person_ids:
         return []
-    return list(session.scalars(select(Referral).where(Referral.person_id.in_(person_ids))
-                                .order_by(Referral.referral_date.desc())))
+    return list(
+        session.scalars(
+            select(Referral).where(Referral.person_id.in_(person_ids)).order_by(Referral.referral_date.desc())
+        )
+    )

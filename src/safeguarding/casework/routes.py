@@ -43,13 +43,24 @@ api_router = APIRouter(route_class=TransactionalRoute)
 
 # The path parameter naming each kind's record in its edit URL.
 ID_NAMES: dict[str, str] = {
-    "assessments": "assessment_id", "strategy-discussions": "strategy_discussion_id",
-    "section-47s": "section47_id", "conferences": "conference_id", "cp-plans": "cp_plan_id",
-    "core-groups": "core_group_id", "visits": "visit_id", "cin-plans": "cin_plan_id",
-    "cin-reviews": "cin_review_id", "notes": "case_note_id",
+    "assessments": "assessment_id",
+    "strategy-discussions": "strategy_discussion_id",
+    "section-47s": "section47_id",
+    "conferences": "conference_id",
+    "cp-plans": "cp_plan_id",
+    "core-groups": "core_group_id",
+    "visits": "visit_id",
+    "cin-plans": "cin_plan_id",
+    "cin-reviews": "cin_review_id",
+    "notes": "case_note_id",
 }
-FLASH = {"saved": "Saved", "authorised": "Assessment authorised", "closed": "Episode of need closed",
-         "allocated": "Child allocated", "chronology": "Chronology saved"}
+FLASH = {
+    "saved": "Saved",
+    "authorised": "Assessment authorised",
+    "closed": "Episode of need closed",
+    "allocated": "Child allocated",
+    "chronology": "Chronology saved",
+}
 
 
 def _path_id(request: Request, name: str) -> int:
@@ -68,9 +79,16 @@ def _path_id(request: Request, name: str) -> int:
 def case_page(request: Request, person_id: RecordId, db: DbSession, database: Db, user: CurrentUser) -> Response:
     kind = request.query_params.get("kind") or None
     record = case_record.case_record(db, database, user, person_id, kind)
-    return render(request, "casework/case.html", title=f"Case: {record.person.full_name}", record=record,
-                  kinds=events.KINDS, chronology_kinds=case_record.CHRONOLOGY_KINDS,
-                  flash=FLASH.get(request.query_params.get("done", "")), rules=rules)
+    return render(
+        request,
+        "casework/case.html",
+        title=f"Case: {record.person.full_name}",
+        record=record,
+        kinds=events.KINDS,
+        chronology_kinds=case_record.CHRONOLOGY_KINDS,
+        flash=FLASH.get(request.query_params.get("done", "")),
+        rules=rules,
+    )
 
 
 @router.get("/cases/{person_id}/family", include_in_schema=False)
@@ -83,16 +101,26 @@ def family_page(request: Request, person_id: RecordId, db: DbSession, database: 
 
 
 def _event_page(request: Request, form: recording.EventForm, *, errors: dict[str, str] | None = None) -> Response:
-    action = (f"/cases/{form.person.id}/{form.kind.slug}/{form.event_id}/edit" if form.event_id
-              else f"/cases/{form.person.id}/{form.kind.slug}/new")
-    return render(request, "casework/event_form.html",
-                  title=f"{'Change' if form.event_id else 'Record'} {form.kind.label}", form=form, action=action,
-                  errors=errors, participant_rows=range(events.PARTICIPANT_ROWS))
+    action = (
+        f"/cases/{form.person.id}/{form.kind.slug}/{form.event_id}/edit"
+        if form.event_id
+        else f"/cases/{form.person.id}/{form.kind.slug}/new"
+    )
+    return render(
+        request,
+        "casework/event_form.html",
+        title=f"{'Change' if form.event_id else 'Record'} {form.kind.label}",
+        form=form,
+        action=action,
+        errors=errors,
+        participant_rows=range(events.PARTICIPANT_ROWS),
+    )
 
 
 def _new_get(slug: str) -> Callable[..., Response]:
     def endpoint(request: Request, person_id: RecordId, db: DbSession, database: Db, user: CurrentUser) -> Response:
         return _event_page(request, recording.event_form(db, database, user, person_id, slug))
+
     endpoint.__name__ = f"new_{slug.replace('-', '_')}_page"
     return endpoint
 
@@ -101,16 +129,25 @@ def _edit_get(slug: str) -> Callable[..., Response]:
     def endpoint(request: Request, person_id: RecordId, db: DbSession, database: Db, user: CurrentUser) -> Response:
         event_id = _path_id(request, ID_NAMES[slug])
         return _event_page(request, recording.event_form(db, database, user, person_id, slug, event_id))
+
     endpoint.__name__ = f"edit_{slug.replace('-', '_')}_page"
     return endpoint
 
 
-async def _save_event(request: Request, db: Session, database: Database, user: User, person_id: int, slug: str,
-                      event_id: int | None) -> Response:
+async def _save_event(
+    request: Request, db: Session, database: Database, user: User, person_id: int, slug: str, event_id: int | None
+) -> Response:
     def save(form: PostedForm) -> object:
-        return recording.save_event(db, database, user, person_id, slug, recording.EventInput.read(form),
-                                    event_id=event_id,
-                                    expected_version=record_id(form.get("version")) if event_id is not None else None)
+        return recording.save_event(
+            db,
+            database,
+            user,
+            person_id,
+            slug,
+            recording.EventInput.read(form),
+            event_id=event_id,
+            expected_version=record_id(form.get("version")) if event_id is not None else None,
+        )
 
     def again(form: PostedForm, errors: dict[str, str]) -> Response:
         shown = recording.event_form(db, database, user, person_id, slug, event_id)
@@ -121,56 +158,79 @@ async def _save_event(request: Request, db: Session, database: Database, user: U
 
 
 def _new_post(slug: str) -> Callable[..., Coroutine[Any, Any, Response]]:
-    async def endpoint(request: Request, person_id: RecordId, db: DbSession, database: Db, user: CurrentUser
-                       ) -> Response:
+    async def endpoint(
+        request: Request, person_id: RecordId, db: DbSession, database: Db, user: CurrentUser
+    ) -> Response:
         return await _save_event(request, db, database, user, person_id, slug, None)
+
     endpoint.__name__ = f"new_{slug.replace('-', '_')}_submit"
     return endpoint
 
 
 def _edit_post(slug: str) -> Callable[..., Coroutine[Any, Any, Response]]:
-    async def endpoint(request: Request, person_id: RecordId, db: DbSession, database: Db, user: CurrentUser
-                       ) -> Response:
+    async def endpoint(
+        request: Request, person_id: RecordId, db: DbSession, database: Db, user: CurrentUser
+    ) -> Response:
         return await _save_event(request, db, database, user, person_id, slug, _path_id(request, ID_NAMES[slug]))
+
     endpoint.__name__ = f"edit_{slug.replace('-', '_')}_submit"
     return endpoint
 
 
 for _slug, _id_name in ID_NAMES.items():
-    router.add_api_route(f"/cases/{{person_id}}/{_slug}/new", _new_get(_slug), methods=["GET"],
-                         include_in_schema=False)
-    router.add_api_route(f"/cases/{{person_id}}/{_slug}/new", _new_post(_slug), methods=["POST"],
-                         include_in_schema=False)
-    router.add_api_route(f"/cases/{{person_id}}/{_slug}/{{{_id_name}}}/edit", _edit_get(_slug), methods=["GET"],
-                         include_in_schema=False)
-    router.add_api_route(f"/cases/{{person_id}}/{_slug}/{{{_id_name}}}/edit", _edit_post(_slug),
-                         methods=["POST"], include_in_schema=False)
+    router.add_api_route(f"/cases/{{person_id}}/{_slug}/new", _new_get(_slug), methods=["GET"], include_in_schema=False)
+    router.add_api_route(
+        f"/cases/{{person_id}}/{_slug}/new", _new_post(_slug), methods=["POST"], include_in_schema=False
+    )
+    router.add_api_route(
+        f"/cases/{{person_id}}/{_slug}/{{{_id_name}}}/edit", _edit_get(_slug), methods=["GET"], include_in_schema=False
+    )
+    router.add_api_route(
+        f"/cases/{{person_id}}/{_slug}/{{{_id_name}}}/edit",
+        _edit_post(_slug),
+        methods=["POST"],
+        include_in_schema=False,
+    )
 
 
 # --- assessment authorisation -----------------------------------------------------------------------------------------
 
 
-def _authorise_page(request: Request, view: authorisation.AuthorisationForm, *,
-                    errors: dict[str, str] | None = None) -> Response:
-    return render(request, "casework/authorise.html", title="Authorise the assessment",
-                  view=view, errors=errors, factors=list(codes.ASSESSMENT_FACTORS.items()),
-                  outcomes=list(rules.ASSESSMENT_OUTCOMES.items()))
+def _authorise_page(
+    request: Request, view: authorisation.AuthorisationForm, *, errors: dict[str, str] | None = None
+) -> Response:
+    return render(
+        request,
+        "casework/authorise.html",
+        title="Authorise the assessment",
+        view=view,
+        errors=errors,
+        factors=list(codes.ASSESSMENT_FACTORS.items()),
+        outcomes=list(rules.ASSESSMENT_OUTCOMES.items()),
+    )
 
 
 @router.get("/cases/{person_id}/assessments/{assessment_id}/authorise", include_in_schema=False)
-def authorise_page(request: Request, person_id: RecordId, assessment_id: RecordId, db: DbSession, database: Db,
-                   user: CurrentUser) -> Response:
+def authorise_page(
+    request: Request, person_id: RecordId, assessment_id: RecordId, db: DbSession, database: Db, user: CurrentUser
+) -> Response:
     return _authorise_page(request, authorisation.authorisation_form(db, database, user, person_id, assessment_id))
 
 
 @router.post("/cases/{person_id}/assessments/{assessment_id}/authorise", include_in_schema=False)
-async def authorise_submit(request: Request, person_id: RecordId, assessment_id: RecordId, db: DbSession, database: Db,
-                           user: CurrentUser) -> Response:
+async def authorise_submit(
+    request: Request, person_id: RecordId, assessment_id: RecordId, db: DbSession, database: Db, user: CurrentUser
+) -> Response:
     def save(form: PostedForm) -> object:
         return authorisation.authorise_assessment(
-            db, database, user, person_id, assessment_id,
+            db,
+            database,
+            user,
+            person_id,
+            assessment_id,
             authorisation.AuthorisationInput.read(form, form.all("factors")),
-            expected_version=record_id(form.get("version")))
+            expected_version=record_id(form.get("version")),
+        )
 
     def again(form: PostedForm, errors: dict[str, str]) -> Response:
         view = authorisation.authorisation_form(db, database, user, person_id, assessment_id)
@@ -183,30 +243,47 @@ async def authorise_submit(request: Request, person_id: RecordId, assessment_id:
 # --- closure ----------------------------------------------------------------------------------------------------------
 
 
-def _closure_page(request: Request, view: closure.ClosureForm, form: dict[str, str], *,
-                  errors: dict[str, str] | None = None) -> Response:
-    return render(request, "casework/closure.html", title="Close the episode of need",
-                  view=view, form=form, errors=errors, reasons=list(codes.CLOSURE_REASONS.items()))
+def _closure_page(
+    request: Request, view: closure.ClosureForm, form: dict[str, str], *, errors: dict[str, str] | None = None
+) -> Response:
+    return render(
+        request,
+        "casework/closure.html",
+        title="Close the episode of need",
+        view=view,
+        form=form,
+        errors=errors,
+        reasons=list(codes.CLOSURE_REASONS.items()),
+    )
 
 
 @router.get("/cases/{person_id}/closure", include_in_schema=False)
 def closure_page(request: Request, person_id: RecordId, db: DbSession, database: Db, user: CurrentUser) -> Response:
-    return _closure_page(request, closure.closure_form(db, database, user, person_id),
-                         {"closed_on": today_in_london().isoformat()})
+    return _closure_page(
+        request, closure.closure_form(db, database, user, person_id), {"closed_on": today_in_london().isoformat()}
+    )
 
 
 @router.post("/cases/{person_id}/closure", include_in_schema=False)
-async def closure_submit(request: Request, person_id: RecordId, db: DbSession, database: Db,
-                         user: CurrentUser) -> Response:
+async def closure_submit(
+    request: Request, person_id: RecordId, db: DbSession, database: Db, user: CurrentUser
+) -> Response:
     def save(form: PostedForm) -> object:
-        return closure.close_episode(db, database, user, person_id, closure.ClosureInput.read(form),
-                                     expected_version=record_id(form.get("version")))
+        return closure.close_episode(
+            db,
+            database,
+            user,
+            person_id,
+            closure.ClosureInput.read(form),
+            expected_version=record_id(form.get("version")),
+        )
 
     def again(form: PostedForm, errors: dict[str, str]) -> Response:
         if "referral" in errors:  # no open episode to close: not a form to show again
             raise ValidationFailed(errors)
-        return _closure_page(request, closure.closure_form(db, database, user, person_id), form.as_dict(),
-                             errors=errors)
+        return _closure_page(
+            request, closure.closure_form(db, database, user, person_id), form.as_dict(), errors=errors
+        )
 
     return await submit(request, db, save, done=f"/cases/{person_id}?done=closed", again=again)
 
@@ -214,10 +291,10 @@ async def closure_submit(request: Request, person_id: RecordId, db: DbSession, d
 # --- allocation -------------------------------------------------------------------------------------------------------
 
 
-def _allocation_page(request: Request, view: allocation.AllocationForm, form: dict[str, str], *,
-                     errors: dict[str, str] | None = None) -> Response:
-    return render(request, "casework/allocation.html", title="Allocate the child",
-                  view=view, form=form, errors=errors)
+def _allocation_page(
+    request: Request, view: allocation.AllocationForm, form: dict[str, str], *, errors: dict[str, str] | None = None
+) -> Response:
+    return render(request, "casework/allocation.html", title="Allocate the child", view=view, form=form, errors=errors)
 
 
 @router.get("/cases/{person_id}/allocation", include_in_schema=False)
@@ -226,15 +303,23 @@ def allocation_page(request: Request, person_id: RecordId, db: DbSession, databa
 
 
 @router.post("/cases/{person_id}/allocation", include_in_schema=False)
-async def allocation_submit(request: Request, person_id: RecordId, db: DbSession, database: Db,
-                            user: CurrentUser) -> Response:
+async def allocation_submit(
+    request: Request, person_id: RecordId, db: DbSession, database: Db, user: CurrentUser
+) -> Response:
     def save(form: PostedForm) -> object:
-        return allocation.allocate(db, database, user, person_id, allocation.AllocationInput.read(form),
-                                   expected_version=record_id(form.get("version")))
+        return allocation.allocate(
+            db,
+            database,
+            user,
+            person_id,
+            allocation.AllocationInput.read(form),
+            expected_version=record_id(form.get("version")),
+        )
 
     def again(form: PostedForm, errors: dict[str, str]) -> Response:
-        return _allocation_page(request, allocation.allocation_form(db, database, user, person_id), form.as_dict(),
-                                errors=errors)
+        return _allocation_page(
+            request, allocation.allocation_form(db, database, user, person_id), form.as_dict(), errors=errors
+        )
 
     return await submit(request, db, save, done=f"/cases/{person_id}?done=allocated", again=again)
 
@@ -251,21 +336,31 @@ def unallocated_page(request: Request, db: DbSession, database: Db, user: Curren
 @router.get("/supervision", include_in_schema=False)
 def supervision_list_page(request: Request, db: DbSession, database: Db, user: CurrentUser) -> Response:
     rows = supervision.supervisions(db, database, user)
-    return render(request, "casework/supervision_list.html", title="Supervision", rows=rows,
-                  flash="Supervision recorded" if request.query_params.get("done") else None)
+    return render(
+        request,
+        "casework/supervision_list.html",
+        title="Supervision",
+        rows=rows,
+        flash="Supervision recorded" if request.query_params.get("done") else None,
+    )
 
 
-def _supervision_new_page(request: Request, view: supervision.SupervisionForm, form: dict[str, str], *,
-                          errors: dict[str, str] | None = None) -> Response:
-    return render(request, "casework/supervision_new.html", title="Record a supervision",
-                  view=view, form=form, errors=errors)
+def _supervision_new_page(
+    request: Request, view: supervision.SupervisionForm, form: dict[str, str], *, errors: dict[str, str] | None = None
+) -> Response:
+    return render(
+        request, "casework/supervision_new.html", title="Record a supervision", view=view, form=form, errors=errors
+    )
 
 
 @router.get("/supervision/new", include_in_schema=False)
 def supervision_new_page(request: Request, db: DbSession, database: Db, user: CurrentUser) -> Response:
     worker_id = record_id(request.query_params.get("worker_id"))
-    return _supervision_new_page(request, supervision.supervision_form(db, database, user, worker_id),
-                                 {"held_on": today_in_london().isoformat(), "worker_id": str(worker_id or "")})
+    return _supervision_new_page(
+        request,
+        supervision.supervision_form(db, database, user, worker_id),
+        {"held_on": today_in_london().isoformat(), "worker_id": str(worker_id or "")},
+    )
 
 
 @router.post("/supervision/new", include_in_schema=False)
@@ -281,54 +376,83 @@ async def supervision_new_submit(request: Request, db: DbSession, database: Db, 
 
 
 @router.get("/supervision/{supervision_id}", include_in_schema=False)
-def supervision_page(request: Request, supervision_id: RecordId, db: DbSession, database: Db,
-                     user: CurrentUser) -> Response:
+def supervision_page(
+    request: Request, supervision_id: RecordId, db: DbSession, database: Db, user: CurrentUser
+) -> Response:
     record = supervision.view_supervision(db, database, user, supervision_id)
     names = supervision.case_names(db, [c.person_id for c in record.cases])
-    return render(request, "casework/supervision.html", title="Supervision record", supervision=record,
-                  names=names, flash="Supervision recorded" if request.query_params.get("done") else None)
+    return render(
+        request,
+        "casework/supervision.html",
+        title="Supervision record",
+        supervision=record,
+        names=names,
+        flash="Supervision recorded" if request.query_params.get("done") else None,
+    )
 
 
 # --- curated chronologies ---------------------------------------------------------------------------------------------
 
 
 @router.get("/cases/{person_id}/chronologies/new", include_in_schema=False)
-def chronology_new_page(request: Request, person_id: RecordId, db: DbSession, database: Db,
-                        user: CurrentUser) -> Response:
+def chronology_new_page(
+    request: Request, person_id: RecordId, db: DbSession, database: Db, user: CurrentUser
+) -> Response:
     person = chronologies.chronology_start(db, database, user, person_id)
-    return render(request, "casework/chronology_new.html", title="Start a chronology", person=person, form={},
-                  errors=None)
+    return render(
+        request, "casework/chronology_new.html", title="Start a chronology", person=person, form={}, errors=None
+    )
 
 
 @router.post("/cases/{person_id}/chronologies/new", include_in_schema=False)
-async def chronology_new_submit(request: Request, person_id: RecordId, db: DbSession, database: Db,
-                                user: CurrentUser) -> Response:
+async def chronology_new_submit(
+    request: Request, person_id: RecordId, db: DbSession, database: Db, user: CurrentUser
+) -> Response:
     def save(form: PostedForm) -> chronologies.Chronology:
         return chronologies.create_chronology(db, database, user, person_id, chronologies.ChronologyInput.read(form))
 
     def again(form: PostedForm, errors: dict[str, str]) -> Response:
         person = chronologies.chronology_start(db, database, user, person_id)
-        return render(request, "casework/chronology_new.html", title="Start a chronology", person=person,
-                      form=form.as_dict(), errors=errors)
+        return render(
+            request,
+            "casework/chronology_new.html",
+            title="Start a chronology",
+            person=person,
+            form=form.as_dict(),
+            errors=errors,
+        )
 
     return await submit(request, db, save, done=lambda chronology: f"/chronologies/{chronology.id}", again=again)
 
 
 @router.get("/chronologies/{chronology_id}", include_in_schema=False)
-def chronology_page(request: Request, chronology_id: RecordId, db: DbSession, database: Db,
-                    user: CurrentUser) -> Response:
+def chronology_page(
+    request: Request, chronology_id: RecordId, db: DbSession, database: Db, user: CurrentUser
+) -> Response:
     view = chronologies.view_chronology(db, database, user, chronology_id)
-    return render(request, "casework/chronology.html", title=view.chronology.title, view=view, errors=None,
-                  flash=FLASH.get(request.query_params.get("done", "")))
+    return render(
+        request,
+        "casework/chronology.html",
+        title=view.chronology.title,
+        view=view,
+        errors=None,
+        flash=FLASH.get(request.query_params.get("done", "")),
+    )
 
 
 @router.post("/chronologies/{chronology_id}", include_in_schema=False)
-async def chronology_submit(request: Request, chronology_id: RecordId, db: DbSession, database: Db,
-                            user: CurrentUser) -> Response:
+async def chronology_submit(
+    request: Request, chronology_id: RecordId, db: DbSession, database: Db, user: CurrentUser
+) -> Response:
     def save(form: PostedForm) -> object:
-        return chronologies.update_chronology(db, database, user, chronology_id,
-                                              chronologies.EntriesInput.read(form, form.all("picked")),
-                                              expected_version=record_id(form.get("version")))
+        return chronologies.update_chronology(
+            db,
+            database,
+            user,
+            chronology_id,
+            chronologies.EntriesInput.read(form, form.all("picked")),
+            expected_version=record_id(form.get("version")),
+        )
 
     def again(form: PostedForm, errors: dict[str, str]) -> Response:
         view = chronologies.view_chronology(db, database, user, chronology_id)
@@ -338,7 +462,8 @@ async def chronology_submit(request: Request, chronology_id: RecordId, db: DbSes
 
 
 @router.get("/chronologies/{chronology_id}/print", include_in_schema=False)
-def chronology_print_page(request: Request, chronology_id: RecordId, db: DbSession, database: Db,
-                          user: CurrentUser) -> Response:
+def chronology_print_page(
+    request: Request, chronology_id: RecordId, db: DbSession, database: Db, user: CurrentUser
+) -> Response:
     view = chronologies.view_chronology(db, database, user, chronology_id)
     return render(request, "casework/chronology_print.html", title=view.chronology.title, view=view)

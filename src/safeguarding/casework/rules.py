@@ -29,67 +29,129 @@ def _rules(*items: Rule) -> MappingProxyType[str, Rule]:
 
 
 RULES: Final = _rules(
-    Rule("no-future-date", "cannot be in the future",
-         "CIN census rules 8600, 8720, 4010 (dates after the reference date); a record states what has happened"),
-    Rule("after-referral", "cannot be before the referral date",
-         "CIN census rules 1103, 2889, 1104, 1105, 4015 (no activity before the episode's referral)"),
-    Rule("episode-closed", "the episode of need is closed: open a new referral through the front door",
-         "CIN census rule 8565 (no activity after closure)"),
-    Rule("one-open-assessment", "the child already has an assessment that is not authorised",
-         "CIN census rules 8896 and 8863Q (one open assessment per episode)"),
-    Rule("authorised-after-start", "the authorisation date cannot be before the assessment started",
-         "CIN census rule 8608"),
-    Rule("late-reason-required", "the assessment is authorised after its 45-working-day due date: give the reason",
-         "WT2023 chapter 3, 'Timeliness' (45 working days at most; record why when exceeded)"),
-    Rule("factors-only-authorised", "factors are recorded when the assessment is authorised",
-         "CIN census rule 8614"),
-    Rule("factors-required", "choose the factors identified (or 21, no factors identified)",
-         "CIN census rule 8897Q"),
-    Rule("factor-21-alone", "21 (no factors identified) cannot be combined with other factors",
-         "CIN census rule 8869"),
-    Rule("legacy-factor", "18A and 19A are no longer used: choose 18B or 18C, 19B or 19C",
-         "CIN census queries 8945Q and 8950Q (2024-25)"),
-    Rule("s47-needs-strategy", "a section 47 enquiry starts from a strategy discussion that decided on one, "
-         "held on or before its start", "WT2023 chapter 4, 'Section 47 enquiries'"),
-    Rule("one-open-s47", "the child already has a section 47 enquiry without an outcome",
-         "CIN census rules 8839 and 8890"),
-    Rule("s47-completed-after-start", "the completion date cannot be before the enquiry started",
-         "CIN census rule 8615 (dates in order)"),
-    Rule("icpc-needs-strategy", "an initial conference needs an earlier strategy discussion",
-         "WT2023 chapter 4, 'Initial child protection conferences' (15 working days from the last strategy "
-         "discussion)"),
-    Rule("icpc-needs-s47", "an initial conference needs a section 47 enquiry started on or before it that "
-         "concluded a conference is needed", "CIN census rule 8615; WT2023 chapter 4"),
+    Rule(
+        "no-future-date",
+        "cannot be in the future",
+        "CIN census rules 8600, 8720, 4010 (dates after the reference date); a record states what has happened",
+    ),
+    Rule(
+        "after-referral",
+        "cannot be before the referral date",
+        "CIN census rules 1103, 2889, 1104, 1105, 4015 (no activity before the episode's referral)",
+    ),
+    Rule(
+        "episode-closed",
+        "the episode of need is closed: open a new referral through the front door",
+        "CIN census rule 8565 (no activity after closure)",
+    ),
+    Rule(
+        "one-open-assessment",
+        "the child already has an assessment that is not authorised",
+        "CIN census rules 8896 and 8863Q (one open assessment per episode)",
+    ),
+    Rule(
+        "authorised-after-start",
+        "the authorisation date cannot be before the assessment started",
+        "CIN census rule 8608",
+    ),
+    Rule(
+        "late-reason-required",
+        "the assessment is authorised after its 45-working-day due date: give the reason",
+        "WT2023 chapter 3, 'Timeliness' (45 working days at most; record why when exceeded)",
+    ),
+    Rule("factors-only-authorised", "factors are recorded when the assessment is authorised", "CIN census rule 8614"),
+    Rule("factors-required", "choose the factors identified (or 21, no factors identified)", "CIN census rule 8897Q"),
+    Rule("factor-21-alone", "21 (no factors identified) cannot be combined with other factors", "CIN census rule 8869"),
+    Rule(
+        "legacy-factor",
+        "18A and 19A are no longer used: choose 18B or 18C, 19B or 19C",
+        "CIN census queries 8945Q and 8950Q (2024-25)",
+    ),
+    Rule(
+        "s47-needs-strategy",
+        "a section 47 enquiry starts from a strategy discussion that decided on one, held on or before its start",
+        "WT2023 chapter 4, 'Section 47 enquiries'",
+    ),
+    Rule(
+        "one-open-s47",
+        "the child already has a section 47 enquiry without an outcome",
+        "CIN census rules 8839 and 8890",
+    ),
+    Rule(
+        "s47-completed-after-start",
+        "the completion date cannot be before the enquiry started",
+        "CIN census rule 8615 (dates in order)",
+    ),
+    Rule(
+        "icpc-needs-strategy",
+        "an initial conference needs an earlier strategy discussion",
+        "WT2023 chapter 4, 'Initial child protection conferences' (15 working days from the last strategy discussion)",
+    ),
+    Rule(
+        "icpc-needs-s47",
+        "an initial conference needs a section 47 enquiry started on or before it that "
+        "concluded a conference is needed",
+        "CIN census rule 8615; WT2023 chapter 4",
+    ),
     Rule("conference-weekday", "conferences are held on a weekday", "CIN census rule 8875"),
-    Rule("review-needs-plan", "a review conference reviews a child protection plan that is open on its date and "
-         "started before it", "WT2023 chapter 4, 'Child protection review conference'; CIN census rule 8841"),
-    Rule("plan-starts-at-conference", "a child protection plan starts on the date of the initial conference "
-         "that decided on it", "CIN census rule 2885"),
-    Rule("one-open-cp-plan", "the child already has an open child protection plan",
-         "CIN census rules 8935 and 8940"),
-    Rule("plan-ends-after-start", "a plan ends after the day it starts",
-         "CIN census rules 8925, 8840 (CP) and 4011, 4012Q (CIN)"),
+    Rule(
+        "review-needs-plan",
+        "a review conference reviews a child protection plan that is open on its date and started before it",
+        "WT2023 chapter 4, 'Child protection review conference'; CIN census rule 8841",
+    ),
+    Rule(
+        "plan-starts-at-conference",
+        "a child protection plan starts on the date of the initial conference that decided on it",
+        "CIN census rule 2885",
+    ),
+    Rule("one-open-cp-plan", "the child already has an open child protection plan", "CIN census rules 8935 and 8940"),
+    Rule(
+        "plan-ends-after-start",
+        "a plan ends after the day it starts",
+        "CIN census rules 8925, 8840 (CP) and 4011, 4012Q (CIN)",
+    ),
     Rule("plan-end-reason", "give the reason the plan ended", "Local recording standard (plan end with reason)"),
-    Rule("core-group-needs-plan", "a core group meets while a child protection plan is open (on or after its start)",
-         "WT2023 chapter 4, 'Action and responsibilities following the initial conference'"),
+    Rule(
+        "core-group-needs-plan",
+        "a core group meets while a child protection plan is open (on or after its start)",
+        "WT2023 chapter 4, 'Action and responsibilities following the initial conference'",
+    ),
     Rule("one-open-cin-plan", "the child already has an open child in need plan", "CIN census rules 4004, 4014"),
-    Rule("cin-cp-overlap", "a child in need plan and a child protection plan cannot be open together (except on "
-         "the day one hands over to the other)", "CIN census rules 4001, 4016, 4017"),
-    Rule("cin-review-needs-plan", "a child in need review belongs to a plan open on its date",
-         "Local standard: child in need reviews (the council's own, a local setting)"),
+    Rule(
+        "cin-cp-overlap",
+        "a child in need plan and a child protection plan cannot be open together (except on "
+        "the day one hands over to the other)",
+        "CIN census rules 4001, 4016, 4017",
+    ),
+    Rule(
+        "cin-review-needs-plan",
+        "a child in need review belongs to a plan open on its date",
+        "Local standard: child in need reviews (the council's own, a local setting)",
+    ),
     Rule("seen-alone-needs-seen", "a child seen alone was seen: tick 'child seen' too", "Recording consistency"),
     Rule("closure-reason-required", "choose the DfE reason for closure", "CIN census rules 8805, 8640"),
-    Rule("closure-open-cp-plan", "end the child protection plan before closing the episode",
-         "CIN census rule 8565; WT2023 chapter 4 (a plan ends at a review conference)"),
+    Rule(
+        "closure-open-cp-plan",
+        "end the child protection plan before closing the episode",
+        "CIN census rule 8565; WT2023 chapter 4 (a plan ends at a review conference)",
+    ),
     Rule("closure-open-cin-plan", "end the child in need plan before closing the episode", "CIN census rule 8565"),
-    Rule("closure-open-assessment", "an assessment is not authorised: authorise it before closing",
-         "CIN census rule 8867"),
-    Rule("closure-open-s47", "a section 47 enquiry has no outcome: record it before closing",
-         "CIN census rule 8868"),
-    Rule("closure-after-events", "the closure date cannot be before the last recorded event of the episode",
-         "CIN census rules 8565, 8630"),
-    Rule("closure-rc8-rc9", "RC8 and RC9 are for closure after assessment with no section 47, conference or plan",
-         "CIN census rule 2990"),
+    Rule(
+        "closure-open-assessment",
+        "an assessment is not authorised: authorise it before closing",
+        "CIN census rule 8867",
+    ),
+    Rule("closure-open-s47", "a section 47 enquiry has no outcome: record it before closing", "CIN census rule 8868"),
+    Rule(
+        "closure-after-events",
+        "the closure date cannot be before the last recorded event of the episode",
+        "CIN census rules 8565, 8630",
+    ),
+    Rule(
+        "closure-rc8-rc9",
+        "RC8 and RC9 are for closure after assessment with no section 47, conference or plan",
+        "CIN census rule 2990",
+    ),
     Rule("next-after-held", "the next supervision is after this one", "Recording consistency"),
 )
 
@@ -120,40 +182,55 @@ def as_errors(refusals: Iterable[Refusal]) -> dict[str, str]:
 
 # --- code lists of the forms ----------------------------------------------------------------------------------------
 
-ASSESSMENT_OUTCOMES: Final = MappingProxyType({
-    "nfa": "No further action",
-    "early_help": "Step down to early help",
-    "cin_plan": "Child in need plan (section 17)",
-    "strategy_discussion": "Strategy discussion (reasonable cause to suspect significant harm)",
-    "continue_cp": "Continue under child protection",
-    "looked_after": "Child to become looked after",
-})
-STRATEGY_DECISIONS: Final = MappingProxyType({
-    "section47": "Start a section 47 enquiry",
-    "single_agency": "No section 47: continue the assessment",
-    "nfa": "No further action",
-})
-SECTION47_OUTCOMES: Final = MappingProxyType({
-    "icpc": "Concerns substantiated: convene an initial child protection conference",
-    "cin": "Concerns not substantiated: child in need",
-    "nfa": "No further action",
-})
-CONFERENCE_OUTCOMES: Final = MappingProxyType({
-    "plan": "Child protection plan (initial) / continue the plan (review)",
-    "no_plan": "No plan (initial) / end the plan (review)",
-})
+ASSESSMENT_OUTCOMES: Final = MappingProxyType(
+    {
+        "nfa": "No further action",
+        "early_help": "Step down to early help",
+        "cin_plan": "Child in need plan (section 17)",
+        "strategy_discussion": "Strategy discussion (reasonable cause to suspect significant harm)",
+        "continue_cp": "Continue under child protection",
+        "looked_after": "Child to become looked after",
+    }
+)
+STRATEGY_DECISIONS: Final = MappingProxyType(
+    {
+        "section47": "Start a section 47 enquiry",
+        "single_agency": "No section 47: continue the assessment",
+        "nfa": "No further action",
+    }
+)
+SECTION47_OUTCOMES: Final = MappingProxyType(
+    {
+        "icpc": "Concerns substantiated: convene an initial child protection conference",
+        "cin": "Concerns not substantiated: child in need",
+        "nfa": "No further action",
+    }
+)
+CONFERENCE_OUTCOMES: Final = MappingProxyType(
+    {
+        "plan": "Child protection plan (initial) / continue the plan (review)",
+        "no_plan": "No plan (initial) / end the plan (review)",
+    }
+)
 CONFERENCE_KINDS: Final = MappingProxyType({"initial": "Initial conference", "review": "Review conference"})
-VISIT_KINDS: Final = MappingProxyType({
-    "assessment": "Assessment visit", "cp": "Child protection visit", "cin": "Child in need visit",
-    "other": "Other visit"})
-NOTE_KINDS: Final = MappingProxyType({
-    "case_note": "Case note",
-    "direct_work": "Direct work with the child",
-    "phone_call": "Phone call",
-    "multi_agency": "Multi-agency discussion",
-    "management_decision": "Management decision",
-    "significant_event": "Significant event",
-})
+VISIT_KINDS: Final = MappingProxyType(
+    {
+        "assessment": "Assessment visit",
+        "cp": "Child protection visit",
+        "cin": "Child in need visit",
+        "other": "Other visit",
+    }
+)
+NOTE_KINDS: Final = MappingProxyType(
+    {
+        "case_note": "Case note",
+        "direct_work": "Direct work with the child",
+        "phone_call": "Phone call",
+        "multi_agency": "Multi-agency discussion",
+        "management_decision": "Management decision",
+        "significant_event": "Significant event",
+    }
+)
 
 # Longest text each kind of field takes (characters); longer text is refused with the field named.
 NAME_MAX = 100
@@ -218,8 +295,9 @@ def dated(day: date | None, field_name: str, episode: Episode, today: date) -> l
     return found
 
 
-def check_assessment(episode: Episode, *, assessment_id: int | None, started_on: date,
-                     authorised_on: date | None, today: date) -> list[Refusal]:
+def check_assessment(
+    episode: Episode, *, assessment_id: int | None, started_on: date, authorised_on: date | None, today: date
+) -> list[Refusal]:
     others = episode.without("assessments", assessment_id)
     found = dated(started_on, "started_on", episode, today)
     if authorised_on is None and any(a.end is None for a in others.assessments):
@@ -231,8 +309,9 @@ def check_assessment(episode: Episode, *, assessment_id: int | None, started_on:
     return found
 
 
-def check_authorisation(*, authorised_on: date, due_on: date, late_reason: str | None,
-                        factors: Sequence[str]) -> list[Refusal]:
+def check_authorisation(
+    *, authorised_on: date, due_on: date, late_reason: str | None, factors: Sequence[str]
+) -> list[Refusal]:
     """Manager authorisation: factors (DfE codes) and, when late, the reason."""
     found: list[Refusal] = []
     if authorised_on > due_on and not (late_reason or "").strip():
@@ -259,9 +338,16 @@ def check_strategy_discussion(episode: Episode, *, held_on: date, today: date) -
     return dated(held_on, "held_on", episode, today)
 
 
-def check_section47(episode: Episode, *, section47_id: int | None, strategy_discussion_id: int | None,
-                    started_on: date, completed_on: date | None, outcome: str | None,
-                    today: date) -> list[Refusal]:
+def check_section47(
+    episode: Episode,
+    *,
+    section47_id: int | None,
+    strategy_discussion_id: int | None,
+    started_on: date,
+    completed_on: date | None,
+    outcome: str | None,
+    today: date,
+) -> list[Refusal]:
     found = dated(started_on, "started_on", episode, today)
     discussion = next((s for s in episode.strategy_discussions if s.id == strategy_discussion_id), None)
     if discussion is None or discussion.outcome != "section47" or discussion.start > started_on:
@@ -276,8 +362,7 @@ def check_section47(episode: Episode, *, section47_id: int | None, strategy_disc
     return found
 
 
-def check_conference(episode: Episode, *, kind: str, held_on: date, plan_id: int | None,
-                     today: date) -> list[Refusal]:
+def check_conference(episode: Episode, *, kind: str, held_on: date, plan_id: int | None, today: date) -> list[Refusal]:
     found = dated(held_on, "held_on", episode, today)
     if held_on.weekday() >= 5:
         found.append(Refusal("conference-weekday", "held_on"))
@@ -293,10 +378,21 @@ def check_conference(episode: Episode, *, kind: str, held_on: date, plan_id: int
     return found
 
 
-def check_cp_plan(episode: Episode, *, plan_id: int | None, conference_date: date | None, started_on: date,
-                  ended_on: date | None, end_reason: str | None, today: date) -> list[Refusal]:
-    found = dated(started_on, "started_on", episode, today) if plan_id is None else [
-        r for r in dated(started_on, "started_on", episode, today) if r.rule_id != "episode-closed"]
+def check_cp_plan(
+    episode: Episode,
+    *,
+    plan_id: int | None,
+    conference_date: date | None,
+    started_on: date,
+    ended_on: date | None,
+    end_reason: str | None,
+    today: date,
+) -> list[Refusal]:
+    found = (
+        dated(started_on, "started_on", episode, today)
+        if plan_id is None
+        else [r for r in dated(started_on, "started_on", episode, today) if r.rule_id != "episode-closed"]
+    )
     if conference_date is None or conference_date != started_on:
         found.append(Refusal("plan-starts-at-conference", "started_on"))
     others = episode.without("cp_plans", plan_id)
@@ -308,8 +404,9 @@ def check_cp_plan(episode: Episode, *, plan_id: int | None, conference_date: dat
     return found
 
 
-def _plan_end(started_on: date, ended_on: date | None, end_reason: str | None, episode: Episode, today: date,
-              *, need_reason: bool) -> list[Refusal]:
+def _plan_end(
+    started_on: date, ended_on: date | None, end_reason: str | None, episode: Episode, today: date, *, need_reason: bool
+) -> list[Refusal]:
     if ended_on is None:
         return []
     found = [r for r in dated(ended_on, "ended_on", episode, today) if r.rule_id != "episode-closed"]
@@ -320,10 +417,14 @@ def _plan_end(started_on: date, ended_on: date | None, end_reason: str | None, e
     return found
 
 
-def check_cin_plan(episode: Episode, *, plan_id: int | None, started_on: date, ended_on: date | None,
-                   today: date) -> list[Refusal]:
-    found = dated(started_on, "started_on", episode, today) if plan_id is None else [
-        r for r in dated(started_on, "started_on", episode, today) if r.rule_id != "episode-closed"]
+def check_cin_plan(
+    episode: Episode, *, plan_id: int | None, started_on: date, ended_on: date | None, today: date
+) -> list[Refusal]:
+    found = (
+        dated(started_on, "started_on", episode, today)
+        if plan_id is None
+        else [r for r in dated(started_on, "started_on", episode, today) if r.rule_id != "episode-closed"]
+    )
     others = episode.without("cin_plans", plan_id)
     if any(p.open_on(started_on) or (p.start >= started_on and ended_on is None) for p in others.cin_plans):
         found.append(Refusal("one-open-cin-plan", "started_on"))
@@ -350,8 +451,9 @@ def check_cin_review(episode: Episode, *, plan_id: int | None, held_on: date, to
     return found
 
 
-def check_visit(episode: Episode, *, visited_on: date, child_seen: bool, seen_alone: bool,
-                today: date) -> list[Refusal]:
+def check_visit(
+    episode: Episode, *, visited_on: date, child_seen: bool, seen_alone: bool, today: date
+) -> list[Refusal]:
     found = dated(visited_on, "visited_on", episode, today)
     if seen_alone and not child_seen:
         found.append(Refusal("seen-alone-needs-seen", "seen_alone"))
@@ -378,16 +480,23 @@ def check_closure(episode: Episode, *, closed_on: date, reason: str | None, toda
         found.append(Refusal("closure-open-s47", "closed_on"))
     if closed_on < last_event_date(episode):
         found.append(Refusal("closure-after-events", "closed_on"))
-    if reason in ("RC8", "RC9") and (episode.section47s or episode.initial_conferences or episode.cp_plans
-                                     or episode.cin_plans):
+    if reason in ("RC8", "RC9") and (
+        episode.section47s or episode.initial_conferences or episode.cp_plans or episode.cin_plans
+    ):
         found.append(Refusal("closure-rc8-rc9", "reason"))
     return found
 
 
 def last_event_date(episode: Episode) -> date:
     days = [episode.referral_date, *episode.other_dates]
-    for spans in (episode.assessments, episode.strategy_discussions, episode.section47s,
-                  episode.initial_conferences, episode.cp_plans, episode.cin_plans):
+    for spans in (
+        episode.assessments,
+        episode.strategy_discussions,
+        episode.section47s,
+        episode.initial_conferences,
+        episode.cp_plans,
+        episode.cin_plans,
+    ):
         for span in spans:
             days.append(span.start)
             if span.end is not None:
@@ -502,8 +611,9 @@ def layout_genogram(people: Sequence[GenogramPerson], ties: Sequence[GenogramTie
         del level
         members.sort(key=lambda p: (p.born or 0, p.name, p.id))
         for i, person in enumerate(members):
-            placed[person.id] = Placed(person, GENOGRAM_MARGIN + i * GENOGRAM_GAP_X,
-                                       GENOGRAM_MARGIN + depth * GENOGRAM_GAP_Y)
+            placed[person.id] = Placed(
+                person, GENOGRAM_MARGIN + i * GENOGRAM_GAP_X, GENOGRAM_MARGIN + depth * GENOGRAM_GAP_Y
+            )
     lines: list[Line] = []
     for tie in ties:
         a, b = (tie.parent_id, tie.child_id) if tie.kind in ("parent", "carer") else (tie.a, tie.b)

@@ -34,18 +34,27 @@ class SupervisionForm:
     cases: list[tuple[int, str]]  # the worker's allocated children
 
 
-def supervision_form(session: Session, database: Database, user: User, worker_id: int | None
-                     ) -> SupervisionForm:
+def supervision_form(session: Session, database: Database, user: User, worker_id: int | None) -> SupervisionForm:
     access.require_role(database, user, Kind.SUPERVISION, Action.CREATE)
-    workers = list(session.scalars(select(User).where(User.role.in_([Role.SOCIAL_WORKER, Role.TEAM_MANAGER]),
-                                                      User.active.is_(True), User.id != user.id)
-                                   .order_by(User.full_name)))
+    workers = list(
+        session.scalars(
+            select(User)
+            .where(User.role.in_([Role.SOCIAL_WORKER, Role.TEAM_MANAGER]), User.active.is_(True), User.id != user.id)
+            .order_by(User.full_name)
+        )
+    )
     worker = session.get(User, worker_id) if worker_id else None
     cases: list[tuple[int, str]] = []
     if worker is not None:
-        cases = [(pid, f"{first} {last}") for pid, first, last in session.execute(
-            select(Person.id, Person.first_name, Person.last_name).join(Allocation, Allocation.person_id == Person.id)
-            .where(Allocation.worker_id == worker.id, Allocation.ended_at.is_(None)).order_by(Person.last_name))]
+        cases = [
+            (pid, f"{first} {last}")
+            for pid, first, last in session.execute(
+                select(Person.id, Person.first_name, Person.last_name)
+                .join(Allocation, Allocation.person_id == Person.id)
+                .where(Allocation.worker_id == worker.id, Allocation.ended_at.is_(None))
+                .order_by(Person.last_name)
+            )
+        ]
     return SupervisionForm(workers, worker, cases)
 
 
@@ -74,19 +83,37 @@ class SupervisionInput:
     @classmethod
     def read(cls, form: Mapping[str, str]) -> SupervisionInput:
         problems: dict[str, str] = {}
-        held_on = date_field(form.get("held_on", "") or "", "held_on", "the date of the supervision", problems,
-                             noun="date of the supervision")
-        next_on = date_field(form.get("next_on", "") or "", "next_on", "the date of the next supervision",
-                             problems, required=False, noun="date of the next supervision", kind=DateKind.BOOKED)
-        notes = text_field(form.get("notes", "") or "", "notes", "the notes", problems, limit=rules.TEXT_MAX,
-                           required=False)
+        held_on = date_field(
+            form.get("held_on", "") or "",
+            "held_on",
+            "the date of the supervision",
+            problems,
+            noun="date of the supervision",
+        )
+        next_on = date_field(
+            form.get("next_on", "") or "",
+            "next_on",
+            "the date of the next supervision",
+            problems,
+            required=False,
+            noun="date of the next supervision",
+            kind=DateKind.BOOKED,
+        )
+        notes = text_field(
+            form.get("notes", "") or "", "notes", "the notes", problems, limit=rules.TEXT_MAX, required=False
+        )
         cases: list[CaseDiscussed] = []
         for key in form:
             if key.startswith("decision."):
                 person_id = record_id(key.split(".", 1)[1])
-                cases.append(CaseDiscussed(key, person_id,
-                                           (form.get(f"discussion.{person_id}", "") or "").strip() or None,
-                                           (form.get(key, "") or "").strip()))
+                cases.append(
+                    CaseDiscussed(
+                        key,
+                        person_id,
+                        (form.get(f"discussion.{person_id}", "") or "").strip() or None,
+                        (form.get(key, "") or "").strip(),
+                    )
+                )
         return cls(record_id(form.get("worker_id")), held_on, next_on, notes, tuple(cases), problems)
 
 
@@ -113,8 +140,9 @@ def record_supervision(session: Session, database: Database, user: User, data: S
             errors[key] = "Write the decision for each case discussed"
         else:
             text_field(decision, key, "the decision", errors, limit=rules.TEXT_MAX)
-        text_field(discussion, f"discussion.{person_id}", "the discussion", errors, limit=rules.TEXT_MAX,
-                   required=False)
+        text_field(
+            discussion, f"discussion.{person_id}", "the discussion", errors, limit=rules.TEXT_MAX, required=False
+        )
         discussed.append((person_id, discussion, decision))
     if held_on is not None:
         for r in rules.check_supervision(held_on=held_on, next_on=next_on, today=today_in_london()):
@@ -122,25 +150,35 @@ def record_supervision(session: Session, database: Database, user: User, data: S
     if errors:
         raise ValidationFailed(errors)
     assert worker is not None and held_on is not None
-    supervision = Supervision(worker_id=worker.id, supervisor_id=user.id, held_on=held_on, next_on=next_on,
-                              notes=notes)
+    supervision = Supervision(worker_id=worker.id, supervisor_id=user.id, held_on=held_on, next_on=next_on, notes=notes)
     supervision.cases = [SupervisionCase(person_id=p, discussion=d, decision=dec) for p, d, dec in discussed]
     session.add(supervision)
     flush(session)
     for person_id, _d, _dec in discussed:
         recompute(session, person_id)
         audit(session, user, "oversight", "supervision", supervision.id, person_id)
-    record(session, access.actor_of(user), "create", "supervision", supervision.id,
-           detail={"worker_id": worker.id, "cases": len(discussed)})
+    record(
+        session,
+        access.actor_of(user),
+        "create",
+        "supervision",
+        supervision.id,
+        detail={"worker_id": worker.id, "cases": len(discussed)},
+    )
     return supervision
 
 
 def supervisions(session: Session, database: Database, user: User) -> list[Supervision]:
     """A manager's supervisions given and a worker's received, newest first."""
     access.require_role(database, user, Kind.SUPERVISION, Action.LIST)
-    rows = list(session.scalars(select(Supervision).where(
-        or_(Supervision.supervisor_id == user.id, Supervision.worker_id == user.id))
-        .order_by(Supervision.held_on.desc(), Supervision.id.desc()).limit(200)))
+    rows = list(
+        session.scalars(
+            select(Supervision)
+            .where(or_(Supervision.supervisor_id == user.id, Supervision.worker_id == user.id))
+            .order_by(Supervision.held_on.desc(), Supervision.id.desc())
+            .limit(200)
+        )
+    )
     record(session, access.actor_of(user), "list", "supervision", None, detail={"count": len(rows)})
     return rows
 
@@ -151,8 +189,16 @@ def view_supervision(session: Session, database: Database, user: User, supervisi
     if supervision is None:
         raise NotFound("There is no such supervision record.")
     if user.id not in (supervision.worker_id, supervision.supervisor_id) and Role(user.role) != Role.TEAM_MANAGER:
-        record(session, access.actor_of(user), "view", "supervision", supervision.id,
-               reason="neither the supervisor nor the worker supervised", outcome="refused", survive_rollback=True)
+        record(
+            session,
+            access.actor_of(user),
+            "view",
+            "supervision",
+            supervision.id,
+            reason="neither the supervisor nor the worker supervised",
+            outcome="refused",
+            survive_rollback=True,
+        )
         raise AccessDenied("Only the worker supervised and managers may read a supervision record.")
     # One row per child discussed: the record shows each one's case.
     audit_view(session, access.actor_of(user), "supervision", supervision.id, [c.person_id for c in supervision.cases])
@@ -163,5 +209,9 @@ def case_names(session: Session, person_ids: Iterable[int]) -> dict[int, str]:
     ids = set(person_ids)
     if not ids:
         return {}
-    return {pid: f"{first} {last}" for pid, first, last in session.execute(
-        select(Person.id, Person.first_name, Person.last_name).where(Person.id.in_(ids)))}
+    return {
+        pid: f"{first} {last}"
+        for pid, first, last in session.execute(
+            select(Person.id, Person.first_name, Person.last_name).where(Person.id.in_(ids))
+        )
+    }

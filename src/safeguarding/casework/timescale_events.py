@@ -52,8 +52,10 @@ def open_children_query(share: Share | None = None) -> Any:
 
 
 def open_among(ids: list[int]) -> list[Any]:
-    return [select(Allocation.person_id).where(Allocation.person_id.in_(ids), Allocation.ended_at.is_(None)),
-            select(Referral.person_id).where(Referral.person_id.in_(ids), Referral.closed_date.is_(None))]
+    return [
+        select(Allocation.person_id).where(Allocation.person_id.in_(ids), Allocation.ended_at.is_(None)),
+        select(Referral.person_id).where(Referral.person_id.in_(ids), Referral.closed_date.is_(None)),
+    ]
 
 
 class _Episodes:
@@ -84,10 +86,10 @@ def _allocations(reading: Reading) -> None:
     out, day = reading.out, reading.day
     allocated_from: dict[int, date] = {}
     for a_id, person_id, worker_id, team_id, started_at in reading.fetch(
-            select(Allocation.id, Allocation.person_id, Allocation.worker_id, Allocation.team_id,
-                   Allocation.started_at)
-            .where(reading.of_share(Allocation.person_id), Allocation.ended_at.is_(None))
-            .order_by(Allocation.started_at)):
+        select(Allocation.id, Allocation.person_id, Allocation.worker_id, Allocation.team_id, Allocation.started_at)
+        .where(reading.of_share(Allocation.person_id), Allocation.ended_at.is_(None))
+        .order_by(Allocation.started_at)
+    ):
         out.worker_of[person_id] = worker_id
         out.team_of[person_id] = team_id
         started = day(started_at)
@@ -101,8 +103,10 @@ def _referrals(reading: Reading, episodes: _Episodes) -> None:
     referred_from: dict[int, date] = {}
     route_flags: dict[str, frozenset[str]] = {}
     for r_id, person_id, referral_on, route, closed_on in reading.fetch(
-            select(Referral.id, Referral.person_id, Referral.referral_date, Referral.route, Referral.closed_date)
-            .where(reading.within(Referral.person_id))):
+        select(Referral.id, Referral.person_id, Referral.referral_date, Referral.route, Referral.closed_date).where(
+            reading.within(Referral.person_id)
+        )
+    ):
         referral_date = day(referral_on)
         flags = route_flags.get(route)
         if flags is None:
@@ -122,13 +126,18 @@ def _referrals(reading: Reading, episodes: _Episodes) -> None:
 def _assessments(reading: Reading, episodes: _Episodes) -> None:
     events, day, today = reading.out.events, reading.day, reading.today
     for s_id, person_id, started_on, authorised, late_reason in reading.fetch(
-            select(Assessment.id, Assessment.person_id, Assessment.started_on, Assessment.authorised_on,
-                   Assessment.late_reason).where(*episodes.open(Assessment))):
+        select(
+            Assessment.id, Assessment.person_id, Assessment.started_on, Assessment.authorised_on, Assessment.late_reason
+        ).where(*episodes.open(Assessment))
+    ):
         reading.add(E.ASSESSMENT_STARTED, day(started_on), "assessment", s_id, person_id)
         authorised_on = day(authorised)
         if authorised_on is not None and authorised_on <= today:
-            events[person_id].append(ClockEvent(E.ASSESSMENT_COMPLETED, authorised_on, "assessment", s_id,
-                                                person_id, exceeded_reason=late_reason))
+            events[person_id].append(
+                ClockEvent(
+                    E.ASSESSMENT_COMPLETED, authorised_on, "assessment", s_id, person_id, exceeded_reason=late_reason
+                )
+            )
 
 
 NO_FLAGS = frozenset[str]()
@@ -141,51 +150,101 @@ def _child_protection(reading: Reading, episodes: _Episodes) -> None:
     no_icpc, s47_flags = frozenset({"no_icpc"}), frozenset({"s47"})
     with_s47: set[int] = set()
     for q_id, person_id, discussion_id, started_on, completed, outcome in reading.fetch(
-            select(Section47Enquiry.id, Section47Enquiry.person_id, Section47Enquiry.strategy_discussion_id,
-                   Section47Enquiry.started_on, Section47Enquiry.completed_on, Section47Enquiry.outcome)
-            .where(*episodes.open(Section47Enquiry))):
+        select(
+            Section47Enquiry.id,
+            Section47Enquiry.person_id,
+            Section47Enquiry.strategy_discussion_id,
+            Section47Enquiry.started_on,
+            Section47Enquiry.completed_on,
+            Section47Enquiry.outcome,
+        ).where(*episodes.open(Section47Enquiry))
+    ):
         with_s47.add(discussion_id)
         reading.add(E.S47_STARTED, day(started_on), "section47_enquiry", q_id, person_id)
         completed_on = day(completed)
         if completed_on is not None and completed_on <= today:
-            events[person_id].append(ClockEvent(
-                E.S47_COMPLETED, completed_on, "section47_enquiry", q_id, person_id,
-                no_icpc if outcome and outcome != S47_OUTCOME_ICPC else NO_FLAGS))
+            events[person_id].append(
+                ClockEvent(
+                    E.S47_COMPLETED,
+                    completed_on,
+                    "section47_enquiry",
+                    q_id,
+                    person_id,
+                    no_icpc if outcome and outcome != S47_OUTCOME_ICPC else NO_FLAGS,
+                )
+            )
 
     for d_id, person_id, held, decision in reading.fetch(
-            select(StrategyDiscussion.id, StrategyDiscussion.person_id, StrategyDiscussion.held_on,
-                   StrategyDiscussion.decision).where(*episodes.open(StrategyDiscussion))):
+        select(
+            StrategyDiscussion.id, StrategyDiscussion.person_id, StrategyDiscussion.held_on, StrategyDiscussion.decision
+        ).where(*episodes.open(StrategyDiscussion))
+    ):
         held_on = day(held)
         if held_on <= today:
             s47 = "47" in (decision or "") or d_id in with_s47
-            events[person_id].append(ClockEvent(E.STRATEGY_DISCUSSION, held_on, "strategy_discussion", d_id,
-                                                person_id, s47_flags if s47 else NO_FLAGS))
+            events[person_id].append(
+                ClockEvent(
+                    E.STRATEGY_DISCUSSION,
+                    held_on,
+                    "strategy_discussion",
+                    d_id,
+                    person_id,
+                    s47_flags if s47 else NO_FLAGS,
+                )
+            )
 
     plan_flags, made_by_conference = frozenset({"plan"}), frozenset({"conference"})
     conference_plans: set[int] = set()  # plans an initial conference made
     for k_id, person_id, kind, held, plan_id in reading.fetch(
-            select(ChildProtectionConference.id, ChildProtectionConference.person_id, ChildProtectionConference.kind,
-                   ChildProtectionConference.held_on, ChildProtectionConference.plan_id)
-            .where(*episodes.open(ChildProtectionConference))):
+        select(
+            ChildProtectionConference.id,
+            ChildProtectionConference.person_id,
+            ChildProtectionConference.kind,
+            ChildProtectionConference.held_on,
+            ChildProtectionConference.plan_id,
+        ).where(*episodes.open(ChildProtectionConference))
+    ):
         # A conference dated after today is booked, not held.
         held_on = day(held)
         event_kind = E.ICPC if kind == "initial" else E.REVIEW_CONFERENCE
         flags = plan_flags if kind == "initial" and plan_id is not None else NO_FLAGS
         if flags is plan_flags:
             conference_plans.add(plan_id)
-        events[person_id].append(ClockEvent(event_kind, held_on, "child_protection_conference", k_id, person_id,
-                                            flags, booked_for=held_on if held_on > today else None))
+        events[person_id].append(
+            ClockEvent(
+                event_kind,
+                held_on,
+                "child_protection_conference",
+                k_id,
+                person_id,
+                flags,
+                booked_for=held_on if held_on > today else None,
+            )
+        )
 
     for p_id, person_id, started_on, ended_on in reading.fetch(
-            select(ChildProtectionPlan.id, ChildProtectionPlan.person_id, ChildProtectionPlan.started_on,
-                   ChildProtectionPlan.ended_on).where(*episodes.open(ChildProtectionPlan))):
-        reading.add(E.CP_PLAN_STARTED, day(started_on), "child_protection_plan", p_id, person_id,
-                    made_by_conference if p_id in conference_plans else NO_FLAGS)
+        select(
+            ChildProtectionPlan.id,
+            ChildProtectionPlan.person_id,
+            ChildProtectionPlan.started_on,
+            ChildProtectionPlan.ended_on,
+        ).where(*episodes.open(ChildProtectionPlan))
+    ):
+        reading.add(
+            E.CP_PLAN_STARTED,
+            day(started_on),
+            "child_protection_plan",
+            p_id,
+            person_id,
+            made_by_conference if p_id in conference_plans else NO_FLAGS,
+        )
         reading.add(E.CP_PLAN_ENDED, day(ended_on), "child_protection_plan", p_id, person_id)
 
     for g_id, person_id, held in reading.fetch(
-            select(CoreGroupMeeting.id, CoreGroupMeeting.person_id, CoreGroupMeeting.held_on)
-            .where(reading.of_share(CoreGroupMeeting.person_id))):
+        select(CoreGroupMeeting.id, CoreGroupMeeting.person_id, CoreGroupMeeting.held_on).where(
+            reading.of_share(CoreGroupMeeting.person_id)
+        )
+    ):
         reading.add(E.CORE_GROUP, day(held), "core_group_meeting", g_id, person_id)
 
 
@@ -197,8 +256,10 @@ def _visits(reading: Reading, episodes: _Episodes) -> None:
     events, day = reading.out.events, reading.day
     latest: dict[tuple[int, EventKind], tuple[date, int]] = {}
     for v_id, person_id, kind, visited, child_seen in reading.fetch(
-            select(Visit.id, Visit.person_id, Visit.kind, Visit.visited_on, Visit.child_seen)
-            .where(*episodes.open(Visit), Visit.visited_on <= reading.today)):
+        select(Visit.id, Visit.person_id, Visit.kind, Visit.visited_on, Visit.child_seen).where(
+            *episodes.open(Visit), Visit.visited_on <= reading.today
+        )
+    ):
         visited_on = day(visited)
         if child_seen and kind in STATUTORY_VISITS:
             events[person_id].append(ClockEvent(VISIT_EVENTS[kind], visited_on, "visit", v_id, person_id))
@@ -213,30 +274,40 @@ def _visits(reading: Reading, episodes: _Episodes) -> None:
 def _child_in_need(reading: Reading, episodes: _Episodes) -> None:
     day = reading.day
     for n_id, person_id, started_on, ended_on in reading.fetch(
-            select(ChildInNeedPlan.id, ChildInNeedPlan.person_id, ChildInNeedPlan.started_on,
-                   ChildInNeedPlan.ended_on).where(*episodes.open(ChildInNeedPlan))):
+        select(
+            ChildInNeedPlan.id, ChildInNeedPlan.person_id, ChildInNeedPlan.started_on, ChildInNeedPlan.ended_on
+        ).where(*episodes.open(ChildInNeedPlan))
+    ):
         reading.add(E.CIN_PLAN_STARTED, day(started_on), "child_in_need_plan", n_id, person_id)
         reading.add(E.CIN_PLAN_ENDED, day(ended_on), "child_in_need_plan", n_id, person_id)
     for w_id, person_id, held in reading.fetch(
-            select(ChildInNeedReview.id, ChildInNeedReview.person_id, ChildInNeedReview.held_on)
-            .where(reading.of_share(ChildInNeedReview.person_id))):
+        select(ChildInNeedReview.id, ChildInNeedReview.person_id, ChildInNeedReview.held_on).where(
+            reading.of_share(ChildInNeedReview.person_id)
+        )
+    ):
         reading.add(E.CIN_REVIEW, day(held), "child_in_need_review", w_id, person_id)
 
 
 def _activity(reading: Reading) -> None:
     """Recorded activity: notes and supervision. Only the latest note of each child matters (the stalled clock)."""
     day = reading.day
-    last_note = (select(CaseNote.person_id, func.max(CaseNote.occurred_at).label("at"))
-                 .where(reading.of_share(CaseNote.person_id)).group_by(CaseNote.person_id).subquery())
+    last_note = (
+        select(CaseNote.person_id, func.max(CaseNote.occurred_at).label("at"))
+        .where(reading.of_share(CaseNote.person_id))
+        .group_by(CaseNote.person_id)
+        .subquery()
+    )
     for person_id, note_id, at in reading.fetch(
-            select(CaseNote.person_id, func.max(CaseNote.id).label("id"), last_note.c.at)
-            .join(last_note, (last_note.c.person_id == CaseNote.person_id) & (last_note.c.at == CaseNote.occurred_at))
-            .group_by(CaseNote.person_id, last_note.c.at)):
+        select(CaseNote.person_id, func.max(CaseNote.id).label("id"), last_note.c.at)
+        .join(last_note, (last_note.c.person_id == CaseNote.person_id) & (last_note.c.at == CaseNote.occurred_at))
+        .group_by(CaseNote.person_id, last_note.c.at)
+    ):
         reading.add(E.CASE_NOTE, day(at), "case_note", note_id, person_id)
     for person_id, sup_id, held in reading.fetch(
-            select(SupervisionCase.person_id, Supervision.id, Supervision.held_on)
-            .join(Supervision, Supervision.id == SupervisionCase.supervision_id)
-            .where(reading.of_share(SupervisionCase.person_id))):
+        select(SupervisionCase.person_id, Supervision.id, Supervision.held_on)
+        .join(Supervision, Supervision.id == SupervisionCase.supervision_id)
+        .where(reading.of_share(SupervisionCase.person_id))
+    ):
         reading.add(E.SUPERVISION, day(held), "supervision", sup_id, person_id)
 
 
@@ -258,15 +329,28 @@ def dated(after: date, today: date) -> list[Any]:
         return dated_rows(column, after, today, *rest)
 
     return [
-        on(Referral.referral_date), on(Referral.closed_date), on(Allocation.started_at),
-        on(Assessment.started_on), on(Assessment.authorised_on),
-        on(Section47Enquiry.started_on), on(Section47Enquiry.completed_on), on(StrategyDiscussion.held_on),
-        on(ChildProtectionConference.held_on), on(ChildProtectionPlan.started_on), on(ChildProtectionPlan.ended_on),
-        on(CoreGroupMeeting.held_on), on(Visit.visited_on),
-        on(ChildInNeedPlan.started_on), on(ChildInNeedPlan.ended_on), on(ChildInNeedReview.held_on),
+        on(Referral.referral_date),
+        on(Referral.closed_date),
+        on(Allocation.started_at),
+        on(Assessment.started_on),
+        on(Assessment.authorised_on),
+        on(Section47Enquiry.started_on),
+        on(Section47Enquiry.completed_on),
+        on(StrategyDiscussion.held_on),
+        on(ChildProtectionConference.held_on),
+        on(ChildProtectionPlan.started_on),
+        on(ChildProtectionPlan.ended_on),
+        on(CoreGroupMeeting.held_on),
+        on(Visit.visited_on),
+        on(ChildInNeedPlan.started_on),
+        on(ChildInNeedPlan.ended_on),
+        on(ChildInNeedReview.held_on),
         on(CaseNote.occurred_at),
-        on(Supervision.held_on, SupervisionCase.person_id,
-           (SupervisionCase, SupervisionCase.supervision_id == Supervision.id)),
+        on(
+            Supervision.held_on,
+            SupervisionCase.person_id,
+            (SupervisionCase, SupervisionCase.supervision_id == Supervision.id),
+        ),
     ]
 
 

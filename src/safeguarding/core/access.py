@@ -87,8 +87,9 @@ class Action(StrEnum):
     BREAK_GLASS = "break_glass"
 
 
-STAFF_CASEWORK = frozenset({R.MASH_WORKER, R.MASH_MANAGER, R.SOCIAL_WORKER, R.TEAM_MANAGER,
-                            R.EXPLOITATION_PRACTITIONER})
+STAFF_CASEWORK = frozenset(
+    {R.MASH_WORKER, R.MASH_MANAGER, R.SOCIAL_WORKER, R.TEAM_MANAGER, R.EXPLOITATION_PRACTITIONER}
+)
 MANAGERS = frozenset({R.MASH_MANAGER, R.TEAM_MANAGER})
 MASH = frozenset({R.MASH_WORKER, R.MASH_MANAGER})
 
@@ -171,13 +172,16 @@ PERMISSIONS: dict[tuple[Kind, Action], frozenset[Role]] = {
     (Kind.EXPLOITATION_CONTEXT, Action.VIEW): STAFF_CASEWORK,
     (Kind.EXPLOITATION_CONTEXT, Action.LIST): STAFF_CASEWORK,
     (Kind.EXPLOITATION_CONTEXT, Action.CREATE): STAFF_CASEWORK,
-    (Kind.EXPLOITATION_CONTEXT, Action.UPDATE): frozenset({R.EXPLOITATION_PRACTITIONER, R.TEAM_MANAGER,
-                                                           R.MASH_MANAGER}),
-    (Kind.INTELLIGENCE, Action.CREATE): frozenset({R.PARTNER_PRACTITIONER, R.EXPLOITATION_PRACTITIONER,
-                                                   R.TEAM_MANAGER, R.MASH_MANAGER}),
+    (Kind.EXPLOITATION_CONTEXT, Action.UPDATE): frozenset(
+        {R.EXPLOITATION_PRACTITIONER, R.TEAM_MANAGER, R.MASH_MANAGER}
+    ),
+    (Kind.INTELLIGENCE, Action.CREATE): frozenset(
+        {R.PARTNER_PRACTITIONER, R.EXPLOITATION_PRACTITIONER, R.TEAM_MANAGER, R.MASH_MANAGER}
+    ),
     (Kind.INTELLIGENCE, Action.VIEW): frozenset({R.PARTNER_PRACTITIONER}) | STAFF_CASEWORK,
-    (Kind.INTELLIGENCE, Action.LIST): frozenset({R.PARTNER_PRACTITIONER, R.EXPLOITATION_PRACTITIONER,
-                                                 R.TEAM_MANAGER, R.MASH_MANAGER}),
+    (Kind.INTELLIGENCE, Action.LIST): frozenset(
+        {R.PARTNER_PRACTITIONER, R.EXPLOITATION_PRACTITIONER, R.TEAM_MANAGER, R.MASH_MANAGER}
+    ),
     (Kind.INTELLIGENCE, Action.SEARCH): frozenset({R.EXPLOITATION_PRACTITIONER, R.TEAM_MANAGER, R.MASH_MANAGER}),
     (Kind.INTELLIGENCE, Action.UPDATE): frozenset({R.EXPLOITATION_PRACTITIONER, R.TEAM_MANAGER, R.MASH_MANAGER}),
     # "Who saw this item": managers.
@@ -268,11 +272,22 @@ def _unlocked_for(session: Session, user: User, person_ids: set[int]) -> set[int
     """Of these restricted people, those this user is named on or has a live break-glass for."""
     if not person_ids:
         return set()
-    granted = set(session.scalars(select(PersonRestrictionGrant.person_id).where(
-        PersonRestrictionGrant.user_id == user.id, PersonRestrictionGrant.person_id.in_(person_ids))))
-    broken = set(session.scalars(select(BreakGlassAccess.person_id).where(
-        BreakGlassAccess.user_id == user.id, BreakGlassAccess.person_id.in_(person_ids),
-        BreakGlassAccess.expires_at > utcnow())))
+    granted = set(
+        session.scalars(
+            select(PersonRestrictionGrant.person_id).where(
+                PersonRestrictionGrant.user_id == user.id, PersonRestrictionGrant.person_id.in_(person_ids)
+            )
+        )
+    )
+    broken = set(
+        session.scalars(
+            select(BreakGlassAccess.person_id).where(
+                BreakGlassAccess.user_id == user.id,
+                BreakGlassAccess.person_id.in_(person_ids),
+                BreakGlassAccess.expires_at > utcnow(),
+            )
+        )
+    )
     return granted | broken
 
 
@@ -297,20 +312,31 @@ def authorize(session: Session, user: User, action: Action, subject: AccessSubje
     if subject.person_ids:
         locked = locked_for(session, user, subject.person_ids)
         if locked:
-            return Decision(False, "restricted record", break_glass_possible=role_may(
-                user, Kind.PERSON, Action.BREAK_GLASS), restricted_person_ids=tuple(sorted(locked)))
+            return Decision(
+                False,
+                "restricted record",
+                break_glass_possible=role_may(user, Kind.PERSON, Action.BREAK_GLASS),
+                restricted_person_ids=tuple(sorted(locked)),
+            )
     return Decision(True, "permitted by role")
 
 
-def require(
-    session: Session, database: Database, user: User, action: Action, subject: AccessSubject
-) -> Decision:
+def require(session: Session, database: Database, user: User, action: Action, subject: AccessSubject) -> Decision:
     """Authorize or raise AccessDenied. The refusal is audited: it survives the rollback of the refused request."""
     decision = authorize(session, user, action, subject)
     if not decision.allowed:
         person_id = subject.person_ids[0] if len(subject.person_ids) == 1 else None
-        record(session, actor_of(user), str(action), str(subject.kind), subject.id, person_id=person_id,
-               reason=decision.reason, outcome="refused", survive_rollback=True)
+        record(
+            session,
+            actor_of(user),
+            str(action),
+            str(subject.kind),
+            subject.id,
+            person_id=person_id,
+            reason=decision.reason,
+            outcome="refused",
+            survive_rollback=True,
+        )
         error = AccessDenied(f"You do not have access to this {subject.kind.replace('_', ' ')}.")
         error.decision = decision  # type: ignore[attr-defined]
         raise error
@@ -325,8 +351,7 @@ def require_role(database: Database, user: User, kind: Kind, action: Action) -> 
     session = object_session(user)
     if session is not None:
         # Queue on the request's own session: a second connection would wait on SQLite's write lock.
-        record(session, actor_of(user), str(action), str(kind), reason=reason, outcome="refused",
-               survive_rollback=True)
+        record(session, actor_of(user), str(action), str(kind), reason=reason, outcome="refused", survive_rollback=True)
     else:
         record_refusal(database, actor_of(user), str(action), str(kind), reason=reason)
     raise AccessDenied(f"You do not have access to {kind.replace('_', ' ')}.")
@@ -339,8 +364,12 @@ def break_glass(session: Session, user: User, person_id: int, reason: str) -> Br
         raise ValidationFailed({"reason": "Give the reason for breaking the glass (at least 10 characters)"})
     if not role_may(user, Kind.PERSON, Action.BREAK_GLASS):
         raise AccessDenied("Your role may not break the glass on a restricted record.")
-    access = BreakGlassAccess(person_id=person_id, user_id=user.id, reason=reason[:2000],
-                              expires_at=utcnow() + timedelta(hours=BREAK_GLASS_HOURS))
+    access = BreakGlassAccess(
+        person_id=person_id,
+        user_id=user.id,
+        reason=reason[:2000],
+        expires_at=utcnow() + timedelta(hours=BREAK_GLASS_HOURS),
+    )
     session.add(access)
     record(session, actor_of(user), "break_glass", "person", person_id, person_id=person_id, reason=reason)
     return access

@@ -41,9 +41,15 @@ class UserForm:
     @classmethod
     def read(cls, form: Mapping[str, str]) -> UserForm:
         """The account's fields from a posted form (the service checks them, naming each field at fault)."""
-        return cls(full_name=form.get("full_name", ""), role=form.get("role", ""), email=form.get("email", ""),
-                   team_id=form.get("team_id", ""), agency_id=form.get("agency_id", ""),
-                   active=form.get("active") == "yes", read_as=form.get("read_as", ""))
+        return cls(
+            full_name=form.get("full_name", ""),
+            role=form.get("role", ""),
+            email=form.get("email", ""),
+            team_id=form.get("team_id", ""),
+            agency_id=form.get("agency_id", ""),
+            active=form.get("active") == "yes",
+            read_as=form.get("read_as", ""),
+        )
 
 
 def account_fingerprint(user: User) -> str:
@@ -73,8 +79,9 @@ def _optional_id(raw: str | int | None) -> int | None:
         return -1  # never a row: reported as "choose a team/agency from the list"
 
 
-def _check_membership(session: Session, errors: dict[str, str], role: Role | None, team_id: int | None,
-                      agency_id: int | None) -> None:
+def _check_membership(
+    session: Session, errors: dict[str, str], role: Role | None, team_id: int | None, agency_id: int | None
+) -> None:
     if team_id is not None and session.get(Team, team_id) is None:
         errors["team_id"] = "Choose a team from the list"
     if agency_id is not None and session.get(PartnerAgency, agency_id) is None:
@@ -125,9 +132,16 @@ def create_user(
         errors["password"] = problem
     if errors:
         raise ValidationFailed(errors)
-    user = User(username=username, full_name=full_name.strip(), role=role, team_id=team_id,
-                agency_id=agency_id, email=email or None, password_hash=hash_password(password),
-                must_change_password=must_change_password)
+    user = User(
+        username=username,
+        full_name=full_name.strip(),
+        role=role,
+        team_id=team_id,
+        agency_id=agency_id,
+        email=email or None,
+        password_hash=hash_password(password),
+        must_change_password=must_change_password,
+    )
     session.add(user)
     session.flush()
     return user
@@ -150,8 +164,9 @@ def get_user(session: Session, database: Database, admin: User, user_id: int) ->
     return user
 
 
-def create_user_by_admin(session: Session, database: Database, admin: User, *, username: str, form: UserForm,
-                         password: str) -> User:
+def create_user_by_admin(
+    session: Session, database: Database, admin: User, *, username: str, form: UserForm, password: str
+) -> User:
     """An administrator creates an account with a temporary password the user must change at first sign-in."""
     _require_manage(database, admin)
     errors: dict[str, str] = {}
@@ -160,14 +175,28 @@ def create_user_by_admin(session: Session, database: Database, admin: User, *, u
     try:
         if errors:
             raise ValidationFailed(errors)
-        user = create_user(session, username=username, full_name=form.full_name, role=role or Role.MASH_WORKER,
-                           password=password, team_id=team_id, agency_id=agency_id, email=form.email,
-                           must_change_password=True)
+        user = create_user(
+            session,
+            username=username,
+            full_name=form.full_name,
+            role=role or Role.MASH_WORKER,
+            password=password,
+            team_id=team_id,
+            agency_id=agency_id,
+            email=form.email,
+            must_change_password=True,
+        )
     except ValidationFailed as exc:
         renamed = {{"agency": "agency_id", "team": "team_id"}.get(k, k): v for k, v in exc.errors.items()}
         raise ValidationFailed({**errors, **renamed}) from None
-    record(session, actor_of(admin), "create", "user_account", user.id,
-           detail={"username": user.username, "role": str(user.role), "team_id": team_id, "agency_id": agency_id})
+    record(
+        session,
+        actor_of(admin),
+        "create",
+        "user_account",
+        user.id,
+        detail={"username": user.username, "role": str(user.role), "team_id": team_id, "agency_id": agency_id},
+    )
     return user
 
 
@@ -180,8 +209,9 @@ def _parse_role(errors: dict[str, str], raw: str) -> Role | None:
 
 
 def _active_administrators(session: Session) -> int:
-    return session.scalar(select(func.count(User.id)).where(User.role == Role.ADMINISTRATOR,
-                                                            User.active.is_(True))) or 0
+    return (
+        session.scalar(select(func.count(User.id)).where(User.role == Role.ADMINISTRATOR, User.active.is_(True))) or 0
+    )
 
 
 def update_user(session: Session, database: Database, admin: User, user_id: int, form: UserForm) -> User:
@@ -189,8 +219,11 @@ def update_user(session: Session, database: Database, admin: User, user_id: int,
     _require_manage(database, admin)
     user = _user_or_404(session, user_id)
     if form.read_as and form.read_as != account_fingerprint(user):
-        raise Conflict("Someone else changed this account while you were editing it. Nothing you entered was "
-                       "saved: look at the account again, then make your change.", field="read_as")
+        raise Conflict(
+            "Someone else changed this account while you were editing it. Nothing you entered was "
+            "saved: look at the account again, then make your change.",
+            field="read_as",
+        )
     errors: dict[str, str] = {}
     full_name = form.full_name.strip()
     if not full_name or len(full_name) > 200:
@@ -200,22 +233,34 @@ def update_user(session: Session, database: Database, admin: User, user_id: int,
     role = _parse_role(errors, form.role)
     team_id, agency_id = _optional_id(form.team_id), _optional_id(form.agency_id)
     _check_membership(session, errors, role, team_id, agency_id)
-    losing_admin = user.role == Role.ADMINISTRATOR and user.active and (
-        role != Role.ADMINISTRATOR or not form.active)
+    losing_admin = user.role == Role.ADMINISTRATOR and user.active and (role != Role.ADMINISTRATOR or not form.active)
     if losing_admin and user.id == admin.id:
         errors["role" if role != Role.ADMINISTRATOR else "active"] = (
-            "You cannot remove your own administrator access: ask another administrator")
+            "You cannot remove your own administrator access: ask another administrator"
+        )
     elif losing_admin and _active_administrators(session) <= 1:
         errors["role"] = "The council must keep at least one active administrator"
     if errors:
         raise ValidationFailed(errors)
     assert role is not None
-    before = {"full_name": user.full_name, "email": user.email, "role": str(user.role), "team_id": user.team_id,
-              "agency_id": user.agency_id, "active": user.active}
+    before = {
+        "full_name": user.full_name,
+        "email": user.email,
+        "role": str(user.role),
+        "team_id": user.team_id,
+        "agency_id": user.agency_id,
+        "active": user.active,
+    }
     user.full_name, user.email, user.role = full_name, email or None, role
     user.team_id, user.agency_id, user.active = team_id, agency_id, form.active
-    after = {"full_name": user.full_name, "email": user.email, "role": str(user.role), "team_id": user.team_id,
-             "agency_id": user.agency_id, "active": user.active}
+    after = {
+        "full_name": user.full_name,
+        "email": user.email,
+        "role": str(user.role),
+        "team_id": user.team_id,
+        "agency_id": user.agency_id,
+        "active": user.active,
+    }
     changed = {k: {"old": before[k], "new": after[k]} for k in before if before[k] != after[k]}
     if not form.active or "role" in changed:
         # A role change or deactivation takes effect now, not when the user next signs in.
@@ -246,8 +291,14 @@ def unlock(session: Session, database: Database, admin: User, user_id: int) -> U
     was_locked_until = user.locked_until
     user.failed_sign_ins = user.failed_second_factors = 0
     user.locked_until = None
-    record(session, actor_of(admin), "unlock", "user_account", user.id,
-           detail={"was_locked_until": was_locked_until.isoformat() if was_locked_until else None})
+    record(
+        session,
+        actor_of(admin),
+        "unlock",
+        "user_account",
+        user.id,
+        detail={"was_locked_until": was_locked_until.isoformat() if was_locked_until else None},
+    )
     return user
 
 
@@ -277,8 +328,9 @@ def list_agencies(session: Session, database: Database, admin: User) -> list[Par
     return list(session.scalars(select(PartnerAgency).order_by(func.lower(PartnerAgency.name))))
 
 
-def _check_name(session: Session, errors: dict[str, str], model: type[Team] | type[PartnerAgency], name: str,
-                own_id: int | None) -> None:
+def _check_name(
+    session: Session, errors: dict[str, str], model: type[Team] | type[PartnerAgency], name: str, own_id: int | None
+) -> None:
     if not name or len(name) > 200:
         errors["name"] = "Name must be 1 to 200 characters"
         return
@@ -287,8 +339,9 @@ def _check_name(session: Session, errors: dict[str, str], model: type[Team] | ty
         errors["name"] = f"There is already one called {name}"
 
 
-def save_team(session: Session, database: Database, admin: User, *, name: str, service: str,
-              team_id: int | None = None) -> Team:
+def save_team(
+    session: Session, database: Database, admin: User, *, name: str, service: str, team_id: int | None = None
+) -> Team:
     _require_manage(database, admin)
     team = None
     if team_id is not None:
@@ -308,15 +361,26 @@ def save_team(session: Session, database: Database, admin: User, *, name: str, s
         session.flush()
         record(session, actor_of(admin), "create", "team", team.id, detail={"name": name, "service": service})
     else:
-        changed = {k: {"old": old, "new": new} for k, old, new in
-                   (("name", team.name, name), ("service", team.service, service)) if old != new}
+        changed = {
+            k: {"old": old, "new": new}
+            for k, old, new in (("name", team.name, name), ("service", team.service, service))
+            if old != new
+        }
         team.name, team.service = name, service
         record(session, actor_of(admin), "update", "team", team.id, detail={"changed": changed})
     return team
 
 
-def save_agency(session: Session, database: Database, admin: User, *, name: str, kind: str,
-                default_referral_source: str, agency_id: int | None = None) -> PartnerAgency:
+def save_agency(
+    session: Session,
+    database: Database,
+    admin: User,
+    *,
+    name: str,
+    kind: str,
+    default_referral_source: str,
+    agency_id: int | None = None,
+) -> PartnerAgency:
     _require_manage(database, admin)
     agency = None
     if agency_id is not None:
@@ -339,8 +403,9 @@ def save_agency(session: Session, database: Database, admin: User, *, name: str,
         session.flush()
         record(session, actor_of(admin), "create", "partner_agency", agency.id, detail=values)
     else:
-        changed = {k: {"old": str(getattr(agency, k)), "new": v} for k, v in values.items()
-                   if str(getattr(agency, k)) != v}
+        changed = {
+            k: {"old": str(getattr(agency, k)), "new": v} for k, v in values.items() if str(getattr(agency, k)) != v
+        }
         agency.name, agency.kind, agency.default_referral_source = name, AgencyKind(kind), default_referral_source
         record(session, actor_of(admin), "update", "partner_agency", agency.id, detail={"changed": changed})
     return agency
@@ -364,16 +429,22 @@ def issue_api_token(session: Session, user: User, label: str, actor: Actor) -> t
     return row, token
 
 
-def create_api_token(session: Session, database: Database, admin: User, user_id: int,
-                     label: str) -> tuple[ApiToken, str]:
+def create_api_token(
+    session: Session, database: Database, admin: User, user_id: int, label: str
+) -> tuple[ApiToken, str]:
     _require_manage(database, admin)
     return issue_api_token(session, _user_or_404(session, user_id), label, actor_of(admin))
 
 
 def list_api_tokens(session: Session, database: Database, admin: User, user_id: int) -> list[ApiToken]:
     _require_manage(database, admin)
-    return list(session.scalars(select(ApiToken).where(ApiToken.user_id == user_id)
-                                .order_by(ApiToken.revoked_at.is_not(None), ApiToken.id.desc())))
+    return list(
+        session.scalars(
+            select(ApiToken)
+            .where(ApiToken.user_id == user_id)
+            .order_by(ApiToken.revoked_at.is_not(None), ApiToken.id.desc())
+        )
+    )
 
 
 def revoke_api_token(session: Session, database: Database, admin: User, user_id: int, token_id: int) -> ApiToken:

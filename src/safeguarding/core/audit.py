@@ -79,8 +79,9 @@ class AuditSearchHit(Base):
 
     __tablename__ = "audit_search_hit"
 
-    event_id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
-                                          ForeignKey("audit_event.id", ondelete="CASCADE"), primary_key=True)
+    event_id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), ForeignKey("audit_event.id", ondelete="CASCADE"), primary_key=True
+    )
     person_id: Mapped[int] = mapped_column(primary_key=True, index=True)
 
 
@@ -169,8 +170,15 @@ def record(
     )
 
 
-def record_view(session: Session, actor: Actor, target_type: str, target_id: object, person_ids: Iterable[int],
-                *, detail: dict[str, Any] | None = None) -> None:
+def record_view(
+    session: Session,
+    actor: Actor,
+    target_type: str,
+    target_id: object,
+    person_ids: Iterable[int],
+    *,
+    detail: dict[str, Any] | None = None,
+) -> None:
     """Audit the view of a record that shows several people: one row per person shown, so that each one's "who
     has looked at this record" lists it; one row without a person when it shows nobody."""
     people: list[int | None] = [*sorted(set(person_ids))]
@@ -191,8 +199,17 @@ def record_refusal(
 ) -> None:
     """Record refused access in a transaction of its own, so it outlives the refused request."""
     with database.transaction() as session:
-        record(session, actor, action, target_type, target_id, person_id=person_id, reason=reason,
-               detail=detail, outcome="refused")
+        record(
+            session,
+            actor,
+            action,
+            target_type,
+            target_id,
+            person_id=person_id,
+            reason=reason,
+            detail=detail,
+            outcome="refused",
+        )
 
 
 def _last_hash(session: Session) -> str:
@@ -241,11 +258,15 @@ def _write_pending(session: Session) -> None:
     # chain's order is the ids' order, as verify_chain reads it.
     ids: list[int] = []
     for start in range(0, len(values), _SQLITE_ROWS):
-        ids += sorted(session.scalars(insert(AuditEvent).values(values[start:start + _SQLITE_ROWS])
-                                      .returning(AuditEvent.id)))
-    hits = [{"event_id": event_id, "person_id": int(person_id)}
-            for event_id, item in zip(ids, pending, strict=True) if item.action == "search"
-            for person_id in (item.detail.get(SEARCH_HITS_KEY) or ())]
+        ids += sorted(
+            session.scalars(insert(AuditEvent).values(values[start : start + _SQLITE_ROWS]).returning(AuditEvent.id))
+        )
+    hits = [
+        {"event_id": event_id, "person_id": int(person_id)}
+        for event_id, item in zip(ids, pending, strict=True)
+        if item.action == "search"
+        for person_id in (item.detail.get(SEARCH_HITS_KEY) or ())
+    ]
     if hits:
         session.execute(insert(AuditSearchHit), hits)
 
@@ -277,25 +298,57 @@ def _append_on_postgresql(session: Session, pending: list[_Pending]) -> None:
     for ordinal, item in enumerate(pending, start=1):
         detail = json.dumps(item.detail, sort_keys=True, default=str, ensure_ascii=False)
         # row_hash's JSON without its first element (the previous hash, a hex string the server puts in front).
-        after_prev = json.dumps([_canonical_time(item.at), item.actor.id, item.actor.username, item.actor.role,
-                                 item.action, item.target_type, item.target_id, item.person_id, item.outcome,
-                                 item.reason, detail], separators=(",", ":"), ensure_ascii=False)[1:]
-        rows.append("(" + ", ".join([
-            str(ordinal), literal(item.at, "timestamptz"), literal(item.actor.id, "bigint"),
-            literal(item.actor.username, "text"), literal(item.actor.role, "text"), literal(item.action, "text"),
-            literal(item.target_type, "text"), literal(item.target_id, "text"), literal(item.person_id, "bigint"),
-            literal(item.outcome, "text"), literal(item.reason, "text"), literal(detail, "text"),
-            literal(after_prev, "text")]) + ")")
+        after_prev = json.dumps(
+            [
+                _canonical_time(item.at),
+                item.actor.id,
+                item.actor.username,
+                item.actor.role,
+                item.action,
+                item.target_type,
+                item.target_id,
+                item.person_id,
+                item.outcome,
+                item.reason,
+                detail,
+            ],
+            separators=(",", ":"),
+            ensure_ascii=False,
+        )[1:]
+        rows.append(
+            "("
+            + ", ".join(
+                [
+                    str(ordinal),
+                    literal(item.at, "timestamptz"),
+                    literal(item.actor.id, "bigint"),
+                    literal(item.actor.username, "text"),
+                    literal(item.actor.role, "text"),
+                    literal(item.action, "text"),
+                    literal(item.target_type, "text"),
+                    literal(item.target_id, "text"),
+                    literal(item.person_id, "bigint"),
+                    literal(item.outcome, "text"),
+                    literal(item.reason, "text"),
+                    literal(detail, "text"),
+                    literal(after_prev, "text"),
+                ]
+            )
+            + ")"
+        )
         if item.action == "search":
             hits += [f"({ordinal}, {int(person_id)})" for person_id in (item.detail.get(SEARCH_HITS_KEY) or ())]
     hits_sql = _SEARCH_HITS_SQL.format(hits=", ".join(hits)) if hits else " "
     session.info[_AWAIT_DURABLE_KEY] = dbapi_connection
     with timed("chain_lock"):
         # Every value in the text is a literal escaped by psycopg for this connection, a number or a constant.
-        connection.exec_driver_sql(_APPEND_SQL.format(lock_id=_CHAIN_LOCK_ID, rows=", ".join(rows),
-                                                      genesis=GENESIS_HASH, search_hits=hits_sql),
-                                   # Sent as it is: no parameters, so a "%" in a value is only a character.
-                                   execution_options={"no_parameters": True})
+        connection.exec_driver_sql(
+            _APPEND_SQL.format(
+                lock_id=_CHAIN_LOCK_ID, rows=", ".join(rows), genesis=GENESIS_HASH, search_hits=hits_sql
+            ),
+            # Sent as it is: no parameters, so a "%" in a value is only a character.
+            execution_options={"no_parameters": True},
+        )
 
 
 # One message: the lock; then, in a statement of its own (so with a snapshot taken after the lock), the head, the
@@ -325,8 +378,21 @@ _SEARCH_HITS_SQL = (
 )
 
 
-_INSERTED = ("at", "actor_id", "actor_username", "actor_role", "action", "target_type", "target_id", "person_id",
-             "outcome", "reason", "detail", "prev_hash", "hash")
+_INSERTED = (
+    "at",
+    "actor_id",
+    "actor_username",
+    "actor_role",
+    "action",
+    "target_type",
+    "target_id",
+    "person_id",
+    "outcome",
+    "reason",
+    "detail",
+    "prev_hash",
+    "hash",
+)
 # Rows per INSERT on SQLite: within the oldest SQLite's 999 bound parameters per statement.
 _SQLITE_ROWS = 999 // len(_INSERTED)
 
@@ -394,21 +460,32 @@ def search_index_mismatches(session: Session, batch: int = 1000) -> Iterator[int
 
     A removed index row would hide a search from a person's history page, so ``audit verify`` checks this too.
     """
-    stray = session.scalars(select(AuditSearchHit.event_id).join(AuditEvent, AuditEvent.id == AuditSearchHit.event_id)
-                            .where(AuditEvent.action != "search").distinct())
+    stray = session.scalars(
+        select(AuditSearchHit.event_id)
+        .join(AuditEvent, AuditEvent.id == AuditSearchHit.event_id)
+        .where(AuditEvent.action != "search")
+        .distinct()
+    )
     yield from stray
     last_id = 0
     while True:
-        rows = list(session.execute(
-            select(AuditEvent.id, AuditEvent.detail)
-            .where(AuditEvent.action == "search", AuditEvent.id > last_id)
-            .order_by(AuditEvent.id).limit(batch)))
+        rows = list(
+            session.execute(
+                select(AuditEvent.id, AuditEvent.detail)
+                .where(AuditEvent.action == "search", AuditEvent.id > last_id)
+                .order_by(AuditEvent.id)
+                .limit(batch)
+            )
+        )
         if not rows:
             return
         last_id = rows[-1][0]
         indexed: dict[int, set[int]] = {}
-        for event_id, person_id in session.execute(select(AuditSearchHit.event_id, AuditSearchHit.person_id)
-                                                   .where(AuditSearchHit.event_id.in_([r[0] for r in rows]))):
+        for event_id, person_id in session.execute(
+            select(AuditSearchHit.event_id, AuditSearchHit.person_id).where(
+                AuditSearchHit.event_id.in_([r[0] for r in rows])
+            )
+        ):
             indexed.setdefault(event_id, set()).add(person_id)
         for event_id, detail in rows:
             try:
@@ -419,8 +496,20 @@ def search_index_mismatches(session: Session, batch: int = 1000) -> Iterator[int
                 yield event_id
 
 
-def record_search(session: Session, actor: Actor, target_type: str, terms: dict[str, Any],
-                  hit_person_ids: list[int] | tuple[int, ...], *, detail: dict[str, Any] | None = None) -> None:
+def record_search(
+    session: Session,
+    actor: Actor,
+    target_type: str,
+    terms: dict[str, Any],
+    hit_person_ids: list[int] | tuple[int, ...],
+    *,
+    detail: dict[str, Any] | None = None,
+) -> None:
     """Audit a search with its terms and the people it found, so each found person's history shows the hit."""
-    record(session, actor, "search", target_type,
-           detail={**(detail or {}), "terms": terms, SEARCH_HITS_KEY: sorted(set(hit_person_ids))})
+    record(
+        session,
+        actor,
+        "search",
+        target_type,
+        detail={**(detail or {}), "terms": terms, SEARCH_HITS_KEY: sorted(set(hit_person_ids))},
+    )

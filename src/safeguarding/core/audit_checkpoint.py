@@ -31,9 +31,11 @@ LINE_KIND = "safeguarding-audit-checkpoint"
 FORMAT_VERSION = 1
 # An HMAC key shorter than this is too easy to guess; `python -c "import secrets; print(secrets.token_hex(32))"`.
 MIN_KEY_LENGTH = 32
-KEY_HELP = ("set SAFEGUARDING_AUDIT_CHECKPOINT_KEY (at least 32 characters, for example the output of "
-            "`python -c \"import secrets; print(secrets.token_hex(32))\"`) or SAFEGUARDING_AUDIT_CHECKPOINT_KEY_FILE "
-            "(a file holding it, readable only by the application's account on the application server)")
+KEY_HELP = (
+    "set SAFEGUARDING_AUDIT_CHECKPOINT_KEY (at least 32 characters, for example the output of "
+    '`python -c "import secrets; print(secrets.token_hex(32))"`) or SAFEGUARDING_AUDIT_CHECKPOINT_KEY_FILE '
+    "(a file holding it, readable only by the application's account on the application server)"
+)
 
 
 class CheckpointKeyMissing(Exception):
@@ -66,15 +68,25 @@ class Head:
     source: str = "the database"
 
     def payload(self) -> bytes:
-        return json.dumps([FORMAT_VERSION, self.at.isoformat(timespec="microseconds"), self.row_count, self.last_id,
-                           self.head_hash], separators=(",", ":")).encode()
+        return json.dumps(
+            [FORMAT_VERSION, self.at.isoformat(timespec="microseconds"), self.row_count, self.last_id, self.head_hash],
+            separators=(",", ":"),
+        ).encode()
 
     def line(self) -> str:
         """The checkpoint as one JSON line, for a file or syslog."""
-        return json.dumps({"kind": LINE_KIND, "v": FORMAT_VERSION,
-                           "at": self.at.isoformat(timespec="microseconds"), "row_count": self.row_count,
-                           "last_id": self.last_id, "head_hash": self.head_hash, "signature": self.signature},
-                          separators=(",", ":"))
+        return json.dumps(
+            {
+                "kind": LINE_KIND,
+                "v": FORMAT_VERSION,
+                "at": self.at.isoformat(timespec="microseconds"),
+                "row_count": self.row_count,
+                "last_id": self.last_id,
+                "head_hash": self.head_hash,
+                "signature": self.signature,
+            },
+            separators=(",", ":"),
+        )
 
     def describe(self) -> str:
         return f"the checkpoint of {self.at:%Y-%m-%d %H:%M:%S} UTC ({self.source})"
@@ -89,8 +101,9 @@ def checkpoint_key(key: str = "", key_file: str = "") -> bytes:
         try:
             key = Path(key_file).read_text(encoding="utf-8").strip()
         except OSError as exc:
-            raise CheckpointKeyMissing(f"The checkpoint key file {key_file} cannot be read ({exc.strerror}): "
-                                       + KEY_HELP) from None
+            raise CheckpointKeyMissing(
+                f"The checkpoint key file {key_file} cannot be read ({exc.strerror}): " + KEY_HELP
+            ) from None
     if not key:
         raise CheckpointKeyMissing("No audit checkpoint key is set: " + KEY_HELP)
     if len(key) < MIN_KEY_LENGTH:
@@ -107,8 +120,9 @@ def signed(head: Head, key: bytes) -> bool:
 
 
 def _of_row(row: AuditCheckpoint) -> Head:
-    return Head(at=row.at, row_count=row.row_count, last_id=row.last_id, head_hash=row.head_hash,
-                signature=row.signature)
+    return Head(
+        at=row.at, row_count=row.row_count, last_id=row.last_id, head_hash=row.head_hash, signature=row.signature
+    )
 
 
 def stored(session: Session) -> list[Head]:
@@ -123,8 +137,10 @@ def write(session: Session, key: bytes) -> Head:
     would vouch for the tampering."""
     problem = first_break_since_checkpoint(session, key)
     if problem is not None:
-        raise ValueError(f"The audit chain is broken at row {problem.row_id}: {problem.problem}. "
-                         "No checkpoint was written; run `safeguarding audit verify`.")
+        raise ValueError(
+            f"The audit chain is broken at row {problem.row_id}: {problem.problem}. "
+            "No checkpoint was written; run `safeguarding audit verify`."
+        )
     last = session.execute(select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).first()
     last_id, head_hash = (last[0], last[1]) if last else (0, GENESIS_HASH)
     count = session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.id <= last_id)) or 0
@@ -138,8 +154,15 @@ def write(session: Session, key: bytes) -> Head:
             connection.close()
     head = Head(at=utcnow(), row_count=count, last_id=last_id, head_hash=head_hash)
     head = replace(head, signature=sign(head, key))
-    session.add(AuditCheckpoint(at=head.at, row_count=head.row_count, last_id=head.last_id,
-                                head_hash=head.head_hash, signature=head.signature))
+    session.add(
+        AuditCheckpoint(
+            at=head.at,
+            row_count=head.row_count,
+            last_id=head.last_id,
+            head_hash=head.head_hash,
+            signature=head.signature,
+        )
+    )
     session.flush()
     return head
 
@@ -152,8 +175,9 @@ def first_break_since_checkpoint(session: Session, key: bytes) -> ChainBreak | N
             start_id, prev = head.last_id, head.head_hash
             break
     # Closed when a break ends the walk early, so PostgreSQL's server-side cursor goes with it.
-    with session.execute(select(AuditEvent).where(AuditEvent.id > start_id).order_by(AuditEvent.id)
-                         .execution_options(yield_per=2000)) as rows:
+    with session.execute(
+        select(AuditEvent).where(AuditEvent.id > start_id).order_by(AuditEvent.id).execution_options(yield_per=2000)
+    ) as rows:
         for row in rows.scalars():
             if row.prev_hash != prev:
                 return ChainBreak(row.id, "does not follow the row before it (a row was removed or reordered)")
@@ -178,9 +202,16 @@ def read_file(path: Path) -> tuple[list[Head], list[str]]:
             data: Any = json.loads(raw)
             if not isinstance(data, dict) or data.get("kind") != LINE_KIND or data.get("v") != FORMAT_VERSION:
                 raise ValueError
-            heads.append(Head(at=datetime.fromisoformat(data["at"]), row_count=int(data["row_count"]),
-                              last_id=int(data["last_id"]), head_hash=str(data["head_hash"]),
-                              signature=str(data["signature"]), source=f"{path.name} line {number}"))
+            heads.append(
+                Head(
+                    at=datetime.fromisoformat(data["at"]),
+                    row_count=int(data["row_count"]),
+                    last_id=int(data["last_id"]),
+                    head_hash=str(data["head_hash"]),
+                    signature=str(data["signature"]),
+                    source=f"{path.name} line {number}",
+                )
+            )
         except (ValueError, KeyError, TypeError):
             problems.append(f"Line {number} of {path} is not an audit checkpoint.")
     return heads, problems
@@ -196,12 +227,16 @@ def _against(session: Session, head: Head) -> Iterator[str]:
     held = session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.id <= head.last_id)) or 0
     if held < head.row_count:
         missing = head.row_count - held
-        yield (f"Audit rows are missing ({missing} row{'s' if missing != 1 else ''} at least): {head.describe()} "
-               f"counted {head.row_count} rows up to row {head.last_id}, and the log now holds {held} rows "
-               f"numbered up to {head.last_id}" + (f"; row {head.last_id} itself is gone." if at_head is None else "."))
+        yield (
+            f"Audit rows are missing ({missing} row{'s' if missing != 1 else ''} at least): {head.describe()} "
+            f"counted {head.row_count} rows up to row {head.last_id}, and the log now holds {held} rows "
+            f"numbered up to {head.last_id}" + (f"; row {head.last_id} itself is gone." if at_head is None else ".")
+        )
     if at_head is not None:
-        yield (f"Audit rows were re-written: row {head.last_id} no longer has the hash {head.describe()} "
-               "signed, so it or a row before it was changed and the hashes after it computed again.")
+        yield (
+            f"Audit rows were re-written: row {head.last_id} no longer has the hash {head.describe()} "
+            "signed, so it or a row before it was changed and the hashes after it computed again."
+        )
     elif held >= head.row_count:
         yield f"Row {head.last_id}, the last row {head.describe()} signed, is gone."
 
@@ -224,15 +259,19 @@ def check(session: Session, key: bytes, file_heads: Iterable[Head] = ()) -> Chec
         if signed(head, key):
             genuine.append(head)
         else:
-            problems.append(f"A stored audit checkpoint is forged or altered: {head.describe()} (row {head.last_id}, "
-                            f"{head.row_count} rows) does not carry a valid signature for the checkpoint key.")
+            problems.append(
+                f"A stored audit checkpoint is forged or altered: {head.describe()} (row {head.last_id}, "
+                f"{head.row_count} rows) does not carry a valid signature for the checkpoint key."
+            )
     to_check: list[Head] = genuine[-1:]
     for head in file_heads:
         if signed(head, key):
             to_check.append(head)
         else:
-            problems.append(f"A checkpoint in the file is forged or altered: {head.describe()} does not carry a "
-                            "valid signature for the checkpoint key.")
+            problems.append(
+                f"A checkpoint in the file is forged or altered: {head.describe()} does not carry a "
+                "valid signature for the checkpoint key."
+            )
     matching: list[Head] = []
     broken: list[Head] = []
     for head in sorted(to_check, key=lambda h: (h.last_id, h.at)):
@@ -242,7 +281,10 @@ def check(session: Session, key: bytes, file_heads: Iterable[Head] = ()) -> Chec
     if broken:
         earliest = broken[0]
         before = [h for h in matching if h.last_id < earliest.last_id]
-        start = f"after row {before[-1].last_id} (still as {before[-1].describe()} signed)" if before else \
-            "somewhere from the first row"
+        start = (
+            f"after row {before[-1].last_id} (still as {before[-1].describe()} signed)"
+            if before
+            else "somewhere from the first row"
+        )
         problems.append(f"The damage is {start} and at or before row {earliest.last_id}.")
     return CheckpointReport(checked=len(to_check), problems=problems)

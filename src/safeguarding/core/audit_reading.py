@@ -42,19 +42,26 @@ class AuditFilter:
 
     def terms(self) -> dict[str, str]:
         """The filter as query-string terms (only those given), for links, exports and the audit row."""
-        values = {"username": self.username, "action": self.action, "target_type": self.target_type,
-                  "target_id": self.target_id,
-                  "person_id": "" if self.person_id is None else str(self.person_id),
-                  "date_from": self.date_from.isoformat() if self.date_from else "",
-                  "date_to": self.date_to.isoformat() if self.date_to else "", "outcome": self.outcome}
+        values = {
+            "username": self.username,
+            "action": self.action,
+            "target_type": self.target_type,
+            "target_id": self.target_id,
+            "person_id": "" if self.person_id is None else str(self.person_id),
+            "date_from": self.date_from.isoformat() if self.date_from else "",
+            "date_to": self.date_to.isoformat() if self.date_to else "",
+            "outcome": self.outcome,
+        }
         return {k: v for k, v in values.items() if v}
 
 
 def parse_filter(raw: dict[str, str]) -> AuditFilter:
     """Build a filter from submitted text; raises ValidationFailed naming each field at fault."""
     errors: dict[str, str] = {}
-    text_of = {k: (raw.get(k) or "").strip() for k in
-               ("username", "action", "target_type", "target_id", "person_id", "date_from", "date_to", "outcome")}
+    text_of = {
+        k: (raw.get(k) or "").strip()
+        for k in ("username", "action", "target_type", "target_id", "person_id", "date_from", "date_to", "outcome")
+    }
     for key in ("username", "action", "target_type", "target_id"):
         if len(text_of[key]) > 80:
             errors[key] = f"{key.replace('_', ' ').capitalize()} must be 80 characters or fewer"
@@ -78,9 +85,16 @@ def parse_filter(raw: dict[str, str]) -> AuditFilter:
         errors["outcome"] = "Outcome must be allowed or refused"
     if errors:
         raise ValidationFailed(errors)
-    return AuditFilter(username=text_of["username"], action=text_of["action"], target_type=text_of["target_type"],
-                       target_id=text_of["target_id"], person_id=person_id, date_from=dates["date_from"],
-                       date_to=dates["date_to"], outcome=text_of["outcome"])
+    return AuditFilter(
+        username=text_of["username"],
+        action=text_of["action"],
+        target_type=text_of["target_type"],
+        target_id=text_of["target_id"],
+        person_id=person_id,
+        date_from=dates["date_from"],
+        date_to=dates["date_to"],
+        outcome=text_of["outcome"],
+    )
 
 
 def _start_of_day(day: date) -> datetime:
@@ -156,8 +170,9 @@ def hidden_events(session: Session, user: User, events: list[AuditEvent]) -> fro
     return frozenset(e.id for e in events if about[e.id] & locked)
 
 
-def redacted(session: Session, user: User, events: Iterator[AuditEvent] | list[AuditEvent],
-             batch: int = 500) -> Iterator[tuple[AuditEvent, bool]]:
+def redacted(
+    session: Session, user: User, events: Iterator[AuditEvent] | list[AuditEvent], batch: int = 500
+) -> Iterator[tuple[AuditEvent, bool]]:
     """Each row with whether it is hidden from this reader, decided a batch at a time (for exports)."""
     chunk: list[AuditEvent] = []
     for row in events:
@@ -180,21 +195,35 @@ def require_log_reader(database: Database, user: User) -> None:
     _require_log(database, user, Action.VIEW)
 
 
-def search_events(session: Session, database: Database, user: User, f: AuditFilter, *, page: int = 1,
-                  page_size: int = DEFAULT_PAGE_SIZE) -> AuditPage:
+def search_events(
+    session: Session,
+    database: Database,
+    user: User,
+    f: AuditFilter,
+    *,
+    page: int = 1,
+    page_size: int = DEFAULT_PAGE_SIZE,
+) -> AuditPage:
     """One page of the log matching the filter, newest first. The search is audited with its terms."""
     _require_log(database, user, Action.VIEW)
     page = max(1, page)
     actor_id = _actor_id_for(session, f.username) if f.username else None
     total = session.scalar(_filtered(select(func.count(AuditEvent.id)), f, actor_id)) or 0
-    events = list(session.scalars(_filtered(select(AuditEvent), f, actor_id).order_by(AuditEvent.id.desc())
-                                  .offset((page - 1) * page_size).limit(page_size)))
+    events = list(
+        session.scalars(
+            _filtered(select(AuditEvent), f, actor_id)
+            .order_by(AuditEvent.id.desc())
+            .offset((page - 1) * page_size)
+            .limit(page_size)
+        )
+    )
     record(session, actor_of(user), "search", "audit_log", detail={"terms": f.terms(), "page": page})
     return AuditPage(events, total, page, page_size, hidden_events(session, user, events))
 
 
-def export_events(session: Session, database: Database, user: User,
-                  f: AuditFilter) -> Iterator[tuple[AuditEvent, bool]]:
+def export_events(
+    session: Session, database: Database, user: User, f: AuditFilter
+) -> Iterator[tuple[AuditEvent, bool]]:
     """Every row matching the filter, newest first, for a CSV export (audited as an export), each with whether its
     detail and reason are hidden from this reader (:func:`hidden_events`)."""
     _require_log(database, user, Action.EXPORT)
@@ -213,19 +242,36 @@ def _search_hit(event: AuditEvent, person_id: int) -> bool:
     return isinstance(hits, list) and person_id in hits
 
 
-def person_history(session: Session, database: Database, user: User, person_id: int, *, page: int = 1,
-                   page_size: int = DEFAULT_PAGE_SIZE) -> AuditPage:
+def person_history(
+    session: Session,
+    database: Database,
+    user: User,
+    person_id: int,
+    *,
+    page: int = 1,
+    page_size: int = DEFAULT_PAGE_SIZE,
+) -> AuditPage:
     """Who has looked at one person's record: every view, change, break-glass and refusal about them, and every
     search that found them, newest first. Looking is itself audited against the person."""
     _require_log(database, user, Action.VIEW)
     page = max(1, page)
     # A union of two indexed lookups: an OR across the two tables would scan the whole log on PostgreSQL.
-    about = AuditEvent.id.in_(union(
-        select(AuditEvent.id).where(AuditEvent.person_id == person_id),
-        select(AuditSearchHit.event_id).where(AuditSearchHit.person_id == person_id)))
+    about = AuditEvent.id.in_(
+        union(
+            select(AuditEvent.id).where(AuditEvent.person_id == person_id),
+            select(AuditSearchHit.event_id).where(AuditSearchHit.person_id == person_id),
+        )
+    )
     total = session.scalar(select(func.count(AuditEvent.id)).where(about)) or 0
-    events = list(session.scalars(select(AuditEvent).where(about).order_by(AuditEvent.id.desc())
-                                  .offset((page - 1) * page_size).limit(page_size)))
+    events = list(
+        session.scalars(
+            select(AuditEvent)
+            .where(about)
+            .order_by(AuditEvent.id.desc())
+            .offset((page - 1) * page_size)
+            .limit(page_size)
+        )
+    )
     record(session, actor_of(user), "view", "audit_log", person_id=person_id, detail={"page": page})
     return AuditPage(events, total, page, page_size, hidden_events(session, user, events))
 
@@ -235,21 +281,26 @@ def is_search_hit(event: AuditEvent, person_id: int) -> bool:
     return event.action == "search" and event.person_id is None and _search_hit(event, person_id)
 
 
-def break_glass_accesses(session: Session, database: Database, user: User, *,
-                         only_unreviewed: bool = False) -> list[BreakGlassAccess]:
+def break_glass_accesses(
+    session: Session, database: Database, user: User, *, only_unreviewed: bool = False
+) -> list[BreakGlassAccess]:
     """Every break-glass access, newest first, for managers to review. Viewing the list is audited."""
     _require_log(database, user, Action.VIEW)
     query = select(BreakGlassAccess).order_by(BreakGlassAccess.at.desc(), BreakGlassAccess.id.desc())
     if only_unreviewed:
         query = query.where(BreakGlassAccess.reviewed_at.is_(None))
     accesses = list(session.scalars(query))
-    record(session, actor_of(user), "list", "break_glass", detail={"only_unreviewed": only_unreviewed,
-                                                                   "count": len(accesses)})
+    record(
+        session,
+        actor_of(user),
+        "list",
+        "break_glass",
+        detail={"only_unreviewed": only_unreviewed, "count": len(accesses)},
+    )
     return accesses
 
 
-def review_break_glass(session: Session, database: Database, user: User, access_id: int,
-                       note: str) -> BreakGlassAccess:
+def review_break_glass(session: Session, database: Database, user: User, access_id: int, note: str) -> BreakGlassAccess:
     """A manager marks a break-glass access reviewed, with a note. Nobody reviews their own."""
     require_role(database, user, Kind.AUDIT_LOG, Action.SIGN_OFF)
     access = session.get(BreakGlassAccess, access_id)
@@ -265,6 +316,13 @@ def review_break_glass(session: Session, database: Database, user: User, access_
     access.reviewed_by_id = user.id
     access.reviewed_at = utcnow()
     access.review_note = note
-    record(session, actor_of(user), "review", "break_glass", access.id, person_id=access.person_id,
-           detail={"note": note, "accessed_by_id": access.user_id})
+    record(
+        session,
+        actor_of(user),
+        "review",
+        "break_glass",
+        access.id,
+        person_id=access.person_id,
+        detail={"note": note, "accessed_by_id": access.user_id},
+    )
     return access

@@ -30,6 +30,8 @@ def today_in_london() -> date:
 def now_in_london() -> datetime:
     """The current moment as a clock in England reads it (aware)."""
     return datetime.now(UTC).astimezone(LONDON)
+
+
 # Source: gov.uk bank holidays, division "england-and-wales", as the `holidays` package encodes them offline.
 _SUBDIVISION = "ENG"
 
@@ -112,9 +114,7 @@ def _local(moment: datetime) -> datetime:
     return moment.astimezone(LONDON)
 
 
-def add_working_hours(
-    start: datetime, hours: float, opens: time = time(9, 0), closes: time = time(17, 0)
-) -> datetime:
+def add_working_hours(start: datetime, hours: float, opens: time = time(9, 0), closes: time = time(17, 0)) -> datetime:
     """The moment ``hours`` of office time after ``start``, skipping nights, weekends and bank holidays."""
     if hours < 0:
         raise ValueError("hours must be >= 0")
@@ -178,8 +178,11 @@ def working_hours_between(
     last_midnight = datetime.combine(last, time(0), LONDON)
     office_day = datetime.combine(first, closes) - datetime.combine(first, opens)
     middle = _working_days_strictly_between(first, last)
-    total = (_office_hours_by_day(start, after_first, opens, closes) + middle * office_day
-             + _office_hours_by_day(last_midnight, end, opens, closes))
+    total = (
+        _office_hours_by_day(start, after_first, opens, closes)
+        + middle * office_day
+        + _office_hours_by_day(last_midnight, end, opens, closes)
+    )
     return total.total_seconds() / 3600
 
 
@@ -196,10 +199,14 @@ _INDEX_LAST_YEAR = 2080
 @lru_cache(maxsize=1)
 def _working_day_ordinals() -> tuple[int, ...]:
     start, end = date(_INDEX_FIRST_YEAR, 1, 1), date(_INDEX_LAST_YEAR, 12, 31)
-    holidays_by_ordinal = {day.toordinal() for year in range(_INDEX_FIRST_YEAR, _INDEX_LAST_YEAR + 1)
-                           for day in _bank_holidays_for_year(year)}
-    return tuple(o for o in range(start.toordinal(), end.toordinal() + 1)
-                 if (o + 6) % 7 < 5 and o not in holidays_by_ordinal)  # date.fromordinal(1) is a Monday
+    holidays_by_ordinal = {
+        day.toordinal()
+        for year in range(_INDEX_FIRST_YEAR, _INDEX_LAST_YEAR + 1)
+        for day in _bank_holidays_for_year(year)
+    }
+    return tuple(
+        o for o in range(start.toordinal(), end.toordinal() + 1) if (o + 6) % 7 < 5 and o not in holidays_by_ordinal
+    )  # date.fromordinal(1) is a Monday
 
 
 def _indexed(*days: date) -> bool:

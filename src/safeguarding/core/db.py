@@ -129,8 +129,12 @@ class Database:
         # No autoflush: on SQLite a change flushed mid-request (a session's idle clock) would write outside a
         # transaction and wait on the write lock by sleep-and-retry, behind every queued view; instead it is
         # written at commit, inside the queued write (core.audit._write_pending).
-        self.reading_sessionmaker = sessionmaker(self.engine.execution_options(**{READING: True}),
-                                                 expire_on_commit=False, autoflush=False, info={READING: True})
+        self.reading_sessionmaker = sessionmaker(
+            self.engine.execution_options(**{READING: True}),
+            expire_on_commit=False,
+            autoflush=False,
+            info={READING: True},
+        )
 
     @property
     def is_sqlite(self) -> bool:
@@ -227,6 +231,7 @@ def _leave_write_gate(session: Session, transaction: Any) -> None:
         gate: _WriteGate | None = session.info.pop(_GATE_KEY, None)
         if gate is not None:
             gate.release()
+
 
 _default: Database | None = None
 

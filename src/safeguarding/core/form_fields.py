@@ -80,8 +80,9 @@ def parse_date_parts(day: str | None, month: str | None, year: str | None) -> da
     missing = [name for name, value in (("day", day), ("month", month), ("year", year)) if not value]
     if missing:
         raise ValueError("must include a " + " and ".join(missing))
-    if not (day.isascii() and month.isascii() and year.isascii()
-            and day.isdigit() and month.isdigit() and year.isdigit()):
+    if not (
+        day.isascii() and month.isascii() and year.isascii() and day.isdigit() and month.isdigit() and year.isdigit()
+    ):
         raise ValueError("must be a real date, in numbers")
     if len(year) != 4:
         raise ValueError("year must have 4 numbers")
@@ -117,8 +118,15 @@ def _parse_time(text: str) -> time:
         raise ValueError(NOT_A_TIME) from None
 
 
-def _read(raw: str | None, name: str, label: str, errors: dict[str, str], required: bool, noun: str | None,
-          parse: Callable[[str], T]) -> T | None:
+def _read(
+    raw: str | None,
+    name: str,
+    label: str,
+    errors: dict[str, str],
+    required: bool,
+    noun: str | None,
+    parse: Callable[[str], T],
+) -> T | None:
     """The one shape of every reader: empty is asked for when required, a wrong value is named with the reason."""
     text = (raw or "").strip()
     if not text:
@@ -138,8 +146,16 @@ def _in_range(day: date, kind: DateKind) -> date:
     return day
 
 
-def date_field(raw: str | date | None, name: str, label: str, errors: dict[str, str], *,
-               required: bool = True, noun: str | None = None, kind: DateKind = DateKind.EVENT) -> date | None:
+def date_field(
+    raw: str | date | None,
+    name: str,
+    label: str,
+    errors: dict[str, str],
+    *,
+    required: bool = True,
+    noun: str | None = None,
+    kind: DateKind = DateKind.EVENT,
+) -> date | None:
     """A date (ISO from a date input, or typed as 31/3/2026) in the sane range of its kind; None when empty or
     wrong."""
     if isinstance(raw, date):
@@ -147,9 +163,18 @@ def date_field(raw: str | date | None, name: str, label: str, errors: dict[str, 
     return _read(raw, name, label, errors, required, noun, lambda text: _in_range(parse_date(text), kind))
 
 
-def date_parts_field(day: str | None, month: str | None, year: str | None, name: str, label: str,
-                     errors: dict[str, str], *, required: bool = True, noun: str | None = None,
-                     kind: DateKind = DateKind.EVENT) -> date | None:
+def date_parts_field(
+    day: str | None,
+    month: str | None,
+    year: str | None,
+    name: str,
+    label: str,
+    errors: dict[str, str],
+    *,
+    required: bool = True,
+    noun: str | None = None,
+    kind: DateKind = DateKind.EVENT,
+) -> date | None:
     """A date from the three boxes of a GOV.UK date input, in the sane range of its kind; None when all are empty
     or it is wrong."""
     try:
@@ -164,8 +189,9 @@ def date_parts_field(day: str | None, month: str | None, year: str | None, name:
     return value
 
 
-def time_field(raw: str | None, name: str, label: str, errors: dict[str, str], *, required: bool = True,
-               noun: str | None = None) -> time | None:
+def time_field(
+    raw: str | None, name: str, label: str, errors: dict[str, str], *, required: bool = True, noun: str | None = None
+) -> time | None:
     """A time on the 24-hour clock (what a time input sends, 14:30); None when empty or wrong."""
     return _read(raw, name, label, errors, required, noun, _parse_time)
 
@@ -184,15 +210,31 @@ def _parse_moment(text: str, kind: DateKind = DateKind.EVENT) -> datetime:
     return in_england(_in_range(moment_day, kind), moment_clock)
 
 
-def datetime_field(raw: str | None, name: str, label: str, errors: dict[str, str], *, required: bool = True,
-                   noun: str | None = None, kind: DateKind = DateKind.EVENT) -> datetime | None:
+def datetime_field(
+    raw: str | None,
+    name: str,
+    label: str,
+    errors: dict[str, str],
+    *,
+    required: bool = True,
+    noun: str | None = None,
+    kind: DateKind = DateKind.EVENT,
+) -> datetime | None:
     """A date and time typed in England (a datetime-local input sends 2026-03-31T14:30), in UTC, in the sane range
     of its kind."""
     return _read(raw, name, label, errors, required, noun, lambda text: _parse_moment(text, kind))
 
 
-def text_field(raw: str | None, name: str, label: str, errors: dict[str, str], *, limit: int,
-               required: bool = True, noun: str | None = None) -> str | None:
+def text_field(
+    raw: str | None,
+    name: str,
+    label: str,
+    errors: dict[str, str],
+    *,
+    limit: int,
+    required: bool = True,
+    noun: str | None = None,
+) -> str | None:
     """Text without surrounding space, refused (not cut) when longer than ``limit`` or holding control characters."""
 
     def storable(value: str) -> str:

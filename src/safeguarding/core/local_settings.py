@@ -36,74 +36,189 @@ class SettingDefinition:
 DEFINITIONS: dict[str, SettingDefinition] = {
     d.key: d
     for d in [
-        SettingDefinition("rag.red.hours", "Red contacts: decision due within (hours)", 4.0, float,
-                          "Surrey Police MASH: red 4 working hours", 0.5, 200),
-        SettingDefinition("rag.red.working_time", "Red contacts: count working hours only", True, bool,
-                          "Surrey Police MASH"),
-        SettingDefinition("rag.amber.hours", "Amber contacts: decision due within (hours)", 24.0, float,
-                          "Surrey Police MASH: amber 24 working hours", 0.5, 500),
-        SettingDefinition("rag.amber.working_time", "Amber contacts: count working hours only", True, bool,
-                          "Surrey Police MASH"),
-        SettingDefinition("rag.green.hours", "Green contacts: decision due within (hours)", 72.0, float,
-                          "Surrey Police MASH: green 72 hours", 0.5, 1000),
-        SettingDefinition("rag.green.working_time", "Green contacts: count working hours only", False, bool,
-                          "Surrey Police MASH: 72 hours, calendar"),
+        SettingDefinition(
+            "rag.red.hours",
+            "Red contacts: decision due within (hours)",
+            4.0,
+            float,
+            "Surrey Police MASH: red 4 working hours",
+            0.5,
+            200,
+        ),
+        SettingDefinition(
+            "rag.red.working_time", "Red contacts: count working hours only", True, bool, "Surrey Police MASH"
+        ),
+        SettingDefinition(
+            "rag.amber.hours",
+            "Amber contacts: decision due within (hours)",
+            24.0,
+            float,
+            "Surrey Police MASH: amber 24 working hours",
+            0.5,
+            500,
+        ),
+        SettingDefinition(
+            "rag.amber.working_time", "Amber contacts: count working hours only", True, bool, "Surrey Police MASH"
+        ),
+        SettingDefinition(
+            "rag.green.hours",
+            "Green contacts: decision due within (hours)",
+            72.0,
+            float,
+            "Surrey Police MASH: green 72 hours",
+            0.5,
+            1000,
+        ),
+        SettingDefinition(
+            "rag.green.working_time",
+            "Green contacts: count working hours only",
+            False,
+            bool,
+            "Surrey Police MASH: 72 hours, calendar",
+        ),
         SettingDefinition("office.opens", "MASH office opens (HH:MM)", "09:00", str, "local office hours"),
         SettingDefinition("office.closes", "MASH office closes (HH:MM)", "17:00", str, "local office hours"),
-        SettingDefinition("partner_check.default_hours", "Partner checks: response due within (working hours)",
-                          8.0, float, "local MASH information-sharing agreement", 0.5, 500),
-        SettingDefinition("open_case.recently_closed_days",
-                          "Route contacts for cases closed within this many days to the last worker", 0, int,
-                          "Wolverhampton routes cases closed within 28 days (its MASH procedures); off by "
-                          "default", 0, 365),
-        SettingDefinition("signoff.no_further_action", "Manager sign-off required: no further action", True, bool,
-                          "local practice"),
-        SettingDefinition("signoff.information_and_advice",
-                          "Manager sign-off required: information and advice", True, bool, "local practice"),
-        SettingDefinition("signoff.early_help", "Manager sign-off required: early help", True, bool,
-                          "local practice"),
-        SettingDefinition("signoff.referral_for_assessment",
-                          "Manager sign-off required: referral for assessment", True, bool, "local practice"),
-        SettingDefinition("signoff.strategy_discussion",
-                          "Manager sign-off required: strategy discussion", True, bool, "local practice"),
-        SettingDefinition("signoff.immediate_protection",
-                          "Manager sign-off required: immediate protection", False, bool,
-                          "immediate protection cannot wait for sign-off; the manager reviews afterwards"),
+        SettingDefinition(
+            "partner_check.default_hours",
+            "Partner checks: response due within (working hours)",
+            8.0,
+            float,
+            "local MASH information-sharing agreement",
+            0.5,
+            500,
+        ),
+        SettingDefinition(
+            "open_case.recently_closed_days",
+            "Route contacts for cases closed within this many days to the last worker",
+            0,
+            int,
+            "Wolverhampton routes cases closed within 28 days (its MASH procedures); off by default",
+            0,
+            365,
+        ),
+        SettingDefinition(
+            "signoff.no_further_action", "Manager sign-off required: no further action", True, bool, "local practice"
+        ),
+        SettingDefinition(
+            "signoff.information_and_advice",
+            "Manager sign-off required: information and advice",
+            True,
+            bool,
+            "local practice",
+        ),
+        SettingDefinition("signoff.early_help", "Manager sign-off required: early help", True, bool, "local practice"),
+        SettingDefinition(
+            "signoff.referral_for_assessment",
+            "Manager sign-off required: referral for assessment",
+            True,
+            bool,
+            "local practice",
+        ),
+        SettingDefinition(
+            "signoff.strategy_discussion",
+            "Manager sign-off required: strategy discussion",
+            True,
+            bool,
+            "local practice",
+        ),
+        SettingDefinition(
+            "signoff.immediate_protection",
+            "Manager sign-off required: immediate protection",
+            False,
+            bool,
+            "immediate protection cannot wait for sign-off; the manager reviews afterwards",
+        ),
         SettingDefinition("threshold.level1", "Level of need 1 name", "Universal", str, "local threshold document"),
-        SettingDefinition("threshold.level2", "Level of need 2 name", "Early help", str,
-                          "local threshold document"),
-        SettingDefinition("threshold.level3", "Level of need 3 name", "Targeted / child in need", str,
-                          "local threshold document"),
-        SettingDefinition("threshold.level4", "Level of need 4 name", "Specialist / child protection", str,
-                          "local threshold document"),
+        SettingDefinition("threshold.level2", "Level of need 2 name", "Early help", str, "local threshold document"),
+        SettingDefinition(
+            "threshold.level3", "Level of need 3 name", "Targeted / child in need", str, "local threshold document"
+        ),
+        SettingDefinition(
+            "threshold.level4", "Level of need 4 name", "Specialist / child protection", str, "local threshold document"
+        ),
         # --- timescales (timescales/rules.py): a council's own practice standards, each with its source -----------
-        SettingDefinition("timescales.cp_visit.working_days",
-                          "Child protection visits: at least every (working days)", 10, int,
-                          "T13: Camden, Central Bedfordshire, Liverpool (every 10 working days)", 1, 60),
-        SettingDefinition("timescales.core_group.weeks", "Core groups after the first: at least every (weeks)", 4,
-                          int, "T10: Newcastle 1.4.5 (every 4 weeks); Tees 6 weeks", 1, 12),
-        SettingDefinition("timescales.cin_review.weeks", "Child in need plan reviews: at least every (weeks)", 12,
-                          int, "T15: City of York 3.1 (12 weeks)", 1, 52),
-        SettingDefinition("timescales.cin_visit.working_days",
-                          "Child in need visits: at least every (working days)", 20, int,
-                          "T16: published LA sheet; Torbay (20 working days)", 1, 120),
-        SettingDefinition("timescales.stalled.working_days",
-                          "A case is stalled after this many working days without recorded activity", 20, int,
-                          "local practice standard (issue 3: 20 working days)", 1, 250),
-        SettingDefinition("timescales.strategy_discussion.working_days",
-                          "Strategy discussion: held within (working days of the referral)", 1, int,
-                          "T4: WT2023 says 'as soon as possible'; local standards 1-3 working days", 0, 10),
-        SettingDefinition("timescales.icpc.from_first_strategy_discussion",
-                          "ICPC clock runs from the strategy discussion that started section 47 (WT2018 wording) "
-                          "instead of the last one", False, bool,
-                          "T7: WT2023 Ch.4 counts from the last strategy discussion; WT2018 from the one that "
-                          "started the enquiry"),
-        SettingDefinition("timescales.due_soon.working_days",
-                          "Deadlines show as due soon within (working days)", 5, int, "local practice", 0, 30),
+        SettingDefinition(
+            "timescales.cp_visit.working_days",
+            "Child protection visits: at least every (working days)",
+            10,
+            int,
+            "T13: Camden, Central Bedfordshire, Liverpool (every 10 working days)",
+            1,
+            60,
+        ),
+        SettingDefinition(
+            "timescales.core_group.weeks",
+            "Core groups after the first: at least every (weeks)",
+            4,
+            int,
+            "T10: Newcastle 1.4.5 (every 4 weeks); Tees 6 weeks",
+            1,
+            12,
+        ),
+        SettingDefinition(
+            "timescales.cin_review.weeks",
+            "Child in need plan reviews: at least every (weeks)",
+            12,
+            int,
+            "T15: City of York 3.1 (12 weeks)",
+            1,
+            52,
+        ),
+        SettingDefinition(
+            "timescales.cin_visit.working_days",
+            "Child in need visits: at least every (working days)",
+            20,
+            int,
+            "T16: published LA sheet; Torbay (20 working days)",
+            1,
+            120,
+        ),
+        SettingDefinition(
+            "timescales.stalled.working_days",
+            "A case is stalled after this many working days without recorded activity",
+            20,
+            int,
+            "local practice standard (issue 3: 20 working days)",
+            1,
+            250,
+        ),
+        SettingDefinition(
+            "timescales.strategy_discussion.working_days",
+            "Strategy discussion: held within (working days of the referral)",
+            1,
+            int,
+            "T4: WT2023 says 'as soon as possible'; local standards 1-3 working days",
+            0,
+            10,
+        ),
+        SettingDefinition(
+            "timescales.icpc.from_first_strategy_discussion",
+            "ICPC clock runs from the strategy discussion that started section 47 (WT2018 wording) "
+            "instead of the last one",
+            False,
+            bool,
+            "T7: WT2023 Ch.4 counts from the last strategy discussion; WT2018 from the one that started the enquiry",
+        ),
+        SettingDefinition(
+            "timescales.due_soon.working_days",
+            "Deadlines show as due soon within (working days)",
+            5,
+            int,
+            "local practice",
+            0,
+            30,
+        ),
         # --- statutory returns (returns/cin_census): who the council is to the DfE ---
-        SettingDefinition("returns.la_code", "DfE local authority code (three digits)", 999, int,
-                          "DfE 'LA codes' (Get Information about Schools), e.g. 938: the CIN census header's LEA and "
-                          "characters 2-4 of the UPNs the council allocates (rule 1530); 999 until set", 201, 999),
+        SettingDefinition(
+            "returns.la_code",
+            "DfE local authority code (three digits)",
+            999,
+            int,
+            "DfE 'LA codes' (Get Information about Schools), e.g. 938: the CIN census header's LEA and "
+            "characters 2-4 of the UPNs the council allocates (rule 1530); 999 until set",
+            201,
+            999,
+        ),
     ]
 }
 
@@ -150,8 +265,7 @@ def parse_value(definition: SettingDefinition, raw: Any) -> Any:
 
 def _is_hhmm(text: str) -> bool:
     parts = text.split(":")
-    return len(parts) == 2 and all(p.isdigit() for p in parts) and 0 <= int(parts[0]) < 24 \
-        and 0 <= int(parts[1]) < 60
+    return len(parts) == 2 and all(p.isdigit() for p in parts) and 0 <= int(parts[0]) < 24 and 0 <= int(parts[1]) < 60
 
 
 def _minutes(hhmm: str) -> int:
@@ -202,8 +316,15 @@ def rows(session: Session) -> list[SettingRow]:
     for key, definition in DEFINITIONS.items():
         row = stored.get(key)
         value = json.loads(row.value_json) if row else definition.default
-        result.append(SettingRow(definition, value, value != definition.default,
-                                 row.updated_at if row else None, row.updated_by_id if row else None))
+        result.append(
+            SettingRow(
+                definition,
+                value,
+                value != definition.default,
+                row.updated_at if row else None,
+                row.updated_by_id if row else None,
+            )
+        )
     return result
 
 
@@ -246,16 +367,14 @@ def validate(session: Session, submitted: Mapping[str, Any]) -> dict[str, Any]:
     opens, closes = parsed.get("office.opens"), parsed.get("office.closes")
     opens = opens if opens is not None else get(session, "office.opens")
     closes = closes if closes is not None else get(session, "office.closes")
-    if "office.opens" not in errors and "office.closes" not in errors \
-            and _minutes(opens) >= _minutes(closes):
+    if "office.opens" not in errors and "office.closes" not in errors and _minutes(opens) >= _minutes(closes):
         errors["office.closes"] = "MASH office closes must be later than it opens"
     if errors:
         raise ValidationFailed(errors)
     return parsed
 
 
-def apply_changes(session: Session, parsed: Mapping[str, Any], actor: Actor, user_id: int | None
-                  ) -> dict[str, Any]:
+def apply_changes(session: Session, parsed: Mapping[str, Any], actor: Actor, user_id: int | None) -> dict[str, Any]:
     """Save validated values that differ from the current ones, auditing each with its old and new value."""
     current = get_all(session)
     changes: dict[str, Any] = {}

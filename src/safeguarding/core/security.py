@@ -19,11 +19,28 @@ MAX_PASSWORD_LENGTH = 1000
 
 # A few passwords long enough to pass the length rule that are still the first ones an attacker tries
 # (NCSC "top 100k" list, the entries of 12 characters or more). Compared case-insensitively.
-COMMON_LONG_PASSWORDS = frozenset({
-    "123456789012", "1234567890123", "12345678901234", "qwertyuiopas", "qwertyuiop123", "password1234",
-    "password12345", "passwordpassword", "iloveyou1234", "abc123abc123", "111111111111", "000000000000",
-    "1q2w3e4r5t6y", "1qaz2wsx3edc", "qazwsxedcrfv", "changemenow1", "welcome12345", "letmein12345",
-})
+COMMON_LONG_PASSWORDS = frozenset(
+    {
+        "123456789012",
+        "1234567890123",
+        "12345678901234",
+        "qwertyuiopas",
+        "qwertyuiop123",
+        "password1234",
+        "password12345",
+        "passwordpassword",
+        "iloveyou1234",
+        "abc123abc123",
+        "111111111111",
+        "000000000000",
+        "1q2w3e4r5t6y",
+        "1qaz2wsx3edc",
+        "qazwsxedcrfv",
+        "changemenow1",
+        "welcome12345",
+        "letmein12345",
+    }
+)
 
 
 def hash_password(password: str) -> str:

@@ -22,8 +22,9 @@ from safeguarding.core.users import SignInFailure, User, UserSession
 def end_sessions(session: Session, user_id: int, *, keep_session_id: str | None = None) -> int:
     now = utcnow()
     ended = 0
-    for user_session in session.scalars(select(UserSession).where(UserSession.user_id == user_id,
-                                                                  UserSession.ended_at.is_(None))):
+    for user_session in session.scalars(
+        select(UserSession).where(UserSession.user_id == user_id, UserSession.ended_at.is_(None))
+    ):
         if user_session.id != keep_session_id:
             user_session.ended_at = now
             ended += 1
@@ -93,7 +94,8 @@ def use_second_factor_code(session: Session, user: User, code: str) -> bool:
         update(User)
         .where(User.id == user.id, or_(User.totp_last_step.is_(None), User.totp_last_step < step))
         .values(totp_last_step=step)
-        .execution_options(synchronize_session=False))
+        .execution_options(synchronize_session=False)
+    )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         return False
     set_committed_value(user, "totp_last_step", step)
@@ -107,11 +109,14 @@ def throttle_wait_seconds(session: Session, client: str, now: datetime | None = 
     now = now or utcnow()
     window = timedelta(minutes=settings.sign_in_throttle_minutes)
     limit = max(settings.sign_in_throttle_failures, 1)
-    latest = list(session.scalars(
-        select(SignInFailure.failed_at)
-        .where(SignInFailure.client == client[:64], SignInFailure.failed_at > now - window)
-        .order_by(SignInFailure.failed_at.desc())
-        .limit(limit)))
+    latest = list(
+        session.scalars(
+            select(SignInFailure.failed_at)
+            .where(SignInFailure.client == client[:64], SignInFailure.failed_at > now - window)
+            .order_by(SignInFailure.failed_at.desc())
+            .limit(limit)
+        )
+    )
     if len(latest) < limit:
         return None
     # Fewer than `limit` failures are left in the window once the oldest of the latest `limit` leaves it.
@@ -129,8 +134,9 @@ def count_client_failure(session: Session, client: str, now: datetime | None = N
 # --- a user's own account ----------------------------------------------------------------------------------------
 
 
-def change_own_password(session: Session, user: User, *, current: str, new: str, confirm: str,
-                        keep_session_id: str | None) -> None:
+def change_own_password(
+    session: Session, user: User, *, current: str, new: str, confirm: str, keep_session_id: str | None
+) -> None:
     """The user changes their password: the current one is required; other sessions end."""
     errors: dict[str, str] = {}
     if not verify_password(user.password_hash, current):
@@ -145,8 +151,15 @@ def change_own_password(session: Session, user: User, *, current: str, new: str,
     if new != confirm and "new_password" not in errors:
         errors["confirm_password"] = "The two new passwords do not match"  # noqa: S105
     if errors:
-        record(session, actor_of(user), "change_password", "user_account", user.id, outcome="refused",
-               reason=", ".join(sorted(errors)))
+        record(
+            session,
+            actor_of(user),
+            "change_password",
+            "user_account",
+            user.id,
+            outcome="refused",
+            reason=", ".join(sorted(errors)),
+        )
         raise ValidationFailed(errors)
     user.password_hash = hash_password(new)
     user.must_change_password = False
@@ -168,8 +181,15 @@ def confirm_second_factor(session: Session, user: User, code: str) -> None:
         raise ValidationFailed({"code": "Start setting up your second factor again"})
     step = totp_step(user.pending_totp_secret, code)
     if step is None:
-        record(session, actor_of(user), "second_factor_confirm", "user_account", user.id, outcome="refused",
-               reason="wrong code")
+        record(
+            session,
+            actor_of(user),
+            "second_factor_confirm",
+            "user_account",
+            user.id,
+            outcome="refused",
+            reason="wrong code",
+        )
         raise ValidationFailed({"code": "Enter the 6-digit code your authenticator app shows for this key"})
     replaced = user.totp_secret is not None
     user.totp_secret = user.pending_totp_secret
@@ -177,4 +197,3 @@ def confirm_second_factor(session: Session, user: User, code: str) -> None:
     # The confirming code is used up like any other (steps of the old key say nothing about the new one).
     user.totp_last_step = step
     record(session, actor_of(user), "second_factor_confirm", "user_account", user.id, detail={"replaced": replaced})
-

@@ -173,4 +173,3 @@ AGENCY_KIND_LABELS: dict[AgencyKind, str] = {
     AgencyKind.EARLY_HELP: "Early help",
     AgencyKind.OTHER: "Other",
 }
-

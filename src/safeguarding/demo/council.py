@@ -70,13 +70,34 @@ class CouncilSize:
 
 SIZES: dict[str, CouncilSize] = {
     # Loads in a few seconds for `make run`.
-    "small": CouncilSize(people=2_000, contacts=3_000, open_contacts=40, awaiting_sign_off=8, mash_workers=6,
-                         social_workers=16, restricted=2),
-    "medium": CouncilSize(people=20_000, contacts=40_000, open_contacts=120, awaiting_sign_off=25,
-                          mash_workers=16, social_workers=185, restricted=4),
+    "small": CouncilSize(
+        people=2_000,
+        contacts=3_000,
+        open_contacts=40,
+        awaiting_sign_off=8,
+        mash_workers=6,
+        social_workers=16,
+        restricted=2,
+    ),
+    "medium": CouncilSize(
+        people=20_000,
+        contacts=40_000,
+        open_contacts=120,
+        awaiting_sign_off=25,
+        mash_workers=16,
+        social_workers=185,
+        restricted=4,
+    ),
     # A big city, for the benchmarks.
-    "large": CouncilSize(people=130_000, contacts=300_000, open_contacts=250, awaiting_sign_off=50,
-                         mash_workers=40, social_workers=700, restricted=8),
+    "large": CouncilSize(
+        people=130_000,
+        contacts=300_000,
+        open_contacts=250,
+        awaiting_sign_off=50,
+        mash_workers=40,
+        social_workers=700,
+        restricted=8,
+    ),
 }
 
 DEMO_PASSWORD = "Northbridge-Demo-2026"  # noqa: S105 (a published demo password, printed by describe())
@@ -88,8 +109,9 @@ BATCH_ROWS = 5_000
 class ProgressLike(Protocol):
     def add_task(self, description: str, *, total: float | None = ...) -> Any: ...
 
-    def update(self, task_id: Any, *, advance: float | None = ..., completed: float | None = ...,
-               description: str | None = ...) -> None: ...
+    def update(
+        self, task_id: Any, *, advance: float | None = ..., completed: float | None = ..., description: str | None = ...
+    ) -> None: ...
 
 
 # Partner agencies: (name, AgencyKind, DfE ReferralSource, referrer group in SOURCE_MIX, worry text group).
@@ -180,14 +202,15 @@ class _Writer:
         names_sql = ", ".join(f'"{c}"' for c in columns)
         if dialect == "postgresql":
             raw = self.connection.connection.driver_connection
-            with raw.cursor() as cursor, cursor.copy(  # type: ignore[union-attr]
-                    f'COPY "{table.name}" ({names_sql}) FROM STDIN') as copy:
+            with (
+                raw.cursor() as cursor,  # type: ignore[union-attr]  # the driver's connection of an open connection
+                cursor.copy(f'COPY "{table.name}" ({names_sql}) FROM STDIN') as copy,
+            ):
                 for value in values:
                     copy.write_row(value)
         else:
             marks = ", ".join("?" for _ in columns)
-            self.connection.exec_driver_sql(
-                f'INSERT INTO "{table.name}" ({names_sql}) VALUES ({marks})', values)  # noqa: S608
+            self.connection.exec_driver_sql(f'INSERT INTO "{table.name}" ({names_sql}) VALUES ({marks})', values)  # noqa: S608
 
     @lru_cache(maxsize=64)  # noqa: B019 (one writer per load)
     def _plan(self, table: Table) -> tuple[list[str], list[Any], list[Any]]:
@@ -208,9 +231,12 @@ class _Writer:
         if self.connection.dialect.name != "postgresql":
             return
         for name in self.next_ids:
-            self.connection.execute(text(
-                f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "  # noqa: S608 (table names are ours)
-                f"(SELECT COALESCE(MAX(id), 1) FROM \"{name}\"), (SELECT COUNT(*) > 0 FROM \"{name}\"))"))
+            self.connection.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "  # noqa: S608 (table names are ours)
+                    f'(SELECT COALESCE(MAX(id), 1) FROM "{name}"), (SELECT COUNT(*) > 0 FROM "{name}"))'
+                )
+            )
 
 
 # --- the council while it is built ------------------------------------------------------------------------------
@@ -220,8 +246,9 @@ class _Builder:
     """The council being built: its random sequence, clock and size, and what each stage made that later ones read
     (staff, teams, partner agencies, households, referrals)."""
 
-    def __init__(self, database: Database, size: CouncilSize, seed: int, now: datetime,
-                 progress: ProgressLike | None) -> None:
+    def __init__(
+        self, database: Database, size: CouncilSize, seed: int, now: datetime, progress: ProgressLike | None
+    ) -> None:
         self.database = database
         self.size = size
         self.seed = seed
@@ -285,9 +312,15 @@ class _Builder:
             first = rng.choice(names.WOMEN if rng.random() < 0.8 else names.MEN)  # the workforce is mostly women
             return first, rng.choice(names.SURNAMES)
 
-        def user(role: Role, *, team_id: int | None = None, agency_id: int | None = None,
-                 manager_id: int | None = None, demo: tuple[str, str] | None = None,
-                 email_domain: str = "northbridge.gov.example") -> Staff:
+        def user(
+            role: Role,
+            *,
+            team_id: int | None = None,
+            agency_id: int | None = None,
+            manager_id: int | None = None,
+            demo: tuple[str, str] | None = None,
+            email_domain: str = "northbridge.gov.example",
+        ) -> Staff:
             user_id = writer.new_id(user_table)
             if demo:
                 username, full_name = demo
@@ -295,14 +328,24 @@ class _Builder:
             else:
                 first, last = person_name()
                 username, full_name = username_for(first, last), f"{first} {last}"
-            writer.add(user_table, {
-                "id": user_id, "username": username, "full_name": full_name,
-                "email": f"{username}@{email_domain}", "role": role.value, "team_id": team_id,
-                "agency_id": agency_id, "manager_id": manager_id,
-                "password_hash": demo_hash if demo else locked_hash,
-                "totp_secret": ADMIN_TOTP_SECRET if demo and role == Role.ADMINISTRATOR else None,
-                "failed_sign_ins": 0, "active": True, "created_at": created,
-            })
+            writer.add(
+                user_table,
+                {
+                    "id": user_id,
+                    "username": username,
+                    "full_name": full_name,
+                    "email": f"{username}@{email_domain}",
+                    "role": role.value,
+                    "team_id": team_id,
+                    "agency_id": agency_id,
+                    "manager_id": manager_id,
+                    "password_hash": demo_hash if demo else locked_hash,
+                    "totp_secret": ADMIN_TOTP_SECRET if demo and role == Role.ADMINISTRATOR else None,
+                    "failed_sign_ins": 0,
+                    "active": True,
+                    "created_at": created,
+                },
+            )
             staff = Staff(user_id, username, role, team_id)
             if team_id is not None and role == Role.SOCIAL_WORKER:
                 self.team_members[team_id].append(user_id)  # the case-holders a child may be allocated to
@@ -317,18 +360,21 @@ class _Builder:
         mash_manager = user(Role.MASH_MANAGER, team_id=mash, manager_id=head.id, demo=demo_names["mash.manager"])
         self.staff["mash.manager"] = mash_manager
         self.mash_managers = [mash_manager.id] + [
-            user(Role.MASH_MANAGER, team_id=mash, manager_id=head.id).id
-            for _ in range(max(1, size.mash_workers // 8))]
-        mash_worker = user(Role.MASH_WORKER, team_id=mash, manager_id=mash_manager.id,
-                           demo=demo_names["mash.worker"])
+            user(Role.MASH_MANAGER, team_id=mash, manager_id=head.id).id for _ in range(max(1, size.mash_workers // 8))
+        ]
+        mash_worker = user(Role.MASH_WORKER, team_id=mash, manager_id=mash_manager.id, demo=demo_names["mash.worker"])
         self.staff["mash.worker"] = mash_worker
         self.mash_workers = [mash_worker.id] + [
             user(Role.MASH_WORKER, team_id=mash, manager_id=rng.choice(self.mash_managers)).id
-            for _ in range(size.mash_workers - 1)]
+            for _ in range(size.mash_workers - 1)
+        ]
 
         # Case-holding teams of about seven social workers each: assessment, children in need, child protection.
-        split = (("assessment", "Assessment team", 0.40), ("children_in_need", "Children in need team", 0.35),
-                 ("child_protection", "Child protection team", 0.25))
+        split = (
+            ("assessment", "Assessment team", 0.40),
+            ("children_in_need", "Children in need team", 0.35),
+            ("child_protection", "Child protection team", 0.25),
+        )
         first_team = True
         for service, label, share in split:
             workers = max(3, round(size.social_workers * share))
@@ -336,11 +382,13 @@ class _Builder:
             for n in range(1, count + 1):
                 team_id = team(f"{label} {n}", service)
                 if first_team:
-                    manager = user(Role.TEAM_MANAGER, team_id=team_id, manager_id=head.id,
-                                   demo=demo_names["team.manager"])
+                    manager = user(
+                        Role.TEAM_MANAGER, team_id=team_id, manager_id=head.id, demo=demo_names["team.manager"]
+                    )
                     self.staff["team.manager"] = manager
-                    self.staff["social.worker"] = user(Role.SOCIAL_WORKER, team_id=team_id, manager_id=manager.id,
-                                                       demo=demo_names["social.worker"])
+                    self.staff["social.worker"] = user(
+                        Role.SOCIAL_WORKER, team_id=team_id, manager_id=manager.id, demo=demo_names["social.worker"]
+                    )
                 else:
                     manager = user(Role.TEAM_MANAGER, team_id=team_id, manager_id=head.id)
                 for _ in range(workers // count - (1 if first_team else 0)):
@@ -349,44 +397,63 @@ class _Builder:
 
         exploitation = team("Exploitation and missing team", "exploitation")
         exploitation_manager = user(Role.TEAM_MANAGER, team_id=exploitation, manager_id=head.id)
-        self.staff["exploitation"] = user(Role.EXPLOITATION_PRACTITIONER, team_id=exploitation,
-                                          manager_id=exploitation_manager.id, demo=demo_names["exploitation"])
+        self.staff["exploitation"] = user(
+            Role.EXPLOITATION_PRACTITIONER,
+            team_id=exploitation,
+            manager_id=exploitation_manager.id,
+            demo=demo_names["exploitation"],
+        )
         for _ in range(max(2, size.social_workers // 60)):
             user(Role.EXPLOITATION_PRACTITIONER, team_id=exploitation, manager_id=exploitation_manager.id)
 
         performance = team("Performance and intelligence", "performance")
-        self.staff["analyst"] = user(Role.PERFORMANCE_ANALYST, team_id=performance, manager_id=head.id,
-                                     demo=demo_names["analyst"])
+        self.staff["analyst"] = user(
+            Role.PERFORMANCE_ANALYST, team_id=performance, manager_id=head.id, demo=demo_names["analyst"]
+        )
         for _ in range(max(1, size.social_workers // 150)):
             user(Role.PERFORMANCE_ANALYST, team_id=performance, manager_id=head.id)
 
         admin_team = team("Business support and systems", "admin")
-        self.staff["admin"] = user(Role.ADMINISTRATOR, team_id=admin_team, manager_id=head.id,
-                                   demo=demo_names["admin"])
+        self.staff["admin"] = user(Role.ADMINISTRATOR, team_id=admin_team, manager_id=head.id, demo=demo_names["admin"])
 
         # Partner agencies and their practitioners (who answer checks and submit through the portal or API).
         agency_table = table_of(PartnerAgency)
         for name, kind, source, group in AGENCIES:
             agency_id = writer.new_id(agency_table)
-            writer.add(agency_table, {"id": agency_id, "name": name, "kind": kind.value,
-                                      "default_referral_source": source, "created_at": created})
+            writer.add(
+                agency_table,
+                {
+                    "id": agency_id,
+                    "name": name,
+                    "kind": kind.value,
+                    "default_referral_source": source,
+                    "created_at": created,
+                },
+            )
             domain = people_rules.name_key(name)[:24] + ".example"
             agency = Agency(agency_id, name, kind, source, group, domain=domain)
             self.agencies.append(agency)
             self.agencies_by_group.setdefault(group, []).append(agency)
         police = self.agencies_by_group["police"][0]
         school = self.agencies_by_group["school"][0]
-        self.staff["partner.police"] = user(Role.PARTNER_PRACTITIONER, agency_id=police.id,
-                                            demo=demo_names["partner.police"], email_domain=police.domain)
+        self.staff["partner.police"] = user(
+            Role.PARTNER_PRACTITIONER,
+            agency_id=police.id,
+            demo=demo_names["partner.police"],
+            email_domain=police.domain,
+        )
         police.users.append(self.staff["partner.police"].id)
-        self.staff["partner.school"] = user(Role.PARTNER_PRACTITIONER, agency_id=school.id,
-                                            demo=demo_names["partner.school"], email_domain=school.domain)
+        self.staff["partner.school"] = user(
+            Role.PARTNER_PRACTITIONER,
+            agency_id=school.id,
+            demo=demo_names["partner.school"],
+            email_domain=school.domain,
+        )
         school.users.append(self.staff["partner.school"].id)
         for agency in self.agencies:
             extra = 3 if agency.group == "police" else 1
             for _ in range(extra + (1 if self.size.people >= 20_000 else 0)):
-                agency.users.append(user(Role.PARTNER_PRACTITIONER, agency_id=agency.id,
-                                         email_domain=agency.domain).id)
+                agency.users.append(user(Role.PARTNER_PRACTITIONER, agency_id=agency.id, email_domain=agency.domain).id)
 
         return [DemoSignIn(username, role.label, full) for username, role, full in DEMO_SIGN_INS]
 
@@ -396,8 +463,11 @@ class _Builder:
         """A query of the children a contact was routed to a worker about (the front door's rows): the casework
         stage leaves them allocated (case work reads nothing of the front door)."""
         contact, subject = table_of(Contact), table_of(ContactSubject)
-        return select(subject.c.person_id).join(contact, contact.c.id == subject.c.contact_id).where(
-            contact.c.routed_to_id.is_not(None), subject.c.person_id.is_not(None))
+        return (
+            select(subject.c.person_id)
+            .join(contact, contact.c.id == subject.c.contact_id)
+            .where(contact.c.routed_to_id.is_not(None), subject.c.person_id.is_not(None))
+        )
 
     def build_restrictions(self, writer: _Writer) -> list[int]:
         """Restricted records: children related to a member of staff, open only to the users named."""
@@ -414,14 +484,26 @@ class _Builder:
                 break
         named = [self.staff["mash.manager"].id, self.staff["team.manager"].id, self.staff["social.worker"].id]
         for person_id in chosen:
-            writer.add(restriction_table, {
-                "person_id": person_id, "restricted_by_id": self.staff["mash.manager"].id,
-                "reason": f"Relative of a member of staff ({rng.choice(['niece', 'nephew', 'grandchild'])} of a "
-                          "children's services employee): access limited to the named users.",
-                "created_at": self.start})
+            writer.add(
+                restriction_table,
+                {
+                    "person_id": person_id,
+                    "restricted_by_id": self.staff["mash.manager"].id,
+                    "reason": f"Relative of a member of staff ({rng.choice(['niece', 'nephew', 'grandchild'])} of a "
+                    "children's services employee): access limited to the named users.",
+                    "created_at": self.start,
+                },
+            )
             for user_id in named:
-                writer.add(grant_table, {"id": writer.new_id(grant_table), "person_id": person_id,
-                                         "user_id": user_id, "created_at": self.start})
+                writer.add(
+                    grant_table,
+                    {
+                        "id": writer.new_id(grant_table),
+                        "person_id": person_id,
+                        "user_id": user_id,
+                        "created_at": self.start,
+                    },
+                )
             restricted.append(person_id)
         return restricted
 
@@ -440,8 +522,13 @@ def database_is_empty(database: Database) -> bool:
 # In the order they are written (a row's parents first): the council's staff and partners, its people, the front
 # door's contacts with the referrals they opened, and restricted records.
 COUNCIL_TABLES: list[Table] = [
-    table_of(Team), table_of(PartnerAgency), table_of(User), *people_demo.TABLES, *front_door_demo.TABLES,
-    table_of(PersonRestriction), table_of(PersonRestrictionGrant),
+    table_of(Team),
+    table_of(PartnerAgency),
+    table_of(User),
+    *people_demo.TABLES,
+    *front_door_demo.TABLES,
+    table_of(PersonRestriction),
+    table_of(PersonRestrictionGrant),
 ]
 
 
@@ -468,8 +555,14 @@ def all_tables() -> list[Table]:
     return COUNCIL_TABLES + [table for stage in demo_stages() for table in stage.TABLES]
 
 
-def build_council(database: Database, *, size: str = "small", seed: int = 1, progress: ProgressLike | None = None,
-                  now: datetime | None = None) -> CouncilSummary:
+def build_council(
+    database: Database,
+    *,
+    size: str = "small",
+    seed: int = 1,
+    progress: ProgressLike | None = None,
+    now: datetime | None = None,
+) -> CouncilSummary:
     """Load a synthetic council into ``database`` in one transaction and return what was loaded.
 
     ``now`` fixes the reference moment (tests); by default it is the current minute, so the MASH queue is live.
@@ -478,8 +571,9 @@ def build_council(database: Database, *, size: str = "small", seed: int = 1, pro
     if size not in SIZES:
         raise ValueError(f"size must be one of {', '.join(SIZES)}")
     if not database_is_empty(database):
-        raise ValueError("The database already holds users or people; the demo council loads only into an empty "
-                         "database.")
+        raise ValueError(
+            "The database already holds users or people; the demo council loads only into an empty database."
+        )
     began = clock.perf_counter()
     moment = (now or datetime.now(UTC)).astimezone(UTC).replace(second=0, microsecond=0)
     builder = _Builder(database, SIZES[size], seed, moment, progress)
@@ -506,11 +600,16 @@ def build_council(database: Database, *, size: str = "small", seed: int = 1, pro
         stage_stats["deadlines"] = recompute_all(session, today=local_day(moment)).deadlines
         writer.reset_sequences()
         counts = {table.name: writer.counts[table.name] for table in tables}
-        detail = {"size": size, "seed": seed, "reference_time": moment.isoformat(), "rows": counts,
-                  "referrals": builder.stats["referrals"], "re_referrals": builder.stats["re_referrals"],
-                  "stages": stage_stats}
-        record(session, Actor.system("demo"), "load", "demo_council", None, reason="demo council loaded",
-               detail=detail)
+        detail = {
+            "size": size,
+            "seed": seed,
+            "reference_time": moment.isoformat(),
+            "rows": counts,
+            "referrals": builder.stats["referrals"],
+            "re_referrals": builder.stats["re_referrals"],
+            "stages": stage_stats,
+        }
+        record(session, Actor.system("demo"), "load", "demo_council", None, reason="demo council loaded", detail=detail)
     # A bulk load leaves the planner without statistics (and autovacuum may be off), so every page would be
     # planned blind: gather them now. SQLite's planner needs none for these queries.
     if database.engine.dialect.name == "postgresql":
@@ -518,13 +617,24 @@ def build_council(database: Database, *, size: str = "small", seed: int = 1, pro
             conn.exec_driver_sql("ANALYZE")
             conn.commit()
     return CouncilSummary(
-        council=names.COUNCIL_NAME, size=size, seed=seed, reference_time=moment, counts=counts,
-        sign_ins=sign_ins, password=DEMO_PASSWORD, admin_totp_secret=ADMIN_TOTP_SECRET,
-        open_contacts=builder.stats["open"], overdue_contacts=builder.stats["overdue"],
-        awaiting_sign_off=builder.stats["awaiting_sign_off"], routed_contacts=builder.stats["routed"],
-        referrals=builder.stats["referrals"], re_referrals=builder.stats["re_referrals"],
-        open_allocations=builder.stats["allocations_open"], restricted_people=restricted,
-        seconds=clock.perf_counter() - began)
+        council=names.COUNCIL_NAME,
+        size=size,
+        seed=seed,
+        reference_time=moment,
+        counts=counts,
+        sign_ins=sign_ins,
+        password=DEMO_PASSWORD,
+        admin_totp_secret=ADMIN_TOTP_SECRET,
+        open_contacts=builder.stats["open"],
+        overdue_contacts=builder.stats["overdue"],
+        awaiting_sign_off=builder.stats["awaiting_sign_off"],
+        routed_contacts=builder.stats["routed"],
+        referrals=builder.stats["referrals"],
+        re_referrals=builder.stats["re_referrals"],
+        open_allocations=builder.stats["allocations_open"],
+        restricted_people=restricted,
+        seconds=clock.perf_counter() - began,
+    )
 
 
 # Tables whose content the seed decides (password hashes are salted and audit rows are timestamped on commit, so
@@ -554,5 +664,12 @@ def _canonical(value: Any) -> Any:
     return value
 
 
-__all__ = ["ADMIN_TOTP_SECRET", "DEMO_PASSWORD", "SIZES", "CouncilSize", "build_council", "content_digest",
-           "database_is_empty"]
+__all__ = [
+    "ADMIN_TOTP_SECRET",
+    "DEMO_PASSWORD",
+    "SIZES",
+    "CouncilSize",
+    "build_council",
+    "content_digest",
+    "database_is_empty",
+]

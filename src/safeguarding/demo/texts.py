@@ -65,40 +65,55 @@ WORRIES: Final[dict[str, tuple[str, ...]]] = {
 }
 
 RAG_RATIONALES: Final[dict[str, tuple[str, ...]]] = {
-    "red": ("Injury to a child with an explanation that does not fit: possible significant harm, needs a "
-            "strategy discussion today.",
-            "Child disclosed physical harm by a carer and is fearful of going home; immediate safety planning needed."),
-    "amber": ("Cumulative neglect concerns and earlier contacts: needs multi-agency information today or tomorrow.",
-              "Domestic abuse witnessed by the child with a known perpetrator; medium risk, checks needed."),
-    "green": ("Low-level concerns with protective parents; likely universal or early help support.",
-              "Single incident, no injury, parents engaging: information gathering within the standard time."),
+    "red": (
+        "Injury to a child with an explanation that does not fit: possible significant harm, needs a "
+        "strategy discussion today.",
+        "Child disclosed physical harm by a carer and is fearful of going home; immediate safety planning needed.",
+    ),
+    "amber": (
+        "Cumulative neglect concerns and earlier contacts: needs multi-agency information today or tomorrow.",
+        "Domestic abuse witnessed by the child with a known perpetrator; medium risk, checks needed.",
+    ),
+    "green": (
+        "Low-level concerns with protective parents; likely universal or early help support.",
+        "Single incident, no injury, parents engaging: information gathering within the standard time.",
+    ),
 }
 
 RE_RATING_RATIONALES: Final = (
     "Re-rated after police checks showed earlier call-outs to the address.",
-    "Re-rated: school and health information show the family is engaging and the concern is lower than first "
-    "thought.",
+    "Re-rated: school and health information show the family is engaging and the concern is lower than first thought.",
     "Re-rated after a further call from the referrer with new information about an injury.",
 )
 
 DECISION_RATIONALES: Final[dict[str, tuple[str, ...]]] = {
-    "no_further_action": ("Concern resolved on checks: the parents acted protectively and no agency holds further "
-                          "worries.",),
-    "information_and_advice": ("Referrer advised and family signposted to universal services; no role for "
-                               "children's social care at present.",),
-    "early_help": ("Needs can be met by a coordinated early help offer with the family's consent; the school "
-                   "will act as lead practitioner.",),
-    "referral_for_assessment": ("The child's needs are complex and cumulative; a social work assessment under "
-                                "section 17 is needed to understand the risks.",),
-    "strategy_discussion": ("Reasonable cause to suspect significant harm: a strategy discussion with police and "
-                            "health is needed to consider a section 47 enquiry.",),
-    "immediate_protection": ("The child is at immediate risk if they return home tonight; police protection and "
-                             "emergency placement arranged with the out-of-hours team.",),
+    "no_further_action": (
+        "Concern resolved on checks: the parents acted protectively and no agency holds further worries.",
+    ),
+    "information_and_advice": (
+        "Referrer advised and family signposted to universal services; no role for children's social care at present.",
+    ),
+    "early_help": (
+        "Needs can be met by a coordinated early help offer with the family's consent; the school "
+        "will act as lead practitioner.",
+    ),
+    "referral_for_assessment": (
+        "The child's needs are complex and cumulative; a social work assessment under "
+        "section 17 is needed to understand the risks.",
+    ),
+    "strategy_discussion": (
+        "Reasonable cause to suspect significant harm: a strategy discussion with police and "
+        "health is needed to consider a section 47 enquiry.",
+    ),
+    "immediate_protection": (
+        "The child is at immediate risk if they return home tonight; police protection and "
+        "emergency placement arranged with the out-of-hours team.",
+    ),
 }
 
 CHECK_QUESTIONS: Final[dict[str, str]] = {
     "police": "Please share any call-outs, domestic abuse incidents or offending linked to the address or adults "
-              "in the last two years.",
+    "in the last two years.",
     "school": "Please share attendance, any safeguarding log entries and your view of the child's presentation.",
     "health": "Please share health involvement, missed appointments and any concerns about development or injuries.",
     "housing": "Please share tenancy status, arrears and any reports about the property.",

@@ -79,19 +79,36 @@ def outcome_of(contact: Contact) -> ContactOutcome:
     decision = contact.current_decision
     in_effect = decision is not None and decision.status == DecisionStatus.IN_EFFECT
     return ContactOutcome(
-        id=contact.id, reference=contact.reference, received_at=contact.received_at, channel=contact.channel,
-        referral_source=contact.referral_source, reporter_name=contact.reporter_name,
-        reporter_role=contact.reporter_role, reporter_phone=contact.reporter_phone,
-        reporter_email=contact.reporter_email, worry=contact.worry, consent=contact.consent,
+        id=contact.id,
+        reference=contact.reference,
+        received_at=contact.received_at,
+        channel=contact.channel,
+        referral_source=contact.referral_source,
+        reporter_name=contact.reporter_name,
+        reporter_role=contact.reporter_role,
+        reporter_phone=contact.reporter_phone,
+        reporter_email=contact.reporter_email,
+        worry=contact.worry,
+        consent=contact.consent,
         consent_notes=contact.consent_notes,
-        subjects=tuple(SubjectAsSent(role=s.role, first_name=s.first_name, last_name=s.last_name,
-                                     date_of_birth=s.date_of_birth, nhs_number=s.nhs_number, address=s.address,
-                                     postcode=s.postcode) for s in contact.subjects),
+        subjects=tuple(
+            SubjectAsSent(
+                role=s.role,
+                first_name=s.first_name,
+                last_name=s.last_name,
+                date_of_birth=s.date_of_birth,
+                nhs_number=s.nhs_number,
+                address=s.address,
+                postcode=s.postcode,
+            )
+            for s in contact.subjects
+        ),
         status=rules.partner_status(contact.status, in_effect),
         outcome=decision.outcome if in_effect and decision else None,
         outcome_label=rules.PARTNER_OUTCOME_LABELS[decision.outcome] if in_effect and decision else None,
         outcome_at=(decision.took_effect_at or decision.signed_off_at or decision.decided_at)
-        if in_effect and decision else None,
+        if in_effect and decision
+        else None,
     )
 
 
@@ -118,18 +135,25 @@ def _page_bounds(page: int, size: int | None) -> tuple[int, int]:
 
 def contact_outcome(session: Session, database: Database, user: User, contact_id: int) -> ContactOutcome:
     """The referrer's view of one contact their agency made (partners only; audited as a view)."""
-    contact = session.get(Contact, contact_id, options=[selectinload(Contact.subjects),
-                                                        selectinload(Contact.decisions)])
+    contact = session.get(
+        Contact, contact_id, options=[selectinload(Contact.subjects), selectinload(Contact.decisions)]
+    )
     if contact is None:
         raise NotFound("There is no such contact.")
-    access.require(session, database, user, Action.VIEW, AccessSubject(
-        kind=Kind.CONTACT_OUTCOME, id=contact.id, agency_id=contact.reporting_agency_id))
+    access.require(
+        session,
+        database,
+        user,
+        Action.VIEW,
+        AccessSubject(kind=Kind.CONTACT_OUTCOME, id=contact.id, agency_id=contact.reporting_agency_id),
+    )
     record(session, access.actor_of(user), "view", "contact", contact.id, detail={"view": "outcome"})
     return outcome_of(contact)
 
 
-def agency_contacts(session: Session, database: Database, user: User, page: int = 1, size: int | None = None
-                    ) -> Page[ContactOutcome]:
+def agency_contacts(
+    session: Session, database: Database, user: User, page: int = 1, size: int | None = None
+) -> Page[ContactOutcome]:
     """The contacts the user's agency made, newest first (partners only; scoped to their agency)."""
     access.require_role(database, user, Kind.CONTACT_OUTCOME, Action.LIST)
     if user.agency_id is None:
@@ -138,11 +162,21 @@ def agency_contacts(session: Session, database: Database, user: User, page: int 
     scope = Contact.reporting_agency_id == user.agency_id
     total = session.scalar(select(func.count(Contact.id)).where(scope)) or 0
     contacts = session.scalars(
-        select(Contact).where(scope).order_by(Contact.received_at.desc(), Contact.id.desc())
-        .offset((page - 1) * size).limit(size)
-        .options(selectinload(Contact.subjects), selectinload(Contact.decisions))).all()
-    record(session, access.actor_of(user), "list", "contact", None,
-           detail={"agency_id": user.agency_id, "page": page, "size": size})
+        select(Contact)
+        .where(scope)
+        .order_by(Contact.received_at.desc(), Contact.id.desc())
+        .offset((page - 1) * size)
+        .limit(size)
+        .options(selectinload(Contact.subjects), selectinload(Contact.decisions))
+    ).all()
+    record(
+        session,
+        access.actor_of(user),
+        "list",
+        "contact",
+        None,
+        detail={"agency_id": user.agency_id, "page": page, "size": size},
+    )
     return Page([outcome_of(c) for c in contacts], page, size, total)
 
 
@@ -168,15 +202,31 @@ class CheckForAgency:
 
 def check_for_agency(check: PartnerCheck) -> CheckForAgency:
     return CheckForAgency(
-        id=check.id, version=check.version, contact_reference=check.contact.reference, question=check.question,
-        lawful_basis=str(check.lawful_basis), consent=str(check.consent), consent_reason=check.consent_reason,
-        requested_at=check.requested_at, due_at=check.due_at, status=CheckStatus(check.status),
-        response=check.response, responded_at=check.responded_at,
-        children=tuple((s.full_name, s.date_of_birth) for s in check.contact.children))
+        id=check.id,
+        version=check.version,
+        contact_reference=check.contact.reference,
+        question=check.question,
+        lawful_basis=str(check.lawful_basis),
+        consent=str(check.consent),
+        consent_reason=check.consent_reason,
+        requested_at=check.requested_at,
+        due_at=check.due_at,
+        status=CheckStatus(check.status),
+        response=check.response,
+        responded_at=check.responded_at,
+        children=tuple((s.full_name, s.date_of_birth) for s in check.contact.children),
+    )
 
 
-def agency_checks(session: Session, database: Database, user: User, *, awaiting_only: bool = False,
-                  page: int = 1, size: int | None = None) -> Page[CheckForAgency]:
+def agency_checks(
+    session: Session,
+    database: Database,
+    user: User,
+    *,
+    awaiting_only: bool = False,
+    page: int = 1,
+    size: int | None = None,
+) -> Page[CheckForAgency]:
     """Checks addressed to the user's agency, soonest due first (partners only)."""
     if not user.is_partner:
         # The MASH sees checks on the contact page; this list is the agency's in-tray.
@@ -190,12 +240,21 @@ def agency_checks(session: Session, database: Database, user: User, *, awaiting_
         scope.append(PartnerCheck.status == CheckStatus.REQUESTED)
     total = session.scalar(select(func.count(PartnerCheck.id)).where(*scope)) or 0
     checks = session.scalars(
-        select(PartnerCheck).where(*scope)
+        select(PartnerCheck)
+        .where(*scope)
         .order_by((PartnerCheck.status == CheckStatus.REQUESTED).desc(), PartnerCheck.due_at, PartnerCheck.id)
-        .offset((page - 1) * size).limit(size)
-        .options(selectinload(PartnerCheck.contact).selectinload(Contact.subjects))).all()
-    record(session, access.actor_of(user), "list", "partner_check", None,
-           detail={"agency_id": user.agency_id, "awaiting_only": awaiting_only, "page": page})
+        .offset((page - 1) * size)
+        .limit(size)
+        .options(selectinload(PartnerCheck.contact).selectinload(Contact.subjects))
+    ).all()
+    record(
+        session,
+        access.actor_of(user),
+        "list",
+        "partner_check",
+        None,
+        detail={"agency_id": user.agency_id, "awaiting_only": awaiting_only, "page": page},
+    )
     return Page([check_for_agency(c) for c in checks], page, size, total)
 
 
@@ -207,8 +266,7 @@ def view_check(session: Session, database: Database, user: User, check_id: int) 
     if not user.is_partner:
         access.require_role(database, user, Kind.CONTACT_OUTCOME, Action.VIEW)
     access.require(session, database, user, Action.VIEW, check_subject(check))
-    record(session, access.actor_of(user), "view", "partner_check", check.id,
-           detail={"contact_id": check.contact_id})
+    record(session, access.actor_of(user), "view", "partner_check", check.id, detail={"contact_id": check.contact_id})
     return check_for_agency(check)
 
 
@@ -217,8 +275,9 @@ def view_check(session: Session, database: Database, user: User, check_id: int) 
 
 def staff_contact(session: Session, database: Database, user: User, contact_id: int) -> Contact:
     """A contact in full, for staff allowed to view contacts (restricted children stay restricted); audited."""
-    contact = session.get(Contact, contact_id, options=[selectinload(Contact.subjects),
-                                                        selectinload(Contact.decisions)])
+    contact = session.get(
+        Contact, contact_id, options=[selectinload(Contact.subjects), selectinload(Contact.decisions)]
+    )
     if contact is None:
         raise NotFound("There is no such contact.")
     subject = subject_of(contact)

@@ -18,13 +18,23 @@ SHOWN = 200  # the latest contacts about one child
 
 
 def contacts(session: Session, person_id: int) -> list[ChronologyItem]:
-    return [ChronologyItem(f"contact:{contact_id}", received_at.astimezone(LONDON).date(), "contact",
-                           f"Contact {Contact.reference_of(contact_id)}",
-                           codes.label(codes.REFERRAL_SOURCES, referral_source), f"/mash/contacts/{contact_id}")
-            for contact_id, received_at, referral_source in session.execute(
-                select(Contact.id, Contact.received_at, Contact.referral_source)
-                .join(ContactSubject, ContactSubject.contact_id == Contact.id)
-                .where(ContactSubject.person_id == person_id).order_by(Contact.received_at.desc()).limit(SHOWN))]
+    return [
+        ChronologyItem(
+            f"contact:{contact_id}",
+            received_at.astimezone(LONDON).date(),
+            "contact",
+            f"Contact {Contact.reference_of(contact_id)}",
+            codes.label(codes.REFERRAL_SOURCES, referral_source),
+            f"/mash/contacts/{contact_id}",
+        )
+        for contact_id, received_at, referral_source in session.execute(
+            select(Contact.id, Contact.received_at, Contact.referral_source)
+            .join(ContactSubject, ContactSubject.contact_id == Contact.id)
+            .where(ContactSubject.person_id == person_id)
+            .order_by(Contact.received_at.desc())
+            .limit(SHOWN)
+        )
+    ]
 
 
 supply_chronology("contact", "Contacts", contacts)

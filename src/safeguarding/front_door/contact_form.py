@@ -29,14 +29,38 @@ MAX_BLOCKS = rules.MAX_SUBJECTS
 MASH_CHILD_BLOCKS = 4
 MASH_ADULT_BLOCKS = 3
 # A person's boxes. The MASH page takes a date of birth in one date box, the portal in the three GOV.UK boxes.
-SUBJECT_FIELDS = ("first_name", "last_name", "nhs_number", "address", "postcode", "date_of_birth",
-                  "date_of_birth-day", "date_of_birth-month", "date_of_birth-year")
-CONTACT_FIELDS = ("channel", "received_date", "received_time", "reporter_kind", "referral_source", "reporter_name",
-                  "reporter_role", "reporter_phone", "reporter_email", "worry", "consent", "consent_notes",
-                  "idempotency_key")
+SUBJECT_FIELDS = (
+    "first_name",
+    "last_name",
+    "nhs_number",
+    "address",
+    "postcode",
+    "date_of_birth",
+    "date_of_birth-day",
+    "date_of_birth-month",
+    "date_of_birth-year",
+)
+CONTACT_FIELDS = (
+    "channel",
+    "received_date",
+    "received_time",
+    "reporter_kind",
+    "referral_source",
+    "reporter_name",
+    "reporter_role",
+    "reporter_phone",
+    "reporter_email",
+    "worry",
+    "consent",
+    "consent_notes",
+    "idempotency_key",
+)
 # Where intake's messages that name no box of their own are shown.
-_SHOWN_AT = {"subjects": "subjects.0.first_name",  # "name at least one child": at the first child's name
-             "received_at": "received_date", IDEMPOTENCY_FIELD: "worry"}
+_SHOWN_AT = {
+    "subjects": "subjects.0.first_name",  # "name at least one child": at the first child's name
+    "received_at": "received_date",
+    IDEMPOTENCY_FIELD: "worry",
+}
 
 
 @dataclass
@@ -71,8 +95,15 @@ class Block:
         name = self.prefix + "date_of_birth"
         if self.get("date_of_birth").strip():
             return date_field(self.get("date_of_birth"), name, "date of birth", errors, required=False)
-        return date_parts_field(self.get("date_of_birth-day"), self.get("date_of_birth-month"),
-                                self.get("date_of_birth-year"), name, "date of birth", errors, required=False)
+        return date_parts_field(
+            self.get("date_of_birth-day"),
+            self.get("date_of_birth-month"),
+            self.get("date_of_birth-year"),
+            name,
+            "date of birth",
+            errors,
+            required=False,
+        )
 
     def subject(self, errors: dict[str, str]) -> SubjectInput:
         try:
@@ -80,9 +111,15 @@ class Block:
         except ValueError:
             role = SubjectRole.OTHER_ADULT
             errors[self.prefix + "role"] = "Choose who this person is"
-        return SubjectInput(role=role, first_name=self.get("first_name"), last_name=self.get("last_name"),
-                            date_of_birth=self.date_of_birth(errors), nhs_number=self.get("nhs_number"),
-                            address=self.get("address"), postcode=self.get("postcode"))
+        return SubjectInput(
+            role=role,
+            first_name=self.get("first_name"),
+            last_name=self.get("last_name"),
+            date_of_birth=self.date_of_birth(errors),
+            nhs_number=self.get("nhs_number"),
+            address=self.get("address"),
+            postcode=self.get("postcode"),
+        )
 
 
 @dataclass
@@ -97,8 +134,7 @@ class ContactForm:
         blocks: list[Block] = []
         for index in range(min(children + adults, MAX_BLOCKS)):
             prefix = f"subjects.{index}."
-            role = SubjectRole.CHILD.value if index < children else form.get(prefix + "role",
-                                                                              SubjectRole.PARENT.value)
+            role = SubjectRole.CHILD.value if index < children else form.get(prefix + "role", SubjectRole.PARENT.value)
             blocks.append(Block(index, role, {name: form.get(prefix + name, "") for name in SUBJECT_FIELDS}))
         return cls({name: form.get(name, "") for name in CONTACT_FIELDS}, blocks)
 
@@ -109,8 +145,11 @@ class ContactForm:
     @classmethod
     def portal(cls, form: Mapping[str, str]) -> ContactForm:
         """The portal's blocks: as many as the form says it shows (at least one child)."""
-        return cls.posted(form, children=_count(form.get("children_count", "1"), 1, 1),
-                          adults=_count(form.get("adults_count", "1"), 1, 0))
+        return cls.posted(
+            form,
+            children=_count(form.get("children_count", "1"), 1, 1),
+            adults=_count(form.get("adults_count", "1"), 1, 0),
+        )
 
     @property
     def children(self) -> list[Block]:
@@ -133,8 +172,9 @@ class ContactForm:
         channel, reporter_kind, received_at = Channel.PORTAL, ReporterKind.PARTNER_AGENCY, None
         if staff:
             channel = _choice(self.get("channel") or Channel.PHONE, Channel, "channel", errors)
-            reporter_kind = _choice(self.get("reporter_kind") or ReporterKind.PUBLIC, ReporterKind,
-                                    "reporter_kind", errors)
+            reporter_kind = _choice(
+                self.get("reporter_kind") or ReporterKind.PUBLIC, ReporterKind, "reporter_kind", errors
+            )
             received_at = self._received_at(errors)
         subjects = tuple(block.subject(errors) for block in self.blocks if not block.is_empty)
         try:
@@ -144,11 +184,20 @@ class ContactForm:
             consent = ConsentPosition.UNKNOWN
             errors["consent"] = "Choose whether the family knows about this contact"
         data = ContactInput(
-            channel=channel, reporter_kind=reporter_kind, referral_source=self.get("referral_source"),
-            worry=self.get("worry"), consent=consent, subjects=subjects, received_at=received_at,
-            reporter_name=self.get("reporter_name"), reporter_role=self.get("reporter_role"),
-            reporter_phone=self.get("reporter_phone"), reporter_email=self.get("reporter_email"),
-            consent_notes=self.get("consent_notes"), idempotency_key=self.get("idempotency_key") or None)
+            channel=channel,
+            reporter_kind=reporter_kind,
+            referral_source=self.get("referral_source"),
+            worry=self.get("worry"),
+            consent=consent,
+            subjects=subjects,
+            received_at=received_at,
+            reporter_name=self.get("reporter_name"),
+            reporter_role=self.get("reporter_role"),
+            reporter_phone=self.get("reporter_phone"),
+            reporter_email=self.get("reporter_email"),
+            consent_notes=self.get("consent_notes"),
+            idempotency_key=self.get("idempotency_key") or None,
+        )
         return data, errors
 
     def _received_at(self, errors: dict[str, str]) -> datetime | None:

@@ -114,20 +114,41 @@ def _candidate_views(session: Session, user: User, subject: ContactSubject) -> l
     """People who may be this child (people.search.find_candidates); restricted ones the user may not open are
     shown without details, so a duplicate is not created but nothing leaks."""
     matched = find_candidates(
-        session, first_name=subject.first_name, last_name=subject.last_name, date_of_birth=subject.date_of_birth,
-        nhs_number=subject.nhs_number, postcode=subject.postcode)[:10]
+        session,
+        first_name=subject.first_name,
+        last_name=subject.last_name,
+        date_of_birth=subject.date_of_birth,
+        nhs_number=subject.nhs_number,
+        postcode=subject.postcode,
+    )[:10]
     found = visible_to(session, user, matched)
     # Looking for the child among people records is a search: audited with its terms and what it found.
-    terms = {"first_name": subject.first_name, "last_name": subject.last_name,
-             "date_of_birth": subject.date_of_birth.isoformat() if subject.date_of_birth else None,
-             "nhs_number": subject.nhs_number, "postcode": subject.postcode}
-    record_search(session, access.actor_of(user), "person", {k: v for k, v in terms.items() if v},
-                  [c.person_id for c in matched], detail={"contact_id": subject.contact_id})
-    return [CandidateView(
-        person_id=0 if c.person is None else c.person_id,  # a hidden record's id is not sent to the page
-        name=c.person.full_name if c.person is not None else RESTRICTED_LABEL,
-        date_of_birth=c.person.date_of_birth if c.person is not None else None,
-        score=float(c.score), reasons=list(c.reasons), restricted=c.person is None) for c in found[:10]]
+    terms = {
+        "first_name": subject.first_name,
+        "last_name": subject.last_name,
+        "date_of_birth": subject.date_of_birth.isoformat() if subject.date_of_birth else None,
+        "nhs_number": subject.nhs_number,
+        "postcode": subject.postcode,
+    }
+    record_search(
+        session,
+        access.actor_of(user),
+        "person",
+        {k: v for k, v in terms.items() if v},
+        [c.person_id for c in matched],
+        detail={"contact_id": subject.contact_id},
+    )
+    return [
+        CandidateView(
+            person_id=0 if c.person is None else c.person_id,  # a hidden record's id is not sent to the page
+            name=c.person.full_name if c.person is not None else RESTRICTED_LABEL,
+            date_of_birth=c.person.date_of_birth if c.person is not None else None,
+            score=float(c.score),
+            reasons=list(c.reasons),
+            restricted=c.person is None,
+        )
+        for c in found[:10]
+    ]
 
 
 HISTORY_LIMIT = 50  # earlier contacts shown per child: a long history does not make the page long
@@ -137,14 +158,24 @@ HISTORY_LIMIT = 50  # earlier contacts shown per child: a long history does not 
 def _earlier_contacts_statement() -> Any:
     """Each of some people's newest HISTORY_LIMIT contacts but one, as columns. Built once: building it cost more CPU
     than running it."""
-    ranked = (select(ContactSubject.person_id, Contact.id, Contact.received_at, Contact.status,
-                     func.row_number().over(partition_by=ContactSubject.person_id,
-                                            order_by=(Contact.received_at.desc(), Contact.id.desc())).label("rank"))
-              .join(Contact, Contact.id == ContactSubject.contact_id)
-              .where(ContactSubject.person_id.in_(bindparam("members", expanding=True)),
-                     Contact.id != bindparam("contact_id"))).subquery()
-    return (select(ranked.c.person_id, ranked.c.id, ranked.c.received_at, ranked.c.status)
-            .where(ranked.c.rank <= HISTORY_LIMIT))
+    ranked = (
+        select(
+            ContactSubject.person_id,
+            Contact.id,
+            Contact.received_at,
+            Contact.status,
+            func.row_number()
+            .over(partition_by=ContactSubject.person_id, order_by=(Contact.received_at.desc(), Contact.id.desc()))
+            .label("rank"),
+        )
+        .join(Contact, Contact.id == ContactSubject.contact_id)
+        .where(
+            ContactSubject.person_id.in_(bindparam("members", expanding=True)), Contact.id != bindparam("contact_id")
+        )
+    ).subquery()
+    return select(ranked.c.person_id, ranked.c.id, ranked.c.received_at, ranked.c.status).where(
+        ranked.c.rank <= HISTORY_LIMIT
+    )
 
 
 def _histories(session: Session, contact: Contact, children: Iterable[Person]) -> dict[int, list[HistoryItem]]:
@@ -157,43 +188,63 @@ def _histories(session: Session, contact: Contact, children: Iterable[Person]) -
     if not by_id:
         return {}
     siblings = siblings_of_each(session, by_id)
-    families = {child_id: {child_id: person.full_name} | {s.id: s.full_name for s in siblings[child_id]}
-                for child_id, person in by_id.items()}
+    families = {
+        child_id: {child_id: person.full_name} | {s.id: s.full_name for s in siblings[child_id]}
+        for child_id, person in by_id.items()
+    }
     members = {member for family in families.values() for member in family}
     # Columns, not whole contacts: a child with a long history would otherwise load every contact with its agency
     # and decisions. Each family member's newest HISTORY_LIMIT hold every child's newest HISTORY_LIMIT.
-    earlier = session.execute(_earlier_contacts_statement(),
-                              {"members": sorted(members), "contact_id": contact.id}).all()
+    earlier = session.execute(
+        _earlier_contacts_statement(), {"members": sorted(members), "contact_id": contact.id}
+    ).all()
     # Each earlier contact's current decision (Contact.current_decision: the last one not returned).
     current: dict[int, tuple[Outcome, int]] = {}
     if earlier:
         for contact_id, decided_outcome, level in session.execute(
-                select(ContactDecision.contact_id, ContactDecision.outcome, ContactDecision.level_of_need)
-                .where(ContactDecision.contact_id.in_({row.id for row in earlier}),
-                       ContactDecision.status != DecisionStatus.RETURNED)
-                .order_by(ContactDecision.decided_at, ContactDecision.id)):
+            select(ContactDecision.contact_id, ContactDecision.outcome, ContactDecision.level_of_need)
+            .where(
+                ContactDecision.contact_id.in_({row.id for row in earlier}),
+                ContactDecision.status != DecisionStatus.RETURNED,
+            )
+            .order_by(ContactDecision.decided_at, ContactDecision.id)
+        ):
             current[contact_id] = (decided_outcome, level)
     referrals = [r for r in casework.referrals_of(session, list(members)) if r.contact_id != contact.id]
     histories: dict[int, list[HistoryItem]] = {}
     for child_id, family in families.items():
-        rows = sorted((row for row in earlier if row.person_id in family),
-                      key=lambda row: (row.received_at, row.id), reverse=True)[:HISTORY_LIMIT]
+        rows = sorted(
+            (row for row in earlier if row.person_id in family), key=lambda row: (row.received_at, row.id), reverse=True
+        )[:HISTORY_LIMIT]
         items: list[HistoryItem] = []
         for person_id, other_id, received_at, status in rows:
             decided = current.get(other_id)
-            outcome = (f"{decided[0].replace('_', ' ')} (level {decided[1]})"
-                       if decided else str(status).replace("_", " "))
-            items.append(HistoryItem(at=received_at.astimezone(LONDON).date(), kind="contact",
-                                     whose=family.get(person_id or 0, ""),
-                                     description=f"{Contact.reference_of(other_id)}: {outcome}",
-                                     contact_id=other_id))
+            outcome = (
+                f"{decided[0].replace('_', ' ')} (level {decided[1]})" if decided else str(status).replace("_", " ")
+            )
+            items.append(
+                HistoryItem(
+                    at=received_at.astimezone(LONDON).date(),
+                    kind="contact",
+                    whose=family.get(person_id or 0, ""),
+                    description=f"{Contact.reference_of(other_id)}: {outcome}",
+                    contact_id=other_id,
+                )
+            )
         for referral in referrals:
             if referral.person_id not in family:
                 continue
             closed = f", closed {referral.closed_date:%-d %b %Y}" if referral.closed_date else ", open"
-            items.append(HistoryItem(at=referral.referral_date, kind="referral", whose=family[referral.person_id],
-                                     description=f"Referral: {referral.route.replace('_', ' ')}{closed}",
-                                     contact_id=referral.contact_id, re_referral=referral.is_re_referral))
+            items.append(
+                HistoryItem(
+                    at=referral.referral_date,
+                    kind="referral",
+                    whose=family[referral.person_id],
+                    description=f"Referral: {referral.route.replace('_', ' ')}{closed}",
+                    contact_id=referral.contact_id,
+                    re_referral=referral.is_re_referral,
+                )
+            )
         items.sort(key=lambda i: i.at, reverse=True)
         histories[child_id] = items
     return histories
@@ -202,48 +253,82 @@ def _histories(session: Session, contact: Contact, children: Iterable[Person]) -
 def _timeline(session: Session, contact: Contact) -> list[TimelineEntry]:
     notes = list(session.scalars(select(ContactNote).where(ContactNote.contact_id == contact.id)))
     names = user_names(session, _timeline_user_ids(contact, notes))
-    entries = [TimelineEntry(contact.received_at, contact.reporter_name or (
-        contact.reporting_agency.name if contact.reporting_agency else "Reporter"),
-        f"Contact received by {contact.channel.replace('_', ' ')}")]
+    entries = [
+        TimelineEntry(
+            contact.received_at,
+            contact.reporter_name or (contact.reporting_agency.name if contact.reporting_agency else "Reporter"),
+            f"Contact received by {contact.channel.replace('_', ' ')}",
+        )
+    ]
     for rating in contact.ratings:
-        entries.append(TimelineEntry(rating.rated_at, names.get(rating.rated_by_id, ""),
-                                     f"Rated {rating.rating}", rating.rationale))
+        entries.append(
+            TimelineEntry(
+                rating.rated_at, names.get(rating.rated_by_id, ""), f"Rated {rating.rating}", rating.rationale
+            )
+        )
     for check in contact.checks:
-        entries.append(TimelineEntry(check.requested_at, names.get(check.requested_by_id, ""),
-                                     f"Check requested from {check.agency.name}", check.question))
+        entries.append(
+            TimelineEntry(
+                check.requested_at,
+                names.get(check.requested_by_id, ""),
+                f"Check requested from {check.agency.name}",
+                check.question,
+            )
+        )
         if check.responded_at:
-            entries.append(TimelineEntry(check.responded_at, check.agency.name, "Check answered",
-                                         check.response or ""))
+            entries.append(TimelineEntry(check.responded_at, check.agency.name, "Check answered", check.response or ""))
     for decision in contact.decisions:
-        entries.append(TimelineEntry(
-            decision.decided_at, names.get(decision.decided_by_id, ""),
-            f"Decision: {decision.outcome.replace('_', ' ')}, level {decision.level_of_need}", decision.rationale))
+        entries.append(
+            TimelineEntry(
+                decision.decided_at,
+                names.get(decision.decided_by_id, ""),
+                f"Decision: {decision.outcome.replace('_', ' ')}, level {decision.level_of_need}",
+                decision.rationale,
+            )
+        )
         if decision.signed_off_at and decision.signed_off_by_id:
             verb = "Returned" if decision.status == DecisionStatus.RETURNED else "Signed off"
-            entries.append(TimelineEntry(decision.signed_off_at, names.get(decision.signed_off_by_id, ""),
-                                         f"{verb} by manager", decision.sign_off_note or ""))
+            entries.append(
+                TimelineEntry(
+                    decision.signed_off_at,
+                    names.get(decision.signed_off_by_id, ""),
+                    f"{verb} by manager",
+                    decision.sign_off_note or "",
+                )
+            )
     for note in notes:
-        entries.append(TimelineEntry(note.at, names.get(note.author_id, ""),
-                                     _NOTE_LABELS.get(note.kind, str(note.kind).replace("_", " ").capitalize()),
-                                     note.text))
+        entries.append(
+            TimelineEntry(
+                note.at,
+                names.get(note.author_id, ""),
+                _NOTE_LABELS.get(note.kind, str(note.kind).replace("_", " ").capitalize()),
+                note.text,
+            )
+        )
     entries.sort(key=lambda e: e.at)
     return entries
 
 
-_NOTE_LABELS = {NoteKind.NOTE: "Note", NoteKind.ACKNOWLEDGED: "Acknowledged by allocated worker",
-                NoteKind.PERSON_LINKED: "Child linked to a person record", NoteKind.ROUTED: "Routed"}
+_NOTE_LABELS = {
+    NoteKind.NOTE: "Note",
+    NoteKind.ACKNOWLEDGED: "Acknowledged by allocated worker",
+    NoteKind.PERSON_LINKED: "Child linked to a person record",
+    NoteKind.ROUTED: "Routed",
+}
 
 
 def _timeline_user_ids(contact: Contact, notes: list[ContactNote]) -> set[int]:
     ids = {r.rated_by_id for r in contact.ratings} | {c.requested_by_id for c in contact.checks}
     ids |= {d.decided_by_id for d in contact.decisions} | {
-        d.signed_off_by_id for d in contact.decisions if d.signed_off_by_id}
+        d.signed_off_by_id for d in contact.decisions if d.signed_off_by_id
+    }
     ids |= {note.author_id for note in notes}
     return ids
 
 
-def view_contact(session: Session, database: Database, user: User, contact_id: int,
-                 now: datetime | None = None) -> ContactView:
+def view_contact(
+    session: Session, database: Database, user: User, contact_id: int, now: datetime | None = None
+) -> ContactView:
     """Everything the MASH page shows about one contact (an audited view)."""
     contact = load_contact(session, contact_id)
     access.require(session, database, user, Action.VIEW, subject_of(contact))

@@ -29,13 +29,17 @@ RESTRICTED_LABEL = "Restricted record"
 NOTE_MAX = 4000
 
 
-
 def subject_of(contact: Contact) -> AccessSubject:
     """The facts the access policy needs about a contact: the reporting agency and the people it names."""
     person_ids = tuple(sorted({s.person_id for s in contact.subjects if s.person_id is not None}))
     allocated = (contact.routed_to_id,) if contact.routed_to_id else ()
-    return AccessSubject(kind=Kind.CONTACT, id=contact.id, agency_id=contact.reporting_agency_id,
-                         person_ids=person_ids, allocated_user_ids=allocated)
+    return AccessSubject(
+        kind=Kind.CONTACT,
+        id=contact.id,
+        agency_id=contact.reporting_agency_id,
+        person_ids=person_ids,
+        allocated_user_ids=allocated,
+    )
 
 
 def audit_contact(session: Session, user: User, action: str, contact: Contact, **detail: Any) -> None:
@@ -67,8 +71,16 @@ def flush_or_conflict(session: Session, message: str) -> None:
 def audit_refusal(session: Session, user: User, action: str, target_type: str, target_id: object, reason: str) -> None:
     """Audit a refusal the policy table cannot express; the row survives the refused request's rollback (queued
     on the request's own session: a second connection would wait on SQLite's write lock)."""
-    record(session, access.actor_of(user), action, target_type, target_id, reason=reason, outcome="refused",
-           survive_rollback=True)
+    record(
+        session,
+        access.actor_of(user),
+        action,
+        target_type,
+        target_id,
+        reason=reason,
+        outcome="refused",
+        survive_rollback=True,
+    )
 
 
 def start_screening(contact: Contact, user: User) -> None:
@@ -93,8 +105,10 @@ def hidden_contacts(session: Session, user: User, contacts: Iterable[Contact]) -
     restricted = access.restricted_among(session, all_ids)
     hidden: set[int] = set()
     for contact in contacts:
-        if restricted & set(subject_of(contact).person_ids) and not access.authorize(
-                session, user, Action.VIEW, subject_of(contact)).allowed:
+        if (
+            restricted & set(subject_of(contact).person_ids)
+            and not access.authorize(session, user, Action.VIEW, subject_of(contact)).allowed
+        ):
             hidden.add(contact.id)
     return hidden
 
@@ -109,8 +123,6 @@ def user_names(session: Session, ids: set[int]) -> dict[int, str]:
     return dict(session.execute(select(User.id, User.full_name).where(User.id.in_(ids))).all())
 
 
-
 def level_labels(settings: Mapping[str, Any]) -> dict[int, str]:
     """The council's own names for levels of need 1-4 (local threshold document)."""
     return {level: str(settings[f"threshold.level{level}"]) for level in range(1, 5)}
-

@@ -43,8 +43,10 @@ from safeguarding.front_door.models import (
     Outcome,
 )
 
-DECIDED_ELSEWHERE = ("Someone else decided this contact while you were working on it. Nothing you entered was "
-                     "saved: reload the contact to see their decision.")
+DECIDED_ELSEWHERE = (
+    "Someone else decided this contact while you were working on it. Nothing you entered was "
+    "saved: reload the contact to see their decision."
+)
 
 
 @dataclass(frozen=True)
@@ -57,8 +59,12 @@ class DecisionInput:
     @classmethod
     def read(cls, form: Mapping[str, str]) -> DecisionInput:
         """From the contact page's decision form, with the contact's version as the worker read it."""
-        return cls(level_of_need=form.get("level_of_need"), outcome=form.get("outcome"),
-                   rationale=form.get("rationale"), expected_version=record_id(form.get("version")))
+        return cls(
+            level_of_need=form.get("level_of_need"),
+            outcome=form.get("outcome"),
+            rationale=form.get("rationale"),
+            expected_version=record_id(form.get("version")),
+        )
 
 
 @dataclass(frozen=True)
@@ -73,18 +79,27 @@ class SignOffInput:
     def read(cls, form: Mapping[str, str]) -> SignOffInput:
         if form.get("sign_off") not in ("agree", "return"):
             raise ValidationFailed({"sign_off": "Choose whether you agree the decision or return it"})
-        return cls(agree=form.get("sign_off") == "agree", note=form.get("sign_off_note"),
-                   expected_version=record_id(form.get("version")))
+        return cls(
+            agree=form.get("sign_off") == "agree",
+            note=form.get("sign_off_note"),
+            expected_version=record_id(form.get("version")),
+        )
 
 
 def _check_version(contact: Contact, expected_version: int | None) -> None:
     if expected_version is None or contact.version == expected_version:
         return
     if contact.status not in OPEN:
-        raise Conflict("Someone else decided this contact while you were working on it. Nothing you entered "
-                       "was saved: reload the contact to see their decision.", field="version")
-    raise Conflict("Someone else changed this contact while you were working on it. Nothing you entered was "
-                   "saved: reload the contact, check what changed, then decide.", field="version")
+        raise Conflict(
+            "Someone else decided this contact while you were working on it. Nothing you entered "
+            "was saved: reload the contact to see their decision.",
+            field="version",
+        )
+    raise Conflict(
+        "Someone else changed this contact while you were working on it. Nothing you entered was "
+        "saved: reload the contact, check what changed, then decide.",
+        field="version",
+    )
 
 
 def _unlinked_children(contact: Contact) -> list[str]:
@@ -94,21 +109,28 @@ def _unlinked_children(contact: Contact) -> list[str]:
 def _referral_blocker(contact: Contact, outcome: Outcome) -> dict[str, str]:
     unlinked = _unlinked_children(contact)
     if outcome in rules.REFERRAL_OUTCOMES and unlinked:
-        return {"children": "Link every child to a person record before a referral can take effect. Not linked: "
-                + ", ".join(unlinked)}
+        return {
+            "children": "Link every child to a person record before a referral can take effect. Not linked: "
+            + ", ".join(unlinked)
+        }
     return {}
 
 
-def decide(session: Session, database: Database, user: User, contact_id: int, data: DecisionInput,
-           now: datetime | None = None) -> ContactDecision:
+def decide(
+    session: Session, database: Database, user: User, contact_id: int, data: DecisionInput, now: datetime | None = None
+) -> ContactDecision:
     """Record the threshold decision; it takes effect now or waits for a MASH manager's sign-off."""
     contact = load_contact(session, contact_id)
-    access.require(session, database, user, Action.DECIDE,
-                   AccessSubject(kind=Kind.DECISION, id=contact.id, person_ids=subject_of(contact).person_ids))
+    access.require(
+        session,
+        database,
+        user,
+        Action.DECIDE,
+        AccessSubject(kind=Kind.DECISION, id=contact.id, person_ids=subject_of(contact).person_ids),
+    )
     _check_version(contact, data.expected_version)
     if contact.status not in OPEN:
-        raise Conflict("Someone else decided this contact already. Nothing you entered was saved.",
-                       field="version")
+        raise Conflict("Someone else decided this contact already. Nothing you entered was saved.", field="version")
     errors: dict[str, str] = {}
     try:
         level = int(str(data.level_of_need))
@@ -132,11 +154,16 @@ def decide(session: Session, database: Database, user: User, contact_id: int, da
     opens, closes = rules.office_hours(settings)
     needs_sign_off = rules.sign_off_required(outcome, settings)
     decision = ContactDecision(
-        contact_id=contact.id, level_of_need=level, outcome=outcome,
-        rationale=(data.rationale or "").strip(), decided_by_id=user.id, decided_at=now,
+        contact_id=contact.id,
+        level_of_need=level,
+        outcome=outcome,
+        rationale=(data.rationale or "").strip(),
+        decided_by_id=user.id,
+        decided_at=now,
         working_hours_to_decision=round(working_hours_between(contact.received_at, now, opens, closes), 2),
         within_deadline=now <= contact.due_at,
-        status=DecisionStatus.AWAITING_SIGN_OFF if needs_sign_off else DecisionStatus.IN_EFFECT)
+        status=DecisionStatus.AWAITING_SIGN_OFF if needs_sign_off else DecisionStatus.IN_EFFECT,
+    )
     session.add(decision)
     contact.decisions.append(decision)
     if needs_sign_off:
@@ -145,13 +172,22 @@ def decide(session: Session, database: Database, user: User, contact_id: int, da
         _take_effect(session, user, contact, decision, now)
     start_screening(contact, user)
     flush_or_conflict(session, DECIDED_ELSEWHERE)
-    audit_contact(session, user, "decide", contact, decision_id=decision.id, level_of_need=level, outcome=outcome.value,
-           status=str(decision.status))
+    audit_contact(
+        session,
+        user,
+        "decide",
+        contact,
+        decision_id=decision.id,
+        level_of_need=level,
+        outcome=outcome.value,
+        status=str(decision.status),
+    )
     return decision
 
 
-def _take_effect(session: Session, user: User, contact: Contact, decision: ContactDecision,
-                 now: datetime) -> list[Referral]:
+def _take_effect(
+    session: Session, user: User, contact: Contact, decision: ContactDecision, now: datetime
+) -> list[Referral]:
     """The decision stands: close the contact and, for a referral outcome, record a referral per child."""
     decision.status = DecisionStatus.IN_EFFECT
     decision.took_effect_at = now
@@ -165,23 +201,51 @@ def _take_effect(session: Session, user: User, contact: Contact, decision: Conta
         assert child.person_id is not None  # _referral_blocker refused unlinked children first
         if casework.open_allocation(session, child.person_id) is not None:
             # A referral is not recorded for a child whose case is already open (DfE CIN census methodology).
-            session.add(ContactNote(contact_id=contact.id, kind=NoteKind.NOTE, author_id=user.id,
-                                    text=f"No referral recorded for {child.full_name}: their case is already open"))
+            session.add(
+                ContactNote(
+                    contact_id=contact.id,
+                    kind=NoteKind.NOTE,
+                    author_id=user.id,
+                    text=f"No referral recorded for {child.full_name}: their case is already open",
+                )
+            )
             continue
-        referral = casework.record_referral(session, casework.ReferralInput(
-            person_id=child.person_id,
-            # CIN census: the referral date is the date children's social care received it.
-            referral_date=contact.received_at.astimezone(LONDON).date(),
-            referral_source=contact.referral_source, route=str(decision.outcome), contact_id=contact.id,
-            decision_id=decision.id))
+        referral = casework.record_referral(
+            session,
+            casework.ReferralInput(
+                person_id=child.person_id,
+                # CIN census: the referral date is the date children's social care received it.
+                referral_date=contact.received_at.astimezone(LONDON).date(),
+                referral_source=contact.referral_source,
+                route=str(decision.outcome),
+                contact_id=contact.id,
+                decision_id=decision.id,
+            ),
+        )
         referrals.append(referral)
-        record(session, access.actor_of(user), "create", "referral", referral.id, person_id=child.person_id,
-               detail={"contact_id": contact.id, "re_referral": referral.is_re_referral})
+        record(
+            session,
+            access.actor_of(user),
+            "create",
+            "referral",
+            referral.id,
+            person_id=child.person_id,
+            detail={"contact_id": contact.id, "re_referral": referral.is_re_referral},
+        )
     return referrals
 
 
-def sign_off(session: Session, database: Database, user: User, contact_id: int, *, agree: bool,
-             note: str | None, expected_version: int | None, now: datetime | None = None) -> ContactDecision:
+def sign_off(
+    session: Session,
+    database: Database,
+    user: User,
+    contact_id: int,
+    *,
+    agree: bool,
+    note: str | None,
+    expected_version: int | None,
+    now: datetime | None = None,
+) -> ContactDecision:
     """A MASH manager agrees the decision (it takes effect) or returns it with a note (screened again)."""
     contact = load_contact(session, contact_id)
     subject = AccessSubject(kind=Kind.DECISION, id=contact.id, person_ids=subject_of(contact).person_ids)
@@ -189,11 +253,13 @@ def sign_off(session: Session, database: Database, user: User, contact_id: int, 
     _check_version(contact, expected_version)
     decision = contact.current_decision
     if decision is None or decision.status != DecisionStatus.AWAITING_SIGN_OFF:
-        raise Conflict("This contact has no decision waiting for sign-off: someone else may have signed it off.",
-                       field="version")
+        raise Conflict(
+            "This contact has no decision waiting for sign-off: someone else may have signed it off.", field="version"
+        )
     if decision.decided_by_id == user.id:
-        audit_refusal(session, user, "sign_off", "decision", decision.id,
-                      "a worker may not sign off their own decision")
+        audit_refusal(
+            session, user, "sign_off", "decision", decision.id, "a worker may not sign off their own decision"
+        )
         raise AccessDenied("You made this decision, so another manager must sign it off.")
     note_text = (note or "").strip() or None
     errors: dict[str, str] = {}
@@ -214,8 +280,9 @@ def sign_off(session: Session, database: Database, user: User, contact_id: int, 
         decision.status = DecisionStatus.RETURNED
         contact.status = ContactStatus.IN_SCREENING
         contact.decided_at = None
-    flush_or_conflict(session, "Someone else signed off this decision while you were working on it. Reload the "
-                               "contact.")
+    flush_or_conflict(
+        session, "Someone else signed off this decision while you were working on it. Reload the contact."
+    )
     audit_contact(session, user, "sign_off" if agree else "return_decision", contact, decision_id=decision.id)
     return decision
 
@@ -231,14 +298,28 @@ class SignOffRow:
 def awaiting_sign_off(session: Session, database: Database, user: User) -> list[SignOffRow]:
     """Decisions waiting for a MASH manager, oldest first."""
     access.require_role(database, user, Kind.DECISION, Action.SIGN_OFF)
-    decisions = list(session.scalars(
-        select(ContactDecision).where(ContactDecision.status == DecisionStatus.AWAITING_SIGN_OFF)
-        .options(selectinload(ContactDecision.contact).selectinload(Contact.subjects),
-                 selectinload(ContactDecision.decided_by))
-        .order_by(ContactDecision.decided_at).limit(500)))
+    decisions = list(
+        session.scalars(
+            select(ContactDecision)
+            .where(ContactDecision.status == DecisionStatus.AWAITING_SIGN_OFF)
+            .options(
+                selectinload(ContactDecision.contact).selectinload(Contact.subjects),
+                selectinload(ContactDecision.decided_by),
+            )
+            .order_by(ContactDecision.decided_at)
+            .limit(500)
+        )
+    )
     hidden = hidden_contacts(session, user, [d.contact for d in decisions])
-    record(session, access.actor_of(user), "list", "decisions_awaiting_sign_off", None,
-           detail={"shown": len(decisions)})
-    return [SignOffRow(contact=d.contact, decision=d, decided_by=d.decided_by.full_name,
-                       children=[RESTRICTED_LABEL] if d.contact_id in hidden else
-                       [s.full_name for s in d.contact.children]) for d in decisions]
+    record(
+        session, access.actor_of(user), "list", "decisions_awaiting_sign_off", None, detail={"shown": len(decisions)}
+    )
+    return [
+        SignOffRow(
+            contact=d.contact,
+            decision=d,
+            decided_by=d.decided_by.full_name,
+            children=[RESTRICTED_LABEL] if d.contact_id in hidden else [s.full_name for s in d.contact.children],
+        )
+        for d in decisions
+    ]

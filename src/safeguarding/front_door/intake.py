@@ -54,7 +54,7 @@ _SOURCE_MISFIT = {
     ReporterKind.ANONYMOUS: "An anonymous contact has referral source 9 (Anonymous)",
     ReporterKind.PUBLIC: "A contact from a member of the public has an individual referral source (1A to 1D)",
     ReporterKind.PRACTITIONER: "A contact from a professional has an agency referral source, not an individual (1A "
-                               "to 1D) or anonymous (9) one",
+    "to 1D) or anonymous (9) one",
 }
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^\+?[0-9 ()\-]{6,30}$")
@@ -93,8 +93,11 @@ class DuplicateSubmission(Conflict):
     """The same submission (same user, same Idempotency-Key) arrived again; names the contact already made."""
 
     def __init__(self, contact_id: int, reference: str) -> None:
-        super().__init__(f"This contact was already submitted as {reference} (the same {IDEMPOTENCY_FIELD} was "
-                         "used again); nothing new was recorded.", field=IDEMPOTENCY_FIELD)
+        super().__init__(
+            f"This contact was already submitted as {reference} (the same {IDEMPOTENCY_FIELD} was "
+            "used again); nothing new was recorded.",
+            field=IDEMPOTENCY_FIELD,
+        )
         self.contact_id = contact_id
         self.reference = reference
 
@@ -158,15 +161,16 @@ def _validate(user: User, data: ContactInput, now: datetime) -> tuple[dict[str, 
         if data.reporter_kind != ReporterKind.PARTNER_AGENCY:
             errors["reporter_kind"] = "A contact from a partner practitioner is made on behalf of their agency"
         if data.received_at is not None:
-            errors["received_at"] = ("A partner's contact is received when it is sent; the time received cannot "
-                                     "be given")
+            errors["received_at"] = "A partner's contact is received when it is sent; the time received cannot be given"
         received_at = now
     else:
         if data.channel not in rules.STAFF_CHANNELS:
             errors["channel"] = "Choose how the contact came in: phone, e-mail or in person"
         if data.reporter_kind not in rules.STAFF_REPORTER_KINDS:
-            errors["reporter_kind"] = ("Choose who made the contact: a practitioner, a member of the public, or "
-                                       "anonymous (partner agencies send theirs through the portal)")
+            errors["reporter_kind"] = (
+                "Choose who made the contact: a practitioner, a member of the public, or "
+                "anonymous (partner agencies send theirs through the portal)"
+            )
         if data.received_at is None:
             errors["received_at"] = "Enter when the contact was received"
         elif (aware := _as_aware(data.received_at)) is None:
@@ -190,8 +194,14 @@ def _validate(user: User, data: ContactInput, now: datetime) -> tuple[dict[str, 
         errors["referral_source"] = _SOURCE_MISFIT.get(data.reporter_kind, _SOURCE_MISFIT[ReporterKind.PRACTITIONER])
     values["referral_source"] = source
 
-    name = text_field(data.reporter_name, "reporter_name", "the reporter's name", errors,
-                      limit=rules.REPORTER_TEXT_MAX_CHARS, required=False)
+    name = text_field(
+        data.reporter_name,
+        "reporter_name",
+        "the reporter's name",
+        errors,
+        limit=rules.REPORTER_TEXT_MAX_CHARS,
+        required=False,
+    )
     if user.is_partner and name is None and "reporter_name" not in errors:
         name = user.full_name
     if data.reporter_kind == ReporterKind.ANONYMOUS and name is not None:
@@ -199,8 +209,14 @@ def _validate(user: User, data: ContactInput, now: datetime) -> tuple[dict[str, 
     elif data.reporter_kind in rules.REPORTER_NAME_REQUIRED and name is None and "reporter_name" not in errors:
         errors["reporter_name"] = "Enter the reporter's name"
     values["reporter_name"] = name
-    values["reporter_role"] = text_field(data.reporter_role, "reporter_role", "the reporter's role", errors,
-                                         limit=rules.REPORTER_TEXT_MAX_CHARS, required=False)
+    values["reporter_role"] = text_field(
+        data.reporter_role,
+        "reporter_role",
+        "the reporter's role",
+        errors,
+        limit=rules.REPORTER_TEXT_MAX_CHARS,
+        required=False,
+    )
     phone = _clean(data.reporter_phone)
     if phone is not None and (not _PHONE.match(phone) or sum(c.isdigit() for c in phone) < 6):
         errors["reporter_phone"] = "Enter a telephone number, like 01632 960 001 or +44 1632 960 001"
@@ -213,10 +229,15 @@ def _validate(user: User, data: ContactInput, now: datetime) -> tuple[dict[str, 
     values["reporter_email"] = email
 
     # What the worry is, and whether the family knows.
-    values["worry"] = text_field(data.worry, "worry", "what you are worried about", errors,
-                                 limit=rules.WORRY_MAX_CHARS)
-    notes = text_field(data.consent_notes, "consent_notes", "the notes on consent", errors,
-                       limit=rules.CONSENT_NOTES_MAX_CHARS, required=False)
+    values["worry"] = text_field(data.worry, "worry", "what you are worried about", errors, limit=rules.WORRY_MAX_CHARS)
+    notes = text_field(
+        data.consent_notes,
+        "consent_notes",
+        "the notes on consent",
+        errors,
+        limit=rules.CONSENT_NOTES_MAX_CHARS,
+        required=False,
+    )
     try:
         consent = ConsentPosition(data.consent)
     except ValueError:
@@ -245,8 +266,9 @@ def _validate(user: User, data: ContactInput, now: datetime) -> tuple[dict[str, 
         except ValueError:
             errors[prefix + "role"] = "Choose who this person is"
             role = SubjectRole.OTHER_ADULT
-        first = text_field(subject.first_name, prefix + "first_name", "a first name", errors,
-                           limit=rules.NAME_MAX_CHARS)
+        first = text_field(
+            subject.first_name, prefix + "first_name", "a first name", errors, limit=rules.NAME_MAX_CHARS
+        )
         last = text_field(subject.last_name, prefix + "last_name", "a last name", errors, limit=rules.NAME_MAX_CHARS)
         born = subject.date_of_birth
         if born is not None:
@@ -256,16 +278,24 @@ def _validate(user: User, data: ContactInput, now: datetime) -> tuple[dict[str, 
                 errors[prefix + "date_of_birth"] = "Date of birth cannot be after the contact was received"
             elif born.year < 1900:
                 errors[prefix + "date_of_birth"] = "Date of birth must be after 1900"
-        subjects.append(_CleanSubject(
-            role=role,
-            first_name=first or "",
-            last_name=last or "",
-            date_of_birth=born,
-            nhs_number=_nhs_number(errors, prefix + "nhs_number", subject.nhs_number),
-            address=text_field(subject.address, prefix + "address", "an address", errors,
-                               limit=rules.ADDRESS_MAX_CHARS, required=False),
-            postcode=_postcode(errors, prefix + "postcode", subject.postcode),
-        ))
+        subjects.append(
+            _CleanSubject(
+                role=role,
+                first_name=first or "",
+                last_name=last or "",
+                date_of_birth=born,
+                nhs_number=_nhs_number(errors, prefix + "nhs_number", subject.nhs_number),
+                address=text_field(
+                    subject.address,
+                    prefix + "address",
+                    "an address",
+                    errors,
+                    limit=rules.ADDRESS_MAX_CHARS,
+                    required=False,
+                ),
+                postcode=_postcode(errors, prefix + "postcode", subject.postcode),
+            )
+        )
     if errors:
         raise ValidationFailed(errors)
     return values, subjects
@@ -290,8 +320,11 @@ def portal_defaults(session: Session, database: Database, user: User) -> PortalD
     """The contact form of the partner portal: partners only, pre-filled from their agency and account."""
     access.require_role(database, user, Kind.CONTACT_OUTCOME, Action.LIST)  # the portal is the referrer's side
     access.require(session, database, user, Action.CREATE, AccessSubject(kind=Kind.CONTACT, agency_id=user.agency_id))
-    return PortalDefaults(referral_source=user.agency.default_referral_source if user.agency else "",
-                          reporter_name=user.full_name, reporter_email=user.email or "")
+    return PortalDefaults(
+        referral_source=user.agency.default_referral_source if user.agency else "",
+        reporter_name=user.full_name,
+        reporter_email=user.email or "",
+    )
 
 
 # --- submitting a contact ---------------------------------------------------------------------------------------
@@ -301,14 +334,18 @@ def _link(session: Session, subject: _CleanSubject) -> int | None:
     """The one person these details match exactly, or None (no match, or more than one: a worker decides)."""
     if subject.nhs_number is None and subject.date_of_birth is None:
         return None  # a name alone is never enough to link
-    matches = exact_matches(session, nhs_number=subject.nhs_number, first_name=subject.first_name,
-                                           last_name=subject.last_name, date_of_birth=subject.date_of_birth)
+    matches = exact_matches(
+        session,
+        nhs_number=subject.nhs_number,
+        first_name=subject.first_name,
+        last_name=subject.last_name,
+        date_of_birth=subject.date_of_birth,
+    )
     ids = {person.id for person in matches}
     return ids.pop() if len(ids) == 1 else None
 
 
-def _allocated_worker(session: Session, child_ids: list[int], recently_closed_days: int, now: datetime
-                      ) -> int | None:
+def _allocated_worker(session: Session, child_ids: list[int], recently_closed_days: int, now: datetime) -> int | None:
     """The allocated worker of the first linked child whose case is open (or closed within the setting)."""
     for person_id in child_ids:
         allocation = casework_service.open_allocation(session, person_id)
@@ -326,14 +363,12 @@ def _any_open(session: Session, child_ids: list[int]) -> bool:
 
 
 def _existing(session: Session, user: User, key: str) -> Contact | None:
-    return session.scalar(select(Contact).where(Contact.submitted_by_id == user.id,
-                                                Contact.idempotency_key == key))
+    return session.scalar(select(Contact).where(Contact.submitted_by_id == user.id, Contact.idempotency_key == key))
 
 
 def submit_contact(session: Session, database: Database, user: User, data: ContactInput) -> Contact:
     """Record a contact and everyone it names. Raises ValidationFailed naming each bad field, writing nothing."""
-    access.require(session, database, user, Action.CREATE,
-                   AccessSubject(kind=Kind.CONTACT, agency_id=user.agency_id))
+    access.require(session, database, user, Action.CREATE, AccessSubject(kind=Kind.CONTACT, agency_id=user.agency_id))
     now = utcnow()
     values, subjects = _validate(user, data, now)
     if values["idempotency_key"] is not None:
@@ -362,10 +397,18 @@ def submit_contact(session: Session, database: Database, user: User, data: Conta
         idempotency_key=values["idempotency_key"],
     )
     for subject in subjects:
-        contact.subjects.append(ContactSubject(
-            role=subject.role, first_name=subject.first_name, last_name=subject.last_name,
-            date_of_birth=subject.date_of_birth, nhs_number=subject.nhs_number, address=subject.address,
-            postcode=subject.postcode, person_id=_link(session, subject)))
+        contact.subjects.append(
+            ContactSubject(
+                role=subject.role,
+                first_name=subject.first_name,
+                last_name=subject.last_name,
+                date_of_birth=subject.date_of_birth,
+                nhs_number=subject.nhs_number,
+                address=subject.address,
+                postcode=subject.postcode,
+                person_id=_link(session, subject),
+            )
+        )
 
     # Open-case routing (front-door.md 7): a new worry about a child already allocated goes to their worker.
     child_ids = list(dict.fromkeys(s.person_id for s in contact.children if s.person_id is not None))
@@ -388,15 +431,28 @@ def submit_contact(session: Session, database: Database, user: User, data: Conta
 
     if worker_id is not None:
         # The contact's timeline shows why it never reached the MASH queue.
-        session.add(ContactNote(contact_id=contact.id, kind=NoteKind.ROUTED, author_id=user.id, text=(
-            "Routed at intake to the allocated worker: a child named "
-            + ("has an open case" if _any_open(session, child_ids) else "had a case closed recently"))))
+        session.add(
+            ContactNote(
+                contact_id=contact.id,
+                kind=NoteKind.ROUTED,
+                author_id=user.id,
+                text=(
+                    "Routed at intake to the allocated worker: a child named "
+                    + ("has an open case" if _any_open(session, child_ids) else "had a case closed recently")
+                ),
+            )
+        )
         session.flush()
 
-    detail = {"reference": contact.reference, "channel": str(contact.channel),
-              "referral_source": contact.referral_source, "children": len(contact.children),
-              "adults": len(contact.adults), "status": str(contact.status),
-              "routed_to_id": contact.routed_to_id}
+    detail = {
+        "reference": contact.reference,
+        "channel": str(contact.channel),
+        "referral_source": contact.referral_source,
+        "children": len(contact.children),
+        "adults": len(contact.adults),
+        "status": str(contact.status),
+        "routed_to_id": contact.routed_to_id,
+    }
     actor = access.actor_of(user)
     audited: list[int | None] = [*child_ids] or [None]
     for person_id in audited:
@@ -411,21 +467,26 @@ def check_subject(check: PartnerCheck) -> AccessSubject:
     return AccessSubject(kind=Kind.PARTNER_CHECK, id=check.id, agency_id=check.agency_id)
 
 
-def respond_to_check(session: Session, database: Database, user: User, check_id: int, response_text: str,
-                     expected_version: int) -> PartnerCheck:
+def respond_to_check(
+    session: Session, database: Database, user: User, check_id: int, response_text: str, expected_version: int
+) -> PartnerCheck:
     """The agency asked answers a partner check, once. A stale form or a second answer is a Conflict."""
     check = session.get(PartnerCheck, check_id)
     if check is None:
         raise NotFound("There is no such check.")
     access.require(session, database, user, Action.RESPOND, check_subject(check))
     if check.status == CheckStatus.ANSWERED:
-        raise Conflict("This check has already been answered; an answer cannot be changed here. Contact the "
-                       "MASH to add to it.", field="response")
+        raise Conflict(
+            "This check has already been answered; an answer cannot be changed here. Contact the MASH to add to it.",
+            field="response",
+        )
     if check.status == CheckStatus.WITHDRAWN:
         raise Conflict("The MASH has withdrawn this check; no answer is needed.", field="response")
     if check.version != expected_version:
-        raise Conflict("This check changed while you were answering it. Nothing was saved: reload the page and "
-                       "try again.", field="version")
+        raise Conflict(
+            "This check changed while you were answering it. Nothing was saved: reload the page and try again.",
+            field="version",
+        )
     errors: dict[str, str] = {}
     text = text_field(response_text, "response", "your answer", errors, limit=rules.CHECK_RESPONSE_MAX_CHARS)
     if errors:
@@ -435,6 +496,12 @@ def respond_to_check(session: Session, database: Database, user: User, check_id:
     check.responded_by_id = user.id
     check.responded_at = utcnow()
     session.flush()
-    record(session, access.actor_of(user), "respond", "partner_check", check.id,
-           detail={"contact_id": check.contact_id, "agency_id": check.agency_id, "characters": len(text or "")})
+    record(
+        session,
+        access.actor_of(user),
+        "respond",
+        "partner_check",
+        check.id,
+        detail={"contact_id": check.contact_id, "agency_id": check.agency_id, "characters": len(text or "")},
+    )
     return check

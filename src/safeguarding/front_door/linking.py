@@ -63,8 +63,9 @@ def _subject_on(contact: Contact, subject_id: int) -> ContactSubject:
     return subject
 
 
-def link_person(session: Session, database: Database, user: User, contact_id: int, subject_id: int,
-                person_id: int) -> ContactSubject:
+def link_person(
+    session: Session, database: Database, user: User, contact_id: int, subject_id: int, person_id: int
+) -> ContactSubject:
     """Link a child or adult named on the contact to an existing person record."""
     contact = load_contact(session, contact_id)
     access.require(session, database, user, Action.SCREEN, subject_of(contact))
@@ -79,16 +80,28 @@ def link_person(session: Session, database: Database, user: User, contact_id: in
         raise ValidationFailed({"person_id": f"{person.full_name} is recorded as an adult, not a child"})
     subject.person_id = person.id
     start_screening(contact, user)
-    session.add(ContactNote(contact_id=contact.id, kind=NoteKind.PERSON_LINKED, author_id=user.id,
-                            text=f"{subject.full_name} linked to person record {person.id}"))
-    record(session, access.actor_of(user), "link_person", "contact", contact.id, person_id=person.id,
-           detail={"subject_id": subject.id})
+    session.add(
+        ContactNote(
+            contact_id=contact.id,
+            kind=NoteKind.PERSON_LINKED,
+            author_id=user.id,
+            text=f"{subject.full_name} linked to person record {person.id}",
+        )
+    )
+    record(
+        session,
+        access.actor_of(user),
+        "link_person",
+        "contact",
+        contact.id,
+        person_id=person.id,
+        detail={"subject_id": subject.id},
+    )
     flush_or_conflict(session, "Someone else changed this contact while you were linking. Reload it and try again.")
     return subject
 
 
-def create_person_for(session: Session, database: Database, user: User, contact_id: int,
-                      subject_id: int) -> Person:
+def create_person_for(session: Session, database: Database, user: User, contact_id: int, subject_id: int) -> Person:
     """Create a new person record from the details the reporter gave, and link it."""
     contact = load_contact(session, contact_id)
     access.require(session, database, user, Action.SCREEN, subject_of(contact))
@@ -103,8 +116,12 @@ def create_person_for(session: Session, database: Database, user: User, contact_
 
 def _person_input(subject: ContactSubject) -> PersonInput:
     """The people service's input built from what the reporter described."""
-    address = AddressInput(line1=subject.address, postcode=subject.postcode or "") if subject.address \
-        else None
-    return PersonInput(first_name=subject.first_name, last_name=subject.last_name,
-                              kind=PersonKind.CHILD if subject.role == SubjectRole.CHILD else PersonKind.ADULT,
-                              date_of_birth=subject.date_of_birth, nhs_number=subject.nhs_number, address=address)
+    address = AddressInput(line1=subject.address, postcode=subject.postcode or "") if subject.address else None
+    return PersonInput(
+        first_name=subject.first_name,
+        last_name=subject.last_name,
+        kind=PersonKind.CHILD if subject.role == SubjectRole.CHILD else PersonKind.ADULT,
+        date_of_birth=subject.date_of_birth,
+        nhs_number=subject.nhs_number,
+        address=address,
+    )

@@ -98,15 +98,18 @@ class Contact(Base, Timestamped):
     reporting_agency: Mapped[PartnerAgency | None] = relationship(lazy="joined")
     submitted_by: Mapped[User | None] = relationship(foreign_keys=[submitted_by_id])
     routed_to: Mapped[User | None] = relationship(foreign_keys=[routed_to_id])
-    subjects: Mapped[list[ContactSubject]] = relationship(back_populates="contact", cascade="all, delete-orphan",
-                                                          order_by="ContactSubject.id")
-    ratings: Mapped[list[RagRating]] = relationship(back_populates="contact", cascade="all, delete-orphan",
-                                                    order_by="RagRating.rated_at")
-    checks: Mapped[list[PartnerCheck]] = relationship(back_populates="contact", cascade="all, delete-orphan",
-                                                      order_by="PartnerCheck.requested_at")
-    decisions: Mapped[list[ContactDecision]] = relationship(back_populates="contact",
-                                                            cascade="all, delete-orphan",
-                                                            order_by="ContactDecision.decided_at")
+    subjects: Mapped[list[ContactSubject]] = relationship(
+        back_populates="contact", cascade="all, delete-orphan", order_by="ContactSubject.id"
+    )
+    ratings: Mapped[list[RagRating]] = relationship(
+        back_populates="contact", cascade="all, delete-orphan", order_by="RagRating.rated_at"
+    )
+    checks: Mapped[list[PartnerCheck]] = relationship(
+        back_populates="contact", cascade="all, delete-orphan", order_by="PartnerCheck.requested_at"
+    )
+    decisions: Mapped[list[ContactDecision]] = relationship(
+        back_populates="contact", cascade="all, delete-orphan", order_by="ContactDecision.decided_at"
+    )
 
     __mapper_args__ = {"version_id_col": version}
 

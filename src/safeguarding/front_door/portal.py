@@ -50,15 +50,28 @@ LAWFUL_BASIS_LABELS = {
 }
 
 
-def _render_form(request: Request, form: ContactForm, errors: dict[str, str] | None = None,
-                 status_code: int = 200) -> Response:
-    return render(request, "front_door/portal_contact_form.html", status_code=status_code,
-                  title=("Error: " if errors else "") + "Tell us about a child you are worried about",
-                  form=form, errors=errors or {}, consent_options=CONSENT_OPTIONS, adult_roles=ADULT_ROLES,
-                  # Only the codes a professional's contact can carry (rules.source_fits_reporter).
-                  sources=sorted(((code, text) for code, text in codes.REFERRAL_SOURCES.items()
-                                  if rules.source_fits_reporter(ReporterKind.PARTNER_AGENCY, code)),
-                                 key=lambda kv: _source_order(kv[0])))
+def _render_form(
+    request: Request, form: ContactForm, errors: dict[str, str] | None = None, status_code: int = 200
+) -> Response:
+    return render(
+        request,
+        "front_door/portal_contact_form.html",
+        status_code=status_code,
+        title=("Error: " if errors else "") + "Tell us about a child you are worried about",
+        form=form,
+        errors=errors or {},
+        consent_options=CONSENT_OPTIONS,
+        adult_roles=ADULT_ROLES,
+        # Only the codes a professional's contact can carry (rules.source_fits_reporter).
+        sources=sorted(
+            (
+                (code, text)
+                for code, text in codes.REFERRAL_SOURCES.items()
+                if rules.source_fits_reporter(ReporterKind.PARTNER_AGENCY, code)
+            ),
+            key=lambda kv: _source_order(kv[0]),
+        ),
+    )
 
 
 def _source_order(code: str) -> tuple[int, str]:
@@ -73,9 +86,15 @@ def _source_order(code: str) -> tuple[int, str]:
 def portal_home(request: Request, db: DbSession, database: Db, user: CurrentUser, page: int = 1) -> Response:
     contacts = agency_view.agency_contacts(db, database, user, page=page)
     checks = agency_view.agency_checks(db, database, user, awaiting_only=True, size=50)
-    return render(request, "front_door/portal_home.html", title="Your agency's contacts", contacts=contacts,
-                  checks=checks, status_labels=rules.PARTNER_STATUS_LABELS,
-                  flash=_flash(request.query_params.get("answered")))
+    return render(
+        request,
+        "front_door/portal_home.html",
+        title="Your agency's contacts",
+        contacts=contacts,
+        checks=checks,
+        status_labels=rules.PARTNER_STATUS_LABELS,
+        flash=_flash(request.query_params.get("answered")),
+    )
 
 
 def _flash(answered: str | None) -> str | None:
@@ -86,15 +105,17 @@ def _flash(answered: str | None) -> str | None:
 def new_contact_page(request: Request, db: DbSession, database: Db, user: CurrentUser) -> Response:
     defaults = intake.portal_defaults(db, database, user)
     form = ContactForm.portal({})
-    form.values.update(referral_source=defaults.referral_source, reporter_name=defaults.reporter_name,
-                       reporter_email=defaults.reporter_email,
-                       # A fresh key per form: a double-click or a resubmitted page records one contact.
-                       idempotency_key=secrets.token_urlsafe(18))
+    form.values.update(
+        referral_source=defaults.referral_source,
+        reporter_name=defaults.reporter_name,
+        reporter_email=defaults.reporter_email,
+        # A fresh key per form: a double-click or a resubmitted page records one contact.
+        idempotency_key=secrets.token_urlsafe(18),
+    )
     return _render_form(request, form)
 
 
-def _grown(request: Request, db: Session, database: Database, user: User, posted: PostedForm,
-           action: str) -> Response:
+def _grown(request: Request, db: Session, database: Database, user: User, posted: PostedForm, action: str) -> Response:
     """The form again with one more child's or adult's block ("change" shows it as it was)."""
     intake.portal_defaults(db, database, user)  # the portal is the partners' door; staff record at /mash
     form = ContactForm.portal(posted)
@@ -114,8 +135,10 @@ def _send(db: Session, database: Database, user: User, posted: PostedForm) -> in
     intake.portal_defaults(db, database, user)
     try:
         return ContactForm.portal(posted).send(
-            staff=False, to=lambda data: intake.submit_contact(db, database, user, data).id,
-            check=lambda data: intake.check_contact(db, database, user, data))
+            staff=False,
+            to=lambda data: intake.submit_contact(db, database, user, data).id,
+            check=lambda data: intake.check_contact(db, database, user, data),
+        )
     except DuplicateSubmission as exc:
         # The same form sent twice (a double-click, the back button): show the contact already made.
         return exc.contact_id
@@ -133,11 +156,19 @@ def _checked(db: Session, database: Database, user: User, posted: PostedForm) ->
 
 
 def _answers_page(request: Request, user: User, posted: PostedForm, data: ContactInput) -> Response:
-    return render(request, "front_door/portal_contact_check.html", title="Check your answers before sending",
-                  form=ContactForm.portal(posted), data=posted.as_dict(), consent_labels=CONSENT_LABELS,
-                  role_labels=ROLE_LABELS,
-                  source_label=codes.label(codes.REFERRAL_SOURCES, data.referral_source or
-                                           (user.agency.default_referral_source if user.agency else None)))
+    return render(
+        request,
+        "front_door/portal_contact_check.html",
+        title="Check your answers before sending",
+        form=ContactForm.portal(posted),
+        data=posted.as_dict(),
+        consent_labels=CONSENT_LABELS,
+        role_labels=ROLE_LABELS,
+        source_label=codes.label(
+            codes.REFERRAL_SOURCES,
+            data.referral_source or (user.agency.default_referral_source if user.agency else None),
+        ),
+    )
 
 
 @router.post("/portal/contacts/new", include_in_schema=False)
@@ -151,28 +182,57 @@ async def new_contact(request: Request, db: DbSession, database: Db, user: Curre
         return _render_form(request, ContactForm.portal(form), errors)
 
     if action == "submit":
-        return await submit(request, db, lambda form: _send(db, database, user, form),
-                            done=lambda contact_id: f"/portal/contacts/{contact_id}?sent=1", again=again)
-    return await submit(request, db, lambda form: _checked(db, database, user, form),
-                        done=lambda data: _answers_page(request, user, posted, data), again=again)
+        return await submit(
+            request,
+            db,
+            lambda form: _send(db, database, user, form),
+            done=lambda contact_id: f"/portal/contacts/{contact_id}?sent=1",
+            again=again,
+        )
+    return await submit(
+        request,
+        db,
+        lambda form: _checked(db, database, user, form),
+        done=lambda data: _answers_page(request, user, posted, data),
+        again=again,
+    )
 
 
 @router.get("/portal/contacts/{contact_id}", include_in_schema=False)
 def contact_page(request: Request, contact_id: RecordId, db: DbSession, database: Db, user: CurrentUser) -> Response:
     contact = agency_view.contact_outcome(db, database, user, contact_id)
     sent = request.query_params.get("sent")
-    return render(request, "front_door/portal_contact.html", title=f"Contact {contact.reference}",
-                  contact=contact, consent_labels=CONSENT_LABELS, role_labels=ROLE_LABELS,
-                  status_labels=rules.PARTNER_STATUS_LABELS,
-                  flash=f"Your contact has been sent. Its reference is {contact.reference}." if sent else None)
+    return render(
+        request,
+        "front_door/portal_contact.html",
+        title=f"Contact {contact.reference}",
+        contact=contact,
+        consent_labels=CONSENT_LABELS,
+        role_labels=ROLE_LABELS,
+        status_labels=rules.PARTNER_STATUS_LABELS,
+        flash=f"Your contact has been sent. Its reference is {contact.reference}." if sent else None,
+    )
 
 
-def _render_check(request: Request, user: User, check: agency_view.CheckForAgency, errors: dict[str, str] | None = None,
-                  response_text: str = "", status_code: int = 200) -> Response:
-    return render(request, "front_door/portal_check.html", status_code=status_code,
-                  title=("Error: " if errors else "") + f"Check for {check.contact_reference}", check=check,
-                  errors=errors or {}, response_text=response_text, lawful_basis_labels=LAWFUL_BASIS_LABELS,
-                  awaiting=check.status == CheckStatus.REQUESTED)
+def _render_check(
+    request: Request,
+    user: User,
+    check: agency_view.CheckForAgency,
+    errors: dict[str, str] | None = None,
+    response_text: str = "",
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "front_door/portal_check.html",
+        status_code=status_code,
+        title=("Error: " if errors else "") + f"Check for {check.contact_reference}",
+        check=check,
+        errors=errors or {},
+        response_text=response_text,
+        lawful_basis_labels=LAWFUL_BASIS_LABELS,
+        awaiting=check.status == CheckStatus.REQUESTED,
+    )
 
 
 @router.get("/portal/checks/{check_id}", include_in_schema=False)
@@ -181,13 +241,18 @@ def check_page(request: Request, check_id: RecordId, db: DbSession, database: Db
 
 
 @router.post("/portal/checks/{check_id}", include_in_schema=False)
-async def answer_check(request: Request, check_id: RecordId, db: DbSession, database: Db,
-                       user: CurrentUser) -> Response:
+async def answer_check(
+    request: Request, check_id: RecordId, db: DbSession, database: Db, user: CurrentUser
+) -> Response:
     return await submit(
-        request, db,
+        request,
+        db,
         # A form without its version is treated as stale.
-        lambda form: intake.respond_to_check(db, database, user, check_id, form.get("response", ""),
-                                             record_id(form.get("version")) or -1),
+        lambda form: intake.respond_to_check(
+            db, database, user, check_id, form.get("response", ""), record_id(form.get("version")) or -1
+        ),
         done="/portal?answered=1",
-        again=lambda form, errors: _render_check(request, user, agency_view.view_check(db, database, user, check_id),
-                                                 errors, form.get("response", "")))
+        again=lambda form, errors: _render_check(
+            request, user, agency_view.view_check(db, database, user, check_id), errors, form.get("response", "")
+        ),
+    )

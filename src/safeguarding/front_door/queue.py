@@ -67,8 +67,15 @@ def _source_of(contact: Contact) -> str:
     return f"{source} ({who})" if who else source
 
 
-def queue(session: Session, database: Database, user: User, *, rag: str | None = None, page: int = 1,
-          now: datetime | None = None) -> QueuePage:
+def queue(
+    session: Session,
+    database: Database,
+    user: User,
+    *,
+    rag: str | None = None,
+    page: int = 1,
+    now: datetime | None = None,
+) -> QueuePage:
     """Open contacts (awaiting or in screening), earliest deadline first; read on the ``ix_contact_queue`` index."""
     access.require_role(database, user, Kind.CONTACT, Action.SCREEN)
     rag_filter = _parse_rag_filter(rag)
@@ -81,20 +88,34 @@ def queue(session: Session, database: Database, user: User, *, rag: str | None =
     total = session.scalar(select(func.count()).select_from(Contact).where(*conditions)) or 0
     pages = max(1, ceil(total / PAGE_SIZE))
     page = min(max(1, page), pages)
-    contacts = list(session.scalars(
-        select(Contact).where(*conditions)
-        .options(selectinload(Contact.subjects))
-        .order_by(Contact.due_at, Contact.id)
-        .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
+    contacts = list(
+        session.scalars(
+            select(Contact)
+            .where(*conditions)
+            .options(selectinload(Contact.subjects))
+            .order_by(Contact.due_at, Contact.id)
+            .offset((page - 1) * PAGE_SIZE)
+            .limit(PAGE_SIZE)
+        )
+    )
     opens, closes = rules.office_hours(council_settings(session))
     hidden = hidden_contacts(session, user, contacts)
-    rows = [QueueRow(
-        contact=c,
-        children=[RESTRICTED_LABEL] if c.id in hidden else [s.full_name for s in c.children],
-        source=_source_of(c),
-        hours_left=hours_left(c.due_at, now, opens, closes),
-        overdue=c.due_at < now,
-    ) for c in contacts]
-    record(session, access.actor_of(user), "list", "contact_queue", None,
-           detail={"rag": rag_filter or "all", "page": page, "shown": len(rows)})
+    rows = [
+        QueueRow(
+            contact=c,
+            children=[RESTRICTED_LABEL] if c.id in hidden else [s.full_name for s in c.children],
+            source=_source_of(c),
+            hours_left=hours_left(c.due_at, now, opens, closes),
+            overdue=c.due_at < now,
+        )
+        for c in contacts
+    ]
+    record(
+        session,
+        access.actor_of(user),
+        "list",
+        "contact_queue",
+        None,
+        detail={"rag": rag_filter or "all", "page": page, "shown": len(rows)},
+    )
     return QueuePage(rows=rows, page=page, pages=pages, total=total, rag=rag_filter)

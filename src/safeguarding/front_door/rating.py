@@ -25,8 +25,9 @@ from safeguarding.front_door.models import (
 )
 
 
-def rate(session: Session, database: Database, user: User, contact_id: int, rating: str | None,
-         rationale: str | None) -> RagRating:
+def rate(
+    session: Session, database: Database, user: User, contact_id: int, rating: str | None, rationale: str | None
+) -> RagRating:
     """Rate or re-rate a contact. The history is kept; the deadline is recomputed from when it was received."""
     contact = load_contact(session, contact_id)
     access.require(session, database, user, Action.SCREEN, subject_of(contact))
@@ -40,8 +41,13 @@ def rate(session: Session, database: Database, user: User, contact_id: int, rati
     require_open(contact, "rate it")
     rag = Rag(str(rating))
     due_at = rules.rag_deadline(contact.received_at, rag, council_settings(session))
-    row = RagRating(contact_id=contact.id, rating=rag, rationale=" ".join((rationale or "").split()),
-                    rated_by_id=user.id, due_at=due_at)
+    row = RagRating(
+        contact_id=contact.id,
+        rating=rag,
+        rationale=" ".join((rationale or "").split()),
+        rated_by_id=user.id,
+        due_at=due_at,
+    )
     session.add(row)
     previous = contact.rag
     contact.rag = rag

@@ -82,22 +82,35 @@ CONSENT_LABELS = {
 
 
 def _common() -> dict[str, Any]:
-    return {"Rag": Rag, "OUTCOME_LABELS": OUTCOME_LABELS, "CHECK_CONSENT_LABELS": CHECK_CONSENT_LABELS,
-            "LAWFUL_BASIS_LABELS": LAWFUL_BASIS_LABELS, "CONSENT_LABELS": CONSENT_LABELS}
+    return {
+        "Rag": Rag,
+        "OUTCOME_LABELS": OUTCOME_LABELS,
+        "CHECK_CONSENT_LABELS": CHECK_CONSENT_LABELS,
+        "LAWFUL_BASIS_LABELS": LAWFUL_BASIS_LABELS,
+        "CONSENT_LABELS": CONSENT_LABELS,
+    }
 
 
 # --- queue -------------------------------------------------------------------------------------------------------
 
 
 @router.get("/mash/queue", include_in_schema=False)
-def queue_page(request: Request, db: DbSession, database: Db, user: CurrentUser, rag: str | None = None,
-               page: str | None = None) -> Response:
+def queue_page(
+    request: Request, db: DbSession, database: Db, user: CurrentUser, rag: str | None = None, page: str | None = None
+) -> Response:
     try:
         result = queue.queue(db, database, user, rag=rag, page=record_id(page) or 1)
     except ValidationFailed as exc:
         result = queue.queue(db, database, user, page=1)
-        return render(request, "front_door/mash_queue.html", status_code=422, title="MASH queue",
-                      result=result, errors=exc.errors, **_common())
+        return render(
+            request,
+            "front_door/mash_queue.html",
+            status_code=422,
+            title="MASH queue",
+            result=result,
+            errors=exc.errors,
+            **_common(),
+        )
     return render(request, "front_door/mash_queue.html", title="MASH queue", result=result, **_common())
 
 
@@ -105,71 +118,128 @@ def queue_page(request: Request, db: DbSession, database: Db, user: CurrentUser,
 
 
 def _new_contact_page(request: Request, form: Mapping[str, str], errors: dict[str, str] | None = None) -> Response:
-    return render(request, "front_door/mash_contact_new.html", title="Record a contact", form=form, errors=errors,
-                  channels=[c for c in Channel if c not in (Channel.PORTAL, Channel.API)],
-                  reporter_kinds=[k for k in ReporterKind if k != ReporterKind.PARTNER_AGENCY],
-                  sources=list(codes.REFERRAL_SOURCES.items()), child_rows=range(contact_form.MASH_CHILD_BLOCKS),
-                  adult_rows=range(contact_form.MASH_CHILD_BLOCKS,
-                                   contact_form.MASH_CHILD_BLOCKS + contact_form.MASH_ADULT_BLOCKS),
-                  adult_roles=[r for r in SubjectRole if r != SubjectRole.CHILD], **_common())
+    return render(
+        request,
+        "front_door/mash_contact_new.html",
+        title="Record a contact",
+        form=form,
+        errors=errors,
+        channels=[c for c in Channel if c not in (Channel.PORTAL, Channel.API)],
+        reporter_kinds=[k for k in ReporterKind if k != ReporterKind.PARTNER_AGENCY],
+        sources=list(codes.REFERRAL_SOURCES.items()),
+        child_rows=range(contact_form.MASH_CHILD_BLOCKS),
+        adult_rows=range(
+            contact_form.MASH_CHILD_BLOCKS, contact_form.MASH_CHILD_BLOCKS + contact_form.MASH_ADULT_BLOCKS
+        ),
+        adult_roles=[r for r in SubjectRole if r != SubjectRole.CHILD],
+        **_common(),
+    )
 
 
 @router.get("/mash/contacts/new", include_in_schema=False)
 def new_contact_page(request: Request, database: Db, user: CurrentUser) -> Response:
     require_role(database, user, Kind.CONTACT, Action.SCREEN)
     now = now_in_london()
-    return _new_contact_page(request, {"received_date": now.date().isoformat(),
-                                       "received_time": now.strftime("%H:%M"), "channel": "phone"})
+    return _new_contact_page(
+        request, {"received_date": now.date().isoformat(), "received_time": now.strftime("%H:%M"), "channel": "phone"}
+    )
 
 
 @router.post("/mash/contacts/new", include_in_schema=False)
 async def record_contact(request: Request, db: DbSession, database: Db, user: CurrentUser) -> Response:
     return await submit(
-        request, db,
+        request,
+        db,
         lambda form: ContactForm.mash(form).send(
-            staff=True, to=lambda data: recording.record_contact(db, database, user, data),
-            check=lambda data: recording.check_contact(db, database, user, data)),
+            staff=True,
+            to=lambda data: recording.record_contact(db, database, user, data),
+            check=lambda data: recording.check_contact(db, database, user, data),
+        ),
         done=lambda contact: f"/mash/contacts/{contact.id}",
-        again=lambda form, errors: _new_contact_page(request, form, errors))
+        again=lambda form, errors: _new_contact_page(request, form, errors),
+    )
 
 
 # --- the contact record ------------------------------------------------------------------------------------------
 
 
-def _contact_page(request: Request, db: Session, database: Database, user: User, contact_id: int,
-                  errors: dict[str, str] | None = None, form: Mapping[str, str] | None = None,
-                  flash: str | None = None) -> Response:
+def _contact_page(
+    request: Request,
+    db: Session,
+    database: Database,
+    user: User,
+    contact_id: int,
+    errors: dict[str, str] | None = None,
+    form: Mapping[str, str] | None = None,
+    flash: str | None = None,
+) -> Response:
     view = contact_record.view_contact(db, database, user, contact_id)
-    return render(request, "front_door/mash_contact.html", title=f"Contact {view.contact.reference}", view=view,
-                  contact=view.contact, errors=errors, form=form or {}, flash=flash, **_common())
+    return render(
+        request,
+        "front_door/mash_contact.html",
+        title=f"Contact {view.contact.reference}",
+        view=view,
+        contact=view.contact,
+        errors=errors,
+        form=form or {},
+        flash=flash,
+        **_common(),
+    )
 
 
 @router.get("/mash/contacts/{contact_id}", include_in_schema=False)
-def contact_page(request: Request, contact_id: RecordId, db: DbSession, database: Db, user: CurrentUser,
-                 done: str | None = None) -> Response:
+def contact_page(
+    request: Request, contact_id: RecordId, db: DbSession, database: Db, user: CurrentUser, done: str | None = None
+) -> Response:
     return _contact_page(request, db, database, user, contact_id, flash=_FLASH.get(done or ""))
 
 
-_FLASH = {"rated": "Rating saved", "linked": "Child linked to the person record", "created": "Person record created "
-          "and linked", "routed": "Contact routed to the allocated worker", "check": "Check requested",
-          "decided": "Decision recorded", "signed": "Decision signed off", "returned": "Decision returned to the "
-          "MASH for screening again", "acknowledged": "Contact acknowledged", "noted": "Note added"}
+_FLASH = {
+    "rated": "Rating saved",
+    "linked": "Child linked to the person record",
+    "created": "Person record created and linked",
+    "routed": "Contact routed to the allocated worker",
+    "check": "Check requested",
+    "decided": "Decision recorded",
+    "signed": "Decision signed off",
+    "returned": "Decision returned to the MASH for screening again",
+    "acknowledged": "Contact acknowledged",
+    "noted": "Note added",
+}
 
 
-async def _on_contact(request: Request, db: Session, database: Database, user: User, contact_id: int,
-                      save: Callable[[PostedForm], T], done: str | Callable[[T], str]) -> Response:
+async def _on_contact(
+    request: Request,
+    db: Session,
+    database: Database,
+    user: User,
+    contact_id: int,
+    save: Callable[[PostedForm], T],
+    done: str | Callable[[T], str],
+) -> Response:
     """One of the contact page's forms: run ``save``, then back to the contact with ``done`` said (a flash), or
     the contact page again with the errors beside the form as typed (422)."""
     back = f"/mash/contacts/{contact_id}?done="
     return await submit(
-        request, db, save, done=back + done if isinstance(done, str) else lambda result: back + done(result),
-        again=lambda form, errors: _contact_page(request, db, database, user, contact_id, errors, form))
+        request,
+        db,
+        save,
+        done=back + done if isinstance(done, str) else lambda result: back + done(result),
+        again=lambda form, errors: _contact_page(request, db, database, user, contact_id, errors, form),
+    )
 
 
 @router.post("/mash/contacts/{contact_id}/rating", include_in_schema=False)
 async def rate(request: Request, contact_id: RecordId, db: DbSession, database: Db, user: CurrentUser) -> Response:
-    return await _on_contact(request, db, database, user, contact_id, lambda form: rating.rate(
-        db, database, user, contact_id, form.get("rating"), form.get("rating_rationale")), "rated")
+    return await _on_contact(
+        request,
+        db,
+        database,
+        user,
+        contact_id,
+        lambda form: rating.rate(db, database, user, contact_id, form.get("rating"), form.get("rating_rationale")),
+        "rated",
+    )
 
 
 @router.post("/mash/contacts/{contact_id}/link", include_in_schema=False)
@@ -182,49 +252,94 @@ async def link(request: Request, contact_id: RecordId, db: DbSession, database: 
 
 
 @router.post("/mash/contacts/{contact_id}/create-person", include_in_schema=False)
-async def create_person(request: Request, contact_id: RecordId, db: DbSession, database: Db,
-                        user: CurrentUser) -> Response:
-    return await _on_contact(request, db, database, user, contact_id, lambda form: linking.create_person_for(
-        db, database, user, contact_id, linking.subject_chosen(form)), "created")
+async def create_person(
+    request: Request, contact_id: RecordId, db: DbSession, database: Db, user: CurrentUser
+) -> Response:
+    return await _on_contact(
+        request,
+        db,
+        database,
+        user,
+        contact_id,
+        lambda form: linking.create_person_for(db, database, user, contact_id, linking.subject_chosen(form)),
+        "created",
+    )
 
 
 @router.post("/mash/contacts/{contact_id}/route", include_in_schema=False)
 async def route(request: Request, contact_id: RecordId, db: DbSession, database: Db, user: CurrentUser) -> Response:
-    return await _on_contact(request, db, database, user, contact_id, lambda form: routing.route_to_allocated_worker(
-        db, database, user, contact_id), "routed")
+    return await _on_contact(
+        request,
+        db,
+        database,
+        user,
+        contact_id,
+        lambda form: routing.route_to_allocated_worker(db, database, user, contact_id),
+        "routed",
+    )
 
 
 @router.post("/mash/contacts/{contact_id}/checks", include_in_schema=False)
-async def request_check(request: Request, contact_id: RecordId, db: DbSession, database: Db,
-                        user: CurrentUser) -> Response:
-    return await _on_contact(request, db, database, user, contact_id, lambda form: checks.request_check(
-        db, database, user, contact_id, checks.CheckInput.read(form)), "check")
+async def request_check(
+    request: Request, contact_id: RecordId, db: DbSession, database: Db, user: CurrentUser
+) -> Response:
+    return await _on_contact(
+        request,
+        db,
+        database,
+        user,
+        contact_id,
+        lambda form: checks.request_check(db, database, user, contact_id, checks.CheckInput.read(form)),
+        "check",
+    )
 
 
 @router.post("/mash/contacts/{contact_id}/decision", include_in_schema=False)
 async def decide(request: Request, contact_id: RecordId, db: DbSession, database: Db, user: CurrentUser) -> Response:
-    return await _on_contact(request, db, database, user, contact_id, lambda form: decisions.decide(
-        db, database, user, contact_id, decisions.DecisionInput.read(form)), "decided")
+    return await _on_contact(
+        request,
+        db,
+        database,
+        user,
+        contact_id,
+        lambda form: decisions.decide(db, database, user, contact_id, decisions.DecisionInput.read(form)),
+        "decided",
+    )
 
 
 @router.post("/mash/contacts/{contact_id}/sign-off", include_in_schema=False)
-async def sign_off(request: Request, contact_id: RecordId, db: DbSession, database: Db,
-                   user: CurrentUser) -> Response:
+async def sign_off(request: Request, contact_id: RecordId, db: DbSession, database: Db, user: CurrentUser) -> Response:
     def save(form: PostedForm) -> decisions.SignOffInput:
         answer = decisions.SignOffInput.read(form)
-        decisions.sign_off(db, database, user, contact_id, agree=answer.agree, note=answer.note,
-                           expected_version=answer.expected_version)
+        decisions.sign_off(
+            db,
+            database,
+            user,
+            contact_id,
+            agree=answer.agree,
+            note=answer.note,
+            expected_version=answer.expected_version,
+        )
         return answer
 
-    return await _on_contact(request, db, database, user, contact_id, save,
-                             lambda answer: "signed" if answer.agree else "returned")
+    return await _on_contact(
+        request, db, database, user, contact_id, save, lambda answer: "signed" if answer.agree else "returned"
+    )
 
 
 @router.post("/mash/contacts/{contact_id}/respond", include_in_schema=False)
 async def respond(request: Request, contact_id: RecordId, db: DbSession, database: Db, user: CurrentUser) -> Response:
-    return await _on_contact(request, db, database, user, contact_id, lambda form: routing.respond_to_routed(
-        db, database, user, contact_id, acknowledge=form.get("respond") == "acknowledge", note=form.get("note")),
-        lambda note: "acknowledged" if note.kind == NoteKind.ACKNOWLEDGED else "noted")
+    return await _on_contact(
+        request,
+        db,
+        database,
+        user,
+        contact_id,
+        lambda form: routing.respond_to_routed(
+            db, database, user, contact_id, acknowledge=form.get("respond") == "acknowledge", note=form.get("note")
+        ),
+        lambda note: "acknowledged" if note.kind == NoteKind.ACKNOWLEDGED else "noted",
+    )
 
 
 # --- lists -------------------------------------------------------------------------------------------------------
@@ -233,8 +348,7 @@ async def respond(request: Request, contact_id: RecordId, db: DbSession, databas
 @router.get("/mash/sign-off", include_in_schema=False)
 def sign_off_list(request: Request, db: DbSession, database: Db, user: CurrentUser) -> Response:
     rows = decisions.awaiting_sign_off(db, database, user)
-    return render(request, "front_door/mash_sign_off.html", title="Decisions awaiting sign-off", rows=rows,
-                  **_common())
+    return render(request, "front_door/mash_sign_off.html", title="Decisions awaiting sign-off", rows=rows, **_common())
 
 
 @router.get("/my-contacts", include_in_schema=False)
@@ -244,8 +358,14 @@ def my_contacts(request: Request, db: DbSession, database: Db, user: CurrentUser
 
 
 @router.get("/mash/dashboard", include_in_schema=False)
-def dashboard_page(request: Request, db: DbSession, database: Db, user: CurrentUser,
-              period_start: str | None = None, period_end: str | None = None) -> Response:
+def dashboard_page(
+    request: Request,
+    db: DbSession,
+    database: Db,
+    user: CurrentUser,
+    period_start: str | None = None,
+    period_end: str | None = None,
+) -> Response:
     errors = None
     try:
         start, end = dashboard.parse_period(period_start, period_end)
@@ -253,6 +373,13 @@ def dashboard_page(request: Request, db: DbSession, database: Db, user: CurrentU
         errors = exc.errors
         start, end = dashboard.parse_period(None, None)
     figures = dashboard.dashboard(db, database, user, start, end)
-    return render(request, "front_door/mash_dashboard.html", status_code=422 if errors else 200,
-                  title="MASH dashboard", d=figures, errors=errors, settings=local_settings.get_all(db),
-                  **_common())
+    return render(
+        request,
+        "front_door/mash_dashboard.html",
+        status_code=422 if errors else 200,
+        title="MASH dashboard",
+        d=figures,
+        errors=errors,
+        settings=local_settings.get_all(db),
+        **_common(),
+    )

@@ -44,8 +44,9 @@ def sign_off_required(outcome: Outcome, settings: Mapping[str, Any]) -> bool:
 
 
 # Outcomes that make a referral to children's social care (an episode of need in the CIN census).
-REFERRAL_OUTCOMES = frozenset({Outcome.REFERRAL_FOR_ASSESSMENT, Outcome.STRATEGY_DISCUSSION,
-                               Outcome.IMMEDIATE_PROTECTION})
+REFERRAL_OUTCOMES = frozenset(
+    {Outcome.REFERRAL_FOR_ASSESSMENT, Outcome.STRATEGY_DISCUSSION, Outcome.IMMEDIATE_PROTECTION}
+)
 
 
 # --- screening, checks and decisions ----------------------------------------------------------------------------

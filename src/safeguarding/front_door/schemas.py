@@ -44,8 +44,9 @@ class SubjectIn(PlainInput):
     first_name: str = Field(min_length=1, max_length=rules.NAME_MAX_CHARS)
     last_name: str = Field(min_length=1, max_length=rules.NAME_MAX_CHARS)
     date_of_birth: BirthDate | None = None
-    nhs_number: str | None = Field(default=None, max_length=20,
-                                   description="10 digits with a valid modulus-11 check digit; spaces allowed")
+    nhs_number: str | None = Field(
+        default=None, max_length=20, description="10 digits with a valid modulus-11 check digit; spaces allowed"
+    )
     address: str | None = Field(default=None, max_length=rules.ADDRESS_MAX_CHARS)
     postcode: str | None = Field(default=None, max_length=10, description="A UK postcode")
 
@@ -57,12 +58,14 @@ class ContactIn(PlainInput):
 
     model_config = _strict
     referral_source: ReferralSource | None = Field(  # type: ignore[valid-type]
-        default=None, description="DfE CIN census ReferralSource code; a partner's agency default when left out")
+        default=None, description="DfE CIN census ReferralSource code; a partner's agency default when left out"
+    )
     worry: str = Field(min_length=1, max_length=rules.WORRY_MAX_CHARS, description="What the referrer is worried about")
     consent: ConsentPosition = Field(description="Whether the family knows of and agrees to the contact")
     consent_notes: str | None = Field(default=None, max_length=rules.CONSENT_NOTES_MAX_CHARS)
-    subjects: list[SubjectIn] = Field(min_length=1, max_length=rules.MAX_SUBJECTS,
-                                      description="At least one child; siblings and adults may be added")
+    subjects: list[SubjectIn] = Field(
+        min_length=1, max_length=rules.MAX_SUBJECTS, description="At least one child; siblings and adults may be added"
+    )
     reporter_name: str | None = Field(default=None, max_length=rules.REPORTER_TEXT_MAX_CHARS)
     reporter_role: str | None = Field(default=None, max_length=rules.REPORTER_TEXT_MAX_CHARS)
     reporter_phone: str | None = Field(default=None, max_length=40)
@@ -75,8 +78,9 @@ class ContactIn(PlainInput):
 class ContactCreated(BaseModel):
     id: int
     reference: str
-    status: str = Field(description="For partners: received / being_considered / decided. For staff: the "
-                                    "contact's working status")
+    status: str = Field(
+        description="For partners: received / being_considered / decided. For staff: the contact's working status"
+    )
     due_at: datetime = Field(description="When the decision on the contact is due")
 
 

@@ -23,14 +23,16 @@ CONTACT_OPEN_STATUSES = ("awaiting_screening", "in_screening")
 def read(reading: Reading) -> None:
     events, day = reading.out.events, reading.day
     for c_id, person_id, received_at, due_at in reading.fetch(
-            select(Contact.id, ContactSubject.person_id, Contact.received_at, Contact.due_at)
-            .join(ContactSubject, ContactSubject.contact_id == Contact.id)
-            .where(reading.of_share(ContactSubject.person_id), Contact.status.in_(CONTACT_OPEN_STATUSES))
-            .distinct()):
+        select(Contact.id, ContactSubject.person_id, Contact.received_at, Contact.due_at)
+        .join(ContactSubject, ContactSubject.contact_id == Contact.id)
+        .where(reading.of_share(ContactSubject.person_id), Contact.status.in_(CONTACT_OPEN_STATUSES))
+        .distinct()
+    ):
         received = day(received_at)
         if person_id is not None and received <= reading.today and reading.wanted(person_id):
-            events[person_id].append(ClockEvent(EventKind.CONTACT_RECEIVED, received, "contact", c_id, person_id,
-                                                due_hint=day(due_at)))
+            events[person_id].append(
+                ClockEvent(EventKind.CONTACT_RECEIVED, received, "contact", c_id, person_id, due_hint=day(due_at))
+            )
 
 
 def dated(after: date, today: date) -> list[Any]:
@@ -41,12 +43,16 @@ def dated(after: date, today: date) -> list[Any]:
     until = datetime.combine(today + timedelta(days=1), time.min, UTC)
 
     def written(column: Any, contact_id: Any) -> Any:
-        return select(ContactSubject.person_id).where(ContactSubject.contact_id.in_(
-            select(contact_id).where(column >= since, column < until)))
+        return select(ContactSubject.person_id).where(
+            ContactSubject.contact_id.in_(select(contact_id).where(column >= since, column < until))
+        )
 
-    return [written(Contact.received_at, Contact.id), written(RagRating.rated_at, RagRating.contact_id),
-            written(ContactDecision.decided_at, ContactDecision.contact_id),
-            written(ContactDecision.signed_off_at, ContactDecision.contact_id)]
+    return [
+        written(Contact.received_at, Contact.id),
+        written(RagRating.rated_at, RagRating.contact_id),
+        written(ContactDecision.decided_at, ContactDecision.contact_id),
+        written(ContactDecision.signed_off_at, ContactDecision.contact_id),
+    ]
 
 
 timescales.register(timescales.EventSource("front_door", read, dated))

@@ -29,25 +29,49 @@ def _t(model: type[Any]) -> Table:
 
 
 TABLES: list[Table] = [_t(m) for m in (Vacancy, WorkerContract, ImprovementItem, ImprovementAction)]
-CASE_WORKING = (Role.SOCIAL_WORKER, Role.TEAM_MANAGER, Role.EXPLOITATION_PRACTITIONER, Role.MASH_WORKER,
-                Role.MASH_MANAGER)
+CASE_WORKING = (
+    Role.SOCIAL_WORKER,
+    Role.TEAM_MANAGER,
+    Role.EXPLOITATION_PRACTITIONER,
+    Role.MASH_WORKER,
+    Role.MASH_MANAGER,
+)
 AGENCIES = ("Northbridge Locum Partners", "Synthetic Social Care Recruitment", "Example Interim Services")
 
 # A synthetic monitoring visit: (kind, text, indicator keys, actions (description, owner, due in months, done?)).
 FINDINGS: tuple[tuple[str, str, tuple[str, ...], tuple[tuple[str, str, int, bool], ...]], ...] = (
-    ("priority_action", "Too many children wait too long for an allocated social worker after referral, and "
-     "some assessments are not completed in a timescale that meets their needs.",
-     ("unallocated", "assessments_45"),
-     (("Daily allocation meeting chaired by a service manager", "Head of service", 1, True),
-      ("Recruit to the vacant assessment team posts", "Workforce lead", 3, False),
-      ("Weekly oversight of assessments past 35 working days", "Assessment team managers", 2, True))),
-    ("recommendation", "Strengthen the timeliness of initial child protection conferences and the consistency "
-     "of visits to children subject to a plan.", ("icpc_15", "visits_in_time"),
-     (("Conference booking within two working days of the strategy discussion", "Safeguarding unit manager",
-       1, True), ("Visit compliance reviewed in every supervision", "Team managers", 2, False))),
-    ("finding", "Repeat referrals show that help offered after some assessments does not last.",
-     ("re_referrals", "second_cp_plans"),
-     (("Audit of twenty re-referred children with partners", "Principal social worker", 4, False),)),
+    (
+        "priority_action",
+        "Too many children wait too long for an allocated social worker after referral, and "
+        "some assessments are not completed in a timescale that meets their needs.",
+        ("unallocated", "assessments_45"),
+        (
+            ("Daily allocation meeting chaired by a service manager", "Head of service", 1, True),
+            ("Recruit to the vacant assessment team posts", "Workforce lead", 3, False),
+            ("Weekly oversight of assessments past 35 working days", "Assessment team managers", 2, True),
+        ),
+    ),
+    (
+        "recommendation",
+        "Strengthen the timeliness of initial child protection conferences and the consistency "
+        "of visits to children subject to a plan.",
+        ("icpc_15", "visits_in_time"),
+        (
+            (
+                "Conference booking within two working days of the strategy discussion",
+                "Safeguarding unit manager",
+                1,
+                True,
+            ),
+            ("Visit compliance reviewed in every supervision", "Team managers", 2, False),
+        ),
+    ),
+    (
+        "finding",
+        "Repeat referrals show that help offered after some assessments does not last.",
+        ("re_referrals", "second_cp_plans"),
+        (("Audit of twenty re-referred children with partners", "Principal social worker", 4, False),),
+    ),
 )
 
 
@@ -59,30 +83,60 @@ def build(builder: Any, writer: Any) -> dict[str, int]:
     contract_table, vacancy_table = _t(WorkerContract), _t(Vacancy)
     item_table, action_table = _t(ImprovementItem), _t(ImprovementAction)
     users = _t(User)
-    staff = list(writer.connection.execute(select(users.c.id, users.c.role, users.c.team_id, users.c.password_hash)
-                                           .where(users.c.role.in_([r.value for r in CASE_WORKING]))
-                                           .order_by(users.c.id)))
+    staff = list(
+        writer.connection.execute(
+            select(users.c.id, users.c.role, users.c.team_id, users.c.password_hash)
+            .where(users.c.role.in_([r.value for r in CASE_WORKING]))
+            .order_by(users.c.id)
+        )
+    )
     # A former worker's manager was their team's: the manager of a colleague still in the team.
-    team_manager: dict[int, int] = {team_id: manager_id for team_id, manager_id in writer.connection.execute(
-        select(users.c.team_id, users.c.manager_id).where(users.c.role == Role.SOCIAL_WORKER.value,
-                                                          users.c.manager_id.is_not(None)).order_by(users.c.id))}
+    team_manager: dict[int, int] = {
+        team_id: manager_id
+        for team_id, manager_id in writer.connection.execute(
+            select(users.c.team_id, users.c.manager_id)
+            .where(users.c.role == Role.SOCIAL_WORKER.value, users.c.manager_id.is_not(None))
+            .order_by(users.c.id)
+        )
+    }
     stats = {"contracts": 0, "agency": 0, "leavers": 0, "vacancies": 0, "improvement_items": 0}
 
-    def contract(user_id: int, role: str, started: date, *, left: date | None = None, kind: str | None = None,
-                 holds: bool | None = None) -> None:
+    def contract(
+        user_id: int,
+        role: str,
+        started: date,
+        *,
+        left: date | None = None,
+        kind: str | None = None,
+        holds: bool | None = None,
+    ) -> None:
         if kind is None:
             draw = rng.random()
             kind = "permanent" if draw < 0.86 else ("agency" if draw < 0.97 else "project_team")
         fte = 1.0 if rng.random() < 0.8 else rng.choice((0.8, 0.6, 0.5))
-        writer.add(contract_table, {
-            "id": writer.new_id(contract_table), "user_id": user_id, "employment_type": kind,
-            "agency_name": rng.choice(AGENCIES) if kind != "permanent" else None,
-            "job_title": {"social_worker": "Social worker", "team_manager": "Team manager",
-                          "exploitation_practitioner": "Exploitation practitioner", "mash_worker": "MASH social worker",
-                          "mash_manager": "MASH manager"}.get(role, "Social worker"),
-            "started_on": started, "left_on": left, "fte": fte,
-            "case_holding": holds if holds is not None else role in ("social_worker", "exploitation_practitioner"),
-            "covers_vacancy_id": None, "version": 1, "created_at": created})
+        writer.add(
+            contract_table,
+            {
+                "id": writer.new_id(contract_table),
+                "user_id": user_id,
+                "employment_type": kind,
+                "agency_name": rng.choice(AGENCIES) if kind != "permanent" else None,
+                "job_title": {
+                    "social_worker": "Social worker",
+                    "team_manager": "Team manager",
+                    "exploitation_practitioner": "Exploitation practitioner",
+                    "mash_worker": "MASH social worker",
+                    "mash_manager": "MASH manager",
+                }.get(role, "Social worker"),
+                "started_on": started,
+                "left_on": left,
+                "fte": fte,
+                "case_holding": holds if holds is not None else role in ("social_worker", "exploitation_practitioner"),
+                "covers_vacancy_id": None,
+                "version": 1,
+                "created_at": created,
+            },
+        )
         stats["contracts"] += 1
         stats["agency"] += kind != "permanent"
 
@@ -99,42 +153,98 @@ def build(builder: Any, writer: Any) -> dict[str, int]:
         user_id = writer.new_id(users)
         first, last = rng.choice(names.WOMEN + names.MEN), rng.choice(names.SURNAMES)
         team_id = rng.choice(teams)
-        writer.add(users, {
-            "id": user_id, "username": f"former.{n + 1}", "full_name": f"{first} {last}",
-            "email": None, "role": Role.SOCIAL_WORKER.value, "team_id": team_id, "agency_id": None,
-            "manager_id": team_manager.get(team_id) or next(iter(team_manager.values()), None),
-            "password_hash": locked, "totp_secret": None, "failed_sign_ins": 0,
-            "active": False, "created_at": created})
+        writer.add(
+            users,
+            {
+                "id": user_id,
+                "username": f"former.{n + 1}",
+                "full_name": f"{first} {last}",
+                "email": None,
+                "role": Role.SOCIAL_WORKER.value,
+                "team_id": team_id,
+                "agency_id": None,
+                "manager_id": team_manager.get(team_id) or next(iter(team_manager.values()), None),
+                "password_hash": locked,
+                "totp_secret": None,
+                "failed_sign_ins": 0,
+                "active": False,
+                "created_at": created,
+            },
+        )
         left = today - timedelta(days=rng.randint(10, 350))
-        contract(user_id, Role.SOCIAL_WORKER.value, left - timedelta(days=rng.randint(200, 2000)), left=left,
-                 kind="permanent", holds=True)
+        contract(
+            user_id,
+            Role.SOCIAL_WORKER.value,
+            left - timedelta(days=rng.randint(200, 2000)),
+            left=left,
+            kind="permanent",
+            holds=True,
+        )
         stats["leavers"] += 1
 
     for team_id in teams:
         for _ in range(rng.choice((1, 1, 2))):
-            writer.add(vacancy_table, {"id": writer.new_id(vacancy_table), "team_id": team_id,
-                                       "title": "Social worker", "fte": 1.0,
-                                       "opened_on": today - timedelta(days=rng.randint(20, 200)),
-                                       "filled_on": None, "version": 1, "created_at": created})
+            writer.add(
+                vacancy_table,
+                {
+                    "id": writer.new_id(vacancy_table),
+                    "team_id": team_id,
+                    "title": "Social worker",
+                    "fte": 1.0,
+                    "opened_on": today - timedelta(days=rng.randint(20, 200)),
+                    "filled_on": None,
+                    "version": 1,
+                    "created_at": created,
+                },
+            )
             stats["vacancies"] += 1
         opened = today - timedelta(days=rng.randint(200, 330))
-        writer.add(vacancy_table, {"id": writer.new_id(vacancy_table), "team_id": team_id,
-                                   "title": "Senior social worker", "fte": 1.0, "opened_on": opened,
-                                   "filled_on": opened + timedelta(days=rng.randint(30, 120)), "version": 1,
-                                   "created_at": created})
+        writer.add(
+            vacancy_table,
+            {
+                "id": writer.new_id(vacancy_table),
+                "team_id": team_id,
+                "title": "Senior social worker",
+                "fte": 1.0,
+                "opened_on": opened,
+                "filled_on": opened + timedelta(days=rng.randint(30, 120)),
+                "version": 1,
+                "created_at": created,
+            },
+        )
         stats["vacancies"] += 1
 
     letter = add_calendar_months(today, -4)
     for kind, text, keys, actions in FINDINGS:
         item_id = writer.new_id(item_table)
-        writer.add(item_table, {"id": item_id, "kind": kind, "source": "Ofsted monitoring visit letter",
-                                "reported_on": letter, "text": text, "indicators": list(keys),
-                                "recorded_by_id": None, "version": 1, "created_at": created})
+        writer.add(
+            item_table,
+            {
+                "id": item_id,
+                "kind": kind,
+                "source": "Ofsted monitoring visit letter",
+                "reported_on": letter,
+                "text": text,
+                "indicators": list(keys),
+                "recorded_by_id": None,
+                "version": 1,
+                "created_at": created,
+            },
+        )
         for description, owner, months, done in actions:
             due = add_calendar_months(letter, months)
-            writer.add(action_table, {
-                "id": writer.new_id(action_table), "item_id": item_id, "description": description, "owner": owner,
-                "due_on": due, "done_on": min(due, today) - timedelta(days=rng.randint(0, 10)) if done else None,
-                "version": 1, "created_at": created})
+            writer.add(
+                action_table,
+                {
+                    "id": writer.new_id(action_table),
+                    "item_id": item_id,
+                    "description": description,
+                    "owner": owner,
+                    "due_on": due,
+                    "done_on": min(due, today) - timedelta(days=rng.randint(0, 10)) if done else None,
+                    "version": 1,
+                    "created_at": created,
+                },
+            )
         stats["improvement_items"] += 1
     return {f"insight_{k}": v for k, v in stats.items()}

@@ -33,11 +33,13 @@ from safeguarding.insight.models import ImprovementAction, ImprovementItem
 from safeguarding.insight.period import Period
 from safeguarding.web.forms import PostedForm
 
-ITEM_KINDS: Final = MappingProxyType({
-    "priority_action": "Area for priority action",
-    "finding": "Finding",
-    "recommendation": "Recommendation",
-})
+ITEM_KINDS: Final = MappingProxyType(
+    {
+        "priority_action": "Area for priority action",
+        "finding": "Finding",
+        "recommendation": "Recommendation",
+    }
+)
 SOURCE_MAX = 200
 TEXT_MAX = 4000
 OWNER_MAX = 200
@@ -85,8 +87,9 @@ class PlanItem:
 
 def plan(session: Session, database: Database, user: User, today: date) -> list[PlanItem]:
     access.require_role(database, user, Kind.IMPROVEMENT_PLAN, Action.VIEW)
-    items = session.scalars(select(ImprovementItem).order_by(ImprovementItem.reported_on.desc(),
-                                                             ImprovementItem.id)).all()
+    items = session.scalars(
+        select(ImprovementItem).order_by(ImprovementItem.reported_on.desc(), ImprovementItem.id)
+    ).all()
     cache: dict[tuple[date, date], indicators.Facts] = {}
 
     def figure_for(key: str, period: Period) -> indicators.Figure:
@@ -98,8 +101,7 @@ def plan(session: Session, database: Database, user: User, today: date) -> list[
 
     out = []
     for item in items:
-        baseline = Period(add_calendar_months(item.reported_on, -BASELINE_MONTHS) + timedelta(days=1),
-                          item.reported_on)
+        baseline = Period(add_calendar_months(item.reported_on, -BASELINE_MONTHS) + timedelta(days=1), item.reported_on)
         since = Period(item.reported_on + timedelta(days=1), today) if today > item.reported_on else None
         evidence = []
         for key in item.indicators:
@@ -108,9 +110,18 @@ def plan(session: Session, database: Database, user: User, today: date) -> list[
                 continue
             before = figure_for(key, baseline)
             after = figure_for(key, since) if since else None
-            evidence.append(Evidence(indicator, before, after, progress(
-                before.rate if indicator.kind == "rate" else None,
-                after.rate if after and indicator.kind == "rate" else None, indicator.better)))
+            evidence.append(
+                Evidence(
+                    indicator,
+                    before,
+                    after,
+                    progress(
+                        before.rate if indicator.kind == "rate" else None,
+                        after.rate if after and indicator.kind == "rate" else None,
+                        indicator.better,
+                    ),
+                )
+            )
         out.append(PlanItem(item, [(a, action_state(a.due_on, a.done_on, today)) for a in item.actions], evidence))
     record(session, access.actor_of(user), "view", "improvement_plan", None, detail={"items": len(out)})
     return out
@@ -133,11 +144,15 @@ class ItemInput:
         kind = form.get("kind", "")
         if kind not in ITEM_KINDS:
             errors["kind"] = "Choose finding, recommendation or area for priority action"
-        source = text_field(form.get("source"), "source", "where it comes from (the letter or report and its date)",
-                            errors, limit=SOURCE_MAX)
+        source = text_field(
+            form.get("source"),
+            "source",
+            "where it comes from (the letter or report and its date)",
+            errors,
+            limit=SOURCE_MAX,
+        )
         reported = date_field(form.get("reported_on"), "reported_on", "the date of the letter or report", errors)
-        text = text_field(form.get("text"), "text", "the finding or recommendation as written", errors,
-                          limit=TEXT_MAX)
+        text = text_field(form.get("text"), "text", "the finding or recommendation as written", errors, limit=TEXT_MAX)
         chosen = form.all("indicators")
         if any(key not in indicators.BY_KEY for key in chosen):
             errors["indicators"] = "Choose indicators from the list"
@@ -184,34 +199,55 @@ class ActionDone:
 
 def add_item(session: Session, database: Database, user: User, entered: ItemInput) -> ImprovementItem:
     access.require_role(database, user, Kind.IMPROVEMENT_PLAN, Action.UPDATE)
-    item = ImprovementItem(kind=entered.kind, source=entered.source, reported_on=entered.reported_on,
-                           text=entered.text, indicators=list(entered.indicators), recorded_by_id=user.id)
+    item = ImprovementItem(
+        kind=entered.kind,
+        source=entered.source,
+        reported_on=entered.reported_on,
+        text=entered.text,
+        indicators=list(entered.indicators),
+        recorded_by_id=user.id,
+    )
     session.add(item)
     session.flush()
-    record(session, access.actor_of(user), "create", "improvement_item", item.id,
-           detail={"kind": entered.kind, "indicators": item.indicators})
+    record(
+        session,
+        access.actor_of(user),
+        "create",
+        "improvement_item",
+        item.id,
+        detail={"kind": entered.kind, "indicators": item.indicators},
+    )
     return item
 
 
-def add_action(session: Session, database: Database, user: User, item_id: int, entered: ActionInput
-               ) -> ImprovementAction:
+def add_action(
+    session: Session, database: Database, user: User, item_id: int, entered: ActionInput
+) -> ImprovementAction:
     access.require_role(database, user, Kind.IMPROVEMENT_PLAN, Action.UPDATE)
     item = session.get(ImprovementItem, item_id)
     if item is None:
         raise NotFound("No such item in the improvement plan.")
     if item.reported_on and entered.due_on < item.reported_on:
         raise ValidationFailed({"due_on": "The action cannot be due before the letter or report it answers"})
-    action = ImprovementAction(item_id=item.id, description=entered.description, owner=entered.owner,
-                               due_on=entered.due_on)
+    action = ImprovementAction(
+        item_id=item.id, description=entered.description, owner=entered.owner, due_on=entered.due_on
+    )
     session.add(action)
     session.flush()
-    record(session, access.actor_of(user), "create", "improvement_action", action.id,
-           detail={"item_id": item.id, "due_on": entered.due_on.isoformat()})
+    record(
+        session,
+        access.actor_of(user),
+        "create",
+        "improvement_action",
+        action.id,
+        detail={"item_id": item.id, "due_on": entered.due_on.isoformat()},
+    )
     return action
 
 
-def complete_action(session: Session, database: Database, user: User, action_id: int, done: ActionDone
-                    ) -> ImprovementAction:
+def complete_action(
+    session: Session, database: Database, user: User, action_id: int, done: ActionDone
+) -> ImprovementAction:
     access.require_role(database, user, Kind.IMPROVEMENT_PLAN, Action.UPDATE)
     action = session.get(ImprovementAction, action_id)
     if action is None:
@@ -221,6 +257,12 @@ def complete_action(session: Session, database: Database, user: User, action_id:
     if action.done_on is not None:
         raise ValidationFailed({"done_on": "This action is already done"})
     action.done_on = done.done_on
-    record(session, access.actor_of(user), "update", "improvement_action", action.id,
-           detail={"done_on": done.done_on.isoformat()})
+    record(
+        session,
+        access.actor_of(user),
+        "update",
+        "improvement_action",
+        action.id,
+        detail={"done_on": done.done_on.isoformat()},
+    )
     return action

@@ -109,18 +109,27 @@ def _day(d: date) -> str:
 def contacts_referrals(facts: Facts, period: Period, today: date) -> list[Counted]:
     """Contacts received and referrals made, by month (DfE CIN census: a referral is a request for services to
     children's social care; contacts are the council's own count, not collected nationally)."""
-    found = [Counted(p, d, True, "Contacts", "Contact received {}", (d,)) for p, d in facts.contacts
-             if period.start <= d <= period.end]
-    found += [Counted(p, d, True, "Referrals", "Referral {}", (d,)) for p, d, _re, _closed in facts.referrals
-              if period.start <= d <= period.end]
+    found = [
+        Counted(p, d, True, "Contacts", "Contact received {}", (d,))
+        for p, d in facts.contacts
+        if period.start <= d <= period.end
+    ]
+    found += [
+        Counted(p, d, True, "Referrals", "Referral {}", (d,))
+        for p, d, _re, _closed in facts.referrals
+        if period.start <= d <= period.end
+    ]
     return found
 
 
 def re_referrals(facts: Facts, period: Period, today: date) -> list[Counted]:
     """Referrals in the period that came within 12 months of a previous referral of the same child, of all
     referrals in the period (DfE Children in need, table C1; the front door marks each referral when it is made)."""
-    return [Counted(p, d, re, template="Referral {} (re-referral)" if re else "Referral {}", args=(d,))
-            for p, d, re, _closed in facts.referrals if period.start <= d <= period.end]
+    return [
+        Counted(p, d, re, template="Referral {} (re-referral)" if re else "Referral {}", args=(d,))
+        for p, d, re, _closed in facts.referrals
+        if period.start <= d <= period.end
+    ]
 
 
 def decisions_one_day(facts: Facts, period: Period, today: date) -> list[Counted]:
@@ -142,8 +151,15 @@ def assessments_45(facts: Facts, period: Period, today: date) -> list[Counted]:
     for p, referred, authorised in facts.assessments:
         if period.start <= authorised <= period.end:
             days = working_days_between_quick(referred, authorised)
-            found.append(Counted(p, authorised, days <= 45, template="Referral {}, authorised {}: {} working days",
-                                 args=(referred, authorised, days)))
+            found.append(
+                Counted(
+                    p,
+                    authorised,
+                    days <= 45,
+                    template="Referral {}, authorised {}: {} working days",
+                    args=(referred, authorised, days),
+                )
+            )
     return found
 
 
@@ -154,8 +170,15 @@ def icpc_15(facts: Facts, period: Period, today: date) -> list[Counted]:
     for p, started, held in facts.icpcs:
         if period.start <= held <= period.end:
             days = working_days_between_quick(started, held)
-            found.append(Counted(p, held, days <= 15, template="Section 47 {}, conference {}: {} working days",
-                                 args=(started, held, days)))
+            found.append(
+                Counted(
+                    p,
+                    held,
+                    days <= 15,
+                    template="Section 47 {}, conference {}: {} working days",
+                    args=(started, held, days),
+                )
+            )
     return found
 
 
@@ -169,8 +192,15 @@ def second_cp_plans(facts: Facts, period: Period, today: date) -> list[Counted]:
     for p, started, _ended in facts.cp_plans:
         if period.start <= started <= period.end:
             previous = sum(1 for d in starts[p] if d < started)
-            found.append(Counted(p, started, previous > 0, template="Plan from {}; {} previous plan{}",
-                                 args=(started, previous, "" if previous == 1 else "s")))
+            found.append(
+                Counted(
+                    p,
+                    started,
+                    previous > 0,
+                    template="Plan from {}; {} previous plan{}",
+                    args=(started, previous, "" if previous == 1 else "s"),
+                )
+            )
     return found
 
 
@@ -194,8 +224,15 @@ def visits_in_time(facts: Facts, period: Period, today: date) -> list[Counted]:
     for p, due, met in facts.visits:
         if period.start <= due <= min(period.end, today):
             in_time = met is not None and met <= due
-            found.append(Counted(p, due, in_time, template="Visit due {}, made {}" if met else "Visit due {}, not made",
-                                 args=(due, met) if met else (due,)))
+            found.append(
+                Counted(
+                    p,
+                    due,
+                    in_time,
+                    template="Visit due {}, made {}" if met else "Visit due {}, not made",
+                    args=(due, met) if met else (due,),
+                )
+            )
     return found
 
 
@@ -217,12 +254,20 @@ def unallocated(facts: Facts, period: Period, today: date) -> list[Counted]:
     end of each month (Ofsted ILACS: children awaiting allocation; no national figure)."""
     found = []
     for day in snapshot_days(period, today):
-        open_children = {p for p, referred, _re, closed in facts.referrals
-                         if referred <= day and (closed is None or closed > day)}
+        open_children = {
+            p for p, referred, _re, closed in facts.referrals if referred <= day and (closed is None or closed > day)
+        }
         allocated = {p for p, start, end in facts.allocations if start <= day and (end is None or end > day)}
         for p in sorted(open_children):
-            found.append(Counted(p, day, p not in allocated, template="Open episode on {}" if p in allocated
-                                 else "Open episode on {}, no allocated worker", args=(day,)))
+            found.append(
+                Counted(
+                    p,
+                    day,
+                    p not in allocated,
+                    template="Open episode on {}" if p in allocated else "Open episode on {}, no allocated worker",
+                    args=(day,),
+                )
+            )
     return found
 
 
@@ -250,25 +295,78 @@ class Indicator:
 
 
 INDICATORS: tuple[Indicator, ...] = (
-    Indicator("contacts_referrals", "Contacts and referrals", "count", contacts_referrals,
-              "DfE Children in need (CIN census), referrals; contacts: the council's own record"),
-    Indicator("re_referrals", "Re-referrals within 12 months", "rate", re_referrals,
-              "DfE Children in need, table C1", better="lower"),
-    Indicator("decisions_one_day", "Decisions on contacts within one working day", "rate", decisions_one_day,
-              "Working Together to Safeguard Children 2023, ch.3 (timescales.md T1)", better="higher"),
-    Indicator("assessments_45", "Assessments completed within 45 working days", "rate", assessments_45,
-              "DfE Children in need, table C2; Working Together 2023, ch.3", better="higher"),
-    Indicator("icpc_15", "Initial conferences within 15 working days", "rate", icpc_15,
-              "DfE Children in need, table C4; Working Together 2023, ch.4", better="higher"),
-    Indicator("second_cp_plans", "Second or subsequent child protection plans", "rate", second_cp_plans,
-              "LG Inform metric 100 (former NI 65); DfE Children in need, table D3", better="lower"),
-    Indicator("cp_plans_two_years", "Child protection plans lasting two years or more", "rate", cp_plans_two_years,
-              "DfE Children in need, table D7", better="lower"),
-    Indicator("visits_in_time", "Statutory visits in time", "rate", visits_in_time,
-              "The council's visiting standards (timescales.md T13, T16)", better="higher"),
-    Indicator("unallocated", "Children unallocated", "rate", unallocated,
-              "Ofsted ILACS (children awaiting allocation); the council's own record", better="lower",
-              snapshot=True),
+    Indicator(
+        "contacts_referrals",
+        "Contacts and referrals",
+        "count",
+        contacts_referrals,
+        "DfE Children in need (CIN census), referrals; contacts: the council's own record",
+    ),
+    Indicator(
+        "re_referrals",
+        "Re-referrals within 12 months",
+        "rate",
+        re_referrals,
+        "DfE Children in need, table C1",
+        better="lower",
+    ),
+    Indicator(
+        "decisions_one_day",
+        "Decisions on contacts within one working day",
+        "rate",
+        decisions_one_day,
+        "Working Together to Safeguard Children 2023, ch.3 (timescales.md T1)",
+        better="higher",
+    ),
+    Indicator(
+        "assessments_45",
+        "Assessments completed within 45 working days",
+        "rate",
+        assessments_45,
+        "DfE Children in need, table C2; Working Together 2023, ch.3",
+        better="higher",
+    ),
+    Indicator(
+        "icpc_15",
+        "Initial conferences within 15 working days",
+        "rate",
+        icpc_15,
+        "DfE Children in need, table C4; Working Together 2023, ch.4",
+        better="higher",
+    ),
+    Indicator(
+        "second_cp_plans",
+        "Second or subsequent child protection plans",
+        "rate",
+        second_cp_plans,
+        "LG Inform metric 100 (former NI 65); DfE Children in need, table D3",
+        better="lower",
+    ),
+    Indicator(
+        "cp_plans_two_years",
+        "Child protection plans lasting two years or more",
+        "rate",
+        cp_plans_two_years,
+        "DfE Children in need, table D7",
+        better="lower",
+    ),
+    Indicator(
+        "visits_in_time",
+        "Statutory visits in time",
+        "rate",
+        visits_in_time,
+        "The council's visiting standards (timescales.md T13, T16)",
+        better="higher",
+    ),
+    Indicator(
+        "unallocated",
+        "Children unallocated",
+        "rate",
+        unallocated,
+        "Ofsted ILACS (children awaiting allocation); the council's own record",
+        better="lower",
+        snapshot=True,
+    ),
 )
 BY_KEY = {i.key: i for i in INDICATORS}
 
@@ -332,8 +430,11 @@ def figure_of(indicator: Indicator, counted: list[Counted], period: Period, toda
         key = (c.on.year, c.on.month, c.series)
         base[key] += 1
         met[key] += c.met
-    points = [Point(m, s, met[(int(m[:4]), int(m[5:]), s)], base[(int(m[:4]), int(m[5:]), s)])
-              for m in months_of(period) for s in series_names]
+    points = [
+        Point(m, s, met[(int(m[:4]), int(m[5:]), s)], base[(int(m[:4]), int(m[5:]), s)])
+        for m in months_of(period)
+        for s in series_names
+    ]
     headline = counted
     if indicator.snapshot:
         days = snapshot_days(period, today)
@@ -347,10 +448,18 @@ def load_visits(session: Session, period: Period, today: date) -> list[tuple[int
     protection or child in need plan in the period, open or closed, derived from the case events of all their
     episodes by the timescales rules. Not the stored deadlines: they hold only open cases' current episodes
     (timescales/models.py), and a child whose plan ended and case closed in the period would drop out."""
-    children = set(session.scalars(union(*(
-        select(plan.person_id).where(plan.started_on <= period.end,
-                                     or_(plan.ended_on.is_(None), plan.ended_on >= period.start))
-        for plan in (ChildProtectionPlan, ChildInNeedPlan)))))
+    children = set(
+        session.scalars(
+            union(
+                *(
+                    select(plan.person_id).where(
+                        plan.started_on <= period.end, or_(plan.ended_on.is_(None), plan.ended_on >= period.start)
+                    )
+                    for plan in (ChildProtectionPlan, ChildInNeedPlan)
+                )
+            )
+        )
+    )
     if not children:
         return []
     lengths = Lengths(local_settings.get_all(session))
@@ -366,8 +475,13 @@ def load_visits(session: Session, period: Period, today: date) -> list[tuple[int
     return visits
 
 
-def load_facts(session: Session, period: Period, team_id: int | None = None, today: date | None = None,
-               keys: Sequence[str] | None = None) -> Facts:
+def load_facts(
+    session: Session,
+    period: Period,
+    team_id: int | None = None,
+    today: date | None = None,
+    keys: Sequence[str] | None = None,
+) -> Facts:
     """Everything the definitions need for the period, with 12 months of history before it (``today``: the day
     the record is read on, by default today in London; case rows dated after it count for nothing yet). With
     ``keys``, the visits are derived only when statutory visits are among them (they cost the most to read)."""
@@ -381,60 +495,117 @@ def load_facts(session: Session, period: Period, team_id: int | None = None, tod
 
     first_child: dict[int, int] = {}
     for contact_id, person_id in session.execute(
-            select(ContactSubject.contact_id, ContactSubject.person_id).join(Contact)
-            .where(Contact.received_at >= since, Contact.received_at < until, ContactSubject.role == SubjectRole.CHILD,
-                   ContactSubject.person_id.is_not(None)).order_by(ContactSubject.id)):
+        select(ContactSubject.contact_id, ContactSubject.person_id)
+        .join(Contact)
+        .where(
+            Contact.received_at >= since,
+            Contact.received_at < until,
+            ContactSubject.role == SubjectRole.CHILD,
+            ContactSubject.person_id.is_not(None),
+        )
+        .order_by(ContactSubject.id)
+    ):
         if person_id is not None:
             first_child.setdefault(contact_id, person_id)
-    for contact_id, received in session.execute(select(Contact.id, Contact.received_at).where(
-            Contact.received_at >= since, Contact.received_at < until)):
+    for contact_id, received in session.execute(
+        select(Contact.id, Contact.received_at).where(Contact.received_at >= since, Contact.received_at < until)
+    ):
         facts.contacts.append((first_child.get(contact_id), london(received)))
     for contact_id, received, decided in session.execute(
-            select(Contact.id, Contact.received_at, ContactDecision.decided_at).join(ContactDecision)
-            .where(ContactDecision.decided_at >= since, ContactDecision.decided_at < until,
-                   ContactDecision.status != DecisionStatus.RETURNED)):
+        select(Contact.id, Contact.received_at, ContactDecision.decided_at)
+        .join(ContactDecision)
+        .where(
+            ContactDecision.decided_at >= since,
+            ContactDecision.decided_at < until,
+            ContactDecision.status != DecisionStatus.RETURNED,
+        )
+    ):
         facts.decisions.append((first_child.get(contact_id), london(received), london(decided)))
-    facts.referrals = [(p, d, bool(re), closed) for p, d, re, closed in session.execute(
-        select(Referral.person_id, Referral.referral_date, Referral.is_re_referral, Referral.closed_date)
-        .where(Referral.referral_date <= period.end,
-               or_(Referral.closed_date.is_(None), Referral.closed_date >= since_day)))]
-    facts.assessments = [(p, r, a) for p, r, a in session.execute(
-        select(Assessment.person_id, Referral.referral_date, Assessment.authorised_on)
-        .join(Referral, Referral.id == Assessment.referral_id)
-        .where(Assessment.authorised_on >= period.start, Assessment.authorised_on <= period.end)) if a is not None]
-    facts.icpcs = [(p, s, h) for p, s, h in session.execute(
-        select(ChildProtectionConference.person_id, Section47Enquiry.started_on, ChildProtectionConference.held_on)
-        .join(Section47Enquiry, Section47Enquiry.id == ChildProtectionConference.section47_id)
-        .where(ChildProtectionConference.kind == "initial", ChildProtectionConference.held_on >= period.start,
-               ChildProtectionConference.held_on <= period.end))]
+    facts.referrals = [
+        (p, d, bool(re), closed)
+        for p, d, re, closed in session.execute(
+            select(Referral.person_id, Referral.referral_date, Referral.is_re_referral, Referral.closed_date).where(
+                Referral.referral_date <= period.end,
+                or_(Referral.closed_date.is_(None), Referral.closed_date >= since_day),
+            )
+        )
+    ]
+    facts.assessments = [
+        (p, r, a)
+        for p, r, a in session.execute(
+            select(Assessment.person_id, Referral.referral_date, Assessment.authorised_on)
+            .join(Referral, Referral.id == Assessment.referral_id)
+            .where(Assessment.authorised_on >= period.start, Assessment.authorised_on <= period.end)
+        )
+        if a is not None
+    ]
+    facts.icpcs = [
+        (p, s, h)
+        for p, s, h in session.execute(
+            select(ChildProtectionConference.person_id, Section47Enquiry.started_on, ChildProtectionConference.held_on)
+            .join(Section47Enquiry, Section47Enquiry.id == ChildProtectionConference.section47_id)
+            .where(
+                ChildProtectionConference.kind == "initial",
+                ChildProtectionConference.held_on >= period.start,
+                ChildProtectionConference.held_on <= period.end,
+            )
+        )
+    ]
     # Every plan of a child with a plan starting or ending in the period: "previous plan at any time" looks back.
-    concerned = select(ChildProtectionPlan.person_id).where(or_(
-        ChildProtectionPlan.started_on.between(period.start, period.end),
-        ChildProtectionPlan.ended_on.between(period.start, period.end)))
-    facts.cp_plans = [(p, s, e) for p, s, e in session.execute(
-        select(ChildProtectionPlan.person_id, ChildProtectionPlan.started_on, ChildProtectionPlan.ended_on)
-        .where(ChildProtectionPlan.person_id.in_(concerned), ChildProtectionPlan.started_on <= period.end))]
+    concerned = select(ChildProtectionPlan.person_id).where(
+        or_(
+            ChildProtectionPlan.started_on.between(period.start, period.end),
+            ChildProtectionPlan.ended_on.between(period.start, period.end),
+        )
+    )
+    facts.cp_plans = [
+        (p, s, e)
+        for p, s, e in session.execute(
+            select(ChildProtectionPlan.person_id, ChildProtectionPlan.started_on, ChildProtectionPlan.ended_on).where(
+                ChildProtectionPlan.person_id.in_(concerned), ChildProtectionPlan.started_on <= period.end
+            )
+        )
+    ]
     if keys is None or "visits_in_time" in keys:
         facts.visits = load_visits(session, period, today)
-    facts.allocations = [(p, london(s), london(e) if e else None) for p, s, e in session.execute(
-        select(Allocation.person_id, Allocation.started_at, Allocation.ended_at).where(
-            Allocation.started_at < until, or_(Allocation.ended_at.is_(None), Allocation.ended_at >= since)))]
+    facts.allocations = [
+        (p, london(s), london(e) if e else None)
+        for p, s, e in session.execute(
+            select(Allocation.person_id, Allocation.started_at, Allocation.ended_at).where(
+                Allocation.started_at < until, or_(Allocation.ended_at.is_(None), Allocation.ended_at >= since)
+            )
+        )
+    ]
     if team_id is not None:
-        in_team = set(session.scalars(select(Allocation.person_id).where(
-            Allocation.team_id == team_id, Allocation.started_at < until,
-            or_(Allocation.ended_at.is_(None), Allocation.ended_at >= since))))
+        in_team = set(
+            session.scalars(
+                select(Allocation.person_id).where(
+                    Allocation.team_id == team_id,
+                    Allocation.started_at < until,
+                    or_(Allocation.ended_at.is_(None), Allocation.ended_at >= since),
+                )
+            )
+        )
         facts = keep_children(facts, in_team)
     return facts
 
 
 def keep_children(facts: Facts, person_ids: set[int]) -> Facts:
     """The facts about these children only (the team filter)."""
+
     def kept(rows: Iterable[Any]) -> list[Any]:
         return [row for row in rows if row[0] in person_ids]
 
-    return Facts(contacts=kept(facts.contacts), referrals=kept(facts.referrals), decisions=kept(facts.decisions),
-                 assessments=kept(facts.assessments), icpcs=kept(facts.icpcs), cp_plans=kept(facts.cp_plans),
-                 visits=kept(facts.visits), allocations=kept(facts.allocations))
+    return Facts(
+        contacts=kept(facts.contacts),
+        referrals=kept(facts.referrals),
+        decisions=kept(facts.decisions),
+        assessments=kept(facts.assessments),
+        icpcs=kept(facts.icpcs),
+        cp_plans=kept(facts.cp_plans),
+        visits=kept(facts.visits),
+        allocations=kept(facts.allocations),
+    )
 
 
 def compute(facts: Facts, period: Period, today: date, keys: Sequence[str] | None = None) -> list[Figure]:
@@ -452,13 +623,17 @@ class Filters:
     team_name: str
 
 
-def parse_filters(session: Session, start: str | None, end: str | None, team: str | None,
-                  today: date | None = None) -> Filters:
+def parse_filters(
+    session: Session, start: str | None, end: str | None, team: str | None, today: date | None = None
+) -> Filters:
     """The page's period (by default the twelve months to today) and team, checked; errors name the field."""
     today = today or today_in_london()
     errors: dict[str, str] = {}
-    first = date_field(start, "from", "the first day of the period", errors) if start else \
-        add_calendar_months(today, -12) + timedelta(days=1)
+    first = (
+        date_field(start, "from", "the first day of the period", errors)
+        if start
+        else add_calendar_months(today, -12) + timedelta(days=1)
+    )
     last = date_field(end, "to", "the last day of the period", errors) if end else today
     if first and last:
         if last < first:
@@ -479,41 +654,93 @@ def parse_filters(session: Session, start: str | None, end: str | None, team: st
     return Filters(Period(first, last), team_id, team_name)
 
 
-def figures(session: Session, database: Database, user: User, filters: Filters, today: date | None = None,
-            keys: Sequence[str] | None = None) -> list[Figure]:
+def figures(
+    session: Session,
+    database: Database,
+    user: User,
+    filters: Filters,
+    today: date | None = None,
+    keys: Sequence[str] | None = None,
+) -> list[Figure]:
     access.require_role(database, user, Kind.INDICATORS, Action.VIEW)
     today = today or today_in_london()
-    result = compute(load_facts(session, filters.period, filters.team_id, today, keys), filters.period, today,
-                     keys)
-    record(session, access.actor_of(user), "view", "indicators", None, detail={
-        "from": filters.period.start.isoformat(), "to": filters.period.end.isoformat(), "team_id": filters.team_id,
-        "indicators": [f.indicator.key for f in result]})
+    result = compute(load_facts(session, filters.period, filters.team_id, today, keys), filters.period, today, keys)
+    record(
+        session,
+        access.actor_of(user),
+        "view",
+        "indicators",
+        None,
+        detail={
+            "from": filters.period.start.isoformat(),
+            "to": filters.period.end.isoformat(),
+            "team_id": filters.team_id,
+            "indicators": [f.indicator.key for f in result],
+        },
+    )
     return result
 
 
 def as_csv(result: Sequence[Figure], filters: Filters) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["indicator", "team", "month", "series", "numerator", "denominator", "rate",
-                     "national", "national_year", "national_source"])
+    writer.writerow(
+        [
+            "indicator",
+            "team",
+            "month",
+            "series",
+            "numerator",
+            "denominator",
+            "rate",
+            "national",
+            "national_year",
+            "national_source",
+        ]
+    )
     for f in result:
         national = f.indicator.national
         for p in f.points:
             # A team's name is typed by an administrator: never a formula a spreadsheet would run.
-            writer.writerow([f.indicator.title, spreadsheet_text(filters.team_name), p.month, p.series, p.numerator,
-                             p.denominator,
-                             "" if f.indicator.kind == "count" or p.rate is None else f"{p.rate:.4f}",
-                             f"{national.value:.4f}" if national and national.unit == "rate" else "",
-                             national.year if national else "", national.source if national else ""])
+            writer.writerow(
+                [
+                    f.indicator.title,
+                    spreadsheet_text(filters.team_name),
+                    p.month,
+                    p.series,
+                    p.numerator,
+                    p.denominator,
+                    "" if f.indicator.kind == "count" or p.rate is None else f"{p.rate:.4f}",
+                    f"{national.value:.4f}" if national and national.unit == "rate" else "",
+                    national.year if national else "",
+                    national.source if national else "",
+                ]
+            )
     return out.getvalue()
 
 
-def export_csv(session: Session, database: Database, user: User, filters: Filters, keys: Sequence[str] | None,
-               today: date | None = None) -> str:
+def export_csv(
+    session: Session,
+    database: Database,
+    user: User,
+    filters: Filters,
+    keys: Sequence[str] | None,
+    today: date | None = None,
+) -> str:
     result = figures(session, database, user, filters, today, keys)
-    record(session, access.actor_of(user), "export", "indicators", None, detail={
-        "from": filters.period.start.isoformat(), "to": filters.period.end.isoformat(), "team_id": filters.team_id,
-        "indicators": [f.indicator.key for f in result]})
+    record(
+        session,
+        access.actor_of(user),
+        "export",
+        "indicators",
+        None,
+        detail={
+            "from": filters.period.start.isoformat(),
+            "to": filters.period.end.isoformat(),
+            "team_id": filters.team_id,
+            "indicators": [f.indicator.key for f in result],
+        },
+    )
     return as_csv(result, filters)
 
 
@@ -529,16 +756,22 @@ class ChildRow:
     what: str
 
 
-def children_behind(session: Session, database: Database, user: User, filters: Filters, key: str,
-                    month: str | None = None, today: date | None = None) -> tuple[Figure, list[ChildRow]]:
+def children_behind(
+    session: Session,
+    database: Database,
+    user: User,
+    filters: Filters,
+    key: str,
+    month: str | None = None,
+    today: date | None = None,
+) -> tuple[Figure, list[ChildRow]]:
     """The children behind a figure (and, with ``month``, behind one month's point), within the viewer's access."""
     indicator = BY_KEY.get(key)
     if indicator is None:
         raise ValidationFailed({"indicator": "Choose an indicator from the page"})
     access.require_role(database, user, Kind.INDICATORS, Action.VIEW)
     today = today or today_in_london()
-    (fig,) = compute(load_facts(session, filters.period, filters.team_id, today, [key]), filters.period, today,
-                     [key])
+    (fig,) = compute(load_facts(session, filters.period, filters.team_id, today, [key]), filters.period, today, [key])
     rows = [c for c in fig.counted if month is None or f"{c.on:%Y-%m}" == month]
     ids = {c.person_id for c in rows if c.person_id is not None}
     people = {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(ids)))} if ids else {}
@@ -547,19 +780,45 @@ def children_behind(session: Session, database: Database, user: User, filters: F
     named: set[int] = set()
     if may_name:
         for person_id in ids:
-            if person_id not in restricted or access.authorize(session, user, Action.VIEW, AccessSubject(
-                    Kind.PERSON, person_id, person_ids=(person_id,))).allowed:
+            if (
+                person_id not in restricted
+                or access.authorize(
+                    session, user, Action.VIEW, AccessSubject(Kind.PERSON, person_id, person_ids=(person_id,))
+                ).allowed
+            ):
                 named.add(person_id)
     out = []
     for c in sorted(rows, key=lambda c: (c.on, c.person_id or 0)):
         person = people.get(c.person_id) if c.person_id is not None else None
         reference = (person.la_child_id or f"Record {person.id}") if person else "Not linked to a child"
         shown = person is not None and person.id in named
-        out.append(ChildRow(reference, person.full_name if shown and person else None, c.person_id, shown, c.on,
-                            c.met, c.series, c.what))
-    record(session, access.actor_of(user), "view", "indicator_children", key, detail={
-        "from": filters.period.start.isoformat(), "to": filters.period.end.isoformat(), "team_id": filters.team_id,
-        "month": month, "children": len(ids), "named_person_ids": sorted(named)})
+        out.append(
+            ChildRow(
+                reference,
+                person.full_name if shown and person else None,
+                c.person_id,
+                shown,
+                c.on,
+                c.met,
+                c.series,
+                c.what,
+            )
+        )
+    record(
+        session,
+        access.actor_of(user),
+        "view",
+        "indicator_children",
+        key,
+        detail={
+            "from": filters.period.start.isoformat(),
+            "to": filters.period.end.isoformat(),
+            "team_id": filters.team_id,
+            "month": month,
+            "children": len(ids),
+            "named_person_ids": sorted(named),
+        },
+    )
     return fig, out
 
 
@@ -571,26 +830,56 @@ def chart_spec(f: Figure) -> dict[str, Any]:
     if f.indicator.kind == "count":
         values = [{"month": p.month, "series": p.series, "count": p.numerator} for p in f.points]
         return {
-            "$schema": "https://vega.github.io/schema/vega-lite/v6.json", "width": "container", "height": 220,
-            "data": {"values": values}, "mark": {"type": "line", "point": True},
+            "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
+            "width": "container",
+            "height": 220,
+            "data": {"values": values},
+            "mark": {"type": "line", "point": True},
             "encoding": {
                 "x": {"field": "month", "type": "ordinal", "title": "Month"},
                 "y": {"field": "count", "type": "quantitative", "title": "Number"},
                 "color": {"field": "series", "type": "nominal", "title": None},
-                "tooltip": [{"field": "month"}, {"field": "series"}, {"field": "count"}]}}
-    values = [{"month": p.month, "rate": round(p.rate * 100, 1), "of": f"{p.numerator} of {p.denominator}"}
-              for p in f.points if p.rate is not None]
-    layers: list[dict[str, Any]] = [{
-        "data": {"values": values}, "mark": {"type": "line", "point": True},
-        "encoding": {"x": {"field": "month", "type": "ordinal", "title": "Month"},
-                     "y": {"field": "rate", "type": "quantitative", "title": "%", "scale": {"domain": [0, 100]}},
-                     "tooltip": [{"field": "month"}, {"field": "rate", "title": "%"}, {"field": "of"}]}}]
+                "tooltip": [{"field": "month"}, {"field": "series"}, {"field": "count"}],
+            },
+        }
+    values = [
+        {"month": p.month, "rate": round(p.rate * 100, 1), "of": f"{p.numerator} of {p.denominator}"}
+        for p in f.points
+        if p.rate is not None
+    ]
+    layers: list[dict[str, Any]] = [
+        {
+            "data": {"values": values},
+            "mark": {"type": "line", "point": True},
+            "encoding": {
+                "x": {"field": "month", "type": "ordinal", "title": "Month"},
+                "y": {"field": "rate", "type": "quantitative", "title": "%", "scale": {"domain": [0, 100]}},
+                "tooltip": [{"field": "month"}, {"field": "rate", "title": "%"}, {"field": "of"}],
+            },
+        }
+    ]
     national = f.indicator.national
     if national is not None and national.unit == "rate":
-        layers.append({"data": {"values": [{"national": round(national.value * 100, 1),
-                                            "label": f"England {national.shown} ({national.year})"}]},
-                       "mark": {"type": "rule", "strokeDash": [6, 4], "color": "#d4351c"},
-                       "encoding": {"y": {"field": "national", "type": "quantitative"},
-                                    "tooltip": [{"field": "label", "title": "National"}]}})
-    return {"$schema": "https://vega.github.io/schema/vega-lite/v6.json", "width": "container", "height": 220,
-            "layer": layers}
+        layers.append(
+            {
+                "data": {
+                    "values": [
+                        {
+                            "national": round(national.value * 100, 1),
+                            "label": f"England {national.shown} ({national.year})",
+                        }
+                    ]
+                },
+                "mark": {"type": "rule", "strokeDash": [6, 4], "color": "#d4351c"},
+                "encoding": {
+                    "y": {"field": "national", "type": "quantitative"},
+                    "tooltip": [{"field": "label", "title": "National"}],
+                },
+            }
+        )
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
+        "width": "container",
+        "height": 220,
+        "layer": layers,
+    }

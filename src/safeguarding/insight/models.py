@@ -84,7 +84,8 @@ class ImprovementItem(Base, Timestamped):
     version: Mapped[int] = mapped_column(default=1)
 
     actions: Mapped[list[ImprovementAction]] = relationship(
-        back_populates="item", cascade="all, delete-orphan", order_by="ImprovementAction.due_on")
+        back_populates="item", cascade="all, delete-orphan", order_by="ImprovementAction.due_on"
+    )
 
     __mapper_args__ = {"version_id_col": version}
 

@@ -42,44 +42,102 @@ class NationalFigure:
 CIN_2025 = "England, year to 31 March 2025"
 WORKFORCE_2025 = "England, at 30 September 2025"
 
-NATIONAL: Final = MappingProxyType({f.key: f for f in (
-    NationalFigure("re_referrals", "Re-referrals within 12 months", NATIONAL_RE_REFERRAL_RATE, "rate", CIN_2025,
-                   NATIONAL_RE_REFERRAL_SOURCE, "142,900 of 632,830 referrals"),
-    NationalFigure("assessments_45", "Assessments completed within 45 working days", 555_820 / 648_830, "rate",
-                   CIN_2025, "DfE Children in need 2025, table C2 (duration bands: 555,820 of 648,830 completed "
-                   "assessments took 45 working days or fewer)", "median duration 33 working days"),
-    NationalFigure("icpc_15", "Initial conferences within 15 working days of the section 47 start",
-                   (6_240 + 52_430) / 72_100, "rate", CIN_2025,
-                   "DfE Children in need 2025, table C4 (0-10 working days 6,240 and 11-15 working days 52,430 of "
-                   "72,100 initial conferences)", "measured from the start of the section 47 enquiry"),
-    NationalFigure("cp_plans_two_years", "Child protection plans lasting two years or more (of plans ending)",
-                   2_710 / 62_300, "rate", CIN_2025, "DfE Children in need 2025, table D7 (2,710 of 62,300 plans "
-                   "ending)", "published as 4.4%"),
-    NationalFigure("referrals", "Referrals in the year", 632_830, "count", CIN_2025,
-                   "DfE Children in need 2025, table C1"),
-    # Second or subsequent CP plans: the DfE publishes it in EES table D3, which national-figures.md has not yet
-    # captured (its section 3, open point 1). Until it is, the page shows the ex-NI 65 band instead of a number.
-    NationalFigure("agency_rate", "Agency worker rate", 0.130, "rate", WORKFORCE_2025,
-                   "DfE Children's social work workforce 2025 (5,416 agency FTE)"),
-    NationalFigure("turnover_rate", "Turnover rate", 0.118, "rate", WORKFORCE_2025,
-                   "DfE Children's social work workforce 2025 (4,276 leavers of 36,186 FTE in post)"),
-    NationalFigure("vacancy_rate", "Vacancy rate", 0.142, "rate", WORKFORCE_2025,
-                   "DfE Children's social work workforce 2025 (5,965 vacancies FTE)"),
-    NationalFigure("caseload", "Average caseload per case-holding FTE", 15.2, "caseload", WORKFORCE_2025,
-                   "DfE Children's social work workforce 2025 (321,661 cases, 21,105 case-holding FTE)"),
-)})
+NATIONAL: Final = MappingProxyType(
+    {
+        f.key: f
+        for f in (
+            NationalFigure(
+                "re_referrals",
+                "Re-referrals within 12 months",
+                NATIONAL_RE_REFERRAL_RATE,
+                "rate",
+                CIN_2025,
+                NATIONAL_RE_REFERRAL_SOURCE,
+                "142,900 of 632,830 referrals",
+            ),
+            NationalFigure(
+                "assessments_45",
+                "Assessments completed within 45 working days",
+                555_820 / 648_830,
+                "rate",
+                CIN_2025,
+                "DfE Children in need 2025, table C2 (duration bands: 555,820 of 648,830 completed "
+                "assessments took 45 working days or fewer)",
+                "median duration 33 working days",
+            ),
+            NationalFigure(
+                "icpc_15",
+                "Initial conferences within 15 working days of the section 47 start",
+                (6_240 + 52_430) / 72_100,
+                "rate",
+                CIN_2025,
+                "DfE Children in need 2025, table C4 (0-10 working days 6,240 and 11-15 working days 52,430 of "
+                "72,100 initial conferences)",
+                "measured from the start of the section 47 enquiry",
+            ),
+            NationalFigure(
+                "cp_plans_two_years",
+                "Child protection plans lasting two years or more (of plans ending)",
+                2_710 / 62_300,
+                "rate",
+                CIN_2025,
+                "DfE Children in need 2025, table D7 (2,710 of 62,300 plans ending)",
+                "published as 4.4%",
+            ),
+            NationalFigure(
+                "referrals", "Referrals in the year", 632_830, "count", CIN_2025, "DfE Children in need 2025, table C1"
+            ),
+            # Second or subsequent CP plans: the DfE publishes it in EES table D3, which national-figures.md has not yet
+            # captured (its section 3, open point 1). Until it is, the page shows the ex-NI 65 band instead of a number.
+            NationalFigure(
+                "agency_rate",
+                "Agency worker rate",
+                0.130,
+                "rate",
+                WORKFORCE_2025,
+                "DfE Children's social work workforce 2025 (5,416 agency FTE)",
+            ),
+            NationalFigure(
+                "turnover_rate",
+                "Turnover rate",
+                0.118,
+                "rate",
+                WORKFORCE_2025,
+                "DfE Children's social work workforce 2025 (4,276 leavers of 36,186 FTE in post)",
+            ),
+            NationalFigure(
+                "vacancy_rate",
+                "Vacancy rate",
+                0.142,
+                "rate",
+                WORKFORCE_2025,
+                "DfE Children's social work workforce 2025 (5,965 vacancies FTE)",
+            ),
+            NationalFigure(
+                "caseload",
+                "Average caseload per case-holding FTE",
+                15.2,
+                "caseload",
+                WORKFORCE_2025,
+                "DfE Children's social work workforce 2025 (321,661 cases, 21,105 case-holding FTE)",
+            ),
+        )
+    }
+)
 
 # Where no national number is held, what the page says instead (and why).
-NO_NATIONAL_FIGURE: Final = MappingProxyType({
-    "second_cp_plans": "The DfE publishes this in table D3 of Children in need; not yet captured here. The former "
-                       "national indicator NI 65 called 10-15% good performance (low is good, zero is not "
-                       "expected).",
-    "decisions_one_day": "The DfE does not publish timeliness of decisions on contacts.",
-    "visits_in_time": "Visit frequency is a local standard; there is no national figure.",
-    "unallocated": "The DfE does not publish children awaiting allocation.",
-    "contacts_referrals": "Referrals nationally: 632,830 in the year to 31 March 2025 (DfE Children in need 2025, "
-                          "table C1). Contacts are not collected nationally.",
-})
+NO_NATIONAL_FIGURE: Final = MappingProxyType(
+    {
+        "second_cp_plans": "The DfE publishes this in table D3 of Children in need; not yet captured here. The former "
+        "national indicator NI 65 called 10-15% good performance (low is good, zero is not "
+        "expected).",
+        "decisions_one_day": "The DfE does not publish timeliness of decisions on contacts.",
+        "visits_in_time": "Visit frequency is a local standard; there is no national figure.",
+        "unallocated": "The DfE does not publish children awaiting allocation.",
+        "contacts_referrals": "Referrals nationally: 632,830 in the year to 31 March 2025 (DfE Children in need 2025, "
+        "table C1). Contacts are not collected nationally.",
+    }
+)
 
 
 def figure(key: str) -> NationalFigure | None:

@@ -38,11 +38,13 @@ from safeguarding.insight.national_figures import NationalFigure, figure
 from safeguarding.insight.period import Period
 from safeguarding.web.forms import PostedForm
 
-EMPLOYMENT_TYPES: Final = MappingProxyType({
-    "permanent": "Permanent (employed by the council)",
-    "agency": "Agency",
-    "project_team": "Agency project or managed team",
-})
+EMPLOYMENT_TYPES: Final = MappingProxyType(
+    {
+        "permanent": "Permanent (employed by the council)",
+        "agency": "Agency",
+        "project_team": "Agency project or managed team",
+    }
+)
 AGENCY_TYPES = frozenset({"agency", "project_team"})
 TEXT_MAX = 200
 
@@ -127,15 +129,24 @@ def measures_on(session: Session, on: date) -> Picture:
     permanent = [c for c in live if c.employment_type == "permanent"]
     in_post = sum(c.fte for c in permanent)
     agency = sum(c.fte for c in live if c.employment_type in AGENCY_TYPES)
-    leavers = sum(c.fte for c in contracts if c.employment_type == "permanent" and c.left_on is not None
-                  and year_before < c.left_on <= on)
-    vacancies = sum(v.fte for v in session.scalars(select(Vacancy).where(Vacancy.opened_on <= on))
-                    if in_force(v.opened_on, v.filled_on, on))
+    leavers = sum(
+        c.fte
+        for c in contracts
+        if c.employment_type == "permanent" and c.left_on is not None and year_before < c.left_on <= on
+    )
+    vacancies = sum(
+        v.fte
+        for v in session.scalars(select(Vacancy).where(Vacancy.opened_on <= on))
+        if in_force(v.opened_on, v.filled_on, on)
+    )
     until = Period(on, on).until  # a case is a child allocated at the end of the day
     allocated: dict[int, int] = defaultdict(int)
     team_children: dict[int | None, int] = defaultdict(int)
-    for worker_id, team_id in session.execute(select(Allocation.worker_id, Allocation.team_id).where(
-            Allocation.started_at < until, or_(Allocation.ended_at.is_(None), Allocation.ended_at >= until))):
+    for worker_id, team_id in session.execute(
+        select(Allocation.worker_id, Allocation.team_id).where(
+            Allocation.started_at < until, or_(Allocation.ended_at.is_(None), Allocation.ended_at >= until)
+        )
+    ):
         allocated[worker_id] += 1
         team_children[team_id] += 1
     holders = {c.user_id: c for c in permanent if c.case_holding}
@@ -146,14 +157,31 @@ def measures_on(session: Session, on: date) -> Picture:
         return Measure(key, label, value, unit, basis, figure(key))
 
     measures = [
-        m("agency_rate", "Agency worker rate", agency_rate(agency, in_post),
-          f"{agency:.1f} agency FTE; {in_post:.1f} FTE in post"),
-        m("turnover_rate", "Turnover rate", turnover_rate(leavers, in_post),
-          f"{leavers:.1f} FTE left in the 12 months to {on:%-d %B %Y}; {in_post:.1f} FTE in post"),
-        m("vacancy_rate", "Vacancy rate", vacancy_rate(vacancies, in_post),
-          f"{vacancies:.1f} vacant FTE; {in_post:.1f} FTE in post"),
-        m("caseload", "Average caseload per case-holding FTE", caseload_per_fte(cases, holding_fte),
-          f"{cases} children allocated to {holding_fte:.1f} case-holding FTE", unit="caseload"),
+        m(
+            "agency_rate",
+            "Agency worker rate",
+            agency_rate(agency, in_post),
+            f"{agency:.1f} agency FTE; {in_post:.1f} FTE in post",
+        ),
+        m(
+            "turnover_rate",
+            "Turnover rate",
+            turnover_rate(leavers, in_post),
+            f"{leavers:.1f} FTE left in the 12 months to {on:%-d %B %Y}; {in_post:.1f} FTE in post",
+        ),
+        m(
+            "vacancy_rate",
+            "Vacancy rate",
+            vacancy_rate(vacancies, in_post),
+            f"{vacancies:.1f} vacant FTE; {in_post:.1f} FTE in post",
+        ),
+        m(
+            "caseload",
+            "Average caseload per case-holding FTE",
+            caseload_per_fte(cases, holding_fte),
+            f"{cases} children allocated to {holding_fte:.1f} case-holding FTE",
+            unit="caseload",
+        ),
     ]
     by_user = {c.user_id: c for c in live}
     users = {u.id: u for u in session.scalars(select(User).where(User.id.in_(set(allocated) | set(by_user))))}
@@ -161,17 +189,28 @@ def measures_on(session: Session, on: date) -> Picture:
     for user_id in set(allocated) | {c.user_id for c in live if c.case_holding}:
         user = users[user_id]
         contract = by_user.get(user_id)
-        workers.append(Caseload(user.full_name, user.team.name if user.team else "", allocated.get(user_id, 0),
-                                contract.fte if contract else None,
-                                EMPLOYMENT_TYPES.get(contract.employment_type, "") if contract else "Not recorded"))
+        workers.append(
+            Caseload(
+                user.full_name,
+                user.team.name if user.team else "",
+                allocated.get(user_id, 0),
+                contract.fte if contract else None,
+                EMPLOYMENT_TYPES.get(contract.employment_type, "") if contract else "Not recorded",
+            )
+        )
     workers.sort(key=lambda w: (-w.children, w.name))
     team_names = {t.id: t.name for t in session.scalars(select(Team))}
     team_fte: dict[int | None, float] = defaultdict(float)
     for c in live:
         if c.case_holding and c.user_id in users:
             team_fte[users[c.user_id].team_id] += c.fte
-    teams = sorted((Caseload(team_names.get(t, "No team") if t else "No team", "", n, team_fte.get(t) or None, "")
-                    for t, n in team_children.items()), key=lambda t: t.name)
+    teams = sorted(
+        (
+            Caseload(team_names.get(t, "No team") if t else "No team", "", n, team_fte.get(t) or None, "")
+            for t, n in team_children.items()
+        ),
+        key=lambda t: t.name,
+    )
     return Picture(on, measures, workers, teams)
 
 
@@ -228,8 +267,9 @@ class ContractInput:
         kind = form.get("employment_type", "")
         if kind not in EMPLOYMENT_TYPES:
             errors["employment_type"] = "Choose permanent, agency or project team"
-        agency_name = text_field(form.get("agency_name"), "agency_name", "the agency", errors, limit=TEXT_MAX,
-                                 required=kind in AGENCY_TYPES)
+        agency_name = text_field(
+            form.get("agency_name"), "agency_name", "the agency", errors, limit=TEXT_MAX, required=kind in AGENCY_TYPES
+        )
         job_title = text_field(form.get("job_title"), "job_title", "the job title", errors, limit=TEXT_MAX)
         started = date_field(form.get("started_on"), "started_on", "the start date", errors)
         left = date_field(form.get("left_on"), "left_on", "the leaving date", errors, required=False)
@@ -297,17 +337,25 @@ class VacancyFilled:
 
 def contracts(session: Session, database: Database, user: User) -> tuple[list[WorkerContract], list[Vacancy]]:
     access.require_role(database, user, Kind.WORKFORCE, Action.VIEW)
-    rows = list(session.scalars(select(WorkerContract).order_by(WorkerContract.left_on.is_not(None),
-                                                                WorkerContract.started_on.desc())))
-    vacancies = list(session.scalars(select(Vacancy).order_by(Vacancy.filled_on.is_not(None),
-                                                              Vacancy.opened_on.desc())))
+    rows = list(
+        session.scalars(
+            select(WorkerContract).order_by(WorkerContract.left_on.is_not(None), WorkerContract.started_on.desc())
+        )
+    )
+    vacancies = list(
+        session.scalars(select(Vacancy).order_by(Vacancy.filled_on.is_not(None), Vacancy.opened_on.desc()))
+    )
     record(session, access.actor_of(user), "view", "worker_contracts", None, detail={"contracts": len(rows)})
     return rows, vacancies
 
 
 def staff_choices(session: Session) -> list[tuple[str, str]]:
-    return [(str(u.id), f"{u.full_name} ({Role(u.role).label})") for u in session.scalars(
-        select(User).where(User.role != Role.PARTNER_PRACTITIONER, User.active.is_(True)).order_by(User.full_name))]
+    return [
+        (str(u.id), f"{u.full_name} ({Role(u.role).label})")
+        for u in session.scalars(
+            select(User).where(User.role != Role.PARTNER_PRACTITIONER, User.active.is_(True)).order_by(User.full_name)
+        )
+    ]
 
 
 def add_contract(session: Session, database: Database, user: User, entered: ContractInput) -> WorkerContract:
@@ -318,23 +366,45 @@ def add_contract(session: Session, database: Database, user: User, entered: Cont
     started, left = entered.started_on, entered.left_on
     for other in session.scalars(select(WorkerContract).where(WorkerContract.user_id == worker.id)):
         if other.started_on <= (left or date.max) and (other.left_on is None or other.left_on > started):
-            raise ValidationFailed({"started_on": f"{worker.full_name} already has a contract from "
-                                                  f"{other.started_on:%-d %B %Y}"
-                                                  + (f" to {other.left_on:%-d %B %Y}" if other.left_on else "")
-                                                  + ": end it first"})
-    contract = WorkerContract(user_id=worker.id, employment_type=entered.employment_type,
-                              agency_name=entered.agency_name, job_title=entered.job_title, started_on=started,
-                              left_on=left, fte=entered.fte, case_holding=entered.case_holding)
+            raise ValidationFailed(
+                {
+                    "started_on": f"{worker.full_name} already has a contract from "
+                    f"{other.started_on:%-d %B %Y}"
+                    + (f" to {other.left_on:%-d %B %Y}" if other.left_on else "")
+                    + ": end it first"
+                }
+            )
+    contract = WorkerContract(
+        user_id=worker.id,
+        employment_type=entered.employment_type,
+        agency_name=entered.agency_name,
+        job_title=entered.job_title,
+        started_on=started,
+        left_on=left,
+        fte=entered.fte,
+        case_holding=entered.case_holding,
+    )
     session.add(contract)
     session.flush()
-    record(session, access.actor_of(user), "create", "worker_contract", contract.id, detail={
-        "user_id": worker.id, "employment_type": entered.employment_type, "fte": entered.fte,
-        "started_on": started.isoformat()})
+    record(
+        session,
+        access.actor_of(user),
+        "create",
+        "worker_contract",
+        contract.id,
+        detail={
+            "user_id": worker.id,
+            "employment_type": entered.employment_type,
+            "fte": entered.fte,
+            "started_on": started.isoformat(),
+        },
+    )
     return contract
 
 
-def end_contract(session: Session, database: Database, user: User, contract_id: int, end: ContractEnd
-                 ) -> WorkerContract:
+def end_contract(
+    session: Session, database: Database, user: User, contract_id: int, end: ContractEnd
+) -> WorkerContract:
     access.require_role(database, user, Kind.WORKFORCE, Action.UPDATE)
     contract = session.get(WorkerContract, contract_id)
     if contract is None:
@@ -346,8 +416,14 @@ def end_contract(session: Session, database: Database, user: User, contract_id: 
     if end.left_on < contract.started_on:
         raise ValidationFailed({"left_on": "The leaving date must be on or after the start date"})
     contract.left_on = end.left_on
-    record(session, access.actor_of(user), "update", "worker_contract", contract.id,
-           detail={"left_on": end.left_on.isoformat()})
+    record(
+        session,
+        access.actor_of(user),
+        "update",
+        "worker_contract",
+        contract.id,
+        detail={"left_on": end.left_on.isoformat()},
+    )
     return contract
 
 
@@ -363,8 +439,7 @@ def add_vacancy(session: Session, database: Database, user: User, entered: Vacan
     return vacancy
 
 
-def fill_vacancy(session: Session, database: Database, user: User, vacancy_id: int, filled: VacancyFilled
-                 ) -> Vacancy:
+def fill_vacancy(session: Session, database: Database, user: User, vacancy_id: int, filled: VacancyFilled) -> Vacancy:
     access.require_role(database, user, Kind.WORKFORCE, Action.UPDATE)
     vacancy = session.get(Vacancy, vacancy_id)
     if vacancy is None:
@@ -374,6 +449,12 @@ def fill_vacancy(session: Session, database: Database, user: User, vacancy_id: i
     if filled.filled_on < vacancy.opened_on:
         raise ValidationFailed({"filled_on": "The post cannot be filled before it fell vacant"})
     vacancy.filled_on = filled.filled_on
-    record(session, access.actor_of(user), "update", "vacancy", vacancy.id,
-           detail={"filled_on": filled.filled_on.isoformat()})
+    record(
+        session,
+        access.actor_of(user),
+        "update",
+        "vacancy",
+        vacancy.id,
+        detail={"filled_on": filled.filled_on.isoformat()},
+    )
     return vacancy

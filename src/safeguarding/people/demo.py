@@ -18,9 +18,23 @@ from safeguarding.people.models import Address, FamilyRelationship, Person, Pers
 
 TABLES: list[Table] = [table_of(Person), table_of(PersonAlias), table_of(Address), table_of(FamilyRelationship)]
 
-ETHNICITY_MIX = (("WBRI", 60), ("WOTH", 7), ("WIRI", 1), ("WROM", 1), ("MWBC", 3), ("MWAS", 2), ("MOTH", 2),
-                 ("APKN", 6), ("AIND", 3), ("ABAN", 3), ("BAFR", 5), ("BCRB", 2), ("CHNE", 1), ("OOTH", 2),
-                 ("NOBT", 2))
+ETHNICITY_MIX = (
+    ("WBRI", 60),
+    ("WOTH", 7),
+    ("WIRI", 1),
+    ("WROM", 1),
+    ("MWBC", 3),
+    ("MWAS", 2),
+    ("MOTH", 2),
+    ("APKN", 6),
+    ("AIND", 3),
+    ("ABAN", 3),
+    ("BAFR", 5),
+    ("BCRB", 2),
+    ("CHNE", 1),
+    ("OOTH", 2),
+    ("NOBT", 2),
+)
 
 
 class _Stage:
@@ -44,12 +58,23 @@ class _Stage:
         def address() -> tuple[str, str | None, str]:
             line1 = f"{rng.randint(1, 220)} {rng.choice(names.STREET_WORDS)} {rng.choice(names.STREET_KINDS)}"
             line2 = rng.choice(names.ESTATES) if rng.random() < 0.3 else None
-            postcode = (f"{names.POSTCODE_AREA}{rng.randint(1, 24)} {rng.randint(0, 9)}"
-                        f"{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}")
+            postcode = (
+                f"{names.POSTCODE_AREA}{rng.randint(1, 24)} {rng.randint(0, 9)}"
+                f"{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}"
+            )
             return line1, line2, postcode
 
-        def person(kind: PersonKind, first: str, last: str, dob: date | None, sex: str, ethnicity: str, *,
-                   expected: date | None = None, nhs: bool = True) -> PersonInfo:
+        def person(
+            kind: PersonKind,
+            first: str,
+            last: str,
+            dob: date | None,
+            sex: str,
+            ethnicity: str,
+            *,
+            expected: date | None = None,
+            nhs: bool = True,
+        ) -> PersonInfo:
             nonlocal people_made
             person_id = writer.new_id(person_table)
             is_child = kind == PersonKind.CHILD
@@ -61,37 +86,82 @@ class _Stage:
                 else:
                     upn_unknown = "UN1"
             created = max(created_base, datetime.combine(dob, time(12), UTC)) if dob else created_base
-            writer.add(person_table, {
-                "id": person_id, "kind": kind.value, "first_name": first, "last_name": last,
-                "date_of_birth": dob, "expected_date_of_birth": expected, "sex": sex, "ethnicity": ethnicity,
-                "nhs_number": nhs_number, "upn": upn, "upn_unknown": upn_unknown,
-                "la_child_id": f"NB{person_id:08d}" if is_child else None,
-                "first_name_key": people_rules.name_key(first), "last_name_key": people_rules.name_key(last),
-                "first_name_sound": people_rules.sound_key(first), "last_name_sound": people_rules.sound_key(last),
-                "notes": None, "version": 1, "created_at": created,
-            })
+            writer.add(
+                person_table,
+                {
+                    "id": person_id,
+                    "kind": kind.value,
+                    "first_name": first,
+                    "last_name": last,
+                    "date_of_birth": dob,
+                    "expected_date_of_birth": expected,
+                    "sex": sex,
+                    "ethnicity": ethnicity,
+                    "nhs_number": nhs_number,
+                    "upn": upn,
+                    "upn_unknown": upn_unknown,
+                    "la_child_id": f"NB{person_id:08d}" if is_child else None,
+                    "first_name_key": people_rules.name_key(first),
+                    "last_name_key": people_rules.name_key(last),
+                    "first_name_sound": people_rules.sound_key(first),
+                    "last_name_sound": people_rules.sound_key(last),
+                    "notes": None,
+                    "version": 1,
+                    "created_at": created,
+                },
+            )
             people_made += 1
             return PersonInfo(person_id, first, last, dob, nhs_number, is_child)
 
         def relate(a: int, b: int, kind: RelationshipKind, started: date | None) -> None:
             if kind in (RelationshipKind.SIBLING, RelationshipKind.HALF_SIBLING) and a > b:
                 a, b = b, a  # symmetric ties are stored once, lower id first
-            writer.add(relation_table, {
-                "id": writer.new_id(relation_table), "from_person_id": a, "to_person_id": b, "kind": kind.value,
-                "started": started, "ended": None, "recorded_at": created_base, "recorded_by_id": None})
+            writer.add(
+                relation_table,
+                {
+                    "id": writer.new_id(relation_table),
+                    "from_person_id": a,
+                    "to_person_id": b,
+                    "kind": kind.value,
+                    "started": started,
+                    "ended": None,
+                    "recorded_at": created_base,
+                    "recorded_by_id": None,
+                },
+            )
 
-        def live_at(members: list[PersonInfo], line1: str, line2: str | None, postcode: str, moved_in: date,
-                    history: bool) -> None:
+        def live_at(
+            members: list[PersonInfo], line1: str, line2: str | None, postcode: str, moved_in: date, history: bool
+        ) -> None:
             previous = address() if history else None
             for member in members:
                 if previous:
-                    writer.add(address_table, {
-                        "id": writer.new_id(address_table), "person_id": member.id, "line1": previous[0],
-                        "line2": previous[1], "town": names.TOWN, "postcode": previous[2],
-                        "moved_in": moved_in - timedelta(days=rng.randint(200, 2000)), "moved_out": moved_in})
-                writer.add(address_table, {
-                    "id": writer.new_id(address_table), "person_id": member.id, "line1": line1, "line2": line2,
-                    "town": names.TOWN, "postcode": postcode, "moved_in": moved_in, "moved_out": None})
+                    writer.add(
+                        address_table,
+                        {
+                            "id": writer.new_id(address_table),
+                            "person_id": member.id,
+                            "line1": previous[0],
+                            "line2": previous[1],
+                            "town": names.TOWN,
+                            "postcode": previous[2],
+                            "moved_in": moved_in - timedelta(days=rng.randint(200, 2000)),
+                            "moved_out": moved_in,
+                        },
+                    )
+                writer.add(
+                    address_table,
+                    {
+                        "id": writer.new_id(address_table),
+                        "person_id": member.id,
+                        "line1": line1,
+                        "line2": line2,
+                        "town": names.TOWN,
+                        "postcode": postcode,
+                        "moved_in": moved_in,
+                        "moved_out": None,
+                    },
+                )
 
         while people_made < self.size.people:
             before = people_made
@@ -100,22 +170,43 @@ class _Stage:
             mother_age = rng.randint(19, 48)
             mother_dob = today - timedelta(days=mother_age * 365 + rng.randint(0, 364))
             mother_last = family_name if rng.random() < 0.7 else rng.choice(names.SURNAMES)
-            mother = person(PersonKind.ADULT, rng.choice(names.WOMEN), mother_last, mother_dob, "F", ethnicity,
-                            nhs=rng.random() < 0.9)
+            mother = person(
+                PersonKind.ADULT,
+                rng.choice(names.WOMEN),
+                mother_last,
+                mother_dob,
+                "F",
+                ethnicity,
+                nhs=rng.random() < 0.9,
+            )
             adults = [mother]
             if rng.random() < 0.2:
                 # A name she was known by before: searches must find her under either.
                 maiden = rng.choice(names.SURNAMES)
-                writer.add(alias_table, {
-                    "id": writer.new_id(alias_table), "person_id": mother.id, "first_name": mother.first_name,
-                    "last_name": maiden, "first_name_key": people_rules.name_key(mother.first_name),
-                    "last_name_key": people_rules.name_key(maiden),
-                    "last_name_sound": people_rules.sound_key(maiden)})
+                writer.add(
+                    alias_table,
+                    {
+                        "id": writer.new_id(alias_table),
+                        "person_id": mother.id,
+                        "first_name": mother.first_name,
+                        "last_name": maiden,
+                        "first_name_key": people_rules.name_key(mother.first_name),
+                        "last_name_key": people_rules.name_key(maiden),
+                        "last_name_sound": people_rules.sound_key(maiden),
+                    },
+                )
             father: PersonInfo | None = None
             if rng.random() < 0.6:
                 father_dob = mother_dob - timedelta(days=rng.randint(-3 * 365, 8 * 365))
-                father = person(PersonKind.ADULT, rng.choice(names.MEN), family_name, father_dob, "M", ethnicity,
-                                nhs=rng.random() < 0.85)
+                father = person(
+                    PersonKind.ADULT,
+                    rng.choice(names.MEN),
+                    family_name,
+                    father_dob,
+                    "M",
+                    ethnicity,
+                    nhs=rng.random() < 0.85,
+                )
                 adults.append(father)
             # A non-resident father from another household makes half-siblings across households.
             outside: tuple[PersonInfo, Household] | None = None
@@ -138,22 +229,32 @@ class _Stage:
             if rng.random() < 0.01:
                 # An unborn child: a pre-birth concern has no date of birth yet.
                 expected = today + timedelta(days=rng.randint(20, 200))
-                children.append(person(PersonKind.CHILD, "Unborn", mother_last, None, "U", ethnicity,
-                                       expected=expected, nhs=False))
+                children.append(
+                    person(PersonKind.CHILD, "Unborn", mother_last, None, "U", ethnicity, expected=expected, nhs=False)
+                )
             line1, line2, postcode = address()
             moved_in = today - timedelta(days=rng.randint(60, 3650))
-            household = Household(len(self.households), adults, [c for c in children if c.date_of_birth],
-                                   f"{line1}, {names.TOWN}", postcode)
+            household = Household(
+                len(self.households),
+                adults,
+                [c for c in children if c.date_of_birth],
+                f"{line1}, {names.TOWN}",
+                postcode,
+            )
             live_at(adults + children, line1, line2, postcode, moved_in, rng.random() < 0.4)
             for child in children:
                 relate(mother.id, child.id, RelationshipKind.PARENT, child.date_of_birth)
                 if father is not None:
                     is_half = outside is not None and child is children[-1] and child.date_of_birth is not None
-                    relate(father.id, child.id, RelationshipKind.CARER if is_half else RelationshipKind.PARENT,
-                           child.date_of_birth)
+                    relate(
+                        father.id,
+                        child.id,
+                        RelationshipKind.CARER if is_half else RelationshipKind.PARENT,
+                        child.date_of_birth,
+                    )
             born = [c for c in children if c.date_of_birth]
             for i, a in enumerate(born):
-                for b in born[i + 1:]:
+                for b in born[i + 1 :]:
                     half = outside is not None and (a is born[-1] or b is born[-1])
                     relate(a.id, b.id, RelationshipKind.HALF_SIBLING if half else RelationshipKind.SIBLING, None)
             if outside is not None and born:
@@ -165,8 +266,7 @@ class _Stage:
             if rng.random() < 0.08 and born:
                 # A grandparent living elsewhere who cares for the children part of the week.
                 grand_dob = mother_dob - timedelta(days=rng.randint(18 * 365, 30 * 365))
-                grandparent = person(PersonKind.ADULT, rng.choice(names.WOMEN), mother_last, grand_dob, "F",
-                                     ethnicity)
+                grandparent = person(PersonKind.ADULT, rng.choice(names.WOMEN), mother_last, grand_dob, "F", ethnicity)
                 g1, g2, gpc = address()
                 live_at([grandparent], g1, g2, gpc, today - timedelta(days=rng.randint(2000, 9000)), False)
                 for child in born:

@@ -64,8 +64,15 @@ _LABEL_SYMMETRIC = {
 }
 
 
-def add_relationship(session: Session, database: Database, user: User, person_id: int, other_person_id: int,
-                     relation: str, started: date | None = None) -> FamilyRelationship:
+def add_relationship(
+    session: Session,
+    database: Database,
+    user: User,
+    person_id: int,
+    other_person_id: int,
+    relation: str,
+    started: date | None = None,
+) -> FamilyRelationship:
     """Record how ``other_person_id`` is related to ``person_id`` (a key of RELATION_CHOICES). Symmetric ties are
     stored once, whichever side they are entered from."""
     person = get_person(session, person_id)
@@ -77,8 +84,15 @@ def add_relationship(session: Session, database: Database, user: User, person_id
     other = session.get(Person, other_person_id)
     if other is None:
         errors["other_person_id"] = "Choose the person they are related to"
-    access.require(session, database, user, Action.UPDATE, AccessSubject(
-        kind=Kind.PERSON, id=person_id, person_ids=(person_id, other_person_id) if other else (person_id,)))
+    access.require(
+        session,
+        database,
+        user,
+        Action.UPDATE,
+        AccessSubject(
+            kind=Kind.PERSON, id=person_id, person_ids=(person_id, other_person_id) if other else (person_id,)
+        ),
+    )
     if errors or other is None:
         raise ValidationFailed(errors)
     kind, other_is_from, _label = RELATION_CHOICES[relation]
@@ -92,8 +106,10 @@ def add_relationship(session: Session, database: Database, user: User, person_id
             errors["relation"] = "A parent must be born before their child: check who is the parent"
     if started is not None and started > today_in_london():
         errors["started"] = "Date the relationship started must be today or in the past"
-    pair = or_(and_(FamilyRelationship.from_person_id == person_id, FamilyRelationship.to_person_id == other.id),
-               and_(FamilyRelationship.from_person_id == other.id, FamilyRelationship.to_person_id == person_id))
+    pair = or_(
+        and_(FamilyRelationship.from_person_id == person_id, FamilyRelationship.to_person_id == other.id),
+        and_(FamilyRelationship.from_person_id == other.id, FamilyRelationship.to_person_id == person_id),
+    )
     for existing in session.scalars(select(FamilyRelationship).where(pair, FamilyRelationship.ended.is_(None))):
         if existing.kind == kind and existing.from_person_id == from_id and existing.to_person_id == to_id:
             errors["relation"] = "This relationship is already recorded"
@@ -101,38 +117,60 @@ def add_relationship(session: Session, database: Database, user: User, person_id
             errors["relation"] = "The opposite relationship is already recorded: one cannot be both"
     if errors:
         raise ValidationFailed(errors)
-    tie = FamilyRelationship(from_person_id=from_id, to_person_id=to_id, kind=kind, started=started,
-                             recorded_by_id=user.id)
+    tie = FamilyRelationship(
+        from_person_id=from_id, to_person_id=to_id, kind=kind, started=started, recorded_by_id=user.id
+    )
     session.add(tie)
     session.flush()
     for side in (person_id, other.id):
-        audit.record(session, access.actor_of(user), "add_relationship", "person", side, person_id=side,
-                     detail={"relationship_id": tie.id, "kind": str(kind), "from": from_id, "to": to_id})
+        audit.record(
+            session,
+            access.actor_of(user),
+            "add_relationship",
+            "person",
+            side,
+            person_id=side,
+            detail={"relationship_id": tie.id, "kind": str(kind), "from": from_id, "to": to_id},
+        )
     return tie
 
 
-def end_relationship(session: Session, database: Database, user: User, person_id: int, relationship_id: int,
-                     ended: date | None = None) -> FamilyRelationship:
+def end_relationship(
+    session: Session, database: Database, user: User, person_id: int, relationship_id: int, ended: date | None = None
+) -> FamilyRelationship:
     """Record that a tie has ended (a carer no longer caring, someone leaving the household). The tie stays in the
     family history with its end date; nothing is deleted."""
     tie = session.get(FamilyRelationship, relationship_id)
     if tie is None or person_id not in (tie.from_person_id, tie.to_person_id):
         raise NotFound("That relationship is not on this record.")
-    access.require(session, database, user, Action.UPDATE, AccessSubject(
-        kind=Kind.PERSON, id=person_id, person_ids=(tie.from_person_id, tie.to_person_id)))
+    access.require(
+        session,
+        database,
+        user,
+        Action.UPDATE,
+        AccessSubject(kind=Kind.PERSON, id=person_id, person_ids=(tie.from_person_id, tie.to_person_id)),
+    )
     ended = ended or today_in_london()
     if tie.ended is not None:
         raise ValidationFailed({"ended": "This relationship has already ended"})
     if ended > today_in_london():
         raise ValidationFailed({"ended": "Date it ended must be today or in the past"})
     if tie.started is not None and ended < tie.started:
-        raise ValidationFailed({"ended": f"Date it ended must be on or after {tie.started.strftime('%-d %b %Y')}, "
-                                         "when it started"})
+        raise ValidationFailed(
+            {"ended": f"Date it ended must be on or after {tie.started.strftime('%-d %b %Y')}, when it started"}
+        )
     tie.ended = ended
     session.flush()
     for side in (tie.from_person_id, tie.to_person_id):
-        audit.record(session, access.actor_of(user), "end_relationship", "person", side, person_id=side,
-                     detail={"relationship_id": tie.id, "ended": ended.isoformat()})
+        audit.record(
+            session,
+            access.actor_of(user),
+            "end_relationship",
+            "person",
+            side,
+            person_id=side,
+            detail={"relationship_id": tie.id, "ended": ended.isoformat()},
+        )
     return tie
 
 
@@ -153,8 +191,17 @@ def family_of(session: Session, person_id: int) -> list[Relative]:
             label = _LABEL_SYMMETRIC[kind]
         else:
             label = (_LABEL_FROM if relative_is_from else _LABEL_TO)[kind]
-        relatives.append(Relative(relationship_id=tie.id, person_id=relative.id, person=relative, kind=kind,
-                                  label=label, started=tie.started, ended=tie.ended))
+        relatives.append(
+            Relative(
+                relationship_id=tie.id,
+                person_id=relative.id,
+                person=relative,
+                kind=kind,
+                label=label,
+                started=tie.started,
+                ended=tie.ended,
+            )
+        )
     relatives.sort(key=lambda r: (r.ended is not None, r.label, r.person.full_name if r.person else ""))
     return relatives
 
@@ -168,8 +215,6 @@ def hide_relatives(session: Session, user: User, relatives: list[Relative]) -> l
     restricted = access.restricted_among(session, {r.person_id for r in relatives})
     locked = {i for i in restricted if not may_open(session, user, i)}
     return [replace(r, person=None) if r.person_id in locked else r for r in relatives]
-
-
 
 
 def siblings_of_each(session: Session, person_ids: Iterable[int]) -> dict[int, list[Person]]:
@@ -192,14 +237,27 @@ def _siblings_statement() -> Any:
     ids: BindParameter[list[int]] = bindparam("ids", expanding=True)
     sibling = tie.kind.in_([RelationshipKind.SIBLING, RelationshipKind.HALF_SIBLING])
     forward = select(tie.from_person_id.label("child_id"), tie.to_person_id.label("sibling_id")).where(
-        tie.from_person_id.in_(ids), sibling, tie.ended.is_(None))
-    backward = select(tie.to_person_id, tie.from_person_id).where(tie.to_person_id.in_(ids), sibling,
-                                                                  tie.ended.is_(None))
-    parents_children = select(parent.to_person_id, other.to_person_id).join(other, and_(
-        other.from_person_id == parent.from_person_id, other.kind == RelationshipKind.PARENT,
-        other.ended.is_(None))).where(parent.to_person_id.in_(ids), parent.kind == RelationshipKind.PARENT,
-                                      parent.ended.is_(None))
+        tie.from_person_id.in_(ids), sibling, tie.ended.is_(None)
+    )
+    backward = select(tie.to_person_id, tie.from_person_id).where(
+        tie.to_person_id.in_(ids), sibling, tie.ended.is_(None)
+    )
+    parents_children = (
+        select(parent.to_person_id, other.to_person_id)
+        .join(
+            other,
+            and_(
+                other.from_person_id == parent.from_person_id,
+                other.kind == RelationshipKind.PARENT,
+                other.ended.is_(None),
+            ),
+        )
+        .where(parent.to_person_id.in_(ids), parent.kind == RelationshipKind.PARENT, parent.ended.is_(None))
+    )
     pairs = union(forward, backward, parents_children).subquery()
-    return (select(pairs.c.child_id, Person).join(Person, Person.id == pairs.c.sibling_id)
-            .where(Person.id != pairs.c.child_id)
-            .order_by(Person.date_of_birth.is_(None), Person.date_of_birth, Person.id))
+    return (
+        select(pairs.c.child_id, Person)
+        .join(Person, Person.id == pairs.c.sibling_id)
+        .where(Person.id != pairs.c.child_id)
+        .order_by(Person.date_of_birth.is_(None), Person.date_of_birth, Person.id)
+    )

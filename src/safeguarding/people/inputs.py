@@ -14,9 +14,15 @@ from safeguarding.core.form_fields import date_field, record_id
 from safeguarding.people import rules
 from safeguarding.people.models import PersonKind
 
-DATE_LABELS = {"date_of_birth": "Date of birth", "expected_date_of_birth": "Expected date of birth",
-               "date_of_death": "Date of death", "address.moved_in": "Date moved in", "moved_in": "Date moved in",
-               "started": "Date the relationship started", "ended": "Date it ended"}
+DATE_LABELS = {
+    "date_of_birth": "Date of birth",
+    "expected_date_of_birth": "Expected date of birth",
+    "date_of_death": "Date of death",
+    "address.moved_in": "Date moved in",
+    "moved_in": "Date moved in",
+    "started": "Date the relationship started",
+    "ended": "Date it ended",
+}
 SEARCH_FIELDS = ("first_name", "last_name", "date_of_birth", "nhs_number", "postcode")
 
 # The service's own checks of what was read (some need the database): shown with the form's problems, so that a
@@ -64,9 +70,13 @@ class AddressInput:
 
     @classmethod
     def _from(cls, form: Mapping[str, str], prefix: str, errors: dict[str, str]) -> AddressInput:
-        return cls(line1=form.get(f"{prefix}line1", ""), line2=form.get(f"{prefix}line2", ""),
-                   town=form.get(f"{prefix}town", ""), postcode=form.get(f"{prefix}postcode", ""),
-                   moved_in=form_date(form, f"{prefix}moved_in", errors))
+        return cls(
+            line1=form.get(f"{prefix}line1", ""),
+            line2=form.get(f"{prefix}line2", ""),
+            town=form.get(f"{prefix}town", ""),
+            postcode=form.get(f"{prefix}postcode", ""),
+            moved_in=form_date(form, f"{prefix}moved_in", errors),
+        )
 
     @staticmethod
     def given(form: Mapping[str, str], prefix: str) -> bool:
@@ -113,14 +123,22 @@ class PersonInput:
                 address = AddressInput._from(form, "address.", errors)
             aliases = [AliasInput(form.get("aliases.0.first_name", ""), form.get("aliases.0.last_name", ""))]
         return cls(
-            kind=form.get("kind", PersonKind.CHILD), first_name=form.get("first_name", ""),
-            last_name=form.get("last_name", ""), date_of_birth=form_date(form, "date_of_birth", errors),
+            kind=form.get("kind", PersonKind.CHILD),
+            first_name=form.get("first_name", ""),
+            last_name=form.get("last_name", ""),
+            date_of_birth=form_date(form, "date_of_birth", errors),
             expected_date_of_birth=form_date(form, "expected_date_of_birth", errors),
-            date_of_death=form_date(form, "date_of_death", errors), sex=form.get("sex") or None,
-            ethnicity=form.get("ethnicity") or None, nhs_number=form.get("nhs_number") or None,
-            upn=form.get("upn") or None, upn_unknown=form.get("upn_unknown") or None,
-            la_child_id=form.get("la_child_id") or None, notes=form.get("notes") or None,
-            aliases=aliases, address=address)
+            date_of_death=form_date(form, "date_of_death", errors),
+            sex=form.get("sex") or None,
+            ethnicity=form.get("ethnicity") or None,
+            nhs_number=form.get("nhs_number") or None,
+            upn=form.get("upn") or None,
+            upn_unknown=form.get("upn_unknown") or None,
+            la_child_id=form.get("la_child_id") or None,
+            notes=form.get("notes") or None,
+            aliases=aliases,
+            address=address,
+        )
 
 
 @dataclass(frozen=True)
@@ -152,9 +170,13 @@ class SearchQuery:
 
     def terms(self) -> dict[str, str]:
         """The terms as given, for the audit log."""
-        given = {"first_name": self.first_name, "last_name": self.last_name,
-                 "date_of_birth": self.date_of_birth.isoformat() if self.date_of_birth else "",
-                 "nhs_number": self.nhs_number, "postcode": self.postcode}
+        given = {
+            "first_name": self.first_name,
+            "last_name": self.last_name,
+            "date_of_birth": self.date_of_birth.isoformat() if self.date_of_birth else "",
+            "nhs_number": self.nhs_number,
+            "postcode": self.postcode,
+        }
         return {k: v for k, v in given.items() if v}
 
     @classmethod
@@ -166,8 +188,11 @@ class SearchQuery:
             errors["nhs_number"] = problem
         if params.get("postcode", "").strip() and (problem := rules.postcode_problem(params["postcode"])):
             errors["postcode"] = problem
-        query = cls(first_name=params.get("first_name", "").strip(), last_name=params.get("last_name", "").strip(),
-                    date_of_birth=form_date(params, "date_of_birth", errors),
-                    nhs_number=params.get("nhs_number", "").strip(), postcode=params.get("postcode", "").strip())
+        query = cls(
+            first_name=params.get("first_name", "").strip(),
+            last_name=params.get("last_name", "").strip(),
+            date_of_birth=form_date(params, "date_of_birth", errors),
+            nhs_number=params.get("nhs_number", "").strip(),
+            postcode=params.get("postcode", "").strip(),
+        )
         return query, errors
-

@@ -26,8 +26,9 @@ class RelationshipKind(StrEnum):
     HOUSEHOLD_MEMBER = "household_member"
 
 
-SYMMETRIC_RELATIONSHIPS = frozenset({RelationshipKind.SIBLING, RelationshipKind.HALF_SIBLING,
-                                     RelationshipKind.HOUSEHOLD_MEMBER})
+SYMMETRIC_RELATIONSHIPS = frozenset(
+    {RelationshipKind.SIBLING, RelationshipKind.HALF_SIBLING, RelationshipKind.HOUSEHOLD_MEMBER}
+)
 
 
 class Person(Base, Timestamped):
@@ -60,10 +61,12 @@ class Person(Base, Timestamped):
     notes: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(default=1)
 
-    aliases: Mapped[list[PersonAlias]] = relationship(back_populates="person", cascade="all, delete-orphan",
-                                                      order_by="PersonAlias.id")
-    addresses: Mapped[list[Address]] = relationship(back_populates="person", cascade="all, delete-orphan",
-                                                    order_by="Address.moved_in.desc()")
+    aliases: Mapped[list[PersonAlias]] = relationship(
+        back_populates="person", cascade="all, delete-orphan", order_by="PersonAlias.id"
+    )
+    addresses: Mapped[list[Address]] = relationship(
+        back_populates="person", cascade="all, delete-orphan", order_by="Address.moved_in.desc()"
+    )
 
     __mapper_args__ = {"version_id_col": version}
 

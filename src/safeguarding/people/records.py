@@ -59,7 +59,6 @@ def _describe(person: Person) -> str:
     return f"{person.full_name}{f', born {born}' if born else ''} (record {person.id})"
 
 
-
 # --- validation ------------------------------------------------------------------------------------------------------
 
 
@@ -69,8 +68,7 @@ def _name(value: str, name: str, label: str, errors: dict[str, str]) -> None:
 
 def address_problems(data: AddressInput, prefix: str = "") -> dict[str, str]:
     errors: dict[str, str] = {}
-    text_field(data.line1, f"{prefix}line1", "the first line of the address", errors, limit=200,
-               noun="address line 1")
+    text_field(data.line1, f"{prefix}line1", "the first line of the address", errors, limit=200, noun="address line 1")
     text_field(data.line2, f"{prefix}line2", "address line 2", errors, limit=200, required=False)
     text_field(data.town, f"{prefix}town", "town or city", errors, limit=100, required=False)
     if data.postcode.strip() and (problem := rules.postcode_problem(data.postcode)):
@@ -93,8 +91,9 @@ def _duplicate_message(session: Session, user: User | None, label: str, owner: P
     return f"{label} is already recorded for a restricted record: ask a manager before going further"
 
 
-def person_problems(session: Session, user: User | None, data: PersonInput, *,
-                    existing: Person | None = None) -> dict[str, str]:
+def person_problems(
+    session: Session, user: User | None, data: PersonInput, *, existing: Person | None = None
+) -> dict[str, str]:
     """Every problem with these details, keyed by form field; empty when they may be saved."""
     errors: dict[str, str] = {}
     if data.kind not in set(PersonKind):
@@ -109,8 +108,9 @@ def person_problems(session: Session, user: User | None, data: PersonInput, *,
     if data.nhs_number and data.nhs_number.strip():
         if problem := rules.nhs_number_problem(data.nhs_number):
             errors["nhs_number"] = problem
-        elif owner := _identifier_owner(session, Person.nhs_number, rules.normalise_nhs_number(data.nhs_number),
-                                        exclude):
+        elif owner := _identifier_owner(
+            session, Person.nhs_number, rules.normalise_nhs_number(data.nhs_number), exclude
+        ):
             errors["nhs_number"] = _duplicate_message(session, user, "This NHS number", owner)
     if data.upn and data.upn.strip():
         if problem := rules.upn_problem(data.upn):
@@ -129,9 +129,13 @@ def person_problems(session: Session, user: User | None, data: PersonInput, *,
     text_field(data.notes, "notes", "notes", errors, limit=NOTES_MAX, required=False)
     expected_changed = existing is None or existing.expected_date_of_birth != data.expected_date_of_birth
     for key, message in rules.date_problems(
-        is_child=data.kind == PersonKind.CHILD, date_of_birth=data.date_of_birth,
-        expected_date_of_birth=data.expected_date_of_birth, date_of_death=data.date_of_death,
-        sex=data.sex or None, today=today_in_london(), check_expected_range=expected_changed,
+        is_child=data.kind == PersonKind.CHILD,
+        date_of_birth=data.date_of_birth,
+        expected_date_of_birth=data.expected_date_of_birth,
+        date_of_death=data.date_of_death,
+        sex=data.sex or None,
+        today=today_in_london(),
+        check_expected_range=expected_changed,
     ).items():
         errors.setdefault(key, message)
     for i, alias in enumerate(data.aliases):
@@ -142,7 +146,6 @@ def person_problems(session: Session, user: User | None, data: PersonInput, *,
     if data.address is not None:
         errors.update(address_problems(data.address, prefix="address."))
     return errors
-
 
 
 # --- create and update -----------------------------------------------------------------------------------------------
@@ -163,14 +166,23 @@ def _keep_keys(person: Person) -> None:
 
 def _alias(first_name: str, last_name: str) -> PersonAlias:
     first, last = rules.clean_name(first_name), rules.clean_name(last_name)
-    return PersonAlias(first_name=first, last_name=last, first_name_key=rules.name_key(first),
-                       last_name_key=rules.name_key(last), last_name_sound=rules.sound_key(last))
+    return PersonAlias(
+        first_name=first,
+        last_name=last,
+        first_name_key=rules.name_key(first),
+        last_name_key=rules.name_key(last),
+        last_name_sound=rules.sound_key(last),
+    )
 
 
 def _address(data: AddressInput) -> Address:
-    return Address(line1=data.line1.strip(), line2=data.line2.strip() or None, town=data.town.strip() or None,
-                   postcode=rules.normalise_postcode(data.postcode) if data.postcode.strip() else None,
-                   moved_in=data.moved_in)
+    return Address(
+        line1=data.line1.strip(),
+        line2=data.line2.strip() or None,
+        town=data.town.strip() or None,
+        postcode=rules.normalise_postcode(data.postcode) if data.postcode.strip() else None,
+        moved_in=data.moved_in,
+    )
 
 
 def _apply(person: Person, data: PersonInput) -> list[str]:
@@ -184,7 +196,8 @@ def _apply(person: Person, data: PersonInput) -> list[str]:
         "date_of_death": data.date_of_death,
         "sex": data.sex or None,
         "ethnicity": data.ethnicity or None,
-        "nhs_number": rules.normalise_nhs_number(data.nhs_number) if data.nhs_number and data.nhs_number.strip()
+        "nhs_number": rules.normalise_nhs_number(data.nhs_number)
+        if data.nhs_number and data.nhs_number.strip()
         else None,
         "upn": rules.normalise_upn(data.upn) if data.upn and data.upn.strip() else None,
         "upn_unknown": data.upn_unknown or None,
@@ -205,9 +218,11 @@ def _flush_identifiers(session: Session) -> None:
     try:
         session.flush()
     except IntegrityError:
-        raise Conflict("Someone else has just recorded a person with the same NHS number, UPN or local child ID. "
-                       "Nothing you entered was saved: search again before adding this person.",
-                       field="nhs_number") from None
+        raise Conflict(
+            "Someone else has just recorded a person with the same NHS number, UPN or local child ID. "
+            "Nothing you entered was saved: search again before adding this person.",
+            field="nhs_number",
+        ) from None
 
 
 def create_person(session: Session, database: Database, user: User, data: PersonInput) -> Person:
@@ -228,48 +243,69 @@ def create_person(session: Session, database: Database, user: User, data: Person
         person.addresses.append(_address(data.address))
     session.add(person)
     _flush_identifiers(session)
-    audit.record(session, access.actor_of(user), "create", "person", person.id, person_id=person.id,
-                 detail={"fields": changed, "aliases": len(person.aliases), "address": data.address is not None})
+    audit.record(
+        session,
+        access.actor_of(user),
+        "create",
+        "person",
+        person.id,
+        person_id=person.id,
+        detail={"fields": changed, "aliases": len(person.aliases), "address": data.address is not None},
+    )
     return person
 
 
-def update_person(session: Session, database: Database, user: User, person_id: int, expected_version: int,
-                  data: PersonInput) -> Person:
+def update_person(
+    session: Session, database: Database, user: User, person_id: int, expected_version: int, data: PersonInput
+) -> Person:
     """Change a person's details. Refuses with Conflict when someone else saved first (the form's version)."""
     person = get_person(session, person_id)
     access.require(session, database, user, Action.UPDATE, access_subject(person))
     if person.version != expected_version:
-        raise Conflict("Someone else changed this record while you were editing it. Nothing you entered was "
-                       "saved: reload the record to see their change, then make yours again.", field="version")
+        raise Conflict(
+            "Someone else changed this record while you were editing it. Nothing you entered was "
+            "saved: reload the record to see their change, then make yours again.",
+            field="version",
+        )
     errors = person_problems(session, user, replace(data, aliases=(), address=None), existing=person)
     if errors:
         raise ValidationFailed(errors)
     changed = _apply(person, data)
     _flush_identifiers(session)
-    audit.record(session, access.actor_of(user), "update", "person", person.id, person_id=person.id,
-                 detail={"fields": changed})
+    audit.record(
+        session, access.actor_of(user), "update", "person", person.id, person_id=person.id, detail={"fields": changed}
+    )
     return person
-
 
 
 # --- aliases and addresses -------------------------------------------------------------------------------------------
 
 
-def add_alias(session: Session, database: Database, user: User, person_id: int, first_name: str,
-              last_name: str) -> PersonAlias:
+def add_alias(
+    session: Session, database: Database, user: User, person_id: int, first_name: str, last_name: str
+) -> PersonAlias:
     person = get_person(session, person_id)
     access.require(session, database, user, Action.UPDATE, access_subject(person))
     errors: dict[str, str] = {}
-    for name, value, label in (("alias_first_name", first_name, "other first name"),
-                               ("alias_last_name", last_name, "other last name")):
+    for name, value, label in (
+        ("alias_first_name", first_name, "other first name"),
+        ("alias_last_name", last_name, "other last name"),
+    ):
         _name(value, name, label, errors)
     if errors:
         raise ValidationFailed(errors)
     alias = _alias(first_name, last_name)
     person.aliases.append(alias)
     session.flush()
-    audit.record(session, access.actor_of(user), "add_alias", "person", person.id, person_id=person.id,
-                 detail={"alias_id": alias.id})
+    audit.record(
+        session,
+        access.actor_of(user),
+        "add_alias",
+        "person",
+        person.id,
+        person_id=person.id,
+        detail={"alias_id": alias.id},
+    )
     return alias
 
 
@@ -281,8 +317,15 @@ def remove_alias(session: Session, database: Database, user: User, person_id: in
         raise NotFound("That other name is not on this record.")
     person.aliases.remove(alias)
     session.flush()
-    audit.record(session, access.actor_of(user), "remove_alias", "person", person.id, person_id=person.id,
-                 detail={"alias_id": alias_id})
+    audit.record(
+        session,
+        access.actor_of(user),
+        "remove_alias",
+        "person",
+        person.id,
+        person_id=person.id,
+        detail={"alias_id": alias_id},
+    )
 
 
 def add_address(session: Session, database: Database, user: User, person_id: int, data: AddressInput) -> Address:
@@ -292,10 +335,16 @@ def add_address(session: Session, database: Database, user: User, person_id: int
     errors = address_problems(data)
     current = person.current_address
     moved_in = data.moved_in or today_in_london()
-    if current is not None and current.moved_in is not None and moved_in < current.moved_in and \
-            "moved_in" not in errors:
-        errors["moved_in"] = (f"Date moved in must be on or after {current.moved_in.strftime('%-d %b %Y')}, when "
-                              "they moved into their current address")
+    if (
+        current is not None
+        and current.moved_in is not None
+        and moved_in < current.moved_in
+        and "moved_in" not in errors
+    ):
+        errors["moved_in"] = (
+            f"Date moved in must be on or after {current.moved_in.strftime('%-d %b %Y')}, when "
+            "they moved into their current address"
+        )
     if errors:
         raise ValidationFailed(errors)
     if current is not None:
@@ -303,13 +352,18 @@ def add_address(session: Session, database: Database, user: User, person_id: int
     address = _address(replace(data, moved_in=moved_in))
     person.addresses.append(address)
     session.flush()
-    audit.record(session, access.actor_of(user), "add_address", "person", person.id, person_id=person.id,
-                 detail={"address_id": address.id, "previous_address_id": current.id if current else None})
+    audit.record(
+        session,
+        access.actor_of(user),
+        "add_address",
+        "person",
+        person.id,
+        person_id=person.id,
+        detail={"address_id": address.id, "previous_address_id": current.id if current else None},
+    )
     return address
 
 
 def address_history(person: Person) -> list[Address]:
     """Current address first, then earlier ones, latest first."""
-    return sorted(person.addresses, key=lambda a: (a.moved_out is None, a.moved_in or date.min, a.id),
-                  reverse=True)
-
+    return sorted(person.addresses, key=lambda a: (a.moved_out is None, a.moved_in or date.min, a.id), reverse=True)

@@ -214,19 +214,22 @@ def date_problems(
         elif date_of_birth < years_before(today, MAX_AGE_YEARS):
             problems["date_of_birth"] = f"Date of birth must be within the last {MAX_AGE_YEARS} years"
         elif is_child and date_of_birth <= years_before(today, CHILD_MAX_AGE_YEARS + 1):
-            problems["date_of_birth"] = (f"A child must be under {CHILD_MAX_AGE_YEARS + 1}: check the date of "
-                                         "birth, or record this person as an adult")
+            problems["date_of_birth"] = (
+                f"A child must be under {CHILD_MAX_AGE_YEARS + 1}: check the date of "
+                "birth, or record this person as an adult"
+            )
     if expected_date_of_birth is not None:
         if not is_child:
             problems["expected_date_of_birth"] = "Only an unborn child has an expected date of birth"
         elif date_of_birth is not None:
-            problems["expected_date_of_birth"] = ("Give either the date of birth or the expected date of birth, "
-                                                  "not both")
+            problems["expected_date_of_birth"] = "Give either the date of birth or the expected date of birth, not both"
         elif check_expected_range and (expected_date_of_birth - today).days > EXPECTED_BIRTH_MAX_DAYS_AHEAD:
             problems["expected_date_of_birth"] = "Expected date of birth must be within the next 10 months"
         elif check_expected_range and (today - expected_date_of_birth).days > EXPECTED_BIRTH_MAX_DAYS_BEHIND:
-            problems["expected_date_of_birth"] = ("Expected date of birth is more than 30 days ago: if the child "
-                                                  "has been born, give the date of birth instead")
+            problems["expected_date_of_birth"] = (
+                "Expected date of birth is more than 30 days ago: if the child "
+                "has been born, give the date of birth instead"
+            )
         elif sex not in (None, "U"):
             problems["sex"] = "An unborn child's sex must be recorded as Unknown or unborn (CIN rule 8750)"
     if date_of_death is not None:

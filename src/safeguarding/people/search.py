@@ -48,8 +48,14 @@ class Candidate:
         return self.person is None
 
 
-def exact_matches(session: Session, *, nhs_number: str | None = None, first_name: str | None = None,
-                  last_name: str | None = None, date_of_birth: date | None = None) -> list[Person]:
+def exact_matches(
+    session: Session,
+    *,
+    nhs_number: str | None = None,
+    first_name: str | None = None,
+    last_name: str | None = None,
+    date_of_birth: date | None = None,
+) -> list[Person]:
     """People who are certainly this person, for automatic linking by other services (no access check): the same
     valid NHS number, or the same normalised first and last name and date of birth."""
     conditions = []
@@ -57,19 +63,30 @@ def exact_matches(session: Session, *, nhs_number: str | None = None, first_name
         conditions.append(Person.nhs_number == rules.normalise_nhs_number(nhs_number))
     first_key, last_key = rules.name_key(first_name or ""), rules.name_key(last_name or "")
     if first_key and last_key and date_of_birth is not None:
-        conditions.append(and_(Person.last_name_key == last_key, Person.first_name_key == first_key,
-                               Person.date_of_birth == date_of_birth))
+        conditions.append(
+            and_(
+                Person.last_name_key == last_key,
+                Person.first_name_key == first_key,
+                Person.date_of_birth == date_of_birth,
+            )
+        )
     if not conditions:
         return []
     return list(session.scalars(select(Person).where(or_(*conditions)).order_by(Person.id)))
 
 
-def _match_query(first_name: str | None, last_name: str | None, date_of_birth: date | None,
-                 nhs_number: str | None, postcode: str | None) -> rules.MatchQuery:
+def _match_query(
+    first_name: str | None,
+    last_name: str | None,
+    date_of_birth: date | None,
+    nhs_number: str | None,
+    postcode: str | None,
+) -> rules.MatchQuery:
     nhs = rules.normalise_nhs_number(nhs_number or "")
     code = (postcode or "").strip()
     return rules.MatchQuery(
-        first_key=rules.name_key(first_name or ""), last_key=rules.name_key(last_name or ""),
+        first_key=rules.name_key(first_name or ""),
+        last_key=rules.name_key(last_name or ""),
         date_of_birth=date_of_birth,
         # An invalid NHS number or postcode finds nobody by that field rather than failing the whole search.
         nhs_number=nhs if rules.is_valid_nhs_number(nhs) else "",
@@ -113,10 +130,14 @@ def _gather(session: Session, query: rules.MatchQuery, enough: int) -> dict[int,
         if first:
             names.append(select(*cols).where(Person.last_name_key == last, Person.first_name_key == first))
             if sound and first_sound:
-                names.append(select(*cols).where(Person.last_name_sound == sound,
-                                              Person.first_name_sound == first_sound))
-            broad.append(select(*cols).where(_prefix_range(Person.last_name_key, last[:3]),
-                                          _prefix_range(Person.first_name_key, first[:1])))
+                names.append(
+                    select(*cols).where(Person.last_name_sound == sound, Person.first_name_sound == first_sound)
+                )
+            broad.append(
+                select(*cols).where(
+                    _prefix_range(Person.last_name_key, last[:3]), _prefix_range(Person.first_name_key, first[:1])
+                )
+            )
         else:
             names.append(select(*cols).where(Person.last_name_key == last))
             if sound:
@@ -136,8 +157,9 @@ def _gather(session: Session, query: rules.MatchQuery, enough: int) -> dict[int,
         named.update(found)
     more: set[int] = set()
     if query.postcode:
-        more.update(session.scalars(select(Address.person_id).where(Address.postcode == query.postcode)
-                                    .limit(GATHER_LIMIT)))
+        more.update(
+            session.scalars(select(Address.person_id).where(Address.postcode == query.postcode).limit(GATHER_LIMIT))
+        )
     if len(named) < enough:
         for lookup in broad:
             if lookup.selected_columns[0] is Person.id:
@@ -151,7 +173,7 @@ def _gather(session: Session, query: rules.MatchQuery, enough: int) -> dict[int,
 
 def _chunks(ids: Sequence[int], size: int = 900) -> Iterable[Sequence[int]]:
     for start in range(0, len(ids), size):
-        yield ids[start:start + size]
+        yield ids[start : start + size]
 
 
 def _score(session: Session, query: rules.MatchQuery, rows: dict[int, Any]) -> list[tuple[int, rules.MatchScore]]:
@@ -159,19 +181,30 @@ def _score(session: Session, query: rules.MatchQuery, rows: dict[int, Any]) -> l
     aliases: dict[int, list[tuple[str, str]]] = {}
     postcodes: dict[int, set[str]] = {}
     for chunk in _chunks(ordered):
-        for alias in session.execute(select(PersonAlias.person_id, PersonAlias.first_name_key,
-                                            PersonAlias.last_name_key).where(PersonAlias.person_id.in_(chunk))):
+        for alias in session.execute(
+            select(PersonAlias.person_id, PersonAlias.first_name_key, PersonAlias.last_name_key).where(
+                PersonAlias.person_id.in_(chunk)
+            )
+        ):
             aliases.setdefault(alias.person_id, []).append((alias.first_name_key, alias.last_name_key))
         if query.postcode:
-            for person_id in session.scalars(select(Address.person_id).where(Address.person_id.in_(chunk),
-                                                                             Address.postcode == query.postcode)):
+            for person_id in session.scalars(
+                select(Address.person_id).where(Address.person_id.in_(chunk), Address.postcode == query.postcode)
+            ):
                 postcodes.setdefault(person_id, set()).add(query.postcode)
     scored: list[tuple[int, rules.MatchScore]] = []
     for person_id, row in rows.items():
-        result = rules.score_match(query, rules.MatchRecord(
-            first_key=row.first_name_key, last_key=row.last_name_key, date_of_birth=row.date_of_birth,
-            nhs_number=row.nhs_number, postcodes=frozenset(postcodes.get(person_id, ())),
-            aliases=tuple(aliases.get(person_id, ()))))
+        result = rules.score_match(
+            query,
+            rules.MatchRecord(
+                first_key=row.first_name_key,
+                last_key=row.last_name_key,
+                date_of_birth=row.date_of_birth,
+                nhs_number=row.nhs_number,
+                postcodes=frozenset(postcodes.get(person_id, ())),
+                aliases=tuple(aliases.get(person_id, ())),
+            ),
+        )
         if result.matched:
             scored.append((person_id, result))
     scored.sort(key=lambda item: (-item[1].score, item[0]))
@@ -183,27 +216,53 @@ def _candidates(session: Session, query: rules.MatchQuery, limit: int) -> list[C
         return []
     scored = _score(session, query, _gather(session, query, limit))[:limit]
     ids = [person_id for person_id, _ in scored]
-    people = {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(ids))
-                                               .options(selectinload(Person.addresses)))} if ids else {}
+    people = (
+        {
+            p.id: p
+            for p in session.scalars(select(Person).where(Person.id.in_(ids)).options(selectinload(Person.addresses)))
+        }
+        if ids
+        else {}
+    )
     restricted = access.restricted_among(session, ids)
-    return [Candidate(person_id=person_id, score=result.score, reasons=result.reasons, person=people[person_id],
-                      restricted=person_id in restricted, identified=_identifies(query, people[person_id]))
-            for person_id, result in scored if person_id in people]
+    return [
+        Candidate(
+            person_id=person_id,
+            score=result.score,
+            reasons=result.reasons,
+            person=people[person_id],
+            restricted=person_id in restricted,
+            identified=_identifies(query, people[person_id]),
+        )
+        for person_id, result in scored
+        if person_id in people
+    ]
 
 
 def _identifies(query: rules.MatchQuery, person: Person) -> bool:
     if query.nhs_number and person.nhs_number == query.nhs_number:
         return True
-    return bool(query.first_key and query.last_key and query.date_of_birth is not None
-                and (person.first_name_key, person.last_name_key, person.date_of_birth)
-                == (query.first_key, query.last_key, query.date_of_birth))
+    return bool(
+        query.first_key
+        and query.last_key
+        and query.date_of_birth is not None
+        and (person.first_name_key, person.last_name_key, person.date_of_birth)
+        == (query.first_key, query.last_key, query.date_of_birth)
+    )
 
 
 RESTRICTED_MATCH = "A restricted record matches these details: ask a manager before creating a new record"
 
 
-def find_candidates(session: Session, *, first_name: str | None, last_name: str | None,
-                    date_of_birth: date | None, nhs_number: str | None, postcode: str | None) -> list[Candidate]:
+def find_candidates(
+    session: Session,
+    *,
+    first_name: str | None,
+    last_name: str | None,
+    date_of_birth: date | None,
+    nhs_number: str | None,
+    postcode: str | None,
+) -> list[Candidate]:
     """Possible matches for a named person, ranked, with reasons (no access check and no audit: the caller does
     both, and must pass the result through :func:`visible_to` before showing it to a user)."""
     query = _match_query(first_name, last_name, date_of_birth, nhs_number, postcode)
@@ -217,21 +276,28 @@ def visible_to(session: Session, user: User, candidates: list[Candidate]) -> lis
     record has a similar name) is told. The hidden candidate keeps its id for the audit row only: pages and the
     API must not show ``person_id`` of a ``hidden`` candidate."""
     locked = {c.person_id for c in candidates if c.restricted and not may_open(session, user, c.person_id)}
-    return [replace(c, person=None, score=0, reasons=(RESTRICTED_MATCH,)) if c.person_id in locked else c
-            for c in candidates if c.person_id not in locked or c.identified]
+    return [
+        replace(c, person=None, score=0, reasons=(RESTRICTED_MATCH,)) if c.person_id in locked else c
+        for c in candidates
+        if c.person_id not in locked or c.identified
+    ]
 
 
 def search(session: Session, database: Database, user: User, query: SearchQuery) -> list[Candidate]:
     """Search before create: by name (spelling- and order-tolerant, aliases too), date of birth, NHS number,
     postcode, or any mix. Ranked, capped at the page size, audited with its terms."""
     access.require(session, database, user, Action.SEARCH, AccessSubject(kind=Kind.PERSON))
-    match = _match_query(query.first_name, query.last_name, query.date_of_birth, query.nhs_number,
-                         query.postcode)
+    match = _match_query(query.first_name, query.last_name, query.date_of_birth, query.nhs_number, query.postcode)
     found = _candidates(session, match, get_settings().max_page_size)
     candidates = visible_to(session, user, found)
     # Every hit is recorded, shown or not, so each found person's "who has looked at this record" shows the search
     # (and the audit pages hide its terms from those who may not open a restricted one).
-    audit.record_search(session, access.actor_of(user), "person", query.terms(),
-                        [c.person_id for c in found], detail={"results": len(candidates)})
+    audit.record_search(
+        session,
+        access.actor_of(user),
+        "person",
+        query.terms(),
+        [c.person_id for c in found],
+        detail={"results": len(candidates)},
+    )
     return candidates
-

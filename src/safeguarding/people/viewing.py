@@ -35,9 +35,14 @@ def view_person(session: Session, database: Database, user: User, person_id: int
     restriction = session.get(PersonRestriction, person.id)
     named: list[User] = []
     if restriction is not None:
-        named = list(session.scalars(select(User).join(PersonRestrictionGrant,
-                                                       PersonRestrictionGrant.user_id == User.id)
-                                     .where(PersonRestrictionGrant.person_id == person.id).order_by(User.full_name)))
+        named = list(
+            session.scalars(
+                select(User)
+                .join(PersonRestrictionGrant, PersonRestrictionGrant.user_id == User.id)
+                .where(PersonRestrictionGrant.person_id == person.id)
+                .order_by(User.full_name)
+            )
+        )
     family = hide_relatives(session, user, family_of(session, person.id))
     audit.record(session, access.actor_of(user), "view", "person", person.id, person_id=person.id)
     return PersonRecord(person=person, family=family, restriction=restriction, named_users=named)
@@ -47,7 +52,7 @@ def person_for_edit(session: Session, database: Database, user: User, person_id:
     """The person, for a form that will change them (asks the UPDATE permission; audited as a view)."""
     person = get_person(session, person_id)
     access.require(session, database, user, Action.UPDATE, access_subject(person))
-    audit.record(session, access.actor_of(user), "view", "person", person.id, person_id=person.id,
-                 detail={"purpose": "edit"})
+    audit.record(
+        session, access.actor_of(user), "view", "person", person.id, person_id=person.id, detail={"purpose": "edit"}
+    )
     return person
-

@@ -53,11 +53,18 @@ COLUMNS = ("code", "severity", "la_child_id", "element", "message", "line", "rul
 @cin_app.command("validate")
 def validate(
     file: Annotated[Path, typer.Argument(help="The CIN census XML file")],
-    year: Annotated[int | None, typer.Option(help="Collection year, named by its end (2026 = 2025-26); default: "
-                                                  "the file's own Year")] = None,
+    year: Annotated[
+        int | None,
+        typer.Option(help="Collection year, named by its end (2026 = 2025-26); default: the file's own Year"),
+    ] = None,
     format: Annotated[str, typer.Option("--format", help="table, json or csv")] = "table",
-    workers: Annotated[int | None, typer.Option(help="Processes checking children beside the reader (default: one "
-                                                     "per core for a file over 20 MB, else none; 1: none)")] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            help="Processes checking children beside the reader (default: one "
+            "per core for a file over 20 MB, else none; 1: none)"
+        ),
+    ] = None,
 ) -> None:
     """Validate a CIN census file against every DfE rule of the year (errors and queries)."""
     if format not in FORMATS:
@@ -79,35 +86,53 @@ def validate(
                 writer.writerow(COLUMNS)
                 for f in findings:
                     counts[str(f.severity)] += 1
-                    writer.writerow([spreadsheet_text(cell) for cell in (f.code, f.severity, f.la_child_id, f.element,
-                                                                         f.message, f.line, f.rule_text)])
+                    writer.writerow(
+                        [
+                            spreadsheet_text(cell)
+                            for cell in (f.code, f.severity, f.la_child_id, f.element, f.message, f.line, f.rule_text)
+                        ]
+                    )
             elif format == "json":
                 out.write("[")
                 for n, f in enumerate(findings):
                     counts[str(f.severity)] += 1
-                    out.write(("," if n else "") + "\n" + json.dumps(
-                        {k: v for k, v in f.as_row().items() if k in COLUMNS}, ensure_ascii=False))
+                    out.write(
+                        ("," if n else "")
+                        + "\n"
+                        + json.dumps({k: v for k, v in f.as_row().items() if k in COLUMNS}, ensure_ascii=False)
+                    )
                 out.write("\n]\n")
             else:
                 table = Table("Code", "Type", "LAchildID", "Element", "Message", "Line")
                 for f in findings:
                     counts[str(f.severity)] += 1
                     # Values come from the file: shown as text, never as console markup.
-                    table.add_row(*(escape(str(cell)) for cell in (f.code, f.severity, f.la_child_id, f.element,
-                                                                    f.message, f.line or "")))
+                    table.add_row(
+                        *(
+                            escape(str(cell))
+                            for cell in (f.code, f.severity, f.la_child_id, f.element, f.message, f.line or "")
+                        )
+                    )
                 if table.row_count:
                     # Piped or captured output keeps whole rows rather than wrapping to 80 columns.
                     Console(width=None if sys.stdout.isatty() else 240).print(table)
         except CensusFileRefused as exc:
             if format == "json":
-                sys.stdout.write(json.dumps({"refused": True, "file": str(file), "line": exc.line,
-                                             "message": exc.message}, ensure_ascii=False) + "\n")
+                sys.stdout.write(
+                    json.dumps(
+                        {"refused": True, "file": str(file), "line": exc.line, "message": exc.message},
+                        ensure_ascii=False,
+                    )
+                    + "\n"
+                )
             err.print(f"Refused: {file}: {exc}", markup=False)
             raise typer.Exit(2) from None
         out.seek(0)
         shutil.copyfileobj(out, sys.stdout)
-    summary = (f"{file}: {check.children} children checked against ruleset "
-               f"{check.year.ruleset if check.year else '?'}: {counts['error']} errors, {counts['query']} queries")
+    summary = (
+        f"{file}: {check.children} children checked against ruleset "
+        f"{check.year.ruleset if check.year else '?'}: {counts['error']} errors, {counts['query']} queries"
+    )
     err.print(summary, markup=False)
     if counts["error"]:
         raise typer.Exit(1)
@@ -115,11 +140,11 @@ def validate(
 
 @cin_app.command("export")
 def export(
-    year: Annotated[int, typer.Option(help="Collection year, named by its end (2026 = 1 April 2025 to 31 March "
-                                           "2026)")],
+    year: Annotated[int, typer.Option(help="Collection year, named by its end (2026 = 1 April 2025 to 31 March 2026)")],
     out: Annotated[Path, typer.Option(help="Where to write the XML")],
-    lea: Annotated[str | None, typer.Option(help="The council's three-digit DfE LA code (default: the local "
-                                                 "setting, else 999)")] = None,
+    lea: Annotated[
+        str | None, typer.Option(help="The council's three-digit DfE LA code (default: the local setting, else 999)")
+    ] = None,
 ) -> None:
     """Write the CIN census XML for the collection year from the live record (every child in scope)."""
     from safeguarding.returns.cin_census.service import export_census  # see LAZY
@@ -133,16 +158,23 @@ def export(
     with database.transaction() as session:
         written = export_census(session, census_year, out, lea=lea)
     if written == 0:
-        err.print(f"No children in scope for the CIN census {census_year.year - 1}-{census_year.year % 100:02d} "
-                  f"(1 April {census_year.year - 1} to 31 March {census_year.year}): nothing written.")
+        err.print(
+            f"No children in scope for the CIN census {census_year.year - 1}-{census_year.year % 100:02d} "
+            f"(1 April {census_year.year - 1} to 31 March {census_year.year}): nothing written."
+        )
         raise typer.Exit(1)
     console.print(f"Wrote {written} children to {out} (CIN census {census_year.ruleset}).")
 
 
 @cin_app.command("check-live")
 def check_live(
-    year: Annotated[int | None, typer.Option(help="Collection year, named by its end (2026 = 1 April 2025 to 31 "
-                                                  "March 2026); default: the year today falls in")] = None,
+    year: Annotated[
+        int | None,
+        typer.Option(
+            help="Collection year, named by its end (2026 = 1 April 2025 to 31 "
+            "March 2026); default: the year today falls in"
+        ),
+    ] = None,
 ) -> None:
     """Validate the live record against every CIN census rule of the year and store the run (one transaction;
     earlier runs are kept). Analysts read the latest run at /returns/cin-census.
@@ -159,8 +191,10 @@ def check_live(
         raise typer.Exit(2) from None
     with get_database().transaction() as session:
         run = run_live_check(session, census_year)
-        summary = (f"CIN census {census_year.ruleset}, run {run.id}: {run.children} children checked: "
-                   f"{run.errors} errors, {run.queries} queries")
+        summary = (
+            f"CIN census {census_year.ruleset}, run {run.id}: {run.children} children checked: "
+            f"{run.errors} errors, {run.queries} queries"
+        )
     console.print(summary, markup=False)
 
 
@@ -182,8 +216,14 @@ def annex_a(
     with get_database().transaction() as session:
         annex = export_annex_a(session, period, out)
     if not annex.child_rows:
-        err.print(f"No contacts, referrals, assessments, enquiries, plans, missing episodes or screenings from "
-                  f"{period.start} to {period.end}: nothing written.", markup=False)
+        err.print(
+            f"No contacts, referrals, assessments, enquiries, plans, missing episodes or screenings from "
+            f"{period.start} to {period.end}: nothing written.",
+            markup=False,
+        )
         raise typer.Exit(1)
-    console.print(f"Wrote Annex A ({period.start} to {period.end}) to {out}: " + ", ".join(
-        f"{sheet.spec.sheet} {len(sheet.rows)}" for sheet in annex.sheets), markup=False)
+    console.print(
+        f"Wrote Annex A ({period.start} to {period.end}) to {out}: "
+        + ", ".join(f"{sheet.spec.sheet} {len(sheet.rows)}" for sheet in annex.sheets),
+        markup=False,
+    )

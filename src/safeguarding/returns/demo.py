@@ -27,8 +27,20 @@ TABLES: list[Table] = [ChildDisability.__table__, LocalSetting.__table__]  # typ
 
 DISABLED_SHARE = 0.126
 # Codes with their weights among disabled children (commonest first), DfE codes (core.codes.DISABILITIES).
-WEIGHTED_CODES = (("LD", 30), ("COMM", 22), ("AUT", 20), ("BEH", 18), ("MOB", 6), ("HAND", 3), ("PC", 4),
-                  ("INC", 3), ("HEAR", 4), ("VIS", 3), ("CON", 2), ("DDA", 5))
+WEIGHTED_CODES = (
+    ("LD", 30),
+    ("COMM", 22),
+    ("AUT", 20),
+    ("BEH", 18),
+    ("MOB", 6),
+    ("HAND", 3),
+    ("PC", 4),
+    ("INC", 3),
+    ("HEAR", 4),
+    ("VIS", 3),
+    ("CON", 2),
+    ("DDA", 5),
+)
 
 
 def codes_for(rng: random.Random) -> list[str]:
@@ -47,13 +59,20 @@ def codes_for(rng: random.Random) -> list[str]:
 def build(builder: Any, writer: Any) -> dict[str, int]:
     """Record disabilities for every born child of the council (people are written before the stages run), and
     set the council's LA code."""
-    writer.add(LocalSetting.__table__, {"key": "returns.la_code", "value_json": json.dumps(int(DEMO_LA_CODE)),
-                                        "updated_at": builder.now, "updated_by_id": None})
+    writer.add(
+        LocalSetting.__table__,
+        {
+            "key": "returns.la_code",
+            "value_json": json.dumps(int(DEMO_LA_CODE)),
+            "updated_at": builder.now,
+            "updated_by_id": None,
+        },
+    )
     rng = random.Random(f"{builder.seed}:disabilities")
     today = builder.now.date()
     children = writer.connection.execute(
-        select(Person.id, Person.date_of_birth).where(Person.kind == PersonKind.CHILD.value)
-        .order_by(Person.id)).all()
+        select(Person.id, Person.date_of_birth).where(Person.kind == PersonKind.CHILD.value).order_by(Person.id)
+    ).all()
     table = ChildDisability.__table__
     disabled = 0
     for person_id, born in children:
@@ -64,7 +83,8 @@ def build(builder: Any, writer: Any) -> dict[str, int]:
             disabled += 1
         recorded_on = max(born, today - timedelta(days=365))
         for code in chosen:
-            writer.add(table, {"person_id": person_id, "code": code, "recorded_on": recorded_on,
-                               "created_at": builder.now})
+            writer.add(
+                table, {"person_id": person_id, "code": code, "recorded_on": recorded_on, "created_at": builder.now}
+            )
         writer.maybe_flush()
     return {"children_with_disability": disabled}

@@ -45,17 +45,29 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _year_choices() -> list[tuple[str, str]]:
-    return [(str(y), f"{y - 1} to {y % 100:02d} (1 April {y - 1} to 31 March {y})")
-            for y in range(LATEST_YEAR + 1, FIRST_YEAR - 1, -1)]
+    return [
+        (str(y), f"{y - 1} to {y % 100:02d} (1 April {y - 1} to 31 March {y})")
+        for y in range(LATEST_YEAR + 1, FIRST_YEAR - 1, -1)
+    ]
 
 
 def _rule_choices() -> list[tuple[str, str]]:
     return [(code, f"{code}: {rule.text[:90]}") for code, rule in sorted(RULES.items())] + [
-        (SCHEMA_CODE, f"{SCHEMA_CODE}: value not of its schema type")]
+        (SCHEMA_CODE, f"{SCHEMA_CODE}: value not of its schema type")
+    ]
 
 
-def _page(request: Request, db: DbSession, database: Db, user: CurrentUser, *, rule: str | None,
-          severity: str | None, page: str | None, errors: dict[str, str] | None = None) -> Response:
+def _page(
+    request: Request,
+    db: DbSession,
+    database: Db,
+    user: CurrentUser,
+    *,
+    rule: str | None,
+    severity: str | None,
+    page: str | None,
+    errors: dict[str, str] | None = None,
+) -> Response:
     """The findings, filtered as asked; a filter that cannot be read is named (422) above every finding."""
     errors = dict(errors or {})
     number = 1
@@ -71,27 +83,44 @@ def _page(request: Request, db: DbSession, database: Db, user: CurrentUser, *, r
     except ValidationFailed as exc:
         errors.update(exc.errors)
         view = service.latest_findings(db, database, user)
-    return render(request, "returns/cin_census.html", status_code=422 if errors else 200,
-                  title="CIN census: the live record checked", view=view, errors=errors or None,
-                  rule_choices=_rule_choices(), year_choices=_year_choices(),
-                  this_year=str(service.current_year(today_in_london()).year),
-                  flash=DONE.get(request.query_params.get("done", "")))
+    return render(
+        request,
+        "returns/cin_census.html",
+        status_code=422 if errors else 200,
+        title="CIN census: the live record checked",
+        view=view,
+        errors=errors or None,
+        rule_choices=_rule_choices(),
+        year_choices=_year_choices(),
+        this_year=str(service.current_year(today_in_london()).year),
+        flash=DONE.get(request.query_params.get("done", "")),
+    )
 
 
 @router.get("/returns/cin-census", include_in_schema=False)
-def cin_census_page(request: Request, db: DbSession, database: Db, user: CurrentUser, rule: str | None = None,
-                    severity: str | None = None, page: str | None = None) -> Response:
+def cin_census_page(
+    request: Request,
+    db: DbSession,
+    database: Db,
+    user: CurrentUser,
+    rule: str | None = None,
+    severity: str | None = None,
+    page: str | None = None,
+) -> Response:
     return _page(request, db, database, user, rule=rule, severity=severity, page=page)
 
 
 @router.post("/returns/cin-census/run", include_in_schema=False)
 async def cin_census_run(request: Request, db: DbSession, database: Db, user: CurrentUser) -> Response:
     return await submit(
-        request, db,
+        request,
+        db,
         lambda form: service.check_now(db, database, user, service.chosen_year(form.get("year"), today_in_london())),
         done="/returns/cin-census?done=run",
-        again=lambda form, errors: _page(request, db, database, user, rule=None, severity=None, page=None,
-                                         errors=errors))
+        again=lambda form, errors: _page(
+            request, db, database, user, rule=None, severity=None, page=None, errors=errors
+        ),
+    )
 
 
 # --- Ofsted Annex A ---------------------------------------------------------------------------------------------
@@ -116,16 +145,27 @@ def _annex_workbook(db: Session, database: Database, user: User, form: PostedFor
     buffer = io.BytesIO()
     annex = export_annex_a(db, period, buffer, user=user, database=database)
     if not annex.child_rows:
-        raise ValidationFailed({"from": f"Nothing to export: no contacts, referrals, assessments, enquiries, plans, "
-                                        f"missing episodes or screenings from {period.start:%-d %B %Y} to "
-                                        f"{period.end:%-d %B %Y}."})
+        raise ValidationFailed(
+            {
+                "from": f"Nothing to export: no contacts, referrals, assessments, enquiries, plans, "
+                f"missing episodes or screenings from {period.start:%-d %B %Y} to "
+                f"{period.end:%-d %B %Y}."
+            }
+        )
     name = f"annex-a-{period.start.isoformat()}-to-{period.end.isoformat()}.xlsx"
-    return Response(buffer.getvalue(), media_type=XLSX,
-                    headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+    return Response(
+        buffer.getvalue(),
+        media_type=XLSX,
+        headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
+    )
 
 
 @router.post("/returns/annex-a")
 async def annex_a_download(request: Request, db: DbSession, database: Db, user: CurrentUser) -> Response:
-    return await submit(request, db, lambda form: _annex_workbook(db, database, user, form),
-                        done=lambda workbook: workbook,
-                        again=lambda form, errors: _annex_page(request, form.as_dict(), errors))
+    return await submit(
+        request,
+        db,
+        lambda form: _annex_workbook(db, database, user, form),
+        done=lambda workbook: workbook,
+        again=lambda form, errors: _annex_page(request, form.as_dict(), errors),
+    )

@@ -15,8 +15,7 @@ from safeguarding.core.local_settings import DEFINITIONS, get_all
 from safeguarding.timescales.rules import RULE_IDS, UnknownRule, explain, rules_in_force
 from safeguarding.timescales.store import refresh
 
-timescales_app = typer.Typer(help="Statutory and local timescales: rules, due dates, deadlines.",
-                             no_args_is_help=True)
+timescales_app = typer.Typer(help="Statutory and local timescales: rules, due dates, deadlines.", no_args_is_help=True)
 
 
 def _settings() -> Mapping[str, Any]:
@@ -47,8 +46,10 @@ def list_rules(
         length = rule.length_with(settings)
         every = "every " if rule.recurring else ""
         setting = f" [setting {rule.setting}]" if rule.setting else ""
-        typer.echo(f"{rule.id}\t{rule.name}\t{every}{rule.unit.describe(length)}\tstarts: {rule.trigger}\t"
-                   f"stops: {rule.stop}\t{rule.status.value}{setting}\t{rule.source}")
+        typer.echo(
+            f"{rule.id}\t{rule.name}\t{every}{rule.unit.describe(length)}\tstarts: {rule.trigger}\t"
+            f"stops: {rule.stop}\t{rule.status.value}{setting}\t{rule.source}"
+        )
 
 
 @timescales_app.command("due")
@@ -58,11 +59,13 @@ def due(rule: str, start: str) -> None:
     try:
         explanation = explain(rule, day, settings=_settings())
     except UnknownRule:
-        raise typer.BadParameter(f"there is no timescale called {rule!r}; known: {', '.join(RULE_IDS)}",
-                                 param_hint="RULE") from None
+        raise typer.BadParameter(
+            f"there is no timescale called {rule!r}; known: {', '.join(RULE_IDS)}", param_hint="RULE"
+        ) from None
     typer.echo(explanation.due.isoformat())
-    typer.echo(f"{explanation.rule.name} ({explanation.rule.id}, {explanation.rule.status.label}): "
-               f"{explanation.counting}")
+    typer.echo(
+        f"{explanation.rule.name} ({explanation.rule.id}, {explanation.rule.status.label}): {explanation.counting}"
+    )
     if explanation.bank_holidays_skipped:
         typer.echo("Bank holidays skipped:")
         for holiday, name in explanation.bank_holidays_skipped:
@@ -75,12 +78,16 @@ def due(rule: str, start: str) -> None:
 @timescales_app.command("recompute")
 def recompute(
     full: bool = typer.Option(False, "--full", help="Derive every open child again from every event"),
-    workers: int = typer.Option(0, "--workers", help="Processes for a full run (default: the machine's cores, at "
-                                                     "most 4)"),
-    every_row: bool = typer.Option(False, "--every-row",
-                                   help="In a full run, read back and compare every stored deadline, not only "
-                                        "those of children whose derived deadlines differ from their digest (after "
-                                        "the deadline table was changed by hand)"),
+    workers: int = typer.Option(
+        0, "--workers", help="Processes for a full run (default: the machine's cores, at most 4)"
+    ),
+    every_row: bool = typer.Option(
+        False,
+        "--every-row",
+        help="In a full run, read back and compare every stored deadline, not only "
+        "those of children whose derived deadlines differ from their digest (after "
+        "the deadline table was changed by hand)",
+    ),
 ) -> None:
     """The nightly job: bring every open child's deadlines to today (states move with the date; forecasts come due).
 
@@ -88,6 +95,8 @@ def recompute(
     since the last run (or --full): then every open child is derived again from every event."""
     done = refresh(get_database(), full=full, workers=workers or None, every_row=every_row)
     compared = f" ({done.compared:,} compared with what was stored)" if done.kind == "full" else ""
-    typer.echo(f"{done.kind} run for {done.for_day.isoformat()} in {done.seconds:.2f} s: {done.children:,} children "
-               f"derived again{compared}, {done.inserted:,} deadlines written, {done.deleted:,} removed, "
-               f"{done.updated:,} moved with the date" + (f" ({done.reason})" if done.reason else ""))
+    typer.echo(
+        f"{done.kind} run for {done.for_day.isoformat()} in {done.seconds:.2f} s: {done.children:,} children "
+        f"derived again{compared}, {done.inserted:,} deadlines written, {done.deleted:,} removed, "
+        f"{done.updated:,} moved with the date" + (f" ({done.reason})" if done.reason else "")
+    )

@@ -25,8 +25,9 @@ STRATEGY_ROUTES = frozenset({"strategy_discussion", "immediate_protection"})
 _BY_DAY = itemgetter(1, 3)  # a ClockEvent's (on, source_id): events in the order they happened
 
 
-def _clock(person_id: int, rule_id: str, start: ClockEvent, lengths: Lengths,
-           stop: ClockEvent | None = None) -> Derived:
+def _clock(
+    person_id: int, rule_id: str, start: ClockEvent, lengths: Lengths, stop: ClockEvent | None = None
+) -> Derived:
     rule = rule_for(rule_id, start.on)
     length = lengths.of(rule)
     due = start.due_hint if start.due_hint is not None else compute_due(rule, start.on, length)[0]
@@ -37,16 +38,22 @@ def _clock(person_id: int, rule_id: str, start: ClockEvent, lengths: Lengths,
     return derived
 
 
-def _first_after(events: list[ClockEvent], kind: EventKind, on: date, before: date | None = None
-                 ) -> ClockEvent | None:
+def _first_after(events: list[ClockEvent], kind: EventKind, on: date, before: date | None = None) -> ClockEvent | None:
     for event in events:
         if event.kind is kind and event.on >= on and (before is None or event.on < before):
             return event
     return None
 
 
-def _recurring(person_id: int, rule_id: str, opened: ClockEvent, stops: list[ClockEvent], end: date | None,
-               lengths: Lengths, ended: ClockEvent | None = None) -> list[Derived]:
+def _recurring(
+    person_id: int,
+    rule_id: str,
+    opened: ClockEvent,
+    stops: list[ClockEvent],
+    end: date | None,
+    lengths: Lengths,
+    ended: ClockEvent | None = None,
+) -> list[Derived]:
     """A chain of 'at least every N' clocks: the opening event, then each stop restarts the clock, until ``end``
     (``ended``: the plan-end event on that day, when the plan's end is recorded)."""
     result: list[Derived] = []
@@ -65,8 +72,9 @@ def _recurring(person_id: int, rule_id: str, opened: ClockEvent, stops: list[Clo
     return result
 
 
-def _lapsed(person_id: int, rule_id: str, start: ClockEvent, lengths: Lengths, ended: ClockEvent | None
-            ) -> list[Derived]:
+def _lapsed(
+    person_id: int, rule_id: str, start: ClockEvent, lengths: Lengths, ended: ClockEvent | None
+) -> list[Derived]:
     """A plan's clock left unmet when the plan ended (``ended``: its end, when recorded): one that fell due on or
     before that day was missed, so it is kept, stopped by the end ("lapsed"); one due after it simply stops with
     the plan."""
@@ -91,18 +99,25 @@ def derive(person_id: int, events: list[ClockEvent], lengths: Lengths) -> list[D
     for event in events:
         by_kind.setdefault(event.kind, []).append(event)
     plans, plan_clocks = _child_protection_plans(person_id, by_kind, lengths)
-    return [*_contact_decisions(person_id, by_kind, lengths), *_referral_clocks(person_id, events, by_kind, lengths),
-            *_initial_conferences(person_id, by_kind, lengths), *plan_clocks,
-            *_plans_without_conference(person_id, by_kind, lengths, plans),
-            *_child_in_need_plans(person_id, by_kind, lengths), *_return_interviews(person_id, by_kind, lengths),
-            *_stalled(person_id, events, by_kind, lengths)]
+    return [
+        *_contact_decisions(person_id, by_kind, lengths),
+        *_referral_clocks(person_id, events, by_kind, lengths),
+        *_initial_conferences(person_id, by_kind, lengths),
+        *plan_clocks,
+        *_plans_without_conference(person_id, by_kind, lengths, plans),
+        *_child_in_need_plans(person_id, by_kind, lengths),
+        *_return_interviews(person_id, by_kind, lengths),
+        *_stalled(person_id, events, by_kind, lengths),
+    ]
 
 
 def _contact_decisions(person_id: int, by_kind: Events, lengths: Lengths) -> list[Derived]:
     """T1: contacts about the child not yet decided, or decided (met) -- due date from the MASH's own deadline."""
     decided = {e.stops_source_id: e for e in by_kind.get(EventKind.CONTACT_DECIDED, [])}
-    return [_clock(person_id, "contact-decision", contact, lengths, decided.get(contact.source_id))
-            for contact in by_kind.get(EventKind.CONTACT_RECEIVED, [])]
+    return [
+        _clock(person_id, "contact-decision", contact, lengths, decided.get(contact.source_id))
+        for contact in by_kind.get(EventKind.CONTACT_RECEIVED, [])
+    ]
 
 
 def _referral_clocks(person_id: int, events: list[ClockEvent], by_kind: Events, lengths: Lengths) -> list[Derived]:
@@ -147,12 +162,11 @@ def _initial_conferences(person_id: int, by_kind: Events, lengths: Lengths) -> l
         anchor = group[0] if from_first else candidates[-1]
         if held is not None:
             used_icpcs.add(held.source_id)
-        elif any(e.kind is EventKind.CASE_CLOSED and e.on >= anchor.on for e in closures) or \
-                any(e.on >= anchor.on for e in by_kind.get(EventKind.S47_COMPLETED, [])
-                    if "no_icpc" in e.flags):
+        elif any(e.kind is EventKind.CASE_CLOSED and e.on >= anchor.on for e in closures) or any(
+            e.on >= anchor.on for e in by_kind.get(EventKind.S47_COMPLETED, []) if "no_icpc" in e.flags
+        ):
             continue  # the enquiry ended without a conference: no ICPC is due
-        clock = _clock(person_id, "icpc", anchor, lengths, held if held is None or held.booked_for is None
-                       else None)
+        clock = _clock(person_id, "icpc", anchor, lengths, held if held is None or held.booked_for is None else None)
         if held is not None and held.booked_for is not None:
             clock.booked_for = held.booked_for
         out.append(clock)
@@ -164,8 +178,9 @@ def _plan_icpcs(by_kind: Events) -> list[ClockEvent]:
     return [i for i in by_kind.get(EventKind.ICPC, []) if "plan" in i.flags and i.booked_for is None]
 
 
-def _child_protection_plans(person_id: int, by_kind: Events, lengths: Lengths
-                            ) -> tuple[list[tuple[date, date | None]], list[Derived]]:
+def _child_protection_plans(
+    person_id: int, by_kind: Events, lengths: Lengths
+) -> tuple[list[tuple[date, date | None]], list[Derived]]:
     """T9-T13: each plan an initial conference made -- its core groups, review conferences and visits, from the
     conference to the plan's end. Returns each such plan's span (from the conference to its end) and the clocks."""
     out: list[Derived] = []
@@ -178,8 +193,9 @@ def _child_protection_plans(person_id: int, by_kind: Events, lengths: Lengths
         later = plan_icpcs[index + 1].on if index + 1 < len(plan_icpcs) else None
         ended = _first_after(plan_ends, EventKind.CP_PLAN_ENDED, icpc.on, later)
         end = ended.on if ended else later
-        core_groups = [e for e in by_kind.get(EventKind.CORE_GROUP, []) if e.on >= icpc.on and
-                       (end is None or e.on <= end)]
+        core_groups = [
+            e for e in by_kind.get(EventKind.CORE_GROUP, []) if e.on >= icpc.on and (end is None or e.on <= end)
+        ]
         first = core_groups[0] if core_groups else None
         if first is not None or end is None:
             out.append(_clock(person_id, "first-core-group", icpc, lengths, first))
@@ -187,8 +203,9 @@ def _child_protection_plans(person_id: int, by_kind: Events, lengths: Lengths
             out.extend(_lapsed(person_id, "first-core-group", icpc, lengths, ended))
         if first is not None:
             out.extend(_recurring(person_id, "core-group", first, core_groups[1:], end, lengths, ended))
-        reviews = [e for e in by_kind.get(EventKind.REVIEW_CONFERENCE, []) if e.on >= icpc.on and
-                   (end is None or e.on <= end)]
+        reviews = [
+            e for e in by_kind.get(EventKind.REVIEW_CONFERENCE, []) if e.on >= icpc.on and (end is None or e.on <= end)
+        ]
         held_reviews = [r for r in reviews if r.booked_for is None]
         booked = [r for r in reviews if r.booked_for is not None]
         first_review = held_reviews[0] if held_reviews else None
@@ -200,8 +217,7 @@ def _child_protection_plans(person_id: int, by_kind: Events, lengths: Lengths
         else:  # T11: the plan ended with no review conference held
             out.extend(_lapsed(person_id, "first-review-conference", icpc, lengths, ended))
         if first_review is not None:
-            chain = _recurring(person_id, "review-conference", first_review, held_reviews[1:], end, lengths,
-                               ended)
+            chain = _recurring(person_id, "review-conference", first_review, held_reviews[1:], end, lengths, ended)
             if chain and chain[-1].met_on is None and booked:
                 chain[-1].booked_for = booked[0].booked_for
             out.extend(chain)
@@ -212,8 +228,9 @@ def _child_protection_plans(person_id: int, by_kind: Events, lengths: Lengths
     return plan_spans, out
 
 
-def _plans_without_conference(person_id: int, by_kind: Events, lengths: Lengths,
-                              plan_spans: list[tuple[date, date | None]]) -> list[Derived]:
+def _plans_without_conference(
+    person_id: int, by_kind: Events, lengths: Lengths, plan_spans: list[tuple[date, date | None]]
+) -> list[Derived]:
     """T13 ("CP plan start / last visit"): a plan recorded with no initial conference that made it -- no plan
     conference on or before its start whose plan was still running (one carried over on a transfer-in) -- still
     has its visits, from the plan's start to its end (or the next plan). Its core group (T9, T10) and review
@@ -227,8 +244,11 @@ def _plans_without_conference(person_id: int, by_kind: Events, lengths: Lengths,
     boundaries = sorted({i.on for i in _plan_icpcs(by_kind)} | {p.on for p in plan_starts})
     started_days: set[date] = set()
     for plan in plan_starts:
-        if plan.on in started_days or "conference" in plan.flags or any(
-                began <= plan.on and (until is None or plan.on <= until) for began, until in plan_spans):
+        if (
+            plan.on in started_days
+            or "conference" in plan.flags
+            or any(began <= plan.on and (until is None or plan.on <= until) for began, until in plan_spans)
+        ):
             continue
         started_days.add(plan.on)  # two starts recorded on one day are one plan
         later = next((day for day in boundaries if day > plan.on), None)
@@ -258,9 +278,16 @@ def _child_in_need_plans(person_id: int, by_kind: Events, lengths: Lengths) -> l
 def _return_interviews(person_id: int, by_kind: Events, lengths: Lengths) -> list[Derived]:
     """T32: a return interview within 72 hours of each return from a missing episode."""
     interviews = by_kind.get(EventKind.RETURN_INTERVIEW, [])
-    return [_clock(person_id, "return-interview", returned, lengths,
-                   next((i for i in interviews if i.stops_source_id == returned.source_id), None))
-            for returned in by_kind.get(EventKind.MISSING_RETURN, [])]
+    return [
+        _clock(
+            person_id,
+            "return-interview",
+            returned,
+            lengths,
+            next((i for i in interviews if i.stops_source_id == returned.source_id), None),
+        )
+        for returned in by_kind.get(EventKind.MISSING_RETURN, [])
+    ]
 
 
 def _stalled(person_id: int, events: list[ClockEvent], by_kind: Events, lengths: Lengths) -> list[Derived]:
@@ -275,7 +302,10 @@ def _stalled(person_id: int, events: list[ClockEvent], by_kind: Events, lengths:
     for event in reversed(events):
         if last is not None and event.on < last.on:
             break
-        if event.kind not in NOT_ACTIVITY and event.booked_for is None and (
-                last is None or event.kind is not EventKind.CASE_OPENED or last.kind is EventKind.CASE_OPENED):
+        if (
+            event.kind not in NOT_ACTIVITY
+            and event.booked_for is None
+            and (last is None or event.kind is not EventKind.CASE_OPENED or last.kind is EventKind.CASE_OPENED)
+        ):
             last = event
     return [_clock(person_id, "stalled-case", last, lengths)] if last is not None else []

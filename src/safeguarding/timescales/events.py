@@ -115,8 +115,15 @@ class Reading:
             return column.in_(self.ids)
         return self.share.holds(column) if self.share is not None else true()
 
-    def add(self, kind: EventKind, on: date | None, source: str, source_id: int, person_id: int,
-            flags: frozenset[str] = frozenset()) -> None:
+    def add(
+        self,
+        kind: EventKind,
+        on: date | None,
+        source: str,
+        source_id: int,
+        person_id: int,
+        flags: frozenset[str] = frozenset(),
+    ) -> None:
         """A dated event (rows dated after today meet nothing yet and are left out) of a child wanted."""
         if on is not None and on <= self.today and self.wanted(person_id):
             self.out.events[person_id].append(ClockEvent(kind, on, source, source_id, person_id, flags))
@@ -169,8 +176,10 @@ def sources() -> list[EventSource]:
 
 def _cases() -> OpenCases:
     if not _open_cases:
-        raise RuntimeError("No capability has said which cases are open: import safeguarding.schema (every "
-                           "capability) before deriving deadlines")
+        raise RuntimeError(
+            "No capability has said which cases are open: import safeguarding.schema (every "
+            "capability) before deriving deadlines"
+        )
     return _open_cases[0]
 
 
@@ -182,11 +191,17 @@ def open_children_query(share: Share | None = None) -> Any:
 def _chunks(ids: Collection[int]) -> Iterable[list[int]]:
     ordered = sorted(ids)
     for index in range(0, len(ordered), CHUNK):
-        yield ordered[index:index + CHUNK]
+        yield ordered[index : index + CHUNK]
 
 
-def clock_events(connection: Connection, person_ids: Collection[int] | None, today: date,
-                 share: Share | None = None, *, episodes: Literal["open", "all"] = "open") -> CaseEvents:
+def clock_events(
+    connection: Connection,
+    person_ids: Collection[int] | None,
+    today: date,
+    share: Share | None = None,
+    *,
+    episodes: Literal["open", "all"] = "open",
+) -> CaseEvents:
     """Every clock event of these children (``None``: every child whose case is open, or those of ``share``).
 
     A conference dated after ``today`` is booked, not held; other rows dated after today are left out (a date in
@@ -205,15 +220,20 @@ def clock_events(connection: Connection, person_ids: Collection[int] | None, tod
     return result
 
 
-def _read(connection: Connection, ids: list[int] | None, today: date, out: CaseEvents, share: Share | None,
-          every_episode: bool = False) -> None:
+def _read(
+    connection: Connection,
+    ids: list[int] | None,
+    today: date,
+    out: CaseEvents,
+    share: Share | None,
+    every_episode: bool = False,
+) -> None:
     """The open children first (``wanted`` keeps their events), then every source in turn."""
     cases = _cases()
     reading = Reading(connection, ids, today, share, every_episode, out, cases.of_share(share).subquery())
     if ids is None:
         reading.wanted = out.open_children.__contains__
-        out.open_children.update(person_id for (person_id,) in reading.fetch(
-            select(reading.open_subquery.c.person_id)))
+        out.open_children.update(person_id for (person_id,) in reading.fetch(select(reading.open_subquery.c.person_id)))
     else:
         for query in cases.among(ids):
             out.open_children.update(person_id for (person_id,) in reading.fetch(query))
@@ -226,8 +246,9 @@ def dated_rows(column: Any, after: date, today: date, person: Any = None, *joins
     day), the person found through ``joins`` when the table holds none."""
     since = datetime.combine(after + timedelta(days=1), time.min, UTC)
     until = datetime.combine(today + timedelta(days=1), time.min, UTC)
-    bounds = (column >= since, column < until) if isinstance(column.type, UTCDateTime) else \
-        (column > after, column <= today)
+    bounds = (
+        (column >= since, column < until) if isinstance(column.type, UTCDateTime) else (column > after, column <= today)
+    )
     query = select(person if person is not None else column.table.c.person_id).select_from(column.table)
     for target, condition in joins:
         query = query.join(target, condition)

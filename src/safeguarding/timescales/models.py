@@ -37,15 +37,34 @@ class Deadline(Base):
         Index("ix_deadline_person", "person_id", "rule_id"),
         # The due pages read open clocks only: partial indexes hold those (a third of the rows at a large council),
         # so the met history costs nothing to index when a recompute writes it.
-        Index("ix_deadline_worker_open", "worker_id", "due_on", sqlite_where=text("met_on IS NULL"),
-              postgresql_where=text("met_on IS NULL")),
-        Index("ix_deadline_team_open", "team_id", "due_on", sqlite_where=text("met_on IS NULL"),
-              postgresql_where=text("met_on IS NULL")),
-        Index("ix_deadline_open_due", "due_on", sqlite_where=text("met_on IS NULL"),
-              postgresql_where=text("met_on IS NULL")),
+        Index(
+            "ix_deadline_worker_open",
+            "worker_id",
+            "due_on",
+            sqlite_where=text("met_on IS NULL"),
+            postgresql_where=text("met_on IS NULL"),
+        ),
+        Index(
+            "ix_deadline_team_open",
+            "team_id",
+            "due_on",
+            sqlite_where=text("met_on IS NULL"),
+            postgresql_where=text("met_on IS NULL"),
+        ),
+        Index(
+            "ix_deadline_open_due",
+            "due_on",
+            sqlite_where=text("met_on IS NULL"),
+            postgresql_where=text("met_on IS NULL"),
+        ),
         # The nightly drift run: open clocks of one rule started in a window (a forecast coming due).
-        Index("ix_deadline_open_rule_start", "rule_id", "started_on", sqlite_where=text("met_on IS NULL"),
-              postgresql_where=text("met_on IS NULL")),
+        Index(
+            "ix_deadline_open_rule_start",
+            "rule_id",
+            "started_on",
+            sqlite_where=text("met_on IS NULL"),
+            postgresql_where=text("met_on IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -81,8 +100,9 @@ class DeadlineDigest(Base):
 
     __tablename__ = "deadline_digest"
 
-    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), primary_key=True,
-                                           autoincrement=False)
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("person.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
     digest: Mapped[str] = mapped_column(String(32))
 
 

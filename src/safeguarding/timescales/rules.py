@@ -50,8 +50,13 @@ class Unit(StrEnum):
     HOURS = "hours"
 
     def describe(self, length: int) -> str:
-        words = {Unit.WORKING_DAYS: "working day", Unit.CALENDAR_DAYS: "calendar day", Unit.WEEKS: "week",
-                 Unit.MONTHS: "calendar month", Unit.HOURS: "hour"}[self]
+        words = {
+            Unit.WORKING_DAYS: "working day",
+            Unit.CALENDAR_DAYS: "calendar day",
+            Unit.WEEKS: "week",
+            Unit.MONTHS: "calendar month",
+            Unit.HOURS: "hour",
+        }[self]
         return f"{length} {words}{'' if length == 1 else 's'}"
 
 
@@ -64,9 +69,11 @@ class RuleStatus(StrEnum):
 
     @property
     def label(self) -> str:
-        return {RuleStatus.STATUTORY_REGULATION: "Statutory (regulation)",
-                RuleStatus.STATUTORY_GUIDANCE: "Statutory guidance",
-                RuleStatus.LOCAL_STANDARD: "Local standard"}[self]
+        return {
+            RuleStatus.STATUTORY_REGULATION: "Statutory (regulation)",
+            RuleStatus.STATUTORY_GUIDANCE: "Statutory guidance",
+            RuleStatus.LOCAL_STANDARD: "Local standard",
+        }[self]
 
     @property
     def statutory(self) -> bool:
@@ -184,73 +191,212 @@ WT2023_CH3 = "Working Together to Safeguard Children 2023, Ch.3"
 WT2023_CH4 = "Working Together to Safeguard Children 2023, Ch.4"
 
 RULES: tuple[Rule, ...] = (
-    Rule("contact-decision", "Decision on a contact (next steps)", "T1", (EventKind.CONTACT_RECEIVED,),
-         EventKind.CONTACT_DECIDED, 1, Unit.WORKING_DAYS, RuleStatus.STATUTORY_GUIDANCE,
-         f"{WT2023_CH3} 'Referral' (same rule as WT2018 Ch.1); the MASH counts it in working hours by RAG rating "
-         "(front-door.md 3.1)", trigger="contact received by the MASH",
-         stop="threshold decision recorded"),
-    Rule("assessment", "Child and family assessment completed", "T3", (EventKind.REFERRAL,),
-         EventKind.ASSESSMENT_COMPLETED, 45, Unit.WORKING_DAYS, RuleStatus.STATUTORY_GUIDANCE,
-         f"{WT2023_CH3} 'Assessment of a child under the Children Act 1989 / Timeliness' (a maximum; record the "
-         "reasons when exceeded)", trigger="the point of referral", stop="assessment completed"),
-    Rule("strategy-discussion", "Strategy discussion held", "T4", (EventKind.REFERRAL,),
-         EventKind.STRATEGY_DISCUSSION, 1, Unit.WORKING_DAYS, RuleStatus.STATUTORY_GUIDANCE,
-         f"{WT2023_CH4} 'Strategy discussion': 'as soon as possible', no national number; the local standard is "
-         "a setting (West Mercia 5, Surrey SCP: 1-3 working days)",
-         setting="timescales.strategy_discussion.working_days",
-         trigger="referral decided as reasonable cause to suspect significant harm", stop="strategy discussion"),
-    Rule("icpc", "Initial child protection conference held", "T7", (EventKind.STRATEGY_DISCUSSION,),
-         EventKind.ICPC, 15, Unit.WORKING_DAYS, RuleStatus.STATUTORY_GUIDANCE,
-         "Working Together to Safeguard Children 2018, Ch.1 'Initial child protection conferences'",
-         effective_from=WT2018_FROM, effective_to=WT2023_FROM - timedelta(days=1),
-         anchor="the strategy discussion at which section 47 enquiries were initiated",
-         trigger="strategy discussion that started a section 47 enquiry", stop="initial conference"),
-    Rule("icpc", "Initial child protection conference held", "T7", (EventKind.STRATEGY_DISCUSSION,),
-         EventKind.ICPC, 15, Unit.WORKING_DAYS, RuleStatus.STATUTORY_GUIDANCE,
-         f"{WT2023_CH4} 'Initial child protection conferences'", effective_from=WT2023_FROM,
-         anchor="the strategy discussion, or the last strategy discussion if more than one has been held",
-         trigger="the last strategy discussion deciding on section 47 enquiries", stop="initial conference"),
-    Rule("first-core-group", "First core group meeting", "T9", (EventKind.ICPC,), EventKind.CORE_GROUP, 10,
-         Unit.WORKING_DAYS, RuleStatus.STATUTORY_GUIDANCE,
-         "WT2018 'Actions and responsibilities following the ICPC' (kept in practice under WT2023); Medway SCP "
-         "'Core Group guidance'; Tees CPP s2", trigger="initial conference that made a child protection plan",
-         stop="first core group"),
-    Rule("core-group", "Core group meeting", "T10", (EventKind.CORE_GROUP,), EventKind.CORE_GROUP, 4, Unit.WEEKS,
-         RuleStatus.LOCAL_STANDARD, "Newcastle 1.4.5 'Core Groups' (every 4 weeks); Tees CPP s2 (6 weeks)",
-         recurring=True, setting="timescales.core_group.weeks", trigger="previous core group",
-         stop="next core group"),
-    Rule("first-review-conference", "First review child protection conference", "T11", (EventKind.ICPC,),
-         EventKind.REVIEW_CONFERENCE, 3, Unit.MONTHS, RuleStatus.STATUTORY_GUIDANCE,
-         f"{WT2023_CH4} 'Child protection review conference'; Sussex CP procedures 5.5",
-         trigger="initial conference that made a child protection plan", stop="first review conference"),
-    Rule("review-conference", "Review child protection conference", "T12", (EventKind.REVIEW_CONFERENCE,),
-         EventKind.REVIEW_CONFERENCE, 6, Unit.MONTHS, RuleStatus.STATUTORY_GUIDANCE,
-         f"{WT2023_CH4}; Sussex CP procedures 5.5 (at most every 6 months)", recurring=True,
-         trigger="previous review conference", stop="next review conference"),
+    Rule(
+        "contact-decision",
+        "Decision on a contact (next steps)",
+        "T1",
+        (EventKind.CONTACT_RECEIVED,),
+        EventKind.CONTACT_DECIDED,
+        1,
+        Unit.WORKING_DAYS,
+        RuleStatus.STATUTORY_GUIDANCE,
+        f"{WT2023_CH3} 'Referral' (same rule as WT2018 Ch.1); the MASH counts it in working hours by RAG rating "
+        "(front-door.md 3.1)",
+        trigger="contact received by the MASH",
+        stop="threshold decision recorded",
+    ),
+    Rule(
+        "assessment",
+        "Child and family assessment completed",
+        "T3",
+        (EventKind.REFERRAL,),
+        EventKind.ASSESSMENT_COMPLETED,
+        45,
+        Unit.WORKING_DAYS,
+        RuleStatus.STATUTORY_GUIDANCE,
+        f"{WT2023_CH3} 'Assessment of a child under the Children Act 1989 / Timeliness' (a maximum; record the "
+        "reasons when exceeded)",
+        trigger="the point of referral",
+        stop="assessment completed",
+    ),
+    Rule(
+        "strategy-discussion",
+        "Strategy discussion held",
+        "T4",
+        (EventKind.REFERRAL,),
+        EventKind.STRATEGY_DISCUSSION,
+        1,
+        Unit.WORKING_DAYS,
+        RuleStatus.STATUTORY_GUIDANCE,
+        f"{WT2023_CH4} 'Strategy discussion': 'as soon as possible', no national number; the local standard is "
+        "a setting (West Mercia 5, Surrey SCP: 1-3 working days)",
+        setting="timescales.strategy_discussion.working_days",
+        trigger="referral decided as reasonable cause to suspect significant harm",
+        stop="strategy discussion",
+    ),
+    Rule(
+        "icpc",
+        "Initial child protection conference held",
+        "T7",
+        (EventKind.STRATEGY_DISCUSSION,),
+        EventKind.ICPC,
+        15,
+        Unit.WORKING_DAYS,
+        RuleStatus.STATUTORY_GUIDANCE,
+        "Working Together to Safeguard Children 2018, Ch.1 'Initial child protection conferences'",
+        effective_from=WT2018_FROM,
+        effective_to=WT2023_FROM - timedelta(days=1),
+        anchor="the strategy discussion at which section 47 enquiries were initiated",
+        trigger="strategy discussion that started a section 47 enquiry",
+        stop="initial conference",
+    ),
+    Rule(
+        "icpc",
+        "Initial child protection conference held",
+        "T7",
+        (EventKind.STRATEGY_DISCUSSION,),
+        EventKind.ICPC,
+        15,
+        Unit.WORKING_DAYS,
+        RuleStatus.STATUTORY_GUIDANCE,
+        f"{WT2023_CH4} 'Initial child protection conferences'",
+        effective_from=WT2023_FROM,
+        anchor="the strategy discussion, or the last strategy discussion if more than one has been held",
+        trigger="the last strategy discussion deciding on section 47 enquiries",
+        stop="initial conference",
+    ),
+    Rule(
+        "first-core-group",
+        "First core group meeting",
+        "T9",
+        (EventKind.ICPC,),
+        EventKind.CORE_GROUP,
+        10,
+        Unit.WORKING_DAYS,
+        RuleStatus.STATUTORY_GUIDANCE,
+        "WT2018 'Actions and responsibilities following the ICPC' (kept in practice under WT2023); Medway SCP "
+        "'Core Group guidance'; Tees CPP s2",
+        trigger="initial conference that made a child protection plan",
+        stop="first core group",
+    ),
+    Rule(
+        "core-group",
+        "Core group meeting",
+        "T10",
+        (EventKind.CORE_GROUP,),
+        EventKind.CORE_GROUP,
+        4,
+        Unit.WEEKS,
+        RuleStatus.LOCAL_STANDARD,
+        "Newcastle 1.4.5 'Core Groups' (every 4 weeks); Tees CPP s2 (6 weeks)",
+        recurring=True,
+        setting="timescales.core_group.weeks",
+        trigger="previous core group",
+        stop="next core group",
+    ),
+    Rule(
+        "first-review-conference",
+        "First review child protection conference",
+        "T11",
+        (EventKind.ICPC,),
+        EventKind.REVIEW_CONFERENCE,
+        3,
+        Unit.MONTHS,
+        RuleStatus.STATUTORY_GUIDANCE,
+        f"{WT2023_CH4} 'Child protection review conference'; Sussex CP procedures 5.5",
+        trigger="initial conference that made a child protection plan",
+        stop="first review conference",
+    ),
+    Rule(
+        "review-conference",
+        "Review child protection conference",
+        "T12",
+        (EventKind.REVIEW_CONFERENCE,),
+        EventKind.REVIEW_CONFERENCE,
+        6,
+        Unit.MONTHS,
+        RuleStatus.STATUTORY_GUIDANCE,
+        f"{WT2023_CH4}; Sussex CP procedures 5.5 (at most every 6 months)",
+        recurring=True,
+        trigger="previous review conference",
+        stop="next review conference",
+    ),
     # The plan's start is the initial conference that made it when the plan itself is not recorded.
-    Rule("cp-visit", "Child protection visit (child seen)", "T13",
-         (EventKind.CP_PLAN_STARTED, EventKind.CP_VISIT, EventKind.ICPC), EventKind.CP_VISIT, 10, Unit.WORKING_DAYS,
-         RuleStatus.LOCAL_STANDARD, "Camden practice hub 'Visits and engagement with families'; Central "
-         "Bedfordshire (Mar 2024); Liverpool CS (every 10 working days)", recurring=True,
-         setting="timescales.cp_visit.working_days", trigger="plan start or the last visit", stop="visit"),
-    Rule("cin-visit", "Child in need visit", "T16", (EventKind.CIN_PLAN_STARTED, EventKind.CIN_VISIT),
-         EventKind.CIN_VISIT, 20, Unit.WORKING_DAYS, RuleStatus.LOCAL_STANDARD,
-         "Published LA sheet 'Frequency and guidance for statutory visits'; Torbay (20 working days)",
-         recurring=True, setting="timescales.cin_visit.working_days", trigger="plan start or the last visit",
-         stop="visit"),
-    Rule("cin-review", "Child in need plan review", "T15", (EventKind.CIN_PLAN_STARTED, EventKind.CIN_REVIEW),
-         EventKind.CIN_REVIEW, 12, Unit.WEEKS, RuleStatus.LOCAL_STANDARD,
-         "City of York 3.1 'Children in Need Plans and Reviews' (12 weeks)", recurring=True,
-         setting="timescales.cin_review.weeks", trigger="plan start or the last review", stop="review"),
-    Rule("stalled-case", "Recorded activity on an open case", "local", ACTIVITY, EventKind.CASE_NOTE, 20,
-         Unit.WORKING_DAYS,
-         RuleStatus.LOCAL_STANDARD, "Local practice standard: drift and delay (issue 3; Ofsted ILACS)",
-         recurring=True, setting="timescales.stalled.working_days",
-         trigger="the last recorded activity (any case event or note)", stop="any recorded activity"),
-    Rule("return-interview", "Return home interview offered", "T32", (EventKind.MISSING_RETURN,),
-         EventKind.RETURN_INTERVIEW, 72, Unit.HOURS, RuleStatus.STATUTORY_GUIDANCE,
-         "DfE 'Statutory guidance on children who run away or go missing from home or care' (Jan 2014), "
-         "'Independent return interviews'", trigger="child found or returned", stop="return interview"),
+    Rule(
+        "cp-visit",
+        "Child protection visit (child seen)",
+        "T13",
+        (EventKind.CP_PLAN_STARTED, EventKind.CP_VISIT, EventKind.ICPC),
+        EventKind.CP_VISIT,
+        10,
+        Unit.WORKING_DAYS,
+        RuleStatus.LOCAL_STANDARD,
+        "Camden practice hub 'Visits and engagement with families'; Central "
+        "Bedfordshire (Mar 2024); Liverpool CS (every 10 working days)",
+        recurring=True,
+        setting="timescales.cp_visit.working_days",
+        trigger="plan start or the last visit",
+        stop="visit",
+    ),
+    Rule(
+        "cin-visit",
+        "Child in need visit",
+        "T16",
+        (EventKind.CIN_PLAN_STARTED, EventKind.CIN_VISIT),
+        EventKind.CIN_VISIT,
+        20,
+        Unit.WORKING_DAYS,
+        RuleStatus.LOCAL_STANDARD,
+        "Published LA sheet 'Frequency and guidance for statutory visits'; Torbay (20 working days)",
+        recurring=True,
+        setting="timescales.cin_visit.working_days",
+        trigger="plan start or the last visit",
+        stop="visit",
+    ),
+    Rule(
+        "cin-review",
+        "Child in need plan review",
+        "T15",
+        (EventKind.CIN_PLAN_STARTED, EventKind.CIN_REVIEW),
+        EventKind.CIN_REVIEW,
+        12,
+        Unit.WEEKS,
+        RuleStatus.LOCAL_STANDARD,
+        "City of York 3.1 'Children in Need Plans and Reviews' (12 weeks)",
+        recurring=True,
+        setting="timescales.cin_review.weeks",
+        trigger="plan start or the last review",
+        stop="review",
+    ),
+    Rule(
+        "stalled-case",
+        "Recorded activity on an open case",
+        "local",
+        ACTIVITY,
+        EventKind.CASE_NOTE,
+        20,
+        Unit.WORKING_DAYS,
+        RuleStatus.LOCAL_STANDARD,
+        "Local practice standard: drift and delay (issue 3; Ofsted ILACS)",
+        recurring=True,
+        setting="timescales.stalled.working_days",
+        trigger="the last recorded activity (any case event or note)",
+        stop="any recorded activity",
+    ),
+    Rule(
+        "return-interview",
+        "Return home interview offered",
+        "T32",
+        (EventKind.MISSING_RETURN,),
+        EventKind.RETURN_INTERVIEW,
+        72,
+        Unit.HOURS,
+        RuleStatus.STATUTORY_GUIDANCE,
+        "DfE 'Statutory guidance on children who run away or go missing from home or care' (Jan 2014), "
+        "'Independent return interviews'",
+        trigger="child found or returned",
+        stop="return interview",
+    ),
 )
 
 RULE_IDS: tuple[str, ...] = tuple(dict.fromkeys(rule.id for rule in RULES))
@@ -317,8 +463,9 @@ def _due_in(unit: Unit, start: date, length: int) -> tuple[date, date | None]:
     return previous_working_day(raw), raw
 
 
-def due_on(rule_id: str, start: date, *, session: Session | None = None,
-           settings: Mapping[str, Any] | None = None) -> date:
+def due_on(
+    rule_id: str, start: date, *, session: Session | None = None, settings: Mapping[str, Any] | None = None
+) -> date:
     """The due date of a ``rule_id`` clock started on ``start``, under the version in force that day."""
     rule = rule_for(rule_id, start)
     return compute_due(rule, start, rule.length_with(_settings_from(session, settings)))[0]
@@ -349,11 +496,12 @@ class Explanation:
     @property
     def counting(self) -> str:
         if self.rule.unit is Unit.WORKING_DAYS:
-            text = (f"{self.rule.unit.describe(self.length)} after {self.start.isoformat()} (day 0), skipping "
-                    f"{self.weekend_days_skipped} weekend day{'s' if self.weekend_days_skipped != 1 else ''}")
+            text = (
+                f"{self.rule.unit.describe(self.length)} after {self.start.isoformat()} (day 0), skipping "
+                f"{self.weekend_days_skipped} weekend day{'s' if self.weekend_days_skipped != 1 else ''}"
+            )
             if self.bank_holidays_skipped:
-                text += " and " + ", ".join(f"{name} ({day.isoformat()})" for day, name in
-                                            self.bank_holidays_skipped)
+                text += " and " + ", ".join(f"{name} ({day.isoformat()})" for day, name in self.bank_holidays_skipped)
             else:
                 text += " and no bank holidays"
             if self.start_was_non_working:
@@ -362,25 +510,45 @@ class Explanation:
         text = f"{self.rule.unit.describe(self.length)} after {self.start.isoformat()}, counted in calendar time"
         if self.moved_from is not None:
             reason = bank_holiday_name(self.moved_from) or self.moved_from.strftime("%A")
-            text += (f"; {self.moved_from.isoformat()} is not a working day ({reason}), so it is brought forward "
-                     f"to {self.due.isoformat()}")
+            text += (
+                f"; {self.moved_from.isoformat()} is not a working day ({reason}), so it is brought forward "
+                f"to {self.due.isoformat()}"
+            )
         return text
 
     def as_text(self) -> str:
         started = f" started by {self.start_event}" if self.start_event else ""
-        return (f"{self.rule.name} ({self.rule.id}, {self.rule.status.label}, {self.rule.source}){started}: due "
-                f"{self.due.isoformat()}, {self.counting}.")
+        return (
+            f"{self.rule.name} ({self.rule.id}, {self.rule.status.label}, {self.rule.source}){started}: due "
+            f"{self.due.isoformat()}, {self.counting}."
+        )
 
 
-def explain(rule_id: str, start: date, *, start_event: str = "", session: Session | None = None,
-            settings: Mapping[str, Any] | None = None, rule: Rule | None = None,
-            length: int | None = None) -> Explanation:
+def explain(
+    rule_id: str,
+    start: date,
+    *,
+    start_event: str = "",
+    session: Session | None = None,
+    settings: Mapping[str, Any] | None = None,
+    rule: Rule | None = None,
+    length: int | None = None,
+) -> Explanation:
     rule = rule or rule_for(rule_id, start)
     length = length if length is not None else rule.length_with(_settings_from(session, settings))
     due, moved_from = compute_due(rule, start, length)
     if rule.unit is Unit.WORKING_DAYS:
-        return Explanation(rule, length, start, due, start_event, tuple(bank_holidays_between(start, due)),
-                           weekend_days_between(start, due), None, not is_working_day(start))
+        return Explanation(
+            rule,
+            length,
+            start,
+            due,
+            start_event,
+            tuple(bank_holidays_between(start, due)),
+            weekend_days_between(start, due),
+            None,
+            not is_working_day(start),
+        )
     return Explanation(rule, length, start, due, start_event, moved_from=moved_from)
 
 
@@ -401,13 +569,25 @@ class State(StrEnum):
 
     @property
     def label(self) -> str:
-        return {State.DUE: "Due", State.DUE_SOON: "Due soon", State.OVERDUE: "Overdue", State.MET: "Met",
-                State.MET_LATE: "Met late", State.LAPSED: "Not met: plan ended"}[self]
+        return {
+            State.DUE: "Due",
+            State.DUE_SOON: "Due soon",
+            State.OVERDUE: "Overdue",
+            State.MET: "Met",
+            State.MET_LATE: "Met late",
+            State.LAPSED: "Not met: plan ended",
+        }[self]
 
     @property
     def tag_colour(self) -> str:
-        return {State.DUE: "blue", State.DUE_SOON: "yellow", State.OVERDUE: "red", State.MET: "green",
-                State.MET_LATE: "orange", State.LAPSED: "red"}[self]
+        return {
+            State.DUE: "blue",
+            State.DUE_SOON: "yellow",
+            State.OVERDUE: "red",
+            State.MET: "green",
+            State.MET_LATE: "orange",
+            State.LAPSED: "red",
+        }[self]
 
     @property
     def open(self) -> bool:
@@ -417,8 +597,9 @@ class State(StrEnum):
 DUE_SOON_DEFAULT = 5  # working days; the setting timescales.due_soon.working_days
 
 
-def state_of(due: date, met: date | None, today: date, due_soon_days: int = DUE_SOON_DEFAULT, *,
-             lapsed: bool = False) -> State:
+def state_of(
+    due: date, met: date | None, today: date, due_soon_days: int = DUE_SOON_DEFAULT, *, lapsed: bool = False
+) -> State:
     """``lapsed``: the clock was stopped by its plan's end, not met (``met`` is the day the plan ended)."""
     if lapsed:
         return State.LAPSED
@@ -453,29 +634,50 @@ class Forecast:
 
 
 FORECASTS: tuple[Forecast, ...] = (
-    Forecast("assessment", ForecastKind.NO_EVENT_BY_DAY,
-             "No visit to the child recorded by working day 30 of 45: the child has to be seen and the assessment "
-             "written up, authorised and shared in the 15 working days left.", EventKind.ASSESSMENT_VISIT, 30),
-    Forecast("icpc", ForecastKind.NO_EVENT_BY_DAY,
-             "No section 47 enquiry outcome recorded by working day 10 of 15: reports are due to the conference "
-             "2-5 working days before it (T8) and invitations go out in advance.", EventKind.S47_COMPLETED, 10),
-    Forecast("icpc", ForecastKind.BOOKED_AFTER_DUE,
-             "The conference is booked for a date after the 15 working days."),
-    Forecast("first-review-conference", ForecastKind.BOOKED_AFTER_DUE,
-             "The review conference is booked for a date after its deadline."),
-    Forecast("review-conference", ForecastKind.BOOKED_AFTER_DUE,
-             "The review conference is booked for a date after its deadline."),
-    Forecast("cp-visit", ForecastKind.PACE,
-             "The last three visits were on average further apart than the standard allows."),
-    Forecast("cin-visit", ForecastKind.PACE,
-             "The last three visits were on average further apart than the standard allows."),
-    Forecast("core-group", ForecastKind.PACE,
-             "The last three core groups were on average further apart than the standard allows."),
+    Forecast(
+        "assessment",
+        ForecastKind.NO_EVENT_BY_DAY,
+        "No visit to the child recorded by working day 30 of 45: the child has to be seen and the assessment "
+        "written up, authorised and shared in the 15 working days left.",
+        EventKind.ASSESSMENT_VISIT,
+        30,
+    ),
+    Forecast(
+        "icpc",
+        ForecastKind.NO_EVENT_BY_DAY,
+        "No section 47 enquiry outcome recorded by working day 10 of 15: reports are due to the conference "
+        "2-5 working days before it (T8) and invitations go out in advance.",
+        EventKind.S47_COMPLETED,
+        10,
+    ),
+    Forecast("icpc", ForecastKind.BOOKED_AFTER_DUE, "The conference is booked for a date after the 15 working days."),
+    Forecast(
+        "first-review-conference",
+        ForecastKind.BOOKED_AFTER_DUE,
+        "The review conference is booked for a date after its deadline.",
+    ),
+    Forecast(
+        "review-conference",
+        ForecastKind.BOOKED_AFTER_DUE,
+        "The review conference is booked for a date after its deadline.",
+    ),
+    Forecast(
+        "cp-visit", ForecastKind.PACE, "The last three visits were on average further apart than the standard allows."
+    ),
+    Forecast(
+        "cin-visit", ForecastKind.PACE, "The last three visits were on average further apart than the standard allows."
+    ),
+    Forecast(
+        "core-group",
+        ForecastKind.PACE,
+        "The last three core groups were on average further apart than the standard allows.",
+    ),
 )
 
 
 _FORECASTS_BY_RULE: dict[str, tuple[Forecast, ...]] = {
-    rule_id: tuple(f for f in FORECASTS if f.rule_id == rule_id) for rule_id in {f.rule_id for f in FORECASTS}}
+    rule_id: tuple(f for f in FORECASTS if f.rule_id == rule_id) for rule_id in {f.rule_id for f in FORECASTS}
+}
 
 
 def forecasts_for(rule_id: str) -> tuple[Forecast, ...]:
@@ -564,7 +766,7 @@ def forecast(derived: Derived, events: list[ClockEvent], today: date) -> Forecas
                 return rule
         elif rule.kind is ForecastKind.PACE:
             chain = sorted(e.on for e in events if e.kind is derived.rule.stops and e.on <= today)
-            chain = chain[-(rule.window + 1):]
+            chain = chain[-(rule.window + 1) :]
             if len(chain) == rule.window + 1:
                 gaps = [_length_between(derived.rule, a, b) for a, b in pairwise(chain)]
                 if sum(gaps) / len(gaps) > derived.length:

@@ -50,10 +50,13 @@ from safeguarding.timescales.store import RecomputeResult
 log = logging.getLogger(__name__)
 
 
-
-
-def recompute(session: Session, person_ids: Collection[int], *, today: date | None = None,
-              settings: Mapping[str, Any] | None = None) -> RecomputeResult:
+def recompute(
+    session: Session,
+    person_ids: Collection[int],
+    *,
+    today: date | None = None,
+    settings: Mapping[str, Any] | None = None,
+) -> RecomputeResult:
     """Bring these children's stored deadlines in line with their events now (caller's transaction)."""
     if not person_ids:
         return RecomputeResult(0, 0)
@@ -74,8 +77,9 @@ def recompute_for_child(session: Session, person_id: int, *, today: date | None 
     recompute(session, [person_id], today=today)
 
 
-def recompute_all(session: Session, *, today: date | None = None,
-                  settings: Mapping[str, Any] | None = None) -> RecomputeResult:
+def recompute_all(
+    session: Session, *, today: date | None = None, settings: Mapping[str, Any] | None = None
+) -> RecomputeResult:
     """Every open child's deadlines from every event, in the caller's transaction and process (the demo loader,
     whose events are not yet committed). The nightly job is ``store.refresh``: the same, in workers."""
     today = today or today_in_london()
@@ -98,14 +102,21 @@ def rederive_council_now(database: Database) -> bool:
         return False
     environment = {**os.environ, "SAFEGUARDING_DATABASE_URL": url.render_as_string(hide_password=False)}
     try:
-        done = subprocess.run([sys.executable, "-m", "safeguarding.cli", "timescales", "recompute"],
-                              env=environment, capture_output=True, text=True, timeout=600, check=False)
+        done = subprocess.run(
+            [sys.executable, "-m", "safeguarding.cli", "timescales", "recompute"],
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
     except (OSError, subprocess.TimeoutExpired) as exc:
         log.error("Deriving every child's deadlines again failed: %s", exc)
         return False
     if done.returncode != 0:
-        log.error("Deriving every child's deadlines again failed (exit %s): %s", done.returncode,
-                  done.stderr.strip()[-2000:])
+        log.error(
+            "Deriving every child's deadlines again failed (exit %s): %s", done.returncode, done.stderr.strip()[-2000:]
+        )
         return False
     log.info("%s", done.stdout.strip())
     return True
@@ -213,8 +224,13 @@ def by_timescale(figures: list[Figure]) -> list[Figure]:
     totals: dict[str, Figure] = {}
     for f in figures:
         held = totals.get(f.rule.id, Figure("All teams", f.rule, 0, 0, 0, 0))
-        totals[f.rule.id] = replace(held, overdue=held.overdue + f.overdue, due_soon=held.due_soon + f.due_soon,
-                                    due=held.due + f.due, forecast=held.forecast + f.forecast)
+        totals[f.rule.id] = replace(
+            held,
+            overdue=held.overdue + f.overdue,
+            due_soon=held.due_soon + f.due_soon,
+            due=held.due + f.due,
+            forecast=held.forecast + f.forecast,
+        )
     return sorted(totals.values(), key=lambda f: RULE_IDS.index(f.rule.id))
 
 
@@ -224,10 +240,17 @@ def by_team(figures: list[Figure]) -> list[TeamFigures]:
     teams: dict[tuple[str, int | None], list[Figure]] = {}
     for f in figures:
         teams.setdefault((f.team, f.team_id), []).append(f)
-    rows = [TeamFigures(name, team_id, sum(f.overdue for f in held if f.rule.id != STALLED),
-                        sum(f.due_soon for f in held if f.rule.id != STALLED), sum(f.forecast for f in held),
-                        sum(f.overdue for f in held if f.rule.id == STALLED))
-            for (name, team_id), held in teams.items()]
+    rows = [
+        TeamFigures(
+            name,
+            team_id,
+            sum(f.overdue for f in held if f.rule.id != STALLED),
+            sum(f.due_soon for f in held if f.rule.id != STALLED),
+            sum(f.forecast for f in held),
+            sum(f.overdue for f in held if f.rule.id == STALLED),
+        )
+        for (name, team_id), held in teams.items()
+    ]
     return sorted(rows, key=lambda t: (-t.overdue, -t.stalled, -t.due_soon, _in_number_order(t.team)))
 
 
@@ -242,12 +265,27 @@ def _filters(rule_id: str | None) -> None:
 
 def _query(open_only: bool = True) -> Any:
     worker = aliased(User)
-    query = (select(Deadline.id, Deadline.person_id, Deadline.rule_id, Deadline.start_event, Deadline.started_on,
-                    Deadline.due_on, Deadline.met_on, Deadline.length, Deadline.forecast, Deadline.status,
-                    Person.first_name, Person.last_name, worker.full_name.label("worker"), Team.name.label("team"))
-             .join(Person, Person.id == Deadline.person_id)
-             .outerjoin(worker, worker.id == Deadline.worker_id)
-             .outerjoin(Team, Team.id == Deadline.team_id))
+    query = (
+        select(
+            Deadline.id,
+            Deadline.person_id,
+            Deadline.rule_id,
+            Deadline.start_event,
+            Deadline.started_on,
+            Deadline.due_on,
+            Deadline.met_on,
+            Deadline.length,
+            Deadline.forecast,
+            Deadline.status,
+            Person.first_name,
+            Person.last_name,
+            worker.full_name.label("worker"),
+            Team.name.label("team"),
+        )
+        .join(Person, Person.id == Deadline.person_id)
+        .outerjoin(worker, worker.id == Deadline.worker_id)
+        .outerjoin(Team, Team.id == Deadline.team_id)
+    )
     if open_only:
         query = query.where(Deadline.met_on.is_(None))
     return query
@@ -259,24 +297,39 @@ FORECAST_BY_KEY = {f"{f.rule_id}:{f.kind.value}": f for f in FORECASTS}
 def _row(session: Session, user: User, row: Any, today: date, due_soon: int, hidden: set[int]) -> DueRow:
     rule = rule_for(row.rule_id, row.started_on)
     kind = EventKind(row.start_event)
-    return DueRow(row.id, row.person_id,
-                  RESTRICTED_LABEL if row.person_id in hidden else f"{row.first_name} {row.last_name}",
-                  rule, kind, row.started_on, row.due_on, row.met_on,
-                  # A stopped clock's stored status is final (only open ones move with the date): "lapsed" is
-                  # one stopped by its plan's end, not met (store._row).
-                  state_of(row.due_on, row.met_on, today, due_soon,
-                           lapsed=row.met_on is not None and row.status == State.LAPSED),
-                  FORECAST_BY_KEY.get(row.forecast) if row.forecast else None, row.worker or "Unallocated",
-                  row.team or "", explain(rule.id, row.started_on, rule=rule, length=row.length,
-                                          start_event=f"{kind.label} on {row.started_on.isoformat()}"))
+    return DueRow(
+        row.id,
+        row.person_id,
+        RESTRICTED_LABEL if row.person_id in hidden else f"{row.first_name} {row.last_name}",
+        rule,
+        kind,
+        row.started_on,
+        row.due_on,
+        row.met_on,
+        # A stopped clock's stored status is final (only open ones move with the date): "lapsed" is
+        # one stopped by its plan's end, not met (store._row).
+        state_of(row.due_on, row.met_on, today, due_soon, lapsed=row.met_on is not None and row.status == State.LAPSED),
+        FORECAST_BY_KEY.get(row.forecast) if row.forecast else None,
+        row.worker or "Unallocated",
+        row.team or "",
+        explain(
+            rule.id,
+            row.started_on,
+            rule=rule,
+            length=row.length,
+            start_event=f"{kind.label} on {row.started_on.isoformat()}",
+        ),
+    )
 
 
 def _hidden(session: Session, user: User, person_ids: Collection[int]) -> set[int]:
     """Restricted children this user may not open: their rows show no name."""
     restricted = access.restricted_among(session, person_ids)
-    return {pid for pid in restricted
-            if not access.authorize(session, user, Action.VIEW, AccessSubject(Kind.PERSON, pid, person_ids=(pid,)))
-            .allowed}
+    return {
+        pid
+        for pid in restricted
+        if not access.authorize(session, user, Action.VIEW, AccessSubject(Kind.PERSON, pid, person_ids=(pid,))).allowed
+    }
 
 
 @dataclass(frozen=True)
@@ -292,16 +345,21 @@ class ChildDeadlines:
         return sum(1 for row in self.history if row.state in (State.MET_LATE, State.LAPSED))
 
 
-def deadlines_of_child(session: Session, user: User, person_id: int, *, today: date | None = None
-                       ) -> ChildDeadlines:
+def deadlines_of_child(session: Session, user: User, person_id: int, *, today: date | None = None) -> ChildDeadlines:
     """The child's stored deadlines. Read as part of their case record: the caller (``casework.case_record``) has
     asked the access policy for the case and audited the view."""
     today = today or today_in_london()
     due_soon = int(local_settings.get(session, "timescales.due_soon.working_days"))
-    rows = [_row(session, user, raw, today, due_soon, set()) for raw in session.execute(
-        _query(open_only=False).where(Deadline.person_id == person_id).order_by(Deadline.due_on, Deadline.id))]
-    return ChildDeadlines([row for row in rows if (row.state.open and row.rule.id != STALLED) or row.stalled],
-                          [row for row in reversed(rows) if not row.state.open])
+    rows = [
+        _row(session, user, raw, today, due_soon, set())
+        for raw in session.execute(
+            _query(open_only=False).where(Deadline.person_id == person_id).order_by(Deadline.due_on, Deadline.id)
+        )
+    ]
+    return ChildDeadlines(
+        [row for row in rows if (row.state.open and row.rule.id != STALLED) or row.stalled],
+        [row for row in reversed(rows) if not row.state.open],
+    )
 
 
 def _page(session: Session, user: User, rows: list[Any], today: date, **page: Any) -> DuePage:
@@ -324,16 +382,23 @@ def my_due(session: Session, database: Database, user: User, *, today: date | No
     """The worker's own open deadlines (children allocated to them): overdue, due soon, due, forecast, stalled."""
     access.require_role(database, user, Kind.DUE_WORK, Action.VIEW)
     today = today or today_in_london()
-    rows = list(session.execute(_query().where(Deadline.worker_id == user.id)
-                                .order_by(Deadline.due_on, Deadline.id)))
+    rows = list(session.execute(_query().where(Deadline.worker_id == user.id).order_by(Deadline.due_on, Deadline.id)))
     page = _page(session, user, rows, today)
     record(session, access.actor_of(user), "list", "due_work", user.id, detail={"page": "mine", "shown": len(rows)})
     return page
 
 
-def team_due(session: Session, database: Database, user: User, *, worker_id: int | None = None,
-             rule_id: str | None = None, page: int = 1, descending: bool = False, today: date | None = None
-             ) -> tuple[DuePage, list[tuple[int, str]]]:
+def team_due(
+    session: Session,
+    database: Database,
+    user: User,
+    *,
+    worker_id: int | None = None,
+    rule_id: str | None = None,
+    page: int = 1,
+    descending: bool = False,
+    today: date | None = None,
+) -> tuple[DuePage, list[tuple[int, str]]]:
     """A team manager's view across their team, filterable by worker and rule. Returns the page and the team's
     workers (for the filter).
 
@@ -348,9 +413,14 @@ def team_due(session: Session, database: Database, user: User, *, worker_id: int
     workers: list[tuple[int, str]] = []
     result = DuePage([], [], [], [], [], today, filters={"worker": worker_id, "rule": rule_id})
     if user.team_id is not None:
-        workers = [(w_id, name) for w_id, name in session.execute(
-            select(User.id, User.full_name).where(User.team_id == user.team_id, User.active.is_(True))
-            .order_by(User.full_name))]
+        workers = [
+            (w_id, name)
+            for w_id, name in session.execute(
+                select(User.id, User.full_name)
+                .where(User.team_id == user.team_id, User.active.is_(True))
+                .order_by(User.full_name)
+            )
+        ]
         scope = [Deadline.team_id == user.team_id]
         if worker_id is not None:
             scope.append(Deadline.worker_id == worker_id)
@@ -360,40 +430,85 @@ def team_due(session: Session, database: Database, user: User, *, worker_id: int
         soon = store.due_soon_until(today, due_soon_days)
         not_stalled = Deadline.rule_id != STALLED
         counted = session.execute(
-            select(func.sum(case((not_stalled, 1), else_=0)),
-                   func.sum(case((not_stalled & (Deadline.due_on < today), 1), else_=0)),
-                   func.sum(case((not_stalled & (Deadline.due_on >= today) & (Deadline.due_on <= soon), 1),
-                                 else_=0)),
-                   func.sum(case((not_stalled & Deadline.forecast.is_not(None) & (Deadline.due_on >= today), 1),
-                                 else_=0)),
-                   func.sum(case(((Deadline.rule_id == STALLED) & (Deadline.due_on < today), 1), else_=0)))
-            .where(Deadline.met_on.is_(None), *scope)).one()
+            select(
+                func.sum(case((not_stalled, 1), else_=0)),
+                func.sum(case((not_stalled & (Deadline.due_on < today), 1), else_=0)),
+                func.sum(case((not_stalled & (Deadline.due_on >= today) & (Deadline.due_on <= soon), 1), else_=0)),
+                func.sum(case((not_stalled & Deadline.forecast.is_not(None) & (Deadline.due_on >= today), 1), else_=0)),
+                func.sum(case(((Deadline.rule_id == STALLED) & (Deadline.due_on < today), 1), else_=0)),
+            ).where(Deadline.met_on.is_(None), *scope)
+        ).one()
         total, overdue, due_soon, forecast_count, stalled = (int(value or 0) for value in counted)
         result.counts = {"overdue": overdue, "due_soon": due_soon, "forecast": forecast_count, "stalled": stalled}
         result.total, result.pages = total, max(1, -(-total // TEAM_PAGE_SIZE))
         result.page = min(page, result.pages)
         order = (Deadline.due_on.desc(), Deadline.id.desc()) if descending else (Deadline.due_on, Deadline.id)
-        listed = list(session.execute(_query().where(*scope, not_stalled).order_by(*order)
-                                      .limit(TEAM_PAGE_SIZE).offset((result.page - 1) * TEAM_PAGE_SIZE)))
-        forecast_rows = list(session.execute(
-            _query().where(*scope, not_stalled, Deadline.forecast.is_not(None), Deadline.due_on >= today)
-            .order_by(Deadline.due_on, Deadline.id).limit(TEAM_PAGE_SIZE))) if forecast_count else []
-        stalled_rows = list(session.execute(
-            _query().where(*scope, Deadline.rule_id == STALLED, Deadline.due_on < today)
-            .order_by(Deadline.due_on, Deadline.id).limit(TEAM_PAGE_SIZE))) if stalled else []
+        listed = list(
+            session.execute(
+                _query()
+                .where(*scope, not_stalled)
+                .order_by(*order)
+                .limit(TEAM_PAGE_SIZE)
+                .offset((result.page - 1) * TEAM_PAGE_SIZE)
+            )
+        )
+        forecast_rows = (
+            list(
+                session.execute(
+                    _query()
+                    .where(*scope, not_stalled, Deadline.forecast.is_not(None), Deadline.due_on >= today)
+                    .order_by(Deadline.due_on, Deadline.id)
+                    .limit(TEAM_PAGE_SIZE)
+                )
+            )
+            if forecast_count
+            else []
+        )
+        stalled_rows = (
+            list(
+                session.execute(
+                    _query()
+                    .where(*scope, Deadline.rule_id == STALLED, Deadline.due_on < today)
+                    .order_by(Deadline.due_on, Deadline.id)
+                    .limit(TEAM_PAGE_SIZE)
+                )
+            )
+            if stalled
+            else []
+        )
         hidden = _hidden(session, user, {r.person_id for r in (*listed, *forecast_rows, *stalled_rows)})
         result.listed = [_row(session, user, r, today, due_soon_days, hidden) for r in listed]
         result.forecast = [_row(session, user, r, today, due_soon_days, hidden) for r in forecast_rows]
         result.stalled = [_row(session, user, r, today, due_soon_days, hidden) for r in stalled_rows]
-    record(session, access.actor_of(user), "list", "due_work", user.team_id,
-           detail={"page": "team", "worker": worker_id, "rule": rule_id, "page_number": result.page,
-                   "shown": len(result.listed)})
+    record(
+        session,
+        access.actor_of(user),
+        "list",
+        "due_work",
+        user.team_id,
+        detail={
+            "page": "team",
+            "worker": worker_id,
+            "rule": rule_id,
+            "page_number": result.page,
+            "shown": len(result.listed),
+        },
+    )
     return result, workers
 
 
-def service_due(session: Session, database: Database, user: User, *, team_id: int | None = None,
-                rule_id: str | None = None, state: str | None = None, page: int = 1, descending: bool = False,
-                today: date | None = None) -> tuple[DuePage | None, list[Figure], list[tuple[int, str]]]:
+def service_due(
+    session: Session,
+    database: Database,
+    user: User,
+    *,
+    team_id: int | None = None,
+    rule_id: str | None = None,
+    state: str | None = None,
+    page: int = 1,
+    descending: bool = False,
+    today: date | None = None,
+) -> tuple[DuePage | None, list[Figure], list[tuple[int, str]]]:
     """Across the council: figures by team and rule for everyone allowed; the children (paginated, overdue first)
     for those who may see case work (team managers). Filter by team, rule and state."""
     access.require_role(database, user, Kind.DUE_WORK, Action.LIST)
@@ -422,13 +537,32 @@ def service_due(session: Session, database: Database, user: User, *, team_id: in
         total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
         pages = max(1, -(-total // PAGE_SIZE))
         order = (Deadline.due_on.desc(), Deadline.id.desc()) if descending else (Deadline.due_on, Deadline.id)
-        rows = list(session.execute(query.order_by(*order)
-                                    .limit(PAGE_SIZE).offset((min(page, pages) - 1) * PAGE_SIZE)))
-        result = _page(session, user, rows, today, total=total, page=min(page, pages), pages=pages,
-                       filters={"team": team_id, "rule": rule_id, "state": state})
-    record(session, access.actor_of(user), "list", "due_work", None,
-           detail={"page": "service", "team": team_id, "rule": rule_id, "state": state, "page_number": page,
-                   "children_shown": result is not None})
+        rows = list(session.execute(query.order_by(*order).limit(PAGE_SIZE).offset((min(page, pages) - 1) * PAGE_SIZE)))
+        result = _page(
+            session,
+            user,
+            rows,
+            today,
+            total=total,
+            page=min(page, pages),
+            pages=pages,
+            filters={"team": team_id, "rule": rule_id, "state": state},
+        )
+    record(
+        session,
+        access.actor_of(user),
+        "list",
+        "due_work",
+        None,
+        detail={
+            "page": "service",
+            "team": team_id,
+            "rule": rule_id,
+            "state": state,
+            "page_number": page,
+            "children_shown": result is not None,
+        },
+    )
     return result, figures, teams
 
 
@@ -438,15 +572,21 @@ def _figures(session: Session, today: date, team_id: int | None, rule_id: str | 
     due_soon = func.sum(case(((Deadline.due_on >= today) & (Deadline.due_on <= soon), 1), else_=0))
     due = func.sum(case((Deadline.due_on > soon, 1), else_=0))
     forecast = func.sum(case((Deadline.forecast.is_not(None) & (Deadline.due_on >= today), 1), else_=0))
-    query = (select(Team.name, Deadline.rule_id, overdue, due_soon, due, forecast, Deadline.team_id)
-             .select_from(Deadline).outerjoin(Team, Team.id == Deadline.team_id)
-             .where(Deadline.met_on.is_(None)).group_by(Deadline.team_id, Team.name, Deadline.rule_id))
+    query = (
+        select(Team.name, Deadline.rule_id, overdue, due_soon, due, forecast, Deadline.team_id)
+        .select_from(Deadline)
+        .outerjoin(Team, Team.id == Deadline.team_id)
+        .where(Deadline.met_on.is_(None))
+        .group_by(Deadline.team_id, Team.name, Deadline.rule_id)
+    )
     if team_id is not None:
         query = query.where(Deadline.team_id == team_id)
     if rule_id:
         query = query.where(Deadline.rule_id == rule_id)
-    figures = [Figure(name or "Unallocated", rule_for(rid, today), int(o or 0), int(s or 0), int(d or 0),
-                      int(f or 0), team) for name, rid, o, s, d, f, team in session.execute(query)]
+    figures = [
+        Figure(name or "Unallocated", rule_for(rid, today), int(o or 0), int(s or 0), int(d or 0), int(f or 0), team)
+        for name, rid, o, s, d, f, team in session.execute(query)
+    ]
     return sorted(figures, key=lambda f: (_in_number_order(f.team), RULE_IDS.index(f.rule.id)))
 
 
@@ -460,30 +600,54 @@ class DeadlineDetail:
     plan_ended: str | None = None
 
 
-def deadline_detail(session: Session, database: Database, user: User, deadline_id: int,
-                    *, today: date | None = None) -> DeadlineDetail:
+def deadline_detail(
+    session: Session, database: Database, user: User, deadline_id: int, *, today: date | None = None
+) -> DeadlineDetail:
     """One deadline explained: the rule in force, the event that started it, what the count skipped."""
     deadline = session.get(Deadline, deadline_id)
     if deadline is None:
         raise NotFound("There is no such deadline.")
-    subject = AccessSubject(Kind.DUE_WORK, deadline.id, person_ids=(deadline.person_id,),
-                            allocated_user_ids=(deadline.worker_id,) if deadline.worker_id else (),
-                            team_id=deadline.team_id)
+    subject = AccessSubject(
+        Kind.DUE_WORK,
+        deadline.id,
+        person_ids=(deadline.person_id,),
+        allocated_user_ids=(deadline.worker_id,) if deadline.worker_id else (),
+        team_id=deadline.team_id,
+    )
     access.require(session, database, user, Action.VIEW, subject)
     if Role(user.role) != Role.TEAM_MANAGER and deadline.worker_id != user.id:
         reason = "deadline of a child not allocated to this worker"
-        record(session, access.actor_of(user), "view", "due_work", deadline.id, person_id=deadline.person_id,
-               reason=reason, outcome="refused", survive_rollback=True)
+        record(
+            session,
+            access.actor_of(user),
+            "view",
+            "due_work",
+            deadline.id,
+            person_id=deadline.person_id,
+            reason=reason,
+            outcome="refused",
+            survive_rollback=True,
+        )
         raise AccessDenied("You do not have access to this deadline.")
     today = today or today_in_london()
     raw = session.execute(_query(open_only=False).where(Deadline.id == deadline_id)).one()
     due_soon = int(local_settings.get(session, "timescales.due_soon.working_days"))
     row = _row(session, user, raw, today, due_soon, set())
-    met = (f"{deadline.met_source_kind.replace('_', ' ')} {deadline.met_source_id} on {deadline.met_on.isoformat()}"
-           if deadline.met_on and deadline.met_source_kind else None)
+    met = (
+        f"{deadline.met_source_kind.replace('_', ' ')} {deadline.met_source_id} on {deadline.met_on.isoformat()}"
+        if deadline.met_on and deadline.met_source_kind
+        else None
+    )
     ended = None
     if row.state is State.LAPSED:
         ended, met = met, None
-    record(session, access.actor_of(user), "view", "deadline", deadline.id, person_id=deadline.person_id,
-           detail={"rule": deadline.rule_id})
+    record(
+        session,
+        access.actor_of(user),
+        "view",
+        "deadline",
+        deadline.id,
+        person_id=deadline.person_id,
+        detail={"rule": deadline.rule_id},
+    )
     return DeadlineDetail(row, met, deadline.exceeded_reason, row.forecast, ended)

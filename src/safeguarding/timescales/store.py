@@ -54,9 +54,24 @@ from safeguarding.timescales.rules import (
 
 # The columns a recompute derives, in the order ``_row`` gives them; ``computed_at`` (when the row was written) is
 # added on insert and not compared.
-DERIVED_COLUMNS = ("person_id", "rule_id", "source_kind", "source_id", "start_event", "started_on", "length",
-                   "due_on", "met_on", "met_source_kind", "met_source_id", "status", "forecast", "exceeded_reason",
-                   "worker_id", "team_id")
+DERIVED_COLUMNS = (
+    "person_id",
+    "rule_id",
+    "source_kind",
+    "source_id",
+    "start_event",
+    "started_on",
+    "length",
+    "due_on",
+    "met_on",
+    "met_source_kind",
+    "met_source_id",
+    "status",
+    "forecast",
+    "exceeded_reason",
+    "worker_id",
+    "team_id",
+)
 DATE_COLUMNS = ("started_on", "due_on", "met_on")
 CHUNK = 900  # ids per IN list
 
@@ -99,8 +114,9 @@ def due_soon_until(today: date, due_soon_days: int) -> date:
     return add_working_days_quick(today, due_soon_days + 1) - timedelta(days=1)
 
 
-def derived_rows(case_events: CaseEvents, person_ids: Iterable[int], settings: Mapping[str, Any], today: date
-                 ) -> list[tuple[Any, ...]]:
+def derived_rows(
+    case_events: CaseEvents, person_ids: Iterable[int], settings: Mapping[str, Any], today: date
+) -> list[tuple[Any, ...]]:
     """The rows to store for these children: every open clock, and the clocks met in the current episode (from the
     day it began); nothing of closed episodes (timescales/models.py says why)."""
     lengths = Lengths(settings)
@@ -117,8 +133,9 @@ def derived_rows(case_events: CaseEvents, person_ids: Iterable[int], settings: M
     return rows
 
 
-def _row(item: Derived, events: list[Any], today: date, soon: date, worker: int | None, team: int | None
-         ) -> tuple[Any, ...]:
+def _row(
+    item: Derived, events: list[Any], today: date, soon: date, worker: int | None, team: int | None
+) -> tuple[Any, ...]:
     start, met_by, due, met_on = item.start, item.met_by, item.due, item.met_on
     if item.lapsed:
         # Stopped by the plan's end, not met (rules.State.LAPSED): stored with met_on = the end day, so it is not
@@ -131,11 +148,24 @@ def _row(item: Derived, events: list[Any], today: date, soon: date, worker: int 
         predicted = forecast(item, events, today)
         # rules.state_of, with the due-soon horizon worked out once for the whole recompute.
         status = "overdue" if today > due else "due_soon" if due <= soon else "due"
-    return (item.person_id, item.rule.id, start.source_kind, start.source_id, start.kind._value_, start.on,
-            item.length, due, met_on, met_by.source_kind if met_by else None,
-            met_by.source_id if met_by else None, status,
-            f"{predicted.rule_id}:{predicted.kind._value_}" if predicted else None, item.exceeded_reason, worker,
-            team)
+    return (
+        item.person_id,
+        item.rule.id,
+        start.source_kind,
+        start.source_id,
+        start.kind._value_,
+        start.on,
+        item.length,
+        due,
+        met_on,
+        met_by.source_kind if met_by else None,
+        met_by.source_id if met_by else None,
+        status,
+        f"{predicted.rule_id}:{predicted.kind._value_}" if predicted else None,
+        item.exceeded_reason,
+        worker,
+        team,
+    )
 
 
 class _IsoDays(dict[Any, Any]):
@@ -156,8 +186,10 @@ def digests(rows: Sequence[tuple[Any, ...]]) -> dict[int, str]:
     iso = _IsoDays()
     found: dict[int, str] = {}
     for person_id, group in groupby(rows, key=itemgetter(0)):
-        canonical = [(*row[1:5], iso[row[5]], row[6], iso[row[7]], iso[row[8]], *row[9:STATUS], *row[STATUS + 1:])
-                     for row in group]
+        canonical = [
+            (*row[1:5], iso[row[5]], row[6], iso[row[7]], iso[row[8]], *row[9:STATUS], *row[STATUS + 1 :])
+            for row in group
+        ]
         found[person_id] = hashlib.blake2b(marshal.dumps(canonical, 2), digest_size=16).hexdigest()
     return found
 
@@ -169,8 +201,11 @@ class _DriverForm:
     def __init__(self, connection: Connection) -> None:
         dialect = connection.dialect
         table = cast(Table, Deadline.__table__)
-        processors = {name: processor for name in (*DERIVED_COLUMNS, "computed_at")
-                      if (processor := table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) is not None}
+        processors = {
+            name: processor
+            for name in (*DERIVED_COLUMNS, "computed_at")
+            if (processor := table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) is not None
+        }
         self.stamp = processors.pop("computed_at", lambda value: value)
         if set(processors) - set(DATE_COLUMNS):
             raise RuntimeError(f"deadline columns with unexpected bind processors: {sorted(processors)}")
@@ -207,8 +242,9 @@ def _stored(connection: Connection, condition: ColumnElement[bool] | None) -> di
     return stored
 
 
-def _difference(connection: Connection, rows: list[tuple[Any, ...]], condition: ColumnElement[bool] | None,
-                children: int) -> Changes:
+def _difference(
+    connection: Connection, rows: list[tuple[Any, ...]], condition: ColumnElement[bool] | None, children: int
+) -> Changes:
     """What must be written so that the stored rows under ``condition`` become ``rows``."""
     stored = _stored(connection, condition)
     changes = Changes(children, len(rows))
@@ -222,8 +258,7 @@ def _difference(connection: Connection, rows: list[tuple[Any, ...]], condition: 
     return changes
 
 
-def _insert_many(connection: Connection, table: Table, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
-                 ) -> None:
+def _insert_many(connection: Connection, table: Table, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:
     """Rows already in driver form, written by the driver: on PostgreSQL by ``COPY`` (a council's first run writes
     a quarter of a million rows: 10.5 s by ``executemany``), elsewhere by one ``executemany`` (SQLAlchemy's own
     spends more time building each row's parameters than the database spends storing them)."""
@@ -240,8 +275,9 @@ def _insert_many(connection: Connection, table: Table, columns: Sequence[str], r
     compiled = insert(table).compile(dialect=connection.dialect, column_keys=list(columns))
     if compiled.positional:
         order = [columns.index(name) for name in compiled.positiontup or ()]
-        parameters: list[Any] = list(rows) if order == list(range(len(columns))) else \
-            [tuple(row[i] for i in order) for row in rows]
+        parameters: list[Any] = (
+            list(rows) if order == list(range(len(columns))) else [tuple(row[i] for i in order) for row in rows]
+        )
     else:
         parameters = [dict(zip(columns, row, strict=True)) for row in rows]
     connection.exec_driver_sql(compiled.string, parameters)
@@ -251,28 +287,38 @@ def _write(connection: Connection, changes: Changes) -> None:
     """Delete the rows no longer derived, insert the new ones, and store the compared children's digests."""
     ids = sorted(changes.delete_ids)
     for index in range(0, len(ids), CHUNK):
-        connection.execute(delete(Deadline).where(Deadline.id.in_(ids[index:index + CHUNK])))
+        connection.execute(delete(Deadline).where(Deadline.id.in_(ids[index : index + CHUNK])))
     now = _DriverForm(connection).stamp(utcnow())
-    _insert_many(connection, cast(Table, Deadline.__table__), [*DERIVED_COLUMNS, "computed_at"],
-                 [(*row, now) for row in changes.insert])
+    _insert_many(
+        connection,
+        cast(Table, Deadline.__table__),
+        [*DERIVED_COLUMNS, "computed_at"],
+        [(*row, now) for row in changes.insert],
+    )
     if changes.every_digest:
         connection.execute(delete(DeadlineDigest))
     else:
         children = sorted(changes.digests)
         for index in range(0, len(children), CHUNK):
-            connection.execute(delete(DeadlineDigest).where(DeadlineDigest.person_id.in_(
-                children[index:index + CHUNK])))
-    _insert_many(connection, cast(Table, DeadlineDigest.__table__), ["person_id", "digest"],
-                 [(person_id, digest) for person_id, digest in sorted(changes.digests.items()) if digest])
+            connection.execute(
+                delete(DeadlineDigest).where(DeadlineDigest.person_id.in_(children[index : index + CHUNK]))
+            )
+    _insert_many(
+        connection,
+        cast(Table, DeadlineDigest.__table__),
+        ["person_id", "digest"],
+        [(person_id, digest) for person_id, digest in sorted(changes.digests.items()) if digest],
+    )
 
 
-def recompute_children(connection: Connection, person_ids: Sequence[int], today: date,
-                       settings: Mapping[str, Any]) -> RecomputeResult:
+def recompute_children(
+    connection: Connection, person_ids: Sequence[int], today: date, settings: Mapping[str, Any]
+) -> RecomputeResult:
     """These children's deadlines derived again and stored (the connection's transaction)."""
     case_events = clock_events(connection, person_ids, today)
     changes = Changes()
     for index in range(0, len(person_ids), CHUNK):
-        chunk = person_ids[index:index + CHUNK]
+        chunk = person_ids[index : index + CHUNK]
         rows = derived_rows(case_events, sorted(case_events.open_children.intersection(chunk)), settings, today)
         changes.add(_difference(connection, rows, Deadline.person_id.in_(chunk), 0))
         derived = digests(rows)
@@ -296,8 +342,9 @@ def _without_cycle_collection() -> Iterator[None]:
 
 
 @_without_cycle_collection()
-def _share_changes(connection: Connection, share: Share | None, today: date, settings: Mapping[str, Any],
-                   every_row: bool = False) -> Changes:
+def _share_changes(
+    connection: Connection, share: Share | None, today: date, settings: Mapping[str, Any], every_row: bool = False
+) -> Changes:
     """The changes for every open child of one share (``None``: of the whole council).
 
     Every child is derived again from every event. The stored rows are read back and compared only for children
@@ -319,9 +366,11 @@ def _share_changes(connection: Connection, share: Share | None, today: date, set
     counts: dict[int, int] = dict(driver_rows(connection, held_rows))
     stored: dict[int, str] = dict(driver_rows(connection, held_digests))
     derived_counts = Counter(row[0] for row in rows)
-    differing = sorted(person_id for person_id in derived.keys() | counts.keys() | stored.keys()
-                       if derived.get(person_id) != stored.get(person_id)
-                       or derived_counts[person_id] != counts.get(person_id, 0))
+    differing = sorted(
+        person_id
+        for person_id in derived.keys() | counts.keys() | stored.keys()
+        if derived.get(person_id) != stored.get(person_id) or derived_counts[person_id] != counts.get(person_id, 0)
+    )
     by_child: defaultdict[int, list[tuple[Any, ...]]] = defaultdict(list)
     wanted = set(differing)
     for row in rows:
@@ -329,9 +378,10 @@ def _share_changes(connection: Connection, share: Share | None, today: date, set
             by_child[row[0]].append(row)
     changes = Changes(len(case_events.open_children), len(rows))
     for index in range(0, len(differing), CHUNK):
-        chunk = differing[index:index + CHUNK]
-        part = _difference(connection, [row for person_id in chunk for row in by_child[person_id]],
-                           Deadline.person_id.in_(chunk), 0)
+        chunk = differing[index : index + CHUNK]
+        part = _difference(
+            connection, [row for person_id in chunk for row in by_child[person_id]], Deadline.person_id.in_(chunk), 0
+        )
         changes.delete_ids.extend(part.delete_ids)
         changes.insert.extend(part.insert)
     changes.digests = {person_id: derived.get(person_id) for person_id in differing}
@@ -344,8 +394,13 @@ def recompute_in_transaction(connection: Connection, today: date, settings: Mapp
     changes = _share_changes(connection, None, today, settings)
     _write(connection, changes)
     soon = due_soon_until(today, int(settings.get("timescales.due_soon.working_days", DUE_SOON_DEFAULT)))
-    result = RecomputeResult(changes.children, changes.deadlines, len(changes.insert), len(changes.delete_ids),
-                             _move_states(connection, today, soon))
+    result = RecomputeResult(
+        changes.children,
+        changes.deadlines,
+        len(changes.insert),
+        len(changes.delete_ids),
+        _move_states(connection, today, soon),
+    )
     _record(connection, "full", today, settings, began, result, result.updated)
     return result
 
@@ -354,8 +409,13 @@ def recompute_in_transaction(connection: Connection, today: date, settings: Mapp
 
 # The modules whose code decides what is derived, with each capability's event source (``events.sources``): a
 # change to any of them (a new rule version, a corrected count) makes the next night's run a full re-derivation.
-DERIVATION_MODULES = ("safeguarding.timescales.rules", "safeguarding.timescales.derive",
-                      "safeguarding.timescales.events", "safeguarding.timescales.store", "safeguarding.core.calendar")
+DERIVATION_MODULES = (
+    "safeguarding.timescales.rules",
+    "safeguarding.timescales.derive",
+    "safeguarding.timescales.events",
+    "safeguarding.timescales.store",
+    "safeguarding.core.calendar",
+)
 
 
 def fingerprint(settings: Mapping[str, Any]) -> str:
@@ -384,21 +444,47 @@ class Refresh:
     compared: int = 0  # children whose stored rows were read back and compared (a full run)
 
 
-def _record(connection: Connection, kind: str, today: date, settings: Mapping[str, Any], began: float,
-            result: RecomputeResult, updated: int = 0) -> float:
+def _record(
+    connection: Connection,
+    kind: str,
+    today: date,
+    settings: Mapping[str, Any],
+    began: float,
+    result: RecomputeResult,
+    updated: int = 0,
+) -> float:
     seconds = time.perf_counter() - began
-    connection.execute(insert(DeadlineRefresh).values(
-        kind=kind, for_day=today, fingerprint=fingerprint(settings), started_at=utcnow(), seconds=seconds,
-        children=result.children, inserted=result.inserted, deleted=result.deleted, updated=updated))
+    connection.execute(
+        insert(DeadlineRefresh).values(
+            kind=kind,
+            for_day=today,
+            fingerprint=fingerprint(settings),
+            started_at=utcnow(),
+            seconds=seconds,
+            children=result.children,
+            inserted=result.inserted,
+            deleted=result.deleted,
+            updated=updated,
+        )
+    )
     return seconds
 
 
 def last_refresh(connection: Connection) -> Any:
     """The latest run (a row with ``for_day``, ``fingerprint``, ``kind``, ``started_at``, ``seconds``,
     ``children``), or None."""
-    return connection.execute(select(DeadlineRefresh.for_day, DeadlineRefresh.fingerprint, DeadlineRefresh.kind,
-                                     DeadlineRefresh.started_at, DeadlineRefresh.seconds, DeadlineRefresh.children)
-                              .order_by(DeadlineRefresh.id.desc()).limit(1)).first()
+    return connection.execute(
+        select(
+            DeadlineRefresh.for_day,
+            DeadlineRefresh.fingerprint,
+            DeadlineRefresh.kind,
+            DeadlineRefresh.started_at,
+            DeadlineRefresh.seconds,
+            DeadlineRefresh.children,
+        )
+        .order_by(DeadlineRefresh.id.desc())
+        .limit(1)
+    ).first()
 
 
 def _latest_start(day: date, working_days: int) -> date:
@@ -418,9 +504,16 @@ def _children_whose_forecast_turns(connection: Connection, after: date, today: d
         if rule.kind is not ForecastKind.NO_EVENT_BY_DAY:
             continue
         earliest, latest = _latest_start(after, rule.by_day), _latest_start(today, rule.by_day)
-        children.update(connection.scalars(
-            select(Deadline.person_id).where(Deadline.met_on.is_(None), Deadline.rule_id == rule.rule_id,
-                                             Deadline.started_on > earliest, Deadline.started_on <= latest)))
+        children.update(
+            connection.scalars(
+                select(Deadline.person_id).where(
+                    Deadline.met_on.is_(None),
+                    Deadline.rule_id == rule.rule_id,
+                    Deadline.started_on > earliest,
+                    Deadline.started_on <= latest,
+                )
+            )
+        )
     return children
 
 
@@ -430,12 +523,14 @@ def _move_states(connection: Connection, today: date, soon: date) -> int:
     open_ = Deadline.met_on.is_(None)
     moved = 0
     for statement in (
-            update(Deadline).where(open_, Deadline.due_on < today,
-                                   (Deadline.status != "overdue") | Deadline.forecast.is_not(None))
-            .values(status="overdue", forecast=None),
-            update(Deadline).where(open_, Deadline.due_on >= today, Deadline.due_on <= soon,
-                                   Deadline.status != "due_soon").values(status="due_soon"),
-            update(Deadline).where(open_, Deadline.due_on > soon, Deadline.status != "due").values(status="due")):
+        update(Deadline)
+        .where(open_, Deadline.due_on < today, (Deadline.status != "overdue") | Deadline.forecast.is_not(None))
+        .values(status="overdue", forecast=None),
+        update(Deadline)
+        .where(open_, Deadline.due_on >= today, Deadline.due_on <= soon, Deadline.status != "due_soon")
+        .values(status="due_soon"),
+        update(Deadline).where(open_, Deadline.due_on > soon, Deadline.status != "due").values(status="due"),
+    ):
         moved += connection.execute(statement.execution_options(synchronize_session=False)).rowcount
     return moved
 
@@ -450,10 +545,10 @@ def drift(connection: Connection, after: date, today: date, settings: Mapping[st
     and an overdue deadline losing its forecast). (1) and (2) are derived again from their events; (3) is one
     update per state. Equal, row for row, to a full re-derivation (tests/timescales/test_refresh.py)."""
     soon = due_soon_until(today, int(settings.get("timescales.due_soon.working_days", DUE_SOON_DEFAULT)))
-    children = children_with_events_dated(connection, after, today) | \
-        _children_whose_forecast_turns(connection, after, today)
-    result = recompute_children(connection, sorted(children), today, settings) if children else \
-        RecomputeResult(0, 0)
+    children = children_with_events_dated(connection, after, today) | _children_whose_forecast_turns(
+        connection, after, today
+    )
+    result = recompute_children(connection, sorted(children), today, settings) if children else RecomputeResult(0, 0)
     return replace(result, updated=_move_states(connection, today, soon))
 
 
@@ -462,8 +557,9 @@ FULL_EVERY_DAYS = 7
 SNAPSHOT_ID = re.compile(r"^[0-9A-F]+-[0-9A-F]+(-[0-9]+)?$")
 
 
-def _worker(url: str, share: Share, today: date, settings: Mapping[str, Any], snapshot: str | None,
-            every_row: bool) -> Changes:
+def _worker(
+    url: str, share: Share, today: date, settings: Mapping[str, Any], snapshot: str | None, every_row: bool
+) -> Changes:
     """One worker process: its own connection, reading the state the parent holds locked."""
     engine = make_engine(url)
     try:
@@ -484,8 +580,15 @@ def _default_workers() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
 
-def refresh(database: Database, *, today: date | None = None, workers: int | None = None, full: bool = False,
-            full_every_days: int | None = FULL_EVERY_DAYS, every_row: bool = False) -> Refresh:
+def refresh(
+    database: Database,
+    *,
+    today: date | None = None,
+    workers: int | None = None,
+    full: bool = False,
+    full_every_days: int | None = FULL_EVERY_DAYS,
+    every_row: bool = False,
+) -> Refresh:
     """The nightly job: bring every open child's deadlines to ``today``.
 
     A drift run (``drift``) when the last run derived them under the same code and settings on or before today;
@@ -505,17 +608,24 @@ def refresh(database: Database, *, today: date | None = None, workers: int | Non
             connection.execute(text("LOCK TABLE deadline IN EXCLUSIVE MODE"))
         settings = get_all(session)
         last = last_refresh(connection)
-        reason = ("asked for" if full else "no earlier run" if last is None
-                  else "the rules, their code or the local settings changed"
-                  if last.fingerprint != fingerprint(settings)
-                  else f"the last run was for a later day ({last.for_day.isoformat()})" if last.for_day > today
-                  else "")
+        reason = (
+            "asked for"
+            if full
+            else "no earlier run"
+            if last is None
+            else "the rules, their code or the local settings changed"
+            if last.fingerprint != fingerprint(settings)
+            else f"the last run was for a later day ({last.for_day.isoformat()})"
+            if last.for_day > today
+            else ""
+        )
         if every_row and not full:
             reason = "every stored row to be compared, as asked"
         every_row = every_row or (last is not None and last.for_day > today)
         if not reason and full_every_days is not None:
-            last_full = connection.scalar(select(func.max(DeadlineRefresh.for_day))
-                                          .where(DeadlineRefresh.kind == "full"))
+            last_full = connection.scalar(
+                select(func.max(DeadlineRefresh.for_day)).where(DeadlineRefresh.kind == "full")
+            )
             if last_full is None or (today - last_full).days >= full_every_days:
                 reason = f"no full run in the last {full_every_days} days"
         if reason or last is None or every_row:
@@ -525,12 +635,28 @@ def refresh(database: Database, *, today: date | None = None, workers: int | Non
             result = drift(connection, last.for_day, today, settings)
             kind = "drift"
         seconds = _record(connection, kind, today, settings, began, result, result.updated)
-    return Refresh(kind, today, seconds, result.children, result.deadlines, result.inserted, result.deleted,
-                   result.updated, reason, result.compared)
+    return Refresh(
+        kind,
+        today,
+        seconds,
+        result.children,
+        result.deadlines,
+        result.inserted,
+        result.deleted,
+        result.updated,
+        reason,
+        result.compared,
+    )
 
 
-def _council(database: Database, connection: Connection, today: date, settings: Mapping[str, Any],
-             workers: int | None, every_row: bool) -> RecomputeResult:
+def _council(
+    database: Database,
+    connection: Connection,
+    today: date,
+    settings: Mapping[str, Any],
+    workers: int | None,
+    every_row: bool,
+) -> RecomputeResult:
     """Every open child derived again from every event, in worker processes each taking a share of the children
     and reading the state this transaction holds locked (module docstring); the difference written here, and
     the states of deadlines not derived differently moved with the date."""
@@ -548,11 +674,19 @@ def _council(database: Database, connection: Connection, today: date, settings: 
                 raise RuntimeError(f"unexpected snapshot id {snapshot!r}")
         url = database.engine.url.render_as_string(hide_password=False)
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            parts = pool.starmap(_worker, [(url, Share(index, workers), today, settings, snapshot, every_row)
-                                           for index in range(workers)])
+            parts = pool.starmap(
+                _worker,
+                [(url, Share(index, workers), today, settings, snapshot, every_row) for index in range(workers)],
+            )
         changes = Changes()
         for part in parts:
             changes.add(part)
     _write(connection, changes)
-    return RecomputeResult(changes.children, changes.deadlines, len(changes.insert), len(changes.delete_ids),
-                           _move_states(connection, today, soon), len(changes.digests))
+    return RecomputeResult(
+        changes.children,
+        changes.deadlines,
+        len(changes.insert),
+        len(changes.delete_ids),
+        _move_states(connection, today, soon),
+        len(changes.digests),
+    )

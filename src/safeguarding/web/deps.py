@@ -124,8 +124,9 @@ def unsign_session_id(value: str) -> str | None:
     return loaded if isinstance(loaded, str) else None
 
 
-def load_user_session(request: Request, db: Session, *, allow_pending_second_factor: bool = False
-                      ) -> UserSession | None:
+def load_user_session(
+    request: Request, db: Session, *, allow_pending_second_factor: bool = False
+) -> UserSession | None:
     raw = request.cookies.get(SESSION_COOKIE)
     session_id = unsign_session_id(raw) if raw else None
     if session_id is None:
@@ -136,8 +137,9 @@ def load_user_session(request: Request, db: Session, *, allow_pending_second_fac
     now = utcnow()
     settings = get_settings()
     # Idle for too long, or signed in too long ago however busy (the absolute lifetime): sign in again.
-    if (now - user_session.last_seen_at > timedelta(minutes=settings.idle_timeout_minutes)
-            or now - user_session.created_at > timedelta(hours=settings.session_max_hours)):
+    if now - user_session.last_seen_at > timedelta(
+        minutes=settings.idle_timeout_minutes
+    ) or now - user_session.created_at > timedelta(hours=settings.session_max_hours):
         user_session.ended_at = now
         db.commit()
         return None
@@ -150,8 +152,9 @@ def load_user_session(request: Request, db: Session, *, allow_pending_second_fac
 
 
 def start_session(db: Session, user: User, *, awaiting_second_factor: bool) -> UserSession:
-    user_session = UserSession(id=new_token(), user_id=user.id, csrf_token=new_token(),
-                               awaiting_second_factor=awaiting_second_factor)
+    user_session = UserSession(
+        id=new_token(), user_id=user.id, csrf_token=new_token(), awaiting_second_factor=awaiting_second_factor
+    )
     db.add(user_session)
     return user_session
 
@@ -164,9 +167,14 @@ def renew_session(request: Request, db: Session, user_session: UserSession) -> U
     the absolute lifetime.
     """
     now = utcnow()
-    renewed = UserSession(id=new_token(), user_id=user_session.user_id, csrf_token=new_token(),
-                          created_at=user_session.created_at, last_seen_at=now,
-                          awaiting_second_factor=user_session.awaiting_second_factor)
+    renewed = UserSession(
+        id=new_token(),
+        user_id=user_session.user_id,
+        csrf_token=new_token(),
+        created_at=user_session.created_at,
+        last_seen_at=now,
+        awaiting_second_factor=user_session.awaiting_second_factor,
+    )
     user_session.ended_at = now
     db.add(renewed)
     db.flush()
@@ -175,8 +183,14 @@ def renew_session(request: Request, db: Session, user_session: UserSession) -> U
 
 
 def set_session_cookie(response: Response, user_session: UserSession) -> None:
-    response.set_cookie(SESSION_COOKIE, sign_session_id(user_session.id), httponly=True, samesite="lax",
-                        secure=get_settings().secure_cookies, path="/")
+    response.set_cookie(
+        SESSION_COOKIE,
+        sign_session_id(user_session.id),
+        httponly=True,
+        samesite="lax",
+        secure=get_settings().secure_cookies,
+        path="/",
+    )
 
 
 def client_address(request: Request) -> str:
@@ -199,7 +213,9 @@ def refuse_if_throttled(db: Session, request: Request) -> None:
         minutes = max(1, -(-wait // 60))
         raise TooManyAttempts(
             "There have been too many failed attempts to sign in from your network. Wait "
-            f"{minutes} minute{'s' if minutes != 1 else ''}, then try again.", retry_after=wait)
+            f"{minutes} minute{'s' if minutes != 1 else ''}, then try again.",
+            retry_after=wait,
+        )
 
 
 class PasswordChangeRequired(Exception):
@@ -243,23 +259,26 @@ async def csrf_protect(request: Request, db: DbSession) -> None:
         value = form.get(CSRF_FIELD)
         supplied = value if isinstance(value, str) else None
     if not expected or not supplied or not hmac.compare_digest(expected, supplied):
-        raise AccessDenied("The form has expired or did not come from this service. Go back, reload the page "
-                           "and try again.", field=CSRF_FIELD)
+        raise AccessDenied(
+            "The form has expired or did not come from this service. Go back, reload the page and try again.",
+            field=CSRF_FIELD,
+        )
 
 
 # Declares the bearer scheme in the OpenAPI document (``safeguarding tokens create USERNAME`` makes a token); a
 # missing or malformed header is ours to refuse, with the API's error body.
-_bearer = HTTPBearer(auto_error=False, scheme_name="bearer",
-                     description="An API token: `safeguarding tokens create USERNAME`")
+_bearer = HTTPBearer(
+    auto_error=False, scheme_name="bearer", description="An API token: `safeguarding tokens create USERNAME`"
+)
 
 
-def api_user(request: Request, db: DbSession,
-             credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> User:
+def api_user(
+    request: Request, db: DbSession, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> User:
     token = credentials.credentials.strip() if credentials else ""
     if not token:
         raise SignInRequired()
-    row = db.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(token),
-                                           ApiToken.revoked_at.is_(None)))
+    row = db.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(token), ApiToken.revoked_at.is_(None)))
     if row is None or not row.user.active:
         # Only a wrong token costs a throttle query: tokens are 256 random bits, so the throttle is there to
         # slow a flood of guesses, not to hide whether one was right.

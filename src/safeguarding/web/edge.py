@@ -55,8 +55,14 @@ def _refusal(scope: Scope, status: int, message: str) -> Response:
         return PlainTextResponse(message, status_code=status)
     # A person at a browser gets a GOV.UK page; the browser's Back keeps what they typed.
     heading = "The request is too large" if status == 413 else "There is a problem"
-    return render(Request(scope), "web/error.html", status_code=status, title=heading, heading=heading,
-                  message=message + " Go back to the form: what you typed is still there.")
+    return render(
+        Request(scope),
+        "web/error.html",
+        status_code=status,
+        title=heading,
+        heading=heading,
+        message=message + " Go back to the form: what you typed is still there.",
+    )
 
 
 class RequestEdge:
@@ -129,4 +135,3 @@ class RequestEdge:
         if headers.get("hx-request"):
             return Response(status_code=401, headers={"HX-Redirect": "/sign-in"})
         return RedirectResponse(f"/sign-in?next={path}", status_code=303)
-

@@ -74,9 +74,15 @@ async def in_thread(fn: Callable[..., T], *args: object, **kwargs: object) -> T:
     return await run_in_threadpool(fn, *args, **kwargs)
 
 
-async def submit(request: Request, session: Session, save: Callable[[PostedForm], T], *,
-                 done: str | Callable[[T], str | Response], again: Callable[[PostedForm, dict[str, str]], Response],
-                 rollback: bool = True) -> Response:
+async def submit(
+    request: Request,
+    session: Session,
+    save: Callable[[PostedForm], T],
+    *,
+    done: str | Callable[[T], str | Response],
+    again: Callable[[PostedForm, dict[str, str]], Response],
+    rollback: bool = True,
+) -> Response:
     """Read the form and run ``save``; on ``ValidationFailed`` undo anything written (keeping the audit of a
     refusal) and answer ``again(form, errors)`` with status 422; else redirect (303) to ``done``.
 

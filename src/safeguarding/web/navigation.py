@@ -35,58 +35,93 @@ class NavSection:
 
 SECTIONS: tuple[NavSection, ...] = (
     # The front door (front_door/): partners' portal, the MASH's queue and sign-off, and contacts workers made.
-    NavSection("Front door", (
-        NavItem("Partner portal", "/portal", frozenset({R.PARTNER_PRACTITIONER})),
-        NavItem("MASH queue", "/mash/queue", frozenset({R.MASH_WORKER, R.MASH_MANAGER})),
-        NavItem("Record a contact", "/mash/contacts/new", frozenset({R.MASH_WORKER, R.MASH_MANAGER})),
-        NavItem("Sign-off", "/mash/sign-off", frozenset({R.MASH_MANAGER})),
-        NavItem("MASH dashboard", "/mash/dashboard", frozenset({R.MASH_MANAGER, R.TEAM_MANAGER,
-                                                                R.PERFORMANCE_ANALYST})),
-        NavItem("My contacts", "/my-contacts", frozenset({R.SOCIAL_WORKER, R.TEAM_MANAGER})),
-    ), claims=("/mash", "/portal")),
+    NavSection(
+        "Front door",
+        (
+            NavItem("Partner portal", "/portal", frozenset({R.PARTNER_PRACTITIONER})),
+            NavItem("MASH queue", "/mash/queue", frozenset({R.MASH_WORKER, R.MASH_MANAGER})),
+            NavItem("Record a contact", "/mash/contacts/new", frozenset({R.MASH_WORKER, R.MASH_MANAGER})),
+            NavItem("Sign-off", "/mash/sign-off", frozenset({R.MASH_MANAGER})),
+            NavItem(
+                "MASH dashboard", "/mash/dashboard", frozenset({R.MASH_MANAGER, R.TEAM_MANAGER, R.PERFORMANCE_ANALYST})
+            ),
+            NavItem("My contacts", "/my-contacts", frozenset({R.SOCIAL_WORKER, R.TEAM_MANAGER})),
+        ),
+        claims=("/mash", "/portal"),
+    ),
     # Statutory case work: what is due (timescales/); team managers allocate; supervision for managers and the
     # workers they supervise (casework/).
-    NavSection("Case work", (
-        NavItem("What is due", "/due", frozenset({R.SOCIAL_WORKER, R.TEAM_MANAGER, R.EXPLOITATION_PRACTITIONER})),
-        NavItem("Team timescales", "/due/team", frozenset({R.TEAM_MANAGER})),
-        NavItem("Service timescales", "/due/service", frozenset({R.TEAM_MANAGER, R.PERFORMANCE_ANALYST})),
-        NavItem("Unallocated", "/unallocated-children", frozenset({R.TEAM_MANAGER})),
-        NavItem("Supervision", "/supervision", frozenset({R.TEAM_MANAGER, R.SOCIAL_WORKER})),
-    ), claims=("/cases", "/chronologies")),
-    NavSection("People", (
-        NavItem("People", "/people", frozenset({R.MASH_WORKER, R.MASH_MANAGER, R.SOCIAL_WORKER, R.TEAM_MANAGER,
-                                                R.EXPLOITATION_PRACTITIONER})),
-    )),
+    NavSection(
+        "Case work",
+        (
+            NavItem("What is due", "/due", frozenset({R.SOCIAL_WORKER, R.TEAM_MANAGER, R.EXPLOITATION_PRACTITIONER})),
+            NavItem("Team timescales", "/due/team", frozenset({R.TEAM_MANAGER})),
+            NavItem("Service timescales", "/due/service", frozenset({R.TEAM_MANAGER, R.PERFORMANCE_ANALYST})),
+            NavItem("Unallocated", "/unallocated-children", frozenset({R.TEAM_MANAGER})),
+            NavItem("Supervision", "/supervision", frozenset({R.TEAM_MANAGER, R.SOCIAL_WORKER})),
+        ),
+        claims=("/cases", "/chronologies"),
+    ),
+    NavSection(
+        "People",
+        (
+            NavItem(
+                "People",
+                "/people",
+                frozenset(
+                    {R.MASH_WORKER, R.MASH_MANAGER, R.SOCIAL_WORKER, R.TEAM_MANAGER, R.EXPLOITATION_PRACTITIONER}
+                ),
+            ),
+        ),
+    ),
     # The exploitation team (exploitation/): its home, partners' intelligence (their own agency's items), the
     # network, MACE panels and disruption (exploitation/network_routes.py, mace_routes.py, disruption_routes.py).
-    NavSection("Exploitation", (
-        NavItem("Exploitation", "/exploitation", frozenset({R.EXPLOITATION_PRACTITIONER, R.TEAM_MANAGER})),
-        NavItem("Intelligence", "/exploitation/intelligence", frozenset({R.PARTNER_PRACTITIONER,
-                                                                         R.EXPLOITATION_PRACTITIONER})),
-        NavItem("Network", "/exploitation/network/analyses", frozenset({R.EXPLOITATION_PRACTITIONER})),
-        NavItem("MACE", "/exploitation/mace", frozenset({R.EXPLOITATION_PRACTITIONER, R.TEAM_MANAGER})),
-        NavItem("Disruption", "/exploitation/disruption", frozenset({R.EXPLOITATION_PRACTITIONER})),
-    ), claims=("/exploitation",)),
+    NavSection(
+        "Exploitation",
+        (
+            NavItem("Exploitation", "/exploitation", frozenset({R.EXPLOITATION_PRACTITIONER, R.TEAM_MANAGER})),
+            NavItem(
+                "Intelligence",
+                "/exploitation/intelligence",
+                frozenset({R.PARTNER_PRACTITIONER, R.EXPLOITATION_PRACTITIONER}),
+            ),
+            NavItem("Network", "/exploitation/network/analyses", frozenset({R.EXPLOITATION_PRACTITIONER})),
+            NavItem("MACE", "/exploitation/mace", frozenset({R.EXPLOITATION_PRACTITIONER, R.TEAM_MANAGER})),
+            NavItem("Disruption", "/exploitation/disruption", frozenset({R.EXPLOITATION_PRACTITIONER})),
+        ),
+        claims=("/exploitation",),
+    ),
     # Insight (returns/): indicators and the improvement plan for leaders, Annex A for analysts, the CIN census
     # checked on the live record (analysts fix the data before the return), the workforce.
-    NavSection("Insight", (
-        NavItem("Indicators", "/returns/indicators", frozenset({R.PERFORMANCE_ANALYST, R.TEAM_MANAGER,
-                                                                 R.MASH_MANAGER})),
-        NavItem("Annex A", "/returns/annex-a", frozenset({R.PERFORMANCE_ANALYST})),
-        NavItem("CIN census", "/returns/cin-census", frozenset({R.PERFORMANCE_ANALYST, R.TEAM_MANAGER})),
-        NavItem("Workforce", "/returns/workforce", frozenset({R.PERFORMANCE_ANALYST, R.TEAM_MANAGER,
-                                                              R.ADMINISTRATOR})),
-        NavItem("Improvement plan", "/returns/improvement", frozenset({R.PERFORMANCE_ANALYST, R.TEAM_MANAGER,
-                                                                       R.MASH_MANAGER})),
-    ), claims=("/returns",)),
-    NavSection("Audit", (
-        NavItem("Audit", "/audit", frozenset({R.MASH_MANAGER, R.TEAM_MANAGER, R.ADMINISTRATOR})),
-    )),
-    NavSection("Administration", (
-        NavItem("Administration", "/admin", frozenset({R.ADMINISTRATOR})),
-        # MASH managers read the local standards (RAG deadlines) their queue runs to; administrators change them.
-        NavItem("Local settings", "/admin/settings", frozenset({R.MASH_MANAGER})),
-    ), claims=("/admin",)),
+    NavSection(
+        "Insight",
+        (
+            NavItem(
+                "Indicators", "/returns/indicators", frozenset({R.PERFORMANCE_ANALYST, R.TEAM_MANAGER, R.MASH_MANAGER})
+            ),
+            NavItem("Annex A", "/returns/annex-a", frozenset({R.PERFORMANCE_ANALYST})),
+            NavItem("CIN census", "/returns/cin-census", frozenset({R.PERFORMANCE_ANALYST, R.TEAM_MANAGER})),
+            NavItem(
+                "Workforce", "/returns/workforce", frozenset({R.PERFORMANCE_ANALYST, R.TEAM_MANAGER, R.ADMINISTRATOR})
+            ),
+            NavItem(
+                "Improvement plan",
+                "/returns/improvement",
+                frozenset({R.PERFORMANCE_ANALYST, R.TEAM_MANAGER, R.MASH_MANAGER}),
+            ),
+        ),
+        claims=("/returns",),
+    ),
+    NavSection("Audit", (NavItem("Audit", "/audit", frozenset({R.MASH_MANAGER, R.TEAM_MANAGER, R.ADMINISTRATOR})),)),
+    NavSection(
+        "Administration",
+        (
+            NavItem("Administration", "/admin", frozenset({R.ADMINISTRATOR})),
+            # MASH managers read the local standards (RAG deadlines) their queue runs to; administrators change them.
+            NavItem("Local settings", "/admin/settings", frozenset({R.MASH_MANAGER})),
+        ),
+        claims=("/admin",),
+    ),
 )
 
 # Every page in section order: what nav_items filters by role.

@@ -75,7 +75,11 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     user = getattr(request.state, "user", None)
     user_session = getattr(request.state, "user_session", None)
     context.setdefault("user", user)
-    context.setdefault("csrf_token", user_session.csrf_token if user_session else
-                       request.cookies.get("sg_pre", getattr(request.state, "pre_csrf", "")))
+    context.setdefault(
+        "csrf_token",
+        user_session.csrf_token
+        if user_session
+        else request.cookies.get("sg_pre", getattr(request.state, "pre_csrf", "")),
+    )
     context.setdefault("is_htmx", request.headers.get("HX-Request") == "true")
     return templates.TemplateResponse(request, template, context, status_code=status_code)

@@ -32,8 +32,9 @@ def parse_period(start: str | date | None, end: str | date | None) -> Period:
     last = date_field(end, "to", "the last day of the period", errors)
     if first and last:
         if last < first:
-            errors["to"] = (f"The last day of the period ({last.isoformat()}) is before its first day "
-                            f"({first.isoformat()})")
+            errors["to"] = (
+                f"The last day of the period ({last.isoformat()}) is before its first day ({first.isoformat()})"
+            )
         elif (last - first).days > MAX_PERIOD_DAYS:
             errors["to"] = "The period can be at most two years long"
     if errors:
@@ -42,8 +43,14 @@ def parse_period(start: str | date | None, end: str | date | None) -> Period:
     return Period(first, last)
 
 
-def export_annex_a(session: Session, period: Period, out: Path | IO[bytes], *, user: User | None = None,
-                   database: Database | None = None) -> AnnexA:
+def export_annex_a(
+    session: Session,
+    period: Period,
+    out: Path | IO[bytes],
+    *,
+    user: User | None = None,
+    database: Database | None = None,
+) -> AnnexA:
     """Build and write Annex A for the period; audited as an export (by the user, or by the command line).
 
     Only performance analysts export it (core/access.py: STATUTORY_RETURN EXPORT). Nothing is written when the
@@ -55,8 +62,17 @@ def export_annex_a(session: Session, period: Period, out: Path | IO[bytes], *, u
     if annex.child_rows:
         write_workbook(annex, out)
     # An empty period is refused by the page (its work rolled back), yet the attempt stays in the audit log.
-    record(session, access.actor_of(user) if user else COMMAND_LINE, "export", "annex_a", None,
-           detail={"from": period.start.isoformat(), "to": period.end.isoformat(),
-                   "rows": {sheet.spec.sheet: len(sheet.rows) for sheet in annex.sheets}},
-           survive_rollback=not annex.child_rows)
+    record(
+        session,
+        access.actor_of(user) if user else COMMAND_LINE,
+        "export",
+        "annex_a",
+        None,
+        detail={
+            "from": period.start.isoformat(),
+            "to": period.end.isoformat(),
+            "rows": {sheet.spec.sheet: len(sheet.rows) for sheet in annex.sheets},
+        },
+        survive_rollback=not annex.child_rows,
+    )
     return annex

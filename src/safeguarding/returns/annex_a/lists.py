@@ -71,7 +71,7 @@ def _london_day(moment: datetime) -> date:
 
 def _chunks(ids: Iterable[int]) -> Iterable[list[int]]:
     ordered = sorted(set(ids))
-    return (ordered[i:i + CHUNK] for i in range(0, len(ordered), CHUNK))
+    return (ordered[i : i + CHUNK] for i in range(0, len(ordered), CHUNK))
 
 
 @dataclass
@@ -118,8 +118,15 @@ class Cohorts:
     @property
     def person_ids(self) -> set[int]:
         ids = {int(row[0] or 0) for row in self.contacts}
-        for group in (self.referrals, self.assessments, self.section47s, self.episodes, self.plans, self.missing,
-                      self.screenings):
+        for group in (
+            self.referrals,
+            self.assessments,
+            self.section47s,
+            self.episodes,
+            self.plans,
+            self.missing,
+            self.screenings,
+        ):
             ids.update(record.person_id for record in group)
         return ids
 
@@ -131,31 +138,54 @@ def read_cohorts(session: Session, period: Period) -> Cohorts:
         contacts=session.execute(
             select(ContactSubject.person_id, Contact.received_at, Contact.referral_source, Contact.id)
             .join(Contact, Contact.id == ContactSubject.contact_id)
-            .where(ContactSubject.role == SubjectRole.CHILD, ContactSubject.person_id.is_not(None),
-                   Contact.received_at >= period.since, Contact.received_at < period.until)
-            .order_by(Contact.received_at, Contact.id)).all(),
-        referrals=session.scalars(select(Referral).where(Referral.referral_date >= start,
-                                                         Referral.referral_date <= end)
-                                  .order_by(Referral.referral_date, Referral.id)).all(),
-        assessments=session.scalars(select(Assessment).where(
-            Assessment.started_on <= end, or_(Assessment.authorised_on.is_(None), Assessment.authorised_on >= start))
-            .order_by(Assessment.started_on, Assessment.id)).all(),
-        section47s=session.scalars(select(Section47Enquiry).where(Section47Enquiry.started_on >= start,
-                                                                  Section47Enquiry.started_on <= end)
-                                   .order_by(Section47Enquiry.started_on, Section47Enquiry.id)).all(),
-        episodes=session.scalars(select(Referral).where(
-            Referral.referral_date <= end, or_(Referral.closed_date.is_(None), Referral.closed_date >= start))
-            .order_by(Referral.referral_date, Referral.id)).all(),
-        plans=session.scalars(select(ChildProtectionPlan).where(
-            ChildProtectionPlan.started_on <= end,
-            or_(ChildProtectionPlan.ended_on.is_(None), ChildProtectionPlan.ended_on >= start))
-            .order_by(ChildProtectionPlan.started_on, ChildProtectionPlan.id)).all(),
-        missing=session.scalars(select(MissingEpisode).where(
-            MissingEpisode.went_missing_at >= period.since, MissingEpisode.went_missing_at < period.until)
-            .order_by(MissingEpisode.went_missing_at, MissingEpisode.id)).all(),
-        screenings=session.scalars(select(Screening).where(Screening.screened_on >= start,
-                                                           Screening.screened_on <= end)
-                                   .order_by(Screening.person_id, Screening.screened_on, Screening.id)).all(),
+            .where(
+                ContactSubject.role == SubjectRole.CHILD,
+                ContactSubject.person_id.is_not(None),
+                Contact.received_at >= period.since,
+                Contact.received_at < period.until,
+            )
+            .order_by(Contact.received_at, Contact.id)
+        ).all(),
+        referrals=session.scalars(
+            select(Referral)
+            .where(Referral.referral_date >= start, Referral.referral_date <= end)
+            .order_by(Referral.referral_date, Referral.id)
+        ).all(),
+        assessments=session.scalars(
+            select(Assessment)
+            .where(
+                Assessment.started_on <= end, or_(Assessment.authorised_on.is_(None), Assessment.authorised_on >= start)
+            )
+            .order_by(Assessment.started_on, Assessment.id)
+        ).all(),
+        section47s=session.scalars(
+            select(Section47Enquiry)
+            .where(Section47Enquiry.started_on >= start, Section47Enquiry.started_on <= end)
+            .order_by(Section47Enquiry.started_on, Section47Enquiry.id)
+        ).all(),
+        episodes=session.scalars(
+            select(Referral)
+            .where(Referral.referral_date <= end, or_(Referral.closed_date.is_(None), Referral.closed_date >= start))
+            .order_by(Referral.referral_date, Referral.id)
+        ).all(),
+        plans=session.scalars(
+            select(ChildProtectionPlan)
+            .where(
+                ChildProtectionPlan.started_on <= end,
+                or_(ChildProtectionPlan.ended_on.is_(None), ChildProtectionPlan.ended_on >= start),
+            )
+            .order_by(ChildProtectionPlan.started_on, ChildProtectionPlan.id)
+        ).all(),
+        missing=session.scalars(
+            select(MissingEpisode)
+            .where(MissingEpisode.went_missing_at >= period.since, MissingEpisode.went_missing_at < period.until)
+            .order_by(MissingEpisode.went_missing_at, MissingEpisode.id)
+        ).all(),
+        screenings=session.scalars(
+            select(Screening)
+            .where(Screening.screened_on >= start, Screening.screened_on <= end)
+            .order_by(Screening.person_id, Screening.screened_on, Screening.id)
+        ).all(),
     )
 
 
@@ -174,23 +204,33 @@ class Children:
         for chunk in _chunks(self._ids):
             for person in session.scalars(select(Person).where(Person.id.in_(chunk))):
                 self.people[person.id] = person
-            for person_id, code in session.execute(select(ChildDisability.person_id, ChildDisability.code)
-                                                   .where(ChildDisability.person_id.in_(chunk))):
+            for person_id, code in session.execute(
+                select(ChildDisability.person_id, ChildDisability.code).where(ChildDisability.person_id.in_(chunk))
+            ):
                 self.disabled[person_id] = self.disabled.get(person_id, False) or code != "NONE"
             rows = session.execute(
                 select(Allocation.person_id, User.full_name, Team.name, Allocation.started_at)
-                .join(User, User.id == Allocation.worker_id).outerjoin(Team, Team.id == Allocation.team_id)
-                .where(Allocation.person_id.in_(chunk), Allocation.started_at < period.until,
-                       or_(Allocation.ended_at.is_(None), Allocation.ended_at >= period.until))
-                .order_by(Allocation.started_at))
+                .join(User, User.id == Allocation.worker_id)
+                .outerjoin(Team, Team.id == Allocation.team_id)
+                .where(
+                    Allocation.person_id.in_(chunk),
+                    Allocation.started_at < period.until,
+                    or_(Allocation.ended_at.is_(None), Allocation.ended_at >= period.until),
+                )
+                .order_by(Allocation.started_at)
+            )
             for person_id, worker, team, _started in rows:
                 self.allocated[person_id] = (team or "", worker)
 
     def leading(self, person_id: int) -> list[Any]:
         person = self.people[person_id]
-        return [person.la_child_id or f"P{person.id}", GENDER.get(person.sex or "", "c) Not stated/recorded"),
-                ETHNICITY.get(person.ethnicity or "", ""), person.date_of_birth, age_on(person.date_of_birth,
-                                                                                         self.on)]
+        return [
+            person.la_child_id or f"P{person.id}",
+            GENDER.get(person.sex or "", "c) Not stated/recorded"),
+            ETHNICITY.get(person.ethnicity or "", ""),
+            person.date_of_birth,
+            age_on(person.date_of_birth, self.on),
+        ]
 
     def disability(self, person_id: int) -> list[Any]:
         return [yes_no(self.disabled.get(person_id)) if person_id in self.disabled else "Unknown"]
@@ -206,8 +246,9 @@ class Children:
         if found is None:
             found = self._histories[key] = defaultdict(list)
             for chunk in _chunks(self._ids):
-                for person_id, day in self._session.execute(select(model.person_id, column).where(
-                        model.person_id.in_(chunk), column <= self.on)):
+                for person_id, day in self._session.execute(
+                    select(model.person_id, column).where(model.person_id.in_(chunk), column <= self.on)
+                ):
                     found[person_id].append(day)
         return found
 
@@ -232,8 +273,10 @@ class Extract:
 
 
 def list_1_contacts(x: Extract) -> list[list[Any]]:
-    return [[*x.children.leading(int(person_id or 0)), _london_day(received_at), SOURCE.get(source, source)]
-            for person_id, received_at, source, _contact_id in x.cohorts.contacts]
+    return [
+        [*x.children.leading(int(person_id or 0)), _london_day(received_at), SOURCE.get(source, source)]
+        for person_id, received_at, source, _contact_id in x.cohorts.contacts
+    ]
 
 
 def list_2_early_help(x: Extract) -> list[list[Any]]:
@@ -247,10 +290,16 @@ def list_3_referrals(x: Extract) -> list[list[Any]]:
     rows = []
     for r in x.cohorts.referrals:
         nfa = r.closure_reason == "RC8" or r.route in ("no_further_action", "information_and_advice")
-        rows.append([*children.leading(r.person_id), r.referral_date,
-                     SOURCE.get(r.referral_source, r.referral_source), yes_no(nfa),
-                     _count_within_year(referral_dates[r.person_id], r.referral_date),
-                     *children.trailing(r.person_id)])
+        rows.append(
+            [
+                *children.leading(r.person_id),
+                r.referral_date,
+                SOURCE.get(r.referral_source, r.referral_source),
+                yes_no(nfa),
+                _count_within_year(referral_dates[r.person_id], r.referral_date),
+                *children.trailing(r.person_id),
+            ]
+        )
     return rows
 
 
@@ -263,8 +312,17 @@ def list_4_assessments(x: Extract) -> list[list[Any]]:
         needs = None if a.authorised_on is None or a.outcome is None else a.outcome not in NO_FURTHER_SUPPORT
         seen = seen_by_referral.get(a.referral_id, [])
         child_seen = any(a.started_on <= d <= (a.authorised_on or end) for d in seen)
-        rows.append([*children.leading(a.person_id), *children.disability(a.person_id), a.started_on,
-                     yes_no(child_seen), a.authorised_on, yes_no(needs), *children.trailing(a.person_id)])
+        rows.append(
+            [
+                *children.leading(a.person_id),
+                *children.disability(a.person_id),
+                a.started_on,
+                yes_no(child_seen),
+                a.authorised_on,
+                yes_no(needs),
+                *children.trailing(a.person_id),
+            ]
+        )
     return rows
 
 
@@ -272,20 +330,34 @@ def list_5_section47s(x: Extract) -> list[list[Any]]:
     children, end, s47s = x.children, x.period.end, x.cohorts.section47s
     s47_dates = children.history(Section47Enquiry, Section47Enquiry.started_on)
     icpc_dates = children.history(ChildProtectionConference, ChildProtectionConference.held_on)
-    strategy_dates = dict(x.session.execute(select(StrategyDiscussion.id, StrategyDiscussion.held_on).where(
-        StrategyDiscussion.id.in_([s.strategy_discussion_id for s in s47s]))).all()) if s47s else {}
+    strategy_dates = (
+        dict(
+            x.session.execute(
+                select(StrategyDiscussion.id, StrategyDiscussion.held_on).where(
+                    StrategyDiscussion.id.in_([s.strategy_discussion_id for s in s47s])
+                )
+            ).all()
+        )
+        if s47s
+        else {}
+    )
     icpcs = _initial_conferences(x.session, [s.id for s in s47s])
     rows = []
     for s in s47s:
         icpc = icpcs.get(s.id)
-        rows.append([
-            *children.leading(s.person_id), *children.disability(s.person_id),
-            strategy_dates.get(s.strategy_discussion_id, s.started_on),
-            yes_no(s.icpc_not_required) if s.outcome is not None else "",
-            icpc.held_on if icpc else None,
-            yes_no(icpc.plan_id is not None) if icpc else "",
-            _count_within_year(s47_dates[s.person_id], end), _count_within_year(icpc_dates[s.person_id], end),
-            *children.trailing(s.person_id)])
+        rows.append(
+            [
+                *children.leading(s.person_id),
+                *children.disability(s.person_id),
+                strategy_dates.get(s.strategy_discussion_id, s.started_on),
+                yes_no(s.icpc_not_required) if s.outcome is not None else "",
+                icpc.held_on if icpc else None,
+                yes_no(icpc.plan_id is not None) if icpc else "",
+                _count_within_year(s47_dates[s.person_id], end),
+                _count_within_year(icpc_dates[s.person_id], end),
+                *children.trailing(s.person_id),
+            ]
+        )
     return rows
 
 
@@ -296,11 +368,19 @@ def list_6_children_in_need(x: Extract) -> list[list[Any]]:
     rows = []
     for e in episodes:
         closed = e.closed_date if e.closed_date is not None and e.closed_date <= end else None
-        rows.append([
-            *children.leading(e.person_id), *children.disability(e.person_id), e.referral_date,
-            e.primary_need or "", last_seen.get(e.id), closed, (e.closure_reason or "") if closed else "",
-            CASE_STATUS["closed"] if closed else status.get(e.id, CASE_STATUS["open"]),
-            *children.trailing(e.person_id)])
+        rows.append(
+            [
+                *children.leading(e.person_id),
+                *children.disability(e.person_id),
+                e.referral_date,
+                e.primary_need or "",
+                last_seen.get(e.id),
+                closed,
+                (e.closure_reason or "") if closed else "",
+                CASE_STATUS["closed"] if closed else status.get(e.id, CASE_STATUS["open"]),
+                *children.trailing(e.person_id),
+            ]
+        )
     return rows
 
 
@@ -315,13 +395,22 @@ def list_7_child_protection(x: Extract) -> list[list[Any]]:
         visits = [v for v in cp_visits.get(p.referral_id, []) if v[0] >= p.started_on]
         last = visits[-1] if visits else None
         ended = p.ended_on if p.ended_on is not None and p.ended_on <= end else None
-        rows.append([
-            *children.leading(p.person_id), *children.disability(p.person_id), p.started_on,
-            CATEGORY.get(p.initial_category, p.initial_category), CATEGORY.get(p.latest_category, p.latest_category),
-            last[0] if last else None, yes_no(last[1]) if last else "", reviews.get(p.id), ended,
-            "Y" if protection.get(p.person_id) else "N",
-            sum(1 for d in plan_starts[p.person_id] if d < p.started_on),
-            *children.trailing(p.person_id)])
+        rows.append(
+            [
+                *children.leading(p.person_id),
+                *children.disability(p.person_id),
+                p.started_on,
+                CATEGORY.get(p.initial_category, p.initial_category),
+                CATEGORY.get(p.latest_category, p.latest_category),
+                last[0] if last else None,
+                yes_no(last[1]) if last else "",
+                reviews.get(p.id),
+                ended,
+                "Y" if protection.get(p.person_id) else "N",
+                sum(1 for d in plan_starts[p.person_id] if d < p.started_on),
+                *children.trailing(p.person_id),
+            ]
+        )
     return rows
 
 
@@ -330,12 +419,18 @@ def missing_episodes(x: Extract) -> list[list[Any]]:
     rows = []
     for m in x.cohorts.missing:
         interview = m.interview
-        rows.append([
-            *children.leading(m.person_id), "Missing" if m.kind == "missing" else "Absent",
-            _london_day(m.went_missing_at), _london_day(m.returned_at) if m.returned_at else None,
-            "Y" if interview else "N", _london_day(interview.offered_at) if interview else None,
-            ("N" if interview.declined else ("Y" if interview.held_at else "")) if interview else "",
-            *children.trailing(m.person_id)])
+        rows.append(
+            [
+                *children.leading(m.person_id),
+                "Missing" if m.kind == "missing" else "Absent",
+                _london_day(m.went_missing_at),
+                _london_day(m.returned_at) if m.returned_at else None,
+                "Y" if interview else "N",
+                _london_day(interview.offered_at) if interview else None,
+                ("N" if interview.declined else ("Y" if interview.held_at else "")) if interview else "",
+                *children.trailing(m.person_id),
+            ]
+        )
     return rows
 
 
@@ -344,11 +439,16 @@ def exploitation_screenings(x: Extract) -> list[list[Any]]:
     latest: dict[int, Screening] = {}
     for screening in x.cohorts.screenings:
         latest[screening.person_id] = screening  # ordered by date: the last one stands
-    return [[*children.leading(screening.person_id), screening.screened_on,
-             str(screening.band).replace("_", " ").capitalize(),
-             ", ".join(str(t).replace("_", " ") for t in screening.exploitation_types),
-             *children.trailing(screening.person_id)]
-            for screening in sorted(latest.values(), key=lambda s: (s.screened_on, s.id))]
+    return [
+        [
+            *children.leading(screening.person_id),
+            screening.screened_on,
+            str(screening.band).replace("_", " ").capitalize(),
+            ", ".join(str(t).replace("_", " ") for t in screening.exploitation_types),
+            *children.trailing(screening.person_id),
+        ]
+        for screening in sorted(latest.values(), key=lambda s: (s.screened_on, s.id))
+    ]
 
 
 def staff(x: Extract) -> list[list[Any]]:
@@ -356,9 +456,15 @@ def staff(x: Extract) -> list[list[Any]]:
 
 
 ROWS: dict[str, Callable[[Extract], list[list[Any]]]] = {
-    "List 1": list_1_contacts, "List 2": list_2_early_help, "List 3": list_3_referrals,
-    "List 4": list_4_assessments, "List 5": list_5_section47s, "List 6": list_6_children_in_need,
-    "List 7": list_7_child_protection, "Missing": missing_episodes, "Exploitation": exploitation_screenings,
+    "List 1": list_1_contacts,
+    "List 2": list_2_early_help,
+    "List 3": list_3_referrals,
+    "List 4": list_4_assessments,
+    "List 5": list_5_section47s,
+    "List 6": list_6_children_in_need,
+    "List 7": list_7_child_protection,
+    "Missing": missing_episodes,
+    "Exploitation": exploitation_screenings,
     "Staff": staff,
 }
 
@@ -373,9 +479,14 @@ def build(session: Session, period: Period) -> AnnexA:
 
 def notes(session: Session, period: Period, sheets: Sequence[Sheet]) -> list[str]:
     start, end = period.start, period.end
-    early_help = sum(1 for _ in session.execute(
-        select(Referral.id).where(Referral.referral_date >= start, Referral.referral_date <= end,
-                                  Referral.closure_reason == "RC9")))
+    early_help = sum(
+        1
+        for _ in session.execute(
+            select(Referral.id).where(
+                Referral.referral_date >= start, Referral.referral_date <= end, Referral.closure_reason == "RC9"
+            )
+        )
+    )
     return [
         f"Ofsted Annex A for {start.isoformat()} to {end.isoformat()}, written from the live record.",
         "Columns and value sets: Ofsted's ILACS Annex A (liia-tools layout, June 2024).",
@@ -385,8 +496,7 @@ def notes(session: Session, period: Period, sheets: Sequence[Sheet]) -> list[str
         NOT_HELD,
         "List 7 'Subject to EPO or police protection': Y where a contact about the child was decided as immediate "
         "protection in the six months to the end of the period (the system records the decision, not the order).",
-        *(f"{sheet.spec.sheet} ({sheet.spec.title}): {len(sheet.rows)} rows; {sheet.spec.cohort}."
-          for sheet in sheets),
+        *(f"{sheet.spec.sheet} ({sheet.spec.title}): {len(sheet.rows)} rows; {sheet.spec.cohort}." for sheet in sheets),
     ]
 
 
@@ -396,8 +506,9 @@ def notes(session: Session, period: Period, sheets: Sequence[Sheet]) -> list[str
 def _seen_during(session: Session, referral_ids: list[int]) -> dict[int, list[date]]:
     seen: dict[int, list[date]] = defaultdict(list)
     for chunk in _chunks(referral_ids):
-        for referral_id, day in session.execute(select(Visit.referral_id, Visit.visited_on).where(
-                Visit.referral_id.in_(chunk), Visit.child_seen.is_(True))):
+        for referral_id, day in session.execute(
+            select(Visit.referral_id, Visit.visited_on).where(Visit.referral_id.in_(chunk), Visit.child_seen.is_(True))
+        ):
             seen[referral_id].append(day)
     return seen
 
@@ -405,9 +516,11 @@ def _seen_during(session: Session, referral_ids: list[int]) -> dict[int, list[da
 def _initial_conferences(session: Session, s47_ids: list[int]) -> dict[int, ChildProtectionConference]:
     found: dict[int, ChildProtectionConference] = {}
     for chunk in _chunks(s47_ids):
-        for conference in session.scalars(select(ChildProtectionConference).where(
-                ChildProtectionConference.kind == "initial", ChildProtectionConference.section47_id.in_(chunk))
-                .order_by(ChildProtectionConference.held_on)):
+        for conference in session.scalars(
+            select(ChildProtectionConference)
+            .where(ChildProtectionConference.kind == "initial", ChildProtectionConference.section47_id.in_(chunk))
+            .order_by(ChildProtectionConference.held_on)
+        ):
             found.setdefault(conference.section47_id or 0, conference)
     return found
 
@@ -416,17 +529,29 @@ def _status_of(session: Session, episodes: Sequence[Referral], on: date) -> dict
     """Case status at the period end: CP plan, CIN plan, open assessment (annex-a.md 4.4, List 6)."""
     status: dict[int, str] = {}
     for chunk in _chunks(e.id for e in episodes):
-        for (referral_id,) in session.execute(select(Assessment.referral_id).where(
-                Assessment.referral_id.in_(chunk), Assessment.started_on <= on,
-                or_(Assessment.authorised_on.is_(None), Assessment.authorised_on > on))):
+        for (referral_id,) in session.execute(
+            select(Assessment.referral_id).where(
+                Assessment.referral_id.in_(chunk),
+                Assessment.started_on <= on,
+                or_(Assessment.authorised_on.is_(None), Assessment.authorised_on > on),
+            )
+        ):
             status[referral_id] = CASE_STATUS["assessment"]
-        for (referral_id,) in session.execute(select(ChildInNeedPlan.referral_id).where(
-                ChildInNeedPlan.referral_id.in_(chunk), ChildInNeedPlan.started_on <= on,
-                or_(ChildInNeedPlan.ended_on.is_(None), ChildInNeedPlan.ended_on > on))):
+        for (referral_id,) in session.execute(
+            select(ChildInNeedPlan.referral_id).where(
+                ChildInNeedPlan.referral_id.in_(chunk),
+                ChildInNeedPlan.started_on <= on,
+                or_(ChildInNeedPlan.ended_on.is_(None), ChildInNeedPlan.ended_on > on),
+            )
+        ):
             status[referral_id] = CASE_STATUS["cin"]
-        for (referral_id,) in session.execute(select(ChildProtectionPlan.referral_id).where(
-                ChildProtectionPlan.referral_id.in_(chunk), ChildProtectionPlan.started_on <= on,
-                or_(ChildProtectionPlan.ended_on.is_(None), ChildProtectionPlan.ended_on > on))):
+        for (referral_id,) in session.execute(
+            select(ChildProtectionPlan.referral_id).where(
+                ChildProtectionPlan.referral_id.in_(chunk),
+                ChildProtectionPlan.started_on <= on,
+                or_(ChildProtectionPlan.ended_on.is_(None), ChildProtectionPlan.ended_on > on),
+            )
+        ):
             status[referral_id] = CASE_STATUS["cp"]
     return status
 
@@ -434,8 +559,11 @@ def _status_of(session: Session, episodes: Sequence[Referral], on: date) -> dict
 def _last_seen(session: Session, referral_ids: list[int], on: date) -> dict[int, date]:
     last: dict[int, date] = {}
     for chunk in _chunks(referral_ids):
-        for referral_id, day in session.execute(select(Visit.referral_id, Visit.visited_on).where(
-                Visit.referral_id.in_(chunk), Visit.child_seen.is_(True), Visit.visited_on <= on)):
+        for referral_id, day in session.execute(
+            select(Visit.referral_id, Visit.visited_on).where(
+                Visit.referral_id.in_(chunk), Visit.child_seen.is_(True), Visit.visited_on <= on
+            )
+        ):
             if referral_id not in last or day > last[referral_id]:
                 last[referral_id] = day
     return last
@@ -445,9 +573,10 @@ def _cp_visits(session: Session, referral_ids: list[int], on: date) -> dict[int,
     visits: dict[int, list[tuple[date, bool]]] = defaultdict(list)
     for chunk in _chunks(referral_ids):
         for referral_id, day, alone in session.execute(
-                select(Visit.referral_id, Visit.visited_on, Visit.seen_alone).where(
-                    Visit.referral_id.in_(chunk), Visit.kind == "cp", Visit.child_seen.is_(True),
-                    Visit.visited_on <= on).order_by(Visit.visited_on, Visit.id)):
+            select(Visit.referral_id, Visit.visited_on, Visit.seen_alone)
+            .where(Visit.referral_id.in_(chunk), Visit.kind == "cp", Visit.child_seen.is_(True), Visit.visited_on <= on)
+            .order_by(Visit.visited_on, Visit.id)
+        ):
             visits[referral_id].append((day, bool(alone)))
     return visits
 
@@ -455,10 +584,13 @@ def _cp_visits(session: Session, referral_ids: list[int], on: date) -> dict[int,
 def _review_conferences(session: Session, plan_ids: list[int], on: date) -> dict[int, date]:
     latest: dict[int, date] = {}
     for chunk in _chunks(plan_ids):
-        for plan_id, day in session.execute(select(ChildProtectionConference.plan_id,
-                                                   ChildProtectionConference.held_on).where(
-                ChildProtectionConference.plan_id.in_(chunk), ChildProtectionConference.kind == "review",
-                ChildProtectionConference.held_on <= on)):
+        for plan_id, day in session.execute(
+            select(ChildProtectionConference.plan_id, ChildProtectionConference.held_on).where(
+                ChildProtectionConference.plan_id.in_(chunk),
+                ChildProtectionConference.kind == "review",
+                ChildProtectionConference.held_on <= on,
+            )
+        ):
             if plan_id is not None and (plan_id not in latest or day > latest[plan_id]):
                 latest[plan_id] = day
     return latest
@@ -468,9 +600,13 @@ def _immediate_protection(session: Session, person_ids: list[int], on: date) -> 
     since = add_calendar_months(on, -6)
     found: dict[int, bool] = {}
     for chunk in _chunks(person_ids):
-        for (person_id,) in session.execute(select(Referral.person_id).where(
-                Referral.person_id.in_(chunk), Referral.route == "immediate_protection",
-                and_(Referral.referral_date > since, Referral.referral_date <= on))):
+        for (person_id,) in session.execute(
+            select(Referral.person_id).where(
+                Referral.person_id.in_(chunk),
+                Referral.route == "immediate_protection",
+                and_(Referral.referral_date > since, Referral.referral_date <= on),
+            )
+        ):
             found[person_id] = True
     return found
 
@@ -480,34 +616,58 @@ def staff_rows(session: Session, period: Period) -> list[list[Any]]:
     recorded), the children allocated to them then, and their supervision dates."""
     until = period.until
     caseload: dict[int, int] = defaultdict(int)
-    for (worker_id,) in session.execute(select(Allocation.worker_id).where(
-            Allocation.started_at < until, or_(Allocation.ended_at.is_(None), Allocation.ended_at >= until))):
+    for (worker_id,) in session.execute(
+        select(Allocation.worker_id).where(
+            Allocation.started_at < until, or_(Allocation.ended_at.is_(None), Allocation.ended_at >= until)
+        )
+    ):
         caseload[worker_id] += 1
     contracts: dict[int, WorkerContract] = {}
     contract: WorkerContract | None
-    for contract in session.scalars(select(WorkerContract).where(
+    for contract in session.scalars(
+        select(WorkerContract)
+        .where(
             WorkerContract.started_on <= period.end,
-            or_(WorkerContract.left_on.is_(None), WorkerContract.left_on >= period.end))
-            .order_by(WorkerContract.started_on)):
+            or_(WorkerContract.left_on.is_(None), WorkerContract.left_on >= period.end),
+        )
+        .order_by(WorkerContract.started_on)
+    ):
         contracts[contract.user_id] = contract
     last_supervision: dict[int, tuple[date, date | None]] = {}
-    for worker_id, held, next_on in session.execute(select(Supervision.worker_id, Supervision.held_on,
-                                                           Supervision.next_on)
-                                                    .where(Supervision.held_on <= period.end)
-                                                    .order_by(Supervision.held_on, Supervision.id)):
+    for worker_id, held, next_on in session.execute(
+        select(Supervision.worker_id, Supervision.held_on, Supervision.next_on)
+        .where(Supervision.held_on <= period.end)
+        .order_by(Supervision.held_on, Supervision.id)
+    ):
         last_supervision[worker_id] = (held, next_on)
-    users = session.scalars(select(User).where(User.role.in_([r.value for r in CASE_WORKING_ROLES]))
-                            .order_by(User.full_name, User.id)).all()
+    users = session.scalars(
+        select(User).where(User.role.in_([r.value for r in CASE_WORKING_ROLES])).order_by(User.full_name, User.id)
+    ).all()
     rows: list[list[Any]] = []
     for user in users:
         contract = contracts.get(user.id)
         if not (user.active or contract or caseload.get(user.id)):
             continue
         supervision = last_supervision.get(user.id)
-        kind = {"permanent": "Permanent", "agency": "Agency", "project_team": "Agency (project team)"}.get(
-            contract.employment_type, contract.employment_type) if contract else "Not recorded"
-        rows.append([f"W{user.id}", user.full_name, Role(user.role).label, user.team.name if user.team else "",
-                     kind, contract.fte if contract else None, yes_no(contract.case_holding) if contract else "",
-                     caseload.get(user.id, 0), supervision[0] if supervision else None,
-                     supervision[1] if supervision else None])
+        kind = (
+            {"permanent": "Permanent", "agency": "Agency", "project_team": "Agency (project team)"}.get(
+                contract.employment_type, contract.employment_type
+            )
+            if contract
+            else "Not recorded"
+        )
+        rows.append(
+            [
+                f"W{user.id}",
+                user.full_name,
+                Role(user.role).label,
+                user.team.name if user.team else "",
+                kind,
+                contract.fte if contract else None,
+                yes_no(contract.case_holding) if contract else "",
+                caseload.get(user.id, 0),
+                supervision[0] if supervision else None,
+                supervision[1] if supervision else None,
+            ]
+        )
     return rows

@@ -77,85 +77,157 @@ def children_in_scope(session: Session, year: CensusYear) -> Iterator[Child]:
     """Every child in scope, with their episodes as at the reference date, in person id order."""
     ref, start = year.reference_date, year.period_start
     scope = (Referral.referral_date <= ref) & or_(Referral.closed_date.is_(None), Referral.closed_date >= start)
-    referrals = session.scalars(select(Referral).where(scope).order_by(Referral.person_id, Referral.referral_date,
-                                                                       Referral.id)).all()
+    referrals = session.scalars(
+        select(Referral).where(scope).order_by(Referral.person_id, Referral.referral_date, Referral.id)
+    ).all()
     if not referrals:
         return
     in_scope = select(Referral.id).where(scope).scalar_subquery()
-    assessments = _by(session.scalars(select(AssessmentRow).where(AssessmentRow.referral_id.in_(in_scope))
-                                      .order_by(AssessmentRow.started_on, AssessmentRow.id)), "referral_id")
-    factors = _by(session.scalars(select(AssessmentFactor).join(AssessmentRow)
-                                  .where(AssessmentRow.referral_id.in_(in_scope))
-                                  .order_by(AssessmentFactor.id)), "assessment_id")
-    enquiries = _by(session.scalars(select(Section47Enquiry).where(Section47Enquiry.referral_id.in_(in_scope))
-                                    .order_by(Section47Enquiry.started_on, Section47Enquiry.id)), "referral_id")
-    strategy_days = dict(session.execute(
-        select(StrategyDiscussion.id, StrategyDiscussion.held_on)
-        .where(StrategyDiscussion.referral_id.in_(in_scope))).all())
-    conferences = _by(session.scalars(select(ChildProtectionConference)
-                                      .where(ChildProtectionConference.referral_id.in_(in_scope))
-                                      .order_by(ChildProtectionConference.held_on, ChildProtectionConference.id)),
-                      "referral_id")
-    cp_plans = _by(session.scalars(select(ChildProtectionPlan).where(ChildProtectionPlan.referral_id.in_(in_scope))
-                                   .order_by(ChildProtectionPlan.started_on, ChildProtectionPlan.id)), "referral_id")
-    cin_plans = _by(session.scalars(select(ChildInNeedPlan).where(ChildInNeedPlan.referral_id.in_(in_scope))
-                                    .order_by(ChildInNeedPlan.started_on, ChildInNeedPlan.id)), "referral_id")
+    assessments = _by(
+        session.scalars(
+            select(AssessmentRow)
+            .where(AssessmentRow.referral_id.in_(in_scope))
+            .order_by(AssessmentRow.started_on, AssessmentRow.id)
+        ),
+        "referral_id",
+    )
+    factors = _by(
+        session.scalars(
+            select(AssessmentFactor)
+            .join(AssessmentRow)
+            .where(AssessmentRow.referral_id.in_(in_scope))
+            .order_by(AssessmentFactor.id)
+        ),
+        "assessment_id",
+    )
+    enquiries = _by(
+        session.scalars(
+            select(Section47Enquiry)
+            .where(Section47Enquiry.referral_id.in_(in_scope))
+            .order_by(Section47Enquiry.started_on, Section47Enquiry.id)
+        ),
+        "referral_id",
+    )
+    strategy_days = dict(
+        session.execute(
+            select(StrategyDiscussion.id, StrategyDiscussion.held_on).where(
+                StrategyDiscussion.referral_id.in_(in_scope)
+            )
+        ).all()
+    )
+    conferences = _by(
+        session.scalars(
+            select(ChildProtectionConference)
+            .where(ChildProtectionConference.referral_id.in_(in_scope))
+            .order_by(ChildProtectionConference.held_on, ChildProtectionConference.id)
+        ),
+        "referral_id",
+    )
+    cp_plans = _by(
+        session.scalars(
+            select(ChildProtectionPlan)
+            .where(ChildProtectionPlan.referral_id.in_(in_scope))
+            .order_by(ChildProtectionPlan.started_on, ChildProtectionPlan.id)
+        ),
+        "referral_id",
+    )
+    cin_plans = _by(
+        session.scalars(
+            select(ChildInNeedPlan)
+            .where(ChildInNeedPlan.referral_id.in_(in_scope))
+            .order_by(ChildInNeedPlan.started_on, ChildInNeedPlan.id)
+        ),
+        "referral_id",
+    )
     person_ids = sorted({r.person_id for r in referrals})
     people: dict[int, Person] = {}
     every_plan_start: dict[int, list[date]] = defaultdict(list)
     disabilities: dict[int, list[str]] = defaultdict(list)
     for chunk in range(0, len(person_ids), 1000):
-        ids = person_ids[chunk:chunk + 1000]
+        ids = person_ids[chunk : chunk + 1000]
         people.update((p.id, p) for p in session.scalars(select(Person).where(Person.id.in_(ids))))
-        for person_id, started in session.execute(select(ChildProtectionPlan.person_id, ChildProtectionPlan.started_on)
-                                                  .where(ChildProtectionPlan.person_id.in_(ids))):
+        for person_id, started in session.execute(
+            select(ChildProtectionPlan.person_id, ChildProtectionPlan.started_on).where(
+                ChildProtectionPlan.person_id.in_(ids)
+            )
+        ):
             every_plan_start[person_id].append(started)
-        for person_id, code in session.execute(select(ChildDisability.person_id, ChildDisability.code)
-                                               .where(ChildDisability.person_id.in_(ids))
-                                               .order_by(ChildDisability.person_id, ChildDisability.code)):
+        for person_id, code in session.execute(
+            select(ChildDisability.person_id, ChildDisability.code)
+            .where(ChildDisability.person_id.in_(ids))
+            .order_by(ChildDisability.person_id, ChildDisability.code)
+        ):
             disabilities[person_id].append(code)
 
     by_person = _by(referrals, "person_id")
     for person_id in person_ids:
         person = people[person_id]
         child = Child(
-            la_child_id=person.la_child_id, upn=person.upn, upn_unknown=None if person.upn else person.upn_unknown,
+            la_child_id=person.la_child_id,
+            upn=person.upn,
+            upn_unknown=None if person.upn else person.upn_unknown,
             birth_date=person.date_of_birth,
             expected_birth_date=None if person.date_of_birth else person.expected_date_of_birth,
-            sex=person.sex, gender=_GENDER_OF_SEX.get(person.sex or ""),
-            death_date=_as_at(person.date_of_death, year), ethnicity=person.ethnicity,
-            disabilities=tuple(disabilities.get(person_id, ())), person_id=person_id)
+            sex=person.sex,
+            gender=_GENDER_OF_SEX.get(person.sex or ""),
+            death_date=_as_at(person.date_of_death, year),
+            ethnicity=person.ethnicity,
+            disabilities=tuple(disabilities.get(person_id, ())),
+            person_id=person_id,
+        )
         for referral in by_person[person_id]:
-            child.episodes.append(_episode(referral, year, assessments[referral.id], factors, enquiries[referral.id],
-                                           strategy_days, conferences[referral.id], cp_plans[referral.id],
-                                           cin_plans[referral.id], every_plan_start[person_id]))
+            child.episodes.append(
+                _episode(
+                    referral,
+                    year,
+                    assessments[referral.id],
+                    factors,
+                    enquiries[referral.id],
+                    strategy_days,
+                    conferences[referral.id],
+                    cp_plans[referral.id],
+                    cin_plans[referral.id],
+                    every_plan_start[person_id],
+                )
+            )
         yield child
 
 
-def _episode(referral: Referral, year: CensusYear, assessments: list[AssessmentRow],
-             factors: dict[int, list[AssessmentFactor]], enquiries: list[Section47Enquiry],
-             strategy_days: dict[int, date], conferences: list[ChildProtectionConference],
-             cp_plans: list[ChildProtectionPlan], cin_plans: list[ChildInNeedPlan],
-             plan_starts: list[date]) -> Episode:
+def _episode(
+    referral: Referral,
+    year: CensusYear,
+    assessments: list[AssessmentRow],
+    factors: dict[int, list[AssessmentFactor]],
+    enquiries: list[Section47Enquiry],
+    strategy_days: dict[int, date],
+    conferences: list[ChildProtectionConference],
+    cp_plans: list[ChildProtectionPlan],
+    cin_plans: list[ChildInNeedPlan],
+    plan_starts: list[date],
+) -> Episode:
     closed = _as_at(referral.closed_date, year)
     initial = [c for c in conferences if c.kind == "initial"]
     any_activity = bool(assessments or enquiries or initial or cp_plans or cin_plans)
     e = Episode(
-        referral_date=referral.referral_date, referral_source=referral.referral_source,
-        primary_need=referral.primary_need, closure_date=closed,
+        referral_date=referral.referral_date,
+        referral_source=referral.referral_source,
+        primary_need=referral.primary_need,
+        closure_date=closed,
         closure_reason=referral.closure_reason if closed else None,
         # A referral of this year that ended without any assessment or other work is a referral with no further
         # action; one made before the year and carried into it is not (rule 8569Q).
-        referral_nfa="true" if (closed is not None and not any_activity
-                                and referral.referral_date >= year.nfa_cut) else "false",
+        referral_nfa="true"
+        if (closed is not None and not any_activity and referral.referral_date >= year.nfa_cut)
+        else "false",
     )
     for row in assessments:
         authorised = _as_at(row.authorised_on, year)
         if not _kept(row.started_on, authorised, year):
             continue
         codes = tuple(f.code for f in factors.get(row.id, ())) if authorised else ()
-        e.assessments.append(Assessment(start=row.started_on, authorised=authorised, factors=codes,
-                                        factors_given=bool(codes)))
+        e.assessments.append(
+            Assessment(start=row.started_on, authorised=authorised, factors=codes, factors_given=bool(codes))
+        )
     by_enquiry = {c.section47_id: c for c in initial if c.section47_id is not None}
     for s47 in enquiries:
         conference = by_enquiry.get(s47.id)
@@ -165,9 +237,14 @@ def _episode(referral: Referral, year: CensusYear, assessments: list[AssessmentR
         if not _kept(s47.started_on, ended, year):
             continue
         strategy_day = strategy_days.get(s47.strategy_discussion_id)
-        e.section47s.append(Section47(
-            start=s47.started_on, icpc=icpc, icpc_not_required="true" if not_required else "false",
-            icpc_target=add_working_days(strategy_day, ICPC_TARGET_WORKING_DAYS) if strategy_day else None))
+        e.section47s.append(
+            Section47(
+                start=s47.started_on,
+                icpc=icpc,
+                icpc_not_required="true" if not_required else "false",
+                icpc_target=add_working_days(strategy_day, ICPC_TARGET_WORKING_DAYS) if strategy_day else None,
+            )
+        )
     for conference in initial:
         if conference.section47_id is None and year.in_period(conference.held_on):
             e.icpc_date = conference.held_on
@@ -176,13 +253,20 @@ def _episode(referral: Referral, year: CensusYear, assessments: list[AssessmentR
         ended = _as_at(plan.ended_on, year)
         if not _kept(plan.started_on, ended, year):
             continue
-        review_days = tuple(c.held_on for c in reviews.get(plan.id, ()) if year.in_period(c.held_on)
-                            and c.held_on > plan.started_on)
-        e.protection_plans.append(ProtectionPlan(
-            start=plan.started_on, end=ended, initial_category=plan.initial_category,
-            latest_category=plan.latest_category,
-            previous_plans=str(sum(1 for day in plan_starts if day < plan.started_on)),
-            reviews=review_days, reviews_given=bool(review_days)))
+        review_days = tuple(
+            c.held_on for c in reviews.get(plan.id, ()) if year.in_period(c.held_on) and c.held_on > plan.started_on
+        )
+        e.protection_plans.append(
+            ProtectionPlan(
+                start=plan.started_on,
+                end=ended,
+                initial_category=plan.initial_category,
+                latest_category=plan.latest_category,
+                previous_plans=str(sum(1 for day in plan_starts if day < plan.started_on)),
+                reviews=review_days,
+                reviews_given=bool(review_days),
+            )
+        )
     for cin_plan in cin_plans:
         ended = _as_at(cin_plan.ended_on, year)
         if _kept(cin_plan.started_on, ended, year):

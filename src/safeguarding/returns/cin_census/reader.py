@@ -206,12 +206,15 @@ def child_from_element(el: Any, ns: str = "") -> ReadChild:
             where = f"{at}/Assessments[{j + 1}]"
             a = _Node(a_el, nslen, problems)
             factors = a.node("FactorsIdentifiedAtAssessment", nslen)
-            e.assessments.append(Assessment(
-                start=a.day("AssessmentActualStartDate", where),
-                internal_review=a.day("AssessmentInternalReviewDate", where),
-                authorised=a.day("AssessmentAuthorisationDate", where),
-                factors=_texts(factors.all("AssessmentFactors")) if factors else (),
-                factors_given=factors is not None))
+            e.assessments.append(
+                Assessment(
+                    start=a.day("AssessmentActualStartDate", where),
+                    internal_review=a.day("AssessmentInternalReviewDate", where),
+                    authorised=a.day("AssessmentAuthorisationDate", where),
+                    factors=_texts(factors.all("AssessmentFactors")) if factors else (),
+                    factors_given=factors is not None,
+                )
+            )
         for j, p_el in enumerate(d.all("CINPlanDates")):
             where = f"{at}/CINPlanDates[{j + 1}]"
             p = _Node(p_el, nslen, problems)
@@ -219,9 +222,14 @@ def child_from_element(el: Any, ns: str = "") -> ReadChild:
         for j, s_el in enumerate(d.all("Section47")):
             where = f"{at}/Section47[{j + 1}]"
             s = _Node(s_el, nslen, problems)
-            e.section47s.append(Section47(
-                start=s.day("S47ActualStartDate", where), icpc_target=s.day("InitialCPCtarget", where),
-                icpc=s.day("DateOfInitialCPC", where), icpc_not_required=s.text("ICPCnotRequired")))
+            e.section47s.append(
+                Section47(
+                    start=s.day("S47ActualStartDate", where),
+                    icpc_target=s.day("InitialCPCtarget", where),
+                    icpc=s.day("DateOfInitialCPC", where),
+                    icpc_not_required=s.text("ICPCnotRequired"),
+                )
+            )
         for j, cp_el in enumerate(d.all("ChildProtectionPlans")):
             where = f"{at}/ChildProtectionPlans[{j + 1}]"
             cp = _Node(cp_el, nslen, problems)
@@ -229,15 +237,23 @@ def child_from_element(el: Any, ns: str = "") -> ReadChild:
             reviews: tuple[date | None, ...] = ()
             if reviews_node is not None:
                 reviews = tuple(parse_date((r.text or "").strip()) for r in reviews_node.all("CPPreviewDate"))
-            e.protection_plans.append(ProtectionPlan(
-                start=cp.day("CPPstartDate", where), end=cp.day("CPPendDate", where),
-                initial_category=cp.text("InitialCategoryOfAbuse"),
-                latest_category=cp.text("LatestCategoryOfAbuse"),
-                previous_plans=cp.text("NumberOfPreviousCPP"),
-                reviews=reviews, reviews_given=reviews_node is not None))
+            e.protection_plans.append(
+                ProtectionPlan(
+                    start=cp.day("CPPstartDate", where),
+                    end=cp.day("CPPendDate", where),
+                    initial_category=cp.text("InitialCategoryOfAbuse"),
+                    latest_category=cp.text("LatestCategoryOfAbuse"),
+                    previous_plans=cp.text("NumberOfPreviousCPP"),
+                    reviews=reviews,
+                    reviews_given=reviews_node is not None,
+                )
+            )
         for pp in d.all("PreProceedingsandFGDM"):
-            e.pre_proceedings.append(PreProceedings({
-                item.tag[nslen:]: (item.text or "").strip() for item in pp if isinstance(item.tag, str)}))
+            e.pre_proceedings.append(
+                PreProceedings(
+                    {item.tag[nslen:]: (item.text or "").strip() for item in pp if isinstance(item.tag, str)}
+                )
+            )
         child.episodes.append(e)
     return ReadChild(child, problems)
 
@@ -268,9 +284,16 @@ def _chunks(source: Path | IO[bytes]) -> Iterator[bytes]:
 
 def _read(census: CensusFile, make: Callable[[Any, str], T]) -> Iterator[T]:
     parser = etree.XMLPullParser(
-        events=("start", "end"), tag=("{*}Message", "{*}Header", "{*}Child", "Message", "Header", "Child"),
-        resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False, huge_tree=False,
-        remove_comments=True, remove_pis=True)
+        events=("start", "end"),
+        tag=("{*}Message", "{*}Header", "{*}Child", "Message", "Header", "Child"),
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        remove_comments=True,
+        remove_pis=True,
+    )
     ns, nslen = "", 0
     root: Any = None
     fed = 0  # bytes given to the parser so far
@@ -297,8 +320,9 @@ def _read(census: CensusFile, make: Callable[[Any, str], T]) -> Iterator[T]:
                     _refuse_doctype(el)
                     qname = etree.QName(el)
                     if event != "start" or qname.localname != "Message" or el.getparent() is not None:
-                        raise CensusFileRefused("the root element is not <Message>: this is not a CIN census "
-                                                "file", el.sourceline)
+                        raise CensusFileRefused(
+                            "the root element is not <Message>: this is not a CIN census file", el.sourceline
+                        )
                     root = el
                     ns = f"{{{qname.namespace}}}" if qname.namespace else ""
                     nslen = len(ns)
@@ -323,12 +347,14 @@ def _read(census: CensusFile, make: Callable[[Any, str], T]) -> Iterator[T]:
             if root is None and chunk is not None and fed == len(chunk):  # the first chunk: is this a census?
                 name, line = _root_name(chunk)
                 if name and name != "Message":
-                    raise CensusFileRefused(f"the root element is <{name}>, not <Message>: this is not a CIN "
-                                            "census file", line)
+                    raise CensusFileRefused(
+                        f"the root element is <{name}>, not <Message>: this is not a CIN census file", line
+                    )
             if child_started_at is not None:
                 if fed - child_started_at > MAX_CHILD_BYTES:
-                    raise CensusFileRefused(f"a <Child> is larger than {MAX_CHILD_BYTES:,} bytes; a real one is a "
-                                            "few kilobytes", child_line)
+                    raise CensusFileRefused(
+                        f"a <Child> is larger than {MAX_CHILD_BYTES:,} bytes; a real one is a few kilobytes", child_line
+                    )
             elif fed - outside_from > MAX_OUTSIDE_CHILD_BYTES and root is not None:
                 raise _too_much_outside_children(root, header_open)
             if last_parent is not None:  # once a chunk, not once a child: the hot path stays as it was
@@ -343,8 +369,9 @@ def _read(census: CensusFile, make: Callable[[Any, str], T]) -> Iterator[T]:
     except etree.XMLSyntaxError as exc:
         error_line = exc.lineno if exc.lineno else None
         if at_end:
-            raise CensusFileRefused(f"the file ends before its XML does: it looks cut short ({exc.msg})",
-                                    error_line) from None
+            raise CensusFileRefused(
+                f"the file ends before its XML does: it looks cut short ({exc.msg})", error_line
+            ) from None
         raise CensusFileRefused(_syntax_message(exc), error_line) from None
     except (etree.LxmlError, ValueError, UnicodeError) as exc:
         raise CensusFileRefused(f"the file cannot be read as XML ({str(exc)[:200]})") from None
@@ -360,9 +387,25 @@ def _drop_earlier_siblings(element: Any) -> None:
 
 
 # The elements of a census outside <Child> (the DfE's CIN census XML specification).
-_CENSUS_OUTSIDE_CHILD = frozenset({
-    "Message", "Header", "CollectionDetails", "Collection", "Year", "ReferenceDate", "Source", "SourceLevel", "LEA",
-    "SoftwareCode", "Release", "SerialNo", "DateTime", "Children", "Child"})
+_CENSUS_OUTSIDE_CHILD = frozenset(
+    {
+        "Message",
+        "Header",
+        "CollectionDetails",
+        "Collection",
+        "Year",
+        "ReferenceDate",
+        "Source",
+        "SourceLevel",
+        "LEA",
+        "SoftwareCode",
+        "Release",
+        "SerialNo",
+        "DateTime",
+        "Children",
+        "Child",
+    }
+)
 
 
 def _too_much_outside_children(root: Any, header_open: bool) -> CensusFileRefused:
@@ -371,8 +414,10 @@ def _too_much_outside_children(root: Any, header_open: bool) -> CensusFileRefuse
     if header_open:
         message = f"the <Header> is larger than {MAX_OUTSIDE_CHILD_BYTES:,} bytes; a real one is under a kilobyte"
     else:
-        message = (f"the file holds more than {MAX_OUTSIDE_CHILD_BYTES:,} bytes outside any <Child>; a real census "
-                   "holds a few kilobytes there")
+        message = (
+            f"the file holds more than {MAX_OUTSIDE_CHILD_BYTES:,} bytes outside any <Child>; a real census "
+            "holds a few kilobytes there"
+        )
     for el in root.iter():
         if isinstance(el.tag, str) and (name := el.tag.rpartition("}")[2]) not in _CENSUS_OUTSIDE_CHILD:
             return CensusFileRefused(f"<{name}> is not part of a CIN census, and {message}", el.sourceline)
@@ -382,15 +427,21 @@ def _too_much_outside_children(root: Any, header_open: bool) -> CensusFileRefuse
 def _refuse_doctype(root: Any) -> None:
     info = root.getroottree().docinfo
     if info.doctype or info.internalDTD is not None or info.externalDTD is not None:
-        raise CensusFileRefused("the file declares a DOCTYPE before its root element; a CIN census file has none, "
-                                "and declared entities are neither fetched nor expanded", root.sourceline)
+        raise CensusFileRefused(
+            "the file declares a DOCTYPE before its root element; a CIN census file has none, "
+            "and declared entities are neither fetched nor expanded",
+            root.sourceline,
+        )
 
 
 def _syntax_message(exc: etree.XMLSyntaxError) -> str:
     text = str(exc.msg or exc)
     lowered = text.lower()
-    if "premature end" in lowered or "end of data" in lowered or ("extra content" not in lowered and (
-            "not closed" in lowered or "eof" in lowered)):
+    if (
+        "premature end" in lowered
+        or "end of data" in lowered
+        or ("extra content" not in lowered and ("not closed" in lowered or "eof" in lowered))
+    ):
         return f"the file is not complete: it ends before the XML does ({text})"
     if "entity" in lowered:
         return f"the file uses an entity that is not allowed ({text})"

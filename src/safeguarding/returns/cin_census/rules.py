@@ -75,12 +75,19 @@ class Rule:
 RULES: dict[str, Rule] = {}
 
 # A rule of these modules has nothing to check on a child without the part named; the validator skips it there.
-MODULE_NEEDS = {"Assessments": "assessments", "CINplanDates": "cin_plans", "Section47": "section47s",
-                "ChildProtectionPlans": "protection_plans", "Reviews": "protection_plans"}
+MODULE_NEEDS = {
+    "Assessments": "assessments",
+    "CINplanDates": "cin_plans",
+    "Section47": "section47s",
+    "ChildProtectionPlans": "protection_plans",
+    "Reviews": "protection_plans",
+}
 # Rules of other modules that read only a value most children do not have: each yields nothing without it (the
 # rule's first test is on that value), so a child without it skips the rule. Checked both ways by the rule tests.
 NEEDS: dict[str, str | None] = {
-    "1104": "conference", "8715": "conference", "8875": "conference",  # S47 or CINdetails conference dates
+    "1104": "conference",
+    "8715": "conference",
+    "8875": "conference",  # S47 or CINdetails conference dates
     **dict.fromkeys(("1510", "1530", "1540", "1550"), "upn"),
     "1560Q": "former_upn",
     **dict.fromkeys(("4008", "4009Q", "8535Q", "8545Q", "8555Q"), "death"),
@@ -129,8 +136,9 @@ def features(child: Child) -> frozenset[str]:
 Check = Callable[..., Iterator[Problem]]
 
 
-def rule(code: str, module: str, text: str, *, scope: str = "child", first_year: int = 2023,
-         last_year: int | None = None) -> Callable[[Check], Check]:
+def rule(
+    code: str, module: str, text: str, *, scope: str = "child", first_year: int = 2023, last_year: int | None = None
+) -> Callable[[Check], Check]:
     def register(check: Check) -> Check:
         if code in RULES:
             raise ValueError(f"rule {code} registered twice")
@@ -175,17 +183,20 @@ class Said:
 def episodes(child: Child) -> list[tuple[int, Episode, Said]]:
     found: list[tuple[int, Episode, Said]] | None = child.views.get("episodes")
     if found is None:
-        found = child.views["episodes"] = [(i, e, Said("referral of", e.referral_date))
-                                           for i, e in enumerate(child.episodes)]
+        found = child.views["episodes"] = [
+            (i, e, Said("referral of", e.referral_date)) for i, e in enumerate(child.episodes)
+        ]
     return found
 
 
 def plans(child: Child) -> list[tuple[str, Episode, ProtectionPlan]]:
     found: list[tuple[str, Episode, ProtectionPlan]] | None = child.views.get("plans")
     if found is None:
-        found = child.views["plans"] = [(f"{ep(i)}/ChildProtectionPlans[{j + 1}]", e, plan)
-                                        for i, e in enumerate(child.episodes)
-                                        for j, plan in enumerate(e.protection_plans)]
+        found = child.views["plans"] = [
+            (f"{ep(i)}/ChildProtectionPlans[{j + 1}]", e, plan)
+            for i, e in enumerate(child.episodes)
+            for j, plan in enumerate(e.protection_plans)
+        ]
     return found
 
 
@@ -217,8 +228,10 @@ def r100(header: Header, year: CensusYear) -> Iterator[Problem]:
     if header.year and header.year.isdigit() and len(header.year) == 4:
         expected = date(int(header.year), 3, 31)
     if header.reference_date != expected:
-        yield Problem("Header/CollectionDetails/ReferenceDate",
-                      f"ReferenceDate is {show(header.reference_date)}; it must be {show(expected)}")
+        yield Problem(
+            "Header/CollectionDetails/ReferenceDate",
+            f"ReferenceDate is {show(header.reference_date)}; it must be {show(expected)}",
+        )
 
 
 # --- ChildIdentifiers ------------------------------------------------------------------------------------------
@@ -234,10 +247,13 @@ def r1510(child: Child, year: CensusYear) -> Iterator[Problem]:
     body = upn[1:].upper()
     if len(upn) != 13:
         yield Problem("ChildIdentifiers/UPN", f"UPN {upn!r} is not 13 characters")
-    elif (body[:11].isascii() and body[:11].isdigit() and body[11] in _UPN_13
-          and upn_check_letter(body) != upn[0].upper()):
-        yield Problem("ChildIdentifiers/UPN", f"UPN {upn} has the wrong check letter: it should start with "
-                                                  f"{upn_check_letter(body)}")
+    elif (
+        body[:11].isascii() and body[:11].isdigit() and body[11] in _UPN_13 and upn_check_letter(body) != upn[0].upper()
+    ):
+        yield Problem(
+            "ChildIdentifiers/UPN",
+            f"UPN {upn} has the wrong check letter: it should start with {upn_check_letter(body)}",
+        )
 
 
 @rule("1520", "ChildIdentifiers", "More than one record with the same UPN", scope="return")
@@ -263,15 +279,21 @@ def r1540(child: Child, year: CensusYear) -> Iterator[Problem]:
 @rule("1550", "ChildIdentifiers", "UPN invalid (character 13 not a recognised value)")
 def r1550(child: Child, year: CensusYear) -> Iterator[Problem]:
     if child.upn and (len(child.upn) < 13 or child.upn[12].upper() not in _UPN_13):
-        yield Problem("ChildIdentifiers/UPN",
-                      f"UPN {child.upn!r}: character 13 must be a digit or a letter other than I, O or S")
+        yield Problem(
+            "ChildIdentifiers/UPN", f"UPN {child.upn!r}: character 13 must be a digit or a letter other than I, O or S"
+        )
 
 
 @rule("1560Q", "ChildIdentifiers", "Please check: Former UPN wrongly formatted")
 def r1560q(child: Child, year: CensusYear) -> Iterator[Problem]:
     former = child.former_upn
-    if former and not (len(former) == 13 and former[0].isascii() and former[0].isalpha()
-                       and former[1:].isascii() and former[1:].isdigit()):
+    if former and not (
+        len(former) == 13
+        and former[0].isascii()
+        and former[0].isalpha()
+        and former[1:].isascii()
+        and former[1:].isdigit()
+    ):
         yield Problem("ChildIdentifiers/FormerUPN", f"FormerUPN {former!r} is not a letter followed by 12 digits")
 
 
@@ -287,14 +309,21 @@ def r1580(child: Child, year: CensusYear) -> Iterator[Problem]:
         yield Problem("ChildIdentifiers/LAchildID", "LAchildID contains characters other than letters and digits")
 
 
-@rule("2886Q", "ChildIdentifiers", "Please check: Percentage of children with no sex recorded is more than 2% "
-      "(to 2023-24: gender)", scope="return")
+@rule(
+    "2886Q",
+    "ChildIdentifiers",
+    "Please check: Percentage of children with no sex recorded is more than 2% (to 2023-24: gender)",
+    scope="return",
+)
 def r2886q(tally: ReturnTally, year: CensusYear) -> Iterator[Problem]:
     if tally.born and tally.born_without_sex * 100 > tally.born * 2:
         what = "sex" if year.year >= 2025 else "gender"
-        yield Problem("ChildIdentifiers/Sex" if year.year >= 2025 else "ChildIdentifiers/GenderCurrent",
-                      f"{tally.born_without_sex} of {tally.born} born children have no {what} recorded "
-                      f"({tally.born_without_sex * 100 / tally.born:.1f}%)", "")
+        yield Problem(
+            "ChildIdentifiers/Sex" if year.year >= 2025 else "ChildIdentifiers/GenderCurrent",
+            f"{tally.born_without_sex} of {tally.born} born children have no {what} recorded "
+            f"({tally.born_without_sex * 100 / tally.born:.1f}%)",
+            "",
+        )
 
 
 @rule("4008", "ChildIdentifiers", "CIN Plan shown as starting after the child’s Date of Death")
@@ -303,8 +332,10 @@ def r4008(child: Child, year: CensusYear) -> Iterator[Problem]:
         for i, episode, _ in episodes(child):
             for j, plan in enumerate(episode.cin_plans):
                 if plan.start and plan.start > child.death_date:
-                    yield Problem(f"{ep(i)}/CINPlanDates[{j + 1}]/CINPlanStartDate",
-                                  f"CIN plan starts {show(plan.start)}, after the death on {show(child.death_date)}")
+                    yield Problem(
+                        f"{ep(i)}/CINPlanDates[{j + 1}]/CINPlanStartDate",
+                        f"CIN plan starts {show(plan.start)}, after the death on {show(child.death_date)}",
+                    )
 
 
 @rule("4009Q", "ChildIdentifiers", "Please check: CIN Plan shown as ending after the child’s Date of Death")
@@ -313,17 +344,26 @@ def r4009q(child: Child, year: CensusYear) -> Iterator[Problem]:
         for i, episode, _ in episodes(child):
             for j, plan in enumerate(episode.cin_plans):
                 if plan.end and plan.end > child.death_date:
-                    yield Problem(f"{ep(i)}/CINPlanDates[{j + 1}]/CINPlanEndDate",
-                                  f"CIN plan ends {show(plan.end)}, after the death on {show(child.death_date)}")
+                    yield Problem(
+                        f"{ep(i)}/CINPlanDates[{j + 1}]/CINPlanEndDate",
+                        f"CIN plan ends {show(plan.end)}, after the death on {show(child.death_date)}",
+                    )
 
 
-@rule("4180", "ChildIdentifiers", "Sex is missing or invalid: it must be M, F or U (to 2023-24: GenderCurrent "
-      "must be 0, 1, 2 or 9)")
+@rule(
+    "4180",
+    "ChildIdentifiers",
+    "Sex is missing or invalid: it must be M, F or U (to 2023-24: GenderCurrent must be 0, 1, 2 or 9)",
+)
 def r4180(child: Child, year: CensusYear) -> Iterator[Problem]:
     if year.year >= 2025:
         if child.sex not in codes.SEXES:
-            yield Problem("ChildIdentifiers/Sex", f"Sex {child.sex or 'is missing'}: it must be M, F or U"
-                          if child.sex else "Sex is missing: it must be M, F or U")
+            yield Problem(
+                "ChildIdentifiers/Sex",
+                f"Sex {child.sex or 'is missing'}: it must be M, F or U"
+                if child.sex
+                else "Sex is missing: it must be M, F or U",
+            )
     elif child.gender not in codes.GENDERS:
         yield Problem("ChildIdentifiers/GenderCurrent", "GenderCurrent is missing or not 0, 1, 2 or 9")
 
@@ -338,49 +378,72 @@ def r8500(child: Child, year: CensusYear) -> Iterator[Problem]:
 def r8510(tally: ReturnTally, year: CensusYear) -> Iterator[Problem]:
     for la_child_id, count in tally.child_ids.items():
         if count > 1:
-            yield Problem("ChildIdentifiers/LAchildID", f"LAchildID {la_child_id} is used by {count} children",
-                          la_child_id)
+            yield Problem(
+                "ChildIdentifiers/LAchildID", f"LAchildID {la_child_id} is used by {count} children", la_child_id
+            )
 
 
-@rule("8520", "ChildIdentifiers", "Date of Birth is after data collection period (must be on or before the end of "
-      "the census period)")
+@rule(
+    "8520",
+    "ChildIdentifiers",
+    "Date of Birth is after data collection period (must be on or before the end of the census period)",
+)
 def r8520(child: Child, year: CensusYear) -> Iterator[Problem]:
     if child.birth_date and child.birth_date > year.reference_date:
-        yield Problem("ChildIdentifiers/PersonBirthDate",
-                      f"PersonBirthDate {show(child.birth_date)} is after {show(year.reference_date)}")
+        yield Problem(
+            "ChildIdentifiers/PersonBirthDate",
+            f"PersonBirthDate {show(child.birth_date)} is after {show(year.reference_date)}",
+        )
 
 
-@rule("8525Q", "ChildIdentifiers", "Please check: Either Date of Birth or Expected Date of Birth must be provided "
-      "(but not both)")
+@rule(
+    "8525Q",
+    "ChildIdentifiers",
+    "Please check: Either Date of Birth or Expected Date of Birth must be provided (but not both)",
+)
 def r8525q(child: Child, year: CensusYear) -> Iterator[Problem]:
     if (child.birth_date is None) == (child.expected_birth_date is None):
-        yield Problem("ChildIdentifiers/PersonBirthDate", "both PersonBirthDate and ExpectedPersonBirthDate are "
-                      "given" if child.birth_date else "neither PersonBirthDate nor ExpectedPersonBirthDate is given")
+        yield Problem(
+            "ChildIdentifiers/PersonBirthDate",
+            "both PersonBirthDate and ExpectedPersonBirthDate are given"
+            if child.birth_date
+            else "neither PersonBirthDate nor ExpectedPersonBirthDate is given",
+        )
 
 
-@rule("8530Q", "ChildIdentifiers", "Please check: Expected Date of Birth is outside the expected range for this "
-      "census (ReferenceDate minus 30 days to ReferenceDate plus 9 months)")
+@rule(
+    "8530Q",
+    "ChildIdentifiers",
+    "Please check: Expected Date of Birth is outside the expected range for this "
+    "census (ReferenceDate minus 30 days to ReferenceDate plus 9 months)",
+)
 def r8530q(child: Child, year: CensusYear) -> Iterator[Problem]:
     due = child.expected_birth_date
     if due and not year.days_before_reference(30) <= due <= year.months_after_reference(9):
-        yield Problem("ChildIdentifiers/ExpectedPersonBirthDate",
-                      f"ExpectedPersonBirthDate {show(due)} is not between {show(year.days_before_reference(30))} "
-                      f"and {show(year.months_after_reference(9))}")
+        yield Problem(
+            "ChildIdentifiers/ExpectedPersonBirthDate",
+            f"ExpectedPersonBirthDate {show(due)} is not between {show(year.days_before_reference(30))} "
+            f"and {show(year.months_after_reference(9))}",
+        )
 
 
 @rule("8535Q", "ChildIdentifiers", "Please check: Child’s date of death should not be prior to the date of birth")
 def r8535q(child: Child, year: CensusYear) -> Iterator[Problem]:
     if child.death_date and child.birth_date and child.death_date < child.birth_date:
-        yield Problem("ChildIdentifiers/PersonDeathDate",
-                      f"PersonDeathDate {show(child.death_date)} is before the birth on {show(child.birth_date)}")
+        yield Problem(
+            "ChildIdentifiers/PersonDeathDate",
+            f"PersonDeathDate {show(child.death_date)} is before the birth on {show(child.birth_date)}",
+        )
 
 
 @rule("8545Q", "ChildIdentifiers", "Please check: Child’s date of death should be within the census year")
 def r8545q(child: Child, year: CensusYear) -> Iterator[Problem]:
     if child.death_date and not year.in_period(child.death_date):
-        yield Problem("ChildIdentifiers/PersonDeathDate",
-                      f"PersonDeathDate {show(child.death_date)} is outside {show(year.period_start)} to "
-                      f"{show(year.reference_date)}")
+        yield Problem(
+            "ChildIdentifiers/PersonDeathDate",
+            f"PersonDeathDate {show(child.death_date)} is outside {show(year.period_start)} to "
+            f"{show(year.reference_date)}",
+        )
 
 
 @rule("8590", "ChildIdentifiers", "Child does not have a recorded CIN episode")
@@ -395,8 +458,10 @@ def r8750(child: Child, year: CensusYear) -> Iterator[Problem]:
         if year.year >= 2025 and child.sex != "U":
             yield Problem("ChildIdentifiers/Sex", f"an unborn child's Sex is {child.sex or 'missing'}, not U")
         elif year.year < 2025 and child.gender != "0":
-            yield Problem("ChildIdentifiers/GenderCurrent",
-                          f"an unborn child's GenderCurrent is {child.gender or 'missing'}, not 0")
+            yield Problem(
+                "ChildIdentifiers/GenderCurrent",
+                f"an unborn child's GenderCurrent is {child.gender or 'missing'}, not 0",
+            )
 
 
 def school_age_cut_off(year: CensusYear) -> date:
@@ -407,21 +472,37 @@ def school_age_cut_off(year: CensusYear) -> date:
     return years_before(year.reference_date, 6) - timedelta(days=1)
 
 
-@rule("8770Q", "ChildIdentifiers", "Please check: UPN or reason UPN missing expected for a child who is more than 5 "
-      "years old (from 2024-25 UN1 is not an acceptable reason for a child of school age)")
+@rule(
+    "8770Q",
+    "ChildIdentifiers",
+    "Please check: UPN or reason UPN missing expected for a child who is more than 5 "
+    "years old (from 2024-25 UN1 is not an acceptable reason for a child of school age)",
+)
 def r8770q(child: Child, year: CensusYear) -> Iterator[Problem]:
     acceptable = {"UN2", "UN3", "UN4", "UN5", "UN6", "UN7"}
     if year.year < 2025:
         acceptable.add("UN1")
-    if (child.birth_date and child.birth_date <= school_age_cut_off(year) and not child.upn
-            and any(e.not_nfa for e in child.episodes) and child.upn_unknown not in acceptable):
-        reason = f"UPNunknown {child.upn_unknown} is not an acceptable reason" if child.upn_unknown else \
-            "there is no UPN and no UPNunknown reason"
+    if (
+        child.birth_date
+        and child.birth_date <= school_age_cut_off(year)
+        and not child.upn
+        and any(e.not_nfa for e in child.episodes)
+        and child.upn_unknown not in acceptable
+    ):
+        reason = (
+            f"UPNunknown {child.upn_unknown} is not an acceptable reason"
+            if child.upn_unknown
+            else "there is no UPN and no UPNunknown reason"
+        )
         yield Problem("ChildIdentifiers/UPN", f"child of school age (born {show(child.birth_date)}): {reason}")
 
 
-@rule("8772", "ChildIdentifiers", "UPN unknown reason is UN7 (Referral with no further action) but at least one "
-      "CIN details is a referral going on to further action")
+@rule(
+    "8772",
+    "ChildIdentifiers",
+    "UPN unknown reason is UN7 (Referral with no further action) but at least one "
+    "CIN details is a referral going on to further action",
+)
 def r8772(child: Child, year: CensusYear) -> Iterator[Problem]:
     if child.upn_unknown == "UN7" and any(not e.nfa for e in child.episodes):
         yield Problem("ChildIdentifiers/UPNunknown", "UPNunknown is UN7 but a referral went on to further action")
@@ -433,8 +514,10 @@ def r8775q(child: Child, year: CensusYear) -> Iterator[Problem]:
     if birth and birth < years_before(year.reference_date, 25):
         turned_25 = age_birthday(birth, 25)
         if any(e.closure_date is None or e.closure_date > turned_25 for e in child.episodes):
-            yield Problem("ChildIdentifiers/PersonBirthDate",
-                          f"born {show(birth)}: the child was 25 on {show(turned_25)} and a case was open after")
+            yield Problem(
+                "ChildIdentifiers/PersonBirthDate",
+                f"born {show(birth)}: the child was 25 on {show(turned_25)} and a case was open after",
+            )
 
 
 # --- ChildCharacteristics and Disabilities -------------------------------------------------------------------------
@@ -443,8 +526,10 @@ def r8775q(child: Child, year: CensusYear) -> Iterator[Problem]:
 @rule("4220", "ChildCharacteristics", "Ethnicity is missing or invalid (see Ethnicity table)")
 def r4220(child: Child, year: CensusYear) -> Iterator[Problem]:
     if child.ethnicity not in codes.ETHNICITIES:
-        yield Problem("ChildCharacteristics/Ethnicity",
-                      f"Ethnicity {child.ethnicity!r} is not a DfE code" if child.ethnicity else "Ethnicity is missing")
+        yield Problem(
+            "ChildCharacteristics/Ethnicity",
+            f"Ethnicity {child.ethnicity!r} is not a DfE code" if child.ethnicity else "Ethnicity is missing",
+        )
 
 
 @rule("8540", "ChildCharacteristics", "Child’s disability is missing or invalid (see Disability table)")
@@ -457,13 +542,16 @@ def r8540(child: Child, year: CensusYear) -> Iterator[Problem]:
             yield Problem("ChildCharacteristics/Disabilities", f"Disability {', '.join(invalid)} is not a DfE code")
 
 
-@rule("2887Q", "Disabilities", "Please check: Fewer than 8 different disability codes have been used in your return",
-      scope="return")
+@rule(
+    "2887Q",
+    "Disabilities",
+    "Please check: Fewer than 8 different disability codes have been used in your return",
+    scope="return",
+)
 def r2887q(tally: ReturnTally, year: CensusYear) -> Iterator[Problem]:
     used = tally.disability_codes - {"NONE"}
     if len(used) < 8:
-        yield Problem("ChildCharacteristics/Disabilities", f"only {len(used)} different disability codes are used",
-                      "")
+        yield Problem("ChildCharacteristics/Disabilities", f"only {len(used)} different disability codes are used", "")
 
 
 @rule("2888Q", "Disabilities", "Please check: No child has more than one disability recorded", scope="return")
@@ -490,17 +578,22 @@ def r8794(child: Child, year: CensusYear) -> Iterator[Problem]:
 # --- CINdetails ----------------------------------------------------------------------------------------------------
 
 
-@rule("2990", "CINdetails", "Activity is recorded against a case marked as ‘Case closed after assessment, no further "
-      "action’ or ‘Case closed after assessment, referred to early help’")
+@rule(
+    "2990",
+    "CINdetails",
+    "Activity is recorded against a case marked as ‘Case closed after assessment, no further "
+    "action’ or ‘Case closed after assessment, referred to early help’",
+)
 def r2990(child: Child, year: CensusYear) -> Iterator[Problem]:
     for i, e, what in episodes(child):
         if e.closure_reason in ("RC8", "RC9") and (e.section47s or e.protection_plans or e.cin_plans or e.icpc_date):
-            yield Problem(f"{ep(i)}/ReasonForClosure",
-                          f"{what} closed {e.closure_reason} but has a section 47, conference or plan")
+            yield Problem(
+                f"{ep(i)}/ReasonForClosure",
+                f"{what} closed {e.closure_reason} but has a section 47, conference or plan",
+            )
 
 
-@rule("2991Q", "CINdetails", "Please check: A Section 47 module is recorded and there is no assessment on the "
-      "episode")
+@rule("2991Q", "CINdetails", "Please check: A Section 47 module is recorded and there is no assessment on the episode")
 def r2991q(child: Child, year: CensusYear) -> Iterator[Problem]:
     for i, e, what in episodes(child):
         if e.section47s and not e.assessments:
@@ -518,12 +611,20 @@ def r8555q(child: Child, year: CensusYear) -> Iterator[Problem]:
 def r8568(child: Child, year: CensusYear) -> Iterator[Problem]:
     for i, e, what in episodes(child):
         if as_bool(e.referral_nfa) is None:
-            yield Problem(f"{ep(i)}/ReferralNFA", f"{what}: ReferralNFA {e.referral_nfa!r} is not true or false"
-                          if e.referral_nfa else f"{what}: ReferralNFA is missing")
+            yield Problem(
+                f"{ep(i)}/ReferralNFA",
+                f"{what}: ReferralNFA {e.referral_nfa!r} is not true or false"
+                if e.referral_nfa
+                else f"{what}: ReferralNFA is missing",
+            )
 
 
-@rule("8569Q", "CINdetails", "Please check: A case with referral date before one working day prior to the collection "
-      "start date must not be flagged as a no further action case")
+@rule(
+    "8569Q",
+    "CINdetails",
+    "Please check: A case with referral date before one working day prior to the collection "
+    "start date must not be flagged as a no further action case",
+)
 def r8569q(child: Child, year: CensusYear) -> Iterator[Problem]:
     cut = year.nfa_cut
     for i, e, what in episodes(child):
@@ -542,8 +643,10 @@ def r8585q(child: Child, year: CensusYear) -> Iterator[Problem]:
 def r8600(child: Child, year: CensusYear) -> Iterator[Problem]:
     for i, e, _ in episodes(child):
         if e.referral_date is None or e.referral_date > year.reference_date:
-            yield Problem(f"{ep(i)}/CINreferralDate", f"CINreferralDate {show(e.referral_date)} is missing or after "
-                          f"{show(year.reference_date)}")
+            yield Problem(
+                f"{ep(i)}/CINreferralDate",
+                f"CINreferralDate {show(e.referral_date)} is missing or after {show(year.reference_date)}",
+            )
 
 
 @rule("8606", "CINdetails", "Child referral date is more than 40 weeks before DOB or expected DOB")
@@ -607,8 +710,12 @@ def open_further_action(child: Child) -> list[int]:
     return [i for i, e in enumerate(child.episodes) if e.closure_date is None and not e.nfa]
 
 
-@rule("8815", "CINdetails", "More than one open CIN Details episode (a module with no CIN Closure Date) has been "
-      "provided for this child and the referral is not a no further action case")
+@rule(
+    "8815",
+    "CINdetails",
+    "More than one open CIN Details episode (a module with no CIN Closure Date) has been "
+    "provided for this child and the referral is not a no further action case",
+)
 def r8815(child: Child, year: CensusYear) -> Iterator[Problem]:
     open_ones = open_further_action(child)
     if len(open_ones) > 1:
@@ -625,8 +732,10 @@ def r8816(child: Child, year: CensusYear) -> Iterator[Problem]:
     for i in open_further_action(child):
         referral = child.episodes[i].referral_date
         if referral and referral < latest:
-            yield Problem(f"{ep(i)}/CINreferralDate", f"the open referral of {show(referral)} is not the latest "
-                          f"(a referral of {show(latest)} follows it)")
+            yield Problem(
+                f"{ep(i)}/CINreferralDate",
+                f"the open referral of {show(referral)} is not the latest (a referral of {show(latest)} follows it)",
+            )
 
 
 @rule("8820", "CINdetails", "The dates on the CIN episodes for this child overlap")
@@ -639,9 +748,11 @@ def r8820(child: Child, year: CensusYear) -> Iterator[Problem]:
         inside_closed = b.closure_date is not None and a.referral_date < b.closure_date
         inside_open = b.closure_date is None and b.not_nfa and a.referral_date <= year.reference_date
         if inside_closed or inside_open:
-            yield Problem(f"{ep(i)}/CINreferralDate",
-                          f"referral of {show(a.referral_date)} falls within the episode referred "
-                          f"{show(b.referral_date)} (closed {show(b.closure_date)})")
+            yield Problem(
+                f"{ep(i)}/CINreferralDate",
+                f"referral of {show(a.referral_date)} falls within the episode referred "
+                f"{show(b.referral_date)} (closed {show(b.closure_date)})",
+            )
 
 
 @rule("8825Q", "CINdetails", "Please check: A CIN case closed with reason RC8 or RC9 has no assessment recorded")
@@ -655,8 +766,10 @@ def r8825q(child: Child, year: CensusYear) -> Iterator[Problem]:
 def r8831(child: Child, year: CensusYear) -> Iterator[Problem]:
     for i, e, what in episodes(child):
         if e.nfa and (e.assessments or e.section47s or e.icpc_date):
-            yield Problem(f"{ep(i)}/ReferralNFA", f"{what} is marked no further action but has an assessment, "
-                          "section 47 or conference")
+            yield Problem(
+                f"{ep(i)}/ReferralNFA",
+                f"{what} is marked no further action but has an assessment, section 47 or conference",
+            )
 
 
 SOURCES_FROM = date(2013, 4, 1)  # referral sources were first collected for referrals from 1 April 2013
@@ -666,8 +779,12 @@ SOURCES_FROM = date(2013, 4, 1)  # referral sources were first collected for ref
 def r8866(child: Child, year: CensusYear) -> Iterator[Problem]:
     for i, e, what in episodes(child):
         if e.referral_date and e.referral_date >= SOURCES_FROM and e.referral_source not in codes.REFERRAL_SOURCES:
-            yield Problem(f"{ep(i)}/ReferralSource", f"{what}: ReferralSource {e.referral_source!r} is not a DfE "
-                          "code" if e.referral_source else f"{what}: ReferralSource is missing")
+            yield Problem(
+                f"{ep(i)}/ReferralSource",
+                f"{what}: ReferralSource {e.referral_source!r} is not a DfE code"
+                if e.referral_source
+                else f"{what}: ReferralSource is missing",
+            )
 
 
 @rule("8867", "CINdetails", "CIN episode is shown as closed, however Assessment is not shown as completed")
@@ -676,23 +793,33 @@ def r8867(child: Child, year: CensusYear) -> Iterator[Problem]:
         if e.closure_date:
             for j, a in enumerate(e.assessments):
                 if a.authorised is None:
-                    yield Problem(f"{ep(i)}/Assessments[{j + 1}]/AssessmentAuthorisationDate",
-                                  f"{what} is closed but the assessment started {show(a.start)} is not authorised")
+                    yield Problem(
+                        f"{ep(i)}/Assessments[{j + 1}]/AssessmentAuthorisationDate",
+                        f"{what} is closed but the assessment started {show(a.start)} is not authorised",
+                    )
 
 
-@rule("8868", "CINdetails", "CIN episode is shown as closed, however Section 47 enquiry is not shown as completed "
-      "by ICPC date or ICPC not required flag")
+@rule(
+    "8868",
+    "CINdetails",
+    "CIN episode is shown as closed, however Section 47 enquiry is not shown as completed "
+    "by ICPC date or ICPC not required flag",
+)
 def r8868(child: Child, year: CensusYear) -> Iterator[Problem]:
     for i, e, what in episodes(child):
         if e.closure_date:
             for j, s in enumerate(e.section47s):
                 if s.open:
-                    yield Problem(f"{ep(i)}/Section47[{j + 1}]", f"{what} is closed but the section 47 started "
-                                  f"{show(s.start)} has no conference date and is not marked not required")
+                    yield Problem(
+                        f"{ep(i)}/Section47[{j + 1}]",
+                        f"{what} is closed but the section 47 started "
+                        f"{show(s.start)} has no conference date and is not marked not required",
+                    )
 
 
-@rule("8890", "CINdetails", "A Section 47 enquiry is shown as starting when there is another Section 47 Enquiry "
-      "ongoing")
+@rule(
+    "8890", "CINdetails", "A Section 47 enquiry is shown as starting when there is another Section 47 Enquiry ongoing"
+)
 def r8890(child: Child, year: CensusYear) -> Iterator[Problem]:
     for i, e, what in episodes(child):
         for (j, b), (k, a) in permutations(enumerate(e.section47s), 2):
@@ -700,9 +827,10 @@ def r8890(child: Child, year: CensusYear) -> Iterator[Problem]:
                 continue
             end = a.icpc if a.icpc else (a.start if as_bool(a.icpc_not_required) else None)
             if during(b.start, a.start, end) and (b.start != a.start or j > k):
-                yield Problem(f"{ep(i)}/Section47[{j + 1}]/S47ActualStartDate",
-                              f"{what}: a section 47 starts {show(b.start)} while the one started "
-                              f"{show(a.start)} is ongoing")
+                yield Problem(
+                    f"{ep(i)}/Section47[{j + 1}]/S47ActualStartDate",
+                    f"{what}: a section 47 starts {show(b.start)} while the one started {show(a.start)} is ongoing",
+                )
 
 
 # --- Assessments ---------------------------------------------------------------------------------------------------
@@ -713,7 +841,9 @@ def assessments(child: Child) -> list[tuple[str, Episode, int, Said]]:
     if found is None:
         found = child.views["assessments"] = [
             (f"{ep(i)}/Assessments[{j + 1}]", e, j, Said("assessment started", a.start))
-            for i, e in enumerate(child.episodes) for j, a in enumerate(e.assessments)]
+            for i, e in enumerate(child.episodes)
+            for j, a in enumerate(e.assessments)
+        ]
     return found
 
 
@@ -722,8 +852,7 @@ def r1103(child: Child, year: CensusYear) -> Iterator[Problem]:
     for at, e, j, what in assessments(child):
         a = e.assessments[j]
         if a.start and e.referral_date and a.start < e.referral_date:
-            yield Problem(f"{at}/AssessmentActualStartDate", f"{what}, before the referral of "
-                          f"{show(e.referral_date)}")
+            yield Problem(f"{at}/AssessmentActualStartDate", f"{what}, before the referral of {show(e.referral_date)}")
 
 
 @rule("8608", "Assessments", "Assessment Start Date cannot be later than its End Date")
@@ -734,8 +863,9 @@ def r8608(child: Child, year: CensusYear) -> Iterator[Problem]:
             yield Problem(f"{at}/AssessmentAuthorisationDate", f"{what}, authorised earlier ({show(a.authorised)})")
 
 
-@rule("8614", "Assessments", "Parental or child factors at assessment should only be present for a completed "
-      "assessment")
+@rule(
+    "8614", "Assessments", "Parental or child factors at assessment should only be present for a completed assessment"
+)
 def r8614(child: Child, year: CensusYear) -> Iterator[Problem]:
     for at, e, j, what in assessments(child):
         a = e.assessments[j]
@@ -743,14 +873,19 @@ def r8614(child: Child, year: CensusYear) -> Iterator[Problem]:
             yield Problem(f"{at}/FactorsIdentifiedAtAssessment", f"{what} is not authorised but has factors")
 
 
-@rule("8670Q", "Assessments", "Please check: Assessment started more than 45 working days before the end of the "
-      "census year. However, there is no Assessment end date")
+@rule(
+    "8670Q",
+    "Assessments",
+    "Please check: Assessment started more than 45 working days before the end of the "
+    "census year. However, there is no Assessment end date",
+)
 def r8670q(child: Child, year: CensusYear) -> Iterator[Problem]:
     for at, e, j, what in assessments(child):
         a = e.assessments[j]
         if a.start and a.authorised is None and working_days_between(a.start, year.reference_date) > 45:
-            yield Problem(f"{at}/AssessmentAuthorisationDate", f"{what} is not authorised after more than 45 "
-                          "working days")
+            yield Problem(
+                f"{at}/AssessmentAuthorisationDate", f"{what} is not authorised after more than 45 working days"
+            )
 
 
 @rule("8696", "Assessments", "Assessment end date must fall within the census year")
@@ -758,8 +893,9 @@ def r8696(child: Child, year: CensusYear) -> Iterator[Problem]:
     for at, e, j, what in assessments(child):
         a = e.assessments[j]
         if a.authorised and not year.in_period(a.authorised):
-            yield Problem(f"{at}/AssessmentAuthorisationDate", f"{what}, authorised {show(a.authorised)}, outside "
-                          "the year")
+            yield Problem(
+                f"{at}/AssessmentAuthorisationDate", f"{what}, authorised {show(a.authorised)}, outside the year"
+            )
 
 
 @rule("8736", "Assessments", "For an incomplete assessment, the start date must fall within the census year")
@@ -770,18 +906,24 @@ def r8736(child: Child, year: CensusYear) -> Iterator[Problem]:
             yield Problem(f"{at}/AssessmentActualStartDate", f"{what}, outside the year, and not authorised")
 
 
-@rule("8863Q", "Assessments", "Please check: An Assessment is shown as starting when there is another Assessment "
-      "ongoing")
+@rule(
+    "8863Q", "Assessments", "Please check: An Assessment is shown as starting when there is another Assessment ongoing"
+)
 def r8863q(child: Child, year: CensusYear) -> Iterator[Problem]:
     for i, e in enumerate(child.episodes):
         for (j, b), (k, a) in permutations(enumerate(e.assessments), 2):
             if a.start and b.start and during(b.start, a.start, a.authorised) and (b.start != a.start or j > k):
-                yield Problem(f"{ep(i)}/Assessments[{j + 1}]/AssessmentActualStartDate",
-                              f"assessment started {show(b.start)} while the one started {show(a.start)} is ongoing")
+                yield Problem(
+                    f"{ep(i)}/Assessments[{j + 1}]/AssessmentActualStartDate",
+                    f"assessment started {show(b.start)} while the one started {show(a.start)} is ongoing",
+                )
 
 
-@rule("8869", "Assessments", "The assessment factors code “21” cannot be used in conjunction with any other "
-      "assessment factors")
+@rule(
+    "8869",
+    "Assessments",
+    "The assessment factors code “21” cannot be used in conjunction with any other assessment factors",
+)
 def r8869(child: Child, year: CensusYear) -> Iterator[Problem]:
     for at, e, j, what in assessments(child):
         factors = e.assessments[j].factors
@@ -789,18 +931,26 @@ def r8869(child: Child, year: CensusYear) -> Iterator[Problem]:
             yield Problem(f"{at}/FactorsIdentifiedAtAssessment", f"{what}: 21 (no factors) is given with others")
 
 
-@rule("8873Q", "Assessments", "Please check: When there is only one assessment on the episode and the factors code "
-      "“21 No factors identified” has been used for the completed assessment, the reason for closure ‘RC8’ or ‘RC9’ "
-      "must be used")
+@rule(
+    "8873Q",
+    "Assessments",
+    "Please check: When there is only one assessment on the episode and the factors code "
+    "“21 No factors identified” has been used for the completed assessment, the reason for closure ‘RC8’ or ‘RC9’ "
+    "must be used",
+)
 def r8873q(child: Child, year: CensusYear) -> Iterator[Problem]:
     for i, e, what in episodes(child):
-        if (len(e.assessments) == 1 and "21" in e.assessments[0].factors and e.assessments[0].authorised
-                and e.closure_reason and e.closure_reason not in ("RC8", "RC9")):
+        if (
+            len(e.assessments) == 1
+            and "21" in e.assessments[0].factors
+            and e.assessments[0].authorised
+            and e.closure_reason
+            and e.closure_reason not in ("RC8", "RC9")
+        ):
             yield Problem(f"{ep(i)}/ReasonForClosure", f"{what}: no factors identified, closed {e.closure_reason}")
 
 
-@rule("8896", "Assessments", "The child has two or more open assessments (with no authorisation date) on one "
-      "episode")
+@rule("8896", "Assessments", "The child has two or more open assessments (with no authorisation date) on one episode")
 def r8896(child: Child, year: CensusYear) -> Iterator[Problem]:
     for i, e, what in episodes(child):
         open_ones = [a for a in e.assessments if a.authorised is None]
@@ -808,8 +958,11 @@ def r8896(child: Child, year: CensusYear) -> Iterator[Problem]:
             yield Problem(f"{ep(i)}/Assessments", f"{what} has {len(open_ones)} open assessments")
 
 
-@rule("8897Q", "Assessments", "Please check: Parental or child factors at assessment information is missing from a "
-      "completed assessment")
+@rule(
+    "8897Q",
+    "Assessments",
+    "Please check: Parental or child factors at assessment information is missing from a completed assessment",
+)
 def r8897q(child: Child, year: CensusYear) -> Iterator[Problem]:
     for at, e, j, what in assessments(child):
         a = e.assessments[j]
@@ -828,16 +981,26 @@ def r8898(child: Child, year: CensusYear) -> Iterator[Problem]:
             yield Problem(f"{at}/FactorsIdentifiedAtAssessment", f"{what}: {', '.join(repeated)} given twice")
 
 
-@rule("8945Q", "Assessments", "Please check: Assessment factor 18A (physical abuse) has been used; use 18B (child on "
-      "child) or 18C (adult on child)", first_year=2025)
+@rule(
+    "8945Q",
+    "Assessments",
+    "Please check: Assessment factor 18A (physical abuse) has been used; use 18B (child on "
+    "child) or 18C (adult on child)",
+    first_year=2025,
+)
 def r8945q(child: Child, year: CensusYear) -> Iterator[Problem]:
     for at, e, j, what in assessments(child):
         if "18A" in e.assessments[j].factors:
             yield Problem(f"{at}/FactorsIdentifiedAtAssessment", f"{what}: factor 18A should be 18B or 18C")
 
 
-@rule("8950Q", "Assessments", "Please check: Assessment factor 19A (sexual abuse) has been used; use 19B (child on "
-      "child) or 19C (adult on child)", first_year=2025)
+@rule(
+    "8950Q",
+    "Assessments",
+    "Please check: Assessment factor 19A (sexual abuse) has been used; use 19B (child on "
+    "child) or 19C (adult on child)",
+    first_year=2025,
+)
 def r8950q(child: Child, year: CensusYear) -> Iterator[Problem]:
     for at, e, j, what in assessments(child):
         if "19A" in e.assessments[j].factors:
@@ -852,7 +1015,9 @@ def cin_plans(child: Child) -> list[tuple[str, Episode, int, Said]]:
     if found is None:
         found = child.views["cin_plans"] = [
             (f"{ep(i)}/CINPlanDates[{j + 1}]", e, j, Said("CIN plan started", plan.start))
-            for i, e in enumerate(child.episodes) for j, plan in enumerate(e.cin_plans)]
+            for i, e in enumerate(child.episodes)
+            for j, plan in enumerate(e.cin_plans)
+        ]
     return found
 
 
@@ -914,8 +1079,10 @@ def r4014(child: Child, year: CensusYear) -> Iterator[Problem]:
     for i, e in enumerate(child.episodes):
         for (j, b), (k, a) in permutations(enumerate(e.cin_plans), 2):
             if a.start and b.start and during(b.start, a.start, a.end) and (b.start != a.start or j > k):
-                yield Problem(f"{ep(i)}/CINPlanDates[{j + 1}]/CINPlanStartDate",
-                              f"CIN plan started {show(b.start)} overlaps the plan started {show(a.start)}")
+                yield Problem(
+                    f"{ep(i)}/CINPlanDates[{j + 1}]/CINPlanStartDate",
+                    f"CIN plan started {show(b.start)} overlaps the plan started {show(a.start)}",
+                )
 
 
 @rule("4015", "CINplanDates", "The CIN Plan start date cannot be before the referral date")
@@ -942,8 +1109,10 @@ def r4017(child: Child, year: CensusYear) -> Iterator[Problem]:
     for at, e, cp in plans(child):
         for plan in e.cin_plans:
             if cp.start and plan.start and during(cp.start, plan.start, plan.end):
-                yield Problem(f"{at}/CPPstartDate", f"CP plan started {show(cp.start)}, during the CIN plan "
-                              f"started {show(plan.start)}")
+                yield Problem(
+                    f"{at}/CPPstartDate",
+                    f"CP plan started {show(cp.start)}, during the CIN plan started {show(plan.start)}",
+                )
 
 
 # --- Section47 -----------------------------------------------------------------------------------------------------
@@ -954,7 +1123,9 @@ def section47s(child: Child) -> list[tuple[str, Episode, int, Said]]:
     if found is None:
         found = child.views["section47s"] = [
             (f"{ep(i)}/Section47[{j + 1}]", e, j, Said("section 47 started", s.start))
-            for i, e in enumerate(child.episodes) for j, s in enumerate(e.section47s)]
+            for i, e in enumerate(child.episodes)
+            for j, s in enumerate(e.section47s)
+        ]
     return found
 
 
@@ -975,8 +1146,12 @@ def r1104(child: Child, year: CensusYear) -> Iterator[Problem]:
             yield Problem(at, f"conference of {show(icpc)} is before the referral of {show(e.referral_date)}")
 
 
-@rule("2884", "Section47", "An initial child protection conference is recorded at both the S47 and CIN Details "
-      "level and it should only be recorded in one")
+@rule(
+    "2884",
+    "Section47",
+    "An initial child protection conference is recorded at both the S47 and CIN Details "
+    "level and it should only be recorded in one",
+)
 def r2884(child: Child, year: CensusYear) -> Iterator[Problem]:
     for i, e, what in episodes(child):
         if e.icpc_date and any(s.icpc for s in e.section47s):
@@ -991,8 +1166,12 @@ def r2889(child: Child, year: CensusYear) -> Iterator[Problem]:
             yield Problem(f"{at}/S47ActualStartDate", f"{what}, before the referral of {show(e.referral_date)}")
 
 
-@rule("8615", "Section47", "Section 47 Enquiry Start Date must be present and cannot be later than the date of the "
-      "initial Child Protection Conference")
+@rule(
+    "8615",
+    "Section47",
+    "Section 47 Enquiry Start Date must be present and cannot be later than the date of the "
+    "initial Child Protection Conference",
+)
 def r8615(child: Child, year: CensusYear) -> Iterator[Problem]:
     for at, e, j, what in section47s(child):
         s = e.section47s[j]
@@ -1000,13 +1179,21 @@ def r8615(child: Child, year: CensusYear) -> Iterator[Problem]:
             yield Problem(f"{at}/S47ActualStartDate", f"{what}: missing or after the conference of {show(s.icpc)}")
 
 
-@rule("8675Q", "Section47", "Please check: S47 Enquiry started more than 15 working days before the end of the "
-      "census year. However, there is no date of Initial Child Protection Conference")
+@rule(
+    "8675Q",
+    "Section47",
+    "Please check: S47 Enquiry started more than 15 working days before the end of the "
+    "census year. However, there is no date of Initial Child Protection Conference",
+)
 def r8675q(child: Child, year: CensusYear) -> Iterator[Problem]:
     for at, e, j, what in section47s(child):
         s = e.section47s[j]
-        if (s.start and s.icpc is None and as_bool(s.icpc_not_required) is False
-                and working_days_between(s.start, year.reference_date) > 15):
+        if (
+            s.start
+            and s.icpc is None
+            and as_bool(s.icpc_not_required) is False
+            and working_days_between(s.start, year.reference_date) > 15
+        ):
             yield Problem(f"{at}/DateOfInitialCPC", f"{what}: no conference after more than 15 working days")
 
 
@@ -1017,8 +1204,12 @@ def r8715(child: Child, year: CensusYear) -> Iterator[Problem]:
             yield Problem(at, f"conference of {show(icpc)} is outside the year")
 
 
-@rule("8740", "Section47", "For a Section 47 Enquiry that has not held the Initial Child Protection Conference by "
-      "the end of the census year, the start date must fall within the census year")
+@rule(
+    "8740",
+    "Section47",
+    "For a Section 47 Enquiry that has not held the Initial Child Protection Conference by "
+    "the end of the census year, the start date must fall within the census year",
+)
 def r8740(child: Child, year: CensusYear) -> Iterator[Problem]:
     for at, e, j, what in section47s(child):
         s = e.section47s[j]
@@ -1034,8 +1225,11 @@ def r8839(child: Child, year: CensusYear) -> Iterator[Problem]:
             yield Problem(f"{ep(i)}/Section47", f"{what} has {len(open_ones)} open section 47 enquiries")
 
 
-@rule("8870Q", "Section47", "Please check: The Target Date for Initial Child Protection Conference should not be a "
-      "weekend")
+@rule(
+    "8870Q",
+    "Section47",
+    "Please check: The Target Date for Initial Child Protection Conference should not be a weekend",
+)
 def r8870q(child: Child, year: CensusYear) -> Iterator[Problem]:
     for at, e, j, what in section47s(child):
         target = e.section47s[j].icpc_target
@@ -1057,27 +1251,42 @@ def r8875(child: Child, year: CensusYear) -> Iterator[Problem]:
 def r1105(child: Child, year: CensusYear) -> Iterator[Problem]:
     for at, e, cp in plans(child):
         if cp.start and e.referral_date and cp.start < e.referral_date:
-            yield Problem(f"{at}/CPPstartDate", f"CP plan started {show(cp.start)}, before the referral of "
-                          f"{show(e.referral_date)}")
+            yield Problem(
+                f"{at}/CPPstartDate",
+                f"CP plan started {show(cp.start)}, before the referral of {show(e.referral_date)}",
+            )
 
 
-@rule("2883", "ChildProtectionPlans", "There are more child protection plans starting than initial conferences "
-      "taking place", scope="return")
+@rule(
+    "2883",
+    "ChildProtectionPlans",
+    "There are more child protection plans starting than initial conferences taking place",
+    scope="return",
+)
 def r2883(tally: ReturnTally, year: CensusYear) -> Iterator[Problem]:
     if tally.plans_started > tally.conferences_held:
-        yield Problem("ChildProtectionPlans/CPPstartDate", f"{tally.plans_started} plans start in the year and "
-                      f"{tally.conferences_held} initial conferences are held", "")
+        yield Problem(
+            "ChildProtectionPlans/CPPstartDate",
+            f"{tally.plans_started} plans start in the year and {tally.conferences_held} initial conferences are held",
+            "",
+        )
 
 
-@rule("2885", "ChildProtectionPlans", "Child protection plan shown as starting a different day to the initial child "
-      "protection conference")
+@rule(
+    "2885",
+    "ChildProtectionPlans",
+    "Child protection plan shown as starting a different day to the initial child protection conference",
+)
 def r2885(child: Child, year: CensusYear) -> Iterator[Problem]:
     for at, e, cp in plans(child):
         if cp.start and year.in_period(cp.start):
             dates = {s.icpc for s in e.section47s if s.icpc} if e.section47s else {e.icpc_date}
             if cp.start not in dates:
-                yield Problem(f"{at}/CPPstartDate", f"CP plan started {show(cp.start)}, not on a conference date "
-                              f"({', '.join(show(d) for d in sorted(d for d in dates if d)) or 'none'})")
+                yield Problem(
+                    f"{at}/CPPstartDate",
+                    f"CP plan started {show(cp.start)}, not on a conference date "
+                    f"({', '.join(show(d) for d in sorted(d for d in dates if d)) or 'none'})",
+                )
 
 
 @rule("8565", "ChildProtectionPlans", "Activity shown after a case has been closed")
@@ -1092,8 +1301,10 @@ def r8565(child: Child, year: CensusYear) -> Iterator[Problem]:
         activity += [d for p in e.protection_plans for d in (p.start, p.end)]
         later = [d for d in activity if d and d > e.closure_date]
         if later:
-            yield Problem(f"{ep(i)}/CINclosureDate", f"{what}: closed {show(e.closure_date)} but activity is dated "
-                          f"{show(max(later))}")
+            yield Problem(
+                f"{ep(i)}/CINclosureDate",
+                f"{what}: closed {show(e.closure_date)} but activity is dated {show(max(later))}",
+            )
 
 
 @rule("8720", "ChildProtectionPlans", "Child Protection Plan Start Date missing or out of data collection period")
@@ -1103,14 +1314,19 @@ def r8720(child: Child, year: CensusYear) -> Iterator[Problem]:
             yield Problem(f"{at}/CPPstartDate", f"CPPstartDate {show(cp.start)} is missing or after the year")
 
 
-@rule("8730", "ChildProtectionPlans", "Number of Previous Child Protection Plans missing or not a whole number of "
-      "0 or more")
+@rule(
+    "8730",
+    "ChildProtectionPlans",
+    "Number of Previous Child Protection Plans missing or not a whole number of 0 or more",
+)
 def r8730(child: Child, year: CensusYear) -> Iterator[Problem]:
     for at, _, cp in plans(child):
         value = cp.previous_plans
         if not value or not (value.isascii() and value.isdigit()):
-            yield Problem(f"{at}/NumberOfPreviousCPP", f"NumberOfPreviousCPP {value!r} is not 0 or more"
-                          if value else "NumberOfPreviousCPP is missing")
+            yield Problem(
+                f"{at}/NumberOfPreviousCPP",
+                f"NumberOfPreviousCPP {value!r} is not 0 or more" if value else "NumberOfPreviousCPP is missing",
+            )
 
 
 @rule("8832", "ChildProtectionPlans", "Child Protection details provided for a referral with no further action")
@@ -1127,48 +1343,69 @@ def r8840(child: Child, year: CensusYear) -> Iterator[Problem]:
             yield Problem(f"{at}/CPPendDate", f"CP plan starts and ends on {show(cp.start)}")
 
 
-@rule("8841", "ChildProtectionPlans", "The review date cannot be on the same day or before the Child protection Plan "
-      "start date")
+@rule(
+    "8841",
+    "ChildProtectionPlans",
+    "The review date cannot be on the same day or before the Child protection Plan start date",
+)
 def r8841(child: Child, year: CensusYear) -> Iterator[Problem]:
     for at, _, cp in plans(child):
         for k, review in enumerate(cp.reviews):
             if review and cp.start and review <= cp.start:
-                yield Problem(f"{at}/Reviews/CPPreviewDate[{k + 1}]",
-                              f"review of {show(review)} is not after the plan's start on {show(cp.start)}")
+                yield Problem(
+                    f"{at}/Reviews/CPPreviewDate[{k + 1}]",
+                    f"review of {show(review)} is not after the plan's start on {show(cp.start)}",
+                )
 
 
-@rule("8905", "ChildProtectionPlans", "Initial Category of Abuse code missing or invalid (see Category of Abuse "
-      "table in CIN Census code set)")
+@rule(
+    "8905",
+    "ChildProtectionPlans",
+    "Initial Category of Abuse code missing or invalid (see Category of Abuse table in CIN Census code set)",
+)
 def r8905(child: Child, year: CensusYear) -> Iterator[Problem]:
     for at, _, cp in plans(child):
         if cp.initial_category not in codes.CATEGORIES_OF_ABUSE:
-            yield Problem(f"{at}/InitialCategoryOfAbuse", f"InitialCategoryOfAbuse {cp.initial_category!r} is not a "
-                          "DfE code" if cp.initial_category else "InitialCategoryOfAbuse is missing")
+            yield Problem(
+                f"{at}/InitialCategoryOfAbuse",
+                f"InitialCategoryOfAbuse {cp.initial_category!r} is not a DfE code"
+                if cp.initial_category
+                else "InitialCategoryOfAbuse is missing",
+            )
 
 
-@rule("8910", "ChildProtectionPlans", "Latest Category of Abuse code missing or invalid (see Category of Abuse table "
-      "in CIN Census code set)")
+@rule(
+    "8910",
+    "ChildProtectionPlans",
+    "Latest Category of Abuse code missing or invalid (see Category of Abuse table in CIN Census code set)",
+)
 def r8910(child: Child, year: CensusYear) -> Iterator[Problem]:
     for at, _, cp in plans(child):
         if cp.latest_category not in codes.CATEGORIES_OF_ABUSE:
-            yield Problem(f"{at}/LatestCategoryOfAbuse", f"LatestCategoryOfAbuse {cp.latest_category!r} is not a "
-                          "DfE code" if cp.latest_category else "LatestCategoryOfAbuse is missing")
+            yield Problem(
+                f"{at}/LatestCategoryOfAbuse",
+                f"LatestCategoryOfAbuse {cp.latest_category!r} is not a DfE code"
+                if cp.latest_category
+                else "LatestCategoryOfAbuse is missing",
+            )
 
 
 @rule("8915", "ChildProtectionPlans", "Child Protection Plan shown as starting after the child’s date of death")
 def r8915(child: Child, year: CensusYear) -> Iterator[Problem]:
     for at, _, cp in plans(child):
         if child.death_date and cp.start and cp.start > child.death_date:
-            yield Problem(f"{at}/CPPstartDate", f"CP plan starts {show(cp.start)}, after the death on "
-                          f"{show(child.death_date)}")
+            yield Problem(
+                f"{at}/CPPstartDate", f"CP plan starts {show(cp.start)}, after the death on {show(child.death_date)}"
+            )
 
 
 @rule("8920", "ChildProtectionPlans", "Child Protection Plan shown as ending after the child’s date of death")
 def r8920(child: Child, year: CensusYear) -> Iterator[Problem]:
     for at, _, cp in plans(child):
         if child.death_date and cp.end and cp.end > child.death_date:
-            yield Problem(f"{at}/CPPendDate", f"CP plan ends {show(cp.end)}, after the death on "
-                          f"{show(child.death_date)}")
+            yield Problem(
+                f"{at}/CPPendDate", f"CP plan ends {show(cp.end)}, after the death on {show(child.death_date)}"
+            )
 
 
 @rule("8925", "ChildProtectionPlans", "Child Protection Plan End Date must be after the Start Date")
@@ -1185,8 +1422,11 @@ def r8930(child: Child, year: CensusYear) -> Iterator[Problem]:
             yield Problem(f"{at}/CPPendDate", f"CP plan ends {show(cp.end)}, outside the year")
 
 
-@rule("8935", "ChildProtectionPlans", "This child is showing more than one open Child Protection plan, i.e. with no "
-      "End Date")
+@rule(
+    "8935",
+    "ChildProtectionPlans",
+    "This child is showing more than one open Child Protection plan, i.e. with no End Date",
+)
 def r8935(child: Child, year: CensusYear) -> Iterator[Problem]:
     open_ones = [at for at, _, cp in plans(child) if cp.end is None]
     if len(open_ones) > 1:
@@ -1198,8 +1438,9 @@ def r8940(child: Child, year: CensusYear) -> Iterator[Problem]:
     every = list(plans(child))
     for (j, (at, _, b)), (k, (_, _, a)) in permutations(enumerate(every), 2):
         if a.start and b.start and during(b.start, a.start, a.end) and (b.start != a.start or j > k):
-            yield Problem(f"{at}/CPPstartDate", f"CP plan started {show(b.start)} overlaps the plan started "
-                          f"{show(a.start)}")
+            yield Problem(
+                f"{at}/CPPstartDate", f"CP plan started {show(b.start)} overlaps the plan started {show(a.start)}"
+            )
 
 
 # --- Reviews -------------------------------------------------------------------------------------------------------
@@ -1213,8 +1454,10 @@ def r4003(child: Child, year: CensusYear) -> Iterator[Problem]:
                 continue
             for plan in e.cin_plans:
                 if plan.start and plan.start <= review and (plan.end is None or review <= plan.end):
-                    yield Problem(f"{at}/Reviews/CPPreviewDate[{k + 1}]", f"review of {show(review)} falls in the "
-                                  f"CIN plan started {show(plan.start)}")
+                    yield Problem(
+                        f"{at}/Reviews/CPPreviewDate[{k + 1}]",
+                        f"review of {show(review)} falls in the CIN plan started {show(plan.start)}",
+                    )
 
 
 @rule("8842Q", "Reviews", "Please check: A Reviews group is present but there is no valid review date")

@@ -84,23 +84,44 @@ def run_live_check(session: Session, year: CensusYear, *, user: User | None = No
     """Validate the live record for the year and store the run with its findings (no access check: the nightly
     command calls this directly; the page goes through :func:`check_now`). Nothing is committed here: the
     caller's one transaction holds the run and every finding, so a run is stored whole or not at all."""
-    run = CensusRun(year=year.year, ruleset=year.ruleset, started_at=utcnow(),
-                    started_by_id=user.id if user is not None else None)
+    run = CensusRun(
+        year=year.year, ruleset=year.ruleset, started_at=utcnow(), started_by_id=user.id if user is not None else None
+    )
     session.add(run)
     session.flush()
     report = validate_live(session, year)
-    rows = [{"run_id": run.id, "code": f.code, "severity": str(f.severity), "la_child_id": f.la_child_id[:100],
-             "person_id": f.person_id, "element": f.element[:200], "message": f.message}
-            for f in report.findings]
+    rows = [
+        {
+            "run_id": run.id,
+            "code": f.code,
+            "severity": str(f.severity),
+            "la_child_id": f.la_child_id[:100],
+            "person_id": f.person_id,
+            "element": f.element[:200],
+            "message": f.message,
+        }
+        for f in report.findings
+    ]
     for chunk in range(0, len(rows), 5000):
-        session.execute(insert(CensusFinding), rows[chunk:chunk + 5000])
+        session.execute(insert(CensusFinding), rows[chunk : chunk + 5000])
     run.children = report.children
     run.errors = len(report.errors)
     run.queries = len(report.queries)
     run.finished_at = utcnow()
-    record(session, access.actor_of(user) if user else SYSTEM, "run", "cin_census_check", run.id,
-           detail={"year": year.year, "ruleset": year.ruleset, "children": run.children, "errors": run.errors,
-                   "queries": run.queries})
+    record(
+        session,
+        access.actor_of(user) if user else SYSTEM,
+        "run",
+        "cin_census_check",
+        run.id,
+        detail={
+            "year": year.year,
+            "ruleset": year.ruleset,
+            "children": run.children,
+            "errors": run.errors,
+            "queries": run.queries,
+        },
+    )
     return run
 
 
@@ -148,8 +169,15 @@ def rule_text(code: str) -> str:
     return rule.text if rule is not None else SCHEMA_TEXT
 
 
-def latest_findings(session: Session, database: Database, user: User, *, rule: str | None = None,
-                    severity: str | None = None, page: int = 1) -> FindingsPage:
+def latest_findings(
+    session: Session,
+    database: Database,
+    user: User,
+    *,
+    rule: str | None = None,
+    severity: str | None = None,
+    page: int = 1,
+) -> FindingsPage:
     """The analysts' page: the latest run, counts by rule with the rule text, and its findings (filtered by rule
     and severity, :data:`PAGE_SIZE` a page, in the order found). A restricted child's name is left out unless the
     viewer may open the record; the LAchildID (which the return itself carries) and the link stay."""
@@ -165,16 +193,25 @@ def latest_findings(session: Session, database: Database, user: User, *, rule: s
         errors["page"] = "Page must be 1 or more"
     if errors:
         raise ValidationFailed(errors)
-    run = session.scalars(select(CensusRun).where(CensusRun.finished_at.is_not(None))
-                          .order_by(CensusRun.id.desc()).limit(1)).first()
+    run = session.scalars(
+        select(CensusRun).where(CensusRun.finished_at.is_not(None)).order_by(CensusRun.id.desc()).limit(1)
+    ).first()
     if run is None:
         record(session, access.actor_of(user), "view", "cin_census_findings", None, detail={"run": None})
         return FindingsPage(None, [], [], 0, 1, 1, rule, severity)
-    counts = [RuleCount(code, sev, rule_text(code), children, findings) for code, sev, findings, children in
-              session.execute(select(CensusFinding.code, CensusFinding.severity, func.count(),
-                                     func.count(func.distinct(CensusFinding.la_child_id)))
-                              .where(CensusFinding.run_id == run.id)
-                              .group_by(CensusFinding.code, CensusFinding.severity))]
+    counts = [
+        RuleCount(code, sev, rule_text(code), children, findings)
+        for code, sev, findings, children in session.execute(
+            select(
+                CensusFinding.code,
+                CensusFinding.severity,
+                func.count(),
+                func.count(func.distinct(CensusFinding.la_child_id)),
+            )
+            .where(CensusFinding.run_id == run.id)
+            .group_by(CensusFinding.code, CensusFinding.severity)
+        )
+    ]
     counts.sort(key=lambda c: (c.severity != "error", -c.findings, c.code))
     where = [CensusFinding.run_id == run.id]
     if rule is not None:
@@ -184,37 +221,93 @@ def latest_findings(session: Session, database: Database, user: User, *, rule: s
     total = session.scalar(select(func.count()).select_from(CensusFinding).where(*where)) or 0
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(page, pages)
-    rows = list(session.execute(
-        select(CensusFinding, Person.first_name, Person.last_name)
-        .outerjoin(Person, Person.id == CensusFinding.person_id)
-        .where(*where).order_by(CensusFinding.id).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
+    rows = list(
+        session.execute(
+            select(CensusFinding, Person.first_name, Person.last_name)
+            .outerjoin(Person, Person.id == CensusFinding.person_id)
+            .where(*where)
+            .order_by(CensusFinding.id)
+            .offset((page - 1) * PAGE_SIZE)
+            .limit(PAGE_SIZE)
+        )
+    )
     hidden = _hidden(session, user, {f.person_id for f, _, _ in rows if f.person_id is not None})
-    findings = [FindingLine(f.code, f.severity, f.la_child_id, f.person_id,
-                            None if f.person_id in hidden or first is None else f"{first} {last}",
-                            f.element, f.message, rule_text(f.code)) for f, first, last in rows]
-    record(session, access.actor_of(user), "view", "cin_census_findings", run.id,
-           detail={"year": run.year, "rule": rule, "severity": severity, "page": page, "shown": len(findings),
-                   "hidden_names": len(hidden)})
+    findings = [
+        FindingLine(
+            f.code,
+            f.severity,
+            f.la_child_id,
+            f.person_id,
+            None if f.person_id in hidden or first is None else f"{first} {last}",
+            f.element,
+            f.message,
+            rule_text(f.code),
+        )
+        for f, first, last in rows
+    ]
+    record(
+        session,
+        access.actor_of(user),
+        "view",
+        "cin_census_findings",
+        run.id,
+        detail={
+            "year": run.year,
+            "rule": rule,
+            "severity": severity,
+            "page": page,
+            "shown": len(findings),
+            "hidden_names": len(hidden),
+        },
+    )
     return FindingsPage(run, counts, findings, total, page, pages, rule, severity)
 
 
 def _hidden(session: Session, user: User, person_ids: set[int]) -> set[int]:
     """Restricted children this viewer may not open: their names are not shown."""
-    return {p for p in access.restricted_among(session, person_ids)
-            if not access.authorize(session, user, Action.VIEW,
-                                    AccessSubject(kind=Kind.PERSON, id=p, person_ids=(p,))).allowed}
+    return {
+        p
+        for p in access.restricted_among(session, person_ids)
+        if not access.authorize(
+            session, user, Action.VIEW, AccessSubject(kind=Kind.PERSON, id=p, person_ids=(p,))
+        ).allowed
+    }
 
 
-def export_census(session: Session, year: CensusYear, out: Path | IO[bytes], *, lea: str | None = None,
-                  user: User | None = None, database: Database | None = None) -> int:
+def export_census(
+    session: Session,
+    year: CensusYear,
+    out: Path | IO[bytes],
+    *,
+    lea: str | None = None,
+    user: User | None = None,
+    database: Database | None = None,
+) -> int:
     """Write the census XML; audited as an export (by the user, or by the command line)."""
     if user is not None and database is not None:
         access.require_role(database, user, Kind.STATUTORY_RETURN, Action.EXPORT)
     written = export_to_file(session, year, out, lea=lea)
-    record(session, access.actor_of(user) if user else SYSTEM, "export", "cin_census", year.year,
-           detail={"children": written, "ruleset": year.ruleset})
+    record(
+        session,
+        access.actor_of(user) if user else SYSTEM,
+        "export",
+        "cin_census",
+        year.year,
+        detail={"children": written, "ruleset": year.ruleset},
+    )
     return written
 
 
-__all__ = ["RULES", "FindingsPage", "RuleGroup", "check_now", "chosen_year", "current_year", "export_census",
-           "grouped", "latest_findings", "run_live_check", "validate_live"]
+__all__ = [
+    "RULES",
+    "FindingsPage",
+    "RuleGroup",
+    "check_now",
+    "chosen_year",
+    "current_year",
+    "export_census",
+    "grouped",
+    "latest_findings",
+    "run_live_check",
+    "validate_live",
+]

@@ -79,25 +79,30 @@ class Validator:
     def _finding(self, rule: Rule, problem: Problem, child: Child | None) -> Finding:
         la_child_id = problem.la_child_id if problem.la_child_id is not None else (child.key if child else "")
         line, person_id = (child.line, child.person_id) if child else self._where.get(la_child_id, (None, None))
-        return Finding(rule.code, rule.severity, la_child_id, problem.element, problem.message, rule.text,
-                       line, person_id)
+        return Finding(
+            rule.code, rule.severity, la_child_id, problem.element, problem.message, rule.text, line, person_id
+        )
 
     def header(self, header: Header) -> list[Finding]:
-        return [self._finding(r, p, None) for r in self.header_rules
-                for p in r.check(header, self.year)]  # type: ignore[arg-type]
+        return [self._finding(r, p, None) for r in self.header_rules for p in r.check(header, self.year)]  # type: ignore[arg-type]
 
     def child(self, child: Child, schema_problems: Iterable[Problem] = ()) -> list[Finding]:
         self.children += 1
         self.tally.add(child, self.year)
         if child.la_child_id and child.la_child_id not in self._where:
             self._where[child.la_child_id] = (child.line, child.person_id)
-        found = [Finding(SCHEMA_CODE, Severity.ERROR, child.key, p.element, p.message, SCHEMA_TEXT, child.line,
-                         child.person_id) for p in schema_problems]
+        found = [
+            Finding(
+                SCHEMA_CODE, Severity.ERROR, child.key, p.element, p.message, SCHEMA_TEXT, child.line, child.person_id
+            )
+            for p in schema_problems
+        ]
         parts = features(child)
         checks = self._rules_for.get(parts)
         if checks is None:
-            checks = self._rules_for[parts] = [(r, r.check) for r in self.child_rules
-                                               if r.needs is None or r.needs in parts]
+            checks = self._rules_for[parts] = [
+                (r, r.check) for r in self.child_rules if r.needs is None or r.needs in parts
+            ]
         year = self.year
         for rule, check in checks:
             for problem in check(child, year):
@@ -113,8 +118,7 @@ class Validator:
         return batch.findings
 
     def finish(self) -> list[Finding]:
-        return [self._finding(r, p, None) for r in self.return_rules
-                for p in r.check(self.tally, self.year)]  # type: ignore[arg-type]
+        return [self._finding(r, p, None) for r in self.return_rules for p in r.check(self.tally, self.year)]  # type: ignore[arg-type]
 
 
 @dataclass
@@ -202,8 +206,9 @@ class FileCheck:
     through a queue of two, so memory stays bounded. This process reads the header, takes the batches in file order
     and runs the return rules on the merged tallies: the findings are the same, in the same order, either way."""
 
-    def __init__(self, source: Path | str | IO[bytes], year: CensusYear | None = None,
-                 workers: int | None = None) -> None:
+    def __init__(
+        self, source: Path | str | IO[bytes], year: CensusYear | None = None, workers: int | None = None
+    ) -> None:
         self.workers = default_workers(source) if workers is None else max(1, workers)
         self.census = open_census(source)
         self.year = year
@@ -241,9 +246,12 @@ class FileCheck:
         yield from self._header(validator)
         context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
         queues = [context.Queue(maxsize=2) for _ in range(self.workers)]
-        processes = [context.Process(target=_check_share, daemon=True,
-                                     args=(self.census.source, validator.year, k, self.workers, queues[k]))
-                     for k in range(self.workers)]
+        processes = [
+            context.Process(
+                target=_check_share, daemon=True, args=(self.census.source, validator.year, k, self.workers, queues[k])
+            )
+            for k in range(self.workers)
+        ]
         for process in processes:
             process.start()
         try:

@@ -96,8 +96,15 @@ def child_element(child: Child, year: CensusYear) -> Any:
     return el
 
 
-def write_census(out: Path | IO[bytes], children: Iterable[Child], year: CensusYear, *, lea: str,
-                 serial_no: str = "001", now: datetime | None = None) -> int:
+def write_census(
+    out: Path | IO[bytes],
+    children: Iterable[Child],
+    year: CensusYear,
+    *,
+    lea: str,
+    serial_no: str = "001",
+    now: datetime | None = None,
+) -> int:
     """Write the census; returns the number of children written."""
     written = 0
     moment = (now or now_in_london().replace(tzinfo=None)).replace(microsecond=0)
