@@ -126,7 +126,7 @@ def re_referrals(facts: Facts, period: Period, today: date) -> list[Counted]:
 def decisions_one_day(facts: Facts, period: Period, today: date) -> list[Counted]:
     """Decisions on contacts made within one working day of receipt, of decisions made in the period (Working
     Together 2023 ch.3: the local authority decides within one working day what type of response is required;
-    timescales.md T1). A decision later than the next working day after the day of receipt is late."""
+    rule T1). A decision later than the next working day after the day of receipt is late."""
     found = []
     for p, received, decided in facts.decisions:
         if period.start <= decided <= period.end:
@@ -186,9 +186,9 @@ def cp_plans_two_years(facts: Facts, period: Period, today: date) -> list[Counte
 
 
 def visits_in_time(facts: Facts, period: Period, today: date) -> list[Counted]:
-    """Statutory visits (child protection and child in need) made by their due date, of visits due in the period
-    up to today, for every child with a plan in the period whether the case is now open or closed (the council's
-    local visiting standards, timescales.md T13 and T16, due dates derived by the timescales rules from the case
+    """Statutory visits (child protection and child in need) made by their due date, of visits due in the period up to
+    today, for every child with a plan in the period whether the case is now open or closed (the council's local
+    visiting standards, rules T13 and T16 (docs/timescales.md), due dates derived by the timescales rules from the case
     record). A visit that fell due on or before the plan ended and was not made counts as not in time."""
     found = []
     for p, due, met in facts.visits:
@@ -255,7 +255,8 @@ INDICATORS: tuple[Indicator, ...] = (
     Indicator("re_referrals", "Re-referrals within 12 months", "rate", re_referrals,
               "DfE Children in need, table C1", better="lower"),
     Indicator("decisions_one_day", "Decisions on contacts within one working day", "rate", decisions_one_day,
-              "Working Together to Safeguard Children 2023, ch.3 (timescales.md T1)", better="higher"),
+              "Working Together to Safeguard Children 2023, ch.3 (referral decision within one working day)",
+              better="higher"),
     Indicator("assessments_45", "Assessments completed within 45 working days", "rate", assessments_45,
               "DfE Children in need, table C2; Working Together 2023, ch.3", better="higher"),
     Indicator("icpc_15", "Initial conferences within 15 working days", "rate", icpc_15,
@@ -265,7 +266,8 @@ INDICATORS: tuple[Indicator, ...] = (
     Indicator("cp_plans_two_years", "Child protection plans lasting two years or more", "rate", cp_plans_two_years,
               "DfE Children in need, table D7", better="lower"),
     Indicator("visits_in_time", "Statutory visits in time", "rate", visits_in_time,
-              "The council's visiting standards (timescales.md T13, T16)", better="higher"),
+              "The council's own visiting standards (its settings; no national number in Working Together 2023)",
+              better="higher"),
     Indicator("unallocated", "Children unallocated", "rate", unallocated,
               "Ofsted ILACS (children awaiting allocation); the council's own record", better="lower",
               snapshot=True),
@@ -361,7 +363,7 @@ def load_visits(session: Session, period: Period, today: date) -> list[tuple[int
         for clock in derive(person_id, case_events.events.get(person_id, []), lengths):
             if clock.rule.id in VISIT_RULES and period.start <= clock.due <= period.end:
                 # A visit clock stopped by the plan's end ("lapsed": due on or before it, no visit) was missed,
-                # not made on the day the plan ended (timescales.md T13, T16; rules._recurring).
+                # not made on the day the plan ended (docs/timescales.md; rules T13, T16).
                 visits.append((person_id, clock.due, None if clock.lapsed else clock.met_on))
     return visits
 
