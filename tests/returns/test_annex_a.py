@@ -47,7 +47,7 @@ def test_the_command_writes_one_sheet_per_list_with_annex_a_columns(
         header = next(book[spec.sheet].iter_rows(values_only=True))
         assert tuple(header) == spec.columns
     book.close()
-    # The columns exactly as annex-a.md section 4 defines them, for two lists in full.
+    # The columns exactly as Ofsted's Annex A names them, for two lists in full.
     assert LISTS[0].columns == (
         "Child Unique ID",
         "Gender",

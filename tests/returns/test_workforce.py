@@ -1,5 +1,6 @@
-"""Workforce: the DfE definitions (workforce.md section 2) as pure functions, the measures and caseloads counted by
-hand on a small council, and the administrators' contract and vacancy forms (bad input named, nothing half-written)."""
+"""Workforce: the DfE definitions (Children's social work workforce) as pure functions, the measures and caseloads
+counted by hand on a small council, and the administrators' contract and vacancy forms (bad input named, nothing
+half-written)."""
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ def test_rates_are_shares_and_empty_bases_give_no_figure(part: float, in_post: f
 
 
 def test_the_definitions_reproduce_the_published_national_figures() -> None:
-    # workforce.md section 3, 2025: 36,186 FTE in post, 5,416 agency, 5,965 vacancies, 4,276 leavers,
+    # DfE Children's social work workforce 2025: 36,186 FTE in post, 5,416 agency, 5,965 vacancies, 4,276 leavers,
     # 321,661 cases held by 21,105 case-holding FTE.
     assert round(workforce.agency_rate(5_416, 36_186) or 0, 3) == 0.130
     assert round(workforce.vacancy_rate(5_965, 36_186) or 0, 3) == 0.142

@@ -31,7 +31,7 @@ def test_a_referral_starts_the_assessment_clock(factory: Factory, session: Sessi
     service.recompute_for_child(session, child.id, today=TODAY)
     [assessment] = deadlines(session, child.id, "assessment")
     # Referral Monday 1 Dec 2025 + 45 working days, skipping 25, 26 Dec and 1 Jan: Thursday 5 Feb 2026
-    # (timescales.md section 2's own example).
+    # (docs/timescales.md's own example).
     assert assessment.due_on == date(2026, 2, 5)
     assert (assessment.source_kind, assessment.source_id) == ("referral", referral.id)
     assert assessment.worker_id == worker.id and assessment.team_id == team.id

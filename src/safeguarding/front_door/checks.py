@@ -67,7 +67,8 @@ class CheckInput:
 def request_check(
     session: Session, database: Database, user: User, contact_id: int, data: CheckInput, now: datetime | None = None
 ) -> PartnerCheck:
-    """Ask a partner agency for what it knows, recording the information-sharing decision (front-door.md 6.3)."""
+    """Ask a partner agency for what it knows, recording the information-sharing decision (DfE "Information sharing"
+    golden rule 7)."""
     contact = load_contact(session, contact_id)
     agency = session.get(PartnerAgency, data.agency_id) if data.agency_id else None
     subject = AccessSubject(

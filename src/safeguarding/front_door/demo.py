@@ -47,13 +47,14 @@ TABLES: list[Table] = [
     for m in (Contact, ContactSubject, RagRating, PartnerCheck, ContactDecision, ContactNote, Referral, Allocation)
 ]
 # Share of referrals made for a child referred in the 12 months before (when one is available): tuned so that the
-# council's re-referral rate lands near the national 22.6% (national-figures.md 1.1), allowing for first referrals.
+# council's re-referral rate lands near the national 22.6% (DfE Children in need 2025, table C1), allowing for first
+# referrals.
 RE_REFERRAL_PICK = 0.27
 # Share of contacts about a child whose case is open at the time: these go to the allocated worker.
 OPEN_CASE_SHARE = 0.06
 
 # Referral sources with weights (percent of contacts). Police and schools are the largest sources nationally
-# (28% and 21% of referrals: DfE Children in need 2025, national-figures.md 1.1); the rest is a typical mix.
+# (28% and 21% of referrals: DfE Children in need 2025); the rest is a typical mix.
 # Each source names the kind of referrer: an agency kind (a partner agency of that kind makes the contact) or
 # "public" / "anonymous" / "practitioner" (recorded by MASH staff from a call or e-mail).
 SOURCE_MIX: tuple[tuple[str, float, str], ...] = (

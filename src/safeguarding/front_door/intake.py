@@ -410,7 +410,8 @@ def submit_contact(session: Session, database: Database, user: User, data: Conta
             )
         )
 
-    # Open-case routing (front-door.md 7): a new worry about a child already allocated goes to their worker.
+    # Open-case routing (a local standard, docs/front-door.md): a new worry about a child already allocated goes to
+    # their worker.
     child_ids = list(dict.fromkeys(s.person_id for s in contact.children if s.person_id is not None))
     worker_id = _allocated_worker(session, child_ids, int(settings["open_case.recently_closed_days"]), now)
     if worker_id is not None:

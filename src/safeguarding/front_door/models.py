@@ -28,7 +28,7 @@ class ReporterKind(StrEnum):
 
 
 class ConsentPosition(StrEnum):
-    """Whether the family knows of and agrees to the contact (front-door.md 6.1: consent is not the lawful basis)."""
+    """Whether the family knows of and agrees to the contact (UK GDPR: consent is not the lawful basis)."""
 
     CONSENT_GIVEN = "consent_given"
     AWARE_NOT_CONSENTED = "aware_not_consented"
@@ -177,7 +177,7 @@ class RagRating(Base):
 
 
 class LawfulBasis(StrEnum):
-    """UK GDPR basis for sharing (front-door.md 6.1): public task first, consent is not the basis."""
+    """UK GDPR basis for sharing (ICO: public authorities consider public task first; consent is not the basis)."""
 
     PUBLIC_TASK = "public_task"  # Art 6(1)(e)
     LEGAL_OBLIGATION = "legal_obligation"  # Art 6(1)(c)
@@ -227,7 +227,7 @@ class PartnerCheck(Base, Timestamped):
 
 
 class Outcome(StrEnum):
-    """Outcomes of a contact (front-door.md section 4)."""
+    """Outcomes of a contact (Working Together 2023 ch.3, "Referral", and local MASH procedures)."""
 
     NO_FURTHER_ACTION = "no_further_action"
     INFORMATION_AND_ADVICE = "information_and_advice"

@@ -38,7 +38,7 @@ from safeguarding.front_door.models import (
 
 def route_to_allocated_worker(session: Session, database: Database, user: User, contact_id: int) -> Contact:
     """Open case: pass the contact to the child's allocated worker instead of deciding it in the MASH
-    (front-door.md section 7)."""
+    (a local standard: docs/front-door.md)."""
     contact = load_contact(session, contact_id)
     access.require(session, database, user, Action.SCREEN, subject_of(contact))
     require_open(contact, "route it")

@@ -2,7 +2,7 @@
 
 RAG deadlines are local standards (settings), defaults from the Surrey Police MASH pattern: red 4 working hours,
 amber 24 working hours, green 72 hours (Surrey Police MASH). Before a contact is rated, its decision is
-due within one working day of receipt: the Working Together 2023 Ch.3 referral decision (timescales.md T1).
+due within one working day of receipt: the Working Together 2023 Ch.3 referral decision (rule T1).
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ REFERRAL_OUTCOMES = frozenset(
 # Statuses of a contact still waiting for the MASH: the queue shows these, in deadline order.
 OPEN_STATUSES = ("awaiting_screening", "in_screening")
 
-# A rationale is "at least a sentence": WT2023 Ch.3 and front-door.md section 5 require the reasons for a
+# A rationale is "at least a sentence": WT2023 Ch.3 ("Referral") requires the reasons for a
 # threshold decision to be recorded; a word or two is not a reason an inspector could follow.
 RATIONALE_MIN_CHARS = 20
 RATIONALE_MIN_WORDS = 4
@@ -71,8 +71,8 @@ def rationale_problem(text: str | None, what: str = "rationale") -> str | None:
 
 
 def check_consent_needs_reason(consent: Any) -> bool:
-    """Sharing without consent, or overriding a refusal, needs the reason recorded (front-door.md 6.3;
-    DfE "Information sharing" golden rule 7)."""
+    """Sharing without consent, or overriding a refusal, needs the reason recorded (DfE "Information
+    sharing" advice, golden rule 7)."""
     return str(consent) in {"not_sought", "overridden"}
 
 
@@ -124,7 +124,7 @@ STAFF_REPORTER_KINDS = frozenset({ReporterKind.PRACTITIONER, ReporterKind.PUBLIC
 # A named professional or member of the public gives a name; an anonymous one by definition does not.
 REPORTER_NAME_REQUIRED = frozenset({ReporterKind.PRACTITIONER, ReporterKind.PUBLIC})
 
-# The DfE ReferralSource code must fit who made the contact (CIN census ReferralSource, cin-census.md 4.5): codes
+# The DfE ReferralSource code must fit who made the contact (DfE CIN census guide, ReferralSource): codes
 # 1A-1D are individuals (family, acquaintance, the child, others) and 9 is anonymous, so a member of the public
 # gives a 1x code, an anonymous reporter 9, and a professional (a partner agency or another practitioner) any
 # other code. Without this a partner could file a contact as if from the family or anonymously.
@@ -141,8 +141,9 @@ def source_fits_reporter(reporter_kind: ReporterKind, code: str) -> bool:
     return code not in INDIVIDUAL_SOURCES and code != ANONYMOUS_SOURCE
 
 
-# Front-door.md 6.3: every decision not to tell the family is recorded with its reason. "Not informed: risk" is
-# its own reason (telling the family would put the child at risk); "not informed: other" must say why.
+# DfE "Information sharing" advice, golden rule 7: every decision not to tell the family is recorded with its
+# reason. "Not informed: risk" is its own reason (telling the family would put the child at risk); "not informed: other"
+# must say why.
 CONSENT_NEEDS_NOTES = frozenset({ConsentPosition.NOT_INFORMED_OTHER})
 
 
@@ -164,10 +165,9 @@ PARTNER_STATUS_LABELS: dict[PartnerStatus, str] = {
 def partner_status(status: ContactStatus, outcome_in_effect: bool) -> PartnerStatus:
     """What a referrer is told about their contact's progress.
 
-    A contact routed to the allocated worker would tell the referrer that the child has an open case, which is
-    not theirs to know (front-door.md 6: only what is necessary leaves the MASH), so it reads as under
-    consideration like any other contact until a decision takes effect.
-    """
+    A contact routed to the allocated worker would tell the referrer that the child has an open case, which is not
+    theirs to know (DfE "Information sharing" advice, golden rule 6: share only what is necessary), so it reads as under
+    consideration like any other contact until a decision takes effect."""
     if outcome_in_effect:
         return PartnerStatus.DECIDED
     if status == ContactStatus.AWAITING_SCREENING:
@@ -175,7 +175,7 @@ def partner_status(status: ContactStatus, outcome_in_effect: bool) -> PartnerSta
     return PartnerStatus.BEING_CONSIDERED
 
 
-# The outcome as the referrer reads it (front-door.md section 4).
+# The outcome as the referrer reads it (the outcomes of Working Together 2023 ch.3, "Referral").
 PARTNER_OUTCOME_LABELS: dict[Outcome, str] = {
     Outcome.NO_FURTHER_ACTION: "No further action by children's social care",
     Outcome.INFORMATION_AND_ADVICE: "Information, advice and signposting to universal services",

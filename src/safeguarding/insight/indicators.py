@@ -135,7 +135,7 @@ def re_referrals(facts: Facts, period: Period, today: date) -> list[Counted]:
 def decisions_one_day(facts: Facts, period: Period, today: date) -> list[Counted]:
     """Decisions on contacts made within one working day of receipt, of decisions made in the period (Working
     Together 2023 ch.3: the local authority decides within one working day what type of response is required;
-    timescales.md T1). A decision later than the next working day after the day of receipt is late."""
+    rule T1). A decision later than the next working day after the day of receipt is late."""
     found = []
     for p, received, decided in facts.decisions:
         if period.start <= decided <= period.end:
@@ -216,9 +216,9 @@ def cp_plans_two_years(facts: Facts, period: Period, today: date) -> list[Counte
 
 
 def visits_in_time(facts: Facts, period: Period, today: date) -> list[Counted]:
-    """Statutory visits (child protection and child in need) made by their due date, of visits due in the period
-    up to today, for every child with a plan in the period whether the case is now open or closed (the council's
-    local visiting standards, timescales.md T13 and T16, due dates derived by the timescales rules from the case
+    """Statutory visits (child protection and child in need) made by their due date, of visits due in the period up to
+    today, for every child with a plan in the period whether the case is now open or closed (the council's local
+    visiting standards, rules T13 and T16 (docs/timescales.md), due dates derived by the timescales rules from the case
     record). A visit that fell due on or before the plan ended and was not made counts as not in time."""
     found = []
     for p, due, met in facts.visits:
@@ -315,7 +315,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "Decisions on contacts within one working day",
         "rate",
         decisions_one_day,
-        "Working Together to Safeguard Children 2023, ch.3 (timescales.md T1)",
+        "Working Together to Safeguard Children 2023, ch.3 (referral decision within one working day)",
         better="higher",
     ),
     Indicator(
@@ -355,7 +355,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "Statutory visits in time",
         "rate",
         visits_in_time,
-        "The council's visiting standards (timescales.md T13, T16)",
+        "The council's own visiting standards (its settings; no national number in Working Together 2023)",
         better="higher",
     ),
     Indicator(
@@ -470,7 +470,7 @@ def load_visits(session: Session, period: Period, today: date) -> list[tuple[int
         for clock in derive(person_id, case_events.events.get(person_id, []), lengths):
             if clock.rule.id in VISIT_RULES and period.start <= clock.due <= period.end:
                 # A visit clock stopped by the plan's end ("lapsed": due on or before it, no visit) was missed,
-                # not made on the day the plan ended (timescales.md T13, T16; rules._recurring).
+                # not made on the day the plan ended (docs/timescales.md; rules T13, T16).
                 visits.append((person_id, clock.due, None if clock.lapsed else clock.met_on))
     return visits
 

@@ -87,8 +87,8 @@ NATIONAL: Final = MappingProxyType(
             NationalFigure(
                 "referrals", "Referrals in the year", 632_830, "count", CIN_2025, "DfE Children in need 2025, table C1"
             ),
-            # Second or subsequent CP plans: the DfE publishes it in EES table D3, which national-figures.md has not yet
-            # captured (its section 3, open point 1). Until it is, the page shows the ex-NI 65 band instead of a number.
+            # Second or subsequent CP plans: the DfE publishes it in Children in need, EES table D3, not yet taken in
+            # here. Until it is, the page shows the ex-NI 65 band (LG Inform metric 100) instead of a number.
             NationalFigure(
                 "agency_rate",
                 "Agency worker rate",

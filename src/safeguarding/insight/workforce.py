@@ -53,24 +53,24 @@ TEXT_MAX = 200
 
 
 def turnover_rate(leavers_fte: float, in_post_fte: float) -> float | None:
-    """Leavers / social workers in post (workforce.md section 2)."""
+    """Leavers / social workers in post (DfE Children's social work workforce)."""
     return leavers_fte / in_post_fte if in_post_fte else None
 
 
 def agency_rate(agency_fte: float, in_post_fte: float) -> float | None:
-    """Agency workers / (agency workers + social workers in post) (workforce.md section 2)."""
+    """Agency workers / (agency workers + social workers in post) (DfE Children's social work workforce)."""
     total = agency_fte + in_post_fte
     return agency_fte / total if total else None
 
 
 def vacancy_rate(vacancies_fte: float, in_post_fte: float) -> float | None:
-    """Vacancies / (vacancies + social workers in post); reproduces the published 14.2% (2025) (workforce.md 2)."""
+    """Vacancies / (vacancies + social workers in post); reproduces the DfE's published 14.2% (2025)."""
     total = vacancies_fte + in_post_fte
     return vacancies_fte / total if total else None
 
 
 def caseload_per_fte(cases: int, case_holding_fte: float) -> float | None:
-    """Cases held / case-holding FTE (workforce.md section 2; no statutory limit, section 5)."""
+    """Cases held / case-holding FTE (DfE Children's social work workforce; England sets no statutory limit)."""
     return cases / case_holding_fte if case_holding_fte else None
 
 

@@ -66,8 +66,8 @@ def _recurring(
     if end is None:
         result.append(_clock(person_id, rule_id, start, lengths))
     else:
-        # "At least every N" holds for as long as the plan lasts (timescales.md T10, T12, T13, T15, T16: plan start
-        # or the last visit / meeting).
+        # "At least every N" holds for as long as the plan lasts (rules T10, T12, T13, T15, T16, from the plan's
+        # start or the last visit / meeting; docs/timescales.md).
         result.extend(_lapsed(person_id, rule_id, start, lengths, ended))
     return result
 

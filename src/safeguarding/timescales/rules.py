@@ -61,7 +61,7 @@ class Unit(StrEnum):
 
 
 class RuleStatus(StrEnum):
-    """Status labels of timescales.md section 1: what a breach means."""
+    """What kind of rule a clock is, and so what a breach means (docs/timescales.md)."""
 
     STATUTORY_REGULATION = "statutory_regulation"  # unlawful
     STATUTORY_GUIDANCE = "statutory_guidance"  # a departure needs a recorded reason
@@ -141,7 +141,7 @@ EVENT_LABELS: dict[EventKind, str] = {
     EventKind.RETURN_INTERVIEW: "Return home interview",
 }
 
-# WT2023 came into force on 15 December 2023 (timescales.md 5.1); WT2018 before it.
+# WT2023 was published and came into force on 15 December 2023 (DfE); WT2018 before it.
 WT2023_FROM = date(2023, 12, 15)
 WT2018_FROM = date(2018, 7, 4)
 EARLIEST = date(2000, 1, 1)
@@ -201,7 +201,7 @@ RULES: tuple[Rule, ...] = (
         Unit.WORKING_DAYS,
         RuleStatus.STATUTORY_GUIDANCE,
         f"{WT2023_CH3} 'Referral' (same rule as WT2018 Ch.1); the MASH counts it in working hours by RAG rating "
-        "(front-door.md 3.1)",
+        "(a local standard, e.g. Surrey Police MASH)",
         trigger="contact received by the MASH",
         stop="threshold decision recorded",
     ),

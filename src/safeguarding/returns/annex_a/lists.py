@@ -526,7 +526,7 @@ def _initial_conferences(session: Session, s47_ids: list[int]) -> dict[int, Chil
 
 
 def _status_of(session: Session, episodes: Sequence[Referral], on: date) -> dict[int, str]:
-    """Case status at the period end: CP plan, CIN plan, open assessment (annex-a.md 4.4, List 6)."""
+    """Case status at the period end: CP plan, CIN plan, open assessment (Ofsted Annex A, List 6 "Case Status")."""
     status: dict[int, str] = {}
     for chunk in _chunks(e.id for e in episodes):
         for (referral_id,) in session.execute(

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from safeguarding.core import codes
 from safeguarding.core.users import Role
 
-# --- value sets (annex-a.md 4.4) ----------------------------------------------------------------------------------
+# --- value sets (Ofsted ILACS Annex A) -----------------------------------------------------------------------------
 
 GENDER = {"M": "a) Male", "F": "b) Female", "U": "c) Not stated/recorded"}
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
@@ -32,7 +32,7 @@ def yes_no(value: bool | None) -> str:
     return "" if value is None else ("Yes" if value else "No")
 
 
-# --- columns (annex-a.md 4.1 and 4.2) -----------------------------------------------------------------------------
+# --- columns (Ofsted ILACS Annex A) --------------------------------------------------------------------------------
 
 LEADING = ("Child Unique ID", "Gender", "Ethnicity", "Date of Birth", "Age of Child (Years)")
 DISABILITY = ("Does the Child have a Disability",)

@@ -158,7 +158,8 @@ class ProtectionPlan:
 
 @dataclass
 class PreProceedings:
-    """The 2025-26 PreProceedingsandFGDM block, carried through as given (no rules yet: cin-census.md section 5)."""
+    """The 2025-26 PreProceedingsandFGDM block, carried through as given (no DfE rules on it yet in ruleset
+    cin2025_26)."""
 
     items: dict[str, str] = field(default_factory=dict)
 
