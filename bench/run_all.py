@@ -107,7 +107,7 @@ def main() -> None:
     if search:
         lines.append(
             _figure_row(
-                "Search before create (`people.service.search`)",
+                "Search before create (`people.search.search`)",
                 search["overall"],  # type: ignore[arg-type]
                 "p95 <= 50 ms",
             )

@@ -1,4 +1,4 @@
-"""Search-before-create latency against the large demo council, through ``people.service.search``.
+"""Search-before-create latency against the large demo council, through ``people.search.search``.
 
 Each query runs as a MASH worker would run it: one transaction with the access check, the search, and the audit row
 written at commit. Queries are varied: exact names, misspellings, transposed names, name and date of birth, NHS
@@ -37,9 +37,9 @@ def misspell(rng: random.Random, name: str) -> str:
 
 
 def build_queries(database, count: int, seed: int) -> list[tuple[str, object]]:  # type: ignore[no-untyped-def]
-    from safeguarding.people.service import SearchQuery
     from sqlalchemy import func, select
 
+    from safeguarding.people.inputs import SearchQuery
     from safeguarding.people.models import Address, Person, PersonAlias
 
     rng = random.Random(seed)
@@ -113,7 +113,7 @@ def main() -> None:
 
     from safeguarding.core.db import Database
     from safeguarding.core.users import User
-    from safeguarding.people import service
+    from safeguarding.people import search as service
     from safeguarding.people.models import Person
 
     database = Database(bench_database_url())
