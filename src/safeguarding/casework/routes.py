@@ -31,10 +31,10 @@ from safeguarding.casework import (
 from safeguarding.core import codes
 from safeguarding.core.calendar import today_in_london
 from safeguarding.core.db import Database
-from safeguarding.core.errors import NotFound, ValidationFailed
+from safeguarding.core.errors import ValidationFailed
 from safeguarding.core.form_fields import record_id
 from safeguarding.core.users import User
-from safeguarding.web.deps import CurrentUser, Db, DbSession, RecordId, TransactionalRoute, csrf_protect
+from safeguarding.web.deps import CurrentUser, Db, DbSession, RecordId, TransactionalRoute, csrf_protect, path_record_id
 from safeguarding.web.forms import PostedForm, submit
 from safeguarding.web.templating import render
 
@@ -61,15 +61,6 @@ FLASH = {
     "allocated": "Child allocated",
     "chronology": "Chronology saved",
 }
-
-
-def _path_id(request: Request, name: str) -> int:
-    # The edit routes are made for each kind, with the kind's own parameter name (ID_NAMES), so it is read here;
-    # bounded like every other record number in a path (RecordId): 10**20 or -1 names no record.
-    number = record_id(request.path_params.get(name))
-    if number is None:
-        raise NotFound("There is no such record.")
-    return number
 
 
 # --- the case page ----------------------------------------------------------------------------------------------------
@@ -127,7 +118,7 @@ def _new_get(slug: str) -> Callable[..., Response]:
 
 def _edit_get(slug: str) -> Callable[..., Response]:
     def endpoint(request: Request, person_id: RecordId, db: DbSession, database: Db, user: CurrentUser) -> Response:
-        event_id = _path_id(request, ID_NAMES[slug])
+        event_id = path_record_id(request, ID_NAMES[slug])
         return _event_page(request, recording.event_form(db, database, user, person_id, slug, event_id))
 
     endpoint.__name__ = f"edit_{slug.replace('-', '_')}_page"
@@ -171,7 +162,7 @@ def _edit_post(slug: str) -> Callable[..., Coroutine[Any, Any, Response]]:
     async def endpoint(
         request: Request, person_id: RecordId, db: DbSession, database: Db, user: CurrentUser
     ) -> Response:
-        return await _save_event(request, db, database, user, person_id, slug, _path_id(request, ID_NAMES[slug]))
+        return await _save_event(request, db, database, user, person_id, slug, path_record_id(request, ID_NAMES[slug]))
 
     endpoint.__name__ = f"edit_{slug.replace('-', '_')}_submit"
     return endpoint

@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from safeguarding.core.db import Database, rollback_keeping_survivors, utcnow
-from safeguarding.core.errors import AccessDenied, TooManyAttempts
-from safeguarding.core.form_fields import RECORD_ID_MAX
+from safeguarding.core.errors import AccessDenied, NotFound, TooManyAttempts
+from safeguarding.core.form_fields import RECORD_ID_MAX, record_id
 from safeguarding.core.security import new_token, token_digest
 from safeguarding.core.settings import get_settings
 from safeguarding.core.sign_in import count_client_failure, throttle_wait_seconds
@@ -30,6 +30,16 @@ from safeguarding.core.users import ApiToken, User, UserSession
 # Every record number in a path ({person_id}, {contact_id}, ...): a number no record can have (0, -1, 10**20, past
 # the database's integer) is refused before any query, and the app answers 404 (see app/factory.py).
 RecordId = Annotated[int, Path(ge=1, le=RECORD_ID_MAX)]
+
+
+def path_record_id(request: Request, name: str) -> int:
+    """A record number in the path read by its name, for routes made in a loop (one per kind or per form) whose
+    parameter is named at run time; bounded like ``RecordId``: 10**20 or -1 names no record (404)."""
+    number = record_id(request.path_params.get(name))
+    if number is None:
+        raise NotFound("There is no such record.")
+    return number
+
 
 SESSION_COOKIE = "sg_session"
 PRE_SESSION_COOKIE = "sg_pre"

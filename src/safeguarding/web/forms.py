@@ -23,13 +23,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TypeVar
 
-from fastapi import Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from safeguarding.core.db import rollback_keeping_survivors
+from safeguarding.core.db import Database, rollback_keeping_survivors
 from safeguarding.core.errors import ValidationFailed
+from safeguarding.core.users import User
+from safeguarding.web.deps import CurrentUser, Db, DbSession, path_record_id
 
 T = TypeVar("T")
 
@@ -105,3 +107,36 @@ async def submit(
         return RedirectResponse(done, status_code=303)
     answer = await run_in_threadpool(done, result)
     return answer if isinstance(answer, Response) else RedirectResponse(answer, status_code=303)
+
+
+RecordChange = Callable[[Session, Database, User, int, PostedForm], object]
+RecordPage = Callable[[Request, Session, Database, User, int, dict[str, str], dict[str, str]], Response]
+
+
+def record_form(
+    router: APIRouter,
+    page: str,
+    id_name: str,
+    action: str,
+    *,
+    save: RecordChange,
+    again: RecordPage,
+    done: str,
+    name: str,
+) -> None:
+    """Mount one of the forms on a record's page: ``POST {page}/{id}/{action}`` runs ``save(db, database, user, id,
+    form)`` through ``submit``, then goes back to ``{page}/{id}?done={done}``, or shows the page again with
+    ``again(request, db, database, user, id, form, errors)``. ``name`` names the endpoint."""
+
+    async def handler(request: Request, db: DbSession, database: Db, user: CurrentUser) -> Response:
+        number = path_record_id(request, id_name)
+        return await submit(
+            request,
+            db,
+            lambda form: save(db, database, user, number, form),
+            done=f"{page}/{number}?done={done}",
+            again=lambda form, errors: again(request, db, database, user, number, form.as_dict(), errors),
+        )
+
+    handler.__name__ = name
+    router.add_api_route(f"{page}/{{{id_name}}}/{action}", handler, methods=["POST"], include_in_schema=False)
