@@ -323,3 +323,37 @@ def test_the_case_page_statements_do_not_grow_with_the_childs_history(client: Te
         assert f"Allocated to {worker.full_name}" in page and team.name in page
     assert page.count("Factors: 1A<") == 3 and page.count("Factors: 1A, 2B<") == 3
     assert "Note number 5 about the family" in page
+
+
+def test_a_long_chronology_opens_on_its_newest_entries_and_shows_all_on_request(client: TestClient, case: Case) -> None:
+    """The case page lists the newest entries of a long chronology first, says how many there are, and one link
+    shows every entry (the filter by kind is kept)."""
+    from datetime import UTC, datetime, timedelta
+
+    from safeguarding.casework.case_record import CHRONOLOGY_NEWEST
+    from safeguarding.casework.models import CaseNote
+
+    started = datetime.now(UTC) - timedelta(days=200)
+    with case.database.transaction() as s:
+        for n in range(CHRONOLOGY_NEWEST + 10):
+            s.add(
+                CaseNote(
+                    person_id=case.child_id,
+                    kind="case_note",
+                    occurred_at=started + timedelta(days=n),
+                    text=f"Entry {n:03d} of the history",
+                    author_id=case.worker.id,
+                )
+            )
+    sign_in_as(client, case.database, case.worker)
+    page = client.get(f"/cases/{case.child_id}").text
+    chronology = page.split('id="chronology"')[1]
+    total = chronology.count('data-kind="')
+    assert total == CHRONOLOGY_NEWEST
+    newest, oldest = f"Entry {CHRONOLOGY_NEWEST + 9:03d}", "Entry 000"
+    assert newest in chronology and oldest not in chronology
+    assert "Show all" in chronology and "chronology=all" in chronology
+    everything = client.get(f"/cases/{case.child_id}", params={"chronology": "all"}).text.split('id="chronology"')[1]
+    assert everything.count('data-kind="') > CHRONOLOGY_NEWEST and oldest in everything and "Show all" not in everything
+    notes_only = client.get(f"/cases/{case.child_id}", params={"kind": "note"}).text.split('id="chronology"')[1]
+    assert notes_only.count('data-kind="note"') == CHRONOLOGY_NEWEST and "kind=note&amp;chronology=all" in notes_only

@@ -54,6 +54,10 @@ class ChronologyItem:
     href: str | None = None
 
 
+# The case page opens on the newest entries of the chronology, the rest a click away: a long history's full list is
+# most of the page's weight (issue 12) and rarely what a worker opening the case looks for first.
+CHRONOLOGY_NEWEST = 30
+
 # The chronology's kinds, in the order its filter lists them; a capability that supplies entries (the front door's
 # contacts) adds its kind at the front (``supply_chronology``).
 CHRONOLOGY_KINDS: dict[str, str] = {
@@ -110,6 +114,11 @@ class CaseRecord:
     kind_filter: str | None = None
     users: dict[int, str] = field(default_factory=dict)
     deadlines: ChildDeadlines | None = None  # derived from the events above (timescales)
+    chronology_limit: int | None = None  # show only the newest entries (None: all of them)
+
+    @property
+    def chronology_shown(self) -> list[ChronologyItem]:
+        return self.chronology if self.chronology_limit is None else self.chronology[: self.chronology_limit]
 
     @property
     def child_protection(self) -> list[tuple[date, str, Any]]:

@@ -70,6 +70,8 @@ FLASH = {
 def case_page(request: Request, person_id: RecordId, db: DbSession, database: Db, user: CurrentUser) -> Response:
     kind = request.query_params.get("kind") or None
     record = case_record.case_record(db, database, user, person_id, kind)
+    if request.query_params.get("chronology") != "all":
+        record.chronology_limit = case_record.CHRONOLOGY_NEWEST
     return render(
         request,
         "casework/case.html",
