@@ -119,3 +119,39 @@ def test_every_permission_names_known_roles() -> None:
     for (kind, action), roles in access.PERMISSIONS.items():
         assert isinstance(kind, Kind) and isinstance(action, Action)
         assert roles and all(isinstance(r, Role) for r in roles)
+
+
+def test_asking_several_questions_at_once_answers_each_as_asking_it_alone(session: Session, factory: Factory) -> None:
+    """``authorize_each`` (a page's questions with the restrictions read once) gives exactly ``authorize``'s answer
+    to every question: for every role, on a restricted person the user is named on, one they are not, and an
+    unrestricted one, across the kinds and actions a case page asks about."""
+    agency = factory.agency("Police")
+    created = [factory.user(role, agency_id=agency.id if role == Role.PARTNER_PRACTITIONER else None) for role in Role]
+    users = [_load(session, user) for user in created]
+    named_person, locked_person, open_person = _person(session), _person(session), _person(session)
+    for restricted in (named_person, locked_person):
+        session.add(restrictions.PersonRestriction(person_id=restricted, reason="Relative of a member of staff"))
+    session.flush()
+    session.add_all(restrictions.PersonRestrictionGrant(person_id=named_person, user_id=u.id) for u in users)
+    session.flush()
+    kinds = (Kind.CASE, Kind.CASE_NOTE, Kind.ALLOCATION, Kind.PERSON, Kind.CONTACT_OUTCOME)
+    actions = (Action.VIEW, Action.CREATE, Action.SIGN_OFF)
+    asks = [
+        (action, AccessSubject(kind, person_id, person_ids=people, agency_id=agency.id))
+        for kind in kinds
+        for action in actions
+        for person_id, people in (
+            (named_person, (named_person,)),
+            (locked_person, (locked_person,)),
+            (open_person, (open_person,)),
+            (None, (open_person, locked_person)),
+            (None, ()),
+        )
+    ]
+    for user in users:
+        together = access.authorize_each(session, user, asks)
+        alone = [access.authorize(session, user, action, subject) for action, subject in asks]
+        assert together == alone, user.role
+    social_worker = next(u for u in users if u.role == Role.SOCIAL_WORKER)
+    answers = access.authorize_each(session, social_worker, asks)
+    assert any(d.allowed for d in answers) and any(d.reason == "restricted record" for d in answers)

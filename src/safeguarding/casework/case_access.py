@@ -104,8 +104,17 @@ def flush(session: Session) -> None:
 
 
 def may(session: Session, user: User, action: Action, subject: AccessSubject) -> bool:
-    if not access.authorize(session, user, action, subject).allowed:
-        return False
-    return not (
-        action in WRITE_ACTIONS and Role(user.role) == Role.SOCIAL_WORKER and user.id not in subject.allocated_user_ids
-    )
+    return may_each(session, user, [(action, subject)])[0]
+
+
+def may_each(session: Session, user: User, asks: list[tuple[Action, AccessSubject]]) -> list[bool]:
+    """``may`` for each question, the people's restrictions read once (``access.authorize_each``)."""
+    return [
+        decision.allowed
+        and not (
+            action in WRITE_ACTIONS
+            and Role(user.role) == Role.SOCIAL_WORKER
+            and user.id not in subject.allocated_user_ids
+        )
+        for (action, subject), decision in zip(asks, access.authorize_each(session, user, asks), strict=True)
+    ]

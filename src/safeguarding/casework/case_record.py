@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from safeguarding.casework import events, rules
-from safeguarding.casework.case_access import assessment_due_on, case_subject_with, may, person_of, require
+from safeguarding.casework.case_access import assessment_due_on, case_subject_with, may_each, person_of, require
 from safeguarding.casework.episode import episode_from_rows
 from safeguarding.casework.models import (
     Allocation,
@@ -151,7 +151,16 @@ def case_record(
     allocation = next((a for a in allocations if a.ended_at is None), None)
     subject = case_subject_with(person_id, allocation)
     require(session, database, user, Action.VIEW, subject)
-    may_read_notes = access.authorize(session, user, Action.VIEW, replace(subject, kind=Kind.CASE_NOTE)).allowed
+    may_read_notes, may_write, may_sign_off, may_allocate = may_each(
+        session,
+        user,
+        [
+            (Action.VIEW, replace(subject, kind=Kind.CASE_NOTE)),
+            (Action.CREATE, subject),
+            (Action.SIGN_OFF, subject),
+            (Action.CREATE, replace(subject, kind=Kind.ALLOCATION)),
+        ],
+    )
     referrals = list(
         session.scalars(
             select(Referral)
@@ -273,9 +282,9 @@ def case_record(
         oversight=oversight,
         chronology=items,
         chronologies=chronologies,
-        may_write=may(session, user, Action.CREATE, subject),
-        may_sign_off=may(session, user, Action.SIGN_OFF, subject),
-        may_allocate=may(session, user, Action.CREATE, replace(subject, kind=Kind.ALLOCATION)),
+        may_write=may_write,
+        may_sign_off=may_sign_off,
+        may_allocate=may_allocate,
         may_read_notes=may_read_notes,
         kind_filter=kind_filter if kind_filter in CHRONOLOGY_KINDS else None,
         users=names,
