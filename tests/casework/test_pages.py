@@ -243,7 +243,12 @@ def test_the_case_page_shows_the_childs_deadlines_open_and_met(client: TestClien
     # Referred 90 days ago: the assessment (45 working days) is overdue, and says how it was counted.
     assert 'data-rule="assessment" data-state="overdue"' in open_rows
     assert 'title="Child and family assessment completed (assessment' in open_rows
-    history = page.split('id="deadlines-history"')[1].split("</details>")[0]
+    # The met and missed ones are counted, and listed on request.
+    assert 'data-rule="cin-visit"' not in page
+    summary = page.split('id="deadlines-stopped"')[1].split("</p>")[0]
+    assert "1 of them late or not met" in summary and "deadlines=met" in summary
+    listed = client.get(f"/cases/{case.child_id}", params={"deadlines": "met"}).text
+    history = listed.split('id="deadlines-history"')[1].split("</table>")[0]
     assert 'data-rule="cin-visit" data-state="lapsed"' in history
     assert f"Not met: plan ended on {case.on(40).isoformat()}" in history
     assert "1 late or not met" in history

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import BindParameter, Integer, bindparam, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from safeguarding.casework import events, rules
@@ -133,21 +133,55 @@ class CaseRecord:
         return [(on, kind, row) for on, _stage, kind, row in steps]
 
 
+# The case page's statements, built once (building a statement costs more CPU than running it; issue 12): each
+# reads one kind of the child's records, newest first.
+_CHILD: BindParameter[int] = bindparam("person_id", type_=Integer)
+
+
+def _of_child(model: Any, order: Any, *options: Any) -> Any:
+    return select(model).where(model.person_id == _CHILD).options(*options).order_by(order.desc(), model.id.desc())
+
+
+_ALLOCATIONS = (
+    select(Allocation)
+    .where(Allocation.person_id == _CHILD)
+    .options(joinedload(Allocation.team))
+    .order_by(Allocation.started_at.desc(), Allocation.id.desc())
+)
+_REFERRALS = _of_child(Referral, Referral.referral_date)
+_ASSESSMENTS = _of_child(Assessment, Assessment.started_on, selectinload(Assessment.factors))
+_DISCUSSIONS = _of_child(StrategyDiscussion, StrategyDiscussion.held_on, selectinload(StrategyDiscussion.participants))
+_ENQUIRIES = _of_child(Section47Enquiry, Section47Enquiry.started_on)
+_CONFERENCES = _of_child(ChildProtectionConference, ChildProtectionConference.held_on)
+_CP_PLANS = _of_child(ChildProtectionPlan, ChildProtectionPlan.started_on)
+_CORE_GROUPS = _of_child(CoreGroupMeeting, CoreGroupMeeting.held_on)
+_VISITS = _of_child(Visit, Visit.visited_on)
+_CIN_PLANS = _of_child(ChildInNeedPlan, ChildInNeedPlan.started_on)
+_CIN_REVIEWS = _of_child(ChildInNeedReview, ChildInNeedReview.held_on)
+_NOTES = _of_child(CaseNote, CaseNote.occurred_at)
+_OVERSIGHT = (
+    select(SupervisionCase, Supervision)
+    .join(Supervision, Supervision.id == SupervisionCase.supervision_id)
+    .where(SupervisionCase.person_id == _CHILD)
+    .order_by(Supervision.held_on.desc())
+)
+_CHRONOLOGIES = select(Chronology).where(Chronology.person_id == _CHILD).order_by(Chronology.id.desc())
+
+
 def case_record(
-    session: Session, database: Database, user: User, person_id: int, kind_filter: str | None = None
+    session: Session,
+    database: Database,
+    user: User,
+    person_id: int,
+    kind_filter: str | None = None,
+    *,
+    deadline_history: bool = False,
 ) -> CaseRecord:
     """The child's case: episodes, status, allocation, plans, conferences, visits, oversight and the automatic
     chronology (newest first, filterable by kind). Notes and oversight only for those who may read notes."""
     person = person_of(session, person_id)
     # Every allocation once (the open one is the policy's fact and the page's; all of them are the chronology's).
-    allocations = list(
-        session.scalars(
-            select(Allocation)
-            .where(Allocation.person_id == person_id)
-            .options(joinedload(Allocation.team))
-            .order_by(Allocation.started_at.desc(), Allocation.id.desc())
-        )
-    )
+    allocations = list(session.scalars(_ALLOCATIONS, {"person_id": person_id}))
     allocation = next((a for a in allocations if a.ended_at is None), None)
     subject = case_subject_with(person_id, allocation)
     require(session, database, user, Action.VIEW, subject)
@@ -161,61 +195,27 @@ def case_record(
             (Action.CREATE, replace(subject, kind=Kind.ALLOCATION)),
         ],
     )
-    referrals = list(
-        session.scalars(
-            select(Referral)
-            .where(Referral.person_id == person_id)
-            .order_by(Referral.referral_date.desc(), Referral.id.desc())
-        )
-    )
+
+    def of_person(statement: Any) -> list[Any]:
+        return list(session.scalars(statement, {"person_id": person_id}))
+
+    referrals = of_person(_REFERRALS)
     current = referrals[0] if referrals else None
-
-    def of_person(model: Any, order: Any, *options: Any) -> list[Any]:
-        return list(
-            session.scalars(
-                select(model)
-                .where(model.person_id == person_id)
-                .options(*options)
-                .order_by(order.desc(), model.id.desc())
-            )
-        )
-
-    assessments = of_person(Assessment, Assessment.started_on, selectinload(Assessment.factors))
+    assessments = of_person(_ASSESSMENTS)
     referral_dates = {r.id: r.referral_date for r in referrals}
-    discussions = list(
-        session.scalars(
-            select(StrategyDiscussion)
-            .where(StrategyDiscussion.person_id == person_id)
-            .options(selectinload(StrategyDiscussion.participants))
-            .order_by(StrategyDiscussion.held_on.desc())
-        )
-    )
-    enquiries = of_person(Section47Enquiry, Section47Enquiry.started_on)
-    conferences = of_person(ChildProtectionConference, ChildProtectionConference.held_on)
-    plans = of_person(ChildProtectionPlan, ChildProtectionPlan.started_on)
-    core_groups = of_person(CoreGroupMeeting, CoreGroupMeeting.held_on)
-    visits = of_person(Visit, Visit.visited_on)
-    cin_plans = of_person(ChildInNeedPlan, ChildInNeedPlan.started_on)
-    cin_reviews = of_person(ChildInNeedReview, ChildInNeedReview.held_on)
-    notes = of_person(CaseNote, CaseNote.occurred_at) if may_read_notes else []
+    discussions = of_person(_DISCUSSIONS)
+    enquiries = of_person(_ENQUIRIES)
+    conferences = of_person(_CONFERENCES)
+    plans = of_person(_CP_PLANS)
+    core_groups = of_person(_CORE_GROUPS)
+    visits = of_person(_VISITS)
+    cin_plans = of_person(_CIN_PLANS)
+    cin_reviews = of_person(_CIN_REVIEWS)
+    notes = of_person(_NOTES) if may_read_notes else []
     oversight: list[tuple[Supervision, SupervisionCase]] = []
     if may_read_notes:
-        oversight = [
-            (s, c)
-            for c, s in session.execute(
-                select(SupervisionCase, Supervision)
-                .join(Supervision, Supervision.id == SupervisionCase.supervision_id)
-                .where(SupervisionCase.person_id == person_id)
-                .order_by(Supervision.held_on.desc())
-            ).all()
-        ]
-    chronologies = (
-        list(
-            session.scalars(select(Chronology).where(Chronology.person_id == person_id).order_by(Chronology.id.desc()))
-        )
-        if may_read_notes
-        else []
-    )
+        oversight = [(s, c) for c, s in session.execute(_OVERSIGHT, {"person_id": person_id}).all()]
+    chronologies = of_person(_CHRONOLOGIES) if may_read_notes else []
     items = _chronology(
         session,
         person_id,
@@ -288,7 +288,7 @@ def case_record(
         may_read_notes=may_read_notes,
         kind_filter=kind_filter if kind_filter in CHRONOLOGY_KINDS else None,
         users=names,
-        deadlines=deadlines_of_child(session, user, person_id),
+        deadlines=deadlines_of_child(session, user, person_id, with_history=deadline_history),
     )
 
 

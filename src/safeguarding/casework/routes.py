@@ -69,7 +69,8 @@ FLASH = {
 @router.get("/cases/{person_id}", include_in_schema=False)
 def case_page(request: Request, person_id: RecordId, db: DbSession, database: Db, user: CurrentUser) -> Response:
     kind = request.query_params.get("kind") or None
-    record = case_record.case_record(db, database, user, person_id, kind)
+    history = request.query_params.get("deadlines") == "met"
+    record = case_record.case_record(db, database, user, person_id, kind, deadline_history=history)
     if request.query_params.get("chronology") != "all":
         record.chronology_limit = case_record.CHRONOLOGY_NEWEST
     return render(

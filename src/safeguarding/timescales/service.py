@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.orm import Session, aliased
 
 from safeguarding.core import access, local_settings
@@ -291,6 +291,11 @@ def _query(open_only: bool = True) -> Any:
     return query
 
 
+# Built once (building a statement costs more than running it): a child's deadlines for their case page.
+_CHILD_DEADLINES = (
+    _query(open_only=False).where(Deadline.person_id == bindparam("person_id")).order_by(Deadline.due_on, Deadline.id)
+)
+
 FORECAST_BY_KEY = {f"{f.rule_id}:{f.kind.value}": f for f in FORECASTS}
 
 
@@ -338,27 +343,34 @@ class ChildDeadlines:
     missed (lapsed) in the current episode, latest first."""
 
     open: list[DueRow]
-    history: list[DueRow]
-
-    @property
-    def missed(self) -> int:
-        return sum(1 for row in self.history if row.state in (State.MET_LATE, State.LAPSED))
+    history: list[DueRow]  # empty unless asked for (``with_history``); ``stopped`` and ``missed`` count them
+    stopped: int = 0
+    missed: int = 0  # met late or lapsed
 
 
-def deadlines_of_child(session: Session, user: User, person_id: int, *, today: date | None = None) -> ChildDeadlines:
-    """The child's stored deadlines. Read as part of their case record: the caller (``casework.case_record``) has
-    asked the access policy for the case and audited the view."""
+def deadlines_of_child(
+    session: Session, user: User, person_id: int, *, with_history: bool = True, today: date | None = None
+) -> ChildDeadlines:
+    """The child's stored deadlines: the open ones, and how many were met, met late or missed. The stopped ones
+    themselves only ``with_history`` (a long episode has dozens, rarely what a case page is opened for). Read as
+    part of their case record: the caller (``casework.case_record``) has asked the access policy for the case and
+    audited the view."""
     today = today or today_in_london()
     due_soon = int(local_settings.get(session, "timescales.due_soon.working_days"))
-    rows = [
-        _row(session, user, raw, today, due_soon, set())
-        for raw in session.execute(
-            _query(open_only=False).where(Deadline.person_id == person_id).order_by(Deadline.due_on, Deadline.id)
-        )
-    ]
+    raws = list(session.execute(_CHILD_DEADLINES, {"person_id": person_id}))
+    stopped = [raw for raw in reversed(raws) if raw.met_on is not None]
+    rows = [_row(session, user, raw, today, due_soon, set()) for raw in raws if raw.met_on is None]
+    missed = sum(
+        1
+        for raw in stopped
+        if state_of(raw.due_on, raw.met_on, today, due_soon, lapsed=raw.status == State.LAPSED)
+        in (State.MET_LATE, State.LAPSED)
+    )
     return ChildDeadlines(
         [row for row in rows if (row.state.open and row.rule.id != STALLED) or row.stalled],
-        [row for row in reversed(rows) if not row.state.open],
+        [_row(session, user, raw, today, due_soon, set()) for raw in stopped] if with_history else [],
+        len(stopped),
+        missed,
     )
 
 
