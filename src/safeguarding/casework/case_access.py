@@ -109,12 +109,12 @@ def may(session: Session, user: User, action: Action, subject: AccessSubject) ->
 
 def may_each(session: Session, user: User, asks: list[tuple[Action, AccessSubject]]) -> list[bool]:
     """``may`` for each question, the people's restrictions read once (``access.authorize_each``)."""
-    return [
-        decision.allowed
-        and not (
-            action in WRITE_ACTIONS
-            and Role(user.role) == Role.SOCIAL_WORKER
-            and user.id not in subject.allocated_user_ids
-        )
-        for (action, subject), decision in zip(asks, access.authorize_each(session, user, asks), strict=True)
-    ]
+    decisions = access.authorize_each(session, user, asks)
+    return [in_scope(user, action, subject, d) for (action, subject), d in zip(asks, decisions, strict=True)]
+
+
+def in_scope(user: User, action: Action, subject: AccessSubject, decision: access.Decision) -> bool:
+    """The policy's decision, then the allocation scope (``require``): what ``may`` answers."""
+    return decision.allowed and not (
+        action in WRITE_ACTIONS and Role(user.role) == Role.SOCIAL_WORKER and user.id not in subject.allocated_user_ids
+    )

@@ -10,10 +10,10 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import BindParameter, Integer, bindparam, select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from safeguarding.casework import events, rules
-from safeguarding.casework.case_access import assessment_due_on, case_subject_with, may_each, person_of, require
+from safeguarding.casework.case_access import assessment_due_on, case_subject_with, in_scope, person_of
 from safeguarding.casework.episode import episode_from_rows
 from safeguarding.casework.models import (
     Allocation,
@@ -149,8 +149,8 @@ _ALLOCATIONS = (
     .order_by(Allocation.started_at.desc(), Allocation.id.desc())
 )
 _REFERRALS = _of_child(Referral, Referral.referral_date)
-_ASSESSMENTS = _of_child(Assessment, Assessment.started_on, selectinload(Assessment.factors))
-_DISCUSSIONS = _of_child(StrategyDiscussion, StrategyDiscussion.held_on, selectinload(StrategyDiscussion.participants))
+_ASSESSMENTS = _of_child(Assessment, Assessment.started_on, joinedload(Assessment.factors))
+_DISCUSSIONS = _of_child(StrategyDiscussion, StrategyDiscussion.held_on, joinedload(StrategyDiscussion.participants))
 _ENQUIRIES = _of_child(Section47Enquiry, Section47Enquiry.started_on)
 _CONFERENCES = _of_child(ChildProtectionConference, ChildProtectionConference.held_on)
 _CP_PLANS = _of_child(ChildProtectionPlan, ChildProtectionPlan.started_on)
@@ -184,20 +184,24 @@ def case_record(
     allocations = list(session.scalars(_ALLOCATIONS, {"person_id": person_id}))
     allocation = next((a for a in allocations if a.ended_at is None), None)
     subject = case_subject_with(person_id, allocation)
-    require(session, database, user, Action.VIEW, subject)
-    may_read_notes, may_write, may_sign_off, may_allocate = may_each(
-        session,
-        user,
-        [
-            (Action.VIEW, replace(subject, kind=Kind.CASE_NOTE)),
-            (Action.CREATE, subject),
-            (Action.SIGN_OFF, subject),
-            (Action.CREATE, replace(subject, kind=Kind.ALLOCATION)),
-        ],
+    # The page's five questions of the policy, the child's restriction read once; viewing is required.
+    asks = [
+        (Action.VIEW, subject),
+        (Action.VIEW, replace(subject, kind=Kind.CASE_NOTE)),
+        (Action.CREATE, subject),
+        (Action.SIGN_OFF, subject),
+        (Action.CREATE, replace(subject, kind=Kind.ALLOCATION)),
+    ]
+    decisions = access.authorize_each(session, user, asks)
+    access.enforce(session, user, Action.VIEW, subject, decisions[0])
+    answers = zip(asks[1:], decisions[1:], strict=True)
+    may_read_notes, may_write, may_sign_off, may_allocate = (
+        in_scope(user, action, asked, decision) for (action, asked), decision in answers
     )
 
     def of_person(statement: Any) -> list[Any]:
-        return list(session.scalars(statement, {"person_id": person_id}))
+        # unique(): a joined collection (an assessment's factors) repeats its record once a row.
+        return list(session.scalars(statement, {"person_id": person_id}).unique())
 
     referrals = of_person(_REFERRALS)
     current = referrals[0] if referrals else None

@@ -338,7 +338,11 @@ def _decide(
 
 def require(session: Session, database: Database, user: User, action: Action, subject: AccessSubject) -> Decision:
     """Authorize or raise AccessDenied. The refusal is audited: it survives the rollback of the refused request."""
-    decision = authorize(session, user, action, subject)
+    return enforce(session, user, action, subject, authorize(session, user, action, subject))
+
+
+def enforce(session: Session, user: User, action: Action, subject: AccessSubject, decision: Decision) -> Decision:
+    """``require`` with the policy's decision already taken (by ``authorize_each``, for this same question)."""
     if not decision.allowed:
         person_id = subject.person_ids[0] if len(subject.person_ids) == 1 else None
         record(
