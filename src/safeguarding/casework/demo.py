@@ -113,13 +113,24 @@ NOTE_TEXTS: dict[str, tuple[str, ...]] = {
     "multi_agency": ("Core group members updated on the plan by e-mail; police have no new incidents.",),
     "management_decision": ("Manager agrees the plan continues; review the safety plan in four weeks.",),
 }
-DECISIONS = (
+# A manager's decision in supervision speaks of where the child's case stands on the day: an assessment still
+# running, a plan in place, or an assessment finished with no plan yet.
+ASSESSMENT_DECISIONS = (
+    "Agree the assessment can be authorised once the health information is in.",
+    "See the child alone before the assessment is completed; update the chronology.",
+    "Request an updated school report to inform the assessment.",
+)
+PLAN_DECISIONS = (
     "Continue the plan; visit within ten working days and update the chronology.",
     "Convene a review with the family network before the next core group.",
     "Request an updated school report; consider step-down at the next review.",
     "Seek legal planning advice if the home conditions do not improve by the review.",
-    "Agree the assessment can be authorised once the health information is in.",
 )
+NEXT_STEP_DECISIONS = (
+    "Share the assessment with the family and agree the next steps with them.",
+    "Agree the plan to be drawn up with the family and partners before the next supervision.",
+)
+DECISIONS = ASSESSMENT_DECISIONS + PLAN_DECISIONS + NEXT_STEP_DECISIONS
 PARTNER_ROLES = (
     ("Police", "Detective Constable"),
     ("Health", "Named nurse"),
@@ -145,6 +156,9 @@ class _Stage:
             "unallocated": 0,
         }
         self.open_cases: dict[int, list[int]] = {}  # worker -> open children
+        # Each child's latest episode: (referral date, assessment authorised on, plan started on), so that
+        # management oversight is dated after the case it speaks of and says what fits its stage.
+        self.stage_of: dict[int, tuple[date, date | None, date | None]] = {}
         models: tuple[type[Any], ...] = (*MODELS, Referral)
         self.tables = {model: (_t(model), "id" in _t(model).c) for model in models}
 
@@ -246,6 +260,7 @@ class _Stage:
                 "created_at": self.at(start),
             },
         )
+        self.stage_of[r.person_id] = (r.referral_date, authorised, None)
         self.stats["assessments"] += 1
         self.stats["late_assessments"] += int(bool(authorised and authorised > due))
         if authorised is not None:
@@ -263,6 +278,22 @@ class _Stage:
             self.child_in_need(common, worker, self.wd(authorised, rng.randint(1, 10)), horizon, end_by, detailed)
         if is_open:
             self.notes(r.person_id, worker, r.referral_date)
+
+    def plan_started(self, person_id: int, on: date) -> None:
+        referred, authorised, _plan = self.stage_of[person_id]
+        self.stage_of[person_id] = (referred, authorised, on)
+
+    def decision_on(self, person_id: int, day: date) -> str | None:
+        """A manager's decision on the child's case in supervision on ``day`` fitting where the case stood, or None
+        when the case had not yet begun."""
+        referred, authorised, plan = self.stage_of.get(person_id, (day, None, None))
+        if referred > day:
+            return None
+        if plan is not None and plan <= day:
+            return self.rng.choice(PLAN_DECISIONS)
+        if authorised is None or authorised > day:
+            return self.rng.choice(ASSESSMENT_DECISIONS)
+        return self.rng.choice(NEXT_STEP_DECISIONS)
 
     def factors(self) -> list[str]:
         rng = self.rng
@@ -346,6 +377,7 @@ class _Stage:
             },
         )
         self.stats["cp_plans"] += 1
+        self.plan_started(r.person_id, icpc)
         self.add(
             ChildProtectionConference,
             {
@@ -415,6 +447,7 @@ class _Stage:
             },
         )
         self.stats["cin_plans"] += 1
+        self.plan_started(common["person_id"], start)
         last = end or horizon
         review = self.wd(start, rng.randint(50, 62))
         while review <= last and detailed:
@@ -495,14 +528,23 @@ class _Stage:
                         "created_at": self.at(day),
                     },
                 )
-                for child in sorted(rng.sample(children, min(len(children), rng.randint(2, 6)))):
+                # Only children whose case had begun by the day: oversight comes after what it speaks of.
+                begun = [child for child in children if self.stage_of.get(child, (day,))[0] <= day]
+                for child in sorted(rng.sample(begun, min(len(begun), rng.randint(2, 6)))):
+                    decision = self.decision_on(child, day)
+                    if decision is None:
+                        continue
                     self.add(
                         SupervisionCase,
                         {
                             "supervision_id": supervision,
                             "person_id": child,
-                            "discussion": "Progress against the plan reviewed.",
-                            "decision": rng.choice(DECISIONS),
+                            "discussion": "Progress against the plan reviewed."
+                            if decision in PLAN_DECISIONS
+                            else "Progress of the assessment reviewed."
+                            if decision in ASSESSMENT_DECISIONS
+                            else "The assessment's findings discussed.",
+                            "decision": decision,
                         },
                     )
                 self.stats["supervisions"] += 1

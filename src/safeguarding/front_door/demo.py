@@ -497,9 +497,11 @@ class _Stage:
 
     def _checks(
         self, writer: Any, wt: _WorkingTime, contact_id: int, asked_at: datetime, answered_by: datetime, worker: int
-    ) -> None:
-        """Partner checks; answered when the answer came before ``answered_by`` (the decision, or now)."""
+    ) -> list[dict[str, Any]]:
+        """Partner checks; answered when the answer came before ``answered_by`` (the decision, or now). Returns the
+        rows, which the caller may still close (``_close_unanswered``)."""
         rng, table = self.rng, table_of(PartnerCheck)
+        rows: list[dict[str, Any]] = []
         groups = ["police", "school", "gp", "health_visiting", "housing", "probation", "early_help"]
         for group in rng.sample(groups, k=rng.randint(1, 3)):
             agency = rng.choice(self.agencies_by_group[group])
@@ -516,7 +518,7 @@ class _Stage:
                 ),
             )
             answered = answer_at <= answered_by
-            writer.add(
+            row = writer.add(
                 table,
                 {
                     "id": writer.new_id(table),
@@ -546,6 +548,16 @@ class _Stage:
                     "created_at": requested_at,
                 },
             )
+            rows.append(row)
+        return rows
+
+    @staticmethod
+    def _close_unanswered(checks: list[dict[str, Any]]) -> None:
+        """A decided contact's checks still unanswered are closed (no longer needed): the partner sees the check
+        withdrawn, and no check from a decision long past is left waiting for an answer."""
+        for row in checks:
+            if row["status"] == CheckStatus.REQUESTED.value:
+                row["status"] = CheckStatus.WITHDRAWN.value
 
     def _routed(
         self,
@@ -627,8 +639,9 @@ class _Stage:
         )
         contact_id = contact_row["id"]
         rated_at, due_at = self._rate(writer, wt, contact_id, received_at, final, decided_at, worker)
+        checks: list[dict[str, Any]] = []
         if level >= 2 and rng.random() < 0.55:
-            self._checks(writer, wt, contact_id, rated_at, decided_at, worker)
+            checks = self._checks(writer, wt, contact_id, rated_at, decided_at, worker)
         needs_sign_off = front_door_rules.sign_off_required(outcome, wt.settings)
         signed_off_at = wt.add(decided_at, round(rng.uniform(0.1, 4.0), 2)) if needs_sign_off else decided_at
         waiting = needs_sign_off and (
@@ -666,6 +679,7 @@ class _Stage:
         if waiting:
             self.stats["awaiting_sign_off"] += 1
             return
+        self._close_unanswered(checks)
         if is_referral:
             self._refer(
                 writer,
