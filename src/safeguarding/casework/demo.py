@@ -234,6 +234,10 @@ class _Stage:
         authorised: date | None = self.wd(start, length)
         if authorised is not None and authorised > horizon:
             authorised = None if is_open else horizon
+        # One of the demo social worker's cases that show drift (demo.picture.SHOWCASE): the assessment still runs.
+        showcase = self.builder.showcase.get(r.person_id) if is_open else None
+        if showcase is not None:
+            authorised = None
         outcome = None
         if authorised is not None:
             outcome = (
@@ -267,7 +271,13 @@ class _Stage:
             codes = ["21"] if r.closure_reason == "RC8" and rng.random() < 0.5 else self.factors()
             for code in codes:
                 self.add(AssessmentFactor, {"assessment_id": assessment_id, "code": code})
-        if detailed:
+        if showcase == "forecast":
+            # Visits made, but the child not seen: no visit seeing them by working day 30 of the assessment.
+            self.visits(common, "assessment", start, horizon, 8, worker, seen_rate=0.0)
+        elif showcase == "stalled":
+            # Seen in the first days, then nothing recorded at all.
+            self.visits(common, "assessment", start, self.wd(start, 3), 8, worker)
+        elif detailed:
             self.visits(common, "assessment", start, authorised or horizon, 8, worker)
         if assessment_only or (authorised is None and not protection):
             return
@@ -465,12 +475,22 @@ class _Stage:
         if detailed:
             self.visits(common, "cin", start, last, 20, worker)
 
-    def visits(self, common: dict[str, Any], kind: str, start: date, last: date, every: int, worker: int) -> None:
+    def visits(
+        self,
+        common: dict[str, Any],
+        kind: str,
+        start: date,
+        last: date,
+        every: int,
+        worker: int,
+        *,
+        seen_rate: float = 0.93,
+    ) -> None:
         """Visits at roughly the local cadence, a few drifting past it (a gap of half as long again)."""
         rng = self.rng
         day = self.wd(start, rng.randint(1, max(2, every // 2)))
         while day <= last:
-            seen = rng.random() < 0.93
+            seen = rng.random() < seen_rate
             self.add(
                 Visit,
                 {
@@ -529,7 +549,12 @@ class _Stage:
                     },
                 )
                 # Only children whose case had begun by the day: oversight comes after what it speaks of.
-                begun = [child for child in children if self.stage_of.get(child, (day,))[0] <= day]
+                # A stalled case of the demo (demo.picture.SHOWCASE) has gone unnoticed.
+                begun = [
+                    child
+                    for child in children
+                    if self.stage_of.get(child, (day,))[0] <= day and self.builder.showcase.get(child) != "stalled"
+                ]
                 for child in sorted(rng.sample(begun, min(len(begun), rng.randint(2, 6)))):
                     decision = self.decision_on(child, day)
                     if decision is None:

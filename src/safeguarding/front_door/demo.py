@@ -16,9 +16,18 @@ from sqlalchemy import Table
 
 from safeguarding.casework.models import Allocation, Referral
 from safeguarding.casework.referrals import twelve_months_before
-from safeguarding.core.calendar import add_working_hours, working_hours_between
+from safeguarding.core.calendar import add_working_hours, working_days_between_quick, working_hours_between
 from safeguarding.demo import names, texts
-from safeguarding.demo.picture import HISTORY_YEARS, Household, PersonInfo, local_day, table_of, weighted
+from safeguarding.demo.picture import (
+    HISTORY_YEARS,
+    SHOWCASE,
+    SHOWCASE_EACH,
+    Household,
+    PersonInfo,
+    local_day,
+    table_of,
+    weighted,
+)
 from safeguarding.front_door import rules as front_door_rules
 from safeguarding.front_door.models import (
     Channel,
@@ -184,6 +193,8 @@ class _Stage:
             builder.person_referrals,
         )
         self.local, self.task, self.advance = builder.local, builder.task, builder.advance
+        self.showcase: dict[int, str] = builder.showcase
+        self.showcase_made: dict[str, int] = dict.fromkeys(SHOWCASE, 0)
 
     def run(self, writer: Any, settings: dict[str, Any]) -> None:
         size, now = self.size, self.now
@@ -718,6 +729,13 @@ class _Stage:
         days = rng.randint(90, 540) if continuing else rng.randint(15, 65)
         ends = took_effect_at + timedelta(days=days, hours=rng.randint(0, 8))
         closed = ends < now
+        kind = self._showcase_kind(outcome, on)
+        if kind is not None:
+            # One of the demo social worker's cases that show drift: allocated to them, in their team, still open.
+            demo_worker = self.staff["social.worker"]
+            worker, team_id, closed = demo_worker.id, demo_worker.team_id, False
+            self.showcase_made[kind] += 1
+            self.showcase.update(dict.fromkeys((c.id for c in children), kind))
         for child in children:
             previous = self.person_referrals.get(child.id)
             is_re = previous is not None and previous[1] >= window_start
@@ -762,6 +780,18 @@ class _Stage:
         household.episodes.append((took_effect_at, episode_end, worker, tuple(c.id for c in children)))
         household.open_until = max(household.open_until or episode_end, episode_end)
         self.referred.append(household)
+
+    def _showcase_kind(self, outcome: Outcome, on: date) -> str | None:
+        """Which of the demo social worker's drift cases (``demo.picture.SHOWCASE``) a referral made on ``on``
+        becomes, if any: a referral for assessment made the right number of working days before the reference day,
+        while that kind still wants one."""
+        if outcome != Outcome.REFERRAL_FOR_ASSESSMENT:
+            return None
+        age = working_days_between_quick(on, local_day(self.now))
+        for kind, (low, high) in SHOWCASE.items():
+            if low <= age <= high and self.showcase_made[kind] < SHOWCASE_EACH:
+                return kind
+        return None
 
     def _queue_contact(self, writer: Any, wt: _WorkingTime, received_at: datetime, source_index: int) -> None:
         """A contact still with the MASH: awaiting screening, or rated and waiting on checks and a decision."""
