@@ -97,7 +97,7 @@ class _Stage:
         father_children: dict[int, set[str]] = {}  # a father's children's first names, in every household
 
         def address() -> tuple[str, str | None, str]:
-            line1 = f"{rng.randint(1, 220)} {rng.choice(names.STREET_WORDS)} {rng.choice(names.STREET_KINDS)}"
+            line1 = f"{rng.randint(1, 220)} {rng.choice(names.STREETS)}"
             line2 = rng.choice(names.ESTATES) if rng.random() < 0.3 else None
             postcode = (
                 f"{names.POSTCODE_AREA}{rng.randint(1, 24)} {rng.randint(0, 9)}"
