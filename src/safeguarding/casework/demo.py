@@ -156,7 +156,7 @@ class _Stage:
             "unallocated": 0,
         }
         self.open_cases: dict[int, list[int]] = {}  # worker -> open children
-        # Each child's latest episode: (referral date, assessment authorised on, plan started on), so that
+        # Each child's latest episode: (assessment started on, authorised on, plan started on), so that
         # management oversight is dated after the case it speaks of and says what fits its stage.
         self.stage_of: dict[int, tuple[date, date | None, date | None]] = {}
         models: tuple[type[Any], ...] = (*MODELS, Referral)
@@ -264,7 +264,7 @@ class _Stage:
                 "created_at": self.at(start),
             },
         )
-        self.stage_of[r.person_id] = (r.referral_date, authorised, None)
+        self.stage_of[r.person_id] = (start, authorised, None)
         self.stats["assessments"] += 1
         self.stats["late_assessments"] += int(bool(authorised and authorised > due))
         if authorised is not None:
