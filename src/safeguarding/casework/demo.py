@@ -6,10 +6,12 @@ For each referral the front door made, an episode in the order the law sets: an 
 strategy discussion with the agencies that took part, a section 47 enquiry, an initial conference, a plan with its
 categories, core groups, review conferences and visits at roughly the local cadence with gaps; on the child in need
 route a plan with reviews and visits; notes; and each worker's supervisions with the management oversight of their
-cases. A few children referred in the last week are left waiting for allocation. Deterministic from
-``builder.seed`` with this stage's own ``random.Random``. Episodes closed more than a month before the reference
-moment keep their statutory dates (assessment, conference, plan) but not every visit, so the large council stays
-quick to build.
+cases (dated after each case's assessment began, saying what fits its stage). The demo social worker's drift
+cases (``demo.picture.SHOWCASE``) keep their assessments running: overdue, due soon, the child not yet seen, or
+nothing recorded since the first days. A few children referred in the last week are left waiting for allocation.
+Deterministic from ``builder.seed`` with this stage's own ``random.Random``. Episodes closed more than a month
+before the reference moment keep their statutory dates (assessment, conference, plan) but not every visit, so the
+large council stays quick to build.
 """
 
 from __future__ import annotations

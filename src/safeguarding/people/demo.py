@@ -1,5 +1,7 @@
 """The demo council's people and families: parents, children (some unborn), half-siblings across households,
-adults known by another name, grandparents who care, addresses with their history. A stage of
+adults known by another name, grandparents who care, addresses with their history. A mother's children are born
+nine months or more apart, or on one day (twins); no two children of a family (nor of one father) share a first
+name; streets come whole from ``demo.names.STREETS``. A stage of
 ``demo.council.build_council``, run after the staff and before the front door's contacts (which are about these
 families), drawing from the council's own random sequence (``builder.rng``) so a seed gives the same council.
 """
