@@ -177,6 +177,7 @@ def test_places_have_believable_names(seeded: CouncilSummary, migrated_database:
         assert town == names.TOWN
     for place in places:
         assert any(p.fullmatch(place) for p in hot_spots), place
+    assert len(set(places)) == len(places), "each place has a name of its own"
 
 
 @pytest.fixture()

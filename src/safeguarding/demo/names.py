@@ -716,6 +716,10 @@ PARKS: Final = (
     "Northfields Recreation Ground",
     "Millbank Playing Fields",
     "Westbury Park",
+    "Ashgrove Park",
+    "Harbour Quarter Gardens",
+    "Eastgate Playing Fields",
+    "St Jude's Churchyard",
 )
 SHOPPING: Final = (
     "Riverside Retail Park",
@@ -723,6 +727,11 @@ SHOPPING: Final = (
     "Westbury Shopping Centre",
     "Market Street Shopping Centre",
     "Canal Side Retail Park",
+    "Eastgate Shopping Centre",
+    "Northfields Precinct",
+    "Brookhill Parade",
+    "Millbank Retail Park",
+    "Harbour Quarter Shopping Centre",
 )
 ESTATES: Final = (
     "Riverside Estate",
