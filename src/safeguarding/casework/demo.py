@@ -292,14 +292,14 @@ class _Stage:
             self.notes(r.person_id, worker, r.referral_date)
 
     def plan_started(self, person_id: int, on: date) -> None:
-        referred, authorised, _plan = self.stage_of[person_id]
-        self.stage_of[person_id] = (referred, authorised, on)
+        begun, authorised, _plan = self.stage_of[person_id]
+        self.stage_of[person_id] = (begun, authorised, on)
 
     def decision_on(self, person_id: int, day: date) -> str | None:
         """A manager's decision on the child's case in supervision on ``day`` fitting where the case stood, or None
         when the case had not yet begun."""
-        referred, authorised, plan = self.stage_of.get(person_id, (day, None, None))
-        if referred > day:
+        begun, authorised, plan = self.stage_of.get(person_id, (day, None, None))
+        if begun > day:
             return None
         if plan is not None and plan <= day:
             return self.rng.choice(PLAN_DECISIONS)
