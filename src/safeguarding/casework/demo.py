@@ -6,10 +6,12 @@ For each referral the front door made, an episode in the order the law sets: an 
 strategy discussion with the agencies that took part, a section 47 enquiry, an initial conference, a plan with its
 categories, core groups, review conferences and visits at roughly the local cadence with gaps; on the child in need
 route a plan with reviews and visits; notes; and each worker's supervisions with the management oversight of their
-cases. A few children referred in the last week are left waiting for allocation. Deterministic from
-``builder.seed`` with this stage's own ``random.Random``. Episodes closed more than a month before the reference
-moment keep their statutory dates (assessment, conference, plan) but not every visit, so the large council stays
-quick to build.
+cases (dated after each case's assessment began, saying what fits its stage). The demo social worker's drift
+cases (``demo.picture.SHOWCASE``) keep their assessments running: overdue, due soon, the child not yet seen, or
+nothing recorded since the first days. A few children referred in the last week are left waiting for allocation.
+Deterministic from ``builder.seed`` with this stage's own ``random.Random``. Episodes closed more than a month
+before the reference moment keep their statutory dates (assessment, conference, plan) but not every visit, so the
+large council stays quick to build.
 """
 
 from __future__ import annotations
@@ -113,13 +115,24 @@ NOTE_TEXTS: dict[str, tuple[str, ...]] = {
     "multi_agency": ("Core group members updated on the plan by e-mail; police have no new incidents.",),
     "management_decision": ("Manager agrees the plan continues; review the safety plan in four weeks.",),
 }
-DECISIONS = (
+# A manager's decision in supervision speaks of where the child's case stands on the day: an assessment still
+# running, a plan in place, or an assessment finished with no plan yet.
+ASSESSMENT_DECISIONS = (
+    "Agree the assessment can be authorised once the health information is in.",
+    "See the child alone before the assessment is completed; update the chronology.",
+    "Request an updated school report to inform the assessment.",
+)
+PLAN_DECISIONS = (
     "Continue the plan; visit within ten working days and update the chronology.",
     "Convene a review with the family network before the next core group.",
     "Request an updated school report; consider step-down at the next review.",
     "Seek legal planning advice if the home conditions do not improve by the review.",
-    "Agree the assessment can be authorised once the health information is in.",
 )
+NEXT_STEP_DECISIONS = (
+    "Share the assessment with the family and agree the next steps with them.",
+    "Agree the plan to be drawn up with the family and partners before the next supervision.",
+)
+DECISIONS = ASSESSMENT_DECISIONS + PLAN_DECISIONS + NEXT_STEP_DECISIONS
 PARTNER_ROLES = (
     ("Police", "Detective Constable"),
     ("Health", "Named nurse"),
@@ -145,6 +158,9 @@ class _Stage:
             "unallocated": 0,
         }
         self.open_cases: dict[int, list[int]] = {}  # worker -> open children
+        # Each child's latest episode: (assessment started on, authorised on, plan started on), so that
+        # management oversight is dated after the case it speaks of and says what fits its stage.
+        self.stage_of: dict[int, tuple[date, date | None, date | None]] = {}
         models: tuple[type[Any], ...] = (*MODELS, Referral)
         self.tables = {model: (_t(model), "id" in _t(model).c) for model in models}
 
@@ -220,6 +236,10 @@ class _Stage:
         authorised: date | None = self.wd(start, length)
         if authorised is not None and authorised > horizon:
             authorised = None if is_open else horizon
+        # One of the demo social worker's cases that show drift (demo.picture.SHOWCASE): the assessment still runs.
+        showcase = self.builder.showcase.get(r.person_id) if is_open else None
+        if showcase is not None:
+            authorised = None
         outcome = None
         if authorised is not None:
             outcome = (
@@ -246,13 +266,20 @@ class _Stage:
                 "created_at": self.at(start),
             },
         )
+        self.stage_of[r.person_id] = (start, authorised, None)
         self.stats["assessments"] += 1
         self.stats["late_assessments"] += int(bool(authorised and authorised > due))
         if authorised is not None:
             codes = ["21"] if r.closure_reason == "RC8" and rng.random() < 0.5 else self.factors()
             for code in codes:
                 self.add(AssessmentFactor, {"assessment_id": assessment_id, "code": code})
-        if detailed:
+        if showcase == "forecast":
+            # Visits made, but the child not seen: no visit seeing them by working day 30 of the assessment.
+            self.visits(common, "assessment", start, horizon, 8, worker, seen_rate=0.0)
+        elif showcase == "stalled":
+            # Seen in the first days, then nothing recorded at all.
+            self.visits(common, "assessment", start, self.wd(start, 3), 8, worker)
+        elif detailed:
             self.visits(common, "assessment", start, authorised or horizon, 8, worker)
         if assessment_only or (authorised is None and not protection):
             return
@@ -263,6 +290,22 @@ class _Stage:
             self.child_in_need(common, worker, self.wd(authorised, rng.randint(1, 10)), horizon, end_by, detailed)
         if is_open:
             self.notes(r.person_id, worker, r.referral_date)
+
+    def plan_started(self, person_id: int, on: date) -> None:
+        begun, authorised, _plan = self.stage_of[person_id]
+        self.stage_of[person_id] = (begun, authorised, on)
+
+    def decision_on(self, person_id: int, day: date) -> str | None:
+        """A manager's decision on the child's case in supervision on ``day`` fitting where the case stood, or None
+        when the case had not yet begun."""
+        begun, authorised, plan = self.stage_of.get(person_id, (day, None, None))
+        if begun > day:
+            return None
+        if plan is not None and plan <= day:
+            return self.rng.choice(PLAN_DECISIONS)
+        if authorised is None or authorised > day:
+            return self.rng.choice(ASSESSMENT_DECISIONS)
+        return self.rng.choice(NEXT_STEP_DECISIONS)
 
     def factors(self) -> list[str]:
         rng = self.rng
@@ -346,6 +389,7 @@ class _Stage:
             },
         )
         self.stats["cp_plans"] += 1
+        self.plan_started(r.person_id, icpc)
         self.add(
             ChildProtectionConference,
             {
@@ -415,6 +459,7 @@ class _Stage:
             },
         )
         self.stats["cin_plans"] += 1
+        self.plan_started(common["person_id"], start)
         last = end or horizon
         review = self.wd(start, rng.randint(50, 62))
         while review <= last and detailed:
@@ -432,12 +477,22 @@ class _Stage:
         if detailed:
             self.visits(common, "cin", start, last, 20, worker)
 
-    def visits(self, common: dict[str, Any], kind: str, start: date, last: date, every: int, worker: int) -> None:
+    def visits(
+        self,
+        common: dict[str, Any],
+        kind: str,
+        start: date,
+        last: date,
+        every: int,
+        worker: int,
+        *,
+        seen_rate: float = 0.93,
+    ) -> None:
         """Visits at roughly the local cadence, a few drifting past it (a gap of half as long again)."""
         rng = self.rng
         day = self.wd(start, rng.randint(1, max(2, every // 2)))
         while day <= last:
-            seen = rng.random() < 0.93
+            seen = rng.random() < seen_rate
             self.add(
                 Visit,
                 {
@@ -495,14 +550,28 @@ class _Stage:
                         "created_at": self.at(day),
                     },
                 )
-                for child in sorted(rng.sample(children, min(len(children), rng.randint(2, 6)))):
+                # Only children whose case had begun by the day: oversight comes after what it speaks of.
+                # A stalled case of the demo (demo.picture.SHOWCASE) has gone unnoticed.
+                begun = [
+                    child
+                    for child in children
+                    if self.stage_of.get(child, (day,))[0] <= day and self.builder.showcase.get(child) != "stalled"
+                ]
+                for child in sorted(rng.sample(begun, min(len(begun), rng.randint(2, 6)))):
+                    decision = self.decision_on(child, day)
+                    if decision is None:
+                        continue
                     self.add(
                         SupervisionCase,
                         {
                             "supervision_id": supervision,
                             "person_id": child,
-                            "discussion": "Progress against the plan reviewed.",
-                            "decision": rng.choice(DECISIONS),
+                            "discussion": "Progress against the plan reviewed."
+                            if decision in PLAN_DECISIONS
+                            else "Progress of the assessment reviewed."
+                            if decision in ASSESSMENT_DECISIONS
+                            else "The assessment's findings discussed.",
+                            "decision": decision,
                         },
                     )
                 self.stats["supervisions"] += 1

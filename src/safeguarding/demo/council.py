@@ -266,6 +266,8 @@ class _Builder:
         self.households: list[Household] = []
         self.referred: list[Household] = []
         self.person_referrals: dict[int, tuple[int, date]] = {}
+        # The demo social worker's children whose cases show drift: child -> kind (demo.picture.SHOWCASE).
+        self.showcase: dict[int, str] = {}
         self.identifiers = IdentifierSource(self.rng)
         self.stats: dict[str, int] = {}
 

@@ -19,6 +19,20 @@ from safeguarding.core.users import AgencyKind, Role
 
 HISTORY_YEARS = 3
 
+# The demo social worker's cases that show drift on their due page and their team manager's, on the reference day:
+# referrals for assessment from contacts received this many working days before it, whose assessments are still
+# running. "overdue": past the 45 working days; "due_soon": due within the next five (the decision and sign-off
+# take up to three working days); "forecast": the child not yet seen by working day 30, so forecast to be missed;
+# "stalled": nothing recorded on the case since its first days (the 20 working days of the stalled-case clock
+# passed). Made by the front door (the contact, referral and allocation) and case work (the episode);
+# ``Builder.showcase`` maps each child to its kind.
+SHOWCASE: dict[str, tuple[int, ...]] = {
+    "overdue": (62, 66),
+    "due_soon": (45, 44),
+    "forecast": (37, 35),
+    "stalled": (36, 34),
+}
+
 
 def table_of(model: type[Any]) -> Table:
     """A mapped class's table (typed as a Table: every model here maps one)."""

@@ -8,6 +8,7 @@ council.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
@@ -16,9 +17,17 @@ from sqlalchemy import Table
 
 from safeguarding.casework.models import Allocation, Referral
 from safeguarding.casework.referrals import twelve_months_before
-from safeguarding.core.calendar import add_working_hours, working_hours_between
+from safeguarding.core.calendar import add_working_hours, is_working_day, working_hours_between
 from safeguarding.demo import names, texts
-from safeguarding.demo.picture import HISTORY_YEARS, Household, PersonInfo, local_day, table_of, weighted
+from safeguarding.demo.picture import (
+    HISTORY_YEARS,
+    SHOWCASE,
+    Household,
+    PersonInfo,
+    local_day,
+    table_of,
+    weighted,
+)
 from safeguarding.front_door import rules as front_door_rules
 from safeguarding.front_door.models import (
     Channel,
@@ -184,6 +193,7 @@ class _Stage:
             builder.person_referrals,
         )
         self.local, self.task, self.advance = builder.local, builder.task, builder.advance
+        self.showcase: dict[int, str] = builder.showcase
 
     def run(self, writer: Any, settings: dict[str, Any]) -> None:
         size, now = self.size, self.now
@@ -196,6 +206,7 @@ class _Stage:
         n_history = size.contacts - size.open_contacts
 
         arrivals = sorted(self._arrival(self.start, history_end) for _ in range(n_history))
+        arrivals, showcase = self._with_showcase(arrivals)
         queue_arrivals = sorted(
             self._arrival(history_end, now - timedelta(minutes=5), working=True) for _ in range(size.open_contacts)
         )
@@ -214,7 +225,9 @@ class _Stage:
             }
         )
         for index, (received_at, source_index) in enumerate(arrivals):
-            self._history_contact(writer, wt, received_at, source_index, pending=index >= pending_from)
+            self._history_contact(
+                writer, wt, received_at, source_index, pending=index >= pending_from, showcase=showcase.get(index)
+            )
             writer.maybe_flush()
             self.advance(task)
         for received_at, source_index in queue_arrivals:
@@ -497,9 +510,11 @@ class _Stage:
 
     def _checks(
         self, writer: Any, wt: _WorkingTime, contact_id: int, asked_at: datetime, answered_by: datetime, worker: int
-    ) -> None:
-        """Partner checks; answered when the answer came before ``answered_by`` (the decision, or now)."""
+    ) -> list[dict[str, Any]]:
+        """Partner checks; answered when the answer came before ``answered_by`` (the decision, or now). Returns the
+        rows, which the caller may still close (``_close_unanswered``)."""
         rng, table = self.rng, table_of(PartnerCheck)
+        rows: list[dict[str, Any]] = []
         groups = ["police", "school", "gp", "health_visiting", "housing", "probation", "early_help"]
         for group in rng.sample(groups, k=rng.randint(1, 3)):
             agency = rng.choice(self.agencies_by_group[group])
@@ -516,7 +531,7 @@ class _Stage:
                 ),
             )
             answered = answer_at <= answered_by
-            writer.add(
+            row = writer.add(
                 table,
                 {
                     "id": writer.new_id(table),
@@ -546,6 +561,16 @@ class _Stage:
                     "created_at": requested_at,
                 },
             )
+            rows.append(row)
+        return rows
+
+    @staticmethod
+    def _close_unanswered(checks: list[dict[str, Any]]) -> None:
+        """A decided contact's checks still unanswered are closed (no longer needed): the partner sees the check
+        withdrawn, and no check from a decision long past is left waiting for an answer."""
+        for row in checks:
+            if row["status"] == CheckStatus.REQUESTED.value:
+                row["status"] = CheckStatus.WITHDRAWN.value
 
     def _routed(
         self,
@@ -584,16 +609,26 @@ class _Stage:
         self.stats["routed"] += 1
 
     def _history_contact(
-        self, writer: Any, wt: _WorkingTime, received_at: datetime, source_index: int, *, pending: bool
+        self,
+        writer: Any,
+        wt: _WorkingTime,
+        received_at: datetime,
+        source_index: int,
+        *,
+        pending: bool,
+        showcase: str | None = None,
     ) -> None:
+        """``showcase``: the contact makes one of the demo social worker's drift cases (``demo.picture.SHOWCASE``)."""
         rng, now = self.rng, self.now
         # About one contact in 16 concerns a child whose case is open: it goes to the allocated worker.
-        if rng.random() < OPEN_CASE_SHARE:
+        if rng.random() < OPEN_CASE_SHARE and showcase is None:
             picked = self._pick(received_at, referral=False, open_case=True)
             if picked is not None:
                 self._routed(writer, wt, received_at, source_index, *picked)
                 return
         outcome, _w, levels, rags = OUTCOME_MIX[weighted(rng, OUTCOME_WEIGHTS)]
+        if showcase is not None:
+            outcome, _w, levels, rags = next(mix for mix in OUTCOME_MIX if mix[0] == Outcome.REFERRAL_FOR_ASSESSMENT)
         is_referral = outcome in front_door_rules.REFERRAL_OUTCOMES
         # A family with no referral in the last year, or (when none is free) any family whose case is closed:
         # that referral is then a re-referral, as it would be in life.
@@ -609,7 +644,7 @@ class _Stage:
         hours = {Rag.RED: (0.5, 3.8, 4.5, 9.0), Rag.AMBER: (2.0, 22.0, 25.0, 40.0), Rag.GREEN: (3.0, 22.0, 25.0, 45.0)}[
             final
         ]
-        late = rng.random() < (0.12 if final == Rag.RED else 0.18)
+        late = rng.random() < (0.12 if final == Rag.RED else 0.18) and showcase is None
         delay = round(rng.uniform(hours[2], hours[3]) if late else rng.uniform(hours[0], hours[1]), 2)
         decided_at = wt.add(received_at, delay)
         if decided_at >= now:
@@ -627,8 +662,9 @@ class _Stage:
         )
         contact_id = contact_row["id"]
         rated_at, due_at = self._rate(writer, wt, contact_id, received_at, final, decided_at, worker)
+        checks: list[dict[str, Any]] = []
         if level >= 2 and rng.random() < 0.55:
-            self._checks(writer, wt, contact_id, rated_at, decided_at, worker)
+            checks = self._checks(writer, wt, contact_id, rated_at, decided_at, worker)
         needs_sign_off = front_door_rules.sign_off_required(outcome, wt.settings)
         signed_off_at = wt.add(decided_at, round(rng.uniform(0.1, 4.0), 2)) if needs_sign_off else decided_at
         waiting = needs_sign_off and (
@@ -666,6 +702,7 @@ class _Stage:
         if waiting:
             self.stats["awaiting_sign_off"] += 1
             return
+        self._close_unanswered(checks)
         if is_referral:
             self._refer(
                 writer,
@@ -676,6 +713,7 @@ class _Stage:
                 outcome,
                 SOURCE_MIX[source_index][0],
                 signed_off_at,
+                showcase,
             )
 
     def _refer(
@@ -688,6 +726,7 @@ class _Stage:
         outcome: Outcome,
         source: str,
         took_effect_at: datetime,
+        showcase: str | None = None,
     ) -> None:
         """One referral per child, flagged a re-referral exactly as casework.referrals.record_referral would flag it:
         the latest earlier referral of the child on or after the date twelve months before."""
@@ -704,6 +743,11 @@ class _Stage:
         days = rng.randint(90, 540) if continuing else rng.randint(15, 65)
         ends = took_effect_at + timedelta(days=days, hours=rng.randint(0, 8))
         closed = ends < now
+        if showcase is not None:
+            # One of the demo social worker's cases that show drift: allocated to them, in their team, still open.
+            demo_worker = self.staff["social.worker"]
+            worker, team_id, closed = demo_worker.id, demo_worker.team_id, False
+            self.showcase.update(dict.fromkeys((c.id for c in children), showcase))
         for child in children:
             previous = self.person_referrals.get(child.id)
             is_re = previous is not None and previous[1] >= window_start
@@ -748,6 +792,33 @@ class _Stage:
         household.episodes.append((took_effect_at, episode_end, worker, tuple(c.id for c in children)))
         household.open_until = max(household.open_until or episode_end, episode_end)
         self.referred.append(household)
+
+    def _with_showcase(self, arrivals: list[tuple[datetime, int]]) -> tuple[list[tuple[datetime, int]], dict[int, str]]:
+        """The history's arrivals with those of the demo social worker's drift cases (``demo.picture.SHOWCASE``)
+        in place of the arrivals nearest them (so the council keeps its number of contacts), and which index of
+        the sorted list makes which kind of case. Each arrives at 10:30 on a working day a set number of working
+        days before the reference day."""
+        today = local_day(self.now)
+        wanted: list[tuple[datetime, str]] = []
+        for kind, ages in SHOWCASE.items():
+            for age in ages:
+                day, counted = today, 0
+                while counted < age:
+                    day -= timedelta(days=1)
+                    counted += is_working_day(day)
+                wanted.append((self.local(day, time(10, 30)), kind))
+        replaced: dict[int, tuple[datetime, str]] = {}
+        for moment, kind in wanted:
+            index = min(bisect_left(arrivals, (moment, -1)), len(arrivals) - 1)
+            while index in replaced and index > 0:
+                index -= 1
+            replaced[index] = (moment, kind)
+        changed = list(arrivals)
+        for index, (moment, _kind) in replaced.items():
+            changed[index] = (moment, changed[index][1])
+        order = sorted(range(len(changed)), key=lambda i: changed[i])
+        position = {old: new for new, old in enumerate(order)}
+        return [changed[i] for i in order], {position[i]: kind for i, (_moment, kind) in replaced.items()}
 
     def _queue_contact(self, writer: Any, wt: _WorkingTime, received_at: datetime, source_index: int) -> None:
         """A contact still with the MASH: awaiting screening, or rated and waiting on checks and a decision."""

@@ -1,5 +1,7 @@
 """The demo council's people and families: parents, children (some unborn), half-siblings across households,
-adults known by another name, grandparents who care, addresses with their history. A stage of
+adults known by another name, grandparents who care, addresses with their history. A mother's children are born
+nine months or more apart, or on one day (twins); no two children of a family (nor of one father) share a first
+name; streets come whole from ``demo.names.STREETS``. A stage of
 ``demo.council.build_council``, run after the staff and before the front door's contacts (which are about these
 families), drawing from the council's own random sequence (``builder.rng``) so a seed gives the same council.
 """
@@ -37,6 +39,46 @@ ETHNICITY_MIX = (
 )
 
 
+# Children of one mother are born at least this many days apart (nine months and more), or on the same day (twins).
+MIN_BIRTH_GAP = 280
+# Two births drawn closer than this become twins.
+TWINS_WITHIN = 21
+
+
+def spaced_births(drawn: list[date], earliest: date, latest: date, *, last_apart: bool = False) -> list[date]:
+    """The drawn birth days made possible for one mother: in order, each at least ``MIN_BIRTH_GAP`` days after
+    the one before or on the same day (twins, when two were drawn within ``TWINS_WITHIN`` days), kept between
+    ``earliest`` and ``latest`` (the later children dropped when they do not fit). ``last_apart``: the youngest
+    has another father, so is no twin. Draws nothing: the same drawn days give the same births."""
+    births: list[date] = []
+    for day in sorted(drawn):
+        if births:
+            previous = births[-1]
+            twins = (day - previous).days < TWINS_WITHIN and (len(births) < 2 or births[-2] != previous)
+            if last_apart and len(births) == len(drawn) - 1:
+                twins = False
+            if twins:
+                day = previous
+            elif (day - previous).days < MIN_BIRTH_GAP:
+                day = previous + timedelta(days=MIN_BIRTH_GAP)
+        births.append(day)
+    # Pushed past the latest day: move the family back as far as the earliest day allows, then drop who won't fit.
+    excess = (births[-1] - latest).days if births else 0
+    if excess > 0:
+        shift = min(excess, (births[0] - earliest).days)
+        births = [day - timedelta(days=shift) for day in births]
+    return [day for day in births if day <= latest]
+
+
+def unused_name(rng: Any, choices: tuple[str, ...], taken: set[str]) -> str:
+    """A first name from ``choices`` that is not ``taken`` (one draw when the first is free, as it mostly is)."""
+    first = rng.choice(choices)
+    if first in taken:
+        free = [name for name in choices if name not in taken]
+        first = rng.choice(free) if free else first
+    return str(first)
+
+
 class _Stage:
     """The people's part of the build, on the council's builder (its random sequence, clock and size), adding each
     household to ``builder.households``."""
@@ -54,9 +96,10 @@ class _Stage:
         people_made = 0
         created_base = self.start
         men_by_household: list[tuple[PersonInfo, Household]] = []
+        father_children: dict[int, set[str]] = {}  # a father's children's first names, in every household
 
         def address() -> tuple[str, str | None, str]:
-            line1 = f"{rng.randint(1, 220)} {rng.choice(names.STREET_WORDS)} {rng.choice(names.STREET_KINDS)}"
+            line1 = f"{rng.randint(1, 220)} {rng.choice(names.STREETS)}"
             line2 = rng.choice(names.ESTATES) if rng.random() < 0.3 else None
             postcode = (
                 f"{names.POSTCODE_AREA}{rng.randint(1, 24)} {rng.randint(0, 9)}"
@@ -219,16 +262,28 @@ class _Stage:
             if earliest_birth >= latest_birth:
                 earliest_birth = latest_birth - timedelta(days=30)
             span = (latest_birth - earliest_birth).days
-            for n in range(n_children):
-                dob = earliest_birth + timedelta(days=rng.randint(0, max(0, span)))
+            births = spaced_births(
+                [earliest_birth + timedelta(days=rng.randint(0, max(0, span))) for _ in range(n_children)],
+                earliest_birth,
+                latest_birth,
+                last_apart=outside is not None,
+            )
+            # A family's children never share a first name: nor do a father's children in another household.
+            taken = set(father_children.get(outside[0].id, ())) if outside is not None else set()
+            for n, dob in enumerate(births):
                 sex = "F" if rng.random() < 0.49 else "M"
-                first = rng.choice(names.GIRLS if sex == "F" else names.BOYS)
-                half = outside is not None and n == n_children - 1
+                first = unused_name(rng, names.GIRLS if sex == "F" else names.BOYS, taken)
+                taken.add(first)
+                half = outside is not None and n == len(births) - 1
                 last = outside[0].last_name if half and outside else (father.last_name if father else mother_last)
                 children.append(person(PersonKind.CHILD, first, last, dob, sex, ethnicity))
-            if rng.random() < 0.01:
-                # An unborn child: a pre-birth concern has no date of birth yet.
-                expected = today + timedelta(days=rng.randint(20, 200))
+            if rng.random() < 0.01 and (not births or (today - births[-1]).days > 90):
+                # An unborn child: a pre-birth concern has no date of birth yet (and comes nine months or more
+                # after the last birth).
+                expected = max(
+                    today + timedelta(days=rng.randint(20, 200)),
+                    births[-1] + timedelta(days=MIN_BIRTH_GAP) if births else today,
+                )
                 children.append(
                     person(PersonKind.CHILD, "Unborn", mother_last, None, "U", ethnicity, expected=expected, nhs=False)
                 )
@@ -242,21 +297,24 @@ class _Stage:
                 postcode,
             )
             live_at(adults + children, line1, line2, postcode, moved_in, rng.random() < 0.4)
+            born = [c for c in children if c.date_of_birth]
             for child in children:
                 relate(mother.id, child.id, RelationshipKind.PARENT, child.date_of_birth)
                 if father is not None:
-                    is_half = outside is not None and child is children[-1] and child.date_of_birth is not None
+                    is_half = outside is not None and child.date_of_birth is not None and child is born[-1]
                     relate(
                         father.id,
                         child.id,
                         RelationshipKind.CARER if is_half else RelationshipKind.PARENT,
                         child.date_of_birth,
                     )
-            born = [c for c in children if c.date_of_birth]
             for i, a in enumerate(born):
                 for b in born[i + 1 :]:
                     half = outside is not None and (a is born[-1] or b is born[-1])
                     relate(a.id, b.id, RelationshipKind.HALF_SIBLING if half else RelationshipKind.SIBLING, None)
+            for parent in (father, outside[0] if outside is not None else None):
+                if parent is not None:
+                    father_children.setdefault(parent.id, set()).update(c.first_name for c in born)
             if outside is not None and born:
                 other_father, other_home = outside
                 half_child = born[-1]
