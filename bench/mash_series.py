@@ -188,19 +188,23 @@ def main() -> None:
     parser.add_argument("--postgresql-url", default="postgresql://postgres@127.0.0.1:5432/sg_bench")
     parser.add_argument("--only", choices=["postgresql", "sqlite"], help="one database's runs only")
     parser.add_argument("--record", default=None, help="the record's file (default mash-load-<today>-b.md)")
+    parser.add_argument("--pages", default=",".join(PAGES), help=f"some of {','.join(PAGES)} (default all)")
     args = parser.parse_args()
+    chosen = [p for p in PAGES if p in args.pages.split(",")]
     began = datetime.now(UTC).isoformat(timespec="seconds")
     day = began[:10]
-    runs_dir = RESULTS_DIR / f"runs-{day}-b"
+    record = Path(args.record) if args.record else RESULTS_DIR / f"mash-load-{day}-b.md"
+    # The runs' JSON beside the record: runs-<the record's name without mash-load->.
+    runs_dir = RESULTS_DIR / f"runs-{record.stem.removeprefix('mash-load-')}"
     runs_dir.mkdir(parents=True, exist_ok=True)
     plan: list[tuple[str, str, int, str | None]] = []  # (database, pages, users, url)
     if args.only != "sqlite":
-        for pages in PAGES:
+        for pages in chosen:
             plan += [("PostgreSQL", pages, 50, args.postgresql_url)] * 3 + [
                 ("PostgreSQL", pages, 100, args.postgresql_url)
             ]
     if args.only != "postgresql":
-        for pages in PAGES:
+        for pages in chosen:
             plan += [("SQLite", pages, 50, None), ("SQLite", pages, 100, None)]
     runs: list[tuple[str, str, int, str, dict[str, object]]] = []
     counter: dict[tuple[str, str, int], int] = {}
@@ -209,7 +213,6 @@ def main() -> None:
         counter[key] = counter.get(key, 0) + 1
         label = f"{pages}-{'pg' if url else 'sqlite'}-u{users}-{counter[key]}"
         runs.append((label, database, users, pages, run_once(label, pages, users, args.seconds, url, runs_dir)))
-        record = Path(args.record) if args.record else RESULTS_DIR / f"mash-load-{day}-b.md"
         # After every run, so an interrupted series keeps what it measured.
         write_record(record, runs, began, args.seconds)
 
