@@ -32,11 +32,12 @@ from safeguarding.casework.models import (
     SupervisionCase,
     Visit,
 )
-from safeguarding.core import access, codes
+from safeguarding.core import access, codes, record_versions
 from safeguarding.core.access import Action, Kind
 from safeguarding.core.audit import record
 from safeguarding.core.calendar import LONDON
 from safeguarding.core.db import Database
+from safeguarding.core.record_versions import Amendment
 from safeguarding.core.users import User
 from safeguarding.people.models import Person
 from safeguarding.timescales.service import ChildDeadlines, deadlines_of_child
@@ -110,6 +111,8 @@ class CaseRecord:
     kind_filter: str | None = None
     users: dict[int, str] = field(default_factory=dict)
     deadlines: ChildDeadlines | None = None  # derived from the events above (timescales)
+    # Amendments of signed-off assessments, by assessment id, newest first (each with the content before it).
+    amendments: dict[int, list[Amendment]] = field(default_factory=dict)
 
     @property
     def child_protection(self) -> list[tuple[date, str, Any]]:
@@ -271,6 +274,7 @@ def case_record(
         kind_filter=kind_filter if kind_filter in CHRONOLOGY_KINDS else None,
         users=names,
         deadlines=deadlines_of_child(session, user, person_id),
+        amendments=record_versions.amendments(session, "assessment", [a.id for a in assessments]),
     )
 
 
