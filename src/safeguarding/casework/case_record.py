@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from safeguarding.casework import events, rules
 from safeguarding.casework.case_access import assessment_due_on, case_subject_with, may, person_of, require
 from safeguarding.casework.episode import episode_from_rows
+from safeguarding.casework.recording import signed_off
 from safeguarding.casework.models import (
     Allocation,
     Assessment,
@@ -394,7 +395,7 @@ def _chronology(
                     spec.chronology_kind,
                     spec.summary(row),
                     detail,
-                    f"{base}/{kind}/{row.id}/edit",
+                    f"{base}/{kind}/{row.id}/{'amend' if signed_off(kind, row) else 'edit'}",
                 )
             )
         if kind == "assessments":
