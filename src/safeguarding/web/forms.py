@@ -27,6 +27,7 @@ from typing import TypeVar
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.concurrency import run_in_threadpool
 
 from safeguarding.core.db import Database, rollback_keeping_survivors
@@ -37,6 +38,11 @@ from safeguarding.web.deps import CurrentUser, Db, DbSession, path_record_id
 from safeguarding.web.templating import render
 
 T = TypeVar("T")
+
+STALE_MESSAGE = (
+    "Someone else changed this record while you were saving it. Nothing you entered was saved, and what you typed is "
+    "still in the form: check their change, then save again."
+)
 
 # Never handed to a service or shown again: the CSRF token is checked by web.deps.csrf_protect before the route.
 _NOT_FIELDS = frozenset({"csrf_token"})
@@ -150,6 +156,12 @@ async def submit(
             request.state.conflict = ConflictView(problem.saved, form)
             shown = form.with_value("version", str(problem.saved.version))
         page = await run_in_threadpool(again, shown, {"version": problem.message})
+        page.status_code = 409
+        return page
+    except StaleDataError:
+        # The same race caught by the database as the row was written: the form comes back with the text typed.
+        await run_in_threadpool(rollback_keeping_survivors, session)
+        page = await run_in_threadpool(again, form, {"version": STALE_MESSAGE})
         page.status_code = 409
         return page
     if isinstance(done, str):
