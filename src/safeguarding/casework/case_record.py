@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from safeguarding.casework import events, rules
 from safeguarding.casework.case_access import assessment_due_on, case_subject_with, may, person_of, require
 from safeguarding.casework.episode import episode_from_rows
-from safeguarding.casework.recording import signed_off
 from safeguarding.casework.models import (
     Allocation,
     Assessment,
@@ -33,6 +32,7 @@ from safeguarding.casework.models import (
     SupervisionCase,
     Visit,
 )
+from safeguarding.casework.recording import signed_off
 from safeguarding.core import access, codes, record_versions
 from safeguarding.core.access import Action, Kind
 from safeguarding.core.audit import record
