@@ -121,6 +121,14 @@ CONFLICT_MESSAGE = (
 )
 
 
+def changed_message(what: str) -> str:
+    """The refusal of an edit of a ``what`` (``"episode"``) that someone else saved since the form was loaded."""
+    return (
+        f"Someone else changed this {what} since you opened it. Nothing you entered was saved, and nothing is lost: "
+        "what you typed is still in the form. Check their change, then save again."
+    )
+
+
 def last_change(session: Session, target_type: str, target_id: object) -> tuple[str | None, datetime | None]:
     """Who last changed the record, and when, from the audit log (the name of the user, or the system's)."""
     row = session.execute(
@@ -144,8 +152,10 @@ def conflict(
     session: Session, target_type: str, row: Any, fields: Iterable[SavedField] = (), message: str = CONFLICT_MESSAGE
 ) -> EditConflict:
     """The refusal of an edit made against an older version of ``row`` (which has ``id`` and ``version``)."""
-    saved_by, saved_at = last_change(session, target_type, row.id)
-    return EditConflict(message, SavedVersion(row.version, tuple(fields), saved_by, saved_at))
+    version, record_id = row.version, row.id  # as stored: nothing the caller changed is flushed by the query
+    with session.no_autoflush:
+        saved_by, saved_at = last_change(session, target_type, record_id)
+    return EditConflict(message, SavedVersion(version, tuple(fields), saved_by, saved_at))
 
 
 def check_version(
