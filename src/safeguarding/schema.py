@@ -1,7 +1,7 @@
 """Every table the system has, imported in one place for Alembic and the test suite."""
 
 from safeguarding.casework import models as casework_models
-from safeguarding.core import audit, audit_checkpoint, local_settings, restrictions, users
+from safeguarding.core import audit, audit_checkpoint, local_settings, record_versions, restrictions, users
 from safeguarding.core.db import Base
 from safeguarding.exploitation import disruption_models as exploitation_disruption_models
 from safeguarding.exploitation import mace_models as exploitation_mace_models
@@ -26,6 +26,7 @@ __all__ = [
     "local_settings",
     "metadata",
     "people_models",
+    "record_versions",
     "restrictions",
     "returns_models",
     "timescales_models",

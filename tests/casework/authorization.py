@@ -61,6 +61,9 @@ for _slug, _id in ID_NAMES.items():
     for _method in ("GET", "POST"):
         EXPECTED[(_method, f"/cases/{{person_id}}/{_slug}/new")] = CASE_WRITERS
         EXPECTED[(_method, f"/cases/{{person_id}}/{_slug}/{{{_id}}}/edit")] = CASE_WRITERS
+# Amending a signed-off record (an authorised assessment): whoever may change the case, with a reason.
+for _method in ("GET", "POST"):
+    EXPECTED[(_method, "/cases/{person_id}/assessments/{assessment_id}/amend")] = CASE_WRITERS
 
 # Bodies for unsafe requests, so that a well-formed request reaches the access policy.
 FORMS: dict[Route, dict[str, str]] = {}

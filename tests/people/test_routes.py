@@ -170,6 +170,12 @@ def test_stale_edit_gets_the_409_page(client: TestClient, database: Database, wo
     assert page.status_code == 409
     assert "Someone else changed this record" in page.text
     assert [p.first_name for p in _people(database)] == ["Rubi"]
+    # What the second editor typed stays in the form, with the saved version beside it and who saved it.
+    assert 'value="Roo"' in page.text
+    saved = page.text.split('id="saved-version"')[1].split("</table>")[0]
+    assert "Rubi" in saved and "Roo" in saved and "Different" in saved
+    assert f"{worker.full_name} saved this record" in page.text
+    assert 'name="version" value="2"' in page.text
 
 
 def test_moving_house_and_adding_a_family_member_by_search(

@@ -23,6 +23,7 @@ from safeguarding.casework import routes as casework_routes
 from safeguarding.core import timings
 from safeguarding.core.db import Database, get_database
 from safeguarding.core.errors import Conflict, DomainError, TooManyAttempts, ValidationFailed
+from safeguarding.core.record_versions import RecordLocked
 from safeguarding.core.settings import DEVELOPMENT_SECRET_KEY, get_settings
 from safeguarding.exploitation import context_routes as exploitation_context_routes
 from safeguarding.exploitation import disruption_routes as exploitation_disruption_routes
@@ -42,6 +43,7 @@ from safeguarding.web.api_errors import API_ERRORS
 from safeguarding.web.api_params import declare_plain_text
 from safeguarding.web.deps import CurrentUser, PasswordChangeRequired, SignInRequired, TransactionalRoute
 from safeguarding.web.edge import RequestEdge
+from safeguarding.web.forms import locked_page
 from safeguarding.web.navigation import HOME
 from safeguarding.web.templating import STATIC_DIR, render
 
@@ -204,6 +206,13 @@ def _install_error_handlers(app: FastAPI) -> None:
                 field="version",
             ),
         )
+
+    @app.exception_handler(RecordLocked)
+    async def _locked(request: Request, exc: RecordLocked) -> Response:
+        # A signed-off record opened with its ordinary edit form: the page that says so links to its amendment.
+        if _is_api(request):
+            return _problem(exc.status_code, exc.message, exc.field)
+        return locked_page(request, exc)
 
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> Response:

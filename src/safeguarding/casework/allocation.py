@@ -82,7 +82,7 @@ def allocate(
     require(session, database, user, Action.CREATE, case_subject(session, person_id, Kind.ALLOCATION))
     current = open_allocation(session, person_id)
     if current is not None:
-        check_version(current, expected_version)
+        check_version(session, "allocation", current, expected_version)
     errors: dict[str, str] = {}
     worker_id = data.worker_id
     worker = session.get(User, worker_id) if worker_id else None

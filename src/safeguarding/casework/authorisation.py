@@ -22,7 +22,7 @@ from safeguarding.casework.case_access import (
 )
 from safeguarding.casework.episode import episode_facts
 from safeguarding.casework.models import Assessment, AssessmentFactor
-from safeguarding.casework.recording import event_of, row_referral
+from safeguarding.casework.recording import event_of, refuse_locked, row_referral
 from safeguarding.core import codes
 from safeguarding.core.access import Action, Kind
 from safeguarding.core.calendar import today_in_london
@@ -49,6 +49,8 @@ def authorisation_form(
     person = person_of(session, person_id)
     require(session, database, user, Action.SIGN_OFF, case_subject(session, person_id, Kind.CASE, assessment_id))
     assessment = event_of(session, events.KINDS["assessments"], person_id, assessment_id)
+    if assessment.authorised_on is not None:
+        raise refuse_locked(events.KINDS["assessments"], person_id, assessment)
     referral = row_referral(session, assessment)
     audit(session, user, "view", "assessment", assessment.id, person_id)
     return AuthorisationForm(
@@ -118,7 +120,11 @@ def authorise_assessment(
     person_of(session, person_id)
     require(session, database, user, Action.SIGN_OFF, case_subject(session, person_id, Kind.CASE, assessment_id))
     assessment: Assessment = event_of(session, events.KINDS["assessments"], person_id, assessment_id)
-    check_version(assessment, expected_version)
+    if assessment.authorised_on is not None:
+        # Authorised by someone else since this form was loaded, or authorised before: either way the authorised
+        # record changes only by an amendment with a reason.
+        raise refuse_locked(events.KINDS["assessments"], person_id, assessment)
+    check_version(session, "assessment", assessment, expected_version)
     day = now or today_in_london()
     if data.problems:
         raise ValidationFailed(dict(data.problems))

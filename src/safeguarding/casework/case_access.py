@@ -14,7 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from safeguarding.casework.models import Allocation
 from safeguarding.casework.referrals import open_allocation
-from safeguarding.core import access
+from safeguarding.core import access, record_versions
 from safeguarding.core.access import AccessSubject, Action, Kind
 from safeguarding.core.audit import record
 from safeguarding.core.db import Database
@@ -91,9 +91,10 @@ def person_of(session: Session, person_id: int) -> Person:
     return person
 
 
-def check_version(row: Any, expected_version: int | None) -> None:
-    if expected_version is not None and row.version != expected_version:
-        raise Conflict(CONFLICT_MESSAGE, field="version")
+def check_version(session: Session, target: str, row: Any, expected_version: int | None) -> None:
+    """Refuse an edit loaded at an older version, with who saved the record since and when (the form layer shows
+    the form again with the user's text kept)."""
+    record_versions.check_version(session, target, row, expected_version)
 
 
 def flush(session: Session) -> None:

@@ -32,11 +32,13 @@ from safeguarding.casework.models import (
     SupervisionCase,
     Visit,
 )
-from safeguarding.core import access, codes
+from safeguarding.casework.recording import signed_off
+from safeguarding.core import access, codes, record_versions
 from safeguarding.core.access import Action, Kind
 from safeguarding.core.audit import record
 from safeguarding.core.calendar import LONDON
 from safeguarding.core.db import Database
+from safeguarding.core.record_versions import Amendment
 from safeguarding.core.users import User
 from safeguarding.people.models import Person
 from safeguarding.timescales.service import ChildDeadlines, deadlines_of_child
@@ -114,6 +116,8 @@ class CaseRecord:
     kind_filter: str | None = None
     users: dict[int, str] = field(default_factory=dict)
     deadlines: ChildDeadlines | None = None  # derived from the events above (timescales)
+    # Amendments of signed-off assessments, by assessment id, newest first (each with the content before it).
+    amendments: dict[int, list[Amendment]] = field(default_factory=dict)
     chronology_limit: int | None = None  # show only the newest entries (None: all of them)
 
     @property
@@ -293,6 +297,10 @@ def case_record(
         kind_filter=kind_filter if kind_filter in CHRONOLOGY_KINDS else None,
         users=names,
         deadlines=deadlines_of_child(session, user, person_id, with_history=deadline_history),
+        # Only a signed-off assessment is amended: no question to ask of a child with none.
+        amendments=record_versions.amendments(session, "assessment", [a.id for a in assessments if a.authorised_on])
+        if any(a.authorised_on for a in assessments)
+        else {},
     )
 
 
@@ -412,7 +420,7 @@ def _chronology(
                     spec.chronology_kind,
                     spec.summary(row),
                     detail,
-                    f"{base}/{kind}/{row.id}/edit",
+                    f"{base}/{kind}/{row.id}/{'amend' if signed_off(kind, row) else 'edit'}",
                 )
             )
         if kind == "assessments":

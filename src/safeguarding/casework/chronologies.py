@@ -124,7 +124,7 @@ def update_chronology(
         Action.UPDATE,
         case_subject(session, chronology.person_id, Kind.CHRONOLOGY, chronology.id),
     )
-    check_version(chronology, expected_version)
+    check_version(session, "chronology", chronology, expected_version)
     picked, commentary = list(data.picked), data.commentary
     available = {i.key: i for i in case_record(session, database, user, chronology.person_id).chronology}
     errors: dict[str, str] = {}

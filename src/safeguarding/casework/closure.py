@@ -81,7 +81,7 @@ def close_episode(
     person_of(session, person_id)
     require(session, database, user, Action.SIGN_OFF, case_subject(session, person_id))
     referral = open_referral(session, person_id)
-    check_version(referral, expected_version)
+    check_version(session, "referral", referral, expected_version)
     day = now or today_in_london()
     if data.problems:
         raise ValidationFailed(dict(data.problems))

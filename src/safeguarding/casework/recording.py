@@ -4,7 +4,7 @@ core groups, visits, child in need plans and reviews, notes): the form, and the 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from types import MappingProxyType
@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from safeguarding.casework import events, rules
-from safeguarding.casework.case_access import audit, case_subject, check_version, flush, person_of, recompute, require
+from safeguarding.casework.case_access import audit, case_subject, flush, person_of, recompute, require
 from safeguarding.casework.episode import dynamic_options, episode_facts, latest_referral, open_referral
 from safeguarding.casework.models import (
     ChildInNeedPlan,
@@ -29,6 +29,7 @@ from safeguarding.core.access import Action, Kind
 from safeguarding.core.calendar import LONDON, today_in_london
 from safeguarding.core.db import Database
 from safeguarding.core.errors import NotFound, ValidationFailed
+from safeguarding.core.record_versions import RecordLocked, SavedField, check_version, keep_version, reason_problem
 from safeguarding.core.users import User
 from safeguarding.people.models import Person
 
@@ -49,6 +50,52 @@ def event_of(session: Session, kind: events.EventKind, person_id: int, event_id:
     return row
 
 
+# --- signed-off records: locked, changed only by an amendment with a reason ----------------------------------------
+
+# The kinds whose records are signed off, and when: an authorised assessment is the manager's completed record.
+SIGNED_OFF: dict[str, Callable[[Any], bool]] = {
+    "assessments": lambda row: row.authorised_on is not None,
+}
+
+
+def signed_off(slug: str, row: Any) -> bool:
+    test = SIGNED_OFF.get(slug)
+    return row is not None and test is not None and test(row)
+
+
+def refuse_locked(kind: events.EventKind, person_id: int, row: Any) -> RecordLocked:
+    when = f" on {row.authorised_on:%-d %B %Y}" if getattr(row, "authorised_on", None) else ""
+    return RecordLocked(
+        f"This {kind.label} was authorised{when}, so it cannot be changed with its ordinary form. "
+        f"An authorised {kind.label} is changed only by an amendment, with the reason for it.",
+        amend_url=f"/cases/{person_id}/{kind.slug}/{row.id}/amend",
+        back_url=f"/cases/{person_id}",
+    )
+
+
+def saved_fields(kind: events.EventKind, row: Any, options: Mapping[str, Mapping[str, str]]) -> list[SavedField]:
+    """A saved event's fields as its form holds them and a reader sees them: what a second editor is shown beside
+    their own text, and what an amendment keeps of the content before it."""
+    values = events.form_values(kind, row)
+    shown: list[SavedField] = []
+    for f in kind.fields:
+        if f.type == "participants":
+            i = 0
+            while f"participants.{i}.name" in values:
+                for part in ("agency", "name", "role"):
+                    key = f"participants.{i}.{part}"
+                    shown.append(SavedField(key, f"{f.label}: person {i + 1}, {part}", values[key]))
+                i += 1
+            continue
+        if f.name not in values:
+            continue
+        choices: Mapping[str, str] = (options.get(f.dynamic, {}) if f.dynamic else f.options) or {}
+        if f.type == "checkbox":
+            choices = {"1": "Yes", "": "No"}
+        shown.append(SavedField(f.name, f.label, values[f.name], choices, is_date=f.type == "date"))
+    return shown
+
+
 @dataclass
 class EventForm:
     """What an event's form needs: the child, the kind, the values shown, the choices, the version loaded."""
@@ -59,12 +106,21 @@ class EventForm:
     options: dict[str, dict[str, str]]
     event_id: int | None = None
     version: int | None = None
+    amending: bool = False
 
 
 def event_form(
-    session: Session, database: Database, user: User, person_id: int, slug: str, event_id: int | None = None
+    session: Session,
+    database: Database,
+    user: User,
+    person_id: int,
+    slug: str,
+    event_id: int | None = None,
+    *,
+    amending: bool = False,
 ) -> EventForm:
-    """The blank form for a new event, or a saved event's values for an edit (audited as a view)."""
+    """The blank form for a new event, or a saved event's values for an edit (audited as a view). A signed-off
+    event is not edited (``RecordLocked``, naming its amendment form) but amended (``amending``)."""
     kind = _kind(slug)
     person = person_of(session, person_id)
     kind_of_record = Kind.CASE_NOTE if slug == "notes" else Kind.CASE
@@ -79,6 +135,8 @@ def event_form(
         audit(session, user, "view", "person", person_id, person_id, form=slug)
         return EventForm(person, kind, values, options)
     row = event_of(session, kind, person_id, event_id)
+    if signed_off(slug, row) and not amending:
+        raise refuse_locked(kind, person_id, row)
     values = events.form_values(kind, row)
     if slug == "cp-plans":
         made_by = session.scalar(
@@ -88,7 +146,7 @@ def event_form(
         )
         values["conference_id"] = str(made_by or "")
     audit(session, user, "view", kind.target, row.id, person_id)
-    return EventForm(person, kind, values, options, row.id, row.version)
+    return EventForm(person, kind, values, options, row.id, row.version, amending)
 
 
 @dataclass(frozen=True)
@@ -113,10 +171,15 @@ def save_event(
     *,
     event_id: int | None = None,
     expected_version: int | None = None,
+    amendment_reason: str | None = None,
     now: date | None = None,
 ) -> Any:
     """Create or edit one event of the child's case: check the fields and the order rules, write, recompute the
-    child's deadlines in the same transaction, audit. Nothing is written when anything is refused."""
+    child's deadlines in the same transaction, audit. Nothing is written when anything is refused.
+
+    A signed-off event is refused (``RecordLocked``) unless this is its amendment (``amendment_reason`` given, and
+    required): the content before it is kept as a version, and the change is audited as an amendment. An edit
+    loaded at an older version is refused with the saved version (``EditConflict``)."""
     kind = _kind(slug)
     person_of(session, person_id)
     kind_of_record = Kind.CASE_NOTE if slug == "notes" else Kind.CASE
@@ -129,15 +192,21 @@ def save_event(
         case_subject(session, person_id, kind_of_record, event_id),
     )
     row = event_of(session, kind, person_id, event_id) if event_id is not None else None
-    if row is not None:
-        check_version(row, expected_version)
+    amending = amendment_reason is not None
+    if signed_off(slug, row) and not amending:
+        raise refuse_locked(kind, person_id, row)
     day = now or today_in_london()
     if slug == "notes":
         referral = latest_referral(session, person_id)
     else:
         referral = row_referral(session, row) if row is not None else open_referral(session, person_id)
     options = dynamic_options(session, referral)
+    before = saved_fields(kind, row, options) if row is not None else []
+    if row is not None:
+        check_version(session, kind.target, row, expected_version, before)
     values, errors = events.parse(kind, data.fields, editing=editing, options=options)
+    if amending and (problem := reason_problem(amendment_reason)):
+        errors["amendment_reason"] = problem
     if errors:
         raise ValidationFailed(errors)
     if referral is not None and slug != "notes":
@@ -151,6 +220,9 @@ def save_event(
             assert referral is not None
             row.referral_id = referral.id
         session.add(row)
+    elif amending:
+        assert amendment_reason is not None
+        keep_version(session, user, kind.target, row, before, amendment_reason)
     changed = _apply(session, slug, row, values, user)
     flush(session)
     if slug == "cp-plans" and values.get("conference_id"):
@@ -160,7 +232,10 @@ def save_event(
             flush(session)
     if slug != "notes":
         recompute(session, person_id)
-    audit(session, user, "update" if editing else "create", kind.target, row.id, person_id, changed=changed)
+    if amending:
+        audit(session, user, "amend", kind.target, row.id, person_id, changed=changed, reason=amendment_reason)
+    else:
+        audit(session, user, "update" if editing else "create", kind.target, row.id, person_id, changed=changed)
     return row
 
 

@@ -56,6 +56,7 @@ ID_NAMES: dict[str, str] = {
 }
 FLASH = {
     "saved": "Saved",
+    "amended": "Amendment saved: the earlier version is kept on the record",
     "authorised": "Assessment authorised",
     "closed": "Episode of need closed",
     "allocated": "Child allocated",
@@ -96,14 +97,14 @@ def family_page(request: Request, person_id: RecordId, db: DbSession, database: 
 
 def _event_page(request: Request, form: recording.EventForm, *, errors: dict[str, str] | None = None) -> Response:
     action = (
-        f"/cases/{form.person.id}/{form.kind.slug}/{form.event_id}/edit"
+        f"/cases/{form.person.id}/{form.kind.slug}/{form.event_id}/{'amend' if form.amending else 'edit'}"
         if form.event_id
         else f"/cases/{form.person.id}/{form.kind.slug}/new"
     )
     return render(
         request,
         "casework/event_form.html",
-        title=f"{'Change' if form.event_id else 'Record'} {form.kind.label}",
+        title=f"{'Amend' if form.amending else 'Change' if form.event_id else 'Record'} {form.kind.label}",
         form=form,
         action=action,
         errors=errors,
@@ -129,7 +130,15 @@ def _edit_get(slug: str) -> Callable[..., Response]:
 
 
 async def _save_event(
-    request: Request, db: Session, database: Database, user: User, person_id: int, slug: str, event_id: int | None
+    request: Request,
+    db: Session,
+    database: Database,
+    user: User,
+    person_id: int,
+    slug: str,
+    event_id: int | None,
+    *,
+    amending: bool = False,
 ) -> Response:
     def save(form: PostedForm) -> object:
         return recording.save_event(
@@ -141,14 +150,16 @@ async def _save_event(
             recording.EventInput.read(form),
             event_id=event_id,
             expected_version=record_id(form.get("version")) if event_id is not None else None,
+            amendment_reason=form.get("amendment_reason", "") if amending else None,
         )
 
     def again(form: PostedForm, errors: dict[str, str]) -> Response:
-        shown = recording.event_form(db, database, user, person_id, slug, event_id)
+        shown = recording.event_form(db, database, user, person_id, slug, event_id, amending=amending)
         shown.values = form.as_dict()
         return _event_page(request, shown, errors=errors)
 
-    return await submit(request, db, save, done=f"/cases/{person_id}?done=saved", again=again)
+    done = "amended" if amending else "saved"
+    return await submit(request, db, save, done=f"/cases/{person_id}?done={done}", again=again)
 
 
 def _new_post(slug: str) -> Callable[..., Coroutine[Any, Any, Response]]:
@@ -170,6 +181,34 @@ def _edit_post(slug: str) -> Callable[..., Coroutine[Any, Any, Response]]:
     endpoint.__name__ = f"edit_{slug.replace('-', '_')}_submit"
     return endpoint
 
+
+# --- amendments: a signed-off record (an authorised assessment) changes only with a reason, the earlier version kept --
+
+
+def _amend_get(slug: str) -> Callable[..., Response]:
+    def endpoint(request: Request, person_id: RecordId, db: DbSession, database: Db, user: CurrentUser) -> Response:
+        event_id = path_record_id(request, ID_NAMES[slug])
+        return _event_page(request, recording.event_form(db, database, user, person_id, slug, event_id, amending=True))
+
+    endpoint.__name__ = f"amend_{slug.replace('-', '_')}_page"
+    return endpoint
+
+
+def _amend_post(slug: str) -> Callable[..., Coroutine[Any, Any, Response]]:
+    async def endpoint(
+        request: Request, person_id: RecordId, db: DbSession, database: Db, user: CurrentUser
+    ) -> Response:
+        event_id = path_record_id(request, ID_NAMES[slug])
+        return await _save_event(request, db, database, user, person_id, slug, event_id, amending=True)
+
+    endpoint.__name__ = f"amend_{slug.replace('-', '_')}_submit"
+    return endpoint
+
+
+for _slug in recording.SIGNED_OFF:
+    _amend_path = f"/cases/{{person_id}}/{_slug}/{{{ID_NAMES[_slug]}}}/amend"
+    router.add_api_route(_amend_path, _amend_get(_slug), methods=["GET"], include_in_schema=False)
+    router.add_api_route(_amend_path, _amend_post(_slug), methods=["POST"], include_in_schema=False)
 
 for _slug, _id_name in ID_NAMES.items():
     router.add_api_route(f"/cases/{{person_id}}/{_slug}/new", _new_get(_slug), methods=["GET"], include_in_schema=False)

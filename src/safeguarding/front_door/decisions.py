@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from safeguarding.casework import referrals as casework
 from safeguarding.casework.models import Referral
-from safeguarding.core import access
+from safeguarding.core import access, record_versions
 from safeguarding.core.access import AccessSubject, Action, Kind
 from safeguarding.core.audit import record
 from safeguarding.core.calendar import LONDON, working_hours_between
@@ -86,7 +86,7 @@ class SignOffInput:
         )
 
 
-def _check_version(contact: Contact, expected_version: int | None) -> None:
+def _check_version(session: Session, contact: Contact, expected_version: int | None) -> None:
     if expected_version is None or contact.version == expected_version:
         return
     if contact.status not in OPEN:
@@ -95,10 +95,12 @@ def _check_version(contact: Contact, expected_version: int | None) -> None:
             "was saved: reload the contact to see their decision.",
             field="version",
         )
-    raise Conflict(
-        "Someone else changed this contact while you were working on it. Nothing you entered was "
-        "saved: reload the contact, check what changed, then decide.",
-        field="version",
+    raise record_versions.conflict(
+        session,
+        "contact",
+        contact,
+        message="Someone else changed this contact while you were working on it. Nothing you entered was saved, "
+        "and what you typed is still in the form: check what changed, then decide.",
     )
 
 
@@ -128,7 +130,7 @@ def decide(
         Action.DECIDE,
         AccessSubject(kind=Kind.DECISION, id=contact.id, person_ids=subject_of(contact).person_ids),
     )
-    _check_version(contact, data.expected_version)
+    _check_version(session, contact, data.expected_version)
     if contact.status not in OPEN:
         raise Conflict("Someone else decided this contact already. Nothing you entered was saved.", field="version")
     errors: dict[str, str] = {}
@@ -250,7 +252,7 @@ def sign_off(
     contact = load_contact(session, contact_id)
     subject = AccessSubject(kind=Kind.DECISION, id=contact.id, person_ids=subject_of(contact).person_ids)
     access.require(session, database, user, Action.SIGN_OFF, subject)
-    _check_version(contact, expected_version)
+    _check_version(session, contact, expected_version)
     decision = contact.current_decision
     if decision is None or decision.status != DecisionStatus.AWAITING_SIGN_OFF:
         raise Conflict(

@@ -21,19 +21,28 @@ field and all problems show at once.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import TypeVar
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.concurrency import run_in_threadpool
 
 from safeguarding.core.db import Database, rollback_keeping_survivors
-from safeguarding.core.errors import ValidationFailed
+from safeguarding.core.errors import Conflict, ValidationFailed
+from safeguarding.core.record_versions import EditConflict, RecordLocked, SavedField, SavedVersion
 from safeguarding.core.users import User
 from safeguarding.web.deps import CurrentUser, Db, DbSession, path_record_id
+from safeguarding.web.templating import render
 
 T = TypeVar("T")
+
+STALE_MESSAGE = (
+    "Someone else changed this record while you were saving it. Nothing you entered was saved, and what you typed is "
+    "still in the form: check their change, then save again."
+)
 
 # Never handed to a service or shown again: the CSRF token is checked by web.deps.csrf_protect before the route.
 _NOT_FIELDS = frozenset({"csrf_token"})
@@ -65,6 +74,30 @@ class PostedForm(Mapping[str, str]):
         """Each field's last value: what a template shows again in the boxes after an error."""
         return {name: values[-1] for name, values in self._values.items()}
 
+    def with_value(self, name: str, value: str) -> PostedForm:
+        """The same form with one field's value replaced (the version, after someone else saved first)."""
+        changed = PostedForm()
+        changed._values = {**self._values, name: [value]}
+        return changed
+
+
+@dataclass(frozen=True)
+class ConflictView:
+    """What a form shown again after someone else saved first puts beside the user's own text: the saved version,
+    who saved it and when, and, field by field, the saved value beside what the user typed (``rows``)."""
+
+    saved: SavedVersion
+    typed: PostedForm
+
+    @property
+    def rows(self) -> list[tuple[SavedField, str, bool]]:
+        """(field, what the user typed as shown, whether it differs from the saved value)."""
+        shown: list[tuple[SavedField, str, bool]] = []
+        for f in self.saved.fields:
+            typed = f.typed_in(self.typed)
+            shown.append((f, f.shown_for(typed), f.differs_from(typed)))
+        return shown
+
 
 async def read_form(request: Request) -> PostedForm:
     data = await request.form()
@@ -93,6 +126,11 @@ async def submit(
     API token, shown once). ``rollback=False`` keeps what ``save`` wrote before it refused, where the refusal is
     itself a change to keep (a wrong current password counts towards the account's lockout). Access refusals and
     missing records are not caught: the app shows them as 403 and 404.
+
+    A ``Conflict`` on the version (someone else saved the record since the form was loaded) is the one way every
+    form keeps a second editor's work: the form is shown again (409) with what they typed, and, when the service
+    raised ``EditConflict``, the saved version beside it (the layout shows ``ConflictView``) and the saved version's
+    number in the form. A signed-off record (``RecordLocked``) answers the page that links to its amendment.
     """
     form = await read_form(request)
     try:
@@ -103,10 +141,46 @@ async def submit(
         page = await run_in_threadpool(again, form, problem.errors)
         page.status_code = 422
         return page
+    except RecordLocked as locked:
+        await run_in_threadpool(rollback_keeping_survivors, session)
+        return locked_page(request, locked)
+    except Conflict as problem:
+        # Someone else saved first: nothing is written, and nothing typed is lost. The form comes back with the
+        # user's text in its fields, the saved version beside it, and the saved version's number, so that saving
+        # again (having compared) is a deliberate change on top of theirs.
+        if problem.field != "version":
+            raise
+        await run_in_threadpool(rollback_keeping_survivors, session)
+        shown = form
+        if isinstance(problem, EditConflict):
+            request.state.conflict = ConflictView(problem.saved, form)
+            shown = form.with_value("version", str(problem.saved.version))
+        page = await run_in_threadpool(again, shown, {"version": problem.message})
+        page.status_code = 409
+        return page
+    except StaleDataError:
+        # The same race caught by the database as the row was written: the form comes back with the text typed.
+        await run_in_threadpool(rollback_keeping_survivors, session)
+        page = await run_in_threadpool(again, form, {"version": STALE_MESSAGE})
+        page.status_code = 409
+        return page
     if isinstance(done, str):
         return RedirectResponse(done, status_code=303)
     answer = await run_in_threadpool(done, result)
     return answer if isinstance(answer, Response) else RedirectResponse(answer, status_code=303)
+
+
+def locked_page(request: Request, locked: RecordLocked) -> Response:
+    """The refusal of an ordinary edit of a signed-off record, with the way to amend it (409)."""
+    return render(
+        request,
+        "web/locked.html",
+        status_code=409,
+        title="This record is signed off",
+        message=locked.message,
+        amend_url=locked.amend_url,
+        back_url=locked.back_url,
+    )
 
 
 RecordChange = Callable[[Session, Database, User, int, PostedForm], object]

@@ -82,4 +82,6 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
         else request.cookies.get("sg_pre", getattr(request.state, "pre_csrf", "")),
     )
     context.setdefault("is_htmx", request.headers.get("HX-Request") == "true")
+    # A form shown again because someone else saved first (web.forms.submit): the saved version, beside the form.
+    context.setdefault("conflict", getattr(request.state, "conflict", None))
     return templates.TemplateResponse(request, template, context, status_code=status_code)
