@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from safeguarding.casework import referrals as casework
 from safeguarding.casework.models import Referral
-from safeguarding.core import access
+from safeguarding.core import access, codes
 from safeguarding.core.access import AccessSubject, Action, Kind
 from safeguarding.core.audit import record
 from safeguarding.core.calendar import LONDON, working_hours_between
@@ -34,6 +34,7 @@ from safeguarding.front_door.contacts import (
     subject_of,
 )
 from safeguarding.front_door.models import (
+    CheckStatus,
     Contact,
     ContactDecision,
     ContactNote,
@@ -41,6 +42,7 @@ from safeguarding.front_door.models import (
     DecisionStatus,
     NoteKind,
     Outcome,
+    PartnerCheck,
 )
 
 DECIDED_ELSEWHERE = (
@@ -55,6 +57,8 @@ class DecisionInput:
     outcome: str | None
     rationale: str | None
     expected_version: int | None
+    primary_need: str | None = None
+    open_checks_reason: str | None = None
 
     @classmethod
     def read(cls, form: Mapping[str, str]) -> DecisionInput:
@@ -64,6 +68,8 @@ class DecisionInput:
             outcome=form.get("outcome"),
             rationale=form.get("rationale"),
             expected_version=record_id(form.get("version")),
+            primary_need=form.get("primary_need") or None,
+            open_checks_reason=form.get("open_checks_reason"),
         )
 
 
@@ -74,6 +80,7 @@ class SignOffInput:
     agree: bool
     note: str | None
     expected_version: int | None
+    open_checks_reason: str | None = None
 
     @classmethod
     def read(cls, form: Mapping[str, str]) -> SignOffInput:
@@ -83,6 +90,7 @@ class SignOffInput:
             agree=form.get("sign_off") == "agree",
             note=form.get("sign_off_note"),
             expected_version=record_id(form.get("version")),
+            open_checks_reason=form.get("sign_off_checks_reason"),
         )
 
 
@@ -104,6 +112,53 @@ def _check_version(contact: Contact, expected_version: int | None) -> None:
 
 def _unlinked_children(contact: Contact) -> list[str]:
     return [s.full_name for s in contact.children if s.person_id is None]
+
+
+def outstanding_checks(contact: Contact) -> list[PartnerCheck]:
+    """The partner checks on this contact still waiting for the agency's answer."""
+    return [c for c in contact.checks if c.status == CheckStatus.REQUESTED]
+
+
+def _open_checks_problem(contact: Contact, reason: str | None, field: str) -> dict[str, str]:
+    """Deciding (or signing off) while agencies have not answered needs a reason to go on without them."""
+    waiting = outstanding_checks(contact)
+    if not waiting:
+        return {}
+    names = ", ".join(sorted({c.agency.name for c in waiting}))
+    if problem := rules.rationale_problem(reason, f"reason to go on without the answer from {names}"):
+        return {field: problem}
+    errors: dict[str, str] = {}
+    text_field(reason, field, "the reason", errors, limit=NOTE_MAX)
+    return errors
+
+
+def _primary_need_problem(outcome: Outcome, primary_need: str | None) -> dict[str, str]:
+    """The CIN census needs a referral's primary need code (rule 8610): asked when the referral is made."""
+    if outcome not in rules.REFERRAL_OUTCOMES:
+        return {}
+    if not primary_need:
+        return {"primary_need": "Choose the child's primary need: the main reason the referral is made"}
+    if primary_need not in codes.PRIMARY_NEEDS:
+        return {"primary_need": "Choose a primary need from the list"}
+    return {}
+
+
+def close_open_checks(session: Session, user: User, contact: Contact) -> list[PartnerCheck]:
+    """The contact is decided: checks still waiting close as "no longer needed", so the agency sees that rather
+    than an open request (each closure audited)."""
+    closed = outstanding_checks(contact)
+    actor = access.actor_of(user)
+    for check in closed:
+        check.status = CheckStatus.NO_LONGER_NEEDED
+        record(
+            session,
+            actor,
+            "close_check",
+            "partner_check",
+            check.id,
+            detail={"contact_id": contact.id, "agency_id": check.agency_id, "status": str(check.status)},
+        )
+    return closed
 
 
 def _referral_blocker(contact: Contact, outcome: Outcome) -> dict[str, str]:
@@ -145,7 +200,9 @@ def decide(
     if problem := rules.rationale_problem(data.rationale, "rationale for the decision"):
         errors["rationale"] = problem
     if outcome is not None:
+        errors |= _primary_need_problem(outcome, data.primary_need)
         errors |= _referral_blocker(contact, outcome)
+    errors |= _open_checks_problem(contact, data.open_checks_reason, "open_checks_reason")
     if errors:
         raise ValidationFailed(errors)
     assert outcome is not None
@@ -163,6 +220,8 @@ def decide(
         working_hours_to_decision=round(working_hours_between(contact.received_at, now, opens, closes), 2),
         within_deadline=now <= contact.due_at,
         status=DecisionStatus.AWAITING_SIGN_OFF if needs_sign_off else DecisionStatus.IN_EFFECT,
+        primary_need=data.primary_need if outcome in rules.REFERRAL_OUTCOMES else None,
+        open_checks_reason=(data.open_checks_reason or "").strip() or None if outstanding_checks(contact) else None,
     )
     session.add(decision)
     contact.decisions.append(decision)
@@ -193,6 +252,7 @@ def _take_effect(
     decision.took_effect_at = now
     contact.status = ContactStatus.DECIDED
     contact.decided_at = now
+    close_open_checks(session, user, contact)
     referrals: list[Referral] = []
     if decision.outcome not in rules.REFERRAL_OUTCOMES:
         return referrals
@@ -220,6 +280,7 @@ def _take_effect(
                 route=str(decision.outcome),
                 contact_id=contact.id,
                 decision_id=decision.id,
+                primary_need=decision.primary_need,
             ),
         )
         referrals.append(referral)
@@ -244,6 +305,7 @@ def sign_off(
     agree: bool,
     note: str | None,
     expected_version: int | None,
+    open_checks_reason: str | None = None,
     now: datetime | None = None,
 ) -> ContactDecision:
     """A MASH manager agrees the decision (it takes effect) or returns it with a note (screened again)."""
@@ -266,7 +328,9 @@ def sign_off(
     if not agree and (problem := rules.rationale_problem(note, "note saying why the decision is returned")):
         errors["sign_off_note"] = problem
     if agree:
+        errors |= _primary_need_problem(decision.outcome, decision.primary_need)
         errors |= _referral_blocker(contact, decision.outcome)
+        errors |= _open_checks_problem(contact, open_checks_reason, "sign_off_checks_reason")
     text_field(note, "sign_off_note", "the note", errors, limit=NOTE_MAX, required=False)
     if errors:
         raise ValidationFailed(errors)
@@ -274,6 +338,8 @@ def sign_off(
     decision.signed_off_by_id = user.id
     decision.signed_off_at = now
     decision.sign_off_note = note_text
+    if agree and outstanding_checks(contact):
+        decision.sign_off_open_checks_reason = (open_checks_reason or "").strip()
     if agree:
         _take_effect(session, user, contact, decision, now)
     else:
