@@ -460,3 +460,17 @@ def test_the_family_group_and_its_genogram(case: Case) -> None:
     assert {case.child_id, case.mother_id, case.sibling_id} <= placed.keys()
     assert placed[case.mother_id].y < placed[case.child_id].y == placed[case.sibling_id].y
     assert len(view.genogram.lines) == 3
+
+
+def test_closing_as_rc2_needs_the_date_of_death_on_the_record(case: Case) -> None:
+    """CIN census 8585Q prevented at source: "the child died" is refused while the record has no date of death."""
+    with case.database.transaction() as s, pytest.raises(ValidationFailed) as caught:
+        closure.close_episode(
+            s,
+            case.database,
+            case.manager,
+            case.child_id,
+            closure.ClosureInput.read({"closed_on": case.on(3).isoformat(), "reason": "RC2"}),
+            expected_version=None,
+        )
+    assert "date of death" in caught.value.errors["reason"]

@@ -5,6 +5,7 @@ needs a reason to go on (stored, shown); when the decision takes effect the chec
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 from fastapi import FastAPI
@@ -20,6 +21,7 @@ from safeguarding.front_door.checks import request_check
 from safeguarding.front_door.decisions import decide, sign_off
 from safeguarding.front_door.intake import respond_to_check
 from safeguarding.front_door.models import CheckStatus, ContactDecision, PartnerCheck
+from safeguarding.people.models import Person
 from tests.front_door.test_checks import check
 from tests.front_door.test_decisions import RATIONALE, decision, linked_contact
 from tests.front_door.test_screening_helpers import staff
@@ -135,3 +137,16 @@ def test_over_http_the_decision_names_the_open_check_and_the_partner_sees_it_clo
         assert "No longer needed." in page.text and "Send answer" not in page.text
     with database.transaction() as s, pytest.raises(Conflict):
         respond_to_check(s, database, officer, check_id, "Known to us", 2)
+
+
+def test_a_referral_for_a_child_whose_record_shows_a_death_before_the_contact_is_refused(
+    database: Database, factory: Factory
+) -> None:
+    """CIN census 8555Q prevented at source: the referral would be dated after the recorded death."""
+    worker, _ = staff(factory)
+    contact_id, person_id = linked_contact(database, worker)
+    with database.transaction() as s:
+        s.get_one(Person, person_id).date_of_death = date(2001, 1, 1)
+    with database.transaction() as s, pytest.raises(ValidationFailed) as refused:
+        decide(s, database, worker, contact_id, decision(3, "referral_for_assessment"))
+    assert "died on 1 January 2001" in refused.value.errors["children"]

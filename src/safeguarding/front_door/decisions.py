@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -44,6 +44,7 @@ from safeguarding.front_door.models import (
     Outcome,
     PartnerCheck,
 )
+from safeguarding.people.models import Person
 
 DECIDED_ELSEWHERE = (
     "Someone else decided this contact while you were working on it. Nothing you entered was "
@@ -161,13 +162,51 @@ def close_open_checks(session: Session, user: User, contact: Contact) -> list[Pa
     return closed
 
 
-def _referral_blocker(contact: Contact, outcome: Outcome) -> dict[str, str]:
+# CIN census rule 8606: a referral more than 40 weeks before the child's (expected) birth is an error.
+BEFORE_BIRTH_LIMIT = timedelta(weeks=40)
+
+
+def _census_date_problems(session: Session, contact: Contact) -> list[str]:
+    """What the CIN census would refuse about a referral dated the day this contact was received, from each linked
+    child's record: a referral after the recorded date of death (8555Q), or more than 40 weeks before the (expected)
+    birth (8606)."""
+    referral_date = contact.received_at.astimezone(LONDON).date()
+    found: list[str] = []
+    for child in contact.children:
+        person = session.get(Person, child.person_id) if child.person_id else None
+        if person is None:
+            continue
+        birth = person.date_of_birth or person.expected_date_of_birth
+        if person.date_of_death is not None and referral_date > person.date_of_death:
+            found.append(
+                f"{person.full_name}'s record shows they died on {_day(person.date_of_death)}, before the contact: "
+                "check the record linked"
+            )
+        elif birth is not None and referral_date < birth - BEFORE_BIRTH_LIMIT:
+            found.append(
+                f"{person.full_name}'s record shows a date of birth of {_day(birth)}, more than 40 weeks after the "
+                "contact: check the record linked, or the date of birth"
+            )
+    return found
+
+
+def _day(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def _referral_blocker(contact: Contact, outcome: Outcome, session: Session | None = None) -> dict[str, str]:
     unlinked = _unlinked_children(contact)
     if outcome in rules.REFERRAL_OUTCOMES and unlinked:
         return {
             "children": "Link every child to a person record before a referral can take effect. Not linked: "
             + ", ".join(unlinked)
         }
+    if (
+        outcome in rules.REFERRAL_OUTCOMES
+        and session is not None
+        and (found := _census_date_problems(session, contact))
+    ):
+        return {"children": "; ".join(found)}
     return {}
 
 
@@ -201,7 +240,7 @@ def decide(
         errors["rationale"] = problem
     if outcome is not None:
         errors |= _primary_need_problem(outcome, data.primary_need)
-        errors |= _referral_blocker(contact, outcome)
+        errors |= _referral_blocker(contact, outcome, session)
     errors |= _open_checks_problem(contact, data.open_checks_reason, "open_checks_reason")
     if errors:
         raise ValidationFailed(errors)
@@ -329,7 +368,7 @@ def sign_off(
         errors["sign_off_note"] = problem
     if agree:
         errors |= _primary_need_problem(decision.outcome, decision.primary_need)
-        errors |= _referral_blocker(contact, decision.outcome)
+        errors |= _referral_blocker(contact, decision.outcome, session)
         errors |= _open_checks_problem(contact, open_checks_reason, "sign_off_checks_reason")
     text_field(note, "sign_off_note", "the note", errors, limit=NOTE_MAX, required=False)
     if errors:
