@@ -367,7 +367,6 @@ def sign_off(
     if not agree and (problem := rules.rationale_problem(note, "note saying why the decision is returned")):
         errors["sign_off_note"] = problem
     if agree:
-        errors |= _primary_need_problem(decision.outcome, decision.primary_need)
         errors |= _referral_blocker(contact, decision.outcome, session)
         errors |= _open_checks_problem(contact, open_checks_reason, "sign_off_checks_reason")
     text_field(note, "sign_off_note", "the note", errors, limit=NOTE_MAX, required=False)
