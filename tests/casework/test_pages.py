@@ -69,10 +69,37 @@ def test_a_form_with_errors_names_each_field_and_keeps_what_was_typed(client: Te
         client,
         f"/cases/{case.child_id}/visits/new",
         csrf,
-        {"kind": "cp", "visited_on": case.on(3).isoformat(), "seen_alone": "1"},
+        {"kind": "cp", "visited_on": case.on(3).isoformat(), "child_seen": "no", "seen_alone": "yes"},
     )
     assert response.status_code == 422
     assert "(rule seen-alone-needs-seen)" in response.text
+
+
+def test_a_visit_asks_whether_the_child_was_seen_and_assumes_nothing(client: TestClient, case: Case) -> None:
+    csrf = sign_in_as(client, case.database, case.worker)
+    form = client.get(f"/cases/{case.child_id}/visits/new")
+    assert "Was the child seen?" in form.text and " checked" not in form.text
+    untouched = post(
+        client, f"/cases/{case.child_id}/visits/new", csrf, {"kind": "cin", "visited_on": case.on(2).isoformat()}
+    )
+    assert untouched.status_code == 422
+    assert "Select yes or no: was the child seen?" in untouched.text
+    seen = post(
+        client,
+        f"/cases/{case.child_id}/visits/new",
+        csrf,
+        {"kind": "cin", "visited_on": case.on(2).isoformat(), "child_seen": "yes"},
+    )
+    assert seen.status_code == 422 and "Select yes or no: was the child seen alone?" in seen.text
+    not_seen = post(
+        client,
+        f"/cases/{case.child_id}/visits/new",
+        csrf,
+        {"kind": "cin", "visited_on": case.on(2).isoformat(), "child_seen": "no"},
+    )
+    assert not_seen.status_code == 303
+    with case.database.transaction() as s:
+        assert [(v.child_seen, v.seen_alone) for v in s.scalars(select(Visit))] == [(False, False)]
 
 
 def test_the_second_editor_sees_the_conflict_and_nothing_of_theirs_is_saved(client: TestClient, case: Case) -> None:
@@ -81,7 +108,7 @@ def test_the_second_editor_sees_the_conflict_and_nothing_of_theirs_is_saved(clie
         client,
         f"/cases/{case.child_id}/visits/new",
         csrf,
-        {"kind": "cin", "visited_on": case.on(2).isoformat(), "child_seen": "1"},
+        {"kind": "cin", "visited_on": case.on(2).isoformat(), "child_seen": "yes", "seen_alone": "no"},
     )
     with case.database.transaction() as s:
         visit_id = s.scalar(select(Visit.id))
@@ -89,11 +116,29 @@ def test_the_second_editor_sees_the_conflict_and_nothing_of_theirs_is_saved(clie
     first = client.get(url).text
     version = first.split('name="version" value="')[1].split('"')[0]
     ok = post(
-        client, url, csrf, {"version": version, "kind": "cin", "visited_on": case.on(3).isoformat(), "child_seen": "1"}
+        client,
+        url,
+        csrf,
+        {
+            "version": version,
+            "kind": "cin",
+            "visited_on": case.on(3).isoformat(),
+            "child_seen": "yes",
+            "seen_alone": "no",
+        },
     )
     assert ok.status_code == 303
     late = post(
-        client, url, csrf, {"version": version, "kind": "cin", "visited_on": case.on(4).isoformat(), "child_seen": "1"}
+        client,
+        url,
+        csrf,
+        {
+            "version": version,
+            "kind": "cin",
+            "visited_on": case.on(4).isoformat(),
+            "child_seen": "yes",
+            "seen_alone": "no",
+        },
     )
     assert late.status_code == 409
     assert "Someone else changed this record since you opened it" in late.text

@@ -185,7 +185,7 @@ def test_events_out_of_order_are_refused_with_the_rule_named(case: Case) -> None
     assert "after-referral" in errors["started_on"]
     # A month ahead: within the edge's range for an event (core/dates.py), so the rule itself answers.
     ahead = (today_in_london() + timedelta(days=30)).isoformat()
-    errors = refused(case, "visits", {"kind": "cin", "visited_on": ahead, "child_seen": "1"})
+    errors = refused(case, "visits", {"kind": "cin", "visited_on": ahead, "child_seen": "yes", "seen_alone": "no"})
     assert "no-future-date" in errors["visited_on"]
     errors = refused(case, "core-groups", {"plan_id": "", "held_on": case.on(3).isoformat()})
     assert "plan_id" in errors
@@ -298,17 +298,22 @@ def test_only_the_allocated_worker_or_a_manager_changes_a_case_and_refusals_are_
         save(
             case,
             "visits",
-            {"kind": "cin", "visited_on": case.on(2).isoformat(), "child_seen": "1"},
+            {"kind": "cin", "visited_on": case.on(2).isoformat(), "child_seen": "yes", "seen_alone": "no"},
             user=case.other_worker,
         )
     with pytest.raises(AccessDenied):
         save(
             case,
             "visits",
-            {"kind": "cin", "visited_on": case.on(2).isoformat(), "child_seen": "1"},
+            {"kind": "cin", "visited_on": case.on(2).isoformat(), "child_seen": "yes", "seen_alone": "no"},
             user=case.mash_worker,
         )
-    save(case, "visits", {"kind": "cin", "visited_on": case.on(2).isoformat(), "child_seen": "1"}, user=case.manager)
+    save(
+        case,
+        "visits",
+        {"kind": "cin", "visited_on": case.on(2).isoformat(), "child_seen": "yes", "seen_alone": "no"},
+        user=case.manager,
+    )
     with case.database.transaction() as s:
         refusals = s.scalar(
             select(func.count())
@@ -417,7 +422,7 @@ def test_supervision_oversight_shows_on_the_childs_record(case: Case) -> None:
 
 
 def test_a_curated_chronology_picks_entries_with_commentary(case: Case) -> None:
-    save(case, "visits", {"kind": "cin", "visited_on": case.on(3).isoformat(), "child_seen": "1"})
+    save(case, "visits", {"kind": "cin", "visited_on": case.on(3).isoformat(), "child_seen": "yes", "seen_alone": "no"})
     with case.database.transaction() as s:
         chronology = chronologies.create_chronology(
             s,
@@ -455,3 +460,17 @@ def test_the_family_group_and_its_genogram(case: Case) -> None:
     assert {case.child_id, case.mother_id, case.sibling_id} <= placed.keys()
     assert placed[case.mother_id].y < placed[case.child_id].y == placed[case.sibling_id].y
     assert len(view.genogram.lines) == 3
+
+
+def test_closing_as_rc2_needs_the_date_of_death_on_the_record(case: Case) -> None:
+    """CIN census 8585Q prevented at source: "the child died" is refused while the record has no date of death."""
+    with case.database.transaction() as s, pytest.raises(ValidationFailed) as caught:
+        closure.close_episode(
+            s,
+            case.database,
+            case.manager,
+            case.child_id,
+            closure.ClosureInput.read({"closed_on": case.on(3).isoformat(), "reason": "RC2"}),
+            expected_version=None,
+        )
+    assert "date of death" in caught.value.errors["reason"]

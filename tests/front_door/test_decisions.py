@@ -34,8 +34,17 @@ def decision(
     outcome: str | None = "referral_for_assessment",
     rationale: str | None = RATIONALE,
     version: int | None = None,
+    primary_need: str | None = "N1",
+    open_checks_reason: str | None = None,
 ) -> DecisionInput:
-    return DecisionInput(level_of_need=level, outcome=outcome, rationale=rationale, expected_version=version)
+    return DecisionInput(
+        level_of_need=level,
+        outcome=outcome,
+        rationale=rationale,
+        expected_version=version,
+        primary_need=primary_need,
+        open_checks_reason=open_checks_reason,
+    )
 
 
 def linked_contact(database: Database, user: User, **kwargs: Any) -> tuple[int, int]:
@@ -271,6 +280,7 @@ def test_two_people_deciding_the_same_contact_the_second_gets_409_and_nothing_is
                 "level_of_need": "3",
                 "outcome": "referral_for_assessment",
                 "rationale": RATIONALE,
+                "primary_need": "N1",
             },
         )
         assert done.status_code == 303

@@ -120,6 +120,7 @@ def test_screening_to_sign_off_over_http(app: FastAPI, database: Database, facto
                     "level_of_need": "4",
                     "outcome": "strategy_discussion",
                     "rationale": RATIONALE,
+                    "primary_need": "N1",
                 },
             ).status_code
             == 303

@@ -86,8 +86,11 @@ def test_referral_to_closure_with_the_due_page_changing_at_each_step(
         radios: tuple[str, ...] = (),
         checks: tuple[str, ...] = (),
         selects: dict[str, int] | None = None,
+        answers: dict[str, str] | None = None,
     ) -> None:
         worker.goto(f"{case_url}/{slug}/new")
+        for question, answer in (answers or {}).items():  # yes/no questions start unanswered
+            worker.get_by_role("group", name=question).get_by_label(answer, exact=True).check()
         for label, value in fill.items():
             worker.get_by_label(label, exact=True).fill(value)
         for label in radios:
@@ -140,8 +143,10 @@ def test_referral_to_closure_with_the_due_page_changing_at_each_step(
     record("core-groups", {"Date of the meeting": on(12)}, selects={"Child protection plan": 1})
     assert "first-core-group" not in _rules_without_script(_goto_due(worker))
     # 7. Visits: seen, and seen alone.
-    record("visits", {"Date of the visit": on(13)}, radios=("Child protection visit",), checks=("Child seen alone",))
-    record("visits", {"Date of the visit": on(18)}, radios=("Child protection visit",))
+    seen_alone = {"Was the child seen?": "Yes", "Was the child seen alone?": "Yes"}
+    record("visits", {"Date of the visit": on(13)}, radios=("Child protection visit",), answers=seen_alone)
+    seen = {"Was the child seen?": "Yes", "Was the child seen alone?": "No"}
+    record("visits", {"Date of the visit": on(18)}, radios=("Child protection visit",), answers=seen)
     worker.goto(case_url)
     expect(worker.locator("#visits tbody tr")).to_have_count(2)
     screenshot(worker, "casework-case-page")

@@ -119,6 +119,7 @@ def test_a_school_contact_becomes_a_signed_off_referral(new_page: Any, factory: 
     expect(mash_page.locator("#check-list")).to_contain_text("Two domestic incidents")
     mash_page.get_by_label(re.compile(r"^3: ")).check()
     mash_page.get_by_label("Referral for a child and family assessment (section 17)").check()
+    mash_page.get_by_label("Primary need (for a referral)").select_option("N1")
     mash_page.get_by_label("Rationale").fill("Repeated neglect indicators and police history: assess under s17.")
     mash_page.get_by_role("button", name="Record the decision").click()
     expect(mash_page.locator("#current-decision")).to_contain_text("Awaiting sign off")

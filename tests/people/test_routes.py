@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from safeguarding.core.audit import AuditEvent
+from safeguarding.core.calendar import today_in_london
 from safeguarding.core.db import Database
 from safeguarding.core.security import new_token, token_digest
 from safeguarding.core.users import ApiToken, Role, User
@@ -375,15 +376,53 @@ def test_a_relationship_can_be_recorded_as_ended_and_stays_in_the_history(
         tie = family.add_relationship(s, database, worker, child.id, lodger.id, "household_member")
         tie_id = tie.id
     token = sign_in(client, worker)
-    response = client.post(f"/people/{child.id}/relationships/{tie_id}/end", data={"ended": "", "csrf_token": token})
+    today = today_in_london()
+    ended = {"ended-day": str(today.day), "ended-month": str(today.month), "ended-year": str(today.year)}
+    response = client.post(f"/people/{child.id}/relationships/{tie_id}/end", data=ended | {"csrf_token": token})
     assert response.status_code == 303
     page = client.get(f"/people/{lodger.id}")
     assert "Ray Lodger" in page.text and "(ended " in page.text
-    again = client.post(f"/people/{child.id}/relationships/{tie_id}/end", data={"ended": "", "csrf_token": token})
+    again = client.post(f"/people/{child.id}/relationships/{tie_id}/end", data=ended | {"csrf_token": token})
     assert again.status_code == 422 and "already ended" in again.text
     with database.transaction() as s:
         assert family.siblings_of(s, child.id) == []
         assert [r.ended is not None for r in family.family_of(s, child.id)] == [True]
+
+
+def test_ending_a_relationship_asks_for_confirmation_and_can_be_undone(
+    client: TestClient, database: Database, worker: User, people: People
+) -> None:
+    child = people.add("Ava", "Brook", date_of_birth=date(2016, 1, 1))
+    mother = people.add("Jo", "Brook", kind="adult", date_of_birth=date(1985, 1, 1))
+    with database.transaction() as s:
+        tie_id = family.add_relationship(s, database, worker, child.id, mother.id, "parent").id
+    token = sign_in(client, worker)
+    record = client.get(f"/people/{child.id}")
+    link = f"/people/{child.id}/relationships/{tie_id}/end"
+    assert f'href="{link}"' in record.text  # a link to a confirmation page, not a one-click button
+    confirm = client.get(link)
+    assert confirm.status_code == 200
+    assert "Are you sure this relationship has ended?" in confirm.text and "Jo Brook" in confirm.text
+    with database.transaction() as s:
+        assert family.family_of(s, child.id)[0].ended is None  # looking changes nothing
+    missing = client.post(link, data={"csrf_token": token})
+    assert missing.status_code == 422 and "Enter the date it ended" in missing.text
+    done = client.post(link, data={"csrf_token": token, "ended-day": "2", "ended-month": "3", "ended-year": "2026"})
+    assert done.status_code == 303
+    page = client.get(done.headers["location"])
+    assert "(ended 2 March 2026)" in page.text or "(ended 2 Mar 2026)" in page.text
+    assert "Undo: not ended" in page.text
+    undone = client.post(f"/people/{child.id}/relationships/{tie_id}/restore", data={"csrf_token": token})
+    assert undone.status_code == 303
+    assert "current again" in client.get(undone.headers["location"]).text
+    with database.transaction() as s:
+        assert family.family_of(s, child.id)[0].ended is None
+        actions = s.scalars(
+            select(AuditEvent.action).where(AuditEvent.action.in_(("end_relationship", "restore_relationship")))
+        ).all()
+    assert sorted(actions) == ["end_relationship"] * 2 + ["restore_relationship"] * 2
+    nothing = client.post(f"/people/{child.id}/relationships/{tie_id}/restore", data={"csrf_token": token})
+    assert nothing.status_code == 422
 
 
 def test_breaking_the_glass_gives_a_new_session_id_and_the_old_one_stops_working(

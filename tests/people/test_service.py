@@ -291,6 +291,30 @@ def test_relationships_read_both_ways(database: Database, worker: User, people: 
         assert [p.id for p in family.siblings_of(s, child.id)] == [brother.id]
 
 
+def test_an_ended_tie_can_be_restored_unless_recorded_again(database: Database, worker: User, people: People) -> None:
+    child = people.add("Ella", "Hill", date_of_birth=date(2015, 1, 1))
+    brother = people.add("Max", "Hill", date_of_birth=date(2017, 1, 1))
+    with database.transaction() as s:
+        tie_id = family.add_relationship(s, database, worker, child.id, brother.id, "sibling").id
+    with database.transaction() as s, pytest.raises(ValidationFailed):
+        family.restore_relationship(s, database, worker, child.id, tie_id)  # not ended: nothing to undo
+    with database.transaction() as s:
+        family.end_relationship(s, database, worker, child.id, tie_id, date(2026, 1, 5))
+    with database.transaction() as s:
+        assert family.siblings_of(s, child.id) == []
+        family.restore_relationship(s, database, worker, brother.id, tie_id)
+    with database.transaction() as s:
+        assert [p.id for p in family.siblings_of(s, child.id)] == [brother.id]
+        restored = s.scalars(select(AuditEvent).where(AuditEvent.action == "restore_relationship")).all()
+        assert {e.person_id for e in restored} == {child.id, brother.id}
+        family.end_relationship(s, database, worker, child.id, tie_id, date(2026, 1, 5))
+    with database.transaction() as s:
+        family.add_relationship(s, database, worker, child.id, brother.id, "sibling")
+    with database.transaction() as s, pytest.raises(ValidationFailed) as refused:
+        family.restore_relationship(s, database, worker, child.id, tie_id)
+    assert "recorded again" in refused.value.errors["ended"]
+
+
 def test_a_symmetric_tie_is_stored_once_and_contradictions_refused(
     database: Database, worker: User, people: People
 ) -> None:

@@ -78,7 +78,7 @@ def close_episode(
 ) -> Referral:
     """A team manager closes the episode of need with the DfE reason; refused while a plan, an assessment or a
     section 47 is open. The open allocation ends with it."""
-    person_of(session, person_id)
+    child = person_of(session, person_id)
     require(session, database, user, Action.SIGN_OFF, case_subject(session, person_id))
     referral = open_referral(session, person_id)
     check_version(session, "referral", referral, expected_version)
@@ -87,7 +87,9 @@ def close_episode(
         raise ValidationFailed(dict(data.problems))
     closed_on, reason, note = data.closed_on, data.reason, data.note
     assert closed_on is not None
-    refusals = rules.check_closure(episode_facts(session, referral), closed_on=closed_on, reason=reason, today=day)
+    refusals = rules.check_closure(
+        episode_facts(session, referral), closed_on=closed_on, reason=reason, today=day, death_date=child.date_of_death
+    )
     if refusals:
         raise ValidationFailed(rules.as_errors(refusals))
     referral.closed_date = closed_on

@@ -35,7 +35,11 @@ PARTICIPANT_ROWS = 6
 class Field:
     name: str
     label: str
-    type: str = "text"  # text | textarea | date | time | select | radios | checkbox | participants
+    # text | textarea | date | time | select | radios | checkbox | yesno | participants. A "yesno" is a fact asked as
+    # two radios that start unanswered (issue 14: no answer is pre-set on a fact question).
+    type: str = "text"
+    # For a yesno: asked only when this other yesno field is answered yes ("seen alone" only if "seen").
+    asked_if: str | None = None
     required: bool = False
     options: Mapping[str, str] | None = None
     # Options that depend on the child's episode (plans, discussions): filled by the service when the form is shown.
@@ -217,8 +221,8 @@ KINDS: dict[str, EventKind] = {
             (
                 Field("kind", "Kind of visit", "radios", required=True, options=rules.VISIT_KINDS),
                 Field("visited_on", "Date of the visit", "date", required=True),
-                Field("child_seen", "Child seen", "checkbox"),
-                Field("seen_alone", "Child seen alone", "checkbox"),
+                Field("child_seen", "Was the child seen?", "yesno", required=True),
+                Field("seen_alone", "Was the child seen alone?", "yesno", required=True, asked_if="child_seen"),
                 Field("notes", "What was seen and heard", "textarea"),
             ),
             "visit",
@@ -286,6 +290,10 @@ def event_date(kind: EventKind, row: Any) -> date:
     return value
 
 
+# A yes/no answer as posted (older forms and API callers sent a checkbox's "1"); empty is unanswered.
+YES_NO = {"yes": True, "1": True, "true": True, "on": True, "no": False, "0": False, "false": False}
+
+
 def parse(
     kind: EventKind, form: Mapping[str, Any], *, editing: bool, options: Mapping[str, Mapping[str, str]]
 ) -> tuple[dict[str, Any], dict[str, str]]:
@@ -307,6 +315,12 @@ def parse(
             values[f.name] = clock or time(12, 0)  # a visit's time is often not known: noon keeps its day
         elif f.type == "checkbox":
             values[f.name] = raw_text in ("1", "on", "true", "yes")
+        elif f.type == "yesno":
+            answer = YES_NO.get(raw_text.lower())
+            values[f.name] = bool(answer)
+            asked = f.asked_if is None or values.get(f.asked_if)
+            if answer is None and (raw_text or (f.required and asked)):
+                errors[f.name] = f"Select yes or no: {label[0].lower()}{label[1:]}"
         elif f.type in ("select", "radios"):
             choices = options.get(f.dynamic, {}) if f.dynamic else (f.options or {})
             if not raw_text:
@@ -362,7 +376,9 @@ def form_values(kind: EventKind, row: Any) -> dict[str, str]:
         if f.name == "conference_id":
             continue  # filled by the service from the conference that names the plan
         value = getattr(row, f.name, None)
-        if isinstance(value, bool):
+        if f.type == "yesno":
+            shown[f.name] = "yes" if value else "no"
+        elif isinstance(value, bool):
             shown[f.name] = "1" if value else ""
         elif isinstance(value, date):
             shown[f.name] = value.isoformat()

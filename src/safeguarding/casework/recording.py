@@ -128,9 +128,7 @@ def event_form(
     require(session, database, user, action, case_subject(session, person_id, kind_of_record, event_id))
     options = dynamic_options(session, latest_referral(session, person_id))
     if event_id is None:
-        values: dict[str, str] = {}
-        if slug == "visits":
-            values["child_seen"] = "1"
+        values: dict[str, str] = {}  # every answer starts unanswered: "child seen" is asked, never assumed
         # The blank form shows the child's name and case: a view of their record.
         audit(session, user, "view", "person", person_id, person_id, form=slug)
         return EventForm(person, kind, values, options)

@@ -128,7 +128,16 @@ RULES: Final = _rules(
         "a child in need review belongs to a plan open on its date",
         "Local standard: child in need reviews (the council's own, a local setting)",
     ),
-    Rule("seen-alone-needs-seen", "a child seen alone was seen: tick 'child seen' too", "Recording consistency"),
+    Rule(
+        "seen-alone-needs-seen",
+        "a child seen alone was seen: answer yes to 'was the child seen?'",
+        "Recording consistency",
+    ),
+    Rule(
+        "closure-rc2-death",
+        "RC2 (the child died) needs the child's date of death on their person record first",
+        "CIN census rule 8585Q",
+    ),
     Rule("closure-reason-required", "choose the DfE reason for closure", "CIN census rules 8805, 8640"),
     Rule(
         "closure-open-cp-plan",
@@ -460,8 +469,13 @@ def check_visit(
     return found
 
 
-def check_closure(episode: Episode, *, closed_on: date, reason: str | None, today: date) -> list[Refusal]:
+def check_closure(
+    episode: Episode, *, closed_on: date, reason: str | None, today: date, death_date: date | None = None
+) -> list[Refusal]:
+    """``death_date``: the child's date of death from their person record, if known."""
     found: list[Refusal] = []
+    if reason == "RC2" and death_date is None:
+        found.append(Refusal("closure-rc2-death", "reason"))
     if episode.closed_date is not None:
         found.append(Refusal("episode-closed", "closed_on"))
     if closed_on > today:

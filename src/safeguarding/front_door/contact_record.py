@@ -41,6 +41,7 @@ from safeguarding.front_door.models import (
     DecisionStatus,
     NoteKind,
     Outcome,
+    PartnerCheck,
 )
 from safeguarding.front_door.routing import may_respond
 from safeguarding.people.family import siblings_of_each
@@ -103,6 +104,11 @@ class ContactView:
     may_sign_off: bool
     may_respond: bool
     open_case_allocations: list[Allocation]
+
+    @property
+    def outstanding_checks(self) -> list[PartnerCheck]:
+        """Partner checks not answered yet: the decision and sign-off forms name them and ask why go on."""
+        return [c for c in self.contact.checks if c.status == CheckStatus.REQUESTED]
 
     @property
     def awaiting_sign_off(self) -> ContactDecision | None:

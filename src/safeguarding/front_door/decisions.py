@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from safeguarding.casework import referrals as casework
 from safeguarding.casework.models import Referral
-from safeguarding.core import access, record_versions
+from safeguarding.core import access, codes, record_versions
 from safeguarding.core.access import AccessSubject, Action, Kind
 from safeguarding.core.audit import record
 from safeguarding.core.calendar import LONDON, working_hours_between
@@ -34,6 +34,7 @@ from safeguarding.front_door.contacts import (
     subject_of,
 )
 from safeguarding.front_door.models import (
+    CheckStatus,
     Contact,
     ContactDecision,
     ContactNote,
@@ -41,7 +42,9 @@ from safeguarding.front_door.models import (
     DecisionStatus,
     NoteKind,
     Outcome,
+    PartnerCheck,
 )
+from safeguarding.people.models import Person
 
 DECIDED_ELSEWHERE = (
     "Someone else decided this contact while you were working on it. Nothing you entered was "
@@ -55,6 +58,8 @@ class DecisionInput:
     outcome: str | None
     rationale: str | None
     expected_version: int | None
+    primary_need: str | None = None
+    open_checks_reason: str | None = None
 
     @classmethod
     def read(cls, form: Mapping[str, str]) -> DecisionInput:
@@ -64,6 +69,8 @@ class DecisionInput:
             outcome=form.get("outcome"),
             rationale=form.get("rationale"),
             expected_version=record_id(form.get("version")),
+            primary_need=form.get("primary_need") or None,
+            open_checks_reason=form.get("open_checks_reason"),
         )
 
 
@@ -74,6 +81,7 @@ class SignOffInput:
     agree: bool
     note: str | None
     expected_version: int | None
+    open_checks_reason: str | None = None
 
     @classmethod
     def read(cls, form: Mapping[str, str]) -> SignOffInput:
@@ -83,6 +91,7 @@ class SignOffInput:
             agree=form.get("sign_off") == "agree",
             note=form.get("sign_off_note"),
             expected_version=record_id(form.get("version")),
+            open_checks_reason=form.get("sign_off_checks_reason"),
         )
 
 
@@ -108,13 +117,98 @@ def _unlinked_children(contact: Contact) -> list[str]:
     return [s.full_name for s in contact.children if s.person_id is None]
 
 
-def _referral_blocker(contact: Contact, outcome: Outcome) -> dict[str, str]:
+def outstanding_checks(contact: Contact) -> list[PartnerCheck]:
+    """The partner checks on this contact still waiting for the agency's answer."""
+    return [c for c in contact.checks if c.status == CheckStatus.REQUESTED]
+
+
+def _open_checks_problem(contact: Contact, reason: str | None, field: str) -> dict[str, str]:
+    """Deciding (or signing off) while agencies have not answered needs a reason to go on without them."""
+    waiting = outstanding_checks(contact)
+    if not waiting:
+        return {}
+    names = ", ".join(sorted({c.agency.name for c in waiting}))
+    if problem := rules.rationale_problem(reason, f"reason to go on without the answer from {names}"):
+        return {field: problem}
+    errors: dict[str, str] = {}
+    text_field(reason, field, "the reason", errors, limit=NOTE_MAX)
+    return errors
+
+
+def _primary_need_problem(outcome: Outcome, primary_need: str | None) -> dict[str, str]:
+    """The CIN census needs a referral's primary need code (rule 8610): asked when the referral is made."""
+    if outcome not in rules.REFERRAL_OUTCOMES:
+        return {}
+    if not primary_need:
+        return {"primary_need": "Choose the child's primary need: the main reason the referral is made"}
+    if primary_need not in codes.PRIMARY_NEEDS:
+        return {"primary_need": "Choose a primary need from the list"}
+    return {}
+
+
+def close_open_checks(session: Session, user: User, contact: Contact) -> list[PartnerCheck]:
+    """The contact is decided: checks still waiting close as "no longer needed", so the agency sees that rather
+    than an open request (each closure audited)."""
+    closed = outstanding_checks(contact)
+    actor = access.actor_of(user)
+    for check in closed:
+        check.status = CheckStatus.NO_LONGER_NEEDED
+        record(
+            session,
+            actor,
+            "close_check",
+            "partner_check",
+            check.id,
+            detail={"contact_id": contact.id, "agency_id": check.agency_id, "status": str(check.status)},
+        )
+    return closed
+
+
+# CIN census rule 8606: a referral more than 40 weeks before the child's (expected) birth is an error.
+BEFORE_BIRTH_LIMIT = timedelta(weeks=40)
+
+
+def _census_date_problems(session: Session, contact: Contact) -> list[str]:
+    """What the CIN census would refuse about a referral dated the day this contact was received, from each linked
+    child's record: a referral after the recorded date of death (8555Q), or more than 40 weeks before the (expected)
+    birth (8606)."""
+    referral_date = contact.received_at.astimezone(LONDON).date()
+    found: list[str] = []
+    for child in contact.children:
+        person = session.get(Person, child.person_id) if child.person_id else None
+        if person is None:
+            continue
+        birth = person.date_of_birth or person.expected_date_of_birth
+        if person.date_of_death is not None and referral_date > person.date_of_death:
+            found.append(
+                f"{person.full_name}'s record shows they died on {_day(person.date_of_death)}, before the contact: "
+                "check the record linked"
+            )
+        elif birth is not None and referral_date < birth - BEFORE_BIRTH_LIMIT:
+            found.append(
+                f"{person.full_name}'s record shows a date of birth of {_day(birth)}, more than 40 weeks after the "
+                "contact: check the record linked, or the date of birth"
+            )
+    return found
+
+
+def _day(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def _referral_blocker(contact: Contact, outcome: Outcome, session: Session | None = None) -> dict[str, str]:
     unlinked = _unlinked_children(contact)
     if outcome in rules.REFERRAL_OUTCOMES and unlinked:
         return {
             "children": "Link every child to a person record before a referral can take effect. Not linked: "
             + ", ".join(unlinked)
         }
+    if (
+        outcome in rules.REFERRAL_OUTCOMES
+        and session is not None
+        and (found := _census_date_problems(session, contact))
+    ):
+        return {"children": "; ".join(found)}
     return {}
 
 
@@ -147,7 +241,9 @@ def decide(
     if problem := rules.rationale_problem(data.rationale, "rationale for the decision"):
         errors["rationale"] = problem
     if outcome is not None:
-        errors |= _referral_blocker(contact, outcome)
+        errors |= _primary_need_problem(outcome, data.primary_need)
+        errors |= _referral_blocker(contact, outcome, session)
+    errors |= _open_checks_problem(contact, data.open_checks_reason, "open_checks_reason")
     if errors:
         raise ValidationFailed(errors)
     assert outcome is not None
@@ -165,6 +261,8 @@ def decide(
         working_hours_to_decision=round(working_hours_between(contact.received_at, now, opens, closes), 2),
         within_deadline=now <= contact.due_at,
         status=DecisionStatus.AWAITING_SIGN_OFF if needs_sign_off else DecisionStatus.IN_EFFECT,
+        primary_need=data.primary_need if outcome in rules.REFERRAL_OUTCOMES else None,
+        open_checks_reason=(data.open_checks_reason or "").strip() or None if outstanding_checks(contact) else None,
     )
     session.add(decision)
     contact.decisions.append(decision)
@@ -195,6 +293,7 @@ def _take_effect(
     decision.took_effect_at = now
     contact.status = ContactStatus.DECIDED
     contact.decided_at = now
+    close_open_checks(session, user, contact)
     referrals: list[Referral] = []
     if decision.outcome not in rules.REFERRAL_OUTCOMES:
         return referrals
@@ -222,6 +321,7 @@ def _take_effect(
                 route=str(decision.outcome),
                 contact_id=contact.id,
                 decision_id=decision.id,
+                primary_need=decision.primary_need,
             ),
         )
         referrals.append(referral)
@@ -246,6 +346,7 @@ def sign_off(
     agree: bool,
     note: str | None,
     expected_version: int | None,
+    open_checks_reason: str | None = None,
     now: datetime | None = None,
 ) -> ContactDecision:
     """A MASH manager agrees the decision (it takes effect) or returns it with a note (screened again)."""
@@ -268,7 +369,8 @@ def sign_off(
     if not agree and (problem := rules.rationale_problem(note, "note saying why the decision is returned")):
         errors["sign_off_note"] = problem
     if agree:
-        errors |= _referral_blocker(contact, decision.outcome)
+        errors |= _referral_blocker(contact, decision.outcome, session)
+        errors |= _open_checks_problem(contact, open_checks_reason, "sign_off_checks_reason")
     text_field(note, "sign_off_note", "the note", errors, limit=NOTE_MAX, required=False)
     if errors:
         raise ValidationFailed(errors)
@@ -276,6 +378,8 @@ def sign_off(
     decision.signed_off_by_id = user.id
     decision.signed_off_at = now
     decision.sign_off_note = note_text
+    if agree and outstanding_checks(contact):
+        decision.sign_off_open_checks_reason = (open_checks_reason or "").strip()
     if agree:
         _take_effect(session, user, contact, decision, now)
     else:

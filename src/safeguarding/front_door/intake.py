@@ -483,6 +483,11 @@ def respond_to_check(
         )
     if check.status == CheckStatus.WITHDRAWN:
         raise Conflict("The MASH has withdrawn this check; no answer is needed.", field="response")
+    if check.status == CheckStatus.NO_LONGER_NEEDED:
+        raise Conflict(
+            "The MASH decided this contact before your answer was needed: the check is closed as no longer needed.",
+            field="response",
+        )
     if check.version != expected_version:
         raise Conflict(
             "This check changed while you were answering it. Nothing was saved: reload the page and try again.",

@@ -195,6 +195,7 @@ class CheckStatus(StrEnum):
     REQUESTED = "requested"
     ANSWERED = "answered"
     WITHDRAWN = "withdrawn"
+    NO_LONGER_NEEDED = "no_longer_needed"  # the contact was decided before the agency answered
 
 
 class PartnerCheck(Base, Timestamped):
@@ -260,6 +261,11 @@ class ContactDecision(Base):
     working_hours_to_decision: Mapped[float] = mapped_column()
     within_deadline: Mapped[bool] = mapped_column()
     status: Mapped[DecisionStatus] = mapped_column(String(30))
+    # For a referral outcome: the child's primary need (core.codes.PRIMARY_NEEDS), asked when the referral is made.
+    primary_need: Mapped[str | None] = mapped_column(String(2))
+    # Why the worker decided, or the manager signed off, while partner checks were still unanswered.
+    open_checks_reason: Mapped[str | None] = mapped_column(Text)
+    sign_off_open_checks_reason: Mapped[str | None] = mapped_column(Text)
     signed_off_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     signed_off_at: Mapped[datetime | None] = mapped_column(index=True)  # also read by the nightly deadlines run
     sign_off_note: Mapped[str | None] = mapped_column(Text)

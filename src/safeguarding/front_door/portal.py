@@ -86,12 +86,14 @@ def _source_order(code: str) -> tuple[int, str]:
 def portal_home(request: Request, db: DbSession, database: Db, user: CurrentUser, page: int = 1) -> Response:
     contacts = agency_view.agency_contacts(db, database, user, page=page)
     checks = agency_view.agency_checks(db, database, user, awaiting_only=True, size=50)
+    closed_checks = agency_view.closed_unanswered_checks(db, database, user)
     return render(
         request,
         "front_door/portal_home.html",
         title="Your agency's contacts",
         contacts=contacts,
         checks=checks,
+        closed_checks=closed_checks,
         status_labels=rules.PARTNER_STATUS_LABELS,
         flash=_flash(request.query_params.get("answered")),
     )

@@ -88,6 +88,8 @@ def _common() -> dict[str, Any]:
         "CHECK_CONSENT_LABELS": CHECK_CONSENT_LABELS,
         "LAWFUL_BASIS_LABELS": LAWFUL_BASIS_LABELS,
         "CONSENT_LABELS": CONSENT_LABELS,
+        # The CIN census primary need codes, N1 to N9 then N0 ("Not stated"), as the decision form offers them.
+        "PRIMARY_NEED_CHOICES": [(code, f"{code}: {text}") for code, text in codes.PRIMARY_NEEDS.items()],
     }
 
 
@@ -319,6 +321,7 @@ async def sign_off(request: Request, contact_id: RecordId, db: DbSession, databa
             agree=answer.agree,
             note=answer.note,
             expected_version=answer.expected_version,
+            open_checks_reason=answer.open_checks_reason,
         )
         return answer
 

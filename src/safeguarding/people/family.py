@@ -140,16 +140,7 @@ def end_relationship(
 ) -> FamilyRelationship:
     """Record that a tie has ended (a carer no longer caring, someone leaving the household). The tie stays in the
     family history with its end date; nothing is deleted."""
-    tie = session.get(FamilyRelationship, relationship_id)
-    if tie is None or person_id not in (tie.from_person_id, tie.to_person_id):
-        raise NotFound("That relationship is not on this record.")
-    access.require(
-        session,
-        database,
-        user,
-        Action.UPDATE,
-        AccessSubject(kind=Kind.PERSON, id=person_id, person_ids=(tie.from_person_id, tie.to_person_id)),
-    )
+    tie = _tie_to_change(session, database, user, person_id, relationship_id)
     ended = ended or today_in_london()
     if tie.ended is not None:
         raise ValidationFailed({"ended": "This relationship has already ended"})
@@ -170,6 +161,72 @@ def end_relationship(
             side,
             person_id=side,
             detail={"relationship_id": tie.id, "ended": ended.isoformat()},
+        )
+    return tie
+
+
+def _tie_to_change(
+    session: Session, database: Database, user: User, person_id: int, relationship_id: int
+) -> FamilyRelationship:
+    tie = session.get(FamilyRelationship, relationship_id)
+    if tie is None or person_id not in (tie.from_person_id, tie.to_person_id):
+        raise NotFound("That relationship is not on this record.")
+    access.require(
+        session,
+        database,
+        user,
+        Action.UPDATE,
+        AccessSubject(kind=Kind.PERSON, id=person_id, person_ids=(tie.from_person_id, tie.to_person_id)),
+    )
+    return tie
+
+
+def relative_to_change(
+    session: Session, database: Database, user: User, person_id: int, relationship_id: int
+) -> Relative:
+    """One family tie of this person, as the confirmation page before ending it shows it (asks the policy)."""
+    _tie_to_change(session, database, user, person_id, relationship_id)
+    for relative in family_of(session, person_id):
+        if relative.relationship_id == relationship_id:
+            return relative
+    raise NotFound("That relationship is not on this record.")
+
+
+def restore_relationship(
+    session: Session, database: Database, user: User, person_id: int, relationship_id: int
+) -> FamilyRelationship:
+    """Undo the ending of a tie (recorded as ended by mistake): it is current again, and the undoing is audited on
+    both records with the end date it had."""
+    tie = _tie_to_change(session, database, user, person_id, relationship_id)
+    if tie.ended is None:
+        raise ValidationFailed({"ended": "This relationship has not ended, so there is nothing to undo"})
+    pair = or_(
+        and_(
+            FamilyRelationship.from_person_id == tie.from_person_id, FamilyRelationship.to_person_id == tie.to_person_id
+        ),
+        and_(
+            FamilyRelationship.from_person_id == tie.to_person_id, FamilyRelationship.to_person_id == tie.from_person_id
+        ),
+    )
+    current = select(FamilyRelationship).where(
+        pair, FamilyRelationship.kind == tie.kind, FamilyRelationship.ended.is_(None), FamilyRelationship.id != tie.id
+    )
+    if session.scalar(current.limit(1)) is not None:
+        raise ValidationFailed(
+            {"ended": "The same relationship has been recorded again since, so this one stays ended"}
+        )
+    was_ended = tie.ended
+    tie.ended = None
+    session.flush()
+    for side in (tie.from_person_id, tie.to_person_id):
+        audit.record(
+            session,
+            access.actor_of(user),
+            "restore_relationship",
+            "person",
+            side,
+            person_id=side,
+            detail={"relationship_id": tie.id, "was_ended": was_ended.isoformat()},
         )
     return tie
 

@@ -20,7 +20,7 @@ from safeguarding.core.access import Action, Kind
 from safeguarding.core.dates import BirthDate
 from safeguarding.core.db import Database
 from safeguarding.core.errors import ValidationFailed
-from safeguarding.core.form_fields import record_id
+from safeguarding.core.form_fields import date_parts_field, record_id
 from safeguarding.core.users import User, UserSession
 from safeguarding.people import family, records, restriction, search, viewing
 from safeguarding.people.inputs import SEARCH_FIELDS, AddressInput, PersonChange, PersonInput, SearchQuery, form_date
@@ -50,7 +50,8 @@ FLASH = {
     "alias": "Other name added",
     "alias_removed": "Other name removed",
     "relationship": "Relationship recorded",
-    "relationship_ended": "Relationship recorded as ended",
+    "relationship_ended": 'Relationship recorded as ended. If that was a mistake, choose "Undo: not ended" beside it',
+    "relationship_restored": "The relationship is current again: its end was undone",
     "restricted": "Record restricted",
     "lifted": "Restriction lifted",
     "break_glass": "You have broken the glass: this access is recorded and shown to managers",
@@ -407,11 +408,45 @@ async def add_relationship_page(
     )
 
 
+def _end_page(
+    request: Request,
+    db: Session,
+    database: Database,
+    user: User,
+    person_id: int,
+    relationship_id: int,
+    form: dict[str, str],
+    errors: dict[str, str] | None = None,
+) -> Response:
+    """The check before a tie is recorded as ended: whose tie, and the date it ended (asked, never assumed)."""
+    person = viewing.person_for_edit(db, database, user, person_id)
+    relative = family.relative_to_change(db, database, user, person_id, relationship_id)
+    return render(
+        request,
+        "people/relationship_end.html",
+        title=f"End this relationship: {person.full_name}",
+        person=person,
+        relative=relative,
+        form=form,
+        errors=errors or None,
+        **_common(),
+    )
+
+
+@router.get("/people/{person_id}/relationships/{relationship_id}/end", include_in_schema=False)
+def end_relationship_confirm_page(
+    request: Request, person_id: RecordId, relationship_id: RecordId, db: DbSession, database: Db, user: CurrentUser
+) -> Response:
+    return _end_page(request, db, database, user, person_id, relationship_id, {})
+
+
 def _end_relationship(
     db: Session, database: Database, user: User, person_id: int, relationship_id: int, form: PostedForm
 ) -> FamilyRelationship:
     errors: dict[str, str] = {}
-    ended = form_date(form, "ended", errors)
+    ended = date_parts_field(
+        form.get("ended-day"), form.get("ended-month"), form.get("ended-year"), "ended", "the date it ended", errors
+    )
     if errors:
         raise ValidationFailed(errors)
     return family.end_relationship(db, database, user, person_id, relationship_id, ended)
@@ -421,10 +456,25 @@ def _end_relationship(
 async def end_relationship_page(
     request: Request, person_id: RecordId, relationship_id: RecordId, db: DbSession, database: Db, user: CurrentUser
 ) -> Response:
-    # A refusal here is shown on the app's error page (the button sits on the record page, which has no form
-    # to show again).
-    await in_thread(_end_relationship, db, database, user, person_id, relationship_id, await read_form(request))
-    return RedirectResponse(_done(person_id, "relationship_ended"), status_code=303)
+    return await submit(
+        request,
+        db,
+        lambda form: _end_relationship(db, database, user, person_id, relationship_id, form),
+        done=_done(person_id, "relationship_ended"),
+        again=lambda form, errors: _end_page(
+            request, db, database, user, person_id, relationship_id, form.as_dict(), errors
+        ),
+    )
+
+
+@router.post("/people/{person_id}/relationships/{relationship_id}/restore", include_in_schema=False)
+async def restore_relationship_page(
+    request: Request, person_id: RecordId, relationship_id: RecordId, db: DbSession, database: Db, user: CurrentUser
+) -> Response:
+    # A refusal (nothing to undo) is shown on the app's error page: the button sits on the record page.
+    await read_form(request)
+    await in_thread(family.restore_relationship, db, database, user, person_id, relationship_id)
+    return RedirectResponse(_done(person_id, "relationship_restored"), status_code=303)
 
 
 # --- break-glass and restriction -------------------------------------------------------------------------------------
