@@ -64,7 +64,7 @@ def test_a_worker_sees_their_own_children_due_and_overdue_with_explanations(
     assert "Bens Child" not in html
     assert 'data-rule="assessment"' in html and 'data-rule="strategy-discussion"' in html
     assert 'title="Child and family assessment completed (assessment, Statutory guidance' in html
-    assert "Why this date" in html and f'href="/people/{team.late_child}"' in html
+    assert "Why this date" in html and f'href="/cases/{team.late_child}"' in html
     with database.transaction() as s:
         event = s.scalar(
             select(AuditEvent).where(AuditEvent.target_type == "due_work", AuditEvent.actor_id == team.ada.id)

@@ -103,6 +103,8 @@ class ContactView:
     may_sign_off: bool
     may_respond: bool
     open_case_allocations: list[Allocation]
+    # A routed contact past its acknowledge-by day with no acknowledgement.
+    acknowledge_overdue: bool = False
 
     @property
     def awaiting_sign_off(self) -> ContactDecision | None:
@@ -370,4 +372,12 @@ def view_contact(
         may_sign_off=access.role_may(user, Kind.DECISION, Action.SIGN_OFF),
         may_respond=may_respond(user, contact),
         open_case_allocations=allocations,
+        acknowledge_overdue=contact.acknowledge_by is not None
+        and now.astimezone(LONDON).date() > contact.acknowledge_by
+        and session.scalar(
+            select(ContactNote.id)
+            .where(ContactNote.contact_id == contact.id, ContactNote.kind == NoteKind.ACKNOWLEDGED)
+            .limit(1)
+        )
+        is None,
     )

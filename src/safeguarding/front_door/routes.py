@@ -35,9 +35,11 @@ from safeguarding.front_door import (
 )
 from safeguarding.front_door.contact_form import ContactForm
 from safeguarding.front_door.models import (
+    ROUTED_RESPONSE_LABELS,
     Channel,
     CheckConsent,
     ConsentPosition,
+    ContactNote,
     ContactSubject,
     LawfulBasis,
     NoteKind,
@@ -88,6 +90,7 @@ def _common() -> dict[str, Any]:
         "CHECK_CONSENT_LABELS": CHECK_CONSENT_LABELS,
         "LAWFUL_BASIS_LABELS": LAWFUL_BASIS_LABELS,
         "CONSENT_LABELS": CONSENT_LABELS,
+        "routed_responses": [(str(k), v) for k, v in ROUTED_RESPONSE_LABELS.items()],
     }
 
 
@@ -327,6 +330,12 @@ async def sign_off(request: Request, contact_id: RecordId, db: DbSession, databa
     )
 
 
+def _respond(db: DbSession, database: Db, user: User, contact_id: int, answer: routing.RespondInput) -> ContactNote:
+    return routing.respond_to_routed(
+        db, database, user, contact_id, acknowledge=answer.acknowledge, note=answer.note, response=answer.response
+    )
+
+
 @router.post("/mash/contacts/{contact_id}/respond", include_in_schema=False)
 async def respond(request: Request, contact_id: RecordId, db: DbSession, database: Db, user: CurrentUser) -> Response:
     return await _on_contact(
@@ -335,9 +344,7 @@ async def respond(request: Request, contact_id: RecordId, db: DbSession, databas
         database,
         user,
         contact_id,
-        lambda form: routing.respond_to_routed(
-            db, database, user, contact_id, acknowledge=form.get("respond") == "acknowledge", note=form.get("note")
-        ),
+        lambda form: _respond(db, database, user, contact_id, routing.RespondInput.read(form)),
         lambda note: "acknowledged" if note.kind == NoteKind.ACKNOWLEDGED else "noted",
     )
 
