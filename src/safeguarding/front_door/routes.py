@@ -15,7 +15,7 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from safeguarding.core import codes, local_settings
-from safeguarding.core.access import Action, Kind, require_role
+from safeguarding.core.access import Action, Kind, require_role, role_may
 from safeguarding.core.calendar import now_in_london
 from safeguarding.core.db import Database
 from safeguarding.core.errors import ValidationFailed
@@ -112,9 +112,24 @@ def queue_page(
             title="MASH queue",
             result=result,
             errors=exc.errors,
+            sign_off_rows=_sign_off_rows(db, database, user),
             **_common(),
         )
-    return render(request, "front_door/mash_queue.html", title="MASH queue", result=result, **_common())
+    return render(
+        request,
+        "front_door/mash_queue.html",
+        title="MASH queue",
+        result=result,
+        sign_off_rows=_sign_off_rows(db, database, user),
+        **_common(),
+    )
+
+
+def _sign_off_rows(db: Session, database: Database, user: User) -> list[decisions.SignOffRow] | None:
+    """A MASH manager's queue opens with the decisions awaiting their sign-off (None: not a manager's page)."""
+    if not role_may(user, Kind.DECISION, Action.SIGN_OFF):
+        return None
+    return decisions.awaiting_sign_off(db, database, user)
 
 
 # --- recording a contact -----------------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from safeguarding.front_door.contacts import (
     RESTRICTED_LABEL,
     audit_contact,
     audit_refusal,
+    child_label,
     council_settings,
     flush_or_conflict,
     hidden_contacts,
@@ -38,7 +39,6 @@ from safeguarding.front_door.models import (
     Contact,
     ContactNote,
     ContactStatus,
-    ContactSubject,
     NoteKind,
     RoutedResponse,
 )
@@ -110,15 +110,6 @@ class RoutedRow:
     acknowledge_by: date | None = None
     overdue: bool = False
     response: str | None = None  # what the worker did (the label), once acknowledged
-
-
-def child_label(subject: ContactSubject, today: date) -> str:
-    """A child as a list shows them: name with date of birth and age, so same-named children are told apart."""
-    if subject.date_of_birth is None:
-        return f"{subject.full_name} (date of birth not known)"
-    born = subject.date_of_birth
-    age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
-    return f"{subject.full_name} (born {born.day} {born:%B %Y}, age {max(age, 0)})"
 
 
 def _response_label(response: str | None) -> str | None:
