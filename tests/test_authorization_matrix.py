@@ -73,6 +73,9 @@ CORE_EXPECTED: dict[Route, Policy] = {
     ("POST", "/account/second-factor"): EVERY_USER,
     ("POST", "/account/second-factor/start"): EVERY_USER,
     ("GET", "/"): EVERY_USER,
+    # Each role's home (app/home.py): a composed page for social workers, team managers and service leaders; every
+    # other role is sent on to its own home page.
+    ("GET", "/home"): EVERY_USER,
     # The MASH (front_door/routes.py).
     ("GET", "/mash/queue"): MASH,
     ("GET", "/mash/contacts/new"): MASH,
