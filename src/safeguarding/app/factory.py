@@ -343,7 +343,7 @@ def create_app(database: Database | None = None) -> FastAPI:
     app.mount(API_PREFIX, api)
 
     app.include_router(auth.router)
-    app.include_router(home_pages.router)
+    app.include_router(home_router)
     app.include_router(home_pages.router)
     app.include_router(admin.router)
     app.include_router(audit_pages.router)

@@ -106,7 +106,10 @@ def queue(
     hidden = hidden_contacts(session, user, contacts)
     screener_ids = {c.screened_by_id for c in contacts if c.screened_by_id is not None}
     screeners = (
-        dict(session.execute(select(User.id, User.full_name).where(User.id.in_(screener_ids))).tuples().all())
+        {
+            user_id: name
+            for user_id, name in session.execute(select(User.id, User.full_name).where(User.id.in_(screener_ids)))
+        }
         if screener_ids
         else {}
     )
