@@ -93,8 +93,8 @@ def test_a_routed_contact_is_on_the_workers_home_page_with_its_deadline_and_is_a
         assert note.response == "no_further_action" and "covered by the current plan" in note.text
         audit = s.scalars(select(AuditEvent).where(AuditEvent.action == "acknowledge")).one()
         assert '"response": "no_further_action"' in (audit.detail or "")
-    home = client.get("/home").text
-    assert ">New</strong>" not in home and "No further action" in home
+    after = client.get("/home").text
+    assert ">New</strong>" not in after and "No further action" in after
 
 
 def test_an_unacknowledged_contact_goes_overdue_and_reaches_the_team_managers_home_page(
