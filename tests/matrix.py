@@ -21,7 +21,7 @@ EVERY_USER = frozenset(r.value for r in Role) | {OTHER_AGENCY_PARTNER}
 CASEWORK = frozenset({R.MASH_WORKER, R.MASH_MANAGER, R.SOCIAL_WORKER, R.TEAM_MANAGER, R.EXPLOITATION_PRACTITIONER})
 MASH = frozenset({R.MASH_WORKER.value, R.MASH_MANAGER.value})
 ADMIN = frozenset({R.ADMINISTRATOR.value})
-AUDIT_READERS = frozenset({R.MASH_MANAGER.value, R.TEAM_MANAGER.value, R.ADMINISTRATOR.value})
+AUDIT_READERS = frozenset({R.MASH_MANAGER.value, R.TEAM_MANAGER.value, R.ADMINISTRATOR.value, R.SERVICE_LEADER.value})
 # A partner of the owning agency, but not of another agency.
 OWNING_PARTNER = frozenset({PARTNER})
 # Any partner: lists scoped to the partner's own agency (the other agency sees its own, empty, list).

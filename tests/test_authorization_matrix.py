@@ -73,6 +73,9 @@ CORE_EXPECTED: dict[Route, Policy] = {
     ("POST", "/account/second-factor"): EVERY_USER,
     ("POST", "/account/second-factor/start"): EVERY_USER,
     ("GET", "/"): EVERY_USER,
+    # Each role's home (app/home.py): a composed page for social workers, team managers and service leaders; every
+    # other role is sent on to its own home page.
+    ("GET", "/home"): EVERY_USER,
     # The MASH (front_door/routes.py).
     ("GET", "/mash/queue"): MASH,
     ("GET", "/mash/contacts/new"): MASH,
@@ -89,7 +92,7 @@ CORE_EXPECTED: dict[Route, Policy] = {
     ("POST", "/mash/contacts/{contact_id}/respond"): roles(R.SOCIAL_WORKER, R.TEAM_MANAGER),
     ("GET", "/mash/sign-off"): roles(R.MASH_MANAGER),
     ("GET", "/my-contacts"): roles(R.SOCIAL_WORKER, R.TEAM_MANAGER),
-    ("GET", "/mash/dashboard"): roles(R.MASH_MANAGER, R.TEAM_MANAGER, R.PERFORMANCE_ANALYST),
+    ("GET", "/mash/dashboard"): roles(R.MASH_MANAGER, R.TEAM_MANAGER, R.PERFORMANCE_ANALYST, R.SERVICE_LEADER),
     # The partner portal (front_door/portal.py): a referrer's own agency's contacts and checks, nothing else.
     ("GET", "/portal"): ANY_PARTNER,
     ("GET", "/portal/contacts/new"): ANY_PARTNER,

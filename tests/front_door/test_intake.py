@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from safeguarding.casework.models import Allocation
 from safeguarding.core import local_settings
 from safeguarding.core.audit import AuditEvent
-from safeguarding.core.calendar import LONDON, is_working_day
+from safeguarding.core.calendar import LONDON, add_working_days, is_working_day
 from safeguarding.core.codes import REFERRAL_SOURCES
 from safeguarding.core.db import Database, utcnow
 from safeguarding.core.errors import AccessDenied, Conflict, ValidationFailed
@@ -377,6 +377,9 @@ def test_open_case_goes_to_the_allocated_worker_not_the_queue(database: Database
     contact = submit(database, partner, partner_input(subjects=(child("Zed", "Other"), child(nhs_number=VALID_NHS))))
     assert contact.status == ContactStatus.ROUTED_TO_ALLOCATED_WORKER
     assert contact.routed_to_id == social_worker.id
+    # It is the worker's to acknowledge by the next working day (the default local standard), never lost.
+    assert contact.routed_at is not None
+    assert contact.acknowledge_by == add_working_days(contact.routed_at.astimezone(LONDON).date(), 1)
 
 
 def test_closed_case_routes_only_within_the_local_setting(database: Database, factory: Factory) -> None:

@@ -273,7 +273,8 @@ def test_my_contacts_acknowledge_and_note(client: TestClient, database: Database
     assert page.status_code == 200 and "Acknowledge" in page.text and "Record the decision" not in page.text
     assert (
         client.post(
-            f"/mash/contacts/{contact_id}/respond", data={"csrf_token": token, "respond": "acknowledge"}
+            f"/mash/contacts/{contact_id}/respond",
+            data={"csrf_token": token, "respond": "acknowledge", "response": "visit_arranged"},
         ).status_code
         == 303
     )

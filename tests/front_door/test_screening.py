@@ -364,12 +364,14 @@ def test_open_case_contact_is_routed_to_the_allocated_worker(database: Database,
         rows = my_contacts(s, database, social_worker)
         assert [r.contact.id for r in rows] == [contact_id] and rows[0].acknowledged_at is None
     with database.transaction() as s:
-        respond_to_routed(s, database, social_worker, contact_id, acknowledge=True, note=None)
+        respond_to_routed(
+            s, database, social_worker, contact_id, acknowledge=True, note=None, response="visit_arranged"
+        )
     with database.transaction() as s:
         assert my_contacts(s, database, social_worker)[0].acknowledged_at is not None
     other = factory.user(Role.SOCIAL_WORKER)
     with database.transaction() as s, pytest.raises(AccessDenied):
-        respond_to_routed(s, database, other, contact_id, acknowledge=True, note=None)
+        respond_to_routed(s, database, other, contact_id, acknowledge=True, note=None, response="visit_arranged")
 
 
 def test_routing_without_an_open_case_is_refused(database: Database, factory: Factory) -> None:

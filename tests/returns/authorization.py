@@ -20,7 +20,7 @@ from tests.support import Factory, World
 R = Role
 
 EXPECTED: dict[Route, Policy] = {
-    ("GET", "/returns/cin-census"): roles(R.PERFORMANCE_ANALYST, R.TEAM_MANAGER),
+    ("GET", "/returns/cin-census"): roles(R.PERFORMANCE_ANALYST, R.TEAM_MANAGER, R.SERVICE_LEADER),
     ("POST", "/returns/cin-census/run"): roles(R.PERFORMANCE_ANALYST, R.TEAM_MANAGER),
 }
 # Bodies for unsafe requests, so that a well-formed request reaches the access policy.

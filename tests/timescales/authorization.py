@@ -23,7 +23,7 @@ R = Role
 EXPECTED: dict[Route, Policy] = {
     ("GET", "/due"): roles(R.SOCIAL_WORKER, R.TEAM_MANAGER, R.EXPLOITATION_PRACTITIONER),
     ("GET", "/due/team"): roles(R.TEAM_MANAGER),
-    ("GET", "/due/service"): roles(R.TEAM_MANAGER, R.PERFORMANCE_ANALYST),
+    ("GET", "/due/service"): roles(R.TEAM_MANAGER, R.PERFORMANCE_ANALYST, R.SERVICE_LEADER),
     ("GET", "/due/deadlines/{deadline_id}"): roles(R.SOCIAL_WORKER, R.TEAM_MANAGER),
 }
 # Bodies for unsafe requests, so that a well-formed request reaches the access policy.

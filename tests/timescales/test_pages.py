@@ -64,7 +64,7 @@ def test_a_worker_sees_their_own_children_due_and_overdue_with_explanations(
     assert "Bens Child" not in html
     assert 'data-rule="assessment"' in html and 'data-rule="strategy-discussion"' in html
     assert 'title="Child and family assessment completed (assessment, Statutory guidance' in html
-    assert "Why this date" in html and f'href="/people/{team.late_child}"' in html
+    assert "Why this date" in html and f'href="/cases/{team.late_child}"' in html
     with database.transaction() as s:
         event = s.scalar(
             select(AuditEvent).where(AuditEvent.target_type == "due_work", AuditEvent.actor_id == team.ada.id)
@@ -149,18 +149,20 @@ def test_a_restricted_childs_name_is_not_shown(factory: Factory, database: Datab
     assert "Lateon Overdue" not in page and "Restricted record" in page
 
 
-def test_social_workers_and_team_managers_land_on_what_is_due(
+def test_social_workers_land_on_their_home_page_which_shows_what_is_due(
     factory: Factory, database: Database, client: TestClient
 ) -> None:
     team = build(factory, database)
     sign_in_as(client, database, team.ada)
     landing = client.get("/", follow_redirects=False)
-    assert landing.status_code == 303 and landing.headers["location"] == "/due"
+    assert landing.status_code == 303 and landing.headers["location"] == "/home"
+    home = client.get("/home").text
+    assert "Lateon Overdue" in home and f'href="/cases/{team.late_child}"' in home
     client.cookies.clear()
     sign_in_as(client, database, team.manager)
     landing = client.get("/", follow_redirects=False)
-    assert landing.status_code == 303 and landing.headers["location"] == "/due/team"
-    assert "Lateon Overdue" in client.get(landing.headers["location"]).text
+    assert landing.status_code == 303 and landing.headers["location"] == "/home"
+    assert "Lateon Overdue" in client.get("/due/team").text
 
 
 def listed(html: str) -> str:

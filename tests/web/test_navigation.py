@@ -32,12 +32,14 @@ BEFORE: dict[Role, set[tuple[str, str]]] = {
         ("Improvement plan", "/returns/improvement"),
     },
     R.SOCIAL_WORKER: {
+        ("Home", "/home"),
         ("What is due", "/due"),
         ("My contacts", "/my-contacts"),
         ("People", "/people"),
         ("Supervision", "/supervision"),
     },
     R.TEAM_MANAGER: {
+        ("Home", "/home"),
         ("What is due", "/due"),
         ("Team timescales", "/due/team"),
         ("Service timescales", "/due/service"),
@@ -73,6 +75,17 @@ BEFORE: dict[Role, set[tuple[str, str]]] = {
         ("Improvement plan", "/returns/improvement"),
     },
     R.ADMINISTRATOR: {("Audit", "/audit"), ("Administration", "/admin"), ("Workforce", "/returns/workforce")},
+    # Read-only across the service (issue 14): drift, figures, workforce, the plan, MASH decisions and the audit.
+    R.SERVICE_LEADER: {
+        ("Home", "/home"),
+        ("Service timescales", "/due/service"),
+        ("MASH dashboard", "/mash/dashboard"),
+        ("Indicators", "/returns/indicators"),
+        ("CIN census", "/returns/cin-census"),
+        ("Workforce", "/returns/workforce"),
+        ("Improvement plan", "/returns/improvement"),
+        ("Audit", "/audit"),
+    },
 }
 
 
@@ -213,6 +226,7 @@ def test_a_team_managers_team_page_shows_case_work_current_and_its_pages(
     assert page.status_code == 200
     navs = _navs(page.text)
     assert navs["Main sections"] == [
+        ("Home", "/home", None),
         ("Front door", "/mash/dashboard", None),
         ("Case work", "/due", "true"),
         ("People", "/people", None),

@@ -22,6 +22,10 @@ def test_a_team_manager_moves_between_sections(new_page: Any, factory: Any, live
     page = new_page(javascript=javascript)
     sign_in(page, manager)
     sections = page.get_by_role("navigation", name="Main sections")
+    # A team manager lands on their home page; the team's timescales are a section away.
+    expect(sections.get_by_role("link", name="Home")).to_have_attribute("aria-current", "page")
+    sections.get_by_role("link", name="Case work").click()
+    page.get_by_role("navigation", name="Case work pages").get_by_role("link", name="Team timescales").click()
     expect(sections.get_by_role("link", name="Case work")).to_have_attribute("aria-current", "true")
     pages = page.get_by_role("navigation", name="Case work pages")
     expect(pages.get_by_role("link", name="Team timescales")).to_have_attribute("aria-current", "page")

@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from safeguarding.app import admin, audit_pages, auth
+from safeguarding.app import home as home_pages
 from safeguarding.casework import routes as casework_routes
 from safeguarding.core import timings
 from safeguarding.core.db import Database, get_database
@@ -352,6 +353,7 @@ def create_app(database: Database | None = None) -> FastAPI:
 
     app.include_router(auth.router)
     app.include_router(home_router)
+    app.include_router(home_pages.router)
     app.include_router(admin.router)
     app.include_router(audit_pages.router)
     for module in capabilities:

@@ -122,6 +122,16 @@ def allocate(
     return allocation
 
 
+# How urgent an unallocated child is, from the front-door outcome that opened the referral: a child needing
+# protection now comes before one waiting for a strategy discussion, before an assessment. (rank, label)
+URGENCY: dict[str, tuple[int, str]] = {
+    "immediate_protection": (0, "Immediate protection"),
+    "strategy_discussion": (1, "Strategy discussion (possible section 47)"),
+    "referral_for_assessment": (2, "Assessment"),
+}
+OTHER_URGENCY = (3, "Other")
+
+
 @dataclass(frozen=True)
 class UnallocatedRow:
     person_id: int
@@ -129,17 +139,36 @@ class UnallocatedRow:
     referral_date: date
     route: str
     days_waiting: int
+    date_of_birth: date | None = None
+    urgency: str = ""
+
+    @property
+    def born(self) -> str:
+        """Date of birth and age, so same-named children are told apart."""
+        if self.date_of_birth is None:
+            return "Date of birth not known"
+        today = today_in_london()
+        born = self.date_of_birth
+        age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+        return f"Born {born.day} {born:%B %Y} (age {max(age, 0)})"
 
 
 def unallocated(session: Session, database: Database, user: User, *, limit: int = 200) -> list[UnallocatedRow]:
-    """Children with an open referral and no open allocation, longest waiting first (restricted records left
-    out unless the user may open them)."""
+    """Children with an open referral and no open allocation, the most urgent first (by the front-door outcome that
+    opened the referral), then longest waiting (restricted records left out unless the user may open them)."""
     access.require_role(database, user, Kind.ALLOCATION, Action.LIST)
     open_alloc = (
         select(Allocation.id).where(Allocation.person_id == Referral.person_id, Allocation.ended_at.is_(None)).exists()
     )
     rows = session.execute(
-        select(Referral.person_id, Person.first_name, Person.last_name, Referral.referral_date, Referral.route)
+        select(
+            Referral.person_id,
+            Person.first_name,
+            Person.last_name,
+            Person.date_of_birth,
+            Referral.referral_date,
+            Referral.route,
+        )
         .join(Person, Person.id == Referral.person_id)
         .where(Referral.closed_date.is_(None), ~open_alloc)
         .order_by(Referral.referral_date, Referral.id)
@@ -149,7 +178,13 @@ def unallocated(session: Session, database: Database, user: User, *, limit: int 
     day = today_in_london()
     found = [
         UnallocatedRow(
-            r.person_id, f"{r.first_name} {r.last_name}", r.referral_date, r.route, (day - r.referral_date).days
+            r.person_id,
+            f"{r.first_name} {r.last_name}",
+            r.referral_date,
+            r.route,
+            (day - r.referral_date).days,
+            r.date_of_birth,
+            URGENCY.get(r.route, OTHER_URGENCY)[1],
         )
         for r in rows
         if r.person_id not in restricted
@@ -157,5 +192,6 @@ def unallocated(session: Session, database: Database, user: User, *, limit: int 
             session, user, Action.VIEW, AccessSubject(Kind.PERSON, r.person_id, person_ids=(r.person_id,))
         ).allowed
     ]
+    found.sort(key=lambda r: (URGENCY.get(r.route, OTHER_URGENCY)[0], -r.days_waiting))
     record(session, access.actor_of(user), "list", "allocation", None, detail={"unallocated": len(found)})
     return found

@@ -92,6 +92,11 @@ STAFF_CASEWORK = frozenset(
 )
 MANAGERS = frozenset({R.MASH_MANAGER, R.TEAM_MANAGER})
 MASH = frozenset({R.MASH_WORKER, R.MASH_MANAGER})
+# Directors and heads of service: read-only across the service. They are granted read actions only (VIEW and LIST
+# of figures, drift, the workforce, the improvement plan, the MASH's decisions, the audit log), never a change and
+# never a child's record (tests/core/test_service_leader.py holds them to it).
+SERVICE_LEADERS = frozenset({R.SERVICE_LEADER})
+READ_ACTIONS = frozenset({Action.VIEW, Action.LIST, Action.EXPORT})
 
 # Who may do what to which kind of record. A (kind, action) pair that is not here is refused to everyone.
 PERMISSIONS: dict[tuple[Kind, Action], frozenset[Role]] = {
@@ -117,9 +122,11 @@ PERMISSIONS: dict[tuple[Kind, Action], frozenset[Role]] = {
     (Kind.DECISION, Action.DECIDE): MASH,
     (Kind.DECISION, Action.SIGN_OFF): frozenset({R.MASH_MANAGER}),
     (Kind.REFERRAL, Action.VIEW): STAFF_CASEWORK | frozenset({R.PERFORMANCE_ANALYST}),
-    (Kind.MASH_DASHBOARD, Action.VIEW): frozenset({R.MASH_MANAGER, R.TEAM_MANAGER, R.PERFORMANCE_ANALYST}),
-    (Kind.AUDIT_LOG, Action.VIEW): frozenset({R.MASH_MANAGER, R.TEAM_MANAGER, R.ADMINISTRATOR}),
-    (Kind.AUDIT_LOG, Action.EXPORT): frozenset({R.MASH_MANAGER, R.TEAM_MANAGER, R.ADMINISTRATOR}),
+    (Kind.MASH_DASHBOARD, Action.VIEW): frozenset({R.MASH_MANAGER, R.TEAM_MANAGER, R.PERFORMANCE_ANALYST})
+    | SERVICE_LEADERS,
+    # Service leaders read the log (the audit of decisions); marking break-glass reviewed stays with managers.
+    (Kind.AUDIT_LOG, Action.VIEW): frozenset({R.MASH_MANAGER, R.TEAM_MANAGER, R.ADMINISTRATOR}) | SERVICE_LEADERS,
+    (Kind.AUDIT_LOG, Action.EXPORT): frozenset({R.MASH_MANAGER, R.TEAM_MANAGER, R.ADMINISTRATOR}) | SERVICE_LEADERS,
     # Marking a break-glass access reviewed is a practice judgement: managers, not administrators.
     (Kind.AUDIT_LOG, Action.SIGN_OFF): MANAGERS,
     (Kind.LOCAL_SETTINGS, Action.VIEW): frozenset({R.ADMINISTRATOR, R.MASH_MANAGER}),
@@ -159,7 +166,7 @@ PERMISSIONS: dict[tuple[Kind, Action], frozenset[Role]] = {
     # across the council -- team managers see the children; performance analysts see the figures only.
     (Kind.DUE_WORK, Action.VIEW): frozenset({R.SOCIAL_WORKER, R.TEAM_MANAGER, R.EXPLOITATION_PRACTITIONER}),
     (Kind.DUE_WORK, Action.MANAGE): frozenset({R.TEAM_MANAGER}),
-    (Kind.DUE_WORK, Action.LIST): frozenset({R.TEAM_MANAGER, R.PERFORMANCE_ANALYST}),
+    (Kind.DUE_WORK, Action.LIST): frozenset({R.TEAM_MANAGER, R.PERFORMANCE_ANALYST}) | SERVICE_LEADERS,
     # --- exploitation (owned by exploitation/) --------------------------------------------------------------
     # Screening, contexts, intelligence, missing episodes (H3; exploitation/screening, contexts, intelligence,
     # missing). Screening and missing episodes are case work any case-working role records; contexts are the
@@ -207,17 +214,20 @@ PERMISSIONS: dict[tuple[Kind, Action], frozenset[Role]] = {
     # --- returns and insight (owned by returns/) ------------------------------------------------------------
     # Statutory returns: analysts prepare them; team managers see the data problems in their service. Findings name
     # children by LAchildID; opening a child's record is still the person policy's decision.
-    (Kind.STATUTORY_RETURN, Action.VIEW): frozenset({R.PERFORMANCE_ANALYST, R.TEAM_MANAGER}),
+    (Kind.STATUTORY_RETURN, Action.VIEW): frozenset({R.PERFORMANCE_ANALYST, R.TEAM_MANAGER}) | SERVICE_LEADERS,
     (Kind.STATUTORY_RETURN, Action.UPDATE): frozenset({R.PERFORMANCE_ANALYST, R.TEAM_MANAGER}),
     (Kind.STATUTORY_RETURN, Action.EXPORT): frozenset({R.PERFORMANCE_ANALYST}),
     # Insight (insight/: indicators, workforce, improvement): leaders (managers) and analysts read the figures; the
     # children behind a figure are listed for them all, but names only for roles that may open a person's record
     # (PERSON VIEW), never a restricted child's unless unlocked; analysts see LAchildIDs. Administrators enter
     # contracts and vacancies; the improvement plan is kept by analysts and team managers.
-    (Kind.INDICATORS, Action.VIEW): frozenset({R.PERFORMANCE_ANALYST, R.TEAM_MANAGER, R.MASH_MANAGER}),
-    (Kind.WORKFORCE, Action.VIEW): frozenset({R.PERFORMANCE_ANALYST, R.TEAM_MANAGER, R.ADMINISTRATOR}),
+    (Kind.INDICATORS, Action.VIEW): frozenset({R.PERFORMANCE_ANALYST, R.TEAM_MANAGER, R.MASH_MANAGER})
+    | SERVICE_LEADERS,
+    (Kind.WORKFORCE, Action.VIEW): frozenset({R.PERFORMANCE_ANALYST, R.TEAM_MANAGER, R.ADMINISTRATOR})
+    | SERVICE_LEADERS,
     (Kind.WORKFORCE, Action.UPDATE): frozenset({R.ADMINISTRATOR}),
-    (Kind.IMPROVEMENT_PLAN, Action.VIEW): frozenset({R.PERFORMANCE_ANALYST, R.TEAM_MANAGER, R.MASH_MANAGER}),
+    (Kind.IMPROVEMENT_PLAN, Action.VIEW): frozenset({R.PERFORMANCE_ANALYST, R.TEAM_MANAGER, R.MASH_MANAGER})
+    | SERVICE_LEADERS,
     (Kind.IMPROVEMENT_PLAN, Action.UPDATE): frozenset({R.PERFORMANCE_ANALYST, R.TEAM_MANAGER}),
 }
 

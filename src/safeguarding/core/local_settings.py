@@ -97,6 +97,44 @@ DEFINITIONS: dict[str, SettingDefinition] = {
             365,
         ),
         SettingDefinition(
+            "routing.acknowledge.working_days",
+            "Contacts routed to an allocated worker: acknowledge within (working days)",
+            1,
+            int,
+            "local MASH procedures: the allocated worker responds to a new contact on an open case by the next "
+            "working day",
+            0,
+            10,
+        ),
+        SettingDefinition(
+            "supervision.interval_days",
+            "Supervision: each worker supervised at least every (days)",
+            28,
+            int,
+            "local supervision policy (commonly monthly; Social Work England standard 4.8 asks for regular "
+            "supervision)",
+            7,
+            90,
+        ),
+        SettingDefinition(
+            "caseload.weight.child_protection",
+            "Caseload weighting: a child on a child protection plan counts as",
+            1.0,
+            float,
+            "local caseload weighting policy (1 = every child counts the same)",
+            0.1,
+            10,
+        ),
+        SettingDefinition(
+            "caseload.weight.assessment",
+            "Caseload weighting: a child being assessed counts as",
+            1.0,
+            float,
+            "local caseload weighting policy (1 = every child counts the same)",
+            0.1,
+            10,
+        ),
+        SettingDefinition(
             "signoff.no_further_action", "Manager sign-off required: no further action", True, bool, "local practice"
         ),
         SettingDefinition(

@@ -23,6 +23,9 @@ class Role(StrEnum):
     TEAM_MANAGER = "team_manager"
     EXPLOITATION_PRACTITIONER = "exploitation_practitioner"
     PERFORMANCE_ANALYST = "performance_analyst"
+    # A director or head of service: reads across the service (figures, drift, the workforce, the improvement
+    # plan, the MASH's decisions and their audit), changes nothing.
+    SERVICE_LEADER = "service_leader"
     ADMINISTRATOR = "administrator"
 
     @property
@@ -38,6 +41,7 @@ ROLE_LABELS: dict[Role, str] = {
     Role.TEAM_MANAGER: "Team manager",
     Role.EXPLOITATION_PRACTITIONER: "Exploitation practitioner",
     Role.PERFORMANCE_ANALYST: "Performance analyst",
+    Role.SERVICE_LEADER: "Service leader",
     Role.ADMINISTRATOR: "Administrator",
 }
 

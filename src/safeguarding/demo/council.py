@@ -141,6 +141,7 @@ DEMO_SIGN_INS: tuple[tuple[str, Role, str], ...] = (
     ("analyst", Role.PERFORMANCE_ANALYST, "Ana Lister"),
     ("admin", Role.ADMINISTRATOR, "Adam Minter"),
     ("exploitation", Role.EXPLOITATION_PRACTITIONER, "Esther Reyes"),
+    ("service.leader", Role.SERVICE_LEADER, "Lena Marsh"),
 )
 
 
@@ -417,6 +418,8 @@ class _Builder:
 
         admin_team = team("Business support and systems", "admin")
         self.staff["admin"] = user(Role.ADMINISTRATOR, team_id=admin_team, manager_id=head.id, demo=demo_names["admin"])
+        # The head of service's read-only view across the service (a director or head of service signs in as it).
+        self.staff["service.leader"] = user(Role.SERVICE_LEADER, demo=demo_names["service.leader"])
 
         # Partner agencies and their practitioners (who answer checks and submit through the portal or API).
         agency_table = table_of(PartnerAgency)

@@ -15,7 +15,7 @@ from safeguarding.core import access
 from safeguarding.core.access import AccessSubject, Action, Kind
 from safeguarding.core.audit import record
 from safeguarding.core.db import Database
-from safeguarding.core.errors import AccessDenied, NotFound
+from safeguarding.core.errors import AccessDenied, NotFound, ValidationFailed
 from safeguarding.core.settings import get_settings
 from safeguarding.core.users import User
 from safeguarding.front_door import rules
@@ -218,31 +218,61 @@ def check_for_agency(check: PartnerCheck) -> CheckForAgency:
     )
 
 
+# How the portal's list of checks can be filtered: waiting (not yet answered), each other status the checks have, or
+# all. Built from CheckStatus, so a status added later (for example "no longer needed") is offered too.
+CHECK_FILTERS: dict[str, str] = {"waiting": "Waiting for your answer", "all": "All checks"} | {
+    str(status): status.replace("_", " ").capitalize() for status in CheckStatus if status != CheckStatus.REQUESTED
+}
+CHECK_ORDERS: dict[str, str] = {
+    "urgent": "Most urgent first (answer-by date, then newest)",
+    "newest": "Newest first",
+}
+
+
 def agency_checks(
     session: Session,
     database: Database,
     user: User,
     *,
     awaiting_only: bool = False,
+    status: str | None = None,
+    order: str = "urgent",
     page: int = 1,
     size: int | None = None,
 ) -> Page[CheckForAgency]:
-    """Checks addressed to the user's agency, soonest due first (partners only)."""
+    """Checks addressed to the user's agency (partners only): the most urgent first (the soonest answer-by date,
+    then the newest), or the newest first; filtered to those waiting (``awaiting_only``) or to one status."""
     if not user.is_partner:
         # The MASH sees checks on the contact page; this list is the agency's in-tray.
         access.require_role(database, user, Kind.CONTACT_OUTCOME, Action.LIST)
     access.require_role(database, user, Kind.PARTNER_CHECK, Action.LIST)
     if user.agency_id is None:
         raise AccessDenied("You do not belong to a partner agency.")
+    if status is not None and status not in CHECK_FILTERS:
+        raise ValidationFailed({"checks": "Choose which checks to show from the list"})
+    if order not in CHECK_ORDERS:
+        raise ValidationFailed({"check_order": "Choose an order from the list"})
     page, size = _page_bounds(page, size)
     scope = [PartnerCheck.agency_id == user.agency_id]
-    if awaiting_only:
+    if awaiting_only or status == "waiting":
         scope.append(PartnerCheck.status == CheckStatus.REQUESTED)
+    elif status not in (None, "all"):
+        scope.append(PartnerCheck.status == status)
     total = session.scalar(select(func.count(PartnerCheck.id)).where(*scope)) or 0
+    sort = (
+        (PartnerCheck.requested_at.desc(), PartnerCheck.id.desc())
+        if order == "newest"
+        else (
+            (PartnerCheck.status == CheckStatus.REQUESTED).desc(),
+            PartnerCheck.due_at,
+            PartnerCheck.requested_at.desc(),
+            PartnerCheck.id.desc(),
+        )
+    )
     checks = session.scalars(
         select(PartnerCheck)
         .where(*scope)
-        .order_by((PartnerCheck.status == CheckStatus.REQUESTED).desc(), PartnerCheck.due_at, PartnerCheck.id)
+        .order_by(*sort)
         .offset((page - 1) * size)
         .limit(size)
         .options(selectinload(PartnerCheck.contact).selectinload(Contact.subjects))
@@ -253,7 +283,13 @@ def agency_checks(
         "list",
         "partner_check",
         None,
-        detail={"agency_id": user.agency_id, "awaiting_only": awaiting_only, "page": page},
+        detail={
+            "agency_id": user.agency_id,
+            "awaiting_only": awaiting_only,
+            "status": status,
+            "order": order,
+            "page": page,
+        },
     )
     return Page([check_for_agency(c) for c in checks], page, size, total)
 

@@ -104,6 +104,8 @@ class ContactView:
     may_sign_off: bool
     may_respond: bool
     open_case_allocations: list[Allocation]
+    # A routed contact past its acknowledge-by day with no acknowledgement.
+    acknowledge_overdue: bool = False
 
     @property
     def outstanding_checks(self) -> list[PartnerCheck]:
@@ -376,4 +378,12 @@ def view_contact(
         may_sign_off=access.role_may(user, Kind.DECISION, Action.SIGN_OFF),
         may_respond=may_respond(user, contact),
         open_case_allocations=allocations,
+        acknowledge_overdue=contact.acknowledge_by is not None
+        and now.astimezone(LONDON).date() > contact.acknowledge_by
+        and session.scalar(
+            select(ContactNote.id)
+            .where(ContactNote.contact_id == contact.id, ContactNote.kind == NoteKind.ACKNOWLEDGED)
+            .limit(1)
+        )
+        is None,
     )

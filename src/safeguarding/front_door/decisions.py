@@ -14,7 +14,7 @@ from safeguarding.casework.models import Referral
 from safeguarding.core import access, codes, record_versions
 from safeguarding.core.access import AccessSubject, Action, Kind
 from safeguarding.core.audit import record
-from safeguarding.core.calendar import LONDON, working_hours_between
+from safeguarding.core.calendar import LONDON, today_in_london, working_hours_between
 from safeguarding.core.db import Database, utcnow
 from safeguarding.core.errors import AccessDenied, Conflict, ValidationFailed
 from safeguarding.core.form_fields import record_id, text_field
@@ -26,6 +26,7 @@ from safeguarding.front_door.contacts import (
     RESTRICTED_LABEL,
     audit_contact,
     audit_refusal,
+    child_label,
     council_settings,
     flush_or_conflict,
     hidden_contacts,
@@ -425,7 +426,9 @@ def awaiting_sign_off(session: Session, database: Database, user: User) -> list[
             contact=d.contact,
             decision=d,
             decided_by=d.decided_by.full_name,
-            children=[RESTRICTED_LABEL] if d.contact_id in hidden else [s.full_name for s in d.contact.children],
+            children=[RESTRICTED_LABEL]
+            if d.contact_id in hidden
+            else [child_label(s, today_in_london()) for s in d.contact.children],
         )
         for d in decisions
     ]

@@ -32,7 +32,7 @@ from safeguarding.core.db import Database, utcnow
 from safeguarding.core.errors import Conflict, NotFound, ValidationFailed
 from safeguarding.core.form_fields import text_field
 from safeguarding.core.users import User
-from safeguarding.front_door import rules
+from safeguarding.front_door import routing, rules
 from safeguarding.front_door.models import (
     Channel,
     CheckStatus,
@@ -415,8 +415,7 @@ def submit_contact(session: Session, database: Database, user: User, data: Conta
     child_ids = list(dict.fromkeys(s.person_id for s in contact.children if s.person_id is not None))
     worker_id = _allocated_worker(session, child_ids, int(settings["open_case.recently_closed_days"]), now)
     if worker_id is not None:
-        contact.status = ContactStatus.ROUTED_TO_ALLOCATED_WORKER
-        contact.routed_to_id = worker_id
+        routing.mark_routed(contact, worker_id, now, settings)
 
     try:
         # A savepoint, so a concurrent duplicate caught by the unique constraint leaves the request usable. The

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
@@ -89,6 +89,10 @@ class Contact(Base, Timestamped):
     # Decision due: from the RAG rating and local settings; until rated, one working day (WT2023 T1).
     due_at: Mapped[datetime] = mapped_column()
     routed_to_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), index=True)
+    # When the contact was routed to the allocated worker, and the day by which they must acknowledge it (working
+    # days from a local setting, routing.acknowledge.working_days); past that day unacknowledged it is overdue.
+    routed_at: Mapped[datetime | None] = mapped_column()
+    acknowledge_by: Mapped[date | None] = mapped_column(Date)
     screened_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     screening_notes: Mapped[str | None] = mapped_column(Text)
     idempotency_key: Mapped[str | None] = mapped_column(String(100))
@@ -276,6 +280,33 @@ class ContactDecision(Base):
     signed_off_by: Mapped[User | None] = relationship(foreign_keys=[signed_off_by_id])
 
 
+class RoutedResponse(StrEnum):
+    """What the allocated worker did about a contact routed to them (their acknowledgement records one)."""
+
+    VISIT_ARRANGED = "visit_arranged"
+    ADDED_TO_ASSESSMENT = "added_to_assessment"
+    ADDED_TO_PLAN = "added_to_plan"
+    STRATEGY_DISCUSSION = "strategy_discussion"
+    NO_FURTHER_ACTION = "no_further_action"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return ROUTED_RESPONSE_LABELS[self]
+
+
+ROUTED_RESPONSE_LABELS: dict[RoutedResponse, str] = {
+    RoutedResponse.VISIT_ARRANGED: "Visit arranged",
+    RoutedResponse.ADDED_TO_ASSESSMENT: "Added to the current assessment",
+    RoutedResponse.ADDED_TO_PLAN: "Added to the child's plan",
+    RoutedResponse.STRATEGY_DISCUSSION: "Strategy discussion requested",
+    RoutedResponse.NO_FURTHER_ACTION: "No further action",
+    RoutedResponse.OTHER: "Something else",
+}
+# Responses that need the worker to say why or what (no further action needs its reason).
+RESPONSES_NEEDING_DETAIL = frozenset({RoutedResponse.NO_FURTHER_ACTION, RoutedResponse.OTHER})
+
+
 class NoteKind(StrEnum):
     NOTE = "note"
     ACKNOWLEDGED = "acknowledged"  # the allocated worker has picked up a contact routed to them
@@ -295,5 +326,7 @@ class ContactNote(Base):
     text: Mapped[str] = mapped_column(Text)
     author_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
     at: Mapped[datetime] = mapped_column(default=utcnow)
+    # On an acknowledgement: what the allocated worker did about the contact (RoutedResponse).
+    response: Mapped[str | None] = mapped_column(String(40))
 
     author: Mapped[User] = relationship()

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from safeguarding.core import codes
 from safeguarding.core.db import Database
+from safeguarding.core.errors import ValidationFailed
 from safeguarding.core.form_fields import record_id
 from safeguarding.core.users import User
 from safeguarding.front_door import agency_view, intake, rules
@@ -85,18 +86,38 @@ def _source_order(code: str) -> tuple[int, str]:
 @router.get("/portal", include_in_schema=False)
 def portal_home(request: Request, db: DbSession, database: Db, user: CurrentUser, page: int = 1) -> Response:
     contacts = agency_view.agency_contacts(db, database, user, page=page)
-    checks = agency_view.agency_checks(db, database, user, awaiting_only=True, size=50)
     closed_checks = agency_view.closed_unanswered_checks(db, database, user)
+    query = request.query_params
+    shown = {"checks": query.get("checks", "waiting")[:40], "check_order": query.get("check_order", "urgent")[:40]}
+    check_page = record_id(query.get("check_page")) or 1
+    errors: dict[str, str] = {}
+    try:
+        checks = agency_view.agency_checks(
+            db, database, user, status=shown["checks"], order=shown["check_order"], page=check_page, size=CHECKS_PAGE
+        )
+    except ValidationFailed as exc:
+        errors = exc.errors
+        shown = {"checks": "waiting", "check_order": "urgent"}
+        checks = agency_view.agency_checks(db, database, user, status="waiting", size=CHECKS_PAGE)
     return render(
         request,
         "front_door/portal_home.html",
+        status_code=422 if errors else 200,
         title="Your agency's contacts",
         contacts=contacts,
         checks=checks,
         closed_checks=closed_checks,
+        shown=shown,
+        errors=errors,
+        check_filters=agency_view.CHECK_FILTERS,
+        check_orders=agency_view.CHECK_ORDERS,
         status_labels=rules.PARTNER_STATUS_LABELS,
-        flash=_flash(request.query_params.get("answered")),
+        flash=_flash(query.get("answered")),
     )
+
+
+# The checks list on the portal's home page, a page at a time.
+CHECKS_PAGE = 20
 
 
 def _flash(answered: str | None) -> str | None:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 from safeguarding.core import access
 from safeguarding.core.access import Action, Kind
 from safeguarding.core.audit import record
+from safeguarding.core.calendar import LONDON
 from safeguarding.core.codes import REFERRAL_SOURCES, label
 from safeguarding.core.db import Database, utcnow
 from safeguarding.core.errors import ValidationFailed
@@ -21,6 +22,7 @@ from safeguarding.front_door import rules
 from safeguarding.front_door.contacts import (
     OPEN,
     RESTRICTED_LABEL,
+    child_label,
     council_settings,
     hidden_contacts,
     hours_left,
@@ -42,6 +44,8 @@ class QueueRow:
     # Past the deadline by the clock: a deadline that fell at close of office is overdue in the evening although
     # no working time has passed since.
     overdue: bool
+    # Who is screening it (the worker who took it up); empty while nobody has.
+    screening_by: str = ""
 
 
 @dataclass(frozen=True)
@@ -100,13 +104,24 @@ def queue(
     )
     opens, closes = rules.office_hours(council_settings(session))
     hidden = hidden_contacts(session, user, contacts)
+    screener_ids = {c.screened_by_id for c in contacts if c.screened_by_id is not None}
+    screeners = (
+        {
+            user_id: name
+            for user_id, name in session.execute(select(User.id, User.full_name).where(User.id.in_(screener_ids)))
+        }
+        if screener_ids
+        else {}
+    )
+    today = now.astimezone(LONDON).date()
     rows = [
         QueueRow(
             contact=c,
-            children=[RESTRICTED_LABEL] if c.id in hidden else [s.full_name for s in c.children],
+            children=[RESTRICTED_LABEL] if c.id in hidden else [child_label(s, today) for s in c.children],
             source=_source_of(c),
             hours_left=hours_left(c.due_at, now, opens, closes),
             overdue=c.due_at < now,
+            screening_by=screeners.get(c.screened_by_id, "") if c.screened_by_id is not None else "",
         )
         for c in contacts
     ]

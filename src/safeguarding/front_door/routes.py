@@ -15,7 +15,7 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from safeguarding.core import codes, local_settings
-from safeguarding.core.access import Action, Kind, require_role
+from safeguarding.core.access import Action, Kind, require_role, role_may
 from safeguarding.core.calendar import now_in_london
 from safeguarding.core.db import Database
 from safeguarding.core.errors import ValidationFailed
@@ -35,9 +35,11 @@ from safeguarding.front_door import (
 )
 from safeguarding.front_door.contact_form import ContactForm
 from safeguarding.front_door.models import (
+    ROUTED_RESPONSE_LABELS,
     Channel,
     CheckConsent,
     ConsentPosition,
+    ContactNote,
     ContactSubject,
     LawfulBasis,
     NoteKind,
@@ -90,6 +92,7 @@ def _common() -> dict[str, Any]:
         "CONSENT_LABELS": CONSENT_LABELS,
         # The CIN census primary need codes, N1 to N9 then N0 ("Not stated"), as the decision form offers them.
         "PRIMARY_NEED_CHOICES": [(code, f"{code}: {text}") for code, text in codes.PRIMARY_NEEDS.items()],
+        "routed_responses": [(str(k), v) for k, v in ROUTED_RESPONSE_LABELS.items()],
     }
 
 
@@ -111,9 +114,24 @@ def queue_page(
             title="MASH queue",
             result=result,
             errors=exc.errors,
+            sign_off_rows=_sign_off_rows(db, database, user),
             **_common(),
         )
-    return render(request, "front_door/mash_queue.html", title="MASH queue", result=result, **_common())
+    return render(
+        request,
+        "front_door/mash_queue.html",
+        title="MASH queue",
+        result=result,
+        sign_off_rows=_sign_off_rows(db, database, user),
+        **_common(),
+    )
+
+
+def _sign_off_rows(db: Session, database: Database, user: User) -> list[decisions.SignOffRow] | None:
+    """A MASH manager's queue opens with the decisions awaiting their sign-off (None: not a manager's page)."""
+    if not role_may(user, Kind.DECISION, Action.SIGN_OFF):
+        return None
+    return decisions.awaiting_sign_off(db, database, user)
 
 
 # --- recording a contact -----------------------------------------------------------------------------------------
@@ -330,6 +348,12 @@ async def sign_off(request: Request, contact_id: RecordId, db: DbSession, databa
     )
 
 
+def _respond(db: DbSession, database: Db, user: User, contact_id: int, answer: routing.RespondInput) -> ContactNote:
+    return routing.respond_to_routed(
+        db, database, user, contact_id, acknowledge=answer.acknowledge, note=answer.note, response=answer.response
+    )
+
+
 @router.post("/mash/contacts/{contact_id}/respond", include_in_schema=False)
 async def respond(request: Request, contact_id: RecordId, db: DbSession, database: Db, user: CurrentUser) -> Response:
     return await _on_contact(
@@ -338,9 +362,7 @@ async def respond(request: Request, contact_id: RecordId, db: DbSession, databas
         database,
         user,
         contact_id,
-        lambda form: routing.respond_to_routed(
-            db, database, user, contact_id, acknowledge=form.get("respond") == "acknowledge", note=form.get("note")
-        ),
+        lambda form: _respond(db, database, user, contact_id, routing.RespondInput.read(form)),
         lambda note: "acknowledged" if note.kind == NoteKind.ACKNOWLEDGED else "noted",
     )
 

@@ -34,6 +34,9 @@ class NavSection:
 
 
 SECTIONS: tuple[NavSection, ...] = (
+    # What is waiting for the role (app/home.py), for the roles whose day starts on a page composed from several
+    # capabilities.
+    NavSection("Home", (NavItem("Home", "/home", frozenset({R.SOCIAL_WORKER, R.TEAM_MANAGER, R.SERVICE_LEADER})),)),
     # The front door (front_door/): partners' portal, the MASH's queue and sign-off, and contacts workers made.
     NavSection(
         "Front door",
@@ -43,7 +46,9 @@ SECTIONS: tuple[NavSection, ...] = (
             NavItem("Record a contact", "/mash/contacts/new", frozenset({R.MASH_WORKER, R.MASH_MANAGER})),
             NavItem("Sign-off", "/mash/sign-off", frozenset({R.MASH_MANAGER})),
             NavItem(
-                "MASH dashboard", "/mash/dashboard", frozenset({R.MASH_MANAGER, R.TEAM_MANAGER, R.PERFORMANCE_ANALYST})
+                "MASH dashboard",
+                "/mash/dashboard",
+                frozenset({R.MASH_MANAGER, R.TEAM_MANAGER, R.PERFORMANCE_ANALYST, R.SERVICE_LEADER}),
             ),
             NavItem("My contacts", "/my-contacts", frozenset({R.SOCIAL_WORKER, R.TEAM_MANAGER})),
         ),
@@ -56,7 +61,11 @@ SECTIONS: tuple[NavSection, ...] = (
         (
             NavItem("What is due", "/due", frozenset({R.SOCIAL_WORKER, R.TEAM_MANAGER, R.EXPLOITATION_PRACTITIONER})),
             NavItem("Team timescales", "/due/team", frozenset({R.TEAM_MANAGER})),
-            NavItem("Service timescales", "/due/service", frozenset({R.TEAM_MANAGER, R.PERFORMANCE_ANALYST})),
+            NavItem(
+                "Service timescales",
+                "/due/service",
+                frozenset({R.TEAM_MANAGER, R.PERFORMANCE_ANALYST, R.SERVICE_LEADER}),
+            ),
             NavItem("Unallocated", "/unallocated-children", frozenset({R.TEAM_MANAGER})),
             NavItem("Supervision", "/supervision", frozenset({R.TEAM_MANAGER, R.SOCIAL_WORKER})),
         ),
@@ -97,22 +106,33 @@ SECTIONS: tuple[NavSection, ...] = (
         "Insight",
         (
             NavItem(
-                "Indicators", "/returns/indicators", frozenset({R.PERFORMANCE_ANALYST, R.TEAM_MANAGER, R.MASH_MANAGER})
+                "Indicators",
+                "/returns/indicators",
+                frozenset({R.PERFORMANCE_ANALYST, R.TEAM_MANAGER, R.MASH_MANAGER, R.SERVICE_LEADER}),
             ),
             NavItem("Annex A", "/returns/annex-a", frozenset({R.PERFORMANCE_ANALYST})),
-            NavItem("CIN census", "/returns/cin-census", frozenset({R.PERFORMANCE_ANALYST, R.TEAM_MANAGER})),
             NavItem(
-                "Workforce", "/returns/workforce", frozenset({R.PERFORMANCE_ANALYST, R.TEAM_MANAGER, R.ADMINISTRATOR})
+                "CIN census",
+                "/returns/cin-census",
+                frozenset({R.PERFORMANCE_ANALYST, R.TEAM_MANAGER, R.SERVICE_LEADER}),
+            ),
+            NavItem(
+                "Workforce",
+                "/returns/workforce",
+                frozenset({R.PERFORMANCE_ANALYST, R.TEAM_MANAGER, R.ADMINISTRATOR, R.SERVICE_LEADER}),
             ),
             NavItem(
                 "Improvement plan",
                 "/returns/improvement",
-                frozenset({R.PERFORMANCE_ANALYST, R.TEAM_MANAGER, R.MASH_MANAGER}),
+                frozenset({R.PERFORMANCE_ANALYST, R.TEAM_MANAGER, R.MASH_MANAGER, R.SERVICE_LEADER}),
             ),
         ),
         claims=("/returns",),
     ),
-    NavSection("Audit", (NavItem("Audit", "/audit", frozenset({R.MASH_MANAGER, R.TEAM_MANAGER, R.ADMINISTRATOR})),)),
+    NavSection(
+        "Audit",
+        (NavItem("Audit", "/audit", frozenset({R.MASH_MANAGER, R.TEAM_MANAGER, R.ADMINISTRATOR, R.SERVICE_LEADER})),),
+    ),
     NavSection(
         "Administration",
         (
@@ -131,9 +151,11 @@ HOME: dict[Role, str] = {
     R.PARTNER_PRACTITIONER: "/portal",
     R.MASH_WORKER: "/mash/queue",
     R.MASH_MANAGER: "/mash/queue",
-    # Social workers and team managers land on what is due (timescales/): drift shows before it happens.
-    R.SOCIAL_WORKER: "/due",
-    R.TEAM_MANAGER: "/due/team",
+    # Social workers, team managers and service leaders land on what is waiting for them (app/home.py): routed
+    # contacts, what is due, what awaits authorisation, drift.
+    R.SOCIAL_WORKER: "/home",
+    R.TEAM_MANAGER: "/home",
+    R.SERVICE_LEADER: "/home",
     R.EXPLOITATION_PRACTITIONER: "/exploitation",
     # Analysts land on the indicators leaders read (insight/routes.py).
     R.PERFORMANCE_ANALYST: "/returns/indicators",

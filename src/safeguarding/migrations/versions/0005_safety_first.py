@@ -1,8 +1,8 @@
 """safety first: a rationale for lowering a screening band; what a threshold decision needs (primary need, the reason
 to go on with partner checks unanswered)
 
-Revision ID: 0004_safety
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-12-07
 """
 from collections.abc import Sequence
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0004_safety'
-down_revision: str | None = '0003'
+revision: str = "0005"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,6 +1,6 @@
 """locking: record_version keeps a signed-off record's content before each amendment
 
-Revision ID: 0004_locking
+Revision ID: 0004
 Revises: 0003
 Create Date: 2026-12-07
 
@@ -15,7 +15,7 @@ from alembic import op
 
 import safeguarding.core.db
 
-revision: str = '0004_locking'
+revision: str = "0004"
 down_revision: str | None = '0003'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
