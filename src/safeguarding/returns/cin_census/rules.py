@@ -884,7 +884,9 @@ def r8670q(child: Child, year: CensusYear) -> Iterator[Problem]:
         a = e.assessments[j]
         if a.start and a.authorised is None and working_days_between(a.start, year.reference_date) > 45:
             yield Problem(
-                f"{at}/AssessmentAuthorisationDate", f"{what} is not authorised after more than 45 working days"
+                f"{at}/AssessmentAuthorisationDate",
+                f"{what} is not authorised, more than 45 working days after it started "
+                f"(counted to {show(year.reference_date)})",
             )
 
 
@@ -942,6 +944,8 @@ def r8873q(child: Child, year: CensusYear) -> Iterator[Problem]:
     # The DfE's logic: one <Assessments> group on the episode with factor 21, and <ReasonForClosure> not RC8 or
     # RC9. It has no condition on the episode being closed: an open episode (no reason yet) is queried too.
     for i, e, what in episodes(child):
+        if year.as_of is not None and e.closure_date is None and not e.closure_reason:
+            continue  # checked as things stand mid-year: the open episode may yet close with RC8 or RC9
         if len(e.assessments) == 1 and "21" in e.assessments[0].factors and e.closure_reason not in ("RC8", "RC9"):
             yield Problem(
                 f"{ep(i)}/ReasonForClosure",
@@ -1195,7 +1199,11 @@ def r8675q(child: Child, year: CensusYear) -> Iterator[Problem]:
             and as_bool(s.icpc_not_required) is False
             and working_days_between(s.start, year.reference_date) > 15
         ):
-            yield Problem(f"{at}/DateOfInitialCPC", f"{what}: no conference after more than 15 working days")
+            yield Problem(
+                f"{at}/DateOfInitialCPC",
+                f"{what}: no initial conference, more than 15 working days after the enquiry started "
+                f"(counted to {show(year.reference_date)})",
+            )
 
 
 @rule("8715", "Section47", "Date of Initial Child Protection Conference must fall within the census year")
