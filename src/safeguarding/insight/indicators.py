@@ -772,6 +772,10 @@ def figures(
     return result
 
 
+# What the CSV's rate and national columns are in, by the indicator's kind.
+UNITS = {"rate": "fraction", "per_10000": "per 10,000 children", "count": "count"}
+
+
 def as_csv(result: Sequence[Figure], filters: Filters) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
@@ -787,6 +791,8 @@ def as_csv(result: Sequence[Figure], filters: Filters) -> str:
             "national",
             "national_year",
             "national_source",
+            "unit",
+            "so_far",
         ]
     )
     for f in result:
@@ -802,9 +808,11 @@ def as_csv(result: Sequence[Figure], filters: Filters) -> str:
                     p.numerator,
                     p.denominator,
                     "" if f.indicator.kind == "count" or p.rate is None else f"{p.rate:.4f}",
-                    f"{national.value:.4f}" if national and national.unit == "rate" else "",
+                    f"{national.value:.4f}" if national and national.unit in ("rate", "per_10000") else "",
                     national.year if national else "",
                     national.source if national else "",
+                    UNITS.get(f.indicator.kind, ""),
+                    "yes" if p.part else "",
                 ]
             )
     return out.getvalue()
