@@ -257,6 +257,23 @@ DEFINITIONS: dict[str, SettingDefinition] = {
             201,
             999,
         ),
+        # --- indicators (insight/indicators.py): rates per 10,000 children, as the DfE publishes them ---
+        SettingDefinition(
+            "population.children_under_18",
+            "Child population (children under 18 living in the council's area; 0 until set)",
+            0,
+            int,
+            "ONS mid-year population estimates, ages 0 to 17, as the DfE uses for rates per 10,000 children",
+            0,
+            5_000_000,
+        ),
+        SettingDefinition(
+            "population.source",
+            "Child population: its source and year",
+            "",
+            str,
+            "for example 'ONS mid-2024 population estimates'; shown beside every rate per 10,000 children",
+        ),
     ]
 }
 
@@ -294,6 +311,8 @@ def parse_value(definition: SettingDefinition, raw: Any) -> Any:
             raise ValueError(f"must be at most {definition.maximum:g}")
         return value
     text = str(raw).strip()
+    if not text and definition.default == "":
+        return text  # a text that is optional (its default is empty), such as a figure's source
     if not text or len(text) > 200:
         raise ValueError("must be between 1 and 200 characters")
     if definition.key.startswith("office.") and not _is_hhmm(text):

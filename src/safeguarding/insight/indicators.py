@@ -78,6 +78,11 @@ class Facts:
     cp_plans: list[tuple[int, date, date | None]] = field(default_factory=list)  # child, started, ended
     visits: list[tuple[int, date, date | None]] = field(default_factory=list)  # child, due, met
     allocations: list[tuple[int, date, date | None]] = field(default_factory=list)  # child, from, to (exclusive)
+    # The council's child population (a local setting, with its source and year) for rates per 10,000 children;
+    # None where there is none to use, and ``population_missing`` says why.
+    population: int | None = None
+    population_source: str = ""
+    population_missing: str = "A rate per 10,000 children is for the whole council, not for one team."
 
 
 @dataclass(frozen=True)
@@ -249,6 +254,19 @@ def snapshot_days(period: Period, today: date) -> list[date]:
     return days
 
 
+def children_in_need(facts: Facts, period: Period, today: date) -> list[Counted]:
+    """Children with an open episode of need (a referral not yet closed) at the end of each month, per 10,000
+    children living in the area (DfE Children in need: children in need at 31 March, per 10,000 children under
+    18; the council's child population is its local setting)."""
+    found = []
+    for day in snapshot_days(period, today):
+        open_children = {
+            p for p, referred, _re, closed in facts.referrals if referred <= day and (closed is None or closed > day)
+        }
+        found += [Counted(p, day, template="Open episode on {}", args=(day,)) for p in sorted(open_children)]
+    return found
+
+
 def unallocated(facts: Facts, period: Period, today: date) -> list[Counted]:
     """Children with an open episode of need and no allocated worker, of all children with an open episode, at the
     end of each month (Ofsted ILACS: children awaiting allocation; no national figure)."""
@@ -275,7 +293,7 @@ def unallocated(facts: Facts, period: Period, today: date) -> list[Counted]:
 class Indicator:
     key: str
     title: str
-    kind: str  # "rate" (met of all counted) | "count"
+    kind: str  # "rate" (met of all counted) | "count" | "per_10000" (children counted per 10,000 in the area)
     measure: Callable[[Facts, Period, date], list[Counted]]
     source: str
     better: str = ""  # "higher" | "lower" | ""
@@ -301,6 +319,14 @@ INDICATORS: tuple[Indicator, ...] = (
         "count",
         contacts_referrals,
         "DfE Children in need (CIN census), referrals; contacts: the council's own record",
+    ),
+    Indicator(
+        "children_in_need",
+        "Children in need per 10,000 children",
+        "per_10000",
+        children_in_need,
+        "DfE Children in need (children in need at 31 March, rate per 10,000 children under 18)",
+        snapshot=True,
     ),
     Indicator(
         "re_referrals",
@@ -380,10 +406,20 @@ class Point:
     series: str
     numerator: int
     denominator: int
+    part: bool = False  # the month still running (or the period ends inside it): counted so far, not a whole month
+    population: int | None = None  # per 10,000 indicators: the child population the point is read against
 
     @property
     def rate(self) -> float | None:
+        if self.population is not None:
+            return self.numerator * 10_000 / self.population if self.population else None
         return self.numerator / self.denominator if self.denominator else None
+
+    @property
+    def label(self) -> str:
+        """The month in words, "March 2026", with "(so far)" while it is only part of a month."""
+        shown = f"{date(int(self.month[:4]), int(self.month[5:]), 1):%B %Y}"
+        return f"{shown} (so far)" if self.part else shown
 
 
 @dataclass(frozen=True)
@@ -394,13 +430,22 @@ class Figure:
     numerator: int
     denominator: int
     totals: dict[str, int]  # count indicators: per series
+    population: int | None = None  # per 10,000 indicators: the council's child population (a local setting)
+    population_source: str = ""
+    population_missing: str = ""  # why there is no rate per 10,000 children, where there is none
+    part: bool = False  # the period runs past today: its figures are so far, not for the whole period
 
     @property
     def rate(self) -> float | None:
+        if self.indicator.kind == "per_10000":
+            return self.numerator * 10_000 / self.population if self.population else None
         return self.numerator / self.denominator if self.denominator else None
 
     @property
     def shown(self) -> str:
+        if self.indicator.kind == "per_10000":
+            rate = self.rate
+            return "No rate" if rate is None else f"{rate:.1f} per 10,000 children"
         if self.indicator.kind == "count":
             return ", ".join(f"{name} {n:,}" for name, n in self.totals.items()) or "None"
         if self.rate is None:
@@ -408,16 +453,28 @@ class Figure:
         return f"{self.rate * 100:.1f}%"
 
 
-def months_of(period: Period) -> list[str]:
+def months_of(period: Period, today: date | None = None) -> list[str]:
+    """The months of the period (with ``today``, those begun by today: a month still to come has nothing in it
+    yet, and drawing it as nothing would be a fall to zero that has not happened)."""
+    last = period.end if today is None else min(period.end, today)
     months = []
     month = date(period.start.year, period.start.month, 1)
-    while month <= period.end:
+    while month <= last:
         months.append(f"{month:%Y-%m}")
         month = add_calendar_months(month, 1)
     return months
 
 
-def figure_of(indicator: Indicator, counted: list[Counted], period: Period, today: date) -> Figure:
+def part_month(month: str, period: Period, today: date) -> bool:
+    """Whether only part of a month is counted: it is still running today, or the period starts or ends in it."""
+    first = date(int(month[:4]), int(month[5:]), 1)
+    last = add_calendar_months(first, 1) - timedelta(days=1)
+    return min(period.end, today) < last or period.start > first
+
+
+def figure_of(
+    indicator: Indicator, counted: list[Counted], period: Period, today: date, facts: Facts | None = None
+) -> Figure:
     """Monthly points and the headline from the counted rows (pure). A point-in-time indicator's headline is read on
     the period's last snapshot day, for a team as for the council: a team with nothing on that day shows none, not
     an earlier month's figure."""
@@ -430,9 +487,18 @@ def figure_of(indicator: Indicator, counted: list[Counted], period: Period, toda
         key = (c.on.year, c.on.month, c.series)
         base[key] += 1
         met[key] += c.met
+    per_10000 = indicator.kind == "per_10000"
+    population = facts.population if facts is not None and per_10000 else None
     points = [
-        Point(m, s, met[(int(m[:4]), int(m[5:]), s)], base[(int(m[:4]), int(m[5:]), s)])
-        for m in months_of(period)
+        Point(
+            m,
+            s,
+            met[(int(m[:4]), int(m[5:]), s)],
+            base[(int(m[:4]), int(m[5:]), s)],
+            part_month(m, period, today),
+            (population or 0) if per_10000 else None,
+        )
+        for m in months_of(period, today)
         for s in series_names
     ]
     headline = counted
@@ -440,7 +506,21 @@ def figure_of(indicator: Indicator, counted: list[Counted], period: Period, toda
         days = snapshot_days(period, today)
         headline = [c for c in counted if days and c.on == days[-1]]
     totals = {s: sum(1 for c in counted if c.series == s) for s in series_names} if indicator.kind == "count" else {}
-    return Figure(indicator, counted, points, sum(1 for c in headline if c.met), len(headline), totals)
+    missing = ""
+    if per_10000 and not population:
+        missing = facts.population_missing if facts is not None else "The child population is not known."
+    return Figure(
+        indicator,
+        counted,
+        points,
+        sum(1 for c in headline if c.met),
+        len(headline),
+        totals,
+        population,
+        facts.population_source if facts is not None and per_10000 else "",
+        missing,
+        period.end > today,
+    )
 
 
 def load_visits(session: Session, period: Period, today: date) -> list[tuple[int, date, date | None]]:
@@ -587,6 +667,17 @@ def load_facts(
             )
         )
         facts = keep_children(facts, in_team)
+    else:
+        settings = local_settings.get_all(session)
+        population = int(settings["population.children_under_18"] or 0)
+        facts.population = population or None
+        facts.population_source = str(settings["population.source"] or "").strip()
+        facts.population_missing = (
+            ""
+            if population
+            else "The council's child population is not set: an administrator sets it (with its source and year) "
+            "in local settings."
+        )
     return facts
 
 
@@ -610,7 +701,7 @@ def keep_children(facts: Facts, person_ids: set[int]) -> Facts:
 
 def compute(facts: Facts, period: Period, today: date, keys: Sequence[str] | None = None) -> list[Figure]:
     chosen = [BY_KEY[k] for k in keys] if keys else list(INDICATORS)
-    return [figure_of(i, i.measure(facts, period, today), period, today) for i in chosen]
+    return [figure_of(i, i.measure(facts, period, today), period, today, facts) for i in chosen]
 
 
 # --- the use-cases ---------------------------------------------------------------------------------------------------
@@ -681,6 +772,10 @@ def figures(
     return result
 
 
+# What the CSV's rate and national columns are in, by the indicator's kind.
+UNITS = {"rate": "fraction", "per_10000": "per 10,000 children", "count": "count"}
+
+
 def as_csv(result: Sequence[Figure], filters: Filters) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
@@ -696,6 +791,8 @@ def as_csv(result: Sequence[Figure], filters: Filters) -> str:
             "national",
             "national_year",
             "national_source",
+            "unit",
+            "so_far",
         ]
     )
     for f in result:
@@ -711,9 +808,11 @@ def as_csv(result: Sequence[Figure], filters: Filters) -> str:
                     p.numerator,
                     p.denominator,
                     "" if f.indicator.kind == "count" or p.rate is None else f"{p.rate:.4f}",
-                    f"{national.value:.4f}" if national and national.unit == "rate" else "",
+                    f"{national.value:.4f}" if national and national.unit in ("rate", "per_10000") else "",
                     national.year if national else "",
                     national.source if national else "",
+                    UNITS.get(f.indicator.kind, ""),
+                    "yes" if p.part else "",
                 ]
             )
     return out.getvalue()
@@ -826,54 +925,99 @@ def children_behind(
 
 
 def chart_spec(f: Figure) -> dict[str, Any]:
-    """A Vega-Lite specification: the council's monthly trend, and the national figure as a rule where held."""
+    """A Vega-Lite specification: the council's monthly trend, and the national figure as a labelled rule where it
+    is held in the same unit. A month counted only in part (still running, or cut by the period) is drawn as an
+    open point labelled "so far", off the line, so a month half done never reads as a fall."""
+    x = {"field": "month", "type": "ordinal", "title": "Month", "sort": None}
     if f.indicator.kind == "count":
-        values = [{"month": p.month, "series": p.series, "count": p.numerator} for p in f.points]
+        values = [{"month": p.label, "series": p.series, "count": p.numerator, "part": p.part} for p in f.points]
         return {
             "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
             "width": "container",
             "height": 220,
             "data": {"values": values},
-            "mark": {"type": "line", "point": True},
-            "encoding": {
-                "x": {"field": "month", "type": "ordinal", "title": "Month"},
-                "y": {"field": "count", "type": "quantitative", "title": "Number"},
-                "color": {"field": "series", "type": "nominal", "title": None},
-                "tooltip": [{"field": "month"}, {"field": "series"}, {"field": "count"}],
-            },
+            "layer": [
+                {
+                    "transform": [{"filter": "!datum.part"}],
+                    "mark": {"type": "line", "point": True},
+                    "encoding": {
+                        "x": x,
+                        "y": {"field": "count", "type": "quantitative", "title": "Number"},
+                        "color": {"field": "series", "type": "nominal", "title": None},
+                        "tooltip": [{"field": "month"}, {"field": "series"}, {"field": "count"}],
+                    },
+                },
+                {
+                    "transform": [{"filter": "datum.part"}],
+                    "mark": {"type": "point", "filled": False},
+                    "encoding": {
+                        "x": x,
+                        "y": {"field": "count", "type": "quantitative"},
+                        "color": {"field": "series", "type": "nominal", "title": None},
+                        "tooltip": [{"field": "month"}, {"field": "series"}, {"field": "count", "title": "So far"}],
+                    },
+                },
+            ],
         }
+    per_10000 = f.indicator.kind == "per_10000"
+    unit = "per 10,000 children" if per_10000 else "%"
     values = [
-        {"month": p.month, "rate": round(p.rate * 100, 1), "of": f"{p.numerator} of {p.denominator}"}
+        {
+            "month": p.label,
+            "rate": round(p.rate if per_10000 else p.rate * 100, 1),
+            "of": f"{p.numerator} children" if per_10000 else f"{p.numerator} of {p.denominator}",
+            "part": p.part,
+        }
         for p in f.points
         if p.rate is not None
     ]
+    y: dict[str, Any] = {"field": "rate", "type": "quantitative", "title": unit}
+    if not per_10000:
+        y["scale"] = {"domain": [0, 100]}
     layers: list[dict[str, Any]] = [
         {
             "data": {"values": values},
+            "transform": [{"filter": "!datum.part"}],
             "mark": {"type": "line", "point": True},
             "encoding": {
-                "x": {"field": "month", "type": "ordinal", "title": "Month"},
-                "y": {"field": "rate", "type": "quantitative", "title": "%", "scale": {"domain": [0, 100]}},
-                "tooltip": [{"field": "month"}, {"field": "rate", "title": "%"}, {"field": "of"}],
+                "x": x,
+                "y": y,
+                "tooltip": [{"field": "month"}, {"field": "rate", "title": unit}, {"field": "of"}],
             },
-        }
+        },
+        {
+            "data": {"values": values},
+            "transform": [{"filter": "datum.part"}],
+            "mark": {"type": "point", "filled": False, "size": 60},
+            "encoding": {
+                "x": x,
+                "y": {"field": "rate", "type": "quantitative"},
+                "tooltip": [{"field": "month"}, {"field": "rate", "title": f"{unit} so far"}, {"field": "of"}],
+            },
+        },
     ]
     national = f.indicator.national
-    if national is not None and national.unit == "rate":
+    if national is not None and national.unit == ("per_10000" if per_10000 else "rate"):
+        level = round(national.value if per_10000 else national.value * 100, 1)
+        label = f"England {national.shown} ({national.year})"
         layers.append(
             {
-                "data": {
-                    "values": [
-                        {
-                            "national": round(national.value * 100, 1),
-                            "label": f"England {national.shown} ({national.year})",
-                        }
-                    ]
-                },
+                "data": {"values": [{"national": level, "label": label}]},
                 "mark": {"type": "rule", "strokeDash": [6, 4], "color": "#d4351c"},
                 "encoding": {
                     "y": {"field": "national", "type": "quantitative"},
                     "tooltip": [{"field": "label", "title": "National"}],
+                },
+            }
+        )
+        layers.append(
+            {
+                "data": {"values": [{"national": level, "label": label}]},
+                "mark": {"type": "text", "align": "left", "dx": 4, "dy": -7, "color": "#d4351c"},
+                "encoding": {
+                    "x": {"value": 0},
+                    "y": {"field": "national", "type": "quantitative"},
+                    "text": {"field": "label"},
                 },
             }
         )

@@ -24,8 +24,8 @@ from safeguarding.front_door.rules import NATIONAL_RE_REFERRAL_RATE, NATIONAL_RE
 class NationalFigure:
     key: str
     label: str
-    value: float  # a rate as a fraction (0.226), a count, or a caseload
-    unit: str  # "rate" | "count" | "caseload"
+    value: float  # a rate as a fraction (0.226), a count, a caseload, or a number per 10,000 children
+    unit: str  # "rate" | "count" | "caseload" | "per_10000"
     year: str  # the period the figure describes, in words
     source: str
     note: str = ""
@@ -36,6 +36,8 @@ class NationalFigure:
             return f"{self.value * 100:.1f}%"
         if self.unit == "caseload":
             return f"{self.value:.1f}"
+        if self.unit == "per_10000":
+            return f"{self.value:.1f} per 10,000 children"
         return f"{self.value:,.0f}"
 
 
@@ -83,6 +85,16 @@ NATIONAL: Final = MappingProxyType(
                 CIN_2025,
                 "DfE Children in need 2025, table D7 (2,710 of 62,300 plans ending)",
                 "published as 4.4%",
+            ),
+            NationalFigure(
+                "children_in_need",
+                "Children in need per 10,000 children",
+                332.9,
+                "per_10000",
+                "England, at 31 March 2024",
+                "DfE Children in need 2024, headline table (399,460 children in need; ONS mid-year estimates of "
+                "children under 18)",
+                "the DfE's 2025 rate is not yet held here",
             ),
             NationalFigure(
                 "referrals", "Referrals in the year", 632_830, "count", CIN_2025, "DfE Children in need 2025, table C1"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from safeguarding.core.db import Base, Timestamped, utcnow
@@ -55,3 +55,6 @@ class CensusFinding(Base):
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
     element: Mapped[str] = mapped_column(String(200))
     message: Mapped[str] = mapped_column(Text)
+    # Not wrong as things stand on the day of a mid-year run: it becomes an error or query at the census date only
+    # if nothing happens by then (validator.Finding.by_census_date).
+    by_census_date: Mapped[bool] = mapped_column(default=False, server_default=false())

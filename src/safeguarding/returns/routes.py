@@ -52,8 +52,9 @@ def _year_choices() -> list[tuple[str, str]]:
 
 
 def _rule_choices() -> list[tuple[str, str]]:
-    return [(code, f"{code}: {rule.text[:90]}") for code, rule in sorted(RULES.items())] + [
-        (SCHEMA_CODE, f"{SCHEMA_CODE}: value not of its schema type")
+    # What each rule says, in the DfE's words; the code travels in the value only (shown in each row's details).
+    return [(code, rule.text[:120]) for code, rule in sorted(RULES.items(), key=lambda item: item[1].text)] + [
+        (SCHEMA_CODE, "A value is not of its type in the DfE's schema")
     ]
 
 
@@ -67,6 +68,7 @@ def _page(
     severity: str | None,
     page: str | None,
     errors: dict[str, str] | None = None,
+    when: str | None = None,
 ) -> Response:
     """The findings, filtered as asked; a filter that cannot be read is named (422) above every finding."""
     errors = dict(errors or {})
@@ -79,7 +81,7 @@ def _page(
     try:
         if errors:
             raise ValidationFailed(errors)
-        view = service.latest_findings(db, database, user, rule=rule, severity=severity, page=number)
+        view = service.latest_findings(db, database, user, rule=rule, severity=severity, page=number, when=when)
     except ValidationFailed as exc:
         errors.update(exc.errors)
         view = service.latest_findings(db, database, user)
@@ -106,8 +108,9 @@ def cin_census_page(
     rule: str | None = None,
     severity: str | None = None,
     page: str | None = None,
+    when: str | None = None,
 ) -> Response:
-    return _page(request, db, database, user, rule=rule, severity=severity, page=page)
+    return _page(request, db, database, user, rule=rule, severity=severity, page=page, when=when)
 
 
 @router.post("/returns/cin-census/run", include_in_schema=False)

@@ -39,6 +39,10 @@ class CensusYear:
     # The council making the return (its DfE LA code, or None): the UPNs it allocates pass rule 1530 even before
     # the list held in core/codes.py names a new authority's code. Not part of the year's identity (equality).
     la_code: str | None = field(default=None, compare=False)
+    # The live record checked mid-year "as things stand": the day the date-driven rules count to instead of the
+    # reference date (an assessment open 20 working days is not yet late), and work still open (an episode not
+    # yet closed) is taken as able to finish. None: the census itself, at its reference date.
+    as_of: date | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if not FIRST_YEAR <= self.year <= LATEST_YEAR + 1:
@@ -48,7 +52,8 @@ class CensusYear:
     # directly, which a frozen dataclass allows).
     @cached_property
     def reference_date(self) -> date:
-        return date(self.year, 3, 31)
+        end = date(self.year, 3, 31)
+        return min(self.as_of, end) if self.as_of is not None else end
 
     @cached_property
     def period_start(self) -> date:

@@ -233,10 +233,7 @@ def child_from_element(el: Any, ns: str = "") -> ReadChild:
         for j, cp_el in enumerate(d.all("ChildProtectionPlans")):
             where = f"{at}/ChildProtectionPlans[{j + 1}]"
             cp = _Node(cp_el, nslen, problems)
-            reviews_node = cp.node("Reviews", nslen)
-            reviews: tuple[date | None, ...] = ()
-            if reviews_node is not None:
-                reviews = tuple(parse_date((r.text or "").strip()) for r in reviews_node.all("CPPreviewDate"))
+            reviews = _review_dates(cp, nslen, where, problems)
             e.protection_plans.append(
                 ProtectionPlan(
                     start=cp.day("CPPstartDate", where),
@@ -245,7 +242,7 @@ def child_from_element(el: Any, ns: str = "") -> ReadChild:
                     latest_category=cp.text("LatestCategoryOfAbuse"),
                     previous_plans=cp.text("NumberOfPreviousCPP"),
                     reviews=reviews,
-                    reviews_given=reviews_node is not None,
+                    reviews_given=bool(cp.all("Reviews")),
                 )
             )
         for pp in d.all("PreProceedingsandFGDM"):
@@ -256,6 +253,37 @@ def child_from_element(el: Any, ns: str = "") -> ReadChild:
             )
         child.episodes.append(e)
     return ReadChild(child, problems)
+
+
+def _review_dates(cp: _Node, nslen: int, where: str, problems: list[Problem]) -> tuple[date | None, ...]:
+    """Every CPPreviewDate of a plan, from every ``<Reviews>`` group it holds. The schema allows one group; a file
+    with more is told so (a schema finding naming the group) and every date in it is still read, never dropped.
+    A date that is not a date is a schema finding and kept as absent, as :meth:`_Node.day` does."""
+    groups = cp.all("Reviews")
+    if len(groups) > 1:
+        problems.append(
+            Problem(
+                f"{where}/Reviews[2]",
+                f"the plan has {len(groups)} Reviews groups where the schema allows one; "
+                "the review dates of all of them were read",
+            )
+        )
+    reviews: list[date | None] = []
+    k = 0
+    for group in groups:
+        for r in _Node(group, nslen, problems).all("CPPreviewDate"):
+            k += 1
+            raw = (r.text or "").strip()
+            parsed = parse_date(raw)
+            if parsed is None and raw:
+                problems.append(
+                    Problem(
+                        f"{where}/Reviews/CPPreviewDate[{k}]",
+                        f"CPPreviewDate {raw[:40]!r} is not a date (YYYY-MM-DD)",
+                    )
+                )
+            reviews.append(parsed)
+    return tuple(reviews)
 
 
 _FIRST_TAG = re.compile(rb"<([A-Za-z_][-.\w:]*)")

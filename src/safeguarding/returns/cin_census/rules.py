@@ -884,7 +884,9 @@ def r8670q(child: Child, year: CensusYear) -> Iterator[Problem]:
         a = e.assessments[j]
         if a.start and a.authorised is None and working_days_between(a.start, year.reference_date) > 45:
             yield Problem(
-                f"{at}/AssessmentAuthorisationDate", f"{what} is not authorised after more than 45 working days"
+                f"{at}/AssessmentAuthorisationDate",
+                f"{what} is not authorised, more than 45 working days after it started "
+                f"(counted to {show(year.reference_date)})",
             )
 
 
@@ -939,15 +941,17 @@ def r8869(child: Child, year: CensusYear) -> Iterator[Problem]:
     "must be used",
 )
 def r8873q(child: Child, year: CensusYear) -> Iterator[Problem]:
+    # The DfE's logic: one <Assessments> group on the episode with factor 21, and <ReasonForClosure> not RC8 or
+    # RC9. It has no condition on the episode being closed: an open episode (no reason yet) is queried too.
     for i, e, what in episodes(child):
-        if (
-            len(e.assessments) == 1
-            and "21" in e.assessments[0].factors
-            and e.assessments[0].authorised
-            and e.closure_reason
-            and e.closure_reason not in ("RC8", "RC9")
-        ):
-            yield Problem(f"{ep(i)}/ReasonForClosure", f"{what}: no factors identified, closed {e.closure_reason}")
+        if year.as_of is not None and e.closure_date is None and not e.closure_reason:
+            continue  # checked as things stand mid-year: the open episode may yet close with RC8 or RC9
+        if len(e.assessments) == 1 and "21" in e.assessments[0].factors and e.closure_reason not in ("RC8", "RC9"):
+            yield Problem(
+                f"{ep(i)}/ReasonForClosure",
+                f"{what}: no factors identified, "
+                + (f"closed {e.closure_reason}" if e.closure_reason else "no reason for closure given"),
+            )
 
 
 @rule("8896", "Assessments", "The child has two or more open assessments (with no authorisation date) on one episode")
@@ -1076,13 +1080,14 @@ def r4013(child: Child, year: CensusYear) -> Iterator[Problem]:
 
 @rule("4014", "CINplanDates", "CIN Plan data contains overlapping dates")
 def r4014(child: Child, year: CensusYear) -> Iterator[Problem]:
-    for i, e in enumerate(child.episodes):
-        for (j, b), (k, a) in permutations(enumerate(e.cin_plans), 2):
-            if a.start and b.start and during(b.start, a.start, a.end) and (b.start != a.start or j > k):
-                yield Problem(
-                    f"{ep(i)}/CINPlanDates[{j + 1}]/CINPlanStartDate",
-                    f"CIN plan started {show(b.start)} overlaps the plan started {show(a.start)}",
-                )
+    # The DfE compares every <CINPlanDates> group of the child with every other, across all their episodes.
+    found = [(at, e.cin_plans[j]) for at, e, j, _ in cin_plans(child)]
+    for (n, (at, b)), (m, (_, a)) in permutations(enumerate(found), 2):
+        if a.start and b.start and during(b.start, a.start, a.end) and (b.start != a.start or n > m):
+            yield Problem(
+                f"{at}/CINPlanStartDate",
+                f"CIN plan started {show(b.start)} overlaps the plan started {show(a.start)}",
+            )
 
 
 @rule("4015", "CINplanDates", "The CIN Plan start date cannot be before the referral date")
@@ -1194,7 +1199,11 @@ def r8675q(child: Child, year: CensusYear) -> Iterator[Problem]:
             and as_bool(s.icpc_not_required) is False
             and working_days_between(s.start, year.reference_date) > 15
         ):
-            yield Problem(f"{at}/DateOfInitialCPC", f"{what}: no conference after more than 15 working days")
+            yield Problem(
+                f"{at}/DateOfInitialCPC",
+                f"{what}: no initial conference, more than 15 working days after the enquiry started "
+                f"(counted to {show(year.reference_date)})",
+            )
 
 
 @rule("8715", "Section47", "Date of Initial Child Protection Conference must fall within the census year")
@@ -1298,7 +1307,8 @@ def r8565(child: Child, year: CensusYear) -> Iterator[Problem]:
         activity += [d for a in e.assessments for d in (a.start, a.authorised)]
         activity += [d for s in e.section47s for d in (s.start, s.icpc)]
         activity += [d for p in e.cin_plans for d in (p.start, p.end)]
-        activity += [d for p in e.protection_plans for d in (p.start, p.end)]
+        # The DfE's list of dates names CPPendDate, not CPPstartDate.
+        activity += [p.end for p in e.protection_plans]
         later = [d for d in activity if d and d > e.closure_date]
         if later:
             yield Problem(

@@ -8,18 +8,20 @@ validator directly), and store each run with its findings (returns/models.py Cen
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import IO
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import case, func, insert, select
 from sqlalchemy.orm import Session
 
 from safeguarding.core import access
 from safeguarding.core.access import AccessSubject, Action, Kind
 from safeguarding.core.audit import Actor, record
+from safeguarding.core.calendar import today_in_london
 from safeguarding.core.db import Database, utcnow
 from safeguarding.core.errors import ValidationFailed
 from safeguarding.core.users import User
@@ -51,12 +53,13 @@ def chosen_year(raw: str | None, today: date) -> CensusYear:
     raise ValidationFailed({"year": f"Choose a collection year from {FIRST_YEAR} to {LATEST_YEAR + 1}"})
 
 
-def validate_live(session: Session, year: CensusYear) -> Report:
+def validate_live(session: Session, year: CensusYear, today: date | None = None) -> Report:
     """Validate the live record for the year (no access check: for the nightly job and the services below), as the
-    return of the council whose LA code is set (its own UPNs pass rule 1530)."""
+    return of the council whose LA code is set (its own UPNs pass rule 1530). Run before the census date
+    (``today``), each finding says whether it is wrong now or only becomes one if nothing happens by then."""
     if year.la_code is None:
         year = replace(year, la_code=council_la_code(session))
-    return validate_children(children_in_scope(session, year), year)
+    return validate_children(children_in_scope(session, year), year, today=today)
 
 
 @dataclass(frozen=True)
@@ -80,7 +83,9 @@ PAGE_SIZE = 50
 SEVERITIES = ("error", "query")
 
 
-def run_live_check(session: Session, year: CensusYear, *, user: User | None = None) -> CensusRun:
+def run_live_check(
+    session: Session, year: CensusYear, *, user: User | None = None, today: date | None = None
+) -> CensusRun:
     """Validate the live record for the year and store the run with its findings (no access check: the nightly
     command calls this directly; the page goes through :func:`check_now`). Nothing is committed here: the
     caller's one transaction holds the run and every finding, so a run is stored whole or not at all."""
@@ -89,7 +94,7 @@ def run_live_check(session: Session, year: CensusYear, *, user: User | None = No
     )
     session.add(run)
     session.flush()
-    report = validate_live(session, year)
+    report = validate_live(session, year, today or today_in_london())
     rows = [
         {
             "run_id": run.id,
@@ -99,6 +104,7 @@ def run_live_check(session: Session, year: CensusYear, *, user: User | None = No
             "person_id": f.person_id,
             "element": f.element[:200],
             "message": f.message,
+            "by_census_date": f.by_census_date,
         }
         for f in report.findings
     ]
@@ -120,6 +126,7 @@ def run_live_check(session: Session, year: CensusYear, *, user: User | None = No
             "children": run.children,
             "errors": run.errors,
             "queries": run.queries,
+            "by_census_date": sum(f.by_census_date for f in report.findings),
         },
     )
     return run
@@ -138,6 +145,7 @@ class RuleCount:
     text: str
     children: int
     findings: int
+    by_census_date: int = 0  # of the findings, those not wrong yet (they become findings at the census date)
 
 
 @dataclass(frozen=True)
@@ -150,6 +158,7 @@ class FindingLine:
     element: str
     message: str
     rule_text: str
+    by_census_date: bool = False
 
 
 @dataclass(frozen=True)
@@ -162,6 +171,33 @@ class FindingsPage:
     pages: int
     rule: str | None
     severity: str | None
+    when: str | None = None  # "now" (wrong now) or "census" (becomes a finding at the census date), None: both
+    wrong_now: dict[str, int] = field(default_factory=dict)  # errors and queries wrong now, by severity
+    by_census_date: dict[str, int] = field(default_factory=dict)  # those only due at the census date
+
+    @property
+    def census_date(self) -> date | None:
+        return date(self.run.year, 3, 31) if self.run is not None else None
+
+
+WHEN = ("now", "census")
+
+
+_DFE_DAY = re.compile(r"\b(\d{2})/(\d{2})/(\d{4})\b")
+
+
+def plain_dates(message: str) -> str:
+    """A finding's message for people to read: its dates (written 01/05/2025 as the DfE's tools write them) as
+    "1 May 2025"."""
+
+    def long(found: re.Match[str]) -> str:
+        try:
+            day = date(int(found[3]), int(found[2]), int(found[1]))
+        except ValueError:
+            return found[0]
+        return f"{day.day} {day:%B %Y}"
+
+    return _DFE_DAY.sub(long, message)
 
 
 def rule_text(code: str) -> str:
@@ -177,6 +213,7 @@ def latest_findings(
     rule: str | None = None,
     severity: str | None = None,
     page: int = 1,
+    when: str | None = None,
 ) -> FindingsPage:
     """The analysts' page: the latest run, counts by rule with the rule text, and its findings (filtered by rule
     and severity, :data:`PAGE_SIZE` a page, in the order found). A restricted child's name is left out unless the
@@ -185,6 +222,9 @@ def latest_findings(
     errors: dict[str, str] = {}
     rule = (rule or "").strip() or None
     severity = (severity or "").strip() or None
+    when = (when or "").strip() or None
+    if when is not None and when not in WHEN:
+        errors["when"] = "Choose wrong now or due by the census date"
     if severity is not None and severity not in SEVERITIES:
         errors["severity"] = "Choose errors or queries"
     if rule is not None and rule not in RULES and rule != SCHEMA_CODE:
@@ -198,26 +238,35 @@ def latest_findings(
     ).first()
     if run is None:
         record(session, access.actor_of(user), "view", "cin_census_findings", None, detail={"run": None})
-        return FindingsPage(None, [], [], 0, 1, 1, rule, severity)
+        return FindingsPage(None, [], [], 0, 1, 1, rule, severity, when)
+    later = func.sum(case((CensusFinding.by_census_date, 1), else_=0))
     counts = [
-        RuleCount(code, sev, rule_text(code), children, findings)
-        for code, sev, findings, children in session.execute(
+        RuleCount(code, sev, rule_text(code), children, findings, int(due or 0))
+        for code, sev, findings, children, due in session.execute(
             select(
                 CensusFinding.code,
                 CensusFinding.severity,
                 func.count(),
                 func.count(func.distinct(CensusFinding.la_child_id)),
+                later,
             )
             .where(CensusFinding.run_id == run.id)
             .group_by(CensusFinding.code, CensusFinding.severity)
         )
     ]
+    wrong_now: dict[str, int] = defaultdict(int)
+    by_census_date: dict[str, int] = defaultdict(int)
+    for c in counts:
+        wrong_now[c.severity] += c.findings - c.by_census_date
+        by_census_date[c.severity] += c.by_census_date
     counts.sort(key=lambda c: (c.severity != "error", -c.findings, c.code))
     where = [CensusFinding.run_id == run.id]
     if rule is not None:
         where.append(CensusFinding.code == rule)
     if severity is not None:
         where.append(CensusFinding.severity == severity)
+    if when is not None:
+        where.append(CensusFinding.by_census_date.is_(when == "census"))
     total = session.scalar(select(func.count()).select_from(CensusFinding).where(*where)) or 0
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(page, pages)
@@ -240,8 +289,9 @@ def latest_findings(
             f.person_id,
             None if f.person_id in hidden or first is None else f"{first} {last}",
             f.element,
-            f.message,
+            plain_dates(f.message),
             rule_text(f.code),
+            f.by_census_date,
         )
         for f, first, last in rows
     ]
@@ -255,12 +305,15 @@ def latest_findings(
             "year": run.year,
             "rule": rule,
             "severity": severity,
+            "when": when,
             "page": page,
             "shown": len(findings),
             "hidden_names": len(hidden),
         },
     )
-    return FindingsPage(run, counts, findings, total, page, pages, rule, severity)
+    return FindingsPage(
+        run, counts, findings, total, page, pages, rule, severity, when, dict(wrong_now), dict(by_census_date)
+    )
 
 
 def _hidden(session: Session, user: User, person_ids: set[int]) -> set[int]:

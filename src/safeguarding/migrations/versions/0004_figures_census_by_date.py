@@ -1,0 +1,25 @@
+"""CIN census findings of a mid-year run that are not wrong yet: they become errors or queries at the census date
+
+Revision ID: 0004_figures
+Revises: 0003
+Create Date: 2026-12-07
+"""
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = '0004_figures'
+down_revision: str | None = '0003'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('cin_census_finding', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('by_census_date', sa.Boolean(), server_default=sa.false(), nullable=False))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('cin_census_finding', schema=None) as batch_op:
+        batch_op.drop_column('by_census_date')
