@@ -1,7 +1,7 @@
 """CIN census findings of a mid-year run that are not wrong yet: they become errors or queries at the census date
 
-Revision ID: 0004_figures
-Revises: 0003
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-07
 """
 from collections.abc import Sequence
@@ -9,8 +9,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0004_figures'
-down_revision: str | None = '0003'
+revision: str = "0007"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
