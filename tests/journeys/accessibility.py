@@ -11,6 +11,7 @@ never checked, so a journey cannot skip a page by forgetting to check it.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,6 +54,7 @@ class Accessibility:
 
     shown: dict[int, list[_Shown]] = field(default_factory=dict)
     pages_checked: int = 0
+    seconds: float = 0.0  # spent in axe-core, reported with the journey's outcome
 
     def watch(self, page: Any) -> Any:
         if not AXE.exists():
@@ -61,9 +63,9 @@ class Accessibility:
         shown = self.shown.setdefault(id(page), [])
 
         def navigated(frame: Any) -> None:
-            if frame == page.main_frame and frame.url != "about:blank":
-                if not shown or shown[-1].url != frame.url or shown[-1].checked:
-                    shown.append(_Shown(frame.url))
+            new_document = not shown or shown[-1].url != frame.url or shown[-1].checked
+            if frame == page.main_frame and frame.url != "about:blank" and new_document:
+                shown.append(_Shown(frame.url))
 
         page.on("framenavigated", navigated)
         return page
@@ -71,7 +73,9 @@ class Accessibility:
     def check(self, page: Any) -> None:
         """Run axe on the page as it is now; fail the test listing every WCAG A/AA violation."""
         page.wait_for_load_state("load")
+        started = time.perf_counter()
         violations: list[dict[str, Any]] = page.evaluate(RUN, list(WCAG_TAGS))
+        self.seconds += time.perf_counter() - started
         self.pages_checked += 1
         shown = self.shown.get(id(page))
         if shown:

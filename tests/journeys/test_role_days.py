@@ -34,14 +34,20 @@ WORRY = "Synthetic worry: the child told a teacher she was left alone overnight 
 
 
 @pytest.fixture()
-def visitor(new_page: Callable[..., Any]) -> Iterator[Callable[[], days.Visitor]]:
+def visitor(
+    new_page: Callable[..., Any], record_property: Callable[[str, object], None]
+) -> Iterator[Callable[..., days.Visitor]]:
     """Call ``visitor()`` for each person in the journey; at the end, every page they were shown was checked."""
     a11y = Accessibility()
 
-    def make() -> days.Visitor:
-        return days.Visitor(a11y.watch(new_page()), a11y)
+    def make(*, checking: bool = True) -> days.Visitor:
+        page = new_page()
+        return days.Visitor(a11y.watch(page) if checking else page, a11y, checking)
 
     yield make
+    record_property("axe_pages", a11y.pages_checked)
+    record_property("axe_seconds", round(a11y.seconds, 1))
+    print(f"\naxe-core checked {a11y.pages_checked} pages in {a11y.seconds:.1f} s")  # shown with -s
     assert not (unchecked := a11y.unchecked()), f"pages shown but not checked by axe-core: {unchecked}"
     assert a11y.pages_checked > 0
 
@@ -58,14 +64,14 @@ def _front_door(factory: Factory) -> dict[str, User]:
     }
 
 
-def _contact_from_school(visitor: Callable[[], days.Visitor], school: User, first: str, last: str) -> int:
-    partner = visitor()
+def _contact_from_school(visitor: Callable[..., days.Visitor], school: User, first: str, last: str) -> int:
+    partner = visitor(checking=False)
     days.sign_in(partner, school)
     return days.partner_makes_a_contact(partner, first, last, WORRY)
 
 
-def _decided_by_the_mash(visitor: Callable[[], days.Visitor], worker: User, contact_id: int, child: str) -> None:
-    mash = visitor()
+def _decided_by_the_mash(visitor: Callable[..., days.Visitor], worker: User, contact_id: int, child: str) -> None:
+    mash = visitor(checking=False)
     days.sign_in(mash, worker)
     days.mash_worker_opens_from_the_queue(mash, contact_id)
     days.mash_worker_links_the_child(mash, child)
@@ -73,7 +79,7 @@ def _decided_by_the_mash(visitor: Callable[[], days.Visitor], worker: User, cont
     days.mash_worker_decides_a_referral(mash, "Repeated neglect indicators: assess under section 17.")
 
 
-def test_partner_makes_a_contact_and_answers_a_check(visitor: Callable[[], days.Visitor], factory: Factory) -> None:
+def test_partner_makes_a_contact_and_answers_a_check(visitor: Callable[..., days.Visitor], factory: Factory) -> None:
     users = _front_door(factory)
     school = visitor()
     days.sign_in(school, users["school"])
@@ -92,7 +98,7 @@ def test_partner_makes_a_contact_and_answers_a_check(visitor: Callable[[], days.
     expect(mash.page.locator("#check-list")).to_contain_text("Two domestic incidents")
 
 
-def test_mash_worker_screens_rates_and_decides(visitor: Callable[[], days.Visitor], factory: Factory) -> None:
+def test_mash_worker_screens_rates_and_decides(visitor: Callable[..., days.Visitor], factory: Factory) -> None:
     users = _front_door(factory)
     contact_id = _contact_from_school(visitor, users["school"], "Bella", "Dayschild")
     mash = visitor()
@@ -105,7 +111,7 @@ def test_mash_worker_screens_rates_and_decides(visitor: Callable[[], days.Visito
     days.mash_worker_decides_a_referral(mash, "Repeated neglect indicators: assess under section 17.")
 
 
-def test_mash_manager_signs_off_a_decision(visitor: Callable[[], days.Visitor], factory: Factory) -> None:
+def test_mash_manager_signs_off_a_decision(visitor: Callable[..., days.Visitor], factory: Factory) -> None:
     users = _front_door(factory)
     contact_id = _contact_from_school(visitor, users["school"], "Cara", "Dayschild")
     _decided_by_the_mash(visitor, users["worker"], contact_id, "Cara Dayschild")
@@ -145,7 +151,7 @@ def _allocated_child(factory: Factory, *, assessment: bool) -> tuple[User, User,
     return worker, manager, child_id, today
 
 
-def test_social_worker_records_a_visit_from_what_is_due(visitor: Callable[[], days.Visitor], factory: Factory) -> None:
+def test_social_worker_records_a_visit_from_what_is_due(visitor: Callable[..., days.Visitor], factory: Factory) -> None:
     worker, _manager, child_id, today = _allocated_child(factory, assessment=True)
     social_worker = visitor()
     page = days.sign_in(social_worker, worker)
@@ -154,7 +160,7 @@ def test_social_worker_records_a_visit_from_what_is_due(visitor: Callable[[], da
     days.social_worker_records_a_visit(social_worker, child_id, today - timedelta(days=1))
 
 
-def test_team_manager_authorises_an_assessment(visitor: Callable[[], days.Visitor], factory: Factory) -> None:
+def test_team_manager_authorises_an_assessment(visitor: Callable[..., days.Visitor], factory: Factory) -> None:
     _worker, manager, child_id, today = _allocated_child(factory, assessment=True)
     team_manager = visitor()
     days.sign_in(team_manager, manager)
@@ -163,7 +169,7 @@ def test_team_manager_authorises_an_assessment(visitor: Callable[[], days.Visito
 
 
 def test_exploitation_practitioner_rescreens_and_views_the_network(
-    visitor: Callable[[], days.Visitor], factory: Factory
+    visitor: Callable[..., days.Visitor], factory: Factory
 ) -> None:
     practitioner = factory.user(Role.EXPLOITATION_PRACTITIONER, username="exploitation.days")
     db = factory.database
@@ -179,7 +185,7 @@ def test_exploitation_practitioner_rescreens_and_views_the_network(
 
 
 def test_analyst_reads_the_indicators_and_the_census_check(
-    visitor: Callable[[], days.Visitor], factory: Factory
+    visitor: Callable[..., days.Visitor], factory: Factory
 ) -> None:
     council = insight_council.build(factory)
     with factory.database.transaction() as s:
