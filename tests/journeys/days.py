@@ -40,9 +40,12 @@ class Visitor:
         return self.check()
 
     def click(self, role: str, name: str | re.Pattern[str], *, exact: bool = False) -> Any:
-        """Click a link or button that shows a new page, and check that page."""
-        self.page.get_by_role(role, name=name, exact=exact).first.click()
-        self.page.wait_for_load_state("load")
+        """Click a link or button that shows a new page, and check that page once it has loaded."""
+        return self.follow(self.page.get_by_role(role, name=name, exact=exact).first)
+
+    def follow(self, locator: Any) -> Any:
+        with self.page.expect_navigation(wait_until="load"):
+            locator.click()
         return self.check()
 
     def fill_date(self, label: str, day: date) -> None:
@@ -185,11 +188,12 @@ def mash_manager_signs_off(visitor: Visitor, contact_id: int) -> None:
 
 
 def opens_the_case_from_what_is_due(visitor: Visitor, child_name: str, person_id: int) -> Any:
-    """From a due list: the child's row, then the child's case."""
+    """From a due list: the child's row, then (where the row opens the person record) the case record."""
     page = visitor.page
     visitor.click("link", child_name, exact=True)
     if f"/cases/{person_id}" not in page.url:
-        visitor.goto(f"/cases/{person_id}")
+        visitor.click("link", "Case record", exact=True)
+    assert f"/cases/{person_id}" in page.url, page.url
     expect(page.locator("#case-status")).to_be_visible()
     return page
 
@@ -249,9 +253,7 @@ def analyst_follows_a_figure(visitor: Visitor, indicator: str, heading: str) -> 
     page = visitor.page
     expect(page.locator(f'section[data-indicator="{indicator}"] [data-headline]')).to_be_visible()
     section = page.locator(f'section[data-indicator="{indicator}"]')
-    section.get_by_role("link", name="Children behind this figure").click()
-    page.wait_for_load_state("load")
-    visitor.check()
+    visitor.follow(section.get_by_role("link", name="Children behind this figure"))
     expect(page.get_by_role("heading", name=heading)).to_be_visible()
 
 
