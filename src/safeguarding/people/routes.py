@@ -190,9 +190,18 @@ async def create_page(request: Request, db: DbSession, database: Db, user: Curre
 
 @router.get("/people/{person_id}", include_in_schema=False)
 def record_page(
-    request: Request, person_id: RecordId, db: DbSession, database: Db, user: CurrentUser, done: str | None = None
+    request: Request,
+    person_id: RecordId,
+    db: DbSession,
+    database: Db,
+    user: CurrentUser,
+    done: str | None = None,
+    contact: str | None = None,
 ) -> Response:
+    """The person's record. ``contact`` (a MASH contact's number) is where it was opened from as a possible match
+    of someone the contact names: the page leads back to that contact, to link or not."""
     record = viewing.view_person(db, database, user, person_id)
+    from_contact = record_id(contact)
     may_manage = access.role_may(user, Kind.PERSON, Action.MANAGE)
     return render(
         request,
@@ -203,6 +212,7 @@ def record_page(
         addresses=records.address_history(record.person),
         may_manage=may_manage,
         flash=FLASH.get(done or ""),
+        back_to_contact=f"/mash/contacts/{from_contact}" if from_contact is not None else None,
         **_common(),
     )
 
