@@ -129,6 +129,7 @@ class UnallocatedRow:
     referral_date: date
     route: str
     days_waiting: int
+    born: date | None = None  # tells two children of one name apart
 
 
 def unallocated(session: Session, database: Database, user: User, *, limit: int = 200) -> list[UnallocatedRow]:
@@ -139,7 +140,14 @@ def unallocated(session: Session, database: Database, user: User, *, limit: int 
         select(Allocation.id).where(Allocation.person_id == Referral.person_id, Allocation.ended_at.is_(None)).exists()
     )
     rows = session.execute(
-        select(Referral.person_id, Person.first_name, Person.last_name, Referral.referral_date, Referral.route)
+        select(
+            Referral.person_id,
+            Person.first_name,
+            Person.last_name,
+            Person.date_of_birth,
+            Referral.referral_date,
+            Referral.route,
+        )
         .join(Person, Person.id == Referral.person_id)
         .where(Referral.closed_date.is_(None), ~open_alloc)
         .order_by(Referral.referral_date, Referral.id)
@@ -149,7 +157,12 @@ def unallocated(session: Session, database: Database, user: User, *, limit: int 
     day = today_in_london()
     found = [
         UnallocatedRow(
-            r.person_id, f"{r.first_name} {r.last_name}", r.referral_date, r.route, (day - r.referral_date).days
+            r.person_id,
+            f"{r.first_name} {r.last_name}",
+            r.referral_date,
+            r.route,
+            (day - r.referral_date).days,
+            r.date_of_birth,
         )
         for r in rows
         if r.person_id not in restricted
