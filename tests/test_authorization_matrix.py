@@ -102,6 +102,7 @@ CORE_EXPECTED: dict[Route, Policy] = {
     ("POST", "/portal/checks/{check_id}"): OWNING_PARTNER,
     # People (people/routes.py): case-working staff only; partners never open a person's record.
     ("GET", "/people"): roles(*CASEWORK),
+    ("GET", "/people/pick"): roles(*CASEWORK),
     ("GET", "/people/new"): roles(*CASEWORK),
     ("POST", "/people/new"): roles(*CASEWORK),
     ("GET", "/people/{person_id}"): roles(*CASEWORK),

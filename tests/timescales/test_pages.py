@@ -285,3 +285,21 @@ def test_the_service_pages_summaries_add_up_to_the_figures(figures: list[service
     # Among teams alike, numbers in names in their order: team 2 before team 10.
     alike = [t.team_id for t in teams if (t.overdue, t.stalled, t.due_soon) == (0, 0, 0)]
     assert alike == sorted(alike, key=lambda team_id: team_id or 0)
+
+
+def test_two_children_of_one_name_are_told_apart_on_the_due_list(
+    factory: Factory, database: Database, client: TestClient
+) -> None:
+    team = factory.team("Assessment North", service="assessment")
+    worker = factory.user(Role.SOCIAL_WORKER, team_id=team.id)
+    today = service.today_in_london()
+    with database.transaction() as s:
+        for born in (date(2012, 11, 3), date(2009, 3, 14)):
+            child = records.child(s, "Jordan", "Smith")
+            child.date_of_birth = born
+            records.open_case(s, child.id, worker.id, team.id, today - timedelta(days=10))
+        service.recompute_all(s)
+    sign_in_as(client, database, worker)
+    page = client.get("/due")
+    assert page.status_code == 200
+    assert "Born 3 November 2012" in page.text and "Born 14 March 2009" in page.text

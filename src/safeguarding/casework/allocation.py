@@ -139,18 +139,8 @@ class UnallocatedRow:
     referral_date: date
     route: str
     days_waiting: int
-    date_of_birth: date | None = None
+    born: date | None = None  # tells two children of one name apart
     urgency: str = ""
-
-    @property
-    def born(self) -> str:
-        """Date of birth and age, so same-named children are told apart."""
-        if self.date_of_birth is None:
-            return "Date of birth not known"
-        today = today_in_london()
-        born = self.date_of_birth
-        age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
-        return f"Born {born.day} {born:%B %Y} (age {max(age, 0)})"
 
 
 def unallocated(session: Session, database: Database, user: User, *, limit: int = 200) -> list[UnallocatedRow]:

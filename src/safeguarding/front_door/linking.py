@@ -42,10 +42,21 @@ class PersonLink:
 
     @classmethod
     def read(cls, form: Mapping[str, str]) -> PersonLink:
-        subject_id, person_id = record_id(form.get("subject_id")), record_id(form.get("person_id"))
+        """A suggested match's button sends ``person_id``; the person picker beside each person named on the contact
+        sends ``person.<subject id>`` (each picker has its own field, as several share the page)."""
+        subject_id = record_id(form.get("subject_id"))
+        picker = picker_field(subject_id)
+        person_id = record_id(form.get("person_id") or form.get(picker))
         if subject_id is None or person_id is None:
-            raise ValidationFailed({"person_id": "Choose a person record to link"})
+            raise ValidationFailed(
+                {picker: "Choose a person record to link: type their name, choose Find, then choose them"}
+            )
         return cls(subject_id, person_id)
+
+
+def picker_field(subject_id: int | None) -> str:
+    """The person picker field beside this person named on the contact."""
+    return f"person.{subject_id}" if subject_id is not None else "person_id"
 
 
 def subject_chosen(form: Mapping[str, str]) -> int:
@@ -85,7 +96,8 @@ def link_person(
             contact_id=contact.id,
             kind=NoteKind.PERSON_LINKED,
             author_id=user.id,
-            text=f"{subject.full_name} linked to person record {person.id}",
+            text=f"{subject.full_name} linked to the person record of {person.full_name}"
+            + (f", born {person.date_of_birth.day} {person.date_of_birth:%B %Y}" if person.date_of_birth else ""),
         )
     )
     record(

@@ -217,6 +217,7 @@ def contact_page(
 _FLASH = {
     "rated": "Rating saved",
     "linked": "Child linked to the person record",
+    "linked_adult": "Linked to the person record",
     "created": "Person record created and linked",
     "routed": "Contact routed to the allocated worker",
     "check": "Check requested",
@@ -266,9 +267,18 @@ async def rate(request: Request, contact_id: RecordId, db: DbSession, database: 
 async def link(request: Request, contact_id: RecordId, db: DbSession, database: Db, user: CurrentUser) -> Response:
     def save(form: PostedForm) -> ContactSubject:
         chosen = linking.PersonLink.read(form)
-        return linking.link_person(db, database, user, contact_id, chosen.subject_id, chosen.person_id)
+        try:
+            return linking.link_person(db, database, user, contact_id, chosen.subject_id, chosen.person_id)
+        except ValidationFailed as problem:  # shown beside the picker of the person being linked
+            field = linking.picker_field(chosen.subject_id)
+            raise ValidationFailed(
+                {field if k == "person_id" else k: v for k, v in problem.errors.items()}
+            ) from problem
 
-    return await _on_contact(request, db, database, user, contact_id, save, "linked")
+    def done(subject: ContactSubject) -> str:
+        return "linked" if subject.role == SubjectRole.CHILD else "linked_adult"
+
+    return await _on_contact(request, db, database, user, contact_id, save, done)
 
 
 @router.post("/mash/contacts/{contact_id}/create-person", include_in_schema=False)

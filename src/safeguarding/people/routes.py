@@ -22,7 +22,7 @@ from safeguarding.core.db import Database
 from safeguarding.core.errors import ValidationFailed
 from safeguarding.core.form_fields import date_parts_field, record_id
 from safeguarding.core.users import User, UserSession
-from safeguarding.people import family, records, restriction, search, viewing
+from safeguarding.people import family, picker, records, restriction, search, viewing
 from safeguarding.people.inputs import SEARCH_FIELDS, AddressInput, PersonChange, PersonInput, SearchQuery, form_date
 from safeguarding.people.models import FamilyRelationship, Person, PersonKind
 from safeguarding.web.api_errors import Problem
@@ -37,7 +37,7 @@ from safeguarding.web.deps import (
     renew_session,
     set_session_cookie,
 )
-from safeguarding.web.forms import PostedForm, in_thread, read_form, submit
+from safeguarding.web.forms import PICK_SEARCH, PostedForm, in_thread, read_form, submit
 from safeguarding.web.templating import render
 
 router = APIRouter(route_class=TransactionalRoute, dependencies=[Depends(csrf_protect)])
@@ -93,6 +93,17 @@ def search_page(request: Request, db: DbSession, database: Db, user: CurrentUser
         results=results,
         searched=searched,
     )
+
+
+@router.get("/people/pick", include_in_schema=False)
+def pick_page(request: Request, db: DbSession, database: Db, user: CurrentUser, name: str = "") -> Response:
+    """A person picker's results alone (htmx asks for them when the picker's Find button is pressed; without
+    JavaScript the form itself is posted and shown again with them)."""
+    access.require_role(database, user, Kind.PERSON, Action.SEARCH)
+    name = name.strip()[:100]
+    params = {f"{name}.q": request.query_params.get(f"{name}.q", ""), PICK_SEARCH: name}
+    pick = picker.picker_view(db, database, user, name, params)
+    return render(request, "people/picker_results.html", pick=pick)
 
 
 # --- create ----------------------------------------------------------------------------------------------------------
@@ -180,9 +191,18 @@ async def create_page(request: Request, db: DbSession, database: Db, user: Curre
 
 @router.get("/people/{person_id}", include_in_schema=False)
 def record_page(
-    request: Request, person_id: RecordId, db: DbSession, database: Db, user: CurrentUser, done: str | None = None
+    request: Request,
+    person_id: RecordId,
+    db: DbSession,
+    database: Db,
+    user: CurrentUser,
+    done: str | None = None,
+    contact: str | None = None,
 ) -> Response:
+    """The person's record. ``contact`` (a MASH contact's number) is where it was opened from as a possible match
+    of someone the contact names: the page leads back to that contact, to link or not."""
     record = viewing.view_person(db, database, user, person_id)
+    from_contact = record_id(contact)
     may_manage = access.role_may(user, Kind.PERSON, Action.MANAGE)
     return render(
         request,
@@ -193,6 +213,7 @@ def record_page(
         addresses=records.address_history(record.person),
         may_manage=may_manage,
         flash=FLASH.get(done or ""),
+        back_to_contact=f"/mash/contacts/{from_contact}" if from_contact is not None else None,
         **_common(),
     )
 

@@ -156,6 +156,8 @@ class DueRow:
     worker: str
     team: str
     explanation: Explanation
+    # The child's date of birth, to tell two children of one name apart (none for a restricted record).
+    born: date | None = None
 
     @property
     def stalled(self) -> bool:
@@ -279,6 +281,7 @@ def _query(open_only: bool = True) -> Any:
             Deadline.status,
             Person.first_name,
             Person.last_name,
+            Person.date_of_birth,
             worker.full_name.label("worker"),
             Team.name.label("team"),
         )
@@ -324,6 +327,7 @@ def _row(session: Session, user: User, row: Any, today: date, due_soon: int, hid
             length=row.length,
             start_event=f"{kind.label} on {row.started_on.isoformat()}",
         ),
+        None if row.person_id in hidden else row.date_of_birth,
     )
 
 

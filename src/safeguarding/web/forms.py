@@ -47,6 +47,10 @@ STALE_MESSAGE = (
 # Never handed to a service or shown again: the CSRF token is checked by web.deps.csrf_protect before the route.
 _NOT_FIELDS = frozenset({"csrf_token"})
 
+# A person picker's Find button (people.picker): its value names the picker field. A form posted by it is shown
+# again, unsaved and without errors, with the people found; nothing is saved until the form's own button is pressed.
+PICK_SEARCH = "pick_search"
+
 
 class PostedForm(Mapping[str, str]):
     """A posted form as text: ``form["name"]`` (or ``form.get``) is a field's last value, ``form.all("name")`` every
@@ -133,6 +137,8 @@ async def submit(
     number in the form. A signed-off record (``RecordLocked``) answers the page that links to its amendment.
     """
     form = await read_form(request)
+    if form.get(PICK_SEARCH):
+        return await run_in_threadpool(again, form, {})
     try:
         result = await run_in_threadpool(save, form)
     except ValidationFailed as problem:

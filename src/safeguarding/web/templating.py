@@ -12,7 +12,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader, select_autoescape
 from starlette.responses import HTMLResponse
 
 from safeguarding.core import codes
-from safeguarding.core.calendar import LONDON
+from safeguarding.core.calendar import LONDON, today_in_london
 from safeguarding.core.settings import get_settings
 from safeguarding.core.users import ROLE_LABELS, Role
 from safeguarding.web.navigation import navigation
@@ -47,6 +47,15 @@ def _day(value: date | datetime | None) -> str:
     return value.strftime("%-d %b %Y")
 
 
+def _born(value: date | None) -> str:
+    """A person's date of birth with their age today, to tell two people of one name apart."""
+    if value is None:
+        return "Date of birth not known"
+    today = today_in_london()
+    age = today.year - value.year - ((today.month, today.day) < (value.month, value.day))
+    return f"Born {value.day} {value:%B %Y}" + (f" (age {age})" if value <= today else "")
+
+
 def _hours(value: float | None) -> str:
     if value is None:
         return ""
@@ -65,7 +74,7 @@ templates.env.autoescape = select_autoescape(default=True, default_for_string=Tr
 # Compiled templates stay cached for the life of the process; checking every template file's modification time on
 # every page is for development (SAFEGUARDING_TEMPLATE_RELOAD=true).
 templates.env.auto_reload = get_settings().template_reload
-templates.env.filters.update(london=_london, day=_day, hours=_hours, label=_label)
+templates.env.filters.update(london=_london, day=_day, hours=_hours, label=_label, born=_born)
 # The layout asks for the header's sections with the request path, so every page (error pages too) gets them.
 templates.env.globals.update(codes=codes, ROLE_LABELS=ROLE_LABELS, Role=Role, navigation=navigation)
 
