@@ -74,8 +74,8 @@ def parse_filter(raw: dict[str, str]) -> AuditFilter:
             errors["person_id"] = "Person number must be a whole number, like 1042"
     dates: dict[str, date | None] = {}
     for key in ("date_from", "date_to"):
-        label = "the from date" if key == "date_from" else "the to date"
-        dates[key] = date_field(raw.get(key), key, label, errors, required=False)
+        noun = "From date" if key == "date_from" else "To date"
+        dates[key] = date_field(raw.get(key), key, noun.lower(), errors, required=False, noun=noun)
     if dates["date_from"] and dates["date_to"] and dates["date_from"] > dates["date_to"]:
         errors["date_to"] = "To date must be the same as or after the from date"
     if text_of["outcome"] and text_of["outcome"] not in OUTCOMES:

@@ -14,6 +14,7 @@ from starlette.responses import HTMLResponse
 
 from safeguarding.core import codes
 from safeguarding.core.calendar import LONDON
+from safeguarding.core.dates import long_date, long_month
 from safeguarding.core.form_fields import DateText
 from safeguarding.core.settings import get_settings
 from safeguarding.core.users import ROLE_LABELS, Role
@@ -35,7 +36,7 @@ def _in_london(value: datetime) -> datetime:
         return value
 
 
-def _london(value: datetime | None, fmt: str = "%-d %b %Y %H:%M") -> str:
+def _london(value: datetime | None, fmt: str = "%-d %B %Y %H:%M") -> str:
     if value is None:
         return ""
     return _in_london(value).strftime(fmt)
@@ -46,7 +47,19 @@ def _day(value: date | datetime | None) -> str:
         return ""
     if isinstance(value, datetime):
         value = _in_london(value).date()
-    return value.strftime("%-d %b %Y")
+    return long_date(value)
+
+
+def _month(value: date | str | None) -> str:
+    """A month ("2026-03", or any day in it) as "March 2026"; text that names no month is shown as it is."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, date):
+        return long_month(value)
+    try:
+        return long_month(date.fromisoformat(f"{str(value)[:7]}-01"))
+    except ValueError:
+        return str(value)
 
 
 def _date_parts(value: Any, name: str) -> dict[str, str]:
@@ -108,7 +121,7 @@ templates.env.autoescape = select_autoescape(default=True, default_for_string=Tr
 # Compiled templates stay cached for the life of the process; checking every template file's modification time on
 # every page is for development (SAFEGUARDING_TEMPLATE_RELOAD=true).
 templates.env.auto_reload = get_settings().template_reload
-templates.env.filters.update(london=_london, day=_day, hours=_hours, label=_label)
+templates.env.filters.update(london=_london, day=_day, month=_month, hours=_hours, label=_label)
 # The layout asks for the header's sections with the request path, so every page (error pages too) gets them.
 templates.env.globals.update(
     codes=codes,
