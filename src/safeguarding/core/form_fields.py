@@ -109,6 +109,10 @@ class DateText(str):
         value.problem = problem
         return value
 
+    def strip(self, chars: str | None = None) -> str:
+        # Readers trim what they are given: the value carries no spaces, and trimming must keep what it carries.
+        return self if chars is None else str.strip(self, chars)
+
 
 def date_from_parts(day: str, month: str, year: str, clock: str | None = None) -> str:
     """The one value of a date field typed in three boxes (and a time box, for a date and time): an ISO date
