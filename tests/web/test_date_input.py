@@ -81,13 +81,14 @@ def test_an_iso_date_posted_without_boxes_is_read_as_before() -> None:
 def test_a_date_and_time_read_from_four_boxes() -> None:
     parts = [("due_at-day", "3"), ("due_at-month", "11"), ("due_at-year", "2026"), ("due_at-time", "14:30")]
     assert PostedForm(combine_date_parts(parts))["due_at"] == "2026-11-03T14:30"
-    no_time = PostedForm(combine_date_parts(parts[:3] + [("due_at-time", "")]))["due_at"]
+    no_time = PostedForm(combine_date_parts([*parts[:3], ("due_at-time", "")]))["due_at"]
     assert isinstance(no_time, DateText) and no_time.problem == "must include a time"
 
 
 def _render(value: object, errors: dict[str, str]) -> str:
     macro = templates.env.from_string(
-        '{% from "web/macros.html" import date_input %}{{ date_input("visited_on", "Date of the visit", value, errors) }}'
+        '{% from "web/macros.html" import date_input %}'
+        '{{ date_input("visited_on", "Date of the visit", value, errors) }}'
     )
     return macro.render(value=value, errors=errors)
 
