@@ -3,7 +3,7 @@ or out-of-range one is refused naming the field, and what was typed is shown aga
 
 from __future__ import annotations
 
-import httpx
+import httpx2
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -12,7 +12,7 @@ from tests.casework.conftest import Case
 from tests.support import sign_in_as
 
 
-def _visit(client: TestClient, case: Case, csrf: str, day: str, month: str, year: str) -> httpx.Response:
+def _visit(client: TestClient, case: Case, csrf: str, day: str, month: str, year: str) -> httpx2.Response:
     return client.post(
         f"/cases/{case.child_id}/visits/new",
         data={
