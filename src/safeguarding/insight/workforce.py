@@ -223,7 +223,7 @@ def picture(session: Session, database: Database, user: User, on: date) -> Pictu
 
 def parse_day(raw: str | None, today: date) -> date:
     errors: dict[str, str] = {}
-    day = date_field(raw, "on", "the day", errors, required=False)
+    day = date_field(raw, "on", "the date to read the measures on", errors, required=False)
     if errors:
         raise ValidationFailed(errors)
     return day or today
