@@ -635,7 +635,7 @@ def deadline_detail(
     due_soon = int(local_settings.get(session, "timescales.due_soon.working_days"))
     row = _row(session, user, raw, today, due_soon, set())
     met = (
-        f"{deadline.met_source_kind.replace('_', ' ').capitalize()} on {long_date(deadline.met_on)}"
+        f"{deadline.met_source_kind.replace('_', ' ')} on {long_date(deadline.met_on)}"
         if deadline.met_on and deadline.met_source_kind
         else None
     )
