@@ -207,7 +207,7 @@ def test_events_out_of_order_are_refused_with_the_rule_named(case: Case) -> None
         "cp-plans",
         {"conference_id": str(conference), "started_on": case.on(7).isoformat(), "initial_category": "PHY"},
     )
-    assert "plan-starts-at-conference" in errors["started_on"]
+    assert rules.message("plan-starts-at-conference") in errors["started_on"]
     plan = save(
         case,
         "cp-plans",
