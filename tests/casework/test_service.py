@@ -225,9 +225,9 @@ def test_events_out_of_order_are_refused_with_the_rule_named(case: Case) -> None
         },
         event_id=plan,
     )
-    assert "plan-ends-after-start" in errors["ended_on"]
+    assert rules.message("plan-ends-after-start") in errors["ended_on"]
     errors = refused(case, "cin-plans", {"started_on": case.on(8).isoformat()})
-    assert "cin-cp-overlap" in errors["started_on"]
+    assert rules.message("cin-cp-overlap") in errors["started_on"]
     with case.database.transaction() as s, pytest.raises(ValidationFailed) as caught:
         closure.close_episode(
             s,
@@ -237,7 +237,7 @@ def test_events_out_of_order_are_refused_with_the_rule_named(case: Case) -> None
             closure.ClosureInput.read({"closed_on": case.on(9).isoformat(), "reason": "RC7"}),
             expected_version=None,
         )
-    assert "closure-open-cp-plan" in caught.value.errors["closed_on"]
+    assert rules.message("closure-open-cp-plan") in caught.value.errors["closed_on"]
     with case.database.transaction() as s:
         assert s.get_one(Referral, case.referral_id).closed_date is None
 
