@@ -66,6 +66,8 @@ CORE_EXPECTED: dict[Route, Policy] = {
     ("GET", "/sign-in/second-factor"): PUBLIC,
     ("POST", "/sign-in/second-factor"): PUBLIC,
     ("POST", "/sign-out"): PUBLIC,
+    # The browser's icon (app/factory.py).
+    ("GET", "/favicon.ico"): PUBLIC,
     ("GET", "/account"): EVERY_USER,
     ("GET", "/account/password"): EVERY_USER,
     ("POST", "/account/password"): EVERY_USER,

@@ -18,6 +18,7 @@ from safeguarding.casework import (
     family,
     recording,
     referrals,
+    rules,
     supervision,
 )
 from safeguarding.casework.models import Allocation, Assessment, ChildProtectionPlan, Referral, StrategyDiscussion
@@ -180,13 +181,13 @@ def test_referral_to_closure_in_order_with_status_and_deadlines_at_each_step(cas
 
 def test_events_out_of_order_are_refused_with_the_rule_named(case: Case) -> None:
     errors = refused(case, "conferences", {"kind": "initial", "held_on": case.on(3).isoformat(), "outcome": "plan"})
-    assert "icpc-needs-strategy" in errors["held_on"]
+    assert rules.message("icpc-needs-strategy") in errors["held_on"]
     errors = refused(case, "assessments", {"started_on": (case.referral_date - timedelta(days=3)).isoformat()})
-    assert "after-referral" in errors["started_on"]
+    assert rules.message("after-referral") in errors["started_on"]
     # A month ahead: within the edge's range for an event (core/dates.py), so the rule itself answers.
     ahead = (today_in_london() + timedelta(days=30)).isoformat()
     errors = refused(case, "visits", {"kind": "cin", "visited_on": ahead, "child_seen": "yes", "seen_alone": "no"})
-    assert "no-future-date" in errors["visited_on"]
+    assert rules.message("no-future-date") in errors["visited_on"]
     errors = refused(case, "core-groups", {"plan_id": "", "held_on": case.on(3).isoformat()})
     assert "plan_id" in errors
     discussion = save(case, "strategy-discussions", {"held_on": case.on(2).isoformat(), "decision": "section47"})
@@ -206,7 +207,7 @@ def test_events_out_of_order_are_refused_with_the_rule_named(case: Case) -> None
         "cp-plans",
         {"conference_id": str(conference), "started_on": case.on(7).isoformat(), "initial_category": "PHY"},
     )
-    assert "plan-starts-at-conference" in errors["started_on"]
+    assert rules.message("plan-starts-at-conference") in errors["started_on"]
     plan = save(
         case,
         "cp-plans",
@@ -224,9 +225,9 @@ def test_events_out_of_order_are_refused_with_the_rule_named(case: Case) -> None
         },
         event_id=plan,
     )
-    assert "plan-ends-after-start" in errors["ended_on"]
+    assert rules.message("plan-ends-after-start") in errors["ended_on"]
     errors = refused(case, "cin-plans", {"started_on": case.on(8).isoformat()})
-    assert "cin-cp-overlap" in errors["started_on"]
+    assert rules.message("cin-cp-overlap") in errors["started_on"]
     with case.database.transaction() as s, pytest.raises(ValidationFailed) as caught:
         closure.close_episode(
             s,
@@ -236,7 +237,7 @@ def test_events_out_of_order_are_refused_with_the_rule_named(case: Case) -> None
             closure.ClosureInput.read({"closed_on": case.on(9).isoformat(), "reason": "RC7"}),
             expected_version=None,
         )
-    assert "closure-open-cp-plan" in caught.value.errors["closed_on"]
+    assert rules.message("closure-open-cp-plan") in caught.value.errors["closed_on"]
     with case.database.transaction() as s:
         assert s.get_one(Referral, case.referral_id).closed_date is None
 
@@ -245,10 +246,10 @@ def test_a_late_authorisation_needs_the_reason(case: Case) -> None:
     assessment = save(case, "assessments", {"started_on": case.on(2).isoformat()})
     with pytest.raises(ValidationFailed) as caught:
         authorise(case, assessment, case.on(50).isoformat(), ["16A"])
-    assert "late-reason-required" in caught.value.errors["late_reason"]
+    assert rules.message("late-reason-required") in caught.value.errors["late_reason"]
     with pytest.raises(ValidationFailed) as caught:
         authorise(case, assessment, case.on(20).isoformat(), ["21", "16A"])
-    assert "factor-21-alone" in caught.value.errors["factors"]
+    assert rules.message("factor-21-alone") in caught.value.errors["factors"]
     authorise(case, assessment, case.on(50).isoformat(), ["16A"], late_reason="Parent in hospital for three weeks")
     with case.database.transaction() as s:
         saved = s.get_one(Assessment, assessment)
@@ -418,7 +419,7 @@ def test_supervision_oversight_shows_on_the_childs_record(case: Case) -> None:
                 }
             ),
         )
-    assert "next-after-held" in caught.value.errors["next_on"]
+    assert rules.message("next-after-held") in caught.value.errors["next_on"]
 
 
 def test_a_curated_chronology_picks_entries_with_commentary(case: Case) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -41,3 +42,12 @@ def screenshot(page: Any, name: str) -> Path:
     path = RESULTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def fill_date(page: Any, legend: str, value: str | date) -> None:
+    """Type a date into the GOV.UK date input whose legend is ``legend``: its Day, Month and Year boxes."""
+    day = value if isinstance(value, date) else date.fromisoformat(value)
+    group = page.get_by_role("group", name=legend, exact=True)
+    group.get_by_label("Day", exact=True).fill(str(day.day))
+    group.get_by_label("Month", exact=True).fill(str(day.month))
+    group.get_by_label("Year", exact=True).fill(str(day.year))

@@ -8,6 +8,7 @@ assessment and signs off the closure.
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from typing import Any
 
@@ -20,7 +21,7 @@ from safeguarding.core.db import utcnow
 from safeguarding.core.users import Role
 from safeguarding.people.models import Person, PersonKind
 from safeguarding.timescales.service import recompute_for_child
-from tests.journeys.support import screenshot, sign_in
+from tests.journeys.support import fill_date, screenshot, sign_in
 
 pytestmark = [pytest.mark.journey, pytest.mark.xdist_group("browser")]
 
@@ -92,7 +93,10 @@ def test_referral_to_closure_with_the_due_page_changing_at_each_step(
         for question, answer in (answers or {}).items():  # yes/no questions start unanswered
             worker.get_by_role("group", name=question).get_by_label(answer, exact=True).check()
         for label, value in fill.items():
-            worker.get_by_label(label, exact=True).fill(value)
+            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+                fill_date(worker, label, value)
+            else:
+                worker.get_by_label(label, exact=True).fill(value)
         for label in radios:
             worker.get_by_label(label, exact=True).check()
         for label in checks:
@@ -107,7 +111,7 @@ def test_referral_to_closure_with_the_due_page_changing_at_each_step(
     expect(worker.locator("#case-status")).to_have_text("Assessment")
     # 2. Strategy discussion: the initial conference clock starts.
     worker.goto(f"{case_url}/strategy-discussions/new")
-    worker.get_by_label("Date of the strategy discussion").fill(on(3))
+    fill_date(worker, "Date of the strategy discussion", on(3))
     worker.get_by_label("Start a section 47 enquiry").check()
     worker.get_by_label("Participant 1 agency").fill("Police")
     worker.get_by_label("Participant 1 name").fill("DC Rowan Hale")
@@ -119,7 +123,7 @@ def test_referral_to_closure_with_the_due_page_changing_at_each_step(
     # 3. Section 47 enquiry concluding a conference is needed.
     record("section-47s", {"Date the enquiry started": on(3)}, selects={"Strategy discussion that started it": 1})
     worker.locator("#child-protection a[href*='/section-47s/']", has_text="Change").click()
-    worker.get_by_label("Date the enquiry was completed").fill(on(7))
+    fill_date(worker, "Date the enquiry was completed", on(7))
     worker.get_by_label("Outcome").select_option("icpc")
     worker.get_by_role("button", name="Save").click()
     expect(worker.get_by_text("Saved", exact=True)).to_be_visible()
@@ -156,7 +160,7 @@ def test_referral_to_closure_with_the_due_page_changing_at_each_step(
     sign_in(manager, manager_user)
     manager.goto(case_url)
     manager.get_by_role("link", name="Authorise").click()
-    manager.get_by_label("Date of authorisation").fill(on(14))
+    fill_date(manager, "Date of authorisation", on(14))
     manager.get_by_label("Outcome").select_option("strategy_discussion")
     manager.get_by_label("16A: Neglect").check()
     manager.get_by_label("3B: Domestic abuse: parent or carer").check()
@@ -174,7 +178,7 @@ def test_referral_to_closure_with_the_due_page_changing_at_each_step(
     # 10. The plan ends at the review.
     worker.goto(case_url)
     worker.get_by_role("link", name="Change or end the plan").click()
-    worker.get_by_label("Date the plan ended").fill(on(20))
+    fill_date(worker, "Date the plan ended", on(20))
     worker.get_by_label("Why the plan ended").select_option("no_longer_at_risk_closed")
     worker.get_by_role("button", name="Save").click()
     expect(worker.get_by_text("Saved", exact=True)).to_be_visible()
@@ -182,11 +186,11 @@ def test_referral_to_closure_with_the_due_page_changing_at_each_step(
     assert not due & {"cp-visit", "core-group", "review-conference"}, due
     # 11. Closure, refused first for a date before the last event, then signed off.
     manager.goto(f"{case_url}/closure")
-    manager.get_by_label("Date of closure").fill(on(19))
+    fill_date(manager, "Date of closure", on(19))
     manager.get_by_label("Reason for closure (DfE code)").select_option("RC7")
     manager.get_by_role("button", name="Close the episode").click()
     expect(manager.locator(".govuk-error-summary")).to_contain_text("rule closure-after-events")
-    manager.get_by_label("Date of closure").fill(on(21))
+    fill_date(manager, "Date of closure", on(21))
     manager.get_by_role("button", name="Close the episode").click()
     expect(manager.locator("#case-status")).to_have_text("Closed")
     screenshot(manager, "casework-closed")

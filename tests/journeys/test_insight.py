@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from playwright.sync_api import expect
 
 from safeguarding.core.users import User
-from tests.journeys.support import screenshot, sign_in
+from tests.journeys.support import fill_date, screenshot, sign_in
 from tests.returns import insight_council
 
 pytestmark = [pytest.mark.journey, pytest.mark.xdist_group("browser")]
@@ -46,8 +46,8 @@ def test_an_analyst_reads_the_indicators_and_downloads_annex_a(
     expect(page.locator("#children")).not_to_contain_text("Ben Insight")  # analysts see references, not names
 
     page.goto("/returns/annex-a")
-    page.get_by_label("First day of the period").fill("2026-01-01")
-    page.get_by_label("Last day of the period").fill("2026-03-31")
+    fill_date(page, "First day of the period", "2026-01-01")
+    fill_date(page, "Last day of the period", "2026-03-31")
     with page.expect_download() as download:
         page.get_by_role("button", name="Download Annex A (.xlsx)").click()
     path = tmp_path / "annex-a.xlsx"

@@ -198,7 +198,7 @@ def test_moving_house_and_adding_a_family_member_by_search(
     )
     assert response.status_code == 303
     page = client.get(f"/people/{child.id}")
-    assert "B33 8TH" in page.text and "1 Jun 2024" in page.text and "Max Hill" in page.text
+    assert "B33 8TH" in page.text and "1 June 2024" in page.text and "Max Hill" in page.text
 
 
 def test_break_glass_requires_a_reason_and_is_audited(

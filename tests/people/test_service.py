@@ -450,7 +450,7 @@ def test_a_move_cannot_predate_the_current_address(database: Database, worker: U
         records.add_address(
             s, database, worker, person.id, AddressInput(line1="2 Second St", moved_in=date(2022, 1, 1))
         )
-    assert "1 Jan 2023" in failure.value.errors["moved_in"]
+    assert "1 January 2023" in failure.value.errors["moved_in"]
 
 
 def test_restricting_names_only_staff(database: Database, manager: User, factory: Factory, people: People) -> None:

@@ -133,12 +133,12 @@ def test_bad_dates_are_named_and_nothing_is_written(database: Any, tmp_path: Pat
     out = tmp_path / "annex-a.xlsx"
     result = runner.invoke(cli, ["returns", "annex-a", "--from", MAR, "--to", JAN, "--out", str(out)])
     assert result.exit_code == 2
-    assert "--to: The last day of the period (2026-01-01) is before its first day (2026-03-31)" in result.output
+    assert "--to: The last day of the period (1 January 2026) is before its first day (31 March 2026)" in result.output
     assert not out.exists()
     with pytest.raises(ValidationFailed) as caught:
         parse_period("2026-02-30", "")
     assert caught.value.errors == {
-        "from": "The first day of the period must be a real date, like 2026-03-31",
+        "from": "The first day of the period must be a real date",
         "to": "Enter the last day of the period",
     }
 

@@ -85,7 +85,7 @@ def test_the_board_sees_plan_and_evidence_on_one_page(app: Any, database: Any, f
     page = client.get("/returns/improvement")
     assert page.status_code == 200
     assert "&lt;script&gt;" in page.text and "<script>x" not in page.text
-    assert "Area for priority action: Monitoring visit letter, 31 Jan 2026" in page.text
+    assert "Area for priority action: Monitoring visit letter, 31 January 2026" in page.text
     assert "1 of 2 actions done" in page.text and 'data-action-state="done"' in page.text
     # Evidence: re-referrals in the six months to 31 January 2026 (C1's January referral, not a re-referral:
     # 0 of 1) beside the figure since (C2's re-referral in February and C4's March referral: 1 of 2).

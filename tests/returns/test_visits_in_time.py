@@ -216,8 +216,8 @@ def test_the_drill_down_lists_the_closed_child(app: Any, database: Any, factory:
     )
     assert page.status_code == 200
     assert "V1" in page.text and "V2" in page.text and "V3" not in page.text
-    assert "Visit due 13 Jan 2026, made 20 Jan 2026" in page.text
-    assert "Visit due 27 Mar 2026, not made" in page.text
+    assert "Visit due 13 January 2026, made 20 January 2026" in page.text
+    assert "Visit due 27 March 2026, not made" in page.text
 
 
 def test_clock_events_reads_every_episode_only_when_asked(database: Any, factory: Factory) -> None:

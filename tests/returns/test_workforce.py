@@ -183,7 +183,7 @@ def test_administrators_add_contracts_and_bad_input_is_named(app: Any, database:
     )
     assert vacancy.status_code == 422 and "Enter the date the post fell vacant" in vacancy.text
     page = client.get("/returns/workforce/contracts")
-    assert "Senior social worker" in page.text and "31 Oct 2025" in page.text
+    assert "Senior social worker" in page.text and "31 October 2025" in page.text
 
 
 def _contract_of(database: Any, user: User) -> int:

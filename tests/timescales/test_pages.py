@@ -243,9 +243,10 @@ def test_a_visit_missed_before_the_plan_ended_is_not_open_work_and_is_labelled(
     assert 'data-rule="cp-visit"' not in mine  # nothing of the ended plan is open work
     detail = client.get(f"/due/deadlines/{lapsed_id}")
     assert detail.status_code == 200
-    assert f"Not met: plan ended on {ended.isoformat()}" in detail.text and 'id="plan-ended"' in detail.text
-    assert f"child protection plan {plan.id} on {ended.isoformat()}" in detail.text
-    assert f'id="status">Not met: plan ended on {ended.isoformat()}</strong>' in detail.text
+    written = f"{ended.day} {ended:%B %Y}"
+    assert f"Not met: plan ended on {written}" in detail.text and 'id="plan-ended"' in detail.text
+    assert f"child protection plan on {written}" in detail.text and f"plan {plan.id} on" not in detail.text
+    assert f'id="status">Not met: plan ended on {written}</strong>' in detail.text
     assert "Met late" not in detail.text and "(met by" not in detail.text
     client.cookies.clear()
     sign_in_as(client, database, team.manager)

@@ -25,6 +25,7 @@ from safeguarding.core.spreadsheet import spreadsheet_text
 from safeguarding.core.users import User
 from safeguarding.people.models import Person
 from safeguarding.web.deps import CurrentUser, Db, DbSession, RecordId, TransactionalRoute, csrf_protect
+from safeguarding.web.forms import read_query
 from safeguarding.web.templating import render
 
 router = APIRouter(route_class=TransactionalRoute, dependencies=[Depends(csrf_protect)])
@@ -34,7 +35,9 @@ FILTER_FIELDS = ("username", "action", "target_type", "target_id", "person_id", 
 
 
 def _raw_filter(request: Request) -> dict[str, str]:
-    return {k: request.query_params.get(k, "")[:200] for k in FILTER_FIELDS}
+    query = read_query(request)
+    # A date's boxes are read into one value that says what is wrong with them: kept whole, not cut.
+    return {k: v if len(v := query.get(k, "")) <= 200 else v[:200] for k in FILTER_FIELDS}
 
 
 def _page_number(request: Request) -> int:

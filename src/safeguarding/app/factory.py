@@ -11,7 +11,7 @@ import re
 import anyio.to_thread
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.datastructures import MutableHeaders
@@ -117,7 +117,7 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        cacheable = scope["path"].startswith(("/static", "/assets"))
+        cacheable = scope["path"].startswith(("/static", "/assets", "/favicon.ico"))
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -139,6 +139,11 @@ home_router = APIRouter(route_class=TransactionalRoute)
 @home_router.get("/", include_in_schema=False)
 def home(user: CurrentUser) -> Response:
     return RedirectResponse(HOME.get(user.role, "/people"), status_code=303)
+
+
+async def favicon() -> Response:
+    """The icon browsers ask for at /favicon.ico whatever the page links (pages link the SVG in /static)."""
+    return FileResponse(STATIC_DIR / "favicon.ico", media_type="image/x-icon")
 
 
 def _is_api(request: Request) -> bool:
@@ -359,6 +364,7 @@ def create_app(database: Database | None = None) -> FastAPI:
     for module in capabilities:
         app.include_router(module.router)
     app.include_router(front_door_portal.router)
+    app.add_api_route("/favicon.ico", favicon, methods=["GET"], include_in_schema=False)
 
     vendor = STATIC_DIR / "vendor"
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")

@@ -23,6 +23,7 @@ from safeguarding.casework.models import (
     StrategyDiscussion,
     Visit,
 )
+from safeguarding.core.dates import long_date
 from safeguarding.core.errors import ValidationFailed
 
 # --- the episode ------------------------------------------------------------------------------------------------------
@@ -112,21 +113,21 @@ def dynamic_options(session: Session, referral: Referral | None) -> dict[str, di
     rid = referral.id
     return {
         "strategy_discussions": {
-            str(d.id): f"{d.held_on:%-d %b %Y}: {rules.STRATEGY_DECISIONS.get(d.decision, d.decision)}"
+            str(d.id): f"{long_date(d.held_on)}: {rules.STRATEGY_DECISIONS.get(d.decision, d.decision)}"
             for d in _rows(session, StrategyDiscussion, rid, StrategyDiscussion.held_on)
         },
         "cp_plans": {
-            str(p.id): f"Plan from {p.started_on:%-d %b %Y}"
-            + (f" to {p.ended_on:%-d %b %Y}" if p.ended_on else " (open)")
+            str(p.id): f"Plan from {long_date(p.started_on)}"
+            + (f" to {long_date(p.ended_on)}" if p.ended_on else " (open)")
             for p in _rows(session, ChildProtectionPlan, rid, ChildProtectionPlan.started_on)
         },
         "cin_plans": {
-            str(p.id): f"Plan from {p.started_on:%-d %b %Y}"
-            + (f" to {p.ended_on:%-d %b %Y}" if p.ended_on else " (open)")
+            str(p.id): f"Plan from {long_date(p.started_on)}"
+            + (f" to {long_date(p.ended_on)}" if p.ended_on else " (open)")
             for p in _rows(session, ChildInNeedPlan, rid, ChildInNeedPlan.started_on)
         },
         "initial_conferences": {
-            str(c.id): f"Initial conference {c.held_on:%-d %b %Y}"
+            str(c.id): f"Initial conference {long_date(c.held_on)}"
             for c in _rows(session, ChildProtectionConference, rid, ChildProtectionConference.held_on)
             if c.kind == "initial" and c.outcome == "plan"
         },

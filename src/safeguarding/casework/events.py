@@ -173,7 +173,7 @@ KINDS: dict[str, EventKind] = {
                     "Date the plan started",
                     "date",
                     required=True,
-                    hint="The date of the initial conference (CIN census rule 2885)",
+                    hint="The date of the initial child protection conference",
                 ),
                 Field(
                     "initial_category",

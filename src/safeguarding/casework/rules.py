@@ -166,9 +166,9 @@ RULES: Final = _rules(
 
 
 def message(rule_id: str) -> str:
-    """The refusal as shown to the user: the plain message and the rule id, so anyone can look the rule up."""
+    """The refusal as shown to the user, in plain words (the rule's id and source stay in the code and the docs)."""
     rule = RULES[rule_id]
-    return f"{rule.message[0].upper()}{rule.message[1:]} (rule {rule.id})"
+    return f"{rule.message[0].upper()}{rule.message[1:]}"
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from safeguarding.core.audit import SEARCH_HITS_KEY, AuditEvent, AuditSearchHit,
 from safeguarding.core.calendar import LONDON
 from safeguarding.core.db import Database, utcnow
 from safeguarding.core.errors import Conflict, NotFound, ValidationFailed
+from safeguarding.core.form_fields import date_field
 from safeguarding.core.restrictions import BreakGlassAccess
 from safeguarding.core.users import User
 
@@ -73,12 +74,8 @@ def parse_filter(raw: dict[str, str]) -> AuditFilter:
             errors["person_id"] = "Person number must be a whole number, like 1042"
     dates: dict[str, date | None] = {}
     for key in ("date_from", "date_to"):
-        dates[key] = None
-        if text_of[key]:
-            try:
-                dates[key] = date.fromisoformat(text_of[key])
-            except ValueError:
-                errors[key] = f"{'From' if key == 'date_from' else 'To'} date must be a date like 2026-03-31"
+        noun = "From date" if key == "date_from" else "To date"
+        dates[key] = date_field(raw.get(key), key, noun.lower(), errors, required=False, noun=noun)
     if dates["date_from"] and dates["date_to"] and dates["date_from"] > dates["date_to"]:
         errors["date_to"] = "To date must be the same as or after the from date"
     if text_of["outcome"] and text_of["outcome"] not in OUTCOMES:

@@ -89,3 +89,13 @@ BirthDate = Annotated[date, _DATE, _checked(DateKind.BIRTH)]
 EventDate = Annotated[date, _DATE, _checked(DateKind.EVENT)]
 BookedDate = Annotated[date, _DATE, _checked(DateKind.BOOKED)]
 EventMoment = Annotated[AwareDatetime, _MOMENT, _checked(DateKind.EVENT)]
+
+
+def long_date(day: date) -> str:
+    """A date as people read it: "3 November 2026" (GOV.UK style), in pages, messages and explanations alike."""
+    return f"{day.day} {day:%B %Y}"
+
+
+def long_month(day: date) -> str:
+    """A month as people read it: "March 2026"."""
+    return f"{day:%B %Y}"

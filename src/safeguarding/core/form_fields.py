@@ -21,7 +21,7 @@ from safeguarding.core.calendar import LONDON
 from safeguarding.core.dates import DateKind, out_of_range
 
 RECORD_ID_MAX = 2_147_483_647  # the largest PostgreSQL integer: a larger number names no record
-NOT_A_DATE = "must be a real date, like 2026-03-31"
+NOT_A_DATE = "must be a real date"
 NOT_A_TIME = "must be a real time on the 24-hour clock, like 14:30"
 
 _ISO_DATE = re.compile(r"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})$")
@@ -92,6 +92,72 @@ def parse_date_parts(day: str | None, month: str | None, year: str | None) -> da
         raise ValueError("must be a real date") from None
 
 
+DATE_PARTS = ("day", "month", "year")
+
+
+class DateText(str):
+    """The value a form's date field takes from its three GOV.UK boxes (``NAME-day``, ``NAME-month``,
+    ``NAME-year``): the ISO date when they make one, else the boxes as typed with ``problem`` saying what is wrong
+    ("must include a month"), which ``date_field`` names with the field's label."""
+
+    parts: tuple[str, str, str]
+    problem: str | None
+
+    def __new__(cls, text: str, parts: tuple[str, str, str], problem: str | None = None) -> DateText:
+        value = super().__new__(cls, text)
+        value.parts = parts
+        value.problem = problem
+        return value
+
+    def strip(self, chars: str | None = None) -> str:
+        # Readers trim what they are given: the value carries no spaces, and trimming must keep what it carries.
+        return self if chars is None else str.strip(self, chars)
+
+
+def date_from_parts(day: str, month: str, year: str, clock: str | None = None) -> str:
+    """The one value of a date field typed in three boxes (and a time box, for a date and time): an ISO date
+    (``2026-03-31``, or ``2026-03-31T14:30``) when they make one, "" when all are empty, else a ``DateText``
+    carrying why not. Never raises."""
+    parts = (day, month, year)
+    try:
+        value = parse_date_parts(day, month, year)
+    except ValueError as problem:
+        return DateText("/".join(p.strip() for p in parts), parts, str(problem))
+    typed_clock = (clock or "").strip()
+    if value is None:
+        if typed_clock:
+            return DateText("", parts, "must include a day, month and year")
+        return DateText("", parts)
+    if clock is None:
+        return DateText(value.isoformat(), parts)
+    if not typed_clock:
+        return DateText(value.isoformat(), parts, "must include a time")
+    return DateText(f"{value.isoformat()}T{typed_clock}", parts)
+
+
+def combine_date_parts(items: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """A posted form's fields with each GOV.UK date input's boxes (``NAME-day``, ``NAME-month``, ``NAME-year``,
+    and ``NAME-time`` beside them for a date and time) read into the one field ``NAME`` that readers ask for. The
+    boxes stay (a page shows them again as typed); an ISO ``NAME`` posted without boxes (scripts, the API's tests)
+    is kept as sent."""
+    last: dict[str, str] = {}
+    for name, value in items:
+        last[name] = value
+    dated = [name[: -len("-day")] for name in last if name.endswith("-day")]
+    dated = [base for base in dated if f"{base}-month" in last and f"{base}-year" in last]
+    if not dated:
+        return items
+    combined: dict[str, str] = {}
+    for base in dated:
+        day, month, year = (last[f"{base}-{part}"] for part in DATE_PARTS)
+        clock = last.get(f"{base}-time")
+        if not any(p.strip() for p in (day, month, year, clock or "")) and last.get(base, "").strip():
+            continue  # an ISO date posted with empty boxes beside it
+        combined[base] = date_from_parts(day, month, year, clock)
+    kept = [(name, value) for name, value in items if name not in combined]
+    return kept + list(combined.items())
+
+
 def parse_date(text: str) -> date:
     """An ISO date (what a date input sends, 2026-03-31) or one typed as 31/3/2026; ValueError otherwise."""
     text = text.strip()
@@ -160,6 +226,9 @@ def date_field(
     wrong."""
     if isinstance(raw, date):
         return raw
+    if isinstance(raw, DateText) and raw.problem:
+        errors[name] = f"{_capital(noun or label)} {raw.problem}"
+        return None
     return _read(raw, name, label, errors, required, noun, lambda text: _in_range(parse_date(text), kind))
 
 
@@ -222,6 +291,9 @@ def datetime_field(
 ) -> datetime | None:
     """A date and time typed in England (a datetime-local input sends 2026-03-31T14:30), in UTC, in the sane range
     of its kind."""
+    if isinstance(raw, DateText) and raw.problem:
+        errors[name] = f"{_capital(noun or label)} {raw.problem}"
+        return None
     return _read(raw, name, label, errors, required, noun, lambda text: _parse_moment(text, kind))
 
 

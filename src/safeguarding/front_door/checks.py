@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from safeguarding.core import access
 from safeguarding.core.access import AccessSubject, Action, Kind
 from safeguarding.core.calendar import LONDON
-from safeguarding.core.dates import DateKind
+from safeguarding.core.dates import DateKind, long_date
 from safeguarding.core.db import Database, utcnow
 from safeguarding.core.errors import ValidationFailed
 from safeguarding.core.form_fields import datetime_field, record_id, text_field
@@ -99,7 +99,7 @@ def request_check(
         elif data.due_at > default_due:
             errors["due_at"] = (
                 "The response deadline can be earlier than the usual one, not later "
-                f"(usual: {default_due.astimezone(LONDON):%-d %b %Y %H:%M})"
+                f"(usual: {long_date(default_due.astimezone(LONDON))} {default_due.astimezone(LONDON):%H:%M})"
             )
     if errors:
         raise ValidationFailed(errors)

@@ -18,6 +18,7 @@ from safeguarding.core import access
 from safeguarding.core.access import Action, Kind
 from safeguarding.core.audit import record_search
 from safeguarding.core.calendar import LONDON
+from safeguarding.core.dates import long_date
 from safeguarding.core.db import Database, utcnow
 from safeguarding.core.users import PartnerAgency, User
 from safeguarding.front_door import rules
@@ -242,7 +243,7 @@ def _histories(session: Session, contact: Contact, children: Iterable[Person]) -
         for referral in referrals:
             if referral.person_id not in family:
                 continue
-            closed = f", closed {referral.closed_date:%-d %b %Y}" if referral.closed_date else ", open"
+            closed = f", closed {long_date(referral.closed_date)}" if referral.closed_date else ", open"
             items.append(
                 HistoryItem(
                     at=referral.referral_date,

@@ -49,7 +49,7 @@ from safeguarding.front_door.models import (
     SubjectRole,
 )
 from safeguarding.web.deps import CurrentUser, Db, DbSession, RecordId, TransactionalRoute, csrf_protect
-from safeguarding.web.forms import PostedForm, submit
+from safeguarding.web.forms import PostedForm, read_query, submit
 from safeguarding.web.templating import render
 
 router = APIRouter(route_class=TransactionalRoute, dependencies=[Depends(csrf_protect)])
@@ -398,12 +398,11 @@ def dashboard_page(
     db: DbSession,
     database: Db,
     user: CurrentUser,
-    period_start: str | None = None,
-    period_end: str | None = None,
 ) -> Response:
     errors = None
+    params = read_query(request)
     try:
-        start, end = dashboard.parse_period(period_start, period_end)
+        start, end = dashboard.parse_period(params.get("period_start"), params.get("period_end"))
     except ValidationFailed as exc:
         errors = exc.errors
         start, end = dashboard.parse_period(None, None)
@@ -415,6 +414,7 @@ def dashboard_page(
         title="MASH dashboard",
         d=figures,
         errors=errors,
+        params=params,
         settings=local_settings.get_all(db),
         **_common(),
     )

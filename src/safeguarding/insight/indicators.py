@@ -46,6 +46,7 @@ from safeguarding.core.calendar import (
     today_in_london,
     working_days_between_quick,
 )
+from safeguarding.core.dates import long_date
 from safeguarding.core.db import Database
 from safeguarding.core.errors import ValidationFailed
 from safeguarding.core.form_fields import date_field
@@ -108,7 +109,7 @@ class Counted:
 
 
 def _day(d: date) -> str:
-    return f"{d.day} {d:%b %Y}"
+    return long_date(d)
 
 
 def contacts_referrals(facts: Facts, period: Period, today: date) -> list[Counted]:

@@ -23,7 +23,7 @@ from safeguarding.insight import improvement, indicators, workforce
 from safeguarding.insight.improvement import ActionDone, ActionInput, ItemInput
 from safeguarding.insight.workforce import ContractEnd, ContractInput, VacancyFilled, VacancyInput
 from safeguarding.web.deps import CurrentUser, Db, DbSession, RecordId, TransactionalRoute, csrf_protect
-from safeguarding.web.forms import submit
+from safeguarding.web.forms import read_query, submit
 from safeguarding.web.templating import render
 
 router = APIRouter(route_class=TransactionalRoute, dependencies=[Depends(csrf_protect)])
@@ -48,7 +48,7 @@ KEEPS_PLAN = _may(Kind.IMPROVEMENT_PLAN, Action.UPDATE)
 
 
 def _filters(request: Request, db: Session) -> indicators.Filters:
-    q = request.query_params
+    q = read_query(request)
     return indicators.parse_filters(db, q.get("from"), q.get("to"), q.get("team"))
 
 
@@ -65,7 +65,7 @@ def _filter_query(filters: indicators.Filters) -> str:
 @router.get("/returns/indicators")
 def indicators_page(request: Request, db: DbSession, database: Db, user: CurrentUser) -> Response:
     access.require_role(database, user, Kind.INDICATORS, Action.VIEW)
-    q = request.query_params
+    q = read_query(request)
     form = {"from": q.get("from", ""), "to": q.get("to", ""), "team": q.get("team", "")}
     try:
         filters = _filters(request, db)
@@ -124,7 +124,7 @@ def indicators_csv(request: Request, db: DbSession, database: Db, user: CurrentU
 @router.get("/returns/indicators/children")
 def indicator_children(request: Request, db: DbSession, database: Db, user: CurrentUser) -> Response:
     access.require_role(database, user, Kind.INDICATORS, Action.VIEW)
-    q = request.query_params
+    q = read_query(request)
     month = q.get("month") or None
     try:
         filters = _filters(request, db)
@@ -163,7 +163,7 @@ CONTRACTS = "/returns/workforce/contracts"
 @router.get("/returns/workforce")
 def workforce_page(request: Request, db: DbSession, database: Db, user: CurrentUser) -> Response:
     access.require_role(database, user, Kind.WORKFORCE, Action.VIEW)
-    raw = request.query_params.get("on", "")
+    raw = read_query(request).get("on", "")
     try:
         on = workforce.parse_day(raw, today_in_london())
     except ValidationFailed as exc:

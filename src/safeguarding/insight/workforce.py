@@ -222,12 +222,11 @@ def picture(session: Session, database: Database, user: User, on: date) -> Pictu
 
 
 def parse_day(raw: str | None, today: date) -> date:
-    if not raw:
-        return today
-    try:
-        return date.fromisoformat(raw.strip())
-    except ValueError:
-        raise ValidationFailed({"on": "The day must be a real date, like 2025-09-30"}) from None
+    errors: dict[str, str] = {}
+    day = date_field(raw, "on", "the date to read the measures on", errors, required=False)
+    if errors:
+        raise ValidationFailed(errors)
+    return day or today
 
 
 # --- contracts and vacancies --------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, aliased, selectinload
 from safeguarding.core import access, audit
 from safeguarding.core.access import AccessSubject, Action, Kind
 from safeguarding.core.calendar import today_in_london
+from safeguarding.core.dates import long_date
 from safeguarding.core.db import Database
 from safeguarding.core.errors import NotFound, ValidationFailed
 from safeguarding.core.users import User
@@ -148,7 +149,7 @@ def end_relationship(
         raise ValidationFailed({"ended": "Date it ended must be today or in the past"})
     if tie.started is not None and ended < tie.started:
         raise ValidationFailed(
-            {"ended": f"Date it ended must be on or after {tie.started.strftime('%-d %b %Y')}, when it started"}
+            {"ended": f"Date it ended must be on or after {long_date(tie.started)}, when it started"}
         )
     tie.ended = ended
     session.flush()

@@ -20,6 +20,7 @@ from safeguarding.core import access, audit, record_versions
 from safeguarding.core.access import AccessSubject, Action, Kind
 from safeguarding.core.calendar import today_in_london
 from safeguarding.core.codes import ETHNICITIES, SEXES, UPN_UNKNOWN_REASONS
+from safeguarding.core.dates import long_date
 from safeguarding.core.db import Database
 from safeguarding.core.errors import Conflict, NotFound, ValidationFailed
 from safeguarding.core.form_fields import text_field
@@ -56,7 +57,7 @@ def may_open(session: Session, user: User, person_id: int) -> bool:
 
 
 def _describe(person: Person) -> str:
-    born = person.date_of_birth.strftime("%-d %b %Y") if person.date_of_birth else None
+    born = long_date(person.date_of_birth) if person.date_of_birth else None
     return f"{person.full_name}{f', born {born}' if born else ''} (record {person.id})"
 
 
@@ -360,7 +361,7 @@ def add_address(session: Session, database: Database, user: User, person_id: int
         and "moved_in" not in errors
     ):
         errors["moved_in"] = (
-            f"Date moved in must be on or after {current.moved_in.strftime('%-d %b %Y')}, when "
+            f"Date moved in must be on or after {long_date(current.moved_in)}, when "
             "they moved into their current address"
         )
     if errors:

@@ -37,7 +37,7 @@ from safeguarding.web.deps import (
     renew_session,
     set_session_cookie,
 )
-from safeguarding.web.forms import PICK_SEARCH, PostedForm, in_thread, read_form, submit
+from safeguarding.web.forms import PICK_SEARCH, PostedForm, in_thread, read_form, read_query, submit
 from safeguarding.web.templating import render
 
 router = APIRouter(route_class=TransactionalRoute, dependencies=[Depends(csrf_protect)])
@@ -78,7 +78,7 @@ def _done(person_id: int, what: str) -> str:
 @router.get("/people", include_in_schema=False)
 def search_page(request: Request, db: DbSession, database: Db, user: CurrentUser) -> Response:
     access.require_role(database, user, Kind.PERSON, Action.SEARCH)
-    params = {k: v for k, v in request.query_params.items() if k in SEARCH_FIELDS}
+    params = {k: v for k, v in read_query(request).items() if k in SEARCH_FIELDS}
     query, errors = SearchQuery.read(params)
     searched = bool(query.terms()) and not errors
     results = search.search(db, database, user, query) if searched else []

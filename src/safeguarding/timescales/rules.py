@@ -36,6 +36,7 @@ from safeguarding.core.calendar import (
     weekend_days_between,
     working_days_between_quick,
 )
+from safeguarding.core.dates import long_date
 from safeguarding.core.local_settings import get_all
 
 if TYPE_CHECKING:
@@ -497,22 +498,22 @@ class Explanation:
     def counting(self) -> str:
         if self.rule.unit is Unit.WORKING_DAYS:
             text = (
-                f"{self.rule.unit.describe(self.length)} after {self.start.isoformat()} (day 0), skipping "
+                f"{self.rule.unit.describe(self.length)} after {long_date(self.start)}, skipping "
                 f"{self.weekend_days_skipped} weekend day{'s' if self.weekend_days_skipped != 1 else ''}"
             )
             if self.bank_holidays_skipped:
-                text += " and " + ", ".join(f"{name} ({day.isoformat()})" for day, name in self.bank_holidays_skipped)
+                text += " and " + ", ".join(f"{name} ({long_date(day)})" for day, name in self.bank_holidays_skipped)
             else:
                 text += " and no bank holidays"
             if self.start_was_non_working:
-                text += "; the clock started on a non-working day, so the next working day is day 1"
+                text += "; the clock started on a non-working day, so counting starts on the next working day"
             return text
-        text = f"{self.rule.unit.describe(self.length)} after {self.start.isoformat()}, counted in calendar time"
+        text = f"{self.rule.unit.describe(self.length)} after {long_date(self.start)}, counted in calendar time"
         if self.moved_from is not None:
             reason = bank_holiday_name(self.moved_from) or self.moved_from.strftime("%A")
             text += (
-                f"; {self.moved_from.isoformat()} is not a working day ({reason}), so it is brought forward "
-                f"to {self.due.isoformat()}"
+                f"; {long_date(self.moved_from)} is not a working day ({reason}), so it is brought forward "
+                f"to {long_date(self.due)}"
             )
         return text
 
@@ -520,7 +521,7 @@ class Explanation:
         started = f" started by {self.start_event}" if self.start_event else ""
         return (
             f"{self.rule.name} ({self.rule.id}, {self.rule.status.label}, {self.rule.source}){started}: due "
-            f"{self.due.isoformat()}, {self.counting}."
+            f"{long_date(self.due)}, {self.counting}."
         )
 
 
@@ -706,7 +707,7 @@ class ClockEvent(NamedTuple):
 
     @property
     def description(self) -> str:
-        return f"{self.kind.label} on {self.on.isoformat()}"
+        return f"{self.kind.label} on {long_date(self.on)}"
 
 
 @dataclass(slots=True)

@@ -26,6 +26,7 @@ from safeguarding.core import access, local_settings
 from safeguarding.core.access import AccessSubject, Action, Kind
 from safeguarding.core.audit import record
 from safeguarding.core.calendar import today_in_london
+from safeguarding.core.dates import long_date
 from safeguarding.core.db import Database
 from safeguarding.core.errors import AccessDenied, NotFound, ValidationFailed
 from safeguarding.core.local_settings import get_all
@@ -167,7 +168,7 @@ class DueRow:
     def status_text(self) -> str:
         """The state as the pages label it; a lapsed clock names the day its plan ended."""
         if self.state is State.LAPSED and self.met_on is not None:
-            return f"Not met: plan ended on {self.met_on.isoformat()}"
+            return f"Not met: plan ended on {long_date(self.met_on)}"
         return self.state.label
 
 
@@ -325,7 +326,7 @@ def _row(session: Session, user: User, row: Any, today: date, due_soon: int, hid
             row.started_on,
             rule=rule,
             length=row.length,
-            start_event=f"{kind.label} on {row.started_on.isoformat()}",
+            start_event=f"{kind.label} on {long_date(row.started_on)}",
         ),
         None if row.person_id in hidden else row.date_of_birth,
     )
@@ -650,7 +651,7 @@ def deadline_detail(
     due_soon = int(local_settings.get(session, "timescales.due_soon.working_days"))
     row = _row(session, user, raw, today, due_soon, set())
     met = (
-        f"{deadline.met_source_kind.replace('_', ' ')} {deadline.met_source_id} on {deadline.met_on.isoformat()}"
+        f"{deadline.met_source_kind.replace('_', ' ')} on {long_date(deadline.met_on)}"
         if deadline.met_on and deadline.met_source_kind
         else None
     )

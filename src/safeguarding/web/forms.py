@@ -32,6 +32,7 @@ from starlette.concurrency import run_in_threadpool
 
 from safeguarding.core.db import Database, rollback_keeping_survivors
 from safeguarding.core.errors import Conflict, ValidationFailed
+from safeguarding.core.form_fields import combine_date_parts
 from safeguarding.core.record_versions import EditConflict, RecordLocked, SavedField, SavedVersion
 from safeguarding.core.users import User
 from safeguarding.web.deps import CurrentUser, Db, DbSession, path_record_id
@@ -104,8 +105,16 @@ class ConflictView:
 
 
 async def read_form(request: Request) -> PostedForm:
+    """The posted form, each GOV.UK date input's three boxes read into the one field its reader asks for."""
     data = await request.form()
-    return PostedForm((name, value) for name, value in data.multi_items() if isinstance(value, str))
+    return PostedForm(
+        combine_date_parts([(name, value) for name, value in data.multi_items() if isinstance(value, str)])
+    )
+
+
+def read_query(request: Request) -> PostedForm:
+    """A GET form's fields (filters, periods), date inputs read as ``read_form`` reads them."""
+    return PostedForm(combine_date_parts(list(request.query_params.multi_items())))
 
 
 async def in_thread(fn: Callable[..., T], *args: object, **kwargs: object) -> T:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,8 @@ from starlette.responses import HTMLResponse
 
 from safeguarding.core import codes
 from safeguarding.core.calendar import LONDON, today_in_london
+from safeguarding.core.dates import long_date, long_month
+from safeguarding.core.form_fields import DateText
 from safeguarding.core.settings import get_settings
 from safeguarding.core.users import ROLE_LABELS, Role
 from safeguarding.web.navigation import navigation
@@ -33,7 +36,7 @@ def _in_london(value: datetime) -> datetime:
         return value
 
 
-def _london(value: datetime | None, fmt: str = "%-d %b %Y %H:%M") -> str:
+def _london(value: datetime | None, fmt: str = "%-d %B %Y %H:%M") -> str:
     if value is None:
         return ""
     return _in_london(value).strftime(fmt)
@@ -44,7 +47,60 @@ def _day(value: date | datetime | None) -> str:
         return ""
     if isinstance(value, datetime):
         value = _in_london(value).date()
-    return value.strftime("%-d %b %Y")
+    return long_date(value)
+
+
+def _month(value: date | str | None) -> str:
+    """A month ("2026-03", or any day in it) as "March 2026"; text that names no month is shown as it is."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, date):
+        return long_month(value)
+    try:
+        return long_month(date.fromisoformat(f"{str(value)[:7]}-01"))
+    except ValueError:
+        return str(value)
+
+
+def _date_parts(value: Any, name: str) -> dict[str, str]:
+    """What the boxes of a GOV.UK date input show: the boxes as typed (a form shown again after an error), or the
+    day, month and year of a stored date (or its ISO text), and the time of a date and time."""
+    if isinstance(value, Mapping):
+        if f"{name}-day" in value:
+            return {part: str(value.get(f"{name}-{part}") or "") for part in ("day", "month", "year", "time")}
+        value = value.get(name)
+    if isinstance(value, DateText):
+        day, month, year = value.parts
+        clock = value.partition("T")[2] if not value.problem else ""
+        return {"day": day, "month": month, "year": year, "time": clock}
+    if isinstance(value, datetime):
+        moment = _in_london(value)
+        return {"day": str(moment.day), "month": str(moment.month), "year": str(moment.year), "time": f"{moment:%H:%M}"}
+    if isinstance(value, date):
+        return {"day": str(value.day), "month": str(value.month), "year": str(value.year), "time": ""}
+    text = str(value or "").strip()
+    day_text, _, clock = text.replace(" ", "T", 1).partition("T")
+    try:
+        stored = date.fromisoformat(day_text)
+    except ValueError:
+        return {"day": "", "month": "", "year": "", "time": ""}
+    return {"day": str(stored.day), "month": str(stored.month), "year": str(stored.year), "time": clock[:5]}
+
+
+def _date_parts_in_error(message: str | None) -> list[str]:
+    """Which boxes of a date input a message is about ("must include a month": the month), in page order."""
+    if not message:
+        return []
+    text = message.lower()
+    if "must include a" in text and "time" not in text.split("must include a", 1)[1]:
+        named = text.split("must include a", 1)[1]
+        parts = [part for part in ("day", "month", "year") if part in named]
+        return parts or ["day", "month", "year"]
+    if "year must" in text:
+        return ["year"]
+    if "must include a time" in text:
+        return ["time"]
+    return ["day", "month", "year"]
 
 
 def _born(value: date | None) -> str:
@@ -74,9 +130,16 @@ templates.env.autoescape = select_autoescape(default=True, default_for_string=Tr
 # Compiled templates stay cached for the life of the process; checking every template file's modification time on
 # every page is for development (SAFEGUARDING_TEMPLATE_RELOAD=true).
 templates.env.auto_reload = get_settings().template_reload
-templates.env.filters.update(london=_london, day=_day, hours=_hours, label=_label, born=_born)
+templates.env.filters.update(london=_london, day=_day, month=_month, hours=_hours, label=_label, born=_born)
 # The layout asks for the header's sections with the request path, so every page (error pages too) gets them.
-templates.env.globals.update(codes=codes, ROLE_LABELS=ROLE_LABELS, Role=Role, navigation=navigation)
+templates.env.globals.update(
+    codes=codes,
+    ROLE_LABELS=ROLE_LABELS,
+    Role=Role,
+    navigation=navigation,
+    date_parts=_date_parts,
+    date_parts_in_error=_date_parts_in_error,
+)
 
 
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:

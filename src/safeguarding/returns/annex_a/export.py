@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from safeguarding.core import access
 from safeguarding.core.access import Action, Kind
 from safeguarding.core.audit import Actor, record
+from safeguarding.core.dates import long_date
 from safeguarding.core.db import Database
 from safeguarding.core.errors import ValidationFailed
 from safeguarding.core.form_fields import date_field
@@ -33,7 +34,7 @@ def parse_period(start: str | date | None, end: str | date | None) -> Period:
     if first and last:
         if last < first:
             errors["to"] = (
-                f"The last day of the period ({last.isoformat()}) is before its first day ({first.isoformat()})"
+                f"The last day of the period ({long_date(last)}) is before its first day ({long_date(first)})"
             )
         elif (last - first).days > MAX_PERIOD_DAYS:
             errors["to"] = "The period can be at most two years long"

@@ -34,6 +34,7 @@ from safeguarding.casework.models import (
     Visit,
 )
 from safeguarding.core.calendar import LONDON, add_calendar_months
+from safeguarding.core.dates import long_date
 from safeguarding.core.users import Role, Team, User
 from safeguarding.exploitation.models import MissingEpisode, Screening
 from safeguarding.front_door.models import Contact, ContactSubject, SubjectRole
@@ -488,7 +489,7 @@ def notes(session: Session, period: Period, sheets: Sequence[Sheet]) -> list[str
         )
     )
     return [
-        f"Ofsted Annex A for {start.isoformat()} to {end.isoformat()}, written from the live record.",
+        f"Ofsted Annex A for {long_date(start)} to {long_date(end)}, written from the live record.",
         "Columns and value sets: Ofsted's ILACS Annex A (liia-tools layout, June 2024).",
         "List 2: early help assessments are not recorded in this system, so the list has no rows. "
         f"Episodes closed after assessment and referred to early help (RC9) in the period: {early_help}; contacts "
