@@ -21,7 +21,8 @@ def _visit(client: TestClient, case: Case, csrf: str, day: str, month: str, year
             "visited_on-day": day,
             "visited_on-month": month,
             "visited_on-year": year,
-            "child_seen": "1",
+            "child_seen": "yes",
+            "seen_alone": "no",
             "notes": "Typed before the date was wrong",
         },
     )

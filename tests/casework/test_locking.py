@@ -143,7 +143,7 @@ def test_the_second_editor_keeps_their_text_beside_the_saved_version_and_can_res
         client,
         f"/cases/{case.child_id}/visits/new",
         csrf_first,
-        {"kind": "cin", "visited_on": case.on(2).isoformat(), "child_seen": "1", "notes": "Home was tidy"},
+        {"kind": "cin", "visited_on": case.on(2).isoformat(), "child_seen": "yes", "seen_alone": "no", "notes": "Home was tidy"},
     )
     assert made.status_code == 303
     with case.database.transaction() as s:
@@ -163,7 +163,8 @@ def test_the_second_editor_keeps_their_text_beside_the_saved_version_and_can_res
                 "version": loaded_first,
                 "kind": "cin",
                 "visited_on": case.on(2).isoformat(),
-                "child_seen": "1",
+                "child_seen": "yes",
+                "seen_alone": "no",
                 "notes": "Home was tidy; mother tired",
             },
         )
@@ -177,7 +178,8 @@ def test_the_second_editor_keeps_their_text_beside_the_saved_version_and_can_res
                 "version": loaded_second,
                 "kind": "cin",
                 "visited_on": case.on(2).isoformat(),
-                "child_seen": "1",
+                "child_seen": "yes",
+                "seen_alone": "no",
                 "notes": typed,
             },
         )
@@ -202,7 +204,8 @@ def test_the_second_editor_keeps_their_text_beside_the_saved_version_and_can_res
                 "version": version_in(late.text),
                 "kind": "cin",
                 "visited_on": case.on(2).isoformat(),
-                "child_seen": "1",
+                "child_seen": "yes",
+                "seen_alone": "no",
                 "notes": f"Home was tidy; mother tired. {typed}",
             },
         )

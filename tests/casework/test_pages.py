@@ -43,7 +43,7 @@ def test_the_case_page_shows_status_allocation_visits_and_the_chronology(client:
             client,
             f"/cases/{case.child_id}/visits/new",
             csrf,
-            {"kind": "assessment", "visited_on": case.on(2).isoformat(), "child_seen": "1", "seen_alone": "1"},
+            {"kind": "assessment", "visited_on": case.on(2).isoformat(), "child_seen": "yes", "seen_alone": "yes"},
         ).status_code
         == 303
     )
@@ -72,7 +72,7 @@ def test_a_form_with_errors_names_each_field_and_keeps_what_was_typed(client: Te
         {"kind": "cp", "visited_on": case.on(3).isoformat(), "child_seen": "no", "seen_alone": "yes"},
     )
     assert response.status_code == 422
-    assert "A child seen alone was seen: tick" in response.text and "(rule " not in response.text
+    assert "A child seen alone was seen: answer yes" in response.text and "(rule " not in response.text
 
 
 def test_a_visit_asks_whether_the_child_was_seen_and_assumes_nothing(client: TestClient, case: Case) -> None:

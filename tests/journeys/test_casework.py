@@ -189,7 +189,7 @@ def test_referral_to_closure_with_the_due_page_changing_at_each_step(
     fill_date(manager, "Date of closure", on(19))
     manager.get_by_label("Reason for closure (DfE code)").select_option("RC7")
     manager.get_by_role("button", name="Close the episode").click()
-    expect(manager.locator(".govuk-error-summary")).to_contain_text("rule closure-after-events")
+    expect(manager.locator(".govuk-error-summary")).to_contain_text("cannot be before the last recorded event")
     fill_date(manager, "Date of closure", on(21))
     manager.get_by_role("button", name="Close the episode").click()
     expect(manager.locator("#case-status")).to_have_text("Closed")

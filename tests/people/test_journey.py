@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from safeguarding.core.users import Role
 from safeguarding.people import family, inputs, records, restriction
 from tests.journeys.conftest import browser, live_server, new_page  # noqa: F401  (fixtures)
-from tests.journeys.support import screenshot, sign_in
+from tests.journeys.support import fill_date, screenshot, sign_in
 
 pytestmark = [pytest.mark.journey, pytest.mark.xdist_group("browser")]
 
@@ -57,7 +57,7 @@ def test_search_before_create_and_break_glass(new_page: Any, factory: Any, live_
     screenshot(page, "people-search")
     # Trying to add her again offers the existing record first.
     page.get_by_role("link", name="Add a new person with these details").click()
-    page.get_by_label("Date of birth", exact=True).fill("2015-03-14")
+    fill_date(page, "Date of birth", "2015-03-14")
     page.get_by_role("button", name="Add person").click()
     expect(page.get_by_text("This person may already have a record")).to_be_visible()
     screenshot(page, "people-new-duplicates")

@@ -1083,7 +1083,14 @@ def r4014(child: Child, year: CensusYear) -> Iterator[Problem]:
     # The DfE compares every <CINPlanDates> group of the child with every other, across all their episodes.
     found = [(at, e.cin_plans[j]) for at, e, j, _ in cin_plans(child)]
     for (n, (at, b)), (m, (_, a)) in permutations(enumerate(found), 2):
-        if a.start and b.start and during(b.start, a.start, a.end) and (b.start != a.start or n > m):
+        if not (a.start and b.start):
+            continue
+        if b.start != a.start:
+            hit = during(b.start, a.start, a.end)
+        else:
+            # Two plans from one day: one finding for the pair, whichever way round they are listed.
+            hit = n > m and (during(b.start, a.start, a.end) or during(a.start, b.start, b.end))
+        if hit:
             yield Problem(
                 f"{at}/CINPlanStartDate",
                 f"CIN plan started {show(b.start)} overlaps the plan started {show(a.start)}",
