@@ -31,7 +31,7 @@ from safeguarding.front_door.models import Contact, ContactNote, NoteKind
 from safeguarding.people.models import Person, PersonKind
 from safeguarding.timescales.service import recompute_for_child
 from tests.exploitation import network_world as w
-from tests.front_door.test_screening_helpers import Child, make_contact
+from tests.front_door.test_screening_helpers import Child, make_contact, make_person
 from tests.journeys import days
 from tests.journeys.accessibility import Accessibility
 from tests.returns import insight_council
@@ -269,7 +269,7 @@ def test_mash_worker_links_by_name_and_decides_with_an_open_check(
     users = _front_door(factory)
     with factory.database.transaction() as s:
         local_settings.put(s, "signoff.early_help", False, None)  # early help takes effect without sign-off here
-        s.add(Person(kind=PersonKind.CHILD, first_name="Ella", last_name="Dayschild", sex="F"))
+    make_person(factory.database, users["worker"], "Ella", "Dayschild", date(2015, 9, 9))  # known to the council
     contact_id = _contact_from_school(visitor, users["school"], "Ella", "Dayschild")
     mash = visitor()
     days.sign_in(mash, users["worker"])
