@@ -146,7 +146,8 @@ def mash_worker_links_by_name(visitor: Visitor, name: str) -> None:
     """Link the child to a person record found by name with the person picker (never a typed record number)."""
     page = visitor.page
     page.get_by_label("Or find the child by name", exact=True).fill(name)
-    page.get_by_role("button", name=re.compile(r"^Find\W*Or find the child by name")).click()  # htmx fills the results in place
+    # Find fills the results in place (htmx); the radio is waited for.
+    page.get_by_role("button", name=re.compile(r"^Find\W*Or find the child by name")).click()
     page.get_by_role("radio", name=name, exact=True).check()
     visitor.click("button", f"Link {name} to the person chosen")
     expect(page.locator(".govuk-error-summary")).to_have_count(0)
@@ -315,6 +316,8 @@ def practitioner_rescreen_untouched_is_refused(visitor: Visitor, child_name: str
     before = screenings.count()
     child_page = page.url
     visitor.click("link", re.compile(r"^(Rescreen|Screen)$"))
+    # The date in the GOV.UK date input's three boxes, not one typed field.
+    expect(page.get_by_role("group", name="Date of the screening", exact=True).get_by_label("Year")).to_be_visible()
     visitor.fill_date("Date of the screening", on)
     questions = [
         page.locator(f'label[for="{box.get_attribute("id")}"]').inner_text().strip()
