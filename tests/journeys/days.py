@@ -179,6 +179,7 @@ def mash_worker_decides_a_referral(visitor: Visitor, rationale: str) -> None:
     page = visitor.page
     page.get_by_label(re.compile(r"^3: ")).check()
     page.get_by_label("Referral for a child and family assessment (section 17)").check()
+    page.get_by_label("Primary need (for a referral)").select_option("N1")  # the CIN census asks it of a referral
     page.get_by_label("Rationale").fill(rationale)
     visitor.click("button", "Record the decision")
     expect(page.locator("#current-decision")).to_contain_text("Awaiting sign off")
@@ -226,6 +227,9 @@ def mash_manager_signs_off(visitor: Visitor, contact_id: int) -> None:
 def opens_the_case_from_what_is_due(visitor: Visitor, child_name: str, person_id: int) -> Any:
     """From a due list: the child's row, then (where the row opens the person record) the case record."""
     page = visitor.page
+    if page.get_by_role("link", name=child_name, exact=True).count() == 0:
+        # The home page lists only what is overdue or due soon: the full list is one link away.
+        visitor.click("link", re.compile(r"^(Everything due on your children|Your team's timescales)$"))
     visitor.click("link", child_name, exact=True)
     if f"/cases/{person_id}" not in page.url:
         visitor.click("link", "Case record", exact=True)
@@ -239,6 +243,8 @@ def social_worker_records_a_visit(visitor: Visitor, person_id: int, on: date) ->
     visitor.click("link", "Record visit")
     visitor.fill_date("Date of the visit", on)
     page.get_by_label("Child in need visit", exact=True).check()
+    for question in ("Was the child seen?", "Was the child seen alone?"):  # asked, never assumed
+        page.get_by_role("group", name=question, exact=True).get_by_label("Yes", exact=True).check()
     visitor.click("button", "Save")
     expect(page.get_by_text("Saved", exact=True)).to_be_visible()
     visitor.goto(f"/cases/{person_id}")
