@@ -14,6 +14,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
+from safeguarding.core.dates import long_date
 from safeguarding.core.users import User
 from tests.journeys.accessibility import Accessibility
 from tests.journeys.support import _used_steps
@@ -141,6 +142,18 @@ def mash_worker_links_the_child(visitor: Visitor, name: str) -> None:
     expect(page.get_by_role("link", name=name, exact=True).first).to_be_visible()
 
 
+def mash_worker_links_by_name(visitor: Visitor, name: str) -> None:
+    """Link the child to a person record found by name with the person picker (never a typed record number)."""
+    page = visitor.page
+    page.get_by_label("Or find the child by name", exact=True).fill(name)
+    # Find fills the results in place (htmx); the radio is waited for.
+    page.get_by_role("button", name=re.compile(r"^Find\W*Or find the child by name")).click()
+    page.get_by_role("radio", name=name, exact=True).check()
+    visitor.click("button", f"Link {name} to the person chosen")
+    expect(page.locator(".govuk-error-summary")).to_have_count(0)
+    expect(page.get_by_role("link", name=name, exact=True).first).to_be_visible()
+
+
 def mash_worker_rates(visitor: Visitor, rating: str, why: str) -> None:
     page = visitor.page
     page.get_by_label(rating, exact=True).check()
@@ -166,9 +179,33 @@ def mash_worker_decides_a_referral(visitor: Visitor, rationale: str) -> None:
     page = visitor.page
     page.get_by_label(re.compile(r"^3: ")).check()
     page.get_by_label("Referral for a child and family assessment (section 17)").check()
+    page.get_by_label("Primary need (for a referral)").select_option("N1")  # the CIN census asks it of a referral
     page.get_by_label("Rationale").fill(rationale)
     visitor.click("button", "Record the decision")
     expect(page.locator("#current-decision")).to_contain_text("Awaiting sign off")
+
+
+def mash_worker_decides_with_an_open_check(visitor: Visitor, agency: str, rationale: str, reason: str) -> None:
+    """Decide while a partner check is unanswered: the form lists the check; without a reason to go on without the
+    answer the decision is refused (nothing recorded); with one it is recorded with that reason."""
+    page = visitor.page
+    form = page.locator("#decision-form")
+    expect(form).to_contain_text(f"Partner checks not answered yet: {agency}")
+    page.get_by_label(re.compile(r"^2: ")).check()
+    page.get_by_label("Early help", exact=True).check()
+    page.get_by_label("Rationale").fill(rationale)
+    visitor.click("button", "Record the decision")
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_be_visible()
+    expect(summary).to_contain_text(f"reason to go on without the answer from {agency}")
+    expect(page.locator("#current-decision")).to_have_count(0)
+    expect(page.get_by_label("Rationale")).to_have_value(rationale)  # what was typed is kept
+    page.get_by_label("Why decide now, without their answer").fill(reason)
+    visitor.click("button", "Record the decision")
+    expect(page.locator(".govuk-error-summary")).to_have_count(0)
+    decision = page.locator("#current-decision")
+    expect(decision).to_contain_text("Early help")
+    expect(decision).to_contain_text(reason)
 
 
 # --- MASH manager -----------------------------------------------------------------------------------------------
@@ -190,6 +227,9 @@ def mash_manager_signs_off(visitor: Visitor, contact_id: int) -> None:
 def opens_the_case_from_what_is_due(visitor: Visitor, child_name: str, person_id: int) -> Any:
     """From a due list: the child's row, then (where the row opens the person record) the case record."""
     page = visitor.page
+    if page.get_by_role("link", name=child_name, exact=True).count() == 0:
+        # The home page lists only what is overdue or due soon: the full list is one link away.
+        visitor.click("link", re.compile(r"^(Everything due on your children|Your team's timescales)$"))
     visitor.click("link", child_name, exact=True)
     if f"/cases/{person_id}" not in page.url:
         visitor.click("link", "Case record", exact=True)
@@ -203,10 +243,45 @@ def social_worker_records_a_visit(visitor: Visitor, person_id: int, on: date) ->
     visitor.click("link", "Record visit")
     visitor.fill_date("Date of the visit", on)
     page.get_by_label("Child in need visit", exact=True).check()
+    for question in ("Was the child seen?", "Was the child seen alone?"):  # asked, never assumed
+        page.get_by_role("group", name=question, exact=True).get_by_label("Yes", exact=True).check()
     visitor.click("button", "Save")
     expect(page.get_by_text("Saved", exact=True)).to_be_visible()
     visitor.goto(f"/cases/{person_id}")
     expect(page.locator("#visits tbody tr")).to_have_count(1)
+
+
+def social_worker_sees_routed_contacts(visitor: Visitor, due: dict[str, date], overdue: str) -> None:
+    """On the home page: each routed contact with the day to acknowledge it by; the one past its day is overdue
+    (and listed first), the others are not."""
+    page = visitor.page
+    table = page.locator("#routed")
+    expect(table.locator("tbody tr")).to_have_count(len(due))
+    for reference, by in due.items():
+        row = table.locator("tbody tr", has=page.get_by_role("link", name=reference, exact=True))
+        expect(row).to_contain_text(long_date(by))
+        expect(row).to_contain_text("New")
+        if reference == overdue:
+            expect(row).to_contain_text("Overdue")
+        else:
+            expect(row).not_to_contain_text("Overdue")
+    expect(table.locator("tbody tr").first).to_contain_text(overdue)
+
+
+def social_worker_acknowledges_a_routed_contact(visitor: Visitor, reference: str, response: str) -> None:
+    """Open the routed contact from the home page and acknowledge it with what was done; home shows the response."""
+    page = visitor.page
+    visitor.click("link", reference, exact=True)
+    expect(page.locator("#acknowledge-by")).to_contain_text("Overdue")
+    visitor.click("button", "Acknowledge")  # first without saying what was done: refused
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Select what you did about this contact")
+    page.get_by_label(response, exact=True).check()
+    visitor.click("button", "Acknowledge")
+    expect(page.locator(".govuk-error-summary")).to_have_count(0)
+    visitor.goto("/home")
+    row = page.locator("#routed tbody tr", has=page.get_by_role("link", name=reference, exact=True))
+    expect(row).to_contain_text(response)
+    expect(row).not_to_contain_text("Overdue")
 
 
 def team_manager_authorises_the_assessment(visitor: Visitor, on: date) -> None:
@@ -238,6 +313,32 @@ def practitioner_rescreens_from_home(visitor: Visitor, child_name: str, on: date
     expect(page.locator("body")).to_contain_text("High")
 
 
+def practitioner_rescreen_untouched_is_refused(visitor: Visitor, child_name: str, on: date) -> None:
+    """From the exploitation home: a rescreen sent without answering is refused, the error summary naming the
+    questions; no screening is recorded."""
+    page = visitor.page
+    visitor.click("link", child_name, exact=True)
+    screenings = page.locator("a[href^='/exploitation/screenings/']")
+    before = screenings.count()
+    child_page = page.url
+    visitor.click("link", re.compile(r"^(Rescreen|Screen)$"))
+    # The date in the GOV.UK date input's three boxes, not one typed field.
+    expect(page.get_by_role("group", name="Date of the screening", exact=True).get_by_label("Year")).to_be_visible()
+    visitor.fill_date("Date of the screening", on)
+    questions = [
+        page.locator(f'label[for="{box.get_attribute("id")}"]').inner_text().strip()
+        for box in page.locator("select[id^='answer_']").all()
+    ]
+    assert questions, "the screening form lists no questions"
+    visitor.click("button", "Record the screening")
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_be_visible()
+    for question in questions:
+        expect(summary).to_contain_text(f"{question}: choose an answer")
+    visitor.goto(child_page)
+    expect(screenings).to_have_count(before)
+
+
 def practitioner_views_the_network(visitor: Visitor, person_id: int, names: tuple[str, ...]) -> None:
     page = visitor.goto(f"/exploitation/network?centre=person-{person_id}&steps=2")
     page.wait_for_function("window.networkPicture && window.networkPicture.nodes().length > 0")
@@ -264,3 +365,41 @@ def analyst_runs_the_census_check(visitor: Visitor) -> Any:
     visitor.click("link", "CIN census", exact=True)
     expect(page.get_by_role("heading", level=1)).to_contain_text("census")
     return page
+
+
+# --- service leader ---------------------------------------------------------------------------------------------
+
+# What would change a child's record: a "Record ..." or "Change ..." button or link.
+CHANGES = re.compile(r"^(Record|Change)\b")
+
+
+def leader_reads_the_service(visitor: Visitor) -> None:
+    """From the home page: indicators, workforce, the improvement plan and the audit of decisions, each read-only
+    for a child's record (no "Record" or "Change" button or link)."""
+    page = visitor.page
+    expect(page.get_by_role("heading", name="What is waiting for you")).to_be_visible()
+    for link, heading in (
+        ("Indicators", "Indicators"),
+        ("Workforce", "Workforce"),
+        ("Improvement plan", "Improvement plan"),
+        ("Audit of decisions", "Audit log"),
+    ):
+        visitor.goto("/home")
+        _no_way_to_change(page)
+        visitor.follow(page.locator("#leader-pages").get_by_role("link", name=link, exact=True))
+        expect(page.get_by_role("heading", name=heading, level=1)).to_be_visible()
+        _no_way_to_change(page)
+
+
+def _no_way_to_change(page: Any) -> None:
+    for role in ("button", "link"):
+        expect(page.get_by_role(role, name=CHANGES)).to_have_count(0)
+
+
+def leader_is_refused_a_childs_case(visitor: Visitor, person_id: int) -> None:
+    page = visitor.page
+    response = page.goto(f"/cases/{person_id}")
+    visitor.check()
+    assert response is not None and response.status == 403, response and response.status
+    expect(page.get_by_role("heading", name="You do not have access")).to_be_visible()
+    expect(page.locator("#case-status")).to_have_count(0)

@@ -3,7 +3,10 @@
 One journey per role: the partner makes a contact and answers a check; the MASH worker screens and rates a contact
 and decides on it; the MASH manager signs the decision off; the social worker records a visit; the team manager
 authorises an assessment; the exploitation practitioner rescreens a child and views the network; the analyst reads
-the indicators and the CIN census check. The steps are in ``tests/journeys/days.py``; every page a journey shows
+the indicators and the CIN census check; the service leader reads across the service and is refused a child's case.
+Behaviours of issue 14 each have their day: an untouched rescreen is refused, a routed contact appears and goes
+overdue, a decision with an open partner check needs a reason, and a child is linked by name with the picker. The
+steps are in ``tests/journeys/days.py``; every page a journey shows
 is checked against WCAG 2.x A and AA (``tests/journeys/accessibility.py``), and a page shown but never checked fails
 the journey.
 """
@@ -16,13 +19,19 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import func, select, update
 
 from safeguarding.casework.models import Allocation, Assessment, Referral
+from safeguarding.core import local_settings
 from safeguarding.core.calendar import today_in_london
 from safeguarding.core.users import AgencyKind, Role, User
+from safeguarding.exploitation.models import Screening
+from safeguarding.front_door import routing
+from safeguarding.front_door.models import Contact, ContactNote, NoteKind
 from safeguarding.people.models import Person, PersonKind
 from safeguarding.timescales.service import recompute_for_child
 from tests.exploitation import network_world as w
+from tests.front_door.test_screening_helpers import Child, make_contact, make_person
 from tests.journeys import days
 from tests.journeys.accessibility import Accessibility
 from tests.returns import insight_council
@@ -196,3 +205,85 @@ def test_analyst_reads_the_indicators_and_the_census_check(
     page_visitor.goto("/returns/indicators?from=2026-01-01&to=2026-03-31")
     days.analyst_follows_a_figure(page_visitor, "re_referrals", "Re-referrals within 12 months")
     days.analyst_runs_the_census_check(page_visitor)
+
+
+def test_service_leader_reads_across_the_service_and_cannot_change_a_case(
+    visitor: Callable[..., days.Visitor], factory: Factory
+) -> None:
+    _worker, _manager, child_id, _today = _allocated_child(factory, assessment=True)
+    leader = factory.user(Role.SERVICE_LEADER, username="leader.days")
+    page_visitor = visitor()
+    page = days.sign_in(page_visitor, leader)
+    assert page.url.endswith("/home"), page.url
+    days.leader_reads_the_service(page_visitor)
+    days.leader_is_refused_a_childs_case(page_visitor, child_id)
+
+
+def test_exploitation_practitioner_cannot_send_an_untouched_rescreen(
+    visitor: Callable[..., days.Visitor], factory: Factory
+) -> None:
+    practitioner = factory.user(Role.EXPLOITATION_PRACTITIONER, username="exploitation.days")
+    db = factory.database
+    lia = w.person(db, "Lia", "Dayson", born=date(2010, 2, 3))
+    w.screening(db, lia, "medium", practitioner.id)
+    page_visitor = visitor()
+    days.sign_in(page_visitor, practitioner)
+    days.practitioner_rescreen_untouched_is_refused(page_visitor, "Lia Dayson", today_in_london())
+    with db.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(Screening).where(Screening.person_id == lia)) == 1
+
+
+def test_social_worker_sees_routed_contacts_go_overdue_and_acknowledges_one(
+    visitor: Callable[..., days.Visitor], factory: Factory
+) -> None:
+    worker, _manager, child_id, today = _allocated_child(factory, assessment=True)
+    mash_worker = factory.user(Role.MASH_WORKER, team_id=factory.team("MASH", service="mash").id)
+    db = factory.database
+    dara = Child("Dara", "Dayscase", date(2016, 4, 4), person_id=child_id)
+    late_id, fresh_id = make_contact(db, children=[dara]), make_contact(db, children=[dara])
+    with db.transaction() as s:
+        for contact_id in (late_id, fresh_id):
+            routing.route_to_allocated_worker(s, db, mash_worker, contact_id)
+    # The first was routed some days ago: its day to acknowledge by has passed (set in the database, not waited for).
+    passed = today - timedelta(days=3)
+    with db.transaction() as s:
+        s.execute(update(Contact).where(Contact.id == late_id).values(acknowledge_by=passed))
+        fresh_by = s.get_one(Contact, fresh_id).acknowledge_by
+    assert fresh_by is not None and fresh_by >= today
+    late, fresh = days.contact_reference(late_id), days.contact_reference(fresh_id)
+
+    social_worker = visitor()
+    days.sign_in(social_worker, worker)
+    days.social_worker_sees_routed_contacts(social_worker, {late: passed, fresh: fresh_by}, overdue=late)
+    days.social_worker_acknowledges_a_routed_contact(social_worker, late, "Visit arranged")
+    with db.transaction() as s:
+        acknowledged = s.scalars(
+            select(ContactNote).where(ContactNote.contact_id == late_id, ContactNote.kind == NoteKind.ACKNOWLEDGED)
+        ).all()
+        assert [str(n.response) for n in acknowledged] == ["visit_arranged"]
+
+
+def test_mash_worker_links_by_name_and_decides_with_an_open_check(
+    visitor: Callable[..., days.Visitor], factory: Factory
+) -> None:
+    users = _front_door(factory)
+    with factory.database.transaction() as s:
+        local_settings.put(s, "signoff.early_help", False, None)  # early help takes effect without sign-off here
+    make_person(factory.database, users["worker"], "Ella", "Dayschild", date(2015, 9, 9))  # known to the council
+    contact_id = _contact_from_school(visitor, users["school"], "Ella", "Dayschild")
+    mash = visitor()
+    days.sign_in(mash, users["worker"])
+    days.mash_worker_opens_from_the_queue(mash, contact_id)
+    days.mash_worker_links_by_name(mash, "Ella Dayschild")
+    days.mash_worker_asks_a_partner(mash, "Northshire Police", "Any call-outs or concerns at the family home?")
+    days.mash_worker_decides_with_an_open_check(
+        mash,
+        "Northshire Police",
+        "Low-level neglect concerns; the family would accept support from the early help team.",
+        "The school's information is enough for early help; the police answer would not change it.",
+    )
+
+    police = visitor()
+    page = days.sign_in(police, users["police"])
+    expect(page.locator("#checks-no-longer-needed")).to_be_visible()
+    expect(page.get_by_role("table", name="Checks no longer needed")).to_contain_text("Ella Dayschild")
