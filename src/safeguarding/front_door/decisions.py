@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from safeguarding.casework import referrals as casework
@@ -402,8 +402,8 @@ class SignOffRow:
     children: list[str]
 
 
-def awaiting_sign_off(session: Session, database: Database, user: User) -> list[SignOffRow]:
-    """Decisions waiting for a MASH manager, oldest first."""
+def awaiting_sign_off(session: Session, database: Database, user: User, *, limit: int = 500) -> list[SignOffRow]:
+    """Decisions waiting for a MASH manager, oldest first (the first ``limit``)."""
     access.require_role(database, user, Kind.DECISION, Action.SIGN_OFF)
     decisions = list(
         session.scalars(
@@ -414,7 +414,7 @@ def awaiting_sign_off(session: Session, database: Database, user: User) -> list[
                 selectinload(ContactDecision.decided_by),
             )
             .order_by(ContactDecision.decided_at)
-            .limit(500)
+            .limit(limit)
         )
     )
     hidden = hidden_contacts(session, user, [d.contact for d in decisions])
@@ -432,3 +432,15 @@ def awaiting_sign_off(session: Session, database: Database, user: User) -> list[
         )
         for d in decisions
     ]
+
+
+def count_awaiting_sign_off(session: Session) -> int:
+    """How many decisions await sign-off (the caller has listed some of them through ``awaiting_sign_off``)."""
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(ContactDecision)
+            .where(ContactDecision.status == DecisionStatus.AWAITING_SIGN_OFF)
+        )
+        or 0
+    )

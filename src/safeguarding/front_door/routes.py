@@ -115,6 +115,7 @@ def queue_page(
             result=result,
             errors=exc.errors,
             sign_off_rows=_sign_off_rows(db, database, user),
+            sign_off_total=_sign_off_total(db, user),
             **_common(),
         )
     return render(
@@ -123,15 +124,24 @@ def queue_page(
         title="MASH queue",
         result=result,
         sign_off_rows=_sign_off_rows(db, database, user),
+        sign_off_total=_sign_off_total(db, user),
         **_common(),
     )
+
+
+# The queue shows a manager the oldest few decisions awaiting sign-off; the sign-off page lists them all.
+QUEUE_SIGN_OFF_ROWS = 5
 
 
 def _sign_off_rows(db: Session, database: Database, user: User) -> list[decisions.SignOffRow] | None:
     """A MASH manager's queue opens with the decisions awaiting their sign-off (None: not a manager's page)."""
     if not role_may(user, Kind.DECISION, Action.SIGN_OFF):
         return None
-    return decisions.awaiting_sign_off(db, database, user)
+    return decisions.awaiting_sign_off(db, database, user, limit=QUEUE_SIGN_OFF_ROWS)
+
+
+def _sign_off_total(db: Session, user: User) -> int:
+    return decisions.count_awaiting_sign_off(db) if role_may(user, Kind.DECISION, Action.SIGN_OFF) else 0
 
 
 # --- recording a contact -----------------------------------------------------------------------------------------
