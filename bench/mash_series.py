@@ -189,6 +189,8 @@ def main() -> None:
     parser.add_argument("--only", choices=["postgresql", "sqlite"], help="one database's runs only")
     parser.add_argument("--record", default=None, help="the record's file (default mash-load-<today>-b.md)")
     parser.add_argument("--pages", default=",".join(PAGES), help=f"some of {','.join(PAGES)} (default all)")
+    parser.add_argument("--runs-at-50", type=int, default=3, help="PostgreSQL runs at 50 users a page (default 3)")
+    parser.add_argument("--runs-at-100", type=int, default=1, help="PostgreSQL runs at 100 users a page (default 1)")
     args = parser.parse_args()
     chosen = [p for p in PAGES if p in args.pages.split(",")]
     began = datetime.now(UTC).isoformat(timespec="seconds")
@@ -200,9 +202,9 @@ def main() -> None:
     plan: list[tuple[str, str, int, str | None]] = []  # (database, pages, users, url)
     if args.only != "sqlite":
         for pages in chosen:
-            plan += [("PostgreSQL", pages, 50, args.postgresql_url)] * 3 + [
+            plan += [("PostgreSQL", pages, 50, args.postgresql_url)] * args.runs_at_50 + [
                 ("PostgreSQL", pages, 100, args.postgresql_url)
-            ]
+            ] * args.runs_at_100
     if args.only != "postgresql":
         for pages in chosen:
             plan += [("SQLite", pages, 50, None), ("SQLite", pages, 100, None)]
