@@ -253,7 +253,7 @@ DEFINITIONS: dict[str, SettingDefinition] = {
             999,
             int,
             "DfE 'LA codes' (Get Information about Schools), e.g. 938: the CIN census header's LEA and "
-            "characters 2-4 of the UPNs the council allocates (rule 1530); 999 until set",
+            "characters 2-4 of the UPNs the council allocates (the census checks them); 999 until set",
             201,
             999,
         ),
