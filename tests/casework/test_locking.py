@@ -143,7 +143,13 @@ def test_the_second_editor_keeps_their_text_beside_the_saved_version_and_can_res
         client,
         f"/cases/{case.child_id}/visits/new",
         csrf_first,
-        {"kind": "cin", "visited_on": case.on(2).isoformat(), "child_seen": "yes", "seen_alone": "no", "notes": "Home was tidy"},
+        {
+            "kind": "cin",
+            "visited_on": case.on(2).isoformat(),
+            "child_seen": "yes",
+            "seen_alone": "no",
+            "notes": "Home was tidy",
+        },
     )
     assert made.status_code == 303
     with case.database.transaction() as s:

@@ -130,7 +130,9 @@ def test_referral_to_closure_in_order_with_status_and_deadlines_at_each_step(cas
     )
     assert status(case) == "Child protection plan"
     save(case, "core-groups", {"plan_id": str(plan), "held_on": case.on(18).isoformat()})
-    save(case, "visits", {"kind": "cp", "visited_on": case.on(14).isoformat(), "child_seen": "yes", "seen_alone": "yes"})
+    save(
+        case, "visits", {"kind": "cp", "visited_on": case.on(14).isoformat(), "child_seen": "yes", "seen_alone": "yes"}
+    )
     authorise(case, assessment, case.on(20).isoformat(), ["16A", "3B"])
     assert not [d for d in deadlines(case)["assessment"] if d.met_on is None], "authorisation meets the clock"
     save(
