@@ -15,10 +15,11 @@ from safeguarding.core.audit import AuditEvent
 from safeguarding.core.db import Database
 from safeguarding.core.restrictions import PersonRestriction
 from safeguarding.core.users import Role, User
+from safeguarding.people.models import Address
 from safeguarding.timescales import service, store
 from safeguarding.timescales.models import Deadline
 from safeguarding.timescales.rules import RULE_IDS, rule_for
-from tests.support import Factory, sign_in_as
+from tests.support import Factory, sign_in_as, statements_sent
 from tests.timescales import records
 
 
@@ -304,3 +305,50 @@ def test_two_children_of_one_name_are_told_apart_on_the_due_list(
     page = client.get("/due")
     assert page.status_code == 200
     assert "Born 3 November 2012" in page.text and "Born 14 March 2009" in page.text
+
+
+def _same_named_children(database: Database, worker: User, team_id: int, districts: list[str]) -> None:
+    """Children all called Jordan Smith and born the same day, each living in one of ``districts``."""
+    today = service.today_in_london()
+    with database.transaction() as s:
+        for n, district in enumerate(districts):
+            child = records.child(s, "Jordan", "Smith")
+            child.date_of_birth = date(2012, 11, 3)
+            s.add(Address(person_id=child.id, line1=f"{n + 1} Any Road", postcode=f"{district} 2AB"))
+            records.open_case(s, child.id, worker.id, team_id, today - timedelta(days=100))  # overdue: on /home
+        service.recompute_all(s)
+
+
+def test_children_of_one_name_and_birthday_are_told_apart_by_where_they_live(
+    factory: Factory, database: Database, client: TestClient
+) -> None:
+    team = factory.team("Assessment North", service="assessment")
+    worker = factory.user(Role.SOCIAL_WORKER, team_id=team.id)
+    manager = factory.user(Role.TEAM_MANAGER, team_id=team.id)
+    _same_named_children(database, worker, team.id, ["LS8", "YO1"])
+    sign_in_as(client, database, worker)
+    for url in ("/due", "/home"):
+        page = client.get(url).text
+        assert "address in LS8" in page and "address in YO1" in page, url
+    sign_in_as(client, database, manager)
+    for url in ("/due/team", "/due/service"):
+        page = client.get(url).text
+        assert "address in LS8" in page and "address in YO1" in page, url
+
+
+def test_the_due_lists_read_where_children_live_without_a_query_a_child(
+    factory: Factory, database: Database, client: TestClient
+) -> None:
+    team = factory.team("Assessment North", service="assessment")
+    worker = factory.user(Role.SOCIAL_WORKER, team_id=team.id)
+    manager = factory.user(Role.TEAM_MANAGER, team_id=team.id)
+
+    def counts(user: User, urls: tuple[str, ...]) -> list[int]:
+        sign_in_as(client, database, user)
+        return [len(statements_sent(client, url)[0]) for url in urls]
+
+    _same_named_children(database, worker, team.id, ["LS8", "YO1"])
+    few = counts(worker, ("/due", "/home")) + counts(manager, ("/due/team", "/due/service"))
+    _same_named_children(database, worker, team.id, ["LS6", "LS7", "YO10", "YO24", "HG1", "HG2"])
+    many = counts(worker, ("/due", "/home")) + counts(manager, ("/due/team", "/due/service"))
+    assert few == many
