@@ -38,7 +38,15 @@ def test_the_district_of_anything_not_a_postcode_is_not_shown(text: str) -> None
 def test_a_list_reads_the_current_address_not_a_former_one(database: Database) -> None:
     with database.transaction() as s:
         moved = records.child(s, "Jordan", "Smith")
-        s.add(Address(person_id=moved.id, line1="1 Old Road", postcode="LS8 2AB", moved_in=date(2015, 1, 1), moved_out=date(2020, 1, 1)))
+        s.add(
+            Address(
+                person_id=moved.id,
+                line1="1 Old Road",
+                postcode="LS8 2AB",
+                moved_in=date(2015, 1, 1),
+                moved_out=date(2020, 1, 1),
+            )
+        )
         s.add(Address(person_id=moved.id, line1="9 New Street", postcode="YO1 7HH", moved_in=date(2020, 1, 1)))
         homeless = records.child(s, "Jordan", "Smith")
         ids = (moved.id, homeless.id)
