@@ -15,7 +15,6 @@ from safeguarding.core.audit import AuditEvent
 from safeguarding.core.db import Database
 from safeguarding.core.restrictions import PersonRestriction
 from safeguarding.core.users import Role, User
-from safeguarding.people.models import Address
 from safeguarding.timescales import service, store
 from safeguarding.timescales.models import Deadline
 from safeguarding.timescales.rules import RULE_IDS, rule_for
@@ -307,25 +306,25 @@ def test_two_children_of_one_name_are_told_apart_on_the_due_list(
     assert "Born 3 November 2012" in page.text and "Born 14 March 2009" in page.text
 
 
-def _same_named_children(database: Database, worker: User, team_id: int, districts: list[str]) -> None:
-    """Children all called Jordan Smith and born the same day, each living in one of ``districts``."""
-    today = service.today_in_london()
+@pytest.fixture
+def north(factory: Factory) -> tuple[User, User]:
+    """A social worker and their team manager."""
+    team = factory.team("Assessment North", service="assessment")
+    return factory.user(Role.SOCIAL_WORKER, team_id=team.id), factory.user(Role.TEAM_MANAGER, team_id=team.id)
+
+
+def _jordan_smiths(database: Database, worker: User, districts: list[str]) -> None:
     with database.transaction() as s:
-        for n, district in enumerate(districts):
-            child = records.child(s, "Jordan", "Smith")
-            child.date_of_birth = date(2012, 11, 3)
-            s.add(Address(person_id=child.id, line1=f"{n + 1} Any Road", postcode=f"{district} 2AB"))
-            records.open_case(s, child.id, worker.id, team_id, today - timedelta(days=100))  # overdue: on /home
+        referred = service.today_in_london() - timedelta(days=100)  # overdue: on the worker's home page too
+        records.jordan_smiths(s, worker.id, worker.team_id, districts, referred)
         service.recompute_all(s)
 
 
 def test_children_of_one_name_and_birthday_are_told_apart_by_where_they_live(
-    factory: Factory, database: Database, client: TestClient
+    north: tuple[User, User], database: Database, client: TestClient
 ) -> None:
-    team = factory.team("Assessment North", service="assessment")
-    worker = factory.user(Role.SOCIAL_WORKER, team_id=team.id)
-    manager = factory.user(Role.TEAM_MANAGER, team_id=team.id)
-    _same_named_children(database, worker, team.id, ["LS8", "YO1"])
+    worker, manager = north
+    _jordan_smiths(database, worker, ["LS8", "YO1"])
     sign_in_as(client, database, worker)
     for url in ("/due", "/home"):
         page = client.get(url).text
@@ -337,18 +336,16 @@ def test_children_of_one_name_and_birthday_are_told_apart_by_where_they_live(
 
 
 def test_the_due_lists_read_where_children_live_without_a_query_a_child(
-    factory: Factory, database: Database, client: TestClient
+    north: tuple[User, User], database: Database, client: TestClient
 ) -> None:
-    team = factory.team("Assessment North", service="assessment")
-    worker = factory.user(Role.SOCIAL_WORKER, team_id=team.id)
-    manager = factory.user(Role.TEAM_MANAGER, team_id=team.id)
+    worker, manager = north
 
     def counts(user: User, urls: tuple[str, ...]) -> list[int]:
         sign_in_as(client, database, user)
         return [len(statements_sent(client, url)[0]) for url in urls]
 
-    _same_named_children(database, worker, team.id, ["LS8", "YO1"])
+    _jordan_smiths(database, worker, ["LS8", "YO1"])
     few = counts(worker, ("/due", "/home")) + counts(manager, ("/due/team", "/due/service"))
-    _same_named_children(database, worker, team.id, ["LS6", "LS7", "YO10", "YO24", "HG1", "HG2"])
+    _jordan_smiths(database, worker, ["LS6", "LS7", "YO10", "YO24", "HG1", "HG2"])
     many = counts(worker, ("/due", "/home")) + counts(manager, ("/due/team", "/due/service"))
     assert few == many
