@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, select
+from sqlalchemy import Row, Select, select
 from sqlalchemy.orm import Session
 
 from safeguarding.people.models import Person, current_postcode
@@ -34,12 +34,12 @@ class ListedPerson:
 RESTRICTED = ListedPerson(None, RESTRICTED_LABEL, restricted=True)
 
 
-def listed_columns() -> Select[tuple[int, str, str, date | None, str | None]]:
+def listed_columns() -> Select[int, str, str, date | None, str | None]:
     """The columns a list of people reads, for the caller to join and filter (one statement for the whole list)."""
     return select(Person.id, Person.first_name, Person.last_name, Person.date_of_birth, current_postcode(Person.id))
 
 
-def listed(row: tuple[int, str, str, date | None, str | None]) -> ListedPerson:
+def listed(row: Row[int, str, str, date | None, str | None]) -> ListedPerson:
     person_id, first, last, born, postcode = row
     return ListedPerson(person_id, f"{first} {last}", born, postcode_district(postcode))
 
