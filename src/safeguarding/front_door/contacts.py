@@ -30,7 +30,7 @@ OPEN = (ContactStatus.AWAITING_SCREENING, ContactStatus.IN_SCREENING)
 NOTE_MAX = 4000
 
 
-def child_label(subject: ContactSubject) -> ListedPerson:
+def listed_child(subject: ContactSubject) -> ListedPerson:
     """A child named in a contact as a list shows them: the name, date of birth and the district of the postcode the
     contact gives, so same-named children are told apart (read from the contact's own row: no query)."""
     return ListedPerson(

@@ -25,10 +25,10 @@ from safeguarding.front_door.contacts import (
     OPEN,
     audit_contact,
     audit_refusal,
-    child_label,
     council_settings,
     flush_or_conflict,
     hidden_contacts,
+    listed_child,
     load_contact,
     start_screening,
     subject_of,
@@ -426,7 +426,7 @@ def awaiting_sign_off(session: Session, database: Database, user: User, *, limit
             contact=d.contact,
             decision=d,
             decided_by=d.decided_by.full_name,
-            children=[RESTRICTED] if d.contact_id in hidden else [child_label(s) for s in d.contact.children],
+            children=[RESTRICTED] if d.contact_id in hidden else [listed_child(s) for s in d.contact.children],
         )
         for d in decisions
     ]

@@ -20,10 +20,10 @@ from safeguarding.core.users import User
 from safeguarding.front_door import rules
 from safeguarding.front_door.contacts import (
     OPEN,
-    child_label,
     council_settings,
     hidden_contacts,
     hours_left,
+    listed_child,
 )
 from safeguarding.front_door.models import (
     Contact,
@@ -115,7 +115,7 @@ def queue(
     rows = [
         QueueRow(
             contact=c,
-            children=[RESTRICTED] if c.id in hidden else [child_label(s) for s in c.children],
+            children=[RESTRICTED] if c.id in hidden else [listed_child(s) for s in c.children],
             source=_source_of(c),
             hours_left=hours_left(c.due_at, now, opens, closes),
             overdue=c.due_at < now,

@@ -24,10 +24,10 @@ from safeguarding.front_door.contacts import (
     NOTE_MAX,
     audit_contact,
     audit_refusal,
-    child_label,
     council_settings,
     flush_or_conflict,
     hidden_contacts,
+    listed_child,
     load_contact,
     require_open,
     subject_of,
@@ -139,7 +139,7 @@ def _routed_rows(
         rows.append(
             RoutedRow(
                 contact=c,
-                children=[RESTRICTED] if c.id in hidden else [child_label(s) for s in c.children],
+                children=[RESTRICTED] if c.id in hidden else [listed_child(s) for s in c.children],
                 acknowledged_at=ack.at if ack is not None else None,
                 routed_to=c.routed_to.full_name if c.routed_to else "",
                 acknowledge_by=c.acknowledge_by,
