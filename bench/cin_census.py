@@ -317,11 +317,13 @@ def measure_live(today: date) -> None:
     census_cpu, split_cpu = float(str(rules["census_date_cpu"])), float(str(rules["split_cpu"]))
     found = by_step["split"][1]
     machine_facts = machine()
+    rows = facts.get("rows")
+    people = int(rows.get("person", 0)) if isinstance(rows, dict) else 0
     lines = [
         "# The live CIN census check mid-year: wrong now, or only at the census date",
         "",
         f"Council: the large demo council (bench/common.py, seed {facts.get('seed', 1)}), "
-        f"{facts.get('rows', {}).get('person', '?') if isinstance(facts.get('rows'), dict) else '?'} people, "
+        f"{people:,} people, "
         f"on {url.split(':', 1)[0]} ({url.rsplit('/', 1)[-1]}).",
         f"Collection year {found['year']} (1 April {int(str(found['year'])) - 1} to 31 March {found['year']}), "
         f"checked on {today:%-d %B %Y}: {found['children']:,} children in scope, {found['findings']:,} findings on "
