@@ -54,6 +54,8 @@ def test_the_managers_lists_say_where_each_jordan_smith_lives(
         section = home.split(f'id="{table}"', 1)[1].split("</table>", 1)[0]
         assert section.count("Born 3 November 2012") == 2, table
         assert "address in LS8" in section and "address in YO1" in section
+    # Each row's link says whose it is to a screen reader too.
+    assert home.count('Allocate<span class="govuk-visually-hidden"> Jordan Smith, born 3 November 2012</span>') == 2
     listed = client.get("/unallocated-children").text
     assert "address in LS8" in listed and "address in YO1" in listed
     form = client.get(f"/supervision/new?worker_id={north.worker.id}").text
