@@ -227,6 +227,13 @@ def in_oc2_cohort(c: Child, y: CollectionYear) -> bool:
     )
 
 
+def care_began(c: Child) -> date | None:
+    """The day the child's latest period of care began, where this return shows it (its first episode is a start,
+    RNE S); None where it began before the return's first episode or there are none."""
+    periods = c.periods()
+    return periods[-1][0].decom if periods and periods[-1][0].rne == "S" else None
+
+
 def ceased_care(e: EpisodeRow) -> bool:
     return e.dec is not None and e.rec is not None and e.rec != "X1"
 
@@ -461,8 +468,7 @@ def r117(c: Child, y: CollectionYear) -> Iterator[Problem]:
     "child's latest period of care.",
 )
 def r118(c: Child, y: CollectionYear) -> Iterator[Problem]:
-    periods = c.periods()
-    started = periods[-1][0].decom if periods else None
+    started = care_began(c)
     for p in c.r.placed:
         ceased = p.date_placed_ceased
         if ceased is not None and (ceased < y.start or (started is not None and ceased < started)):
@@ -1278,8 +1284,7 @@ def r333(c: Child, y: CollectionYear) -> Iterator[Problem]:
     needs="ad1",
 )
 def r334(c: Child, y: CollectionYear) -> Iterator[Problem]:
-    periods = c.periods()
-    started = periods[-1][0].decom if periods else None
+    started = care_began(c)
     for a in c.r.ad1:
         if started is not None and a.date_int is not None and a.date_int < started:
             yield Problem("AD1", ("DATE_INT",), a.line, f"DATE_INT {show(a.date_int)}, care began {show(started)}")
@@ -2471,15 +2476,9 @@ def r583(c: Child, y: CollectionYear) -> Iterator[Problem]:
     needs="placed",
 )
 def r1003(c: Child, y: CollectionYear) -> Iterator[Problem]:
-    periods = c.periods()
-    started = periods[-1][0].decom if periods else None
+    started = care_began(c)
     latest = c.r.placed[-1]
-    if (
-        started is not None
-        and periods[-1][0].rne == "S"
-        and latest.date_placed is not None
-        and latest.date_placed < started
-    ):
+    if started is not None and latest.date_placed is not None and latest.date_placed < started:
         yield Problem("PlacedAdoption", ("DATE_PLACED",), latest.line, f"care began {show(started)}")
 
 
@@ -2896,8 +2895,7 @@ def r631(c: Child, y: CollectionYear) -> Iterator[Problem]:
     note="Not a date, or after the child's latest period of care began.",
 )
 def r632(c: Child, y: CollectionYear) -> Iterator[Problem]:
-    periods = c.periods()
-    started = periods[-1][0].decom if periods else None
+    started = care_began(c)
     for p in c.r.prev_perm:
         if "date_perm" in p.invalid or (p.date_perm and started and p.date_perm > started):
             yield Problem("PrevPerm", ("DATE_PERM",), p.line)
@@ -2911,8 +2909,7 @@ def r632(c: Child, y: CollectionYear) -> Iterator[Problem]:
     needs="prev_perm",
 )
 def r634(c: Child, y: CollectionYear) -> Iterator[Problem]:
-    periods = c.periods()
-    started = periods[-1][0].decom if periods else None
+    started = care_began(c)
     for p in c.r.prev_perm:
         if (has((p.prev_perm, p.la_perm)) or p.date_perm) and (started is not None and started < date(2016, 4, 1)):
             yield Problem("PrevPerm", ("PREV_PERM", "LA_PERM", "DATE_PERM"), p.line, f"care began {show(started)}")
