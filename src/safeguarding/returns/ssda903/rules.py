@@ -2969,7 +2969,7 @@ def _birthdays_looked_after(c: Child, y: CollectionYear) -> Iterator[tuple[int, 
 def r1007(c: Child, y: CollectionYear) -> Iterator[Problem]:
     if _oc3_given(c):
         for years, _day, held in _birthdays_looked_after(c, y):
-            if held is not None and held.dec is None:
+            if held is not None:
                 yield Problem(
                     "OC3", ("IN_TOUCH", "ACTIV", "ACCOM"), c.r.oc3[0].line, f"looked after on {years}th birthday"
                 )
