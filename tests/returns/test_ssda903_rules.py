@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -146,6 +147,11 @@ def placement_move(c: ChildRecord) -> bool:
 
 def left_care(c: ChildRecord) -> bool:
     return bool(c.episodes) and c.episodes[-1].rec not in (None, "X1")
+
+
+def on(day: date | None) -> date:
+    assert day is not None
+    return day
 
 
 def dob(c: ChildRecord) -> date:
@@ -591,8 +597,8 @@ def _episode(
     return make
 
 
-def _with(**values: object) -> Callable[[EpisodeRow], None]:
-    def change(e: EpisodeRow) -> None:
+def _with(**values: object) -> Callable[[Any], None]:
+    def change(e: Any) -> None:
         for name, value in values.items():
             setattr(e, name, value)
 
@@ -632,7 +638,7 @@ def _(k: Case) -> str:
 @case("302")
 def _(k: Case) -> str:
     c = k.pick(lambda c: bool(c.episodes) and c.episodes[0].decom is not None and c.episodes[0].decom < END - 10 * D)
-    c.header[0].dob = c.episodes[0].decom + D  # type: ignore[operator]
+    c.header[0].dob = on(c.episodes[0].decom) + D
     return c.child
 
 
@@ -650,14 +656,14 @@ def _adopted_episode(c: ChildRecord) -> EpisodeRow:
 @case("331")
 def _(k: Case) -> str:
     c = k.pick(adopted)
-    c.ad1[0].date_match = _adopted_episode(c).decom + D  # type: ignore[operator]
+    c.ad1[0].date_match = on(_adopted_episode(c).decom) + D
     return c.child
 
 
 @case("333")
 def _(k: Case) -> str:
     c = k.pick(adopted)
-    c.ad1[0].date_int = c.ad1[0].date_match + D  # type: ignore[operator]
+    c.ad1[0].date_int = on(c.ad1[0].date_match) + D
     return c.child
 
 
@@ -665,7 +671,7 @@ def _(k: Case) -> str:
 def _(k: Case) -> str:
     c = k.pick(adopted)
     c.episodes[0].rne = "S"
-    c.ad1[0].date_int = c.episodes[0].decom - D  # type: ignore[operator]
+    c.ad1[0].date_int = on(c.episodes[0].decom) - D
     return c.child
 
 
@@ -706,13 +712,13 @@ def _(k: Case) -> str:
 @case("352")
 def _(k: Case) -> str:
     c = k.pick(started_in_year)
-    c.header[0].dob = birthday(c.episodes[0].decom, -19)  # type: ignore[arg-type]
+    c.header[0].dob = birthday(on(c.episodes[0].decom), -19)
     return c.child
 
 
 case("353")(_episode(_with(decom=date(1990, 1, 1))))
 case("355")(_episode(lambda e: setattr(e, "dec", e.decom), eps(2)))
-case("356")(_episode(lambda e: setattr(e, "dec", e.decom - D), eps(2)))  # type: ignore[operator]
+case("356")(_episode(lambda e: setattr(e, "dec", on(e.decom) - D), eps(2)))
 case("357")(_episode(_with(rne="P"), started_in_year))
 case("358")(_episode(_with(ls="J1"), aged(0, 8)))
 case("366")(_episode(_with(ls="V3", rne="P"), eps(2), 1))
@@ -736,7 +742,7 @@ def _long_status(status: str, days: int) -> Callable[[Case], str]:
     def make(k: Case) -> str:
         c = k.pick(lambda c: len(c.episodes) >= 2 and c.episodes[0].decom is not None and c.episodes[0].decom >= START)
         e = c.episodes[0]
-        e.ls, e.dec = status, e.decom + timedelta(days=days)  # type: ignore[operator]
+        e.ls, e.dec = status, on(e.decom) + timedelta(days=days)
         c.episodes[1].decom = e.dec
         return c.child
 
@@ -755,7 +761,7 @@ def _young(place: str, years: int) -> Callable[[Case], str]:
         c = k.pick(eps())
         e = c.episodes[0]
         e.place = place
-        c.header[0].dob = birthday(e.decom, -(years - 1))  # type: ignore[arg-type]
+        c.header[0].dob = birthday(on(e.decom), -(years - 1))
         return c.child
 
     return make
@@ -771,7 +777,7 @@ def _long_place(place: str, days: int) -> Callable[[Case], str]:
     def make(k: Case) -> str:
         c = k.pick(lambda c: len(c.episodes) >= 2 and c.episodes[0].decom is not None and c.episodes[0].decom >= START)
         e = c.episodes[0]
-        e.place, e.dec = place, e.decom + timedelta(days=days)  # type: ignore[operator]
+        e.place, e.dec = place, on(e.decom) + timedelta(days=days)
         c.episodes[1].decom = e.dec
         return c.child
 
@@ -788,7 +794,7 @@ def _(k: Case) -> str:
     c = k.pick(started_in_year)
     first = c.episodes[0]
     for n in range(3):
-        c.episodes.append(EpisodeRow(c.child, decom=first.decom + timedelta(days=2 + n), place="T3", rne="P"))  # type: ignore[operator]
+        c.episodes.append(EpisodeRow(c.child, decom=on(first.decom) + timedelta(days=2 + n), place="T3", rne="P"))
     return c.child
 
 
@@ -812,7 +818,7 @@ def _ceased_at(rec: str, years: int) -> Callable[[Case], str]:
         c = k.pick(left_care)
         e = c.episodes[-1]
         e.rec = rec
-        c.header[0].dob = birthday(e.dec, -years)  # type: ignore[arg-type]
+        c.header[0].dob = birthday(on(e.dec), -years)
         return c.child
 
     return make
@@ -884,7 +890,7 @@ def _(k: Case) -> str:
 @case("433")
 def _(k: Case) -> str:
     c = k.pick(placement_move)
-    c.episodes[1].decom = c.episodes[0].dec + D  # type: ignore[operator]
+    c.episodes[1].decom = on(c.episodes[0].dec) + D
     return c.child
 
 
@@ -947,7 +953,7 @@ def _(k: Case) -> str:
 @case("501")
 def _(k: Case) -> str:
     c = k.pick(placement_move)
-    c.episodes[1].decom = c.episodes[0].dec - D  # type: ignore[operator]
+    c.episodes[1].decom = on(c.episodes[0].dec) - D
     return c.child
 
 
@@ -955,7 +961,7 @@ def _(k: Case) -> str:
 def _(k: Case) -> str:
     c = k.pick(open_last_year(k))
     before = k.last(c.child).episodes[-1]
-    before.decom = before.decom - D  # type: ignore[operator]
+    before.decom = on(before.decom) - D
     return c.child
 
 
@@ -987,7 +993,7 @@ def _(k: Case) -> str:
 def _(k: Case) -> str:
     c = k.pick(lambda c: in_both(k)(c) and c.episodes[0].decom is not None and c.episodes[0].decom < START)
     for e in k.last(c.child).episodes:
-        e.decom = e.decom - D  # type: ignore[operator]
+        e.decom = on(e.decom) - D
     return c.child
 
 
@@ -1033,7 +1039,7 @@ def _(k: Case) -> str:
 @case("521")
 def _(k: Case) -> str:
     c = k.pick(adopted)
-    c.ad1[0].date_int = _adopted_episode(c).decom + D  # type: ignore[operator]
+    c.ad1[0].date_int = on(_adopted_episode(c).decom) + D
     return c.child
 
 
@@ -1041,14 +1047,14 @@ def _(k: Case) -> str:
 def _(k: Case) -> str:
     c = k.pick(has("placed"))
     p = c.placed[0]
-    p.date_placed_ceased, p.reason_placed_ceased = p.date_placed - D, "RD1"  # type: ignore[operator]
+    p.date_placed_ceased, p.reason_placed_ceased = on(p.date_placed) - D, "RD1"
     return c.child
 
 
 @case("523")
 def _(k: Case) -> str:
     c = k.pick(adopted)
-    c.ad1[0].date_int = c.ad1[0].date_int - D  # type: ignore[operator]
+    c.ad1[0].date_int = on(c.ad1[0].date_int) - D
     return c.child
 
 
@@ -1069,7 +1075,7 @@ def _(k: Case) -> str:
 @case("552")
 def _(k: Case) -> str:
     c = k.pick(adopted)
-    c.placed[0].date_placed = _adopted_episode(c).decom + D  # type: ignore[operator]
+    c.placed[0].date_placed = on(_adopted_episode(c).decom) + D
     return c.child
 
 
@@ -1084,7 +1090,7 @@ def _(k: Case) -> str:
 def _(k: Case) -> str:
     c = k.pick(lambda c: any(e.ls == "E1" for e in c.episodes) and bool(c.placed))
     order = next(e for e in c.episodes if e.ls == "E1")
-    c.placed[0].date_placed = order.decom + D  # type: ignore[operator]
+    c.placed[0].date_placed = on(order.decom) + D
     return c.child
 
 
@@ -1099,7 +1105,7 @@ def _(k: Case) -> str:
 def _(k: Case) -> str:
     c = k.pick(eps())
     c.episodes[0].ls = "D1"
-    c.placed.append(PlacedAdoptionRow(c.child, dob=dob(c), date_placed=c.episodes[0].decom + D))  # type: ignore[operator]
+    c.placed.append(PlacedAdoptionRow(c.child, dob=dob(c), date_placed=on(c.episodes[0].decom) + D))
     return c.child
 
 
@@ -1153,7 +1159,7 @@ def _(k: Case) -> str:
 @case("579", "583")
 def _(k: Case) -> str:
     c = k.pick(has("placed"))
-    c.placed.append(PlacedAdoptionRow(c.child, dob=dob(c), date_placed=c.placed[0].date_placed + D))  # type: ignore[operator]
+    c.placed.append(PlacedAdoptionRow(c.child, dob=dob(c), date_placed=on(c.placed[0].date_placed) + D))
     return c.child
 
 
@@ -1167,7 +1173,7 @@ def _(k: Case) -> str:
 @case("1003")
 def _(k: Case) -> str:
     c = k.pick(started_in_year)
-    c.placed.append(PlacedAdoptionRow(c.child, dob=dob(c), date_placed=c.episodes[0].decom - D))  # type: ignore[operator]
+    c.placed.append(PlacedAdoptionRow(c.child, dob=dob(c), date_placed=on(c.episodes[0].decom) - D))
     return c.child
 
 
@@ -1205,11 +1211,11 @@ def _missing(change: Callable[[MissingRow], None]) -> Callable[[Case], str]:
     return make
 
 
-case("564")(_missing(_with(mis_start=None)))  # type: ignore[arg-type]
-case("565")(_missing(_with(missing=None)))  # type: ignore[arg-type]
-case("567")(_missing(lambda m: setattr(m, "mis_end", m.mis_start - D)))  # type: ignore[operator]
-case("570")(_missing(_with(mis_start=END + D, mis_end=None)))  # type: ignore[arg-type]
-case("571")(_missing(_with(mis_end=START - D)))  # type: ignore[arg-type]
+case("564")(_missing(_with(mis_start=None)))
+case("565")(_missing(_with(missing=None)))
+case("567")(_missing(lambda m: setattr(m, "mis_end", on(m.mis_start) - D)))
+case("570")(_missing(_with(mis_start=END + D, mis_end=None)))
+case("571")(_missing(_with(mis_end=START - D)))
 case("586")(_missing(lambda m: setattr(m, "mis_start", date(1990, 1, 1))))
 
 
@@ -1224,14 +1230,14 @@ def _(k: Case) -> str:
 def _(k: Case) -> str:
     c = k.pick(has("missing"))
     m = c.missing[0]
-    c.missing.append(MissingRow(c.child, dob=m.dob, missing="M", mis_start=m.mis_start + D, mis_end=m.mis_end))  # type: ignore[operator]
+    c.missing.append(MissingRow(c.child, dob=m.dob, missing="M", mis_start=on(m.mis_start) + D, mis_end=m.mis_end))
     return c.child
 
 
 @case("575")
 def _(k: Case) -> str:
     c = k.pick(lambda c: len(c.episodes) >= 2 and c.episodes[0].dec is not None and c.episodes[0].dec > START + 5 * D)
-    c.missing.append(MissingRow(c.child, dob=dob(c), missing="A", mis_start=max(START, c.episodes[0].decom) + D))  # type: ignore[type-var]
+    c.missing.append(MissingRow(c.child, dob=dob(c), missing="A", mis_start=max(START, on(c.episodes[0].decom)) + D))
     return c.child
 
 
@@ -1245,14 +1251,14 @@ def _(k: Case) -> str:
 @case("577", "580")
 def _(k: Case) -> str:
     c = k.pick(lambda c: left_care(c) and c.episodes[-1].rec != "E8")
-    c.missing.append(MissingRow(c.child, dob=dob(c), missing="M", mis_start=c.episodes[-1].dec - D))  # type: ignore[operator]
+    c.missing.append(MissingRow(c.child, dob=dob(c), missing="M", mis_start=on(c.episodes[-1].dec) - D))
     return c.child
 
 
 @case("578")
 def _(k: Case) -> str:
     c = k.pick(lambda c: left_care(c) and c.episodes[-1].dec is not None and c.episodes[-1].dec < END - 5 * D)
-    day = c.episodes[-1].dec + D  # type: ignore[operator]
+    day = on(c.episodes[-1].dec) + D
     c.missing.append(MissingRow(c.child, dob=dob(c), missing="M", mis_start=day, mis_end=day + D))
     return c.child
 
@@ -1260,7 +1266,7 @@ def _(k: Case) -> str:
 @case("581")
 def _(k: Case) -> str:
     c = k.pick(started_in_year)
-    day = c.episodes[0].decom - 3 * D  # type: ignore[operator]
+    day = on(c.episodes[0].decom) - 3 * D
     c.missing.append(MissingRow(c.child, dob=dob(c), missing="M", mis_start=day, mis_end=day + D))
     return c.child
 
@@ -1268,7 +1274,7 @@ def _(k: Case) -> str:
 @case("607")
 def _(k: Case) -> str:
     c = k.pick(lambda c: girl(c) and left_care(c) and c.episodes[-1].dec is not None and c.episodes[-1].dec >= START)
-    c.header[0].dob = birthday(c.episodes[-1].dec, -12)  # type: ignore[arg-type]
+    c.header[0].dob = birthday(on(c.episodes[-1].dec), -12)
     c.header[0].mother = None
     return c.child
 
@@ -1367,7 +1373,7 @@ case("1011")(_oc3_for(left_care, lambda c: setattr(c.episodes[-1], "rec", "E3"))
 def _(k: Case) -> str:
     c = k.pick(cohort)
     c.header[0].dob = birthday(START + 10 * D, -17)
-    for row in c.oc2 + c.reviews + c.sw_episodes:  # type: ignore[operator]
+    for row in c.oc2 + c.reviews + c.sw_episodes:
         row.dob = c.header[0].dob
     c.oc3.append(Oc3Row(c.child, dob=c.header[0].dob, in_touch="YES", activ="F2", accom="U1"))
     return c.child
@@ -1419,7 +1425,7 @@ case("SW06STG2")(_sw(lambda c: setattr(c.sw_episodes[-1], "sw_decom", END + D)))
 case("SW07STG2")(_sw(lambda c: setattr(c.sw_episodes[0], "sw_dec", START - D), _two_sw))
 case("SW08STG2")(_sw(lambda c: setattr(c.sw_episodes[0], "sw_dec", None), _two_sw))
 case("SW09STG2")(_sw(lambda c: setattr(c.sw_episodes[0], "sw_dec", c.sw_episodes[0].sw_decom), _two_sw))
-case("SW10STG2")(_sw(lambda c: setattr(c.sw_episodes[1], "sw_decom", c.sw_episodes[0].sw_dec - D), _two_sw))  # type: ignore[operator]
+case("SW10STG2")(_sw(lambda c: setattr(c.sw_episodes[1], "sw_decom", on(c.sw_episodes[0].sw_dec) - D), _two_sw))
 case("SW11STG2")(_sw(lambda c: setattr(c.sw_episodes[-1], "sw_dec", END - 5 * D), _sw_at_end))
 case("SW12STG2")(_sw(lambda c: setattr(c.sw_episodes[0], "sw_decom", START + 5 * D), _sw_at_end))
 case("SW17STG2")(_sw(lambda c: setattr(c.sw_episodes[-1], "sw_dec", END), _sw_at_end))
