@@ -103,7 +103,7 @@ def story(n: int, rng: random.Random, year: CollectionYear) -> Story:
     stop = finish or end + timedelta(days=400)
     place_kept: EpisodeRow | None = None
     while True:
-        length = rng.randrange(40, 500)
+        length = rng.randrange(30, 330)
         next_day = day + timedelta(days=length)
         e = EpisodeRow(
             s.child,
@@ -173,7 +173,7 @@ def story(n: int, rng: random.Random, year: CollectionYear) -> Story:
             if (place2, provider2) == (place, provider):
                 place2, provider2 = ("U4", "PR4") if place != "U4" else ("U6", "PR4")
             if ls == "V2" and place2 == "K2":
-                place2, provider2 = "U3", "PR4"
+                place2, provider2 = ("U3", "PR4") if place != "U3" else ("U4", "PR4")
             place, provider, rne = place2, provider2, "P"
             e.reason_place_change = rng.choice(["CARPL", "CREQO", "CHILD", "LAREQ"])
         day = next_day
