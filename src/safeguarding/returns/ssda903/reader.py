@@ -25,6 +25,7 @@ from __future__ import annotations
 import csv
 import difflib
 import re
+import sys
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -33,7 +34,7 @@ from typing import IO, Any
 from lxml import etree
 
 from safeguarding.core.spreadsheet import FORMULA_STARTS
-from safeguarding.returns.ssda903.tables import TABLE_BY_FILE, TABLES, Return, Row, Table
+from safeguarding.returns.ssda903.tables import TABLE_BY_FILE, TABLES, ChildRecord, Return, Row, Table
 
 MAX_TABLE_BYTES = 400_000_000
 MAX_LINE_BYTES = 100_000  # a 903 row is under 200 bytes
@@ -64,7 +65,7 @@ _texts: dict[str, str] = {}
 def parse_date(raw: str, unknown_parts: bool = False) -> date | None:
     """``DD/MM/YYYY`` or ``YYYY-MM-DD``; None where it is neither or names no real day. ``unknown_parts``: a day
     or month written ``zz`` is read as the first (DATE_PERM)."""
-    key = f"{raw}|{unknown_parts}"
+    key = f"{raw}|zz" if unknown_parts else raw
     if key in _dates:
         return _dates[key]
     found: date | None = None
@@ -131,9 +132,14 @@ def read_folder(folder: Path) -> Return:
         if required not in named:
             raise ReturnRefused(f"the return has no {required}", str(folder))
     result = Return(source=str(folder))
+    children = result.children
     for table, p in sorted(tables, key=lambda tp: TABLES.index(tp[0])):
+        attribute = table.attribute
         for row in read_table(table, p):
-            result.add(row)
+            record = children.get(row.child)
+            if record is None:
+                record = children[row.child] = ChildRecord(row.child)
+            getattr(record, attribute).append(row)
     for record in result.children.values():
         record.sort()
     return result
@@ -206,43 +212,60 @@ def _check_columns(table: Table, columns: list[str], file: str) -> None:
     raise ReturnRefused("; ".join(parts) + f". The DfE's columns of {table.name} are " + ", ".join(expected), file, 1)
 
 
+# Cells are joined with NUL (which the csv module refuses inside a row) to search a whole row at once.
+_FORMULA = re.compile("(?:^|\x00)[" + re.escape("".join(FORMULA_STARTS)) + "]")
+_SPACE_AT_EDGE = re.compile("(?:^|\x00)[ \t]|[ \t](?:$|\x00)")
+
+
 def _rows(table: Table, reader: Any, columns: list[str], file: str) -> Iterator[Row]:
+    """The table's rows, each made positionally in the row class's field order (read by name where the file's
+    columns come in another order). Per cell only C-level work where it can be: one join and two searches per row
+    (formula cells; cells to strip), an intern per value (codes and ids repeat: one string each), a dictionary
+    look-up per date."""
     make = table.row
-    names = [c.lower() for c in columns]
-    dates = table.date_columns
+    expected = list(table.columns)
+    order = None if columns == expected else [columns.index(c) for c in expected]
+    date_at = [
+        (i, name.lower() == "date_perm") for i, name in enumerate(expected) if name.lower() in table.date_columns
+    ]
     width = len(columns)
+    intern = sys.intern
+    dates_get = _dates.get
+    no_invalid: tuple[str, ...] = ()
     for cells in reader:
         if not cells or (len(cells) == 1 and not cells[0].strip()):
             continue
         line = reader.line_num
         if len(cells) != width:
             raise ReturnRefused(f"the row has {len(cells)} cells where the header has {width}", file, line)
-        values: dict[str, Any] = {}
-        invalid: list[str] = []
-        for name, raw in zip(names, cells, strict=True):
-            if raw.startswith(FORMULA_STARTS):
-                raise ReturnRefused(
-                    f"the cell starts with {raw[:1]!r}, which a spreadsheet would run as a formula; no 903 value "
-                    "starts so",
-                    file,
-                    line,
-                    name.upper(),
-                )
-            value = _text(raw)
-            if name in dates:
-                if value is None:
-                    values[name] = None
-                else:
-                    day = parse_date(value, unknown_parts=name == "date_perm")
+        joined = "\x00".join(cells)
+        if _FORMULA.search(joined):
+            column = next(c for c, raw in zip(columns, cells, strict=True) if raw.startswith(FORMULA_STARTS))
+            raise ReturnRefused(
+                f"the cell starts with {cells[columns.index(column)][:1]!r}, which a spreadsheet would run as a "
+                "formula; no 903 value starts so",
+                file,
+                line,
+                column,
+            )
+        if _SPACE_AT_EDGE.search(joined):
+            cells = [raw.strip() for raw in cells]
+        if order is not None:
+            cells = [cells[i] for i in order]
+        values: list[Any] = [intern(raw) if raw else None for raw in cells]
+        invalid = no_invalid
+        for i, unknown_parts in date_at:
+            raw = values[i]
+            if raw is not None:
+                day = None if unknown_parts else dates_get(raw)
+                if day is None:
+                    day = parse_date(raw, unknown_parts)
                     if day is None:
-                        invalid.append(name)
-                    values[name] = day
-            else:
-                values[name] = value
-        child = values.pop("child")
-        if child is None:
+                        invalid += (expected[i].lower(),)
+                values[i] = day
+        if values[0] is None:
             raise ReturnRefused("CHILD is blank: every row must name its child", file, line, "CHILD")
-        yield make(child=child, line=line, invalid=tuple(invalid), **values)
+        yield make(values[0], line, invalid, *values[1:])
 
 
 # --- XML -----------------------------------------------------------------------------------------------------

@@ -101,6 +101,47 @@ class Rule:
 
 RULES: dict[str, Rule] = {}
 
+# Rules that have nothing to check on a child without the feature named (see ``features``): the validator skips
+# them there. Checked both ways by the rule tests (the child made to break a rule must still run it).
+NEEDS: dict[str, str] = {
+    **dict.fromkeys(("142", "225", "336", "431", "432", "433", "434", "435", "436", "437", "501", "504"), "moves"),
+    **dict.fromkeys(("226", "375", "376", "377", "379", "380", "383"), "temporary"),
+    **dict.fromkeys(("365", "366", "367", "382", "384", "399", "426"), "respite"),
+    **dict.fromkeys(("381", "386", "387", "389", "390", "407", "460", "516", "607"), "left"),
+    **dict.fromkeys(("217", "408", "551", "553"), "adoption"),
+    **dict.fromkeys(("358", "361", "362", "363"), "short_status"),
+    **dict.fromkeys(("371", "372", "373", "374"), "young_place"),
+}
+_SHORT_STATUS = frozenset({"L1", "L2", "L3", "J1", "J2", "J3"})
+_YOUNG_PLACE = frozenset({"H5", "K3", "R5", "S1", "P3"})
+_ADOPTION_STATUS = frozenset({"E1", "D1"})
+
+
+def features(record: ChildRecord) -> frozenset[str]:
+    """The tables a child has rows in, and what its episodes hold that only some rules read."""
+    found = {name for name in _LISTS if getattr(record, name)}
+    episodes = record.episodes
+    if len(episodes) > 1:
+        found.add("moves")
+    for e in episodes:
+        place, ls, rec = e.place, e.ls, e.rec
+        if place in TEMPORARY:
+            found.add("temporary")
+        if ls == "V3" or ls == "V4":
+            found.add("respite")
+        if rec is not None and rec != "X1":
+            found.add("left")
+        if place in ADOPTION_PLACEMENTS or ls in _ADOPTION_STATUS or rec in ADOPTED:
+            found.add("adoption")
+        if ls in _SHORT_STATUS:
+            found.add("short_status")
+        if place in _YOUNG_PLACE:
+            found.add("young_place")
+    return frozenset(found)
+
+
+_LISTS = ("header", "episodes", "reviews", "uasc", "oc2", "oc3", "ad1", "placed", "prev_perm", "missing", "sw_episodes")
+
 
 def rule(
     code: str,
@@ -126,7 +167,7 @@ def rule(
             previous,
             first_year,
             last_year,
-            needs,
+            NEEDS.get(code, needs),
             note,
         )
         return check

@@ -75,20 +75,17 @@ class CollectionYear:
     """A collection year named by its end: 2026 is 1 April 2025 to 31 March 2026."""
 
     year: int
+    start: date = field(init=False, compare=False)
+    end: date = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
         if not EARLIEST_YEAR <= self.year <= LATEST_YEAR:
             raise ValueError(
                 f"the SSDA903 years held are {EARLIEST_YEAR} to {LATEST_YEAR} (named by the year they end in)"
             )
-
-    @property
-    def start(self) -> date:
-        return date(self.year - 1, 4, 1)
-
-    @property
-    def end(self) -> date:
-        return date(self.year, 3, 31)
+        # Read by every rule for every child: held, not computed each time.
+        object.__setattr__(self, "start", date(self.year - 1, 4, 1))
+        object.__setattr__(self, "end", date(self.year, 3, 31))
 
     @property
     def ruleset(self) -> str:
