@@ -212,16 +212,15 @@ def _check_columns(table: Table, columns: list[str], file: str) -> None:
     raise ReturnRefused("; ".join(parts) + f". The DfE's columns of {table.name} are " + ", ".join(expected), file, 1)
 
 
-# Cells are joined with NUL (which the csv module refuses inside a row) to search a whole row at once.
-_FORMULA = re.compile("(?:^|\x00)[" + re.escape("".join(FORMULA_STARTS)) + "]")
-_SPACE_AT_EDGE = re.compile("(?:^|\x00)[ \t]|[ \t](?:$|\x00)")
+# Cells are joined with NUL (which the csv module refuses inside a row) so that a whole row is searched at once
+# for a cell starting with a formula character (core.spreadsheet.FORMULA_STARTS) or with space to strip.
 
 
 def _rows(table: Table, reader: Any, columns: list[str], file: str) -> Iterator[Row]:
     """The table's rows, each made positionally in the row class's field order (read by name where the file's
-    columns come in another order). Per cell only C-level work where it can be: one join and two searches per row
-    (formula cells; cells to strip), an intern per value (codes and ids repeat: one string each), a dictionary
-    look-up per date."""
+    columns come in another order). Per cell only C-level work where it can be: one join and a few substring
+    searches per row (formula cells; cells to strip), an intern per value (codes and ids repeat: one string each),
+    a dictionary look-up per date."""
     make = table.row
     expected = list(table.columns)
     order = None if columns == expected else [columns.index(c) for c in expected]
@@ -238,8 +237,15 @@ def _rows(table: Table, reader: Any, columns: list[str], file: str) -> Iterator[
         line = reader.line_num
         if len(cells) != width:
             raise ReturnRefused(f"the row has {len(cells)} cells where the header has {width}", file, line)
-        joined = "\x00".join(cells)
-        if _FORMULA.search(joined):
+        joined = "\x00" + "\x00".join(cells) + "\x00"
+        if (
+            "\x00=" in joined
+            or "\x00+" in joined
+            or "\x00-" in joined
+            or "\x00@" in joined
+            or "\x00\t" in joined
+            or "\x00\r" in joined
+        ):
             column = next(c for c, raw in zip(columns, cells, strict=True) if raw.startswith(FORMULA_STARTS))
             raise ReturnRefused(
                 f"the cell starts with {cells[columns.index(column)][:1]!r}, which a spreadsheet would run as a "
@@ -248,7 +254,7 @@ def _rows(table: Table, reader: Any, columns: list[str], file: str) -> Iterator[
                 line,
                 column,
             )
-        if _SPACE_AT_EDGE.search(joined):
+        if "\x00 " in joined or " \x00" in joined or "\t\x00" in joined:
             cells = [raw.strip() for raw in cells]
         if order is not None:
             cells = [cells[i] for i in order]
