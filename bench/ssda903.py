@@ -39,10 +39,9 @@ print(len(now.children), len(last.children))
 
 
 def generate(folder: Path, children: int, seed: int) -> None:
-    from ssda903_data import generate as stories
-
     from safeguarding.returns.ssda903.tables import CollectionYear
     from safeguarding.returns.ssda903.writer import write_csv
+    from ssda903_data import generate as stories
 
     current, previous = stories(children, seed, CollectionYear(YEAR))
     write_csv(current, folder / "now")
@@ -74,7 +73,10 @@ def main() -> None:
     command = [safeguarding, "returns", "ssda903", "validate", str(now), "--previous", str(last)]
     validate = measure([*command, "--year", str(YEAR), "--format", "csv"])
     episodes = sum(1 for _ in (now / "episodes.csv").open()) - 1
-    rows = [("read both returns (reader to typed rows, no rules)", read), ("validate (every rule, CSV findings)", validate)]
+    rows = [
+        ("read both returns (reader to typed rows, no rules)", read),
+        ("validate (every rule, CSV findings)", validate),
+    ]
     print(f"{args.children} children, {episodes} episodes; {size_mb(now):.0f} MB + last year's {size_mb(last):.0f} MB")
     for name, (wall, rss, _, cpu) in rows:
         print(f"  {name:<52} {wall:6.2f} s wall  {cpu:6.2f} s CPU  {rss:7.0f} MB peak RSS")

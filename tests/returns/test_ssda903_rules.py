@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import copy
 import sys
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from safeguarding.returns.ssda903.rules import RULES, Child, age_on, birthday, care_began, in_oc2_cohort
+from safeguarding.returns.ssda903.rules import RULES, Child, Problem, age_on, birthday, care_began, in_oc2_cohort
 from safeguarding.returns.ssda903.tables import (
     Ad1Row,
     ChildRecord,
@@ -1522,3 +1522,38 @@ def test_care_began_only_where_the_return_shows_the_start() -> None:
     assert care_began(Child(c)) is None
     c.episodes[0].rne = "S"
     assert care_began(Child(c)) == date(2025, 5, 1)
+
+
+def test_a_rule_that_cannot_check_a_child_is_said_and_the_others_still_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    def cannot(c: Child, y: CollectionYear) -> Iterator[Problem]:
+        raise TypeError("a combination no rule foresaw")
+        yield
+
+    monkeypatch.setitem(RULES, "101", replace(RULES["101"], check=cannot))
+    k = start_case()
+    child = CASES["103"](k)
+    found = findings(k)
+    said = [f for f in found if f.code == "101"]
+    assert [(f.child, f.severity) for f in said] == [(child, "query")]
+    assert "could not be checked" in said[0].message
+    assert any(f.code == "103" for f in found)
+
+
+def _cohort_aged(low: int, high: int) -> Callable[[ChildRecord], bool]:
+    return lambda c: cohort(c) and bool(c.oc2) and low <= (age_on(dob(c), END) or -1) <= high
+
+
+case("542")(_set("oc2", "convicted", "0", lambda c: bool(c.oc2) and (age_on(dob(c), END) or 0) < 10))
+case("543")(_set("oc2", "convicted", None, _cohort_aged(10, 17)))
+case("544")(_set("oc2", "teeth_check", None, lambda c: bool(c.oc2) and c.oc2[0].convicted is not None))
+case("545")(_set("oc2", "health_check", None, _cohort_aged(0, 4)))
+case("546")(_set("oc2", "health_check", "1", _cohort_aged(5, 17)))
+case("547")(_set("oc2", "immunisations", None, lambda c: bool(c.oc2) and c.oc2[0].health_check is not None))
+
+
+@case("1010")
+def _(k: Case) -> str:
+    c = k.pick(has("oc3"))
+    before = k.last(c.child) if c.child in k.prev else k.prev.setdefault(c.child, ChildRecord(c.child))
+    before.episodes.append(EpisodeRow(c.child, decom=START - 100 * D, rne="S", ls="C2", cin="N1", place="U4"))
+    return c.child

@@ -3278,3 +3278,100 @@ _sw_same(
 def sw17(c: Child, y: CollectionYear) -> Iterator[Problem]:
     if looked_after_at_end(c, y) and not any(s.sw_dec is None for s in c.r.sw_episodes):
         yield Problem("SWEpisodes", ("SW_DEC",), c.r.episodes[-1].line)
+
+
+# --- OC2: convictions and health promotion by age ----------------------------------------------------------------
+
+
+@rule("542", "A child aged under 10 at 31 March should not have conviction information completed.", "OC2", needs="oc2")
+def r542(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    age = age_on(c.dob, y.end)
+    for o in c.r.oc2:
+        if o.convicted is not None and age is not None and age < 10:
+            yield Problem("OC2", ("CONVICTED",), o.line, f"aged {age} on {show(y.end)}")
+
+
+@rule(
+    "543",
+    "Child is aged 10 or over at 31 March and has been looked after continuously for 12 months yet conviction "
+    "information has not been completed.",
+    "Episodes OC2",
+    needs="oc2",
+)
+def r543(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    age = age_on(c.dob, y.end)
+    if age is not None and age >= 10 and in_oc2_cohort(c, y):
+        for o in c.r.oc2:
+            if o.convicted is None:
+                yield Problem("OC2", ("CONVICTED", "DOB"), o.line, f"aged {age} on {show(y.end)}")
+
+
+@rule(
+    "544",
+    "Any child who has conviction information completed must also have immunisation, teeth check, health assessment "
+    "and substance misuse problem identified fields completed.",
+    "OC2",
+    needs="oc2",
+)
+def r544(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    for o in c.r.oc2:
+        if o.convicted is not None and any(v is None for v in _flags(o, _OC2_CORE)):
+            yield Problem("OC2", ("CONVICTED", *(n.upper() for n in _OC2_CORE)), o.line)
+
+
+@rule(
+    "545",
+    "Child is aged under 5 at 31 March and has been looked after continuously for 12 months yet health promotion "
+    "information has not been completed.",
+    "OC2",
+    needs="oc2",
+)
+def r545(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    age = age_on(c.dob, y.end)
+    if age is not None and age < 5 and in_oc2_cohort(c, y):
+        for o in c.r.oc2:
+            if o.health_check is None:
+                yield Problem("OC2", ("HEALTH_CHECK", "DOB"), o.line, f"aged {age} on {show(y.end)}")
+
+
+@rule(
+    "546",
+    "Children aged 5 or over at 31 March should not have health promotion information completed.",
+    "Episodes OC2",
+    needs="oc2",
+)
+def r546(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    age = age_on(c.dob, y.end)
+    for o in c.r.oc2:
+        if o.health_check is not None and age is not None and age >= 5:
+            yield Problem("OC2", ("HEALTH_CHECK", "DOB"), o.line, f"aged {age} on {show(y.end)}")
+
+
+@rule(
+    "547",
+    "Any child who has health promotion information completed must also have immunisation, teeth check, health "
+    "assessment and substance misuse problem identified fields completed.",
+    "OC2",
+    needs="oc2",
+)
+def r547(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    for o in c.r.oc2:
+        if o.health_check is not None and any(v is None for v in _flags(o, _OC2_CORE)):
+            yield Problem("OC2", ("HEALTH_CHECK", *(n.upper() for n in _OC2_CORE)), o.line)
+
+
+@rule(
+    "1010",
+    "This child has no episodes loaded for current year even though there was an open episode of care at the end of "
+    "the previous year, and care leaver data has been entered.",
+    "Episodes Episodes_last OC3",
+    previous=True,
+    needs="oc3",
+)
+def r1010(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    if not c.r.episodes and _open_last_year_any(c) and _oc3_given(c):
+        yield Problem("OC3", ("IN_TOUCH", "ACTIV", "ACCOM"), c.r.oc3[0].line)
+
+
+def _open_last_year_any(c: Child) -> bool:
+    return c.last is not None and bool(c.last.episodes) and c.last.episodes[-1].dec is None

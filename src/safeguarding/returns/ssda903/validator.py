@@ -9,12 +9,11 @@ Findings carry the rule code as the DfE writes it, the CHILD id, the table, the 
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from safeguarding.returns.ssda903.reader import read_return
+from safeguarding.returns.ssda903.reader import read_return, without_cyclic_collection
 from safeguarding.returns.ssda903.rules import Child, Problem, Rule, Severity, features, rules_for
 from safeguarding.returns.ssda903.tables import ChildRecord, CollectionYear, Return
 
@@ -133,14 +132,7 @@ def validate(current: Return, year: CollectionYear, previous: Return | None = No
 
 def validate_path(path: Path | str, year: CollectionYear, previous: Path | str | None = None) -> Report:
     """Raises :class:`~.reader.ReturnRefused` (naming file, line and column) where a return cannot be read."""
-    # A return is a million small objects and no reference cycles: the cyclic collector would only walk them again
-    # and again while they are made (a fifth of the time), so it waits until the check is done.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with without_cyclic_collection():
         current = read_return(path)
         last = read_return(previous) if previous is not None else None
         return validate(current, year, last)
-    finally:
-        if collecting:
-            gc.enable()
