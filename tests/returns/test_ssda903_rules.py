@@ -1557,3 +1557,6 @@ def _(k: Case) -> str:
     before = k.last(c.child) if c.child in k.prev else k.prev.setdefault(c.child, ChildRecord(c.child))
     before.episodes.append(EpisodeRow(c.child, decom=START - 100 * D, rne="S", ls="C2", cin="N1", place="U4"))
     return c.child
+
+
+case("392b")(_episode(_with(home_post=None), lambda c: bool(c.episodes) and not c.uasc))

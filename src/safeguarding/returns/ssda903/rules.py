@@ -3375,3 +3375,20 @@ def r1010(c: Child, y: CollectionYear) -> Iterator[Problem]:
 
 def _open_last_year_any(c: Child) -> bool:
     return c.last is not None and bool(c.last.episodes) and c.last.episodes[-1].dec is None
+
+
+@rule(
+    "392b",
+    "Child is looked after but no postcodes are recorded.",
+    "Episodes",
+    needs="episodes",
+    note="Not asked of a child who is or was UASC (this year or last, where given) nor of temporary and 'other' "
+    "placements, which record no placement location (rule 214). The DfE notes this may still flag a child "
+    "formerly UASC whom neither return shows as such.",
+)
+def r392b(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    if c.r.uasc or (c.last is not None and c.last.uasc):
+        return
+    for e in c.r.episodes:
+        if e.place not in _NO_PROVIDER and (e.home_post is None or e.pl_post is None):
+            yield Problem("Episodes", ("HOME_POST", "PL_POST"), e.line, f"PLACE {e.place}")
