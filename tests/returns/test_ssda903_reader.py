@@ -294,3 +294,24 @@ def test_the_table_names_what_a_user_reads_and_never_runs_markup(folder: Path) -
     code, out, _ = _run(str(folder), "--year", "2026")
     assert code == 1
     assert "[bold]N1" in out and "145" in out
+
+
+def test_workers_find_the_same_as_one_process(tmp_path: Path) -> None:
+    current, previous = _children(80)
+    write_csv(current, tmp_path / "now")
+    write_csv(previous, tmp_path / "last")
+    _rewrite(tmp_path / "now" / "header.csv", ",WBRI,", ",XXXX,")
+    _rewrite(tmp_path / "now" / "episodes.csv", ",N1,", ",N9,")
+    alone = validate_path(tmp_path / "now", Y, tmp_path / "last", workers=1)
+    shared = validate_path(tmp_path / "now", Y, tmp_path / "last", workers=2)
+    assert {f.code for f in alone.findings} >= {"103", "145"}
+    assert shared.findings == alone.findings
+    assert shared.children == alone.children == len(current)
+
+
+def test_a_refusal_in_a_worker_keeps_its_file_line_and_column(folder: Path) -> None:
+    _rewrite(folder / "episodes.csv", "PLACE_PROVIDER", "PROVIDER")
+    with pytest.raises(ReturnRefused) as caught:
+        validate_path(folder, Y, workers=2)
+    assert (caught.value.file, caught.value.line) == ("episodes.csv", 1)
+    assert "'PROVIDER' is not a column of Episodes" in caught.value.message

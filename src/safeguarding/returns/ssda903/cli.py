@@ -53,6 +53,10 @@ def validate(
         ),
     ] = None,
     format: Annotated[str, typer.Option("--format", help="table, json or csv")] = "table",
+    workers: Annotated[
+        int | None,
+        typer.Option(help="Processes sharing the children (default: one per core for a return over 20 MB; 1: none)"),
+    ] = None,
 ) -> None:
     """Validate an SSDA903 return against every DfE rule of the year (errors and queries)."""
     if format not in FORMATS:
@@ -64,7 +68,7 @@ def validate(
         err.print(f"--year: {exc}")
         raise typer.Exit(2) from None
     try:
-        report = validate_path(path, collection, previous)
+        report = validate_path(path, collection, previous, workers)
     except ReturnRefused as exc:
         if format == "json":
             sys.stdout.write(

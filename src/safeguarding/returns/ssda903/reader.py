@@ -27,6 +27,7 @@ import difflib
 import gc
 import re
 import sys
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -51,6 +52,9 @@ _UK = re.compile(r"^(\d{2}|zz)/(\d{2}|zz)/(\d{4})$", re.IGNORECASE)
 
 class ReturnRefused(Exception):
     """The return cannot be read; ``message`` says why, with the file, line and column where there are ones."""
+
+    def __reduce__(self) -> tuple[type, tuple[str, str | None, int | None, str | None]]:
+        return (ReturnRefused, (self.message, self.file, self.line, self.column))  # from a worker process, whole
 
     def __init__(self, message: str, file: str | None = None, line: int | None = None, column: str | None = None):
         self.message, self.file, self.line, self.column = message, file, line, column
@@ -110,15 +114,24 @@ def without_cyclic_collection() -> Iterator[None]:
             gc.enable()
 
 
-def read_return(path: Path | str) -> Return:
-    """The return at ``path``: a folder of CSV tables or an XML file."""
+Shard = tuple[int, int] | None  # (k, n): only the children whose share is k of n (validator workers)
+
+
+def in_shard(child: str, shard: Shard) -> bool:
+    return shard is None or zlib.crc32(child.encode("utf-8", "replace")) % shard[1] == shard[0]
+
+
+def read_return(path: Path | str, shard: Shard = None) -> Return:
+    """The return at ``path``: a folder of CSV tables or an XML file. ``shard`` (k, n): every file is read and
+    checked, but only the rows of the children in share k of n are kept (each worker process of the validator
+    keeps its own share)."""
     with without_cyclic_collection():
-        return _read_return(Path(path))
+        return _read_return(Path(path), shard)
 
 
-def _read_return(path: Path) -> Return:
+def _read_return(path: Path, shard: Shard = None) -> Return:
     if path.is_dir():
-        return read_folder(path)
+        return read_folder(path, shard)
     if not path.is_file():
         raise ReturnRefused("there is no file or folder here", str(path))
     with path.open("rb") as handle:
@@ -126,7 +139,7 @@ def _read_return(path: Path) -> Return:
     if not head:
         raise ReturnRefused("the file is empty", path.name)
     if head.startswith(b"<"):
-        return read_xml(path)
+        return read_xml(path, shard)
     raise ReturnRefused(
         "this is neither an XML file nor a folder: give the folder holding the CSV tables (header.csv, "
         "episodes.csv...) or the XML file",
@@ -134,7 +147,7 @@ def _read_return(path: Path) -> Return:
     )
 
 
-def read_folder(folder: Path) -> Return:
+def read_folder(folder: Path, shard: Shard = None) -> Return:
     files = {p.name.lower(): p for p in sorted(folder.iterdir()) if p.is_file() and p.suffix.lower() == ".csv"}
     if not files:
         raise ReturnRefused("the folder holds no CSV tables (header.csv, episodes.csv...)", str(folder))
@@ -154,7 +167,7 @@ def read_folder(folder: Path) -> Return:
     children = result.children
     for table, p in sorted(tables, key=lambda tp: TABLES.index(tp[0])):
         attribute = table.attribute
-        for row in read_table(table, p):
+        for row in read_table(table, p, shard):
             record = children.get(row.child)
             if record is None:
                 record = children[row.child] = ChildRecord(row.child)
@@ -190,7 +203,7 @@ def _lines(handle: IO[bytes], file: str) -> Iterator[str]:
             ) from None
 
 
-def read_table(table: Table, path: Path) -> Iterator[Row]:
+def read_table(table: Table, path: Path, shard: Shard = None) -> Iterator[Row]:
     file = path.name
     if path.stat().st_size > MAX_TABLE_BYTES:
         raise ReturnRefused(
@@ -206,7 +219,7 @@ def read_table(table: Table, path: Path) -> Iterator[Row]:
                 raise ReturnRefused("the file is empty: a table needs at least its header line", file, 1)
             columns = [c.strip() for c in found]
             _check_columns(table, columns, file)
-            yield from _rows(table, reader, columns, file)
+            yield from _rows(table, reader, columns, file, shard)
         except csv.Error as exc:
             raise ReturnRefused(f"this is not valid CSV ({exc})", file, reader.line_num) from None
 
@@ -235,7 +248,7 @@ def _check_columns(table: Table, columns: list[str], file: str) -> None:
 # for a cell starting with a formula character (core.spreadsheet.FORMULA_STARTS) or with space to strip.
 
 
-def _rows(table: Table, reader: Any, columns: list[str], file: str) -> Iterator[Row]:
+def _rows(table: Table, reader: Any, columns: list[str], file: str, shard: Shard = None) -> Iterator[Row]:
     """The table's rows, each made positionally in the row class's field order (read by name where the file's
     columns come in another order). Per cell only C-level work where it can be: one join and a few substring
     searches per row (formula cells; cells to strip), an intern per value (codes and ids repeat: one string each),
@@ -277,6 +290,8 @@ def _rows(table: Table, reader: Any, columns: list[str], file: str) -> Iterator[
             cells = [raw.strip() for raw in cells]
         if order is not None:
             cells = [cells[i] for i in order]
+        if shard is not None and cells[0] and not in_shard(cells[0], shard):
+            continue
         values: list[Any] = [intern(raw) if raw else None for raw in cells]
         invalid = no_invalid
         for i, unknown_parts in date_at:
@@ -359,10 +374,11 @@ def child_rows(el: Any) -> list[Row]:
     return rows
 
 
-def read_xml(path: Path) -> Return:
+def read_xml(path: Path, shard: Shard = None) -> Return:
     result = Return(source=str(path))
     for row in xml_rows(path):
-        result.add(row)
+        if in_shard(row.child, shard):
+            result.add(row)
     for record in result.children.values():
         record.sort()
     return result
