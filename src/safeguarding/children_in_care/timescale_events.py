@@ -1,0 +1,1 @@
+"""Children in care's clock events, supplied to timescales (filled in below)."""
