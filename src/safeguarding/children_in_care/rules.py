@@ -2,7 +2,7 @@
 derived from the events of care (never typed).
 
 Source: DfE, "Children looked after return (SSDA903): guide" and its code sets, as restated by the D2I validator
-(data-to-insight/csc-validator-be-903, rules 143, 225, 434, 436, 501, 502) and /work/shared/domain/ssda903.md.
+(data-to-insight/csc-validator-be-903, rules 143, 225, 434, 436, 501, 502).
 
 An episode is "a period during which the legal status, placement and carer stay the same". A new episode starts on
 the day any of them changes, with its reason (RNE):
@@ -75,7 +75,7 @@ CATEGORIES_OF_NEED: Final = MappingProxyType(
     }
 )
 
-# The 2025-26 list (ssda903.md 3.6): H5, P2 and Z1 are no longer valid, Z1 split into Z11-Z14.
+# The 2025-26 list: H5, P2 and Z1 are no longer valid, Z1 split into Z11-Z14.
 PLACEMENT_TYPES: Final = MappingProxyType(
     {
         "U1": "Foster placement with relative or friend, long term",
@@ -110,7 +110,7 @@ PLACEMENT_TYPES: Final = MappingProxyType(
     }
 )
 TEMPORARY_PLACEMENTS: Final = frozenset({"T0", "T1", "T2", "T3", "T4"})
-# PLACE_PROVIDER is not required for temporary and "other" placements (ssda903.md 3.7).
+# PLACE_PROVIDER is not required for temporary and "other" placements.
 NO_PROVIDER_PLACEMENTS: Final = TEMPORARY_PLACEMENTS | {"Z11", "Z12", "Z13", "Z14"}
 
 PLACEMENT_PROVIDERS: Final = MappingProxyType(
