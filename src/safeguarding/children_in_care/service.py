@@ -359,6 +359,15 @@ def _audit(
     audit.record(session, access.actor_of(user), action, target, target_id, person_id=person_id, detail=detail or None)
 
 
+def form_person(
+    session: Session, database: Database, user: User, person_id: int, action: Action, kind: Kind = K
+) -> Person:
+    """The child a form is about, once the user may use it (a refusal is audited before the form is shown)."""
+    person = _person(session, person_id)
+    _require(session, database, user, action, person_id, kind)
+    return person
+
+
 # --- reading the record -----------------------------------------------------------------------------------------
 
 
@@ -654,6 +663,22 @@ def placement_fields(event: CareEvent) -> list[SavedField]:
             {"yes": "Yes", "no": "No"},
         ),
     ]
+
+
+def placement_form(event: CareEvent) -> dict[str, str]:
+    """A placement as its correction form first shows it."""
+    return {
+        "version": str(event.version),
+        "on": event.occurred_on.isoformat(),
+        "placement_type": event.placement_type or "",
+        "placement_provider": event.placement_provider or "",
+        "carer": event.carer or "",
+        "placement_postcode": event.placement_postcode or "",
+        "urn": event.urn or "",
+        "long_term": {True: "yes", False: "no", None: ""}[event.long_term],
+        "placement_plan_on": event.placement_plan_on.isoformat() if event.placement_plan_on else "",
+        "reason_place_change": event.reason_place_change or "",
+    }
 
 
 def placement_event(

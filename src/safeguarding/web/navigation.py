@@ -71,6 +71,20 @@ SECTIONS: tuple[NavSection, ...] = (
         ),
         claims=("/cases", "/chronologies"),
     ),
+    # Children in care (children_in_care/): the children in care for the placements team, team managers and IROs
+    # (an IRO's own); personal education plans for the virtual school.
+    NavSection(
+        "Children in care",
+        (
+            NavItem(
+                "Children in care",
+                "/children-in-care",
+                frozenset({R.TEAM_MANAGER, R.PLACEMENTS_OFFICER, R.INDEPENDENT_REVIEWING_OFFICER}),
+            ),
+            NavItem("Education", "/children-in-care/education", frozenset({R.VIRTUAL_SCHOOL})),
+        ),
+        claims=("/children-in-care",),
+    ),
     NavSection(
         "People",
         (
@@ -160,6 +174,11 @@ HOME: dict[Role, str] = {
     # Analysts land on the indicators leaders read (insight/routes.py).
     R.PERFORMANCE_ANALYST: "/returns/indicators",
     R.ADMINISTRATOR: "/admin",
+    # Children in care: the IRO and the placements team land on the children in care (theirs, for an IRO); the
+    # virtual school on the personal education plans.
+    R.INDEPENDENT_REVIEWING_OFFICER: "/children-in-care",
+    R.PLACEMENTS_OFFICER: "/children-in-care",
+    R.VIRTUAL_SCHOOL: "/children-in-care/education",
 }
 
 
