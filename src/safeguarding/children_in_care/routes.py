@@ -19,7 +19,6 @@ from safeguarding.children_in_care import rules, service
 from safeguarding.core import access
 from safeguarding.core.access import Action, Kind
 from safeguarding.core.db import Database
-from safeguarding.core.errors import NotFound
 from safeguarding.core.form_fields import record_id
 from safeguarding.core.users import User
 from safeguarding.web.deps import CurrentUser, Db, DbSession, RecordId, TransactionalRoute, csrf_protect
@@ -164,14 +163,8 @@ async def enter_care(request: Request, person_id: RecordId, db: DbSession, datab
     )
 
 
-def _change(slug: str) -> tuple[str, str, str]:
-    if slug not in CHANGES:
-        raise NotFound("There is no such change.")
-    return CHANGES[slug]
-
-
 def _change_page(request: Request, db: Session, database: Database, user: User, person_id: int, slug: str) -> Page:
-    kind, title, button = _change(slug)
+    kind, title, button = CHANGES[slug]
     action = Action.UPDATE if kind in (rules.PLACEMENT, rules.CARER) else Action.CREATE
     return _form_page(
         request,
@@ -189,25 +182,31 @@ def _change_page(request: Request, db: Session, database: Database, user: User, 
     )
 
 
-@router.get("/children-in-care/{person_id}/changes/{slug}", include_in_schema=False)
-def change_page(
-    request: Request, person_id: RecordId, slug: str, db: DbSession, database: Db, user: CurrentUser
-) -> Response:
-    return _change_page(request, db, database, user, person_id, slug)({}, {})
+def _mount_change(slug: str) -> None:
+    """``GET`` and ``POST /children-in-care/{person_id}/changes/<slug>``: one form of change, at its own address."""
+    kind = CHANGES[slug][0]
+
+    def page(request: Request, person_id: RecordId, db: DbSession, database: Db, user: CurrentUser) -> Response:
+        return _change_page(request, db, database, user, person_id, slug)({}, {})
+
+    async def save(request: Request, person_id: RecordId, db: DbSession, database: Db, user: CurrentUser) -> Response:
+        return await submit(
+            request,
+            db,
+            lambda form: service.record_change(db, database, user, person_id, service.ChangeInput.read(kind, form)),
+            done=f"/children-in-care/{person_id}?done=changed",
+            again=lambda form, errors: _change_page(request, db, database, user, person_id, slug)(form, errors),
+        )
+
+    name = slug.replace("-", "_")
+    page.__name__, save.__name__ = f"change_{name}_page", f"change_{name}"
+    path = f"/children-in-care/{{person_id}}/changes/{slug}"
+    router.add_api_route(path, page, methods=["GET"], include_in_schema=False)
+    router.add_api_route(path, save, methods=["POST"], include_in_schema=False)
 
 
-@router.post("/children-in-care/{person_id}/changes/{slug}", include_in_schema=False)
-async def record_change(
-    request: Request, person_id: RecordId, slug: str, db: DbSession, database: Db, user: CurrentUser
-) -> Response:
-    kind = _change(slug)[0]
-    return await submit(
-        request,
-        db,
-        lambda form: service.record_change(db, database, user, person_id, service.ChangeInput.read(kind, form)),
-        done=f"/children-in-care/{person_id}?done=changed",
-        again=lambda form, errors: _change_page(request, db, database, user, person_id, slug)(form, errors),
-    )
+for _slug in CHANGES:
+    _mount_change(_slug)
 
 
 def _placement_page(request: Request, db: Session, database: Database, user: User, event_id: int) -> Page:
@@ -229,23 +228,25 @@ def _placement_page(request: Request, db: Session, database: Database, user: Use
     return page
 
 
-@router.get("/children-in-care/placements/{event_id}", include_in_schema=False)
-def placement_page(request: Request, event_id: RecordId, db: DbSession, database: Db, user: CurrentUser) -> Response:
-    page = _placement_page(request, db, database, user, event_id)
-    event = service.placement_event(db, database, user, event_id, Action.UPDATE)
+@router.get("/children-in-care/placements/{care_placement_id}", include_in_schema=False)
+def placement_page(
+    request: Request, care_placement_id: RecordId, db: DbSession, database: Db, user: CurrentUser
+) -> Response:
+    page = _placement_page(request, db, database, user, care_placement_id)
+    event = service.placement_event(db, database, user, care_placement_id, Action.UPDATE)
     return page(service.placement_form(event), {})
 
 
-@router.post("/children-in-care/placements/{event_id}", include_in_schema=False)
+@router.post("/children-in-care/placements/{care_placement_id}", include_in_schema=False)
 async def correct_placement(
-    request: Request, event_id: RecordId, db: DbSession, database: Db, user: CurrentUser
+    request: Request, care_placement_id: RecordId, db: DbSession, database: Db, user: CurrentUser
 ) -> Response:
     def save(form: PostedForm) -> Any:
         return service.correct_placement(
             db,
             database,
             user,
-            event_id,
+            care_placement_id,
             service.ChangeInput.read(rules.PLACEMENT, form),
             expected_version=record_id(form.get("version")),
         )
@@ -255,7 +256,7 @@ async def correct_placement(
         db,
         save,
         done=lambda event: f"/children-in-care/{event.person_id}?done=corrected",
-        again=lambda form, errors: _placement_page(request, db, database, user, event_id)(form, errors),
+        again=lambda form, errors: _placement_page(request, db, database, user, care_placement_id)(form, errors),
     )
 
 
@@ -294,36 +295,37 @@ RECORD_DONE = {"reviews": "review", "visits": "visit", "health": "health", "educ
 
 
 def _record_page(request: Request, db: Session, database: Database, user: User, person_id: int, slug: str) -> Page:
-    if slug not in RECORDS:
-        raise NotFound("There is no such record.")
     template, title, kind, _save, _read = RECORDS[slug]
     return _form_page(request, db, database, user, person_id, template, title, Action.CREATE, kind)
 
 
-@router.get("/children-in-care/{person_id}/{slug}/new", include_in_schema=False)
-def new_record_page(
-    request: Request, person_id: RecordId, slug: str, db: DbSession, database: Db, user: CurrentUser
-) -> Response:
-    return _record_page(request, db, database, user, person_id, slug)({}, {})
+def _mount_record(slug: str) -> None:
+    """``GET`` and ``POST /children-in-care/{person_id}/<slug>/new``: one kind of record, at its own address."""
+    _template, _title, _kind, save_record, read = RECORDS[slug]
+
+    def page(request: Request, person_id: RecordId, db: DbSession, database: Db, user: CurrentUser) -> Response:
+        return _record_page(request, db, database, user, person_id, slug)({}, {})
+
+    async def save(request: Request, person_id: RecordId, db: DbSession, database: Db, user: CurrentUser) -> Response:
+        # The virtual school does not open the care record: it goes back to its list.
+        done = (
+            f"/children-in-care/{person_id}?done={RECORD_DONE[slug]}"
+            if access.role_may(user, Kind.CARE_RECORD, Action.VIEW)
+            else f"/children-in-care/education?done={RECORD_DONE[slug]}"
+        )
+        return await submit(
+            request,
+            db,
+            lambda form: save_record(db, database, user, person_id, read(form)),
+            done=done,
+            again=lambda form, errors: _record_page(request, db, database, user, person_id, slug)(form, errors),
+        )
+
+    page.__name__, save.__name__ = f"new_{slug}_page", f"create_{slug}"
+    path = f"/children-in-care/{{person_id}}/{slug}/new"
+    router.add_api_route(path, page, methods=["GET"], include_in_schema=False)
+    router.add_api_route(path, save, methods=["POST"], include_in_schema=False)
 
 
-@router.post("/children-in-care/{person_id}/{slug}/new", include_in_schema=False)
-async def create_record(
-    request: Request, person_id: RecordId, slug: str, db: DbSession, database: Db, user: CurrentUser
-) -> Response:
-    if slug not in RECORDS:
-        raise NotFound("There is no such record.")
-    _template, _title, _kind, save, read = RECORDS[slug]
-    # The virtual school does not open the care record: it goes back to its list.
-    done = (
-        f"/children-in-care/{person_id}?done={RECORD_DONE[slug]}"
-        if access.role_may(user, Kind.CARE_RECORD, Action.VIEW)
-        else f"/children-in-care/education?done={RECORD_DONE[slug]}"
-    )
-    return await submit(
-        request,
-        db,
-        lambda form: save(db, database, user, person_id, read(form)),
-        done=done,
-        again=lambda form, errors: _record_page(request, db, database, user, person_id, slug)(form, errors),
-    )
+for _slug in RECORDS:
+    _mount_record(_slug)

@@ -12,7 +12,7 @@ from datetime import date
 from types import MappingProxyType
 from typing import Any, Final
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -877,13 +877,14 @@ def children_in_care(session: Session, database: Database, user: User, *, kind: 
     rows = list(session.execute(query))
     locked = access.locked_for(session, user, [person.id for _, person in rows])
     ids = [person.id for _, person in rows if person.id not in locked]
-    reviews = dict(
-        session.execute(
-            select(LookedAfterReview.person_id, func.max(LookedAfterReview.held_on))
+    reviews: dict[int, date] = {
+        pid: held  # in date order: each child's latest is kept
+        for pid, held in session.execute(
+            select(LookedAfterReview.person_id, LookedAfterReview.held_on)
             .where(LookedAfterReview.person_id.in_(ids))
-            .group_by(LookedAfterReview.person_id)
-        ).tuples()
-    )
+            .order_by(LookedAfterReview.held_on)
+        )
+    }
     plans: dict[int, tuple[date, str | None]] = {}
     for pid, held, school in session.execute(
         select(EducationPlan.person_id, EducationPlan.held_on, EducationPlan.school)
