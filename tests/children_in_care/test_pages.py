@@ -51,7 +51,8 @@ def test_a_child_comes_into_care_moves_is_reviewed_and_visited(client: TestClien
     assert "Interim care order" in page.text and care.iro.full_name in page.text
     assert "Started to be looked after" in page.text
     due = client.get("/due").text
-    assert "First looked-after review" in due and "Care plan prepared" not in due or True
+    assert "First looked-after review" in due and "Care plan prepared" in due
+    assert "Second looked-after review" not in due
 
     moved = started + timedelta(days=20)
     answer = post(
@@ -80,6 +81,11 @@ def test_a_child_comes_into_care_moves_is_reviewed_and_visited(client: TestClien
     )
     assert answer.status_code == 303, answer.text
     assert "Attended and spoke for themselves" in client.get(f"/children-in-care/{child}").text
+
+    client.post("/sign-out", data={"csrf_token": csrf})
+    sign_in(client, care.worker)
+    due = client.get("/due").text  # the first review met, the second one's clock started by it
+    assert "First looked-after review" not in due and "Second looked-after review" in due
 
 
 def test_a_review_before_the_child_came_into_care_is_refused_naming_the_dates(client: TestClient, care: Care) -> None:
@@ -144,3 +150,42 @@ def test_the_virtual_school_records_education_and_sees_nothing_else(client: Test
     assert "Synthetic Primary" in listed and "Testcare" in listed
     assert client.get(f"/children-in-care/{care.child_id}").status_code == 403
     assert client.get(f"/cases/{care.child_id}").status_code == 403
+
+
+def test_the_second_of_two_people_correcting_a_placement_is_told_and_keeps_what_they_typed(
+    client: TestClient, care: Care
+) -> None:
+    from sqlalchemy import select
+
+    from safeguarding.children_in_care.models import CareEvent
+
+    started = today_in_london() - timedelta(days=10)
+    csrf = sign_in(client, care.worker)
+    post(client, csrf, f"/children-in-care/{care.child_id}/enter", entry(started))
+    with care.database.transaction() as s:
+        placement_id = s.scalar(select(CareEvent.id).where(CareEvent.person_id == care.child_id))
+    url = f"/children-in-care/placements/{placement_id}"
+    assert 'name="version" value="1"' in client.get(url).text  # the worker opens the form at version 1
+
+    other = TestClient(client.app, base_url="http://testserver", follow_redirects=False)
+    other_csrf = sign_in(other, care.placements)
+    corrected = {
+        **boxes("on", started),
+        "placement_type": "U4",
+        "placement_provider": "PR1",
+        "carer": "Pat and Alex Synthetic",
+        "placement_postcode": "ZZ9 9ZZ",
+        "long_term": "yes",
+        "version": "1",
+    }
+    saved = post(other, other_csrf, url, corrected)
+    assert saved.status_code == 303, saved.text[saved.text.find("error-summary") :][:800]
+
+    mine = {**corrected, "placement_type": "U6", "carer": "Pat Synthetic only", "long_term": "no"}
+    answer = post(client, csrf, url, mine)
+    assert answer.status_code == 409
+    assert 'value="Pat Synthetic only"' in answer.text  # what the second editor typed is still in the form
+    assert "Other foster placement, long term" in answer.text  # the saved version beside it
+    assert 'name="version" value="2"' in answer.text  # saving again is deliberate
+    with care.database.transaction() as s:
+        assert s.scalar(select(CareEvent.carer).where(CareEvent.id == placement_id)) == "Pat and Alex Synthetic"

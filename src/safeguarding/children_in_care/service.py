@@ -709,8 +709,12 @@ def correct_placement(
         problems.pop("reason_place_change", None)  # the first placement of a period ends nothing
     existing = [as_change(e) for e in _changes(session, [event.period_id])]
     if data.on is not None and "on" not in problems:
-        if event.kind == rules.START and data.on != event.occurred_on:
-            problems["on"] = "The first placement starts the day the child came into care: its date is not changed here"
+        if event.kind == rules.START:
+            if data.on != event.occurred_on:
+                problems["on"] = (
+                    f"The first placement began the day the child came into care, {long_date(event.occurred_on)}: "
+                    "that date is not changed here"
+                )
         else:
             problem = rules.order_problem(existing, _change_of(data, event.id), replacing=event.id)
             if problem:
