@@ -1,8 +1,9 @@
-"""children in care
+"""Children in care: periods of care, their events (legal status, placements, carers, leaving), looked-after
+reviews, statutory visits, health assessments and personal education plans
 
 Revision ID: 0009
 Revises: 0008
-Create Date: 2026-12-07 10:39:49.299096
+Create Date: 2026-12-07
 """
 
 from collections.abc import Sequence
