@@ -28,6 +28,7 @@ EXPECTED: dict[Route, Policy] = {
 }
 for _method in ("GET", "POST"):
     EXPECTED[(_method, "/children-in-care/{person_id}/enter")] = CARE_WORKERS
+    EXPECTED[(_method, "/children-in-care/{person_id}/plan")] = CARE_WORKERS
     EXPECTED[(_method, "/children-in-care/{person_id}/changes/legal-status")] = CARE_WORKERS
     EXPECTED[(_method, "/children-in-care/{person_id}/changes/leaving")] = CARE_WORKERS
     EXPECTED[(_method, "/children-in-care/{person_id}/changes/placement")] = PLACERS

@@ -189,3 +189,29 @@ def test_the_second_of_two_people_correcting_a_placement_is_told_and_keeps_what_
     assert 'name="version" value="2"' in answer.text  # saving again is deliberate
     with care.database.transaction() as s:
         assert s.scalar(select(CareEvent.carer).where(CareEvent.id == placement_id)) == "Pat and Alex Synthetic"
+
+
+def test_recording_the_care_plan_later_names_the_iro_and_meets_its_clock(client: TestClient, care: Care) -> None:
+    started = today_in_london() - timedelta(days=20)
+    csrf = sign_in(client, care.worker)
+    post(client, csrf, f"/children-in-care/{care.child_id}/enter", entry(started))
+    assert "Care plan prepared" in client.get("/due").text
+    assert "Not named yet" in client.get(f"/children-in-care/{care.child_id}").text
+    form = client.get(f"/children-in-care/{care.child_id}/plan").text
+    assert 'name="version" value="1"' in form
+    answer = post(
+        client,
+        csrf,
+        f"/children-in-care/{care.child_id}/plan",
+        {**boxes("care_plan_on", started + timedelta(days=2)), "iro_id": str(care.iro.id), "version": "1"},
+    )
+    assert answer.status_code == 303, answer.text
+    assert care.iro.full_name in client.get(f"/children-in-care/{care.child_id}").text
+    assert "Care plan prepared" not in client.get("/due").text
+    stale = post(
+        client,
+        csrf,
+        f"/children-in-care/{care.child_id}/plan",
+        {**boxes("care_plan_on", started), "iro_id": str(care.other_iro.id), "version": "1"},
+    )
+    assert stale.status_code == 409 and care.iro.full_name in stale.text

@@ -53,6 +53,7 @@ DONE = {
     "entered": "The child's coming into care is recorded",
     "changed": "The change is recorded",
     "corrected": "The placement is corrected",
+    "plan": "The care plan is recorded",
     "review": "The review is recorded",
     "visit": "The visit is recorded",
     "health": "The health assessment is recorded",
@@ -257,6 +258,55 @@ async def correct_placement(
         save,
         done=lambda event: f"/children-in-care/{event.person_id}?done=corrected",
         again=lambda form, errors: _placement_page(request, db, database, user, care_placement_id)(form, errors),
+    )
+
+
+def _plan_page(request: Request, db: Session, database: Database, user: User, person_id: int) -> Page:
+    period = service.current_period(db, database, user, person_id)
+    person = service.form_person(db, database, user, person_id, Action.CREATE)
+    iros = service.reviewing_officers(db)
+
+    def page(form: Mapping[str, str], errors: dict[str, str]) -> Response:
+        return render(
+            request,
+            "children_in_care/plan.html",
+            title="The care plan",
+            person=person,
+            period=period,
+            iros=iros,
+            form=dict(form),
+            errors=errors,
+        )
+
+    return page
+
+
+@router.get("/children-in-care/{person_id}/plan", include_in_schema=False)
+def plan_page(request: Request, person_id: RecordId, db: DbSession, database: Db, user: CurrentUser) -> Response:
+    page = _plan_page(request, db, database, user, person_id)
+    period = service.current_period(db, database, user, person_id)
+    return page(
+        {
+            "version": str(period.version),
+            "care_plan_on": period.care_plan_on.isoformat() if period.care_plan_on else "",
+            "iro_id": str(period.iro_id or ""),
+        },
+        {},
+    )
+
+
+@router.post("/children-in-care/{person_id}/plan", include_in_schema=False)
+async def record_plan(
+    request: Request, person_id: RecordId, db: DbSession, database: Db, user: CurrentUser
+) -> Response:
+    return await submit(
+        request,
+        db,
+        lambda form: service.record_plan(
+            db, database, user, person_id, service.PlanInput.read(form), expected_version=record_id(form.get("version"))
+        ),
+        done=f"/children-in-care/{person_id}?done=plan",
+        again=lambda form, errors: _plan_page(request, db, database, user, person_id)(form, errors),
     )
 
 

@@ -245,6 +245,25 @@ class ChangeInput:
 
 
 @dataclass(frozen=True)
+class PlanInput:
+    """The care plan of the current period: its date and the IRO it names."""
+
+    care_plan_on: date | None
+    iro_id: int | None
+    problems: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, form: Mapping[str, str]) -> PlanInput:
+        problems: dict[str, str] = {}
+        care_plan = _day(form, "care_plan_on", "the date of the care plan", problems, required=False)
+        iro_text = (form.get("iro_id", "") or "").strip()
+        iro_id = record_id(iro_text) if iro_text else None
+        if iro_text and iro_id is None:
+            problems["iro_id"] = "Choose the independent reviewing officer from the list"
+        return cls(care_plan, iro_id, problems)
+
+
+@dataclass(frozen=True)
 class ReviewInput:
     held_on: date | None
     participation: str
@@ -735,6 +754,53 @@ def correct_placement(
     recompute_for_child(session, event.person_id)
     _audit(session, user, "update", "care_event", event.id, event.person_id, kind=event.kind)
     return event
+
+
+def plan_fields(period: CarePeriod, iros: Mapping[str, str]) -> list[SavedField]:
+    return [
+        SavedField(
+            "care_plan_on",
+            "Date of the care plan",
+            period.care_plan_on.isoformat() if period.care_plan_on else "",
+            is_date=True,
+        ),
+        SavedField("iro_id", "Independent reviewing officer", str(period.iro_id or ""), iros),
+    ]
+
+
+def current_period(session: Session, database: Database, user: User, person_id: int) -> CarePeriod:
+    """The child's current period of care, for its care plan form (refused when the user may not change it)."""
+    _person(session, person_id)
+    _require(session, database, user, Action.CREATE, person_id)
+    return _current_period(session, person_id)
+
+
+def record_plan(
+    session: Session,
+    database: Database,
+    user: User,
+    person_id: int,
+    data: PlanInput,
+    *,
+    expected_version: int | None,
+) -> CarePeriod:
+    """The care plan's date and the IRO it names, for the current period of care. Someone else's change saved since
+    the form was loaded is not overwritten: the second editor is shown it beside what they typed."""
+    period = current_period(session, database, user, person_id)
+    iros = reviewing_officers(session)
+    record_versions.check_version(session, "care_period", period, expected_version, plan_fields(period, iros))
+    problems = dict(data.problems)
+    if data.iro_id is not None and str(data.iro_id) not in iros and data.iro_id != period.iro_id:
+        problems["iro_id"] = "Choose the independent reviewing officer from the list"
+    _fail(problems)
+    period.care_plan_on, period.iro_id = data.care_plan_on, data.iro_id
+    try:
+        session.flush()
+    except StaleDataError as exc:
+        raise record_versions.conflict(session, "care_period", period, plan_fields(period, iros)) from exc
+    recompute_for_child(session, person_id)
+    _audit(session, user, "update", "care_period", period.id, person_id)
+    return period
 
 
 # --- reviews, visits, health, education -------------------------------------------------------------------------

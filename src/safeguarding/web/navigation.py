@@ -55,7 +55,7 @@ SECTIONS: tuple[NavSection, ...] = (
         claims=("/mash", "/portal"),
     ),
     # Statutory case work: what is due (timescales/); team managers allocate; supervision for managers and the
-    # workers they supervise (casework/).
+    # workers they supervise (casework/); children in care (children_in_care/).
     NavSection(
         "Case work",
         (
@@ -68,14 +68,8 @@ SECTIONS: tuple[NavSection, ...] = (
             ),
             NavItem("Unallocated", "/unallocated-children", frozenset({R.TEAM_MANAGER})),
             NavItem("Supervision", "/supervision", frozenset({R.TEAM_MANAGER, R.SOCIAL_WORKER})),
-        ),
-        claims=("/cases", "/chronologies"),
-    ),
-    # Children in care (children_in_care/): the children in care for the placements team, team managers and IROs
-    # (an IRO's own); personal education plans for the virtual school.
-    NavSection(
-        "Children in care",
-        (
+            # Children in care (children_in_care/): the children in care for team managers, the placements team and
+            # IROs (an IRO's own); personal education plans for the virtual school.
             NavItem(
                 "Children in care",
                 "/children-in-care",
@@ -83,7 +77,7 @@ SECTIONS: tuple[NavSection, ...] = (
             ),
             NavItem("Education", "/children-in-care/education", frozenset({R.VIRTUAL_SCHOOL})),
         ),
-        claims=("/children-in-care",),
+        claims=("/cases", "/chronologies", "/children-in-care"),
     ),
     NavSection(
         "People",
