@@ -381,9 +381,11 @@ def _audit(
 def form_person(
     session: Session, database: Database, user: User, person_id: int, action: Action, kind: Kind = K
 ) -> Person:
-    """The child a form is about, once the user may use it (a refusal is audited before the form is shown)."""
+    """The child a form is about, once the user may use it (a refusal is audited before the form is shown). The form
+    shows the child's name: a view of their record, audited."""
     person = _person(session, person_id)
     _require(session, database, user, action, person_id, kind)
+    _audit(session, user, "view", str(kind), person_id, person_id)
     return person
 
 
