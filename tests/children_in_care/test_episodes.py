@@ -169,7 +169,7 @@ def _history(draws: list[tuple[int, str, str, str, str]], leave_after: int | Non
 
 def _days_with_a_change(events: list[CareChange]) -> int:
     """Days after the first on which the legal status, placement or carer in force differs from the day before."""
-    state = {"ls": "V2", "place": ("U6", "PR1", "AB1 2CD", None), "carer": "Carer A"}
+    state: dict[str, object] = {"ls": "V2", "place": ("U6", "PR1", "AB1 2CD", None), "carer": "Carer A"}
     count = 0
     for day in sorted({e.on for e in events if e.kind != LEAVE}):
         before = dict(state)

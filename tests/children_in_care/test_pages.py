@@ -71,8 +71,8 @@ def test_a_child_comes_into_care_moves_is_reviewed_and_visited(client: TestClien
         },
     )
     assert answer.status_code == 303, answer.text
-    page = client.get(f"/children-in-care/{child}").text
-    assert "Change of placement and carer" in page and "Synthetic House" in page and "SC123456" in page
+    shown = client.get(f"/children-in-care/{child}").text
+    assert "Change of placement and carer" in shown and "Synthetic House" in shown and "SC123456" in shown
 
     client.post("/sign-out", data={"csrf_token": csrf})
     csrf = sign_in(client, care.iro)

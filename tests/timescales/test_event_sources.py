@@ -14,7 +14,12 @@ from safeguarding.timescales import events, store
 
 
 def test_every_capability_with_clock_events_supplies_them() -> None:
-    assert [source.name for source in events.sources()] == ["casework", "children_in_care", "exploitation", "front_door"]
+    assert [source.name for source in events.sources()] == [
+        "casework",
+        "children_in_care",
+        "exploitation",
+        "front_door",
+    ]
     assert {source.module for source in events.sources()} == {
         "safeguarding.casework.timescale_events",
         "safeguarding.children_in_care.timescale_events",
