@@ -64,8 +64,9 @@ def test_a_child_comes_into_care_from_a_plan_is_placed_moves_and_is_reviewed(
     sign_in(worker, worker_user)
     assert not _due_rules(worker) & {"cla-review-first", "care-plan"}, "no care clocks before care"
 
-    # 1. Coming into care: every question asked, nothing answered in advance.
-    worker.goto(record_url)
+    # 1. Coming into care, from the child's case: every question asked, nothing answered in advance.
+    worker.goto(f"/cases/{child_id}")
+    worker.get_by_role("link", name="Care record").click()
     worker.get_by_role("link", name="Record coming into care").click()
     fill_date(worker, "Date the child came into care", came_into_care)
     worker.get_by_label("Legal status").select_option(label="Interim care order")
@@ -111,9 +112,9 @@ def test_a_child_comes_into_care_from_a_plan_is_placed_moves_and_is_reviewed(
     worker.get_by_role("group", name="Was the child seen alone?").get_by_label("Yes", exact=True).check()
     worker.get_by_role("button", name="Record the visit").click()
     expect(worker.locator("#visits")).to_be_visible()
+    screenshot(worker, "children-in-care-record")
     due = _due_rules(worker)
     assert "cla-visit" in due
-    screenshot(worker, "children-in-care-record")
     sign_out(worker)
 
     # 4. The IRO records the first review: the second review's clock starts.
