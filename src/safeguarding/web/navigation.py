@@ -59,7 +59,11 @@ SECTIONS: tuple[NavSection, ...] = (
     NavSection(
         "Case work",
         (
-            NavItem("What is due", "/due", frozenset({R.SOCIAL_WORKER, R.TEAM_MANAGER, R.EXPLOITATION_PRACTITIONER})),
+            NavItem(
+                "What is due",
+                "/due",
+                frozenset({R.SOCIAL_WORKER, R.TEAM_MANAGER, R.EXPLOITATION_PRACTITIONER, R.PERSONAL_ADVISER}),
+            ),
             NavItem("Team timescales", "/due/team", frozenset({R.TEAM_MANAGER})),
             NavItem(
                 "Service timescales",
@@ -70,6 +74,11 @@ SECTIONS: tuple[NavSection, ...] = (
             NavItem("Supervision", "/supervision", frozenset({R.TEAM_MANAGER, R.SOCIAL_WORKER})),
         ),
         claims=("/cases", "/chronologies"),
+    ),
+    NavSection(
+        "Care leavers",
+        (NavItem("Care leavers", "/care-leavers", frozenset({R.PERSONAL_ADVISER, R.TEAM_MANAGER})),),
+        claims=("/care-leavers",),
     ),
     NavSection(
         "People",
@@ -159,6 +168,7 @@ HOME: dict[Role, str] = {
     R.EXPLOITATION_PRACTITIONER: "/exploitation",
     # Analysts land on the indicators leaders read (insight/routes.py).
     R.PERFORMANCE_ANALYST: "/returns/indicators",
+    R.PERSONAL_ADVISER: "/care-leavers",
     R.ADMINISTRATOR: "/admin",
 }
 
