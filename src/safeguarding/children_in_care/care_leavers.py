@@ -220,7 +220,7 @@ def eligibility(born: date, periods: Iterable[PeriodOfCare], on: date) -> Eligib
             Category.RELEVANT,
             "Aged 16 or 17, no longer looked after, and an eligible child before they last left care.",
             SOURCES[Category.RELEVANT],
-            became_on=left_on,
+            became_on=_became_eligible(born, periods),
             support_until=twenty_five,
         )
     if was_eligible:
@@ -228,7 +228,7 @@ def eligibility(born: date, periods: Iterable[PeriodOfCare], on: date) -> Eligib
             Category.FORMER_RELEVANT,
             "Aged 18 to 24, and an eligible or relevant child before turning 18: a personal adviser is offered to 25.",
             SOURCES[Category.FORMER_RELEVANT],
-            became_on=max(left_on, birthday(born, ADULT_AGE)),
+            became_on=_became_eligible(born, periods),
             support_until=twenty_five,
         )
     if age < QUALIFYING_UNTIL_AGE:
@@ -400,4 +400,27 @@ def oc3_row(born: date, periods: Iterable[PeriodOfCare], facts: Iterable[Oc3Fact
         if chosen is None:
             return Oc3Row(age, day, born, None, None, None)
         return Oc3Row(age, day, born, chosen.in_touch, chosen.activity, chosen.accommodation)
+    return None
+
+
+def periods_from_fact(
+    born: date, left_care_on: date | None, weeks_since_14: int, recorded_on: date
+) -> list[PeriodOfCare]:
+    """The periods of care the "left care" fact on a care leaver's record stands for, until the children-in-care
+    record's own periods are joined: one period of ``weeks_since_14`` weeks ending on ``left_care_on`` (or, still
+    looked after, running on from ``recorded_on`` back that many weeks), never starting before the 14th birthday.
+    Where the weeks do not fit between the 14th birthday and the day, the period starts on the birthday."""
+    until = left_care_on or recorded_on
+    start = max(birthday(born, ELIGIBILITY_FROM_AGE), until - timedelta(weeks=weeks_since_14))
+    if left_care_on is None:
+        return [PeriodOfCare(min(start, recorded_on))]
+    return [PeriodOfCare(start, left_care_on)] if start < left_care_on else []
+
+
+def needs_assessment_from(status: Eligibility) -> date | None:
+    """When the needs assessment clock starts (CPPCR 2010 reg 42(1); CLR 2010 Part 2 for a relevant child): the day
+    the young person became an eligible child (or the 16th birthday), or became relevant; none for a qualifying care
+    leaver, to whom no needs assessment duty is owed."""
+    if status.category in (Category.ELIGIBLE, Category.RELEVANT, Category.FORMER_RELEVANT):
+        return status.became_on
     return None
