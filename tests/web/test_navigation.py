@@ -51,6 +51,7 @@ BEFORE: dict[Role, set[tuple[str, str]]] = {
         ("Audit", "/audit"),
         ("Exploitation", "/exploitation"),
         ("MACE", "/exploitation/mace"),
+        ("Care leavers", "/care-leavers"),
         ("Indicators", "/returns/indicators"),
         ("CIN census", "/returns/cin-census"),
         ("Workforce", "/returns/workforce"),
@@ -74,6 +75,8 @@ BEFORE: dict[Role, set[tuple[str, str]]] = {
         ("Workforce", "/returns/workforce"),
         ("Improvement plan", "/returns/improvement"),
     },
+    # A care leaver's personal adviser (issue 15): their care leavers and their due page.
+    R.PERSONAL_ADVISER: {("Care leavers", "/care-leavers"), ("What is due", "/due")},
     R.ADMINISTRATOR: {("Audit", "/audit"), ("Administration", "/admin"), ("Workforce", "/returns/workforce")},
     # Read-only across the service (issue 14): drift, figures, workforce, the plan, MASH decisions and the audit.
     R.SERVICE_LEADER: {
