@@ -25,11 +25,15 @@ def _open(database: Database, person_id: int) -> dict[str, object]:
     with database.transaction() as s:
         return {
             row.rule_id: row.due_on
-            for row in s.execute(select(Deadline).where(Deadline.person_id == person_id, Deadline.met_on.is_(None))).scalars()
+            for row in s.execute(
+                select(Deadline).where(Deadline.person_id == person_id, Deadline.met_on.is_(None))
+            ).scalars()
         }
 
 
-def test_the_adviser_sees_the_visit_due_and_a_visit_moves_it(client: TestClient, database: Database, factory: Factory) -> None:
+def test_the_adviser_sees_the_visit_due_and_a_visit_moves_it(
+    client: TestClient, database: Database, factory: Factory
+) -> None:
     world = build(factory, named_days_ago=70)
     today = today_in_london()
     first_due = _open(database, world.person_id)["pa-contact"]
@@ -41,7 +45,13 @@ def test_the_adviser_sees_the_visit_due_and_a_visit_moves_it(client: TestClient,
     assert "Former relevant child" in page.text and "Personal adviser visit" in page.text
 
     # A phone call is recorded but does not meet the visiting clock; a visit in person does.
-    phone = {"csrf_token": csrf, "_form": "contact", **_parts("contact_on", today), "in_touch": "yes", "method": "phone"}
+    phone = {
+        "csrf_token": csrf,
+        "_form": "contact",
+        **_parts("contact_on", today),
+        "in_touch": "yes",
+        "method": "phone",
+    }
     assert client.post(f"/care-leavers/{world.leaver_id}/contacts", data=phone).status_code == 303
     assert _open(database, world.person_id)["pa-contact"] == first_due
     visit = {**phone, "method": "visit", "note": "Seen at the flat"}
@@ -50,7 +60,9 @@ def test_the_adviser_sees_the_visit_due_and_a_visit_moves_it(client: TestClient,
     assert "Seen at the flat" in client.get(f"/care-leavers/{world.leaver_id}").text
 
 
-def test_a_contact_asks_every_question_and_answers_none(client: TestClient, database: Database, factory: Factory) -> None:
+def test_a_contact_asks_every_question_and_answers_none(
+    client: TestClient, database: Database, factory: Factory
+) -> None:
     world = build(factory)
     csrf = sign_in_as(client, database, world.adviser)
     answer = client.post(f"/care-leavers/{world.leaver_id}/contacts", data={"csrf_token": csrf, "_form": "contact"})
@@ -60,28 +72,52 @@ def test_a_contact_asks_every_question_and_answers_none(client: TestClient, data
     tomorrow = today_in_london() + timedelta(days=1)
     answer = client.post(
         f"/care-leavers/{world.leaver_id}/contacts",
-        data={"csrf_token": csrf, "_form": "contact", **_parts("contact_on", tomorrow), "in_touch": "no", "method": "phone"},
+        data={
+            "csrf_token": csrf,
+            "_form": "contact",
+            **_parts("contact_on", tomorrow),
+            "in_touch": "no",
+            "method": "phone",
+        },
     )
     assert answer.status_code == 422 and "must be today or in the past" in answer.text
 
 
-def test_pathway_plan_and_its_review_move_the_review_clock(client: TestClient, database: Database, factory: Factory) -> None:
+def test_pathway_plan_and_its_review_move_the_review_clock(
+    client: TestClient, database: Database, factory: Factory
+) -> None:
     world = build(factory)
     today = today_in_london()
     csrf = sign_in_as(client, database, world.adviser)
     url = f"/care-leavers/{world.leaver_id}"
-    too_soon = client.post(f"{url}/plans", data={"csrf_token": csrf, "_form": "plan", **_parts("prepared_on", today), "plan": "P"})
+    too_soon = client.post(
+        f"{url}/plans", data={"csrf_token": csrf, "_form": "plan", **_parts("prepared_on", today), "plan": "P"}
+    )
     assert too_soon.status_code == 422 and "Record the needs assessment first" in too_soon.text
-    assessment = {"csrf_token": csrf, "_form": "assessment", **_parts("completed_on", today - timedelta(days=200)),
-                  "needs": "Money and a flat", "young_person_views": "Wants to study"}
+    assessment = {
+        "csrf_token": csrf,
+        "_form": "assessment",
+        **_parts("completed_on", today - timedelta(days=200)),
+        "needs": "Money and a flat",
+        "young_person_views": "Wants to study",
+    }
     assert client.post(f"{url}/assessments", data=assessment).status_code == 303
     plan_day = today - timedelta(days=190)
     plan = {"csrf_token": csrf, "_form": "plan", **_parts("prepared_on", plan_day), "plan": "College in September"}
     assert client.post(f"{url}/plans", data=plan).status_code == 303
     assert _open(database, world.person_id)["pathway-plan-review"] < today  # six months have passed: overdue
-    no_answer = client.post(f"{url}/reviews", data={"csrf_token": csrf, "_form": "review", **_parts("reviewed_on", today), "outcome": "Kept"})
+    no_answer = client.post(
+        f"{url}/reviews",
+        data={"csrf_token": csrf, "_form": "review", **_parts("reviewed_on", today), "outcome": "Kept"},
+    )
     assert no_answer.status_code == 422 and "Select yes if the young person took part" in no_answer.text
-    review = {"csrf_token": csrf, "_form": "review", **_parts("reviewed_on", today), "took_part": "yes", "outcome": "Kept on course"}
+    review = {
+        "csrf_token": csrf,
+        "_form": "review",
+        **_parts("reviewed_on", today),
+        "took_part": "yes",
+        "outcome": "Kept on course",
+    }
     assert client.post(f"{url}/reviews", data=review).status_code == 303
     assert _open(database, world.person_id)["pathway-plan-review"] == _due_six_months(today)
     assert "Kept on course" in client.get(url).text
@@ -93,15 +129,25 @@ def _due_six_months(start: object) -> object:
     return due_on("pathway-plan-review", start)  # type: ignore[arg-type]
 
 
-def test_birthday_facts_are_the_dfe_codes_inside_the_window(client: TestClient, database: Database, factory: Factory) -> None:
+def test_birthday_facts_are_the_dfe_codes_inside_the_window(
+    client: TestClient, database: Database, factory: Factory
+) -> None:
     world = build(factory)
     csrf = sign_in_as(client, database, world.adviser)
     url = f"/care-leavers/{world.leaver_id}"
     from safeguarding.children_in_care.care_leavers import birthday
 
     at_19 = birthday(world.born, 19)
-    outside = {"csrf_token": csrf, "_form": "oc3", "age": "19", **_parts("recorded_on", at_19 - timedelta(days=120)),
-               "oc3_in_touch": "YES", "activity": "F2", "accommodation": "U", "suitable": "1"}
+    outside = {
+        "csrf_token": csrf,
+        "_form": "oc3",
+        "age": "19",
+        **_parts("recorded_on", at_19 - timedelta(days=120)),
+        "oc3_in_touch": "YES",
+        "activity": "F2",
+        "accommodation": "U",
+        "suitable": "1",
+    }
     answer = client.post(f"{url}/oc3", data=outside)
     assert answer.status_code == 422 and "three months before to a month after their 19th birthday" in answer.text
     inside = {**outside, **_parts("recorded_on", at_19 + timedelta(days=3))}
@@ -110,16 +156,18 @@ def test_birthday_facts_are_the_dfe_codes_inside_the_window(client: TestClient, 
     assert "Independent living: suitable" in page and "Full-time education other than higher education" in page
 
 
-def test_another_adviser_is_refused_and_the_refusal_audited(client: TestClient, database: Database, factory: Factory) -> None:
+def test_another_adviser_is_refused_and_the_refusal_audited(
+    client: TestClient, database: Database, factory: Factory
+) -> None:
     world = build(factory)
     sign_in_as(client, database, world.other_adviser)
     assert "Jordan Leaver" not in client.get("/care-leavers").text
     assert client.get(f"/care-leavers/{world.leaver_id}").status_code == 403
     with database.transaction() as s:
         refused = s.scalar(
-            select(func.count()).select_from(AuditEvent).where(
-                AuditEvent.actor_id == world.other_adviser.id, AuditEvent.outcome == "refused"
-            )
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.actor_id == world.other_adviser.id, AuditEvent.outcome == "refused")
         )
     assert refused == 1
     # The adviser does not open the person's record either (data minimisation).
