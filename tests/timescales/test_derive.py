@@ -24,7 +24,7 @@ FLAGS = {
     E.S47_COMPLETED: ["no_icpc"],
     E.CP_PLAN_STARTED: ["conference"],
 }
-PLAN_ENDS = {E.CP_PLAN_ENDED, E.CIN_PLAN_ENDED}
+PLAN_ENDS = {E.CP_PLAN_ENDED, E.CIN_PLAN_ENDED, E.CARE_LEAVER_ENDED}
 
 
 @st.composite

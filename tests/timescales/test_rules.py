@@ -101,6 +101,15 @@ CASES = [
     # return-interview, 72 calendar hours: not moved off a weekend
     ("return-interview", date(2025, 12, 24), date(2025, 12, 27)),
     ("return-interview", date(2027, 3, 25), date(2027, 3, 28)),
+    # pathway-needs-assessment, 3 calendar months (CPPCR 2010 reg 42(1))
+    ("pathway-needs-assessment", date(2026, 5, 10), date(2026, 8, 10)),
+    ("pathway-needs-assessment", date(2025, 11, 30), date(2026, 2, 27)),  # 28 Feb 2026 is a Saturday
+    # pathway-plan-review, 6 calendar months (CLR 2010 reg 7)
+    ("pathway-plan-review", date(2025, 8, 31), date(2026, 2, 27)),  # 31 Aug + 6 months = 28 Feb, a Saturday
+    ("pathway-plan-review", date(2026, 6, 25), date(2026, 12, 24)),  # Christmas Day brought forward
+    # pa-contact, 2 calendar months (CLR 2010 reg 8(2)(c))
+    ("pa-contact", date(2026, 3, 6), date(2026, 5, 6)),
+    ("pa-contact", date(2026, 3, 31), date(2026, 5, 29)),  # 31 May is a Sunday: Friday 29 May
 ]
 
 

@@ -174,6 +174,7 @@ def test_the_sub_navigation_lists_the_current_sections_pages_only_when_there_are
         "Service timescales",
         "Unallocated",
         "Supervision",
+        "Care leavers",
     ]
     assert _nav(R.TEAM_MANAGER, "/people").sub_pages == ()
     assert _nav(R.TEAM_MANAGER, "/account").sub_pages == ()
@@ -243,6 +244,7 @@ def test_a_team_managers_team_page_shows_case_work_current_and_its_pages(
         ("Service timescales", "/due/service", None),
         ("Unallocated", "/unallocated-children", None),
         ("Supervision", "/supervision", None),
+        ("Care leavers", "/care-leavers", None),
     ]
     assert navs["Account"] == [("Your account", "/account", None)]  # and the sign-out button
     # On a one-page section there is no list of pages under the header.

@@ -315,8 +315,8 @@ def _stalled(person_id: int, events: list[ClockEvent], by_kind: Events, lengths:
 def _care_leaver(person_id: int, by_kind: Events, lengths: Lengths) -> list[Derived]:
     """T31, T28 and L21 for a care leaver, to the 25th birthday or the end of services (``CARE_LEAVER_ENDED``):
     the needs assessment within three months of becoming eligible or relevant, the pathway plan reviewed at least
-    every six months from the first plan (a new plan counts as its review), and a personal adviser visit at least
-    every two months from the adviser's naming."""
+    every six months from the first plan (a plan written again is reviewed at the review that changed it: only
+    reviews meet the clock), and a personal adviser visit at least every two months from the adviser's naming."""
     ended = (by_kind.get(EventKind.CARE_LEAVER_ENDED) or [None])[0]
     end = ended.on if ended is not None else None
     out: list[Derived] = []
@@ -334,7 +334,7 @@ def _care_leaver(person_id: int, by_kind: Events, lengths: Lengths) -> list[Deri
     plans = by_kind.get(EventKind.PATHWAY_PLAN, [])
     if plans:
         reviews = by_kind.get(EventKind.PATHWAY_PLAN_REVIEW, [])
-        out.extend(_recurring(person_id, "pathway-plan-review", plans[0], [*reviews, *plans[1:]], end, lengths, ended))
+        out.extend(_recurring(person_id, "pathway-plan-review", plans[0], reviews, end, lengths, ended))
     named = by_kind.get(EventKind.ADVISER_NAMED)
     if named:
         visits = by_kind.get(EventKind.ADVISER_VISIT, [])

@@ -72,13 +72,9 @@ SECTIONS: tuple[NavSection, ...] = (
             ),
             NavItem("Unallocated", "/unallocated-children", frozenset({R.TEAM_MANAGER})),
             NavItem("Supervision", "/supervision", frozenset({R.TEAM_MANAGER, R.SOCIAL_WORKER})),
+            NavItem("Care leavers", "/care-leavers", frozenset({R.PERSONAL_ADVISER, R.TEAM_MANAGER})),
         ),
         claims=("/cases", "/chronologies"),
-    ),
-    NavSection(
-        "Care leavers",
-        (NavItem("Care leavers", "/care-leavers", frozenset({R.PERSONAL_ADVISER, R.TEAM_MANAGER})),),
-        claims=("/care-leavers",),
     ),
     NavSection(
         "People",
