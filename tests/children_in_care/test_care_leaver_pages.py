@@ -4,24 +4,27 @@ adviser is refused and the refusal audited."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from safeguarding.children_in_care.care_leavers import birthday
 from safeguarding.core.audit import AuditEvent
-from safeguarding.core.calendar import add_calendar_months, today_in_london
+from safeguarding.core.calendar import today_in_london
 from safeguarding.core.db import Database
 from safeguarding.timescales.models import Deadline
+from safeguarding.timescales.rules import due_on
 from tests.children_in_care.care_leaver_world import build
+from tests.front_door.test_screening_helpers import make_person
 from tests.support import Factory, sign_in_as
 
 
-def _parts(name: str, day: object) -> dict[str, str]:
-    return {f"{name}-day": str(day.day), f"{name}-month": str(day.month), f"{name}-year": str(day.year)}  # type: ignore[attr-defined]
+def _parts(name: str, day: date) -> dict[str, str]:
+    return {f"{name}-day": str(day.day), f"{name}-month": str(day.month), f"{name}-year": str(day.year)}
 
 
-def _open(database: Database, person_id: int) -> dict[str, object]:
+def _open(database: Database, person_id: int) -> dict[str, date]:
     with database.transaction() as s:
         return {
             row.rule_id: row.due_on
@@ -37,7 +40,7 @@ def test_the_adviser_sees_the_visit_due_and_a_visit_moves_it(
     world = build(factory, named_days_ago=70)
     today = today_in_london()
     first_due = _open(database, world.person_id)["pa-contact"]
-    assert first_due == add_calendar_months(today - timedelta(days=70), 2) or first_due < today
+    assert first_due == due_on("pa-contact", today - timedelta(days=70)) < today  # named 70 days ago, no visit
     csrf = sign_in_as(client, database, world.adviser)
     listing = client.get("/care-leavers")
     assert listing.status_code == 200 and "Jordan Leaver" in listing.text and "Overdue" in listing.text
@@ -123,10 +126,8 @@ def test_pathway_plan_and_its_review_move_the_review_clock(
     assert "Kept on course" in client.get(url).text
 
 
-def _due_six_months(start: object) -> object:
-    from safeguarding.timescales.rules import due_on
-
-    return due_on("pathway-plan-review", start)  # type: ignore[arg-type]
+def _due_six_months(start: date) -> date:
+    return due_on("pathway-plan-review", start)
 
 
 def test_birthday_facts_are_the_dfe_codes_inside_the_window(
@@ -135,8 +136,6 @@ def test_birthday_facts_are_the_dfe_codes_inside_the_window(
     world = build(factory)
     csrf = sign_in_as(client, database, world.adviser)
     url = f"/care-leavers/{world.leaver_id}"
-    from safeguarding.children_in_care.care_leavers import birthday
-
     at_19 = birthday(world.born, 19)
     outside = {
         "csrf_token": csrf,
@@ -172,3 +171,43 @@ def test_another_adviser_is_refused_and_the_refusal_audited(
     assert refused == 1
     # The adviser does not open the person's record either (data minimisation).
     assert client.get(f"/people/{world.person_id}").status_code == 403
+
+
+def test_the_advisers_clocks_are_on_their_own_due_page(
+    client: TestClient, database: Database, factory: Factory
+) -> None:
+    world = build(factory, named_days_ago=70)
+    sign_in_as(client, database, world.adviser)
+    due = client.get("/due")
+    assert due.status_code == 200 and "Jordan Leaver" in due.text and "Personal adviser visit" in due.text
+    sign_in_as(client, database, world.other_adviser)
+    assert "Jordan Leaver" not in client.get("/due").text
+
+
+def test_a_team_manager_opens_a_record_and_a_young_person_who_is_not_a_care_leaver_is_refused(
+    client: TestClient, database: Database, factory: Factory
+) -> None:
+    world = build(factory)
+    today = today_in_london()
+    young = make_person(database, world.manager, "Sam", "Newleaver", birthday(today, -17))
+    too_short = make_person(database, world.manager, "Kit", "Leftyoung", birthday(today, -17))
+    csrf = sign_in_as(client, database, world.manager)
+    base = {
+        "csrf_token": csrf,
+        "adviser_id": str(world.adviser.id),
+        **_parts("adviser_named_on", today),
+        "still_looked_after": "no",
+        **_parts("left_care_on", today - timedelta(days=10)),
+    }
+    # Left care at 15: never looked after after their 16th birthday.
+    left_at_15 = {**base, **_parts("left_care_on", today - timedelta(days=800)), "person_id": str(too_short)}
+    refused = client.post("/care-leavers/new", data={**left_at_15, "weeks": "30"})
+    assert refused.status_code == 422 and "not a care leaver today" in refused.text
+    assert "not looked after at any time after their 16th birthday" in refused.text
+    unanswered = client.post("/care-leavers/new", data={"csrf_token": csrf, "person_id": str(young)})
+    assert unanswered.status_code == 422
+    assert "Select yes if the young person is still looked after" in unanswered.text
+    opened = client.post("/care-leavers/new", data={**base, "person_id": str(young), "weeks": "40"})
+    assert opened.status_code == 303
+    page = client.get(opened.headers["location"])
+    assert "Relevant child" in page.text and "Needs assessment for the pathway plan completed" in page.text

@@ -317,14 +317,18 @@ def _care_leaver(person_id: int, by_kind: Events, lengths: Lengths) -> list[Deri
     the needs assessment within three months of becoming eligible or relevant, the pathway plan reviewed at least
     every six months from the first plan (a plan written again is reviewed at the review that changed it: only
     reviews meet the clock), and a personal adviser visit at least every two months from the adviser's naming."""
-    ended = (by_kind.get(EventKind.CARE_LEAVER_ENDED) or [None])[0]
+    ends = by_kind.get(EventKind.CARE_LEAVER_ENDED)
+    ended = ends[0] if ends else None
     end = ended.on if ended is not None else None
     out: list[Derived] = []
     eligible = by_kind.get(EventKind.CARE_LEAVER_ELIGIBLE)
     if eligible:
         start = eligible[0]
         assessments = by_kind.get(EventKind.NEEDS_ASSESSMENT, [])
-        done = _first_after(assessments, EventKind.NEEDS_ASSESSMENT, start.on) or (assessments or [None])[-1]
+        # The first assessment completed since; or one completed before (begun ahead of the 16th birthday).
+        done = _first_after(assessments, EventKind.NEEDS_ASSESSMENT, start.on) or (
+            assessments[-1] if assessments else None
+        )
         if done is not None and (end is None or done.on <= end):
             out.append(_clock(person_id, "pathway-needs-assessment", start, lengths, done))
         elif end is None:
