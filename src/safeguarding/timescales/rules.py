@@ -451,7 +451,7 @@ RULES: tuple[Rule, ...] = (
         "regs 43-44 and Children Act 1989 Sch.2 para 19B(5)",
         recurring=True,
         trigger="pathway plan prepared, or its last review",
-        stop="next review (or a new plan)",
+        stop="next review",
     ),
     Rule(
         "pa-contact",
