@@ -211,3 +211,21 @@ def test_a_team_manager_opens_a_record_and_a_young_person_who_is_not_a_care_leav
     assert opened.status_code == 303
     page = client.get(opened.headers["location"])
     assert "Relevant child" in page.text and "Needs assessment for the pathway plan completed" in page.text
+
+
+def test_a_second_editor_of_a_birthdays_facts_is_told_and_keeps_what_they_typed(
+    client: TestClient, database: Database, factory: Factory
+) -> None:
+    world = build(factory)
+    csrf = sign_in_as(client, database, world.adviser)
+    url = f"/care-leavers/{world.leaver_id}"
+    at_19 = birthday(world.born, 19)
+    first = {"csrf_token": csrf, "_form": "oc3", "age": "19", **_parts("recorded_on", at_19), "oc3_in_touch": "NO"}
+    assert client.post(f"{url}/oc3", data=first).status_code == 303
+    # Both load the page at version 1; the first saves again, then the second saves what they typed.
+    assert client.post(f"{url}/oc3", data={**first, "oc3_in_touch": "REFU", "version_19": "1"}).status_code == 303
+    second = {**first, "oc3_in_touch": "YES", "activity": "F5", "accommodation": "0", "version_19": "1"}
+    answer = client.post(f"{url}/oc3", data=second)
+    assert answer.status_code == 409 and "Someone else changed this record" in answer.text
+    assert 'value="F5" selected' in answer.text  # what they typed is still in the form
+    assert "Refuses contact" in answer.text  # beside the saved facts

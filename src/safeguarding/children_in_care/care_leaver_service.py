@@ -409,7 +409,8 @@ def record_oc3(session: Session, database: Database, user: User, leaver_id: int,
         accommodation = rules.accommodation_code(kind, suitable)
     existing = next((f for f in leaver.oc3_facts if f.age == int(age)), None)
     if existing is not None:
-        check_version(session, "care_leaver_oc3", existing, record_id(form.get("version")))
+        # The form carries the version of each birthday's facts it showed: someone else's save since is not lost.
+        check_version(session, "care_leaver_oc3", existing, record_id(form.get(f"version_{age}")))
         fact = existing
     else:
         fact = Oc3Record(care_leaver_id=leaver.id, person_id=leaver.person_id, age=int(age))
