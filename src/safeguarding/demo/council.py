@@ -142,6 +142,7 @@ DEMO_SIGN_INS: tuple[tuple[str, Role, str], ...] = (
     ("admin", Role.ADMINISTRATOR, "Adam Minter"),
     ("exploitation", Role.EXPLOITATION_PRACTITIONER, "Esther Reyes"),
     ("service.leader", Role.SERVICE_LEADER, "Lena Marsh"),
+    ("personal.adviser", Role.PERSONAL_ADVISER, "Priya Adeyemi"),
 )
 
 
@@ -420,6 +421,11 @@ class _Builder:
         self.staff["admin"] = user(Role.ADMINISTRATOR, team_id=admin_team, manager_id=head.id, demo=demo_names["admin"])
         # The head of service's read-only view across the service (a director or head of service signs in as it).
         self.staff["service.leader"] = user(Role.SERVICE_LEADER, demo=demo_names["service.leader"])
+        # A care leaver's personal adviser (issue 15), in the leaving care team.
+        leaving_care = team("Leaving care", "leaving_care")
+        self.staff["personal.adviser"] = user(
+            Role.PERSONAL_ADVISER, team_id=leaving_care, manager_id=head.id, demo=demo_names["personal.adviser"]
+        )
 
         # Partner agencies and their practitioners (who answer checks and submit through the portal or API).
         agency_table = table_of(PartnerAgency)
