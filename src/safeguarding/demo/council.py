@@ -29,6 +29,7 @@ from typing import Any, Protocol
 from sqlalchemy import Connection, Table, exists, func, select, text
 
 from safeguarding.casework import demo as casework_demo
+from safeguarding.children_in_care import care_leaver_demo
 from safeguarding.core import local_settings
 from safeguarding.core.audit import Actor, record
 from safeguarding.core.calendar import LONDON
@@ -559,7 +560,7 @@ class DemoStage(Protocol):
 
 def demo_stages() -> list[DemoStage]:
 
-    return [casework_demo, exploitation_demo, returns_demo, insight_demo]
+    return [casework_demo, exploitation_demo, returns_demo, insight_demo, care_leaver_demo]
 
 
 def all_tables() -> list[Table]:
