@@ -25,6 +25,8 @@ EXPECTED: dict[Route, Policy] = {
     ("GET", "/care-leavers/new"): roles(R.TEAM_MANAGER),
     ("POST", "/care-leavers/new"): roles(R.TEAM_MANAGER),
     ("GET", PAGE): roles(R.PERSONAL_ADVISER, R.TEAM_MANAGER, R.SOCIAL_WORKER),
+    # A deadline's page links to the record by the person: on to the same page, for the same people.
+    ("GET", "/care-leavers/people/{person_id}"): roles(R.PERSONAL_ADVISER, R.TEAM_MANAGER, R.SOCIAL_WORKER),
     ("POST", f"{PAGE}/contacts"): ADVISER_AND_MANAGER,
     ("POST", f"{PAGE}/assessments"): ADVISER_AND_MANAGER,
     ("POST", f"{PAGE}/plans"): ADVISER_AND_MANAGER,

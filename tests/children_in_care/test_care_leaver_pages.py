@@ -180,8 +180,18 @@ def test_the_advisers_clocks_are_on_their_own_due_page(
     sign_in_as(client, database, world.adviser)
     due = client.get("/due")
     assert due.status_code == 200 and "Jordan Leaver" in due.text and "Personal adviser visit" in due.text
+    # A deadline explained links on to the care leaver's page (not the case, which the adviser does not open).
+    with database.transaction() as s:
+        deadline_id = s.scalar(
+            select(Deadline.id).where(Deadline.person_id == world.person_id, Deadline.rule_id == "pa-contact")
+        )
+    explained = client.get(f"/due/deadlines/{deadline_id}")
+    assert f'href="/care-leavers/people/{world.person_id}"' in explained.text
+    onward = client.get(f"/care-leavers/people/{world.person_id}", follow_redirects=True)
+    assert onward.status_code == 200 and "Former relevant child" in onward.text
     sign_in_as(client, database, world.other_adviser)
     assert "Jordan Leaver" not in client.get("/due").text
+    assert client.get(f"/care-leavers/people/{world.person_id}").status_code == 403
 
 
 def test_a_team_manager_opens_a_record_and_a_young_person_who_is_not_a_care_leaver_is_refused(

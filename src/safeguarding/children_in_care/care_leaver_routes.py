@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from safeguarding.children_in_care import care_leaver_service as service
@@ -122,6 +122,15 @@ def _leaver_page(
         yes_no=list(service.YES_NO),
         oc3_ages=[(str(line.age), f"{line.age}th") for line in view.oc3],
     )
+
+
+@router.get("/care-leavers/people/{person_id}", include_in_schema=False)
+def care_leaver_of_person(
+    request: Request, person_id: RecordId, db: DbSession, database: Db, user: CurrentUser
+) -> Response:
+    """A person's care leaver record (a deadline's page links here): on to the record's page."""
+    leaver = service.care_leaver_of(db, database, user, person_id)
+    return RedirectResponse(f"/care-leavers/{leaver.id}", status_code=303)
 
 
 @router.get("/care-leavers/{care_leaver_id}", include_in_schema=False)

@@ -84,6 +84,15 @@ def _leaver(session: Session, leaver_id: int) -> CareLeaver:
     return leaver
 
 
+def care_leaver_of(session: Session, database: Database, user: User, person_id: int) -> CareLeaver:
+    """The care leaver's record of a person (a deadline's page links here by the person), within access."""
+    leaver = session.scalar(select(CareLeaver).where(CareLeaver.person_id == person_id))
+    if leaver is None:
+        raise NotFound("There is no care leaver record for this person.")
+    _require(session, database, user, Action.VIEW, leaver)
+    return leaver
+
+
 def _require(session: Session, database: Database, user: User, action: Action, leaver: CareLeaver) -> None:
     access.require(session, database, user, action, subject_of(leaver))
 

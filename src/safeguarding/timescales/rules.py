@@ -184,6 +184,8 @@ class Rule:
     anchor: str = ""  # which of several starting events counts, in words (T7)
     trigger: str = ""  # what starts the clock, in words
     stop: str = ""  # what stops it, in words
+    # Where the record that meets the clock is kept (the deadline's page links there): the child's case by default.
+    record_page: str = "/cases/{person_id}"
 
     @property
     def interval(self) -> int | None:
@@ -211,6 +213,7 @@ NOT_ACTIVITY = frozenset(
 )
 ACTIVITY: tuple[EventKind, ...] = tuple(kind for kind in EventKind if kind not in NOT_ACTIVITY)
 
+CARE_LEAVER_PAGE = "/care-leavers/people/{person_id}"  # children_in_care/care_leaver_routes.py
 WT2023_CH3 = "Working Together to Safeguard Children 2023, Ch.3"
 WT2023_CH4 = "Working Together to Safeguard Children 2023, Ch.4"
 
@@ -436,6 +439,7 @@ RULES: tuple[Rule, ...] = (
         "child without a pathway plan: Care Leavers (England) Regulations 2010 Part 2 (three months)",
         trigger="16th birthday as an eligible child, or becoming eligible or relevant after it",
         stop="needs assessment completed",
+        record_page=CARE_LEAVER_PAGE,
     ),
     Rule(
         "pathway-plan-review",
@@ -452,6 +456,7 @@ RULES: tuple[Rule, ...] = (
         recurring=True,
         trigger="pathway plan prepared, or its last review",
         stop="next review",
+        record_page=CARE_LEAVER_PAGE,
     ),
     Rule(
         "pa-contact",
@@ -468,6 +473,7 @@ RULES: tuple[Rule, ...] = (
         recurring=True,
         trigger="personal adviser named, or their last visit",
         stop="a visit in which the young person was seen",
+        record_page=CARE_LEAVER_PAGE,
     ),
 )
 
