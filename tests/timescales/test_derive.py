@@ -28,7 +28,7 @@ FLAGS = {
 }
 # What ends a plan's clocks: a plan's end; for a child in care, leaving care, and the next placement for a
 # placement's own clocks (its plan and visits).
-PLAN_ENDS = {E.CP_PLAN_ENDED, E.CIN_PLAN_ENDED, E.CARE_ENDED, E.PLACEMENT_STARTED}
+PLAN_ENDS = {E.CP_PLAN_ENDED, E.CIN_PLAN_ENDED, E.CARE_ENDED, E.PLACEMENT_STARTED, E.CARE_LEAVER_ENDED}
 # Events that name the record they stop or belong to (by source id).
 NAMING = (E.CONTACT_DECIDED, E.RETURN_INTERVIEW, E.CARE_PLAN, E.PLACEMENT_PLAN, E.CARE_ENDED)
 

@@ -122,6 +122,15 @@ CASES = [
     ("health-assessment-review", date(2026, 12, 28), date(2027, 12, 24)),
     # pep-initial, 10 working days. Mon 22 Mar 2027: 23-25 (3), (26 GF, 29 EM), 30 Mar-2 Apr (7), 5-7 Apr (10).
     ("pep-initial", date(2027, 3, 22), date(2027, 4, 7)),
+    # pathway-needs-assessment, 3 calendar months (CPPCR 2010 reg 42(1))
+    ("pathway-needs-assessment", date(2026, 5, 10), date(2026, 8, 10)),
+    ("pathway-needs-assessment", date(2025, 11, 30), date(2026, 2, 27)),  # 28 Feb 2026 is a Saturday
+    # pathway-plan-review, 6 calendar months (CLR 2010 reg 7)
+    ("pathway-plan-review", date(2025, 8, 31), date(2026, 2, 27)),  # 31 Aug + 6 months = 28 Feb, a Saturday
+    ("pathway-plan-review", date(2026, 6, 25), date(2026, 12, 24)),  # Christmas Day brought forward
+    # pa-contact, 2 calendar months (CLR 2010 reg 8(2)(c))
+    ("pa-contact", date(2026, 3, 6), date(2026, 5, 6)),
+    ("pa-contact", date(2026, 3, 31), date(2026, 5, 29)),  # 31 May is a Sunday: Friday 29 May
 ]
 
 

@@ -52,6 +52,7 @@ BEFORE: dict[Role, set[tuple[str, str]]] = {
         ("Audit", "/audit"),
         ("Exploitation", "/exploitation"),
         ("MACE", "/exploitation/mace"),
+        ("Care leavers", "/care-leavers"),
         ("Indicators", "/returns/indicators"),
         ("CIN census", "/returns/cin-census"),
         ("Workforce", "/returns/workforce"),
@@ -75,6 +76,8 @@ BEFORE: dict[Role, set[tuple[str, str]]] = {
         ("Workforce", "/returns/workforce"),
         ("Improvement plan", "/returns/improvement"),
     },
+    # A care leaver's personal adviser (issue 15): their care leavers and their due page.
+    R.PERSONAL_ADVISER: {("Care leavers", "/care-leavers"), ("What is due", "/due")},
     R.ADMINISTRATOR: {("Audit", "/audit"), ("Administration", "/admin"), ("Workforce", "/returns/workforce")},
     # Read-only across the service (issue 14): drift, figures, workforce, the plan, MASH decisions and the audit.
     R.SERVICE_LEADER: {
@@ -177,6 +180,7 @@ def test_the_sub_navigation_lists_the_current_sections_pages_only_when_there_are
         "Unallocated",
         "Supervision",
         "Children in care",
+        "Care leavers",
     ]
     assert _nav(R.TEAM_MANAGER, "/people").sub_pages == ()
     assert _nav(R.TEAM_MANAGER, "/account").sub_pages == ()
@@ -247,6 +251,7 @@ def test_a_team_managers_team_page_shows_case_work_current_and_its_pages(
         ("Unallocated", "/unallocated-children", None),
         ("Supervision", "/supervision", None),
         ("Children in care", "/children-in-care", None),
+        ("Care leavers", "/care-leavers", None),
     ]
     assert navs["Account"] == [("Your account", "/account", None)]  # and the sign-out button
     # On a one-page section there is no list of pages under the header.

@@ -73,6 +73,8 @@ class Kind(StrEnum):
     INDICATORS = "indicators"  # the indicators page: figures, trends and the children behind them
     WORKFORCE = "workforce"  # contracts, vacancies, DfE workforce measures and caseloads
     IMPROVEMENT_PLAN = "improvement_plan"  # inspection findings, actions and their evidence
+    # --- care leavers (children_in_care/care_leaver_*): eligibility, the personal adviser's work, OC3 facts ------
+    CARE_LEAVER = "care_leaver"
 
 
 class Action(StrEnum):
@@ -170,7 +172,9 @@ PERMISSIONS: dict[tuple[Kind, Action], frozenset[Role]] = {
     # VIEW: a worker's own due page and the explanation of a deadline on a child allocated to them (team
     # managers: any). MANAGE: the team page (a team manager's oversight of their team). LIST: the service page
     # across the council -- team managers see the children; performance analysts see the figures only.
-    (Kind.DUE_WORK, Action.VIEW): frozenset({R.SOCIAL_WORKER, R.TEAM_MANAGER, R.EXPLOITATION_PRACTITIONER}),
+    (Kind.DUE_WORK, Action.VIEW): frozenset(
+        {R.SOCIAL_WORKER, R.TEAM_MANAGER, R.EXPLOITATION_PRACTITIONER, R.PERSONAL_ADVISER}
+    ),
     (Kind.DUE_WORK, Action.MANAGE): frozenset({R.TEAM_MANAGER}),
     (Kind.DUE_WORK, Action.LIST): frozenset({R.TEAM_MANAGER, R.PERFORMANCE_ANALYST}) | SERVICE_LEADERS,
     # --- exploitation (owned by exploitation/) --------------------------------------------------------------
@@ -252,6 +256,24 @@ PERMISSIONS: dict[tuple[Kind, Action], frozenset[Role]] = {
     (Kind.CARE_EDUCATION, Action.VIEW): CARE_WORKERS | frozenset({R.VIRTUAL_SCHOOL, IRO}),
     (Kind.CARE_EDUCATION, Action.LIST): frozenset({R.VIRTUAL_SCHOOL}),
     (Kind.CARE_EDUCATION, Action.CREATE): CARE_WORKERS | frozenset({R.VIRTUAL_SCHOOL}),
+    # --- care leavers (owned by children_in_care/care_leaver_service.py) ------------------------------------------
+    # The personal adviser reads and records the work with their own care leavers (ALLOCATED_ONLY below): contacts,
+    # the needs assessment, the pathway plan and its reviews, the OC3 facts. They do not open the person's record,
+    # case notes or anyone else's care leavers (data minimisation, UK GDPR article 5(1)(c)). Social workers read a
+    # care leaver's record (an eligible child is still looked after and still theirs); team managers oversee every
+    # care leaver, open the record and name the adviser.
+    (Kind.CARE_LEAVER, Action.VIEW): frozenset({R.PERSONAL_ADVISER, R.SOCIAL_WORKER, R.TEAM_MANAGER}),
+    (Kind.CARE_LEAVER, Action.LIST): frozenset({R.PERSONAL_ADVISER, R.TEAM_MANAGER}),
+    (Kind.CARE_LEAVER, Action.CREATE): frozenset({R.TEAM_MANAGER}),
+    (Kind.CARE_LEAVER, Action.UPDATE): frozenset({R.PERSONAL_ADVISER, R.TEAM_MANAGER}),
+    (Kind.CARE_LEAVER, Action.MANAGE): frozenset({R.TEAM_MANAGER}),  # name or change the personal adviser
+}
+
+# Roles that reach a record of these kinds only where they are named on it (``AccessSubject.allocated_user_ids``):
+# a personal adviser works with the care leavers named to them and no others. A subject without an id (a list, a
+# page of one's own) is scoped by the service's query instead.
+ALLOCATED_ONLY: dict[Kind, frozenset[Role]] = {
+    Kind.CARE_LEAVER: frozenset({R.PERSONAL_ADVISER}),
 }
 
 # Kinds whose records a partner practitioner reaches only when their own agency owns the record.
@@ -357,6 +379,12 @@ def _decide(
             return Decision(False, "record belongs to another agency")
         # Partners never open person records, so restriction does not widen or narrow what they see.
         return Decision(True, "own agency's record")
+    if (
+        subject.id is not None
+        and Role(user.role) in ALLOCATED_ONLY.get(subject.kind, frozenset())
+        and user.id not in subject.allocated_user_ids
+    ):
+        return Decision(False, f"{subject.kind} not allocated to this {user.role}")
     if subject.person_ids:
         locked = locked_among(subject.person_ids)
         if locked:

@@ -26,6 +26,9 @@ class Role(StrEnum):
     # A director or head of service: reads across the service (figures, drift, the workforce, the improvement
     # plan, the MASH's decisions and their audit), changes nothing.
     SERVICE_LEADER = "service_leader"
+    # A care leaver's personal adviser (Children Act 1989 Sch.2 para 19C, s23B(2), s23CA(2)): works with the care
+    # leavers named to them, and sees of the record only what that work needs (core.access).
+    PERSONAL_ADVISER = "personal_adviser"
     ADMINISTRATOR = "administrator"
     # Children in care (children_in_care/): the independent reviewing officer chairs the looked-after reviews of
     # the children named to them; the virtual school holds their education; the placements team finds and
@@ -48,6 +51,7 @@ ROLE_LABELS: dict[Role, str] = {
     Role.EXPLOITATION_PRACTITIONER: "Exploitation practitioner",
     Role.PERFORMANCE_ANALYST: "Performance analyst",
     Role.SERVICE_LEADER: "Service leader",
+    Role.PERSONAL_ADVISER: "Personal adviser",
     Role.ADMINISTRATOR: "Administrator",
     Role.INDEPENDENT_REVIEWING_OFFICER: "Independent reviewing officer",
     Role.VIRTUAL_SCHOOL: "Virtual school",

@@ -29,6 +29,7 @@ from typing import Any, Protocol
 from sqlalchemy import Connection, Table, exists, func, select, text
 
 from safeguarding.casework import demo as casework_demo
+from safeguarding.children_in_care import care_leaver_demo
 from safeguarding.children_in_care import demo as children_in_care_demo
 from safeguarding.core import local_settings
 from safeguarding.core.audit import Actor, record
@@ -146,6 +147,7 @@ DEMO_SIGN_INS: tuple[tuple[str, Role, str], ...] = (
     ("iro", Role.INDEPENDENT_REVIEWING_OFFICER, "Ira Okonjo"),
     ("virtual.school", Role.VIRTUAL_SCHOOL, "Vera Schofield"),
     ("placements", Role.PLACEMENTS_OFFICER, "Priya Lalani"),
+    ("personal.adviser", Role.PERSONAL_ADVISER, "Priya Adeyemi"),
 )
 
 
@@ -428,6 +430,11 @@ class _Builder:
         self.staff["admin"] = user(Role.ADMINISTRATOR, team_id=admin_team, manager_id=head.id, demo=demo_names["admin"])
         # The head of service's read-only view across the service (a director or head of service signs in as it).
         self.staff["service.leader"] = user(Role.SERVICE_LEADER, demo=demo_names["service.leader"])
+        # A care leaver's personal adviser (issue 15), in the leaving care team.
+        leaving_care = team("Leaving care", "leaving_care")
+        self.staff["personal.adviser"] = user(
+            Role.PERSONAL_ADVISER, team_id=leaving_care, manager_id=head.id, demo=demo_names["personal.adviser"]
+        )
 
         # Partner agencies and their practitioners (who answer checks and submit through the portal or API).
         agency_table = table_of(PartnerAgency)
@@ -575,7 +582,7 @@ class DemoStage(Protocol):
 
 def demo_stages() -> list[DemoStage]:
 
-    return [casework_demo, exploitation_demo, children_in_care_demo, returns_demo, insight_demo]
+    return [casework_demo, exploitation_demo, children_in_care_demo, returns_demo, insight_demo, care_leaver_demo]
 
 
 def all_tables() -> list[Table]:

@@ -110,6 +110,7 @@ def derive(person_id: int, events: list[ClockEvent], lengths: Lengths) -> list[D
         *_return_interviews(person_id, by_kind, lengths),
         *_periods_of_care(person_id, by_kind, lengths),
         *_stalled(person_id, events, by_kind, lengths),
+        *_care_leaver(person_id, by_kind, lengths),
     ]
 
 
@@ -424,3 +425,37 @@ def _stalled(person_id: int, events: list[ClockEvent], by_kind: Events, lengths:
         ):
             last = event
     return [_clock(person_id, "stalled-case", last, lengths)] if last is not None else []
+
+
+def _care_leaver(person_id: int, by_kind: Events, lengths: Lengths) -> list[Derived]:
+    """T31, T28 and L21 for a care leaver, to the 25th birthday or the end of services (``CARE_LEAVER_ENDED``):
+    the needs assessment within three months of becoming eligible or relevant, the pathway plan reviewed at least
+    every six months from the first plan (a plan written again is reviewed at the review that changed it: only
+    reviews meet the clock), and a personal adviser visit at least every two months from the adviser's naming."""
+    ends = by_kind.get(EventKind.CARE_LEAVER_ENDED)
+    ended = ends[0] if ends else None
+    end = ended.on if ended is not None else None
+    out: list[Derived] = []
+    eligible = by_kind.get(EventKind.CARE_LEAVER_ELIGIBLE)
+    if eligible:
+        start = eligible[0]
+        assessments = by_kind.get(EventKind.NEEDS_ASSESSMENT, [])
+        # The first assessment completed since; or one completed before (begun ahead of the 16th birthday).
+        done = _first_after(assessments, EventKind.NEEDS_ASSESSMENT, start.on) or (
+            assessments[-1] if assessments else None
+        )
+        if done is not None and (end is None or done.on <= end):
+            out.append(_clock(person_id, "pathway-needs-assessment", start, lengths, done))
+        elif end is None:
+            out.append(_clock(person_id, "pathway-needs-assessment", start, lengths))
+        else:
+            out.extend(_lapsed(person_id, "pathway-needs-assessment", start, lengths, ended))
+    plans = by_kind.get(EventKind.PATHWAY_PLAN, [])
+    if plans:
+        reviews = by_kind.get(EventKind.PATHWAY_PLAN_REVIEW, [])
+        out.extend(_recurring(person_id, "pathway-plan-review", plans[0], reviews, end, lengths, ended))
+    named = by_kind.get(EventKind.ADVISER_NAMED)
+    if named:
+        visits = by_kind.get(EventKind.ADVISER_VISIT, [])
+        out.extend(_recurring(person_id, "pa-contact", named[0], visits, end, lengths, ended))
+    return out

@@ -37,6 +37,9 @@ class CaseEvents:
     # The day the child's current (open) episode began: the latest referral not closed, else the open allocation.
     # Met clocks before it belong to closed episodes and are not stored (timescales/models.py).
     episode_from: dict[int, date] = field(default_factory=dict)
+    # Who holds particular clocks of a child where that is not the child's allocated worker: a care leaver's
+    # personal adviser holds their pathway and contact clocks ({person: {rule id: (worker, team)}}).
+    rule_workers: dict[int, dict[str, tuple[int | None, int | None]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -131,12 +134,14 @@ class Reading:
 
 @dataclass(frozen=True)
 class OpenCases:
-    """Which children's cases are open (deadlines are held for them alone): supplied by the capability that holds
-    cases. ``of_share``: a query of the person ids of every open child (of one share); ``among``: queries of the
-    person ids of the open children among these ids."""
+    """Which children's cases are open (deadlines are held for them alone): supplied by each capability that holds
+    open work with a child (case work's cases, children in care's care leavers). ``of_share``: a query of the person
+    ids of every open child (of one share); ``among``: queries of the person ids of the open children among these
+    ids. A child is open when any capability says so."""
 
     of_share: Callable[[Share | None], Any]
     among: Callable[[list[int]], list[Any]]
+    name: str = "casework"
 
 
 @dataclass(frozen=True)
@@ -156,7 +161,7 @@ class EventSource:
 
 
 _sources: dict[str, EventSource] = {}
-_open_cases: list[OpenCases] = []
+_open_cases: dict[str, OpenCases] = {}
 
 
 def register(source: EventSource) -> None:
@@ -165,8 +170,8 @@ def register(source: EventSource) -> None:
 
 
 def register_open_cases(open_cases: OpenCases) -> None:
-    """Say which children's cases are open (one capability holds cases)."""
-    _open_cases[:] = [open_cases]
+    """Say which children's cases are open (again under the same name: replaced, so a reload is harmless)."""
+    _open_cases[open_cases.name] = open_cases
 
 
 def sources() -> list[EventSource]:
@@ -175,12 +180,24 @@ def sources() -> list[EventSource]:
 
 
 def _cases() -> OpenCases:
-    if not _open_cases:
+    """Every capability's open children as one: the union of their queries (in the order of their names)."""
+    if "casework" not in _open_cases:
         raise RuntimeError(
             "No capability has said which cases are open: import safeguarding.schema (every "
             "capability) before deriving deadlines"
         )
-    return _open_cases[0]
+    holders = [_open_cases[name] for name in sorted(_open_cases)]
+    if len(holders) == 1:
+        return holders[0]
+
+    def of_share(share: Share | None) -> Any:
+        # Each holder's query as a subquery (a compound select inside a union is not valid SQL on SQLite).
+        return union(*(select(holder.of_share(share).subquery().c.person_id) for holder in holders))
+
+    def among(ids: list[int]) -> list[Any]:
+        return [query for holder in holders for query in holder.among(ids)]
+
+    return OpenCases(of_share, among, "every")
 
 
 def open_children_query(share: Share | None = None) -> Any:

@@ -122,6 +122,14 @@ class EventKind(StrEnum):
     CLA_VISIT = "cla_visit"  # a statutory visit at which the child was seen
     HEALTH_ASSESSMENT = "health_assessment"  # ``flags`` holds "under_5" when the child was under 5 that day
     PEP = "pep"
+    # Care leavers (children_in_care/care_leaver_timescale_events.py).
+    CARE_LEAVER_ELIGIBLE = "care_leaver_eligible"  # became an eligible child, or a relevant child without a plan
+    NEEDS_ASSESSMENT = "needs_assessment"  # the needs assessment for the pathway plan completed
+    PATHWAY_PLAN = "pathway_plan"  # a pathway plan prepared
+    PATHWAY_PLAN_REVIEW = "pathway_plan_review"
+    ADVISER_NAMED = "adviser_named"  # a personal adviser named on the care leaver's record
+    ADVISER_VISIT = "adviser_visit"  # the personal adviser saw the young person in person
+    CARE_LEAVER_ENDED = "care_leaver_ended"  # the 25th birthday, or services ended before it
 
     @property
     def label(self) -> str:
@@ -161,6 +169,13 @@ EVENT_LABELS: dict[EventKind, str] = {
     EventKind.CLA_VISIT: "Visit to a child in care",
     EventKind.HEALTH_ASSESSMENT: "Health assessment",
     EventKind.PEP: "Personal education plan",
+    EventKind.CARE_LEAVER_ELIGIBLE: "Became an eligible or relevant child",
+    EventKind.NEEDS_ASSESSMENT: "Needs assessment completed",
+    EventKind.PATHWAY_PLAN: "Pathway plan prepared",
+    EventKind.PATHWAY_PLAN_REVIEW: "Pathway plan review",
+    EventKind.ADVISER_NAMED: "Personal adviser named",
+    EventKind.ADVISER_VISIT: "Personal adviser visit",
+    EventKind.CARE_LEAVER_ENDED: "Care leaver services ended",
 }
 
 # WT2023 was published and came into force on 15 December 2023 (DfE); WT2018 before it.
@@ -190,6 +205,8 @@ class Rule:
     anchor: str = ""  # which of several starting events counts, in words (T7)
     trigger: str = ""  # what starts the clock, in words
     stop: str = ""  # what stops it, in words
+    # Where the record that meets the clock is kept (the deadline's page links there): the child's case by default.
+    record_page: str = "/cases/{person_id}"
 
     @property
     def interval(self) -> int | None:
@@ -206,9 +223,18 @@ class Rule:
 
 # Recorded activity on a case (the stalled clock restarts on any): every event but a contact waiting for the MASH
 # and the case's closure.
-NOT_ACTIVITY = frozenset({EventKind.CONTACT_RECEIVED, EventKind.CASE_CLOSED})
+NOT_ACTIVITY = frozenset(
+    {
+        EventKind.CONTACT_RECEIVED,
+        EventKind.CASE_CLOSED,
+        # A care leaver's dates worked out from the record (eligibility, the 25th birthday), not work done.
+        EventKind.CARE_LEAVER_ELIGIBLE,
+        EventKind.CARE_LEAVER_ENDED,
+    }
+)
 ACTIVITY: tuple[EventKind, ...] = tuple(kind for kind in EventKind if kind not in NOT_ACTIVITY)
 
+CARE_LEAVER_PAGE = "/care-leavers/people/{person_id}"  # children_in_care/care_leaver_routes.py
 WT2023_CH3 = "Working Together to Safeguard Children 2023, Ch.3"
 CPPCR = "Care Planning, Placement and Case Review (England) Regulations 2010 (SI 2010/959)"
 WT2023_CH4 = "Working Together to Safeguard Children 2023, Ch.4"
@@ -588,6 +614,57 @@ RULES: tuple[Rule, ...] = (
         trigger="the child became looked after",
         stop="personal education plan",
     ),
+    # Care leavers (children_in_care/). Held by the care leaver's personal adviser, on their due page.
+    Rule(
+        "pathway-needs-assessment",
+        "Needs assessment for the pathway plan completed",
+        "T31",
+        (EventKind.CARE_LEAVER_ELIGIBLE,),
+        EventKind.NEEDS_ASSESSMENT,
+        3,
+        Unit.MONTHS,
+        RuleStatus.STATUTORY_REGULATION,
+        "Care Planning, Placement and Case Review (England) Regulations 2010 reg 42(1): 'not more than three months "
+        "after the date on which C reaches the age of 16 or becomes an eligible child after that age'; a relevant "
+        "child without a pathway plan: Care Leavers (England) Regulations 2010 Part 2 (three months)",
+        trigger="16th birthday as an eligible child, or becoming eligible or relevant after it",
+        stop="needs assessment completed",
+        record_page=CARE_LEAVER_PAGE,
+    ),
+    Rule(
+        "pathway-plan-review",
+        "Pathway plan reviewed",
+        "T28",
+        (EventKind.PATHWAY_PLAN, EventKind.PATHWAY_PLAN_REVIEW),
+        EventKind.PATHWAY_PLAN_REVIEW,
+        6,
+        Unit.MONTHS,
+        RuleStatus.STATUTORY_REGULATION,
+        "Care Leavers (England) Regulations 2010 reg 7 (review at intervals of not more than six months, and when "
+        "the young person asks or the personal adviser thinks it necessary); eligible children: CPPCR 2010 "
+        "regs 43-44 and Children Act 1989 Sch.2 para 19B(5)",
+        recurring=True,
+        trigger="pathway plan prepared, or its last review",
+        stop="next review",
+        record_page=CARE_LEAVER_PAGE,
+    ),
+    Rule(
+        "pa-contact",
+        "Personal adviser visit (young person seen)",
+        "L21",
+        (EventKind.ADVISER_NAMED, EventKind.ADVISER_VISIT),
+        EventKind.ADVISER_VISIT,
+        2,
+        Unit.MONTHS,
+        RuleStatus.STATUTORY_REGULATION,
+        "Care Leavers (England) Regulations 2010 reg 8(2)(c): the personal adviser visits 'at intervals of not more "
+        "than two months' (reg 8(2)(a): within 7 days of accommodation first provided; reg 8(1)(g): a record of "
+        "every contact)",
+        recurring=True,
+        trigger="personal adviser named, or their last visit",
+        stop="a visit in which the young person was seen",
+        record_page=CARE_LEAVER_PAGE,
+    ),
 )
 
 RULE_IDS: tuple[str, ...] = tuple(dict.fromkeys(rule.id for rule in RULES))
@@ -857,6 +934,11 @@ FORECASTS: tuple[Forecast, ...] = (
     ),
     Forecast(
         "cin-visit", ForecastKind.PACE, "The last three visits were on average further apart than the standard allows."
+    ),
+    Forecast(
+        "pa-contact",
+        ForecastKind.PACE,
+        "The last three visits by the personal adviser were on average further apart than two months.",
     ),
     Forecast(
         "core-group",

@@ -126,10 +126,14 @@ def derived_rows(
         events = case_events.events.get(person_id, [])
         worker, team = case_events.worker_of.get(person_id), case_events.team_of.get(person_id)
         since = case_events.episode_from.get(person_id, date.min)
+        holders = case_events.rule_workers.get(person_id)
         for item in derive(person_id, events, lengths):
             if item.met_on is not None and item.met_on < since:
                 continue
-            rows.append(_row(item, events, today, soon, worker, team))
+            if holders is not None and item.rule.id in holders:
+                rows.append(_row(item, events, today, soon, *holders[item.rule.id]))
+            else:
+                rows.append(_row(item, events, today, soon, worker, team))
     return rows
 
 

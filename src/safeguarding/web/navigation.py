@@ -59,7 +59,11 @@ SECTIONS: tuple[NavSection, ...] = (
     NavSection(
         "Case work",
         (
-            NavItem("What is due", "/due", frozenset({R.SOCIAL_WORKER, R.TEAM_MANAGER, R.EXPLOITATION_PRACTITIONER})),
+            NavItem(
+                "What is due",
+                "/due",
+                frozenset({R.SOCIAL_WORKER, R.TEAM_MANAGER, R.EXPLOITATION_PRACTITIONER, R.PERSONAL_ADVISER}),
+            ),
             NavItem("Team timescales", "/due/team", frozenset({R.TEAM_MANAGER})),
             NavItem(
                 "Service timescales",
@@ -76,6 +80,7 @@ SECTIONS: tuple[NavSection, ...] = (
                 frozenset({R.TEAM_MANAGER, R.PLACEMENTS_OFFICER, R.INDEPENDENT_REVIEWING_OFFICER}),
             ),
             NavItem("Education", "/children-in-care/education", frozenset({R.VIRTUAL_SCHOOL})),
+            NavItem("Care leavers", "/care-leavers", frozenset({R.PERSONAL_ADVISER, R.TEAM_MANAGER})),
         ),
         claims=("/cases", "/chronologies", "/children-in-care"),
     ),
@@ -167,6 +172,7 @@ HOME: dict[Role, str] = {
     R.EXPLOITATION_PRACTITIONER: "/exploitation",
     # Analysts land on the indicators leaders read (insight/routes.py).
     R.PERFORMANCE_ANALYST: "/returns/indicators",
+    R.PERSONAL_ADVISER: "/care-leavers",
     R.ADMINISTRATOR: "/admin",
     # Children in care: the IRO and the placements team land on the children in care (theirs, for an IRO); the
     # virtual school on the personal education plans.
