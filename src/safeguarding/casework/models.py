@@ -264,6 +264,9 @@ class Visit(Base, Timestamped):
 
 
 class ChildInNeedPlan(Base, Timestamped):
+    """A child in need plan. A team manager authorises it (casework.plan_authorisation) or returns it to the worker
+    with the reason; once authorised its content changes only by an amendment with a reason (ending it does not)."""
+
     __tablename__ = "child_in_need_plan"
     __table_args__ = (Index("ix_child_in_need_plan_person", "person_id", "started_on"),)
 
@@ -274,6 +277,12 @@ class ChildInNeedPlan(Base, Timestamped):
     ended_on: Mapped[date | None] = mapped_column()
     notes: Mapped[str | None] = mapped_column(Text)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    authorised_on: Mapped[date | None] = mapped_column()
+    authorised_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    # The manager's reason for returning the plan to the worker; cleared when the worker changes the plan.
+    returned_note: Mapped[str | None] = mapped_column(Text)
+    returned_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    returned_at: Mapped[datetime | None] = mapped_column()
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}

@@ -1,0 +1,72 @@
+"""amendments: a threshold decision in effect changes only by an amendment with a reason (its version counter, an
+amendment awaiting a manager's agreement); a child in need plan is authorised or returned by a team manager
+
+Revision ID: 0009
+Revises: 0008
+Create Date: 2026-12-07
+
+Existing plans are left unauthorised: nobody authorised them, so none is marked as if someone had.
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+import safeguarding.core.db
+
+revision: str = "0009"
+down_revision: str | None = "0008"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("contact_decision", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("amendment_awaiting_sign_off", sa.Boolean(), server_default=sa.false(), nullable=False)
+        )
+        batch_op.add_column(sa.Column("amendment_signed_off_by_id", sa.Integer(), nullable=True))
+        batch_op.add_column(
+            sa.Column("amendment_signed_off_at", safeguarding.core.db.UTCDateTime(timezone=True), nullable=True)
+        )
+        batch_op.add_column(sa.Column("version", sa.Integer(), server_default="1", nullable=False))
+        batch_op.create_foreign_key(
+            batch_op.f("fk_contact_decision_amendment_signed_off_by_id_app_user"),
+            "app_user",
+            ["amendment_signed_off_by_id"],
+            ["id"],
+        )
+    with op.batch_alter_table("child_in_need_plan", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("authorised_on", sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column("authorised_by_id", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("returned_note", sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column("returned_by_id", sa.Integer(), nullable=True))
+        batch_op.add_column(
+            sa.Column("returned_at", safeguarding.core.db.UTCDateTime(timezone=True), nullable=True)
+        )
+        batch_op.create_foreign_key(
+            batch_op.f("fk_child_in_need_plan_authorised_by_id_app_user"), "app_user", ["authorised_by_id"], ["id"]
+        )
+        batch_op.create_foreign_key(
+            batch_op.f("fk_child_in_need_plan_returned_by_id_app_user"), "app_user", ["returned_by_id"], ["id"]
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("child_in_need_plan", schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f("fk_child_in_need_plan_returned_by_id_app_user"), type_="foreignkey")
+        batch_op.drop_constraint(batch_op.f("fk_child_in_need_plan_authorised_by_id_app_user"), type_="foreignkey")
+        batch_op.drop_column("returned_at")
+        batch_op.drop_column("returned_by_id")
+        batch_op.drop_column("returned_note")
+        batch_op.drop_column("authorised_by_id")
+        batch_op.drop_column("authorised_on")
+    with op.batch_alter_table("contact_decision", schema=None) as batch_op:
+        batch_op.drop_constraint(
+            batch_op.f("fk_contact_decision_amendment_signed_off_by_id_app_user"), type_="foreignkey"
+        )
+        batch_op.drop_column("version")
+        batch_op.drop_column("amendment_signed_off_at")
+        batch_op.drop_column("amendment_signed_off_by_id")
+        batch_op.drop_column("amendment_awaiting_sign_off")
