@@ -262,6 +262,13 @@ class ContactDecision(Base):
             sqlite_where=text("status = 'awaiting_sign_off'"),
             postgresql_where=text("status = 'awaiting_sign_off'"),
         ),
+        # And the amendments of decisions in effect waiting for a manager to agree them (a handful).
+        Index(
+            "ix_contact_decision_amendment_awaiting",
+            "decided_at",
+            sqlite_where=text("amendment_awaiting_sign_off = 1"),
+            postgresql_where=text("amendment_awaiting_sign_off"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -37,14 +37,19 @@ def upgrade() -> None:
             ["amendment_signed_off_by_id"],
             ["id"],
         )
+        batch_op.create_index(
+            "ix_contact_decision_amendment_awaiting",
+            ["decided_at"],
+            unique=False,
+            sqlite_where=sa.text("amendment_awaiting_sign_off = 1"),
+            postgresql_where=sa.text("amendment_awaiting_sign_off"),
+        )
     with op.batch_alter_table("child_in_need_plan", schema=None) as batch_op:
         batch_op.add_column(sa.Column("authorised_on", sa.Date(), nullable=True))
         batch_op.add_column(sa.Column("authorised_by_id", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("returned_note", sa.Text(), nullable=True))
         batch_op.add_column(sa.Column("returned_by_id", sa.Integer(), nullable=True))
-        batch_op.add_column(
-            sa.Column("returned_at", safeguarding.core.db.UTCDateTime(timezone=True), nullable=True)
-        )
+        batch_op.add_column(sa.Column("returned_at", safeguarding.core.db.UTCDateTime(timezone=True), nullable=True))
         batch_op.create_foreign_key(
             batch_op.f("fk_child_in_need_plan_authorised_by_id_app_user"), "app_user", ["authorised_by_id"], ["id"]
         )
@@ -63,6 +68,7 @@ def downgrade() -> None:
         batch_op.drop_column("authorised_by_id")
         batch_op.drop_column("authorised_on")
     with op.batch_alter_table("contact_decision", schema=None) as batch_op:
+        batch_op.drop_index("ix_contact_decision_amendment_awaiting")
         batch_op.drop_constraint(
             batch_op.f("fk_contact_decision_amendment_signed_off_by_id_app_user"), type_="foreignkey"
         )
