@@ -4,6 +4,7 @@ waits for a manager to agree it, and the first sign-off stays on the record. A s
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -71,7 +72,7 @@ def test_the_decision_maker_amends_with_a_reason_and_a_manager_must_agree(databa
     with database.transaction() as s:
         kept = s.scalars(select(RecordVersion).where(RecordVersion.record_type == "contact_decision")).one()
         assert kept.reason == REASON and kept.amended_by_id == worker.id
-        before = dict((f["label"], f["value"]) for f in __import__("json").loads(kept.content))
+        before = {f["label"]: f["value"] for f in json.loads(kept.content)}
         assert before["Rationale"] == RATIONALE
         assert before["Level of need"].startswith("3")
         assert before["Signed off by"].startswith(manager.full_name)
@@ -131,7 +132,7 @@ def test_an_amendment_needs_a_reason_and_a_change_and_writes_nothing_when_refuse
     database: Database, factory: Factory, change: dict[str, str | None], field: str
 ) -> None:
     worker, manager = staff(factory)
-    contact_id, decision_id = signed_off_decision(database, worker, manager)
+    contact_id, _ = signed_off_decision(database, worker, manager)
     with database.transaction() as s, pytest.raises(ValidationFailed) as failed:
         amend_decision(s, database, worker, contact_id, amendment(**change))  # type: ignore[arg-type]
     assert field in failed.value.errors
@@ -192,9 +193,7 @@ def _amend_in_two_browsers(
 ) -> None:
     sign_in(worker_client, worker)
     sign_in(manager_client, manager)
-    assert 'href="/mash/contacts/%d/decision/amend"' % contact_id in _page(
-        worker_client, f"/mash/contacts/{contact_id}"
-    )
+    assert f'href="/mash/contacts/{contact_id}/decision/amend"' in _page(worker_client, f"/mash/contacts/{contact_id}")
     worker_form = _page(worker_client, f"/mash/contacts/{contact_id}/decision/amend")
     manager_form = _page(manager_client, f"/mash/contacts/{contact_id}/decision/amend")
     version = re.search(r'name="version" value="(\d+)"', worker_form)

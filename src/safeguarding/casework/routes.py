@@ -24,6 +24,7 @@ from safeguarding.casework import (
     closure,
     events,
     family,
+    plan_authorisation,
     recording,
     rules,
     supervision,
@@ -58,6 +59,8 @@ FLASH = {
     "saved": "Saved",
     "amended": "Amendment saved: the earlier version is kept on the record",
     "authorised": "Assessment authorised",
+    "plan_authorised": "Child in need plan authorised",
+    "plan_returned": "Child in need plan returned to the worker with your reason",
     "closed": "Episode of need closed",
     "allocated": "Child allocated",
     "chronology": "Chronology saved",
@@ -271,6 +274,53 @@ async def authorise_submit(
         return _authorise_page(request, view, errors=errors)
 
     return await submit(request, db, save, done=f"/cases/{person_id}?done=authorised", again=again)
+
+
+# --- child in need plan authorisation ---------------------------------------------------------------------------------
+
+
+def _authorise_plan_page(
+    request: Request,
+    view: plan_authorisation.PlanAuthorisationForm,
+    values: dict[str, str],
+    *,
+    errors: dict[str, str] | None = None,
+) -> Response:
+    return render(
+        request,
+        "casework/authorise_plan.html",
+        title="Authorise the child in need plan",
+        view=view,
+        values=values,
+        errors=errors,
+    )
+
+
+@router.get("/cases/{person_id}/cin-plans/{cin_plan_id}/authorise", include_in_schema=False)
+def authorise_plan_page(
+    request: Request, person_id: RecordId, cin_plan_id: RecordId, db: DbSession, database: Db, user: CurrentUser
+) -> Response:
+    view = plan_authorisation.plan_authorisation_form(db, database, user, person_id, cin_plan_id)
+    return _authorise_plan_page(request, view, {})
+
+
+@router.post("/cases/{person_id}/cin-plans/{cin_plan_id}/authorise", include_in_schema=False)
+async def authorise_plan_submit(
+    request: Request, person_id: RecordId, cin_plan_id: RecordId, db: DbSession, database: Db, user: CurrentUser
+) -> Response:
+    def save(form: PostedForm) -> object:
+        return plan_authorisation.answer_plan(
+            db, database, user, person_id, cin_plan_id, plan_authorisation.PlanAuthorisationInput.read(form)
+        )
+
+    def again(form: PostedForm, errors: dict[str, str]) -> Response:
+        view = plan_authorisation.plan_authorisation_form(db, database, user, person_id, cin_plan_id)
+        return _authorise_plan_page(request, view, form.as_dict(), errors=errors)
+
+    def done(plan: Any) -> str:
+        return f"/cases/{person_id}?done={'plan_authorised' if plan.authorised_on else 'plan_returned'}"
+
+    return await submit(request, db, save, done=done, again=again)
 
 
 # --- closure ----------------------------------------------------------------------------------------------------------
