@@ -1,5 +1,6 @@
-"""A team manager's oversight of their team, for their home page: assessments awaiting authorisation, supervision
-due and overdue per worker, and each worker's caseload (weighted where the council sets a weighting).
+"""A team manager's oversight of their team, for their home page: assessments and child in need plans awaiting
+authorisation, supervision due and overdue per worker, and each worker's caseload (weighted where the council sets a
+weighting).
 
 Each reading asks the access policy and is audited. The supervision interval and the caseload weights are local
 settings (core.local_settings: ``supervision.interval_days``, ``caseload.weight.*``).
@@ -9,12 +10,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from safeguarding.casework.case_access import assessment_due_on
-from safeguarding.casework.models import Allocation, Assessment, ChildProtectionPlan, Referral, Supervision
+from safeguarding.casework.models import (
+    Allocation,
+    Assessment,
+    ChildInNeedPlan,
+    ChildProtectionPlan,
+    Referral,
+    Supervision,
+)
 from safeguarding.core import access, local_settings
 from safeguarding.core.access import Action, Kind
 from safeguarding.core.audit import record
@@ -48,70 +57,103 @@ def team_workers(session: Session, manager: User) -> list[User]:
     )
 
 
-# --- assessments awaiting authorisation ------------------------------------------------------------------------
+# --- assessments and plans awaiting authorisation -----------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class AwaitingAuthorisation:
+    """One record waiting for the team manager: an assessment with its outcome recorded, or a child in need plan."""
+
     person_id: int
-    assessment_id: int
+    record_id: int
+    what: str  # "Assessment" or "Child in need plan"
     child: str
     born: str
     worker: str
     started_on: date
-    due_on: date
+    due_on: date | None  # an assessment's 45 working days; a plan has no statutory date for authorisation
     overdue: bool
+    authorise_url: str
 
 
 def awaiting_authorisation(
     session: Session, database: Database, user: User, *, today: date | None = None
 ) -> list[AwaitingAuthorisation]:
-    """Assessments of the team's children with an outcome recorded and no authorisation yet, the earliest due first.
-    Restricted children the manager may not open are left out."""
+    """Assessments with an outcome recorded and child in need plans (open, not returned to the worker) of the team's
+    children, not yet authorised, the oldest first. Restricted children the manager may not open are left out."""
     access.require_role(database, user, Kind.CASE, Action.SIGN_OFF)
     today = today or today_in_london()
     worker_ids = [w.id for w in team_workers(session, user)] + [user.id]
-    rows = session.execute(
-        select(
-            Assessment.id,
-            Assessment.person_id,
-            Referral.referral_date,
-            Assessment.started_on,
-            Person.first_name,
-            Person.last_name,
-            Person.date_of_birth,
-            User.full_name,
+
+    def waiting(model: type[Assessment] | type[ChildInNeedPlan], *conditions: Any) -> list[Any]:
+        return list(
+            session.execute(
+                select(
+                    model.id,
+                    model.person_id,
+                    Referral.referral_date,
+                    model.started_on,
+                    Person.first_name,
+                    Person.last_name,
+                    Person.date_of_birth,
+                    User.full_name,
+                )
+                .join(Referral, Referral.id == model.referral_id)
+                .join(Person, Person.id == model.person_id)
+                .join(Allocation, (Allocation.person_id == model.person_id) & Allocation.ended_at.is_(None))
+                .join(User, User.id == Allocation.worker_id)
+                .where(
+                    model.authorised_on.is_(None),
+                    Referral.closed_date.is_(None),
+                    Allocation.worker_id.in_(worker_ids),
+                    *conditions,
+                )
+                .limit(500)
+            ).all()
         )
-        .join(Referral, Referral.id == Assessment.referral_id)
-        .join(Person, Person.id == Assessment.person_id)
-        .join(Allocation, (Allocation.person_id == Assessment.person_id) & Allocation.ended_at.is_(None))
-        .join(User, User.id == Allocation.worker_id)
-        .where(
-            Assessment.authorised_on.is_(None),
-            Assessment.outcome.is_not(None),
-            Referral.closed_date.is_(None),
-            Allocation.worker_id.in_(worker_ids),
-        )
-        .limit(500)
-    ).all()
-    locked = access.locked_for(session, user, {r.person_id for r in rows})
+
+    assessments = waiting(Assessment, Assessment.outcome.is_not(None))
+    plans = waiting(ChildInNeedPlan, ChildInNeedPlan.ended_on.is_(None), ChildInNeedPlan.returned_note.is_(None))
+    locked = access.locked_for(session, user, {r.person_id for r in assessments + plans})
     found = [
         AwaitingAuthorisation(
             person_id=r.person_id,
-            assessment_id=r.id,
+            record_id=r.id,
+            what="Assessment",
             child=f"{r.first_name} {r.last_name}",
             born=born_text(r.date_of_birth, today),
             worker=r.full_name,
             started_on=r.started_on,
             due_on=(due := assessment_due_on(r.referral_date)),
             overdue=due < today,
+            authorise_url=f"/cases/{r.person_id}/assessments/{r.id}/authorise",
         )
-        for r in rows
+        for r in assessments
+        if r.person_id not in locked
+    ] + [
+        AwaitingAuthorisation(
+            person_id=r.person_id,
+            record_id=r.id,
+            what="Child in need plan",
+            child=f"{r.first_name} {r.last_name}",
+            born=born_text(r.date_of_birth, today),
+            worker=r.full_name,
+            started_on=r.started_on,
+            due_on=None,
+            overdue=False,
+            authorise_url=f"/cases/{r.person_id}/cin-plans/{r.id}/authorise",
+        )
+        for r in plans
         if r.person_id not in locked
     ]
-    found.sort(key=lambda a: (a.due_on, a.assessment_id))
+    found.sort(key=lambda a: (a.started_on, a.what, a.record_id))
     record(
-        session, access.actor_of(user), "list", "assessments_awaiting_authorisation", None, detail={"shown": len(found)}
+        session,
+        access.actor_of(user),
+        "list",
+        "awaiting_authorisation",
+        None,
+        detail={"assessments": sum(a.what == "Assessment" for a in found), "shown": len(found)},
     )
     return found
 
