@@ -304,7 +304,9 @@ def case_record(
         amendments=record_versions.amendments(session, "assessment", [a.id for a in assessments if a.authorised_on])
         if any(a.authorised_on for a in assessments)
         else {},
-        plan_amendments=record_versions.amendments(session, "cin_plan", [p.id for p in cin_plans if p.authorised_on])
+        plan_amendments=record_versions.amendments(
+            session, "child_in_need_plan", [p.id for p in cin_plans if p.authorised_on]
+        )
         if any(p.authorised_on for p in cin_plans)
         else {},
     )
