@@ -21,22 +21,29 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+def _add_user_column(table: str, column: str) -> None:
+    """A nullable column naming a user (who signed off, authorised, returned). SQLite adds a column with its
+    reference to ``app_user`` in place (``ALTER TABLE ... ADD COLUMN ... REFERENCES``): batch mode would copy the
+    table instead, and dropping the original fails while other rows refer to it (referrals to their decision,
+    reviews to their plan). Elsewhere the column and its named constraint are added."""
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute(f"ALTER TABLE {table} ADD COLUMN {column} INTEGER REFERENCES app_user (id)")
+        return
+    op.add_column(
+        table,
+        sa.Column(
+            column, sa.Integer(), sa.ForeignKey("app_user.id", name=f"fk_{table}_{column}_app_user"), nullable=True
+        ),
+    )
+
+
 def upgrade() -> None:
     with op.batch_alter_table("contact_decision", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("amendment_awaiting_sign_off", sa.Boolean(), server_default=sa.false(), nullable=False)
-        )
-        batch_op.add_column(sa.Column("amendment_signed_off_by_id", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("amendment_awaiting_sign_off", sa.Boolean(), server_default="0", nullable=False))
         batch_op.add_column(
             sa.Column("amendment_signed_off_at", safeguarding.core.db.UTCDateTime(timezone=True), nullable=True)
         )
         batch_op.add_column(sa.Column("version", sa.Integer(), server_default="1", nullable=False))
-        batch_op.create_foreign_key(
-            batch_op.f("fk_contact_decision_amendment_signed_off_by_id_app_user"),
-            "app_user",
-            ["amendment_signed_off_by_id"],
-            ["id"],
-        )
         batch_op.create_index(
             "ix_contact_decision_amendment_awaiting",
             ["decided_at"],
@@ -44,24 +51,22 @@ def upgrade() -> None:
             sqlite_where=sa.text("amendment_awaiting_sign_off = 1"),
             postgresql_where=sa.text("amendment_awaiting_sign_off"),
         )
+    _add_user_column("contact_decision", "amendment_signed_off_by_id")
     with op.batch_alter_table("child_in_need_plan", schema=None) as batch_op:
         batch_op.add_column(sa.Column("authorised_on", sa.Date(), nullable=True))
-        batch_op.add_column(sa.Column("authorised_by_id", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("returned_note", sa.Text(), nullable=True))
-        batch_op.add_column(sa.Column("returned_by_id", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("returned_at", safeguarding.core.db.UTCDateTime(timezone=True), nullable=True))
-        batch_op.create_foreign_key(
-            batch_op.f("fk_child_in_need_plan_authorised_by_id_app_user"), "app_user", ["authorised_by_id"], ["id"]
-        )
-        batch_op.create_foreign_key(
-            batch_op.f("fk_child_in_need_plan_returned_by_id_app_user"), "app_user", ["returned_by_id"], ["id"]
-        )
+    _add_user_column("child_in_need_plan", "authorised_by_id")
+    _add_user_column("child_in_need_plan", "returned_by_id")
 
 
 def downgrade() -> None:
+    # SQLite's references were added unnamed, in place (_add_user_column): batch mode drops them with their columns.
+    named = op.get_bind().dialect.name != "sqlite"
     with op.batch_alter_table("child_in_need_plan", schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f("fk_child_in_need_plan_returned_by_id_app_user"), type_="foreignkey")
-        batch_op.drop_constraint(batch_op.f("fk_child_in_need_plan_authorised_by_id_app_user"), type_="foreignkey")
+        if named:
+            batch_op.drop_constraint("fk_child_in_need_plan_returned_by_id_app_user", type_="foreignkey")
+            batch_op.drop_constraint("fk_child_in_need_plan_authorised_by_id_app_user", type_="foreignkey")
         batch_op.drop_column("returned_at")
         batch_op.drop_column("returned_by_id")
         batch_op.drop_column("returned_note")
@@ -69,9 +74,8 @@ def downgrade() -> None:
         batch_op.drop_column("authorised_on")
     with op.batch_alter_table("contact_decision", schema=None) as batch_op:
         batch_op.drop_index("ix_contact_decision_amendment_awaiting")
-        batch_op.drop_constraint(
-            batch_op.f("fk_contact_decision_amendment_signed_off_by_id_app_user"), type_="foreignkey"
-        )
+        if named:
+            batch_op.drop_constraint("fk_contact_decision_amendment_signed_off_by_id_app_user", type_="foreignkey")
         batch_op.drop_column("version")
         batch_op.drop_column("amendment_signed_off_at")
         batch_op.drop_column("amendment_signed_off_by_id")
