@@ -45,6 +45,10 @@ EXPECTED: dict[Route, Policy] = {
     ("POST", "/cases/{person_id}/cin-plans/{cin_plan_id}/authorise"): MANAGERS,
     ("GET", "/cases/{person_id}/closure"): MANAGERS,
     ("POST", "/cases/{person_id}/closure"): MANAGERS,
+    ("POST", "/cases/{person_id}/closure/return"): MANAGERS,
+    # The worker asks their team manager to close the episode (whoever may change the case).
+    ("GET", "/cases/{person_id}/closure/request"): CASE_WRITERS,
+    ("POST", "/cases/{person_id}/closure/request"): CASE_WRITERS,
     ("GET", "/cases/{person_id}/allocation"): MANAGERS,
     ("POST", "/cases/{person_id}/allocation"): MANAGERS,
     ("GET", "/unallocated-children"): MANAGERS,

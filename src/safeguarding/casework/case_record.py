@@ -24,6 +24,7 @@ from safeguarding.casework.models import (
     ChildProtectionConference,
     ChildProtectionPlan,
     Chronology,
+    ClosureRequest,
     CoreGroupMeeting,
     Referral,
     Section47Enquiry,
@@ -120,6 +121,8 @@ class CaseRecord:
     amendments: dict[int, list[Amendment]] = field(default_factory=dict)
     # Amendments of authorised child in need plans, by plan id, newest first.
     plan_amendments: dict[int, list[Amendment]] = field(default_factory=dict)
+    # The worker's request to close the current episode, waiting for the team manager (casework.closure).
+    closure_request: ClosureRequest | None = None
     chronology_limit: int | None = None  # show only the newest entries (None: all of them)
 
     @property
@@ -304,6 +307,11 @@ def case_record(
         amendments=record_versions.amendments(session, "assessment", [a.id for a in assessments if a.authorised_on])
         if any(a.authorised_on for a in assessments)
         else {},
+        closure_request=session.scalar(
+            select(ClosureRequest).where(ClosureRequest.referral_id == current.id, ClosureRequest.status == "awaiting")
+        )
+        if current is not None and current.closed_date is None
+        else None,
         plan_amendments=record_versions.amendments(
             session, "child_in_need_plan", [p.id for p in cin_plans if p.authorised_on]
         )

@@ -21,13 +21,14 @@ from safeguarding.casework.models import (
     Assessment,
     ChildInNeedPlan,
     ChildProtectionPlan,
+    ClosureRequest,
     Referral,
     Supervision,
 )
 from safeguarding.core import access, local_settings
 from safeguarding.core.access import Action, Kind
 from safeguarding.core.audit import record
-from safeguarding.core.calendar import today_in_london
+from safeguarding.core.calendar import LONDON, today_in_london
 from safeguarding.core.db import Database
 from safeguarding.core.users import Role, User
 from safeguarding.people.models import Person
@@ -62,15 +63,16 @@ def team_workers(session: Session, manager: User) -> list[User]:
 
 @dataclass(frozen=True)
 class AwaitingAuthorisation:
-    """One record waiting for the team manager: an assessment with its outcome recorded, or a child in need plan."""
+    """One record waiting for the team manager: an assessment with its outcome recorded, a child in need plan, or a
+    worker's request to close the episode."""
 
     person_id: int
     record_id: int
-    what: str  # "Assessment" or "Child in need plan"
+    what: str  # "Assessment", "Child in need plan" or "Case closure"
     child: str
     born: str
     worker: str
-    started_on: date
+    started_on: date  # the assessment or plan started; the closure was asked for
     due_on: date | None  # an assessment's 45 working days; a plan has no statutory date for authorisation
     overdue: bool
     authorise_url: str
@@ -79,8 +81,9 @@ class AwaitingAuthorisation:
 def awaiting_authorisation(
     session: Session, database: Database, user: User, *, today: date | None = None
 ) -> list[AwaitingAuthorisation]:
-    """Assessments with an outcome recorded and child in need plans (open, not returned to the worker) of the team's
-    children, not yet authorised, the oldest first. Restricted children the manager may not open are left out."""
+    """Assessments with an outcome recorded, child in need plans (open, not returned to the worker) and workers'
+    requests to close an episode, of the team's children, waiting for the manager, the oldest first. Restricted
+    children the manager may not open are left out."""
     access.require_role(database, user, Kind.CASE, Action.SIGN_OFF)
     today = today or today_in_london()
     worker_ids = [w.id for w in team_workers(session, user)] + [user.id]
@@ -114,38 +117,78 @@ def awaiting_authorisation(
 
     assessments = waiting(Assessment, Assessment.outcome.is_not(None))
     plans = waiting(ChildInNeedPlan, ChildInNeedPlan.ended_on.is_(None), ChildInNeedPlan.returned_note.is_(None))
-    locked = access.locked_for(session, user, {r.person_id for r in assessments + plans})
-    found = [
-        AwaitingAuthorisation(
-            person_id=r.person_id,
-            record_id=r.id,
-            what="Assessment",
-            child=f"{r.first_name} {r.last_name}",
-            born=born_text(r.date_of_birth, today),
-            worker=r.full_name,
-            started_on=r.started_on,
-            due_on=(due := assessment_due_on(r.referral_date)),
-            overdue=due < today,
-            authorise_url=f"/cases/{r.person_id}/assessments/{r.id}/authorise",
+    closures = session.execute(
+        select(
+            ClosureRequest.id,
+            ClosureRequest.person_id,
+            ClosureRequest.created_at,
+            Person.first_name,
+            Person.last_name,
+            Person.date_of_birth,
+            User.full_name,
         )
-        for r in assessments
-        if r.person_id not in locked
-    ] + [
-        AwaitingAuthorisation(
-            person_id=r.person_id,
-            record_id=r.id,
-            what="Child in need plan",
-            child=f"{r.first_name} {r.last_name}",
-            born=born_text(r.date_of_birth, today),
-            worker=r.full_name,
-            started_on=r.started_on,
-            due_on=None,
-            overdue=False,
-            authorise_url=f"/cases/{r.person_id}/cin-plans/{r.id}/authorise",
+        .join(Referral, Referral.id == ClosureRequest.referral_id)
+        .join(Person, Person.id == ClosureRequest.person_id)
+        .join(Allocation, (Allocation.person_id == ClosureRequest.person_id) & Allocation.ended_at.is_(None))
+        .join(User, User.id == Allocation.worker_id)
+        .where(
+            ClosureRequest.status == "awaiting",
+            Referral.closed_date.is_(None),
+            Allocation.worker_id.in_(worker_ids),
         )
-        for r in plans
-        if r.person_id not in locked
-    ]
+        .limit(500)
+    ).all()
+    locked = access.locked_for(session, user, {r.person_id for r in [*assessments, *plans, *closures]})
+    found = (
+        [
+            AwaitingAuthorisation(
+                person_id=r.person_id,
+                record_id=r.id,
+                what="Assessment",
+                child=f"{r.first_name} {r.last_name}",
+                born=born_text(r.date_of_birth, today),
+                worker=r.full_name,
+                started_on=r.started_on,
+                due_on=(due := assessment_due_on(r.referral_date)),
+                overdue=due < today,
+                authorise_url=f"/cases/{r.person_id}/assessments/{r.id}/authorise",
+            )
+            for r in assessments
+            if r.person_id not in locked
+        ]
+        + [
+            AwaitingAuthorisation(
+                person_id=r.person_id,
+                record_id=r.id,
+                what="Child in need plan",
+                child=f"{r.first_name} {r.last_name}",
+                born=born_text(r.date_of_birth, today),
+                worker=r.full_name,
+                started_on=r.started_on,
+                due_on=None,
+                overdue=False,
+                authorise_url=f"/cases/{r.person_id}/cin-plans/{r.id}/authorise",
+            )
+            for r in plans
+            if r.person_id not in locked
+        ]
+        + [
+            AwaitingAuthorisation(
+                person_id=r.person_id,
+                record_id=r.id,
+                what="Case closure",
+                child=f"{r.first_name} {r.last_name}",
+                born=born_text(r.date_of_birth, today),
+                worker=r.full_name,
+                started_on=r.created_at.astimezone(LONDON).date(),
+                due_on=None,
+                overdue=False,
+                authorise_url=f"/cases/{r.person_id}/closure",
+            )
+            for r in closures
+            if r.person_id not in locked
+        ]
+    )
     found.sort(key=lambda a: (a.started_on, a.what, a.record_id))
     record(
         session,

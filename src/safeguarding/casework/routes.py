@@ -62,6 +62,8 @@ FLASH = {
     "plan_authorised": "Child in need plan authorised",
     "plan_returned": "Child in need plan returned to the worker with your reason",
     "closed": "Episode of need closed",
+    "closure_requested": "Closure requested: the team manager will close the episode or return the request",
+    "closure_returned": "Closure request returned to the worker with your reason",
     "allocated": "Child allocated",
     "chronology": "Chronology saved",
 }
@@ -323,28 +325,41 @@ async def authorise_plan_submit(
     return await submit(request, db, save, done=done, again=again)
 
 
-# --- closure ----------------------------------------------------------------------------------------------------------
+# --- closure: the worker asks, the team manager closes or returns ----------------------------------------------------
 
 
 def _closure_page(
-    request: Request, view: closure.ClosureForm, form: dict[str, str], *, errors: dict[str, str] | None = None
+    request: Request,
+    view: closure.ClosureForm,
+    form: dict[str, str],
+    *,
+    errors: dict[str, str] | None = None,
+    requesting: bool = False,
 ) -> Response:
     return render(
         request,
         "casework/closure.html",
-        title="Close the episode of need",
+        title="Ask to close the episode of need" if requesting else "Close the episode of need",
         view=view,
         form=form,
         errors=errors,
         reasons=list(codes.CLOSURE_REASONS.items()),
+        requesting=requesting,
     )
+
+
+def _closure_values(view: closure.ClosureForm) -> dict[str, str]:
+    """The manager's form starts from the worker's request where one waits, else from today."""
+    asked = view.request
+    if asked is None:
+        return {"closed_on": today_in_london().isoformat()}
+    return {"closed_on": asked.closed_on.isoformat(), "reason": asked.reason, "note": asked.note or ""}
 
 
 @router.get("/cases/{person_id}/closure", include_in_schema=False)
 def closure_page(request: Request, person_id: RecordId, db: DbSession, database: Db, user: CurrentUser) -> Response:
-    return _closure_page(
-        request, closure.closure_form(db, database, user, person_id), {"closed_on": today_in_london().isoformat()}
-    )
+    view = closure.closure_form(db, database, user, person_id)
+    return _closure_page(request, view, _closure_values(view))
 
 
 @router.post("/cases/{person_id}/closure", include_in_schema=False)
@@ -369,6 +384,50 @@ async def closure_submit(
         )
 
     return await submit(request, db, save, done=f"/cases/{person_id}?done=closed", again=again)
+
+
+@router.post("/cases/{person_id}/closure/return", include_in_schema=False)
+async def closure_return_submit(
+    request: Request, person_id: RecordId, db: DbSession, database: Db, user: CurrentUser
+) -> Response:
+    def again(form: PostedForm, errors: dict[str, str]) -> Response:
+        view = closure.closure_form(db, database, user, person_id)
+        return _closure_page(request, view, {**_closure_values(view), **form.as_dict()}, errors=errors)
+
+    return await submit(
+        request,
+        db,
+        lambda form: closure.return_closure(db, database, user, person_id, form.get("return_note")),
+        done=f"/cases/{person_id}?done=closure_returned",
+        again=again,
+    )
+
+
+@router.get("/cases/{person_id}/closure/request", include_in_schema=False)
+def closure_request_page(
+    request: Request, person_id: RecordId, db: DbSession, database: Db, user: CurrentUser
+) -> Response:
+    view = closure.closure_form(db, database, user, person_id, requesting=True)
+    return _closure_page(request, view, {"closed_on": today_in_london().isoformat()}, requesting=True)
+
+
+@router.post("/cases/{person_id}/closure/request", include_in_schema=False)
+async def closure_request_submit(
+    request: Request, person_id: RecordId, db: DbSession, database: Db, user: CurrentUser
+) -> Response:
+    def again(form: PostedForm, errors: dict[str, str]) -> Response:
+        if "referral" in errors:
+            raise ValidationFailed(errors)
+        view = closure.closure_form(db, database, user, person_id, requesting=True)
+        return _closure_page(request, view, form.as_dict(), errors=errors, requesting=True)
+
+    return await submit(
+        request,
+        db,
+        lambda form: closure.request_closure(db, database, user, person_id, closure.ClosureInput.read(form)),
+        done=f"/cases/{person_id}?done=closure_requested",
+        again=again,
+    )
 
 
 # --- allocation -------------------------------------------------------------------------------------------------------

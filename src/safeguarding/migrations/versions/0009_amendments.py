@@ -1,5 +1,6 @@
 """amendments: a threshold decision in effect changes only by an amendment with a reason (its version counter, an
-amendment awaiting a manager's agreement); a child in need plan is authorised or returned by a team manager
+amendment awaiting a manager's agreement); a child in need plan is authorised or returned by a team manager; a
+worker asks their team manager to close an episode (closure_request)
 
 Revision ID: 0009
 Revises: 0008
@@ -58,9 +59,43 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("returned_at", safeguarding.core.db.UTCDateTime(timezone=True), nullable=True))
     _add_user_column("child_in_need_plan", "authorised_by_id")
     _add_user_column("child_in_need_plan", "returned_by_id")
+    op.create_table(
+        "closure_request",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("person_id", sa.Integer(), nullable=False),
+        sa.Column("referral_id", sa.Integer(), nullable=False),
+        sa.Column("requested_by_id", sa.Integer(), nullable=False),
+        sa.Column("closed_on", sa.Date(), nullable=False),
+        sa.Column("reason", sa.String(length=3), nullable=False),
+        sa.Column("note", sa.String(length=4000), nullable=True),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("answered_by_id", sa.Integer(), nullable=True),
+        sa.Column("answered_at", safeguarding.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("return_note", sa.Text(), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("created_at", safeguarding.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["answered_by_id"], ["app_user.id"], name=op.f("fk_closure_request_answered_by_id_app_user")
+        ),
+        sa.ForeignKeyConstraint(["person_id"], ["person.id"], name=op.f("fk_closure_request_person_id_person")),
+        sa.ForeignKeyConstraint(
+            ["referral_id"], ["referral.id"], name=op.f("fk_closure_request_referral_id_referral")
+        ),
+        sa.ForeignKeyConstraint(
+            ["requested_by_id"], ["app_user.id"], name=op.f("fk_closure_request_requested_by_id_app_user")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_closure_request")),
+    )
+    with op.batch_alter_table("closure_request", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_closure_request_person_id"), ["person_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_closure_request_referral_id"), ["referral_id"], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("closure_request", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_closure_request_referral_id"))
+        batch_op.drop_index(batch_op.f("ix_closure_request_person_id"))
+    op.drop_table("closure_request")
     # SQLite's references were added unnamed, in place (_add_user_column): batch mode drops them with their columns.
     named = op.get_bind().dialect.name != "sqlite"
     with op.batch_alter_table("child_in_need_plan", schema=None) as batch_op:
