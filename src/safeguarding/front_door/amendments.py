@@ -315,4 +315,8 @@ def history(
     found = amendments(session, TARGET, [decision.id]).get(decision.id, [])
     if not found:
         return []
-    return changes_made(found, [(f.label, f.shown) for f in kept_fields(decision, levels)])
+    return changes_made(
+        found,
+        [(f.label, f.shown) for f in kept_fields(decision, levels)],
+        compared=[f.label for f in form_fields(decision, levels)],
+    )
