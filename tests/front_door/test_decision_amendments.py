@@ -245,6 +245,8 @@ def _amend_in_two_browsers(
     assert worker.full_name in history and REASON in history
     assert "What changed" in history and RATIONALE in history and CORRECTED in history
     assert "Waiting for a manager to agree" in shown
+    listed = _page(manager_client, "/mash/sign-off")
+    assert "Amendment to agree" in listed and f"/mash/contacts/{contact_id}#amendment-sign-off-form" in listed
     assert 'id="amendment-sign-off-form"' in shown
     agreed = manager_client.post(
         f"/mash/contacts/{contact_id}/decision/amendment-sign-off",
