@@ -320,6 +320,7 @@ BREAKDOWN = (
     "sqlite_lock_ms",
     "pool_ms",
     "thread_queue_ms",
+    "hops",
     "queued_before_handler_ms",
     "commit_ms",
     "durable_ms",
@@ -350,6 +351,7 @@ def breakdown(path: Path, routes: dict[str, str], since: float = 0.0) -> dict[st
                 continue
             if line.get("at", 0) < since:
                 continue
+            line.setdefault("hops", 0)  # thread hops a request (since issue 12's third session)
             line.setdefault("durable_ms", 0.0)  # PostgreSQL's wait for the disk after the chain's lock (since 12)
             waits = sum(line[k] for k in ("chain_lock_ms", "write_gate_ms", "pool_ms", "thread_queue_ms", "durable_ms"))
             # BEGIN IMMEDIATE is inside db_ms already; the chain lock's statement too.

@@ -44,6 +44,7 @@ BREAKDOWN = (
     "write_gate_ms",
     "pool_ms",
     "thread_queue_ms",
+    "hops",
     "commit_ms",
     "durable_ms",
     "loop_lag_ms",

@@ -33,6 +33,7 @@ from safeguarding.core.audit import AuditEvent
 from safeguarding.core.security import new_token, token_digest
 from safeguarding.core.users import ApiToken, Role
 from tests.casework import authorization as casework_matrix
+from tests.children_in_care import authorization as children_in_care_matrix
 from tests.exploitation import authorization as exploitation_matrix
 from tests.exploitation import authorization_network as exploitation_network_matrix
 from tests.matrix import (
@@ -197,6 +198,7 @@ UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Each capability declares its own routes beside its tests; an overlap with another's declaration is a mistake.
 CAPABILITIES = (
     casework_matrix,
+    children_in_care_matrix,
     timescales_matrix,
     exploitation_matrix,
     exploitation_network_matrix,

@@ -1,6 +1,7 @@
 """Every table the system has, imported in one place for Alembic and the test suite."""
 
 from safeguarding.casework import models as casework_models
+from safeguarding.children_in_care import models as children_in_care_models
 from safeguarding.core import audit, audit_checkpoint, local_settings, record_versions, restrictions, users
 from safeguarding.core.db import Base
 from safeguarding.exploitation import disruption_models as exploitation_disruption_models
@@ -18,6 +19,7 @@ __all__ = [
     "audit",
     "audit_checkpoint",
     "casework_models",
+    "children_in_care_models",
     "exploitation_disruption_models",
     "exploitation_mace_models",
     "exploitation_models",

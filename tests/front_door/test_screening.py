@@ -20,12 +20,12 @@ from safeguarding.core.local_settings import DEFINITIONS
 from safeguarding.core.users import Role
 from safeguarding.front_door import rules
 from safeguarding.front_door.contact_record import view_contact
-from safeguarding.front_door.contacts import RESTRICTED_LABEL
 from safeguarding.front_door.linking import create_person_for, link_person
 from safeguarding.front_door.models import Contact, ContactStatus, Rag, RagRating
 from safeguarding.front_door.queue import PAGE_SIZE, queue
 from safeguarding.front_door.rating import rate
 from safeguarding.front_door.routing import my_contacts, respond_to_routed, route_to_allocated_worker
+from safeguarding.people.listing import RESTRICTED
 from tests.front_door.test_screening_helpers import (
     Child,
     allocate,
@@ -285,7 +285,7 @@ def test_queue_hides_names_of_restricted_children(database: Database, factory: F
         s.add(PersonRestriction(person_id=person_id, reason="Relative of a member of staff"))
     with database.transaction() as s:
         rows = queue(s, database, worker).rows
-    assert rows[0].children == [RESTRICTED_LABEL]
+    assert rows[0].children == [RESTRICTED]
 
 
 # --- linking, history and routing --------------------------------------------------------------------------------

@@ -43,6 +43,7 @@ class Child:
     last_name: str = "Testchild"
     date_of_birth: date | None = date(2016, 5, 4)
     person_id: int | None = None
+    postcode: str | None = None  # as the reporter gave it
 
 
 def make_contact(
@@ -83,6 +84,7 @@ def make_contact(
                     last_name=c.last_name,
                     date_of_birth=c.date_of_birth,
                     person_id=c.person_id,
+                    postcode=c.postcode,
                 )
             )
         for first, last in adults:

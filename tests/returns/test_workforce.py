@@ -142,6 +142,7 @@ def test_administrators_add_contracts_and_bad_input_is_named(app: Any, database:
         "The job title must be 200 characters or fewer",
         "The FTE must be more than 0 and at most 1",
         "The start date must be a real date",
+        "Select yes if the post holds cases, or no",  # asked, never assumed: it counts in the caseloads
     ):
         assert message in bad.text
     overlap = client.post(
@@ -153,6 +154,7 @@ def test_administrators_add_contracts_and_bad_input_is_named(app: Any, database:
             "job_title": "Senior social worker",
             "fte": "1",
             "started_on": "2025-10-01",
+            "case_holding": "yes",
         },
     )
     assert overlap.status_code == 422 and "already has a contract from 6 January 2020" in overlap.text

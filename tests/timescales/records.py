@@ -22,7 +22,7 @@ from safeguarding.casework.models import (
     StrategyDiscussion,
     Visit,
 )
-from safeguarding.people.models import Person, PersonKind
+from safeguarding.people.models import Address, Person, PersonKind
 
 
 def child(session: Session, first: str = "Synthetic", last: str = "Child") -> Person:
@@ -39,6 +39,20 @@ def child(session: Session, first: str = "Synthetic", last: str = "Child") -> Pe
     session.add(person)
     session.flush()
     return person
+
+
+def jordan_smiths(
+    session: Session, worker_id: int, team_id: int | None, districts: list[str], referral_on: date
+) -> list[Referral]:
+    """Children all called Jordan Smith and born on 3 November 2012, each living in one of ``districts`` (postcode
+    districts), their cases open with the worker since ``referral_on``: what only where they live tells apart."""
+    referrals = []
+    for n, district in enumerate(districts):
+        jordan = child(session, "Jordan", "Smith")
+        jordan.date_of_birth = date(2012, 11, 3)
+        session.add(Address(person_id=jordan.id, line1=f"{n + 1} Any Road", postcode=f"{district} 2AB"))
+        referrals.append(open_case(session, jordan.id, worker_id, team_id, referral_on))
+    return referrals
 
 
 def open_case(

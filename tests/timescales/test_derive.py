@@ -23,8 +23,14 @@ FLAGS = {
     E.ICPC: ["plan"],
     E.S47_COMPLETED: ["no_icpc"],
     E.CP_PLAN_STARTED: ["conference"],
+    E.PLACEMENT_STARTED: ["long_term"],
+    E.HEALTH_ASSESSMENT: ["under_5"],
 }
-PLAN_ENDS = {E.CP_PLAN_ENDED, E.CIN_PLAN_ENDED}
+# What ends a plan's clocks: a plan's end; for a child in care, leaving care, and the next placement for a
+# placement's own clocks (its plan and visits).
+PLAN_ENDS = {E.CP_PLAN_ENDED, E.CIN_PLAN_ENDED, E.CARE_ENDED, E.PLACEMENT_STARTED}
+# Events that name the record they stop or belong to (by source id).
+NAMING = (E.CONTACT_DECIDED, E.RETURN_INTERVIEW, E.CARE_PLAN, E.PLACEMENT_PLAN, E.CARE_ENDED)
 
 
 @st.composite
@@ -36,7 +42,7 @@ def child_events(draw: st.DrawFn) -> list[ClockEvent]:
         flags = frozenset(draw(st.lists(st.sampled_from(FLAGS[kind]), max_size=1))) if kind in FLAGS else frozenset()
         booked = kind in (E.ICPC, E.REVIEW_CONFERENCE) and draw(st.booleans())
         # A decision names the contact it decides and an interview the return it follows (by source id).
-        stops = draw(st.integers(1, source_id)) if kind in (E.CONTACT_DECIDED, E.RETURN_INTERVIEW) else None
+        stops = draw(st.integers(1, source_id)) if kind in NAMING else None
         events.append(
             ClockEvent(
                 kind, on, kind.value, source_id, 1, flags, booked_for=on if booked else None, stops_source_id=stops

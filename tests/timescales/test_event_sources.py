@@ -14,9 +14,15 @@ from safeguarding.timescales import events, store
 
 
 def test_every_capability_with_clock_events_supplies_them() -> None:
-    assert [source.name for source in events.sources()] == ["casework", "exploitation", "front_door"]
+    assert [source.name for source in events.sources()] == [
+        "casework",
+        "children_in_care",
+        "exploitation",
+        "front_door",
+    ]
     assert {source.module for source in events.sources()} == {
         "safeguarding.casework.timescale_events",
+        "safeguarding.children_in_care.timescale_events",
         "safeguarding.exploitation.timescale_events",
         "safeguarding.front_door.timescale_events",
     }
@@ -36,7 +42,7 @@ def test_the_command_line_alone_brings_every_source() -> None:
         check=True,
         timeout=120,
     ).stdout.strip()
-    assert found == "casework,exploitation,front_door"
+    assert found == "casework,children_in_care,exploitation,front_door"
 
 
 def test_a_change_to_a_capabilitys_reader_makes_the_next_night_a_full_run(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -18,7 +18,7 @@ from safeguarding.core.users import Role, User
 from safeguarding.timescales import service, store
 from safeguarding.timescales.models import Deadline
 from safeguarding.timescales.rules import RULE_IDS, rule_for
-from tests.support import Factory, sign_in_as
+from tests.support import Factory, sign_in_as, statements_sent
 from tests.timescales import records
 
 
@@ -304,3 +304,48 @@ def test_two_children_of_one_name_are_told_apart_on_the_due_list(
     page = client.get("/due")
     assert page.status_code == 200
     assert "Born 3 November 2012" in page.text and "Born 14 March 2009" in page.text
+
+
+@pytest.fixture
+def north(factory: Factory) -> tuple[User, User]:
+    """A social worker and their team manager."""
+    team = factory.team("Assessment North", service="assessment")
+    return factory.user(Role.SOCIAL_WORKER, team_id=team.id), factory.user(Role.TEAM_MANAGER, team_id=team.id)
+
+
+def _jordan_smiths(database: Database, worker: User, districts: list[str]) -> None:
+    with database.transaction() as s:
+        referred = service.today_in_london() - timedelta(days=100)  # overdue: on the worker's home page too
+        records.jordan_smiths(s, worker.id, worker.team_id, districts, referred)
+        service.recompute_all(s)
+
+
+def test_children_of_one_name_and_birthday_are_told_apart_by_where_they_live(
+    north: tuple[User, User], database: Database, client: TestClient
+) -> None:
+    worker, manager = north
+    _jordan_smiths(database, worker, ["LS8", "YO1"])
+    sign_in_as(client, database, worker)
+    for url in ("/due", "/home"):
+        page = client.get(url).text
+        assert "address in LS8" in page and "address in YO1" in page, url
+    sign_in_as(client, database, manager)
+    for url in ("/due/team", "/due/service"):
+        page = client.get(url).text
+        assert "address in LS8" in page and "address in YO1" in page, url
+
+
+def test_the_due_lists_read_where_children_live_without_a_query_a_child(
+    north: tuple[User, User], database: Database, client: TestClient
+) -> None:
+    worker, manager = north
+
+    def counts(user: User, urls: tuple[str, ...]) -> list[int]:
+        sign_in_as(client, database, user)
+        return [len(statements_sent(client, url)[0]) for url in urls]
+
+    _jordan_smiths(database, worker, ["LS8", "YO1"])
+    few = counts(worker, ("/due", "/home")) + counts(manager, ("/due/team", "/due/service"))
+    _jordan_smiths(database, worker, ["LS6", "LS7", "YO10", "YO24", "HG1", "HG2"])
+    many = counts(worker, ("/due", "/home")) + counts(manager, ("/due/team", "/due/service"))
+    assert few == many

@@ -101,6 +101,27 @@ CASES = [
     # return-interview, 72 calendar hours: not moved off a weekend
     ("return-interview", date(2025, 12, 24), date(2025, 12, 27)),
     ("return-interview", date(2027, 3, 25), date(2027, 3, 28)),
+    # children in care (CPPCR 2010)
+    # care-plan, 10 working days. Fri 19 Dec 2025: 22-24 (3), 29-31 (6), 2 Jan (7), 5-7 Jan (10).
+    ("care-plan", date(2025, 12, 19), date(2026, 1, 7)),
+    # placement-plan, 5 working days. Wed 1 Apr 2026: 2 Apr (1), (3 GF, 6 EM), 7-10 Apr (5).
+    ("placement-plan", date(2026, 4, 1), date(2026, 4, 10)),
+    # cla-review-first, 20 working days. Mon 14 Dec 2026: 15-18 (4), 21-24 (8), (25, 28 Dec), 29-31 (11),
+    # (1 Jan), 4-8 Jan (16), 11-14 Jan (20).
+    ("cla-review-first", date(2026, 12, 14), date(2027, 1, 14)),
+    ("cla-review-second", date(2025, 9, 25), date(2025, 12, 24)),  # 3 months: Thu 25 Dec 2025 -> Wed 24 Dec
+    ("cla-review", date(2027, 6, 25), date(2027, 12, 24)),  # 6 months: Sat 25 Dec 2027 -> Fri 24 Dec
+    ("cla-visit-first", date(2025, 12, 18), date(2025, 12, 24)),  # 1 week: Thu 25 Dec 2025 -> Wed 24 Dec
+    ("cla-visit", date(2026, 11, 13), date(2026, 12, 24)),  # 6 weeks: Fri 25 Dec 2026 -> Thu 24 Dec
+    ("cla-visit-long-term", date(2026, 1, 6), date(2026, 4, 2)),  # 3 months: Easter Monday 6 Apr -> back past GF
+    # health-assessment-initial, 20 working days. Fri 27 Mar 2026: 30 Mar-2 Apr (4), (3 GF, 6 EM), 7-10 (8),
+    # 13-17 (13), 20-24 (18), 27, 28 Apr (20).
+    ("health-assessment-initial", date(2026, 3, 27), date(2026, 4, 28)),
+    ("health-assessment-review-under-5", date(2024, 10, 18), date(2025, 4, 17)),  # 6 months: Good Friday 18 Apr
+    # 12 months: Tue 28 Dec 2027 (Boxing Day substitute), Mon 27 (Christmas substitute), weekend -> Fri 24 Dec.
+    ("health-assessment-review", date(2026, 12, 28), date(2027, 12, 24)),
+    # pep-initial, 10 working days. Mon 22 Mar 2027: 23-25 (3), (26 GF, 29 EM), 30 Mar-2 Apr (7), 5-7 Apr (10).
+    ("pep-initial", date(2027, 3, 22), date(2027, 4, 7)),
 ]
 
 

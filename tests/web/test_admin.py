@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from safeguarding.core import local_settings
+from safeguarding.core.accounts import UserForm, update_user
 from safeguarding.core.audit import AuditEvent
 from safeguarding.core.db import Database
 from safeguarding.core.security import token_digest
@@ -30,10 +31,10 @@ def _events(database: Database, action: str | None = None, target_type: str | No
         return list(s.scalars(query))
 
 
-def _read_as(html: str) -> str:
+def _version(html: str) -> str:
     """The account's version as the edit form read it."""
-    match = re.search(r'name="read_as" value="([0-9a-f]+)"', html)
-    assert match, "the form has no read_as field"
+    match = re.search(r'name="version" value="([0-9a-f]+)"', html)
+    assert match, "the form has no version field"
     return match.group(1)
 
 
@@ -442,32 +443,42 @@ def test_users_sessions_table_unchanged_by_reading(client: TestClient, admin: Us
     assert PASSWORD
 
 
-def test_a_second_administrators_change_is_not_silently_overwritten(
+def test_a_second_administrators_change_is_not_silently_overwritten_and_their_text_is_kept(
     client: TestClient, admin: User, factory: Factory, database: Database
 ) -> None:
     worker = factory.user(Role.MASH_WORKER)
     token = sign_in(client, admin)
     page = client.get(f"/admin/users/{worker.id}")
-    read_as = _read_as(page.text)
-    # Meanwhile another administrator renames the account.
+    version = _version(page.text)
+    # Meanwhile another administrator renames the account, through the service (audited: who and when).
+    other = factory.user(Role.ADMINISTRATOR)
     with database.transaction() as s:
-        s.get_one(User, worker.id).full_name = "Changed Elsewhere"
+        s.get_one(User, other.id).full_name = "Olive Otheradmin"
+    with database.transaction() as s:
+        update_user(s, database, s.get_one(User, other.id), worker.id, UserForm("Changed Elsewhere", "mash_worker"))
     form = {
         "csrf_token": token,
         "full_name": "My Change",
+        "email": "my.change@example.org",
         "role": "mash_worker",
         "team_id": "",
         "agency_id": "",
         "active": "yes",
-        "read_as": read_as,
+        "version": version,
     }
     stale = client.post(f"/admin/users/{worker.id}", data=form)
     assert stale.status_code == 409
     assert "Someone else changed this account" in stale.text
     with database.transaction() as s:
         assert s.get_one(User, worker.id).full_name == "Changed Elsewhere"
-    fresh = client.get(f"/admin/users/{worker.id}")
-    form["read_as"] = _read_as(fresh.text)
+    # What the second administrator typed is still in the form, with the saved version beside it.
+    assert 'value="My Change"' in stale.text and 'value="my.change@example.org"' in stale.text
+    saved = stale.text.split('id="saved-version"', 1)[1].split("</table>", 1)[0]
+    assert "Changed Elsewhere" in saved and "My Change" in saved and "Different" in saved
+    assert "Olive Otheradmin saved this record" in stale.text
+    # The form now carries the saved version: saving again, having compared, is a deliberate change on theirs.
+    form["version"] = _version(stale.text)
+    assert form["version"] != version
     assert client.post(f"/admin/users/{worker.id}", data=form).status_code == 303
     with database.transaction() as s:
         assert s.get_one(User, worker.id).full_name == "My Change"

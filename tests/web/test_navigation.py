@@ -48,6 +48,7 @@ BEFORE: dict[Role, set[tuple[str, str]]] = {
         ("People", "/people"),
         ("Unallocated", "/unallocated-children"),
         ("Supervision", "/supervision"),
+        ("Children in care", "/children-in-care"),
         ("Audit", "/audit"),
         ("Exploitation", "/exploitation"),
         ("MACE", "/exploitation/mace"),
@@ -86,6 +87,10 @@ BEFORE: dict[Role, set[tuple[str, str]]] = {
         ("Improvement plan", "/returns/improvement"),
         ("Audit", "/audit"),
     },
+    # Children in care (issue 15): the IRO's and the placements team's children in care; the virtual school's plans.
+    R.INDEPENDENT_REVIEWING_OFFICER: {("Children in care", "/children-in-care")},
+    R.PLACEMENTS_OFFICER: {("Children in care", "/children-in-care")},
+    R.VIRTUAL_SCHOOL: {("Education", "/children-in-care/education")},
 }
 
 
@@ -171,6 +176,7 @@ def test_the_sub_navigation_lists_the_current_sections_pages_only_when_there_are
         "Service timescales",
         "Unallocated",
         "Supervision",
+        "Children in care",
     ]
     assert _nav(R.TEAM_MANAGER, "/people").sub_pages == ()
     assert _nav(R.TEAM_MANAGER, "/account").sub_pages == ()
@@ -240,6 +246,7 @@ def test_a_team_managers_team_page_shows_case_work_current_and_its_pages(
         ("Service timescales", "/due/service", None),
         ("Unallocated", "/unallocated-children", None),
         ("Supervision", "/supervision", None),
+        ("Children in care", "/children-in-care", None),
     ]
     assert navs["Account"] == [("Your account", "/account", None)]  # and the sign-out button
     # On a one-page section there is no list of pages under the header.

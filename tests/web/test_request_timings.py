@@ -26,6 +26,7 @@ FIELDS = {
     "cpu_ms",
     "in_threads_ms",
     "thread_queue_ms",
+    "hops",
     "queued_before_handler_ms",
     "db_ms",
     "queries",

@@ -159,7 +159,7 @@ def _user_page(
         "team_id": target.team_id or "",
         "agency_id": target.agency_id or "",
         "active": target.active,
-        "read_as": account_fingerprint(target),
+        "version": account_fingerprint(target),
     }
     return render(
         request,
@@ -205,7 +205,7 @@ async def update_user_page(
                 "team_id": typed.team_id,
                 "agency_id": typed.agency_id,
                 "active": typed.active,
-                "read_as": typed.read_as,
+                "version": typed.version,
             },
         )
 

@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from safeguarding.app import admin, audit_pages, auth
 from safeguarding.app import home as home_pages
 from safeguarding.casework import routes as casework_routes
+from safeguarding.children_in_care import routes as children_in_care_routes
 from safeguarding.core import timings
 from safeguarding.core.db import Database, get_database
 from safeguarding.core.errors import Conflict, DomainError, TooManyAttempts, ValidationFailed
@@ -307,6 +308,7 @@ def create_app(database: Database | None = None) -> FastAPI:
         front_door_routes,
         people_routes,
         casework_routes,
+        children_in_care_routes,
         timescales_routes,
         exploitation_routes,
         exploitation_context_routes,

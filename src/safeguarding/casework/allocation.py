@@ -20,7 +20,8 @@ from safeguarding.core.db import Database, utcnow
 from safeguarding.core.errors import ValidationFailed
 from safeguarding.core.form_fields import record_id, text_field
 from safeguarding.core.users import Role, Team, User
-from safeguarding.people.models import Person
+from safeguarding.people.models import Person, current_postcode
+from safeguarding.people.rules import postcode_district
 
 # --- allocation -------------------------------------------------------------------------------------------------------
 
@@ -139,8 +140,9 @@ class UnallocatedRow:
     referral_date: date
     route: str
     days_waiting: int
-    born: date | None = None  # tells two children of one name apart
+    born: date | None = None  # with the district, tells two children of one name apart
     urgency: str = ""
+    district: str | None = None
 
 
 def unallocated(session: Session, database: Database, user: User, *, limit: int = 200) -> list[UnallocatedRow]:
@@ -156,6 +158,7 @@ def unallocated(session: Session, database: Database, user: User, *, limit: int 
             Person.first_name,
             Person.last_name,
             Person.date_of_birth,
+            current_postcode(Person.id).label("postcode"),
             Referral.referral_date,
             Referral.route,
         )
@@ -175,6 +178,7 @@ def unallocated(session: Session, database: Database, user: User, *, limit: int 
             (day - r.referral_date).days,
             r.date_of_birth,
             URGENCY.get(r.route, OTHER_URGENCY)[1],
+            postcode_district(r.postcode),
         )
         for r in rows
         if r.person_id not in restricted

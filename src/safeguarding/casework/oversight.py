@@ -31,17 +31,10 @@ from safeguarding.core.audit import record
 from safeguarding.core.calendar import LONDON, today_in_london
 from safeguarding.core.db import Database
 from safeguarding.core.users import Role, User
-from safeguarding.people.models import Person
+from safeguarding.people.models import Person, current_postcode
+from safeguarding.people.rules import postcode_district
 
 CASE_HOLDERS = (Role.SOCIAL_WORKER, Role.EXPLOITATION_PRACTITIONER)
-
-
-def born_text(date_of_birth: date | None, today: date) -> str:
-    """Date of birth and age, so same-named children are told apart in a list."""
-    if date_of_birth is None:
-        return "date of birth not known"
-    age = today.year - date_of_birth.year - ((today.month, today.day) < (date_of_birth.month, date_of_birth.day))
-    return f"born {date_of_birth.day} {date_of_birth:%B %Y}, age {max(age, 0)}"
 
 
 def team_workers(session: Session, manager: User) -> list[User]:
@@ -70,7 +63,8 @@ class AwaitingAuthorisation:
     record_id: int
     what: str  # "Assessment", "Child in need plan" or "Case closure"
     child: str
-    born: str
+    born: date | None  # with the district, tells two children of one name apart
+    district: str | None
     worker: str
     started_on: date  # the assessment or plan started; the closure was asked for
     due_on: date | None  # an assessment's 45 working days; a plan has no statutory date for authorisation
@@ -99,6 +93,7 @@ def awaiting_authorisation(
                     Person.first_name,
                     Person.last_name,
                     Person.date_of_birth,
+                    current_postcode(Person.id).label("postcode"),
                     User.full_name,
                 )
                 .join(Referral, Referral.id == model.referral_id)
@@ -125,6 +120,7 @@ def awaiting_authorisation(
             Person.first_name,
             Person.last_name,
             Person.date_of_birth,
+            current_postcode(Person.id).label("postcode"),
             User.full_name,
         )
         .join(Referral, Referral.id == ClosureRequest.referral_id)
@@ -146,7 +142,8 @@ def awaiting_authorisation(
                 record_id=r.id,
                 what="Assessment",
                 child=f"{r.first_name} {r.last_name}",
-                born=born_text(r.date_of_birth, today),
+                born=r.date_of_birth,
+                district=postcode_district(r.postcode),
                 worker=r.full_name,
                 started_on=r.started_on,
                 due_on=(due := assessment_due_on(r.referral_date)),
@@ -162,7 +159,8 @@ def awaiting_authorisation(
                 record_id=r.id,
                 what="Child in need plan",
                 child=f"{r.first_name} {r.last_name}",
-                born=born_text(r.date_of_birth, today),
+                born=r.date_of_birth,
+                district=postcode_district(r.postcode),
                 worker=r.full_name,
                 started_on=r.started_on,
                 due_on=None,
@@ -178,7 +176,8 @@ def awaiting_authorisation(
                 record_id=r.id,
                 what="Case closure",
                 child=f"{r.first_name} {r.last_name}",
-                born=born_text(r.date_of_birth, today),
+                born=r.date_of_birth,
+                district=postcode_district(r.postcode),
                 worker=r.full_name,
                 started_on=r.created_at.astimezone(LONDON).date(),
                 due_on=None,

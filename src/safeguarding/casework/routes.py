@@ -35,6 +35,7 @@ from safeguarding.core.db import Database
 from safeguarding.core.errors import ValidationFailed
 from safeguarding.core.form_fields import record_id
 from safeguarding.core.users import User
+from safeguarding.people.listing import listed_people
 from safeguarding.web.deps import CurrentUser, Db, DbSession, RecordId, TransactionalRoute, csrf_protect, path_record_id
 from safeguarding.web.forms import PostedForm, submit
 from safeguarding.web.templating import render
@@ -522,7 +523,7 @@ def supervision_page(
     request: Request, supervision_id: RecordId, db: DbSession, database: Db, user: CurrentUser
 ) -> Response:
     record = supervision.view_supervision(db, database, user, supervision_id)
-    names = supervision.case_names(db, [c.person_id for c in record.cases])
+    names = listed_people(db, [c.person_id for c in record.cases])
     return render(
         request,
         "casework/supervision.html",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -22,6 +22,7 @@ from safeguarding.core.db import Database
 from safeguarding.core.errors import AccessDenied, NotFound, ValidationFailed
 from safeguarding.core.form_fields import date_field, record_id, text_field
 from safeguarding.core.users import Role, User
+from safeguarding.people.listing import ListedPerson, listed, listed_columns
 from safeguarding.people.models import Person
 
 # --- supervision ------------------------------------------------------------------------------------------------------
@@ -31,7 +32,7 @@ from safeguarding.people.models import Person
 class SupervisionForm:
     workers: list[User]
     worker: User | None
-    cases: list[tuple[int, str]]  # the worker's allocated children
+    cases: list[ListedPerson]  # the worker's allocated children
 
 
 def supervision_form(session: Session, database: Database, user: User, worker_id: int | None) -> SupervisionForm:
@@ -44,15 +45,15 @@ def supervision_form(session: Session, database: Database, user: User, worker_id
         )
     )
     worker = session.get(User, worker_id) if worker_id else None
-    cases: list[tuple[int, str]] = []
+    cases: list[ListedPerson] = []
     if worker is not None:
         cases = [
-            (pid, f"{first} {last}")
-            for pid, first, last in session.execute(
-                select(Person.id, Person.first_name, Person.last_name)
+            listed(row)
+            for row in session.execute(
+                listed_columns()
                 .join(Allocation, Allocation.person_id == Person.id)
                 .where(Allocation.worker_id == worker.id, Allocation.ended_at.is_(None))
-                .order_by(Person.last_name)
+                .order_by(Person.last_name, Person.first_name, Person.id)
             )
         ]
     return SupervisionForm(workers, worker, cases)
@@ -128,7 +129,7 @@ def record_supervision(session: Session, database: Database, user: User, data: S
     errors.update(data.problems)
     held_on, next_on, notes = data.held_on, data.next_on, data.notes
     discussed: list[tuple[int, str | None, str]] = []
-    allocated = {pid for pid, _n in supervision_form(session, database, user, worker_id).cases} if worker else set()
+    allocated = {c.person_id for c in supervision_form(session, database, user, worker_id).cases} if worker else set()
     for case in data.cases:
         key, person_id, discussion, decision = case.field, case.person_id, case.discussion, case.decision
         if person_id is None or not (decision or discussion):
@@ -203,15 +204,3 @@ def view_supervision(session: Session, database: Database, user: User, supervisi
     # One row per child discussed: the record shows each one's case.
     audit_view(session, access.actor_of(user), "supervision", supervision.id, [c.person_id for c in supervision.cases])
     return supervision
-
-
-def case_names(session: Session, person_ids: Iterable[int]) -> dict[int, str]:
-    ids = set(person_ids)
-    if not ids:
-        return {}
-    return {
-        pid: f"{first} {last}"
-        for pid, first, last in session.execute(
-            select(Person.id, Person.first_name, Person.last_name).where(Person.id.in_(ids))
-        )
-    }

@@ -64,6 +64,10 @@ class Kind(StrEnum):
     MISSING_EPISODE = "missing_episode"
     MACE = "mace"
     DISRUPTION = "disruption"
+    # --- children in care (children_in_care/) ------------------------------------------------------------
+    CARE_RECORD = "care_record"  # periods of care, legal status, placements, episodes, visits, health
+    LOOKED_AFTER_REVIEW = "looked_after_review"
+    CARE_EDUCATION = "care_education"  # the personal education plan: the virtual school's part of the record
     # --- returns and insight (returns/) -------------------------------------------------------------------
     STATUTORY_RETURN = "statutory_return"
     INDICATORS = "indicators"  # the indicators page: figures, trends and the children behind them
@@ -97,6 +101,8 @@ MASH = frozenset({R.MASH_WORKER, R.MASH_MANAGER})
 # never a child's record (tests/core/test_service_leader.py holds them to it).
 SERVICE_LEADERS = frozenset({R.SERVICE_LEADER})
 READ_ACTIONS = frozenset({Action.VIEW, Action.LIST, Action.EXPORT})
+IRO = R.INDEPENDENT_REVIEWING_OFFICER
+CARE_WORKERS = frozenset({R.SOCIAL_WORKER, R.TEAM_MANAGER})
 
 # Who may do what to which kind of record. A (kind, action) pair that is not here is refused to everyone.
 PERMISSIONS: dict[tuple[Kind, Action], frozenset[Role]] = {
@@ -229,6 +235,23 @@ PERMISSIONS: dict[tuple[Kind, Action], frozenset[Role]] = {
     (Kind.IMPROVEMENT_PLAN, Action.VIEW): frozenset({R.PERFORMANCE_ANALYST, R.TEAM_MANAGER, R.MASH_MANAGER})
     | SERVICE_LEADERS,
     (Kind.IMPROVEMENT_PLAN, Action.UPDATE): frozenset({R.PERFORMANCE_ANALYST, R.TEAM_MANAGER}),
+    # --- children in care (owned by children_in_care/) --------------------------------------------------------
+    # The child's care record (legal status, placements, episodes, visits, health) is read by everyone who works cases,
+    # the placements team, the analyst (the SSDA903 is made from its dates and codes) and the IRO -- an IRO only for
+    # the children named to them (children_in_care.service limits it, as case work limits a social worker to the
+    # children allocated to them). Coming into and leaving care, a change of legal status and visits are the social
+    # worker's and their manager's; placements and carers are also the placements team's. The IRO records the reviews
+    # they chair; the virtual school reads and records education only, never the rest of the record.
+    (Kind.CARE_RECORD, Action.VIEW): STAFF_CASEWORK | frozenset({IRO, R.PLACEMENTS_OFFICER, R.PERFORMANCE_ANALYST}),
+    (Kind.CARE_RECORD, Action.LIST): frozenset({R.TEAM_MANAGER, R.PLACEMENTS_OFFICER, IRO}),
+    (Kind.CARE_RECORD, Action.CREATE): CARE_WORKERS,
+    (Kind.CARE_RECORD, Action.UPDATE): CARE_WORKERS | frozenset({R.PLACEMENTS_OFFICER}),
+    (Kind.LOOKED_AFTER_REVIEW, Action.VIEW): STAFF_CASEWORK | frozenset({IRO, R.PERFORMANCE_ANALYST}),
+    (Kind.LOOKED_AFTER_REVIEW, Action.LIST): frozenset({IRO, R.TEAM_MANAGER}),
+    (Kind.LOOKED_AFTER_REVIEW, Action.CREATE): frozenset({IRO, R.TEAM_MANAGER}),
+    (Kind.CARE_EDUCATION, Action.VIEW): CARE_WORKERS | frozenset({R.VIRTUAL_SCHOOL, IRO}),
+    (Kind.CARE_EDUCATION, Action.LIST): frozenset({R.VIRTUAL_SCHOOL}),
+    (Kind.CARE_EDUCATION, Action.CREATE): CARE_WORKERS | frozenset({R.VIRTUAL_SCHOOL}),
 }
 
 # Kinds whose records a partner practitioner reaches only when their own agency owns the record.

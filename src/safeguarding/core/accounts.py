@@ -17,10 +17,11 @@ from safeguarding.core.access import Action, Kind, actor_of, require_role
 from safeguarding.core.audit import Actor, record
 from safeguarding.core.codes import REFERRAL_SOURCES
 from safeguarding.core.db import Database, utcnow
-from safeguarding.core.errors import Conflict, NotFound, ValidationFailed
+from safeguarding.core.errors import NotFound, ValidationFailed
+from safeguarding.core.record_versions import EditConflict, SavedField, SavedVersion, last_change
 from safeguarding.core.security import hash_password, new_token, password_problem, token_digest
 from safeguarding.core.sign_in import end_sessions
-from safeguarding.core.users import TEAM_SERVICES, AgencyKind, ApiToken, PartnerAgency, Role, Team, User
+from safeguarding.core.users import ROLE_LABELS, TEAM_SERVICES, AgencyKind, ApiToken, PartnerAgency, Role, Team, User
 
 USERNAME_CHARACTERS = "._-@"
 
@@ -35,8 +36,9 @@ class UserForm:
     team_id: str = ""
     agency_id: str = ""
     active: bool = True
-    # account_fingerprint() of the account when the form was shown; "" skips the check (CLI, scripts).
-    read_as: str = ""
+    # account_fingerprint() of the account when the form was shown (its "version": the table has no version
+    # column); "" skips the check (CLI, scripts).
+    version: str = ""
 
     @classmethod
     def read(cls, form: Mapping[str, str]) -> UserForm:
@@ -48,7 +50,7 @@ class UserForm:
             team_id=form.get("team_id", ""),
             agency_id=form.get("agency_id", ""),
             active=form.get("active") == "yes",
-            read_as=form.get("read_as", ""),
+            version=form.get("version", ""),
         )
 
 
@@ -57,6 +59,31 @@ def account_fingerprint(user: User) -> str:
     change made in the meantime is caught (Conflict) instead of silently overwritten."""
     fields = [user.full_name, user.email or "", str(user.role), user.team_id, user.agency_id, user.active]
     return hashlib.sha256(repr(fields).encode()).hexdigest()[:16]
+
+
+ACCOUNT_CHANGED = (
+    "Someone else changed this account since you opened it. Nothing you entered was saved, and nothing is lost: "
+    "what you typed is still in the form, beside the saved version. Compare them, change what you need to, then "
+    "save again."
+)
+
+
+def _changed_meanwhile(session: Session, user: User) -> EditConflict:
+    """The refusal of an account edit made against what the account was before another administrator's change:
+    the account as saved now, field by field as the form names them, with who changed it and when."""
+    teams = {str(t_id): name for t_id, name in session.execute(select(Team.id, Team.name))}
+    agencies = {str(a_id): name for a_id, name in session.execute(select(PartnerAgency.id, PartnerAgency.name))}
+    fields = (
+        SavedField("full_name", "Full name", user.full_name),
+        SavedField("email", "Email address", user.email or ""),
+        SavedField("role", "Role", str(user.role), {r.value: label for r, label in ROLE_LABELS.items()}),
+        SavedField("team_id", "Team", str(user.team_id or ""), {"": "No team", **teams}),
+        SavedField("agency_id", "Partner agency", str(user.agency_id or ""), {"": "Not a partner", **agencies}),
+        SavedField("active", "Account is active", "yes" if user.active else "", {"yes": "Yes", "": "No"}),
+    )
+    with session.no_autoflush:
+        saved_by, saved_at = last_change(session, "user_account", user.id)
+    return EditConflict(ACCOUNT_CHANGED, SavedVersion(account_fingerprint(user), fields, saved_by, saved_at))
 
 
 def _require_manage(database: Database, admin: User) -> None:
@@ -218,12 +245,8 @@ def update_user(session: Session, database: Database, admin: User, user_id: int,
     """Change name, email, role, team or agency, or deactivate. Deactivating ends the user's sessions."""
     _require_manage(database, admin)
     user = _user_or_404(session, user_id)
-    if form.read_as and form.read_as != account_fingerprint(user):
-        raise Conflict(
-            "Someone else changed this account while you were editing it. Nothing you entered was "
-            "saved: look at the account again, then make your change.",
-            field="read_as",
-        )
+    if form.version and form.version != account_fingerprint(user):
+        raise _changed_meanwhile(session, user)
     errors: dict[str, str] = {}
     full_name = form.full_name.strip()
     if not full_name or len(full_name) > 200:

@@ -88,9 +88,12 @@ class SavedField:
 
 @dataclass(frozen=True)
 class SavedVersion:
-    """The record as saved now: its version, its fields, and who saved it last and when (None when not known)."""
+    """The record as saved now: its version, its fields, and who saved it last and when (None when not known).
+    ``version`` is the record's version number, or the digest its form carries where the table has none (an
+    account: ``core.accounts.account_fingerprint``); the form is shown again carrying it, so saving again after
+    comparing is deliberate."""
 
-    version: int
+    version: int | str
     fields: Sequence[SavedField] = ()
     saved_by: str | None = None
     saved_at: datetime | None = None

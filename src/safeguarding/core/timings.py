@@ -45,6 +45,7 @@ class RequestTimings:
     cpu: float = 0.0  # CPU of the worker threads that ran the request's handler, dependencies and commit
     in_threads: float = 0.0  # wall time of those threads' work
     thread_queue: float = 0.0  # waiting for a free thread of the pool
+    hops: int = 0  # crossings from the event loop to a thread and back (each waits for the GIL under load)
     first_thread_at: float | None = None  # when the first thread began the request's work (queued before it)
     db: float = 0.0  # in the driver: statements sent and answers read, waits for locks inside it included
     queries: int = 0
@@ -75,6 +76,7 @@ class RequestTimings:
                 "cpu_ms": round(self.cpu * ms, 3),
                 "in_threads_ms": round(self.in_threads * ms, 3),
                 "thread_queue_ms": round(self.thread_queue * ms, 3),
+                "hops": self.hops,
                 "queued_before_handler_ms": round(queued * ms, 3),
                 "db_ms": round(self.db * ms, 3),
                 "queries": self.queries,
@@ -206,6 +208,7 @@ def _timed_run_sync(original: Callable[..., Any]) -> Callable[..., Any]:
         def in_thread(*inner: Any) -> T:
             began, cpu_began = time.perf_counter(), time.thread_time()
             timings.add("thread_queue", began - submitted)
+            timings.add("hops", 1)
             if timings.first_thread_at is None:
                 timings.first_thread_at = began
             try:

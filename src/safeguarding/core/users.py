@@ -27,6 +27,12 @@ class Role(StrEnum):
     # plan, the MASH's decisions and their audit), changes nothing.
     SERVICE_LEADER = "service_leader"
     ADMINISTRATOR = "administrator"
+    # Children in care (children_in_care/): the independent reviewing officer chairs the looked-after reviews of
+    # the children named to them; the virtual school holds their education; the placements team finds and
+    # records placements.
+    INDEPENDENT_REVIEWING_OFFICER = "independent_reviewing_officer"
+    VIRTUAL_SCHOOL = "virtual_school"
+    PLACEMENTS_OFFICER = "placements_officer"
 
     @property
     def label(self) -> str:
@@ -43,6 +49,9 @@ ROLE_LABELS: dict[Role, str] = {
     Role.PERFORMANCE_ANALYST: "Performance analyst",
     Role.SERVICE_LEADER: "Service leader",
     Role.ADMINISTRATOR: "Administrator",
+    Role.INDEPENDENT_REVIEWING_OFFICER: "Independent reviewing officer",
+    Role.VIRTUAL_SCHOOL: "Virtual school",
+    Role.PLACEMENTS_OFFICER: "Placements officer",
 }
 
 

@@ -29,6 +29,7 @@ from typing import Any, Protocol
 from sqlalchemy import Connection, Table, exists, func, select, text
 
 from safeguarding.casework import demo as casework_demo
+from safeguarding.children_in_care import demo as children_in_care_demo
 from safeguarding.core import local_settings
 from safeguarding.core.audit import Actor, record
 from safeguarding.core.calendar import LONDON
@@ -142,6 +143,9 @@ DEMO_SIGN_INS: tuple[tuple[str, Role, str], ...] = (
     ("admin", Role.ADMINISTRATOR, "Adam Minter"),
     ("exploitation", Role.EXPLOITATION_PRACTITIONER, "Esther Reyes"),
     ("service.leader", Role.SERVICE_LEADER, "Lena Marsh"),
+    ("iro", Role.INDEPENDENT_REVIEWING_OFFICER, "Ira Okonjo"),
+    ("virtual.school", Role.VIRTUAL_SCHOOL, "Vera Schofield"),
+    ("placements", Role.PLACEMENTS_OFFICER, "Priya Lalani"),
 )
 
 
@@ -323,11 +327,15 @@ class _Builder:
             manager_id: int | None = None,
             demo: tuple[str, str] | None = None,
             email_domain: str = "northbridge.gov.example",
+            named: str | None = None,
         ) -> Staff:
             user_id = writer.new_id(user_table)
             if demo:
                 username, full_name = demo
                 used_usernames.add(username)
+            elif named:  # a name given, not drawn (the random stream left as it was)
+                full_name = named
+                username = username_for(*named.split(" ", 1))
             else:
                 first, last = person_name()
                 username, full_name = username_for(first, last), f"{first} {last}"
@@ -460,6 +468,20 @@ class _Builder:
             for _ in range(extra + (1 if self.size.people >= 20_000 else 0)):
                 agency.users.append(user(Role.PARTNER_PRACTITIONER, agency_id=agency.id, email_domain=agency.domain).id)
 
+        # Children in care (children_in_care/): reviewing officers, the placements team and the virtual school. Made
+        # last and named without the random stream, so every row made before them is unchanged.
+        reviewing = team("Independent reviewing service", "children_in_care")
+        self.staff["iro"] = user(
+            Role.INDEPENDENT_REVIEWING_OFFICER, team_id=reviewing, manager_id=head.id, demo=demo_names["iro"]
+        )
+        for full_name in ("Owen Reddy", "Grace Achebe"):
+            user(Role.INDEPENDENT_REVIEWING_OFFICER, team_id=reviewing, manager_id=head.id, named=full_name)
+        placements = team("Placements team", "children_in_care")
+        self.staff["placements"] = user(
+            Role.PLACEMENTS_OFFICER, team_id=placements, manager_id=head.id, demo=demo_names["placements"]
+        )
+        self.staff["virtual.school"] = user(Role.VIRTUAL_SCHOOL, team_id=None, demo=demo_names["virtual.school"])
+
         return [DemoSignIn(username, role.label, full) for username, role, full in DEMO_SIGN_INS]
 
     # -- restrictions --------------------------------------------------------------------------------------------
@@ -553,7 +575,7 @@ class DemoStage(Protocol):
 
 def demo_stages() -> list[DemoStage]:
 
-    return [casework_demo, exploitation_demo, returns_demo, insight_demo]
+    return [casework_demo, exploitation_demo, children_in_care_demo, returns_demo, insight_demo]
 
 
 def all_tables() -> list[Table]:

@@ -56,8 +56,9 @@ class CouncilSummary:
             "",
             "[bold]Demo sign-ins[/bold] (synthetic data only; every demo account has the same password):",
         ]
+        role_width = max((len(s.role) for s in self.sign_ins), default=0)
         for sign_in in self.sign_ins:
-            lines.append(f"  {sign_in.username:<{width}}  {sign_in.role:<26} {sign_in.full_name}")
+            lines.append(f"  {sign_in.username:<{width}}  {sign_in.role:<{role_width}} {sign_in.full_name}")
         lines += [
             "",
             f"  Password:         [bold]{self.password}[/bold]",

@@ -294,30 +294,6 @@ def agency_checks(
     return Page([check_for_agency(c) for c in checks], page, size, total)
 
 
-def closed_unanswered_checks(session: Session, database: Database, user: User, limit: int = 20) -> list[CheckForAgency]:
-    """The agency's checks the MASH closed as no longer needed (the contact was decided first), newest first: the
-    portal shows them so that no request looks open when it is not."""
-    access.require_role(database, user, Kind.PARTNER_CHECK, Action.LIST)
-    if user.agency_id is None:
-        raise AccessDenied("You do not belong to a partner agency.")
-    checks = session.scalars(
-        select(PartnerCheck)
-        .where(PartnerCheck.agency_id == user.agency_id, PartnerCheck.status == CheckStatus.NO_LONGER_NEEDED)
-        .order_by(PartnerCheck.requested_at.desc(), PartnerCheck.id.desc())
-        .limit(limit)
-        .options(selectinload(PartnerCheck.contact).selectinload(Contact.subjects))
-    ).all()
-    record(
-        session,
-        access.actor_of(user),
-        "list",
-        "partner_check",
-        None,
-        detail={"agency_id": user.agency_id, "status": str(CheckStatus.NO_LONGER_NEEDED), "shown": len(checks)},
-    )
-    return [check_for_agency(c) for c in checks]
-
-
 def view_check(session: Session, database: Database, user: User, check_id: int) -> CheckForAgency:
     """One check, for the agency it was addressed to (audited as a view)."""
     check = session.get(PartnerCheck, check_id)

@@ -25,7 +25,6 @@ from safeguarding.core.users import PartnerAgency, User
 from safeguarding.front_door import amendments, rules
 from safeguarding.front_door.contacts import (
     OPEN,
-    RESTRICTED_LABEL,
     audit_contact,
     council_settings,
     hours_left,
@@ -47,6 +46,7 @@ from safeguarding.front_door.models import (
 )
 from safeguarding.front_door.routing import may_respond
 from safeguarding.people.family import siblings_of_each
+from safeguarding.people.listing import RESTRICTED_LABEL
 from safeguarding.people.models import Person
 from safeguarding.people.search import find_candidates, visible_to
 

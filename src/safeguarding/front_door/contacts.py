@@ -9,7 +9,7 @@ Each use-case (``front_door.queue``, ``contact_record``, ``linking``, ``rating``
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime, time
+from datetime import datetime, time
 from typing import Any
 
 from sqlalchemy import select
@@ -23,19 +23,19 @@ from safeguarding.core.calendar import working_hours_between
 from safeguarding.core.errors import Conflict, NotFound
 from safeguarding.core.users import User
 from safeguarding.front_door.models import Contact, ContactStatus, ContactSubject
+from safeguarding.people.listing import ListedPerson
+from safeguarding.people.rules import postcode_district
 
 OPEN = (ContactStatus.AWAITING_SCREENING, ContactStatus.IN_SCREENING)
-RESTRICTED_LABEL = "Restricted record"
 NOTE_MAX = 4000
 
 
-def child_label(subject: ContactSubject, today: date) -> str:
-    """A child as a list shows them: name with date of birth and age, so same-named children are told apart."""
-    if subject.date_of_birth is None:
-        return f"{subject.full_name} (date of birth not known)"
-    born = subject.date_of_birth
-    age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
-    return f"{subject.full_name} (born {born.day} {born:%B %Y}, age {max(age, 0)})"
+def listed_child(subject: ContactSubject) -> ListedPerson:
+    """A child named in a contact as a list shows them: the name, date of birth and the district of the postcode the
+    contact gives, so same-named children are told apart (read from the contact's own row: no query)."""
+    return ListedPerson(
+        subject.person_id, subject.full_name, subject.date_of_birth, postcode_district(subject.postcode)
+    )
 
 
 def subject_of(contact: Contact) -> AccessSubject:

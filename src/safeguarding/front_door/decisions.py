@@ -14,7 +14,7 @@ from safeguarding.casework.models import Referral
 from safeguarding.core import access, codes, record_versions
 from safeguarding.core.access import AccessSubject, Action, Kind
 from safeguarding.core.audit import record
-from safeguarding.core.calendar import LONDON, today_in_london, working_hours_between
+from safeguarding.core.calendar import LONDON, working_hours_between
 from safeguarding.core.db import Database, utcnow
 from safeguarding.core.errors import AccessDenied, Conflict, ValidationFailed
 from safeguarding.core.form_fields import record_id, text_field
@@ -23,13 +23,12 @@ from safeguarding.front_door import rules
 from safeguarding.front_door.contacts import (
     NOTE_MAX,
     OPEN,
-    RESTRICTED_LABEL,
     audit_contact,
     audit_refusal,
-    child_label,
     council_settings,
     flush_or_conflict,
     hidden_contacts,
+    listed_child,
     load_contact,
     start_screening,
     subject_of,
@@ -45,6 +44,7 @@ from safeguarding.front_door.models import (
     Outcome,
     PartnerCheck,
 )
+from safeguarding.people.listing import RESTRICTED, ListedPerson
 from safeguarding.people.models import Person
 
 DECIDED_ELSEWHERE = (
@@ -399,7 +399,7 @@ class SignOffRow:
     contact: Contact
     decision: ContactDecision
     decided_by: str
-    children: list[str]
+    children: list[ListedPerson]
     amendment: bool = False  # an amendment of a decision in effect, waiting for a manager to agree it
 
 
@@ -437,9 +437,7 @@ def awaiting_sign_off(session: Session, database: Database, user: User, *, limit
             contact=d.contact,
             decision=d,
             decided_by=d.decided_by.full_name,
-            children=[RESTRICTED_LABEL]
-            if d.contact_id in hidden
-            else [child_label(s, today_in_london()) for s in d.contact.children],
+            children=[RESTRICTED] if d.contact_id in hidden else [listed_child(s) for s in d.contact.children],
             amendment=d.amendment_awaiting_sign_off,
         )
         for d in decisions

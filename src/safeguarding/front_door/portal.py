@@ -86,7 +86,11 @@ def _source_order(code: str) -> tuple[int, str]:
 @router.get("/portal", include_in_schema=False)
 def portal_home(request: Request, db: DbSession, database: Db, user: CurrentUser, page: int = 1) -> Response:
     contacts = agency_view.agency_contacts(db, database, user, page=page)
-    closed_checks = agency_view.closed_unanswered_checks(db, database, user)
+    # The checks the MASH closed as no longer needed (the contact was decided first), newest first, so that no
+    # request looks open when it is not; all of them are one filter away.
+    closed_checks = agency_view.agency_checks(
+        db, database, user, status=CheckStatus.NO_LONGER_NEEDED, order="newest", size=CLOSED_SHOWN
+    )
     query = request.query_params
     shown = {"checks": query.get("checks", "waiting")[:40], "check_order": query.get("check_order", "urgent")[:40]}
     check_page = record_id(query.get("check_page")) or 1
@@ -116,8 +120,9 @@ def portal_home(request: Request, db: DbSession, database: Db, user: CurrentUser
     )
 
 
-# The checks list on the portal's home page, a page at a time.
+# The checks list on the portal's home page, a page at a time; how many closed checks it shows above the filter.
 CHECKS_PAGE = 20
+CLOSED_SHOWN = 20
 
 
 def _flash(answered: str | None) -> str | None:

@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session, selectinload
 from safeguarding.core import access
 from safeguarding.core.access import Action, Kind
 from safeguarding.core.audit import record
-from safeguarding.core.calendar import LONDON
 from safeguarding.core.codes import REFERRAL_SOURCES, label
 from safeguarding.core.db import Database, utcnow
 from safeguarding.core.errors import ValidationFailed
@@ -21,16 +20,16 @@ from safeguarding.core.users import User
 from safeguarding.front_door import rules
 from safeguarding.front_door.contacts import (
     OPEN,
-    RESTRICTED_LABEL,
-    child_label,
     council_settings,
     hidden_contacts,
     hours_left,
+    listed_child,
 )
 from safeguarding.front_door.models import (
     Contact,
     Rag,
 )
+from safeguarding.people.listing import RESTRICTED, ListedPerson
 
 PAGE_SIZE = 50
 
@@ -38,7 +37,7 @@ PAGE_SIZE = 50
 @dataclass(frozen=True)
 class QueueRow:
     contact: Contact
-    children: list[str]
+    children: list[ListedPerson]
     source: str
     hours_left: float  # working hours until the decision is due; negative when overdue
     # Past the deadline by the clock: a deadline that fell at close of office is overdue in the evening although
@@ -113,11 +112,10 @@ def queue(
         if screener_ids
         else {}
     )
-    today = now.astimezone(LONDON).date()
     rows = [
         QueueRow(
             contact=c,
-            children=[RESTRICTED_LABEL] if c.id in hidden else [child_label(s, today) for s in c.children],
+            children=[RESTRICTED] if c.id in hidden else [listed_child(s) for s in c.children],
             source=_source_of(c),
             hours_left=hours_left(c.due_at, now, opens, closes),
             overdue=c.due_at < now,

@@ -22,13 +22,12 @@ from safeguarding.core.form_fields import text_field
 from safeguarding.core.users import Role, User
 from safeguarding.front_door.contacts import (
     NOTE_MAX,
-    RESTRICTED_LABEL,
     audit_contact,
     audit_refusal,
-    child_label,
     council_settings,
     flush_or_conflict,
     hidden_contacts,
+    listed_child,
     load_contact,
     require_open,
     subject_of,
@@ -42,6 +41,7 @@ from safeguarding.front_door.models import (
     NoteKind,
     RoutedResponse,
 )
+from safeguarding.people.listing import RESTRICTED, ListedPerson
 
 
 def mark_routed(contact: Contact, worker_id: int, at: datetime, settings: Mapping[str, Any]) -> None:
@@ -103,7 +103,7 @@ def may_respond(user: User, contact: Contact) -> bool:
 @dataclass(frozen=True)
 class RoutedRow:
     contact: Contact
-    children: list[str]
+    children: list[ListedPerson]
     acknowledged_at: datetime | None
     routed_to: str
     # The day by which the worker must acknowledge it; overdue once today is past it unacknowledged.
@@ -139,7 +139,7 @@ def _routed_rows(
         rows.append(
             RoutedRow(
                 contact=c,
-                children=[RESTRICTED_LABEL] if c.id in hidden else [child_label(s, today) for s in c.children],
+                children=[RESTRICTED] if c.id in hidden else [listed_child(s) for s in c.children],
                 acknowledged_at=ack.at if ack is not None else None,
                 routed_to=c.routed_to.full_name if c.routed_to else "",
                 acknowledge_by=c.acknowledge_by,

@@ -273,6 +273,8 @@ class ContractInput:
         started = date_field(form.get("started_on"), "started_on", "the start date", errors)
         left = date_field(form.get("left_on"), "left_on", "the leaving date", errors, required=False)
         fte = _fte(form.get("fte"), errors)
+        if form.get("case_holding") not in ("yes", "no"):  # counts in caseloads: asked, never assumed
+            errors["case_holding"] = "Select yes if the post holds cases, or no"
         if started and left and left < started:
             errors["left_on"] = "The leaving date must be on or after the start date"
         if errors:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ColumnElement, ForeignKey, Index, ScalarSelect, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from safeguarding.core.db import Base, Timestamped, utcnow
+from safeguarding.people import rules
 
 
 class PersonKind(StrEnum):
@@ -78,6 +79,13 @@ class Person(Base, Timestamped):
     def current_address(self) -> Address | None:
         return next((a for a in self.addresses if a.moved_out is None), None)
 
+    @property
+    def postcode_district(self) -> str | None:
+        """The district of the current address's postcode, where people are listed (load ``addresses`` with the
+        list's people in one statement)."""
+        address = self.current_address
+        return rules.postcode_district(address.postcode) if address is not None else None
+
 
 class PersonAlias(Base):
     """Another name a person is or was known by (maiden name, nickname, street name, misspelling on file)."""
@@ -114,6 +122,18 @@ class Address(Base):
     @property
     def one_line(self) -> str:
         return ", ".join(p for p in [self.line1, self.line2, self.town, self.postcode] if p)
+
+
+def current_postcode(person_id: ColumnElement[int] | Mapped[int]) -> ScalarSelect[str | None]:
+    """The postcode of a person's current address (as ``Person.current_address`` chooses it), as a column of the
+    caller's statement: lists read it in the same statement as their rows, never with a query a row."""
+    return (
+        select(Address.postcode)
+        .where(Address.person_id == person_id, Address.moved_out.is_(None))
+        .order_by(Address.moved_in.desc(), Address.id)
+        .limit(1)
+        .scalar_subquery()
+    )
 
 
 class FamilyRelationship(Base):

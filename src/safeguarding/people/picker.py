@@ -21,11 +21,10 @@ from sqlalchemy.orm import Session, selectinload
 
 from safeguarding.core import access
 from safeguarding.core.access import Action, Kind
-from safeguarding.core.calendar import today_in_london
 from safeguarding.core.db import Database
 from safeguarding.core.form_fields import record_id
 from safeguarding.core.users import User
-from safeguarding.people import rules, search
+from safeguarding.people import search
 from safeguarding.people.inputs import SearchQuery
 from safeguarding.people.models import Person
 from safeguarding.people.records import may_open
@@ -42,17 +41,9 @@ class PickOption:
 
     person_id: int
     name: str
-    born: date | None
-    age: int | None
+    born: date | None  # shown with the age by the ``born`` filter
     address: str
     kind: str
-
-    @property
-    def born_text(self) -> str:
-        if self.born is None:
-            return "Date of birth not known"
-        age = f" (age {self.age})" if self.age is not None else ""
-        return f"Born {self.born.day} {self.born:%B %Y}{age}"
 
 
 @dataclass(frozen=True)
@@ -79,14 +70,13 @@ def dom_id(name: str) -> str:
     return name.replace(".", "-")
 
 
-def option(person: Person, today: date) -> PickOption:
+def option(person: Person) -> PickOption:
     born = person.date_of_birth
     address = person.current_address
     return PickOption(
         person_id=person.id,
         name=person.full_name,
         born=born,
-        age=rules.age_on(born, today) if born is not None and born <= today else None,
         address=address.one_line if address is not None else "",
         kind=str(person.kind),
     )
@@ -111,8 +101,7 @@ def find(session: Session, database: Database, user: User, text: str) -> tuple[l
     audits), and whether a restricted record they may not open matched too."""
     first, last = split_name(text)
     found = search.search(session, database, user, SearchQuery(first_name=first, last_name=last))
-    today = today_in_london()
-    options = [option(c.person, today) for c in found if c.person is not None][:MAX_OPTIONS]
+    options = [option(c.person) for c in found if c.person is not None][:MAX_OPTIONS]
     return options, any(c.hidden for c in found)
 
 
@@ -122,7 +111,7 @@ def chosen(session: Session, user: User, value: str | None) -> PickOption | None
     if person_id is None or not may_search(user) or not may_open(session, user, person_id):
         return None
     person = session.scalar(select(Person).where(Person.id == person_id).options(selectinload(Person.addresses)))
-    return option(person, today_in_london()) if person is not None else None
+    return option(person) if person is not None else None
 
 
 def picker_view(

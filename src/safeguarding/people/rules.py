@@ -135,6 +135,15 @@ def postcode_problem(raw: str) -> str | None:
     return None
 
 
+def postcode_district(postcode: str | None) -> str | None:
+    """The outward code of a postcode ("LS8 2AB" -> "LS8"): where people are listed, enough to tell two of one name
+    apart and for a worker to recognise the area, without the full address."""
+    if not postcode or not postcode.strip():
+        return None
+    compact = re.sub(r"\s", "", postcode).upper()
+    return compact[:-3] if len(compact) > 4 and is_valid_postcode(compact) else None
+
+
 # --- Names for search ----------------------------------------------------------------------------------------------
 # Search keys compare names as people mistype them: case, accents, hyphens, apostrophes and spaces do not matter
 # ("O'Brien" = "obrien", "Zoë" = "Zoe", "Mary-Jane" = "Mary Jane"). Phonetic keys (Lawrence Philips' Metaphone,

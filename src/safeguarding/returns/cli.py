@@ -37,10 +37,12 @@ from safeguarding.core.spreadsheet import spreadsheet_text
 from safeguarding.returns.cin_census.census import CensusYear
 from safeguarding.returns.cin_census.reader import CensusFileRefused
 from safeguarding.returns.cin_census.validator import FileCheck
+from safeguarding.returns.ssda903.cli import ssda903_app
 
-returns_app = typer.Typer(help="Statutory returns (CIN census).", no_args_is_help=True)
+returns_app = typer.Typer(help="Statutory returns (CIN census, SSDA903).", no_args_is_help=True)
 cin_app = typer.Typer(help="The Children in Need census.", no_args_is_help=True)
 returns_app.add_typer(cin_app, name="cin-census")
+returns_app.add_typer(ssda903_app, name="ssda903")
 console = Console()
 err = Console(stderr=True, soft_wrap=True)
 

@@ -8,6 +8,7 @@ capability's (``events``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from operator import itemgetter
 
@@ -107,6 +108,7 @@ def derive(person_id: int, events: list[ClockEvent], lengths: Lengths) -> list[D
         *_plans_without_conference(person_id, by_kind, lengths, plans),
         *_child_in_need_plans(person_id, by_kind, lengths),
         *_return_interviews(person_id, by_kind, lengths),
+        *_periods_of_care(person_id, by_kind, lengths),
         *_stalled(person_id, events, by_kind, lengths),
     ]
 
@@ -288,6 +290,119 @@ def _return_interviews(person_id: int, by_kind: Events, lengths: Lengths) -> lis
         )
         for returned in by_kind.get(EventKind.MISSING_RETURN, [])
     ]
+
+
+def _chain(
+    person_id: int,
+    rule_of: Callable[[ClockEvent], str],
+    opened: ClockEvent,
+    stops: list[ClockEvent],
+    end: date | None,
+    lengths: Lengths,
+    ended: ClockEvent | None,
+) -> list[Derived]:
+    """``_recurring`` where the rule of each clock depends on the event that starts it (``rule_of``): a review health
+    assessment is 6-monthly under 5 and yearly after; a visit 3-monthly after the first year of a long-term
+    placement."""
+    result: list[Derived] = []
+    start = opened
+    for stop in stops:
+        if stop.on < start.on or (end is not None and stop.on > end):
+            continue
+        result.append(_clock(person_id, rule_of(start), start, lengths, stop))
+        start = stop
+    if end is None:
+        result.append(_clock(person_id, rule_of(start), start, lengths))
+    else:
+        result.extend(_lapsed(person_id, rule_of(start), start, lengths, ended))
+    return result
+
+
+def _once(
+    person_id: int,
+    rule_id: str,
+    start: ClockEvent,
+    stop: ClockEvent | None,
+    ended: ClockEvent | None,
+    lengths: Lengths,
+) -> list[Derived]:
+    """A clock met once: met by ``stop``, open, or (the period or placement over without it) lapsed if it was due."""
+    if stop is not None or ended is None:
+        return [_clock(person_id, rule_id, start, lengths, stop)]
+    return _lapsed(person_id, rule_id, start, lengths, ended)
+
+
+def _periods_of_care(person_id: int, by_kind: Events, lengths: Lengths) -> list[Derived]:
+    """Care plan, first reviews and reviews, initial and review health assessments and the PEP of each period of
+    care (CARE_STARTED to CARE_ENDED); the placement plan and visits of each placement within it (to the next
+    placement or the period's end). Plans may be dated before the period or placement they belong to (made
+    before the placement): they are matched by their source (``stops_source_id``), not by date."""
+    out: list[Derived] = []
+    starts = by_kind.get(EventKind.CARE_STARTED, [])
+    ends = {e.stops_source_id: e for e in by_kind.get(EventKind.CARE_ENDED, [])}
+    plans = {e.stops_source_id: e for e in by_kind.get(EventKind.CARE_PLAN, [])}
+    placement_plans = {e.stops_source_id: e for e in by_kind.get(EventKind.PLACEMENT_PLAN, [])}
+    for index, started in enumerate(starts):
+        ended = ends.get(started.source_id)
+        later = starts[index + 1].on if index + 1 < len(starts) else None
+        end = ended.on if ended else later
+
+        def within(kind: EventKind, on: date = started.on, until: date | None = end) -> list[ClockEvent]:
+            return [e for e in by_kind.get(kind, []) if e.on >= on and (until is None or e.on <= until)]
+
+        out.extend(_once(person_id, "care-plan", started, plans.get(started.source_id), ended, lengths))
+        reviews = within(EventKind.LAC_REVIEW)
+        out.extend(_once(person_id, "cla-review-first", started, reviews[0] if reviews else None, ended, lengths))
+        if reviews:
+            second = reviews[1] if len(reviews) > 1 else None
+            out.extend(_once(person_id, "cla-review-second", reviews[0], second, ended, lengths))
+            if second is not None:
+                out.extend(_recurring(person_id, "cla-review", second, reviews[2:], end, lengths, ended))
+        assessments = within(EventKind.HEALTH_ASSESSMENT)
+        first = assessments[0] if assessments else None
+        out.extend(_once(person_id, "health-assessment-initial", started, first, ended, lengths))
+        if first is not None:
+            out.extend(_chain(person_id, _health_review, first, assessments[1:], end, lengths, ended))
+        peps = within(EventKind.PEP)
+        out.extend(_once(person_id, "pep-initial", started, peps[0] if peps else None, ended, lengths))
+        placements = within(EventKind.PLACEMENT_STARTED)
+        for number, placed in enumerate(placements):
+            moved = placements[number + 1] if number + 1 < len(placements) else None
+            # A placement ends with the next (a move ends nothing it is not: the move starts its own clocks) or
+            # with the period of care.
+            placement_end = moved if moved is not None else ended
+            until = placement_end.on if placement_end is not None else end
+            plan = placement_plans.get(placed.source_id)
+            out.extend(_once(person_id, "placement-plan", placed, plan, placement_end, lengths))
+            visits = within(EventKind.CLA_VISIT, placed.on, until)
+            if moved is not None:
+                visits = [v for v in visits if v.on < moved.on]  # a visit on the day of the move is the new one's
+            first_visit = visits[0] if visits else None
+            out.extend(_once(person_id, "cla-visit-first", placed, first_visit, placement_end, lengths))
+            if first_visit is not None:
+                out.extend(
+                    _chain(person_id, _visit_rule(placed), first_visit, visits[1:], until, lengths, placement_end)
+                )
+    return out
+
+
+def _health_review(assessment: ClockEvent) -> str:
+    return "health-assessment-review-under-5" if "under_5" in assessment.flags else "health-assessment-review"
+
+
+def _visit_rule(placed: ClockEvent) -> Callable[[ClockEvent], str]:
+    """T22 / T23: 6-weekly, and 3-monthly from a visit after the first year of a placement intended to last until
+    the child is 18."""
+    long_term = "long_term" in placed.flags
+    try:
+        year_on = placed.on.replace(year=placed.on.year + 1)
+    except ValueError:  # placed on 29 February
+        year_on = date(placed.on.year + 1, 3, 1)
+
+    def rule_of(visit: ClockEvent) -> str:
+        return "cla-visit-long-term" if long_term and visit.on >= year_on else "cla-visit"
+
+    return rule_of
 
 
 def _stalled(person_id: int, events: list[ClockEvent], by_kind: Events, lengths: Lengths) -> list[Derived]:

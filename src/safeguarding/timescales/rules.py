@@ -110,6 +110,18 @@ class EventKind(StrEnum):
     CASE_CLOSED = "case_closed"
     MISSING_RETURN = "missing_return"  # a missing child found or returned
     RETURN_INTERVIEW = "return_interview"
+    # Children in care (children_in_care/timescale_events.py). A period of care runs from CARE_STARTED to
+    # CARE_ENDED; each placement (the first, each move, each new carer) from PLACEMENT_STARTED (``flags`` holds
+    # "long_term" when it is intended to last until the child is 18) to the next.
+    CARE_STARTED = "care_started"
+    CARE_ENDED = "care_ended"
+    CARE_PLAN = "care_plan"
+    PLACEMENT_STARTED = "placement_started"
+    PLACEMENT_PLAN = "placement_plan"  # ``stops_source_id``: the placement it is the plan of
+    LAC_REVIEW = "lac_review"
+    CLA_VISIT = "cla_visit"  # a statutory visit at which the child was seen
+    HEALTH_ASSESSMENT = "health_assessment"  # ``flags`` holds "under_5" when the child was under 5 that day
+    PEP = "pep"
 
     @property
     def label(self) -> str:
@@ -140,6 +152,15 @@ EVENT_LABELS: dict[EventKind, str] = {
     EventKind.CASE_CLOSED: "Case closed",
     EventKind.MISSING_RETURN: "Return from missing episode",
     EventKind.RETURN_INTERVIEW: "Return home interview",
+    EventKind.CARE_STARTED: "Came into care",
+    EventKind.CARE_ENDED: "Left care",
+    EventKind.CARE_PLAN: "Care plan",
+    EventKind.PLACEMENT_STARTED: "Placement started",
+    EventKind.PLACEMENT_PLAN: "Placement plan",
+    EventKind.LAC_REVIEW: "Looked-after review",
+    EventKind.CLA_VISIT: "Visit to a child in care",
+    EventKind.HEALTH_ASSESSMENT: "Health assessment",
+    EventKind.PEP: "Personal education plan",
 }
 
 # WT2023 was published and came into force on 15 December 2023 (DfE); WT2018 before it.
@@ -189,6 +210,7 @@ NOT_ACTIVITY = frozenset({EventKind.CONTACT_RECEIVED, EventKind.CASE_CLOSED})
 ACTIVITY: tuple[EventKind, ...] = tuple(kind for kind in EventKind if kind not in NOT_ACTIVITY)
 
 WT2023_CH3 = "Working Together to Safeguard Children 2023, Ch.3"
+CPPCR = "Care Planning, Placement and Case Review (England) Regulations 2010 (SI 2010/959)"
 WT2023_CH4 = "Working Together to Safeguard Children 2023, Ch.4"
 
 RULES: tuple[Rule, ...] = (
@@ -397,6 +419,174 @@ RULES: tuple[Rule, ...] = (
         "'Independent return interviews'",
         trigger="child found or returned",
         stop="return interview",
+    ),
+    # Children in care (CPPCR 2010 and the statutory guidance; L1-L11 and T17-T23 of the domain notes). "Before the
+    # placement, or if not practicable within N" (L1, L3, L6, L11) is held as the N: a plan dated on or before the
+    # placement meets it as well as one within N.
+    Rule(
+        "care-plan",
+        "Care plan prepared",
+        "L1",
+        (EventKind.CARE_STARTED,),
+        EventKind.CARE_PLAN,
+        10,
+        Unit.WORKING_DAYS,
+        RuleStatus.STATUTORY_REGULATION,
+        f"{CPPCR} reg 4(2): before the first placement or, if not practicable, within 10 working days of it",
+        trigger="the child first placed (came into care)",
+        stop="care plan prepared",
+    ),
+    Rule(
+        "placement-plan",
+        "Placement plan prepared",
+        "L3",
+        (EventKind.PLACEMENT_STARTED,),
+        EventKind.PLACEMENT_PLAN,
+        5,
+        Unit.WORKING_DAYS,
+        RuleStatus.STATUTORY_REGULATION,
+        f"{CPPCR} reg 9(1)-(2): before the placement or, if not reasonably practicable, within 5 working days",
+        trigger="each placement (the first, each move, each new carer)",
+        stop="placement plan prepared",
+    ),
+    Rule(
+        "cla-review-first",
+        "First looked-after review",
+        "T17",
+        (EventKind.CARE_STARTED,),
+        EventKind.LAC_REVIEW,
+        20,
+        Unit.WORKING_DAYS,
+        RuleStatus.STATUTORY_REGULATION,
+        f"{CPPCR} reg 33(1): within 20 working days of the child becoming looked after",
+        trigger="the child became looked after",
+        stop="first looked-after review",
+    ),
+    Rule(
+        "cla-review-second",
+        "Second looked-after review",
+        "T18",
+        (EventKind.LAC_REVIEW,),
+        EventKind.LAC_REVIEW,
+        3,
+        Unit.MONTHS,
+        RuleStatus.STATUTORY_REGULATION,
+        f"{CPPCR} reg 33(2)(a): not more than 3 months after the first review",
+        trigger="the first looked-after review",
+        stop="second looked-after review",
+    ),
+    Rule(
+        "cla-review",
+        "Looked-after review",
+        "T19",
+        (EventKind.LAC_REVIEW,),
+        EventKind.LAC_REVIEW,
+        6,
+        Unit.MONTHS,
+        RuleStatus.STATUTORY_REGULATION,
+        f"{CPPCR} reg 33(2)(b): at intervals of not more than 6 months after the second review",
+        recurring=True,
+        trigger="the previous looked-after review (from the second)",
+        stop="next looked-after review",
+    ),
+    Rule(
+        "cla-visit-first",
+        "First visit in a placement (child seen)",
+        "T21",
+        (EventKind.PLACEMENT_STARTED,),
+        EventKind.CLA_VISIT,
+        7,
+        Unit.CALENDAR_DAYS,
+        RuleStatus.STATUTORY_REGULATION,
+        f"{CPPCR} reg 28(2)(a): within one week of the start of any placement",
+        trigger="the start of each placement",
+        stop="visit at which the child was seen",
+    ),
+    Rule(
+        "cla-visit",
+        "Visit to a child in care (child seen)",
+        "T22",
+        (EventKind.CLA_VISIT,),
+        EventKind.CLA_VISIT,
+        6,
+        Unit.WEEKS,
+        RuleStatus.STATUTORY_REGULATION,
+        f"{CPPCR} reg 28(2)(b)-(c): at intervals of not more than 6 weeks in the first year of a placement, and "
+        "after it where the placement is not intended to last until the child is 18",
+        recurring=True,
+        trigger="the previous visit",
+        stop="next visit at which the child was seen",
+    ),
+    Rule(
+        "cla-visit-long-term",
+        "Visit to a child in a long-term placement (child seen)",
+        "T23",
+        (EventKind.CLA_VISIT,),
+        EventKind.CLA_VISIT,
+        3,
+        Unit.MONTHS,
+        RuleStatus.STATUTORY_REGULATION,
+        f"{CPPCR} reg 28(2)(c): at intervals of not more than 3 months after the first year of a placement "
+        "intended to last until the child is 18",
+        recurring=True,
+        trigger="the previous visit, after the placement's first year",
+        stop="next visit at which the child was seen",
+    ),
+    Rule(
+        "health-assessment-initial",
+        "Initial health assessment",
+        "L6",
+        (EventKind.CARE_STARTED,),
+        EventKind.HEALTH_ASSESSMENT,
+        20,
+        Unit.WORKING_DAYS,
+        RuleStatus.STATUTORY_GUIDANCE,
+        f"{CPPCR} reg 7 (before the placement or before the first review); DfE and DHSC 'Promoting the health "
+        "and well-being of looked-after children' (2015): in time for the first review, 20 working days",
+        trigger="the child became looked after",
+        stop="initial health assessment",
+    ),
+    Rule(
+        "health-assessment-review-under-5",
+        "Review health assessment, child under 5",
+        "L7",
+        (EventKind.HEALTH_ASSESSMENT,),
+        EventKind.HEALTH_ASSESSMENT,
+        6,
+        Unit.MONTHS,
+        RuleStatus.STATUTORY_REGULATION,
+        f"{CPPCR} reg 7: at least once every 6 months for a child under 5",
+        recurring=True,
+        trigger="the last health assessment, when the child was under 5",
+        stop="next health assessment",
+    ),
+    Rule(
+        "health-assessment-review",
+        "Review health assessment",
+        "L8",
+        (EventKind.HEALTH_ASSESSMENT,),
+        EventKind.HEALTH_ASSESSMENT,
+        12,
+        Unit.MONTHS,
+        RuleStatus.STATUTORY_REGULATION,
+        f"{CPPCR} reg 7: at least once every 12 months for a child aged 5 or over",
+        recurring=True,
+        trigger="the last health assessment, when the child was 5 or over",
+        stop="next health assessment",
+    ),
+    Rule(
+        "pep-initial",
+        "Personal education plan initiated",
+        "L11",
+        (EventKind.CARE_STARTED,),
+        EventKind.PEP,
+        10,
+        Unit.WORKING_DAYS,
+        RuleStatus.STATUTORY_GUIDANCE,
+        "DfE 'Promoting the education of looked-after children and previously looked-after children' (2018): "
+        f"before the placement as part of the care plan, in an emergency within 10 working days; {CPPCR} reg 5(b)(ii)",
+        trigger="the child became looked after",
+        stop="personal education plan",
     ),
 )
 

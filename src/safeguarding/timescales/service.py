@@ -31,7 +31,9 @@ from safeguarding.core.db import Database
 from safeguarding.core.errors import AccessDenied, NotFound, ValidationFailed
 from safeguarding.core.local_settings import get_all
 from safeguarding.core.users import Role, Team, User
-from safeguarding.people.models import Person
+from safeguarding.people.listing import RESTRICTED_LABEL
+from safeguarding.people.models import Person, current_postcode
+from safeguarding.people.rules import postcode_district
 from safeguarding.timescales import store
 from safeguarding.timescales.models import Deadline
 from safeguarding.timescales.rules import (
@@ -137,7 +139,6 @@ PAGE_SIZE = 50
 # The team page lists fewer rows a page: it is a manager's start page, opened many times a day, and its figures
 # (counted by the database) already give the whole team.
 TEAM_PAGE_SIZE = 25
-RESTRICTED_LABEL = "Restricted record"
 
 
 @dataclass(frozen=True)
@@ -157,8 +158,10 @@ class DueRow:
     worker: str
     team: str
     explanation: Explanation
-    # The child's date of birth, to tell two children of one name apart (none for a restricted record).
+    # The child's date of birth and their address's postcode district, to tell two children of one name apart
+    # (none for a restricted record).
     born: date | None = None
+    district: str | None = None
 
     @property
     def stalled(self) -> bool:
@@ -283,6 +286,7 @@ def _query(open_only: bool = True) -> Any:
             Person.first_name,
             Person.last_name,
             Person.date_of_birth,
+            current_postcode(Person.id).label("postcode"),
             worker.full_name.label("worker"),
             Team.name.label("team"),
         )
@@ -329,6 +333,7 @@ def _row(session: Session, user: User, row: Any, today: date, due_soon: int, hid
             start_event=f"{kind.label} on {long_date(row.started_on)}",
         ),
         None if row.person_id in hidden else row.date_of_birth,
+        None if row.person_id in hidden else postcode_district(row.postcode),
     )
 
 

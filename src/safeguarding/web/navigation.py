@@ -55,7 +55,7 @@ SECTIONS: tuple[NavSection, ...] = (
         claims=("/mash", "/portal"),
     ),
     # Statutory case work: what is due (timescales/); team managers allocate; supervision for managers and the
-    # workers they supervise (casework/).
+    # workers they supervise (casework/); children in care (children_in_care/).
     NavSection(
         "Case work",
         (
@@ -68,8 +68,16 @@ SECTIONS: tuple[NavSection, ...] = (
             ),
             NavItem("Unallocated", "/unallocated-children", frozenset({R.TEAM_MANAGER})),
             NavItem("Supervision", "/supervision", frozenset({R.TEAM_MANAGER, R.SOCIAL_WORKER})),
+            # Children in care (children_in_care/): the children in care for team managers, the placements team and
+            # IROs (an IRO's own); personal education plans for the virtual school.
+            NavItem(
+                "Children in care",
+                "/children-in-care",
+                frozenset({R.TEAM_MANAGER, R.PLACEMENTS_OFFICER, R.INDEPENDENT_REVIEWING_OFFICER}),
+            ),
+            NavItem("Education", "/children-in-care/education", frozenset({R.VIRTUAL_SCHOOL})),
         ),
-        claims=("/cases", "/chronologies"),
+        claims=("/cases", "/chronologies", "/children-in-care"),
     ),
     NavSection(
         "People",
@@ -160,6 +168,11 @@ HOME: dict[Role, str] = {
     # Analysts land on the indicators leaders read (insight/routes.py).
     R.PERFORMANCE_ANALYST: "/returns/indicators",
     R.ADMINISTRATOR: "/admin",
+    # Children in care: the IRO and the placements team land on the children in care (theirs, for an IRO); the
+    # virtual school on the personal education plans.
+    R.INDEPENDENT_REVIEWING_OFFICER: "/children-in-care",
+    R.PLACEMENTS_OFFICER: "/children-in-care",
+    R.VIRTUAL_SCHOOL: "/children-in-care/education",
 }
 
 

@@ -1,0 +1,333 @@
+"""The demo council's children in care: a stage of ``demo.council.build_council``.
+
+From the children whose cases case work left open (most of them on a child protection plan, the rest on a child in
+need plan or in assessment), one in five comes into care -- a few dozen in the small council -- with a
+history: a legal status that moves on (police protection to an interim care order, an interim care order to a care
+order, section 20 to a care order), placements and moves with their reasons, a new carer now and then, the care
+and placement plans, the IRO's reviews, statutory visits, health assessments and personal education plans. Some
+have left care (home, to a special guardian, to live with relatives). Drift is kept on purpose: late first reviews,
+visits that stopped, care plans never written, initial health assessments still awaited.
+
+Deterministic from the seed, with its own random stream; every event is in order (``rules.order_problem`` would
+accept each), so the episodes derived from them are well formed.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import Table, select
+
+from safeguarding.casework.models import Allocation, ChildProtectionPlan, Referral
+from safeguarding.children_in_care import rules
+from safeguarding.children_in_care.models import (
+    CareEvent,
+    CarePeriod,
+    CareVisit,
+    EducationPlan,
+    HealthAssessment,
+    LookedAfterReview,
+)
+from safeguarding.core.calendar import LONDON, add_calendar_months, add_working_days_quick
+from safeguarding.core.users import Role, User
+from safeguarding.people.models import Person
+
+
+def _t(model: type[Any]) -> Table:
+    table: Table = model.__table__
+    return table
+
+
+MODELS: tuple[type[Any], ...] = (CarePeriod, CareEvent, LookedAfterReview, CareVisit, HealthAssessment, EducationPlan)
+TABLES: list[Table] = [_t(m) for m in MODELS]
+
+SHARE = 0.2  # of the open cases that come into care
+FIRST_PLACEMENTS = (("U6", "PR1"), ("U6", "PR4"), ("U3", "PR1"), ("K2", "PR4"), ("U1", "PR1"), ("R1", "PR4"))
+MOVES = (("U6", "PR4"), ("U4", "PR1"), ("K2", "PR4"), ("U3", "PR1"), ("U5", "PR1"), ("K3", "PR4"))
+REASONS = ("CARPL", "CARPL", "CREQB", "CREQO", "CHILD", "CLOSE", "STAND", "LAREQ")
+LEAVING = ("E4A", "E4A", "E13", "E45", "E41", "E48")
+CARER_FIRST = ("Ash", "Bea", "Cal", "Dee", "Eli", "Fern", "Gil", "Hana", "Ivo", "Jo", "Kit", "Lee", "Max", "Nia")
+CARER_LAST = ("Ashdown", "Brook", "Carrow", "Dene", "Elmore", "Fairley", "Glen", "Hartley", "Ings", "Kersey")
+HOMES = ("Beacon House", "Oakfield Lodge", "Riverside Home", "Willow Court", "Hilltop House")
+
+
+class _Stage:
+    def __init__(self, builder: Any, writer: Any) -> None:
+        self.builder = builder
+        self.writer = writer
+        self.rng = random.Random(f"children-in-care-{builder.seed}")
+        self.today = builder.now.astimezone(LONDON).date()
+        self.stats = {"periods": 0, "left_care": 0, "placements": 0, "reviews": 0, "visits": 0}
+
+    # -- plumbing --------------------------------------------------------------------------------------------------
+
+    def add(self, model: type[Any], row: dict[str, Any]) -> int:
+        table = _t(model)
+        row["id"] = self.writer.new_id(table)
+        if "created_at" in table.c and "created_at" not in row:
+            row["created_at"] = datetime.combine(row.get("_on", self.today), time(11, 0), LONDON).astimezone(UTC)
+        row.pop("_on", None)
+        self.writer.add(table, row)
+        return int(row["id"])
+
+    def wd(self, day: date, n: int) -> date:
+        return add_working_days_quick(day, max(0, n))
+
+    def postcode(self, area: str = "NB") -> str:
+        rng = self.rng
+        letters = "ABDEFGHJLNPQRSTUWXYZ"
+        return f"{area}{rng.randint(1, 9)} {rng.randint(1, 9)}{rng.choice(letters)}{rng.choice(letters)}"
+
+    def carer(self, place: str) -> str:
+        rng = self.rng
+        if place in {"K2", "K3", "R1"}:
+            return rng.choice(HOMES)
+        return f"{rng.choice(CARER_FIRST)} and {rng.choice(CARER_FIRST)} {rng.choice(CARER_LAST)}"
+
+    # -- who comes into care ---------------------------------------------------------------------------------------
+
+    def candidates(self) -> list[tuple[int, date, int, date]]:
+        """Open cases: (child, referral date, referral id, date of birth), those on a protection plan first."""
+        conn = self.writer.connection
+        allocation, referral, plan, person = _t(Allocation), _t(Referral), _t(ChildProtectionPlan), _t(Person)
+        open_children = set(
+            conn.execute(select(allocation.c.person_id).where(allocation.c.ended_at.is_(None))).scalars()
+        )
+        on_plan = set(conn.execute(select(plan.c.person_id).where(plan.c.ended_on.is_(None))).scalars())
+        rows = conn.execute(
+            select(referral.c.person_id, referral.c.referral_date, referral.c.id, person.c.date_of_birth)
+            .join(person, person.c.id == referral.c.person_id)
+            .where(referral.c.closed_date.is_(None))
+            .order_by(referral.c.id)
+        )
+        found = [
+            (pid, ref_date, rid, born)
+            for pid, ref_date, rid, born in rows
+            if pid in open_children and born is not None and born < ref_date - timedelta(days=60)
+        ]
+        found.sort(key=lambda r: (r[0] not in on_plan, r[0]))
+        return found
+
+    def reviewing_officers(self) -> list[int]:
+        table = _t(User)
+        return list(
+            self.writer.connection.execute(
+                select(table.c.id).where(table.c.role == Role.INDEPENDENT_REVIEWING_OFFICER.value).order_by(table.c.id)
+            ).scalars()
+        )
+
+    # -- one child's history ---------------------------------------------------------------------------------------
+
+    def child(self, person_id: int, referral_date: date, referral_id: int, born: date, iros: list[int]) -> None:
+        rng = self.rng
+        latest_start = self.today - timedelta(days=3)
+        earliest = max(referral_date + timedelta(days=2), born + timedelta(days=30))
+        if earliest > latest_start:
+            return
+        started = earliest + timedelta(days=int(rng.random() ** 1.5 * (latest_start - earliest).days))
+        age = (started - born).days / 365.25
+        uasc = age >= 15 and rng.random() < 0.15
+        legal = "V2" if uasc else rng.choice(("C1", "C1", "C1", "V2", "L1", "L2"))
+        leaves = rng.random() < 0.2 and (self.today - started).days > 90
+        end = started + timedelta(days=rng.randint(60, max(61, (self.today - started).days - 1))) if leaves else None
+        last_day = end or self.today
+        period_id = self.add(
+            CarePeriod,
+            {
+                "person_id": person_id,
+                "referral_id": None if uasc else referral_id,
+                "started_on": started,
+                "ended_on": end,
+                "reason_ended": None,  # set with the leaving event, below
+                "unaccompanied_asylum_seeking": uasc,
+                "iro_id": rng.choice(iros) if iros and rng.random() > 0.06 else None,
+                # Drift: one care plan in eight never written, one in six late.
+                "care_plan_on": None
+                if rng.random() < 0.12
+                else self.wd(started, rng.randint(0, 9) if rng.random() > 0.17 else rng.randint(12, 30)),
+                "_on": started,
+            },
+        )
+        self.stats["periods"] += 1
+        home = self.postcode()
+        place, provider = rng.choice(FIRST_PLACEMENTS)
+        common = {"period_id": period_id, "person_id": person_id}
+        self.add(
+            CareEvent,
+            {
+                **common,
+                "kind": rules.START,
+                "occurred_on": started,
+                "legal_status": legal,
+                "category_of_need": "N1" if rng.random() < 0.7 else rng.choice(("N2", "N4", "N5", "N8")),
+                "placement_type": place,
+                "placement_provider": provider,
+                "carer": self.carer(place),
+                "placement_postcode": self.postcode("ZZ" if rng.random() < 0.15 else "NB"),
+                "home_postcode": home,
+                "urn": f"SC{rng.randint(100000, 999999)}" if place in {"K2", "K3", "R1"} else None,
+                "long_term": place in {"U1", "U4"},
+                "placement_plan_on": self.wd(started, rng.randint(0, 4)) if rng.random() > 0.15 else None,
+                "_on": started,
+            },
+        )
+        placements = [started]
+        # The legal status moves on: protection to an interim order within days, an interim order to a care order.
+        day = started
+        if legal in {"L1", "L2"}:
+            day = started + timedelta(days=rng.randint(1, 3))
+            legal = self.change_status(common, day, "C1", last_day)
+        if legal == "C1":
+            day = day + timedelta(days=rng.randint(70, 240))
+            legal = self.change_status(common, day, "C2", last_day)
+        elif legal == "V2" and not uasc and rng.random() < 0.3:
+            day = day + timedelta(days=rng.randint(30, 200))
+            legal = self.change_status(common, day, "C1", last_day)
+        # Moves: about one a year, more for the unsettled.
+        moved = started
+        while True:
+            moved = moved + timedelta(days=rng.randint(40, 420))
+            if moved >= last_day:
+                break
+            kind = rules.CARER if rng.random() < 0.15 else rules.PLACEMENT
+            if kind == rules.CARER:
+                self.add(
+                    CareEvent,
+                    {
+                        **common,
+                        "kind": kind,
+                        "occurred_on": moved,
+                        "carer": self.carer("U6"),
+                        "reason_place_change": rng.choice(("CLOSE", "CREQO", "APPRR")),
+                        "_on": moved,
+                    },
+                )
+            else:
+                place, provider = rng.choice(MOVES)
+                self.add(
+                    CareEvent,
+                    {
+                        **common,
+                        "kind": kind,
+                        "occurred_on": moved,
+                        "placement_type": place,
+                        "placement_provider": provider,
+                        "carer": self.carer(place),
+                        "placement_postcode": self.postcode("ZZ" if rng.random() < 0.2 else "NB"),
+                        "urn": f"SC{rng.randint(100000, 999999)}" if place in {"K2", "K3"} else None,
+                        "long_term": place in {"U1", "U4"},
+                        "placement_plan_on": self.wd(moved, rng.randint(0, 6)) if rng.random() > 0.1 else None,
+                        "reason_place_change": rng.choice(REASONS),
+                        "_on": moved,
+                    },
+                )
+            placements.append(moved)
+            self.stats["placements"] += 1
+        if end is not None:
+            reason = rng.choice(LEAVING)
+            self.add(
+                CareEvent,
+                {**common, "kind": rules.LEAVE, "occurred_on": end, "reason_ended": reason, "_on": end},
+            )
+            self.writer.buffers[_t(CarePeriod).name][-1]["reason_ended"] = reason
+            self.stats["left_care"] += 1
+        self.reviews(common, started, last_day, age)
+        self.visits(common, placements, last_day)
+        self.health(common, started, last_day, born)
+        if 4.5 <= age <= 16 and rng.random() > 0.1:
+            day = self.wd(started, rng.randint(3, 14) if rng.random() > 0.2 else rng.randint(15, 30))
+            if day <= last_day:
+                self.add(
+                    EducationPlan,
+                    {
+                        **common,
+                        "held_on": day,
+                        "school": rng.choice(("Northbridge Primary", "Northbridge Academy")),
+                        "_on": day,
+                    },
+                )
+
+    def change_status(self, common: dict[str, Any], day: date, legal: str, last_day: date) -> str:
+        if day >= last_day:
+            return legal
+        self.add(
+            CareEvent, {**common, "kind": rules.LEGAL_STATUS, "occurred_on": day, "legal_status": legal, "_on": day}
+        )
+        return legal
+
+    def reviews(self, common: dict[str, Any], started: date, last_day: date, age: float) -> None:
+        """The first within 20 working days (a few late), the second 3 months on, then every 6; one child in seven
+        drifts, its reviews stopping."""
+        rng = self.rng
+        day = self.wd(started, rng.randint(12, 19) if rng.random() > 0.15 else rng.randint(22, 35))
+        gaps = [3] + [6] * 40
+        stops = rng.random() < 0.14
+        for months in gaps:
+            if day > last_day or day > self.today:
+                break
+            self.add(
+                LookedAfterReview,
+                {
+                    **common,
+                    "held_on": day,
+                    "participation": "PN0" if age < 4 else rng.choice(("PN1", "PN1", "PN2", "PN4", "PN5", "PN6")),
+                    "_on": day,
+                },
+            )
+            self.stats["reviews"] += 1
+            if stops and rng.random() < 0.5:
+                break
+            day = add_calendar_months(day, months) - timedelta(days=rng.randint(0, 20) if rng.random() > 0.1 else -20)
+
+    def visits(self, common: dict[str, Any], placements: list[date], last_day: date) -> None:
+        """A visit in each placement's first week (mostly), then about every five weeks; a few drift past six."""
+        rng = self.rng
+        stops = rng.random() < 0.1
+        for index, placed in enumerate(placements):
+            until = placements[index + 1] - timedelta(days=1) if index + 1 < len(placements) else last_day
+            day = placed + timedelta(days=rng.randint(1, 6) if rng.random() > 0.12 else rng.randint(8, 14))
+            while day <= until and day <= self.today:
+                seen = rng.random() < 0.95
+                self.add(
+                    CareVisit,
+                    {
+                        **common,
+                        "visited_on": day,
+                        "child_seen": seen,
+                        "seen_alone": seen and rng.random() < 0.6,
+                        "_on": day,
+                    },
+                )
+                self.stats["visits"] += 1
+                if stops and index == len(placements) - 1 and rng.random() < 0.3:
+                    break
+                day = day + timedelta(days=rng.randint(28, 40) if rng.random() > 0.1 else rng.randint(45, 60))
+
+    def health(self, common: dict[str, Any], started: date, last_day: date, born: date) -> None:
+        rng = self.rng
+        if rng.random() < 0.1:
+            return  # the initial health assessment still awaited
+        day = self.wd(started, rng.randint(8, 19) if rng.random() > 0.25 else rng.randint(21, 40))
+        kind = "initial"
+        while day <= last_day and day <= self.today:
+            self.add(HealthAssessment, {**common, "kind": kind, "assessed_on": day, "_on": day})
+            kind = "review"
+            months = 6 if day < add_calendar_months(born, 60) else 12
+            day = add_calendar_months(day, months) - timedelta(days=rng.randint(0, 25))
+
+    def run(self) -> dict[str, int]:
+        self.writer.flush()  # case work's rows, read below
+        iros = self.reviewing_officers()
+        candidates = self.candidates()
+        chosen = candidates[: max(1, round(len(candidates) * SHARE))] if candidates else []
+        for person_id, referral_date, referral_id, born in chosen:
+            self.child(person_id, referral_date, referral_id, born, iros)
+            self.writer.maybe_flush()
+        return {f"children_in_care_{k}": v for k, v in self.stats.items()}
+
+
+def build(builder: Any, writer: Any) -> dict[str, int]:
+    """Add this capability's rows to the council being built; return counts for the summary."""
+    return _Stage(builder, writer).run()

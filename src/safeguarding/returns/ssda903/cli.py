@@ -1,0 +1,117 @@
+"""``safeguarding returns ssda903 validate PATH [--previous PATH] [--year 2026] [--format table|json|csv]``.
+
+PATH is a folder of the DfE's CSV tables or an XML file; ``--previous`` last year's return, read the same way, for
+the rules that compare years. Exit status: 0 with no errors (queries alone still 0), 1 with at least one error, 2
+when a return cannot be read (the reason, with its file, line and column; ``--format json`` then prints
+``{"refused": true, ...}``). Findings are printed only once both returns have been read and checked, so a refused
+file leaves no half-written output; CSV cells a spreadsheet would run as a formula are written as text.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from safeguarding.core.calendar import today_in_london
+from safeguarding.core.spreadsheet import spreadsheet_text
+from safeguarding.returns.ssda903.reader import ReturnRefused
+from safeguarding.returns.ssda903.tables import CollectionYear
+from safeguarding.returns.ssda903.validator import validate_path
+
+ssda903_app = typer.Typer(help="The SSDA903 return (children looked after).", no_args_is_help=True)
+err = Console(stderr=True, soft_wrap=True)
+FORMATS = ("table", "json", "csv")
+COLUMNS = ("code", "severity", "child", "table", "fields", "message", "line")
+
+
+def latest_ended_year() -> int:
+    """The collection year most recently ended (London's today): the one a council is returning or checking."""
+    today = today_in_london()
+    return today.year if today.month >= 4 else today.year - 1
+
+
+@ssda903_app.command("validate")
+def validate(
+    path: Annotated[Path, typer.Argument(help="The folder of CSV tables, or the XML file")],
+    previous: Annotated[
+        Path | None, typer.Option(help="Last year's return (folder or XML), for the rules that compare years")
+    ] = None,
+    year: Annotated[
+        int | None,
+        typer.Option(
+            help="Collection year, named by its end (2026 = 1 April 2025 to 31 March 2026); "
+            "default: the year most recently ended"
+        ),
+    ] = None,
+    format: Annotated[str, typer.Option("--format", help="table, json or csv")] = "table",
+    workers: Annotated[
+        int | None,
+        typer.Option(help="Processes sharing the children (default: one per core for a return over 20 MB; 1: none)"),
+    ] = None,
+) -> None:
+    """Validate an SSDA903 return against every DfE rule of the year (errors and queries)."""
+    if format not in FORMATS:
+        err.print(f"--format must be one of {', '.join(FORMATS)}")
+        raise typer.Exit(2)
+    try:
+        collection = CollectionYear(year if year is not None else latest_ended_year())
+    except ValueError as exc:
+        err.print(f"--year: {exc}")
+        raise typer.Exit(2) from None
+    try:
+        report = validate_path(path, collection, previous, workers)
+    except ReturnRefused as exc:
+        if format == "json":
+            sys.stdout.write(
+                json.dumps(
+                    {
+                        "refused": True,
+                        "path": str(path),
+                        "file": exc.file,
+                        "line": exc.line,
+                        "column": exc.column,
+                        "message": exc.message,
+                    },
+                    ensure_ascii=False,
+                )
+                + "\n"
+            )
+        err.print(f"Refused: {exc}", markup=False)
+        raise typer.Exit(2) from None
+    counts = Counter(str(f.severity) for f in report.findings)
+    if format == "csv":
+        writer = csv.writer(sys.stdout)
+        writer.writerow(COLUMNS)
+        for f in report.findings:
+            writer.writerow([spreadsheet_text(f.as_row()[c]) for c in COLUMNS])
+    elif format == "json":
+        json.dump(
+            [{c: f.as_row()[c] for c in COLUMNS} for f in report.findings], sys.stdout, ensure_ascii=False, indent=0
+        )
+        sys.stdout.write("\n")
+    elif report.findings:
+        table = Table("Code", "Type", "CHILD", "Table", "Fields", "Message", "Line")
+        for f in report.findings:
+            table.add_row(*(escape(str(f.as_row()[c])) for c in COLUMNS))  # values from the file: text, never markup
+        Console(width=None if sys.stdout.isatty() else 240).print(table)
+    skipped = (
+        f"; {report.rules_skipped_without_previous} rules comparing with last year not run (no --previous)"
+        if report.rules_skipped_without_previous
+        else ""
+    )
+    err.print(
+        f"{path}: {report.children} children checked against {report.rules_run} rules of {collection.ruleset}: "
+        f"{counts['error']} errors, {counts['query']} queries{skipped}",
+        markup=False,
+    )
+    if counts["error"]:
+        raise typer.Exit(1)

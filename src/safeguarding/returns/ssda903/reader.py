@@ -1,0 +1,476 @@
+"""Read an SSDA903 return, from any system and possibly hostile, into :mod:`.tables` rows grouped by child.
+
+Two forms, as the DfE accepts them:
+
+- a folder of the DfE's CSV tables (``header.csv``, ``episodes.csv``... one per table, columns as the DfE names
+  them; a table the return has no rows for may be left out, but ``header.csv`` and ``episodes.csv`` must be there).
+  Each file is read line by line (no line longer than :data:`MAX_LINE_BYTES`), decoded as strict UTF-8 (a byte order
+  mark allowed), and refused, naming the file, line and column, where it is not what the DfE defines: a column
+  missing, extra or misnamed, a row with more or fewer cells than the header, a NUL byte, bytes that are not UTF-8,
+  a cell a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``: nothing in a 903 table starts so), a
+  file larger than :data:`MAX_TABLE_BYTES` (the largest council's tables are a few megabytes; a national return of
+  100,000 children about 30).
+- the XML form (root ``EXPSSDA903``, one ``CHILD`` each), fed to lxml's pull parser in chunks with entities, DTDs
+  and the network off, each ``CHILD`` dropped once read; a DOCTYPE, a ``CHILD`` over a megabyte, a truncated or
+  malformed file is refused naming the line.
+
+Dates are ``DD/MM/YYYY`` in the CSV form (``YYYY-MM-DD`` is read too) and ``YYYY-MM-DD`` in the XML. A date that is
+not one (31/02/2025) is not a refusal: the DfE defines rules for it (102, 141, 147...), so the row keeps it as absent
+and names the column in ``invalid``. ``DATE_PERM`` may have an unknown day or month written ``zz`` (the DfE's
+guidance): read as the first.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import gc
+import re
+import sys
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import IO, Any
+
+from lxml import etree
+
+from safeguarding.core.spreadsheet import FORMULA_STARTS
+from safeguarding.returns.ssda903.tables import TABLE_BY_FILE, TABLES, ChildRecord, Return, Row, Table
+
+MAX_TABLE_BYTES = 400_000_000
+MAX_LINE_BYTES = 100_000  # a 903 row is under 200 bytes
+MAX_CHILD_BYTES = 1_000_000  # an XML <CHILD> is a few kilobytes
+MAX_OUTSIDE_CHILD_BYTES = 1_000_000
+CHUNK_BYTES = 1 << 18
+REQUIRED_FILES = ("header.csv", "episodes.csv")
+ALIASES = {"placed_for_adoption_errors.csv": "placed_for_adoption.csv"}  # the name the D2I tool uses
+_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_UK = re.compile(r"^(\d{2}|zz)/(\d{2}|zz)/(\d{4})$", re.IGNORECASE)
+
+
+class ReturnRefused(Exception):
+    """The return cannot be read; ``message`` says why, with the file, line and column where there are ones."""
+
+    def __reduce__(self) -> tuple[type, tuple[str, str | None, int | None, str | None]]:
+        return (ReturnRefused, (self.message, self.file, self.line, self.column))  # from a worker process, whole
+
+    def __init__(self, message: str, file: str | None = None, line: int | None = None, column: str | None = None):
+        self.message, self.file, self.line, self.column = message, file, line, column
+        where = ", ".join(
+            part for part in (file, f"line {line}" if line else None, f"column {column}" if column else None) if part
+        )
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+_dates: dict[str, date | None] = {}
+_texts: dict[str, str] = {}
+
+
+def parse_date(raw: str, unknown_parts: bool = False) -> date | None:
+    """``DD/MM/YYYY`` or ``YYYY-MM-DD``; None where it is neither or names no real day. ``unknown_parts``: a day
+    or month written ``zz`` is read as the first (DATE_PERM)."""
+    key = f"{raw}|zz" if unknown_parts else raw
+    if key in _dates:
+        return _dates[key]
+    found: date | None = None
+    uk = _UK.match(raw)
+    iso = None if uk else _ISO.match(raw)
+    parts = (uk.group(3), uk.group(2), uk.group(1)) if uk else (iso.groups() if iso else None)
+    if parts is not None:
+        y, m, d = parts
+        if unknown_parts:
+            m, d = ("01" if m.lower() == "zz" else m), ("01" if d.lower() == "zz" else d)
+        if m.isdigit() and d.isdigit():
+            try:
+                found = date(int(y), int(m), int(d))
+            except ValueError:
+                found = None
+    if len(_dates) < 200_000:
+        _dates[key] = found
+    return found
+
+
+def _text(raw: str) -> str | None:
+    value = raw.strip()
+    if not value:
+        return None
+    if len(value) <= 8:  # codes repeat across rows: one string each
+        return _texts.setdefault(value, value) if len(_texts) < 100_000 else value
+    return value
+
+
+@contextmanager
+def without_cyclic_collection() -> Iterator[None]:
+    """A return is a million small objects and no reference cycles: Python's cyclic collector would only walk them
+    again and again while they are made (a fifth of the time), so it waits until the block is done."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
+Shard = tuple[int, int] | None  # (k, n): only the children whose share is k of n (validator workers)
+
+
+def in_shard(child: str, shard: Shard) -> bool:
+    return shard is None or zlib.crc32(child.encode("utf-8", "replace")) % shard[1] == shard[0]
+
+
+def read_return(path: Path | str, shard: Shard = None) -> Return:
+    """The return at ``path``: a folder of CSV tables or an XML file. ``shard`` (k, n): every file is read and
+    checked, but only the rows of the children in share k of n are kept (each worker process of the validator
+    keeps its own share)."""
+    with without_cyclic_collection():
+        return _read_return(Path(path), shard)
+
+
+def _read_return(path: Path, shard: Shard = None) -> Return:
+    if path.is_dir():
+        return read_folder(path, shard)
+    if not path.is_file():
+        raise ReturnRefused("there is no file or folder here", str(path))
+    with path.open("rb") as handle:
+        head = handle.read(512).lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not head:
+        raise ReturnRefused("the file is empty", path.name)
+    if head.startswith(b"<"):
+        return read_xml(path, shard)
+    raise ReturnRefused(
+        "this is neither an XML file nor a folder: give the folder holding the CSV tables (header.csv, "
+        "episodes.csv...) or the XML file",
+        path.name,
+    )
+
+
+def read_folder(folder: Path, shard: Shard = None) -> Return:
+    files = {p.name.lower(): p for p in sorted(folder.iterdir()) if p.is_file() and p.suffix.lower() == ".csv"}
+    if not files:
+        raise ReturnRefused("the folder holds no CSV tables (header.csv, episodes.csv...)", str(folder))
+    tables: list[tuple[Table, Path]] = []
+    for name, p in files.items():
+        table = TABLE_BY_FILE.get(ALIASES.get(name, name))
+        if table is None:
+            raise ReturnRefused(
+                "this is not one of the SSDA903 tables (" + ", ".join(t.file for t in TABLES) + ")", p.name
+            )
+        tables.append((table, p))
+    named = {t.file for t, _ in tables}
+    for required in REQUIRED_FILES:
+        if required not in named:
+            raise ReturnRefused(f"the return has no {required}", str(folder))
+    result = Return(source=str(folder))
+    children = result.children
+    for table, p in sorted(tables, key=lambda tp: TABLES.index(tp[0])):
+        attribute = table.attribute
+        for row in read_table(table, p, shard):
+            record = children.get(row.child)
+            if record is None:
+                record = children[row.child] = ChildRecord(row.child)
+            getattr(record, attribute).append(row)
+    for record in result.children.values():
+        record.sort()
+    return result
+
+
+def _lines(handle: IO[bytes], file: str) -> Iterator[str]:
+    number = 0
+    while True:
+        raw = handle.readline(MAX_LINE_BYTES + 1)
+        if not raw:
+            return
+        number += 1
+        if len(raw) > MAX_LINE_BYTES:
+            raise ReturnRefused(
+                f"the line is longer than {MAX_LINE_BYTES:,} bytes; a 903 row is under 200", file, number
+            )
+        if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        if b"\x00" in raw:
+            raise ReturnRefused("the line holds a NUL byte: this is not a CSV text file", file, number)
+        try:
+            yield raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ReturnRefused(
+                f"the bytes at character {len(raw[: exc.start].decode('utf-8', 'replace')) + 1} are not UTF-8 "
+                "(save the table as CSV UTF-8)",
+                file,
+                number,
+            ) from None
+
+
+def read_table(table: Table, path: Path, shard: Shard = None) -> Iterator[Row]:
+    file = path.name
+    if path.stat().st_size > MAX_TABLE_BYTES:
+        raise ReturnRefused(
+            f"the file is larger than {MAX_TABLE_BYTES // 1_000_000:,} MB; a 903 table of 100,000 children is about "
+            "30 MB",
+            file,
+        )
+    with path.open("rb") as handle:
+        reader = csv.reader(_lines(handle, file), strict=True)
+        try:
+            found = next(reader, None)
+            if found is None:
+                raise ReturnRefused("the file is empty: a table needs at least its header line", file, 1)
+            columns = [c.strip() for c in found]
+            _check_columns(table, columns, file)
+            yield from _rows(table, reader, columns, file, shard)
+        except csv.Error as exc:
+            raise ReturnRefused(f"this is not valid CSV ({exc})", file, reader.line_num) from None
+
+
+def _check_columns(table: Table, columns: list[str], file: str) -> None:
+    expected = table.columns
+    if columns == list(expected):
+        return
+    if sorted(columns) == sorted(expected) and len(set(columns)) == len(columns):
+        return  # the same columns in another order: read by name
+    missing = [c for c in expected if c not in columns]
+    extra = [c for c in columns if c not in expected]
+    dupes = sorted({c for c in columns if columns.count(c) > 1})
+    parts = []
+    for c in extra:
+        near = difflib.get_close_matches(c.upper(), missing, n=1)
+        parts.append(f"{c!r} is not a column of {table.name}" + (f" (is it {near[0]}?)" if near else ""))
+    if missing:
+        parts.append("missing " + ", ".join(missing))
+    if dupes:
+        parts.append("repeated " + ", ".join(dupes))
+    raise ReturnRefused("; ".join(parts) + f". The DfE's columns of {table.name} are " + ", ".join(expected), file, 1)
+
+
+# Cells are joined with NUL (which the csv module refuses inside a row) so that a whole row is searched at once
+# for a cell starting with a formula character (core.spreadsheet.FORMULA_STARTS) or with space to strip.
+
+
+def _rows(table: Table, reader: Any, columns: list[str], file: str, shard: Shard = None) -> Iterator[Row]:
+    """The table's rows, each made positionally in the row class's field order (read by name where the file's
+    columns come in another order). Per cell only C-level work where it can be: one join and a few substring
+    searches per row (formula cells; cells to strip), an intern per value (codes and ids repeat: one string each),
+    a dictionary look-up per date."""
+    make = table.row
+    expected = list(table.columns)
+    order = None if columns == expected else [columns.index(c) for c in expected]
+    date_at = [
+        (i, name.lower() == "date_perm") for i, name in enumerate(expected) if name.lower() in table.date_columns
+    ]
+    width = len(columns)
+    intern = sys.intern
+    dates_get = _dates.get
+    no_invalid: tuple[str, ...] = ()
+    for cells in reader:
+        if not cells or (len(cells) == 1 and not cells[0].strip()):
+            continue
+        line = reader.line_num
+        if len(cells) != width:
+            raise ReturnRefused(f"the row has {len(cells)} cells where the header has {width}", file, line)
+        joined = "\x00" + "\x00".join(cells) + "\x00"
+        if (
+            "\x00=" in joined
+            or "\x00+" in joined
+            or "\x00-" in joined
+            or "\x00@" in joined
+            or "\x00\t" in joined
+            or "\x00\r" in joined
+        ):
+            column = next(c for c, raw in zip(columns, cells, strict=True) if raw.startswith(FORMULA_STARTS))
+            raise ReturnRefused(
+                f"the cell starts with {cells[columns.index(column)][:1]!r}, which a spreadsheet would run as a "
+                "formula; no 903 value starts so",
+                file,
+                line,
+                column,
+            )
+        if "\x00 " in joined or " \x00" in joined or "\t\x00" in joined:
+            cells = [raw.strip() for raw in cells]
+        if order is not None:
+            cells = [cells[i] for i in order]
+        if shard is not None and cells[0] and not in_shard(cells[0], shard):
+            continue
+        values: list[Any] = [intern(raw) if raw else None for raw in cells]
+        invalid = no_invalid
+        for i, unknown_parts in date_at:
+            raw = values[i]
+            if raw is not None:
+                day = None if unknown_parts else dates_get(raw)
+                if day is None:
+                    day = parse_date(raw, unknown_parts)
+                    if day is None:
+                        invalid += (expected[i].lower(),)
+                values[i] = day
+        if values[0] is None:
+            raise ReturnRefused("CHILD is blank: every row must name its child", file, line, "CHILD")
+        yield make(values[0], line, invalid, *values[1:])
+
+
+# --- XML -----------------------------------------------------------------------------------------------------
+
+_GROUPS = {t.xml_group: t for t in TABLES if t.name != "Header"}
+_HEADER_ITEMS = ("SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB")
+_XML_NAMES = {"PL": "PLACE"}  # the XML names PLACE "PL"
+
+
+def _items(group: Any) -> dict[str, str | None]:
+    found: dict[str, str | None] = {}
+    for item in group:
+        if isinstance(item.tag, str):
+            name = etree.QName(item).localname.upper()
+            found[_XML_NAMES.get(name, name)] = _text(item.text or "")
+    return found
+
+
+def _xml_row(table: Table, child: str, dob: date | None, items: dict[str, str | None], line: int) -> Row:
+    values: dict[str, Any] = {}
+    invalid: list[str] = []
+    dates = table.date_columns
+    for column in table.columns[1:]:
+        name = column.lower()
+        raw = items.get(column)
+        if name in dates:
+            day = parse_date(raw, unknown_parts=name == "date_perm") if raw else None
+            if raw and day is None:
+                invalid.append(name)
+            values[name] = day
+        else:
+            values[name] = raw
+    if "dob" in values and values["dob"] is None and "dob" not in invalid:
+        values["dob"] = dob
+    return table.row(child=child, line=line, invalid=tuple(invalid), **values)
+
+
+def child_rows(el: Any) -> list[Row]:
+    """The rows of one ``<CHILD>``: its header, the UASC row where the header holds UASC items, and a row for each
+    group element (EPISODE, AREVIEW, AMISSING, OC2, OC3, AD1, PERMANENCE, AD_PLACED, SW_EPISODE)."""
+    header_el = None
+    groups: list[tuple[Table, Any]] = []
+    for node in el.iter():
+        if not isinstance(node.tag, str) or node is el:
+            continue
+        name = etree.QName(node).localname.upper()
+        if name == "HEADER" and header_el is None:
+            header_el = node
+        elif name in _GROUPS and len(node):
+            groups.append((_GROUPS[name], node))
+    items = _items(header_el if header_el is not None else el)
+    child = items.get("CHILDID") or items.get("CHILD")
+    line = el.sourceline or 0
+    if not child:
+        raise ReturnRefused("a <CHILD> has no CHILDID", None, line, "CHILDID")
+    header_table = TABLES[0]
+    header = _xml_row(header_table, child, None, {k: items.get(k) for k in _HEADER_ITEMS}, line)
+    dob = getattr(header, "dob", None)
+    rows: list[Row] = [header]
+    if items.get("DUC") or items.get("UASC") in ("1", "true"):
+        rows.append(_xml_row(_GROUPS["UASC"], child, dob, {"SEX": items.get("SEX"), "DUC": items.get("DUC")}, line))
+    for table, node in groups:
+        if table.xml_group == "UASC" and rows[-1].__class__ is table.row:
+            continue
+        rows.append(_xml_row(table, child, dob, _items(node), node.sourceline or line))
+    return rows
+
+
+def read_xml(path: Path, shard: Shard = None) -> Return:
+    result = Return(source=str(path))
+    for row in xml_rows(path):
+        if in_shard(row.child, shard):
+            result.add(row)
+    for record in result.children.values():
+        record.sort()
+    return result
+
+
+def xml_rows(path: Path) -> Iterator[Row]:
+    file = path.name
+    if path.stat().st_size > MAX_TABLE_BYTES * 3:
+        raise ReturnRefused(f"the file is larger than {MAX_TABLE_BYTES * 3 // 1_000_000:,} MB", file)
+    parser = etree.XMLPullParser(
+        events=("start", "end"),
+        tag=("{*}CHILD", "CHILD"),
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        remove_comments=True,
+        remove_pis=True,
+    )
+    fed, child_from, outside_from, child_line = 0, None, 0, 0
+    root_checked = False
+    at_end = False
+    try:
+        with path.open("rb") as handle:
+            while True:
+                chunk = handle.read(CHUNK_BYTES)
+                if chunk:
+                    fed += len(chunk)
+                    parser.feed(chunk)
+                else:
+                    at_end = True
+                    parser.close()
+                for event, el in parser.read_events():
+                    if not root_checked:
+                        root_checked = True
+                        _check_root(el.getroottree(), file)
+                    if event == "start":
+                        child_from, child_line = fed, el.sourceline
+                        continue
+                    yield from child_rows(el)
+                    child_from, outside_from = None, fed
+                    el.clear()
+                    parent = el.getparent()
+                    while parent is not None and el.getprevious() is not None:
+                        del parent[0]
+                if not root_checked and fed and chunk:
+                    _check_first_chunk(chunk if fed == len(chunk) else b"", file)
+                if child_from is not None and fed - child_from > MAX_CHILD_BYTES:
+                    raise ReturnRefused(f"a <CHILD> is larger than {MAX_CHILD_BYTES:,} bytes", file, child_line)
+                if child_from is None and fed - outside_from > MAX_OUTSIDE_CHILD_BYTES:
+                    raise ReturnRefused(
+                        f"the file holds more than {MAX_OUTSIDE_CHILD_BYTES:,} bytes outside any <CHILD>", file
+                    )
+                if at_end:
+                    break
+    except etree.XMLSyntaxError as exc:
+        text = str(exc.msg or exc)
+        if at_end or "premature end" in text.lower():
+            raise ReturnRefused(
+                f"the file ends before its XML does: it looks cut short ({text})", file, exc.lineno
+            ) from None
+        kind = "uses an entity that is not allowed" if "entity" in text.lower() else "is not well-formed XML"
+        raise ReturnRefused(f"the file {kind} ({text})", file, exc.lineno) from None
+    except (etree.LxmlError, ValueError, UnicodeError) as exc:
+        raise ReturnRefused(f"the file cannot be read as XML ({str(exc)[:200]})", file) from None
+    if not root_checked:
+        raise ReturnRefused("the file has no <CHILD>: this is not an SSDA903 return", file)
+
+
+def _check_first_chunk(chunk: bytes, file: str) -> None:
+    if b"<!DOCTYPE" in chunk[:4096].upper():
+        raise ReturnRefused(
+            "the file declares a DOCTYPE; an SSDA903 file has none, and entities are never expanded", file
+        )
+    text = re.sub(rb"<\?.*?\?>|<!--.*?-->", b"", chunk, flags=re.S)
+    found = re.search(rb"<([A-Za-z_][-.\w:]*)", text)
+    if found and found.group(1).split(b":")[-1] != b"EXPSSDA903":
+        name = found.group(1).decode(errors="replace")
+        raise ReturnRefused(f"the root element is <{name}>, not <EXPSSDA903>: this is not an SSDA903 return", file, 1)
+
+
+def _check_root(tree: Any, file: str) -> None:
+    info = tree.docinfo
+    if info.doctype or info.internalDTD is not None or info.externalDTD is not None:
+        raise ReturnRefused(
+            "the file declares a DOCTYPE; an SSDA903 file has none, and entities are never expanded", file
+        )
+    root = tree.getroot()
+    if root is not None and etree.QName(root).localname != "EXPSSDA903":
+        raise ReturnRefused(
+            f"the root element is <{etree.QName(root).localname}>, not <EXPSSDA903>: this is not an SSDA903 return",
+            file,
+            root.sourceline,
+        )
