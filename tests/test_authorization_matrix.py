@@ -92,6 +92,12 @@ CORE_EXPECTED: dict[Route, Policy] = {
     ("POST", "/mash/contacts/{contact_id}/checks"): MASH,
     ("POST", "/mash/contacts/{contact_id}/decision"): MASH,
     ("POST", "/mash/contacts/{contact_id}/sign-off"): roles(R.MASH_MANAGER),
+    # Amending a decision in effect (front_door/amendments.py): the MASH roles reach it; the service then admits only
+    # the decision maker or a manager (tests/front_door/test_decision_amendments.py). Agreeing a worker's
+    # amendment is a manager's.
+    ("GET", "/mash/contacts/{contact_id}/decision/amend"): MASH,
+    ("POST", "/mash/contacts/{contact_id}/decision/amend"): MASH,
+    ("POST", "/mash/contacts/{contact_id}/decision/amendment-sign-off"): roles(R.MASH_MANAGER),
     # Only the worker the contact was routed to (the world routes it to the social worker) or their team manager.
     ("POST", "/mash/contacts/{contact_id}/respond"): roles(R.SOCIAL_WORKER, R.TEAM_MANAGER),
     ("GET", "/mash/sign-off"): roles(R.MASH_MANAGER),

@@ -41,8 +41,14 @@ EXPECTED: dict[Route, Policy] = {
     ("GET", "/cases/{person_id}/family"): NARRATIVE_READERS,
     ("GET", "/cases/{person_id}/assessments/{assessment_id}/authorise"): MANAGERS,
     ("POST", "/cases/{person_id}/assessments/{assessment_id}/authorise"): MANAGERS,
+    ("GET", "/cases/{person_id}/cin-plans/{cin_plan_id}/authorise"): MANAGERS,
+    ("POST", "/cases/{person_id}/cin-plans/{cin_plan_id}/authorise"): MANAGERS,
     ("GET", "/cases/{person_id}/closure"): MANAGERS,
     ("POST", "/cases/{person_id}/closure"): MANAGERS,
+    ("POST", "/cases/{person_id}/closure/return"): MANAGERS,
+    # The worker asks their team manager to close the episode (whoever may change the case).
+    ("GET", "/cases/{person_id}/closure/request"): CASE_WRITERS,
+    ("POST", "/cases/{person_id}/closure/request"): CASE_WRITERS,
     ("GET", "/cases/{person_id}/allocation"): MANAGERS,
     ("POST", "/cases/{person_id}/allocation"): MANAGERS,
     ("GET", "/unallocated-children"): MANAGERS,
@@ -61,12 +67,19 @@ for _slug, _id in ID_NAMES.items():
     for _method in ("GET", "POST"):
         EXPECTED[(_method, f"/cases/{{person_id}}/{_slug}/new")] = CASE_WRITERS
         EXPECTED[(_method, f"/cases/{{person_id}}/{_slug}/{{{_id}}}/edit")] = CASE_WRITERS
-# Amending a signed-off record (an authorised assessment): whoever may change the case, with a reason.
+# Amending a signed-off record (an authorised assessment or child in need plan): whoever may change the case, with a
+# reason.
 for _method in ("GET", "POST"):
     EXPECTED[(_method, "/cases/{person_id}/assessments/{assessment_id}/amend")] = CASE_WRITERS
+    EXPECTED[(_method, "/cases/{person_id}/cin-plans/{cin_plan_id}/amend")] = CASE_WRITERS
 
 # Bodies for unsafe requests, so that a well-formed request reaches the access policy.
-FORMS: dict[Route, dict[str, str]] = {}
+FORMS: dict[Route, dict[str, str]] = {
+    ("POST", "/cases/{person_id}/cin-plans/{cin_plan_id}/authorise"): {
+        "answer": "return",
+        "note": "Returned by the authorization matrix",
+    },
+}
 JSON_BODIES: dict[Route, dict[str, Any]] = {}
 QUERIES: dict[Route, dict[str, str]] = {}
 

@@ -221,6 +221,26 @@ def mash_manager_signs_off(visitor: Visitor, contact_id: int) -> None:
     expect(page.locator("#current-decision")).to_contain_text("signed off by")
 
 
+def amends_the_signed_off_decision(visitor: Visitor, contact_id: int, rationale: str, reason: str) -> None:
+    """A decision in effect changes only by an amendment with a reason; the contact then shows who amended it, why
+    and what changed."""
+    page = visitor.page
+    visitor.goto(f"/mash/contacts/{contact_id}")
+    visitor.click("link", re.compile(r"^Amend the decision"))
+    expect(page.get_by_role("heading", name="Amend the decision")).to_be_visible()
+    page.get_by_label("Rationale").fill(rationale)
+    visitor.click("button", "Save the amendment")
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter the reason for the amendment")
+    expect(page.get_by_label("Rationale")).to_have_value(rationale)  # what was typed is kept
+    page.get_by_label("Reason for the amendment").fill(reason)
+    visitor.click("button", "Save the amendment")
+    expect(page.locator(".govuk-notification-banner__heading")).to_contain_text("Amendment saved")
+    history = page.locator("#amendments")
+    expect(history).to_contain_text(reason)
+    expect(history).to_contain_text(rationale)
+    expect(history).to_contain_text("What changed")
+
+
 # --- social worker and team manager -----------------------------------------------------------------------------
 
 
@@ -292,6 +312,36 @@ def team_manager_authorises_the_assessment(visitor: Visitor, on: date) -> None:
     page.get_by_label("16A: Neglect").check()
     visitor.click("button", "Authorise")
     expect(page.locator(".govuk-notification-banner__heading")).to_have_text("Assessment authorised")
+
+
+def team_manager_authorises_a_plan_from_home(visitor: Visitor, child_name: str) -> None:
+    """From the home page's list of what awaits authorisation (the row opens the plan), authorise the plan."""
+    page = visitor.page
+    visitor.goto("/home")
+    row = page.locator("#awaiting tbody tr", has_text="Child in need plan")
+    expect(row).to_contain_text(child_name)
+    visitor.follow(row.get_by_role("link", name=re.compile(r"^Authorise or return")))
+    expect(page.get_by_role("heading", name="Authorise the child in need plan")).to_be_visible()
+    page.get_by_label("Authorise the plan", exact=True).check()
+    visitor.click("button", "Save", exact=True)
+    expect(page.locator(".govuk-notification-banner__heading")).to_have_text("Child in need plan authorised")
+    expect(page.locator("[data-plan-authorisation]")).to_contain_text("Authorised")
+
+
+def amends_the_authorised_plan(visitor: Visitor, plan_text: str, reason: str) -> None:
+    """An authorised plan changes only by an amendment: without a reason it is refused, what was typed kept; with
+    one it is saved and the case shows who amended it and why."""
+    page = visitor.page
+    visitor.follow(page.locator("[data-cin-plan]").get_by_role("link", name="Amend", exact=True))
+    expect(page.get_by_role("heading", name="Amend child in need plan")).to_be_visible()
+    page.get_by_label("Plan", exact=True).fill(plan_text)
+    visitor.click("button", "Save the amendment")
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter the reason for the amendment")
+    expect(page.get_by_label("Plan", exact=True)).to_have_value(plan_text)
+    page.get_by_label("Reason for the amendment").fill(reason)
+    visitor.click("button", "Save the amendment")
+    expect(page.locator(".govuk-notification-banner__heading")).to_contain_text("Amendment saved")
+    expect(page.locator("[data-cin-plan]")).to_contain_text(reason)
 
 
 # --- exploitation practitioner ----------------------------------------------------------------------------------

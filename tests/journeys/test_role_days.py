@@ -21,7 +21,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import func, select, update
 
-from safeguarding.casework.models import Allocation, Assessment, Referral
+from safeguarding.casework.models import Allocation, Assessment, ChildInNeedPlan, Referral
 from safeguarding.core import local_settings
 from safeguarding.core.calendar import today_in_london
 from safeguarding.core.users import AgencyKind, Role, User
@@ -127,6 +127,12 @@ def test_mash_manager_signs_off_a_decision(visitor: Callable[..., days.Visitor],
     manager = visitor()
     days.sign_in(manager, users["manager"])
     days.mash_manager_signs_off(manager, contact_id)
+    days.amends_the_signed_off_decision(
+        manager,
+        contact_id,
+        "Repeated neglect indicators; the school nurse reports missed health appointments: assess under section 17.",
+        "The school nurse's information came in after sign-off and belongs in the rationale.",
+    )
     school = visitor()
     days.sign_in(school, users["school"])
     page = days.partner_reads_the_outcome(school, contact_id)
@@ -169,12 +175,31 @@ def test_social_worker_records_a_visit_from_what_is_due(visitor: Callable[..., d
     days.social_worker_records_a_visit(social_worker, child_id, today - timedelta(days=1))
 
 
-def test_team_manager_authorises_an_assessment(visitor: Callable[..., days.Visitor], factory: Factory) -> None:
-    _worker, manager, child_id, today = _allocated_child(factory, assessment=True)
+def test_team_manager_authorises_an_assessment_and_a_plan(
+    visitor: Callable[..., days.Visitor], factory: Factory
+) -> None:
+    worker, manager, child_id, today = _allocated_child(factory, assessment=True)
+    with factory.database.transaction() as s:
+        referral_id = s.scalar(select(Referral.id).where(Referral.person_id == child_id))
+        s.add(
+            ChildInNeedPlan(
+                person_id=child_id,
+                referral_id=referral_id,
+                started_on=today - timedelta(days=2),
+                notes="Weekly visits; school to report attendance.",
+                recorded_by_id=worker.id,
+            )
+        )
     team_manager = visitor()
     days.sign_in(team_manager, manager)
     days.opens_the_case_from_what_is_due(team_manager, "Dara Dayscase", child_id)
     days.team_manager_authorises_the_assessment(team_manager, today)
+    days.team_manager_authorises_a_plan_from_home(team_manager, "Dara Dayscase")
+    days.amends_the_authorised_plan(
+        team_manager,
+        "Weekly visits; school to report attendance; family hub parenting course.",
+        "The family agreed the parenting course at the review.",
+    )
 
 
 def test_exploitation_practitioner_rescreens_and_views_the_network(

@@ -2,7 +2,7 @@
 
 - Social worker: contacts routed to them (with the day to acknowledge by, overdue first), what is due on their
   children (each row opens the child's case) and the visits due.
-- Team manager: contacts routed to the team that nobody has acknowledged (overdue first), assessments awaiting
+- Team manager: contacts routed to the team that nobody has acknowledged (overdue first), assessments and plans awaiting
   authorisation, supervision due and overdue per worker, unallocated children (most urgent first) and each worker's
   caseload (weighted where the council sets a weighting).
 - Service leader: read-only across the service: drift by team, and the figures, workforce, improvement plan,

@@ -24,6 +24,7 @@ from safeguarding.casework.models import (
     ChildProtectionConference,
     ChildProtectionPlan,
     Chronology,
+    ClosureRequest,
     CoreGroupMeeting,
     Referral,
     Section47Enquiry,
@@ -118,6 +119,10 @@ class CaseRecord:
     deadlines: ChildDeadlines | None = None  # derived from the events above (timescales)
     # Amendments of signed-off assessments, by assessment id, newest first (each with the content before it).
     amendments: dict[int, list[Amendment]] = field(default_factory=dict)
+    # Amendments of authorised child in need plans, by plan id, newest first.
+    plan_amendments: dict[int, list[Amendment]] = field(default_factory=dict)
+    # The worker's request to close the current episode, waiting for the team manager (casework.closure).
+    closure_request: ClosureRequest | None = None
     chronology_limit: int | None = None  # show only the newest entries (None: all of them)
 
     @property
@@ -248,6 +253,7 @@ def case_record(
         | {s.supervisor_id for s, _c in oversight}
         | {n.author_id for n in notes if n.author_id}
         | {a.authorised_by_id for a in assessments if a.authorised_by_id}
+        | {i for p in cin_plans for i in (p.authorised_by_id, p.returned_by_id) if i}
     )
     names = {u.id: u.full_name for u in session.scalars(select(User).where(User.id.in_(user_ids)))} if user_ids else {}
     record(
@@ -300,6 +306,16 @@ def case_record(
         # Only a signed-off assessment is amended: no question to ask of a child with none.
         amendments=record_versions.amendments(session, "assessment", [a.id for a in assessments if a.authorised_on])
         if any(a.authorised_on for a in assessments)
+        else {},
+        closure_request=session.scalar(
+            select(ClosureRequest).where(ClosureRequest.referral_id == current.id, ClosureRequest.status == "awaiting")
+        )
+        if current is not None and current.closed_date is None
+        else None,
+        plan_amendments=record_versions.amendments(
+            session, "child_in_need_plan", [p.id for p in cin_plans if p.authorised_on]
+        )
+        if any(p.authorised_on for p in cin_plans)
         else {},
     )
 

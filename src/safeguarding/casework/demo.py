@@ -285,9 +285,11 @@ class _Stage:
             return
         end_by = r.closed_date  # plans end before a closure
         if protection:
-            self.protection(r, common, worker, horizon, end_by, detailed)
+            self.protection(r, common, worker, manager, horizon, end_by, detailed)
         elif authorised is not None:
-            self.child_in_need(common, worker, self.wd(authorised, rng.randint(1, 10)), horizon, end_by, detailed)
+            self.child_in_need(
+                common, worker, manager, self.wd(authorised, rng.randint(1, 10)), horizon, end_by, detailed
+            )
         if is_open:
             self.notes(r.person_id, worker, r.referral_date)
 
@@ -314,7 +316,14 @@ class _Stage:
         return sorted(picked)
 
     def protection(
-        self, r: Any, common: dict[str, Any], worker: int, horizon: date, end_by: date | None, detailed: bool
+        self,
+        r: Any,
+        common: dict[str, Any],
+        worker: int,
+        manager: int,
+        horizon: date,
+        end_by: date | None,
+        detailed: bool,
     ) -> None:
         rng = self.rng
         held = self.wd(r.referral_date, rng.randint(0, 2))
@@ -359,7 +368,9 @@ class _Stage:
         if not enquiry_done:
             return
         if not to_conference:
-            self.child_in_need(common, worker, self.wd(completed, rng.randint(2, 8)), horizon, end_by, detailed)
+            self.child_in_need(
+                common, worker, manager, self.wd(completed, rng.randint(2, 8)), horizon, end_by, detailed
+            )
             return
         # Initial conference: within 15 working days of the strategy discussion, a few late.
         icpc = self.wd(held, rng.randint(9, 15) if rng.random() < 0.85 else rng.randint(16, 24))
@@ -441,12 +452,21 @@ class _Stage:
         self.visits(common, "cp", icpc, last, 10, worker)
 
     def child_in_need(
-        self, common: dict[str, Any], worker: int, start: date, horizon: date, end_by: date | None, detailed: bool
+        self,
+        common: dict[str, Any],
+        worker: int,
+        manager: int,
+        start: date,
+        horizon: date,
+        end_by: date | None,
+        detailed: bool,
     ) -> None:
         rng = self.rng
         if start > horizon or (end_by and start >= end_by):
             return
         end = end_by if end_by and end_by > start else None
+        # The team manager authorises the plan within the week; the newest plans are still waiting for them.
+        authorised = self.wd(start, 5) if self.wd(start, 5) <= horizon else None
         plan = self.add(
             ChildInNeedPlan,
             {
@@ -455,6 +475,8 @@ class _Stage:
                 "ended_on": end,
                 "notes": "Support with routines, school attendance and parenting.",
                 "recorded_by_id": worker,
+                "authorised_on": authorised,
+                "authorised_by_id": manager if authorised else None,
                 "created_at": self.at(start),
             },
         )

@@ -56,6 +56,31 @@ class Referral(Base, Timestamped):
     __mapper_args__ = {"version_id_col": version}
 
 
+class ClosureRequest(Base, Timestamped):
+    """A worker's request that their team manager close the child's episode of need (casework.closure): the date,
+    the DfE reason and the summary they propose. The manager closes the episode (the request is then authorised) or
+    returns it with the reason; one request waits at a time."""
+
+    __tablename__ = "closure_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referral.id"), index=True)
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    closed_on: Mapped[date] = mapped_column()
+    reason: Mapped[str] = mapped_column(String(3))  # core.codes.CLOSURE_REASONS
+    note: Mapped[str | None] = mapped_column(String(4000))
+    status: Mapped[str] = mapped_column(String(20), default="awaiting")  # awaiting | authorised | returned
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    answered_at: Mapped[datetime | None] = mapped_column()
+    return_note: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(default=1)
+
+    requested_by: Mapped[User] = relationship(foreign_keys=[requested_by_id])
+
+    __mapper_args__ = {"version_id_col": version}
+
+
 class Allocation(Base):
     """A child allocated to a worker in a team. An open allocation (no end) makes the case open.
 
@@ -264,6 +289,9 @@ class Visit(Base, Timestamped):
 
 
 class ChildInNeedPlan(Base, Timestamped):
+    """A child in need plan. A team manager authorises it (casework.plan_authorisation) or returns it to the worker
+    with the reason; once authorised its content changes only by an amendment with a reason (ending it does not)."""
+
     __tablename__ = "child_in_need_plan"
     __table_args__ = (Index("ix_child_in_need_plan_person", "person_id", "started_on"),)
 
@@ -274,6 +302,12 @@ class ChildInNeedPlan(Base, Timestamped):
     ended_on: Mapped[date | None] = mapped_column()
     notes: Mapped[str | None] = mapped_column(Text)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    authorised_on: Mapped[date | None] = mapped_column()
+    authorised_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    # The manager's reason for returning the plan to the worker; cleared when the worker changes the plan.
+    returned_note: Mapped[str | None] = mapped_column(Text)
+    returned_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    returned_at: Mapped[datetime | None] = mapped_column()
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}

@@ -1,5 +1,6 @@
-"""A team manager's oversight of their team, for their home page: assessments awaiting authorisation, supervision
-due and overdue per worker, and each worker's caseload (weighted where the council sets a weighting).
+"""A team manager's oversight of their team, for their home page: assessments and child in need plans awaiting
+authorisation, supervision due and overdue per worker, and each worker's caseload (weighted where the council sets a
+weighting).
 
 Each reading asks the access policy and is audited. The supervision interval and the caseload weights are local
 settings (core.local_settings: ``supervision.interval_days``, ``caseload.weight.*``).
@@ -9,16 +10,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from safeguarding.casework.case_access import assessment_due_on
-from safeguarding.casework.models import Allocation, Assessment, ChildProtectionPlan, Referral, Supervision
+from safeguarding.casework.models import (
+    Allocation,
+    Assessment,
+    ChildInNeedPlan,
+    ChildProtectionPlan,
+    ClosureRequest,
+    Referral,
+    Supervision,
+)
 from safeguarding.core import access, local_settings
 from safeguarding.core.access import Action, Kind
 from safeguarding.core.audit import record
-from safeguarding.core.calendar import today_in_london
+from safeguarding.core.calendar import LONDON, today_in_london
 from safeguarding.core.db import Database
 from safeguarding.core.users import Role, User
 from safeguarding.people.models import Person, current_postcode
@@ -41,73 +51,151 @@ def team_workers(session: Session, manager: User) -> list[User]:
     )
 
 
-# --- assessments awaiting authorisation ------------------------------------------------------------------------
+# --- assessments and plans awaiting authorisation -----------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class AwaitingAuthorisation:
+    """One record waiting for the team manager: an assessment with its outcome recorded, a child in need plan, or a
+    worker's request to close the episode."""
+
     person_id: int
-    assessment_id: int
+    record_id: int
+    what: str  # "Assessment", "Child in need plan" or "Case closure"
     child: str
     born: date | None  # with the district, tells two children of one name apart
     district: str | None
     worker: str
-    started_on: date
-    due_on: date
+    started_on: date  # the assessment or plan started; the closure was asked for
+    due_on: date | None  # an assessment's 45 working days; a plan has no statutory date for authorisation
     overdue: bool
+    authorise_url: str
 
 
 def awaiting_authorisation(
     session: Session, database: Database, user: User, *, today: date | None = None
 ) -> list[AwaitingAuthorisation]:
-    """Assessments of the team's children with an outcome recorded and no authorisation yet, the earliest due first.
-    Restricted children the manager may not open are left out."""
+    """Assessments with an outcome recorded, child in need plans (open, not returned to the worker) and workers'
+    requests to close an episode, of the team's children, waiting for the manager, the oldest first. Restricted
+    children the manager may not open are left out."""
     access.require_role(database, user, Kind.CASE, Action.SIGN_OFF)
     today = today or today_in_london()
     worker_ids = [w.id for w in team_workers(session, user)] + [user.id]
-    rows = session.execute(
+
+    def waiting(model: type[Assessment] | type[ChildInNeedPlan], *conditions: Any) -> list[Any]:
+        return list(
+            session.execute(
+                select(
+                    model.id,
+                    model.person_id,
+                    Referral.referral_date,
+                    model.started_on,
+                    Person.first_name,
+                    Person.last_name,
+                    Person.date_of_birth,
+                    current_postcode(Person.id).label("postcode"),
+                    User.full_name,
+                )
+                .join(Referral, Referral.id == model.referral_id)
+                .join(Person, Person.id == model.person_id)
+                .join(Allocation, (Allocation.person_id == model.person_id) & Allocation.ended_at.is_(None))
+                .join(User, User.id == Allocation.worker_id)
+                .where(
+                    model.authorised_on.is_(None),
+                    Referral.closed_date.is_(None),
+                    Allocation.worker_id.in_(worker_ids),
+                    *conditions,
+                )
+                .limit(500)
+            ).all()
+        )
+
+    assessments = waiting(Assessment, Assessment.outcome.is_not(None))
+    plans = waiting(ChildInNeedPlan, ChildInNeedPlan.ended_on.is_(None), ChildInNeedPlan.returned_note.is_(None))
+    closures = session.execute(
         select(
-            Assessment.id,
-            Assessment.person_id,
-            Referral.referral_date,
-            Assessment.started_on,
+            ClosureRequest.id,
+            ClosureRequest.person_id,
+            ClosureRequest.created_at,
             Person.first_name,
             Person.last_name,
             Person.date_of_birth,
             current_postcode(Person.id).label("postcode"),
             User.full_name,
         )
-        .join(Referral, Referral.id == Assessment.referral_id)
-        .join(Person, Person.id == Assessment.person_id)
-        .join(Allocation, (Allocation.person_id == Assessment.person_id) & Allocation.ended_at.is_(None))
+        .join(Referral, Referral.id == ClosureRequest.referral_id)
+        .join(Person, Person.id == ClosureRequest.person_id)
+        .join(Allocation, (Allocation.person_id == ClosureRequest.person_id) & Allocation.ended_at.is_(None))
         .join(User, User.id == Allocation.worker_id)
         .where(
-            Assessment.authorised_on.is_(None),
-            Assessment.outcome.is_not(None),
+            ClosureRequest.status == "awaiting",
             Referral.closed_date.is_(None),
             Allocation.worker_id.in_(worker_ids),
         )
         .limit(500)
     ).all()
-    locked = access.locked_for(session, user, {r.person_id for r in rows})
-    found = [
-        AwaitingAuthorisation(
-            person_id=r.person_id,
-            assessment_id=r.id,
-            child=f"{r.first_name} {r.last_name}",
-            born=r.date_of_birth,
-            district=postcode_district(r.postcode),
-            worker=r.full_name,
-            started_on=r.started_on,
-            due_on=(due := assessment_due_on(r.referral_date)),
-            overdue=due < today,
-        )
-        for r in rows
-        if r.person_id not in locked
-    ]
-    found.sort(key=lambda a: (a.due_on, a.assessment_id))
+    locked = access.locked_for(session, user, {r.person_id for r in [*assessments, *plans, *closures]})
+    found = (
+        [
+            AwaitingAuthorisation(
+                person_id=r.person_id,
+                record_id=r.id,
+                what="Assessment",
+                child=f"{r.first_name} {r.last_name}",
+                born=r.date_of_birth,
+                district=postcode_district(r.postcode),
+                worker=r.full_name,
+                started_on=r.started_on,
+                due_on=(due := assessment_due_on(r.referral_date)),
+                overdue=due < today,
+                authorise_url=f"/cases/{r.person_id}/assessments/{r.id}/authorise",
+            )
+            for r in assessments
+            if r.person_id not in locked
+        ]
+        + [
+            AwaitingAuthorisation(
+                person_id=r.person_id,
+                record_id=r.id,
+                what="Child in need plan",
+                child=f"{r.first_name} {r.last_name}",
+                born=r.date_of_birth,
+                district=postcode_district(r.postcode),
+                worker=r.full_name,
+                started_on=r.started_on,
+                due_on=None,
+                overdue=False,
+                authorise_url=f"/cases/{r.person_id}/cin-plans/{r.id}/authorise",
+            )
+            for r in plans
+            if r.person_id not in locked
+        ]
+        + [
+            AwaitingAuthorisation(
+                person_id=r.person_id,
+                record_id=r.id,
+                what="Case closure",
+                child=f"{r.first_name} {r.last_name}",
+                born=r.date_of_birth,
+                district=postcode_district(r.postcode),
+                worker=r.full_name,
+                started_on=r.created_at.astimezone(LONDON).date(),
+                due_on=None,
+                overdue=False,
+                authorise_url=f"/cases/{r.person_id}/closure",
+            )
+            for r in closures
+            if r.person_id not in locked
+        ]
+    )
+    found.sort(key=lambda a: (a.started_on, a.what, a.record_id))
     record(
-        session, access.actor_of(user), "list", "assessments_awaiting_authorisation", None, detail={"shown": len(found)}
+        session,
+        access.actor_of(user),
+        "list",
+        "awaiting_authorisation",
+        None,
+        detail={"assessments": sum(a.what == "Assessment" for a in found), "shown": len(found)},
     )
     return found
 

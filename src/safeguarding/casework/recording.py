@@ -52,10 +52,22 @@ def event_of(session: Session, kind: events.EventKind, person_id: int, event_id:
 
 # --- signed-off records: locked, changed only by an amendment with a reason ----------------------------------------
 
-# The kinds whose records are signed off, and when: an authorised assessment is the manager's completed record.
+# The kinds whose records are signed off, and when: an authorised assessment is the manager's completed record, an
+# authorised child in need plan the plan the manager agreed (casework.plan_authorisation).
+#
+# The other records of a case, and why they are not here: strategy discussions, section 47 enquiries, conferences,
+# core groups, visits, reviews and notes are recorded by the worker, with no manager's sign-off in the record (a
+# section 47's outcome is agreed at the strategy discussion or conference it leads to, recorded as those events); a
+# child protection plan is made by the conference that decided it, not signed off by a manager here; a closed
+# episode has no edit form at all (casework.closure: a team manager closes it, and nothing reopens it); a MASH
+# decision in effect is amended in the front door (front_door.amendments).
 SIGNED_OFF: dict[str, Callable[[Any], bool]] = {
     "assessments": lambda row: row.authorised_on is not None,
+    "cin-plans": lambda row: row.authorised_on is not None,
 }
+# What the ordinary form may still record on a signed-off record: ending an authorised plan is the plan's next
+# event, not a change to what the manager agreed.
+STILL_RECORDED: dict[str, frozenset[str]] = {"cin-plans": frozenset({"ended_on"})}
 
 
 def signed_off(slug: str, row: Any) -> bool:
@@ -107,6 +119,7 @@ class EventForm:
     event_id: int | None = None
     version: int | None = None
     amending: bool = False
+    locked: bool = False  # signed off: the ordinary form records only what STILL_RECORDED names
 
 
 def event_form(
@@ -133,7 +146,7 @@ def event_form(
         audit(session, user, "view", "person", person_id, person_id, form=slug)
         return EventForm(person, kind, values, options)
     row = event_of(session, kind, person_id, event_id)
-    if signed_off(slug, row) and not amending:
+    if signed_off(slug, row) and not amending and not STILL_RECORDED.get(slug):
         raise refuse_locked(kind, person_id, row)
     values = events.form_values(kind, row)
     if slug == "cp-plans":
@@ -144,7 +157,8 @@ def event_form(
         )
         values["conference_id"] = str(made_by or "")
     audit(session, user, "view", kind.target, row.id, person_id)
-    return EventForm(person, kind, values, options, row.id, row.version, amending)
+    locked = signed_off(slug, row) and not amending
+    return EventForm(person, kind, values, options, row.id, row.version, amending, locked)
 
 
 @dataclass(frozen=True)
@@ -191,7 +205,8 @@ def save_event(
     )
     row = event_of(session, kind, person_id, event_id) if event_id is not None else None
     amending = amendment_reason is not None
-    if signed_off(slug, row) and not amending:
+    locked = signed_off(slug, row) and not amending
+    if locked and not STILL_RECORDED.get(slug):
         raise refuse_locked(kind, person_id, row)
     day = now or today_in_london()
     if slug == "notes":
@@ -207,6 +222,12 @@ def save_event(
         errors["amendment_reason"] = problem
     if errors:
         raise ValidationFailed(errors)
+    if locked and any(
+        getattr(row, name, None) != value
+        for name, value in values.items()
+        if name not in STILL_RECORDED[slug] and hasattr(row, name)
+    ):
+        raise refuse_locked(kind, person_id, row)
     if referral is not None and slug != "notes":
         episode = episode_facts(session, referral)
         refusals = _order_refusals(session, slug, episode, values, row, day)
@@ -329,6 +350,9 @@ def _apply(session: Session, slug: str, row: Any, v: dict[str, Any], user: User)
             row.worker_id = user.id
     elif hasattr(row, "recorded_by_id") and row.recorded_by_id is None:
         row.recorded_by_id = user.id
+    if slug == "cin-plans" and changed and row.returned_note is not None:
+        # The worker changed the plan the manager returned: it goes back to the manager's list.
+        row.returned_note = row.returned_by_id = row.returned_at = None
     if slug == "strategy-discussions":
         wanted = [(a, n, r or None) for a, n, r in v["participants"]]
         current = [(p.agency, p.name, p.role) for p in row.participants]

@@ -24,6 +24,7 @@ from safeguarding.casework import (
     closure,
     events,
     family,
+    plan_authorisation,
     recording,
     rules,
     supervision,
@@ -59,7 +60,11 @@ FLASH = {
     "saved": "Saved",
     "amended": "Amendment saved: the earlier version is kept on the record",
     "authorised": "Assessment authorised",
+    "plan_authorised": "Child in need plan authorised",
+    "plan_returned": "Child in need plan returned to the worker with your reason",
     "closed": "Episode of need closed",
+    "closure_requested": "Closure requested: the team manager will close the episode or return the request",
+    "closure_returned": "Closure request returned to the worker with your reason",
     "allocated": "Child allocated",
     "chronology": "Chronology saved",
 }
@@ -274,28 +279,88 @@ async def authorise_submit(
     return await submit(request, db, save, done=f"/cases/{person_id}?done=authorised", again=again)
 
 
-# --- closure ----------------------------------------------------------------------------------------------------------
+# --- child in need plan authorisation ---------------------------------------------------------------------------------
+
+
+def _authorise_plan_page(
+    request: Request,
+    view: plan_authorisation.PlanAuthorisationForm,
+    values: dict[str, str],
+    *,
+    errors: dict[str, str] | None = None,
+) -> Response:
+    return render(
+        request,
+        "casework/authorise_plan.html",
+        title="Authorise the child in need plan",
+        view=view,
+        values=values,
+        errors=errors,
+    )
+
+
+@router.get("/cases/{person_id}/cin-plans/{cin_plan_id}/authorise", include_in_schema=False)
+def authorise_plan_page(
+    request: Request, person_id: RecordId, cin_plan_id: RecordId, db: DbSession, database: Db, user: CurrentUser
+) -> Response:
+    view = plan_authorisation.plan_authorisation_form(db, database, user, person_id, cin_plan_id)
+    return _authorise_plan_page(request, view, {})
+
+
+@router.post("/cases/{person_id}/cin-plans/{cin_plan_id}/authorise", include_in_schema=False)
+async def authorise_plan_submit(
+    request: Request, person_id: RecordId, cin_plan_id: RecordId, db: DbSession, database: Db, user: CurrentUser
+) -> Response:
+    def save(form: PostedForm) -> object:
+        return plan_authorisation.answer_plan(
+            db, database, user, person_id, cin_plan_id, plan_authorisation.PlanAuthorisationInput.read(form)
+        )
+
+    def again(form: PostedForm, errors: dict[str, str]) -> Response:
+        view = plan_authorisation.plan_authorisation_form(db, database, user, person_id, cin_plan_id)
+        return _authorise_plan_page(request, view, form.as_dict(), errors=errors)
+
+    def done(plan: Any) -> str:
+        return f"/cases/{person_id}?done={'plan_authorised' if plan.authorised_on else 'plan_returned'}"
+
+    return await submit(request, db, save, done=done, again=again)
+
+
+# --- closure: the worker asks, the team manager closes or returns ----------------------------------------------------
 
 
 def _closure_page(
-    request: Request, view: closure.ClosureForm, form: dict[str, str], *, errors: dict[str, str] | None = None
+    request: Request,
+    view: closure.ClosureForm,
+    form: dict[str, str],
+    *,
+    errors: dict[str, str] | None = None,
+    requesting: bool = False,
 ) -> Response:
     return render(
         request,
         "casework/closure.html",
-        title="Close the episode of need",
+        title="Ask to close the episode of need" if requesting else "Close the episode of need",
         view=view,
         form=form,
         errors=errors,
         reasons=list(codes.CLOSURE_REASONS.items()),
+        requesting=requesting,
     )
+
+
+def _closure_values(view: closure.ClosureForm) -> dict[str, str]:
+    """The manager's form starts from the worker's request where one waits, else from today."""
+    asked = view.request
+    if asked is None:
+        return {"closed_on": today_in_london().isoformat()}
+    return {"closed_on": asked.closed_on.isoformat(), "reason": asked.reason, "note": asked.note or ""}
 
 
 @router.get("/cases/{person_id}/closure", include_in_schema=False)
 def closure_page(request: Request, person_id: RecordId, db: DbSession, database: Db, user: CurrentUser) -> Response:
-    return _closure_page(
-        request, closure.closure_form(db, database, user, person_id), {"closed_on": today_in_london().isoformat()}
-    )
+    view = closure.closure_form(db, database, user, person_id)
+    return _closure_page(request, view, _closure_values(view))
 
 
 @router.post("/cases/{person_id}/closure", include_in_schema=False)
@@ -320,6 +385,50 @@ async def closure_submit(
         )
 
     return await submit(request, db, save, done=f"/cases/{person_id}?done=closed", again=again)
+
+
+@router.post("/cases/{person_id}/closure/return", include_in_schema=False)
+async def closure_return_submit(
+    request: Request, person_id: RecordId, db: DbSession, database: Db, user: CurrentUser
+) -> Response:
+    def again(form: PostedForm, errors: dict[str, str]) -> Response:
+        view = closure.closure_form(db, database, user, person_id)
+        return _closure_page(request, view, {**_closure_values(view), **form.as_dict()}, errors=errors)
+
+    return await submit(
+        request,
+        db,
+        lambda form: closure.return_closure(db, database, user, person_id, form.get("return_note")),
+        done=f"/cases/{person_id}?done=closure_returned",
+        again=again,
+    )
+
+
+@router.get("/cases/{person_id}/closure/request", include_in_schema=False)
+def closure_request_page(
+    request: Request, person_id: RecordId, db: DbSession, database: Db, user: CurrentUser
+) -> Response:
+    view = closure.closure_form(db, database, user, person_id, requesting=True)
+    return _closure_page(request, view, {"closed_on": today_in_london().isoformat()}, requesting=True)
+
+
+@router.post("/cases/{person_id}/closure/request", include_in_schema=False)
+async def closure_request_submit(
+    request: Request, person_id: RecordId, db: DbSession, database: Db, user: CurrentUser
+) -> Response:
+    def again(form: PostedForm, errors: dict[str, str]) -> Response:
+        if "referral" in errors:
+            raise ValidationFailed(errors)
+        view = closure.closure_form(db, database, user, person_id, requesting=True)
+        return _closure_page(request, view, form.as_dict(), errors=errors, requesting=True)
+
+    return await submit(
+        request,
+        db,
+        lambda form: closure.request_closure(db, database, user, person_id, closure.ClosureInput.read(form)),
+        done=f"/cases/{person_id}?done=closure_requested",
+        again=again,
+    )
 
 
 # --- allocation -------------------------------------------------------------------------------------------------------

@@ -231,3 +231,34 @@ def amendments(session: Session, target_type: str, record_ids: Iterable[int]) ->
         before = [(str(f["label"]), str(f["value"])) for f in json.loads(kept.content)]
         found.setdefault(kept.record_id, []).append(Amendment(kept.amended_at, name, kept.reason, before))
     return found
+
+
+@dataclass(frozen=True)
+class Change:
+    """One field an amendment changed, as a reader sees it before and after."""
+
+    label: str
+    before: str
+    after: str
+
+
+def changes_made(
+    found: Sequence[Amendment], now: Sequence[tuple[str, str]], compared: Iterable[str] | None = None
+) -> list[tuple[Amendment, list[Change]]]:
+    """What each amendment changed (``found`` newest first, as ``amendments`` gives them; ``now`` the record's
+    (label, value) pairs as it stands): each amendment's content before it, against the content the next amendment
+    kept, or the record now for the newest. Only the labels in ``compared`` (all, when None) are compared: a version
+    may keep more than an amendment changes (who signed the record off). Fields only one side has (a field added to
+    the form since) are left out."""
+    labels = None if compared is None else set(compared)
+    shown: list[tuple[Amendment, list[Change]]] = []
+    after = dict(now)
+    for amendment in found:
+        changed = [
+            Change(label, value, after[label])
+            for label, value in amendment.before
+            if label in after and after[label].strip() != value.strip() and (labels is None or label in labels)
+        ]
+        shown.append((amendment, changed))
+        after = dict(amendment.before)
+    return shown

@@ -20,8 +20,9 @@ from safeguarding.core.audit import record_search
 from safeguarding.core.calendar import LONDON
 from safeguarding.core.dates import long_date
 from safeguarding.core.db import Database, utcnow
+from safeguarding.core.record_versions import Amendment, Change
 from safeguarding.core.users import PartnerAgency, User
-from safeguarding.front_door import rules
+from safeguarding.front_door import amendments, rules
 from safeguarding.front_door.contacts import (
     OPEN,
     audit_contact,
@@ -107,6 +108,9 @@ class ContactView:
     open_case_allocations: list[Allocation]
     # A routed contact past its acknowledge-by day with no acknowledgement.
     acknowledge_overdue: bool = False
+    # The decision's amendments, newest first, each with what it changed; whether this user may amend it.
+    amendments: list[tuple[Amendment, list[Change]]] = field(default_factory=list)
+    may_amend: bool = False
 
     @property
     def outstanding_checks(self) -> list[PartnerCheck]:
@@ -364,6 +368,7 @@ def view_contact(
             view.candidates = _candidate_views(session, user, subject)
         children.append(view)
     audit_contact(session, user, "view", contact)
+    decision = contact.current_decision
     return ContactView(
         contact=contact,
         children=children,
@@ -387,4 +392,6 @@ def view_contact(
             .limit(1)
         )
         is None,
+        amendments=amendments.history(session, decision, level_labels(settings)) if decision is not None else [],
+        may_amend=decision is not None and may_screen and amendments.may_amend(user, decision),
     )

@@ -136,7 +136,7 @@ def _open_checks_problem(contact: Contact, reason: str | None, field: str) -> di
     return errors
 
 
-def _primary_need_problem(outcome: Outcome, primary_need: str | None) -> dict[str, str]:
+def primary_need_problem(outcome: Outcome, primary_need: str | None) -> dict[str, str]:
     """The CIN census needs a referral's primary need code (rule 8610): asked when the referral is made."""
     if outcome not in rules.REFERRAL_OUTCOMES:
         return {}
@@ -242,7 +242,7 @@ def decide(
     if problem := rules.rationale_problem(data.rationale, "rationale for the decision"):
         errors["rationale"] = problem
     if outcome is not None:
-        errors |= _primary_need_problem(outcome, data.primary_need)
+        errors |= primary_need_problem(outcome, data.primary_need)
         errors |= _referral_blocker(contact, outcome, session)
     errors |= _open_checks_problem(contact, data.open_checks_reason, "open_checks_reason")
     if errors:
@@ -400,23 +400,34 @@ class SignOffRow:
     decision: ContactDecision
     decided_by: str
     children: list[ListedPerson]
+    amendment: bool = False  # an amendment of a decision in effect, waiting for a manager to agree it
 
 
 def awaiting_sign_off(session: Session, database: Database, user: User, *, limit: int = 500) -> list[SignOffRow]:
-    """Decisions waiting for a MASH manager, oldest first (the first ``limit``)."""
+    """Decisions waiting for a MASH manager, and amendments of decisions in effect waiting for one to agree them,
+    oldest decision first (the first ``limit``)."""
     access.require_role(database, user, Kind.DECISION, Action.SIGN_OFF)
+    loading = (
+        selectinload(ContactDecision.contact).selectinload(Contact.subjects),
+        selectinload(ContactDecision.decided_by),
+    )
     decisions = list(
         session.scalars(
             select(ContactDecision)
             .where(ContactDecision.status == DecisionStatus.AWAITING_SIGN_OFF)
-            .options(
-                selectinload(ContactDecision.contact).selectinload(Contact.subjects),
-                selectinload(ContactDecision.decided_by),
-            )
+            .options(*loading)
             .order_by(ContactDecision.decided_at)
             .limit(limit)
         )
     )
+    decisions += session.scalars(
+        select(ContactDecision)
+        .where(ContactDecision.amendment_awaiting_sign_off == True)  # noqa: E712 (the partial index's predicate)
+        .options(*loading)
+        .order_by(ContactDecision.decided_at)
+        .limit(limit)
+    )
+    decisions = sorted(decisions, key=lambda d: (d.decided_at, d.id))[:limit]
     hidden = hidden_contacts(session, user, [d.contact for d in decisions])
     record(
         session, access.actor_of(user), "list", "decisions_awaiting_sign_off", None, detail={"shown": len(decisions)}
@@ -427,18 +438,20 @@ def awaiting_sign_off(session: Session, database: Database, user: User, *, limit
             decision=d,
             decided_by=d.decided_by.full_name,
             children=[RESTRICTED] if d.contact_id in hidden else [listed_child(s) for s in d.contact.children],
+            amendment=d.amendment_awaiting_sign_off,
         )
         for d in decisions
     ]
 
 
 def count_awaiting_sign_off(session: Session) -> int:
-    """How many decisions await sign-off (the caller has listed some of them through ``awaiting_sign_off``)."""
-    return int(
-        session.scalar(
-            select(func.count())
-            .select_from(ContactDecision)
-            .where(ContactDecision.status == DecisionStatus.AWAITING_SIGN_OFF)
+    """How many decisions, and amendments of decisions, await sign-off (the caller has listed some of them through
+    ``awaiting_sign_off``)."""
+    # Two counts, each read from its own partial index (an OR of the two would read every decision).
+    return sum(
+        int(session.scalar(select(func.count()).select_from(ContactDecision).where(condition)) or 0)
+        for condition in (
+            ContactDecision.status == DecisionStatus.AWAITING_SIGN_OFF,
+            ContactDecision.amendment_awaiting_sign_off == True,  # noqa: E712
         )
-        or 0
     )

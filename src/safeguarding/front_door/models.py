@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from safeguarding.core.db import Base, Timestamped, utcnow
@@ -262,6 +262,13 @@ class ContactDecision(Base):
             sqlite_where=text("status = 'awaiting_sign_off'"),
             postgresql_where=text("status = 'awaiting_sign_off'"),
         ),
+        # And the amendments of decisions in effect waiting for a manager to agree them (a handful).
+        Index(
+            "ix_contact_decision_amendment_awaiting",
+            "decided_at",
+            sqlite_where=text("amendment_awaiting_sign_off = 1"),
+            postgresql_where=text("amendment_awaiting_sign_off"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -284,10 +291,20 @@ class ContactDecision(Base):
     signed_off_at: Mapped[datetime | None] = mapped_column(index=True)  # also read by the nightly deadlines run
     sign_off_note: Mapped[str | None] = mapped_column(Text)
     took_effect_at: Mapped[datetime | None] = mapped_column()
+    # A decision in effect changes only by an amendment with a reason (front_door.amendments): one made by someone
+    # who is not a MASH manager waits for a manager to agree it; the manager who agreed the latest one is kept here
+    # (earlier ones, and the first sign-off, stay on the record in its versions).
+    amendment_awaiting_sign_off: Mapped[bool] = mapped_column(default=False, server_default=false())
+    amendment_signed_off_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    amendment_signed_off_at: Mapped[datetime | None] = mapped_column()
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     contact: Mapped[Contact] = relationship(back_populates="decisions")
     decided_by: Mapped[User] = relationship(foreign_keys=[decided_by_id])
     signed_off_by: Mapped[User | None] = relationship(foreign_keys=[signed_off_by_id])
+    amendment_signed_off_by: Mapped[User | None] = relationship(foreign_keys=[amendment_signed_off_by_id])
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class RoutedResponse(StrEnum):

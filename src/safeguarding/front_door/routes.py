@@ -22,6 +22,7 @@ from safeguarding.core.errors import ValidationFailed
 from safeguarding.core.form_fields import record_id
 from safeguarding.core.users import User
 from safeguarding.front_door import (
+    amendments,
     checks,
     contact_form,
     contact_record,
@@ -43,11 +44,11 @@ from safeguarding.front_door.models import (
     ContactSubject,
     LawfulBasis,
     NoteKind,
-    Outcome,
     Rag,
     ReporterKind,
     SubjectRole,
 )
+from safeguarding.front_door.rules import OUTCOME_LABELS, REFERRAL_OUTCOMES
 from safeguarding.web.deps import CurrentUser, Db, DbSession, RecordId, TransactionalRoute, csrf_protect
 from safeguarding.web.forms import PostedForm, read_query, submit
 from safeguarding.web.templating import render
@@ -65,14 +66,6 @@ LAWFUL_BASIS_LABELS = {
     LawfulBasis.PUBLIC_TASK: "Public task – UK GDPR Art 6(1)(e)",
     LawfulBasis.LEGAL_OBLIGATION: "Legal obligation – UK GDPR Art 6(1)(c)",
     LawfulBasis.VITAL_INTERESTS: "Vital interests – UK GDPR Art 6(1)(d)",
-}
-OUTCOME_LABELS = {
-    Outcome.NO_FURTHER_ACTION: "No further action",
-    Outcome.INFORMATION_AND_ADVICE: "Information, advice and signposting",
-    Outcome.EARLY_HELP: "Early help",
-    Outcome.REFERRAL_FOR_ASSESSMENT: "Referral for a child and family assessment (section 17)",
-    Outcome.STRATEGY_DISCUSSION: "Strategy discussion (possible section 47 enquiry)",
-    Outcome.IMMEDIATE_PROTECTION: "Immediate protection",
 }
 CONSENT_LABELS = {
     ConsentPosition.CONSENT_GIVEN: "The family knows and agrees",
@@ -234,6 +227,9 @@ _FLASH = {
     "decided": "Decision recorded",
     "signed": "Decision signed off",
     "returned": "Decision returned to the MASH for screening again",
+    "amended": "Amendment saved: the decision before it is kept on the contact",
+    "amendment_waiting": "Amendment saved and sent to a MASH manager to agree: the decision before it is kept",
+    "amendment_agreed": "Amendment agreed",
     "acknowledged": "Contact acknowledged",
     "noted": "Note added",
 }
@@ -365,6 +361,72 @@ async def sign_off(request: Request, contact_id: RecordId, db: DbSession, databa
 
     return await _on_contact(
         request, db, database, user, contact_id, save, lambda answer: "signed" if answer.agree else "returned"
+    )
+
+
+# --- amending a decision in effect (front_door.amendments) --------------------------------------------------------
+
+
+def _amend_page(
+    request: Request,
+    view: amendments.AmendmentForm,
+    values: Mapping[str, str],
+    errors: dict[str, str] | None = None,
+) -> Response:
+    return render(
+        request,
+        "front_door/mash_decision_amend.html",
+        title="Amend the decision",
+        view=view,
+        values=values,
+        errors=errors,
+        levels=[(str(level), f"{level}: {name}") for level, name in view.levels.items()],
+        referral=view.decision.outcome in REFERRAL_OUTCOMES,
+        **_common(),
+    )
+
+
+@router.get("/mash/contacts/{contact_id}/decision/amend", include_in_schema=False)
+def amend_decision_page(
+    request: Request, contact_id: RecordId, db: DbSession, database: Db, user: CurrentUser
+) -> Response:
+    view = amendments.amendment_form(db, database, user, contact_id)
+    return _amend_page(request, view, view.values)
+
+
+@router.post("/mash/contacts/{contact_id}/decision/amend", include_in_schema=False)
+async def amend_decision(
+    request: Request, contact_id: RecordId, db: DbSession, database: Db, user: CurrentUser
+) -> Response:
+    def again(form: PostedForm, errors: dict[str, str]) -> Response:
+        return _amend_page(request, amendments.amendment_form(db, database, user, contact_id), form, errors)
+
+    return await submit(
+        request,
+        db,
+        lambda form: amendments.amend_decision(db, database, user, contact_id, amendments.AmendmentInput.read(form)),
+        done=lambda decision: (
+            f"/mash/contacts/{contact_id}?done="
+            + ("amendment_waiting" if decision.amendment_awaiting_sign_off else "amended")
+        ),
+        again=again,
+    )
+
+
+@router.post("/mash/contacts/{contact_id}/decision/amendment-sign-off", include_in_schema=False)
+async def agree_amendment(
+    request: Request, contact_id: RecordId, db: DbSession, database: Db, user: CurrentUser
+) -> Response:
+    return await _on_contact(
+        request,
+        db,
+        database,
+        user,
+        contact_id,
+        lambda form: amendments.agree_amendment(
+            db, database, user, contact_id, expected_version=record_id(form.get("version"))
+        ),
+        "amendment_agreed",
     )
 
 

@@ -184,3 +184,13 @@ PARTNER_OUTCOME_LABELS: dict[Outcome, str] = {
     Outcome.STRATEGY_DISCUSSION: "Strategy discussion",
     Outcome.IMMEDIATE_PROTECTION: "Immediate protection",
 }
+
+# What MASH staff read for each outcome (the partner portal words it for partners: PARTNER_OUTCOME_LABELS).
+OUTCOME_LABELS = {
+    Outcome.NO_FURTHER_ACTION: "No further action",
+    Outcome.INFORMATION_AND_ADVICE: "Information, advice and signposting",
+    Outcome.EARLY_HELP: "Early help",
+    Outcome.REFERRAL_FOR_ASSESSMENT: "Referral for a child and family assessment (section 17)",
+    Outcome.STRATEGY_DISCUSSION: "Strategy discussion (possible section 47 enquiry)",
+    Outcome.IMMEDIATE_PROTECTION: "Immediate protection",
+}
