@@ -2,8 +2,8 @@
 amendment awaiting a manager's agreement); a child in need plan is authorised or returned by a team manager; a
 worker asks their team manager to close an episode (closure_request)
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-07
 
 Existing plans are left unauthorised: nobody authorised them, so none is marked as if someone had.
@@ -16,8 +16,8 @@ from alembic import op
 
 import safeguarding.core.db
 
-revision: str = "0010"
-down_revision: str | None = "0009"
+revision: str = "0011"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
