@@ -5,6 +5,9 @@ the rules that compare years. Exit status: 0 with no errors (queries alone still
 when a return cannot be read (the reason, with its file, line and column; ``--format json`` then prints
 ``{"refused": true, ...}``). Findings are printed only once both returns have been read and checked, so a refused
 file leaves no half-written output; CSV cells a spreadsheet would run as a formula are written as text.
+
+``safeguarding returns ssda903 export --year 2026 --out DIR`` writes the return from the live record as the DfE's
+CSV tables (``--format xml --out FILE.xml``: the XML form), in one read transaction, audited as an export.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from safeguarding.core.calendar import today_in_london
+from safeguarding.core.db import get_database
 from safeguarding.core.spreadsheet import spreadsheet_text
 from safeguarding.returns.ssda903.reader import ReturnRefused
 from safeguarding.returns.ssda903.tables import CollectionYear
@@ -115,3 +119,40 @@ def validate(
     )
     if counts["error"]:
         raise typer.Exit(1)
+
+
+@ssda903_app.command("export")
+def export(
+    year: Annotated[int, typer.Option(help="Collection year, named by its end (2026 = 1 April 2025 to 31 March 2026)")],
+    out: Annotated[Path, typer.Option(help="The folder for the CSV tables (created), or the XML file")],
+    format: Annotated[str, typer.Option("--format", help="csv (a folder of tables) or xml (one file)")] = "csv",
+) -> None:
+    """Write the SSDA903 return for the collection year from the live record (every child looked after in it)."""
+    from safeguarding.returns.ssda903.export import FORMATS, export_return  # reads every capability's tables
+
+    if format not in FORMATS:
+        err.print(f"--format must be one of {', '.join(FORMATS)}")
+        raise typer.Exit(2)
+    try:
+        collection = CollectionYear(year)
+    except ValueError as exc:
+        err.print(f"--year: {exc}")
+        raise typer.Exit(2) from None
+    if format == "csv" and out.exists() and not out.is_dir():
+        err.print(f"--out: {out} is a file; the CSV tables are written to a folder", markup=False)
+        raise typer.Exit(2)
+    if format == "xml" and out.is_dir():
+        err.print(f"--out: {out} is a folder; the XML form is written to a file", markup=False)
+        raise typer.Exit(2)
+    with get_database().transaction() as session:
+        built = export_return(session, collection, out, format=format)
+    if not built.children:
+        err.print(
+            f"No child was looked after in {collection.name} (1 April {collection.year - 1} to 31 March "
+            f"{collection.year}): only the tables' header rows were written to {out}.",
+            markup=False,
+        )
+        raise typer.Exit(1)
+    Console(soft_wrap=True).print(
+        f"Wrote {len(built.children)} children to {out} (SSDA903 {collection.ruleset}, {format}).", markup=False
+    )
