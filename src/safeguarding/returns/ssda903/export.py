@@ -12,7 +12,8 @@ the events (``children_in_care.rules.episodes``), never typed. The record is tak
 missing period ending after it is still open in the return, anything beginning after it is left out.
 
 Tables the record does not hold yet are written with their header row only: OC2 (the SDQ, convictions, dental
-checks and immunisations are not recorded), OC3 (care leavers), AD1, PlacedAdoption and PrevPerm (permanence).
+checks and immunisations are not recorded), OC3 (care leavers), AD1 and PlacedAdoption (adoption). PrevPerm holds
+P4 ("not known") for each child who started to be looked after in the year: previous permanence is not recorded.
 
 Social worker episodes are the child's allocations to a worker overlapping the year. The record holds no Social
 Work England registration number, so SW_ID is ``XX`` and the worker's account number (the DfE's form for a worker
@@ -50,6 +51,7 @@ from safeguarding.returns.ssda903.tables import (
     EpisodeRow,
     HeaderRow,
     MissingRow,
+    PrevPermRow,
     Return,
     ReviewRow,
     SwEpisodeRow,
@@ -63,7 +65,10 @@ SEX_OF: Final = {"M": "1", "F": "2"}  # the SSDA903 SEX codes; an unknown sex is
 MISSING_OF: Final = {MissingKind.MISSING: "M", MissingKind.ABSENT: "A"}
 SW_REASON_UNRECORDED: Final = "OTHERS"  # the record holds no reason for a change of social worker
 CHUNK: Final = 1000
-EMPTY_TABLES: Final = ("oc2.csv", "oc3.csv", "ad1.csv", "placed_for_adoption.csv", "previous_permanence.csv")
+EMPTY_TABLES: Final = ("oc2.csv", "oc3.csv", "ad1.csv", "placed_for_adoption.csv")
+# The record holds no previous permanence yet: a child who started to be looked after in the year is returned as P4,
+# the DfE's code for "the council does not know" (rule 630 asks for a row; it can be updated in a later return).
+PREV_PERM_UNKNOWN: Final = "P4"
 
 
 def _day(moment: datetime) -> date:
@@ -215,6 +220,8 @@ def build_return(session: Session, year: CollectionYear) -> Return:
                 ReviewRow(child=child, dob=dob, review=r.held_on, review_code=r.participation)
                 for r in reviews[person_id]
             ]
+            if any(e.rne == "S" and year.start <= e.decom <= year.end for e in episodes):
+                record.prev_perm.append(PrevPermRow(child=child, dob=dob, prev_perm=PREV_PERM_UNKNOWN))
             record.missing += _missing_rows(child, dob, missing[person_id], episodes, year)
             record.sw_episodes += _sw_rows(child, dob, allocations[person_id], year)
             record.sort()
