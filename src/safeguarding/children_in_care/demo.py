@@ -282,7 +282,9 @@ class _Stage:
                 {
                     **common,
                     "held_on": day,
-                    "participation": "PN0" if day < add_calendar_months(born, 48) else rng.choice(("PN1", "PN1", "PN2", "PN4", "PN5", "PN6")),
+                    "participation": "PN0"
+                    if day < add_calendar_months(born, 48)
+                    else rng.choice(("PN1", "PN1", "PN2", "PN4", "PN5", "PN6")),
                     "_on": day,
                 },
             )

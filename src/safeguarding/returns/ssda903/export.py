@@ -251,7 +251,9 @@ def _missing_rows(
     return rows
 
 
-def _sw_rows(child: str, dob: date | None, allocations: Sequence[Allocation], year: CollectionYear) -> list[SwEpisodeRow]:
+def _sw_rows(
+    child: str, dob: date | None, allocations: Sequence[Allocation], year: CollectionYear
+) -> list[SwEpisodeRow]:
     """The child's allocations to a worker overlapping the year, as social worker episodes."""
     rows = []
     for a in allocations:
