@@ -5,22 +5,29 @@ as the XML form; only an analyst may export, and the export is audited."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
+from safeguarding.children_in_care.models import CareEvent, CarePeriod, LookedAfterReview
+from safeguarding.children_in_care.rules import LEAVE, PLACEMENT, START
 from safeguarding.core.audit import AuditEvent
+from safeguarding.core.calendar import LONDON
 from safeguarding.core.db import Database
 from safeguarding.core.errors import AccessDenied
 from safeguarding.core.users import Role
+from safeguarding.exploitation.models import MissingEpisode, MissingKind
+from safeguarding.people.models import Person
 from safeguarding.returns.ssda903.export import EMPTY_TABLES, build_return, export_return
 from safeguarding.returns.ssda903.reader import read_return
 from safeguarding.returns.ssda903.tables import TABLES, CollectionYear, Return
 from safeguarding.returns.ssda903.validator import Report, validate, validate_path
 from tests.demo.conftest import REFERENCE, SEED, holds_council, load
+from tests.returns.test_cin_census_export import person
 from tests.support import Factory
 
 YEAR = CollectionYear(2026)  # the demo council's reference moment is in March 2026
@@ -157,3 +164,92 @@ def test_only_an_analyst_may_export_and_a_refusal_writes_nothing(database: Datab
     with database.transaction() as s:
         event = s.scalars(select(AuditEvent).where(AuditEvent.target_type == "ssda903")).one()
     assert event.action == "export" and event.actor_id == analyst.id
+
+
+def _in_care(
+    s: Session, child: Person, started: date, ended: date | None, moves: tuple[date, ...] = (), reason: str = "E13"
+) -> int:
+    period = CarePeriod(person_id=child.id, started_on=started, ended_on=ended, reason_ended=reason if ended else None)
+    s.add(period)
+    s.flush()
+    placed = {"placement_type": "U3", "placement_provider": "PR1", "placement_postcode": "NB1 2AB"}
+    s.add(
+        CareEvent(
+            period_id=period.id,
+            person_id=child.id,
+            kind=START,
+            occurred_on=started,
+            legal_status="C2",
+            category_of_need="N1",
+            home_postcode="NB3 4CD",
+            carer="Ash Brook",
+            **placed,
+        )
+    )
+    for n, day in enumerate(moves):
+        s.add(
+            CareEvent(
+                period_id=period.id,
+                person_id=child.id,
+                kind=PLACEMENT,
+                occurred_on=day,
+                placement_type="U1",
+                placement_provider="PR1",
+                placement_postcode=f"NB{n + 5} 1AB",
+                carer=f"Carer {n}",
+                reason_place_change="CARPL",
+            )
+        )
+    if ended:
+        s.add(CareEvent(period_id=period.id, person_id=child.id, kind=LEAVE, occurred_on=ended, reason_ended=reason))
+    s.flush()
+    return period.id
+
+
+def _missing(s: Session, child: Person, user_id: int, went: date, back: date | None, kind: MissingKind) -> None:
+    at = datetime.combine(went, time(20, 0), LONDON).astimezone(UTC)
+    returned = datetime.combine(back, time(9, 0), LONDON).astimezone(UTC) if back else None
+    s.add(
+        MissingEpisode(person_id=child.id, kind=kind, went_missing_at=at, returned_at=returned, recorded_by_id=user_id)
+    )
+
+
+def test_who_is_in_the_return_and_which_of_their_rows(database: Database) -> None:
+    recorder = Factory(database).user(Role.SOCIAL_WORKER)
+    with database.transaction() as s:
+        left_before = person(s, 1)  # in care in 2024, left before 1 April 2025: not in this year's return
+        _in_care(s, left_before, date(2024, 5, 1), date(2025, 2, 1))
+        since_2024 = person(s, 2)  # in care at 1 April: every episode from the start of the period, in 2024
+        _in_care(s, since_2024, date(2024, 6, 3), None, moves=(date(2024, 9, 2), date(2025, 6, 2)))
+        _missing(s, since_2024, recorder.id, date(2025, 7, 4), date(2025, 7, 6), MissingKind.MISSING)
+        _missing(s, since_2024, recorder.id, date(2026, 3, 30), date(2026, 4, 2), MissingKind.ABSENT)
+        _missing(s, since_2024, recorder.id, date(2024, 5, 1), date(2024, 5, 2), MissingKind.MISSING)  # before care
+        leaves_after = person(s, 3)  # came into care in the year, left after 31 March: still open in the return
+        period = _in_care(s, leaves_after, date(2025, 11, 10), date(2026, 5, 1))
+        for held in (date(2025, 12, 5), date(2026, 4, 5)):
+            s.add(LookedAfterReview(period_id=period, person_id=leaves_after.id, held_on=held, participation="PN1"))
+        later = person(s, 4)  # came into care after the year: not in it
+        _in_care(s, later, date(2026, 4, 20), None)
+    with database.transaction() as s:
+        built = build_return(s, YEAR)
+    assert set(built.children) == {"HB0002", "HB0003"}
+
+    since = built.children["HB0002"]
+    assert [(e.decom, e.rne, e.dec) for e in since.episodes] == [
+        (date(2024, 6, 3), "S", date(2024, 9, 2)),
+        (date(2024, 9, 2), "P", date(2025, 6, 2)),
+        (date(2025, 6, 2), "P", None),
+    ]
+    assert since.episodes[0].pl_post == "NB1 2" and since.episodes[0].home_post == "NB3 4"
+    assert [(m.missing, m.mis_start, m.mis_end) for m in since.missing] == [
+        ("M", date(2025, 7, 4), date(2025, 7, 6)),
+        ("A", date(2026, 3, 30), None),  # back after 31 March: still away in the return
+    ]
+    assert not since.prev_perm  # came into care before the year
+    assert since.header[0].sex == "1" and since.header[0].mother is None
+
+    leaves = built.children["HB0003"]
+    assert [(e.decom, e.dec, e.rec) for e in leaves.episodes] == [(date(2025, 11, 10), None, None)]
+    assert [r.review for r in leaves.reviews] == [date(2025, 12, 5)]
+    assert [p.prev_perm for p in leaves.prev_perm] == ["P4"]
+    assert leaves.header[0].sex == "2" and leaves.header[0].mother == "0"
