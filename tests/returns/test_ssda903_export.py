@@ -4,6 +4,7 @@ as the XML form; only an analyst may export, and the export is audited."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -253,3 +254,20 @@ def test_who_is_in_the_return_and_which_of_their_rows(database: Database) -> Non
     assert [r.review for r in leaves.reviews] == [date(2025, 12, 5)]
     assert [p.prev_perm for p in leaves.prev_perm] == ["P4"]
     assert leaves.header[0].sex == "2" and leaves.header[0].mother == "0"
+
+
+def test_the_live_check_reports_the_findings_of_the_return_without_writing_it(migrated_database: Database) -> None:
+    from safeguarding.cli import app
+
+    _council(migrated_database)
+    result = CliRunner().invoke(app, ["returns", "ssda903", "check-live", "--year", "2026", "--format", "json"])
+    findings = json.loads(result.stdout)
+    errors = {f["code"] for f in findings if f["severity"] == "error"}
+    assert errors and errors <= UNANSWERED
+    assert result.exit_code == 1  # the unanswered rules are errors
+    assert "The live record:" in result.stderr and "rules of lac2025_26" in result.stderr
+    with migrated_database.transaction() as s:
+        event = s.scalars(select(AuditEvent).where(AuditEvent.target_type == "ssda903_check")).all()[-1]
+    assert event.action == "run" and json.loads(event.detail)["errors"] == len(
+        [f for f in findings if f["severity"] == "error"]
+    )

@@ -29,7 +29,7 @@ from safeguarding.core.db import get_database
 from safeguarding.core.spreadsheet import spreadsheet_text
 from safeguarding.returns.ssda903.reader import ReturnRefused
 from safeguarding.returns.ssda903.tables import CollectionYear
-from safeguarding.returns.ssda903.validator import validate_path
+from safeguarding.returns.ssda903.validator import Report, validate_path
 
 ssda903_app = typer.Typer(help="The SSDA903 return (children looked after).", no_args_is_help=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -91,6 +91,11 @@ def validate(
             )
         err.print(f"Refused: {exc}", markup=False)
         raise typer.Exit(2) from None
+    _print(report, format, str(path), collection)
+
+
+def _print(report: Report, format: str, source: str, collection: CollectionYear) -> None:
+    """The findings on stdout in the chosen format, the summary on stderr; exit 1 where there is an error."""
     counts = Counter(str(f.severity) for f in report.findings)
     if format == "csv":
         writer = csv.writer(sys.stdout)
@@ -108,12 +113,12 @@ def validate(
             table.add_row(*(escape(str(f.as_row()[c])) for c in COLUMNS))  # values from the file: text, never markup
         Console(width=None if sys.stdout.isatty() else 240).print(table)
     skipped = (
-        f"; {report.rules_skipped_without_previous} rules comparing with last year not run (no --previous)"
+        f"; {report.rules_skipped_without_previous} rules comparing with last year not run (no last year's return given)"
         if report.rules_skipped_without_previous
         else ""
     )
     err.print(
-        f"{path}: {report.children} children checked against {report.rules_run} rules of {collection.ruleset}: "
+        f"{source}: {report.children} children checked against {report.rules_run} rules of {collection.ruleset}: "
         f"{counts['error']} errors, {counts['query']} queries{skipped}",
         markup=False,
     )
@@ -156,3 +161,32 @@ def export(
     Console(soft_wrap=True).print(
         f"Wrote {len(built.children)} children to {out} (SSDA903 {collection.ruleset}, {format}).", markup=False
     )
+
+
+@ssda903_app.command("check-live")
+def check_live(
+    year: Annotated[
+        int | None,
+        typer.Option(
+            help="Collection year, named by its end (2026 = 1 April 2025 to 31 March 2026); default: the year "
+            "today falls in"
+        ),
+    ] = None,
+    format: Annotated[str, typer.Option("--format", help="table, json or csv")] = "table",
+) -> None:
+    """Validate the live record against every SSDA903 rule of the year, without writing the return (one read
+    transaction, audited); exit 1 where there is an error. Nightly from cron, as the CIN census check."""
+    from safeguarding.returns.ssda903.export import check_live_record  # reads every capability's tables
+
+    if format not in FORMATS:
+        err.print(f"--format must be one of {', '.join(FORMATS)}")
+        raise typer.Exit(2)
+    today = today_in_london()
+    try:
+        collection = CollectionYear(year if year is not None else (today.year + 1 if today.month >= 4 else today.year))
+    except ValueError as exc:
+        err.print(f"--year: {exc}")
+        raise typer.Exit(2) from None
+    with get_database().transaction() as session:
+        report = check_live_record(session, collection)
+    _print(report, format, "The live record", collection)

@@ -57,6 +57,7 @@ from safeguarding.returns.ssda903.tables import (
     SwEpisodeRow,
     UascRow,
 )
+from safeguarding.returns.ssda903.validator import Report, validate
 from safeguarding.returns.ssda903.writer import write_csv, write_xml
 
 SYSTEM: Final = Actor(id=None, username="safeguarding command", role="system")
@@ -309,3 +310,26 @@ def export_return(
         },
     )
     return built
+
+
+def check_live_record(
+    session: Session, year: CollectionYear, *, user: User | None = None, database: Database | None = None
+) -> Report:
+    """Validate the live record as the return it would make, without writing it; audited as a check."""
+    if user is not None and database is not None:
+        access.require_role(database, user, Kind.STATUTORY_RETURN, Action.VIEW)
+    report = validate(build_return(session, year), year)
+    record(
+        session,
+        access.actor_of(user) if user else SYSTEM,
+        "run",
+        "ssda903_check",
+        year.year,
+        detail={
+            "ruleset": year.ruleset,
+            "children": report.children,
+            "errors": len(report.errors),
+            "queries": len(report.queries),
+        },
+    )
+    return report
