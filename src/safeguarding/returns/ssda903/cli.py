@@ -113,7 +113,7 @@ def _print(report: Report, format: str, source: str, collection: CollectionYear)
             table.add_row(*(escape(str(f.as_row()[c])) for c in COLUMNS))  # values from the file: text, never markup
         Console(width=None if sys.stdout.isatty() else 240).print(table)
     skipped = (
-        f"; {report.rules_skipped_without_previous} rules comparing with last year not run (no last year's return given)"
+        f"; {report.rules_skipped_without_previous} rules comparing with last year not run (no last year's return)"
         if report.rules_skipped_without_previous
         else ""
     )
