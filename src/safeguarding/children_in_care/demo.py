@@ -191,21 +191,31 @@ class _Stage:
             moved = moved + timedelta(days=rng.randint(40, 420))
             if moved >= last_day:
                 break
-            kind = rules.CARER if rng.random() < 0.15 else rules.PLACEMENT
+            kind = rules.CARER if rng.random() < 0.15 and place.startswith("U") else rules.PLACEMENT
             if kind == rules.CARER:
+                # A new foster family of the same kind and provider: a new household, so a new placement postcode
+                # (the SSDA903 rule 435 looks for the change of placement an RNE of P says happened).
                 self.add(
                     CareEvent,
                     {
                         **common,
-                        "kind": kind,
+                        "kind": rules.PLACEMENT,
                         "occurred_on": moved,
+                        "placement_type": place,
+                        "placement_provider": provider,
                         "carer": self.carer("U6"),
                         "reason_place_change": rng.choice(("CLOSE", "CREQO", "APPRR")),
+                        "placement_postcode": self.postcode(),
+                        "urn": None,
+                        "long_term": place in {"U1", "U4"},
+                        "placement_plan_on": self.wd(moved, rng.randint(0, 6)),
                         "_on": moved,
                     },
                 )
             else:
                 place, provider = rng.choice(MOVES)
+                if place == "K3" and (moved - born).days < 16 * 365.25:
+                    place = "K2"  # supported accommodation is for young people of 16 and over (rule 371)
                 self.add(
                     CareEvent,
                     {
@@ -233,7 +243,7 @@ class _Stage:
             )
             self.writer.buffers[_t(CarePeriod).name][-1]["reason_ended"] = reason
             self.stats["left_care"] += 1
-        self.reviews(common, started, last_day, age)
+        self.reviews(common, started, last_day, born)
         self.visits(common, placements, last_day)
         self.health(common, started, last_day, born)
         if 4.5 <= age <= 16 and rng.random() > 0.1:
@@ -257,7 +267,7 @@ class _Stage:
         )
         return legal
 
-    def reviews(self, common: dict[str, Any], started: date, last_day: date, age: float) -> None:
+    def reviews(self, common: dict[str, Any], started: date, last_day: date, born: date) -> None:
         """The first within 20 working days (a few late), the second 3 months on, then every 6; one child in seven
         drifts, its reviews stopping."""
         rng = self.rng
@@ -272,7 +282,9 @@ class _Stage:
                 {
                     **common,
                     "held_on": day,
-                    "participation": "PN0" if age < 4 else rng.choice(("PN1", "PN1", "PN2", "PN4", "PN5", "PN6")),
+                    "participation": "PN0"
+                    if day < add_calendar_months(born, 48)
+                    else rng.choice(("PN1", "PN1", "PN2", "PN4", "PN5", "PN6")),
                     "_on": day,
                 },
             )

@@ -5,6 +5,9 @@ the rules that compare years. Exit status: 0 with no errors (queries alone still
 when a return cannot be read (the reason, with its file, line and column; ``--format json`` then prints
 ``{"refused": true, ...}``). Findings are printed only once both returns have been read and checked, so a refused
 file leaves no half-written output; CSV cells a spreadsheet would run as a formula are written as text.
+
+``safeguarding returns ssda903 export --year 2026 --out DIR`` writes the return from the live record as the DfE's
+CSV tables (``--format xml --out FILE.xml``: the XML form), in one read transaction, audited as an export.
 """
 
 from __future__ import annotations
@@ -22,10 +25,11 @@ from rich.markup import escape
 from rich.table import Table
 
 from safeguarding.core.calendar import today_in_london
+from safeguarding.core.db import get_database
 from safeguarding.core.spreadsheet import spreadsheet_text
 from safeguarding.returns.ssda903.reader import ReturnRefused
 from safeguarding.returns.ssda903.tables import CollectionYear
-from safeguarding.returns.ssda903.validator import validate_path
+from safeguarding.returns.ssda903.validator import Report, validate_path
 
 ssda903_app = typer.Typer(help="The SSDA903 return (children looked after).", no_args_is_help=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -87,6 +91,11 @@ def validate(
             )
         err.print(f"Refused: {exc}", markup=False)
         raise typer.Exit(2) from None
+    _print(report, format, str(path), collection)
+
+
+def _print(report: Report, format: str, source: str, collection: CollectionYear) -> None:
+    """The findings on stdout in the chosen format, the summary on stderr; exit 1 where there is an error."""
     counts = Counter(str(f.severity) for f in report.findings)
     if format == "csv":
         writer = csv.writer(sys.stdout)
@@ -104,14 +113,80 @@ def validate(
             table.add_row(*(escape(str(f.as_row()[c])) for c in COLUMNS))  # values from the file: text, never markup
         Console(width=None if sys.stdout.isatty() else 240).print(table)
     skipped = (
-        f"; {report.rules_skipped_without_previous} rules comparing with last year not run (no --previous)"
+        f"; {report.rules_skipped_without_previous} rules comparing with last year not run (no last year's return)"
         if report.rules_skipped_without_previous
         else ""
     )
     err.print(
-        f"{path}: {report.children} children checked against {report.rules_run} rules of {collection.ruleset}: "
+        f"{source}: {report.children} children checked against {report.rules_run} rules of {collection.ruleset}: "
         f"{counts['error']} errors, {counts['query']} queries{skipped}",
         markup=False,
     )
     if counts["error"]:
         raise typer.Exit(1)
+
+
+@ssda903_app.command("export")
+def export(
+    year: Annotated[int, typer.Option(help="Collection year, named by its end (2026 = 1 April 2025 to 31 March 2026)")],
+    out: Annotated[Path, typer.Option(help="The folder for the CSV tables (created), or the XML file")],
+    format: Annotated[str, typer.Option("--format", help="csv (a folder of tables) or xml (one file)")] = "csv",
+) -> None:
+    """Write the SSDA903 return for the collection year from the live record (every child looked after in it)."""
+    from safeguarding.returns.ssda903.export import FORMATS, export_return  # reads every capability's tables
+
+    if format not in FORMATS:
+        err.print(f"--format must be one of {', '.join(FORMATS)}")
+        raise typer.Exit(2)
+    try:
+        collection = CollectionYear(year)
+    except ValueError as exc:
+        err.print(f"--year: {exc}")
+        raise typer.Exit(2) from None
+    if format == "csv" and out.exists() and not out.is_dir():
+        err.print(f"--out: {out} is a file; the CSV tables are written to a folder", markup=False)
+        raise typer.Exit(2)
+    if format == "xml" and out.is_dir():
+        err.print(f"--out: {out} is a folder; the XML form is written to a file", markup=False)
+        raise typer.Exit(2)
+    with get_database().transaction() as session:
+        built = export_return(session, collection, out, format=format)
+    if not built.children:
+        err.print(
+            f"No child was looked after in {collection.name} (1 April {collection.year - 1} to 31 March "
+            f"{collection.year}): only the tables' header rows were written to {out}.",
+            markup=False,
+        )
+        raise typer.Exit(1)
+    Console(soft_wrap=True).print(
+        f"Wrote {len(built.children)} children to {out} (SSDA903 {collection.ruleset}, {format}).", markup=False
+    )
+
+
+@ssda903_app.command("check-live")
+def check_live(
+    year: Annotated[
+        int | None,
+        typer.Option(
+            help="Collection year, named by its end (2026 = 1 April 2025 to 31 March 2026); default: the year "
+            "today falls in"
+        ),
+    ] = None,
+    format: Annotated[str, typer.Option("--format", help="table, json or csv")] = "table",
+) -> None:
+    """Validate the live record against every SSDA903 rule of the year, without writing the return (one read
+    transaction, audited); exit 1 where there is an error. Nightly from cron, as the CIN census check."""
+    from safeguarding.returns.ssda903.export import check_live_record  # reads every capability's tables
+
+    if format not in FORMATS:
+        err.print(f"--format must be one of {', '.join(FORMATS)}")
+        raise typer.Exit(2)
+    today = today_in_london()
+    try:
+        collection = CollectionYear(year if year is not None else (today.year + 1 if today.month >= 4 else today.year))
+    except ValueError as exc:
+        err.print(f"--year: {exc}")
+        raise typer.Exit(2) from None
+    with get_database().transaction() as session:
+        report = check_live_record(session, collection)
+    _print(report, format, "The live record", collection)

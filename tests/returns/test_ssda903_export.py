@@ -1,0 +1,273 @@
+"""The SSDA903 return from the live record (``safeguarding returns ssda903 export``): the small demo council's
+return validates with no errors but the ones its record cannot answer yet, the same in memory, as the CSV folder and
+as the XML form; only an analyst may export, and the export is audited."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner
+
+from safeguarding.children_in_care.models import CareEvent, CarePeriod, LookedAfterReview
+from safeguarding.children_in_care.rules import LEAVE, PLACEMENT, START
+from safeguarding.core.audit import AuditEvent
+from safeguarding.core.calendar import LONDON
+from safeguarding.core.db import Database
+from safeguarding.core.errors import AccessDenied
+from safeguarding.core.users import Role
+from safeguarding.exploitation.models import MissingEpisode, MissingKind
+from safeguarding.people.models import Person
+from safeguarding.returns.ssda903.export import EMPTY_TABLES, build_return, export_return
+from safeguarding.returns.ssda903.reader import read_return
+from safeguarding.returns.ssda903.tables import TABLES, CollectionYear, Return
+from safeguarding.returns.ssda903.validator import Report, validate, validate_path
+from tests.demo.conftest import REFERENCE, SEED, holds_council, load
+from tests.returns.test_cin_census_export import person
+from tests.support import Factory
+
+YEAR = CollectionYear(2026)  # the demo council's reference moment is in March 2026
+# Rules the record cannot answer yet, each an error only for the children named in the test below:
+UNANSWERED = {
+    # A child looked after on 31 March whose first social worker this year was allocated after 1 April: the record
+    # has no earlier social worker because the council did not know the child, but the rule asks for the whole year.
+    "SW12STG2",
+    # The OC2 cohort (looked after for 12 months at 31 March): the SDQ, convictions, immunisations and dental
+    # checks are not recorded yet, so the OC2 table is empty.
+    "186",
+    "191",
+}
+
+
+def _council(database: Database) -> None:
+    if not holds_council(database, SEED, REFERENCE):
+        load(database)
+
+
+def _codes(report: Report) -> Counter[str]:
+    return Counter(f"{f.code} {f.child}" for f in report.findings)
+
+
+def _check_unanswered(report: Report, built: Return) -> None:
+    errors = Counter(f.code for f in report.errors)
+    assert set(errors) <= UNANSWERED, errors
+    for f in report.errors:
+        record = built.children[f.child]
+        if f.code == "SW12STG2":
+            first = record.sw_episodes[0].sw_decom
+            assert first is not None and first > YEAR.start
+        else:
+            assert not record.oc2 and (record.episodes[0].decom or date.max) <= YEAR.start
+
+
+def test_the_demo_councils_return_validates_in_memory(migrated_database: Database) -> None:
+    _council(migrated_database)
+    with migrated_database.transaction() as s:
+        built = build_return(s, YEAR)
+    report = validate(built, YEAR)
+    assert report.children > 30
+    _check_unanswered(report, built)
+    assert sum(Counter(f.code for f in report.errors).values()) < report.children
+    rows = {t.file: sum(len(getattr(r, t.attribute)) for r in built.children.values()) for t in TABLES}
+    assert rows["episodes.csv"] > report.children and rows["reviews.csv"] > 0 and rows["sw_episodes.csv"] > 0
+    assert all(rows[name] == 0 for name in EMPTY_TABLES)
+    # Every child was looked after in the year, and each period shown begins with its start (RNE S).
+    for record in built.children.values():
+        assert record.episodes and record.episodes[0].rne == "S"
+        assert (record.episodes[0].decom or date.max) <= YEAR.end
+        assert all(e.dec is None or e.dec >= YEAR.start for e in record.episodes[-1:])
+
+
+def test_the_exported_csv_folder_and_xml_read_back_as_the_same_return(
+    migrated_database: Database, tmp_path: Path
+) -> None:
+    from safeguarding.cli import app
+
+    _council(migrated_database)
+    with migrated_database.transaction() as s:
+        built = build_return(s, YEAR)
+    expected = _codes(validate(built, YEAR))
+
+    folder = tmp_path / "ssda903"
+    result = CliRunner().invoke(app, ["returns", "ssda903", "export", "--year", "2026", "--out", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert f"Wrote {len(built.children)} children" in result.output
+    for t in TABLES:
+        lines = (folder / t.file).read_text(encoding="utf-8").splitlines()
+        assert lines[0] == ",".join(t.columns)
+        if t.file in EMPTY_TABLES:
+            assert lines == [",".join(t.columns)]
+    from_csv = validate_path(folder, YEAR)
+    assert _codes(from_csv) == expected
+    assert set(read_return(folder).children) == set(built.children)
+
+    xml = tmp_path / "ssda903.xml"
+    result = CliRunner().invoke(
+        app, ["returns", "ssda903", "export", "--year", "2026", "--format", "xml", "--out", str(xml)]
+    )
+    assert result.exit_code == 0, result.output
+    from_xml = validate_path(xml, YEAR)
+    assert _codes(from_xml) == expected
+    back = read_return(xml)
+    assert set(back.children) == set(built.children)
+    some = next(iter(built.children))
+    assert [e.decom for e in back.children[some].episodes] == [e.decom for e in built.children[some].episodes]
+
+    with migrated_database.transaction() as s:
+        audited = list(s.scalars(select(AuditEvent).where(AuditEvent.target_type == "ssda903")))
+    assert [a.action for a in audited][-2:] == ["export", "export"]
+
+
+def test_a_year_with_no_child_in_care_writes_only_the_header_rows(migrated_database: Database, tmp_path: Path) -> None:
+    from safeguarding.cli import app
+
+    _council(migrated_database)
+    folder = tmp_path / "empty"
+    result = CliRunner().invoke(app, ["returns", "ssda903", "export", "--year", "2024", "--out", str(folder)])
+    with migrated_database.transaction() as s:
+        earliest = min(
+            (r.episodes[0].decom or date.max for r in build_return(s, YEAR).children.values()), default=date.max
+        )
+    if earliest > date(2024, 3, 31):
+        assert result.exit_code == 1
+        assert "No child was looked after in 2023-24" in result.output
+        assert (folder / "header.csv").read_text().splitlines() == ["CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB"]
+    else:
+        assert result.exit_code == 0
+
+
+def test_a_bad_year_or_format_is_refused_naming_the_option(tmp_path: Path) -> None:
+    from safeguarding.cli import app
+
+    result = CliRunner().invoke(app, ["returns", "ssda903", "export", "--year", "1999", "--out", str(tmp_path)])
+    assert result.exit_code == 2 and "--year" in result.output
+    result = CliRunner().invoke(
+        app, ["returns", "ssda903", "export", "--year", "2026", "--format", "xlsx", "--out", str(tmp_path)]
+    )
+    assert result.exit_code == 2 and "--format" in result.output
+
+
+def test_only_an_analyst_may_export_and_a_refusal_writes_nothing(database: Database, tmp_path: Path) -> None:
+    factory = Factory(database)
+    worker = factory.user(Role.SOCIAL_WORKER)
+    analyst = factory.user(Role.PERFORMANCE_ANALYST)
+    with database.transaction() as s, pytest.raises(AccessDenied):
+        export_return(s, YEAR, tmp_path / "refused", user=worker, database=database)
+    assert not (tmp_path / "refused").exists()
+    with database.transaction() as s:
+        built = export_return(s, YEAR, tmp_path / "allowed", user=analyst, database=database)
+    assert not built.children and (tmp_path / "allowed" / "episodes.csv").exists()
+    with database.transaction() as s:
+        event = s.scalars(select(AuditEvent).where(AuditEvent.target_type == "ssda903")).one()
+    assert event.action == "export" and event.actor_id == analyst.id
+
+
+def _in_care(
+    s: Session, child: Person, started: date, ended: date | None, moves: tuple[date, ...] = (), reason: str = "E13"
+) -> int:
+    period = CarePeriod(person_id=child.id, started_on=started, ended_on=ended, reason_ended=reason if ended else None)
+    s.add(period)
+    s.flush()
+    placed = {"placement_type": "U3", "placement_provider": "PR1", "placement_postcode": "NB1 2AB"}
+    s.add(
+        CareEvent(
+            period_id=period.id,
+            person_id=child.id,
+            kind=START,
+            occurred_on=started,
+            legal_status="C2",
+            category_of_need="N1",
+            home_postcode="NB3 4CD",
+            carer="Ash Brook",
+            **placed,
+        )
+    )
+    for n, day in enumerate(moves):
+        s.add(
+            CareEvent(
+                period_id=period.id,
+                person_id=child.id,
+                kind=PLACEMENT,
+                occurred_on=day,
+                placement_type="U1",
+                placement_provider="PR1",
+                placement_postcode=f"NB{n + 5} 1AB",
+                carer=f"Carer {n}",
+                reason_place_change="CARPL",
+            )
+        )
+    if ended:
+        s.add(CareEvent(period_id=period.id, person_id=child.id, kind=LEAVE, occurred_on=ended, reason_ended=reason))
+    s.flush()
+    return period.id
+
+
+def _missing(s: Session, child: Person, user_id: int, went: date, back: date | None, kind: MissingKind) -> None:
+    at = datetime.combine(went, time(20, 0), LONDON).astimezone(UTC)
+    returned = datetime.combine(back, time(9, 0), LONDON).astimezone(UTC) if back else None
+    s.add(
+        MissingEpisode(person_id=child.id, kind=kind, went_missing_at=at, returned_at=returned, recorded_by_id=user_id)
+    )
+
+
+def test_who_is_in_the_return_and_which_of_their_rows(database: Database) -> None:
+    recorder = Factory(database).user(Role.SOCIAL_WORKER)
+    with database.transaction() as s:
+        left_before = person(s, 1)  # in care in 2024, left before 1 April 2025: not in this year's return
+        _in_care(s, left_before, date(2024, 5, 1), date(2025, 2, 1))
+        since_2024 = person(s, 2)  # in care at 1 April: every episode from the start of the period, in 2024
+        _in_care(s, since_2024, date(2024, 6, 3), None, moves=(date(2024, 9, 2), date(2025, 6, 2)))
+        _missing(s, since_2024, recorder.id, date(2025, 7, 4), date(2025, 7, 6), MissingKind.MISSING)
+        _missing(s, since_2024, recorder.id, date(2026, 3, 30), date(2026, 4, 2), MissingKind.ABSENT)
+        _missing(s, since_2024, recorder.id, date(2024, 5, 1), date(2024, 5, 2), MissingKind.MISSING)  # before care
+        leaves_after = person(s, 3)  # came into care in the year, left after 31 March: still open in the return
+        period = _in_care(s, leaves_after, date(2025, 11, 10), date(2026, 5, 1))
+        for held in (date(2025, 12, 5), date(2026, 4, 5)):
+            s.add(LookedAfterReview(period_id=period, person_id=leaves_after.id, held_on=held, participation="PN1"))
+        later = person(s, 4)  # came into care after the year: not in it
+        _in_care(s, later, date(2026, 4, 20), None)
+    with database.transaction() as s:
+        built = build_return(s, YEAR)
+    assert set(built.children) == {"HB0002", "HB0003"}
+
+    since = built.children["HB0002"]
+    assert [(e.decom, e.rne, e.dec) for e in since.episodes] == [
+        (date(2024, 6, 3), "S", date(2024, 9, 2)),
+        (date(2024, 9, 2), "P", date(2025, 6, 2)),
+        (date(2025, 6, 2), "P", None),
+    ]
+    assert since.episodes[0].pl_post == "NB1 2" and since.episodes[0].home_post == "NB3 4"
+    assert [(m.missing, m.mis_start, m.mis_end) for m in since.missing] == [
+        ("M", date(2025, 7, 4), date(2025, 7, 6)),
+        ("A", date(2026, 3, 30), None),  # back after 31 March: still away in the return
+    ]
+    assert not since.prev_perm  # came into care before the year
+    assert since.header[0].sex == "1" and since.header[0].mother is None
+
+    leaves = built.children["HB0003"]
+    assert [(e.decom, e.dec, e.rec) for e in leaves.episodes] == [(date(2025, 11, 10), None, None)]
+    assert [r.review for r in leaves.reviews] == [date(2025, 12, 5)]
+    assert [p.prev_perm for p in leaves.prev_perm] == ["P4"]
+    assert leaves.header[0].sex == "2" and leaves.header[0].mother == "0"
+
+
+def test_the_live_check_reports_the_findings_of_the_return_without_writing_it(migrated_database: Database) -> None:
+    from safeguarding.cli import app
+
+    _council(migrated_database)
+    result = CliRunner().invoke(app, ["returns", "ssda903", "check-live", "--year", "2026", "--format", "json"])
+    findings = json.loads(result.stdout)
+    errors = {f["code"] for f in findings if f["severity"] == "error"}
+    assert errors and errors <= UNANSWERED
+    assert result.exit_code == 1  # the unanswered rules are errors
+    assert "The live record:" in result.stderr and "rules of lac2025_26" in result.stderr
+    with migrated_database.transaction() as s:
+        event = s.scalars(select(AuditEvent).where(AuditEvent.target_type == "ssda903_check")).all()[-1]
+    assert event.action == "run" and json.loads(event.detail)["errors"] == len(
+        [f for f in findings if f["severity"] == "error"]
+    )
