@@ -33,7 +33,7 @@ from safeguarding.children_in_care.care_leaver_models import (
     PathwayPlanReview,
 )
 from safeguarding.children_in_care.care_leaver_timescale_events import ADVISER_RULES
-from safeguarding.children_in_care.service import periods_of_care
+from safeguarding.children_in_care.models import CarePeriod
 from safeguarding.core import access
 from safeguarding.core.access import AccessSubject, Action, Kind
 from safeguarding.core.audit import record
@@ -54,19 +54,32 @@ YES_NO = (("yes", "Yes"), ("no", "No"))
 
 # The children-in-care record's periods of care, joined by the lead at merge (care_leavers.PeriodsOfCare). None:
 # the "left care" fact on the care leaver's record is used.
-def recorded_periods(session: Session, person_id: int) -> list[rules.PeriodOfCare]:
-    """The periods of care on the children-in-care record. Its ``ended_on`` is the last day looked after
-    (``service.PeriodOfCare.looked_after_on``); a care leaver's period ends on the first day out of care."""
-    return [
-        rules.PeriodOfCare(period.started_on, period.ended_on + timedelta(days=1) if period.ended_on else None)
-        for period in periods_of_care(session, person_id)
-    ]
+def recorded_periods_of_each(session: Session, person_ids: list[int]) -> dict[int, list[rules.PeriodOfCare]]:
+    """The periods of care on the children-in-care record, for several young people in one statement. Its
+    ``ended_on`` is the last day looked after (``service.PeriodOfCare.looked_after_on``); a care leaver's period
+    ends on the first day out of care."""
+    periods: dict[int, list[rules.PeriodOfCare]] = {}
+    if not person_ids:
+        return periods
+    rows = session.execute(
+        select(CarePeriod.person_id, CarePeriod.started_on, CarePeriod.ended_on)
+        .where(CarePeriod.person_id.in_(person_ids))
+        .order_by(CarePeriod.person_id, CarePeriod.started_on, CarePeriod.id)
+    )
+    for person_id, started_on, ended_on in rows:
+        end = ended_on + timedelta(days=1) if ended_on else None
+        periods.setdefault(person_id, []).append(rules.PeriodOfCare(started_on, end))
+    return periods
 
 
-def periods_of(session: Session, leaver: CareLeaver) -> list[rules.PeriodOfCare]:
-    """The young person's periods of care: from the children-in-care record where it holds them, else the fact
-    recorded on the care leaver's record (care that is not on this system: another council's, or before it)."""
-    recorded = recorded_periods(session, leaver.person_id)
+def periods_of(
+    session: Session, leaver: CareLeaver, recorded: list[rules.PeriodOfCare] | None = None
+) -> list[rules.PeriodOfCare]:
+    """The young person's periods of care: from the children-in-care record where it holds them (``recorded``, when
+    the caller read them for several at once), else the fact recorded on the care leaver's record (care that is not
+    on this system: another council's, or before it)."""
+    if recorded is None:
+        recorded = recorded_periods_of_each(session, [leaver.person_id]).get(leaver.person_id, [])
     if recorded:
         return recorded
     born = leaver.person.date_of_birth
@@ -578,10 +591,12 @@ def list_care_leavers(
     )
     locked = access.locked_for(session, user, ids)
     names = {u.id: u.full_name for u in advisers(session)}
+    recorded = recorded_periods_of_each(session, [leaver.person_id for leaver in leavers])
     lines: list[CareLeaverLine] = []
     for leaver in leavers:
         born = leaver.person.date_of_birth
-        status = rules.eligibility(born, periods_of(session, leaver), today) if born else None
+        periods = periods_of(session, leaver, recorded.get(leaver.person_id, []))
+        status = rules.eligibility(born, periods, today) if born else None
         due = visits.get(leaver.person_id)
         hidden = leaver.person_id in locked
         lines.append(
