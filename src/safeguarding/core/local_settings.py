@@ -332,9 +332,10 @@ def _minutes(hhmm: str) -> int:
 
 def get_all(session: Session) -> dict[str, Any]:
     values = {key: d.default for key, d in DEFINITIONS.items()}
-    for row in session.scalars(select(LocalSetting)):
-        if row.key in DEFINITIONS:
-            values[row.key] = json.loads(row.value_json)
+    # Columns, not objects: most pages read the settings (office hours, thresholds) on every view.
+    for key, value_json in session.execute(select(LocalSetting.key, LocalSetting.value_json)):
+        if key in DEFINITIONS:
+            values[key] = json.loads(value_json)
     return values
 
 
