@@ -31,8 +31,8 @@ from safeguarding.children_in_care.models import (
 )
 from safeguarding.core import access, audit, record_versions
 from safeguarding.core.access import AccessSubject, Action, Kind
-from safeguarding.core.calendar import add_calendar_months, today_in_london
-from safeguarding.core.dates import long_date
+from safeguarding.core.calendar import today_in_london
+from safeguarding.core.dates import age_on, long_date
 from safeguarding.core.db import Database
 from safeguarding.core.errors import AccessDenied, NotFound, ValidationFailed
 from safeguarding.core.form_fields import date_field, record_id, text_field
@@ -874,7 +874,7 @@ def record_review(
         data.held_on is not None
         and data.participation == "PN0"
         and person.date_of_birth is not None
-        and add_calendar_months(person.date_of_birth, 48) <= data.held_on
+        and age_on(person.date_of_birth, data.held_on) >= 4
     ):
         problems["participation"] = "The child was 4 or older at the review: choose how they took part"
     _fail(problems)

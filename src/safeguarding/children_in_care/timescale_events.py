@@ -29,7 +29,7 @@ from safeguarding.children_in_care.models import (
     LookedAfterReview,
 )
 from safeguarding.children_in_care.rules import CARER, LEAVE, PLACEMENT, START
-from safeguarding.core.calendar import add_calendar_months
+from safeguarding.core.dates import age_on
 from safeguarding.people.models import Person
 from safeguarding.timescales import events as timescales
 from safeguarding.timescales.events import Reading, Share, dated_rows
@@ -104,7 +104,7 @@ def read(reading: Reading) -> None:
         .where(reading.of_share(HealthAssessment.person_id))
     ):
         on, born = day(assessed_on), day(born)
-        under_5 = born is not None and on is not None and on < add_calendar_months(born, 60)
+        under_5 = born is not None and on is not None and age_on(born, on) < 5
         add(
             E.HEALTH_ASSESSMENT,
             on,
