@@ -1,9 +1,11 @@
-"""Children in care, end to end in a real browser: a child on a child protection plan comes into care, is placed,
-moves placement, is visited and reviewed, with the worker's due page (``/due``, rows marked ``data-rule``) moving at
-each step. The social worker works without JavaScript; the IRO records the review they chaired."""
+"""Children in care, end to end in a real browser: a child on a child protection plan comes into care (the plan is
+not ended by it: the worker is asked to have it reviewed), is placed, moves placement, is visited and reviewed, with
+the worker's due page (``/due``, rows marked ``data-rule``) moving at each step. The social worker works without
+JavaScript; the IRO records the review they chaired."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from typing import Any
 
@@ -68,6 +70,8 @@ def test_a_child_comes_into_care_from_a_plan_is_placed_moves_and_is_reviewed(
     worker.goto(f"/cases/{child_id}")
     worker.get_by_role("link", name="Care record").click()
     worker.get_by_role("link", name="Record coming into care").click()
+    # The child's protection plan is not ended by coming into care: the form says a review conference decides.
+    expect(worker.locator("#protection-plan-review")).to_contain_text("does not end a child protection plan")
     fill_date(worker, "Date the child came into care", came_into_care)
     worker.get_by_label("Legal status").select_option(label="Interim care order")
     worker.get_by_label("Category of need").select_option(label="Abuse or neglect")
@@ -85,6 +89,8 @@ def test_a_child_comes_into_care_from_a_plan_is_placed_moves_and_is_reviewed(
     worker.get_by_label("Independent reviewing officer").select_option(label=iro_user.full_name)
     worker.get_by_role("button", name="Record coming into care").click()
     expect(worker.locator("#legal-status")).to_have_text("Interim care order")
+    expect(worker.locator("#protection-plan-review")).to_contain_text("still has a child protection plan")
+    expect(worker.get_by_role("link", name=re.compile("Record the end of the child protection plan"))).to_be_visible()
     due = _due_rules(worker)
     assert {"cla-review-first", "care-plan", "placement-plan", "cla-visit-first", "health-assessment-initial"} <= due
 

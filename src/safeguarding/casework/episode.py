@@ -38,6 +38,18 @@ def latest_referral(session: Session, person_id: int) -> Referral | None:
     )
 
 
+def open_protection_plans(session: Session, person_id: int) -> list[ChildProtectionPlan]:
+    """The child's child protection plans not ended, earliest first (children in care ask for them when the child
+    comes into care: a review conference, not the entry to care, ends a plan)."""
+    return list(
+        session.scalars(
+            select(ChildProtectionPlan)
+            .where(ChildProtectionPlan.person_id == person_id, ChildProtectionPlan.ended_on.is_(None))
+            .order_by(ChildProtectionPlan.started_on, ChildProtectionPlan.id)
+        )
+    )
+
+
 def open_referral(session: Session, person_id: int) -> Referral:
     referral = latest_referral(session, person_id)
     if referral is None or referral.closed_date is not None:

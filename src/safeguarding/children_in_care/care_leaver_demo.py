@@ -26,8 +26,9 @@ from safeguarding.children_in_care.care_leaver_models import (
     PathwayPlanReview,
 )
 from safeguarding.core.calendar import LONDON, add_calendar_months
+from safeguarding.core.dates import age_on
 from safeguarding.people.models import Person, PersonKind
-from safeguarding.people.rules import age_on, years_before
+from safeguarding.people.rules import years_before
 
 TABLES: list[Table] = [
     CareLeaver.__table__,  # type: ignore[list-item]

@@ -199,7 +199,8 @@ def open_care_leaver(session: Session, database: Database, user: User, form: Map
     elif person.date_of_birth is None:
         errors["person_id"] = f"Record {person.full_name}'s date of birth before opening a care leaver record"
     else:
-        periods = rules.periods_from_fact(person.date_of_birth, data.left_care_on, data.weeks, today)
+        recorded = recorded_periods_of_each(session, [person.id]).get(person.id, [])
+        periods = recorded or rules.periods_from_fact(person.date_of_birth, data.left_care_on, data.weeks, today)
         status = rules.eligibility(person.date_of_birth, periods, today)
         if not status.is_care_leaver:
             errors["weeks"] = f"{person.full_name} is not a care leaver today. {status.reason}"

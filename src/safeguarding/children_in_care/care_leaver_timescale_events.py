@@ -4,14 +4,18 @@ work. The personal adviser named on the record holds these clocks (``CaseEvents.
 adviser's due page, not the social worker's.
 
 Events: becoming eligible (worked out by ``care_leavers.eligibility`` from the date of birth and the periods of care:
-today the "left care" fact; at merge, the children-in-care record's periods), the needs assessment, each pathway
-plan and review, the adviser named, each visit in which the young person was seen, and the end (the 25th birthday
-or services ended). Registered with ``timescales.events`` on import (the package's ``__init__`` imports it).
+the children-in-care record's periods where it holds them, read for every care leaver of the reading in one
+statement, as ``care_leaver_service.periods_of`` reads them for the page; the "left care" fact on the care leaver's
+record only for care that is not on this system), so the needs assessment clock starts on the 16th birthday of an
+eligible child, or the day they became eligible after it (CPPCR 2010 reg 42(1)); the needs assessment; each pathway
+plan and its reviews (CLR 2010 reg 7); the adviser named and each visit in which the young person was seen (CLR 2010
+reg 8(2)); and the end (the 25th birthday or services ended). Registered with ``timescales.events`` on import (the
+package's ``__init__`` imports it).
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -26,11 +30,14 @@ from safeguarding.children_in_care.care_leaver_models import (
 )
 from safeguarding.children_in_care.care_leavers import (
     SUPPORT_UNTIL_AGE,
+    THIRTEEN_WEEKS,
+    PeriodOfCare,
     birthday,
     eligibility,
     needs_assessment_from,
     periods_from_fact,
 )
+from safeguarding.children_in_care.models import CarePeriod
 from safeguarding.core.users import User
 from safeguarding.people.models import Person
 from safeguarding.people.rules import years_before
@@ -56,7 +63,7 @@ def open_among(ids: list[int]) -> list[Any]:
 def read(reading: Reading) -> None:
     day, today, out = reading.day, reading.today, reading.out
     leaver_of: dict[int, int] = {}
-    for leaver_id, person_id, born, adviser_id, team_id, named_on, left_on, weeks, created, ended_on in reading.fetch(
+    rows = reading.fetch(
         select(
             CareLeaver.id,
             CareLeaver.person_id,
@@ -72,7 +79,9 @@ def read(reading: Reading) -> None:
         .join(Person, Person.id == CareLeaver.person_id)
         .outerjoin(User, User.id == CareLeaver.personal_adviser_id)
         .where(reading.of_share(CareLeaver.person_id))
-    ):
+    )
+    recorded = _recorded_periods(reading, [row[1] for row in rows if reading.wanted(row[1])])
+    for leaver_id, person_id, born, adviser_id, team_id, named_on, left_on, weeks, created, ended_on in rows:
         if not reading.wanted(person_id):
             continue
         leaver_of[leaver_id] = person_id
@@ -81,7 +90,7 @@ def read(reading: Reading) -> None:
         born = day(born)
         if born is None:
             continue
-        periods = periods_from_fact(born, day(left_on), int(weeks), day(created))
+        periods = recorded.get(person_id) or periods_from_fact(born, day(left_on), int(weeks), day(created))
         status = eligibility(born, periods, today)
         reading.add(E.CARE_LEAVER_ELIGIBLE, needs_assessment_from(status), "care_leaver", leaver_id, person_id)
         reading.add(E.ADVISER_NAMED, day(named_on), "care_leaver", leaver_id, person_id)
@@ -121,6 +130,36 @@ def read(reading: Reading) -> None:
             reading.add(E.PATHWAY_PLAN_REVIEW, day(reviewed_on), "pathway_plan_review", review_id, plans[plan_id])
 
 
+def _recorded_periods(reading: Reading, person_ids: list[int]) -> dict[int, list[PeriodOfCare]]:
+    """The periods of care on the children-in-care record of these young people, in one statement a chunk. A period
+    ends, for the eligibility, on the first day out of care (the record's ``ended_on`` is the last day in care)."""
+    day = reading.day
+    periods: dict[int, list[PeriodOfCare]] = {}
+    for start in range(0, len(person_ids), timescales.CHUNK):
+        chunk = person_ids[start : start + timescales.CHUNK]
+        for person_id, started_on, ended_on in reading.fetch(
+            select(CarePeriod.person_id, CarePeriod.started_on, CarePeriod.ended_on)
+            .where(CarePeriod.person_id.in_(chunk))
+            .order_by(CarePeriod.person_id, CarePeriod.started_on, CarePeriod.id)
+        ):
+            ended = day(ended_on)
+            end = ended + timedelta(days=1) if ended is not None else None
+            periods.setdefault(person_id, []).append(PeriodOfCare(day(started_on), end))
+    return periods
+
+
+def _thirteen_weeks_reached(after: date, today: date) -> Any:
+    """Care leavers whose period of care reached its 13th week after ``after`` up to ``today``: they may have become
+    eligible with no row written (a period that began after the 14th birthday; where several periods add up, the
+    weekly full run puts the day right)."""
+    weeks = THIRTEEN_WEEKS - timedelta(days=1)  # the 91st day looked after is the start + 90 days
+    return (
+        select(CareLeaver.person_id)
+        .join(CarePeriod, CarePeriod.person_id == CareLeaver.person_id)
+        .where(CarePeriod.started_on > after - weeks, CarePeriod.started_on <= today - weeks)
+    )
+
+
 def _turning(age: int, after: date, today: date) -> Any:
     """Care leavers whose birthday of ``age`` fell after ``after`` up to ``today`` (29 February: near enough, the
     weekly full run puts the day's difference right)."""
@@ -138,6 +177,9 @@ def dated(after: date, today: date) -> list[Any]:
     return [
         on(CareLeaver.adviser_named_on),
         on(CareLeaver.left_care_on),
+        on(CarePeriod.started_on, CarePeriod.person_id),
+        on(CarePeriod.ended_on, CarePeriod.person_id),
+        _thirteen_weeks_reached(after, today),
         on(CareLeaver.ended_on),
         on(AdviserContact.contact_on),
         on(NeedsAssessment.completed_on),

@@ -25,7 +25,7 @@ Decided here (the domain note and the published text agree): the 13 weeks are co
 of each period's start and the 14th birthday, to the earlier of its end and the day asked about (91 days = 13
 weeks); the periods "ended after he reached the age of sixteen" when the young person was looked after on or after
 their 16th birthday. A birthday is the day the age is attained: someone born on 29 February is 18 on 1 March in a
-year without one (``birthday``), so that ``people.rules.age_on`` and the birthday always agree.
+year without one (``core.dates.birthday``), so that ``core.dates.age_on`` and the birthday always agree.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Final
 
 from safeguarding.core.calendar import add_calendar_months
-from safeguarding.people.rules import age_on
+from safeguarding.core.dates import age_on, birthday
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -113,14 +113,6 @@ SOURCES: Final = MappingProxyType(
         Category.NONE: "Children Act 1989 Sch.2 para 19B, s23A, s23C, s24",
     }
 )
-
-
-def birthday(born: date, years: int) -> date:
-    """The day the age ``years`` is attained (29 February: 1 March in a year without one)."""
-    try:
-        return born.replace(year=born.year + years)
-    except ValueError:
-        return date(born.year + years, 3, 1)
 
 
 def weeks_looked_after_since_14(born: date, periods: Iterable[PeriodOfCare], on: date) -> float:

@@ -145,6 +145,7 @@ def _enter_page(request: Request, db: Session, database: Database, user: User, p
         "Coming into care",
         Action.CREATE,
         iros=service.reviewing_officers(db),
+        protection_plans=service.protection_plans_to_review(db, person_id),
     )
 
 

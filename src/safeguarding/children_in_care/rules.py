@@ -474,7 +474,11 @@ def dated_within_care(periods: Sequence[tuple[date, date | None]], on: date, wha
     first = min(start for start, _ in periods)
     if on < first:
         return f"The {what} is dated {long_date(on)}, before the child came into care on {long_date(first)}"
-    return f"The {what} is dated {long_date(on)}, when the child was not in care"
+    # After a period ended: name the end of the last period before the date (and the next start, if any).
+    ended = max(end for start, end in periods if end is not None and end < on)
+    later = min((start for start, _ in periods if start > on), default=None)
+    again = f" and before they came back into care on {long_date(later)}" if later is not None else ""
+    return f"The {what} is dated {long_date(on)}, after the child left care on {long_date(ended)}{again}"
 
 
 # --- postcodes and references -------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from safeguarding.casework.case_access import case_subject
 from safeguarding.casework.case_access import may_each as case_may_each
 from safeguarding.casework.case_access import require as case_require
-from safeguarding.casework.episode import latest_referral
+from safeguarding.casework.episode import latest_referral, open_protection_plans
 from safeguarding.children_in_care import rules
 from safeguarding.children_in_care.models import (
     CareEvent,
@@ -31,8 +31,8 @@ from safeguarding.children_in_care.models import (
 )
 from safeguarding.core import access, audit, record_versions
 from safeguarding.core.access import AccessSubject, Action, Kind
-from safeguarding.core.calendar import add_calendar_months, today_in_london
-from safeguarding.core.dates import long_date
+from safeguarding.core.calendar import today_in_london
+from safeguarding.core.dates import age_on, long_date
 from safeguarding.core.db import Database
 from safeguarding.core.errors import AccessDenied, NotFound, ValidationFailed
 from safeguarding.core.form_fields import date_field, record_id, text_field
@@ -389,6 +389,33 @@ def form_person(
     return person
 
 
+# --- a child protection plan at the entry to care -----------------------------------------------------------------
+# Decided here, following the published text: coming into care does NOT end a child protection plan; the worker is
+# told at the entry (on the form and on the care record while the plan is open) that a review conference should
+# decide whether it is still needed, and how to record its end. Working Together to Safeguard Children: a plan is
+# discontinued by the decision of a child protection review conference (or when the child moves to another
+# council, reaches 18, dies or leaves the UK), and "in most cases where a child who is the subject of a child
+# protection plan becomes looked after it will no longer be necessary to maintain the child protection plan" (WT
+# 2010 5.144, kept in local procedures since) -- "in most cases", so some looked-after children keep one (an interim
+# care order with the child still at home). The CIN census records the plan's end date as the conference decided
+# it (CPPendDate) and counts a child on a plan and looked after in both. So the system never ends a plan itself:
+# the end is recorded on the plan, after the conference, with the reason "Child became looked after"
+# (core.codes.CP_PLAN_END_REASONS).
+
+
+@dataclass(frozen=True)
+class ProtectionPlanToReview:
+    """A child protection plan still open for a child coming into care, or in care."""
+
+    id: int
+    started_on: date
+
+
+def protection_plans_to_review(session: Session, person_id: int) -> list[ProtectionPlanToReview]:
+    """The child's open child protection plans (after the policy was asked about the child)."""
+    return [ProtectionPlanToReview(p.id, p.started_on) for p in open_protection_plans(session, person_id)]
+
+
 # --- reading the record -----------------------------------------------------------------------------------------
 
 
@@ -446,6 +473,8 @@ class CareRecord:
     may_move: bool
     may_review: bool
     may_educate: bool
+    # Open child protection plans of a child in care: the page asks for the plan to be reviewed (see above).
+    protection_plans: list[ProtectionPlanToReview] = field(default_factory=list)
 
     @property
     def current(self) -> CarePeriod | None:
@@ -505,6 +534,7 @@ def care_record(session: Session, database: Database, user: User, person_id: int
         may_move=may[1],
         may_review=may[2],
         may_educate=may[3],
+        protection_plans=protection_plans_to_review(session, person_id) if current is not None else [],
     )
 
 
@@ -598,7 +628,17 @@ def enter_care(session: Session, database: Database, user: User, person_id: int,
     session.add(event)
     session.flush()
     recompute_for_child(session, person_id)
-    _audit(session, user, "create", "care_period", period.id, person_id, legal_status=data.legal_status)
+    plans = [p.id for p in protection_plans_to_review(session, person_id)]
+    _audit(
+        session,
+        user,
+        "create",
+        "care_period",
+        period.id,
+        person_id,
+        legal_status=data.legal_status,
+        **({"protection_plans_to_review": plans} if plans else {}),
+    )
     return period
 
 
@@ -834,7 +874,7 @@ def record_review(
         data.held_on is not None
         and data.participation == "PN0"
         and person.date_of_birth is not None
-        and add_calendar_months(person.date_of_birth, 48) <= data.held_on
+        and age_on(person.date_of_birth, data.held_on) >= 4
     ):
         problems["participation"] = "The child was 4 or older at the review: choose how they took part"
     _fail(problems)

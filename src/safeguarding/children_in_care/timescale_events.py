@@ -3,6 +3,13 @@ each placement's start (the first, each move, each new carer) and its placement 
 visits at which the child was seen; health assessments (with whether the child was under 5 that day); personal
 education plans. The one place that knows this capability's columns for the deadlines.
 
+Every child in care is open (``OpenCases``): their clocks are held whether or not a case is open in case work, since
+a child can come into care directly (an unaccompanied asylum-seeking child, police protection out of hours) and a
+child in care is owed every one of these duties. Without it a child who came into care directly had no deadlines
+(the open children were case work's alone). The current period of care's start is the start of the child's episode
+for the deadlines (``CaseEvents.episode_from``) unless case work's open episode began earlier: the met clocks of an
+earlier period of care are not stored, as nothing of a closed episode is.
+
 Registered with ``timescales.events`` on import (``children_in_care/__init__.py`` imports this module).
 """
 
@@ -22,10 +29,10 @@ from safeguarding.children_in_care.models import (
     LookedAfterReview,
 )
 from safeguarding.children_in_care.rules import CARER, LEAVE, PLACEMENT, START
-from safeguarding.core.calendar import add_calendar_months
+from safeguarding.core.dates import age_on
 from safeguarding.people.models import Person
 from safeguarding.timescales import events as timescales
-from safeguarding.timescales.events import Reading, dated_rows
+from safeguarding.timescales.events import Reading, Share, dated_rows
 from safeguarding.timescales.rules import ClockEvent, EventKind
 
 E = EventKind
@@ -33,18 +40,32 @@ LONG_TERM = frozenset({"long_term"})
 UNDER_5 = frozenset({"under_5"})
 
 
+def open_children_in_care(share: Share | None = None) -> Any:
+    """Children in care now (of one share): a period of care not ended."""
+    query = select(CarePeriod.person_id).where(CarePeriod.ended_on.is_(None))
+    return query.where(share.holds(CarePeriod.person_id)) if share is not None else query
+
+
+def open_among(ids: list[int]) -> list[Any]:
+    return [select(CarePeriod.person_id).where(CarePeriod.person_id.in_(ids), CarePeriod.ended_on.is_(None))]
+
+
 def read(reading: Reading) -> None:
     events, day = reading.out.events, reading.day
+    episode_from = reading.out.episode_from
 
     def add(kind: EventKind, on: date | None, source: str, source_id: int, person_id: int, **extra: Any) -> None:
         if on is not None and on <= reading.today and reading.wanted(person_id):
             events[person_id].append(ClockEvent(kind, on, source, source_id, person_id, **extra))
 
-    for p_id, person_id, care_plan_on in reading.fetch(
-        select(CarePeriod.id, CarePeriod.person_id, CarePeriod.care_plan_on).where(
-            reading.of_share(CarePeriod.person_id)
-        )
+    for p_id, person_id, started_on, ended_on, care_plan_on in reading.fetch(
+        select(
+            CarePeriod.id, CarePeriod.person_id, CarePeriod.started_on, CarePeriod.ended_on, CarePeriod.care_plan_on
+        ).where(reading.of_share(CarePeriod.person_id))
     ):
+        started = day(started_on)
+        if ended_on is None and started is not None and reading.wanted(person_id):
+            episode_from[person_id] = min(episode_from.get(person_id, started), started)
         add(E.CARE_PLAN, day(care_plan_on), "care_period", p_id, person_id, stops_source_id=p_id)
     for e_id, period_id, person_id, kind, on, long_term, plan_on in reading.fetch(
         select(
@@ -83,7 +104,7 @@ def read(reading: Reading) -> None:
         .where(reading.of_share(HealthAssessment.person_id))
     ):
         on, born = day(assessed_on), day(born)
-        under_5 = born is not None and on is not None and on < add_calendar_months(born, 60)
+        under_5 = born is not None and on is not None and age_on(born, on) < 5
         add(
             E.HEALTH_ASSESSMENT,
             on,
@@ -112,4 +133,5 @@ def dated(after: date, today: date) -> list[Any]:
     ]
 
 
+timescales.register_open_cases(timescales.OpenCases(open_children_in_care, open_among, "children_in_care"))
 timescales.register(timescales.EventSource("children_in_care", read, dated))

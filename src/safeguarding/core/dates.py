@@ -99,3 +99,24 @@ def long_date(day: date) -> str:
 def long_month(day: date) -> str:
     """A month as people read it: "March 2026"."""
     return f"{day:%B %Y}"
+
+
+# --- ages -----------------------------------------------------------------------------------------------------------
+# The one reckoning of ages in the house (people, the returns, children in care and care leavers, exploitation and the
+# pages all use these). A person attains an age at the start of the anniversary of their birth (Family Law Reform
+# Act 1969 s9(1)); someone born on 29 February attains it on 1 March in a year without one, never on 28 February
+# (the anniversary has not yet come on the 28th). ``age_on`` and ``birthday`` always agree: on ``birthday(born, n)``
+# the age is ``n``, and the day before it ``n - 1``.
+
+
+def birthday(born: date, years: int) -> date:
+    """The day the age ``years`` is attained (born on 29 February: 1 March in a year without one)."""
+    try:
+        return born.replace(year=born.year + years)
+    except ValueError:  # 29 February, in a year that has none
+        return date(born.year + years, 3, 1)
+
+
+def age_on(born: date, day: date) -> int:
+    """Age in whole years on ``day`` (negative before birth is never asked: callers check ``born <= day``)."""
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))

@@ -15,6 +15,8 @@ from functools import lru_cache
 import jellyfish
 from rapidfuzz import fuzz
 
+from safeguarding.core.dates import age_on as age_on  # the house's one age reckoning, re-exported
+
 # --- NHS number ------------------------------------------------------------------------------------------------
 # Source: NHS Data Dictionary, "NHS NUMBER" (modulus 11 check): weight digits 1-9 by 10..2, sum, remainder mod 11,
 # check digit = 11 - remainder; 11 becomes 0; 10 means the number is invalid (never issued).
@@ -198,10 +200,6 @@ def years_before(day: date, years: int) -> date:
         return day.replace(year=day.year - years)
     except ValueError:  # 29 February
         return day.replace(year=day.year - years, day=28)
-
-
-def age_on(birth: date, day: date) -> int:
-    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
 def date_problems(

@@ -935,6 +935,25 @@ FORECASTS: tuple[Forecast, ...] = (
     Forecast(
         "cin-visit", ForecastKind.PACE, "The last three visits were on average further apart than the standard allows."
     ),
+    # Children in care and care leavers (children_in_care/), as the clocks of a case are forecast.
+    # (No "no event by day N" forecast for the first review: the care plan and the initial health assessment it
+    # reads may be made before the child came into care, which such a forecast, counting from the clock's start,
+    # would miss.)
+    Forecast(
+        "cla-visit",
+        ForecastKind.PACE,
+        "The last three visits were on average further apart than six weeks.",
+    ),
+    Forecast(
+        "cla-visit-long-term",
+        ForecastKind.PACE,
+        "The last three visits were on average further apart than three months.",
+    ),
+    Forecast(
+        "pathway-plan-review",
+        ForecastKind.PACE,
+        "The last three reviews of the pathway plan were on average further apart than six months.",
+    ),
     Forecast(
         "pa-contact",
         ForecastKind.PACE,

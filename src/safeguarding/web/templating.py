@@ -15,7 +15,7 @@ from starlette.responses import HTMLResponse
 
 from safeguarding.core import codes
 from safeguarding.core.calendar import LONDON, today_in_london
-from safeguarding.core.dates import long_date, long_month
+from safeguarding.core.dates import age_on, long_date, long_month
 from safeguarding.core.form_fields import DateText
 from safeguarding.core.settings import get_settings
 from safeguarding.core.users import ROLE_LABELS, Role
@@ -109,7 +109,7 @@ def _born(value: date | None) -> str:
     if value is None:
         return "Date of birth not known"
     today = today_in_london()
-    age = today.year - value.year - ((today.month, today.day) < (value.month, value.day))
+    age = age_on(value, today)
     return f"Born {value.day} {value:%B %Y}" + (f" (age {age})" if value <= today else "")
 
 

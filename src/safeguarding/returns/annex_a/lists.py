@@ -33,6 +33,7 @@ from safeguarding.casework.models import (
     Supervision,
     Visit,
 )
+from safeguarding.core import dates
 from safeguarding.core.calendar import LONDON, add_calendar_months
 from safeguarding.core.dates import long_date
 from safeguarding.core.users import Role, Team, User
@@ -61,9 +62,10 @@ CHUNK = 500
 
 
 def age_on(born: date | None, on: date) -> int | None:
+    """The age on ``on`` (``core.dates.age_on``), blank when the date of birth is not known or later."""
     if born is None or born > on:
         return None
-    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+    return dates.age_on(born, on)
 
 
 def _london_day(moment: datetime) -> date:

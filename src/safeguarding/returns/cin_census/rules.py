@@ -25,6 +25,7 @@ from typing import NamedTuple
 
 from safeguarding.core import codes
 from safeguarding.core.calendar import is_working_day, working_days_between
+from safeguarding.core.dates import birthday
 from safeguarding.people.rules import UPN_LETTERS, upn_check_letter, years_before
 from safeguarding.returns.cin_census.census import (
     CensusYear,
@@ -203,13 +204,6 @@ def plans(child: Child) -> list[tuple[str, Episode, ProtectionPlan]]:
 def during(day: date, start: date, end: date | None) -> bool:
     """``day`` on or after ``start`` and before ``end`` (an open period has no end)."""
     return start <= day and (end is None or day < end)
-
-
-def age_birthday(birth: date, years: int) -> date:
-    try:
-        return birth.replace(year=birth.year + years)
-    except ValueError:
-        return birth.replace(year=birth.year + years, day=28)
 
 
 def working_day_before(day: date) -> date:
@@ -512,7 +506,7 @@ def r8772(child: Child, year: CensusYear) -> Iterator[Problem]:
 def r8775q(child: Child, year: CensusYear) -> Iterator[Problem]:
     birth = child.birth_date
     if birth and birth < years_before(year.reference_date, 25):
-        turned_25 = age_birthday(birth, 25)
+        turned_25 = birthday(birth, 25)  # born 29 February: 1 March (core.dates)
         if any(e.closure_date is None or e.closure_date > turned_25 for e in child.episodes):
             yield Problem(
                 "ChildIdentifiers/PersonBirthDate",

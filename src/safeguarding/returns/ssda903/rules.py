@@ -27,7 +27,7 @@ from datetime import date
 from enum import StrEnum
 from typing import NamedTuple
 
-from safeguarding.core import codes
+from safeguarding.core import codes, dates
 from safeguarding.people.rules import upn_problem
 from safeguarding.returns.ssda903.tables import (
     ACCOM_CODES,
@@ -217,16 +217,13 @@ def _continues(before: EpisodeRow, e: EpisodeRow) -> bool:
 
 
 def age_on(dob: date | None, day: date | None) -> int | None:
+    """The age on ``day`` (``core.dates.age_on``), None when either date is blank."""
     if dob is None or day is None:
         return None
-    return day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))
+    return dates.age_on(dob, day)
 
 
-def birthday(dob: date, years: int) -> date:
-    try:
-        return dob.replace(year=dob.year + years)
-    except ValueError:  # 29 February: the birthday falls on 1 March
-        return date(dob.year + years, 3, 1)
+birthday = dates.birthday  # born on 29 February: the birthday falls on 1 March
 
 
 def show(day: date | None) -> str:
