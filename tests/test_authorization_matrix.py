@@ -37,6 +37,7 @@ from tests.children_in_care import authorization as children_in_care_matrix
 from tests.children_in_care import care_leaver_authorization as care_leaver_matrix
 from tests.exploitation import authorization as exploitation_matrix
 from tests.exploitation import authorization_network as exploitation_network_matrix
+from tests.family_network import authorization as family_network_matrix
 from tests.matrix import (
     ADMIN,
     ANY_PARTNER,
@@ -201,6 +202,7 @@ CAPABILITIES = (
     casework_matrix,
     children_in_care_matrix,
     care_leaver_matrix,
+    family_network_matrix,
     timescales_matrix,
     exploitation_matrix,
     exploitation_network_matrix,

@@ -8,6 +8,7 @@ from safeguarding.core.db import Base
 from safeguarding.exploitation import disruption_models as exploitation_disruption_models
 from safeguarding.exploitation import mace_models as exploitation_mace_models
 from safeguarding.exploitation import models as exploitation_models
+from safeguarding.family_network import models as family_network_models
 from safeguarding.front_door import models as front_door_models
 from safeguarding.insight import models as insight_models
 from safeguarding.people import models as people_models
@@ -25,6 +26,7 @@ __all__ = [
     "exploitation_disruption_models",
     "exploitation_mace_models",
     "exploitation_models",
+    "family_network_models",
     "front_door_models",
     "insight_models",
     "local_settings",

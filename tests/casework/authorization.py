@@ -67,6 +67,13 @@ for _slug, _id in ID_NAMES.items():
     for _method in ("GET", "POST"):
         EXPECTED[(_method, f"/cases/{{person_id}}/{_slug}/new")] = CASE_WRITERS
         EXPECTED[(_method, f"/cases/{{person_id}}/{_slug}/{{{_id}}}/edit")] = CASE_WRITERS
+# A section 47 enquiry's multi-agency child protection team (casework/protection_team.py): read with the case,
+# changed by whoever may change the case.
+_TEAM = "/cases/{person_id}/section-47s/{section47_id}/team"
+EXPECTED[("GET", _TEAM)] = CASE_READERS
+for _method in ("GET", "POST"):
+    EXPECTED[(_method, f"{_TEAM}/new")] = CASE_WRITERS
+    EXPECTED[(_method, f"{_TEAM}/{{member_id}}/edit")] = CASE_WRITERS
 # Amending a signed-off record (an authorised assessment or child in need plan): whoever may change the case, with a
 # reason.
 for _method in ("GET", "POST"):
@@ -96,6 +103,7 @@ def extend_world(factory: Factory, world: World) -> dict[str, int]:
         ChildProtectionPlan,
         Chronology,
         CoreGroupMeeting,
+        ProtectionTeamMember,
         Section47Enquiry,
         StrategyDiscussion,
         StrategyParticipant,
@@ -140,7 +148,11 @@ def extend_world(factory: Factory, world: World) -> dict[str, int]:
         supervision = Supervision(worker_id=worker.id, supervisor_id=manager.id, held_on=day)
         supervision.cases.append(SupervisionCase(person_id=child_id, decision="Synthetic decision: visit weekly"))
         chronology = Chronology(person_id=child_id, title="Synthetic chronology", created_by_id=worker.id)
-        s.add_all([conference, core_group, review, supervision, chronology])
+        member = ProtectionTeamMember(
+            section47_id=enquiry.id, person_id=child_id, name="DC Synthetic", agency="police", role="Officer"
+        )
+        member.joined_on = day
+        s.add_all([conference, core_group, review, supervision, chronology, member])
         s.flush()
         ids = {
             "assessment_id": assessment.id,
@@ -155,5 +167,6 @@ def extend_world(factory: Factory, world: World) -> dict[str, int]:
             "case_note_id": note.id,
             "supervision_id": supervision.id,
             "chronology_id": chronology.id,
+            "member_id": member.id,
         }
     return ids

@@ -385,7 +385,9 @@ def codes_found(children: list[str], code: str, reference_date: str | None = Non
 
 
 def test_every_rule_has_both_cases() -> None:
-    assert set(CASES) == set(RULES), set(RULES) ^ set(CASES)
+    # Module 5 (pre-proceedings and FGDM, from 2026-27) has its cases in test_cin_census_pre_proceedings.py.
+    module_5 = {code for code, rule in RULES.items() if rule.module == "PreProceedings"}
+    assert set(CASES) | module_5 == set(RULES), set(RULES) ^ (set(CASES) | module_5)
 
 
 def test_the_ruleset_is_the_dfe_count() -> None:

@@ -91,7 +91,13 @@ def test_the_settings_page_shows_and_saves_the_code(client: Any, factory: Any, d
     form = {"csrf_token": token}
     for key, definition in local_settings.DEFINITIONS.items():
         if definition.kind is not bool or definition.default:
-            form[key] = "yes" if definition.kind is bool else str(definition.default)
+            form[key] = (
+                "yes"
+                if definition.kind is bool
+                else "\n".join(definition.default)
+                if definition.kind is list
+                else str(definition.default)
+            )
     refused = client.post("/admin/settings", data={**form, KEY: "9381"})
     assert refused.status_code == 422 and "DfE local authority code (three digits) must be at most 999" in refused.text
     saved = client.post("/admin/settings", data={**form, KEY: "938"})

@@ -306,6 +306,8 @@ def _settings_form(token: str, **changes: str) -> dict[str, str]:
         if definition.kind is bool:
             if definition.default:
                 form[key] = "yes"
+        elif definition.kind is list:
+            form[key] = "\n".join(definition.default)
         else:
             form[key] = str(definition.default)
     form.update(changes)

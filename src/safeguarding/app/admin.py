@@ -505,7 +505,8 @@ def settings_page(
 
 def _submitted(form: PostedForm) -> dict[str, str]:
     # "__form__" tells the service this is the whole form, so an unticked yes/no box means "no".
-    return {"__form__": "1", **{key: form[key][:1000] for key in form if key in local_settings.DEFINITIONS}}
+    # A list setting (one item a line) may be longer than one value; parse_value refuses what is too long.
+    return {"__form__": "1", **{key: form[key][:10_000] for key in form if key in local_settings.DEFINITIONS}}
 
 
 @router.post("/admin/settings", include_in_schema=False)

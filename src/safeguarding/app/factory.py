@@ -35,6 +35,7 @@ from safeguarding.exploitation import mace_routes as exploitation_mace_routes
 from safeguarding.exploitation import network_routes as exploitation_network_routes
 from safeguarding.exploitation import nrm_routes as exploitation_nrm_routes
 from safeguarding.exploitation import routes as exploitation_routes
+from safeguarding.family_network import routes as family_network_routes
 from safeguarding.front_door import api as front_door_api
 from safeguarding.front_door import portal as front_door_portal
 from safeguarding.front_door import routes as front_door_routes
@@ -311,6 +312,7 @@ def create_app(database: Database | None = None) -> FastAPI:
         casework_routes,
         children_in_care_routes,
         children_in_care_care_leaver_routes,
+        family_network_routes,
         timescales_routes,
         exploitation_routes,
         exploitation_context_routes,

@@ -26,6 +26,7 @@ from safeguarding.casework.models import (
     Chronology,
     ClosureRequest,
     CoreGroupMeeting,
+    ProtectionTeamMember,
     Referral,
     Section47Enquiry,
     StrategyDiscussion,
@@ -33,6 +34,7 @@ from safeguarding.casework.models import (
     SupervisionCase,
     Visit,
 )
+from safeguarding.casework.protection_team import members_of_each
 from safeguarding.casework.recording import signed_off
 from safeguarding.core import access, codes, record_versions
 from safeguarding.core.access import Action, Kind
@@ -123,6 +125,8 @@ class CaseRecord:
     plan_amendments: dict[int, list[Amendment]] = field(default_factory=dict)
     # The worker's request to close the current episode, waiting for the team manager (casework.closure).
     closure_request: ClosureRequest | None = None
+    # Each section 47 enquiry's multi-agency child protection team (casework.protection_team), by enquiry id.
+    protection_teams: dict[int, list[ProtectionTeamMember]] = field(default_factory=dict)
     chronology_limit: int | None = None  # show only the newest entries (None: all of them)
 
     @property
@@ -317,6 +321,7 @@ def case_record(
         )
         if any(p.authorised_on for p in cin_plans)
         else {},
+        protection_teams=members_of_each(session, [q.id for q in enquiries]),
     )
 
 

@@ -209,6 +209,28 @@ class Section47Enquiry(Base, Timestamped):
         return self.outcome is not None and self.outcome != "icpc"
 
 
+class ProtectionTeamMember(Base, Timestamped):
+    """A member of the multi-agency child protection team (MACPT) working a section 47 enquiry: the lead child
+    protection practitioner (a social worker) and the members from police, health and education (Children's
+    Wellbeing and Schools Act 2026 s3, new s16EA Children Act 2004). Each has the dates they joined and left."""
+
+    __tablename__ = "protection_team_member"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    section47_id: Mapped[int] = mapped_column(ForeignKey("section47_enquiry.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    agency: Mapped[str] = mapped_column(String(20))  # casework.rules.MACPT_AGENCIES
+    role: Mapped[str] = mapped_column(String(200))  # their job ("detective constable", "named nurse")
+    is_lead: Mapped[bool] = mapped_column(default=False)  # the lead child protection practitioner
+    joined_on: Mapped[date] = mapped_column()
+    left_on: Mapped[date | None] = mapped_column()
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
 class ChildProtectionConference(Base, Timestamped):
     """An initial or review child protection conference."""
 

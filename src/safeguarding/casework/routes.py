@@ -19,17 +19,20 @@ from sqlalchemy.orm import Session
 from safeguarding.casework import (
     allocation,
     authorisation,
+    case_access,
     case_record,
     chronologies,
     closure,
     events,
     family,
     plan_authorisation,
+    protection_team,
     recording,
     rules,
     supervision,
 )
 from safeguarding.core import codes
+from safeguarding.core.access import Action
 from safeguarding.core.calendar import today_in_london
 from safeguarding.core.db import Database
 from safeguarding.core.errors import ValidationFailed
@@ -87,6 +90,7 @@ def case_page(request: Request, person_id: RecordId, db: DbSession, database: Db
         record=record,
         kinds=events.KINDS,
         chronology_kinds=case_record.CHRONOLOGY_KINDS,
+        protection_agencies=protection_team.AGENCIES,
         flash=FLASH.get(request.query_params.get("done", "")),
         rules=rules,
     )
@@ -101,7 +105,20 @@ def family_page(request: Request, person_id: RecordId, db: DbSession, database: 
 # --- the events: one form per kind, for a new record and an edit ------------------------------------------------------
 
 
-def _event_page(request: Request, form: recording.EventForm, *, errors: dict[str, str] | None = None) -> Response:
+def _event_page(
+    request: Request,
+    form: recording.EventForm,
+    *,
+    errors: dict[str, str] | None = None,
+    db: Session | None = None,
+) -> Response:
+    # A section 47 enquiry's page shows its multi-agency child protection team (read within the access the form
+    # was shown under).
+    team = (
+        protection_team.members_of_each(db, [form.event_id]).get(form.event_id, [])
+        if db is not None and form.kind.slug == "section-47s" and form.event_id
+        else None
+    )
     action = (
         f"/cases/{form.person.id}/{form.kind.slug}/{form.event_id}/{'amend' if form.amending else 'edit'}"
         if form.event_id
@@ -115,6 +132,8 @@ def _event_page(request: Request, form: recording.EventForm, *, errors: dict[str
         action=action,
         errors=errors,
         participant_rows=range(events.PARTICIPANT_ROWS),
+        protection_team=team,
+        protection_agencies=protection_team.AGENCIES,
     )
 
 
@@ -129,7 +148,7 @@ def _new_get(slug: str) -> Callable[..., Response]:
 def _edit_get(slug: str) -> Callable[..., Response]:
     def endpoint(request: Request, person_id: RecordId, db: DbSession, database: Db, user: CurrentUser) -> Response:
         event_id = path_record_id(request, ID_NAMES[slug])
-        return _event_page(request, recording.event_form(db, database, user, person_id, slug, event_id))
+        return _event_page(request, recording.event_form(db, database, user, person_id, slug, event_id), db=db)
 
     endpoint.__name__ = f"edit_{slug.replace('-', '_')}_page"
     return endpoint
@@ -162,7 +181,7 @@ async def _save_event(
     def again(form: PostedForm, errors: dict[str, str]) -> Response:
         shown = recording.event_form(db, database, user, person_id, slug, event_id, amending=amending)
         shown.values = form.as_dict()
-        return _event_page(request, shown, errors=errors)
+        return _event_page(request, shown, errors=errors, db=db)
 
     done = "amended" if amending else "saved"
     return await submit(request, db, save, done=f"/cases/{person_id}?done={done}", again=again)
@@ -610,3 +629,108 @@ def chronology_print_page(
 ) -> Response:
     view = chronologies.view_chronology(db, database, user, chronology_id)
     return render(request, "casework/chronology_print.html", title=view.chronology.title, view=view)
+
+
+# --- the multi-agency child protection team of a section 47 enquiry (casework.protection_team) -----------------------
+
+TEAM_PAGE = "/cases/{person_id}/section-47s/{section47_id}/team"
+MEMBER_ORDER = ("name", "agency", "role", "is_lead", "joined_on", "left_on")
+
+
+@router.get(TEAM_PAGE, include_in_schema=False)
+def protection_team_page(
+    request: Request, person_id: RecordId, db: DbSession, database: Db, user: CurrentUser
+) -> Response:
+    view = protection_team.team(db, database, user, person_id, path_record_id(request, "section47_id"))
+    return render(
+        request,
+        "casework/protection_team.html",
+        title=f"Child protection team: {view.person.full_name}",
+        view=view,
+        agencies=protection_team.AGENCIES,
+        flash="Team member saved" if request.query_params.get("done") == "member" else None,
+    )
+
+
+def _member_page(
+    request: Request,
+    db: Session,
+    database: Database,
+    user: User,
+    person_id: int,
+    section47_id: int,
+    member_id: int | None,
+    values: dict[str, str] | None,
+    errors: dict[str, str] | None,
+) -> Response:
+    view = protection_team.team(db, database, user, person_id, section47_id)
+    if member_id is not None and values is None:
+        values = protection_team.member_values(protection_team.member_of(db, view.enquiry, member_id))
+    base = f"/cases/{person_id}/section-47s/{section47_id}/team"
+    order = {name: i for i, name in enumerate(MEMBER_ORDER)}
+    return render(
+        request,
+        "casework/protection_team_member.html",
+        title="Change a team member" if member_id else "Add a team member",
+        view=view,
+        agencies=protection_team.AGENCIES,
+        values=values or {},
+        errors=dict(sorted(errors.items(), key=lambda item: order.get(item[0], len(order)))) if errors else None,
+        action=f"{base}/{member_id}/edit" if member_id else f"{base}/new",
+        back=base,
+        editing=member_id is not None,
+    )
+
+
+def _require_team_writer(db: Session, database: Database, user: User, person_id: int) -> None:
+    case_access.require(db, database, user, Action.CREATE, case_access.case_subject(db, person_id))
+
+
+@router.get(f"{TEAM_PAGE}/new", include_in_schema=False)
+def new_team_member_page(
+    request: Request, person_id: RecordId, db: DbSession, database: Db, user: CurrentUser
+) -> Response:
+    _require_team_writer(db, database, user, person_id)
+    return _member_page(
+        request, db, database, user, person_id, path_record_id(request, "section47_id"), None, None, None
+    )
+
+
+@router.get(f"{TEAM_PAGE}/{{member_id}}/edit", include_in_schema=False)
+def edit_team_member_page(
+    request: Request, person_id: RecordId, db: DbSession, database: Db, user: CurrentUser
+) -> Response:
+    _require_team_writer(db, database, user, person_id)
+    section47_id = path_record_id(request, "section47_id")
+    return _member_page(
+        request, db, database, user, person_id, section47_id, path_record_id(request, "member_id"), None, None
+    )
+
+
+async def _save_member(
+    request: Request, db: Session, database: Database, user: User, person_id: int, member_id: int | None
+) -> Response:
+    section47_id = path_record_id(request, "section47_id")
+    return await submit(
+        request,
+        db,
+        lambda form: protection_team.save_member(db, database, user, person_id, section47_id, form, member_id),
+        done=f"/cases/{person_id}/section-47s/{section47_id}/team?done=member",
+        again=lambda form, errors: _member_page(
+            request, db, database, user, person_id, section47_id, member_id, form.as_dict(), errors
+        ),
+    )
+
+
+@router.post(f"{TEAM_PAGE}/new", include_in_schema=False)
+async def new_team_member_submit(
+    request: Request, person_id: RecordId, db: DbSession, database: Db, user: CurrentUser
+) -> Response:
+    return await _save_member(request, db, database, user, person_id, None)
+
+
+@router.post(f"{TEAM_PAGE}/{{member_id}}/edit", include_in_schema=False)
+async def edit_team_member_submit(
+    request: Request, person_id: RecordId, db: DbSession, database: Db, user: CurrentUser
+) -> Response:
+    return await _save_member(request, db, database, user, person_id, path_record_id(request, "member_id"))

@@ -116,6 +116,18 @@ CLOSURE_REASONS: Final = MappingProxyType(
     }
 )
 
+# CIN census PPOutcome (CBDS N00833, code set CS131), module 5 from 2026-27. The values are the DfE's (as the notes
+# and the D2I validator's rule 9011 give them); their meanings are not confirmed (early-help.md 3.4, "verify"): the
+# labels are this project's reading (family_network.rules.PP_OUTCOMES), to check against the published
+# "Children in need census 2026 to 2027: specification".
+PP_OUTCOMES: Final = MappingProxyType(
+    {
+        "A": "Stepped down: proceedings not needed",
+        "B": "Stepped up: care proceedings applied for",
+        "C": "Pre-proceedings ended for another reason",
+    }
+)
+
 # CIN census CategoryOfAbuse (Initial / Latest).
 CATEGORIES_OF_ABUSE: Final = MappingProxyType(
     {

@@ -257,6 +257,24 @@ DEFINITIONS: dict[str, SettingDefinition] = {
             201,
             999,
         ),
+        # --- the kinship local offer (family_network/): what a council offers kinship families, as a list ---
+        SettingDefinition(
+            "kinship.local_offer",
+            "Kinship local offer: the support a kinship family may be offered (one item a line)",
+            [
+                "Financial support (kinship allowance)",
+                "Help with health and wellbeing",
+                "Support with relationships, including family time (contact)",
+                "Help with education and training",
+                "Help with accommodation",
+                "Independent legal advice",
+                "Training and peer support for kinship carers",
+            ],
+            list,
+            "Children's Wellbeing and Schools Act 2026 s5 (new s22H Children Act 1989): the council publishes its "
+            "kinship local offer (financial support; services for health and wellbeing, relationships including "
+            "contact, education and training, accommodation); the items are the council's own",
+        ),
         # --- indicators (insight/indicators.py): rates per 10,000 children, as the DfE publishes them ---
         SettingDefinition(
             "population.children_under_18",
@@ -287,8 +305,35 @@ class LocalSetting(Base):
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
 
 
+LIST_ITEMS_MAX = 40
+LIST_ITEM_LENGTH = 200
+
+
+def parse_list(raw: Any) -> list[str]:
+    """A list setting's items: a list, or text with one item a line; blank lines dropped, each item 1 to 200
+    characters without control characters, no item twice, 1 to 40 items."""
+    lines = raw if isinstance(raw, list) else str(raw).splitlines()
+    items = [str(line).strip() for line in lines if str(line).strip()]
+    if not items:
+        raise ValueError("must have at least one item")
+    if len(items) > LIST_ITEMS_MAX:
+        raise ValueError(f"must have at most {LIST_ITEMS_MAX} items")
+    seen: set[str] = set()
+    for item in items:
+        if len(item) > LIST_ITEM_LENGTH:
+            raise ValueError(f"must have items of {LIST_ITEM_LENGTH} characters or fewer")
+        if any(ord(c) < 32 or 127 <= ord(c) < 160 for c in item):
+            raise ValueError("must not contain control characters")
+        if item.casefold() in seen:
+            raise ValueError(f"has '{item}' twice")
+        seen.add(item.casefold())
+    return items
+
+
 def parse_value(definition: SettingDefinition, raw: Any) -> Any:
     """Coerce a submitted value to the setting's type, or raise ValueError with a plain message."""
+    if definition.kind is list:
+        return parse_list(raw)
     if definition.kind is bool:
         if isinstance(raw, bool):
             return raw

@@ -43,6 +43,7 @@ from safeguarding.demo.identifiers import IdentifierSource
 from safeguarding.demo.picture import HISTORY_YEARS, Agency, Household, Staff, local_day, table_of
 from safeguarding.demo.summary import CouncilSummary, DemoSignIn
 from safeguarding.exploitation import demo as exploitation_demo
+from safeguarding.family_network import demo as family_network_demo
 from safeguarding.front_door import demo as front_door_demo
 from safeguarding.front_door.models import Contact, ContactSubject
 from safeguarding.insight import demo as insight_demo
@@ -582,7 +583,15 @@ class DemoStage(Protocol):
 
 def demo_stages() -> list[DemoStage]:
 
-    return [casework_demo, exploitation_demo, children_in_care_demo, returns_demo, insight_demo, care_leaver_demo]
+    return [
+        casework_demo,
+        exploitation_demo,
+        children_in_care_demo,
+        returns_demo,
+        insight_demo,
+        care_leaver_demo,
+        family_network_demo,
+    ]
 
 
 def all_tables() -> list[Table]:

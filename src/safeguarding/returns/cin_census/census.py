@@ -163,10 +163,25 @@ class ProtectionPlan:
 
 @dataclass
 class PreProceedings:
-    """The 2025-26 PreProceedingsandFGDM block, carried through as given (no DfE rules on it yet in ruleset
-    cin2025_26)."""
+    """The PreProceedingsandFGDM block (module 5: pre-proceedings and family group decision-making), its items as
+    given by name. The DfE's rules on it start in 2026-27 (ruleset cin2026_27); a file of an earlier year carrying
+    it (the D2I 2026 sample does) has it carried through unchecked."""
 
     items: dict[str, str] = field(default_factory=dict)
+
+    def text(self, name: str) -> str | None:
+        value = self.items.get(name)
+        return value if value else None
+
+    def day(self, name: str) -> date | None:
+        """An item's date, or None when absent or not a date (an ISO date, as the census writes dates)."""
+        value = self.text(name)
+        if value is None:
+            return None
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return None
 
 
 @dataclass

@@ -36,6 +36,9 @@ from safeguarding.casework.models import (
 )
 from safeguarding.core import local_settings
 from safeguarding.core.calendar import add_working_days
+from safeguarding.family_network import rules as family_network_rules
+from safeguarding.family_network.models import FamilyNetworkMeeting, FgdmOffer
+from safeguarding.family_network.models import PreProceedings as PreProceedingsRow
 from safeguarding.people.models import Person
 from safeguarding.returns.cin_census.census import (
     UNSET_LA_CODE,
@@ -44,6 +47,7 @@ from safeguarding.returns.cin_census.census import (
     Child,
     CinPlan,
     Episode,
+    PreProceedings,
     ProtectionPlan,
     Section47,
     la_code_of,
@@ -140,6 +144,35 @@ def children_in_scope(session: Session, year: CensusYear) -> Iterator[Child]:
         "referral_id",
     )
     person_ids = sorted({r.person_id for r in referrals})
+    # Module 5 (pre-proceedings and FGDM) from the year that carries it: each pre-proceedings of an episode in scope,
+    # with the child's FGDM offers and family network meetings its items are worked out from.
+    pre_proceedings: dict[int, list[PreProceedingsRow]] = defaultdict(list)
+    offers: dict[int, list[family_network_rules.Offer]] = defaultdict(list)
+    meetings: dict[int, list[date]] = defaultdict(list)
+    if year.year >= family_network_rules.FIRST_CENSUS_YEAR:
+        pre_proceedings = _by(
+            session.scalars(
+                select(PreProceedingsRow)
+                .where(PreProceedingsRow.referral_id.in_(in_scope))
+                .order_by(PreProceedingsRow.decided_on, PreProceedingsRow.id)
+            ),
+            "referral_id",
+        )
+        with_pp = sorted({row.person_id for rows in pre_proceedings.values() for row in rows})
+        for chunk in range(0, len(with_pp), 1000):
+            ids = with_pp[chunk : chunk + 1000]
+            for person_id, offered_on, in_letter in session.execute(
+                select(FgdmOffer.person_id, FgdmOffer.offered_on, FgdmOffer.in_letter_before_proceedings).where(
+                    FgdmOffer.person_id.in_(ids)
+                )
+            ):
+                offers[person_id].append(family_network_rules.Offer(offered_on, in_letter))
+            for person_id, held_on in session.execute(
+                select(FamilyNetworkMeeting.person_id, FamilyNetworkMeeting.held_on).where(
+                    FamilyNetworkMeeting.person_id.in_(ids)
+                )
+            ):
+                meetings[person_id].append(held_on)
     people: dict[int, Person] = {}
     every_plan_start: dict[int, list[date]] = defaultdict(list)
     disabilities: dict[int, list[str]] = defaultdict(list)
@@ -176,21 +209,39 @@ def children_in_scope(session: Session, year: CensusYear) -> Iterator[Child]:
             person_id=person_id,
         )
         for referral in by_person[person_id]:
-            child.episodes.append(
-                _episode(
-                    referral,
-                    year,
-                    assessments[referral.id],
-                    factors,
-                    enquiries[referral.id],
-                    strategy_days,
-                    conferences[referral.id],
-                    cp_plans[referral.id],
-                    cin_plans[referral.id],
-                    every_plan_start[person_id],
-                )
+            episode = _episode(
+                referral,
+                year,
+                assessments[referral.id],
+                factors,
+                enquiries[referral.id],
+                strategy_days,
+                conferences[referral.id],
+                cp_plans[referral.id],
+                cin_plans[referral.id],
+                every_plan_start[person_id],
             )
+            for row in pre_proceedings.get(referral.id, ()):
+                items = family_network_rules.census_items(
+                    _pp_dates(row), offers[person_id], meetings[person_id], year.period_start, year.reference_date
+                )
+                if items is not None:
+                    episode.pre_proceedings.append(PreProceedings(items))
+            child.episodes.append(episode)
         yield child
+
+
+def _pp_dates(row: PreProceedingsRow) -> family_network_rules.PreProceedingsDates:
+    return family_network_rules.PreProceedingsDates(
+        decided_on=row.decided_on,
+        letter_sent_on=row.letter_sent_on,
+        first_meeting_on=row.first_meeting_on,
+        review_meetings=row.review_meetings,
+        step_decided_on=row.step_decided_on,
+        outcome=row.outcome,
+        court_application_on=row.court_application_on,
+        proceedings_letter_on=row.proceedings_letter_on,
+    )
 
 
 def _episode(

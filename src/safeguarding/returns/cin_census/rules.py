@@ -32,6 +32,7 @@ from safeguarding.returns.cin_census.census import (
     Child,
     Episode,
     Header,
+    PreProceedings,
     ProtectionPlan,
     as_bool,
 )
@@ -82,6 +83,7 @@ MODULE_NEEDS = {
     "Section47": "section47s",
     "ChildProtectionPlans": "protection_plans",
     "Reviews": "protection_plans",
+    "PreProceedings": "pre_proceedings",
 }
 # Rules of other modules that read only a value most children do not have: each yields nothing without it (the
 # rule's first test is on that value), so a child without it skips the rule. Checked both ways by the rule tests.
@@ -131,6 +133,8 @@ def features(child: Child) -> frozenset[str]:
             found.add("protection_plans")
         if e.icpc_date:
             found.add("conference")
+        if e.pre_proceedings:
+            found.add("pre_proceedings")
     return frozenset(found)
 
 
@@ -1478,6 +1482,194 @@ def r8842q(child: Child, year: CensusYear) -> Iterator[Problem]:
             yield Problem(f"{at}/Reviews", "the Reviews group has no valid CPPreviewDate")
 
 
+# --- PreProceedings (module 5: pre-proceedings and family group decision-making), from 2026-27 --------------------
+# Source: DfE, "Children in need census 2026 to 2027: specification" (published 18 November 2025, updated February
+# 2026), module 5, as the Data to Insight validator's ruleset cin2026_27 restates it (its messages quoted). The
+# specification itself is not held with these notes. Where the validator's code and its message disagree, the
+# message (the DfE's words) is followed: 9007 asks for the FGDM offer when a letter was sent (the validator tests
+# the reverse), 9011 checks PPOutcome only when present ("If N00833 is present"), and 9000Q is the return-level
+# query the notes name (module 5 given but no PPStartDate anywhere in it).
+PP_FIRST_YEAR = 2027
+
+
+def pre_proceedings(child: Child) -> Iterator[tuple[str, PreProceedings]]:
+    for i, e in enumerate(child.episodes):
+        for k, pp in enumerate(e.pre_proceedings):
+            yield f"{ep(i)}/PreProceedingsandFGDM[{k + 1}]", pp
+
+
+def _pp_in_year(child: Child, year: CensusYear, name: str, after: str | None, message: str) -> Iterator[Problem]:
+    """An item's date outside the census year, or (``after``) before the date it follows."""
+    for at, pp in pre_proceedings(child):
+        day = pp.day(name)
+        if day is None:
+            continue
+        earlier = pp.day(after) if after else None
+        if not year.in_period(day):
+            yield Problem(f"{at}/{name}", f"{name} {show(day)} is outside the year")
+        elif earlier is not None and day < earlier:
+            yield Problem(f"{at}/{name}", message.format(show(day), show(earlier)))
+
+
+@rule(
+    "8995Q",
+    "PreProceedings",
+    "Please check and provide a reason why no module 5 (pre-proceedings and FGDM) data has been provided for any "
+    "child.",
+    scope="return",
+    first_year=PP_FIRST_YEAR,
+)
+def r8995q(tally: ReturnTally, year: CensusYear) -> Iterator[Problem]:
+    if tally.children and not tally.pre_proceedings:
+        yield Problem("PreProceedingsandFGDM", "no child has a PreProceedingsandFGDM group", "")
+
+
+@rule(
+    "9000Q",
+    "PreProceedings",
+    "Please check: If you do not yet collect this data, please leave this field blank and provide a reason.",
+    scope="return",
+    first_year=PP_FIRST_YEAR,
+)
+def r9000q(tally: ReturnTally, year: CensusYear) -> Iterator[Problem]:
+    if tally.pre_proceedings and not tally.pre_proceedings_started:
+        yield Problem(
+            "PreProceedingsandFGDM/PPStartDate",
+            f"{tally.pre_proceedings} PreProceedingsandFGDM groups and none has a PPStartDate",
+            "",
+        )
+
+
+@rule(
+    "9005",
+    "PreProceedings",
+    "The date of the legal planning meeting or other decision making forum where the LA made the decision to "
+    "commence pre-proceedings cannot fall outside the reporting year.",
+    first_year=PP_FIRST_YEAR,
+)
+def r9005(child: Child, year: CensusYear) -> Iterator[Problem]:
+    yield from _pp_in_year(child, year, "PPStartDate", None, "")
+
+
+@rule(
+    "9006",
+    "PreProceedings",
+    "The date the letter before proceedings was sent must be within the reporting year and after the date "
+    "pre-proceedings began.",
+    first_year=PP_FIRST_YEAR,
+)
+def r9006(child: Child, year: CensusYear) -> Iterator[Problem]:
+    yield from _pp_in_year(
+        child, year, "LBPSentDate", "PPStartDate", "letter before proceedings sent {} before pre-proceedings began {}"
+    )
+
+
+@rule(
+    "9007",
+    "PreProceedings",
+    "You have confirmed that a letter before proceedings was sent. Please confirm whether or not a FGDM meeting was "
+    "offered in the letter.",
+    first_year=PP_FIRST_YEAR,
+)
+def r9007(child: Child, year: CensusYear) -> Iterator[Problem]:
+    for at, pp in pre_proceedings(child):
+        if pp.text("LBPSentDate") and pp.text("FGDMMeetingOffer") not in ("0", "1"):
+            yield Problem(
+                f"{at}/FGDMMeetingOffer", "a letter before proceedings was sent; FGDMMeetingOffer is not 0 or 1"
+            )
+
+
+@rule(
+    "9008",
+    "PreProceedings",
+    "The date of the initial pre-proceedings meeting must fall within the reporting year.",
+    first_year=PP_FIRST_YEAR,
+)
+def r9008(child: Child, year: CensusYear) -> Iterator[Problem]:
+    yield from _pp_in_year(child, year, "InitialPPMeetingDate", None, "")
+
+
+@rule(
+    "9009",
+    "PreProceedings",
+    "The date when the decision was made to step up or down must be on or after the date of the decision to begin "
+    "pre-proceedings and must fall within the reporting year",
+    first_year=PP_FIRST_YEAR,
+)
+def r9009(child: Child, year: CensusYear) -> Iterator[Problem]:
+    yield from _pp_in_year(
+        child, year, "StepDecisionDate", "PPStartDate", "step up or down decided {} before pre-proceedings began {}"
+    )
+
+
+@rule(
+    "9010Q",
+    "PreProceedings",
+    "Please check: You have reported that a FGDM meeting was offered in the letter before proceedings. Please "
+    "confirm whether or not a FGDM meeting was facilitated in the pre-proceedings period following this offer.",
+    first_year=PP_FIRST_YEAR,
+)
+def r9010q(child: Child, year: CensusYear) -> Iterator[Problem]:
+    for at, pp in pre_proceedings(child):
+        if pp.text("FGDMMeetingOffer") == "1" and pp.text("FGDMMeetingFac") not in ("0", "1"):
+            yield Problem(f"{at}/FGDMMeetingFac", "an FGDM meeting was offered; FGDMMeetingFac is not 0 or 1")
+
+
+@rule(
+    "9011",
+    "PreProceedings",
+    "The outcome of the pre-proceedings must be reported using a valid value",
+    first_year=PP_FIRST_YEAR,
+)
+def r9011(child: Child, year: CensusYear) -> Iterator[Problem]:
+    for at, pp in pre_proceedings(child):
+        outcome = pp.text("PPOutcome")
+        if outcome is not None and outcome not in codes.PP_OUTCOMES:
+            yield Problem(
+                f"{at}/PPOutcome", f"PPOutcome '{outcome}' is not one of {', '.join(sorted(codes.PP_OUTCOMES))}"
+            )
+
+
+@rule(
+    "9012",
+    "PreProceedings",
+    "The date that the local authority submitted the court application to commence care proceedings must fall "
+    "within the reporting year and be on or after the date of the decision to initiate care proceedings.",
+    first_year=PP_FIRST_YEAR,
+)
+def r9012(child: Child, year: CensusYear) -> Iterator[Problem]:
+    yield from _pp_in_year(
+        child, year, "CourtAppDate", "StepDecisionDate", "court application {} before the decision to apply {}"
+    )
+
+
+@rule(
+    "9013",
+    "PreProceedings",
+    "The date on which the letter to initiate care proceedings was sent to parents/guardians must fall within the "
+    "reporting year and be on or after the date when the local authority submitted the court application to "
+    "commence care proceedings.",
+    first_year=PP_FIRST_YEAR,
+)
+def r9013(child: Child, year: CensusYear) -> Iterator[Problem]:
+    yield from _pp_in_year(
+        child, year, "LetterInitCPDate", "CourtAppDate", "letter initiating proceedings {} before the application {}"
+    )
+
+
+@rule(
+    "9015Q",
+    "PreProceedings",
+    "Please check: if review meetings were held following the initial pre-proceedings meeting, the total number "
+    "held should be reported.",
+    first_year=PP_FIRST_YEAR,
+)
+def r9015q(child: Child, year: CensusYear) -> Iterator[Problem]:
+    for at, pp in pre_proceedings(child):
+        if pp.text("InitialPPMeetingDate") and pp.text("ReviewMeetingsCount") is None:
+            yield Problem(f"{at}/ReviewMeetingsCount", "an initial meeting is reported without ReviewMeetingsCount")
+
+
 # --- the return as a whole -------------------------------------------------------------------------------------------
 
 
@@ -1494,6 +1686,8 @@ class ReturnTally:
     any_multiple_disabilities: bool = False
     plans_started: int = 0
     conferences_held: int = 0
+    pre_proceedings: int = 0  # PreProceedingsandFGDM blocks (module 5), and those with a PPStartDate
+    pre_proceedings_started: int = 0
 
     def merge(self, later: ReturnTally) -> None:
         """Take in the tally of the children that come after these in the file (a batch checked elsewhere)."""
@@ -1507,6 +1701,8 @@ class ReturnTally:
         self.any_multiple_disabilities = self.any_multiple_disabilities or later.any_multiple_disabilities
         self.plans_started += later.plans_started
         self.conferences_held += later.conferences_held
+        self.pre_proceedings += later.pre_proceedings
+        self.pre_proceedings_started += later.pre_proceedings_started
 
     def add(self, child: Child, year: CensusYear) -> None:
         self.children += 1
@@ -1529,3 +1725,5 @@ class ReturnTally:
             if e.icpc_date and year.in_period(e.icpc_date):
                 self.conferences_held += 1
             self.conferences_held += sum(1 for s in e.section47s if s.icpc and year.in_period(s.icpc))
+            self.pre_proceedings += len(e.pre_proceedings)
+            self.pre_proceedings_started += sum(1 for pp in e.pre_proceedings if pp.text("PPStartDate"))
