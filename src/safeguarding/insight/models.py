@@ -117,4 +117,7 @@ class PostcodeDistrict(Base):
     district: Mapped[str] = mapped_column(String(4), primary_key=True)
     easting: Mapped[int] = mapped_column()
     northing: Mapped[int] = mapped_column()
+    # The DfE's three-digit code of the local authority most of the district lies in (as ``returns.la_code``): where
+    # a placement is, in or out of the council's area (Annex A List 8). None where not known.
+    la_code: Mapped[int | None] = mapped_column()
     source: Mapped[str] = mapped_column(String(200))

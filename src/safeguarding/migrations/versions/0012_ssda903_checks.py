@@ -69,6 +69,7 @@ def upgrade() -> None:
         sa.Column("district", sa.String(length=4), nullable=False),
         sa.Column("easting", sa.Integer(), nullable=False),
         sa.Column("northing", sa.Integer(), nullable=False),
+        sa.Column("la_code", sa.Integer(), nullable=True),
         sa.Column("source", sa.String(length=200), nullable=False),
         sa.PrimaryKeyConstraint("district", name=op.f("pk_postcode_district")),
     )
