@@ -350,3 +350,27 @@ def test_the_page_shows_each_indicator_beside_its_national_figure(database: Data
     assert "The DfE does not publish how many looked-after reviews are held in time." in html
     drill = client.get("/returns/indicators/children", params={"indicator": "placed_far", "from": "2025-04-01"})
     assert drill.status_code == 200 and "more than 20 miles from home" in drill.text
+
+
+def test_the_demo_councils_children_in_care_give_a_figure_for_every_indicator(migrated_database: Database) -> None:
+    """Neither nothing nor everything: each children-in-care and care leaver figure of the demo council counts some
+    children in and some out (the counts apart, which have no base), so each can be read and drilled into."""
+    from safeguarding.insight.indicators import CARE_KEYS, compute, load_facts
+    from tests.demo.conftest import REFERENCE, SEED, holds_council, load
+
+    if not holds_council(migrated_database, SEED, REFERENCE):
+        load(migrated_database)
+    today = REFERENCE.astimezone(LONDON).date()
+    year = Period(date(today.year - 1, today.month, today.day + 1), today)
+    with migrated_database.transaction() as s:
+        figures = {
+            f.indicator.key: f for f in compute(load_facts(s, year, None, today), year, today, sorted(CARE_KEYS))
+        }
+    assert set(figures) == CARE_KEYS
+    for key, f in figures.items():
+        if f.indicator.kind == "count":
+            assert sum(f.totals.values()) > 0, key
+        elif f.indicator.kind == "per_10000":
+            assert f.numerator > 0 and f.population, key
+        else:
+            assert 0 < f.numerator < f.denominator, (key, f.numerator, f.denominator)

@@ -639,7 +639,8 @@ def notes(session: Session, period: Period, sheets: Sequence[Sheet]) -> list[str
         "whose outcome was early help are in List 1.",
         NOT_HELD,
         "List 8: the permanence plan and the date of the last dental check are not recorded yet and are left blank. "
-        "The last IRO contact is the latest looked-after review the IRO chaired. Placements are counted as the "
+        "The last IRO contact is the latest looked-after review the IRO chaired (the IRO named on the care plan "
+        "chairs them). Placements are counted as the "
         "DfE counts them (a change of legal status alone is not a new placement). Placement location and LA of "
         "placement come from where the placement's postcode district lies (blank where that is not known).",
         "List 9: eligibility is worked out from the young person's periods of care on the period's last day; in "
@@ -682,12 +683,16 @@ def _care_histories(
 
 
 def _iro_contacts(session: Session, person_ids: list[int], end: date) -> dict[int, date]:
+    """The latest looked-after review chaired by an IRO: the one recorded as its chair, or the IRO named on the care
+    plan (who chairs the reviews: CPPCR 2010 reg 36)."""
     latest: dict[int, date] = {}
     for chunk in _chunks(person_ids):
         for person_id, day in session.execute(
-            select(LookedAfterReview.person_id, LookedAfterReview.held_on).where(
+            select(LookedAfterReview.person_id, LookedAfterReview.held_on)
+            .join(CarePeriod, CarePeriod.id == LookedAfterReview.period_id)
+            .where(
                 LookedAfterReview.person_id.in_(chunk),
-                LookedAfterReview.chaired_by_id.is_not(None),
+                or_(LookedAfterReview.chaired_by_id.is_not(None), CarePeriod.iro_id.is_not(None)),
                 LookedAfterReview.held_on <= end,
             )
         ):
