@@ -253,7 +253,7 @@ def _annex_workbook(db: Session, database: Database, user: User, form: PostedFor
         raise ValidationFailed(
             {
                 "from": f"Nothing to export: no contacts, referrals, assessments, enquiries, plans, "
-                f"missing episodes or screenings from {period.start:%-d %B %Y} to "
+                f"missing episodes, screenings, children in care or care leavers from {period.start:%-d %B %Y} to "
                 f"{period.end:%-d %B %Y}."
             }
         )
