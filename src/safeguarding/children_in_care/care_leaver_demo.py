@@ -40,6 +40,7 @@ TABLES: list[Table] = [
 ]
 SHARE = 0.3  # of the council's young people aged 16 to 20 (a demo choice, to give the adviser a caseload)
 MOST = 25  # an adviser's caseload is commonly 20 to 25
+ADULTS = 10  # young adults who left care, beyond the caseload of the young people (a second adviser's share)
 ACTIVITIES = ("F1", "F2", "P2", "F4", "F5", "P5", "G4", "G5", "G6")
 ACCOMMODATION = ("U1", "U1", "Z1", "D1", "E1", "B1", "T1", "K2", "S2", "W2")
 NOTES = (
@@ -53,6 +54,7 @@ NOTES = (
 
 def build(builder: Any, writer: Any) -> dict[str, int]:
     rng = random.Random(f"{builder.seed}:care_leavers")
+    adult_rng = random.Random(f"{builder.seed}:care_leavers:adults")
     today = builder.now.astimezone(LONDON).date()
     adviser = builder.staff.get("personal.adviser")
     if adviser is None:
@@ -66,6 +68,17 @@ def build(builder: Any, writer: Any) -> dict[str, int]:
         )
         .order_by(Person.id)
     ).all()
+    # Young adults of 18 to 21 who left care, from a second random stream (the rows of the first stay as they
+    # were): the care leavers whose 19th to 21st birthdays the DfE's outcomes (and the indicators) read.
+    adults = writer.connection.execute(
+        select(Person.id, Person.date_of_birth)
+        .where(
+            Person.kind == PersonKind.ADULT.value,
+            Person.date_of_birth > years_before(today, 22),
+            Person.date_of_birth <= years_before(today, 18),
+        )
+        .order_by(Person.id)
+    ).all()
     made = 0
 
     def add(table: Table, row: dict[str, Any]) -> int:
@@ -74,8 +87,9 @@ def build(builder: Any, writer: Any) -> dict[str, int]:
         writer.add(table, row)
         return int(row["id"])
 
-    for person_id, born in young:
-        if made >= MOST or born is None or rng.random() >= SHARE:
+    for person_id, born, stream in [(p, b, rng) for p, b in young] + [(p, b, adult_rng) for p, b in adults]:
+        rng = stream
+        if made >= MOST + (ADULTS if rng is adult_rng else 0) or born is None or rng.random() >= SHARE:
             continue
         still = age_on(born, today) < 18 and rng.random() < 0.3
         left_on = None if still else rules.birthday(born, 16) + timedelta(days=rng.randint(30, 700))

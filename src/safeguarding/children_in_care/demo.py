@@ -8,7 +8,12 @@ and placement plans, the IRO's reviews, statutory visits, health assessments and
 have left care (home, to a special guardian, to live with relatives). Drift is kept on purpose: late first reviews,
 visits that stopped, care plans never written, initial health assessments still awaited.
 
-Deterministic from the seed, with its own random stream; every event is in order (``rules.order_problem`` would
+Beside them, from a second random stream (so the rows above stay as they were), a few children whose care the
+leaders' figures need: children looked after for years (from before the episode of need now open: a settled
+long-term placement for most, so that long-term stability has its children), children who move often (three or
+more placements in a year), and children who go missing from care now and then, with their return interviews.
+
+Deterministic from the seed, with its own random streams; every event is in order (``rules.order_problem`` would
 accept each), so the episodes derived from them are well formed.
 """
 
@@ -32,6 +37,7 @@ from safeguarding.children_in_care.models import (
 )
 from safeguarding.core.calendar import LONDON, add_calendar_months, add_working_days_quick
 from safeguarding.core.users import Role, User
+from safeguarding.exploitation.models import MissingEpisode, ReturnInterview
 from safeguarding.people.models import Person
 
 
@@ -51,6 +57,9 @@ LEAVING = ("E4A", "E4A", "E13", "E45", "E41", "E48")
 CARER_FIRST = ("Ash", "Bea", "Cal", "Dee", "Eli", "Fern", "Gil", "Hana", "Ivo", "Jo", "Kit", "Lee", "Max", "Nia")
 CARER_LAST = ("Ashdown", "Brook", "Carrow", "Dene", "Elmore", "Fairley", "Glen", "Hartley", "Ings", "Kersey")
 HOMES = ("Beacon House", "Oakfield Lodge", "Riverside Home", "Willow Court", "Hilltop House")
+# The second stream's children (a few whatever the council's size: the leaders' figures need some of each).
+LONG_STANDING = 5  # looked after for two and a half to five years
+UNSETTLED = 6  # moving every one to four months
 
 
 class _Stage:
@@ -120,24 +129,48 @@ class _Stage:
 
     # -- one child's history ---------------------------------------------------------------------------------------
 
-    def child(self, person_id: int, referral_date: date, referral_id: int, born: date, iros: list[int]) -> None:
+    def child(
+        self,
+        person_id: int,
+        referral_date: date,
+        referral_id: int,
+        born: date,
+        iros: list[int],
+        *,
+        long_standing: bool = False,
+        unsettled: bool = False,
+    ) -> bool:
+        """One child's time in care; ``long_standing``: in care for years, from before the open episode of need
+        (settled in a long-term placement, mostly); ``unsettled``: from soon after the referral, moving often.
+        Whether the child came into care."""
         rng = self.rng
         latest_start = self.today - timedelta(days=3)
         earliest = max(referral_date + timedelta(days=2), born + timedelta(days=30))
-        if earliest > latest_start:
-            return
-        started = earliest + timedelta(days=int(rng.random() ** 1.5 * (latest_start - earliest).days))
+        if long_standing:
+            earliest = self.today - timedelta(days=rng.randint(950, 1800))
+            if earliest < born + timedelta(days=30):
+                return False
+            started = earliest
+        elif earliest > latest_start:
+            return False
+        elif unsettled:
+            started = earliest + timedelta(days=rng.randint(0, 10))
+        else:
+            started = earliest + timedelta(days=int(rng.random() ** 1.5 * (latest_start - earliest).days))
+        if started > latest_start:
+            return False
         age = (started - born).days / 365.25
         uasc = age >= 15 and rng.random() < 0.15
         legal = "V2" if uasc else rng.choice(("C1", "C1", "C1", "V2", "L1", "L2"))
-        leaves = rng.random() < 0.2 and (self.today - started).days > 90
+        leaves = not (long_standing or unsettled) and rng.random() < 0.2 and (self.today - started).days > 90
         end = started + timedelta(days=rng.randint(60, max(61, (self.today - started).days - 1))) if leaves else None
         last_day = end or self.today
         period_id = self.add(
             CarePeriod,
             {
                 "person_id": person_id,
-                "referral_id": None if uasc else referral_id,
+                # A child in care from before the episode of need now open came into care from an earlier one.
+                "referral_id": None if uasc or long_standing else referral_id,
                 "started_on": started,
                 "ended_on": end,
                 "reason_ended": None,  # set with the leaving event, below
@@ -187,9 +220,10 @@ class _Stage:
             legal = self.change_status(common, day, "C1", last_day)
         # Moves: about one a year, more for the unsettled.
         moved = started
+        settled = long_standing and rng.random() < 0.75
         while True:
-            moved = moved + timedelta(days=rng.randint(40, 420))
-            if moved >= last_day:
+            moved = moved + timedelta(days=rng.randint(40, 110) if unsettled else rng.randint(40, 420))
+            if moved >= last_day or (settled and len(placements) > 1):
                 break
             kind = rules.CARER if rng.random() < 0.15 and place.startswith("U") else rules.PLACEMENT
             if kind == rules.CARER:
@@ -235,6 +269,11 @@ class _Stage:
                 )
             placements.append(moved)
             self.stats["placements"] += 1
+            if settled:  # the long-term placement the child has been in since
+                place, provider = "U4", "PR1"
+                self.writer.buffers[_t(CareEvent).name][-1].update(
+                    placement_type=place, placement_provider=provider, long_term=True, urn=None
+                )
         if end is not None:
             reason = rng.choice(LEAVING)
             self.add(
@@ -245,7 +284,9 @@ class _Stage:
             self.stats["left_care"] += 1
         self.reviews(common, started, last_day, born)
         self.visits(common, placements, last_day)
-        self.health(common, started, last_day, born)
+        # Drift among the long-standing: health assessments that stopped a year or two ago.
+        stopped = self.today - timedelta(days=rng.randint(400, 700)) if long_standing and rng.random() < 0.4 else None
+        self.health(common, started, min(last_day, stopped or last_day), born)
         if 4.5 <= age <= 16 and rng.random() > 0.1:
             day = self.wd(started, rng.randint(3, 14) if rng.random() > 0.2 else rng.randint(15, 30))
             if day <= last_day:
@@ -258,6 +299,7 @@ class _Stage:
                         "_on": day,
                     },
                 )
+        return True
 
     def change_status(self, common: dict[str, Any], day: date, legal: str, last_day: date) -> str:
         if day >= last_day:
@@ -337,7 +379,83 @@ class _Stage:
         for person_id, referral_date, referral_id, born in chosen:
             self.child(person_id, referral_date, referral_id, born, iros)
             self.writer.maybe_flush()
+        self.settled_and_unsettled(candidates[len(chosen) :], iros)
         return {f"children_in_care_{k}": v for k, v in self.stats.items()}
+
+    def settled_and_unsettled(self, rest: list[tuple[int, date, int, date]], iros: list[int]) -> None:
+        """The second stream's children, from the open cases not already in care: long-standing ones among those
+        referred before this collection year began (their social worker already known all year), then unsettled
+        ones; a few of each go missing from care."""
+        self.rng = random.Random(f"children-in-care-{self.builder.seed}-stability")
+        year_began = date(self.today.year if self.today.month >= 4 else self.today.year - 1, 4, 1)
+        worker = self.recorder()
+        long_standing = unsettled = 0
+        for person_id, referral_date, referral_id, born in rest:
+            age = (self.today - born).days / 365.25
+            if long_standing < LONG_STANDING and referral_date < year_began and 4 <= age < 15:
+                if self.child(person_id, referral_date, referral_id, born, iros, long_standing=True):
+                    long_standing += 1
+                    self.went_missing(person_id, born, worker)
+            elif (
+                unsettled < UNSETTLED
+                and age >= 3
+                and self.child(person_id, referral_date, referral_id, born, iros, unsettled=True)
+            ):
+                unsettled += 1
+                self.went_missing(person_id, born, worker)
+            if long_standing >= LONG_STANDING and unsettled >= UNSETTLED:
+                break
+            self.writer.maybe_flush()
+        self.stats["long_standing"] = long_standing
+        self.stats["unsettled"] = unsettled
+
+    def recorder(self) -> int | None:
+        table = _t(User)
+        return self.writer.connection.execute(
+            select(table.c.id).where(table.c.role == Role.SOCIAL_WORKER.value).order_by(table.c.id).limit(1)
+        ).scalar()
+
+    def went_missing(self, person_id: int, born: date, worker: int | None) -> None:
+        """Once or twice, for some children of 11 and over, in the last ten months while in care (the period just
+        written), back within two days, a return interview offered (most held)."""
+        rng = self.rng
+        period = self.writer.buffers[_t(CarePeriod).name][-1]
+        if worker is None or (self.today - born).days < 11 * 365 or rng.random() < 0.3:
+            return
+        first = max(period["started_on"] + timedelta(days=5), self.today - timedelta(days=300))
+        for _ in range(rng.randint(1, 2)):
+            day = first + timedelta(days=rng.randint(0, max(0, (self.today - first).days - 5)))
+            went = datetime.combine(day, time(rng.randint(17, 23), 0), LONDON).astimezone(UTC)
+            back = went + timedelta(hours=rng.randint(4, 40))
+            episode = self.add(
+                MissingEpisode,
+                {
+                    "person_id": person_id,
+                    "kind": "missing",
+                    "went_missing_at": went,
+                    "returned_at": back,
+                    "reported_to_police": True,
+                    "police_reference": f"MP/{went:%y}/{rng.randint(1000, 9999)}",
+                    "police_risk_grade": rng.choice(("medium", "low")),
+                    "where_found": "Returned to the placement alone",
+                    "recorded_by_id": worker,
+                    "version": 1,
+                    "created_at": went,
+                },
+            )
+            offered = back + timedelta(hours=rng.randint(4, 60))
+            self.add(
+                ReturnInterview,
+                {
+                    "episode_id": episode,
+                    "offered_at": offered,
+                    "held_at": offered + timedelta(hours=rng.randint(2, 30)) if rng.random() < 0.8 else None,
+                    "declined": False,
+                    "recorded_by_id": worker,
+                    "created_at": offered,
+                },
+            )
+            self.stats["missing"] = self.stats.get("missing", 0) + 1
 
 
 def build(builder: Any, writer: Any) -> dict[str, int]:

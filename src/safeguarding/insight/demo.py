@@ -6,20 +6,29 @@ last year, so turnover has leavers; each children's team has a vacancy or two, s
 improvement plan holds the findings of a synthetic monitoring visit four months ago, each with actions (some done,
 some overdue) and the indicators that show progress. Deterministic from ``builder.seed`` with this stage's own
 ``random.Random``.
+
+It also says where the council's postcode districts lie (NB1 to NB9, the council's own, within a few miles of each
+other; ZZ1 to ZZ9, a neighbouring council's, 25 to 60 miles away: the children in care's placements there are "more
+than 20 miles from home" and "out of the council's area"), and the council's child population for the rates per
+10,000 children: synthetic, as every figure of the demo council.
 """
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, func, select
 
 from safeguarding.core.calendar import LONDON, add_calendar_months
+from safeguarding.core.local_settings import LocalSetting
 from safeguarding.core.users import Role, User
 from safeguarding.demo import names
-from safeguarding.insight.models import ImprovementAction, ImprovementItem, Vacancy, WorkerContract
+from safeguarding.demo.identifiers import DEMO_LA_CODE
+from safeguarding.insight.models import ImprovementAction, ImprovementItem, PostcodeDistrict, Vacancy, WorkerContract
+from safeguarding.people.models import Person, PersonKind
 
 
 def _t(model: type[Any]) -> Table:
@@ -28,7 +37,11 @@ def _t(model: type[Any]) -> Table:
     return table
 
 
-TABLES: list[Table] = [_t(m) for m in (Vacancy, WorkerContract, ImprovementItem, ImprovementAction)]
+TABLES: list[Table] = [_t(m) for m in (Vacancy, WorkerContract, ImprovementItem, ImprovementAction, PostcodeDistrict)]
+NEIGHBOUR_LA_CODE = 937  # the synthetic neighbouring council where the ZZ districts lie
+# The area's children for every child the demo council knows of: about one child in seven is referred to children's
+# social care at some time before 18, so the demo council's area has about seven children for each it knows.
+CHILDREN_PER_CHILD_KNOWN = 7
 CASE_WORKING = (
     Role.SOCIAL_WORKER,
     Role.TEAM_MANAGER,
@@ -75,6 +88,45 @@ FINDINGS: tuple[tuple[str, str, tuple[str, ...], tuple[tuple[str, str, int, bool
 )
 
 
+def _places(builder: Any, writer: Any, rng: random.Random) -> int:
+    """Where the demo's postcode districts lie, and the council's child population (local settings)."""
+    source = "Synthetic: the demo council's districts (not a real place)"
+    centre = (430_000, 433_000)
+    for n in range(1, 10):
+        writer.add(
+            _t(PostcodeDistrict),
+            {
+                "district": f"NB{n}",
+                "easting": centre[0] + rng.randint(-6_000, 6_000),
+                "northing": centre[1] + rng.randint(-6_000, 6_000),
+                "la_code": int(DEMO_LA_CODE),
+                "source": source,
+            },
+        )
+        writer.add(
+            _t(PostcodeDistrict),
+            {
+                "district": f"ZZ{n}",
+                "easting": centre[0] + rng.randint(-20_000, 20_000),
+                "northing": centre[1] - rng.randint(42_000, 95_000),
+                "la_code": NEIGHBOUR_LA_CODE,
+                "source": source,
+            },
+        )
+    known = writer.connection.execute(
+        select(func.count()).select_from(_t(Person)).where(_t(Person).c.kind == PersonKind.CHILD.value)
+    ).scalar_one()
+    for key, value in (
+        ("population.children_under_18", int(known) * CHILDREN_PER_CHILD_KNOWN),
+        ("population.source", "Synthetic: the demo council's area"),
+    ):
+        writer.add(
+            _t(LocalSetting),
+            {"key": key, "value_json": json.dumps(value), "updated_at": builder.now, "updated_by_id": None},
+        )
+    return 18
+
+
 def build(builder: Any, writer: Any) -> dict[str, int]:
     """Add contracts, vacancies and the improvement plan to the council being built."""
     rng = random.Random(f"insight-{builder.seed}")
@@ -100,6 +152,7 @@ def build(builder: Any, writer: Any) -> dict[str, int]:
         )
     }
     stats = {"contracts": 0, "agency": 0, "leavers": 0, "vacancies": 0, "improvement_items": 0}
+    stats["postcode_districts"] = _places(builder, writer, rng)
 
     def contract(
         user_id: int,

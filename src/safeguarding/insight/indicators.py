@@ -22,7 +22,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import or_, select, union
 from sqlalchemy.orm import Session
@@ -53,6 +53,16 @@ from safeguarding.core.form_fields import date_field
 from safeguarding.core.spreadsheet import spreadsheet_text
 from safeguarding.core.users import Team, User
 from safeguarding.front_door.models import Contact, ContactDecision, ContactSubject, DecisionStatus, SubjectRole
+from safeguarding.insight import care
+from safeguarding.insight.care_facts import (
+    CARE_VISIT_RULES,
+    HEALTH_RULES,
+    PEP_RULES,
+    REVIEW_RULES,
+    CareFacts,
+    load_care_facts,
+    looked_after_on,
+)
 from safeguarding.insight.national_figures import NO_NATIONAL_FIGURE, NationalFigure, figure
 from safeguarding.insight.period import Period
 from safeguarding.people.models import Person
@@ -84,6 +94,7 @@ class Facts:
     population: int | None = None
     population_source: str = ""
     population_missing: str = "A rate per 10,000 children is for the whole council, not for one team."
+    care: CareFacts = field(default_factory=CareFacts)  # children in care and care leavers (insight/care_facts.py)
 
 
 @dataclass(frozen=True)
@@ -290,6 +301,266 @@ def unallocated(facts: Facts, period: Period, today: date) -> list[Counted]:
     return found
 
 
+# --- children in care and care leavers (DfE "Children looked after in England", from the SSDA903) ----------------
+
+
+def _in_care_on(facts: Facts, day: date) -> set[int]:
+    """Children looked after on ``day``, leaving out those on an agreed series of short breaks (the DfE does)."""
+    return {row[0] for row in facts.care.periods if not row[3] and looked_after_on(row, day)}
+
+
+def looked_after(facts: Facts, period: Period, today: date) -> list[Counted]:
+    """Children looked after at the end of each month, per 10,000 children living in the area (DfE Children looked
+    after in England: children looked after at 31 March, rate per 10,000 children under 18; children on an agreed
+    series of short breaks are left out)."""
+    found = []
+    for day in snapshot_days(period, today):
+        found += [Counted(p, day, template="Looked after on {}", args=(day,)) for p in sorted(_in_care_on(facts, day))]
+    return found
+
+
+def care_starts(facts: Facts, period: Period, today: date) -> list[Counted]:
+    """Children who started to be looked after in the period (each start of a period of care; DfE Children looked
+    after in England, "started to be looked after during the year")."""
+    return [
+        Counted(p, started, True, "Started to be looked after", "Started to be looked after {}", (started,))
+        for p, started, _ended, short in facts.care.periods
+        if not short and period.start <= started <= min(period.end, today)
+    ]
+
+
+def three_placements(facts: Facts, period: Period, today: date) -> list[Counted]:
+    """Children looked after at the end of each month who had three or more placements in the 12 months to that day,
+    of all children then looked after (DfE placement stability: children looked after at 31 March with three or more
+    placements during the year; read here over the 12 months to each month's end). A change of legal status alone is
+    not a placement (``insight.care``)."""
+    by_child: dict[int, list[tuple[date, date | None]]] = defaultdict(list)
+    for p, start, end, _place, _far, short in facts.care.placements:
+        if not short:
+            by_child[p].append((start, end))
+    found = []
+    for day in snapshot_days(period, today):
+        year_before = add_calendar_months(day, -12)
+        for p in sorted(_in_care_on(facts, day)):
+            count = sum(1 for start, end in by_child[p] if start <= day and (end is None or end > year_before))
+            found.append(
+                Counted(
+                    p,
+                    day,
+                    count >= 3,
+                    template="{} placement{} in the 12 months to {}",
+                    args=(count, "" if count == 1 else "s", day),
+                )
+            )
+    return found
+
+
+def long_term_stability(facts: Facts, period: Period, today: date) -> list[Counted]:
+    """Children under 16 looked after continuously for at least two and a half years at the end of each month, who
+    had lived in the same placement for at least two years (or, placed for adoption with their foster carers, in the
+    two together), of all such children (DfE long-term placement stability)."""
+    born = dict(facts.care.born)
+    periods: dict[int, list[tuple[date, date | None]]] = defaultdict(list)
+    for p, started, ended, short in facts.care.periods:
+        if not short:
+            periods[p].append((started, ended))
+    history: dict[int, list[care.Placement]] = defaultdict(list)
+    for p, start, end, place, _far, _short in sorted(facts.care.placements, key=lambda r: (r[0], r[1])):
+        history[p].append(care.Placement(start, end, place, None, None, None, None))
+    found = []
+    for day in snapshot_days(period, today):
+        for p in sorted(_in_care_on(facts, day)):
+            if p not in born or add_calendar_months(born[p], 16 * 12) <= day:
+                continue
+            since = max((s for s, e in periods[p] if s <= day and (e is None or day <= e)), default=None)
+            if since is None or since > add_calendar_months(day, -30):
+                continue
+            stable = care.stable_since(history[p], day)
+            met = stable is not None and stable <= add_calendar_months(day, -24)
+            found.append(
+                Counted(
+                    p, day, met, template="In care since {}; in this placement since {}", args=(since, stable or day)
+                )
+            )
+    return found
+
+
+def placed_far(facts: Facts, period: Period, today: date) -> list[Counted]:
+    """Placements starting in the period more than 20 miles from the child's home, of all placements starting in it,
+    those whose distance is not known included (DfE Children looked after in England, location of new placements:
+    21% were more than 20 miles from home in 2024-25, of all new placements including 13% not known). The distance
+    is between the two postcodes' districts (``insight.distance``)."""
+    found = []
+    for p, start, _end, _place, far, short in facts.care.placements:
+        if not short and period.start <= start <= min(period.end, today):
+            template = (
+                "Placed {}: distance from home not known"
+                if far is None
+                else ("Placed {}: more than 20 miles from home" if far else "Placed {}: within 20 miles of home")
+            )
+            found.append(Counted(p, start, bool(far), template=template, args=(start,)))
+    return found
+
+
+def _clocks_in_time(facts: Facts, period: Period, today: date, rules: tuple[str, ...], what: str) -> list[Counted]:
+    found = []
+    for p, rule, due, met in facts.care.clocks:
+        if rule in rules and period.start <= due <= min(period.end, today):
+            in_time = met is not None and met <= due
+            found.append(
+                Counted(
+                    p,
+                    due,
+                    in_time,
+                    template=f"{what} due {{}}, held {{}}" if met else f"{what} due {{}}, not held",
+                    args=(due, met) if met else (due,),
+                )
+            )
+    return found
+
+
+def cla_reviews_in_time(facts: Facts, period: Period, today: date) -> list[Counted]:
+    """Looked-after reviews held by their due date, of reviews due in the period up to today: the first within 20
+    working days of coming into care, the second within 3 months, then every 6 months (CPPCR 2010 reg 33; rules
+    T17-T19, due dates derived by the timescales rules)."""
+    return _clocks_in_time(facts, period, today, REVIEW_RULES, "Review")
+
+
+def cla_visits_in_time(facts: Facts, period: Period, today: date) -> list[Counted]:
+    """Statutory visits to children in care (child seen) made by their due date, of visits due in the period up to
+    today: within a week of each placement, then every 6 weeks, 3-monthly after the first year of a long-term
+    placement (CPPCR 2010 reg 28; rules T21-T23)."""
+    return _clocks_in_time(facts, period, today, CARE_VISIT_RULES, "Visit")
+
+
+def health_assessments_in_time(facts: Facts, period: Period, today: date) -> list[Counted]:
+    """Health assessments done by their due date, of assessments due in the period up to today: the initial one
+    within 20 working days of coming into care, reviews every 6 months under 5 and every 12 months from 5 (CPPCR 2010
+    reg 7; rules L6-L8)."""
+    return _clocks_in_time(facts, period, today, HEALTH_RULES, "Health assessment")
+
+
+def health_assessments_up_to_date(facts: Facts, period: Period, today: date) -> list[Counted]:
+    """Children looked after continuously for 12 months or more at the end of each month whose last health
+    assessment was in the 12 months before, of all such children (DfE SSDA903 OC2 "health assessment up to date",
+    for children looked after continuously for 12 months at 31 March)."""
+    assessed: dict[int, list[date]] = defaultdict(list)
+    for p, day in facts.care.health:
+        assessed[p].append(day)
+    found = []
+    for day in snapshot_days(period, today):
+        year_before = add_calendar_months(day, -12)
+        for p, started, ended, short in facts.care.periods:
+            if short or started > year_before or not looked_after_on((p, started, ended, short), day):
+                continue
+            last = max((d for d in assessed[p] if d <= day), default=None)
+            met = last is not None and last > year_before
+            found.append(
+                Counted(
+                    p,
+                    day,
+                    met,
+                    template="Last health assessment {}" if last else "No health assessment recorded",
+                    args=(last,) if last else (),
+                )
+            )
+    return found
+
+
+def peps_in_time(facts: Facts, period: Period, today: date) -> list[Counted]:
+    """Personal education plans initiated within 10 working days of a school-age child coming into care, of PEPs due
+    in the period up to today (DfE "Promoting the education of looked-after children" 2018; rule L11)."""
+    return _clocks_in_time(facts, period, today, PEP_RULES, "Personal education plan")
+
+
+def cla_missing(facts: Facts, period: Period, today: date) -> list[Counted]:
+    """Children looked after at any time in the 12 months to the end of each month who went missing from care at
+    least once in them, of all children looked after in them (DfE Children looked after: children who had a missing
+    incident during the year; "away from placement without authorisation" is not counted). Official statistics the
+    DfE warns against comparing: councils record missing differently."""
+    went: dict[int, list[date]] = defaultdict(list)
+    for p, day in facts.care.missing:
+        went[p].append(day)
+    found = []
+    for day in snapshot_days(period, today):
+        year_before = add_calendar_months(day, -12)
+        in_year = [
+            row
+            for row in facts.care.periods
+            if not row[3] and row[1] <= day and (row[2] is None or row[2] > year_before)
+        ]
+        for p in sorted({row[0] for row in in_year}):
+            times = [
+                d
+                for d in went[p]
+                if year_before < d <= day and any(looked_after_on(row, d) for row in in_year if row[0] == p)
+            ]
+            found.append(
+                Counted(
+                    p,
+                    day,
+                    bool(times),
+                    template="Went missing {} time{} in the 12 months to {}",
+                    args=(len(times), "" if len(times) == 1 else "s", day),
+                )
+            )
+    return found
+
+
+def _at_birthdays(
+    facts: Facts, period: Period, today: date, met: Callable[[str | None, str | None, str | None], bool], what: str
+) -> list[Counted]:
+    found = []
+    for p, age, birthday, in_touch, activity, accommodation in facts.care.birthdays:
+        if period.start <= birthday <= min(period.end, today):
+            recorded = in_touch is not None
+            found.append(
+                Counted(
+                    p,
+                    birthday,
+                    met(in_touch, activity, accommodation),
+                    template=f"{{}} birthday {{}}: {what}" if recorded else "{} birthday {}: nothing recorded",
+                    args=(f"{age}th" if age != 21 else "21st", birthday),
+                )
+            )
+    return found
+
+
+EDUCATION_EMPLOYMENT_TRAINING: Final = frozenset({"F1", "P1", "F2", "P2", "F3", "P3", "F4", "P4", "F5", "P5"})
+
+
+def care_leavers_in_touch(facts: Facts, period: Period, today: date) -> list[Counted]:
+    """Care leavers whose 19th, 20th or 21st birthday fell in the period and who were in touch around it, of all
+    relevant and former relevant care leavers with such a birthday; nothing recorded counts as not in touch (DfE
+    Children looked after in England, care leavers aged 19 to 21; SSDA903 OC3 IN_TOUCH "YES")."""
+    return _at_birthdays(facts, period, today, lambda touch, _a, _b: touch == "YES", "in touch")
+
+
+def care_leavers_eet(facts: Facts, period: Period, today: date) -> list[Counted]:
+    """Care leavers aged 19 to 21 (birthday in the period) in education, employment or training around their
+    birthday, of all relevant and former relevant care leavers with such a birthday (SSDA903 OC3 ACTIV F1-F5,
+    P1-P5; DfE Children looked after in England)."""
+    return _at_birthdays(
+        facts, period, today, lambda _t, activity, _b: activity in EDUCATION_EMPLOYMENT_TRAINING, "activity recorded"
+    )
+
+
+def care_leavers_suitable(facts: Facts, period: Period, today: date) -> list[Counted]:
+    """Care leavers aged 19 to 21 (birthday in the period) in suitable accommodation around their birthday, of all
+    relevant and former relevant care leavers with such a birthday; not known counts as not suitable (SSDA903 OC3
+    ACCOM ending 1; DfE Children looked after in England, "care leavers by whether their accommodation is
+    suitable")."""
+    return _at_birthdays(
+        facts,
+        period,
+        today,
+        lambda _t, _a, accommodation: (
+            bool(accommodation) and len(accommodation or "") == 2 and (accommodation or "")[1] == "1"
+        ),
+        "accommodation recorded",
+    )
+
+
 @dataclass(frozen=True)
 class Indicator:
     key: str
@@ -299,6 +570,7 @@ class Indicator:
     source: str
     better: str = ""  # "higher" | "lower" | ""
     snapshot: bool = False  # read on a day (the latest one), not summed over the period
+    noun: str = "children in need"  # per 10,000 indicators: who the number counts, in words
 
     @property
     def definition(self) -> str:
@@ -394,8 +666,146 @@ INDICATORS: tuple[Indicator, ...] = (
         better="lower",
         snapshot=True,
     ),
+    Indicator(
+        "looked_after",
+        "Children looked after per 10,000 children",
+        "per_10000",
+        looked_after,
+        "DfE Children looked after in England (children looked after at 31 March, rate per 10,000 children under 18)",
+        snapshot=True,
+        noun="children looked after",
+    ),
+    Indicator(
+        "care_starts",
+        "Children starting to be looked after",
+        "count",
+        care_starts,
+        "DfE Children looked after in England (children who started to be looked after during the year)",
+    ),
+    Indicator(
+        "three_placements",
+        "Children in care with three or more placements in the year",
+        "rate",
+        three_placements,
+        "DfE Children looked after in England, placement stability (three or more placements during the year)",
+        better="lower",
+        snapshot=True,
+    ),
+    Indicator(
+        "long_term_stability",
+        "Long-term placement stability",
+        "rate",
+        long_term_stability,
+        "DfE Children looked after in England, long-term stability (under 16, looked after 2.5 years or more, in "
+        "the same placement for 2 years or more)",
+        better="higher",
+        snapshot=True,
+    ),
+    Indicator(
+        "placed_far",
+        "New placements more than 20 miles from home",
+        "rate",
+        placed_far,
+        "DfE Children looked after in England, location of new placements during the year",
+        better="lower",
+    ),
+    Indicator(
+        "cla_reviews_in_time",
+        "Looked-after reviews in time",
+        "rate",
+        cla_reviews_in_time,
+        "Care Planning, Placement and Case Review (England) Regulations 2010, reg 33",
+        better="higher",
+    ),
+    Indicator(
+        "cla_visits_in_time",
+        "Visits to children in care in time",
+        "rate",
+        cla_visits_in_time,
+        "Care Planning, Placement and Case Review (England) Regulations 2010, reg 28",
+        better="higher",
+    ),
+    Indicator(
+        "health_assessments_in_time",
+        "Health assessments in time",
+        "rate",
+        health_assessments_in_time,
+        "Care Planning, Placement and Case Review (England) Regulations 2010, reg 7; DfE and DHSC 'Promoting the "
+        "health and well-being of looked-after children' (2015)",
+        better="higher",
+    ),
+    Indicator(
+        "health_assessments_up_to_date",
+        "Health assessments up to date (in care 12 months or more)",
+        "rate",
+        health_assessments_up_to_date,
+        "DfE Children looked after in England, outcomes (SSDA903 OC2: children looked after continuously for 12 "
+        "months)",
+        better="higher",
+        snapshot=True,
+    ),
+    Indicator(
+        "peps_in_time",
+        "Personal education plans in time",
+        "rate",
+        peps_in_time,
+        "DfE 'Promoting the education of looked-after children and previously looked-after children' (2018)",
+        better="higher",
+    ),
+    Indicator(
+        "cla_missing",
+        "Children in care who went missing",
+        "rate",
+        cla_missing,
+        "DfE Children looked after in England, children who were missing (official statistics)",
+        better="lower",
+        snapshot=True,
+    ),
+    Indicator(
+        "care_leavers_in_touch",
+        "Care leavers in touch (aged 19 to 21)",
+        "rate",
+        care_leavers_in_touch,
+        "DfE Children looked after in England, care leavers aged 19 to 21 (SSDA903 OC3)",
+        better="higher",
+    ),
+    Indicator(
+        "care_leavers_eet",
+        "Care leavers in education, employment or training (aged 19 to 21)",
+        "rate",
+        care_leavers_eet,
+        "DfE Children looked after in England, care leavers aged 19 to 21 (SSDA903 OC3)",
+        better="higher",
+    ),
+    Indicator(
+        "care_leavers_suitable",
+        "Care leavers in suitable accommodation (aged 19 to 21)",
+        "rate",
+        care_leavers_suitable,
+        "DfE Children looked after in England, care leavers aged 19 to 21 (SSDA903 OC3)",
+        better="higher",
+    ),
 )
 BY_KEY = {i.key: i for i in INDICATORS}
+CARE_KEYS = frozenset(
+    {
+        "looked_after",
+        "care_starts",
+        "three_placements",
+        "long_term_stability",
+        "placed_far",
+        "cla_reviews_in_time",
+        "cla_visits_in_time",
+        "health_assessments_in_time",
+        "health_assessments_up_to_date",
+        "peps_in_time",
+        "cla_missing",
+        "care_leavers_in_touch",
+        "care_leavers_eet",
+        "care_leavers_suitable",
+    }
+)
+CARE_CLOCK_KEYS = frozenset({"cla_reviews_in_time", "cla_visits_in_time", "health_assessments_in_time", "peps_in_time"})
 
 
 # --- figures: what the page, the chart and the CSV show ------------------------------------------------------------
@@ -649,6 +1059,10 @@ def load_facts(
     ]
     if keys is None or "visits_in_time" in keys:
         facts.visits = load_visits(session, period, today)
+    if keys is None or CARE_KEYS.intersection(keys):
+        facts.care = load_care_facts(
+            session, period, today, clocks=keys is None or bool(CARE_CLOCK_KEYS.intersection(keys))
+        )
     facts.allocations = [
         (p, london(s), london(e) if e else None)
         for p, s, e in session.execute(
@@ -697,6 +1111,7 @@ def keep_children(facts: Facts, person_ids: set[int]) -> Facts:
         cp_plans=kept(facts.cp_plans),
         visits=kept(facts.visits),
         allocations=kept(facts.allocations),
+        care=facts.care.only(person_ids),
     )
 
 

@@ -104,3 +104,20 @@ class ImprovementAction(Base, Timestamped):
     item: Mapped[ImprovementItem] = relationship(back_populates="actions")
 
     __mapper_args__ = {"version_id_col": version}
+
+
+class PostcodeDistrict(Base):
+    """Where a postcode district (the outward code, "LS8") lies: the grid reference of its centre on the Ordnance
+    Survey National Grid (metres east and north), for the distance between a child's home and their placement
+    (``insight.distance``; the DfE measures it from the two postcodes of each placement). Reference data: loaded
+    from the ONS or Ordnance Survey postcode products, not typed; ``source`` names the product and its date."""
+
+    __tablename__ = "postcode_district"
+
+    district: Mapped[str] = mapped_column(String(4), primary_key=True)
+    easting: Mapped[int] = mapped_column()
+    northing: Mapped[int] = mapped_column()
+    # The DfE's three-digit code of the local authority most of the district lies in (as ``returns.la_code``): where
+    # a placement is, in or out of the council's area (Annex A List 8). None where not known.
+    la_code: Mapped[int | None] = mapped_column()
+    source: Mapped[str] = mapped_column(String(200))

@@ -1,8 +1,10 @@
 """The latest national (England) figures that a council's own indicators are read beside, as data with their year
 and source.
 
-Sources: DfE "Children in need" 2025 (Explore Education Statistics tables C1, C2, C4, D1, D7) and DfE "Children's
-social work workforce" 2025.
+Sources: DfE "Children in need" 2025 (Explore Education Statistics tables C1, C2, C4, D1, D7), DfE "Children's
+social work workforce" 2025, and DfE "Children looked after in England including adoptions" (the 2025 release where
+captured; earlier years, and secondary reports of them, named where the 2025 figure is not yet held). The DfE revises
+earlier years in every release: each figure keeps the year it describes and where it was read.
 The re-referral rate is the one the MASH dashboard already shows (front_door/rules.py): it is read from there, not
 copied, so the two pages can never disagree.
 
@@ -42,6 +44,7 @@ class NationalFigure:
 
 
 CIN_2025 = "England, year to 31 March 2025"
+CLA_2025 = "DfE Children looked after in England including adoptions 2025"
 WORKFORCE_2025 = "England, at 30 September 2025"
 
 NATIONAL: Final = MappingProxyType(
@@ -133,6 +136,97 @@ NATIONAL: Final = MappingProxyType(
                 WORKFORCE_2025,
                 "DfE Children's social work workforce 2025 (321,661 cases, 21,105 case-holding FTE)",
             ),
+            NationalFigure(
+                "looked_after",
+                "Children looked after per 10,000 children",
+                67,
+                "per_10000",
+                "England, at 31 March 2025",
+                f"{CLA_2025}, children looked after on 31 March (81,770 children; ONS mid-year estimates of children "
+                "under 18)",
+                "2024: 69 per 10,000 (revised)",
+            ),
+            NationalFigure(
+                "care_starts",
+                "Children starting to be looked after in the year",
+                33_050,
+                "count",
+                "England, year to 31 March 2024",
+                "DfE Children looked after in England 2024, data set 'CLA starting during the year by characteristics "
+                "- NATIONAL'",
+                "the 2025 figure is not yet held here",
+            ),
+            NationalFigure(
+                "three_placements",
+                "Children looked after with three or more placements in the year",
+                0.10,
+                "rate",
+                "England, at 31 March 2024",
+                "DfE Children looked after in England 2024, as summarised by Home for Good (to be checked against the "
+                "DfE's placement stability table)",
+                "69% had one placement",
+            ),
+            NationalFigure(
+                "long_term_stability",
+                "Long-term placement stability",
+                19_680 / 28_710,
+                "rate",
+                "England, at 31 March 2025",
+                f"{CLA_2025}, 'CLA - placement stability - by local authority' (19,680 of 28,710 children under 16 "
+                "looked after for 2.5 years or more)",
+                "2024: 68%",
+            ),
+            NationalFigure(
+                "placed_far",
+                "New placements more than 20 miles from home",
+                (4_310 + 14_560) / (41_990 + 4_310 + 18_220 + 14_560 + 11_840),
+                "rate",
+                "England, year to 31 March 2025",
+                f"{CLA_2025}, 'CLA during the year - characteristics - by local authority' (location of new "
+                "placements: 18,870 of 90,920 more than 20 miles from home, inside or outside the council's area; "
+                "11,840 not known)",
+                "published as 21%",
+            ),
+            NationalFigure(
+                "health_assessments_up_to_date",
+                "Annual health assessment (children looked after for 12 months)",
+                0.89,
+                "rate",
+                "England, year to 31 March 2024",
+                "DfE Children looked after in England 2024, outcomes (OC2), as published by LG Inform",
+                "2022-23 89%; 2021-22 89%",
+            ),
+            NationalFigure(
+                "cla_missing",
+                "Children looked after who had a missing incident",
+                0.11,
+                "rate",
+                "England, year to 31 March 2022",
+                "DfE Children looked after in England 2022, as given in the DfE's answer to parliamentary question "
+                "187193 (12,150 children looked after had a missing incident)",
+                "official statistics: the DfE warns against comparing councils or years (recording differs); 86,900 "
+                "incidents in 2024-25",
+            ),
+            NationalFigure(
+                "care_leavers_in_touch",
+                "Care leavers aged 19 to 21 in touch",
+                0.91,
+                "rate",
+                "England, year to 31 March 2021",
+                "DfE Children looked after in England 2021, as reported by Children and Young People Now (leaving "
+                "care special report)",
+                "the 2024 and 2025 figures are not yet held here",
+            ),
+            NationalFigure(
+                "care_leavers_suitable",
+                "Care leavers aged 19 to 21 in suitable accommodation",
+                0.85,
+                "rate",
+                "England, year to 31 March 2019",
+                "DfE Children looked after in England 2019 (EES table tool, 2020 release: 85% suitable, 6% unsuitable, "
+                "9% no information)",
+                "the 2024 and 2025 figures are not yet held here",
+            ),
         )
     }
 )
@@ -146,6 +240,14 @@ NO_NATIONAL_FIGURE: Final = MappingProxyType(
         "decisions_one_day": "The DfE does not publish timeliness of decisions on contacts.",
         "visits_in_time": "Visit frequency is a local standard; there is no national figure.",
         "unallocated": "The DfE does not publish children awaiting allocation.",
+        "cla_reviews_in_time": "The DfE does not publish how many looked-after reviews are held in time.",
+        "cla_visits_in_time": "The DfE does not publish how many visits to children in care are made in time.",
+        "health_assessments_in_time": "The DfE publishes whether the annual health assessment is up to date (see "
+        "'Health assessments up to date'), not whether each was in time.",
+        "peps_in_time": "The DfE does not publish the timeliness of personal education plans.",
+        "care_leavers_eet": "The DfE publishes this for care leavers aged 19 to 21 (its care leaver activity "
+        "table); the recent figure is not yet captured here (in 2020-21 about half were in education, employment "
+        "or training).",
         "contacts_referrals": "Referrals nationally: 632,830 in the year to 31 March 2025 (DfE Children in need 2025, "
         "table C1). Contacts are not collected nationally.",
     }

@@ -219,8 +219,8 @@ def annex_a(
         annex = export_annex_a(session, period, out)
     if not annex.child_rows:
         err.print(
-            f"No contacts, referrals, assessments, enquiries, plans, missing episodes or screenings from "
-            f"{period.start} to {period.end}: nothing written.",
+            "No contacts, referrals, assessments, enquiries, plans, missing episodes, screenings, children in care "
+            f"or care leavers from {period.start} to {period.end}: nothing written.",
             markup=False,
         )
         raise typer.Exit(1)

@@ -4,9 +4,12 @@ authorization matrix (tests/returns/authorization.py and, for Annex A, tests/ret
 ``/returns/cin-census`` is the analysts' page: the latest check of the live record against the CIN census rules
 (counts by rule with the rule text, the findings with a link to each child's case, filtered by rule and severity,
 a page at a time); ``POST /returns/cin-census/run`` re-runs the check now (the nightly run is the command
-``safeguarding returns cin-census check-live``). ``/returns/annex-a`` downloads Ofsted's Annex A for a period.
-Routes only translate between HTTP and the use-cases (``returns.cin_census.service``,
-``returns.annex_a.export``), which ask the access policy and audit.
+``safeguarding returns cin-census check-live``). ``/returns/ssda903`` is the same for the SSDA903 return (``POST
+/returns/ssda903/run`` re-runs the check; the nightly run is ``safeguarding returns ssda903 check-live``), and ``POST
+/returns/ssda903/export`` downloads the return from the live record (the DfE's CSV tables in a zip, or the XML form).
+``/returns/annex-a`` downloads Ofsted's Annex A for a period. Routes only translate between HTTP and the use-cases
+(``returns.cin_census.service``, ``returns.ssda903.service``, ``returns.annex_a.export``), which ask the access policy
+and audit.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from safeguarding.returns.cin_census import service
 from safeguarding.returns.cin_census.census import FIRST_YEAR, LATEST_YEAR
 from safeguarding.returns.cin_census.rules import RULES
 from safeguarding.returns.cin_census.validator import SCHEMA_CODE
+from safeguarding.returns.ssda903 import service as ssda903
 from safeguarding.web.deps import CurrentUser, Db, DbSession, TransactionalRoute, csrf_protect
 from safeguarding.web.forms import PostedForm, submit
 from safeguarding.web.templating import render
@@ -126,6 +130,104 @@ async def cin_census_run(request: Request, db: DbSession, database: Db, user: Cu
     )
 
 
+# --- the SSDA903 return checked on the live record ----------------------------------------------------------------
+
+DONE_903 = {"run": "The live record has been checked again. The findings below are from this run."}
+
+
+def _ssda903_page(
+    request: Request,
+    db: DbSession,
+    database: Db,
+    user: CurrentUser,
+    *,
+    rule: str | None,
+    severity: str | None,
+    page: str | None,
+    errors: dict[str, str] | None = None,
+    form: dict[str, str] | None = None,
+) -> Response:
+    """The findings, filtered as asked; a filter that cannot be read is named (422) above every finding."""
+    errors = dict(errors or {})
+    number = 1
+    if page not in (None, ""):
+        if page.isdigit() and len(page) < 7:
+            number = int(page)
+        else:
+            errors["page"] = "Page must be a whole number"
+    try:
+        view = ssda903.latest_findings(db, database, user, rule=rule, severity=severity, page=number)
+    except ValidationFailed as exc:
+        errors.update(exc.errors)
+    if errors:  # every filter that cannot be read is named, and the whole run shown
+        view = ssda903.latest_findings(db, database, user)
+    this_year = str(ssda903.current_year(today_in_london()).year)
+    return render(
+        request,
+        "returns/ssda903.html",
+        status_code=422 if errors else 200,
+        title="SSDA903: the live record checked",
+        view=view,
+        errors=errors or None,
+        rule_choices=ssda903.rule_choices(),
+        year_choices=ssda903.year_choices(),
+        this_year=(form or {}).get("year") or this_year,
+        chosen_format=(form or {}).get("format") or "csv",
+        may_export=access.role_may(user, Kind.STATUTORY_RETURN, Action.EXPORT),
+        flash=DONE_903.get(request.query_params.get("done", "")),
+    )
+
+
+@router.get("/returns/ssda903", include_in_schema=False)
+def ssda903_page(
+    request: Request,
+    db: DbSession,
+    database: Db,
+    user: CurrentUser,
+    rule: str | None = None,
+    severity: str | None = None,
+    page: str | None = None,
+) -> Response:
+    return _ssda903_page(request, db, database, user, rule=rule, severity=severity, page=page)
+
+
+@router.post("/returns/ssda903/run", include_in_schema=False)
+async def ssda903_run(request: Request, db: DbSession, database: Db, user: CurrentUser) -> Response:
+    return await submit(
+        request,
+        db,
+        lambda form: ssda903.check_now(db, database, user, ssda903.chosen_year(form.get("year"), today_in_london())),
+        done="/returns/ssda903?done=run",
+        again=lambda form, errors: _ssda903_page(
+            request, db, database, user, rule=None, severity=None, page=None, errors=errors, form=form.as_dict()
+        ),
+    )
+
+
+def _ssda903_download(db: Session, database: Database, user: User, form: PostedForm) -> Response:
+    access.require_role(database, user, Kind.STATUTORY_RETURN, Action.EXPORT)
+    year = ssda903.chosen_year(form.get("year"), today_in_london())
+    got = ssda903.download(db, database, user, year, (form.get("format") or "csv").strip())
+    return Response(
+        got.body,
+        media_type=got.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{got.name}"', "Cache-Control": "no-store"},
+    )
+
+
+@router.post("/returns/ssda903/export", include_in_schema=False)
+async def ssda903_export(request: Request, db: DbSession, database: Db, user: CurrentUser) -> Response:
+    return await submit(
+        request,
+        db,
+        lambda form: _ssda903_download(db, database, user, form),
+        done=lambda got: got,
+        again=lambda form, errors: _ssda903_page(
+            request, db, database, user, rule=None, severity=None, page=None, errors=errors, form=form.as_dict()
+        ),
+    )
+
+
 # --- Ofsted Annex A ---------------------------------------------------------------------------------------------
 
 
@@ -151,7 +253,7 @@ def _annex_workbook(db: Session, database: Database, user: User, form: PostedFor
         raise ValidationFailed(
             {
                 "from": f"Nothing to export: no contacts, referrals, assessments, enquiries, plans, "
-                f"missing episodes or screenings from {period.start:%-d %B %Y} to "
+                f"missing episodes, screenings, children in care or care leavers from {period.start:%-d %B %Y} to "
                 f"{period.end:%-d %B %Y}."
             }
         )

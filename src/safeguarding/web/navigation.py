@@ -130,6 +130,11 @@ SECTIONS: tuple[NavSection, ...] = (
                 frozenset({R.PERFORMANCE_ANALYST, R.TEAM_MANAGER, R.SERVICE_LEADER}),
             ),
             NavItem(
+                "SSDA903",
+                "/returns/ssda903",
+                frozenset({R.PERFORMANCE_ANALYST, R.TEAM_MANAGER, R.SERVICE_LEADER}),
+            ),
+            NavItem(
                 "Workforce",
                 "/returns/workforce",
                 frozenset({R.PERFORMANCE_ANALYST, R.TEAM_MANAGER, R.ADMINISTRATOR, R.SERVICE_LEADER}),

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import Row, and_, or_, select
@@ -33,25 +33,42 @@ from safeguarding.casework.models import (
     Supervision,
     Visit,
 )
-from safeguarding.core import dates
+from safeguarding.children_in_care import care_leavers as leaving_care
+from safeguarding.children_in_care import rules as care_rules
+from safeguarding.children_in_care.care_leaver_models import CareLeaver, Oc3Record
+from safeguarding.children_in_care.care_leaver_service import periods_of, recorded_periods_of_each
+from safeguarding.children_in_care.models import (
+    CareEvent,
+    CarePeriod,
+    CareVisit,
+    HealthAssessment,
+    LookedAfterReview,
+)
+from safeguarding.children_in_care.service import as_change
+from safeguarding.core import dates, local_settings
 from safeguarding.core.calendar import LONDON, add_calendar_months
 from safeguarding.core.dates import long_date
 from safeguarding.core.users import Role, Team, User
 from safeguarding.exploitation.models import MissingEpisode, Screening
 from safeguarding.front_door.models import Contact, ContactSubject, SubjectRole
+from safeguarding.insight import care as care_measures
+from safeguarding.insight.distance import authorities_of, district_of
 from safeguarding.insight.models import WorkerContract
 from safeguarding.insight.period import Period
 from safeguarding.people.models import Person
 from safeguarding.returns.annex_a.spec import (
+    ACTIVITY,
     CASE_STATUS,
     CASE_WORKING_ROLES,
     CATEGORY,
+    ELIGIBILITY,
     ETHNICITY,
     GENDER,
     LISTS,
     NO_FURTHER_SUPPORT,
     NOT_HELD,
     SOURCE,
+    SUITABILITY,
     ListSpec,
     yes_no,
 )
@@ -117,10 +134,13 @@ class Cohorts:
     plans: Sequence[ChildProtectionPlan]
     missing: Sequence[MissingEpisode]
     screenings: Sequence[Screening]
+    in_care: Sequence[int] = ()  # children looked after at any time in the period (List 8), in person order
+    care_leavers: Sequence[CareLeaver] = ()  # care leavers whose duties had not ended before the period (List 9)
 
     @property
     def person_ids(self) -> set[int]:
-        ids = {int(row[0] or 0) for row in self.contacts}
+        ids = {int(row[0] or 0) for row in self.contacts} | set(self.in_care)
+        ids.update(leaver.person_id for leaver in self.care_leavers)
         for group in (
             self.referrals,
             self.assessments,
@@ -188,6 +208,20 @@ def read_cohorts(session: Session, period: Period) -> Cohorts:
             select(Screening)
             .where(Screening.screened_on >= start, Screening.screened_on <= end)
             .order_by(Screening.person_id, Screening.screened_on, Screening.id)
+        ).all(),
+        in_care=sorted(
+            set(
+                session.scalars(
+                    select(CarePeriod.person_id).where(
+                        CarePeriod.started_on <= end, or_(CarePeriod.ended_on.is_(None), CarePeriod.ended_on >= start)
+                    )
+                )
+            )
+        ),
+        care_leavers=session.scalars(
+            select(CareLeaver)
+            .where(or_(CareLeaver.ended_on.is_(None), CareLeaver.ended_on >= start))
+            .order_by(CareLeaver.person_id)
         ).all(),
     )
 
@@ -417,6 +451,111 @@ def list_7_child_protection(x: Extract) -> list[list[Any]]:
     return rows
 
 
+def list_8_children_in_care(x: Extract) -> list[list[Any]]:
+    """One row per child looked after at any time in the period, as at its last day: the latest period of care
+    begun by then, its episodes derived from the events (never typed), the latest review, visit and health
+    assessment, and the missing and absent episodes of the 12 months to the period end."""
+    children, end = x.children, x.period.end
+    year_before = add_calendar_months(end, -12)
+    ids = list(x.cohorts.in_care)
+    care = _care_histories(x.session, ids, end)
+    reviews = children.history(LookedAfterReview, LookedAfterReview.held_on)
+    visits = children.history(CareVisit, CareVisit.visited_on)
+    health = children.history(HealthAssessment, HealthAssessment.assessed_on)
+    iro_contacts = _iro_contacts(x.session, ids, end)
+    missing = _missing_of(x.session, ids, year_before, end)
+    authorities = authorities_of(x.session)
+    council = int(local_settings.get(x.session, "returns.la_code") or 0)
+    rows = []
+    for person_id in ids:
+        periods, episodes = care[person_id]
+        if not periods or not episodes:
+            continue
+        current = periods[-1]
+        latest = care_measures.last_episode_by(episodes, end)
+        history = care_measures.placements(episodes)
+        placement = next((p for p in reversed(history) if p.start <= end), None)
+        left = current.ended_on if current.ended_on is not None and current.ended_on <= end else None
+        recent = [p for p in periods if p.started_on <= end and (p.ended_on is None or p.ended_on > year_before)]
+        district = district_of(placement.postcode if placement else None)
+        la = authorities.get(district or "")
+        away = [m for m in missing.get(person_id, []) if m.kind == "missing"]
+        last_away = max(away, key=lambda m: m.went_missing_at, default=None)
+        interview = last_away.interview if last_away is not None else None
+        rows.append(
+            [
+                *children.leading(person_id),
+                *children.disability(person_id),
+                yes_no(any(p.unaccompanied_asylum_seeking for p in recent)),
+                current.started_on,
+                latest.cin if latest else "",
+                yes_no(len(recent) > 1),
+                care_measures.legal_status_since(episodes, end),
+                latest.ls if latest else "",
+                _latest(reviews[person_id]),
+                _latest(visits[person_id]),
+                "",  # the permanence plan is not recorded yet (About)
+                iro_contacts.get(person_id),
+                _latest(health[person_id]),
+                None,  # dental checks are not recorded yet (About)
+                sum(1 for p in history if p.overlaps(year_before, end)),
+                left,
+                (current.reason_ended or "") if left else "",
+                placement.start if placement else None,
+                (placement.place or "") if placement else "",
+                (placement.provider or "") if placement else "",
+                (placement.postcode or "") if placement else "",
+                (placement.urn or "") if placement else "",
+                "" if la is None else ("In" if la == council else "Out"),
+                "" if la is None else str(la),
+                len(away),
+                sum(1 for m in missing.get(person_id, []) if m.kind == "absent"),
+                ("Y" if interview else "N") if last_away is not None else "",
+                ("N" if interview.declined else ("Y" if interview.held_at else "")) if interview else "",
+                *children.trailing(person_id),
+            ]
+        )
+    return rows
+
+
+def list_9_care_leavers(x: Extract) -> list[list[Any]]:
+    """One row per young person who is a relevant, former relevant or qualifying care leaver on the period's last
+    day (``children_in_care.care_leavers.eligibility``, from their periods of care), with what was last recorded of
+    them at a birthday (the SSDA903 OC3 facts) by then. The allocated worker is their personal adviser."""
+    children, end = x.children, x.period.end
+    leavers = list(x.cohorts.care_leavers)
+    recorded = recorded_periods_of_each(x.session, [leaver.person_id for leaver in leavers])
+    facts = _latest_oc3(x.session, [leaver.id for leaver in leavers], end)
+    advisers = _advisers(x.session, [leaver.personal_adviser_id for leaver in leavers])
+    rows = []
+    for leaver in leavers:
+        born = children.people[leaver.person_id].date_of_birth
+        if born is None:
+            continue
+        status = leaving_care.eligibility(born, periods_of(x.session, leaver, recorded.get(leaver.person_id)), end)
+        category = ELIGIBILITY.get(str(status.category))
+        if category is None:
+            continue
+        fact = facts.get(leaver.id)
+        accommodation = (fact.accommodation or "") if fact else ""
+        known = accommodation not in ("", leaving_care.ACCOMMODATION_NOT_KNOWN)
+        team, worker = advisers.get(leaver.personal_adviser_id or 0) or children.trailing(leaver.person_id)
+        rows.append(
+            [
+                *children.leading(leaver.person_id),
+                *children.disability(leaver.person_id),
+                category,
+                fact.in_touch if fact else "",
+                accommodation[:1] if known else "",
+                SUITABILITY.get(accommodation[1:], "") if known else "",
+                ACTIVITY.get(fact.activity or "", fact.activity or "") if fact else "",
+                team,
+                worker,
+            ]
+        )
+    return rows
+
+
 def missing_episodes(x: Extract) -> list[list[Any]]:
     children = x.children
     rows = []
@@ -466,6 +605,9 @@ ROWS: dict[str, Callable[[Extract], list[list[Any]]]] = {
     "List 5": list_5_section47s,
     "List 6": list_6_children_in_need,
     "List 7": list_7_child_protection,
+    "List 8": list_8_children_in_care,
+    "List 9": list_9_care_leavers,
+    # "List 10" and "List 11" (adoption, adopters): spec.NOT_HELD.
     "Missing": missing_episodes,
     "Exploitation": exploitation_screenings,
     "Staff": staff,
@@ -497,6 +639,15 @@ def notes(session: Session, period: Period, sheets: Sequence[Sheet]) -> list[str
         f"Episodes closed after assessment and referred to early help (RC9) in the period: {early_help}; contacts "
         "whose outcome was early help are in List 1.",
         NOT_HELD,
+        "List 8: the permanence plan and the date of the last dental check are not recorded yet and are left blank. "
+        "The last IRO contact is the latest looked-after review the IRO chaired (the IRO named on the care plan "
+        "chairs them). Placements are counted as the "
+        "DfE counts them (a change of legal status alone is not a new placement). Placement location and LA of "
+        "placement come from where the placement's postcode district lies (blank where that is not known).",
+        "List 9: eligibility is worked out from the young person's periods of care on the period's last day; in "
+        "touch, accommodation and activity are the latest facts recorded at a birthday (the SSDA903 OC3 codes); "
+        "the allocated worker is the personal adviser. Activity codes F4/F5 and P4/P5 are written as Ofsted's "
+        "F3 and P3.",
         "List 7 'Subject to EPO or police protection': Y where a contact about the child was decided as immediate "
         "protection in the six months to the end of the period (the system records the decision, not the order).",
         *(f"{sheet.spec.sheet} ({sheet.spec.title}): {len(sheet.rows)} rows; {sheet.spec.cohort}." for sheet in sheets),
@@ -504,6 +655,91 @@ def notes(session: Session, period: Period, sheets: Sequence[Sheet]) -> list[str
 
 
 # --- what the lists read beside their cohorts -----------------------------------------------------------------------
+
+
+def _latest(days: Sequence[date]) -> date | None:
+    return max(days, default=None)
+
+
+def _care_histories(
+    session: Session, person_ids: list[int], end: date
+) -> dict[int, tuple[list[CarePeriod], list[care_rules.Episode]]]:
+    """Each child's periods of care begun by ``end`` and the episodes derived from their events up to it."""
+    periods: dict[int, list[CarePeriod]] = defaultdict(list)
+    changes: dict[int, list[care_rules.CareChange]] = defaultdict(list)
+    for chunk in _chunks(person_ids):
+        for period in session.scalars(
+            select(CarePeriod)
+            .where(CarePeriod.person_id.in_(chunk), CarePeriod.started_on <= end)
+            .order_by(CarePeriod.person_id, CarePeriod.started_on, CarePeriod.id)
+        ):
+            periods[period.person_id].append(period)
+        for event in session.scalars(
+            select(CareEvent)
+            .where(CareEvent.person_id.in_(chunk), CareEvent.occurred_on <= end)
+            .order_by(CareEvent.person_id, CareEvent.occurred_on, CareEvent.id)
+        ):
+            changes[event.person_id].append(as_change(event))
+    return {p: (periods[p], care_rules.episodes(changes[p])) for p in person_ids}
+
+
+def _iro_contacts(session: Session, person_ids: list[int], end: date) -> dict[int, date]:
+    """The latest looked-after review chaired by an IRO: the one recorded as its chair, or the IRO named on the care
+    plan (who chairs the reviews: CPPCR 2010 reg 36)."""
+    latest: dict[int, date] = {}
+    for chunk in _chunks(person_ids):
+        for person_id, day in session.execute(
+            select(LookedAfterReview.person_id, LookedAfterReview.held_on)
+            .join(CarePeriod, CarePeriod.id == LookedAfterReview.period_id)
+            .where(
+                LookedAfterReview.person_id.in_(chunk),
+                or_(LookedAfterReview.chaired_by_id.is_not(None), CarePeriod.iro_id.is_not(None)),
+                LookedAfterReview.held_on <= end,
+            )
+        ):
+            latest[person_id] = max(day, latest.get(person_id, day))
+    return latest
+
+
+def _missing_of(session: Session, person_ids: list[int], after: date, end: date) -> dict[int, list[MissingEpisode]]:
+    """Missing and absent episodes that began in the 12 months to ``end`` (after ``after``), by child."""
+    found: dict[int, list[MissingEpisode]] = defaultdict(list)
+    since = datetime.combine(after + timedelta(days=1), time.min, LONDON)
+    until = datetime.combine(end + timedelta(days=1), time.min, LONDON)
+    for chunk in _chunks(person_ids):
+        for m in session.scalars(
+            select(MissingEpisode).where(
+                MissingEpisode.person_id.in_(chunk),
+                MissingEpisode.went_missing_at >= since,
+                MissingEpisode.went_missing_at < until,
+            )
+        ):
+            found[m.person_id].append(m)
+    return found
+
+
+def _latest_oc3(session: Session, leaver_ids: list[int], end: date) -> dict[int, Oc3Record]:
+    latest: dict[int, Oc3Record] = {}
+    for chunk in _chunks(leaver_ids):
+        for fact in session.scalars(
+            select(Oc3Record)
+            .where(Oc3Record.care_leaver_id.in_(chunk), Oc3Record.recorded_on <= end)
+            .order_by(Oc3Record.recorded_on, Oc3Record.id)
+        ):
+            latest[fact.care_leaver_id] = fact
+    return latest
+
+
+def _advisers(session: Session, user_ids: Iterable[int | None]) -> dict[int, tuple[str, str]]:
+    ids = sorted({u for u in user_ids if u is not None})
+    if not ids:
+        return {}
+    return {
+        user_id: (team or "", name)
+        for user_id, name, team in session.execute(
+            select(User.id, User.full_name, Team.name).outerjoin(Team, Team.id == User.team_id).where(User.id.in_(ids))
+        )
+    }
 
 
 def _seen_during(session: Session, referral_ids: list[int]) -> dict[int, list[date]]:

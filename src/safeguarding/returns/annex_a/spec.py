@@ -139,6 +139,60 @@ LISTS: tuple[ListSpec, ...] = (
         ),
     ),
     ListSpec(
+        "List 8",
+        "Children in care",
+        "children looked after at any time in the period (their latest period of care in it)",
+        (
+            *LEADING,
+            *DISABILITY,
+            "UASC within last 12 months (Y/N)",
+            "Date Started to be Looked After",
+            "Child's Category of Need",
+            "Second or subsequent period of care within last 12 months (Y/N)",
+            "Start date of current legal status",
+            "Child's Legal Status",
+            "Date of Latest Statutory Review",
+            "Date of Last Social Work Visit",
+            "Permanence plan",
+            "Date of Last IRO Visit/Contact",
+            "Date of Last Health Assessment",
+            "Date of Last Dental Check",
+            "Number of Placements in last 12 months",
+            "Date Ceased to be Looked After",
+            "Reason Ceased",
+            "Start Date of Most Recent Placement",
+            "Placement Type",
+            "Placement Provider",
+            "Placement postcode",
+            "URN of Placement",
+            "Placement Location (in/out of LA)",
+            "LA of Placement",
+            "Number of 'Missing' episodes in last 12 months",
+            "Number of 'Absent' episodes in last 12 months",
+            "Offered a Return Interview after last missing episode (Y/N)",
+            "Accepted Return Interview (Y/N)",
+            *TRAILING,
+        ),
+    ),
+    ListSpec(
+        "List 9",
+        "Care leavers",
+        "care leavers (relevant, former relevant and qualifying) at the end of the period, their duties not ended "
+        "before it began",
+        (
+            *LEADING,
+            *DISABILITY,
+            "Eligibility Category",
+            "LA in Touch",
+            "Type of Accommodation",
+            "Suitability of Accommodation",
+            "Activity Status",
+            *TRAILING,
+        ),
+    ),
+    # List 10 (adoption: children with an adoption decision) and List 11 (prospective adopters) go here, in
+    # Ofsted's order, with their rows in lists.ROWS, once the record holds permanence and adopters (NOT_HELD).
+    ListSpec(
         "Missing",
         "Missing and absent episodes",
         "missing or absent episodes that began in the period",
@@ -178,10 +232,19 @@ LISTS: tuple[ListSpec, ...] = (
     ),
 )
 SPEC_BY_SHEET = {spec.sheet: spec for spec in LISTS}
-NOT_HELD = (
-    "List 8 (children in care), List 9 (care leavers), List 10 (adoption) and List 11 (adopters) are not "
-    "held by this system and are not written."
-)
+NOT_HELD = "List 10 (adoption) and List 11 (adopters) are not held by this system yet and are not written."
+# List 9's eligibility: Ofsted's lettered options (children_in_care.care_leavers.Category).
+ELIGIBILITY = {
+    "relevant": "a) Relevant child",
+    "former_relevant": "b) Former relevant child",
+    "qualifying": "c) Qualifying care leaver",
+}
+# List 9's activity: Ofsted's list keeps the SSDA903 codes of before 2023 (F3 / P3, training or employment); the
+# apprenticeship (F4 / P4) and other training or employment (F5 / P5) codes the DfE split them into are written as
+# F3 / P3 (the liia-tools map of June 2024), and "0" (no information) as blank.
+ACTIVITY = {"F4": "F3", "F5": "F3", "P4": "P3", "P5": "P3", "0": ""}
+SUITABILITY = {"1": "Suitable", "2": "Unsuitable"}
+# List 9's "LA in Touch": Ofsted's codes are the SSDA903 OC3 IN_TOUCH codes, written as they are.
 CASE_WORKING_ROLES = (
     Role.SOCIAL_WORKER,
     Role.TEAM_MANAGER,

@@ -8,6 +8,9 @@ file leaves no half-written output; CSV cells a spreadsheet would run as a formu
 
 ``safeguarding returns ssda903 export --year 2026 --out DIR`` writes the return from the live record as the DfE's
 CSV tables (``--format xml --out FILE.xml``: the XML form), in one read transaction, audited as an export.
+
+``safeguarding returns ssda903 check-live [--year 2026]`` validates the live record and stores the run for the
+returns page (/returns/ssda903), nightly from cron.
 """
 
 from __future__ import annotations
@@ -174,19 +177,21 @@ def check_live(
     ] = None,
     format: Annotated[str, typer.Option("--format", help="table, json or csv")] = "table",
 ) -> None:
-    """Validate the live record against every SSDA903 rule of the year, without writing the return (one read
-    transaction, audited); exit 1 where there is an error. Nightly from cron, as the CIN census check."""
-    from safeguarding.returns.ssda903.export import check_live_record  # reads every capability's tables
+    """Validate the live record against every SSDA903 rule of the year, without writing the return, and store the
+    run for the returns page (/returns/ssda903; one transaction, audited; earlier runs are kept); exit 1 where there
+    is an error. Nightly from cron, as the CIN census check (the README's line), for example:
+    45 1 * * * cd /srv/safeguarding && .venv/bin/safeguarding returns ssda903 check-live
+    """
+    from safeguarding.returns.ssda903.service import current_year, run_live_check  # reads every capability's tables
 
     if format not in FORMATS:
         err.print(f"--format must be one of {', '.join(FORMATS)}")
         raise typer.Exit(2)
-    today = today_in_london()
     try:
-        collection = CollectionYear(year if year is not None else (today.year + 1 if today.month >= 4 else today.year))
+        collection = CollectionYear(year) if year is not None else current_year(today_in_london())
     except ValueError as exc:
         err.print(f"--year: {exc}")
         raise typer.Exit(2) from None
     with get_database().transaction() as session:
-        report = check_live_record(session, collection)
+        _run, report = run_live_check(session, collection)
     _print(report, format, "The live record", collection)
