@@ -16,6 +16,8 @@ from datetime import date
 from types import MappingProxyType
 from typing import Final
 
+from safeguarding.core import codes
+
 # Code sets (the DfE's SSDA903 guidance). Each changes only where the DfE says; PLACE changes by year.
 SEX_CODES: Final = frozenset({"1", "2"})
 RNE_CODES: Final = frozenset({"S", "L", "P", "T", "B", "U"})
@@ -50,9 +52,7 @@ LS_ADOPTR_CODES: Final = frozenset({"L0", "L11", "L12", "L2", "L3", "L4"})
 PLACED_CEASED_REASONS: Final = frozenset({"RD1", "RD2", "RD3", "RD4"})
 PREV_PERM_CODES: Final = frozenset({"P1", "P2", "P3", "P4", "Z1"})
 UPN_UNKNOWN: Final = frozenset({"UN1", "UN2", "UN3", "UN4", "UN5"})
-SW_REASONS: Final = frozenset(
-    {"MANAGE", "FCONTA", "LEFTRL", "ORGRST", "TSPROC", "ABSENC", "CHCHAN", "PCCHAN", "SWDIED", "OTHERS"}
-)
+SW_REASONS: Final = frozenset(codes.SOCIAL_WORKER_CHANGE_REASONS)
 
 EARLIEST_YEAR: Final = 2024  # 2023-24, the first year with social worker episodes
 LATEST_YEAR: Final = 2027  # 2026-27
