@@ -18,16 +18,17 @@ import random
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, select, update
 
 from safeguarding.casework.models import Allocation, ChildProtectionPlan, Referral
-from safeguarding.children_in_care import rules
+from safeguarding.children_in_care import outcomes, rules
 from safeguarding.children_in_care.models import (
     CareEvent,
     CarePeriod,
     CareVisit,
     EducationPlan,
     HealthAssessment,
+    HealthOutcomes,
     LookedAfterReview,
 )
 from safeguarding.core.calendar import LONDON, add_calendar_months, add_working_days_quick
@@ -40,7 +41,15 @@ def _t(model: type[Any]) -> Table:
     return table
 
 
-MODELS: tuple[type[Any], ...] = (CarePeriod, CareEvent, LookedAfterReview, CareVisit, HealthAssessment, EducationPlan)
+MODELS: tuple[type[Any], ...] = (
+    CarePeriod,
+    CareEvent,
+    LookedAfterReview,
+    CareVisit,
+    HealthAssessment,
+    EducationPlan,
+    HealthOutcomes,
+)
 TABLES: list[Table] = [_t(m) for m in MODELS]
 
 SHARE = 0.2  # of the open cases that come into care
@@ -51,6 +60,18 @@ LEAVING = ("E4A", "E4A", "E13", "E45", "E41", "E48")
 CARER_FIRST = ("Ash", "Bea", "Cal", "Dee", "Eli", "Fern", "Gil", "Hana", "Ivo", "Jo", "Kit", "Lee", "Max", "Nia")
 CARER_LAST = ("Ashdown", "Brook", "Carrow", "Dene", "Elmore", "Fairley", "Glen", "Hartley", "Ings", "Kersey")
 HOMES = ("Beacon House", "Oakfield Lodge", "Riverside Home", "Willow Court", "Hilltop House")
+
+
+FOSTER = frozenset({"U1", "U2", "U3", "U4", "U5", "U6"})
+
+
+def _until_18(born: date, today: date) -> date | None:
+    """The 18th birthday where it has passed (the day the status ceased at the latest), else None (still held)."""
+    try:
+        eighteen = born.replace(year=born.year + 18)
+    except ValueError:  # 29 February
+        eighteen = date(born.year + 18, 3, 1)
+    return eighteen if eighteen <= today else None
 
 
 class _Stage:
@@ -142,6 +163,8 @@ class _Stage:
                 "ended_on": end,
                 "reason_ended": None,  # set with the leaving event, below
                 "unaccompanied_asylum_seeking": uasc,
+                # An unaccompanied asylum-seeking child's status ends at 18 at the latest (SSDA903 rule 304).
+                "unaccompanied_until": _until_18(born, self.today) if uasc else None,
                 "iro_id": rng.choice(iros) if iros and rng.random() > 0.06 else None,
                 # Drift: one care plan in eight never written, one in six late.
                 "care_plan_on": None
@@ -237,12 +260,17 @@ class _Stage:
             self.stats["placements"] += 1
         if end is not None:
             reason = rng.choice(LEAVING)
+            if reason in {"E45", "E46"} and place not in FOSTER:
+                # A special guardianship order to a former foster carer needs the child to have been fostered
+                # (SSDA903 rule 516): from a children's home the child goes home instead.
+                reason = "E4A"
             self.add(
                 CareEvent,
                 {**common, "kind": rules.LEAVE, "occurred_on": end, "reason_ended": reason, "_on": end},
             )
             self.writer.buffers[_t(CarePeriod).name][-1]["reason_ended"] = reason
             self.stats["left_care"] += 1
+        self.outcomes(person_id, born, started, end)
         self.reviews(common, started, last_day, born)
         self.visits(common, placements, last_day)
         self.health(common, started, last_day, born)
@@ -258,6 +286,39 @@ class _Stage:
                         "_on": day,
                     },
                 )
+
+    def outcomes(self, person_id: int, born: date, started: date, end: date | None) -> None:
+        """The health and outcomes (SSDA903 OC2) of each collection year at whose 31 March the child had been looked
+        after for 12 months, answering the questions the DfE asks of the child's age; most children are well
+        looked after, a few have no SDQ score (the carer refused, or another reason)."""
+        rng = self.rng
+        for year in range(outcomes.FIRST_YEAR, outcomes.collection_year_of(self.today) + 1):
+            first, last = outcomes.year_span(year)
+            if started > first or (end is not None and end <= last):
+                continue
+            asked = outcomes.Questions.of(born, year)
+            scored = rng.random() < 0.9
+            misuse = asked.convictions and rng.random() < 0.08
+            received = misuse and rng.random() < 0.6
+            self.add(
+                HealthOutcomes,
+                {
+                    "person_id": person_id,
+                    "year": year,
+                    "sdq_score": rng.randint(4, 24) if asked.sdq and scored else None,
+                    "sdq_reason": rng.choice(("SDQ2", "SDQ4")) if asked.sdq and not scored else None,
+                    "convicted": rng.random() < 0.05 if asked.convictions else None,
+                    "health_check": rng.random() < 0.9 if asked.health_check else None,
+                    "immunisations": rng.random() < 0.88,
+                    "teeth_check": rng.random() < 0.8,
+                    "health_assessment": rng.random() < 0.9,
+                    "substance_misuse": misuse,
+                    "intervention_received": received if misuse else None,
+                    "intervention_offered": (rng.random() < 0.5) if misuse and not received else None,
+                    "version": 1,
+                    "_on": min(last, self.today),
+                },
+            )
 
     def change_status(self, common: dict[str, Any], day: date, legal: str, last_day: date) -> str:
         if day >= last_day:
@@ -329,8 +390,25 @@ class _Stage:
             months = 6 if day < add_calendar_months(born, 60) else 12
             day = add_calendar_months(day, months) - timedelta(days=rng.randint(0, 25))
 
+    def registration_numbers(self) -> None:
+        """Each social worker and team manager a synthetic Social Work England number ("SW" and digits; the SSDA903
+        social worker episodes' SW_ID)."""
+        table = _t(User)
+        conn = self.writer.connection
+        workers = conn.execute(
+            select(table.c.id).where(
+                table.c.role.in_([Role.SOCIAL_WORKER.value, Role.TEAM_MANAGER.value]),
+                table.c.registration_number.is_(None),
+            )
+        ).scalars()
+        for worker_id in list(workers):
+            conn.execute(
+                update(table).where(table.c.id == worker_id).values(registration_number=f"SW{900000 + worker_id}")
+            )
+
     def run(self) -> dict[str, int]:
         self.writer.flush()  # case work's rows, read below
+        self.registration_numbers()
         iros = self.reviewing_officers()
         candidates = self.candidates()
         chosen = candidates[: max(1, round(len(candidates) * SHARE))] if candidates else []

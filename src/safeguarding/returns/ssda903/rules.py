@@ -3221,10 +3221,21 @@ def sw11(c: Child, y: CollectionYear) -> Iterator[Problem]:
     "should be reported, even those whilst they were not looked after.",
     "Episodes SWEpisodes",
     needs="sw_episodes",
+    note="Read from the DfE's wording: the return cannot show when a child became known to children's services, so "
+    "the episodes must reach back to 1 April for a child looked after then, and for a child who came into care in "
+    "the year at least to the day their care began (a social worker allocated before care, reported, reaches "
+    "further). The D2I implementation instead asks for a social worker episode starting on or after the day care "
+    "began, which the wording does not say.",
 )
 def sw12(c: Child, y: CollectionYear) -> Iterator[Problem]:
     first = c.r.sw_episodes[0]
-    if looked_after_at_end(c, y) and first.sw_decom is not None and first.sw_decom > y.start:
+    if not looked_after_at_end(c, y) or first.sw_decom is None:
+        return
+    if open_at(c, y.start) is not None:
+        due = y.start
+    else:
+        due = next((e.decom for e in c.r.episodes if e.decom is not None and e.decom >= y.start), y.start)
+    if first.sw_decom > due:
         yield Problem("SWEpisodes", ("SW_DECOM",), first.line, f"the first began {show(first.sw_decom)}")
 
 

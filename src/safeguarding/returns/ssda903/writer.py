@@ -89,5 +89,10 @@ def write_xml(children: Iterable[ChildRecord], path: Path) -> int:
                             text = _xml_text(getattr(row, column.lower()))
                             if text is not None:
                                 etree.SubElement(group, _XML_NAMES.get(column, column)).text = text
+                        if not len(group):
+                            # A row of blanks (a care leaver's OC3 with nothing recorded at the birthday) is still
+                            # a row: an empty item keeps the group, so the reader sees the row.
+                            first = next(c for c in t.columns[1:] if c != "DOB")
+                            etree.SubElement(group, _XML_NAMES.get(first, first))
                 xf.write(child)
     return count
