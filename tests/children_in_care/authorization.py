@@ -37,6 +37,7 @@ for _method in ("GET", "POST"):
     EXPECTED[(_method, "/children-in-care/{person_id}/visits/new")] = CARE_WORKERS
     EXPECTED[(_method, "/children-in-care/{person_id}/health/new")] = CARE_WORKERS
     EXPECTED[(_method, "/children-in-care/{person_id}/outcomes/{year}")] = CARE_WORKERS
+    EXPECTED[(_method, "/children-in-care/{person_id}/uasc")] = CARE_WORKERS
     EXPECTED[(_method, "/children-in-care/{person_id}/education/new")] = roles(*CARE_WORKERS, R.VIRTUAL_SCHOOL)
 
 FORMS: dict[Route, dict[str, str]] = {}

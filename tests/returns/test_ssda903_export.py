@@ -59,15 +59,37 @@ def test_the_demo_councils_return_validates_in_memory(migrated_database: Databas
     assert rows["episodes.csv"] > report.children and rows["reviews.csv"] > 0 and rows["sw_episodes.csv"] > 0
     assert all(rows[name] == 0 for name in EMPTY_TABLES)
     assert rows["oc2.csv"] > 0 and rows["oc3.csv"] > 0
-    # Every child was looked after in the year (but care leavers in OC3 alone), and each period shown begins with
-    # its start (RNE S).
+    # Every child was looked after in the year (but care leavers in OC3 alone), and the first episode is the one
+    # open on 1 April, or a start (RNE S) in the year.
     for record in built.children.values():
         if not record.episodes:
             assert record.oc3 and not record.sw_episodes and record.header[0].mother is None
             continue
-        assert record.episodes and record.episodes[0].rne == "S"
+        first = record.episodes[0]
+        assert first.rne == "S" or (first.decom or date.max) < YEAR.start
+        assert all(e.dec is None or e.dec >= YEAR.start for e in record.episodes)
         assert (record.episodes[0].decom or date.max) <= YEAR.end
         assert all(e.dec is None or e.dec >= YEAR.start for e in record.episodes[-1:])
+
+
+def test_two_consecutive_years_of_the_demo_validate_with_last_years_return(migrated_database: Database) -> None:
+    """Last year's open episode is this year's first (rule 502 and 503A-J compare them): the year before and the
+    year of the demo, the second validated with the first as last year's return, give no error."""
+    _council(migrated_database)
+    before = CollectionYear(YEAR.year - 1)
+    with migrated_database.transaction() as s:
+        last, this = build_return(s, before), build_return(s, YEAR)
+    carried = [
+        child
+        for child, record in last.children.items()
+        if record.episodes and record.episodes[-1].dec is None and child in this.children
+    ]
+    assert carried  # a child looked after across 31 March, in both returns
+    for child in carried:
+        assert this.children[child].episodes[0].decom == last.children[child].episodes[-1].decom
+    report = validate(this, YEAR, last)
+    assert report.rules_skipped_without_previous == 0
+    _no_errors(report)
 
 
 def test_the_exported_csv_folder_and_xml_read_back_as_the_same_return(
@@ -208,7 +230,7 @@ def test_who_is_in_the_return_and_which_of_their_rows(database: Database) -> Non
     with database.transaction() as s:
         left_before = person(s, 1)  # in care in 2024, left before 1 April 2025: not in this year's return
         _in_care(s, left_before, date(2024, 5, 1), date(2025, 2, 1))
-        since_2024 = person(s, 2)  # in care at 1 April: every episode from the start of the period, in 2024
+        since_2024 = person(s, 2)  # in care at 1 April: the episode open then, and those after it
         _in_care(s, since_2024, date(2024, 6, 3), None, moves=(date(2024, 9, 2), date(2025, 6, 2)))
         _missing(s, since_2024, recorder.id, date(2025, 7, 4), date(2025, 7, 6), MissingKind.MISSING)
         _missing(s, since_2024, recorder.id, date(2026, 3, 30), date(2026, 4, 2), MissingKind.ABSENT)
@@ -224,12 +246,13 @@ def test_who_is_in_the_return_and_which_of_their_rows(database: Database) -> Non
     assert set(built.children) == {"HB0002", "HB0003"}
 
     since = built.children["HB0002"]
+    # The episode ended before 1 April (6 June to 2 September 2024) was last year's: rule 502 reads this year's
+    # first episode as last year's open one.
     assert [(e.decom, e.rne, e.dec) for e in since.episodes] == [
-        (date(2024, 6, 3), "S", date(2024, 9, 2)),
         (date(2024, 9, 2), "P", date(2025, 6, 2)),
         (date(2025, 6, 2), "P", None),
     ]
-    assert since.episodes[0].pl_post == "NB1 2" and since.episodes[0].home_post == "NB3 4"
+    assert since.episodes[0].pl_post == "NB5 1" and since.episodes[0].home_post == "NB3 4"
     assert [(m.missing, m.mis_start, m.mis_end) for m in since.missing] == [
         ("M", date(2025, 7, 4), date(2025, 7, 6)),
         ("A", date(2026, 3, 30), None),  # back after 31 March: still away in the return

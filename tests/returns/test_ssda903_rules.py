@@ -558,6 +558,42 @@ def _(k: Case) -> str:
     return c.child
 
 
+@case("205C")
+def _(k: Case) -> str:
+    # An XML return coding the child 0 (not UASC) this year, last year not UASC either, beside a DUC.
+    c = k.pick(lambda c: c.child in k.prev and not c.uasc and not k.prev[c.child].uasc)
+    c.header[0].uasc = "0"
+    c.uasc.append(UascRow(c.child, sex=c.header[0].sex, dob=dob(c), duc=START + D))
+    return c.child
+
+
+@case("105")
+def _(k: Case) -> str:
+    c = k.pick()
+    c.header[0].uasc = ""  # the XML form's HEADER with no UASC item
+    return c.child
+
+
+@case("303")
+def _(k: Case) -> str:
+    c = k.pick(lambda c: not c.uasc)
+    c.header[0].uasc = "0"
+    c.uasc.append(UascRow(c.child, sex=c.header[0].sex, dob=dob(c), duc=START + 10 * D))
+    return c.child
+
+
+def test_the_uasc_status_rules_are_quiet_where_the_xml_status_agrees_with_the_row() -> None:
+    k = start_case()
+    coded = k.pick(lambda c: c.child in k.prev and not c.uasc and not k.prev[c.child].uasc)
+    coded.header[0].uasc = "1"
+    coded.uasc.append(UascRow(coded.child, sex=coded.header[0].sex, dob=dob(coded), duc=START + D))
+    not_uasc = k.pick(lambda c: not c.uasc)
+    not_uasc.header[0].uasc = "0"
+    from_csv = k.pick(lambda c: not c.uasc)  # the CSV form: no status item, the row is the status
+    from_csv.uasc.append(UascRow(from_csv.child, sex=from_csv.header[0].sex, dob=dob(from_csv), duc=START + D))
+    assert not {f.code for f in findings(k)} & {"105", "205C", "303"}
+
+
 @case("207")
 def _(k: Case) -> str:
     c = k.pick(lambda c: c.child in k.prev and girl(c) and c.header[0].mother == "0")

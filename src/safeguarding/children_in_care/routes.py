@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from safeguarding.children_in_care import outcomes, rules, service
+from safeguarding.children_in_care import outcomes, rules, service, uasc
 from safeguarding.core import access
 from safeguarding.core.access import Action, Kind
 from safeguarding.core.calendar import today_in_london
@@ -60,6 +60,7 @@ DONE = {
     "health": "The health assessment is recorded",
     "education": "The personal education plan is recorded",
     "outcomes": "The health and outcomes are recorded",
+    "uasc": "The unaccompanied asylum-seeking status is recorded",
 }
 
 
@@ -429,4 +430,45 @@ async def record_outcomes(
         again=lambda form, errors: _outcomes_page(request, outcomes.outcomes_form(db, database, user, person_id, year))(
             form, errors
         ),
+    )
+
+
+# --- unaccompanied asylum-seeking child (SSDA903 UASC), on the current period of care ----------------------------
+
+
+def _uasc_page(request: Request, db: Session, database: Database, user: User, person_id: int) -> Page:
+    period = service.current_period(db, database, user, person_id)
+    person = service.form_person(db, database, user, person_id, Action.CREATE)
+
+    def page(form: Mapping[str, str], errors: dict[str, str]) -> Response:
+        return render(
+            request,
+            "children_in_care/uasc.html",
+            title="Unaccompanied asylum-seeking child",
+            person=person,
+            period=period,
+            YES_NO=[("yes", "Yes"), ("no", "No")],
+            form=dict(form),
+            errors=errors,
+        )
+
+    return page
+
+
+@router.get("/children-in-care/{person_id}/uasc", include_in_schema=False)
+def uasc_page(request: Request, person_id: RecordId, db: DbSession, database: Db, user: CurrentUser) -> Response:
+    page = _uasc_page(request, db, database, user, person_id)
+    return page(uasc.form_of(service.current_period(db, database, user, person_id)), {})
+
+
+@router.post("/children-in-care/{person_id}/uasc", include_in_schema=False)
+async def record_uasc(
+    request: Request, person_id: RecordId, db: DbSession, database: Db, user: CurrentUser
+) -> Response:
+    return await submit(
+        request,
+        db,
+        lambda form: uasc.record_uasc(db, database, user, person_id, form),
+        done=f"/children-in-care/{person_id}?done=uasc",
+        again=lambda form, errors: _uasc_page(request, db, database, user, person_id)(form, errors),
     )

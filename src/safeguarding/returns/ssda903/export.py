@@ -5,9 +5,10 @@ events, the looked-after reviews; exploitation: missing episodes; case work: all
 episodes). The same :class:`~.tables.Return` feeds the CSV and XML writers and the validator in memory.
 
 Scope (the DfE's SSDA903 guidance, ``../shared/domain/ssda903.md`` section 1): every child looked after at any time
-from 1 April to 31 March. A child's episodes are those of each period of care that overlaps the year, from the start
-of that period: the period open at 1 April is given whole, so that the return shows when it began (the rules on the
-OC2 cohort, on a placement lasting beyond its limit and on the start of care read it). The episodes are derived from
+from 1 April to 31 March. A child's episodes are those open at any time in the year: the first is the one open on 1
+April (carrying its own start date), as last year's return showed it open (rule 502: the DfE's guidance reports the
+episodes of the year, not the whole period of care; an earlier export gave the period whole and so broke 502 against
+last year's return). The episodes are derived from
 the events (``children_in_care.rules.episodes``), never typed. The record is taken as at 31 March: an episode or
 missing period ending after it is still open in the return, anything beginning after it is left out.
 
@@ -133,20 +134,14 @@ def _as_at_end(day: date | None, year: CollectionYear) -> date | None:
 
 
 def episodes_in_year(changes: Iterable[care_rules.CareChange], year: CollectionYear) -> list[care_rules.Episode]:
-    """The child's episodes of every period of care overlapping the year, each period from its start, as at 31
-    March (an episode ending later is open; one beginning later is left out)."""
-    periods: list[list[care_rules.Episode]] = []
-    for episode in care_rules.episodes(c for c in changes if c.on <= year.end):
-        if episode.rne == "S" or not periods:
-            periods.append([])
-        periods[-1].append(episode)
-    kept: list[care_rules.Episode] = []
-    for period in periods:
-        last = period[-1]
-        if last.dec is not None and last.dec < year.start:
-            continue  # a period over before the year began
-        kept += period
-    return kept
+    """The child's episodes open at any time in the year, as at 31 March (an episode ending later is open; one
+    beginning later is left out). An episode that ended before 1 April is not the year's: the episode open on 1
+    April is the child's first, as rule 502 reads the DfE's wording ("the date on which [last year's open] episode
+    started [must] match the start date of the first episode on this year's record"). An episode ending on 1 April
+    itself was open at 31 March, so last year's return shows it open: it is kept."""
+    return [
+        e for e in care_rules.episodes(c for c in changes if c.on <= year.end) if e.dec is None or e.dec >= year.start
+    ]
 
 
 def _episode_row(child: str, e: care_rules.Episode) -> EpisodeRow:

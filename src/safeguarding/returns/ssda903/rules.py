@@ -448,6 +448,43 @@ def r104(c: Child, y: CollectionYear) -> Iterator[Problem]:
     yield from invalid_date(c.r.uasc, "UASC", "duc")
 
 
+def uasc_flag(record: ChildRecord) -> str:
+    """The child's UASC status as the return codes it: the XML form's HEADER/UASC item where the return holds one;
+    else (the CSV tables, which have no such column) 1 where the child has a UASC row, 0 where not."""
+    header = record.header[0] if record.header else None
+    if header is not None and header.uasc is not None:
+        return header.uasc
+    return "1" if record.uasc else "0"
+
+
+@rule(
+    "105",
+    "Data entry for Unaccompanied Asylum-Seeking Children (UASC) status of child is invalid or has not been completed.",
+    "Header",
+    needs="header",
+    note="Only the XML form holds the UASC status as an item of its own; in the CSV tables a UASC row is the "
+    "status, so the rule has nothing to check there.",
+)
+def r105(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    h = c.header
+    if h is not None and h.uasc is not None and h.uasc not in YES_NO:
+        yield Problem("Header", ("UASC",), h.line, f"UASC is {h.uasc or 'blank'}")
+
+
+@rule(
+    "303",
+    "If date Unaccompanied Asylum-Seeking Child (UASC) status ceased is not null, UASC status must be coded 1.",
+    "UASC Header",
+    needs="uasc",
+    note="Breakable only in the XML form, where the status is an item beside DUC; a CSV UASC row is the status.",
+)
+def r303(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    flag = uasc_flag(c.r)
+    for u in c.r.uasc:
+        if u.duc is not None and flag != "1":
+            yield Problem("UASC", ("DUC", "UASC"), u.line, f"DUC {show(u.duc)} where UASC is {flag or 'blank'}")
+
+
 @rule("112", "Date should be placed for adoption is not a valid date.", "AD1", needs="ad1")
 def r112(c: Child, y: CollectionYear) -> Iterator[Problem]:
     yield from invalid_date(c.r.ad1, "AD1", "date_int")
@@ -1095,6 +1132,27 @@ def r205b(c: Child, y: CollectionYear) -> Iterator[Problem]:
         for u in c.r.uasc:
             if before is not None and u.duc != before:
                 yield Problem("UASC", ("DUC",), u.line, f"DUC {show(u.duc)}, last year {show(before)}")
+
+
+@rule(
+    "205C",
+    "Child not identified as UASC either this year or last year but date UASC ceased has been provided.",
+    "UASC UASC_last",
+    previous=True,
+    needs="header",
+    note="The status each year is the XML form's UASC item where given, else whether the child has a UASC row: "
+    "in the CSV tables a row with DUC is itself the status, so the rule breaks only where an XML return codes "
+    "the child 0 beside a DUC.",
+)
+def r205c(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    last = c.last
+    if last is None or uasc_flag(c.r) == "1" or uasc_flag(last) == "1":
+        return
+    dated = [u for u in (*c.r.uasc, *last.uasc) if u.duc is not None]
+    if dated:
+        u = dated[0]
+        where = u.line if u in c.r.uasc else (c.header.line if c.header else 0)
+        yield Problem("UASC", ("DUC", "UASC"), where, f"DUC {show(u.duc)}, UASC 0 this year and last")
 
 
 @rule(

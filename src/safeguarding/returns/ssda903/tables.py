@@ -111,6 +111,13 @@ class HeaderRow(Row):
     upn: str | None = None
     mother: str | None = None
     mc_dob: date | None = None
+    # The XML form's UASC flag (HEADER/UASC, 0 or 1; the CSV tables have no such column: a UASC row says it). Read
+    # from XML as written, "" where the item is missing or blank (rule 105 names it); None from CSV or in memory.
+    uasc: str | None = None
+
+
+# Fields of a row that the XML form holds but the CSV tables do not (Table.columns leaves them out).
+XML_ONLY: Final = frozenset({"uasc"})
 
 
 @dataclass(slots=True)
@@ -220,7 +227,14 @@ class Table:
 
     @property
     def columns(self) -> tuple[str, ...]:
-        return ("CHILD", *(f.name.upper() for f in fields(self.row) if f.name not in ("child", "line", "invalid")))
+        return (
+            "CHILD",
+            *(
+                f.name.upper()
+                for f in fields(self.row)
+                if f.name not in ("child", "line", "invalid") and f.name not in XML_ONLY
+            ),
+        )
 
     @property
     def date_columns(self) -> frozenset[str]:
