@@ -59,6 +59,11 @@ def test_the_demo_councils_return_validates_in_memory(migrated_database: Databas
     assert rows["episodes.csv"] > report.children and rows["reviews.csv"] > 0 and rows["sw_episodes.csv"] > 0
     assert all(rows[name] == 0 for name in EMPTY_TABLES)
     assert rows["oc2.csv"] > 0 and rows["oc3.csv"] > 0
+    # Children in care go missing and away from placement (exploitation's episodes), and some change social worker
+    # for a reason recorded on the transfer.
+    assert rows["missing.csv"] > 0 and {m.missing for r in built.children.values() for m in r.missing} <= {"M", "A"}
+    reasons = Counter(s.sw_reason for r in built.children.values() for s in r.sw_episodes)
+    assert set(reasons) - {"OTHERS"}, reasons
     # Every child was looked after in the year (but care leavers in OC3 alone), and the first episode is the one
     # open on 1 April, or a start (RNE S) in the year.
     for record in built.children.values():

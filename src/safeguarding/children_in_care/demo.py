@@ -33,6 +33,7 @@ from safeguarding.children_in_care.models import (
 )
 from safeguarding.core.calendar import LONDON, add_calendar_months, add_working_days_quick
 from safeguarding.core.users import Role, User
+from safeguarding.exploitation import demo as exploitation_demo
 from safeguarding.people.models import Person
 
 
@@ -63,6 +64,12 @@ HOMES = ("Beacon House", "Oakfield Lodge", "Riverside Home", "Willow Court", "Hi
 
 
 FOSTER = frozenset({"U1", "U2", "U3", "U4", "U5", "U6"})
+# Why a child in care's social worker changed (the DfE's SW_REASON codes, core.codes.SOCIAL_WORKER_CHANGE_REASONS).
+TRANSFER_REASONS = ("TSPROC", "TSPROC", "PCCHAN", "LEFTRL", "MANAGE", "CHCHAN", "ORGRST")
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _until_18(born: date, today: date) -> date | None:
@@ -81,6 +88,13 @@ class _Stage:
         self.rng = random.Random(f"children-in-care-{builder.seed}")
         self.today = builder.now.astimezone(LONDON).date()
         self.stats = {"periods": 0, "left_care": 0, "placements": 0, "reviews": 0, "visits": 0}
+        # Missing and absent episodes from care have their own stream, so the rest of the council is unchanged.
+        self.missing_rng = random.Random(f"children-in-care-missing-{builder.seed}")
+        self.missing: list[tuple[int, datetime, str]] = []
+        # Transfers to another social worker, with the reason recorded: their own stream too.
+        self.transfer_rng = random.Random(f"children-in-care-transfers-{builder.seed}")
+        self.workers: list[tuple[int, int | None]] = []
+        self.routed: set[int] = set()
 
     # -- plumbing --------------------------------------------------------------------------------------------------
 
@@ -270,6 +284,8 @@ class _Stage:
             )
             self.writer.buffers[_t(CarePeriod).name][-1]["reason_ended"] = reason
             self.stats["left_care"] += 1
+        self.went_missing(person_id, born, started, last_day)
+        self.transfer(person_id, started, last_day)
         self.outcomes(person_id, born, started, end)
         self.reviews(common, started, last_day, born)
         self.visits(common, placements, last_day)
@@ -286,6 +302,76 @@ class _Stage:
                         "_on": day,
                     },
                 )
+
+    def transfer(self, person_id: int, started: date, last_day: date) -> None:
+        """Two in five children in care move to another social worker some weeks after coming into care, the reason
+        recorded as a team manager records it on the transfer (the SSDA903 SW_REASON): the case moving to the
+        children in care team, a placement change, the worker leaving, a management decision. The demo social
+        worker keeps their cases (the drift they show)."""
+        rng = self.transfer_rng
+        if rng.random() > 0.4 or not self.workers or person_id in self.routed:
+            return
+        latest = min(last_day, self.today) - timedelta(days=2)
+        day = started + timedelta(days=rng.randint(5, 90))
+        if day > latest:
+            return
+        table = _t(Allocation)
+        conn = self.writer.connection
+        current = conn.execute(
+            select(table.c.id, table.c.worker_id, table.c.started_at)
+            .where(table.c.person_id == person_id, table.c.ended_at.is_(None))
+            .order_by(table.c.started_at.desc())
+            .limit(1)
+        ).first()
+        if current is None or current.worker_id == self.builder.staff["social.worker"].id:
+            return
+        moment = datetime.combine(day, time(10, 0), LONDON).astimezone(UTC)
+        if moment <= _aware(current.started_at):
+            return
+        worker_id, team_id = rng.choice([w for w in self.workers if w[0] != current.worker_id])
+        conn.execute(update(table).where(table.c.id == current.id).values(ended_at=moment))
+        self.add(
+            Allocation,
+            {
+                "person_id": person_id,
+                "worker_id": worker_id,
+                "team_id": team_id,
+                "started_at": moment,
+                "ended_at": None,
+                "handover_note": "Handover visit held with the new worker; the care plan shared.",
+                "change_reason": rng.choice(TRANSFER_REASONS),
+                "version": 1,
+            },
+        )
+        self.stats["transfers"] = self.stats.get("transfers", 0) + 1
+
+    def social_workers(self) -> list[tuple[int, int | None]]:
+        table = _t(User)
+        return [
+            (row.id, row.team_id)
+            for row in self.writer.connection.execute(
+                select(table.c.id, table.c.team_id)
+                .where(table.c.role == Role.SOCIAL_WORKER.value, table.c.team_id.is_not(None))
+                .order_by(table.c.id)
+            )
+        ]
+
+    def went_missing(self, person_id: int, born: date, started: date, last_day: date) -> None:
+        """About a third of the children in care aged 11 or over go missing from their placement, or are away from
+        it without permission, once to three times while looked after (the SSDA903 Missing table); written by
+        exploitation's missing episodes, with the return and the return interview, in ``run``."""
+        rng = self.missing_rng
+        latest = min(last_day, self.today) - timedelta(days=4)
+        if (started - born).days < 11 * 365.25 or rng.random() > 0.35 or latest <= started + timedelta(days=3):
+            return
+        days = sorted(
+            {started + timedelta(days=rng.randint(3, (latest - started).days)) for _ in range(rng.randint(1, 3))}
+        )
+        for earlier, day in zip([None, *days], days, strict=False):
+            if earlier is not None and (day - earlier).days < 6:
+                continue  # one episode over (at most four days) before the next begins
+            went = datetime.combine(day, time(rng.randint(15, 22), rng.choice((0, 15, 30, 45))), LONDON)
+            self.missing.append((person_id, went.astimezone(UTC), "missing" if rng.random() < 0.7 else "absent"))
 
     def outcomes(self, person_id: int, born: date, started: date, end: date | None) -> None:
         """The health and outcomes (SSDA903 OC2) of each collection year at whose 31 March the child had been looked
@@ -410,11 +496,18 @@ class _Stage:
         self.writer.flush()  # case work's rows, read below
         self.registration_numbers()
         iros = self.reviewing_officers()
+        self.workers = [w for w in self.social_workers() if w[0] != self.builder.staff["social.worker"].id]
+        # A child a contact was routed to their allocated worker about keeps that worker (the front door's rows say
+        # who held the case when the contact came).
+        self.routed = set(self.writer.connection.execute(self.builder.routed_children()).scalars())
         candidates = self.candidates()
         chosen = candidates[: max(1, round(len(candidates) * SHARE))] if candidates else []
         for person_id, referral_date, referral_id, born in chosen:
             self.child(person_id, referral_date, referral_id, born, iros)
             self.writer.maybe_flush()
+        self.stats["missing_from_care"] = exploitation_demo.add_missing_episodes(
+            self.builder, self.writer, self.missing
+        )
         return {f"children_in_care_{k}": v for k, v in self.stats.items()}
 
 
