@@ -1686,3 +1686,14 @@ def _(k: Case) -> str:
 
 
 case("392b")(_episode(_with(home_post=None), lambda c: bool(c.episodes) and not c.uasc))
+
+
+def test_each_query_says_why_it_is_one_and_every_other_rule_is_an_error() -> None:
+    """The stored sources give no rule's type: a query is one this module reads as such from its wording, with
+    the reason in its note; a rule whose text says a record "appears" so is a query."""
+    from safeguarding.returns.ssda903.rules import QUERY_READINGS, Severity
+
+    queries = {code for code, r in RULES.items() if r.severity is Severity.QUERY}
+    assert queries == set(QUERY_READINGS)
+    assert all(RULES[code].note for code in queries)
+    assert {code for code, r in RULES.items() if " appears " in r.text} <= queries

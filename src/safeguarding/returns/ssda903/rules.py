@@ -18,7 +18,9 @@ provider list's registration and closing dates are not among the columns asked f
 
 The DfE's 903 rules distinguish errors from queries only in its own collection system; the rules whose wording
 asks the council to check ("appears", "should ... in most circumstances") are marked queries here (to verify
-against the DfE's rule spreadsheet each year), the rest errors.
+against the DfE's rule spreadsheet each year), the rest errors. Checked for issue 15: the stored sources do not
+settle any rule's type (ssda903.md section 4.4: the D2I listing holds none; the DfE's spreadsheet is not among them),
+so each query below says why it is read as one (:data:`QUERY_READINGS`) and every other rule stays an error.
 """
 
 from __future__ import annotations
@@ -106,6 +108,20 @@ class Rule:
 
 RULES: dict[str, Rule] = {}
 
+# The rules read as queries, each with the wording that makes it one (no stored source gives the DfE's type; see the
+# module's docstring). A rule whose text says a record "appears" so is a query; the rest of the 903 rules are errors.
+QUERY_READINGS: dict[str, str] = {
+    "EPI": "the DfE words it as a warning: the child's episodes are not loaded",
+    "NoE": "last year's episodes may be in a return not given: the council is asked to look",
+    "199": "a fact to confirm (the child was adopted from care before), not a fault in the record",
+    "355": "the wording says the episode 'appears' to have lasted under a day",
+    "392d": "a child may rightly be placed in the postcode sector of their home: the council is asked to confirm",
+    "431": "a period may end and a new one begin the same day: the council is asked to confirm",
+    "504": "the need may rightly be read again within a period: the council is asked to confirm",
+    "582": "adoption on the day of matching is unusual, not impossible: the council is asked to confirm",
+    "SW09STG2": "the wording says the social worker episode 'appears' to have lasted under a day",
+}
+
 # Rules that have nothing to check on a child without the feature named (see ``features``): the validator skips
 # them there. Checked both ways by the rule tests (the child made to break a rule must still run it).
 NEEDS: dict[str, str] = {
@@ -174,7 +190,7 @@ def rule(
             first_year,
             last_year,
             NEEDS.get(code, needs),
-            note,
+            note or (f"Read as a query: {QUERY_READINGS[code]}." if query and code in QUERY_READINGS else ""),
             reference,
         )
         return check
