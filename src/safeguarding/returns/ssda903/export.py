@@ -27,7 +27,8 @@ it: the DfE asks for the full year of a child looked after on 31 March, "even th
 after") overlapping the year. SW_ID is the worker's Social Work England registration number, or ``XX`` and the
 worker's account number for a worker without one (the DfE's form for an unregistered worker). SW_REASON is why the
 social worker changed to this one, as recorded on the transfer; a child's first allocation changed nothing and an
-allocation recorded before the reason was asked has none: both are given OTHERS.
+allocation recorded before the reason was asked has none: both are given OTHERS. The XML form's HEADER carries the
+UASC status (1 where the child has a UASC row) and DUC (``writer.write_xml``).
 """
 
 from __future__ import annotations
