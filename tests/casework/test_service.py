@@ -368,19 +368,24 @@ def test_unallocated_children_allocation_and_transfer_with_handover(factory: Fac
                 expected_version=version,
             )
         assert "handover_note" in caught.value.errors
+        # Why the worker changes is asked on a transfer (the SSDA903 social worker episodes' reason), never assumed.
+        assert caught.value.errors["change_reason"] == "Select why the child's social worker is changing"
     with case.database.transaction() as s:
         allocation.allocate(
             s,
             case.database,
             case.manager,
             case.child_id,
-            allocation.AllocationInput(case.other_worker.id, handover_note="Mother prefers afternoon visits"),
+            allocation.AllocationInput(
+                case.other_worker.id, handover_note="Mother prefers afternoon visits", change_reason="LEFTRL"
+            ),
             expected_version=version,
         )
     with case.database.transaction() as s:
         rows = list(s.scalars(select(Allocation).where(Allocation.person_id == case.child_id).order_by(Allocation.id)))
         assert [r.worker_id for r in rows] == [case.worker.id, case.other_worker.id]
         assert rows[0].ended_at is not None and rows[0].handover_note == "Mother prefers afternoon visits"
+        assert [r.change_reason for r in rows] == [None, "LEFTRL"]
     with case.database.transaction() as s, pytest.raises(AccessDenied):
         allocation.unallocated(s, case.database, case.worker)
 

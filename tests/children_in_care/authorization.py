@@ -36,6 +36,8 @@ for _method in ("GET", "POST"):
     EXPECTED[(_method, "/children-in-care/{person_id}/reviews/new")] = roles(IRO, R.TEAM_MANAGER)
     EXPECTED[(_method, "/children-in-care/{person_id}/visits/new")] = CARE_WORKERS
     EXPECTED[(_method, "/children-in-care/{person_id}/health/new")] = CARE_WORKERS
+    EXPECTED[(_method, "/children-in-care/{person_id}/outcomes/{year}")] = CARE_WORKERS
+    EXPECTED[(_method, "/children-in-care/{person_id}/uasc")] = CARE_WORKERS
     EXPECTED[(_method, "/children-in-care/{person_id}/education/new")] = roles(*CARE_WORKERS, R.VIRTUAL_SCHOOL)
 
 FORMS: dict[Route, dict[str, str]] = {}
@@ -44,8 +46,11 @@ QUERIES: dict[Route, dict[str, str]] = {}
 
 
 def extend_world(factory: Factory, world: World) -> dict[str, int]:
-    """The world's child in care since the referral, with the world's IRO named: the first placement's id."""
+    """The world's child in care since the referral, with the world's IRO named: the first placement's id, and the
+    collection year of today (the health and outcomes form's)."""
     from safeguarding.children_in_care.models import CareEvent, CarePeriod
+    from safeguarding.children_in_care.outcomes import collection_year_of
+    from safeguarding.core.calendar import today_in_london
 
     day = world.referral.referral_date - timedelta(days=1)
     with factory.database.transaction() as s:
@@ -73,4 +78,4 @@ def extend_world(factory: Factory, world: World) -> dict[str, int]:
         )
         s.add(start)
         s.flush()
-        return {"care_placement_id": start.id}
+        return {"care_placement_id": start.id, "year": collection_year_of(today_in_london())}

@@ -239,3 +239,31 @@ def test_a_second_editor_of_a_birthdays_facts_is_told_and_keeps_what_they_typed(
     assert answer.status_code == 409 and "Someone else changed this record" in answer.text
     assert 'value="F5" selected' in answer.text  # what they typed is still in the form
     assert "Refuses contact" in answer.text  # beside the saved facts
+
+
+def test_staying_put_is_refused_at_the_17th_birthday_naming_the_accommodation(
+    client: TestClient, database: Database, factory: Factory
+) -> None:
+    """Staying put begins at 18 (SSDA903 rule 3001): the 17th birthday's facts cannot say "with former foster
+    carers"; the 18th's can, and another accommodation at 17 is kept."""
+    world = build(factory)
+    csrf = sign_in_as(client, database, world.adviser)
+    url = f"/care-leavers/{world.leaver_id}"
+    at_17 = {
+        "csrf_token": csrf,
+        "_form": "oc3",
+        "age": "17",
+        **_parts("recorded_on", birthday(world.born, 17) + timedelta(days=3)),
+        "oc3_in_touch": "YES",
+        "activity": "F2",
+        "accommodation": "Z",
+        "suitable": "1",
+    }
+    refused = client.post(f"{url}/oc3", data=at_17)
+    assert refused.status_code == 422
+    summary = refused.text[refused.text.find("govuk-error-summary") :][:1500]
+    assert 'href="#accommodation' in summary and "staying put begins at 18" in summary
+    assert "3001" not in refused.text
+    at_18 = {**at_17, "age": "18", **_parts("recorded_on", birthday(world.born, 18) + timedelta(days=3))}
+    assert client.post(f"{url}/oc3", data=at_18).status_code == 303
+    assert client.post(f"{url}/oc3", data={**at_17, "accommodation": "E"}).status_code == 303

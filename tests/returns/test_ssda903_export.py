@@ -1,5 +1,5 @@
 """The SSDA903 return from the live record (``safeguarding returns ssda903 export``): the small demo council's
-return validates with no errors but the ones its record cannot answer yet, the same in memory, as the CSV folder and
+return validates with no errors, the same in memory, as the CSV folder and
 as the XML form; only an analyst may export, and the export is audited."""
 
 from __future__ import annotations
@@ -25,23 +25,13 @@ from safeguarding.exploitation.models import MissingEpisode, MissingKind
 from safeguarding.people.models import Person
 from safeguarding.returns.ssda903.export import EMPTY_TABLES, build_return, export_return
 from safeguarding.returns.ssda903.reader import read_return
-from safeguarding.returns.ssda903.tables import TABLES, CollectionYear, Return
+from safeguarding.returns.ssda903.tables import TABLES, CollectionYear
 from safeguarding.returns.ssda903.validator import Report, validate, validate_path
 from tests.demo.conftest import REFERENCE, SEED, holds_council, load
 from tests.returns.test_cin_census_export import person
 from tests.support import Factory
 
 YEAR = CollectionYear(2026)  # the demo council's reference moment is in March 2026
-# Rules the record cannot answer yet, each an error only for the children named in the test below:
-UNANSWERED = {
-    # A child looked after on 31 March whose first social worker this year was allocated after 1 April: the record
-    # has no earlier social worker because the council did not know the child, but the rule asks for the whole year.
-    "SW12STG2",
-    # The OC2 cohort (looked after for 12 months at 31 March): the SDQ, convictions, immunisations and dental
-    # checks are not recorded yet, so the OC2 table is empty.
-    "186",
-    "191",
-}
 
 
 def _council(database: Database) -> None:
@@ -53,16 +43,9 @@ def _codes(report: Report) -> Counter[str]:
     return Counter(f"{f.code} {f.child}" for f in report.findings)
 
 
-def _check_unanswered(report: Report, built: Return) -> None:
-    errors = Counter(f.code for f in report.errors)
-    assert set(errors) <= UNANSWERED, errors
-    for f in report.errors:
-        record = built.children[f.child]
-        if f.code == "SW12STG2":
-            first = record.sw_episodes[0].sw_decom
-            assert first is not None and first > YEAR.start
-        else:
-            assert not record.oc2 and (record.episodes[0].decom or date.max) <= YEAR.start
+def _no_errors(report: Report) -> None:
+    """The demo council's return validates with no errors (queries may stand: the DfE raises them on real data)."""
+    assert not report.errors, Counter(f"{f.code} {f.child}" for f in report.errors)
 
 
 def test_the_demo_councils_return_validates_in_memory(migrated_database: Database) -> None:
@@ -71,16 +54,47 @@ def test_the_demo_councils_return_validates_in_memory(migrated_database: Databas
         built = build_return(s, YEAR)
     report = validate(built, YEAR)
     assert report.children > 30
-    _check_unanswered(report, built)
-    assert sum(Counter(f.code for f in report.errors).values()) < report.children
+    _no_errors(report)
     rows = {t.file: sum(len(getattr(r, t.attribute)) for r in built.children.values()) for t in TABLES}
     assert rows["episodes.csv"] > report.children and rows["reviews.csv"] > 0 and rows["sw_episodes.csv"] > 0
     assert all(rows[name] == 0 for name in EMPTY_TABLES)
-    # Every child was looked after in the year, and each period shown begins with its start (RNE S).
+    assert rows["oc2.csv"] > 0 and rows["oc3.csv"] > 0
+    # Children in care go missing and away from placement (exploitation's episodes), and some change social worker
+    # for a reason recorded on the transfer.
+    assert rows["missing.csv"] > 0 and {m.missing for r in built.children.values() for m in r.missing} <= {"M", "A"}
+    reasons = Counter(s.sw_reason for r in built.children.values() for s in r.sw_episodes)
+    assert set(reasons) - {"OTHERS"}, reasons
+    # Every child was looked after in the year (but care leavers in OC3 alone), and the first episode is the one
+    # open on 1 April, or a start (RNE S) in the year.
     for record in built.children.values():
-        assert record.episodes and record.episodes[0].rne == "S"
+        if not record.episodes:
+            assert record.oc3 and not record.sw_episodes and record.header[0].mother is None
+            continue
+        first = record.episodes[0]
+        assert first.rne == "S" or (first.decom or date.max) < YEAR.start
+        assert all(e.dec is None or e.dec >= YEAR.start for e in record.episodes)
         assert (record.episodes[0].decom or date.max) <= YEAR.end
         assert all(e.dec is None or e.dec >= YEAR.start for e in record.episodes[-1:])
+
+
+def test_two_consecutive_years_of_the_demo_validate_with_last_years_return(migrated_database: Database) -> None:
+    """Last year's open episode is this year's first (rule 502 and 503A-J compare them): the year before and the
+    year of the demo, the second validated with the first as last year's return, give no error."""
+    _council(migrated_database)
+    before = CollectionYear(YEAR.year - 1)
+    with migrated_database.transaction() as s:
+        last, this = build_return(s, before), build_return(s, YEAR)
+    carried = [
+        child
+        for child, record in last.children.items()
+        if record.episodes and record.episodes[-1].dec is None and child in this.children
+    ]
+    assert carried  # a child looked after across 31 March, in both returns
+    for child in carried:
+        assert this.children[child].episodes[0].decom == last.children[child].episodes[-1].decom
+    report = validate(this, YEAR, last)
+    assert report.rules_skipped_without_previous == 0
+    _no_errors(report)
 
 
 def test_the_exported_csv_folder_and_xml_read_back_as_the_same_return(
@@ -131,7 +145,8 @@ def test_a_year_with_no_child_in_care_writes_only_the_header_rows(migrated_datab
     result = CliRunner().invoke(app, ["returns", "ssda903", "export", "--year", "2024", "--out", str(folder)])
     with migrated_database.transaction() as s:
         earliest = min(
-            (r.episodes[0].decom or date.max for r in build_return(s, YEAR).children.values()), default=date.max
+            (r.episodes[0].decom or date.max for r in build_return(s, YEAR).children.values() if r.episodes),
+            default=date.max,
         )
     if earliest > date(2024, 3, 31):
         assert result.exit_code == 1
@@ -220,7 +235,7 @@ def test_who_is_in_the_return_and_which_of_their_rows(database: Database) -> Non
     with database.transaction() as s:
         left_before = person(s, 1)  # in care in 2024, left before 1 April 2025: not in this year's return
         _in_care(s, left_before, date(2024, 5, 1), date(2025, 2, 1))
-        since_2024 = person(s, 2)  # in care at 1 April: every episode from the start of the period, in 2024
+        since_2024 = person(s, 2)  # in care at 1 April: the episode open then, and those after it
         _in_care(s, since_2024, date(2024, 6, 3), None, moves=(date(2024, 9, 2), date(2025, 6, 2)))
         _missing(s, since_2024, recorder.id, date(2025, 7, 4), date(2025, 7, 6), MissingKind.MISSING)
         _missing(s, since_2024, recorder.id, date(2026, 3, 30), date(2026, 4, 2), MissingKind.ABSENT)
@@ -236,12 +251,13 @@ def test_who_is_in_the_return_and_which_of_their_rows(database: Database) -> Non
     assert set(built.children) == {"HB0002", "HB0003"}
 
     since = built.children["HB0002"]
+    # The episode ended before 1 April (6 June to 2 September 2024) was last year's: rule 502 reads this year's
+    # first episode as last year's open one.
     assert [(e.decom, e.rne, e.dec) for e in since.episodes] == [
-        (date(2024, 6, 3), "S", date(2024, 9, 2)),
         (date(2024, 9, 2), "P", date(2025, 6, 2)),
         (date(2025, 6, 2), "P", None),
     ]
-    assert since.episodes[0].pl_post == "NB1 2" and since.episodes[0].home_post == "NB3 4"
+    assert since.episodes[0].pl_post == "NB5 1" and since.episodes[0].home_post == "NB3 4"
     assert [(m.missing, m.mis_start, m.mis_end) for m in since.missing] == [
         ("M", date(2025, 7, 4), date(2025, 7, 6)),
         ("A", date(2026, 3, 30), None),  # back after 31 March: still away in the return
@@ -263,8 +279,8 @@ def test_the_live_check_reports_the_findings_of_the_return_without_writing_it(mi
     result = CliRunner().invoke(app, ["returns", "ssda903", "check-live", "--year", "2026", "--format", "json"])
     findings = json.loads(result.stdout)
     errors = {f["code"] for f in findings if f["severity"] == "error"}
-    assert errors and errors <= UNANSWERED
-    assert result.exit_code == 1  # the unanswered rules are errors
+    assert not errors
+    assert result.exit_code == 0  # no error: the return can be sent
     assert "The live record:" in result.stderr and "rules of lac2025_26" in result.stderr
     with migrated_database.transaction() as s:
         event = s.scalars(select(AuditEvent).where(AuditEvent.target_type == "ssda903_check")).all()[-1]

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from safeguarding.returns.ssda903.reference import Provider, Reference, Sector, sector_of
 from safeguarding.returns.ssda903.rules import RULES, Child, Problem, age_on, birthday, care_began, in_oc2_cohort
 from safeguarding.returns.ssda903.tables import (
     Ad1Row,
@@ -53,6 +54,7 @@ class Case:
     cur: dict[str, ChildRecord]
     prev: dict[str, ChildRecord]
     touched: list[str] = field(default_factory=list)
+    reference: Reference | None = None  # given to the validator (the rules reading reference data run only then)
 
     def pick(self, test: Callable[[ChildRecord], bool] = lambda c: True, skip: int = 0) -> ChildRecord:
         found = [c for c in self.cur.values() if c.child not in self.touched and test(c)]
@@ -82,7 +84,7 @@ def start_case(year: int = 2026) -> Case:
 
 
 def findings(case: Case, with_previous: bool = True) -> list[Finding]:
-    validator = Validator(case.year, with_previous)
+    validator = Validator(case.year, with_previous, case.reference)
     found: list[Finding] = []
     for child in case.touched:
         found += validator.child(case.cur[child], case.prev.get(child) if with_previous else None)
@@ -555,6 +557,130 @@ def _(k: Case) -> str:
 def _(k: Case) -> str:
     c = k.pick(lambda c: c.child in k.prev and not c.uasc and not k.prev[c.child].uasc)
     c.uasc.append(UascRow(c.child, sex=c.header[0].sex, dob=dob(c), duc=START - 5 * D))
+    return c.child
+
+
+@case("205C")
+def _(k: Case) -> str:
+    # An XML return coding the child 0 (not UASC) this year, last year not UASC either, beside a DUC.
+    c = k.pick(lambda c: c.child in k.prev and not c.uasc and not k.prev[c.child].uasc)
+    c.header[0].uasc = "0"
+    c.uasc.append(UascRow(c.child, sex=c.header[0].sex, dob=dob(c), duc=START + D))
+    return c.child
+
+
+@case("105")
+def _(k: Case) -> str:
+    c = k.pick()
+    c.header[0].uasc = ""  # the XML form's HEADER with no UASC item
+    return c.child
+
+
+@case("303")
+def _(k: Case) -> str:
+    c = k.pick(lambda c: not c.uasc)
+    c.header[0].uasc = "0"
+    c.uasc.append(UascRow(c.child, sex=c.header[0].sex, dob=dob(c), duc=START + 10 * D))
+    return c.child
+
+
+def test_the_uasc_status_rules_are_quiet_where_the_xml_status_agrees_with_the_row() -> None:
+    k = start_case()
+    coded = k.pick(lambda c: c.child in k.prev and not c.uasc and not k.prev[c.child].uasc)
+    coded.header[0].uasc = "1"
+    coded.uasc.append(UascRow(coded.child, sex=coded.header[0].sex, dob=dob(coded), duc=START + D))
+    not_uasc = k.pick(lambda c: not c.uasc)
+    not_uasc.header[0].uasc = "0"
+    from_csv = k.pick(lambda c: not c.uasc)  # the CSV form: no status item, the row is the status
+    from_csv.uasc.append(UascRow(from_csv.child, sex=from_csv.header[0].sex, dob=dob(from_csv), duc=START + D))
+    assert not {f.code for f in findings(k)} & {"105", "205C", "303"}
+
+
+@cache
+def reference_for(year: int) -> Reference:
+    """Reference data that knows every postcode sector and URN of the synthetic return (the council's copy of the
+    lists, as it would hold them), all in one English LA, each sector at its own place near London."""
+    cur, prev = baseline(year)
+    sectors: dict[str, Sector] = {}
+    providers: dict[str, Provider] = {}
+    for record in (*cur.values(), *prev.values()):
+        for e in record.episodes:
+            for postcode in (e.home_post, e.pl_post):
+                key = sector_of(postcode)
+                if key is not None:
+                    n = sum(map(ord, key))
+                    sectors[key] = Sector("E09000027", 51.3 + (n % 50) / 100, -0.5 + (n % 37) / 100)
+            if e.urn and e.urn != "XXXXXXX":
+                had = providers.get(e.urn)
+                providers[e.urn] = Provider(
+                    e.urn,
+                    sector_of(e.pl_post),
+                    (had.place_codes if had else frozenset()) | {e.place or ""},
+                    (had.provider_codes if had else frozenset()) | {e.place_provider or ""},
+                )
+    return Reference(providers, sectors, "test", frozenset({"providers", "postcodes"}))
+
+
+def _with_reference(make: Callable[[Case], str]) -> Callable[[Case], str]:
+    def run(k: Case) -> str:
+        k.reference = reference_for(k.year.year)
+        return make(k)
+
+    return run
+
+
+def _urned(c: ChildRecord) -> bool:
+    return any(e.urn and e.urn != "XXXXXXX" for e in c.episodes)
+
+
+@case("164")
+@_with_reference
+def _(k: Case) -> str:
+    c = k.pick(lambda c: bool(c.episodes) and not c.uasc and all(e.ls not in ("V3", "V4") for e in c.episodes))
+    c.episodes[-1].pl_post = "QQ9 9"  # no such sector
+    return c.child
+
+
+@case("169")
+@_with_reference
+def _(k: Case) -> str:
+    c = k.pick(lambda c: bool(c.episodes) and all(e.ls not in ("V3", "V4") for e in c.episodes))
+    c.episodes[-1].pl_post = "QQ8 8"
+    return c.child
+
+
+@case("218")
+@_with_reference
+def _(k: Case) -> str:
+    c = k.pick(lambda c: bool(c.episodes) and c.episodes[-1].dec is None)
+    c.episodes[-1].place, c.episodes[-1].urn = "K2", None
+    return c.child
+
+
+@case("219")
+@_with_reference
+def _(k: Case) -> str:
+    c = k.pick(_urned)
+    e = next(e for e in c.episodes if e.urn and e.urn != "XXXXXXX")
+    e.place = "R3"  # the URN's setting is a children's home, not a family centre
+    return c.child
+
+
+@case("221")
+@_with_reference
+def _(k: Case) -> str:
+    c = k.pick(lambda c: any(e.urn and e.place == "K2" and e.ls not in ("V3", "V4") for e in c.episodes))
+    e = next(e for e in c.episodes if e.urn and e.place == "K2")
+    e.pl_post = "NW1 1" if sector_of(e.pl_post) != "NW1 1" else "NW2 2"
+    return c.child
+
+
+@case("224")
+@_with_reference
+def _(k: Case) -> str:
+    c = k.pick(_urned)
+    e = next(e for e in c.episodes if e.urn and e.urn != "XXXXXXX")
+    e.place_provider = "PR0"
     return c.child
 
 
@@ -1560,3 +1686,14 @@ def _(k: Case) -> str:
 
 
 case("392b")(_episode(_with(home_post=None), lambda c: bool(c.episodes) and not c.uasc))
+
+
+def test_each_query_says_why_it_is_one_and_every_other_rule_is_an_error() -> None:
+    """The stored sources give no rule's type: a query is one this module reads as such from its wording, with
+    the reason in its note; a rule whose text says a record "appears" so is a query."""
+    from safeguarding.returns.ssda903.rules import QUERY_READINGS, Severity
+
+    queries = {code for code, r in RULES.items() if r.severity is Severity.QUERY}
+    assert queries == set(QUERY_READINGS)
+    assert all(RULES[code].note for code in queries)
+    assert {code for code, r in RULES.items() if " appears " in r.text} <= queries

@@ -159,6 +159,7 @@ def _user_page(
         "team_id": target.team_id or "",
         "agency_id": target.agency_id or "",
         "active": target.active,
+        "registration_number": target.registration_number or "",
         "version": account_fingerprint(target),
     }
     return render(
@@ -205,6 +206,7 @@ async def update_user_page(
                 "team_id": typed.team_id,
                 "agency_id": typed.agency_id,
                 "active": typed.active,
+                "registration_number": typed.registration_number or "",
                 "version": typed.version,
             },
         )

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from safeguarding.casework.case_access import audit, case_subject, check_version, flush, person_of, recompute, require
 from safeguarding.casework.models import Allocation, Referral
 from safeguarding.casework.referrals import open_allocation
-from safeguarding.core import access
+from safeguarding.core import access, codes
 from safeguarding.core.access import AccessSubject, Action, Kind
 from safeguarding.core.audit import record
 from safeguarding.core.calendar import today_in_london
@@ -32,6 +32,7 @@ class AllocationForm:
     current: Allocation | None
     workers: list[User]
     teams: list[Team]
+    reasons: tuple[tuple[str, str], ...] = tuple(codes.SOCIAL_WORKER_CHANGE_REASONS.items())
 
 
 def _allocatable_workers(session: Session) -> list[User]:
@@ -54,17 +55,22 @@ def allocation_form(session: Session, database: Database, user: User, person_id:
 
 @dataclass(frozen=True)
 class AllocationInput:
-    """The allocation form read: the worker and team chosen (None when none or no record number) and the handover
-    note as typed (the service checks them against the records and the note's length)."""
+    """The allocation form read: the worker and team chosen (None when none or no record number), the handover
+    note and, on a transfer, why the social worker is changing, as typed (the service checks them against the
+    records, the note's length and the DfE's codes)."""
 
     worker_id: int | None
     team_id: int | None = None
     handover_note: str = ""
+    change_reason: str = ""
 
     @classmethod
     def read(cls, form: Mapping[str, str]) -> AllocationInput:
         return cls(
-            record_id(form.get("worker_id")), record_id(form.get("team_id")), form.get("handover_note", "") or ""
+            record_id(form.get("worker_id")),
+            record_id(form.get("team_id")),
+            form.get("handover_note", "") or "",
+            (form.get("change_reason", "") or "").strip(),
         )
 
 
@@ -97,6 +103,10 @@ def allocate(
     note = text_field(data.handover_note, "handover_note", "the handover note", errors, limit=4000, required=False)
     if current is not None and not note and "handover_note" not in errors:
         errors["handover_note"] = "Write the handover note for the new worker"
+    # Why the worker changed (the SSDA903 social worker episodes' SW_REASON); a first allocation changes nothing.
+    reason = data.change_reason if current is not None else None
+    if current is not None and reason not in codes.SOCIAL_WORKER_CHANGE_REASONS:
+        errors["change_reason"] = "Select why the child's social worker is changing"
     if current is not None and worker is not None and current.worker_id == worker.id:
         errors["worker_id"] = f"The child is already allocated to {worker.full_name}"
     if errors:
@@ -105,7 +115,9 @@ def allocate(
     if current is not None:
         current.ended_at = utcnow()
         current.handover_note = note
-    allocation = Allocation(person_id=person_id, worker_id=worker.id, team_id=team_id, allocated_by_id=user.id)
+    allocation = Allocation(
+        person_id=person_id, worker_id=worker.id, team_id=team_id, change_reason=reason, allocated_by_id=user.id
+    )
     session.add(allocation)
     flush(session)
     recompute(session, person_id)
@@ -119,6 +131,7 @@ def allocate(
         worker_id=worker.id,
         team_id=team_id,
         previous_worker_id=current.worker_id if current else None,
+        change_reason=reason,
     )
     return allocation
 

@@ -96,6 +96,9 @@ class Allocation(Base):
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column()
     handover_note: Mapped[str | None] = mapped_column(String(4000))
+    # Why the child's social worker changed to this worker (the DfE's SSDA903 SW_REASON code,
+    # ``casework.rules.WORKER_CHANGE_REASONS``); None on the child's first allocation, where nothing changed.
+    change_reason: Mapped[str | None] = mapped_column(String(6))
     allocated_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     version: Mapped[int] = mapped_column(default=1)
 

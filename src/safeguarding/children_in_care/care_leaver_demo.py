@@ -208,7 +208,10 @@ def _birthdays(
                 "recorded_on": day + timedelta(days=rng.randint(-40, 20)),
                 "in_touch": touch,
                 "activity": rng.choice(ACTIVITIES) if touch == "YES" else None,
-                "accommodation": rng.choice(ACCOMMODATION) if touch == "YES" else None,
+                # Staying put (Z) is with former foster carers after 18: never at the 17th birthday (SSDA903 rule 3001).
+                "accommodation": rng.choice([a for a in ACCOMMODATION if age > 17 or not a.startswith("Z")])
+                if touch == "YES"
+                else None,
                 "version": 1,
             },
         )

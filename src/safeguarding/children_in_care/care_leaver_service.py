@@ -414,7 +414,12 @@ def record_oc3(session: Session, database: Database, user: User, leaver_id: int,
             "Select where they live",
             errors,
         )
-        if kind not in (None, rules.ACCOMMODATION_NOT_KNOWN):
+        if kind == rules.STAYING_PUT and age == str(rules.NOT_STAYING_PUT_AT):
+            errors["accommodation"] = (
+                "At their 17th birthday a young person cannot be staying put with former foster carers: staying "
+                "put begins at 18. Select where they live now"
+            )
+        elif kind not in (None, rules.ACCOMMODATION_NOT_KNOWN):
             suitable = _choice(
                 form.get("suitable"),
                 "suitable",

@@ -314,6 +314,12 @@ ACCOMMODATION_TYPES: Final = MappingProxyType(
     }
 )
 SUITABILITY: Final = MappingProxyType({"1": "Suitable", "2": "Not suitable"})
+# Staying put (living on with former foster carers) begins at 18, when the young person leaves care: at the 17th
+# birthday they are still looked after, so the OC3 accommodation cannot be "Z" then (the DfE's SSDA903 validation
+# rule 3001: "Where care leavers information is being returned for a young person around their 17th birthday, the
+# accommodation cannot be with their former foster carer(s)").
+STAYING_PUT: Final = "Z"
+NOT_STAYING_PUT_AT: Final = 17
 # Where the accommodation is not known, its suitability cannot be: the DfE code is the type letter alone is not
 # valid, so these take "0" (no information) instead of a type and suitability.
 ACCOMMODATION_NOT_KNOWN = "0"

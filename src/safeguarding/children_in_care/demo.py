@@ -23,21 +23,22 @@ import random
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, select, update
 
 from safeguarding.casework.models import Allocation, ChildProtectionPlan, Referral
-from safeguarding.children_in_care import rules
+from safeguarding.children_in_care import outcomes, rules
 from safeguarding.children_in_care.models import (
     CareEvent,
     CarePeriod,
     CareVisit,
     EducationPlan,
     HealthAssessment,
+    HealthOutcomes,
     LookedAfterReview,
 )
 from safeguarding.core.calendar import LONDON, add_calendar_months, add_working_days_quick
 from safeguarding.core.users import Role, User
-from safeguarding.exploitation.models import MissingEpisode, ReturnInterview
+from safeguarding.exploitation import demo as exploitation_demo
 from safeguarding.people.models import Person
 
 
@@ -46,7 +47,15 @@ def _t(model: type[Any]) -> Table:
     return table
 
 
-MODELS: tuple[type[Any], ...] = (CarePeriod, CareEvent, LookedAfterReview, CareVisit, HealthAssessment, EducationPlan)
+MODELS: tuple[type[Any], ...] = (
+    CarePeriod,
+    CareEvent,
+    LookedAfterReview,
+    CareVisit,
+    HealthAssessment,
+    EducationPlan,
+    HealthOutcomes,
+)
 TABLES: list[Table] = [_t(m) for m in MODELS]
 
 SHARE = 0.2  # of the open cases that come into care
@@ -62,6 +71,24 @@ LONG_STANDING = 5  # looked after for two and a half to five years
 UNSETTLED = 6  # moving every one to four months
 
 
+FOSTER = frozenset({"U1", "U2", "U3", "U4", "U5", "U6"})
+# Why a child in care's social worker changed (the DfE's SW_REASON codes, core.codes.SOCIAL_WORKER_CHANGE_REASONS).
+TRANSFER_REASONS = ("TSPROC", "TSPROC", "PCCHAN", "LEFTRL", "MANAGE", "CHCHAN", "ORGRST")
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _until_18(born: date, today: date) -> date | None:
+    """The 18th birthday where it has passed (the day the status ceased at the latest), else None (still held)."""
+    try:
+        eighteen = born.replace(year=born.year + 18)
+    except ValueError:  # 29 February
+        eighteen = date(born.year + 18, 3, 1)
+    return eighteen if eighteen <= today else None
+
+
 class _Stage:
     def __init__(self, builder: Any, writer: Any) -> None:
         self.builder = builder
@@ -69,6 +96,13 @@ class _Stage:
         self.rng = random.Random(f"children-in-care-{builder.seed}")
         self.today = builder.now.astimezone(LONDON).date()
         self.stats = {"periods": 0, "left_care": 0, "placements": 0, "reviews": 0, "visits": 0}
+        # Missing and absent episodes from care have their own stream, so the rest of the council is unchanged.
+        self.missing_rng = random.Random(f"children-in-care-missing-{builder.seed}")
+        self.missing: list[tuple[int, datetime, str]] = []
+        # Transfers to another social worker, with the reason recorded: their own stream too.
+        self.transfer_rng = random.Random(f"children-in-care-transfers-{builder.seed}")
+        self.workers: list[tuple[int, int | None]] = []
+        self.routed: set[int] = set()
 
     # -- plumbing --------------------------------------------------------------------------------------------------
 
@@ -175,6 +209,8 @@ class _Stage:
                 "ended_on": end,
                 "reason_ended": None,  # set with the leaving event, below
                 "unaccompanied_asylum_seeking": uasc,
+                # An unaccompanied asylum-seeking child's status ends at 18 at the latest (SSDA903 rule 304).
+                "unaccompanied_until": _until_18(born, self.today) if uasc else None,
                 "iro_id": rng.choice(iros) if iros and rng.random() > 0.06 else None,
                 # Drift: one care plan in eight never written, one in six late.
                 "care_plan_on": None
@@ -276,12 +312,19 @@ class _Stage:
                 )
         if end is not None:
             reason = rng.choice(LEAVING)
+            if reason in {"E45", "E46"} and place not in FOSTER:
+                # A special guardianship order to a former foster carer needs the child to have been fostered
+                # (SSDA903 rule 516): from a children's home the child goes home instead.
+                reason = "E4A"
             self.add(
                 CareEvent,
                 {**common, "kind": rules.LEAVE, "occurred_on": end, "reason_ended": reason, "_on": end},
             )
             self.writer.buffers[_t(CarePeriod).name][-1]["reason_ended"] = reason
             self.stats["left_care"] += 1
+        self.went_missing(person_id, born, started, last_day)
+        self.transfer(person_id, started, last_day)
+        self.outcomes(person_id, born, started, end)
         self.reviews(common, started, last_day, born)
         self.visits(common, placements, last_day)
         # Drift among the long-standing: health assessments that stopped a year or two ago.
@@ -300,6 +343,109 @@ class _Stage:
                     },
                 )
         return True
+
+    def transfer(self, person_id: int, started: date, last_day: date) -> None:
+        """Two in five children in care move to another social worker some weeks after coming into care, the reason
+        recorded as a team manager records it on the transfer (the SSDA903 SW_REASON): the case moving to the
+        children in care team, a placement change, the worker leaving, a management decision. The demo social
+        worker keeps their cases (the drift they show)."""
+        rng = self.transfer_rng
+        if rng.random() > 0.4 or not self.workers or person_id in self.routed:
+            return
+        latest = min(last_day, self.today) - timedelta(days=2)
+        day = started + timedelta(days=rng.randint(5, 90))
+        if day > latest:
+            return
+        table = _t(Allocation)
+        conn = self.writer.connection
+        current = conn.execute(
+            select(table.c.id, table.c.worker_id, table.c.started_at)
+            .where(table.c.person_id == person_id, table.c.ended_at.is_(None))
+            .order_by(table.c.started_at.desc())
+            .limit(1)
+        ).first()
+        if current is None or current.worker_id == self.builder.staff["social.worker"].id:
+            return
+        moment = datetime.combine(day, time(10, 0), LONDON).astimezone(UTC)
+        if moment <= _aware(current.started_at):
+            return
+        worker_id, team_id = rng.choice([w for w in self.workers if w[0] != current.worker_id])
+        conn.execute(update(table).where(table.c.id == current.id).values(ended_at=moment))
+        self.add(
+            Allocation,
+            {
+                "person_id": person_id,
+                "worker_id": worker_id,
+                "team_id": team_id,
+                "started_at": moment,
+                "ended_at": None,
+                "handover_note": "Handover visit held with the new worker; the care plan shared.",
+                "change_reason": rng.choice(TRANSFER_REASONS),
+                "version": 1,
+            },
+        )
+        self.stats["transfers"] = self.stats.get("transfers", 0) + 1
+
+    def social_workers(self) -> list[tuple[int, int | None]]:
+        table = _t(User)
+        return [
+            (row.id, row.team_id)
+            for row in self.writer.connection.execute(
+                select(table.c.id, table.c.team_id)
+                .where(table.c.role == Role.SOCIAL_WORKER.value, table.c.team_id.is_not(None))
+                .order_by(table.c.id)
+            )
+        ]
+
+    def went_missing(self, person_id: int, born: date, started: date, last_day: date) -> None:
+        """About a third of the children in care aged 11 or over go missing from their placement, or are away from
+        it without permission, once to three times while looked after (the SSDA903 Missing table); written by
+        exploitation's missing episodes, with the return and the return interview, in ``run``."""
+        rng = self.missing_rng
+        latest = min(last_day, self.today) - timedelta(days=4)
+        if (started - born).days < 11 * 365.25 or rng.random() > 0.35 or latest <= started + timedelta(days=3):
+            return
+        days = sorted(
+            {started + timedelta(days=rng.randint(3, (latest - started).days)) for _ in range(rng.randint(1, 3))}
+        )
+        for earlier, day in zip([None, *days], days, strict=False):
+            if earlier is not None and (day - earlier).days < 6:
+                continue  # one episode over (at most four days) before the next begins
+            went = datetime.combine(day, time(rng.randint(15, 22), rng.choice((0, 15, 30, 45))), LONDON)
+            self.missing.append((person_id, went.astimezone(UTC), "missing" if rng.random() < 0.7 else "absent"))
+
+    def outcomes(self, person_id: int, born: date, started: date, end: date | None) -> None:
+        """The health and outcomes (SSDA903 OC2) of each collection year at whose 31 March the child had been looked
+        after for 12 months, answering the questions the DfE asks of the child's age; most children are well
+        looked after, a few have no SDQ score (the carer refused, or another reason)."""
+        rng = self.rng
+        for year in range(outcomes.FIRST_YEAR, outcomes.collection_year_of(self.today) + 1):
+            first, last = outcomes.year_span(year)
+            if started > first or (end is not None and end <= last):
+                continue
+            asked = outcomes.Questions.of(born, year)
+            scored = rng.random() < 0.9
+            misuse = asked.convictions and rng.random() < 0.08
+            received = misuse and rng.random() < 0.6
+            self.add(
+                HealthOutcomes,
+                {
+                    "person_id": person_id,
+                    "year": year,
+                    "sdq_score": rng.randint(4, 24) if asked.sdq and scored else None,
+                    "sdq_reason": rng.choice(("SDQ2", "SDQ4")) if asked.sdq and not scored else None,
+                    "convicted": rng.random() < 0.05 if asked.convictions else None,
+                    "health_check": rng.random() < 0.9 if asked.health_check else None,
+                    "immunisations": rng.random() < 0.88,
+                    "teeth_check": rng.random() < 0.8,
+                    "health_assessment": rng.random() < 0.9,
+                    "substance_misuse": misuse,
+                    "intervention_received": received if misuse else None,
+                    "intervention_offered": (rng.random() < 0.5) if misuse and not received else None,
+                    "version": 1,
+                    "_on": min(last, self.today),
+                },
+            )
 
     def change_status(self, common: dict[str, Any], day: date, legal: str, last_day: date) -> str:
         if day >= last_day:
@@ -371,91 +517,65 @@ class _Stage:
             months = 6 if day < add_calendar_months(born, 60) else 12
             day = add_calendar_months(day, months) - timedelta(days=rng.randint(0, 25))
 
+    def registration_numbers(self) -> None:
+        """Each social worker and team manager a synthetic Social Work England number ("SW" and digits; the SSDA903
+        social worker episodes' SW_ID)."""
+        table = _t(User)
+        conn = self.writer.connection
+        workers = conn.execute(
+            select(table.c.id).where(
+                table.c.role.in_([Role.SOCIAL_WORKER.value, Role.TEAM_MANAGER.value]),
+                table.c.registration_number.is_(None),
+            )
+        ).scalars()
+        for worker_id in list(workers):
+            conn.execute(
+                update(table).where(table.c.id == worker_id).values(registration_number=f"SW{900000 + worker_id}")
+            )
+
     def run(self) -> dict[str, int]:
         self.writer.flush()  # case work's rows, read below
+        self.registration_numbers()
         iros = self.reviewing_officers()
+        self.workers = [w for w in self.social_workers() if w[0] != self.builder.staff["social.worker"].id]
+        # A child a contact was routed to their allocated worker about keeps that worker (the front door's rows say
+        # who held the case when the contact came).
+        self.routed = set(self.writer.connection.execute(self.builder.routed_children()).scalars())
         candidates = self.candidates()
         chosen = candidates[: max(1, round(len(candidates) * SHARE))] if candidates else []
         for person_id, referral_date, referral_id, born in chosen:
             self.child(person_id, referral_date, referral_id, born, iros)
             self.writer.maybe_flush()
         self.settled_and_unsettled(candidates[len(chosen) :], iros)
+        # Both streams' children go missing in ``child`` (``went_missing``), written here by exploitation's demo.
+        self.stats["missing_from_care"] = exploitation_demo.add_missing_episodes(
+            self.builder, self.writer, self.missing
+        )
         return {f"children_in_care_{k}": v for k, v in self.stats.items()}
 
     def settled_and_unsettled(self, rest: list[tuple[int, date, int, date]], iros: list[int]) -> None:
         """The second stream's children, from the open cases not already in care: long-standing ones among those
         referred before this collection year began (their social worker already known all year), then unsettled
-        ones; a few of each go missing from care."""
+        ones; some go missing from care, as the first stream's do."""
         self.rng = random.Random(f"children-in-care-{self.builder.seed}-stability")
         year_began = date(self.today.year if self.today.month >= 4 else self.today.year - 1, 4, 1)
-        worker = self.recorder()
         long_standing = unsettled = 0
         for person_id, referral_date, referral_id, born in rest:
             age = (self.today - born).days / 365.25
             if long_standing < LONG_STANDING and referral_date < year_began and 4 <= age < 15:
                 if self.child(person_id, referral_date, referral_id, born, iros, long_standing=True):
                     long_standing += 1
-                    self.went_missing(person_id, born, worker)
             elif (
                 unsettled < UNSETTLED
                 and age >= 3
                 and self.child(person_id, referral_date, referral_id, born, iros, unsettled=True)
             ):
                 unsettled += 1
-                self.went_missing(person_id, born, worker)
             if long_standing >= LONG_STANDING and unsettled >= UNSETTLED:
                 break
             self.writer.maybe_flush()
         self.stats["long_standing"] = long_standing
         self.stats["unsettled"] = unsettled
-
-    def recorder(self) -> int | None:
-        table = _t(User)
-        return self.writer.connection.execute(
-            select(table.c.id).where(table.c.role == Role.SOCIAL_WORKER.value).order_by(table.c.id).limit(1)
-        ).scalar()
-
-    def went_missing(self, person_id: int, born: date, worker: int | None) -> None:
-        """Once or twice, for some children of 11 and over, in the last ten months while in care (the period just
-        written), back within two days, a return interview offered (most held)."""
-        rng = self.rng
-        period = self.writer.buffers[_t(CarePeriod).name][-1]
-        if worker is None or (self.today - born).days < 11 * 365 or rng.random() < 0.3:
-            return
-        first = max(period["started_on"] + timedelta(days=5), self.today - timedelta(days=300))
-        for _ in range(rng.randint(1, 2)):
-            day = first + timedelta(days=rng.randint(0, max(0, (self.today - first).days - 5)))
-            went = datetime.combine(day, time(rng.randint(17, 23), 0), LONDON).astimezone(UTC)
-            back = went + timedelta(hours=rng.randint(4, 40))
-            episode = self.add(
-                MissingEpisode,
-                {
-                    "person_id": person_id,
-                    "kind": "missing",
-                    "went_missing_at": went,
-                    "returned_at": back,
-                    "reported_to_police": True,
-                    "police_reference": f"MP/{went:%y}/{rng.randint(1000, 9999)}",
-                    "police_risk_grade": rng.choice(("medium", "low")),
-                    "where_found": "Returned to the placement alone",
-                    "recorded_by_id": worker,
-                    "version": 1,
-                    "created_at": went,
-                },
-            )
-            offered = back + timedelta(hours=rng.randint(4, 60))
-            self.add(
-                ReturnInterview,
-                {
-                    "episode_id": episode,
-                    "offered_at": offered,
-                    "held_at": offered + timedelta(hours=rng.randint(2, 30)) if rng.random() < 0.8 else None,
-                    "declined": False,
-                    "recorded_by_id": worker,
-                    "created_at": offered,
-                },
-            )
-            self.stats["missing"] = self.stats.get("missing", 0) + 1
 
 
 def build(builder: Any, writer: Any) -> dict[str, int]:

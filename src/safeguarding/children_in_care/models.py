@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from safeguarding.core.db import Base, Timestamped
@@ -36,6 +36,9 @@ class CarePeriod(Base, Timestamped):
     ended_on: Mapped[date | None] = mapped_column()
     reason_ended: Mapped[str | None] = mapped_column(String(3))  # REC
     unaccompanied_asylum_seeking: Mapped[bool] = mapped_column(default=False)
+    # The day the child stopped being an unaccompanied asylum-seeking child (SSDA903 UASC table, DUC): the asylum
+    # decision, or the 18th birthday at the latest (rule 304). None while the status lasts (or never held).
+    unaccompanied_until: Mapped[date | None] = mapped_column()
     # The independent reviewing officer named on the care plan (CPPCR 2010 reg 5(d); Children Act 1989 s25A).
     iro_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), index=True)
     care_plan_on: Mapped[date | None] = mapped_column()  # the care plan prepared (CPPCR 2010 reg 4)
@@ -153,3 +156,38 @@ class EducationPlan(Base, Timestamped):
     held_on: Mapped[date] = mapped_column()
     school: Mapped[str | None] = mapped_column(String(200))
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+
+
+class HealthOutcomes(Base, Timestamped):
+    """What the SSDA903 OC2 table asks of a child looked after continuously for 12 months at 31 March, for one
+    collection year (named by its end: 2027 is 1 April 2026 to 31 March 2027): the Strengths and Difficulties
+    Questionnaire score or why there is none, and whether in the year the child was convicted or given a final
+    warning or reprimand, had their development checks (under 5), immunisations up to date, teeth checked by a
+    dentist, their health assessment, and a substance misuse problem with the intervention received or offered.
+
+    Each fact is None until it is answered (nothing is answered by default); the questions the DfE does not ask of
+    the child's age (convictions under 10, development checks from 5, the SDQ under 4 or over 16) stay None."""
+
+    __tablename__ = "care_health_outcomes"
+    __table_args__ = (
+        UniqueConstraint("person_id", "year", name="uq_care_health_outcomes_year"),
+        CheckConstraint("sdq_score IS NULL OR (sdq_score >= 0 AND sdq_score <= 40)", name="sdq_score_0_to_40"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    year: Mapped[int] = mapped_column()
+    sdq_score: Mapped[int | None] = mapped_column()
+    sdq_reason: Mapped[str | None] = mapped_column(String(4))  # rules.SDQ_REASONS
+    convicted: Mapped[bool | None] = mapped_column()
+    health_check: Mapped[bool | None] = mapped_column()
+    immunisations: Mapped[bool | None] = mapped_column()
+    teeth_check: Mapped[bool | None] = mapped_column()
+    health_assessment: Mapped[bool | None] = mapped_column()
+    substance_misuse: Mapped[bool | None] = mapped_column()
+    intervention_received: Mapped[bool | None] = mapped_column()
+    intervention_offered: Mapped[bool | None] = mapped_column()
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}

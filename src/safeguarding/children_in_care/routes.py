@@ -15,9 +15,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from safeguarding.children_in_care import rules, service
+from safeguarding.children_in_care import outcomes, rules, service, uasc
 from safeguarding.core import access
 from safeguarding.core.access import Action, Kind
+from safeguarding.core.calendar import today_in_london
 from safeguarding.core.db import Database
 from safeguarding.core.form_fields import record_id
 from safeguarding.core.users import User
@@ -58,6 +59,8 @@ DONE = {
     "visit": "The visit is recorded",
     "health": "The health assessment is recorded",
     "education": "The personal education plan is recorded",
+    "outcomes": "The health and outcomes are recorded",
+    "uasc": "The unaccompanied asylum-seeking status is recorded",
 }
 
 
@@ -89,12 +92,17 @@ def education_list_page(request: Request, db: DbSession, database: Db, user: Cur
 def record_page(request: Request, person_id: RecordId, db: DbSession, database: Db, user: CurrentUser) -> Response:
     record = service.care_record(db, database, user, person_id)
     done = DONE.get(request.query_params.get("done", ""))
+    this_year = outcomes.collection_year_of(today_in_london())
     return render(
         request,
         "children_in_care/record.html",
         title=f"{record.person.full_name}: care record",
         record=record,
         done=done,
+        outcomes=outcomes.outcomes_of(db, person_id),
+        outcome_years=[(y, outcomes.year_name(y)) for y in (this_year, this_year - 1)],
+        year_name=outcomes.year_name,
+        SDQ_REASONS=outcomes.SDQ_REASONS,
         **CODES,
     )
 
@@ -380,3 +388,88 @@ def _mount_record(slug: str) -> None:
 
 for _slug in RECORDS:
     _mount_record(_slug)
+
+
+# --- health and outcomes (SSDA903 OC2), one record a collection year ------------------------------------------
+
+
+def _outcomes_page(request: Request, view: outcomes.OutcomesForm) -> Page:
+    def page(form: Mapping[str, str], errors: dict[str, str]) -> Response:
+        return render(
+            request,
+            "children_in_care/outcomes.html",
+            title="Health and outcomes",
+            person=view.person,
+            view=view,
+            year_name=outcomes.year_name(view.year),
+            SDQ_CHOICES=list(outcomes.SDQ_CHOICES.items()),
+            YES_NO=[("yes", "Yes"), ("no", "No")],
+            form=dict(form),
+            errors=errors,
+        )
+
+    return page
+
+
+@router.get("/children-in-care/{person_id}/outcomes/{year}", include_in_schema=False)
+def outcomes_page(
+    request: Request, person_id: RecordId, year: RecordId, db: DbSession, database: Db, user: CurrentUser
+) -> Response:
+    view = outcomes.outcomes_form(db, database, user, person_id, year)
+    return _outcomes_page(request, view)(outcomes.form_of(view.saved) if view.saved else {}, {})
+
+
+@router.post("/children-in-care/{person_id}/outcomes/{year}", include_in_schema=False)
+async def record_outcomes(
+    request: Request, person_id: RecordId, year: RecordId, db: DbSession, database: Db, user: CurrentUser
+) -> Response:
+    return await submit(
+        request,
+        db,
+        lambda form: outcomes.record_outcomes(db, database, user, person_id, year, form),
+        done=f"/children-in-care/{person_id}?done=outcomes",
+        again=lambda form, errors: _outcomes_page(request, outcomes.outcomes_form(db, database, user, person_id, year))(
+            form, errors
+        ),
+    )
+
+
+# --- unaccompanied asylum-seeking child (SSDA903 UASC), on the current period of care ----------------------------
+
+
+def _uasc_page(request: Request, db: Session, database: Database, user: User, person_id: int) -> Page:
+    period = service.current_period(db, database, user, person_id)
+    person = service.form_person(db, database, user, person_id, Action.CREATE)
+
+    def page(form: Mapping[str, str], errors: dict[str, str]) -> Response:
+        return render(
+            request,
+            "children_in_care/uasc.html",
+            title="Unaccompanied asylum-seeking child",
+            person=person,
+            period=period,
+            YES_NO=[("yes", "Yes"), ("no", "No")],
+            form=dict(form),
+            errors=errors,
+        )
+
+    return page
+
+
+@router.get("/children-in-care/{person_id}/uasc", include_in_schema=False)
+def uasc_page(request: Request, person_id: RecordId, db: DbSession, database: Db, user: CurrentUser) -> Response:
+    page = _uasc_page(request, db, database, user, person_id)
+    return page(uasc.form_of(service.current_period(db, database, user, person_id)), {})
+
+
+@router.post("/children-in-care/{person_id}/uasc", include_in_schema=False)
+async def record_uasc(
+    request: Request, person_id: RecordId, db: DbSession, database: Db, user: CurrentUser
+) -> Response:
+    return await submit(
+        request,
+        db,
+        lambda form: uasc.record_uasc(db, database, user, person_id, form),
+        done=f"/children-in-care/{person_id}?done=uasc",
+        again=lambda form, errors: _uasc_page(request, db, database, user, person_id)(form, errors),
+    )

@@ -7,6 +7,7 @@ the audit log. ``create_user`` and ``issue_api_token`` are also the command line
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -39,6 +40,8 @@ class UserForm:
     # account_fingerprint() of the account when the form was shown (its "version": the table has no version
     # column); "" skips the check (CLI, scripts).
     version: str = ""
+    # The Social Work England registration number: None where the form did not ask (left as it is), "" to clear.
+    registration_number: str | None = None
 
     @classmethod
     def read(cls, form: Mapping[str, str]) -> UserForm:
@@ -51,13 +54,32 @@ class UserForm:
             agency_id=form.get("agency_id", ""),
             active=form.get("active") == "yes",
             version=form.get("version", ""),
+            registration_number=form.get("registration_number"),
         )
+
+
+# Social Work England's registration numbers as its public register gives them: "SW" and the number (e.g. SW12345);
+# the SSDA903 social worker episodes' SW_ID must start "SW" (its other form, "XX", is for a worker with none). The
+# register does not publish a fixed number of digits, so 1 to 10 (the column holds 12 characters).
+SWE_NUMBER = re.compile(r"SW[0-9]{1,10}")
+
+
+def registration_number_problem(raw: str) -> tuple[str | None, str | None]:
+    """The number as stored (upper case, spaces removed; None when blank) and what is wrong with it, if anything."""
+    text = "".join(raw.split()).upper()
+    if not text:
+        return None, None
+    if not SWE_NUMBER.fullmatch(text):
+        return None, "Enter the Social Work England registration number as it is registered, like SW12345"
+    return text, None
 
 
 def account_fingerprint(user: User) -> str:
     """A short digest of what the account form edits, carried by the form so that a second administrator's
     change made in the meantime is caught (Conflict) instead of silently overwritten."""
     fields = [user.full_name, user.email or "", str(user.role), user.team_id, user.agency_id, user.active]
+    if user.registration_number:
+        fields.append(user.registration_number)  # (absent: the fingerprint of an account without one is as before)
     return hashlib.sha256(repr(fields).encode()).hexdigest()[:16]
 
 
@@ -80,6 +102,7 @@ def _changed_meanwhile(session: Session, user: User) -> EditConflict:
         SavedField("team_id", "Team", str(user.team_id or ""), {"": "No team", **teams}),
         SavedField("agency_id", "Partner agency", str(user.agency_id or ""), {"": "Not a partner", **agencies}),
         SavedField("active", "Account is active", "yes" if user.active else "", {"yes": "Yes", "": "No"}),
+        SavedField("registration_number", "Social Work England registration number", user.registration_number or ""),
     )
     with session.no_autoflush:
         saved_by, saved_at = last_change(session, "user_account", user.id)
@@ -256,6 +279,17 @@ def update_user(session: Session, database: Database, admin: User, user_id: int,
     role = _parse_role(errors, form.role)
     team_id, agency_id = _optional_id(form.team_id), _optional_id(form.agency_id)
     _check_membership(session, errors, role, team_id, agency_id)
+    registration = user.registration_number
+    if form.registration_number is not None:
+        registration, problem = registration_number_problem(form.registration_number)
+        if problem:
+            errors["registration_number"] = problem
+        elif registration is not None and role == Role.PARTNER_PRACTITIONER:
+            errors["registration_number"] = "Partner practitioners' registration is their agency's: leave it blank"
+        elif registration is not None and session.scalar(
+            select(User.id).where(User.registration_number == registration, User.id != user.id)
+        ):
+            errors["registration_number"] = "Another account has this registration number: check it"
     losing_admin = user.role == Role.ADMINISTRATOR and user.active and (role != Role.ADMINISTRATOR or not form.active)
     if losing_admin and user.id == admin.id:
         errors["role" if role != Role.ADMINISTRATOR else "active"] = (
@@ -273,9 +307,11 @@ def update_user(session: Session, database: Database, admin: User, user_id: int,
         "team_id": user.team_id,
         "agency_id": user.agency_id,
         "active": user.active,
+        "registration_number": user.registration_number,
     }
     user.full_name, user.email, user.role = full_name, email or None, role
     user.team_id, user.agency_id, user.active = team_id, agency_id, form.active
+    user.registration_number = registration
     after = {
         "full_name": user.full_name,
         "email": user.email,
@@ -283,6 +319,7 @@ def update_user(session: Session, database: Database, admin: User, user_id: int,
         "team_id": user.team_id,
         "agency_id": user.agency_id,
         "active": user.active,
+        "registration_number": user.registration_number,
     }
     changed = {k: {"old": before[k], "new": after[k]} for k in before if before[k] != after[k]}
     if not form.active or "role" in changed:

@@ -348,3 +348,23 @@ UPN_LA_CODES: Final = frozenset(
         "943",
     ]
 )
+
+
+# --- appended by the returns capability (SSDA903 social worker episodes) ----------------------------------------
+
+# Why a child's social worker changed: the SSDA903 SW_REASON codes (social worker episodes, from 2023-24). The
+# labels are the best reading of the DfE's codes (domain note ssda903.md section 3.17 marks them to verify).
+SOCIAL_WORKER_CHANGE_REASONS: Final = MappingProxyType(
+    {
+        "MANAGE": "A management decision",
+        "FCONTA": "The worker's fixed-term contract ended",
+        "LEFTRL": "The worker left the role",
+        "ORGRST": "An organisational restructure",
+        "TSPROC": "The case moved to another team as part of the process (for example after the assessment)",
+        "ABSENC": "The worker is absent for a long time",
+        "CHCHAN": "The child's circumstances changed",
+        "PCCHAN": "The child's placement changed",
+        "SWDIED": "The worker died",
+        "OTHERS": "Another reason",
+    }
+)

@@ -101,6 +101,9 @@ class User(Base, Timestamped):
     team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"))
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("partner_agency.id"))
     manager_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    # A social worker's Social Work England registration number ("SW" and digits), the SW_ID of the SSDA903
+    # social worker episodes; None for staff who are not registered social workers.
+    registration_number: Mapped[str | None] = mapped_column(String(12))
     password_hash: Mapped[str] = mapped_column(String(255))
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     failed_sign_ins: Mapped[int] = mapped_column(default=0)

@@ -1,10 +1,11 @@
-"""``safeguarding returns ssda903 validate PATH [--previous PATH] [--year 2026] [--format table|json|csv]``.
+"""``safeguarding returns ssda903 validate PATH [--previous PATH] [--reference DIR] [--year 2026] [--format ...]``.
 
 PATH is a folder of the DfE's CSV tables or an XML file; ``--previous`` last year's return, read the same way, for
-the rules that compare years. Exit status: 0 with no errors (queries alone still 0), 1 with at least one error, 2
-when a return cannot be read (the reason, with its file, line and column; ``--format json`` then prints
-``{"refused": true, ...}``). Findings are printed only once both returns have been read and checked, so a refused
-file leaves no half-written output; CSV cells a spreadsheet would run as a formula are written as text.
+the rules that compare years; ``--reference`` the council's reference data (Ofsted's provider list, postcode
+sectors: ``.reference``) for the rules that need it. Exit status: 0 with no errors (queries alone still 0), 1 with
+at least one error, 2 when a return cannot be read (the reason, with its file, line and column; ``--format json``
+then prints ``{"refused": true, ...}``). Findings are printed only once both returns have been read and checked, so a
+refused file leaves no half-written output; CSV cells a spreadsheet would run as a formula are written as text.
 
 ``safeguarding returns ssda903 export --year 2026 --out DIR`` writes the return from the live record as the DfE's
 CSV tables (``--format xml --out FILE.xml``: the XML form), in one read transaction, audited as an export.
@@ -31,6 +32,7 @@ from safeguarding.core.calendar import today_in_london
 from safeguarding.core.db import get_database
 from safeguarding.core.spreadsheet import spreadsheet_text
 from safeguarding.returns.ssda903.reader import ReturnRefused
+from safeguarding.returns.ssda903.reference import Reference, load_reference
 from safeguarding.returns.ssda903.tables import CollectionYear
 from safeguarding.returns.ssda903.validator import Report, validate_path
 
@@ -64,6 +66,15 @@ def validate(
         int | None,
         typer.Option(help="Processes sharing the children (default: one per core for a return over 20 MB; 1: none)"),
     ] = None,
+    reference: Annotated[
+        Path | None,
+        typer.Option(
+            help="A folder of reference data for the rules that need it. providers.csv (columns URN, POSTCODE, "
+            "PLACE_CODES, PROVIDER_CODES: the council's copy of Ofsted's register; rules 219, 221, 224) and/or "
+            "postcodes.csv (columns SECTOR, LA, LATITUDE, LONGITUDE: each postcode sector's ONS local authority "
+            "code and centroid; rules 164, 169, 218). Without it those rules are not run"
+        ),
+    ] = None,
 ) -> None:
     """Validate an SSDA903 return against every DfE rule of the year (errors and queries)."""
     if format not in FORMATS:
@@ -75,7 +86,8 @@ def validate(
         err.print(f"--year: {exc}")
         raise typer.Exit(2) from None
     try:
-        report = validate_path(path, collection, previous, workers)
+        given: Reference | None = load_reference(reference) if reference is not None else None
+        report = validate_path(path, collection, previous, workers, given)
     except ReturnRefused as exc:
         if format == "json":
             sys.stdout.write(
@@ -120,6 +132,8 @@ def _print(report: Report, format: str, source: str, collection: CollectionYear)
         if report.rules_skipped_without_previous
         else ""
     )
+    if report.rules_skipped_without_reference:
+        skipped += f"; {report.rules_skipped_without_reference} rules needing reference data not run (--reference)"
     err.print(
         f"{source}: {report.children} children checked against {report.rules_run} rules of {collection.ruleset}: "
         f"{counts['error']} errors, {counts['query']} queries{skipped}",

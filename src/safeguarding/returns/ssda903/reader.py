@@ -363,6 +363,7 @@ def child_rows(el: Any) -> list[Row]:
         raise ReturnRefused("a <CHILD> has no CHILDID", None, line, "CHILDID")
     header_table = TABLES[0]
     header = _xml_row(header_table, child, None, {k: items.get(k) for k in _HEADER_ITEMS}, line)
+    header.uasc = items.get("UASC") or ""  # type: ignore[attr-defined]  # "" : not completed (rule 105)
     dob = getattr(header, "dob", None)
     rows: list[Row] = [header]
     if items.get("DUC") or items.get("UASC") in ("1", "true"):

@@ -9,13 +9,18 @@ DfE's wording, the DfE's wording is followed and the rule's ``note`` says so.
 A rule takes one :class:`Child` (every row of the child in this return, and last year's where ``--previous`` was
 given) and the :class:`~.tables.CollectionYear`, and yields a :class:`Problem` for each place it breaks. Rules that
 compare with last year (``previous=True``) are skipped when last year's return is not given. Rules the DfE deleted
-carry their last year, new ones their first. Rules needing reference data this system does not hold (postcode
-distances and LAs of placement: 164, 169, 392a, 392c, 406, 411, 452, 453, 503G/H/J, 1015; Ofsted's provider lists:
-218 to 229, 1008's register check) are not implemented.
+carry their last year, new ones their first. Rules needing reference data (``reference=``: the council's copy of
+Ofsted's provider list and the postcode sectors' LAs and centroids, :mod:`.reference`, ``validate --reference DIR``)
+run only where it is given: 164, 169, 218 (postcodes) and 219, 221, 224 (providers). Not implemented yet: the other
+rules on distance and LA of placement (392a, 392c, 406, 411, 452, 453, 454, 503G/H/J, 1015: their DfE wording was
+not in the stored sources to read them from) and the register's dates (228, 229, 1008's register check: the
+provider list's registration and closing dates are not among the columns asked for yet).
 
 The DfE's 903 rules distinguish errors from queries only in its own collection system; the rules whose wording
 asks the council to check ("appears", "should ... in most circumstances") are marked queries here (to verify
-against the DfE's rule spreadsheet each year), the rest errors.
+against the DfE's rule spreadsheet each year), the rest errors. Checked for issue 15: the stored sources do not
+settle any rule's type (ssda903.md section 4.4: the D2I listing holds none; the DfE's spreadsheet is not among them),
+so each query below says why it is read as one (:data:`QUERY_READINGS`) and every other rule stays an error.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from typing import NamedTuple
 
 from safeguarding.core import codes, dates
 from safeguarding.people.rules import upn_problem
+from safeguarding.returns.ssda903.reference import Reference, sector_of
 from safeguarding.returns.ssda903.tables import (
     ACCOM_CODES,
     ACTIV_CODES,
@@ -94,12 +100,27 @@ class Rule:
     last_year: int | None = None
     needs: str | None = None  # a ChildRecord list the child must have rows in for the rule to have anything to check
     note: str = ""
+    reference: str | None = None  # the reference data the rule reads ("providers", "postcodes"; .reference)
 
     def applies_to(self, year: int) -> bool:
         return self.first_year <= year and (self.last_year is None or year <= self.last_year)
 
 
 RULES: dict[str, Rule] = {}
+
+# The rules read as queries, each with the wording that makes it one (no stored source gives the DfE's type; see the
+# module's docstring). A rule whose text says a record "appears" so is a query; the rest of the 903 rules are errors.
+QUERY_READINGS: dict[str, str] = {
+    "EPI": "the DfE words it as a warning: the child's episodes are not loaded",
+    "NoE": "last year's episodes may be in a return not given: the council is asked to look",
+    "199": "a fact to confirm (the child was adopted from care before), not a fault in the record",
+    "355": "the wording says the episode 'appears' to have lasted under a day",
+    "392d": "a child may rightly be placed in the postcode sector of their home: the council is asked to confirm",
+    "431": "a period may end and a new one begin the same day: the council is asked to confirm",
+    "504": "the need may rightly be read again within a period: the council is asked to confirm",
+    "582": "adoption on the day of matching is unusual, not impossible: the council is asked to confirm",
+    "SW09STG2": "the wording says the social worker episode 'appears' to have lasted under a day",
+}
 
 # Rules that have nothing to check on a child without the feature named (see ``features``): the validator skips
 # them there. Checked both ways by the rule tests (the child made to break a rule must still run it).
@@ -154,6 +175,7 @@ def rule(
     last_year: int | None = None,
     needs: str | None = None,
     note: str = "",
+    reference: str | None = None,
 ) -> Callable[[Check], Check]:
     def register(check: Check) -> Check:
         if code in RULES:
@@ -168,15 +190,24 @@ def rule(
             first_year,
             last_year,
             NEEDS.get(code, needs),
-            note,
+            note or (f"Read as a query: {QUERY_READINGS[code]}." if query and code in QUERY_READINGS else ""),
+            reference,
         )
         return check
 
     return register
 
 
-def rules_for(year: int, with_previous: bool) -> list[Rule]:
-    return [r for r in RULES.values() if r.applies_to(year) and (with_previous or not r.previous)]
+def rules_for(year: int, with_previous: bool, references: frozenset[str] = frozenset()) -> list[Rule]:
+    """The rules of the year that can run: those comparing years only with last year's return, those reading
+    reference data only where it was given."""
+    return [
+        r
+        for r in RULES.values()
+        if r.applies_to(year)
+        and (with_previous or not r.previous)
+        and (r.reference is None or r.reference in references)
+    ]
 
 
 # --- the child as the rules read it ------------------------------------------------------------------------------
@@ -185,11 +216,12 @@ def rules_for(year: int, with_previous: bool) -> list[Rule]:
 class Child:
     """One child's rows in this return (``r``) and in last year's (``last``, None where not given or not there)."""
 
-    __slots__ = ("_periods", "dob", "header", "last", "r")
+    __slots__ = ("_periods", "dob", "header", "last", "r", "ref")
 
-    def __init__(self, record: ChildRecord, last: ChildRecord | None = None) -> None:
+    def __init__(self, record: ChildRecord, last: ChildRecord | None = None, ref: Reference | None = None) -> None:
         self.r = record
         self.last = last
+        self.ref = ref  # the reference data given (validate --reference), for the rules that read it
         self.header: HeaderRow | None = record.header[0] if record.header else None
         self.dob: date | None = self.header.dob if self.header else None
         self._periods: list[list[EpisodeRow]] | None = None
@@ -443,6 +475,43 @@ ETHNIC = frozenset(codes.ETHNICITIES)
 )
 def r104(c: Child, y: CollectionYear) -> Iterator[Problem]:
     yield from invalid_date(c.r.uasc, "UASC", "duc")
+
+
+def uasc_flag(record: ChildRecord) -> str:
+    """The child's UASC status as the return codes it: the XML form's HEADER/UASC item where the return holds one;
+    else (the CSV tables, which have no such column) 1 where the child has a UASC row, 0 where not."""
+    header = record.header[0] if record.header else None
+    if header is not None and header.uasc is not None:
+        return header.uasc
+    return "1" if record.uasc else "0"
+
+
+@rule(
+    "105",
+    "Data entry for Unaccompanied Asylum-Seeking Children (UASC) status of child is invalid or has not been completed.",
+    "Header",
+    needs="header",
+    note="Only the XML form holds the UASC status as an item of its own; in the CSV tables a UASC row is the "
+    "status, so the rule has nothing to check there.",
+)
+def r105(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    h = c.header
+    if h is not None and h.uasc is not None and h.uasc not in YES_NO:
+        yield Problem("Header", ("UASC",), h.line, f"UASC is {h.uasc or 'blank'}")
+
+
+@rule(
+    "303",
+    "If date Unaccompanied Asylum-Seeking Child (UASC) status ceased is not null, UASC status must be coded 1.",
+    "UASC Header",
+    needs="uasc",
+    note="Breakable only in the XML form, where the status is an item beside DUC; a CSV UASC row is the status.",
+)
+def r303(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    flag = uasc_flag(c.r)
+    for u in c.r.uasc:
+        if u.duc is not None and flag != "1":
+            yield Problem("UASC", ("DUC", "UASC"), u.line, f"DUC {show(u.duc)} where UASC is {flag or 'blank'}")
 
 
 @rule("112", "Date should be placed for adoption is not a valid date.", "AD1", needs="ad1")
@@ -1092,6 +1161,27 @@ def r205b(c: Child, y: CollectionYear) -> Iterator[Problem]:
         for u in c.r.uasc:
             if before is not None and u.duc != before:
                 yield Problem("UASC", ("DUC",), u.line, f"DUC {show(u.duc)}, last year {show(before)}")
+
+
+@rule(
+    "205C",
+    "Child not identified as UASC either this year or last year but date UASC ceased has been provided.",
+    "UASC UASC_last",
+    previous=True,
+    needs="header",
+    note="The status each year is the XML form's UASC item where given, else whether the child has a UASC row: "
+    "in the CSV tables a row with DUC is itself the status, so the rule breaks only where an XML return codes "
+    "the child 0 beside a DUC.",
+)
+def r205c(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    last = c.last
+    if last is None or uasc_flag(c.r) == "1" or uasc_flag(last) == "1":
+        return
+    dated = [u for u in (*c.r.uasc, *last.uasc) if u.duc is not None]
+    if dated:
+        u = dated[0]
+        where = u.line if u in c.r.uasc else (c.header.line if c.header else 0)
+        yield Problem("UASC", ("DUC", "UASC"), where, f"DUC {show(u.duc)}, UASC 0 this year and last")
 
 
 @rule(
@@ -3218,10 +3308,21 @@ def sw11(c: Child, y: CollectionYear) -> Iterator[Problem]:
     "should be reported, even those whilst they were not looked after.",
     "Episodes SWEpisodes",
     needs="sw_episodes",
+    note="Read from the DfE's wording: the return cannot show when a child became known to children's services, so "
+    "the episodes must reach back to 1 April for a child looked after then, and for a child who came into care in "
+    "the year at least to the day their care began (a social worker allocated before care, reported, reaches "
+    "further). The D2I implementation instead asks for a social worker episode starting on or after the day care "
+    "began, which the wording does not say.",
 )
 def sw12(c: Child, y: CollectionYear) -> Iterator[Problem]:
     first = c.r.sw_episodes[0]
-    if looked_after_at_end(c, y) and first.sw_decom is not None and first.sw_decom > y.start:
+    if not looked_after_at_end(c, y) or first.sw_decom is None:
+        return
+    if open_at(c, y.start) is not None:
+        due = y.start
+    else:
+        due = next((e.decom for e in c.r.episodes if e.decom is not None and e.decom >= y.start), y.start)
+    if first.sw_decom > due:
         yield Problem("SWEpisodes", ("SW_DECOM",), first.line, f"the first began {show(first.sw_decom)}")
 
 
@@ -3389,3 +3490,167 @@ def r392b(c: Child, y: CollectionYear) -> Iterator[Problem]:
     for e in c.r.episodes:
         if e.place not in _NO_PROVIDER and (e.home_post is None or e.pl_post is None):
             yield Problem("Episodes", ("HOME_POST", "PL_POST"), e.line, f"PLACE {e.place}")
+
+
+# --- rules reading reference data (validate --reference DIR; .reference) ------------------------------------------
+# Run only where the reference file they read was given; each reads the council's copy of the list named, never a
+# network service.
+
+_SHORT_BREAKS = frozenset({"V3", "V4"})
+_URN_NONE = "XXXXXXX"
+# PLACE codes that need no URN (2024-25 onwards): the child at home or in a setting Ofsted does not register, and the
+# temporary and "other" placements.
+_NO_URN_PLACES = frozenset({"P1", "P3", "R1", "R2", "R5"}) | TEMPORARY | OTHER_PLACEMENTS
+# The settings whose postcode is the URN's (rule 221): children's homes, family centres, residential schools.
+_URN_POSTCODE_PLACES = frozenset({"K1", "K2", "R3", "S1"})
+MAX_DISTANCE_MILES = 999.9
+
+
+def _ever_uasc(c: Child) -> bool:
+    return uasc_flag(c.r) == "1" or (c.last is not None and uasc_flag(c.last) == "1")
+
+
+def _with_urn(c: Child) -> Iterator[tuple[EpisodeRow, str]]:
+    for e in c.r.episodes:
+        urn = (e.urn or "").strip().upper()
+        if urn and urn != _URN_NONE:
+            yield e, urn
+
+
+@rule(
+    "164",
+    "Distance is not valid. Please check a valid postcode has been entered.",
+    "Episodes",
+    needs="episodes",
+    reference="postcodes",
+    note="The distance is the DfE's, between the centroids of the home and placement postcode sectors (the "
+    "reference's postcodes.csv): not valid where either sector is not a known one, or over 999.9 miles. Not asked of "
+    "short breaks (V3, V4) nor of a child UASC this year or last (the DfE's note: a child formerly UASC whom the "
+    "returns do not show as such may still be flagged).",
+)
+def r164(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    ref = c.ref
+    if ref is None or _ever_uasc(c):
+        return
+    for e in c.r.episodes:
+        if e.ls in _SHORT_BREAKS or e.home_post is None or e.pl_post is None:
+            continue
+        miles = ref.distance_miles(e.home_post, e.pl_post)
+        if miles is None:
+            unknown = [p for p in (e.home_post, e.pl_post) if ref.sector(p) is None]
+            yield Problem("Episodes", ("HOME_POST", "PL_POST"), e.line, f"{', '.join(unknown)} not a known postcode")
+        elif miles > MAX_DISTANCE_MILES:
+            yield Problem("Episodes", ("HOME_POST", "PL_POST"), e.line, f"{miles:,.0f} miles")
+
+
+@rule(
+    "169",
+    "Local Authority (LA) of placement is not valid or is missing. Please check a valid postcode has been entered.",
+    "Episodes",
+    needs="episodes",
+    reference="postcodes",
+    note="The LA of placement is the placement postcode's sector's (postcodes.csv). A placement with no postcode "
+    "is rule 214's and 392b's to name; short breaks (V3, V4) are not asked.",
+)
+def r169(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    ref = c.ref
+    if ref is None:
+        return
+    for e in c.r.episodes:
+        if e.ls not in _SHORT_BREAKS and e.pl_post is not None and ref.sector(e.pl_post) is None:
+            yield Problem("Episodes", ("PL_POST",), e.line, f"PL_POST {e.pl_post}")
+
+
+@rule(
+    "218",
+    "Ofsted Unique reference number (URN) is required.",
+    "Episodes",
+    needs="episodes",
+    reference="postcodes",
+    note="For an episode open on or after 1 April in a placement Ofsted registers (not P1, P3, R1, R2, R5, the "
+    "temporary and 'other' placements), unless the placement is outside England (its postcode's LA, "
+    "postcodes.csv, is Welsh, Scottish or Northern Irish). XXXXXXX says there is none.",
+)
+def r218(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    ref = c.ref
+    if ref is None:
+        return
+    for e in c.r.episodes:
+        if e.urn or e.place is None or e.place in _NO_URN_PLACES or (e.dec is not None and e.dec < y.start):
+            continue
+        where = ref.sector(e.pl_post)
+        if where is not None and not where.la.startswith("E"):
+            continue
+        yield Problem("Episodes", ("URN",), e.line, f"PLACE {e.place}")
+
+
+@rule(
+    "219",
+    "The Ofsted Unique reference number (URN) provided for the child's placement does not match the placement type "
+    "recorded.",
+    "Episodes",
+    needs="episodes",
+    reference="providers",
+    note="The placement types of the URN are the reference's providers.csv (the council's copy of Ofsted's "
+    "register); a URN not on it matches no placement type.",
+)
+def r219(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    ref = c.ref
+    if ref is None:
+        return
+    for e, urn in _with_urn(c):
+        provider = ref.provider(urn)
+        if provider is None:
+            yield Problem("Episodes", ("URN", "PLACE"), e.line, f"URN {urn} is not on the provider list")
+        elif e.place not in provider.place_codes:
+            yield Problem("Episodes", ("URN", "PLACE"), e.line, f"PLACE {e.place or 'blank'} at URN {urn}")
+
+
+@rule(
+    "221",
+    "The Ofsted Unique reference number (URN) provided for the child's placement does not match the placement "
+    "postcode provided.",
+    "Episodes",
+    needs="episodes",
+    reference="providers",
+    note="Compared as the 903 holds postcodes (the sector: outward code and the inward code's digit), for children's "
+    "homes, family centres and residential schools (K1, K2, R3, S1), not short breaks. A URN not on the list is "
+    "rule 219's to name.",
+)
+def r221(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    ref = c.ref
+    if ref is None:
+        return
+    for e, urn in _with_urn(c):
+        provider = ref.provider(urn)
+        if (
+            provider is None
+            or e.ls in _SHORT_BREAKS
+            or e.place not in _URN_POSTCODE_PLACES
+            or e.pl_post is None
+            or provider.sector is None
+        ):
+            continue
+        if sector_of(e.pl_post) != provider.sector:
+            yield Problem("Episodes", ("PL_POST",), e.line, f"PL_POST {e.pl_post}, URN {urn} at {provider.sector}")
+
+
+@rule(
+    "224",
+    "The Ofsted Unique reference number (URN) provided for the child's placement does not match the placement "
+    "provider recorded.",
+    "Episodes",
+    needs="episodes",
+    reference="providers",
+    note="The provider types of the URN are the reference's providers.csv; a URN not on it is rule 219's to name.",
+)
+def r224(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    ref = c.ref
+    if ref is None:
+        return
+    for e, urn in _with_urn(c):
+        provider = ref.provider(urn)
+        if provider is not None and e.place_provider not in provider.provider_codes:
+            yield Problem(
+                "Episodes", ("PLACE_PROVIDER",), e.line, f"PLACE_PROVIDER {e.place_provider or 'blank'} at URN {urn}"
+            )

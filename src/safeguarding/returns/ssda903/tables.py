@@ -16,6 +16,8 @@ from datetime import date
 from types import MappingProxyType
 from typing import Final
 
+from safeguarding.core import codes
+
 # Code sets (the DfE's SSDA903 guidance). Each changes only where the DfE says; PLACE changes by year.
 SEX_CODES: Final = frozenset({"1", "2"})
 RNE_CODES: Final = frozenset({"S", "L", "P", "T", "B", "U"})
@@ -50,9 +52,7 @@ LS_ADOPTR_CODES: Final = frozenset({"L0", "L11", "L12", "L2", "L3", "L4"})
 PLACED_CEASED_REASONS: Final = frozenset({"RD1", "RD2", "RD3", "RD4"})
 PREV_PERM_CODES: Final = frozenset({"P1", "P2", "P3", "P4", "Z1"})
 UPN_UNKNOWN: Final = frozenset({"UN1", "UN2", "UN3", "UN4", "UN5"})
-SW_REASONS: Final = frozenset(
-    {"MANAGE", "FCONTA", "LEFTRL", "ORGRST", "TSPROC", "ABSENC", "CHCHAN", "PCCHAN", "SWDIED", "OTHERS"}
-)
+SW_REASONS: Final = frozenset(codes.SOCIAL_WORKER_CHANGE_REASONS)
 
 EARLIEST_YEAR: Final = 2024  # 2023-24, the first year with social worker episodes
 LATEST_YEAR: Final = 2027  # 2026-27
@@ -111,6 +111,13 @@ class HeaderRow(Row):
     upn: str | None = None
     mother: str | None = None
     mc_dob: date | None = None
+    # The XML form's UASC flag (HEADER/UASC, 0 or 1; the CSV tables have no such column: a UASC row says it). Read
+    # from XML as written, "" where the item is missing or blank (rule 105 names it); None from CSV or in memory.
+    uasc: str | None = None
+
+
+# Fields of a row that the XML form holds but the CSV tables do not (Table.columns leaves them out).
+XML_ONLY: Final = frozenset({"uasc"})
 
 
 @dataclass(slots=True)
@@ -220,7 +227,14 @@ class Table:
 
     @property
     def columns(self) -> tuple[str, ...]:
-        return ("CHILD", *(f.name.upper() for f in fields(self.row) if f.name not in ("child", "line", "invalid")))
+        return (
+            "CHILD",
+            *(
+                f.name.upper()
+                for f in fields(self.row)
+                if f.name not in ("child", "line", "invalid") and f.name not in XML_ONLY
+            ),
+        )
 
     @property
     def date_columns(self) -> frozenset[str]:

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from safeguarding.returns.ssda903.reader import read_return, without_cyclic_collection
+from safeguarding.returns.ssda903.reference import Reference
 from safeguarding.returns.ssda903.rules import Child, Problem, Rule, Severity, features, rules_for
 from safeguarding.returns.ssda903.tables import ChildRecord, CollectionYear, Return
 
@@ -58,6 +59,7 @@ class Report:
     children: int
     rules_run: int
     rules_skipped_without_previous: int = 0
+    rules_skipped_without_reference: int = 0
     counts: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -72,10 +74,16 @@ class Report:
 class Validator:
     """Checks children one at a time; a child runs only the rules whose table it has rows in."""
 
-    def __init__(self, year: CollectionYear, with_previous: bool) -> None:
+    def __init__(self, year: CollectionYear, with_previous: bool, reference: Reference | None = None) -> None:
         self.year = year
-        self.rules = rules_for(year.year, with_previous)
-        self.skipped = len(rules_for(year.year, True)) - len(rules_for(year.year, False)) if not with_previous else 0
+        self.reference = reference
+        parts = reference.parts if reference is not None else frozenset()
+        everything = frozenset({"providers", "postcodes"})
+        self.rules = rules_for(year.year, with_previous, parts)
+        self.skipped = (
+            len(rules_for(year.year, True, parts)) - len(rules_for(year.year, False, parts)) if not with_previous else 0
+        )
+        self.skipped_without_reference = len(rules_for(year.year, with_previous, everything)) - len(self.rules)
         self._by_parts: dict[frozenset[str], list[tuple[Rule, Callable[..., Iterator[Problem]]]]] = {}
 
     def child(self, record: ChildRecord, last: ChildRecord | None = None) -> list[Finding]:
@@ -83,7 +91,7 @@ class Validator:
         checks = self._by_parts.get(parts)
         if checks is None:
             checks = self._by_parts[parts] = [(r, r.check) for r in self.rules if r.needs is None or r.needs in parts]
-        c = Child(record, last)
+        c = Child(record, last, self.reference)
         year = self.year
         found: list[Finding] = []
         try:
@@ -123,13 +131,22 @@ class Validator:
         return found
 
 
-def validate(current: Return, year: CollectionYear, previous: Return | None = None) -> Report:
-    validator = Validator(year, previous is not None)
+def validate(
+    current: Return, year: CollectionYear, previous: Return | None = None, reference: Reference | None = None
+) -> Report:
+    validator = Validator(year, previous is not None, reference)
     last = previous.children if previous is not None else {}
     findings: list[Finding] = []
     for child_id, record in current.children.items():
         findings += validator.child(record, last.get(child_id))
-    return Report(year, findings, len(current.children), len(validator.rules), validator.skipped)
+    return Report(
+        year,
+        findings,
+        len(current.children),
+        len(validator.rules),
+        validator.skipped,
+        validator.skipped_without_reference,
+    )
 
 
 # Below this much CSV or XML one process is quicker than starting workers.
@@ -156,20 +173,30 @@ def default_workers(path: Path | str, previous: Path | str | None = None) -> int
 
 
 def _check_share(
-    path: Path | str, year: CollectionYear, previous: Path | str | None, shard: tuple[int, int] | None
+    path: Path | str,
+    year: CollectionYear,
+    previous: Path | str | None,
+    shard: tuple[int, int] | None,
+    reference: Reference | None = None,
 ) -> Report:
     with without_cyclic_collection():
         current = read_return(path, shard)
         last = read_return(previous, shard) if previous is not None else None
-        return validate(current, year, last)
+        return validate(current, year, last, reference)
 
 
-def _check_share_args(args: tuple[Path | str, CollectionYear, Path | str | None, tuple[int, int]]) -> Report:
+def _check_share_args(
+    args: tuple[Path | str, CollectionYear, Path | str | None, tuple[int, int], Reference | None],
+) -> Report:
     return _check_share(*args)
 
 
 def validate_path(
-    path: Path | str, year: CollectionYear, previous: Path | str | None = None, workers: int | None = None
+    path: Path | str,
+    year: CollectionYear,
+    previous: Path | str | None = None,
+    workers: int | None = None,
+    reference: Reference | None = None,
 ) -> Report:
     """Raises :class:`~.reader.ReturnRefused` (naming file, line and column) where a return cannot be read.
 
@@ -179,12 +206,12 @@ def validate_path(
     child, then table, line and rule."""
     count = default_workers(path, previous) if workers is None else max(1, workers)
     if count == 1:
-        report = _check_share(path, year, previous, None)
+        report = _check_share(path, year, previous, None, reference)
         report.findings.sort(key=_order)
         return report
     context = multiprocessing.get_context("fork")
     with context.Pool(count) as pool:
-        reports = pool.map(_check_share_args, [(path, year, previous, (k, count)) for k in range(count)])
+        reports = pool.map(_check_share_args, [(path, year, previous, (k, count), reference) for k in range(count)])
     findings = sorted((f for r in reports for f in r.findings), key=_order)
     return Report(
         year,
@@ -192,4 +219,5 @@ def validate_path(
         sum(r.children for r in reports),
         reports[0].rules_run,
         reports[0].rules_skipped_without_previous,
+        reports[0].rules_skipped_without_reference,
     )

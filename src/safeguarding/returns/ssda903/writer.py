@@ -63,8 +63,8 @@ _XML_NAMES = {"PLACE": "PL"}
 
 
 def write_xml(children: Iterable[ChildRecord], path: Path) -> int:
-    """The XML form: ``EXPSSDA903`` holding a ``CHILD`` each, its ``HEADER`` (with ``UASC``/``DUC`` where the child
-    has a UASC row) and one element per row of every other table."""
+    """The XML form: ``EXPSSDA903`` holding a ``CHILD`` each, its ``HEADER`` (with the ``UASC`` flag, 1 where the
+    child has a UASC row, and ``DUC`` where that row has one) and one element per row of every other table."""
     count = 0
     with etree.xmlfile(str(path), encoding="utf-8") as xf:
         xf.write_declaration()
@@ -80,7 +80,15 @@ def write_xml(children: Iterable[ChildRecord], path: Path) -> int:
                         text = _xml_text(getattr(h, column.lower()))
                         if text is not None:
                             etree.SubElement(header, column).text = text
+                    # UASC and DUC are items of the HEADER in the DfE's form (CLA.xsd), not a group of their own.
+                    flag = h.uasc if h.uasc is not None else ("1" if record.uasc else "0")
+                    etree.SubElement(header, "UASC").text = flag
+                    duc = _xml_text(record.uasc[0].duc) if record.uasc else None
+                    if duc is not None:
+                        etree.SubElement(header, "DUC").text = duc
                 for t in TABLES[1:]:
+                    if t.xml_group == "UASC" and record.header:
+                        continue
                     for row in getattr(record, t.attribute):
                         group = etree.SubElement(child, t.xml_group)
                         for column in t.columns[1:]:
@@ -89,5 +97,10 @@ def write_xml(children: Iterable[ChildRecord], path: Path) -> int:
                             text = _xml_text(getattr(row, column.lower()))
                             if text is not None:
                                 etree.SubElement(group, _XML_NAMES.get(column, column)).text = text
+                        if not len(group):
+                            # A row of blanks (a care leaver's OC3 with nothing recorded at the birthday) is still
+                            # a row: an empty item keeps the group, so the reader sees the row.
+                            first = next(c for c in t.columns[1:] if c != "DOB")
+                            etree.SubElement(group, _XML_NAMES.get(first, first))
                 xf.write(child)
     return count
