@@ -41,6 +41,7 @@ from safeguarding.front_door.models import Contact, ContactSubject, SubjectRole
 from safeguarding.insight.models import WorkerContract
 from safeguarding.insight.period import Period
 from safeguarding.people.models import Person
+from safeguarding.returns.annex_a import adoption
 from safeguarding.returns.annex_a.spec import (
     CASE_STATUS,
     CASE_WORKING_ROLES,
@@ -467,6 +468,8 @@ ROWS: dict[str, Callable[[Extract], list[list[Any]]]] = {
     "Missing": missing_episodes,
     "Exploitation": exploitation_screenings,
     "Staff": staff,
+    "List 10": lambda x: adoption.list_10_adoption(x.session, x.period, lambda ids: Children(x.session, x.period, ids)),
+    "List 11": lambda x: adoption.list_11_adopters(x.session, x.period),
 }
 
 

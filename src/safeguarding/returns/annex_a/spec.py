@@ -177,11 +177,60 @@ LISTS: tuple[ListSpec, ...] = (
         ),
     ),
 )
-SPEC_BY_SHEET = {spec.sheet: spec for spec in LISTS}
-NOT_HELD = (
-    "List 8 (children in care), List 9 (care leavers), List 10 (adoption) and List 11 (adopters) are not "
-    "held by this system and are not written."
+# Lists 10 and 11 (adoption; prospective adopters), from the permanence record (returns.annex_a.adoption).
+LIST_10 = ListSpec(
+    "List 10",
+    "Adoption",
+    "children with a decision that they should be placed for adoption in force at any time in the period",
+    (
+        *LEADING,
+        *DISABILITY,
+        "Family identifier",
+        "Date the Child Entered Care",
+        "Date of Decision that Child Should be Placed for Adoption",
+        "Date of Placement Order",
+        "Date of Matching Child and Prospective Adopters",
+        "Date Placed for Adoption",
+        "Date of Adoption Order",
+        "Date of Decision that Child Should No Longer be Placed for Adoption",
+        "Reason Why Child No Longer Placed for Adoption",
+        "Date placed in FFA or concurrent planning placement",
+    ),
 )
+LIST_11 = ListSpec(
+    "List 11",
+    "Adopters",
+    "prospective adopters in the process at any time in the period (enquiry on or before its end, not left before "
+    "its start): one row each",
+    (
+        "Individual adopter identifier",
+        "Family identifier",
+        "Gender",
+        "Ethnicity",
+        "Disability",
+        "Is the adopter fostering for adoption?",
+        "Date enquiry received",
+        "Date Stage 1 started",
+        "Date Stage 1 ended",
+        "Date Stage 2 started",
+        "Date Stage 2 ended",
+        "Date application submitted",
+        "Date application approved",
+        "Date adopter matched with child(ren)",
+        "Date child/children placed with adopter(s)",
+        "No. of children placed",
+        "Date of Adoption Order",
+        "Date of leaving adoption process",
+        "Reason for leaving adoption process",
+    ),
+)
+# Annex A list 11's adopter gender (the lettered set of the other lists, with "d) Neither").
+ADOPTER_GENDER = {"a": "a) Male", "b": "b) Female", "c": "c) Not stated/recorded", "d": "d) Neither"}
+# Annex A list 11's reasons for leaving the process, as Ofsted numbers them.
+REASON_LEFT_PROCESS = {"1": "1) Adopter withdrew", "2": "2) Process put on hold", "3": "3) Application refused"}
+LISTS = (*LISTS, LIST_10, LIST_11)
+SPEC_BY_SHEET = {spec.sheet: spec for spec in LISTS}
+NOT_HELD = "List 8 (children in care) and List 9 (care leavers) are not held by this system and are not written."
 CASE_WORKING_ROLES = (
     Role.SOCIAL_WORKER,
     Role.TEAM_MANAGER,

@@ -44,6 +44,7 @@ from safeguarding.core.db import Database
 from safeguarding.core.users import User
 from safeguarding.exploitation.models import MissingEpisode, MissingKind
 from safeguarding.people.models import Person
+from safeguarding.returns.ssda903.permanence_rows import add_permanence_rows
 from safeguarding.returns.ssda903.tables import (
     TABLES,
     ChildRecord,
@@ -227,6 +228,7 @@ def build_return(session: Session, year: CollectionYear) -> Return:
             record.sw_episodes += _sw_rows(child, dob, allocations[person_id], year)
             record.sort()
             out.children[child] = record
+        add_permanence_rows(session, out, {child_id_of(p): p for p in people.values()}, year)
     return out
 
 
