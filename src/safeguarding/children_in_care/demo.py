@@ -30,6 +30,13 @@ from safeguarding.children_in_care.models import (
     HealthAssessment,
     LookedAfterReview,
 )
+from safeguarding.children_in_care.permanence_models import (
+    Adopter,
+    AdoptionDecision,
+    AdoptiveFamily,
+    PermanencePlan,
+    PreviousPermanence,
+)
 from safeguarding.core.calendar import LONDON, add_calendar_months, add_working_days_quick
 from safeguarding.core.users import Role, User
 from safeguarding.people.models import Person
@@ -40,7 +47,19 @@ def _t(model: type[Any]) -> Table:
     return table
 
 
-MODELS: tuple[type[Any], ...] = (CarePeriod, CareEvent, LookedAfterReview, CareVisit, HealthAssessment, EducationPlan)
+MODELS: tuple[type[Any], ...] = (
+    CarePeriod,
+    CareEvent,
+    LookedAfterReview,
+    CareVisit,
+    HealthAssessment,
+    EducationPlan,
+    AdoptiveFamily,
+    Adopter,
+    AdoptionDecision,
+    PermanencePlan,
+    PreviousPermanence,
+)
 TABLES: list[Table] = [_t(m) for m in MODELS]
 
 SHARE = 0.2  # of the open cases that come into care
@@ -60,6 +79,10 @@ class _Stage:
         self.rng = random.Random(f"children-in-care-{builder.seed}")
         self.today = builder.now.astimezone(LONDON).date()
         self.stats = {"periods": 0, "left_care": 0, "placements": 0, "reviews": 0, "visits": 0}
+        # Permanence draws from its own stream, so that adding it left every other child's history as it was.
+        self.perm = random.Random(f"permanence-{builder.seed}")
+        self.families = 0
+        self.stats.update({"adoption_decisions": 0, "adopted": 0, "permanence_plans": 0})
 
     # -- plumbing --------------------------------------------------------------------------------------------------
 
@@ -131,7 +154,12 @@ class _Stage:
         uasc = age >= 15 and rng.random() < 0.15
         legal = "V2" if uasc else rng.choice(("C1", "C1", "C1", "V2", "L1", "L2"))
         leaves = rng.random() < 0.2 and (self.today - started).days > 90
+        adoption = self.adoption_journey(started, age, uasc)
+        if adoption is not None:
+            leaves = False  # the adoption order, or the decision ending, is this child's way out of care
         end = started + timedelta(days=rng.randint(60, max(61, (self.today - started).days - 1))) if leaves else None
+        if adoption is not None and adoption.get("adopted") is not None:
+            end = adoption["adopted"]
         last_day = end or self.today
         period_id = self.add(
             CarePeriod,
@@ -179,7 +207,9 @@ class _Stage:
         if legal in {"L1", "L2"}:
             day = started + timedelta(days=rng.randint(1, 3))
             legal = self.change_status(common, day, "C1", last_day)
-        if legal == "C1":
+        if adoption is not None and adoption.get("order") is not None:
+            legal = self.change_status(common, adoption["order"], "E1", last_day)  # the placement order
+        elif legal == "C1":
             day = day + timedelta(days=rng.randint(70, 240))
             legal = self.change_status(common, day, "C2", last_day)
         elif legal == "V2" and not uasc and rng.random() < 0.3:
@@ -187,9 +217,10 @@ class _Stage:
             legal = self.change_status(common, day, "C1", last_day)
         # Moves: about one a year, more for the unsettled.
         moved = started
+        moves_until = adoption["placed"] if adoption is not None and adoption.get("placed") else last_day
         while True:
             moved = moved + timedelta(days=rng.randint(40, 420))
-            if moved >= last_day:
+            if moved >= moves_until:
                 break
             kind = rules.CARER if rng.random() < 0.15 and place.startswith("U") else rules.PLACEMENT
             if kind == rules.CARER:
@@ -235,14 +266,17 @@ class _Stage:
                 )
             placements.append(moved)
             self.stats["placements"] += 1
+        if adoption is not None:
+            self.record_adoption(common, adoption, placements)
         if end is not None:
-            reason = rng.choice(LEAVING)
+            reason = rng.choice(LEAVING) if adoption is None else self.perm.choice(("E11", "E11", "E12"))
             self.add(
                 CareEvent,
                 {**common, "kind": rules.LEAVE, "occurred_on": end, "reason_ended": reason, "_on": end},
             )
             self.writer.buffers[_t(CarePeriod).name][-1]["reason_ended"] = reason
             self.stats["left_care"] += 1
+        self.permanence(common, started, last_day, adoption, end)
         self.reviews(common, started, last_day, born)
         self.visits(common, placements, last_day)
         self.health(common, started, last_day, born)
@@ -258,6 +292,194 @@ class _Stage:
                         "_on": day,
                     },
                 )
+
+    # -- permanence ------------------------------------------------------------------------------------------------
+
+    def adoption_journey(self, started: date, age: float, uasc: bool) -> dict[str, Any] | None:
+        """For most children under 10 in care for 100 days or more (the demo's cases are recent, so its journeys are
+        quicker than most councils'): the dates of their adoption, as far as
+        today has reached (a decision, then the placement order, the match, the placement and the adoption order),
+        with drift (matches slower than the scorecard's 121 days) and some decisions reversed."""
+        perm = self.perm
+        if uasc or age >= 10 or (self.today - started).days < 100 or perm.random() > 0.7:
+            return None
+        last = self.today - timedelta(days=1)
+        steps: dict[str, Any] = {"decided": started + timedelta(days=perm.randint(20, 60))}
+        if steps["decided"] > last:
+            return None
+        if perm.random() < 0.15:
+            ceased = steps["decided"] + timedelta(days=perm.randint(20, 90))
+            if ceased <= last:
+                steps["ceased"], steps["reason"] = ceased, perm.choice(("RD1", "RD2", "RD3", "RD4"))
+                return steps
+        chain = (("order", 15, 40), ("matched", 20, 160), ("placed", 7, 21), ("adopted", 70, 150))
+        day = steps["decided"]
+        for name, low, high in chain:
+            day = day + timedelta(days=perm.randint(low, high))
+            if day > last:
+                break
+            steps[name] = day
+        return steps
+
+    def record_adoption(self, common: dict[str, Any], steps: dict[str, Any], placements: list[date]) -> None:
+        perm = self.perm
+        matched = steps.get("matched")
+        couple = perm.random() < 0.8
+        sex = perm.choice(("MF", "MF", "MF", "FF", "MM")) if couple else perm.choice(("F1", "F1", "M1"))
+        status = {"MF": perm.choice(("L11", "L11", "L3")), "FF": "L12", "MM": "L2"}.get(sex, "L0")
+        family_id = self.family(matched, 2 if couple else 1, sex) if matched else None
+        self.add(
+            AdoptionDecision,
+            {
+                **common,
+                "decided_on": steps["decided"],
+                "matched_on": matched,
+                "family_id": family_id,
+                "adopters_number": (2 if couple else 1) if matched else None,
+                "adopters_sex": sex if matched else None,
+                "adopters_legal_status": status if matched else None,
+                "foster_carers_adopting": False if matched else None,
+                "ceased_on": steps.get("ceased"),
+                "reason_ceased": steps.get("reason"),
+                "version": 1,
+                "_on": steps["decided"],
+            },
+        )
+        self.stats["adoption_decisions"] += 1
+        placed = steps.get("placed")
+        if placed is not None:
+            self.add(
+                CareEvent,
+                {
+                    **common,
+                    "kind": rules.PLACEMENT,
+                    "occurred_on": placed,
+                    "placement_type": "A6",
+                    "placement_provider": "PR1",
+                    "carer": self.carer("U6"),
+                    "placement_postcode": self.postcode(),
+                    "urn": None,
+                    "long_term": False,
+                    "placement_plan_on": self.wd(placed, perm.randint(0, 4)),
+                    "reason_place_change": "CARPL",
+                    "_on": placed,
+                },
+            )
+            placements.append(placed)
+            self.stats["placements"] += 1
+        if steps.get("adopted") is not None:
+            self.stats["adopted"] += 1
+
+    def family(self, matched: date, adopters: int, sex: str) -> int:
+        """The prospective adopters a child was matched with: assessed and approved before the match."""
+        perm = self.perm
+        self.families += 1
+        approved = matched - timedelta(days=perm.randint(10, 200))
+        stage_two_ended = approved - timedelta(days=perm.randint(14, 40))
+        stage_two_started = stage_two_ended - timedelta(days=perm.randint(100, 130))
+        stage_one_ended = stage_two_started - timedelta(days=perm.randint(0, 30))
+        stage_one_started = stage_one_ended - timedelta(days=perm.randint(40, 60))
+        family_id = self.add(
+            AdoptiveFamily,
+            {
+                "reference": f"AF{self.families:05d}",
+                "enquiry_on": stage_one_started - timedelta(days=perm.randint(7, 60)),
+                "stage_one_started_on": stage_one_started,
+                "stage_one_ended_on": stage_one_ended,
+                "stage_two_started_on": stage_two_started,
+                "stage_two_ended_on": stage_two_ended,
+                "applied_on": stage_one_ended + timedelta(days=perm.randint(0, 10)),
+                "approved_on": approved,
+                "fostering_for_adoption": perm.random() < 0.15,
+                "version": 1,
+                "_on": approved,
+            },
+        )
+        genders = {"MF": ("a", "b"), "FF": ("b", "b"), "MM": ("a", "a"), "M1": ("a",), "F1": ("b",)}[sex]
+        for gender in genders[:adopters]:
+            self.add(
+                Adopter,
+                {
+                    "family_id": family_id,
+                    "gender": gender,
+                    "ethnicity": perm.choice(("WBRI", "WBRI", "WBRI", "MWBC", "BCRB", "AIND", "WOTH")),
+                    "disabled": perm.random() < 0.05,
+                    "_on": approved,
+                },
+            )
+        return family_id
+
+    def prospective_families(self) -> None:
+        """Families still in assessment or waiting to be matched, and some who left the process."""
+        perm = self.perm
+        for _ in range(max(2, self.families // 2)):
+            self.families += 1
+            enquiry = self.today - timedelta(days=perm.randint(20, 500))
+            row: dict[str, Any] = {
+                "reference": f"AF{self.families:05d}",
+                "enquiry_on": enquiry,
+                "fostering_for_adoption": perm.random() < 0.2,
+                "version": 1,
+                "_on": enquiry,
+            }
+            day = enquiry
+            for name, low, high in (
+                ("stage_one_started_on", 7, 60),
+                ("stage_one_ended_on", 40, 60),
+                ("stage_two_started_on", 0, 30),
+                ("stage_two_ended_on", 100, 130),
+                ("approved_on", 14, 40),
+            ):
+                day = day + timedelta(days=perm.randint(low, high))
+                if day >= self.today:
+                    break
+                row[name] = day
+                if name == "stage_one_ended_on":
+                    row["applied_on"] = day
+            if perm.random() < 0.2:
+                left = enquiry + timedelta(days=perm.randint(30, 200))
+                if left < self.today:
+                    for name in list(row):
+                        if name.endswith("_on") and name != "enquiry_on" and row[name] > left:
+                            row[name] = None
+                    row["left_on"], row["reason_left"] = left, perm.choice(("1", "1", "2", "3"))
+            family_id = self.add(AdoptiveFamily, row)
+            for gender in perm.choice((("a", "b"), ("b",), ("b", "b"))):
+                self.add(
+                    Adopter,
+                    {"family_id": family_id, "gender": gender, "ethnicity": "WBRI", "disabled": False, "_on": enquiry},
+                )
+
+    def permanence(
+        self,
+        common: dict[str, Any],
+        started: date,
+        last_day: date,
+        adoption: dict[str, Any] | None,
+        end: date | None,
+    ) -> None:
+        """The permanence plan (by the second review; one in eight never recorded) and previous permanence (for
+        periods from April 2016, as the DfE asks; some not recorded, the export then returns "not known")."""
+        perm = self.perm
+        planned = started + timedelta(days=perm.randint(60, 130))
+        if planned <= last_day and perm.random() > 0.12:
+            plan = "b" if adoption is not None else perm.choice(("a", "a", "c", "f", "f", "f", "e", "d", "g"))
+            self.add(PermanencePlan, {**common, "decided_on": planned, "plan": plan, "_on": planned})
+            self.stats["permanence_plans"] += 1
+        if started >= date(2016, 4, 1) and perm.random() > 0.1:
+            option = perm.choice(("Z1",) * 7 + ("P2", "P3", "P4"))
+            order_on = started - timedelta(days=perm.randint(400, 2000)) if option in ("P2", "P3") else None
+            self.add(
+                PreviousPermanence,
+                {
+                    **common,
+                    "option": option,
+                    "la_code": perm.choice(("931", "316", "340")) if order_on else None,
+                    "order_on": order_on,
+                    "version": 1,
+                    "_on": started,
+                },
+            )
 
     def change_status(self, common: dict[str, Any], day: date, legal: str, last_day: date) -> str:
         if day >= last_day:
@@ -337,6 +559,7 @@ class _Stage:
         for person_id, referral_date, referral_id, born in chosen:
             self.child(person_id, referral_date, referral_id, born, iros)
             self.writer.maybe_flush()
+        self.prospective_families()
         return {f"children_in_care_{k}": v for k, v in self.stats.items()}
 
 
