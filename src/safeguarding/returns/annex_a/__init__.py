@@ -2,9 +2,9 @@
 
 Lists, columns and value sets are those of Ofsted's ILACS Annex A (``spec``). The system holds lists 1,
 3, 4, 5, 6 and 7, the missing and exploitation lists Ofsted also asks for, and the staff list (caseloads, agency or
-permanent, supervision dates). It does not hold early help assessments (list 2), children in care, care leavers or
-adoption (lists 8 to 11): list 2 is written with its columns and no rows, and the "About" sheet says so; lists 8 to
-11 are not written.
+permanent, supervision dates), and lists 10 (adoption) and 11 (prospective adopters) from the permanence record
+(``adoption``). It does not hold early help assessments (list 2): list 2 is written with its columns and no rows, and
+the "About" sheet says so; lists 8 and 9 are not written yet.
 
 ``lists`` reads the rows of each list for a period (one function per list), ``workbook`` writes them as .xlsx and
 ``export`` is the use-case (the period asked for, the access check and the audit of the export).

@@ -67,7 +67,7 @@ SEX_OF: Final = {"M": "1", "F": "2"}  # the SSDA903 SEX codes; an unknown sex is
 MISSING_OF: Final = {MissingKind.MISSING: "M", MissingKind.ABSENT: "A"}
 SW_REASON_UNRECORDED: Final = "OTHERS"  # the record holds no reason for a change of social worker
 CHUNK: Final = 1000
-EMPTY_TABLES: Final = ("oc2.csv", "oc3.csv", "ad1.csv", "placed_for_adoption.csv")
+EMPTY_TABLES: Final = ("oc2.csv", "oc3.csv")  # AD1 and PlacedAdoption: permanence_rows
 # The record holds no previous permanence yet: a child who started to be looked after in the year is returned as P4,
 # the DfE's code for "the council does not know" (rule 630 asks for a row; it can be updated in a later return).
 PREV_PERM_UNKNOWN: Final = "P4"
