@@ -12,8 +12,11 @@ the events (``children_in_care.rules.episodes``), never typed. The record is tak
 missing period ending after it is still open in the return, anything beginning after it is left out.
 
 Tables the record does not hold yet are written with their header row only: OC2 (the SDQ, convictions, dental
-checks and immunisations are not recorded), OC3 (care leavers), AD1 and PlacedAdoption (adoption). PrevPerm holds
-P4 ("not known") for each child who started to be looked after in the year: previous permanence is not recorded.
+checks and immunisations are not recorded) and OC3 (care leavers). AD1 (the children adopted in the year),
+PlacedAdoption (the decisions that a child should be placed for adoption, and their ending) and PrevPerm come from
+the permanence record (``children_in_care.permanence_models``), written by :mod:`.permanence_rows`; PrevPerm holds P4
+("not known", the DfE's code) for a child who started to be looked after in the year with no previous permanence
+recorded.
 
 Social worker episodes are the child's allocations to a worker overlapping the year. The record holds no Social
 Work England registration number, so SW_ID is ``XX`` and the worker's account number (the DfE's form for a worker
