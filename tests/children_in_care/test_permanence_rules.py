@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -113,21 +114,59 @@ def test_adopters_accepted_are_what_the_dfe_rules_accept(number: int, sex: str, 
 def test_an_adoption_order_follows_the_placement_and_other_orders_follow_the_decision_ending() -> None:
     placed = steps(matched_on=date(2024, 7, 1), placed_on=date(2024, 7, 15))
     kw = {"in_care_since": CARE, "current_placement": "A6"}
-    assert p.order_problem(date(2025, 1, 10), "E11", steps=placed, **kw) is None  # type: ignore[arg-type]
-    early = p.order_problem(date(2024, 7, 1), "E12", steps=placed, **kw)  # type: ignore[arg-type]
-    assert early and "before the child was placed for adoption on 15 July 2024" in early
-    unplaced = p.order_problem(date(2025, 1, 10), "E11", steps=steps(), **kw)  # type: ignore[arg-type]
-    assert unplaced and "placement for adoption first" in unplaced
-    assert p.order_problem(date(2025, 1, 10), "E11", steps=None, **kw)  # type: ignore[arg-type]
-    open_decision = p.order_problem(date(2025, 1, 10), "E47", steps=steps(), **kw)  # type: ignore[arg-type]
-    assert open_decision and "still in force" in open_decision
-    assert p.order_problem(date(2025, 1, 10), "E47", in_care_since=CARE, current_placement="U3", steps=None) is None
+    assert p.leaving_problem(date(2025, 1, 10), "E11", steps=placed, **kw) == {}  # type: ignore[arg-type]
+    early = p.leaving_problem(date(2024, 7, 1), "E12", steps=placed, **kw)  # type: ignore[arg-type]
+    assert "before the child was placed for adoption on 15 July 2024" in early["on"]
+    unplaced = p.leaving_problem(date(2025, 1, 10), "E11", steps=steps(), **kw)  # type: ignore[arg-type]
+    assert "placement for adoption first" in unplaced["reason"]
+    assert "no decision in force" in p.leaving_problem(date(2025, 1, 10), "E11", steps=None, **kw)["reason"]  # type: ignore[arg-type]
+    reversed_ = steps(ceased_on=date(2024, 6, 1), reason_ceased="RD1")
+    assert p.leaving_problem(date(2025, 1, 10), "E12", steps=reversed_, **kw)["reason"]  # type: ignore[arg-type]  # 558
+    open_decision = p.leaving_problem(date(2025, 1, 10), "E47", steps=steps(), **kw)  # type: ignore[arg-type]
+    assert "still in force" in open_decision["reason"]
+    assert p.leaving_problem(date(2025, 1, 10), "E47", in_care_since=CARE, current_placement="U3", steps=None) == {}
+
+
+@pytest.mark.parametrize("reason", ["E13", "E4A", "E4B", "E41", "E48", "E8", "E2", "E3", "E5"])
+def test_leaving_care_not_adopted_waits_for_the_decision_to_end(reason: str) -> None:
+    """DfE rule 557: a child with a decision in force who leaves care any way but adoption (E13 and its
+    neighbours) is refused until the decision ends; once it has, or with none, they may leave."""
+    kw = {"in_care_since": CARE, "current_placement": "U6"}
+    refused = p.leaving_problem(date(2025, 1, 10), reason, steps=steps(matched_on=date(2024, 7, 1)), **kw)  # type: ignore[arg-type]
+    assert list(refused) == ["reason"] and "should no longer be placed for adoption first" in refused["reason"]
+    ended = steps(ceased_on=date(2024, 9, 1), reason_ceased="RD3")
+    assert p.leaving_problem(date(2025, 1, 10), reason, steps=ended, **kw) == {}  # type: ignore[arg-type]
+    assert p.leaving_problem(date(2025, 1, 10), reason, steps=None, **kw) == {}  # type: ignore[arg-type]
 
 
 def test_special_guardianship_to_former_foster_carers_needs_foster_care() -> None:
-    assert p.order_problem(date(2025, 1, 1), "E45", in_care_since=CARE, current_placement="U1", steps=None) is None
-    refused = p.order_problem(date(2025, 1, 1), "E46", in_care_since=CARE, current_placement="K2", steps=None)
-    assert refused and "not in foster care" in refused
+    assert p.leaving_problem(date(2025, 1, 1), "E45", in_care_since=CARE, current_placement="U1", steps=None) == {}
+    refused = p.leaving_problem(date(2025, 1, 1), "E46", in_care_since=CARE, current_placement="K2", steps=None)
+    assert "not in foster care" in refused["reason"]
+
+
+def test_a_placement_order_follows_the_decision() -> None:
+    """DfE rules 553 and 554: no placement order without a decision in force, nor one dated before it."""
+    assert p.placement_order_problem(date(2024, 6, 1), steps()) is None
+    assert "no decision in force" in (p.placement_order_problem(date(2024, 6, 1), None) or "")
+    ended = steps(ceased_on=date(2024, 5, 20), reason_ceased="RD2")
+    assert "no decision in force" in (p.placement_order_problem(date(2024, 6, 1), ended) or "")
+    assert "before the decision on 1 May 2024" in (p.placement_order_problem(date(2024, 4, 1), steps()) or "")
+
+
+def test_a_placement_for_adoption_needs_a_decision_in_force() -> None:
+    """DfE rule 551, then the order of the steps (``placement_problem``)."""
+
+    def placed(decision: p.AdoptionSteps | None) -> dict[str, str]:
+        return p.adoption_placement_problem(
+            date(2024, 7, 15), "A6", decision, foster_carers_adopting=False, legal_status="E1", current_placement="U6"
+        )
+
+    assert placed(steps(matched_on=date(2024, 7, 1))) == {}
+    assert "no decision in force" in placed(None)["placement_type"]
+    ended = steps(matched_on=date(2024, 7, 1), ceased_on=date(2024, 7, 10), reason_ceased="RD1")
+    assert "no decision in force" in placed(ended)["placement_type"]
+    assert "Record the match" in placed(steps())["on"]
 
 
 def test_ceasing_a_decision_comes_after_it() -> None:

@@ -296,39 +296,93 @@ def adopters_problem(number: int | None, sex: str, legal_status: str) -> dict[st
     return problems
 
 
-def order_problem(
+def leaving_problem(
     on: date,
     reason: str,
     *,
     in_care_since: date,
     current_placement: str | None,
     steps: AdoptionSteps | None,
-) -> str | None:
-    """Why care cannot end on ``on`` by the permanence order ``reason`` (REC), or None. An adoption order comes
-    after the child was placed for adoption (Adoption and Children Act 2002 s42: the child has lived with the
-    adopters before the application); special guardianship to former foster carers needs the child in foster care
-    (DfE rule 516); any other order needs the decision to place for adoption ended first (DfE rules 557, 558)."""
+) -> dict[str, str]:
+    """What is wrong with the child leaving care on ``on`` for ``reason`` (REC), by field: ``on`` (the date) or
+    ``reason`` (why care ended); empty when nothing. Whichever form records it (the care record's "left care" or the
+    permanence page's order). An adoption order comes after the child was placed for adoption (Adoption and Children
+    Act 2002 s42: the child has lived with the adopters before the application) under a decision in force (DfE rule
+    558); a child who leaves care any other way has the decision ended first (rule 557: E13, E4A, special
+    guardianship and every other REC but E11/E12); special guardianship to former foster carers needs the child in
+    foster care (rule 516)."""
     if on < in_care_since:
-        return f"The order is dated {long_date(on)}, before the child came into care on {long_date(in_care_since)}"
+        return {"on": f"Care ended {long_date(on)}, before the child came into care on {long_date(in_care_since)}"}
     if reason in ADOPTED:
         if steps is None or steps.ceased_on is not None:
-            return "There is no decision in force that the child should be placed for adoption"
+            return {
+                "reason": "There is no decision in force that the child should be placed for adoption: a child is "
+                "adopted from care only after one"
+            }
         if steps.placed_on is None:
-            return "Record the child's placement for adoption first: an adoption order comes after it"
+            return {"reason": "Record the child's placement for adoption first: an adoption order comes after it"}
         if on < steps.placed_on:
-            return (
-                f"The adoption order is dated {long_date(on)}, before the child was placed for adoption on "
+            return {
+                "on": f"The adoption order is dated {long_date(on)}, before the child was placed for adoption on "
                 f"{long_date(steps.placed_on)}"
-            )
-        return None
+            }
+        return {}
     if steps is not None and steps.open:
-        return (
-            f"The decision of {long_date(steps.decided_on)} that the child should be placed for adoption is still in "
-            "force: record that the child should no longer be placed for adoption first"
-        )
+        return {
+            "reason": f"The decision of {long_date(steps.decided_on)} that the child should be placed for adoption is "
+            "still in force: record that the child should no longer be placed for adoption first, on their "
+            "permanence page"
+        }
     if reason in FROM_FOSTER_CARERS and current_placement not in FOSTER_PLACEMENTS:
-        return "The child is not in foster care now: choose special guardianship to carers who did not foster them"
+        return {
+            "reason": "The child is not in foster care now: choose special guardianship to carers who did not foster "
+            "them"
+        }
+    return {}
+
+
+def placement_order_problem(on: date, steps: AdoptionSteps | None) -> str | None:
+    """Why the child's legal status cannot become a placement order (E1) on ``on``, or None: the council decides that
+    the child should be placed for adoption before it applies for the order (Adoption and Children Act 2002 s22; DfE
+    rules 553 and 554: an order with no decision, a decision after the order)."""
+    if steps is None or not steps.open:
+        return (
+            "There is no decision in force that the child should be placed for adoption: record the decision on the "
+            "child's permanence page before the placement order"
+        )
+    if on < steps.decided_on:
+        return (
+            f"The placement order is dated {long_date(on)}, before the decision on {long_date(steps.decided_on)} "
+            "that the child should be placed for adoption: the decision comes first"
+        )
     return None
+
+
+def adoption_placement_problem(
+    on: date,
+    placement_type: str,
+    steps: AdoptionSteps | None,
+    *,
+    foster_carers_adopting: bool | None,
+    legal_status: str | None,
+    current_placement: str | None,
+) -> dict[str, str]:
+    """What is wrong with a placement for adoption (A3-A6) on ``on``, by field, whichever form records it: a decision
+    in force (DfE rule 551; one that ended in adoption still stands for correcting its placement), then
+    ``placement_problem``."""
+    if steps is None or steps.ceased_on is not None:
+        return {
+            "placement_type": "There is no decision in force that the child should be placed for adoption: a "
+            "placement for adoption is recorded on the child's permanence page once they are matched"
+        }
+    return placement_problem(
+        on,
+        placement_type,
+        steps,
+        foster_carers_adopting=foster_carers_adopting,
+        legal_status=legal_status,
+        current_placement=current_placement,
+    )
 
 
 def ceasing_problem(on: date, steps: AdoptionSteps) -> str | None:

@@ -22,9 +22,9 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from safeguarding.casework.case_access import may_each as case_may_each
+from safeguarding.children_in_care import adoption_timeline, service
 from safeguarding.children_in_care import permanence as rules
 from safeguarding.children_in_care import rules as care_rules
-from safeguarding.children_in_care import service
 from safeguarding.children_in_care.models import CareEvent, CarePeriod
 from safeguarding.children_in_care.permanence_models import (
     Adopter,
@@ -239,55 +239,6 @@ def _events(session: Session, period_id: int) -> list[CareEvent]:
     )
 
 
-def _placement_order_on(events: Sequence[CareEvent]) -> date | None:
-    """The first day the child's legal status was a placement order (E1) in the period."""
-    return next(
-        (
-            e.occurred_on
-            for e in events
-            if e.kind in (care_rules.START, care_rules.LEGAL_STATUS) and e.legal_status == rules.PLACEMENT_ORDER
-        ),
-        None,
-    )
-
-
-def steps_of(
-    decisions: Sequence[AdoptionDecision], events: Sequence[CareEvent]
-) -> list[tuple[AdoptionDecision, rules.AdoptionSteps]]:
-    """Each decision of one period with the steps that followed it, read from the care events: placed (the first
-    A3-A6 placement after it, before the next decision), adopted (the period ended E11/E12 while it was in force)."""
-    placements = [
-        (e.occurred_on, e.placement_type) for e in events if e.kind in (care_rules.START, care_rules.PLACEMENT)
-    ]
-    leaving = next((e for e in events if e.kind == care_rules.LEAVE), None)
-    out = []
-    ordered = sorted(decisions, key=lambda d: (d.decided_on, d.id))
-    for index, d in enumerate(ordered):
-        following = ordered[index + 1].decided_on if index + 1 < len(ordered) else None
-        adopted = (
-            leaving.occurred_on
-            if leaving is not None
-            and leaving.reason_ended in rules.ADOPTED
-            and d.ceased_on is None
-            and following is None
-            else None
-        )
-        out.append(
-            (
-                d,
-                rules.AdoptionSteps(
-                    decided_on=d.decided_on,
-                    matched_on=d.matched_on,
-                    placed_on=rules.placed_for_adoption_on(placements, d.decided_on, following),
-                    ceased_on=d.ceased_on,
-                    reason_ceased=d.reason_ceased,
-                    adopted_on=adopted,
-                ),
-            )
-        )
-    return out
-
-
 def _latest_period(session: Session, person_id: int) -> CarePeriod | None:
     return session.scalar(
         select(CarePeriod)
@@ -310,8 +261,8 @@ def permanence_record(session: Session, database: Database, user: User, person_i
     if period is not None:
         events = _events(session, period.id)
         rows = list(session.scalars(select(AdoptionDecision).where(AdoptionDecision.period_id == period.id)))
-        order_on = _placement_order_on(events)
-        for row, steps in steps_of(rows, events):
+        order_on = adoption_timeline.placement_order_on(events)
+        for row, steps in adoption_timeline.steps_of(rows, events):
             family = session.get(AdoptiveFamily, row.family_id) if row.family_id else None
             decisions.append(Decision(row, steps, order_on, family))
         plans = list(
@@ -352,7 +303,7 @@ def _in_care(
 
 def _decisions(session: Session, period: CarePeriod) -> list[tuple[AdoptionDecision, rules.AdoptionSteps]]:
     rows = list(session.scalars(select(AdoptionDecision).where(AdoptionDecision.period_id == period.id)))
-    return steps_of(rows, _events(session, period.id))
+    return adoption_timeline.steps_of(rows, _events(session, period.id))
 
 
 def _open_decision(
@@ -375,7 +326,7 @@ def record_decision(
             data.on,
             in_care_since=period.started_on,
             earlier=[s for _, s in _decisions(session, period)],
-            placement_order_on=_placement_order_on(_events(session, period.id)),
+            placement_order_on=adoption_timeline.placement_order_on(_events(session, period.id)),
         )
         if problem:
             problems["on"] = problem
@@ -467,29 +418,12 @@ def record_placed(
     session: Session, database: Database, user: User, person_id: int, data: service.ChangeInput
 ) -> CareEvent:
     """The child placed for adoption: a change of placement to A3-A6 on the care record, refused before the match,
-    under a placement order the child does not have, or with foster carers the match says are not adopting."""
-    period = _in_care(session, database, user, person_id, Action.UPDATE)
-    problems = dict(data.problems)
-    found = _decisions(session, period)
+    under a placement order the child does not have, or with foster carers the match says are not adopting (the
+    adoption timeline's checks, which the care record's own change of placement makes too)."""
+    _in_care(session, database, user, person_id, Action.UPDATE)
     placement = data.placement
     if placement is not None and placement.placement_type and placement.placement_type not in rules.ADOPTION_PLACEMENTS:
-        problems["placement_type"] = "Choose one of the placements for adoption"
-    if not found or not found[-1][1].open:
-        problems.setdefault("on", "There is no decision in force that the child should be placed for adoption")
-    elif data.on is not None and placement is not None and "on" not in problems:
-        row, steps = found[-1]
-        now = care_rules.care_now([service.as_change(e) for e in _events(session, period.id)])
-        for name, message in rules.placement_problem(
-            data.on,
-            placement.placement_type,
-            steps,
-            foster_carers_adopting=row.foster_carers_adopting,
-            legal_status=now.legal_status if now else None,
-            current_placement=now.placement_type if now else None,
-        ).items():
-            problems.setdefault(name, message)
-    if problems:
-        raise ValidationFailed(problems)
+        raise ValidationFailed({**data.problems, "placement_type": "Choose one of the placements for adoption"})
     return service.record_change(session, database, user, person_id, data)
 
 
@@ -513,24 +447,16 @@ def record_ceased(
 
 def record_order(session: Session, database: Database, user: User, person_id: int, data: OrderInput) -> CareEvent:
     """An adoption, special guardianship or child arrangements order: the child leaves care with its reason (REC),
-    refused out of order (``permanence.order_problem``)."""
-    period = _in_care(session, database, user, person_id)
-    problems = dict(data.problems)
-    if data.on is not None and "on" not in problems and data.reason in rules.ORDER_OF_REASON:
-        found = _decisions(session, period)
-        now = care_rules.care_now([service.as_change(e) for e in _events(session, period.id)])
-        problem = rules.order_problem(
-            data.on,
-            data.reason,
-            in_care_since=period.started_on,
-            current_placement=now.placement_type if now else None,
-            steps=found[-1][1] if found else None,
-        )
-        if problem:
-            problems["on"] = problem
-    service._fail(problems)
+    refused out of order by the care record's own leaving (``adoption_timeline``: ``permanence.leaving_problem``)."""
+    _in_care(session, database, user, person_id)
+    service._fail(data.problems)
     change = service.ChangeInput(care_rules.LEAVE, data.on, reason_ended=data.reason)
-    return service.record_change(session, database, user, person_id, change)
+    try:
+        return service.record_change(session, database, user, person_id, change)
+    except ValidationFailed as exc:  # this form's field is ``reason``, the care record's ``reason_ended``
+        raise ValidationFailed(
+            {("reason" if name == "reason_ended" else name): message for name, message in exc.errors.items()}
+        ) from exc
 
 
 def record_plan(session: Session, database: Database, user: User, person_id: int, data: PlanInput) -> PermanencePlan:

@@ -22,9 +22,9 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from safeguarding.children_in_care import permanence
+from safeguarding.children_in_care.adoption_timeline import steps_of
 from safeguarding.children_in_care.models import CareEvent, CarePeriod
 from safeguarding.children_in_care.permanence_models import Adopter, AdoptionDecision, AdoptiveFamily
-from safeguarding.children_in_care.permanence_service import steps_of
 from safeguarding.insight.period import Period
 from safeguarding.returns.annex_a.spec import ADOPTER_GENDER, ETHNICITY, REASON_LEFT_PROCESS, yes_no
 
