@@ -560,7 +560,178 @@ class _Stage:
             self.child(person_id, referral_date, referral_id, born, iros)
             self.writer.maybe_flush()
         self.prospective_families()
+        self.whole_adoptions({person_id for person_id, *_ in chosen}, iros)
         return {f"children_in_care_{k}": v for k, v in self.stats.items()}
+
+    # -- whole adoption journeys -----------------------------------------------------------------------------------
+
+    def whole_adoptions(self, taken: set[int], iros: list[int]) -> None:
+        """Two children adopted at the end of a whole journey, at the pace most councils manage (about 14 months
+        from care to moving in with the adopters, the scorecard's A1 threshold, and a few more to the order), so the
+        SSDA903 AD1 table has rows: one adopted in the last collection year, one in this. The demo's open cases are
+        too recent for a whole journey, so these are young children with no case here, each allocated to a social
+        worker some weeks before coming into care until the adoption order. Drawn after every other child, from
+        their own stream."""
+        rng = random.Random(f"whole-adoptions-{self.builder.seed}")
+        year_start = date(self.today.year if self.today.month >= 4 else self.today.year - 1, 4, 1)
+        last_year = year_start - timedelta(days=rng.randint(40, 200))
+        this_year = max(year_start, self.today - timedelta(days=rng.randint(10, 40)))
+        person, user = _t(Person), _t(User)
+        worker = self.writer.connection.execute(
+            select(user.c.id, user.c.team_id)
+            .where(user.c.role == Role.SOCIAL_WORKER.value, user.c.team_id.is_not(None))
+            .order_by(user.c.id)
+            .limit(1)
+        ).first()
+        for adopted in (last_year, this_year):
+            if adopted >= self.today:
+                continue
+            # The dates back from the adoption order: the decision after the assessments and the family court's
+            # timetable, the care and placement orders, family finding (the longest), the introductions, and the
+            # adopters' application after at least 10 weeks together (Adoption and Children Act 2002 s42).
+            durations = (rng.randint(90, 150), rng.randint(60, 120), rng.randint(90, 160), rng.randint(10, 28))
+            placed = adopted - timedelta(days=rng.randint(90, 150))
+            started = placed - timedelta(days=sum(durations))
+            found = self.writer.connection.execute(
+                select(person.c.id, person.c.date_of_birth)
+                .where(
+                    person.c.kind == "child",
+                    person.c.date_of_birth <= started - timedelta(days=90),
+                    person.c.date_of_birth >= started - timedelta(days=3 * 365),
+                    ~person.c.id.in_(select(_t(Referral).c.person_id)),
+                    ~person.c.id.in_(select(_t(CarePeriod).c.person_id)),
+                    ~person.c.id.in_(taken),
+                )
+                .order_by(person.c.id)
+                .limit(1)
+            ).first()
+            if found is None:
+                continue
+            taken.add(found[0])
+            if worker is not None:
+                allocated = started - timedelta(days=rng.randint(30, 120))
+                self.writer.add(
+                    _t(Allocation),
+                    {
+                        "id": self.writer.new_id(_t(Allocation)),
+                        "person_id": found[0],
+                        "worker_id": worker[0],
+                        "team_id": worker[1],
+                        "started_at": datetime.combine(allocated, time(10, 0), LONDON).astimezone(UTC),
+                        "ended_at": datetime.combine(adopted, time(16, 0), LONDON).astimezone(UTC),
+                        "version": 1,
+                    },
+                )
+            self.whole_adoption(rng, found[0], None, found[1], started, durations, adopted, iros)
+
+    def whole_adoption(
+        self,
+        rng: random.Random,
+        person_id: int,
+        referral_id: int | None,
+        born: date,
+        started: date,
+        durations: tuple[int, int, int, int],
+        adopted: date,
+        iros: list[int],
+    ) -> None:
+        """One child's whole journey: into care on an interim care order with foster carers who are also approved
+        adopters (fostering for adoption), the decision that they should be placed for adoption, the care and
+        placement orders, the match with those carers, the placement for adoption with them (A5), the adoption order
+        (E11); the permanence plan, previous permanence, reviews, visits and health assessments as for any child."""
+        decided = started + timedelta(days=durations[0])
+        ordered = decided + timedelta(days=durations[1])
+        matched = ordered + timedelta(days=durations[2])
+        placed = matched + timedelta(days=durations[3])
+        period_id = self.add(
+            CarePeriod,
+            {
+                "person_id": person_id,
+                "referral_id": referral_id,
+                "started_on": started,
+                "ended_on": adopted,
+                "reason_ended": "E11",
+                "unaccompanied_asylum_seeking": False,
+                "iro_id": iros[0] if iros else None,
+                "care_plan_on": self.wd(started, rng.randint(0, 8)),
+                "_on": started,
+            },
+        )
+        self.stats["periods"] += 1
+        common = {"period_id": period_id, "person_id": person_id}
+        carers = f"{rng.choice(CARER_FIRST)} and {rng.choice(CARER_FIRST)} {rng.choice(CARER_LAST)}"
+        postcode = self.postcode()
+        self.add(
+            CareEvent,
+            {
+                **common,
+                "kind": rules.START,
+                "occurred_on": started,
+                "legal_status": "C1",
+                "category_of_need": "N1",
+                "placement_type": "U5",  # a foster carer who is also an approved adopter
+                "placement_provider": "PR1",
+                "carer": carers,
+                "placement_postcode": postcode,
+                "home_postcode": self.postcode(),
+                "urn": None,
+                "long_term": False,
+                "placement_plan_on": self.wd(started, rng.randint(0, 4)),
+                "_on": started,
+            },
+        )
+        self.change_status(common, ordered, "E1", adopted)  # the care and placement orders, made together
+        family_id = self.family(matched, 2, "MF")
+        self.add(
+            AdoptionDecision,
+            {
+                **common,
+                "decided_on": decided,
+                "matched_on": matched,
+                "family_id": family_id,
+                "adopters_number": 2,
+                "adopters_sex": "MF",
+                "adopters_legal_status": "L11",
+                "foster_carers_adopting": True,
+                "ceased_on": None,
+                "reason_ceased": None,
+                "version": 1,
+                "_on": decided,
+            },
+        )
+        self.stats["adoption_decisions"] += 1
+        self.add(
+            CareEvent,
+            {
+                **common,
+                "kind": rules.PLACEMENT,
+                "occurred_on": placed,
+                "placement_type": "A5",  # under the placement order, with the child's foster carers
+                "placement_provider": "PR1",
+                "carer": carers,
+                "placement_postcode": postcode,
+                "urn": None,
+                "long_term": False,
+                "placement_plan_on": self.wd(placed, rng.randint(0, 3)),
+                "reason_place_change": "PLACE",  # a change in the status of the placement only
+                "_on": placed,
+            },
+        )
+        self.stats["placements"] += 1
+        self.add(
+            CareEvent, {**common, "kind": rules.LEAVE, "occurred_on": adopted, "reason_ended": "E11", "_on": adopted}
+        )
+        self.stats["left_care"] += 1
+        self.stats["adopted"] += 1
+        self.add(PermanencePlan, {**common, "decided_on": self.wd(started, 60), "plan": "b", "_on": started})
+        self.stats["permanence_plans"] += 1
+        self.add(
+            PreviousPermanence,
+            {**common, "option": "Z1", "la_code": None, "order_on": None, "version": 1, "_on": started},
+        )
+        self.reviews(common, started, adopted, born)
+        self.visits(common, [started, placed], adopted)
+        self.health(common, started, adopted, born)
 
 
 def build(builder: Any, writer: Any) -> dict[str, int]:
