@@ -35,6 +35,7 @@ from safeguarding.core.users import ApiToken, Role
 from tests.casework import authorization as casework_matrix
 from tests.children_in_care import authorization as children_in_care_matrix
 from tests.children_in_care import care_leaver_authorization as care_leaver_matrix
+from tests.children_in_care import permanence_authorization as permanence_matrix
 from tests.exploitation import authorization as exploitation_matrix
 from tests.exploitation import authorization_network as exploitation_network_matrix
 from tests.family_network import authorization as family_network_matrix
@@ -203,6 +204,7 @@ CAPABILITIES = (
     children_in_care_matrix,
     care_leaver_matrix,
     family_network_matrix,
+    permanence_matrix,
     timescales_matrix,
     exploitation_matrix,
     exploitation_network_matrix,

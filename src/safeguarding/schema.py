@@ -3,6 +3,7 @@
 from safeguarding.casework import models as casework_models
 from safeguarding.children_in_care import care_leaver_models as children_in_care_care_leaver_models
 from safeguarding.children_in_care import models as children_in_care_models
+from safeguarding.children_in_care import permanence_models as children_in_care_permanence_models
 from safeguarding.core import audit, audit_checkpoint, local_settings, record_versions, restrictions, users
 from safeguarding.core.db import Base
 from safeguarding.exploitation import disruption_models as exploitation_disruption_models
@@ -23,6 +24,7 @@ __all__ = [
     "casework_models",
     "children_in_care_care_leaver_models",
     "children_in_care_models",
+    "children_in_care_permanence_models",
     "exploitation_disruption_models",
     "exploitation_mace_models",
     "exploitation_models",

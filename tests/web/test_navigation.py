@@ -53,6 +53,7 @@ BEFORE: dict[Role, set[tuple[str, str]]] = {
         ("Exploitation", "/exploitation"),
         ("MACE", "/exploitation/mace"),
         ("Care leavers", "/care-leavers"),
+        ("Prospective adopters", "/adopters"),
         ("Indicators", "/returns/indicators"),
         ("CIN census", "/returns/cin-census"),
         ("SSDA903", "/returns/ssda903"),
@@ -95,7 +96,8 @@ BEFORE: dict[Role, set[tuple[str, str]]] = {
     },
     # Children in care (issue 15): the IRO's and the placements team's children in care; the virtual school's plans.
     R.INDEPENDENT_REVIEWING_OFFICER: {("Children in care", "/children-in-care")},
-    R.PLACEMENTS_OFFICER: {("Children in care", "/children-in-care")},
+    # Family finding (issue 15): the placements team keeps the prospective adopters, as team managers do.
+    R.PLACEMENTS_OFFICER: {("Children in care", "/children-in-care"), ("Prospective adopters", "/adopters")},
     R.VIRTUAL_SCHOOL: {("Education", "/children-in-care/education")},
 }
 
@@ -153,6 +155,8 @@ def test_every_page_sits_in_one_section() -> None:
         (R.TEAM_MANAGER, "/exploitation", "Exploitation", "Exploitation", "page"),
         (R.TEAM_MANAGER, "/returns/cin-census", "Insight", "CIN census", "page"),
         (R.TEAM_MANAGER, "/people/7", "People", "People", "true"),
+        (R.PLACEMENTS_OFFICER, "/adopters/3", "Case work", "Prospective adopters", "true"),
+        (R.PLACEMENTS_OFFICER, "/adopters", "Case work", "Prospective adopters", "page"),
         # A path the section claims without a page of its own marks the section, not a page.
         (R.TEAM_MANAGER, "/cases/7", "Case work", None, None),
         (R.MASH_WORKER, "/mash/contacts/55", "Front door", None, None),
@@ -184,6 +188,7 @@ def test_the_sub_navigation_lists_the_current_sections_pages_only_when_there_are
         "Supervision",
         "Children in care",
         "Care leavers",
+        "Prospective adopters",
     ]
     assert _nav(R.TEAM_MANAGER, "/people").sub_pages == ()
     assert _nav(R.TEAM_MANAGER, "/account").sub_pages == ()
@@ -255,6 +260,7 @@ def test_a_team_managers_team_page_shows_case_work_current_and_its_pages(
         ("Supervision", "/supervision", None),
         ("Children in care", "/children-in-care", None),
         ("Care leavers", "/care-leavers", None),
+        ("Prospective adopters", "/adopters", None),
     ]
     assert navs["Account"] == [("Your account", "/account", None)]  # and the sign-out button
     # On a one-page section there is no list of pages under the header.

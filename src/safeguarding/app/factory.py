@@ -22,6 +22,7 @@ from safeguarding.app import admin, audit_pages, auth
 from safeguarding.app import home as home_pages
 from safeguarding.casework import routes as casework_routes
 from safeguarding.children_in_care import care_leaver_routes as children_in_care_care_leaver_routes
+from safeguarding.children_in_care import permanence_routes as children_in_care_permanence_routes
 from safeguarding.children_in_care import routes as children_in_care_routes
 from safeguarding.core import timings
 from safeguarding.core.db import Database, get_database
@@ -313,6 +314,7 @@ def create_app(database: Database | None = None) -> FastAPI:
         children_in_care_routes,
         children_in_care_care_leaver_routes,
         family_network_routes,
+        children_in_care_permanence_routes,
         timescales_routes,
         exploitation_routes,
         exploitation_context_routes,

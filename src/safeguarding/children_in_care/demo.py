@@ -36,6 +36,13 @@ from safeguarding.children_in_care.models import (
     HealthOutcomes,
     LookedAfterReview,
 )
+from safeguarding.children_in_care.permanence_models import (
+    Adopter,
+    AdoptionDecision,
+    AdoptiveFamily,
+    PermanencePlan,
+    PreviousPermanence,
+)
 from safeguarding.core.calendar import LONDON, add_calendar_months, add_working_days_quick
 from safeguarding.core.users import Role, User
 from safeguarding.exploitation import demo as exploitation_demo
@@ -55,6 +62,11 @@ MODELS: tuple[type[Any], ...] = (
     HealthAssessment,
     EducationPlan,
     HealthOutcomes,
+    AdoptiveFamily,
+    Adopter,
+    AdoptionDecision,
+    PermanencePlan,
+    PreviousPermanence,
 )
 TABLES: list[Table] = [_t(m) for m in MODELS]
 
@@ -103,6 +115,10 @@ class _Stage:
         self.transfer_rng = random.Random(f"children-in-care-transfers-{builder.seed}")
         self.workers: list[tuple[int, int | None]] = []
         self.routed: set[int] = set()
+        # Permanence draws from its own stream, so that adding it left every other child's history as it was.
+        self.perm = random.Random(f"permanence-{builder.seed}")
+        self.families = 0
+        self.stats.update({"adoption_decisions": 0, "adopted": 0, "permanence_plans": 0})
 
     # -- plumbing --------------------------------------------------------------------------------------------------
 
@@ -197,7 +213,12 @@ class _Stage:
         uasc = age >= 15 and rng.random() < 0.15
         legal = "V2" if uasc else rng.choice(("C1", "C1", "C1", "V2", "L1", "L2"))
         leaves = not (long_standing or unsettled) and rng.random() < 0.2 and (self.today - started).days > 90
+        adoption = self.adoption_journey(started, age, uasc)
+        if adoption is not None:
+            leaves = False  # the adoption order, or the decision ending, is this child's way out of care
         end = started + timedelta(days=rng.randint(60, max(61, (self.today - started).days - 1))) if leaves else None
+        if adoption is not None and adoption.get("adopted") is not None:
+            end = adoption["adopted"]
         last_day = end or self.today
         period_id = self.add(
             CarePeriod,
@@ -248,7 +269,9 @@ class _Stage:
         if legal in {"L1", "L2"}:
             day = started + timedelta(days=rng.randint(1, 3))
             legal = self.change_status(common, day, "C1", last_day)
-        if legal == "C1":
+        if adoption is not None and adoption.get("order") is not None:
+            legal = self.change_status(common, adoption["order"], "E1", last_day)  # the placement order
+        elif legal == "C1":
             day = day + timedelta(days=rng.randint(70, 240))
             legal = self.change_status(common, day, "C2", last_day)
         elif legal == "V2" and not uasc and rng.random() < 0.3:
@@ -257,9 +280,10 @@ class _Stage:
         # Moves: about one a year, more for the unsettled.
         moved = started
         settled = long_standing and rng.random() < 0.75
+        moves_until = adoption["placed"] if adoption is not None and adoption.get("placed") else last_day
         while True:
             moved = moved + timedelta(days=rng.randint(40, 110) if unsettled else rng.randint(40, 420))
-            if moved >= last_day or (settled and len(placements) > 1):
+            if moved >= moves_until or (settled and len(placements) > 1):
                 break
             kind = rules.CARER if rng.random() < 0.15 and place.startswith("U") else rules.PLACEMENT
             if kind == rules.CARER:
@@ -310,8 +334,10 @@ class _Stage:
                 self.writer.buffers[_t(CareEvent).name][-1].update(
                     placement_type=place, placement_provider=provider, long_term=True, urn=None
                 )
+        if adoption is not None:
+            self.record_adoption(common, adoption, placements)
         if end is not None:
-            reason = rng.choice(LEAVING)
+            reason = rng.choice(LEAVING) if adoption is None else self.perm.choice(("E11", "E11", "E12"))
             if reason in {"E45", "E46"} and place not in FOSTER:
                 # A special guardianship order to a former foster carer needs the child to have been fostered
                 # (SSDA903 rule 516): from a children's home the child goes home instead.
@@ -325,6 +351,7 @@ class _Stage:
         self.went_missing(person_id, born, started, last_day)
         self.transfer(person_id, started, last_day)
         self.outcomes(person_id, born, started, end)
+        self.permanence(common, started, last_day, adoption, end)
         self.reviews(common, started, last_day, born)
         self.visits(common, placements, last_day)
         # Drift among the long-standing: health assessments that stopped a year or two ago.
@@ -447,6 +474,194 @@ class _Stage:
                 },
             )
 
+    # -- permanence ------------------------------------------------------------------------------------------------
+
+    def adoption_journey(self, started: date, age: float, uasc: bool) -> dict[str, Any] | None:
+        """For most children under 10 in care for 100 days or more (the demo's cases are recent, so its journeys are
+        quicker than most councils'): the dates of their adoption, as far as
+        today has reached (a decision, then the placement order, the match, the placement and the adoption order),
+        with drift (matches slower than the scorecard's 121 days) and some decisions reversed."""
+        perm = self.perm
+        if uasc or age >= 10 or (self.today - started).days < 100 or perm.random() > 0.7:
+            return None
+        last = self.today - timedelta(days=1)
+        steps: dict[str, Any] = {"decided": started + timedelta(days=perm.randint(20, 60))}
+        if steps["decided"] > last:
+            return None
+        if perm.random() < 0.15:
+            ceased = steps["decided"] + timedelta(days=perm.randint(20, 90))
+            if ceased <= last:
+                steps["ceased"], steps["reason"] = ceased, perm.choice(("RD1", "RD2", "RD3", "RD4"))
+                return steps
+        chain = (("order", 15, 40), ("matched", 20, 160), ("placed", 7, 21), ("adopted", 70, 150))
+        day = steps["decided"]
+        for name, low, high in chain:
+            day = day + timedelta(days=perm.randint(low, high))
+            if day > last:
+                break
+            steps[name] = day
+        return steps
+
+    def record_adoption(self, common: dict[str, Any], steps: dict[str, Any], placements: list[date]) -> None:
+        perm = self.perm
+        matched = steps.get("matched")
+        couple = perm.random() < 0.8
+        sex = perm.choice(("MF", "MF", "MF", "FF", "MM")) if couple else perm.choice(("F1", "F1", "M1"))
+        status = {"MF": perm.choice(("L11", "L11", "L3")), "FF": "L12", "MM": "L2"}.get(sex, "L0")
+        family_id = self.family(matched, 2 if couple else 1, sex) if matched else None
+        self.add(
+            AdoptionDecision,
+            {
+                **common,
+                "decided_on": steps["decided"],
+                "matched_on": matched,
+                "family_id": family_id,
+                "adopters_number": (2 if couple else 1) if matched else None,
+                "adopters_sex": sex if matched else None,
+                "adopters_legal_status": status if matched else None,
+                "foster_carers_adopting": False if matched else None,
+                "ceased_on": steps.get("ceased"),
+                "reason_ceased": steps.get("reason"),
+                "version": 1,
+                "_on": steps["decided"],
+            },
+        )
+        self.stats["adoption_decisions"] += 1
+        placed = steps.get("placed")
+        if placed is not None:
+            self.add(
+                CareEvent,
+                {
+                    **common,
+                    "kind": rules.PLACEMENT,
+                    "occurred_on": placed,
+                    "placement_type": "A6",
+                    "placement_provider": "PR1",
+                    "carer": self.carer("U6"),
+                    "placement_postcode": self.postcode(),
+                    "urn": None,
+                    "long_term": False,
+                    "placement_plan_on": self.wd(placed, perm.randint(0, 4)),
+                    "reason_place_change": "CARPL",
+                    "_on": placed,
+                },
+            )
+            placements.append(placed)
+            self.stats["placements"] += 1
+        if steps.get("adopted") is not None:
+            self.stats["adopted"] += 1
+
+    def family(self, matched: date, adopters: int, sex: str) -> int:
+        """The prospective adopters a child was matched with: assessed and approved before the match."""
+        perm = self.perm
+        self.families += 1
+        approved = matched - timedelta(days=perm.randint(10, 200))
+        stage_two_ended = approved - timedelta(days=perm.randint(14, 40))
+        stage_two_started = stage_two_ended - timedelta(days=perm.randint(100, 130))
+        stage_one_ended = stage_two_started - timedelta(days=perm.randint(0, 30))
+        stage_one_started = stage_one_ended - timedelta(days=perm.randint(40, 60))
+        family_id = self.add(
+            AdoptiveFamily,
+            {
+                "reference": f"AF{self.families:05d}",
+                "enquiry_on": stage_one_started - timedelta(days=perm.randint(7, 60)),
+                "stage_one_started_on": stage_one_started,
+                "stage_one_ended_on": stage_one_ended,
+                "stage_two_started_on": stage_two_started,
+                "stage_two_ended_on": stage_two_ended,
+                "applied_on": stage_one_ended + timedelta(days=perm.randint(0, 10)),
+                "approved_on": approved,
+                "fostering_for_adoption": perm.random() < 0.15,
+                "version": 1,
+                "_on": approved,
+            },
+        )
+        genders = {"MF": ("a", "b"), "FF": ("b", "b"), "MM": ("a", "a"), "M1": ("a",), "F1": ("b",)}[sex]
+        for gender in genders[:adopters]:
+            self.add(
+                Adopter,
+                {
+                    "family_id": family_id,
+                    "gender": gender,
+                    "ethnicity": perm.choice(("WBRI", "WBRI", "WBRI", "MWBC", "BCRB", "AIND", "WOTH")),
+                    "disabled": perm.random() < 0.05,
+                    "_on": approved,
+                },
+            )
+        return family_id
+
+    def prospective_families(self) -> None:
+        """Families still in assessment or waiting to be matched, and some who left the process."""
+        perm = self.perm
+        for _ in range(max(2, self.families // 2)):
+            self.families += 1
+            enquiry = self.today - timedelta(days=perm.randint(20, 500))
+            row: dict[str, Any] = {
+                "reference": f"AF{self.families:05d}",
+                "enquiry_on": enquiry,
+                "fostering_for_adoption": perm.random() < 0.2,
+                "version": 1,
+                "_on": enquiry,
+            }
+            day = enquiry
+            for name, low, high in (
+                ("stage_one_started_on", 7, 60),
+                ("stage_one_ended_on", 40, 60),
+                ("stage_two_started_on", 0, 30),
+                ("stage_two_ended_on", 100, 130),
+                ("approved_on", 14, 40),
+            ):
+                day = day + timedelta(days=perm.randint(low, high))
+                if day >= self.today:
+                    break
+                row[name] = day
+                if name == "stage_one_ended_on":
+                    row["applied_on"] = day
+            if perm.random() < 0.2:
+                left = enquiry + timedelta(days=perm.randint(30, 200))
+                if left < self.today:
+                    for name in list(row):
+                        if name.endswith("_on") and name != "enquiry_on" and row[name] > left:
+                            row[name] = None
+                    row["left_on"], row["reason_left"] = left, perm.choice(("1", "1", "2", "3"))
+            family_id = self.add(AdoptiveFamily, row)
+            for gender in perm.choice((("a", "b"), ("b",), ("b", "b"))):
+                self.add(
+                    Adopter,
+                    {"family_id": family_id, "gender": gender, "ethnicity": "WBRI", "disabled": False, "_on": enquiry},
+                )
+
+    def permanence(
+        self,
+        common: dict[str, Any],
+        started: date,
+        last_day: date,
+        adoption: dict[str, Any] | None,
+        end: date | None,
+    ) -> None:
+        """The permanence plan (by the second review; one in eight never recorded) and previous permanence (for
+        periods from April 2016, as the DfE asks; some not recorded, the export then returns "not known")."""
+        perm = self.perm
+        planned = started + timedelta(days=perm.randint(60, 130))
+        if planned <= last_day and perm.random() > 0.12:
+            plan = "b" if adoption is not None else perm.choice(("a", "a", "c", "f", "f", "f", "e", "d", "g"))
+            self.add(PermanencePlan, {**common, "decided_on": planned, "plan": plan, "_on": planned})
+            self.stats["permanence_plans"] += 1
+        if started >= date(2016, 4, 1) and perm.random() > 0.1:
+            option = perm.choice(("Z1",) * 7 + ("P2", "P3", "P4"))
+            order_on = started - timedelta(days=perm.randint(400, 2000)) if option in ("P2", "P3") else None
+            self.add(
+                PreviousPermanence,
+                {
+                    **common,
+                    "option": option,
+                    "la_code": perm.choice(("931", "316", "340")) if order_on else None,
+                    "order_on": order_on,
+                    "version": 1,
+                    "_on": started,
+                },
+            )
+
     def change_status(self, common: dict[str, Any], day: date, legal: str, last_day: date) -> str:
         if day >= last_day:
             return legal
@@ -547,6 +762,8 @@ class _Stage:
             self.child(person_id, referral_date, referral_id, born, iros)
             self.writer.maybe_flush()
         self.settled_and_unsettled(candidates[len(chosen) :], iros)
+        self.prospective_families()
+        self.whole_adoptions({person_id for person_id, *_ in chosen}, iros)
         # Both streams' children go missing in ``child`` (``went_missing``), written here by exploitation's demo.
         self.stats["missing_from_care"] = exploitation_demo.add_missing_episodes(
             self.builder, self.writer, self.missing
@@ -576,6 +793,176 @@ class _Stage:
             self.writer.maybe_flush()
         self.stats["long_standing"] = long_standing
         self.stats["unsettled"] = unsettled
+
+    # -- whole adoption journeys -----------------------------------------------------------------------------------
+
+    def whole_adoptions(self, taken: set[int], iros: list[int]) -> None:
+        """Two children adopted at the end of a whole journey, at the pace most councils manage (about 14 months
+        from care to moving in with the adopters, the scorecard's A1 threshold, and a few more to the order), so the
+        SSDA903 AD1 table has rows: one adopted in the last collection year, one in this. The demo's open cases are
+        too recent for a whole journey, so these are young children with no case here, each allocated to a social
+        worker some weeks before coming into care until the adoption order. Drawn after every other child, from
+        their own stream."""
+        rng = random.Random(f"whole-adoptions-{self.builder.seed}")
+        year_start = date(self.today.year if self.today.month >= 4 else self.today.year - 1, 4, 1)
+        last_year = year_start - timedelta(days=rng.randint(40, 200))
+        this_year = max(year_start, self.today - timedelta(days=rng.randint(10, 40)))
+        person, user = _t(Person), _t(User)
+        worker = self.writer.connection.execute(
+            select(user.c.id, user.c.team_id)
+            .where(user.c.role == Role.SOCIAL_WORKER.value, user.c.team_id.is_not(None))
+            .order_by(user.c.id)
+            .limit(1)
+        ).first()
+        for adopted in (last_year, this_year):
+            if adopted >= self.today:
+                continue
+            # The dates back from the adoption order: the decision after the assessments and the family court's
+            # timetable, the care and placement orders, family finding (the longest), the introductions, and the
+            # adopters' application after at least 10 weeks together (Adoption and Children Act 2002 s42).
+            durations = (rng.randint(90, 150), rng.randint(60, 120), rng.randint(90, 160), rng.randint(10, 28))
+            placed = adopted - timedelta(days=rng.randint(90, 150))
+            started = placed - timedelta(days=sum(durations))
+            found = self.writer.connection.execute(
+                select(person.c.id, person.c.date_of_birth)
+                .where(
+                    person.c.kind == "child",
+                    person.c.date_of_birth <= started - timedelta(days=90),
+                    person.c.date_of_birth >= started - timedelta(days=3 * 365),
+                    ~person.c.id.in_(select(_t(Referral).c.person_id)),
+                    ~person.c.id.in_(select(_t(CarePeriod).c.person_id)),
+                    ~person.c.id.in_(taken),
+                )
+                .order_by(person.c.id)
+                .limit(1)
+            ).first()
+            if found is None:
+                continue
+            taken.add(found[0])
+            if worker is not None:
+                allocated = started - timedelta(days=rng.randint(30, 120))
+                self.writer.add(
+                    _t(Allocation),
+                    {
+                        "id": self.writer.new_id(_t(Allocation)),
+                        "person_id": found[0],
+                        "worker_id": worker[0],
+                        "team_id": worker[1],
+                        "started_at": datetime.combine(allocated, time(10, 0), LONDON).astimezone(UTC),
+                        "ended_at": datetime.combine(adopted, time(16, 0), LONDON).astimezone(UTC),
+                        "version": 1,
+                    },
+                )
+            self.whole_adoption(rng, found[0], None, found[1], started, durations, adopted, iros)
+
+    def whole_adoption(
+        self,
+        rng: random.Random,
+        person_id: int,
+        referral_id: int | None,
+        born: date,
+        started: date,
+        durations: tuple[int, int, int, int],
+        adopted: date,
+        iros: list[int],
+    ) -> None:
+        """One child's whole journey: into care on an interim care order with foster carers who are also approved
+        adopters (fostering for adoption), the decision that they should be placed for adoption, the care and
+        placement orders, the match with those carers, the placement for adoption with them (A5), the adoption order
+        (E11); the permanence plan, previous permanence, reviews, visits and health assessments as for any child."""
+        decided = started + timedelta(days=durations[0])
+        ordered = decided + timedelta(days=durations[1])
+        matched = ordered + timedelta(days=durations[2])
+        placed = matched + timedelta(days=durations[3])
+        period_id = self.add(
+            CarePeriod,
+            {
+                "person_id": person_id,
+                "referral_id": referral_id,
+                "started_on": started,
+                "ended_on": adopted,
+                "reason_ended": "E11",
+                "unaccompanied_asylum_seeking": False,
+                "iro_id": iros[0] if iros else None,
+                "care_plan_on": self.wd(started, rng.randint(0, 8)),
+                "_on": started,
+            },
+        )
+        self.stats["periods"] += 1
+        common = {"period_id": period_id, "person_id": person_id}
+        carers = f"{rng.choice(CARER_FIRST)} and {rng.choice(CARER_FIRST)} {rng.choice(CARER_LAST)}"
+        postcode = self.postcode()
+        self.add(
+            CareEvent,
+            {
+                **common,
+                "kind": rules.START,
+                "occurred_on": started,
+                "legal_status": "C1",
+                "category_of_need": "N1",
+                "placement_type": "U5",  # a foster carer who is also an approved adopter
+                "placement_provider": "PR1",
+                "carer": carers,
+                "placement_postcode": postcode,
+                "home_postcode": self.postcode(),
+                "urn": None,
+                "long_term": False,
+                "placement_plan_on": self.wd(started, rng.randint(0, 4)),
+                "_on": started,
+            },
+        )
+        self.change_status(common, ordered, "E1", adopted)  # the care and placement orders, made together
+        family_id = self.family(matched, 2, "MF")
+        self.add(
+            AdoptionDecision,
+            {
+                **common,
+                "decided_on": decided,
+                "matched_on": matched,
+                "family_id": family_id,
+                "adopters_number": 2,
+                "adopters_sex": "MF",
+                "adopters_legal_status": "L11",
+                "foster_carers_adopting": True,
+                "ceased_on": None,
+                "reason_ceased": None,
+                "version": 1,
+                "_on": decided,
+            },
+        )
+        self.stats["adoption_decisions"] += 1
+        self.add(
+            CareEvent,
+            {
+                **common,
+                "kind": rules.PLACEMENT,
+                "occurred_on": placed,
+                "placement_type": "A5",  # under the placement order, with the child's foster carers
+                "placement_provider": "PR1",
+                "carer": carers,
+                "placement_postcode": postcode,
+                "urn": None,
+                "long_term": False,
+                "placement_plan_on": self.wd(placed, rng.randint(0, 3)),
+                "reason_place_change": "PLACE",  # a change in the status of the placement only
+                "_on": placed,
+            },
+        )
+        self.stats["placements"] += 1
+        self.add(
+            CareEvent, {**common, "kind": rules.LEAVE, "occurred_on": adopted, "reason_ended": "E11", "_on": adopted}
+        )
+        self.stats["left_care"] += 1
+        self.stats["adopted"] += 1
+        self.add(PermanencePlan, {**common, "decided_on": self.wd(started, 60), "plan": "b", "_on": started})
+        self.stats["permanence_plans"] += 1
+        self.add(
+            PreviousPermanence,
+            {**common, "option": "Z1", "la_code": None, "order_on": None, "version": 1, "_on": started},
+        )
+        self.reviews(common, started, adopted, born)
+        self.visits(common, [started, placed], adopted)
+        self.health(common, started, adopted, born)
 
 
 def build(builder: Any, writer: Any) -> dict[str, int]:

@@ -20,7 +20,7 @@ from safeguarding.casework.case_access import case_subject
 from safeguarding.casework.case_access import may_each as case_may_each
 from safeguarding.casework.case_access import require as case_require
 from safeguarding.casework.episode import latest_referral, open_protection_plans
-from safeguarding.children_in_care import rules
+from safeguarding.children_in_care import adoption_timeline, rules
 from safeguarding.children_in_care.models import (
     CareEvent,
     CarePeriod,
@@ -581,6 +581,8 @@ def enter_care(session: Session, database: Database, user: User, person_id: int,
         problems["started_on"] = "Only a child can come into care"
     if data.iro_id is not None and data.iro_id not in {int(i) for i in reviewing_officers(session)}:
         problems["iro_id"] = "Choose the independent reviewing officer from the list"
+    for name, message in adoption_timeline.entry_problems(data.legal_status, data.placement.placement_type).items():
+        problems.setdefault(name, message)
     started = data.started_on
     if started is not None and "started_on" not in problems:
         for earlier in periods_of_care(session, person_id):
@@ -650,12 +652,20 @@ def record_change(session: Session, database: Database, user: User, person_id: i
     _require(session, database, user, action, person_id)
     problems = dict(data.problems)
     period = _current_period(session, person_id)
-    existing = [as_change(e) for e in _changes(session, [period.id])]
+    events = _changes(session, [period.id])
+    existing = [as_change(e) for e in events]
     now = rules.care_now(existing)
     if data.on is not None and "on" not in problems:
+        if not (data.kind == rules.PLACEMENT and "placement_type" in problems):
+            # The adoption timeline first (its message names the step out of order): the same checks as the
+            # permanence page's (``adoption_timeline``).
+            for name, message in adoption_timeline.change_problems(
+                session, period.id, events, _change_of(data), now
+            ).items():
+                problems.setdefault(name, message)
         problem = rules.order_problem(existing, _change_of(data))
         if problem:
-            problems["on"] = problem
+            problems.setdefault("on", problem)
     if now is not None:
         if data.kind == rules.LEGAL_STATUS and data.legal_status == now.legal_status:
             problems["legal_status"] = "This is the child's legal status already: choose the new one"
@@ -768,7 +778,8 @@ def correct_placement(
     problems = dict(data.problems)
     if event.kind == rules.START:
         problems.pop("reason_place_change", None)  # the first placement of a period ends nothing
-    existing = [as_change(e) for e in _changes(session, [event.period_id])]
+    events = _changes(session, [event.period_id])
+    existing = [as_change(e) for e in events]
     if data.on is not None and "on" not in problems:
         if event.kind == rules.START:
             if data.on != event.occurred_on:
@@ -776,10 +787,22 @@ def correct_placement(
                     f"The first placement began the day the child came into care, {long_date(event.occurred_on)}: "
                     "that date is not changed here"
                 )
+            elif data.placement is not None:
+                for name, message in adoption_timeline.entry_problems("", data.placement.placement_type).items():
+                    problems.setdefault(name, message)
         else:
             problem = rules.order_problem(existing, _change_of(data, event.id), replacing=event.id)
             if problem:
                 problems["on"] = problem
+            elif "placement_type" not in problems:
+                # A placement corrected into (or within) a placement for adoption: the adoption timeline's checks,
+                # against the record as it stood before this placement.
+                others = [e for e in events if e.id != event.id]
+                before = rules.care_now([as_change(e) for e in others if (e.occurred_on, e.id) < (data.on, event.id)])
+                for name, message in adoption_timeline.change_problems(
+                    session, event.period_id, others, _change_of(data, event.id), before
+                ).items():
+                    problems.setdefault(name, message)
     _fail(problems)
     assert data.on is not None and data.placement is not None
     p = data.placement

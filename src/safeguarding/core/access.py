@@ -68,6 +68,7 @@ class Kind(StrEnum):
     CARE_RECORD = "care_record"  # periods of care, legal status, placements, episodes, visits, health
     LOOKED_AFTER_REVIEW = "looked_after_review"
     CARE_EDUCATION = "care_education"  # the personal education plan: the virtual school's part of the record
+    ADOPTERS = "adopters"  # prospective adopters and their assessment (children_in_care/permanence_*)
     # --- returns and insight (returns/) -------------------------------------------------------------------
     STATUTORY_RETURN = "statutory_return"
     INDICATORS = "indicators"  # the indicators page: figures, trends and the children behind them
@@ -256,6 +257,12 @@ PERMISSIONS: dict[tuple[Kind, Action], frozenset[Role]] = {
     (Kind.CARE_EDUCATION, Action.VIEW): CARE_WORKERS | frozenset({R.VIRTUAL_SCHOOL, IRO}),
     (Kind.CARE_EDUCATION, Action.LIST): frozenset({R.VIRTUAL_SCHOOL}),
     (Kind.CARE_EDUCATION, Action.CREATE): CARE_WORKERS | frozenset({R.VIRTUAL_SCHOOL}),
+    # Prospective adopters are not children's records: the council's family finding (the placements team) and team
+    # managers keep them; a child's social worker sees the family matched with their child on the child's record.
+    (Kind.ADOPTERS, Action.LIST): frozenset({R.TEAM_MANAGER, R.PLACEMENTS_OFFICER}),
+    (Kind.ADOPTERS, Action.VIEW): frozenset({R.TEAM_MANAGER, R.PLACEMENTS_OFFICER}),
+    (Kind.ADOPTERS, Action.CREATE): frozenset({R.TEAM_MANAGER, R.PLACEMENTS_OFFICER}),
+    (Kind.ADOPTERS, Action.UPDATE): frozenset({R.TEAM_MANAGER, R.PLACEMENTS_OFFICER}),
     # --- care leavers (owned by children_in_care/care_leaver_service.py) ------------------------------------------
     # The personal adviser reads and records the work with their own care leavers (ALLOCATED_ONLY below): contacts,
     # the needs assessment, the pathway plan and its reviews, the OC3 facts. They do not open the person's record,

@@ -28,7 +28,7 @@ from safeguarding.core.db import Database
 from safeguarding.core.errors import ValidationFailed
 from safeguarding.core.users import User
 from safeguarding.returns.annex_a.export import export_annex_a, parse_period
-from safeguarding.returns.annex_a.spec import LISTS, NOT_HELD
+from safeguarding.returns.annex_a.spec import LISTS
 from safeguarding.returns.cin_census import service
 from safeguarding.returns.cin_census.census import FIRST_YEAR, LATEST_YEAR
 from safeguarding.returns.cin_census.rules import RULES
@@ -232,7 +232,7 @@ async def ssda903_export(request: Request, db: DbSession, database: Db, user: Cu
 
 
 def _annex_page(request: Request, form: dict[str, str], errors: dict[str, str] | None = None) -> Response:
-    return render(request, "returns/annex_a.html", form=form, errors=errors, lists=LISTS, not_held=NOT_HELD)
+    return render(request, "returns/annex_a.html", form=form, errors=errors, lists=LISTS)
 
 
 @router.get("/returns/annex-a")

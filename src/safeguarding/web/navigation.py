@@ -81,6 +81,9 @@ SECTIONS: tuple[NavSection, ...] = (
             ),
             NavItem("Education", "/children-in-care/education", frozenset({R.VIRTUAL_SCHOOL})),
             NavItem("Care leavers", "/care-leavers", frozenset({R.PERSONAL_ADVISER, R.TEAM_MANAGER})),
+            # Prospective adopters and their assessment (children_in_care/permanence_routes.py): the council's family
+            # finding, kept by the placements team and team managers (core/access.py, Kind.ADOPTERS).
+            NavItem("Prospective adopters", "/adopters", frozenset({R.PLACEMENTS_OFFICER, R.TEAM_MANAGER})),
         ),
         claims=("/cases", "/chronologies", "/children-in-care"),
     ),

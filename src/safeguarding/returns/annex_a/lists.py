@@ -56,6 +56,7 @@ from safeguarding.insight.distance import authorities_of, district_of
 from safeguarding.insight.models import WorkerContract
 from safeguarding.insight.period import Period
 from safeguarding.people.models import Person
+from safeguarding.returns.annex_a import adoption
 from safeguarding.returns.annex_a.spec import (
     ACTIVITY,
     CASE_STATUS,
@@ -66,7 +67,6 @@ from safeguarding.returns.annex_a.spec import (
     GENDER,
     LISTS,
     NO_FURTHER_SUPPORT,
-    NOT_HELD,
     SOURCE,
     SUITABILITY,
     ListSpec,
@@ -607,10 +607,11 @@ ROWS: dict[str, Callable[[Extract], list[list[Any]]]] = {
     "List 7": list_7_child_protection,
     "List 8": list_8_children_in_care,
     "List 9": list_9_care_leavers,
-    # "List 10" and "List 11" (adoption, adopters): spec.NOT_HELD.
     "Missing": missing_episodes,
     "Exploitation": exploitation_screenings,
     "Staff": staff,
+    "List 10": lambda x: adoption.list_10_adoption(x.session, x.period, lambda ids: Children(x.session, x.period, ids)),
+    "List 11": lambda x: adoption.list_11_adopters(x.session, x.period),
 }
 
 
@@ -638,7 +639,6 @@ def notes(session: Session, period: Period, sheets: Sequence[Sheet]) -> list[str
         "List 2: early help assessments are not recorded in this system, so the list has no rows. "
         f"Episodes closed after assessment and referred to early help (RC9) in the period: {early_help}; contacts "
         "whose outcome was early help are in List 1.",
-        NOT_HELD,
         "List 8: the permanence plan and the date of the last dental check are not recorded yet and are left blank. "
         "The last IRO contact is the latest looked-after review the IRO chaired (the IRO named on the care plan "
         "chairs them). Placements are counted as the "

@@ -190,8 +190,7 @@ LISTS: tuple[ListSpec, ...] = (
             *TRAILING,
         ),
     ),
-    # List 10 (adoption: children with an adoption decision) and List 11 (prospective adopters) go here, in
-    # Ofsted's order, with their rows in lists.ROWS, once the record holds permanence and adopters (NOT_HELD).
+    # List 10 (adoption) and List 11 (prospective adopters) go here, in Ofsted's order (LIST_10, LIST_11 below).
     ListSpec(
         "Missing",
         "Missing and absent episodes",
@@ -231,8 +230,60 @@ LISTS: tuple[ListSpec, ...] = (
         ),
     ),
 )
+# Lists 10 and 11 (adoption; prospective adopters), from the permanence record (returns.annex_a.adoption).
+LIST_10 = ListSpec(
+    "List 10",
+    "Adoption",
+    "children with a decision that they should be placed for adoption in force at any time in the period",
+    (
+        *LEADING,
+        *DISABILITY,
+        "Family identifier",
+        "Date the Child Entered Care",
+        "Date of Decision that Child Should be Placed for Adoption",
+        "Date of Placement Order",
+        "Date of Matching Child and Prospective Adopters",
+        "Date Placed for Adoption",
+        "Date of Adoption Order",
+        "Date of Decision that Child Should No Longer be Placed for Adoption",
+        "Reason Why Child No Longer Placed for Adoption",
+        "Date placed in FFA or concurrent planning placement",
+    ),
+)
+LIST_11 = ListSpec(
+    "List 11",
+    "Adopters",
+    "prospective adopters in the process at any time in the period (enquiry on or before its end, not left before "
+    "its start): one row each",
+    (
+        "Individual adopter identifier",
+        "Family identifier",
+        "Gender",
+        "Ethnicity",
+        "Disability",
+        "Is the adopter fostering for adoption?",
+        "Date enquiry received",
+        "Date Stage 1 started",
+        "Date Stage 1 ended",
+        "Date Stage 2 started",
+        "Date Stage 2 ended",
+        "Date application submitted",
+        "Date application approved",
+        "Date adopter matched with child(ren)",
+        "Date child/children placed with adopter(s)",
+        "No. of children placed",
+        "Date of Adoption Order",
+        "Date of leaving adoption process",
+        "Reason for leaving adoption process",
+    ),
+)
+# Annex A list 11's adopter gender (the lettered set of the other lists, with "d) Neither").
+ADOPTER_GENDER = {"a": "a) Male", "b": "b) Female", "c": "c) Not stated/recorded", "d": "d) Neither"}
+# Annex A list 11's reasons for leaving the process, as Ofsted numbers them.
+REASON_LEFT_PROCESS = {"1": "1) Adopter withdrew", "2": "2) Process put on hold", "3": "3) Application refused"}
+_MISSING_AT = next(i for i, spec in enumerate(LISTS) if spec.sheet == "Missing")
+LISTS = (*LISTS[:_MISSING_AT], LIST_10, LIST_11, *LISTS[_MISSING_AT:])
 SPEC_BY_SHEET = {spec.sheet: spec for spec in LISTS}
-NOT_HELD = "List 10 (adoption) and List 11 (adopters) are not held by this system yet and are not written."
 # List 9's eligibility: Ofsted's lettered options (children_in_care.care_leavers.Category).
 ELIGIBILITY = {
     "relevant": "a) Relevant child",

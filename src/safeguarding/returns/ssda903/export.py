@@ -18,9 +18,11 @@ breaks only), from the child's record of health and outcomes for the year (``chi
 with none recorded has a row with blanks, which the return's checks name. OC3 holds a row for each care leaver whose
 17th to 21st birthday falls in the year while a relevant or former relevant child (``care_leavers.oc3_row``); a care
 leaver in no other table is given their header row. UASC holds a row for each child unaccompanied and seeking asylum
-in a period of care in the year, with the day the status ceased (DUC) where it ceased by 31 March. AD1 and
-PlacedAdoption are not recorded yet (header rows only). PrevPerm holds P4 ("not known") for each child who started to
-be looked after in the year: previous permanence is not recorded.
+in a period of care in the year, with the day the status ceased (DUC) where it ceased by 31 March. AD1 (the
+children adopted in the year), PlacedAdoption (the decisions that a child should be placed for adoption, and their
+ending) and PrevPerm come from the permanence record (``children_in_care.permanence_models``), written by
+:mod:`.permanence_rows`; PrevPerm holds P4 ("not known", the DfE's code) for a child who started to be looked after in
+the year with no previous permanence recorded.
 
 Social worker episodes are the child's allocations to a worker (in every case of theirs, before care as well as in
 it: the DfE asks for the full year of a child looked after on 31 March, "even those whilst they were not looked
@@ -58,6 +60,7 @@ from safeguarding.core.db import Database
 from safeguarding.core.users import User
 from safeguarding.exploitation.models import MissingEpisode, MissingKind
 from safeguarding.people.models import Person
+from safeguarding.returns.ssda903.permanence_rows import add_permanence_rows
 from safeguarding.returns.ssda903.tables import (
     TABLES,
     ChildRecord,
@@ -83,7 +86,7 @@ MISSING_OF: Final = {MissingKind.MISSING: "M", MissingKind.ABSENT: "A"}
 # A first allocation (no change of worker) or one recorded before the reason was asked: the DfE's "other".
 SW_REASON_UNRECORDED: Final = "OTHERS"
 CHUNK: Final = 1000
-EMPTY_TABLES: Final = ("ad1.csv", "placed_for_adoption.csv")
+EMPTY_TABLES: Final[tuple[str, ...]] = ()  # every table is written from the record
 # The record holds no previous permanence yet: a child who started to be looked after in the year is returned as P4,
 # the DfE's code for "the council does not know" (rule 630 asks for a row; it can be updated in a later return).
 PREV_PERM_UNKNOWN: Final = "P4"
@@ -235,6 +238,7 @@ def build_return(session: Session, year: CollectionYear) -> Return:
             record.missing += _missing_rows(child, dob, missing[person_id], episodes, year)
             record.sw_episodes += _sw_rows(child, dob, allocations[person_id], year)
             out.children[child] = record
+        add_permanence_rows(session, out, {child_id_of(p): p for p in people.values()}, year)
     _add_care_leavers(session, year, out)
     for record in out.children.values():
         record.sort()
