@@ -14,8 +14,8 @@ from alembic import op
 import safeguarding.core.db
 
 
-revision: str = '0012'
-down_revision: str | None = '0011'
+revision: str = '0015'
+down_revision: str | None = '0014'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
