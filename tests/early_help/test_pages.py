@@ -357,3 +357,26 @@ def test_nothing_is_answered_by_default(client: TestClient, database: Database, 
     assert page.status_code == 200 and " checked" not in page.text
     episode_id = _episode_id(_start(client, csrf, today_in_london()))
     assert " checked" not in client.get(f"/early-help/{episode_id}").text
+
+
+def test_a_second_editor_changing_the_lead_is_told_and_keeps_what_they_typed(
+    client: TestClient, database: Database, family: Family, factory: Factory
+) -> None:
+    csrf = sign_in_as(client, database, family.manager)
+    started = today_in_london() - timedelta(days=20)
+    episode_id = _episode_id(_start(client, csrf, started, lead_practitioner_id=str(family.practitioner.id)))
+    other_practitioner = factory.user(Role.EARLY_HELP_PRACTITIONER)
+    change = {
+        "csrf_token": csrf,
+        "_form": "lead",
+        "version": "1",
+        "lead_practitioner_id": str(family.lead.id),
+        **_parts("lead_from", today_in_london()),
+        "lead_reason": "The school knows the family best.",
+    }
+    assert client.post(f"/early-help/{episode_id}/lead", data=change).status_code == 303
+    stale = {**change, "lead_practitioner_id": str(other_practitioner.id), "lead_reason": "Typed by a second editor"}
+    answer = client.post(f"/early-help/{episode_id}/lead", data=stale)
+    assert answer.status_code == 409 and "Typed by a second editor" in answer.text
+    page = client.get(f"/early-help/{episode_id}")
+    assert "The school knows the family best." in page.text and "Typed by a second editor" not in page.text

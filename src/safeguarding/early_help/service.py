@@ -17,13 +17,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from safeguarding.core import access, local_settings
 from safeguarding.core.access import AccessSubject, Action, Kind
 from safeguarding.core.audit import record
-from safeguarding.core.calendar import today_in_london
+from safeguarding.core.calendar import LONDON, today_in_london
 from safeguarding.core.db import Database
 from safeguarding.core.errors import NotFound, ValidationFailed
 from safeguarding.core.form_fields import date_field, record_id, text_field
@@ -347,8 +347,13 @@ def start_episode(session: Session, database: Database, user: User, form: Mappin
         requested_by_id=user.id if user.is_partner else None,
         request_reason=reason,
         need_identified_on=identified,
+        # A front-door decision's day in London (it is stored in UTC).
         decided_on=decided
-        or (contact.current_decision.decided_at.date() if contact and contact.current_decision else None),
+        or (
+            contact.current_decision.decided_at.astimezone(LONDON).date()
+            if contact and contact.current_decision
+            else None
+        ),
         started_on=started,
         lead_practitioner_id=lead.id,
         organisation=organisation,
@@ -1018,7 +1023,7 @@ def view_episode(session: Session, database: Database, user: User, episode_id: i
     seen: set[tuple[str, date]] = set()
     unique = [d for d in deadlines if (d.rule_id, d.due_on) not in seen and not seen.add((d.rule_id, d.due_on))]  # type: ignore[func-returns-value]
     lead = session.get(User, episode.lead_practitioner_id) if episode.lead_practitioner_id else None
-    record(session, access.actor_of(user), "view", "early_help_episode", episode.id, detail={"episode": episode.id})
+    _audit(session, user, "view", "early_help_episode", episode.id, episode)
     return EpisodeView(
         episode,
         rows(EarlyHelpConsent, EarlyHelpConsent.given_on),
@@ -1099,7 +1104,7 @@ def episode_of_person(session: Session, database: Database, user: User, person_i
         select(EarlyHelpEpisode)
         .join(EarlyHelpFamilyMember, EarlyHelpFamilyMember.episode_id == EarlyHelpEpisode.id)
         .where(EarlyHelpFamilyMember.person_id == person_id)
-        .order_by(or_(EarlyHelpEpisode.status == EpisodeStatus.OPEN.value).desc(), EarlyHelpEpisode.started_on.desc())
+        .order_by((EarlyHelpEpisode.status == EpisodeStatus.OPEN.value).desc(), EarlyHelpEpisode.started_on.desc())
         .limit(1)
     )
     if episode is None:
