@@ -36,6 +36,7 @@ from tests.casework import authorization as casework_matrix
 from tests.children_in_care import authorization as children_in_care_matrix
 from tests.children_in_care import care_leaver_authorization as care_leaver_matrix
 from tests.children_in_care import permanence_authorization as permanence_matrix
+from tests.early_help import authorization as early_help_matrix
 from tests.exploitation import authorization as exploitation_matrix
 from tests.exploitation import authorization_network as exploitation_network_matrix
 from tests.family_network import authorization as family_network_matrix
@@ -141,7 +142,8 @@ CORE_EXPECTED: dict[Route, Policy] = {
     ("POST", "/audit/break-glass/{access_id}/review"): roles(R.MASH_MANAGER, R.TEAM_MANAGER),
     # The JSON API for partner systems (front_door/api.py, people/routes.py, app/auth.py).
     ("GET", "/api/v1/me"): EVERY_USER,
-    ("POST", "/api/v1/contacts"): ANY_PARTNER | MASH,
+    # Early help staff may make a contact (a safeguarding consideration in a family they work with: early_help/).
+    ("POST", "/api/v1/contacts"): ANY_PARTNER | MASH | roles(R.EARLY_HELP_PRACTITIONER, R.EARLY_HELP_MANAGER),
     ("GET", "/api/v1/contacts"): ANY_PARTNER,
     ("GET", "/api/v1/contacts/{contact_id}"): OWNING_PARTNER | roles(*CASEWORK),
     ("GET", "/api/v1/checks"): ANY_PARTNER,
@@ -205,6 +207,7 @@ CAPABILITIES = (
     care_leaver_matrix,
     family_network_matrix,
     permanence_matrix,
+    early_help_matrix,
     timescales_matrix,
     exploitation_matrix,
     exploitation_network_matrix,

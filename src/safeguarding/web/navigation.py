@@ -62,7 +62,16 @@ SECTIONS: tuple[NavSection, ...] = (
             NavItem(
                 "What is due",
                 "/due",
-                frozenset({R.SOCIAL_WORKER, R.TEAM_MANAGER, R.EXPLOITATION_PRACTITIONER, R.PERSONAL_ADVISER}),
+                frozenset(
+                    {
+                        R.SOCIAL_WORKER,
+                        R.TEAM_MANAGER,
+                        R.EXPLOITATION_PRACTITIONER,
+                        R.PERSONAL_ADVISER,
+                        R.EARLY_HELP_PRACTITIONER,
+                        R.EARLY_HELP_MANAGER,
+                    }
+                ),
             ),
             NavItem("Team timescales", "/due/team", frozenset({R.TEAM_MANAGER})),
             NavItem(
@@ -84,6 +93,13 @@ SECTIONS: tuple[NavSection, ...] = (
             # Prospective adopters and their assessment (children_in_care/permanence_routes.py): the council's family
             # finding, kept by the placements team and team managers (core/access.py, Kind.ADOPTERS).
             NavItem("Prospective adopters", "/adopters", frozenset({R.PLACEMENTS_OFFICER, R.TEAM_MANAGER})),
+            # Early help and Family Help (early_help/): the council's early help staff, and a partner practitioner's
+            # own families (the ones they lead).
+            NavItem(
+                "Early help",
+                "/early-help",
+                frozenset({R.EARLY_HELP_PRACTITIONER, R.EARLY_HELP_MANAGER, R.PARTNER_PRACTITIONER}),
+            ),
         ),
         claims=("/cases", "/chronologies", "/children-in-care"),
     ),
@@ -187,6 +203,9 @@ HOME: dict[Role, str] = {
     R.INDEPENDENT_REVIEWING_OFFICER: "/children-in-care",
     R.PLACEMENTS_OFFICER: "/children-in-care",
     R.VIRTUAL_SCHOOL: "/children-in-care/education",
+    # Early help (early_help/): the council's early help staff land on the families in early help.
+    R.EARLY_HELP_PRACTITIONER: "/early-help",
+    R.EARLY_HELP_MANAGER: "/early-help",
 }
 
 
