@@ -36,6 +36,7 @@ NOT_ABOUT_A_PERSON: dict[Route, str] = {
     ("GET", "/people/{person_id}/break-glass"): "the break-glass form shows the record's number only",
     ("GET", "/care-leavers/people/{person_id}"): "a redirect to the care leaver's page, which audits the view",
     ("GET", "/early-help/people/{person_id}"): "a redirect to the early help episode's page, which audits the view",
+    ("GET", "/adopters/{adoptive_family_id}"): "prospective adopters' assessment: no names and no child's information",
 }
 # GET routes without a path parameter that show one person's information (none today).
 PERSON_LISTS: frozenset[Route] = frozenset()
