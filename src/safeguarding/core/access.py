@@ -75,6 +75,9 @@ class Kind(StrEnum):
     IMPROVEMENT_PLAN = "improvement_plan"  # inspection findings, actions and their evidence
     # --- care leavers (children_in_care/care_leaver_*): eligibility, the personal adviser's work, OC3 facts ------
     CARE_LEAVER = "care_leaver"
+    # --- early help and Family Help (early_help/) ----------------------------------------------------------------
+    EARLY_HELP = "early_help"  # an episode: consent, assessment, family plan, team around the family, closure
+    EARLY_HELP_HISTORY = "early_help_history"  # a person's early help episodes, read beside a contact or a case
 
 
 class Action(StrEnum):
@@ -104,6 +107,7 @@ MASH = frozenset({R.MASH_WORKER, R.MASH_MANAGER})
 SERVICE_LEADERS = frozenset({R.SERVICE_LEADER})
 READ_ACTIONS = frozenset({Action.VIEW, Action.LIST, Action.EXPORT})
 IRO = R.INDEPENDENT_REVIEWING_OFFICER
+EARLY_HELP_STAFF = frozenset({R.EARLY_HELP_PRACTITIONER, R.EARLY_HELP_MANAGER})
 CARE_WORKERS = frozenset({R.SOCIAL_WORKER, R.TEAM_MANAGER})
 
 # Who may do what to which kind of record. A (kind, action) pair that is not here is refused to everyone.
@@ -267,6 +271,20 @@ PERMISSIONS: dict[tuple[Kind, Action], frozenset[Role]] = {
     (Kind.CARE_LEAVER, Action.CREATE): frozenset({R.TEAM_MANAGER}),
     (Kind.CARE_LEAVER, Action.UPDATE): frozenset({R.PERSONAL_ADVISER, R.TEAM_MANAGER}),
     (Kind.CARE_LEAVER, Action.MANAGE): frozenset({R.TEAM_MANAGER}),  # name or change the personal adviser
+    # --- early help and Family Help (owned by early_help/) -----------------------------------------------------------
+    # The council's early help practitioners and managers work every episode. A partner practitioner (a school, a
+    # health visitor, a family hub) asks for early help for a family through the portal (CREATE: a request the
+    # council takes up) and works the episodes they lead (LEAD_SCOPED below) and no others; they never open the
+    # person's record or anything of social care's (the FFP guide's "proportionate case-system access for partners,
+    # especially those taking the lead practitioner role"). Managers take up or decline partners' requests and name
+    # or change the lead practitioner (MANAGE). The MASH and social care read a person's early help history beside a
+    # contact or a case (EARLY_HELP_HISTORY); the MASH also starts an episode from a contact decided "early help".
+    (Kind.EARLY_HELP, Action.VIEW): EARLY_HELP_STAFF | frozenset({R.PARTNER_PRACTITIONER}),
+    (Kind.EARLY_HELP, Action.LIST): EARLY_HELP_STAFF | frozenset({R.PARTNER_PRACTITIONER}),
+    (Kind.EARLY_HELP, Action.CREATE): EARLY_HELP_STAFF | MASH | frozenset({R.PARTNER_PRACTITIONER}),
+    (Kind.EARLY_HELP, Action.UPDATE): EARLY_HELP_STAFF | frozenset({R.PARTNER_PRACTITIONER}),
+    (Kind.EARLY_HELP, Action.MANAGE): frozenset({R.EARLY_HELP_MANAGER}),
+    (Kind.EARLY_HELP_HISTORY, Action.VIEW): EARLY_HELP_STAFF | MASH | frozenset({R.SOCIAL_WORKER, R.TEAM_MANAGER}),
 }
 
 # Roles that reach a record of these kinds only where they are named on it (``AccessSubject.allocated_user_ids``):
@@ -278,6 +296,11 @@ ALLOCATED_ONLY: dict[Kind, frozenset[Role]] = {
 
 # Kinds whose records a partner practitioner reaches only when their own agency owns the record.
 AGENCY_SCOPED = frozenset({Kind.CONTACT, Kind.CONTACT_OUTCOME, Kind.PARTNER_CHECK, Kind.INTELLIGENCE})
+
+# Kinds whose records a partner practitioner reaches only where they are named on the record
+# (``AccessSubject.allocated_user_ids``: the lead practitioner of an early help episode). Lists are scoped by the
+# service's query (a subject without an id).
+LEAD_SCOPED = frozenset({Kind.EARLY_HELP})
 
 BREAK_GLASS_HOURS = 8
 
@@ -373,6 +396,10 @@ def _decide(
     if not role_may(user, subject.kind, action):
         return Decision(False, f"role {user.role} may not {action} {subject.kind}")
     if user.is_partner:
+        if subject.kind in LEAD_SCOPED:
+            if subject.id is not None and user.id not in subject.allocated_user_ids:
+                return Decision(False, "partners see only the families they lead")
+            return Decision(True, "the family's lead practitioner")
         if subject.kind not in AGENCY_SCOPED:
             return Decision(False, "partner agencies see only their own contacts and checks")
         if subject.id is not None and (user.agency_id is None or subject.agency_id != user.agency_id):

@@ -36,6 +36,11 @@ class Role(StrEnum):
     INDEPENDENT_REVIEWING_OFFICER = "independent_reviewing_officer"
     VIRTUAL_SCHOOL = "virtual_school"
     PLACEMENTS_OFFICER = "placements_officer"
+    # Early help and Family Help (early_help/): the council's early help practitioners (family support workers,
+    # Family Help lead practitioners) and their managers. A partner practitioner (a school, a health visitor) who
+    # leads a family's early help works it in the portal as a partner practitioner, on the families they lead only.
+    EARLY_HELP_PRACTITIONER = "early_help_practitioner"
+    EARLY_HELP_MANAGER = "early_help_manager"
 
     @property
     def label(self) -> str:
@@ -56,6 +61,8 @@ ROLE_LABELS: dict[Role, str] = {
     Role.INDEPENDENT_REVIEWING_OFFICER: "Independent reviewing officer",
     Role.VIRTUAL_SCHOOL: "Virtual school",
     Role.PLACEMENTS_OFFICER: "Placements officer",
+    Role.EARLY_HELP_PRACTITIONER: "Early help practitioner",
+    Role.EARLY_HELP_MANAGER: "Early help manager",
 }
 
 
@@ -180,6 +187,7 @@ TEAM_SERVICES: dict[str, str] = {
     "exploitation": "Exploitation",
     "performance": "Performance",
     "admin": "Administration",
+    "early_help": "Early help and Family Help",
 }
 AGENCY_KIND_LABELS: dict[AgencyKind, str] = {
     AgencyKind.POLICE: "Police",
