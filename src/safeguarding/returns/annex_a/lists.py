@@ -36,6 +36,12 @@ from safeguarding.casework.models import (
 from safeguarding.core.calendar import LONDON, add_calendar_months
 from safeguarding.core.dates import long_date
 from safeguarding.core.users import Role, Team, User
+from safeguarding.early_help.models import (
+    EarlyHelpAssessment,
+    EarlyHelpEpisode,
+    EarlyHelpFamilyMember,
+    FamilyMemberRole,
+)
 from safeguarding.exploitation.models import MissingEpisode, Screening
 from safeguarding.front_door.models import Contact, ContactSubject, SubjectRole
 from safeguarding.insight.models import WorkerContract
@@ -115,10 +121,14 @@ class Cohorts:
     plans: Sequence[ChildProtectionPlan]
     missing: Sequence[MissingEpisode]
     screenings: Sequence[Screening]
+    # Early help assessments open in the period, one row per child of the family with a person record: child,
+    # started, completed, the organisation completing it (List 2).
+    early_help: Sequence[tuple[int, date, date | None, str]] = ()
 
     @property
     def person_ids(self) -> set[int]:
         ids = {int(row[0] or 0) for row in self.contacts}
+        ids.update(row[0] for row in self.early_help)
         for group in (
             self.referrals,
             self.assessments,
@@ -187,7 +197,42 @@ def read_cohorts(session: Session, period: Period) -> Cohorts:
             .where(Screening.screened_on >= start, Screening.screened_on <= end)
             .order_by(Screening.person_id, Screening.screened_on, Screening.id)
         ).all(),
+        early_help=_early_help_assessments(session, period),
     )
+
+
+def _early_help_assessments(session: Session, period: Period) -> list[tuple[int, date, date | None, str]]:
+    """Each early help assessment open at any time in the period, for each child of the family (a child member with
+    a person record, in the family while the assessment was open: Annex A's Child Unique ID is never blank)."""
+    start, end = period.start, period.end
+    rows = session.execute(
+        select(
+            EarlyHelpFamilyMember.person_id,
+            EarlyHelpAssessment.started_on,
+            EarlyHelpAssessment.completed_on,
+            EarlyHelpAssessment.organisation,
+            EarlyHelpEpisode.organisation,
+        )
+        .join(EarlyHelpEpisode, EarlyHelpEpisode.id == EarlyHelpAssessment.episode_id)
+        .join(EarlyHelpFamilyMember, EarlyHelpFamilyMember.episode_id == EarlyHelpEpisode.id)
+        .where(
+            EarlyHelpAssessment.started_on <= end,
+            or_(EarlyHelpAssessment.completed_on.is_(None), EarlyHelpAssessment.completed_on >= start),
+            EarlyHelpFamilyMember.role == FamilyMemberRole.CHILD,
+            EarlyHelpFamilyMember.person_id.is_not(None),
+            or_(EarlyHelpFamilyMember.joined_on.is_(None), EarlyHelpFamilyMember.joined_on <= end),
+            or_(
+                EarlyHelpFamilyMember.left_on.is_(None),
+                EarlyHelpFamilyMember.left_on >= EarlyHelpAssessment.started_on,
+            ),
+        )
+        .order_by(EarlyHelpAssessment.started_on, EarlyHelpAssessment.id, EarlyHelpFamilyMember.id)
+    )
+    return [
+        (int(person_id), started, completed, own or episodes or "")
+        for person_id, started, completed, own, episodes in rows
+        if person_id is not None
+    ]
 
 
 class Children:
@@ -281,8 +326,15 @@ def list_1_contacts(x: Extract) -> list[list[Any]]:
 
 
 def list_2_early_help(x: Extract) -> list[list[Any]]:
-    """Early help assessments are not recorded in this system: the list is written with its columns only."""
-    return []
+    """One row per child of the family for each early help assessment open at any time in the period (started by its
+    end, not completed before its start: the window the SSD's Annex A script takes, data-to-insight/ssd-data-model
+    ``AnnexA_sqlserver.sql``), reassessments included. The organisation completing it is the assessment's, or else
+    the episode's (Ofsted: "Organisation completing assessment", never blank where the record holds it)."""
+    children = x.children
+    return [
+        [*children.leading(person_id), started_on, completed_on, organisation]
+        for person_id, started_on, completed_on, organisation in x.cohorts.early_help
+    ]
 
 
 def list_3_referrals(x: Extract) -> list[list[Any]]:
@@ -488,12 +540,26 @@ def notes(session: Session, period: Period, sheets: Sequence[Sheet]) -> list[str
             )
         )
     )
+    unmatched = sum(
+        1
+        for _ in session.execute(
+            select(EarlyHelpFamilyMember.id)
+            .join(EarlyHelpAssessment, EarlyHelpAssessment.episode_id == EarlyHelpFamilyMember.episode_id)
+            .where(
+                EarlyHelpAssessment.started_on <= end,
+                or_(EarlyHelpAssessment.completed_on.is_(None), EarlyHelpAssessment.completed_on >= start),
+                EarlyHelpFamilyMember.role == FamilyMemberRole.CHILD,
+                EarlyHelpFamilyMember.person_id.is_(None),
+            )
+        )
+    )
     return [
         f"Ofsted Annex A for {long_date(start)} to {long_date(end)}, written from the live record.",
         "Columns and value sets: Ofsted's ILACS Annex A (liia-tools layout, June 2024).",
-        "List 2: early help assessments are not recorded in this system, so the list has no rows. "
-        f"Episodes closed after assessment and referred to early help (RC9) in the period: {early_help}; contacts "
-        "whose outcome was early help are in List 1.",
+        "List 2: one row for each child of the family for each early help assessment open in the period "
+        "(reassessments included); the organisation is the one that completed the assessment, or the episode's. "
+        f"Children named in early help but not yet matched to a person record, left out: {unmatched}. Episodes "
+        f"closed after assessment and referred to early help (RC9) in the period: {early_help}.",
         NOT_HELD,
         "List 7 'Subject to EPO or police protection': Y where a contact about the child was decided as immediate "
         "protection in the six months to the end of the period (the system records the decision, not the order).",
