@@ -31,6 +31,8 @@ class SettingDefinition:
     source: str
     minimum: float | None = None
     maximum: float | None = None
+    # A text setting that must be one of these (an early help clock's anchor); shown in the message when not.
+    choices: tuple[str, ...] = ()
 
 
 DEFINITIONS: dict[str, SettingDefinition] = {
@@ -272,6 +274,89 @@ DEFINITIONS: dict[str, SettingDefinition] = {
             0,
             30,
         ),
+        # --- early help and Family Help (early_help/rules.py): every one a local standard, with its source -------
+        SettingDefinition(
+            "timescales.early_help.assessment.working_days",
+            "Early help assessment: completed within (working days of the anchor below)",
+            15,
+            int,
+            "EH1: Sefton 'Early help - Timescales' (15 working days); Hertfordshire (3 weeks of registration)",
+            1,
+            120,
+        ),
+        SettingDefinition(
+            "timescales.early_help.assessment.anchor",
+            "Early help assessment: counted from (started, consent, need_identified or decided)",
+            "started",
+            str,
+            "EH1: Hertfordshire counts from registration (started); Sefton from identifying the need; others from "
+            "the family's consent",
+            choices=("started", "consent", "need_identified", "decided"),
+        ),
+        SettingDefinition(
+            "timescales.early_help.first_meeting.weeks",
+            "First team-around-the-family meeting: held within (weeks of the anchor below)",
+            6,
+            int,
+            "EH2: Hertfordshire (6 weeks of registration); Lewisham (6 weeks of the decision); Sefton (first review "
+            "within 6 weeks of completing the assessment)",
+            1,
+            26,
+        ),
+        SettingDefinition(
+            "timescales.early_help.first_meeting.anchor",
+            "First team-around-the-family meeting: counted from (started, decided, consent or assessment_completed)",
+            "started",
+            str,
+            "EH2: Hertfordshire counts from registration (started); Lewisham from the decision; Sefton from the "
+            "assessment's completion",
+            choices=("started", "decided", "consent", "assessment_completed"),
+        ),
+        SettingDefinition(
+            "timescales.early_help.review.weeks",
+            "Team-around-the-family reviews: at least every (weeks)",
+            6,
+            int,
+            "EH3: Hertfordshire, Lewisham, Derbyshire (6 weeks); Trafford 6-8; Worcestershire 6-12; Devon 12; Sefton "
+            "3 months",
+            1,
+            26,
+        ),
+        SettingDefinition(
+            "timescales.early_help.reassessment.months",
+            "Early help reassessment: a new assessment after (months) while the episode is open",
+            12,
+            int,
+            "EH4: Sefton 'Early help - Timescales' (a new assessment at 12 months if outcomes are not achieved)",
+            1,
+            36,
+        ),
+        *(
+            SettingDefinition(
+                f"early_help.closure.{key}",
+                f"Early help closure reason offered: {label}",
+                True,
+                bool,
+                "the council's list of reasons for closing early help (Lewisham, Sefton, Worcestershire)",
+            )
+            for key, label in (
+                ("outcomes_achieved", "outcomes achieved"),
+                ("consent_withdrawn", "the family withdrew their consent"),
+                ("disengaged", "the family stopped taking part"),
+                ("stepped_up", "stepped up to children's social care"),
+                ("stepped_down", "stepped down to universal services"),
+                ("moved_away", "moved out of the area"),
+                ("transferred", "another service or council now leads"),
+                ("child_turned_18", "the youngest child reached 18"),
+            )
+        ),
+        SettingDefinition(
+            "early_help.closure.local_reasons",
+            "Early help closure: the council's own reasons, separated by semicolons",
+            "",
+            str,
+            "the council's own list (for example 'Family Hub support continues; Referred to a specialist service')",
+        ),
         # --- statutory returns (returns/cin_census): who the council is to the DfE ---
         SettingDefinition(
             "returns.la_code",
@@ -341,6 +426,8 @@ def parse_value(definition: SettingDefinition, raw: Any) -> Any:
         return text  # a text that is optional (its default is empty), such as a figure's source
     if not text or len(text) > 200:
         raise ValueError("must be between 1 and 200 characters")
+    if definition.choices and text not in definition.choices:
+        raise ValueError(f"must be one of: {', '.join(definition.choices)}")
     if definition.key.startswith("office.") and not _is_hhmm(text):
         raise ValueError("must be a time as HH:MM")
     return text

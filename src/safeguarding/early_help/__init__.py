@@ -6,3 +6,5 @@ practitioner and their history, and closure (``models``); the local timescales (
 the pages (``routes``). Sources: ../shared/domain/early-help.md (kept outside the repository) and the public texts
 each rule names.
 """
+
+from safeguarding.early_help import timescale_events as _timescale_events  # noqa: F401  (registers the clocks)

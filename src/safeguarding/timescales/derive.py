@@ -111,6 +111,7 @@ def derive(person_id: int, events: list[ClockEvent], lengths: Lengths) -> list[D
         *_periods_of_care(person_id, by_kind, lengths),
         *_stalled(person_id, events, by_kind, lengths),
         *_care_leaver(person_id, by_kind, lengths),
+        *_early_help(person_id, by_kind, lengths),
     ]
 
 
@@ -458,4 +459,56 @@ def _care_leaver(person_id: int, by_kind: Events, lengths: Lengths) -> list[Deri
     if named:
         visits = by_kind.get(EventKind.ADVISER_VISIT, [])
         out.extend(_recurring(person_id, "pa-contact", named[0], visits, end, lengths, ended))
+    return out
+
+
+# The flags early_help/timescale_events.py puts on the event each early help clock counts from (the council's anchor,
+# a local setting the reader applies: early_help.rules.anchor_day).
+EARLY_HELP_ASSESSMENT_ANCHOR = "eh_assessment_anchor"
+EARLY_HELP_MEETING_ANCHOR = "eh_meeting_anchor"
+_EARLY_HELP_ANCHORS = (
+    EventKind.EARLY_HELP_STARTED,
+    EventKind.EARLY_HELP_CONSENT,
+    EventKind.EARLY_HELP_NEED_IDENTIFIED,
+    EventKind.EARLY_HELP_DECIDED,
+    EventKind.EARLY_HELP_ASSESSMENT,
+)
+
+
+def _early_help(person_id: int, by_kind: Events, lengths: Lengths) -> list[Derived]:
+    """EH1-EH4 for each early help episode the child is in (events grouped by ``stops_source_id``, the episode), to
+    the episode's end: the assessment completed within N working days of the anchor, the first team around the
+    family meeting within N weeks of its anchor, meetings at least every N weeks from the first, and a new
+    assessment N months after the last. A clock due by the day the episode ended without being met is lapsed."""
+    started = by_kind.get(EventKind.EARLY_HELP_STARTED)
+    if not started:
+        return []
+    out: list[Derived] = []
+    ends = {e.stops_source_id: e for e in by_kind.get(EventKind.EARLY_HELP_ENDED, [])}
+    for opened in started:
+        episode = opened.stops_source_id
+        ended = ends.get(episode)
+        end = ended.on if ended is not None else None
+
+        def of(kind: EventKind, episode: int | None = episode) -> list[ClockEvent]:
+            return [e for e in by_kind.get(kind, []) if e.stops_source_id == episode]
+
+        def anchor(flag: str) -> ClockEvent | None:
+            return next((e for kind in _EARLY_HELP_ANCHORS for e in of(kind) if flag in e.flags), None)
+
+        assessments = [e for e in of(EventKind.EARLY_HELP_ASSESSMENT) if end is None or e.on <= end]
+        meetings = [e for e in of(EventKind.EARLY_HELP_MEETING) if end is None or e.on <= end]
+        start = anchor(EARLY_HELP_ASSESSMENT_ANCHOR)
+        if start is not None:
+            out.extend(_once(person_id, "early-help-assessment", start, assessments[0] if assessments else None, ended, lengths))
+        start = anchor(EARLY_HELP_MEETING_ANCHOR)
+        if start is not None:
+            first = next((m for m in meetings if m.on >= opened.on), None)
+            out.extend(_once(person_id, "early-help-first-meeting", start, first, ended, lengths))
+        if meetings:
+            out.extend(_recurring(person_id, "early-help-review", meetings[0], meetings[1:], end, lengths, ended))
+        if assessments:
+            out.extend(
+                _recurring(person_id, "early-help-reassessment", assessments[0], assessments[1:], end, lengths, ended)
+            )
     return out

@@ -130,6 +130,15 @@ class EventKind(StrEnum):
     ADVISER_NAMED = "adviser_named"  # a personal adviser named on the care leaver's record
     ADVISER_VISIT = "adviser_visit"  # the personal adviser saw the young person in person
     CARE_LEAVER_ENDED = "care_leaver_ended"  # the 25th birthday, or services ended before it
+    # Early help and Family Help (early_help/timescale_events.py). Every one names its episode in
+    # ``stops_source_id``: a child in two episodes (one closed, one open) has two sets of clocks.
+    EARLY_HELP_STARTED = "early_help_started"
+    EARLY_HELP_NEED_IDENTIFIED = "early_help_need_identified"
+    EARLY_HELP_DECIDED = "early_help_decided"  # the decision to provide early help
+    EARLY_HELP_CONSENT = "early_help_consent"  # the family's consent to the assessment
+    EARLY_HELP_ASSESSMENT = "early_help_assessment"  # an early help assessment (or reassessment) completed
+    EARLY_HELP_MEETING = "early_help_meeting"  # a team-around-the-family meeting or review held
+    EARLY_HELP_ENDED = "early_help_ended"  # the episode closed (or consent withdrawn ended it)
 
     @property
     def label(self) -> str:
@@ -176,6 +185,13 @@ EVENT_LABELS: dict[EventKind, str] = {
     EventKind.ADVISER_NAMED: "Personal adviser named",
     EventKind.ADVISER_VISIT: "Personal adviser visit",
     EventKind.CARE_LEAVER_ENDED: "Care leaver services ended",
+    EventKind.EARLY_HELP_STARTED: "Early help started",
+    EventKind.EARLY_HELP_NEED_IDENTIFIED: "Need for early help identified",
+    EventKind.EARLY_HELP_DECIDED: "Decision to provide early help",
+    EventKind.EARLY_HELP_CONSENT: "Family's consent to the early help assessment",
+    EventKind.EARLY_HELP_ASSESSMENT: "Early help assessment completed",
+    EventKind.EARLY_HELP_MEETING: "Team around the family meeting",
+    EventKind.EARLY_HELP_ENDED: "Early help ended",
 }
 
 # WT2023 was published and came into force on 15 December 2023 (DfE); WT2018 before it.
@@ -230,11 +246,20 @@ NOT_ACTIVITY = frozenset(
         # A care leaver's dates worked out from the record (eligibility, the 25th birthday), not work done.
         EventKind.CARE_LEAVER_ELIGIBLE,
         EventKind.CARE_LEAVER_ENDED,
+        # Early help is not social care's case work: its events neither start nor restart a stalled case's clock.
+        EventKind.EARLY_HELP_STARTED,
+        EventKind.EARLY_HELP_NEED_IDENTIFIED,
+        EventKind.EARLY_HELP_DECIDED,
+        EventKind.EARLY_HELP_CONSENT,
+        EventKind.EARLY_HELP_ASSESSMENT,
+        EventKind.EARLY_HELP_MEETING,
+        EventKind.EARLY_HELP_ENDED,
     }
 )
 ACTIVITY: tuple[EventKind, ...] = tuple(kind for kind in EventKind if kind not in NOT_ACTIVITY)
 
 CARE_LEAVER_PAGE = "/care-leavers/people/{person_id}"  # children_in_care/care_leaver_routes.py
+EARLY_HELP_PAGE = "/early-help/people/{person_id}"  # early_help/routes.py
 WT2023_CH3 = "Working Together to Safeguard Children 2023, Ch.3"
 CPPCR = "Care Planning, Placement and Case Review (England) Regulations 2010 (SI 2010/959)"
 WT2023_CH4 = "Working Together to Safeguard Children 2023, Ch.4"
@@ -665,6 +690,92 @@ RULES: tuple[Rule, ...] = (
         stop="a visit in which the young person was seen",
         record_page=CARE_LEAVER_PAGE,
     ),
+    # Early help and Family Help (early_help/): local standards, none statutory (early help rests on the s10
+    # Children Act 2004 duty to co-operate and WT2023 ch.3 s1, which set no timescale). Lengths and anchors are
+    # settings (timescales.early_help.*); the defaults are Hertfordshire's and Sefton's published standards.
+    # Held by the episode's lead practitioner.
+    Rule(
+        "early-help-assessment",
+        "Early help assessment completed",
+        "EH1",
+        (
+            EventKind.EARLY_HELP_STARTED,
+            EventKind.EARLY_HELP_CONSENT,
+            EventKind.EARLY_HELP_NEED_IDENTIFIED,
+            EventKind.EARLY_HELP_DECIDED,
+        ),
+        EventKind.EARLY_HELP_ASSESSMENT,
+        15,
+        Unit.WORKING_DAYS,
+        RuleStatus.LOCAL_STANDARD,
+        "Sefton Council 'Early help - Timescales' (23 Jan 2023): conclusions and actions, a copy to the family, "
+        "within 15 working days; Hertfordshire CC 'Timescales for completing a Families First Assessment': within "
+        "3 weeks of registration",
+        setting="timescales.early_help.assessment.working_days",
+        anchor="a local setting (timescales.early_help.assessment.anchor): the start of the episode "
+        "(registration), the family's consent, the identification of need or the decision to provide early help",
+        trigger="the episode's anchor day",
+        stop="early help assessment completed",
+        record_page=EARLY_HELP_PAGE,
+    ),
+    Rule(
+        "early-help-first-meeting",
+        "First team around the family meeting",
+        "EH2",
+        (
+            EventKind.EARLY_HELP_STARTED,
+            EventKind.EARLY_HELP_DECIDED,
+            EventKind.EARLY_HELP_CONSENT,
+            EventKind.EARLY_HELP_ASSESSMENT,
+        ),
+        EventKind.EARLY_HELP_MEETING,
+        6,
+        Unit.WEEKS,
+        RuleStatus.LOCAL_STANDARD,
+        "Hertfordshire CC: initial TAF within 6 weeks of registration; Lewisham Council 'Team around the family "
+        "(TAF) meetings': within 6 weeks of the decision to provide early help; Sefton: first review within 6 weeks "
+        "of completing the assessment",
+        setting="timescales.early_help.first_meeting.weeks",
+        anchor="a local setting (timescales.early_help.first_meeting.anchor): the start of the episode "
+        "(registration), the decision to provide early help, the family's consent or the completion of the assessment",
+        trigger="the episode's anchor day",
+        stop="first team around the family meeting",
+        record_page=EARLY_HELP_PAGE,
+    ),
+    Rule(
+        "early-help-review",
+        "Team around the family review",
+        "EH3",
+        (EventKind.EARLY_HELP_MEETING,),
+        EventKind.EARLY_HELP_MEETING,
+        6,
+        Unit.WEEKS,
+        RuleStatus.LOCAL_STANDARD,
+        "Hertfordshire CC (at least every 6 weeks); Lewisham Council (every 6 weeks); Derbyshire SCP 'Local "
+        "keywords' (usually 6-weekly); Worcestershire 6-12 weeks; Devon 12 weeks; Sefton 3 months",
+        recurring=True,
+        setting="timescales.early_help.review.weeks",
+        trigger="the last team around the family meeting or review",
+        stop="next meeting or review",
+        record_page=EARLY_HELP_PAGE,
+    ),
+    Rule(
+        "early-help-reassessment",
+        "Early help reassessment",
+        "EH4",
+        (EventKind.EARLY_HELP_ASSESSMENT,),
+        EventKind.EARLY_HELP_ASSESSMENT,
+        12,
+        Unit.MONTHS,
+        RuleStatus.LOCAL_STANDARD,
+        "Sefton Council 'Early help - Timescales': re-assess with a new early help assessment at 12 months if "
+        "outcomes are not achieved",
+        recurring=True,
+        setting="timescales.early_help.reassessment.months",
+        trigger="the last early help assessment completed",
+        stop="a new early help assessment completed",
+        record_page=EARLY_HELP_PAGE,
+    ),
 )
 
 RULE_IDS: tuple[str, ...] = tuple(dict.fromkeys(rule.id for rule in RULES))
@@ -944,6 +1055,11 @@ FORECASTS: tuple[Forecast, ...] = (
         "core-group",
         ForecastKind.PACE,
         "The last three core groups were on average further apart than the standard allows.",
+    ),
+    Forecast(
+        "early-help-review",
+        ForecastKind.PACE,
+        "The last three team around the family meetings were on average further apart than the standard allows.",
     ),
 )
 
