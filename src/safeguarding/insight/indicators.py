@@ -52,7 +52,26 @@ from safeguarding.core.errors import ValidationFailed
 from safeguarding.core.form_fields import date_field
 from safeguarding.core.spreadsheet import spreadsheet_text
 from safeguarding.core.users import Team, User
-from safeguarding.front_door.models import Contact, ContactDecision, ContactSubject, DecisionStatus, SubjectRole
+from safeguarding.early_help import rules as eh_rules
+from safeguarding.early_help.models import (
+    ConsentScope,
+    EarlyHelpAssessment,
+    EarlyHelpConsent,
+    EarlyHelpEpisode,
+    EarlyHelpFamilyMember,
+    EpisodeStatus,
+    FamilyMemberRole,
+    FamilyNeed,
+)
+from safeguarding.early_help.transitions_models import EarlyHelpTransition
+from safeguarding.front_door.models import (
+    Contact,
+    ContactDecision,
+    ContactSubject,
+    DecisionStatus,
+    Outcome,
+    SubjectRole,
+)
 from safeguarding.insight.national_figures import NO_NATIONAL_FIGURE, NationalFigure, figure
 from safeguarding.insight.period import Period
 from safeguarding.people.models import Person
@@ -305,6 +324,7 @@ def unallocated(facts: Facts, period: Period, today: date) -> list[Counted]:
 # council's own, read beside its own trend (early-help.md §5.1).
 
 EH_RE_REFERRAL_MONTHS = 12
+EH_ASSESSMENT_DAYS_SETTING = "timescales.early_help.assessment.working_days"  # rule EH1 (early_help/rules.py)
 
 
 def early_help_episodes(facts: Facts, period: Period, today: date) -> list[Counted]:
@@ -840,6 +860,7 @@ def load_facts(
             )
         )
     ]
+    load_early_help(session, facts, period, today)
     if team_id is not None:
         in_team = set(
             session.scalars(
@@ -863,6 +884,135 @@ def load_facts(
             "in local settings."
         )
     return facts
+
+
+def load_early_help(session: Session, facts: Facts, period: Period, today: date) -> None:
+    """The early help rows of the facts (early_help/): a fixed number of statements, each row keyed by the family's
+    first child with a person record."""
+    since_day = add_calendar_months(period.start, -12)
+    first_child: dict[int, int] = {}
+    members: dict[int, set[int]] = defaultdict(set)
+    for episode_id, person_id in session.execute(
+        select(EarlyHelpFamilyMember.episode_id, EarlyHelpFamilyMember.person_id)
+        .where(EarlyHelpFamilyMember.role == FamilyMemberRole.CHILD, EarlyHelpFamilyMember.person_id.is_not(None))
+        .order_by(EarlyHelpFamilyMember.id)
+    ):
+        if person_id is not None:
+            first_child.setdefault(episode_id, person_id)
+            members[episode_id].add(person_id)
+    episodes = session.execute(
+        select(
+            EarlyHelpEpisode.id,
+            EarlyHelpEpisode.started_on,
+            EarlyHelpEpisode.closed_on,
+            EarlyHelpEpisode.closure_reason,
+            EarlyHelpEpisode.contact_id,
+            EarlyHelpEpisode.need_identified_on,
+            EarlyHelpEpisode.decided_on,
+        ).where(
+            EarlyHelpEpisode.status.in_((EpisodeStatus.OPEN, EpisodeStatus.CLOSED)),
+            EarlyHelpEpisode.started_on <= period.end,
+            or_(EarlyHelpEpisode.closed_on.is_(None), EarlyHelpEpisode.closed_on >= since_day),
+        )
+    ).all()
+    facts.eh_episodes = [(first_child.get(e.id), e.started_on, e.closed_on) for e in episodes]
+    settings = local_settings.get_all(session)
+    allowed = int(settings[EH_ASSESSMENT_DAYS_SETTING])
+    anchor = eh_rules.setting_anchor(
+        settings, eh_rules.ASSESSMENT_ANCHOR_SETTING, eh_rules.ASSESSMENT_ANCHORS, eh_rules.DEFAULT_ASSESSMENT_ANCHOR
+    )
+    by_id = {e.id: e for e in episodes}
+    consents: dict[int, date] = {}
+    for episode_id, given in session.execute(
+        select(EarlyHelpConsent.episode_id, EarlyHelpConsent.given_on).where(
+            EarlyHelpConsent.scope == ConsentScope.ASSESSMENT
+        )
+    ):
+        consents[episode_id] = min(given, consents.get(episode_id, given))
+    for episode_id, completed in session.execute(
+        select(EarlyHelpAssessment.episode_id, EarlyHelpAssessment.completed_on).where(
+            EarlyHelpAssessment.reassessment.is_(False),
+            EarlyHelpAssessment.completed_on >= period.start,
+            EarlyHelpAssessment.completed_on <= period.end,
+        )
+    ):
+        e = by_id.get(episode_id)
+        if e is None or completed is None:
+            continue
+        days = eh_rules.EpisodeDays(e.started_on, e.need_identified_on, e.decided_on, consents.get(episode_id))
+        start = eh_rules.anchor_day(days, anchor)
+        if start is not None:
+            facts.eh_assessments.append((first_child.get(episode_id), start, completed, allowed))
+    closed = [e for e in episodes if e.closed_on is not None and e.closure_reason != "stepped_up"]
+    children = sorted({p for e in closed for p in members[e.id]})
+    referred: dict[int, list[date]] = defaultdict(list)
+    for chunk in (children[i : i + 500] for i in range(0, len(children), 500)):
+        for person_id, day in session.execute(
+            select(Referral.person_id, Referral.referral_date).where(
+                Referral.person_id.in_(chunk), Referral.referral_date >= since_day
+            )
+        ):
+            referred[person_id].append(day)
+    for e in closed:
+        assert e.closed_on is not None
+        dates = sorted({d for p in members[e.id] for d in referred[p] if d > e.closed_on})
+        facts.eh_closures.append((first_child.get(e.id), e.closed_on, tuple(dates)))
+    facts.eh_transitions = [
+        (person_id if person_id is not None else first_child.get(episode_id), decided, direction)
+        for episode_id, person_id, decided, direction in session.execute(
+            select(
+                EarlyHelpTransition.episode_id,
+                EarlyHelpTransition.person_id,
+                EarlyHelpTransition.decided_on,
+                EarlyHelpTransition.direction,
+            ).where(EarlyHelpTransition.decided_on >= period.start, EarlyHelpTransition.decided_on <= period.end)
+        )
+    ]
+    facts.eh_need_outcomes = [
+        (first_child.get(episode_id), on, str(outcome))
+        for episode_id, on, outcome in session.execute(
+            select(FamilyNeed.episode_id, FamilyNeed.outcome_on, FamilyNeed.outcome).where(
+                FamilyNeed.outcome.is_not(None),
+                FamilyNeed.outcome_on >= period.start,
+                FamilyNeed.outcome_on <= period.end,
+            )
+        )
+        if on is not None
+    ]
+    started_from: dict[int, date] = {}
+    for contact_id, started in session.execute(
+        select(EarlyHelpEpisode.contact_id, EarlyHelpEpisode.started_on).where(EarlyHelpEpisode.contact_id.is_not(None))
+    ):
+        if contact_id is not None:
+            started_from[contact_id] = min(started, started_from.get(contact_id, started))
+    child_of: dict[int, int] = {}
+    for contact_id, person_id in session.execute(
+        select(ContactSubject.contact_id, ContactSubject.person_id)
+        .join(ContactDecision, ContactDecision.contact_id == ContactSubject.contact_id)
+        .where(
+            ContactDecision.outcome == Outcome.EARLY_HELP,
+            ContactSubject.role == SubjectRole.CHILD,
+            ContactSubject.person_id.is_not(None),
+        )
+        .order_by(ContactSubject.id)
+    ):
+        if person_id is not None:
+            child_of.setdefault(contact_id, person_id)
+    decided: dict[int, date] = {}
+    for contact_id, outcome, status, at in session.execute(
+        select(ContactDecision.contact_id, ContactDecision.outcome, ContactDecision.status, ContactDecision.decided_at)
+        .where(ContactDecision.decided_at >= period.since, ContactDecision.decided_at < period.until)
+        .order_by(ContactDecision.decided_at, ContactDecision.id)
+    ):
+        if status == DecisionStatus.RETURNED:
+            continue
+        if outcome == Outcome.EARLY_HELP:
+            decided[contact_id] = at.astimezone(LONDON).date()
+        else:
+            decided.pop(contact_id, None)  # the contact's decision in force is what counts
+    facts.eh_decided = [
+        (child_of.get(c), d, started_from.get(c)) for c, d in sorted(decided.items(), key=lambda i: i[1])
+    ]
 
 
 def keep_children(facts: Facts, person_ids: set[int]) -> Facts:

@@ -500,7 +500,11 @@ def _early_help(person_id: int, by_kind: Events, lengths: Lengths) -> list[Deriv
         meetings = [e for e in of(EventKind.EARLY_HELP_MEETING) if end is None or e.on <= end]
         start = anchor(EARLY_HELP_ASSESSMENT_ANCHOR)
         if start is not None:
-            out.extend(_once(person_id, "early-help-assessment", start, assessments[0] if assessments else None, ended, lengths))
+            out.extend(
+                _once(
+                    person_id, "early-help-assessment", start, assessments[0] if assessments else None, ended, lengths
+                )
+            )
         start = anchor(EARLY_HELP_MEETING_ANCHOR)
         if start is not None:
             first = next((m for m in meetings if m.on >= opened.on), None)
