@@ -28,6 +28,7 @@ from safeguarding.core.db import Database, get_database
 from safeguarding.core.errors import Conflict, DomainError, TooManyAttempts, ValidationFailed
 from safeguarding.core.record_versions import RecordLocked
 from safeguarding.core.settings import DEVELOPMENT_SECRET_KEY, get_settings
+from safeguarding.early_help import routes as early_help_routes
 from safeguarding.exploitation import context_routes as exploitation_context_routes
 from safeguarding.exploitation import disruption_routes as exploitation_disruption_routes
 from safeguarding.exploitation import intelligence_routes as exploitation_intelligence_routes
@@ -311,6 +312,7 @@ def create_app(database: Database | None = None) -> FastAPI:
         casework_routes,
         children_in_care_routes,
         children_in_care_care_leaver_routes,
+        early_help_routes,
         timescales_routes,
         exploitation_routes,
         exploitation_context_routes,

@@ -118,7 +118,9 @@ PERMISSIONS: dict[tuple[Kind, Action], frozenset[Role]] = {
     (Kind.PERSON, Action.UPDATE): STAFF_CASEWORK,
     (Kind.PERSON, Action.BREAK_GLASS): STAFF_CASEWORK,
     (Kind.PERSON, Action.MANAGE): frozenset({R.MASH_MANAGER, R.TEAM_MANAGER, R.ADMINISTRATOR}),
-    (Kind.CONTACT, Action.CREATE): frozenset({R.PARTNER_PRACTITIONER}) | MASH,
+    # Early help staff tell the front door of a safeguarding concern in a family they work with (early_help/).
+    (Kind.CONTACT, Action.CREATE): frozenset({R.PARTNER_PRACTITIONER, R.EARLY_HELP_PRACTITIONER, R.EARLY_HELP_MANAGER})
+    | MASH,
     (Kind.CONTACT, Action.VIEW): STAFF_CASEWORK,
     (Kind.CONTACT, Action.LIST): MASH | frozenset({R.SOCIAL_WORKER, R.TEAM_MANAGER}),
     (Kind.CONTACT, Action.SCREEN): MASH,
@@ -177,7 +179,14 @@ PERMISSIONS: dict[tuple[Kind, Action], frozenset[Role]] = {
     # managers: any). MANAGE: the team page (a team manager's oversight of their team). LIST: the service page
     # across the council -- team managers see the children; performance analysts see the figures only.
     (Kind.DUE_WORK, Action.VIEW): frozenset(
-        {R.SOCIAL_WORKER, R.TEAM_MANAGER, R.EXPLOITATION_PRACTITIONER, R.PERSONAL_ADVISER}
+        {
+            R.SOCIAL_WORKER,
+            R.TEAM_MANAGER,
+            R.EXPLOITATION_PRACTITIONER,
+            R.PERSONAL_ADVISER,
+            R.EARLY_HELP_PRACTITIONER,
+            R.EARLY_HELP_MANAGER,
+        }
     ),
     (Kind.DUE_WORK, Action.MANAGE): frozenset({R.TEAM_MANAGER}),
     (Kind.DUE_WORK, Action.LIST): frozenset({R.TEAM_MANAGER, R.PERFORMANCE_ANALYST}) | SERVICE_LEADERS,

@@ -161,33 +161,39 @@ def read(reading: Reading) -> None:
                 continue
             # The anchor named, or the episode's start where that day is not recorded (rules.anchor_day).
             flags[ANCHOR_EVENTS[name] if days.of(name) is not None else E.EARLY_HELP_STARTED].add(flag)
+        rows: list[tuple[EventKind, date | None, str, int | None, frozenset[str]]] = [
+            (E.EARLY_HELP_STARTED, started, "early_help_episode", episode_id, frozenset(flags[E.EARLY_HELP_STARTED])),
+            (
+                E.EARLY_HELP_NEED_IDENTIFIED,
+                identified,
+                "early_help_episode",
+                episode_id,
+                frozenset(flags[E.EARLY_HELP_NEED_IDENTIFIED]),
+            ),
+            (E.EARLY_HELP_DECIDED, decided, "early_help_episode", episode_id, frozenset(flags[E.EARLY_HELP_DECIDED])),
+            (E.EARLY_HELP_CONSENT, consented, "early_help_consent", consent_id, frozenset(flags[E.EARLY_HELP_CONSENT])),
+        ]
+        for number, (assessment_id, completed_on) in enumerate(completed):
+            # Only the first assessment is an anchor (the first meeting counted from the assessment's completion).
+            marks = frozenset(flags[E.EARLY_HELP_ASSESSMENT]) if number == 0 else frozenset()
+            rows.append((E.EARLY_HELP_ASSESSMENT, completed_on, "early_help_assessment", assessment_id, marks))
+        for meeting_id, held_on in sorted(meetings[episode_id], key=lambda m: (m[1], m[0])):
+            rows.append((E.EARLY_HELP_MEETING, held_on, "early_help_taf_meeting", meeting_id, frozenset()))
+        if status == EpisodeStatus.CLOSED.value:
+            rows.append((E.EARLY_HELP_ENDED, closed, "early_help_episode", episode_id, frozenset()))
         for person_id in children[episode_id]:
-
-            def add(kind: EventKind, on: date | None, source: str, source_id: int | None, first: bool = False) -> None:
-                if on is None or source_id is None or on > today:
-                    return
-                marks = frozenset(flags[kind]) if first or kind is not E.EARLY_HELP_ASSESSMENT else frozenset()
-                out.events[person_id].append(
-                    ClockEvent(kind, on, source, source_id, person_id, marks, stops_source_id=episode_id)
-                )
-
-            add(E.EARLY_HELP_STARTED, started, "early_help_episode", episode_id)
-            add(E.EARLY_HELP_NEED_IDENTIFIED, identified, "early_help_episode", episode_id)
-            add(E.EARLY_HELP_DECIDED, decided, "early_help_episode", episode_id)
-            add(E.EARLY_HELP_CONSENT, consented, "early_help_consent", consent_id)
-            for number, (assessment_id, completed_on) in enumerate(completed):
-                add(E.EARLY_HELP_ASSESSMENT, completed_on, "early_help_assessment", assessment_id, first=number == 0)
-            for meeting_id, held_on in sorted(meetings[episode_id], key=lambda m: (m[1], m[0])):
-                add(E.EARLY_HELP_MEETING, held_on, "early_help_taf_meeting", meeting_id)
-            if status == EpisodeStatus.CLOSED.value:
-                add(E.EARLY_HELP_ENDED, closed, "early_help_episode", episode_id)
+            for kind, on, source, source_id, marks in rows:
+                if on is not None and source_id is not None and on <= today:
+                    out.events[person_id].append(
+                        ClockEvent(kind, on, source, source_id, person_id, marks, stops_source_id=episode_id)
+                    )
 
 
 def dated(after: date, today: date) -> list[Any]:
     person = EarlyHelpFamilyMember.person_id
     member = (EarlyHelpFamilyMember, EarlyHelpFamilyMember.episode_id == EarlyHelpEpisode.id)
 
-    def via_episode(column: Any, table: Any, key: Any) -> Any:
+    def via_episode(column: Any, key: Any) -> Any:
         return dated_rows(column, after, today, person, (EarlyHelpEpisode, EarlyHelpEpisode.id == key), member)
 
     return [
@@ -195,9 +201,9 @@ def dated(after: date, today: date) -> list[Any]:
         dated_rows(EarlyHelpEpisode.need_identified_on, after, today, person, member),
         dated_rows(EarlyHelpEpisode.decided_on, after, today, person, member),
         dated_rows(EarlyHelpEpisode.closed_on, after, today, person, member),
-        via_episode(EarlyHelpConsent.given_on, EarlyHelpConsent, EarlyHelpConsent.episode_id),
-        via_episode(EarlyHelpAssessment.completed_on, EarlyHelpAssessment, EarlyHelpAssessment.episode_id),
-        via_episode(TeamAroundFamilyMeeting.held_on, TeamAroundFamilyMeeting, TeamAroundFamilyMeeting.episode_id),
+        via_episode(EarlyHelpConsent.given_on, EarlyHelpConsent.episode_id),
+        via_episode(EarlyHelpAssessment.completed_on, EarlyHelpAssessment.episode_id),
+        via_episode(TeamAroundFamilyMeeting.held_on, TeamAroundFamilyMeeting.episode_id),
     ]
 
 

@@ -62,7 +62,16 @@ SECTIONS: tuple[NavSection, ...] = (
             NavItem(
                 "What is due",
                 "/due",
-                frozenset({R.SOCIAL_WORKER, R.TEAM_MANAGER, R.EXPLOITATION_PRACTITIONER, R.PERSONAL_ADVISER}),
+                frozenset(
+                    {
+                        R.SOCIAL_WORKER,
+                        R.TEAM_MANAGER,
+                        R.EXPLOITATION_PRACTITIONER,
+                        R.PERSONAL_ADVISER,
+                        R.EARLY_HELP_PRACTITIONER,
+                        R.EARLY_HELP_MANAGER,
+                    }
+                ),
             ),
             NavItem("Team timescales", "/due/team", frozenset({R.TEAM_MANAGER})),
             NavItem(
@@ -81,6 +90,13 @@ SECTIONS: tuple[NavSection, ...] = (
             ),
             NavItem("Education", "/children-in-care/education", frozenset({R.VIRTUAL_SCHOOL})),
             NavItem("Care leavers", "/care-leavers", frozenset({R.PERSONAL_ADVISER, R.TEAM_MANAGER})),
+            # Early help and Family Help (early_help/): the council's early help staff, and a partner practitioner's
+            # own families (the ones they lead).
+            NavItem(
+                "Early help",
+                "/early-help",
+                frozenset({R.EARLY_HELP_PRACTITIONER, R.EARLY_HELP_MANAGER, R.PARTNER_PRACTITIONER}),
+            ),
         ),
         claims=("/cases", "/chronologies", "/children-in-care"),
     ),
