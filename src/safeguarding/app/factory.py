@@ -29,6 +29,7 @@ from safeguarding.core.errors import Conflict, DomainError, TooManyAttempts, Val
 from safeguarding.core.record_versions import RecordLocked
 from safeguarding.core.settings import DEVELOPMENT_SECRET_KEY, get_settings
 from safeguarding.early_help import routes as early_help_routes
+from safeguarding.early_help import transitions as early_help_transitions  # noqa: F401  (supplies the MASH's panel)
 from safeguarding.exploitation import context_routes as exploitation_context_routes
 from safeguarding.exploitation import disruption_routes as exploitation_disruption_routes
 from safeguarding.exploitation import intelligence_routes as exploitation_intelligence_routes
