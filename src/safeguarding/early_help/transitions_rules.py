@@ -158,3 +158,74 @@ def contact_terms(consent: Consent, partner_agency_source: str | None) -> Contac
 
 def other_plan(kind: PlanKind) -> PlanKind:
     return PlanKind.CHILD_IN_NEED if kind == PlanKind.TARGETED else PlanKind.TARGETED
+
+
+# --- step-down: what the social care episode must show, and how it closes ------------------------------------------
+
+# A step-down from a child in need plan closes the social care episode with RC7 "Services ceased for any other reason,
+# including child no longer in need": RC9 is only "closed after assessment", and the CIN census refuses RC8 and RC9
+# on an episode with a child in need plan, a section 47 or a child protection plan (validation rule 2990).
+STEP_DOWN_FROM_PLAN_CLOSURE: Final = "RC7"
+STEP_DOWN_CLOSURES: Final = MappingProxyType(
+    {Route.AFTER_ASSESSMENT: STEP_DOWN_CLOSURE, Route.CIN_REVIEW: STEP_DOWN_FROM_PLAN_CLOSURE}
+)
+
+
+@dataclass(frozen=True)
+class SocialCareEpisode:
+    """What the step-down reads of the child's open social care episode (plain values)."""
+
+    assessments_completed: int
+    assessments_open: int
+    open_cin_plan: bool
+    had_cin_plan: bool  # a child in need plan in the episode, open or ended
+    open_cp_plan: bool
+    had_protection: bool  # a section 47, an initial conference or a child protection plan in the episode
+    open_section47: bool
+
+
+def step_down_route(episode: SocialCareEpisode) -> Route:
+    """A child on a child in need plan steps down at the plan's review; otherwise after the assessment (RC9)."""
+    return Route.CIN_REVIEW if episode.open_cin_plan else Route.AFTER_ASSESSMENT
+
+
+def step_down_blockers(episode: SocialCareEpisode) -> list[str]:
+    """Why the child cannot step down to early help now (empty: they can), in words a manager acts on.
+
+    - A child protection plan steps down to child in need first (Knowsley SCP 4.16).
+    - An open section 47 enquiry or assessment is finished first (the closure refuses it: casework.rules).
+    - After assessment: RC9 needs a completed assessment (CIN census rule 8825Q) and no section 47, conference,
+      child protection plan or child in need plan in the episode (rule 2990)."""
+    found: list[str] = []
+    if episode.open_cp_plan:
+        found.append("A child protection plan steps down to a child in need plan first, not straight to early help")
+    if episode.open_section47:
+        found.append("Finish the section 47 enquiry before stepping down")
+    if episode.assessments_open:
+        found.append("Complete the assessment before stepping down")
+    if step_down_route(episode) == Route.AFTER_ASSESSMENT and not episode.open_cp_plan:
+        if not episode.assessments_completed and not episode.assessments_open:
+            found.append("A step-down after assessment needs a completed assessment in this episode")
+        if episode.had_protection or episode.had_cin_plan:
+            found.append(
+                "This episode had a section 47, a child protection conference or plan, or a child in need plan: "
+                "it cannot close as 'closed after assessment, referred to early help'"
+            )
+    return found
+
+
+# --- Family Help: a change of plan inside one episode ---------------------------------------------------------------
+
+# The episode's level for each plan of Family Help (early_help.models.EpisodeLevel's values).
+FAMILY_HELP_LEVELS: Final = MappingProxyType(
+    {PlanKind.TARGETED: "family_help_targeted", PlanKind.CHILD_IN_NEED: "family_help_child_in_need"}
+)
+
+
+def plan_of_level(level: str) -> PlanKind | None:
+    """The Family Help plan an episode's level is at, or None where the episode is not Family Help (targeted early
+    help steps up to social care through the front door instead)."""
+    for kind, value in FAMILY_HELP_LEVELS.items():
+        if value == level:
+            return kind
+    return None
