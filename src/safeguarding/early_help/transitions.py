@@ -44,6 +44,19 @@ from safeguarding.front_door import intake
 from safeguarding.front_door.history_panels import Panel, PanelEntry, supply_panel
 from safeguarding.front_door.models import Channel, ConsentPosition, Contact, ReporterKind
 
+# The step-up form's fields in the order the page shows them (the error summary follows it).
+STEP_UP_FIELDS = ("decided_on", "reason", "consent", "consent_reason", "handover_meeting_on")
+
+
+def episode_to_step_up(session: Session, database: Database, user: User, episode_id: int) -> EarlyHelpEpisode:
+    """The episode for the step-up page: its lead practitioner (a partner in the portal) or the council's early help
+    staff."""
+    episode = session.get(EarlyHelpEpisode, episode_id)
+    if episode is None:
+        raise NotFound("There is no such early help episode.")
+    access.require(session, database, user, Action.UPDATE, service.subject_of(session, episode))
+    return episode
+
 
 @dataclass(frozen=True)
 class StepUpInput:
@@ -82,10 +95,7 @@ class StepUpInput:
 def step_up(
     session: Session, database: Database, user: User, episode_id: int, data: StepUpInput
 ) -> EarlyHelpTransition:
-    episode = session.get(EarlyHelpEpisode, episode_id)
-    if episode is None:
-        raise NotFound("There is no such early help episode.")
-    access.require(session, database, user, Action.UPDATE, service.subject_of(session, episode))
+    episode = episode_to_step_up(session, database, user, episode_id)
     errors = dict(data.problems)
     today = today_in_london()
     if episode.status != EpisodeStatus.OPEN:
@@ -103,7 +113,7 @@ def step_up(
     if not any(m.is_child for m in episode.members):
         errors["reason"] = "The family has no child named: add the child before stepping up"
     if errors:
-        raise ValidationFailed(errors)
+        raise ValidationFailed({f: errors[f] for f in STEP_UP_FIELDS if f in errors} | errors)
     assert data.decided_on is not None and data.reason is not None and data.consent is not None
     contact = _contact(session, database, user, episode, data)
     first_child = next((m.person_id for m in episode.members if m.is_child and m.person_id is not None), None)
