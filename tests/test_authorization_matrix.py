@@ -35,6 +35,7 @@ from safeguarding.core.users import ApiToken, Role
 from tests.casework import authorization as casework_matrix
 from tests.children_in_care import authorization as children_in_care_matrix
 from tests.children_in_care import care_leaver_authorization as care_leaver_matrix
+from tests.early_help import authorization_transitions as early_help_transitions_matrix
 from tests.exploitation import authorization as exploitation_matrix
 from tests.exploitation import authorization_network as exploitation_network_matrix
 from tests.matrix import (
@@ -201,6 +202,7 @@ CAPABILITIES = (
     casework_matrix,
     children_in_care_matrix,
     care_leaver_matrix,
+    early_help_transitions_matrix,
     timescales_matrix,
     exploitation_matrix,
     exploitation_network_matrix,
