@@ -221,9 +221,7 @@ def build(builder: Any, writer: Any) -> dict[str, int]:
         episode_id, started_on, lead_before = across
         on = min(today, started_on + timedelta(days=45))
         connection.execute(
-            update(EarlyHelpEpisode.__table__)
-            .where(EarlyHelpEpisode.__table__.c.id == episode_id)
-            .values(level="family_help_child_in_need")
+            update(EarlyHelpEpisode).where(EarlyHelpEpisode.id == episode_id).values(level="family_help_child_in_need")
         )
         add(
             FamilyPlan.__table__,
