@@ -144,7 +144,17 @@ def _take_over(session: Session, user: User, episode: EarlyHelpEpisode, lead: Us
 def _share_with_lead(session: Session, user: User, episode: EarlyHelpEpisode, lead: User, on: date) -> None:
     """A partner lead reaches the episode only while the family's consent to share with their agency stands: the
     family agreed to the step-down or change of plan with this lead, so the consent is recorded for their agency."""
-    if lead.agency_id is None or lead.agency_id in service.sharing_agencies(session, episode.id):
+    if lead.agency_id is None:
+        return
+    standing = session.scalar(
+        select(EarlyHelpConsent.id).where(
+            EarlyHelpConsent.episode_id == episode.id,
+            EarlyHelpConsent.scope == ConsentScope.SHARING.value,
+            EarlyHelpConsent.agency_id == lead.agency_id,
+            EarlyHelpConsent.withdrawn_on.is_(None),
+        )
+    )
+    if standing is not None:
         return
     session.add(
         EarlyHelpConsent(
