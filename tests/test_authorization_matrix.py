@@ -35,6 +35,7 @@ from safeguarding.core.users import ApiToken, Role
 from tests.casework import authorization as casework_matrix
 from tests.children_in_care import authorization as children_in_care_matrix
 from tests.children_in_care import care_leaver_authorization as care_leaver_matrix
+from tests.early_help import authorization as early_help_matrix
 from tests.early_help import authorization_transitions as early_help_transitions_matrix
 from tests.exploitation import authorization as exploitation_matrix
 from tests.exploitation import authorization_network as exploitation_network_matrix
@@ -140,7 +141,8 @@ CORE_EXPECTED: dict[Route, Policy] = {
     ("POST", "/audit/break-glass/{access_id}/review"): roles(R.MASH_MANAGER, R.TEAM_MANAGER),
     # The JSON API for partner systems (front_door/api.py, people/routes.py, app/auth.py).
     ("GET", "/api/v1/me"): EVERY_USER,
-    ("POST", "/api/v1/contacts"): ANY_PARTNER | MASH,
+    # Early help staff may make a contact (a safeguarding consideration in a family they work with: early_help/).
+    ("POST", "/api/v1/contacts"): ANY_PARTNER | MASH | roles(R.EARLY_HELP_PRACTITIONER, R.EARLY_HELP_MANAGER),
     ("GET", "/api/v1/contacts"): ANY_PARTNER,
     ("GET", "/api/v1/contacts/{contact_id}"): OWNING_PARTNER | roles(*CASEWORK),
     ("GET", "/api/v1/checks"): ANY_PARTNER,
@@ -202,6 +204,7 @@ CAPABILITIES = (
     casework_matrix,
     children_in_care_matrix,
     care_leaver_matrix,
+    early_help_matrix,
     early_help_transitions_matrix,
     timescales_matrix,
     exploitation_matrix,

@@ -21,7 +21,14 @@ from tests.support import Factory, World
 R = Role
 
 EXPECTED: dict[Route, Policy] = {
-    ("GET", "/due"): roles(R.SOCIAL_WORKER, R.TEAM_MANAGER, R.EXPLOITATION_PRACTITIONER, R.PERSONAL_ADVISER),
+    ("GET", "/due"): roles(
+        R.SOCIAL_WORKER,
+        R.TEAM_MANAGER,
+        R.EXPLOITATION_PRACTITIONER,
+        R.PERSONAL_ADVISER,
+        R.EARLY_HELP_PRACTITIONER,
+        R.EARLY_HELP_MANAGER,
+    ),
     ("GET", "/due/team"): roles(R.TEAM_MANAGER),
     ("GET", "/due/service"): roles(R.TEAM_MANAGER, R.PERFORMANCE_ANALYST, R.SERVICE_LEADER),
     ("GET", "/due/deadlines/{deadline_id}"): roles(R.SOCIAL_WORKER, R.TEAM_MANAGER),

@@ -42,6 +42,7 @@ from safeguarding.demo import names
 from safeguarding.demo.identifiers import IdentifierSource
 from safeguarding.demo.picture import HISTORY_YEARS, Agency, Household, Staff, local_day, table_of
 from safeguarding.demo.summary import CouncilSummary, DemoSignIn
+from safeguarding.early_help import demo as early_help_demo
 from safeguarding.exploitation import demo as exploitation_demo
 from safeguarding.front_door import demo as front_door_demo
 from safeguarding.front_door.models import Contact, ContactSubject
@@ -148,6 +149,8 @@ DEMO_SIGN_INS: tuple[tuple[str, Role, str], ...] = (
     ("virtual.school", Role.VIRTUAL_SCHOOL, "Vera Schofield"),
     ("placements", Role.PLACEMENTS_OFFICER, "Priya Lalani"),
     ("personal.adviser", Role.PERSONAL_ADVISER, "Priya Adeyemi"),
+    ("early.help", Role.EARLY_HELP_PRACTITIONER, "Ellie Hart"),
+    ("early.help.manager", Role.EARLY_HELP_MANAGER, "Hugh Ellison"),
 )
 
 
@@ -488,6 +491,22 @@ class _Builder:
             Role.PLACEMENTS_OFFICER, team_id=placements, manager_id=head.id, demo=demo_names["placements"]
         )
         self.staff["virtual.school"] = user(Role.VIRTUAL_SCHOOL, team_id=None, demo=demo_names["virtual.school"])
+        # Early help and Family Help (early_help/): the early help team's manager and practitioners. Made last and
+        # named without the random stream, so every row made before them is unchanged.
+        early_help = team("Early help team", "early_help")
+        early_help_manager = user(
+            Role.EARLY_HELP_MANAGER, team_id=early_help, manager_id=head.id, demo=demo_names["early.help.manager"]
+        )
+        self.staff["early.help.manager"] = early_help_manager
+        self.staff["early.help"] = user(
+            Role.EARLY_HELP_PRACTITIONER,
+            team_id=early_help,
+            manager_id=early_help_manager.id,
+            demo=demo_names["early.help"],
+        )
+        self.staff["early.help.other"] = user(
+            Role.EARLY_HELP_PRACTITIONER, team_id=early_help, manager_id=early_help_manager.id, named="Nadia Brook"
+        )
 
         return [DemoSignIn(username, role.label, full) for username, role, full in DEMO_SIGN_INS]
 
@@ -582,7 +601,15 @@ class DemoStage(Protocol):
 
 def demo_stages() -> list[DemoStage]:
 
-    return [casework_demo, exploitation_demo, children_in_care_demo, returns_demo, insight_demo, care_leaver_demo]
+    return [
+        casework_demo,
+        exploitation_demo,
+        children_in_care_demo,
+        returns_demo,
+        insight_demo,
+        care_leaver_demo,
+        early_help_demo,
+    ]
 
 
 def all_tables() -> list[Table]:

@@ -21,7 +21,7 @@ decision), so the day each clock counts from is a setting too, as for T7 in the 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from types import MappingProxyType
@@ -217,7 +217,7 @@ def setting_anchor(settings: Mapping[str, Any], key: str, allowed: tuple[str, ..
 # --- reading the form's facts -----------------------------------------------------------------------------------
 
 
-def duplicate_member(existing: list[tuple[str, str | None, str]], name: str, agency: str | None, role: str) -> bool:
+def duplicate_member(existing: Sequence[tuple[str, str | None, str]], name: str, agency: str | None, role: str) -> bool:
     """Whether a team member is already on the team around the family: the same person (name, case and spacing
     aside) from the same agency, whatever role they were given."""
 

@@ -88,29 +88,29 @@ SUBJECT_TO_MEMBER = {
 # --- access ------------------------------------------------------------------------------------------------------
 
 
-def sharing_agencies(session: Session, episode_id: int) -> set[int]:
-    """The agencies the family's consent to share with stands for today."""
-    return set(
-        session.scalars(
-            select(EarlyHelpConsent.agency_id).where(
-                EarlyHelpConsent.episode_id == episode_id,
-                EarlyHelpConsent.scope == ConsentScope.SHARING.value,
-                EarlyHelpConsent.withdrawn_on.is_(None),
-                EarlyHelpConsent.agency_id.is_not(None),
-            )
+def withdrawn_agencies(session: Session, episode_id: int) -> set[int]:
+    """The agencies the family has withdrawn their consent to share with (and not given it again)."""
+    rows = session.execute(
+        select(EarlyHelpConsent.agency_id, EarlyHelpConsent.withdrawn_on).where(
+            EarlyHelpConsent.episode_id == episode_id,
+            EarlyHelpConsent.scope == ConsentScope.SHARING.value,
+            EarlyHelpConsent.agency_id.is_not(None),
         )
-    )
+    ).all()
+    withdrawn = {agency for agency, on in rows if on is not None}
+    standing = {agency for agency, on in rows if on is None}
+    return {agency for agency in withdrawn - standing if agency is not None}
 
 
 def subject_of(session: Session, episode: EarlyHelpEpisode) -> AccessSubject:
-    """The episode for the policy: its linked people, and its lead practitioner -- a partner only while the family's
-    consent to share with their agency stands (withdrawn, the partner loses access at once)."""
+    """The episode for the policy: its linked people, and its lead practitioner -- a partner only while the family
+    has not withdrawn their consent to share with the partner's agency (withdrawn, the partner loses access at
+    once; a partner who started the episode holds what their agency asked for until then)."""
     lead: tuple[int, ...] = ()
     if episode.lead_practitioner_id is not None:
         leader = session.get(User, episode.lead_practitioner_id)
-        if leader is not None and (
-            not leader.is_partner
-            or (leader.agency_id is not None and leader.agency_id in sharing_agencies(session, episode.id))
+        if leader is not None and not (
+            leader.is_partner and leader.agency_id in withdrawn_agencies(session, episode.id)
         ):
             lead = (leader.id,)
     return AccessSubject(
