@@ -25,10 +25,22 @@ FLAGS = {
     E.CP_PLAN_STARTED: ["conference"],
     E.PLACEMENT_STARTED: ["long_term"],
     E.HEALTH_ASSESSMENT: ["under_5"],
+    # The event an early help clock counts from (early_help/timescale_events.py applies the council's anchor).
+    **{
+        kind: ["eh_assessment_anchor", "eh_meeting_anchor"]
+        for kind in (E.EARLY_HELP_STARTED, E.EARLY_HELP_CONSENT, E.EARLY_HELP_NEED_IDENTIFIED, E.EARLY_HELP_DECIDED)
+    },
 }
 # What ends a plan's clocks: a plan's end; for a child in care, leaving care, and the next placement for a
-# placement's own clocks (its plan and visits).
-PLAN_ENDS = {E.CP_PLAN_ENDED, E.CIN_PLAN_ENDED, E.CARE_ENDED, E.PLACEMENT_STARTED, E.CARE_LEAVER_ENDED}
+# placement's own clocks (its plan and visits); for early help, the episode's end.
+PLAN_ENDS = {
+    E.CP_PLAN_ENDED,
+    E.CIN_PLAN_ENDED,
+    E.CARE_ENDED,
+    E.PLACEMENT_STARTED,
+    E.CARE_LEAVER_ENDED,
+    E.EARLY_HELP_ENDED,
+}
 # Events that name the record they stop or belong to (by source id).
 NAMING = (E.CONTACT_DECIDED, E.RETURN_INTERVIEW, E.CARE_PLAN, E.PLACEMENT_PLAN, E.CARE_ENDED)
 

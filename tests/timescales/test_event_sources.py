@@ -18,6 +18,7 @@ def test_every_capability_with_clock_events_supplies_them() -> None:
         "casework",
         "children_in_care",
         "children_in_care.care_leavers",
+        "early_help",
         "exploitation",
         "front_door",
     ]
@@ -25,6 +26,7 @@ def test_every_capability_with_clock_events_supplies_them() -> None:
         "safeguarding.casework.timescale_events",
         "safeguarding.children_in_care.timescale_events",
         "safeguarding.children_in_care.care_leaver_timescale_events",
+        "safeguarding.early_help.timescale_events",
         "safeguarding.exploitation.timescale_events",
         "safeguarding.front_door.timescale_events",
     }
@@ -44,7 +46,7 @@ def test_the_command_line_alone_brings_every_source() -> None:
         check=True,
         timeout=120,
     ).stdout.strip()
-    assert found == "casework,children_in_care,children_in_care.care_leavers,exploitation,front_door"
+    assert found == "casework,children_in_care,children_in_care.care_leavers,early_help,exploitation,front_door"
 
 
 def test_a_change_to_a_capabilitys_reader_makes_the_next_night_a_full_run(monkeypatch: pytest.MonkeyPatch) -> None:

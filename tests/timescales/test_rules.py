@@ -131,6 +131,14 @@ CASES = [
     # pa-contact, 2 calendar months (CLR 2010 reg 8(2)(c))
     ("pa-contact", date(2026, 3, 6), date(2026, 5, 6)),
     ("pa-contact", date(2026, 3, 31), date(2026, 5, 29)),  # 31 May is a Sunday: Friday 29 May
+    # Early help (local standards, the defaults: Sefton / Hertfordshire): 15 working days, 6 weeks, 6 weeks, 12 months
+    ("early-help-assessment", date(2026, 3, 2), date(2026, 3, 23)),
+    ("early-help-assessment", date(2026, 3, 26), date(2026, 4, 20)),  # Good Friday and Easter Monday skipped
+    ("early-help-first-meeting", date(2026, 3, 2), date(2026, 4, 13)),
+    ("early-help-first-meeting", date(2026, 3, 23), date(2026, 5, 1)),  # 4 May is the early May bank holiday
+    ("early-help-review", date(2026, 11, 16), date(2026, 12, 24)),  # 28 Dec: Boxing Day's substitute holiday
+    ("early-help-reassessment", date(2026, 1, 15), date(2027, 1, 15)),
+    ("early-help-reassessment", date(2028, 2, 29), date(2029, 2, 28)),
 ]
 
 

@@ -18,7 +18,11 @@ R = Role
 # What each role saw in the flat header before it was grouped into sections (label, href). A page lost from the
 # sections, or one gained, fails here; the authorization matrix (tests/matrix.py) still decides access.
 BEFORE: dict[Role, set[tuple[str, str]]] = {
-    R.PARTNER_PRACTITIONER: {("Partner portal", "/portal"), ("Intelligence", "/exploitation/intelligence")},
+    R.PARTNER_PRACTITIONER: {
+        ("Partner portal", "/portal"),
+        ("Early help", "/early-help"),  # the families they lead (early_help/)
+        ("Intelligence", "/exploitation/intelligence"),
+    },
     R.MASH_WORKER: {("MASH queue", "/mash/queue"), ("Record a contact", "/mash/contacts/new"), ("People", "/people")},
     R.MASH_MANAGER: {
         ("MASH queue", "/mash/queue"),
@@ -78,6 +82,8 @@ BEFORE: dict[Role, set[tuple[str, str]]] = {
     },
     # A care leaver's personal adviser (issue 15): their care leavers and their due page.
     R.PERSONAL_ADVISER: {("Care leavers", "/care-leavers"), ("What is due", "/due")},
+    R.EARLY_HELP_PRACTITIONER: {("Early help", "/early-help"), ("What is due", "/due")},
+    R.EARLY_HELP_MANAGER: {("Early help", "/early-help"), ("What is due", "/due")},
     R.ADMINISTRATOR: {("Audit", "/audit"), ("Administration", "/admin"), ("Workforce", "/returns/workforce")},
     # Read-only across the service (issue 14): drift, figures, workforce, the plan, MASH decisions and the audit.
     R.SERVICE_LEADER: {
@@ -130,7 +136,11 @@ def test_a_section_with_one_page_for_the_role_is_a_plain_link_under_the_page_nam
         ("Local settings", "/admin/settings"),
     ]
     partner = [(s.label, s.href) for s in _nav(R.PARTNER_PRACTITIONER, "/").sections]
-    assert partner == [("Partner portal", "/portal"), ("Intelligence", "/exploitation/intelligence")]
+    assert partner == [
+        ("Partner portal", "/portal"),
+        ("Early help", "/early-help"),
+        ("Intelligence", "/exploitation/intelligence"),
+    ]
 
 
 def test_every_page_sits_in_one_section() -> None:

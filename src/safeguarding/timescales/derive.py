@@ -500,11 +500,9 @@ def _early_help(person_id: int, by_kind: Events, lengths: Lengths) -> list[Deriv
         meetings = [e for e in of(EventKind.EARLY_HELP_MEETING) if end is None or e.on <= end]
         start = anchor(EARLY_HELP_ASSESSMENT_ANCHOR)
         if start is not None:
-            out.extend(
-                _once(
-                    person_id, "early-help-assessment", start, assessments[0] if assessments else None, ended, lengths
-                )
-            )
+            # The first assessment completed since the anchor; or one completed before it (begun ahead of consent).
+            done = next((a for a in assessments if a.on >= start.on), assessments[0] if assessments else None)
+            out.extend(_once(person_id, "early-help-assessment", start, done, ended, lengths))
         start = anchor(EARLY_HELP_MEETING_ANCHOR)
         if start is not None:
             first = next((m for m in meetings if m.on >= opened.on), None)

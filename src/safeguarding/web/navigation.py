@@ -195,6 +195,9 @@ HOME: dict[Role, str] = {
     R.INDEPENDENT_REVIEWING_OFFICER: "/children-in-care",
     R.PLACEMENTS_OFFICER: "/children-in-care",
     R.VIRTUAL_SCHOOL: "/children-in-care/education",
+    # Early help (early_help/): the council's early help staff land on the families in early help.
+    R.EARLY_HELP_PRACTITIONER: "/early-help",
+    R.EARLY_HELP_MANAGER: "/early-help",
 }
 
 
