@@ -21,6 +21,7 @@ from safeguarding.core.codes import CLOSURE_REASONS
 from safeguarding.core.db import Database
 from safeguarding.core.users import User
 from safeguarding.early_help import rules, service, transitions, transitions_down
+from safeguarding.early_help.models import EarlyHelpEpisode
 from safeguarding.early_help.transitions_rules import CONSENT_LABELS, ROUTE_LABELS, STEP_DOWN_CLOSURES, Consent
 from safeguarding.web.deps import CurrentUser, Db, DbSession, RecordId, TransactionalRoute, csrf_protect
 from safeguarding.web.forms import submit
@@ -125,7 +126,7 @@ def stepped_down_page(
         "early_help/stepped_down.html",
         title="Stepped down to early help",
         shown=shown,
-        reference=transitions_down.EarlyHelpEpisode.reference_of(episode) if episode and episode > 0 else None,
+        reference=EarlyHelpEpisode.reference_of(episode) if episode and episode > 0 else None,
     )
 
 
