@@ -58,6 +58,19 @@ def episode_to_step_up(session: Session, database: Database, user: User, episode
     return episode
 
 
+def view_step_up(session: Session, database: Database, user: User, episode_id: int) -> EarlyHelpEpisode:
+    """The step-up page: the episode, its reading audited for each of its people."""
+    episode = episode_to_step_up(session, database, user, episode_id)
+    _audit_view(session, user, episode)
+    return episode
+
+
+def _audit_view(session: Session, user: User, episode: EarlyHelpEpisode) -> None:
+    people: list[int | None] = [m.person_id for m in episode.members if m.person_id is not None] or [None]
+    for person_id in people:
+        record(session, access.actor_of(user), "view", "early_help_episode", episode.id, person_id=person_id)
+
+
 @dataclass(frozen=True)
 class StepUpInput:
     decided_on: date | None

@@ -240,6 +240,7 @@ def step_down_form(session: Session, database: Database, user: User, person_id: 
         referral = None
     leads = service.lead_practitioners(session)
     if referral is None:
+        record(session, access.actor_of(user), "view", "person", person_id, person_id=person_id)
         return StepDownForm(person, None, None, [], None, open_episode_of(session, person_id), leads)
     facts = _facts(session, referral)
     route = step_down_route(facts)
@@ -498,6 +499,15 @@ def episode_for_change(session: Session, database: Database, user: User, episode
     if episode is None:
         raise NotFound("There is no such early help episode.")
     access.require(session, database, user, Action.MANAGE, service.subject_of(session, episode))
+    return episode
+
+
+def view_change(session: Session, database: Database, user: User, episode_id: int) -> EarlyHelpEpisode:
+    """The change of plan page: the episode, its reading audited for each of its people."""
+    episode = episode_for_change(session, database, user, episode_id)
+    people: list[int | None] = [m.person_id for m in episode.members if m.person_id is not None] or [None]
+    for person_id in people:
+        record(session, access.actor_of(user), "view", "early_help_episode", episode.id, person_id=person_id)
     return episode
 
 

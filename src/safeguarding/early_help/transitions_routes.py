@@ -42,7 +42,7 @@ def _step_up_page(
     form: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
 ) -> Response:
-    episode = transitions.episode_to_step_up(db, database, user, episode_id)
+    episode = transitions.view_step_up(db, database, user, episode_id)
     return render(
         request,
         "early_help/step_up.html",
@@ -142,7 +142,7 @@ def _change_page(
     form: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
 ) -> Response:
-    episode = transitions_down.episode_for_change(db, database, user, episode_id)
+    episode = transitions_down.view_change(db, database, user, episode_id)
     return render(
         request,
         "early_help/change_plan.html",
