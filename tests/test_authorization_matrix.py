@@ -37,6 +37,7 @@ from tests.children_in_care import authorization as children_in_care_matrix
 from tests.children_in_care import care_leaver_authorization as care_leaver_matrix
 from tests.children_in_care import permanence_authorization as permanence_matrix
 from tests.early_help import authorization as early_help_matrix
+from tests.early_help import authorization_transitions as early_help_transitions_matrix
 from tests.exploitation import authorization as exploitation_matrix
 from tests.exploitation import authorization_network as exploitation_network_matrix
 from tests.family_network import authorization as family_network_matrix
@@ -208,6 +209,7 @@ CAPABILITIES = (
     family_network_matrix,
     permanence_matrix,
     early_help_matrix,
+    early_help_transitions_matrix,
     timescales_matrix,
     exploitation_matrix,
     exploitation_network_matrix,

@@ -73,6 +73,7 @@ PREFERENCE = (
     R.PERFORMANCE_ANALYST,
     R.ADMINISTRATOR,
     R.PARTNER_PRACTITIONER,
+    R.EARLY_HELP_MANAGER,  # pages only an early help manager uses (a Family Help change of plan)
 )
 
 

@@ -7,6 +7,7 @@ from safeguarding.children_in_care import permanence_models as children_in_care_
 from safeguarding.core import audit, audit_checkpoint, local_settings, record_versions, restrictions, users
 from safeguarding.core.db import Base
 from safeguarding.early_help import models as early_help_models
+from safeguarding.early_help import transitions_models as early_help_transitions_models
 from safeguarding.exploitation import disruption_models as exploitation_disruption_models
 from safeguarding.exploitation import mace_models as exploitation_mace_models
 from safeguarding.exploitation import models as exploitation_models
@@ -27,6 +28,7 @@ __all__ = [
     "children_in_care_models",
     "children_in_care_permanence_models",
     "early_help_models",
+    "early_help_transitions_models",
     "exploitation_disruption_models",
     "exploitation_mace_models",
     "exploitation_models",

@@ -83,10 +83,9 @@ def test_rows_as_counted_by_hand(database: Any, factory: Any, tmp_path: Path) ->
     assert contacts[0]["Date of Contact"].date() == date(2026, 1, 5)
     assert contacts[0]["Age of Child (Years)"] == 10  # born 1 May 2015, age at 31 March 2026
 
-    assert _rows(out, "List 2") == []  # early help assessments are not recorded: the About sheet says so
+    assert _rows(out, "List 2") == []  # this council has no early help (List 2: tests/returns/test_annex_a_list_2.py)
     about = [r["Note"] for r in _rows(out, "About")]
-    assert any("early help assessments are not recorded" in note for note in about)
-    assert any("List 10 (adoption) and List 11 (adopters) are not held" in note for note in about)
+    assert any(note.startswith("List 2: one row for each child") for note in about)
 
     referrals = {r["Child Unique ID"]: r for r in _rows(out, "List 3")}
     assert sorted(referrals) == ["C1", "C2", "C4"]

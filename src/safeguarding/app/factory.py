@@ -29,7 +29,10 @@ from safeguarding.core.db import Database, get_database
 from safeguarding.core.errors import Conflict, DomainError, TooManyAttempts, ValidationFailed
 from safeguarding.core.record_versions import RecordLocked
 from safeguarding.core.settings import DEVELOPMENT_SECRET_KEY, get_settings
+from safeguarding.early_help import outcomes_routes as early_help_outcomes_routes
 from safeguarding.early_help import routes as early_help_routes
+from safeguarding.early_help import transitions as early_help_transitions  # noqa: F401  (supplies the MASH's panel)
+from safeguarding.early_help import transitions_routes as early_help_transitions_routes
 from safeguarding.exploitation import context_routes as exploitation_context_routes
 from safeguarding.exploitation import disruption_routes as exploitation_disruption_routes
 from safeguarding.exploitation import intelligence_routes as exploitation_intelligence_routes
@@ -316,6 +319,9 @@ def create_app(database: Database | None = None) -> FastAPI:
         children_in_care_care_leaver_routes,
         family_network_routes,
         children_in_care_permanence_routes,
+        # Before early_help_routes: their literal paths (/early-help/supporting-families) before its /early-help/{id}.
+        early_help_transitions_routes,
+        early_help_outcomes_routes,
         early_help_routes,
         timescales_routes,
         exploitation_routes,

@@ -79,6 +79,7 @@ class Kind(StrEnum):
     # --- early help and Family Help (early_help/) ----------------------------------------------------------------
     EARLY_HELP = "early_help"  # an episode: consent, assessment, family plan, team around the family, closure
     EARLY_HELP_HISTORY = "early_help_history"  # a person's early help episodes, read beside a contact or a case
+    SUPPORTING_FAMILIES = "supporting_families"  # the families with significant and sustained progress, for a claim
 
 
 class Action(StrEnum):
@@ -301,6 +302,11 @@ PERMISSIONS: dict[tuple[Kind, Action], frozenset[Role]] = {
     (Kind.EARLY_HELP, Action.UPDATE): EARLY_HELP_STAFF | frozenset({R.PARTNER_PRACTITIONER}),
     (Kind.EARLY_HELP, Action.MANAGE): frozenset({R.EARLY_HELP_MANAGER}),
     (Kind.EARLY_HELP_HISTORY, Action.VIEW): EARLY_HELP_STAFF | MASH | frozenset({R.SOCIAL_WORKER, R.TEAM_MANAGER}),
+    # Supporting Families (early_help/outcomes.py): early help managers list the families with significant and
+    # sustained progress, with the evidence, and download them for the council's claim or report. The progress on
+    # each need is recorded on the episode by those who work it (EARLY_HELP UPDATE).
+    (Kind.SUPPORTING_FAMILIES, Action.LIST): frozenset({R.EARLY_HELP_MANAGER}),
+    (Kind.SUPPORTING_FAMILIES, Action.EXPORT): frozenset({R.EARLY_HELP_MANAGER}),
 }
 
 # Roles that reach a record of these kinds only where they are named on it (``AccessSubject.allocated_user_ids``):

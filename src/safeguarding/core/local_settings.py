@@ -136,6 +136,32 @@ DEFINITIONS: dict[str, SettingDefinition] = {
             0.1,
             10,
         ),
+        # --- Supporting Families (early_help/outcomes_rules.py): what "significant and sustained" means here ---
+        SettingDefinition(
+            "supporting_families.minimum_needs",
+            "Supporting Families: needs from the national framework a family must have",
+            3,
+            int,
+            "Supporting Families programme guidance 2022 to 2025, chapters 4 and 5: at least three needs",
+            1,
+            10,
+        ),
+        SettingDefinition(
+            "supporting_families.sustain_months",
+            "Supporting Families: months after closure the progress must hold",
+            6,
+            int,
+            "Supporting Families programme guidance 2022 to 2025, chapter 5: sustained six months after closure",
+            0,
+            24,
+        ),
+        SettingDefinition(
+            "supporting_families.contact_breaks_sustainment",
+            "Supporting Families: a contact or referral to social care in those months means not sustained",
+            True,
+            bool,
+            "local claim rules (the council's internal audit of claims)",
+        ),
         SettingDefinition(
             "signoff.no_further_action", "Manager sign-off required: no further action", True, bool, "local practice"
         ),

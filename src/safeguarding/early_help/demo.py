@@ -17,6 +17,7 @@ from sqlalchemy import Table, select
 
 from safeguarding.core.calendar import LONDON, add_working_days_quick
 from safeguarding.core.users import User
+from safeguarding.early_help import transitions_demo
 from safeguarding.early_help.models import (
     EarlyHelpAssessment,
     EarlyHelpConsent,
@@ -41,6 +42,7 @@ TABLES: list[Table] = [
     FamilyNeed.__table__,  # type: ignore[list-item]
     TeamAroundFamilyMember.__table__,  # type: ignore[list-item]
     TeamAroundFamilyMeeting.__table__,  # type: ignore[list-item]
+    *transitions_demo.TABLES,
 ]
 # The states the demo shows, in turn: (state, who leads).
 PLAN = (
@@ -265,4 +267,4 @@ def build(builder: Any, writer: Any) -> dict[str, int]:
                     "joined_on": started + timedelta(days=rng.randint(0, 14)),
                 },
             )
-    return {"early_help_episodes": made}
+    return {"early_help_episodes": made} | transitions_demo.build(builder, writer)  # step-ups and step-downs

@@ -40,6 +40,9 @@ FLASH = {
     "lead": "Lead practitioner changed",
     "closed": "Early help closed",
     "matched": "Family members matched to the person index",
+    # Step-up and Family Help's change of plan (early_help/transitions_routes.py).
+    "stepped_up": "Stepped up: a contact has gone to the front door",
+    "plan_changed": "The family's plan and lead practitioner changed",
 }
 
 

@@ -33,6 +33,7 @@ from safeguarding.front_door.contacts import (
     subject_of,
     user_names,
 )
+from safeguarding.front_door.history_panels import Panel, panels_for
 from safeguarding.front_door.models import (
     CheckStatus,
     Contact,
@@ -80,6 +81,8 @@ class ChildView:
     candidates: list[CandidateView] = field(default_factory=list)
     history: list[HistoryItem] = field(default_factory=list)
     allocation: Allocation | None = None
+    # What other capabilities know of the child (their early help history), each within the user's access.
+    panels: list[Panel] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -354,6 +357,7 @@ def view_contact(
     persons = {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(linked)))} if linked else {}
     histories = _histories(session, contact, persons.values())
     open_cases = casework.open_allocations(session, linked)
+    panels = panels_for(session, database, user, sorted(persons))
     children: list[ChildView] = []
     allocations: list[Allocation] = []
     for subject in contact.children:
@@ -362,6 +366,7 @@ def view_contact(
             view.person = persons.get(subject.person_id)
             view.history = histories.get(subject.person_id, [])
             view.allocation = open_cases.get(subject.person_id)
+            view.panels = panels.get(subject.person_id, [])
             if view.allocation:
                 allocations.append(view.allocation)
         elif may_screen and contact.status in OPEN:

@@ -14,6 +14,7 @@ What the referring agency may see afterwards is ``front_door.agency_view``'s.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -366,8 +367,19 @@ def _existing(session: Session, user: User, key: str) -> Contact | None:
     return session.scalar(select(Contact).where(Contact.submitted_by_id == user.id, Contact.idempotency_key == key))
 
 
-def submit_contact(session: Session, database: Database, user: User, data: ContactInput) -> Contact:
-    """Record a contact and everyone it names. Raises ValidationFailed naming each bad field, writing nothing."""
+def submit_contact(
+    session: Session,
+    database: Database,
+    user: User,
+    data: ContactInput,
+    *,
+    known_people: Mapping[int, int] | None = None,
+) -> Contact:
+    """Record a contact and everyone it names. Raises ValidationFailed naming each bad field, writing nothing.
+
+    ``known_people`` (the subject's place in ``data.subjects`` to a person id) is for a contact made from a record
+    that already knows who the family are (an early help step-up, early_help/transitions.py): those subjects are
+    linked to their records, not matched; the caller has checked the user acts for that family."""
     access.require(session, database, user, Action.CREATE, AccessSubject(kind=Kind.CONTACT, agency_id=user.agency_id))
     now = utcnow()
     values, subjects = _validate(user, data, now)
@@ -396,7 +408,8 @@ def submit_contact(session: Session, database: Database, user: User, data: Conta
         due_at=rules.rag_deadline(received_at, None, settings),
         idempotency_key=values["idempotency_key"],
     )
-    for subject in subjects:
+    for index, subject in enumerate(subjects):
+        known = (known_people or {}).get(index)
         contact.subjects.append(
             ContactSubject(
                 role=subject.role,
@@ -406,7 +419,7 @@ def submit_contact(session: Session, database: Database, user: User, data: Conta
                 nhs_number=subject.nhs_number,
                 address=subject.address,
                 postcode=subject.postcode,
-                person_id=_link(session, subject),
+                person_id=known if known is not None else _link(session, subject),
             )
         )
 

@@ -52,7 +52,26 @@ from safeguarding.core.errors import ValidationFailed
 from safeguarding.core.form_fields import date_field
 from safeguarding.core.spreadsheet import spreadsheet_text
 from safeguarding.core.users import Team, User
-from safeguarding.front_door.models import Contact, ContactDecision, ContactSubject, DecisionStatus, SubjectRole
+from safeguarding.early_help import rules as eh_rules
+from safeguarding.early_help.models import (
+    ConsentScope,
+    EarlyHelpAssessment,
+    EarlyHelpConsent,
+    EarlyHelpEpisode,
+    EarlyHelpFamilyMember,
+    EpisodeStatus,
+    FamilyMemberRole,
+    FamilyNeed,
+)
+from safeguarding.early_help.transitions_models import EarlyHelpTransition
+from safeguarding.front_door.models import (
+    Contact,
+    ContactDecision,
+    ContactSubject,
+    DecisionStatus,
+    Outcome,
+    SubjectRole,
+)
 from safeguarding.insight import care
 from safeguarding.insight.care_facts import (
     CARE_VISIT_RULES,
@@ -89,6 +108,17 @@ class Facts:
     cp_plans: list[tuple[int, date, date | None]] = field(default_factory=list)  # child, started, ended
     visits: list[tuple[int, date, date | None]] = field(default_factory=list)  # child, due, met
     allocations: list[tuple[int, date, date | None]] = field(default_factory=list)  # child, from, to (exclusive)
+    # Early help (early_help/), each row keyed by the family's first child with a person record (None: not yet
+    # matched), so that the team filter and the drill-down read them as they read the rest.
+    eh_episodes: list[tuple[int | None, date, date | None]] = field(default_factory=list)  # child, started, closed
+    # Each completed early help assessment: child, the local timescale's anchor day, completed, the days allowed.
+    eh_assessments: list[tuple[int | None, date, date, int]] = field(default_factory=list)
+    # Each episode closed (not by a step-up): child, closed, the referrals of the family's children after it.
+    eh_closures: list[tuple[int | None, date, tuple[date, ...]]] = field(default_factory=list)
+    eh_transitions: list[tuple[int | None, date, str]] = field(default_factory=list)  # child, decided, direction
+    eh_need_outcomes: list[tuple[int | None, date, str]] = field(default_factory=list)  # child, on, outcome
+    # Each contact decided "early help": child, decided, the day an episode started from it (None: none did).
+    eh_decided: list[tuple[int | None, date, date | None]] = field(default_factory=list)
     # The council's child population (a local setting, with its source and year) for rates per 10,000 children;
     # None where there is none to use, and ``population_missing`` says why.
     population: int | None = None
@@ -561,6 +591,118 @@ def care_leavers_suitable(facts: Facts, period: Period, today: date) -> list[Cou
     )
 
 
+# --- early help (early_help/): no national collection exists (early help is not statutory), so every figure is the
+# council's own, read beside its own trend (early-help.md §5.1).
+
+EH_RE_REFERRAL_MONTHS = 12
+EH_ASSESSMENT_DAYS_SETTING = "timescales.early_help.assessment.working_days"  # rule EH1 (early_help/rules.py)
+
+
+def early_help_episodes(facts: Facts, period: Period, today: date) -> list[Counted]:
+    """Early help episodes started in the period, by month, and those open at the end of each month (the council's
+    own record: there is no national count of early help, which is not a statutory service; Action for Children,
+    "Early help is a critical public service", 2022)."""
+    found = [
+        Counted(p, started, True, "Started", "Episode started {}", (started,))
+        for p, started, _closed in facts.eh_episodes
+        if period.start <= started <= period.end
+    ]
+    for day in snapshot_days(period, today):
+        found += [
+            Counted(p, day, True, "Open at month end", "Episode open on {} (from {})", (day, started))
+            for p, started, closed in facts.eh_episodes
+            if started <= day and (closed is None or closed > day)
+        ]
+    return found
+
+
+def early_help_assessments_in_time(facts: Facts, period: Period, today: date) -> list[Counted]:
+    """Early help assessments completed in the period within the council's own timescale, counted in working days
+    from the anchor the council chose (identification of need, the decision to provide early help, or registration:
+    Sefton counts 15 working days from identification, Hertfordshire 3 weeks from registration; local settings)."""
+    found = []
+    for p, anchor, completed, allowed in facts.eh_assessments:
+        if period.start <= completed <= period.end:
+            days = working_days_between_quick(anchor, completed) if completed >= anchor else 0
+            found.append(
+                Counted(
+                    p,
+                    completed,
+                    days <= allowed,
+                    template="Assessment completed {}: {} working days (the standard is {})",
+                    args=(completed, days, allowed),
+                )
+            )
+    return found
+
+
+def early_help_re_referrals(facts: Facts, period: Period, today: date) -> list[Counted]:
+    """Families whose early help closed in the period and who were referred to children's social care within 12
+    months of its closing, of all families whose early help closed (not counting a closure by step-up, which is a
+    referral by design). Action for Children's FOI study counted 25% of closed assessments re-referred within a year
+    (2015-16 to 2019-20); no official national figure. Counted as far as today: a closure less than 12 months ago can
+    still be referred."""
+    found = []
+    for p, closed, referred in facts.eh_closures:
+        if period.start <= closed <= period.end:
+            within = add_calendar_months(closed, EH_RE_REFERRAL_MONTHS)
+            first = min((d for d in referred if closed < d <= min(within, today)), default=None)
+            found.append(
+                Counted(
+                    p,
+                    closed,
+                    first is not None,
+                    template="Early help closed {}, referred {}" if first else "Early help closed {}, not referred",
+                    args=(closed, first) if first else (closed,),
+                )
+            )
+    return found
+
+
+STEP_SERIES = {"up": "Step-ups", "down": "Step-downs", "across": "Family Help changes of plan"}
+
+
+def steps_up_and_down(facts: Facts, period: Period, today: date) -> list[Counted]:
+    """Step-ups from early help to children's social care, step-downs from social care to early help and, under
+    Family Help, changes between targeted help and child in need work, by the month they were decided (the council's
+    own record; step-down after assessment is the CIN census reason for closure RC9, step-up a contact from early
+    help, ReferralSource 5D where the council's early help made it)."""
+    return [
+        Counted(p, d, True, STEP_SERIES.get(direction, direction), "Decided {}", (d,))
+        for p, d, direction in facts.eh_transitions
+        if period.start <= d <= period.end
+    ]
+
+
+def early_help_outcomes(facts: Facts, period: Period, today: date) -> list[Counted]:
+    """Needs in family plans whose outcome at closure was recorded in the period as improved, of all needs given an
+    outcome (improved, no change, worse: Worcestershire "The Early Help Process" step 5; the Supporting Families
+    claims read the same outcomes)."""
+    words = {"improved": "improved", "no_change": "no change", "worse": "worse"}
+    return [
+        Counted(p, d, outcome == "improved", template="Need outcome {}: {}", args=(d, words.get(outcome, outcome)))
+        for p, d, outcome in facts.eh_need_outcomes
+        if period.start <= d <= period.end
+    ]
+
+
+def early_help_decisions_taken_up(facts: Facts, period: Period, today: date) -> list[Counted]:
+    """Contacts decided "early help" at the front door in the period that became an early help episode, of all
+    contacts so decided (the council's own record; front-door.md §4 outcome 3). A decision with no episode yet is
+    not taken up so far."""
+    return [
+        Counted(
+            p,
+            decided,
+            started is not None,
+            template="Decided early help {}, episode from {}" if started else "Decided early help {}, no episode",
+            args=(decided, started) if started else (decided,),
+        )
+        for p, decided, started in facts.eh_decided
+        if period.start <= decided <= period.end
+    ]
+
+
 @dataclass(frozen=True)
 class Indicator:
     key: str
@@ -571,6 +713,8 @@ class Indicator:
     better: str = ""  # "higher" | "lower" | ""
     snapshot: bool = False  # read on a day (the latest one), not summed over the period
     noun: str = "children in need"  # per 10,000 indicators: who the number counts, in words
+    series: tuple[str, ...] = ()  # a count's series, in the order shown (all shown, even with nothing in them)
+    snapshot_series: tuple[str, ...] = ()  # a count's series read on a day: its total is the last day's
 
     @property
     def definition(self) -> str:
@@ -785,6 +929,55 @@ INDICATORS: tuple[Indicator, ...] = (
         "DfE Children looked after in England, care leavers aged 19 to 21 (SSDA903 OC3)",
         better="higher",
     ),
+    Indicator(
+        "early_help_episodes",
+        "Early help episodes started and open",
+        "count",
+        early_help_episodes,
+        "The council's own record (no national collection of early help)",
+        series=("Started", "Open at month end"),
+        snapshot_series=("Open at month end",),
+    ),
+    Indicator(
+        "early_help_assessments",
+        "Early help assessments within the local timescale",
+        "rate",
+        early_help_assessments_in_time,
+        "The council's own early help timescale (its local settings)",
+        better="higher",
+    ),
+    Indicator(
+        "early_help_re_referrals",
+        "Referred to social care within 12 months of early help closing",
+        "rate",
+        early_help_re_referrals,
+        "The council's own record; Action for Children FOI study (2022) for comparison",
+        better="lower",
+    ),
+    Indicator(
+        "steps_up_and_down",
+        "Step-ups and step-downs",
+        "count",
+        steps_up_and_down,
+        "The council's own record; CIN census ReasonForClosure RC9 and ReferralSource 5D",
+        series=tuple(STEP_SERIES.values()),
+    ),
+    Indicator(
+        "early_help_outcomes",
+        "Early help needs improved at closure",
+        "rate",
+        early_help_outcomes,
+        "The council's own record (outcome of each need at closure)",
+        better="higher",
+    ),
+    Indicator(
+        "early_help_taken_up",
+        "Contacts decided as early help that became an episode",
+        "rate",
+        early_help_decisions_taken_up,
+        "The council's own record (front door decision and early help episode)",
+        better="higher",
+    ),
 )
 BY_KEY = {i.key: i for i in INDICATORS}
 CARE_KEYS = frozenset(
@@ -892,6 +1085,8 @@ def figure_of(
     series_names = sorted({c.series for c in counted}) or [""]
     if indicator.kind == "count" and indicator.key == "contacts_referrals":
         series_names = ["Contacts", "Referrals"]
+    if indicator.series:
+        series_names = list(indicator.series)
     met: dict[tuple[int, int, str], int] = defaultdict(int)
     base: dict[tuple[int, int, str], int] = defaultdict(int)
     for c in counted:
@@ -916,7 +1111,15 @@ def figure_of(
     if indicator.snapshot:
         days = snapshot_days(period, today)
         headline = [c for c in counted if days and c.on == days[-1]]
-    totals = {s: sum(1 for c in counted if c.series == s) for s in series_names} if indicator.kind == "count" else {}
+    totals: dict[str, int] = {}
+    if indicator.kind == "count":
+        # A series read on a day (episodes open at the month's end) totals what was open on the last day read, not
+        # the sum of every month's.
+        last_day = max((d for d in snapshot_days(period, today)), default=None) if indicator.snapshot_series else None
+        totals = {
+            s: sum(1 for c in counted if c.series == s and (s not in indicator.snapshot_series or c.on == last_day))
+            for s in series_names
+        }
     missing = ""
     if per_10000 and not population:
         missing = facts.population_missing if facts is not None else "The child population is not known."
@@ -1071,6 +1274,7 @@ def load_facts(
             )
         )
     ]
+    load_early_help(session, facts, period, today)
     if team_id is not None:
         in_team = set(
             session.scalars(
@@ -1096,6 +1300,135 @@ def load_facts(
     return facts
 
 
+def load_early_help(session: Session, facts: Facts, period: Period, today: date) -> None:
+    """The early help rows of the facts (early_help/): a fixed number of statements, each row keyed by the family's
+    first child with a person record."""
+    since_day = add_calendar_months(period.start, -12)
+    first_child: dict[int, int] = {}
+    members: dict[int, set[int]] = defaultdict(set)
+    for episode_id, person_id in session.execute(
+        select(EarlyHelpFamilyMember.episode_id, EarlyHelpFamilyMember.person_id)
+        .where(EarlyHelpFamilyMember.role == FamilyMemberRole.CHILD, EarlyHelpFamilyMember.person_id.is_not(None))
+        .order_by(EarlyHelpFamilyMember.id)
+    ):
+        if person_id is not None:
+            first_child.setdefault(episode_id, person_id)
+            members[episode_id].add(person_id)
+    episodes = session.execute(
+        select(
+            EarlyHelpEpisode.id,
+            EarlyHelpEpisode.started_on,
+            EarlyHelpEpisode.closed_on,
+            EarlyHelpEpisode.closure_reason,
+            EarlyHelpEpisode.contact_id,
+            EarlyHelpEpisode.need_identified_on,
+            EarlyHelpEpisode.decided_on,
+        ).where(
+            EarlyHelpEpisode.status.in_((EpisodeStatus.OPEN, EpisodeStatus.CLOSED)),
+            EarlyHelpEpisode.started_on <= period.end,
+            or_(EarlyHelpEpisode.closed_on.is_(None), EarlyHelpEpisode.closed_on >= since_day),
+        )
+    ).all()
+    facts.eh_episodes = [(first_child.get(e.id), e.started_on, e.closed_on) for e in episodes]
+    settings = local_settings.get_all(session)
+    allowed = int(settings[EH_ASSESSMENT_DAYS_SETTING])
+    anchor = eh_rules.setting_anchor(
+        settings, eh_rules.ASSESSMENT_ANCHOR_SETTING, eh_rules.ASSESSMENT_ANCHORS, eh_rules.DEFAULT_ASSESSMENT_ANCHOR
+    )
+    by_id = {e.id: e for e in episodes}
+    consents: dict[int, date] = {}
+    for episode_id, given in session.execute(
+        select(EarlyHelpConsent.episode_id, EarlyHelpConsent.given_on).where(
+            EarlyHelpConsent.scope == ConsentScope.ASSESSMENT
+        )
+    ):
+        consents[episode_id] = min(given, consents.get(episode_id, given))
+    for episode_id, completed in session.execute(
+        select(EarlyHelpAssessment.episode_id, EarlyHelpAssessment.completed_on).where(
+            EarlyHelpAssessment.reassessment.is_(False),
+            EarlyHelpAssessment.completed_on >= period.start,
+            EarlyHelpAssessment.completed_on <= period.end,
+        )
+    ):
+        e = by_id.get(episode_id)
+        if e is None or completed is None:
+            continue
+        days = eh_rules.EpisodeDays(e.started_on, e.need_identified_on, e.decided_on, consents.get(episode_id))
+        start = eh_rules.anchor_day(days, anchor)
+        if start is not None:
+            facts.eh_assessments.append((first_child.get(episode_id), start, completed, allowed))
+    closed = [e for e in episodes if e.closed_on is not None and e.closure_reason != "stepped_up"]
+    children = sorted({p for e in closed for p in members[e.id]})
+    referred: dict[int, list[date]] = defaultdict(list)
+    for chunk in (children[i : i + 500] for i in range(0, len(children), 500)):
+        for person_id, day in session.execute(
+            select(Referral.person_id, Referral.referral_date).where(
+                Referral.person_id.in_(chunk), Referral.referral_date >= since_day
+            )
+        ):
+            referred[person_id].append(day)
+    for e in closed:
+        assert e.closed_on is not None
+        dates = sorted({d for p in members[e.id] for d in referred[p] if d > e.closed_on})
+        facts.eh_closures.append((first_child.get(e.id), e.closed_on, tuple(dates)))
+    facts.eh_transitions = [
+        (person_id if person_id is not None else first_child.get(episode_id), decided, direction)
+        for episode_id, person_id, decided, direction in session.execute(
+            select(
+                EarlyHelpTransition.episode_id,
+                EarlyHelpTransition.person_id,
+                EarlyHelpTransition.decided_on,
+                EarlyHelpTransition.direction,
+            ).where(EarlyHelpTransition.decided_on >= period.start, EarlyHelpTransition.decided_on <= period.end)
+        )
+    ]
+    facts.eh_need_outcomes = [
+        (first_child.get(episode_id), on, str(outcome))
+        for episode_id, on, outcome in session.execute(
+            select(FamilyNeed.episode_id, FamilyNeed.outcome_on, FamilyNeed.outcome).where(
+                FamilyNeed.outcome.is_not(None),
+                FamilyNeed.outcome_on >= period.start,
+                FamilyNeed.outcome_on <= period.end,
+            )
+        )
+        if on is not None
+    ]
+    started_from: dict[int, date] = {}
+    for contact_id, started in session.execute(
+        select(EarlyHelpEpisode.contact_id, EarlyHelpEpisode.started_on).where(EarlyHelpEpisode.contact_id.is_not(None))
+    ):
+        if contact_id is not None:
+            started_from[contact_id] = min(started, started_from.get(contact_id, started))
+    child_of: dict[int, int] = {}
+    for contact_id, person_id in session.execute(
+        select(ContactSubject.contact_id, ContactSubject.person_id)
+        .join(ContactDecision, ContactDecision.contact_id == ContactSubject.contact_id)
+        .where(
+            ContactDecision.outcome == Outcome.EARLY_HELP,
+            ContactSubject.role == SubjectRole.CHILD,
+            ContactSubject.person_id.is_not(None),
+        )
+        .order_by(ContactSubject.id)
+    ):
+        if person_id is not None:
+            child_of.setdefault(contact_id, person_id)
+    decided: dict[int, date] = {}
+    for contact_id, outcome, status, at in session.execute(
+        select(ContactDecision.contact_id, ContactDecision.outcome, ContactDecision.status, ContactDecision.decided_at)
+        .where(ContactDecision.decided_at >= period.since, ContactDecision.decided_at < period.until)
+        .order_by(ContactDecision.decided_at, ContactDecision.id)
+    ):
+        if status == DecisionStatus.RETURNED:
+            continue
+        if outcome == Outcome.EARLY_HELP:
+            decided[contact_id] = at.astimezone(LONDON).date()
+        else:
+            decided.pop(contact_id, None)  # the contact's decision in force is what counts
+    facts.eh_decided = [
+        (child_of.get(c), d, started_from.get(c)) for c, d in sorted(decided.items(), key=lambda i: i[1])
+    ]
+
+
 def keep_children(facts: Facts, person_ids: set[int]) -> Facts:
     """The facts about these children only (the team filter)."""
 
@@ -1112,6 +1445,12 @@ def keep_children(facts: Facts, person_ids: set[int]) -> Facts:
         visits=kept(facts.visits),
         allocations=kept(facts.allocations),
         care=facts.care.only(person_ids),
+        eh_episodes=kept(facts.eh_episodes),
+        eh_assessments=kept(facts.eh_assessments),
+        eh_closures=kept(facts.eh_closures),
+        eh_transitions=kept(facts.eh_transitions),
+        eh_need_outcomes=kept(facts.eh_need_outcomes),
+        eh_decided=kept(facts.eh_decided),
     )
 
 

@@ -250,6 +250,17 @@ NO_NATIONAL_FIGURE: Final = MappingProxyType(
         "or training).",
         "contacts_referrals": "Referrals nationally: 632,830 in the year to 31 March 2025 (DfE Children in need 2025, "
         "table C1). Contacts are not collected nationally.",
+        # Early help is not a statutory service: the DfE collects no early help data (Action for Children, "Early
+        # help is a critical public service", February 2022).
+        "early_help_episodes": "There is no national collection of early help: it is not a statutory service.",
+        "early_help_assessments": "Early help timescales are local standards; there is no national figure.",
+        "early_help_re_referrals": "No official national figure. An Action for Children FOI study found 25% of "
+        "closed early help assessments re-referred within a year (2015-16 to 2019-20; not the same measure).",
+        "steps_up_and_down": "Step-ups and step-downs are not collected nationally; the CIN census counts referrals "
+        "from early help (source 5D) and closures referred to early help (RC9), not published here yet.",
+        "early_help_outcomes": "Outcomes of early help needs are not collected nationally; Supporting Families "
+        "reported positive outcomes with 50,860 families from April 2022 to January 2023 (a different measure).",
+        "early_help_taken_up": "The DfE does not publish what became of contacts decided as early help.",
     }
 )
 

@@ -49,6 +49,12 @@ from safeguarding.core import dates, local_settings
 from safeguarding.core.calendar import LONDON, add_calendar_months
 from safeguarding.core.dates import long_date
 from safeguarding.core.users import Role, Team, User
+from safeguarding.early_help.models import (
+    EarlyHelpAssessment,
+    EarlyHelpEpisode,
+    EarlyHelpFamilyMember,
+    FamilyMemberRole,
+)
 from safeguarding.exploitation.models import MissingEpisode, Screening
 from safeguarding.front_door.models import Contact, ContactSubject, SubjectRole
 from safeguarding.insight import care as care_measures
@@ -136,11 +142,15 @@ class Cohorts:
     screenings: Sequence[Screening]
     in_care: Sequence[int] = ()  # children looked after at any time in the period (List 8), in person order
     care_leavers: Sequence[CareLeaver] = ()  # care leavers whose duties had not ended before the period (List 9)
+    # Early help assessments open in the period, one row per child of the family with a person record: child,
+    # started, completed, the organisation completing it (List 2).
+    early_help: Sequence[tuple[int, date, date | None, str]] = ()
 
     @property
     def person_ids(self) -> set[int]:
         ids = {int(row[0] or 0) for row in self.contacts} | set(self.in_care)
         ids.update(leaver.person_id for leaver in self.care_leavers)
+        ids.update(row[0] for row in self.early_help)
         for group in (
             self.referrals,
             self.assessments,
@@ -223,7 +233,42 @@ def read_cohorts(session: Session, period: Period) -> Cohorts:
             .where(or_(CareLeaver.ended_on.is_(None), CareLeaver.ended_on >= start))
             .order_by(CareLeaver.person_id)
         ).all(),
+        early_help=_early_help_assessments(session, period),
     )
+
+
+def _early_help_assessments(session: Session, period: Period) -> list[tuple[int, date, date | None, str]]:
+    """Each early help assessment open at any time in the period, for each child of the family (a child member with
+    a person record, in the family while the assessment was open: Annex A's Child Unique ID is never blank)."""
+    start, end = period.start, period.end
+    rows = session.execute(
+        select(
+            EarlyHelpFamilyMember.person_id,
+            EarlyHelpAssessment.started_on,
+            EarlyHelpAssessment.completed_on,
+            EarlyHelpAssessment.organisation,
+            EarlyHelpEpisode.organisation,
+        )
+        .join(EarlyHelpEpisode, EarlyHelpEpisode.id == EarlyHelpAssessment.episode_id)
+        .join(EarlyHelpFamilyMember, EarlyHelpFamilyMember.episode_id == EarlyHelpEpisode.id)
+        .where(
+            EarlyHelpAssessment.started_on <= end,
+            or_(EarlyHelpAssessment.completed_on.is_(None), EarlyHelpAssessment.completed_on >= start),
+            EarlyHelpFamilyMember.role == FamilyMemberRole.CHILD,
+            EarlyHelpFamilyMember.person_id.is_not(None),
+            or_(EarlyHelpFamilyMember.joined_on.is_(None), EarlyHelpFamilyMember.joined_on <= end),
+            or_(
+                EarlyHelpFamilyMember.left_on.is_(None),
+                EarlyHelpFamilyMember.left_on >= EarlyHelpAssessment.started_on,
+            ),
+        )
+        .order_by(EarlyHelpAssessment.started_on, EarlyHelpAssessment.id, EarlyHelpFamilyMember.id)
+    )
+    return [
+        (int(person_id), started, completed, own or episodes or "")
+        for person_id, started, completed, own, episodes in rows
+        if person_id is not None
+    ]
 
 
 class Children:
@@ -317,8 +362,15 @@ def list_1_contacts(x: Extract) -> list[list[Any]]:
 
 
 def list_2_early_help(x: Extract) -> list[list[Any]]:
-    """Early help assessments are not recorded in this system: the list is written with its columns only."""
-    return []
+    """One row per child of the family for each early help assessment open at any time in the period (started by its
+    end, not completed before its start: the window the SSD's Annex A script takes, data-to-insight/ssd-data-model
+    ``AnnexA_sqlserver.sql``), reassessments included. The organisation completing it is the assessment's, or else
+    the episode's (Ofsted: "Organisation completing assessment", never blank where the record holds it)."""
+    children = x.children
+    return [
+        [*children.leading(person_id), started_on, completed_on, organisation]
+        for person_id, started_on, completed_on, organisation in x.cohorts.early_help
+    ]
 
 
 def list_3_referrals(x: Extract) -> list[list[Any]]:
@@ -633,12 +685,26 @@ def notes(session: Session, period: Period, sheets: Sequence[Sheet]) -> list[str
             )
         )
     )
+    unmatched = sum(
+        1
+        for _ in session.execute(
+            select(EarlyHelpFamilyMember.id)
+            .join(EarlyHelpAssessment, EarlyHelpAssessment.episode_id == EarlyHelpFamilyMember.episode_id)
+            .where(
+                EarlyHelpAssessment.started_on <= end,
+                or_(EarlyHelpAssessment.completed_on.is_(None), EarlyHelpAssessment.completed_on >= start),
+                EarlyHelpFamilyMember.role == FamilyMemberRole.CHILD,
+                EarlyHelpFamilyMember.person_id.is_(None),
+            )
+        )
+    )
     return [
         f"Ofsted Annex A for {long_date(start)} to {long_date(end)}, written from the live record.",
         "Columns and value sets: Ofsted's ILACS Annex A (liia-tools layout, June 2024).",
-        "List 2: early help assessments are not recorded in this system, so the list has no rows. "
-        f"Episodes closed after assessment and referred to early help (RC9) in the period: {early_help}; contacts "
-        "whose outcome was early help are in List 1.",
+        "List 2: one row for each child of the family for each early help assessment open in the period "
+        "(reassessments included); the organisation is the one that completed the assessment, or the episode's. "
+        f"Children named in early help but not yet matched to a person record, left out: {unmatched}. Episodes "
+        f"closed after assessment and referred to early help (RC9) in the period: {early_help}.",
         "List 8: the permanence plan and the date of the last dental check are not recorded yet and are left blank. "
         "The last IRO contact is the latest looked-after review the IRO chaired (the IRO named on the care plan "
         "chairs them). Placements are counted as the "

@@ -57,7 +57,7 @@ LISTS: tuple[ListSpec, ...] = (
     ListSpec(
         "List 2",
         "Early help assessments",
-        "early help assessments started in the period",
+        "early help assessments open at any time in the period, a row for each child of the family",
         (*LEADING, "Assessment start date", "Assessment completion date", "Organisation completing assessment"),
     ),
     ListSpec(
