@@ -213,7 +213,9 @@ class _Stage:
         uasc = age >= 15 and rng.random() < 0.15
         legal = "V2" if uasc else rng.choice(("C1", "C1", "C1", "V2", "L1", "L2"))
         leaves = not (long_standing or unsettled) and rng.random() < 0.2 and (self.today - started).days > 90
-        adoption = self.adoption_journey(started, age, uasc)
+        # The second stream's children (long-standing, unsettled) are not on an adoption journey: their own histories
+        # are what the stability indicators read, and the first stream's draws stay as they were.
+        adoption = None if (long_standing or unsettled) else self.adoption_journey(started, age, uasc)
         if adoption is not None:
             leaves = False  # the adoption order, or the decision ending, is this child's way out of care
         end = started + timedelta(days=rng.randint(60, max(61, (self.today - started).days - 1))) if leaves else None
@@ -892,6 +894,11 @@ class _Stage:
         common = {"period_id": period_id, "person_id": person_id}
         carers = f"{rng.choice(CARER_FIRST)} and {rng.choice(CARER_FIRST)} {rng.choice(CARER_LAST)}"
         postcode = self.postcode()
+        home = self.postcode()
+        # The return gives postcodes to the sector: one sector for home and placement is a query for all but P1
+        # (SSDA903 rule 392d).
+        while home[:-2] == postcode[:-2]:
+            home = self.postcode()
         self.add(
             CareEvent,
             {
@@ -904,7 +911,7 @@ class _Stage:
                 "placement_provider": "PR1",
                 "carer": carers,
                 "placement_postcode": postcode,
-                "home_postcode": self.postcode(),
+                "home_postcode": home,
                 "urn": None,
                 "long_term": False,
                 "placement_plan_on": self.wd(started, rng.randint(0, 4)),

@@ -29,8 +29,9 @@ from safeguarding.casework.case_access import (
 )
 from safeguarding.casework.episode import latest_referral
 from safeguarding.casework.models import Referral
-from safeguarding.core import local_settings
+from safeguarding.core import access, local_settings
 from safeguarding.core.access import Action
+from safeguarding.core.audit import record
 from safeguarding.core.calendar import today_in_london
 from safeguarding.core.dates import long_date
 from safeguarding.core.db import Database
@@ -79,8 +80,11 @@ def _require_write(session: Session, database: Database, user: User, person_id: 
 
 
 def may_write(session: Session, database: Database, user: User, person_id: int) -> Person:
-    """The forms' pages: whoever may record on the child's case (refusals audited)."""
-    return _require_write(session, database, user, person_id, Action.CREATE)
+    """The forms' pages: whoever may record on the child's case (refusals audited). A form shows the child and what
+    is recorded about them, so opening one is audited as a read of the child's record."""
+    person = _require_write(session, database, user, person_id, Action.CREATE)
+    record(session, access.actor_of(user), "view", "family_network_form", person_id, person_id=person_id)
+    return person
 
 
 def local_offer(session: Session) -> list[str]:

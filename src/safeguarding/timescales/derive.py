@@ -466,13 +466,21 @@ def _care_leaver(person_id: int, by_kind: Events, lengths: Lengths) -> list[Deri
 # a local setting the reader applies: early_help.rules.anchor_day).
 EARLY_HELP_ASSESSMENT_ANCHOR = "eh_assessment_anchor"
 EARLY_HELP_MEETING_ANCHOR = "eh_meeting_anchor"
-_EARLY_HELP_ANCHORS = (
-    EventKind.EARLY_HELP_STARTED,
-    EventKind.EARLY_HELP_CONSENT,
-    EventKind.EARLY_HELP_NEED_IDENTIFIED,
-    EventKind.EARLY_HELP_DECIDED,
-    EventKind.EARLY_HELP_ASSESSMENT,
-)
+# Each clock counts only from the events its rule may start on (EH1 and EH2 offer different anchors).
+_EARLY_HELP_ANCHORS = {
+    EARLY_HELP_ASSESSMENT_ANCHOR: (
+        EventKind.EARLY_HELP_STARTED,
+        EventKind.EARLY_HELP_CONSENT,
+        EventKind.EARLY_HELP_NEED_IDENTIFIED,
+        EventKind.EARLY_HELP_DECIDED,
+    ),
+    EARLY_HELP_MEETING_ANCHOR: (
+        EventKind.EARLY_HELP_STARTED,
+        EventKind.EARLY_HELP_CONSENT,
+        EventKind.EARLY_HELP_DECIDED,
+        EventKind.EARLY_HELP_ASSESSMENT,
+    ),
+}
 
 
 def _early_help(person_id: int, by_kind: Events, lengths: Lengths) -> list[Derived]:
@@ -494,7 +502,7 @@ def _early_help(person_id: int, by_kind: Events, lengths: Lengths) -> list[Deriv
             return [e for e in by_kind.get(kind, []) if e.stops_source_id == episode]
 
         def anchor(flag: str) -> ClockEvent | None:
-            return next((e for kind in _EARLY_HELP_ANCHORS for e in of(kind) if flag in e.flags), None)
+            return next((e for kind in _EARLY_HELP_ANCHORS[flag] for e in of(kind) if flag in e.flags), None)
 
         assessments = [e for e in of(EventKind.EARLY_HELP_ASSESSMENT) if end is None or e.on <= end]
         meetings = [e for e in of(EventKind.EARLY_HELP_MEETING) if end is None or e.on <= end]
