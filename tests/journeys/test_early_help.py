@@ -183,4 +183,4 @@ def test_a_school_opens_early_help_steps_up_and_social_care_steps_down(
     after = _rules_due(page)
     assert any(rule.startswith("early-help") for rule in after), after
     page.goto(f"/early-help/{episode_id}")
-    expect(page.locator("dl#summary")).to_contain_text(practitioner.full_name)
+    expect(page.locator("#episode-summary")).to_contain_text(practitioner.full_name)
