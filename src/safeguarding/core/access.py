@@ -401,6 +401,16 @@ def authorize(session: Session, user: User, action: Action, subject: AccessSubje
     return _decide(user, action, subject, lambda ids: locked_for(session, user, ids))
 
 
+def hidden_people(session: Session, user: User, person_ids: Iterable[int]) -> set[int]:
+    """Of the people on a list, the restricted ones this user may not open: lists show them without their names.
+    One query for the list; the policy's own check runs only for the (rare) restricted people."""
+    return {
+        p
+        for p in restricted_among(session, person_ids)
+        if not authorize(session, user, Action.VIEW, AccessSubject(kind=Kind.PERSON, id=p, person_ids=(p,))).allowed
+    }
+
+
 def authorize_each(session: Session, user: User, asks: Iterable[tuple[Action, AccessSubject]]) -> list[Decision]:
     """``authorize`` for several questions a page asks at once (may this user write, sign off, allocate ...): the
     same rules, with the people's restrictions read once for all of them instead of once a question."""

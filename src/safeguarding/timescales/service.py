@@ -338,16 +338,6 @@ def _row(session: Session, user: User, row: Any, today: date, due_soon: int, hid
     )
 
 
-def _hidden(session: Session, user: User, person_ids: Collection[int]) -> set[int]:
-    """Restricted children this user may not open: their rows show no name."""
-    restricted = access.restricted_among(session, person_ids)
-    return {
-        pid
-        for pid in restricted
-        if not access.authorize(session, user, Action.VIEW, AccessSubject(Kind.PERSON, pid, person_ids=(pid,))).allowed
-    }
-
-
 @dataclass(frozen=True)
 class ChildDeadlines:
     """One child's deadlines, for their case page: what is open, earliest first, and what was met, met late or
@@ -387,7 +377,7 @@ def deadlines_of_child(
 
 def _page(session: Session, user: User, rows: list[Any], today: date, **page: Any) -> DuePage:
     due_soon = int(local_settings.get(session, "timescales.due_soon.working_days"))
-    hidden = _hidden(session, user, {r.person_id for r in rows})
+    hidden = access.hidden_people(session, user, {r.person_id for r in rows})
     result = DuePage([], [], [], [], [], today, **page)
     for raw in rows:
         row = _row(session, user, raw, today, due_soon, hidden)
@@ -505,7 +495,7 @@ def team_due(
         listed = list(session.execute(statements.listed, {**params, "offset": (result.page - 1) * TEAM_PAGE_SIZE}))
         forecast_rows = list(session.execute(statements.forecast, params)) if forecast_count else []
         stalled_rows = list(session.execute(statements.stalled, params)) if stalled else []
-        hidden = _hidden(session, user, {r.person_id for r in (*listed, *forecast_rows, *stalled_rows)})
+        hidden = access.hidden_people(session, user, {r.person_id for r in (*listed, *forecast_rows, *stalled_rows)})
         result.listed = [_row(session, user, r, today, due_soon_days, hidden) for r in listed]
         result.forecast = [_row(session, user, r, today, due_soon_days, hidden) for r in forecast_rows]
         result.stalled = [_row(session, user, r, today, due_soon_days, hidden) for r in stalled_rows]

@@ -19,7 +19,7 @@ from sqlalchemy import case, func, insert, select
 from sqlalchemy.orm import Session
 
 from safeguarding.core import access
-from safeguarding.core.access import AccessSubject, Action, Kind
+from safeguarding.core.access import Action, Kind
 from safeguarding.core.audit import Actor, record
 from safeguarding.core.calendar import today_in_london
 from safeguarding.core.db import Database, utcnow
@@ -280,7 +280,7 @@ def latest_findings(
             .limit(PAGE_SIZE)
         )
     )
-    hidden = _hidden(session, user, {f.person_id for f, _, _ in rows if f.person_id is not None})
+    hidden = access.hidden_people(session, user, {f.person_id for f, _, _ in rows if f.person_id is not None})
     findings = [
         FindingLine(
             f.code,
@@ -314,17 +314,6 @@ def latest_findings(
     return FindingsPage(
         run, counts, findings, total, page, pages, rule, severity, when, dict(wrong_now), dict(by_census_date)
     )
-
-
-def _hidden(session: Session, user: User, person_ids: set[int]) -> set[int]:
-    """Restricted children this viewer may not open: their names are not shown."""
-    return {
-        p
-        for p in access.restricted_among(session, person_ids)
-        if not access.authorize(
-            session, user, Action.VIEW, AccessSubject(kind=Kind.PERSON, id=p, person_ids=(p,))
-        ).allowed
-    }
 
 
 def export_census(

@@ -17,7 +17,6 @@ import re
 import tempfile
 import zipfile
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -27,7 +26,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from safeguarding.core import access
-from safeguarding.core.access import AccessSubject, Action, Kind
+from safeguarding.core.access import Action, Kind
 from safeguarding.core.audit import Actor, record
 from safeguarding.core.dates import long_date
 from safeguarding.core.db import Database, utcnow
@@ -288,7 +287,7 @@ def latest_findings(
             .limit(PAGE_SIZE)
         )
     )
-    hidden = _hidden(session, user, {f.person_id for f, _, _ in rows if f.person_id is not None})
+    hidden = access.hidden_people(session, user, {f.person_id for f, _, _ in rows if f.person_id is not None})
     findings = [
         FindingLine(
             f.code,
@@ -319,17 +318,6 @@ def latest_findings(
         },
     )
     return FindingsPage(run, counts, findings, total, page, pages, rule, severity, dict(by_severity))
-
-
-def _hidden(session: Session, user: User, person_ids: Iterable[int]) -> set[int]:
-    """Restricted children this viewer may not open: their names are not shown."""
-    return {
-        p
-        for p in access.restricted_among(session, set(person_ids))
-        if not access.authorize(
-            session, user, Action.VIEW, AccessSubject(kind=Kind.PERSON, id=p, person_ids=(p,))
-        ).allowed
-    }
 
 
 @dataclass(frozen=True)
