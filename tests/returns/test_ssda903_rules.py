@@ -1575,9 +1575,9 @@ def _sw_last_year(column: str, value: object) -> Callable[[Case], str]:
     return make
 
 
-case("SW16aSTG2")(_sw_last_year("sw_id", "SW00000"))
+case("SW16aSTG2", year=2025)(_sw_last_year("sw_id", "SW00000"))
 case("SW16bSTG2")(_sw_last_year("sw_decom", date(2001, 1, 1)))
-case("SW16cSTG2")(_sw_last_year("sw_reason", "SWDIED"))
+case("SW16cSTG2", year=2025)(_sw_last_year("sw_reason", "SWDIED"))
 
 
 # --- the tests ---------------------------------------------------------------------------------------------------

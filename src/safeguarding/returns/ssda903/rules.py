@@ -11,10 +11,13 @@ given) and the :class:`~.tables.CollectionYear`, and yields a :class:`Problem` f
 compare with last year (``previous=True``) are skipped when last year's return is not given. Rules the DfE deleted
 carry their last year, new ones their first. Rules needing reference data (``reference=``: the council's copy of
 Ofsted's provider list and the postcode sectors' LAs and centroids, :mod:`.reference`, ``validate --reference DIR``)
-run only where it is given: 164, 169, 218 (postcodes) and 219, 221, 224 (providers). Not implemented yet: the other
-rules on distance and LA of placement (392a, 392c, 406, 411, 452, 453, 454, 503G/H/J, 1015: their DfE wording was
-not in the stored sources to read them from) and the register's dates (228, 229, 1008's register check: the
-provider list's registration and closing dates are not among the columns asked for yet).
+run only where it is given: 164, 169, 218, 392a, 406, 452, 453, 454, 503G, 503H (postcodes), 219, 221, 224, 227,
+228 (providers), and with the council's own ONS code (``--la``) 503J, 1015, 229; 392c and 1008 check a value's
+form always and the list too where it is given. The distance and LA rules' wording is the DfE's validation rules
+for 2025-26 as implemented by Data to Insight's validator (csc-validator-be-903, lac_validator/rules). Not
+implemented: 411 ("placement location code disagrees with LA of placement"), which can only fire where a return
+carries PL_LOCATION or PL_LA as typed items; the CSV tables and this system's XML carry neither, and both are
+derived here from PL_POST, so they cannot disagree.
 
 The DfE's 903 rules distinguish errors from queries only in its own collection system; the rules whose wording
 asks the council to check ("appears", "should ... in most circumstances") are marked queries here (to verify
@@ -34,7 +37,7 @@ from typing import NamedTuple
 
 from safeguarding.core import codes, dates
 from safeguarding.people.rules import upn_problem
-from safeguarding.returns.ssda903.reference import Reference, sector_of
+from safeguarding.returns.ssda903.reference import Provider, Reference, sector_of
 from safeguarding.returns.ssda903.tables import (
     ACCOM_CODES,
     ACTIV_CODES,
@@ -100,7 +103,8 @@ class Rule:
     last_year: int | None = None
     needs: str | None = None  # a ChildRecord list the child must have rows in for the rule to have anything to check
     note: str = ""
-    reference: str | None = None  # the reference data the rule reads ("providers", "postcodes"; .reference)
+    # The reference data the rule reads, space-separated ("providers", "postcodes", "authority"; .reference)
+    reference: str | None = None
 
     def applies_to(self, year: int) -> bool:
         return self.first_year <= year and (self.last_year is None or year <= self.last_year)
@@ -206,7 +210,7 @@ def rules_for(year: int, with_previous: bool, references: frozenset[str] = froze
         for r in RULES.values()
         if r.applies_to(year)
         and (with_previous or not r.previous)
-        and (r.reference is None or r.reference in references)
+        and (r.reference is None or set(r.reference.split()) <= references)
     ]
 
 
@@ -3158,18 +3162,20 @@ def r3001(c: Child, y: CollectionYear) -> Iterator[Problem]:
     "Ofsted Unique Reference Number (URN) is not valid.",
     "Episodes",
     needs="episodes",
-    note="The URN's form only (SC and six digits, six or seven digits, or XXXXXXX where there is none); whether "
-    "it is on Ofsted's register needs the provider lists.",
+    note="The URN's form (SC and six digits, six or seven digits, or XXXXXXX where there is none) always; where the "
+    "council's copy of Ofsted's list is given (providers.csv), a URN of that form must be on it too (DfE SSDA903 "
+    "validation rules 2025-26, as implemented by Data to Insight's validator, which checks the list only).",
 )
 def r1008(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    listed = c.ref.providers if c.ref is not None else None
     for e in c.r.episodes:
         urn = e.urn
-        if urn is not None and not (
-            urn == "XXXXXXX"
-            or (urn[:2] == "SC" and urn[2:].isdigit() and len(urn) == 8)
-            or (urn.isdigit() and len(urn) in (6, 7))
-        ):
+        if urn is None or urn == _URN_NONE:
+            continue
+        if not ((urn[:2] == "SC" and urn[2:].isdigit() and len(urn) == 8) or (urn.isdigit() and len(urn) in (6, 7))):
             yield Problem("Episodes", ("URN",), e.line, f"URN {urn}")
+        elif listed is not None and urn.strip().upper() not in listed:
+            yield Problem("Episodes", ("URN",), e.line, f"URN {urn} is not on the provider list")
 
 
 @rule("1009", "Reason for placement change is not a valid code.", "Episodes", needs="episodes")
@@ -3343,17 +3349,29 @@ def _open_sw_last_year(c: Child) -> object | None:
     return final if final.sw_dec is None else None
 
 
-def _sw_same(code: str, column: str, text: str) -> None:
+def _sw_same(code: str, column: str, text: str, last_year: int | None = None) -> None:
     def check(c: Child, y: CollectionYear) -> Iterator[Problem]:
         before = _open_sw_last_year(c)
         first = c.r.sw_episodes[0]
         if before is not None and getattr(before, column) != getattr(first, column):
             yield Problem("SWEpisodes", (column.upper(),), first.line)
 
-    rule(code, text, "SWEpisodes SWEpisodes_last", previous=True, needs="sw_episodes")(check)
+    rule(
+        code,
+        text,
+        "SWEpisodes SWEpisodes_last",
+        previous=True,
+        needs="sw_episodes",
+        last_year=last_year,
+        note="Deleted from 2025-26 (DfE SSDA903 validation rules 2025-26, as implemented by Data to Insight's "
+        "validator: lac2025_26 deletes SW16aSTG2 and SW16cSTG2)."
+        if last_year
+        else "",
+    )(check)
 
 
-_sw_same("SW16aSTG2", "sw_id", "The social worker ID does not match the open episode at the end of last year.")
+# SW16a and SW16c are deleted from 2025-26 (D2I lac2025_26 del_list); SW16b stays.
+_sw_same("SW16aSTG2", "sw_id", "The social worker ID does not match the open episode at the end of last year.", 2025)
 _sw_same(
     "SW16bSTG2",
     "sw_decom",
@@ -3363,6 +3381,7 @@ _sw_same(
     "SW16cSTG2",
     "sw_reason",
     "The social worker reason episode changed does not match the open episode at the end of last year.",
+    2025,
 )
 
 
@@ -3654,3 +3673,328 @@ def r224(c: Child, y: CollectionYear) -> Iterator[Problem]:
             yield Problem(
                 "Episodes", ("PLACE_PROVIDER",), e.line, f"PLACE_PROVIDER {e.place_provider or 'blank'} at URN {urn}"
             )
+
+
+# --- distance and LA of placement (DfE SSDA903 validation rules 2025-26, as implemented by Data to Insight's
+# validator: csc-validator-be-903, lac_validator/rules). The DfE derives PL_DISTANCE (miles between the home and
+# placement postcode sectors' centroids, to one decimal place), PL_LA (the placement postcode's LA) and PL_LOCATION
+# (IN the council's own LA, or OUT) from the postcodes; none is a column of the CSV tables, so these rules read
+# them through the reference's postcodes.csv and the council's own code (--la), never typed.
+
+
+def _miles(c: Child, e: EpisodeRow) -> float | None:
+    """PL_DISTANCE as the DfE derives it (one decimal place), None where it cannot be."""
+    miles = c.ref.distance_miles(e.home_post, e.pl_post) if c.ref is not None else None
+    return None if miles is None else round(miles, 1)
+
+
+def _location(c: Child, e: EpisodeRow) -> str | None:
+    """PL_LOCATION: IN where the placement's LA is the council's own, OUT where not, None where not known."""
+    ref = c.ref
+    la = ref.la_of(e.pl_post) if ref is not None else None
+    if la is None or ref is None or ref.authority is None:
+        return None
+    return "IN" if la == ref.authority else "OUT"
+
+
+def _compared(now: str | None, was: str | None) -> str:
+    return f"LA {now or 'not known'}, last year {was or 'not known'}"
+
+
+def _open_first(c: Child) -> tuple[EpisodeRow, EpisodeRow] | None:
+    """This year's first episode and last year's open one, where they are the same episode (rule 502 names it where
+    they are not)."""
+    before = _open_last_year(c)
+    first = c.r.episodes[0]
+    return (before, first) if before is not None and before.decom == first.decom else None
+
+
+@rule(
+    "392a",
+    "Child is looked after but no distance is recorded.",
+    "Episodes",
+    needs="episodes",
+    reference="postcodes",
+    note="DfE SSDA903 validation rules 2025-26 (as implemented by Data to Insight's validator): where LS is not V3 "
+    "or V4 and the child is not UASC this year or last, the distance must be derivable from HOME_POST and PL_POST "
+    "(both given, both known sectors). Not asked of temporary and 'other' placements, which record no placement "
+    "location (rule 214; Data to Insight's reading asks them too). The DfE notes a child formerly UASC whom neither "
+    "return shows as such may be flagged.",
+)
+def r392a(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    if _ever_uasc(c):
+        return
+    for e in c.r.episodes:
+        if e.ls not in _SHORT_BREAKS and e.place not in _NO_PROVIDER and _miles(c, e) is None:
+            yield Problem("Episodes", ("HOME_POST", "PL_POST"), e.line, f"PLACE {e.place or 'blank'}")
+
+
+@rule(
+    "392c",
+    "Postcode(s) provided are invalid.",
+    "Episodes",
+    needs="episodes",
+    note="DfE SSDA903 validation rules 2025-26 (as implemented by Data to Insight's validator): a HOME_POST or "
+    "PL_POST given must be a postcode. Checked on its form (an outward code and the inward code's digit) always, "
+    "and where the reference's postcodes.csv is given, against its sectors too.",
+)
+def r392c(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    ref = c.ref if c.ref is not None and c.ref.sectors is not None else None
+    for e in c.r.episodes:
+        bad = [
+            f"{column} {value}"
+            for column, value in (("HOME_POST", e.home_post), ("PL_POST", e.pl_post))
+            if value is not None and (sector_of(value) is None or (ref is not None and ref.sector(value) is None))
+        ]
+        if bad:
+            yield Problem("Episodes", ("HOME_POST", "PL_POST"), e.line, ", ".join(bad))
+
+
+@rule(
+    "406",
+    "Child is Unaccompanied Asylum-Seeking Child (UASC) or was formerly UASC. Distance should be blank.",
+    "Episodes UASC",
+    needs="episodes",
+    reference="postcodes",
+    note="DfE SSDA903 validation rules 2025-26 (as implemented by Data to Insight's validator): the distance is "
+    "derived from the postcodes, so for a child UASC this year or last (a UASC row, or the XML status) a home and "
+    "placement postcode giving a distance is what the rule names. The DfE notes a child formerly UASC whom neither "
+    "return shows as such is not found.",
+)
+def r406(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    if not _ever_uasc(c):
+        return
+    for e in c.r.episodes:
+        miles = _miles(c, e)
+        if miles is not None:
+            yield Problem("Episodes", ("HOME_POST", "PL_POST"), e.line, f"{miles:.1f} miles")
+
+
+@rule(
+    "452",
+    "Contradiction between local authority of placement code in the last episode of the previous year and in the "
+    "first episode of the current year.",
+    "Episodes Episodes_last",
+    previous=True,
+    needs="episodes",
+    reference="postcodes",
+    note="DfE SSDA903 validation rules 2025-26 (as implemented by Data to Insight's validator): where last year's "
+    "last episode is still open and has the same reason for new episode as this year's first, the LA of "
+    "placement (from PL_POST) must be the same.",
+)
+def r452(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    ref = c.ref
+    if ref is None or c.last is None or not c.last.episodes:
+        return
+    before, first = c.last.episodes[-1], c.r.episodes[0]
+    if before.dec is None and before.rne == first.rne:
+        was, now = ref.la_of(before.pl_post), ref.la_of(first.pl_post)
+        if was != now:
+            yield Problem("Episodes", ("PL_POST",), first.line, _compared(now, was))
+
+
+@rule(
+    "453",
+    "Contradiction between placement distance in the last episode of the previous year and in the first episode of "
+    "the current year.",
+    "Episodes Episodes_last",
+    previous=True,
+    needs="episodes",
+    reference="postcodes",
+    note="DfE SSDA903 validation rules 2025-26 (as implemented by Data to Insight's validator): where last year's "
+    "last episode is still open and has the same reason for new episode as this year's first, the two distances "
+    "(each from its HOME_POST and PL_POST) must not differ by 0.2 miles or more.",
+)
+def r453(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    if c.last is None or not c.last.episodes:
+        return
+    before, first = c.last.episodes[-1], c.r.episodes[0]
+    if before.dec is None and before.rne == first.rne:
+        was, now = _miles(c, before), _miles(c, first)
+        if was is not None and now is not None and abs(was - now) >= 0.2:
+            yield Problem("Episodes", ("HOME_POST", "PL_POST"), first.line, f"{now:.1f} miles, last year {was:.1f}")
+
+
+MAX_LIKELY_MILES = 350
+
+
+@rule(
+    "454",
+    "Placement distance from home is over 350 miles.",
+    "Episodes",
+    needs="episodes",
+    reference="postcodes",
+    note="DfE SSDA903 validation rules 2025-26 (as implemented by Data to Insight's validator): a distance over "
+    "350 miles (999.9 and beyond is rule 164's: not a valid distance). Not asked of a child UASC this year or "
+    "last, whose distance is not recorded (rule 406).",
+)
+def r454(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    if _ever_uasc(c):
+        return
+    for e in c.r.episodes:
+        miles = _miles(c, e)
+        if miles is not None and MAX_LIKELY_MILES < miles < MAX_DISTANCE_MILES:
+            yield Problem("Episodes", ("HOME_POST", "PL_POST"), e.line, f"{miles:,.1f} miles")
+
+
+@rule(
+    "503G",
+    "The distance in first episode does not match open episode at end of last year.",
+    "Episodes Episodes_last",
+    previous=True,
+    needs="episodes",
+    reference="postcodes",
+    note="DfE SSDA903 validation rules 2025-26 (as implemented by Data to Insight's validator): the first episode "
+    "is last year's open one, so its distance must be the same (within 0.2 miles), or blank in both.",
+)
+def r503g(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    same = _open_first(c)
+    if same is not None:
+        before, first = same
+        was, now = _miles(c, before), _miles(c, first)
+        if (was is None) != (now is None) or (was is not None and now is not None and abs(was - now) >= 0.2):
+            said = f"{now:.1f} miles" if now is not None else "no distance"
+            last = f"{was:.1f}" if was is not None else "none"
+            yield Problem("Episodes", ("HOME_POST", "PL_POST"), first.line, f"{said}, last year {last}")
+
+
+@rule(
+    "503H",
+    "The placement LA in first episode does not match open episode at end of last year.",
+    "Episodes Episodes_last",
+    previous=True,
+    needs="episodes",
+    reference="postcodes",
+    note="DfE SSDA903 validation rules 2025-26 (as implemented by Data to Insight's validator): the LA of "
+    "placement (from PL_POST) of the first episode and of last year's open one must be the same.",
+)
+def r503h(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    same = _open_first(c)
+    ref = c.ref
+    if same is not None and ref is not None:
+        before, first = same
+        was, now = ref.la_of(before.pl_post), ref.la_of(first.pl_post)
+        if was != now:
+            yield Problem("Episodes", ("PL_POST",), first.line, _compared(now, was))
+
+
+@rule(
+    "503J",
+    "The placement location in first episode does not match open episode at end of last year.",
+    "Episodes Episodes_last",
+    previous=True,
+    needs="episodes",
+    reference="postcodes authority",
+    note="DfE SSDA903 validation rules 2025-26 (as implemented by Data to Insight's validator): whether the child "
+    "is placed in or out of the council's area (PL_POST's LA against --la) must be the same in the first episode "
+    "as in last year's open one.",
+)
+def r503j(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    same = _open_first(c)
+    if same is not None:
+        before, first = same
+        was, now = _location(c, before), _location(c, first)
+        if was != now:
+            yield Problem("Episodes", ("PL_POST",), first.line, f"{now or 'not known'}, last year {was or 'not known'}")
+
+
+_FOSTER_OR_ADOPTION = FOSTER | ADOPTION_PLACEMENTS
+
+
+@rule(
+    "1015",
+    "Placement provider is own provision but child not placed in own LA.",
+    "Episodes",
+    needs="episodes",
+    reference="postcodes authority",
+    note="DfE SSDA903 validation rules 2025-26 (as implemented by Data to Insight's validator): a placement the "
+    "council provides itself (PR1), other than fostering and adoption (and, from 2025-26, supported accommodation "
+    "K3), and not a short break, must be in the council's own LA (PL_POST's LA against --la). A placement whose "
+    "postcode is not known is rule 169's to name.",
+)
+def r1015(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    exempt = _FOSTER_OR_ADOPTION | ({"K3"} if y.year >= 2026 else set())
+    for e in c.r.episodes:
+        if (
+            e.place_provider == "PR1"
+            and e.place is not None
+            and e.ls is not None
+            and e.place not in exempt
+            and e.ls not in _SHORT_BREAKS
+            and _location(c, e) == "OUT"
+        ):
+            yield Problem("Episodes", ("PL_POST", "PLACE_PROVIDER"), e.line, f"PLACE {e.place} at {e.pl_post}")
+
+
+# --- Ofsted's register (providers.csv with REG_START/REG_END; DfE SSDA903 validation rules 2025-26, as
+# implemented by Data to Insight's validator) -------------------------------------------------------------------
+
+
+def _registered(c: Child) -> Iterator[tuple[EpisodeRow, str, Provider]]:
+    ref = c.ref
+    if ref is None:
+        return
+    for e, urn in _with_urn(c):
+        provider = ref.provider(urn)
+        if provider is not None:
+            yield e, urn, provider
+
+
+@rule(
+    "227",
+    "Ofsted Unique reference number (URN) is not valid for the episode start date.",
+    "Episodes",
+    needs="episodes",
+    reference="providers",
+    note="DfE SSDA903 validation rules 2025-26 (as implemented by Data to Insight's validator): where the "
+    "council's copy of Ofsted's list gives the setting's registration date (REG_START), the episode must not "
+    "begin before it.",
+)
+def r227(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    for e, urn, provider in _registered(c):
+        if provider.registered_on is not None and e.decom is not None and e.decom < provider.registered_on:
+            yield Problem("Episodes", ("URN", "DECOM"), e.line, f"URN {urn} registered {show(provider.registered_on)}")
+
+
+@rule(
+    "228",
+    "Ofsted Unique reference number (URN) is not valid for the episode end date.",
+    "Episodes",
+    needs="episodes",
+    reference="providers",
+    note="DfE SSDA903 validation rules 2025-26 (as implemented by Data to Insight's validator): where the "
+    "council's copy of Ofsted's list gives the day the setting's registration ended (REG_END), the episode must "
+    "end on or before it, and an open episode's setting must still be registered at 31 March (the DfE notes this "
+    "may flag an open episode at a setting that closed during the year).",
+)
+def r228(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    for e, urn, provider in _registered(c):
+        closed = provider.closed_on
+        if closed is not None and (e.dec if e.dec is not None else y.end) > closed:
+            yield Problem("Episodes", ("URN", "DEC"), e.line, f"URN {urn} closed {show(closed)}")
+
+
+@rule(
+    "229",
+    "Placement provider does not match between the placing authority and the local authority code of the provider.",
+    "Episodes",
+    needs="episodes",
+    reference="providers postcodes authority",
+    note="DfE SSDA903 validation rules 2025-26 (as implemented by Data to Insight's validator): for a setting "
+    "Ofsted registers (not K3 from 2025-26, P1, P3, R1, R2, R5, temporary or 'other' placements), own provision "
+    "(PR1) must be in the council's own LA and another LA's (PR2) must not; the provider's LA is its postcode's "
+    "(postcodes.csv), which the DfE notes may be inaccurate.",
+)
+def r229(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    ref = c.ref
+    if ref is None or ref.authority is None:
+        return
+    skip = _NO_URN_PLACES | ({"K3"} if y.year >= 2026 else set())
+    for e, urn, provider in _registered(c):
+        if e.place in skip or provider.sector is None:
+            continue
+        la = ref.la_of(provider.sector)
+        if la is None:
+            continue
+        if (e.place_provider == "PR1" and la != ref.authority) or (e.place_provider == "PR2" and la == ref.authority):
+            yield Problem("Episodes", ("URN", "PLACE_PROVIDER"), e.line, f"{e.place_provider} at URN {urn} in {la}")
