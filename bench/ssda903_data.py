@@ -32,6 +32,8 @@ from safeguarding.returns.ssda903.tables import (
     UascRow,
 )
 
+# The Ofsted URN of a foster placement is its fostering service's: the council's own (PR1) or an agency's (PR4).
+FOSTERING_URNS = {"PR1": "SC400001", "PR4": "SC400002"}
 PLACEMENTS = [("U4", "PR1"), ("U6", "PR1"), ("U6", "PR4"), ("U3", "PR1"), ("K2", "PR4"), ("U1", "PR1")]
 ETHNIC = ["WBRI", "WBRI", "WBRI", "MWBC", "BAFR", "AIND", "WOTH", "BCRB", "APKN"]
 LEAVING = ["E13", "E4A", "E4A", "E8", "E41", "E47"]
@@ -115,7 +117,7 @@ def story(n: int, rng: random.Random, year: CollectionYear) -> Story:
             place_provider=provider,
             home_post=home,
             pl_post=_postcode(rng),
-            urn=f"SC{rng.randrange(100_000, 999_999)}" if place == "K2" else None,
+            urn=f"SC{rng.randrange(100_000, 999_999)}" if place == "K2" else _fostering_urn(place, provider),
         )
         if place == "K2" or e.pl_post == home:
             e.pl_post = "ZZ9 9"
@@ -204,7 +206,14 @@ def story(n: int, rng: random.Random, year: CollectionYear) -> Story:
                 MissingRow(s.child, missing=rng.choice("MA"), mis_start=gone, mis_end=gone + timedelta(days=2))
             )
     s.uasc = rng.random() < 0.03 and age_on(dob, start) is not None and (age_on(dob, start) or 0) >= 12
+    if s.uasc:  # no home postcode, so no distance (rules 392b, 406)
+        for e in s.episodes:
+            e.home_post = None
     return s
+
+
+def _fostering_urn(place: str, provider: str) -> str | None:
+    return FOSTERING_URNS.get(provider) if place.startswith("U") else None
 
 
 def _fields(e: EpisodeRow) -> dict[str, object]:

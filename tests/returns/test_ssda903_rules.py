@@ -1580,6 +1580,109 @@ case("SW16bSTG2")(_sw_last_year("sw_decom", date(2001, 1, 1)))
 case("SW16cSTG2", year=2025)(_sw_last_year("sw_reason", "SWDIED"))
 
 
+# The distance and LA of placement rules (DfE SSDA903 validation rules 2025-26, as implemented by Data to Insight's
+# validator): each sector below is one the synthetic return does not use, placed where the rule needs it.
+OWN_LA, OTHER_LA = "E09000027", "E09000001"
+NEXT_DOOR, FAR, OVER_350 = "QQ6 6", "QQ5 5", "QQ4 4"
+
+
+def reference_with_authority(year: int) -> Reference:
+    """:func:`reference_for` with three more sectors (one in another LA, one far north, one 380 miles away) and the
+    council's own ONS code, so that every rule reading reference data runs."""
+    ref = reference_for(year)
+    assert ref.sectors is not None
+    ref.sectors[NEXT_DOOR] = Sector(OTHER_LA, 51.52, -0.09)
+    ref.sectors[FAR] = Sector(OWN_LA, 52.40, -0.40)
+    ref.sectors[OVER_350] = Sector(OWN_LA, 57.0, -3.0)
+    ref.authority = OWN_LA
+    ref.parts = ref.parts | {"authority"}
+    return ref
+
+
+def _with_authority(make: Callable[[Case], str]) -> Callable[[Case], str]:
+    def run(k: Case) -> str:
+        k.reference = reference_with_authority(k.year.year)
+        return make(k)
+
+    return run
+
+
+def _not_uasc_placed(c: ChildRecord) -> bool:
+    return (
+        bool(c.episodes)
+        and not c.uasc
+        and all(e.ls not in ("V3", "V4") and e.place not in ("T0", "T1", "T2", "T3", "T4") for e in c.episodes)
+    )
+
+
+@case("392a")
+@_with_authority
+def _(k: Case) -> str:
+    c = k.pick(_not_uasc_placed)
+    c.episodes[-1].home_post = "QQ9 9"  # a sector the reference does not know: no distance
+    return c.child
+
+
+case("392c")(_episode(_with(home_post="HOME")))
+
+
+@case("406")
+@_with_authority
+def _(k: Case) -> str:
+    c = k.pick(lambda c: bool(c.uasc) and bool(c.episodes) and c.episodes[0].pl_post is not None)
+    c.episodes[0].home_post = NEXT_DOOR  # a home postcode gives a distance, which a UASC child's should not have
+    return c.child
+
+
+def _last_years_open(change: Callable[[EpisodeRow], None]) -> Callable[[Case], str]:
+    @_with_authority
+    def make(k: Case) -> str:
+        c = k.pick(lambda c: open_last_year(k)(c) and not c.uasc and c.episodes[0].ls not in ("V3", "V4"))
+        change(k.last(c.child).episodes[-1])
+        return c.child
+
+    return make
+
+
+case("452", "503H", "503J")(_last_years_open(_with(pl_post=NEXT_DOOR)))
+case("453", "503G")(_last_years_open(_with(home_post=FAR)))
+case("454")(_with_authority(_episode(_with(pl_post=OVER_350), _not_uasc_placed, -1)))
+
+
+@case("1015")
+@_with_authority
+def _(k: Case) -> str:
+    c = k.pick(_not_uasc_placed)
+    e = c.episodes[-1]
+    e.place, e.place_provider, e.pl_post, e.urn = "K2", "PR1", NEXT_DOOR, None  # the council's own home, elsewhere
+    return c.child
+
+
+def _registration(**dates: Callable[[EpisodeRow], date]) -> Callable[[Case], str]:
+    @_with_authority
+    def make(k: Case) -> str:
+        c = k.pick(lambda c: any(e.place == "K2" and e.urn and e.dec is None for e in c.episodes))
+        e = next(e for e in c.episodes if e.place == "K2" and e.urn and e.dec is None)
+        assert k.reference is not None and k.reference.providers is not None and e.urn is not None
+        held = k.reference.providers[e.urn]
+        k.reference.providers[e.urn] = replace(held, **{name: when(e) for name, when in dates.items()})
+        return c.child
+
+    return make
+
+
+case("227")(_registration(registered_on=lambda e: on(e.decom) + D))  # registered after the child was placed there
+case("228")(_registration(closed_on=lambda e: on(e.decom) + D))  # closed while the child is still there
+
+
+@case("229")
+@_with_authority
+def _(k: Case) -> str:
+    c = k.pick(lambda c: any(e.place == "K2" and e.urn for e in c.episodes))
+    next(e for e in c.episodes if e.place == "K2" and e.urn).place_provider = "PR2"  # another LA's, in our own
+    return c.child
+
+
 # --- the tests ---------------------------------------------------------------------------------------------------
 
 
@@ -1686,6 +1789,13 @@ def _(k: Case) -> str:
 
 
 case("392b")(_episode(_with(home_post=None), lambda c: bool(c.episodes) and not c.uasc))
+
+
+def test_the_deleted_social_worker_rules_end_in_2024_25() -> None:
+    """D2I's lac2025_26 ruleset deletes SW16aSTG2 and SW16cSTG2; SW16bSTG2 stays."""
+    assert RULES["SW16aSTG2"].applies_to(2025) and not RULES["SW16aSTG2"].applies_to(2026)
+    assert RULES["SW16cSTG2"].applies_to(2025) and not RULES["SW16cSTG2"].applies_to(2026)
+    assert RULES["SW16bSTG2"].applies_to(2027)
 
 
 def test_each_query_says_why_it_is_one_and_every_other_rule_is_an_error() -> None:
