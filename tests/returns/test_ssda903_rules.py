@@ -1807,3 +1807,25 @@ def test_each_query_says_why_it_is_one_and_every_other_rule_is_an_error() -> Non
     assert queries == set(QUERY_READINGS)
     assert all(RULES[code].note for code in queries)
     assert {code for code, r in RULES.items() if " appears " in r.text} <= queries
+
+
+# A sample of the DfE's rules as Data to Insight's validator holds them (output_data/903_2024_25_rule_info.csv and
+# lac_validator/rules: code, message, fields, tables). Neither holds an error or query type, so each type here is
+# the one the wording gives: a query where it says a record "appears" so or "in most circumstances", an error
+# where it states what must be.
+SOURCE_SAMPLE = {
+    "355": ("Episode appears to have lasted for less than 24 hours", "query"),
+    "SW09STG2": ("Social worker episode appears to have lasted for less than 24 hours", "query"),
+    "582": ("In most circumstances we expect the date the child is matched with adopters to be before", "query"),
+    "142": ("A new episode has started, but the previous episode has not ended.", "error"),
+    "392a": ("Child is looked after but no distance is recorded.", "error"),
+    "503G": ("The distance in first episode does not match open episode at end of last year.", "error"),
+    "1015": ("Placement provider is own provision but child not placed in own LA.", "error"),
+    "228": ("Ofsted Unique reference number (URN) is not valid for the episode end date", "error"),
+}
+
+
+def test_a_sample_of_the_classification_is_what_the_sources_wording_says() -> None:
+    for code, (words, severity) in SOURCE_SAMPLE.items():
+        assert words in RULES[code].text, code
+        assert RULES[code].severity == severity, code

@@ -121,6 +121,8 @@ QUERY_READINGS: dict[str, str] = {
     "355": "the wording says the episode 'appears' to have lasted under a day",
     "392d": "a child may rightly be placed in the postcode sector of their home: the council is asked to confirm",
     "431": "a period may end and a new one begin the same day: the council is asked to confirm",
+    "454": "a child may rightly be placed far from home (a secure or specialist setting): the council is asked to "
+    "confirm the distance",
     "504": "the need may rightly be read again within a period: the council is asked to confirm",
     "582": "adoption on the day of matching is unusual, not impossible: the council is asked to confirm",
     "SW09STG2": "the wording says the social worker episode 'appears' to have lasted under a day",
@@ -3822,11 +3824,13 @@ MAX_LIKELY_MILES = 350
     "454",
     "Placement distance from home is over 350 miles.",
     "Episodes",
+    query=True,
     needs="episodes",
     reference="postcodes",
     note="DfE SSDA903 validation rules 2025-26 (as implemented by Data to Insight's validator): a distance over "
     "350 miles (999.9 and beyond is rule 164's: not a valid distance). Not asked of a child UASC this year or "
-    "last, whose distance is not recorded (rule 406).",
+    "last, whose distance is not recorded (rule 406). Read as a query: a child may rightly be placed far from "
+    "home; the council is asked to confirm the distance.",
 )
 def r454(c: Child, y: CollectionYear) -> Iterator[Problem]:
     if _ever_uasc(c):
