@@ -155,6 +155,11 @@ class PlacementInput:
                 problems["urn"] = (
                     "The URN must be the setting's Ofsted number: 6 or 7 numbers, with SC before a children's home's"
                 )
+            elif place in rules.NO_URN_PLACEMENTS:
+                problems["urn"] = (
+                    "Leave the URN blank: Ofsted does not register a placement with parents, in employment, in "
+                    "custody, temporary or other placement"
+                )
         long_term = _yes_no(
             form,
             "long_term",
