@@ -215,15 +215,13 @@ def test_list_8_gives_the_permanence_plan_recorded_for_the_current_period(databa
     ids = _council(database)
     with database.transaction() as s:
         periods = {
-            person_id: list(
-                s.scalars(select(CarePeriod.id).where(CarePeriod.person_id == person_id).order_by(CarePeriod.started_on))
-            )
+            person_id: list(s.scalars(select(CarePeriod.id).where(CarePeriod.person_id == person_id)))
             for person_id in (ids["settled"], ids["again"])
         }
-        settled = periods[ids["settled"]][0]
+        settled = min(periods[ids["settled"]])
         for decided, plan in ((date(2024, 12, 1), "f"), (date(2025, 9, 1), "b"), (date(2026, 4, 10), "e")):
             s.add(PermanencePlan(period_id=settled, person_id=ids["settled"], decided_on=decided, plan=plan))
-        earlier = periods[ids["again"]][0]  # the period that ended in May 2025
+        earlier = min(periods[ids["again"]])  # the period that ended in May 2025 (recorded first)
         s.add(PermanencePlan(period_id=earlier, person_id=ids["again"], decided_on=date(2024, 8, 1), plan="a"))
     with database.transaction() as s:
         annex = build(s, PERIOD)
