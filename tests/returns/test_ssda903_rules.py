@@ -1583,7 +1583,7 @@ case("SW16cSTG2", year=2025)(_sw_last_year("sw_reason", "SWDIED"))
 # The distance and LA of placement rules (DfE SSDA903 validation rules 2025-26, as implemented by Data to Insight's
 # validator): each sector below is one the synthetic return does not use, placed where the rule needs it.
 OWN_LA, OTHER_LA = "E09000027", "E09000001"
-NEXT_DOOR, FAR, OVER_350 = "QQ6 6", "QQ5 5", "QQ4 4"
+NEXT_DOOR, FAR, OVER_350, WALES = "QQ6 6", "QQ5 5", "QQ4 4", "LL5 5"
 
 
 def reference_with_authority(year: int) -> Reference:
@@ -1594,6 +1594,7 @@ def reference_with_authority(year: int) -> Reference:
     ref.sectors[NEXT_DOOR] = Sector(OTHER_LA, 51.52, -0.09)
     ref.sectors[FAR] = Sector(OWN_LA, 52.40, -0.40)
     ref.sectors[OVER_350] = Sector(OWN_LA, 57.0, -3.0)
+    ref.sectors[WALES] = Sector("W06000001", 53.2, -4.1)
     ref.authority = OWN_LA
     ref.parts = ref.parts | {"authority"}
     return ref
@@ -1680,6 +1681,75 @@ case("228")(_registration(closed_on=lambda e: on(e.decom) + D))  # closed while 
 def _(k: Case) -> str:
     c = k.pick(lambda c: any(e.place == "K2" and e.urn for e in c.episodes))
     next(e for e in c.episodes if e.place == "K2" and e.urn).place_provider = "PR2"  # another LA's, in our own
+    return c.child
+
+
+# Further rules of the DfE's 2024-25 and 2025-26 lists (as implemented by Data to Insight's validator).
+case("233")(_episode(_with(reason_place_change="CARPL"), looked_after_at_end, -1))
+case("242")(_episode(_with(urn="XXXXXXX", place="K2", place_provider="PR4")))
+case("398")(_episode(_with(ls="V3")))
+case("420")(_with_authority(_episode(_with(ls="V4"), _not_uasc_placed)))
+case("633")(_set("prev_perm", "la_perm", "E09000027"))
+
+
+@case("234")
+def _(k: Case) -> str:
+    c = k.pick(lambda c: len(c.episodes) >= 2 and (age_on(dob(c), c.episodes[1].decom) or 99) < 10)
+    c.episodes[0].reason_place_change = "CUSTOD"
+    return c.child
+
+
+def _k2_with_urn(c: ChildRecord) -> bool:
+    return any(e.place == "K2" and e.urn for e in c.episodes)
+
+
+@case("241")
+@_with_authority
+def _(k: Case) -> str:
+    c = k.pick(_k2_with_urn)
+    e = next(e for e in c.episodes if e.place == "K2" and e.urn)
+    e.place, e.pl_post = "K3", NEXT_DOOR  # supported accommodation in an LA the provider has no premises in
+    return c.child
+
+
+@case("243")
+@_with_authority
+def _(k: Case) -> str:
+    c = k.pick(_k2_with_urn)
+    next(e for e in c.episodes if e.place == "K2" and e.urn).pl_post = WALES
+    return c.child
+
+
+@case("348")
+def _(k: Case) -> str:
+    c = k.pick(
+        lambda c: bool(c.oc3) and c.child in k.prev and bool(k.prev[c.child].oc3) and c.oc3[0].in_touch != "DIED"
+    )
+    k.last(c.child).oc3[0].in_touch = "DIED"
+    return c.child
+
+
+@case("359")
+def _(k: Case) -> str:
+    c = k.pick(looked_after_at_end)
+    c.header[0].dob = date(END.year - 19, 1, 1)  # 18 before 31 March, still looked after, not V2 in a home
+    return c.child
+
+
+@case("1016")
+def _(k: Case) -> str:
+    c = k.pick(lambda c: bool(c.oc3) and c.oc3[0].in_touch is not None and 17 <= (age_on(dob(c), END) or 0) < 19)
+    seventeen = birthday(dob(c), 17)
+    c.episodes.append(
+        EpisodeRow(c.child, decom=seventeen - 100 * D, rne="S", ls="C2", cin="N1", place="U4", dec=seventeen + D)
+    )
+    return c.child
+
+
+@case("197B")
+def _(k: Case) -> str:
+    c = k.pick(lambda c: cohort(c) and bool(c.oc2) and any(START <= birthday(dob(c), n) <= END for n in (4, 17)))
+    c.oc2[0].sdq_score = c.oc2[0].sdq_reason = None
     return c.child
 
 

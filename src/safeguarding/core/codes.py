@@ -349,6 +349,13 @@ UPN_LA_CODES: Final = frozenset(
     ]
 )
 
+# SSDA903 LA_PERM (rule 633): the council that arranged a previous permanence order, as the DfE's three-digit code of
+# an English local authority (999 where it is not known), or WAL, SCO, NIR or NUK for a council in Wales, Scotland,
+# Northern Ireland or outside the UK (DfE SSDA903 validation rules, as implemented by Data to Insight's validator).
+PERMANENCE_LA_CODES: Final = frozenset(
+    {code for code in UPN_LA_CODES if not 660 <= int(code) <= 681} | {"999", "WAL", "SCO", "NIR", "NUK"}
+)
+
 
 # --- appended by the returns capability (SSDA903 social worker episodes) ----------------------------------------
 

@@ -4002,3 +4002,219 @@ def r229(c: Child, y: CollectionYear) -> Iterator[Problem]:
             continue
         if (e.place_provider == "PR1" and la != ref.authority) or (e.place_provider == "PR2" and la == ref.authority):
             yield Problem("Episodes", ("URN", "PLACE_PROVIDER"), e.line, f"{e.place_provider} at URN {urn} in {la}")
+
+
+# --- further rules of the DfE's 2024-25 and 2025-26 lists (DfE SSDA903 validation rules 2025-26, as implemented by
+# Data to Insight's validator) ----------------------------------------------------------------------------------
+
+_SPARE_URN_PLACES = FOSTER | ADOPTION_PLACEMENTS  # where XXXXXXX may stand for a regional adoption agency's URN
+
+
+@rule(
+    "233",
+    "Reason for placement change is not required when the episode has not ceased.",
+    "Episodes",
+    needs="episodes",
+    first_year=2026,
+    note="DfE SSDA903 validation rules 2025-26 (as implemented by Data to Insight's validator): a reason for "
+    "placement change belongs to the episode whose placement ended (rule 225).",
+)
+def r233(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    for e in c.r.episodes:
+        if e.dec is None and "dec" not in e.invalid and e.reason_place_change is not None:
+            yield Problem("Episodes", ("REASON_PLACE_CHANGE",), e.line, f"REASON_PLACE_CHANGE {e.reason_place_change}")
+
+
+@rule(
+    "234",
+    "A child aged under 10 can not change placement due to being admitted to custody.",
+    "Episodes Header",
+    needs="episodes",
+    first_year=2026,
+    note="DfE SSDA903 validation rules 2025-26 (as implemented by Data to Insight's validator): the reason CUSTOD "
+    "on the episode that ended, where the child was under 10 on the day the next began (its DECOM: the DfE's "
+    "wording reads the previous episode's reason; Data to Insight's reads the same row's).",
+)
+def r234(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    episodes = c.r.episodes
+    for i, e in enumerate(episodes):
+        if e.reason_place_change != "CUSTOD":
+            continue
+        changed = episodes[i + 1].decom if i + 1 < len(episodes) else e.dec
+        age = age_on(c.dob, changed)
+        if age is not None and age < 10:
+            yield Problem("Episodes", ("REASON_PLACE_CHANGE",), e.line, f"aged {age} on {show(changed)}")
+
+
+@rule(
+    "241",
+    "LA of placement is not an LA the provider has premises.",
+    "Episodes",
+    needs="episodes",
+    first_year=2026,
+    reference="providers postcodes",
+    note="DfE SSDA903 validation rules 2025-26 (as implemented by Data to Insight's validator): supported "
+    "accommodation (K3) with a URN must be in an LA where the provider has premises. The council's copy of "
+    "Ofsted's list holds one postcode a URN, so the LA of that postcode is the one compared (Data to Insight's "
+    "reading compares with the council's own LA).",
+)
+def r241(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    ref = c.ref
+    for e, urn, provider in _registered(c):
+        if e.place != "K3" or ref is None or provider.sector is None:
+            continue
+        placed, premises = ref.la_of(e.pl_post), ref.la_of(provider.sector)
+        if placed is not None and premises is not None and placed != premises:
+            yield Problem("Episodes", ("URN", "PL_POST"), e.line, f"placed in {placed}, URN {urn} in {premises}")
+
+
+@rule(
+    "242",
+    "URN = 'XXXXXXX' can only be used for regional adoption agencies.",
+    "Episodes",
+    needs="episodes",
+    first_year=2026,
+    note="DfE SSDA903 validation rules 2025-26 (as implemented by Data to Insight's validator): XXXXXXX only for "
+    "a placement for adoption or with foster carers (A3 to A6, U1 to U6).",
+)
+def r242(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    for e in c.r.episodes:
+        if (e.urn or "").strip().upper() == _URN_NONE and e.place not in _SPARE_URN_PLACES:
+            yield Problem("Episodes", ("URN", "PLACE"), e.line, f"PLACE {e.place or 'blank'}")
+
+
+@rule(
+    "243",
+    "Only placements with providers registered with Ofsted should have a URN reported.",
+    "Episodes",
+    needs="episodes",
+    first_year=2026,
+    reference="postcodes",
+    note="DfE SSDA903 validation rules 2025-26 (as implemented by Data to Insight's validator): a placement in "
+    "Wales, Scotland or Northern Ireland (its postcode's LA) has no Ofsted URN, XXXXXXX included.",
+)
+def r243(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    ref = c.ref
+    if ref is None:
+        return
+    for e in c.r.episodes:
+        la = ref.la_of(e.pl_post)
+        if e.urn is not None and la is not None and not la.startswith("E"):
+            yield Problem("Episodes", ("URN",), e.line, f"URN {e.urn}, placed in {la}")
+
+
+@rule(
+    "348",
+    "Care leaver has previously been reported as having died.",
+    "OC3 OC3_last",
+    needs="oc3",
+    previous=True,
+    first_year=2026,
+    note="DfE SSDA903 validation rules 2025-26 (as implemented by Data to Insight's validator): last year's "
+    "return said the young person had died (IN_TOUCH DIED); this year's must say so too.",
+)
+def r348(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    if c.last is not None and any(o.in_touch == "DIED" for o in c.last.oc3):
+        for o in c.r.oc3:
+            if o.in_touch != "DIED":
+                yield Problem("OC3", ("IN_TOUCH",), o.line, f"IN_TOUCH {o.in_touch or 'blank'}, last year DIED")
+
+
+@rule(
+    "398",
+    "Distance field completed but child looked after under legal status V3 or V4.",
+    "Episodes",
+    needs="episodes",
+    note="DfE SSDA903 validation rules (as implemented by Data to Insight's validator): the distance is derived "
+    "from the postcodes, so a short break (V3, V4) with a home or placement postcode is what the rule names.",
+)
+def r398(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    for e in c.r.episodes:
+        if e.ls in _SHORT_BREAKS and (e.home_post is not None or e.pl_post is not None):
+            yield Problem("Episodes", ("LS", "HOME_POST", "PL_POST"), e.line, f"LS {e.ls}")
+
+
+@rule(
+    "420",
+    "LA of placement completed but child is looked after under legal status V3 or V4.",
+    "Episodes",
+    needs="episodes",
+    reference="postcodes",
+    note="DfE SSDA903 validation rules (as implemented by Data to Insight's validator): the LA of placement is "
+    "derived from PL_POST (postcodes.csv), so a short break (V3, V4) whose placement postcode places it in an LA.",
+)
+def r420(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    ref = c.ref
+    if ref is None:
+        return
+    for e in c.r.episodes:
+        if e.ls in _SHORT_BREAKS and ref.la_of(e.pl_post) is not None:
+            yield Problem("Episodes", ("LS", "PL_POST"), e.line, f"LS {e.ls}")
+
+
+@rule(
+    "359",
+    "Child being looked after following 18th birthday must be accommodated under section 20(5) of the Children Act "
+    "1989 in a community home.",
+    "Episodes Header",
+    needs="episodes",
+    note="DfE SSDA903 validation rules (as implemented by Data to Insight's validator): an episode open at 31 "
+    "March of a young person 18 by then must be V2 (accommodation) in a children's home (K2).",
+)
+def r359(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    if c.dob is None or birthday(c.dob, 18) >= y.end:
+        return
+    for e in c.r.episodes:
+        if e.dec is None and "dec" not in e.invalid and not (e.ls == "V2" and e.place == "K2"):
+            yield Problem("Episodes", ("LS", "PLACE"), e.line, f"LS {e.ls or 'blank'}, PLACE {e.place or 'blank'}")
+
+
+@rule(
+    "633",
+    "Local authority code where previous permanence option was arranged is not a valid value.",
+    "PrevPerm",
+    needs="prev_perm",
+    note="DfE SSDA903 validation rules (as implemented by Data to Insight's validator): the DfE's three-digit code "
+    "of an English local authority (999 not known), or WAL, SCO, NIR, NUK (core.codes.PERMANENCE_LA_CODES).",
+)
+def r633(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    for p in c.r.prev_perm:
+        if p.la_perm is not None and p.la_perm.strip().upper() not in codes.PERMANENCE_LA_CODES:
+            yield Problem("PrevPerm", ("LA_PERM",), p.line, f"LA_PERM {p.la_perm}")
+
+
+@rule(
+    "1016",
+    "Care leaver information is not required for 17- or 18-year olds who cease to be looked after, after their "
+    "birthday.",
+    "Episodes OC3",
+    needs="oc3",
+    note="DfE SSDA903 validation rules (as implemented by Data to Insight's validator): a young person aged 17 or "
+    "18 at 31 March with an episode ending on or after their 17th birthday has no care leaver information.",
+)
+def r1016(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    age = age_on(c.dob, y.end)
+    if c.dob is None or age is None or not 17 <= age < 19 or not _oc3_given(c):
+        return
+    seventeen = birthday(c.dob, 17)
+    left = [e.dec for e in c.r.episodes if e.dec is not None and e.dec >= seventeen]
+    if left:
+        yield Problem("OC3", ("IN_TOUCH", "ACTIV", "ACCOM"), c.r.oc3[0].line, f"left care {show(max(left))}")
+
+
+@rule(
+    "197B",
+    "SDQ score or reason for no SDQ should be reported for 4- or 17-year-olds.",
+    "OC2 Episodes",
+    needs="episodes",
+    note="DfE SSDA903 validation rules (as implemented by Data to Insight's validator): a child in the OC2 cohort "
+    "whose 4th or 17th birthday falls in the year has a score or a reason for none (rule 186 asks the score of "
+    "those in between).",
+)
+def r197b(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    if c.dob is None or not in_oc2_cohort(c, y):
+        return
+    if not any(y.start <= birthday(c.dob, years) <= y.end for years in (4, 17)):
+        return
+    if not any(o.sdq_score is not None or o.sdq_reason is not None for o in c.r.oc2):
+        yield Problem("OC2", ("SDQ_SCORE", "SDQ_REASON"), c.r.oc2[0].line if c.r.oc2 else c.r.episodes[-1].line)
