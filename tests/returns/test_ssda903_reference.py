@@ -24,7 +24,7 @@ from tests.returns.test_ssda903_rules import baseline, reference_with_authority
 Y = CollectionYear(2026)
 REFERENCE_RULES = (
     *("164", "169", "218", "219", "221", "224"),
-    *("392a", "406", "452", "453", "454", "503G", "503H", "503J", "1015", "227", "228", "229"),
+    *("392a", "406", "452", "453", "454", "503G", "503H", "503J", "1015", "227", "228", "229", "241", "243", "420"),
 )
 
 PROVIDERS = 'URN,POSTCODE,PLACE_CODES,PROVIDER_CODES\nSC123456,NB1 2AB,K2 K3,PR4\n1234567,ZZ9 9ZZ,"U4,U6",PR1 PR4\n'
