@@ -1555,6 +1555,25 @@ case("SW10STG2")(_sw(lambda c: setattr(c.sw_episodes[1], "sw_decom", on(c.sw_epi
 case("SW11STG2")(_sw(lambda c: setattr(c.sw_episodes[-1], "sw_dec", END - 5 * D), _sw_at_end))
 case("SW12STG2")(_sw(lambda c: setattr(c.sw_episodes[0], "sw_decom", START + 5 * D), _sw_at_end))
 case("SW17STG2")(_sw(lambda c: setattr(c.sw_episodes[-1], "sw_dec", END), _sw_at_end))
+case("SW14STG2")(_sw(lambda c: setattr(c.sw_episodes[0], "sw_dec", None), _two_sw))
+case("SW15STG2")(_sw(lambda c: setattr(c.sw_episodes[-1], "sw_reason", None), _two_sw))
+case("SW10aSTG2")(_sw(lambda c: setattr(c.sw_episodes[1], "sw_decom", on(c.sw_episodes[0].sw_dec) + 20 * D), _two_sw))
+case("SW18STG2")(_sw(lambda c: setattr(c.sw_episodes[0], "sw_dec", on(c.sw_episodes[0].sw_decom) - D), _two_sw))
+
+
+@case("SW10bSTG2")
+def _(k: Case) -> str:
+    c = k.pick(_two_sw)
+    c.sw_episodes[1].sw_reason = "FCONTA"  # a first contact while the previous social worker still held the case
+    c.sw_episodes[1].sw_decom = on(c.sw_episodes[0].sw_dec) - D
+    return c.child
+
+
+@case("SW19STG2")
+def _(k: Case) -> str:
+    c = k.pick(_two_sw)
+    c.sw_episodes[1].sw_decom = c.sw_episodes[0].sw_decom
+    return c.child
 
 
 def _sw_last_year(column: str, value: object) -> Callable[[Case], str]:

@@ -4218,3 +4218,112 @@ def r197b(c: Child, y: CollectionYear) -> Iterator[Problem]:
         return
     if not any(o.sdq_score is not None or o.sdq_reason is not None for o in c.r.oc2):
         yield Problem("OC2", ("SDQ_SCORE", "SDQ_REASON"), c.r.oc2[0].line if c.r.oc2 else c.r.episodes[-1].line)
+
+
+# --- social worker episodes: the DfE's further checks (DfE SSDA903 validation rules 2025-26, as implemented by
+# Data to Insight's validator) ------------------------------------------------------------------------------------
+
+SW_GAP = 7  # days either side of the previous episode's end a new one may start (SW10aSTG2)
+FIRST_CONTACT = "FCONTA"
+
+
+@rule(
+    "SW14STG2",
+    "Social worker episode date ceased is blank.",
+    "SWEpisodes",
+    needs="sw_episodes",
+    note="DfE SSDA903 validation rules (as implemented by Data to Insight's validator): every episode but the "
+    "child's latest has an end date (SW08STG2 says it of the episode a new one follows).",
+)
+def sw14(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    for s in c.r.sw_episodes[:-1]:
+        if s.sw_dec is None and "sw_dec" not in s.invalid:
+            yield Problem("SWEpisodes", ("SW_DEC",), s.line, f"began {show(s.sw_decom)}")
+
+
+@rule(
+    "SW15STG2",
+    "Reason for social worker change is missing.",
+    "SWEpisodes",
+    needs="sw_episodes",
+    first_year=2025,
+    note="DfE SSDA903 validation rules 2024-25 (as implemented by Data to Insight's validator): an episode "
+    "beginning within the year before the collection year, or since, has its reason.",
+)
+def sw15(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    since = date(y.start.year - 1, y.start.month, y.start.day)
+    for s in c.r.sw_episodes:
+        if s.sw_reason is None and s.sw_decom is not None and s.sw_decom >= since:
+            yield Problem("SWEpisodes", ("SW_REASON",), s.line, f"began {show(s.sw_decom)}")
+
+
+@rule(
+    "SW10aSTG2",
+    "A new social worker episode has started and it is not within +/- 7 days of a previous episode.",
+    "SWEpisodes",
+    needs="sw_episodes",
+    first_year=2026,
+    note="DfE SSDA903 validation rules 2025-26 (as implemented by Data to Insight's validator): unless its "
+    "reason is FCONTA, a new episode begins within 7 days either side of the day the previous one ended.",
+)
+def sw10a(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    for before, s in itertools.pairwise(c.r.sw_episodes):
+        if s.sw_reason == FIRST_CONTACT or before.sw_dec is None or s.sw_decom is None:
+            continue
+        if abs((s.sw_decom - before.sw_dec).days) > SW_GAP:
+            yield Problem(
+                "SWEpisodes", ("SW_DECOM",), s.line, f"began {show(s.sw_decom)}, previous ended {show(before.sw_dec)}"
+            )
+
+
+@rule(
+    "SW10bSTG2",
+    "A new social worker episode has started with a reason of first contact before the previous episode has ended.",
+    "SWEpisodes",
+    needs="sw_episodes",
+    first_year=2026,
+    note="DfE SSDA903 validation rules 2025-26 (as implemented by Data to Insight's validator): an episode whose "
+    "reason is FCONTA begins after the previous one ended.",
+)
+def sw10b(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    for before, s in itertools.pairwise(c.r.sw_episodes):
+        first = s.sw_reason == FIRST_CONTACT
+        if first and before.sw_dec is not None and s.sw_decom is not None and s.sw_decom <= before.sw_dec:
+            yield Problem(
+                "SWEpisodes",
+                ("SW_DECOM", "SW_REASON"),
+                s.line,
+                f"began {show(s.sw_decom)}, previous ended {show(before.sw_dec)}",
+            )
+
+
+@rule(
+    "SW18STG2",
+    "The end date of the social worker episode is before the start date.",
+    "SWEpisodes",
+    needs="sw_episodes",
+    first_year=2026,
+    note="DfE SSDA903 validation rules 2025-26 (as implemented by Data to Insight's validator): where both are "
+    "given, SW_DEC is after SW_DECOM (the same day is not after it).",
+)
+def sw18(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    for s in c.r.sw_episodes:
+        if s.sw_dec is not None and s.sw_decom is not None and s.sw_dec <= s.sw_decom:
+            yield Problem("SWEpisodes", ("SW_DEC", "SW_DECOM"), s.line, f"{show(s.sw_decom)} to {show(s.sw_dec)}")
+
+
+@rule(
+    "SW19STG2",
+    "There are 2 social worker episodes for the child starting on the same date.",
+    "SWEpisodes",
+    needs="sw_episodes",
+    first_year=2026,
+    note="DfE SSDA903 validation rules 2025-26 (as implemented by Data to Insight's validator).",
+)
+def sw19(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    seen: set[date] = set()
+    for s in c.r.sw_episodes:
+        if s.sw_decom is not None:
+            if s.sw_decom in seen:
+                yield Problem("SWEpisodes", ("SW_DECOM",), s.line, f"began {show(s.sw_decom)}")
+            seen.add(s.sw_decom)
