@@ -1555,6 +1555,18 @@ case("SW10STG2")(_sw(lambda c: setattr(c.sw_episodes[1], "sw_decom", on(c.sw_epi
 case("SW11STG2")(_sw(lambda c: setattr(c.sw_episodes[-1], "sw_dec", END - 5 * D), _sw_at_end))
 case("SW12STG2")(_sw(lambda c: setattr(c.sw_episodes[0], "sw_decom", START + 5 * D), _sw_at_end))
 case("SW17STG2")(_sw(lambda c: setattr(c.sw_episodes[-1], "sw_dec", END), _sw_at_end))
+case("SW01aSTG1")(
+    _sw(
+        lambda c: setattr(c.sw_episodes[0], "sw_id", None),
+        lambda c: bool(c.sw_episodes) and (c.sw_episodes[0].sw_decom or date.max) < date(2023, 4, 1),
+    )
+)
+case("SW01bSTG1")(
+    _sw(
+        lambda c: setattr(c.sw_episodes[-1], "sw_reason", None),
+        lambda c: bool(c.sw_episodes) and (c.sw_episodes[-1].sw_decom or date.min) >= date(2023, 4, 1),
+    )
+)
 case("SW14STG2")(_sw(lambda c: setattr(c.sw_episodes[0], "sw_dec", None), _two_sw))
 case("SW15STG2")(_sw(lambda c: setattr(c.sw_episodes[-1], "sw_reason", None), _two_sw))
 case("SW10aSTG2")(_sw(lambda c: setattr(c.sw_episodes[1], "sw_decom", on(c.sw_episodes[0].sw_dec) + 20 * D), _two_sw))
@@ -1709,6 +1721,16 @@ case("242")(_episode(_with(urn="XXXXXXX", place="K2", place_provider="PR4")))
 case("398")(_episode(_with(ls="V3")))
 case("420")(_with_authority(_episode(_with(ls="V4"), _not_uasc_placed)))
 case("633")(_set("prev_perm", "la_perm", "E09000027"))
+
+
+case("232")(_set("header", "sex", "U"))
+
+
+@case("231")
+def _(k: Case) -> str:
+    c = k.pick(has("uasc"))
+    c.header[0].dob = END - 3000 * D  # about 8: younger than the DfE expects of an unaccompanied child
+    return c.child
 
 
 @case("234")

@@ -11,13 +11,18 @@ given) and the :class:`~.tables.CollectionYear`, and yields a :class:`Problem` f
 compare with last year (``previous=True``) are skipped when last year's return is not given. Rules the DfE deleted
 carry their last year, new ones their first. Rules needing reference data (``reference=``: the council's copy of
 Ofsted's provider list and the postcode sectors' LAs and centroids, :mod:`.reference`, ``validate --reference DIR``)
-run only where it is given: 164, 169, 218, 392a, 406, 452, 453, 454, 503G, 503H (postcodes), 219, 221, 224, 227,
-228 (providers), and with the council's own ONS code (``--la``) 503J, 1015, 229; 392c and 1008 check a value's
-form always and the list too where it is given. The distance and LA rules' wording is the DfE's validation rules
-for 2025-26 as implemented by Data to Insight's validator (csc-validator-be-903, lac_validator/rules). Not
-implemented: 411 ("placement location code disagrees with LA of placement"), which can only fire where a return
+run only where it is given: 164, 169, 218, 243, 392a, 406, 420, 452, 453, 454, 503G, 503H (postcodes), 219, 221,
+224, 227, 228 (providers), 241 (both), and with the council's own ONS code (``--la``) 503J, 1015, 229; 392c and 1008
+check a value's form always and the list too where it is given. The distance and LA rules' wording is the DfE's
+validation rules for 2025-26 as implemented by Data to Insight's validator (csc-validator-be-903, lac_validator/rules).
+Not implemented: 411 ("placement location code disagrees with LA of placement"), which can only fire where a return
 carries PL_LOCATION or PL_LA as typed items; the CSV tables and this system's XML carry neither, and both are
-derived here from PL_POST, so they cannot disagree.
+derived here from PL_POST, so they cannot disagree; likewise 179 (PL_LOCATION not a valid code). Also not
+implemented: 444 (a UPN twice in the return: it compares children, and these rules read one child at a time), 1001
+and 1002 (care leaver information of a young person with no episodes of care: they need every earlier year's
+return, not last year's alone, or they name every care leaver of 19 to 21), 364 (PACE detention: the stored sources
+give no limit in the DfE's words), 584 (adoption decisions against last year's), 217t, 230, 370 and SW11a/bSTG2
+(2023-24's), and 700-710 (2026-27's deprivation of liberty orders: there is no DoLo table yet).
 
 The DfE's 903 rules distinguish errors from queries only in its own collection system; the rules whose wording
 asks the council to check ("appears", "should ... in most circumstances") are marked queries here (to verify
@@ -118,6 +123,8 @@ QUERY_READINGS: dict[str, str] = {
     "EPI": "the DfE words it as a warning: the child's episodes are not loaded",
     "NoE": "last year's episodes may be in a return not given: the council is asked to look",
     "199": "a fact to confirm (the child was adopted from care before), not a fault in the record",
+    "231": "the wording asks the council to check the date of birth and, where it is right, to say so",
+    "232": "the DfE's guidance calls an unknown sex a query (ssda903.md 3.1): rule 101 names the code as not valid",
     "355": "the wording says the episode 'appears' to have lasted under a day",
     "392d": "a child may rightly be placed in the postcode sector of their home: the council is asked to confirm",
     "431": "a period may end and a new one begin the same day: the council is asked to confirm",
@@ -4327,3 +4334,65 @@ def sw19(c: Child, y: CollectionYear) -> Iterator[Problem]:
             if s.sw_decom in seen:
                 yield Problem("SWEpisodes", ("SW_DECOM",), s.line, f"began {show(s.sw_decom)}")
             seen.add(s.sw_decom)
+
+
+SW_COLLECTED_FROM = date(2023, 4, 1)  # the first social worker episodes the DfE collected in full (2023-24)
+
+
+@rule(
+    "SW01aSTG1",
+    "For each social worker episode, information should be complete.",
+    "SWEpisodes",
+    needs="sw_episodes",
+    first_year=2025,
+    note="DfE SSDA903 validation rules 2024-25 (as implemented by Data to Insight's validator): an episode that "
+    "began before 1 April 2023 has its start date and its social worker's ID (the reason may be left out).",
+)
+def sw01a(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    for s in c.r.sw_episodes:
+        if s.sw_decom is None or (s.sw_decom < SW_COLLECTED_FROM and s.sw_id is None):
+            yield Problem("SWEpisodes", ("SW_DECOM", "SW_ID"), s.line, f"began {show(s.sw_decom)}")
+
+
+@rule(
+    "SW01bSTG1",
+    "For each social worker episode, information should be complete.",
+    "SWEpisodes",
+    needs="sw_episodes",
+    first_year=2025,
+    note="DfE SSDA903 validation rules 2024-25 (as implemented by Data to Insight's validator): an episode that "
+    "began on or after 1 April 2023 has its start date, its social worker's ID and the reason for the change.",
+)
+def sw01b(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    for s in c.r.sw_episodes:
+        if s.sw_decom is None or (s.sw_decom >= SW_COLLECTED_FROM and (s.sw_id is None or s.sw_reason is None)):
+            yield Problem("SWEpisodes", ("SW_DECOM", "SW_ID", "SW_REASON"), s.line, f"began {show(s.sw_decom)}")
+
+
+@rule(
+    "231",
+    "We expect that unaccompanied asylum seeking children are generally older young people. Please check the date of "
+    "birth is correct. If the date of birth is correct then please provide details in a bypass request.",
+    "Header UASC",
+    query=True,
+    needs="header",
+    first_year=2025,
+)
+def r231(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    h = c.header
+    if h is not None and uasc_flag(c.r) == "1" and c.dob is not None and c.dob > birthday(y.end, -11):
+        yield Problem("Header", ("DOB",), h.line, f"DOB {show(c.dob)}")
+
+
+@rule(
+    "232",
+    "Sex of the child/young person has been reported as unknown.",
+    "Header",
+    query=True,
+    needs="header",
+    first_year=2025,
+)
+def r232(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    h = c.header
+    if h is not None and (h.sex or "").strip().upper() == "U":
+        yield Problem("Header", ("SEX",), h.line, "SEX U")
