@@ -1779,7 +1779,8 @@ def _(k: Case) -> str:
 
 @case("1016")
 def _(k: Case) -> str:
-    c = k.pick(lambda c: bool(c.oc3) and c.oc3[0].in_touch is not None and 17 <= (age_on(dob(c), END) or 0) < 19)
+    c = k.pick(lambda c: bool(c.header) and bool(c.oc3) and c.oc3[0].in_touch is not None)
+    c.header[0].dob = c.oc3[0].dob = birthday(END - 40 * D, -17)  # 17 at 31 March
     seventeen = birthday(dob(c), 17)
     c.episodes.append(
         EpisodeRow(c.child, decom=seventeen - 100 * D, rne="S", ls="C2", cin="N1", place="U4", dec=seventeen + D)
