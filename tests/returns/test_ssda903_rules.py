@@ -1661,8 +1661,9 @@ case("392c")(_episode(_with(home_post="HOME")))
 @case("406")
 @_with_authority
 def _(k: Case) -> str:
-    c = k.pick(lambda c: bool(c.uasc) and bool(c.episodes) and c.episodes[0].pl_post is not None)
-    c.episodes[0].home_post = NEXT_DOOR  # a home postcode gives a distance, which a UASC child's should not have
+    c = k.pick(_not_uasc_placed)
+    c.uasc.append(UascRow(c.child, sex=c.header[0].sex, dob=c.header[0].dob))  # an unaccompanied child...
+    c.episodes[0].home_post = NEXT_DOOR  # ...with a home postcode, so a distance, which should be blank
     return c.child
 
 
@@ -1728,14 +1729,16 @@ case("232")(_set("header", "sex", "U"))
 
 @case("231")
 def _(k: Case) -> str:
-    c = k.pick(has("uasc"))
+    c = k.pick(lambda c: bool(c.header) and bool(c.episodes))
     c.header[0].dob = END - 3000 * D  # about 8: younger than the DfE expects of an unaccompanied child
+    c.uasc.append(UascRow(c.child, sex=c.header[0].sex, dob=c.header[0].dob))
     return c.child
 
 
 @case("234")
 def _(k: Case) -> str:
-    c = k.pick(lambda c: len(c.episodes) >= 2 and (age_on(dob(c), c.episodes[1].decom) or 99) < 10)
+    c = k.pick(lambda c: len(c.episodes) >= 2 and bool(c.header))
+    c.header[0].dob = birthday(on(c.episodes[1].decom), -6)  # 6 when the placement changed
     c.episodes[0].reason_place_change = "CUSTOD"
     return c.child
 
@@ -1790,7 +1793,8 @@ def _(k: Case) -> str:
 
 @case("197B")
 def _(k: Case) -> str:
-    c = k.pick(lambda c: cohort(c) and bool(c.oc2) and any(START <= birthday(dob(c), n) <= END for n in (4, 17)))
+    c = k.pick(lambda c: cohort(c) and bool(c.oc2))
+    c.header[0].dob = c.oc2[0].dob = birthday(START + 30 * D, -17)  # 17 in May
     c.oc2[0].sdq_score = c.oc2[0].sdq_reason = None
     return c.child
 
