@@ -1799,6 +1799,32 @@ def _(k: Case) -> str:
     return c.child
 
 
+case("217t", year=2024)(_episode(_with(place="P2", place_provider="PR4"), looked_after_at_end, -1))
+case("230", year=2024)(
+    _with_reference(_episode(_with(place="H5", place_provider="PR4", urn=None), looked_after_at_end, -1))
+)
+
+
+@case("370", year=2024)
+def _(k: Case) -> str:
+    c = k.pick(lambda c: bool(c.episodes) and bool(c.header))
+    c.episodes[0].place = "P2"
+    c.header[0].dob = birthday(on(c.episodes[0].decom), -14)  # 14 in independent living
+    return c.child
+
+
+@case("584")
+def _(k: Case) -> str:
+    c = k.pick(lambda c: bool(c.placed) and c.placed[0].date_placed is not None)
+    before = k.last(c.child) if c.child in k.prev else k.prev.setdefault(c.child, ChildRecord(c.child))
+    decided = on(c.placed[0].date_placed)
+    # last year's return said this decision ended; this year's gives it again rather than a new one
+    before.placed = [
+        PlacedAdoptionRow(c.child, date_placed=decided, date_placed_ceased=decided + 20 * D, reason_placed_ceased="RD1")
+    ]
+    return c.child
+
+
 # --- the tests ---------------------------------------------------------------------------------------------------
 
 

@@ -11,7 +11,7 @@ given) and the :class:`~.tables.CollectionYear`, and yields a :class:`Problem` f
 compare with last year (``previous=True``) are skipped when last year's return is not given. Rules the DfE deleted
 carry their last year, new ones their first. Rules needing reference data (``reference=``: the council's copy of
 Ofsted's provider list and the postcode sectors' LAs and centroids, :mod:`.reference`, ``validate --reference DIR``)
-run only where it is given: 164, 169, 218, 243, 392a, 406, 420, 452, 453, 454, 503G, 503H (postcodes), 219, 221,
+run only where it is given: 164, 169, 218, 230, 243, 392a, 406, 420, 452, 453, 454, 503G, 503H (postcodes), 219, 221,
 224, 227, 228 (providers), 241 (both), and with the council's own ONS code (``--la``) 503J, 1015, 229; 392c and 1008
 check a value's form always and the list too where it is given. The distance and LA rules' wording is the DfE's
 validation rules for 2025-26 as implemented by Data to Insight's validator (csc-validator-be-903, lac_validator/rules).
@@ -21,8 +21,8 @@ derived here from PL_POST, so they cannot disagree; likewise 179 (PL_LOCATION no
 implemented: 444 (a UPN twice in the return: it compares children, and these rules read one child at a time), 1001
 and 1002 (care leaver information of a young person with no episodes of care: they need every earlier year's
 return, not last year's alone, or they name every care leaver of 19 to 21), 364 (PACE detention: the stored sources
-give no limit in the DfE's words), 584 (adoption decisions against last year's), 217t, 230, 370 and SW11a/bSTG2
-(2023-24's), and 700-710 (2026-27's deprivation of liberty orders: there is no DoLo table yet).
+give no limit in the DfE's words), SW11a/bSTG2 (2023-24's: Data to Insight's two readings disagree and the stored
+sources hold no DfE wording to settle them), and 700-710 (2026-27's deprivation of liberty orders: no DoLo table yet).
 
 The DfE's 903 rules distinguish errors from queries only in its own collection system; the rules whose wording
 asks the council to check ("appears", "should ... in most circumstances") are marked queries here (to verify
@@ -1650,7 +1650,9 @@ def r367(c: Child, y: CollectionYear) -> Iterator[Problem]:
         yield Problem("Episodes", ("LS", "DECOM", "DEC"), first.line, f"{total} days of respite in the year")
 
 
-def _too_young(code: str, places: frozenset[str], years: int, text: str) -> None:
+def _too_young(
+    code: str, places: frozenset[str], years: int, text: str, last_year: int | None = None, note: str = ""
+) -> None:
     def check(c: Child, y: CollectionYear) -> Iterator[Problem]:
         for e in c.r.episodes:
             if e.place in places:
@@ -1658,9 +1660,18 @@ def _too_young(code: str, places: frozenset[str], years: int, text: str) -> None
                 if age is not None and age < years:
                     yield Problem("Episodes", ("DECOM", "PLACE"), e.line, f"PLACE {e.place} at age {age}")
 
-    rule(code, text, "Episodes Header", needs="episodes")(check)
+    rule(code, text, "Episodes Header", needs="episodes", last_year=last_year, note=note)(check)
 
 
+_too_young(
+    "370",
+    frozenset({"P2"}),
+    16,
+    "Child in independent living should be at least 16.",
+    last_year=2024,
+    note="DfE SSDA903 validation rules 2023-24 (as implemented by Data to Insight's validator); deleted from "
+    "2024-25 with P2 itself.",
+)
 _too_young(
     "371",
     frozenset({"H5", "K3"}),
@@ -4396,3 +4407,78 @@ def r232(c: Child, y: CollectionYear) -> Iterator[Problem]:
     h = c.header
     if h is not None and (h.sex or "").strip().upper() == "U":
         yield Problem("Header", ("SEX",), h.line, "SEX U")
+
+
+# --- 2023-24's rules on the supported accommodation reforms (28 October 2023), and adoption decisions against last
+# year's (DfE SSDA903 validation rules, as implemented by Data to Insight's validator) ----------------------------
+
+SUPPORTED_ACCOMMODATION_REFORM = date(2023, 10, 28)  # P2 withdrawn; H5 settings registered with Ofsted from then
+
+
+@rule(
+    "217t",
+    "Placement type 'P2' is not a valid placement type from 28 October 2023.",
+    "Episodes",
+    needs="episodes",
+    last_year=2024,
+    note="DfE SSDA903 validation rules 2023-24 (as implemented by Data to Insight's validator): an independent "
+    "living placement (P2) open after 28 October 2023.",
+)
+def r217t(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    for e in c.r.episodes:
+        if e.place == "P2" and (e.dec is None or e.dec > SUPPORTED_ACCOMMODATION_REFORM):
+            yield Problem("Episodes", ("PLACE", "DEC"), e.line, f"P2 to {show(e.dec)}")
+
+
+@rule(
+    "230",
+    "Ofsted Unique reference number (URN) is required for any English H5 placements from 28 October 2023.",
+    "Episodes",
+    needs="episodes",
+    last_year=2024,
+    reference="postcodes",
+    note="DfE SSDA903 validation rules 2023-24 (as implemented by Data to Insight's validator): semi-independent "
+    "accommodation (H5) open on or after 29 October 2023 in England (its postcode's LA, postcodes.csv) has a URN "
+    "other than XXXXXXX.",
+)
+def r230(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    ref = c.ref
+    if ref is None:
+        return
+    for e in c.r.episodes:
+        if e.place != "H5" or (e.dec is not None and e.dec <= SUPPORTED_ACCOMMODATION_REFORM):
+            continue
+        la = ref.la_of(e.pl_post)
+        if (la is None or la.startswith("E")) and (e.urn is None or e.urn.strip().upper() == _URN_NONE):
+            yield Problem("Episodes", ("URN", "PLACE"), e.line, f"H5 from {show(e.decom)}")
+
+
+@rule(
+    "584",
+    "Date of decision that the child should be placed for adoption this year is different from that recorded last "
+    "year, but the decision to placed the child for adoption changed and the child should no longer be placed for "
+    "adoption.",
+    "PlacedAdoption PlacedAdoption_last",
+    needs="placed",
+    previous=True,
+    note="DfE SSDA903 validation rules (as implemented by Data to Insight's validator): where last year's return "
+    "said a decision ended (its date or reason), a decision this year is a new one, made after it.",
+)
+def r584(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    if c.last is None:
+        return
+    ended = [
+        p.date_placed
+        for p in c.last.placed
+        if p.date_placed is not None and (p.date_placed_ceased is not None or p.reason_placed_ceased is not None)
+    ]
+    if not ended:
+        return
+    for p in c.r.placed:
+        if p.date_placed is None or p.date_placed <= max(ended):
+            yield Problem(
+                "PlacedAdoption",
+                ("DATE_PLACED",),
+                p.line,
+                f"DATE_PLACED {show(p.date_placed)}, ended {show(max(ended))}",
+            )
