@@ -733,7 +733,7 @@ def record_change(
     if data.kind in (rules.PLACEMENT, rules.CARER):
         # One move or new carer at a time for a child: a second one waits here for the first to commit (PostgreSQL),
         # then sees it and is told.
-        session.refresh(period, with_for_update=True)
+        session.execute(select(CarePeriod.id).where(CarePeriod.id == period.id).with_for_update())
     events = _changes(session, [period.id])
     moving = data.kind in (rules.PLACEMENT, rules.CARER)
     if moving and expected_version is not None and placement_version(events) != expected_version:
