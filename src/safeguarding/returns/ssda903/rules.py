@@ -4230,9 +4230,10 @@ def r1016(c: Child, y: CollectionYear) -> Iterator[Problem]:
     "those in between).",
 )
 def r197b(c: Child, y: CollectionYear) -> Iterator[Problem]:
-    if c.dob is None or not in_oc2_cohort(c, y):
+    born = c.dob
+    if born is None or not in_oc2_cohort(c, y):
         return
-    if not any(y.start <= birthday(c.dob, years) <= y.end for years in (4, 17)):
+    if not any(y.start <= birthday(born, years) <= y.end for years in (4, 17)):
         return
     if not any(o.sdq_score is not None or o.sdq_reason is not None for o in c.r.oc2):
         yield Problem("OC2", ("SDQ_SCORE", "SDQ_REASON"), c.r.oc2[0].line if c.r.oc2 else c.r.episodes[-1].line)
