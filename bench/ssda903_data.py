@@ -34,6 +34,7 @@ from safeguarding.returns.ssda903.tables import (
 
 # The Ofsted URN of a foster placement is its fostering service's: the council's own (PR1) or an agency's (PR4).
 FOSTERING_URNS = {"PR1": "SC400001", "PR4": "SC400002"}
+ADOPTION_AGENCY_URN = "SC400003"  # a placement for adoption's: its adoption agency's
 PLACEMENTS = [("U4", "PR1"), ("U6", "PR1"), ("U6", "PR4"), ("U3", "PR1"), ("K2", "PR4"), ("U1", "PR1")]
 ETHNIC = ["WBRI", "WBRI", "WBRI", "MWBC", "BAFR", "AIND", "WOTH", "BCRB", "APKN"]
 LEAVING = ["E13", "E4A", "E4A", "E8", "E41", "E47"]
@@ -153,6 +154,7 @@ def story(n: int, rng: random.Random, year: CollectionYear) -> Story:
                 place_provider="PR1",
                 home_post=home,
                 pl_post="ZZ8 8",
+                urn=ADOPTION_AGENCY_URN,
             )
             s.episodes.append(a6)
             if adopted <= end:
@@ -276,7 +278,8 @@ def cut(s: Story, year: CollectionYear) -> ChildRecord | None:
             health_assessment="1",
             substance_misuse="0",
         )
-        if age_start >= 4 and age_end < 17:
+        turning = (age_start, age_end) in ((3, 4), (16, 17))  # a score for them too (rule 197B)
+        if (age_start >= 4 and age_end < 17) or turning:
             oc2.sdq_score = str((len(s.child) * 7 + age_end) % 41)
         record.oc2.append(oc2)
     record.sort()

@@ -1555,12 +1555,15 @@ case("SW10STG2")(_sw(lambda c: setattr(c.sw_episodes[1], "sw_decom", on(c.sw_epi
 case("SW11STG2")(_sw(lambda c: setattr(c.sw_episodes[-1], "sw_dec", END - 5 * D), _sw_at_end))
 case("SW12STG2")(_sw(lambda c: setattr(c.sw_episodes[0], "sw_decom", START + 5 * D), _sw_at_end))
 case("SW17STG2")(_sw(lambda c: setattr(c.sw_episodes[-1], "sw_dec", END), _sw_at_end))
-case("SW01aSTG1")(
-    _sw(
-        lambda c: setattr(c.sw_episodes[0], "sw_id", None),
-        lambda c: bool(c.sw_episodes) and (c.sw_episodes[0].sw_decom or date.max) < date(2023, 4, 1),
-    )
-)
+
+
+@case("SW01aSTG1")
+def _(k: Case) -> str:
+    c = k.pick(has("sw_episodes"))
+    c.sw_episodes[0].sw_decom, c.sw_episodes[0].sw_id = date(2022, 9, 1), None  # before April 2023, with no ID
+    return c.child
+
+
 case("SW01bSTG1")(
     _sw(
         lambda c: setattr(c.sw_episodes[-1], "sw_reason", None),
