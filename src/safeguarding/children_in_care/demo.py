@@ -92,6 +92,15 @@ ADOPTION_URNS = {"PR1": "SC490001", "PR5": "SC490002"}
 ADOPTION_PLACEMENTS = frozenset({"A3", "A4", "A5", "A6"})
 
 
+def away_from(postcode: str, home: str) -> str:
+    """The postcode, its sector moved on by one where it is the home's (no further draw: the rest of the demo is
+    unchanged)."""
+    if postcode[:-2] != home[:-2]:
+        return postcode
+    digit = int(postcode[-3])
+    return f"{postcode[:-3]}{digit % 9 + 1}{postcode[-2:]}"
+
+
 def fostering_urn(place: str, provider: str | None) -> str | None:
     """The URN of a foster placement's fostering service, or a placement for adoption's adoption agency; None for
     any other placement."""
@@ -360,7 +369,7 @@ class _Stage:
                     urn=fostering_urn(place, provider),
                 )
         if adoption is not None:
-            self.record_adoption(common, adoption, placements)
+            self.record_adoption(common, adoption, placements, home)
         if end is not None:
             reason = rng.choice(LEAVING) if adoption is None else self.perm.choice(("E11", "E11", "E12"))
             if reason in {"E45", "E46"} and place not in FOSTER:
@@ -527,7 +536,7 @@ class _Stage:
             steps[name] = day
         return steps
 
-    def record_adoption(self, common: dict[str, Any], steps: dict[str, Any], placements: list[date]) -> None:
+    def record_adoption(self, common: dict[str, Any], steps: dict[str, Any], placements: list[date], home: str) -> None:
         perm = self.perm
         matched = steps.get("matched")
         couple = perm.random() < 0.8
@@ -563,7 +572,8 @@ class _Stage:
                     "placement_type": "A6",
                     "placement_provider": "PR1",
                     "carer": self.carer("U6"),
-                    "placement_postcode": self.postcode(),
+                    # adopters live away from the child's home (SSDA903 rule 392d)
+                    "placement_postcode": away_from(self.postcode(), home),
                     "urn": fostering_urn("A6", "PR1"),
                     "long_term": False,
                     "placement_plan_on": self.wd(placed, perm.randint(0, 4)),
