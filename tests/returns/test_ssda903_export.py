@@ -293,8 +293,8 @@ def _demo_reference(*returns: Return) -> Reference:
     providers: dict[str, Provider] = {}
     agencies = [*FOSTERING_URNS.items(), *ADOPTION_URNS.items()]
     offices = {urn: ("NB1 1" if provider == "PR1" else "ZZ1 1") for provider, urn in agencies}
-    for key in offices.values():
-        sectors[key] = Sector(OWN if key.startswith("NB") else NEIGHBOUR, 51.4, -0.3)
+    for office in offices.values():
+        sectors[office] = Sector(OWN if office.startswith("NB") else NEIGHBOUR, 51.4, -0.3)
     for built in returns:
         for record in built.children.values():
             for e in record.episodes:
@@ -308,7 +308,7 @@ def _demo_reference(*returns: Return) -> Reference:
                     had = providers.get(e.urn)
                     providers[e.urn] = Provider(
                         e.urn,
-                        offices.get(e.urn, sector_of(e.pl_post)),
+                        offices[e.urn] if e.urn in offices else sector_of(e.pl_post),
                         (had.place_codes if had else frozenset()) | {e.place or ""},
                         (had.provider_codes if had else frozenset()) | {e.place_provider or ""},
                     )

@@ -1694,21 +1694,20 @@ def _(k: Case) -> str:
     return c.child
 
 
-def _registration(**dates: Callable[[EpisodeRow], date]) -> Callable[[Case], str]:
+def _registration(change: Callable[[Provider, date], Provider]) -> Callable[[Case], str]:
     @_with_authority
     def make(k: Case) -> str:
         c = k.pick(lambda c: any(e.place == "K2" and e.urn and e.dec is None for e in c.episodes))
         e = next(e for e in c.episodes if e.place == "K2" and e.urn and e.dec is None)
         assert k.reference is not None and k.reference.providers is not None and e.urn is not None
-        held = k.reference.providers[e.urn]
-        k.reference.providers[e.urn] = replace(held, **{name: when(e) for name, when in dates.items()})
+        k.reference.providers[e.urn] = change(k.reference.providers[e.urn], on(e.decom) + D)
         return c.child
 
     return make
 
 
-case("227")(_registration(registered_on=lambda e: on(e.decom) + D))  # registered after the child was placed there
-case("228")(_registration(closed_on=lambda e: on(e.decom) + D))  # closed while the child is still there
+case("227")(_registration(lambda p, day: replace(p, registered_on=day)))  # registered after the child was placed
+case("228")(_registration(lambda p, day: replace(p, closed_on=day)))  # closed while the child is still there
 
 
 @case("229")
