@@ -7,7 +7,10 @@ its own (os.wait4):
 - read: both returns read into the typed rows (the reader alone, no rules);
 - validate: ``safeguarding returns ssda903 validate NOW --previous LAST --year 2026 --format csv`` (every rule of
   the year, the rules comparing years included, findings written out), with its default worker processes (each
-  reads every file and keeps and checks its share of the children), then in one process (``--workers 1``).
+  reads every file and keeps and checks its share of the children), then in one process (``--workers 1``);
+- with reference data: the same with ``--reference REF --la E09000027`` (the council's copy of Ofsted's provider
+  list and the postcode sectors, written beside the return from the same histories), so that the rules on URNs,
+  the register, distance and LA of placement run too.
 
 Target: validation under 10 s and under 1 GB. Writes bench/results/ssda903.md.
 
@@ -21,11 +24,15 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from cin_census import measure
 from common import BENCH_DIR, RESULTS_DIR, ROOT, machine
+
+if TYPE_CHECKING:
+    from safeguarding.returns.ssda903.tables import ChildRecord
 
 TARGET_SECONDS = 10.0
 TARGET_MB = 1024.0
@@ -39,6 +46,40 @@ print(len(now.children), len(last.children))
 """
 
 
+OWN_LA = "E09000027"
+
+
+def write_reference(folder: Path, *returns: list[ChildRecord]) -> None:
+    """providers.csv and postcodes.csv knowing every URN and postcode sector of the returns, all in the council's
+    own LA, each sector at its own place within about 35 miles (as tests/returns/test_ssda903_rules.reference_for)."""
+    from safeguarding.returns.ssda903.reference import sector_of
+
+    sectors: dict[str, tuple[float, float]] = {}
+    providers: dict[str, tuple[str, set[str], set[str]]] = {}
+    for records in returns:
+        for record in records:
+            for e in record.episodes:
+                for postcode in (e.home_post, e.pl_post):
+                    key = sector_of(postcode)
+                    if key is not None and key not in sectors:
+                        n = sum(map(ord, key))
+                        sectors[key] = (51.3 + (n % 50) / 100, -0.5 + (n % 37) / 100)
+                if e.urn and e.urn != "XXXXXXX":
+                    held = providers.setdefault(e.urn, (sector_of(e.pl_post) or "", set(), set()))
+                    held[1].add(e.place or "")
+                    held[2].add(e.place_provider or "")
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / "postcodes.csv").open("w", encoding="utf-8") as out:
+        out.write("SECTOR,LA,LATITUDE,LONGITUDE\n")
+        out.writelines(f"{key},{OWN_LA},{lat:.4f},{lon:.4f}\n" for key, (lat, lon) in sorted(sectors.items()))
+    with (folder / "providers.csv").open("w", encoding="utf-8") as out:
+        out.write("URN,POSTCODE,PLACE_CODES,PROVIDER_CODES\n")
+        out.writelines(
+            f"{urn},{where},{' '.join(sorted(places))},{' '.join(sorted(kinds))}\n"
+            for urn, (where, places, kinds) in sorted(providers.items())
+        )
+
+
 def generate(folder: Path, children: int, seed: int) -> None:
     from safeguarding.returns.ssda903.tables import CollectionYear
     from safeguarding.returns.ssda903.writer import write_csv
@@ -47,6 +88,7 @@ def generate(folder: Path, children: int, seed: int) -> None:
     current, previous = stories(children, seed, CollectionYear(YEAR))
     write_csv(current, folder / "now")
     write_csv(previous, folder / "last")
+    write_reference(folder / "reference", current, previous)
     episodes = sum(len(c.episodes) for c in current)
     print(f"generated {len(current)} children ({episodes} episodes) and last year's {len(previous)}", flush=True)
 
@@ -62,7 +104,7 @@ def main() -> None:
     parser.add_argument("--regenerate", action="store_true")
     args = parser.parse_args()
     folder = BENCH_DIR / "ssda903" / f"return-{args.children}-{args.seed}"
-    if args.regenerate or not (folder / "last" / "sw_episodes.csv").exists():
+    if args.regenerate or not (folder / "reference" / "providers.csv").exists():
         started = time.perf_counter()
         generate(folder, args.children, args.seed)
         print(f"generation took {time.perf_counter() - started:.1f} s", flush=True)
@@ -74,11 +116,15 @@ def main() -> None:
     command = [safeguarding, "returns", "ssda903", "validate", str(now), "--previous", str(last)]
     validate = measure([*command, "--year", str(YEAR), "--format", "csv"])
     alone = measure([*command, "--year", str(YEAR), "--format", "csv", "--workers", "1"])
+    referenced = measure(
+        [*command, "--year", str(YEAR), "--format", "csv", "--reference", str(folder / "reference"), "--la", OWN_LA]
+    )
     episodes = sum(1 for _ in (now / "episodes.csv").open()) - 1
     rows = [
         ("read both returns (reader to typed rows, no rules)", read),
         (f"validate (every rule, CSV findings; {len(os.sched_getaffinity(0))} cores: default workers)", validate),
         ("validate in one process (--workers 1)", alone),
+        ("validate with reference data (--reference, --la: every rule)", referenced),
     ]
     print(f"{args.children} children, {episodes} episodes; {size_mb(now):.0f} MB + last year's {size_mb(last):.0f} MB")
     for name, (wall, rss, _, cpu) in rows:

@@ -32,6 +32,9 @@ from safeguarding.returns.ssda903.tables import (
     UascRow,
 )
 
+# The Ofsted URN of a foster placement is its fostering service's: the council's own (PR1) or an agency's (PR4).
+FOSTERING_URNS = {"PR1": "SC400001", "PR4": "SC400002"}
+ADOPTION_AGENCY_URN = "SC400003"  # a placement for adoption's: its adoption agency's
 PLACEMENTS = [("U4", "PR1"), ("U6", "PR1"), ("U6", "PR4"), ("U3", "PR1"), ("K2", "PR4"), ("U1", "PR1")]
 ETHNIC = ["WBRI", "WBRI", "WBRI", "MWBC", "BAFR", "AIND", "WOTH", "BCRB", "APKN"]
 LEAVING = ["E13", "E4A", "E4A", "E8", "E41", "E47"]
@@ -115,7 +118,7 @@ def story(n: int, rng: random.Random, year: CollectionYear) -> Story:
             place_provider=provider,
             home_post=home,
             pl_post=_postcode(rng),
-            urn=f"SC{rng.randrange(100_000, 999_999)}" if place == "K2" else None,
+            urn=f"SC{rng.randrange(100_000, 999_999)}" if place == "K2" else _fostering_urn(place, provider),
         )
         if place == "K2" or e.pl_post == home:
             e.pl_post = "ZZ9 9"
@@ -151,6 +154,7 @@ def story(n: int, rng: random.Random, year: CollectionYear) -> Story:
                 place_provider="PR1",
                 home_post=home,
                 pl_post="ZZ8 8",
+                urn=ADOPTION_AGENCY_URN,
             )
             s.episodes.append(a6)
             if adopted <= end:
@@ -204,7 +208,14 @@ def story(n: int, rng: random.Random, year: CollectionYear) -> Story:
                 MissingRow(s.child, missing=rng.choice("MA"), mis_start=gone, mis_end=gone + timedelta(days=2))
             )
     s.uasc = rng.random() < 0.03 and age_on(dob, start) is not None and (age_on(dob, start) or 0) >= 12
+    if s.uasc:  # no home postcode, so no distance (rules 392b, 406)
+        for e in s.episodes:
+            e.home_post = None
     return s
+
+
+def _fostering_urn(place: str, provider: str) -> str | None:
+    return FOSTERING_URNS.get(provider) if place.startswith("U") else None
 
 
 def _fields(e: EpisodeRow) -> dict[str, object]:
@@ -267,7 +278,8 @@ def cut(s: Story, year: CollectionYear) -> ChildRecord | None:
             health_assessment="1",
             substance_misuse="0",
         )
-        if age_start >= 4 and age_end < 17:
+        turning = (age_start, age_end) in ((3, 4), (16, 17))  # a score for them too (rule 197B)
+        if (age_start >= 4 and age_end < 17) or turning:
             oc2.sdq_score = str((len(s.child) * 7 + age_end) % 41)
         record.oc2.append(oc2)
     record.sort()

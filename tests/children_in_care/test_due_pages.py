@@ -161,3 +161,55 @@ def test_every_clock_is_on_the_due_pages_with_forecasts(client: TestClient, fact
         assert f'data-rule="{rule_id}"' in service_page, rule_id
     for rule_id in ("care-plan", "cla-visit", "cla-visit-long-term", "pa-contact"):
         assert f'data-rule="{rule_id}"' in team_page, rule_id
+
+
+def test_an_unallocated_child_in_cares_clocks_are_under_the_team_that_held_the_case(
+    client: TestClient, factory: Factory
+) -> None:
+    """A child in care whose worker's allocation ended with no new one: their clocks stay with the team that held the
+    case (its manager sees them on the team's page, the service page counts them under it), the worker shown as
+    unallocated. A child in care never allocated (came into care directly) is in the service's "Unallocated" group,
+    as every unallocated clock is."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from safeguarding.timescales.models import Deadline
+
+    team = factory.team("Children in care team 2", service="children_in_care")
+    worker = factory.user(Role.SOCIAL_WORKER, team_id=team.id)
+    manager = factory.user(Role.TEAM_MANAGER, team_id=team.id)
+    today = today_in_london()
+    with factory.database.transaction() as s:
+        left = _child(s, "Leftbehind", date(2014, 3, 3))
+        _in_care(s, left, today - timedelta(days=10))
+        s.add(
+            Allocation(
+                person_id=left,
+                worker_id=worker.id,
+                team_id=team.id,
+                started_at=datetime(2026, 1, 5, 10, tzinfo=UTC) - timedelta(days=400),
+                ended_at=datetime.now(UTC) - timedelta(days=2),  # the worker left; no one allocated since
+            )
+        )
+        direct = _child(s, "Direct", date(2011, 7, 7))
+        _in_care(s, direct, today - timedelta(days=10))  # came into care directly: never allocated
+        s.flush()
+        for child in (left, direct):
+            recompute_for_child(s, child)
+        held = {
+            person_id: (worker_id, team_id)
+            for person_id, worker_id, team_id in s.execute(
+                select(Deadline.person_id, Deadline.worker_id, Deadline.team_id).where(
+                    Deadline.person_id.in_((left, direct)), Deadline.rule_id == "care-plan"
+                )
+            )
+        }
+    assert held == {left: (None, team.id), direct: (None, None)}
+
+    sign_in(client, manager)
+    team_page = client.get("/due/team").text
+    assert "Leftbehind" in team_page and "Direct Duepage" not in team_page
+    service_page = client.get("/due/service").text
+    assert "Children in care team 2" in service_page and "Unallocated" in service_page
+    assert "Direct Duepage" in service_page and "Leftbehind Duepage" in service_page

@@ -215,3 +215,86 @@ def test_recording_the_care_plan_later_names_the_iro_and_meets_its_clock(client:
         {**boxes("care_plan_on", started), "iro_id": str(care.other_iro.id), "version": "1"},
     )
     assert stale.status_code == 409 and care.iro.full_name in stale.text
+
+
+def _version_in(page: str) -> str:
+    marker = 'name="version" value="'
+    start = page.index(marker) + len(marker)
+    return page[start : page.index('"', start)]
+
+
+def test_the_second_of_two_people_recording_a_move_is_told_and_keeps_what_they_typed(
+    client: TestClient, care: Care
+) -> None:
+    from sqlalchemy import func, select
+
+    from safeguarding.children_in_care.models import CareEvent
+
+    started = today_in_london() - timedelta(days=30)
+    csrf = sign_in(client, care.worker)
+    post(client, csrf, f"/children-in-care/{care.child_id}/enter", entry(started))
+    url = f"/children-in-care/{care.child_id}/changes/placement"
+    version = _version_in(client.get(url).text)  # the worker opens the move form
+
+    other = TestClient(client.app, base_url="http://testserver", follow_redirects=False)
+    other_csrf = sign_in(other, care.placements)
+    assert _version_in(other.get(url).text) == version  # so does the placements team, on the same placement
+    theirs = {
+        **boxes("on", started + timedelta(days=10)),
+        "placement_type": "K2",
+        "placement_provider": "PR4",
+        "carer": "Synthetic House",
+        "placement_postcode": "ZZ8 8ZZ",
+        "urn": "SC123456",
+        "long_term": "no",
+        "reason_place_change": "CARPL",
+        "version": version,
+    }
+    saved = post(other, other_csrf, url, theirs)
+    assert saved.status_code == 303, saved.text[saved.text.find("error-summary") :][:800]
+
+    mine = {**theirs, "placement_type": "U4", "carer": "Robin Synthetic", "urn": "", "long_term": "yes"}
+    answer = post(client, csrf, url, mine)
+    assert answer.status_code == 409
+    assert "Someone else changed this child" in answer.text
+    assert 'value="Robin Synthetic"' in answer.text  # what the second editor typed is still in the form
+    assert "Synthetic House" in answer.text  # the move recorded meanwhile, beside it
+    fresh = _version_in(answer.text)
+    assert fresh != version  # saving again is deliberate: the form now carries the placement as it stands
+    with care.database.transaction() as s:
+        moves = s.scalar(select(func.count()).select_from(CareEvent).where(CareEvent.person_id == care.child_id))
+    assert moves == 2  # the entry and the first move: the second editor's move was not added on top
+
+    again = post(client, csrf, url, {**mine, **boxes("on", started + timedelta(days=12)), "version": fresh})
+    assert again.status_code == 303, again.text[again.text.find("error-summary") :][:800]
+
+
+def test_the_second_of_two_people_recording_a_new_carer_is_told(client: TestClient, care: Care) -> None:
+    started = today_in_london() - timedelta(days=30)
+    csrf = sign_in(client, care.worker)
+    post(client, csrf, f"/children-in-care/{care.child_id}/enter", entry(started))
+    url = f"/children-in-care/{care.child_id}/changes/carer"
+    version = _version_in(client.get(url).text)
+    first = {**boxes("on", started + timedelta(days=5)), "carer": "Sam Synthetic", "reason_place_change": "CLOSE"}
+    assert post(client, csrf, url, {**first, "version": version}).status_code == 303
+    second = {**first, "carer": "Kim Synthetic", "version": version}  # from a form opened before the first save
+    answer = post(client, csrf, url, second)
+    assert answer.status_code == 409
+    assert 'value="Kim Synthetic"' in answer.text and "Sam Synthetic" in answer.text
+
+
+def test_a_urn_is_refused_where_ofsted_registers_nothing(client: TestClient, care: Care) -> None:
+    started = today_in_london() - timedelta(days=10)
+    csrf = sign_in(client, care.worker)
+    answer = post(
+        client,
+        csrf,
+        f"/children-in-care/{care.child_id}/enter",
+        entry(started, placement_type="P1", placement_provider="PR0", urn="SC123456"),
+    )
+    assert answer.status_code == 422
+    assert "Leave the URN blank" in answer.text
+    fostered = post(client, csrf, f"/children-in-care/{care.child_id}/enter", entry(started, urn="SC470001"))
+    assert fostered.status_code == 303  # a foster placement's URN: its fostering service's
+    assert "SC470001" in client.get(f"/children-in-care/{care.child_id}").text
+    assert "fostering service" in client.get(f"/children-in-care/{care.child_id}/changes/placement").text

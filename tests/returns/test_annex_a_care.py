@@ -6,10 +6,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from safeguarding.children_in_care.care_leaver_models import CareLeaver, Oc3Record
-from safeguarding.children_in_care.models import CareVisit, HealthAssessment, LookedAfterReview
+from safeguarding.children_in_care.models import CarePeriod, CareVisit, HealthAssessment, LookedAfterReview
+from safeguarding.children_in_care.permanence_models import PermanencePlan
 from safeguarding.core import local_settings
 from safeguarding.core.calendar import LONDON
 from safeguarding.core.db import Database
@@ -205,3 +207,26 @@ def test_lists_8_and_9_are_written_into_the_workbook_in_ofsteds_order(database: 
     assert [r["Eligibility Category"] for r in leavers] == ["b) Former relevant child", "c) Qualifying care leaver"]
     about = [r["Note"] for r in _rows(out, "About")]
     assert any(note.startswith("List 8 (Children in care): 3 rows") for note in about)
+
+
+def test_list_8_gives_the_permanence_plan_recorded_for_the_current_period(database: Database) -> None:
+    """The latest plan decided for the child's current period of care by the period's last day, in Ofsted's words;
+    a plan of an earlier period of care, or decided after the period, is not the one shown."""
+    ids = _council(database)
+    with database.transaction() as s:
+        periods = {
+            person_id: list(s.scalars(select(CarePeriod.id).where(CarePeriod.person_id == person_id)))
+            for person_id in (ids["settled"], ids["again"])
+        }
+        settled = min(periods[ids["settled"]])
+        for decided, plan in ((date(2024, 12, 1), "f"), (date(2025, 9, 1), "b"), (date(2026, 4, 10), "e")):
+            s.add(PermanencePlan(period_id=settled, person_id=ids["settled"], decided_on=decided, plan=plan))
+        earlier = min(periods[ids["again"]])  # the period that ended in May 2025 (recorded first)
+        s.add(PermanencePlan(period_id=earlier, person_id=ids["again"], decided_on=date(2024, 8, 1), plan="a"))
+    with database.transaction() as s:
+        annex = build(s, PERIOD)
+    columns = SPEC_BY_SHEET["List 8"].columns
+    rows = {row[0]: dict(zip(columns, row, strict=True)) for row in annex.sheet("List 8").rows}
+    assert rows["HB0002"]["Permanence plan"] == "b) Adoption"  # not the long-term fostering it replaced
+    assert rows["HB0003"]["Permanence plan"] == ""  # its plan was for the earlier period of care
+    assert rows["HB0005"]["Permanence plan"] == ""  # none recorded

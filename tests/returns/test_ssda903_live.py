@@ -10,19 +10,23 @@ import io
 import json
 import zipfile
 from datetime import date
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from typer.testing import CliRunner, Result
 
+from safeguarding.children_in_care.models import CareEvent, CareEventKind
 from safeguarding.core.audit import AuditEvent
 from safeguarding.core.db import Database
 from safeguarding.core.restrictions import PersonRestriction
 from safeguarding.core.users import Role
 from safeguarding.people.models import Person
 from safeguarding.returns.models import Ssda903Finding, Ssda903Run
+from safeguarding.returns.ssda903.reference import load_reference
 from safeguarding.returns.ssda903.rules import RULES
-from safeguarding.returns.ssda903.service import FindingLine, chosen_year, plain_dates
+from safeguarding.returns.ssda903.service import FindingLine, chosen_year, people_of, plain_dates, validate_live
+from safeguarding.returns.ssda903.tables import CollectionYear
 from tests.returns.test_cin_census_export import person
 from tests.returns.test_ssda903_export import _in_care
 from tests.support import Factory, sign_in_as
@@ -168,3 +172,82 @@ def test_the_command_line_refuses_a_year_it_does_not_hold(database: Database) ->
     assert _runs(database) == []
     with database.transaction() as s:
         assert s.scalar(select(func.count()).select_from(Person)) == 0
+
+
+def _reference_folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "reference"
+    folder.mkdir()
+    (folder / "postcodes.csv").write_text(
+        "SECTOR,LA,LATITUDE,LONGITUDE\n"
+        "NB1 2,E09000027,51.45,-0.30\n"
+        "NB3 4,E09000027,51.47,-0.28\n"
+        "NB9 9,E10000002,51.80,-0.80\n",
+        encoding="utf-8",
+    )
+    return folder
+
+
+def test_the_distance_and_la_rules_run_on_the_live_record_with_the_councils_reference(
+    database: Database, tmp_path: Path
+) -> None:
+    """check-live --reference DIR --la CODE: the placement's LA and distance come from the recorded postcodes, so a
+    council's own children's home outside its area (1015) and a placement whose postcode the reference does not
+    know (392a) are named on the child; without the reference those rules are not run."""
+    with database.transaction() as s:
+        fine = person(s, 2)
+        _in_care(s, fine, date(2025, 6, 2), None)
+        away = person(s, 4)
+        period = _in_care(s, away, date(2025, 7, 1), None)
+        s.add(
+            CareEvent(
+                period_id=period,
+                person_id=away.id,
+                kind=CareEventKind.PLACEMENT,
+                occurred_on=date(2025, 9, 1),
+                placement_type="K2",
+                placement_provider="PR1",
+                placement_postcode="NB9 9ZZ",
+                urn="SC123456",
+                carer="Beech House",
+                reason_place_change="CARPL",
+            )
+        )
+        unknown = person(s, 6)
+        period = _in_care(s, unknown, date(2025, 8, 4), None)
+        s.add(
+            CareEvent(
+                period_id=period,
+                person_id=unknown.id,
+                kind=CareEventKind.PLACEMENT,
+                occurred_on=date(2025, 10, 1),
+                placement_type="U4",
+                placement_provider="PR1",
+                placement_postcode="QQ1 1AB",  # a sector the council's copy of the postcodes does not hold
+                carer="Rowan Lane",
+                reason_place_change="CARPL",
+            )
+        )
+        ids = {"away": away.id, "unknown": unknown.id}
+    reference = load_reference(_reference_folder(tmp_path), "E09000027")
+    with database.transaction() as s:
+        report, built = validate_live(s, CollectionYear(2026), reference)
+        people = people_of(s, built)
+        bare, _ = validate_live(s, CollectionYear(2026))
+    named = {(f.code, people[f.child]) for f in report.findings if f.code in ("1015", "392a")}
+    assert named == {("1015", ids["away"]), ("392a", ids["unknown"])}
+    assert not {f.code for f in bare.findings} & {"1015", "392a"}
+    assert report.rules_run > bare.rules_run
+    stored = _cli(
+        "check-live",
+        "--year",
+        "2026",
+        "--format",
+        "csv",
+        "--reference",
+        str(tmp_path / "reference"),
+        "--la",
+        "E09000027",
+    )
+    assert "1015,error," in stored.stdout and "392a,error," in stored.stdout
+    refused = _cli("check-live", "--year", "2026", "--la", "E09000027")
+    assert refused.exit_code == 2 and "--la needs --reference" in refused.output

@@ -19,10 +19,13 @@ from safeguarding.returns.ssda903.rules import RULES, Child
 from safeguarding.returns.ssda903.tables import ChildRecord, CollectionYear, EpisodeRow, HeaderRow
 from safeguarding.returns.ssda903.validator import Validator
 from safeguarding.returns.ssda903.writer import write_csv
-from tests.returns.test_ssda903_rules import baseline, reference_for
+from tests.returns.test_ssda903_rules import baseline, reference_with_authority
 
 Y = CollectionYear(2026)
-REFERENCE_RULES = ("164", "169", "218", "219", "221", "224")
+REFERENCE_RULES = (
+    *("164", "169", "218", "219", "221", "224"),
+    *("392a", "406", "452", "453", "454", "503G", "503H", "503J", "1015", "227", "228", "229", "241", "243", "420"),
+)
 
 PROVIDERS = 'URN,POSTCODE,PLACE_CODES,PROVIDER_CODES\nSC123456,NB1 2AB,K2 K3,PR4\n1234567,ZZ9 9ZZ,"U4,U6",PR1 PR4\n'
 POSTCODES = (
@@ -64,7 +67,7 @@ def _child(**episode: object) -> ChildRecord:
     return record
 
 
-def _fires(code: str, record: ChildRecord, ref: Reference) -> bool:
+def _fires(code: str, record: ChildRecord, ref: Reference | None) -> bool:
     return bool(list(RULES[code].check(Child(record, None, ref), Y)))
 
 
@@ -103,19 +106,85 @@ def test_a_placement_over_999_miles_away_has_no_valid_distance(tmp_path: Path) -
     assert not _fires("164", uasc, ref)  # not asked of a UASC child
 
 
-def test_the_synthetic_return_with_its_reference_breaks_none_but_218() -> None:
-    """The generator's return with the reference it implies: only rule 218 stands, on the foster placements the
-    generator gives no URN (the DfE asks the fostering service's)."""
+def test_the_synthetic_return_with_its_reference_breaks_no_rule() -> None:
+    """The generator's return with the reference it implies and the council's own code: every rule reading them runs
+    and none fires (its foster placements carry their fostering service's URN, as the DfE asks: rule 218)."""
     cur, prev = baseline(2026)
-    validator = Validator(Y, True, reference_for(2026))
-    found = {f.code for c in cur.values() for f in validator.child(c, prev.get(c.child))}
-    assert found <= {"218"}
+    validator = Validator(Y, True, reference_with_authority(2026))
+    assert set(REFERENCE_RULES) <= {r.code for r in validator.rules}
+    found = [(f.code, f.child, f.message) for c in cur.values() for f in validator.child(c, prev.get(c.child))]
+    assert found == []
+
+
+def _last_year(record: ChildRecord, **episode: object) -> ChildRecord:
+    last = _child(**episode)
+    last.child = record.child
+    return last
+
+
+def test_the_distance_and_la_rules_read_the_postcodes_and_the_councils_code(tmp_path: Path) -> None:
+    ref = load_reference(_folder(tmp_path), "e09000027")
+    assert ref.authority == "E09000027" and ref.parts == {"providers", "postcodes", "authority"}
+    here = _child()
+    for code in ("392a", "392c", "406", "454", "1015"):
+        assert not _fires(code, here, ref), code
+    assert _fires("392a", _child(home_post="QQ1 1"), ref)  # no distance can be found
+    assert not _fires("392a", _child(home_post="QQ1 1", place="T1", pl_post=None), ref)  # rule 214's: no location
+    assert _fires("392c", _child(pl_post="QQ1 1"), ref) and _fires("392c", _child(pl_post="PLACE"), None)
+    assert not _fires("392c", _child(pl_post="QQ1 1"), Reference())  # its form is a postcode's; no list given
+    uasc = _child()
+    uasc.header[0].uasc = "1"
+    assert _fires("406", uasc, ref)
+    uasc.episodes[0].home_post = None
+    assert not _fires("406", uasc, ref)
+    assert _fires("454", _child(pl_post="KW1 4"), ref)  # Caithness from south-west London: about 500 miles
+    own_home_away = _child(place_provider="PR1", pl_post="NB5 6")  # the council's own children's home, elsewhere
+    assert _fires("1015", own_home_away, ref)
+    assert not _fires("1015", _child(place="U4", place_provider="PR1", pl_post="NB5 6", urn=None), ref)  # fostering
+    assert not _fires("1015", own_home_away, load_reference(_folder(tmp_path)))  # no --la: in or out not known
+
+
+def test_the_first_episode_is_compared_with_last_years_open_one(tmp_path: Path) -> None:
+    ref = load_reference(_folder(tmp_path), "E09000027")
+    this = _child()
+
+    def fires(code: str, **last: object) -> bool:
+        return bool(list(RULES[code].check(Child(this, _last_year(this, **last), ref), Y)))
+
+    for code in ("452", "453", "503G", "503H", "503J"):
+        assert not fires(code), code
+    assert fires("452", pl_post="NB5 6") and fires("503H", pl_post="NB5 6") and fires("503J", pl_post="NB5 6")
+    assert not fires("503J", pl_post="NB3 4")  # another sector, the same LA: still in the council's area
+    assert fires("453", home_post="NB5 6") and fires("503G", home_post="NB5 6")
+    assert not fires("452", pl_post="NB5 6", dec=date(2025, 3, 1), rec="X1")  # ended last year: not the same one
+
+
+def test_the_register_dates_and_the_list_are_checked(tmp_path: Path) -> None:
+    providers = (
+        "URN,POSTCODE,PLACE_CODES,PROVIDER_CODES,REG_START,REG_END\n"
+        "SC123456,NB1 2AB,K2 K3,PR4,01/01/2020,\n"
+        "SC654321,NB1 2AB,K2,PR4 PR1 PR2,01/07/2025,30/09/2025\n"
+    )
+    ref = load_reference(_folder(tmp_path, providers=providers), "E09000027")
+    assert not any(_fires(code, _child(), ref) for code in ("227", "228", "229", "1008"))
+    assert _fires("227", _child(urn="SC654321"), ref)  # placed on 1 June, registered on 1 July
+    assert _fires("228", _child(urn="SC654321"), ref)  # still there at 31 March, closed on 30 September
+    assert not _fires("228", _child(urn="SC654321", decom=date(2025, 7, 1), dec=date(2025, 9, 1), rec="E13"), ref)
+    assert _fires("229", _child(urn="SC654321", place_provider="PR2"), ref)  # another LA's home, in our own LA
+    assert not _fires("229", _child(urn="SC654321", place_provider="PR1"), ref)
+    assert _fires("1008", _child(urn="SC999999"), ref) and not _fires("1008", _child(urn="SC999999"), Reference())
+    with pytest.raises(ReturnRefused, match="DD/MM/YYYY"):
+        load_reference(_folder(tmp_path, providers=providers.replace("30/09/2025", "31/09/2025")))
+    with pytest.raises(ReturnRefused, match="ONS code"):
+        load_reference(_folder(tmp_path), "Camden")
 
 
 def test_without_a_file_its_rules_are_not_run(tmp_path: Path) -> None:
     only_providers = load_reference(_folder(tmp_path, postcodes=None))
     codes = {r.code for r in Validator(Y, True, only_providers).rules}
-    assert {"219", "221", "224"} <= codes and not {"164", "169", "218"} & codes
+    assert {"219", "221", "224", "227", "228"} <= codes and not {"164", "169", "218", "229", "1015"} & codes
+    no_la = {r.code for r in Validator(Y, True, load_reference(_folder(tmp_path))).rules}
+    assert {"392a", "453", "503H"} <= no_la and not {"503J", "1015", "229"} & no_la
     assert Validator(Y, True).skipped_without_reference == len(REFERENCE_RULES)
 
 
@@ -160,7 +229,7 @@ def test_the_command_line_reads_the_reference_and_says_what_it_did_not_run(tmp_p
     from safeguarding.cli import app
 
     folder = tmp_path / "return"
-    write_csv([_child(), _child_named("C2", pl_post="QQ1 1")], folder)
+    write_csv([_child(), _child_named("C2", pl_post="QQ1 1"), _child_named("C3", place_provider="PR1")], folder)
     runner = CliRunner()
     without = runner.invoke(app, ["returns", "ssda903", "validate", str(folder), "--year", "2026", "--format", "csv"])
     assert "rules needing reference data not run" in without.output
@@ -181,6 +250,17 @@ def test_the_command_line_reads_the_reference_and_says_what_it_did_not_run(tmp_p
         ],
     )
     assert "164,error,C2" in given_ref.output and "164,error,C1" not in given_ref.output
+    assert ",1015," not in given_ref.output  # no --la: not run
+    checked = ["returns", "ssda903", "validate", str(folder), "--year", "2026"]
+    # as if the council were NB5 6's: C3's own home (PR1) is then outside its area
+    with_la = runner.invoke(
+        app, [*checked, "--format", "csv", "--reference", str(_folder(tmp_path)), "--la", "E10000002"]
+    )
+    assert "1015,error,C3" in with_la.output
+    la_alone = runner.invoke(
+        app, ["returns", "ssda903", "validate", str(folder), "--year", "2026", "--la", "E09000027"]
+    )
+    assert la_alone.exit_code == 2 and "--la needs --reference" in la_alone.output
     bad = runner.invoke(
         app, ["returns", "ssda903", "validate", str(folder), "--year", "2026", "--reference", str(tmp_path / "none")]
     )

@@ -1557,6 +1557,40 @@ case("SW12STG2")(_sw(lambda c: setattr(c.sw_episodes[0], "sw_decom", START + 5 *
 case("SW17STG2")(_sw(lambda c: setattr(c.sw_episodes[-1], "sw_dec", END), _sw_at_end))
 
 
+@case("SW01aSTG1")
+def _(k: Case) -> str:
+    c = k.pick(has("sw_episodes"))
+    c.sw_episodes[0].sw_decom, c.sw_episodes[0].sw_id = date(2022, 9, 1), None  # before April 2023, with no ID
+    return c.child
+
+
+case("SW01bSTG1")(
+    _sw(
+        lambda c: setattr(c.sw_episodes[-1], "sw_reason", None),
+        lambda c: bool(c.sw_episodes) and (c.sw_episodes[-1].sw_decom or date.min) >= date(2023, 4, 1),
+    )
+)
+case("SW14STG2")(_sw(lambda c: setattr(c.sw_episodes[0], "sw_dec", None), _two_sw))
+case("SW15STG2")(_sw(lambda c: setattr(c.sw_episodes[-1], "sw_reason", None), _two_sw))
+case("SW10aSTG2")(_sw(lambda c: setattr(c.sw_episodes[1], "sw_decom", on(c.sw_episodes[0].sw_dec) + 20 * D), _two_sw))
+case("SW18STG2")(_sw(lambda c: setattr(c.sw_episodes[0], "sw_dec", on(c.sw_episodes[0].sw_decom) - D), _two_sw))
+
+
+@case("SW10bSTG2")
+def _(k: Case) -> str:
+    c = k.pick(_two_sw)
+    c.sw_episodes[1].sw_reason = "FCONTA"  # a first contact while the previous social worker still held the case
+    c.sw_episodes[1].sw_decom = on(c.sw_episodes[0].sw_dec) - D
+    return c.child
+
+
+@case("SW19STG2")
+def _(k: Case) -> str:
+    c = k.pick(_two_sw)
+    c.sw_episodes[1].sw_decom = c.sw_episodes[0].sw_decom
+    return c.child
+
+
 def _sw_last_year(column: str, value: object) -> Callable[[Case], str]:
     def make(k: Case) -> str:
         def test(c: ChildRecord) -> bool:
@@ -1575,9 +1609,222 @@ def _sw_last_year(column: str, value: object) -> Callable[[Case], str]:
     return make
 
 
-case("SW16aSTG2")(_sw_last_year("sw_id", "SW00000"))
+case("SW16aSTG2", year=2025)(_sw_last_year("sw_id", "SW00000"))
 case("SW16bSTG2")(_sw_last_year("sw_decom", date(2001, 1, 1)))
-case("SW16cSTG2")(_sw_last_year("sw_reason", "SWDIED"))
+case("SW16cSTG2", year=2025)(_sw_last_year("sw_reason", "SWDIED"))
+
+
+# The distance and LA of placement rules (DfE SSDA903 validation rules 2025-26, as implemented by Data to Insight's
+# validator): each sector below is one the synthetic return does not use, placed where the rule needs it.
+OWN_LA, OTHER_LA = "E09000027", "E09000001"
+NEXT_DOOR, FAR, OVER_350, WALES = "QQ6 6", "QQ5 5", "QQ4 4", "LL5 5"
+
+
+def reference_with_authority(year: int) -> Reference:
+    """:func:`reference_for` with three more sectors (one in another LA, one far north, one 380 miles away) and the
+    council's own ONS code, so that every rule reading reference data runs."""
+    ref = reference_for(year)
+    assert ref.sectors is not None
+    ref.sectors[NEXT_DOOR] = Sector(OTHER_LA, 51.52, -0.09)
+    ref.sectors[FAR] = Sector(OWN_LA, 52.40, -0.40)
+    ref.sectors[OVER_350] = Sector(OWN_LA, 57.0, -3.0)
+    ref.sectors[WALES] = Sector("W06000001", 53.2, -4.1)
+    ref.authority = OWN_LA
+    ref.parts = ref.parts | {"authority"}
+    return ref
+
+
+def _with_authority(make: Callable[[Case], str]) -> Callable[[Case], str]:
+    def run(k: Case) -> str:
+        k.reference = reference_with_authority(k.year.year)
+        return make(k)
+
+    return run
+
+
+def _not_uasc_placed(c: ChildRecord) -> bool:
+    return (
+        bool(c.episodes)
+        and not c.uasc
+        and all(e.ls not in ("V3", "V4") and e.place not in ("T0", "T1", "T2", "T3", "T4") for e in c.episodes)
+    )
+
+
+@case("392a")
+@_with_authority
+def _(k: Case) -> str:
+    c = k.pick(_not_uasc_placed)
+    c.episodes[-1].home_post = "QQ9 9"  # a sector the reference does not know: no distance
+    return c.child
+
+
+case("392c")(_episode(_with(home_post="HOME")))
+
+
+@case("406")
+@_with_authority
+def _(k: Case) -> str:
+    c = k.pick(_not_uasc_placed)
+    c.uasc.append(UascRow(c.child, sex=c.header[0].sex, dob=c.header[0].dob))  # an unaccompanied child...
+    c.episodes[0].home_post = NEXT_DOOR  # ...with a home postcode, so a distance, which should be blank
+    return c.child
+
+
+def _last_years_open(change: Callable[[EpisodeRow], None]) -> Callable[[Case], str]:
+    @_with_authority
+    def make(k: Case) -> str:
+        c = k.pick(lambda c: open_last_year(k)(c) and not c.uasc and c.episodes[0].ls not in ("V3", "V4"))
+        change(k.last(c.child).episodes[-1])
+        return c.child
+
+    return make
+
+
+case("452", "503H", "503J")(_last_years_open(_with(pl_post=NEXT_DOOR)))
+case("453", "503G")(_last_years_open(_with(home_post=FAR)))
+case("454")(_with_authority(_episode(_with(pl_post=OVER_350), _not_uasc_placed, -1)))
+
+
+@case("1015")
+@_with_authority
+def _(k: Case) -> str:
+    c = k.pick(_not_uasc_placed)
+    e = c.episodes[-1]
+    e.place, e.place_provider, e.pl_post, e.urn = "K2", "PR1", NEXT_DOOR, None  # the council's own home, elsewhere
+    return c.child
+
+
+def _registration(change: Callable[[Provider, date], Provider]) -> Callable[[Case], str]:
+    @_with_authority
+    def make(k: Case) -> str:
+        c = k.pick(lambda c: any(e.place == "K2" and e.urn and e.dec is None for e in c.episodes))
+        e = next(e for e in c.episodes if e.place == "K2" and e.urn and e.dec is None)
+        assert k.reference is not None and k.reference.providers is not None and e.urn is not None
+        k.reference.providers[e.urn] = change(k.reference.providers[e.urn], on(e.decom) + D)
+        return c.child
+
+    return make
+
+
+case("227")(_registration(lambda p, day: replace(p, registered_on=day)))  # registered after the child was placed
+case("228")(_registration(lambda p, day: replace(p, closed_on=day)))  # closed while the child is still there
+
+
+@case("229")
+@_with_authority
+def _(k: Case) -> str:
+    c = k.pick(lambda c: any(e.place == "K2" and e.urn for e in c.episodes))
+    next(e for e in c.episodes if e.place == "K2" and e.urn).place_provider = "PR2"  # another LA's, in our own
+    return c.child
+
+
+# Further rules of the DfE's 2024-25 and 2025-26 lists (as implemented by Data to Insight's validator).
+case("233")(_episode(_with(reason_place_change="CARPL"), looked_after_at_end, -1))
+case("242")(_episode(_with(urn="XXXXXXX", place="K2", place_provider="PR4")))
+case("398")(_episode(_with(ls="V3")))
+case("420")(_with_authority(_episode(_with(ls="V4"), _not_uasc_placed)))
+case("633")(_set("prev_perm", "la_perm", "E09000027"))
+
+
+case("232")(_set("header", "sex", "U"))
+
+
+@case("231")
+def _(k: Case) -> str:
+    c = k.pick(lambda c: bool(c.header) and bool(c.episodes))
+    c.header[0].dob = END - 3000 * D  # about 8: younger than the DfE expects of an unaccompanied child
+    c.uasc.append(UascRow(c.child, sex=c.header[0].sex, dob=c.header[0].dob))
+    return c.child
+
+
+@case("234")
+def _(k: Case) -> str:
+    c = k.pick(lambda c: len(c.episodes) >= 2 and bool(c.header))
+    c.header[0].dob = birthday(on(c.episodes[1].decom), -6)  # 6 when the placement changed
+    c.episodes[0].reason_place_change = "CUSTOD"
+    return c.child
+
+
+def _k2_with_urn(c: ChildRecord) -> bool:
+    return any(e.place == "K2" and e.urn for e in c.episodes)
+
+
+@case("241")
+@_with_authority
+def _(k: Case) -> str:
+    c = k.pick(_k2_with_urn)
+    e = next(e for e in c.episodes if e.place == "K2" and e.urn)
+    e.place, e.pl_post = "K3", NEXT_DOOR  # supported accommodation in an LA the provider has no premises in
+    return c.child
+
+
+@case("243")
+@_with_authority
+def _(k: Case) -> str:
+    c = k.pick(_k2_with_urn)
+    next(e for e in c.episodes if e.place == "K2" and e.urn).pl_post = WALES
+    return c.child
+
+
+@case("348")
+def _(k: Case) -> str:
+    c = k.pick(
+        lambda c: bool(c.oc3) and c.child in k.prev and bool(k.prev[c.child].oc3) and c.oc3[0].in_touch != "DIED"
+    )
+    k.last(c.child).oc3[0].in_touch = "DIED"
+    return c.child
+
+
+@case("359")
+def _(k: Case) -> str:
+    c = k.pick(looked_after_at_end)
+    c.header[0].dob = date(END.year - 19, 1, 1)  # 18 before 31 March, still looked after, not V2 in a home
+    return c.child
+
+
+@case("1016")
+def _(k: Case) -> str:
+    c = k.pick(lambda c: bool(c.header) and bool(c.oc3) and c.oc3[0].in_touch is not None)
+    c.header[0].dob = c.oc3[0].dob = birthday(END - 40 * D, -17)  # 17 at 31 March
+    seventeen = birthday(dob(c), 17)
+    c.episodes.append(
+        EpisodeRow(c.child, decom=seventeen - 100 * D, rne="S", ls="C2", cin="N1", place="U4", dec=seventeen + D)
+    )
+    return c.child
+
+
+@case("197B")
+def _(k: Case) -> str:
+    c = k.pick(lambda c: cohort(c) and bool(c.oc2))
+    c.header[0].dob = c.oc2[0].dob = birthday(START + 30 * D, -17)  # 17 in May
+    c.oc2[0].sdq_score = c.oc2[0].sdq_reason = None
+    return c.child
+
+
+case("217t", year=2024)(_episode(_with(place="P2", place_provider="PR4"), looked_after_at_end, -1))
+case("230", year=2024)(
+    _with_reference(_episode(_with(place="H5", place_provider="PR4", urn=None), looked_after_at_end, -1))
+)
+
+
+@case("370", year=2024)
+def _(k: Case) -> str:
+    c = k.pick(lambda c: bool(c.episodes) and bool(c.header))
+    c.episodes[0].place = "P2"
+    c.header[0].dob = birthday(on(c.episodes[0].decom), -14)  # 14 in independent living
+    return c.child
+
+
+@case("584")
+def _(k: Case) -> str:
+    c = k.pick(lambda c: bool(c.placed) and c.placed[0].date_placed is not None)
+    before = k.last(c.child) if c.child in k.prev else k.prev.setdefault(c.child, ChildRecord(c.child))
+    decided = on(c.placed[0].date_placed)
+    # last year's return said this decision ended; this year's gives it again rather than a new one
+    before.placed = [
+        PlacedAdoptionRow(c.child, date_placed=decided, date_placed_ceased=decided + 20 * D, reason_placed_ceased="RD1")
+    ]
+    return c.child
 
 
 # --- the tests ---------------------------------------------------------------------------------------------------
@@ -1688,6 +1935,13 @@ def _(k: Case) -> str:
 case("392b")(_episode(_with(home_post=None), lambda c: bool(c.episodes) and not c.uasc))
 
 
+def test_the_deleted_social_worker_rules_end_in_2024_25() -> None:
+    """D2I's lac2025_26 ruleset deletes SW16aSTG2 and SW16cSTG2; SW16bSTG2 stays."""
+    assert RULES["SW16aSTG2"].applies_to(2025) and not RULES["SW16aSTG2"].applies_to(2026)
+    assert RULES["SW16cSTG2"].applies_to(2025) and not RULES["SW16cSTG2"].applies_to(2026)
+    assert RULES["SW16bSTG2"].applies_to(2027)
+
+
 def test_each_query_says_why_it_is_one_and_every_other_rule_is_an_error() -> None:
     """The stored sources give no rule's type: a query is one this module reads as such from its wording, with
     the reason in its note; a rule whose text says a record "appears" so is a query."""
@@ -1697,3 +1951,25 @@ def test_each_query_says_why_it_is_one_and_every_other_rule_is_an_error() -> Non
     assert queries == set(QUERY_READINGS)
     assert all(RULES[code].note for code in queries)
     assert {code for code, r in RULES.items() if " appears " in r.text} <= queries
+
+
+# A sample of the DfE's rules as Data to Insight's validator holds them (output_data/903_2024_25_rule_info.csv and
+# lac_validator/rules: code, message, fields, tables). Neither holds an error or query type, so each type here is
+# the one the wording gives: a query where it says a record "appears" so or "in most circumstances", an error
+# where it states what must be.
+SOURCE_SAMPLE = {
+    "355": ("Episode appears to have lasted for less than 24 hours", "query"),
+    "SW09STG2": ("Social worker episode appears to have lasted for less than 24 hours", "query"),
+    "582": ("In most circumstances we expect the date the child is matched with adopters to be before", "query"),
+    "142": ("A new episode has started, but the previous episode has not ended.", "error"),
+    "392a": ("Child is looked after but no distance is recorded.", "error"),
+    "503G": ("The distance in first episode does not match open episode at end of last year.", "error"),
+    "1015": ("Placement provider is own provision but child not placed in own LA.", "error"),
+    "228": ("Ofsted Unique reference number (URN) is not valid for the episode end date", "error"),
+}
+
+
+def test_a_sample_of_the_classification_is_what_the_sources_wording_says() -> None:
+    for code, (words, severity) in SOURCE_SAMPLE.items():
+        assert words in RULES[code].text, code
+        assert RULES[code].severity == severity, code

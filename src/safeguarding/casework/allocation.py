@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,6 +25,17 @@ from safeguarding.people.models import Person, current_postcode
 from safeguarding.people.rules import postcode_district
 
 # --- allocation -------------------------------------------------------------------------------------------------------
+
+
+def teams_held(person_ids: Sequence[int]) -> Any:
+    """A query of each child's allocations' teams (``person_id``, ``team_id``), oldest first: the last is the team
+    that held the child's case last. A child in care whose worker's allocation ended with no new one keeps their
+    clocks under that team (``children_in_care.timescale_events``), not lost among the unallocated."""
+    return (
+        select(Allocation.person_id, Allocation.team_id)
+        .where(Allocation.person_id.in_(person_ids), Allocation.team_id.is_not(None))
+        .order_by(Allocation.person_id, Allocation.started_at, Allocation.id)
+    )
 
 
 @dataclass

@@ -84,6 +84,31 @@ UNSETTLED = 6  # moving every one to four months
 
 
 FOSTER = frozenset({"U1", "U2", "U3", "U4", "U5", "U6"})
+# A foster placement's Ofsted URN is its fostering service's (SSDA903 URN; rule 218 asks it of every placement but
+# P1, P3, R1, R2, R5, temporary and "other" ones): the council's own service (PR1), or the independent or voluntary
+# agency's (PR4, PR5); a placement for adoption's is its adoption agency's. Synthetic numbers.
+FOSTERING_URNS = {"PR1": "SC470001", "PR4": "SC480002", "PR5": "SC480003"}
+ADOPTION_URNS = {"PR1": "SC490001", "PR5": "SC490002"}
+ADOPTION_PLACEMENTS = frozenset({"A3", "A4", "A5", "A6"})
+
+
+def away_from(postcode: str, home: str) -> str:
+    """The postcode, its sector moved on by one where it is the home's (no further draw: the rest of the demo is
+    unchanged)."""
+    if postcode[:-2] != home[:-2]:
+        return postcode
+    digit = int(postcode[-3])
+    return f"{postcode[:-3]}{digit % 9 + 1}{postcode[-2:]}"
+
+
+def fostering_urn(place: str, provider: str | None) -> str | None:
+    """The URN of a foster placement's fostering service, or a placement for adoption's adoption agency; None for
+    any other placement."""
+    if place in FOSTER:
+        return FOSTERING_URNS.get(provider or "")
+    return ADOPTION_URNS.get(provider or "") if place in ADOPTION_PLACEMENTS else None
+
+
 # Why a child in care's social worker changed (the DfE's SW_REASON codes, core.codes.SOCIAL_WORKER_CHANGE_REASONS).
 TRANSFER_REASONS = ("TSPROC", "TSPROC", "PCCHAN", "LEFTRL", "MANAGE", "CHCHAN", "ORGRST")
 
@@ -259,7 +284,9 @@ class _Stage:
                 "carer": self.carer(place),
                 "placement_postcode": self.postcode("ZZ" if rng.random() < 0.15 else "NB"),
                 "home_postcode": home,
-                "urn": f"SC{rng.randint(100000, 999999)}" if place in {"K2", "K3", "R1"} else None,
+                "urn": f"SC{rng.randint(100000, 999999)}"
+                if place in {"K2", "K3", "R1"}
+                else fostering_urn(place, provider),
                 "long_term": place in {"U1", "U4"},
                 "placement_plan_on": self.wd(started, rng.randint(0, 4)) if rng.random() > 0.15 else None,
                 "_on": started,
@@ -302,7 +329,7 @@ class _Stage:
                         "carer": self.carer("U6"),
                         "reason_place_change": rng.choice(("CLOSE", "CREQO", "APPRR")),
                         "placement_postcode": self.postcode(),
-                        "urn": None,
+                        "urn": fostering_urn(place, provider),
                         "long_term": place in {"U1", "U4"},
                         "placement_plan_on": self.wd(moved, rng.randint(0, 6)),
                         "_on": moved,
@@ -322,7 +349,9 @@ class _Stage:
                         "placement_provider": provider,
                         "carer": self.carer(place),
                         "placement_postcode": self.postcode("ZZ" if rng.random() < 0.2 else "NB"),
-                        "urn": f"SC{rng.randint(100000, 999999)}" if place in {"K2", "K3"} else None,
+                        "urn": f"SC{rng.randint(100000, 999999)}"
+                        if place in {"K2", "K3"}
+                        else fostering_urn(place, provider),
                         "long_term": place in {"U1", "U4"},
                         "placement_plan_on": self.wd(moved, rng.randint(0, 6)) if rng.random() > 0.1 else None,
                         "reason_place_change": rng.choice(REASONS),
@@ -334,10 +363,13 @@ class _Stage:
             if settled:  # the long-term placement the child has been in since
                 place, provider = "U4", "PR1"
                 self.writer.buffers[_t(CareEvent).name][-1].update(
-                    placement_type=place, placement_provider=provider, long_term=True, urn=None
+                    placement_type=place,
+                    placement_provider=provider,
+                    long_term=True,
+                    urn=fostering_urn(place, provider),
                 )
         if adoption is not None:
-            self.record_adoption(common, adoption, placements)
+            self.record_adoption(common, adoption, placements, home)
         if end is not None:
             reason = rng.choice(LEAVING) if adoption is None else self.perm.choice(("E11", "E11", "E12"))
             if reason in {"E45", "E46"} and place not in FOSTER:
@@ -504,7 +536,7 @@ class _Stage:
             steps[name] = day
         return steps
 
-    def record_adoption(self, common: dict[str, Any], steps: dict[str, Any], placements: list[date]) -> None:
+    def record_adoption(self, common: dict[str, Any], steps: dict[str, Any], placements: list[date], home: str) -> None:
         perm = self.perm
         matched = steps.get("matched")
         couple = perm.random() < 0.8
@@ -540,8 +572,9 @@ class _Stage:
                     "placement_type": "A6",
                     "placement_provider": "PR1",
                     "carer": self.carer("U6"),
-                    "placement_postcode": self.postcode(),
-                    "urn": None,
+                    # adopters live away from the child's home (SSDA903 rule 392d)
+                    "placement_postcode": away_from(self.postcode(), home),
+                    "urn": fostering_urn("A6", "PR1"),
                     "long_term": False,
                     "placement_plan_on": self.wd(placed, perm.randint(0, 4)),
                     "reason_place_change": "CARPL",
@@ -912,7 +945,7 @@ class _Stage:
                 "carer": carers,
                 "placement_postcode": postcode,
                 "home_postcode": home,
-                "urn": None,
+                "urn": fostering_urn("U5", "PR1"),
                 "long_term": False,
                 "placement_plan_on": self.wd(started, rng.randint(0, 4)),
                 "_on": started,
@@ -948,7 +981,7 @@ class _Stage:
                 "placement_provider": "PR1",
                 "carer": carers,
                 "placement_postcode": postcode,
-                "urn": None,
+                "urn": fostering_urn("A5", "PR1"),
                 "long_term": False,
                 "placement_plan_on": self.wd(placed, rng.randint(0, 3)),
                 "reason_place_change": "PLACE",  # a change in the status of the placement only

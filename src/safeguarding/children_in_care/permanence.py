@@ -35,6 +35,7 @@ from datetime import date
 from types import MappingProxyType
 from typing import Final
 
+from safeguarding.core import codes
 from safeguarding.core.dates import long_date
 
 # --- code sets ----------------------------------------------------------------------------------------------------
@@ -409,6 +410,11 @@ def previous_permanence_problem(
             f"{long_date(PREVIOUS_PERMANENCE_FROM)}"
         )
         return problems
+    if la_code and option in PREVIOUS_ORDERS and la_code not in codes.PERMANENCE_LA_CODES:
+        problems["la_code"] = (
+            "Enter the council's three-digit DfE code, like 316, or WAL, SCO or NIR for a council in Wales, Scotland "
+            "or Northern Ireland (NUK outside the UK)"
+        )
     if option not in PREVIOUS_ORDERS:
         if la_code:
             problems["la_code"] = "Leave the council blank: there was no previous order"

@@ -188,7 +188,7 @@ class PreviousInput:
             form.get("la_code", ""), "la_code", "the council's code", problems, limit=_LA_CODE, required=False
         )
         if la and not la.isalnum():
-            problems["la_code"] = "The council's code is letters and numbers only, like 316 or E09000027"
+            problems["la_code"] = "The council's code is letters and numbers only, like 316"
         order_on = _day(form, "order_on", "the date of the previous order", problems, required=False)
         return cls(option, la.upper() if la else None, order_on, problems)
 

@@ -197,13 +197,21 @@ def _mount_change(slug: str) -> None:
     kind = CHANGES[slug][0]
 
     def page(request: Request, person_id: RecordId, db: DbSession, database: Db, user: CurrentUser) -> Response:
-        return _change_page(request, db, database, user, person_id, slug)({}, {})
+        shown = _change_page(request, db, database, user, person_id, slug)
+        return shown(service.change_form(db, person_id, kind), {})  # the version only: nothing answered in advance
 
     async def save(request: Request, person_id: RecordId, db: DbSession, database: Db, user: CurrentUser) -> Response:
         return await submit(
             request,
             db,
-            lambda form: service.record_change(db, database, user, person_id, service.ChangeInput.read(kind, form)),
+            lambda form: service.record_change(
+                db,
+                database,
+                user,
+                person_id,
+                service.ChangeInput.read(kind, form),
+                expected_version=(form.get("version") or "").strip()[:64] or None,
+            ),
             done=f"/children-in-care/{person_id}?done=changed",
             again=lambda form, errors: _change_page(request, db, database, user, person_id, slug)(form, errors),
         )

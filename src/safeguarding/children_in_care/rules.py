@@ -112,6 +112,9 @@ PLACEMENT_TYPES: Final = MappingProxyType(
 TEMPORARY_PLACEMENTS: Final = frozenset({"T0", "T1", "T2", "T3", "T4"})
 # PLACE_PROVIDER is not required for temporary and "other" placements.
 NO_PROVIDER_PLACEMENTS: Final = TEMPORARY_PLACEMENTS | {"Z11", "Z12", "Z13", "Z14"}
+# Placements with no Ofsted URN (SSDA903 rule 222): with parents, residential employment, custody, temporary and
+# "other" placements. A foster placement's URN is its fostering service's; a children's home's, the home's.
+NO_URN_PLACEMENTS: Final = NO_PROVIDER_PLACEMENTS | {"P1", "P3", "R5"}
 
 PLACEMENT_PROVIDERS: Final = MappingProxyType(
     {

@@ -6,6 +6,7 @@ Public for other parts of the capability (care leavers) and for the returns: ``p
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -154,6 +155,11 @@ class PlacementInput:
             if urn is None:
                 problems["urn"] = (
                     "The URN must be the setting's Ofsted number: 6 or 7 numbers, with SC before a children's home's"
+                )
+            elif place in rules.NO_URN_PLACEMENTS:
+                problems["urn"] = (
+                    "Leave the URN blank: Ofsted does not register a placement with parents, in employment, in "
+                    "custody, temporary or other placement"
                 )
         long_term = _yes_no(
             form,
@@ -644,15 +650,94 @@ def enter_care(session: Session, database: Database, user: User, person_id: int,
     return period
 
 
-def record_change(session: Session, database: Database, user: User, person_id: int, data: ChangeInput) -> CareEvent:
+# The events that say where and with whom the child lives (what the move and new carer forms add to).
+_PLACED: Final = (rules.START, rules.PLACEMENT, rules.CARER)
+
+
+def placement_version(events: Sequence[CareEvent]) -> str:
+    """A short digest of the child's placements and carers in the period: the "version" the move and new carer
+    forms carry (the events are added, not edited, so no one row's version counter says it), so that a move or
+    carer someone else recorded or corrected since the form was loaded is caught instead of silently followed."""
+    rows = [
+        (
+            e.id,
+            e.version,
+            e.occurred_on.isoformat(),
+            e.placement_type,
+            e.placement_provider,
+            e.carer,
+            e.placement_postcode,
+            e.urn,
+        )
+        for e in events
+        if e.kind in _PLACED
+    ]
+    return hashlib.sha256(repr(rows).encode()).hexdigest()[:16]
+
+
+def change_form(session: Session, person_id: int, kind: str) -> dict[str, str]:
+    """What a change form first carries: for a move or a new carer, the version of the child's placement (none
+    where the child is not in care: the form's save says so)."""
+    if kind not in (rules.PLACEMENT, rules.CARER):
+        return {}
+    period = session.scalar(
+        select(CarePeriod)
+        .where(CarePeriod.person_id == person_id, CarePeriod.ended_on.is_(None))
+        .order_by(CarePeriod.started_on.desc())
+        .limit(1)
+    )
+    return {} if period is None else {"version": placement_version(_changes(session, [period.id]))}
+
+
+def _placement_changed(session: Session, events: Sequence[CareEvent], kind: str) -> record_versions.EditConflict:
+    """The refusal of a move or new carer recorded against an older version of the child's placement: the
+    placement as it stands now, as the form names its fields, and who recorded its latest change and when."""
+    placed = [e for e in events if e.kind in _PLACED]
+    now = rules.care_now([as_change(e) for e in events])
+    latest = placed[-1]
+    fields = [SavedField("on", "Date of the latest move or new carer", latest.occurred_on.isoformat(), is_date=True)]
+    if kind == rules.PLACEMENT and now is not None:
+        fields += [
+            SavedField("placement_type", "Type of placement", now.placement_type or "", rules.PLACEMENT_TYPES),
+            SavedField("placement_provider", "Provider", now.placement_provider or "", rules.PLACEMENT_PROVIDERS),
+            SavedField("placement_postcode", "Placement postcode", now.placement_postcode or ""),
+            SavedField("urn", "URN", now.urn or ""),
+        ]
+    fields.append(SavedField("carer", "Carer or home", (now.carer if now is not None else None) or ""))
+    with session.no_autoflush:
+        saved_by, saved_at = record_versions.last_change(session, "care_event", latest.id)
+    return record_versions.EditConflict(
+        record_versions.changed_message("child's placement"),
+        record_versions.SavedVersion(placement_version(events), tuple(fields), saved_by, saved_at),
+    )
+
+
+def record_change(
+    session: Session,
+    database: Database,
+    user: User,
+    person_id: int,
+    data: ChangeInput,
+    *,
+    expected_version: str | None = None,
+) -> CareEvent:
     """A change of legal status, placement or carer, or leaving care, in the child's current period of care. Refused
-    out of order (``rules.order_problem``) or when it changes nothing."""
+    out of order (``rules.order_problem``) or when it changes nothing. A move or a new carer is refused
+    (``EditConflict``) where the child's placement changed since the form was loaded (``expected_version``:
+    :func:`placement_version`; None skips the check, for callers with no form)."""
     _person(session, person_id)
     action = Action.UPDATE if data.kind in (rules.PLACEMENT, rules.CARER) else Action.CREATE
     _require(session, database, user, action, person_id)
     problems = dict(data.problems)
     period = _current_period(session, person_id)
+    if data.kind in (rules.PLACEMENT, rules.CARER):
+        # One move or new carer at a time for a child: a second one waits here for the first to commit (PostgreSQL),
+        # then sees it and is told.
+        session.execute(select(CarePeriod.id).where(CarePeriod.id == period.id).with_for_update())
     events = _changes(session, [period.id])
+    moving = data.kind in (rules.PLACEMENT, rules.CARER)
+    if moving and expected_version is not None and placement_version(events) != expected_version:
+        raise _placement_changed(session, events, data.kind)
     existing = [as_change(e) for e in events]
     now = rules.care_now(existing)
     if data.on is not None and "on" not in problems:

@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from safeguarding.casework.allocation import teams_held
 from safeguarding.children_in_care.models import (
     CareEvent,
     CarePeriod,
@@ -58,6 +59,7 @@ def read(reading: Reading) -> None:
         if on is not None and on <= reading.today and reading.wanted(person_id):
             events[person_id].append(ClockEvent(kind, on, source, source_id, person_id, **extra))
 
+    in_care: set[int] = set()
     for p_id, person_id, started_on, ended_on, care_plan_on in reading.fetch(
         select(
             CarePeriod.id, CarePeriod.person_id, CarePeriod.started_on, CarePeriod.ended_on, CarePeriod.care_plan_on
@@ -66,7 +68,9 @@ def read(reading: Reading) -> None:
         started = day(started_on)
         if ended_on is None and started is not None and reading.wanted(person_id):
             episode_from[person_id] = min(episode_from.get(person_id, started), started)
+            in_care.add(person_id)
         add(E.CARE_PLAN, day(care_plan_on), "care_period", p_id, person_id, stops_source_id=p_id)
+    _team_of_unallocated(reading, in_care)
     for e_id, period_id, person_id, kind, on, long_term, plan_on in reading.fetch(
         select(
             CareEvent.id,
@@ -119,6 +123,16 @@ def read(reading: Reading) -> None:
         )
     ):
         add(E.PEP, day(held_on), "personal_education_plan", pep_id, person_id)
+
+
+def _team_of_unallocated(reading: Reading, in_care: set[int]) -> None:
+    """A child in care with no worker now (case work's open allocations are read first: ``casework`` is the first
+    source by name) keeps their clocks under the team that last held their case, as a child's open case is held by
+    a team; a child never allocated stays in the service's "Unallocated" group, as every unallocated clock does."""
+    waiting = sorted(p for p in in_care if p not in reading.out.worker_of)
+    for start in range(0, len(waiting), timescales.CHUNK):
+        for person_id, team_id in reading.fetch(teams_held(waiting[start : start + timescales.CHUNK])):
+            reading.out.team_of[person_id] = team_id
 
 
 def dated(after: date, today: date) -> list[Any]:

@@ -349,15 +349,24 @@ UPN_LA_CODES: Final = frozenset(
     ]
 )
 
+# SSDA903 LA_PERM (rule 633): the council that arranged a previous permanence order, as the DfE's three-digit code of
+# an English local authority (999 where it is not known), or WAL, SCO, NIR or NUK for a council in Wales, Scotland,
+# Northern Ireland or outside the UK (DfE SSDA903 validation rules, as implemented by Data to Insight's validator).
+PERMANENCE_LA_CODES: Final = frozenset(
+    {code for code in UPN_LA_CODES if not 660 <= int(code) <= 681} | {"999", "WAL", "SCO", "NIR", "NUK"}
+)
+
 
 # --- appended by the returns capability (SSDA903 social worker episodes) ----------------------------------------
 
 # Why a child's social worker changed: the SSDA903 SW_REASON codes (social worker episodes, from 2023-24). The
-# labels are the best reading of the DfE's codes (domain note ssda903.md section 3.17 marks them to verify).
+# labels are the best reading of the DfE's codes (domain note ssda903.md section 3.17 marks them to verify). FCONTA
+# is "first contact" as the DfE's 2025-26 rules SW10aSTG2 and SW10bSTG2 word it (as Data to Insight's validator
+# holds them), not the note's "end of fixed-term contract": the published wording is followed.
 SOCIAL_WORKER_CHANGE_REASONS: Final = MappingProxyType(
     {
         "MANAGE": "A management decision",
-        "FCONTA": "The worker's fixed-term contract ended",
+        "FCONTA": "First contact: the child's first social worker, or the first after their case was closed",
         "LEFTRL": "The worker left the role",
         "ORGRST": "An organisational restructure",
         "TSPROC": "The case moved to another team as part of the process (for example after the assessment)",

@@ -44,6 +44,7 @@ from safeguarding.children_in_care.models import (
     HealthAssessment,
     LookedAfterReview,
 )
+from safeguarding.children_in_care.permanence_models import PermanencePlan
 from safeguarding.children_in_care.service import as_change
 from safeguarding.core import dates, local_settings
 from safeguarding.core.calendar import LONDON, add_calendar_months
@@ -73,6 +74,7 @@ from safeguarding.returns.annex_a.spec import (
     GENDER,
     LISTS,
     NO_FURTHER_SUPPORT,
+    PERMANENCE_PLAN,
     SOURCE,
     SUITABILITY,
     ListSpec,
@@ -515,6 +517,7 @@ def list_8_children_in_care(x: Extract) -> list[list[Any]]:
     visits = children.history(CareVisit, CareVisit.visited_on)
     health = children.history(HealthAssessment, HealthAssessment.assessed_on)
     iro_contacts = _iro_contacts(x.session, ids, end)
+    plans = _permanence_plans(x.session, ids, end)
     missing = _missing_of(x.session, ids, year_before, end)
     authorities = authorities_of(x.session)
     council = int(local_settings.get(x.session, "returns.la_code") or 0)
@@ -546,7 +549,7 @@ def list_8_children_in_care(x: Extract) -> list[list[Any]]:
                 latest.ls if latest else "",
                 _latest(reviews[person_id]),
                 _latest(visits[person_id]),
-                "",  # the permanence plan is not recorded yet (About)
+                PERMANENCE_PLAN.get(plans.get(current.id, ""), ""),
                 iro_contacts.get(person_id),
                 _latest(health[person_id]),
                 None,  # dental checks are not recorded yet (About)
@@ -705,8 +708,9 @@ def notes(session: Session, period: Period, sheets: Sequence[Sheet]) -> list[str
         "(reassessments included); the organisation is the one that completed the assessment, or the episode's. "
         f"Children named in early help but not yet matched to a person record, left out: {unmatched}. Episodes "
         f"closed after assessment and referred to early help (RC9) in the period: {early_help}.",
-        "List 8: the permanence plan and the date of the last dental check are not recorded yet and are left blank. "
-        "The last IRO contact is the latest looked-after review the IRO chaired (the IRO named on the care plan "
+        "List 8: the permanence plan is the latest decided for the child's current period of care by the period's "
+        "last day (blank where none is recorded); the date of the last dental check is not recorded yet and is left "
+        "blank. The last IRO contact is the latest looked-after review the IRO chaired (the IRO named on the care plan "
         "chairs them). Placements are counted as the "
         "DfE counts them (a change of legal status alone is not a new placement). Placement location and LA of "
         "placement come from where the placement's postcode district lies (blank where that is not known).",
@@ -764,6 +768,20 @@ def _iro_contacts(session: Session, person_ids: list[int], end: date) -> dict[in
             )
         ):
             latest[person_id] = max(day, latest.get(person_id, day))
+    return latest
+
+
+def _permanence_plans(session: Session, person_ids: list[int], end: date) -> dict[int, str]:
+    """The permanence plan of each period of care as it stood on ``end``: the latest decided by then (a plan of an
+    earlier period is not the current one's)."""
+    latest: dict[int, str] = {}
+    for chunk in _chunks(person_ids):
+        for period_id, plan in session.execute(
+            select(PermanencePlan.period_id, PermanencePlan.plan)
+            .where(PermanencePlan.person_id.in_(chunk), PermanencePlan.decided_on <= end)
+            .order_by(PermanencePlan.decided_on, PermanencePlan.id)
+        ):
+            latest[period_id] = plan
     return latest
 
 

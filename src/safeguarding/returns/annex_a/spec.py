@@ -24,6 +24,16 @@ CASE_STATUS = {
     "closed": "e) Closed episode",
     "open": "c) Child in need plan",
 }
+# List 8's permanence plan, in Ofsted's words (ILACS Annex A; children_in_care.permanence.PERMANENCE_PLANS a-g).
+PERMANENCE_PLAN = {
+    "a": "a) Return to family",
+    "b": "b) Adoption",
+    "c": "c) SGO/CAO",
+    "d": "d) Supported living in the community",
+    "e": "e) Long-term residential placement",
+    "f": "f) Long-term fostering",
+    "g": "g) Other",
+}
 # Case work outcomes that mean the child needs children's social care support (casework.rules.ASSESSMENT_OUTCOMES).
 NO_FURTHER_SUPPORT = frozenset({"nfa", "early_help"})
 

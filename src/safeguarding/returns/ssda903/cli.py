@@ -72,7 +72,16 @@ def validate(
             help="A folder of reference data for the rules that need it. providers.csv (columns URN, POSTCODE, "
             "PLACE_CODES, PROVIDER_CODES: the council's copy of Ofsted's register; rules 219, 221, 224) and/or "
             "postcodes.csv (columns SECTOR, LA, LATITUDE, LONGITUDE: each postcode sector's ONS local authority "
-            "code and centroid; rules 164, 169, 218). Without it those rules are not run"
+            "code and centroid; rules 164, 169, 218, 392a, 406, 452, 453, 454, 503G, 503H). Without it those "
+            "rules are not run"
+        ),
+    ] = None,
+    la: Annotated[
+        str | None,
+        typer.Option(
+            "--la",
+            help="The council's own ONS code (like E09000027), with --reference's postcodes.csv: the rules placing "
+            "a child in or out of the council's area (503J, 1015, 229)",
         ),
     ] = None,
 ) -> None:
@@ -86,7 +95,7 @@ def validate(
         err.print(f"--year: {exc}")
         raise typer.Exit(2) from None
     try:
-        given: Reference | None = load_reference(reference) if reference is not None else None
+        given = _reference(reference, la)
         report = validate_path(path, collection, previous, workers, given)
     except ReturnRefused as exc:
         if format == "json":
@@ -107,6 +116,15 @@ def validate(
         err.print(f"Refused: {exc}", markup=False)
         raise typer.Exit(2) from None
     _print(report, format, str(path), collection)
+
+
+def _reference(folder: Path | None, la: str | None) -> Reference | None:
+    """The reference data and the council's own code as given; ``--la`` alone is refused (it needs the postcodes)."""
+    if folder is None:
+        if la is not None:
+            raise ReturnRefused("--la needs --reference with postcodes.csv, to find each placement's LA", "--la")
+        return None
+    return load_reference(folder, la)
 
 
 def _print(report: Report, format: str, source: str, collection: CollectionYear) -> None:
@@ -190,6 +208,13 @@ def check_live(
         ),
     ] = None,
     format: Annotated[str, typer.Option("--format", help="table, json or csv")] = "table",
+    reference: Annotated[
+        Path | None,
+        typer.Option(help="A folder of reference data (as validate's --reference) for the rules that need it"),
+    ] = None,
+    la: Annotated[
+        str | None, typer.Option("--la", help="The council's own ONS code (as validate's --la), with --reference")
+    ] = None,
 ) -> None:
     """Validate the live record against every SSDA903 rule of the year, without writing the return, and store the
     run for the returns page (/returns/ssda903; one transaction, audited; earlier runs are kept); exit 1 where there
@@ -206,6 +231,11 @@ def check_live(
     except ValueError as exc:
         err.print(f"--year: {exc}")
         raise typer.Exit(2) from None
+    try:
+        given = _reference(reference, la)
+    except ReturnRefused as exc:
+        err.print(f"Refused: {exc}", markup=False)
+        raise typer.Exit(2) from None
     with get_database().transaction() as session:
-        _run, report = run_live_check(session, collection)
+        _run, report = run_live_check(session, collection, reference=given)
     _print(report, format, "The live record", collection)

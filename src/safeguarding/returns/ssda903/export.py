@@ -61,6 +61,7 @@ from safeguarding.core.users import User
 from safeguarding.exploitation.models import MissingEpisode, MissingKind
 from safeguarding.people.models import Person
 from safeguarding.returns.ssda903.permanence_rows import add_permanence_rows
+from safeguarding.returns.ssda903.rules import FIRST_CONTACT, SW_GAP
 from safeguarding.returns.ssda903.tables import (
     TABLES,
     ChildRecord,
@@ -83,7 +84,8 @@ SYSTEM: Final = Actor(id=None, username="safeguarding command", role="system")
 FORMATS: Final = ("csv", "xml")
 SEX_OF: Final = {"M": "1", "F": "2"}  # the SSDA903 SEX codes; an unknown sex is left blank (rule 101 asks for it)
 MISSING_OF: Final = {MissingKind.MISSING: "M", MissingKind.ABSENT: "A"}
-# A first allocation (no change of worker) or one recorded before the reason was asked: the DfE's "other".
+# An allocation following another with no reason recorded (one recorded before the reason was asked): the DfE's
+# "other". A first allocation is a first contact (FIRST_CONTACT, ``_sw_rows``).
 SW_REASON_UNRECORDED: Final = "OTHERS"
 CHUNK: Final = 1000
 EMPTY_TABLES: Final[tuple[str, ...]] = ()  # every table is written from the record
@@ -227,6 +229,9 @@ def build_return(session: Session, year: CollectionYear) -> Return:
             episodes = episodes_in_year(changes[person_id], year)
             record.episodes += [_episode_row(child, e) for e in episodes]
             record.uasc += _uasc_rows(child, sex, dob, periods[person_id], year)
+            if record.uasc:  # an unaccompanied child has no home postcode in the return, so no distance (406)
+                for row in record.episodes:
+                    row.home_post = None
             record.reviews += [
                 ReviewRow(child=child, dob=dob, review=r.held_on, review_code=r.participation)
                 for r in reviews[person_id]
@@ -376,11 +381,17 @@ def _missing_rows(
 def _sw_rows(
     child: str, dob: date | None, allocations: Sequence[Allocation], year: CollectionYear
 ) -> list[SwEpisodeRow]:
-    """The child's allocations to a worker overlapping the year, as social worker episodes."""
+    """The child's allocations to a worker overlapping the year, as social worker episodes. An allocation recorded
+    with no reason for a change is the child's first contact (FCONTA) where no allocation ended within
+    ``SW_GAP`` days before it (the child's first, or the first after their case was closed): the DfE's rules
+    SW10aSTG2 and SW10bSTG2 read FCONTA so; otherwise the reason is not recorded (OTHERS)."""
     rows = []
+    ended_before: date | None = None
     for a in allocations:
         start = _day(a.started_at)
         ended = _day(a.ended_at) if a.ended_at is not None else None
+        first = ended_before is None or (start - ended_before).days > SW_GAP
+        ended_before = ended if ended is not None else date.max
         if start > year.end or (ended is not None and ended < year.start):
             continue
         rows.append(
@@ -390,7 +401,7 @@ def _sw_rows(
                 sw_id=a.worker.registration_number or f"XX{a.worker_id:06d}",
                 sw_decom=start,
                 sw_dec=_as_at_end(ended, year),
-                sw_reason=a.change_reason or SW_REASON_UNRECORDED,
+                sw_reason=a.change_reason or (FIRST_CONTACT if first else SW_REASON_UNRECORDED),
             )
         )
     return rows

@@ -11,12 +11,18 @@ them as two CSV files in one folder (either may be left out: the rules needing t
     ``POSTCODE``        the setting's postcode (full, or its sector: outward code and the inward code's digit)
     ``PLACE_CODES``     the SSDA903 PLACE codes a child placed there may have (space or comma separated)
     ``PROVIDER_CODES``  the PLACE_PROVIDER codes of its provider (space or comma separated)
+    ``REG_START``, ``REG_END``  (optional, both or neither) the day Ofsted registered the setting and the day its
+                        registration ended (DD/MM/YYYY, blank while registered): rules 227 and 228
 
 ``postcodes.csv``  -- one row per postcode sector (the part of a postcode the 903 holds, e.g. ``NB1 2``):
     ``SECTOR``          the sector (a full postcode is cut to its sector)
     ``LA``              the ONS code of its local authority (E06..., E07..., E08..., E09..., E10...; W06 Wales,
                         S12 Scotland, N09 Northern Ireland)
     ``LATITUDE``, ``LONGITUDE``  the sector's centroid in degrees
+
+The council's own local authority (its ONS code, ``validate --la E09000027``) is given on the command line, as the
+DfE's collection system knows it from the login: the rules comparing the LA of placement with it (503J, 1015, 229)
+run only where it is given with the postcodes (part ``authority``).
 
 Read as strictly as a return: UTF-8, the columns named exactly (any order), a bad value refused naming the file,
 line and column (``ReturnRefused``), at most :data:`MAX_REFERENCE_BYTES` a file.
@@ -29,16 +35,18 @@ import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Final
 
 from safeguarding.core.spreadsheet import FORMULA_STARTS
-from safeguarding.returns.ssda903.reader import ReturnRefused
+from safeguarding.returns.ssda903.reader import ReturnRefused, parse_date
 from safeguarding.returns.ssda903.tables import PROVIDER_CODES, place_codes
 
 PROVIDERS_FILE: Final = "providers.csv"
 POSTCODES_FILE: Final = "postcodes.csv"
 PROVIDER_COLUMNS: Final = ("URN", "POSTCODE", "PLACE_CODES", "PROVIDER_CODES")
+REGISTRATION_COLUMNS: Final = ("REG_START", "REG_END")
 POSTCODE_COLUMNS: Final = ("SECTOR", "LA", "LATITUDE", "LONGITUDE")
 MAX_REFERENCE_BYTES: Final = 200_000_000  # England's postcode sectors are about 10,000 rows; the register 5,000
 # The ONS codes of local authorities with children's services, and their neighbours' (GSS code: a letter for the
@@ -66,6 +74,8 @@ class Provider:
     sector: str | None
     place_codes: frozenset[str]
     provider_codes: frozenset[str]
+    registered_on: date | None = None  # REG_START, where the list gives it
+    closed_on: date | None = None  # REG_END: None while registered
 
 
 @dataclass(frozen=True)
@@ -83,6 +93,7 @@ class Reference:
     sectors: dict[str, Sector] | None = None
     source: str = ""
     parts: frozenset[str] = field(default=frozenset())
+    authority: str | None = None  # the council's own ONS code (validate --la)
 
     def provider(self, urn: str | None) -> Provider | None:
         return None if self.providers is None or urn is None else self.providers.get(urn.strip().upper())
@@ -90,6 +101,11 @@ class Reference:
     def sector(self, postcode: str | None) -> Sector | None:
         key = sector_of(postcode)
         return None if self.sectors is None or key is None else self.sectors.get(key)
+
+    def la_of(self, postcode: str | None) -> str | None:
+        """The local authority of a postcode's sector (the DfE's LA of placement), None where not known."""
+        found = self.sector(postcode)
+        return found.la if found is not None else None
 
     def distance_miles(self, home: str | None, placed: str | None) -> float | None:
         """The distance between the two sectors' centroids (great circle), or None where either is not known."""
@@ -102,7 +118,7 @@ class Reference:
         return 2 * EARTH_RADIUS_MILES * math.asin(min(1.0, math.sqrt(h)))
 
 
-def _rows(path: Path, columns: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
+def _rows(path: Path, columns: tuple[str, ...], optional: tuple[str, ...] = ()) -> Iterator[tuple[int, dict[str, str]]]:
     name = path.name
     if path.stat().st_size > MAX_REFERENCE_BYTES:
         raise ReturnRefused(f"the file is larger than {MAX_REFERENCE_BYTES // 1_000_000} MB", name)
@@ -110,8 +126,16 @@ def _rows(path: Path, columns: tuple[str, ...]) -> Iterator[tuple[int, dict[str,
         with path.open(encoding="utf-8-sig", newline="") as handle:
             reader = csv.reader(handle, strict=True)
             header = [c.strip().upper() for c in next(reader, [])]
-            if sorted(header) != sorted(columns) or len(set(header)) != len(header):
-                raise ReturnRefused(f"the columns must be {', '.join(columns)} (found {', '.join(header)})", name, 1)
+            extra = sorted(set(header) - set(columns))
+            if (
+                not set(columns) <= set(header)
+                or len(set(header)) != len(header)
+                or (extra and extra != sorted(optional))
+            ):
+                also = f" (and optionally {', '.join(optional)})" if optional else ""
+                raise ReturnRefused(
+                    f"the columns must be {', '.join(columns)}{also} (found {', '.join(header)})", name, 1
+                )
             for cells in reader:
                 if not cells or (len(cells) == 1 and not cells[0].strip()):
                     continue
@@ -139,8 +163,26 @@ def _codes(raw: str, valid: frozenset[str], name: str, line: int, column: str) -
     return found
 
 
-def load_reference(folder: Path | str) -> Reference:
-    """The reference data in ``folder`` (``providers.csv``, ``postcodes.csv``, at least one of them)."""
+def _day(raw: str, name: str, line: int, column: str) -> date | None:
+    if not raw:
+        return None
+    day = parse_date(raw)
+    if day is None:
+        raise ReturnRefused("the date must be a day as DD/MM/YYYY, or blank", name, line, column)
+    return day
+
+
+def own_authority(code: str) -> str:
+    """The council's own ONS code as given (``--la``), refused where it is not one."""
+    la = code.strip().upper()
+    if not LA_CODE.fullmatch(la):
+        raise ReturnRefused("--la must be the ONS code of a local authority (like E09000027)", "--la")
+    return la
+
+
+def load_reference(folder: Path | str, authority: str | None = None) -> Reference:
+    """The reference data in ``folder`` (``providers.csv``, ``postcodes.csv``, at least one of them), and the
+    council's own ONS code where given."""
     folder = Path(folder)
     if not folder.is_dir():
         raise ReturnRefused("the reference data is a folder holding providers.csv and/or postcodes.csv", str(folder))
@@ -150,7 +192,7 @@ def load_reference(folder: Path | str) -> Reference:
     reference = Reference(source=str(folder))
     if PROVIDERS_FILE in files:
         reference.providers = {}
-        for line, row in _rows(files[PROVIDERS_FILE], PROVIDER_COLUMNS):
+        for line, row in _rows(files[PROVIDERS_FILE], PROVIDER_COLUMNS, REGISTRATION_COLUMNS):
             urn = row["URN"].upper()
             if not URN_FORM.fullmatch(urn):
                 raise ReturnRefused(
@@ -164,6 +206,8 @@ def load_reference(folder: Path | str) -> Reference:
                 sector_of(row["POSTCODE"]),
                 _codes(row["PLACE_CODES"], _ALL_PLACES, PROVIDERS_FILE, line, "PLACE_CODES"),
                 _codes(row["PROVIDER_CODES"], PROVIDER_CODES, PROVIDERS_FILE, line, "PROVIDER_CODES"),
+                _day(row.get("REG_START", ""), PROVIDERS_FILE, line, "REG_START"),
+                _day(row.get("REG_END", ""), PROVIDERS_FILE, line, "REG_END"),
             )
     if POSTCODES_FILE in files:
         reference.sectors = {}
@@ -183,9 +227,20 @@ def load_reference(folder: Path | str) -> Reference:
             if not (-90 <= lat <= 90 and -180 <= lon <= 180):
                 raise ReturnRefused("the latitude or longitude is out of range", POSTCODES_FILE, line)
             reference.sectors[sector] = Sector(la, lat, lon)
-    reference.parts = frozenset(
-        part
-        for part, held in (("providers", reference.providers), ("postcodes", reference.sectors))
-        if held is not None
-    )
+    if authority is not None:
+        reference.authority = own_authority(authority)
+    reference.parts = parts_of(reference)
     return reference
+
+
+def parts_of(reference: Reference) -> frozenset[str]:
+    """What the reference lets run: ``providers``, ``postcodes``, and ``authority`` (the council's own code with
+    the postcodes, to place an LA of placement in or out of the council)."""
+    held = {
+        part
+        for part, given in (("providers", reference.providers), ("postcodes", reference.sectors))
+        if given is not None
+    }
+    if reference.authority is not None and "postcodes" in held:
+        held.add("authority")
+    return frozenset(held)

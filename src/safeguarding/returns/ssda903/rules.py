@@ -11,10 +11,18 @@ given) and the :class:`~.tables.CollectionYear`, and yields a :class:`Problem` f
 compare with last year (``previous=True``) are skipped when last year's return is not given. Rules the DfE deleted
 carry their last year, new ones their first. Rules needing reference data (``reference=``: the council's copy of
 Ofsted's provider list and the postcode sectors' LAs and centroids, :mod:`.reference`, ``validate --reference DIR``)
-run only where it is given: 164, 169, 218 (postcodes) and 219, 221, 224 (providers). Not implemented yet: the other
-rules on distance and LA of placement (392a, 392c, 406, 411, 452, 453, 454, 503G/H/J, 1015: their DfE wording was
-not in the stored sources to read them from) and the register's dates (228, 229, 1008's register check: the
-provider list's registration and closing dates are not among the columns asked for yet).
+run only where it is given: 164, 169, 218, 230, 243, 392a, 406, 420, 452, 453, 454, 503G, 503H (postcodes), 219, 221,
+224, 227, 228 (providers), 241 (both), and with the council's own ONS code (``--la``) 503J, 1015, 229; 392c and 1008
+check a value's form always and the list too where it is given. The distance and LA rules' wording is the DfE's
+validation rules for 2025-26 as implemented by Data to Insight's validator (csc-validator-be-903, lac_validator/rules).
+Not implemented: 411 ("placement location code disagrees with LA of placement"), which can only fire where a return
+carries PL_LOCATION or PL_LA as typed items; the CSV tables and this system's XML carry neither, and both are
+derived here from PL_POST, so they cannot disagree; likewise 179 (PL_LOCATION not a valid code). Also not
+implemented: 444 (a UPN twice in the return: it compares children, and these rules read one child at a time), 1001
+and 1002 (care leaver information of a young person with no episodes of care: they need every earlier year's
+return, not last year's alone, or they name every care leaver of 19 to 21), 364 (PACE detention: the stored sources
+give no limit in the DfE's words), SW11a/bSTG2 (2023-24's: Data to Insight's two readings disagree and the stored
+sources hold no DfE wording to settle them), and 700-710 (2026-27's deprivation of liberty orders: no DoLo table yet).
 
 The DfE's 903 rules distinguish errors from queries only in its own collection system; the rules whose wording
 asks the council to check ("appears", "should ... in most circumstances") are marked queries here (to verify
@@ -34,7 +42,7 @@ from typing import NamedTuple
 
 from safeguarding.core import codes, dates
 from safeguarding.people.rules import upn_problem
-from safeguarding.returns.ssda903.reference import Reference, sector_of
+from safeguarding.returns.ssda903.reference import Provider, Reference, sector_of
 from safeguarding.returns.ssda903.tables import (
     ACCOM_CODES,
     ACTIV_CODES,
@@ -100,7 +108,8 @@ class Rule:
     last_year: int | None = None
     needs: str | None = None  # a ChildRecord list the child must have rows in for the rule to have anything to check
     note: str = ""
-    reference: str | None = None  # the reference data the rule reads ("providers", "postcodes"; .reference)
+    # The reference data the rule reads, space-separated ("providers", "postcodes", "authority"; .reference)
+    reference: str | None = None
 
     def applies_to(self, year: int) -> bool:
         return self.first_year <= year and (self.last_year is None or year <= self.last_year)
@@ -114,9 +123,13 @@ QUERY_READINGS: dict[str, str] = {
     "EPI": "the DfE words it as a warning: the child's episodes are not loaded",
     "NoE": "last year's episodes may be in a return not given: the council is asked to look",
     "199": "a fact to confirm (the child was adopted from care before), not a fault in the record",
+    "231": "the wording asks the council to check the date of birth and, where it is right, to say so",
+    "232": "the DfE's guidance calls an unknown sex a query (ssda903.md 3.1): rule 101 names the code as not valid",
     "355": "the wording says the episode 'appears' to have lasted under a day",
     "392d": "a child may rightly be placed in the postcode sector of their home: the council is asked to confirm",
     "431": "a period may end and a new one begin the same day: the council is asked to confirm",
+    "454": "a child may rightly be placed far from home (a secure or specialist setting): the council is asked to "
+    "confirm the distance",
     "504": "the need may rightly be read again within a period: the council is asked to confirm",
     "582": "adoption on the day of matching is unusual, not impossible: the council is asked to confirm",
     "SW09STG2": "the wording says the social worker episode 'appears' to have lasted under a day",
@@ -206,7 +219,7 @@ def rules_for(year: int, with_previous: bool, references: frozenset[str] = froze
         for r in RULES.values()
         if r.applies_to(year)
         and (with_previous or not r.previous)
-        and (r.reference is None or r.reference in references)
+        and (r.reference is None or set(r.reference.split()) <= references)
     ]
 
 
@@ -1637,7 +1650,9 @@ def r367(c: Child, y: CollectionYear) -> Iterator[Problem]:
         yield Problem("Episodes", ("LS", "DECOM", "DEC"), first.line, f"{total} days of respite in the year")
 
 
-def _too_young(code: str, places: frozenset[str], years: int, text: str) -> None:
+def _too_young(
+    code: str, places: frozenset[str], years: int, text: str, last_year: int | None = None, note: str = ""
+) -> None:
     def check(c: Child, y: CollectionYear) -> Iterator[Problem]:
         for e in c.r.episodes:
             if e.place in places:
@@ -1645,9 +1660,18 @@ def _too_young(code: str, places: frozenset[str], years: int, text: str) -> None
                 if age is not None and age < years:
                     yield Problem("Episodes", ("DECOM", "PLACE"), e.line, f"PLACE {e.place} at age {age}")
 
-    rule(code, text, "Episodes Header", needs="episodes")(check)
+    rule(code, text, "Episodes Header", needs="episodes", last_year=last_year, note=note)(check)
 
 
+_too_young(
+    "370",
+    frozenset({"P2"}),
+    16,
+    "Child in independent living should be at least 16.",
+    last_year=2024,
+    note="DfE SSDA903 validation rules 2023-24 (as implemented by Data to Insight's validator); deleted from "
+    "2024-25 with P2 itself.",
+)
 _too_young(
     "371",
     frozenset({"H5", "K3"}),
@@ -3158,18 +3182,20 @@ def r3001(c: Child, y: CollectionYear) -> Iterator[Problem]:
     "Ofsted Unique Reference Number (URN) is not valid.",
     "Episodes",
     needs="episodes",
-    note="The URN's form only (SC and six digits, six or seven digits, or XXXXXXX where there is none); whether "
-    "it is on Ofsted's register needs the provider lists.",
+    note="The URN's form (SC and six digits, six or seven digits, or XXXXXXX where there is none) always; where the "
+    "council's copy of Ofsted's list is given (providers.csv), a URN of that form must be on it too (DfE SSDA903 "
+    "validation rules 2025-26, as implemented by Data to Insight's validator, which checks the list only).",
 )
 def r1008(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    listed = c.ref.providers if c.ref is not None else None
     for e in c.r.episodes:
         urn = e.urn
-        if urn is not None and not (
-            urn == "XXXXXXX"
-            or (urn[:2] == "SC" and urn[2:].isdigit() and len(urn) == 8)
-            or (urn.isdigit() and len(urn) in (6, 7))
-        ):
+        if urn is None or urn == _URN_NONE:
+            continue
+        if not ((urn[:2] == "SC" and urn[2:].isdigit() and len(urn) == 8) or (urn.isdigit() and len(urn) in (6, 7))):
             yield Problem("Episodes", ("URN",), e.line, f"URN {urn}")
+        elif listed is not None and urn.strip().upper() not in listed:
+            yield Problem("Episodes", ("URN",), e.line, f"URN {urn} is not on the provider list")
 
 
 @rule("1009", "Reason for placement change is not a valid code.", "Episodes", needs="episodes")
@@ -3343,17 +3369,29 @@ def _open_sw_last_year(c: Child) -> object | None:
     return final if final.sw_dec is None else None
 
 
-def _sw_same(code: str, column: str, text: str) -> None:
+def _sw_same(code: str, column: str, text: str, last_year: int | None = None) -> None:
     def check(c: Child, y: CollectionYear) -> Iterator[Problem]:
         before = _open_sw_last_year(c)
         first = c.r.sw_episodes[0]
         if before is not None and getattr(before, column) != getattr(first, column):
             yield Problem("SWEpisodes", (column.upper(),), first.line)
 
-    rule(code, text, "SWEpisodes SWEpisodes_last", previous=True, needs="sw_episodes")(check)
+    rule(
+        code,
+        text,
+        "SWEpisodes SWEpisodes_last",
+        previous=True,
+        needs="sw_episodes",
+        last_year=last_year,
+        note="Deleted from 2025-26 (DfE SSDA903 validation rules 2025-26, as implemented by Data to Insight's "
+        "validator: lac2025_26 deletes SW16aSTG2 and SW16cSTG2)."
+        if last_year
+        else "",
+    )(check)
 
 
-_sw_same("SW16aSTG2", "sw_id", "The social worker ID does not match the open episode at the end of last year.")
+# SW16a and SW16c are deleted from 2025-26 (D2I lac2025_26 del_list); SW16b stays.
+_sw_same("SW16aSTG2", "sw_id", "The social worker ID does not match the open episode at the end of last year.", 2025)
 _sw_same(
     "SW16bSTG2",
     "sw_decom",
@@ -3363,6 +3401,7 @@ _sw_same(
     "SW16cSTG2",
     "sw_reason",
     "The social worker reason episode changed does not match the open episode at the end of last year.",
+    2025,
 )
 
 
@@ -3653,4 +3692,794 @@ def r224(c: Child, y: CollectionYear) -> Iterator[Problem]:
         if provider is not None and e.place_provider not in provider.provider_codes:
             yield Problem(
                 "Episodes", ("PLACE_PROVIDER",), e.line, f"PLACE_PROVIDER {e.place_provider or 'blank'} at URN {urn}"
+            )
+
+
+# --- distance and LA of placement (DfE SSDA903 validation rules 2025-26, as implemented by Data to Insight's
+# validator: csc-validator-be-903, lac_validator/rules). The DfE derives PL_DISTANCE (miles between the home and
+# placement postcode sectors' centroids, to one decimal place), PL_LA (the placement postcode's LA) and PL_LOCATION
+# (IN the council's own LA, or OUT) from the postcodes; none is a column of the CSV tables, so these rules read
+# them through the reference's postcodes.csv and the council's own code (--la), never typed.
+
+
+def _miles(c: Child, e: EpisodeRow) -> float | None:
+    """PL_DISTANCE as the DfE derives it (one decimal place), None where it cannot be."""
+    miles = c.ref.distance_miles(e.home_post, e.pl_post) if c.ref is not None else None
+    return None if miles is None else round(miles, 1)
+
+
+def _location(c: Child, e: EpisodeRow) -> str | None:
+    """PL_LOCATION: IN where the placement's LA is the council's own, OUT where not, None where not known."""
+    ref = c.ref
+    la = ref.la_of(e.pl_post) if ref is not None else None
+    if la is None or ref is None or ref.authority is None:
+        return None
+    return "IN" if la == ref.authority else "OUT"
+
+
+def _compared(now: str | None, was: str | None) -> str:
+    return f"LA {now or 'not known'}, last year {was or 'not known'}"
+
+
+def _open_first(c: Child) -> tuple[EpisodeRow, EpisodeRow] | None:
+    """This year's first episode and last year's open one, where they are the same episode (rule 502 names it where
+    they are not)."""
+    before = _open_last_year(c)
+    first = c.r.episodes[0]
+    return (before, first) if before is not None and before.decom == first.decom else None
+
+
+@rule(
+    "392a",
+    "Child is looked after but no distance is recorded.",
+    "Episodes",
+    needs="episodes",
+    reference="postcodes",
+    note="DfE SSDA903 validation rules 2025-26 (as implemented by Data to Insight's validator): where LS is not V3 "
+    "or V4 and the child is not UASC this year or last, the distance must be derivable from HOME_POST and PL_POST "
+    "(both given, both known sectors). Not asked of temporary and 'other' placements, which record no placement "
+    "location (rule 214; Data to Insight's reading asks them too). The DfE notes a child formerly UASC whom neither "
+    "return shows as such may be flagged.",
+)
+def r392a(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    if _ever_uasc(c):
+        return
+    for e in c.r.episodes:
+        if e.ls not in _SHORT_BREAKS and e.place not in _NO_PROVIDER and _miles(c, e) is None:
+            yield Problem("Episodes", ("HOME_POST", "PL_POST"), e.line, f"PLACE {e.place or 'blank'}")
+
+
+@rule(
+    "392c",
+    "Postcode(s) provided are invalid.",
+    "Episodes",
+    needs="episodes",
+    note="DfE SSDA903 validation rules 2025-26 (as implemented by Data to Insight's validator): a HOME_POST or "
+    "PL_POST given must be a postcode. Checked on its form (an outward code and the inward code's digit) always, "
+    "and where the reference's postcodes.csv is given, against its sectors too.",
+)
+def r392c(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    ref = c.ref if c.ref is not None and c.ref.sectors is not None else None
+    for e in c.r.episodes:
+        bad = [
+            f"{column} {value}"
+            for column, value in (("HOME_POST", e.home_post), ("PL_POST", e.pl_post))
+            if value is not None and (sector_of(value) is None or (ref is not None and ref.sector(value) is None))
+        ]
+        if bad:
+            yield Problem("Episodes", ("HOME_POST", "PL_POST"), e.line, ", ".join(bad))
+
+
+@rule(
+    "406",
+    "Child is Unaccompanied Asylum-Seeking Child (UASC) or was formerly UASC. Distance should be blank.",
+    "Episodes UASC",
+    needs="episodes",
+    reference="postcodes",
+    note="DfE SSDA903 validation rules 2025-26 (as implemented by Data to Insight's validator): the distance is "
+    "derived from the postcodes, so for a child UASC this year or last (a UASC row, or the XML status) a home and "
+    "placement postcode giving a distance is what the rule names. The DfE notes a child formerly UASC whom neither "
+    "return shows as such is not found.",
+)
+def r406(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    if not _ever_uasc(c):
+        return
+    for e in c.r.episodes:
+        miles = _miles(c, e)
+        if miles is not None:
+            yield Problem("Episodes", ("HOME_POST", "PL_POST"), e.line, f"{miles:.1f} miles")
+
+
+@rule(
+    "452",
+    "Contradiction between local authority of placement code in the last episode of the previous year and in the "
+    "first episode of the current year.",
+    "Episodes Episodes_last",
+    previous=True,
+    needs="episodes",
+    reference="postcodes",
+    note="DfE SSDA903 validation rules 2025-26 (as implemented by Data to Insight's validator): where last year's "
+    "last episode is still open and has the same reason for new episode as this year's first, the LA of "
+    "placement (from PL_POST) must be the same.",
+)
+def r452(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    ref = c.ref
+    if ref is None or c.last is None or not c.last.episodes:
+        return
+    before, first = c.last.episodes[-1], c.r.episodes[0]
+    if before.dec is None and before.rne == first.rne:
+        was, now = ref.la_of(before.pl_post), ref.la_of(first.pl_post)
+        if was != now:
+            yield Problem("Episodes", ("PL_POST",), first.line, _compared(now, was))
+
+
+@rule(
+    "453",
+    "Contradiction between placement distance in the last episode of the previous year and in the first episode of "
+    "the current year.",
+    "Episodes Episodes_last",
+    previous=True,
+    needs="episodes",
+    reference="postcodes",
+    note="DfE SSDA903 validation rules 2025-26 (as implemented by Data to Insight's validator): where last year's "
+    "last episode is still open and has the same reason for new episode as this year's first, the two distances "
+    "(each from its HOME_POST and PL_POST) must not differ by 0.2 miles or more.",
+)
+def r453(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    if c.last is None or not c.last.episodes:
+        return
+    before, first = c.last.episodes[-1], c.r.episodes[0]
+    if before.dec is None and before.rne == first.rne:
+        was, now = _miles(c, before), _miles(c, first)
+        if was is not None and now is not None and abs(was - now) >= 0.2:
+            yield Problem("Episodes", ("HOME_POST", "PL_POST"), first.line, f"{now:.1f} miles, last year {was:.1f}")
+
+
+MAX_LIKELY_MILES = 350
+
+
+@rule(
+    "454",
+    "Placement distance from home is over 350 miles.",
+    "Episodes",
+    query=True,
+    needs="episodes",
+    reference="postcodes",
+    note="DfE SSDA903 validation rules 2025-26 (as implemented by Data to Insight's validator): a distance over "
+    "350 miles (999.9 and beyond is rule 164's: not a valid distance). Not asked of a child UASC this year or "
+    "last, whose distance is not recorded (rule 406). Read as a query: a child may rightly be placed far from "
+    "home; the council is asked to confirm the distance.",
+)
+def r454(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    if _ever_uasc(c):
+        return
+    for e in c.r.episodes:
+        miles = _miles(c, e)
+        if miles is not None and MAX_LIKELY_MILES < miles < MAX_DISTANCE_MILES:
+            yield Problem("Episodes", ("HOME_POST", "PL_POST"), e.line, f"{miles:,.1f} miles")
+
+
+@rule(
+    "503G",
+    "The distance in first episode does not match open episode at end of last year.",
+    "Episodes Episodes_last",
+    previous=True,
+    needs="episodes",
+    reference="postcodes",
+    note="DfE SSDA903 validation rules 2025-26 (as implemented by Data to Insight's validator): the first episode "
+    "is last year's open one, so its distance must be the same (within 0.2 miles), or blank in both.",
+)
+def r503g(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    same = _open_first(c)
+    if same is not None:
+        before, first = same
+        was, now = _miles(c, before), _miles(c, first)
+        if (was is None) != (now is None) or (was is not None and now is not None and abs(was - now) >= 0.2):
+            said = f"{now:.1f} miles" if now is not None else "no distance"
+            last = f"{was:.1f}" if was is not None else "none"
+            yield Problem("Episodes", ("HOME_POST", "PL_POST"), first.line, f"{said}, last year {last}")
+
+
+@rule(
+    "503H",
+    "The placement LA in first episode does not match open episode at end of last year.",
+    "Episodes Episodes_last",
+    previous=True,
+    needs="episodes",
+    reference="postcodes",
+    note="DfE SSDA903 validation rules 2025-26 (as implemented by Data to Insight's validator): the LA of "
+    "placement (from PL_POST) of the first episode and of last year's open one must be the same.",
+)
+def r503h(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    same = _open_first(c)
+    ref = c.ref
+    if same is not None and ref is not None:
+        before, first = same
+        was, now = ref.la_of(before.pl_post), ref.la_of(first.pl_post)
+        if was != now:
+            yield Problem("Episodes", ("PL_POST",), first.line, _compared(now, was))
+
+
+@rule(
+    "503J",
+    "The placement location in first episode does not match open episode at end of last year.",
+    "Episodes Episodes_last",
+    previous=True,
+    needs="episodes",
+    reference="postcodes authority",
+    note="DfE SSDA903 validation rules 2025-26 (as implemented by Data to Insight's validator): whether the child "
+    "is placed in or out of the council's area (PL_POST's LA against --la) must be the same in the first episode "
+    "as in last year's open one.",
+)
+def r503j(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    same = _open_first(c)
+    if same is not None:
+        before, first = same
+        was, now = _location(c, before), _location(c, first)
+        if was != now:
+            yield Problem("Episodes", ("PL_POST",), first.line, f"{now or 'not known'}, last year {was or 'not known'}")
+
+
+_FOSTER_OR_ADOPTION = FOSTER | ADOPTION_PLACEMENTS
+
+
+@rule(
+    "1015",
+    "Placement provider is own provision but child not placed in own LA.",
+    "Episodes",
+    needs="episodes",
+    reference="postcodes authority",
+    note="DfE SSDA903 validation rules 2025-26 (as implemented by Data to Insight's validator): a placement the "
+    "council provides itself (PR1), other than fostering and adoption (and, from 2025-26, supported accommodation "
+    "K3), and not a short break, must be in the council's own LA (PL_POST's LA against --la). A placement whose "
+    "postcode is not known is rule 169's to name.",
+)
+def r1015(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    exempt = _FOSTER_OR_ADOPTION | ({"K3"} if y.year >= 2026 else set())
+    for e in c.r.episodes:
+        if (
+            e.place_provider == "PR1"
+            and e.place is not None
+            and e.ls is not None
+            and e.place not in exempt
+            and e.ls not in _SHORT_BREAKS
+            and _location(c, e) == "OUT"
+        ):
+            yield Problem("Episodes", ("PL_POST", "PLACE_PROVIDER"), e.line, f"PLACE {e.place} at {e.pl_post}")
+
+
+# --- Ofsted's register (providers.csv with REG_START/REG_END; DfE SSDA903 validation rules 2025-26, as
+# implemented by Data to Insight's validator) -------------------------------------------------------------------
+
+
+def _registered(c: Child) -> Iterator[tuple[EpisodeRow, str, Provider]]:
+    ref = c.ref
+    if ref is None:
+        return
+    for e, urn in _with_urn(c):
+        provider = ref.provider(urn)
+        if provider is not None:
+            yield e, urn, provider
+
+
+@rule(
+    "227",
+    "Ofsted Unique reference number (URN) is not valid for the episode start date.",
+    "Episodes",
+    needs="episodes",
+    reference="providers",
+    note="DfE SSDA903 validation rules 2025-26 (as implemented by Data to Insight's validator): where the "
+    "council's copy of Ofsted's list gives the setting's registration date (REG_START), the episode must not "
+    "begin before it.",
+)
+def r227(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    for e, urn, provider in _registered(c):
+        if provider.registered_on is not None and e.decom is not None and e.decom < provider.registered_on:
+            yield Problem("Episodes", ("URN", "DECOM"), e.line, f"URN {urn} registered {show(provider.registered_on)}")
+
+
+@rule(
+    "228",
+    "Ofsted Unique reference number (URN) is not valid for the episode end date.",
+    "Episodes",
+    needs="episodes",
+    reference="providers",
+    note="DfE SSDA903 validation rules 2025-26 (as implemented by Data to Insight's validator): where the "
+    "council's copy of Ofsted's list gives the day the setting's registration ended (REG_END), the episode must "
+    "end on or before it, and an open episode's setting must still be registered at 31 March (the DfE notes this "
+    "may flag an open episode at a setting that closed during the year).",
+)
+def r228(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    for e, urn, provider in _registered(c):
+        closed = provider.closed_on
+        if closed is not None and (e.dec if e.dec is not None else y.end) > closed:
+            yield Problem("Episodes", ("URN", "DEC"), e.line, f"URN {urn} closed {show(closed)}")
+
+
+@rule(
+    "229",
+    "Placement provider does not match between the placing authority and the local authority code of the provider.",
+    "Episodes",
+    needs="episodes",
+    reference="providers postcodes authority",
+    note="DfE SSDA903 validation rules 2025-26 (as implemented by Data to Insight's validator): for a setting "
+    "Ofsted registers (not K3 from 2025-26, P1, P3, R1, R2, R5, temporary or 'other' placements), own provision "
+    "(PR1) must be in the council's own LA and another LA's (PR2) must not; the provider's LA is its postcode's "
+    "(postcodes.csv), which the DfE notes may be inaccurate.",
+)
+def r229(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    ref = c.ref
+    if ref is None or ref.authority is None:
+        return
+    skip = _NO_URN_PLACES | ({"K3"} if y.year >= 2026 else set())
+    for e, urn, provider in _registered(c):
+        if e.place in skip or provider.sector is None:
+            continue
+        la = ref.la_of(provider.sector)
+        if la is None:
+            continue
+        if (e.place_provider == "PR1" and la != ref.authority) or (e.place_provider == "PR2" and la == ref.authority):
+            yield Problem("Episodes", ("URN", "PLACE_PROVIDER"), e.line, f"{e.place_provider} at URN {urn} in {la}")
+
+
+# --- further rules of the DfE's 2024-25 and 2025-26 lists (DfE SSDA903 validation rules 2025-26, as implemented by
+# Data to Insight's validator) ----------------------------------------------------------------------------------
+
+_SPARE_URN_PLACES = FOSTER | ADOPTION_PLACEMENTS  # where XXXXXXX may stand for a regional adoption agency's URN
+
+
+@rule(
+    "233",
+    "Reason for placement change is not required when the episode has not ceased.",
+    "Episodes",
+    needs="episodes",
+    first_year=2026,
+    note="DfE SSDA903 validation rules 2025-26 (as implemented by Data to Insight's validator): a reason for "
+    "placement change belongs to the episode whose placement ended (rule 225).",
+)
+def r233(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    for e in c.r.episodes:
+        if e.dec is None and "dec" not in e.invalid and e.reason_place_change is not None:
+            yield Problem("Episodes", ("REASON_PLACE_CHANGE",), e.line, f"REASON_PLACE_CHANGE {e.reason_place_change}")
+
+
+@rule(
+    "234",
+    "A child aged under 10 can not change placement due to being admitted to custody.",
+    "Episodes Header",
+    needs="episodes",
+    first_year=2026,
+    note="DfE SSDA903 validation rules 2025-26 (as implemented by Data to Insight's validator): the reason CUSTOD "
+    "on the episode that ended, where the child was under 10 on the day the next began (its DECOM: the DfE's "
+    "wording reads the previous episode's reason; Data to Insight's reads the same row's).",
+)
+def r234(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    episodes = c.r.episodes
+    for i, e in enumerate(episodes):
+        if e.reason_place_change != "CUSTOD":
+            continue
+        changed = episodes[i + 1].decom if i + 1 < len(episodes) else e.dec
+        age = age_on(c.dob, changed)
+        if age is not None and age < 10:
+            yield Problem("Episodes", ("REASON_PLACE_CHANGE",), e.line, f"aged {age} on {show(changed)}")
+
+
+@rule(
+    "241",
+    "LA of placement is not an LA the provider has premises.",
+    "Episodes",
+    needs="episodes",
+    first_year=2026,
+    reference="providers postcodes",
+    note="DfE SSDA903 validation rules 2025-26 (as implemented by Data to Insight's validator): supported "
+    "accommodation (K3) with a URN must be in an LA where the provider has premises. The council's copy of "
+    "Ofsted's list holds one postcode a URN, so the LA of that postcode is the one compared (Data to Insight's "
+    "reading compares with the council's own LA).",
+)
+def r241(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    ref = c.ref
+    for e, urn, provider in _registered(c):
+        if e.place != "K3" or ref is None or provider.sector is None:
+            continue
+        placed, premises = ref.la_of(e.pl_post), ref.la_of(provider.sector)
+        if placed is not None and premises is not None and placed != premises:
+            yield Problem("Episodes", ("URN", "PL_POST"), e.line, f"placed in {placed}, URN {urn} in {premises}")
+
+
+@rule(
+    "242",
+    "URN = 'XXXXXXX' can only be used for regional adoption agencies.",
+    "Episodes",
+    needs="episodes",
+    first_year=2026,
+    note="DfE SSDA903 validation rules 2025-26 (as implemented by Data to Insight's validator): XXXXXXX only for "
+    "a placement for adoption or with foster carers (A3 to A6, U1 to U6).",
+)
+def r242(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    for e in c.r.episodes:
+        if (e.urn or "").strip().upper() == _URN_NONE and e.place not in _SPARE_URN_PLACES:
+            yield Problem("Episodes", ("URN", "PLACE"), e.line, f"PLACE {e.place or 'blank'}")
+
+
+@rule(
+    "243",
+    "Only placements with providers registered with Ofsted should have a URN reported.",
+    "Episodes",
+    needs="episodes",
+    first_year=2026,
+    reference="postcodes",
+    note="DfE SSDA903 validation rules 2025-26 (as implemented by Data to Insight's validator): a placement in "
+    "Wales, Scotland or Northern Ireland (its postcode's LA) has no Ofsted URN, XXXXXXX included.",
+)
+def r243(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    ref = c.ref
+    if ref is None:
+        return
+    for e in c.r.episodes:
+        la = ref.la_of(e.pl_post)
+        if e.urn is not None and la is not None and not la.startswith("E"):
+            yield Problem("Episodes", ("URN",), e.line, f"URN {e.urn}, placed in {la}")
+
+
+@rule(
+    "348",
+    "Care leaver has previously been reported as having died.",
+    "OC3 OC3_last",
+    needs="oc3",
+    previous=True,
+    first_year=2026,
+    note="DfE SSDA903 validation rules 2025-26 (as implemented by Data to Insight's validator): last year's "
+    "return said the young person had died (IN_TOUCH DIED); this year's must say so too.",
+)
+def r348(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    if c.last is not None and any(o.in_touch == "DIED" for o in c.last.oc3):
+        for o in c.r.oc3:
+            if o.in_touch != "DIED":
+                yield Problem("OC3", ("IN_TOUCH",), o.line, f"IN_TOUCH {o.in_touch or 'blank'}, last year DIED")
+
+
+@rule(
+    "398",
+    "Distance field completed but child looked after under legal status V3 or V4.",
+    "Episodes",
+    needs="episodes",
+    note="DfE SSDA903 validation rules (as implemented by Data to Insight's validator): the distance is derived "
+    "from the postcodes, so a short break (V3, V4) with a home or placement postcode is what the rule names.",
+)
+def r398(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    for e in c.r.episodes:
+        if e.ls in _SHORT_BREAKS and (e.home_post is not None or e.pl_post is not None):
+            yield Problem("Episodes", ("LS", "HOME_POST", "PL_POST"), e.line, f"LS {e.ls}")
+
+
+@rule(
+    "420",
+    "LA of placement completed but child is looked after under legal status V3 or V4.",
+    "Episodes",
+    needs="episodes",
+    reference="postcodes",
+    note="DfE SSDA903 validation rules (as implemented by Data to Insight's validator): the LA of placement is "
+    "derived from PL_POST (postcodes.csv), so a short break (V3, V4) whose placement postcode places it in an LA.",
+)
+def r420(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    ref = c.ref
+    if ref is None:
+        return
+    for e in c.r.episodes:
+        if e.ls in _SHORT_BREAKS and ref.la_of(e.pl_post) is not None:
+            yield Problem("Episodes", ("LS", "PL_POST"), e.line, f"LS {e.ls}")
+
+
+@rule(
+    "359",
+    "Child being looked after following 18th birthday must be accommodated under section 20(5) of the Children Act "
+    "1989 in a community home.",
+    "Episodes Header",
+    needs="episodes",
+    note="DfE SSDA903 validation rules (as implemented by Data to Insight's validator): an episode open at 31 "
+    "March of a young person 18 by then must be V2 (accommodation) in a children's home (K2).",
+)
+def r359(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    if c.dob is None or birthday(c.dob, 18) >= y.end:
+        return
+    for e in c.r.episodes:
+        if e.dec is None and "dec" not in e.invalid and not (e.ls == "V2" and e.place == "K2"):
+            yield Problem("Episodes", ("LS", "PLACE"), e.line, f"LS {e.ls or 'blank'}, PLACE {e.place or 'blank'}")
+
+
+@rule(
+    "633",
+    "Local authority code where previous permanence option was arranged is not a valid value.",
+    "PrevPerm",
+    needs="prev_perm",
+    note="DfE SSDA903 validation rules (as implemented by Data to Insight's validator): the DfE's three-digit code "
+    "of an English local authority (999 not known), or WAL, SCO, NIR, NUK (core.codes.PERMANENCE_LA_CODES).",
+)
+def r633(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    for p in c.r.prev_perm:
+        if p.la_perm is not None and p.la_perm.strip().upper() not in codes.PERMANENCE_LA_CODES:
+            yield Problem("PrevPerm", ("LA_PERM",), p.line, f"LA_PERM {p.la_perm}")
+
+
+@rule(
+    "1016",
+    "Care leaver information is not required for 17- or 18-year olds who cease to be looked after, after their "
+    "birthday.",
+    "Episodes OC3",
+    needs="oc3",
+    note="DfE SSDA903 validation rules (as implemented by Data to Insight's validator): a young person aged 17 or "
+    "18 at 31 March with an episode ending on or after their 17th birthday has no care leaver information.",
+)
+def r1016(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    age = age_on(c.dob, y.end)
+    if c.dob is None or age is None or not 17 <= age < 19 or not _oc3_given(c):
+        return
+    seventeen = birthday(c.dob, 17)
+    left = [e.dec for e in c.r.episodes if e.dec is not None and e.dec >= seventeen]
+    if left:
+        yield Problem("OC3", ("IN_TOUCH", "ACTIV", "ACCOM"), c.r.oc3[0].line, f"left care {show(max(left))}")
+
+
+@rule(
+    "197B",
+    "SDQ score or reason for no SDQ should be reported for 4- or 17-year-olds.",
+    "OC2 Episodes",
+    needs="episodes",
+    note="DfE SSDA903 validation rules (as implemented by Data to Insight's validator): a child in the OC2 cohort "
+    "whose 4th or 17th birthday falls in the year has a score or a reason for none (rule 186 asks the score of "
+    "those in between).",
+)
+def r197b(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    born = c.dob
+    if born is None or not in_oc2_cohort(c, y):
+        return
+    if not any(y.start <= birthday(born, years) <= y.end for years in (4, 17)):
+        return
+    if not any(o.sdq_score is not None or o.sdq_reason is not None for o in c.r.oc2):
+        yield Problem("OC2", ("SDQ_SCORE", "SDQ_REASON"), c.r.oc2[0].line if c.r.oc2 else c.r.episodes[-1].line)
+
+
+# --- social worker episodes: the DfE's further checks (DfE SSDA903 validation rules 2025-26, as implemented by
+# Data to Insight's validator) ------------------------------------------------------------------------------------
+
+SW_GAP = 7  # days either side of the previous episode's end a new one may start (SW10aSTG2)
+FIRST_CONTACT = "FCONTA"
+
+
+@rule(
+    "SW14STG2",
+    "Social worker episode date ceased is blank.",
+    "SWEpisodes",
+    needs="sw_episodes",
+    note="DfE SSDA903 validation rules (as implemented by Data to Insight's validator): every episode but the "
+    "child's latest has an end date (SW08STG2 says it of the episode a new one follows).",
+)
+def sw14(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    for s in c.r.sw_episodes[:-1]:
+        if s.sw_dec is None and "sw_dec" not in s.invalid:
+            yield Problem("SWEpisodes", ("SW_DEC",), s.line, f"began {show(s.sw_decom)}")
+
+
+@rule(
+    "SW15STG2",
+    "Reason for social worker change is missing.",
+    "SWEpisodes",
+    needs="sw_episodes",
+    first_year=2025,
+    note="DfE SSDA903 validation rules 2024-25 (as implemented by Data to Insight's validator): an episode "
+    "beginning within the year before the collection year, or since, has its reason.",
+)
+def sw15(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    since = date(y.start.year - 1, y.start.month, y.start.day)
+    for s in c.r.sw_episodes:
+        if s.sw_reason is None and s.sw_decom is not None and s.sw_decom >= since:
+            yield Problem("SWEpisodes", ("SW_REASON",), s.line, f"began {show(s.sw_decom)}")
+
+
+@rule(
+    "SW10aSTG2",
+    "A new social worker episode has started and it is not within +/- 7 days of a previous episode.",
+    "SWEpisodes",
+    needs="sw_episodes",
+    first_year=2026,
+    note="DfE SSDA903 validation rules 2025-26 (as implemented by Data to Insight's validator): unless its "
+    "reason is FCONTA, a new episode begins within 7 days either side of the day the previous one ended.",
+)
+def sw10a(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    for before, s in itertools.pairwise(c.r.sw_episodes):
+        if s.sw_reason == FIRST_CONTACT or before.sw_dec is None or s.sw_decom is None:
+            continue
+        if abs((s.sw_decom - before.sw_dec).days) > SW_GAP:
+            yield Problem(
+                "SWEpisodes", ("SW_DECOM",), s.line, f"began {show(s.sw_decom)}, previous ended {show(before.sw_dec)}"
+            )
+
+
+@rule(
+    "SW10bSTG2",
+    "A new social worker episode has started with a reason of first contact before the previous episode has ended.",
+    "SWEpisodes",
+    needs="sw_episodes",
+    first_year=2026,
+    note="DfE SSDA903 validation rules 2025-26 (as implemented by Data to Insight's validator): an episode whose "
+    "reason is FCONTA begins after the previous one ended.",
+)
+def sw10b(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    for before, s in itertools.pairwise(c.r.sw_episodes):
+        first = s.sw_reason == FIRST_CONTACT
+        if first and before.sw_dec is not None and s.sw_decom is not None and s.sw_decom <= before.sw_dec:
+            yield Problem(
+                "SWEpisodes",
+                ("SW_DECOM", "SW_REASON"),
+                s.line,
+                f"began {show(s.sw_decom)}, previous ended {show(before.sw_dec)}",
+            )
+
+
+@rule(
+    "SW18STG2",
+    "The end date of the social worker episode is before the start date.",
+    "SWEpisodes",
+    needs="sw_episodes",
+    first_year=2026,
+    note="DfE SSDA903 validation rules 2025-26 (as implemented by Data to Insight's validator): where both are "
+    "given, SW_DEC is after SW_DECOM (the same day is not after it).",
+)
+def sw18(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    for s in c.r.sw_episodes:
+        if s.sw_dec is not None and s.sw_decom is not None and s.sw_dec <= s.sw_decom:
+            yield Problem("SWEpisodes", ("SW_DEC", "SW_DECOM"), s.line, f"{show(s.sw_decom)} to {show(s.sw_dec)}")
+
+
+@rule(
+    "SW19STG2",
+    "There are 2 social worker episodes for the child starting on the same date.",
+    "SWEpisodes",
+    needs="sw_episodes",
+    first_year=2026,
+    note="DfE SSDA903 validation rules 2025-26 (as implemented by Data to Insight's validator).",
+)
+def sw19(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    seen: set[date] = set()
+    for s in c.r.sw_episodes:
+        if s.sw_decom is not None:
+            if s.sw_decom in seen:
+                yield Problem("SWEpisodes", ("SW_DECOM",), s.line, f"began {show(s.sw_decom)}")
+            seen.add(s.sw_decom)
+
+
+SW_COLLECTED_FROM = date(2023, 4, 1)  # the first social worker episodes the DfE collected in full (2023-24)
+
+
+@rule(
+    "SW01aSTG1",
+    "For each social worker episode, information should be complete.",
+    "SWEpisodes",
+    needs="sw_episodes",
+    first_year=2025,
+    note="DfE SSDA903 validation rules 2024-25 (as implemented by Data to Insight's validator): an episode that "
+    "began before 1 April 2023 has its start date and its social worker's ID (the reason may be left out).",
+)
+def sw01a(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    for s in c.r.sw_episodes:
+        if s.sw_decom is None or (s.sw_decom < SW_COLLECTED_FROM and s.sw_id is None):
+            yield Problem("SWEpisodes", ("SW_DECOM", "SW_ID"), s.line, f"began {show(s.sw_decom)}")
+
+
+@rule(
+    "SW01bSTG1",
+    "For each social worker episode, information should be complete.",
+    "SWEpisodes",
+    needs="sw_episodes",
+    first_year=2025,
+    note="DfE SSDA903 validation rules 2024-25 (as implemented by Data to Insight's validator): an episode that "
+    "began on or after 1 April 2023 has its start date, its social worker's ID and the reason for the change.",
+)
+def sw01b(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    for s in c.r.sw_episodes:
+        if s.sw_decom is None or (s.sw_decom >= SW_COLLECTED_FROM and (s.sw_id is None or s.sw_reason is None)):
+            yield Problem("SWEpisodes", ("SW_DECOM", "SW_ID", "SW_REASON"), s.line, f"began {show(s.sw_decom)}")
+
+
+@rule(
+    "231",
+    "We expect that unaccompanied asylum seeking children are generally older young people. Please check the date of "
+    "birth is correct. If the date of birth is correct then please provide details in a bypass request.",
+    "Header UASC",
+    query=True,
+    needs="header",
+    first_year=2025,
+)
+def r231(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    h = c.header
+    if h is not None and uasc_flag(c.r) == "1" and c.dob is not None and c.dob > birthday(y.end, -11):
+        yield Problem("Header", ("DOB",), h.line, f"DOB {show(c.dob)}")
+
+
+@rule(
+    "232",
+    "Sex of the child/young person has been reported as unknown.",
+    "Header",
+    query=True,
+    needs="header",
+    first_year=2025,
+)
+def r232(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    h = c.header
+    if h is not None and (h.sex or "").strip().upper() == "U":
+        yield Problem("Header", ("SEX",), h.line, "SEX U")
+
+
+# --- 2023-24's rules on the supported accommodation reforms (28 October 2023), and adoption decisions against last
+# year's (DfE SSDA903 validation rules, as implemented by Data to Insight's validator) ----------------------------
+
+SUPPORTED_ACCOMMODATION_REFORM = date(2023, 10, 28)  # P2 withdrawn; H5 settings registered with Ofsted from then
+
+
+@rule(
+    "217t",
+    "Placement type 'P2' is not a valid placement type from 28 October 2023.",
+    "Episodes",
+    needs="episodes",
+    last_year=2024,
+    note="DfE SSDA903 validation rules 2023-24 (as implemented by Data to Insight's validator): an independent "
+    "living placement (P2) open after 28 October 2023.",
+)
+def r217t(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    for e in c.r.episodes:
+        if e.place == "P2" and (e.dec is None or e.dec > SUPPORTED_ACCOMMODATION_REFORM):
+            yield Problem("Episodes", ("PLACE", "DEC"), e.line, f"P2 to {show(e.dec)}")
+
+
+@rule(
+    "230",
+    "Ofsted Unique reference number (URN) is required for any English H5 placements from 28 October 2023.",
+    "Episodes",
+    needs="episodes",
+    last_year=2024,
+    reference="postcodes",
+    note="DfE SSDA903 validation rules 2023-24 (as implemented by Data to Insight's validator): semi-independent "
+    "accommodation (H5) open on or after 29 October 2023 in England (its postcode's LA, postcodes.csv) has a URN "
+    "other than XXXXXXX.",
+)
+def r230(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    ref = c.ref
+    if ref is None:
+        return
+    for e in c.r.episodes:
+        if e.place != "H5" or (e.dec is not None and e.dec <= SUPPORTED_ACCOMMODATION_REFORM):
+            continue
+        la = ref.la_of(e.pl_post)
+        if (la is None or la.startswith("E")) and (e.urn is None or e.urn.strip().upper() == _URN_NONE):
+            yield Problem("Episodes", ("URN", "PLACE"), e.line, f"H5 from {show(e.decom)}")
+
+
+@rule(
+    "584",
+    "Date of decision that the child should be placed for adoption this year is different from that recorded last "
+    "year, but the decision to placed the child for adoption changed and the child should no longer be placed for "
+    "adoption.",
+    "PlacedAdoption PlacedAdoption_last",
+    needs="placed",
+    previous=True,
+    note="DfE SSDA903 validation rules (as implemented by Data to Insight's validator): where last year's return "
+    "said a decision ended (its date or reason), a decision this year is a new one, made after it.",
+)
+def r584(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    if c.last is None:
+        return
+    ended = [
+        p.date_placed
+        for p in c.last.placed
+        if p.date_placed is not None and (p.date_placed_ceased is not None or p.reason_placed_ceased is not None)
+    ]
+    if not ended:
+        return
+    for p in c.r.placed:
+        if p.date_placed is None or p.date_placed <= max(ended):
+            yield Problem(
+                "PlacedAdoption",
+                ("DATE_PLACED",),
+                p.line,
+                f"DATE_PLACED {show(p.date_placed)}, ended {show(max(ended))}",
             )

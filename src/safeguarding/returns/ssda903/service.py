@@ -36,6 +36,7 @@ from safeguarding.people.models import Person
 from safeguarding.returns.cin_census.service import plain_dates as census_plain_dates
 from safeguarding.returns.models import Ssda903Finding, Ssda903Run
 from safeguarding.returns.ssda903.export import FORMATS, build_return, export_return
+from safeguarding.returns.ssda903.reference import Reference
 from safeguarding.returns.ssda903.rules import RULES
 from safeguarding.returns.ssda903.tables import EARLIEST_YEAR, LATEST_YEAR, CollectionYear, Return
 from safeguarding.returns.ssda903.validator import Report, validate
@@ -99,14 +100,17 @@ def people_of(session: Session, built: Return) -> dict[str, int]:
     return found
 
 
-def validate_live(session: Session, year: CollectionYear) -> tuple[Report, Return]:
+def validate_live(session: Session, year: CollectionYear, reference: Reference | None = None) -> tuple[Report, Return]:
     """The return the live record would make, validated in memory (no access check: for the nightly job and the
-    services below)."""
+    services below); with the council's reference data (``check-live --reference DIR --la CODE``) the rules that
+    read it run too."""
     built = build_return(session, year)
-    return validate(built, year), built
+    return validate(built, year, reference=reference), built
 
 
-def run_live_check(session: Session, year: CollectionYear, *, user: User | None = None) -> tuple[Ssda903Run, Report]:
+def run_live_check(
+    session: Session, year: CollectionYear, *, user: User | None = None, reference: Reference | None = None
+) -> tuple[Ssda903Run, Report]:
     """Validate the live record for the year and store the run with its findings (no access check: the nightly
     command calls this directly; the page goes through :func:`check_now`). Nothing is committed here: the caller's
     one transaction holds the run and every finding."""
@@ -115,7 +119,7 @@ def run_live_check(session: Session, year: CollectionYear, *, user: User | None 
     )
     session.add(run)
     session.flush()
-    report, built = validate_live(session, year)
+    report, built = validate_live(session, year, reference)
     people = people_of(session, built)
     rows = [
         {

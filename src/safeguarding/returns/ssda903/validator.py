@@ -78,7 +78,7 @@ class Validator:
         self.year = year
         self.reference = reference
         parts = reference.parts if reference is not None else frozenset()
-        everything = frozenset({"providers", "postcodes"})
+        everything = frozenset({"providers", "postcodes", "authority"})
         self.rules = rules_for(year.year, with_previous, parts)
         self.skipped = (
             len(rules_for(year.year, True, parts)) - len(rules_for(year.year, False, parts)) if not with_previous else 0
