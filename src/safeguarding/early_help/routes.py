@@ -143,6 +143,8 @@ def _episode_page(
         leads=[(str(u.id), service.lead_label(u)) for u in service.lead_practitioners(db)],
         yes_no=list(service.YES_NO),
         unmatched=[m for m in episode.members if m.person_id is None],
+        # Council staff find or add a family member not yet in the person index (people/: search before create).
+        may_add_people=access.role_may(user, Kind.PERSON, Action.CREATE),
         rule_names={rule.id: rule.name for rule in RULES},
     )
 
