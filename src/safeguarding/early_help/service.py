@@ -63,7 +63,7 @@ from safeguarding.front_door.models import (
 from safeguarding.people.models import Person
 from safeguarding.people.search import exact_matches
 from safeguarding.timescales.models import Deadline
-from safeguarding.timescales.service import recompute_for_child
+from safeguarding.timescales.service import DuePage, held_for, recompute_for_child
 
 TEXT_LIMIT = 10_000
 NAME_LIMIT = 100
@@ -1096,6 +1096,29 @@ def list_episodes(session: Session, database: Database, user: User, *, show: str
     ]
     record(session, access.actor_of(user), "list", "early_help_episode", detail={"shown": len(lines)})
     return lines
+
+
+def lead_due(session: Session, database: Database, user: User) -> DuePage:
+    """What is due for the families this user leads: the early help clocks (assessment, first team around the family
+    meeting, reviews, reassessment) of the children in the open episodes they lead and may open -- a partner lead
+    practitioner's due page in the portal, nothing of any other family and nothing of social care's (LEAD_SCOPED)."""
+    access.require(session, database, user, Action.LIST, AccessSubject(Kind.EARLY_HELP))
+    led = session.scalars(
+        select(EarlyHelpEpisode).where(
+            EarlyHelpEpisode.lead_practitioner_id == user.id, EarlyHelpEpisode.status == EpisodeStatus.OPEN.value
+        )
+    )
+    children = {
+        m.person_id
+        for e in led
+        if access.authorize(session, user, Action.VIEW, subject_of(session, e)).allowed
+        for m in e.members
+        if m.person_id is not None and m.role in CHILD_ROLES and m.left_on is None
+    }
+    page = held_for(session, user, children, EARLY_HELP_RULES)
+    shown = len(page.rows) + len(page.forecast)
+    record(session, access.actor_of(user), "list", "due_work", user.id, detail={"page": "early_help", "shown": shown})
+    return page
 
 
 def episode_of_person(session: Session, database: Database, user: User, person_id: int) -> EarlyHelpEpisode:
