@@ -65,3 +65,12 @@ def family(factory: Factory) -> Family:
         s.add(enquiry)
         s.flush()
         return Family(factory.database, worker, other, manager, partner, analyst, child.id, referral_date, enquiry.id)
+
+
+def add_adult(database: Database, first_name: str, last_name: str, born: date = date(1965, 4, 3)) -> int:
+    """An adult in the person index (a kinship carer to choose with the picker)."""
+    with database.transaction() as s:
+        person = Person(kind=PersonKind.ADULT, first_name=first_name, last_name=last_name, date_of_birth=born)
+        s.add(person)
+        s.flush()
+        return person.id

@@ -15,6 +15,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from safeguarding.core import access
+from safeguarding.core.access import Action, Kind
 from safeguarding.core.db import Database
 from safeguarding.core.users import User
 from safeguarding.family_network import rules, service
@@ -46,7 +48,7 @@ FLASH = {
 class FormField:
     name: str
     label: str
-    type: str = "text"  # text | textarea | date | select | radios | yesno | number
+    type: str = "text"  # text | textarea | date | select | radios | yesno | number | person (the person picker)
     options: Mapping[str, str] = field(default_factory=dict)
     hint: str | None = None
     blank: str | None = None
@@ -86,7 +88,12 @@ PP_FIELDS = (
     FormField("notes", "Notes", "textarea"),
 )
 KINSHIP_FIELDS = (
-    FormField("carer_name", "Kinship carer's name"),
+    FormField(
+        "carer_person_id",
+        "The kinship carer",
+        "person",
+        hint="Type their name and choose Find, then choose them. Not found? Add them to the council's records first",
+    ),
     FormField("carer_relationship", "Their relationship to the child", hint="For example, maternal grandmother"),
     FormField("kind", "Type of arrangement", "radios", rules.KINSHIP_ARRANGEMENTS),
     FormField("started_on", "Date the arrangement started", "date"),
@@ -147,6 +154,7 @@ def family_network_page(
         view=view,
         rules=rules,
         flash=FLASH.get(request.query_params.get("done", "")),
+        may_open_people=access.role_may(user, Kind.PERSON, Action.VIEW),
     )
 
 
