@@ -37,6 +37,7 @@ def test_the_lead_sees_their_familys_clocks_move_and_no_one_elses(
     started = today - timedelta(days=40)
     csrf = sign_in_as(client, database, family.lead)
     episode_id = _episode_id(_start(client, csrf, started))
+    assert 'href="/early-help/due"' in client.get("/early-help").text  # from the families they lead
     page = client.get("/early-help/due")
     assert page.status_code == 200 and "Sam Earlyhelp" in page.text
     # The assessment is overdue (15 working days from the start); the link goes to the family's early help.

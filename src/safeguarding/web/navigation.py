@@ -100,8 +100,6 @@ SECTIONS: tuple[NavSection, ...] = (
                 "/early-help",
                 frozenset({R.EARLY_HELP_PRACTITIONER, R.EARLY_HELP_MANAGER, R.PARTNER_PRACTITIONER}),
             ),
-            # A partner lead practitioner's early help clocks (council staff see theirs on "What is due").
-            NavItem("Early help due", "/early-help/due", frozenset({R.PARTNER_PRACTITIONER})),
             # The families with significant and sustained progress, for the council's claim (early_help/outcomes.py).
             NavItem("Supporting Families", "/early-help/supporting-families", frozenset({R.EARLY_HELP_MANAGER})),
         ),
