@@ -441,7 +441,8 @@ def record_arrangement(
     arrangement_id: int | None = None,
 ) -> KinshipArrangement:
     """A kinship arrangement the child lives in (or a change to it: its end), with the carer chosen from the person
-    index; while the arrangement lasts, the child's family in the index shows them as the child's carer."""
+    index. A current arrangement adds the carer to the child's family in the index (a tie ended there, on the
+    person's record, as any other)."""
     person = _require_write(session, database, user, person_id, Action.UPDATE if arrangement_id else Action.CREATE)
     row = arrangement_of(session, person_id, arrangement_id) if arrangement_id is not None else None
     if row is not None:
@@ -478,7 +479,9 @@ def record_arrangement(
     if row is None:
         row = KinshipArrangement(person_id=person_id, recorded_by_id=user.id)
         session.add(row)
-    row.carer_person_id, row.carer_name, row.carer_relationship = carer.id, carer.full_name, relationship
+    # The name as it is now, kept for the page and for a second editor (two names can be longer than the column).
+    row.carer_person_id, row.carer_name = carer.id, carer.full_name[: rules.NAME_MAX]
+    row.carer_relationship = relationship
     row.kind, row.started_on, row.ended_on = kind, started, ended
     flush(session)
     if ended is None:
