@@ -18,7 +18,8 @@ from safeguarding.core.calendar import today_in_london
 from safeguarding.core.dates import long_date
 from safeguarding.core.users import Role
 from safeguarding.family_network.models import KinshipArrangement, PreProceedings
-from safeguarding.people.models import FamilyRelationship, Person, PersonKind, RelationshipKind
+from safeguarding.people.models import FamilyRelationship, RelationshipKind
+from tests.family_network.conftest import add_adult
 from tests.front_door.test_screening_helpers import make_person
 from tests.journeys.support import fill_date, screenshot, sign_in
 
@@ -45,13 +46,8 @@ def test_fgdm_the_family_network_meeting_pre_proceedings_and_a_kinship_arrangeme
             )
         )
         s.add(Allocation(person_id=child_id, worker_id=worker.id, team_id=team.id))
-        # The grandmother is already known to the council (a name search finds her).
-        gran = Person(
-            kind=PersonKind.ADULT, first_name="Maureen", last_name="Networkjourney", date_of_birth=date(1961, 2, 3)
-        )
-        s.add(gran)
-        s.flush()
-        gran_id = gran.id
+    # The grandmother is already known to the council (a name search finds her).
+    gran_id = add_adult(live_server.database, "Maureen", "Networkjourney", date(1961, 2, 3))
     decided = referred + timedelta(days=30)
     letter = decided + timedelta(days=5)
 
