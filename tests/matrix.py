@@ -20,6 +20,7 @@ STAFF_ROLES = frozenset(r.value for r in Role if r != R.PARTNER_PRACTITIONER)
 EVERY_USER = frozenset(r.value for r in Role) | {OTHER_AGENCY_PARTNER}
 CASEWORK = frozenset({R.MASH_WORKER, R.MASH_MANAGER, R.SOCIAL_WORKER, R.TEAM_MANAGER, R.EXPLOITATION_PRACTITIONER})
 MASH = frozenset({R.MASH_WORKER.value, R.MASH_MANAGER.value})
+EARLY_HELP_STAFF = frozenset({R.EARLY_HELP_PRACTITIONER.value, R.EARLY_HELP_MANAGER.value})
 ADMIN = frozenset({R.ADMINISTRATOR.value})
 AUDIT_READERS = frozenset({R.MASH_MANAGER.value, R.TEAM_MANAGER.value, R.ADMINISTRATOR.value, R.SERVICE_LEADER.value})
 # A partner of the owning agency, but not of another agency.

@@ -47,6 +47,7 @@ from tests.matrix import (
     API_PREFIX,
     AUDIT_READERS,
     CASEWORK,
+    EARLY_HELP_STAFF,
     EVERY_USER,
     MASH,
     OWNING_PARTNER,
@@ -114,12 +115,13 @@ CORE_EXPECTED: dict[Route, Policy] = {
     ("GET", "/portal/contacts/{contact_id}"): OWNING_PARTNER,
     ("GET", "/portal/checks/{check_id}"): OWNING_PARTNER,
     ("POST", "/portal/checks/{check_id}"): OWNING_PARTNER,
-    # People (people/routes.py): case-working staff only; partners never open a person's record.
-    ("GET", "/people"): roles(*CASEWORK),
-    ("GET", "/people/pick"): roles(*CASEWORK),
-    ("GET", "/people/new"): roles(*CASEWORK),
-    ("POST", "/people/new"): roles(*CASEWORK),
-    ("GET", "/people/{person_id}"): roles(*CASEWORK),
+    # People (people/routes.py): case-working staff; early help staff search, open and add people (a family not yet
+    # known to the council) but do not change them; partners never open a person's record.
+    ("GET", "/people"): roles(*CASEWORK, *EARLY_HELP_STAFF),
+    ("GET", "/people/pick"): roles(*CASEWORK, *EARLY_HELP_STAFF),
+    ("GET", "/people/new"): roles(*CASEWORK, *EARLY_HELP_STAFF),
+    ("POST", "/people/new"): roles(*CASEWORK, *EARLY_HELP_STAFF),
+    ("GET", "/people/{person_id}"): roles(*CASEWORK, *EARLY_HELP_STAFF),
     ("GET", "/people/{person_id}/edit"): roles(*CASEWORK),
     ("POST", "/people/{person_id}/edit"): roles(*CASEWORK),
     ("POST", "/people/{person_id}/aliases"): roles(*CASEWORK),
@@ -149,8 +151,8 @@ CORE_EXPECTED: dict[Route, Policy] = {
     ("GET", "/api/v1/contacts/{contact_id}"): OWNING_PARTNER | roles(*CASEWORK),
     ("GET", "/api/v1/checks"): ANY_PARTNER,
     ("POST", "/api/v1/checks/{check_id}/response"): OWNING_PARTNER,
-    ("GET", "/api/v1/people/search"): roles(*CASEWORK),
-    ("GET", "/api/v1/people/{person_id}"): roles(*CASEWORK),
+    ("GET", "/api/v1/people/search"): roles(*CASEWORK, *EARLY_HELP_STAFF),
+    ("GET", "/api/v1/people/{person_id}"): roles(*CASEWORK, *EARLY_HELP_STAFF),
     # Administration (app/admin.py): user accounts, teams and agencies, local settings.
     ("GET", "/admin"): ADMIN,
     ("GET", "/admin/users"): ADMIN,

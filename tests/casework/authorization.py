@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from safeguarding.core.users import Role
-from tests.matrix import CASEWORK, Policy, Route, roles
+from tests.matrix import CASEWORK, EARLY_HELP_STAFF, Policy, Route, roles
 from tests.support import Factory, World
 
 R = Role
@@ -38,7 +38,8 @@ ID_NAMES: dict[str, str] = {
 EXPECTED: dict[Route, Policy] = {
     # The child's case: dates and codes for everyone who works cases and the analyst (census validation).
     ("GET", "/cases/{person_id}"): CASE_READERS,
-    ("GET", "/cases/{person_id}/family"): NARRATIVE_READERS,
+    # The family group is the person index's relationships (a read of the person): early help staff read people.
+    ("GET", "/cases/{person_id}/family"): NARRATIVE_READERS | EARLY_HELP_STAFF,
     ("GET", "/cases/{person_id}/assessments/{assessment_id}/authorise"): MANAGERS,
     ("POST", "/cases/{person_id}/assessments/{assessment_id}/authorise"): MANAGERS,
     ("GET", "/cases/{person_id}/cin-plans/{cin_plan_id}/authorise"): MANAGERS,

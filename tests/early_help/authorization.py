@@ -4,7 +4,8 @@ The world's child is in an early help episode led by the world's partner practit
 the family's consent to share with that agency; the other agency's partner leads another family's episode, and is
 refused this one (a partner who leads one family trying another's by changing the id).
 
-- ``/early-help``: the council's early help staff (every episode) and any partner (the families they lead).
+- ``/early-help``: the council's early help staff (every episode) and any partner (the families they lead);
+  ``/early-help/due``: the early help clocks of the families the user leads, for the same people.
 - starting an episode: early help staff, the MASH (from a contact decided early help) and any partner.
 - an episode's page and its forms: early help staff and the partner who leads it; changing the lead practitioner
   and matching the family to the person index: early help managers.
@@ -36,6 +37,9 @@ PAGE = "/early-help/{episode_id}"
 
 EXPECTED: dict[Route, Policy] = {
     ("GET", "/early-help"): STAFF | ANY_PARTNER,
+    # The clocks of the families the user leads: any partner (the other agency's sees only its own family, and the
+    # world's child never: tests/early_help/test_lead_due.py), and early help staff (the families they lead).
+    ("GET", "/early-help/due"): STAFF | ANY_PARTNER,
     ("GET", "/early-help/new"): STAFF | MASH | ANY_PARTNER,
     ("POST", "/early-help/new"): STAFF | MASH | ANY_PARTNER,
     ("GET", PAGE): WORKERS,

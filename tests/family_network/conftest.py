@@ -12,6 +12,7 @@ from safeguarding.casework.models import Allocation, Referral, Section47Enquiry,
 from safeguarding.core.calendar import today_in_london
 from safeguarding.core.db import Database
 from safeguarding.core.users import Role, User
+from safeguarding.people import rules as people_rules
 from safeguarding.people.models import Person, PersonKind
 from tests.support import Factory
 
@@ -65,3 +66,22 @@ def family(factory: Factory) -> Family:
         s.add(enquiry)
         s.flush()
         return Family(factory.database, worker, other, manager, partner, analyst, child.id, referral_date, enquiry.id)
+
+
+def add_adult(database: Database, first_name: str, last_name: str, born: date = date(1965, 4, 3)) -> int:
+    """An adult in the person index (a kinship carer to choose with the picker)."""
+    with database.transaction() as s:
+        person = Person(
+            kind=PersonKind.ADULT,
+            first_name=first_name,
+            last_name=last_name,
+            date_of_birth=born,
+            # The keys a name search reads (people.records keeps them on every save).
+            first_name_key=people_rules.name_key(first_name),
+            last_name_key=people_rules.name_key(last_name),
+            first_name_sound=people_rules.sound_key(first_name),
+            last_name_sound=people_rules.sound_key(last_name),
+        )
+        s.add(person)
+        s.flush()
+        return person.id

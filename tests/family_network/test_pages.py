@@ -19,7 +19,7 @@ from safeguarding.core.audit import AuditEvent
 from safeguarding.core.calendar import today_in_london
 from safeguarding.core.dates import long_date
 from safeguarding.family_network.models import PreProceedings
-from tests.family_network.conftest import Family
+from tests.family_network.conftest import Family, add_adult
 from tests.support import sign_in
 
 
@@ -150,6 +150,7 @@ def test_bad_input_is_refused_not_a_500(
 
 
 def test_script_in_a_carers_name_is_shown_as_text(client: TestClient, family: Family) -> None:
+    carer = add_adult(family.database, "<script>alert(1)</script>", "Kin")
     csrf = sign_in(client, family.worker)
     base = f"/cases/{family.child_id}"
     answer = post(
@@ -157,7 +158,7 @@ def test_script_in_a_carers_name_is_shown_as_text(client: TestClient, family: Fa
         csrf,
         f"{base}/kinship/new",
         {
-            "carer_name": "<script>alert(1)</script>",
+            "carer_person_id": str(carer),
             "carer_relationship": "Aunt",
             "kind": "sgo",
             **boxes("started_on", today_in_london() - timedelta(days=10)),
@@ -172,6 +173,7 @@ def test_script_in_a_carers_name_is_shown_as_text(client: TestClient, family: Fa
 def test_kinship_support_comes_from_the_councils_local_offer(client: TestClient, family: Family) -> None:
     with family.database.transaction() as s:
         local_settings.put(s, "kinship.local_offer", "Weekly allowance\nCarers' support group", None)
+    pat, pat_smith, patricia = (add_adult(family.database, "Pat", last) for last in ("Kin", "Kin-Smith", "Kinney"))
     csrf = sign_in(client, family.worker)
     base = f"/cases/{family.child_id}"
     started = today_in_london() - timedelta(days=30)
@@ -180,7 +182,7 @@ def test_kinship_support_comes_from_the_councils_local_offer(client: TestClient,
         csrf,
         f"{base}/kinship/new",
         {
-            "carer_name": "Pat Kin",
+            "carer_person_id": str(pat),
             "carer_relationship": "Grandmother",
             "kind": "informal",
             **boxes("started_on", started),
@@ -214,17 +216,17 @@ def test_kinship_support_comes_from_the_councils_local_offer(client: TestClient,
     # A second editor of the arrangement is told, and keeps what they typed.
     edit = f"{base}/kinship/{arrangement_id}/edit"
     common = {"carer_relationship": "Grandmother", "kind": "informal", **boxes("started_on", started)}
-    first = post(client, csrf, edit, {"version": str(version), "carer_name": "Pat Kin-Smith", **common})
+    first = post(client, csrf, edit, {"version": str(version), "carer_person_id": str(pat_smith), **common})
     assert first.status_code == 303
-    second = post(client, csrf, edit, {"version": str(version), "carer_name": "Patricia Kin", **common})
+    second = post(client, csrf, edit, {"version": str(version), "carer_person_id": str(patricia), **common})
     assert second.status_code == 409
-    assert "Patricia Kin" in second.text and "Pat Kin-Smith" in second.text
+    assert "Pat Kinney" in second.text and "Pat Kin-Smith" in second.text
 
 
 def test_only_those_who_may_change_the_case_record_on_it(client: TestClient, family: Family) -> None:
     base = f"/cases/{family.child_id}"
     csrf = sign_in(client, family.other_worker)  # a social worker the child is not allocated to
-    refused = post(client, csrf, f"{base}/kinship/new", {"carer_name": "X"})
+    refused = post(client, csrf, f"{base}/kinship/new", {"carer_relationship": "X"})
     assert refused.status_code == 403
     assert client.get(f"{base}/family-network").status_code == 200  # they may read the case
     client.cookies.clear()

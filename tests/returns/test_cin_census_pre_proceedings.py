@@ -85,6 +85,21 @@ def test_no_module_5_rule_before_2026_27(code: str) -> None:
     assert codes_found(CASES[code][0], code, year=2026) == []
 
 
+@pytest.mark.parametrize(("offer", "facilitated"), [("true", "false"), ("TRUE", "1"), ("0", None), ("false", None)])
+def test_the_fgdm_flags_are_the_dfes_yes_no_values(offer: str, facilitated: str | None) -> None:
+    """FGDMMeetingOffer and FGDMMeetingFac are yes/no items (9010Q: "present and equals true"): true and false are
+    as good as 1 and 0, and an offer answered no asks nothing about the meeting."""
+    children = [kid(block(FGDMMeetingOffer=offer, FGDMMeetingFac=facilitated))]
+    assert codes_found(children, "9007") == []
+    assert codes_found(children, "9010Q") == []
+
+
+@pytest.mark.parametrize("code", ["9007", "9010Q"])
+def test_a_flag_that_is_not_yes_or_no_is_found(code: str) -> None:
+    item = "FGDMMeetingOffer" if code == "9007" else "FGDMMeetingFac"
+    assert codes_found([kid(block(**{item: "maybe"}))], code) == [code]
+
+
 def test_the_2026_27_ruleset_adds_the_module_to_the_109() -> None:
     assert len(rules_for(2026)) == 109
     assert len(rules_for(YEAR)) == 109 + len(CASES)

@@ -85,11 +85,13 @@ BEFORE: dict[Role, set[tuple[str, str]]] = {
     },
     # A care leaver's personal adviser (issue 15): their care leavers and their due page.
     R.PERSONAL_ADVISER: {("Care leavers", "/care-leavers"), ("What is due", "/due")},
-    R.EARLY_HELP_PRACTITIONER: {("Early help", "/early-help"), ("What is due", "/due")},
+    # Early help staff also find or add a family in the person index before early help starts (issue 16).
+    R.EARLY_HELP_PRACTITIONER: {("Early help", "/early-help"), ("What is due", "/due"), ("People", "/people")},
     R.EARLY_HELP_MANAGER: {
         ("Early help", "/early-help"),
         ("Supporting Families", "/early-help/supporting-families"),
         ("What is due", "/due"),
+        ("People", "/people"),
     },
     R.ADMINISTRATOR: {("Audit", "/audit"), ("Administration", "/admin"), ("Workforce", "/returns/workforce")},
     # Read-only across the service (issue 14): drift, figures, workforce, the plan, MASH decisions and the audit.

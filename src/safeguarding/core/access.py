@@ -114,9 +114,11 @@ CARE_WORKERS = frozenset({R.SOCIAL_WORKER, R.TEAM_MANAGER})
 
 # Who may do what to which kind of record. A (kind, action) pair that is not here is refused to everyone.
 PERMISSIONS: dict[tuple[Kind, Action], frozenset[Role]] = {
-    (Kind.PERSON, Action.VIEW): STAFF_CASEWORK,
-    (Kind.PERSON, Action.SEARCH): STAFF_CASEWORK,
-    (Kind.PERSON, Action.CREATE): STAFF_CASEWORK,
+    # The council's early help staff search the person index before adding a family not yet known to it, open a
+    # record to tell a match apart, and add the family (early_help/): reading and adding, not changing, the index.
+    (Kind.PERSON, Action.VIEW): STAFF_CASEWORK | EARLY_HELP_STAFF,
+    (Kind.PERSON, Action.SEARCH): STAFF_CASEWORK | EARLY_HELP_STAFF,
+    (Kind.PERSON, Action.CREATE): STAFF_CASEWORK | EARLY_HELP_STAFF,
     (Kind.PERSON, Action.UPDATE): STAFF_CASEWORK,
     (Kind.PERSON, Action.BREAK_GLASS): STAFF_CASEWORK,
     (Kind.PERSON, Action.MANAGE): frozenset({R.MASH_MANAGER, R.TEAM_MANAGER, R.ADMINISTRATOR}),

@@ -116,10 +116,13 @@ CLOSURE_REASONS: Final = MappingProxyType(
     }
 )
 
-# CIN census PPOutcome (CBDS N00833, code set CS131), module 5 from 2026-27. The values are the DfE's (as the notes
-# and the D2I validator's rule 9011 give them); their meanings are not confirmed (early-help.md 3.4, "verify"): the
-# labels are this project's reading (family_network.rules.PP_OUTCOMES), to check against the published
-# "Children in need census 2026 to 2027: specification".
+# CIN census PPOutcome (CBDS N00833, code set CS131), module 5 from 2026-27. The values A, B and C are the DfE's:
+# rule 9011 ("If N00833 is present, then it must be a valid value (codeset CS131)") as the Data to Insight validator
+# restates it (csc-validator-be-cin, cin_validator/rules/cin2026_27/rule_9011.py). What each letter means is NOT
+# published anywhere this project could read (searched December 2026: the DfE "Children in need census 2026 to 2027:
+# specification" page on gov.uk lists its documents but their text is not held; no copy of code set CS131, no
+# 2026-27 XSD, no LA or supplier guide naming the letters). The labels below are this project's guess, kept here
+# beside their source; check them against the specification's code set CS131 before the first module 5 return.
 PP_OUTCOMES: Final = MappingProxyType(
     {
         "A": "Stepped down: proceedings not needed",

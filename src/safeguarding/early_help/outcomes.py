@@ -28,7 +28,7 @@ from safeguarding.core.audit import record
 from safeguarding.core.calendar import today_in_london
 from safeguarding.core.dates import long_date
 from safeguarding.core.db import Database
-from safeguarding.core.errors import NotFound, ValidationFailed
+from safeguarding.core.errors import ValidationFailed
 from safeguarding.core.form_fields import date_field, record_id, text_field
 from safeguarding.core.spreadsheet import spreadsheet_text
 from safeguarding.core.users import User
@@ -100,14 +100,6 @@ class FamilyLine:
 
 def _rules(session: Session) -> SustainRules:
     return SustainRules.from_settings(local_settings.get_all(session))
-
-
-def _episode(session: Session, database: Database, user: User, episode_id: int, action: Action) -> EarlyHelpEpisode:
-    episode = session.get(EarlyHelpEpisode, episode_id)
-    if episode is None:
-        raise NotFound("There is no such early help episode.")
-    access.require(session, database, user, action, service.subject_of(session, episode))
-    return episode
 
 
 def _audit(
@@ -231,7 +223,7 @@ def _progress(episode: EarlyHelpEpisode, facts: _Facts) -> FamilyProgress:
 
 
 def episode_outcomes(session: Session, database: Database, user: User, episode_id: int) -> EpisodeOutcomes:
-    episode = _episode(session, database, user, episode_id, Action.VIEW)
+    episode = service.episode_for(session, database, user, episode_id, Action.VIEW)
     facts = _facts(session, [episode])
     rules = _rules(session)
     lines = []
@@ -246,7 +238,7 @@ def map_need(
     session: Session, database: Database, user: User, episode_id: int, form: Mapping[str, str]
 ) -> SupportingFamiliesNeed:
     """Map one of the family's needs to a headline outcome of the national framework (or change its mapping)."""
-    episode = _episode(session, database, user, episode_id, Action.UPDATE)
+    episode = service.episode_for(session, database, user, episode_id, Action.UPDATE)
     errors: dict[str, str] = {}
     need = session.get(FamilyNeed, record_id(form.get("need_id")) or 0)
     if need is None or need.episode_id != episode.id:
@@ -274,7 +266,7 @@ def record_progress(
     session: Session, database: Database, user: User, episode_id: int, form: Mapping[str, str]
 ) -> SupportingFamiliesReview:
     """Progress on a mapped need on a day, with its evidence (the data source the framework names for the need)."""
-    episode = _episode(session, database, user, episode_id, Action.UPDATE)
+    episode = service.episode_for(session, database, user, episode_id, Action.UPDATE)
     errors: dict[str, str] = {}
     mapped = session.get(SupportingFamiliesNeed, record_id(form.get("sf_need_id")) or 0)
     if mapped is None or mapped.episode_id != episode.id:

@@ -60,6 +60,15 @@ def episodes_page(request: Request, db: DbSession, database: Db, user: CurrentUs
     )
 
 
+@router.get("/early-help/due", include_in_schema=False)
+def due_page(request: Request, db: DbSession, database: Db, user: CurrentUser) -> Response:
+    """The early help clocks of the families the user leads (a partner lead practitioner's due page)."""
+    page = service.lead_due(db, database, user)
+    return render(
+        request, "early_help/due.html", title="What is due for your families", page=page, partner=user.is_partner
+    )
+
+
 def _new_page(
     request: Request, db: Session, user: User, form: dict[str, str] | None = None, errors: dict[str, str] | None = None
 ) -> Response:
@@ -143,6 +152,8 @@ def _episode_page(
         leads=[(str(u.id), service.lead_label(u)) for u in service.lead_practitioners(db)],
         yes_no=list(service.YES_NO),
         unmatched=[m for m in episode.members if m.person_id is None],
+        # Council staff find or add a family member not yet in the person index (people/: search before create).
+        may_add_people=access.role_may(user, Kind.PERSON, Action.CREATE),
         rule_names={rule.id: rule.name for rule in RULES},
     )
 

@@ -63,7 +63,7 @@ from safeguarding.front_door.models import (
 from safeguarding.people.models import Person
 from safeguarding.people.search import exact_matches
 from safeguarding.timescales.models import Deadline
-from safeguarding.timescales.service import recompute_for_child
+from safeguarding.timescales.service import DuePage, held_for, recompute_for_child
 
 TEXT_LIMIT = 10_000
 NAME_LIMIT = 100
@@ -121,15 +121,25 @@ def subject_of(session: Session, episode: EarlyHelpEpisode) -> AccessSubject:
     )
 
 
-def _episode(session: Session, episode_id: int) -> EarlyHelpEpisode:
+def _require(session: Session, database: Database, user: User, action: Action, episode: EarlyHelpEpisode) -> None:
+    access.require(session, database, user, action, subject_of(session, episode))
+
+
+def episode_for(session: Session, database: Database, user: User, episode_id: int, action: Action) -> EarlyHelpEpisode:
+    """The episode a page or form names, if this user may do ``action`` to it (refusals audited): the one load and
+    check of every early help use-case on an episode (its pages, forms, step-up, change of plan, outcomes)."""
     episode = session.get(EarlyHelpEpisode, episode_id)
     if episode is None:
         raise NotFound("There is no such early help episode.")
+    _require(session, database, user, action, episode)
     return episode
 
 
-def _require(session: Session, database: Database, user: User, action: Action, episode: EarlyHelpEpisode) -> None:
-    access.require(session, database, user, action, subject_of(session, episode))
+def audit_view(session: Session, user: User, episode: EarlyHelpEpisode) -> None:
+    """A page's reading of the episode, recorded for each of its people (one row when none is linked)."""
+    people: list[int | None] = [m.person_id for m in episode.members if m.person_id is not None] or [None]
+    for person_id in people:
+        record(session, access.actor_of(user), "view", "early_help_episode", episode.id, person_id=person_id)
 
 
 def _audit(
@@ -407,8 +417,7 @@ def match_members(
 ) -> EarlyHelpEpisode:
     """The council's early help staff match the family members not yet linked (someone added to the person index
     since): each exact match is linked."""
-    episode = _episode(session, episode_id)
-    _require(session, database, user, Action.MANAGE, episode)
+    episode = episode_for(session, database, user, episode_id, Action.MANAGE)
     linked = 0
     for member in episode.members:
         if member.person_id is None:
@@ -428,8 +437,7 @@ def record_consent(
     session: Session, database: Database, user: User, episode_id: int, form: Mapping[str, str]
 ) -> EarlyHelpConsent:
     """The family's consent to the assessment, or to sharing with one agency: who gave it and when."""
-    episode = _episode(session, episode_id)
-    _require(session, database, user, Action.UPDATE, episode)
+    episode = episode_for(session, database, user, episode_id, Action.UPDATE)
     errors: dict[str, str] = {}
     _open(episode, errors, "scope")
     scope = _choice(form.get("scope"), "scope", rules.CONSENT_SCOPES, "Select what the family agreed to", errors)
@@ -481,8 +489,7 @@ def withdraw_consent(
     """The family withdraws consent: recorded with the day and why, and what the worker does -- end the early help
     (it is voluntary), carry on without sharing with that agency, or, where a safeguarding concern overrides the
     family's wish, tell the front door (a contact, with the early help history beside it)."""
-    episode = _episode(session, episode_id)
-    _require(session, database, user, Action.UPDATE, episode)
+    episode = episode_for(session, database, user, episode_id, Action.UPDATE)
     errors: dict[str, str] = {}
     _open(episode, errors, "consent_id")
     consent_id = record_id(form.get("consent_id"))
@@ -616,8 +623,7 @@ def record_assessment(
 ) -> EarlyHelpAssessment:
     """An early help assessment of the whole family (started, and completed when it is), with what it found. The
     family's consent to the assessment must stand: early help is voluntary."""
-    episode = _episode(session, episode_id)
-    _require(session, database, user, Action.UPDATE, episode)
+    episode = episode_for(session, database, user, episode_id, Action.UPDATE)
     errors: dict[str, str] = {}
     _open(episode, errors, "assessment_started_on")
     started = date_field(
@@ -672,8 +678,7 @@ def record_assessment(
 def complete_assessment(
     session: Session, database: Database, user: User, episode_id: int, form: Mapping[str, str]
 ) -> EarlyHelpAssessment:
-    episode = _episode(session, episode_id)
-    _require(session, database, user, Action.UPDATE, episode)
+    episode = episode_for(session, database, user, episode_id, Action.UPDATE)
     errors: dict[str, str] = {}
     _open(episode, errors, "completed_on")
     assessment_id = record_id(form.get("assessment_id"))
@@ -706,8 +711,7 @@ def record_plan(
 ) -> FamilyPlan:
     """The family plan agreed with the family (again, after a review that rewrites it), at a level of help: under
     Family Help a move between targeted help and child-in-need work is a new plan in the same episode."""
-    episode = _episode(session, episode_id)
-    _require(session, database, user, Action.UPDATE, episode)
+    episode = episode_for(session, database, user, episode_id, Action.UPDATE)
     errors: dict[str, str] = {}
     _open(episode, errors, "agreed_on")
     on = date_field(form.get("agreed_on"), "agreed_on", "the date the plan was agreed", errors)
@@ -738,8 +742,7 @@ def record_plan(
 def record_need(
     session: Session, database: Database, user: User, episode_id: int, form: Mapping[str, str]
 ) -> FamilyNeed:
-    episode = _episode(session, episode_id)
-    _require(session, database, user, Action.UPDATE, episode)
+    episode = episode_for(session, database, user, episode_id, Action.UPDATE)
     errors: dict[str, str] = {}
     _open(episode, errors, "description")
     description = text_field(form.get("description"), "description", "the need", errors, limit=2000)
@@ -791,8 +794,7 @@ def add_team_member(
 ) -> TeamAroundFamilyMember:
     """A member of the team around the family from any agency, with their role; the same person from the same
     agency twice is refused."""
-    episode = _episode(session, episode_id)
-    _require(session, database, user, Action.UPDATE, episode)
+    episode = episode_for(session, database, user, episode_id, Action.UPDATE)
     errors: dict[str, str] = {}
     _open(episode, errors, "member_name")
     name = text_field(form.get("member_name"), "member_name", "the team member's name", errors, limit=LINE_LIMIT)
@@ -841,8 +843,7 @@ def add_team_member(
 def record_meeting(
     session: Session, database: Database, user: User, episode_id: int, form: Mapping[str, str]
 ) -> TeamAroundFamilyMeeting:
-    episode = _episode(session, episode_id)
-    _require(session, database, user, Action.UPDATE, episode)
+    episode = episode_for(session, database, user, episode_id, Action.UPDATE)
     errors: dict[str, str] = {}
     _open(episode, errors, "meeting_kind")
     kind = _choice(
@@ -891,8 +892,7 @@ def change_lead(
     session: Session, database: Database, user: User, episode_id: int, form: Mapping[str, str]
 ) -> EarlyHelpEpisode:
     """An early help manager names another lead practitioner, from a day, with the reason; the history is kept."""
-    episode = _episode(session, episode_id)
-    _require(session, database, user, Action.MANAGE, episode)
+    episode = episode_for(session, database, user, episode_id, Action.MANAGE)
     errors: dict[str, str] = {}
     _open(episode, errors, "lead_practitioner_id")
     lead_id = record_id(form.get("lead_practitioner_id"))
@@ -936,8 +936,7 @@ def close_episode(
 ) -> EarlyHelpEpisode:
     """Close the episode: the day, a reason from the council's list, and an outcome for each need (improved, no
     change, worse). Confirmed: a closed episode takes nothing more."""
-    episode = _episode(session, episode_id)
-    _require(session, database, user, Action.UPDATE, episode)
+    episode = episode_for(session, database, user, episode_id, Action.UPDATE)
     errors: dict[str, str] = {}
     _open(episode, errors, "closed_on")
     on = date_field(form.get("closed_on"), "closed_on", "the date the early help ended", errors)
@@ -999,8 +998,7 @@ class EpisodeView:
 
 
 def view_episode(session: Session, database: Database, user: User, episode_id: int) -> EpisodeView:
-    episode = _episode(session, episode_id)
-    _require(session, database, user, Action.VIEW, episode)
+    episode = episode_for(session, database, user, episode_id, Action.VIEW)
 
     def rows(model: Any, order: Any) -> list[Any]:
         return list(session.scalars(select(model).where(model.episode_id == episode.id).order_by(order, model.id)))
@@ -1096,6 +1094,29 @@ def list_episodes(session: Session, database: Database, user: User, *, show: str
     ]
     record(session, access.actor_of(user), "list", "early_help_episode", detail={"shown": len(lines)})
     return lines
+
+
+def lead_due(session: Session, database: Database, user: User) -> DuePage:
+    """What is due for the families this user leads: the early help clocks (assessment, first team around the family
+    meeting, reviews, reassessment) of the children in the open episodes they lead and may open -- a partner lead
+    practitioner's due page in the portal, nothing of any other family and nothing of social care's (LEAD_SCOPED)."""
+    access.require(session, database, user, Action.LIST, AccessSubject(Kind.EARLY_HELP))
+    led = session.scalars(
+        select(EarlyHelpEpisode).where(
+            EarlyHelpEpisode.lead_practitioner_id == user.id, EarlyHelpEpisode.status == EpisodeStatus.OPEN.value
+        )
+    )
+    children = {
+        m.person_id
+        for e in led
+        if access.authorize(session, user, Action.VIEW, subject_of(session, e)).allowed
+        for m in e.members
+        if m.person_id is not None and m.role in CHILD_ROLES and m.left_on is None
+    }
+    page = held_for(session, user, children, EARLY_HELP_RULES)
+    shown = len(page.rows) + len(page.forecast)
+    record(session, access.actor_of(user), "list", "due_work", user.id, detail={"page": "early_help", "shown": shown})
+    return page
 
 
 def episode_of_person(session: Session, database: Database, user: User, person_id: int) -> EarlyHelpEpisode:

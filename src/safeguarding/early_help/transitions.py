@@ -24,7 +24,7 @@ from safeguarding.core.audit import record
 from safeguarding.core.calendar import today_in_london
 from safeguarding.core.dates import long_date
 from safeguarding.core.db import Database, utcnow
-from safeguarding.core.errors import NotFound, ValidationFailed
+from safeguarding.core.errors import ValidationFailed
 from safeguarding.core.form_fields import date_field, text_field
 from safeguarding.core.users import User
 from safeguarding.early_help import service
@@ -51,24 +51,14 @@ STEP_UP_FIELDS = ("decided_on", "reason", "consent", "consent_reason", "handover
 def episode_to_step_up(session: Session, database: Database, user: User, episode_id: int) -> EarlyHelpEpisode:
     """The episode for the step-up page: its lead practitioner (a partner in the portal) or the council's early help
     staff."""
-    episode = session.get(EarlyHelpEpisode, episode_id)
-    if episode is None:
-        raise NotFound("There is no such early help episode.")
-    access.require(session, database, user, Action.UPDATE, service.subject_of(session, episode))
-    return episode
+    return service.episode_for(session, database, user, episode_id, Action.UPDATE)
 
 
 def view_step_up(session: Session, database: Database, user: User, episode_id: int) -> EarlyHelpEpisode:
     """The step-up page: the episode, its reading audited for each of its people."""
     episode = episode_to_step_up(session, database, user, episode_id)
-    _audit_view(session, user, episode)
+    service.audit_view(session, user, episode)
     return episode
-
-
-def _audit_view(session: Session, user: User, episode: EarlyHelpEpisode) -> None:
-    people: list[int | None] = [m.person_id for m in episode.members if m.person_id is not None] or [None]
-    for person_id in people:
-        record(session, access.actor_of(user), "view", "early_help_episode", episode.id, person_id=person_id)
 
 
 @dataclass(frozen=True)

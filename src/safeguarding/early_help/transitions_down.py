@@ -32,7 +32,7 @@ from safeguarding.core.audit import record
 from safeguarding.core.calendar import today_in_london
 from safeguarding.core.dates import long_date
 from safeguarding.core.db import Database, utcnow
-from safeguarding.core.errors import NotFound, ValidationFailed
+from safeguarding.core.errors import ValidationFailed
 from safeguarding.core.form_fields import date_field, record_id, text_field
 from safeguarding.core.record_versions import check_version
 from safeguarding.core.users import User
@@ -495,19 +495,13 @@ def _agreed_at_review(
 
 
 def episode_for_change(session: Session, database: Database, user: User, episode_id: int) -> EarlyHelpEpisode:
-    episode = session.get(EarlyHelpEpisode, episode_id)
-    if episode is None:
-        raise NotFound("There is no such early help episode.")
-    access.require(session, database, user, Action.MANAGE, service.subject_of(session, episode))
-    return episode
+    return service.episode_for(session, database, user, episode_id, Action.MANAGE)
 
 
 def view_change(session: Session, database: Database, user: User, episode_id: int) -> EarlyHelpEpisode:
     """The change of plan page: the episode, its reading audited for each of its people."""
     episode = episode_for_change(session, database, user, episode_id)
-    people: list[int | None] = [m.person_id for m in episode.members if m.person_id is not None] or [None]
-    for person_id in people:
-        record(session, access.actor_of(user), "view", "early_help_episode", episode.id, person_id=person_id)
+    service.audit_view(session, user, episode)
     return episode
 
 

@@ -31,7 +31,8 @@ from safeguarding.family_network.models import (
     KinshipSupport,
     PreProceedings,
 )
-from safeguarding.people.models import Person, PersonKind
+from safeguarding.people import rules as people_rules
+from safeguarding.people.models import FamilyRelationship, Person, PersonKind, RelationshipKind
 
 TABLES: list[Table] = [
     ProtectionTeamMember.__table__,  # type: ignore[list-item]
@@ -184,11 +185,40 @@ def build(builder: Any, writer: Any) -> dict[str, int]:
         if arrangements >= KINSHIP_MOST or person_id in seen or rng.random() > 0.05:
             continue
         started = max(born, today - timedelta(days=rng.randint(60, 1500)))
+        # The carer is a person in the index, with the carer tie on the child's family.
+        first, last = rng.choice(FIRST), rng.choice(LAST)
+        carer_id = add(
+            Person,
+            {
+                "kind": PersonKind.ADULT.value,
+                "first_name": first,
+                "last_name": last,
+                "date_of_birth": born - timedelta(days=rng.randint(20 * 365, 50 * 365)),
+                "first_name_key": people_rules.name_key(first),
+                "last_name_key": people_rules.name_key(last),
+                "first_name_sound": people_rules.sound_key(first),
+                "last_name_sound": people_rules.sound_key(last),
+            },
+        )
+        writer.add(
+            FamilyRelationship.__table__,
+            {
+                "id": writer.new_id(FamilyRelationship.__table__),
+                "from_person_id": carer_id,
+                "to_person_id": person_id,
+                "kind": RelationshipKind.CARER.value,
+                "started": started,
+                "ended": None,
+                "recorded_at": builder.now,
+                "recorded_by_id": None,
+            },
+        )
         arrangement_id = add(
             KinshipArrangement,
             {
                 "person_id": person_id,
-                "carer_name": _name(rng),
+                "carer_person_id": carer_id,
+                "carer_name": f"{first} {last}",
                 "carer_relationship": rng.choice(RELATIONSHIPS),
                 "kind": kinds[arrangements % len(kinds)],
                 "started_on": started,

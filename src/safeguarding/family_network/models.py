@@ -83,13 +83,18 @@ class PreProceedings(Base, Timestamped):
 
 
 class KinshipArrangement(Base, Timestamped):
-    """A child living with a kinship carer: who, under what kind of arrangement, from when to when."""
+    """A child living with a kinship carer: who, under what kind of arrangement, from when to when.
+
+    The carer is a person in the person index (``carer_person_id``, chosen with the person picker; the child's
+    family in the index gains the carer tie). ``carer_name`` keeps their name as it was when last saved, and is all
+    that rows recorded before carers were people have where migration 0021 found no single match."""
 
     __tablename__ = "kinship_arrangement"
     __table_args__ = (Index("ix_kinship_arrangement_person", "person_id", "started_on"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    carer_person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
     carer_name: Mapped[str] = mapped_column(String(200))
     carer_relationship: Mapped[str] = mapped_column(String(200))  # "maternal grandmother", "family friend"
     kind: Mapped[str] = mapped_column(String(30))  # family_network.rules.KINSHIP_ARRANGEMENTS

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from safeguarding.core import access
+from safeguarding.core.access import Action, Kind
 from safeguarding.core.db import Database
 from safeguarding.core.users import User
 from safeguarding.family_network import rules, service
@@ -46,7 +49,7 @@ FLASH = {
 class FormField:
     name: str
     label: str
-    type: str = "text"  # text | textarea | date | select | radios | yesno | number
+    type: str = "text"  # text | textarea | date | select | radios | yesno | number | person (the person picker)
     options: Mapping[str, str] = field(default_factory=dict)
     hint: str | None = None
     blank: str | None = None
@@ -86,7 +89,12 @@ PP_FIELDS = (
     FormField("notes", "Notes", "textarea"),
 )
 KINSHIP_FIELDS = (
-    FormField("carer_name", "Kinship carer's name"),
+    FormField(
+        "carer_person_id",
+        "The kinship carer",
+        "person",
+        hint="Type their name and choose Find, then choose them. Not found? Add them to the council's records first",
+    ),
     FormField("carer_relationship", "Their relationship to the child", hint="For example, maternal grandmother"),
     FormField("kind", "Type of arrangement", "radios", rules.KINSHIP_ARRANGEMENTS),
     FormField("started_on", "Date the arrangement started", "date"),
@@ -147,16 +155,74 @@ def family_network_page(
         view=view,
         rules=rules,
         flash=FLASH.get(request.query_params.get("done", "")),
+        may_open_people=access.role_may(user, Kind.PERSON, Action.VIEW),
     )
 
 
-Page = Callable[[Request, Session, Database, User, int, Mapping[str, str] | None, dict[str, str] | None], Response]
+@dataclass(frozen=True)
+class NewForm:
+    """A form that records something new on the child's case (GET shows it, POST saves it)."""
+
+    path: str  # with {person_id}
+    heading: str
+    fields: tuple[FormField, ...]
+    button: str
+    save: Callable[[Session, Database, User, int, PostedForm], object]
+    done: str  # the family network page's flash
+    name: str
+    intro: str | None = None
+    # The options of a field read from the record when the page is drawn (name -> options).
+    options: Callable[[Session, int], Mapping[str, Mapping[str, str]]] | None = None
 
 
-def _mount(
-    path: str, page: Page, save: Callable[[Session, Database, User, int, PostedForm], object], done: str, name: str
-) -> None:
+@dataclass(frozen=True)
+class RecordForm:
+    """A form on one of the child's saved records (pre-proceedings, a kinship arrangement): its changes, or
+    something recorded against it (support offered)."""
+
+    path: str  # with {person_id} and the record's {<id_name>}
+    id_name: str
+    load: Callable[[Session, int, int], Any]  # the child's record; another child's is refused (NotFound)
+    heading: Callable[[Any], str]
+    fields: Callable[[Session], tuple[FormField, ...]]
+    button: str
+    saved: Callable[[Any], Mapping[str, str]]  # what the form shows when opened
+    save: Callable[[Session, Database, User, int, int, PostedForm], object]
+    done: str
+    name: str
+
+
+def _with_options(fields: tuple[FormField, ...], options: Mapping[str, Mapping[str, str]]) -> tuple[FormField, ...]:
+    return tuple(
+        FormField(f.name, f.label, f.type, options[f.name], f.hint, f.blank) if f.name in options else f for f in fields
+    )
+
+
+def _mount(form: NewForm) -> None:
     """GET shows the form (to whoever may record on the case), POST saves it through ``submit``."""
+
+    def page(
+        request: Request,
+        db: Session,
+        database: Database,
+        user: User,
+        person_id: int,
+        values: Mapping[str, str] | None,
+        errors: dict[str, str] | None,
+    ) -> Response:
+        person = service.may_write(db, database, user, person_id)
+        fields = _with_options(form.fields, form.options(db, person_id)) if form.options else form.fields
+        return _form(
+            request,
+            person,
+            heading=form.heading,
+            action=form.path.format(person_id=person_id),
+            fields=fields,
+            button=form.button,
+            values=values,
+            errors=errors,
+            intro=form.intro,
+        )
 
     def show(request: Request, person_id: RecordId, db: DbSession, database: Db, user: CurrentUser) -> Response:
         return page(request, db, database, user, person_id, None, None)
@@ -165,280 +231,162 @@ def _mount(
         return await submit(
             request,
             db,
-            lambda form: save(db, database, user, person_id, form),
-            done=f"/cases/{person_id}/family-network?done={done}",
-            again=lambda form, errors: page(request, db, database, user, person_id, form.as_dict(), errors),
+            lambda posted: form.save(db, database, user, person_id, posted),
+            done=f"/cases/{person_id}/family-network?done={form.done}",
+            again=lambda posted, errors: page(request, db, database, user, person_id, posted.as_dict(), errors),
         )
 
-    show.__name__, post.__name__ = f"{name}_page", f"{name}_submit"
-    router.add_api_route(path, show, methods=["GET"], include_in_schema=False)
-    router.add_api_route(path, post, methods=["POST"], include_in_schema=False)
+    show.__name__, post.__name__ = f"{form.name}_page", f"{form.name}_submit"
+    router.add_api_route(form.path, show, methods=["GET"], include_in_schema=False)
+    router.add_api_route(form.path, post, methods=["POST"], include_in_schema=False)
 
 
-def _record_id(request: Request, name: str) -> int:
-    return path_record_id(request, name)
+def _mount_on_record(form: RecordForm) -> None:
+    """GET shows the form with the saved record's values, POST saves it through ``submit`` (a second editor is told,
+    keeping what they typed); both only for whoever may record on the case, and only for this child's record."""
+
+    def page(
+        request: Request,
+        db: Session,
+        database: Database,
+        user: User,
+        person_id: int,
+        number: int,
+        values: Mapping[str, str] | None,
+        errors: dict[str, str] | None,
+    ) -> Response:
+        person = service.may_write(db, database, user, person_id)
+        row = form.load(db, person_id, number)
+        return _form(
+            request,
+            person,
+            heading=form.heading(row),
+            action=form.path.format(person_id=person_id, **{form.id_name: number}),
+            fields=form.fields(db),
+            button=form.button,
+            values=form.saved(row) if values is None else values,
+            errors=errors,
+        )
+
+    def show(request: Request, person_id: RecordId, db: DbSession, database: Db, user: CurrentUser) -> Response:
+        number = path_record_id(request, form.id_name)
+        return page(request, db, database, user, person_id, number, None, None)
+
+    async def post(request: Request, person_id: RecordId, db: DbSession, database: Db, user: CurrentUser) -> Response:
+        number = path_record_id(request, form.id_name)
+        return await submit(
+            request,
+            db,
+            lambda posted: form.save(db, database, user, person_id, number, posted),
+            done=f"/cases/{person_id}/family-network?done={form.done}",
+            again=lambda posted, errors: page(request, db, database, user, person_id, number, posted.as_dict(), errors),
+        )
+
+    show.__name__, post.__name__ = f"{form.name}_page", f"{form.name}_submit"
+    router.add_api_route(form.path, show, methods=["GET"], include_in_schema=False)
+    router.add_api_route(form.path, post, methods=["POST"], include_in_schema=False)
 
 
-def _offer_page(
-    request: Request,
-    db: Session,
-    database: Database,
-    user: User,
-    person_id: int,
-    values: Mapping[str, str] | None,
-    errors: dict[str, str] | None,
-) -> Response:
-    person = service.may_write(db, database, user, person_id)
-    return _form(
-        request,
-        person,
-        heading="Record an FGDM offer",
-        action=f"/cases/{person_id}/family-network/offers/new",
-        fields=OFFER_FIELDS,
-        button="Save the offer",
-        values=values,
-        errors=errors,
+def _offer_options(db: Session, person_id: int) -> Mapping[str, Mapping[str, str]]:
+    return {"offer_id": service.accepted_offers(db, person_id)}
+
+
+def _support_fields(db: Session) -> tuple[FormField, ...]:
+    return _with_options(SUPPORT_FIELDS, {"item": {item: item for item in service.local_offer(db)}})
+
+
+for _new in (
+    NewForm(
+        "/cases/{person_id}/family-network/offers/new",
+        "Record an FGDM offer",
+        OFFER_FIELDS,
+        "Save the offer",
+        service.record_offer,
+        "offer",
+        "new_fgdm_offer",
         intro=(
             "A family group decision-making meeting offered to the parents and those with parental responsibility, "
             "before the council applies to court."
         ),
-    )
-
-
-def _meeting_page(
-    request: Request,
-    db: Session,
-    database: Database,
-    user: User,
-    person_id: int,
-    values: Mapping[str, str] | None,
-    errors: dict[str, str] | None,
-) -> Response:
-    person = service.may_write(db, database, user, person_id)
-    offers = service.accepted_offers(db, person_id)
-    fields = tuple(
-        FormField(f.name, f.label, f.type, offers, f.hint, f.blank) if f.name == "offer_id" else f
-        for f in MEETING_FIELDS
-    )
-    return _form(
-        request,
-        person,
-        heading="Record a family network meeting",
-        action=f"/cases/{person_id}/family-network/meetings/new",
-        fields=fields,
-        button="Save the meeting",
-        values=values,
-        errors=errors,
-    )
-
-
-def _pp_new_page(
-    request: Request,
-    db: Session,
-    database: Database,
-    user: User,
-    person_id: int,
-    values: Mapping[str, str] | None,
-    errors: dict[str, str] | None,
-) -> Response:
-    person = service.may_write(db, database, user, person_id)
-    return _form(
-        request,
-        person,
-        heading="Start pre-proceedings",
-        action=f"/cases/{person_id}/pre-proceedings/new",
-        fields=PP_FIELDS,
-        button="Save pre-proceedings",
-        values=values,
-        errors=errors,
+    ),
+    NewForm(
+        "/cases/{person_id}/family-network/meetings/new",
+        "Record a family network meeting",
+        MEETING_FIELDS,
+        "Save the meeting",
+        service.record_meeting,
+        "meeting",
+        "new_family_network_meeting",
+        options=_offer_options,
+    ),
+    NewForm(
+        "/cases/{person_id}/pre-proceedings/new",
+        "Start pre-proceedings",
+        PP_FIELDS,
+        "Save pre-proceedings",
+        service.record_pre_proceedings,
+        "pre_proceedings",
+        "new_pre_proceedings",
         intro=(
             "Pre-proceedings under the Public Law Outline in the child's open episode. Add the later dates as they "
             "happen."
         ),
-    )
-
-
-def _kinship_new_page(
-    request: Request,
-    db: Session,
-    database: Database,
-    user: User,
-    person_id: int,
-    values: Mapping[str, str] | None,
-    errors: dict[str, str] | None,
-) -> Response:
-    person = service.may_write(db, database, user, person_id)
-    return _form(
-        request,
-        person,
-        heading="Record a kinship arrangement",
-        action=f"/cases/{person_id}/kinship/new",
-        fields=KINSHIP_FIELDS,
-        button="Save the arrangement",
-        values=values,
-        errors=errors,
-    )
-
-
-_mount("/cases/{person_id}/family-network/offers/new", _offer_page, service.record_offer, "offer", "new_fgdm_offer")
-_mount(
-    "/cases/{person_id}/family-network/meetings/new",
-    _meeting_page,
-    service.record_meeting,
-    "meeting",
-    "new_family_network_meeting",
-)
-_mount(
-    "/cases/{person_id}/pre-proceedings/new",
-    _pp_new_page,
-    service.record_pre_proceedings,
-    "pre_proceedings",
-    "new_pre_proceedings",
-)
-_mount(
-    "/cases/{person_id}/kinship/new",
-    _kinship_new_page,
-    service.record_arrangement,
-    "kinship",
-    "new_kinship_arrangement",
-)
+    ),
+    NewForm(
+        "/cases/{person_id}/kinship/new",
+        "Record a kinship arrangement",
+        KINSHIP_FIELDS,
+        "Save the arrangement",
+        service.record_arrangement,
+        "kinship",
+        "new_kinship_arrangement",
+    ),
+):
+    _mount(_new)
 
 
 # --- the forms of a saved record: pre-proceedings and kinship arrangements changed, support offered -----------------
 
-
-@router.get("/cases/{person_id}/pre-proceedings/{pp_id}/edit", include_in_schema=False)
-def edit_pre_proceedings_page(
-    request: Request, person_id: RecordId, db: DbSession, database: Db, user: CurrentUser
-) -> Response:
-    pp_id = _record_id(request, "pp_id")
-    person = service.may_write(db, database, user, person_id)
-    row = service.pre_proceedings_of(db, person_id, pp_id)
-    return _pp_edit(request, person, row.id, service.pp_values(row), None)
-
-
-def _pp_edit(
-    request: Request, person: Person, pp_id: int, values: Mapping[str, str], errors: dict[str, str] | None
-) -> Response:
-    person_id = person.id
-    return _form(
-        request,
-        person,
-        heading="Change pre-proceedings",
-        action=f"/cases/{person_id}/pre-proceedings/{pp_id}/edit",
-        fields=PP_FIELDS,
-        button="Save pre-proceedings",
-        values=values,
-        errors=errors,
-    )
-
-
-@router.post("/cases/{person_id}/pre-proceedings/{pp_id}/edit", include_in_schema=False)
-async def edit_pre_proceedings_submit(
-    request: Request, person_id: RecordId, db: DbSession, database: Db, user: CurrentUser
-) -> Response:
-    pp_id = _record_id(request, "pp_id")
-
-    def again(form: PostedForm, errors: dict[str, str]) -> Response:
-        person = service.may_write(db, database, user, person_id)
-        return _pp_edit(request, person, pp_id, form.as_dict(), errors)
-
-    return await submit(
-        request,
-        db,
-        lambda form: service.record_pre_proceedings(db, database, user, person_id, form, pp_id),
-        done=f"/cases/{person_id}/family-network?done=pre_proceedings",
-        again=again,
-    )
-
-
-@router.get("/cases/{person_id}/kinship/{arrangement_id}/edit", include_in_schema=False)
-def edit_kinship_page(
-    request: Request, person_id: RecordId, db: DbSession, database: Db, user: CurrentUser
-) -> Response:
-    arrangement_id = _record_id(request, "arrangement_id")
-    person = service.may_write(db, database, user, person_id)
-    row = service.arrangement_of(db, person_id, arrangement_id)
-    return _kinship_edit(request, person, row.id, service.arrangement_values(row), None)
-
-
-def _kinship_edit(
-    request: Request, person: Person, arrangement_id: int, values: Mapping[str, str], errors: dict[str, str] | None
-) -> Response:
-    person_id = person.id
-    return _form(
-        request,
-        person,
-        heading="Change a kinship arrangement",
-        action=f"/cases/{person_id}/kinship/{arrangement_id}/edit",
-        fields=KINSHIP_FIELDS,
-        button="Save the arrangement",
-        values=values,
-        errors=errors,
-    )
-
-
-@router.post("/cases/{person_id}/kinship/{arrangement_id}/edit", include_in_schema=False)
-async def edit_kinship_submit(
-    request: Request, person_id: RecordId, db: DbSession, database: Db, user: CurrentUser
-) -> Response:
-    arrangement_id = _record_id(request, "arrangement_id")
-
-    def again(form: PostedForm, errors: dict[str, str]) -> Response:
-        person = service.may_write(db, database, user, person_id)
-        return _kinship_edit(request, person, arrangement_id, form.as_dict(), errors)
-
-    return await submit(
-        request,
-        db,
-        lambda form: service.record_arrangement(db, database, user, person_id, form, arrangement_id),
-        done=f"/cases/{person_id}/family-network?done=kinship",
-        again=again,
-    )
-
-
-def _support_page(
-    request: Request,
-    db: Session,
-    database: Database,
-    user: User,
-    person_id: int,
-    arrangement_id: int,
-    values: Mapping[str, str] | None,
-    errors: dict[str, str] | None,
-) -> Response:
-    person = service.may_write(db, database, user, person_id)
-    arrangement = service.arrangement_of(db, person_id, arrangement_id)
-    items = {item: item for item in service.local_offer(db)}
-    fields = tuple(FormField(f.name, f.label, f.type, items, f.hint) if f.name == "item" else f for f in SUPPORT_FIELDS)
-    return _form(
-        request,
-        person,
-        heading=f"Support offered to {arrangement.carer_name}",
-        action=f"/cases/{person_id}/kinship/{arrangement_id}/support/new",
-        fields=fields,
-        button="Save the support offered",
-        values=values,
-        errors=errors,
-    )
-
-
-@router.get("/cases/{person_id}/kinship/{arrangement_id}/support/new", include_in_schema=False)
-def new_support_page(request: Request, person_id: RecordId, db: DbSession, database: Db, user: CurrentUser) -> Response:
-    return _support_page(request, db, database, user, person_id, _record_id(request, "arrangement_id"), None, None)
-
-
-@router.post("/cases/{person_id}/kinship/{arrangement_id}/support/new", include_in_schema=False)
-async def new_support_submit(
-    request: Request, person_id: RecordId, db: DbSession, database: Db, user: CurrentUser
-) -> Response:
-    arrangement_id = _record_id(request, "arrangement_id")
-    return await submit(
-        request,
-        db,
-        lambda form: service.record_support(db, database, user, person_id, arrangement_id, form),
-        done=f"/cases/{person_id}/family-network?done=support",
-        again=lambda form, errors: _support_page(
-            request, db, database, user, person_id, arrangement_id, form.as_dict(), errors
+for _on_record in (
+    RecordForm(
+        "/cases/{person_id}/pre-proceedings/{pp_id}/edit",
+        "pp_id",
+        service.pre_proceedings_of,
+        lambda row: "Change pre-proceedings",
+        lambda db: PP_FIELDS,
+        "Save pre-proceedings",
+        service.pp_values,
+        lambda db, database, user, person_id, number, posted: service.record_pre_proceedings(
+            db, database, user, person_id, posted, number
         ),
-    )
+        "pre_proceedings",
+        "edit_pre_proceedings",
+    ),
+    RecordForm(
+        "/cases/{person_id}/kinship/{arrangement_id}/edit",
+        "arrangement_id",
+        service.arrangement_of,
+        lambda row: "Change a kinship arrangement",
+        lambda db: KINSHIP_FIELDS,
+        "Save the arrangement",
+        service.arrangement_values,
+        lambda db, database, user, person_id, number, posted: service.record_arrangement(
+            db, database, user, person_id, posted, number
+        ),
+        "kinship",
+        "edit_kinship",
+    ),
+    RecordForm(
+        "/cases/{person_id}/kinship/{arrangement_id}/support/new",
+        "arrangement_id",
+        service.arrangement_of,
+        lambda row: f"Support offered to {row.carer_name}",
+        _support_fields,
+        "Save the support offered",
+        lambda row: {},
+        service.record_support,
+        "support",
+        "new_support",
+    ),
+):
+    _mount_on_record(_on_record)

@@ -11,10 +11,11 @@ Sources:
   pre-proceedings for local authorities" (2014): the legal planning meeting's decision, the letter before
   proceedings inviting the parents to the pre-proceedings meeting, reviews, then the decision to step down or to
   apply to court, the application and the letter that tells the parents proceedings are issued.
-- DfE, "Children in need census 2026 to 2027: specification" (module 5, pre-proceedings and FGDM; CBDS N00826 to
-  N00834), as the Data to Insight validator's ruleset cin2026_27 restates its rules. The published specification
-  itself is not held with these notes: the items follow the notes (early-help.md 3.4) and the validator's messages;
-  the meanings of the outcome codes (code set CS131: A, B, C) are not confirmed, see ``PP_OUTCOMES``.
+- DfE, "Children in need census 2026 to 2027: specification" (gov.uk, 18 November 2025, updated to 25 February
+  2026; module 5, pre-proceedings and FGDM; CBDS N00826 to N00834), as the Data to Insight validator's ruleset
+  cin2026_27 restates its rules (messages and pseudo-code). The specification's own text could not be read: the
+  items follow the notes (early-help.md 3.4) and the validator; the meanings of the outcome codes (code set CS131:
+  A, B, C) are published nowhere this project could find, see ``PP_OUTCOME_CODES``.
 """
 
 from __future__ import annotations
@@ -61,9 +62,10 @@ KINSHIP_SOURCES: Final = MappingProxyType(
 )
 
 # The outcome of pre-proceedings as practice names it, and the CIN census code (PPOutcome, N00833, code set CS131)
-# each is reported as. The notes (early-help.md 3.4, cin-census.md 9) name the values A, B and C but not their
-# meanings, and the DfE specification for 2026-27 is not held with them: this mapping is this project's reading,
-# to be checked against the published specification before the first return of module 5.
+# each is reported as. A, B and C are the DfE's values (rule 9011); which outcome each letter stands for is this
+# project's guess (searched December 2026: the gov.uk specification page, the Data to Insight validator's cin2026_27
+# rules and sample file, the liia-tools schemas (none after 2024) and public issue trackers; none names them). Check
+# PP_OUTCOME_CODES and core.codes.PP_OUTCOMES against code set CS131 in the specification before the first return.
 PP_OUTCOMES: Final = MappingProxyType(
     {
         "step_down": "Stepped down: the family's plan is working and proceedings are not needed",

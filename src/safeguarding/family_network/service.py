@@ -47,7 +47,9 @@ from safeguarding.family_network.models import (
     KinshipSupport,
     PreProceedings,
 )
-from safeguarding.people.models import Person
+from safeguarding.people.family import add_relationship
+from safeguarding.people.models import FamilyRelationship, Person, RelationshipKind
+from safeguarding.people.records import may_open
 
 LOCAL_OFFER_SETTING = "kinship.local_offer"
 
@@ -359,7 +361,7 @@ def record_pre_proceedings(
 # --- kinship arrangements and the local offer ------------------------------------------------------------------------
 
 KINSHIP_FIELDS = (
-    ("carer_name", "Kinship carer's name"),
+    ("carer_person_id", "The kinship carer"),
     ("carer_relationship", "Their relationship to the child"),
     ("kind", "Type of arrangement"),
     ("started_on", "Date the arrangement started"),
@@ -382,6 +384,54 @@ def arrangement_values(row: KinshipArrangement) -> dict[str, str]:
     return values
 
 
+def _kinship_choices(
+    session: Session, user: User, row: KinshipArrangement, name: str, form: Mapping[str, str]
+) -> dict[str, str]:
+    """How a field reads to a second editor, saved and typed: a code by its label, a carer by their name (never by
+    their record number)."""
+    if name == "kind":
+        return dict(rules.KINSHIP_ARRANGEMENTS)
+    if name != "carer_person_id":
+        return {}
+    carers = {str(row.carer_person_id): row.carer_name} if row.carer_person_id is not None else {}
+    typed = record_id(form.get(name))
+    chosen = session.get(Person, typed) if typed is not None else None
+    if chosen is not None and may_open(session, user, chosen.id):
+        carers[str(chosen.id)] = chosen.full_name
+    return carers
+
+
+def _carer(session: Session, user: User, child: Person, raw: str | None, errors: dict[str, str]) -> Person | None:
+    """The kinship carer chosen with the person picker: someone in the index this user may open, not the child."""
+    carer_id = record_id(raw)
+    carer = session.get(Person, carer_id) if carer_id is not None else None
+    if carer is None or not may_open(session, user, carer.id):
+        errors["carer_person_id"] = "Find and choose the kinship carer: type their name, choose Find, then choose them"
+        return None
+    if carer.id == child.id:
+        errors["carer_person_id"] = "Choose the kinship carer, not the child"
+        return None
+    return carer
+
+
+def _carer_tie(session: Session, database: Database, user: User, child: Person, carer: Person, started: date) -> None:
+    """The child's family in the person index shows the carer: a carer tie is added unless one is recorded."""
+    tie = select(FamilyRelationship.id).where(
+        FamilyRelationship.kind == RelationshipKind.CARER,
+        FamilyRelationship.from_person_id == carer.id,
+        FamilyRelationship.to_person_id == child.id,
+        FamilyRelationship.ended.is_(None),
+    )
+    if session.scalar(tie) is not None:
+        return
+    try:
+        add_relationship(session, database, user, child.id, carer.id, "carer", started)
+    except ValidationFailed as problem:  # the index already says otherwise (e.g. the child cares for them)
+        raise ValidationFailed(
+            {"carer_person_id": f"{carer.full_name}: {next(iter(problem.errors.values()))}"}
+        ) from problem
+
+
 def record_arrangement(
     session: Session,
     database: Database,
@@ -390,18 +440,20 @@ def record_arrangement(
     form: Mapping[str, str],
     arrangement_id: int | None = None,
 ) -> KinshipArrangement:
-    """A kinship arrangement the child lives in (or a change to it: its end)."""
+    """A kinship arrangement the child lives in (or a change to it: its end), with the carer chosen from the person
+    index. A current arrangement adds the carer to the child's family in the index (a tie ended there, on the
+    person's record, as any other)."""
     person = _require_write(session, database, user, person_id, Action.UPDATE if arrangement_id else Action.CREATE)
     row = arrangement_of(session, person_id, arrangement_id) if arrangement_id is not None else None
     if row is not None:
         values = arrangement_values(row)
         saved = [
-            SavedField(n, label, values[n], dict(rules.KINSHIP_ARRANGEMENTS) if n == "kind" else {}, n.endswith("_on"))
+            SavedField(n, label, values[n], _kinship_choices(session, user, row, n, form), n.endswith("_on"))
             for n, label in KINSHIP_FIELDS
         ]
         check_version(session, "kinship_arrangement", row, record_id(form.get("version")), saved)
     errors: dict[str, str] = {}
-    name = text_field(form.get("carer_name"), "carer_name", "the kinship carer's name", errors, limit=rules.NAME_MAX)
+    carer = _carer(session, user, person, form.get("carer_person_id"), errors)
     relationship = text_field(
         form.get("carer_relationship"),
         "carer_relationship",
@@ -423,13 +475,17 @@ def record_arrangement(
         errors["ended_on"] = "The date the arrangement ended must be on or after the date it started"
     if errors:
         raise ValidationFailed(errors)
-    assert name is not None and relationship is not None and kind is not None and started is not None
+    assert carer is not None and relationship is not None and kind is not None and started is not None
     if row is None:
         row = KinshipArrangement(person_id=person_id, recorded_by_id=user.id)
         session.add(row)
-    row.carer_name, row.carer_relationship, row.kind = name, relationship, kind
-    row.started_on, row.ended_on = started, ended
+    # The name as it is now, kept for the page and for a second editor (two names can be longer than the column).
+    row.carer_person_id, row.carer_name = carer.id, carer.full_name[: rules.NAME_MAX]
+    row.carer_relationship = relationship
+    row.kind, row.started_on, row.ended_on = kind, started, ended
     flush(session)
+    if ended is None:
+        _carer_tie(session, database, user, person, carer, started)
     audit(session, user, "update" if arrangement_id else "create", "kinship_arrangement", row.id, person_id, kind=kind)
     return row
 

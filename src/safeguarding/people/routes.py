@@ -212,6 +212,8 @@ def record_page(
         person=record.person,
         addresses=records.address_history(record.person),
         may_manage=may_manage,
+        may_update=access.role_may(user, Kind.PERSON, Action.UPDATE),
+        may_open_case=access.role_may(user, Kind.CASE, Action.VIEW),
         flash=FLASH.get(done or ""),
         back_to_contact=f"/mash/contacts/{from_contact}" if from_contact is not None else None,
         **_common(),

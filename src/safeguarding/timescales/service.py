@@ -401,6 +401,34 @@ def my_due(session: Session, database: Database, user: User, *, today: date | No
     return page
 
 
+def held_for(
+    session: Session,
+    user: User,
+    person_ids: Collection[int],
+    rule_ids: Collection[str],
+    *,
+    today: date | None = None,
+) -> DuePage:
+    """The open deadlines of these timescales that this user holds, for these children only, sectioned as ``my_due``
+    sections them (overdue, due soon, due later, forecast): a capability's own due page, whose service has chosen the
+    children by its own access (early help: the families a lead practitioner leads) and audits the read."""
+    today = today or today_in_london()
+    if not person_ids or not rule_ids:
+        return _page(session, user, [], today)
+    rows = list(
+        session.execute(
+            _query()
+            .where(
+                Deadline.worker_id == user.id,
+                Deadline.rule_id.in_(list(rule_ids)),
+                Deadline.person_id.in_(list(person_ids)),
+            )
+            .order_by(Deadline.due_on, Deadline.id)
+        )
+    )
+    return _page(session, user, rows, today)
+
+
 @dataclass(frozen=True)
 class _TeamStatements:
     counts: Any

@@ -112,7 +112,16 @@ SECTIONS: tuple[NavSection, ...] = (
                 "People",
                 "/people",
                 frozenset(
-                    {R.MASH_WORKER, R.MASH_MANAGER, R.SOCIAL_WORKER, R.TEAM_MANAGER, R.EXPLOITATION_PRACTITIONER}
+                    {
+                        R.MASH_WORKER,
+                        R.MASH_MANAGER,
+                        R.SOCIAL_WORKER,
+                        R.TEAM_MANAGER,
+                        R.EXPLOITATION_PRACTITIONER,
+                        # Early help staff find a family in the person index, or add it, before early help starts.
+                        R.EARLY_HELP_PRACTITIONER,
+                        R.EARLY_HELP_MANAGER,
+                    }
                 ),
             ),
         ),

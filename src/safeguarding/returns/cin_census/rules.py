@@ -1483,12 +1483,20 @@ def r8842q(child: Child, year: CensusYear) -> Iterator[Problem]:
 
 
 # --- PreProceedings (module 5: pre-proceedings and family group decision-making), from 2026-27 --------------------
-# Source: DfE, "Children in need census 2026 to 2027: specification" (published 18 November 2025, updated February
-# 2026), module 5, as the Data to Insight validator's ruleset cin2026_27 restates it (its messages quoted). The
-# specification itself is not held with these notes. Where the validator's code and its message disagree, the
-# message (the DfE's words) is followed: 9007 asks for the FGDM offer when a letter was sent (the validator tests
-# the reverse), 9011 checks PPOutcome only when present ("If N00833 is present"), and 9000Q is the return-level
-# query the notes name (module 5 given but no PPStartDate anywhere in it).
+# Source: DfE, "Children in need census 2026 to 2027: specification" and its "validation rules" (gov.uk, published
+# 18 November 2025, updated December 2025 and 25 February 2026; collection 1 April 2026 to 31 March 2027), as the
+# Data to Insight validator's ruleset cin2026_27 restates them: each rule's message (the DfE's words, quoted below)
+# and its condition (the DfE's pseudo-code, in the validator's comments). The specification's own text could not be
+# read (checked December 2026: only the gov.uk page listing its documents is held). Where the validator's code and
+# the DfE's words disagree, the words are followed:
+# - 9007: "If N00827 is present, then N00828 should be present" (the validator tests the reverse);
+# - 9010Q: "If N00828 is present and equals true, then N00829 should be present" (booleans read as the DfE's
+#   yesnotype: true / false / 1 / 0, as every other flag of the census);
+# - 9011: "If N00833 is present, then it must be a valid value (codeset CS131)" (the validator also flags a blank);
+# - 9000Q: "N00826 has not been provided", with no unit named; the validator's author left it return-level as
+#   unclear, and so does this: module 5 groups given but none with a PPStartDate (8995Q is none given at all).
+# CBDS numbers named by the pseudo-code: N00826 PPStartDate ... N00831 ReviewMeetingsCount, N00833 PPOutcome,
+# N00834 CourtAppDate; StepDecisionDate's and LetterInitCPDate's are not given (the comments there repeat others).
 PP_FIRST_YEAR = 2027
 
 
@@ -1573,9 +1581,9 @@ def r9006(child: Child, year: CensusYear) -> Iterator[Problem]:
 )
 def r9007(child: Child, year: CensusYear) -> Iterator[Problem]:
     for at, pp in pre_proceedings(child):
-        if pp.text("LBPSentDate") and pp.text("FGDMMeetingOffer") not in ("0", "1"):
+        if pp.text("LBPSentDate") and as_bool(pp.text("FGDMMeetingOffer")) is None:
             yield Problem(
-                f"{at}/FGDMMeetingOffer", "a letter before proceedings was sent; FGDMMeetingOffer is not 0 or 1"
+                f"{at}/FGDMMeetingOffer", "a letter before proceedings was sent; FGDMMeetingOffer is not true or false"
             )
 
 
@@ -1611,8 +1619,8 @@ def r9009(child: Child, year: CensusYear) -> Iterator[Problem]:
 )
 def r9010q(child: Child, year: CensusYear) -> Iterator[Problem]:
     for at, pp in pre_proceedings(child):
-        if pp.text("FGDMMeetingOffer") == "1" and pp.text("FGDMMeetingFac") not in ("0", "1"):
-            yield Problem(f"{at}/FGDMMeetingFac", "an FGDM meeting was offered; FGDMMeetingFac is not 0 or 1")
+        if as_bool(pp.text("FGDMMeetingOffer")) and as_bool(pp.text("FGDMMeetingFac")) is None:
+            yield Problem(f"{at}/FGDMMeetingFac", "an FGDM meeting was offered; FGDMMeetingFac is not true or false")
 
 
 @rule(
