@@ -1,7 +1,7 @@
 """Kinship carers are people in the person index: chosen with the person picker (found by name, never by a typed
 number), linked to the child's family as the child's carer, named on the arrangement; a carer must be chosen, the
 child cannot be their own carer, and a restricted record the worker may not open cannot be chosen. Arrangements
-recorded before are linked by migration 0021 where their carer's name names exactly one person."""
+recorded before are linked by migration 0018 where their carer's name names exactly one person."""
 
 from __future__ import annotations
 
@@ -93,7 +93,7 @@ def test_a_restricted_person_the_worker_may_not_open_cannot_be_chosen(
     assert "Quinn" not in refused.text
 
 
-# --- migration 0021: arrangements recorded with a name only -------------------------------------------------------
+# --- migration 0018: arrangements recorded with a name only -------------------------------------------------------
 
 
 def _sql(url: str, statement: str, **values: Any) -> list[Any]:

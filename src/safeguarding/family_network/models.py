@@ -87,7 +87,7 @@ class KinshipArrangement(Base, Timestamped):
 
     The carer is a person in the person index (``carer_person_id``, chosen with the person picker; the child's
     family in the index gains the carer tie). ``carer_name`` keeps their name as it was when last saved, and is all
-    that rows recorded before carers were people have where migration 0021 found no single match."""
+    that rows recorded before carers were people have where migration 0018 found no single match."""
 
     __tablename__ = "kinship_arrangement"
     __table_args__ = (Index("ix_kinship_arrangement_person", "person_id", "started_on"),)

@@ -1,7 +1,7 @@
 """kinship carers as people: kinship_arrangement.carer_person_id names the carer in the person index; existing
 arrangements are linked where their carer's name names exactly one person
 
-Revision ID: 0021
+Revision ID: 0018
 Revises: 0017
 Create Date: 2026-12-07 17:40:00.000000
 """
@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0021"
+revision: str = "0018"
 down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
