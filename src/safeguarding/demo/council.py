@@ -152,6 +152,7 @@ DEMO_SIGN_INS: tuple[tuple[str, Role, str], ...] = (
     ("personal.adviser", Role.PERSONAL_ADVISER, "Priya Adeyemi"),
     ("early.help", Role.EARLY_HELP_PRACTITIONER, "Ellie Hart"),
     ("early.help.manager", Role.EARLY_HELP_MANAGER, "Hugh Ellison"),
+    ("data.quality", Role.DATA_QUALITY_OFFICER, "Dara Quinlan"),
 )
 
 
@@ -507,6 +508,12 @@ class _Builder:
         )
         self.staff["early.help.other"] = user(
             Role.EARLY_HELP_PRACTITIONER, team_id=early_help, manager_id=early_help_manager.id, named="Nadia Brook"
+        )
+        # The person index's keeper (people/duplicates/): reviews the proposed duplicates. Made last and named without
+        # the random stream, so every row made before them is unchanged.
+        data_quality = team("Data quality team", "data_quality")
+        self.staff["data.quality"] = user(
+            Role.DATA_QUALITY_OFFICER, team_id=data_quality, manager_id=head.id, demo=demo_names["data.quality"]
         )
 
         return [DemoSignIn(username, role.label, full) for username, role, full in DEMO_SIGN_INS]
