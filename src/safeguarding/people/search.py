@@ -72,7 +72,9 @@ def exact_matches(
         )
     if not conditions:
         return []
-    return list(session.scalars(select(Person).where(or_(*conditions)).order_by(Person.id)))
+    return list(
+        session.scalars(select(Person).where(or_(*conditions), Person.merged_into_id.is_(None)).order_by(Person.id))
+    )
 
 
 def _match_query(
@@ -94,7 +96,14 @@ def _match_query(
     )
 
 
-_SCORING_COLUMNS = (Person.id, Person.first_name_key, Person.last_name_key, Person.date_of_birth, Person.nhs_number)
+_SCORING_COLUMNS = (
+    Person.id,
+    Person.first_name_key,
+    Person.last_name_key,
+    Person.date_of_birth,
+    Person.nhs_number,
+    Person.merged_into_id,
+)
 
 
 def _prefix_range(column: Any, prefix: str) -> Any:
@@ -194,6 +203,8 @@ def _score(session: Session, query: rules.MatchQuery, rows: dict[int, Any]) -> l
                 postcodes.setdefault(person_id, set()).add(query.postcode)
     scored: list[tuple[int, rules.MatchScore]] = []
     for person_id, row in rows.items():
+        if row.merged_into_id is not None:
+            continue  # merged into another record: that one is found instead (people/duplicates)
         result = rules.score_match(
             query,
             rules.MatchRecord(

@@ -75,7 +75,7 @@ IDENTIFIERS = ("nhs_number", "upn", "la_child_id")
 _NOT_SNAPSHOT = frozenset({"id", "version"})
 
 
-def _shown(name: str, value: Any) -> str:
+def shown_value(name: str, value: Any) -> str:
     if value is None or value == "":
         return "Not recorded"
     if isinstance(value, date):
@@ -223,7 +223,13 @@ def _field_choices(survivor: Person, merged: Person, chosen: Mapping[str, str] |
         default = MERGED if (mine is None or mine == "") and theirs not in (None, "") else SURVIVOR
         pick = (chosen or {}).get(name, default)
         fields.append(
-            FieldChoice(name, label, _shown(name, mine), _shown(name, theirs), pick if pick in (SURVIVOR, MERGED) else default)
+            FieldChoice(
+                name,
+                label,
+                shown_value(name, mine),
+                shown_value(name, theirs),
+                pick if pick in (SURVIVOR, MERGED) else default,
+            )
         )
     return fields
 
@@ -304,14 +310,28 @@ def merge_preview(
     return plan
 
 
-def _reason(value: str, name: str, what: str) -> str:
+MERGE_REASON = "the reason these two records are one person"
+UNMERGE_REASON = "the reason for undoing this merge"
+
+
+def reason_problems(value: str, what: str, name: str = "reason") -> dict[str, str]:
+    """What is wrong with a reason given for a merge or an unmerge (keyed by its field): empty when it will do."""
     errors: dict[str, str] = {}
     text = text_field(value, name, what, errors, limit=REASON_MAX, noun="reason")
     if not errors and len((text or "").strip()) < REASON_MIN:
         errors[name] = f"Give {what} (at least {REASON_MIN} characters)"
-    if errors:
+    return errors
+
+
+def _reason(value: str, what: str) -> str:
+    if errors := reason_problems(value, what):
         raise ValidationFailed(errors)
-    return (text or "").strip()
+    return value.strip()
+
+
+def decoded(table: Any, name: str, value: Any) -> Any:
+    """A snapshot's value in its column's own type."""
+    return row_words.decode(table.c[name], value)
 
 
 # --- merging -------------------------------------------------------------------------------------------------------
@@ -333,7 +353,9 @@ def _restore(person: Person, text: str, *, only: tuple[str, ...] | None = None) 
         setattr(person, name, row_words.decode(table.c[name], value))
 
 
-def _add_row(session: Session, merge: PersonMerge, ref_table: str, key: Mapping[str, Any], column: str, **kw: Any) -> None:
+def _add_row(
+    session: Session, merge: PersonMerge, ref_table: str, key: Mapping[str, Any], column: str, **kw: Any
+) -> None:
     session.add(
         PersonMergeRow(
             merge_id=merge.id, table_name=ref_table, row_key=row_words.key_text(key), column_name=column, **kw
@@ -369,12 +391,14 @@ def _merge_restriction(session: Session, merge: PersonMerge, survivor_id: int, m
         _add_row(session, merge, "person_restriction_grant", {"id": grant.id}, "person_id", fate=RowFate.ADDED)
 
 
-def _apply_fields(survivor: Person, merged: Person, fields: list[FieldChoice]) -> list[str]:
+def _apply_fields(session: Session, survivor: Person, merged: Person, fields: list[FieldChoice]) -> list[str]:
     """The chosen values onto the survivor; the other record gives up its identifiers (each is unique, and it is
     kept only as a pointer to the survivor now). Returns the fields that took the other record's value."""
     taken = {f.name: getattr(merged, f.name) for f in fields if f.chosen == MERGED}
     for name in IDENTIFIERS:
         setattr(merged, name, None)
+    # Given up before the survivor takes one: the database checks each row's update on its own.
+    _flush(session)
     for name, value in taken.items():
         setattr(survivor, name, value)
     if survivor.upn:
@@ -401,7 +425,7 @@ def merge(
     if survivor_id == merged_id:
         raise ValidationFailed({"survivor": "Choose two different records"})
     access.require(session, database, user, Action.CREATE, _subject(Kind.PERSON_MERGE, survivor_id, merged_id))
-    reason = _reason(reason, "reason", "the reason these two records are one person")
+    reason = _reason(reason, MERGE_REASON)
     survivor, merged = _live(session, survivor_id), _live(session, merged_id)
     plan = plan_merge(session, survivor, merged, chosen)
     if plan.blocked:
@@ -458,7 +482,7 @@ def merge(
     session.expire_all()
     survivor, merged = records.get_person(session, survivor_id), records.get_person(session, merged_id)
     merged_name = (merged.first_name, merged.last_name)
-    taken = _apply_fields(survivor, merged, plan.fields)
+    taken = _apply_fields(session, survivor, merged, plan.fields)
     merged.merged_into_id = survivor_id
     _flush(session)
     if merged_name != (survivor.first_name, survivor.last_name) and not any(
@@ -548,7 +572,9 @@ def get_merge(session: Session, merge_id: int) -> PersonMerge:
 
 
 def _merge_rows(session: Session, merge_id: int) -> list[PersonMergeRow]:
-    return list(session.scalars(select(PersonMergeRow).where(PersonMergeRow.merge_id == merge_id).order_by(PersonMergeRow.id)))
+    return list(
+        session.scalars(select(PersonMergeRow).where(PersonMergeRow.merge_id == merge_id).order_by(PersonMergeRow.id))
+    )
 
 
 def _check_unmergeable(session: Session, found: PersonMerge) -> None:
@@ -586,9 +612,13 @@ def plan_unmerge(session: Session, found: PersonMerge) -> UnmergePlan:
         if r.fate != RowFate.MOVED or (r.table_name, r.column_name) not in references:
             continue
         ref = references[(r.table_name, r.column_name)]
-        row = session.execute(
-            select(ref.table).where(row_words.where_key(ref.table, row_words.key_from_text(ref.table, r.row_key)))
-        ).mappings().first()
+        row = (
+            session.execute(
+                select(ref.table).where(row_words.where_key(ref.table, row_words.key_from_text(ref.table, r.row_key)))
+            )
+            .mappings()
+            .first()
+        )
         if row is None:
             gone.append(f"{row_words.label(ref.table)} (removed since the merge)")
         else:
@@ -671,14 +701,16 @@ def unmerge(
         Action.UPDATE,
         _subject(Kind.PERSON_MERGE, found.survivor_id, found.merged_id, record_id=found.id),
     )
-    reason = _reason(reason, "reason", "the reason for undoing this merge")
+    reason = _reason(reason, UNMERGE_REASON)
     _check_unmergeable(session, found)
     plan = plan_unmerge(session, found)
     survivor_id, merged_id = found.survivor_id, found.merged_id
     references = {(ref.table.name, ref.column.name): ref for ref in movable_references()}
     touched = _merge_rows(session, found.id)
     tables = {t.name: t for t in (ref.table for ref in references.values())}
-    tables.update({t.name: t for t in (PersonRestriction.__table__, PersonRestrictionGrant.__table__, PersonAlias.__table__)})  # type: ignore[misc]
+    tables.update(
+        {t.name: t for t in (PersonRestriction.__table__, PersonRestrictionGrant.__table__, PersonAlias.__table__)}
+    )  # type: ignore[misc]
     # What the merge added goes first (the alias naming the other record, the restriction's grants, then itself).
     for r in reversed(touched):
         if r.fate == RowFate.ADDED:
@@ -780,8 +812,8 @@ def merge_record(session: Session, database: Database, user: User, merge_id: int
     fields = [
         (
             label,
-            _shown(name, row_words.decode(table.c[name], survivor_before.get(name))),
-            _shown(name, row_words.decode(table.c[name], merged_before.get(name))),
+            shown_value(name, row_words.decode(table.c[name], survivor_before.get(name))),
+            shown_value(name, row_words.decode(table.c[name], merged_before.get(name))),
             "the other record's" if choices.get(name) == MERGED else "the survivor's",
         )
         for name, label in CHOOSABLE

@@ -168,7 +168,7 @@ def view_pair(session: Session, database: Database, user: User, pair_id: int) ->
 
 
 def reject(session: Session, database: Database, user: User, pair_id: int, reason: str) -> DuplicatePair:
-    """"Not the same person": the pair leaves the queue and is never proposed again. Who, when and why are kept."""
+    """ "Not the same person": the pair leaves the queue and is never proposed again. Who, when and why are kept."""
     pair = get_pair(session, pair_id)
     access.require(session, database, user, Action.DECIDE, _subject(pair))
     errors: dict[str, str] = {}

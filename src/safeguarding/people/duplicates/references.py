@@ -56,10 +56,10 @@ class Reference:
         if self.column in primary:
             keys.append(primary)
         for constraint in self.table.constraints:
-            if isinstance(constraint, UniqueConstraint) and self.column.name in constraint.columns.keys():
+            if isinstance(constraint, UniqueConstraint) and self.column.name in constraint.columns:
                 keys.append(tuple(constraint.columns))
         for index in self.table.indexes:
-            if isinstance(index, Index) and index.unique and self.column.name in index.columns.keys():
+            if isinstance(index, Index) and index.unique and self.column.name in index.columns:
                 keys.append(tuple(index.columns))
         if self.column.unique:
             keys.append((self.column,))
@@ -116,5 +116,3 @@ def referencing_rows(table: Table, metadata: MetaData | None = None) -> list[tup
             if fk.column.table is table:
                 found.append((other, fk.parent, fk.column.name))
     return found
-
-

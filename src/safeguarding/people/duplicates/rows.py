@@ -63,8 +63,11 @@ def label(table: Table) -> str:
 
 
 def _python_type(column: Column[Any]) -> type | None:
+    kind = column.type
+    # A decorated type (the UTC date-time) says nothing of itself: ask what it is stored as.
+    kind = getattr(kind, "impl_instance", kind)
     try:
-        return column.type.python_type
+        return kind.python_type
     except NotImplementedError:
         return None
 
