@@ -1,0 +1,95 @@
+"""People from pairs: connected components over the proposed pairs, strongest first, with a guard. A cluster never
+joins two records that the twins rule separates, nor two records with different valid NHS numbers (or UPNs), however
+a chain of pairs would lead there: the join that would do so is skipped."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from safeguarding.people.linkage.model import Model
+from safeguarding.people.linkage.records import Prepared
+
+Household = tuple[str, str, str]  # surname key, postcode, date of birth: where the twins rule can apply
+
+
+def _household(record: Prepared) -> Household | None:
+    if record.surname_key is None or record.postcode is None or record.dob is None:
+        return None
+    return (record.surname_key, record.postcode, record.dob)
+
+
+class Clusters:
+    def __init__(self, records: Sequence[Prepared], model: Model) -> None:
+        self.records = records
+        self.model = model
+        self.parent = list(range(len(records)))
+        self.size = [1] * len(records)
+        self.nhs: dict[int, str] = {r.rid: r.nhs_number for r in records if r.nhs_number}
+        self.upn: dict[int, str] = {r.rid: r.upn for r in records if r.upn}
+        self.households: dict[int, dict[Household, list[Prepared]]] = {}
+        for record in records:
+            key = _household(record)
+            if key is not None:
+                self.households[record.rid] = {key: [record]}
+
+    def root(self, rid: int) -> int:
+        parent = self.parent
+        while parent[rid] != rid:
+            parent[rid] = parent[parent[rid]]
+            rid = parent[rid]
+        return rid
+
+    def _conflict(self, a: int, b: int) -> bool:
+        for ids in (self.nhs, self.upn):
+            if a in ids and b in ids and ids[a] != ids[b]:
+                return True
+        mine, theirs = self.households.get(a), self.households.get(b)
+        if not mine or not theirs:
+            return False
+        if len(mine) > len(theirs):
+            mine, theirs = theirs, mine
+        twins = self.model.twins
+        for key, records in mine.items():
+            for other in theirs.get(key, ()):
+                if any(twins.holds(record, other) for record in records):
+                    return True
+        return False
+
+    def join(self, left: int, right: int) -> bool:
+        """Join the two records' clusters unless that would put together two people the guard keeps apart."""
+        a, b = self.root(left), self.root(right)
+        if a == b:
+            return True
+        if self._conflict(a, b):
+            return False
+        if self.size[a] < self.size[b]:
+            a, b = b, a
+        self.parent[b] = a
+        self.size[a] += self.size[b]
+        for ids in (self.nhs, self.upn):
+            if b in ids:
+                ids[a] = ids.pop(b)
+        theirs = self.households.pop(b, None)
+        if theirs:
+            mine = self.households.setdefault(a, {})
+            for key, records in theirs.items():
+                mine.setdefault(key, []).extend(records)
+        return True
+
+    def cluster_ids(self) -> list[str]:
+        """Each record's cluster id: the smallest record id in its cluster (the same whichever engine found the
+        pairs), by rid."""
+        smallest: dict[int, str] = {}
+        for record in self.records:
+            root = self.root(record.rid)
+            if root not in smallest or record.record_id < smallest[root]:
+                smallest[root] = record.record_id
+        return [smallest[self.root(record.rid)] for record in self.records]
+
+
+def cluster(records: Sequence[Prepared], pairs: Iterable[tuple[int, int, float]], model: Model) -> list[str]:
+    """Cluster ids by rid, from (rid, rid, weight) pairs, joined strongest first (ties by rid)."""
+    clusters = Clusters(records, model)
+    for left, right, _weight in sorted(pairs, key=lambda p: (-p[2], p[0], p[1])):
+        clusters.join(left, right)
+    return clusters.cluster_ids()

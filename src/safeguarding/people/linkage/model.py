@@ -1,0 +1,262 @@
+"""The linkage model, held as data: Fellegi-Sunter comparisons, each with levels that have an m probability (how
+often the level is seen when the two records are the same person) and a u probability (how often when they are
+not), a prior, and the threshold at which a pair is proposed.
+
+Source: Fellegi and Sunter, "A theory for record linkage" (JASA, 1969), in the form Splink (UK Ministry of Justice)
+uses: a level's match weight is log2(m / u); a pair's match weight is the prior's log-odds plus the weights of its
+levels; its probability is 2^w / (1 + 2^w). A missing value adds nothing.
+
+The m and u probabilities are FIXED, not trained by EM, and set by hand from the rates of each kind of difference in
+multi-agency records (u from how often two different people agree by chance: first names about 1 in 120, surnames 1
+in 250, a date of birth 1 in 25,000, a postcode 1 in 10,000; m from how often one person's records differ: a
+surname changes in about 3 in 100, a postcode in 1 in 10, a date of birth is mistyped in 1 in 10). Why fixed:
+- the same pair gets the same score in a partner's file, the nightly duplicate check and the search, so a worker's
+  explanation does not change with whichever file it was trained on;
+- a partner's file of a few hundred rows is too small for EM to estimate anything; and EM on a large file happily
+  learns that "same name and date of birth" is a match, which is how namesakes and twins get merged;
+- the engines then need no training step, so the embedded and the distributed engine agree exactly.
+The parameters are checked against the synthetic ground truth in ``bench/linkage.py`` (F1, twins and namesakes).
+
+Safeguarding choices written into the parameters: a name and a date of birth alone, with a different postcode and no
+agreeing identifier, stay below the threshold (namesakes exist; a wrong merge is worse than a missed one), and the
+twins rule (``TWINS``) holds back any pair with the same surname, postcode and date of birth but a different first
+name unless an identifier agrees.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import cached_property
+
+from safeguarding.people.linkage.conditions import (
+    All,
+    AnyOf,
+    Condition,
+    Crossed,
+    EditsWithin,
+    EitherOf,
+    Missing,
+    Not,
+    Same,
+)
+
+
+@dataclass(frozen=True)
+class Level:
+    """One level of a comparison. ``wording`` is what a worker reads; it may name the two values as {left} and
+    {right} (the records' values, title-cased)."""
+
+    code: str
+    wording: str
+    condition: Condition | None  # None: the last level, "anything else"
+    m: float
+    u: float
+
+    @property
+    def weight(self) -> float:
+        return math.log2(self.m / self.u)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    name: str  # also the column name of its level in PAIRS.csv
+    column: str  # the prepared column whose values the wording names
+    missing: Condition
+    levels: tuple[Level, ...]
+
+    def level_of(self, left: object, right: object) -> int | None:
+        """The index of the first level that holds, or None where a value is missing (no evidence either way)."""
+        if self.missing.holds(left, right):
+            return None
+        for index, level in enumerate(self.levels):
+            if level.condition is None or level.condition.holds(left, right):
+                return index
+        raise AssertionError("the last level of a comparison holds for anything")
+
+    def sql(self) -> str:
+        """A CASE giving the level's index, -1 where a value is missing."""
+        whens = [f"WHEN {self.missing.sql()} THEN -1"]
+        for index, level in enumerate(self.levels):
+            if level.condition is None:
+                whens.append(f"ELSE {index}")
+            else:
+                whens.append(f"WHEN {level.condition.sql()} THEN {index}")
+        return "CASE " + " ".join(whens) + " END"
+
+
+@dataclass(frozen=True)
+class Model:
+    comparisons: tuple[Comparison, ...]
+    prior: float  # the probability that two records, taken at random, are the same person
+    threshold: float  # the probability at which a pair is proposed
+    uncertain_from: float  # below the threshold and at least this: shown as uncertain, for clerical review
+    twins: Condition  # pairs that are never proposed: see TWINS
+    blocking: tuple[Condition, ...]  # which pairs are compared at all: see BLOCKING
+
+    @cached_property
+    def prior_weight(self) -> float:
+        return math.log2(self.prior / (1 - self.prior))
+
+    def weight_of(self, levels: tuple[int | None, ...]) -> float:
+        total = self.prior_weight
+        for comparison, level in zip(self.comparisons, levels, strict=True):
+            if level is not None:
+                total += comparison.levels[level].weight
+        return total
+
+    def weight_sql(self, level_columns: tuple[str, ...]) -> str:
+        """The match weight as SQL over the level columns (each a comparison's CASE, already computed)."""
+        terms = [repr(self.prior_weight)]
+        for comparison, column in zip(self.comparisons, level_columns, strict=True):
+            cases = " ".join(f"WHEN {i} THEN {level.weight!r}" for i, level in enumerate(comparison.levels))
+            terms.append(f"(CASE {column} {cases} ELSE 0.0 END)")
+        return " + ".join(terms)
+
+
+def probability(weight: float) -> float:
+    if weight > 60:
+        return 1.0
+    if weight < -60:
+        return 0.0
+    odds = 2.0**weight
+    return odds / (1 + odds)
+
+
+def weight_for(probability_: float) -> float:
+    return math.log2(probability_ / (1 - probability_))
+
+
+def _identifier(name: str, column: str, m_differ: float, u_agree: float) -> Comparison:
+    return Comparison(
+        name=name.lower().replace(" ", "_"),
+        column=column,
+        missing=Missing(column),
+        levels=(
+            Level("agrees", f"{name} agrees", Same(column), 1 - m_differ, u_agree),
+            Level("differs", f"{name}s differ", None, m_differ, 1 - u_agree),
+        ),
+    )
+
+
+def _name(name: str, column: str, ascii_column: str, other: str, sound: str, short_form: bool) -> Comparison:
+    label = name.capitalize()
+    levels = [
+        Level("agrees", f"{label} agrees", Same(column), 0.86 if short_form else 0.88, 0.008 if short_form else 0.004)
+    ]
+    if short_form:
+        levels.append(Level("swapped", "first name and surname swapped", Crossed(column, other), 0.02, 0.00002))
+        levels.append(
+            Level(
+                "short_form",
+                "first name: a known short form ({left}/{right})",
+                EitherOf(("first_full_1", "first_full_2")),
+                0.05,
+                0.002,
+            )
+        )
+        levels += [
+            Level("one_letter", f"{name}: one letter different", EditsWithin(column, ascii_column, 1), 0.04, 0.002),
+            Level("two_letters", f"{name}: two letters different", EditsWithin(column, ascii_column, 2), 0.01, 0.01),
+            Level("sounds_alike", f"{name}: sounds the same ({{left}}/{{right}})", Same(sound), 0.01, 0.005),
+            Level("differs", f"{label} differs", None, 0.01, 1 - 0.008 - 0.00002 - 0.002 - 0.002 - 0.01 - 0.005),
+        ]
+    else:
+        levels += [
+            Level("swapped", "first name and surname swapped", Crossed(other, column), 0.02, 0.00002),
+            Level("one_letter", f"{name}: one letter different", EditsWithin(column, ascii_column, 1), 0.05, 0.002),
+            Level("two_letters", f"{name}: two letters different", EditsWithin(column, ascii_column, 2), 0.01, 0.008),
+            Level("sounds_alike", f"{name}: sounds the same ({{left}}/{{right}})", Same(sound), 0.01, 0.004),
+            Level("differs", f"{label} differs", None, 0.03, 1 - 0.004 - 0.00002 - 0.002 - 0.008 - 0.004),
+        ]
+    return Comparison(name=name.replace(" ", "_"), column=column, missing=Missing(column), levels=tuple(levels))
+
+
+_ONE_PART_OF_DATE = AnyOf(
+    (
+        All((Same("dob_year"), Same("dob_month"))),
+        All((Same("dob_year"), Same("dob_day"))),
+        All((Same("dob_month"), Same("dob_day"))),
+    )
+)
+
+COMPARISONS: tuple[Comparison, ...] = (
+    _identifier("NHS number", "nhs_number", m_differ=0.005, u_agree=1e-6),
+    _identifier("UPN", "upn", m_differ=0.005, u_agree=1e-6),
+    _name("first name", "first_key", "first_ascii", "surname_key", "first_sound", short_form=True),
+    _name("surname", "surname_key", "surname_ascii", "first_key", "surname_sound", short_form=False),
+    Comparison(
+        name="date_of_birth",
+        column="dob",
+        missing=Missing("dob"),
+        levels=(
+            Level("agrees", "Date of birth agrees", Same("dob"), 0.90, 0.00004),
+            Level("day_month_swapped", "date of birth: day and month swapped", Same("dob_unordered"), 0.02, 0.00004),
+            Level("one_part", "date of birth: one of day, month or year different", _ONE_PART_OF_DATE, 0.05, 0.006),
+            Level("differs", "Date of birth differs", None, 0.03, 1 - 0.00004 - 0.00004 - 0.006),
+        ),
+    ),
+    Comparison(
+        name="postcode",
+        column="postcode",
+        missing=Missing("postcode"),
+        levels=(
+            Level("agrees", "Postcode agrees", Same("postcode"), 0.75, 0.0001),
+            Level("sector", "postcode: same sector", Same("postcode_sector"), 0.05, 0.001),
+            Level("district", "postcode: same district", Same("postcode_district"), 0.05, 0.005),
+            Level("differs", "Postcode differs (they may have moved)", None, 0.15, 1 - 0.0001 - 0.001 - 0.005),
+        ),
+    ),
+    Comparison(
+        name="sex",
+        column="sex",
+        missing=Missing("sex"),
+        levels=(
+            Level("agrees", "Sex agrees", Same("sex"), 0.97, 0.5),
+            Level("differs", "Sex differs", None, 0.03, 0.5),
+        ),
+    ),
+)
+
+_SAME_FIRST_NAME = AnyOf((Same("first_key"), EitherOf(("first_full_1", "first_full_2"))))
+_AN_IDENTIFIER_AGREES = AnyOf((Same("nhs_number"), Same("upn")))
+
+# Twins, siblings and parents: the same surname, postcode and date of birth but a different first name (not the
+# same name, nor a known short form of it) are two people unless an identifier says otherwise.
+TWINS: Condition = All(
+    (
+        Same("surname_key"),
+        Same("postcode"),
+        Same("dob"),
+        Not(Missing("first_key")),
+        Not(_SAME_FIRST_NAME),
+        Not(_AN_IDENTIFIER_AGREES),
+    )
+)
+TWINS_WORDING = (
+    "same surname, address and date of birth but a different first name: treated as twins or siblings, "
+    "not proposed unless an identifier (NHS number, UPN) agrees"
+)
+
+# Which pairs are compared at all: those that agree on at least one of these (each an equality, so every engine
+# joins on it). Together they find one person's records however one field was written: a mistyped date (3 and 5),
+# a changed surname (4, 6), a move (1-5), day and month swapped (2, 3: the unordered date), names swapped (6).
+BLOCKING: tuple[Condition, ...] = (
+    Same("nhs_number"),
+    All((Same("dob_unordered"), Same("surname_sound"))),
+    All((Same("dob_unordered"), Same("first_block"))),
+    All((Same("first_block"), Same("surname_key"))),
+    All((Same("postcode"), Same("first_block"))),
+    Crossed("first_key", "surname_key"),
+    Same("upn"),
+)
+
+DEFAULT_MODEL = Model(
+    comparisons=COMPARISONS,
+    prior=1e-7,
+    threshold=0.95,
+    uncertain_from=0.5,
+    twins=TWINS,
+    blocking=BLOCKING,
+)
+DEFAULT_THRESHOLD = DEFAULT_MODEL.threshold

@@ -1,0 +1,117 @@
+"""Person records as linkage sees them, and the prepared columns every engine compares.
+
+The features are computed here, in Python, once per record (search keys, sound keys and postcodes by the people
+rules, known short forms from ``short_forms``), so that the engines compare prepared columns with plain SQL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import date
+
+from safeguarding.people import rules
+from safeguarding.people.linkage.short_forms import full_names
+
+SEXES = frozenset({"M", "F"})  # anything else (U, unknown, blank) says nothing about a match
+
+
+@dataclass(frozen=True)
+class PersonRecord:
+    """One record of a person from one source (a row of a partner's file, or a person in the index)."""
+
+    record_id: str
+    source: str
+    first_name: str | None
+    surname: str | None
+    dob: date | None
+    sex: str | None
+    postcode: str | None
+    nhs_number: str | None
+    upn: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """The columns a comparison reads. ``None`` is a missing value (SQL NULL). ``rid`` numbers the records of one
+    run, so that pairs are formed once (``l.rid < r.rid``)."""
+
+    rid: int
+    record_id: str
+    first_key: str | None
+    first_ascii: bool
+    first_full_1: str | None
+    first_full_2: str | None
+    first_block: str | None
+    first_sound: str | None
+    surname_key: str | None
+    surname_ascii: bool
+    surname_sound: str | None
+    dob: str | None
+    dob_year: int | None
+    dob_month: int | None
+    dob_day: int | None
+    dob_unordered: str | None
+    sex: str | None
+    postcode: str | None
+    postcode_sector: str | None
+    postcode_district: str | None
+    nhs_number: str | None
+    upn: str | None
+
+
+COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(Prepared))
+SQL_TYPES: dict[str, str] = {
+    name: "BOOLEAN"
+    if name.endswith("_ascii")
+    else "INTEGER"
+    if name in {"rid", "dob_year", "dob_month", "dob_day"}
+    else "VARCHAR"
+    for name in COLUMNS
+}
+
+
+def _key(value: str | None) -> str | None:
+    key = rules.name_key(value or "")
+    return key or None
+
+
+def _valid_postcode(raw: str | None) -> str | None:
+    if not raw or not rules.is_valid_postcode(raw):
+        return None
+    return rules.normalise_postcode(raw)
+
+
+def prepare(record: PersonRecord, rid: int = 0) -> Prepared:
+    first = _key(record.first_name)
+    surname = _key(record.surname)
+    fulls = full_names(first) if first else ()
+    postcode = _valid_postcode(record.postcode)
+    nhs = rules.normalise_nhs_number(record.nhs_number or "")
+    upn = rules.normalise_upn(record.upn or "")
+    dob = record.dob
+    sex = (record.sex or "").strip().upper()[:1]
+    return Prepared(
+        rid=rid,
+        record_id=record.record_id,
+        first_key=first,
+        first_ascii=first is not None and first.isascii(),
+        first_full_1=fulls[0] if fulls else None,
+        first_full_2=fulls[1] if len(fulls) > 1 else None,
+        first_block=fulls[0] if fulls else first,
+        first_sound=rules.sound_of_key(first) or None if first else None,
+        surname_key=surname,
+        surname_ascii=surname is not None and surname.isascii(),
+        surname_sound=rules.sound_of_key(surname) or None if surname else None,
+        dob=dob.isoformat() if dob else None,
+        dob_year=dob.year if dob else None,
+        dob_month=dob.month if dob else None,
+        dob_day=dob.day if dob else None,
+        # The same for a date and its day-month swap (3 April and 4 March): one block finds both.
+        dob_unordered=f"{dob.year}-{min(dob.day, dob.month):02d}-{max(dob.day, dob.month):02d}" if dob else None,
+        sex=sex if sex in SEXES else None,
+        postcode=postcode,
+        postcode_sector=postcode[:-2] if postcode else None,
+        postcode_district=postcode.split(" ")[0] if postcode else None,
+        nhs_number=nhs if nhs and rules.is_valid_nhs_number(nhs) else None,
+        upn=upn if upn and rules.is_valid_upn(upn) else None,
+    )
