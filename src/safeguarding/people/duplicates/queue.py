@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from safeguarding.core import access, audit
@@ -22,7 +22,9 @@ from safeguarding.core.db import Database, utcnow
 from safeguarding.core.errors import NotFound, ValidationFailed
 from safeguarding.core.form_fields import text_field
 from safeguarding.core.users import User
+from safeguarding.people import linkage
 from safeguarding.people.duplicates.models import DuplicatePair, PairStatus
+from safeguarding.people.linkage.index import index_records
 from safeguarding.people.models import Person
 
 REASON_MIN = 10
@@ -33,9 +35,9 @@ class ScoredPairLike(Protocol):
     """What the linkage model says of two records (``people.linkage.ScoredPair``)."""
 
     @property
-    def left_id(self) -> int: ...
+    def left_id(self) -> str | int: ...
     @property
-    def right_id(self) -> int: ...
+    def right_id(self) -> str | int: ...
     @property
     def match_weight(self) -> float: ...
     @property
@@ -66,7 +68,7 @@ def record_pairs(session: Session, actor: Actor, found: Iterable[ScoredPairLike]
     seen: set[tuple[int, int]] = set()
     proposed = refreshed = decided = 0
     for scored in found:
-        left, right = sorted((scored.left_id, scored.right_id))
+        left, right = sorted((int(scored.left_id), int(scored.right_id)))
         if left == right or left in merged_away or right in merged_away or (left, right) in seen:
             continue
         seen.add((left, right))
@@ -107,12 +109,28 @@ def record_pairs(session: Session, actor: Actor, found: Iterable[ScoredPairLike]
     return result
 
 
+def index_pairs(session: Session) -> list[linkage.ScoredPair]:
+    """Every pair the linkage model proposes over the whole person index (records merged into another left out:
+    they live on as their survivor). The twins rule holds back people who share a surname, address and date of birth
+    but not a first name, unless an identifier agrees."""
+    merged_away = {str(i) for i in session.scalars(select(Person.id).where(Person.merged_into_id.is_not(None)))}
+    return linkage.find_pairs(r for r in index_records(session) if r.record_id not in merged_away)
+
+
 def run_check(
-    session: Session, database: Database, user: User, find: Callable[[Session], Iterable[ScoredPairLike]]
+    session: Session,
+    database: Database,
+    user: User,
+    find: Callable[[Session], Iterable[ScoredPairLike]] = index_pairs,
 ) -> CheckResult:
     """The duplicate check on demand, from the queue page."""
     access.require_role(database, user, Kind.DUPLICATE_PAIR, Action.CREATE)
     return record_pairs(session, access.actor_of(user), find(session))
+
+
+def nightly_check(session: Session) -> CheckResult:
+    """The duplicate check as the nightly job runs it (``safeguarding people duplicates check``)."""
+    return record_pairs(session, Actor.system("duplicate-check"), index_pairs(session))
 
 
 # --- the queue ---------------------------------------------------------------------------------------------------
@@ -193,15 +211,3 @@ def reject(session: Session, database: Database, user: User, pair_id: int, reaso
             reason=text,
         )
     return pair
-
-
-def pairs_naming(session: Session, person_id: int) -> list[DuplicatePair]:
-    """Proposed pairs naming this person (for the person's record: "this record may be a duplicate")."""
-    return list(
-        session.scalars(
-            select(DuplicatePair).where(
-                DuplicatePair.status == PairStatus.PROPOSED,
-                or_(DuplicatePair.left_id == person_id, DuplicatePair.right_id == person_id),
-            )
-        )
-    )

@@ -6,7 +6,7 @@ Routes only translate between HTTP and the services (``queue``, ``merging``), wh
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -32,13 +32,6 @@ FLASH = {
 }
 
 
-def linkage_pairs(session: Session) -> Iterable[queue.ScoredPairLike]:
-    """Every pair the linkage model proposes over the whole person index (people.linkage)."""
-    from safeguarding.people import linkage  # the model is large: loaded when a check runs
-
-    return linkage.index_pairs(session)  # type: ignore[no-any-return]
-
-
 # --- the queue ---------------------------------------------------------------------------------------------------
 
 
@@ -60,7 +53,7 @@ async def check_page(request: Request, db: DbSession, database: Db, user: Curren
     result: list[queue.CheckResult] = []
 
     def save(_form: PostedForm) -> None:
-        result.append(queue.run_check(db, database, user, linkage_pairs))
+        result.append(queue.run_check(db, database, user))
 
     return await submit(
         request,
