@@ -50,6 +50,7 @@ from safeguarding.front_door.models import Contact, ContactSubject
 from safeguarding.insight import demo as insight_demo
 from safeguarding.people import demo as people_demo
 from safeguarding.people import rules as people_rules
+from safeguarding.people.duplicates import demo as people_duplicates_demo
 from safeguarding.people.models import Person
 from safeguarding.returns import demo as returns_demo
 from safeguarding.timescales.service import recompute_all
@@ -618,6 +619,8 @@ def demo_stages() -> list[DemoStage]:
         care_leaver_demo,
         family_network_demo,
         early_help_demo,
+        # Last: children recorded twice and a pair of twins, then the duplicate check over the whole index.
+        people_duplicates_demo,
     ]
 
 

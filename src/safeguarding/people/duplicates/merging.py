@@ -29,7 +29,7 @@ from safeguarding.core import access, audit
 from safeguarding.core.access import AccessSubject, Action, Kind
 from safeguarding.core.codes import ETHNICITIES, SEXES, UPN_UNKNOWN_REASONS
 from safeguarding.core.dates import long_date
-from safeguarding.core.db import Database, utcnow
+from safeguarding.core.db import Base, Database, utcnow
 from safeguarding.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from safeguarding.core.form_fields import text_field
 from safeguarding.core.restrictions import PersonRestriction, PersonRestrictionGrant
@@ -50,7 +50,7 @@ from safeguarding.people.duplicates.references import (
     referencing_rows,
     self_tie_forbidden,
 )
-from safeguarding.people.models import Person, PersonAlias, PersonKind
+from safeguarding.people.models import Person, PersonKind
 
 REASON_MIN = 10
 REASON_MAX = 2000
@@ -186,13 +186,13 @@ def _grouped(planned: Any) -> list[tuple[str, list[str]]]:
     return sorted(groups.items())
 
 
-def _names(ref: Reference, row: Mapping[str, Any], person_id: int) -> bool:
+def _names(ref: Reference, row: Mapping[Any, Any], person_id: int) -> bool:
     if row[ref.column.name] != person_id:
         return False
     return ref.kind_column is None or row[ref.kind_column.name] == "person"
 
 
-def _collides(session: Session, ref: Reference, row: Mapping[str, Any], survivor_id: int) -> bool:
+def _collides(session: Session, ref: Reference, row: Mapping[Any, Any], survivor_id: int) -> bool:
     """Whether moving this row to the survivor would break one of its table's unique keys."""
     table = ref.table
     key = row_words.key_of(table, row)
@@ -206,7 +206,7 @@ def _collides(session: Session, ref: Reference, row: Mapping[str, Any], survivor
     return False
 
 
-def _hanging(session: Session, ref: Reference, row: Mapping[str, Any]) -> str | None:
+def _hanging(session: Session, ref: Reference, row: Mapping[Any, Any]) -> str | None:
     """What hangs from this row (other rows point at it), which would be lost with it: None when nothing."""
     for other, column, target in referencing_rows(ref.table):
         if other.name == "person_merge_row":
@@ -338,7 +338,7 @@ def decoded(table: Any, name: str, value: Any) -> Any:
 
 
 def snapshot(person: Person) -> str:
-    table = Person.__table__
+    table = Base.metadata.tables["person"]
     return json.dumps(
         {c.name: row_words.encode(getattr(person, c.key)) for c in table.columns if c.name not in _NOT_SNAPSHOT},
         sort_keys=True,
@@ -346,7 +346,7 @@ def snapshot(person: Person) -> str:
 
 
 def _restore(person: Person, text: str, *, only: tuple[str, ...] | None = None) -> None:
-    table = Person.__table__
+    table = Base.metadata.tables["person"]
     for name, value in json.loads(text).items():
         if only is not None and name not in only:
             continue
@@ -707,10 +707,8 @@ def unmerge(
     survivor_id, merged_id = found.survivor_id, found.merged_id
     references = {(ref.table.name, ref.column.name): ref for ref in movable_references()}
     touched = _merge_rows(session, found.id)
-    tables = {t.name: t for t in (ref.table for ref in references.values())}
-    tables.update(
-        {t.name: t for t in (PersonRestriction.__table__, PersonRestrictionGrant.__table__, PersonAlias.__table__)}
-    )  # type: ignore[misc]
+    # Every table by name: the merge added rows to the restriction and the other names too.
+    tables = Base.metadata.tables
     # What the merge added goes first (the alias naming the other record, the restriction's grants, then itself).
     for r in reversed(touched):
         if r.fate == RowFate.ADDED:
@@ -808,7 +806,7 @@ def merge_record(session: Session, database: Database, user: User, merge_id: int
     )
     survivor_before, merged_before = json.loads(found.survivor_snapshot), json.loads(found.merged_snapshot)
     choices = json.loads(found.choices or "{}")
-    table = Person.__table__
+    table = Base.metadata.tables["person"]
     fields = [
         (
             label,

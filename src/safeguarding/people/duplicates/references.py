@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 from sqlalchemy import CheckConstraint, Column, ColumnElement, Index, MetaData, Table, UniqueConstraint, and_
 
@@ -49,9 +50,9 @@ class Reference:
         return clause
 
     @cached_property
-    def unique_keys(self) -> list[tuple[Column[object], ...]]:
+    def unique_keys(self) -> list[tuple[Column[Any], ...]]:
         """The unique keys the column is part of: moving a row may collide on any of them."""
-        keys: list[tuple[Column[object], ...]] = []
+        keys: list[tuple[Column[Any], ...]] = []
         primary = tuple(self.table.primary_key.columns)
         if self.column in primary:
             keys.append(primary)

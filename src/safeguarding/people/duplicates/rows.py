@@ -89,11 +89,11 @@ def decode(column: Column[Any], value: Any) -> Any:
     return value
 
 
-def key_of(table: Table, row: Mapping[str, Any]) -> dict[str, Any]:
+def key_of(table: Table, row: Mapping[Any, Any]) -> dict[str, Any]:
     return {c.name: row[c.name] for c in table.primary_key.columns}
 
 
-def key_text(key: Mapping[str, Any]) -> str:
+def key_text(key: Mapping[Any, Any]) -> str:
     """A primary key as one string, the same however it was read: what the merge's rows are matched by."""
     return json.dumps({name: encode(value) for name, value in key.items()}, sort_keys=True)
 
@@ -102,11 +102,11 @@ def key_from_text(table: Table, text: str) -> dict[str, Any]:
     return {name: decode(table.c[name], value) for name, value in json.loads(text).items()}
 
 
-def where_key(table: Table, key: Mapping[str, Any]) -> ColumnElement[bool]:
+def where_key(table: Table, key: Mapping[Any, Any]) -> ColumnElement[bool]:
     return and_(*(table.c[name] == value for name, value in key.items()))
 
 
-def row_text(table: Table, row: Mapping[str, Any]) -> str:
+def row_text(table: Table, row: Mapping[Any, Any]) -> str:
     return json.dumps({c.name: encode(row[c.name]) for c in table.columns}, sort_keys=True)
 
 
@@ -114,7 +114,7 @@ def row_from_text(table: Table, text: str) -> dict[str, Any]:
     return {name: decode(table.c[name], value) for name, value in json.loads(text).items() if name in table.c}
 
 
-def describe(table: Table, row: Mapping[str, Any]) -> str:
+def describe(table: Table, row: Mapping[Any, Any]) -> str:
     """A row in words for a preview: what it is and when. Never its text: the officer moves records, not reads
     them."""
     for name in WHEN_COLUMNS:
