@@ -426,6 +426,12 @@ def merge(
         raise ValidationFailed({"survivor": "Choose two different records"})
     access.require(session, database, user, Action.CREATE, _subject(Kind.PERSON_MERGE, survivor_id, merged_id))
     reason = _reason(reason, MERGE_REASON)
+    if pair_id is not None:
+        pair = session.get(DuplicatePair, pair_id)
+        if pair is None or {pair.left_id, pair.right_id} != {survivor_id, merged_id}:
+            raise NotFound("There is no such pair.")
+        if pair.status != PairStatus.PROPOSED:
+            raise DomainError("This pair has already been decided: it cannot be merged again.", field="reason")
     survivor, merged = _live(session, survivor_id), _live(session, merged_id)
     plan = plan_merge(session, survivor, merged, chosen)
     if plan.blocked:
