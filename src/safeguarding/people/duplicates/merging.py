@@ -487,14 +487,17 @@ def merge(
     _merge_restriction(session, merge_row, survivor_id, merged_id)
     session.expire_all()
     survivor, merged = records.get_person(session, survivor_id), records.get_person(session, merged_id)
-    merged_name = (merged.first_name, merged.last_name)
+    # Both names stay findable: whichever the survivor does not now carry becomes another name it is known by.
+    names = [(survivor.first_name, survivor.last_name), (merged.first_name, merged.last_name)]
     taken = _apply_fields(session, survivor, merged, plan.fields)
     merged.merged_into_id = survivor_id
     _flush(session)
-    if merged_name != (survivor.first_name, survivor.last_name) and not any(
-        (a.first_name, a.last_name) == merged_name for a in survivor.aliases
-    ):
-        alias = records.new_alias(*merged_name)
+    known = {(survivor.first_name, survivor.last_name)} | {(a.first_name, a.last_name) for a in survivor.aliases}
+    for name in names:
+        if name in known:
+            continue
+        known.add(name)
+        alias = records.new_alias(*name)
         survivor.aliases.append(alias)
         session.flush()
         _add_row(session, merge_row, "person_alias", {"id": alias.id}, "person_id", fate=RowFate.ADDED)
