@@ -19,9 +19,10 @@ from safeguarding.core.audit import Actor, AuditEvent
 from safeguarding.core.db import Database
 from safeguarding.core.restrictions import PersonRestriction, PersonRestrictionGrant
 from safeguarding.core.users import Role, User
-from safeguarding.people import rules
+from safeguarding.people import rules, search
 from safeguarding.people.duplicates import merging, queue
 from safeguarding.people.duplicates.models import DuplicatePair, PairStatus, PersonMerge
+from safeguarding.people.inputs import SearchQuery
 from safeguarding.people.linkage import TWINS_WORDING, explain
 from safeguarding.people.linkage.index import index_records
 from safeguarding.people.models import Address, Person, PersonKind
@@ -257,3 +258,18 @@ def test_the_survivors_audit_page_shows_the_merged_records_entries(
     assert page.status_code == 200
     assert f"record {b}" in page.text
     assert f"{about_both} entries" in page.text
+
+
+def test_a_search_finds_the_survivor_by_either_name_and_never_the_merged_away_record(
+    database: Database, factory: Factory
+) -> None:
+    officer, worker = _officer(factory), factory.user(Role.SOCIAL_WORKER, username="sw.search.merge")
+    with database.transaction() as s:
+        a, b = _person(s, "Ava", "Stone"), _person(s, "Ava", "Stoen")
+    with database.transaction() as s:
+        merging.merge(s, database, s.get_one(User, officer.id), a, b, {}, "Synthetic: one child")
+    with database.transaction() as s:
+        user = s.get_one(User, worker.id)
+        for last in ("Stone", "Stoen"):
+            found = search.search(s, database, user, SearchQuery(first_name="Ava", last_name=last))
+            assert [c.person_id for c in found] == [a], f"searching for Ava {last}"
