@@ -60,6 +60,8 @@ def _person_row(builder: Any, writer: Any, first: str, last: str, born: date | N
             "last_name": last,
             "date_of_birth": born,
             "sex": sex,
+            # Recorded in a hurry at the front door: the school's number not yet known (the CIN census's UN4).
+            "upn_unknown": "UN4",
             "first_name_key": rules.name_key(first),
             "last_name_key": rules.name_key(last),
             "first_name_sound": rules.sound_key(first),
