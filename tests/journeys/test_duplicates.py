@@ -58,7 +58,11 @@ def test_an_officer_merges_two_records_of_one_child_and_undoes_it(
     expect(page.locator("#moving")).to_contain_text("Contact")
     screenshot(page, "duplicates-merge-preview")
     page.get_by_role("button", name="Merge the records").click()
-    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter the reason these two records are one person")
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_contain_text("Choose which last name to keep")
+    expect(summary).to_contain_text("Enter the reason these two records are one person")
+    # The surname: the contact's spelling was the slip.
+    page.get_by_label("Keep last name: Okafor").check()
     page.get_by_label("Why are these the same person?").fill("Same child: the surname was misspelt on the contact")
     page.get_by_label("These two records are the same person").check()
     page.get_by_role("button", name="Merge the records").click()

@@ -18,6 +18,9 @@ R = Role
 OFFICER = roles(R.DATA_QUALITY_OFFICER)
 CONFIRMED = {"reason": "Synthetic: the matrix says these are one person", "confirm": "yes"}
 
+# Where the two records differ, the survivor's value is kept (a choice every merge must make).
+KEEP = {name: merging.SURVIVOR for name, _label in merging.CHOOSABLE}
+
 EXPECTED: dict[Route, Policy] = {
     ("GET", "/duplicates"): OFFICER,
     ("POST", "/duplicates/check"): OFFICER,
@@ -32,7 +35,7 @@ EXPECTED: dict[Route, Policy] = {
 }
 FORMS: dict[Route, dict[str, str]] = {
     ("POST", "/duplicates/{pair_id}/not-same-person"): {"reason": "Synthetic: twins with different first names"},
-    ("POST", "/duplicates/{pair_id}/merge"): CONFIRMED,
+    ("POST", "/duplicates/{pair_id}/merge"): CONFIRMED | {f"choice.{name}": "survivor" for name in KEEP},
     ("POST", "/merges/{merge_id}/unmerge"): CONFIRMED,
 }
 JSON_BODIES: dict[Route, dict[str, Any]] = {}
@@ -61,5 +64,5 @@ def extend_world(factory: Factory, world: World) -> dict[str, int]:
         s.add(pair)
         s.flush()
         user = s.merge(officer)
-        found = merging.merge(s, factory.database, user, world.child.id, merged.id, {}, "Synthetic: one child")
+        found = merging.merge(s, factory.database, user, world.child.id, merged.id, KEEP, "Synthetic: one child")
         return {"pair_id": pair.id, "merge_id": found.id}

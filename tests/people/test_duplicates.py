@@ -30,6 +30,9 @@ from tests.support import Factory, sign_in_as
 
 _numbers = count(1)
 
+# Where the two records differ, the survivor's value is kept (a choice every merge must make).
+KEEP = {name: merging.SURVIVOR for name, _label in merging.CHOOSABLE}
+
 
 @dataclass(frozen=True)
 class Found:
@@ -201,13 +204,17 @@ def test_a_merge_is_previewed_confirmed_and_undone_from_the_pages(
     # Not confirmed and no reason: both named, in the form's order, nothing merged.
     refused = client.post(f"/duplicates/{pair_id}/merge", data={"survivor": str(a), "csrf_token": csrf})
     assert refused.status_code == 422
-    assert refused.text.index("Enter the reason these two records are one person") < refused.text.index(
-        "Confirm that these two records are the same person"
+    text = refused.text
+    assert (
+        text.index("Choose which last name to keep")
+        < text.index("Enter the reason these two records are one person")
+        < text.index("Confirm that these two records are the same person")
     )
     merged = client.post(
         f"/duplicates/{pair_id}/merge",
         data={
             "survivor": str(a),
+            "choice.last_name": "survivor",
             "choice.nhs_number": "merged",
             "reason": "Same child: the surname was misspelt on one",
             "confirm": "yes",
@@ -248,7 +255,7 @@ def test_the_survivors_audit_page_shows_the_merged_records_entries(
         a, b = _person(s, "Ava", "Stone"), _person(s, "Ava", "Stoen")
         pair_id = _pair(s, a, b, 0.99, "Surname: two letters swapped")
     with database.transaction() as s:
-        merging.merge(s, database, s.get_one(User, officer.id), a, b, {}, "Synthetic: one child", pair_id=pair_id)
+        merging.merge(s, database, s.get_one(User, officer.id), a, b, KEEP, "Synthetic: one child", pair_id=pair_id)
     with database.transaction() as s:
         about_b = len(list(s.scalars(select(AuditEvent.id).where(AuditEvent.person_id == b))))
         about_both = len(list(s.scalars(select(AuditEvent.id).where(AuditEvent.person_id.in_([a, b])))))
@@ -267,7 +274,7 @@ def test_a_search_finds_the_survivor_by_either_name_and_never_the_merged_away_re
     with database.transaction() as s:
         a, b = _person(s, "Ava", "Stone"), _person(s, "Ava", "Stoen")
     with database.transaction() as s:
-        merging.merge(s, database, s.get_one(User, officer.id), a, b, {}, "Synthetic: one child")
+        merging.merge(s, database, s.get_one(User, officer.id), a, b, KEEP, "Synthetic: one child")
     with database.transaction() as s:
         user = s.get_one(User, worker.id)
         for last in ("Stone", "Stoen"):

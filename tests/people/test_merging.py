@@ -43,6 +43,9 @@ FIRST = ("Ava", "Ben", "Cara")
 LAST = ("Stone", "Stoen", "Hart")
 CODES = ("MOB", "HAND", "PC")
 
+# Where the two records differ, the survivor's value is kept (a choice every merge must make).
+KEEP = {name: merging.SURVIVOR for name, _label in merging.CHOOSABLE}
+
 
 def _nhs() -> str:
     return f"{900_000_0000 + next(_numbers) * 7919 % 99_999_999:010d}"
@@ -208,7 +211,9 @@ histories = st.fixed_dictionaries(
         "referrals": st.lists(st.sampled_from("ab"), max_size=2),
         "restricted": st.sampled_from(["", "a", "b", "ab"]),
         "survivor": st.sampled_from("ab"),
-        "choices": st.dictionaries(st.sampled_from(CHOOSABLE), st.sampled_from([merging.SURVIVOR, merging.MERGED])),
+        "choices": st.fixed_dictionaries(
+            {name: st.sampled_from([merging.SURVIVOR, merging.MERGED]) for name in CHOOSABLE}
+        ),
         "since": st.lists(
             st.tuples(
                 st.sampled_from(["address", "alias", "tie"]), st.sampled_from([merging.SURVIVOR, merging.MERGED])
@@ -339,7 +344,7 @@ def test_a_tie_between_the_two_records_and_a_shared_code_are_set_aside_and_come_
             "Both records have this child disability: the survivor's is kept",
             "Family relationship between the two records themselves: it cannot name one person twice",
         ]
-        merge_id = merging.merge(s, database, user, a, b, {}, "Synthetic: one child").id
+        merge_id = merging.merge(s, database, user, a, b, KEEP, "Synthetic: one child").id
     with database.transaction() as s:
         codes = set(
             s.scalars(select(_table("child_disability").c.code).where(_table("child_disability").c.person_id == a))
@@ -360,7 +365,7 @@ def test_the_other_name_becomes_an_also_known_as_and_identifiers_move_to_the_sur
         b = _person(s, "Ava", "Stoen", nhs_number=nhs, date_of_birth=date(2015, 4, 3)).id
     with database.transaction() as s:
         user = s.get_one(User, officer.id)
-        merging.merge(s, database, user, a, b, {"nhs_number": "merged"}, "Synthetic: one child")
+        merging.merge(s, database, user, a, b, KEEP | {"nhs_number": "merged"}, "Synthetic: one child")
     with database.transaction() as s:
         survivor = s.get_one(Person, a)
         assert survivor.nhs_number == nhs
@@ -377,7 +382,7 @@ def test_a_merge_is_audited_for_both_people_with_who_and_why_and_the_log_keeps_i
     with database.transaction() as s:
         a, b = _person(s).id, _person(s, "Ava", "Stoen").id
     with database.transaction() as s:
-        merging.merge(s, database, s.get_one(User, officer.id), a, b, {}, "Synthetic: one child")
+        merging.merge(s, database, s.get_one(User, officer.id), a, b, KEEP, "Synthetic: one child")
     with database.transaction() as s:
         rows = list(s.scalars(select(AuditEvent).where(AuditEvent.action == "merge")))
         assert {r.person_id for r in rows} == {a, b}
@@ -396,7 +401,7 @@ def test_only_a_data_quality_officer_merges_and_a_restriction_they_are_not_named
         s.add(PersonRestriction(person_id=b, reason="Synthetic: a relative of a member of staff"))
     for user_id in (manager.id, officer.id):
         with database.transaction() as s, pytest.raises(AccessDenied):
-            merging.merge(s, database, s.get_one(User, user_id), a, b, {}, "Synthetic: one child")
+            merging.merge(s, database, s.get_one(User, user_id), a, b, KEEP, "Synthetic: one child")
 
 
 def test_a_reason_is_required_and_a_record_cannot_be_merged_twice(database: Database, factory: Factory) -> None:
@@ -406,13 +411,13 @@ def test_a_reason_is_required_and_a_record_cannot_be_merged_twice(database: Data
     with database.transaction() as s:
         user = s.get_one(User, officer.id)
         with pytest.raises(ValidationFailed) as refused:
-            merging.merge(s, database, user, a, b, {}, "short")
+            merging.merge(s, database, user, a, b, KEEP, "short")
         assert refused.value.errors == {
             "reason": "Give the reason these two records are one person (at least 10 characters)"
         }
-        merging.merge(s, database, user, a, b, {}, "Synthetic: one child")
+        merging.merge(s, database, user, a, b, KEEP, "Synthetic: one child")
     with database.transaction() as s, pytest.raises(DomainError, match="already been merged into record"):
-        merging.merge(s, database, s.get_one(User, officer.id), c, b, {}, "Synthetic: one child")
+        merging.merge(s, database, s.get_one(User, officer.id), c, b, KEEP, "Synthetic: one child")
 
 
 def test_an_earlier_merge_is_undone_only_after_a_later_one_into_the_same_record(
@@ -423,8 +428,8 @@ def test_an_earlier_merge_is_undone_only_after_a_later_one_into_the_same_record(
         a, b, c = _person(s).id, _person(s, "Ava", "Stoen").id, _person(s, "Ava", "Ston").id
     with database.transaction() as s:
         user = s.get_one(User, officer.id)
-        first = merging.merge(s, database, user, a, b, {}, "Synthetic: one child").id
-        second = merging.merge(s, database, user, a, c, {}, "Synthetic: one child").id
+        first = merging.merge(s, database, user, a, b, KEEP, "Synthetic: one child").id
+        second = merging.merge(s, database, user, a, c, KEEP, "Synthetic: one child").id
     with database.transaction() as s, pytest.raises(DomainError, match="unmerge that merge first"):
         merging.unmerge(s, database, s.get_one(User, officer.id), first, "Synthetic: two children")
     with database.transaction() as s:
@@ -456,7 +461,7 @@ def test_something_recorded_since_on_a_case_that_came_from_the_other_record_goes
         referral = _referral(s, b)
     with database.transaction() as s:
         user = s.get_one(User, officer.id)
-        merge_id = merging.merge(s, database, user, a, b, {}, "Synthetic: one child").id
+        merge_id = merging.merge(s, database, user, a, b, KEEP, "Synthetic: one child").id
     with database.transaction() as s:
         assert (
             s.execute(select(_table("referral").c.person_id).where(_table("referral").c.id == referral)).scalar() == a

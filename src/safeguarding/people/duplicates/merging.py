@@ -152,7 +152,7 @@ class FieldChoice:
     label: str
     survivor: str
     merged: str
-    chosen: str  # SURVIVOR or MERGED
+    chosen: str  # SURVIVOR or MERGED; empty where both records hold a different value and nobody has chosen
 
     @property
     def differs(self) -> bool:
@@ -217,21 +217,33 @@ def _hanging(session: Session, ref: Reference, row: Mapping[Any, Any]) -> str | 
 
 
 def _field_choices(survivor: Person, merged: Person, chosen: Mapping[str, str] | None) -> list[FieldChoice]:
+    """Each detail's two values and the one kept. Where only one record holds a value it is kept; where both hold
+    different values nothing is assumed: the officer chooses (``chosen`` is empty until they do)."""
     fields: list[FieldChoice] = []
     for name, label in CHOOSABLE:
         mine, theirs = getattr(survivor, name), getattr(merged, name)
-        default = MERGED if (mine is None or mine == "") and theirs not in (None, "") else SURVIVOR
-        pick = (chosen or {}).get(name, default)
+        if theirs in (None, "") or mine == theirs:
+            default = SURVIVOR
+        elif mine in (None, ""):
+            default = MERGED
+        else:
+            default = ""
+        pick = (chosen or {}).get(name, "")
         fields.append(
             FieldChoice(
                 name,
                 label,
                 shown_value(name, mine),
                 shown_value(name, theirs),
-                pick if pick in (SURVIVOR, MERGED) else default,
+                pick if default == "" and pick in (SURVIVOR, MERGED) else default,
             )
         )
     return fields
+
+
+def choice_problems(fields: list[FieldChoice]) -> dict[str, str]:
+    """The details that differ and were not chosen, keyed by their form field, in the preview's order."""
+    return {f"choice.{f.name}": f"Choose which {f.label.lower()} to keep" for f in fields if not f.chosen}
 
 
 def plan_merge(
@@ -434,6 +446,8 @@ def merge(
             raise DomainError("This pair has already been decided: it cannot be merged again.", field="reason")
     survivor, merged = _live(session, survivor_id), _live(session, merged_id)
     plan = plan_merge(session, survivor, merged, chosen)
+    if problems := choice_problems(plan.fields):
+        raise ValidationFailed(problems)
     if plan.blocked:
         raise DomainError("These records cannot be merged yet. " + "; ".join(plan.blocked), field="reason")
     merge_row = PersonMerge(

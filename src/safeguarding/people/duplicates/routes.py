@@ -154,7 +154,10 @@ def merge_preview_page(request: Request, pair_id: RecordId, db: DbSession, datab
 
 def _merge(db: Session, database: Database, user: User, pair_id: int, form: PostedForm) -> int:
     survivor_id, merged_id = _sides(db, database, user, pair_id, form)
-    errors = merging.reason_problems(form.get("reason", ""), merging.MERGE_REASON)
+    # Every problem at once, in the form's order: the details to choose, the reason, the confirmation.
+    plan = merging.merge_preview(db, database, user, survivor_id, merged_id, _choices(form))
+    errors = merging.choice_problems(plan.fields)
+    errors |= merging.reason_problems(form.get("reason", ""), merging.MERGE_REASON)
     if form.get("confirm") != "yes":
         errors["confirm"] = "Confirm that these two records are the same person"
     if errors:
