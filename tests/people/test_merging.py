@@ -480,3 +480,22 @@ def test_something_recorded_since_on_a_case_that_came_from_the_other_record_goes
         assessment = _table("assessment")
         assert s.execute(select(assessment.c.person_id).where(assessment.c.referral_id == referral)).scalar() == b
         assert s.execute(select(Address.person_id).where(Address.line1 == "3 After Street")).scalar() == a
+
+
+def test_a_detail_changed_on_the_survivor_since_the_merge_is_named_before_the_unmerge_sets_it_back(
+    database: Database, factory: Factory
+) -> None:
+    officer = _officer(factory)
+    with database.transaction() as s:
+        a = _person(s, "Ava", "Stone", date_of_birth=date(2015, 4, 3)).id
+        b = _person(s, "Ava", "Stoen", date_of_birth=date(2015, 4, 3)).id
+    with database.transaction() as s:
+        merge_id = merging.merge(s, database, s.get_one(User, officer.id), a, b, KEEP, "Synthetic: one child").id
+    with database.transaction() as s:
+        s.get_one(Person, a).date_of_birth = date(2015, 3, 4)
+    with database.transaction() as s:
+        plan = merging.unmerge_preview(s, database, s.get_one(User, officer.id), merge_id)
+        assert plan.changed_since == [("Date of birth", "4 March 2015", "3 April 2015")]
+        merging.unmerge(s, database, s.get_one(User, officer.id), merge_id, "Synthetic: two children after all")
+    with database.transaction() as s:
+        assert s.get_one(Person, a).date_of_birth == date(2015, 4, 3)

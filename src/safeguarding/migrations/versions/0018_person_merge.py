@@ -75,6 +75,7 @@ def upgrade() -> None:
         sa.Column("choices", sa.Text(), nullable=False),
         sa.Column("survivor_snapshot", sa.Text(), nullable=False),
         sa.Column("merged_snapshot", sa.Text(), nullable=False),
+        sa.Column("result_snapshot", sa.Text(), nullable=True),
         sa.Column("unmerged_at", safeguarding.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("unmerged_by_id", sa.Integer(), nullable=True),
         sa.Column("unmerge_reason", sa.Text(), nullable=True),

@@ -516,6 +516,7 @@ def merge(
         session.flush()
         _add_row(session, merge_row, "person_alias", {"id": alias.id}, "person_id", fate=RowFate.ADDED)
     merge_row.choices = json.dumps({f.name: f.chosen for f in plan.fields}, sort_keys=True)
+    merge_row.result_snapshot = snapshot(survivor)
     if pair_id is not None:
         pair = session.get(DuplicatePair, pair_id)
         if pair is not None:
@@ -585,6 +586,8 @@ class UnmergePlan:
     put_back: list[tuple[str, list[str]]]
     since: list[RecordedSince]
     gone: list[str]
+    # Details changed on the survivor since the merge, which the unmerge sets back: (label, now, goes back to).
+    changed_since: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 def get_merge(session: Session, merge_id: int) -> PersonMerge:
@@ -673,9 +676,27 @@ def plan_unmerge(session: Session, found: PersonMerge) -> UnmergePlan:
                     why = "Recorded since the merge on something that came from the other record"
                     break
             since.append(RecordedSince(ref, key, row_words.describe(table, row), goes_to, why))
+    survivor = records.get_person(session, found.survivor_id)
+    changed: list[tuple[str, str, str]] = []
+    if found.result_snapshot:
+        after, now, before = (
+            json.loads(found.result_snapshot),
+            json.loads(snapshot(survivor)),
+            json.loads(found.survivor_snapshot),
+        )
+        table = Base.metadata.tables["person"]
+        for name, label in (*CHOOSABLE, ("notes", "Notes")):
+            if after.get(name) != now.get(name):
+                changed.append(
+                    (
+                        label,
+                        shown_value(name, decoded(table, name, now.get(name))),
+                        shown_value(name, decoded(table, name, before.get(name))),
+                    )
+                )
     return UnmergePlan(
         merge=found,
-        survivor=records.get_person(session, found.survivor_id),
+        survivor=survivor,
         merged=records.get_person(session, found.merged_id),
         merged_before=json.loads(found.merged_snapshot),
         survivor_before=json.loads(found.survivor_snapshot),
@@ -683,6 +704,7 @@ def plan_unmerge(session: Session, found: PersonMerge) -> UnmergePlan:
         put_back=sorted((k, v) for k, v in put_back.items()),
         since=since,
         gone=gone,
+        changed_since=changed,
     )
 
 

@@ -72,6 +72,8 @@ class PersonMerge(Base):
     choices: Mapped[str] = mapped_column(Text, default="{}")
     survivor_snapshot: Mapped[str] = mapped_column(Text)
     merged_snapshot: Mapped[str] = mapped_column(Text)
+    # The survivor's details just after the merge: what was changed on it since shows on the unmerge preview.
+    result_snapshot: Mapped[str | None] = mapped_column(Text)
     unmerged_at: Mapped[datetime | None] = mapped_column()
     unmerged_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     unmerge_reason: Mapped[str | None] = mapped_column(Text)
