@@ -52,9 +52,9 @@ app.add_typer(returns_app, name="returns")
 from safeguarding.timescales.cli import timescales_app  # noqa: E402
 
 app.add_typer(timescales_app, name="timescales")
+from safeguarding.people.cli import people_app  # noqa: E402
 from safeguarding.people.duplicates.cli import duplicates_app  # noqa: E402
 
-people_app = typer.Typer(help="The person index: duplicates, merging and record linkage.", no_args_is_help=True)
 people_app.add_typer(duplicates_app, name="duplicates")
 app.add_typer(people_app, name="people")
 console = Console()

@@ -625,6 +625,9 @@ class CandidateOut(BaseModel):
     score: int
     reasons: list[str]
     restricted: bool
+    # The record-linkage model's probability that this is the person searched for, and its evidence in words.
+    probability: float | None = None
+    evidence: list[str] = []
     first_name: str | None = None
     last_name: str | None = None
     date_of_birth: date | None = None
@@ -705,6 +708,8 @@ def api_search(
             score=c.score,
             reasons=list(c.reasons),
             restricted=c.restricted,
+            probability=None if c.probability is None else round(c.probability, 4),
+            evidence=list(c.evidence),
             first_name=c.person.first_name if c.person else None,
             last_name=c.person.last_name if c.person else None,
             date_of_birth=c.person.date_of_birth if c.person else None,

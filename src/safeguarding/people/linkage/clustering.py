@@ -87,9 +87,31 @@ class Clusters:
         return [smallest[self.root(record.rid)] for record in self.records]
 
 
+def _same_details(record: Prepared) -> tuple[object, ...] | None:
+    """Everything a comparison reads, for a record with a first name, surname and date of birth (fewer details do
+    not make a person: two records that say only "Jo" are not one)."""
+    if record.first_key is None or record.surname_key is None or record.dob is None:
+        return None
+    return (
+        record.first_key,
+        record.surname_key,
+        record.dob,
+        record.sex,
+        record.postcode,
+        record.nhs_number,
+        record.upn,
+    )
+
+
 def cluster(records: Sequence[Prepared], pairs: Iterable[tuple[int, int, float]], model: Model) -> list[str]:
-    """Cluster ids by rid, from (rid, rid, weight) pairs, joined strongest first (ties by rid)."""
+    """Cluster ids by rid, from (rid, rid, weight) pairs. Records with the very same details are joined first (a
+    record sent twice is one person whatever else it resembles), then the pairs, strongest first (ties by rid)."""
     clusters = Clusters(records, model)
+    first_seen: dict[tuple[object, ...], int] = {}
+    for record in records:
+        details = _same_details(record)
+        if details is not None:
+            clusters.join(first_seen.setdefault(details, record.rid), record.rid)
     for left, right, _weight in sorted(pairs, key=lambda p: (-p[2], p[0], p[1])):
         clusters.join(left, right)
     return clusters.cluster_ids()

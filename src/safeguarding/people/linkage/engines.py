@@ -1,7 +1,8 @@
 """The engines that compare a file's records: the embedded one (DuckDB, in this process) and the distributed one
 (Apache Spark, local mode here, a cluster where one machine is not enough). Both run the same SQL, built from the
-model: the blocked pairs (a UNION of equi-joins), each comparison's level as a CASE, the match weight, and the twins
-rule. They return levels; the weights and words are put to them in Python, by the same code as ``explain``.
+model: the blocked pairs (a UNION of equi-joins), each comparison's level as a CASE, the match weight, and the rules
+that hold a pair back (twins, different identifiers). They return levels; the weights and words are put to them in
+Python, by the same code as ``explain``.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ WITH blocked AS (
 ), compared AS (
 SELECT b.l_rid, b.r_rid,
   {levels},
-  COALESCE({model.twins.sql()}, FALSE) AS held_back
+  COALESCE({model.held_back_sql()}, FALSE) AS held_back
 FROM blocked b JOIN {table} l ON l.rid = b.l_rid JOIN {table} r ON r.rid = b.r_rid
 )
 SELECT l_rid, r_rid, {", ".join(names)} FROM compared
@@ -112,10 +113,14 @@ def compare_spark(prepared: Sequence[Prepared], model: Model, min_weight: float)
             .config("spark.local.dir", folder)
             .getOrCreate()
         )
-        schema = ", ".join(f"{name} {SQL_TYPES[name].replace('VARCHAR', 'STRING')}" for name in COLUMNS)
-        frame = spark.read.csv(str(path), header=True, schema=schema, nullValue="", quote='"', escape='"')
-        frame.createOrReplaceTempView("records")
-        for row in spark.sql(pairs_sql(model, min_weight)).toLocalIterator():
+        try:
+            schema = ", ".join(f"{name} {SQL_TYPES[name].replace('VARCHAR', 'STRING')}" for name in COLUMNS)
+            frame = spark.read.csv(str(path), header=True, schema=schema, nullValue="", quote='"', escape='"')
+            frame.createOrReplaceTempView("records")
+            rows = spark.sql(pairs_sql(model, min_weight)).collect()
+        finally:
+            spark.stop()
+        for row in rows:
             values = tuple(row)
             yield values[0], values[1], _levels(values[2:])
 
@@ -123,8 +128,8 @@ def compare_spark(prepared: Sequence[Prepared], model: Model, min_weight: float)
 def compare(
     prepared: Sequence[Prepared], model: Model, min_weight: float, engine: str = "embedded"
 ) -> Iterator[tuple[int, int, Levels]]:
-    """The pairs of records at or above ``min_weight`` that the twins rule does not hold back, as (rid, rid, levels)
-    with the smaller rid first."""
+    """The pairs of records at or above ``min_weight`` that no rule holds back, as (rid, rid, levels) with the
+    smaller rid first."""
     if engine == "embedded":
         return compare_embedded(prepared, model, min_weight)
     if engine == "spark":

@@ -21,7 +21,7 @@ class Linked:
 
     def scored_pairs(self, model: Model = DEFAULT_MODEL) -> Iterable[ScoredPair]:
         for left, right, levels, _weight in self.pairs:
-            yield scored(self.records[left], self.records[right], levels, False, model)
+            yield scored(self.records[left], self.records[right], levels, [], model)
 
 
 def check_engine(engine: str) -> None:
@@ -80,7 +80,7 @@ def find_pairs(
     model: Model = DEFAULT_MODEL,
 ) -> list[ScoredPair]:
     """Every pair of records the model proposes (probability at or above ``threshold``, not held back by the twins
-    rule), most likely first, with the evidence in words."""
+    rule or different identifiers), most likely first, with the evidence in words."""
     return list(link(records, threshold, engine, model).scored_pairs(model))
 
 

@@ -86,17 +86,33 @@ class Comparison:
 
 
 @dataclass(frozen=True)
+class HoldBack:
+    """Pairs never proposed, whatever their weight, and what a worker is told about them."""
+
+    condition: Condition
+    wording: str
+
+
+@dataclass(frozen=True)
 class Model:
     comparisons: tuple[Comparison, ...]
     prior: float  # the probability that two records, taken at random, are the same person
     threshold: float  # the probability at which a pair is proposed
     uncertain_from: float  # below the threshold and at least this: shown as uncertain, for clerical review
-    twins: Condition  # pairs that are never proposed: see TWINS
+    twins: Condition  # the twins rule (TWINS): held back, and a guard of clustering
+    held_back: tuple[HoldBack, ...]  # pairs never proposed: the twins, and two different identifiers
     blocking: tuple[Condition, ...]  # which pairs are compared at all: see BLOCKING
 
     @cached_property
     def prior_weight(self) -> float:
         return math.log2(self.prior / (1 - self.prior))
+
+    def holds_back(self, left: object, right: object) -> list[str]:
+        """Why this pair is never proposed (empty when it may be)."""
+        return [rule.wording for rule in self.held_back if rule.condition.holds(left, right)]
+
+    def held_back_sql(self) -> str:
+        return AnyOf(tuple(rule.condition for rule in self.held_back)).sql()
 
     def weight_of(self, levels: tuple[int | None, ...]) -> float:
         total = self.prior_weight
@@ -234,8 +250,21 @@ TWINS: Condition = All(
     )
 )
 TWINS_WORDING = (
-    "same surname, address and date of birth but a different first name: treated as twins or siblings, "
+    "Same surname, address and date of birth but a different first name: treated as twins or siblings, "
     "not proposed unless an identifier (NHS number, UPN) agrees"
+)
+
+
+def _differ(column: str) -> Condition:
+    return All((Not(Missing(column)), Not(Same(column))))
+
+
+# Two valid NHS numbers (or UPNs) that differ are two people: a mistyped number fails its check digit, so two valid
+# ones that differ are almost never one person's. Such a pair is never proposed, however much else agrees.
+HELD_BACK: tuple[HoldBack, ...] = (
+    HoldBack(TWINS, TWINS_WORDING),
+    HoldBack(_differ("nhs_number"), "Different NHS numbers: two people, however much else agrees"),
+    HoldBack(_differ("upn"), "Different UPNs: two people, however much else agrees"),
 )
 
 # Which pairs are compared at all: those that agree on at least one of these (each an equality, so every engine
@@ -257,6 +286,7 @@ DEFAULT_MODEL = Model(
     threshold=0.95,
     uncertain_from=0.5,
     twins=TWINS,
+    held_back=HELD_BACK,
     blocking=BLOCKING,
 )
 DEFAULT_THRESHOLD = DEFAULT_MODEL.threshold

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from safeguarding.people.linkage.model import DEFAULT_MODEL, TWINS_WORDING, Model, probability
+from safeguarding.people.linkage.model import DEFAULT_MODEL, Model, probability
 from safeguarding.people.linkage.records import PersonRecord, Prepared, prepare
 
 
@@ -21,7 +21,8 @@ class Contribution:
 @dataclass(frozen=True)
 class ScoredPair:
     """Two records scored by the model: the match weight (log2 odds), the probability, and the evidence in words,
-    most telling first. ``held_back`` is set where the twins rule keeps the pair from being proposed."""
+    most telling first. ``held_back`` is set where a rule keeps the pair from being proposed (twins, different NHS
+    numbers): the evidence then starts with why."""
 
     left_id: str
     right_id: str
@@ -60,7 +61,7 @@ def scored(
     left: Prepared,
     right: Prepared,
     levels: tuple[int | None, ...],
-    held_back: bool,
+    held_back: list[str],
     model: Model = DEFAULT_MODEL,
 ) -> ScoredPair:
     weight = model.weight_of(levels)
@@ -68,8 +69,7 @@ def scored(
     # Most telling first: the largest contributions either way lead the explanation. Names swapped are one fact
     # that both name comparisons see: said once.
     evidence = list(dict.fromkeys(c.wording for c in sorted(parts, key=lambda c: -abs(c.weight))))
-    if held_back:
-        evidence.insert(0, TWINS_WORDING[:1].upper() + TWINS_WORDING[1:])
+    evidence[:0] = held_back
     return ScoredPair(
         left_id=left.record_id,
         right_id=right.record_id,
@@ -77,13 +77,13 @@ def scored(
         probability=probability(weight),
         evidence=evidence,
         contributions=parts,
-        held_back=held_back,
+        held_back=bool(held_back),
         levels=levels,
     )
 
 
 def score_prepared(left: Prepared, right: Prepared, model: Model = DEFAULT_MODEL) -> ScoredPair:
-    return scored(left, right, levels_of(left, right, model), model.twins.holds(left, right), model)
+    return scored(left, right, levels_of(left, right, model), model.holds_back(left, right), model)
 
 
 def explain(left: PersonRecord, right: PersonRecord, model: Model = DEFAULT_MODEL) -> ScoredPair:
@@ -98,7 +98,8 @@ def best_matches(
     model: Model = DEFAULT_MODEL,
 ) -> list[ScoredPair]:
     """The candidates most likely to be this record's person, most likely first (ties by id), at most ``limit``.
-    Candidates the twins rule holds back (a twin or sibling of the record) are left out: they are someone else. No
+    Candidates held back (a twin or sibling of the record, a different NHS number) are left out: they are someone
+    else. No
     threshold is applied: compare ``probability`` with the model's ``threshold`` and ``uncertain_from``."""
     mine = prepare(record, 0)
     found = [score_prepared(mine, prepare(candidate, 1), model) for candidate in candidates]

@@ -96,3 +96,14 @@ def full_names(key: str) -> tuple[str, ...]:
     """The full names a first-name key may stand for: ("william",) for "bill", ("alexander", "alexandra") for "alex",
     the key itself for a full name, and () for a name not in the table."""
     return _full_names_of().get(key, ())
+
+
+@lru_cache(maxsize=4096)
+def known_forms(key: str) -> frozenset[str]:
+    """Every name that is the same name as this key by the table: its full names and their short forms ("bill" ->
+    william, will, billy, liam...). Empty for a name not in the table."""
+    forms: set[str] = set()
+    for full in full_names(key):
+        forms.add(full)
+        forms.update(FULL_NAMES.get(full, ()))
+    return frozenset(forms)
