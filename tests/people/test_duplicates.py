@@ -280,3 +280,18 @@ def test_a_search_finds_the_survivor_by_either_name_and_never_the_merged_away_re
         for last in ("Stone", "Stoen"):
             found = search.search(s, database, user, SearchQuery(first_name="Ava", last_name=last))
             assert [c.person_id for c in found] == [a], f"searching for Ava {last}"
+
+
+def test_the_survivors_record_says_which_record_was_merged_into_it(
+    client: TestClient, database: Database, factory: Factory
+) -> None:
+    officer, worker = _officer(factory), factory.user(Role.SOCIAL_WORKER, username="sw.record.merge")
+    with database.transaction() as s:
+        a, b = _person(s, "Ava", "Stone"), _person(s, "Ava", "Stoen")
+    with database.transaction() as s:
+        merging.merge(s, database, s.get_one(User, officer.id), a, b, KEEP, "Synthetic: one child")
+    _signed_in(client, database, worker)
+    page = client.get(f"/people/{a}")
+    assert page.status_code == 200
+    assert f"This record holds what was recorded on record {b}" in page.text
+    assert "Ava Stoen" in page.text  # the other name, now an "also known as"

@@ -219,6 +219,7 @@ def record_page(
         may_manage=may_manage,
         flash=FLASH.get(done or ""),
         back_to_contact=f"/mash/contacts/{from_contact}" if from_contact is not None else None,
+        merged_records=merging.merged_into(db, person_id),
         **_common(),
     )
 
