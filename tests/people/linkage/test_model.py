@@ -99,6 +99,23 @@ def test_twins_with_the_same_nhs_number_are_one_person_after_all() -> None:
     assert [(p.left_id, p.right_id) for p in find_pairs(records)] == [("a", "b")]
 
 
+def test_a_typing_slip_in_a_common_first_name_is_not_taken_for_a_twin() -> None:
+    # "Olivr" is seen once where Oliver is seen 40 times: a slip, so this is Oliver. Albie and Alfie, each a name
+    # people are given, one letter apart, stay twins.
+    others = [person(f"o{n}", "Oliver", "Jones", dob=date(2000, 1, 1 + n % 28), postcode="M1 1AE") for n in range(40)]
+    records = [
+        *others,
+        person("a", "Oliver", nhs_number=NHS_A),
+        person("b", "Olivr"),
+        person("c", "Albie"),
+        person("d", "Alfie"),
+    ]
+    found = clusters(records)
+    assert found["a"] == found["b"]
+    assert found["c"] != found["d"]
+    assert explain(person("a", "Oliver"), person("b", "Olivr")).held_back  # on its own, nothing says it is a slip
+
+
 def test_alexander_and_alexandra_are_two_names_though_both_are_alex() -> None:
     assert explain(person("a", "Alexander"), person("b", "Alexandra", sex="F")).held_back
     assert (

@@ -37,6 +37,7 @@ from safeguarding.people.linkage.conditions import (
     EditsWithin,
     EitherOf,
     Missing,
+    MuchRarer,
     Not,
     Same,
 )
@@ -155,37 +156,45 @@ def _identifier(name: str, column: str, m_differ: float, u_agree: float) -> Comp
     )
 
 
-def _name(name: str, column: str, ascii_column: str, other: str, sound: str, short_form: bool) -> Comparison:
-    label = name.capitalize()
+def _else(code: str, wording: str, m: float, levels: list[Level]) -> Level:
+    """The last level, "anything else": its u is what the other levels leave (each comparison's u adds up to 1)."""
+    return Level(code, wording, None, m, 1 - sum(level.u for level in levels))
+
+
+def _first_name() -> Comparison:
+    column, ascii_column = "first_key", "first_ascii"
     levels = [
-        Level("agrees", f"{label} agrees", Same(column), 0.86 if short_form else 0.88, 0.008 if short_form else 0.004)
+        Level("agrees", "First name agrees", Same(column), 0.86, 0.008),
+        # Swapped names are one fact seen by both name comparisons: each counts a little less than agreeing, so a
+        # swap never outweighs the names written the right way round.
+        Level("swapped", "first name and surname swapped", Crossed(column, "surname_key"), 0.02, 0.00037),
+        Level(
+            "short_form",
+            "first name: a known short form ({left}/{right})",
+            EitherOf(("first_full_1", "first_full_2")),
+            0.05,
+            0.002,
+        ),
+        Level("one_letter", "first name: one letter different", EditsWithin(column, ascii_column, 1), 0.04, 0.002),
+        Level("two_letters", "first name: two letters different", EditsWithin(column, ascii_column, 2), 0.01, 0.01),
+        Level("sounds_alike", "first name: sounds the same ({left}/{right})", Same("first_sound"), 0.01, 0.005),
     ]
-    if short_form:
-        levels.append(Level("swapped", "first name and surname swapped", Crossed(column, other), 0.02, 0.00002))
-        levels.append(
-            Level(
-                "short_form",
-                "first name: a known short form ({left}/{right})",
-                EitherOf(("first_full_1", "first_full_2")),
-                0.05,
-                0.002,
-            )
-        )
-        levels += [
-            Level("one_letter", f"{name}: one letter different", EditsWithin(column, ascii_column, 1), 0.04, 0.002),
-            Level("two_letters", f"{name}: two letters different", EditsWithin(column, ascii_column, 2), 0.01, 0.01),
-            Level("sounds_alike", f"{name}: sounds the same ({{left}}/{{right}})", Same(sound), 0.01, 0.005),
-            Level("differs", f"{label} differs", None, 0.01, 1 - 0.008 - 0.00002 - 0.002 - 0.002 - 0.01 - 0.005),
-        ]
-    else:
-        levels += [
-            Level("swapped", "first name and surname swapped", Crossed(other, column), 0.02, 0.00002),
-            Level("one_letter", f"{name}: one letter different", EditsWithin(column, ascii_column, 1), 0.05, 0.002),
-            Level("two_letters", f"{name}: two letters different", EditsWithin(column, ascii_column, 2), 0.01, 0.008),
-            Level("sounds_alike", f"{name}: sounds the same ({{left}}/{{right}})", Same(sound), 0.01, 0.004),
-            Level("differs", f"{label} differs", None, 0.03, 1 - 0.004 - 0.00002 - 0.002 - 0.008 - 0.004),
-        ]
-    return Comparison(name=name.replace(" ", "_"), column=column, missing=Missing(column), levels=tuple(levels))
+    levels.append(_else("differs", "First name differs", 0.01, levels))
+    return Comparison(name="first_name", column=column, missing=Missing(column), levels=tuple(levels))
+
+
+def _surname() -> Comparison:
+    column, ascii_column = "surname_key", "surname_ascii"
+    levels = [
+        Level("agrees", "Surname agrees", Same(column), 0.88, 0.004),
+        Level("swapped", "first name and surname swapped", Crossed("first_key", column), 0.02, 0.00018),
+        Level("one_letter", "surname: one letter different", EditsWithin(column, ascii_column, 1), 0.05, 0.002),
+        Level("two_letters", "surname: two letters different", EditsWithin(column, ascii_column, 2), 0.01, 0.008),
+        Level("sounds_alike", "surname: sounds the same ({left}/{right})", Same("surname_sound"), 0.01, 0.004),
+    ]
+    # A surname changes more often than a first name: marriage, a step-parent's name, a double-barrelled name.
+    levels.append(_else("differs", "Surname differs", 0.03, levels))
+    return Comparison(name="surname", column=column, missing=Missing(column), levels=tuple(levels))
 
 
 _ONE_PART_OF_DATE = AnyOf(
@@ -199,8 +208,8 @@ _ONE_PART_OF_DATE = AnyOf(
 COMPARISONS: tuple[Comparison, ...] = (
     _identifier("NHS number", "nhs_number", m_differ=0.005, u_agree=1e-6),
     _identifier("UPN", "upn", m_differ=0.005, u_agree=1e-6),
-    _name("first name", "first_key", "first_ascii", "surname_key", "first_sound", short_form=True),
-    _name("surname", "surname_key", "surname_ascii", "first_key", "surname_sound", short_form=False),
+    _first_name(),
+    _surname(),
     Comparison(
         name="date_of_birth",
         column="dob",
@@ -234,7 +243,18 @@ COMPARISONS: tuple[Comparison, ...] = (
     ),
 )
 
-_SAME_FIRST_NAME = AnyOf((Same("first_key"), EitherOf(("first_full_1", "first_full_2"))))
+# The same first name for the twins rule: the same, a known short form, or a typing slip: at most two letters out and
+# at least thirty times rarer among the records than the name it is close to (a slip is seen once where the name it
+# spoils is seen often; twins' names are both names people are given: Albie and Alfie, Sophia and Sophie). Scored on
+# its own, a pair has no counts to go by, and a name one letter out is a twin's.
+TYPING_SLIP_RARITY = 30
+_SAME_FIRST_NAME = AnyOf(
+    (
+        Same("first_key"),
+        EitherOf(("first_full_1", "first_full_2")),
+        All((EditsWithin("first_key", "first_ascii", 2), MuchRarer("first_count", TYPING_SLIP_RARITY))),
+    )
+)
 _AN_IDENTIFIER_AGREES = AnyOf((Same("nhs_number"), Same("upn")))
 
 # Twins, siblings and parents: the same surname, postcode and date of birth but a different first name (not the
@@ -268,14 +288,16 @@ HELD_BACK: tuple[HoldBack, ...] = (
 )
 
 # Which pairs are compared at all: those that agree on at least one of these (each an equality, so every engine
-# joins on it). Together they find one person's records however one field was written: a mistyped date (3 and 5),
-# a changed surname (4, 6), a move (1-5), day and month swapped (2, 3: the unordered date), names swapped (6).
+# joins on it). Together they find one person's records however one field was written: a mistyped date (4-6), a
+# mistyped first name (2, 6), a changed surname (3, 5), a move (1-4), day and month swapped (2, 3: the unordered
+# date), names swapped (7). A household is one block (6): small, and where typing slips meet twins.
 BLOCKING: tuple[Condition, ...] = (
     Same("nhs_number"),
     All((Same("dob_unordered"), Same("surname_sound"))),
     All((Same("dob_unordered"), Same("first_block"))),
     All((Same("first_block"), Same("surname_key"))),
     All((Same("postcode"), Same("first_block"))),
+    All((Same("postcode"), Same("surname_key"))),
     Crossed("first_key", "surname_key"),
     Same("upn"),
 )
