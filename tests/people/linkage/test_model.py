@@ -141,6 +141,20 @@ def test_a_chain_of_pairs_never_joins_two_nhs_numbers_or_two_twins() -> None:
     assert joined[0] != joined[1] and joined[2] == joined[0]
 
 
+def test_a_record_that_cannot_choose_between_two_namesakes_joins_neither() -> None:
+    # Two girls with the same name and birthday in two towns, each known by her NHS number; a police record with the
+    # name and birthday only could be either of them.
+    a = person("a", "Julia", "Wright", sex="F", postcode="LS8 2AB", nhs_number=NHS_A)
+    b = person("b", "Julia", "Wright", sex="F", postcode="M1 1AE", nhs_number=NHS_B)
+    b2 = replace(b, record_id="b2", source="health")
+    unsure = person("r", "Julia", "Wright", sex="F", postcode=None)
+    found = clusters([a, b, b2, unsure])
+    assert found["b"] == found["b2"]
+    assert len({found["a"], found["b"], found["r"]}) == 3
+    # With one of them only, it is hers.
+    assert clusters([a, unsure])["r"] == "a"
+
+
 def test_best_matches_leaves_out_the_twin_and_ranks_the_rest() -> None:
     record = person("q", "Amy", sex="F")
     candidates = [

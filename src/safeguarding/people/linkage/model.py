@@ -99,6 +99,7 @@ class Model:
     comparisons: tuple[Comparison, ...]
     prior: float  # the probability that two records, taken at random, are the same person
     threshold: float  # the probability at which a pair is proposed
+    strong: float  # pairs at least this likely join people first; weaker ones may not choose between two people
     uncertain_from: float  # below the threshold and at least this: shown as uncertain, for clerical review
     twins: Condition  # the twins rule (TWINS): held back, and a guard of clustering
     held_back: tuple[HoldBack, ...]  # pairs never proposed: the twins, and two different identifiers
@@ -306,6 +307,7 @@ DEFAULT_MODEL = Model(
     comparisons=COMPARISONS,
     prior=1e-7,
     threshold=0.95,
+    strong=0.999,
     uncertain_from=0.5,
     twins=TWINS,
     held_back=HELD_BACK,
