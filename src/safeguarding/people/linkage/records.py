@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from datetime import date
+from functools import lru_cache
 
 from safeguarding.people import rules
 from safeguarding.people.linkage.short_forms import full_names
@@ -71,11 +72,15 @@ SQL_TYPES: dict[str, str] = {
 }
 
 
+# Names and postcodes repeat (a region has thousands of Olivers, a household shares its postcode): each is worked out
+# once, and the records share one string for it, which keeps a million prepared records small.
+@lru_cache(maxsize=262_144)
 def _key(value: str | None) -> str | None:
     key = rules.name_key(value or "")
     return key or None
 
 
+@lru_cache(maxsize=262_144)
 def _valid_postcode(raw: str | None) -> str | None:
     if not raw or not rules.is_valid_postcode(raw):
         return None
