@@ -9,7 +9,7 @@ levels; its probability is 2^w / (1 + 2^w). A missing value adds nothing.
 The m and u probabilities are FIXED, not trained by EM, and set by hand from the rates of each kind of difference in
 multi-agency records (u from how often two different people agree by chance: first names about 1 in 120, surnames 1
 in 250, a date of birth 1 in 25,000, a postcode 1 in 10,000; m from how often one person's records differ: a
-surname changes in about 3 in 100, a postcode in 1 in 10, a date of birth is mistyped in 1 in 10). Why fixed:
+surname changes in about 3 in 100, a postcode in 1 in 7, a date of birth is mistyped in 1 in 10). Why fixed:
 - the same pair gets the same score in a partner's file, the nightly duplicate check and the search, so a worker's
   explanation does not change with whichever file it was trained on;
 - a partner's file of a few hundred rows is too small for EM to estimate anything; and EM on a large file happily
@@ -18,9 +18,12 @@ surname changes in about 3 in 100, a postcode in 1 in 10, a date of birth is mis
 The parameters are checked against the synthetic ground truth in ``bench/linkage.py`` (F1, twins and namesakes).
 
 Safeguarding choices written into the parameters: a name and a date of birth alone, with a different postcode and no
-agreeing identifier, stay below the threshold (namesakes exist; a wrong merge is worse than a missed one), and the
+agreeing identifier, stay below the threshold (namesakes exist; a wrong merge is worse than a missed one); the
 twins rule (``TWINS``) holds back any pair with the same surname, postcode and date of birth but a different first
-name unless an identifier agrees.
+name unless an identifier agrees (a typing slip, rare in the file, is not a different name); and two different valid
+NHS numbers or UPNs hold a pair back whatever else agrees (``HELD_BACK``). Clustering keeps the same rules across
+chains of pairs (``clustering``). Not modelled: term-frequency adjustments (a common name counts as much as a rare
+one), which Splink has; the bench shows what that costs.
 """
 
 from __future__ import annotations
