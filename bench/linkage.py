@@ -143,7 +143,7 @@ def people_database(folder: Path, people: int) -> tuple[str, list[list[str]]]:
     from sqlalchemy import create_engine, func, select
 
     from safeguarding.people import rules
-    from safeguarding.people.models import Address, Person, PersonAlias
+    from safeguarding.people.models import Address, Person
 
     url = os.environ.get("SAFEGUARDING_BENCH_DATABASE_URL", f"sqlite:///{folder / 'people.db'}")
     person_of = dict(_read(folder / "truth.csv"))
@@ -156,9 +156,11 @@ def people_database(folder: Path, people: int) -> tuple[str, list[list[str]]]:
                 first_record[person] = row
         else:
             others.append(row)
+    import safeguarding.schema  # noqa: F401  (every table, for the access checks the search makes)
+    from safeguarding.core.db import Base
+
     engine = create_engine(url)
-    for table in (Person.__table__, PersonAlias.__table__, Address.__table__):
-        table.create(engine, checkfirst=True)  # type: ignore[attr-defined]
+    Base.metadata.create_all(engine)
     with engine.begin() as connection:
         loaded = connection.execute(select(func.count()).select_from(Person)).scalar_one()
     if loaded < len(first_record):
@@ -167,7 +169,7 @@ def people_database(folder: Path, people: int) -> tuple[str, list[list[str]]]:
             batch: list[dict[str, object]] = []
             addresses: list[dict[str, object]] = []
             seen_nhs: set[str] = set()
-            for n, (person, row) in enumerate(first_record.items(), start=1):
+            for n, row in enumerate(first_record.values(), start=1):
                 _id, _source, first, last, dob, sex, postcode, nhs = row
                 nhs = nhs if nhs and nhs not in seen_nhs else ""
                 seen_nhs.add(nhs)
@@ -192,7 +194,6 @@ def people_database(folder: Path, people: int) -> tuple[str, list[list[str]]]:
                     connection.execute(Person.__table__.insert(), batch)  # type: ignore[attr-defined]
                     connection.execute(Address.__table__.insert(), addresses)  # type: ignore[attr-defined]
                     batch, addresses = [], []
-                    del person
             if batch:
                 connection.execute(Person.__table__.insert(), batch)  # type: ignore[attr-defined]
             if addresses:

@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from safeguarding.people.linkage.short_forms import FULL_NAMES  # noqa: E402
+from safeguarding.people.linkage.short_forms import FULL_NAMES, known_forms  # noqa: E402
 from safeguarding.people.rules import nhs_check_digit  # noqa: E402
 
 BOYS = (  # noqa: SIM905 (a word list reads better as words)
@@ -117,10 +117,12 @@ class Generator:
                 return code
 
     def first_name(self, sex: str, avoid: set[str] = frozenset()) -> str:  # type: ignore[assignment]
+        """A name, never one of ``avoid`` nor a form of one (parents do not call brothers Henry and Harry)."""
         names, weights = (BOYS, self.boy_weights) if sex == "M" else (GIRLS, self.girl_weights)
+        taken = set(avoid).union(*(known_forms(name) for name in avoid))
         while True:
             name = self.rng.choices(names, weights)[0]
-            if name not in avoid:
+            if name not in taken and not known_forms(name) & taken:
                 return name
 
     def surname(self) -> str:

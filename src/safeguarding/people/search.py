@@ -24,7 +24,10 @@ from safeguarding.core.settings import get_settings
 from safeguarding.core.users import User
 from safeguarding.people import rules
 from safeguarding.people.inputs import SearchQuery
-from safeguarding.people.linkage import PersonRecord, ScoredPair, explain
+from safeguarding.people.linkage import DEFAULT_MODEL, PersonRecord
+from safeguarding.people.linkage.records import Prepared, prepare
+from safeguarding.people.linkage.scoring import agrees_throughout, levels_of
+from safeguarding.people.linkage.scoring import scored as scored_pair
 from safeguarding.people.linkage.short_forms import full_names, known_forms
 from safeguarding.people.models import Address, Person, PersonAlias
 from safeguarding.people.records import may_open
@@ -209,11 +212,19 @@ def _searched(query: rules.MatchQuery) -> PersonRecord:
     )
 
 
-Scored = tuple[int, rules.MatchScore, ScoredPair]
+@dataclass(frozen=True)
+class _Scored:
+    person_id: int
+    result: rules.MatchScore
+    weight: float  # the linkage model's match weight: the ranking
+    theirs: Prepared
+    levels: tuple[int | None, ...]
+
+
 REASON_SHORT_FORM = "a known short form of the name"
 
 
-def _score(session: Session, query: rules.MatchQuery, rows: dict[int, Any]) -> list[Scored]:
+def _score(session: Session, query: rules.MatchQuery, rows: dict[int, Any]) -> list[_Scored]:
     ordered = sorted(rows)
     aliases: dict[int, list[tuple[str, str]]] = {}
     postcodes: dict[int, set[str]] = {}
@@ -229,8 +240,9 @@ def _score(session: Session, query: rules.MatchQuery, rows: dict[int, Any]) -> l
                 select(Address.person_id).where(Address.person_id.in_(chunk), Address.postcode == query.postcode)
             ):
                 postcodes.setdefault(person_id, set()).add(query.postcode)
-    scored: list[Scored] = []
-    searched = _searched(query)
+    scored: list[_Scored] = []
+    mine = prepare(_searched(query), 0)
+    query_forms = set(full_names(query.first_key))
     for person_id, row in rows.items():
         if row.merged_into_id is not None:
             continue  # merged into another record: that one is found instead (people/duplicates)
@@ -245,40 +257,42 @@ def _score(session: Session, query: rules.MatchQuery, rows: dict[int, Any]) -> l
                 aliases=tuple(aliases.get(person_id, ())),
             ),
         )
-        short_form = bool(set(full_names(query.first_key)) & set(full_names(row.first_name_key)))
-        if result.matched or short_form:
-            # The postcode searched for counts when it is one of theirs; otherwise it is no evidence either way (a
-            # person's other addresses are not read for every candidate).
-            on_file = query.postcode if person_id in postcodes else None
-            names = [(row.first_name_key, row.last_name_key), *aliases.get(person_id, ())]
-            pair = max(
-                (
-                    explain(
-                        searched,
-                        PersonRecord(
-                            record_id=str(person_id),
-                            source="index" if n == 0 else "alias",
-                            first_name=first or None,
-                            surname=last or None,
-                            dob=row.date_of_birth,
-                            sex=None,
-                            postcode=on_file,
-                            nhs_number=row.nhs_number,
-                        ),
-                    )
-                    for n, (first, last) in enumerate(names)
+        short_form = bool(query_forms & set(full_names(row.first_name_key)))
+        if not (result.matched or short_form):
+            continue
+        # The postcode searched for counts when it is one of theirs; otherwise it is no evidence either way (a
+        # person's other addresses are not read for every candidate). The name on file, or the other name they are
+        # known by that fits best.
+        on_file = query.postcode if person_id in postcodes else None
+        best: tuple[float, Prepared, tuple[int | None, ...]] | None = None
+        for first, last in [(row.first_name_key, row.last_name_key), *aliases.get(person_id, ())]:
+            theirs = prepare(
+                PersonRecord(
+                    record_id=str(person_id),
+                    source="index",
+                    first_name=first or None,
+                    surname=last or None,
+                    dob=row.date_of_birth,
+                    sex=None,
+                    postcode=on_file,
+                    nhs_number=row.nhs_number,
                 ),
-                key=lambda p: p.match_weight,  # the name on file, or the other name they are known by that fits best
+                1,
             )
-            if not result.matched:
-                # Found only as a known short form of the name: a candidate when the surname is there too and
-                # nothing the model compares disagrees.
-                parts = pair.contributions
-                if not any(c.comparison == "surname" for c in parts) or any(c.weight <= 0 for c in parts):
-                    continue
-                result = replace(result, reasons=(*result.reasons, REASON_SHORT_FORM), matched=True)
-            scored.append((person_id, result, pair))
-    scored.sort(key=lambda item: (-item[2].match_weight, -item[1].score, item[0]))
+            levels = levels_of(mine, theirs)
+            weight = DEFAULT_MODEL.weight_of(levels)
+            if best is None or weight > best[0]:
+                best = (weight, theirs, levels)
+        assert best is not None
+        weight, theirs, levels = best
+        if not result.matched:
+            # Found only as a known short form of the name: a candidate when the surname is there too and nothing
+            # the model compares disagrees.
+            if not agrees_throughout(levels, "surname"):
+                continue
+            result = replace(result, reasons=(*result.reasons, REASON_SHORT_FORM), matched=True)
+        scored.append(_Scored(person_id, result, weight, theirs, levels))
+    scored.sort(key=lambda item: (-item.weight, -item.result.score, item.person_id))
     return scored
 
 
@@ -286,7 +300,7 @@ def _candidates(session: Session, query: rules.MatchQuery, limit: int) -> list[C
     if query.is_empty:
         return []
     scored = _score(session, query, _gather(session, query, limit))[:limit]
-    ids = [person_id for person_id, _, _ in scored]
+    ids = [item.person_id for item in scored]
     people = (
         {
             p.id: p
@@ -296,20 +310,26 @@ def _candidates(session: Session, query: rules.MatchQuery, limit: int) -> list[C
         else {}
     )
     restricted = access.restricted_among(session, ids)
-    return [
-        Candidate(
-            person_id=person_id,
-            score=result.score,
-            reasons=result.reasons,
-            person=people[person_id],
-            restricted=person_id in restricted,
-            identified=_identifies(query, people[person_id]),
-            probability=pair.probability,
-            evidence=tuple(pair.evidence),
+    mine = prepare(_searched(query), 0)
+    found = []
+    for item in scored:
+        if item.person_id not in people:
+            continue
+        # Put in words only for the candidates shown.
+        pair = scored_pair(mine, item.theirs, item.levels, DEFAULT_MODEL.holds_back(mine, item.theirs))
+        found.append(
+            Candidate(
+                person_id=item.person_id,
+                score=item.result.score,
+                reasons=item.result.reasons,
+                person=people[item.person_id],
+                restricted=item.person_id in restricted,
+                identified=_identifies(query, people[item.person_id]),
+                probability=pair.probability,
+                evidence=tuple(pair.evidence),
+            )
         )
-        for person_id, result, pair in scored
-        if person_id in people
-    ]
+    return found
 
 
 def _identifies(query: rules.MatchQuery, person: Person) -> bool:

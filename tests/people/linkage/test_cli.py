@@ -83,6 +83,17 @@ def test_refused_input_exits_2_names_the_line_and_writes_nothing(tmp_path: Path)
     assert not out.exists()
 
 
+def test_text_that_is_not_utf8_is_refused_by_both_commands_naming_the_line(tmp_path: Path, database: Database) -> None:
+    records = tmp_path / "records.csv"
+    records.write_bytes(HEADER.encode() + b"1,s,Amy,Smith,,,,\n2,s,Zo\xeb,Smith,,,,\n")
+    for command in (["people", "link"], ["people", "match"]):
+        out = tmp_path / "out.csv"
+        result = runner.invoke(cli, [*command, str(records), "--out", str(out)])
+        assert result.exit_code == 2, command
+        assert "line 3: the text is not UTF-8" in result.output
+        assert not out.exists()
+
+
 def test_wrong_options_exit_2(tmp_path: Path) -> None:
     records = tmp_path / "records.csv"
     records.write_text(FILE)

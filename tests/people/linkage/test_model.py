@@ -99,6 +99,23 @@ def test_twins_with_the_same_nhs_number_are_one_person_after_all() -> None:
     assert [(p.left_id, p.right_id) for p in find_pairs(records)] == [("a", "b")]
 
 
+def test_a_typing_slip_in_a_common_first_name_is_not_taken_for_a_twin() -> None:
+    # "Olivr" is seen once where Oliver is seen 40 times: a slip, so this is Oliver. Albie and Alfie, each a name
+    # people are given, one letter apart, stay twins.
+    others = [person(f"o{n}", "Oliver", "Jones", dob=date(2000, 1, 1 + n % 28), postcode="M1 1AE") for n in range(40)]
+    records = [
+        *others,
+        person("a", "Oliver", nhs_number=NHS_A),
+        person("b", "Olivr"),
+        person("c", "Albie"),
+        person("d", "Alfie"),
+    ]
+    found = clusters(records)
+    assert found["a"] == found["b"]
+    assert found["c"] != found["d"]
+    assert explain(person("a", "Oliver"), person("b", "Olivr")).held_back  # on its own, nothing says it is a slip
+
+
 def test_alexander_and_alexandra_are_two_names_though_both_are_alex() -> None:
     assert explain(person("a", "Alexander"), person("b", "Alexandra", sex="F")).held_back
     assert (
@@ -122,6 +139,20 @@ def test_a_chain_of_pairs_never_joins_two_nhs_numbers_or_two_twins() -> None:
     # join is refused.
     joined = cluster(twins, [(0, 2, 9.0), (1, 2, 8.0)], DEFAULT_MODEL)
     assert joined[0] != joined[1] and joined[2] == joined[0]
+
+
+def test_a_record_that_cannot_choose_between_two_namesakes_joins_neither() -> None:
+    # Two girls with the same name and birthday in two towns, each known by her NHS number; a police record with the
+    # name and birthday only could be either of them.
+    a = person("a", "Julia", "Wright", sex="F", postcode="LS8 2AB", nhs_number=NHS_A)
+    b = person("b", "Julia", "Wright", sex="F", postcode="M1 1AE", nhs_number=NHS_B)
+    b2 = replace(b, record_id="b2", source="health")
+    unsure = person("r", "Julia", "Wright", sex="F", postcode=None)
+    found = clusters([a, b, b2, unsure])
+    assert found["b"] == found["b2"]
+    assert len({found["a"], found["b"], found["r"]}) == 3
+    # With one of them only, it is hers.
+    assert clusters([a, unsure])["r"] == "a"
 
 
 def test_best_matches_leaves_out_the_twin_and_ranks_the_rest() -> None:

@@ -6,6 +6,7 @@ DuckDB embedded, Spark distributed) or in Python for one pair (``scoring``), and
 """
 
 from safeguarding.people.linkage.engines import ENGINES, EngineUnavailable
+from safeguarding.people.linkage.index import index_records
 from safeguarding.people.linkage.linking import clusters, find_pairs, link
 from safeguarding.people.linkage.model import DEFAULT_MODEL, DEFAULT_THRESHOLD, TWINS_WORDING
 from safeguarding.people.linkage.records import PersonRecord
@@ -24,5 +25,6 @@ __all__ = [
     "clusters",
     "explain",
     "find_pairs",
+    "index_records",
     "link",
 ]

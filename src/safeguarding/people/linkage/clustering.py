@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from safeguarding.people.linkage.model import Model
+from safeguarding.people.linkage.model import Model, weight_for
 from safeguarding.people.linkage.records import Prepared
 
 Household = tuple[str, str, str]  # surname key, postcode, date of birth: where the twins rule can apply
@@ -54,6 +54,11 @@ class Clusters:
                 if any(twins.holds(record, other) for record in records):
                     return True
         return False
+
+    def apart(self, roots: set[int]) -> bool:
+        """Whether any two of these clusters are people the guard keeps apart."""
+        ordered = sorted(roots)
+        return any(self._conflict(a, b) for n, a in enumerate(ordered) for b in ordered[n + 1 :])
 
     def join(self, left: int, right: int) -> bool:
         """Join the two records' clusters unless that would put together two people the guard keeps apart."""
@@ -104,14 +109,32 @@ def _same_details(record: Prepared) -> tuple[object, ...] | None:
 
 
 def cluster(records: Sequence[Prepared], pairs: Iterable[tuple[int, int, float]], model: Model) -> list[str]:
-    """Cluster ids by rid, from (rid, rid, weight) pairs. Records with the very same details are joined first (a
-    record sent twice is one person whatever else it resembles), then the pairs, strongest first (ties by rid)."""
+    """Cluster ids by rid, from (rid, rid, weight) pairs.
+
+    Records with the very same details are joined first (a record sent twice is one person whatever else it
+    resembles); then the strong pairs (at or above the model's ``strong`` probability), strongest first (ties by
+    rid); then the weaker ones, except for a record whose weaker pairs lead to two people the guard keeps apart
+    (different NHS numbers, twins): a record that says too little to choose between them (a name and a date of birth
+    with no address, when two people have them) joins neither, and is left for a person to decide."""
     clusters = Clusters(records, model)
     first_seen: dict[tuple[object, ...], int] = {}
     for record in records:
         details = _same_details(record)
         if details is not None:
             clusters.join(first_seen.setdefault(details, record.rid), record.rid)
-    for left, right, _weight in sorted(pairs, key=lambda p: (-p[2], p[0], p[1])):
-        clusters.join(left, right)
+    strong = weight_for(model.strong)
+    weak: list[tuple[int, int, float]] = []
+    for left, right, weight in sorted(pairs, key=lambda p: (-p[2], p[0], p[1])):
+        if weight >= strong:
+            clusters.join(left, right)
+        else:
+            weak.append((left, right, weight))
+    led_to: dict[int, set[int]] = {}
+    for left, right, _weight in weak:
+        led_to.setdefault(left, set()).add(clusters.root(right))
+        led_to.setdefault(right, set()).add(clusters.root(left))
+    ambiguous = {rid for rid, roots in led_to.items() if clusters.apart(roots - {clusters.root(rid)})}
+    for left, right, _weight in weak:
+        if left not in ambiguous and right not in ambiguous:
+            clusters.join(left, right)
     return clusters.cluster_ids()

@@ -99,6 +99,25 @@ class EditsWithin:
 
 
 @dataclass(frozen=True)
+class MuchRarer:
+    """One record's value is at least ``factor`` times rarer in the file than the other's (``column`` holds counts):
+    a typing slip is seen once where the name it spoils is seen many times."""
+
+    column: str
+    factor: int
+
+    def sql(self) -> str:
+        c, f = self.column, self.factor
+        return f"(l.{c} * {f} <= r.{c} OR r.{c} * {f} <= l.{c})"
+
+    def holds(self, left: Any, right: Any) -> bool:
+        a, b = getattr(left, self.column), getattr(right, self.column)
+        if a is None or b is None:
+            return False
+        return bool(a * self.factor <= b or b * self.factor <= a)
+
+
+@dataclass(frozen=True)
 class All:
     parts: tuple[Condition, ...]
 

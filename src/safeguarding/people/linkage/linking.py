@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import importlib.util
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from safeguarding.people.linkage.clustering import cluster
 from safeguarding.people.linkage.engines import ENGINES, EngineUnavailable, Levels, compare
 from safeguarding.people.linkage.model import DEFAULT_MODEL, DEFAULT_THRESHOLD, Model, weight_for
-from safeguarding.people.linkage.records import PersonRecord, Prepared, prepare
+from safeguarding.people.linkage.records import PersonRecord, Prepared, first_name_key, prepare
 from safeguarding.people.linkage.scoring import ScoredPair, scored
 
 
@@ -35,14 +36,21 @@ def check_engine(engine: str) -> None:
 
 
 def prepare_all(records: Iterable[PersonRecord]) -> list[Prepared]:
-    prepared: list[Prepared] = []
+    """The records' columns, with how often each first name is seen among them (the twins rule tells a typing slip,
+    rare, from a sibling's name, common, by it)."""
+    listed: list[PersonRecord] = []
+    keys: dict[str | None, str | None] = {}  # first name as written -> its key: names repeat, keys are computed once
+    counts: Counter[str | None] = Counter()
     seen: set[str] = set()
-    for rid, record in enumerate(records):
+    for record in records:
         if record.record_id in seen:
             raise ValueError(f"record id {record.record_id!r} is given twice")
         seen.add(record.record_id)
-        prepared.append(prepare(record, rid))
-    return prepared
+        listed.append(record)
+        if record.first_name not in keys:
+            keys[record.first_name] = first_name_key(record)
+        counts[keys[record.first_name]] += 1
+    return [prepare(record, rid, counts[keys[record.first_name]]) for rid, record in enumerate(listed)]
 
 
 def link_prepared(

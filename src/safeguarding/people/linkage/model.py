@@ -9,7 +9,7 @@ levels; its probability is 2^w / (1 + 2^w). A missing value adds nothing.
 The m and u probabilities are FIXED, not trained by EM, and set by hand from the rates of each kind of difference in
 multi-agency records (u from how often two different people agree by chance: first names about 1 in 120, surnames 1
 in 250, a date of birth 1 in 25,000, a postcode 1 in 10,000; m from how often one person's records differ: a
-surname changes in about 3 in 100, a postcode in 1 in 10, a date of birth is mistyped in 1 in 10). Why fixed:
+surname changes in about 3 in 100, a postcode in 1 in 7, a date of birth is mistyped in 1 in 10). Why fixed:
 - the same pair gets the same score in a partner's file, the nightly duplicate check and the search, so a worker's
   explanation does not change with whichever file it was trained on;
 - a partner's file of a few hundred rows is too small for EM to estimate anything; and EM on a large file happily
@@ -18,9 +18,12 @@ surname changes in about 3 in 100, a postcode in 1 in 10, a date of birth is mis
 The parameters are checked against the synthetic ground truth in ``bench/linkage.py`` (F1, twins and namesakes).
 
 Safeguarding choices written into the parameters: a name and a date of birth alone, with a different postcode and no
-agreeing identifier, stay below the threshold (namesakes exist; a wrong merge is worse than a missed one), and the
+agreeing identifier, stay below the threshold (namesakes exist; a wrong merge is worse than a missed one); the
 twins rule (``TWINS``) holds back any pair with the same surname, postcode and date of birth but a different first
-name unless an identifier agrees.
+name unless an identifier agrees (a typing slip, rare in the file, is not a different name); and two different valid
+NHS numbers or UPNs hold a pair back whatever else agrees (``HELD_BACK``). Clustering keeps the same rules across
+chains of pairs (``clustering``). Not modelled: term-frequency adjustments (a common name counts as much as a rare
+one), which Splink has; the bench shows what that costs.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from safeguarding.people.linkage.conditions import (
     EditsWithin,
     EitherOf,
     Missing,
+    MuchRarer,
     Not,
     Same,
 )
@@ -98,6 +102,7 @@ class Model:
     comparisons: tuple[Comparison, ...]
     prior: float  # the probability that two records, taken at random, are the same person
     threshold: float  # the probability at which a pair is proposed
+    strong: float  # pairs at least this likely join people first; weaker ones may not choose between two people
     uncertain_from: float  # below the threshold and at least this: shown as uncertain, for clerical review
     twins: Condition  # the twins rule (TWINS): held back, and a guard of clustering
     held_back: tuple[HoldBack, ...]  # pairs never proposed: the twins, and two different identifiers
@@ -155,37 +160,45 @@ def _identifier(name: str, column: str, m_differ: float, u_agree: float) -> Comp
     )
 
 
-def _name(name: str, column: str, ascii_column: str, other: str, sound: str, short_form: bool) -> Comparison:
-    label = name.capitalize()
+def _else(code: str, wording: str, m: float, levels: list[Level]) -> Level:
+    """The last level, "anything else": its u is what the other levels leave (each comparison's u adds up to 1)."""
+    return Level(code, wording, None, m, 1 - sum(level.u for level in levels))
+
+
+def _first_name() -> Comparison:
+    column, ascii_column = "first_key", "first_ascii"
     levels = [
-        Level("agrees", f"{label} agrees", Same(column), 0.86 if short_form else 0.88, 0.008 if short_form else 0.004)
+        Level("agrees", "First name agrees", Same(column), 0.86, 0.008),
+        # Swapped names are one fact seen by both name comparisons: each counts a little less than agreeing, so a
+        # swap never outweighs the names written the right way round.
+        Level("swapped", "first name and surname swapped", Crossed(column, "surname_key"), 0.02, 0.00037),
+        Level(
+            "short_form",
+            "first name: a known short form ({left}/{right})",
+            EitherOf(("first_full_1", "first_full_2")),
+            0.05,
+            0.002,
+        ),
+        Level("one_letter", "first name: one letter different", EditsWithin(column, ascii_column, 1), 0.04, 0.002),
+        Level("two_letters", "first name: two letters different", EditsWithin(column, ascii_column, 2), 0.01, 0.01),
+        Level("sounds_alike", "first name: sounds the same ({left}/{right})", Same("first_sound"), 0.01, 0.005),
     ]
-    if short_form:
-        levels.append(Level("swapped", "first name and surname swapped", Crossed(column, other), 0.02, 0.00002))
-        levels.append(
-            Level(
-                "short_form",
-                "first name: a known short form ({left}/{right})",
-                EitherOf(("first_full_1", "first_full_2")),
-                0.05,
-                0.002,
-            )
-        )
-        levels += [
-            Level("one_letter", f"{name}: one letter different", EditsWithin(column, ascii_column, 1), 0.04, 0.002),
-            Level("two_letters", f"{name}: two letters different", EditsWithin(column, ascii_column, 2), 0.01, 0.01),
-            Level("sounds_alike", f"{name}: sounds the same ({{left}}/{{right}})", Same(sound), 0.01, 0.005),
-            Level("differs", f"{label} differs", None, 0.01, 1 - 0.008 - 0.00002 - 0.002 - 0.002 - 0.01 - 0.005),
-        ]
-    else:
-        levels += [
-            Level("swapped", "first name and surname swapped", Crossed(other, column), 0.02, 0.00002),
-            Level("one_letter", f"{name}: one letter different", EditsWithin(column, ascii_column, 1), 0.05, 0.002),
-            Level("two_letters", f"{name}: two letters different", EditsWithin(column, ascii_column, 2), 0.01, 0.008),
-            Level("sounds_alike", f"{name}: sounds the same ({{left}}/{{right}})", Same(sound), 0.01, 0.004),
-            Level("differs", f"{label} differs", None, 0.03, 1 - 0.004 - 0.00002 - 0.002 - 0.008 - 0.004),
-        ]
-    return Comparison(name=name.replace(" ", "_"), column=column, missing=Missing(column), levels=tuple(levels))
+    levels.append(_else("differs", "First name differs", 0.01, levels))
+    return Comparison(name="first_name", column=column, missing=Missing(column), levels=tuple(levels))
+
+
+def _surname() -> Comparison:
+    column, ascii_column = "surname_key", "surname_ascii"
+    levels = [
+        Level("agrees", "Surname agrees", Same(column), 0.88, 0.004),
+        Level("swapped", "first name and surname swapped", Crossed("first_key", column), 0.02, 0.00018),
+        Level("one_letter", "surname: one letter different", EditsWithin(column, ascii_column, 1), 0.05, 0.002),
+        Level("two_letters", "surname: two letters different", EditsWithin(column, ascii_column, 2), 0.01, 0.008),
+        Level("sounds_alike", "surname: sounds the same ({left}/{right})", Same("surname_sound"), 0.01, 0.004),
+    ]
+    # A surname changes more often than a first name: marriage, a step-parent's name, a double-barrelled name.
+    levels.append(_else("differs", "Surname differs", 0.03, levels))
+    return Comparison(name="surname", column=column, missing=Missing(column), levels=tuple(levels))
 
 
 _ONE_PART_OF_DATE = AnyOf(
@@ -199,8 +212,8 @@ _ONE_PART_OF_DATE = AnyOf(
 COMPARISONS: tuple[Comparison, ...] = (
     _identifier("NHS number", "nhs_number", m_differ=0.005, u_agree=1e-6),
     _identifier("UPN", "upn", m_differ=0.005, u_agree=1e-6),
-    _name("first name", "first_key", "first_ascii", "surname_key", "first_sound", short_form=True),
-    _name("surname", "surname_key", "surname_ascii", "first_key", "surname_sound", short_form=False),
+    _first_name(),
+    _surname(),
     Comparison(
         name="date_of_birth",
         column="dob",
@@ -234,7 +247,18 @@ COMPARISONS: tuple[Comparison, ...] = (
     ),
 )
 
-_SAME_FIRST_NAME = AnyOf((Same("first_key"), EitherOf(("first_full_1", "first_full_2"))))
+# The same first name for the twins rule: the same, a known short form, or a typing slip: at most two letters out and
+# at least thirty times rarer among the records than the name it is close to (a slip is seen once where the name it
+# spoils is seen often; twins' names are both names people are given: Albie and Alfie, Sophia and Sophie). Scored on
+# its own, a pair has no counts to go by, and a name one letter out is a twin's.
+TYPING_SLIP_RARITY = 30
+_SAME_FIRST_NAME = AnyOf(
+    (
+        Same("first_key"),
+        EitherOf(("first_full_1", "first_full_2")),
+        All((EditsWithin("first_key", "first_ascii", 2), MuchRarer("first_count", TYPING_SLIP_RARITY))),
+    )
+)
 _AN_IDENTIFIER_AGREES = AnyOf((Same("nhs_number"), Same("upn")))
 
 # Twins, siblings and parents: the same surname, postcode and date of birth but a different first name (not the
@@ -268,14 +292,16 @@ HELD_BACK: tuple[HoldBack, ...] = (
 )
 
 # Which pairs are compared at all: those that agree on at least one of these (each an equality, so every engine
-# joins on it). Together they find one person's records however one field was written: a mistyped date (3 and 5),
-# a changed surname (4, 6), a move (1-5), day and month swapped (2, 3: the unordered date), names swapped (6).
+# joins on it). Together they find one person's records however one field was written: a mistyped date (4-6), a
+# mistyped first name (2, 6), a changed surname (3, 5), a move (1-4), day and month swapped (2, 3: the unordered
+# date), names swapped (7). A household is one block (6): small, and where typing slips meet twins.
 BLOCKING: tuple[Condition, ...] = (
     Same("nhs_number"),
     All((Same("dob_unordered"), Same("surname_sound"))),
     All((Same("dob_unordered"), Same("first_block"))),
     All((Same("first_block"), Same("surname_key"))),
     All((Same("postcode"), Same("first_block"))),
+    All((Same("postcode"), Same("surname_key"))),
     Crossed("first_key", "surname_key"),
     Same("upn"),
 )
@@ -284,6 +310,7 @@ DEFAULT_MODEL = Model(
     comparisons=COMPARISONS,
     prior=1e-7,
     threshold=0.95,
+    strong=0.999,
     uncertain_from=0.5,
     twins=TWINS,
     held_back=HELD_BACK,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from datetime import date
+from functools import lru_cache
 
 from safeguarding.people import rules
 from safeguarding.people.linkage.short_forms import full_names
@@ -43,6 +44,7 @@ class Prepared:
     first_full_2: str | None
     first_block: str | None
     first_sound: str | None
+    first_count: int  # how many records of the file have this first name (1 for a record scored on its own)
     surname_key: str | None
     surname_ascii: bool
     surname_sound: str | None
@@ -64,24 +66,34 @@ SQL_TYPES: dict[str, str] = {
     name: "BOOLEAN"
     if name.endswith("_ascii")
     else "INTEGER"
-    if name in {"rid", "dob_year", "dob_month", "dob_day"}
+    if name in {"rid", "dob_year", "dob_month", "dob_day", "first_count"}
     else "VARCHAR"
     for name in COLUMNS
 }
 
 
+# Names and postcodes repeat (a region has thousands of Olivers, a household shares its postcode): each is worked out
+# once, and the records share one string for it, which keeps a million prepared records small.
+@lru_cache(maxsize=262_144)
 def _key(value: str | None) -> str | None:
     key = rules.name_key(value or "")
     return key or None
 
 
+@lru_cache(maxsize=262_144)
 def _valid_postcode(raw: str | None) -> str | None:
     if not raw or not rules.is_valid_postcode(raw):
         return None
     return rules.normalise_postcode(raw)
 
 
-def prepare(record: PersonRecord, rid: int = 0) -> Prepared:
+def first_name_key(record: PersonRecord) -> str | None:
+    return _key(record.first_name)
+
+
+def prepare(record: PersonRecord, rid: int = 0, first_count: int = 1) -> Prepared:
+    """The record's columns. ``first_count`` is how often its first name is seen among the records linked together
+    (``linking.prepare_all`` counts them); a record scored on its own counts 1."""
     first = _key(record.first_name)
     surname = _key(record.surname)
     fulls = full_names(first) if first else ()
@@ -99,6 +111,7 @@ def prepare(record: PersonRecord, rid: int = 0) -> Prepared:
         first_full_2=fulls[1] if len(fulls) > 1 else None,
         first_block=fulls[0] if fulls else first,
         first_sound=rules.sound_of_key(first) or None if first else None,
+        first_count=first_count if first else 0,
         surname_key=surname,
         surname_ascii=surname is not None and surname.isascii(),
         surname_sound=rules.sound_of_key(surname) or None if surname else None,

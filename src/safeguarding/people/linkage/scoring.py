@@ -57,6 +57,18 @@ def levels_of(left: Prepared, right: Prepared, model: Model = DEFAULT_MODEL) -> 
     return tuple(c.level_of(left, right) for c in model.comparisons)
 
 
+def agrees_throughout(levels: tuple[int | None, ...], needed: str, model: Model = DEFAULT_MODEL) -> bool:
+    """Whether the comparison named ``needed`` is made and every comparison made adds weight (none disagrees)."""
+    made = False
+    for comparison, index in zip(model.comparisons, levels, strict=True):
+        if index is None:
+            continue
+        made = made or comparison.name == needed
+        if comparison.levels[index].weight <= 0:
+            return False
+    return made
+
+
 def scored(
     left: Prepared,
     right: Prepared,
