@@ -3,11 +3,12 @@
 A merge keeps both records. The survivor takes, field by field, the value the officer chose; every row that named
 the other record (found by ``references``: every foreign key to ``person.id`` and every declared network node) is
 moved to the survivor, except a row that would collide with one the survivor already has (both people on one
-case, household or item; a tie between the two records themselves), which is set aside whole and says why. The other
-record is marked merged into the survivor, so old links and its audit rows lead to the survivor; the audit log is
-never rewritten. Both records' details as they were, and every row moved, set aside, added or already the
-survivor's, are kept with the merge, so an unmerge puts both back exactly; what was recorded on the survivor since
-goes to the record it was about (a row hanging from a moved row goes with it), or where the officer chooses.
+case, household or item; a tie between the two records themselves), which is set aside: it stays, untouched, with
+the other record, and the merge says why. The other record is marked merged into the survivor, so old links and its
+audit rows lead to the survivor; the audit log is never rewritten. Both records' details as they were, and every row
+moved, set aside, added or already the survivor's, are kept with the merge, so an unmerge puts both back exactly;
+what was recorded on the survivor since goes to the record it was about (a row hanging from a moved row goes with
+it), or where the officer chooses.
 
 Every call asks the one access policy (``core.access``) and is audited; none commits.
 """
@@ -21,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import delete, exists, insert, select, update
+from sqlalchemy import delete, exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -47,7 +48,6 @@ from safeguarding.people.duplicates.models import (
 from safeguarding.people.duplicates.references import (
     Reference,
     movable_references,
-    referencing_rows,
     self_tie_forbidden,
 )
 from safeguarding.people.models import Person, PersonKind
@@ -165,8 +165,6 @@ class MergePlan:
     merged: Person
     fields: list[FieldChoice]
     rows: list[PlannedRow] = field(default_factory=list)
-    # Why the merge cannot be made as things stand (a row that would be set aside has others hanging from it).
-    blocked: list[str] = field(default_factory=list)
     restriction_notes: list[str] = field(default_factory=list)
 
     @property
@@ -204,16 +202,6 @@ def _collides(session: Session, ref: Reference, row: Mapping[Any, Any], survivor
         if session.scalar(select(clash)):
             return True
     return False
-
-
-def _hanging(session: Session, ref: Reference, row: Mapping[Any, Any]) -> str | None:
-    """What hangs from this row (other rows point at it), which would be lost with it: None when nothing."""
-    for other, column, target in referencing_rows(ref.table):
-        if other.name == "person_merge_row":
-            continue
-        if session.scalar(select(exists().where(column == row[target]))):
-            return row_words.label(other).lower()
-    return None
 
 
 def _field_choices(survivor: Person, merged: Person, chosen: Mapping[str, str] | None) -> list[FieldChoice]:
@@ -267,18 +255,17 @@ def plan_merge(
             tie = any(_names(o, row, survivor.id) and self_tie_forbidden(ref, o) for o in by_table[table.name])
             note = None
             if tie:
-                note = f"{row_words.label(table)} between the two records themselves: it cannot name one person twice"
+                note = (
+                    f"{row_words.label(table)} between the two records themselves: it cannot name one person twice, "
+                    "so it stays with the other record"
+                )
             elif _collides(session, ref, row, survivor.id):
-                note = f"Both records have this {row_words.label(table).lower()}: the survivor's is kept"
+                note = (
+                    f"Both records have this {row_words.label(table).lower()}: the survivor's is kept and the other "
+                    "record's stays with it"
+                )
             if note is None:
                 plan.rows.append(PlannedRow(ref, key, RowFate.MOVED, description))
-                continue
-            hanging = _hanging(session, ref, row)
-            if hanging is not None:
-                plan.blocked.append(
-                    f"{description}: both records have it and a {hanging} is recorded on the other record's; "
-                    "correct one of them before merging"
-                )
                 continue
             set_aside.add((table.name, row_words.key_text(key)))
             plan.rows.append(
@@ -432,8 +419,8 @@ def merge(
     *,
     pair_id: int | None = None,
 ) -> PersonMerge:
-    """Merge ``merged_id`` into ``survivor_id`` in one transaction (the caller's). Refuses (naming why) when the
-    preview shows a row that cannot be set aside."""
+    """Merge ``merged_id`` into ``survivor_id`` in one transaction (the caller's). Refuses, naming each, while a
+    detail both records hold differently has not been chosen."""
     if survivor_id == merged_id:
         raise ValidationFailed({"survivor": "Choose two different records"})
     access.require(session, database, user, Action.CREATE, _subject(Kind.PERSON_MERGE, survivor_id, merged_id))
@@ -448,8 +435,6 @@ def merge(
     plan = plan_merge(session, survivor, merged, chosen)
     if problems := choice_problems(plan.fields):
         raise ValidationFailed(problems)
-    if plan.blocked:
-        raise DomainError("These records cannot be merged yet. " + "; ".join(plan.blocked), field="reason")
     merge_row = PersonMerge(
         survivor_id=survivor_id,
         merged_id=merged_id,
@@ -466,8 +451,8 @@ def merge(
         key_columns = list(ref.table.primary_key.columns)
         for row in session.execute(select(*key_columns).where(ref.names(survivor_id))).mappings():
             _add_row(session, merge_row, ref.table.name, dict(row), ref.column.name, fate=RowFate.KEPT)
+    # A row set aside stays, untouched, with the merged-away record (kept whole here for the record's page).
     for planned in plan.set_aside:
-        session.execute(delete(planned.ref.table).where(row_words.where_key(planned.ref.table, planned.key)))
         _add_row(
             session,
             merge_row,
@@ -489,11 +474,16 @@ def merge(
             .values({planned.ref.column.name: survivor_id})
             .execution_options(synchronize_session=False)
         )
+        # Kept by the key it has now: where the person is part of the key (a disability code), that is the survivor.
+        moved_key = {
+            **planned.key,
+            **({planned.ref.column.name: survivor_id} if planned.ref.column.name in planned.key else {}),
+        }
         _add_row(
             session,
             merge_row,
             table.name,
-            planned.key,
+            moved_key,
             planned.ref.column.name,
             fate=RowFate.MOVED,
             from_person_id=merged_id,
@@ -735,9 +725,9 @@ def unmerge(
     reason: str,
     destinations: Mapping[str, str] | None = None,
 ) -> PersonMerge:
-    """Undo a merge in one transaction: both records' details from the snapshots, every moved row back, every row
-    set aside put back, what the merge added taken away, and what was recorded since sent where ``destinations``
-    (a row's ``RecordedSince.token`` to SURVIVOR or MERGED) or its default says."""
+    """Undo a merge in one transaction: both records' details from the snapshots, every moved row back (a row set
+    aside never left), what the merge added taken away, and what was recorded since sent where ``destinations`` (a
+    row's ``RecordedSince.token`` to SURVIVOR or MERGED) or its default says."""
     found = get_merge(session, merge_id)
     access.require(
         session,
@@ -780,18 +770,7 @@ def unmerge(
                 .values({item.ref.column.name: merged_id})
                 .execution_options(synchronize_session=False)
             )
-    try:
-        for r in touched:
-            if r.fate == RowFate.SET_ASIDE and r.row_data:
-                table = references[(r.table_name, r.column_name)].table
-                session.execute(insert(table).values(row_words.row_from_text(table, r.row_data)))
-        session.flush()
-    except IntegrityError:
-        raise DomainError(
-            "Something set aside by the merge can no longer be put back (what it belonged to has been removed "
-            "since). Nothing was changed.",
-            field="reason",
-        ) from None
+    session.flush()
     session.expire_all()
     survivor, merged = records.get_person(session, survivor_id), records.get_person(session, merged_id)
     for name in IDENTIFIERS:

@@ -84,7 +84,7 @@ class PersonMerge(Base):
 
 class RowFate(StrEnum):
     MOVED = "moved"  # its reference now names the survivor
-    SET_ASIDE = "set_aside"  # removed because it would collide (kept here whole, put back by an unmerge)
+    SET_ASIDE = "set_aside"  # would collide on the survivor: left untouched on the merged-away record
     ADDED = "added"  # made by the merge (the other record's name as an alias, a grant on a restriction)
     KEPT = "kept"  # the survivor's own at the merge: what is on the survivor and in neither list came since
 
