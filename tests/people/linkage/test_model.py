@@ -135,10 +135,12 @@ def test_a_chain_of_pairs_never_joins_two_nhs_numbers_or_two_twins() -> None:
     assert found["b"] in (found["a"], found["c"])
     # Two twins and a record that says only "A. Smith" with their date of birth: it cannot join them together.
     twins = prepare_all([person("t1", "Amy", sex="F"), person("t2", "Ella", sex="F"), person("x", None, sex="F")])
-    # A record with no first name, their surname, address and birthday: were it proposed with each twin, the second
-    # join is refused.
-    joined = cluster(twins, [(0, 2, 9.0), (1, 2, 8.0)], DEFAULT_MODEL)
+    # A record with no first name, their surname, address and birthday: were it strongly proposed with each twin,
+    # the second join is refused; weakly proposed with both, it joins neither (it cannot choose between them).
+    joined = cluster(twins, [(0, 2, 20.0), (1, 2, 19.0)], DEFAULT_MODEL)
     assert joined[0] != joined[1] and joined[2] == joined[0]
+    joined = cluster(twins, [(0, 2, 6.0), (1, 2, 5.0)], DEFAULT_MODEL)
+    assert len(set(joined)) == 3
 
 
 def test_a_record_that_cannot_choose_between_two_namesakes_joins_neither() -> None:
