@@ -127,7 +127,8 @@ def test_the_output_is_defused_for_spreadsheets(tmp_path: Path) -> None:
     out = tmp_path / "out.csv"
     with csv_output(out) as writer:
         writer.writerow(safe_row(["=1+1", "@SUM(A1)", "-2", "+44", "Amy"]))
-    assert next(csv.reader(out.open())) == ["'=1+1", "'@SUM(A1)", "'-2", "'+44", "Amy"]
+    with out.open(encoding="utf-8", newline="") as file:
+        assert next(csv.reader(file)) == ["'=1+1", "'@SUM(A1)", "'-2", "'+44", "Amy"]
 
 
 def test_an_output_is_not_left_half_written(tmp_path: Path) -> None:

@@ -135,10 +135,12 @@ def test_a_chain_of_pairs_never_joins_two_nhs_numbers_or_two_twins() -> None:
     assert found["b"] in (found["a"], found["c"])
     # Two twins and a record that says only "A. Smith" with their date of birth: it cannot join them together.
     twins = prepare_all([person("t1", "Amy", sex="F"), person("t2", "Ella", sex="F"), person("x", None, sex="F")])
-    # A record with no first name, their surname, address and birthday: were it proposed with each twin, the second
-    # join is refused.
-    joined = cluster(twins, [(0, 2, 9.0), (1, 2, 8.0)], DEFAULT_MODEL)
+    # A record with no first name, their surname, address and birthday: were it strongly proposed with each twin,
+    # the second join is refused; weakly proposed with both, it joins neither (it cannot choose between them).
+    joined = cluster(twins, [(0, 2, 20.0, True), (1, 2, 19.0, True)], DEFAULT_MODEL)
     assert joined[0] != joined[1] and joined[2] == joined[0]
+    joined = cluster(twins, [(0, 2, 6.0, True), (1, 2, 5.0, True)], DEFAULT_MODEL)
+    assert len(set(joined)) == 3
 
 
 def test_a_record_that_cannot_choose_between_two_namesakes_joins_neither() -> None:
@@ -151,8 +153,12 @@ def test_a_record_that_cannot_choose_between_two_namesakes_joins_neither() -> No
     found = clusters([a, b, b2, unsure])
     assert found["b"] == found["b2"]
     assert len({found["a"], found["b"], found["r"]}) == 3
-    # With one of them only, it is hers.
-    assert clusters([a, unsure])["r"] == "a"
+    # With one of them only it is still not joined to her: a name and a birthday alone could be a namesake's. The
+    # pair is proposed, for a person to decide.
+    assert clusters([a, unsure])["r"] == "r"
+    assert [(p.left_id, p.right_id) for p in find_pairs([a, unsure])] == [("a", "r")]
+    # With the address it is hers.
+    assert clusters([a, replace(unsure, postcode="LS8 2AB")])["r"] == "a"
 
 
 def test_best_matches_leaves_out_the_twin_and_ranks_the_rest() -> None:

@@ -108,14 +108,16 @@ def _same_details(record: Prepared) -> tuple[object, ...] | None:
     )
 
 
-def cluster(records: Sequence[Prepared], pairs: Iterable[tuple[int, int, float]], model: Model) -> list[str]:
-    """Cluster ids by rid, from (rid, rid, weight) pairs.
+def cluster(records: Sequence[Prepared], pairs: Iterable[tuple[int, int, float, bool]], model: Model) -> list[str]:
+    """Cluster ids by rid, from (rid, rid, weight, corroborated) pairs.
 
     Records with the very same details are joined first (a record sent twice is one person whatever else it
     resembles); then the strong pairs (at or above the model's ``strong`` probability), strongest first (ties by
     rid); then the weaker ones, except for a record whose weaker pairs lead to two people the guard keeps apart
-    (different NHS numbers, twins): a record that says too little to choose between them (a name and a date of birth
-    with no address, when two people have them) joins neither, and is left for a person to decide."""
+    (different NHS numbers, twins): a record that says too little to choose between them joins neither, and is left
+    for a person to decide. A weaker pair that no identifier or address corroborates (``Model.corroborating``: a
+    name and a date of birth alone) joins only a record that leads to one person alone. Pairs left out stay
+    proposed, for review."""
     clusters = Clusters(records, model)
     first_seen: dict[tuple[object, ...], int] = {}
     for record in records:
@@ -123,18 +125,28 @@ def cluster(records: Sequence[Prepared], pairs: Iterable[tuple[int, int, float]]
         if details is not None:
             clusters.join(first_seen.setdefault(details, record.rid), record.rid)
     strong = weight_for(model.strong)
-    weak: list[tuple[int, int, float]] = []
-    for left, right, weight in sorted(pairs, key=lambda p: (-p[2], p[0], p[1])):
+    weak: list[tuple[int, int, bool]] = []
+    for left, right, weight, corroborated in sorted(pairs, key=lambda p: (-p[2], p[0], p[1])):
         if weight >= strong:
             clusters.join(left, right)
         else:
-            weak.append((left, right, weight))
+            weak.append((left, right, corroborated))
     led_to: dict[int, set[int]] = {}
-    for left, right, _weight in weak:
+    for left, right, _corroborated in weak:
         led_to.setdefault(left, set()).add(clusters.root(right))
         led_to.setdefault(right, set()).add(clusters.root(left))
-    ambiguous = {rid for rid, roots in led_to.items() if clusters.apart(roots - {clusters.root(rid)})}
-    for left, right, _weight in weak:
-        if left not in ambiguous and right not in ambiguous:
-            clusters.join(left, right)
+
+    def others(rid: int) -> set[int]:
+        return led_to[rid] - {clusters.root(rid)}
+
+    # A record whose weaker pairs lead to two people kept apart joins neither; one whose pair says no more than a
+    # name and a date of birth joins only where it leads to one person alone.
+    apart = {rid for rid in led_to if clusters.apart(others(rid))}
+    several = {rid for rid in led_to if len(others(rid)) > 1}
+    for left, right, corroborated in weak:
+        if left in apart or right in apart:
+            continue
+        if not corroborated and (left in several or right in several):
+            continue
+        clusters.join(left, right)
     return clusters.cluster_ids()

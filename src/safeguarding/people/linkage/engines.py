@@ -33,22 +33,25 @@ def level_column(index: int) -> str:
 
 
 def pairs_sql(model: Model, min_weight: float, table: str = "records") -> str:
-    """The whole comparison as one SQL statement over ``table`` (the prepared columns). Built from the model's
-    column names and numbers only: no value from a file ever enters the text (they are read as data)."""
-    blocks = "\nUNION\n".join(
-        f"SELECT l.rid AS l_rid, r.rid AS r_rid FROM {table} l JOIN {table} r ON {rule.sql()} AND l.rid < r.rid"  # noqa: S608
-        for rule in model.blocking
-    )
-    levels = ",\n  ".join(f"{c.sql()} AS {level_column(i)}" for i, c in enumerate(model.comparisons))
+    """The whole comparison as one SQL statement over ``table`` (the prepared columns). Each blocking rule is a join
+    that leaves out the pairs an earlier rule found (so no pair is compared twice and nothing needs de-duplicating),
+    compares its pairs and keeps those at or above the weight: the engine streams, holding little at once.
+
+    Built from the model's column names and numbers only: no value from a file ever enters the text."""
     names = tuple(level_column(i) for i in range(len(model.comparisons)))
+    levels = ", ".join(f"{c.sql()} AS {level_column(i)}" for i, c in enumerate(model.comparisons))
+    held_back = model.held_back_sql()
+    blocks = []
+    for n, rule in enumerate(model.blocking):
+        earlier = "".join(f" AND NOT COALESCE({before.sql()}, FALSE)" for before in model.blocking[:n])
+        blocks.append(
+            f"SELECT l.rid AS l_rid, r.rid AS r_rid, {levels}, COALESCE({held_back}, FALSE) AS held_back "  # noqa: S608
+            f"FROM {table} l JOIN {table} r ON {rule.sql()} AND l.rid < r.rid{earlier}"
+        )
+    union = "\nUNION ALL\n".join(blocks)
     statement = f"""
-WITH blocked AS (
-{blocks}
-), compared AS (
-SELECT b.l_rid, b.r_rid,
-  {levels},
-  COALESCE({model.held_back_sql()}, FALSE) AS held_back
-FROM blocked b JOIN {table} l ON l.rid = b.l_rid JOIN {table} r ON r.rid = b.r_rid
+WITH compared AS (
+{union}
 )
 SELECT l_rid, r_rid, {", ".join(names)} FROM compared
 WHERE NOT held_back AND {model.weight_sql(names)} >= {min_weight - _SLACK!r}
@@ -77,7 +80,16 @@ def compare_embedded(
 
     with tempfile.TemporaryDirectory(prefix="linkage-") as folder:
         path = _write_prepared(prepared, Path(folder))
-        connection = duckdb.connect(":memory:", config={"temp_directory": folder, "memory_limit": "3GB"})
+        # Two threads (the machine's cores), and rows in any order: the pairs are sorted afterwards anyway.
+        connection = duckdb.connect(
+            ":memory:",
+            config={
+                "temp_directory": folder,
+                "memory_limit": "2GB",
+                "threads": 2,
+                "preserve_insertion_order": False,
+            },
+        )
         try:
             types = ", ".join(f"'{name}': '{kind}'" for name, kind in SQL_TYPES.items())
             # Prepared values never hold an empty string (a missing value is NULL), so '' reads back as NULL.

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from safeguarding.people.linkage.clustering import cluster
 from safeguarding.people.linkage.engines import ENGINES, EngineUnavailable, Levels, compare
 from safeguarding.people.linkage.model import DEFAULT_MODEL, DEFAULT_THRESHOLD, Model, weight_for
-from safeguarding.people.linkage.records import PersonRecord, Prepared, first_name_key, prepare
+from safeguarding.people.linkage.records import PersonRecord, Prepared, prepare
 from safeguarding.people.linkage.scoring import ScoredPair, scored
 
 
@@ -37,20 +37,23 @@ def check_engine(engine: str) -> None:
 
 def prepare_all(records: Iterable[PersonRecord]) -> list[Prepared]:
     """The records' columns, with how often each first name is seen among them (the twins rule tells a typing slip,
-    rare, from a sibling's name, common, by it)."""
-    listed: list[PersonRecord] = []
-    keys: dict[str | None, str | None] = {}  # first name as written -> its key: names repeat, keys are computed once
+    rare, from a sibling's name, common, by it). Records are prepared as they come, so a million of them are never
+    held twice over."""
+    prepared: list[Prepared] = []
     counts: Counter[str | None] = Counter()
     seen: set[str] = set()
-    for record in records:
+    for rid, record in enumerate(records):
         if record.record_id in seen:
             raise ValueError(f"record id {record.record_id!r} is given twice")
         seen.add(record.record_id)
-        listed.append(record)
-        if record.first_name not in keys:
-            keys[record.first_name] = first_name_key(record)
-        counts[keys[record.first_name]] += 1
-    return [prepare(record, rid, counts[keys[record.first_name]]) for rid, record in enumerate(listed)]
+        row = prepare(record, rid)
+        counts[row.first_key] += 1
+        prepared.append(row)
+    for row in prepared:
+        if row.first_key is not None:
+            # The count is known only once every record is read; the record is not shared with anyone yet.
+            object.__setattr__(row, "first_count", counts[row.first_key])
+    return prepared
 
 
 def link_prepared(
@@ -69,7 +72,8 @@ def link_prepared(
         if weight >= minimum:
             pairs.append((left, right, levels, weight))
     pairs.sort(key=lambda p: (-p[3], p[0], p[1]))
-    return Linked(prepared, pairs, cluster(prepared, ((p[0], p[1], p[3]) for p in pairs), model))
+    joins = ((left, right, weight, model.corroborated(levels)) for left, right, levels, weight in pairs)
+    return Linked(prepared, pairs, cluster(prepared, joins, model))
 
 
 def link(

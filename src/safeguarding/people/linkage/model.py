@@ -103,6 +103,9 @@ class Model:
     prior: float  # the probability that two records, taken at random, are the same person
     threshold: float  # the probability at which a pair is proposed
     strong: float  # pairs at least this likely join people first; weaker ones may not choose between two people
+    # A weaker pair joins two records only when one of these agrees (an identifier, the address or its area): a
+    # name and a date of birth alone can be a namesake's.
+    corroborating: tuple[str, ...]
     uncertain_from: float  # below the threshold and at least this: shown as uncertain, for clerical review
     twins: Condition  # the twins rule (TWINS): held back, and a guard of clustering
     held_back: tuple[HoldBack, ...]  # pairs never proposed: the twins, and two different identifiers
@@ -118,6 +121,12 @@ class Model:
 
     def held_back_sql(self) -> str:
         return AnyOf(tuple(rule.condition for rule in self.held_back)).sql()
+
+    def corroborated(self, levels: tuple[int | None, ...]) -> bool:
+        return any(
+            level is not None and comparison.name in self.corroborating and comparison.levels[level].weight > 0
+            for comparison, level in zip(self.comparisons, levels, strict=True)
+        )
 
     def weight_of(self, levels: tuple[int | None, ...]) -> float:
         total = self.prior_weight
@@ -311,6 +320,7 @@ DEFAULT_MODEL = Model(
     prior=1e-7,
     threshold=0.95,
     strong=0.999,
+    corroborating=("nhs_number", "upn", "postcode"),
     uncertain_from=0.5,
     twins=TWINS,
     held_back=HELD_BACK,

@@ -81,14 +81,18 @@ def _key(value: str | None) -> str | None:
 
 
 @lru_cache(maxsize=262_144)
-def _valid_postcode(raw: str | None) -> str | None:
+def _postcode_parts(raw: str | None) -> tuple[str | None, str | None, str | None]:
+    """The postcode, its sector and its district; all None for a missing or invalid one."""
     if not raw or not rules.is_valid_postcode(raw):
-        return None
-    return rules.normalise_postcode(raw)
+        return None, None, None
+    postcode = rules.normalise_postcode(raw)
+    return postcode, postcode[:-2], postcode.split(" ")[0]
 
 
-def first_name_key(record: PersonRecord) -> str | None:
-    return _key(record.first_name)
+@lru_cache(maxsize=65_536)
+def _date_parts(dob: date) -> tuple[str, str]:
+    """The date as ISO text, and the same for it and its day-month swap (3 April and 4 March): one block finds both."""
+    return dob.isoformat(), f"{dob.year}-{min(dob.day, dob.month):02d}-{max(dob.day, dob.month):02d}"
 
 
 def prepare(record: PersonRecord, rid: int = 0, first_count: int = 1) -> Prepared:
@@ -97,7 +101,7 @@ def prepare(record: PersonRecord, rid: int = 0, first_count: int = 1) -> Prepare
     first = _key(record.first_name)
     surname = _key(record.surname)
     fulls = full_names(first) if first else ()
-    postcode = _valid_postcode(record.postcode)
+    postcode, sector, district = _postcode_parts(record.postcode)
     nhs = rules.normalise_nhs_number(record.nhs_number or "")
     upn = rules.normalise_upn(record.upn or "")
     dob = record.dob
@@ -115,16 +119,15 @@ def prepare(record: PersonRecord, rid: int = 0, first_count: int = 1) -> Prepare
         surname_key=surname,
         surname_ascii=surname is not None and surname.isascii(),
         surname_sound=rules.sound_of_key(surname) or None if surname else None,
-        dob=dob.isoformat() if dob else None,
+        dob=_date_parts(dob)[0] if dob else None,
         dob_year=dob.year if dob else None,
         dob_month=dob.month if dob else None,
         dob_day=dob.day if dob else None,
-        # The same for a date and its day-month swap (3 April and 4 March): one block finds both.
-        dob_unordered=f"{dob.year}-{min(dob.day, dob.month):02d}-{max(dob.day, dob.month):02d}" if dob else None,
+        dob_unordered=_date_parts(dob)[1] if dob else None,
         sex=sex if sex in SEXES else None,
         postcode=postcode,
-        postcode_sector=postcode[:-2] if postcode else None,
-        postcode_district=postcode.split(" ")[0] if postcode else None,
+        postcode_sector=sector,
+        postcode_district=district,
         nhs_number=nhs if nhs and rules.is_valid_nhs_number(nhs) else None,
         upn=upn if upn and rules.is_valid_upn(upn) else None,
     )
