@@ -15,10 +15,13 @@ setup: $(STAMP) $(VENDOR)/.copied chromium
 
 # Python dependencies come from the dev lock (production's plus tests, lint, type checks), every file checked
 # against its hash; the package itself is installed editable on top.
-$(STAMP): pyproject.toml requirements/production.txt requirements/dev.txt
+# The spark extra (PySpark, for `people link --engine spark` and its test) is installed too, from its own lock, so
+# that the distributed engine is tested wherever the suite runs (it needs Java 17, which Debian provides).
+$(STAMP): pyproject.toml requirements/production.txt requirements/dev.txt requirements/spark.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 	$(PIP) install --quiet --require-hashes -r requirements/dev.txt
+	$(PIP) install --quiet --require-hashes --no-deps -r requirements/spark.txt
 	$(PIP) install --quiet --no-deps -e .
 	touch $(STAMP)
 

@@ -58,6 +58,7 @@ from tests.matrix import (
     Route,
     roles,
 )
+from tests.people import authorization_duplicates as people_duplicates_matrix
 from tests.returns import authorization as returns_matrix
 from tests.returns import authorization_insight as returns_insight_matrix
 from tests.support import ANONYMOUS, PRINCIPALS, World, build_world, sign_in_as
@@ -217,6 +218,7 @@ CAPABILITIES = (
     exploitation_network_matrix,
     returns_matrix,
     returns_insight_matrix,
+    people_duplicates_matrix,
 )
 
 

@@ -74,6 +74,7 @@ PREFERENCE = (
     R.ADMINISTRATOR,
     R.PARTNER_PRACTITIONER,
     R.EARLY_HELP_MANAGER,  # pages only an early help manager uses (a Family Help change of plan)
+    R.DATA_QUALITY_OFFICER,  # the person index's upkeep: duplicate pairs, merges and unmerging
 )
 
 

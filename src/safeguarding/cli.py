@@ -52,6 +52,11 @@ app.add_typer(returns_app, name="returns")
 from safeguarding.timescales.cli import timescales_app  # noqa: E402
 
 app.add_typer(timescales_app, name="timescales")
+from safeguarding.people.cli import people_app  # noqa: E402
+from safeguarding.people.duplicates.cli import duplicates_app  # noqa: E402
+
+people_app.add_typer(duplicates_app, name="duplicates")
+app.add_typer(people_app, name="people")
 console = Console()
 err = Console(stderr=True)
 

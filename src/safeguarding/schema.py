@@ -15,6 +15,7 @@ from safeguarding.family_network import models as family_network_models
 from safeguarding.front_door import models as front_door_models
 from safeguarding.insight import models as insight_models
 from safeguarding.people import models as people_models
+from safeguarding.people.duplicates import models as people_duplicates_models
 from safeguarding.returns import models as returns_models
 from safeguarding.timescales import models as timescales_models
 
@@ -37,6 +38,7 @@ __all__ = [
     "insight_models",
     "local_settings",
     "metadata",
+    "people_duplicates_models",
     "people_models",
     "record_versions",
     "restrictions",

@@ -58,6 +58,9 @@ def test_the_api_search_gives_no_id_for_a_restricted_match(
         "score": 0,
         "reasons": [search.RESTRICTED_MATCH],
         "restricted": True,
+        # Nor the linkage model's evidence, which would name what agrees.
+        "probability": None,
+        "evidence": [],
         "first_name": None,
         "last_name": None,
         "date_of_birth": None,

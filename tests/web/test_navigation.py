@@ -111,6 +111,8 @@ BEFORE: dict[Role, set[tuple[str, str]]] = {
     # Family finding (issue 15): the placements team keeps the prospective adopters, as team managers do.
     R.PLACEMENTS_OFFICER: {("Children in care", "/children-in-care"), ("Prospective adopters", "/adopters")},
     R.VIRTUAL_SCHOOL: {("Education", "/children-in-care/education")},
+    # The person index's keeper (issue 17): the proposed duplicates and the merges made.
+    R.DATA_QUALITY_OFFICER: {("Duplicates", "/duplicates"), ("Merges", "/merges")},
 }
 
 

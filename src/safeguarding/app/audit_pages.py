@@ -23,6 +23,7 @@ from safeguarding.core.db import utcnow
 from safeguarding.core.errors import ValidationFailed
 from safeguarding.core.spreadsheet import spreadsheet_text
 from safeguarding.core.users import User
+from safeguarding.people.duplicates import merging
 from safeguarding.people.models import Person
 from safeguarding.web.deps import CurrentUser, Db, DbSession, RecordId, TransactionalRoute, csrf_protect
 from safeguarding.web.forms import read_query
@@ -155,13 +156,15 @@ def _hidden_reason(event: AuditEvent) -> str | None:
 def person_audit_page(
     request: Request, person_id: RecordId, db: DbSession, database: Db, user: CurrentUser
 ) -> Response:
-    result = audit_reading.person_history(db, database, user, person_id, page=_page_number(request))
+    merged = merging.merged_into(db, person_id)
+    result = audit_reading.person_history(db, database, user, person_id, page=_page_number(request), also=merged)
     return render(
         request,
         "app/audit_person.html",
         title=f"Who has looked at record {person_id}",
         person_id=person_id,
         person_name=_person_label(db, user, person_id),
+        merged_records=merged,
         result=result,
         is_search_hit=audit_reading.is_search_hit,
         page_link=lambda page: f"?page={page}",

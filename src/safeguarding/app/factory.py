@@ -46,6 +46,7 @@ from safeguarding.front_door import portal as front_door_portal
 from safeguarding.front_door import routes as front_door_routes
 from safeguarding.insight import routes as insight_routes
 from safeguarding.people import routes as people_routes
+from safeguarding.people.duplicates import routes as people_duplicates_routes
 from safeguarding.returns import routes as returns_routes
 from safeguarding.timescales import routes as timescales_routes
 from safeguarding.web.api_errors import API_ERRORS
@@ -314,6 +315,7 @@ def create_app(database: Database | None = None) -> FastAPI:
     capabilities = (
         front_door_routes,
         people_routes,
+        people_duplicates_routes,
         casework_routes,
         children_in_care_routes,
         children_in_care_care_leaver_routes,

@@ -80,6 +80,9 @@ class Kind(StrEnum):
     EARLY_HELP = "early_help"  # an episode: consent, assessment, family plan, team around the family, closure
     EARLY_HELP_HISTORY = "early_help_history"  # a person's early help episodes, read beside a contact or a case
     SUPPORTING_FAMILIES = "supporting_families"  # the families with significant and sustained progress, for a claim
+    # --- the person index (people/duplicates/) ---------------------------------------------------------------------
+    DUPLICATE_PAIR = "duplicate_pair"  # a proposed pair of records that may be one person, with its evidence
+    PERSON_MERGE = "person_merge"  # two records of one person made one (CREATE), and its undoing (UPDATE: unmerge)
 
 
 class Action(StrEnum):
@@ -309,6 +312,18 @@ PERMISSIONS: dict[tuple[Kind, Action], frozenset[Role]] = {
     # each need is recorded on the episode by those who work it (EARLY_HELP UPDATE).
     (Kind.SUPPORTING_FAMILIES, Action.LIST): frozenset({R.EARLY_HELP_MANAGER}),
     (Kind.SUPPORTING_FAMILIES, Action.EXPORT): frozenset({R.EARLY_HELP_MANAGER}),
+    # --- the person index (owned by people/duplicates/) --------------------------------------------------------------
+    # Data quality officers keep the index: the queue of proposed duplicates (LIST), a pair's evidence (VIEW), the
+    # duplicate check run on demand (CREATE), "not the same person" (DECIDE), a merge (PERSON_MERGE CREATE) and an
+    # unmerge (PERSON_MERGE UPDATE). A restricted person's pair follows the restriction (person_ids on the subject):
+    # an officer not named on it never sees the pair. Nobody else merges: a merge moves a child's whole record.
+    (Kind.DUPLICATE_PAIR, Action.LIST): frozenset({R.DATA_QUALITY_OFFICER}),
+    (Kind.DUPLICATE_PAIR, Action.VIEW): frozenset({R.DATA_QUALITY_OFFICER}),
+    (Kind.DUPLICATE_PAIR, Action.CREATE): frozenset({R.DATA_QUALITY_OFFICER}),
+    (Kind.DUPLICATE_PAIR, Action.DECIDE): frozenset({R.DATA_QUALITY_OFFICER}),
+    (Kind.PERSON_MERGE, Action.VIEW): frozenset({R.DATA_QUALITY_OFFICER}),
+    (Kind.PERSON_MERGE, Action.CREATE): frozenset({R.DATA_QUALITY_OFFICER}),
+    (Kind.PERSON_MERGE, Action.UPDATE): frozenset({R.DATA_QUALITY_OFFICER}),
 }
 
 # Roles that reach a record of these kinds only where they are named on it (``AccessSubject.allocated_user_ids``):
@@ -403,13 +418,15 @@ def authorize(session: Session, user: User, action: Action, subject: AccessSubje
     return _decide(user, action, subject, lambda ids: locked_for(session, user, ids))
 
 
-def hidden_people(session: Session, user: User, person_ids: Iterable[int]) -> set[int]:
+def hidden_people(session: Session, user: User, person_ids: Iterable[int], *, kind: Kind = Kind.PERSON) -> set[int]:
     """Of the people on a list, the restricted ones this user may not open: lists show them without their names.
-    One query for the list; the policy's own check runs only for the (rare) restricted people."""
+    One query for the list; the policy's own check runs only for the (rare) restricted people. ``kind`` is the
+    record the list shows them in, for roles that reach people only through it (a data quality officer reads a
+    duplicate pair, never the person's record)."""
     return {
         p
         for p in restricted_among(session, person_ids)
-        if not authorize(session, user, Action.VIEW, AccessSubject(kind=Kind.PERSON, id=p, person_ids=(p,))).allowed
+        if not authorize(session, user, Action.VIEW, AccessSubject(kind=kind, id=p, person_ids=(p,))).allowed
     }
 
 

@@ -7,7 +7,7 @@ recorded in it. Rows about a person the reader may not open are shown without th
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -247,16 +247,19 @@ def person_history(
     *,
     page: int = 1,
     page_size: int = DEFAULT_PAGE_SIZE,
+    also: Iterable[int] = (),
 ) -> AuditPage:
     """Who has looked at one person's record: every view, change, break-glass and refusal about them, and every
-    search that found them, newest first. Looking is itself audited against the person."""
+    search that found them, newest first. Looking is itself audited against the person. ``also``: the records
+    merged into this one, whose rows keep their own person (the log is never rewritten) and belong here too."""
     _require_log(database, user, Action.VIEW)
     page = max(1, page)
+    people = sorted({person_id, *also})
     # A union of two indexed lookups: an OR across the two tables would scan the whole log on PostgreSQL.
     about = AuditEvent.id.in_(
         union(
-            select(AuditEvent.id).where(AuditEvent.person_id == person_id),
-            select(AuditSearchHit.event_id).where(AuditSearchHit.person_id == person_id),
+            select(AuditEvent.id).where(AuditEvent.person_id.in_(people)),
+            select(AuditSearchHit.event_id).where(AuditSearchHit.person_id.in_(people)),
         )
     )
     total = session.scalar(select(func.count(AuditEvent.id)).where(about)) or 0

@@ -41,6 +41,9 @@ class Role(StrEnum):
     # leads a family's early help works it in the portal as a partner practitioner, on the families they lead only.
     EARLY_HELP_PRACTITIONER = "early_help_practitioner"
     EARLY_HELP_MANAGER = "early_help_manager"
+    # The person index's keeper (people/duplicates/): reviews the proposed duplicates, merges two records of one
+    # person and unmerges a merge found wrong. Opens no case record: what moves is listed, not read.
+    DATA_QUALITY_OFFICER = "data_quality_officer"
 
     @property
     def label(self) -> str:
@@ -63,6 +66,7 @@ ROLE_LABELS: dict[Role, str] = {
     Role.PLACEMENTS_OFFICER: "Placements officer",
     Role.EARLY_HELP_PRACTITIONER: "Early help practitioner",
     Role.EARLY_HELP_MANAGER: "Early help manager",
+    Role.DATA_QUALITY_OFFICER: "Data quality officer",
 }
 
 
@@ -191,6 +195,7 @@ TEAM_SERVICES: dict[str, str] = {
     "performance": "Performance",
     "admin": "Administration",
     "early_help": "Early help and Family Help",
+    "data_quality": "Data quality",
 }
 AGENCY_KIND_LABELS: dict[AgencyKind, str] = {
     AgencyKind.POLICE: "Police",

@@ -50,6 +50,7 @@ from safeguarding.front_door.models import Contact, ContactSubject
 from safeguarding.insight import demo as insight_demo
 from safeguarding.people import demo as people_demo
 from safeguarding.people import rules as people_rules
+from safeguarding.people.duplicates import demo as people_duplicates_demo
 from safeguarding.people.models import Person
 from safeguarding.returns import demo as returns_demo
 from safeguarding.timescales.service import recompute_all
@@ -152,6 +153,7 @@ DEMO_SIGN_INS: tuple[tuple[str, Role, str], ...] = (
     ("personal.adviser", Role.PERSONAL_ADVISER, "Priya Adeyemi"),
     ("early.help", Role.EARLY_HELP_PRACTITIONER, "Ellie Hart"),
     ("early.help.manager", Role.EARLY_HELP_MANAGER, "Hugh Ellison"),
+    ("data.quality", Role.DATA_QUALITY_OFFICER, "Dara Quinlan"),
 )
 
 
@@ -508,6 +510,12 @@ class _Builder:
         self.staff["early.help.other"] = user(
             Role.EARLY_HELP_PRACTITIONER, team_id=early_help, manager_id=early_help_manager.id, named="Nadia Brook"
         )
+        # The person index's keeper (people/duplicates/): reviews the proposed duplicates. Made last and named without
+        # the random stream, so every row made before them is unchanged.
+        data_quality = team("Data quality team", "data_quality")
+        self.staff["data.quality"] = user(
+            Role.DATA_QUALITY_OFFICER, team_id=data_quality, manager_id=head.id, demo=demo_names["data.quality"]
+        )
 
         return [DemoSignIn(username, role.label, full) for username, role, full in DEMO_SIGN_INS]
 
@@ -611,6 +619,8 @@ def demo_stages() -> list[DemoStage]:
         care_leaver_demo,
         family_network_demo,
         early_help_demo,
+        # Last: children recorded twice and a pair of twins, then the duplicate check over the whole index.
+        people_duplicates_demo,
     ]
 
 

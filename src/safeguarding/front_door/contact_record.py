@@ -60,6 +60,7 @@ class CandidateView:
     score: float
     reasons: list[str]
     restricted: bool = False
+    evidence: tuple[str, ...] = ()  # the linkage model's evidence in words (none for a restricted record)
 
 
 @dataclass(frozen=True)
@@ -162,6 +163,7 @@ def _candidate_views(session: Session, user: User, subject: ContactSubject) -> l
             score=float(c.score),
             reasons=list(c.reasons),
             restricted=c.person is None,
+            evidence=c.evidence if c.person is not None else (),
         )
         for c in found[:10]
     ]

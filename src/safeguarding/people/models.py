@@ -60,6 +60,9 @@ class Person(Base, Timestamped):
     first_name_sound: Mapped[str] = mapped_column(String(20), default="")
     last_name_sound: Mapped[str] = mapped_column(String(20), default="")
     notes: Mapped[str | None] = mapped_column(Text)
+    # Set when this record was merged into another (people/duplicates/): the record is kept, never deleted, so old
+    # links and audit rows still name it; pages and searches lead to the survivor. Cleared by an unmerge.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
     version: Mapped[int] = mapped_column(default=1)
 
     aliases: Mapped[list[PersonAlias]] = relationship(

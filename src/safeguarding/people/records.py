@@ -159,14 +159,14 @@ def new_la_child_id() -> str:
     return "SG" + "".join(secrets.choice(_ID_ALPHABET) for _ in range(12))
 
 
-def _keep_keys(person: Person) -> None:
+def keep_search_keys(person: Person) -> None:
     person.first_name_key = rules.name_key(person.first_name)
     person.last_name_key = rules.name_key(person.last_name)
     person.first_name_sound = rules.sound_key(person.first_name)
     person.last_name_sound = rules.sound_key(person.last_name)
 
 
-def _alias(first_name: str, last_name: str) -> PersonAlias:
+def new_alias(first_name: str, last_name: str) -> PersonAlias:
     first, last = rules.clean_name(first_name), rules.clean_name(last_name)
     return PersonAlias(
         first_name=first,
@@ -210,7 +210,7 @@ def _apply(person: Person, data: PersonInput) -> list[str]:
     changed = [name for name, value in values.items() if getattr(person, name) != value]
     for name in changed:
         setattr(person, name, values[name])
-    _keep_keys(person)
+    keep_search_keys(person)
     return changed
 
 
@@ -240,7 +240,7 @@ def create_person(session: Session, database: Database, user: User, data: Person
         person.la_child_id = new_la_child_id()
     for alias in data.aliases:
         if alias.first_name.strip() or alias.last_name.strip():
-            person.aliases.append(_alias(alias.first_name, alias.last_name))
+            person.aliases.append(new_alias(alias.first_name, alias.last_name))
     if data.address is not None:
         person.addresses.append(_address(data.address))
     session.add(person)
@@ -313,7 +313,7 @@ def add_alias(
         _name(value, name, label, errors)
     if errors:
         raise ValidationFailed(errors)
-    alias = _alias(first_name, last_name)
+    alias = new_alias(first_name, last_name)
     person.aliases.append(alias)
     session.flush()
     audit.record(

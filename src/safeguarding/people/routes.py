@@ -23,6 +23,7 @@ from safeguarding.core.errors import ValidationFailed
 from safeguarding.core.form_fields import date_parts_field, record_id
 from safeguarding.core.users import User, UserSession
 from safeguarding.people import family, picker, records, restriction, search, viewing
+from safeguarding.people.duplicates import merging
 from safeguarding.people.inputs import SEARCH_FIELDS, AddressInput, PersonChange, PersonInput, SearchQuery, form_date
 from safeguarding.people.models import FamilyRelationship, Person, PersonKind
 from safeguarding.web.api_errors import Problem
@@ -200,7 +201,11 @@ def record_page(
     contact: str | None = None,
 ) -> Response:
     """The person's record. ``contact`` (a MASH contact's number) is where it was opened from as a possible match
-    of someone the contact names: the page leads back to that contact, to link or not."""
+    of someone the contact names: the page leads back to that contact, to link or not. A record merged into another
+    leads to the survivor (old links keep working)."""
+    survivor = merging.survivor_of(db, person_id)
+    if survivor != person_id:
+        return RedirectResponse(f"/people/{survivor}", status_code=303)
     record = viewing.view_person(db, database, user, person_id)
     from_contact = record_id(contact)
     may_manage = access.role_may(user, Kind.PERSON, Action.MANAGE)
@@ -216,6 +221,7 @@ def record_page(
         may_open_case=access.role_may(user, Kind.CASE, Action.VIEW),
         flash=FLASH.get(done or ""),
         back_to_contact=f"/mash/contacts/{from_contact}" if from_contact is not None else None,
+        merged_records=merging.merged_into(db, person_id),
         **_common(),
     )
 
@@ -622,6 +628,9 @@ class CandidateOut(BaseModel):
     score: int
     reasons: list[str]
     restricted: bool
+    # The record-linkage model's probability that this is the person searched for, and its evidence in words.
+    probability: float | None = None
+    evidence: list[str] = []
     first_name: str | None = None
     last_name: str | None = None
     date_of_birth: date | None = None
@@ -702,6 +711,8 @@ def api_search(
             score=c.score,
             reasons=list(c.reasons),
             restricted=c.restricted,
+            probability=None if c.probability is None else round(c.probability, 4),
+            evidence=list(c.evidence),
             first_name=c.person.first_name if c.person else None,
             last_name=c.person.last_name if c.person else None,
             date_of_birth=c.person.date_of_birth if c.person else None,

@@ -1,5 +1,7 @@
 """Search before create, and the matching other capabilities use: candidates gathered by indexed lookups (never a
-scan), scored by ``rules.score_match`` with reasons, and shown only as the searcher may see them.
+scan), kept when ``rules.score_match`` finds them a candidate (its short reasons are what the list shows), ranked by
+the record-linkage model (``people.linkage``: the same model as the duplicate check and partners' files) with its
+probability and evidence in words, and shown only as the searcher may see them.
 
 Other capabilities call :func:`exact_matches` and :func:`find_candidates` (then :func:`visible_to`); keep their
 signatures.
@@ -22,6 +24,11 @@ from safeguarding.core.settings import get_settings
 from safeguarding.core.users import User
 from safeguarding.people import rules
 from safeguarding.people.inputs import SearchQuery
+from safeguarding.people.linkage import DEFAULT_MODEL, PersonRecord
+from safeguarding.people.linkage.records import Prepared, prepare
+from safeguarding.people.linkage.scoring import agrees_throughout, levels_of
+from safeguarding.people.linkage.scoring import scored as scored_pair
+from safeguarding.people.linkage.short_forms import full_names, known_forms
 from safeguarding.people.models import Address, Person, PersonAlias
 from safeguarding.people.records import may_open
 
@@ -42,6 +49,9 @@ class Candidate:
     restricted: bool = False
     # Matched by an identifier (the same NHS number, or the same name and date of birth): certainly this person.
     identified: bool = False
+    # The linkage model's view: how likely this is the person searched for, and why, in words.
+    probability: float | None = None
+    evidence: tuple[str, ...] = ()
 
     @property
     def hidden(self) -> bool:
@@ -72,7 +82,9 @@ def exact_matches(
         )
     if not conditions:
         return []
-    return list(session.scalars(select(Person).where(or_(*conditions)).order_by(Person.id)))
+    return list(
+        session.scalars(select(Person).where(or_(*conditions), Person.merged_into_id.is_(None)).order_by(Person.id))
+    )
 
 
 def _match_query(
@@ -94,7 +106,14 @@ def _match_query(
     )
 
 
-_SCORING_COLUMNS = (Person.id, Person.first_name_key, Person.last_name_key, Person.date_of_birth, Person.nhs_number)
+_SCORING_COLUMNS = (
+    Person.id,
+    Person.first_name_key,
+    Person.last_name_key,
+    Person.date_of_birth,
+    Person.nhs_number,
+    Person.merged_into_id,
+)
 
 
 def _prefix_range(column: Any, prefix: str) -> Any:
@@ -129,6 +148,10 @@ def _gather(session: Session, query: rules.MatchQuery, enough: int) -> dict[int,
         sound, first_sound = rules.sound_key(last), rules.sound_key(first)
         if first:
             names.append(select(*cols).where(Person.last_name_key == last, Person.first_name_key == first))
+            # Bill for William, Peggy for Margaret: the full names a short form stands for, and its other forms.
+            forms = sorted(known_forms(first) - {first})
+            if forms:
+                names.append(select(*cols).where(Person.last_name_key == last, Person.first_name_key.in_(forms)))
             if sound and first_sound:
                 names.append(
                     select(*cols).where(Person.last_name_sound == sound, Person.first_name_sound == first_sound)
@@ -176,7 +199,32 @@ def _chunks(ids: Sequence[int], size: int = 900) -> Iterable[Sequence[int]]:
         yield ids[start : start + size]
 
 
-def _score(session: Session, query: rules.MatchQuery, rows: dict[int, Any]) -> list[tuple[int, rules.MatchScore]]:
+def _searched(query: rules.MatchQuery) -> PersonRecord:
+    return PersonRecord(
+        record_id="search",
+        source="search",
+        first_name=query.first_key or None,
+        surname=query.last_key or None,
+        dob=query.date_of_birth,
+        sex=None,
+        postcode=query.postcode or None,
+        nhs_number=query.nhs_number or None,
+    )
+
+
+@dataclass(frozen=True)
+class _Scored:
+    person_id: int
+    result: rules.MatchScore
+    weight: float  # the linkage model's match weight: the ranking
+    theirs: Prepared
+    levels: tuple[int | None, ...]
+
+
+REASON_SHORT_FORM = "a known short form of the name"
+
+
+def _score(session: Session, query: rules.MatchQuery, rows: dict[int, Any]) -> list[_Scored]:
     ordered = sorted(rows)
     aliases: dict[int, list[tuple[str, str]]] = {}
     postcodes: dict[int, set[str]] = {}
@@ -192,8 +240,12 @@ def _score(session: Session, query: rules.MatchQuery, rows: dict[int, Any]) -> l
                 select(Address.person_id).where(Address.person_id.in_(chunk), Address.postcode == query.postcode)
             ):
                 postcodes.setdefault(person_id, set()).add(query.postcode)
-    scored: list[tuple[int, rules.MatchScore]] = []
+    scored: list[_Scored] = []
+    mine = prepare(_searched(query), 0)
+    query_forms = set(full_names(query.first_key))
     for person_id, row in rows.items():
+        if row.merged_into_id is not None:
+            continue  # merged into another record: that one is found instead (people/duplicates)
         result = rules.score_match(
             query,
             rules.MatchRecord(
@@ -205,9 +257,42 @@ def _score(session: Session, query: rules.MatchQuery, rows: dict[int, Any]) -> l
                 aliases=tuple(aliases.get(person_id, ())),
             ),
         )
-        if result.matched:
-            scored.append((person_id, result))
-    scored.sort(key=lambda item: (-item[1].score, item[0]))
+        short_form = bool(query_forms & set(full_names(row.first_name_key)))
+        if not (result.matched or short_form):
+            continue
+        # The postcode searched for counts when it is one of theirs; otherwise it is no evidence either way (a
+        # person's other addresses are not read for every candidate). The name on file, or the other name they are
+        # known by that fits best.
+        on_file = query.postcode if person_id in postcodes else None
+        best: tuple[float, Prepared, tuple[int | None, ...]] | None = None
+        for first, last in [(row.first_name_key, row.last_name_key), *aliases.get(person_id, ())]:
+            theirs = prepare(
+                PersonRecord(
+                    record_id=str(person_id),
+                    source="index",
+                    first_name=first or None,
+                    surname=last or None,
+                    dob=row.date_of_birth,
+                    sex=None,
+                    postcode=on_file,
+                    nhs_number=row.nhs_number,
+                ),
+                1,
+            )
+            levels = levels_of(mine, theirs)
+            weight = DEFAULT_MODEL.weight_of(levels)
+            if best is None or weight > best[0]:
+                best = (weight, theirs, levels)
+        assert best is not None
+        weight, theirs, levels = best
+        if not result.matched:
+            # Found only as a known short form of the name: a candidate when the surname is there too and nothing
+            # the model compares disagrees.
+            if not agrees_throughout(levels, "surname"):
+                continue
+            result = replace(result, reasons=(*result.reasons, REASON_SHORT_FORM), matched=True)
+        scored.append(_Scored(person_id, result, weight, theirs, levels))
+    scored.sort(key=lambda item: (-item.weight, -item.result.score, item.person_id))
     return scored
 
 
@@ -215,7 +300,7 @@ def _candidates(session: Session, query: rules.MatchQuery, limit: int) -> list[C
     if query.is_empty:
         return []
     scored = _score(session, query, _gather(session, query, limit))[:limit]
-    ids = [person_id for person_id, _ in scored]
+    ids = [item.person_id for item in scored]
     people = (
         {
             p.id: p
@@ -225,18 +310,26 @@ def _candidates(session: Session, query: rules.MatchQuery, limit: int) -> list[C
         else {}
     )
     restricted = access.restricted_among(session, ids)
-    return [
-        Candidate(
-            person_id=person_id,
-            score=result.score,
-            reasons=result.reasons,
-            person=people[person_id],
-            restricted=person_id in restricted,
-            identified=_identifies(query, people[person_id]),
+    mine = prepare(_searched(query), 0)
+    found = []
+    for item in scored:
+        if item.person_id not in people:
+            continue
+        # Put in words only for the candidates shown.
+        pair = scored_pair(mine, item.theirs, item.levels, DEFAULT_MODEL.holds_back(mine, item.theirs))
+        found.append(
+            Candidate(
+                person_id=item.person_id,
+                score=item.result.score,
+                reasons=item.result.reasons,
+                person=people[item.person_id],
+                restricted=item.person_id in restricted,
+                identified=_identifies(query, people[item.person_id]),
+                probability=pair.probability,
+                evidence=tuple(pair.evidence),
+            )
         )
-        for person_id, result in scored
-        if person_id in people
-    ]
+    return found
 
 
 def _identifies(query: rules.MatchQuery, person: Person) -> bool:
@@ -277,7 +370,9 @@ def visible_to(session: Session, user: User, candidates: list[Candidate]) -> lis
     API must not show ``person_id`` of a ``hidden`` candidate."""
     locked = {c.person_id for c in candidates if c.restricted and not may_open(session, user, c.person_id)}
     return [
-        replace(c, person=None, score=0, reasons=(RESTRICTED_MATCH,)) if c.person_id in locked else c
+        replace(c, person=None, score=0, reasons=(RESTRICTED_MATCH,), probability=None, evidence=())
+        if c.person_id in locked
+        else c
         for c in candidates
         if c.person_id not in locked or c.identified
     ]

@@ -177,6 +177,15 @@ SECTIONS: tuple[NavSection, ...] = (
         ),
         claims=("/returns",),
     ),
+    # The person index's keeper (people/duplicates/): the proposed duplicates and the merges made.
+    NavSection(
+        "Data quality",
+        (
+            NavItem("Duplicates", "/duplicates", frozenset({R.DATA_QUALITY_OFFICER})),
+            NavItem("Merges", "/merges", frozenset({R.DATA_QUALITY_OFFICER})),
+        ),
+        claims=("/duplicates", "/merges"),
+    ),
     NavSection(
         "Audit",
         (NavItem("Audit", "/audit", frozenset({R.MASH_MANAGER, R.TEAM_MANAGER, R.ADMINISTRATOR, R.SERVICE_LEADER})),),
@@ -217,6 +226,7 @@ HOME: dict[Role, str] = {
     # Early help (early_help/): the council's early help staff land on the families in early help.
     R.EARLY_HELP_PRACTITIONER: "/early-help",
     R.EARLY_HELP_MANAGER: "/early-help",
+    R.DATA_QUALITY_OFFICER: "/duplicates",
 }
 
 
