@@ -153,9 +153,8 @@ def test_a_record_that_cannot_choose_between_two_namesakes_joins_neither() -> No
     found = clusters([a, b, b2, unsure])
     assert found["b"] == found["b2"]
     assert len({found["a"], found["b"], found["r"]}) == 3
-    # With one of them only it is still not joined to her: a name and a birthday alone could be a namesake's. The
-    # pair is proposed, for a person to decide.
-    assert clusters([a, unsure])["r"] == "r"
+    # With one of them only, it leads to her alone, and is joined to her.
+    assert clusters([a, unsure])["r"] == "a"
     assert [(p.left_id, p.right_id) for p in find_pairs([a, unsure])] == [("a", "r")]
     # With the address it is hers.
     assert clusters([a, replace(unsure, postcode="LS8 2AB")])["r"] == "a"

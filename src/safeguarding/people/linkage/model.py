@@ -301,14 +301,16 @@ HELD_BACK: tuple[HoldBack, ...] = (
 )
 
 # Which pairs are compared at all: those that agree on at least one of these (each an equality, so every engine
-# joins on it). Together they find one person's records however one field was written: a mistyped date (4-6), a
-# mistyped first name (2, 6), a changed surname (3, 5), a move (1-4), day and month swapped (2, 3: the unordered
-# date), names swapped (7). A household is one block (6): small, and where typing slips meet twins.
+# joins on it). Together they find one person's records however one field was written: a mistyped date (4-6; the
+# year by the address), a mistyped first name (2, 6), a changed surname (3, 5), a move (1-4), day and month swapped
+# (2, 3: the unordered date), names swapped (7). A household is one block (6): small, and where typing slips meet
+# twins. The same name alone is no block: at a million records, every Oliver Smith against every other is a hundred
+# million pairs.
 BLOCKING: tuple[Condition, ...] = (
     Same("nhs_number"),
     All((Same("dob_unordered"), Same("surname_sound"))),
     All((Same("dob_unordered"), Same("first_block"))),
-    All((Same("first_block"), Same("surname_key"))),
+    All((Same("first_block"), Same("surname_key"), Same("dob_year"))),
     All((Same("postcode"), Same("first_block"))),
     All((Same("postcode"), Same("surname_key"))),
     Crossed("first_key", "surname_key"),
