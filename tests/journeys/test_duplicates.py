@@ -85,7 +85,7 @@ def test_an_officer_merges_two_records_of_one_child_and_undoes_it(
     page.get_by_label("Why are you undoing this merge?").fill("Two children after all: the contact was about a cousin")
     page.get_by_label("Undo the merge and make these two records again").check()
     page.get_by_role("button", name="Undo the merge").click()
-    expect(page.get_by_text("Merge undone")).to_be_visible()
+    expect(page.get_by_text("Merge undone: both records are as they were")).to_be_visible()
     assert state(database, [child_id, duplicate_id, twin_id]) == before
     with database.transaction() as s:
         assert s.scalar(select(PersonMerge.status)) == "unmerged"

@@ -26,7 +26,7 @@ from safeguarding.people.models import Address, Person, PersonKind
 TABLES: list[Table] = [table_of(DuplicatePair)]
 # Children recorded twice, one of each kind of slip.
 SLIPS = ("surname_typo", "short_first_name", "day_month_swapped")
-TWINS = (("Amara", "Zara"), "Whitlock-Demo")
+TWINS = (("Amara", "Zara"), "Whitlock")
 
 
 def _swap_letters(name: str) -> str:
@@ -73,15 +73,17 @@ def _person_row(builder: Any, writer: Any, first: str, last: str, born: date | N
     return person_id
 
 
-def _address_row(writer: Any, person_id: int, line1: str, postcode: str | None, moved_in: date | None) -> None:
+def _address_row(writer: Any, person_id: int, home: Any, moved_in: date | None, line1: str | None = None) -> None:
     table = table_of(Address)
     writer.add(
         table,
         {
             "id": writer.new_id(table),
             "person_id": person_id,
-            "line1": line1,
-            "postcode": postcode,
+            "line1": line1 or home.line1,
+            "line2": home.line2,
+            "town": home.town,
+            "postcode": home.postcode,
             "moved_in": moved_in,
         },
     )
@@ -99,9 +101,14 @@ def build(builder: Any, writer: Any) -> dict[str, int]:
     homes = {
         row.person_id: row
         for row in conn.execute(
-            select(address.c.person_id, address.c.line1, address.c.postcode, address.c.moved_in).where(
-                address.c.moved_out.is_(None)
-            )
+            select(
+                address.c.person_id,
+                address.c.line1,
+                address.c.line2,
+                address.c.town,
+                address.c.postcode,
+                address.c.moved_in,
+            ).where(address.c.moved_out.is_(None))
         )
     }
     planted = 0
@@ -123,14 +130,17 @@ def build(builder: Any, writer: Any) -> dict[str, int]:
             copy = _person_row(builder, writer, first, last, born, child.sex)
             home = homes.get(child.id)
             if home is not None:
-                _address_row(writer, copy, home.line1, home.postcode, home.moved_in)
+                _address_row(writer, copy, home, home.moved_in)
             planted += 1
             break
+    # The twins live further along the street of a home drawn from the council's (a house of their own).
     (twin_one, twin_two), surname = TWINS
     born = date(2016, 7, 2)
+    street_home = homes[rng.choice(sorted(homes))]
+    number, street = street_home.line1.split(" ", 1)
     for first in (twin_one, twin_two):
         twin = _person_row(builder, writer, first, surname, born, "F")
-        _address_row(writer, twin, "12 Demo Terrace", "NB2 7LX", date(2016, 8, 1))
+        _address_row(writer, twin, street_home, date(2016, 8, 1), line1=f"{int(number) + 101} {street}")
     writer.flush()
     # The nightly check, over the whole index as it now stands.
     proposed = 0
