@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
+from safeguarding.core.db import Base
 from safeguarding.demo.picture import table_of
 from safeguarding.people import rules
 from safeguarding.people.duplicates.models import DuplicatePair
@@ -89,9 +90,18 @@ def _address_row(writer: Any, person_id: int, home: Any, moved_in: date | None, 
     )
 
 
+def _census_codes(builder: Any, writer: Any, person_id: int, codes: list[str]) -> None:
+    """The CIN census disability codes the returns stage gives every born demo child (by table name: people does not
+    import returns), copied from the record a duplicate was made from; "NONE" for the twins."""
+    table = Base.metadata.tables["child_disability"]
+    for code in codes or ["NONE"]:
+        writer.add(table, {"person_id": person_id, "code": code, "created_at": builder.now})
+
+
 def build(builder: Any, writer: Any) -> dict[str, int]:
     rng = random.Random(f"{builder.seed}:duplicates")
     conn = writer.connection
+    disability = Base.metadata.tables["child_disability"]
     person, address = table_of(Person), table_of(Address)
     children = conn.execute(
         select(person.c.id, person.c.first_name, person.c.last_name, person.c.date_of_birth, person.c.sex)
@@ -128,6 +138,12 @@ def build(builder: Any, writer: Any) -> dict[str, int]:
                     continue
                 born = swapped
             copy = _person_row(builder, writer, first, last, born, child.sex)
+            codes = list(
+                conn.scalars(
+                    select(disability.c.code).where(disability.c.person_id == child.id).order_by(disability.c.code)
+                )
+            )
+            _census_codes(builder, writer, copy, codes)
             home = homes.get(child.id)
             if home is not None:
                 _address_row(writer, copy, home, home.moved_in)
@@ -140,6 +156,7 @@ def build(builder: Any, writer: Any) -> dict[str, int]:
     number, street = street_home.line1.split(" ", 1)
     for first in (twin_one, twin_two):
         twin = _person_row(builder, writer, first, surname, born, "F")
+        _census_codes(builder, writer, twin, [])
         _address_row(writer, twin, street_home, date(2016, 8, 1), line1=f"{int(number) + 101} {street}")
     writer.flush()
     # The nightly check, over the whole index as it now stands.
