@@ -25,11 +25,11 @@ from safeguarding.core.calendar import today_in_london
 from safeguarding.core.db import Database, utcnow
 from safeguarding.core.errors import ValidationFailed
 from safeguarding.core.users import User
-from safeguarding.people.models import Person
 from safeguarding.returns.cin_census.census import FIRST_YEAR, LATEST_YEAR, CensusYear
 from safeguarding.returns.cin_census.export import children_in_scope, council_la_code, export_to_file
 from safeguarding.returns.cin_census.rules import RULES
 from safeguarding.returns.cin_census.validator import SCHEMA_CODE, SCHEMA_TEXT, Finding, Report, validate_children
+from safeguarding.returns.findings import stored_page
 from safeguarding.returns.models import CensusFinding, CensusRun
 
 SYSTEM = Actor(id=None, username="safeguarding command", role="system")
@@ -79,7 +79,6 @@ def grouped(report: Report) -> list[RuleGroup]:
     return sorted(groups, key=lambda g: (g.severity != "error", -len(g.findings), g.code))
 
 
-PAGE_SIZE = 50
 SEVERITIES = ("error", "query")
 
 
@@ -216,7 +215,7 @@ def latest_findings(
     when: str | None = None,
 ) -> FindingsPage:
     """The analysts' page: the latest run, counts by rule with the rule text, and its findings (filtered by rule
-    and severity, :data:`PAGE_SIZE` a page, in the order found). A restricted child's name is left out unless the
+    and severity, :data:`returns.findings.PAGE_SIZE` a page, in the order found). A restricted child's name is left out unless the
     viewer may open the record; the LAchildID (which the return itself carries) and the link stay."""
     access.require_role(database, user, Kind.STATUTORY_RETURN, Action.VIEW)
     errors: dict[str, str] = {}
@@ -267,20 +266,8 @@ def latest_findings(
         where.append(CensusFinding.severity == severity)
     if when is not None:
         where.append(CensusFinding.by_census_date.is_(when == "census"))
-    total = session.scalar(select(func.count()).select_from(CensusFinding).where(*where)) or 0
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(page, pages)
-    rows = list(
-        session.execute(
-            select(CensusFinding, Person.first_name, Person.last_name)
-            .outerjoin(Person, Person.id == CensusFinding.person_id)
-            .where(*where)
-            .order_by(CensusFinding.id)
-            .offset((page - 1) * PAGE_SIZE)
-            .limit(PAGE_SIZE)
-        )
-    )
-    hidden = access.hidden_people(session, user, {f.person_id for f, _, _ in rows if f.person_id is not None})
+    stored = stored_page(session, user, CensusFinding, where, page)
+    rows, hidden, total, page, pages = stored.rows, stored.hidden, stored.total, stored.page, stored.pages
     findings = [
         FindingLine(
             f.code,

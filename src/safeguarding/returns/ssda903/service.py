@@ -34,6 +34,7 @@ from safeguarding.core.errors import ValidationFailed
 from safeguarding.core.users import User
 from safeguarding.people.models import Person
 from safeguarding.returns.cin_census.service import plain_dates as census_plain_dates
+from safeguarding.returns.findings import stored_page
 from safeguarding.returns.models import Ssda903Finding, Ssda903Run
 from safeguarding.returns.ssda903.export import FORMATS, build_return, export_return
 from safeguarding.returns.ssda903.reference import Reference
@@ -42,7 +43,6 @@ from safeguarding.returns.ssda903.tables import EARLIEST_YEAR, LATEST_YEAR, Coll
 from safeguarding.returns.ssda903.validator import Report, validate
 
 SYSTEM: Final = Actor(id=None, username="safeguarding command", role="system")
-PAGE_SIZE: Final = 50
 SEVERITIES: Final = ("error", "query")
 CHUNK: Final = 500
 
@@ -236,7 +236,7 @@ def latest_findings(
     page: int = 1,
 ) -> FindingsPage:
     """The returns page: the latest run, counts by rule with the rule's words, and its findings (filtered by rule
-    and type, :data:`PAGE_SIZE` a page, in the order found). A restricted child's name is left out unless the viewer
+    and type, :data:`returns.findings.PAGE_SIZE` a page, in the order found). A restricted child's name is left out unless the viewer
     may open the record; the CHILD id (which the return itself carries) and the link stay."""
     access.require_role(database, user, Kind.STATUTORY_RETURN, Action.VIEW)
     errors: dict[str, str] = {}
@@ -278,20 +278,8 @@ def latest_findings(
         where.append(Ssda903Finding.code == rule)
     if severity is not None:
         where.append(Ssda903Finding.severity == severity)
-    total = session.scalar(select(func.count()).select_from(Ssda903Finding).where(*where)) or 0
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(page, pages)
-    rows = list(
-        session.execute(
-            select(Ssda903Finding, Person.first_name, Person.last_name)
-            .outerjoin(Person, Person.id == Ssda903Finding.person_id)
-            .where(*where)
-            .order_by(Ssda903Finding.id)
-            .offset((page - 1) * PAGE_SIZE)
-            .limit(PAGE_SIZE)
-        )
-    )
-    hidden = access.hidden_people(session, user, {f.person_id for f, _, _ in rows if f.person_id is not None})
+    stored = stored_page(session, user, Ssda903Finding, where, page)
+    rows, hidden, total, page, pages = stored.rows, stored.hidden, stored.total, stored.page, stored.pages
     findings = [
         FindingLine(
             f.code,
