@@ -215,7 +215,7 @@ def latest_findings(
     when: str | None = None,
 ) -> FindingsPage:
     """The analysts' page: the latest run, counts by rule with the rule text, and its findings (filtered by rule
-    and severity, :data:`returns.findings.PAGE_SIZE` a page, in the order found). A restricted child's name is left out unless the
+    and severity, fifty a page, in the order found). A restricted child's name is left out unless the
     viewer may open the record; the LAchildID (which the return itself carries) and the link stay."""
     access.require_role(database, user, Kind.STATUTORY_RETURN, Action.VIEW)
     errors: dict[str, str] = {}

@@ -236,7 +236,7 @@ def latest_findings(
     page: int = 1,
 ) -> FindingsPage:
     """The returns page: the latest run, counts by rule with the rule's words, and its findings (filtered by rule
-    and type, :data:`returns.findings.PAGE_SIZE` a page, in the order found). A restricted child's name is left out unless the viewer
+    and type, fifty a page, in the order found). A restricted child's name is left out unless the viewer
     may open the record; the CHILD id (which the return itself carries) and the link stay."""
     access.require_role(database, user, Kind.STATUTORY_RETURN, Action.VIEW)
     errors: dict[str, str] = {}
