@@ -180,3 +180,40 @@ def test_pre_proceedings_of_another_year_are_not_this_years(factory: Factory) ->
         for year in (2026, YEAR):
             (found,) = [c for c in children_in_scope(s, CensusYear(year)) if c.person_id == person_id]
             assert found.episodes[0].pre_proceedings == []
+
+
+def test_a_council_corrects_the_pp_outcome_letters_without_a_release(factory: Factory) -> None:
+    """Which outcome each CS131 letter stands for was not published where the project could read it: a council
+    that reads code set CS131 sets the letters (local settings), and the census reports its letters."""
+    from safeguarding.core import local_settings
+    from safeguarding.core.audit import Actor
+
+    person_id = _child_in_pre_proceedings(factory, date(2026, 4, 20), date(2026, 5, 4))  # stepped down
+    with factory.database.transaction() as s:
+        changes = local_settings.validate(
+            s,
+            {
+                "returns.cin_census.pp_outcome.step_down": "C",
+                "returns.cin_census.pp_outcome.other": "A",
+            },
+        )
+        local_settings.apply_changes(s, changes, Actor.system("test"), None)
+    with factory.database.transaction() as s:
+        (child_2027,) = [c for c in children_in_scope(s, CensusYear(YEAR)) if c.person_id == person_id]
+        assert child_2027.episodes[0].pre_proceedings[0].items["PPOutcome"] == "C"
+
+
+def test_two_outcomes_cannot_share_a_pp_outcome_letter(factory: Factory) -> None:
+    from safeguarding.core import local_settings
+    from safeguarding.core.errors import ValidationFailed
+
+    with factory.database.transaction() as s:
+        with pytest.raises(ValidationFailed) as refused:
+            local_settings.validate(s, {"returns.cin_census.pp_outcome.step_down": "B"})
+        (message,) = refused.value.errors.values()
+        assert "must not be B" in message and "stepped up" in message
+        with pytest.raises(ValidationFailed) as refused:
+            local_settings.validate(s, {"returns.cin_census.pp_outcome.other": "D"})
+        assert "must be one of: A, B, C" in next(iter(refused.value.errors.values()))
+    with factory.database.transaction() as s:
+        assert local_settings.get(s, "returns.cin_census.pp_outcome.step_down") == "A"

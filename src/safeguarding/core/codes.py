@@ -121,8 +121,9 @@ CLOSURE_REASONS: Final = MappingProxyType(
 # restates it (csc-validator-be-cin, cin_validator/rules/cin2026_27/rule_9011.py). What each letter means is NOT
 # published anywhere this project could read (searched December 2026: the DfE "Children in need census 2026 to 2027:
 # specification" page on gov.uk lists its documents but their text is not held; no copy of code set CS131, no
-# 2026-27 XSD, no LA or supplier guide naming the letters). The labels below are this project's guess, kept here
-# beside their source; check them against the specification's code set CS131 before the first module 5 return.
+# 2026-27 XSD, no LA or supplier guide naming the letters). The labels below are this project's reading; the letter
+# each recorded outcome is reported as is a local setting (returns.cin_census.pp_outcome.*), so a council that reads
+# code set CS131 corrects it without a release.
 PP_OUTCOMES: Final = MappingProxyType(
     {
         "A": "Stepped down: proceedings not needed",

@@ -35,6 +35,10 @@ class SettingDefinition:
     choices: tuple[str, ...] = ()
 
 
+# CIN census PPOutcome (N00833, code set CS131): the letters, and the settings mapping each outcome to one.
+PP_OUTCOME_LETTERS: tuple[str, ...] = ("A", "B", "C")
+PP_OUTCOME_SETTING_PREFIX = "returns.cin_census.pp_outcome."
+
 DEFINITIONS: dict[str, SettingDefinition] = {
     d.key: d
     for d in [
@@ -368,6 +372,26 @@ DEFINITIONS: dict[str, SettingDefinition] = {
             201,
             999,
         ),
+        # --- CIN census module 5 (family_network/rules.py): the PPOutcome letter each outcome is reported as ---
+        # The letters A, B and C are the DfE's (code set CS131, rule 9011); which outcome each stands for was not
+        # published where this project could read it (December 2026). The defaults are the project's reading; a
+        # council corrects them here from the specification's code set CS131, with no new release.
+        *(
+            SettingDefinition(
+                f"{PP_OUTCOME_SETTING_PREFIX}{key}",
+                f"CIN census: the PPOutcome code for pre-proceedings that {label}",
+                default,
+                str,
+                "DfE, Children in need census 2026 to 2027: specification, code set CS131 (the letters A, B and C); "
+                "which outcome each letter stands for: check against CS131 (the defaults are this project's reading)",
+                choices=PP_OUTCOME_LETTERS,
+            )
+            for key, label, default in (
+                ("step_down", "stepped down (proceedings not needed)", "A"),
+                ("proceedings", "stepped up (the council applies to court)", "B"),
+                ("other", "ended for another reason", "C"),
+            )
+        ),
         # --- the kinship local offer (family_network/): what a council offers kinship families, as a list ---
         SettingDefinition(
             "kinship.local_offer",
@@ -585,9 +609,27 @@ def validate(session: Session, submitted: Mapping[str, Any]) -> dict[str, Any]:
     closes = closes if closes is not None else get(session, "office.closes")
     if "office.opens" not in errors and "office.closes" not in errors and _minutes(opens) >= _minutes(closes):
         errors["office.closes"] = "MASH office closes must be later than it opens"
+    _check_pp_outcome_letters(session, parsed, errors)
     if errors:
         raise ValidationFailed(errors)
     return parsed
+
+
+def _check_pp_outcome_letters(session: Session, parsed: Mapping[str, Any], errors: dict[str, str]) -> None:
+    """Two outcomes reported as one letter would make the census's PPOutcome mean nothing: each letter once."""
+    keys = [key for key in DEFINITIONS if key.startswith(PP_OUTCOME_SETTING_PREFIX)]
+    if any(key in errors for key in keys):
+        return
+    seen: dict[str, str] = {}
+    for key in keys:
+        letter = parsed[key] if key in parsed else get(session, key)
+        if letter in seen:
+            errors[key] = (
+                f"{DEFINITIONS[key].label} must not be {letter}: that is already the code for pre-proceedings that "
+                f"{DEFINITIONS[seen[letter]].label.split(' that ', 1)[1]}"
+            )
+        else:
+            seen[letter] = key
 
 
 def apply_changes(session: Session, parsed: Mapping[str, Any], actor: Actor, user_id: int | None) -> dict[str, Any]:

@@ -27,6 +27,7 @@ from types import MappingProxyType
 from typing import Final
 
 from safeguarding.core.dates import long_date
+from safeguarding.core.local_settings import PP_OUTCOME_SETTING_PREFIX
 
 TEXT_MAX: Final = 10_000
 NAME_MAX: Final = 200
@@ -64,8 +65,8 @@ KINSHIP_SOURCES: Final = MappingProxyType(
 # The outcome of pre-proceedings as practice names it, and the CIN census code (PPOutcome, N00833, code set CS131)
 # each is reported as. A, B and C are the DfE's values (rule 9011); which outcome each letter stands for is this
 # project's guess (searched December 2026: the gov.uk specification page, the Data to Insight validator's cin2026_27
-# rules and sample file, the liia-tools schemas (none after 2024) and public issue trackers; none names them). Check
-# PP_OUTCOME_CODES and core.codes.PP_OUTCOMES against code set CS131 in the specification before the first return.
+# rules and sample file, the liia-tools schemas (none after 2024) and public issue trackers; none names them). These
+# are the defaults; the council's settings (returns.cin_census.pp_outcome.*) decide, see pp_outcome_codes.
 PP_OUTCOMES: Final = MappingProxyType(
     {
         "step_down": "Stepped down: the family's plan is working and proceedings are not needed",
@@ -74,6 +75,16 @@ PP_OUTCOMES: Final = MappingProxyType(
     }
 )
 PP_OUTCOME_CODES: Final = MappingProxyType({"step_down": "A", "proceedings": "B", "other": "C"})
+
+
+def pp_outcome_codes(settings: Mapping[str, object]) -> dict[str, str]:
+    """The letter each outcome is reported as: the council's settings (returns.cin_census.pp_outcome.*), where it
+    has corrected the project's reading from code set CS131, else PP_OUTCOME_CODES."""
+    return {
+        outcome: str(settings.get(PP_OUTCOME_SETTING_PREFIX + outcome) or default)
+        for outcome, default in PP_OUTCOME_CODES.items()
+    }
+
 
 # The CIN census module 5 items in the order the specification lists them (PreProceedingsandFGDM).
 CENSUS_ITEMS: Final = (
@@ -205,6 +216,7 @@ def census_items(
     meetings_held: Iterable[date],
     period_start: date,
     reference_date: date,
+    outcome_codes: Mapping[str, str] = PP_OUTCOME_CODES,
 ) -> dict[str, str] | None:
     """The module 5 items of one pre-proceedings for a census year, or None when it is not this year's: the DfE
     rules (9005 and the rest) ask every date to fall in the year, so a pre-proceedings is reported in the year its
@@ -214,7 +226,7 @@ def census_items(
     offered in the letter (an offer recorded as made in the letter, on or after the decision), else 0 (rule 9007).
     FGDMMeetingFac (N00829) is stated when it was offered: 1 when a family network meeting was held in the
     pre-proceedings period (from the decision to the decision to step up or down, or to the reference date), else 0
-    (rule 9010Q)."""
+    (rule 9010Q). PPOutcome is the outcome's letter in ``outcome_codes`` (the council's, see pp_outcome_codes)."""
     if not period_start <= pp.decided_on <= reference_date:
         return None
 
@@ -239,7 +251,7 @@ def census_items(
     if first:
         items["InitialPPMeetingDate"] = first.isoformat()
         items["ReviewMeetingsCount"] = str(pp.review_meetings or 0)
-    code = PP_OUTCOME_CODES.get(pp.outcome or "")
+    code = outcome_codes.get(pp.outcome or "")
     if step and code:
         items["StepDecisionDate"] = step.isoformat()
         items["PPOutcome"] = code

@@ -149,6 +149,7 @@ def children_in_scope(session: Session, year: CensusYear) -> Iterator[Child]:
     pre_proceedings: dict[int, list[PreProceedingsRow]] = defaultdict(list)
     offers: dict[int, list[family_network_rules.Offer]] = defaultdict(list)
     meetings: dict[int, list[date]] = defaultdict(list)
+    outcome_codes = family_network_rules.pp_outcome_codes(local_settings.get_all(session))
     if year.year >= family_network_rules.FIRST_CENSUS_YEAR:
         pre_proceedings = _by(
             session.scalars(
@@ -223,7 +224,12 @@ def children_in_scope(session: Session, year: CensusYear) -> Iterator[Child]:
             )
             for row in pre_proceedings.get(referral.id, ()):
                 items = family_network_rules.census_items(
-                    _pp_dates(row), offers[person_id], meetings[person_id], year.period_start, year.reference_date
+                    _pp_dates(row),
+                    offers[person_id],
+                    meetings[person_id],
+                    year.period_start,
+                    year.reference_date,
+                    outcome_codes,
                 )
                 if items is not None:
                     episode.pre_proceedings.append(PreProceedings(items))
