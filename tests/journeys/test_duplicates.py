@@ -15,6 +15,7 @@ from sqlalchemy import select
 from safeguarding.core.users import Role
 from safeguarding.people.duplicates.models import DuplicatePair, PersonMerge
 from safeguarding.people.models import Address, Person
+from tests.journeys.accessibility import Accessibility
 from tests.journeys.support import screenshot, sign_in
 from tests.people.test_merging import _contact, _person, _referral, state
 
@@ -40,11 +41,16 @@ def test_an_officer_merges_two_records_of_one_child_and_undoes_it(
         _contact(s, [duplicate_id])
     before = state(database, [child_id, duplicate_id, twin_id])
 
+    # Every page of the journey is checked against WCAG 2.x A and AA by axe-core.
+    a11y = Accessibility()
     page = new_page()
     sign_in(page, officer)
+    a11y.watch(page)
     page.goto("/duplicates")
+    a11y.check(page)
     page.get_by_role("button", name="Run the duplicate check now").click()
     expect(page.get_by_text("Duplicate check run")).to_be_visible()
+    a11y.check(page)
     queue = page.locator("#duplicate-queue")
     expect(queue).to_contain_text("Jayden Okafor and Jayden Okafro")
     expect(queue).not_to_contain_text("Jordan Okafor")  # the twin: same surname, address and birthday
@@ -53,14 +59,17 @@ def test_an_officer_merges_two_records_of_one_child_and_undoes_it(
     queue.get_by_role("link", name="Jayden Okafor and Jayden Okafro").click()
     expect(page.get_by_role("heading", name="Are these the same person?")).to_be_visible()
     expect(page.locator("#evidence li").first).to_be_visible()
+    a11y.check(page)
     page.get_by_role("link", name="Preview a merge").click()
     expect(page.get_by_role("heading", name="Merge these records")).to_be_visible()
     expect(page.locator("#moving")).to_contain_text("Contact")
+    a11y.check(page)
     screenshot(page, "duplicates-merge-preview")
     page.get_by_role("button", name="Merge the records").click()
     summary = page.locator(".govuk-error-summary")
     expect(summary).to_contain_text("Choose which last name to keep")
     expect(summary).to_contain_text("Enter the reason these two records are one person")
+    a11y.check(page)  # the page with its error summary
     # The surname: the contact's spelling was the slip.
     page.get_by_label("Keep last name: Okafor").check()
     page.get_by_label("Why are these the same person?").fill("Same child: the surname was misspelt on the contact")
@@ -73,6 +82,7 @@ def test_an_officer_merges_two_records_of_one_child_and_undoes_it(
     expect(history).to_contain_text("Referral")
     expect(history).to_contain_text("Contact")
     expect(history).to_contain_text("Address (2)")
+    a11y.check(page)
     screenshot(page, "duplicates-merged")
     with database.transaction() as s:
         assert s.get_one(Person, duplicate_id).merged_into_id == child_id
@@ -82,10 +92,15 @@ def test_an_officer_merges_two_records_of_one_child_and_undoes_it(
     page.get_by_role("link", name="Undo this merge").click()
     expect(page.get_by_role("heading", name="Undo this merge")).to_be_visible()
     expect(page.locator("#moving-back")).to_contain_text("Contact")
+    a11y.check(page)
     page.get_by_label("Why are you undoing this merge?").fill("Two children after all: the contact was about a cousin")
     page.get_by_label("Undo the merge and make these two records again").check()
     page.get_by_role("button", name="Undo the merge").click()
     expect(page.get_by_text("Merge undone: both records are as they were")).to_be_visible()
+    a11y.check(page)
+    page.goto("/merges")
+    a11y.check(page)
+    assert not (unchecked := a11y.unchecked()), f"pages shown but not checked by axe-core: {unchecked}"
     assert state(database, [child_id, duplicate_id, twin_id]) == before
     with database.transaction() as s:
         assert s.scalar(select(PersonMerge.status)) == "unmerged"

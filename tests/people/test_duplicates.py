@@ -111,6 +111,31 @@ def test_a_pair_decided_is_never_proposed_again_and_a_proposal_no_longer_made_is
         assert statuses == {(min(a, b), max(a, b)): PairStatus.REJECTED}
 
 
+def test_other_proposals_naming_a_merged_away_record_are_parked_and_come_back_with_an_unmerge(
+    database: Database, factory: Factory
+) -> None:
+    officer = factory.user(Role.DATA_QUALITY_OFFICER)
+    with database.transaction() as s:
+        a, b, c = _person(s, "Ava", "Stone"), _person(s, "Ava", "Stoen"), _person(s, "Ava", "Ston")
+        merged_pair = _pair(s, a, b, 0.99, "Surname: one letter different")
+        other = _pair(s, b, c, 0.95, "Surname: one letter missing")
+    with database.transaction() as s:
+        user = s.get_one(User, officer.id)
+        merge_id = merging.merge(s, database, user, a, b, KEEP, "Synthetic: one child", pair_id=merged_pair).id
+    with database.transaction() as s:
+        user = s.get_one(User, officer.id)
+        assert [q.pair.id for q in queue.queue(s, database, user)] == []
+        # The nightly check skips the merged-away record; its parked proposal is not withdrawn.
+        result = queue.record_pairs(s, Actor.system("test"), [])
+        assert result.withdrawn == 0
+    with database.transaction() as s:
+        merging.unmerge(s, database, s.get_one(User, officer.id), merge_id, "Synthetic: two children after all")
+    with database.transaction() as s:
+        queued = queue.queue(s, database, s.get_one(User, officer.id))
+        assert [(q.pair.id, q.pair.evidence_lines) for q in queued] == [(other, ["Surname: one letter missing"])]
+        assert s.get_one(DuplicatePair, merged_pair).status == PairStatus.REJECTED
+
+
 def test_the_nightly_check_runs_from_the_command_line(database: Database) -> None:
     with database.transaction() as s:
         _person(s, "Jayden", "Okafor", postcode="NB1 4QT")

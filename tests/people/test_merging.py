@@ -370,6 +370,35 @@ def test_a_tie_between_the_two_records_and_a_shared_code_stay_with_the_other_rec
     assert state(database, [a, b]) == before
 
 
+def test_a_tie_set_aside_by_a_merge_does_not_show_the_merged_away_record_as_family(
+    database: Database, factory: Factory
+) -> None:
+    """A tie between the two records stays with the merged-away record, and both records had the same sister: the
+    merge gives her two ties to the survivor. Neither her family nor the survivor's shows the child twice, or as
+    their own sibling; the unmerge gives each record its tie back."""
+    from safeguarding.people.family import family_of, siblings_of
+
+    officer = _officer(factory)
+    with database.transaction() as s:
+        a, b, sister = _person(s, "Ava", "Stone").id, _person(s, "Ava", "Stoen").id, _person(s, "Mia", "Stone").id
+        s.add(FamilyRelationship(from_person_id=a, to_person_id=b, kind=RelationshipKind.SIBLING))
+        s.add(FamilyRelationship(from_person_id=a, to_person_id=sister, kind=RelationshipKind.SIBLING))
+        s.add(FamilyRelationship(from_person_id=b, to_person_id=sister, kind=RelationshipKind.SIBLING))
+    with database.transaction() as s:
+        user = s.get_one(User, officer.id)
+        plan = merging.merge_preview(s, database, user, a, b)
+        assert len(plan.set_aside) == 1
+        merge_id = merging.merge(s, database, user, a, b, KEEP, "Synthetic: one child").id
+    with database.transaction() as s:
+        assert [r.person_id for r in family_of(s, sister)] == [a]
+        assert [r.person_id for r in family_of(s, a)] == [sister]
+        assert [p.id for p in siblings_of(s, sister)] == [a]
+        merging.unmerge(s, database, s.get_one(User, officer.id), merge_id, "Synthetic: two children after all")
+    with database.transaction() as s:
+        assert sorted(r.person_id for r in family_of(s, sister)) == sorted([a, b])
+        assert sorted(p.id for p in siblings_of(s, sister)) == sorted([a, b])
+
+
 def test_the_other_name_becomes_an_also_known_as_and_identifiers_move_to_the_survivor(
     database: Database, factory: Factory
 ) -> None:

@@ -241,14 +241,25 @@ def family_of(session: Session, person_id: int) -> list[Relative]:
         .order_by(FamilyRelationship.id)
     )
     relatives: list[Relative] = []
+    shown: set[tuple[int, str, bool]] = set()
     for tie in ties:
         kind = RelationshipKind(tie.kind)
         relative_is_from = tie.to_person_id == person_id
         relative = tie.from_person if relative_is_from else tie.to_person
+        if relative.merged_into_id is not None:
+            # A tie a merge set aside (it would have named one person twice) stays with the merged-away record
+            # until an unmerge; the survivor's own tie is the one shown.
+            continue
         if kind in SYMMETRIC_RELATIONSHIPS:
             label = _LABEL_SYMMETRIC[kind]
         else:
             label = (_LABEL_FROM if relative_is_from else _LABEL_TO)[kind]
+        # Both records of one person may have had the same tie (a sister recorded on each): after a merge it is
+        # the same relationship twice, shown once (both rows are kept, so an unmerge gives each back).
+        seen_as = (relative.id, label, tie.ended is None)
+        if tie.ended is None and seen_as in shown:
+            continue
+        shown.add(seen_as)
         relatives.append(
             Relative(
                 relationship_id=tie.id,
@@ -316,6 +327,6 @@ def _siblings_statement() -> Any:
     return (
         select(pairs.c.child_id, Person)
         .join(Person, Person.id == pairs.c.sibling_id)
-        .where(Person.id != pairs.c.child_id)
+        .where(Person.id != pairs.c.child_id, Person.merged_into_id.is_(None))
         .order_by(Person.date_of_birth.is_(None), Person.date_of_birth, Person.id)
     )

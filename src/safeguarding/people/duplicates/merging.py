@@ -512,13 +512,8 @@ def merge(
         if pair is not None:
             pair.status = PairStatus.MERGED
             pair.decided_by_id, pair.decided_at, pair.decision_reason = user.id, utcnow(), reason
-    # Every other proposal naming the merged-away record is moot: it is now part of the survivor.
-    session.execute(
-        delete(DuplicatePair).where(
-            DuplicatePair.status == PairStatus.PROPOSED,
-            (DuplicatePair.left_id == merged_id) | (DuplicatePair.right_id == merged_id),
-        )
-    )
+    # Other proposals naming the merged-away record are parked, not deleted: the queue leaves them out while it is
+    # part of the survivor, and they are back in the queue if the merge is undone.
     session.flush()
     counts = {"moved": sum(r.fate == RowFate.MOVED for r in plan.rows), "set_aside": len(plan.set_aside)}
     for person_id in (survivor_id, merged_id):

@@ -94,7 +94,12 @@ def record_pairs(session: Session, actor: Actor, found: Iterable[ScoredPairLike]
             refreshed += 1
         else:
             decided += 1
-    stale = [p.id for key, p in existing.items() if p.status == PairStatus.PROPOSED and key not in seen]
+    # A proposal naming a merged-away record is parked (not withdrawn): an unmerge brings it back to the queue.
+    stale = [
+        p.id
+        for key, p in existing.items()
+        if p.status == PairStatus.PROPOSED and key not in seen and not merged_away.intersection(key)
+    ]
     if stale:
         session.execute(delete(DuplicatePair).where(DuplicatePair.id.in_(stale)))
     session.flush()
@@ -144,13 +149,18 @@ class QueuedPair:
 
 
 def queue(session: Session, database: Database, user: User) -> list[QueuedPair]:
-    """The proposed pairs, most likely first, without any pair naming a restricted person this user may not open.
-    Audited as a view of the people shown."""
+    """The proposed pairs, most likely first, without any pair naming a restricted person this user may not open or
+    a record merged into another (parked until an unmerge). Audited as a view of the people shown."""
     access.require_role(database, user, Kind.DUPLICATE_PAIR, Action.LIST)
+    merged_away = select(Person.id).where(Person.merged_into_id.is_not(None))
     pairs = list(
         session.scalars(
             select(DuplicatePair)
-            .where(DuplicatePair.status == PairStatus.PROPOSED)
+            .where(
+                DuplicatePair.status == PairStatus.PROPOSED,
+                DuplicatePair.left_id.not_in(merged_away),
+                DuplicatePair.right_id.not_in(merged_away),
+            )
             .order_by(DuplicatePair.probability.desc(), DuplicatePair.match_weight.desc(), DuplicatePair.id)
         )
     )
