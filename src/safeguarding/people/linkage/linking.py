@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from safeguarding.people.linkage.clustering import cluster
+from safeguarding.people.linkage.clustering import Support, cluster
 from safeguarding.people.linkage.engines import ENGINES, EngineUnavailable, Levels, compare
 from safeguarding.people.linkage.model import DEFAULT_MODEL, DEFAULT_THRESHOLD, Model, weight_for
 from safeguarding.people.linkage.records import PersonRecord, Prepared, prepare
@@ -36,11 +36,12 @@ def check_engine(engine: str) -> None:
 
 
 def prepare_all(records: Iterable[PersonRecord]) -> list[Prepared]:
-    """The records' columns, with how often each first name is seen among them (the twins rule tells a typing slip,
-    rare, from a sibling's name, common, by it). Records are prepared as they come, so a million of them are never
+    """The records' columns, with how often each first name and surname is seen among them (the twins rule tells a
+    typing slip, rare, from a sibling's name, common, by it; clustering weighs a name by how common it is). Records are prepared as they come, so a million of them are never
     held twice over."""
     prepared: list[Prepared] = []
     counts: Counter[str | None] = Counter()
+    surnames: Counter[str | None] = Counter()
     seen: set[str] = set()
     for rid, record in enumerate(records):
         if record.record_id in seen:
@@ -48,11 +49,14 @@ def prepare_all(records: Iterable[PersonRecord]) -> list[Prepared]:
         seen.add(record.record_id)
         row = prepare(record, rid)
         counts[row.first_key] += 1
+        surnames[row.surname_key] += 1
         prepared.append(row)
     for row in prepared:
+        # The counts are known only once every record is read; the record is not shared with anyone yet.
         if row.first_key is not None:
-            # The count is known only once every record is read; the record is not shared with anyone yet.
             object.__setattr__(row, "first_count", counts[row.first_key])
+        if row.surname_key is not None:
+            object.__setattr__(row, "surname_count", surnames[row.surname_key])
     return prepared
 
 
@@ -72,7 +76,16 @@ def link_prepared(
         if weight >= minimum:
             pairs.append((left, right, levels, weight))
     pairs.sort(key=lambda p: (-p[3], p[0], p[1]))
-    joins = ((left, right, weight, model.corroborated(levels)) for left, right, levels, weight in pairs)
+    alone = weight_for(model.alone_from)
+
+    def support(left: int, right: int, levels: Levels) -> Support:
+        if model.corroborated(levels):
+            return Support.CORROBORATED
+        if model.frequency_weight(prepared[left], prepared[right], levels, len(prepared)) >= alone:
+            return Support.ALONE
+        return Support.NAMESAKES
+
+    joins = ((left, right, weight, support(left, right, levels)) for left, right, levels, weight in pairs)
     return Linked(prepared, pairs, cluster(prepared, joins, model))
 
 
