@@ -19,7 +19,7 @@ from safeguarding.people.linkage import (
     explain,
     find_pairs,
 )
-from safeguarding.people.linkage.clustering import cluster
+from safeguarding.people.linkage.clustering import Support, cluster
 from safeguarding.people.linkage.engines import compare
 from safeguarding.people.linkage.linking import prepare_all
 from safeguarding.people.linkage.model import weight_for
@@ -137,9 +137,9 @@ def test_a_chain_of_pairs_never_joins_two_nhs_numbers_or_two_twins() -> None:
     twins = prepare_all([person("t1", "Amy", sex="F"), person("t2", "Ella", sex="F"), person("x", None, sex="F")])
     # A record with no first name, their surname, address and birthday: were it strongly proposed with each twin,
     # the second join is refused; weakly proposed with both, it joins neither (it cannot choose between them).
-    joined = cluster(twins, [(0, 2, 20.0, True), (1, 2, 19.0, True)], DEFAULT_MODEL)
+    joined = cluster(twins, [(0, 2, 20.0, Support.CORROBORATED), (1, 2, 19.0, Support.CORROBORATED)], DEFAULT_MODEL)
     assert joined[0] != joined[1] and joined[2] == joined[0]
-    joined = cluster(twins, [(0, 2, 6.0, True), (1, 2, 5.0, True)], DEFAULT_MODEL)
+    joined = cluster(twins, [(0, 2, 6.0, Support.CORROBORATED), (1, 2, 5.0, Support.CORROBORATED)], DEFAULT_MODEL)
     assert len(set(joined)) == 3
 
 
@@ -309,11 +309,13 @@ def test_a_name_and_a_birthday_alone_join_no_one_where_the_name_is_common_among_
     # Among records with many other Julia Wrights, it could as well be a namesake's: proposed, joined to no one.
     crowded = [a, unsure, *_names(300), *_others(40, "Julia", "Wright")]
     assert clusters(crowded)["r"] == "r"
-    assert ("a", "r") in {(p.left_id, p.right_id) for p in find_pairs(crowded)}
+    (proposed,) = [p for p in find_pairs(crowded) if (p.left_id, p.right_id) == ("a", "r")]
+    assert proposed.evidence[-1] == (
+        "Only the name and date of birth support this, and the name is common among these records: "
+        "it could be a namesake, so it is left for a person to decide"
+    )
     # The address settles it, however common the name.
-    assert clusters([a, replace(unsure, postcode="LS8 2AB"), *_names(300), *_others(40, "Julia", "Wright")])[
-        "r"
-    ] == "a"
+    assert clusters([a, replace(unsure, postcode="LS8 2AB"), *_names(300), *_others(40, "Julia", "Wright")])["r"] == "a"
 
 
 def test_two_typing_slips_of_one_name_are_not_taken_for_twins() -> None:
