@@ -6,7 +6,7 @@ from __future__ import annotations
 import itertools
 import string
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -19,7 +19,7 @@ from safeguarding.people.linkage import (
     explain,
     find_pairs,
 )
-from safeguarding.people.linkage.clustering import cluster
+from safeguarding.people.linkage.clustering import Support, cluster
 from safeguarding.people.linkage.engines import compare
 from safeguarding.people.linkage.linking import prepare_all
 from safeguarding.people.linkage.model import weight_for
@@ -137,9 +137,9 @@ def test_a_chain_of_pairs_never_joins_two_nhs_numbers_or_two_twins() -> None:
     twins = prepare_all([person("t1", "Amy", sex="F"), person("t2", "Ella", sex="F"), person("x", None, sex="F")])
     # A record with no first name, their surname, address and birthday: were it strongly proposed with each twin,
     # the second join is refused; weakly proposed with both, it joins neither (it cannot choose between them).
-    joined = cluster(twins, [(0, 2, 20.0, True), (1, 2, 19.0, True)], DEFAULT_MODEL)
+    joined = cluster(twins, [(0, 2, 20.0, Support.CORROBORATED), (1, 2, 19.0, Support.CORROBORATED)], DEFAULT_MODEL)
     assert joined[0] != joined[1] and joined[2] == joined[0]
-    joined = cluster(twins, [(0, 2, 6.0, True), (1, 2, 5.0, True)], DEFAULT_MODEL)
+    joined = cluster(twins, [(0, 2, 6.0, Support.CORROBORATED), (1, 2, 5.0, Support.CORROBORATED)], DEFAULT_MODEL)
     assert len(set(joined)) == 3
 
 
@@ -281,3 +281,80 @@ def test_the_engine_finds_exactly_the_pairs_the_python_explanation_proposes(file
 def test_any_names_score_without_error(first: str, surname: str) -> None:
     pair = explain(person("a", first, surname), person("b", surname, first))
     assert 0.0 <= pair.probability <= 1.0
+
+
+def _others(count: int, first: str, surname: str, sex: str = "F") -> list[PersonRecord]:
+    """Other people of the file: ``count`` of them with this name, each born on a different day, each elsewhere."""
+    return [
+        person(f"{first}{surname}{n}", first, surname, sex=sex, dob=date(1990, 1, 1) + timedelta(days=n), postcode=None)
+        for n in range(count)
+    ]
+
+
+def _names(count: int) -> list[PersonRecord]:
+    """``count`` people with names of their own (two letters apart at least), to make a file in which a name is rare."""
+    letters = string.ascii_lowercase
+    return [
+        person(f"n{n}", "Name" + letters[n % 26] * 3, "Sur" + letters[n // 26 % 26] * 3, dob=date(1980, 1, 1))
+        for n in range(count)
+    ]
+
+
+def test_a_name_and_a_birthday_alone_join_no_one_where_the_name_is_common_among_the_records() -> None:
+    # Julia Wright known by her address and NHS number; a police record with the name and birthday only.
+    a = person("a", "Julia", "Wright", sex="F", postcode="LS8 2AB", nhs_number=NHS_A)
+    unsure = person("r", "Julia", "Wright", sex="F", postcode=None)
+    # Among many records in which her name is rare, it is hers.
+    assert clusters([a, unsure, *_names(300)])["r"] == "a"
+    # Among records with many other Julia Wrights, it could as well be a namesake's: proposed, joined to no one.
+    crowded = [a, unsure, *_names(300), *_others(40, "Julia", "Wright")]
+    assert clusters(crowded)["r"] == "r"
+    (proposed,) = [p for p in find_pairs(crowded) if (p.left_id, p.right_id) == ("a", "r")]
+    assert proposed.evidence[-1] == (
+        "Only the name and date of birth support this, and the name is common among these records: "
+        "it could be a namesake, so it is left for a person to decide"
+    )
+    # The address settles it, however common the name.
+    assert clusters([a, replace(unsure, postcode="LS8 2AB"), *_names(300), *_others(40, "Julia", "Wright")])["r"] == "a"
+
+
+def test_two_typing_slips_of_one_name_are_not_taken_for_twins() -> None:
+    # Florence's records: her name right three times, and two slips of it, each seen once. The slips differ from each
+    # other by two letters, as twins' names may, but each spoils the name the file sees often.
+    file = [
+        *(person(f"f{n}", "Florence", "Palmer", sex="F", nhs_number=NHS_A) for n in range(3)),
+        person("s1", "Floence", "Palmer", sex="F", nhs_number=NHS_A),
+        person("s2", "Florencr", "Palmer", sex="F"),
+        *_others(90, "Florence", "Jones"),
+    ]
+    found = clusters(file)
+    assert found["s1"] == found["s2"] == found["f0"]
+    # Twins are still twins: Albie and Alfie, both names people are given, stay apart.
+    twins = [
+        *(person(f"a{n}", "Albie", "Palmer", nhs_number=NHS_A) for n in range(3)),
+        person("b", "Alfie", "Palmer"),
+        *_others(90, "Alfie", "Jones", sex="M"),
+        *_others(90, "Albie", "Brown", sex="M"),
+    ]
+    found = clusters(twins)
+    assert found["b"] != found["a0"]
+
+
+@given(
+    count=st.integers(min_value=2, max_value=10_000),
+    more=st.integers(min_value=1, max_value=10_000),
+    records=st.integers(min_value=10_000, max_value=1_000_000),
+)
+def test_a_commoner_name_is_weaker_evidence(count: int, more: int, records: int) -> None:
+    a, b = prepare_all([person("a"), person("b", postcode=None)])
+    levels = tuple(c.level_of(a, b) for c in DEFAULT_MODEL.comparisons)
+
+    def weighed(n: int) -> float:
+        left, right = (replace(r, first_count=n, surname_count=n) for r in (a, b))
+        return DEFAULT_MODEL.frequency_weight(left, right, levels, records)
+
+    assert weighed(count + more) < weighed(count)
+    # With the names different, their counts say nothing.
+    c = prepare_all([person("c", "Liam", "Jones", postcode=None)])[0]
+    other = tuple(comparison.level_of(a, c) for comparison in DEFAULT_MODEL.comparisons)
+    assert DEFAULT_MODEL.frequency_weight(a, c, other, records) == DEFAULT_MODEL.weight_of(other)

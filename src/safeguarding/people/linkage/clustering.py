@@ -5,8 +5,10 @@ a chain of pairs would lead there: the join that would do so is skipped."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from enum import Enum
 
-from safeguarding.people.linkage.model import Model, weight_for
+from safeguarding.people.linkage.conditions import EditsWithin
+from safeguarding.people.linkage.model import TYPING_SLIP_RARITY, Model, weight_for
 from safeguarding.people.linkage.records import Prepared
 
 Household = tuple[str, str, str]  # surname key, postcode, date of birth: where the twins rule can apply
@@ -16,6 +18,33 @@ def _household(record: Prepared) -> Household | None:
     if record.surname_key is None or record.postcode is None or record.dob is None:
         return None
     return (record.surname_key, record.postcode, record.dob)
+
+
+_SLIP = EditsWithin("first_key", "first_ascii", 2)
+
+
+class Support(Enum):
+    """What stands behind a pair besides its weight."""
+
+    CORROBORATED = "an identifier or the address agrees"  # ``Model.corroborating``
+    ALONE = "a name and a date of birth, uncommon enough among the records"  # ``Model.alone_from``
+    NAMESAKES = "a name and a date of birth, too common among the records to tell a namesake"
+
+
+def _given(records: list[Prepared]) -> list[Prepared]:
+    """One household's records in one cluster, less those whose first name is a typing slip of another's there (at
+    most two letters out and ``TYPING_SLIP_RARITY`` times rarer): the cluster already holds the slip as that name, so
+    two slips of one name (Floence, Florencr) are not taken for twins; the name they spoil still is."""
+    if len(records) < 2:
+        return records
+    return [
+        record
+        for record in records
+        if not any(
+            record.first_count * TYPING_SLIP_RARITY <= other.first_count and _SLIP.holds(record, other)
+            for other in records
+        )
+    ]
 
 
 class Clusters:
@@ -50,8 +79,11 @@ class Clusters:
             mine, theirs = theirs, mine
         twins = self.model.twins
         for key, records in mine.items():
-            for other in theirs.get(key, ()):
-                if any(twins.holds(record, other) for record in records):
+            others = theirs.get(key)
+            if not others:
+                continue
+            for other in _given(others):
+                if any(twins.holds(record, other) for record in _given(records)):
                     return True
         return False
 
@@ -108,15 +140,16 @@ def _same_details(record: Prepared) -> tuple[object, ...] | None:
     )
 
 
-def cluster(records: Sequence[Prepared], pairs: Iterable[tuple[int, int, float, bool]], model: Model) -> list[str]:
-    """Cluster ids by rid, from (rid, rid, weight, corroborated) pairs.
+def cluster(records: Sequence[Prepared], pairs: Iterable[tuple[int, int, float, Support]], model: Model) -> list[str]:
+    """Cluster ids by rid, from (rid, rid, weight, support) pairs.
 
     Records with the very same details are joined first (a record sent twice is one person whatever else it
     resembles); then the strong pairs (at or above the model's ``strong`` probability), strongest first (ties by
     rid); then the weaker ones, except for a record whose weaker pairs lead to two people the guard keeps apart
     (different NHS numbers, twins): a record that says too little to choose between them joins neither, and is left
     for a person to decide. A weaker pair that no identifier or address corroborates (``Model.corroborating``: a
-    name and a date of birth alone) joins only a record that leads to one person alone. Pairs left out stay
+    name and a date of birth alone) joins only a record that leads to one person alone, and only where the name is
+    uncommon enough among the records to tell the person from a namesake (``Model.alone_from``). Pairs left out stay
     proposed, for review."""
     clusters = Clusters(records, model)
     first_seen: dict[tuple[object, ...], int] = {}
@@ -125,14 +158,14 @@ def cluster(records: Sequence[Prepared], pairs: Iterable[tuple[int, int, float, 
         if details is not None:
             clusters.join(first_seen.setdefault(details, record.rid), record.rid)
     strong = weight_for(model.strong)
-    weak: list[tuple[int, int, bool]] = []
-    for left, right, weight, corroborated in sorted(pairs, key=lambda p: (-p[2], p[0], p[1])):
+    weak: list[tuple[int, int, Support]] = []
+    for left, right, weight, support in sorted(pairs, key=lambda p: (-p[2], p[0], p[1])):
         if weight >= strong:
             clusters.join(left, right)
         else:
-            weak.append((left, right, corroborated))
+            weak.append((left, right, support))
     led_to: dict[int, set[int]] = {}
-    for left, right, _corroborated in weak:
+    for left, right, _support in weak:
         led_to.setdefault(left, set()).add(clusters.root(right))
         led_to.setdefault(right, set()).add(clusters.root(left))
 
@@ -140,13 +173,15 @@ def cluster(records: Sequence[Prepared], pairs: Iterable[tuple[int, int, float, 
         return led_to[rid] - {clusters.root(rid)}
 
     # A record whose weaker pairs lead to two people kept apart joins neither; one whose pair says no more than a
-    # name and a date of birth joins only where it leads to one person alone.
+    # name and a date of birth joins only where it leads to one person alone, by a name not too common to tell.
     apart = {rid for rid in led_to if clusters.apart(others(rid))}
     several = {rid for rid in led_to if len(others(rid)) > 1}
-    for left, right, corroborated in weak:
+    for left, right, support in weak:
         if left in apart or right in apart:
             continue
-        if not corroborated and (left in several or right in several):
+        if support is not Support.CORROBORATED and (
+            support is Support.NAMESAKES or left in several or right in several
+        ):
             continue
         clusters.join(left, right)
     return clusters.cluster_ids()

@@ -5,9 +5,9 @@ from __future__ import annotations
 import importlib.util
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from safeguarding.people.linkage.clustering import cluster
+from safeguarding.people.linkage.clustering import Support, cluster
 from safeguarding.people.linkage.engines import ENGINES, EngineUnavailable, Levels, compare
 from safeguarding.people.linkage.model import DEFAULT_MODEL, DEFAULT_THRESHOLD, Model, weight_for
 from safeguarding.people.linkage.records import PersonRecord, Prepared, prepare
@@ -19,10 +19,22 @@ class Linked:
     records: Sequence[Prepared]  # by rid
     pairs: list[tuple[int, int, Levels, float]]  # (rid, rid, levels, weight), strongest first
     cluster_ids: list[str]  # by rid
+    # Pairs that a name and a date of birth alone support, with a name too common among the records to tell a
+    # namesake: proposed, never joined by clustering.
+    namesakes: frozenset[tuple[int, int]] = frozenset()
 
     def scored_pairs(self, model: Model = DEFAULT_MODEL) -> Iterable[ScoredPair]:
         for left, right, levels, _weight in self.pairs:
-            yield scored(self.records[left], self.records[right], levels, [], model)
+            pair = scored(self.records[left], self.records[right], levels, [], model)
+            if (left, right) in self.namesakes:
+                pair = replace(pair, evidence=[*pair.evidence, NAMESAKES_WORDING])
+            yield pair
+
+
+NAMESAKES_WORDING = (
+    "Only the name and date of birth support this, and the name is common among these records: "
+    "it could be a namesake, so it is left for a person to decide"
+)
 
 
 def check_engine(engine: str) -> None:
@@ -36,11 +48,12 @@ def check_engine(engine: str) -> None:
 
 
 def prepare_all(records: Iterable[PersonRecord]) -> list[Prepared]:
-    """The records' columns, with how often each first name is seen among them (the twins rule tells a typing slip,
-    rare, from a sibling's name, common, by it). Records are prepared as they come, so a million of them are never
-    held twice over."""
+    """The records' columns, with how often each first name and surname is seen among them (the twins rule tells a
+    typing slip, rare, from a sibling's name, common, by it; clustering weighs a name by how common it is). Records
+    are prepared as they come, so a million of them are never held twice over."""
     prepared: list[Prepared] = []
     counts: Counter[str | None] = Counter()
+    surnames: Counter[str | None] = Counter()
     seen: set[str] = set()
     for rid, record in enumerate(records):
         if record.record_id in seen:
@@ -48,11 +61,14 @@ def prepare_all(records: Iterable[PersonRecord]) -> list[Prepared]:
         seen.add(record.record_id)
         row = prepare(record, rid)
         counts[row.first_key] += 1
+        surnames[row.surname_key] += 1
         prepared.append(row)
     for row in prepared:
+        # The counts are known only once every record is read; the record is not shared with anyone yet.
         if row.first_key is not None:
-            # The count is known only once every record is read; the record is not shared with anyone yet.
             object.__setattr__(row, "first_count", counts[row.first_key])
+        if row.surname_key is not None:
+            object.__setattr__(row, "surname_count", surnames[row.surname_key])
     return prepared
 
 
@@ -72,8 +88,18 @@ def link_prepared(
         if weight >= minimum:
             pairs.append((left, right, levels, weight))
     pairs.sort(key=lambda p: (-p[3], p[0], p[1]))
-    joins = ((left, right, weight, model.corroborated(levels)) for left, right, levels, weight in pairs)
-    return Linked(prepared, pairs, cluster(prepared, joins, model))
+    alone = weight_for(model.alone_from)
+
+    def support(left: int, right: int, levels: Levels) -> Support:
+        if model.corroborated(levels):
+            return Support.CORROBORATED
+        if model.frequency_weight(prepared[left], prepared[right], levels, len(prepared)) >= alone:
+            return Support.ALONE
+        return Support.NAMESAKES
+
+    joins = [(left, right, weight, support(left, right, levels)) for left, right, levels, weight in pairs]
+    namesakes = frozenset((left, right) for left, right, _weight, kind in joins if kind is Support.NAMESAKES)
+    return Linked(prepared, pairs, cluster(prepared, joins, model), namesakes)
 
 
 def link(

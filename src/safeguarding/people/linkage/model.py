@@ -22,8 +22,11 @@ agreeing identifier, stay below the threshold (namesakes exist; a wrong merge is
 twins rule (``TWINS``) holds back any pair with the same surname, postcode and date of birth but a different first
 name unless an identifier agrees (a typing slip, rare in the file, is not a different name); and two different valid
 NHS numbers or UPNs hold a pair back whatever else agrees (``HELD_BACK``). Clustering keeps the same rules across
-chains of pairs (``clustering``). Not modelled: term-frequency adjustments (a common name counts as much as a rare
-one), which Splink has; the bench shows what that costs.
+chains of pairs (``clustering``). Term frequency (Splink's adjustment: a common name agreeing is weaker evidence
+than a rare one) is not in the scores, which stay the same in every file, but in clustering: a pair that nothing but
+a name and a date of birth support joins two records only where it is still likely with its names weighed by how
+common they are among the records (``alone_from``, ``frequency_weight``); it is proposed either way, for a person to
+decide. That keeps namesakes apart (the bench: namesakes merged).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 from safeguarding.people.linkage.conditions import (
     All,
@@ -107,6 +111,11 @@ class Model:
     # name and a date of birth alone can be a namesake's.
     corroborating: tuple[str, ...]
     uncertain_from: float  # below the threshold and at least this: shown as uncertain, for clerical review
+    # A pair that no identifier or address corroborates (a name and a date of birth alone) joins two records in
+    # clustering only where it is at least this likely with its names weighed by how common they are among the
+    # records (``frequency_weight``): namesakes are commoner than chance (families pass names down, communities share
+    # them), and a common name with a birthday is a namesake's as often as a person's. Such a pair stays proposed.
+    alone_from: float
     twins: Condition  # the twins rule (TWINS): held back, and a guard of clustering
     held_back: tuple[HoldBack, ...]  # pairs never proposed: the twins, and two different identifiers
     blocking: tuple[Condition, ...]  # which pairs are compared at all: see BLOCKING
@@ -135,6 +144,25 @@ class Model:
                 total += comparison.levels[level].weight
         return total
 
+    def frequency_weight(self, left: Any, right: Any, levels: tuple[int | None, ...], records: int) -> float:
+        """The match weight with the names weighed by how common they are among ``records`` records (Splink's
+        term-frequency adjustment): where a first name or surname agrees exactly, its u is that name's share of the
+        records rather than the model's average for any name. The share is counted among the other records (the
+        two agree, so either one's count serves, less their own two) and shrunk towards the model's u as if
+        ``FREQUENCY_PRIOR_RECORDS`` more records had been seen (a few records say little about how common a name is).
+        """
+        total = self.weight_of(levels)
+        for comparison, level in zip(self.comparisons, levels, strict=True):
+            column = NAME_COUNTS.get(comparison.name)
+            if column is None or level is None or comparison.levels[level].code != "agrees":
+                continue
+            u = comparison.levels[level].u
+            # Other records than these two: how often someone else is seen with the name.
+            others = max(getattr(left, column), getattr(right, column)) - 2
+            share = (max(others, 0) + u * FREQUENCY_PRIOR_RECORDS) / (max(records - 2, 0) + FREQUENCY_PRIOR_RECORDS)
+            total += math.log2(u / share)
+        return total
+
     def weight_sql(self, level_columns: tuple[str, ...]) -> str:
         """The match weight as SQL over the level columns (each a comparison's CASE, already computed)."""
         terms = [repr(self.prior_weight)]
@@ -142,6 +170,12 @@ class Model:
             cases = " ".join(f"WHEN {i} THEN {level.weight!r}" for i, level in enumerate(comparison.levels))
             terms.append(f"(CASE {column} {cases} ELSE 0.0 END)")
         return " + ".join(terms)
+
+
+# The counts the names are weighed by (``Model.frequency_weight``): the comparison, and the prepared column counting
+# its value among the records.
+NAME_COUNTS: dict[str, str] = {"first_name": "first_count", "surname": "surname_count"}
+FREQUENCY_PRIOR_RECORDS = 1_000
 
 
 def probability(weight: float) -> float:
@@ -324,6 +358,7 @@ DEFAULT_MODEL = Model(
     strong=0.999,
     corroborating=("nhs_number", "upn", "postcode"),
     uncertain_from=0.5,
+    alone_from=0.987,  # the threshold's odds (19 to 1) four times over (76 to 1)
     twins=TWINS,
     held_back=HELD_BACK,
     blocking=BLOCKING,

@@ -48,6 +48,7 @@ class Prepared:
     surname_key: str | None
     surname_ascii: bool
     surname_sound: str | None
+    surname_count: int  # how many records of the file have this surname (1 for a record scored on its own)
     dob: str | None
     dob_year: int | None
     dob_month: int | None
@@ -66,7 +67,7 @@ SQL_TYPES: dict[str, str] = {
     name: "BOOLEAN"
     if name.endswith("_ascii")
     else "INTEGER"
-    if name in {"rid", "dob_year", "dob_month", "dob_day", "first_count"}
+    if name in {"rid", "dob_year", "dob_month", "dob_day", "first_count", "surname_count"}
     else "VARCHAR"
     for name in COLUMNS
 }
@@ -97,7 +98,7 @@ def _date_parts(dob: date) -> tuple[str, str]:
 
 def prepare(record: PersonRecord, rid: int = 0, first_count: int = 1) -> Prepared:
     """The record's columns. ``first_count`` is how often its first name is seen among the records linked together
-    (``linking.prepare_all`` counts them); a record scored on its own counts 1."""
+    (``linking.prepare_all`` counts them, and the surnames); a record scored on its own counts 1."""
     first = _key(record.first_name)
     surname = _key(record.surname)
     fulls = full_names(first) if first else ()
@@ -119,6 +120,7 @@ def prepare(record: PersonRecord, rid: int = 0, first_count: int = 1) -> Prepare
         surname_key=surname,
         surname_ascii=surname is not None and surname.isascii(),
         surname_sound=rules.sound_of_key(surname) or None if surname else None,
+        surname_count=1 if surname else 0,
         dob=_date_parts(dob)[0] if dob else None,
         dob_year=dob.year if dob else None,
         dob_month=dob.month if dob else None,
