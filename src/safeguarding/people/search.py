@@ -25,7 +25,7 @@ from safeguarding.people import rules
 from safeguarding.people.inputs import SearchQuery
 from safeguarding.people.linkage import DEFAULT_MODEL, PersonRecord
 from safeguarding.people.linkage.records import Prepared, prepare
-from safeguarding.people.linkage.scoring import agrees_throughout, levels_of
+from safeguarding.people.linkage.scoring import LevelsAgainst, agrees_throughout
 from safeguarding.people.linkage.scoring import scored as scored_pair
 from safeguarding.people.linkage.short_forms import full_names, known_forms
 from safeguarding.people.models import Address, Person, PersonAlias
@@ -271,6 +271,7 @@ REASON_SHORT_FORM = "a known short form of the name"
 def _score(query: rules.MatchQuery, gathered: dict[int, _Gathered]) -> list[_Scored]:
     scored: list[_Scored] = []
     mine = prepare(_searched(query), 0)
+    against = LevelsAgainst(mine, DEFAULT_MODEL)
     query_forms = set(full_names(query.first_key))
     for person_id, person in gathered.items():
         row, aliases = person.row, person.aliases
@@ -309,7 +310,7 @@ def _score(query: rules.MatchQuery, gathered: dict[int, _Gathered]) -> list[_Sco
                 ),
                 1,
             )
-            levels = levels_of(mine, theirs)
+            levels = against.of(theirs)
             weight = DEFAULT_MODEL.weight_of(levels)
             if best is None or weight > best[0]:
                 best = (weight, theirs, levels)
