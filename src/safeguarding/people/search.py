@@ -9,12 +9,11 @@ signatures.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Select, and_, exists, literal, or_, select, union_all
 from sqlalchemy.orm import Session, selectinload
 
 from safeguarding.core import access, audit
@@ -26,7 +25,7 @@ from safeguarding.people import rules
 from safeguarding.people.inputs import SearchQuery
 from safeguarding.people.linkage import DEFAULT_MODEL, PersonRecord
 from safeguarding.people.linkage.records import Prepared, prepare
-from safeguarding.people.linkage.scoring import agrees_throughout, levels_of
+from safeguarding.people.linkage.scoring import LevelsAgainst, agrees_throughout
 from safeguarding.people.linkage.scoring import scored as scored_pair
 from safeguarding.people.linkage.short_forms import full_names, known_forms
 from safeguarding.people.models import Address, Person, PersonAlias
@@ -115,28 +114,51 @@ _SCORING_COLUMNS = (
     Person.merged_into_id,
 )
 
+# A gathering lookup: the scoring columns and its kind.
+_Lookup = Select[*tuple[Any, ...]]
+
+# What each gathering lookup is, carried with its rows: the broad lookups run only when the name lookups found few.
+_OTHER, _NAMED = 0, 1
+
+
+@dataclass
+class _Gathered:
+    """One person gathered: their scoring columns, the other names they are known by, and whether the postcode
+    searched for is one of theirs."""
+
+    row: Any
+    aliases: list[tuple[str, str]]
+    at_postcode: bool
+    named: bool
+
 
 def _prefix_range(column: Any, prefix: str) -> Any:
     # A range on the key rather than LIKE, so both SQLite and PostgreSQL use the index whatever the collation.
     return and_(column >= prefix, column < prefix + "\U0010ffff")
 
 
-def _gather(session: Session, query: rules.MatchQuery, enough: int) -> dict[int, Any]:
-    """People who might match (their scoring columns by id). Every lookup is an indexed equality or prefix range,
-    capped at GATHER_LIMIT rows, so no search reads the whole table.
+def _lookups(query: rules.MatchQuery) -> tuple[list[_Lookup], list[_Lookup]]:
+    """The gathering lookups, each an indexed equality or prefix range on one table, reading the scoring columns and
+    its kind: the strong ones (identifiers, date of birth, postcode, the same name and the same-sounding name by
+    the (last, first) indexes), and the broad ones (the first three letters of the surname with the first initial,
+    other names)."""
 
-    Strong lookups run first: identifiers, date of birth, postcode, the same name and the same-sounding name (the
-    (last, first) indexes). The broad ones (first three letters of the surname with the first initial, other
-    names) run only when the strong ones found fewer than ``enough`` names: they can only add weaker name matches,
-    and a common name (a town has thousands of Smiths) must not make every search read thousands of rows."""
-    cols = _SCORING_COLUMNS
-    strong: list[Any] = []
-    names: list[Any] = []
-    broad: list[Any] = []
+    def person(kind: int, *where: Any) -> _Lookup:
+        columns: _Lookup = select(*_SCORING_COLUMNS, literal(kind).label("kind"))
+        return columns.where(*where)
+
+    def via(link: Any, kind: int, *where: Any) -> _Lookup:
+        columns: _Lookup = select(*_SCORING_COLUMNS, literal(kind).label("kind"))
+        return columns.join(link, link.person_id == Person.id).where(*where)
+
+    strong: list[_Lookup] = []
+    broad: list[_Lookup] = []
     if query.nhs_number:
-        strong.append(select(*cols).where(Person.nhs_number == query.nhs_number))
+        strong.append(person(_OTHER, Person.nhs_number == query.nhs_number))
     if query.date_of_birth is not None:
-        strong.append(select(*cols).where(Person.date_of_birth == query.date_of_birth))
+        strong.append(person(_OTHER, Person.date_of_birth == query.date_of_birth))
+    if query.postcode:
+        strong.append(via(Address, _OTHER, Address.postcode == query.postcode))
     name_parts = [(query.last_key, query.first_key)]
     if query.first_key and query.last_key:
         name_parts.append((query.first_key, query.last_key))  # transposed
@@ -147,56 +169,78 @@ def _gather(session: Session, query: rules.MatchQuery, enough: int) -> dict[int,
             continue
         sound, first_sound = rules.sound_key(last), rules.sound_key(first)
         if first:
-            names.append(select(*cols).where(Person.last_name_key == last, Person.first_name_key == first))
+            strong.append(person(_NAMED, Person.last_name_key == last, Person.first_name_key == first))
             # Bill for William, Peggy for Margaret: the full names a short form stands for, and its other forms.
             forms = sorted(known_forms(first) - {first})
             if forms:
-                names.append(select(*cols).where(Person.last_name_key == last, Person.first_name_key.in_(forms)))
+                strong.append(person(_NAMED, Person.last_name_key == last, Person.first_name_key.in_(forms)))
             if sound and first_sound:
-                names.append(
-                    select(*cols).where(Person.last_name_sound == sound, Person.first_name_sound == first_sound)
-                )
+                strong.append(person(_NAMED, Person.last_name_sound == sound, Person.first_name_sound == first_sound))
             broad.append(
-                select(*cols).where(
-                    _prefix_range(Person.last_name_key, last[:3]), _prefix_range(Person.first_name_key, first[:1])
+                person(
+                    _OTHER,
+                    _prefix_range(Person.last_name_key, last[:3]),
+                    _prefix_range(Person.first_name_key, first[:1]),
                 )
             )
         else:
-            names.append(select(*cols).where(Person.last_name_key == last))
+            strong.append(person(_NAMED, Person.last_name_key == last))
             if sound:
-                names.append(select(*cols).where(Person.last_name_sound == sound))
-            broad.append(select(*cols).where(_prefix_range(Person.last_name_key, last[:3])))
+                strong.append(person(_NAMED, Person.last_name_sound == sound))
+            broad.append(person(_OTHER, _prefix_range(Person.last_name_key, last[:3])))
         alias_last = [_prefix_range(PersonAlias.last_name_key, last[:3])]
         if sound:
             alias_last.append(PersonAlias.last_name_sound == sound)
-        broad.append(select(PersonAlias.person_id).where(or_(*alias_last)))
-    rows: dict[int, Any] = {}
-    for lookup in strong:
-        rows.update((row.id, row) for row in session.execute(lookup.limit(GATHER_LIMIT)))
-    named: set[int] = set()
-    for lookup in names:
-        found = {row.id: row for row in session.execute(lookup.limit(GATHER_LIMIT))}
-        rows.update(found)
-        named.update(found)
-    more: set[int] = set()
-    if query.postcode:
-        more.update(
-            session.scalars(select(Address.person_id).where(Address.postcode == query.postcode).limit(GATHER_LIMIT))
-        )
-    if len(named) < enough:
-        for lookup in broad:
-            if lookup.selected_columns[0] is Person.id:
-                rows.update((row.id, row) for row in session.execute(lookup.limit(GATHER_LIMIT)))
-            else:
-                more.update(session.scalars(lookup.limit(GATHER_LIMIT)))
-    for chunk in _chunks(sorted(more - rows.keys())):
-        rows.update((row.id, row) for row in session.execute(select(*cols).where(Person.id.in_(chunk))))
-    return rows
+        broad.append(via(PersonAlias, _OTHER, or_(*alias_last)))
+    return strong, broad
 
 
-def _chunks(ids: Sequence[int], size: int = 900) -> Iterable[Sequence[int]]:
-    for start in range(0, len(ids), size):
-        yield ids[start : start + size]
+def _gathered_by(session: Session, query: rules.MatchQuery, lookups: list[_Lookup]) -> dict[int, _Gathered]:
+    """The lookups run as one statement (one round trip, whatever their number), each capped at GATHER_LIMIT rows,
+    with each person's other names and whether they live at the postcode searched for: what scoring reads."""
+    if not lookups:
+        return {}
+    parts = [select(*lookup.limit(GATHER_LIMIT).subquery().c) for lookup in lookups]
+    gathered = (parts[0] if len(parts) == 1 else union_all(*parts)).cte("gathered")
+    at_postcode: Any = (
+        exists().where(Address.person_id == gathered.c.id, Address.postcode == query.postcode)
+        if query.postcode
+        else literal(False)
+    )
+    statement = select(
+        gathered,
+        PersonAlias.first_name_key.label("alias_first"),
+        PersonAlias.last_name_key.label("alias_last"),
+        at_postcode.label("at_postcode"),
+    ).outerjoin(PersonAlias, PersonAlias.person_id == gathered.c.id)
+    found: dict[int, _Gathered] = {}
+    aliases_seen: dict[int, set[tuple[str, str]]] = {}
+    for row in session.execute(statement):
+        person = found.get(row.id)
+        if person is None:
+            person = found[row.id] = _Gathered(row, [], bool(row.at_postcode), row.kind == _NAMED)
+            aliases_seen[row.id] = set()
+        person.named = person.named or row.kind == _NAMED
+        # A person gathered by several lookups comes once per lookup and alias: each alias is kept once.
+        if row.alias_first is not None and (row.alias_first, row.alias_last) not in aliases_seen[row.id]:
+            aliases_seen[row.id].add((row.alias_first, row.alias_last))
+            person.aliases.append((row.alias_first, row.alias_last))
+    return found
+
+
+def _gather(session: Session, query: rules.MatchQuery, enough: int) -> dict[int, _Gathered]:
+    """People who might match, with what scoring reads. Every lookup is an indexed equality or prefix range, capped
+    at GATHER_LIMIT rows, so no search reads the whole table.
+
+    The broad lookups run only when the strong ones found fewer than ``enough`` people by name: they can only add
+    weaker name matches, and a common name (a town has thousands of Smiths) must not make every search read
+    thousands of rows."""
+    strong, broad = _lookups(query)
+    found = _gathered_by(session, query, strong)
+    if broad and sum(1 for person in found.values() if person.named) < enough:
+        for person_id, person in _gathered_by(session, query, broad).items():
+            found.setdefault(person_id, person)
+    return found
 
 
 def _searched(query: rules.MatchQuery) -> PersonRecord:
@@ -224,26 +268,13 @@ class _Scored:
 REASON_SHORT_FORM = "a known short form of the name"
 
 
-def _score(session: Session, query: rules.MatchQuery, rows: dict[int, Any]) -> list[_Scored]:
-    ordered = sorted(rows)
-    aliases: dict[int, list[tuple[str, str]]] = {}
-    postcodes: dict[int, set[str]] = {}
-    for chunk in _chunks(ordered):
-        for alias in session.execute(
-            select(PersonAlias.person_id, PersonAlias.first_name_key, PersonAlias.last_name_key).where(
-                PersonAlias.person_id.in_(chunk)
-            )
-        ):
-            aliases.setdefault(alias.person_id, []).append((alias.first_name_key, alias.last_name_key))
-        if query.postcode:
-            for person_id in session.scalars(
-                select(Address.person_id).where(Address.person_id.in_(chunk), Address.postcode == query.postcode)
-            ):
-                postcodes.setdefault(person_id, set()).add(query.postcode)
+def _score(query: rules.MatchQuery, gathered: dict[int, _Gathered]) -> list[_Scored]:
     scored: list[_Scored] = []
     mine = prepare(_searched(query), 0)
+    against = LevelsAgainst(mine, DEFAULT_MODEL)
     query_forms = set(full_names(query.first_key))
-    for person_id, row in rows.items():
+    for person_id, person in gathered.items():
+        row, aliases = person.row, person.aliases
         if row.merged_into_id is not None:
             continue  # merged into another record: that one is found instead (people/duplicates)
         result = rules.score_match(
@@ -253,8 +284,8 @@ def _score(session: Session, query: rules.MatchQuery, rows: dict[int, Any]) -> l
                 last_key=row.last_name_key,
                 date_of_birth=row.date_of_birth,
                 nhs_number=row.nhs_number,
-                postcodes=frozenset(postcodes.get(person_id, ())),
-                aliases=tuple(aliases.get(person_id, ())),
+                postcodes=frozenset((query.postcode,)) if person.at_postcode else frozenset(),
+                aliases=tuple(aliases),
             ),
         )
         short_form = bool(query_forms & set(full_names(row.first_name_key)))
@@ -263,9 +294,9 @@ def _score(session: Session, query: rules.MatchQuery, rows: dict[int, Any]) -> l
         # The postcode searched for counts when it is one of theirs; otherwise it is no evidence either way (a
         # person's other addresses are not read for every candidate). The name on file, or the other name they are
         # known by that fits best.
-        on_file = query.postcode if person_id in postcodes else None
+        on_file = query.postcode if person.at_postcode else None
         best: tuple[float, Prepared, tuple[int | None, ...]] | None = None
-        for first, last in [(row.first_name_key, row.last_name_key), *aliases.get(person_id, ())]:
+        for first, last in [(row.first_name_key, row.last_name_key), *aliases]:
             theirs = prepare(
                 PersonRecord(
                     record_id=str(person_id),
@@ -279,7 +310,7 @@ def _score(session: Session, query: rules.MatchQuery, rows: dict[int, Any]) -> l
                 ),
                 1,
             )
-            levels = levels_of(mine, theirs)
+            levels = against.of(theirs)
             weight = DEFAULT_MODEL.weight_of(levels)
             if best is None or weight > best[0]:
                 best = (weight, theirs, levels)
@@ -299,7 +330,7 @@ def _score(session: Session, query: rules.MatchQuery, rows: dict[int, Any]) -> l
 def _candidates(session: Session, query: rules.MatchQuery, limit: int) -> list[Candidate]:
     if query.is_empty:
         return []
-    scored = _score(session, query, _gather(session, query, limit))[:limit]
+    scored = _score(query, _gather(session, query, limit))[:limit]
     ids = [item.person_id for item in scored]
     people = (
         {

@@ -23,6 +23,8 @@ from safeguarding.people.linkage.clustering import Support, cluster
 from safeguarding.people.linkage.engines import compare
 from safeguarding.people.linkage.linking import prepare_all
 from safeguarding.people.linkage.model import weight_for
+from safeguarding.people.linkage.records import prepare
+from safeguarding.people.linkage.scoring import LevelsAgainst, levels_of
 from safeguarding.people.linkage.short_forms import full_names
 from tests.people.conftest import valid_nhs
 
@@ -204,6 +206,19 @@ def records(draw: st.DrawFn, record_id: str = "r") -> PersonRecord:
 def files(draw: st.DrawFn, max_size: int = 12) -> list[PersonRecord]:
     count = draw(st.integers(1, max_size))
     return [replace(draw(records()), record_id=f"R{n:02d}") for n in range(count)]
+
+
+@given(records(), files(max_size=30))
+def test_a_search_scores_its_candidates_as_each_pair_is_scored_on_its_own(
+    searched: PersonRecord, candidates: list[PersonRecord]
+) -> None:
+    # The search works each comparison out once per distinct value among its candidates: the levels, and so the
+    # ranking and the evidence, must be those of each pair scored alone, in any order and with repeats.
+    mine = prepare(searched, 0)
+    against = LevelsAgainst(mine)
+    for n, candidate in enumerate([*candidates, *reversed(candidates)], start=1):
+        theirs = prepare(candidate, n)
+        assert against.of(theirs) == levels_of(mine, theirs)
 
 
 @given(records(), records())

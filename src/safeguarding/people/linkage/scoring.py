@@ -4,10 +4,11 @@ engines found (which they return as levels; the words are put to them here)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
+from operator import attrgetter
 
 from safeguarding.people.linkage.model import DEFAULT_MODEL, Model, probability
-from safeguarding.people.linkage.records import PersonRecord, Prepared, prepare
+from safeguarding.people.linkage.records import COLUMNS, PersonRecord, Prepared, prepare
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,44 @@ def contributions_of(
 
 def levels_of(left: Prepared, right: Prepared, model: Model = DEFAULT_MODEL) -> tuple[int | None, ...]:
     return tuple(c.level_of(left, right) for c in model.comparisons)
+
+
+def _columns_read(node: object) -> set[str]:
+    """The prepared columns a condition (or a comparison's conditions) names: conditions read a record only through
+    the columns their fields name."""
+    if isinstance(node, str):
+        return {node} if node in COLUMNS else set()
+    if isinstance(node, tuple | list):
+        return set().union(*(_columns_read(item) for item in node))
+    if is_dataclass(node) and not isinstance(node, type):
+        return set().union(*(_columns_read(getattr(node, f.name)) for f in fields(node)))
+    return set()
+
+
+class LevelsAgainst:
+    """The levels of many records against one (a search against its candidates), each comparison's level worked
+    out once for each distinct value of the columns it reads: the candidates a search gathers share surnames, first
+    names and dates of birth, so most comparisons are a dictionary look-up. Gives what :func:`levels_of` gives."""
+
+    def __init__(self, left: Prepared, model: Model = DEFAULT_MODEL) -> None:
+        self.left = left
+        self.model = model
+        self._keys = [
+            attrgetter(*sorted(_columns_read((c.missing, *(level.condition for level in c.levels)))))
+            for c in model.comparisons
+        ]
+        self._known: list[dict[object, int | None]] = [{} for _ in model.comparisons]
+
+    def of(self, right: Prepared) -> tuple[int | None, ...]:
+        levels: list[int | None] = []
+        for comparison, key_of, known in zip(self.model.comparisons, self._keys, self._known, strict=True):
+            key = key_of(right)
+            if key in known:
+                levels.append(known[key])
+            else:
+                level = known[key] = comparison.level_of(self.left, right)
+                levels.append(level)
+        return tuple(levels)
 
 
 def agrees_throughout(levels: tuple[int | None, ...], needed: str, model: Model = DEFAULT_MODEL) -> bool:
