@@ -409,7 +409,7 @@ def test_supervision_oversight_shows_on_the_childs_record(case: Case) -> None:
         supervision_id = recorded.id
     with case.database.transaction() as s:
         record = case_record.case_record(s, case.database, case.worker, case.child_id)
-        assert [c.decision for _s, c in record.oversight] == ["Hold a CIN review within four weeks"]
+        assert [o.decision for o in record.oversight] == ["Hold a CIN review within four weeks"]
         assert supervision.view_supervision(s, case.database, case.worker, supervision_id).worker_id == case.worker.id
     with case.database.transaction() as s, pytest.raises(AccessDenied):
         supervision.view_supervision(s, case.database, case.other_worker, supervision_id)

@@ -95,23 +95,28 @@ def supply_chronology(kind: str, label: str, source: ChronologySource) -> None:
     CHRONOLOGY_KINDS.update(ordered)
 
 
+# The lists the page only reads are Row tuples of their model's columns (``_columns_of_child``), typed ``Row``:
+# attributes named as the model's, no relationships.
+Row = Any
+
+
 @dataclass
 class CaseRecord:
     person: Person
-    referrals: list[Referral]
-    current: Referral | None
+    referrals: list[Row]  # Referral's columns
+    current: Row | None
     status: str
     allocation: Allocation | None
     assessments: list[tuple[Assessment, date]]  # with the due date
     discussions: list[StrategyDiscussion]
-    enquiries: list[Section47Enquiry]
-    conferences: list[ChildProtectionConference]
-    cp_plans: list[tuple[ChildProtectionPlan, list[CoreGroupMeeting]]]
-    visits: list[Visit]
-    cin_plans: list[tuple[ChildInNeedPlan, list[ChildInNeedReview]]]
-    oversight: list[tuple[Supervision, SupervisionCase]]
+    enquiries: list[Row]  # Section47Enquiry's columns
+    conferences: list[Row]  # ChildProtectionConference's
+    cp_plans: list[tuple[Row, list[Row]]]  # ChildProtectionPlan's, with its CoreGroupMeeting's
+    visits: list[Row]  # Visit's
+    cin_plans: list[tuple[Row, list[Row]]]  # ChildInNeedPlan's, with its ChildInNeedReview's
+    oversight: list[Row]  # each decision in supervision: id, decision, held_on, supervisor_id
     chronology: list[ChronologyItem]
-    chronologies: list[Chronology]
+    chronologies: list[Row]  # id, title
     may_write: bool
     may_sign_off: bool
     may_allocate: bool
@@ -155,30 +160,48 @@ def _of_child(model: Any, order: Any, *options: Any) -> Any:
     return select(model).where(model.person_id == _CHILD).options(*options).order_by(order.desc(), model.id.desc())
 
 
+def _columns_of_child(model: Any, order: Any) -> Any:
+    """The child's rows of a kind the page only reads, as columns: Row tuples (attributes named as the model's)
+    cost a fraction of ORM objects to load (no identity map, no instance state; issue 12)."""
+    table = model.__table__
+    return select(table).where(table.c.person_id == _CHILD).order_by(table.c[order.key].desc(), table.c.id.desc())
+
+
+# Read as objects: their related rows come joined (an allocation's worker and team, an assessment's factors, a
+# discussion's participants).
 _ALLOCATIONS = (
     select(Allocation)
     .where(Allocation.person_id == _CHILD)
     .options(joinedload(Allocation.team))
     .order_by(Allocation.started_at.desc(), Allocation.id.desc())
 )
-_REFERRALS = _of_child(Referral, Referral.referral_date)
 _ASSESSMENTS = _of_child(Assessment, Assessment.started_on, joinedload(Assessment.factors))
 _DISCUSSIONS = _of_child(StrategyDiscussion, StrategyDiscussion.held_on, joinedload(StrategyDiscussion.participants))
-_ENQUIRIES = _of_child(Section47Enquiry, Section47Enquiry.started_on)
-_CONFERENCES = _of_child(ChildProtectionConference, ChildProtectionConference.held_on)
-_CP_PLANS = _of_child(ChildProtectionPlan, ChildProtectionPlan.started_on)
-_CORE_GROUPS = _of_child(CoreGroupMeeting, CoreGroupMeeting.held_on)
-_VISITS = _of_child(Visit, Visit.visited_on)
-_CIN_PLANS = _of_child(ChildInNeedPlan, ChildInNeedPlan.started_on)
-_CIN_REVIEWS = _of_child(ChildInNeedReview, ChildInNeedReview.held_on)
-_NOTES = _of_child(CaseNote, CaseNote.occurred_at)
+# Read as columns.
+_REFERRALS = _columns_of_child(Referral, Referral.referral_date)
+_ENQUIRIES = _columns_of_child(Section47Enquiry, Section47Enquiry.started_on)
+_CONFERENCES = _columns_of_child(ChildProtectionConference, ChildProtectionConference.held_on)
+_CP_PLANS = _columns_of_child(ChildProtectionPlan, ChildProtectionPlan.started_on)
+_CORE_GROUPS = _columns_of_child(CoreGroupMeeting, CoreGroupMeeting.held_on)
+_VISITS = _columns_of_child(Visit, Visit.visited_on)
+_CIN_PLANS = _columns_of_child(ChildInNeedPlan, ChildInNeedPlan.started_on)
+_CIN_REVIEWS = _columns_of_child(ChildInNeedReview, ChildInNeedReview.held_on)
+_NOTES = _columns_of_child(CaseNote, CaseNote.occurred_at)
+# Each decision about the child in supervision: the case's row (id, decision) with its supervision's date and
+# supervisor.
 _OVERSIGHT = (
-    select(SupervisionCase, Supervision)
+    select(SupervisionCase.id, SupervisionCase.decision, Supervision.held_on, Supervision.supervisor_id)
     .join(Supervision, Supervision.id == SupervisionCase.supervision_id)
     .where(SupervisionCase.person_id == _CHILD)
     .order_by(Supervision.held_on.desc())
 )
-_CHRONOLOGIES = select(Chronology).where(Chronology.person_id == _CHILD).order_by(Chronology.id.desc())
+_CHRONOLOGIES = (
+    select(Chronology.id, Chronology.title).where(Chronology.person_id == _CHILD).order_by(Chronology.id.desc())
+)
+_USER_NAMES = select(User.id, User.full_name).where(User.id.in_(bindparam("user_ids", expanding=True)))
+_CLOSURE_REQUEST = select(ClosureRequest).where(
+    ClosureRequest.referral_id == bindparam("referral_id", type_=Integer), ClosureRequest.status == "awaiting"
+)
 
 
 def case_record(
@@ -216,23 +239,24 @@ def case_record(
         # unique(): a joined collection (an assessment's factors) repeats its record once a row.
         return list(session.scalars(statement, {"person_id": person_id}).unique())
 
-    referrals = of_person(_REFERRALS)
+    def columns(statement: Any) -> list[Any]:
+        return list(session.execute(statement, {"person_id": person_id}))
+
+    referrals = columns(_REFERRALS)
     current = referrals[0] if referrals else None
     assessments = of_person(_ASSESSMENTS)
     referral_dates = {r.id: r.referral_date for r in referrals}
     discussions = of_person(_DISCUSSIONS)
-    enquiries = of_person(_ENQUIRIES)
-    conferences = of_person(_CONFERENCES)
-    plans = of_person(_CP_PLANS)
-    core_groups = of_person(_CORE_GROUPS)
-    visits = of_person(_VISITS)
-    cin_plans = of_person(_CIN_PLANS)
-    cin_reviews = of_person(_CIN_REVIEWS)
-    notes = of_person(_NOTES) if may_read_notes else []
-    oversight: list[tuple[Supervision, SupervisionCase]] = []
-    if may_read_notes:
-        oversight = [(s, c) for c, s in session.execute(_OVERSIGHT, {"person_id": person_id}).all()]
-    chronologies = of_person(_CHRONOLOGIES) if may_read_notes else []
+    enquiries = columns(_ENQUIRIES)
+    conferences = columns(_CONFERENCES)
+    plans = columns(_CP_PLANS)
+    core_groups = columns(_CORE_GROUPS)
+    visits = columns(_VISITS)
+    cin_plans = columns(_CIN_PLANS)
+    cin_reviews = columns(_CIN_REVIEWS)
+    notes = columns(_NOTES) if may_read_notes else []
+    oversight = columns(_OVERSIGHT) if may_read_notes else []
+    chronologies = columns(_CHRONOLOGIES) if may_read_notes else []
     items = _chronology(
         session,
         person_id,
@@ -254,12 +278,12 @@ def case_record(
         items = [i for i in items if i.kind == kind_filter]
     user_ids = (
         {a.worker_id for a in [allocation] if a}
-        | {s.supervisor_id for s, _c in oversight}
+        | {o.supervisor_id for o in oversight}
         | {n.author_id for n in notes if n.author_id}
         | {a.authorised_by_id for a in assessments if a.authorised_by_id}
         | {i for p in cin_plans for i in (p.authorised_by_id, p.returned_by_id) if i}
     )
-    names = {u.id: u.full_name for u in session.scalars(select(User).where(User.id.in_(user_ids)))} if user_ids else {}
+    names = {i: n for i, n in session.execute(_USER_NAMES, {"user_ids": list(user_ids)})} if user_ids else {}
     record(
         session,
         access.actor_of(user),
@@ -311,9 +335,7 @@ def case_record(
         amendments=record_versions.amendments(session, "assessment", [a.id for a in assessments if a.authorised_on])
         if any(a.authorised_on for a in assessments)
         else {},
-        closure_request=session.scalar(
-            select(ClosureRequest).where(ClosureRequest.referral_id == current.id, ClosureRequest.status == "awaiting")
-        )
+        closure_request=session.scalar(_CLOSURE_REQUEST, {"referral_id": current.id})
         if current is not None and current.closed_date is None
         else None,
         plan_amendments=record_versions.amendments(
@@ -326,16 +348,16 @@ def case_record(
 
 
 def _current_episode(
-    current: Referral,
+    current: Row,
     assessments: list[Assessment],
     discussions: list[StrategyDiscussion],
-    enquiries: list[Section47Enquiry],
-    conferences: list[ChildProtectionConference],
-    plans: list[ChildProtectionPlan],
-    core_groups: list[CoreGroupMeeting],
-    visits: list[Visit],
-    cin_plans: list[ChildInNeedPlan],
-    cin_reviews: list[ChildInNeedReview],
+    enquiries: list[Row],
+    conferences: list[Row],
+    plans: list[Row],
+    core_groups: list[Row],
+    visits: list[Row],
+    cin_plans: list[Row],
+    cin_reviews: list[Row],
 ) -> rules.Episode:
     """``episode_facts`` of the current referral from the rows the case page has loaded already (newest first):
     the same facts without reading them all again."""
@@ -364,19 +386,19 @@ def _current_episode(
 def _chronology(
     session: Session,
     person_id: int,
-    referrals: list[Referral],
+    referrals: list[Row],
     allocations: list[Allocation],
     assessments: list[Assessment],
     discussions: list[StrategyDiscussion],
-    enquiries: list[Section47Enquiry],
-    conferences: list[ChildProtectionConference],
-    plans: list[ChildProtectionPlan],
-    core_groups: list[CoreGroupMeeting],
-    visits: list[Visit],
-    cin_plans: list[ChildInNeedPlan],
-    cin_reviews: list[ChildInNeedReview],
-    notes: list[CaseNote],
-    oversight: list[tuple[Supervision, SupervisionCase]],
+    enquiries: list[Row],
+    conferences: list[Row],
+    plans: list[Row],
+    core_groups: list[Row],
+    visits: list[Row],
+    cin_plans: list[Row],
+    cin_reviews: list[Row],
+    notes: list[Row],
+    oversight: list[Row],
 ) -> list[ChronologyItem]:
     """Every event on the child, from what other capabilities supply (front-door contacts) through case events and
     notes, newest first."""
@@ -474,14 +496,14 @@ def _chronology(
                     items.append(
                         ChronologyItem(f"cin_plan_end:{row.id}", row.ended_on, "cin_plan", "Child in need plan ended")
                     )
-    for supervision, case in oversight:
+    for decision in oversight:
         items.append(
             ChronologyItem(
-                f"supervision:{case.id}",
-                supervision.held_on,
+                f"supervision:{decision.id}",
+                decision.held_on,
                 "supervision",
                 "Management oversight in supervision",
-                case.decision[:300],
+                decision.decision[:300],
             )
         )
     items.sort(key=lambda i: (i.on, i.key), reverse=True)
