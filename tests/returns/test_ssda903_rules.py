@@ -21,6 +21,7 @@ from safeguarding.returns.ssda903.tables import (
     Ad1Row,
     ChildRecord,
     CollectionYear,
+    DoloRow,
     EpisodeRow,
     HeaderRow,
     MissingRow,
@@ -1973,3 +1974,189 @@ def test_a_sample_of_the_classification_is_what_the_sources_wording_says() -> No
     for code, (words, severity) in SOURCE_SAMPLE.items():
         assert words in RULES[code].text, code
         assert RULES[code].severity == severity, code
+
+
+# --- deprivation of liberty orders (2026-27) and the care leaver rules 1001 and 1002 ---------------------------
+
+
+def closed_order(c: ChildRecord) -> bool:
+    return any(d.dolo_start is not None and d.dolo_end is not None for d in c.dolo)
+
+
+def _closed(c: ChildRecord) -> DoloRow:
+    return next(d for d in c.dolo if d.dolo_end is not None)
+
+
+def _held_in(c: ChildRecord, d: DoloRow) -> EpisodeRow:
+    return next(
+        e
+        for e in c.episodes
+        if e.decom is not None and e.decom <= on(d.dolo_start) and (e.dec is None or e.dec > on(d.dolo_start))
+    )
+
+
+@case("700", year=2027)
+def _(k: Case) -> str:
+    c = k.pick(has("dolo"))
+    c.dolo[0].dolo_start, c.dolo[0].invalid = None, ("dolo_start",)
+    return c.child
+
+
+@case("701", year=2027)
+def _(k: Case) -> str:
+    c = k.pick(has("dolo"))
+    c.dolo[0].dolo_end, c.dolo[0].invalid = None, ("dolo_end",)
+    return c.child
+
+
+@case("702", year=2027)
+def _(k: Case) -> str:
+    c = k.pick(closed_order)
+    d = _closed(c)
+    d.dolo_end = on(d.dolo_start) - D
+    return c.child
+
+
+@case("703", year=2027)
+def _(k: Case) -> str:
+    c = k.pick(has("dolo"))
+    c.dolo[0].dolo_start, c.dolo[0].dolo_end = END + D, None
+    return c.child
+
+
+@case("704", year=2027)
+def _(k: Case) -> str:
+    c = k.pick(has("dolo"))
+    c.dolo[0].dolo_end = CollectionYear(2027).start - D
+    return c.child
+
+
+@case("705", year=2027)
+def _(k: Case) -> str:
+    c = k.pick(has("dolo"))
+    first = c.dolo[0]
+    first.dolo_end = None
+    c.dolo.append(replace(first, dolo_start=on(first.dolo_start) + D))
+    return c.child
+
+
+@case("706", year=2027)
+def _(k: Case) -> str:
+    c = k.pick(lambda c: c.child in k.prev and bool(c.episodes) and not c.dolo)
+    before = k.last(c.child)
+    before.dolo.append(DoloRow(c.child, dob=dob(c), dolo_start=CollectionYear(2026).end - 10 * D))
+    return c.child
+
+
+@case("707", year=2027)
+def _(k: Case) -> str:
+    c = k.pick(has("dolo"))
+    d = c.dolo[0]
+    last = c.episodes[-1]
+    last.dec, last.rec = max(on(d.dolo_start), on(last.decom)) + D, "E13"
+    d.dolo_end = None
+    return c.child
+
+
+@case("708", year=2027)
+def _(k: Case) -> str:
+    c = k.pick(has("dolo"))
+    c.dolo[0].dolo_start = dob(c)
+    return c.child
+
+
+@case("709", year=2027)
+def _(k: Case) -> str:
+    c = k.pick(closed_order)
+    _held_in(c, _closed(c)).place = "U6"
+    return c.child
+
+
+@case("710", year=2027)
+def _(k: Case) -> str:
+    c = k.pick(closed_order)
+    _held_in(c, _closed(c)).place = "K1"
+    return c.child
+
+
+def _turning_17(k: Case, child: str, days_after_start: int = 30) -> ChildRecord:
+    """A care leaver whose 17th birthday falls in the year, with an OC3 row and no episodes this year."""
+    born = birthday(START + days_after_start * D, -17)
+    record = k.new(child)
+    record.header.append(HeaderRow(child, sex="2", dob=born, ethnic="WBRI", upn="UN5"))
+    record.oc3.append(Oc3Row(child, dob=born, in_touch="YES", activ="F2", accom="U1"))
+    return record
+
+
+@case("1002")
+def _(k: Case) -> str:
+    return _turning_17(k, "LEAVER1").child
+
+
+@case("1001")
+def _(k: Case) -> str:
+    record = _turning_17(k, "LEAVER2")
+    sixteen = birthday(dob(record), 16)
+    k.prev["LEAVER2"] = ChildRecord(
+        "LEAVER2",
+        episodes=[EpisodeRow("LEAVER2", decom=sixteen - 30 * D, rne="S", ls="V2", dec=sixteen, rec="E13")],
+    )
+    return record.child
+
+
+def _codes(k: Case) -> set[str]:
+    return {f.code for f in findings(k)}
+
+
+def test_a_care_leaver_looked_after_after_the_16th_birthday_is_one() -> None:
+    k = start_case()
+    record = _turning_17(k, "LEAVER3")
+    sixteen = birthday(dob(record), 16)
+    k.prev["LEAVER3"] = ChildRecord(
+        "LEAVER3",
+        episodes=[EpisodeRow("LEAVER3", decom=sixteen - 30 * D, rne="S", ls="V2", dec=sixteen + D, rec="E13")],
+    )
+    assert not _codes(k) & {"1001", "1002"}
+
+
+def test_an_adopted_child_has_no_care_leaver_information() -> None:
+    k = start_case()
+    record = _turning_17(k, "LEAVER4")
+    sixteen = birthday(dob(record), 16)
+    k.prev["LEAVER4"] = ChildRecord(
+        "LEAVER4",
+        episodes=[EpisodeRow("LEAVER4", decom=sixteen - 30 * D, rne="S", ls="E1", dec=sixteen + 5 * D, rec="E11")],
+    )
+    assert "1001" in _codes(k)
+
+
+def test_older_care_leavers_without_episodes_in_the_two_returns_are_not_named() -> None:
+    """Their time in care may be in returns before last year's: the two returns cannot settle it."""
+    k = start_case()
+    _turning_17(k, "LEAVER5", days_after_start=-400)  # 17 last year, 18 this year
+    assert not _codes(k) & {"1001", "1002"}
+
+
+def test_1001_and_1002_need_last_years_return() -> None:
+    k = start_case()
+    _turning_17(k, "LEAVER6")
+    assert "1002" not in {f.code for f in findings(k, with_previous=False)}
+
+
+def test_the_deprivation_of_liberty_rules_run_from_2026_27() -> None:
+    assert all(RULES[code].applies_to(2027) and not RULES[code].applies_to(2026) for code in map(str, range(700, 711)))
+
+
+def test_a_move_on_the_day_an_order_starts_is_not_a_placement_during_it() -> None:
+    """The episode ending the day the order begins is the one before it (its DEC is the next one's DECOM)."""
+    k = start_case(2027)
+    c = k.pick(closed_order)
+    d = _closed(c)
+    held = _held_in(c, d)
+    i = c.episodes.index(held)
+    if i > 0:
+        c.episodes[i - 1].place = "P1"
+    held.decom = d.dolo_start
+    if i > 0:
+        c.episodes[i - 1].dec = d.dolo_start
+    assert not _codes(k) & {"709", "710"}

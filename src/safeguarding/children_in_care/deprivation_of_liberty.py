@@ -3,7 +3,7 @@
 reports them from 2026-27 in its DoLo table (DOLO_START, DOLO_END; the DfE's rules 700-710).
 
 An order is recorded on the period of care it began in, its end blank while it lasts. The record refuses what the
-return's rules would refuse: an end on or before the start (702), an order before the child's birth (708), one
+return's rules would refuse: an end before the start (702), an order before the child's birth (708), one
 starting while another is open or overlapping it (705), one outside the period of care, or still open when the
 period has ended (707). Nothing is answered by default; editing an order is refused to the second of two editors,
 who keeps what they typed.
@@ -89,8 +89,8 @@ def check(
                     )
                     break
     if "ended_on" not in problems:
-        if end is not None and start is not None and end <= start:
-            problems["ended_on"] = "The date the order ended must be after the date it started"
+        if end is not None and start is not None and end < start:
+            problems["ended_on"] = "The date the order ended must be the same as or after the date it started"
         elif end is not None and period.ended_on is not None and end > period.ended_on:
             problems["ended_on"] = (
                 f"The date the order ended must be on or before the day the child left care, {_show(period.ended_on)}"

@@ -201,7 +201,7 @@ class DeprivationOfLiberty(Base, Timestamped):
     __tablename__ = "deprivation_of_liberty"
     __table_args__ = (
         Index("ix_deprivation_of_liberty_person", "person_id", "started_on"),
-        CheckConstraint("ended_on IS NULL OR ended_on > started_on", name="ends_after_start"),
+        CheckConstraint("ended_on IS NULL OR ended_on >= started_on", name="ends_after_start"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

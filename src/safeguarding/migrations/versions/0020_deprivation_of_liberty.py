@@ -31,7 +31,7 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("created_at", safeguarding.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
-            "ended_on IS NULL OR ended_on > started_on", name=op.f("ck_deprivation_of_liberty_ends_after_start")
+            "ended_on IS NULL OR ended_on >= started_on", name=op.f("ck_deprivation_of_liberty_ends_after_start")
         ),
         sa.ForeignKeyConstraint(
             ["period_id"], ["care_period.id"], name=op.f("fk_deprivation_of_liberty_period_id_care_period")
