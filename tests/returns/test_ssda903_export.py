@@ -340,3 +340,18 @@ def test_the_demo_councils_return_with_its_reference_data_breaks_no_rule_that_re
     read = {r.code for r in Validator(YEAR, True, reference).rules if r.reference}
     assert [(f.code, f.child, f.message) for f in report.findings if f.code in read] == []
     _no_errors(report)
+
+
+def test_the_demo_councils_deprivation_of_liberty_orders_go_into_the_2026_27_return_breaking_no_dolo_rule(
+    migrated_database: Database,
+) -> None:
+    """The demo's few children under an order (in a children's home, the order still in force at its moment in March
+    2026) are in no 2025-26 return, and are in 2026-27's DoLo table."""
+    _council(migrated_database)
+    with migrated_database.transaction() as s:
+        assert not any(r.dolo for r in build_return(s, YEAR).children.values())
+        built = build_return(s, CollectionYear(2027))
+    with_orders = [r for r in built.children.values() if r.dolo]
+    assert with_orders and all(d.dolo_end is None for r in with_orders for d in r.dolo)
+    found = validate(built, CollectionYear(2027)).findings
+    assert [f for f in found if f.code in {str(code) for code in range(700, 711)}] == []
