@@ -17,9 +17,11 @@ from datetime import date, timedelta
 from safeguarding.people.rules import upn_check_letter
 from safeguarding.returns.ssda903.rules import age_on, birthday
 from safeguarding.returns.ssda903.tables import (
+    DOLO_FIRST_YEAR,
     Ad1Row,
     ChildRecord,
     CollectionYear,
+    DoloRow,
     EpisodeRow,
     HeaderRow,
     MissingRow,
@@ -50,6 +52,7 @@ class Story:
     episodes: list[EpisodeRow] = field(default_factory=list)  # the whole history, closed where it ended
     sw: list[SwEpisodeRow] = field(default_factory=list)
     missing: list[MissingRow] = field(default_factory=list)
+    dolo: list[DoloRow] = field(default_factory=list)
     reviews: list[date] = field(default_factory=list)
     uasc: bool = False
     date_placed: date | None = None
@@ -207,6 +210,24 @@ def story(n: int, rng: random.Random, year: CollectionYear) -> Story:
             s.missing.append(
                 MissingRow(s.child, missing=rng.choice("MA"), mis_start=gone, mis_end=gone + timedelta(days=2))
             )
+    # A deprivation of liberty order inside a stay in a children's home, for one child in ten who has one (chosen by
+    # the child's number, so the random stories of the others stay as they were).
+    held = next(
+        (
+            e
+            for e in s.episodes
+            if e.place == "K2" and e.decom and (e.dec is None or e.dec > e.decom + timedelta(days=6))
+        ),
+        None,
+    )
+    if n % 10 == 3 and held is not None and held.decom is not None:
+        s.dolo.append(
+            DoloRow(
+                s.child,
+                dolo_start=held.decom + timedelta(days=2),
+                dolo_end=held.dec - timedelta(days=2) if held.dec is not None else None,
+            )
+        )
     s.uasc = rng.random() < 0.03 and age_on(dob, start) is not None and (age_on(dob, start) or 0) >= 12
     if s.uasc:  # no home postcode, so no distance (rules 392b, 406)
         for e in s.episodes:
@@ -254,6 +275,12 @@ def cut(s: Story, year: CollectionYear) -> ChildRecord | None:
     for m in s.missing:
         if m.mis_start is not None and start <= m.mis_start and m.mis_end is not None and m.mis_end <= end:
             record.missing.append(replace(m, dob=s.dob))
+    if year.year >= DOLO_FIRST_YEAR:
+        for d in s.dolo:
+            if d.dolo_start is not None and d.dolo_start <= end and (d.dolo_end is None or d.dolo_end >= start):
+                record.dolo.append(
+                    replace(d, dob=s.dob, dolo_end=d.dolo_end if d.dolo_end is not None and d.dolo_end <= end else None)
+                )
     if s.uasc:
         eighteen = birthday(s.dob, 18)
         record.uasc.append(UascRow(s.child, sex=s.sex, dob=s.dob, duc=eighteen if eighteen <= end else None))

@@ -38,6 +38,10 @@ for _method in ("GET", "POST"):
     EXPECTED[(_method, "/children-in-care/{person_id}/health/new")] = CARE_WORKERS
     EXPECTED[(_method, "/children-in-care/{person_id}/outcomes/{year}")] = CARE_WORKERS
     EXPECTED[(_method, "/children-in-care/{person_id}/uasc")] = CARE_WORKERS
+    EXPECTED[(_method, "/children-in-care/{person_id}/deprivation-of-liberty")] = CARE_WORKERS
+    EXPECTED[(_method, "/children-in-care/{person_id}/deprivation-of-liberty/{deprivation_of_liberty_id}")] = (
+        CARE_WORKERS
+    )
     EXPECTED[(_method, "/children-in-care/{person_id}/education/new")] = roles(*CARE_WORKERS, R.VIRTUAL_SCHOOL)
 
 FORMS: dict[Route, dict[str, str]] = {}
@@ -48,7 +52,7 @@ QUERIES: dict[Route, dict[str, str]] = {}
 def extend_world(factory: Factory, world: World) -> dict[str, int]:
     """The world's child in care since the referral, with the world's IRO named: the first placement's id, and the
     collection year of today (the health and outcomes form's)."""
-    from safeguarding.children_in_care.models import CareEvent, CarePeriod
+    from safeguarding.children_in_care.models import CareEvent, CarePeriod, DeprivationOfLiberty
     from safeguarding.children_in_care.outcomes import collection_year_of
     from safeguarding.core.calendar import today_in_london
 
@@ -77,5 +81,11 @@ def extend_world(factory: Factory, world: World) -> dict[str, int]:
             long_term=False,
         )
         s.add(start)
+        order = DeprivationOfLiberty(period_id=period.id, person_id=world.child.id, started_on=day + timedelta(days=1))
+        s.add(order)
         s.flush()
-        return {"care_placement_id": start.id, "year": collection_year_of(today_in_london())}
+        return {
+            "care_placement_id": start.id,
+            "deprivation_of_liberty_id": order.id,
+            "year": collection_year_of(today_in_london()),
+        }

@@ -27,7 +27,7 @@ from safeguarding.people.models import Person
 from safeguarding.returns.ssda903.export import EMPTY_TABLES, build_return, export_return
 from safeguarding.returns.ssda903.reader import read_return
 from safeguarding.returns.ssda903.reference import Provider, Reference, Sector, parts_of, sector_of
-from safeguarding.returns.ssda903.tables import TABLES, CollectionYear, Return
+from safeguarding.returns.ssda903.tables import TABLES, CollectionYear, Return, tables_for
 from safeguarding.returns.ssda903.validator import Report, Validator, validate, validate_path
 from tests.demo.conftest import REFERENCE, SEED, holds_council, load
 from tests.returns.test_cin_census_export import person
@@ -114,7 +114,8 @@ def test_the_exported_csv_folder_and_xml_read_back_as_the_same_return(
     result = CliRunner().invoke(app, ["returns", "ssda903", "export", "--year", "2026", "--out", str(folder)])
     assert result.exit_code == 0, result.output
     assert f"Wrote {len(built.children)} children" in result.output
-    for t in TABLES:
+    assert not (folder / "dolo.csv").exists()  # the DoLo table is 2026-27's
+    for t in tables_for(2026):
         lines = (folder / t.file).read_text(encoding="utf-8").splitlines()
         assert lines[0] == ",".join(t.columns)
         if t.file in EMPTY_TABLES:
@@ -339,3 +340,18 @@ def test_the_demo_councils_return_with_its_reference_data_breaks_no_rule_that_re
     read = {r.code for r in Validator(YEAR, True, reference).rules if r.reference}
     assert [(f.code, f.child, f.message) for f in report.findings if f.code in read] == []
     _no_errors(report)
+
+
+def test_the_demo_councils_deprivation_of_liberty_orders_go_into_the_2026_27_return_breaking_no_dolo_rule(
+    migrated_database: Database,
+) -> None:
+    """The demo's few children under an order (in a children's home, the order still in force at its moment in March
+    2026) are in no 2025-26 return, and are in 2026-27's DoLo table."""
+    _council(migrated_database)
+    with migrated_database.transaction() as s:
+        assert not any(r.dolo for r in build_return(s, YEAR).children.values())
+        built = build_return(s, CollectionYear(2027))
+    with_orders = [r for r in built.children.values() if r.dolo]
+    assert with_orders and all(d.dolo_end is None for r in with_orders for d in r.dolo)
+    found = validate(built, CollectionYear(2027)).findings
+    assert [f for f in found if f.code in {str(code) for code in range(700, 711)}] == []

@@ -21,6 +21,7 @@ from safeguarding.returns.ssda903.tables import (
     Ad1Row,
     ChildRecord,
     CollectionYear,
+    DoloRow,
     EpisodeRow,
     HeaderRow,
     MissingRow,
@@ -1973,3 +1974,129 @@ def test_a_sample_of_the_classification_is_what_the_sources_wording_says() -> No
     for code, (words, severity) in SOURCE_SAMPLE.items():
         assert words in RULES[code].text, code
         assert RULES[code].severity == severity, code
+
+
+# --- deprivation of liberty orders (2026-27) and the care leaver rules 1001 and 1002 ---------------------------
+
+
+def closed_order(c: ChildRecord) -> bool:
+    return any(d.dolo_start is not None and d.dolo_end is not None for d in c.dolo)
+
+
+def _closed(c: ChildRecord) -> DoloRow:
+    return next(d for d in c.dolo if d.dolo_end is not None)
+
+
+def _held_in(c: ChildRecord, d: DoloRow) -> EpisodeRow:
+    return next(
+        e
+        for e in c.episodes
+        if e.decom is not None and e.decom <= on(d.dolo_start) and (e.dec is None or e.dec > on(d.dolo_start))
+    )
+
+
+@case("700", year=2027)
+def _(k: Case) -> str:
+    c = k.pick(has("dolo"))
+    c.dolo[0].dolo_start, c.dolo[0].invalid = None, ("dolo_start",)
+    return c.child
+
+
+@case("701", year=2027)
+def _(k: Case) -> str:
+    c = k.pick(has("dolo"))
+    c.dolo[0].dolo_end, c.dolo[0].invalid = None, ("dolo_end",)
+    return c.child
+
+
+@case("702", year=2027)
+def _(k: Case) -> str:
+    c = k.pick(closed_order)
+    d = _closed(c)
+    d.dolo_end = on(d.dolo_start) - D
+    return c.child
+
+
+@case("703", year=2027)
+def _(k: Case) -> str:
+    c = k.pick(has("dolo"))
+    c.dolo[0].dolo_start, c.dolo[0].dolo_end = END + D, None
+    return c.child
+
+
+@case("704", year=2027)
+def _(k: Case) -> str:
+    c = k.pick(has("dolo"))
+    c.dolo[0].dolo_end = CollectionYear(2027).start - D
+    return c.child
+
+
+@case("705", year=2027)
+def _(k: Case) -> str:
+    c = k.pick(has("dolo"))
+    first = c.dolo[0]
+    first.dolo_end = None
+    c.dolo.append(replace(first, dolo_start=on(first.dolo_start) + D))
+    return c.child
+
+
+@case("706", year=2027)
+def _(k: Case) -> str:
+    c = k.pick(lambda c: c.child in k.prev and bool(c.episodes) and not c.dolo)
+    before = k.last(c.child)
+    before.dolo.append(DoloRow(c.child, dob=dob(c), dolo_start=CollectionYear(2026).end - 10 * D))
+    return c.child
+
+
+@case("707", year=2027)
+def _(k: Case) -> str:
+    c = k.pick(has("dolo"))
+    d = c.dolo[0]
+    last = c.episodes[-1]
+    last.dec, last.rec = max(on(d.dolo_start), on(last.decom)) + D, "E13"
+    d.dolo_end = None
+    return c.child
+
+
+@case("708", year=2027)
+def _(k: Case) -> str:
+    c = k.pick(has("dolo"))
+    c.dolo[0].dolo_start = dob(c)
+    return c.child
+
+
+@case("709", year=2027)
+def _(k: Case) -> str:
+    c = k.pick(closed_order)
+    _held_in(c, _closed(c)).place = "U6"
+    return c.child
+
+
+@case("710", year=2027)
+def _(k: Case) -> str:
+    c = k.pick(closed_order)
+    _held_in(c, _closed(c)).place = "K1"
+    return c.child
+
+
+def _codes(k: Case) -> set[str]:
+    return {f.code for f in findings(k)}
+
+
+def test_the_deprivation_of_liberty_rules_run_from_2026_27() -> None:
+    assert all(RULES[code].applies_to(2027) and not RULES[code].applies_to(2026) for code in map(str, range(700, 711)))
+
+
+def test_a_move_on_the_day_an_order_starts_is_not_a_placement_during_it() -> None:
+    """The episode ending the day the order begins is the one before it (its DEC is the next one's DECOM)."""
+    k = start_case(2027)
+    c = k.pick(closed_order)
+    d = _closed(c)
+    held = _held_in(c, d)
+    i = c.episodes.index(held)
+    if i > 0:
+        c.episodes[i - 1].place = "P1"
+    held.decom = d.dolo_start
+    if i > 0:
+        c.episodes[i - 1].dec = d.dolo_start
+    assert not _codes(k) & {"709", "710"}

@@ -31,6 +31,7 @@ from safeguarding.children_in_care.models import (
     CareEvent,
     CarePeriod,
     CareVisit,
+    DeprivationOfLiberty,
     EducationPlan,
     HealthAssessment,
     HealthOutcomes,
@@ -67,6 +68,7 @@ MODELS: tuple[type[Any], ...] = (
     AdoptionDecision,
     PermanencePlan,
     PreviousPermanence,
+    DeprivationOfLiberty,
 )
 TABLES: list[Table] = [_t(m) for m in MODELS]
 
@@ -132,7 +134,7 @@ class _Stage:
         self.writer = writer
         self.rng = random.Random(f"children-in-care-{builder.seed}")
         self.today = builder.now.astimezone(LONDON).date()
-        self.stats = {"periods": 0, "left_care": 0, "placements": 0, "reviews": 0, "visits": 0}
+        self.stats = {"periods": 0, "left_care": 0, "placements": 0, "reviews": 0, "visits": 0, "dolo": 0}
         # Missing and absent episodes from care have their own stream, so the rest of the council is unchanged.
         self.missing_rng = random.Random(f"children-in-care-missing-{builder.seed}")
         self.missing: list[tuple[int, datetime, str]] = []
@@ -368,6 +370,13 @@ class _Stage:
                     long_term=True,
                     urn=fostering_urn(place, provider),
                 )
+        if adoption is None and end is None and place == "K2" and len(placements) > 1 and self.stats["dolo"] < 3:
+            # A deprivation of liberty order for a few children moved to a children's home and still there: made
+            # a week after the move, still in force (no random draw: every other child's history stays as it was).
+            ordered = placements[-1] + timedelta(days=7)
+            if ordered < self.today:
+                self.add(DeprivationOfLiberty, {**common, "started_on": ordered, "version": 1, "_on": ordered})
+                self.stats["dolo"] += 1
         if adoption is not None:
             self.record_adoption(common, adoption, placements, home)
         if end is not None:

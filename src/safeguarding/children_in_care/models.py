@@ -191,3 +191,25 @@ class HealthOutcomes(Base, Timestamped):
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}
+
+
+class DeprivationOfLiberty(Base, Timestamped):
+    """An order of the court authorising the deprivation of a child's liberty (the inherent jurisdiction, outside
+    a secure children's home): the SSDA903 DoLo table from 2026-27 (DOLO_START, DOLO_END). Recorded on the period of
+    care it began in; the end is blank while the order lasts."""
+
+    __tablename__ = "deprivation_of_liberty"
+    __table_args__ = (
+        Index("ix_deprivation_of_liberty_person", "person_id", "started_on"),
+        CheckConstraint("ended_on IS NULL OR ended_on >= started_on", name="ends_after_start"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("care_period.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    started_on: Mapped[date] = mapped_column()  # DOLO_START
+    ended_on: Mapped[date | None] = mapped_column()  # DOLO_END
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from safeguarding.children_in_care import outcomes, rules, service, uasc
+from safeguarding.children_in_care import deprivation_of_liberty, outcomes, rules, service, uasc
 from safeguarding.core import access
 from safeguarding.core.access import Action, Kind
 from safeguarding.core.calendar import today_in_london
@@ -61,6 +61,7 @@ DONE = {
     "education": "The personal education plan is recorded",
     "outcomes": "The health and outcomes are recorded",
     "uasc": "The unaccompanied asylum-seeking status is recorded",
+    "deprivation-of-liberty": "The deprivation of liberty order is recorded",
 }
 
 
@@ -100,6 +101,7 @@ def record_page(request: Request, person_id: RecordId, db: DbSession, database: 
         record=record,
         done=done,
         outcomes=outcomes.outcomes_of(db, person_id),
+        orders=deprivation_of_liberty.orders_of(db, person_id),
         outcome_years=[(y, outcomes.year_name(y)) for y in (this_year, this_year - 1)],
         year_name=outcomes.year_name,
         SDQ_REASONS=outcomes.SDQ_REASONS,
@@ -480,4 +482,91 @@ async def record_uasc(
         lambda form: uasc.record_uasc(db, database, user, person_id, form),
         done=f"/children-in-care/{person_id}?done=uasc",
         again=lambda form, errors: _uasc_page(request, db, database, user, person_id)(form, errors),
+    )
+
+
+# --- deprivation of liberty orders (SSDA903 DoLo, from 2026-27) ---------------------------------------------------
+
+
+def _order_page(
+    request: Request, db: Session, database: Database, user: User, person_id: int, order_id: int | None
+) -> Page:
+    if order_id is None:
+        service.current_period(db, database, user, person_id)
+        order = None
+    else:
+        order = deprivation_of_liberty.order_for_change(db, database, user, person_id, order_id)
+    person = service.form_person(db, database, user, person_id, Action.CREATE)
+
+    def page(form: Mapping[str, str], errors: dict[str, str]) -> Response:
+        return render(
+            request,
+            "children_in_care/deprivation_of_liberty.html",
+            title="Change a deprivation of liberty order" if order else "Record a deprivation of liberty order",
+            person=person,
+            order=order,
+            form=dict(form),
+            errors=errors,
+        )
+
+    return page
+
+
+@router.get("/children-in-care/{person_id}/deprivation-of-liberty", include_in_schema=False)
+def new_order_page(request: Request, person_id: RecordId, db: DbSession, database: Db, user: CurrentUser) -> Response:
+    return _order_page(request, db, database, user, person_id, None)({}, {})
+
+
+@router.post("/children-in-care/{person_id}/deprivation-of-liberty", include_in_schema=False)
+async def record_order(
+    request: Request, person_id: RecordId, db: DbSession, database: Db, user: CurrentUser
+) -> Response:
+    return await submit(
+        request,
+        db,
+        lambda form: deprivation_of_liberty.record_order(db, database, user, person_id, form),
+        done=f"/children-in-care/{person_id}?done=deprivation-of-liberty",
+        again=lambda form, errors: _order_page(request, db, database, user, person_id, None)(form, errors),
+    )
+
+
+@router.get("/children-in-care/{person_id}/deprivation-of-liberty/{deprivation_of_liberty_id}", include_in_schema=False)
+def order_page(
+    request: Request,
+    person_id: RecordId,
+    deprivation_of_liberty_id: RecordId,
+    db: DbSession,
+    database: Db,
+    user: CurrentUser,
+) -> Response:
+    page = _order_page(request, db, database, user, person_id, deprivation_of_liberty_id)
+    return page(
+        deprivation_of_liberty.form_of(
+            deprivation_of_liberty.order_for_change(db, database, user, person_id, deprivation_of_liberty_id)
+        ),
+        {},
+    )
+
+
+@router.post(
+    "/children-in-care/{person_id}/deprivation-of-liberty/{deprivation_of_liberty_id}", include_in_schema=False
+)
+async def change_order(
+    request: Request,
+    person_id: RecordId,
+    deprivation_of_liberty_id: RecordId,
+    db: DbSession,
+    database: Db,
+    user: CurrentUser,
+) -> Response:
+    return await submit(
+        request,
+        db,
+        lambda form: deprivation_of_liberty.record_order(
+            db, database, user, person_id, form, deprivation_of_liberty_id
+        ),
+        done=f"/children-in-care/{person_id}?done=deprivation-of-liberty",
+        again=lambda form, errors: _order_page(request, db, database, user, person_id, deprivation_of_liberty_id)(
+            form, errors
+        ),
     )

@@ -50,7 +50,13 @@ from safeguarding.children_in_care import care_leavers
 from safeguarding.children_in_care import rules as care_rules
 from safeguarding.children_in_care.care_leaver_models import CareLeaver, Oc3Record
 from safeguarding.children_in_care.care_leaver_service import periods_of, recorded_periods_of_each
-from safeguarding.children_in_care.models import CareEvent, CarePeriod, HealthOutcomes, LookedAfterReview
+from safeguarding.children_in_care.models import (
+    CareEvent,
+    CarePeriod,
+    DeprivationOfLiberty,
+    HealthOutcomes,
+    LookedAfterReview,
+)
 from safeguarding.children_in_care.service import as_change
 from safeguarding.core import access
 from safeguarding.core.access import Action, Kind
@@ -63,9 +69,10 @@ from safeguarding.people.models import Person
 from safeguarding.returns.ssda903.permanence_rows import add_permanence_rows
 from safeguarding.returns.ssda903.rules import FIRST_CONTACT, SW_GAP
 from safeguarding.returns.ssda903.tables import (
-    TABLES,
+    DOLO_FIRST_YEAR,
     ChildRecord,
     CollectionYear,
+    DoloRow,
     EpisodeRow,
     HeaderRow,
     MissingRow,
@@ -76,6 +83,7 @@ from safeguarding.returns.ssda903.tables import (
     ReviewRow,
     SwEpisodeRow,
     UascRow,
+    tables_for,
 )
 from safeguarding.returns.ssda903.validator import Report, validate
 from safeguarding.returns.ssda903.writer import write_csv, write_xml
@@ -216,6 +224,18 @@ def build_return(session: Session, year: CollectionYear) -> Return:
             .order_by(Allocation.person_id, Allocation.started_at, Allocation.id)
         ):
             allocations[a.person_id].append(a)
+        orders = defaultdict(list)
+        if year.year >= DOLO_FIRST_YEAR:
+            for order in session.scalars(
+                select(DeprivationOfLiberty)
+                .where(
+                    DeprivationOfLiberty.person_id.in_(ids),
+                    DeprivationOfLiberty.started_on <= year.end,
+                    or_(DeprivationOfLiberty.ended_on.is_(None), DeprivationOfLiberty.ended_on >= year.start),
+                )
+                .order_by(DeprivationOfLiberty.person_id, DeprivationOfLiberty.started_on, DeprivationOfLiberty.id)
+            ):
+                orders[order.person_id].append(order)
         outcomes = {
             o.person_id: o
             for o in session.scalars(
@@ -242,6 +262,10 @@ def build_return(session: Session, year: CollectionYear) -> Return:
                 record.prev_perm.append(PrevPermRow(child=child, dob=dob, prev_perm=PREV_PERM_UNKNOWN))
             record.missing += _missing_rows(child, dob, missing[person_id], episodes, year)
             record.sw_episodes += _sw_rows(child, dob, allocations[person_id], year)
+            record.dolo += [
+                DoloRow(child=child, dob=dob, dolo_start=o.started_on, dolo_end=_as_at_end(o.ended_on, year))
+                for o in orders[person_id]
+            ]
             out.children[child] = record
         add_permanence_rows(session, out, {child_id_of(p): p for p in people.values()}, year)
     _add_care_leavers(session, year, out)
@@ -424,10 +448,11 @@ def export_return(
         access.require_role(database, user, Kind.STATUTORY_RETURN, Action.EXPORT)
     built = build_return(session, year)
     children = built.children.values()
+    tables = tables_for(year.year)
     if format == "xml":
-        write_xml(children, out)
+        write_xml(children, out, tables)
     else:
-        write_csv(children, out)
+        write_csv(children, out, tables)
     record(
         session,
         access.actor_of(user) if user else SYSTEM,
@@ -438,7 +463,7 @@ def export_return(
             "children": len(built.children),
             "ruleset": year.ruleset,
             "format": format,
-            "rows": {t.file: sum(len(getattr(r, t.attribute)) for r in children) for t in TABLES},
+            "rows": {t.file: sum(len(getattr(r, t.attribute)) for r in children) for t in tables},
         },
     )
     return built

@@ -18,11 +18,13 @@ validation rules for 2025-26 as implemented by Data to Insight's validator (csc-
 Not implemented: 411 ("placement location code disagrees with LA of placement"), which can only fire where a return
 carries PL_LOCATION or PL_LA as typed items; the CSV tables and this system's XML carry neither, and both are
 derived here from PL_POST, so they cannot disagree; likewise 179 (PL_LOCATION not a valid code). Also not
-implemented: 444 (a UPN twice in the return: it compares children, and these rules read one child at a time), 1001
-and 1002 (care leaver information of a young person with no episodes of care: they need every earlier year's
-return, not last year's alone, or they name every care leaver of 19 to 21), 364 (PACE detention: the stored sources
-give no limit in the DfE's words), SW11a/bSTG2 (2023-24's: Data to Insight's two readings disagree and the stored
-sources hold no DfE wording to settle them), and 700-710 (2026-27's deprivation of liberty orders: no DoLo table yet).
+implemented: 444 (it compares children, and these rules read one child at a time; its wording is not among the stored
+sources), 364 (PACE detention: the DfE's wording says the time is "severely limited" and gives no limit; Data to
+Insight's 21 days is its own), and SW11a/bSTG2 (2023-24's: Data to Insight's two readings disagree and the stored
+sources hold no DfE wording to settle them). 1001 and 1002 (care leaver information of a young person the episodes
+do not show as one) wait for the care leavers' own care to be on this system's record: a care leaver's time in care
+may be held only as a fact on their care leaver record (care_leaver_service.periods_of), which no return carries, so
+this system's own returns would name them (the demo council's four turning 17 in 2025-26).
 
 The DfE's 903 rules distinguish errors from queries only in its own collection system; the rules whose wording
 asks the council to check ("appears", "should ... in most circumstances") are marked queries here (to verify
@@ -36,7 +38,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 from typing import NamedTuple
 
@@ -74,6 +76,7 @@ from safeguarding.returns.ssda903.tables import (
     YES_NO,
     ChildRecord,
     CollectionYear,
+    DoloRow,
     EpisodeRow,
     HeaderRow,
     Oc2Row,
@@ -132,6 +135,7 @@ QUERY_READINGS: dict[str, str] = {
     "confirm the distance",
     "504": "the need may rightly be read again within a period: the council is asked to confirm",
     "582": "adoption on the day of matching is unusual, not impossible: the council is asked to confirm",
+    "709": "the wording calls the placement 'unexpected', not impossible: the council is asked to confirm",
     "SW09STG2": "the wording says the social worker episode 'appears' to have lasted under a day",
 }
 
@@ -174,7 +178,20 @@ def features(record: ChildRecord) -> frozenset[str]:
     return frozenset(found)
 
 
-_LISTS = ("header", "episodes", "reviews", "uasc", "oc2", "oc3", "ad1", "placed", "prev_perm", "missing", "sw_episodes")
+_LISTS = (
+    "header",
+    "episodes",
+    "reviews",
+    "uasc",
+    "oc2",
+    "oc3",
+    "ad1",
+    "placed",
+    "prev_perm",
+    "missing",
+    "sw_episodes",
+    "dolo",
+)
 
 
 def rule(
@@ -4483,3 +4500,195 @@ def r584(c: Child, y: CollectionYear) -> Iterator[Problem]:
                 p.line,
                 f"DATE_PLACED {show(p.date_placed)}, ended {show(max(ended))}",
             )
+
+
+# --- 700 range: deprivation of liberty orders (the DoLo table, from 2026-27) ------------------------------------
+# The DfE's wording for 2026-27 as given by Data to Insight's validator (lac_validator/rules/lac2026_27, whose
+# comments quote the DfE's logic). An order's days run from DOLO_START to DOLO_END; an episode's from DECOM to the
+# day before DEC (the day it ends is the next one's first).
+
+_DOLO_EXPECTED_PLACES = frozenset({"K2", "Z12", "Z13"})
+_DOLO_REFUSED_PLACES = frozenset({"K1", "P1", "R5", "K3"})
+_DOLO = 2027
+
+
+@rule("700", "The start date of the DoLO is not a valid date.", "DoLo", needs="dolo", first_year=_DOLO)
+def r700(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    yield from invalid_date(c.r.dolo, "DoLo", "dolo_start", required=True)
+
+
+@rule("701", "The end date of the DoLO is not a valid date.", "DoLo", needs="dolo", first_year=_DOLO)
+def r701(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    yield from invalid_date(c.r.dolo, "DoLo", "dolo_end")
+
+
+@rule(
+    "702",
+    "The date that the DoLO ended is before the date that it started.",
+    "DoLo",
+    needs="dolo",
+    first_year=_DOLO,
+    note="Read as the DfE words it: an order ending the day it started is not before it (Data to Insight's "
+    "validator also names an order ending on its first day).",
+)
+def r702(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    for d in c.r.dolo:
+        if d.dolo_start is not None and d.dolo_end is not None and d.dolo_end < d.dolo_start:
+            yield Problem("DoLo", ("DOLO_START", "DOLO_END"), d.line, f"started {show(d.dolo_start)}")
+
+
+@rule(
+    "703",
+    "The date that the DoLO started is after the end of the collection year.",
+    "DoLo",
+    needs="dolo",
+    first_year=_DOLO,
+)
+def r703(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    for d in c.r.dolo:
+        if d.dolo_start is not None and d.dolo_start > y.end:
+            yield Problem("DoLo", ("DOLO_START",), d.line, f"DOLO_START {show(d.dolo_start)}")
+
+
+@rule(
+    "704",
+    "The date that the DoLO ended is before the start or after the end of the collection year.",
+    "DoLo",
+    needs="dolo",
+    first_year=_DOLO,
+)
+def r704(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    for d in c.r.dolo:
+        if d.dolo_end is not None and not y.start <= d.dolo_end <= y.end:
+            yield Problem("DoLo", ("DOLO_END",), d.line, f"DOLO_END {show(d.dolo_end)}")
+
+
+@rule(
+    "705",
+    "A DoLO cannot start when the previous DoLO is still open.",
+    "DoLo",
+    needs="dolo",
+    first_year=_DOLO,
+    note="The DfE's logic: each order starts on or after the one before, which has an end date. An order starting "
+    "before the one before it ended also starts while that one is open, and is named.",
+)
+def r705(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    dated = [d for d in c.r.dolo if d.dolo_start is not None]  # in DOLO_START order (ChildRecord.sort)
+    for before, d in itertools.pairwise(dated):
+        if before.dolo_end is None or d.dolo_start < before.dolo_end:  # type: ignore[operator]
+            yield Problem(
+                "DoLo",
+                ("DOLO_START", "DOLO_END"),
+                d.line,
+                f"the order from {show(before.dolo_start)} "
+                + ("has no end date" if before.dolo_end is None else f"ended {show(before.dolo_end)}"),
+            )
+
+
+@rule(
+    "706",
+    "There is an open DoLO in last year's return and there is no corresponding DoLO recorded at the start of this "
+    "year.",
+    "DoLo DoLo_last",
+    previous=True,
+    first_year=_DOLO,
+    note="The DfE's logic: an order open at the end of last year's return is in this year's with the same "
+    "DOLO_START. Checked for every child in this year's return (a child not in it at all is not checked); in "
+    "2026-27 last year's return has no DoLo table, so nothing is named.",
+)
+def r706(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    if c.last is None:
+        return
+    starts = {d.dolo_start for d in c.r.dolo}
+    for d in c.last.dolo:
+        if (
+            d.dolo_start is not None
+            and d.dolo_end is None
+            and "dolo_end" not in d.invalid
+            and d.dolo_start not in starts
+        ):
+            yield Problem("DoLo", ("DOLO_START",), 0, f"last year's order from {show(d.dolo_start)} was open")
+
+
+@rule(
+    "707",
+    "Child ceased to be looked after but there is a DoLO without an end date.",
+    "DoLo Episodes",
+    needs="dolo",
+    first_year=_DOLO,
+    note="Read as the DfE words it: an order begun by the day the child left care, with no end date (Data to "
+    "Insight's validator also names orders ending outside a period of care).",
+)
+def r707(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    left = _left_care(c)
+    if left is not None and left.dec is not None:
+        for d in c.r.dolo:
+            if (
+                d.dolo_start is not None
+                and d.dolo_end is None
+                and "dolo_end" not in d.invalid
+                and d.dolo_start <= left.dec
+            ):
+                yield Problem("DoLo", ("DOLO_END",), d.line, f"left care {show(left.dec)}")
+
+
+@rule("708", "Dates of DoLOs are before child's date of birth.", "DoLo", needs="dolo", first_year=_DOLO)
+def r708(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    for d in c.r.dolo:
+        born = d.dob or c.dob
+        if d.dolo_start is not None and born is not None and d.dolo_start <= born:
+            yield Problem("DoLo", ("DOLO_START",), d.line, f"born {show(born)}")
+
+
+def _placements_in_order(c: Child, d: DoloRow) -> Iterator[EpisodeRow]:
+    """The episodes that share a day with a closed order (the DfE's rules 709 and 710 read closed orders only)."""
+    start, end = d.dolo_start, d.dolo_end
+    if start is None or end is None or end < start:
+        return
+    for e in c.r.episodes:
+        if e.decom is None:
+            continue
+        last_day = e.dec - _ONE_DAY if e.dec is not None and e.dec > e.decom else e.dec
+        if e.decom <= end and (last_day is None or last_day >= start):
+            yield e
+
+
+_ONE_DAY = timedelta(days=1)
+
+
+@rule(
+    "709",
+    "Child with a DoLO is in an unexpected placement type.",
+    "DoLo Episodes",
+    query=True,
+    needs="dolo",
+    first_year=_DOLO,
+    note="Read as a query: the wording calls the placement 'unexpected', not impossible; the council is asked to "
+    "confirm. The DfE's logic: where an order has both dates, every episode overlapping it is K2, Z12 or Z13 (an "
+    "episode ending the day the order starts does not overlap it).",
+)
+def r709(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    for d in c.r.dolo:
+        for e in _placements_in_order(c, d):
+            if e.place not in _DOLO_EXPECTED_PLACES:
+                yield Problem(
+                    "DoLo", ("DOLO_START", "PLACE"), d.line, f"placed {e.place or 'blank'} from {show(e.decom)}"
+                )
+                break
+
+
+@rule(
+    "710",
+    "Child with a DoLO can not be placed in secure children's homes, with parents, young offender institutions, or "
+    "supported accommodation.",
+    "DoLo Episodes",
+    needs="dolo",
+    first_year=_DOLO,
+    note="The DfE's logic: where an order has both dates, no episode overlapping it is K1, P1, R5 or K3 (an "
+    "episode ending the day the order starts does not overlap it).",
+)
+def r710(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    for d in c.r.dolo:
+        for e in _placements_in_order(c, d):
+            if e.place in _DOLO_REFUSED_PLACES:
+                yield Problem("DoLo", ("DOLO_START", "PLACE"), d.line, f"placed {e.place} from {show(e.decom)}")

@@ -217,6 +217,18 @@ class SwEpisodeRow(Row):
     sw_reason: str | None = None
 
 
+@dataclass(slots=True)
+class DoloRow(Row):
+    """A deprivation of liberty order (the DoLo table, from 2026-27; DfE rules 700-710)."""
+
+    dob: date | None = None
+    dolo_start: date | None = None
+    dolo_end: date | None = None
+
+
+DOLO_FIRST_YEAR: Final = 2027  # 2026-27, the first year with the DoLo table
+
+
 @dataclass(frozen=True)
 class Table:
     name: str  # as the DfE (and the rule texts) name it
@@ -253,8 +265,15 @@ TABLES: Final = (
     Table("PrevPerm", "previous_permanence.csv", PrevPermRow, "PERMANENCE", "prev_perm"),
     Table("Missing", "missing.csv", MissingRow, "AMISSING", "missing"),
     Table("SWEpisodes", "sw_episodes.csv", SwEpisodeRow, "SW_EPISODE", "sw_episodes"),
+    # The XML group's name is this system's: the stored sources give the DfE's CSV columns, not its 2026-27 schema.
+    Table("DoLo", "dolo.csv", DoloRow, "DOLO", "dolo"),
 )
 TABLE_BY_FILE: Final = MappingProxyType({t.file: t for t in TABLES})
+
+
+def tables_for(year: int) -> tuple[Table, ...]:
+    """The tables of the collection year's return: the DoLo table from 2026-27."""
+    return TABLES if year >= DOLO_FIRST_YEAR else tuple(t for t in TABLES if t.name != "DoLo")
 
 
 @dataclass(slots=True)
@@ -273,6 +292,7 @@ class ChildRecord:
     prev_perm: list[PrevPermRow] = field(default_factory=list)
     missing: list[MissingRow] = field(default_factory=list)
     sw_episodes: list[SwEpisodeRow] = field(default_factory=list)
+    dolo: list[DoloRow] = field(default_factory=list)
 
     def add(self, row: Row) -> None:
         getattr(self, ATTRIBUTE_OF[type(row)]).append(row)
@@ -286,6 +306,7 @@ class ChildRecord:
         self.placed.sort(key=lambda p: p.date_placed or far)
         self.sw_episodes.sort(key=lambda s: s.sw_decom or far)
         self.reviews.sort(key=lambda r: r.review or far)
+        self.dolo.sort(key=lambda d: d.dolo_start or far)
 
 
 ATTRIBUTE_OF: Final = MappingProxyType({t.row: t.attribute for t in TABLES})

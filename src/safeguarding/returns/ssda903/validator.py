@@ -32,6 +32,7 @@ FILE_OF_TABLE = {
     "PrevPerm": "previous_permanence.csv",
     "Missing": "missing.csv",
     "SWEpisodes": "sw_episodes.csv",
+    "DoLo": "dolo.csv",
 }
 
 

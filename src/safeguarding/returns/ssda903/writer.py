@@ -8,7 +8,7 @@ run as a formula is prefixed with an apostrophe, as in every export.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 from pathlib import Path
 
@@ -24,14 +24,14 @@ def _cell(value: object) -> str:
     return spreadsheet_text(value)
 
 
-def write_csv(children: Iterable[ChildRecord], folder: Path) -> int:
-    """Write each table to ``folder`` (created), a header line even where a table has no rows; returns the number
-    of children written."""
+def write_csv(children: Iterable[ChildRecord], folder: Path, tables: Sequence[Table] = TABLES) -> int:
+    """Write each table (``tables``: the year's, :func:`~.tables.tables_for`) to ``folder`` (created), a header
+    line even where a table has no rows; returns the number of children written."""
     folder.mkdir(parents=True, exist_ok=True)
-    handles = {t.attribute: (folder / t.file).open("w", encoding="utf-8", newline="") for t in TABLES}
+    handles = {t.attribute: (folder / t.file).open("w", encoding="utf-8", newline="") for t in tables}
     try:
         writers = {}
-        for t in TABLES:
+        for t in tables:
             writer = csv.writer(handles[t.attribute])
             writer.writerow(t.columns)
             writers[t.attribute] = (t, writer)
@@ -62,7 +62,7 @@ def _xml_text(value: object) -> str | None:
 _XML_NAMES = {"PLACE": "PL"}
 
 
-def write_xml(children: Iterable[ChildRecord], path: Path) -> int:
+def write_xml(children: Iterable[ChildRecord], path: Path, tables: Sequence[Table] = TABLES) -> int:
     """The XML form: ``EXPSSDA903`` holding a ``CHILD`` each, its ``HEADER`` (with the ``UASC`` flag, 1 where the
     child has a UASC row, and ``DUC`` where that row has one) and one element per row of every other table."""
     count = 0
@@ -86,7 +86,7 @@ def write_xml(children: Iterable[ChildRecord], path: Path) -> int:
                     duc = _xml_text(record.uasc[0].duc) if record.uasc else None
                     if duc is not None:
                         etree.SubElement(header, "DUC").text = duc
-                for t in TABLES[1:]:
+                for t in tables[1:]:
                     if t.xml_group == "UASC" and record.header:
                         continue
                     for row in getattr(record, t.attribute):
