@@ -23,16 +23,13 @@ from safeguarding.children_in_care.models import CarePeriod, DeprivationOfLibert
 from safeguarding.children_in_care.service import _audit, _day, _fail, current_period, form_person
 from safeguarding.core import record_versions
 from safeguarding.core.access import Action
+from safeguarding.core.dates import long_date
 from safeguarding.core.db import Database
 from safeguarding.core.errors import NotFound
 from safeguarding.core.form_fields import record_id
 from safeguarding.core.record_versions import SavedField
 from safeguarding.core.users import User
 from safeguarding.people.models import Person
-
-
-def _show(day: date) -> str:
-    return f"{day.day} {day:%B %Y}"
 
 
 @dataclass(frozen=True)
@@ -66,26 +63,27 @@ def check(
         elif start < period.started_on:
             problems["started_on"] = (
                 f"The date the order started must be on or after the day the child came into care, "
-                f"{_show(period.started_on)}"
+                f"{long_date(period.started_on)}"
             )
         elif period.ended_on is not None and start > period.ended_on:
             problems["started_on"] = (
-                f"The date the order started must be on or before the day the child left care, {_show(period.ended_on)}"
+                "The date the order started must be on or before the day the child left care, "
+                f"{long_date(period.ended_on)}"
             )
         else:
             for other in others:
                 other_end = other.ended_on
                 if other_end is None and other.started_on <= start:
                     problems["started_on"] = (
-                        f"Another order, from {_show(other.started_on)}, is still open: record its end first"
+                        f"Another order, from {long_date(other.started_on)}, is still open: record its end first"
                     )
                     break
                 if other.started_on <= start < (other_end or date.max) or (
                     start < other.started_on and (end is None or end > other.started_on)
                 ):
                     problems["started_on"] = (
-                        f"The order must not overlap another: one ran from {_show(other.started_on)}"
-                        + (f" to {_show(other_end)}" if other_end else "")
+                        f"The order must not overlap another: one ran from {long_date(other.started_on)}"
+                        + (f" to {long_date(other_end)}" if other_end else "")
                     )
                     break
     if "ended_on" not in problems:
@@ -93,10 +91,13 @@ def check(
             problems["ended_on"] = "The date the order ended must be the same as or after the date it started"
         elif end is not None and period.ended_on is not None and end > period.ended_on:
             problems["ended_on"] = (
-                f"The date the order ended must be on or before the day the child left care, {_show(period.ended_on)}"
+                "The date the order ended must be on or before the day the child left care, "
+                f"{long_date(period.ended_on)}"
             )
         elif end is None and period.ended_on is not None:
-            problems["ended_on"] = f"Enter the date the order ended: the child left care on {_show(period.ended_on)}"
+            problems["ended_on"] = (
+                f"Enter the date the order ended: the child left care on {long_date(period.ended_on)}"
+            )
     return {name: problems[name] for name in ("started_on", "ended_on") if name in problems}
 
 
