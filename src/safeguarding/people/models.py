@@ -35,8 +35,9 @@ SYMMETRIC_RELATIONSHIPS = frozenset(
 class Person(Base, Timestamped):
     __tablename__ = "person"
     __table_args__ = (
-        Index("ix_person_search_names", "last_name_key", "first_name_key"),
-        Index("ix_person_sound", "last_name_sound", "first_name_sound"),
+        # Search before create reads the people of a name nearest in date of birth in the index's order (0021).
+        Index("ix_person_names_birth", "last_name_key", "first_name_key", "date_of_birth"),
+        Index("ix_person_sound_birth", "last_name_sound", "first_name_sound", "date_of_birth"),
         CheckConstraint("length(first_name) <= 100 AND length(last_name) <= 100", name="name_length"),
     )
 

@@ -10,10 +10,10 @@ signatures.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, literal, or_, select, union_all
+from sqlalchemy import Select, and_, cast, func, literal, null, or_, select, union_all
 from sqlalchemy.orm import Session, selectinload
 
 from safeguarding.core import access, audit
@@ -114,11 +114,22 @@ _SCORING_COLUMNS = (
     Person.merged_into_id,
 )
 
-# A gathering lookup: the scoring columns and its kind.
-_Lookup = Select[*tuple[Any, ...]]
 
-# What each gathering lookup is, carried with its rows: the broad lookups run only when the name lookups found few.
-_OTHER, _NAMED = 0, 1
+@dataclass(frozen=True)
+class _Lookup:
+    """One gathering lookup: an indexed equality or prefix range reading the scoring columns, capped; whether it
+    finds people by name (the broad lookups run only when those found few)."""
+
+    statement: Select[*tuple[Any, ...]]
+    named: bool
+    cap: int
+
+
+# A name lookup of a search with a date of birth reads, of the people with that name, at most this many born on or
+# after it, as many before it, and as many with no date of birth: the nearest first, in the index's order, so that a
+# very common name (thousands of Olivia Smiths among a million people) gathers the likeliest few hundred rather than
+# an arbitrary GATHER_LIMIT of them.
+NEAREST_BY_BIRTH = 100
 
 
 @dataclass
@@ -137,28 +148,53 @@ def _prefix_range(column: Any, prefix: str) -> Any:
     return and_(column >= prefix, column < prefix + "\U0010ffff")
 
 
+def _person(named: bool, *where: Any) -> _Lookup:
+    return _Lookup(select(*_SCORING_COLUMNS).where(*where).limit(GATHER_LIMIT), named, GATHER_LIMIT)
+
+
+def _via(link: Any, *where: Any) -> _Lookup:
+    statement = select(*_SCORING_COLUMNS).join(link, link.person_id == Person.id).where(*where)
+    return _Lookup(statement.limit(GATHER_LIMIT), False, GATHER_LIMIT)
+
+
+def _by_name(born: date | None, *where: Any) -> list[_Lookup]:
+    """A name lookup, an equality on the name or sound index (whose last column is the date of birth): with a date
+    of birth searched for, the people of that name born nearest to it on either side and those with none; without
+    one, the first GATHER_LIMIT."""
+    if born is None:
+        return [_person(True, *where)]
+    named = select(*_SCORING_COLUMNS).where(*where)
+    after = named.where(Person.date_of_birth >= born).order_by(Person.date_of_birth)
+    before = named.where(Person.date_of_birth < born).order_by(Person.date_of_birth.desc())
+    unknown = named.where(Person.date_of_birth.is_(None))
+    return [_Lookup(part.limit(NEAREST_BY_BIRTH), True, NEAREST_BY_BIRTH) for part in (after, before, unknown)]
+
+
+def _by_prefix(born: date | None, *where: Any) -> _Lookup:
+    """A broad lookup, a prefix range on the name index: with a date of birth searched for, only the people born
+    within a year of it (a day and month swapped stays within a year) or with none, so that the few who might be the
+    person are not lost among GATHER_LIMIT others of common first letters. The date is compared as an expression,
+    which no index serves: read from the name index's own entries, it can never send the database to the index of
+    dates of birth instead (tens of thousands of people born within a year, each read from the table)."""
+    if born is None:
+        return _person(False, *where)
+    year = timedelta(days=366)
+    return _person(False, *where, func.coalesce(Person.date_of_birth, born).between(born - year, born + year))
+
+
 def _lookups(query: rules.MatchQuery) -> tuple[list[_Lookup], list[_Lookup]]:
-    """The gathering lookups, each an indexed equality or prefix range on one table, reading the scoring columns and
-    its kind: the strong ones (identifiers, date of birth, postcode, the same name and the same-sounding name by
-    the (last, first) indexes), and the broad ones (the first three letters of the surname with the first initial,
-    other names)."""
-
-    def person(kind: int, *where: Any) -> _Lookup:
-        columns: _Lookup = select(*_SCORING_COLUMNS, literal(kind).label("kind"))
-        return columns.where(*where)
-
-    def via(link: Any, kind: int, *where: Any) -> _Lookup:
-        columns: _Lookup = select(*_SCORING_COLUMNS, literal(kind).label("kind"))
-        return columns.join(link, link.person_id == Person.id).where(*where)
-
+    """The gathering lookups: the strong ones (identifiers, date of birth, postcode, the same name and the
+    same-sounding name by the (last, first, date of birth) indexes), and the broad ones (the first three letters of
+    the surname with the first initial, other names)."""
     strong: list[_Lookup] = []
     broad: list[_Lookup] = []
+    born = query.date_of_birth
     if query.nhs_number:
-        strong.append(person(_OTHER, Person.nhs_number == query.nhs_number))
-    if query.date_of_birth is not None:
-        strong.append(person(_OTHER, Person.date_of_birth == query.date_of_birth))
+        strong.append(_person(False, Person.nhs_number == query.nhs_number))
+    if born is not None:
+        strong.append(_person(False, Person.date_of_birth == born))
     if query.postcode:
-        strong.append(via(Address, _OTHER, Address.postcode == query.postcode))
+        strong.append(_via(Address, Address.postcode == query.postcode))
     name_parts = [(query.last_key, query.first_key)]
     if query.first_key and query.last_key:
         name_parts.append((query.first_key, query.last_key))  # transposed
@@ -169,76 +205,99 @@ def _lookups(query: rules.MatchQuery) -> tuple[list[_Lookup], list[_Lookup]]:
             continue
         sound, first_sound = rules.sound_key(last), rules.sound_key(first)
         if first:
-            strong.append(person(_NAMED, Person.last_name_key == last, Person.first_name_key == first))
+            strong += _by_name(born, Person.last_name_key == last, Person.first_name_key == first)
             # Bill for William, Peggy for Margaret: the full names a short form stands for, and its other forms.
             forms = sorted(known_forms(first) - {first})
             if forms:
-                strong.append(person(_NAMED, Person.last_name_key == last, Person.first_name_key.in_(forms)))
+                strong.append(_person(True, Person.last_name_key == last, Person.first_name_key.in_(forms)))
             if sound and first_sound:
-                strong.append(person(_NAMED, Person.last_name_sound == sound, Person.first_name_sound == first_sound))
+                strong += _by_name(born, Person.last_name_sound == sound, Person.first_name_sound == first_sound)
             broad.append(
-                person(
-                    _OTHER,
-                    _prefix_range(Person.last_name_key, last[:3]),
-                    _prefix_range(Person.first_name_key, first[:1]),
+                _by_prefix(
+                    born, _prefix_range(Person.last_name_key, last[:3]), _prefix_range(Person.first_name_key, first[:1])
                 )
             )
         else:
-            strong.append(person(_NAMED, Person.last_name_key == last))
+            strong += _by_name(born, Person.last_name_key == last)
             if sound:
-                strong.append(person(_NAMED, Person.last_name_sound == sound))
-            broad.append(person(_OTHER, _prefix_range(Person.last_name_key, last[:3])))
+                strong += _by_name(born, Person.last_name_sound == sound)
+            broad.append(_by_prefix(born, _prefix_range(Person.last_name_key, last[:3])))
         alias_last = [_prefix_range(PersonAlias.last_name_key, last[:3])]
         if sound:
             alias_last.append(PersonAlias.last_name_sound == sound)
-        broad.append(via(PersonAlias, _OTHER, or_(*alias_last)))
+        broad.append(_via(PersonAlias, or_(*alias_last)))
     return strong, broad
 
 
-def _gathered_by(session: Session, query: rules.MatchQuery, lookups: list[_Lookup]) -> dict[int, _Gathered]:
-    """The lookups run as one statement (one round trip, whatever their number), each capped at GATHER_LIMIT rows,
-    with each person's other names and whether they live at the postcode searched for: what scoring reads."""
+_ALIAS, _LIVES_AT = -1, -2  # the rows of the gathering statement that are not a lookup's: details of a gathered person
+
+
+def _gathered_by(
+    session: Session, query: rules.MatchQuery, lookups: list[_Lookup]
+) -> tuple[dict[int, _Gathered], bool]:
+    """The lookups run as one statement (one round trip, whatever their number), with each gathered person's other
+    names and whether the postcode searched for is one of theirs (read once a person, however many lookups found
+    them, from the gathered ids held in the statement rather than sent back as a list): each person once, and
+    whether a name lookup was cut short by its cap (there are plenty of people by that name)."""
     if not lookups:
-        return {}
-    parts = [select(*lookup.limit(GATHER_LIMIT).subquery().c) for lookup in lookups]
+        return {}, False
+    parts = [select(literal(n).label("lookup"), *lookup.statement.subquery().c) for n, lookup in enumerate(lookups)]
     gathered = (parts[0] if len(parts) == 1 else union_all(*parts)).cte("gathered")
-    at_postcode: Any = (
-        exists().where(Address.person_id == gathered.c.id, Address.postcode == query.postcode)
-        if query.postcode
-        else literal(False)
-    )
-    statement = select(
-        gathered,
-        PersonAlias.first_name_key.label("alias_first"),
-        PersonAlias.last_name_key.label("alias_last"),
-        at_postcode.label("at_postcode"),
-    ).outerjoin(PersonAlias, PersonAlias.person_id == gathered.c.id)
+    ids = select(gathered.c.id)
+
+    def unknown(column: Any) -> Any:
+        return cast(null(), column.type)  # typed, so PostgreSQL knows each column of the union
+
+    details: list[Any] = [
+        select(
+            literal(_ALIAS),
+            PersonAlias.person_id,
+            PersonAlias.first_name_key,
+            PersonAlias.last_name_key,
+            *(unknown(column) for column in _SCORING_COLUMNS[3:]),
+        ).where(PersonAlias.person_id.in_(ids))
+    ]
+    if query.postcode:
+        details.append(
+            select(literal(_LIVES_AT), Address.person_id, *(unknown(column) for column in _SCORING_COLUMNS[1:])).where(
+                Address.postcode == query.postcode, Address.person_id.in_(ids)
+            )
+        )
     found: dict[int, _Gathered] = {}
-    aliases_seen: dict[int, set[tuple[str, str]]] = {}
-    for row in session.execute(statement):
+    read = [0] * len(lookups)
+    later: list[Any] = []
+    for row in session.execute(union_all(select(gathered), *details)):
+        if row.lookup < 0:
+            later.append(row)  # the rows of one statement come in any order: details once everyone is gathered
+            continue
+        read[row.lookup] += 1
+        named = lookups[row.lookup].named
         person = found.get(row.id)
         if person is None:
-            person = found[row.id] = _Gathered(row, [], bool(row.at_postcode), row.kind == _NAMED)
-            aliases_seen[row.id] = set()
-        person.named = person.named or row.kind == _NAMED
-        # A person gathered by several lookups comes once per lookup and alias: each alias is kept once.
-        if row.alias_first is not None and (row.alias_first, row.alias_last) not in aliases_seen[row.id]:
-            aliases_seen[row.id].add((row.alias_first, row.alias_last))
-            person.aliases.append((row.alias_first, row.alias_last))
-    return found
+            found[row.id] = _Gathered(row, [], False, named)
+        elif named:
+            person.named = True
+    for row in later:
+        person = found[row.id]
+        if row.lookup == _LIVES_AT:
+            person.at_postcode = True
+        elif (row.first_name_key, row.last_name_key) not in person.aliases:
+            person.aliases.append((row.first_name_key, row.last_name_key))
+    capped = any(lookup.named and read[n] >= lookup.cap for n, lookup in enumerate(lookups))
+    return found, capped
 
 
 def _gather(session: Session, query: rules.MatchQuery, enough: int) -> dict[int, _Gathered]:
-    """People who might match, with what scoring reads. Every lookup is an indexed equality or prefix range, capped
-    at GATHER_LIMIT rows, so no search reads the whole table.
+    """People who might match, with what scoring reads. Every lookup is an indexed equality or prefix range, capped,
+    so no search reads the whole table.
 
-    The broad lookups run only when the strong ones found fewer than ``enough`` people by name: they can only add
-    weaker name matches, and a common name (a town has thousands of Smiths) must not make every search read
-    thousands of rows."""
+    The broad lookups run only when the strong ones found fewer than ``enough`` people by name and no name lookup
+    was cut short: they can only add weaker name matches, and a common name (a town has thousands of Smiths) must
+    not make every search read thousands of rows."""
     strong, broad = _lookups(query)
-    found = _gathered_by(session, query, strong)
-    if broad and sum(1 for person in found.values() if person.named) < enough:
-        for person_id, person in _gathered_by(session, query, broad).items():
+    found, capped = _gathered_by(session, query, strong)
+    if broad and not capped and sum(1 for person in found.values() if person.named) < enough:
+        for person_id, person in _gathered_by(session, query, broad)[0].items():
             found.setdefault(person_id, person)
     return found
 

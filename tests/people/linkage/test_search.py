@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from fastapi.testclient import TestClient
 
@@ -49,3 +49,56 @@ def test_a_short_form_finds_the_full_name_by_name_alone_and_the_page_shows_why(
     assert f'href="/people/{william.id}"' in page.text and "Jones" not in page.text
     assert "A known short form of the name" in page.text
     assert "First name: a known short form (Bill/William)" in page.text
+
+
+def _many(database: Database, first: str, last: str, born: list[date]) -> None:
+    """People of one name, written in one statement (far more than a search may read of one name)."""
+    from safeguarding.people import rules
+    from safeguarding.people.models import Person
+
+    with database.transaction() as s:
+        s.execute(
+            Person.__table__.insert(),  # type: ignore[attr-defined]
+            [
+                {
+                    "kind": "child",
+                    "first_name": first,
+                    "last_name": last,
+                    "date_of_birth": day,
+                    "first_name_key": rules.name_key(first),
+                    "last_name_key": rules.name_key(last),
+                    "first_name_sound": rules.sound_key(first),
+                    "last_name_sound": rules.sound_key(last),
+                }
+                for day in born
+            ],
+        )
+
+
+def _far_back(count: int) -> list[date]:
+    return [date(1950, 1, 1) + timedelta(days=9 * n) for n in range(count)]
+
+
+def test_among_thousands_of_namesakes_the_one_born_nearest_is_found_and_ranked_first(
+    database: Database, worker: User, people: People
+) -> None:
+    # More Olivia Smiths than a name lookup may read (search.GATHER_LIMIT), all born decades earlier, and the one
+    # sought written last, with the day and month of her birthday swapped in the search.
+    _many(database, "Olivia", "Smith", _far_back(search.GATHER_LIMIT + 100))
+    olivia = people.add("Olivia", "Smith", date_of_birth=date(2012, 5, 3))
+    found = _found(database, worker, first_name="Olivia", last_name="Smith", date_of_birth=date(2012, 3, 5))
+    assert found[0].person_id == olivia.id
+    assert "Date of birth: day and month swapped" in found[0].evidence
+
+
+def test_a_misspelt_surname_and_a_swapped_birthday_are_found_among_thousands_of_similar_names(
+    database: Database, worker: User, people: People
+) -> None:
+    # Only the broad lookup (the first letters of the surname, the first initial) can find George: his surname is
+    # misspelt in the search and sounds different, and his birthday is not the one searched for. Garys come before
+    # Georges in the name index, more of them than a lookup may read; all born decades earlier.
+    _many(database, "Gary", "Smith", _far_back(search.GATHER_LIMIT + 100))
+    george = people.add("George", "Smith", date_of_birth=date(2012, 5, 3))
+    found = _found(database, worker, first_name="George", last_name="Smiht", date_of_birth=date(2012, 3, 5))
+    assert george.id in [c.person_id for c in found]
+    assert found[0].person_id == george.id
