@@ -9,11 +9,13 @@ signatures.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, and_, cast, func, literal, null, or_, select, union_all
+from sqlalchemy import Select, and_, bindparam, cast, func, literal, null, or_, select, union_all
 from sqlalchemy.orm import Session, selectinload
 
 from safeguarding.core import access, audit
@@ -117,10 +119,16 @@ _SCORING_COLUMNS = (
 
 @dataclass(frozen=True)
 class _Lookup:
-    """One gathering lookup: an indexed equality or prefix range reading the scoring columns, capped; whether it
-    finds people by name (the broad lookups run only when those found few)."""
+    """One gathering lookup, an indexed equality or prefix range reading the scoring columns, capped: what it reads
+    (``reads``, and ``order``: "after", "before" or "unknown" for the nearest in date of birth, "near" for within a
+    year of it, "" for any), the values it compares with, whether it finds people by name (the broad lookups run
+    only when those found few), and its cap. Its statement is built once for each shape of search
+    (:func:`_statement`): a search binds only its values, as building the union of a dozen lookups every time cost
+    more than running it, and left thousands of objects for the garbage collector."""
 
-    statement: Select[*tuple[Any, ...]]
+    reads: str
+    order: str
+    values: tuple[Any, ...]
     named: bool
     cap: int
 
@@ -130,6 +138,10 @@ class _Lookup:
 # very common name (thousands of Olivia Smiths among a million people) gathers the likeliest few hundred rather than
 # an arbitrary GATHER_LIMIT of them.
 NEAREST_BY_BIRTH = 100
+
+# A broad lookup (first letters of the surname) of a search with a date of birth reads only the people born within
+# this of it (a day and month swapped stays within a year), or with none.
+_NEAR = timedelta(days=366)
 
 
 @dataclass
@@ -143,58 +155,110 @@ class _Gathered:
     named: bool
 
 
-def _prefix_range(column: Any, prefix: str) -> Any:
+def _prefix_range(column: Any, prefix: Any, beyond: Any) -> Any:
     # A range on the key rather than LIKE, so both SQLite and PostgreSQL use the index whatever the collation.
-    return and_(column >= prefix, column < prefix + "\U0010ffff")
+    return and_(column >= prefix, column < beyond)
 
 
-def _person(named: bool, *where: Any) -> _Lookup:
-    return _Lookup(select(*_SCORING_COLUMNS).where(*where).limit(GATHER_LIMIT), named, GATHER_LIMIT)
+def _after(prefix: str) -> str:
+    return prefix + "\U0010ffff"
 
 
-def _via(link: Any, *where: Any) -> _Lookup:
-    statement = select(*_SCORING_COLUMNS).join(link, link.person_id == Person.id).where(*where)
-    return _Lookup(statement.limit(GATHER_LIMIT), False, GATHER_LIMIT)
+# What each kind of lookup compares, given its values as bound parameters (in the order of ``_Lookup.values``).
+_CONDITIONS: dict[str, Callable[[list[Any]], list[Any]]] = {
+    "nhs_number": lambda v: [Person.nhs_number == v[0]],
+    "date_of_birth": lambda v: [Person.date_of_birth == v[0]],
+    "name": lambda v: [Person.last_name_key == v[0], Person.first_name_key == v[1]],
+    "short_forms": lambda v: [Person.last_name_key == v[0], Person.first_name_key.in_(v[1])],
+    "sound": lambda v: [Person.last_name_sound == v[0], Person.first_name_sound == v[1]],
+    "surname": lambda v: [Person.last_name_key == v[0]],
+    "surname_sound": lambda v: [Person.last_name_sound == v[0]],
+    "initials": lambda v: [
+        _prefix_range(Person.last_name_key, v[0], v[1]),
+        _prefix_range(Person.first_name_key, v[2], v[3]),
+    ],
+    "surname_start": lambda v: [_prefix_range(Person.last_name_key, v[0], v[1])],
+}
 
 
-def _by_name(born: date | None, *where: Any) -> list[_Lookup]:
-    """A name lookup, an equality on the name or sound index (whose last column is the date of birth): with a date
-    of birth searched for, the people of that name born nearest to it on either side and those with none; without
-    one, the first GATHER_LIMIT."""
-    if born is None:
-        return [_person(True, *where)]
-    named = select(*_SCORING_COLUMNS).where(*where)
-    after = named.where(Person.date_of_birth >= born).order_by(Person.date_of_birth)
-    before = named.where(Person.date_of_birth < born).order_by(Person.date_of_birth.desc())
-    unknown = named.where(Person.date_of_birth.is_(None))
-    return [_Lookup(part.limit(NEAREST_BY_BIRTH), True, NEAREST_BY_BIRTH) for part in (after, before, unknown)]
+# A lookup's shape: what it reads, its order, its cap, and which of its values are lists.
+_Shape = tuple[str, str, int, tuple[bool, ...]]
 
 
-def _by_prefix(born: date | None, *where: Any) -> _Lookup:
-    """A broad lookup, a prefix range on the name index: with a date of birth searched for, only the people born
-    within a year of it (a day and month swapped stays within a year) or with none, so that the few who might be the
-    person are not lost among GATHER_LIMIT others of common first letters. The date is compared as an expression,
-    which no index serves: read from the name index's own entries, it can never send the database to the index of
-    dates of birth instead (tens of thousands of people born within a year, each read from the table)."""
-    if born is None:
-        return _person(False, *where)
-    year = timedelta(days=366)
-    return _person(False, *where, func.coalesce(Person.date_of_birth, born).between(born - year, born + year))
+def _shape(lookup: _Lookup) -> _Shape:
+    return (lookup.reads, lookup.order, lookup.cap, tuple(isinstance(value, list) for value in lookup.values))
+
+
+def _lookup_statement(shape: _Shape, n: int) -> Select[*tuple[Any, ...]]:
+    """The statement of the ``n``th lookup of a search, its values bound as ``l{n}_{i}`` (a short form's list of
+    names expanding), with the date of birth searched for as ``l{n}_born`` and a year either side of it."""
+    reads, order, cap, lists = shape
+    values: list[Any] = [bindparam(f"l{n}_{i}", expanding=listed) for i, listed in enumerate(lists)]
+    born: Any = bindparam(f"l{n}_born", type_=Person.date_of_birth.type)
+    statement = select(*_SCORING_COLUMNS)
+    if reads == "postcode":
+        statement = statement.join(Address, Address.person_id == Person.id).where(Address.postcode == values[0])
+    elif reads in ("other_names", "other_names_start"):
+        other = [_prefix_range(PersonAlias.last_name_key, values[0], values[1])]
+        if reads == "other_names":
+            other.append(PersonAlias.last_name_sound == values[2])
+        statement = statement.join(PersonAlias, PersonAlias.person_id == Person.id).where(or_(*other))
+    else:
+        statement = statement.where(*_CONDITIONS[reads](values))
+    if order == "after":
+        statement = statement.where(Person.date_of_birth >= born).order_by(Person.date_of_birth)
+    elif order == "before":
+        statement = statement.where(Person.date_of_birth < born).order_by(Person.date_of_birth.desc())
+    elif order == "unknown":
+        statement = statement.where(Person.date_of_birth.is_(None))
+    elif order == "near":
+        # Compared as an expression no index serves: read from the name index's own entries, it can never send
+        # the database to the index of dates of birth instead (tens of thousands born within a year, each read from
+        # the table). An unknown date counts as near.
+        statement = statement.where(
+            func.coalesce(Person.date_of_birth, born).between(
+                bindparam(f"l{n}_from", type_=Person.date_of_birth.type),
+                bindparam(f"l{n}_to", type_=Person.date_of_birth.type),
+            )
+        )
+    return statement.limit(cap)
+
+
+def _parameters(lookups: list[_Lookup], born: date | None) -> dict[str, Any]:
+    parameters: dict[str, Any] = {}
+    for n, lookup in enumerate(lookups):
+        parameters.update((f"l{n}_{i}", value) for i, value in enumerate(lookup.values))
+        if lookup.order in ("after", "before", "near"):
+            parameters[f"l{n}_born"] = born
+        if lookup.order == "near" and born is not None:
+            parameters[f"l{n}_from"], parameters[f"l{n}_to"] = born - _NEAR, born + _NEAR
+    return parameters
 
 
 def _lookups(query: rules.MatchQuery) -> tuple[list[_Lookup], list[_Lookup]]:
     """The gathering lookups: the strong ones (identifiers, date of birth, postcode, the same name and the
     same-sounding name by the (last, first, date of birth) indexes), and the broad ones (the first three letters of
     the surname with the first initial, other names)."""
+    born = query.date_of_birth
+
+    def by_name(reads: str, *values: Any) -> list[_Lookup]:
+        # With a date of birth searched for, the people of that name born nearest to it on either side and those
+        # with none; without one, the first GATHER_LIMIT.
+        if born is None:
+            return [_Lookup(reads, "", values, True, GATHER_LIMIT)]
+        return [_Lookup(reads, order, values, True, NEAREST_BY_BIRTH) for order in ("after", "before", "unknown")]
+
+    def broad_by(reads: str, *values: Any) -> _Lookup:
+        return _Lookup(reads, "" if born is None else "near", values, False, GATHER_LIMIT)
+
     strong: list[_Lookup] = []
     broad: list[_Lookup] = []
-    born = query.date_of_birth
     if query.nhs_number:
-        strong.append(_person(False, Person.nhs_number == query.nhs_number))
+        strong.append(_Lookup("nhs_number", "", (query.nhs_number,), False, GATHER_LIMIT))
     if born is not None:
-        strong.append(_person(False, Person.date_of_birth == born))
+        strong.append(_Lookup("date_of_birth", "", (born,), False, GATHER_LIMIT))
     if query.postcode:
-        strong.append(_via(Address, Address.postcode == query.postcode))
+        strong.append(_Lookup("postcode", "", (query.postcode,), False, GATHER_LIMIT))
     name_parts = [(query.last_key, query.first_key)]
     if query.first_key and query.last_key:
         name_parts.append((query.first_key, query.last_key))  # transposed
@@ -205,43 +269,38 @@ def _lookups(query: rules.MatchQuery) -> tuple[list[_Lookup], list[_Lookup]]:
             continue
         sound, first_sound = rules.sound_key(last), rules.sound_key(first)
         if first:
-            strong += _by_name(born, Person.last_name_key == last, Person.first_name_key == first)
-            # Bill for William, Peggy for Margaret: the full names a short form stands for, and its other forms.
+            strong += by_name("name", last, first)
+            # Bill for William, Peggy for Margaret: the full names a short form stands for, and its other forms;
+            # nearest in date of birth too (Oliver is common, and one of the names Olly stands for).
             forms = sorted(known_forms(first) - {first})
             if forms:
-                strong.append(_person(True, Person.last_name_key == last, Person.first_name_key.in_(forms)))
+                strong += by_name("short_forms", last, forms)
             if sound and first_sound:
-                strong += _by_name(born, Person.last_name_sound == sound, Person.first_name_sound == first_sound)
-            broad.append(
-                _by_prefix(
-                    born, _prefix_range(Person.last_name_key, last[:3]), _prefix_range(Person.first_name_key, first[:1])
-                )
-            )
+                strong += by_name("sound", sound, first_sound)
+            broad.append(broad_by("initials", last[:3], _after(last[:3]), first[:1], _after(first[:1])))
         else:
-            strong += _by_name(born, Person.last_name_key == last)
+            strong += by_name("surname", last)
             if sound:
-                strong += _by_name(born, Person.last_name_sound == sound)
-            broad.append(_by_prefix(born, _prefix_range(Person.last_name_key, last[:3])))
-        alias_last = [_prefix_range(PersonAlias.last_name_key, last[:3])]
+                strong += by_name("surname_sound", sound)
+            broad.append(broad_by("surname_start", last[:3], _after(last[:3])))
         if sound:
-            alias_last.append(PersonAlias.last_name_sound == sound)
-        broad.append(_via(PersonAlias, or_(*alias_last)))
+            broad.append(_Lookup("other_names", "", (last[:3], _after(last[:3]), sound), False, GATHER_LIMIT))
+        else:
+            broad.append(_Lookup("other_names_start", "", (last[:3], _after(last[:3])), False, GATHER_LIMIT))
     return strong, broad
 
 
 _ALIAS, _LIVES_AT = -1, -2  # the rows of the gathering statement that are not a lookup's: details of a gathered person
 
 
-def _gathered_by(
-    session: Session, query: rules.MatchQuery, lookups: list[_Lookup]
-) -> tuple[dict[int, _Gathered], bool]:
-    """The lookups run as one statement (one round trip, whatever their number), with each gathered person's other
-    names and whether the postcode searched for is one of theirs (read once a person, however many lookups found
-    them, from the gathered ids held in the statement rather than sent back as a list): each person once, and
-    whether a name lookup was cut short by its cap (there are plenty of people by that name)."""
-    if not lookups:
-        return {}, False
-    parts = [select(literal(n).label("lookup"), *lookup.statement.subquery().c) for n, lookup in enumerate(lookups)]
+@lru_cache(maxsize=512)
+def _statement(shapes: tuple[_Shape, ...], postcode: bool) -> Any:
+    """The gathering statement for one shape of search: the lookups' union, each person's other names and whether
+    they live at the postcode searched for (bound as ``postcode``), read from the gathered ids held in the statement
+    rather than sent back as a list."""
+    parts = [
+        select(literal(n).label("lookup"), *_lookup_statement(shape, n).subquery().c) for n, shape in enumerate(shapes)
+    ]
     gathered = (parts[0] if len(parts) == 1 else union_all(*parts)).cte("gathered")
     ids = select(gathered.c.id)
 
@@ -257,16 +316,30 @@ def _gathered_by(
             *(unknown(column) for column in _SCORING_COLUMNS[3:]),
         ).where(PersonAlias.person_id.in_(ids))
     ]
-    if query.postcode:
+    if postcode:
         details.append(
             select(literal(_LIVES_AT), Address.person_id, *(unknown(column) for column in _SCORING_COLUMNS[1:])).where(
-                Address.postcode == query.postcode, Address.person_id.in_(ids)
+                Address.postcode == bindparam("postcode"), Address.person_id.in_(ids)
             )
         )
+    return union_all(select(gathered), *details)
+
+
+def _gathered_by(
+    session: Session, query: rules.MatchQuery, lookups: list[_Lookup]
+) -> tuple[dict[int, _Gathered], bool]:
+    """The lookups run as one statement (one round trip, whatever their number), with each gathered person's other
+    names and whether the postcode searched for is one of theirs: each person once, and whether a name lookup was
+    cut short by its cap (there are plenty of people by that name)."""
+    if not lookups:
+        return {}, False
+    parameters = _parameters(lookups, query.date_of_birth)
+    if query.postcode:
+        parameters["postcode"] = query.postcode
     found: dict[int, _Gathered] = {}
     read = [0] * len(lookups)
     later: list[Any] = []
-    for row in session.execute(union_all(select(gathered), *details)):
+    for row in session.execute(_statement(tuple(map(_shape, lookups)), bool(query.postcode)), parameters):
         if row.lookup < 0:
             later.append(row)  # the rows of one statement come in any order: details once everyone is gathered
             continue
