@@ -102,3 +102,31 @@ def test_a_misspelt_surname_and_a_swapped_birthday_are_found_among_thousands_of_
     found = _found(database, worker, first_name="George", last_name="Smiht", date_of_birth=date(2012, 3, 5))
     assert george.id in [c.person_id for c in found]
     assert found[0].person_id == george.id
+
+
+def test_a_child_whose_surname_changed_is_found_but_not_their_twin(
+    database: Database, worker: User, people: People
+) -> None:
+    # The surname searched for is not the one on file (a step-parent's, a double-barrelled one): everything else
+    # agrees, so the model finds her more likely than not the child sought. Her twin brother, at the same address
+    # with the same birthday and surname, is not a candidate for her.
+    ava = people.add("Ava", "Rogers", date_of_birth=date(2011, 12, 15), postcode="N5 3NZ")
+    people.add("Leo", "Rogers", date_of_birth=date(2011, 12, 15), postcode="N5 3NZ")
+    found = _found(
+        database,
+        worker,
+        first_name="Ava",
+        last_name="Rogers-Ellis",
+        date_of_birth=date(2011, 12, 15),
+        postcode="N5 3NZ",
+    )
+    assert [c.person_id for c in found] == [ava.id]
+    assert "likely the same person under another name" in found[0].reasons
+
+
+def test_someone_born_the_same_day_with_another_name_altogether_is_not_a_candidate(
+    database: Database, worker: User, people: People
+) -> None:
+    people.add("Oliver", "Smith", date_of_birth=date(2025, 8, 15), postcode="L10 1WL")
+    found = _found(database, worker, first_name="Ahmed", last_name="Bennett", date_of_birth=date(2025, 8, 15))
+    assert found == []
