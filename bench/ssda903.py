@@ -81,13 +81,13 @@ def write_reference(folder: Path, *returns: list[ChildRecord]) -> None:
 
 
 def generate(folder: Path, children: int, seed: int) -> None:
-    from safeguarding.returns.ssda903.tables import CollectionYear
+    from safeguarding.returns.ssda903.tables import CollectionYear, tables_for
     from safeguarding.returns.ssda903.writer import write_csv
     from ssda903_data import generate as stories
 
     current, previous = stories(children, seed, CollectionYear(YEAR))
-    write_csv(current, folder / "now")
-    write_csv(previous, folder / "last")
+    write_csv(current, folder / "now", tables_for(YEAR))
+    write_csv(previous, folder / "last", tables_for(YEAR - 1))
     write_reference(folder / "reference", current, previous)
     episodes = sum(len(c.episodes) for c in current)
     print(f"generated {len(current)} children ({episodes} episodes) and last year's {len(previous)}", flush=True)

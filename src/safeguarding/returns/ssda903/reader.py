@@ -18,6 +18,10 @@ Dates are ``DD/MM/YYYY`` in the CSV form (``YYYY-MM-DD`` is read too) and ``YYYY
 not one (31/02/2025) is not a refusal: the DfE defines rules for it (102, 141, 147...), so the row keeps it as absent
 and names the column in ``invalid``. ``DATE_PERM`` may have an unknown day or month written ``zz`` (the DfE's
 guidance): read as the first.
+
+Given the collection year, a table that year's return does not have is refused naming its file (``dolo.csv``, or
+the XML's ``DOLO`` groups, before 2026-27): a return of the wrong year, or one given the wrong ``--year``, is not
+checked against rules that were never its own.
 """
 
 from __future__ import annotations
@@ -37,7 +41,16 @@ from typing import IO, Any
 from lxml import etree
 
 from safeguarding.core.spreadsheet import FORMULA_STARTS
-from safeguarding.returns.ssda903.tables import TABLE_BY_FILE, TABLES, ChildRecord, Return, Row, Table
+from safeguarding.returns.ssda903.tables import (
+    DOLO_FIRST_YEAR,
+    TABLE_BY_FILE,
+    TABLES,
+    ChildRecord,
+    Return,
+    Row,
+    Table,
+    tables_for,
+)
 
 MAX_TABLE_BYTES = 400_000_000
 MAX_LINE_BYTES = 100_000  # a 903 row is under 200 bytes
@@ -121,17 +134,27 @@ def in_shard(child: str, shard: Shard) -> bool:
     return shard is None or zlib.crc32(child.encode("utf-8", "replace")) % shard[1] == shard[0]
 
 
-def read_return(path: Path | str, shard: Shard = None) -> Return:
+def read_return(path: Path | str, shard: Shard = None, year: int | None = None) -> Return:
     """The return at ``path``: a folder of CSV tables or an XML file. ``shard`` (k, n): every file is read and
     checked, but only the rows of the children in share k of n are kept (each worker process of the validator
-    keeps its own share)."""
+    keeps its own share). ``year`` (the collection year, named by its end): a table that is not part of that
+    year's return is refused, naming its file."""
     with without_cyclic_collection():
-        return _read_return(Path(path), shard)
+        return _read_return(Path(path), shard, year)
 
 
-def _read_return(path: Path, shard: Shard = None) -> Return:
+def not_of_the_year(table: Table, year: int) -> str:
+    """Why a table is refused in a return of ``year`` (one not in ``tables_for(year)``)."""
+    first = DOLO_FIRST_YEAR  # the one table with a first year
+    return (
+        f"the {table.name} table ({table.file}) is part of the return from {first - 1}-{first % 100:02d}; the "
+        f"{year - 1}-{year % 100:02d} return has no such table (is this the right return, and the right --year?)"
+    )
+
+
+def _read_return(path: Path, shard: Shard = None, year: int | None = None) -> Return:
     if path.is_dir():
-        return read_folder(path, shard)
+        return read_folder(path, shard, year)
     if not path.is_file():
         raise ReturnRefused("there is no file or folder here", str(path))
     with path.open("rb") as handle:
@@ -139,7 +162,7 @@ def _read_return(path: Path, shard: Shard = None) -> Return:
     if not head:
         raise ReturnRefused("the file is empty", path.name)
     if head.startswith(b"<"):
-        return read_xml(path, shard)
+        return read_xml(path, shard, year)
     raise ReturnRefused(
         "this is neither an XML file nor a folder: give the folder holding the CSV tables (header.csv, "
         "episodes.csv...) or the XML file",
@@ -147,7 +170,7 @@ def _read_return(path: Path, shard: Shard = None) -> Return:
     )
 
 
-def read_folder(folder: Path, shard: Shard = None) -> Return:
+def read_folder(folder: Path, shard: Shard = None, year: int | None = None) -> Return:
     files = {p.name.lower(): p for p in sorted(folder.iterdir()) if p.is_file() and p.suffix.lower() == ".csv"}
     if not files:
         raise ReturnRefused("the folder holds no CSV tables (header.csv, episodes.csv...)", str(folder))
@@ -158,6 +181,8 @@ def read_folder(folder: Path, shard: Shard = None) -> Return:
             raise ReturnRefused(
                 "this is not one of the SSDA903 tables (" + ", ".join(t.file for t in TABLES) + ")", p.name
             )
+        if year is not None and table not in tables_for(year):
+            raise ReturnRefused(not_of_the_year(table, year), p.name)
         tables.append((table, p))
     named = {t.file for t, _ in tables}
     for required in REQUIRED_FILES:
@@ -375,9 +400,12 @@ def child_rows(el: Any) -> list[Row]:
     return rows
 
 
-def read_xml(path: Path, shard: Shard = None) -> Return:
+def read_xml(path: Path, shard: Shard = None, year: int | None = None) -> Return:
     result = Return(source=str(path))
+    foreign = {} if year is None else {t.row: not_of_the_year(t, year) for t in TABLES if t not in tables_for(year)}
     for row in xml_rows(path):
+        if foreign and type(row) in foreign:
+            raise ReturnRefused(foreign[type(row)], path.name, row.line)
         if in_shard(row.child, shard):
             result.add(row)
     for record in result.children.values():
