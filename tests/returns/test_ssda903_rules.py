@@ -1623,8 +1623,11 @@ NEXT_DOOR, FAR, OVER_350, WALES = "QQ6 6", "QQ5 5", "QQ4 4", "LL5 5"
 
 def reference_with_authority(year: int) -> Reference:
     """:func:`reference_for` with three more sectors (one in another LA, one far north, one 380 miles away) and the
-    council's own ONS code, so that every rule reading reference data runs."""
-    ref = reference_for(year)
+    council's own ONS code, so that every rule reading reference data runs. A copy: the cases that change a
+    provider (227, 228) leave the cached reference as it was for the tests after them."""
+    cached = reference_for(year)
+    assert cached.sectors is not None and cached.providers is not None
+    ref = replace(cached, providers=dict(cached.providers), sectors=dict(cached.sectors))
     assert ref.sectors is not None
     ref.sectors[NEXT_DOOR] = Sector(OTHER_LA, 51.52, -0.09)
     ref.sectors[FAR] = Sector(OWN_LA, 52.40, -0.40)
