@@ -367,3 +367,55 @@ def test_a_refusal_in_a_worker_keeps_its_file_line_and_column(folder: Path) -> N
         validate_path(folder, Y, workers=2)
     assert (caught.value.file, caught.value.line) == ("episodes.csv", 1)
     assert "'PROVIDER' is not a column of Episodes" in caught.value.message
+
+
+# --- the fast reading and the line-by-line reading agree -------------------------------------------------------
+
+_CODES = st.sampled_from(["", "C1", "C2", "C3", "S", "P", "L", "V2", "U1", "NB1 2AB", "E13", "X1", "2", "WBRI"])
+_DATES = st.sampled_from(["01/04/2025", "2025-06-30", "31/02/2025", "zz/04/2020", "1/4/2025", "29/02/2024", ""])
+_TEXT = st.text(alphabet=' ,"=+-@\t\r\nAZaz09/\x00é', max_size=6)
+_CHILDREN = st.sampled_from([f"C{n}" for n in range(20)] + [""])
+# episodes.csv: CHILD, DECOM, RNE, LS, CIN, PLACE, PLACE_PROVIDER, DEC, REC, REASON_PLACE_CHANGE, HOME_POST, PL_POST,
+# URN
+_CLEAN_ROW = st.tuples(_CHILDREN, _DATES, *[_CODES] * 5, _DATES, *[_CODES] * 5).map(list)
+_ANY_ROW = st.lists(st.one_of(_CODES, _DATES, _TEXT), min_size=12, max_size=14)
+
+
+def _outcome(table_file: str, path: Path, shard: tuple[int, int] | None, fast: bool) -> object:
+    try:
+        return list(reader.read_table(reader.TABLE_BY_FILE[table_file], path, shard, fast=fast))
+    except ReturnRefused as exc:
+        return ("refused", exc.message, exc.file, exc.line, exc.column)
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    rows=st.lists(_CLEAN_ROW, max_size=12) | st.lists(st.one_of(_CLEAN_ROW, _ANY_ROW), max_size=12),
+    crlf=st.booleans(),
+    bom=st.booleans(),
+    shard=st.sampled_from([None, (0, 2), (1, 2)]),
+    block=st.sampled_from([16, 64, 1 << 16]),
+)
+def test_the_fast_reading_gives_the_rows_or_refusal_of_the_line_by_line_one(
+    tmp_path: Path, rows: list[list[str]], crlf: bool, bom: bool, shard: tuple[int, int] | None, block: int
+) -> None:
+    """Any file, well formed or not (cells with formulas, quotes, spaces, line breaks, NUL bytes, impossible
+    dates, rows too short or too long, blank lines): the same rows, lines and invalid dates, or the same refusal."""
+    end = "\r\n" if crlf else "\n"
+    lines = [",".join(TABLES[1].columns)] + [",".join(cells) for cells in rows]
+    data = ("\ufeff" if bom else "") + end.join(lines) + end
+    path = tmp_path / "episodes.csv"
+    path.write_bytes(data.encode("utf-8"))
+    old = reader.FAST_BLOCK_BYTES
+    reader.FAST_BLOCK_BYTES = block
+    try:
+        assert _outcome("episodes.csv", path, shard, True) == _outcome("episodes.csv", path, shard, False)
+    finally:
+        reader.FAST_BLOCK_BYTES = old
+
+
+def test_the_fast_reading_reads_a_clean_return_itself(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    current, _ = _children()
+    write_csv(current, tmp_path, TABLES_2026)
+    monkeypatch.setattr(reader, "_rows", None)  # the line-by-line reading is never reached
+    assert [_without_lines(read_return(tmp_path).children[c.child]) for c in current] == current
