@@ -244,7 +244,7 @@ def rules_for(year: int, with_previous: bool, references: frozenset[str] = froze
 class Child:
     """One child's rows in this return (``r``) and in last year's (``last``, None where not given or not there)."""
 
-    __slots__ = ("_periods", "dob", "header", "last", "r", "ref")
+    __slots__ = ("_oc2", "_periods", "_respite", "dob", "header", "last", "r", "ref")
 
     def __init__(self, record: ChildRecord, last: ChildRecord | None = None, ref: Reference | None = None) -> None:
         self.r = record
@@ -253,6 +253,8 @@ class Child:
         self.header: HeaderRow | None = record.header[0] if record.header else None
         self.dob: date | None = self.header.dob if self.header else None
         self._periods: list[list[EpisodeRow]] | None = None
+        self._respite: bool | None = None
+        self._oc2: tuple[CollectionYear, bool] | None = None  # read by a dozen rules: worked out once
 
     @property
     def id(self) -> str:
@@ -308,21 +310,31 @@ def looked_after_at_end(c: Child, y: CollectionYear) -> bool:
 
 
 def respite_only(c: Child) -> bool:
-    return bool(c.r.episodes) and all(e.ls in ("V3", "V4") for e in c.r.episodes)
+    if c._respite is None:
+        c._respite = bool(c.r.episodes) and all(e.ls in ("V3", "V4") for e in c.r.episodes)
+    return c._respite
 
 
 def in_oc2_cohort(c: Child, y: CollectionYear) -> bool:
     """Looked after continuously for at least 12 months at 31 March (the OC2 cohort): the period of care open at
     31 March started on or before 1 April of the year before, and is not only short breaks (V3/V4)."""
+    if c._oc2 is not None and c._oc2[0] is y:
+        return c._oc2[1]
     periods = c.periods()
     if not periods or respite_only(c):
-        return False
-    current = periods[-1]
-    last = current[-1]
-    start = current[0].decom
-    return (
-        last.dec is None and start is not None and start <= y.start and not all(e.ls in ("V3", "V4") for e in current)
-    )
+        found = False
+    else:
+        current = periods[-1]
+        last = current[-1]
+        start = current[0].decom
+        found = (
+            last.dec is None
+            and start is not None
+            and start <= y.start
+            and not all(e.ls in ("V3", "V4") for e in current)
+        )
+    c._oc2 = (y, found)
+    return found
 
 
 def care_began(c: Child) -> date | None:
