@@ -30,6 +30,7 @@ import csv
 import difflib
 import gc
 import itertools
+import operator
 import re
 import sys
 import zlib
@@ -135,6 +136,18 @@ def in_shard(child: str, shard: Shard) -> bool:
     return shard is None or zlib.crc32(child.encode("utf-8", "replace")) % shard[1] == shard[0]
 
 
+_shares: dict[str, bool] = {}  # whether each child met is in the shard below: a child is in every table, both years
+_shares_of: list[Shard] = [None]
+
+
+def _shares_for(shard: Shard) -> dict[str, bool]:
+    """The children already placed in or out of ``shard`` (a worker reads only its own)."""
+    if _shares_of[0] != shard or len(_shares) > 2_000_000:
+        _shares.clear()
+        _shares_of[0] = shard
+    return _shares
+
+
 def read_return(path: Path | str, shard: Shard = None, year: int | None = None) -> Return:
     """The return at ``path``: a folder of CSV tables or an XML file. ``shard`` (k, n): every file is read and
     checked, but only the rows of the children in share k of n are kept (each worker process of the validator
@@ -193,11 +206,12 @@ def read_folder(folder: Path, shard: Shard = None, year: int | None = None) -> R
     children = result.children
     for table, p in sorted(tables, key=lambda tp: TABLES.index(tp[0])):
         attribute = table.attribute
-        for row in read_table(table, p, shard):
-            record = children.get(row.child)
+        # A child's rows are mostly together in a table: each run of them added at once.
+        for child, rows in itertools.groupby(read_table(table, p, shard), _child_of):
+            record = children.get(child)
             if record is None:
-                record = children[row.child] = ChildRecord(row.child)
-            getattr(record, attribute).append(row)
+                record = children[child] = ChildRecord(child)
+            getattr(record, attribute).extend(rows)
     for record in result.children.values():
         record.sort()
     return result
@@ -267,13 +281,46 @@ class _Unusual(Exception):
 
 
 FAST_BLOCK_BYTES = 1 << 16  # small enough that a block's cells stay in the processor's cache
-_FORMULA_AT_CELL_START = tuple("\x00" + c for c in FORMULA_STARTS)
-_SPACE_AT_CELL_EDGE = ("\x00 ", " \x00", "\t\x00")
+_first_cell = operator.itemgetter(0)
+_child_of = operator.attrgetter("child")
 
 
-def _blocks(handle: IO[bytes]) -> Iterator[list[str]]:
-    """The file's lines (without their line feed), a block of whole lines at a time: each block free of NUL bytes,
-    strict UTF-8, and no line near :data:`MAX_LINE_BYTES`; else :class:`_Unusual`."""
+def _plain(text: str, width: int) -> tuple[str, list[str]] | None:
+    """The block's text with each line ending in a line feed alone (CR LF, as the DfE's tables and spreadsheets
+    write them, made LF), and its lines, where the csv module would read each line as the cells between its commas:
+    no quote, no carriage return but before a line feed, and every line ``width`` cells. Else None."""
+    if '"' in text:
+        return None
+    if "\r" in text:
+        if text.count("\r") != text.count("\r\n"):
+            return None
+        text = text.replace("\r\n", "\n")
+    if not text.endswith("\n"):
+        text += "\n"
+    lines = text.split("\n")
+    lines.pop()  # after the last line feed
+    if set(map(str.count, lines, itertools.repeat(","))) != {width - 1}:
+        return None
+    return text, lines
+
+
+def _needs_care(cells: str, edges: tuple[str, ...]) -> bool:
+    """Whether a cell of ``cells`` (text in which each cell starts after and ends before one of ``edges``) starts
+    with a formula character (``core.spreadsheet.FORMULA_STARTS``) or starts or ends with space to strip. Each
+    character is first looked for alone (a fast scan; most are in no cell of a clean table), then at a cell's
+    edge."""
+    for c in FORMULA_STARTS:
+        if c in cells and any(edge + c in cells for edge in edges):
+            return True
+    for c in (" ", "\t"):
+        if c in cells and any(c + edge in cells for edge in edges):
+            return True
+    return " " in cells and any(edge + " " in cells for edge in edges)
+
+
+def _blocks(handle: IO[bytes]) -> Iterator[tuple[str, list[str]]]:
+    """The file's text and its lines (without their line feed), a block of whole lines at a time: each block free of
+    NUL bytes, strict UTF-8, and no line near :data:`MAX_LINE_BYTES`; else :class:`_Unusual`."""
     rest = b""
     first = True
     while True:
@@ -307,15 +354,16 @@ def _blocks(handle: IO[bytes]) -> Iterator[list[str]]:
         # A character is at most four bytes: a line this short is well within the limit in bytes.
         if lines and max(map(len, lines)) > MAX_LINE_BYTES // 4:
             raise _Unusual
-        yield lines
+        yield text, lines
 
 
 def _fast_rows(table: Table, path: Path, shard: Shard = None) -> list[Row]:
-    """The whole table's rows, read a block of lines at a time: each block parsed by the csv module in one call,
-    its cells checked for formulas and spaces with a few searches of the block's cells joined, the cells turned
-    into columns, and each column interned, its dates looked up once per distinct text, in C-level maps; the rows
-    then made in one map. Raises :class:`_Unusual` for anything the line-by-line reading must say or do (a refusal,
-    a row over two lines, a blank CHILD, cells with spaces to strip), before any row is given out."""
+    """The whole table's rows, read a block of lines at a time: each block parsed by the csv module in one call
+    (or, where no cell is quoted, no line ends CR LF and every line has the header's width, split at its commas),
+    its cells checked for formulas and spaces with a few searches of the block's cells joined (or of its text), the
+    cells turned into columns, and each column interned, its dates looked up once per distinct text, in C-level
+    maps; the rows then made in one map. Raises :class:`_Unusual` for anything the line-by-line reading must say or
+    do (a refusal, a row over two lines, a blank CHILD, cells with spaces to strip), before any row is given out."""
     file = path.name
     make = table.row
     expected = list(table.columns)
@@ -326,21 +374,78 @@ def _fast_rows(table: Table, path: Path, shard: Shard = None) -> list[Row]:
     dated = {i for i, _ in date_at}
     days: dict[str, date | None] = {"": None}
     bad: set[str] = set()  # texts that are not dates
-    shares: dict[str, bool] = {}
-    column: Any
+    shares = _shares_for(shard)
     out: list[Row] = []
     order: list[int] | None = None
+
+    def _made(columns_of: list[Any], numbers: Any) -> Iterator[Row]:
+        """The rows of a block's columns (CHILD checked, the other workers' rows dropped): codes and ids interned,
+        dates parsed once per distinct text, the rows made in one map."""
+        values: list[list[Any]] = []
+        for i, column in enumerate(columns_of):
+            if i in dated:
+                values.append(column)  # read below, once per distinct text
+            else:
+                interned = list(map(intern, column))
+                values.append(list(map(blank.get, interned, interned)))  # "" is None
+        children = values[0]
+        invalid: list[tuple[str, ...]] | None = None
+        for i, name in date_at:
+            column = values[i]
+            if name == "date_perm":  # a day or month may be "zz"
+                converted = [parse_date(raw, True) if raw else None for raw in column]
+                wrong = [bool(raw) and day is None for raw, day in zip(column, converted, strict=True)]
+            else:
+                for raw in set(column).difference(days):
+                    day = days[raw] = parse_date(raw)
+                    if day is None:
+                        bad.add(raw)
+                converted = list(map(days.__getitem__, column))
+                wrong = [] if bad.isdisjoint(column) else [raw in bad for raw in column]
+            values[i] = converted
+            if any(wrong):
+                if invalid is None:
+                    invalid = [()] * len(children)
+                invalid = [(*was, name) if w else was for was, w in zip(invalid, wrong, strict=True)]
+        return map(make, children, numbers, invalid or itertools.repeat(()), *values[1:])
+
     line = 0  # lines read so far
     with path.open("rb") as handle:
-        for lines in _blocks(handle):
+        for text, lines in _blocks(handle):
+            first_line = line + 1
+            line += len(lines)
+            plain = _plain(text, width) if first_line > 1 else None
+            if plain is not None:
+                # Plain cells, every line a row of the header's width: the searches on the text itself, and the
+                # other workers' rows dropped before their cells are split.
+                plain_text, plain_lines = plain
+                if _needs_care("\n" + plain_text, (",", "\n")):
+                    raise _Unusual
+                numbers: Any = range(first_line, line + 1)
+                if shard is not None:
+                    heads = list(map(_first_cell, map(str.partition, plain_lines, itertools.repeat(","))))
+                    for child in set(heads).difference(shares):
+                        shares[child] = in_shard(child, shard) if child else True
+                    keep = list(map(shares.__getitem__, heads))
+                    if not all(keep):
+                        plain_lines = list(itertools.compress(plain_lines, keep))
+                        numbers = list(itertools.compress(numbers, keep))
+                        if not plain_lines:
+                            continue
+                parsed = list(map(str.split, plain_lines, itertools.repeat(",")))
+                columns_of: list[Any] = list(zip(*parsed, strict=True))
+                if order is not None:
+                    columns_of = [columns_of[i] for i in order]
+                if "" in columns_of[0]:
+                    raise _Unusual  # CHILD blank
+                out += _made(columns_of, numbers)
+                continue
             try:
                 parsed = list(csv.reader(lines, strict=True))
             except csv.Error:
                 raise _Unusual from None
             if len(parsed) != len(lines):
                 raise _Unusual  # a quoted cell over two lines
-            first_line = line + 1
-            line += len(lines)
             if first_line == 1:
                 if not parsed:
                     raise _Unusual
@@ -351,7 +456,7 @@ def _fast_rows(table: Table, path: Path, shard: Shard = None) -> list[Row]:
                 order = None if columns == expected else [columns.index(c) for c in expected]
                 parsed = parsed[1:]
                 first_line = 2
-            numbers: Any = range(first_line, first_line + len(parsed))
+            numbers = range(first_line, first_line + len(parsed))
             if set(map(len, parsed)) - {width}:
                 empty = [not cells or (len(cells) == 1 and not cells[0].strip()) for cells in parsed]
                 numbers = [n for n, e in zip(numbers, empty, strict=True) if not e]
@@ -360,12 +465,9 @@ def _fast_rows(table: Table, path: Path, shard: Shard = None) -> list[Row]:
                     raise _Unusual
             if not parsed:
                 continue
-            joined = "\x00" + "\x00".join(itertools.chain.from_iterable(parsed)) + "\x00"
-            if any(start in joined for start in _FORMULA_AT_CELL_START) or any(
-                edge in joined for edge in _SPACE_AT_CELL_EDGE
-            ):
+            if _needs_care("\x00" + "\x00".join(itertools.chain.from_iterable(parsed)) + "\x00", ("\x00",)):
                 raise _Unusual
-            columns_of: list[Any] = list(zip(*parsed, strict=True))
+            columns_of = list(zip(*parsed, strict=True))
             if order is not None:
                 columns_of = [columns_of[i] for i in order]
             if "" in columns_of[0]:
@@ -379,33 +481,7 @@ def _fast_rows(table: Table, path: Path, shard: Shard = None) -> list[Row]:
                     numbers = list(itertools.compress(numbers, keep))
                     if not numbers:
                         continue
-            values: list[list[Any]] = []
-            for i, column in enumerate(columns_of):
-                if i in dated:
-                    values.append(column)  # read below, once per distinct text
-                else:
-                    interned = list(map(intern, column))
-                    values.append(list(map(blank.get, interned, interned)))  # "" is None
-            children = values[0]
-            invalid: list[tuple[str, ...]] | None = None
-            for i, name in date_at:
-                column = values[i]
-                if name == "date_perm":  # a day or month may be "zz"
-                    converted = [parse_date(raw, True) if raw else None for raw in column]
-                    wrong = [bool(raw) and day is None for raw, day in zip(column, converted, strict=True)]
-                else:
-                    for raw in set(column).difference(days):
-                        day = days[raw] = parse_date(raw)
-                        if day is None:
-                            bad.add(raw)
-                    converted = list(map(days.__getitem__, column))
-                    wrong = [] if bad.isdisjoint(column) else [raw in bad for raw in column]
-                values[i] = converted
-                if any(wrong):
-                    if invalid is None:
-                        invalid = [()] * len(children)
-                    invalid = [(*was, name) if w else was for was, w in zip(invalid, wrong, strict=True)]
-            out += map(make, children, numbers, invalid or itertools.repeat(()), *values[1:])
+            out += _made(columns_of, numbers)
     if line == 0:
         raise _Unusual  # an empty file
     return out
