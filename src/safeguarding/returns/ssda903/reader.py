@@ -142,7 +142,7 @@ _shares_of: list[Shard] = [None]
 
 def _shares_for(shard: Shard) -> dict[str, bool]:
     """The children already placed in or out of ``shard`` (a worker reads only its own)."""
-    if _shares_of[0] != shard or len(_shares) > 2_000_000:
+    if _shares_of[0] != shard or len(_shares) > 1_000_000:
         _shares.clear()
         _shares_of[0] = shard
     return _shares
