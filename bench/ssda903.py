@@ -12,9 +12,9 @@ its own (os.wait4):
   list and the postcode sectors, written beside the return from the same histories), so that the rules on URNs,
   the register, distance and LA of placement run too.
 
-Target: validation under 10 s and under 1 GB. Writes bench/results/ssda903.md.
+Target: validation under 10 s and under 1 GB. Writes bench/results/ssda903.md (or ``--out``'s name there).
 
-    .venv/bin/python bench/ssda903.py [--children 100000] [--seed 3] [--regenerate]
+    .venv/bin/python bench/ssda903.py [--children 100000] [--seed 3] [--regenerate] [--out NAME.md]
 """
 
 from __future__ import annotations
@@ -81,13 +81,13 @@ def write_reference(folder: Path, *returns: list[ChildRecord]) -> None:
 
 
 def generate(folder: Path, children: int, seed: int) -> None:
-    from safeguarding.returns.ssda903.tables import CollectionYear
+    from safeguarding.returns.ssda903.tables import CollectionYear, tables_for
     from safeguarding.returns.ssda903.writer import write_csv
     from ssda903_data import generate as stories
 
     current, previous = stories(children, seed, CollectionYear(YEAR))
-    write_csv(current, folder / "now")
-    write_csv(previous, folder / "last")
+    write_csv(current, folder / "now", tables_for(YEAR))
+    write_csv(previous, folder / "last", tables_for(YEAR - 1))
     write_reference(folder / "reference", current, previous)
     episodes = sum(len(c.episodes) for c in current)
     print(f"generated {len(current)} children ({episodes} episodes) and last year's {len(previous)}", flush=True)
@@ -102,6 +102,7 @@ def main() -> None:
     parser.add_argument("--children", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=3)
     parser.add_argument("--regenerate", action="store_true")
+    parser.add_argument("--out", default="ssda903.md", help="the result's file name in bench/results/")
     args = parser.parse_args()
     folder = BENCH_DIR / "ssda903" / f"return-{args.children}-{args.seed}"
     if args.regenerate or not (folder / "reference" / "providers.csv").exists():
@@ -109,11 +110,13 @@ def main() -> None:
         generate(folder, args.children, args.seed)
         print(f"generation took {time.perf_counter() - started:.1f} s", flush=True)
     now, last = folder / "now", folder / "last"
-    python = str(ROOT / ".venv" / "bin" / "python")
-    safeguarding = str(ROOT / ".venv" / "bin" / "safeguarding")
+    # This interpreter, and this checkout's source ahead of whatever the environment installed (a worktree's bench
+    # measures the worktree's code).
+    python = sys.executable
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT / "src"), os.environ.get("PYTHONPATH")) if p)
     load_before = os.getloadavg()
     read = measure([python, "-c", READ_ONLY, str(now), str(last)])
-    command = [safeguarding, "returns", "ssda903", "validate", str(now), "--previous", str(last)]
+    command = [python, "-m", "safeguarding.cli", "returns", "ssda903", "validate", str(now), "--previous", str(last)]
     validate = measure([*command, "--year", str(YEAR), "--format", "csv"])
     alone = measure([*command, "--year", str(YEAR), "--format", "csv", "--workers", "1"])
     referenced = measure(
@@ -156,8 +159,8 @@ def main() -> None:
         f"{validate[3] / len(os.sched_getaffinity(0)):.1f} s with the workers, {alone[3]:.1f} s in one process.",
     ]
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    (RESULTS_DIR / "ssda903.md").write_text("\n".join(lines) + "\n")
-    print(f"wrote {RESULTS_DIR / 'ssda903.md'}")
+    (RESULTS_DIR / args.out).write_text("\n".join(lines) + "\n")
+    print(f"wrote {RESULTS_DIR / args.out}")
 
 
 if __name__ == "__main__":

@@ -69,6 +69,10 @@ def story(n: int, rng: random.Random, year: CollectionYear) -> Story:
     care_leaver = rng.random() < 0.05
     if care_leaver:
         dob = end - timedelta(days=rng.randrange(17 * 365 + 5, 21 * 365))
+        if year.start <= birthday(dob, 17) <= end:
+            # Their care is before the returns generated: one turning 17 this year would have been looked after
+            # since their 16th birthday, in this year's or last year's return (rule 1002). Born a year earlier.
+            dob -= timedelta(days=366)
     else:
         dob = end - timedelta(days=rng.randrange(60, 17 * 365))
     body = f"{rng.randrange(100, 999)}{rng.randrange(100):02d}{n:06d}"[:11] + str(n % 10)

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from safeguarding.cli import app
 from safeguarding.returns.ssda903 import reader
 from safeguarding.returns.ssda903.reader import ReturnRefused, parse_date, read_return
-from safeguarding.returns.ssda903.tables import TABLES, ChildRecord, CollectionYear
+from safeguarding.returns.ssda903.tables import TABLES, ChildRecord, CollectionYear, DoloRow, tables_for
 from safeguarding.returns.ssda903.validator import validate_path
 from safeguarding.returns.ssda903.writer import write_csv, write_xml
 
@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 from ssda903_data import generate
 
 Y = CollectionYear(2026)
+TABLES_2026 = tables_for(2026)  # no DoLo table: it is 2026-27's
 
 
 def _children(n: int = 60) -> tuple[list[ChildRecord], list[ChildRecord]]:
@@ -41,13 +42,13 @@ def _without_lines(record: ChildRecord) -> ChildRecord:
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
     current, _ = _children()
-    write_csv(current, tmp_path / "return")
+    write_csv(current, tmp_path / "return", TABLES_2026)
     return tmp_path / "return"
 
 
 def test_the_csv_tables_read_back_as_written(tmp_path: Path) -> None:
     current, _ = _children()
-    write_csv(current, tmp_path)
+    write_csv(current, tmp_path, TABLES_2026)
     read = read_return(tmp_path)
     assert read.children[current[0].child].header[0].line == 2  # the CSV line, for the findings
     assert [_without_lines(read.children[c.child]) for c in current] == current
@@ -146,6 +147,52 @@ def test_a_folder_without_the_header_or_with_another_table_is_refused(folder: Pa
     (folder / "notes.csv").unlink()
     (folder / "header.csv").unlink()
     assert "no header.csv" in _refusal(folder).message
+
+
+def _with_an_order(current: list[ChildRecord]) -> list[ChildRecord]:
+    """The first child looked after under a deprivation of liberty order (a row of the DoLo table, 2026-27's)."""
+    first = current[0]
+    first.dolo.append(DoloRow(child=first.child, dob=first.header[0].dob, dolo_start=date(2025, 9, 1)))
+    return current
+
+
+def test_a_dolo_table_in_a_return_before_2026_27_is_refused_naming_it(tmp_path: Path) -> None:
+    """The DoLo table is 2026-27's: in an earlier year's return, or one given the wrong year, it is refused naming
+    the file (an empty one too) and the line of the XML's group, never checked silently against that year's rules."""
+    current, _ = _children()
+    write_csv(_with_an_order(current), tmp_path / "csv")  # every table, dolo.csv among them
+    for year in (2025, 2026):
+        with pytest.raises(ReturnRefused) as caught:
+            read_return(tmp_path / "csv", year=year)
+        assert caught.value.file == "dolo.csv"
+        assert (
+            "from 2026-27" in caught.value.message and f"the {year - 1}-{year % 100:02d} return" in caught.value.message
+        )
+    assert read_return(tmp_path / "csv", year=2027).children[current[0].child].dolo  # its own year reads it
+    assert read_return(tmp_path / "csv").children[current[0].child].dolo  # no year given: nothing to check against
+    write_csv(current[1:], tmp_path / "empty")  # a header line alone
+    with pytest.raises(ReturnRefused) as caught:
+        read_return(tmp_path / "empty", year=2026)
+    assert caught.value.file == "dolo.csv"
+    write_xml(current, tmp_path / "r.xml")
+    with pytest.raises(ReturnRefused) as caught:
+        read_return(tmp_path / "r.xml", year=2026)
+    assert caught.value.file == "r.xml" and caught.value.line and "DoLo" in caught.value.message
+    assert read_return(tmp_path / "r.xml", year=2027).children[current[0].child].dolo
+    code, out, err = _run(str(tmp_path / "csv"), "--year", "2026", "--format", "json")
+    assert code == 2 and json.loads(out)["file"] == "dolo.csv" and "from 2026-27" in err
+
+
+def test_last_years_return_is_read_as_last_years(tmp_path: Path) -> None:
+    """A 2026-27 return may hold the DoLo table; last year's, given with it, may not."""
+    current, previous = _children()
+    write_csv(current, tmp_path / "now")
+    write_csv(previous, tmp_path / "last")
+    with pytest.raises(ReturnRefused) as caught:
+        validate_path(tmp_path / "now", CollectionYear(2027), tmp_path / "last", workers=1)
+    assert caught.value.file == "dolo.csv" and "the 2025-26 return" in caught.value.message
+    (tmp_path / "last" / "dolo.csv").unlink()
+    validate_path(tmp_path / "now", CollectionYear(2027), tmp_path / "last", workers=1)
 
 
 def test_a_table_too_large_for_a_903_return_is_refused_before_reading(
@@ -260,7 +307,7 @@ def _run(*args: str) -> tuple[int, str, str]:
 
 def test_a_clean_return_exits_0_with_last_years(tmp_path: Path) -> None:
     current, previous = _children()
-    write_csv(current, tmp_path / "now")
+    write_csv(current, tmp_path / "now", TABLES_2026)
     write_xml(previous, tmp_path / "last.xml")
     code, out, err = _run(
         str(tmp_path / "now"), "--previous", str(tmp_path / "last.xml"), "--year", "2026", "--format", "json"
@@ -303,8 +350,8 @@ def test_the_table_names_what_a_user_reads_and_never_runs_markup(folder: Path) -
 
 def test_workers_find_the_same_as_one_process(tmp_path: Path) -> None:
     current, previous = _children(80)
-    write_csv(current, tmp_path / "now")
-    write_csv(previous, tmp_path / "last")
+    write_csv(current, tmp_path / "now", TABLES_2026)
+    write_csv(previous, tmp_path / "last", tables_for(2025))
     _rewrite(tmp_path / "now" / "header.csv", ",WBRI,", ",XXXX,")
     _rewrite(tmp_path / "now" / "episodes.csv", ",N1,", ",N9,")
     alone = validate_path(tmp_path / "now", Y, tmp_path / "last", workers=1)
@@ -320,3 +367,55 @@ def test_a_refusal_in_a_worker_keeps_its_file_line_and_column(folder: Path) -> N
         validate_path(folder, Y, workers=2)
     assert (caught.value.file, caught.value.line) == ("episodes.csv", 1)
     assert "'PROVIDER' is not a column of Episodes" in caught.value.message
+
+
+# --- the fast reading and the line-by-line reading agree -------------------------------------------------------
+
+_CODES = st.sampled_from(["", "C1", "C2", "C3", "S", "P", "L", "V2", "U1", "NB1 2AB", "E13", "X1", "2", "WBRI"])
+_DATES = st.sampled_from(["01/04/2025", "2025-06-30", "31/02/2025", "zz/04/2020", "1/4/2025", "29/02/2024", ""])
+_TEXT = st.text(alphabet=' ,"=+-@\t\r\nAZaz09/\x00é', max_size=6)
+_CHILDREN = st.sampled_from([f"C{n}" for n in range(20)] + [""])
+# episodes.csv: CHILD, DECOM, RNE, LS, CIN, PLACE, PLACE_PROVIDER, DEC, REC, REASON_PLACE_CHANGE, HOME_POST, PL_POST,
+# URN
+_CLEAN_ROW = st.tuples(_CHILDREN, _DATES, *[_CODES] * 5, _DATES, *[_CODES] * 5).map(list)
+_ANY_ROW = st.lists(st.one_of(_CODES, _DATES, _TEXT), min_size=12, max_size=14)
+
+
+def _outcome(table_file: str, path: Path, shard: tuple[int, int] | None, fast: bool) -> object:
+    try:
+        return list(reader.read_table(reader.TABLE_BY_FILE[table_file], path, shard, fast=fast))
+    except ReturnRefused as exc:
+        return ("refused", exc.message, exc.file, exc.line, exc.column)
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    rows=st.lists(_CLEAN_ROW, max_size=12) | st.lists(st.one_of(_CLEAN_ROW, _ANY_ROW), max_size=12),
+    crlf=st.booleans(),
+    bom=st.booleans(),
+    shard=st.sampled_from([None, (0, 2), (1, 2)]),
+    block=st.sampled_from([16, 64, 1 << 16]),
+)
+def test_the_fast_reading_gives_the_rows_or_refusal_of_the_line_by_line_one(
+    tmp_path: Path, rows: list[list[str]], crlf: bool, bom: bool, shard: tuple[int, int] | None, block: int
+) -> None:
+    """Any file, well formed or not (cells with formulas, quotes, spaces, line breaks, NUL bytes, impossible
+    dates, rows too short or too long, blank lines): the same rows, lines and invalid dates, or the same refusal."""
+    end = "\r\n" if crlf else "\n"
+    lines = [",".join(TABLES[1].columns)] + [",".join(cells) for cells in rows]
+    data = ("\ufeff" if bom else "") + end.join(lines) + end
+    path = tmp_path / "episodes.csv"
+    path.write_bytes(data.encode("utf-8"))
+    old = reader.FAST_BLOCK_BYTES
+    reader.FAST_BLOCK_BYTES = block
+    try:
+        assert _outcome("episodes.csv", path, shard, True) == _outcome("episodes.csv", path, shard, False)
+    finally:
+        reader.FAST_BLOCK_BYTES = old
+
+
+def test_the_fast_reading_reads_a_clean_return_itself(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    current, _ = _children()
+    write_csv(current, tmp_path, TABLES_2026)
+    monkeypatch.setattr(reader, "_rows", None)  # the line-by-line reading is never reached
+    assert [_without_lines(read_return(tmp_path).children[c.child]) for c in current] == current

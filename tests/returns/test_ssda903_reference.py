@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from safeguarding.returns.ssda903.reader import ReturnRefused
 from safeguarding.returns.ssda903.reference import Reference, load_reference, sector_of
 from safeguarding.returns.ssda903.rules import RULES, Child
-from safeguarding.returns.ssda903.tables import ChildRecord, CollectionYear, EpisodeRow, HeaderRow
+from safeguarding.returns.ssda903.tables import ChildRecord, CollectionYear, EpisodeRow, HeaderRow, tables_for
 from safeguarding.returns.ssda903.validator import Validator
 from safeguarding.returns.ssda903.writer import write_csv
 from tests.returns.test_ssda903_rules import baseline, reference_with_authority
@@ -229,7 +229,8 @@ def test_the_command_line_reads_the_reference_and_says_what_it_did_not_run(tmp_p
     from safeguarding.cli import app
 
     folder = tmp_path / "return"
-    write_csv([_child(), _child_named("C2", pl_post="QQ1 1"), _child_named("C3", place_provider="PR1")], folder)
+    children = [_child(), _child_named("C2", pl_post="QQ1 1"), _child_named("C3", place_provider="PR1")]
+    write_csv(children, folder, tables_for(2026))
     runner = CliRunner()
     without = runner.invoke(app, ["returns", "ssda903", "validate", str(folder), "--year", "2026", "--format", "csv"])
     assert "rules needing reference data not run" in without.output

@@ -1623,8 +1623,11 @@ NEXT_DOOR, FAR, OVER_350, WALES = "QQ6 6", "QQ5 5", "QQ4 4", "LL5 5"
 
 def reference_with_authority(year: int) -> Reference:
     """:func:`reference_for` with three more sectors (one in another LA, one far north, one 380 miles away) and the
-    council's own ONS code, so that every rule reading reference data runs."""
-    ref = reference_for(year)
+    council's own ONS code, so that every rule reading reference data runs. A copy: the cases that change a
+    provider (227, 228) leave the cached reference as it was for the tests after them."""
+    cached = reference_for(year)
+    assert cached.sectors is not None and cached.providers is not None
+    ref = replace(cached, providers=dict(cached.providers), sectors=dict(cached.sectors))
     assert ref.sectors is not None
     ref.sectors[NEXT_DOOR] = Sector(OTHER_LA, 51.52, -0.09)
     ref.sectors[FAR] = Sector(OWN_LA, 52.40, -0.40)
@@ -2079,8 +2082,68 @@ def _(k: Case) -> str:
     return c.child
 
 
+def _turning_17(k: Case, child: str, days_after_start: int = 30) -> ChildRecord:
+    """A care leaver whose 17th birthday falls in the year, with an OC3 row and no episodes this year."""
+    born = birthday(START + days_after_start * D, -17)
+    record = k.new(child)
+    record.header.append(HeaderRow(child, sex="2", dob=born, ethnic="WBRI", upn="UN5"))
+    record.oc3.append(Oc3Row(child, dob=born, in_touch="YES", activ="F2", accom="U1"))
+    return record
+
+
+@case("1002")
+def _(k: Case) -> str:
+    return _turning_17(k, "LEAVER1").child
+
+
+@case("1001")
+def _(k: Case) -> str:
+    record = _turning_17(k, "LEAVER2")
+    sixteen = birthday(dob(record), 16)
+    k.prev["LEAVER2"] = ChildRecord(
+        "LEAVER2",
+        episodes=[EpisodeRow("LEAVER2", decom=sixteen - 30 * D, rne="S", ls="V2", dec=sixteen, rec="E13")],
+    )
+    return record.child
+
+
 def _codes(k: Case) -> set[str]:
     return {f.code for f in findings(k)}
+
+
+def test_a_care_leaver_looked_after_after_the_16th_birthday_is_one() -> None:
+    k = start_case()
+    record = _turning_17(k, "LEAVER3")
+    sixteen = birthday(dob(record), 16)
+    k.prev["LEAVER3"] = ChildRecord(
+        "LEAVER3",
+        episodes=[EpisodeRow("LEAVER3", decom=sixteen - 30 * D, rne="S", ls="V2", dec=sixteen + D, rec="E13")],
+    )
+    assert not _codes(k) & {"1001", "1002"}
+
+
+def test_an_adopted_child_has_no_care_leaver_information() -> None:
+    k = start_case()
+    record = _turning_17(k, "LEAVER4")
+    sixteen = birthday(dob(record), 16)
+    k.prev["LEAVER4"] = ChildRecord(
+        "LEAVER4",
+        episodes=[EpisodeRow("LEAVER4", decom=sixteen - 30 * D, rne="S", ls="E1", dec=sixteen + 5 * D, rec="E11")],
+    )
+    assert "1001" in _codes(k)
+
+
+def test_older_care_leavers_without_episodes_in_the_two_returns_are_not_named() -> None:
+    """Their time in care may be in returns before last year's: the two returns cannot settle it."""
+    k = start_case()
+    _turning_17(k, "LEAVER5", days_after_start=-400)  # 17 last year, 18 this year
+    assert not _codes(k) & {"1001", "1002"}
+
+
+def test_1001_and_1002_need_last_years_return() -> None:
+    k = start_case()
+    _turning_17(k, "LEAVER6")
+    assert "1002" not in {f.code for f in findings(k, with_previous=False)}
 
 
 def test_the_deprivation_of_liberty_rules_run_from_2026_27() -> None:

@@ -1,7 +1,9 @@
 """The demo council's care leavers: a stage of ``demo.council.build_council``.
 
 Young people of the council aged 16 to 20 who left care (or, at 16 and 17, are still looked after), named to the
-demo personal adviser (``personal.adviser``): the "left care" fact, the adviser's contacts (mostly visits, some
+demo personal adviser (``personal.adviser``): the "left care" fact and the period of care it stands for, on the
+children-in-care record with its episodes, reviews, visits and social worker (``demo.LeaverCare``; not for a young
+person whose care the children-in-care stage already recorded), the adviser's contacts (mostly visits, some
 calls and some not in touch), the needs assessment, the pathway plan and its reviews, and the birthday (OC3) facts.
 Drift is included: some visits and reviews are overdue, a few needs assessments were never recorded. Deterministic
 from the seed, with its own random stream; only young people the rules call care leavers are kept.
@@ -25,6 +27,7 @@ from safeguarding.children_in_care.care_leaver_models import (
     PathwayPlan,
     PathwayPlanReview,
 )
+from safeguarding.children_in_care.demo import LeaverCare
 from safeguarding.core.calendar import LONDON, add_calendar_months
 from safeguarding.core.dates import age_on
 from safeguarding.people.models import Person, PersonKind
@@ -80,6 +83,7 @@ def build(builder: Any, writer: Any) -> dict[str, int]:
         .order_by(Person.id)
     ).all()
     made = 0
+    care = LeaverCare(builder, writer)
 
     def add(table: Table, row: dict[str, Any]) -> int:
         row.setdefault("id", writer.new_id(table))
@@ -113,6 +117,8 @@ def build(builder: Any, writer: Any) -> dict[str, int]:
             },
         )
         made += 1
+        # Their care on the record, as a child's in care is: the period the fact above stands for.
+        care.period(person_id, born, periods[0].start, left_on)
         _contacts(rng, add, leaver_id, person_id, named_on, today)
         began = rules.needs_assessment_from(status)
         if began is not None and rng.random() < 0.9:

@@ -45,6 +45,7 @@ from safeguarding.children_in_care.permanence_models import (
     PreviousPermanence,
 )
 from safeguarding.core.calendar import LONDON, add_calendar_months, add_working_days_quick
+from safeguarding.core.dates import birthday
 from safeguarding.core.users import Role, User
 from safeguarding.exploitation import demo as exploitation_demo
 from safeguarding.people.models import Person
@@ -1017,3 +1018,175 @@ class _Stage:
 def build(builder: Any, writer: Any) -> dict[str, int]:
     """Add this capability's rows to the council being built; return counts for the summary."""
     return _Stage(builder, writer).run()
+
+
+# -- care leavers' own time in care -----------------------------------------------------------------------------------
+
+LEAVER_PLACEMENTS = (("U4", "PR1"), ("U6", "PR4"), ("U6", "PR1"), ("K2", "PR4"), ("U4", "PR4"))
+LEAVING_CARE = ("E5", "E5", "E6", "E13", "E4A", "E8")  # at 16 or 17: to independent living, home, or otherwise
+
+
+class LeaverCare(_Stage):
+    """The care that made the demo council's care leavers care leavers (``care_leaver_demo``), on the record as any
+    child's is: a period of care with its entry, a move to supported accommodation for some after the 16th birthday,
+    the leaving event (or still looked after), and the reviews, visits, health assessments, personal education plan,
+    outcomes and permanence of a child in care, drift included. The period is the one the care leaver's "left care"
+    fact stands for (``care_leavers.periods_from_fact``), so their eligibility is the same read from either. Its own
+    random streams: every other row of the council stays as it was."""
+
+    def __init__(self, builder: Any, writer: Any) -> None:
+        super().__init__(builder, writer)
+        self.rng = random.Random(f"children-in-care-{builder.seed}-care-leavers")
+        self.perm = random.Random(f"permanence-{builder.seed}-care-leavers")
+        writer.flush()
+        self.in_care = set(writer.connection.execute(select(_t(CarePeriod).c.person_id)).scalars())
+        self.iros = self.reviewing_officers()
+        self.workers = [w for w in self.social_workers() if w[0] != builder.staff["social.worker"].id]
+
+    def period(self, person_id: int, born: date, started: date, left_on: date | None) -> bool:
+        """Record a care leaver's period of care from ``started`` until ``left_on`` (the first day out of care), or
+        still looked after. Whether it was recorded: not for a young person whose care is already on the record."""
+        if person_id in self.in_care or (left_on is not None and left_on <= started):
+            return False
+        self.in_care.add(person_id)
+        rng = self.rng
+        end = left_on - timedelta(days=1) if left_on is not None else None  # the last day looked after
+        last_day = end or self.today
+        period_id = self.add(
+            CarePeriod,
+            {
+                "person_id": person_id,
+                "referral_id": None,
+                "started_on": started,
+                "ended_on": end,
+                "reason_ended": None,
+                "unaccompanied_asylum_seeking": False,
+                "iro_id": rng.choice(self.iros) if self.iros else None,
+                "care_plan_on": self.wd(started, rng.randint(0, 9)),
+                "_on": started,
+            },
+        )
+        self.stats["periods"] += 1
+        common = {"period_id": period_id, "person_id": person_id}
+        place, provider = rng.choice(LEAVER_PLACEMENTS)
+        home = self.postcode()
+        self.add(
+            CareEvent,
+            {
+                **common,
+                "kind": rules.START,
+                "occurred_on": started,
+                "legal_status": rng.choice(("C2", "C2", "V2")),
+                "category_of_need": "N1" if rng.random() < 0.6 else rng.choice(("N2", "N4", "N5", "N8")),
+                "placement_type": place,
+                "placement_provider": provider,
+                "carer": self.carer(place),
+                "placement_postcode": away_from(self.postcode("ZZ" if rng.random() < 0.15 else "NB"), home),
+                "home_postcode": home,
+                "urn": f"SC{rng.randint(100000, 999999)}" if place == "K2" else fostering_urn(place, provider),
+                "long_term": place == "U4",
+                "placement_plan_on": self.wd(started, rng.randint(0, 4)),
+                "_on": started,
+            },
+        )
+        placements = [started]
+        # Some move on to supported accommodation (K3, from 16: SSDA903 rule 371) a few months before leaving.
+        moved = max(started, birthday(born, 16)) + timedelta(days=rng.randint(20, 200))
+        if rng.random() < 0.4 and moved < last_day - timedelta(days=20) and moved < self.today:
+            self.add(
+                CareEvent,
+                {
+                    **common,
+                    "kind": rules.PLACEMENT,
+                    "occurred_on": moved,
+                    "placement_type": "K3",
+                    "placement_provider": "PR4",
+                    "carer": self.carer("K3"),
+                    "placement_postcode": away_from(self.postcode(), home),
+                    "urn": f"SC{rng.randint(100000, 999999)}",
+                    "long_term": False,
+                    "placement_plan_on": self.wd(moved, rng.randint(0, 6)),
+                    "reason_place_change": "CARPL",
+                    "_on": moved,
+                },
+            )
+            placements.append(moved)
+            self.stats["placements"] += 1
+        if end is not None:
+            reason = rng.choice(LEAVING_CARE)
+            self.add(CareEvent, {**common, "kind": rules.LEAVE, "occurred_on": end, "reason_ended": reason, "_on": end})
+            self.writer.buffers[_t(CarePeriod).name][-1]["reason_ended"] = reason
+            self.stats["left_care"] += 1
+        self.outcomes(person_id, born, started, end)
+        self.permanence(common, started, last_day, None, end)
+        self.reviews(common, started, last_day, born)
+        self.visits(common, placements, last_day)
+        self.health(common, started, last_day, born)
+        if started < birthday(born, 16) and rng.random() > 0.1:
+            day = self.wd(started, rng.randint(3, 14))
+            if day <= last_day:
+                self.add(
+                    EducationPlan,
+                    {**common, "held_on": day, "school": "Northbridge Academy", "_on": day},
+                )
+        self.social_worker(person_id, started, end)
+        self.pupil_number(person_id, born)
+        return True
+
+    def pupil_number(self, person_id: int, born: date) -> None:
+        """A young adult's UPN, from their school years (the people stage gives children theirs; a young person
+        looked after is asked it in the SSDA903 header, rule 442). No random draw."""
+        table = _t(Person)
+        conn = self.writer.connection
+        if conn.execute(select(table.c.upn).where(table.c.id == person_id)).scalar() is None:
+            upn = self.builder.identifiers.upn(born.year + 4)
+            conn.execute(update(table).where(table.c.id == person_id).values(upn=upn))
+
+    def social_worker(self, person_id: int, started: date, end: date | None) -> None:
+        """A social worker allocated throughout the time in care (the SSDA903 social worker episodes: SW11STG2,
+        SW12STG2, SW17STG2): where the young person's allocations from case work leave the time uncovered, to a
+        children in care worker for each gap of two days or more (no allocation is changed)."""
+        if not self.workers:
+            return
+        table = _t(Allocation)
+        held = [
+            (_aware(a), None if b is None else _aware(b))
+            for a, b in self.writer.connection.execute(
+                select(table.c.started_at, table.c.ended_at)
+                .where(table.c.person_id == person_id)
+                .order_by(table.c.started_at, table.c.id)
+            )
+        ]
+        begin = datetime.combine(started, time(9, 0), LONDON).astimezone(UTC)
+        until = None if end is None else datetime.combine(end, time(17, 0), LONDON).astimezone(UTC)
+        gaps: list[tuple[datetime, datetime | None, bool]] = []  # (from, to, following an allocation)
+        cursor: datetime | None = begin
+        after = False
+        for a, b in held:
+            if cursor is None or (until is not None and cursor >= until):
+                break
+            if b is not None and b <= cursor:
+                after = after or (cursor - b).days <= 7
+                continue
+            if a > cursor:
+                gaps.append((cursor, a if until is None else min(a, until), after))
+            cursor, after = b, True
+        if cursor is not None and (until is None or cursor < until):
+            gaps.append((cursor, until, after))
+        for a, b, following in gaps:
+            if b is not None and b - a < timedelta(days=2):
+                continue
+            worker_id, team_id = self.workers[person_id % len(self.workers)]
+            self.add(
+                Allocation,
+                {
+                    "person_id": person_id,
+                    "worker_id": worker_id,
+                    "team_id": team_id,
+                    "started_at": a,
+                    "ended_at": b,
+                    # The case moved to the children in care team from the worker before; else their first contact.
+                    "change_reason": "TSPROC" if following else None,
+                    "version": 1,
+                },
+            )

@@ -18,6 +18,10 @@ Dates are ``DD/MM/YYYY`` in the CSV form (``YYYY-MM-DD`` is read too) and ``YYYY
 not one (31/02/2025) is not a refusal: the DfE defines rules for it (102, 141, 147...), so the row keeps it as absent
 and names the column in ``invalid``. ``DATE_PERM`` may have an unknown day or month written ``zz`` (the DfE's
 guidance): read as the first.
+
+Given the collection year, a table that year's return does not have is refused naming its file (``dolo.csv``, or
+the XML's ``DOLO`` groups, before 2026-27): a return of the wrong year, or one given the wrong ``--year``, is not
+checked against rules that were never its own.
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ from __future__ import annotations
 import csv
 import difflib
 import gc
+import itertools
+import operator
 import re
 import sys
 import zlib
@@ -37,7 +43,16 @@ from typing import IO, Any
 from lxml import etree
 
 from safeguarding.core.spreadsheet import FORMULA_STARTS
-from safeguarding.returns.ssda903.tables import TABLE_BY_FILE, TABLES, ChildRecord, Return, Row, Table
+from safeguarding.returns.ssda903.tables import (
+    DOLO_FIRST_YEAR,
+    TABLE_BY_FILE,
+    TABLES,
+    ChildRecord,
+    Return,
+    Row,
+    Table,
+    tables_for,
+)
 
 MAX_TABLE_BYTES = 400_000_000
 MAX_LINE_BYTES = 100_000  # a 903 row is under 200 bytes
@@ -121,17 +136,39 @@ def in_shard(child: str, shard: Shard) -> bool:
     return shard is None or zlib.crc32(child.encode("utf-8", "replace")) % shard[1] == shard[0]
 
 
-def read_return(path: Path | str, shard: Shard = None) -> Return:
+_shares: dict[str, bool] = {}  # whether each child met is in the shard below: a child is in every table, both years
+_shares_of: list[Shard] = [None]
+
+
+def _shares_for(shard: Shard) -> dict[str, bool]:
+    """The children already placed in or out of ``shard`` (a worker reads only its own)."""
+    if _shares_of[0] != shard or len(_shares) > 1_000_000:
+        _shares.clear()
+        _shares_of[0] = shard
+    return _shares
+
+
+def read_return(path: Path | str, shard: Shard = None, year: int | None = None) -> Return:
     """The return at ``path``: a folder of CSV tables or an XML file. ``shard`` (k, n): every file is read and
     checked, but only the rows of the children in share k of n are kept (each worker process of the validator
-    keeps its own share)."""
+    keeps its own share). ``year`` (the collection year, named by its end): a table that is not part of that
+    year's return is refused, naming its file."""
     with without_cyclic_collection():
-        return _read_return(Path(path), shard)
+        return _read_return(Path(path), shard, year)
 
 
-def _read_return(path: Path, shard: Shard = None) -> Return:
+def not_of_the_year(table: Table, year: int) -> str:
+    """Why a table is refused in a return of ``year`` (one not in ``tables_for(year)``)."""
+    first = DOLO_FIRST_YEAR  # the one table with a first year
+    return (
+        f"the {table.name} table ({table.file}) is part of the return from {first - 1}-{first % 100:02d}; the "
+        f"{year - 1}-{year % 100:02d} return has no such table (is this the right return, and the right --year?)"
+    )
+
+
+def _read_return(path: Path, shard: Shard = None, year: int | None = None) -> Return:
     if path.is_dir():
-        return read_folder(path, shard)
+        return read_folder(path, shard, year)
     if not path.is_file():
         raise ReturnRefused("there is no file or folder here", str(path))
     with path.open("rb") as handle:
@@ -139,7 +176,7 @@ def _read_return(path: Path, shard: Shard = None) -> Return:
     if not head:
         raise ReturnRefused("the file is empty", path.name)
     if head.startswith(b"<"):
-        return read_xml(path, shard)
+        return read_xml(path, shard, year)
     raise ReturnRefused(
         "this is neither an XML file nor a folder: give the folder holding the CSV tables (header.csv, "
         "episodes.csv...) or the XML file",
@@ -147,7 +184,7 @@ def _read_return(path: Path, shard: Shard = None) -> Return:
     )
 
 
-def read_folder(folder: Path, shard: Shard = None) -> Return:
+def read_folder(folder: Path, shard: Shard = None, year: int | None = None) -> Return:
     files = {p.name.lower(): p for p in sorted(folder.iterdir()) if p.is_file() and p.suffix.lower() == ".csv"}
     if not files:
         raise ReturnRefused("the folder holds no CSV tables (header.csv, episodes.csv...)", str(folder))
@@ -158,6 +195,8 @@ def read_folder(folder: Path, shard: Shard = None) -> Return:
             raise ReturnRefused(
                 "this is not one of the SSDA903 tables (" + ", ".join(t.file for t in TABLES) + ")", p.name
             )
+        if year is not None and table not in tables_for(year):
+            raise ReturnRefused(not_of_the_year(table, year), p.name)
         tables.append((table, p))
     named = {t.file for t, _ in tables}
     for required in REQUIRED_FILES:
@@ -167,11 +206,12 @@ def read_folder(folder: Path, shard: Shard = None) -> Return:
     children = result.children
     for table, p in sorted(tables, key=lambda tp: TABLES.index(tp[0])):
         attribute = table.attribute
-        for row in read_table(table, p, shard):
-            record = children.get(row.child)
+        # A child's rows are mostly together in a table: each run of them added at once.
+        for child, rows in itertools.groupby(read_table(table, p, shard), _child_of):
+            record = children.get(child)
             if record is None:
-                record = children[row.child] = ChildRecord(row.child)
-            getattr(record, attribute).append(row)
+                record = children[child] = ChildRecord(child)
+            getattr(record, attribute).extend(rows)
     for record in result.children.values():
         record.sort()
     return result
@@ -203,7 +243,11 @@ def _lines(handle: IO[bytes], file: str) -> Iterator[str]:
             ) from None
 
 
-def read_table(table: Table, path: Path, shard: Shard = None) -> Iterator[Row]:
+def read_table(table: Table, path: Path, shard: Shard = None, fast: bool = True) -> Iterator[Row]:
+    """The table's rows. ``fast`` (the default): a file as the DfE's tables usually are is read a block at a time
+    with the work done once per column (:func:`_fast_rows`); anything it does not handle (a refusal of any kind, a
+    quoted cell over two lines, cells to strip) reads the whole file again line by line, which says exactly what
+    and where, so the rows, findings and refusals are the same either way."""
     file = path.name
     if path.stat().st_size > MAX_TABLE_BYTES:
         raise ReturnRefused(
@@ -211,6 +255,14 @@ def read_table(table: Table, path: Path, shard: Shard = None) -> Iterator[Row]:
             "30 MB",
             file,
         )
+    if fast:
+        try:
+            rows = _fast_rows(table, path, shard)
+        except _Unusual:
+            pass
+        else:
+            yield from rows
+            return
     with path.open("rb") as handle:
         reader = csv.reader(_lines(handle, file), strict=True)
         try:
@@ -222,6 +274,217 @@ def read_table(table: Table, path: Path, shard: Shard = None) -> Iterator[Row]:
             yield from _rows(table, reader, columns, file, shard)
         except csv.Error as exc:
             raise ReturnRefused(f"this is not valid CSV ({exc})", file, reader.line_num) from None
+
+
+class _Unusual(Exception):
+    """The fast path met something it leaves to the line-by-line reading (which refuses it or reads it)."""
+
+
+FAST_BLOCK_BYTES = 1 << 16  # small enough that a block's cells stay in the processor's cache
+_first_cell = operator.itemgetter(0)
+_child_of = operator.attrgetter("child")
+
+
+def _plain(text: str, width: int) -> tuple[str, list[str]] | None:
+    """The block's text with each line ending in a line feed alone (CR LF, as the DfE's tables and spreadsheets
+    write them, made LF), and its lines, where the csv module would read each line as the cells between its commas:
+    no quote, no carriage return but before a line feed, and every line ``width`` cells. Else None."""
+    if '"' in text:
+        return None
+    if "\r" in text:
+        if text.count("\r") != text.count("\r\n"):
+            return None
+        text = text.replace("\r\n", "\n")
+    if not text.endswith("\n"):
+        text += "\n"
+    lines = text.split("\n")
+    lines.pop()  # after the last line feed
+    if set(map(str.count, lines, itertools.repeat(","))) != {width - 1}:
+        return None
+    return text, lines
+
+
+def _needs_care(cells: str, edges: tuple[str, ...]) -> bool:
+    """Whether a cell of ``cells`` (text in which each cell starts after and ends before one of ``edges``) starts
+    with a formula character (``core.spreadsheet.FORMULA_STARTS``) or starts or ends with space to strip. Each
+    character is first looked for alone (a fast scan; most are in no cell of a clean table), then at a cell's
+    edge."""
+    for c in FORMULA_STARTS:
+        if c in cells and any(edge + c in cells for edge in edges):
+            return True
+    for c in (" ", "\t"):
+        if c in cells and any(c + edge in cells for edge in edges):
+            return True
+    return " " in cells and any(edge + " " in cells for edge in edges)
+
+
+def _blocks(handle: IO[bytes]) -> Iterator[tuple[str, list[str]]]:
+    """The file's text and its lines (without their line feed), a block of whole lines at a time: each block free of
+    NUL bytes, strict UTF-8, and no line near :data:`MAX_LINE_BYTES`; else :class:`_Unusual`."""
+    rest = b""
+    first = True
+    while True:
+        block = handle.read(FAST_BLOCK_BYTES)
+        if block:
+            block = rest + block
+            cut = block.rfind(b"\n") + 1
+            if cut == 0:
+                if len(block) > MAX_LINE_BYTES // 4:
+                    raise _Unusual
+                rest = block
+                continue
+            block, rest = block[:cut], block[cut:]
+        elif rest:
+            block, rest = rest, b""
+        else:
+            return
+        if first:
+            first = False
+            if block.startswith(b"\xef\xbb\xbf"):
+                block = block[3:]
+        if b"\x00" in block:
+            raise _Unusual
+        try:
+            text = block.decode("utf-8")
+        except UnicodeDecodeError:
+            raise _Unusual from None
+        lines = text.split("\n")
+        if lines[-1] == "":
+            lines.pop()  # the block ends with a line feed
+        # A character is at most four bytes: a line this short is well within the limit in bytes.
+        if lines and max(map(len, lines)) > MAX_LINE_BYTES // 4:
+            raise _Unusual
+        yield text, lines
+
+
+def _fast_rows(table: Table, path: Path, shard: Shard = None) -> list[Row]:
+    """The whole table's rows, read a block of lines at a time: each block parsed by the csv module in one call
+    (or, where no cell is quoted, no line ends CR LF and every line has the header's width, split at its commas),
+    its cells checked for formulas and spaces with a few searches of the block's cells joined (or of its text), the
+    cells turned into columns, and each column interned, its dates looked up once per distinct text, in C-level
+    maps; the rows then made in one map. Raises :class:`_Unusual` for anything the line-by-line reading must say or
+    do (a refusal, a row over two lines, a blank CHILD, cells with spaces to strip), before any row is given out."""
+    file = path.name
+    make = table.row
+    expected = list(table.columns)
+    width = len(expected)
+    date_at = [(i, name.lower()) for i, name in enumerate(expected) if name.lower() in table.date_columns]
+    blank: dict[str, None] = {"": None}
+    intern = sys.intern  # one string per distinct value (codes and ids repeat), as the line-by-line reading
+    dated = {i for i, _ in date_at}
+    days: dict[str, date | None] = {"": None}
+    bad: set[str] = set()  # texts that are not dates
+    shares = _shares_for(shard)
+    out: list[Row] = []
+    order: list[int] | None = None
+
+    def _made(columns_of: list[Any], numbers: Any) -> Iterator[Row]:
+        """The rows of a block's columns (CHILD checked, the other workers' rows dropped): codes and ids interned,
+        dates parsed once per distinct text, the rows made in one map."""
+        values: list[list[Any]] = []
+        for i, column in enumerate(columns_of):
+            if i in dated:
+                values.append(column)  # read below, once per distinct text
+            else:
+                interned = list(map(intern, column))
+                values.append(list(map(blank.get, interned, interned)))  # "" is None
+        children = values[0]
+        invalid: list[tuple[str, ...]] | None = None
+        for i, name in date_at:
+            column = values[i]
+            if name == "date_perm":  # a day or month may be "zz"
+                converted = [parse_date(raw, True) if raw else None for raw in column]
+                wrong = [bool(raw) and day is None for raw, day in zip(column, converted, strict=True)]
+            else:
+                for raw in set(column).difference(days):
+                    day = days[raw] = parse_date(raw)
+                    if day is None:
+                        bad.add(raw)
+                converted = list(map(days.__getitem__, column))
+                wrong = [] if bad.isdisjoint(column) else [raw in bad for raw in column]
+            values[i] = converted
+            if any(wrong):
+                if invalid is None:
+                    invalid = [()] * len(children)
+                invalid = [(*was, name) if w else was for was, w in zip(invalid, wrong, strict=True)]
+        return map(make, children, numbers, invalid or itertools.repeat(()), *values[1:])
+
+    line = 0  # lines read so far
+    with path.open("rb") as handle:
+        for text, lines in _blocks(handle):
+            first_line = line + 1
+            line += len(lines)
+            plain = _plain(text, width) if first_line > 1 else None
+            if plain is not None:
+                # Plain cells, every line a row of the header's width: the searches on the text itself, and the
+                # other workers' rows dropped before their cells are split.
+                plain_text, plain_lines = plain
+                if _needs_care("\n" + plain_text, (",", "\n")):
+                    raise _Unusual
+                numbers: Any = range(first_line, line + 1)
+                if shard is not None:
+                    heads = list(map(_first_cell, map(str.partition, plain_lines, itertools.repeat(","))))
+                    for child in set(heads).difference(shares):
+                        shares[child] = in_shard(child, shard) if child else True
+                    keep = list(map(shares.__getitem__, heads))
+                    if not all(keep):
+                        plain_lines = list(itertools.compress(plain_lines, keep))
+                        numbers = list(itertools.compress(numbers, keep))
+                        if not plain_lines:
+                            continue
+                parsed = list(map(str.split, plain_lines, itertools.repeat(",")))
+                columns_of: list[Any] = list(zip(*parsed, strict=True))
+                if order is not None:
+                    columns_of = [columns_of[i] for i in order]
+                if "" in columns_of[0]:
+                    raise _Unusual  # CHILD blank
+                out += _made(columns_of, numbers)
+                continue
+            try:
+                parsed = list(csv.reader(lines, strict=True))
+            except csv.Error:
+                raise _Unusual from None
+            if len(parsed) != len(lines):
+                raise _Unusual  # a quoted cell over two lines
+            if first_line == 1:
+                if not parsed:
+                    raise _Unusual
+                columns = [c.strip() for c in parsed[0]]
+                _check_columns(table, columns, file)
+                if len(columns) != width:
+                    raise _Unusual
+                order = None if columns == expected else [columns.index(c) for c in expected]
+                parsed = parsed[1:]
+                first_line = 2
+            numbers = range(first_line, first_line + len(parsed))
+            if set(map(len, parsed)) - {width}:
+                empty = [not cells or (len(cells) == 1 and not cells[0].strip()) for cells in parsed]
+                numbers = [n for n, e in zip(numbers, empty, strict=True) if not e]
+                parsed = [cells for cells, e in zip(parsed, empty, strict=True) if not e]
+                if set(map(len, parsed)) - {width}:
+                    raise _Unusual
+            if not parsed:
+                continue
+            if _needs_care("\x00" + "\x00".join(itertools.chain.from_iterable(parsed)) + "\x00", ("\x00",)):
+                raise _Unusual
+            columns_of = list(zip(*parsed, strict=True))
+            if order is not None:
+                columns_of = [columns_of[i] for i in order]
+            if "" in columns_of[0]:
+                raise _Unusual  # CHILD blank
+            if shard is not None:
+                for child in set(columns_of[0]).difference(shares):
+                    shares[child] = in_shard(child, shard)
+                keep = list(map(shares.__getitem__, columns_of[0]))
+                if not all(keep):
+                    columns_of = [list(itertools.compress(column, keep)) for column in columns_of]
+                    numbers = list(itertools.compress(numbers, keep))
+                    if not numbers:
+                        continue
+            out += _made(columns_of, numbers)
+    if line == 0:
+        raise _Unusual  # an empty file
+    return out
 
 
 def _check_columns(table: Table, columns: list[str], file: str) -> None:
@@ -375,9 +638,12 @@ def child_rows(el: Any) -> list[Row]:
     return rows
 
 
-def read_xml(path: Path, shard: Shard = None) -> Return:
+def read_xml(path: Path, shard: Shard = None, year: int | None = None) -> Return:
     result = Return(source=str(path))
+    foreign = {} if year is None else {t.row: not_of_the_year(t, year) for t in TABLES if t not in tables_for(year)}
     for row in xml_rows(path):
+        if foreign and type(row) in foreign:
+            raise ReturnRefused(foreign[type(row)], path.name, row.line)
         if in_shard(row.child, shard):
             result.add(row)
     for record in result.children.values():

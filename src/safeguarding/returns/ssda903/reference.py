@@ -64,8 +64,16 @@ def sector_of(postcode: str | None) -> str | None:
     text is not the start of a postcode."""
     if not postcode:
         return None
+    if postcode in _sectors:
+        return _sectors[postcode]
     found = _SECTOR.match(postcode.strip().upper())
-    return f"{found.group(1)} {found.group(2)}" if found else None
+    sector = f"{found.group(1)} {found.group(2)}" if found else None
+    if len(_sectors) < 200_000:  # a child's postcodes repeat on each episode, and several rules read them
+        _sectors[postcode] = sector
+    return sector
+
+
+_sectors: dict[str, str | None] = {}
 
 
 @dataclass(frozen=True)

@@ -21,10 +21,8 @@ derived here from PL_POST, so they cannot disagree; likewise 179 (PL_LOCATION no
 implemented: 444 (it compares children, and these rules read one child at a time; its wording is not among the stored
 sources), 364 (PACE detention: the DfE's wording says the time is "severely limited" and gives no limit; Data to
 Insight's 21 days is its own), and SW11a/bSTG2 (2023-24's: Data to Insight's two readings disagree and the stored
-sources hold no DfE wording to settle them). 1001 and 1002 (care leaver information of a young person the episodes
-do not show as one) wait for the care leavers' own care to be on this system's record: a care leaver's time in care
-may be held only as a fact on their care leaver record (care_leaver_service.periods_of), which no return carries, so
-this system's own returns would name them (the demo council's four turning 17 in 2025-26).
+sources hold no DfE wording to settle them). 1001 and 1002 are checked only where this year's and last year's returns
+settle them (their notes).
 
 The DfE's 903 rules distinguish errors from queries only in its own collection system; the rules whose wording
 asks the council to check ("appears", "should ... in most circumstances") are marked queries here (to verify
@@ -246,7 +244,7 @@ def rules_for(year: int, with_previous: bool, references: frozenset[str] = froze
 class Child:
     """One child's rows in this return (``r``) and in last year's (``last``, None where not given or not there)."""
 
-    __slots__ = ("_periods", "dob", "header", "last", "r", "ref")
+    __slots__ = ("_oc2", "_periods", "_respite", "dob", "header", "last", "r", "ref")
 
     def __init__(self, record: ChildRecord, last: ChildRecord | None = None, ref: Reference | None = None) -> None:
         self.r = record
@@ -255,6 +253,8 @@ class Child:
         self.header: HeaderRow | None = record.header[0] if record.header else None
         self.dob: date | None = self.header.dob if self.header else None
         self._periods: list[list[EpisodeRow]] | None = None
+        self._respite: bool | None = None
+        self._oc2: tuple[CollectionYear, bool] | None = None  # read by a dozen rules: worked out once
 
     @property
     def id(self) -> str:
@@ -310,21 +310,31 @@ def looked_after_at_end(c: Child, y: CollectionYear) -> bool:
 
 
 def respite_only(c: Child) -> bool:
-    return bool(c.r.episodes) and all(e.ls in ("V3", "V4") for e in c.r.episodes)
+    if c._respite is None:
+        c._respite = bool(c.r.episodes) and all(e.ls in ("V3", "V4") for e in c.r.episodes)
+    return c._respite
 
 
 def in_oc2_cohort(c: Child, y: CollectionYear) -> bool:
     """Looked after continuously for at least 12 months at 31 March (the OC2 cohort): the period of care open at
     31 March started on or before 1 April of the year before, and is not only short breaks (V3/V4)."""
+    if c._oc2 is not None and c._oc2[0] is y:
+        return c._oc2[1]
     periods = c.periods()
     if not periods or respite_only(c):
-        return False
-    current = periods[-1]
-    last = current[-1]
-    start = current[0].decom
-    return (
-        last.dec is None and start is not None and start <= y.start and not all(e.ls in ("V3", "V4") for e in current)
-    )
+        found = False
+    else:
+        current = periods[-1]
+        last = current[-1]
+        start = current[0].decom
+        found = (
+            last.dec is None
+            and start is not None
+            and start <= y.start
+            and not all(e.ls in ("V3", "V4") for e in current)
+        )
+    c._oc2 = (y, found)
+    return found
 
 
 def care_began(c: Child) -> date | None:
@@ -4692,3 +4702,66 @@ def r710(c: Child, y: CollectionYear) -> Iterator[Problem]:
         for e in _placements_in_order(c, d):
             if e.place in _DOLO_REFUSED_PLACES:
                 yield Problem("DoLo", ("DOLO_START", "PLACE"), d.line, f"placed {e.place} from {show(e.decom)}")
+
+
+# --- 1001 and 1002: care leaver information of a young person the episodes do not show as a care leaver ----------
+# A care leaver (a relevant or former relevant child) was looked after on or after their 16th birthday. For a young
+# person whose 17th birthday falls in this year, every such day falls in this year's return or last year's, so the
+# two returns settle it; for older care leavers the episodes that made them one may be in earlier returns that the
+# validator is not given, and these rules stay quiet rather than name them.
+
+
+def _seventeen_this_year(c: Child, y: CollectionYear) -> date | None:
+    """The 16th birthday of a young person whose 17th falls in this collection year, else None."""
+    if c.dob is None or not y.start <= birthday(c.dob, 17) <= y.end:
+        return None
+    return birthday(c.dob, 16)
+
+
+def _both_years(c: Child) -> list[EpisodeRow]:
+    return [*(c.last.episodes if c.last is not None else ()), *c.r.episodes]
+
+
+@rule(
+    "1002",
+    "This child has no previous episodes of care, therefore should not have care leaver information recorded.",
+    "OC3 Episodes Episodes_last",
+    previous=True,
+    needs="oc3",
+    note="Checked for a young person whose 17th birthday falls in the year, the one age at which this year's return "
+    "and last year's hold every day since the 16th birthday (Data to Insight's validator names every care leaver "
+    "without episodes in the two returns, and warns that older ones may be named wrongly).",
+)
+def r1002(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    if _seventeen_this_year(c, y) is not None and not _both_years(c):
+        yield Problem("OC3", ("IN_TOUCH", "ACTIV", "ACCOM"), c.r.oc3[0].line, "no episodes this year or last")
+
+
+@rule(
+    "1001",
+    "The episodes recorded for this young person suggest they are not a relevant or a former relevant child and "
+    "therefore should not have care leaver information completed.",
+    "OC3 Episodes Episodes_last",
+    previous=True,
+    needs="oc3",
+    note="Named where the two returns settle it: the young person's latest episode ended in adoption (E11, E12), or "
+    "their 17th birthday falls in the year and no episode other than short breaks (V3, V4) ran on or after their "
+    "16th birthday. Data to Insight's validator also asks for 13 weeks in care after the 14th birthday, which the "
+    "two returns cannot show.",
+)
+def r1001(c: Child, y: CollectionYear) -> Iterator[Problem]:
+    episodes = [e for e in _both_years(c) if e.decom is not None]
+    if not episodes:
+        return  # rule 1002's case
+    latest = max(episodes, key=lambda e: e.decom)  # type: ignore[arg-type, return-value]
+    line = c.r.oc3[0].line
+    if latest.rec in ADOPTED:
+        yield Problem("OC3", ("IN_TOUCH", "ACTIV", "ACCOM"), line, f"adopted {show(latest.dec)}")
+        return
+    sixteen = _seventeen_this_year(c, y)
+    if sixteen is not None and not any(
+        e.ls not in ("V3", "V4") and (e.dec is None or e.dec > sixteen) for e in episodes
+    ):
+        yield Problem(
+            "OC3", ("IN_TOUCH", "ACTIV", "ACCOM"), line, f"not looked after since the 16th birthday, {show(sixteen)}"
+        )

@@ -301,12 +301,18 @@ class ChildRecord:
         """Episodes, missing periods, decisions and social worker episodes in date order (undated last), as each
         rule reads them."""
         far = date.max
-        self.episodes.sort(key=lambda e: e.decom or far)
-        self.missing.sort(key=lambda m: m.mis_start or far)
-        self.placed.sort(key=lambda p: p.date_placed or far)
-        self.sw_episodes.sort(key=lambda s: s.sw_decom or far)
-        self.reviews.sort(key=lambda r: r.review or far)
-        self.dolo.sort(key=lambda d: d.dolo_start or far)
+        if len(self.episodes) > 1:
+            self.episodes.sort(key=lambda e: e.decom or far)
+        if len(self.missing) > 1:
+            self.missing.sort(key=lambda m: m.mis_start or far)
+        if len(self.placed) > 1:
+            self.placed.sort(key=lambda p: p.date_placed or far)
+        if len(self.sw_episodes) > 1:
+            self.sw_episodes.sort(key=lambda s: s.sw_decom or far)
+        if len(self.reviews) > 1:
+            self.reviews.sort(key=lambda r: r.review or far)
+        if len(self.dolo) > 1:
+            self.dolo.sort(key=lambda d: d.dolo_start or far)
 
 
 ATTRIBUTE_OF: Final = MappingProxyType({t.row: t.attribute for t in TABLES})

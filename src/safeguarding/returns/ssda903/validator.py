@@ -181,8 +181,8 @@ def _check_share(
     reference: Reference | None = None,
 ) -> Report:
     with without_cyclic_collection():
-        current = read_return(path, shard)
-        last = read_return(previous, shard) if previous is not None else None
+        current = read_return(path, shard, year.year)
+        last = read_return(previous, shard, year.year - 1) if previous is not None else None
         return validate(current, year, last, reference)
 
 
