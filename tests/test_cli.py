@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select, text
@@ -204,3 +209,38 @@ def test_audit_verify_finds_a_search_hidden_from_a_persons_history(database: Dat
     result = runner.invoke(cli, ["audit", "verify"])
     assert result.exit_code == 1
     assert "disagrees with row 3" in " ".join(result.output.split())  # rich wraps long lines
+
+
+_FRESH = """
+import sys
+from typer.testing import CliRunner
+from safeguarding.cli import app
+result = CliRunner().invoke(app, sys.argv[1:])
+print(result.exit_code, "safeguarding.schema" in sys.modules, "safeguarding.casework.models" in sys.modules)
+print(result.output)
+"""
+
+
+def _fresh(tmp_path: Path, *arguments: str) -> list[str]:
+    """A command in a new interpreter (as `safeguarding` runs): its exit code, and whether it loaded the tables."""
+    env = {**os.environ, "SAFEGUARDING_DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.db'}"}
+    done = subprocess.run(
+        [sys.executable, "-c", _FRESH, *arguments], capture_output=True, text=True, env=env, check=True, timeout=120
+    )
+    return done.stdout.splitlines()
+
+
+def test_validating_a_returns_files_starts_without_every_capabilitys_tables(tmp_path: Path) -> None:
+    # A second of start-up spared (issue 15's target: a return of 100,000 children validated in under 10 s).
+    lines = _fresh(tmp_path, "returns", "ssda903", "validate", str(tmp_path / "no-such-folder"))
+    assert lines[0] == "2 False False"
+    lines = _fresh(tmp_path, "returns", "cin-census", "validate", str(tmp_path / "no-such.xml"))
+    assert lines[0] == "2 False False"
+
+
+def test_a_command_that_reads_the_record_loads_every_capability_first(tmp_path: Path) -> None:
+    assert _fresh(tmp_path, "db", "upgrade")[0].startswith("0 True True")
+    export = _fresh(tmp_path, "returns", "ssda903", "export", "--year", "2026", "--out", str(tmp_path / "out"))
+    # An empty record: the tables' header rows, and exit 1 saying no child was looked after.
+    assert export[0] == "1 True True" and "No child was looked after in 2025-26" in export[1], export
+    assert (tmp_path / "out" / "header.csv").exists()

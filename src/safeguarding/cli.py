@@ -11,8 +11,6 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import select
 
-# Every capability: each supplies its clock events to timescales on import (``timescales recompute`` reads them all).
-import safeguarding.schema  # noqa: F401
 from safeguarding.core import audit_checkpoint
 from safeguarding.core.accounts import create_user, issue_api_token
 from safeguarding.core.audit import Actor, ChainBreak, record, search_index_mismatches, verify_chain
@@ -23,14 +21,6 @@ from safeguarding.core.serving import unsafe_settings
 from safeguarding.core.settings import get_settings
 from safeguarding.core.sign_in import is_locked
 from safeguarding.core.users import ApiToken, PartnerAgency, Role, Team, User
-from safeguarding.demo.council import (
-    ADMIN_TOTP_SECRET,
-    DEMO_PASSWORD,
-    DEMO_SIGN_INS,
-    SIZES,
-    build_council,
-    database_is_empty,
-)
 
 if TYPE_CHECKING:  # alembic is imported when a command needs it, not on every start-up
     from alembic.config import Config
@@ -46,7 +36,8 @@ app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(audit_app, name="audit")
 app.add_typer(settings_app, name="settings")
-from safeguarding.returns.cli import returns_app  # noqa: E402
+from safeguarding.returns.cli import cin_app, returns_app  # noqa: E402
+from safeguarding.returns.ssda903.cli import ssda903_app  # noqa: E402
 
 app.add_typer(returns_app, name="returns")
 from safeguarding.timescales.cli import timescales_app  # noqa: E402
@@ -69,14 +60,37 @@ def _print_version(value: bool) -> None:
         raise typer.Exit()
 
 
+def _every_capability() -> None:
+    """Every capability's tables, and the clock events each supplies to timescales (``timescales recompute`` reads
+    them all): loaded before any command that touches the database. The validators of a return's files need none of
+    it, and are spared its second of start-up (a return is validated in seconds: issue 15's target)."""
+    import safeguarding.schema  # noqa: F401
+
+
 @app.callback()
 def _options(
+    ctx: typer.Context,
     version: Annotated[
         bool,
         typer.Option("--version", callback=_print_version, is_eager=True, help="Print the installed version and exit"),
     ] = False,
 ) -> None:
     """Safeguarding: children's services case management."""
+    if ctx.invoked_subcommand != "returns":
+        _every_capability()
+
+
+@returns_app.callback()
+def _returns(ctx: typer.Context) -> None:
+    if ctx.invoked_subcommand not in ("cin-census", "ssda903"):
+        _every_capability()
+
+
+@cin_app.callback()
+@ssda903_app.callback()
+def _a_return(ctx: typer.Context) -> None:
+    if ctx.invoked_subcommand != "validate":
+        _every_capability()
 
 
 def alembic_config(url: str | None = None) -> Config:
@@ -175,6 +189,7 @@ def demo(
     if_empty: Annotated[bool, typer.Option("--if-empty", help="Load only into an empty database")] = False,
 ) -> None:
     """Build a synthetic demo council (deterministic from its seed)."""
+    from safeguarding.demo.council import SIZES, build_council, database_is_empty
 
     if size not in SIZES:
         err.print(f"[red]--size must be one of {', '.join(SIZES)}[/red]")
@@ -197,6 +212,7 @@ def demo(
 
 def _remind_demo_sign_ins(database: object) -> None:
     """`make run` on a database loaded earlier: print the demo sign-ins again, if the demo accounts are there."""
+    from safeguarding.demo.council import ADMIN_TOTP_SECRET, DEMO_PASSWORD, DEMO_SIGN_INS
 
     assert isinstance(database, Database)
     with database.transaction() as session:
