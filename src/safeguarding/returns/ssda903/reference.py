@@ -106,9 +106,21 @@ class Reference:
     def provider(self, urn: str | None) -> Provider | None:
         return None if self.providers is None or urn is None else self.providers.get(urn.strip().upper())
 
+    # Worked out once per postcode, and once per pair for distances: a return of 100,000 children asks about the
+    # same few thousand postcodes millions of times (a dozen rules read each episode's distance and LA).
+    _sector_of: dict[str | None, Sector | None] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _miles: dict[tuple[str | None, str | None], float | None] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
     def sector(self, postcode: str | None) -> Sector | None:
-        key = sector_of(postcode)
-        return None if self.sectors is None or key is None else self.sectors.get(key)
+        try:
+            return self._sector_of[postcode]
+        except KeyError:
+            key = sector_of(postcode)
+            found = None if self.sectors is None or key is None else self.sectors.get(key)
+            self._sector_of[postcode] = found
+            return found
 
     def la_of(self, postcode: str | None) -> str | None:
         """The local authority of a postcode's sector (the DfE's LA of placement), None where not known."""
@@ -117,13 +129,19 @@ class Reference:
 
     def distance_miles(self, home: str | None, placed: str | None) -> float | None:
         """The distance between the two sectors' centroids (great circle), or None where either is not known."""
+        try:
+            return self._miles[home, placed]
+        except KeyError:
+            pass
         a, b = self.sector(home), self.sector(placed)
-        if a is None or b is None:
-            return None
-        lat1, lat2 = math.radians(a.latitude), math.radians(b.latitude)
-        dlat, dlon = lat2 - lat1, math.radians(b.longitude - a.longitude)
-        h = math.sin(dlat / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin(dlon / 2) ** 2
-        return 2 * EARTH_RADIUS_MILES * math.asin(min(1.0, math.sqrt(h)))
+        miles = None
+        if a is not None and b is not None:
+            lat1, lat2 = math.radians(a.latitude), math.radians(b.latitude)
+            dlat, dlon = lat2 - lat1, math.radians(b.longitude - a.longitude)
+            h = math.sin(dlat / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin(dlon / 2) ** 2
+            miles = 2 * EARTH_RADIUS_MILES * math.asin(min(1.0, math.sqrt(h)))
+        self._miles[home, placed] = miles
+        return miles
 
 
 def _rows(path: Path, columns: tuple[str, ...], optional: tuple[str, ...] = ()) -> Iterator[tuple[int, dict[str, str]]]:
