@@ -33,12 +33,15 @@ def test_every_capability_with_clock_events_supplies_them() -> None:
 
 
 def test_the_command_line_alone_brings_every_source() -> None:
-    # The nightly job runs as `safeguarding timescales recompute` in a process of its own.
+    # The nightly job runs as `safeguarding timescales recompute` in a process of its own: every command but a
+    # return's validation loads every capability before it runs (safeguarding.cli).
     found = subprocess.run(
         [
             sys.executable,
             "-c",
-            "import safeguarding.cli; from safeguarding.timescales import events; "
+            "from typer.testing import CliRunner; from safeguarding.cli import app; "
+            "assert CliRunner().invoke(app, ['timescales', 'list']).exit_code == 0; "
+            "from safeguarding.timescales import events; "
             "print(','.join(s.name for s in events.sources()))",
         ],
         capture_output=True,
